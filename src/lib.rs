@@ -1,0 +1,2 @@
+//! etcd-oxide: etcd rebuilt in Rust.
+pub mod pb;

@@ -1,0 +1,2 @@
+//! The `etcd` multi-call binary (placeholder until the CLI lands).
+fn main() {}
