@@ -1,2 +1,5 @@
-//! The `etcd` multi-call binary (placeholder until the CLI lands).
-fn main() {}
+//! The `etcd` multi-call binary: server, `ctl` (etcdctl) and the other tools.
+fn main() {
+    let code = etcd_oxide::cli::main(std::env::args_os().collect());
+    std::process::exit(code);
+}

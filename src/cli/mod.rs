@@ -1,0 +1,29 @@
+//! The edge: every personality of the multi-call binary. `anyhow` is allowed only here.
+//!
+//! Dispatch: the basename of argv[0] (`etcdctl` → ctl, `etcdutl` → util), else argv[1]
+//! (`ctl`, `server`), else the server with etcd's flat flags.
+
+pub mod server;
+
+use std::ffi::OsString;
+use std::path::Path;
+
+/// Runs the personality chosen by argv and returns the process exit code.
+pub fn main(args: Vec<OsString>) -> i32 {
+    let argv0 = args
+        .first()
+        .and_then(|a| Path::new(a).file_name())
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
+    match argv0.as_str() {
+        _ => {}
+    }
+    match args.get(1).and_then(|a| a.to_str()) {
+        Some("server") => {
+            let mut rest = vec![args[0].clone()];
+            rest.extend(args.into_iter().skip(2));
+            server::main(rest)
+        }
+        _ => server::main(args),
+    }
+}

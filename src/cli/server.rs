@@ -1,0 +1,341 @@
+//! `etcd` / `etcd server`: etcd's flat server flags (each with its `ETCD_*` env twin and
+//! etcd's default) → [`ServerConfig`] → run the member until SIGINT/SIGTERM.
+//!
+//! Go's flag package accepts `-flag` as well as `--flag`; [`normalize_go_flags`] rewrites
+//! the single-dash long form so operators' command lines work verbatim.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{CommandFactory, Parser};
+
+use crate::config::{
+    parse_initial_cluster, parse_urls, resolve_listen_addr, url_string, ClusterState, ConfigError, ServerConfig,
+};
+use crate::observability::{init_logging, READY_MESSAGE};
+use crate::server::{EtcdServer, SERVER_VERSION};
+
+/// etcd server flags (etcd 3.4 names and defaults).
+#[derive(Debug, Parser)]
+#[command(name = "etcd", about = "Start an etcd member (etcd-oxide).", disable_version_flag = true)]
+pub struct ServerArgs {
+    /// Human-readable name for this member.
+    #[arg(long, env = "ETCD_NAME", default_value = "default")]
+    pub name: String,
+    /// Path to the data directory [default: ${name}.etcd].
+    #[arg(long, env = "ETCD_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// List of URLs to listen on for client traffic.
+    #[arg(long, env = "ETCD_LISTEN_CLIENT_URLS", default_value = "http://localhost:2379")]
+    pub listen_client_urls: String,
+    /// List of this member's client URLs to advertise to the public.
+    #[arg(long, env = "ETCD_ADVERTISE_CLIENT_URLS", default_value = "http://localhost:2379")]
+    pub advertise_client_urls: String,
+    /// List of URLs to listen on for peer traffic.
+    #[arg(long, env = "ETCD_LISTEN_PEER_URLS", default_value = "http://localhost:2380")]
+    pub listen_peer_urls: String,
+    /// List of this member's peer URLs to advertise to the rest of the cluster.
+    #[arg(long, env = "ETCD_INITIAL_ADVERTISE_PEER_URLS", default_value = "http://localhost:2380")]
+    pub initial_advertise_peer_urls: String,
+    /// Initial cluster configuration for bootstrapping [default: ${name}=${initial-advertise-peer-urls}].
+    #[arg(long, env = "ETCD_INITIAL_CLUSTER")]
+    pub initial_cluster: Option<String>,
+    /// Initial cluster state ('new' or 'existing').
+    #[arg(long, env = "ETCD_INITIAL_CLUSTER_STATE", default_value = "new")]
+    pub initial_cluster_state: String,
+    /// Initial cluster token for the etcd cluster during bootstrap.
+    #[arg(long, env = "ETCD_INITIAL_CLUSTER_TOKEN", default_value = "etcd-cluster")]
+    pub initial_cluster_token: String,
+    /// Time (in milliseconds) of a heartbeat interval.
+    #[arg(long, env = "ETCD_HEARTBEAT_INTERVAL", default_value = "100")]
+    pub heartbeat_interval: String,
+    /// Time (in milliseconds) for an election to timeout.
+    #[arg(long, env = "ETCD_ELECTION_TIMEOUT", default_value = "1000")]
+    pub election_timeout: String,
+    /// Number of committed transactions to trigger a snapshot to disk.
+    #[arg(long, env = "ETCD_SNAPSHOT_COUNT", default_value = "100000")]
+    pub snapshot_count: String,
+    /// Raise alarms when backend size exceeds the given quota (0 defaults to low space quota).
+    #[arg(long, env = "ETCD_QUOTA_BACKEND_BYTES", default_value = "0")]
+    pub quota_backend_bytes: String,
+    /// Maximum client request size in bytes the server will accept.
+    #[arg(long, env = "ETCD_MAX_REQUEST_BYTES", default_value = "1572864")]
+    pub max_request_bytes: String,
+    /// Maximum number of operations permitted in a transaction.
+    #[arg(long, env = "ETCD_MAX_TXN_OPS", default_value = "128")]
+    pub max_txn_ops: String,
+    /// Configures log level. Only supports debug, info, warn, error, panic, or fatal.
+    #[arg(long, env = "ETCD_LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+    /// Print the version and exit.
+    #[arg(long)]
+    pub version: bool,
+}
+
+/// Rewrites Go-style single-dash long flags (`-name x`, `-data-dir=x`) into `--name`.
+/// Short flags and values are left alone; everything after `--` is untouched.
+pub fn normalize_go_flags(args: Vec<OsString>) -> Vec<OsString> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut passthrough = false;
+    for (i, a) in args.into_iter().enumerate() {
+        if i == 0 || passthrough {
+            out.push(a);
+            continue;
+        }
+        match a.to_str() {
+            Some("--") => {
+                passthrough = true;
+                out.push(a);
+            }
+            Some(s) if s.starts_with('-') && !s.starts_with("--") && s.len() > 2 => {
+                out.push(OsString::from(format!("-{s}")));
+            }
+            _ => out.push(a),
+        }
+    }
+    out
+}
+
+fn parse_num<T: std::str::FromStr>(flag: &'static str, v: &str) -> Result<T, ConfigError> {
+    v.trim().parse::<T>().map_err(|_| ConfigError::new(flag, v, "parse error"))
+}
+
+impl ServerArgs {
+    /// Resolves the flags into a validated configuration (no I/O).
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the first bad flag.
+    pub fn to_config(&self) -> Result<ServerConfig, ConfigError> {
+        let initial_advertise_peer_urls =
+            parse_urls("initial-advertise-peer-urls", &self.initial_advertise_peer_urls)?;
+        let initial_cluster = match &self.initial_cluster {
+            Some(v) => parse_initial_cluster(v)?,
+            None => initial_advertise_peer_urls.iter().map(|u| (self.name.clone(), u.clone())).collect(),
+        };
+        let state = match self.initial_cluster_state.as_str() {
+            "new" => ClusterState::New,
+            "existing" => ClusterState::Existing,
+            other => {
+                return Err(ConfigError::new(
+                    "initial-cluster-state",
+                    other,
+                    "valid values include 'new', 'existing'",
+                ))
+            }
+        };
+        let level = self.log_level.as_str();
+        if !matches!(level, "debug" | "info" | "warn" | "error" | "panic" | "fatal") {
+            return Err(ConfigError::new(
+                "log-level",
+                level,
+                "valid values include 'debug', 'info', 'warn', 'error', 'panic', 'fatal'",
+            ));
+        }
+        let cfg = ServerConfig {
+            name: self.name.clone(),
+            data_dir: self.data_dir.clone().unwrap_or_else(|| PathBuf::from(format!("{}.etcd", self.name))),
+            listen_client_urls: parse_urls("listen-client-urls", &self.listen_client_urls)?,
+            advertise_client_urls: parse_urls("advertise-client-urls", &self.advertise_client_urls)?,
+            listen_peer_urls: parse_urls("listen-peer-urls", &self.listen_peer_urls)?,
+            initial_advertise_peer_urls,
+            initial_cluster,
+            initial_cluster_state: state,
+            initial_cluster_token: self.initial_cluster_token.clone(),
+            heartbeat_interval: Duration::from_millis(parse_num("heartbeat-interval", &self.heartbeat_interval)?),
+            election_timeout: Duration::from_millis(parse_num("election-timeout", &self.election_timeout)?),
+            snapshot_count: parse_num("snapshot-count", &self.snapshot_count)?,
+            quota_backend_bytes: parse_num("quota-backend-bytes", &self.quota_backend_bytes)?,
+            max_request_bytes: parse_num("max-request-bytes", &self.max_request_bytes)?,
+            max_txn_ops: parse_num("max-txn-ops", &self.max_txn_ops)?,
+            log_level: self.log_level.clone(),
+        };
+        cfg.validate()?;
+        for u in cfg.listen_client_urls.iter() {
+            resolve_listen_addr("listen-client-urls", u)?;
+        }
+        for u in cfg.listen_peer_urls.iter() {
+            resolve_listen_addr("listen-peer-urls", u)?;
+        }
+        Ok(cfg)
+    }
+}
+
+/// The clap tree of the server (for help, man page and completions).
+pub fn command() -> clap::Command {
+    ServerArgs::command()
+}
+
+/// Entry point of the server personality. `args[0]` is the program name.
+/// Returns the process exit code.
+pub fn main(args: Vec<OsString>) -> i32 {
+    let args = normalize_go_flags(args);
+    let parsed = match ServerArgs::try_parse_from(args) {
+        Ok(a) => a,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return 0;
+            }
+            let msg = e.to_string();
+            let first = msg.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            eprintln!("{first}");
+            return 1;
+        }
+    };
+    if parsed.version {
+        println!("etcd Version: {SERVER_VERSION}");
+        println!("Git SHA: etcd-oxide {}", env!("CARGO_PKG_VERSION"));
+        println!("Go Version: not applicable (Rust)");
+        println!("Go OS/Arch: {}/{}", std::env::consts::OS, std::env::consts::ARCH);
+        return 0;
+    }
+    let cfg = match parsed.to_config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    init_logging(&cfg.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("failed to start runtime: {e}");
+            return 1;
+        }
+    };
+    match runtime.block_on(run(cfg, shutdown_signal())) {
+        Ok(()) => 0,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "etcd member stopped with an error");
+            eprintln!("{e:#}");
+            1
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+/// Binds the listeners, starts the member and serves until `shutdown` resolves.
+///
+/// # Errors
+/// Bind failures, bootstrap refusals, storage errors.
+pub async fn run(cfg: ServerConfig, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    tracing::info!(version = SERVER_VERSION, implementation = concat!("etcd-oxide ", env!("CARGO_PKG_VERSION")), "etcd Version: {}", SERVER_VERSION);
+    // Peer listeners are bound (and held) so the port is owned as etcd owns it; the peer
+    // transport that serves them arrives with cluster support.
+    let mut peer_listeners = Vec::new();
+    for u in &cfg.listen_peer_urls {
+        let addr = resolve_listen_addr("listen-peer-urls", u)?;
+        let l = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listen tcp {addr}: bind"))?;
+        tracing::info!(address = %url_string(u), "listening for peers");
+        peer_listeners.push(l);
+    }
+    let mut client_listeners = Vec::new();
+    for u in &cfg.listen_client_urls {
+        let addr = resolve_listen_addr("listen-client-urls", u)?;
+        let l = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listen tcp {addr}: bind"))?;
+        tracing::info!(address = %url_string(u), "listening for client requests");
+        client_listeners.push(l);
+    }
+    let server = EtcdServer::start(cfg).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut tasks = Vec::new();
+    for l in client_listeners {
+        let mut rx = stop_rx.clone();
+        let srv = server.clone();
+        tasks.push(tokio::spawn(async move {
+            let stop = async move {
+                let _ = rx.wait_for(|s| *s).await;
+            };
+            crate::v3rpc::serve_client(l, srv, stop).await
+        }));
+    }
+    announce_ready(server.clone());
+    shutdown.await;
+    tracing::info!("received shutdown signal; stopping member");
+    let _ = stop_tx.send(true);
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+    }
+    server.shutdown().await;
+    drop(peer_listeners);
+    Ok(())
+}
+
+/// Logs etcd's readiness line once the member has a leader and serves.
+fn announce_ready(server: Arc<EtcdServer>) {
+    tokio::spawn(async move {
+        loop {
+            match server.wait_for_leader(Duration::from_secs(10)).await {
+                Ok(()) => {
+                    tracing::info!(
+                        member_id = %format!("{:x}", server.member_id()),
+                        cluster_id = %format!("{:x}", server.cluster_id()),
+                        "published local member to cluster"
+                    );
+                    tracing::info!("{}", READY_MESSAGE);
+                    return;
+                }
+                Err(crate::server::Error::Stopped) => return,
+                Err(_) => tracing::warn!("no leader yet; waiting before serving"),
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_style_flags_are_normalized() {
+        let v: Vec<OsString> = ["etcd", "-name", "n1", "--data-dir", "d", "-x", "-initial-cluster=a=b"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let n = normalize_go_flags(v);
+        let s: Vec<_> = n.iter().map(|o| o.to_string_lossy().to_string()).collect();
+        assert_eq!(s, ["etcd", "--name", "n1", "--data-dir", "d", "-x", "--initial-cluster=a=b"]);
+    }
+
+    #[test]
+    fn bad_values_name_the_flag() {
+        let a = ServerArgs::try_parse_from(["etcd", "--heartbeat-interval", "abc"]).expect("parses as string");
+        let e = a.to_config().expect_err("bad number");
+        assert_eq!(e.to_string(), "invalid value \"abc\" for flag -heartbeat-interval: parse error");
+        let a = ServerArgs::try_parse_from(["etcd"]).expect("defaults");
+        let c = a.to_config().expect("defaults are valid");
+        assert_eq!(c.data_dir, PathBuf::from("default.etcd"));
+        assert_eq!(c.initial_cluster.len(), 1);
+    }
+}

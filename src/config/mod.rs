@@ -1,0 +1,246 @@
+//! Typed, validated server configuration: URLs, durations, sizes, the initial cluster.
+//! Parsing only: no sockets, no files opened (DNS of `localhost` excepted, in
+//! [`resolve_listen_addr`]).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use url::Url;
+
+/// Default `--max-request-bytes`: 1.5 MiB, as etcd.
+pub const DEFAULT_MAX_REQUEST_BYTES: u32 = 1_572_864;
+/// Default backend quota when `--quota-backend-bytes` is 0: 2 GiB, as etcd.
+pub const DEFAULT_QUOTA_BACKEND_BYTES: i64 = 2 << 30;
+/// etcd's hard upper bound on `--quota-backend-bytes` it recommends (8 GiB); larger values
+/// are accepted with a warning.
+pub const MAX_QUOTA_BACKEND_BYTES: i64 = 8 << 30;
+
+/// A configuration error: which flag, which value, why. Displayed like etcd's
+/// `invalid value "abc" for flag -heartbeat-interval: parse error`.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid value {value:?} for flag -{flag}: {reason}")]
+pub struct ConfigError {
+    /// Flag name without dashes, e.g. `listen-client-urls`.
+    pub flag: &'static str,
+    /// The offending value.
+    pub value: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+impl ConfigError {
+    /// Builds an error for `flag`.
+    pub fn new(flag: &'static str, value: impl Into<String>, reason: impl Into<String>) -> ConfigError {
+        ConfigError { flag, value: value.into(), reason: reason.into() }
+    }
+}
+
+/// `--initial-cluster-state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterState {
+    /// Bootstrap a new cluster.
+    New,
+    /// Join an existing cluster.
+    Existing,
+}
+
+/// Everything a member needs to start, validated.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// `--name`: human-readable member name.
+    pub name: String,
+    /// `--data-dir`.
+    pub data_dir: PathBuf,
+    /// `--listen-client-urls`.
+    pub listen_client_urls: Vec<Url>,
+    /// `--advertise-client-urls`.
+    pub advertise_client_urls: Vec<Url>,
+    /// `--listen-peer-urls`.
+    pub listen_peer_urls: Vec<Url>,
+    /// `--initial-advertise-peer-urls`.
+    pub initial_advertise_peer_urls: Vec<Url>,
+    /// `--initial-cluster`: (name, peer URL) pairs in the order given.
+    pub initial_cluster: Vec<(String, Url)>,
+    /// `--initial-cluster-state`.
+    pub initial_cluster_state: ClusterState,
+    /// `--initial-cluster-token`.
+    pub initial_cluster_token: String,
+    /// `--heartbeat-interval` (milliseconds in the flag).
+    pub heartbeat_interval: Duration,
+    /// `--election-timeout` (milliseconds in the flag).
+    pub election_timeout: Duration,
+    /// `--snapshot-count`: applied entries between Raft snapshots.
+    pub snapshot_count: u64,
+    /// `--quota-backend-bytes` (0 means etcd's default, 2 GiB), in bytes.
+    pub quota_backend_bytes: i64,
+    /// `--max-request-bytes`, in bytes.
+    pub max_request_bytes: u32,
+    /// `--max-txn-ops`: operations allowed in one txn.
+    pub max_txn_ops: u32,
+    /// `--log-level`.
+    pub log_level: String,
+}
+
+impl ServerConfig {
+    /// The effective backend quota in bytes (`0` → 2 GiB).
+    pub fn quota_bytes(&self) -> i64 {
+        if self.quota_backend_bytes <= 0 {
+            DEFAULT_QUOTA_BACKEND_BYTES
+        } else {
+            self.quota_backend_bytes
+        }
+    }
+
+    /// `<data-dir>/member/wal`.
+    pub fn wal_dir(&self) -> PathBuf {
+        self.data_dir.join("member").join("wal")
+    }
+
+    /// `<data-dir>/member/snap/db`.
+    pub fn backend_dir(&self) -> PathBuf {
+        self.data_dir.join("member").join("snap").join("db")
+    }
+
+    /// etcd's request timeout: 5 s + 2 × election timeout.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(5) + 2 * self.election_timeout
+    }
+
+    /// Checks cross-flag rules (etcd's `Config.Validate`).
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the flag.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.heartbeat_interval.is_zero() {
+            return Err(ConfigError::new("heartbeat-interval", "0", "must be greater than 0"));
+        }
+        if self.election_timeout < 5 * self.heartbeat_interval {
+            return Err(ConfigError::new(
+                "election-timeout",
+                self.election_timeout.as_millis().to_string(),
+                format!(
+                    "--election-timeout[{}ms] should be at least as 5 times as --heartbeat-interval[{}ms]",
+                    self.election_timeout.as_millis(),
+                    self.heartbeat_interval.as_millis()
+                ),
+            ));
+        }
+        if self.election_timeout > Duration::from_millis(50_000) {
+            return Err(ConfigError::new(
+                "election-timeout",
+                self.election_timeout.as_millis().to_string(),
+                "is too long, and should be set less than 50000 ms",
+            ));
+        }
+        if self.max_txn_ops == 0 {
+            return Err(ConfigError::new("max-txn-ops", "0", "must be greater than 0"));
+        }
+        if self.max_request_bytes == 0 {
+            return Err(ConfigError::new("max-request-bytes", "0", "must be greater than 0"));
+        }
+        Ok(())
+    }
+}
+
+/// Parses a comma-separated URL list as etcd does (`types.NewURLs`): schemes http, https,
+/// unix or unixs; a host with a port; no path.
+///
+/// # Errors
+/// A [`ConfigError`] for `flag` naming the bad URL.
+pub fn parse_urls(flag: &'static str, value: &str) -> Result<Vec<Url>, ConfigError> {
+    let mut out = Vec::new();
+    for part in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let url = Url::parse(part).map_err(|e| ConfigError::new(flag, value, e.to_string()))?;
+        match url.scheme() {
+            "http" | "https" | "unix" | "unixs" => {}
+            _ => {
+                return Err(ConfigError::new(
+                    flag,
+                    value,
+                    format!("URL scheme must be http, https, unix, or unixs: {part}"),
+                ))
+            }
+        }
+        if url.host_str().is_none() || url.port().is_none() {
+            return Err(ConfigError::new(flag, value, format!("URL address does not have the form \"host:port\": {part}")));
+        }
+        if !(url.path().is_empty() || url.path() == "/") {
+            return Err(ConfigError::new(flag, value, format!("URL must not contain a path: {part}")));
+        }
+        out.push(url);
+    }
+    if out.is_empty() {
+        return Err(ConfigError::new(flag, value, "no URLs given"));
+    }
+    Ok(out)
+}
+
+/// Parses `--initial-cluster` (`name1=url1,name2=url2`).
+///
+/// # Errors
+/// A [`ConfigError`] for a part without `=` or with a bad URL.
+pub fn parse_initial_cluster(value: &str) -> Result<Vec<(String, Url)>, ConfigError> {
+    let mut out = Vec::new();
+    for part in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (name, url) = part
+            .split_once('=')
+            .ok_or_else(|| ConfigError::new("initial-cluster", value, format!("missing '=' in {part:?}")))?;
+        let urls = parse_urls("initial-cluster", url)?;
+        for u in urls {
+            out.push((name.to_string(), u));
+        }
+    }
+    Ok(out)
+}
+
+/// Renders a URL as etcd prints it: `scheme://host:port` without a trailing slash.
+pub fn url_string(url: &Url) -> String {
+    let s = url.as_str();
+    s.strip_suffix('/').unwrap_or(s).to_string()
+}
+
+/// Resolves a listen URL to a socket address; `localhost` means 127.0.0.1 (loopback only,
+/// as etcd binds it).
+///
+/// # Errors
+/// A [`ConfigError`] if the host is neither an IP address nor `localhost`.
+pub fn resolve_listen_addr(flag: &'static str, url: &Url) -> Result<SocketAddr, ConfigError> {
+    let port = url.port().ok_or_else(|| ConfigError::new(flag, url.as_str(), "missing port"))?;
+    let host = match url.host() {
+        Some(url::Host::Ipv4(ip)) => std::net::IpAddr::V4(ip),
+        Some(url::Host::Ipv6(ip)) => std::net::IpAddr::V6(ip),
+        Some(url::Host::Domain("localhost")) => std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        _ => {
+            return Err(ConfigError::new(
+                flag,
+                url.as_str(),
+                "listen host must be an IP address or localhost",
+            ))
+        }
+    };
+    Ok(SocketAddr::new(host, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_urls_like_etcd() {
+        let u = parse_urls("listen-client-urls", "http://127.0.0.1:2379,http://localhost:2379").expect("valid");
+        assert_eq!(u.len(), 2);
+        assert_eq!(url_string(&u[0]), "http://127.0.0.1:2379");
+        let e = parse_urls("listen-client-urls", "foo").expect_err("no scheme");
+        assert!(e.to_string().starts_with("invalid value \"foo\" for flag -listen-client-urls"), "{e}");
+        assert!(parse_urls("x", "ftp://a:1").is_err());
+        assert!(parse_urls("x", "http://a").is_err());
+    }
+
+    #[test]
+    fn parses_initial_cluster() {
+        let c = parse_initial_cluster("infra0=http://10.0.1.10:2380,infra1=http://10.0.1.11:2380").expect("valid");
+        assert_eq!(c[1].0, "infra1");
+        assert!(parse_initial_cluster("infra0").is_err());
+    }
+}

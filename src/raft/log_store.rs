@@ -1,0 +1,246 @@
+//! The Raft log on heed: entries, vote, committed and purged log ids in `member/wal`.
+//!
+//! Appends are written in one LMDB write transaction per batch on a blocking thread; the
+//! flush callback fires only after the commit (LMDB syncs on commit), so an entry openraft
+//! counts as persisted survives kill -9.
+
+use std::fmt::Debug;
+use std::ops::RangeBounds;
+
+use openraft::storage::{LogFlushed, LogState, RaftLogReader, RaftLogStorage};
+use openraft::{Entry, ErrorSubject, ErrorVerb, LogId, StorageError, Vote};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::{io_err, TypeConfig};
+use crate::storage::wal::{self, WalDbs};
+use crate::storage::Env;
+
+/// The heed-backed Raft log store. Cloning shares the environment.
+#[derive(Clone)]
+pub struct LogStore {
+    env: Env,
+    dbs: WalDbs,
+}
+
+impl LogStore {
+    /// Opens the log store on the `member/wal` environment.
+    ///
+    /// # Errors
+    /// Storage errors from LMDB.
+    pub fn open(env: Env) -> Result<LogStore, crate::storage::StorageError> {
+        let dbs = WalDbs::open(&env)?;
+        Ok(LogStore { env, dbs })
+    }
+
+    /// Reads a postcard-encoded metadata value.
+    fn read_meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StorageError<u64>> {
+        let rtxn = self
+            .env
+            .read_txn()
+            .map_err(|e| io_err(ErrorSubject::Store, ErrorVerb::Read, e))?;
+        let raw = self
+            .dbs
+            .meta
+            .get(&rtxn, key)
+            .map_err(|e| io_err(ErrorSubject::Store, ErrorVerb::Read, e))?;
+        match raw {
+            None => Ok(None),
+            Some(b) => postcard::from_bytes(b)
+                .map(Some)
+                .map_err(|e| io_err(ErrorSubject::Store, ErrorVerb::Read, e)),
+        }
+    }
+
+    /// Writes a postcard-encoded metadata value durably.
+    async fn write_meta<T: Serialize>(&self, key: &'static str, value: &T) -> Result<(), StorageError<u64>> {
+        let bytes = postcard::to_stdvec(value).map_err(|e| io_err(ErrorSubject::Store, ErrorVerb::Write, e))?;
+        let this = self.clone();
+        run_blocking(move || {
+            let mut wtxn = this.env.write_txn()?;
+            this.dbs.meta.put(&mut wtxn, key, &bytes)?;
+            wtxn.commit()
+        })
+        .await
+        .map_err(|e| io_err(ErrorSubject::Store, ErrorVerb::Write, e))
+    }
+
+    /// Reads the cluster identity stored at bootstrap: (cluster ID, member ID).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn identity(&self) -> Result<Option<(u64, u64)>, StorageError<u64>> {
+        self.read_meta(wal::META_IDENTITY)
+    }
+
+    /// Persists the cluster identity (cluster ID, member ID) chosen at bootstrap.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn save_identity(&self, cluster_id: u64, member_id: u64) -> Result<(), StorageError<u64>> {
+        self.write_meta(wal::META_IDENTITY, &(cluster_id, member_id)).await
+    }
+
+    /// The last log id in the log, if any (ignores purged entries).
+    fn last_log_id(&self) -> Result<Option<LogId<u64>>, StorageError<u64>> {
+        let rtxn = self
+            .env
+            .read_txn()
+            .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Read, e))?;
+        let last = self
+            .dbs
+            .logs
+            .last(&rtxn)
+            .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Read, e))?;
+        match last {
+            None => Ok(None),
+            Some((_, v)) => {
+                let entry: Entry<TypeConfig> =
+                    postcard::from_bytes(v).map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Read, e))?;
+                Ok(Some(entry.log_id))
+            }
+        }
+    }
+}
+
+/// Runs LMDB work on tokio's blocking pool so fsyncs never stall the async workers.
+pub(crate) async fn run_blocking<T, F>(f: F) -> Result<T, heed::Error>
+where
+    F: FnOnce() -> Result<T, heed::Error> + Send + 'static,
+    T: Send + 'static,
+{
+    match tokio::task::spawn_blocking(f).await {
+        Ok(r) => r,
+        Err(join) => Err(heed::Error::Io(std::io::Error::other(join.to_string()))),
+    }
+}
+
+impl RaftLogReader<TypeConfig> for LogStore {
+    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + Send>(
+        &mut self,
+        range: RB,
+    ) -> Result<Vec<Entry<TypeConfig>>, StorageError<u64>> {
+        use std::ops::Bound;
+        let start = match range.start_bound() {
+            Bound::Included(&s) => s,
+            Bound::Excluded(&s) => s.saturating_add(1),
+            Bound::Unbounded => 0,
+        };
+        let end_incl = match range.end_bound() {
+            Bound::Included(&e) => e,
+            Bound::Excluded(&e) => match e.checked_sub(1) {
+                Some(v) => v,
+                None => return Ok(Vec::new()),
+            },
+            Bound::Unbounded => u64::MAX,
+        };
+        if start > end_incl {
+            return Ok(Vec::new());
+        }
+        let rerr = |e: heed::Error| io_err(ErrorSubject::Logs, ErrorVerb::Read, e);
+        let rtxn = self.env.read_txn().map_err(rerr)?;
+        let lo = wal::index_key(start);
+        let hi = wal::index_key(end_incl);
+        let bounds = (Bound::Included(&lo[..]), Bound::Included(&hi[..]));
+        let iter = self.dbs.logs.range(&rtxn, &bounds).map_err(rerr)?;
+        let mut out = Vec::new();
+        for item in iter {
+            let (_, v) = item.map_err(rerr)?;
+            let entry: Entry<TypeConfig> =
+                postcard::from_bytes(v).map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Read, e))?;
+            out.push(entry);
+        }
+        Ok(out)
+    }
+}
+
+impl RaftLogStorage<TypeConfig> for LogStore {
+    type LogReader = LogStore;
+
+    async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageError<u64>> {
+        let last_purged_log_id: Option<LogId<u64>> = self.read_meta(wal::META_LAST_PURGED)?;
+        let last = self.last_log_id()?.or(last_purged_log_id);
+        Ok(LogState { last_purged_log_id, last_log_id: last })
+    }
+
+    async fn get_log_reader(&mut self) -> Self::LogReader {
+        self.clone()
+    }
+
+    async fn save_vote(&mut self, vote: &Vote<u64>) -> Result<(), StorageError<u64>> {
+        self.write_meta(wal::META_VOTE, vote).await
+    }
+
+    async fn read_vote(&mut self) -> Result<Option<Vote<u64>>, StorageError<u64>> {
+        self.read_meta(wal::META_VOTE)
+    }
+
+    async fn save_committed(&mut self, committed: Option<LogId<u64>>) -> Result<(), StorageError<u64>> {
+        // Not durable on its own (no fsync needed): the state machine persists what it applied.
+        self.write_meta(wal::META_COMMITTED, &committed).await
+    }
+
+    async fn read_committed(&mut self) -> Result<Option<LogId<u64>>, StorageError<u64>> {
+        Ok(self.read_meta::<Option<LogId<u64>>>(wal::META_COMMITTED)?.flatten())
+    }
+
+    async fn append<I>(&mut self, entries: I, callback: LogFlushed<TypeConfig>) -> Result<(), StorageError<u64>>
+    where
+        I: IntoIterator<Item = Entry<TypeConfig>> + Send,
+        I::IntoIter: Send,
+    {
+        let mut encoded = Vec::new();
+        for e in entries {
+            let bytes = postcard::to_stdvec(&e).map_err(|err| io_err(ErrorSubject::Logs, ErrorVerb::Write, err))?;
+            encoded.push((e.log_id.index, bytes));
+        }
+        let this = self.clone();
+        let res = run_blocking(move || {
+            let mut wtxn = this.env.write_txn()?;
+            for (index, bytes) in &encoded {
+                this.dbs.logs.put(&mut wtxn, &wal::index_key(*index), bytes)?;
+            }
+            wtxn.commit()
+        })
+        .await;
+        match res {
+            Ok(()) => {
+                callback.log_io_completed(Ok(()));
+                Ok(())
+            }
+            Err(e) => {
+                callback.log_io_completed(Err(std::io::Error::other(e.to_string())));
+                Err(io_err(ErrorSubject::Logs, ErrorVerb::Write, e))
+            }
+        }
+    }
+
+    async fn truncate(&mut self, log_id: LogId<u64>) -> Result<(), StorageError<u64>> {
+        let this = self.clone();
+        run_blocking(move || {
+            let mut wtxn = this.env.write_txn()?;
+            let lo = wal::index_key(log_id.index);
+            let range = (std::ops::Bound::Included(&lo[..]), std::ops::Bound::Unbounded);
+            this.dbs.logs.delete_range(&mut wtxn, &range)?;
+            wtxn.commit()
+        })
+        .await
+        .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Delete, e))
+    }
+
+    async fn purge(&mut self, log_id: LogId<u64>) -> Result<(), StorageError<u64>> {
+        let bytes =
+            postcard::to_stdvec(&log_id).map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Delete, e))?;
+        let this = self.clone();
+        run_blocking(move || {
+            let mut wtxn = this.env.write_txn()?;
+            this.dbs.meta.put(&mut wtxn, wal::META_LAST_PURGED, &bytes)?;
+            let hi = wal::index_key(log_id.index);
+            let range = (std::ops::Bound::Unbounded, std::ops::Bound::Included(&hi[..]));
+            this.dbs.logs.delete_range(&mut wtxn, &range)?;
+            wtxn.commit()
+        })
+        .await
+        .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Delete, e))
+    }
+}

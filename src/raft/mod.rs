@@ -1,0 +1,40 @@
+//! openraft adapter only: the type configuration, the heed-backed log store and state
+//! machine, and the network. No other module names openraft types (server/propose and
+//! server/read excepted).
+//!
+//! Depends on: apply, storage, membership, pb, openraft.
+
+pub mod log_store;
+pub mod network;
+pub mod state_machine;
+
+use std::io::Cursor;
+
+use crate::apply::ApplyResult;
+use crate::membership::Member;
+use crate::pb::peer::InternalRaftRequest;
+
+openraft::declare_raft_types!(
+    /// etcd-oxide's Raft types: the payload is an etcd-style `InternalRaftRequest`, the
+    /// response the deterministic apply result, nodes are etcd members keyed by member ID.
+    pub TypeConfig:
+        D = InternalRaftRequest,
+        R = ApplyResult,
+        NodeId = u64,
+        Node = Member,
+        Entry = openraft::Entry<TypeConfig>,
+        SnapshotData = Cursor<Vec<u8>>,
+        AsyncRuntime = openraft::TokioRuntime,
+);
+
+/// The Raft handle used by the server.
+pub type Raft = openraft::Raft<TypeConfig>;
+
+/// Converts any displayable error into openraft's storage I/O error for reads of `subject`.
+fn io_err<E: std::error::Error + 'static>(
+    subject: openraft::ErrorSubject<u64>,
+    verb: openraft::ErrorVerb,
+    e: E,
+) -> openraft::StorageError<u64> {
+    openraft::StorageIOError::new(subject, verb, openraft::AnyError::new(&e)).into()
+}

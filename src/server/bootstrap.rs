@@ -1,0 +1,128 @@
+//! Bootstrap: open the data dir, decide new cluster vs restart, derive IDs as etcd does,
+//! build the Raft node, and initialize a new cluster's membership.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::config::{url_string, ClusterState, ServerConfig};
+use crate::membership::{compute_cluster_id, compute_member_id, Member};
+use crate::raft::log_store::LogStore;
+use crate::raft::network::Network;
+use crate::raft::state_machine::{StateMachine, StateStore};
+use crate::raft::Raft;
+use crate::storage::{open_env, EnvKind};
+
+use super::Error;
+
+/// What bootstrap hands to the server.
+pub(super) struct Booted {
+    pub raft: Raft,
+    pub store: Arc<StateStore>,
+    pub member_id: u64,
+    pub cluster_id: u64,
+}
+
+/// Groups `--initial-cluster` by member name: name → peer URLs (in flag order).
+fn initial_members(cfg: &ServerConfig) -> BTreeMap<String, Vec<String>> {
+    let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, url) in &cfg.initial_cluster {
+        by_name.entry(name.clone()).or_default().push(url_string(url));
+    }
+    by_name
+}
+
+pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
+    let storage = |e: crate::storage::StorageError| Error::Storage(e.to_string());
+    let wal_env = open_env(&cfg.wal_dir(), EnvKind::Wal).map_err(storage)?;
+    let log_store = LogStore::open(wal_env).map_err(storage)?;
+    let store = StateStore::open(cfg.backend_dir()).map_err(|e| Error::Storage(e.to_string()))?;
+
+    let identity = log_store.identity().map_err(|e| Error::Storage(e.to_string()))?;
+    let fresh = identity.is_none();
+    let (cluster_id, member_id, members) = match identity {
+        Some((cid, mid)) => {
+            tracing::info!(
+                data_dir = %cfg.data_dir.display(),
+                "initial cluster flags ignored: data dir already initialized; restarting member"
+            );
+            (cid, mid, BTreeMap::new())
+        }
+        None => {
+            if cfg.initial_cluster_state == ClusterState::Existing {
+                return Err(Error::Bootstrap(
+                    "joining an existing cluster (--initial-cluster-state existing) is not supported yet".into(),
+                ));
+            }
+            let by_name = initial_members(cfg);
+            let Some(my_urls) = by_name.get(&cfg.name) else {
+                return Err(Error::Bootstrap(format!(
+                    "couldn't find local name {:?} in the initial cluster configuration",
+                    cfg.name
+                )));
+            };
+            let mut mine: Vec<String> = my_urls.clone();
+            mine.sort();
+            let mut adv: Vec<String> = cfg.initial_advertise_peer_urls.iter().map(url_string).collect();
+            adv.sort();
+            if mine != adv {
+                return Err(Error::Bootstrap(format!(
+                    "--initial-cluster has {}={} but missing from --initial-advertise-peer-urls={} (\"{}\"(resolved from {:?}) != \"{}\"(resolved from {:?}))",
+                    cfg.name,
+                    my_urls.join(","),
+                    adv.join(","),
+                    adv.join(","),
+                    adv,
+                    mine.join(","),
+                    mine
+                )));
+            }
+            let mut members = BTreeMap::new();
+            for (name, urls) in &by_name {
+                let id = compute_member_id(urls, &cfg.initial_cluster_token);
+                let client_urls = if *name == cfg.name {
+                    cfg.advertise_client_urls.iter().map(url_string).collect()
+                } else {
+                    Vec::new()
+                };
+                members.insert(id, Member { name: name.clone(), peer_urls: urls.clone(), client_urls });
+            }
+            let ids: Vec<u64> = members.keys().copied().collect();
+            let cluster_id = compute_cluster_id(&ids);
+            let member_id = compute_member_id(my_urls, &cfg.initial_cluster_token);
+            (cluster_id, member_id, members)
+        }
+    };
+
+    let raft_config = openraft::Config {
+        cluster_name: cfg.initial_cluster_token.clone(),
+        heartbeat_interval: cfg.heartbeat_interval.as_millis() as u64,
+        election_timeout_min: cfg.election_timeout.as_millis() as u64,
+        election_timeout_max: 2 * cfg.election_timeout.as_millis() as u64,
+        snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(cfg.snapshot_count.max(1)),
+        max_in_snapshot_log_to_keep: 5000,
+        ..Default::default()
+    };
+    let raft_config = Arc::new(raft_config.validate().map_err(|e| Error::Bootstrap(e.to_string()))?);
+    let sm = StateMachine::new(store.clone());
+    let raft = Raft::new(member_id, raft_config, Network, log_store.clone(), sm)
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+
+    if fresh {
+        tracing::info!(member_id = %format!("{member_id:x}"), cluster_id = %format!("{cluster_id:x}"), "starting member in a new cluster");
+        // Initialize first, then record the identity: a crash in between re-runs this
+        // branch, and an "already initialized" refusal is then expected and harmless.
+        match raft.initialize(members).await {
+            Ok(()) => {}
+            Err(openraft::error::RaftError::APIError(openraft::error::InitializeError::NotAllowed(_))) => {}
+            Err(e) => return Err(Error::Internal(e.to_string())),
+        }
+        log_store
+            .save_identity(cluster_id, member_id)
+            .await
+            .map_err(|e| Error::Storage(e.to_string()))?;
+    } else {
+        tracing::info!(member_id = %format!("{member_id:x}"), cluster_id = %format!("{cluster_id:x}"), "restarting member");
+    }
+    Ok(Booted { raft, store, member_id, cluster_id })
+}

@@ -1,0 +1,370 @@
+//! The etcd server core (`EtcdServer`): bootstrap, the write path, the read path, cluster
+//! and maintenance views.
+//!
+//! # Data paths
+//! - **Write**: `v3rpc` validates → [`EtcdServer::propose`] stamps the internal request
+//!   (request ID, proposer time) and checks its size → `raft.client_write` (the leader
+//!   appends; followers will forward to the leader over the peer port) → commit → the state
+//!   machine applies the batch in ONE LMDB write transaction that also records the last
+//!   applied log id → events are published → the apply result comes back here.
+//! - **Linearizable read**: read-index (`ensure_linearizable`: the leader confirms its
+//!   leadership and waits until applied ≥ commit index) → LMDB read transaction. No log
+//!   entry. **Serializable read**: the local LMDB read transaction directly.
+//!
+//! Depends on: raft, apply, mvcc, membership, storage, config, pb.
+
+mod bootstrap;
+mod error;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use error::Error;
+use openraft::error::{ClientWriteError, RaftError};
+
+use crate::apply::{ApplyResponse, ApplyResult};
+use crate::config::ServerConfig;
+use crate::membership::Member;
+use crate::pb::etcdserverpb::{
+    CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse,
+    RangeRequest, RangeResponse, ResponseHeader, StatusResponse, TxnRequest, TxnResponse,
+};
+use crate::pb::peer::{InternalRaftRequest, RequestHeader};
+use crate::raft::state_machine::StateStore;
+use crate::raft::Raft;
+
+/// The etcd API version this server implements and reports (`/version`, Status).
+pub const SERVER_VERSION: &str = "3.4.23";
+/// The cluster version reported by `/version`.
+pub const CLUSTER_VERSION: &str = "3.4.0";
+
+/// One running etcd member.
+pub struct EtcdServer {
+    cfg: ServerConfig,
+    raft: Raft,
+    store: Arc<StateStore>,
+    member_id: u64,
+    cluster_id: u64,
+    next_request_id: AtomicU64,
+}
+
+impl EtcdServer {
+    /// Opens the data dir, bootstraps or restarts the Raft group, and returns once the
+    /// member can serve. See `bootstrap.rs`.
+    ///
+    /// # Errors
+    /// [`Error::Bootstrap`] for configuration conflicts, storage errors otherwise.
+    pub async fn start(cfg: ServerConfig) -> Result<Arc<EtcdServer>, Error> {
+        let boot = bootstrap::bootstrap(&cfg).await?;
+        let seed = (boot.member_id & 0xffff) << 48
+            | ((std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as u64)
+                .unwrap_or(0)
+                & 0xff_ffff_ffff)
+                << 8);
+        let server = Arc::new(EtcdServer {
+            cfg,
+            raft: boot.raft,
+            store: boot.store,
+            member_id: boot.member_id,
+            cluster_id: boot.cluster_id,
+            next_request_id: AtomicU64::new(seed),
+        });
+        server.spawn_metrics_loop();
+        Ok(server)
+    }
+
+    /// This member's ID.
+    pub fn member_id(&self) -> u64 {
+        self.member_id
+    }
+
+    /// The cluster ID.
+    pub fn cluster_id(&self) -> u64 {
+        self.cluster_id
+    }
+
+    /// The configuration the member runs with.
+    pub fn config(&self) -> &ServerConfig {
+        &self.cfg
+    }
+
+    /// The shared state store (read views, revision and applied-batch subscriptions).
+    pub fn store(&self) -> &Arc<StateStore> {
+        &self.store
+    }
+
+    /// Waits until this member sees a leader, at most `within`.
+    ///
+    /// # Errors
+    /// [`Error::NoLeader`] if none appeared in time.
+    pub async fn wait_for_leader(&self, within: Duration) -> Result<(), Error> {
+        let mut rx = self.raft.metrics();
+        let wait = async {
+            loop {
+                if rx.borrow().current_leader.is_some() {
+                    return Ok(());
+                }
+                if rx.changed().await.is_err() {
+                    return Err(Error::Stopped);
+                }
+            }
+        };
+        tokio::time::timeout(within, wait).await.map_err(|_| Error::NoLeader)?
+    }
+
+    /// The current Raft term.
+    pub fn raft_term(&self) -> u64 {
+        self.raft.metrics().borrow().current_term
+    }
+
+    /// The current leader's member ID, if known.
+    pub fn leader(&self) -> Option<u64> {
+        self.raft.metrics().borrow().current_leader
+    }
+
+    /// A response header: cluster ID, member ID, the given store revision, Raft term.
+    pub fn header(&self, revision: i64) -> ResponseHeader {
+        ResponseHeader {
+            cluster_id: self.cluster_id,
+            member_id: self.member_id,
+            revision,
+            raft_term: self.raft_term(),
+        }
+    }
+
+    /// The latest applied store revision.
+    pub fn current_revision(&self) -> i64 {
+        *self.store.subscribe_revision().borrow()
+    }
+
+    fn next_id(&self) -> u64 {
+        self.next_request_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Proposes a mutation through Raft and waits for its apply result (the one write
+    /// path). Stamps the request ID and the proposer's clock.
+    ///
+    /// # Errors
+    /// [`Error::RequestTooLarge`] over `--max-request-bytes`; [`Error::NoLeader`],
+    /// [`Error::Timeout`] (after etcd's request timeout), [`Error::Stopped`]; deterministic
+    /// apply failures as [`Error::Apply`].
+    pub async fn propose(&self, mut req: InternalRaftRequest) -> Result<ApplyResult, Error> {
+        let id = self.next_id();
+        req.id = id;
+        req.header = Some(RequestHeader { id, ..Default::default() });
+        req.time_unix_nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or(0);
+        if prost::Message::encoded_len(&req) > self.cfg.max_request_bytes as usize {
+            return Err(Error::RequestTooLarge);
+        }
+        let write = self.raft.client_write(req);
+        let resp = match tokio::time::timeout(self.cfg.request_timeout(), write).await {
+            Err(_) => {
+                crate::observability::metrics().proposals_failed.inc();
+                return Err(Error::Timeout);
+            }
+            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))) => {
+                crate::observability::metrics().proposals_failed.inc();
+                return Err(if f.leader_id.is_none() { Error::NoLeader } else { Error::NotLeader });
+            }
+            Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => {
+                return Err(Error::Internal(e.to_string()));
+            }
+            Ok(Err(RaftError::Fatal(_))) => return Err(Error::Stopped),
+            Ok(Ok(resp)) => resp,
+        };
+        let result = resp.data;
+        if let Some(e) = result.error {
+            return Err(Error::Apply(e));
+        }
+        Ok(result)
+    }
+
+    /// Waits until a linearizable read may be served locally (read-index).
+    ///
+    /// # Errors
+    /// [`Error::NoLeader`] / [`Error::Timeout`] / [`Error::Stopped`].
+    pub async fn linearizable_barrier(&self) -> Result<(), Error> {
+        match tokio::time::timeout(self.cfg.request_timeout(), self.raft.ensure_linearizable()).await {
+            Err(_) => Err(Error::Timeout),
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(RaftError::APIError(_))) => Err(Error::NoLeader),
+            Ok(Err(RaftError::Fatal(_))) => Err(Error::Stopped),
+        }
+    }
+
+    /// Range: linearizable unless `req.serializable`.
+    ///
+    /// # Errors
+    /// Read-index failures, [`Error::Mvcc`] for compacted / future revisions.
+    pub async fn range(&self, req: &RangeRequest) -> Result<RangeResponse, Error> {
+        if !req.serializable {
+            self.linearizable_barrier().await?;
+        }
+        let rtxn = self.store.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+        let mut resp = self.store.kv.range(&rtxn, req).map_err(Error::from_mvcc)?;
+        let rev = self.store.kv.current_revision(&rtxn).map_err(Error::from_mvcc)?;
+        resp.header = Some(self.header(rev));
+        Ok(resp)
+    }
+
+    /// Put through Raft.
+    ///
+    /// # Errors
+    /// See [`EtcdServer::propose`].
+    pub async fn put(&self, req: PutRequest) -> Result<PutResponse, Error> {
+        let r = self.propose(InternalRaftRequest { put: Some(req), ..Default::default() }).await?;
+        match r.response {
+            Some(ApplyResponse::Put(mut p)) => {
+                p.header = Some(self.header(r.revision));
+                Ok(p)
+            }
+            other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
+        }
+    }
+
+    /// DeleteRange through Raft.
+    ///
+    /// # Errors
+    /// See [`EtcdServer::propose`].
+    pub async fn delete_range(&self, req: DeleteRangeRequest) -> Result<DeleteRangeResponse, Error> {
+        let r = self.propose(InternalRaftRequest { delete_range: Some(req), ..Default::default() }).await?;
+        match r.response {
+            Some(ApplyResponse::DeleteRange(mut p)) => {
+                p.header = Some(self.header(r.revision));
+                Ok(p)
+            }
+            other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
+        }
+    }
+
+    /// Txn through Raft. A read-only txn still goes through the log, like etcd 3.4 does for
+    /// linearizable read-only txns after a read-index; here both paths are the log for now.
+    ///
+    /// # Errors
+    /// See [`EtcdServer::propose`].
+    pub async fn txn(&self, req: TxnRequest) -> Result<TxnResponse, Error> {
+        let r = self.propose(InternalRaftRequest { txn: Some(req), ..Default::default() }).await?;
+        match r.response {
+            Some(ApplyResponse::Txn(mut p)) => {
+                fill_txn_headers(&mut p, r.revision);
+                p.header = Some(self.header(r.revision));
+                Ok(p)
+            }
+            other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
+        }
+    }
+
+    /// Compaction through Raft.
+    ///
+    /// # Errors
+    /// See [`EtcdServer::propose`]; [`Error::Apply`] with Compacted / FutureRev.
+    pub async fn compact(&self, req: CompactionRequest) -> Result<CompactionResponse, Error> {
+        let r = self.propose(InternalRaftRequest { compaction: Some(req), ..Default::default() }).await?;
+        match r.response {
+            Some(ApplyResponse::Compaction(mut p)) => {
+                p.header = Some(self.header(r.revision));
+                Ok(p)
+            }
+            other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
+        }
+    }
+
+    /// The members as the Raft membership knows them: (ID, member, is_learner), by ID.
+    pub fn members(&self) -> Vec<(u64, Member, bool)> {
+        let metrics = self.raft.metrics().borrow().clone();
+        let membership = metrics.membership_config.membership();
+        let voters: std::collections::BTreeSet<u64> = membership.voter_ids().collect();
+        let mut out: BTreeMap<u64, (Member, bool)> = BTreeMap::new();
+        for (id, node) in membership.nodes() {
+            out.insert(*id, (node.clone(), !voters.contains(id)));
+        }
+        out.into_iter().map(|(id, (m, l))| (id, m, l)).collect()
+    }
+
+    /// Maintenance.Status.
+    pub fn status(&self) -> StatusResponse {
+        let m = self.raft.metrics().borrow().clone();
+        let is_learner = self.members().iter().any(|(id, _, l)| *id == self.member_id && *l);
+        StatusResponse {
+            header: Some(self.header(self.current_revision())),
+            version: SERVER_VERSION.to_string(),
+            db_size: self.store.db_size() as i64,
+            leader: m.current_leader.unwrap_or(0),
+            raft_index: m.last_log_index.unwrap_or(0),
+            raft_term: m.current_term,
+            raft_applied_index: m.last_applied.map(|l| l.index).unwrap_or(0),
+            errors: Vec::new(),
+            db_size_in_use: self.store.db_size_in_use() as i64,
+            is_learner,
+        }
+    }
+
+    /// Whether the member is healthy for `/health`: a leader exists.
+    pub fn is_healthy(&self) -> bool {
+        self.leader().is_some()
+    }
+
+    /// Stops Raft.
+    pub async fn shutdown(&self) {
+        let _ = self.raft.shutdown().await;
+    }
+
+    fn spawn_metrics_loop(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        let mut rx = self.raft.metrics();
+        tokio::spawn(async move {
+            let mut last_leader: Option<u64> = None;
+            loop {
+                let Some(server) = weak.upgrade() else { return };
+                {
+                    let m = rx.borrow().clone();
+                    let metrics = crate::observability::metrics();
+                    metrics.has_leader.set(i64::from(m.current_leader.is_some()));
+                    metrics.is_leader.set(i64::from(m.current_leader == Some(server.member_id)));
+                    if m.current_leader.is_some() && m.current_leader != last_leader {
+                        metrics.leader_changes.inc();
+                        last_leader = m.current_leader;
+                    }
+                    metrics.proposals_applied.set(m.last_applied.map(|l| l.index).unwrap_or(0) as f64);
+                    metrics.proposals_committed.set(m.last_applied.map(|l| l.index).unwrap_or(0) as f64);
+                    metrics.db_total_size.set(server.store.db_size() as i64);
+                    metrics.db_size_in_use.set(server.store.db_size_in_use() as i64);
+                    metrics.current_revision.set(server.current_revision());
+                }
+                drop(server);
+                tokio::select! {
+                    r = rx.changed() => if r.is_err() { return },
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        });
+    }
+}
+
+/// etcd leaves nested txn responses with a header holding only the revision the operation
+/// saw (`applyTxn`); fill that where apply left it empty.
+fn fill_txn_headers(resp: &mut TxnResponse, revision: i64) {
+    use crate::pb::etcdserverpb::response_op::Response;
+    let only_rev = || Some(ResponseHeader { revision, ..Default::default() });
+    for op in &mut resp.responses {
+        match &mut op.response {
+            Some(Response::ResponseRange(r)) if r.header.is_none() => r.header = only_rev(),
+            Some(Response::ResponsePut(r)) if r.header.is_none() => r.header = only_rev(),
+            Some(Response::ResponseDeleteRange(r)) if r.header.is_none() => r.header = only_rev(),
+            Some(Response::ResponseTxn(t)) => {
+                fill_txn_headers(t, revision);
+                if t.header.is_none() {
+                    t.header = only_rev();
+                }
+            }
+            _ => {}
+        }
+    }
+}

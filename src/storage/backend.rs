@@ -1,0 +1,65 @@
+//! Opening LMDB environments: the one `unsafe` call of the crate lives here.
+
+use std::path::Path;
+
+/// Errors from the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// LMDB reported an error (I/O, map full, corruption...).
+    #[error("storage: {0}")]
+    Heed(#[from] heed::Error),
+    /// Creating the directory failed.
+    #[error("storage: {path}: {source}")]
+    Io {
+        /// The directory we tried to create.
+        path: String,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Stored bytes could not be decoded.
+    #[error("storage: corrupt record: {0}")]
+    Corrupt(String),
+}
+
+/// An LMDB environment whose read transactions are `Send` (no thread-local reader slot),
+/// so a read view may move between tokio worker threads.
+pub type Env = heed::Env<heed::WithoutTls>;
+
+/// Which environment is being opened; decides the map size and number of databases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvKind {
+    /// `member/wal`: Raft log and vote.
+    Wal,
+    /// `member/snap/db`: MVCC state, leases, auth, membership, meta.
+    State,
+}
+
+/// Maximum size the LMDB map may grow to, in bytes (virtual address space, not disk).
+/// The backend quota (`--quota-backend-bytes`) is enforced separately, well below this.
+pub const MAP_SIZE_BYTES: usize = 64 << 30;
+
+/// Opens (creating if needed) the LMDB environment in directory `dir`.
+///
+/// # Errors
+/// [`StorageError::Io`] if the directory cannot be created, [`StorageError::Heed`] if LMDB
+/// cannot open it (for example another process holds it in an incompatible mode).
+pub fn open_env(dir: &Path, kind: EnvKind) -> Result<Env, StorageError> {
+    std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let max_dbs = match kind {
+        EnvKind::Wal => 4,
+        EnvKind::State => 32,
+    };
+    let mut opts = heed::EnvOpenOptions::new().read_txn_without_tls();
+    opts.map_size(MAP_SIZE_BYTES).max_dbs(max_dbs).max_readers(1024);
+    // SAFETY: LMDB requires that one process does not open the same environment twice and
+    // that the files are not modified by other means while mapped. The server opens each
+    // environment exactly once per process (bootstrap holds the handles for the process
+    // lifetime), and offline tools (`etcd util`) are only run against a stopped member's
+    // data dir, as with etcd's own offline tools.
+    #[allow(unsafe_code)]
+    let env = unsafe { opts.open(dir)? };
+    Ok(env)
+}

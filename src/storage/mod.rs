@@ -1,0 +1,10 @@
+//! LMDB (heed) environments: bytes and schema only, no etcd semantics.
+//!
+//! Layout, like etcd's data dir: `<data-dir>/member/wal/` holds the Raft log and vote
+//! ([`wal`]); `<data-dir>/member/snap/db/` holds the applied state ([`backend`]).
+//! Depends on: heed only.
+
+pub mod backend;
+pub mod wal;
+
+pub use backend::{open_env, Env, EnvKind, StorageError};

@@ -1,0 +1,54 @@
+//! The wire: one tonic service per file, request validation, the error mapping, and the
+//! HTTP endpoints, all served on the client listener (gRPC over h2c and HTTP/1 on one port).
+//!
+//! Depends on: server, pb, rpctypes.
+
+pub mod cluster;
+pub mod error;
+pub mod http;
+pub mod kv;
+pub mod maintenance;
+pub mod validate;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::pb::etcdserverpb::cluster_server::ClusterServer;
+use crate::pb::etcdserverpb::kv_server::KvServer;
+use crate::pb::etcdserverpb::maintenance_server::MaintenanceServer;
+use crate::server::EtcdServer;
+
+/// gRPC overhead allowed on top of `--max-request-bytes` before the transport refuses a
+/// message (etcd's `grpcOverheadBytes`, 512 KiB).
+pub const GRPC_OVERHEAD_BYTES: usize = 512 * 1024;
+
+/// The client-port router: every gRPC service plus `/health`, `/version`, `/metrics`.
+pub fn router(server: Arc<EtcdServer>) -> axum::Router {
+    let max = server.config().max_request_bytes as usize + GRPC_OVERHEAD_BYTES;
+    let routes = tonic::service::Routes::new(
+        KvServer::new(kv::KvService::new(server.clone()))
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(usize::MAX),
+    )
+    .add_service(ClusterServer::new(cluster::ClusterService::new(server.clone())).max_decoding_message_size(max))
+    .add_service(
+        MaintenanceServer::new(maintenance::MaintenanceService::new(server.clone()))
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(usize::MAX),
+    );
+    routes.into_axum_router().merge(http::routes(server))
+}
+
+/// Serves the client API on a pre-bound listener until `shutdown` completes.
+///
+/// # Errors
+/// I/O errors from accepting connections.
+pub async fn serve_client(
+    listener: TcpListener,
+    server: Arc<EtcdServer>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(server)).with_graceful_shutdown(shutdown).await
+}
