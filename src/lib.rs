@@ -14,6 +14,7 @@
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod lease;
 pub mod membership;
 pub mod mvcc;
 pub mod observability;

@@ -10,11 +10,15 @@
 //! Depends on: mvcc, lease, auth, membership, storage, pb.
 
 pub mod kv;
+pub mod lease;
 
 use serde::{Deserialize, Serialize};
 
+use crate::lease::LeaseStore;
 use crate::mvcc::KvStore;
-use crate::pb::etcdserverpb::{CompactionResponse, DeleteRangeResponse, PutResponse, TxnResponse};
+use crate::pb::etcdserverpb::{
+    CompactionResponse, DeleteRangeResponse, LeaseGrantResponse, LeaseRevokeResponse, PutResponse, TxnResponse,
+};
 use crate::pb::mvccpb::Event;
 use crate::pb::peer::InternalRaftRequest;
 
@@ -37,6 +41,12 @@ pub enum ApplyError {
     /// `etcdserver: mvcc: database space exceeded` (NOSPACE alarm active).
     #[error("etcdserver: mvcc: database space exceeded")]
     NoSpace,
+    /// `etcdserver: lease already exists`.
+    #[error("etcdserver: lease already exists")]
+    LeaseExist,
+    /// `etcdserver: too large lease TTL`.
+    #[error("etcdserver: too large lease TTL")]
+    LeaseTtlTooLarge,
     /// The entry carried no request this member knows how to apply.
     #[error("etcdserver: unknown request")]
     UnknownRequest,
@@ -53,6 +63,30 @@ pub enum ApplyResponse {
     Txn(TxnResponse),
     /// Result of a Compaction.
     Compaction(CompactionResponse),
+    /// Result of a LeaseGrant.
+    LeaseGrant(LeaseGrantResponse),
+    /// Result of a LeaseRevoke.
+    LeaseRevoke(LeaseRevokeResponse),
+}
+
+/// The replicated stores apply writes to, all in the `member/snap/db` environment.
+#[derive(Debug, Clone, Copy)]
+pub struct Stores {
+    /// The MVCC key-value store.
+    pub kv: KvStore,
+    /// The lease table and key attachments.
+    pub leases: LeaseStore,
+}
+
+/// Failures of apply that are not deterministic request failures: storage only.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyFatal {
+    /// The MVCC store failed.
+    #[error(transparent)]
+    Mvcc(#[from] crate::mvcc::MvccError),
+    /// The lease table failed.
+    #[error(transparent)]
+    Lease(#[from] crate::lease::LeaseError),
 }
 
 /// What applying one log entry produced: the store revision after the entry (for the
@@ -71,54 +105,61 @@ pub struct ApplyResult {
 /// Applies one client request inside the caller's LMDB write transaction.
 ///
 /// `events` receives the MVCC events (with prev_kv) the request produced, in revision
-/// order, for the watch hub to publish after commit.
+/// order, for the watch hub to publish after commit. Lease attachments follow the events.
 ///
 /// # Errors
-/// Only storage failures (`heed::Error` wrapped in [`crate::mvcc::MvccError`]); request
-/// failures are returned inside the [`ApplyResult`].
+/// Only storage failures ([`ApplyFatal`]); request failures are returned inside the
+/// [`ApplyResult`].
 pub fn apply_request(
-    store: &KvStore,
+    stores: &Stores,
     wtxn: &mut heed::RwTxn,
     req: &InternalRaftRequest,
     events: &mut Vec<Event>,
-) -> Result<ApplyResult, crate::mvcc::MvccError> {
-    let no_leases = |_id: i64| false;
-    let outcome: Result<ApplyResponse, kv::KvApplyError> = if let Some(put) = &req.put {
-        kv::put(store, wtxn, put, &no_leases).map(|(r, ev)| {
+) -> Result<ApplyResult, ApplyFatal> {
+    let first_event = events.len();
+    let outcome: Result<ApplyResponse, ApplyError> = if let Some(put) = &req.put {
+        let known = lease::existing_leases(stores, wtxn, lease::put_leases(put))?;
+        kv_outcome(kv::put(&stores.kv, wtxn, put, &|id| known.contains(&id)))?.map(|(r, ev)| {
             events.extend(ev);
             ApplyResponse::Put(r)
         })
     } else if let Some(del) = &req.delete_range {
-        kv::delete_range(store, wtxn, del).map(|(r, ev)| {
+        kv_outcome(kv::delete_range(&stores.kv, wtxn, del))?.map(|(r, ev)| {
             events.extend(ev);
             ApplyResponse::DeleteRange(r)
         })
     } else if let Some(txn) = &req.txn {
-        kv::txn(store, wtxn, txn, &no_leases).map(|(r, ev)| {
+        let known = lease::existing_leases(stores, wtxn, lease::txn_leases(txn))?;
+        kv_outcome(kv::txn(&stores.kv, wtxn, txn, &|id| known.contains(&id)))?.map(|(r, ev)| {
             events.extend(ev);
             ApplyResponse::Txn(r)
         })
     } else if let Some(c) = &req.compaction {
-        kv::compaction(store, wtxn, c).map(ApplyResponse::Compaction)
+        kv_outcome(kv::compaction(&stores.kv, wtxn, c))?.map(ApplyResponse::Compaction)
+    } else if let Some(g) = &req.lease_grant {
+        lease::grant(stores, wtxn, g)?.map(ApplyResponse::LeaseGrant)
+    } else if let Some(r) = &req.lease_revoke {
+        lease::revoke(stores, wtxn, r, events)?.map(ApplyResponse::LeaseRevoke)
     } else {
-        let revision = store.current_revision(wtxn)?;
-        return Ok(ApplyResult { revision, response: None, error: Some(ApplyError::UnknownRequest) });
+        Err(ApplyError::UnknownRequest)
     };
-    let (response, error) = match outcome {
-        Ok(r) => (Some(r), None),
-        Err(e) => (None, Some(kv_error(e)?)),
-    };
-    let revision = store.current_revision(wtxn)?;
-    Ok(ApplyResult { revision, response, error })
+    lease::follow_events(stores, wtxn, &events[first_event..])?;
+    let revision = stores.kv.current_revision(wtxn)?;
+    Ok(match outcome {
+        Ok(r) => ApplyResult { revision, response: Some(r), error: None },
+        Err(e) => ApplyResult { revision, response: None, error: Some(e) },
+    })
 }
 
-/// Splits a KV apply error into a deterministic [`ApplyError`] or a fatal storage error.
-fn kv_error(e: kv::KvApplyError) -> Result<ApplyError, crate::mvcc::MvccError> {
-    match e {
-        kv::KvApplyError::Compacted => Ok(ApplyError::Compacted),
-        kv::KvApplyError::FutureRev => Ok(ApplyError::FutureRev),
-        kv::KvApplyError::KeyNotFound => Ok(ApplyError::KeyNotFound),
-        kv::KvApplyError::LeaseNotFound => Ok(ApplyError::LeaseNotFound),
-        kv::KvApplyError::Storage(s) => Err(s),
+/// Splits a KV apply result into a deterministic outcome (inner) or a fatal storage error
+/// (outer `Err`).
+fn kv_outcome<T>(r: Result<T, kv::KvApplyError>) -> Result<Result<T, ApplyError>, ApplyFatal> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(kv::KvApplyError::Compacted) => Ok(Err(ApplyError::Compacted)),
+        Err(kv::KvApplyError::FutureRev) => Ok(Err(ApplyError::FutureRev)),
+        Err(kv::KvApplyError::KeyNotFound) => Ok(Err(ApplyError::KeyNotFound)),
+        Err(kv::KvApplyError::LeaseNotFound) => Ok(Err(ApplyError::LeaseNotFound)),
+        Err(kv::KvApplyError::Storage(s)) => Err(ApplyFatal::Mvcc(s)),
     }
 }

@@ -12,6 +12,7 @@ pub enum MvccError {
     #[error("corrupt: {0}")]
     Corrupt(String),
 }
+#[derive(Debug, Clone, Copy)]
 pub struct KvStore;
 impl KvStore {
     pub fn open<T>(_env: &heed::Env<T>) -> Result<KvStore, MvccError> { Ok(KvStore) }

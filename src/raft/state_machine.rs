@@ -22,6 +22,7 @@ use super::log_store::run_blocking;
 use super::{io_err, TypeConfig};
 use crate::apply::{self, ApplyResult};
 use crate::membership::Member;
+use crate::lease::LeaseStore;
 use crate::mvcc::KvStore;
 use crate::pb::mvccpb::Event;
 use crate::storage::{open_env, Env, EnvKind, StorageError as BackendError};
@@ -49,6 +50,8 @@ pub struct StateStore {
     pub env: Env,
     /// The MVCC key-value store.
     pub kv: KvStore,
+    /// The lease table.
+    pub leases: LeaseStore,
     meta: Database<'static, Str, Bytes>,
     dir: PathBuf,
     /// Latest applied store revision, updated after each committed batch.
@@ -66,6 +69,7 @@ impl StateStore {
     pub fn open(dir: PathBuf) -> Result<Arc<StateStore>, crate::mvcc::MvccError> {
         let env = open_env(&dir, EnvKind::State).map_err(storage_to_mvcc)?;
         let kv = KvStore::open(&env)?;
+        let leases = LeaseStore::open(&env).map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
         let wtxn = env.write_txn()?;
         let committed = env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
             let meta = opener.create_database::<Str, Bytes>(wtxn, Some(RAFT_STATE_DB))?;
@@ -82,12 +86,18 @@ impl StateStore {
         Ok(Arc::new(StateStore {
             env,
             kv,
+            leases,
             meta,
             dir,
             revision_tx,
             applied_tx,
             current_snapshot: Mutex::new(None),
         }))
+    }
+
+    /// The replicated stores, for apply.
+    pub fn stores(&self) -> apply::Stores {
+        apply::Stores { kv: self.kv, leases: self.leases }
     }
 
     /// Subscribes to the latest applied store revision.
@@ -163,7 +173,7 @@ impl StateStore {
                     results.push(ApplyResult { revision, ..Default::default() });
                 }
                 EntryPayload::Normal(req) => {
-                    results.push(apply::apply_request(&self.kv, &mut wtxn, &req, &mut events)?);
+                    results.push(apply::apply_request(&self.stores(), &mut wtxn, &req, &mut events)?);
                 }
                 EntryPayload::Membership(m) => {
                     let stored = StoredMembership::new(Some(entry.log_id), m);
@@ -318,6 +328,8 @@ enum ApplyFailure {
     Heed(#[from] heed::Error),
     #[error("state machine: {0}")]
     Mvcc(#[from] crate::mvcc::MvccError),
+    #[error("state machine: {0}")]
+    Apply(#[from] apply::ApplyFatal),
     #[error("state machine encoding: {0}")]
     Encode(String),
 }

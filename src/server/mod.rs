@@ -15,6 +15,7 @@
 
 mod bootstrap;
 mod error;
+mod lease;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,6 +49,7 @@ pub struct EtcdServer {
     member_id: u64,
     cluster_id: u64,
     next_request_id: AtomicU64,
+    lessor: crate::lease::lessor::Lessor,
 }
 
 impl EtcdServer {
@@ -72,8 +74,10 @@ impl EtcdServer {
             member_id: boot.member_id,
             cluster_id: boot.cluster_id,
             next_request_id: AtomicU64::new(seed),
+            lessor: crate::lease::lessor::Lessor::new(),
         });
         server.spawn_metrics_loop();
+        server.spawn_lessor_loop();
         Ok(server)
     }
 

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod error;
 pub mod http;
 pub mod kv;
+pub mod lease;
 pub mod maintenance;
 pub mod validate;
 
@@ -17,6 +18,7 @@ use tokio::net::TcpListener;
 
 use crate::pb::etcdserverpb::cluster_server::ClusterServer;
 use crate::pb::etcdserverpb::kv_server::KvServer;
+use crate::pb::etcdserverpb::lease_server::LeaseServer;
 use crate::pb::etcdserverpb::maintenance_server::MaintenanceServer;
 use crate::server::EtcdServer;
 
@@ -32,6 +34,7 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
             .max_decoding_message_size(max)
             .max_encoding_message_size(usize::MAX),
     )
+    .add_service(LeaseServer::new(lease::LeaseService::new(server.clone())).max_decoding_message_size(max))
     .add_service(ClusterServer::new(cluster::ClusterService::new(server.clone())).max_decoding_message_size(max))
     .add_service(
         MaintenanceServer::new(maintenance::MaintenanceService::new(server.clone()))

@@ -1,0 +1,197 @@
+//! Leases: the replicated lease table and key attachments in LMDB ([`LeaseStore`]), and the
+//! leader's in-memory expiry clock ([`lessor::Lessor`]).
+//!
+//! Follows etcd's `lease/lessor.go`: TTLs in seconds, a minimum TTL derived from the
+//! election timeout, `MaxLeaseTTL` = 9,000,000,000 s. Expiry is decided only by the
+//! leader's lessor and applied as a `LeaseRevoke` log entry; keep-alives renew in memory.
+//!
+//! Depends on: storage (heed), pb. No tonic, no openraft.
+
+pub mod lessor;
+
+use heed::types::Bytes;
+use heed::{CommitOrAbort, Database, RoTxn, RwTxn};
+
+/// etcd's `MaxLeaseTTL`, in seconds.
+pub const MAX_LEASE_TTL: i64 = 9_000_000_000;
+
+/// Errors of the lease table.
+#[derive(Debug, thiserror::Error)]
+pub enum LeaseError {
+    /// LMDB failure.
+    #[error("lease storage: {0}")]
+    Storage(#[from] heed::Error),
+    /// A stored record does not decode.
+    #[error("lease storage: corrupt record: {0}")]
+    Corrupt(String),
+}
+
+/// One lease as stored: its ID and granted TTL in seconds (etcd's `leasepb.Lease`).
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct LeaseRecord {
+    /// Lease ID (> 0).
+    #[prost(int64, tag = "1")]
+    pub id: i64,
+    /// Granted TTL in seconds (after raising to the minimum TTL).
+    #[prost(int64, tag = "2")]
+    pub ttl: i64,
+}
+
+/// Handles to the `lease` (ID → [`LeaseRecord`]) and `lease_keys` (ID ‖ key → ∅) databases.
+#[derive(Debug, Clone, Copy)]
+pub struct LeaseStore {
+    leases: Database<'static, Bytes, Bytes>,
+    keys: Database<'static, Bytes, Bytes>,
+}
+
+fn id_key(id: i64) -> [u8; 8] {
+    id.to_be_bytes()
+}
+
+fn attach_key(id: i64, key: &[u8]) -> Vec<u8> {
+    let mut k = Vec::with_capacity(8 + key.len());
+    k.extend_from_slice(&id.to_be_bytes());
+    k.extend_from_slice(key);
+    k
+}
+
+impl LeaseStore {
+    /// Creates or opens the lease databases in their own committed transaction.
+    ///
+    /// # Errors
+    /// [`LeaseError::Storage`].
+    pub fn open<T>(env: &heed::Env<T>) -> Result<LeaseStore, LeaseError> {
+        let wtxn = env.write_txn()?;
+        let committed = env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
+            let leases = opener.create_database::<Bytes, Bytes>(wtxn, Some("lease"))?;
+            let keys = opener.create_database::<Bytes, Bytes>(wtxn, Some("lease_keys"))?;
+            Ok(CommitOrAbort::<_, ()>::Commit((leases, keys)))
+        })?;
+        match committed {
+            CommitOrAbort::Commit((leases, keys)) => Ok(LeaseStore { leases, keys }),
+            CommitOrAbort::Abort(()) => Err(LeaseError::Corrupt("creating lease databases aborted".into())),
+        }
+    }
+
+    /// The lease with this ID, if granted and not revoked.
+    ///
+    /// # Errors
+    /// Storage or decoding errors.
+    pub fn get(&self, txn: &RoTxn, id: i64) -> Result<Option<LeaseRecord>, LeaseError> {
+        match self.leases.get(txn, &id_key(id))? {
+            None => Ok(None),
+            Some(b) => prost::Message::decode(b).map(Some).map_err(|e| LeaseError::Corrupt(e.to_string())),
+        }
+    }
+
+    /// Stores a granted lease.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn put(&self, txn: &mut RwTxn, rec: &LeaseRecord) -> Result<(), LeaseError> {
+        self.leases.put(txn, &id_key(rec.id), &prost::Message::encode_to_vec(rec))?;
+        Ok(())
+    }
+
+    /// Deletes a lease and its attachment rows.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn delete(&self, txn: &mut RwTxn, id: i64) -> Result<(), LeaseError> {
+        self.leases.delete(txn, &id_key(id))?;
+        let keys = self.keys(txn, id)?;
+        for k in keys {
+            self.keys.delete(txn, &attach_key(id, &k))?;
+        }
+        Ok(())
+    }
+
+    /// Every lease, by ID.
+    ///
+    /// # Errors
+    /// Storage or decoding errors.
+    pub fn list(&self, txn: &RoTxn) -> Result<Vec<LeaseRecord>, LeaseError> {
+        let mut out = Vec::new();
+        for item in self.leases.iter(txn)? {
+            let (_, v) = item?;
+            out.push(prost::Message::decode(v).map_err(|e: prost::DecodeError| LeaseError::Corrupt(e.to_string()))?);
+        }
+        Ok(out)
+    }
+
+    /// The keys attached to a lease, in key order.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn keys(&self, txn: &RoTxn, id: i64) -> Result<Vec<Vec<u8>>, LeaseError> {
+        let prefix = id_key(id);
+        let mut out = Vec::new();
+        for item in self.keys.prefix_iter(txn, &prefix)? {
+            let (k, _) = item?;
+            out.push(k[8..].to_vec());
+        }
+        Ok(out)
+    }
+
+    /// Records that `key` is attached to lease `id`.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn attach(&self, txn: &mut RwTxn, id: i64, key: &[u8]) -> Result<(), LeaseError> {
+        self.keys.put(txn, &attach_key(id, key), &[])?;
+        Ok(())
+    }
+
+    /// Records that `key` is no longer attached to lease `id`.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn detach(&self, txn: &mut RwTxn, id: i64, key: &[u8]) -> Result<(), LeaseError> {
+        self.keys.delete(txn, &attach_key(id, key))?;
+        Ok(())
+    }
+}
+
+/// etcd's minimum lease TTL in seconds: ceil(1.5 × election timeout), where the election
+/// timeout is `election_ticks × heartbeat` (`etcdserver/server.go`).
+pub fn min_lease_ttl(heartbeat_ms: u64, election_ms: u64) -> i64 {
+    let heartbeat_ms = heartbeat_ms.max(1);
+    let ticks = election_ms / heartbeat_ms;
+    let min_ms = (3 * ticks / 2) * heartbeat_ms;
+    min_ms.div_ceil(1000) as i64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn min_ttl_matches_etcd_defaults() {
+        // 100 ms heartbeat, 1000 ms election: (3*10/2)*100ms = 1.5 s → 2 s.
+        assert_eq!(min_lease_ttl(100, 1000), 2);
+        assert_eq!(min_lease_ttl(100, 500), 1);
+    }
+
+    #[test]
+    fn table_and_attachments() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let env = crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).expect("env");
+        let store = LeaseStore::open(&env).expect("open");
+        let mut w = env.write_txn().expect("txn");
+        store.put(&mut w, &LeaseRecord { id: 7, ttl: 10 }).expect("put");
+        store.attach(&mut w, 7, b"a").expect("attach");
+        store.attach(&mut w, 7, b"b").expect("attach");
+        store.detach(&mut w, 7, b"a").expect("detach");
+        w.commit().expect("commit");
+        let r = env.read_txn().expect("txn");
+        assert_eq!(store.get(&r, 7).expect("get"), Some(LeaseRecord { id: 7, ttl: 10 }));
+        assert_eq!(store.keys(&r, 7).expect("keys"), vec![b"b".to_vec()]);
+        drop(r);
+        let mut w = env.write_txn().expect("txn");
+        store.delete(&mut w, 7).expect("delete");
+        w.commit().expect("commit");
+        let r = env.read_txn().expect("txn");
+        assert!(store.get(&r, 7).expect("get").is_none());
+        assert!(store.keys(&r, 7).expect("keys").is_empty());
+    }
+}

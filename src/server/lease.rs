@@ -1,0 +1,173 @@
+//! Lease operations of the server: grant and revoke through the log; keep-alive, TTL
+//! queries and expiry on the leader's in-memory clock ([`crate::lease::lessor::Lessor`]).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::{EtcdServer, Error};
+use crate::apply::{ApplyError, ApplyResponse};
+use crate::lease::{min_lease_ttl, LeaseRecord};
+use crate::pb::etcdserverpb::{
+    LeaseGrantRequest, LeaseGrantResponse, LeaseLeasesResponse, LeaseRevokeRequest, LeaseRevokeResponse,
+    LeaseStatus, LeaseTimeToLiveRequest, LeaseTimeToLiveResponse,
+};
+use crate::pb::peer::InternalRaftRequest;
+
+/// How often the leader's lessor looks for expired leases (etcd checks every 500 ms).
+const EXPIRY_TICK: Duration = Duration::from_millis(500);
+
+impl EtcdServer {
+    fn lease_record(&self, id: i64) -> Result<Option<LeaseRecord>, Error> {
+        let rtxn = self.store.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+        self.store.leases.get(&rtxn, id).map_err(|e| Error::Storage(e.to_string()))
+    }
+
+    /// LeaseGrant: picks the ID when the client gave 0, raises the TTL to etcd's minimum,
+    /// and proposes the grant.
+    ///
+    /// # Errors
+    /// `LeaseExist`, `LeaseTtlTooLarge` as [`Error::Apply`]; proposal errors.
+    pub async fn lease_grant(&self, mut req: LeaseGrantRequest) -> Result<LeaseGrantResponse, Error> {
+        while req.id == 0 {
+            req.id = (self.next_id() & (i64::MAX as u64)) as i64;
+        }
+        let min = min_lease_ttl(
+            self.cfg.heartbeat_interval.as_millis() as u64,
+            self.cfg.election_timeout.as_millis() as u64,
+        );
+        if req.ttl < min {
+            req.ttl = min;
+        }
+        let r = self.propose(InternalRaftRequest { lease_grant: Some(req), ..Default::default() }).await?;
+        match r.response {
+            Some(ApplyResponse::LeaseGrant(mut g)) => {
+                if let Some(rec) = self.lease_record(g.id)? {
+                    self.lessor.renew(&rec, Instant::now());
+                }
+                g.header = Some(self.header(r.revision));
+                Ok(g)
+            }
+            other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
+        }
+    }
+
+    /// LeaseRevoke: proposes the revoke; the lease's keys go in one revision.
+    ///
+    /// # Errors
+    /// `LeaseNotFound` as [`Error::Apply`]; proposal errors.
+    pub async fn lease_revoke(&self, req: LeaseRevokeRequest) -> Result<LeaseRevokeResponse, Error> {
+        let r = self.propose(InternalRaftRequest { lease_revoke: Some(req), ..Default::default() }).await?;
+        match r.response {
+            Some(ApplyResponse::LeaseRevoke(mut p)) => {
+                p.header = Some(self.header(r.revision));
+                Ok(p)
+            }
+            other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
+        }
+    }
+
+    /// One keep-alive: renews the lease on the leader's clock and returns its TTL in
+    /// seconds (0 when the lease does not exist, as etcd answers on the stream).
+    ///
+    /// # Errors
+    /// [`Error::NotLeader`] / [`Error::NoLeader`] when this member is not the leader.
+    pub async fn lease_keep_alive(&self, id: i64) -> Result<i64, Error> {
+        self.ensure_leader()?;
+        match self.lease_record(id)? {
+            None => Err(Error::Apply(ApplyError::LeaseNotFound)),
+            Some(rec) => Ok(self.lessor.renew(&rec, Instant::now())),
+        }
+    }
+
+    /// LeaseTimeToLive: the granted TTL, the remaining TTL (seconds, rounded up) and,
+    /// when asked, the attached keys.
+    ///
+    /// # Errors
+    /// `LeaseNotFound` as [`Error::Apply`].
+    pub async fn lease_time_to_live(&self, req: LeaseTimeToLiveRequest) -> Result<LeaseTimeToLiveResponse, Error> {
+        self.linearizable_barrier().await?;
+        let Some(rec) = self.lease_record(req.id)? else {
+            return Err(Error::Apply(ApplyError::LeaseNotFound));
+        };
+        let keys = if req.keys {
+            let rtxn = self.store.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+            self.store.leases.keys(&rtxn, req.id).map_err(|e| Error::Storage(e.to_string()))?
+        } else {
+            Vec::new()
+        };
+        Ok(LeaseTimeToLiveResponse {
+            header: Some(self.header(self.current_revision())),
+            id: rec.id,
+            ttl: self.lessor.remaining(&rec, Instant::now()),
+            granted_ttl: rec.ttl,
+            keys,
+        })
+    }
+
+    /// LeaseLeases: every lease ID.
+    ///
+    /// # Errors
+    /// Read-index or storage errors.
+    pub async fn lease_leases(&self) -> Result<LeaseLeasesResponse, Error> {
+        self.linearizable_barrier().await?;
+        let rtxn = self.store.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+        let leases = self.store.leases.list(&rtxn).map_err(|e| Error::Storage(e.to_string()))?;
+        Ok(LeaseLeasesResponse {
+            header: Some(self.header(self.current_revision())),
+            leases: leases.into_iter().map(|l| LeaseStatus { id: l.id }).collect(),
+        })
+    }
+
+    /// Fails unless this member is the leader.
+    pub(super) fn ensure_leader(&self) -> Result<(), Error> {
+        match self.leader() {
+            Some(l) if l == self.member_id => Ok(()),
+            Some(_) => Err(Error::NotLeader),
+            None => Err(Error::NoLeader),
+        }
+    }
+
+    /// The primary lessor loop: while leader, keep the clock in step with the lease table
+    /// and propose a revoke for each expired lease; when not leader, forget the clock so
+    /// the next promotion extends every lease.
+    pub(super) fn spawn_lessor_loop(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut was_leader = false;
+            loop {
+                tokio::time::sleep(EXPIRY_TICK).await;
+                let Some(server) = weak.upgrade() else { return };
+                let is_leader = server.leader() == Some(server.member_id);
+                if !is_leader {
+                    if was_leader {
+                        server.lessor.demote();
+                    }
+                    was_leader = false;
+                    continue;
+                }
+                was_leader = true;
+                let leases = {
+                    let Ok(rtxn) = server.store.env.read_txn() else { continue };
+                    match server.store.leases.list(&rtxn) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "failed to list leases");
+                            continue;
+                        }
+                    }
+                };
+                let now = Instant::now();
+                server.lessor.sync(&leases, now);
+                for id in server.lessor.take_expired(now) {
+                    let s = server.clone();
+                    tokio::spawn(async move {
+                        match s.lease_revoke(LeaseRevokeRequest { id }).await {
+                            Ok(_) | Err(Error::Apply(ApplyError::LeaseNotFound)) => {}
+                            Err(e) => tracing::warn!(lease_id = %format!("{id:x}"), error = %e, "failed to revoke expired lease"),
+                        }
+                    });
+                }
+            }
+        });
+    }
+}
