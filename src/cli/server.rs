@@ -70,6 +70,9 @@ pub struct ServerArgs {
     /// Configures log level. Only supports debug, info, warn, error, panic, or fatal.
     #[arg(long, env = "ETCD_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
+    /// Duration of periodic watch progress notifications (e.g. 10m, 5s, 100ms).
+    #[arg(long, env = "ETCD_WATCH_PROGRESS_NOTIFY_INTERVAL", default_value = "10m")]
+    pub watch_progress_notify_interval: String,
     /// Print the version and exit.
     #[arg(long)]
     pub version: bool,
@@ -101,6 +104,43 @@ pub fn normalize_go_flags(args: Vec<OsString>) -> Vec<OsString> {
 
 fn parse_num<T: std::str::FromStr>(flag: &'static str, v: &str) -> Result<T, ConfigError> {
     v.trim().parse::<T>().map_err(|_| ConfigError::new(flag, v, "parse error"))
+}
+
+/// Parses a Go duration such as `10m`, `1h30m`, `5s`, `250ms` (what etcd's flags take).
+///
+/// # Errors
+/// A [`ConfigError`] for `flag` when the text is not a positive Go duration.
+pub fn parse_go_duration(flag: &'static str, v: &str) -> Result<Duration, ConfigError> {
+    let bad = || ConfigError::new(flag, v, format!("time: invalid duration {v:?}"));
+    let mut rest = v.trim();
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    if rest == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(bad)?;
+        if num_len == 0 {
+            return Err(bad());
+        }
+        let n: f64 = rest[..num_len].parse().map_err(|_| bad())?;
+        rest = &rest[num_len..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let secs = match &rest[..unit_len] {
+            "ns" => 1e-9,
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return Err(bad()),
+        };
+        total += n * secs;
+        rest = &rest[unit_len..];
+    }
+    Ok(Duration::from_secs_f64(total))
 }
 
 impl ServerArgs {
@@ -151,6 +191,10 @@ impl ServerArgs {
             max_request_bytes: parse_num("max-request-bytes", &self.max_request_bytes)?,
             max_txn_ops: parse_num("max-txn-ops", &self.max_txn_ops)?,
             log_level: self.log_level.clone(),
+            watch_progress_notify_interval: parse_go_duration(
+                "watch-progress-notify-interval",
+                &self.watch_progress_notify_interval,
+            )?,
         };
         cfg.validate()?;
         for u in cfg.listen_client_urls.iter() {
@@ -326,6 +370,15 @@ mod tests {
         let n = normalize_go_flags(v);
         let s: Vec<_> = n.iter().map(|o| o.to_string_lossy().to_string()).collect();
         assert_eq!(s, ["etcd", "--name", "n1", "--data-dir", "d", "-x", "--initial-cluster=a=b"]);
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(parse_go_duration("x", "10m").expect("ok"), Duration::from_secs(600));
+        assert_eq!(parse_go_duration("x", "1h30m").expect("ok"), Duration::from_secs(5400));
+        assert_eq!(parse_go_duration("x", "250ms").expect("ok"), Duration::from_millis(250));
+        assert!(parse_go_duration("x", "ten").is_err());
+        assert!(parse_go_duration("x", "5").is_err());
     }
 
     #[test]

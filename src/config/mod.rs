@@ -80,6 +80,8 @@ pub struct ServerConfig {
     pub max_txn_ops: u32,
     /// `--log-level`.
     pub log_level: String,
+    /// `--watch-progress-notify-interval` (etcd's default 10 minutes).
+    pub watch_progress_notify_interval: Duration,
 }
 
 impl ServerConfig {

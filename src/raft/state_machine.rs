@@ -23,6 +23,7 @@ use super::{io_err, TypeConfig};
 use crate::apply::{self, ApplyResult};
 use crate::membership::Member;
 use crate::lease::LeaseStore;
+use crate::mvcc::watchable_store::WatchableStore;
 use crate::mvcc::KvStore;
 use crate::pb::mvccpb::Event;
 use crate::storage::{open_env, Env, EnvKind, StorageError as BackendError};
@@ -56,8 +57,8 @@ pub struct StateStore {
     dir: PathBuf,
     /// Latest applied store revision, updated after each committed batch.
     revision_tx: watch::Sender<i64>,
-    /// Observers of applied batches (the watch hub, once it exists).
-    applied_tx: tokio::sync::broadcast::Sender<Arc<AppliedBatch>>,
+    /// The watch hub: told about every applied batch, in order.
+    pub watch: Arc<WatchableStore>,
     current_snapshot: Mutex<Option<(SnapshotMeta<u64, Member>, Vec<u8>)>>,
 }
 
@@ -82,7 +83,7 @@ impl StateStore {
         let rev = kv.current_revision(&rtxn)?;
         drop(rtxn);
         let (revision_tx, _) = watch::channel(rev);
-        let (applied_tx, _) = tokio::sync::broadcast::channel(1024);
+        let watch = WatchableStore::new(env.clone(), kv, rev);
         Ok(Arc::new(StateStore {
             env,
             kv,
@@ -90,7 +91,7 @@ impl StateStore {
             meta,
             dir,
             revision_tx,
-            applied_tx,
+            watch,
             current_snapshot: Mutex::new(None),
         }))
     }
@@ -103,11 +104,6 @@ impl StateStore {
     /// Subscribes to the latest applied store revision.
     pub fn subscribe_revision(&self) -> watch::Receiver<i64> {
         self.revision_tx.subscribe()
-    }
-
-    /// Subscribes to applied batches (for watchers).
-    pub fn subscribe_applied(&self) -> tokio::sync::broadcast::Receiver<Arc<AppliedBatch>> {
-        self.applied_tx.subscribe()
     }
 
     /// Size of the database file in bytes (etcd's `db_size`).
@@ -195,9 +191,7 @@ impl StateStore {
     /// Publishes a committed batch to readers and watchers.
     fn publish(&self, batch: AppliedBatch) {
         self.revision_tx.send_replace(batch.revision);
-        if self.applied_tx.receiver_count() > 0 {
-            let _ = self.applied_tx.send(Arc::new(batch));
-        }
+        self.watch.notify(batch.revision, &batch.events);
     }
 
     /// Makes a consistent compacting copy of the environment and reads the applied state

@@ -78,6 +78,7 @@ impl EtcdServer {
         });
         server.spawn_metrics_loop();
         server.spawn_lessor_loop();
+        server.start_watch_hub();
         Ok(server)
     }
 
@@ -318,6 +319,35 @@ impl EtcdServer {
     /// Stops Raft.
     pub async fn shutdown(&self) {
         let _ = self.raft.shutdown().await;
+    }
+
+    /// Gives the watch hub etcd's response headers and starts its catch-up and progress
+    /// loops.
+    fn start_watch_hub(self: &Arc<Self>) {
+        let hub = self.store.watch.clone();
+        let (cluster_id, member_id) = (self.cluster_id, self.member_id);
+        let metrics = self.raft.metrics();
+        hub.set_header_fn(Arc::new(move |revision| ResponseHeader {
+            cluster_id,
+            member_id,
+            revision,
+            raft_term: metrics.borrow().current_term,
+        }));
+        hub.spawn_sync_loop();
+        let interval = self.cfg.watch_progress_notify_interval;
+        if interval.is_zero() {
+            return;
+        }
+        let weak = Arc::downgrade(&hub);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(interval);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                let Some(hub) = weak.upgrade() else { return };
+                hub.progress_tick();
+            }
+        });
     }
 
     fn spawn_metrics_loop(self: &Arc<Self>) {

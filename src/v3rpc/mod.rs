@@ -10,6 +10,7 @@ pub mod kv;
 pub mod lease;
 pub mod maintenance;
 pub mod validate;
+pub mod watch;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use crate::pb::etcdserverpb::cluster_server::ClusterServer;
 use crate::pb::etcdserverpb::kv_server::KvServer;
 use crate::pb::etcdserverpb::lease_server::LeaseServer;
 use crate::pb::etcdserverpb::maintenance_server::MaintenanceServer;
+use crate::pb::etcdserverpb::watch_server::WatchServer;
 use crate::server::EtcdServer;
 
 /// gRPC overhead allowed on top of `--max-request-bytes` before the transport refuses a
@@ -34,6 +36,7 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
             .max_decoding_message_size(max)
             .max_encoding_message_size(usize::MAX),
     )
+    .add_service(WatchServer::new(watch::WatchService::new(server.clone())).max_decoding_message_size(max))
     .add_service(LeaseServer::new(lease::LeaseService::new(server.clone())).max_decoding_message_size(max))
     .add_service(ClusterServer::new(cluster::ClusterService::new(server.clone())).max_decoding_message_size(max))
     .add_service(

@@ -1,0 +1,394 @@
+//! Watchers over the MVCC store, as etcd's `mvcc/watchable_store.go`: **synced** watchers
+//! are caught up and receive each applied batch as it is published; **unsynced** watchers
+//! (a past start revision, or a slow reader whose channel was full: etcd's *victims*)
+//! are caught up from the `key` database by a background pass, then rejoin the synced set.
+//!
+//! Apply never blocks on a watcher: delivery uses `try_send` on each stream's bounded
+//! channel, and a full channel turns the watcher into an unsynced one that resumes from
+//! the first revision it missed. Memory per stream is bounded by its channel capacity and
+//! by [`CATCH_UP_MAX_EVENTS`] per catch-up response.
+//!
+//! A watcher whose next revision has been compacted receives etcd's in-band answer
+//! (`compact_revision` set, `canceled`) and is removed.
+//!
+//! Depends on: the MVCC store (reads), pb, tokio channels. No tonic, no openraft.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+
+use super::{KvStore, MvccError};
+use crate::pb::etcdserverpb::{ResponseHeader, WatchResponse};
+use crate::pb::mvccpb::{event::EventType, Event};
+use crate::storage::Env;
+
+/// Most events one catch-up response carries (etcd's `watchBatchMaxRevs` bounds revisions;
+/// we bound events, which bounds memory directly).
+pub const CATCH_UP_MAX_EVENTS: usize = 1000;
+
+/// Which keys a watcher observes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyRange {
+    /// Exactly one key.
+    Single(Vec<u8>),
+    /// Every key `>= start` (etcd's range_end `"\0"`).
+    From(Vec<u8>),
+    /// `[start, end)`.
+    Range(Vec<u8>, Vec<u8>),
+}
+
+impl KeyRange {
+    /// Builds the range from a watch request's `key` / `range_end` as etcd's server does
+    /// (empty key means `"\0"`; range_end `"\0"` means "to the end").
+    pub fn from_request(key: &[u8], range_end: &[u8]) -> KeyRange {
+        let key = if key.is_empty() { vec![0] } else { key.to_vec() };
+        match range_end {
+            [] => KeyRange::Single(key),
+            [0] => KeyRange::From(key),
+            end => KeyRange::Range(key, end.to_vec()),
+        }
+    }
+
+    /// Whether `key` is in the range.
+    pub fn contains(&self, key: &[u8]) -> bool {
+        match self {
+            KeyRange::Single(k) => k.as_slice() == key,
+            KeyRange::From(s) => s.as_slice() <= key,
+            KeyRange::Range(s, e) => s.as_slice() <= key && key < e.as_slice(),
+        }
+    }
+
+    /// Whether the range is empty (`range_end <= key`), which etcd refuses.
+    pub fn is_empty(&self) -> bool {
+        matches!(self, KeyRange::Range(s, e) if e <= s)
+    }
+}
+
+/// A watcher's options.
+#[derive(Debug, Clone)]
+pub struct WatcherSpec {
+    /// Client-visible watch ID (unique within its stream).
+    pub watch_id: i64,
+    /// Keys observed.
+    pub range: KeyRange,
+    /// Drop PUT events (filter NOPUT).
+    pub no_put: bool,
+    /// Drop DELETE events (filter NODELETE).
+    pub no_delete: bool,
+    /// Include the previous key-value in events.
+    pub prev_kv: bool,
+    /// Send periodic progress notifications when idle.
+    pub progress_notify: bool,
+}
+
+impl WatcherSpec {
+    fn wants(&self, ev: &Event) -> bool {
+        let Some(kv) = &ev.kv else { return false };
+        if !self.range.contains(&kv.key) {
+            return false;
+        }
+        let is_put = ev.r#type == EventType::Put as i32;
+        !(is_put && self.no_put || !is_put && self.no_delete)
+    }
+
+    fn shape(&self, ev: &Event) -> Event {
+        let mut e = ev.clone();
+        if !self.prev_kv {
+            e.prev_kv = None;
+        }
+        e
+    }
+}
+
+/// A globally unique handle for a registered watcher.
+pub type WatcherKey = u64;
+
+struct Watcher {
+    spec: WatcherSpec,
+    /// Smallest revision of an event not yet delivered.
+    next_rev: i64,
+    tx: mpsc::Sender<WatchResponse>,
+    /// Whether anything was sent since the last progress tick.
+    sent_since_tick: bool,
+}
+
+#[derive(Default)]
+struct Groups {
+    next_key: WatcherKey,
+    /// Latest published store revision.
+    current_rev: i64,
+    synced: HashMap<WatcherKey, Watcher>,
+    unsynced: HashMap<WatcherKey, Watcher>,
+}
+
+/// Header fields the hub cannot know (cluster, member, term), supplied by the server.
+pub type HeaderFn = Arc<dyn Fn(i64) -> ResponseHeader + Send + Sync>;
+
+/// The watch hub of one member.
+pub struct WatchableStore {
+    env: Env,
+    kv: KvStore,
+    groups: Mutex<Groups>,
+    header: Mutex<Option<HeaderFn>>,
+    wake: tokio::sync::Notify,
+}
+
+impl WatchableStore {
+    /// A hub over the store at `current_rev`.
+    pub fn new(env: Env, kv: KvStore, current_rev: i64) -> Arc<WatchableStore> {
+        let groups = Groups { current_rev, ..Default::default() };
+        Arc::new(WatchableStore {
+            env,
+            kv,
+            groups: Mutex::new(groups),
+            header: Mutex::new(None),
+            wake: tokio::sync::Notify::new(),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Groups> {
+        match self.groups.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Sets how response headers are filled (cluster ID, member ID, term).
+    pub fn set_header_fn(&self, f: HeaderFn) {
+        if let Ok(mut h) = self.header.lock() {
+            *h = Some(f);
+        }
+    }
+
+    fn header(&self, rev: i64) -> ResponseHeader {
+        match self.header.lock().ok().and_then(|h| h.clone()) {
+            Some(f) => f(rev),
+            None => ResponseHeader { revision: rev, ..Default::default() },
+        }
+    }
+
+    /// The latest published revision.
+    pub fn current_revision(&self) -> i64 {
+        self.lock().current_rev
+    }
+
+    /// Registers a watcher whose first event may have revision `start_rev` (already
+    /// resolved: etcd's "0 means current + 1" is the caller's job). Returns its key.
+    pub fn watch(&self, spec: WatcherSpec, start_rev: i64, tx: mpsc::Sender<WatchResponse>) -> WatcherKey {
+        let mut g = self.lock();
+        let key = g.next_key;
+        g.next_key += 1;
+        let w = Watcher { spec, next_rev: start_rev, tx, sent_since_tick: false };
+        if start_rev > g.current_rev {
+            g.synced.insert(key, w);
+        } else {
+            g.unsynced.insert(key, w);
+            drop(g);
+            self.wake.notify_one();
+        }
+        key
+    }
+
+    /// Removes a watcher; true if it existed.
+    pub fn cancel(&self, key: WatcherKey) -> bool {
+        let mut g = self.lock();
+        g.synced.remove(&key).is_some() || g.unsynced.remove(&key).is_some()
+    }
+
+    /// Number of registered watchers (synced, unsynced).
+    pub fn counts(&self) -> (usize, usize) {
+        let g = self.lock();
+        (g.synced.len(), g.unsynced.len())
+    }
+
+    /// Publishes an applied batch: called by the state machine after each commit, in
+    /// order. Never blocks.
+    pub fn notify(&self, revision: i64, events: &[Event]) {
+        let header = self.header(revision);
+        let mut g = self.lock();
+        g.current_rev = g.current_rev.max(revision);
+        let mut victims = Vec::new();
+        let mut closed = Vec::new();
+        for (key, w) in g.synced.iter_mut() {
+            let evs: Vec<Event> = events
+                .iter()
+                .filter(|e| e.kv.as_ref().is_some_and(|kv| kv.mod_revision >= w.next_rev) && w.spec.wants(e))
+                .map(|e| w.spec.shape(e))
+                .collect();
+            if evs.is_empty() {
+                w.next_rev = w.next_rev.max(revision + 1);
+                continue;
+            }
+            let first = evs[0].kv.as_ref().map(|k| k.mod_revision).unwrap_or(revision);
+            let resp = WatchResponse {
+                header: Some(header.clone()),
+                watch_id: w.spec.watch_id,
+                events: evs,
+                ..Default::default()
+            };
+            match w.tx.try_send(resp) {
+                Ok(()) => {
+                    w.next_rev = revision + 1;
+                    w.sent_since_tick = true;
+                }
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    w.next_rev = first;
+                    victims.push(*key);
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => closed.push(*key),
+            }
+        }
+        for k in closed {
+            g.synced.remove(&k);
+        }
+        let has_victims = !victims.is_empty();
+        for k in victims {
+            if let Some(w) = g.synced.remove(&k) {
+                g.unsynced.insert(k, w);
+            }
+        }
+        drop(g);
+        if has_victims {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Sends a progress notification (empty response with the current revision) to every
+    /// synced watcher that asked for them and got nothing since the last call.
+    pub fn progress_tick(&self) {
+        let mut g = self.lock();
+        let rev = g.current_rev;
+        let header = self.header(rev);
+        for w in g.synced.values_mut() {
+            if w.spec.progress_notify && !w.sent_since_tick {
+                let _ = w.tx.try_send(WatchResponse {
+                    header: Some(header.clone()),
+                    watch_id: w.spec.watch_id,
+                    ..Default::default()
+                });
+            }
+            w.sent_since_tick = false;
+        }
+    }
+
+    /// One catch-up pass over unsynced watchers: reads their missed events from storage
+    /// (at most [`CATCH_UP_MAX_EVENTS`] each), sends them, and moves watchers that reached
+    /// the current revision back to the synced set. Returns whether unsynced watchers remain.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn sync_watchers(&self) -> Result<bool, MvccError> {
+        let work: Vec<(WatcherKey, WatcherSpec, i64)> = {
+            let g = self.lock();
+            g.unsynced.iter().map(|(k, w)| (*k, w.spec.clone(), w.next_rev)).collect()
+        };
+        if work.is_empty() {
+            return Ok(false);
+        }
+        let rtxn = self.env.read_txn()?;
+        let store_rev = self.kv.current_revision(&rtxn)?;
+        let compact_rev = self.kv.compact_revision(&rtxn)?;
+        for (key, spec, next_rev) in work {
+            // Compacted: etcd's in-band answer, then the watcher is gone.
+            if compact_rev > 0 && next_rev <= compact_rev {
+                let mut g = self.lock();
+                if let Some(w) = g.unsynced.remove(&key) {
+                    let resp = WatchResponse {
+                        header: Some(self.header(store_rev)),
+                        watch_id: spec.watch_id,
+                        compact_revision: compact_rev,
+                        canceled: true,
+                        ..Default::default()
+                    };
+                    // The stream must learn it; if its channel is full, keep the watcher
+                    // unsynced and retry on the next pass.
+                    if let Err(mpsc::error::TrySendError::Full(_)) = w.tx.try_send(resp) {
+                        g.unsynced.insert(key, w);
+                    }
+                }
+                continue;
+            }
+            let (events, last_rev) = self.kv.events_between(&rtxn, next_rev, store_rev, CATCH_UP_MAX_EVENTS)?;
+            let mut evs = Vec::new();
+            for e in events.iter().filter(|e| spec.wants(e)) {
+                let mut e = e.clone();
+                if spec.prev_kv {
+                    if let Some(kv) = &e.kv {
+                        e.prev_kv = self.kv.get_at(&rtxn, &kv.key, kv.mod_revision - 1)?;
+                    }
+                }
+                evs.push(e);
+            }
+            let mut g = self.lock();
+            let current_rev = g.current_rev;
+            let Some(w) = g.unsynced.get_mut(&key) else { continue };
+            if w.next_rev != next_rev {
+                continue;
+            }
+            if !evs.is_empty() {
+                let resp = WatchResponse {
+                    header: Some(self.header(last_rev)),
+                    watch_id: spec.watch_id,
+                    events: evs,
+                    ..Default::default()
+                };
+                match w.tx.try_send(resp) {
+                    Ok(()) => w.sent_since_tick = true,
+                    Err(mpsc::error::TrySendError::Full(_)) => continue,
+                    Err(mpsc::error::TrySendError::Closed(_)) => {
+                        g.unsynced.remove(&key);
+                        continue;
+                    }
+                }
+            }
+            w.next_rev = last_rev + 1;
+            // Caught up with everything published so far: rejoin the synced set.
+            if w.next_rev > current_rev {
+                if let Some(w) = g.unsynced.remove(&key) {
+                    g.synced.insert(key, w);
+                }
+            }
+        }
+        Ok(!self.lock().unsynced.is_empty())
+    }
+
+    /// Runs catch-up passes for the life of the hub: immediately when woken, and every
+    /// 100 ms while unsynced watchers remain (etcd's `syncWatchersLoop`).
+    pub fn spawn_sync_loop(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                let Some(hub) = weak.upgrade() else { return };
+                let more = {
+                    let h = hub.clone();
+                    match tokio::task::spawn_blocking(move || h.sync_watchers()).await {
+                        Ok(Ok(m)) => m,
+                        Ok(Err(e)) => {
+                            tracing::warn!(error = %e, "watch catch-up failed");
+                            true
+                        }
+                        Err(_) => true,
+                    }
+                };
+                let wait = if more { std::time::Duration::from_millis(100) } else { std::time::Duration::from_secs(1) };
+                let _ = tokio::time::timeout(wait, hub.wake.notified()).await;
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_ranges_follow_etcd() {
+        assert_eq!(KeyRange::from_request(b"", b""), KeyRange::Single(vec![0]));
+        let r = KeyRange::from_request(b"a", b"\0");
+        assert!(r.contains(b"zzz") && !r.contains(b"0"));
+        let r = KeyRange::from_request(b"a", b"c");
+        assert!(r.contains(b"b") && !r.contains(b"c"));
+        assert!(KeyRange::from_request(b"c", b"a").is_empty());
+    }
+}
