@@ -539,3 +539,388 @@ fn decode_rev(bytes: &[u8]) -> Result<(Revision, bool), MvccError> {
 fn decode_kv(bytes: &[u8]) -> Result<KeyValue, MvccError> {
     KeyValue::decode(bytes).map_err(|e| corrupt(format!("undecodable KeyValue: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mvcc::testutil::{open_env, test_env, TestEnv};
+
+    fn put(te: &TestEnv, key: &str, value: &str) -> i64 {
+        let mut wtxn = te.env.write_txn().unwrap();
+        let mut tw = te.store.write(&mut wtxn).unwrap();
+        let rev = tw.put(key.as_bytes(), value.as_bytes(), 0).unwrap();
+        tw.end();
+        wtxn.commit().unwrap();
+        rev
+    }
+
+    fn del(te: &TestEnv, key: &str, end: &str) -> i64 {
+        let mut wtxn = te.env.write_txn().unwrap();
+        let mut tw = te.store.write(&mut wtxn).unwrap();
+        let n = tw.delete_range(key.as_bytes(), end.as_bytes()).unwrap();
+        tw.end();
+        wtxn.commit().unwrap();
+        n
+    }
+
+    fn compact(te: &TestEnv, rev: i64) -> Result<(), MvccError> {
+        let mut wtxn = te.env.write_txn().unwrap();
+        te.store.compact(&mut wtxn, rev)?;
+        wtxn.commit().unwrap();
+        Ok(())
+    }
+
+    fn range(te: &TestEnv, req: RangeRequest) -> Result<RangeResponse, MvccError> {
+        let rtxn = te.env.read_txn().unwrap();
+        te.store.range(&rtxn, &req)
+    }
+
+    fn req(key: &str, end: &str) -> RangeRequest {
+        RangeRequest { key: key.into(), range_end: end.into(), ..Default::default() }
+    }
+
+    fn keys(resp: &RangeResponse) -> Vec<String> {
+        resp.kvs.iter().map(|kv| String::from_utf8(kv.key.clone()).unwrap()).collect()
+    }
+
+    fn revs(te: &TestEnv) -> (i64, i64) {
+        let rtxn = te.env.read_txn().unwrap();
+        (te.store.current_revision(&rtxn).unwrap(), te.store.compact_revision(&rtxn).unwrap())
+    }
+
+    #[test]
+    fn empty_store_is_at_revision_1_never_compacted() {
+        let te = test_env();
+        assert_eq!(revs(&te), (1, -1));
+        let r = range(&te, req("foo", "")).unwrap();
+        assert_eq!((r.kvs.len(), r.count, r.more), (0, 0, false));
+        assert!(range(&te, req("\0", "\0")).unwrap().kvs.is_empty());
+    }
+
+    #[test]
+    fn puts_allocate_revisions_versions_and_keep_create_revision() {
+        let te = test_env();
+        assert_eq!(put(&te, "foo", "a"), 2);
+        assert_eq!(put(&te, "foo", "b"), 3);
+        assert_eq!(put(&te, "bar", "c"), 4);
+        let r = range(&te, req("foo", "")).unwrap();
+        assert_eq!(
+            r.kvs,
+            vec![KeyValue {
+                key: b"foo".to_vec(),
+                create_revision: 2,
+                mod_revision: 3,
+                version: 2,
+                value: b"b".to_vec(),
+                lease: 0
+            }]
+        );
+        assert_eq!(revs(&te).0, 4);
+        // Delete then re-create: a new generation with a new create revision and version 1.
+        assert_eq!(del(&te, "foo", ""), 1);
+        assert_eq!(put(&te, "foo", "d"), 6);
+        let kv = &range(&te, req("foo", "")).unwrap().kvs[0];
+        assert_eq!((kv.create_revision, kv.mod_revision, kv.version), (6, 6, 1));
+        // Deleting nothing does not move the revision.
+        assert_eq!(del(&te, "nope", ""), 0);
+        assert_eq!(revs(&te).0, 6);
+    }
+
+    #[test]
+    fn write_view_reads_its_own_writes_at_one_main_revision() {
+        let te = test_env();
+        put(&te, "a", "0");
+        let mut wtxn = te.env.write_txn().unwrap();
+        let mut tw = te.store.write(&mut wtxn).unwrap();
+        assert_eq!((tw.rev(), tw.read_rev()), (2, 2));
+        tw.put(b"a", b"1", 0).unwrap();
+        tw.put(b"b", b"1", 7).unwrap();
+        assert_eq!(tw.read_rev(), 3);
+        let r = tw.range(&req("a", "c")).unwrap();
+        assert_eq!(keys(&r), ["a", "b"]);
+        assert_eq!(r.kvs[0].value, b"1");
+        tw.put(b"a", b"2", 0).unwrap();
+        assert_eq!(tw.get(b"a").unwrap().unwrap().version, 3);
+        assert_eq!(tw.delete_range(b"b", b"").unwrap(), 1);
+        assert!(tw.get(b"b").unwrap().is_none());
+        // A revision the view has not reached yet is a future revision.
+        assert!(matches!(tw.range(&RangeRequest { revision: 4, ..req("a", "") }), Err(MvccError::FutureRev)));
+        let events = tw.end();
+        wtxn.commit().unwrap();
+
+        let kinds: Vec<_> = events.iter().map(|e| (e.r#type, e.kv.as_ref().unwrap().mod_revision)).collect();
+        let (put, delete) = (EventType::Put as i32, EventType::Delete as i32);
+        assert_eq!(kinds, [(put, 3), (put, 3), (put, 3), (delete, 3)]);
+        assert_eq!(events[0].prev_kv.as_ref().unwrap().value, b"0");
+        assert!(events[1].prev_kv.is_none());
+        assert_eq!(events[2].prev_kv.as_ref().unwrap().value, b"1");
+        assert_eq!(events[3].prev_kv.as_ref().unwrap().lease, 7);
+        assert_eq!(events[3].kv.as_ref().unwrap().key, b"b");
+
+        // Sub revisions 0..3 of main revision 3 in the key database, the last one a tombstone.
+        let rtxn = te.env.read_txn().unwrap();
+        let stored: Vec<(Revision, bool)> = te
+            .store
+            .key
+            .iter(&rtxn)
+            .unwrap()
+            .map(|item| Revision::from_bytes(item.unwrap().0).unwrap())
+            .collect();
+        assert_eq!(
+            stored,
+            [
+                (Revision::new(2, 0), false),
+                (Revision::new(3, 0), false),
+                (Revision::new(3, 1), false),
+                (Revision::new(3, 2), false),
+                (Revision::new(3, 3), true)
+            ]
+        );
+        assert_eq!(te.store.current_revision(&rtxn).unwrap(), 3);
+    }
+
+    #[test]
+    fn dropped_write_transaction_changes_nothing() {
+        let te = test_env();
+        put(&te, "a", "0");
+        {
+            let mut wtxn = te.env.write_txn().unwrap();
+            let mut tw = te.store.write(&mut wtxn).unwrap();
+            tw.put(b"a", b"1", 0).unwrap();
+            // aborted on drop
+        }
+        assert_eq!(range(&te, req("a", "")).unwrap().kvs[0].value, b"0");
+        assert_eq!(revs(&te).0, 2);
+    }
+
+    /// Keys a..e, put in the order c, a, e, b, d with distinct values, then `a` updated.
+    fn sample() -> TestEnv {
+        let te = test_env();
+        put(&te, "c", "3"); // 2
+        put(&te, "a", "5"); // 3
+        put(&te, "e", "1"); // 4
+        put(&te, "b", "4"); // 5
+        put(&te, "d", "2"); // 6
+        put(&te, "a", "6"); // 7: a has version 2
+        put(&te, "f\0", "x"); // 8: outside prefix "a".."f"
+        te
+    }
+
+    #[test]
+    fn range_key_forms() {
+        let te = sample();
+        assert_eq!(keys(&range(&te, req("b", "")).unwrap()), ["b"]);
+        assert_eq!(keys(&range(&te, req("b", "d")).unwrap()), ["b", "c"]);
+        assert_eq!(keys(&range(&te, req("d", "\0")).unwrap()), ["d", "e", "f\0"]);
+        assert_eq!(keys(&range(&te, req("\0", "\0")).unwrap()).len(), 6);
+        // prefix "f" as etcdctl sends it: [f, g)
+        assert_eq!(keys(&range(&te, req("f", "g")).unwrap()), ["f\0"]);
+        assert!(range(&te, req("d", "b")).unwrap().kvs.is_empty());
+        assert!(range(&te, req("zz", "")).unwrap().kvs.is_empty());
+    }
+
+    #[test]
+    fn range_limit_more_count() {
+        let te = sample();
+        let r = range(&te, RangeRequest { limit: 2, ..req("a", "f") }).unwrap();
+        assert_eq!((keys(&r), r.more, r.count), (vec!["a".to_string(), "b".into()], true, 5));
+        let r = range(&te, RangeRequest { limit: 5, ..req("a", "f") }).unwrap();
+        assert_eq!((r.kvs.len(), r.more, r.count), (5, false, 5));
+        let r = range(&te, RangeRequest { limit: 9, ..req("a", "f") }).unwrap();
+        assert_eq!((r.kvs.len(), r.more, r.count), (5, false, 5));
+        // limit applies after sorting: the two greatest values
+        let r = range(
+            &te,
+            RangeRequest {
+                limit: 2,
+                sort_order: SortOrder::Descend as i32,
+                sort_target: SortTarget::Value as i32,
+                ..req("a", "f")
+            },
+        )
+        .unwrap();
+        assert_eq!((keys(&r), r.more, r.count), (vec!["a".to_string(), "b".into()], true, 5));
+    }
+
+    #[test]
+    fn range_count_only_and_keys_only() {
+        let te = sample();
+        let r = range(&te, RangeRequest { count_only: true, ..req("a", "f") }).unwrap();
+        assert_eq!((r.kvs.len(), r.count, r.more), (0, 5, false));
+        let r = range(&te, RangeRequest { keys_only: true, ..req("a", "c") }).unwrap();
+        assert_eq!(keys(&r), ["a", "b"]);
+        assert!(r.kvs.iter().all(|kv| kv.value.is_empty() && kv.mod_revision > 0));
+    }
+
+    #[test]
+    fn range_sort_by_each_target_both_orders() {
+        let te = sample();
+        let sorted = |target: SortTarget, order: SortOrder| {
+            let r = range(
+                &te,
+                RangeRequest { sort_target: target as i32, sort_order: order as i32, ..req("a", "f") },
+            )
+            .unwrap();
+            keys(&r).concat()
+        };
+        use SortOrder::{Ascend, Descend, None as Unsorted};
+        assert_eq!(sorted(SortTarget::Key, Unsorted), "abcde");
+        assert_eq!(sorted(SortTarget::Key, Ascend), "abcde");
+        assert_eq!(sorted(SortTarget::Key, Descend), "edcba");
+        // create revisions: c2 a3 e4 b5 d6
+        assert_eq!(sorted(SortTarget::Create, Ascend), "caebd");
+        assert_eq!(sorted(SortTarget::Create, Descend), "dbeac");
+        // a target other than KEY with order NONE sorts ascending
+        assert_eq!(sorted(SortTarget::Create, Unsorted), "caebd");
+        // mod revisions: c2 e4 b5 d6 a7
+        assert_eq!(sorted(SortTarget::Mod, Ascend), "cebda");
+        assert_eq!(sorted(SortTarget::Mod, Descend), "adbec");
+        // values: e1 d2 c3 b4 a6
+        assert_eq!(sorted(SortTarget::Value, Ascend), "edcba");
+        assert_eq!(sorted(SortTarget::Value, Descend), "abcde");
+        // versions: a2, others 1; ties keep key order
+        assert_eq!(sorted(SortTarget::Version, Ascend), "bcdea");
+        assert_eq!(sorted(SortTarget::Version, Descend), "abcde");
+    }
+
+    #[test]
+    fn range_min_max_filters() {
+        let te = sample();
+        let f = |r: RangeRequest| keys(&range(&te, r).unwrap()).concat();
+        assert_eq!(f(RangeRequest { min_mod_revision: 5, ..req("a", "f") }), "abd");
+        assert_eq!(f(RangeRequest { max_mod_revision: 4, ..req("a", "f") }), "ce");
+        assert_eq!(f(RangeRequest { min_create_revision: 4, max_create_revision: 5, ..req("a", "f") }), "be");
+        assert_eq!(f(RangeRequest { max_create_revision: 3, ..req("a", "f") }), "ac");
+        // count is taken before the filters; limit after them
+        let r = range(&te, RangeRequest { min_mod_revision: 5, limit: 1, ..req("a", "f") }).unwrap();
+        assert_eq!((keys(&r).concat(), r.more, r.count), ("a".to_string(), true, 5));
+    }
+
+    #[test]
+    fn range_at_historical_and_bad_revisions() {
+        let te = sample();
+        del(&te, "c", ""); // 9
+        let at = |rev| keys(&range(&te, RangeRequest { revision: rev, ..req("a", "f") }).unwrap()).concat();
+        assert_eq!(at(2), "c");
+        assert_eq!(at(4), "ace");
+        assert_eq!(at(8), "abcde");
+        assert_eq!(at(9), "abde");
+        assert_eq!(at(0), "abde");
+        let old = range(&te, RangeRequest { revision: 3, ..req("a", "") }).unwrap();
+        assert_eq!(old.kvs[0].value, b"5");
+        assert!(matches!(range(&te, RangeRequest { revision: 10, ..req("a", "") }), Err(MvccError::FutureRev)));
+        compact(&te, 5).unwrap();
+        assert!(matches!(range(&te, RangeRequest { revision: 4, ..req("a", "") }), Err(MvccError::Compacted)));
+        // reading exactly at the compact revision still works
+        assert_eq!(at(5), "abce");
+    }
+
+    #[test]
+    fn compact_errors() {
+        let te = sample(); // current revision 8
+        assert!(matches!(compact(&te, 9), Err(MvccError::FutureRev)));
+        compact(&te, 4).unwrap();
+        assert_eq!(revs(&te), (8, 4));
+        assert!(matches!(compact(&te, 4), Err(MvccError::Compacted)));
+        assert!(matches!(compact(&te, 3), Err(MvccError::Compacted)));
+        compact(&te, 8).unwrap();
+        assert_eq!(revs(&te), (8, 8));
+    }
+
+    #[test]
+    fn compact_keeps_latest_live_revisions_and_drops_the_rest() {
+        let te = test_env();
+        put(&te, "a", "1"); // 2
+        put(&te, "a", "2"); // 3
+        put(&te, "b", "1"); // 4
+        del(&te, "b", ""); // 5
+        put(&te, "c", "1"); // 6
+        del(&te, "c", ""); // 7
+        put(&te, "a", "3"); // 8
+        compact(&te, 6).unwrap();
+
+        let rtxn = te.env.read_txn().unwrap();
+        let stored: Vec<(Revision, bool)> = te
+            .store
+            .key
+            .iter(&rtxn)
+            .unwrap()
+            .map(|item| Revision::from_bytes(item.unwrap().0).unwrap())
+            .collect();
+        // a@3 (latest <= 6), c@6 and its tombstone 7, a@8; b's whole life is gone.
+        assert_eq!(
+            stored,
+            [
+                (Revision::new(3, 0), false),
+                (Revision::new(6, 0), false),
+                (Revision::new(7, 0), true),
+                (Revision::new(8, 0), false)
+            ]
+        );
+        assert!(te.store.index.get(&rtxn, b"b").unwrap().is_none());
+        assert!(te.store.index.get(&rtxn, b"c").unwrap().is_some());
+        drop(rtxn);
+        let at6 = range(&te, RangeRequest { revision: 6, ..req("a", "z") }).unwrap();
+        assert_eq!(keys(&at6), ["a", "c"]);
+        assert_eq!(at6.kvs[0].value, b"2");
+        assert_eq!(at6.kvs[0].version, 2);
+
+        // Compacting past c's tombstone removes c entirely; only a@8 stays.
+        compact(&te, 8).unwrap();
+        let rtxn = te.env.read_txn().unwrap();
+        assert_eq!(te.store.key.len(&rtxn).unwrap(), 1);
+        assert_eq!(te.store.index.len(&rtxn).unwrap(), 1);
+        let kv = te.store.get_at(&rtxn, b"a", 8).unwrap().unwrap();
+        assert_eq!((kv.create_revision, kv.version), (2, 3));
+    }
+
+    #[test]
+    fn current_revision_survives_compacting_everything_away() {
+        let te = test_env();
+        put(&te, "a", "1"); // 2
+        del(&te, "a", ""); // 3
+        compact(&te, 3).unwrap();
+        let rtxn = te.env.read_txn().unwrap();
+        assert_eq!(te.store.key.len(&rtxn).unwrap(), 0);
+        drop(rtxn);
+        assert_eq!(revs(&te), (3, 3));
+        assert_eq!(put(&te, "a", "2"), 4);
+    }
+
+    #[test]
+    fn state_persists_across_reopen_without_rebuild() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let env = open_env(dir.path());
+            let store = KvStore::open(&env).unwrap();
+            let mut wtxn = env.write_txn().unwrap();
+            let mut tw = store.write(&mut wtxn).unwrap();
+            tw.put(b"k", b"v", 0).unwrap();
+            tw.end();
+            store.compact(&mut wtxn, 1).unwrap();
+            wtxn.commit().unwrap();
+            env.prepare_for_closing().wait();
+        }
+        let env = open_env(dir.path());
+        let store = KvStore::open(&env).unwrap();
+        let rtxn = env.read_txn().unwrap();
+        assert_eq!(store.current_revision(&rtxn).unwrap(), 2);
+        assert_eq!(store.compact_revision(&rtxn).unwrap(), 1);
+        assert_eq!(store.range(&rtxn, &req("k", "")).unwrap().kvs[0].value, b"v");
+    }
+
+    #[test]
+    fn meta_keys_outside_mvcc_prefix_are_untouched() {
+        let te = test_env();
+        let mut wtxn = te.env.write_txn().unwrap();
+        te.store.meta.put(&mut wtxn, b"raft/last_applied", b"x").unwrap();
+        let mut tw = te.store.write(&mut wtxn).unwrap();
+        tw.put(b"a", b"1", 0).unwrap();
+        tw.end();
+        te.store.compact(&mut wtxn, 2).unwrap();
+        wtxn.commit().unwrap();
+        let rtxn = te.env.read_txn().unwrap();
+        let metas: Vec<Vec<u8>> = te.store.meta.iter(&rtxn).unwrap().map(|i| i.unwrap().0.to_vec()).collect();
+        assert_eq!(metas, [b"mvcc/compact_rev".to_vec(), b"raft/last_applied".to_vec()]);
+    }
+}

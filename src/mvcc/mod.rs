@@ -15,3 +15,29 @@ pub mod revision;
 pub use key_index::KeyIndex;
 pub use kv_store::{KvStore, MvccError, TxnWrite};
 pub use revision::Revision;
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    //! A throwaway LMDB environment with a [`KvStore`] for unit tests.
+    use super::KvStore;
+
+    /// Keeps the temp dir alive as long as the env.
+    pub(crate) struct TestEnv {
+        pub(crate) env: heed::Env,
+        pub(crate) store: KvStore,
+        pub(crate) _dir: tempfile::TempDir,
+    }
+
+    #[allow(unsafe_code)]
+    pub(crate) fn open_env(dir: &std::path::Path) -> heed::Env {
+        // SAFETY: test-only; the directory is private to this test and opened once.
+        unsafe { heed::EnvOpenOptions::new().max_dbs(16).map_size(1 << 30).open(dir) }.unwrap()
+    }
+
+    pub(crate) fn test_env() -> TestEnv {
+        let dir = tempfile::tempdir().unwrap();
+        let env = open_env(dir.path());
+        let store = KvStore::open(&env).unwrap();
+        TestEnv { env, store, _dir: dir }
+    }
+}
