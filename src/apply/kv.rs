@@ -368,3 +368,352 @@ fn apply_txn(tw: &mut TxnWrite<'_, '_>, req: &TxnRequest, path: &TxnPath) -> Res
     }
     Ok(TxnResponse { header: None, succeeded: path.succeeded, responses })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mvcc::testutil::{test_env, TestEnv};
+    use crate::pb::etcdserverpb::RequestOp;
+    use crate::pb::mvccpb::event::EventType;
+
+    const LEASE: i64 = 42;
+
+    fn leases(id: i64) -> bool {
+        id == LEASE
+    }
+
+    fn preq(key: &str, value: &str) -> PutRequest {
+        PutRequest { key: key.into(), value: value.into(), ..Default::default() }
+    }
+
+    fn do_put(te: &TestEnv, req: PutRequest) -> Result<(PutResponse, Vec<Event>), KvApplyError> {
+        let mut wtxn = te.env.write_txn().unwrap();
+        let out = put(&te.store, &mut wtxn, &req, &leases)?;
+        wtxn.commit().unwrap();
+        Ok(out)
+    }
+
+    fn do_txn(te: &TestEnv, req: TxnRequest) -> Result<(TxnResponse, Vec<Event>), KvApplyError> {
+        let mut wtxn = te.env.write_txn().unwrap();
+        let out = txn(&te.store, &mut wtxn, &req, &leases)?;
+        wtxn.commit().unwrap();
+        Ok(out)
+    }
+
+    fn get(te: &TestEnv, key: &str) -> Option<KeyValue> {
+        let rtxn = te.env.read_txn().unwrap();
+        let r = range(&te.store, &rtxn, &RangeRequest { key: key.into(), ..Default::default() }).unwrap();
+        r.kvs.into_iter().next()
+    }
+
+    fn current(te: &TestEnv) -> i64 {
+        te.store.current_revision(&te.env.read_txn().unwrap()).unwrap()
+    }
+
+    fn op_put(key: &str, value: &str) -> RequestOp {
+        RequestOp { request: Some(Request::RequestPut(preq(key, value))) }
+    }
+    fn op_range(key: &str, end: &str, revision: i64) -> RequestOp {
+        RequestOp {
+            request: Some(Request::RequestRange(RangeRequest {
+                key: key.into(),
+                range_end: end.into(),
+                revision,
+                ..Default::default()
+            })),
+        }
+    }
+    fn op_del(key: &str, end: &str) -> RequestOp {
+        RequestOp {
+            request: Some(Request::RequestDeleteRange(DeleteRangeRequest {
+                key: key.into(),
+                range_end: end.into(),
+                prev_kv: true,
+            })),
+        }
+    }
+    fn op_txn(t: TxnRequest) -> RequestOp {
+        RequestOp { request: Some(Request::RequestTxn(t)) }
+    }
+    fn cmp(key: &str, target: CompareTarget, result: CompareResult, value: TargetUnion) -> Compare {
+        Compare {
+            key: key.into(),
+            target: target as i32,
+            result: result as i32,
+            target_union: Some(value),
+            range_end: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn put_prev_kv_and_events() {
+        let te = test_env();
+        let (resp, evs) = do_put(&te, PutRequest { prev_kv: true, ..preq("k", "1") }).unwrap();
+        assert_eq!(resp.prev_kv, None);
+        assert!(resp.header.is_none());
+        assert_eq!(evs.len(), 1);
+        assert!(evs[0].prev_kv.is_none());
+        let (resp, evs) = do_put(&te, preq("k", "2")).unwrap();
+        assert_eq!(resp.prev_kv, None, "prev_kv only when asked");
+        assert_eq!(evs[0].prev_kv.as_ref().unwrap().value, b"1", "events always carry prev_kv");
+        let (resp, _) = do_put(&te, PutRequest { prev_kv: true, ..preq("k", "3") }).unwrap();
+        assert_eq!(resp.prev_kv.unwrap().value, b"2");
+    }
+
+    #[test]
+    fn put_lease_checks() {
+        let te = test_env();
+        assert!(matches!(do_put(&te, PutRequest { lease: 7, ..preq("k", "v") }), Err(KvApplyError::LeaseNotFound)));
+        assert_eq!(current(&te), 1, "nothing written on error");
+        do_put(&te, PutRequest { lease: LEASE, ..preq("k", "v") }).unwrap();
+        assert_eq!(get(&te, "k").unwrap().lease, LEASE);
+    }
+
+    #[test]
+    fn put_ignore_value_and_lease() {
+        let te = test_env();
+        let ignore_value = PutRequest { ignore_value: true, ..preq("k", "") };
+        assert!(matches!(do_put(&te, ignore_value.clone()), Err(KvApplyError::KeyNotFound)));
+        let ignore_lease = PutRequest { ignore_lease: true, ..preq("k", "v2") };
+        assert!(matches!(do_put(&te, ignore_lease.clone()), Err(KvApplyError::KeyNotFound)));
+        assert_eq!(current(&te), 1);
+
+        do_put(&te, PutRequest { lease: LEASE, ..preq("k", "v1") }).unwrap();
+        do_put(&te, PutRequest { lease: LEASE, ..ignore_value }).unwrap();
+        let kv = get(&te, "k").unwrap();
+        assert_eq!((kv.value.as_slice(), kv.lease, kv.version), (&b"v1"[..], LEASE, 2));
+        do_put(&te, ignore_lease).unwrap();
+        let kv = get(&te, "k").unwrap();
+        assert_eq!((kv.value.as_slice(), kv.lease, kv.version), (&b"v2"[..], LEASE, 3));
+        // a plain put drops the lease
+        do_put(&te, preq("k", "v3")).unwrap();
+        assert_eq!(get(&te, "k").unwrap().lease, 0);
+    }
+
+    #[test]
+    fn delete_range_counts_and_prev_kvs() {
+        let te = test_env();
+        for k in ["a", "b", "c"] {
+            do_put(&te, preq(k, k)).unwrap();
+        }
+        let mut wtxn = te.env.write_txn().unwrap();
+        let req = DeleteRangeRequest { key: "a".into(), range_end: "c".into(), prev_kv: true };
+        let (resp, evs) = delete_range(&te.store, &mut wtxn, &req).unwrap();
+        wtxn.commit().unwrap();
+        assert_eq!(resp.deleted, 2);
+        assert_eq!(resp.prev_kvs.iter().map(|kv| kv.key.clone()).collect::<Vec<_>>(), [b"a".to_vec(), b"b".to_vec()]);
+        assert!(evs.iter().all(|e| e.r#type == EventType::Delete as i32 && e.kv.as_ref().unwrap().mod_revision == 5));
+        assert_eq!(current(&te), 5);
+
+        let mut wtxn = te.env.write_txn().unwrap();
+        let req = DeleteRangeRequest { key: "a".into(), range_end: "c".into(), prev_kv: false };
+        let (resp, evs) = delete_range(&te.store, &mut wtxn, &req).unwrap();
+        wtxn.commit().unwrap();
+        assert_eq!((resp.deleted, resp.prev_kvs.len(), evs.len()), (0, 0, 0));
+        assert_eq!(current(&te), 5, "deleting nothing keeps the revision");
+    }
+
+    #[test]
+    fn compare_targets_and_results() {
+        let te = test_env();
+        do_put(&te, PutRequest { lease: LEASE, ..preq("k", "b") }).unwrap(); // rev 2
+        do_put(&te, PutRequest { lease: LEASE, ..preq("k", "b") }).unwrap(); // rev 3, version 2
+        use CompareResult::{Equal, Greater, Less, NotEqual};
+        use CompareTarget as T;
+        let cases = [
+            (cmp("k", T::Version, Equal, TargetUnion::Version(2)), true),
+            (cmp("k", T::Version, Greater, TargetUnion::Version(1)), true),
+            (cmp("k", T::Version, Less, TargetUnion::Version(2)), false),
+            (cmp("k", T::Version, NotEqual, TargetUnion::Version(2)), false),
+            (cmp("k", T::Create, Equal, TargetUnion::CreateRevision(2)), true),
+            (cmp("k", T::Create, Less, TargetUnion::CreateRevision(3)), true),
+            (cmp("k", T::Mod, Equal, TargetUnion::ModRevision(3)), true),
+            (cmp("k", T::Mod, Greater, TargetUnion::ModRevision(3)), false),
+            (cmp("k", T::Value, Equal, TargetUnion::Value(b"b".to_vec())), true),
+            (cmp("k", T::Value, Greater, TargetUnion::Value(b"a".to_vec())), true),
+            (cmp("k", T::Value, Less, TargetUnion::Value(b"ba".to_vec())), true),
+            (cmp("k", T::Value, NotEqual, TargetUnion::Value(b"b".to_vec())), false),
+            (cmp("k", T::Lease, Equal, TargetUnion::Lease(LEASE)), true),
+            (cmp("k", T::Lease, NotEqual, TargetUnion::Lease(0)), true),
+            // A missing key compares as a zero KeyValue, except for VALUE which always fails.
+            (cmp("missing", T::Version, Equal, TargetUnion::Version(0)), true),
+            (cmp("missing", T::Create, Equal, TargetUnion::CreateRevision(0)), true),
+            (cmp("missing", T::Mod, Less, TargetUnion::ModRevision(1)), true),
+            (cmp("missing", T::Value, Equal, TargetUnion::Value(Vec::new())), false),
+            (cmp("missing", T::Value, NotEqual, TargetUnion::Value(b"x".to_vec())), false),
+            // A target union of the wrong kind compares against 0.
+            (cmp("k", T::Version, Greater, TargetUnion::Lease(100)), true),
+        ];
+        for (i, (c, want)) in cases.into_iter().enumerate() {
+            let (resp, evs) = do_txn(&te, TxnRequest { compare: vec![c], ..Default::default() }).unwrap();
+            assert_eq!(resp.succeeded, want, "case {i}");
+            assert!(evs.is_empty());
+        }
+        assert_eq!(current(&te), 3, "read-only txns do not move the revision");
+    }
+
+    #[test]
+    fn compare_with_range_end_needs_every_key() {
+        let te = test_env();
+        do_put(&te, preq("a1", "x")).unwrap();
+        do_put(&te, preq("a2", "x")).unwrap();
+        do_put(&te, preq("a3", "y")).unwrap();
+        let value_is_x = |end: &str| Compare {
+            range_end: end.into(),
+            ..cmp("a1", CompareTarget::Value, CompareResult::Equal, TargetUnion::Value(b"x".to_vec()))
+        };
+        let ok = |c: Compare| do_txn(&te, TxnRequest { compare: vec![c], ..Default::default() }).unwrap().0.succeeded;
+        assert!(ok(value_is_x("a3")));
+        assert!(!ok(value_is_x("a4")));
+        assert!(!ok(value_is_x("\0")));
+        let created_after_2 = Compare {
+            range_end: "b".into(),
+            ..cmp("a", CompareTarget::Create, CompareResult::Greater, TargetUnion::CreateRevision(1))
+        };
+        assert!(ok(created_after_2));
+        // an empty range: non-VALUE compares see a zero KeyValue
+        let none = Compare {
+            range_end: "c".into(),
+            ..cmp("b", CompareTarget::Version, CompareResult::Equal, TargetUnion::Version(0))
+        };
+        assert!(ok(none));
+    }
+
+    #[test]
+    fn txn_branches_one_revision_and_own_writes() {
+        let te = test_env();
+        do_put(&te, preq("k", "old")).unwrap(); // 2
+        let t = TxnRequest {
+            compare: vec![cmp("k", CompareTarget::Value, CompareResult::Equal, TargetUnion::Value(b"old".to_vec()))],
+            success: vec![
+                op_put("k", "new"),
+                op_put("j", "1"),
+                op_range("j", "l", 0),
+                op_del("j", ""),
+                op_range("\0", "\0", 0),
+                op_range("k", "", 2),
+            ],
+            failure: vec![op_put("failure", "ran")],
+        };
+        let (resp, evs) = do_txn(&te, t.clone()).unwrap();
+        assert!(resp.succeeded);
+        assert_eq!(resp.responses.len(), 6);
+        let Some(Response::ResponseRange(r)) = &resp.responses[2].response else { panic!("range response") };
+        assert_eq!(r.kvs.len(), 2, "the range sees both puts of this txn");
+        assert!(r.kvs.iter().all(|kv| kv.mod_revision == 3));
+        let Some(Response::ResponseDeleteRange(d)) = &resp.responses[3].response else { panic!("delete response") };
+        assert_eq!((d.deleted, d.prev_kvs[0].value.as_slice()), (1, &b"1"[..]));
+        let Some(Response::ResponseRange(r)) = &resp.responses[4].response else { panic!("range response") };
+        assert_eq!(r.kvs.len(), 1, "the range sees the delete of this txn");
+        let Some(Response::ResponseRange(r)) = &resp.responses[5].response else { panic!("range response") };
+        assert_eq!(r.kvs[0].value, b"old", "historical read inside a txn");
+        assert_eq!(evs.len(), 3);
+        assert_eq!(current(&te), 3, "the whole txn is one revision");
+
+        // Now the compare fails: the failure branch runs.
+        let (resp, evs) = do_txn(&te, t).unwrap();
+        assert!(!resp.succeeded);
+        assert_eq!(resp.responses.len(), 1);
+        assert!(matches!(resp.responses[0].response, Some(Response::ResponsePut(_))));
+        assert_eq!(evs.len(), 1);
+        assert_eq!(get(&te, "failure").unwrap().mod_revision, 4);
+    }
+
+    #[test]
+    fn nested_txns_follow_their_own_compares() {
+        let te = test_env();
+        do_put(&te, preq("x", "1")).unwrap(); // 2
+        let is = |k: &str, v: &str| cmp(k, CompareTarget::Value, CompareResult::Equal, TargetUnion::Value(v.into()));
+        let inner_ok = TxnRequest { compare: vec![is("x", "1")], success: vec![op_put("in1", "s")], failure: vec![] };
+        let inner_fail = TxnRequest {
+            compare: vec![is("x", "2")],
+            success: vec![op_put("in2", "s")],
+            failure: vec![op_put("in2", "f"), op_range("in1", "", 0)],
+        };
+        let outer = TxnRequest {
+            compare: vec![],
+            success: vec![op_txn(inner_ok), op_put("x", "2"), op_txn(inner_fail)],
+            failure: vec![],
+        };
+        let (resp, evs) = do_txn(&te, outer).unwrap();
+        assert!(resp.succeeded);
+        let Some(Response::ResponseTxn(a)) = &resp.responses[0].response else { panic!("txn response") };
+        assert!(a.succeeded);
+        let Some(Response::ResponseTxn(b)) = &resp.responses[2].response else { panic!("txn response") };
+        // Nested compares are evaluated before the txn runs: x was still "1".
+        assert!(!b.succeeded);
+        let Some(Response::ResponseRange(r)) = &b.responses[1].response else { panic!("range response") };
+        assert_eq!(r.kvs[0].value, b"s");
+        assert_eq!(get(&te, "in2").unwrap().value, b"f");
+        assert_eq!(evs.len(), 3);
+        assert!(evs.iter().all(|e| e.kv.as_ref().unwrap().mod_revision == 3));
+        assert_eq!(current(&te), 3);
+    }
+
+    #[test]
+    fn txn_check_requests_fail_before_any_write() {
+        let te = test_env();
+        do_put(&te, preq("k", "v")).unwrap(); // 2
+        do_put(&te, preq("k", "v")).unwrap(); // 3
+        let mut wtxn = te.env.write_txn().unwrap();
+        compaction(&te.store, &mut wtxn, &CompactionRequest { revision: 3, physical: false }).unwrap();
+        wtxn.commit().unwrap();
+
+        let with = |ops: Vec<RequestOp>| TxnRequest { compare: vec![], success: ops, failure: vec![] };
+        let ignore_missing = RequestOp {
+            request: Some(Request::RequestPut(PutRequest { ignore_value: true, ..preq("missing", "") })),
+        };
+        let bad_lease =
+            RequestOp { request: Some(Request::RequestPut(PutRequest { lease: 9, ..preq("k", "v") })) };
+        let deleted_first = RequestOp {
+            request: Some(Request::RequestPut(PutRequest { ignore_lease: true, ..preq("k", "v") })),
+        };
+        let cases: Vec<(TxnRequest, fn(&KvApplyError) -> bool)> = vec![
+            (with(vec![op_put("a", "1"), ignore_missing.clone()]), |e| matches!(e, KvApplyError::KeyNotFound)),
+            (with(vec![op_put("a", "1"), op_txn(with(vec![bad_lease]))]), |e| matches!(e, KvApplyError::LeaseNotFound)),
+            (with(vec![op_put("a", "1"), op_range("k", "", 4)]), |e| matches!(e, KvApplyError::FutureRev)),
+            (with(vec![op_put("a", "1"), op_range("k", "", 2)]), |e| matches!(e, KvApplyError::Compacted)),
+            (with(vec![op_del("k", ""), deleted_first]), |e| matches!(e, KvApplyError::KeyNotFound)),
+            // the put check runs before the range check, as in etcd
+            (with(vec![op_range("k", "", 99), ignore_missing]), |e| matches!(e, KvApplyError::KeyNotFound)),
+        ];
+        for (i, (t, want)) in cases.into_iter().enumerate() {
+            let err = do_txn(&te, t).unwrap_err();
+            assert!(want(&err), "case {i}: {err}");
+            assert_eq!(current(&te), 3, "case {i}: nothing written");
+            assert!(get(&te, "a").is_none());
+        }
+        // reading at the compact revision itself is fine
+        let (resp, _) = do_txn(&te, with(vec![op_range("k", "", 3)])).unwrap();
+        assert!(resp.succeeded);
+    }
+
+    #[test]
+    fn compaction_errors_and_messages() {
+        let te = test_env();
+        do_put(&te, preq("k", "v")).unwrap(); // 2
+        let mut wtxn = te.env.write_txn().unwrap();
+        let err = compaction(&te.store, &mut wtxn, &CompactionRequest { revision: 3, physical: true }).unwrap_err();
+        assert_eq!(err.to_string(), "etcdserver: mvcc: required revision is a future revision");
+        compaction(&te.store, &mut wtxn, &CompactionRequest { revision: 2, physical: true }).unwrap();
+        let err = compaction(&te.store, &mut wtxn, &CompactionRequest { revision: 2, physical: true }).unwrap_err();
+        assert_eq!(err.to_string(), "etcdserver: mvcc: required revision has been compacted");
+        wtxn.commit().unwrap();
+        assert_eq!(KvApplyError::KeyNotFound.to_string(), "etcdserver: key not found");
+        assert_eq!(KvApplyError::LeaseNotFound.to_string(), "etcdserver: requested lease not found");
+    }
+
+    #[test]
+    fn apply_layers_do_not_name_tonic_or_openraft() {
+        for dir in ["src/mvcc", "src/apply"] {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+            for entry in std::fs::read_dir(root).unwrap() {
+                let path = entry.unwrap().path();
+                let text = std::fs::read_to_string(&path).unwrap();
+                for banned in [concat!("tonic", "::"), concat!("openraft", "::"), concat!("crate::", "v3rpc")] {
+                    assert!(!text.contains(banned), "{} names {banned}", path.display());
+                }
+            }
+        }
+    }
+}
