@@ -370,6 +370,7 @@ fn apply_txn(tw: &mut TxnWrite<'_, '_>, req: &TxnRequest, path: &TxnPath) -> Res
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::mvcc::testutil::{test_env, TestEnv};
@@ -668,7 +669,8 @@ mod tests {
         let deleted_first = RequestOp {
             request: Some(Request::RequestPut(PutRequest { ignore_lease: true, ..preq("k", "v") })),
         };
-        let cases: Vec<(TxnRequest, fn(&KvApplyError) -> bool)> = vec![
+        type Expect = fn(&KvApplyError) -> bool;
+        let cases: Vec<(TxnRequest, Expect)> = vec![
             (with(vec![op_put("a", "1"), ignore_missing.clone()]), |e| matches!(e, KvApplyError::KeyNotFound)),
             (with(vec![op_put("a", "1"), op_txn(with(vec![bad_lease]))]), |e| matches!(e, KvApplyError::LeaseNotFound)),
             (with(vec![op_put("a", "1"), op_range("k", "", 4)]), |e| matches!(e, KvApplyError::FutureRev)),

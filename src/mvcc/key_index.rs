@@ -330,6 +330,7 @@ impl<'a> Reader<'a> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     //! Ports of etcd 3.4's `mvcc/key_index_test.go`, with the same numbers.
     use super::*;
@@ -565,7 +566,7 @@ mod tests {
             (13, None),
         ];
         for (at, want) in cases {
-            let got = ki.find_generation(at).map(|g| std::ptr::from_ref(g));
+            let got = ki.find_generation(at).map(std::ptr::from_ref);
             let want = want.map(|i| std::ptr::from_ref(&ki.generations[i]));
             assert_eq!(got, want, "find_generation({at})");
         }

@@ -541,6 +541,7 @@ fn decode_kv(bytes: &[u8]) -> Result<KeyValue, MvccError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::mvcc::testutil::{open_env, test_env, TestEnv};

@@ -17,6 +17,7 @@ pub use kv_store::{KvStore, MvccError, TxnWrite};
 pub use revision::Revision;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 pub(crate) mod testutil {
     //! A throwaway LMDB environment with a [`KvStore`] for unit tests.
     use super::KvStore;

@@ -90,6 +90,7 @@ impl fmt::Display for Revision {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
