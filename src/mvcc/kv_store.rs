@@ -281,6 +281,14 @@ impl KvStore {
         }
     }
 
+    pub(super) fn key_db(&self) -> BytesDb<'static> {
+        self.key
+    }
+
+    pub(super) fn index_db(&self) -> BytesDb<'static> {
+        self.index
+    }
+
     fn range_at(&self, txn: &RoTxn, req: &RangeRequest, current: i64) -> Result<RangeResponse, MvccError> {
         if req.revision > current {
             return Err(MvccError::FutureRev);
