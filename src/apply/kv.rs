@@ -18,8 +18,8 @@ use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion
 use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::response_op::Response;
 use crate::pb::etcdserverpb::{
-    Compare, CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, PutRequest,
-    PutResponse, RangeRequest, RangeResponse, ResponseOp, TxnRequest, TxnResponse,
+    CompactionRequest, CompactionResponse, Compare, DeleteRangeRequest, DeleteRangeResponse,
+    PutRequest, PutResponse, RangeRequest, RangeResponse, ResponseOp, TxnRequest, TxnResponse,
 };
 use crate::pb::mvccpb::{Event, KeyValue};
 
@@ -61,7 +61,11 @@ impl From<MvccError> for KvApplyError {
 ///
 /// # Errors
 /// [`KvApplyError::Compacted`], [`KvApplyError::FutureRev`], [`KvApplyError::Storage`].
-pub fn range(store: &KvStore, txn: &heed::RoTxn, req: &RangeRequest) -> Result<RangeResponse, KvApplyError> {
+pub fn range(
+    store: &KvStore,
+    txn: &heed::RoTxn,
+    req: &RangeRequest,
+) -> Result<RangeResponse, KvApplyError> {
     Ok(store.range(txn, req)?)
 }
 
@@ -149,7 +153,11 @@ pub fn compaction(
 }
 
 fn put_in(tw: &mut TxnWrite<'_, '_>, req: &PutRequest) -> Result<PutResponse, KvApplyError> {
-    let prev = if req.ignore_value || req.ignore_lease || req.prev_kv { tw.get(&req.key)? } else { None };
+    let prev = if req.ignore_value || req.ignore_lease || req.prev_kv {
+        tw.get(&req.key)?
+    } else {
+        None
+    };
     if (req.ignore_value || req.ignore_lease) && prev.is_none() {
         return Err(KvApplyError::KeyNotFound);
     }
@@ -164,18 +172,32 @@ fn put_in(tw: &mut TxnWrite<'_, '_>, req: &PutRequest) -> Result<PutResponse, Kv
     // `value` may borrow `prev`; copy before writing to keep the borrow simple.
     let value = value.to_vec();
     tw.put(&req.key, &value, lease)?;
-    Ok(PutResponse { header: None, prev_kv: if req.prev_kv { prev } else { None } })
+    Ok(PutResponse {
+        header: None,
+        prev_kv: if req.prev_kv { prev } else { None },
+    })
 }
 
-fn delete_range_in(tw: &mut TxnWrite<'_, '_>, req: &DeleteRangeRequest) -> Result<DeleteRangeResponse, KvApplyError> {
+fn delete_range_in(
+    tw: &mut TxnWrite<'_, '_>,
+    req: &DeleteRangeRequest,
+) -> Result<DeleteRangeResponse, KvApplyError> {
     let deleted = tw.delete_range(&req.key, &req.range_end)?;
     let prev_kvs = if req.prev_kv {
-        let from = tw.events().len() - usize::try_from(deleted).expect("invariant: deleted count is small");
-        tw.events()[from..].iter().filter_map(|ev| ev.prev_kv.clone()).collect()
+        let from = tw.events().len()
+            - usize::try_from(deleted).expect("invariant: deleted count is small");
+        tw.events()[from..]
+            .iter()
+            .filter_map(|ev| ev.prev_kv.clone())
+            .collect()
     } else {
         Vec::new()
     };
-    Ok(DeleteRangeResponse { header: None, deleted, prev_kvs })
+    Ok(DeleteRangeResponse {
+        header: None,
+        deleted,
+        prev_kvs,
+    })
 }
 
 /// Which branch each txn takes: `succeeded` for this txn, and the paths of the nested txns of the
@@ -213,7 +235,11 @@ fn branch(req: &TxnRequest, succeeded: bool) -> &[crate::pb::etcdserverpb::Reque
 }
 
 fn apply_compare(tw: &TxnWrite<'_, '_>, c: &Compare) -> Result<bool, KvApplyError> {
-    let rr = match tw.range(&RangeRequest { key: c.key.clone(), range_end: c.range_end.clone(), ..Default::default() }) {
+    let rr = match tw.range(&RangeRequest {
+        key: c.key.clone(),
+        range_end: c.range_end.clone(),
+        ..Default::default()
+    }) {
         Ok(rr) => rr,
         Err(MvccError::Compacted | MvccError::FutureRev) => return Ok(false),
         Err(e) => return Err(e.into()),
@@ -239,12 +265,18 @@ fn compare_kv(c: &Compare, kv: &KeyValue) -> bool {
             };
             kv.value.as_slice().cmp(want)
         }
-        CompareTarget::Create => {
-            kv.create_revision.cmp(&int_target(union, |u| matches!(u, TargetUnion::CreateRevision(_))))
-        }
-        CompareTarget::Mod => kv.mod_revision.cmp(&int_target(union, |u| matches!(u, TargetUnion::ModRevision(_)))),
-        CompareTarget::Version => kv.version.cmp(&int_target(union, |u| matches!(u, TargetUnion::Version(_)))),
-        CompareTarget::Lease => kv.lease.cmp(&int_target(union, |u| matches!(u, TargetUnion::Lease(_)))),
+        CompareTarget::Create => kv.create_revision.cmp(&int_target(union, |u| {
+            matches!(u, TargetUnion::CreateRevision(_))
+        })),
+        CompareTarget::Mod => kv.mod_revision.cmp(&int_target(union, |u| {
+            matches!(u, TargetUnion::ModRevision(_))
+        })),
+        CompareTarget::Version => kv
+            .version
+            .cmp(&int_target(union, |u| matches!(u, TargetUnion::Version(_)))),
+        CompareTarget::Lease => kv
+            .lease
+            .cmp(&int_target(union, |u| matches!(u, TargetUnion::Lease(_)))),
     };
     match c.result() {
         CompareResult::Equal => ord.is_eq(),
@@ -259,7 +291,10 @@ fn compare_kv(c: &Compare, kv: &KeyValue) -> bool {
 fn int_target(union: Option<&TargetUnion>, is_variant: impl Fn(&TargetUnion) -> bool) -> i64 {
     match union {
         Some(u) if is_variant(u) => match u {
-            TargetUnion::Version(n) | TargetUnion::CreateRevision(n) | TargetUnion::ModRevision(n) | TargetUnion::Lease(n) => *n,
+            TargetUnion::Version(n)
+            | TargetUnion::CreateRevision(n)
+            | TargetUnion::ModRevision(n)
+            | TargetUnion::Lease(n) => *n,
             TargetUnion::Value(_) => 0,
         },
         _ => 0,
@@ -309,7 +344,11 @@ fn check_puts<'r>(
             Some(Request::RequestPut(p)) => {
                 if p.ignore_value || p.ignore_lease {
                     let exists_before = tw.get(&p.key)?.is_some();
-                    let exists_now = effects.iter().rev().find_map(|e| e.decides(&p.key)).unwrap_or(exists_before);
+                    let exists_now = effects
+                        .iter()
+                        .rev()
+                        .find_map(|e| e.decides(&p.key))
+                        .unwrap_or(exists_before);
                     if !exists_before || !exists_now {
                         return Err(KvApplyError::KeyNotFound);
                     }
@@ -319,7 +358,9 @@ fn check_puts<'r>(
                 }
                 effects.push(Effect::Put(&p.key));
             }
-            Some(Request::RequestDeleteRange(d)) => effects.push(Effect::Delete(&d.key, &d.range_end)),
+            Some(Request::RequestDeleteRange(d)) => {
+                effects.push(Effect::Delete(&d.key, &d.range_end))
+            }
             Some(Request::RequestRange(_)) | None => {}
         }
     }
@@ -328,12 +369,20 @@ fn check_puts<'r>(
 
 /// etcd's `checkRequests` with `checkRequestRange`: a range at a revision above the pre-txn
 /// revision or below the compact revision fails the whole txn.
-fn check_ranges(tw: &TxnWrite<'_, '_>, req: &TxnRequest, path: &TxnPath) -> Result<(), KvApplyError> {
+fn check_ranges(
+    tw: &TxnWrite<'_, '_>,
+    req: &TxnRequest,
+    path: &TxnPath,
+) -> Result<(), KvApplyError> {
     let mut nested = path.nested.iter();
     for op in branch(req, path.succeeded) {
         match &op.request {
             Some(Request::RequestTxn(t)) => {
-                check_ranges(tw, t, nested.next().expect("invariant: one path per nested txn"))?;
+                check_ranges(
+                    tw,
+                    t,
+                    nested.next().expect("invariant: one path per nested txn"),
+                )?;
             }
             Some(Request::RequestRange(r)) if r.revision != 0 => {
                 if r.revision > tw.rev() {
@@ -349,7 +398,11 @@ fn check_ranges(tw: &TxnWrite<'_, '_>, req: &TxnRequest, path: &TxnPath) -> Resu
     Ok(())
 }
 
-fn apply_txn(tw: &mut TxnWrite<'_, '_>, req: &TxnRequest, path: &TxnPath) -> Result<TxnResponse, KvApplyError> {
+fn apply_txn(
+    tw: &mut TxnWrite<'_, '_>,
+    req: &TxnRequest,
+    path: &TxnPath,
+) -> Result<TxnResponse, KvApplyError> {
     let mut nested = path.nested.iter();
     let ops = branch(req, path.succeeded);
     let mut responses = Vec::with_capacity(ops.len());
@@ -357,7 +410,9 @@ fn apply_txn(tw: &mut TxnWrite<'_, '_>, req: &TxnRequest, path: &TxnPath) -> Res
         let response = match &op.request {
             Some(Request::RequestRange(r)) => Some(Response::ResponseRange(tw.range(r)?)),
             Some(Request::RequestPut(p)) => Some(Response::ResponsePut(put_in(tw, p)?)),
-            Some(Request::RequestDeleteRange(d)) => Some(Response::ResponseDeleteRange(delete_range_in(tw, d)?)),
+            Some(Request::RequestDeleteRange(d)) => {
+                Some(Response::ResponseDeleteRange(delete_range_in(tw, d)?))
+            }
             Some(Request::RequestTxn(t)) => {
                 let p = nested.next().expect("invariant: one path per nested txn");
                 Some(Response::ResponseTxn(apply_txn(tw, t, p)?))
@@ -366,7 +421,11 @@ fn apply_txn(tw: &mut TxnWrite<'_, '_>, req: &TxnRequest, path: &TxnPath) -> Res
         };
         responses.push(ResponseOp { response });
     }
-    Ok(TxnResponse { header: None, succeeded: path.succeeded, responses })
+    Ok(TxnResponse {
+        header: None,
+        succeeded: path.succeeded,
+        responses,
+    })
 }
 
 #[cfg(test)]
@@ -384,7 +443,11 @@ mod tests {
     }
 
     fn preq(key: &str, value: &str) -> PutRequest {
-        PutRequest { key: key.into(), value: value.into(), ..Default::default() }
+        PutRequest {
+            key: key.into(),
+            value: value.into(),
+            ..Default::default()
+        }
     }
 
     fn do_put(te: &TestEnv, req: PutRequest) -> Result<(PutResponse, Vec<Event>), KvApplyError> {
@@ -403,16 +466,28 @@ mod tests {
 
     fn get(te: &TestEnv, key: &str) -> Option<KeyValue> {
         let rtxn = te.env.read_txn().unwrap();
-        let r = range(&te.store, &rtxn, &RangeRequest { key: key.into(), ..Default::default() }).unwrap();
+        let r = range(
+            &te.store,
+            &rtxn,
+            &RangeRequest {
+                key: key.into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
         r.kvs.into_iter().next()
     }
 
     fn current(te: &TestEnv) -> i64 {
-        te.store.current_revision(&te.env.read_txn().unwrap()).unwrap()
+        te.store
+            .current_revision(&te.env.read_txn().unwrap())
+            .unwrap()
     }
 
     fn op_put(key: &str, value: &str) -> RequestOp {
-        RequestOp { request: Some(Request::RequestPut(preq(key, value))) }
+        RequestOp {
+            request: Some(Request::RequestPut(preq(key, value))),
+        }
     }
     fn op_range(key: &str, end: &str, revision: i64) -> RequestOp {
         RequestOp {
@@ -434,7 +509,9 @@ mod tests {
         }
     }
     fn op_txn(t: TxnRequest) -> RequestOp {
-        RequestOp { request: Some(Request::RequestTxn(t)) }
+        RequestOp {
+            request: Some(Request::RequestTxn(t)),
+        }
     }
     fn cmp(key: &str, target: CompareTarget, result: CompareResult, value: TargetUnion) -> Compare {
         Compare {
@@ -449,43 +526,109 @@ mod tests {
     #[test]
     fn put_prev_kv_and_events() {
         let te = test_env();
-        let (resp, evs) = do_put(&te, PutRequest { prev_kv: true, ..preq("k", "1") }).unwrap();
+        let (resp, evs) = do_put(
+            &te,
+            PutRequest {
+                prev_kv: true,
+                ..preq("k", "1")
+            },
+        )
+        .unwrap();
         assert_eq!(resp.prev_kv, None);
         assert!(resp.header.is_none());
         assert_eq!(evs.len(), 1);
         assert!(evs[0].prev_kv.is_none());
         let (resp, evs) = do_put(&te, preq("k", "2")).unwrap();
         assert_eq!(resp.prev_kv, None, "prev_kv only when asked");
-        assert_eq!(evs[0].prev_kv.as_ref().unwrap().value, b"1", "events always carry prev_kv");
-        let (resp, _) = do_put(&te, PutRequest { prev_kv: true, ..preq("k", "3") }).unwrap();
+        assert_eq!(
+            evs[0].prev_kv.as_ref().unwrap().value,
+            b"1",
+            "events always carry prev_kv"
+        );
+        let (resp, _) = do_put(
+            &te,
+            PutRequest {
+                prev_kv: true,
+                ..preq("k", "3")
+            },
+        )
+        .unwrap();
         assert_eq!(resp.prev_kv.unwrap().value, b"2");
     }
 
     #[test]
     fn put_lease_checks() {
         let te = test_env();
-        assert!(matches!(do_put(&te, PutRequest { lease: 7, ..preq("k", "v") }), Err(KvApplyError::LeaseNotFound)));
+        assert!(matches!(
+            do_put(
+                &te,
+                PutRequest {
+                    lease: 7,
+                    ..preq("k", "v")
+                }
+            ),
+            Err(KvApplyError::LeaseNotFound)
+        ));
         assert_eq!(current(&te), 1, "nothing written on error");
-        do_put(&te, PutRequest { lease: LEASE, ..preq("k", "v") }).unwrap();
+        do_put(
+            &te,
+            PutRequest {
+                lease: LEASE,
+                ..preq("k", "v")
+            },
+        )
+        .unwrap();
         assert_eq!(get(&te, "k").unwrap().lease, LEASE);
     }
 
     #[test]
     fn put_ignore_value_and_lease() {
         let te = test_env();
-        let ignore_value = PutRequest { ignore_value: true, ..preq("k", "") };
-        assert!(matches!(do_put(&te, ignore_value.clone()), Err(KvApplyError::KeyNotFound)));
-        let ignore_lease = PutRequest { ignore_lease: true, ..preq("k", "v2") };
-        assert!(matches!(do_put(&te, ignore_lease.clone()), Err(KvApplyError::KeyNotFound)));
+        let ignore_value = PutRequest {
+            ignore_value: true,
+            ..preq("k", "")
+        };
+        assert!(matches!(
+            do_put(&te, ignore_value.clone()),
+            Err(KvApplyError::KeyNotFound)
+        ));
+        let ignore_lease = PutRequest {
+            ignore_lease: true,
+            ..preq("k", "v2")
+        };
+        assert!(matches!(
+            do_put(&te, ignore_lease.clone()),
+            Err(KvApplyError::KeyNotFound)
+        ));
         assert_eq!(current(&te), 1);
 
-        do_put(&te, PutRequest { lease: LEASE, ..preq("k", "v1") }).unwrap();
-        do_put(&te, PutRequest { lease: LEASE, ..ignore_value }).unwrap();
+        do_put(
+            &te,
+            PutRequest {
+                lease: LEASE,
+                ..preq("k", "v1")
+            },
+        )
+        .unwrap();
+        do_put(
+            &te,
+            PutRequest {
+                lease: LEASE,
+                ..ignore_value
+            },
+        )
+        .unwrap();
         let kv = get(&te, "k").unwrap();
-        assert_eq!((kv.value.as_slice(), kv.lease, kv.version), (&b"v1"[..], LEASE, 2));
+        assert_eq!(
+            (kv.value.as_slice(), kv.lease, kv.version),
+            (&b"v1"[..], LEASE, 2)
+        );
         do_put(&te, ignore_lease).unwrap();
         let kv = get(&te, "k").unwrap();
-        assert_eq!((kv.value.as_slice(), kv.lease, kv.version), (&b"v2"[..], LEASE, 3));
+        assert_eq!(
+            (kv.value.as_slice(), kv.lease, kv.version),
+            (&b"v2"[..], LEASE, 3)
+        );
         // a plain put drops the lease
         do_put(&te, preq("k", "v3")).unwrap();
         assert_eq!(get(&te, "k").unwrap().lease, 0);
@@ -498,16 +641,33 @@ mod tests {
             do_put(&te, preq(k, k)).unwrap();
         }
         let mut wtxn = te.env.write_txn().unwrap();
-        let req = DeleteRangeRequest { key: "a".into(), range_end: "c".into(), prev_kv: true };
+        let req = DeleteRangeRequest {
+            key: "a".into(),
+            range_end: "c".into(),
+            prev_kv: true,
+        };
         let (resp, evs) = delete_range(&te.store, &mut wtxn, &req).unwrap();
         wtxn.commit().unwrap();
         assert_eq!(resp.deleted, 2);
-        assert_eq!(resp.prev_kvs.iter().map(|kv| kv.key.clone()).collect::<Vec<_>>(), [b"a".to_vec(), b"b".to_vec()]);
-        assert!(evs.iter().all(|e| e.r#type == EventType::Delete as i32 && e.kv.as_ref().unwrap().mod_revision == 5));
+        assert_eq!(
+            resp.prev_kvs
+                .iter()
+                .map(|kv| kv.key.clone())
+                .collect::<Vec<_>>(),
+            [b"a".to_vec(), b"b".to_vec()]
+        );
+        assert!(evs
+            .iter()
+            .all(|e| e.r#type == EventType::Delete as i32
+                && e.kv.as_ref().unwrap().mod_revision == 5));
         assert_eq!(current(&te), 5);
 
         let mut wtxn = te.env.write_txn().unwrap();
-        let req = DeleteRangeRequest { key: "a".into(), range_end: "c".into(), prev_kv: false };
+        let req = DeleteRangeRequest {
+            key: "a".into(),
+            range_end: "c".into(),
+            prev_kv: false,
+        };
         let (resp, evs) = delete_range(&te.store, &mut wtxn, &req).unwrap();
         wtxn.commit().unwrap();
         assert_eq!((resp.deleted, resp.prev_kvs.len(), evs.len()), (0, 0, 0));
@@ -517,36 +677,101 @@ mod tests {
     #[test]
     fn compare_targets_and_results() {
         let te = test_env();
-        do_put(&te, PutRequest { lease: LEASE, ..preq("k", "b") }).unwrap(); // rev 2
-        do_put(&te, PutRequest { lease: LEASE, ..preq("k", "b") }).unwrap(); // rev 3, version 2
+        do_put(
+            &te,
+            PutRequest {
+                lease: LEASE,
+                ..preq("k", "b")
+            },
+        )
+        .unwrap(); // rev 2
+        do_put(
+            &te,
+            PutRequest {
+                lease: LEASE,
+                ..preq("k", "b")
+            },
+        )
+        .unwrap(); // rev 3, version 2
         use CompareResult::{Equal, Greater, Less, NotEqual};
         use CompareTarget as T;
         let cases = [
             (cmp("k", T::Version, Equal, TargetUnion::Version(2)), true),
             (cmp("k", T::Version, Greater, TargetUnion::Version(1)), true),
             (cmp("k", T::Version, Less, TargetUnion::Version(2)), false),
-            (cmp("k", T::Version, NotEqual, TargetUnion::Version(2)), false),
-            (cmp("k", T::Create, Equal, TargetUnion::CreateRevision(2)), true),
-            (cmp("k", T::Create, Less, TargetUnion::CreateRevision(3)), true),
+            (
+                cmp("k", T::Version, NotEqual, TargetUnion::Version(2)),
+                false,
+            ),
+            (
+                cmp("k", T::Create, Equal, TargetUnion::CreateRevision(2)),
+                true,
+            ),
+            (
+                cmp("k", T::Create, Less, TargetUnion::CreateRevision(3)),
+                true,
+            ),
             (cmp("k", T::Mod, Equal, TargetUnion::ModRevision(3)), true),
-            (cmp("k", T::Mod, Greater, TargetUnion::ModRevision(3)), false),
-            (cmp("k", T::Value, Equal, TargetUnion::Value(b"b".to_vec())), true),
-            (cmp("k", T::Value, Greater, TargetUnion::Value(b"a".to_vec())), true),
-            (cmp("k", T::Value, Less, TargetUnion::Value(b"ba".to_vec())), true),
-            (cmp("k", T::Value, NotEqual, TargetUnion::Value(b"b".to_vec())), false),
+            (
+                cmp("k", T::Mod, Greater, TargetUnion::ModRevision(3)),
+                false,
+            ),
+            (
+                cmp("k", T::Value, Equal, TargetUnion::Value(b"b".to_vec())),
+                true,
+            ),
+            (
+                cmp("k", T::Value, Greater, TargetUnion::Value(b"a".to_vec())),
+                true,
+            ),
+            (
+                cmp("k", T::Value, Less, TargetUnion::Value(b"ba".to_vec())),
+                true,
+            ),
+            (
+                cmp("k", T::Value, NotEqual, TargetUnion::Value(b"b".to_vec())),
+                false,
+            ),
             (cmp("k", T::Lease, Equal, TargetUnion::Lease(LEASE)), true),
             (cmp("k", T::Lease, NotEqual, TargetUnion::Lease(0)), true),
             // A missing key compares as a zero KeyValue, except for VALUE which always fails.
-            (cmp("missing", T::Version, Equal, TargetUnion::Version(0)), true),
-            (cmp("missing", T::Create, Equal, TargetUnion::CreateRevision(0)), true),
-            (cmp("missing", T::Mod, Less, TargetUnion::ModRevision(1)), true),
-            (cmp("missing", T::Value, Equal, TargetUnion::Value(Vec::new())), false),
-            (cmp("missing", T::Value, NotEqual, TargetUnion::Value(b"x".to_vec())), false),
+            (
+                cmp("missing", T::Version, Equal, TargetUnion::Version(0)),
+                true,
+            ),
+            (
+                cmp("missing", T::Create, Equal, TargetUnion::CreateRevision(0)),
+                true,
+            ),
+            (
+                cmp("missing", T::Mod, Less, TargetUnion::ModRevision(1)),
+                true,
+            ),
+            (
+                cmp("missing", T::Value, Equal, TargetUnion::Value(Vec::new())),
+                false,
+            ),
+            (
+                cmp(
+                    "missing",
+                    T::Value,
+                    NotEqual,
+                    TargetUnion::Value(b"x".to_vec()),
+                ),
+                false,
+            ),
             // A target union of the wrong kind compares against 0.
             (cmp("k", T::Version, Greater, TargetUnion::Lease(100)), true),
         ];
         for (i, (c, want)) in cases.into_iter().enumerate() {
-            let (resp, evs) = do_txn(&te, TxnRequest { compare: vec![c], ..Default::default() }).unwrap();
+            let (resp, evs) = do_txn(
+                &te,
+                TxnRequest {
+                    compare: vec![c],
+                    ..Default::default()
+                },
+            )
+            .unwrap();
             assert_eq!(resp.succeeded, want, "case {i}");
             assert!(evs.is_empty());
         }
@@ -561,21 +786,47 @@ mod tests {
         do_put(&te, preq("a3", "y")).unwrap();
         let value_is_x = |end: &str| Compare {
             range_end: end.into(),
-            ..cmp("a1", CompareTarget::Value, CompareResult::Equal, TargetUnion::Value(b"x".to_vec()))
+            ..cmp(
+                "a1",
+                CompareTarget::Value,
+                CompareResult::Equal,
+                TargetUnion::Value(b"x".to_vec()),
+            )
         };
-        let ok = |c: Compare| do_txn(&te, TxnRequest { compare: vec![c], ..Default::default() }).unwrap().0.succeeded;
+        let ok = |c: Compare| {
+            do_txn(
+                &te,
+                TxnRequest {
+                    compare: vec![c],
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+            .0
+            .succeeded
+        };
         assert!(ok(value_is_x("a3")));
         assert!(!ok(value_is_x("a4")));
         assert!(!ok(value_is_x("\0")));
         let created_after_2 = Compare {
             range_end: "b".into(),
-            ..cmp("a", CompareTarget::Create, CompareResult::Greater, TargetUnion::CreateRevision(1))
+            ..cmp(
+                "a",
+                CompareTarget::Create,
+                CompareResult::Greater,
+                TargetUnion::CreateRevision(1),
+            )
         };
         assert!(ok(created_after_2));
         // an empty range: non-VALUE compares see a zero KeyValue
         let none = Compare {
             range_end: "c".into(),
-            ..cmp("b", CompareTarget::Version, CompareResult::Equal, TargetUnion::Version(0))
+            ..cmp(
+                "b",
+                CompareTarget::Version,
+                CompareResult::Equal,
+                TargetUnion::Version(0),
+            )
         };
         assert!(ok(none));
     }
@@ -585,7 +836,12 @@ mod tests {
         let te = test_env();
         do_put(&te, preq("k", "old")).unwrap(); // 2
         let t = TxnRequest {
-            compare: vec![cmp("k", CompareTarget::Value, CompareResult::Equal, TargetUnion::Value(b"old".to_vec()))],
+            compare: vec![cmp(
+                "k",
+                CompareTarget::Value,
+                CompareResult::Equal,
+                TargetUnion::Value(b"old".to_vec()),
+            )],
             success: vec![
                 op_put("k", "new"),
                 op_put("j", "1"),
@@ -599,14 +855,22 @@ mod tests {
         let (resp, evs) = do_txn(&te, t.clone()).unwrap();
         assert!(resp.succeeded);
         assert_eq!(resp.responses.len(), 6);
-        let Some(Response::ResponseRange(r)) = &resp.responses[2].response else { panic!("range response") };
+        let Some(Response::ResponseRange(r)) = &resp.responses[2].response else {
+            panic!("range response")
+        };
         assert_eq!(r.kvs.len(), 2, "the range sees both puts of this txn");
         assert!(r.kvs.iter().all(|kv| kv.mod_revision == 3));
-        let Some(Response::ResponseDeleteRange(d)) = &resp.responses[3].response else { panic!("delete response") };
+        let Some(Response::ResponseDeleteRange(d)) = &resp.responses[3].response else {
+            panic!("delete response")
+        };
         assert_eq!((d.deleted, d.prev_kvs[0].value.as_slice()), (1, &b"1"[..]));
-        let Some(Response::ResponseRange(r)) = &resp.responses[4].response else { panic!("range response") };
+        let Some(Response::ResponseRange(r)) = &resp.responses[4].response else {
+            panic!("range response")
+        };
         assert_eq!(r.kvs.len(), 1, "the range sees the delete of this txn");
-        let Some(Response::ResponseRange(r)) = &resp.responses[5].response else { panic!("range response") };
+        let Some(Response::ResponseRange(r)) = &resp.responses[5].response else {
+            panic!("range response")
+        };
         assert_eq!(r.kvs[0].value, b"old", "historical read inside a txn");
         assert_eq!(evs.len(), 3);
         assert_eq!(current(&te), 3, "the whole txn is one revision");
@@ -615,7 +879,10 @@ mod tests {
         let (resp, evs) = do_txn(&te, t).unwrap();
         assert!(!resp.succeeded);
         assert_eq!(resp.responses.len(), 1);
-        assert!(matches!(resp.responses[0].response, Some(Response::ResponsePut(_))));
+        assert!(matches!(
+            resp.responses[0].response,
+            Some(Response::ResponsePut(_))
+        ));
         assert_eq!(evs.len(), 1);
         assert_eq!(get(&te, "failure").unwrap().mod_revision, 4);
     }
@@ -624,8 +891,19 @@ mod tests {
     fn nested_txns_follow_their_own_compares() {
         let te = test_env();
         do_put(&te, preq("x", "1")).unwrap(); // 2
-        let is = |k: &str, v: &str| cmp(k, CompareTarget::Value, CompareResult::Equal, TargetUnion::Value(v.into()));
-        let inner_ok = TxnRequest { compare: vec![is("x", "1")], success: vec![op_put("in1", "s")], failure: vec![] };
+        let is = |k: &str, v: &str| {
+            cmp(
+                k,
+                CompareTarget::Value,
+                CompareResult::Equal,
+                TargetUnion::Value(v.into()),
+            )
+        };
+        let inner_ok = TxnRequest {
+            compare: vec![is("x", "1")],
+            success: vec![op_put("in1", "s")],
+            failure: vec![],
+        };
         let inner_fail = TxnRequest {
             compare: vec![is("x", "2")],
             success: vec![op_put("in2", "s")],
@@ -638,12 +916,18 @@ mod tests {
         };
         let (resp, evs) = do_txn(&te, outer).unwrap();
         assert!(resp.succeeded);
-        let Some(Response::ResponseTxn(a)) = &resp.responses[0].response else { panic!("txn response") };
+        let Some(Response::ResponseTxn(a)) = &resp.responses[0].response else {
+            panic!("txn response")
+        };
         assert!(a.succeeded);
-        let Some(Response::ResponseTxn(b)) = &resp.responses[2].response else { panic!("txn response") };
+        let Some(Response::ResponseTxn(b)) = &resp.responses[2].response else {
+            panic!("txn response")
+        };
         // Nested compares are evaluated before the txn runs: x was still "1".
         assert!(!b.succeeded);
-        let Some(Response::ResponseRange(r)) = &b.responses[1].response else { panic!("range response") };
+        let Some(Response::ResponseRange(r)) = &b.responses[1].response else {
+            panic!("range response")
+        };
         assert_eq!(r.kvs[0].value, b"s");
         assert_eq!(get(&te, "in2").unwrap().value, b"f");
         assert_eq!(evs.len(), 3);
@@ -657,27 +941,62 @@ mod tests {
         do_put(&te, preq("k", "v")).unwrap(); // 2
         do_put(&te, preq("k", "v")).unwrap(); // 3
         let mut wtxn = te.env.write_txn().unwrap();
-        compaction(&te.store, &mut wtxn, &CompactionRequest { revision: 3, physical: false }).unwrap();
+        compaction(
+            &te.store,
+            &mut wtxn,
+            &CompactionRequest {
+                revision: 3,
+                physical: false,
+            },
+        )
+        .unwrap();
         wtxn.commit().unwrap();
 
-        let with = |ops: Vec<RequestOp>| TxnRequest { compare: vec![], success: ops, failure: vec![] };
-        let ignore_missing = RequestOp {
-            request: Some(Request::RequestPut(PutRequest { ignore_value: true, ..preq("missing", "") })),
+        let with = |ops: Vec<RequestOp>| TxnRequest {
+            compare: vec![],
+            success: ops,
+            failure: vec![],
         };
-        let bad_lease =
-            RequestOp { request: Some(Request::RequestPut(PutRequest { lease: 9, ..preq("k", "v") })) };
+        let ignore_missing = RequestOp {
+            request: Some(Request::RequestPut(PutRequest {
+                ignore_value: true,
+                ..preq("missing", "")
+            })),
+        };
+        let bad_lease = RequestOp {
+            request: Some(Request::RequestPut(PutRequest {
+                lease: 9,
+                ..preq("k", "v")
+            })),
+        };
         let deleted_first = RequestOp {
-            request: Some(Request::RequestPut(PutRequest { ignore_lease: true, ..preq("k", "v") })),
+            request: Some(Request::RequestPut(PutRequest {
+                ignore_lease: true,
+                ..preq("k", "v")
+            })),
         };
         type Expect = fn(&KvApplyError) -> bool;
         let cases: Vec<(TxnRequest, Expect)> = vec![
-            (with(vec![op_put("a", "1"), ignore_missing.clone()]), |e| matches!(e, KvApplyError::KeyNotFound)),
-            (with(vec![op_put("a", "1"), op_txn(with(vec![bad_lease]))]), |e| matches!(e, KvApplyError::LeaseNotFound)),
-            (with(vec![op_put("a", "1"), op_range("k", "", 4)]), |e| matches!(e, KvApplyError::FutureRev)),
-            (with(vec![op_put("a", "1"), op_range("k", "", 2)]), |e| matches!(e, KvApplyError::Compacted)),
-            (with(vec![op_del("k", ""), deleted_first]), |e| matches!(e, KvApplyError::KeyNotFound)),
+            (with(vec![op_put("a", "1"), ignore_missing.clone()]), |e| {
+                matches!(e, KvApplyError::KeyNotFound)
+            }),
+            (
+                with(vec![op_put("a", "1"), op_txn(with(vec![bad_lease]))]),
+                |e| matches!(e, KvApplyError::LeaseNotFound),
+            ),
+            (with(vec![op_put("a", "1"), op_range("k", "", 4)]), |e| {
+                matches!(e, KvApplyError::FutureRev)
+            }),
+            (with(vec![op_put("a", "1"), op_range("k", "", 2)]), |e| {
+                matches!(e, KvApplyError::Compacted)
+            }),
+            (with(vec![op_del("k", ""), deleted_first]), |e| {
+                matches!(e, KvApplyError::KeyNotFound)
+            }),
             // the put check runs before the range check, as in etcd
-            (with(vec![op_range("k", "", 99), ignore_missing]), |e| matches!(e, KvApplyError::KeyNotFound)),
+            (with(vec![op_range("k", "", 99), ignore_missing]), |e| {
+                matches!(e, KvApplyError::KeyNotFound)
+            }),
         ];
         for (i, (t, want)) in cases.into_iter().enumerate() {
             let err = do_txn(&te, t).unwrap_err();
@@ -695,14 +1014,50 @@ mod tests {
         let te = test_env();
         do_put(&te, preq("k", "v")).unwrap(); // 2
         let mut wtxn = te.env.write_txn().unwrap();
-        let err = compaction(&te.store, &mut wtxn, &CompactionRequest { revision: 3, physical: true }).unwrap_err();
-        assert_eq!(err.to_string(), "etcdserver: mvcc: required revision is a future revision");
-        compaction(&te.store, &mut wtxn, &CompactionRequest { revision: 2, physical: true }).unwrap();
-        let err = compaction(&te.store, &mut wtxn, &CompactionRequest { revision: 2, physical: true }).unwrap_err();
-        assert_eq!(err.to_string(), "etcdserver: mvcc: required revision has been compacted");
+        let err = compaction(
+            &te.store,
+            &mut wtxn,
+            &CompactionRequest {
+                revision: 3,
+                physical: true,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "etcdserver: mvcc: required revision is a future revision"
+        );
+        compaction(
+            &te.store,
+            &mut wtxn,
+            &CompactionRequest {
+                revision: 2,
+                physical: true,
+            },
+        )
+        .unwrap();
+        let err = compaction(
+            &te.store,
+            &mut wtxn,
+            &CompactionRequest {
+                revision: 2,
+                physical: true,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "etcdserver: mvcc: required revision has been compacted"
+        );
         wtxn.commit().unwrap();
-        assert_eq!(KvApplyError::KeyNotFound.to_string(), "etcdserver: key not found");
-        assert_eq!(KvApplyError::LeaseNotFound.to_string(), "etcdserver: requested lease not found");
+        assert_eq!(
+            KvApplyError::KeyNotFound.to_string(),
+            "etcdserver: key not found"
+        );
+        assert_eq!(
+            KvApplyError::LeaseNotFound.to_string(),
+            "etcdserver: requested lease not found"
+        );
     }
 
     #[test]
@@ -712,7 +1067,11 @@ mod tests {
             for entry in std::fs::read_dir(root).unwrap() {
                 let path = entry.unwrap().path();
                 let text = std::fs::read_to_string(&path).unwrap();
-                for banned in [concat!("tonic", "::"), concat!("openraft", "::"), concat!("crate::", "v3rpc")] {
+                for banned in [
+                    concat!("tonic", "::"),
+                    concat!("openraft", "::"),
+                    concat!("crate::", "v3rpc"),
+                ] {
                     assert!(!text.contains(banned), "{} names {banned}", path.display());
                 }
             }

@@ -31,7 +31,11 @@ const TABLE: [u32; 256] = {
         let mut crc = i as u32;
         let mut bit = 0;
         while bit < 8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ CASTAGNOLI_REFLECTED } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ CASTAGNOLI_REFLECTED
+            } else {
+                crc >> 1
+            };
             bit += 1;
         }
         table[i] = crc;
@@ -84,7 +88,9 @@ impl KvStore {
         let mut keep = HashSet::new();
         for item in self.index_db().iter(txn)? {
             let (_, v) = item?;
-            KeyIndex::decode(v).map_err(|e| MvccError::Corrupt(e.to_string()))?.keep(rev, &mut keep);
+            KeyIndex::decode(v)
+                .map_err(|e| MvccError::Corrupt(e.to_string()))?
+                .keep(rev, &mut keep);
         }
 
         let upper = Revision::new(rev.saturating_add(1), 0);
@@ -137,11 +143,21 @@ mod tests {
     fn hash_kv_matches_etcd() {
         let te = test_env();
         assert_eq!(hash(&te, 0).unwrap(), (1_084_519_789, -1));
-        write(&te, |tw| { tw.put(b"foo", b"bar", 0).unwrap(); }); // 2
-        write(&te, |tw| { tw.put(b"foo", b"baz", 0).unwrap(); }); // 3
-        write(&te, |tw| { tw.put(b"a", b"1", 0).unwrap(); }); // 4
-        write(&te, |tw| { tw.delete_range(b"a", b"").unwrap(); }); // 5
-        write(&te, |tw| { tw.put(b"b", b"2", 0).unwrap(); }); // 6
+        write(&te, |tw| {
+            tw.put(b"foo", b"bar", 0).unwrap();
+        }); // 2
+        write(&te, |tw| {
+            tw.put(b"foo", b"baz", 0).unwrap();
+        }); // 3
+        write(&te, |tw| {
+            tw.put(b"a", b"1", 0).unwrap();
+        }); // 4
+        write(&te, |tw| {
+            tw.delete_range(b"a", b"").unwrap();
+        }); // 5
+        write(&te, |tw| {
+            tw.put(b"b", b"2", 0).unwrap();
+        }); // 6
         assert_eq!(hash(&te, 0).unwrap(), (3_231_996_909, -1));
         assert_eq!(hash(&te, 4).unwrap(), (3_093_655_596, -1));
         assert!(matches!(hash(&te, 7), Err(MvccError::FutureRev)));
@@ -149,8 +165,12 @@ mod tests {
         assert_eq!(hash(&te, 0).unwrap(), (383_754_405, 4));
         assert_eq!(hash(&te, 5).unwrap(), (588_448_878, 4));
         assert!(matches!(hash(&te, 4), Err(MvccError::Compacted)));
-        write(&te, |tw| { tw.delete_range(b"b", b"").unwrap(); }); // 7
-        write(&te, |tw| { tw.put(b"c", b"3", 0).unwrap(); }); // 8
+        write(&te, |tw| {
+            tw.delete_range(b"b", b"").unwrap();
+        }); // 7
+        write(&te, |tw| {
+            tw.put(b"c", b"3", 0).unwrap();
+        }); // 8
         compact(&te, 7);
         assert_eq!(hash(&te, 0).unwrap(), (1_180_354_874, 7));
         assert_eq!(hash(&te, 8).unwrap(), (1_180_354_874, 7));

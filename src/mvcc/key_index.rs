@@ -95,11 +95,17 @@ impl KeyIndex {
     /// Records a put at `rev`. `rev` must be greater than [`Self::modified`] (the store allocates
     /// increasing revisions); a new generation's creation revision is set on its first put.
     pub fn put(&mut self, rev: Revision) {
-        debug_assert!(rev > self.modified || self.generations.is_empty(), "put with a smaller revision");
+        debug_assert!(
+            rev > self.modified || self.generations.is_empty(),
+            "put with a smaller revision"
+        );
         if self.generations.is_empty() {
             self.generations.push(Generation::default());
         }
-        let g = self.generations.last_mut().expect("invariant: at least one generation after push");
+        let g = self
+            .generations
+            .last_mut()
+            .expect("invariant: at least one generation after push");
         if g.revs.is_empty() {
             g.created = rev;
         }
@@ -128,8 +134,13 @@ impl KeyIndex {
     pub fn get(&self, at_rev: i64) -> Option<Visible> {
         let g = self.find_generation(at_rev)?;
         let n = g.walk(|rev| rev.main > at_rev)?;
-        let newer = i64::try_from(g.revs.len() - n - 1).expect("invariant: revision count fits i64");
-        Some(Visible { modified: g.revs[n], created: g.created, version: g.ver - newer })
+        let newer =
+            i64::try_from(g.revs.len() - n - 1).expect("invariant: revision count fits i64");
+        Some(Visible {
+            modified: g.revs[n],
+            created: g.created,
+            version: g.ver - newer,
+        })
     }
 
     /// Revisions with `main >= rev`, oldest first, keeping only the last change of each main
@@ -195,7 +206,10 @@ impl KeyIndex {
         }
         let (gen_idx, rev_idx) = self.do_compact(at_rev, available);
         let g = &self.generations[gen_idx];
-        if !g.is_empty() && rev_idx == Some(g.revs.len() - 1) && gen_idx != self.generations.len() - 1 {
+        if !g.is_empty()
+            && rev_idx == Some(g.revs.len() - 1)
+            && gen_idx != self.generations.len() - 1
+        {
             available.remove(&g.revs[g.revs.len() - 1]);
         }
     }
@@ -269,7 +283,8 @@ impl KeyIndex {
         for g in &self.generations {
             out.extend_from_slice(&g.ver.to_be_bytes());
             put_rev(&mut out, g.created);
-            let n = u32::try_from(g.revs.len()).expect("invariant: fewer than 2^32 revisions per generation");
+            let n = u32::try_from(g.revs.len())
+                .expect("invariant: fewer than 2^32 revisions per generation");
             out.extend_from_slice(&n.to_be_bytes());
             for r in &g.revs {
                 put_rev(&mut out, *r);
@@ -292,7 +307,11 @@ impl KeyIndex {
         while !r.0.is_empty() {
             let ver = r.i64()?;
             let created = r.rev()?;
-            let n = u32::from_be_bytes(r.take(4)?.try_into().map_err(|_| CorruptKeyIndex("count"))?);
+            let n = u32::from_be_bytes(
+                r.take(4)?
+                    .try_into()
+                    .map_err(|_| CorruptKeyIndex("count"))?,
+            );
             let n = usize::try_from(n).map_err(|_| CorruptKeyIndex("count"))?;
             if r.0.len() < n.saturating_mul(16) {
                 return Err(CorruptKeyIndex("truncated revisions"));
@@ -300,7 +319,10 @@ impl KeyIndex {
             let revs = (0..n).map(|_| r.rev()).collect::<Result<Vec<_>, _>>()?;
             generations.push(Generation { ver, created, revs });
         }
-        Ok(KeyIndex { modified, generations })
+        Ok(KeyIndex {
+            modified,
+            generations,
+        })
     }
 }
 
@@ -321,7 +343,10 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
     fn i64(&mut self) -> Result<i64, CorruptKeyIndex> {
-        let b: [u8; 8] = self.take(8)?.try_into().map_err(|_| CorruptKeyIndex("truncated"))?;
+        let b: [u8; 8] = self
+            .take(8)?
+            .try_into()
+            .map_err(|_| CorruptKeyIndex("truncated"))?;
         Ok(i64::from_be_bytes(b))
     }
     fn rev(&mut self) -> Result<Revision, CorruptKeyIndex> {
@@ -340,7 +365,11 @@ mod tests {
     }
 
     fn gen(created: Revision, ver: i64, revs: &[Revision]) -> Generation {
-        Generation { ver, created, revs: revs.to_vec() }
+        Generation {
+            ver,
+            created,
+            revs: revs.to_vec(),
+        }
     }
 
     /// etcd's `newTestKeyIndex`:
@@ -363,7 +392,13 @@ mod tests {
     fn key_index_get() {
         let mut ki = new_test_key_index();
         ki.compact(4, &mut HashSet::new());
-        let v = |m: Revision, c: Revision, ver| Some(Visible { modified: m, created: c, version: ver });
+        let v = |m: Revision, c: Revision, ver| {
+            Some(Visible {
+                modified: m,
+                created: c,
+                version: ver,
+            })
+        };
         let cases = [
             (17, None),
             (16, None),
@@ -393,7 +428,15 @@ mod tests {
     fn key_index_since() {
         let mut ki = new_test_key_index();
         ki.compact(4, &mut HashSet::new());
-        let all = [rev(4), rev(6), rev(8), rev(10), rev(12), Revision::new(14, 1), rev(16)];
+        let all = [
+            rev(4),
+            rev(6),
+            rev(8),
+            rev(10),
+            rev(12),
+            Revision::new(14, 1),
+            rev(16),
+        ];
         let cases: [(i64, &[Revision]); 18] = [
             (17, &[]),
             (16, &all[6..]),
@@ -423,9 +466,21 @@ mod tests {
     fn key_index_put() {
         let mut ki = KeyIndex::default();
         ki.put(rev(5));
-        assert_eq!(ki, KeyIndex { modified: rev(5), generations: vec![gen(rev(5), 1, &[rev(5)])] });
+        assert_eq!(
+            ki,
+            KeyIndex {
+                modified: rev(5),
+                generations: vec![gen(rev(5), 1, &[rev(5)])]
+            }
+        );
         ki.put(rev(7));
-        assert_eq!(ki, KeyIndex { modified: rev(7), generations: vec![gen(rev(5), 2, &[rev(5), rev(7)])] });
+        assert_eq!(
+            ki,
+            KeyIndex {
+                modified: rev(7),
+                generations: vec![gen(rev(5), 2, &[rev(5), rev(7)])]
+            }
+        );
     }
 
     #[test]
@@ -468,29 +523,73 @@ mod tests {
         let ki = |gens: Vec<Generation>| {
             let mut generations = gens;
             generations.push(Generation::default());
-            KeyIndex { modified: rev(16), generations }
+            KeyIndex {
+                modified: rev(16),
+                generations,
+            }
         };
         vec![
-            (1, ki(vec![full0.clone(), full1.clone(), full2.clone()]), vec![]),
-            (2, ki(vec![full0.clone(), full1.clone(), full2.clone()]), vec![rev(2)]),
-            (3, ki(vec![full0.clone(), full1.clone(), full2.clone()]), vec![rev(2)]),
-            (4, ki(vec![g0(&[rev(4), rev(6)]), full1.clone(), full2.clone()]), vec![rev(4)]),
-            (5, ki(vec![g0(&[rev(4), rev(6)]), full1.clone(), full2.clone()]), vec![rev(4)]),
+            (
+                1,
+                ki(vec![full0.clone(), full1.clone(), full2.clone()]),
+                vec![],
+            ),
+            (
+                2,
+                ki(vec![full0.clone(), full1.clone(), full2.clone()]),
+                vec![rev(2)],
+            ),
+            (
+                3,
+                ki(vec![full0.clone(), full1.clone(), full2.clone()]),
+                vec![rev(2)],
+            ),
+            (
+                4,
+                ki(vec![g0(&[rev(4), rev(6)]), full1.clone(), full2.clone()]),
+                vec![rev(4)],
+            ),
+            (
+                5,
+                ki(vec![g0(&[rev(4), rev(6)]), full1.clone(), full2.clone()]),
+                vec![rev(4)],
+            ),
             (6, ki(vec![full1.clone(), full2.clone()]), vec![]),
             (7, ki(vec![full1.clone(), full2.clone()]), vec![]),
             (8, ki(vec![full1.clone(), full2.clone()]), vec![rev(8)]),
             (9, ki(vec![full1.clone(), full2.clone()]), vec![rev(8)]),
-            (10, ki(vec![g1(&[rev(10), rev(12)]), full2.clone()]), vec![rev(10)]),
-            (11, ki(vec![g1(&[rev(10), rev(12)]), full2.clone()]), vec![rev(10)]),
+            (
+                10,
+                ki(vec![g1(&[rev(10), rev(12)]), full2.clone()]),
+                vec![rev(10)],
+            ),
+            (
+                11,
+                ki(vec![g1(&[rev(10), rev(12)]), full2.clone()]),
+                vec![rev(10)],
+            ),
             (12, ki(vec![full2.clone()]), vec![]),
             (13, ki(vec![full2.clone()]), vec![]),
-            (14, ki(vec![g2(&[Revision::new(14, 1), rev(16)])]), vec![Revision::new(14, 1)]),
-            (15, ki(vec![g2(&[Revision::new(14, 1), rev(16)])]), vec![Revision::new(14, 1)]),
+            (
+                14,
+                ki(vec![g2(&[Revision::new(14, 1), rev(16)])]),
+                vec![Revision::new(14, 1)],
+            ),
+            (
+                15,
+                ki(vec![g2(&[Revision::new(14, 1), rev(16)])]),
+                vec![Revision::new(14, 1)],
+            ),
             (16, ki(vec![]), vec![]),
         ]
     }
 
-    fn check_keep_then_compact(ki: &mut KeyIndex, at: i64, want_ki: &KeyIndex, want_am: &[Revision]) {
+    fn check_keep_then_compact(
+        ki: &mut KeyIndex,
+        at: i64,
+        want_ki: &KeyIndex,
+        want_am: &[Revision],
+    ) {
         let want_am: HashSet<Revision> = want_am.iter().copied().collect();
         let before = ki.clone();
         let mut am = HashSet::new();
@@ -536,14 +635,28 @@ mod tests {
         ki.put(rev(2));
         let mut am = HashSet::new();
         ki.compact(3, &mut am);
-        assert_eq!(ki, KeyIndex { modified: rev(2), generations: vec![gen(rev(1), 2, &[rev(2)])] });
+        assert_eq!(
+            ki,
+            KeyIndex {
+                modified: rev(2),
+                generations: vec![gen(rev(1), 2, &[rev(2)])]
+            }
+        );
         assert_eq!(am, HashSet::from([rev(2)]));
     }
 
     #[test]
     fn key_index_is_empty() {
-        assert!(KeyIndex { modified: Revision::default(), generations: vec![Generation::default()] }.is_empty());
-        assert!(!KeyIndex { modified: rev(2), generations: vec![gen(rev(1), 2, &[rev(2)])] }.is_empty());
+        assert!(KeyIndex {
+            modified: Revision::default(),
+            generations: vec![Generation::default()]
+        }
+        .is_empty());
+        assert!(!KeyIndex {
+            modified: rev(2),
+            generations: vec![gen(rev(1), 2, &[rev(2)])]
+        }
+        .is_empty());
     }
 
     #[test]
@@ -575,8 +688,14 @@ mod tests {
     #[test]
     fn generation_walk() {
         let g = gen(rev(2), 3, &[rev(2), rev(4), rev(6)]);
-        let cases: [(i64, Option<usize>); 6] =
-            [(7, Some(2)), (6, Some(1)), (5, Some(1)), (4, Some(0)), (3, Some(0)), (2, None)];
+        let cases: [(i64, Option<usize>); 6] = [
+            (7, Some(2)),
+            (6, Some(1)),
+            (5, Some(1)),
+            (4, Some(0)),
+            (3, Some(0)),
+            (2, None),
+        ];
         for (min, want) in cases {
             assert_eq!(g.walk(|r| r.main >= min), want, "walk(>= {min})");
         }

@@ -174,7 +174,9 @@ impl KvStore {
         match self.meta.get(txn, META_COMPACT_REV)? {
             None => Ok(NEVER_COMPACTED),
             Some(b) => {
-                let b: [u8; 8] = b.try_into().map_err(|_| corrupt("meta mvcc/compact_rev is not 8 bytes"))?;
+                let b: [u8; 8] = b
+                    .try_into()
+                    .map_err(|_| corrupt("meta mvcc/compact_rev is not 8 bytes"))?;
                 Ok(i64::from_be_bytes(b))
             }
         }
@@ -207,7 +209,12 @@ impl KvStore {
     /// Storage errors while reading the current revision.
     pub fn write<'a, 'e>(&'a self, wtxn: &'a mut RwTxn<'e>) -> Result<TxnWrite<'a, 'e>, MvccError> {
         let begin_rev = self.current_revision(wtxn)?;
-        Ok(TxnWrite { store: self, wtxn, begin_rev, events: Vec::new() })
+        Ok(TxnWrite {
+            store: self,
+            wtxn,
+            begin_rev,
+            events: Vec::new(),
+        })
     }
 
     /// Compacts the store at main revision `rev` (etcd's `store.Compact` and
@@ -235,13 +242,19 @@ impl KvStore {
         let lower = Revision::new(compact_rev.saturating_add(1).max(0), 0).to_bytes();
         let upper = Revision::new(rev.saturating_add(1), 0).to_bytes();
         let mut keys = BTreeSet::new();
-        for item in self.key.range(wtxn, &(Bound::Included(&lower[..]), Bound::Excluded(&upper[..])))? {
+        for item in self.key.range(
+            wtxn,
+            &(Bound::Included(&lower[..]), Bound::Excluded(&upper[..])),
+        )? {
             let (_, v) = item?;
             keys.insert(decode_kv(v)?.key);
         }
         for user_key in keys {
             let mut ki = self.load_index(wtxn, &user_key)?.ok_or_else(|| {
-                corrupt(format!("key {:?} has revisions but no index entry", String::from_utf8_lossy(&user_key)))
+                corrupt(format!(
+                    "key {:?} has revisions but no index entry",
+                    String::from_utf8_lossy(&user_key)
+                ))
             })?;
             let before = ki.revisions_upto(rev);
             let mut keep = HashSet::new();
@@ -289,18 +302,32 @@ impl KvStore {
         self.index
     }
 
-    fn range_at(&self, txn: &RoTxn, req: &RangeRequest, current: i64) -> Result<RangeResponse, MvccError> {
+    fn range_at(
+        &self,
+        txn: &RoTxn,
+        req: &RangeRequest,
+        current: i64,
+    ) -> Result<RangeResponse, MvccError> {
         if req.revision > current {
             return Err(MvccError::FutureRev);
         }
-        let rev = if req.revision <= 0 { current } else { req.revision };
+        let rev = if req.revision <= 0 {
+            current
+        } else {
+            req.revision
+        };
         if rev < self.compact_revision(txn)? {
             return Err(MvccError::Compacted);
         }
         let visible = self.visible(txn, KeyRange::new(&req.key, &req.range_end), rev)?;
         let count = i64::try_from(visible.len()).expect("invariant: key count fits i64");
         if req.count_only {
-            return Ok(RangeResponse { header: None, kvs: Vec::new(), more: false, count });
+            return Ok(RangeResponse {
+                header: None,
+                kvs: Vec::new(),
+                more: false,
+                count,
+            });
         }
 
         // apply.go: filters and sorting need every kv; otherwise read one more than `limit` to
@@ -360,11 +387,21 @@ impl KvStore {
                 kv.value.clear();
             }
         }
-        Ok(RangeResponse { header: None, kvs, more, count })
+        Ok(RangeResponse {
+            header: None,
+            kvs,
+            more,
+            count,
+        })
     }
 
     /// Keys in `range` live at main revision `rev`, in key order, with what is visible of each.
-    fn visible(&self, txn: &RoTxn, range: KeyRange<'_>, rev: i64) -> Result<Vec<(Vec<u8>, Visible)>, MvccError> {
+    fn visible(
+        &self,
+        txn: &RoTxn,
+        range: KeyRange<'_>,
+        rev: i64,
+    ) -> Result<Vec<(Vec<u8>, Visible)>, MvccError> {
         let mut out = Vec::new();
         match range {
             KeyRange::Empty => {}
@@ -392,15 +429,18 @@ impl KvStore {
     fn load_index(&self, txn: &RoTxn, key: &[u8]) -> Result<Option<KeyIndex>, MvccError> {
         match self.index.get(txn, key)? {
             None => Ok(None),
-            Some(b) => KeyIndex::decode(b).map(Some).map_err(|e| corrupt(e.to_string())),
+            Some(b) => KeyIndex::decode(b)
+                .map(Some)
+                .map_err(|e| corrupt(e.to_string())),
         }
     }
 
     fn load_kv(&self, txn: &RoTxn, rev: Revision) -> Result<KeyValue, MvccError> {
-        let bytes = self
-            .key
-            .get(txn, &rev.to_bytes())?
-            .ok_or_else(|| corrupt(format!("revision {rev} is in the index but not in the key database")))?;
+        let bytes = self.key.get(txn, &rev.to_bytes())?.ok_or_else(|| {
+            corrupt(format!(
+                "revision {rev} is in the index but not in the key database"
+            ))
+        })?;
         decode_kv(bytes)
     }
 }
@@ -486,10 +526,16 @@ impl<'e> TxnWrite<'_, 'e> {
             value: value.to_vec(),
             lease,
         };
-        self.store.key.put(self.wtxn, &idx_rev.to_bytes(), &kv.encode_to_vec())?;
+        self.store
+            .key
+            .put(self.wtxn, &idx_rev.to_bytes(), &kv.encode_to_vec())?;
         ki.put(idx_rev);
         self.store.index.put(self.wtxn, key, &ki.encode())?;
-        self.events.push(Event { r#type: EventType::Put as i32, kv: Some(kv), prev_kv });
+        self.events.push(Event {
+            r#type: EventType::Put as i32,
+            kv: Some(kv),
+            prev_kv,
+        });
         Ok(main)
     }
 
@@ -501,21 +547,38 @@ impl<'e> TxnWrite<'_, 'e> {
     /// # Errors
     /// Storage errors or [`MvccError::Corrupt`].
     pub fn delete_range(&mut self, key: &[u8], range_end: &[u8]) -> Result<i64, MvccError> {
-        let visible = self.store.visible(self.wtxn, KeyRange::new(key, range_end), self.read_rev())?;
+        let visible =
+            self.store
+                .visible(self.wtxn, KeyRange::new(key, range_end), self.read_rev())?;
         let main = self.begin_rev + 1;
         for (user_key, vis) in &visible {
             let prev_kv = self.store.load_kv(self.wtxn, vis.modified)?;
             let idx_rev = Revision::new(main, self.sub()?);
-            let tombstone = KeyValue { key: user_key.clone(), ..KeyValue::default() };
-            self.store.key.put(self.wtxn, &idx_rev.to_tombstone_bytes(), &tombstone.encode_to_vec())?;
+            let tombstone = KeyValue {
+                key: user_key.clone(),
+                ..KeyValue::default()
+            };
+            self.store.key.put(
+                self.wtxn,
+                &idx_rev.to_tombstone_bytes(),
+                &tombstone.encode_to_vec(),
+            )?;
             let mut ki = self
                 .store
                 .load_index(self.wtxn, user_key)?
                 .ok_or_else(|| corrupt("live key without index entry"))?;
             ki.tombstone(idx_rev).map_err(|e| corrupt(e.to_string()))?;
             self.store.index.put(self.wtxn, user_key, &ki.encode())?;
-            let kv = KeyValue { key: user_key.clone(), mod_revision: main, ..KeyValue::default() };
-            self.events.push(Event { r#type: EventType::Delete as i32, kv: Some(kv), prev_kv: Some(prev_kv) });
+            let kv = KeyValue {
+                key: user_key.clone(),
+                mod_revision: main,
+                ..KeyValue::default()
+            };
+            self.events.push(Event {
+                r#type: EventType::Delete as i32,
+                kv: Some(kv),
+                prev_kv: Some(prev_kv),
+            });
         }
         Ok(i64::try_from(visible.len()).expect("invariant: key count fits i64"))
     }
@@ -585,16 +648,26 @@ mod tests {
     }
 
     fn req(key: &str, end: &str) -> RangeRequest {
-        RangeRequest { key: key.into(), range_end: end.into(), ..Default::default() }
+        RangeRequest {
+            key: key.into(),
+            range_end: end.into(),
+            ..Default::default()
+        }
     }
 
     fn keys(resp: &RangeResponse) -> Vec<String> {
-        resp.kvs.iter().map(|kv| String::from_utf8(kv.key.clone()).unwrap()).collect()
+        resp.kvs
+            .iter()
+            .map(|kv| String::from_utf8(kv.key.clone()).unwrap())
+            .collect()
     }
 
     fn revs(te: &TestEnv) -> (i64, i64) {
         let rtxn = te.env.read_txn().unwrap();
-        (te.store.current_revision(&rtxn).unwrap(), te.store.compact_revision(&rtxn).unwrap())
+        (
+            te.store.current_revision(&rtxn).unwrap(),
+            te.store.compact_revision(&rtxn).unwrap(),
+        )
     }
 
     #[test]
@@ -653,11 +726,20 @@ mod tests {
         assert_eq!(tw.delete_range(b"b", b"").unwrap(), 1);
         assert!(tw.get(b"b").unwrap().is_none());
         // A revision the view has not reached yet is a future revision.
-        assert!(matches!(tw.range(&RangeRequest { revision: 4, ..req("a", "") }), Err(MvccError::FutureRev)));
+        assert!(matches!(
+            tw.range(&RangeRequest {
+                revision: 4,
+                ..req("a", "")
+            }),
+            Err(MvccError::FutureRev)
+        ));
         let events = tw.end();
         wtxn.commit().unwrap();
 
-        let kinds: Vec<_> = events.iter().map(|e| (e.r#type, e.kv.as_ref().unwrap().mod_revision)).collect();
+        let kinds: Vec<_> = events
+            .iter()
+            .map(|e| (e.r#type, e.kv.as_ref().unwrap().mod_revision))
+            .collect();
         let (put, delete) = (EventType::Put as i32, EventType::Delete as i32);
         assert_eq!(kinds, [(put, 3), (put, 3), (put, 3), (delete, 3)]);
         assert_eq!(events[0].prev_kv.as_ref().unwrap().value, b"0");
@@ -720,7 +802,10 @@ mod tests {
         let te = sample();
         assert_eq!(keys(&range(&te, req("b", "")).unwrap()), ["b"]);
         assert_eq!(keys(&range(&te, req("b", "d")).unwrap()), ["b", "c"]);
-        assert_eq!(keys(&range(&te, req("d", "\0")).unwrap()), ["d", "e", "f\0"]);
+        assert_eq!(
+            keys(&range(&te, req("d", "\0")).unwrap()),
+            ["d", "e", "f\0"]
+        );
         assert_eq!(keys(&range(&te, req("\0", "\0")).unwrap()).len(), 6);
         // prefix "f" as etcdctl sends it: [f, g)
         assert_eq!(keys(&range(&te, req("f", "g")).unwrap()), ["f\0"]);
@@ -731,11 +816,35 @@ mod tests {
     #[test]
     fn range_limit_more_count() {
         let te = sample();
-        let r = range(&te, RangeRequest { limit: 2, ..req("a", "f") }).unwrap();
-        assert_eq!((keys(&r), r.more, r.count), (vec!["a".to_string(), "b".into()], true, 5));
-        let r = range(&te, RangeRequest { limit: 5, ..req("a", "f") }).unwrap();
+        let r = range(
+            &te,
+            RangeRequest {
+                limit: 2,
+                ..req("a", "f")
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (keys(&r), r.more, r.count),
+            (vec!["a".to_string(), "b".into()], true, 5)
+        );
+        let r = range(
+            &te,
+            RangeRequest {
+                limit: 5,
+                ..req("a", "f")
+            },
+        )
+        .unwrap();
         assert_eq!((r.kvs.len(), r.more, r.count), (5, false, 5));
-        let r = range(&te, RangeRequest { limit: 9, ..req("a", "f") }).unwrap();
+        let r = range(
+            &te,
+            RangeRequest {
+                limit: 9,
+                ..req("a", "f")
+            },
+        )
+        .unwrap();
         assert_eq!((r.kvs.len(), r.more, r.count), (5, false, 5));
         // limit applies after sorting: the two greatest values
         let r = range(
@@ -748,17 +857,37 @@ mod tests {
             },
         )
         .unwrap();
-        assert_eq!((keys(&r), r.more, r.count), (vec!["a".to_string(), "b".into()], true, 5));
+        assert_eq!(
+            (keys(&r), r.more, r.count),
+            (vec!["a".to_string(), "b".into()], true, 5)
+        );
     }
 
     #[test]
     fn range_count_only_and_keys_only() {
         let te = sample();
-        let r = range(&te, RangeRequest { count_only: true, ..req("a", "f") }).unwrap();
+        let r = range(
+            &te,
+            RangeRequest {
+                count_only: true,
+                ..req("a", "f")
+            },
+        )
+        .unwrap();
         assert_eq!((r.kvs.len(), r.count, r.more), (0, 5, false));
-        let r = range(&te, RangeRequest { keys_only: true, ..req("a", "c") }).unwrap();
+        let r = range(
+            &te,
+            RangeRequest {
+                keys_only: true,
+                ..req("a", "c")
+            },
+        )
+        .unwrap();
         assert_eq!(keys(&r), ["a", "b"]);
-        assert!(r.kvs.iter().all(|kv| kv.value.is_empty() && kv.mod_revision > 0));
+        assert!(r
+            .kvs
+            .iter()
+            .all(|kv| kv.value.is_empty() && kv.mod_revision > 0));
     }
 
     #[test]
@@ -767,7 +896,11 @@ mod tests {
         let sorted = |target: SortTarget, order: SortOrder| {
             let r = range(
                 &te,
-                RangeRequest { sort_target: target as i32, sort_order: order as i32, ..req("a", "f") },
+                RangeRequest {
+                    sort_target: target as i32,
+                    sort_order: order as i32,
+                    ..req("a", "f")
+                },
             )
             .unwrap();
             keys(&r).concat()
@@ -796,30 +929,103 @@ mod tests {
     fn range_min_max_filters() {
         let te = sample();
         let f = |r: RangeRequest| keys(&range(&te, r).unwrap()).concat();
-        assert_eq!(f(RangeRequest { min_mod_revision: 5, ..req("a", "f") }), "abd");
-        assert_eq!(f(RangeRequest { max_mod_revision: 4, ..req("a", "f") }), "ce");
-        assert_eq!(f(RangeRequest { min_create_revision: 4, max_create_revision: 5, ..req("a", "f") }), "be");
-        assert_eq!(f(RangeRequest { max_create_revision: 3, ..req("a", "f") }), "ac");
+        assert_eq!(
+            f(RangeRequest {
+                min_mod_revision: 5,
+                ..req("a", "f")
+            }),
+            "abd"
+        );
+        assert_eq!(
+            f(RangeRequest {
+                max_mod_revision: 4,
+                ..req("a", "f")
+            }),
+            "ce"
+        );
+        assert_eq!(
+            f(RangeRequest {
+                min_create_revision: 4,
+                max_create_revision: 5,
+                ..req("a", "f")
+            }),
+            "be"
+        );
+        assert_eq!(
+            f(RangeRequest {
+                max_create_revision: 3,
+                ..req("a", "f")
+            }),
+            "ac"
+        );
         // count is taken before the filters; limit after them
-        let r = range(&te, RangeRequest { min_mod_revision: 5, limit: 1, ..req("a", "f") }).unwrap();
-        assert_eq!((keys(&r).concat(), r.more, r.count), ("a".to_string(), true, 5));
+        let r = range(
+            &te,
+            RangeRequest {
+                min_mod_revision: 5,
+                limit: 1,
+                ..req("a", "f")
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            (keys(&r).concat(), r.more, r.count),
+            ("a".to_string(), true, 5)
+        );
     }
 
     #[test]
     fn range_at_historical_and_bad_revisions() {
         let te = sample();
         del(&te, "c", ""); // 9
-        let at = |rev| keys(&range(&te, RangeRequest { revision: rev, ..req("a", "f") }).unwrap()).concat();
+        let at = |rev| {
+            keys(
+                &range(
+                    &te,
+                    RangeRequest {
+                        revision: rev,
+                        ..req("a", "f")
+                    },
+                )
+                .unwrap(),
+            )
+            .concat()
+        };
         assert_eq!(at(2), "c");
         assert_eq!(at(4), "ace");
         assert_eq!(at(8), "abcde");
         assert_eq!(at(9), "abde");
         assert_eq!(at(0), "abde");
-        let old = range(&te, RangeRequest { revision: 3, ..req("a", "") }).unwrap();
+        let old = range(
+            &te,
+            RangeRequest {
+                revision: 3,
+                ..req("a", "")
+            },
+        )
+        .unwrap();
         assert_eq!(old.kvs[0].value, b"5");
-        assert!(matches!(range(&te, RangeRequest { revision: 10, ..req("a", "") }), Err(MvccError::FutureRev)));
+        assert!(matches!(
+            range(
+                &te,
+                RangeRequest {
+                    revision: 10,
+                    ..req("a", "")
+                }
+            ),
+            Err(MvccError::FutureRev)
+        ));
         compact(&te, 5).unwrap();
-        assert!(matches!(range(&te, RangeRequest { revision: 4, ..req("a", "") }), Err(MvccError::Compacted)));
+        assert!(matches!(
+            range(
+                &te,
+                RangeRequest {
+                    revision: 4,
+                    ..req("a", "")
+                }
+            ),
+            Err(MvccError::Compacted)
+        ));
         // reading exactly at the compact revision still works
         assert_eq!(at(5), "abce");
     }
@@ -869,7 +1075,14 @@ mod tests {
         assert!(te.store.index.get(&rtxn, b"b").unwrap().is_none());
         assert!(te.store.index.get(&rtxn, b"c").unwrap().is_some());
         drop(rtxn);
-        let at6 = range(&te, RangeRequest { revision: 6, ..req("a", "z") }).unwrap();
+        let at6 = range(
+            &te,
+            RangeRequest {
+                revision: 6,
+                ..req("a", "z")
+            },
+        )
+        .unwrap();
         assert_eq!(keys(&at6), ["a", "c"]);
         assert_eq!(at6.kvs[0].value, b"2");
         assert_eq!(at6.kvs[0].version, 2);
@@ -915,21 +1128,36 @@ mod tests {
         let rtxn = env.read_txn().unwrap();
         assert_eq!(store.current_revision(&rtxn).unwrap(), 2);
         assert_eq!(store.compact_revision(&rtxn).unwrap(), 1);
-        assert_eq!(store.range(&rtxn, &req("k", "")).unwrap().kvs[0].value, b"v");
+        assert_eq!(
+            store.range(&rtxn, &req("k", "")).unwrap().kvs[0].value,
+            b"v"
+        );
     }
 
     #[test]
     fn meta_keys_outside_mvcc_prefix_are_untouched() {
         let te = test_env();
         let mut wtxn = te.env.write_txn().unwrap();
-        te.store.meta.put(&mut wtxn, b"raft/last_applied", b"x").unwrap();
+        te.store
+            .meta
+            .put(&mut wtxn, b"raft/last_applied", b"x")
+            .unwrap();
         let mut tw = te.store.write(&mut wtxn).unwrap();
         tw.put(b"a", b"1", 0).unwrap();
         tw.end();
         te.store.compact(&mut wtxn, 2).unwrap();
         wtxn.commit().unwrap();
         let rtxn = te.env.read_txn().unwrap();
-        let metas: Vec<Vec<u8>> = te.store.meta.iter(&rtxn).unwrap().map(|i| i.unwrap().0.to_vec()).collect();
-        assert_eq!(metas, [b"mvcc/compact_rev".to_vec(), b"raft/last_applied".to_vec()]);
+        let metas: Vec<Vec<u8>> = te
+            .store
+            .meta
+            .iter(&rtxn)
+            .unwrap()
+            .map(|i| i.unwrap().0.to_vec())
+            .collect();
+        assert_eq!(
+            metas,
+            [b"mvcc/compact_rev".to_vec(), b"raft/last_applied".to_vec()]
+        );
     }
 }

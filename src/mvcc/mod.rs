@@ -34,13 +34,23 @@ pub(crate) mod testutil {
     #[allow(unsafe_code)]
     pub(crate) fn open_env(dir: &std::path::Path) -> heed::Env {
         // SAFETY: test-only; the directory is private to this test and opened once.
-        unsafe { heed::EnvOpenOptions::new().max_dbs(16).map_size(1 << 30).open(dir) }.unwrap()
+        unsafe {
+            heed::EnvOpenOptions::new()
+                .max_dbs(16)
+                .map_size(1 << 30)
+                .open(dir)
+        }
+        .unwrap()
     }
 
     pub(crate) fn test_env() -> TestEnv {
         let dir = tempfile::tempdir().unwrap();
         let env = open_env(dir.path());
         let store = KvStore::open(&env).unwrap();
-        TestEnv { env, store, _dir: dir }
+        TestEnv {
+            env,
+            store,
+            _dir: dir,
+        }
     }
 }

@@ -79,7 +79,13 @@ impl Revision {
         main.copy_from_slice(&bytes[..8]);
         let mut sub = [0u8; 8];
         sub.copy_from_slice(&bytes[9..REV_BYTES_LEN]);
-        Ok((Revision { main: i64::from_be_bytes(main), sub: i64::from_be_bytes(sub) }, tombstone))
+        Ok((
+            Revision {
+                main: i64::from_be_bytes(main),
+                sub: i64::from_be_bytes(sub),
+            },
+            tombstone,
+        ))
     }
 }
 
@@ -105,9 +111,16 @@ mod tests {
 
     #[test]
     fn roundtrip_and_tombstone_flag() {
-        for rev in [Revision::new(0, 0), Revision::new(5, 3), Revision::new(i64::MAX, 7)] {
+        for rev in [
+            Revision::new(0, 0),
+            Revision::new(5, 3),
+            Revision::new(i64::MAX, 7),
+        ] {
             assert_eq!(Revision::from_bytes(&rev.to_bytes()), Ok((rev, false)));
-            assert_eq!(Revision::from_bytes(&rev.to_tombstone_bytes()), Ok((rev, true)));
+            assert_eq!(
+                Revision::from_bytes(&rev.to_tombstone_bytes()),
+                Ok((rev, true))
+            );
         }
     }
 
@@ -122,7 +135,12 @@ mod tests {
 
     #[test]
     fn byte_order_is_revision_order() {
-        let revs = [Revision::new(1, 0), Revision::new(1, 1), Revision::new(2, 0), Revision::new(256, 0)];
+        let revs = [
+            Revision::new(1, 0),
+            Revision::new(1, 1),
+            Revision::new(2, 0),
+            Revision::new(256, 0),
+        ];
         for w in revs.windows(2) {
             assert!(w[0] < w[1]);
             assert!(w[0].to_bytes() < w[1].to_bytes());
