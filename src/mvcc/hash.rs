@@ -12,7 +12,6 @@ use std::collections::HashSet;
 
 use heed::RoTxn;
 
-use super::key_index::KeyIndex;
 use super::kv_store::{KvStore, MvccError};
 use super::revision::Revision;
 
@@ -86,12 +85,10 @@ impl KvStore {
         let rev = if rev == 0 { current } else { rev };
 
         let mut keep = HashSet::new();
-        for item in self.index_db().iter(txn)? {
-            let (_, v) = item?;
-            KeyIndex::decode(v)
-                .map_err(|e| MvccError::Corrupt(e.to_string()))?
-                .keep(rev, &mut keep);
-        }
+        self.index().for_each_in(txn, b"", None, |_, ki| {
+            ki.keep(rev, &mut keep);
+            Ok(())
+        })?;
 
         let upper = Revision::new(rev.saturating_add(1), 0);
         let lower = Revision::new(compact_rev.saturating_add(1), 0);

@@ -25,6 +25,7 @@ use heed::types::Bytes;
 use heed::{CommitToken, Database, DatabaseOpener, Env, OnCommit, RoTxn, RwTxn};
 use prost::Message;
 
+use super::index::Index;
 use super::key_index::{KeyIndex, Visible};
 use super::revision::Revision;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
@@ -71,7 +72,7 @@ type BytesDb<'t> = Database<'t, Bytes, Bytes>;
 #[derive(Debug, Clone, Copy)]
 pub struct KvStore {
     key: BytesDb<'static>,
-    index: BytesDb<'static>,
+    index: Index,
     meta: BytesDb<'static>,
 }
 
@@ -90,7 +91,11 @@ impl OnCommit for KvStoreDatabases<'_> {
 
     fn on_commit(self, token: &CommitToken) -> KvStore {
         let (key, index, meta) = (self.key, self.index, self.meta).on_commit(token);
-        KvStore { key, index, meta }
+        KvStore {
+            key,
+            index: Index::new(index),
+            meta,
+        }
     }
 }
 
@@ -272,7 +277,7 @@ impl KvStore {
             if ki.is_empty() {
                 self.index.delete(wtxn, &user_key)?;
             } else {
-                self.index.put(wtxn, &user_key, &ki.encode())?;
+                self.index.put(wtxn, &user_key, &ki)?;
             }
         }
         self.meta.put(wtxn, META_COMPACT_REV, &rev.to_be_bytes())?;
@@ -298,7 +303,7 @@ impl KvStore {
         self.key
     }
 
-    pub(super) fn index_db(&self) -> BytesDb<'static> {
+    pub(super) fn index(&self) -> Index {
         self.index
     }
 
@@ -413,26 +418,19 @@ impl KvStore {
                 }
             }
             KeyRange::Span(start, end) => {
-                let end = end.map_or(Bound::Unbounded, Bound::Excluded);
-                for item in self.index.range(txn, &(Bound::Included(start), end))? {
-                    let (k, v) = item?;
-                    let ki = KeyIndex::decode(v).map_err(|e| corrupt(e.to_string()))?;
+                self.index.for_each_in(txn, start, end, |k, ki| {
                     if let Some(vis) = ki.get(rev) {
                         out.push((k.to_vec(), vis));
                     }
-                }
+                    Ok(())
+                })?;
             }
         }
         Ok(out)
     }
 
     fn load_index(&self, txn: &RoTxn, key: &[u8]) -> Result<Option<KeyIndex>, MvccError> {
-        match self.index.get(txn, key)? {
-            None => Ok(None),
-            Some(b) => KeyIndex::decode(b)
-                .map(Some)
-                .map_err(|e| corrupt(e.to_string())),
-        }
+        self.index.get(txn, key)
     }
 
     fn load_kv(&self, txn: &RoTxn, rev: Revision) -> Result<KeyValue, MvccError> {
@@ -530,7 +528,7 @@ impl<'e> TxnWrite<'_, 'e> {
             .key
             .put(self.wtxn, &idx_rev.to_bytes(), &kv.encode_to_vec())?;
         ki.put(idx_rev);
-        self.store.index.put(self.wtxn, key, &ki.encode())?;
+        self.store.index.put(self.wtxn, key, &ki)?;
         self.events.push(Event {
             r#type: EventType::Put as i32,
             kv: Some(kv),
@@ -568,7 +566,7 @@ impl<'e> TxnWrite<'_, 'e> {
                 .load_index(self.wtxn, user_key)?
                 .ok_or_else(|| corrupt("live key without index entry"))?;
             ki.tombstone(idx_rev).map_err(|e| corrupt(e.to_string()))?;
-            self.store.index.put(self.wtxn, user_key, &ki.encode())?;
+            self.store.index.put(self.wtxn, user_key, &ki)?;
             let kv = KeyValue {
                 key: user_key.clone(),
                 mod_revision: main,
@@ -660,6 +658,19 @@ mod tests {
             .iter()
             .map(|kv| String::from_utf8(kv.key.clone()).unwrap())
             .collect()
+    }
+
+    fn index_len(te: &TestEnv) -> usize {
+        let rtxn = te.env.read_txn().unwrap();
+        let mut n = 0;
+        te.store
+            .index
+            .for_each_in(&rtxn, b"", None, |_, _| {
+                n += 1;
+                Ok(())
+            })
+            .unwrap();
+        n
     }
 
     fn revs(te: &TestEnv) -> (i64, i64) {
@@ -1089,9 +1100,9 @@ mod tests {
 
         // Compacting past c's tombstone removes c entirely; only a@8 stays.
         compact(&te, 8).unwrap();
+        assert_eq!(index_len(&te), 1);
         let rtxn = te.env.read_txn().unwrap();
         assert_eq!(te.store.key.len(&rtxn).unwrap(), 1);
-        assert_eq!(te.store.index.len(&rtxn).unwrap(), 1);
         let kv = te.store.get_at(&rtxn, b"a", 8).unwrap().unwrap();
         assert_eq!((kv.create_revision, kv.version), (2, 3));
     }
@@ -1132,6 +1143,58 @@ mod tests {
             store.range(&rtxn, &req("k", "")).unwrap().kvs[0].value,
             b"v"
         );
+    }
+
+    #[test]
+    fn long_keys_beyond_lmdb_key_limit_keep_key_order() {
+        use crate::mvcc::index::MAX_DIRECT_KEY;
+        let te = test_env();
+        let p = "p".repeat(MAX_DIRECT_KEY);
+        let long_b = format!("{p}b{}", "x".repeat(600));
+        let mut all = vec![
+            format!("{p}a"),
+            "a".to_string(),
+            long_b.clone(),
+            p.clone(),
+            format!("{p}\0"),
+            format!("{}q", "p".repeat(MAX_DIRECT_KEY - 1)),
+            format!("{p}b"),
+            "q".to_string(),
+        ];
+        for k in &all {
+            put(&te, k, k);
+        }
+        all.sort();
+        assert_eq!(keys(&range(&te, req("\0", "\0")).unwrap()), all);
+        let r = |k: &str, e: &str| keys(&range(&te, req(k, e)).unwrap());
+        assert_eq!(r(&format!("{p}a"), &format!("{p}b")), [format!("{p}a")]);
+        assert_eq!(
+            r(&format!("{p}b"), &format!("{p}c")),
+            [format!("{p}b"), long_b.clone()]
+        );
+        assert_eq!(r(&format!("{p}b"), &long_b), [format!("{p}b")]);
+        assert_eq!(
+            r("a", &format!("{p}a")),
+            ["a".to_string(), p.clone(), format!("{p}\0")]
+        );
+        assert_eq!(r(&format!("{p}\0"), "q"), all[2..7].to_vec());
+        assert_eq!(r(&long_b, ""), [long_b.clone()]);
+        put(&te, &long_b, "again");
+        let kv = &range(&te, req(&long_b, "")).unwrap().kvs[0];
+        assert_eq!((kv.version, kv.value.as_slice()), (2, &b"again"[..]));
+        assert_eq!(del(&te, &p, &format!("{p}b")), 3);
+        assert_eq!(
+            r(&p, "q"),
+            [
+                format!("{p}b"),
+                long_b.clone(),
+                format!("{}q", "p".repeat(MAX_DIRECT_KEY - 1))
+            ]
+        );
+        let current = revs(&te).0;
+        compact(&te, current).unwrap();
+        assert_eq!(index_len(&te), 5);
+        assert_eq!(keys(&range(&te, req("\0", "\0")).unwrap()).len(), 5);
     }
 
     #[test]

@@ -6,10 +6,13 @@
 //!
 //! - [`revision`]: `Revision { main, sub }` and etcd's 17/18-byte key layout.
 //! - [`key_index`]: `KeyIndex`, the per-key generations of revisions (persisted in `index`).
+//! - [`index`]: the `index` database (user key → `KeyIndex`), with buckets for keys too long
+//!   for LMDB.
 //! - [`kv_store`]: `KvStore` (ranges, compaction) and its write view `TxnWrite`.
 //! - [`hash`]: etcd's HashKV (CRC-32C over the `key` database).
 
 pub mod hash;
+pub mod index;
 pub mod key_index;
 pub mod kv_store;
 pub mod revision;
