@@ -51,9 +51,12 @@ fn decode_ki(bytes: &[u8]) -> Result<KeyIndex, MvccError> {
     KeyIndex::decode(bytes).map_err(|e| corrupt(e.to_string()))
 }
 
+/// One long user key and its encoded [`KeyIndex`].
+type BucketEntry = (Vec<u8>, Vec<u8>);
+
 /// A bucket value: repeated (u32 key length, key, u32 index length, encoded index), big-endian,
 /// sorted by key.
-fn decode_bucket(mut bytes: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MvccError> {
+fn decode_bucket(mut bytes: &[u8]) -> Result<Vec<BucketEntry>, MvccError> {
     fn take<'a>(bytes: &mut &'a [u8]) -> Result<&'a [u8], MvccError> {
         let len: [u8; 4] = bytes
             .get(..4)
@@ -78,7 +81,7 @@ fn decode_bucket(mut bytes: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>, MvccError>
     Ok(out)
 }
 
-fn encode_bucket(entries: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+fn encode_bucket(entries: &[BucketEntry]) -> Vec<u8> {
     let mut out = Vec::new();
     for (k, v) in entries {
         for part in [k, v] {
