@@ -2,8 +2,8 @@
 //!
 //! Job: answer "which revision of this key was visible at store revision N" without scanning the
 //! `key` database, and decide what a compaction may drop. Persisted in the `index` LMDB database
-//! (user key → [`KeyIndex::encode`]); the user key itself is the LMDB key and is not repeated in
-//! the value. Depends only on [`super::revision`] and `std`.
+//! (user key → [`KeyIndex::encode`], see [`super::index`]); the user key is not repeated in the
+//! encoded value. Depends only on [`super::revision`] and `std`.
 //!
 //! # Worked example (etcd's `key_index.go`)
 //!
@@ -386,6 +386,38 @@ mod tests {
         ki.put(Revision::new(14, 1));
         ki.tombstone(rev(16)).unwrap();
         ki
+    }
+
+    /// The worked example in this module's documentation.
+    #[test]
+    fn module_doc_example() {
+        let mut ki = KeyIndex::default();
+        ki.put(rev(1));
+        ki.put(rev(2));
+        ki.tombstone(rev(3)).unwrap();
+        ki.put(rev(4));
+        ki.tombstone(rev(5)).unwrap();
+        ki.put(rev(6));
+        ki.put(rev(7));
+        let mains = |ki: &KeyIndex| -> Vec<Vec<i64>> {
+            ki.generations
+                .iter()
+                .map(|g| g.revs.iter().map(|r| r.main).collect())
+                .collect()
+        };
+        assert_eq!(mains(&ki), [vec![1, 2, 3], vec![4, 5], vec![6, 7]]);
+        let mut am = HashSet::new();
+        ki.compact(2, &mut am);
+        assert_eq!(mains(&ki), [vec![2, 3], vec![4, 5], vec![6, 7]]);
+        ki.compact(4, &mut am);
+        assert_eq!(mains(&ki), [vec![4, 5], vec![6, 7]]);
+        let mut am = HashSet::new();
+        ki.compact(5, &mut am);
+        assert_eq!(mains(&ki), [vec![6, 7]]);
+        assert!(am.is_empty());
+        ki.compact(7, &mut am);
+        assert_eq!(mains(&ki), [vec![7]]);
+        assert_eq!(am, HashSet::from([rev(7)]));
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! Schema (`storage/schema.rs` owns the names once it lands; the constants here must match):
 //! - `key`: [`Revision::to_bytes`] (17 bytes, 18 with the tombstone `t`) → prost `mvccpb.KeyValue`.
 //!   A tombstone's value is a `KeyValue` holding only the key, as in etcd.
-//! - `index`: user key → [`KeyIndex::encode`].
+//! - `index`: user key → [`KeyIndex::encode`]; keys longer than LMDB allows live in prefix
+//!   buckets (see [`super::index`]).
 //! - `meta`: `mvcc/compact_rev` → 8-byte big-endian main revision of the last compaction.
 //!
 //! The current revision is not stored: it is the newest main revision in `key` (or the compact
