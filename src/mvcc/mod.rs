@@ -1,26 +1,61 @@
-//! TEMPORARY STUB (replaced by the real MVCC store on merge).
-#![allow(missing_docs)]
+//! Multi-version concurrency control: etcd's `mvcc` package on LMDB.
+//!
+//! Job: store every revision of every key, answer reads at any uncompacted revision, apply
+//! writes at the next revision, compact history. May depend only on `crate::storage`,
+//! `crate::pb` and heed: no tonic, no openraft, no sockets.
+//!
+//! - [`revision`]: `Revision { main, sub }` and etcd's 17/18-byte key layout.
+//! - [`key_index`]: `KeyIndex`, the per-key generations of revisions (persisted in `index`).
+//! - [`index`]: the `index` database (user key → `KeyIndex`), with buckets for keys too long
+//!   for LMDB.
+//! - [`kv_store`]: `KvStore` (ranges, compaction) and its write view `TxnWrite`.
+//! - [`hash`]: etcd's HashKV (CRC-32C over the `key` database).
+//! - [`watchable_store`]: watchers (synced / unsynced / victims) fed by applied batches.
+
+pub mod hash;
+pub mod index;
+pub mod key_index;
+pub mod kv_store;
+pub mod revision;
 pub mod watchable_store;
-use crate::pb::etcdserverpb::{RangeRequest, RangeResponse};
-use crate::pb::mvccpb::{Event, KeyValue};
-#[derive(Debug, thiserror::Error)]
-pub enum MvccError {
-    #[error("mvcc: required revision has been compacted")]
-    Compacted,
-    #[error("mvcc: required revision is a future revision")]
-    FutureRev,
-    #[error("storage: {0}")]
-    Storage(#[from] heed::Error),
-    #[error("corrupt: {0}")]
-    Corrupt(String),
-}
-#[derive(Debug, Clone, Copy)]
-pub struct KvStore;
-impl KvStore {
-    pub fn open<T>(_env: &heed::Env<T>) -> Result<KvStore, MvccError> { Ok(KvStore) }
-    pub fn current_revision(&self, _t: &heed::RoTxn) -> Result<i64, MvccError> { Ok(1) }
-    pub fn range(&self, _t: &heed::RoTxn, _r: &RangeRequest) -> Result<RangeResponse, MvccError> { Ok(RangeResponse::default()) }
-    pub fn compact_revision(&self, _t: &heed::RoTxn) -> Result<i64, MvccError> { Ok(-1) }
-    pub fn get_at(&self, _t: &heed::RoTxn, _k: &[u8], _r: i64) -> Result<Option<KeyValue>, MvccError> { Ok(None) }
-    pub fn events_between(&self, _t: &heed::RoTxn, _from: i64, to: i64, _limit: usize) -> Result<(Vec<Event>, i64), MvccError> { Ok((vec![], to)) }
+
+pub use key_index::KeyIndex;
+pub use kv_store::{KvStore, MvccError, TxnWrite};
+pub use revision::Revision;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub(crate) mod testutil {
+    //! A throwaway LMDB environment with a [`KvStore`] for unit tests.
+    use super::KvStore;
+
+    /// Keeps the temp dir alive as long as the env.
+    pub(crate) struct TestEnv {
+        pub(crate) env: heed::Env,
+        pub(crate) store: KvStore,
+        pub(crate) _dir: tempfile::TempDir,
+    }
+
+    #[allow(unsafe_code)]
+    pub(crate) fn open_env(dir: &std::path::Path) -> heed::Env {
+        // SAFETY: test-only; the directory is private to this test and opened once.
+        unsafe {
+            heed::EnvOpenOptions::new()
+                .max_dbs(16)
+                .map_size(1 << 30)
+                .open(dir)
+        }
+        .unwrap()
+    }
+
+    pub(crate) fn test_env() -> TestEnv {
+        let dir = tempfile::tempdir().unwrap();
+        let env = open_env(dir.path());
+        let store = KvStore::open(&env).unwrap();
+        TestEnv {
+            env,
+            store,
+            _dir: dir,
+        }
+    }
 }
