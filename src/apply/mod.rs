@@ -9,6 +9,7 @@
 //!
 //! Depends on: mvcc, lease, auth, membership, storage, pb.
 
+pub mod alarm;
 pub mod kv;
 pub mod lease;
 
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::lease::LeaseStore;
 use crate::mvcc::KvStore;
 use crate::pb::etcdserverpb::{
-    CompactionResponse, DeleteRangeResponse, LeaseGrantResponse, LeaseRevokeResponse, PutResponse, TxnResponse,
+    AlarmResponse, CompactionResponse, DeleteRangeResponse, LeaseGrantResponse, LeaseRevokeResponse, PutResponse, TxnResponse,
 };
 use crate::pb::mvccpb::Event;
 use crate::pb::peer::InternalRaftRequest;
@@ -67,6 +68,8 @@ pub enum ApplyResponse {
     LeaseGrant(LeaseGrantResponse),
     /// Result of a LeaseRevoke.
     LeaseRevoke(LeaseRevokeResponse),
+    /// Result of an Alarm request.
+    Alarm(AlarmResponse),
 }
 
 /// The replicated stores apply writes to, all in the `member/snap/db` environment.
@@ -76,6 +79,8 @@ pub struct Stores {
     pub kv: KvStore,
     /// The lease table and key attachments.
     pub leases: LeaseStore,
+    /// Active alarms.
+    pub alarms: alarm::AlarmStore,
 }
 
 /// Failures of apply that are not deterministic request failures: storage only.
@@ -117,6 +122,11 @@ pub fn apply_request(
     events: &mut Vec<Event>,
 ) -> Result<ApplyResult, ApplyFatal> {
     let first_event = events.len();
+    // etcd's applierV3Capped: with NOSPACE raised, writes that grow the store fail.
+    if is_capped_write(req) && stores.alarms.is_active(wtxn, crate::pb::etcdserverpb::AlarmType::Nospace).map_err(|e| ApplyFatal::Mvcc(e.into()))? {
+        let revision = stores.kv.current_revision(wtxn)?;
+        return Ok(ApplyResult { revision, response: None, error: Some(ApplyError::NoSpace) });
+    }
     let outcome: Result<ApplyResponse, ApplyError> = if let Some(put) = &req.put {
         let known = lease::existing_leases(stores, wtxn, lease::put_leases(put))?;
         kv_outcome(kv::put(&stores.kv, wtxn, put, &|id| known.contains(&id)))?.map(|(r, ev)| {
@@ -140,6 +150,8 @@ pub fn apply_request(
         lease::grant(stores, wtxn, g)?.map(ApplyResponse::LeaseGrant)
     } else if let Some(r) = &req.lease_revoke {
         lease::revoke(stores, wtxn, r, events)?.map(ApplyResponse::LeaseRevoke)
+    } else if let Some(a) = &req.alarm {
+        stores.alarms.apply(wtxn, a)?.map(ApplyResponse::Alarm)
     } else {
         Err(ApplyError::UnknownRequest)
     };
@@ -149,6 +161,11 @@ pub fn apply_request(
         Ok(r) => ApplyResult { revision, response: Some(r), error: None },
         Err(e) => ApplyResult { revision, response: None, error: Some(e) },
     })
+}
+
+/// Whether a request is refused while NOSPACE is active: puts, txns that write, lease grants.
+fn is_capped_write(req: &InternalRaftRequest) -> bool {
+    req.put.is_some() || req.lease_grant.is_some() || req.txn.as_ref().is_some_and(|t| !kv::is_txn_read_only(t))
 }
 
 /// Splits a KV apply result into a deterministic outcome (inner) or a fatal storage error

@@ -133,6 +133,14 @@ impl LeaseStore {
         Ok(out)
     }
 
+    /// Bytes of pages the lease databases use.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn size_in_use(&self, txn: &RoTxn) -> Result<u64, LeaseError> {
+        Ok((self.leases.stat(txn)?.non_free_page_size() + self.keys.stat(txn)?.non_free_page_size()) as u64)
+    }
+
     /// Records that `key` is attached to lease `id`.
     ///
     /// # Errors

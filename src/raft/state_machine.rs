@@ -53,6 +53,8 @@ pub struct StateStore {
     pub kv: KvStore,
     /// The lease table.
     pub leases: LeaseStore,
+    /// Active alarms.
+    pub alarms: apply::alarm::AlarmStore,
     meta: Database<'static, Str, Bytes>,
     dir: PathBuf,
     /// Latest applied store revision, updated after each committed batch.
@@ -71,6 +73,7 @@ impl StateStore {
         let env = open_env(&dir, EnvKind::State).map_err(storage_to_mvcc)?;
         let kv = KvStore::open(&env)?;
         let leases = LeaseStore::open(&env).map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
+        let alarms = apply::alarm::AlarmStore::open(&env)?;
         let wtxn = env.write_txn()?;
         let committed = env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
             let meta = opener.create_database::<Str, Bytes>(wtxn, Some(RAFT_STATE_DB))?;
@@ -88,6 +91,7 @@ impl StateStore {
             env,
             kv,
             leases,
+            alarms,
             meta,
             dir,
             revision_tx,
@@ -98,7 +102,7 @@ impl StateStore {
 
     /// The replicated stores, for apply.
     pub fn stores(&self) -> apply::Stores {
-        apply::Stores { kv: self.kv, leases: self.leases }
+        apply::Stores { kv: self.kv, leases: self.leases, alarms: self.alarms }
     }
 
     /// Subscribes to the latest applied store revision.
@@ -111,11 +115,16 @@ impl StateStore {
         std::fs::metadata(self.dir.join("data.mdb")).map(|m| m.len()).unwrap_or(0)
     }
 
-    /// Bytes of the database in use (etcd's `db_size_in_use`): pages in use × page size.
+    /// Bytes of the database in use (etcd's `db_size_in_use`): pages holding data in every
+    /// database plus LMDB's two meta pages. Free pages (reusable after compaction) are not
+    /// counted.
     pub fn db_size_in_use(&self) -> u64 {
-        let info = self.env.info();
-        let page = 4096u64;
-        (info.last_page_number as u64 + 1) * page
+        let Ok(rtxn) = self.env.read_txn() else { return 0 };
+        let mut total = 2 * 4096u64;
+        total += self.kv.size_in_use(&rtxn).unwrap_or(0);
+        total += self.leases.size_in_use(&rtxn).unwrap_or(0);
+        total += self.meta.stat(&rtxn).map(|s| s.non_free_page_size() as u64).unwrap_or(0);
+        total
     }
 
     fn read_meta<T: serde::de::DeserializeOwned>(
