@@ -1,0 +1,82 @@
+//! The `table` format: etcdctl 3.4's `tablePrinter` (olekukonko/tablewriter defaults) drawn
+//! with comfy-table.
+//!
+//! tablewriter's look: `+`/`-`/`|` borders, one space of padding, an upper-case header row
+//! centred (extra space goes right), a rule under the header, body cells right-aligned
+//! (`SetAlignment(ALIGN_RIGHT)`), no rules between rows, a newline after the bottom border.
+//! With no rows tablewriter prints the header rule and the bottom border both, which
+//! comfy-table does not, so that case appends the rule itself.
+
+use std::io::{self, Write};
+
+use comfy_table::{Cell, CellAlignment, ContentArrangement, ContentLineStyle, LineStyle, Table, TableStyle};
+
+use super::{member_rows, status_rows, EpHealth, EpStatus};
+use crate::pb::etcdserverpb::MemberListResponse;
+
+/// comfy-table style: ASCII borders and header rule, `|` between columns, no row rules.
+const TABLEWRITER: TableStyle = TableStyle::new()
+    .top_border(LineStyle::new('+', '-', '+', '+'))
+    .header_lines(ContentLineStyle::new('|', '|', '|'))
+    .header_separator(LineStyle::new('+', '-', '+', '+'))
+    .content_lines(ContentLineStyle::new('|', '|', '|'))
+    .bottom_border(LineStyle::new('+', '-', '+', '+'));
+
+/// Renders `hdr` and `rows` exactly as tablewriter would (trailing newline included).
+pub fn render(hdr: &[&str], rows: &[Vec<String>]) -> String {
+    let mut t = Table::new();
+    t.load_style(TABLEWRITER)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .force_no_tty()
+        .set_header(
+            hdr.iter()
+                .map(|h| Cell::new(h.to_uppercase().replace(['_', '.'], " ")).set_alignment(CellAlignment::Center)),
+        );
+    for row in rows {
+        t.add_row(row.iter().map(|c| Cell::new(c).set_alignment(CellAlignment::Right)));
+    }
+    let mut s = t.to_string();
+    if rows.is_empty() {
+        // tablewriter: header rule + bottom border; comfy-table drew only the bottom border.
+        if let Some(last) = s.lines().last().map(str::to_string) {
+            s.push('\n');
+            s.push_str(&last);
+        }
+    }
+    s.push('\n');
+    s
+}
+
+/// `member list -w table`.
+///
+/// # Errors
+/// I/O errors.
+pub fn member_list(w: &mut dyn Write, r: &MemberListResponse) -> io::Result<()> {
+    let hdr = ["ID", "Status", "Name", "Peer Addrs", "Client Addrs", "Is Learner"];
+    w.write_all(render(&hdr, &member_rows(r)).as_bytes())
+}
+
+/// `endpoint health -w table`.
+///
+/// # Errors
+/// I/O errors.
+pub fn endpoint_health(w: &mut dyn Write, hs: &[EpHealth]) -> io::Result<()> {
+    let hdr = ["endpoint", "health", "took", "error"];
+    let rows: Vec<Vec<String>> = hs
+        .iter()
+        .map(|h| vec![h.ep.clone(), h.health.to_string(), h.took.clone(), h.error.clone()])
+        .collect();
+    w.write_all(render(&hdr, &rows).as_bytes())
+}
+
+/// `endpoint status -w table`.
+///
+/// # Errors
+/// I/O errors.
+pub fn endpoint_status(w: &mut dyn Write, st: &[EpStatus]) -> io::Result<()> {
+    let hdr = [
+        "endpoint", "ID", "version", "db size", "is leader", "is learner", "raft term",
+        "raft index", "raft applied index", "errors",
+    ];
+    w.write_all(render(&hdr, &status_rows(st)).as_bytes())
+}

@@ -1,0 +1,2 @@
+//! Command-line personalities (minimal stand-in; the integrator owns this file).
+pub mod ctl;
