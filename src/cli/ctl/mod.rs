@@ -326,7 +326,6 @@ pub struct TxnArgs {
 #[derive(Debug, Clone, Args)]
 pub struct CompactionArgs {
     /// <revision>
-    #[arg(allow_hyphen_values = true)]
     pub args: Vec<String>,
     /// 'true' to wait for compaction to physically remove all old revisions
     #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
@@ -443,7 +442,10 @@ fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             }
         }
         ErrorKind::InvalidSubcommand => {
-            format!("unknown command {} for \"etcdctl\"", printer::go_quote(ctx(ContextKind::InvalidSubcommand).as_bytes()))
+            // cobra's own report, then etcdctl's ExitWithError.
+            let msg = format!("unknown command {} for \"etcdctl\"", printer::go_quote(ctx(ContextKind::InvalidSubcommand).as_bytes()));
+            let _ = writeln!(err, "Error: {msg}\nRun 'etcdctl --help' for usage.");
+            msg
         }
         ErrorKind::ValueValidation | ErrorKind::InvalidValue => {
             let flag = ctx(ContextKind::InvalidArg);
@@ -458,6 +460,10 @@ fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             first
         }
     };
+    if matches!(e.kind(), ErrorKind::UnknownArgument | ErrorKind::ValueValidation | ErrorKind::InvalidValue) {
+        // cobra prints the flag error and the usage (to stdout), then a blank line.
+        let _ = writeln!(err, "Error: {msg}\n");
+    }
     let _ = writeln!(err, "Error: {msg}");
     EXIT_ERROR
 }

@@ -4,8 +4,6 @@
 //! tablewriter's look: `+`/`-`/`|` borders, one space of padding, an upper-case header row
 //! centred (extra space goes right), a rule under the header, body cells right-aligned
 //! (`SetAlignment(ALIGN_RIGHT)`), no rules between rows, a newline after the bottom border.
-//! With no rows tablewriter prints the header rule and the bottom border both, which
-//! comfy-table does not, so that case appends the rule itself.
 
 use std::io::{self, Write};
 
@@ -24,25 +22,24 @@ const TABLEWRITER: TableStyle = TableStyle::new()
 
 /// Renders `hdr` and `rows` exactly as tablewriter would (trailing newline included).
 pub fn render(hdr: &[&str], rows: &[Vec<String>]) -> String {
+    let hdr: Vec<String> = hdr.iter().map(|h| h.to_uppercase().replace(['_', '.'], " ")).collect();
+    let width = |s: &str| s.chars().count();
     let mut t = Table::new();
     t.load_style(TABLEWRITER)
         .set_content_arrangement(ContentArrangement::Disabled)
         .force_no_tty()
-        .set_header(
-            hdr.iter()
-                .map(|h| Cell::new(h.to_uppercase().replace(['_', '.'], " ")).set_alignment(CellAlignment::Center)),
-        );
+        .set_header(hdr.iter().enumerate().map(|(i, h)| {
+            // tablewriter centres with the odd space on the right; comfy-table puts it on the
+            // left, so pad the header ourselves and align it left.
+            let col = rows.iter().filter_map(|r| r.get(i)).map(|c| width(c)).fold(width(h), usize::max);
+            let gap = col - width(h);
+            let padded = format!("{}{h}{}", " ".repeat(gap / 2), " ".repeat(gap - gap / 2));
+            Cell::new(padded).set_alignment(CellAlignment::Left)
+        }));
     for row in rows {
         t.add_row(row.iter().map(|c| Cell::new(c).set_alignment(CellAlignment::Right)));
     }
     let mut s = t.to_string();
-    if rows.is_empty() {
-        // tablewriter: header rule + bottom border; comfy-table drew only the bottom border.
-        if let Some(last) = s.lines().last().map(str::to_string) {
-            s.push('\n');
-            s.push_str(&last);
-        }
-    }
     s.push('\n');
     s
 }
