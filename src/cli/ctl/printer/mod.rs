@@ -413,3 +413,6 @@ mod tests {
         assert_eq!(go_quote("é".as_bytes()), "\"é\"");
     }
 }
+
+#[cfg(test)]
+mod golden_tests;
