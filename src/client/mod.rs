@@ -290,7 +290,6 @@ impl Client {
     /// As [`Client::range`].
     pub async fn compact(&self, req: CompactionRequest) -> Result<CompactionResponse, Error> {
         self.call(|ch| {
-            let req = req.clone();
             async move { KvClient::new(ch).compact(req).await }
         })
         .await
@@ -302,7 +301,6 @@ impl Client {
     /// As [`Client::range`].
     pub async fn member_list(&self, req: MemberListRequest) -> Result<MemberListResponse, Error> {
         self.call(|ch| {
-            let req = req.clone();
             async move { ClusterClient::new(ch).member_list(req).await }
         })
         .await
@@ -337,7 +335,6 @@ impl Client {
     /// As [`Client::range`].
     pub async fn alarm(&self, req: AlarmRequest) -> Result<AlarmResponse, Error> {
         self.call(|ch| {
-            let req = req.clone();
             async move { MaintenanceClient::new(ch).alarm(req).await }
         })
         .await
@@ -351,6 +348,7 @@ fn is_transport_failure(status: &tonic::Status) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -10,6 +10,8 @@
 //! Skips (with a printed reason) when `/usr/bin/etcd` or `/usr/bin/etcdctl` is missing, unless
 //! `ETCD_INTEROP_REQUIRED=1`. Every child has a deadline and is killed on drop.
 
+#![allow(clippy::unwrap_used)]
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
@@ -248,6 +250,8 @@ fn ctl_matches_official_etcdctl() {
     let (client, peer) = (free_port(), free_port());
     let theirs = run_script(ETCDCTL, client, peer);
     let ours = run_script(env!("CARGO_BIN_EXE_etcd"), client, peer);
+    // Guard against a vacuous comparison (e.g. both sides failing to reach the server).
+    assert_eq!(theirs[0], Outcome { stdout: "OK\n".into(), errors: vec![], code: 0 });
     let mut failures = Vec::new();
     for ((s, t), o) in script().iter().zip(&theirs).zip(&ours) {
         let same = t.code == o.code
@@ -275,4 +279,18 @@ fn unreachable_endpoint_matches() {
         let o = run(env!("CARGO_BIN_EXE_etcd"), &ep(port), args, "");
         assert_eq!(t, o, "{args:?}");
     }
+}
+
+#[test]
+fn fails_over_to_the_next_endpoint() {
+    if !available() {
+        return;
+    }
+    let (client, peer, dead) = (free_port(), free_port(), free_port());
+    let _server = start_server(client, peer);
+    let eps = format!("{},{}", ep(dead), ep(client));
+    let put = run(env!("CARGO_BIN_EXE_etcd"), &eps, &["put", "fo", "ok"], "");
+    assert_eq!((put.stdout.as_str(), put.code), ("OK\n", 0), "{put:?}");
+    let get = run(env!("CARGO_BIN_EXE_etcd"), &eps, &["get", "fo", "--print-value-only"], "");
+    assert_eq!((get.stdout.as_str(), get.code), ("ok\n", 0), "{get:?}");
 }

@@ -377,6 +377,7 @@ async fn endpoint(g: &GlobalArgs, a: &EndpointArgs, out: &mut dyn Write, err: &m
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -283,6 +283,7 @@ pub fn parse_request(line: &str) -> Result<RequestOp> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
