@@ -4,7 +4,7 @@
 use std::io::{BufRead, Read, Write};
 use std::time::Instant;
 
-use super::printer::{go_duration as fmt_duration, EpHealth, EpStatus, OutputFormat, PrintError, Printer};
+use super::printer::{go_duration as fmt_duration, EpHashKv, EpHealth, EpStatus, OutputFormat, PrintError, Printer};
 use super::{
     go_parse_int, txn, Cli, Command, CompactionArgs, DelArgs, EndpointArgs, EndpointCommand, Exit,
     GetArgs, GlobalArgs, MemberCommand, PutArgs, Result, API_VERSION, ETCDCTL_VERSION,
@@ -355,19 +355,14 @@ async fn endpoint(g: &GlobalArgs, a: &EndpointArgs, out: &mut dyn Write, err: &m
                     Err(e) => Err(e),
                 };
                 match r {
-                    Ok(resp) => rows.push((ep.clone(), resp)),
+                    Ok(resp) => rows.push(EpHashKv { ep: ep.clone(), resp }),
                     Err(e) => {
                         let _ = writeln!(err, "Failed to get the hash of endpoint {ep} ({e})");
                         last_err = Some(e.to_string());
                     }
                 }
             }
-            if env.printer.format != OutputFormat::Simple {
-                return Err(Exit::new(EXIT_BAD_FEATURE, format!("{} not supported as output format", env.printer.format.name())));
-            }
-            for (ep, r) in rows {
-                writeln!(out, "{ep}, {}", r.hash).map_err(io_err)?;
-            }
+            env.printer.endpoint_hashkv(out, &rows).map_err(print_err)?;
             match last_err {
                 Some(e) => Err(Exit::new(EXIT_ERROR, e)),
                 None => Ok(()),

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use super::{go_quote, EpHealth, EpStatus};
+use super::{go_quote, EpHashKv, EpHealth, EpStatus};
 use crate::pb::etcdserverpb::{
     response_op::Response, DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse,
     ResponseHeader, TxnResponse,
@@ -136,6 +136,20 @@ pub fn endpoint_status(w: &mut dyn Write, st: &[EpStatus]) -> io::Result<()> {
         writeln!(w, "\"RaftAppliedIndex\" : {}", r.raft_applied_index)?;
         writeln!(w, "\"Errors\" : [{}]", r.errors.join(" "))?;
         writeln!(w, "\"Endpoint\" : {}", go_quote(s.ep.as_bytes()))?;
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+/// `endpoint hashkv`.
+///
+/// # Errors
+/// I/O errors.
+pub fn endpoint_hashkv(w: &mut dyn Write, hs: &[EpHashKv]) -> io::Result<()> {
+    for h in hs {
+        hdr(w, h.resp.header.as_ref())?;
+        writeln!(w, "\"Endpoint\" : {}", go_quote(h.ep.as_bytes()))?;
+        writeln!(w, "\"Hash\" : {}", h.resp.hash)?;
         writeln!(w)?;
     }
     Ok(())

@@ -7,7 +7,7 @@
 
 use base64::Engine;
 
-use super::{EpHealth, EpStatus};
+use super::{EpHashKv, EpHealth, EpStatus};
 use crate::pb::etcdserverpb::{
     response_op::Response, DeleteRangeResponse, Member, MemberListResponse, PutResponse,
     RangeResponse, ResponseHeader, ResponseOp, StatusResponse, TxnResponse,
@@ -219,5 +219,18 @@ pub fn endpoint_status(st: &[EpStatus]) -> String {
             .raw("Endpoint", go_string(&s.ep))
             .raw("Status", status(&s.resp))
             .finish()
+    }))
+}
+
+/// `endpoint hashkv` rows: `[{"Endpoint":..,"HashKV":{"header":..,"hash":..,"compact_revision":..}}]`.
+pub fn endpoint_hashkv(hs: &[EpHashKv]) -> String {
+    array(hs.iter().map(|h| {
+        let r = &h.resp;
+        let inner = Obj::new()
+            .opt("header", r.header.as_ref().map(header))
+            .num("hash", r.hash)
+            .num("compact_revision", r.compact_revision)
+            .finish();
+        Obj::new().raw("Endpoint", go_string(&h.ep)).raw("HashKV", inner).finish()
     }))
 }

@@ -17,7 +17,7 @@ use std::time::Duration;
 use prost::Message;
 
 use crate::pb::etcdserverpb::{
-    DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse, StatusResponse,
+    DeleteRangeResponse, HashKvResponse, MemberListResponse, PutResponse, RangeResponse, StatusResponse,
     TxnResponse,
 };
 
@@ -92,6 +92,15 @@ pub struct EpStatus {
     pub ep: String,
     /// The `Maintenance.Status` answer of that endpoint.
     pub resp: StatusResponse,
+}
+
+/// One row of `endpoint hashkv` (etcdctl's `epHashKV`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpHashKv {
+    /// The endpoint as given on the command line.
+    pub ep: String,
+    /// The `Maintenance.HashKV` answer of that endpoint.
+    pub resp: HashKvResponse,
 }
 
 /// A configured printer: the format plus the `--hex` and `--print-value-only` switches.
@@ -225,6 +234,27 @@ impl Printer {
             OutputFormat::Json => writeln!(w, "{}", json::endpoint_status(st))?,
             OutputFormat::Fields => fields::endpoint_status(w, st)?,
             OutputFormat::Table => table::endpoint_status(w, st)?,
+            OutputFormat::Protobuf => return Err(unsupported(self.format)),
+        }
+        Ok(())
+    }
+}
+
+impl Printer {
+    /// Prints `endpoint hashkv` rows.
+    ///
+    /// # Errors
+    /// `protobuf` is unsupported; I/O errors.
+    pub fn endpoint_hashkv(&self, w: &mut dyn Write, hs: &[EpHashKv]) -> Result<(), PrintError> {
+        match self.format {
+            OutputFormat::Simple => {
+                for h in hs {
+                    writeln!(w, "{}, {}", h.ep, h.resp.hash)?;
+                }
+            }
+            OutputFormat::Json => writeln!(w, "{}", json::endpoint_hashkv(hs))?,
+            OutputFormat::Fields => fields::endpoint_hashkv(w, hs)?,
+            OutputFormat::Table => table::endpoint_hashkv(w, hs)?,
             OutputFormat::Protobuf => return Err(unsupported(self.format)),
         }
         Ok(())

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use comfy_table::{Cell, CellAlignment, ContentArrangement, ContentLineStyle, LineStyle, Table, TableStyle};
 
-use super::{member_rows, status_rows, EpHealth, EpStatus};
+use super::{member_rows, status_rows, EpHashKv, EpHealth, EpStatus};
 use crate::pb::etcdserverpb::MemberListResponse;
 
 /// comfy-table style: ASCII borders and header rule, `|` between columns, no row rules.
@@ -76,4 +76,13 @@ pub fn endpoint_status(w: &mut dyn Write, st: &[EpStatus]) -> io::Result<()> {
         "raft index", "raft applied index", "errors",
     ];
     w.write_all(render(&hdr, &status_rows(st)).as_bytes())
+}
+
+/// `endpoint hashkv -w table`.
+///
+/// # Errors
+/// I/O errors.
+pub fn endpoint_hashkv(w: &mut dyn Write, hs: &[EpHashKv]) -> io::Result<()> {
+    let rows: Vec<Vec<String>> = hs.iter().map(|h| vec![h.ep.clone(), h.resp.hash.to_string()]).collect();
+    w.write_all(render(&["endpoint", "hash"], &rows).as_bytes())
 }
