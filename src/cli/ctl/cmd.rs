@@ -226,6 +226,10 @@ pub(crate) async fn execute(cli: Cli, stdin: &mut dyn BufRead, out: &mut dyn Wri
             let req = get_op(&a)?;
             let mut env = env(g)?;
             let resp = client(&env.cfg)?.range(req).await.map_err(call_err)?;
+            if a.count_only && env.printer.format != OutputFormat::Fields {
+                // etcdctl 3.5's rule for its --count-only flag.
+                return Err(Exit::new(EXIT_BAD_ARGS, "--count-only is only for `--write-out=fields`"));
+            }
             if a.print_value_only {
                 if env.printer.format != OutputFormat::Simple {
                     return Err(Exit::new(EXIT_BAD_ARGS, "print-value-only is only for `--write-out=simple`"));
