@@ -1,8 +1,10 @@
 //! The edge: every personality of the multi-call binary. `anyhow` is allowed only here.
 //!
-//! Dispatch: the basename of argv[0] (`etcdctl` → ctl, `etcdutl` → util), else argv[1]
-//! (`ctl`, `server`), else the server with etcd's flat flags.
+//! Dispatch: the basename of argv[0] (`etcdctl` → ctl), else argv[1] (`ctl`, `server`,
+//! `completion`), else the server with etcd's flat flags.
 
+pub mod completion;
+pub mod ctl;
 pub mod server;
 
 use std::ffi::OsString;
@@ -15,10 +17,12 @@ pub fn main(args: Vec<OsString>) -> i32 {
         .and_then(|a| Path::new(a).file_name())
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default();
-    match argv0.as_str() {
-        _ => {}
+    if argv0 == "etcdctl" {
+        return ctl::run(args.into_iter().skip(1).collect());
     }
     match args.get(1).and_then(|a| a.to_str()) {
+        Some("ctl") => ctl::run(args.into_iter().skip(2).collect()),
+        Some("completion") => completion::main(args.into_iter().skip(2).collect()),
         Some("server") => {
             let mut rest = vec![args[0].clone()];
             rest.extend(args.into_iter().skip(2));

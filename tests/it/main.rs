@@ -1,1 +1,2 @@
-
+//! The single integration-test binary (see STYLE.md); the integrator merges modules here.
+mod ctl_vs_etcd;

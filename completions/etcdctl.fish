@@ -1,0 +1,335 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_etcdctl_global_optspecs
+    string join \n endpoints= debug= w/write-out= hex= dial-timeout= command-timeout= keepalive-time= keepalive-timeout= insecure-transport= insecure-discovery= insecure-skip-tls-verify= cert= key= cacert= user= password= d/discovery-srv= discovery-srv-name= h/help
+end
+
+function __fish_etcdctl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_etcdctl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_etcdctl_using_subcommand
+    set -l cmd (__fish_etcdctl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "put" -d 'Puts the given key into the store'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "get" -d 'Gets the key or a range of keys'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "del" -d 'Removes the specified key or range of keys [key, range_end)'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "txn" -d 'Txn processes all the requests in one transaction'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "compaction" -d 'Compacts the event history in etcd'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "member" -d 'Membership related commands'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "endpoint" -d 'Endpoint related commands'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "version" -d 'Prints the version of etcdctl'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l lease -d 'lease ID (in hexadecimal) to attach to the key' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l prev-kv -d 'return the previous key-value pair before modification' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l ignore-value -d 'updates the key using its current value' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l ignore-lease -d 'updates the key using its current lease' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l consistency -d 'Linearizable(l) or Serializable(s)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l order -d 'Order of results; ASCEND or DESCEND (ASCEND by default)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l sort-by -d 'Sort target; CREATE, KEY, MODIFY, VALUE, or VERSION' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l limit -d 'Maximum number of results' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l prefix -d 'Get keys with matching prefix' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l from-key -d 'Get keys that are greater than or equal to the given key using byte compare' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l rev -d 'Specify the kv revision' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l keys-only -d 'Get only the keys' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l count-only -d 'Get only the count (etcdctl 3.5 extension)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l print-value-only -d 'Only write values when using the "simple" output format' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l min-mod-rev -d 'Minimum modify revision (etcdctl 3.5 extension)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l max-mod-rev -d 'Maximum modify revision (etcdctl 3.5 extension)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l min-create-rev -d 'Minimum create revision (etcdctl 3.5 extension)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l max-create-rev -d 'Maximum create revision (etcdctl 3.5 extension)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand get" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l prefix -d 'delete keys with matching prefix' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l prev-kv -d 'return deleted key-value pairs' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l from-key -d 'delete keys that are greater than or equal to the given key using byte compare' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand del" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -s i -l interactive -d 'Input transaction in interactive mode' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand txn" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l physical -d '\'true\' to wait for compaction to physically remove all old revisions' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'Lists all members in the cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "list" -d 'Lists all members in the cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l cluster -d 'use all endpoints from the cluster member list' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -f -a "health" -d 'Checks the healthiness of endpoints specified in `--endpoints` flag'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -f -a "status" -d 'Prints out the status of endpoints specified in `--endpoints` flag'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -f -a "hashkv" -d 'Prints the KV history hash for each endpoint in --endpoints'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cluster -d 'use all endpoints from the cluster member list' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from health" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cluster -d 'use all endpoints from the cluster member list' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l rev -d 'maximum revision to hash (default: all revisions)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l cluster -d 'use all endpoints from the cluster member list' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from hashkv" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "health" -d 'Checks the healthiness of endpoints specified in `--endpoints` flag'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "status" -d 'Prints out the status of endpoints specified in `--endpoints` flag'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "hashkv" -d 'Prints the KV history hash for each endpoint in --endpoints'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "put" -d 'Puts the given key into the store'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "get" -d 'Gets the key or a range of keys'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "del" -d 'Removes the specified key or range of keys [key, range_end)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "txn" -d 'Txn processes all the requests in one transaction'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "compaction" -d 'Compacts the event history in etcd'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "member" -d 'Membership related commands'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "endpoint" -d 'Endpoint related commands'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "version" -d 'Prints the version of etcdctl'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from member" -f -a "list" -d 'Lists all members in the cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from endpoint" -f -a "health" -d 'Checks the healthiness of endpoints specified in `--endpoints` flag'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from endpoint" -f -a "status" -d 'Prints out the status of endpoints specified in `--endpoints` flag'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from endpoint" -f -a "hashkv" -d 'Prints the KV history hash for each endpoint in --endpoints'

@@ -1,0 +1,794 @@
+#compdef etcdctl
+
+autoload -U is-at-least
+
+_etcdctl() {
+    typeset -A opt_args
+    typeset -a _arguments_options
+    local ret=1
+
+    if is-at-least 5.2; then
+        _arguments_options=(-s -S -C)
+    else
+        _arguments_options=(-s -C)
+    fi
+
+    local context curcontext="$curcontext" state line
+    _arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_etcdctl_commands" \
+"*::: :->etcdctl" \
+&& ret=0
+    case $state in
+    (etcdctl)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-command-$line[1]:"
+        case $line[1] in
+            (put)
+_arguments "${_arguments_options[@]}" : \
+'--lease=[lease ID (in hexadecimal) to attach to the key]:LEASE:_default' \
+'--prev-kv=[return the previous key-value pair before modification]::PREV_KV:_default' \
+'--ignore-value=[updates the key using its current value]::IGNORE_VALUE:_default' \
+'--ignore-lease=[updates the key using its current lease]::IGNORE_LEASE:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <key> <value>; <value> is read from stdin when omitted:_default' \
+&& ret=0
+;;
+(get)
+_arguments "${_arguments_options[@]}" : \
+'--consistency=[Linearizable(l) or Serializable(s)]:CONSISTENCY:_default' \
+'--order=[Order of results; ASCEND or DESCEND (ASCEND by default)]:ORDER:_default' \
+'--sort-by=[Sort target; CREATE, KEY, MODIFY, VALUE, or VERSION]:SORT_BY:_default' \
+'--limit=[Maximum number of results]:LIMIT:_default' \
+'--prefix=[Get keys with matching prefix]::PREFIX:_default' \
+'--from-key=[Get keys that are greater than or equal to the given key using byte compare]::FROM_KEY:_default' \
+'--rev=[Specify the kv revision]:REV:_default' \
+'--keys-only=[Get only the keys]::KEYS_ONLY:_default' \
+'--count-only=[Get only the count (etcdctl 3.5 extension)]::COUNT_ONLY:_default' \
+'--print-value-only=[Only write values when using the "simple" output format]::PRINT_VALUE_ONLY:_default' \
+'--min-mod-rev=[Minimum modify revision (etcdctl 3.5 extension)]:MIN_MOD_REVISION:_default' \
+'--max-mod-rev=[Maximum modify revision (etcdctl 3.5 extension)]:MAX_MOD_REVISION:_default' \
+'--min-create-rev=[Minimum create revision (etcdctl 3.5 extension)]:MIN_CREATE_REVISION:_default' \
+'--max-create-rev=[Maximum create revision (etcdctl 3.5 extension)]:MAX_CREATE_REVISION:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <key> \[range_end\]:_default' \
+&& ret=0
+;;
+(del)
+_arguments "${_arguments_options[@]}" : \
+'--prefix=[delete keys with matching prefix]::PREFIX:_default' \
+'--prev-kv=[return deleted key-value pairs]::PREV_KV:_default' \
+'--from-key=[delete keys that are greater than or equal to the given key using byte compare]::FROM_KEY:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <key> \[range_end\]:_default' \
+&& ret=0
+;;
+(txn)
+_arguments "${_arguments_options[@]}" : \
+'-i+[Input transaction in interactive mode]::INTERACTIVE:_default' \
+'--interactive=[Input transaction in interactive mode]::INTERACTIVE:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- (no arguments accepted):_default' \
+&& ret=0
+;;
+(compaction)
+_arguments "${_arguments_options[@]}" : \
+'--physical=['\''true'\'' to wait for compaction to physically remove all old revisions]::PHYSICAL:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <revision>:_default' \
+&& ret=0
+;;
+(member)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_etcdctl__subcmd__member_commands" \
+"*::: :->member" \
+&& ret=0
+
+    case $state in
+    (member)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-member-command-$line[1]:"
+        case $line[1] in
+            (list)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__member__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-member-help-command-$line[1]:"
+        case $line[1] in
+            (list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(endpoint)
+_arguments "${_arguments_options[@]}" : \
+'--cluster=[use all endpoints from the cluster member list]::CLUSTER:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_etcdctl__subcmd__endpoint_commands" \
+"*::: :->endpoint" \
+&& ret=0
+
+    case $state in
+    (endpoint)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-endpoint-command-$line[1]:"
+        case $line[1] in
+            (health)
+_arguments "${_arguments_options[@]}" : \
+'--cluster=[use all endpoints from the cluster member list]::CLUSTER:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+'--cluster=[use all endpoints from the cluster member list]::CLUSTER:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(hashkv)
+_arguments "${_arguments_options[@]}" : \
+'--rev=[maximum revision to hash (default\: all revisions)]:REV:_default' \
+'--cluster=[use all endpoints from the cluster member list]::CLUSTER:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__endpoint__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-endpoint-help-command-$line[1]:"
+        case $line[1] in
+            (health)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(hashkv)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(version)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-help-command-$line[1]:"
+        case $line[1] in
+            (put)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(get)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(del)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(txn)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(compaction)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(member)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__help__subcmd__member_commands" \
+"*::: :->member" \
+&& ret=0
+
+    case $state in
+    (member)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-help-member-command-$line[1]:"
+        case $line[1] in
+            (list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(endpoint)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__help__subcmd__endpoint_commands" \
+"*::: :->endpoint" \
+&& ret=0
+
+    case $state in
+    (endpoint)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-help-endpoint-command-$line[1]:"
+        case $line[1] in
+            (health)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(hashkv)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(version)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+}
+
+(( $+functions[_etcdctl_commands] )) ||
+_etcdctl_commands() {
+    local commands; commands=(
+'put:Puts the given key into the store' \
+'get:Gets the key or a range of keys' \
+'del:Removes the specified key or range of keys \[key, range_end)' \
+'txn:Txn processes all the requests in one transaction' \
+'compaction:Compacts the event history in etcd' \
+'member:Membership related commands' \
+'endpoint:Endpoint related commands' \
+'version:Prints the version of etcdctl' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__compaction_commands] )) ||
+_etcdctl__subcmd__compaction_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl compaction commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__del_commands] )) ||
+_etcdctl__subcmd__del_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl del commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__endpoint_commands] )) ||
+_etcdctl__subcmd__endpoint_commands() {
+    local commands; commands=(
+'health:Checks the healthiness of endpoints specified in \`--endpoints\` flag' \
+'status:Prints out the status of endpoints specified in \`--endpoints\` flag' \
+'hashkv:Prints the KV history hash for each endpoint in --endpoints' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl endpoint commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__endpoint__subcmd__hashkv_commands] )) ||
+_etcdctl__subcmd__endpoint__subcmd__hashkv_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl endpoint hashkv commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__endpoint__subcmd__health_commands] )) ||
+_etcdctl__subcmd__endpoint__subcmd__health_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl endpoint health commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__endpoint__subcmd__help_commands] )) ||
+_etcdctl__subcmd__endpoint__subcmd__help_commands() {
+    local commands; commands=(
+'health:Checks the healthiness of endpoints specified in \`--endpoints\` flag' \
+'status:Prints out the status of endpoints specified in \`--endpoints\` flag' \
+'hashkv:Prints the KV history hash for each endpoint in --endpoints' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl endpoint help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__endpoint__subcmd__help__subcmd__hashkv_commands] )) ||
+_etcdctl__subcmd__endpoint__subcmd__help__subcmd__hashkv_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl endpoint help hashkv commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__endpoint__subcmd__help__subcmd__health_commands] )) ||
+_etcdctl__subcmd__endpoint__subcmd__help__subcmd__health_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl endpoint help health commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__endpoint__subcmd__help__subcmd__help_commands] )) ||
+_etcdctl__subcmd__endpoint__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl endpoint help help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__endpoint__subcmd__help__subcmd__status_commands] )) ||
+_etcdctl__subcmd__endpoint__subcmd__help__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl endpoint help status commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__endpoint__subcmd__status_commands] )) ||
+_etcdctl__subcmd__endpoint__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl endpoint status commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__get_commands] )) ||
+_etcdctl__subcmd__get_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl get commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help_commands] )) ||
+_etcdctl__subcmd__help_commands() {
+    local commands; commands=(
+'put:Puts the given key into the store' \
+'get:Gets the key or a range of keys' \
+'del:Removes the specified key or range of keys \[key, range_end)' \
+'txn:Txn processes all the requests in one transaction' \
+'compaction:Compacts the event history in etcd' \
+'member:Membership related commands' \
+'endpoint:Endpoint related commands' \
+'version:Prints the version of etcdctl' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__compaction_commands] )) ||
+_etcdctl__subcmd__help__subcmd__compaction_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help compaction commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__del_commands] )) ||
+_etcdctl__subcmd__help__subcmd__del_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help del commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__endpoint_commands] )) ||
+_etcdctl__subcmd__help__subcmd__endpoint_commands() {
+    local commands; commands=(
+'health:Checks the healthiness of endpoints specified in \`--endpoints\` flag' \
+'status:Prints out the status of endpoints specified in \`--endpoints\` flag' \
+'hashkv:Prints the KV history hash for each endpoint in --endpoints' \
+    )
+    _describe -t commands 'etcdctl help endpoint commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__endpoint__subcmd__hashkv_commands] )) ||
+_etcdctl__subcmd__help__subcmd__endpoint__subcmd__hashkv_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help endpoint hashkv commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__endpoint__subcmd__health_commands] )) ||
+_etcdctl__subcmd__help__subcmd__endpoint__subcmd__health_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help endpoint health commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__endpoint__subcmd__status_commands] )) ||
+_etcdctl__subcmd__help__subcmd__endpoint__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help endpoint status commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__get_commands] )) ||
+_etcdctl__subcmd__help__subcmd__get_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help get commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__help_commands] )) ||
+_etcdctl__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__member_commands] )) ||
+_etcdctl__subcmd__help__subcmd__member_commands() {
+    local commands; commands=(
+'list:Lists all members in the cluster' \
+    )
+    _describe -t commands 'etcdctl help member commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__member__subcmd__list_commands] )) ||
+_etcdctl__subcmd__help__subcmd__member__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help member list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__put_commands] )) ||
+_etcdctl__subcmd__help__subcmd__put_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help put commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__txn_commands] )) ||
+_etcdctl__subcmd__help__subcmd__txn_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help txn commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__version_commands] )) ||
+_etcdctl__subcmd__help__subcmd__version_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help version commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__member_commands] )) ||
+_etcdctl__subcmd__member_commands() {
+    local commands; commands=(
+'list:Lists all members in the cluster' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl member commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__member__subcmd__help_commands] )) ||
+_etcdctl__subcmd__member__subcmd__help_commands() {
+    local commands; commands=(
+'list:Lists all members in the cluster' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl member help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__member__subcmd__help__subcmd__help_commands] )) ||
+_etcdctl__subcmd__member__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl member help help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__member__subcmd__help__subcmd__list_commands] )) ||
+_etcdctl__subcmd__member__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl member help list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__member__subcmd__list_commands] )) ||
+_etcdctl__subcmd__member__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl member list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__put_commands] )) ||
+_etcdctl__subcmd__put_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl put commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__txn_commands] )) ||
+_etcdctl__subcmd__txn_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl txn commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__version_commands] )) ||
+_etcdctl__subcmd__version_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl version commands' commands "$@"
+}
+
+if [ "$funcstack[1]" = "_etcdctl" ]; then
+    _etcdctl "$@"
+else
+    compdef _etcdctl etcdctl
+fi

@@ -1,0 +1,236 @@
+//! The `json` format: Go `encoding/json` of the gogoproto structs, as etcdctl 3.4 prints them.
+//!
+//! Field names are the proto names Go's generated `json` tags use (`cluster_id`, `dbSize`,
+//! `peerURLs`...), in proto field order, every field `omitempty`; bytes are standard base64;
+//! 64-bit integers are plain decimal numbers (so `cluster_id` is an unsigned decimal). A
+//! `ResponseOp` prints as `{"Response":{"ResponsePut":{...}}}` (the Go oneof wrapper names).
+
+use base64::Engine;
+
+use super::{EpHashKv, EpHealth, EpStatus};
+use crate::pb::etcdserverpb::{
+    response_op::Response, DeleteRangeResponse, Member, MemberListResponse, PutResponse,
+    RangeResponse, ResponseHeader, ResponseOp, StatusResponse, TxnResponse,
+};
+use crate::pb::mvccpb::KeyValue;
+
+/// A JSON object under construction that skips Go's "empty" values (`omitempty`).
+struct Obj(Vec<(String, String)>);
+
+impl Obj {
+    fn new() -> Obj {
+        Obj(Vec::new())
+    }
+    fn raw(&mut self, k: &str, v: String) -> &mut Obj {
+        self.0.push((k.to_string(), v));
+        self
+    }
+    fn num<T: std::fmt::Display + Default + PartialEq>(&mut self, k: &str, v: T) -> &mut Obj {
+        if v != T::default() {
+            self.raw(k, v.to_string());
+        }
+        self
+    }
+    fn boolean(&mut self, k: &str, v: bool) -> &mut Obj {
+        if v {
+            self.raw(k, "true".to_string());
+        }
+        self
+    }
+    fn bytes(&mut self, k: &str, v: &[u8]) -> &mut Obj {
+        if !v.is_empty() {
+            self.raw(k, format!("\"{}\"", base64::engine::general_purpose::STANDARD.encode(v)));
+        }
+        self
+    }
+    fn string(&mut self, k: &str, v: &str) -> &mut Obj {
+        if !v.is_empty() {
+            self.raw(k, go_string(v));
+        }
+        self
+    }
+    fn strings(&mut self, k: &str, v: &[String]) -> &mut Obj {
+        if !v.is_empty() {
+            self.raw(k, array(v.iter().map(|s| go_string(s))));
+        }
+        self
+    }
+    fn opt(&mut self, k: &str, v: Option<String>) -> &mut Obj {
+        if let Some(v) = v {
+            self.raw(k, v);
+        }
+        self
+    }
+    fn list(&mut self, k: &str, v: Vec<String>) -> &mut Obj {
+        if !v.is_empty() {
+            self.raw(k, array(v.into_iter()));
+        }
+        self
+    }
+    fn finish(&mut self) -> String {
+        let inner: Vec<String> = self.0.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        format!("{{{}}}", inner.join(","))
+    }
+}
+
+fn array(items: impl Iterator<Item = String>) -> String {
+    format!("[{}]", items.collect::<Vec<_>>().join(","))
+}
+
+/// Go `encoding/json` string encoding (HTML-safe: `<`, `>`, `&` escaped; U+2028/9 escaped).
+pub fn go_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `ResponseHeader`.
+pub fn header(h: &ResponseHeader) -> String {
+    Obj::new()
+        .num("cluster_id", h.cluster_id)
+        .num("member_id", h.member_id)
+        .num("revision", h.revision)
+        .num("raft_term", h.raft_term)
+        .finish()
+}
+
+/// `mvccpb.KeyValue`.
+pub fn kv(kv: &KeyValue) -> String {
+    Obj::new()
+        .bytes("key", &kv.key)
+        .num("create_revision", kv.create_revision)
+        .num("mod_revision", kv.mod_revision)
+        .num("version", kv.version)
+        .bytes("value", &kv.value)
+        .num("lease", kv.lease)
+        .finish()
+}
+
+/// `RangeResponse` (`get`).
+pub fn range(r: &RangeResponse) -> String {
+    Obj::new()
+        .opt("header", r.header.as_ref().map(header))
+        .list("kvs", r.kvs.iter().map(kv).collect())
+        .boolean("more", r.more)
+        .num("count", r.count)
+        .finish()
+}
+
+/// `PutResponse` (`put`).
+pub fn put(r: &PutResponse) -> String {
+    Obj::new()
+        .opt("header", r.header.as_ref().map(header))
+        .opt("prev_kv", r.prev_kv.as_ref().map(kv))
+        .finish()
+}
+
+/// `DeleteRangeResponse` (`del`).
+pub fn del(r: &DeleteRangeResponse) -> String {
+    Obj::new()
+        .opt("header", r.header.as_ref().map(header))
+        .num("deleted", r.deleted)
+        .list("prev_kvs", r.prev_kvs.iter().map(kv).collect())
+        .finish()
+}
+
+fn response_op(op: &ResponseOp) -> String {
+    let inner = match &op.response {
+        None => "null".to_string(),
+        Some(Response::ResponseRange(r)) => format!("{{\"ResponseRange\":{}}}", range(r)),
+        Some(Response::ResponsePut(r)) => format!("{{\"ResponsePut\":{}}}", put(r)),
+        Some(Response::ResponseDeleteRange(r)) => format!("{{\"ResponseDeleteRange\":{}}}", del(r)),
+        Some(Response::ResponseTxn(r)) => format!("{{\"ResponseTxn\":{}}}", txn(r)),
+    };
+    format!("{{\"Response\":{inner}}}")
+}
+
+/// `TxnResponse` (`txn`).
+pub fn txn(r: &TxnResponse) -> String {
+    Obj::new()
+        .opt("header", r.header.as_ref().map(header))
+        .boolean("succeeded", r.succeeded)
+        .list("responses", r.responses.iter().map(response_op).collect())
+        .finish()
+}
+
+fn member(m: &Member) -> String {
+    Obj::new()
+        .num("ID", m.id)
+        .string("name", &m.name)
+        .strings("peerURLs", &m.peer_ur_ls)
+        .strings("clientURLs", &m.client_ur_ls)
+        .boolean("isLearner", m.is_learner)
+        .finish()
+}
+
+/// `MemberListResponse` (`member list`).
+pub fn member_list(r: &MemberListResponse) -> String {
+    Obj::new()
+        .opt("header", r.header.as_ref().map(header))
+        .list("members", r.members.iter().map(member).collect())
+        .finish()
+}
+
+/// `StatusResponse`.
+pub fn status(r: &StatusResponse) -> String {
+    Obj::new()
+        .opt("header", r.header.as_ref().map(header))
+        .string("version", &r.version)
+        .num("dbSize", r.db_size)
+        .num("leader", r.leader)
+        .num("raftIndex", r.raft_index)
+        .num("raftTerm", r.raft_term)
+        .num("raftAppliedIndex", r.raft_applied_index)
+        .strings("errors", &r.errors)
+        .num("dbSizeInUse", r.db_size_in_use)
+        .boolean("isLearner", r.is_learner)
+        .finish()
+}
+
+/// `endpoint health` rows: `[{"endpoint":..,"health":..,"took":..,"error":..}]`.
+pub fn endpoint_health(hs: &[EpHealth]) -> String {
+    array(hs.iter().map(|h| {
+        let mut o = Obj::new();
+        o.raw("endpoint", go_string(&h.ep))
+            .raw("health", h.health.to_string())
+            .raw("took", go_string(&h.took))
+            .string("error", &h.error);
+        o.finish()
+    }))
+}
+
+/// `endpoint status` rows: `[{"Endpoint":..,"Status":{..}}]`.
+pub fn endpoint_status(st: &[EpStatus]) -> String {
+    array(st.iter().map(|s| {
+        Obj::new()
+            .raw("Endpoint", go_string(&s.ep))
+            .raw("Status", status(&s.resp))
+            .finish()
+    }))
+}
+
+/// `endpoint hashkv` rows: `[{"Endpoint":..,"HashKV":{"header":..,"hash":..,"compact_revision":..}}]`.
+pub fn endpoint_hashkv(hs: &[EpHashKv]) -> String {
+    array(hs.iter().map(|h| {
+        let r = &h.resp;
+        let inner = Obj::new()
+            .opt("header", r.header.as_ref().map(header))
+            .num("hash", r.hash)
+            .num("compact_revision", r.compact_revision)
+            .finish();
+        Obj::new().raw("Endpoint", go_string(&h.ep)).raw("HashKV", inner).finish()
+    }))
+}

@@ -1,0 +1,374 @@
+//! Our Rust etcd v3 client: endpoints and failover, dial and per-call timeouts, typed errors.
+//!
+//! Depends only on `crate::pb` (and later `rpctypes` and `tls`); never on server or v3rpc code.
+//!
+//! The behaviour follows Go's `clientv3` as etcdctl 3.4 uses it:
+//! - endpoints are `host:port` or `http://host:port` (`https://` is rejected until TLS lands);
+//! - a connection attempt to one endpoint is bounded by the dial timeout;
+//! - every call is bounded by the per-call (command) timeout; while the deadline allows, a call
+//!   that fails because an endpoint is unreachable is retried on the next endpoint, round-robin;
+//! - when the deadline passes the call fails with [`Error::DeadlineExceeded`], whose message is
+//!   Go's `context deadline exceeded`, the string etcdctl prints;
+//! - a gRPC status from a server is returned as [`Error::Grpc`] whose `Display` is the status
+//!   message exactly (e.g. `etcdserver: mvcc: required revision has been compacted`).
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::pb::etcdserverpb::{
+    cluster_client::ClusterClient, kv_client::KvClient, maintenance_client::MaintenanceClient,
+    AlarmRequest, AlarmResponse, CompactionRequest, CompactionResponse, DeleteRangeRequest,
+    DeleteRangeResponse, HashKvRequest, HashKvResponse, MemberListRequest, MemberListResponse,
+    PutRequest, PutResponse, RangeRequest, RangeResponse, StatusRequest, StatusResponse,
+    TxnRequest, TxnResponse,
+};
+
+/// Go's `context.DeadlineExceeded` message, printed by etcdctl when a call times out.
+pub const DEADLINE_EXCEEDED: &str = "context deadline exceeded";
+
+/// Errors returned by [`Client`].
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No endpoint was given.
+    #[error("no endpoints available")]
+    NoEndpoints,
+    /// An endpoint could not be parsed as `host:port` or `http://host:port`.
+    #[error("invalid endpoint {endpoint:?}: {reason}")]
+    InvalidEndpoint {
+        /// The endpoint as given.
+        endpoint: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// The per-call deadline passed before any endpoint answered. `last` keeps the last
+    /// connection error seen, if any, for debugging; `Display` is Go's exact message.
+    #[error("context deadline exceeded")]
+    DeadlineExceeded {
+        /// The last connection or transport error seen before the deadline, if any.
+        last: Option<String>,
+    },
+    /// The server answered with a gRPC status; `Display` is the status message unchanged.
+    #[error("{message}")]
+    Grpc {
+        /// The gRPC status code.
+        code: tonic::Code,
+        /// The status message, e.g. `etcdserver: requested lease not found`.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The gRPC code of a server error, `None` for client-side errors.
+    pub fn code(&self) -> Option<tonic::Code> {
+        match self {
+            Error::Grpc { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+}
+
+/// Connection settings of a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Endpoints, `host:port` or `http://host:port`, tried in order.
+    pub endpoints: Vec<String>,
+    /// Bound on establishing one connection to one endpoint (etcdctl `--dial-timeout`, 2 s).
+    pub dial_timeout: Duration,
+    /// Bound on each call, connection attempts and retries included
+    /// (etcdctl `--command-timeout`, 5 s).
+    pub request_timeout: Duration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            endpoints: vec!["127.0.0.1:2379".to_string()],
+            dial_timeout: Duration::from_secs(2),
+            request_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Turns `host:port` or `http://host:port` into a URI tonic accepts.
+///
+/// # Errors
+/// [`Error::InvalidEndpoint`] for `https://` (TLS not supported yet), other schemes, or
+/// strings that are not valid URIs.
+pub fn endpoint_uri(ep: &str) -> Result<String, Error> {
+    let invalid = |reason: &str| Error::InvalidEndpoint {
+        endpoint: ep.to_string(),
+        reason: reason.to_string(),
+    };
+    let uri = if let Some(rest) = ep.strip_prefix("http://") {
+        format!("http://{rest}")
+    } else if ep.starts_with("https://") {
+        return Err(invalid("TLS endpoints are not supported yet"));
+    } else if ep.contains("://") {
+        return Err(invalid("unsupported scheme"));
+    } else {
+        format!("http://{ep}")
+    };
+    uri.parse::<tonic::transport::Uri>()
+        .map_err(|e| invalid(&e.to_string()))?;
+    Ok(uri)
+}
+
+/// An etcd v3 client over plain HTTP/2 with endpoint failover.
+///
+/// Cheap to share by reference; calls take `&self`. The current connection is cached and
+/// replaced when its endpoint becomes unreachable.
+#[derive(Debug)]
+pub struct Client {
+    endpoints: Vec<Endpoint>,
+    names: Vec<String>,
+    request_timeout: Duration,
+    /// Index of the endpoint to use next and its connected channel, if any.
+    current: Mutex<(usize, Option<Channel>)>,
+}
+
+impl Client {
+    /// Builds a client. No connection is made until the first call (like Go's `clientv3.New`
+    /// without `WithBlock`), so an unreachable cluster shows up as a call error.
+    ///
+    /// # Errors
+    /// [`Error::NoEndpoints`] or [`Error::InvalidEndpoint`].
+    pub fn new(cfg: &ClientConfig) -> Result<Client, Error> {
+        if cfg.endpoints.is_empty() {
+            return Err(Error::NoEndpoints);
+        }
+        let mut endpoints = Vec::with_capacity(cfg.endpoints.len());
+        for ep in &cfg.endpoints {
+            let uri = endpoint_uri(ep)?;
+            let e = Endpoint::from_shared(uri)
+                .map_err(|e| Error::InvalidEndpoint {
+                    endpoint: ep.clone(),
+                    reason: e.to_string(),
+                })?
+                .connect_timeout(cfg.dial_timeout)
+                .tcp_nodelay(true);
+            endpoints.push(e);
+        }
+        Ok(Client {
+            endpoints,
+            names: cfg.endpoints.clone(),
+            request_timeout: cfg.request_timeout,
+            current: Mutex::new((0, None)),
+        })
+    }
+
+    /// The endpoints as configured.
+    pub fn endpoints(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Returns a connected channel, dialing endpoints round-robin until `deadline`.
+    async fn channel(&self, deadline: Instant, last: &mut Option<String>) -> Result<Channel, Error> {
+        let mut cur = self.current.lock().await;
+        if let Some(ch) = &cur.1 {
+            return Ok(ch.clone());
+        }
+        let mut failures_in_round = 0usize;
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Error::DeadlineExceeded { last: last.take() });
+            }
+            let idx = cur.0 % self.endpoints.len();
+            let attempt = tokio::time::timeout(deadline - now, self.endpoints[idx].connect()).await;
+            match attempt {
+                Ok(Ok(ch)) => {
+                    cur.1 = Some(ch.clone());
+                    return Ok(ch);
+                }
+                Ok(Err(e)) => {
+                    *last = Some(format!("{}: {e}", self.names[idx]));
+                }
+                Err(_) => return Err(Error::DeadlineExceeded { last: last.take() }),
+            }
+            cur.0 = (idx + 1) % self.endpoints.len();
+            failures_in_round += 1;
+            if failures_in_round >= self.endpoints.len() {
+                failures_in_round = 0;
+                // Back off a little before the next round, like grpc's reconnect backoff.
+                let pause = Duration::from_millis(100).min(deadline.saturating_duration_since(Instant::now()));
+                tokio::time::sleep(pause).await;
+            }
+        }
+    }
+
+    /// Forgets the cached channel and moves on to the next endpoint.
+    async fn fail_over(&self) {
+        let mut cur = self.current.lock().await;
+        cur.1 = None;
+        cur.0 = (cur.0 + 1) % self.endpoints.len();
+    }
+
+    /// Runs one unary call with the per-call deadline and failover on transport errors.
+    async fn call<T, F, Fut>(&self, mut f: F) -> Result<T, Error>
+    where
+        F: FnMut(Channel) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        let deadline = Instant::now() + self.request_timeout;
+        let mut last = None;
+        loop {
+            let ch = self.channel(deadline, &mut last).await?;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(remaining, f(ch)).await {
+                Err(_) => return Err(Error::DeadlineExceeded { last }),
+                Ok(Ok(resp)) => return Ok(resp.into_inner()),
+                Ok(Err(status)) if is_transport_failure(&status) => {
+                    last = Some(status.message().to_string());
+                    self.fail_over().await;
+                }
+                Ok(Err(status)) => {
+                    return Err(Error::Grpc {
+                        code: status.code(),
+                        message: status.message().to_string(),
+                    })
+                }
+            }
+        }
+    }
+
+    /// `KV.Range`: reads keys (etcd `Range`).
+    ///
+    /// # Errors
+    /// [`Error::Grpc`] with the server's message (e.g. a compacted revision), or
+    /// [`Error::DeadlineExceeded`].
+    pub async fn range(&self, req: RangeRequest) -> Result<RangeResponse, Error> {
+        self.call(|ch| {
+            let req = req.clone();
+            async move { KvClient::new(ch).range(req).await }
+        })
+        .await
+    }
+
+    /// `KV.Put`: writes one key.
+    ///
+    /// # Errors
+    /// As [`Client::range`].
+    pub async fn put(&self, req: PutRequest) -> Result<PutResponse, Error> {
+        self.call(|ch| {
+            let req = req.clone();
+            async move { KvClient::new(ch).put(req).await }
+        })
+        .await
+    }
+
+    /// `KV.DeleteRange`: deletes one key or a range.
+    ///
+    /// # Errors
+    /// As [`Client::range`].
+    pub async fn delete_range(&self, req: DeleteRangeRequest) -> Result<DeleteRangeResponse, Error> {
+        self.call(|ch| {
+            let req = req.clone();
+            async move { KvClient::new(ch).delete_range(req).await }
+        })
+        .await
+    }
+
+    /// `KV.Txn`: one transaction (compares, success and failure operations).
+    ///
+    /// # Errors
+    /// As [`Client::range`].
+    pub async fn txn(&self, req: TxnRequest) -> Result<TxnResponse, Error> {
+        self.call(|ch| {
+            let req = req.clone();
+            async move { KvClient::new(ch).txn(req).await }
+        })
+        .await
+    }
+
+    /// `KV.Compact`: compacts the event history up to `revision`.
+    ///
+    /// # Errors
+    /// As [`Client::range`].
+    pub async fn compact(&self, req: CompactionRequest) -> Result<CompactionResponse, Error> {
+        self.call(|ch| {
+            async move { KvClient::new(ch).compact(req).await }
+        })
+        .await
+    }
+
+    /// `Cluster.MemberList`: the cluster's members.
+    ///
+    /// # Errors
+    /// As [`Client::range`].
+    pub async fn member_list(&self, req: MemberListRequest) -> Result<MemberListResponse, Error> {
+        self.call(|ch| {
+            async move { ClusterClient::new(ch).member_list(req).await }
+        })
+        .await
+    }
+
+    /// `Maintenance.Status` of the endpoint currently connected (build a one-endpoint client to
+    /// ask a given member, as etcdctl's `endpoint status` does).
+    ///
+    /// # Errors
+    /// As [`Client::range`].
+    pub async fn status(&self) -> Result<StatusResponse, Error> {
+        self.call(|ch| async move { MaintenanceClient::new(ch).status(StatusRequest {}).await })
+            .await
+    }
+
+    /// `Maintenance.HashKV` of the endpoint currently connected, up to `revision` (0: all).
+    ///
+    /// # Errors
+    /// As [`Client::range`].
+    pub async fn hash_kv(&self, revision: i64) -> Result<HashKvResponse, Error> {
+        self.call(|ch| async move {
+            MaintenanceClient::new(ch)
+                .hash_kv(HashKvRequest { revision })
+                .await
+        })
+        .await
+    }
+
+    /// `Maintenance.Alarm`: get, activate or deactivate alarms.
+    ///
+    /// # Errors
+    /// As [`Client::range`].
+    pub async fn alarm(&self, req: AlarmRequest) -> Result<AlarmResponse, Error> {
+        self.call(|ch| {
+            async move { MaintenanceClient::new(ch).alarm(req).await }
+        })
+        .await
+    }
+}
+
+/// True when a status reports that the endpoint could not be reached (not a server answer).
+fn is_transport_failure(status: &tonic::Status) -> bool {
+    status.code() == tonic::Code::Unavailable
+        && !status.message().starts_with("etcdserver:")
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_forms() {
+        assert_eq!(endpoint_uri("127.0.0.1:2379").unwrap(), "http://127.0.0.1:2379");
+        assert_eq!(endpoint_uri("http://h:1").unwrap(), "http://h:1");
+        assert!(endpoint_uri("https://h:1").is_err());
+        assert!(endpoint_uri("unix://x").is_err());
+    }
+
+    #[tokio::test]
+    async fn unreachable_endpoint_times_out_with_go_message() {
+        let cfg = ClientConfig {
+            endpoints: vec!["127.0.0.1:1".into()],
+            dial_timeout: Duration::from_millis(100),
+            request_timeout: Duration::from_millis(300),
+        };
+        let c = Client::new(&cfg).unwrap();
+        let err = c.range(RangeRequest::default()).await.unwrap_err();
+        assert_eq!(err.to_string(), DEADLINE_EXCEEDED);
+    }
+}
