@@ -15,53 +15,29 @@ use heed::RoTxn;
 use super::kv_store::{KvStore, MvccError};
 use super::revision::Revision;
 
-/// CRC-32C (Castagnoli, reflected polynomial `0x82F63B78`), streaming.
-#[derive(Debug, Clone)]
+/// The CRC-32C (Castagnoli) algorithm, from the `crc` crate.
+static CASTAGNOLI: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
+
+/// A streaming CRC-32C (Castagnoli), as Go's `crc32.MakeTable(crc32.Castagnoli)`.
 pub struct Crc32c {
-    state: u32,
+    digest: crc::Digest<'static, u32>,
 }
-
-const CASTAGNOLI_REFLECTED: u32 = 0x82F6_3B78;
-
-const TABLE: [u32; 256] = {
-    let mut table = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut crc = i as u32;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ CASTAGNOLI_REFLECTED
-            } else {
-                crc >> 1
-            };
-            bit += 1;
-        }
-        table[i] = crc;
-        i += 1;
-    }
-    table
-};
 
 impl Default for Crc32c {
     fn default() -> Self {
-        Crc32c { state: !0 }
+        Crc32c { digest: CASTAGNOLI.digest() }
     }
 }
 
 impl Crc32c {
     /// Feeds `bytes` into the checksum.
     pub fn update(&mut self, bytes: &[u8]) {
-        let mut crc = self.state;
-        for &b in bytes {
-            crc = TABLE[usize::from((crc as u8) ^ b)] ^ (crc >> 8);
-        }
-        self.state = crc;
+        self.digest.update(bytes);
     }
 
     /// The checksum of everything fed so far.
     pub fn finish(&self) -> u32 {
-        !self.state
+        self.digest.clone().finalize()
     }
 }
 

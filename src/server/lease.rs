@@ -38,6 +38,7 @@ impl EtcdServer {
         if req.ttl < min {
             req.ttl = min;
         }
+        self.check_quota(0).await?;
         let r = self.propose(InternalRaftRequest { lease_grant: Some(req), ..Default::default() }).await?;
         match r.response {
             Some(ApplyResponse::LeaseGrant(mut g)) => {

@@ -16,6 +16,7 @@
 mod bootstrap;
 mod error;
 mod lease;
+mod maintenance;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -224,6 +225,7 @@ impl EtcdServer {
     /// # Errors
     /// See [`EtcdServer::propose`].
     pub async fn put(&self, req: PutRequest) -> Result<PutResponse, Error> {
+        self.check_quota(req.key.len() + req.value.len()).await?;
         let r = self.propose(InternalRaftRequest { put: Some(req), ..Default::default() }).await?;
         match r.response {
             Some(ApplyResponse::Put(mut p)) => {
@@ -255,6 +257,9 @@ impl EtcdServer {
     /// # Errors
     /// See [`EtcdServer::propose`].
     pub async fn txn(&self, req: TxnRequest) -> Result<TxnResponse, Error> {
+        if !crate::apply::kv::is_txn_read_only(&req) {
+            self.check_quota(prost::Message::encoded_len(&req)).await?;
+        }
         let r = self.propose(InternalRaftRequest { txn: Some(req), ..Default::default() }).await?;
         match r.response {
             Some(ApplyResponse::Txn(mut p)) => {
@@ -297,6 +302,23 @@ impl EtcdServer {
     pub fn status(&self) -> StatusResponse {
         let m = self.raft.metrics().borrow().clone();
         let is_learner = self.members().iter().any(|(id, _, l)| *id == self.member_id && *l);
+        // etcd 3.4 lists active alarms in `errors`, in the AlarmMember text form.
+        let errors = match self.store.env.read_txn() {
+            Ok(rtxn) => self
+                .store
+                .alarms
+                .list(&rtxn)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| {
+                    let name = crate::pb::etcdserverpb::AlarmType::try_from(a.alarm)
+                        .map(|t| t.as_str_name().to_string())
+                        .unwrap_or_else(|_| a.alarm.to_string());
+                    format!("memberID:{} alarm:{} ", a.member_id, name)
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
         StatusResponse {
             header: Some(self.header(self.current_revision())),
             version: SERVER_VERSION.to_string(),
@@ -305,7 +327,7 @@ impl EtcdServer {
             raft_index: m.last_log_index.unwrap_or(0),
             raft_term: m.current_term,
             raft_applied_index: m.last_applied.map(|l| l.index).unwrap_or(0),
-            errors: Vec::new(),
+            errors,
             db_size_in_use: self.store.db_size_in_use() as i64,
             is_learner,
         }

@@ -1,12 +1,15 @@
-//! `etcdserverpb.Maintenance`: Status (Hash, HashKV, Snapshot, Defragment and Alarm come
-//! with the watch/lease/maintenance issue; until then they answer `Unimplemented`).
+//! `etcdserverpb.Maintenance`: Status, Alarm, Hash, HashKV and Snapshot. Defragment and
+//! MoveLeader answer `Unimplemented` until online defragmentation and clusters land.
 
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
 use crate::pb::etcdserverpb::maintenance_server::Maintenance;
-use crate::pb::etcdserverpb::{StatusRequest, StatusResponse};
+use crate::pb::etcdserverpb::{
+    AlarmRequest, AlarmResponse, HashKvRequest, HashKvResponse, HashRequest, HashResponse, SnapshotRequest,
+    SnapshotResponse, StatusRequest, StatusResponse,
+};
 use crate::server::EtcdServer;
 
 /// The Maintenance service.
@@ -21,9 +24,29 @@ impl MaintenanceService {
     }
 }
 
+type SnapshotStream = std::pin::Pin<Box<dyn futures::Stream<Item = Result<SnapshotResponse, Status>> + Send>>;
+
 #[tonic::async_trait]
 impl Maintenance for MaintenanceService {
     async fn status(&self, _request: Request<StatusRequest>) -> Result<Response<StatusResponse>, Status> {
         Ok(Response::new(self.server.status()))
+    }
+
+    async fn alarm(&self, request: Request<AlarmRequest>) -> Result<Response<AlarmResponse>, Status> {
+        Ok(Response::new(self.server.alarm(request.into_inner()).await?))
+    }
+
+    async fn hash(&self, _request: Request<HashRequest>) -> Result<Response<HashResponse>, Status> {
+        Ok(Response::new(self.server.hash()?))
+    }
+
+    async fn hash_kv(&self, request: Request<HashKvRequest>) -> Result<Response<HashKvResponse>, Status> {
+        Ok(Response::new(self.server.hash_kv(request.into_inner().revision)?))
+    }
+
+    async fn snapshot(&self, _request: Request<SnapshotRequest>) -> Result<Response<SnapshotStream>, Status> {
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        self.server.snapshot(tx)?;
+        Ok(Response::new(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx))))
     }
 }
