@@ -83,6 +83,7 @@ fn script() -> Vec<Step> {
         s(&["get", "foo", "--rev=5"], "foo\nbar-v2\n"),
         s(&["compaction", "99"], "Error: etcdserver: mvcc: required revision is a future revision"),
         cluster(&["member", "list", "-w", "table"], "| <ID> | started | diff | http://127.0.0.1:<PEER_PORT> |"),
+        cluster(&["member", "list", "-w", "json"], r#""name":"diff","peerURLs":["http://127.0.0.1:<PEER_PORT>"]"#),
         cluster(&["endpoint", "status", "-w", "table"], "| http://127.0.0.1:<CLIENT_PORT> | <ID> | 3.4.23 |"),
         cluster(&["endpoint", "health"], "is healthy: successfully committed proposal: took = <T>"),
         cluster(&["get"], "Error: get command needs one argument as key and an optional argument as range_end"),
@@ -102,23 +103,25 @@ struct Transcript {
 /// Replaces what legitimately differs between two servers with placeholders. Everything else,
 /// revisions included, must match byte for byte:
 /// - the members' own ports → `<CLIENT_PORT>` / `<PEER_PORT>`;
-/// - member and cluster IDs (16 hex digits; `cluster_id`/`member_id` in JSON) → `<ID>`;
+/// - member and cluster IDs (10–16 hex digits, `%x` drops leading zeros; `cluster_id`, `member_id`, `ID` in JSON) → `<ID>`;
 /// - `raft_term` in JSON headers → `<TERM>`;
 /// - `took = 1.2ms` → `took = <T>`; the client's log timestamp and client UUID in warnings;
 /// - ASCII tables are reduced to trimmed cells (column widths depend on the values), and the
 ///   endpoint-status cells DB SIZE, RAFT TERM, RAFT INDEX, RAFT APPLIED INDEX → `<N>` (storage
 ///   engine and raft log layout legitimately differ).
-fn normalize(text: &str, m: &Member) -> String {
+fn normalize(text: &str, client_port: u16, peer_port: u16) -> String {
     let mut t = text
-        .replace(&format!("127.0.0.1:{}", m.client_port), "127.0.0.1:<CLIENT_PORT>")
-        .replace(&format!("127.0.0.1:{}", m.peer_port), "127.0.0.1:<PEER_PORT>");
+        .replace(&format!("127.0.0.1:{client_port}"), "127.0.0.1:<CLIENT_PORT>")
+        .replace(&format!("127.0.0.1:{peer_port}"), "127.0.0.1:<PEER_PORT>");
+    // Order matters: the client UUID contains a 12-hex-digit group the ID rule would eat.
     let rules: &[(&str, &str)] = &[
-        (r#""(cluster_id|member_id)":\d+"#, r#""$1":<ID>"#),
+        (r"client-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "client-<UUID>"),
+        (r#""(cluster_id|member_id|ID)":\d+"#, r#""$1":<ID>"#),
         (r#""raft_term":\d+"#, r#""raft_term":<TERM>"#),
-        (r"\b[0-9a-f]{16}\b", "<ID>"),
+        // etcd prints IDs with %x: no leading zeros, so 16 digits or a few less.
+        (r"\b[0-9a-f]{10,16}\b", "<ID>"),
         (r"took = [0-9.]+[a-zµ]+", "took = <T>"),
         (r#""ts":"[^"]*""#, r#""ts":<TS>"#),
-        (r"client-[0-9a-f-]{36}", "client-<UUID>"),
     ];
     for (re, with) in rules {
         t = Regex::new(re).expect("valid regex").replace_all(&t, *with).into_owned();
@@ -170,8 +173,8 @@ fn normalize_tables(text: &str) -> String {
 fn transcript(out: &Output, m: &Member) -> Transcript {
     Transcript {
         code: out.status.code().unwrap_or(-1),
-        stdout: normalize(&String::from_utf8_lossy(&out.stdout), m),
-        stderr: normalize(&String::from_utf8_lossy(&out.stderr), m),
+        stdout: normalize(&String::from_utf8_lossy(&out.stdout), m.client_port, m.peer_port),
+        stderr: normalize(&String::from_utf8_lossy(&out.stderr), m.client_port, m.peer_port),
     }
 }
 
@@ -238,7 +241,12 @@ fn normalizer_keeps_revisions_and_masks_ids() {
         "+----+---------+\n|  ID  | DB SIZE |\n+----+---------+\n| abc |   20 kB |\n+----+---------+\n",
     );
     assert_eq!(t, "| ID | DB SIZE |\n| abc | <N> |\n");
-    let re = Regex::new(r#""raft_term":\d+"#).expect("valid regex");
-    let j = r#"{"header":{"revision":7,"raft_term":3}}"#;
-    assert_eq!(re.replace_all(j, r#""raft_term":<TERM>"#), r#"{"header":{"revision":7,"raft_term":<TERM>}}"#);
+    let j = r#"{"header":{"cluster_id":123,"member_id":456,"revision":7,"raft_term":3},"members":[{"ID":456}]}"#;
+    assert_eq!(
+        normalize(j, 1, 2),
+        r#"{"header":{"cluster_id":<ID>,"member_id":<ID>,"revision":7,"raft_term":<TERM>},"members":[{"ID":<ID>}]}"#
+    );
+    let w = r#"{"ts":"2026-01-01T00:00:00.000Z","target":"endpoint://client-0a1b2c3d-0000-4000-8000-0123456789ab/127.0.0.1:4001"}"#;
+    assert_eq!(normalize(w, 4001, 4002), r#"{"ts":<TS>,"target":"endpoint://client-<UUID>/127.0.0.1:<CLIENT_PORT>"}"#);
+    assert_eq!(normalize("732055b4a9b8466, started, took = 1.5ms\n", 1, 2), "<ID>, started, took = <T>\n");
 }

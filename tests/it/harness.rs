@@ -127,11 +127,24 @@ pub struct MemberOpts {
     pub token: String,
     /// Extra flags appended verbatim.
     pub extra_args: Vec<String>,
+    /// `--initial-advertise-peer-urls` (and this member's `--initial-cluster` entry) when it
+    /// must differ from the listen URL, e.g. `http://localhost:2380` to reproduce etcd's default
+    /// member ID without binding 2380. Default: the listen peer URL.
+    pub advertise_peer_url: Option<String>,
+    /// Fixed (client, peer) ports instead of fresh ones, e.g. to start a second server with
+    /// exactly the flags of a first one that was stopped.
+    pub ports: Option<(u16, u16)>,
 }
 
 impl Default for MemberOpts {
     fn default() -> Self {
-        MemberOpts { name: "infra1".into(), token: "etcd-cluster".into(), extra_args: vec![] }
+        MemberOpts {
+            name: "infra1".into(),
+            token: "etcd-cluster".into(),
+            extra_args: vec![],
+            advertise_peer_url: None,
+            ports: None,
+        }
     }
 }
 
@@ -178,8 +191,8 @@ impl Member {
             let mut m = Member {
                 kind,
                 opts: opts.clone(),
-                client_port: free_port(),
-                peer_port: free_port(),
+                client_port: opts.ports.map_or_else(free_port, |p| p.0),
+                peer_port: opts.ports.map_or_else(free_port, |p| p.1),
                 data_dir,
                 child: Arc::new(Mutex::new(None)),
                 log: Arc::new(Mutex::new(Vec::new())),
@@ -187,7 +200,8 @@ impl Member {
             };
             match m.spawn_and_wait() {
                 Ok(()) => return m,
-                Err(StartError::AddrInUse(log)) => last = log,
+                Err(StartError::AddrInUse(log)) if opts.ports.is_none() => last = log,
+                Err(StartError::AddrInUse(log)) => panic!("fixed ports {:?} are in use:\n{log}", opts.ports),
                 Err(StartError::Other(msg)) => panic!("{msg}"),
             }
         }
@@ -217,14 +231,15 @@ impl Member {
 
     /// The flags both servers understand.
     pub fn args(&self) -> Vec<String> {
+        let adv = self.opts.advertise_peer_url.clone().unwrap_or_else(|| self.peer_url());
         let mut a = vec![
             format!("--name={}", self.opts.name),
             format!("--data-dir={}", self.data_dir.path().display()),
             format!("--listen-client-urls={}", self.client_url()),
             format!("--advertise-client-urls={}", self.client_url()),
             format!("--listen-peer-urls={}", self.peer_url()),
-            format!("--initial-advertise-peer-urls={}", self.peer_url()),
-            format!("--initial-cluster={}={}", self.opts.name, self.peer_url()),
+            format!("--initial-advertise-peer-urls={adv}"),
+            format!("--initial-cluster={}={adv}", self.opts.name),
             format!("--initial-cluster-token={}", self.opts.token),
             "--initial-cluster-state=new".to_string(),
         ];
@@ -340,7 +355,7 @@ impl Member {
             if let Some(status) = exited {
                 std::thread::sleep(Duration::from_millis(200)); // let the drain thread finish
                 let log = self.stderr();
-                if log.contains("address already in use") {
+                if log.to_ascii_lowercase().contains("address already in use") {
                     return Err(StartError::AddrInUse(log));
                 }
                 return Err(StartError::Other(format!(

@@ -6,3 +6,5 @@
 mod harness;
 
 mod differential;
+mod crash;
+mod server_flags;
