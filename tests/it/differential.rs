@@ -11,6 +11,9 @@
 //! differing step with both normalized transcripts. `DIFF_BOTH_ETCD=1` runs the script against
 //! two real etcds instead: it must pass, which validates the harness and the normalizer (a diff
 //! there means the normalizer lets a legitimately varying field through).
+//! `DIFF_CANDIDATE_CTL=ours` drives the candidate with our `etcd ctl` instead of the official
+//! etcdctl (the reference always uses the official one): the same script then checks our ctl's
+//! output byte for byte, e.g. `DIFF_BOTH_ETCD=1 DIFF_CANDIDATE_CTL=ours` tests our ctl alone.
 //!
 //! Expected today: fails against ours because the MVCC layer is a stub (gets return nothing,
 //! revisions do not advance) and leases do not exist yet. `differential_cluster_commands` is the
@@ -20,7 +23,7 @@ use std::process::Output;
 
 use regex::Regex;
 
-use crate::harness::{etcdctl, Member, MemberOpts, ServerKind};
+use crate::harness::{etcdctl, our_ctl, Member, MemberOpts, ServerKind};
 
 /// One etcdctl invocation of the script.
 struct Step {
@@ -187,16 +190,27 @@ fn candidate_kind() -> ServerKind {
     }
 }
 
+/// The CLI that drives the candidate: the official etcdctl, or our `etcd ctl` with
+/// `DIFF_CANDIDATE_CTL=ours` (then the comparison is etcd + etcdctl vs candidate + our ctl).
+fn candidate_ctl() -> (&'static str, fn(&str, &[&str], Option<&str>) -> Output) {
+    if std::env::var("DIFF_CANDIDATE_CTL").as_deref() == Ok("ours") {
+        ("our ctl", our_ctl)
+    } else {
+        ("etcdctl", etcdctl)
+    }
+}
+
 /// Runs `steps` against a fresh etcd and a fresh candidate; panics with a report of every
 /// differing step and every reference output missing its expected text.
 fn run_differential(steps: &[Step]) {
     let kind = candidate_kind();
+    let (ctl_name, ctl) = candidate_ctl();
     let reference = Member::start(ServerKind::Etcd, MemberOpts::named("diff"));
     let candidate = Member::start(kind, MemberOpts::named("diff"));
     let mut problems = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         let a = transcript(&etcdctl(&reference.client_url(), step.args, step.stdin), &reference);
-        let b = transcript(&etcdctl(&candidate.client_url(), step.args, step.stdin), &candidate);
+        let b = transcript(&ctl(&candidate.client_url(), step.args, step.stdin), &candidate);
         let label = format!("step {i}: etcdctl {}{}", step.args.join(" "), if step.stdin.is_some() { " <stdin" } else { "" });
         let joined = format!("{}{}", a.stdout, a.stderr);
         if !joined.contains(step.expect) {
@@ -206,7 +220,7 @@ fn run_differential(steps: &[Step]) {
             ));
         }
         if a != b {
-            problems.push(format!("{label}: differs\n  etcd: {a:?}\n  {}: {b:?}", kind.label()));
+            problems.push(format!("{label}: differs\n  etcd: {a:?}\n  {} via {ctl_name}: {b:?}", kind.label()));
         }
     }
     assert!(

@@ -340,7 +340,9 @@ impl Member {
         loop {
             match ready_rx.recv_timeout(Duration::from_millis(100)) {
                 Ok(()) => break,
-                Err(mpsc::RecvTimeoutError::Disconnected) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                // stderr closed: the process is exiting; poll its status without spinning.
+                Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(Duration::from_millis(50)),
             }
             let exited = {
                 let mut g = self.child.lock().expect("child lock");
