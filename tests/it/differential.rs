@@ -190,9 +190,12 @@ fn candidate_kind() -> ServerKind {
     }
 }
 
+/// `etcdctl`-shaped runner: (endpoint, args, stdin) → output.
+type CtlFn = fn(&str, &[&str], Option<&str>) -> Output;
+
 /// The CLI that drives the candidate: the official etcdctl, or our `etcd ctl` with
 /// `DIFF_CANDIDATE_CTL=ours` (then the comparison is etcd + etcdctl vs candidate + our ctl).
-fn candidate_ctl() -> (&'static str, fn(&str, &[&str], Option<&str>) -> Output) {
+fn candidate_ctl() -> (&'static str, CtlFn) {
     if std::env::var("DIFF_CANDIDATE_CTL").as_deref() == Ok("ours") {
         ("our ctl", our_ctl)
     } else {

@@ -2,6 +2,11 @@
 //! ports, each with its own temp data dir, and run the official `etcdctl` or our `etcd ctl`
 //! against them.
 //!
+//! API: [`Member::start`] (one-member cluster; `client_url`, `kill9`, `restart`, `stderr`),
+//! [`Cluster::start`] (N members), [`etcdctl`] / [`our_ctl`] (same shape: endpoint, args,
+//! stdin), [`http_get`], [`free_port`], and `require_etcd!()` for tests that need the official
+//! binaries.
+//!
 //! What it guarantees:
 //! - Only 127.0.0.1. Ports come from binding `127.0.0.1:0` and are remembered process-wide so
 //!   two tests in this binary never get the same port; if a member still loses a bind race (to
@@ -134,6 +139,9 @@ pub struct MemberOpts {
     /// Fixed (client, peer) ports instead of fresh ones, e.g. to start a second server with
     /// exactly the flags of a first one that was stopped.
     pub ports: Option<(u16, u16)>,
+    /// `--initial-cluster` for multi-member clusters (see [`Cluster`]). Default: this member
+    /// alone.
+    pub initial_cluster: Option<String>,
 }
 
 impl Default for MemberOpts {
@@ -144,6 +152,7 @@ impl Default for MemberOpts {
             extra_args: vec![],
             advertise_peer_url: None,
             ports: None,
+            initial_cluster: None,
         }
     }
 }
@@ -170,6 +179,8 @@ pub struct Member {
     /// Everything the current and previous processes wrote to stderr.
     log: Arc<Mutex<Vec<u8>>>,
     starts: u32,
+    /// Fires when the current process prints [`READY_LINE`]; taken by `wait_ready`.
+    ready_rx: Option<mpsc::Receiver<()>>,
 }
 
 enum StartError {
@@ -184,21 +195,8 @@ impl Member {
     pub fn start(kind: ServerKind, opts: MemberOpts) -> Member {
         let mut last = String::new();
         for _attempt in 0..3 {
-            let data_dir = tempfile::Builder::new()
-                .prefix(&format!("it-{}-", kind.label()))
-                .tempdir()
-                .expect("create temp data dir");
-            let mut m = Member {
-                kind,
-                opts: opts.clone(),
-                client_port: opts.ports.map_or_else(free_port, |p| p.0),
-                peer_port: opts.ports.map_or_else(free_port, |p| p.1),
-                data_dir,
-                child: Arc::new(Mutex::new(None)),
-                log: Arc::new(Mutex::new(Vec::new())),
-                starts: 0,
-            };
-            match m.spawn_and_wait() {
+            let mut m = Member::unstarted(kind, opts.clone());
+            match m.spawn().and_then(|()| m.wait_ready()) {
                 Ok(()) => return m,
                 Err(StartError::AddrInUse(log)) if opts.ports.is_none() => last = log,
                 Err(StartError::AddrInUse(log)) => panic!("fixed ports {:?} are in use:\n{log}", opts.ports),
@@ -206,6 +204,25 @@ impl Member {
             }
         }
         panic!("{} member could not bind free ports 3 times; last stderr:\n{last}", kind.label());
+    }
+
+    /// A member with its data dir and ports chosen but no process yet.
+    fn unstarted(kind: ServerKind, opts: MemberOpts) -> Member {
+        let data_dir = tempfile::Builder::new()
+            .prefix(&format!("it-{}-", kind.label()))
+            .tempdir()
+            .expect("create temp data dir");
+        Member {
+            kind,
+            client_port: opts.ports.map_or_else(free_port, |p| p.0),
+            peer_port: opts.ports.map_or_else(free_port, |p| p.1),
+            opts,
+            data_dir,
+            child: Arc::new(Mutex::new(None)),
+            log: Arc::new(Mutex::new(Vec::new())),
+            starts: 0,
+            ready_rx: None,
+        }
     }
 
     /// `http://127.0.0.1:<client port>`.
@@ -239,7 +256,10 @@ impl Member {
             format!("--advertise-client-urls={}", self.client_url()),
             format!("--listen-peer-urls={}", self.peer_url()),
             format!("--initial-advertise-peer-urls={adv}"),
-            format!("--initial-cluster={}={adv}", self.opts.name),
+            match &self.opts.initial_cluster {
+                Some(c) => format!("--initial-cluster={c}"),
+                None => format!("--initial-cluster={}={adv}", self.opts.name),
+            },
             format!("--initial-cluster-token={}", self.opts.token),
             "--initial-cluster-state=new".to_string(),
         ];
@@ -272,7 +292,7 @@ impl Member {
         self.kill9();
         let marker = format!("\n--- restart #{} ---\n", self.starts);
         self.log.lock().expect("log lock").extend_from_slice(marker.as_bytes());
-        match self.spawn_and_wait() {
+        match self.spawn().and_then(|()| self.wait_ready()) {
             Ok(()) => {}
             Err(StartError::AddrInUse(log)) | Err(StartError::Other(log)) => {
                 panic!("restart of {} member failed:\n{log}", self.kind.label())
@@ -295,7 +315,8 @@ impl Member {
         Err(format!("/health not true within {timeout:?}; last answer: {last}"))
     }
 
-    fn spawn_and_wait(&mut self) -> Result<(), StartError> {
+    /// Starts the process (stderr drained into the log, watchdog armed); does not wait.
+    fn spawn(&mut self) -> Result<(), StartError> {
         self.starts += 1;
         let mut cmd = Command::new(self.kind.binary());
         for (k, _) in std::env::vars() {
@@ -335,7 +356,14 @@ impl Member {
         let pid = child.id();
         *self.child.lock().expect("child lock") = Some(child);
         spawn_watchdog(Arc::clone(&self.child), pid);
+        self.ready_rx = Some(ready_rx);
+        Ok(())
+    }
 
+    /// Waits ≤ [`READY_TIMEOUT`] for [`READY_LINE`] from the process started by `spawn`, then
+    /// for `/health` true. Kills the process on timeout.
+    fn wait_ready(&mut self) -> Result<(), StartError> {
+        let ready_rx = self.ready_rx.take().expect("wait_ready after spawn");
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             match ready_rx.recv_timeout(Duration::from_millis(100)) {
@@ -409,6 +437,65 @@ impl Drop for Member {
                 self.stderr_tail(40)
             );
         }
+    }
+}
+
+/// N members of one cluster, started together (a member of a multi-member cluster only prints
+/// [`READY_LINE`] once a quorum is up). Members are named `m1..mN`; each has its own data dir
+/// and ports. Dropping the cluster kills every member.
+pub struct Cluster {
+    /// The members, `m1` first.
+    pub members: Vec<Member>,
+}
+
+impl Cluster {
+    /// Starts `n` members of `kind` with token `token` and waits until all are ready and
+    /// healthy. Retries on fresh ports (≤ 3 times) when a bind race is lost.
+    pub fn start(kind: ServerKind, n: usize, token: &str) -> Cluster {
+        let mut last = String::new();
+        for _attempt in 0..3 {
+            let ports: Vec<(u16, u16)> = (0..n).map(|_| (free_port(), free_port())).collect();
+            let initial_cluster = ports
+                .iter()
+                .enumerate()
+                .map(|(i, (_, p))| format!("m{}=http://127.0.0.1:{p}", i + 1))
+                .collect::<Vec<_>>()
+                .join(",");
+            let mut members: Vec<Member> = ports
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    Member::unstarted(
+                        kind,
+                        MemberOpts {
+                            name: format!("m{}", i + 1),
+                            token: token.to_string(),
+                            ports: Some(*p),
+                            initial_cluster: Some(initial_cluster.clone()),
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect();
+            let mut result = Ok(());
+            for m in members.iter_mut() {
+                result = result.and_then(|()| m.spawn());
+            }
+            for m in members.iter_mut() {
+                result = result.and_then(|()| m.wait_ready());
+            }
+            match result {
+                Ok(()) => return Cluster { members },
+                Err(StartError::AddrInUse(log)) => last = log, // members dropped: all killed
+                Err(StartError::Other(msg)) => panic!("{n}-member {} cluster: {msg}", kind.label()),
+            }
+        }
+        panic!("{n}-member {} cluster could not bind free ports 3 times; last stderr:\n{last}", kind.label());
+    }
+
+    /// All client URLs, comma-separated (for `--endpoints`).
+    pub fn endpoints(&self) -> String {
+        self.members.iter().map(Member::client_url).collect::<Vec<_>>().join(",")
     }
 }
 

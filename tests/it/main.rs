@@ -8,3 +8,4 @@ mod harness;
 mod differential;
 mod crash;
 mod server_flags;
+mod cluster;
