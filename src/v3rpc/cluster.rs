@@ -37,7 +37,8 @@ impl Cluster for ClusterService {
                 is_learner,
             })
             .collect();
-        let header = self.server.header(self.server.current_revision());
+        // etcd's cluster server fills the header without a revision.
+        let header = self.server.header(0);
         Ok(Response::new(MemberListResponse { header: Some(header), members }))
     }
 }

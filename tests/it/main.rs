@@ -1,2 +1,12 @@
-//! The single integration-test binary (see STYLE.md); the integrator merges modules here.
+//! The one integration-test binary (`cargo test --test it`): every test runs the real `etcd`
+//! executable (and, where installed, the official etcd 3.4 server and etcdctl) as child
+//! processes on free 127.0.0.1 ports. See `harness` for the guarantees (bounded waits, kill on
+//! Drop, stderr in failures) and the `ETCD_INTEROP_REQUIRED` skip rule.
+
+mod harness;
+
+mod cluster;
+mod crash;
 mod ctl_vs_etcd;
+mod differential;
+mod server_flags;

@@ -1,0 +1,641 @@
+//! Test harness: start real server processes (ours or the official etcd) on free loopback
+//! ports, each with its own temp data dir, and run the official `etcdctl` or our `etcd ctl`
+//! against them.
+//!
+//! API: [`Member::start`] (one-member cluster; `client_url`, `kill9`, `restart`, `stderr`),
+//! [`Cluster::start`] (N members), [`etcdctl`] / [`our_ctl`] (same shape: endpoint, args,
+//! stdin), [`http_get`], [`free_port`], and `require_etcd!()` for tests that need the official
+//! binaries.
+//!
+//! What it guarantees:
+//! - Only 127.0.0.1. Ports come from binding `127.0.0.1:0` and are remembered process-wide so
+//!   two tests in this binary never get the same port; if a member still loses a bind race (to
+//!   another process) it is restarted on fresh ports, up to 3 times.
+//! - Every wait is bounded: readiness ≤ [`READY_TIMEOUT`], CLI calls ≤ [`CLI_TIMEOUT`] (killed on
+//!   expiry), every child process ≤ [`MAX_CHILD_LIFETIME`] (a watchdog kills it).
+//! - A child's stderr is drained by a thread into a buffer (the pipe never fills); it is printed
+//!   when a test panics while the member is alive and it is part of every harness panic message.
+//! - Children are killed by PID (`Child::kill`, i.e. SIGKILL) on Drop.
+//!
+//! Interop skip rule: tests needing the official binaries call [`require_etcd!`]; when
+//! `/usr/bin/etcd` or `/usr/bin/etcdctl` is missing they print why and return, unless
+//! `ETCD_INTEROP_REQUIRED=1`, in which case they panic (CI sets it).
+#![allow(dead_code)]
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The official etcd server binary (Debian `etcd-server`).
+pub const ETCD_BIN: &str = "/usr/bin/etcd";
+/// The official etcdctl binary (Debian `etcd-client`).
+pub const ETCDCTL_BIN: &str = "/usr/bin/etcdctl";
+/// Both servers print this on stderr once they serve clients.
+pub const READY_LINE: &str = "ready to serve client requests";
+/// How long a member may take to print [`READY_LINE`] and report `/health` true.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(20);
+/// Deadline of one CLI invocation.
+pub const CLI_TIMEOUT: Duration = Duration::from_secs(20);
+/// No child outlives this, even if a test hangs.
+pub const MAX_CHILD_LIFETIME: Duration = Duration::from_secs(240);
+
+/// Which server executable a member runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerKind {
+    /// This crate's `etcd` binary.
+    Ours,
+    /// The official etcd at [`ETCD_BIN`].
+    Etcd,
+}
+
+impl ServerKind {
+    /// Path of the executable.
+    pub fn binary(self) -> PathBuf {
+        match self {
+            ServerKind::Ours => PathBuf::from(env!("CARGO_BIN_EXE_etcd")),
+            ServerKind::Etcd => PathBuf::from(ETCD_BIN),
+        }
+    }
+    /// Short label for messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            ServerKind::Ours => "ours",
+            ServerKind::Etcd => "etcd",
+        }
+    }
+}
+
+/// True when both official binaries are installed.
+pub fn etcd_available() -> bool {
+    Path::new(ETCD_BIN).is_file() && Path::new(ETCDCTL_BIN).is_file()
+}
+
+/// Returns true when the test should go on; false (after printing why) when it should be
+/// skipped. Panics instead of skipping when `ETCD_INTEROP_REQUIRED=1`.
+pub fn interop_or_skip(test: &str) -> bool {
+    if etcd_available() {
+        return true;
+    }
+    let why = format!("{test}: skipped: {ETCD_BIN} or {ETCDCTL_BIN} is missing (apt-get install etcd-server etcd-client)");
+    if std::env::var("ETCD_INTEROP_REQUIRED").as_deref() == Ok("1") {
+        panic!("{why}, and ETCD_INTEROP_REQUIRED=1");
+    }
+    eprintln!("{why}");
+    false
+}
+
+/// `require_etcd!();` at the top of a test: skip (return) or panic per [`interop_or_skip`].
+#[macro_export]
+macro_rules! require_etcd {
+    () => {
+        if !$crate::harness::interop_or_skip(module_path!()) {
+            return;
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ports
+
+fn handed_out() -> &'static Mutex<HashSet<u16>> {
+    static PORTS: OnceLock<Mutex<HashSet<u16>>> = OnceLock::new();
+    PORTS.get_or_init(|| Mutex::new(HashSet::new()))
+}
+
+/// A free TCP port on 127.0.0.1 never handed out before in this process.
+pub fn free_port() -> u16 {
+    for _ in 0..1000 {
+        let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let port = l.local_addr().expect("local_addr").port();
+        drop(l);
+        if handed_out().lock().expect("ports lock").insert(port) {
+            return port;
+        }
+    }
+    panic!("no free port on 127.0.0.1 after 1000 tries");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Members
+
+/// How to start a member. The URLs are always `http://127.0.0.1:<port>` on free ports.
+#[derive(Debug, Clone)]
+pub struct MemberOpts {
+    /// `--name`.
+    pub name: String,
+    /// `--initial-cluster-token`.
+    pub token: String,
+    /// Extra flags appended verbatim.
+    pub extra_args: Vec<String>,
+    /// `--initial-advertise-peer-urls` (and this member's `--initial-cluster` entry) when it
+    /// must differ from the listen URL, e.g. `http://localhost:2380` to reproduce etcd's default
+    /// member ID without binding 2380. Default: the listen peer URL.
+    pub advertise_peer_url: Option<String>,
+    /// Fixed (client, peer) ports instead of fresh ones, e.g. to start a second server with
+    /// exactly the flags of a first one that was stopped.
+    pub ports: Option<(u16, u16)>,
+    /// `--initial-cluster` for multi-member clusters (see [`Cluster`]). Default: this member
+    /// alone.
+    pub initial_cluster: Option<String>,
+}
+
+impl Default for MemberOpts {
+    fn default() -> Self {
+        MemberOpts {
+            name: "infra1".into(),
+            token: "etcd-cluster".into(),
+            extra_args: vec![],
+            advertise_peer_url: None,
+            ports: None,
+            initial_cluster: None,
+        }
+    }
+}
+
+impl MemberOpts {
+    /// Options with this member name.
+    pub fn named(name: &str) -> Self {
+        MemberOpts { name: name.into(), ..Default::default() }
+    }
+}
+
+/// A running (or killed) single-member cluster process.
+pub struct Member {
+    /// Which executable runs.
+    pub kind: ServerKind,
+    /// The options it was started with.
+    pub opts: MemberOpts,
+    /// Client port on 127.0.0.1.
+    pub client_port: u16,
+    /// Peer port on 127.0.0.1.
+    pub peer_port: u16,
+    data_dir: tempfile::TempDir,
+    child: Arc<Mutex<Option<Child>>>,
+    /// Everything the current and previous processes wrote to stderr.
+    log: Arc<Mutex<Vec<u8>>>,
+    starts: u32,
+    /// Fires when the current process prints [`READY_LINE`]; taken by `wait_ready`.
+    ready_rx: Option<mpsc::Receiver<()>>,
+}
+
+enum StartError {
+    /// Lost a bind race: retry on other ports.
+    AddrInUse(String),
+    Other(String),
+}
+
+impl Member {
+    /// Starts a fresh single-member cluster and waits (≤ [`READY_TIMEOUT`]) until it prints
+    /// [`READY_LINE`] and `/health` reports true. Panics with the stderr on failure.
+    pub fn start(kind: ServerKind, opts: MemberOpts) -> Member {
+        let mut last = String::new();
+        for _attempt in 0..3 {
+            let mut m = Member::unstarted(kind, opts.clone());
+            match m.spawn().and_then(|()| m.wait_ready()) {
+                Ok(()) => return m,
+                Err(StartError::AddrInUse(log)) if opts.ports.is_none() => last = log,
+                Err(StartError::AddrInUse(log)) => panic!("fixed ports {:?} are in use:\n{log}", opts.ports),
+                Err(StartError::Other(msg)) => panic!("{msg}"),
+            }
+        }
+        panic!("{} member could not bind free ports 3 times; last stderr:\n{last}", kind.label());
+    }
+
+    /// A member with its data dir and ports chosen but no process yet.
+    fn unstarted(kind: ServerKind, opts: MemberOpts) -> Member {
+        let data_dir = tempfile::Builder::new()
+            .prefix(&format!("it-{}-", kind.label()))
+            .tempdir()
+            .expect("create temp data dir");
+        Member {
+            kind,
+            client_port: opts.ports.map_or_else(free_port, |p| p.0),
+            peer_port: opts.ports.map_or_else(free_port, |p| p.1),
+            opts,
+            data_dir,
+            child: Arc::new(Mutex::new(None)),
+            log: Arc::new(Mutex::new(Vec::new())),
+            starts: 0,
+            ready_rx: None,
+        }
+    }
+
+    /// `http://127.0.0.1:<client port>`.
+    pub fn client_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.client_port)
+    }
+    /// `http://127.0.0.1:<peer port>`.
+    pub fn peer_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.peer_port)
+    }
+    /// `127.0.0.1:<client port>` as a socket address.
+    pub fn client_addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.client_port))
+    }
+    /// The member's data dir (kept across [`Member::restart`]).
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
+    }
+    /// PID of the running process, if any.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.lock().expect("child lock").as_ref().map(|c| c.id())
+    }
+
+    /// The flags both servers understand.
+    pub fn args(&self) -> Vec<String> {
+        let adv = self.opts.advertise_peer_url.clone().unwrap_or_else(|| self.peer_url());
+        let mut a = vec![
+            format!("--name={}", self.opts.name),
+            format!("--data-dir={}", self.data_dir.path().display()),
+            format!("--listen-client-urls={}", self.client_url()),
+            format!("--advertise-client-urls={}", self.client_url()),
+            format!("--listen-peer-urls={}", self.peer_url()),
+            format!("--initial-advertise-peer-urls={adv}"),
+            match &self.opts.initial_cluster {
+                Some(c) => format!("--initial-cluster={c}"),
+                None => format!("--initial-cluster={}={adv}", self.opts.name),
+            },
+            format!("--initial-cluster-token={}", self.opts.token),
+            "--initial-cluster-state=new".to_string(),
+        ];
+        a.extend(self.opts.extra_args.iter().cloned());
+        a
+    }
+
+    /// Everything written to stderr so far (all starts), lossy UTF-8.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.log.lock().expect("log lock")).into_owned()
+    }
+
+    /// The last `n` lines of stderr.
+    pub fn stderr_tail(&self, n: usize) -> String {
+        let s = self.stderr();
+        let lines: Vec<&str> = s.lines().collect();
+        lines[lines.len().saturating_sub(n)..].join("\n")
+    }
+
+    /// SIGKILLs the process (by PID, via `Child::kill`) and reaps it. No-op if not running.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.lock().expect("child lock").take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts the process again on the same data dir and ports (kills it first if running).
+    pub fn restart(&mut self) {
+        self.kill9();
+        let marker = format!("\n--- restart #{} ---\n", self.starts);
+        self.log.lock().expect("log lock").extend_from_slice(marker.as_bytes());
+        match self.spawn().and_then(|()| self.wait_ready()) {
+            Ok(()) => {}
+            Err(StartError::AddrInUse(log)) | Err(StartError::Other(log)) => {
+                panic!("restart of {} member failed:\n{log}", self.kind.label())
+            }
+        }
+    }
+
+    /// Waits until `/health` answers `{"health":"true"}` (bounded by `timeout`).
+    pub fn wait_healthy(&self, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let mut last = String::from("(no answer)");
+        while Instant::now() < deadline {
+            match http_get(self.client_addr(), "/health") {
+                Ok((200, body)) if body.contains(r#""health":"true""#) => return Ok(()),
+                Ok((code, body)) => last = format!("{code} {body}"),
+                Err(e) => last = e.to_string(),
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err(format!("/health not true within {timeout:?}; last answer: {last}"))
+    }
+
+    /// Starts the process (stderr drained into the log, watchdog armed); does not wait.
+    fn spawn(&mut self) -> Result<(), StartError> {
+        self.starts += 1;
+        let mut cmd = Command::new(self.kind.binary());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("ETCD_") {
+                cmd.env_remove(k); // ETCD_* are flag twins for both servers
+            }
+        }
+        let mut child = cmd
+            .args(self.args())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| StartError::Other(format!("spawn {}: {e}", self.kind.binary().display())))?;
+        let stderr = child.stderr.take().expect("piped stderr");
+        let (ready_tx, ready_rx) = mpsc::channel::<()>();
+        let log = Arc::clone(&self.log);
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stderr);
+            let mut line = Vec::new();
+            let mut tx = Some(ready_tx);
+            loop {
+                line.clear();
+                match r.read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        if String::from_utf8_lossy(&line).contains(READY_LINE) {
+                            if let Some(tx) = tx.take() {
+                                let _ = tx.send(());
+                            }
+                        }
+                        log.lock().expect("log lock").extend_from_slice(&line);
+                    }
+                }
+            }
+        });
+        let pid = child.id();
+        *self.child.lock().expect("child lock") = Some(child);
+        spawn_watchdog(Arc::clone(&self.child), pid);
+        self.ready_rx = Some(ready_rx);
+        Ok(())
+    }
+
+    /// Waits ≤ [`READY_TIMEOUT`] for [`READY_LINE`] from the process started by `spawn`, then
+    /// for `/health` true. Kills the process on timeout.
+    fn wait_ready(&mut self) -> Result<(), StartError> {
+        let ready_rx = self.ready_rx.take().expect("wait_ready after spawn");
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            match ready_rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(()) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                // stderr closed: the process is exiting; poll its status without spinning.
+                Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(Duration::from_millis(50)),
+            }
+            let exited = {
+                let mut g = self.child.lock().expect("child lock");
+                match g.as_mut().map(|c| c.try_wait()) {
+                    Some(Ok(Some(status))) => {
+                        g.take();
+                        Some(status)
+                    }
+                    _ => None,
+                }
+            };
+            if let Some(status) = exited {
+                std::thread::sleep(Duration::from_millis(200)); // let the drain thread finish
+                let log = self.stderr();
+                if log.to_ascii_lowercase().contains("address already in use") {
+                    return Err(StartError::AddrInUse(log));
+                }
+                return Err(StartError::Other(format!(
+                    "{} member exited ({status}) before `{READY_LINE}`; args {:?}; stderr:\n{log}",
+                    self.kind.label(),
+                    self.args()
+                )));
+            }
+            if Instant::now() >= deadline {
+                self.kill9();
+                return Err(StartError::Other(format!(
+                    "{} member did not print `{READY_LINE}` within {READY_TIMEOUT:?}; stderr:\n{}",
+                    self.kind.label(),
+                    self.stderr()
+                )));
+            }
+        }
+        self.wait_healthy(READY_TIMEOUT.saturating_sub(Duration::from_secs(5))).map_err(|e| {
+            StartError::Other(format!("{} member: {e}; stderr:\n{}", self.kind.label(), self.stderr()))
+        })
+    }
+}
+
+/// Kills the child (if it is still the same process) after [`MAX_CHILD_LIFETIME`].
+fn spawn_watchdog(slot: Arc<Mutex<Option<Child>>>, pid: u32) {
+    std::thread::spawn(move || {
+        std::thread::sleep(MAX_CHILD_LIFETIME);
+        if let Ok(mut g) = slot.lock() {
+            if g.as_ref().map(|c| c.id()) == Some(pid) {
+                if let Some(mut c) = g.take() {
+                    eprintln!("watchdog: killing pid {pid} after {MAX_CHILD_LIFETIME:?}");
+                    let _ = c.kill();
+                    let _ = c.wait();
+                }
+            }
+        }
+    });
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        self.kill9();
+        if std::thread::panicking() {
+            eprintln!(
+                "----- stderr of {} member {:?} (client {}) -----\n{}\n----- end -----",
+                self.kind.label(),
+                self.opts.name,
+                self.client_url(),
+                self.stderr_tail(40)
+            );
+        }
+    }
+}
+
+/// N members of one cluster, started together (a member of a multi-member cluster only prints
+/// [`READY_LINE`] once a quorum is up). Members are named `m1..mN`; each has its own data dir
+/// and ports. Dropping the cluster kills every member.
+pub struct Cluster {
+    /// The members, `m1` first.
+    pub members: Vec<Member>,
+}
+
+impl Cluster {
+    /// Starts `n` members of `kind` with token `token` and waits until all are ready and
+    /// healthy. Retries on fresh ports (≤ 3 times) when a bind race is lost.
+    pub fn start(kind: ServerKind, n: usize, token: &str) -> Cluster {
+        let mut last = String::new();
+        for _attempt in 0..3 {
+            let ports: Vec<(u16, u16)> = (0..n).map(|_| (free_port(), free_port())).collect();
+            let initial_cluster = ports
+                .iter()
+                .enumerate()
+                .map(|(i, (_, p))| format!("m{}=http://127.0.0.1:{p}", i + 1))
+                .collect::<Vec<_>>()
+                .join(",");
+            let mut members: Vec<Member> = ports
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    Member::unstarted(
+                        kind,
+                        MemberOpts {
+                            name: format!("m{}", i + 1),
+                            token: token.to_string(),
+                            ports: Some(*p),
+                            initial_cluster: Some(initial_cluster.clone()),
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect();
+            let mut result = Ok(());
+            for m in members.iter_mut() {
+                result = result.and_then(|()| m.spawn());
+            }
+            for m in members.iter_mut() {
+                result = result.and_then(|()| m.wait_ready());
+            }
+            match result {
+                Ok(()) => return Cluster { members },
+                Err(StartError::AddrInUse(log)) => last = log, // members dropped: all killed
+                Err(StartError::Other(msg)) => panic!("{n}-member {} cluster: {msg}", kind.label()),
+            }
+        }
+        panic!("{n}-member {} cluster could not bind free ports 3 times; last stderr:\n{last}", kind.label());
+    }
+
+    /// All client URLs, comma-separated (for `--endpoints`).
+    pub fn endpoints(&self) -> String {
+        self.members.iter().map(Member::client_url).collect::<Vec<_>>().join(",")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLIs
+
+/// Runs `program args` with `stdin`, killing it after `timeout`. Panics on spawn failure or
+/// on timeout (with what it printed so far).
+pub fn run_with_timeout(mut cmd: Command, stdin: Option<&str>, timeout: Duration) -> Output {
+    let desc = format!("{cmd:?}");
+    let mut child = cmd
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {desc}: {e}"));
+    if let Some(input) = stdin {
+        let mut w = child.stdin.take().expect("piped stdin");
+        let input = input.to_string();
+        std::thread::spawn(move || {
+            let _ = w.write_all(input.as_bytes());
+        });
+    }
+    let out_h = drain(child.stdout.take().expect("piped stdout"));
+    let err_h = drain(child.stderr.take().expect("piped stderr"));
+    let deadline = Instant::now() + timeout;
+    let status: ExitStatus = loop {
+        if let Some(s) = child.try_wait().expect("try_wait") {
+            break s;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let so = out_h.join().unwrap_or_default();
+            let se = err_h.join().unwrap_or_default();
+            panic!(
+                "{desc} timed out after {timeout:?}\nstdout:\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&so),
+                String::from_utf8_lossy(&se)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    Output { status, stdout: out_h.join().unwrap_or_default(), stderr: err_h.join().unwrap_or_default() }
+}
+
+fn drain<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = r.read_to_end(&mut buf);
+        buf
+    })
+}
+
+/// The official etcdctl (v3 API) against `endpoint`: `etcdctl --endpoints=<endpoint> args…`.
+/// Killed after [`CLI_TIMEOUT`].
+pub fn etcdctl(endpoint: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(ETCDCTL_BIN);
+    clean_ctl_env(&mut cmd);
+    cmd.env("ETCDCTL_API", "3").arg(format!("--endpoints={endpoint}")).args(args);
+    run_with_timeout(cmd, stdin, CLI_TIMEOUT)
+}
+
+/// Our ctl: `etcd ctl --endpoints=<endpoint> args…`, same shape as [`etcdctl`].
+pub fn our_ctl(endpoint: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcd"));
+    clean_ctl_env(&mut cmd);
+    cmd.env("ETCDCTL_API", "3").arg("ctl").arg(format!("--endpoints={endpoint}")).args(args);
+    run_with_timeout(cmd, stdin, CLI_TIMEOUT)
+}
+
+/// Our binary with arbitrary arguments (e.g. server flags), killed after `timeout`.
+pub fn our_bin(args: &[&str], timeout: Duration) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcd"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("ETCD_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.args(args);
+    run_with_timeout(cmd, None, timeout)
+}
+
+fn clean_ctl_env(cmd: &mut Command) {
+    for (k, _) in std::env::vars() {
+        if k.starts_with("ETCDCTL_") {
+            cmd.env_remove(k);
+        }
+    }
+}
+
+/// `stdout` of an [`Output`] as a String; panics (with both streams) unless it exited 0.
+pub fn ok_stdout(out: &Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+/// A tiny HTTP/1.0 GET over a std `TcpStream` (5 s timeouts). Returns (status, body).
+/// Handles `Transfer-Encoding: chunked` in case the server uses it anyway.
+pub fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    s.set_read_timeout(Some(Duration::from_secs(5)))?;
+    s.set_write_timeout(Some(Duration::from_secs(5)))?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n")?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other(format!("no header end in {text:?}")))?;
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse::<u16>().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line in {head:?}")))?;
+    let chunked = head.lines().any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.starts_with("transfer-encoding:") && l.contains("chunked")
+    });
+    Ok((status, if chunked { dechunk(body) } else { body.to_string() }))
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
