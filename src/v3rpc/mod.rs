@@ -5,6 +5,7 @@
 
 pub mod cluster;
 pub mod error;
+pub mod h2_authority;
 pub mod http;
 pub mod kv;
 pub mod lease;
@@ -47,14 +48,49 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
     routes.into_axum_router().merge(http::routes(server))
 }
 
-/// Serves the client API on a pre-bound listener until `shutdown` completes.
+/// Serves the client API on a pre-bound listener until `shutdown` completes: HTTP/1 and
+/// HTTP/2 (h2c) on one port, each connection read through [`h2_authority::AuthorityFix`].
+/// In-flight connections get up to 5 s to finish after shutdown.
 ///
 /// # Errors
-/// I/O errors from accepting connections.
+/// None today: accept errors are logged and retried.
 pub async fn serve_client(
     listener: TcpListener,
     server: Arc<EtcdServer>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(server)).with_graceful_shutdown(shutdown).await
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::service::TowerToHyperService;
+
+    let router = router(server);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let builder = Builder::new(TokioExecutor::new());
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((s, _)) => s,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "failed to accept client connection");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let io = TokioIo::new(h2_authority::AuthorityFix::new(stream));
+                let svc = TowerToHyperService::new(router.clone());
+                let conn = builder.serve_connection_with_upgrades(io, svc).into_owned();
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), graceful.shutdown()).await;
+    Ok(())
 }
