@@ -14,6 +14,7 @@
 //! Depends on: raft, apply, mvcc, membership, storage, config, pb.
 
 mod bootstrap;
+pub mod concurrency;
 mod error;
 mod lease;
 
@@ -22,6 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use concurrency::ConcurrencyError;
 pub use error::Error;
 use openraft::error::{ClientWriteError, RaftError};
 

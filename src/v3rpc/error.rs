@@ -27,7 +27,7 @@ pub fn wire_error(e: &Error) -> Option<WireError> {
         Error::NotLeader => WireError::NotLeader,
         Error::Timeout => WireError::Timeout,
         Error::Stopped => WireError::Stopped,
-        Error::Bootstrap(_) | Error::Storage(_) | Error::Internal(_) => return None,
+        Error::Bootstrap(_) | Error::Storage(_) | Error::Internal(_) | Error::Concurrency(_) => return None,
     })
 }
 
@@ -37,6 +37,8 @@ pub fn to_status(e: Error) -> Status {
         Some(w) => w.status(),
         None => match e {
             Error::Apply(ApplyError::UnknownRequest) => Status::unimplemented(e.to_string()),
+            // etcd's v3election / v3lock return these as plain Go errors: gRPC `Unknown`.
+            Error::Concurrency(c) => Status::unknown(c.to_string()),
             other => Status::internal(other.to_string()),
         },
     }
@@ -77,5 +79,16 @@ mod tests {
             assert_eq!(s.message(), msg);
         }
         assert_eq!(to_status(Error::Storage("disk".into())).code(), tonic::Code::Internal);
+        use crate::server::ConcurrencyError as C;
+        for (c, msg) in [
+            (C::NotLeader, "election: not leader"),
+            (C::NoLeader, "election: no leader"),
+            (C::SessionExpired, "session expired"),
+            (C::MissingLeaderKey, "\"leader\" field must be provided"),
+            (C::LostWatcher, "lost watcher waiting for delete"),
+        ] {
+            let s = to_status(Error::Concurrency(c));
+            assert_eq!((s.code(), s.message()), (tonic::Code::Unknown, msg));
+        }
     }
 }
