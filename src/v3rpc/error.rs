@@ -44,6 +44,19 @@ pub fn to_status(e: Error) -> Status {
     }
 }
 
+/// The status etcd's `v3lock` / `v3election` services send for a server error. Those run
+/// the recipes through an in-process clientv3, which turns every etcd wire error back into
+/// a client-side `rpctypes.EtcdError`; gRPC cannot see a code in that, so etcd sends it as
+/// `Unknown` with the same message (e.g. `etcdserver: requested lease not found`). Errors
+/// that are not etcd wire errors keep their status.
+pub fn to_recipe_status(e: Error) -> Status {
+    let s = to_status(e);
+    match WireError::from_message(s.message()) {
+        Some(w) => Status::unknown(w.message()),
+        None => s,
+    }
+}
+
 impl From<Error> for Status {
     fn from(e: Error) -> Status {
         to_status(e)
@@ -90,5 +103,18 @@ mod tests {
             let s = to_status(Error::Concurrency(c));
             assert_eq!((s.code(), s.message()), (tonic::Code::Unknown, msg));
         }
+    }
+
+    /// Golden, checked against etcd 3.4.23 (`lock_and_election_statuses_match_real_etcd`):
+    /// the lock and election services send etcd wire errors as `Unknown`.
+    #[test]
+    fn recipe_services_send_wire_errors_as_unknown() {
+        let s = to_recipe_status(Error::Apply(ApplyError::LeaseNotFound));
+        assert_eq!((s.code(), s.message()), (tonic::Code::Unknown, "etcdserver: requested lease not found"));
+        let s = to_recipe_status(Error::NoLeader);
+        assert_eq!((s.code(), s.message()), (tonic::Code::Unknown, "etcdserver: no leader"));
+        let s = to_recipe_status(Error::Concurrency(crate::server::ConcurrencyError::NotLeader));
+        assert_eq!((s.code(), s.message()), (tonic::Code::Unknown, "election: not leader"));
+        assert_eq!(to_recipe_status(Error::Storage("disk".into())).code(), tonic::Code::Internal);
     }
 }
