@@ -320,7 +320,7 @@ async fn next_delete(rx: &mut mpsc::Receiver<WatchResponse>) -> Result<Woken, Er
 }
 
 fn header_of(h: &Option<ResponseHeader>) -> ResponseHeader {
-    h.clone().unwrap_or_default()
+    (*h).unwrap_or_default()
 }
 
 impl EtcdServer {
@@ -605,7 +605,7 @@ impl EtcdServer {
                     if ev.r#type == EventType::Delete as i32 {
                         continue 'outer;
                     }
-                    let out = LeaderResponse { header: wr.header.clone(), kv: ev.kv };
+                    let out = LeaderResponse { header: wr.header, kv: ev.kv };
                     if tx.send(Ok(out)).await.is_err() {
                         return Ok(());
                     }
@@ -616,6 +616,7 @@ impl EtcdServer {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::pb::etcdserverpb::{ResponseOp, TxnResponse};

@@ -11,6 +11,9 @@
 //!   leadership and waits until applied ≥ commit index) → LMDB read transaction. No log
 //!   entry. **Serializable read**: the local LMDB read transaction directly.
 //!
+//! - **Locks and elections** (`concurrency.rs`): etcd's clientv3 concurrency recipes run
+//!   here on top of `txn` / `range` / `delete_range` / leases and the watch hub.
+//!
 //! Depends on: raft, apply, mvcc, membership, storage, config, pb.
 
 mod bootstrap;

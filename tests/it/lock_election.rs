@@ -8,6 +8,8 @@
 //! the tests print why and pass, unless `ETCD_INTEROP_REQUIRED=1`. Every child is killed on
 //! drop and by a watchdog after [`CHILD_DEADLINE`]; every wait is bounded.
 
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -354,8 +356,9 @@ async fn grpc_lock_queues_with_etcdctl_lock() {
     assert!(b.exit(SOON).await.success());
 }
 
-/// A Lock waiter whose lease is revoked fails with `session expired`; a waiter whose client
-/// gives up leaves no key behind (the dropped handler deletes it and cancels its watchers).
+/// A Lock waiter whose lease is revoked fails with `session expired`; a waiter (or a
+/// candidate) whose client gives up leaves no key behind (the dropped handler deletes it or
+/// resigns, and cancels its watchers).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_lock_waiter_lease_revoked_or_client_gone() {
     if !have(&[ETCDCTL]) {
@@ -381,6 +384,16 @@ async fn grpc_lock_waiter_lease_revoked_or_client_gone() {
     let mine = format!("m6/{l1:x}");
     eventually("abandoned waiter's key deleted", || async { m.keys("m6/").await == vec![mine.clone()] }).await;
     assert_eq!(held.into_inner().key, mine.as_bytes());
+
+    // Same for a candidate: an abandoned Campaign resigns.
+    let mut e = ElectionClient::new(m.channel().await);
+    let campaign = |lease| CampaignRequest { name: b"e7".to_vec(), lease, value: b"v".to_vec() };
+    tokio::time::timeout(SOON, e.campaign(campaign(l1))).await.unwrap().unwrap();
+    let gave_up = tokio::time::timeout(Duration::from_millis(800), e.campaign(campaign(l3))).await;
+    assert!(gave_up.is_err());
+    drop(e);
+    let leader = format!("e7/{l1:x}");
+    eventually("abandoned candidate resigned", || async { m.keys("e7/").await == vec![leader.clone()] }).await;
 }
 
 /// The Election service end to end, mixed with etcdctl candidates and observers.
