@@ -36,6 +36,9 @@ pub enum Error {
     /// A storage failure (disk, corruption).
     #[error("storage: {0}")]
     Storage(String),
+    /// A lock / election recipe failure (etcd sends these as gRPC `Unknown`).
+    #[error(transparent)]
+    Concurrency(#[from] super::ConcurrencyError),
     /// An invariant broke; reported as an internal error.
     #[error("internal: {0}")]
     Internal(String),

@@ -11,9 +11,13 @@
 //!   leadership and waits until applied ≥ commit index) → LMDB read transaction. No log
 //!   entry. **Serializable read**: the local LMDB read transaction directly.
 //!
+//! - **Locks and elections** (`concurrency.rs`): etcd's clientv3 concurrency recipes run
+//!   here on top of `txn` / `range` / `delete_range` / leases and the watch hub.
+//!
 //! Depends on: raft, apply, mvcc, membership, storage, config, pb.
 
 mod bootstrap;
+pub mod concurrency;
 mod error;
 mod lease;
 mod maintenance;
@@ -23,6 +27,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use concurrency::ConcurrencyError;
 pub use error::Error;
 use openraft::error::{ClientWriteError, RaftError};
 

@@ -27,7 +27,7 @@ pub fn wire_error(e: &Error) -> Option<WireError> {
         Error::NotLeader => WireError::NotLeader,
         Error::Timeout => WireError::Timeout,
         Error::Stopped => WireError::Stopped,
-        Error::Bootstrap(_) | Error::Storage(_) | Error::Internal(_) => return None,
+        Error::Bootstrap(_) | Error::Storage(_) | Error::Internal(_) | Error::Concurrency(_) => return None,
     })
 }
 
@@ -37,8 +37,23 @@ pub fn to_status(e: Error) -> Status {
         Some(w) => w.status(),
         None => match e {
             Error::Apply(ApplyError::UnknownRequest) => Status::unimplemented(e.to_string()),
+            // etcd's v3election / v3lock return these as plain Go errors: gRPC `Unknown`.
+            Error::Concurrency(c) => Status::unknown(c.to_string()),
             other => Status::internal(other.to_string()),
         },
+    }
+}
+
+/// The status etcd's `v3lock` / `v3election` services send for a server error. Those run
+/// the recipes through an in-process clientv3, which turns every etcd wire error back into
+/// a client-side `rpctypes.EtcdError`; gRPC cannot see a code in that, so etcd sends it as
+/// `Unknown` with the same message (e.g. `etcdserver: requested lease not found`). Errors
+/// that are not etcd wire errors keep their status.
+pub fn to_recipe_status(e: Error) -> Status {
+    let s = to_status(e);
+    match WireError::from_message(s.message()) {
+        Some(w) => Status::unknown(w.message()),
+        None => s,
     }
 }
 
@@ -77,5 +92,29 @@ mod tests {
             assert_eq!(s.message(), msg);
         }
         assert_eq!(to_status(Error::Storage("disk".into())).code(), tonic::Code::Internal);
+        use crate::server::ConcurrencyError as C;
+        for (c, msg) in [
+            (C::NotLeader, "election: not leader"),
+            (C::NoLeader, "election: no leader"),
+            (C::SessionExpired, "session expired"),
+            (C::MissingLeaderKey, "\"leader\" field must be provided"),
+            (C::LostWatcher, "lost watcher waiting for delete"),
+        ] {
+            let s = to_status(Error::Concurrency(c));
+            assert_eq!((s.code(), s.message()), (tonic::Code::Unknown, msg));
+        }
+    }
+
+    /// Golden, checked against etcd 3.4.23 (`lock_and_election_statuses_match_real_etcd`):
+    /// the lock and election services send etcd wire errors as `Unknown`.
+    #[test]
+    fn recipe_services_send_wire_errors_as_unknown() {
+        let s = to_recipe_status(Error::Apply(ApplyError::LeaseNotFound));
+        assert_eq!((s.code(), s.message()), (tonic::Code::Unknown, "etcdserver: requested lease not found"));
+        let s = to_recipe_status(Error::NoLeader);
+        assert_eq!((s.code(), s.message()), (tonic::Code::Unknown, "etcdserver: no leader"));
+        let s = to_recipe_status(Error::Concurrency(crate::server::ConcurrencyError::NotLeader));
+        assert_eq!((s.code(), s.message()), (tonic::Code::Unknown, "election: not leader"));
+        assert_eq!(to_recipe_status(Error::Storage("disk".into())).code(), tonic::Code::Internal);
     }
 }

@@ -4,11 +4,13 @@
 //! Depends on: server, pb, rpctypes.
 
 pub mod cluster;
+pub mod election;
 pub mod error;
 pub mod h2_authority;
 pub mod http;
 pub mod kv;
 pub mod lease;
+pub mod lock;
 pub mod maintenance;
 pub mod validate;
 pub mod watch;
@@ -23,6 +25,8 @@ use crate::pb::etcdserverpb::kv_server::KvServer;
 use crate::pb::etcdserverpb::lease_server::LeaseServer;
 use crate::pb::etcdserverpb::maintenance_server::MaintenanceServer;
 use crate::pb::etcdserverpb::watch_server::WatchServer;
+use crate::pb::v3electionpb::election_server::ElectionServer;
+use crate::pb::v3lockpb::lock_server::LockServer;
 use crate::server::EtcdServer;
 
 /// gRPC overhead allowed on top of `--max-request-bytes` before the transport refuses a
@@ -40,6 +44,8 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
     .add_service(WatchServer::new(watch::WatchService::new(server.clone())).max_decoding_message_size(max))
     .add_service(LeaseServer::new(lease::LeaseService::new(server.clone())).max_decoding_message_size(max))
     .add_service(ClusterServer::new(cluster::ClusterService::new(server.clone())).max_decoding_message_size(max))
+    .add_service(LockServer::new(lock::LockService::new(server.clone())).max_decoding_message_size(max))
+    .add_service(ElectionServer::new(election::ElectionService::new(server.clone())).max_decoding_message_size(max))
     .add_service(
         MaintenanceServer::new(maintenance::MaintenanceService::new(server.clone()))
             .max_decoding_message_size(max)

@@ -9,4 +9,5 @@ mod cluster;
 mod crash;
 mod ctl_vs_etcd;
 mod differential;
+mod lock_election;
 mod server_flags;

@@ -1,0 +1,61 @@
+//! `v3electionpb.Election`: leader election run server-side (etcd's
+//! `v3election/election.go`). Thin handlers over the recipe in `server/concurrency.rs`;
+//! recipe failures (`election: not leader`, `election: no leader`, `"leader" field must be
+//! provided`) travel as gRPC `Unknown`, as etcd's plain Go errors do, and so do etcd wire
+//! errors ([`to_recipe_status`], checked against etcd 3.4.23).
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use futures::{Stream, StreamExt};
+use tonic::{Request, Response, Status};
+
+use crate::pb::v3electionpb::election_server::Election;
+use crate::pb::v3electionpb::{
+    CampaignRequest, CampaignResponse, LeaderRequest, LeaderResponse, ProclaimRequest, ProclaimResponse,
+    ResignRequest, ResignResponse,
+};
+use super::error::to_recipe_status;
+use crate::server::EtcdServer;
+
+/// The Election service.
+pub struct ElectionService {
+    server: Arc<EtcdServer>,
+}
+
+impl ElectionService {
+    /// Wraps the server.
+    pub fn new(server: Arc<EtcdServer>) -> ElectionService {
+        ElectionService { server }
+    }
+}
+
+/// The Observe response stream (`tonic::codegen::BoxStream<LeaderResponse>`).
+type ObserveStream = Pin<Box<dyn Stream<Item = Result<LeaderResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl Election for ElectionService {
+    /// Blocks until elected; the client going away drops this future, which resigns.
+    async fn campaign(&self, request: Request<CampaignRequest>) -> Result<Response<CampaignResponse>, Status> {
+        let req = request.into_inner();
+        Ok(Response::new(self.server.campaign(&req.name, req.lease, &req.value).await.map_err(to_recipe_status)?))
+    }
+
+    async fn proclaim(&self, request: Request<ProclaimRequest>) -> Result<Response<ProclaimResponse>, Status> {
+        let req = request.into_inner();
+        Ok(Response::new(self.server.proclaim(req.leader, &req.value).await.map_err(to_recipe_status)?))
+    }
+
+    async fn leader(&self, request: Request<LeaderRequest>) -> Result<Response<LeaderResponse>, Status> {
+        Ok(Response::new(self.server.election_leader(&request.into_inner().name).await.map_err(to_recipe_status)?))
+    }
+
+    async fn observe(&self, request: Request<LeaderRequest>) -> Result<Response<ObserveStream>, Status> {
+        let stream = self.server.observe(&request.into_inner().name).map(|r| r.map_err(to_recipe_status));
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn resign(&self, request: Request<ResignRequest>) -> Result<Response<ResignResponse>, Status> {
+        Ok(Response::new(self.server.resign(request.into_inner().leader).await.map_err(to_recipe_status)?))
+    }
+}
