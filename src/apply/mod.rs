@@ -70,6 +70,8 @@ pub enum ApplyResponse {
     LeaseRevoke(LeaseRevokeResponse),
     /// Result of an Alarm request.
     Alarm(AlarmResponse),
+    /// A member's attributes were recorded.
+    MemberAttrSet,
 }
 
 /// The replicated stores apply writes to, all in the `member/snap/db` environment.
@@ -81,6 +83,8 @@ pub struct Stores {
     pub leases: LeaseStore,
     /// Active alarms.
     pub alarms: alarm::AlarmStore,
+    /// Published member attributes.
+    pub members: crate::membership::store::MemberStore,
 }
 
 /// Failures of apply that are not deterministic request failures: storage only.
@@ -150,6 +154,10 @@ pub fn apply_request(
         lease::grant(stores, wtxn, g)?.map(ApplyResponse::LeaseGrant)
     } else if let Some(r) = &req.lease_revoke {
         lease::revoke(stores, wtxn, r, events)?.map(ApplyResponse::LeaseRevoke)
+    } else if let Some(m) = &req.member_attr_set {
+        let attrs = crate::membership::store::MemberAttrs { name: m.name.clone(), client_urls: m.client_urls.clone() };
+        stores.members.set(wtxn, m.member_id, &attrs).map_err(|e| ApplyFatal::Mvcc(e.into()))?;
+        Ok(ApplyResponse::MemberAttrSet)
     } else if let Some(a) = &req.alarm {
         stores.alarms.apply(wtxn, a)?.map(ApplyResponse::Alarm)
     } else {

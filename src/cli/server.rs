@@ -291,8 +291,7 @@ async fn shutdown_signal() {
 /// Bind failures, bootstrap refusals, storage errors.
 pub async fn run(cfg: ServerConfig, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
     tracing::info!(version = SERVER_VERSION, implementation = concat!("etcd-oxide ", env!("CARGO_PKG_VERSION")), "etcd Version: {}", SERVER_VERSION);
-    // Peer listeners are bound (and held) so the port is owned as etcd owns it; the peer
-    // transport that serves them arrives with cluster support.
+    // Peers first, as etcd: Raft messages and forwarded requests arrive here.
     let mut peer_listeners = Vec::new();
     for u in &cfg.listen_peer_urls {
         let addr = resolve_listen_addr("listen-peer-urls", u)?;
@@ -314,6 +313,33 @@ pub async fn run(cfg: ServerConfig, shutdown: impl std::future::Future<Output = 
     let server = EtcdServer::start(cfg).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
+    for l in peer_listeners {
+        let mut rx = stop_rx.clone();
+        let srv = server.clone();
+        tasks.push(tokio::spawn(async move {
+            let stop = async move {
+                let _ = rx.wait_for(|s| *s).await;
+            };
+            let router = tonic::transport::Server::builder()
+                .add_service(
+                    crate::pb::peer::raft_peer_server::RaftPeerServer::new(crate::raft::peer_service::RaftPeerService::new(
+                        srv.raft().clone(),
+                    ))
+                    .max_decoding_message_size(usize::MAX)
+                    .max_encoding_message_size(usize::MAX),
+                )
+                .add_service(
+                    crate::pb::peer::leader_server::LeaderServer::new(crate::server::LeaderService::new(&srv))
+                        .max_decoding_message_size(usize::MAX)
+                        .max_encoding_message_size(usize::MAX),
+                );
+            drop(srv);
+            router
+                .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(l), stop)
+                .await
+                .map_err(std::io::Error::other)
+        }));
+    }
     for l in client_listeners {
         let mut rx = stop_rx.clone();
         let srv = server.clone();
@@ -332,15 +358,24 @@ pub async fn run(cfg: ServerConfig, shutdown: impl std::future::Future<Output = 
         let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
     }
     server.shutdown().await;
-    drop(peer_listeners);
     Ok(())
 }
 
-/// Logs etcd's readiness line once the member has a leader and serves.
+/// Once a leader exists, publishes this member's attributes through the log and logs
+/// etcd's fixed lines (`published local member to cluster`, then `ready to serve client
+/// requests`), retrying while there is no quorum.
 fn announce_ready(server: Arc<EtcdServer>) {
     tokio::spawn(async move {
         loop {
             match server.wait_for_leader(Duration::from_secs(10)).await {
+                Ok(()) => {}
+                Err(crate::server::Error::Stopped) => return,
+                Err(_) => {
+                    tracing::warn!("no leader yet; waiting before serving");
+                    continue;
+                }
+            }
+            match server.publish_attributes().await {
                 Ok(()) => {
                     tracing::info!(
                         member_id = %format!("{:x}", server.member_id()),
@@ -351,7 +386,10 @@ fn announce_ready(server: Arc<EtcdServer>) {
                     return;
                 }
                 Err(crate::server::Error::Stopped) => return,
-                Err(_) => tracing::warn!("no leader yet; waiting before serving"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "failed to publish local member to cluster; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
             }
         }
     });

@@ -1,7 +1,9 @@
 //! Cluster membership: members, their IDs and the cluster ID, derived exactly as etcd
 //! derives them (etcdserver/api/membership/member.go and cluster.go).
 //!
-//! Depends on: nothing but hashing (`sha1`) and serde. No sockets, no openraft, no tonic.
+//! Depends on: hashing (`sha1`), serde, storage (heed). No sockets, no openraft, no tonic.
+
+pub mod store;
 
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};

@@ -55,6 +55,8 @@ pub struct StateStore {
     pub leases: LeaseStore,
     /// Active alarms.
     pub alarms: apply::alarm::AlarmStore,
+    /// Published member attributes.
+    pub members: crate::membership::store::MemberStore,
     meta: Database<'static, Str, Bytes>,
     dir: PathBuf,
     /// Latest applied store revision, updated after each committed batch.
@@ -74,6 +76,7 @@ impl StateStore {
         let kv = KvStore::open(&env)?;
         let leases = LeaseStore::open(&env).map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
         let alarms = apply::alarm::AlarmStore::open(&env)?;
+        let members = crate::membership::store::MemberStore::open(&env)?;
         let wtxn = env.write_txn()?;
         let committed = env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
             let meta = opener.create_database::<Str, Bytes>(wtxn, Some(RAFT_STATE_DB))?;
@@ -92,6 +95,7 @@ impl StateStore {
             kv,
             leases,
             alarms,
+            members,
             meta,
             dir,
             revision_tx,
@@ -102,7 +106,7 @@ impl StateStore {
 
     /// The replicated stores, for apply.
     pub fn stores(&self) -> apply::Stores {
-        apply::Stores { kv: self.kv, leases: self.leases, alarms: self.alarms }
+        apply::Stores { kv: self.kv, leases: self.leases, alarms: self.alarms, members: self.members }
     }
 
     /// Subscribes to the latest applied store revision.

@@ -45,6 +45,31 @@ pub enum Error {
 }
 
 impl Error {
+    /// The etcd wire error for this error, when etcd has one.
+    pub fn wire(&self) -> Option<crate::rpctypes::WireError> {
+        use crate::rpctypes::WireError;
+        Some(match self {
+            Error::Apply(a) => match a {
+                ApplyError::Compacted => WireError::Compacted,
+                ApplyError::FutureRev => WireError::FutureRev,
+                ApplyError::KeyNotFound => WireError::KeyNotFound,
+                ApplyError::LeaseNotFound => WireError::LeaseNotFound,
+                ApplyError::NoSpace => WireError::NoSpace,
+                ApplyError::LeaseExist => WireError::LeaseExist,
+                ApplyError::LeaseTtlTooLarge => WireError::LeaseTTLTooLarge,
+                ApplyError::UnknownRequest => return None,
+            },
+            Error::Compacted => WireError::Compacted,
+            Error::FutureRev => WireError::FutureRev,
+            Error::RequestTooLarge => WireError::RequestTooLarge,
+            Error::NoLeader => WireError::NoLeader,
+            Error::NotLeader => WireError::NotLeader,
+            Error::Timeout => WireError::Timeout,
+            Error::Stopped => WireError::Stopped,
+            _ => return None,
+        })
+    }
+
     /// Maps an MVCC read error.
     pub fn from_mvcc(e: MvccError) -> Error {
         match e {

@@ -73,7 +73,11 @@ impl EtcdServer {
     /// # Errors
     /// [`Error::NotLeader`] / [`Error::NoLeader`] when this member is not the leader.
     pub async fn lease_keep_alive(&self, id: i64) -> Result<i64, Error> {
-        self.ensure_leader()?;
+        match self.leader() {
+            Some(l) if l == self.member_id => {}
+            Some(l) => return self.remote_lease(l, id, false).await,
+            None => return Err(Error::NoLeader),
+        }
         match self.lease_record(id)? {
             None => Err(Error::Apply(ApplyError::LeaseNotFound)),
             Some(rec) => Ok(self.lessor.renew(&rec, Instant::now())),
@@ -96,13 +100,29 @@ impl EtcdServer {
         } else {
             Vec::new()
         };
+        let ttl = match self.leader() {
+            Some(l) if l != self.member_id => self.remote_lease(l, req.id, true).await?,
+            _ => self.lessor.remaining(&rec, Instant::now()),
+        };
         Ok(LeaseTimeToLiveResponse {
             header: Some(self.header(self.current_revision())),
             id: rec.id,
-            ttl: self.lessor.remaining(&rec, Instant::now()),
+            ttl,
             granted_ttl: rec.ttl,
             keys,
         })
+    }
+
+    /// The remaining TTL of a lease on this member's clock (the leader's, when asked by a
+    /// follower).
+    ///
+    /// # Errors
+    /// `LeaseNotFound` as [`Error::Apply`].
+    pub fn lease_remaining_local(&self, id: i64) -> Result<i64, Error> {
+        match self.lease_record(id)? {
+            None => Err(Error::Apply(ApplyError::LeaseNotFound)),
+            Some(rec) => Ok(self.lessor.remaining(&rec, Instant::now())),
+        }
     }
 
     /// LeaseLeases: every lease ID.
@@ -117,15 +137,6 @@ impl EtcdServer {
             header: Some(self.header(self.current_revision())),
             leases: leases.into_iter().map(|l| LeaseStatus { id: l.id }).collect(),
         })
-    }
-
-    /// Fails unless this member is the leader.
-    pub(super) fn ensure_leader(&self) -> Result<(), Error> {
-        match self.leader() {
-            Some(l) if l == self.member_id => Ok(()),
-            Some(_) => Err(Error::NotLeader),
-            None => Err(Error::NoLeader),
-        }
     }
 
     /// The primary lessor loop: while leader, keep the clock in step with the lease table

@@ -21,14 +21,16 @@ pub mod concurrency;
 mod error;
 mod lease;
 mod maintenance;
+mod peer;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use concurrency::ConcurrencyError;
 pub use error::Error;
+pub use peer::LeaderService;
 use openraft::error::{ClientWriteError, RaftError};
 
 use crate::apply::{ApplyResponse, ApplyResult};
@@ -56,6 +58,7 @@ pub struct EtcdServer {
     cluster_id: u64,
     next_request_id: AtomicU64,
     lessor: crate::lease::lessor::Lessor,
+    leader_clients: peer::LeaderClients,
 }
 
 impl EtcdServer {
@@ -81,6 +84,7 @@ impl EtcdServer {
             cluster_id: boot.cluster_id,
             next_request_id: AtomicU64::new(seed),
             lessor: crate::lease::lessor::Lessor::new(),
+            leader_clients: peer::LeaderClients::default(),
         });
         server.spawn_metrics_loop();
         server.spawn_lessor_loop();
@@ -157,12 +161,14 @@ impl EtcdServer {
     }
 
     /// Proposes a mutation through Raft and waits for its apply result (the one write
-    /// path). Stamps the request ID and the proposer's clock.
+    /// path). Stamps the request ID and the proposer's clock. On a follower the stamped
+    /// request is forwarded to the leader; while there is no leader it waits, at most
+    /// etcd's request timeout.
     ///
     /// # Errors
-    /// [`Error::RequestTooLarge`] over `--max-request-bytes`; [`Error::NoLeader`],
-    /// [`Error::Timeout`] (after etcd's request timeout), [`Error::Stopped`]; deterministic
-    /// apply failures as [`Error::Apply`].
+    /// [`Error::RequestTooLarge`] over `--max-request-bytes`; [`Error::Timeout`] (after
+    /// etcd's request timeout, also when no leader appeared), [`Error::Stopped`];
+    /// deterministic apply failures as [`Error::Apply`].
     pub async fn propose(&self, mut req: InternalRaftRequest) -> Result<ApplyResult, Error> {
         let id = self.next_id();
         req.id = id;
@@ -174,39 +180,117 @@ impl EtcdServer {
         if prost::Message::encoded_len(&req) > self.cfg.max_request_bytes as usize {
             return Err(Error::RequestTooLarge);
         }
-        let write = self.raft.client_write(req);
-        let resp = match tokio::time::timeout(self.cfg.request_timeout(), write).await {
-            Err(_) => {
-                crate::observability::metrics().proposals_failed.inc();
-                return Err(Error::Timeout);
+        let deadline = Instant::now() + self.cfg.request_timeout();
+        let result = loop {
+            let attempt = match self.leader() {
+                Some(l) if l == self.member_id => self.propose_local_until(req.clone(), deadline).await,
+                Some(l) => self.forward_proposal(l, &req, deadline).await,
+                None => Err(Error::NoLeader),
+            };
+            match attempt {
+                // Not proposed anywhere: safe to try again while time remains.
+                Err(Error::NoLeader) | Err(Error::NotLeader) if Instant::now() < deadline => {
+                    self.wait_leader_change(deadline).await;
+                }
+                Err(Error::NoLeader) | Err(Error::NotLeader) => break Err(Error::Timeout),
+                other => break other,
             }
-            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))) => {
-                crate::observability::metrics().proposals_failed.inc();
-                return Err(if f.leader_id.is_none() { Error::NoLeader } else { Error::NotLeader });
-            }
-            Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => {
-                return Err(Error::Internal(e.to_string()));
-            }
-            Ok(Err(RaftError::Fatal(_))) => return Err(Error::Stopped),
-            Ok(Ok(resp)) => resp,
         };
-        let result = resp.data;
+        if result.is_err() {
+            crate::observability::metrics().proposals_failed.inc();
+        }
+        let result = result?;
         if let Some(e) = result.error {
             return Err(Error::Apply(e));
         }
         Ok(result)
     }
 
-    /// Waits until a linearizable read may be served locally (read-index).
+    /// Proposes an already stamped request on this member, which must be the leader
+    /// (followers' forwarded proposals arrive here).
     ///
     /// # Errors
-    /// [`Error::NoLeader`] / [`Error::Timeout`] / [`Error::Stopped`].
-    pub async fn linearizable_barrier(&self) -> Result<(), Error> {
+    /// [`Error::NotLeader`] when this member is not the leader; see [`EtcdServer::propose`].
+    pub async fn propose_local(&self, req: InternalRaftRequest) -> Result<ApplyResult, Error> {
+        self.propose_local_until(req, Instant::now() + self.cfg.request_timeout()).await
+    }
+
+    async fn propose_local_until(&self, req: InternalRaftRequest, deadline: Instant) -> Result<ApplyResult, Error> {
+        let write = self.raft.client_write(req);
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, write).await {
+            Err(_) => Err(Error::Timeout),
+            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))) => {
+                Err(if f.leader_id.is_none() { Error::NoLeader } else { Error::NotLeader })
+            }
+            Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => Err(Error::Internal(e.to_string())),
+            Ok(Err(RaftError::Fatal(_))) => Err(Error::Stopped),
+            Ok(Ok(resp)) => Ok(resp.data),
+        }
+    }
+
+    /// Waits (at most until `deadline`, and at most one heartbeat when nothing changes)
+    /// for the Raft metrics to change, e.g. a leader to appear.
+    async fn wait_leader_change(&self, deadline: Instant) {
+        let mut rx = self.raft.metrics();
+        let before = rx.borrow().current_leader;
+        let wait = async {
+            while rx.changed().await.is_ok() {
+                if rx.borrow().current_leader != before {
+                    return;
+                }
+            }
+        };
+        let cap = deadline.saturating_duration_since(Instant::now()).min(self.cfg.heartbeat_interval.max(Duration::from_millis(50)));
+        let _ = tokio::time::timeout(cap, wait).await;
+    }
+
+    /// Read-index on the leader: confirms leadership with a quorum and returns the index a
+    /// linearizable read must wait for.
+    ///
+    /// # Errors
+    /// [`Error::NotLeader`], [`Error::Timeout`], [`Error::Stopped`].
+    pub async fn local_read_index(&self) -> Result<u64, Error> {
         match tokio::time::timeout(self.cfg.request_timeout(), self.raft.ensure_linearizable()).await {
             Err(_) => Err(Error::Timeout),
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(RaftError::APIError(_))) => Err(Error::NoLeader),
+            Ok(Ok(log_id)) => Ok(log_id.map(|l| l.index).unwrap_or(0)),
+            Ok(Err(RaftError::APIError(_))) => Err(Error::NotLeader),
             Ok(Err(RaftError::Fatal(_))) => Err(Error::Stopped),
+        }
+    }
+
+    /// Waits until a linearizable read may be served locally (read-index): on the leader
+    /// directly, on a follower by asking the leader for the index and waiting until this
+    /// member has applied it.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] (also when no leader appeared in time) / [`Error::Stopped`].
+    pub async fn linearizable_barrier(&self) -> Result<(), Error> {
+        let deadline = Instant::now() + self.cfg.request_timeout();
+        loop {
+            let attempt = match self.leader() {
+                Some(l) if l == self.member_id => self.local_read_index().await.map(|_| ()),
+                Some(l) => match self.remote_read_index(l, deadline).await {
+                    Ok(index) => {
+                        let left = deadline.saturating_duration_since(Instant::now());
+                        self.raft
+                            .wait(Some(left))
+                            .applied_index_at_least(Some(index), "read index")
+                            .await
+                            .map(|_| ())
+                            .map_err(|_| Error::Timeout)
+                    }
+                    Err(e) => Err(e),
+                },
+                None => Err(Error::NoLeader),
+            };
+            match attempt {
+                Err(Error::NoLeader) | Err(Error::NotLeader) if Instant::now() < deadline => {
+                    self.wait_leader_change(deadline).await;
+                }
+                Err(Error::NoLeader) | Err(Error::NotLeader) => return Err(Error::Timeout),
+                other => return other,
+            }
         }
     }
 
@@ -291,16 +375,48 @@ impl EtcdServer {
         }
     }
 
-    /// The members as the Raft membership knows them: (ID, member, is_learner), by ID.
+    /// The members: IDs, peer URLs and roles from the Raft membership, names and client
+    /// URLs from the attributes each member published: (ID, member, is_learner), by ID.
     pub fn members(&self) -> Vec<(u64, Member, bool)> {
         let metrics = self.raft.metrics().borrow().clone();
         let membership = metrics.membership_config.membership();
         let voters: std::collections::BTreeSet<u64> = membership.voter_ids().collect();
+        let rtxn = self.store.env.read_txn().ok();
         let mut out: BTreeMap<u64, (Member, bool)> = BTreeMap::new();
         for (id, node) in membership.nodes() {
-            out.insert(*id, (node.clone(), !voters.contains(id)));
+            let mut m = node.clone();
+            if let Some(attrs) = rtxn.as_ref().and_then(|t| self.store.members.get(t, *id).ok().flatten()) {
+                m.name = attrs.name;
+                m.client_urls = attrs.client_urls;
+            }
+            out.insert(*id, (m, !voters.contains(id)));
         }
         out.into_iter().map(|(id, (m, l))| (id, m, l)).collect()
+    }
+
+    /// Publishes this member's name and client URLs through the log unless the replicated
+    /// attributes already say so (etcd's `publish`).
+    ///
+    /// # Errors
+    /// Proposal errors.
+    pub async fn publish_attributes(&self) -> Result<(), Error> {
+        let name = self.cfg.name.clone();
+        let client_urls: Vec<String> = self.cfg.advertise_client_urls.iter().map(crate::config::url_string).collect();
+        let current = {
+            let rtxn = self.store.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+            self.store.members.get(&rtxn, self.member_id).map_err(|e| Error::Storage(e.to_string()))?
+        };
+        if current.as_ref().is_some_and(|a| a.name == name && a.client_urls == client_urls) {
+            return Ok(());
+        }
+        let req = crate::pb::peer::MemberAttrSetRequest { member_id: self.member_id, name, client_urls };
+        self.propose(InternalRaftRequest { member_attr_set: Some(req), ..Default::default() }).await?;
+        Ok(())
+    }
+
+    /// The Raft handle (for the peer service).
+    pub fn raft(&self) -> &Raft {
+        &self.raft
     }
 
     /// Maintenance.Status.

@@ -7,28 +7,9 @@ use crate::apply::ApplyError;
 use crate::rpctypes::WireError;
 use crate::server::Error;
 
-/// The etcd wire error for a server error, when etcd has one.
+/// The etcd wire error for a server error, when etcd has one (see [`Error::wire`]).
 pub fn wire_error(e: &Error) -> Option<WireError> {
-    Some(match e {
-        Error::Apply(a) => match a {
-            ApplyError::Compacted => WireError::Compacted,
-            ApplyError::FutureRev => WireError::FutureRev,
-            ApplyError::KeyNotFound => WireError::KeyNotFound,
-            ApplyError::LeaseNotFound => WireError::LeaseNotFound,
-            ApplyError::NoSpace => WireError::NoSpace,
-            ApplyError::LeaseExist => WireError::LeaseExist,
-            ApplyError::LeaseTtlTooLarge => WireError::LeaseTTLTooLarge,
-            ApplyError::UnknownRequest => return None,
-        },
-        Error::Compacted => WireError::Compacted,
-        Error::FutureRev => WireError::FutureRev,
-        Error::RequestTooLarge => WireError::RequestTooLarge,
-        Error::NoLeader => WireError::NoLeader,
-        Error::NotLeader => WireError::NotLeader,
-        Error::Timeout => WireError::Timeout,
-        Error::Stopped => WireError::Stopped,
-        Error::Bootstrap(_) | Error::Storage(_) | Error::Internal(_) | Error::Concurrency(_) => return None,
-    })
+    e.wire()
 }
 
 /// Converts a server error into the status etcd would send.

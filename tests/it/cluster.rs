@@ -54,7 +54,6 @@ fn three_members_agree_on_one_leader_etcd() {
 }
 
 #[test]
-#[ignore = "needs the peer transport (clusters issue); run with --ignored"]
 fn three_members_agree_on_one_leader_ours() {
     crate::require_etcd!(); // driven by the official etcdctl
     check_one_leader(ServerKind::Ours);
@@ -99,7 +98,6 @@ fn write_via_each_member_read_via_every_member_etcd() {
 }
 
 #[test]
-#[ignore = "needs the peer transport (clusters issue); run with --ignored"]
 fn write_via_each_member_read_via_every_member_ours() {
     crate::require_etcd!();
     check_write_anywhere_read_everywhere(ServerKind::Ours);
