@@ -12,6 +12,10 @@
 //! - a gRPC status from a server is returned as [`Error::Grpc`] whose `Display` is the status
 //!   message exactly (e.g. `etcdserver: mvcc: required revision has been compacted`).
 
+mod stream;
+
+pub use stream::{BoxStream, KeepAlive, Watcher, REQUIRE_LEADER_KEY};
+
 use std::future::Future;
 use std::time::Duration;
 
