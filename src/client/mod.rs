@@ -14,7 +14,7 @@
 
 mod stream;
 
-pub use stream::{BoxStream, KeepAlive, Watcher, REQUIRE_LEADER_KEY};
+pub use stream::{BoxStream, KeepAlive, WatchSender, Watcher, REQUIRE_LEADER_KEY};
 
 use std::future::Future;
 use std::time::Duration;

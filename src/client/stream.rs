@@ -322,6 +322,11 @@ impl Watcher {
         self.send(RequestUnion::ProgressRequest(WatchProgressRequest {})).await
     }
 
+    /// A handle that sends requests on this stream after [`Watcher::into_stream`].
+    pub fn sender(&self) -> WatchSender {
+        WatchSender(self.tx.clone())
+    }
+
     /// Turns the watcher into a stream of responses that ends when the server closes it.
     pub fn into_stream(self) -> BoxStream<WatchResponse> {
         Box::pin(futures::stream::unfold(self, |mut w| async move {
@@ -331,6 +336,23 @@ impl Watcher {
                 Err(e) => Some((Err(e), w)),
             }
         }))
+    }
+}
+
+/// Sends requests (progress, cancel) on a watch stream whose responses are read elsewhere.
+#[derive(Debug, Clone)]
+pub struct WatchSender(mpsc::Sender<WatchRequest>);
+
+impl WatchSender {
+    /// Asks for a progress notification, as [`Watcher::request_progress`].
+    ///
+    /// # Errors
+    /// [`Error::Grpc`] (Cancelled) when the stream is closed.
+    pub async fn request_progress(&self) -> Result<(), Error> {
+        self.0
+            .send(WatchRequest { request_union: Some(RequestUnion::ProgressRequest(WatchProgressRequest {})) })
+            .await
+            .map_err(|_| Error::Grpc { code: tonic::Code::Cancelled, message: "watch stream closed".into() })
     }
 }
 
