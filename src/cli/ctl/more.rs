@@ -950,4 +950,37 @@ mod tests {
         assert!(snapshot_status(&p).unwrap_err().starts_with("not an etcd-oxide snapshot"));
         assert!(snapshot_status(&dir.path().join("none")).unwrap_err().ends_with("no such file or directory"));
     }
+
+    #[test]
+    fn status_of_an_lmdb_snapshot_counts_keys_and_revision() {
+        let src = tempfile::tempdir().unwrap();
+        let env = crate::storage::open_env(src.path(), crate::storage::EnvKind::State).unwrap();
+        let store = crate::mvcc::KvStore::open(&env).unwrap();
+        for (k, v) in [("a", "1"), ("b", "2"), ("a", "3")] {
+            let mut wtxn = env.write_txn().unwrap();
+            let mut tw = store.write(&mut wtxn).unwrap();
+            tw.put(k.as_bytes(), v.as_bytes(), 0).unwrap();
+            tw.end();
+            wtxn.commit().unwrap();
+        }
+        let out = tempfile::tempdir().unwrap();
+        let snap = out.path().join("snap.db");
+        env.copy_to_path(&snap, heed::CompactionOption::Enabled).unwrap();
+        let body = std::fs::read(&snap).unwrap();
+        let plain = status_and_size(&snap);
+        let mut with_trailer = body.clone();
+        with_trailer.extend_from_slice(&Sha256::digest(&body));
+        std::fs::write(&snap, &with_trailer).unwrap();
+        verify_trailer(&snap).unwrap();
+        let st = status_and_size(&snap);
+        assert_eq!(st, plain, "the trailer is not part of the image");
+        assert_eq!(st.revision, 4);
+        assert_eq!(st.total_size, body.len() as u64);
+        // 3 revisions in `key`, 2 keys in `index`, plus whatever `meta` holds.
+        assert!(st.total_key >= 5, "{st:?}");
+    }
+
+    fn status_and_size(p: &Path) -> DbStatus {
+        snapshot_status(p).unwrap()
+    }
 }
