@@ -415,6 +415,9 @@ pub struct WatchArgs {
     /// get the previous key-value pair before the event happens
     #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
     pub prev_kv: bool,
+    /// get periodic watch progress notification from server (etcdctl 3.5 extension)
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub progress_notify: bool,
     /// Set by [`run_with`]: the command line has a `--` after `watch` (etcdctl looks at the raw
     /// arguments to tell `watch k --` from `watch k`).
     #[arg(skip)]
@@ -529,8 +532,9 @@ pub fn command() -> clap::Command {
 /// `etcd ctl get foo` alike, `args == ["get", "foo"]` (so `args[0]` is the first flag or the
 /// command name, never `etcdctl`, `etcd` or `ctl`).
 pub fn run(args: Vec<OsString>) -> i32 {
-    let stdin = io::stdin();
-    let mut stdin = stdin.lock();
+    // Not `stdin().lock()`: `watch -i` reads the process stdin through tokio, which takes the
+    // lock per read and would block forever behind a lock held here.
+    let mut stdin = io::BufReader::new(io::stdin());
     let mut stdout = io::stdout();
     let mut stderr = io::stderr();
     let code = run_with(args, &mut stdin, &mut stdout, &mut stderr);

@@ -102,6 +102,7 @@ struct WatchSpec {
     prefix: bool,
     rev: i64,
     prev_kv: bool,
+    progress_notify: bool,
 }
 
 /// etcdctl's `getWatchChan` option building.
@@ -125,7 +126,14 @@ fn watch_request(s: &WatchSpec) -> Result<WatchCreateRequest> {
             range_end = prefix_end(&key);
         }
     }
-    Ok(WatchCreateRequest { key, range_end, start_revision: s.rev, prev_kv: s.prev_kv, ..Default::default() })
+    Ok(WatchCreateRequest {
+        key,
+        range_end,
+        start_revision: s.rev,
+        prev_kv: s.prev_kv,
+        progress_notify: s.progress_notify,
+        ..Default::default()
+    })
 }
 
 /// clientv3's `WatchResponse.Err()` text for a canceled response.
@@ -230,7 +238,14 @@ pub(super) async fn watch(g: &GlobalArgs, a: WatchArgs, out: &mut dyn Write, err
         }
     }
     args.extend(a.args.iter().cloned());
-    let spec = WatchSpec { args, exec: a.exec.clone(), prefix: a.prefix, rev: a.rev, prev_kv: a.prev_kv };
+    let spec = WatchSpec {
+        args,
+        exec: a.exec.clone(),
+        prefix: a.prefix,
+        rev: a.rev,
+        prev_kv: a.prev_kv,
+        progress_notify: a.progress_notify,
+    };
     let req = watch_request(&spec)?;
     let c = client(&e.cfg)?;
     let mut stream = c.watch(req).await.map_err(call_err)?.into_stream();
@@ -271,6 +286,7 @@ fn parse_watch_line(words: &[String], env_key: &str, env_range: &str) -> Result<
             match name {
                 "prefix" => spec.prefix = bool_val(val)?,
                 "prev-kv" => spec.prev_kv = bool_val(val)?,
+                "progress-notify" => spec.progress_notify = bool_val(val)?,
                 "interactive" => {
                     bool_val(val)?;
                 }
