@@ -58,7 +58,7 @@ impl Printer {
             OutputFormat::Fields => fields::watch(w, r)?,
             OutputFormat::Protobuf => {
                 let m = WatchResponse {
-                    header: Some(r.header.clone().unwrap_or_default()),
+                    header: Some(r.header.unwrap_or_default()),
                     events: r.events.clone(),
                     compact_revision: r.compact_revision,
                     canceled: r.canceled,
