@@ -50,6 +50,13 @@ complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "txn" -d 'Txn proces
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "compaction" -d 'Compacts the event history in etcd'
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "member" -d 'Membership related commands'
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "endpoint" -d 'Endpoint related commands'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "watch" -d 'Watches events stream on keys or prefixes'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "lease" -d 'Lease related commands'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "lock" -d 'Acquires a named lock'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "elect" -d 'Observes and participates in leader election'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "snapshot" -d 'Manages etcd node snapshots'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "defrag" -d 'Defragments the storage of the etcd members with given endpoints'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "alarm" -d 'Alarm related commands'
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "version" -d 'Prints the version of etcdctl'
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand put" -l lease -d 'lease ID (in hexadecimal) to attach to the key' -r
@@ -301,6 +308,345 @@ complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_see
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "status" -d 'Prints out the status of endpoints specified in `--endpoints` flag'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "hashkv" -d 'Prints the KV history hash for each endpoint in --endpoints'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -s i -l interactive -d 'Interactive mode' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l prefix -d 'Watch on a prefix if prefix is set' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l rev -d 'Revision to start watching' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l prev-kv -d 'get the previous key-value pair before the event happens' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l progress-notify -d 'get periodic watch progress notification from server (etcdctl 3.5 extension)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "grant" -d 'Creates leases'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "revoke" -d 'Revokes leases'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "timetolive" -d 'Get lease information'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "list" -d 'List all active leases'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "keep-alive" -d 'Keeps leases alive (renew)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and not __fish_seen_subcommand_from grant revoke timetolive list keep-alive help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from grant" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l keys -d 'Get keys attached to this lease' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from timetolive" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l once -d 'Resets the keep-alive time to its original value and exits immediately' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from keep-alive" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from help" -f -a "grant" -d 'Creates leases'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revokes leases'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from help" -f -a "timetolive" -d 'Get lease information'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from help" -f -a "list" -d 'List all active leases'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from help" -f -a "keep-alive" -d 'Keeps leases alive (renew)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lease; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l ttl -d 'timeout for session' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand lock" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -s l -l listen -d 'observation mode' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -f -a "save" -d 'Stores an etcd node backend snapshot to a given file'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -f -a "status" -d 'Gets backend snapshot status of a given file'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "save" -d 'Stores an etcd node backend snapshot to a given file'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "status" -d 'Gets backend snapshot status of a given file'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l cluster -d 'use all endpoints from the cluster member list' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l data-dir -d 'Optional. If present, defragments a data directory not in use by etcd' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -f -a "disarm" -d 'Disarms all alarms'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -f -a "list" -d 'Lists all alarms'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from disarm" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from help" -f -a "disarm" -d 'Disarms all alarms'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from help" -f -a "list" -d 'Lists all alarms'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l endpoints -d 'gRPC endpoints' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l debug -d 'enable client-side debug logging' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
@@ -320,16 +666,32 @@ complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l password -d 
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -s h -l help -d 'Print help'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "put" -d 'Puts the given key into the store'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "get" -d 'Gets the key or a range of keys'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "del" -d 'Removes the specified key or range of keys [key, range_end)'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "txn" -d 'Txn processes all the requests in one transaction'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "compaction" -d 'Compacts the event history in etcd'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "member" -d 'Membership related commands'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "endpoint" -d 'Endpoint related commands'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "version" -d 'Prints the version of etcdctl'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "put" -d 'Puts the given key into the store'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "get" -d 'Gets the key or a range of keys'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "del" -d 'Removes the specified key or range of keys [key, range_end)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "txn" -d 'Txn processes all the requests in one transaction'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "compaction" -d 'Compacts the event history in etcd'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "member" -d 'Membership related commands'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "endpoint" -d 'Endpoint related commands'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "watch" -d 'Watches events stream on keys or prefixes'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "lease" -d 'Lease related commands'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "lock" -d 'Acquires a named lock'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "elect" -d 'Observes and participates in leader election'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "snapshot" -d 'Manages etcd node snapshots'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "defrag" -d 'Defragments the storage of the etcd members with given endpoints'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "alarm" -d 'Alarm related commands'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "version" -d 'Prints the version of etcdctl'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from member" -f -a "list" -d 'Lists all members in the cluster'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from endpoint" -f -a "health" -d 'Checks the healthiness of endpoints specified in `--endpoints` flag'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from endpoint" -f -a "status" -d 'Prints out the status of endpoints specified in `--endpoints` flag'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from endpoint" -f -a "hashkv" -d 'Prints the KV history hash for each endpoint in --endpoints'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from lease" -f -a "grant" -d 'Creates leases'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from lease" -f -a "revoke" -d 'Revokes leases'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from lease" -f -a "timetolive" -d 'Get lease information'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from lease" -f -a "list" -d 'List all active leases'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from lease" -f -a "keep-alive" -d 'Keeps leases alive (renew)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "save" -d 'Stores an etcd node backend snapshot to a given file'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "status" -d 'Gets backend snapshot status of a given file'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from alarm" -f -a "disarm" -d 'Disarms all alarms'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from alarm" -f -a "list" -d 'Lists all alarms'

@@ -446,6 +446,578 @@ esac
     ;;
 esac
 ;;
+(watch)
+_arguments "${_arguments_options[@]}" : \
+'-i+[Interactive mode]::INTERACTIVE:_default' \
+'--interactive=[Interactive mode]::INTERACTIVE:_default' \
+'--prefix=[Watch on a prefix if prefix is set]::PREFIX:_default' \
+'--rev=[Revision to start watching]:REV:_default' \
+'--prev-kv=[get the previous key-value pair before the event happens]::PREV_KV:_default' \
+'--progress-notify=[get periodic watch progress notification from server (etcdctl 3.5 extension)]::PROGRESS_NOTIFY:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- \[key or prefix\] \[range_end\]:_default' \
+&& ret=0
+;;
+(lease)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_etcdctl__subcmd__lease_commands" \
+"*::: :->lease" \
+&& ret=0
+
+    case $state in
+    (lease)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-lease-command-$line[1]:"
+        case $line[1] in
+            (grant)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <ttl>:_default' \
+&& ret=0
+;;
+(revoke)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <leaseID>:_default' \
+&& ret=0
+;;
+(timetolive)
+_arguments "${_arguments_options[@]}" : \
+'--keys=[Get keys attached to this lease]::KEYS:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <leaseID>:_default' \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(keep-alive)
+_arguments "${_arguments_options[@]}" : \
+'--once=[Resets the keep-alive time to its original value and exits immediately]::ONCE:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <leaseID>:_default' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__lease__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-lease-help-command-$line[1]:"
+        case $line[1] in
+            (grant)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(revoke)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(timetolive)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(keep-alive)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(lock)
+_arguments "${_arguments_options[@]}" : \
+'--ttl=[timeout for session]:TTL:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <lockname> \[exec-command arg1 arg2 ...\]:_default' \
+&& ret=0
+;;
+(elect)
+_arguments "${_arguments_options[@]}" : \
+'-l+[observation mode]::LISTEN:_default' \
+'--listen=[observation mode]::LISTEN:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <election-name> \[proposal\]:_default' \
+&& ret=0
+;;
+(snapshot)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_etcdctl__subcmd__snapshot_commands" \
+"*::: :->snapshot" \
+&& ret=0
+
+    case $state in
+    (snapshot)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-snapshot-command-$line[1]:"
+        case $line[1] in
+            (save)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <filename>:_default' \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <filename>:_default' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__snapshot__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-snapshot-help-command-$line[1]:"
+        case $line[1] in
+            (save)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(defrag)
+_arguments "${_arguments_options[@]}" : \
+'--cluster=[use all endpoints from the cluster member list]::CLUSTER:_default' \
+'--data-dir=[Optional. If present, defragments a data directory not in use by etcd]:DATA_DIR:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(alarm)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_etcdctl__subcmd__alarm_commands" \
+"*::: :->alarm" \
+&& ret=0
+
+    case $state in
+    (alarm)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-alarm-command-$line[1]:"
+        case $line[1] in
+            (disarm)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- (no arguments accepted):_default' \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- (no arguments accepted):_default' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__alarm__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-alarm-help-command-$line[1]:"
+        case $line[1] in
+            (disarm)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
 (version)
 _arguments "${_arguments_options[@]}" : \
 '*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
@@ -552,6 +1124,106 @@ _arguments "${_arguments_options[@]}" : \
     ;;
 esac
 ;;
+(watch)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(lease)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__help__subcmd__lease_commands" \
+"*::: :->lease" \
+&& ret=0
+
+    case $state in
+    (lease)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-help-lease-command-$line[1]:"
+        case $line[1] in
+            (grant)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(revoke)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(timetolive)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(keep-alive)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(lock)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(elect)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(snapshot)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__help__subcmd__snapshot_commands" \
+"*::: :->snapshot" \
+&& ret=0
+
+    case $state in
+    (snapshot)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-help-snapshot-command-$line[1]:"
+        case $line[1] in
+            (save)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(defrag)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(alarm)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__help__subcmd__alarm_commands" \
+"*::: :->alarm" \
+&& ret=0
+
+    case $state in
+    (alarm)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-help-alarm-command-$line[1]:"
+        case $line[1] in
+            (disarm)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
 (version)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -579,20 +1251,80 @@ _etcdctl_commands() {
 'compaction:Compacts the event history in etcd' \
 'member:Membership related commands' \
 'endpoint:Endpoint related commands' \
+'watch:Watches events stream on keys or prefixes' \
+'lease:Lease related commands' \
+'lock:Acquires a named lock' \
+'elect:Observes and participates in leader election' \
+'snapshot:Manages etcd node snapshots' \
+'defrag:Defragments the storage of the etcd members with given endpoints' \
+'alarm:Alarm related commands' \
 'version:Prints the version of etcdctl' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'etcdctl commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__alarm_commands] )) ||
+_etcdctl__subcmd__alarm_commands() {
+    local commands; commands=(
+'disarm:Disarms all alarms' \
+'list:Lists all alarms' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl alarm commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__alarm__subcmd__disarm_commands] )) ||
+_etcdctl__subcmd__alarm__subcmd__disarm_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl alarm disarm commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__alarm__subcmd__help_commands] )) ||
+_etcdctl__subcmd__alarm__subcmd__help_commands() {
+    local commands; commands=(
+'disarm:Disarms all alarms' \
+'list:Lists all alarms' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl alarm help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__alarm__subcmd__help__subcmd__disarm_commands] )) ||
+_etcdctl__subcmd__alarm__subcmd__help__subcmd__disarm_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl alarm help disarm commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__alarm__subcmd__help__subcmd__help_commands] )) ||
+_etcdctl__subcmd__alarm__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl alarm help help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__alarm__subcmd__help__subcmd__list_commands] )) ||
+_etcdctl__subcmd__alarm__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl alarm help list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__alarm__subcmd__list_commands] )) ||
+_etcdctl__subcmd__alarm__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl alarm list commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__compaction_commands] )) ||
 _etcdctl__subcmd__compaction_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl compaction commands' commands "$@"
 }
+(( $+functions[_etcdctl__subcmd__defrag_commands] )) ||
+_etcdctl__subcmd__defrag_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl defrag commands' commands "$@"
+}
 (( $+functions[_etcdctl__subcmd__del_commands] )) ||
 _etcdctl__subcmd__del_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl del commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__elect_commands] )) ||
+_etcdctl__subcmd__elect_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl elect commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__endpoint_commands] )) ||
 _etcdctl__subcmd__endpoint_commands() {
@@ -664,20 +1396,55 @@ _etcdctl__subcmd__help_commands() {
 'compaction:Compacts the event history in etcd' \
 'member:Membership related commands' \
 'endpoint:Endpoint related commands' \
+'watch:Watches events stream on keys or prefixes' \
+'lease:Lease related commands' \
+'lock:Acquires a named lock' \
+'elect:Observes and participates in leader election' \
+'snapshot:Manages etcd node snapshots' \
+'defrag:Defragments the storage of the etcd members with given endpoints' \
+'alarm:Alarm related commands' \
 'version:Prints the version of etcdctl' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'etcdctl help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__alarm_commands] )) ||
+_etcdctl__subcmd__help__subcmd__alarm_commands() {
+    local commands; commands=(
+'disarm:Disarms all alarms' \
+'list:Lists all alarms' \
+    )
+    _describe -t commands 'etcdctl help alarm commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__alarm__subcmd__disarm_commands] )) ||
+_etcdctl__subcmd__help__subcmd__alarm__subcmd__disarm_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help alarm disarm commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__alarm__subcmd__list_commands] )) ||
+_etcdctl__subcmd__help__subcmd__alarm__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help alarm list commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__help__subcmd__compaction_commands] )) ||
 _etcdctl__subcmd__help__subcmd__compaction_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl help compaction commands' commands "$@"
 }
+(( $+functions[_etcdctl__subcmd__help__subcmd__defrag_commands] )) ||
+_etcdctl__subcmd__help__subcmd__defrag_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help defrag commands' commands "$@"
+}
 (( $+functions[_etcdctl__subcmd__help__subcmd__del_commands] )) ||
 _etcdctl__subcmd__help__subcmd__del_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl help del commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__elect_commands] )) ||
+_etcdctl__subcmd__help__subcmd__elect_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help elect commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__help__subcmd__endpoint_commands] )) ||
 _etcdctl__subcmd__help__subcmd__endpoint_commands() {
@@ -713,6 +1480,47 @@ _etcdctl__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl help help commands' commands "$@"
 }
+(( $+functions[_etcdctl__subcmd__help__subcmd__lease_commands] )) ||
+_etcdctl__subcmd__help__subcmd__lease_commands() {
+    local commands; commands=(
+'grant:Creates leases' \
+'revoke:Revokes leases' \
+'timetolive:Get lease information' \
+'list:List all active leases' \
+'keep-alive:Keeps leases alive (renew)' \
+    )
+    _describe -t commands 'etcdctl help lease commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__lease__subcmd__grant_commands] )) ||
+_etcdctl__subcmd__help__subcmd__lease__subcmd__grant_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help lease grant commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__lease__subcmd__keep-alive_commands] )) ||
+_etcdctl__subcmd__help__subcmd__lease__subcmd__keep-alive_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help lease keep-alive commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__lease__subcmd__list_commands] )) ||
+_etcdctl__subcmd__help__subcmd__lease__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help lease list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__lease__subcmd__revoke_commands] )) ||
+_etcdctl__subcmd__help__subcmd__lease__subcmd__revoke_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help lease revoke commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__lease__subcmd__timetolive_commands] )) ||
+_etcdctl__subcmd__help__subcmd__lease__subcmd__timetolive_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help lease timetolive commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__lock_commands] )) ||
+_etcdctl__subcmd__help__subcmd__lock_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help lock commands' commands "$@"
+}
 (( $+functions[_etcdctl__subcmd__help__subcmd__member_commands] )) ||
 _etcdctl__subcmd__help__subcmd__member_commands() {
     local commands; commands=(
@@ -730,6 +1538,24 @@ _etcdctl__subcmd__help__subcmd__put_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl help put commands' commands "$@"
 }
+(( $+functions[_etcdctl__subcmd__help__subcmd__snapshot_commands] )) ||
+_etcdctl__subcmd__help__subcmd__snapshot_commands() {
+    local commands; commands=(
+'save:Stores an etcd node backend snapshot to a given file' \
+'status:Gets backend snapshot status of a given file' \
+    )
+    _describe -t commands 'etcdctl help snapshot commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__snapshot__subcmd__save_commands] )) ||
+_etcdctl__subcmd__help__subcmd__snapshot__subcmd__save_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help snapshot save commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__snapshot__subcmd__status_commands] )) ||
+_etcdctl__subcmd__help__subcmd__snapshot__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help snapshot status commands' commands "$@"
+}
 (( $+functions[_etcdctl__subcmd__help__subcmd__txn_commands] )) ||
 _etcdctl__subcmd__help__subcmd__txn_commands() {
     local commands; commands=()
@@ -739,6 +1565,95 @@ _etcdctl__subcmd__help__subcmd__txn_commands() {
 _etcdctl__subcmd__help__subcmd__version_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl help version commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__watch_commands] )) ||
+_etcdctl__subcmd__help__subcmd__watch_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help watch commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__lease_commands] )) ||
+_etcdctl__subcmd__lease_commands() {
+    local commands; commands=(
+'grant:Creates leases' \
+'revoke:Revokes leases' \
+'timetolive:Get lease information' \
+'list:List all active leases' \
+'keep-alive:Keeps leases alive (renew)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl lease commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__lease__subcmd__grant_commands] )) ||
+_etcdctl__subcmd__lease__subcmd__grant_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl lease grant commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__lease__subcmd__help_commands] )) ||
+_etcdctl__subcmd__lease__subcmd__help_commands() {
+    local commands; commands=(
+'grant:Creates leases' \
+'revoke:Revokes leases' \
+'timetolive:Get lease information' \
+'list:List all active leases' \
+'keep-alive:Keeps leases alive (renew)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl lease help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__lease__subcmd__help__subcmd__grant_commands] )) ||
+_etcdctl__subcmd__lease__subcmd__help__subcmd__grant_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl lease help grant commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__lease__subcmd__help__subcmd__help_commands] )) ||
+_etcdctl__subcmd__lease__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl lease help help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__lease__subcmd__help__subcmd__keep-alive_commands] )) ||
+_etcdctl__subcmd__lease__subcmd__help__subcmd__keep-alive_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl lease help keep-alive commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__lease__subcmd__help__subcmd__list_commands] )) ||
+_etcdctl__subcmd__lease__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl lease help list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__lease__subcmd__help__subcmd__revoke_commands] )) ||
+_etcdctl__subcmd__lease__subcmd__help__subcmd__revoke_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl lease help revoke commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__lease__subcmd__help__subcmd__timetolive_commands] )) ||
+_etcdctl__subcmd__lease__subcmd__help__subcmd__timetolive_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl lease help timetolive commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__lease__subcmd__keep-alive_commands] )) ||
+_etcdctl__subcmd__lease__subcmd__keep-alive_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl lease keep-alive commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__lease__subcmd__list_commands] )) ||
+_etcdctl__subcmd__lease__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl lease list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__lease__subcmd__revoke_commands] )) ||
+_etcdctl__subcmd__lease__subcmd__revoke_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl lease revoke commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__lease__subcmd__timetolive_commands] )) ||
+_etcdctl__subcmd__lease__subcmd__timetolive_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl lease timetolive commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__lock_commands] )) ||
+_etcdctl__subcmd__lock_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl lock commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__member_commands] )) ||
 _etcdctl__subcmd__member_commands() {
@@ -776,6 +1691,49 @@ _etcdctl__subcmd__put_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl put commands' commands "$@"
 }
+(( $+functions[_etcdctl__subcmd__snapshot_commands] )) ||
+_etcdctl__subcmd__snapshot_commands() {
+    local commands; commands=(
+'save:Stores an etcd node backend snapshot to a given file' \
+'status:Gets backend snapshot status of a given file' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl snapshot commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__snapshot__subcmd__help_commands] )) ||
+_etcdctl__subcmd__snapshot__subcmd__help_commands() {
+    local commands; commands=(
+'save:Stores an etcd node backend snapshot to a given file' \
+'status:Gets backend snapshot status of a given file' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl snapshot help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__snapshot__subcmd__help__subcmd__help_commands] )) ||
+_etcdctl__subcmd__snapshot__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl snapshot help help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__snapshot__subcmd__help__subcmd__save_commands] )) ||
+_etcdctl__subcmd__snapshot__subcmd__help__subcmd__save_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl snapshot help save commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__snapshot__subcmd__help__subcmd__status_commands] )) ||
+_etcdctl__subcmd__snapshot__subcmd__help__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl snapshot help status commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__snapshot__subcmd__save_commands] )) ||
+_etcdctl__subcmd__snapshot__subcmd__save_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl snapshot save commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__snapshot__subcmd__status_commands] )) ||
+_etcdctl__subcmd__snapshot__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl snapshot status commands' commands "$@"
+}
 (( $+functions[_etcdctl__subcmd__txn_commands] )) ||
 _etcdctl__subcmd__txn_commands() {
     local commands; commands=()
@@ -785,6 +1743,11 @@ _etcdctl__subcmd__txn_commands() {
 _etcdctl__subcmd__version_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl version commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__watch_commands] )) ||
+_etcdctl__subcmd__watch_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl watch commands' commands "$@"
 }
 
 if [ "$funcstack[1]" = "_etcdctl" ]; then

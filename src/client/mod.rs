@@ -11,6 +11,13 @@
 //!   Go's `context deadline exceeded`, the string etcdctl prints;
 //! - a gRPC status from a server is returned as [`Error::Grpc`] whose `Display` is the status
 //!   message exactly (e.g. `etcdserver: mvcc: required revision has been compacted`).
+//!
+//! Streaming calls (watch, lease keep-alive, snapshot, lock, election) live in `stream.rs`:
+//! dialing is bounded like a unary call, the stream itself has no deadline.
+
+mod stream;
+
+pub use stream::{BoxStream, KeepAlive, WatchSender, Watcher, REQUIRE_LEADER_KEY};
 
 use std::future::Future;
 use std::time::Duration;

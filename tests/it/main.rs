@@ -8,6 +8,7 @@ mod harness;
 mod cluster;
 mod crash;
 mod ctl_vs_etcd;
+mod ctl_v3_more;
 mod differential;
 mod lock_election;
 mod server_flags;

@@ -159,13 +159,13 @@ pub(crate) fn del_op(a: &DelArgs) -> Result<DeleteRangeRequest> {
 }
 
 /// Resolved global settings: the printer and the client configuration.
-struct Env {
-    printer: Printer,
-    cfg: ClientConfig,
+pub(super) struct Env {
+    pub(super) printer: Printer,
+    pub(super) cfg: ClientConfig,
 }
 
 /// etcdctl's `clientConfigFromCmd` + `initDisplayFromCmd`.
-fn env(g: &GlobalArgs) -> Result<Env> {
+pub(super) fn env(g: &GlobalArgs) -> Result<Env> {
     let format = OutputFormat::parse(&g.write_out)
         .ok_or_else(|| Exit::new(EXIT_BAD_FEATURE, "unsupported output format"))?;
     for (name, v) in [("cert", &g.cert), ("key", &g.key), ("cacert", &g.cacert)] {
@@ -192,15 +192,15 @@ fn env(g: &GlobalArgs) -> Result<Env> {
     })
 }
 
-fn client(cfg: &ClientConfig) -> Result<Client> {
+pub(super) fn client(cfg: &ClientConfig) -> Result<Client> {
     Client::new(cfg).map_err(|e| Exit::new(EXIT_BAD_CONNECTION, e.to_string()))
 }
 
-fn call_err(e: crate::client::Error) -> Exit {
+pub(super) fn call_err(e: crate::client::Error) -> Exit {
     Exit::new(EXIT_ERROR, e.to_string())
 }
 
-fn print_err(e: PrintError) -> Exit {
+pub(super) fn print_err(e: PrintError) -> Exit {
     match e {
         PrintError::Unsupported(_) => Exit::new(EXIT_BAD_FEATURE, e.to_string()),
         PrintError::Io(e) => Exit::new(super::EXIT_IO, e.to_string()),
@@ -261,10 +261,17 @@ pub(crate) async fn execute(cli: Cli, stdin: &mut dyn BufRead, out: &mut dyn Wri
             env.printer.member_list(out, &resp).map_err(print_err)
         }
         Command::Endpoint(a) => endpoint(g, &a, out, err).await,
+        Command::Watch(a) => super::more::watch(g, a, out, err).await,
+        Command::Lease { command } => super::more::lease(g, command, out).await,
+        Command::Lock(a) => super::more::lock(g, a, out).await,
+        Command::Elect(a) => super::more::elect(g, a, out).await,
+        Command::Snapshot { command } => super::more::snapshot(g, command, out, err).await,
+        Command::Defrag(a) => super::more::defrag(g, a, out, err).await,
+        Command::Alarm { command } => super::more::alarm(g, command, out).await,
     }
 }
 
-fn io_err(e: std::io::Error) -> Exit {
+pub(super) fn io_err(e: std::io::Error) -> Exit {
     Exit::new(super::EXIT_IO, e.to_string())
 }
 
@@ -283,7 +290,7 @@ async fn compaction(g: &GlobalArgs, a: &CompactionArgs, out: &mut dyn Write) -> 
 
 /// The endpoints an endpoint command visits: `--endpoints`, or with `--cluster` every client
 /// URL of the member list.
-async fn endpoints(env: &Env, cluster: bool) -> Result<Vec<String>> {
+pub(super) async fn endpoints(env: &Env, cluster: bool) -> Result<Vec<String>> {
     if !cluster {
         return Ok(env.cfg.endpoints.clone());
     }

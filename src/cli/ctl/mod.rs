@@ -1,4 +1,5 @@
-//! `etcdctl`: a clone of etcdctl v3.4 (kv, txn, compaction, member list, endpoint, version).
+//! `etcdctl`: a clone of etcdctl v3.4 (kv, txn, compaction, member list, endpoint, version,
+//! watch, lease, lock, elect, snapshot, defrag, alarm).
 //!
 //! Entry points: [`run`] (process arguments → exit code) and [`command`] (the clap tree, for
 //! man pages and completions). Parsing is pure (clap structs do no I/O); [`run_with`] resolves
@@ -12,6 +13,7 @@
 
 pub mod printer;
 mod cmd;
+mod more;
 pub mod txn;
 
 use std::ffi::OsString;
@@ -30,6 +32,8 @@ pub const EXIT_BAD_CONNECTION: i32 = 2;
 pub const EXIT_INVALID_INPUT: i32 = 3;
 /// Exit code: a valid flag with an unsupported value (e.g. `-w table` for `get`).
 pub const EXIT_BAD_FEATURE: i32 = 4;
+/// Exit code: interrupted (a watch canceled by the server, a failed snapshot save).
+pub const EXIT_INTERRUPTED: i32 = 5;
 /// Exit code: an I/O failure (writing output).
 pub const EXIT_IO: i32 = 6;
 /// Exit code: bad command-line arguments.
@@ -223,6 +227,32 @@ pub enum Command {
     },
     /// Endpoint related commands
     Endpoint(EndpointArgs),
+    /// Watches events stream on keys or prefixes
+    Watch(WatchArgs),
+    /// Lease related commands
+    Lease {
+        /// The lease subcommand.
+        #[command(subcommand)]
+        command: LeaseCommand,
+    },
+    /// Acquires a named lock
+    Lock(LockArgs),
+    /// Observes and participates in leader election
+    Elect(ElectArgs),
+    /// Manages etcd node snapshots
+    Snapshot {
+        /// The snapshot subcommand.
+        #[command(subcommand)]
+        command: SnapshotCommand,
+    },
+    /// Defragments the storage of the etcd members with given endpoints
+    Defrag(DefragArgs),
+    /// Alarm related commands
+    Alarm {
+        /// The alarm subcommand.
+        #[command(subcommand)]
+        command: AlarmCommand,
+    },
     /// Prints the version of etcdctl
     Version,
 }
@@ -365,6 +395,132 @@ pub enum EndpointCommand {
     },
 }
 
+/// `watch [options] [key or prefix] [range_end] [--] [exec-command arg1 arg2 ...]`.
+#[derive(Debug, Clone, Args)]
+pub struct WatchArgs {
+    /// [key or prefix] [range_end]
+    pub args: Vec<String>,
+    /// exec-command arg1 arg2 ... (after `--`), run for every event
+    #[arg(last = true)]
+    pub exec: Vec<String>,
+    /// Interactive mode
+    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub interactive: bool,
+    /// Watch on a prefix if prefix is set
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub prefix: bool,
+    /// Revision to start watching
+    #[arg(long, default_value = "0", value_parser = go_int)]
+    pub rev: i64,
+    /// get the previous key-value pair before the event happens
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub prev_kv: bool,
+    /// get periodic watch progress notification from server (etcdctl 3.5 extension)
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub progress_notify: bool,
+    /// Set by [`run_with`]: the command line has a `--` after `watch` (etcdctl looks at the raw
+    /// arguments to tell `watch k --` from `watch k`).
+    #[arg(skip)]
+    pub separator: bool,
+}
+
+/// `lease` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum LeaseCommand {
+    /// Creates leases
+    Grant {
+        /// <ttl>
+        args: Vec<String>,
+    },
+    /// Revokes leases
+    Revoke {
+        /// <leaseID>
+        args: Vec<String>,
+    },
+    /// Get lease information
+    Timetolive {
+        /// <leaseID>
+        args: Vec<String>,
+        /// Get keys attached to this lease
+        #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+        keys: bool,
+    },
+    /// List all active leases
+    List,
+    /// Keeps leases alive (renew)
+    #[command(name = "keep-alive")]
+    KeepAlive {
+        /// <leaseID>
+        args: Vec<String>,
+        /// Resets the keep-alive time to its original value and exits immediately
+        #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+        once: bool,
+    },
+}
+
+/// `lock <lockname> [exec-command arg1 arg2 ...]`.
+#[derive(Debug, Clone, Args)]
+pub struct LockArgs {
+    /// <lockname> [exec-command arg1 arg2 ...]
+    pub args: Vec<String>,
+    /// timeout for session
+    #[arg(long, default_value = "60", value_parser = go_int)]
+    pub ttl: i64,
+}
+
+/// `elect <election-name> [proposal]`.
+#[derive(Debug, Clone, Args)]
+pub struct ElectArgs {
+    /// <election-name> [proposal]
+    pub args: Vec<String>,
+    /// observation mode
+    #[arg(short = 'l', long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub listen: bool,
+}
+
+/// `snapshot` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Stores an etcd node backend snapshot to a given file
+    Save {
+        /// <filename>
+        args: Vec<String>,
+    },
+    /// Gets backend snapshot status of a given file
+    Status {
+        /// <filename>
+        args: Vec<String>,
+    },
+}
+
+/// `defrag [--cluster]`.
+#[derive(Debug, Clone, Args)]
+pub struct DefragArgs {
+    /// use all endpoints from the cluster member list
+    #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub cluster: bool,
+    /// Optional. If present, defragments a data directory not in use by etcd.
+    #[arg(long, default_value = "")]
+    pub data_dir: String,
+}
+
+/// `alarm` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AlarmCommand {
+    /// Disarms all alarms
+    Disarm {
+        /// (no arguments accepted)
+        #[arg(hide = true)]
+        args: Vec<String>,
+    },
+    /// Lists all alarms
+    List {
+        /// (no arguments accepted)
+        #[arg(hide = true)]
+        args: Vec<String>,
+    },
+}
+
 /// The clap tree of `etcdctl` (root named `etcdctl`), for man pages and completions.
 pub fn command() -> clap::Command {
     Cli::command()
@@ -376,8 +532,9 @@ pub fn command() -> clap::Command {
 /// `etcd ctl get foo` alike, `args == ["get", "foo"]` (so `args[0]` is the first flag or the
 /// command name, never `etcdctl`, `etcd` or `ctl`).
 pub fn run(args: Vec<OsString>) -> i32 {
-    let stdin = io::stdin();
-    let mut stdin = stdin.lock();
+    // Not `stdin().lock()`: `watch -i` reads the process stdin through tokio, which takes the
+    // lock per read and would block forever behind a lock held here.
+    let mut stdin = io::BufReader::new(io::stdin());
     let mut stdout = io::stdout();
     let mut stderr = io::stderr();
     let code = run_with(args, &mut stdin, &mut stdout, &mut stderr);
@@ -393,10 +550,15 @@ pub fn run_with(
     err: &mut dyn Write,
 ) -> i32 {
     let argv = std::iter::once(OsString::from("etcdctl")).chain(args);
-    let cli = match Cli::try_parse_from(argv) {
+    let raw: Vec<OsString> = argv.clone().collect();
+    let mut cli = match Cli::try_parse_from(argv) {
         Ok(cli) => cli,
         Err(e) => return clap_error(e, out, err),
     };
+    if let Command::Watch(w) = &mut cli.command {
+        // etcdctl's parseWatchArgs: a `--` anywhere after the `watch` word.
+        w.separator = raw.iter().skip_while(|a| *a != "watch").skip(1).any(|a| a == "--");
+    }
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

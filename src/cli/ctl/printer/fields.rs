@@ -4,8 +4,9 @@ use std::io::{self, Write};
 
 use super::{go_quote, EpHashKv, EpHealth, EpStatus};
 use crate::pb::etcdserverpb::{
-    response_op::Response, DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse,
-    ResponseHeader, TxnResponse,
+    response_op::Response, AlarmResponse, DeleteRangeResponse, LeaseGrantResponse,
+    LeaseKeepAliveResponse, LeaseLeasesResponse, LeaseRevokeResponse, LeaseTimeToLiveResponse,
+    MemberListResponse, PutResponse, RangeResponse, ResponseHeader, TxnResponse, WatchResponse,
 };
 use crate::pb::mvccpb::KeyValue;
 
@@ -153,4 +154,101 @@ pub fn endpoint_hashkv(w: &mut dyn Write, hs: &[EpHashKv]) -> io::Result<()> {
         writeln!(w)?;
     }
     Ok(())
+}
+
+/// `watch`: the header, then per event `"Type"`, the previous pair and the pair.
+///
+/// # Errors
+/// I/O errors.
+pub fn watch(w: &mut dyn Write, r: &WatchResponse) -> io::Result<()> {
+    hdr(w, r.header.as_ref())?;
+    for e in &r.events {
+        writeln!(w, "\"Type\" : {}", super::simple::event_type(e.r#type))?;
+        if let Some(p) = &e.prev_kv {
+            kv(w, "Prev", p)?;
+        }
+        kv(w, "", &e.kv.clone().unwrap_or_default())?;
+    }
+    Ok(())
+}
+
+/// `lease grant`.
+///
+/// # Errors
+/// I/O errors.
+pub fn lease_grant(w: &mut dyn Write, r: &LeaseGrantResponse) -> io::Result<()> {
+    hdr(w, r.header.as_ref())?;
+    writeln!(w, "\"ID\" : {}", r.id)?;
+    writeln!(w, "\"TTL\" : {}", r.ttl)
+}
+
+/// `lease revoke`: the header only.
+///
+/// # Errors
+/// I/O errors.
+pub fn lease_revoke(w: &mut dyn Write, r: &LeaseRevokeResponse) -> io::Result<()> {
+    hdr(w, r.header.as_ref())
+}
+
+/// `lease keep-alive`.
+///
+/// # Errors
+/// I/O errors.
+pub fn lease_keep_alive(w: &mut dyn Write, r: &LeaseKeepAliveResponse) -> io::Result<()> {
+    hdr(w, r.header.as_ref())?;
+    writeln!(w, "\"ID\" : {}", r.id)?;
+    writeln!(w, "\"TTL\" : {}", r.ttl)
+}
+
+/// `lease timetolive`.
+///
+/// # Errors
+/// I/O errors.
+pub fn lease_time_to_live(w: &mut dyn Write, r: &LeaseTimeToLiveResponse) -> io::Result<()> {
+    hdr(w, r.header.as_ref())?;
+    writeln!(w, "\"ID\" : {}", r.id)?;
+    writeln!(w, "\"TTL\" : {}", r.ttl)?;
+    writeln!(w, "\"GrantedTTL\" : {}", r.granted_ttl)?;
+    for k in &r.keys {
+        writeln!(w, "\"Key\" : {}", go_quote(k))?;
+    }
+    Ok(())
+}
+
+/// `lease list`.
+///
+/// # Errors
+/// I/O errors.
+pub fn lease_leases(w: &mut dyn Write, r: &LeaseLeasesResponse) -> io::Result<()> {
+    hdr(w, r.header.as_ref())?;
+    for l in &r.leases {
+        writeln!(w, "\"ID\" : {}", l.id)?;
+    }
+    Ok(())
+}
+
+/// `alarm list|disarm`. (etcdctl 3.4 dereferences a missing header and panics; we print a
+/// zero header instead.)
+///
+/// # Errors
+/// I/O errors.
+pub fn alarm(w: &mut dyn Write, r: &AlarmResponse) -> io::Result<()> {
+    hdr(w, r.header.as_ref())?;
+    for a in &r.alarms {
+        writeln!(w, "\"MemberID\" : {}", a.member_id)?;
+        writeln!(w, "\"AlarmType\" : {}", super::simple::alarm_type(a.alarm))?;
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+/// `snapshot status`.
+///
+/// # Errors
+/// I/O errors.
+pub fn db_status(w: &mut dyn Write, s: &super::DbStatus) -> io::Result<()> {
+    writeln!(w, "\"Hash\" : {}", s.hash)?;
+    writeln!(w, "\"Revision\" : {}", s.revision)?;
+    writeln!(w, "\"Keys\" : {}", s.total_key)?;
+    writeln!(w, "\"Size\" : {}", s.total_size)
 }

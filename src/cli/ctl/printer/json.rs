@@ -9,10 +9,12 @@ use base64::Engine;
 
 use super::{EpHashKv, EpHealth, EpStatus};
 use crate::pb::etcdserverpb::{
-    response_op::Response, DeleteRangeResponse, Member, MemberListResponse, PutResponse,
-    RangeResponse, ResponseHeader, ResponseOp, StatusResponse, TxnResponse,
+    response_op::Response, AlarmResponse, DeleteRangeResponse, LeaseGrantResponse,
+    LeaseKeepAliveResponse, LeaseLeasesResponse, LeaseRevokeResponse, LeaseTimeToLiveResponse,
+    Member, MemberListResponse, PutResponse, RangeResponse, ResponseHeader, ResponseOp,
+    StatusResponse, TxnResponse, WatchResponse,
 };
-use crate::pb::mvccpb::KeyValue;
+use crate::pb::mvccpb::{Event, KeyValue};
 
 /// A JSON object under construction that skips Go's "empty" values (`omitempty`).
 struct Obj(Vec<(String, String)>);
@@ -233,4 +235,106 @@ pub fn endpoint_hashkv(hs: &[EpHashKv]) -> String {
             .finish();
         Obj::new().raw("Endpoint", go_string(&h.ep)).raw("HashKV", inner).finish()
     }))
+}
+
+/// The fields of a `ResponseHeader` embedded by pointer in a clientv3 struct (Go's JSON
+/// flattens them into the outer object; a nil header adds nothing).
+fn flat_header(o: &mut Obj, h: Option<&ResponseHeader>) {
+    if let Some(h) = h {
+        o.num("cluster_id", h.cluster_id)
+            .num("member_id", h.member_id)
+            .num("revision", h.revision)
+            .num("raft_term", h.raft_term);
+    }
+}
+
+/// `mvccpb.Event`: `type` (omitted for PUT), `kv`, `prev_kv`.
+pub fn event(e: &Event) -> String {
+    Obj::new()
+        .num("type", e.r#type)
+        .opt("kv", e.kv.as_ref().map(kv))
+        .opt("prev_kv", e.prev_kv.as_ref().map(kv))
+        .finish()
+}
+
+/// clientv3's `WatchResponse` (`watch -w json`): `Header` always present, `Events` `null`
+/// when the response carries none (`[]` for a cancellation, as clientv3 builds it).
+pub fn watch(r: &WatchResponse) -> String {
+    let events = if r.events.is_empty() {
+        if r.canceled { "[]".to_string() } else { "null".to_string() }
+    } else {
+        array(r.events.iter().map(event))
+    };
+    Obj::new()
+        .raw("Header", r.header.as_ref().map(header).unwrap_or_else(|| "{}".to_string()))
+        .raw("Events", events)
+        .raw("CompactRevision", r.compact_revision.to_string())
+        .raw("Canceled", r.canceled.to_string())
+        .raw("Created", r.created.to_string())
+        .finish()
+}
+
+/// clientv3's `LeaseGrantResponse`: flattened header, `ID`, `TTL`, `Error`.
+pub fn lease_grant(r: &LeaseGrantResponse) -> String {
+    let mut o = Obj::new();
+    flat_header(&mut o, r.header.as_ref());
+    o.raw("ID", r.id.to_string()).raw("TTL", r.ttl.to_string()).raw("Error", go_string(&r.error));
+    o.finish()
+}
+
+/// `LeaseRevokeResponse` (the protobuf struct): `{"header":{..}}`.
+pub fn lease_revoke(r: &LeaseRevokeResponse) -> String {
+    Obj::new().opt("header", r.header.as_ref().map(header)).finish()
+}
+
+/// clientv3's `LeaseKeepAliveResponse`: flattened header, `ID`, `TTL`.
+pub fn lease_keep_alive(r: &LeaseKeepAliveResponse) -> String {
+    let mut o = Obj::new();
+    flat_header(&mut o, r.header.as_ref());
+    o.raw("ID", r.id.to_string()).raw("TTL", r.ttl.to_string());
+    o.finish()
+}
+
+/// clientv3's `LeaseTimeToLiveResponse`: flattened header, `id`, `ttl`, `granted-ttl`, `keys`
+/// (`null` without keys).
+pub fn lease_time_to_live(r: &LeaseTimeToLiveResponse) -> String {
+    let mut o = Obj::new();
+    flat_header(&mut o, r.header.as_ref());
+    let keys = if r.keys.is_empty() {
+        "null".to_string()
+    } else {
+        array(r.keys.iter().map(|k| format!("\"{}\"", base64::engine::general_purpose::STANDARD.encode(k))))
+    };
+    o.raw("id", r.id.to_string())
+        .raw("ttl", r.ttl.to_string())
+        .raw("granted-ttl", r.granted_ttl.to_string())
+        .raw("keys", keys);
+    o.finish()
+}
+
+/// clientv3's `LeaseLeasesResponse`: flattened header, `leases` (`[{"id":..}]`, `[]` if none).
+pub fn lease_leases(r: &LeaseLeasesResponse) -> String {
+    let mut o = Obj::new();
+    flat_header(&mut o, r.header.as_ref());
+    o.raw("leases", array(r.leases.iter().map(|l| format!("{{\"id\":{}}}", l.id))));
+    o.finish()
+}
+
+/// `AlarmResponse`: `header` and `alarms` (`memberID`, `alarm` as its number), omitempty.
+pub fn alarm(r: &AlarmResponse) -> String {
+    Obj::new()
+        .opt("header", r.header.as_ref().map(header))
+        .list(
+            "alarms",
+            r.alarms.iter().map(|a| Obj::new().num("memberID", a.member_id).num("alarm", a.alarm).finish()).collect(),
+        )
+        .finish()
+}
+
+/// clientv3/snapshot's `Status`: `{"hash":..,"revision":..,"totalKey":..,"totalSize":..}`.
+pub fn db_status(s: &super::DbStatus) -> String {
+    format!(
+        "{{\"hash\":{},\"revision\":{},\"totalKey\":{},\"totalSize\":{}}}",
+        s.hash, s.revision, s.total_key, s.total_size
+    )
 }

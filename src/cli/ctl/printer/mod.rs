@@ -8,6 +8,7 @@
 
 pub mod fields;
 pub mod json;
+mod more;
 pub mod simple;
 pub mod table;
 
@@ -15,6 +16,9 @@ use std::io::{self, Write};
 use std::time::Duration;
 
 use prost::Message;
+
+pub use more::DbStatus;
+pub(crate) use more::db_status_row;
 
 use crate::pb::etcdserverpb::{
     DeleteRangeResponse, HashKvResponse, MemberListResponse, PutResponse, RangeResponse, StatusResponse,

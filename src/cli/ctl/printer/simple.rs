@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use super::{hex_escape, member_rows, status_rows, EpHealth, EpStatus};
 use crate::pb::etcdserverpb::{
-    response_op::Response, DeleteRangeResponse, MemberListResponse, PutResponse, RangeResponse,
-    TxnResponse,
+    response_op::Response, AlarmResponse, DeleteRangeResponse, MemberListResponse, PutResponse,
+    RangeResponse, TxnResponse, WatchResponse,
 };
 use crate::pb::mvccpb::KeyValue;
 
@@ -111,6 +111,59 @@ pub fn endpoint_health(w: &mut dyn Write, hs: &[EpHealth]) -> io::Result<()> {
 pub fn endpoint_status(w: &mut dyn Write, st: &[EpStatus]) -> io::Result<()> {
     for row in status_rows(st) {
         writeln!(w, "{}", row.join(", "))?;
+    }
+    Ok(())
+}
+
+/// etcd's event type names (`mvccpb.Event_EventType.String()`).
+pub fn event_type(t: i32) -> String {
+    match t {
+        0 => "PUT".to_string(),
+        1 => "DELETE".to_string(),
+        n => n.to_string(),
+    }
+}
+
+/// `watch`: per event its type, the previous pair (with `--prev-kv`), then the pair.
+///
+/// # Errors
+/// I/O errors.
+pub fn watch(w: &mut dyn Write, r: &WatchResponse, hex: bool, value_only: bool) -> io::Result<()> {
+    for e in &r.events {
+        writeln!(w, "{}", event_type(e.r#type))?;
+        if let Some(p) = &e.prev_kv {
+            kv(w, p, hex, value_only)?;
+        }
+        kv(w, &e.kv.clone().unwrap_or_default(), hex, value_only)?;
+    }
+    Ok(())
+}
+
+/// etcd's alarm type names (`AlarmType.String()`).
+pub fn alarm_type(t: i32) -> String {
+    match t {
+        0 => "NONE".to_string(),
+        1 => "NOSPACE".to_string(),
+        2 => "CORRUPT".to_string(),
+        n => n.to_string(),
+    }
+}
+
+/// `alarm list|disarm`: Go's `%+v` of each `*AlarmMember`, i.e. its compact proto text
+/// (`memberID:123 alarm:NOSPACE `; zero fields left out).
+///
+/// # Errors
+/// I/O errors.
+pub fn alarm(w: &mut dyn Write, r: &AlarmResponse) -> io::Result<()> {
+    for a in &r.alarms {
+        let mut s = String::new();
+        if a.member_id != 0 {
+            s.push_str(&format!("memberID:{} ", a.member_id));
+        }
+        if a.alarm != 0 {
+            s.push_str(&format!("alarm:{} ", alarm_type(a.alarm)));
+        }
+        writeln!(w, "{s}")?;
     }
     Ok(())
 }

@@ -86,3 +86,11 @@ pub fn endpoint_hashkv(w: &mut dyn Write, hs: &[EpHashKv]) -> io::Result<()> {
     let rows: Vec<Vec<String>> = hs.iter().map(|h| vec![h.ep.clone(), h.resp.hash.to_string()]).collect();
     w.write_all(render(&["endpoint", "hash"], &rows).as_bytes())
 }
+
+/// `snapshot status -w table` (etcdctl's `makeDBStatusTable`).
+///
+/// # Errors
+/// I/O errors.
+pub fn db_status(w: &mut dyn Write, s: &super::DbStatus) -> io::Result<()> {
+    w.write_all(render(&["hash", "revision", "total keys", "total size"], &[super::db_status_row(s)]).as_bytes())
+}
