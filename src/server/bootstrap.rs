@@ -49,10 +49,9 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
         }
         None => {
             if cfg.initial_cluster_state == ClusterState::Existing {
-                return Err(Error::Bootstrap(
-                    "joining an existing cluster (--initial-cluster-state existing) is not supported yet".into(),
-                ));
-            }
+                let (cluster_id, member_id) = join_existing(cfg).await?;
+                (cluster_id, member_id, BTreeMap::new())
+            } else {
             let by_name = initial_members(cfg);
             let Some(my_urls) = by_name.get(&cfg.name) else {
                 return Err(Error::Bootstrap(format!(
@@ -90,6 +89,7 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
             let cluster_id = compute_cluster_id(&ids);
             let member_id = compute_member_id(my_urls, &cfg.initial_cluster_token);
             (cluster_id, member_id, members)
+            }
         }
     };
 
@@ -108,7 +108,14 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;
 
-    if fresh {
+    if fresh && cfg.initial_cluster_state == ClusterState::Existing {
+        // Joining: the leader already lists us; it will replicate the log (or a snapshot).
+        log_store
+            .save_identity(cluster_id, member_id)
+            .await
+            .map_err(|e| Error::Storage(e.to_string()))?;
+        tracing::info!(member_id = %format!("{member_id:x}"), cluster_id = %format!("{cluster_id:x}"), "joining existing cluster");
+    } else if fresh {
         tracing::info!(member_id = %format!("{member_id:x}"), cluster_id = %format!("{cluster_id:x}"), "starting member in a new cluster");
         // Initialize first, then record the identity: a crash in between re-runs this
         // branch, and an "already initialized" refusal is then expected and harmless.
@@ -125,4 +132,57 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
         tracing::info!(member_id = %format!("{member_id:x}"), cluster_id = %format!("{cluster_id:x}"), "restarting member");
     }
     Ok(Booted { raft, store, member_id, cluster_id })
+}
+
+/// Learns this member's ID and the cluster ID from the running members listed in
+/// `--initial-cluster` (etcd's `GetClusterFromRemotePeers` + `ValidateClusterAndAssignIDs`).
+async fn join_existing(cfg: &ServerConfig) -> Result<(u64, u64), Error> {
+    use crate::pb::peer::leader_client::LeaderClient;
+    let mine: std::collections::BTreeSet<String> = cfg.initial_advertise_peer_urls.iter().map(url_string).collect();
+    let wanted = initial_members(cfg);
+    let mut last_err = String::from("no peer URLs to ask");
+    for (_, urls) in wanted.iter() {
+        if urls.iter().all(|u| mine.contains(u)) {
+            continue;
+        }
+        for url in urls {
+            let Ok(endpoint) = tonic::transport::Endpoint::from_shared(url.clone()) else { continue };
+            let endpoint = endpoint.connect_timeout(std::time::Duration::from_secs(1)).timeout(std::time::Duration::from_secs(2));
+            let channel = match endpoint.connect().await {
+                Ok(c) => c,
+                Err(e) => {
+                    last_err = format!("{url}: {e}");
+                    continue;
+                }
+            };
+            let info = match LeaderClient::new(channel).cluster_info(crate::pb::peer::ClusterInfoRequest {}).await {
+                Ok(r) => r.into_inner(),
+                Err(s) => {
+                    last_err = format!("{url}: {}", s.message());
+                    continue;
+                }
+            };
+            if info.members.len() != wanted.len() {
+                return Err(Error::Bootstrap(format!(
+                    "error validating peerURLs {{ClusterID:{:x} Members:[{}]}}: member count is unequal",
+                    info.cluster_id,
+                    info.members.iter().map(|m| format!("&{{ID:{:x} PeerURLs:{:?}}}", m.id, m.peer_ur_ls)).collect::<Vec<_>>().join(" ")
+                )));
+            }
+            let found = info.members.iter().find(|m| {
+                let theirs: std::collections::BTreeSet<String> = m.peer_ur_ls.iter().cloned().collect();
+                theirs == mine
+            });
+            return match found {
+                Some(m) => Ok((info.cluster_id, m.id)),
+                None => Err(Error::Bootstrap(format!(
+                    "error validating peerURLs {{ClusterID:{:x}}}: unmatched member while checking PeerURLs ({:?} is not a member)",
+                    info.cluster_id, mine
+                ))),
+            };
+        }
+    }
+    Err(Error::Bootstrap(format!(
+        "cannot fetch cluster info from peer urls: could not retrieve cluster information from the given URLs ({last_err})"
+    )))
 }

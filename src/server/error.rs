@@ -33,6 +33,9 @@ pub enum Error {
     /// Refusal at bootstrap (configuration conflicts with the data dir or cluster).
     #[error("{0}")]
     Bootstrap(String),
+    /// An etcd wire error decided by the server itself (membership checks and the like).
+    #[error("{0}")]
+    Wire(crate::rpctypes::WireError),
     /// A storage failure (disk, corruption).
     #[error("storage: {0}")]
     Storage(String),
@@ -66,6 +69,7 @@ impl Error {
             Error::NotLeader => WireError::NotLeader,
             Error::Timeout => WireError::Timeout,
             Error::Stopped => WireError::Stopped,
+            Error::Wire(w) => *w,
             _ => return None,
         })
     }

@@ -17,6 +17,7 @@
 //! Depends on: raft, apply, mvcc, membership, storage, config, pb.
 
 mod bootstrap;
+mod cluster;
 pub mod concurrency;
 mod error;
 mod lease;

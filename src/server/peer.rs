@@ -51,7 +51,7 @@ impl LeaderClients {
 }
 
 /// Maps an error message carried by a peer back to the server error.
-fn error_from_message(msg: &str) -> Error {
+pub(super) fn error_from_message(msg: &str) -> Error {
     match WireError::from_message(msg) {
         Some(WireError::NoLeader) => Error::NoLeader,
         Some(WireError::NotLeader) => Error::NotLeader,
@@ -60,14 +60,15 @@ fn error_from_message(msg: &str) -> Error {
         Some(WireError::RequestTooLarge) => Error::RequestTooLarge,
         Some(WireError::LeaseNotFound) => Error::Apply(ApplyError::LeaseNotFound),
         Some(WireError::NoSpace) => Error::Apply(ApplyError::NoSpace),
-        _ => Error::Internal(msg.to_string()),
+        Some(w) => Error::Wire(w),
+        None => Error::Internal(msg.to_string()),
     }
 }
 
 /// A failed call to the leader: when the connection could not even be made, nothing was
 /// proposed, so the caller may retry with the next leader ([`Error::NotLeader`]); any
 /// other failure is ambiguous and reported as a timeout, like etcd's "request timed out".
-fn transport_error(status: &Status) -> Error {
+pub(super) fn transport_error(status: &Status) -> Error {
     let msg = status.message().to_ascii_lowercase();
     if status.code() == tonic::Code::Unavailable && (msg.contains("connect") || msg.contains("refused")) {
         Error::NotLeader
@@ -172,6 +173,31 @@ impl Leader for LeaderService {
             Err(e) => LeaseResponse { ttl: 0, error: message_of(&e) },
         };
         Ok(Response::new(resp))
+    }
+
+    async fn member_op(&self, request: Request<ForwardRequest>) -> Result<Response<ForwardResponse>, Status> {
+        let server = self.server()?;
+        let op = crate::pb::peer::MemberOpRequest::decode(request.into_inner().request.as_slice())
+            .map_err(|e| Status::invalid_argument(format!("bad member op: {e}")))?;
+        let resp = match server.member_op_local(op).await {
+            Ok(r) => ForwardResponse {
+                result: postcard::to_stdvec(&r).map_err(|e| Status::internal(e.to_string()))?,
+                error: String::new(),
+            },
+            Err(e) => ForwardResponse { result: Vec::new(), error: message_of(&e) },
+        };
+        Ok(Response::new(resp))
+    }
+
+    async fn cluster_info(
+        &self,
+        _request: Request<crate::pb::peer::ClusterInfoRequest>,
+    ) -> Result<Response<crate::pb::peer::ClusterInfoResponse>, Status> {
+        let server = self.server()?;
+        Ok(Response::new(crate::pb::peer::ClusterInfoResponse {
+            cluster_id: server.cluster_id(),
+            members: server.pb_members(),
+        }))
     }
 
     async fn lease_remaining(&self, request: Request<LeaseRequest>) -> Result<Response<LeaseResponse>, Status> {

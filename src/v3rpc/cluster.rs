@@ -1,12 +1,15 @@
-//! `etcdserverpb.Cluster`: MemberList (membership changes arrive with the clusters issue;
-//! until then the other methods answer `Unimplemented`).
+//! `etcdserverpb.Cluster`: MemberList and the runtime reconfiguration calls, each a thin
+//! wrapper over the server (which forwards to the leader when needed).
 
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
 use crate::pb::etcdserverpb::cluster_server::Cluster;
-use crate::pb::etcdserverpb::{Member, MemberListRequest, MemberListResponse};
+use crate::pb::etcdserverpb::{
+    MemberAddRequest, MemberAddResponse, MemberListRequest, MemberListResponse, MemberPromoteRequest,
+    MemberPromoteResponse, MemberRemoveRequest, MemberRemoveResponse, MemberUpdateRequest, MemberUpdateResponse,
+};
 use crate::server::EtcdServer;
 
 /// The Cluster service.
@@ -23,22 +26,28 @@ impl ClusterService {
 
 #[tonic::async_trait]
 impl Cluster for ClusterService {
-    async fn member_list(&self, request: Request<MemberListRequest>) -> Result<Response<MemberListResponse>, Status> {
-        let _ = request;
-        let members = self
-            .server
-            .members()
-            .into_iter()
-            .map(|(id, m, is_learner)| Member {
-                id,
-                name: m.name,
-                peer_ur_ls: m.peer_urls,
-                client_ur_ls: m.client_urls,
-                is_learner,
-            })
-            .collect();
+    async fn member_add(&self, request: Request<MemberAddRequest>) -> Result<Response<MemberAddResponse>, Status> {
+        Ok(Response::new(self.server.member_add(request.into_inner()).await?))
+    }
+
+    async fn member_remove(&self, request: Request<MemberRemoveRequest>) -> Result<Response<MemberRemoveResponse>, Status> {
+        Ok(Response::new(self.server.member_remove(request.into_inner()).await?))
+    }
+
+    async fn member_update(&self, request: Request<MemberUpdateRequest>) -> Result<Response<MemberUpdateResponse>, Status> {
+        Ok(Response::new(self.server.member_update(request.into_inner()).await?))
+    }
+
+    async fn member_list(&self, _request: Request<MemberListRequest>) -> Result<Response<MemberListResponse>, Status> {
         // etcd's cluster server fills the header without a revision.
         let header = self.server.header(0);
-        Ok(Response::new(MemberListResponse { header: Some(header), members }))
+        Ok(Response::new(MemberListResponse { header: Some(header), members: self.server.pb_members() }))
+    }
+
+    async fn member_promote(
+        &self,
+        request: Request<MemberPromoteRequest>,
+    ) -> Result<Response<MemberPromoteResponse>, Status> {
+        Ok(Response::new(self.server.member_promote(request.into_inner()).await?))
     }
 }

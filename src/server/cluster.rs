@@ -1,0 +1,253 @@
+//! Runtime reconfiguration (etcd's Cluster API): MemberAdd (voter or learner), MemberRemove,
+//! MemberUpdate, MemberPromote. Each runs on the leader as an openraft membership change
+//! (joint consensus), so phase 1 (validation against the current membership) never touches
+//! the running cluster when it refuses; followers forward the request to the leader.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use openraft::error::{ChangeMembershipError, ClientWriteError, RaftError};
+use openraft::ChangeMembers;
+use prost::Message;
+use tonic::Request;
+
+use super::{EtcdServer, Error};
+use crate::membership::{compute_member_id_at, Member};
+use crate::pb::etcdserverpb::{
+    Member as PbMember, MemberAddRequest, MemberAddResponse, MemberPromoteRequest, MemberPromoteResponse,
+    MemberRemoveRequest, MemberRemoveResponse, MemberUpdateRequest, MemberUpdateResponse,
+};
+use crate::pb::peer::member_op_request::Op;
+use crate::pb::peer::{ForwardRequest, MemberOpRequest};
+use crate::rpctypes::WireError;
+
+/// etcd's `readyPercent`: a learner may be promoted once it has 90% of the leader's log.
+const LEARNER_READY_PERCENT: f64 = 0.9;
+
+/// Result of a membership change executed on the leader, sent back to a forwarding member.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub(super) enum MemberOpResult {
+    /// MemberAdd: the new member's ID.
+    Added(u64),
+    /// Any other change.
+    Done,
+}
+
+impl EtcdServer {
+    /// The Cluster API members in etcd's wire form.
+    pub fn pb_members(&self) -> Vec<PbMember> {
+        self.members()
+            .into_iter()
+            .map(|(id, m, is_learner)| PbMember {
+                id,
+                name: m.name,
+                peer_ur_ls: m.peer_urls,
+                client_ur_ls: m.client_urls,
+                is_learner,
+            })
+            .collect()
+    }
+
+    /// MemberAdd.
+    ///
+    /// # Errors
+    /// `given member URLs are invalid`, `Peer URLs already exists`, `re-configuration
+    /// failed due to not enough started members` (etcd's strict reconfiguration check for
+    /// voters), forwarding and timeout errors.
+    pub async fn member_add(&self, req: MemberAddRequest) -> Result<MemberAddResponse, Error> {
+        let op = MemberOpRequest { op: Some(Op::Add(req.clone())) };
+        let id = match self.member_op(op).await? {
+            MemberOpResult::Added(id) => id,
+            MemberOpResult::Done => return Err(Error::Internal("member add returned no ID".into())),
+        };
+        let member = PbMember { id, name: String::new(), peer_ur_ls: req.peer_ur_ls, client_ur_ls: Vec::new(), is_learner: req.is_learner };
+        Ok(MemberAddResponse { header: Some(self.header(0)), member: Some(member), members: self.pb_members() })
+    }
+
+    /// MemberRemove.
+    ///
+    /// # Errors
+    /// `member not found`, forwarding and timeout errors.
+    pub async fn member_remove(&self, req: MemberRemoveRequest) -> Result<MemberRemoveResponse, Error> {
+        self.member_op(MemberOpRequest { op: Some(Op::Remove(req)) }).await?;
+        Ok(MemberRemoveResponse { header: Some(self.header(0)), members: self.pb_members() })
+    }
+
+    /// MemberUpdate (new peer URLs).
+    ///
+    /// # Errors
+    /// `member not found`, `given member URLs are invalid`, `Peer URLs already exists`.
+    pub async fn member_update(&self, req: MemberUpdateRequest) -> Result<MemberUpdateResponse, Error> {
+        self.member_op(MemberOpRequest { op: Some(Op::Update(req)) }).await?;
+        Ok(MemberUpdateResponse { header: Some(self.header(0)), members: self.pb_members() })
+    }
+
+    /// MemberPromote.
+    ///
+    /// # Errors
+    /// `member not found`, `can only promote a learner member`, `can only promote a
+    /// learner member which is in sync with leader`.
+    pub async fn member_promote(&self, req: MemberPromoteRequest) -> Result<MemberPromoteResponse, Error> {
+        self.member_op(MemberOpRequest { op: Some(Op::Promote(req)) }).await?;
+        Ok(MemberPromoteResponse { header: Some(self.header(0)), members: self.pb_members() })
+    }
+
+    /// Runs a membership change on the leader (here, or forwarded).
+    async fn member_op(&self, op: MemberOpRequest) -> Result<MemberOpResult, Error> {
+        let deadline = Instant::now() + self.cfg.request_timeout();
+        loop {
+            let attempt = match self.leader() {
+                Some(l) if l == self.member_id => self.member_op_local(op.clone()).await,
+                Some(l) => self.forward_member_op(l, &op, deadline).await,
+                None => Err(Error::NoLeader),
+            };
+            match attempt {
+                Err(Error::NoLeader) | Err(Error::NotLeader) if Instant::now() < deadline => {
+                    self.wait_leader_change(deadline).await;
+                }
+                Err(Error::NoLeader) | Err(Error::NotLeader) => return Err(Error::Timeout),
+                other => return other,
+            }
+        }
+    }
+
+    async fn forward_member_op(&self, leader: u64, op: &MemberOpRequest, deadline: Instant) -> Result<MemberOpResult, Error> {
+        let mut client = self.leader_clients.get(self, leader)?;
+        let mut request = Request::new(ForwardRequest { request: op.encode_to_vec() });
+        request.set_timeout(deadline.saturating_duration_since(Instant::now()).max(std::time::Duration::from_millis(1)));
+        let resp = client.member_op(request).await.map_err(|s| super::peer::transport_error(&s))?.into_inner();
+        if !resp.error.is_empty() {
+            return Err(super::peer::error_from_message(&resp.error));
+        }
+        postcard::from_bytes(&resp.result).map_err(|e| Error::Internal(format!("bad member op result: {e}")))
+    }
+
+    /// Validates and executes a membership change; this member must be the leader.
+    pub(super) async fn member_op_local(&self, op: MemberOpRequest) -> Result<MemberOpResult, Error> {
+        if self.leader() != Some(self.member_id) {
+            return Err(Error::NotLeader);
+        }
+        let members = self.members();
+        let find = |id: u64| members.iter().find(|(mid, _, _)| *mid == id);
+        match op.op {
+            None => Err(Error::Internal("empty member operation".into())),
+            Some(Op::Add(req)) => {
+                let urls = validate_urls(&req.peer_ur_ls)?;
+                check_url_conflicts(&members, &urls, None)?;
+                if !req.is_learner {
+                    // etcd's strict reconfiguration check: after adding a voter, the started
+                    // voters must still form a quorum.
+                    let voters = members.iter().filter(|(_, _, l)| !*l).count();
+                    let started = members.iter().filter(|(_, m, l)| !*l && !m.name.is_empty()).count();
+                    if started < (voters + 1) / 2 + 1 {
+                        return Err(Error::Wire(WireError::MemberNotEnoughStarted));
+                    }
+                }
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs() as i64)
+                    .unwrap_or(0);
+                let id = compute_member_id_at(&urls, "", Some(now));
+                if find(id).is_some() {
+                    return Err(Error::Wire(WireError::MemberExist));
+                }
+                let node = Member { name: String::new(), peer_urls: urls, client_urls: Vec::new() };
+                let change = if req.is_learner {
+                    ChangeMembers::AddNodes(BTreeMap::from([(id, node)]))
+                } else {
+                    ChangeMembers::AddVoters(BTreeMap::from([(id, node)]))
+                };
+                self.change_membership(change).await?;
+                tracing::info!(member_id = %format!("{id:x}"), learner = req.is_learner, "added member");
+                Ok(MemberOpResult::Added(id))
+            }
+            Some(Op::Remove(req)) => {
+                let Some((_, _, is_learner)) = find(req.id) else {
+                    return Err(Error::Wire(WireError::MemberNotFound));
+                };
+                // A voter leaves with `retain = false` (not kept as a learner); a learner is
+                // simply dropped from the node set.
+                let change = if *is_learner {
+                    ChangeMembers::RemoveNodes(BTreeSet::from([req.id]))
+                } else {
+                    ChangeMembers::RemoveVoters(BTreeSet::from([req.id]))
+                };
+                self.change_membership(change).await?;
+                tracing::info!(member_id = %format!("{:x}", req.id), "removed member");
+                Ok(MemberOpResult::Done)
+            }
+            Some(Op::Update(req)) => {
+                let Some((_, m, _)) = find(req.id) else {
+                    return Err(Error::Wire(WireError::MemberNotFound));
+                };
+                let urls = validate_urls(&req.peer_ur_ls)?;
+                check_url_conflicts(&members, &urls, Some(req.id))?;
+                let node = Member { name: m.name.clone(), peer_urls: urls, client_urls: m.client_urls.clone() };
+                self.change_membership(ChangeMembers::SetNodes(BTreeMap::from([(req.id, node)]))).await?;
+                Ok(MemberOpResult::Done)
+            }
+            Some(Op::Promote(req)) => {
+                let Some((_, _, is_learner)) = find(req.id) else {
+                    return Err(Error::Wire(WireError::MemberNotFound));
+                };
+                if !*is_learner {
+                    return Err(Error::Wire(WireError::MemberNotLearner));
+                }
+                let metrics = self.raft.metrics().borrow().clone();
+                let leader_match = metrics.last_log_index.unwrap_or(0) as f64;
+                let learner_match = metrics
+                    .replication
+                    .as_ref()
+                    .and_then(|r| r.get(&req.id).cloned().flatten())
+                    .map(|l| l.index as f64)
+                    .unwrap_or(0.0);
+                if learner_match < leader_match * LEARNER_READY_PERCENT {
+                    return Err(Error::Wire(WireError::LearnerNotReady));
+                }
+                self.change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([req.id]))).await?;
+                Ok(MemberOpResult::Done)
+            }
+        }
+    }
+
+    async fn change_membership(&self, change: ChangeMembers<u64, Member>) -> Result<(), Error> {
+        let fut = self.raft.change_membership(change, false);
+        match tokio::time::timeout(self.cfg.request_timeout(), fut).await {
+            Err(_) => Err(Error::Timeout),
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => Err(Error::NotLeader),
+            Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => Err(match e {
+                ChangeMembershipError::LearnerNotFound(_) => Error::Wire(WireError::MemberNotFound),
+                other => Error::Internal(other.to_string()),
+            }),
+            Ok(Err(RaftError::Fatal(_))) => Err(Error::Stopped),
+        }
+    }
+}
+
+/// Parses peer URLs as etcd's `types.NewURLs` (etcd: `given member URLs are invalid`).
+fn validate_urls(urls: &[String]) -> Result<Vec<String>, Error> {
+    if urls.is_empty() {
+        return Err(Error::Wire(WireError::MemberBadURLs));
+    }
+    let mut out = Vec::new();
+    for u in urls {
+        let parsed = crate::config::parse_urls("peer-urls", u).map_err(|_| Error::Wire(WireError::MemberBadURLs))?;
+        out.extend(parsed.iter().map(crate::config::url_string));
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// etcd refuses a peer URL another member already has (`Peer URLs already exists`).
+fn check_url_conflicts(members: &[(u64, Member, bool)], urls: &[String], except: Option<u64>) -> Result<(), Error> {
+    for (id, m, _) in members {
+        if Some(*id) == except {
+            continue;
+        }
+        if m.peer_urls.iter().any(|u| urls.contains(u)) {
+            return Err(Error::Wire(WireError::PeerURLExist));
+        }
+    }
+    Ok(())
+}
