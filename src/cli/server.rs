@@ -324,6 +324,7 @@ pub async fn run(cfg: ServerConfig, shutdown: impl std::future::Future<Output = 
                 .add_service(
                     crate::pb::peer::raft_peer_server::RaftPeerServer::new(crate::raft::peer_service::RaftPeerService::new(
                         srv.raft().clone(),
+                        srv.cluster_id(),
                     ))
                     .max_decoding_message_size(usize::MAX)
                     .max_encoding_message_size(usize::MAX),
@@ -351,14 +352,25 @@ pub async fn run(cfg: ServerConfig, shutdown: impl std::future::Future<Output = 
         }));
     }
     announce_ready(server.clone());
-    shutdown.await;
-    tracing::info!("received shutdown signal; stopping member");
+    let mut fatal = crate::raft::network::PEER_FATAL.subscribe();
+    let fatal_msg = tokio::select! {
+        _ = shutdown => None,
+        r = fatal.wait_for(|f| f.is_some()) => r.ok().and_then(|f| f.clone()),
+    };
+    if let Some(msg) = &fatal_msg {
+        tracing::error!(reason = %msg, "stopping member");
+    } else {
+        tracing::info!("received shutdown signal; stopping member");
+    }
     let _ = stop_tx.send(true);
     for t in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
     }
     server.shutdown().await;
-    Ok(())
+    match fatal_msg {
+        Some(msg) => Err(anyhow::anyhow!("{msg}")),
+        None => Ok(()),
+    }
 }
 
 /// Once a leader exists, publishes this member's attributes through the log and logs

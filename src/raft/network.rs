@@ -22,6 +22,33 @@ use crate::membership::Member;
 use crate::pb::peer::raft_peer_client::RaftPeerClient;
 use crate::pb::peer::RaftBytes;
 
+/// gRPC metadata key carrying the sender's cluster ID (hex), like etcd's
+/// `X-Etcd-Cluster-ID` header.
+pub const CLUSTER_ID_METADATA: &str = "x-etcd-cluster-id";
+/// gRPC metadata key carrying the sender's member ID (hex), like etcd's `X-Server-From`.
+pub const MEMBER_ID_METADATA: &str = "x-server-from";
+/// Status message a peer sends to a member of another cluster.
+pub const CLUSTER_ID_MISMATCH: &str = "request cluster ID mismatch";
+/// Status message a peer sends to a member that was removed.
+pub const MEMBER_REMOVED: &str = "the member has been permanently removed from the cluster";
+
+/// A condition learned from peers that must stop this member (etcd exits on both): set at
+/// most once, watched by the server's main loop.
+pub static PEER_FATAL: std::sync::LazyLock<tokio::sync::watch::Sender<Option<String>>> =
+    std::sync::LazyLock::new(|| tokio::sync::watch::channel(None).0);
+
+/// Records a fatal peer condition (first one wins).
+pub fn raise_fatal(message: String) {
+    PEER_FATAL.send_if_modified(|cur| {
+        if cur.is_none() {
+            *cur = Some(message);
+            true
+        } else {
+            false
+        }
+    });
+}
+
 /// Time allowed to establish a TCP connection to a peer.
 pub const PEER_DIAL_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -64,13 +91,21 @@ pub fn peer_channel(id: u64, member: &Member) -> Result<Channel, PeerError> {
     Ok(endpoint.connect_lazy())
 }
 
-/// Factory of [`PeerClient`]s.
+/// Factory of [`PeerClient`]s; knows who we are so every request carries our cluster and
+/// member IDs.
 #[derive(Clone, Default)]
-pub struct Network;
+pub struct Network {
+    /// This member's cluster ID.
+    pub cluster_id: u64,
+    /// This member's ID.
+    pub member_id: u64,
+}
 
 /// A client for one peer member.
 pub struct PeerClient {
     target: u64,
+    cluster_id: u64,
+    member_id: u64,
     client: Result<RaftPeerClient<Channel>, String>,
 }
 
@@ -81,7 +116,7 @@ impl RaftNetworkFactory<TypeConfig> for Network {
         let client = peer_channel(target, node)
             .map(|c| RaftPeerClient::new(c).max_decoding_message_size(usize::MAX).max_encoding_message_size(usize::MAX))
             .map_err(|e| e.to_string());
-        PeerClient { target, client }
+        PeerClient { target, cluster_id: self.cluster_id, member_id: self.member_id, client }
     }
 }
 
@@ -107,6 +142,7 @@ impl PeerClient {
             .map_err(|e| RPCError::Network(NetworkError::new(&PeerError::Codec { target, reason: e.to_string() })))?;
         let mut request = tonic::Request::new(RaftBytes { data });
         request.set_timeout(option.hard_ttl());
+        add_identity(&mut request, self.cluster_id, self.member_id);
         let resp = match which {
             Rpc::AppendEntries => client.append_entries(request).await,
             Rpc::Vote => client.vote(request).await,
@@ -114,11 +150,35 @@ impl PeerClient {
         };
         let bytes = match resp {
             Ok(r) => r.into_inner().data,
-            Err(status) => return Err(RPCError::Unreachable(Unreachable::new(&PeerError::Transport { target, status }))),
+            Err(status) => {
+                check_fatal(&status, self.cluster_id);
+                return Err(RPCError::Unreachable(Unreachable::new(&PeerError::Transport { target, status })));
+            }
         };
         let decoded: Result<Resp, E> = postcard::from_bytes(&bytes)
             .map_err(|e| RPCError::Network(NetworkError::new(&PeerError::Codec { target, reason: e.to_string() })))?;
         decoded.map_err(|e| RPCError::RemoteError(RemoteError::new(target, e)))
+    }
+}
+
+/// Stamps a peer request with our identity.
+pub fn add_identity<T>(request: &mut tonic::Request<T>, cluster_id: u64, member_id: u64) {
+    if let Ok(v) = format!("{cluster_id:x}").parse() {
+        request.metadata_mut().insert(CLUSTER_ID_METADATA, v);
+    }
+    if let Ok(v) = format!("{member_id:x}").parse() {
+        request.metadata_mut().insert(MEMBER_ID_METADATA, v);
+    }
+}
+
+/// Turns a peer's refusal into the fatal condition etcd exits on.
+fn check_fatal(status: &tonic::Status, local_cluster_id: u64) {
+    let msg = status.message();
+    if let Some(rest) = msg.strip_prefix(CLUSTER_ID_MISMATCH) {
+        let remote = rest.trim().trim_start_matches('(').trim_end_matches(')').to_string();
+        raise_fatal(format!("conflicting cluster ID to the target cluster ({local_cluster_id:x} != {remote}). Exiting."));
+    } else if msg == MEMBER_REMOVED {
+        raise_fatal(format!("{MEMBER_REMOVED}. Exiting."));
     }
 }
 

@@ -65,14 +65,12 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
             adv.sort();
             if mine != adv {
                 return Err(Error::Bootstrap(format!(
-                    "--initial-cluster has {}={} but missing from --initial-advertise-peer-urls={} (\"{}\"(resolved from {:?}) != \"{}\"(resolved from {:?}))",
+                    "--initial-cluster has {}={} but missing from --initial-advertise-peer-urls={} (resolved urls: \"{}\" != \"{}\")",
                     cfg.name,
                     my_urls.join(","),
                     adv.join(","),
                     adv.join(","),
-                    adv,
-                    mine.join(","),
-                    mine
+                    mine.join(",")
                 )));
             }
             let mut members = BTreeMap::new();
@@ -104,7 +102,7 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
     };
     let raft_config = Arc::new(raft_config.validate().map_err(|e| Error::Bootstrap(e.to_string()))?);
     let sm = StateMachine::new(store.clone());
-    let raft = Raft::new(member_id, raft_config, Network, log_store.clone(), sm)
+    let raft = Raft::new(member_id, raft_config, Network { cluster_id, member_id }, log_store.clone(), sm)
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;
 
