@@ -49,6 +49,8 @@ pub struct Metrics {
     /// `etcd_debugging_mvcc_current_revision`... exposed as `etcd_mvcc_current_revision`? etcd
     /// 3.4 names it `etcd_debugging_mvcc_current_revision`; we keep etcd's name.
     pub current_revision: IntGauge,
+    /// `etcd_network_peer_round_trip_time_seconds{To}`: peer RPC round trips.
+    pub peer_rtt: prometheus::HistogramVec,
     /// `etcd_disk_wal_fsync_duration_seconds`: Raft log append (commit + fsync) latency.
     pub wal_fsync_duration: Histogram,
     /// `etcd_disk_backend_commit_duration_seconds`: state commit latency per applied batch.
@@ -95,6 +97,16 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         db_size_in_use: int_gauge("etcd_mvcc_db_total_size_in_use_in_bytes", "Total size of the underlying database logically in use in bytes."),
         current_revision: int_gauge("etcd_debugging_mvcc_current_revision", "The current revision of store."),
         wal_fsync_duration: histogram("etcd_disk_wal_fsync_duration_seconds", "The latency distributions of fsync called by WAL."),
+        peer_rtt: {
+            let h = prometheus::HistogramVec::new(
+                HistogramOpts::new("etcd_network_peer_round_trip_time_seconds", "Round-Trip-Time histogram between peers")
+                    .buckets(prometheus::exponential_buckets(0.0001, 2.0, 16).unwrap_or_default()),
+                &["To"],
+            )
+            .expect("invariant: static metric name is valid");
+            registry.register(Box::new(h.clone())).expect("invariant: metric registered once");
+            h
+        },
         backend_commit_duration: histogram("etcd_disk_backend_commit_duration_seconds", "The latency distributions of commit called by backend."),
         registry,
     }

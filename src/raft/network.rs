@@ -143,13 +143,22 @@ impl PeerClient {
         let mut request = tonic::Request::new(RaftBytes { data });
         request.set_timeout(option.hard_ttl());
         add_identity(&mut request, self.cluster_id, self.member_id);
+        let started = std::time::Instant::now();
         let resp = match which {
             Rpc::AppendEntries => client.append_entries(request).await,
             Rpc::Vote => client.vote(request).await,
             Rpc::InstallSnapshot => client.install_snapshot(request).await,
         };
         let bytes = match resp {
-            Ok(r) => r.into_inner().data,
+            Ok(r) => {
+                if matches!(which, Rpc::AppendEntries) {
+                    crate::observability::metrics()
+                        .peer_rtt
+                        .with_label_values(&[&format!("{target:x}")])
+                        .observe(started.elapsed().as_secs_f64());
+                }
+                r.into_inner().data
+            }
             Err(status) => {
                 check_fatal(&status, self.cluster_id);
                 return Err(RPCError::Unreachable(Unreachable::new(&PeerError::Transport { target, status })));

@@ -92,6 +92,39 @@ impl EtcdServer {
         Ok(MemberPromoteResponse { header: Some(self.header(0)), members: self.pb_members() })
     }
 
+    /// MoveLeader: on the leader, asks `target` (a voter) to campaign now and waits until it
+    /// leads. openraft 0.9 has no TimeoutNow; an immediate election by an up-to-date voter
+    /// is its equivalent.
+    ///
+    /// # Errors
+    /// `not leader` when this member does not lead; `bad leader transferee` when the
+    /// target is not a voting member; `request timed out` when it did not take over.
+    pub async fn move_leader(&self, target: u64) -> Result<crate::pb::etcdserverpb::MoveLeaderResponse, Error> {
+        if self.leader() != Some(self.member_id) {
+            return Err(Error::NotLeader);
+        }
+        let header = Some(self.header(self.current_revision()));
+        if target == self.member_id {
+            return Ok(crate::pb::etcdserverpb::MoveLeaderResponse { header });
+        }
+        if !self.members().iter().any(|(id, _, learner)| *id == target && !*learner) {
+            return Err(Error::Wire(WireError::BadLeaderTransferee));
+        }
+        let mut client = self.leader_clients.get(self, target)?;
+        client
+            .campaign(crate::pb::peer::CampaignRequest {})
+            .await
+            .map_err(|s| super::peer::transport_error(&s))?;
+        let deadline = Instant::now() + self.cfg.request_timeout();
+        while Instant::now() < deadline {
+            if self.leader() == Some(target) {
+                return Ok(crate::pb::etcdserverpb::MoveLeaderResponse { header: Some(self.header(self.current_revision())) });
+            }
+            self.wait_leader_change(deadline).await;
+        }
+        Err(Error::Timeout)
+    }
+
     /// Runs a membership change on the leader (here, or forwarded).
     async fn member_op(&self, op: MemberOpRequest) -> Result<MemberOpResult, Error> {
         let deadline = Instant::now() + self.cfg.request_timeout();

@@ -513,6 +513,9 @@ impl EtcdServer {
                     metrics.proposals_applied.set(m.last_applied.map(|l| l.index).unwrap_or(0) as f64);
                     metrics.proposals_committed.set(m.last_applied.map(|l| l.index).unwrap_or(0) as f64);
                     metrics.db_total_size.set(server.store.db_size() as i64);
+                    let learner = m.membership_config.membership().get_node(&server.member_id).is_some()
+                        && !m.membership_config.membership().voter_ids().any(|v| v == server.member_id);
+                    metrics.is_learner.set(i64::from(learner));
                     metrics.db_size_in_use.set(server.store.db_size_in_use() as i64);
                     metrics.current_revision.set(server.current_revision());
                 }

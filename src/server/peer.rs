@@ -200,6 +200,15 @@ impl Leader for LeaderService {
         }))
     }
 
+    async fn campaign(
+        &self,
+        _request: Request<crate::pb::peer::CampaignRequest>,
+    ) -> Result<Response<crate::pb::peer::CampaignResponse>, Status> {
+        let server = self.server()?;
+        server.raft().trigger().elect().await.map_err(|e| Status::unavailable(e.to_string()))?;
+        Ok(Response::new(crate::pb::peer::CampaignResponse {}))
+    }
+
     async fn lease_remaining(&self, request: Request<LeaseRequest>) -> Result<Response<LeaseResponse>, Status> {
         let server = self.server()?;
         let id = request.into_inner().id;

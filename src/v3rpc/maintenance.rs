@@ -1,5 +1,5 @@
-//! `etcdserverpb.Maintenance`: Status, Alarm, Hash, HashKV and Snapshot. Defragment and
-//! MoveLeader answer `Unimplemented` until online defragmentation and clusters land.
+//! `etcdserverpb.Maintenance`: Status, Alarm, Hash, HashKV, Snapshot and MoveLeader.
+//! Defragment answers `Unimplemented` until online defragmentation lands.
 
 use std::sync::Arc;
 
@@ -42,6 +42,13 @@ impl Maintenance for MaintenanceService {
 
     async fn hash_kv(&self, request: Request<HashKvRequest>) -> Result<Response<HashKvResponse>, Status> {
         Ok(Response::new(self.server.hash_kv(request.into_inner().revision)?))
+    }
+
+    async fn move_leader(
+        &self,
+        request: Request<crate::pb::etcdserverpb::MoveLeaderRequest>,
+    ) -> Result<Response<crate::pb::etcdserverpb::MoveLeaderResponse>, Status> {
+        Ok(Response::new(self.server.move_leader(request.into_inner().target_id).await?))
     }
 
     async fn snapshot(&self, _request: Request<SnapshotRequest>) -> Result<Response<SnapshotStream>, Status> {
