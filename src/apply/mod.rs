@@ -155,7 +155,18 @@ pub fn apply_request(
     } else if let Some(r) = &req.lease_revoke {
         lease::revoke(stores, wtxn, r, events)?.map(ApplyResponse::LeaseRevoke)
     } else if let Some(m) = &req.member_attr_set {
-        let attrs = crate::membership::store::MemberAttrs { name: m.name.clone(), client_urls: m.client_urls.clone() };
+        let existing = stores.members.get(wtxn, m.member_id).map_err(|e| ApplyFatal::Mvcc(e.into()))?.unwrap_or_default();
+        // A leader's role marker carries no name/URLs and only sets `pending_voter`; a
+        // member's own publication keeps the marker.
+        let attrs = if m.name.is_empty() && m.client_urls.is_empty() {
+            crate::membership::store::MemberAttrs { pending_voter: m.pending_voter, ..existing }
+        } else {
+            crate::membership::store::MemberAttrs {
+                name: m.name.clone(),
+                client_urls: m.client_urls.clone(),
+                pending_voter: existing.pending_voter,
+            }
+        };
         stores.members.set(wtxn, m.member_id, &attrs).map_err(|e| ApplyFatal::Mvcc(e.into()))?;
         Ok(ApplyResponse::MemberAttrSet)
     } else if let Some(a) = &req.alarm {

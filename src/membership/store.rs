@@ -14,6 +14,8 @@ pub struct MemberAttrs {
     pub name: String,
     /// `--advertise-client-urls`, as given.
     pub client_urls: Vec<String>,
+    /// Added as a voter, still a learner until it catches up (see `MemberAttrSetRequest`).
+    pub pending_voter: bool,
 }
 
 /// Handle to the `members` database: member ID (8 bytes BE) → postcard [`MemberAttrs`].

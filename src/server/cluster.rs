@@ -167,14 +167,14 @@ impl EtcdServer {
             Some(Op::Add(req)) => {
                 let urls = validate_urls(&req.peer_ur_ls)?;
                 check_url_conflicts(&members, &urls, None)?;
-                if !req.is_learner {
-                    // etcd's strict reconfiguration check: after adding a voter, the started
-                    // voters must still form a quorum.
-                    let voters = members.iter().filter(|(_, _, l)| !*l).count();
-                    let started = members.iter().filter(|(_, m, l)| !*l && !m.name.is_empty()).count();
-                    if started < (voters + 1) / 2 + 1 {
-                        return Err(Error::Wire(WireError::MemberNotEnoughStarted));
-                    }
+                let voters = members.iter().filter(|(_, _, l)| !*l).count();
+                let started = members.iter().filter(|(_, m, l)| !*l && !m.name.is_empty()).count();
+                // etcd's strict reconfiguration check: after adding a voter, the started
+                // voters must still form a quorum, except when growing a one-member cluster
+                // (the restore-from-backup path).
+                let grow_single = voters == 1 && started == 1;
+                if !req.is_learner && !grow_single && started < (voters + 1) / 2 + 1 {
+                    return Err(Error::Wire(WireError::MemberNotEnoughStarted));
                 }
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
@@ -185,6 +185,14 @@ impl EtcdServer {
                     return Err(Error::Wire(WireError::MemberExist));
                 }
                 let node = Member { name: String::new(), peer_urls: urls, client_urls: Vec::new() };
+                if !req.is_learner && grow_single {
+                    // Joint consensus would need the new, not yet started member's vote: it
+                    // joins as a learner marked pending, and is promoted once caught up.
+                    self.mark_pending_voter(id, true).await?;
+                    self.change_membership(ChangeMembers::AddNodes(BTreeMap::from([(id, node)]))).await?;
+                    tracing::info!(member_id = %format!("{id:x}"), "added member (voter once caught up)");
+                    return Ok(MemberOpResult::Added(id));
+                }
                 let change = if req.is_learner {
                     ChangeMembers::AddNodes(BTreeMap::from([(id, node)]))
                 } else {
@@ -239,6 +247,48 @@ impl EtcdServer {
                 }
                 self.change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([req.id]))).await?;
                 Ok(MemberOpResult::Done)
+            }
+        }
+    }
+
+    async fn mark_pending_voter(&self, id: u64, pending: bool) -> Result<(), Error> {
+        let req = crate::pb::peer::MemberAttrSetRequest { member_id: id, name: String::new(), client_urls: Vec::new(), pending_voter: pending };
+        self.propose(crate::pb::peer::InternalRaftRequest { member_attr_set: Some(req), ..Default::default() }).await?;
+        Ok(())
+    }
+
+    /// On the leader: promotes members added as voters that joined as learners, once they
+    /// have caught up (etcd's learner readiness rule).
+    pub(super) async fn promote_pending_voters(&self) {
+        if self.leader() != Some(self.member_id) {
+            return;
+        }
+        let pending: Vec<u64> = {
+            let Ok(rtxn) = self.store.env.read_txn() else { return };
+            let metrics = self.raft.metrics().borrow().clone();
+            let membership = metrics.membership_config.membership();
+            let voters: BTreeSet<u64> = membership.voter_ids().collect();
+            membership
+                .nodes()
+                .map(|(id, _)| *id)
+                .filter(|id| !voters.contains(id))
+                .filter(|id| self.store.members.get(&rtxn, *id).ok().flatten().is_some_and(|a| a.pending_voter))
+                .collect()
+        };
+        for id in pending {
+            let metrics = self.raft.metrics().borrow().clone();
+            let leader_match = metrics.last_log_index.unwrap_or(0) as f64;
+            let matched = metrics.replication.as_ref().and_then(|r| r.get(&id).cloned().flatten()).map(|l| l.index as f64);
+            let Some(matched) = matched else { continue };
+            if matched < leader_match * LEARNER_READY_PERCENT {
+                continue;
+            }
+            match self.change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([id]))).await {
+                Ok(()) => {
+                    tracing::info!(member_id = %format!("{id:x}"), "promoted caught-up member to voter");
+                    let _ = self.mark_pending_voter(id, false).await;
+                }
+                Err(e) => tracing::warn!(member_id = %format!("{id:x}"), error = %e, "failed to promote member"),
             }
         }
     }

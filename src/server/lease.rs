@@ -158,6 +158,7 @@ impl EtcdServer {
                     continue;
                 }
                 was_leader = true;
+                server.promote_pending_voters().await;
                 let leases = {
                     let Ok(rtxn) = server.store.env.read_txn() else { continue };
                     match server.store.leases.list(&rtxn) {

@@ -386,11 +386,13 @@ impl EtcdServer {
         let mut out: BTreeMap<u64, (Member, bool)> = BTreeMap::new();
         for (id, node) in membership.nodes() {
             let mut m = node.clone();
+            let mut pending_voter = false;
             if let Some(attrs) = rtxn.as_ref().and_then(|t| self.store.members.get(t, *id).ok().flatten()) {
                 m.name = attrs.name;
                 m.client_urls = attrs.client_urls;
+                pending_voter = attrs.pending_voter;
             }
-            out.insert(*id, (m, !voters.contains(id)));
+            out.insert(*id, (m, !voters.contains(id) && !pending_voter));
         }
         out.into_iter().map(|(id, (m, l))| (id, m, l)).collect()
     }
@@ -410,7 +412,7 @@ impl EtcdServer {
         if current.as_ref().is_some_and(|a| a.name == name && a.client_urls == client_urls) {
             return Ok(());
         }
-        let req = crate::pb::peer::MemberAttrSetRequest { member_id: self.member_id, name, client_urls };
+        let req = crate::pb::peer::MemberAttrSetRequest { member_id: self.member_id, name, client_urls, pending_voter: false };
         self.propose(InternalRaftRequest { member_attr_set: Some(req), ..Default::default() }).await?;
         Ok(())
     }
