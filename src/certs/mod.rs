@@ -151,7 +151,7 @@ fn distinguished_name(req: &CsrRequest) -> DistinguishedName {
     let mut put = |ty: DnType, pick: &dyn Fn(&json::NameEntry) -> &str| {
         if let Some(v) = req.names.iter().map(pick).filter(|v| !v.is_empty()).last() {
             // Go writes PrintableString when the text allows it (always for C), else UTF8String.
-            match rcgen::PrintableString::try_from(v) {
+            match v.try_into() {
                 Ok(p) => dn.push(ty, rcgen::DnValue::PrintableString(p)),
                 Err(_) => dn.push(ty, v),
             }
