@@ -22,6 +22,13 @@ pub struct Key {
     pub pem: String,
 }
 
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret.
+        f.debug_struct("Key").field("algorithm", self.pair.algorithm()).finish_non_exhaustive()
+    }
+}
+
 /// A resolved key request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeySpec {
