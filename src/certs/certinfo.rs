@@ -112,7 +112,10 @@ pub fn sigalg_name(oid: &str) -> String {
 
 /// Key identifier as cfssl prints it: `AB:01:...`.
 pub fn format_key_id(id: &[u8]) -> String {
-    id.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+    id.iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
@@ -124,7 +127,10 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 /// # Errors
 /// [`Error::Cert`] when no certificate can be parsed.
 pub fn certinfo(name: &str, text: &[u8]) -> Result<CertInfo, Error> {
-    let bad = |m: String| Error::Cert { name: name.to_string(), message: m };
+    let bad = |m: String| Error::Cert {
+        name: name.to_string(),
+        message: m,
+    };
     let der = if text.starts_with(b"0") || !text.windows(10).any(|w| w == b"-----BEGIN") {
         text.to_vec()
     } else {
@@ -134,7 +140,8 @@ pub fn certinfo(name: &str, text: &[u8]) -> Result<CertInfo, Error> {
             .map(|p| p.contents)
             .ok_or_else(|| bad("no CERTIFICATE PEM block".into()))?
     };
-    let (_, cert) = X509Certificate::from_der(&der).map_err(|e| bad(format!("invalid certificate: {e}")))?;
+    let (_, cert) =
+        X509Certificate::from_der(&der).map_err(|e| bad(format!("invalid certificate: {e}")))?;
     let mut dns = Vec::new();
     let mut rest = Vec::new();
     if let Ok(Some(san)) = cert.subject_alternative_name() {
@@ -192,6 +199,7 @@ impl CertInfo {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

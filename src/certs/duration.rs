@@ -41,7 +41,9 @@ pub fn parse_go_duration(s: &str) -> Result<Duration, String> {
         if num.is_empty() || num == "." || num.matches('.').count() > 1 {
             return Err(format!("invalid duration {orig:?}"));
         }
-        let value: f64 = num.parse().map_err(|_| format!("invalid duration {orig:?}"))?;
+        let value: f64 = num
+            .parse()
+            .map_err(|_| format!("invalid duration {orig:?}"))?;
         let ustart = i;
         while i < s.len() && !s[i..].starts_with(|c: char| c.is_ascii_digit() || c == '.') {
             i += s[i..].chars().next().map_or(1, char::len_utf8);
@@ -66,6 +68,7 @@ pub fn parse_go_duration(s: &str) -> Result<Duration, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -87,8 +90,12 @@ mod tests {
     #[test]
     fn bad_go_durations() {
         assert!(parse_go_duration("").is_err());
-        assert!(parse_go_duration("10").unwrap_err().contains("missing unit"));
-        assert!(parse_go_duration("365d").unwrap_err().contains("unknown unit \"d\""));
+        assert!(parse_go_duration("10")
+            .unwrap_err()
+            .contains("missing unit"));
+        assert!(parse_go_duration("365d")
+            .unwrap_err()
+            .contains("unknown unit \"d\""));
         assert!(parse_go_duration("-1h").unwrap_err().contains("negative"));
         assert!(parse_go_duration("h").is_err());
         assert!(parse_go_duration("1..2h").is_err());

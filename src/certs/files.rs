@@ -31,7 +31,10 @@ pub fn write_all_or_nothing(files: &[(PathBuf, String, u32)]) -> Result<(), Erro
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let file_name = path.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default();
+        let file_name = path
+            .file_name()
+            .map(|f| f.to_string_lossy().to_string())
+            .unwrap_or_default();
         let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
         let res = (|| -> std::io::Result<()> {
             let mut opts = std::fs::OpenOptions::new();
@@ -53,14 +56,20 @@ pub fn write_all_or_nothing(files: &[(PathBuf, String, u32)]) -> Result<(), Erro
         if let Err(e) = res {
             let _ = std::fs::remove_file(&tmp);
             cleanup(&temps);
-            return Err(Error::Io { path: path.display().to_string(), source: e });
+            return Err(Error::Io {
+                path: path.display().to_string(),
+                source: e,
+            });
         }
         temps.push((tmp, path.as_path()));
     }
     for (i, (tmp, path)) in temps.iter().enumerate() {
         if let Err(e) = std::fs::rename(tmp, path) {
             cleanup(&temps[i..]);
-            return Err(Error::Io { path: path.display().to_string(), source: e });
+            return Err(Error::Io {
+                path: path.display().to_string(),
+                source: e,
+            });
         }
     }
     Ok(())
@@ -74,15 +83,28 @@ pub fn write_all_or_nothing(files: &[(PathBuf, String, u32)]) -> Result<(), Erro
 pub fn write_bare(name: &str, bundle: &Bundle) -> Result<Vec<PathBuf>, Error> {
     let mut files = Vec::new();
     if let Some(cert) = &bundle.cert {
-        files.push((PathBuf::from(format!("{name}.pem")), cert.clone(), CERT_MODE));
+        files.push((
+            PathBuf::from(format!("{name}.pem")),
+            cert.clone(),
+            CERT_MODE,
+        ));
     }
-    files.push((PathBuf::from(format!("{name}-key.pem")), bundle.key.clone(), KEY_MODE));
-    files.push((PathBuf::from(format!("{name}.csr")), bundle.csr.clone(), CERT_MODE));
+    files.push((
+        PathBuf::from(format!("{name}-key.pem")),
+        bundle.key.clone(),
+        KEY_MODE,
+    ));
+    files.push((
+        PathBuf::from(format!("{name}.csr")),
+        bundle.csr.clone(),
+        CERT_MODE,
+    ));
     write_all_or_nothing(&files)?;
     Ok(files.into_iter().map(|f| f.0).collect())
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -90,12 +112,22 @@ mod tests {
     fn bare_writes_three_files_with_modes() {
         let dir = tempfile::tempdir().unwrap();
         let name = dir.path().join("server");
-        let b = Bundle { cert: Some("C".into()), csr: "R".into(), key: "K".into() };
+        let b = Bundle {
+            cert: Some("C".into()),
+            csr: "R".into(),
+            key: "K".into(),
+        };
         write_bare(name.to_str().unwrap(), &b).unwrap();
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = |f: &str| std::fs::metadata(dir.path().join(f)).unwrap().permissions().mode() & 0o777;
+            let mode = |f: &str| {
+                std::fs::metadata(dir.path().join(f))
+                    .unwrap()
+                    .permissions()
+                    .mode()
+                    & 0o777
+            };
             assert_eq!(mode("server.pem"), 0o644);
             assert_eq!(mode("server.csr"), 0o644);
             assert_eq!(mode("server-key.pem"), 0o600);

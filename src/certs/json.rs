@@ -79,7 +79,11 @@ pub struct CsrRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca: Option<CaOptions>,
     /// Subject serialNumber attribute.
-    #[serde(rename = "serialnumber", default, skip_serializing_if = "String::is_empty")]
+    #[serde(
+        rename = "serialnumber",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub serial_number: String,
 }
 
@@ -210,13 +214,20 @@ pub fn parse<T: serde::de::DeserializeOwned>(source: &str, text: &[u8]) -> Resul
         } else {
             format!("{path}: {inner}")
         };
-        Error::Json { source_name: source.to_string(), message: msg }
+        Error::Json {
+            source_name: source.to_string(),
+            message: msg,
+        }
     })?;
-    de.end().map_err(|e| Error::Json { source_name: source.to_string(), message: e.to_string() })?;
+    de.end().map_err(|e| Error::Json {
+        source_name: source.to_string(),
+        message: e.to_string(),
+    })?;
     Ok(value)
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -244,24 +255,40 @@ mod tests {
 
     #[test]
     fn errors_name_source_and_field() {
-        let e = parse::<CsrRequest>("ca-csr.json", br#"{"CN":"x","key":{"algo":"rsa","size":"2048"}}"#)
+        let e = parse::<CsrRequest>(
+            "ca-csr.json",
+            br#"{"CN":"x","key":{"algo":"rsa","size":"2048"}}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("ca-csr.json: key.size: invalid type"), "{e}");
+        let e = parse::<CsrRequest>("ca-csr.json", b"{\"CN\": ")
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("ca-csr.json: key.size: invalid type"), "{e}");
-        let e = parse::<CsrRequest>("ca-csr.json", b"{\"CN\": ").unwrap_err().to_string();
         assert!(e.starts_with("ca-csr.json: "), "{e}");
         assert!(!e.contains('\n'));
-        let e = parse::<Config>("ca-config.json", br#"{"signing":{"profiles":{"s":{"usages":"x"}}}}"#)
-            .unwrap_err()
-            .to_string();
+        let e = parse::<Config>(
+            "ca-config.json",
+            br#"{"signing":{"profiles":{"s":{"usages":"x"}}}}"#,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("signing.profiles.s.usages"), "{e}");
     }
 
     #[test]
     fn bundle_json_is_cfssl_shape() {
-        let b = Bundle { cert: Some("C\n".into()), csr: "R\n".into(), key: "K\n".into() };
+        let b = Bundle {
+            cert: Some("C\n".into()),
+            csr: "R\n".into(),
+            key: "K\n".into(),
+        };
         assert_eq!(b.to_json(), r#"{"cert":"C\n","csr":"R\n","key":"K\n"}"#);
-        let g = Bundle { cert: None, csr: "R".into(), key: "K".into() };
+        let g = Bundle {
+            cert: None,
+            csr: "R".into(),
+            key: "K".into(),
+        };
         assert_eq!(g.to_json(), r#"{"csr":"R","key":"K"}"#);
     }
 }

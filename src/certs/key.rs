@@ -25,7 +25,9 @@ pub struct Key {
 impl std::fmt::Debug for Key {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the secret.
-        f.debug_struct("Key").field("algorithm", self.pair.algorithm()).finish_non_exhaustive()
+        f.debug_struct("Key")
+            .field("algorithm", self.pair.algorithm())
+            .finish_non_exhaustive()
     }
 }
 
@@ -44,18 +46,29 @@ impl KeySpec {
     /// # Errors
     /// [`Error::Field`] naming `key.algo` (unknown algorithm) or `key.size` (unsupported size).
     pub fn from_request(req: Option<&KeyRequest>) -> Result<KeySpec, Error> {
-        let Some(req) = req else { return Ok(KeySpec::Ecdsa(256)) };
+        let Some(req) = req else {
+            return Ok(KeySpec::Ecdsa(256));
+        };
         match req.algo.as_str() {
             "ecdsa" | "" => match req.size {
                 0 | 256 => Ok(KeySpec::Ecdsa(256)),
                 384 => Ok(KeySpec::Ecdsa(384)),
-                521 => Err(Error::field("key.size", "ECDSA P-521 is not supported (use 256 or 384)")),
-                n => Err(Error::field("key.size", format!("invalid ECDSA key size {n} (want 256 or 384)"))),
+                521 => Err(Error::field(
+                    "key.size",
+                    "ECDSA P-521 is not supported (use 256 or 384)",
+                )),
+                n => Err(Error::field(
+                    "key.size",
+                    format!("invalid ECDSA key size {n} (want 256 or 384)"),
+                )),
             },
             "rsa" => match req.size {
                 0 => Ok(KeySpec::Rsa(2048)),
                 n if (2048..=8192).contains(&n) && n % 8 == 0 => Ok(KeySpec::Rsa(n)),
-                n => Err(Error::field("key.size", format!("invalid RSA key size {n} (want 2048..8192)"))),
+                n => Err(Error::field(
+                    "key.size",
+                    format!("invalid RSA key size {n} (want 2048..8192)"),
+                )),
             },
             other => Err(Error::field(
                 "key.algo",
@@ -78,9 +91,13 @@ pub fn generate(spec: KeySpec) -> Result<Key, Error> {
                 &rcgen::PKCS_ECDSA_P256_SHA256
             };
             let pair = KeyPair::generate_for(alg).map_err(|e| Error::Crypto(e.to_string()))?;
-            let sec1 = pkcs8_ec_to_sec1(pair.serialized_der())
-                .ok_or_else(|| Error::Crypto("invariant: ring's PKCS#8 EC key is well-formed".into()))?;
-            Ok(Key { pair, pem: pem_encode("EC PRIVATE KEY", &sec1) })
+            let sec1 = pkcs8_ec_to_sec1(pair.serialized_der()).ok_or_else(|| {
+                Error::Crypto("invariant: ring's PKCS#8 EC key is well-formed".into())
+            })?;
+            Ok(Key {
+                pair,
+                pem: pem_encode("EC PRIVATE KEY", &sec1),
+            })
         }
         KeySpec::Rsa(bits) => {
             let mut rng = rand_core::OsRng;
@@ -92,10 +109,18 @@ pub fn generate(spec: KeySpec) -> Result<Key, Error> {
 }
 
 fn from_rsa(rsa: &rsa::RsaPrivateKey) -> Result<Key, Error> {
-    let pkcs8 = rsa.to_pkcs8_der().map_err(|e| Error::Crypto(e.to_string()))?;
-    let pem = rsa.to_pkcs1_pem(LineEnding::LF).map_err(|e| Error::Crypto(e.to_string()))?;
-    let pair = KeyPair::try_from(pkcs8.as_bytes()).map_err(|e| Error::Crypto(format!("RSA key: {e}")))?;
-    Ok(Key { pair, pem: pem.to_string() })
+    let pkcs8 = rsa
+        .to_pkcs8_der()
+        .map_err(|e| Error::Crypto(e.to_string()))?;
+    let pem = rsa
+        .to_pkcs1_pem(LineEnding::LF)
+        .map_err(|e| Error::Crypto(e.to_string()))?;
+    let pair =
+        KeyPair::try_from(pkcs8.as_bytes()).map_err(|e| Error::Crypto(format!("RSA key: {e}")))?;
+    Ok(Key {
+        pair,
+        pem: pem.to_string(),
+    })
 }
 
 /// Loads a private key from PEM text: the first `EC PRIVATE KEY`, `RSA PRIVATE KEY` or
@@ -105,16 +130,23 @@ fn from_rsa(rsa: &rsa::RsaPrivateKey) -> Result<Key, Error> {
 /// # Errors
 /// [`Error::Key`] naming `name` when no key block is found or the key cannot be used.
 pub fn load(name: &str, text: &[u8]) -> Result<Key, Error> {
-    let bad = |m: String| Error::Key { name: name.to_string(), message: m };
+    let bad = |m: String| Error::Key {
+        name: name.to_string(),
+        message: m,
+    };
     for pem in x509_parser::pem::Pem::iter_from_buffer(text) {
         let pem = pem.map_err(|e| bad(format!("invalid PEM: {e}")))?;
         let pkcs8 = match pem.label.as_str() {
-            "EC PRIVATE KEY" => sec1_to_pkcs8(&pem.contents)
-                .ok_or_else(|| bad("malformed or unsupported EC PRIVATE KEY (want P-256 or P-384)".into()))?,
+            "EC PRIVATE KEY" => sec1_to_pkcs8(&pem.contents).ok_or_else(|| {
+                bad("malformed or unsupported EC PRIVATE KEY (want P-256 or P-384)".into())
+            })?,
             "RSA PRIVATE KEY" => {
                 let rsa = rsa::RsaPrivateKey::from_pkcs1_der(&pem.contents)
                     .map_err(|e| bad(format!("malformed RSA PRIVATE KEY: {e}")))?;
-                rsa.to_pkcs8_der().map_err(|e| bad(e.to_string()))?.as_bytes().to_vec()
+                rsa.to_pkcs8_der()
+                    .map_err(|e| bad(e.to_string()))?
+                    .as_bytes()
+                    .to_vec()
             }
             "PRIVATE KEY" => pem.contents.clone(),
             "ENCRYPTED PRIVATE KEY" => return Err(bad("encrypted keys are not supported".into())),
@@ -130,7 +162,10 @@ pub fn load(name: &str, text: &[u8]) -> Result<Key, Error> {
             }
         };
         let pem_text = pem_encode(&pem.label, &pem.contents);
-        return Ok(Key { pair, pem: pem_text });
+        return Ok(Key {
+            pair,
+            pem: pem_text,
+        });
     }
     Err(bad("no private key found (want a PEM \"EC PRIVATE KEY\", \"RSA PRIVATE KEY\" or \"PRIVATE KEY\" block)".into()))
 }
@@ -171,7 +206,9 @@ fn read_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         if n == 0 || n > 4 || rest.len() < n {
             return None;
         }
-        let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | *b as usize);
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | *b as usize);
         (len, &rest[n..])
     };
     if rest.len() < len {
@@ -196,7 +233,12 @@ fn write_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     if len < 0x80 {
         out.push(len as u8);
     } else {
-        let bytes: Vec<u8> = len.to_be_bytes().iter().copied().skip_while(|b| *b == 0).collect();
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .iter()
+            .copied()
+            .skip_while(|b| *b == 0)
+            .collect();
         out.push(0x80 | bytes.len() as u8);
         out.extend(bytes);
     }
@@ -254,19 +296,36 @@ fn sec1_to_pkcs8(sec1: &[u8]) -> Option<Vec<u8>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn key_specs() {
         assert_eq!(KeySpec::from_request(None).unwrap(), KeySpec::Ecdsa(256));
-        let r = |algo: &str, size| KeyRequest { algo: algo.into(), size };
-        assert_eq!(KeySpec::from_request(Some(&r("rsa", 2048))).unwrap(), KeySpec::Rsa(2048));
-        assert_eq!(KeySpec::from_request(Some(&r("rsa", 0))).unwrap(), KeySpec::Rsa(2048));
-        assert_eq!(KeySpec::from_request(Some(&r("ecdsa", 384))).unwrap(), KeySpec::Ecdsa(384));
-        let e = KeySpec::from_request(Some(&r("dsa", 1024))).unwrap_err().to_string();
+        let r = |algo: &str, size| KeyRequest {
+            algo: algo.into(),
+            size,
+        };
+        assert_eq!(
+            KeySpec::from_request(Some(&r("rsa", 2048))).unwrap(),
+            KeySpec::Rsa(2048)
+        );
+        assert_eq!(
+            KeySpec::from_request(Some(&r("rsa", 0))).unwrap(),
+            KeySpec::Rsa(2048)
+        );
+        assert_eq!(
+            KeySpec::from_request(Some(&r("ecdsa", 384))).unwrap(),
+            KeySpec::Ecdsa(384)
+        );
+        let e = KeySpec::from_request(Some(&r("dsa", 1024)))
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("key.algo: unknown algorithm \"dsa\""), "{e}");
-        let e = KeySpec::from_request(Some(&r("rsa", 1024))).unwrap_err().to_string();
+        let e = KeySpec::from_request(Some(&r("rsa", 1024)))
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("key.size:"), "{e}");
     }
 
@@ -296,9 +355,12 @@ mod tests {
     fn load_errors_name_the_file() {
         let e = load("ca-key.pem", b"hello").unwrap_err().to_string();
         assert!(e.starts_with("ca-key.pem: no private key found"), "{e}");
-        let e = load("ca-key.pem", b"-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n")
-            .unwrap_err()
-            .to_string();
+        let e = load(
+            "ca-key.pem",
+            b"-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("ca-key.pem: "), "{e}");
     }
 }

@@ -87,7 +87,10 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn field(field: &str, message: impl Into<String>) -> Error {
-        Error::Field { field: field.to_string(), message: message.into() }
+        Error::Field {
+            field: field.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -116,13 +119,23 @@ impl Ca {
     ///
     /// # Errors
     /// [`Error::Cert`] or [`Error::Key`] naming the file.
-    pub fn load(cert_name: &str, cert_pem: &[u8], key_name: &str, key_pem: &[u8]) -> Result<Ca, Error> {
-        let bad_cert = |m: String| Error::Cert { name: cert_name.to_string(), message: m };
+    pub fn load(
+        cert_name: &str,
+        cert_pem: &[u8],
+        key_name: &str,
+        key_pem: &[u8],
+    ) -> Result<Ca, Error> {
+        let bad_cert = |m: String| Error::Cert {
+            name: cert_name.to_string(),
+            message: m,
+        };
         let pem = x509_parser::pem::Pem::iter_from_buffer(cert_pem)
             .filter_map(Result::ok)
             .find(|p| p.label == "CERTIFICATE")
             .ok_or_else(|| bad_cert("no CERTIFICATE PEM block".into()))?;
-        let cert = pem.parse_x509().map_err(|e| bad_cert(format!("invalid certificate: {e}")))?;
+        let cert = pem
+            .parse_x509()
+            .map_err(|e| bad_cert(format!("invalid certificate: {e}")))?;
         let key = key::load(key_name, key_pem)?;
         let spki = rcgen::PublicKeyData::subject_public_key_info(&key.pair);
         if cert.public_key().raw != spki.as_slice() {
@@ -131,7 +144,10 @@ impl Ca {
                 message: format!("private key does not match the certificate in {cert_name}"),
             });
         }
-        Ok(Ca { cert_pem: key::pem_encode("CERTIFICATE", &pem.contents), key })
+        Ok(Ca {
+            cert_pem: key::pem_encode("CERTIFICATE", &pem.contents),
+            key,
+        })
     }
 
     /// The CA certificate, PEM.
@@ -166,7 +182,10 @@ fn distinguished_name(req: &CsrRequest) -> DistinguishedName {
         dn.push(DnType::CommonName, req.cn.as_str());
     }
     if !req.serial_number.is_empty() {
-        dn.push(DnType::CustomDnType(vec![2, 5, 4, 5]), req.serial_number.as_str());
+        dn.push(
+            DnType::CustomDnType(vec![2, 5, 4, 5]),
+            req.serial_number.as_str(),
+        );
     }
     dn
 }
@@ -180,7 +199,12 @@ fn random_serial() -> Result<SerialNumber, Error> {
     Ok(SerialNumber::from_slice(&bytes))
 }
 
-fn base_params(req: &CsrRequest, hosts: &[String], validity: Duration, now: OffsetDateTime) -> Result<CertificateParams, Error> {
+fn base_params(
+    req: &CsrRequest,
+    hosts: &[String],
+    validity: Duration,
+    now: OffsetDateTime,
+) -> Result<CertificateParams, Error> {
     let mut params = CertificateParams::default();
     params.distinguished_name = distinguished_name(req);
     params.subject_alt_names = san::to_sans(hosts).map_err(|m| Error::field("hosts", m))?;
@@ -229,7 +253,11 @@ pub fn init_ca(req: &CsrRequest) -> Result<Bundle, Error> {
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let cert = params.self_signed(&key.pair)?;
     let csr = csr_pem(&params, &key)?;
-    Ok(Bundle { cert: Some(cert.pem()), csr, key: key.pem })
+    Ok(Bundle {
+        cert: Some(cert.pem()),
+        csr,
+        key: key.pem,
+    })
 }
 
 /// `genkey` without `-initca`: a new key and a certificate request, no certificate.
@@ -239,9 +267,18 @@ pub fn init_ca(req: &CsrRequest) -> Result<Bundle, Error> {
 pub fn gen_key(req: &CsrRequest) -> Result<Bundle, Error> {
     let spec = KeySpec::from_request(req.key.as_ref())?;
     let key = key::generate(spec)?;
-    let params = base_params(req, &req.hosts, DEFAULT_LEAF_EXPIRY, OffsetDateTime::now_utc())?;
+    let params = base_params(
+        req,
+        &req.hosts,
+        DEFAULT_LEAF_EXPIRY,
+        OffsetDateTime::now_utc(),
+    )?;
     let csr = csr_pem(&params, &key)?;
-    Ok(Bundle { cert: None, csr, key: key.pem })
+    Ok(Bundle {
+        cert: None,
+        csr,
+        key: key.pem,
+    })
 }
 
 /// Picks the profile `name` (or the default profile when `name` is `None`) and fills what it
@@ -258,7 +295,10 @@ pub fn select_profile(config: &Config, name: Option<&str>) -> Result<(Profile, S
                 let have: Vec<&str> = config.signing.profiles.keys().map(String::as_str).collect();
                 return Err(Error::field(
                     "-profile",
-                    format!("no profile {n:?} in signing.profiles (have: {})", have.join(", ")),
+                    format!(
+                        "no profile {n:?} in signing.profiles (have: {})",
+                        have.join(", ")
+                    ),
                 ));
             };
             let mut p = p.clone();
@@ -308,7 +348,8 @@ pub fn sign(
     validate_config(config)?;
     let (profile, path) = select_profile(config, profile)?;
     let spec = KeySpec::from_request(req.key.as_ref())?;
-    let validity = expiry(&format!("{path}.expiry"), &profile.expiry)?.unwrap_or(DEFAULT_LEAF_EXPIRY);
+    let validity =
+        expiry(&format!("{path}.expiry"), &profile.expiry)?.unwrap_or(DEFAULT_LEAF_EXPIRY);
     let (ku, eku) = usage::resolve_usages(&profile.usages)
         .map_err(|u| Error::field(&format!("{path}.usages"), format!("unknown usage {u:?}")))?;
     let hosts = hosts.unwrap_or(&req.hosts);
@@ -329,7 +370,11 @@ pub fn sign(
         .map_err(|e| Error::Crypto(format!("CA certificate: {e}")))?;
     let cert = params.signed_by(&key.pair, &issuer)?;
     let csr = csr_pem(&params, &key)?;
-    Ok(Bundle { cert: Some(cert.pem()), csr, key: key.pem })
+    Ok(Bundle {
+        cert: Some(cert.pem()),
+        csr,
+        key: key.pem,
+    })
 }
 
 /// What [`init_cluster`] produces: file name → (contents, mode), in write order.
@@ -352,17 +397,39 @@ pub fn init_cluster(
     key: Option<&json::KeyRequest>,
     leaf_expiry: &str,
 ) -> Result<ClusterFiles, Error> {
-    let ca_req = CsrRequest { cn: "etcd-ca".into(), key: key.cloned(), ..Default::default() };
+    let ca_req = CsrRequest {
+        cn: "etcd-ca".into(),
+        key: key.cloned(),
+        ..Default::default()
+    };
     let ca_bundle = init_ca(&ca_req)?;
     let ca_cert = ca_bundle.cert.clone().unwrap_or_default();
-    let ca = Ca::load("ca.pem", ca_cert.as_bytes(), "ca-key.pem", ca_bundle.key.as_bytes())?;
-    let both = vec!["signing".to_string(), "key encipherment".into(), "server auth".into(), "client auth".into()];
-    let client = vec!["signing".to_string(), "key encipherment".into(), "client auth".into()];
+    let ca = Ca::load(
+        "ca.pem",
+        ca_cert.as_bytes(),
+        "ca-key.pem",
+        ca_bundle.key.as_bytes(),
+    )?;
+    let both = vec![
+        "signing".to_string(),
+        "key encipherment".into(),
+        "server auth".into(),
+        "client auth".into(),
+    ];
+    let client = vec![
+        "signing".to_string(),
+        "key encipherment".into(),
+        "client auth".into(),
+    ];
     let mut config = Config::default();
     for (name, usages) in [("server", &both), ("peer", &both), ("client", &client)] {
         config.signing.profiles.insert(
             name.to_string(),
-            Profile { expiry: leaf_expiry.to_string(), usages: usages.clone(), ca_constraint: None },
+            Profile {
+                expiry: leaf_expiry.to_string(),
+                usages: usages.clone(),
+                ca_constraint: None,
+            },
         );
     }
     let mut all_hosts: Vec<String> = hosts.to_vec();
@@ -376,9 +443,17 @@ pub fn init_cluster(
         ("ca-key.pem".into(), ca_bundle.key, files::KEY_MODE),
     ];
     let mut leaf = |file: String, cn: &str, profile: &str, hosts: &[String]| -> Result<(), Error> {
-        let req = CsrRequest { cn: cn.to_string(), key: key.cloned(), ..Default::default() };
+        let req = CsrRequest {
+            cn: cn.to_string(),
+            key: key.cloned(),
+            ..Default::default()
+        };
         let b = sign(&req, &ca, &config, Some(profile), Some(hosts))?;
-        out.push((format!("{file}.pem"), b.cert.unwrap_or_default(), files::CERT_MODE));
+        out.push((
+            format!("{file}.pem"),
+            b.cert.unwrap_or_default(),
+            files::CERT_MODE,
+        ));
         out.push((format!("{file}-key.pem"), b.key, files::KEY_MODE));
         Ok(())
     };
@@ -388,7 +463,10 @@ pub fn init_cluster(
     }
     for m in members {
         if m.is_empty() || m.contains(['/', '\\']) || m.starts_with('.') {
-            return Err(Error::field("--members", format!("invalid member name {m:?}")));
+            return Err(Error::field(
+                "--members",
+                format!("invalid member name {m:?}"),
+            ));
         }
         leaf(format!("peer-{m}"), m, "peer", &all_hosts)?;
     }

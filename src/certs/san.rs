@@ -21,7 +21,10 @@ pub enum HostKind {
 /// Classifies one host string the way cfssl does.
 pub fn classify_host(host: &str) -> HostKind {
     let h = host.trim();
-    let unbracketed = h.strip_prefix('[').and_then(|x| x.strip_suffix(']')).unwrap_or(h);
+    let unbracketed = h
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .unwrap_or(h);
     if let Ok(ip) = unbracketed.parse::<IpAddr>() {
         return HostKind::Ip(ip);
     }
@@ -35,7 +38,9 @@ pub fn classify_host(host: &str) -> HostKind {
 }
 
 fn is_email(h: &str) -> bool {
-    let Some((local, domain)) = h.split_once('@') else { return false };
+    let Some((local, domain)) = h.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && !domain.is_empty()
         && !domain.contains('@')
@@ -48,15 +53,26 @@ fn is_uri(h: &str) -> bool {
     if h.starts_with('/') {
         return true;
     }
-    let Some((scheme, rest)) = h.split_once(':') else { return false };
+    let Some((scheme, rest)) = h.split_once(':') else {
+        return false;
+    };
     !rest.is_empty()
-        && scheme.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        && scheme
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
 }
 
 /// Splits `-hostname`'s comma-separated list (cfssl's `signer.SplitHosts`): empty entries dropped.
 pub fn split_hosts(list: &str) -> Vec<String> {
-    list.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+    list.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// Converts hosts to rcgen SANs.
@@ -66,7 +82,11 @@ pub fn split_hosts(list: &str) -> Vec<String> {
 pub fn to_sans(hosts: &[String]) -> Result<Vec<SanType>, String> {
     let mut out = Vec::new();
     for h in hosts {
-        let ia5 = |s: &str| s.to_string().try_into().map_err(|_| format!("host {h:?} is not ASCII"));
+        let ia5 = |s: &str| {
+            s.to_string()
+                .try_into()
+                .map_err(|_| format!("host {h:?} is not ASCII"))
+        };
         let san = match classify_host(h) {
             HostKind::Ip(ip) => SanType::IpAddress(ip),
             HostKind::Email(e) => SanType::Rfc822Name(ia5(&e)?),
@@ -81,20 +101,45 @@ pub fn to_sans(hosts: &[String]) -> Result<Vec<SanType>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn classification() {
-        assert_eq!(classify_host("127.0.0.1"), HostKind::Ip("127.0.0.1".parse().unwrap()));
+        assert_eq!(
+            classify_host("127.0.0.1"),
+            HostKind::Ip("127.0.0.1".parse().unwrap())
+        );
         assert_eq!(classify_host("::1"), HostKind::Ip("::1".parse().unwrap()));
-        assert_eq!(classify_host("[fe80::1]"), HostKind::Ip("fe80::1".parse().unwrap()));
-        assert_eq!(classify_host("example.net"), HostKind::Dns("example.net".into()));
-        assert_eq!(classify_host("*.example.net"), HostKind::Dns("*.example.net".into()));
-        assert_eq!(classify_host("localhost"), HostKind::Dns("localhost".into()));
-        assert_eq!(classify_host("ops@example.net"), HostKind::Email("ops@example.net".into()));
-        assert_eq!(classify_host("spiffe://c/etcd"), HostKind::Uri("spiffe://c/etcd".into()));
-        assert_eq!(classify_host("https://e.net:2379"), HostKind::Uri("https://e.net:2379".into()));
+        assert_eq!(
+            classify_host("[fe80::1]"),
+            HostKind::Ip("fe80::1".parse().unwrap())
+        );
+        assert_eq!(
+            classify_host("example.net"),
+            HostKind::Dns("example.net".into())
+        );
+        assert_eq!(
+            classify_host("*.example.net"),
+            HostKind::Dns("*.example.net".into())
+        );
+        assert_eq!(
+            classify_host("localhost"),
+            HostKind::Dns("localhost".into())
+        );
+        assert_eq!(
+            classify_host("ops@example.net"),
+            HostKind::Email("ops@example.net".into())
+        );
+        assert_eq!(
+            classify_host("spiffe://c/etcd"),
+            HostKind::Uri("spiffe://c/etcd".into())
+        );
+        assert_eq!(
+            classify_host("https://e.net:2379"),
+            HostKind::Uri("https://e.net:2379".into())
+        );
     }
 
     #[test]

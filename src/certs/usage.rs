@@ -93,6 +93,7 @@ pub fn resolve_usages(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -110,11 +111,29 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         let (ku, eku) = resolve_usages(&names).unwrap();
-        assert_eq!(ku, vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment]);
-        assert_eq!(eku, vec![ExtendedKeyUsagePurpose::ServerAuth, ExtendedKeyUsagePurpose::ClientAuth]);
+        assert_eq!(
+            ku,
+            vec![
+                KeyUsagePurpose::DigitalSignature,
+                KeyUsagePurpose::KeyEncipherment
+            ]
+        );
+        assert_eq!(
+            eku,
+            vec![
+                ExtendedKeyUsagePurpose::ServerAuth,
+                ExtendedKeyUsagePurpose::ClientAuth
+            ]
+        );
         let dup = vec!["signing".to_string(), "digital signature".to_string()];
-        assert_eq!(resolve_usages(&dup).unwrap().0, vec![KeyUsagePurpose::DigitalSignature]);
-        assert_eq!(resolve_usages(&["server auht".to_string()]), Err("server auht".to_string()));
+        assert_eq!(
+            resolve_usages(&dup).unwrap().0,
+            vec![KeyUsagePurpose::DigitalSignature]
+        );
+        assert_eq!(
+            resolve_usages(&["server auht".to_string()]),
+            Err("server auht".to_string())
+        );
         assert_eq!(
             parse_usage("cert sign"),
             Some(Usage::Key(KeyUsagePurpose::KeyCertSign))

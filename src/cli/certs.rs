@@ -92,7 +92,10 @@ pub fn command() -> Command {
 
 /// Every long flag name of the tree: the words that a single dash may introduce, Go-style.
 fn long_flags(cmd: &Command) -> Vec<String> {
-    let mut out: Vec<String> = cmd.get_arguments().filter_map(|a| a.get_long().map(String::from)).collect();
+    let mut out: Vec<String> = cmd
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(String::from))
+        .collect();
     for sub in cmd.get_subcommands() {
         out.extend(long_flags(sub));
     }
@@ -117,7 +120,12 @@ fn go_style(args: Vec<OsString>, known: &[String]) -> Vec<OsString> {
         }
         if let Some(body) = s.strip_prefix('-').filter(|b| !b.starts_with('-')) {
             let name = body.split('=').next().unwrap_or("");
-            if name.len() > 1 && known.iter().any(|k| k == name) {
+            // Go's flag package: any -word is a flag. Unknown words become --word so clap names
+            // them whole ("unexpected argument '--bogus'").
+            let go_word = name.len() > 1
+                && name.starts_with(|c: char| c.is_ascii_alphabetic())
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if go_word || known.iter().any(|k| k == name) {
                 out.push(OsString::from(format!("-{s}")));
                 continue;
             }
@@ -137,7 +145,12 @@ pub fn run(args: Vec<OsString>) -> i32 {
 }
 
 /// [`run`] with explicit streams.
-pub fn run_with(args: Vec<OsString>, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+pub fn run_with(
+    args: Vec<OsString>,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> i32 {
     let cmd = command();
     let args = go_style(args, &long_flags(&cmd));
     let argv = std::iter::once(OsString::from("etcd certs")).chain(args);
@@ -156,7 +169,11 @@ pub fn run_with(args: Vec<OsString>, stdin: &mut dyn Read, out: &mut dyn Write, 
                 }
                 _ => {
                     let rendered = e.render().to_string();
-                    let first = rendered.lines().next().unwrap_or("").trim_start_matches("error: ");
+                    let first = rendered
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .trim_start_matches("error: ");
                     let _ = writeln!(err, "Error: {first}");
                     EXIT_ERROR
                 }
@@ -187,7 +204,10 @@ fn execute(m: &ArgMatches, stdin: &mut dyn Read, out: &mut dyn Write) -> Result<
             Ok(())
         }
         Some(("certinfo", m)) => {
-            let file = m.get_one::<String>("cert").map(String::as_str).unwrap_or("-");
+            let file = m
+                .get_one::<String>("cert")
+                .map(String::as_str)
+                .unwrap_or("-");
             let text = read_input(file, stdin)?;
             let info = certs::certinfo::certinfo(file, &text)?;
             writeln!(out, "{}", info.to_json())?;
@@ -202,16 +222,24 @@ fn execute(m: &ArgMatches, stdin: &mut dyn Read, out: &mut dyn Write) -> Result<
 fn read_input(name: &str, stdin: &mut dyn Read) -> Result<Vec<u8>> {
     if name == "-" {
         let mut buf = Vec::new();
-        stdin.read_to_end(&mut buf).context("reading standard input")?;
+        stdin
+            .read_to_end(&mut buf)
+            .context("reading standard input")?;
         return Ok(buf);
     }
     std::fs::read(name).map_err(|e| anyhow!("{name}: {e}"))
 }
 
 fn read_csr(m: &ArgMatches, stdin: &mut dyn Read) -> Result<CsrRequest> {
-    let file = m.get_one::<String>("CSRJSON").map(String::as_str).unwrap_or("-");
+    let file = m
+        .get_one::<String>("CSRJSON")
+        .map(String::as_str)
+        .unwrap_or("-");
     let text = read_input(file, stdin)?;
-    Ok(json::parse::<CsrRequest>(if file == "-" { "standard input" } else { file }, &text)?)
+    Ok(json::parse::<CsrRequest>(
+        if file == "-" { "standard input" } else { file },
+        &text,
+    )?)
 }
 
 fn emit(m: &ArgMatches, bundle: &json::Bundle, out: &mut dyn Write) -> Result<()> {
@@ -224,15 +252,30 @@ fn emit(m: &ArgMatches, bundle: &json::Bundle, out: &mut dyn Write) -> Result<()
     Ok(())
 }
 
+/// Prefixes a field error (`key.algo: ...`) with the file that held the field.
+fn in_file(e: certs::Error, file: &str) -> anyhow::Error {
+    let file = if file == "-" { "standard input" } else { file };
+    match e {
+        certs::Error::Field { .. } if !e.to_string().starts_with('-') => anyhow!("{file}: {e}"),
+        other => other.into(),
+    }
+}
+
 fn gencert(m: &ArgMatches, stdin: &mut dyn Read, out: &mut dyn Write) -> Result<()> {
     let flag = |n: &str| m.get_one::<String>(n).map(String::as_str);
+    let csr_name = m
+        .get_one::<String>("CSRJSON")
+        .map(String::as_str)
+        .unwrap_or("-");
     if m.get_flag("initca") {
         let req = read_csr(m, stdin)?;
-        let bundle = certs::init_ca(&req)?;
+        let bundle = certs::init_ca(&req).map_err(|e| in_file(e, csr_name))?;
         return emit(m, &bundle, out);
     }
-    let ca_file = flag("ca").ok_or_else(|| anyhow!("-ca: a CA certificate is required (or -initca)"))?;
-    let key_file = flag("ca-key").ok_or_else(|| anyhow!("-ca-key: the CA private key is required"))?;
+    let ca_file =
+        flag("ca").ok_or_else(|| anyhow!("-ca: a CA certificate is required (or -initca)"))?;
+    let key_file =
+        flag("ca-key").ok_or_else(|| anyhow!("-ca-key: the CA private key is required"))?;
     let ca_pem = std::fs::read(ca_file).map_err(|e| anyhow!("-ca {ca_file}: {e}"))?;
     let key_pem = std::fs::read(key_file).map_err(|e| anyhow!("-ca-key {key_file}: {e}"))?;
     let ca = Ca::load(ca_file, &ca_pem, key_file, &key_pem)?;
@@ -247,33 +290,71 @@ fn gencert(m: &ArgMatches, stdin: &mut dyn Read, out: &mut dyn Write) -> Result<
     };
     let req = read_csr(m, stdin)?;
     let hosts = flag("hostname").map(certs::san::split_hosts);
-    let bundle = certs::sign(&req, &ca, &config, flag("profile"), hosts.as_deref())?;
+    let bundle = certs::sign(&req, &ca, &config, flag("profile"), hosts.as_deref()).map_err(
+        |e| match &e {
+            certs::Error::Field { field, .. } if field.starts_with("signing.") => {
+                in_file(e, flag("config").unwrap_or("-config"))
+            }
+            _ => in_file(e, csr_name),
+        },
+    )?;
     emit(m, &bundle, out)
 }
 
 fn genkey(m: &ArgMatches, stdin: &mut dyn Read, out: &mut dyn Write) -> Result<()> {
     let req = read_csr(m, stdin)?;
-    let bundle = if m.get_flag("initca") { certs::init_ca(&req)? } else { certs::gen_key(&req)? };
+    let csr_name = m
+        .get_one::<String>("CSRJSON")
+        .map(String::as_str)
+        .unwrap_or("-");
+    let bundle = if m.get_flag("initca") {
+        certs::init_ca(&req)
+    } else {
+        certs::gen_key(&req)
+    }
+    .map_err(|e| in_file(e, csr_name))?;
     emit(m, &bundle, out)
 }
 
 fn init(m: &ArgMatches, out: &mut dyn Write) -> Result<()> {
-    let list = |n: &str| m.get_one::<String>(n).map(|s| certs::san::split_hosts(s)).unwrap_or_default();
+    let list = |n: &str| {
+        m.get_one::<String>(n)
+            .map(|s| certs::san::split_hosts(s))
+            .unwrap_or_default()
+    };
     let hosts = list("hosts");
     if hosts.is_empty() {
         return Err(anyhow!("--hosts: at least one host is required"));
     }
     let members = list("members");
-    let dir = PathBuf::from(m.get_one::<String>("dir").map(String::as_str).unwrap_or("."));
+    let dir = PathBuf::from(
+        m.get_one::<String>("dir")
+            .map(String::as_str)
+            .unwrap_or("."),
+    );
     let text = |n: &str| m.get_one::<String>(n).cloned().unwrap_or_default();
-    let key = json::KeyRequest { algo: text("key-algo"), size: m.get_one::<u32>("key-size").copied().unwrap_or(0) };
-    let files = certs::init_cluster(&hosts, &members, &text("client-cn"), Some(&key), &text("expiry"))?;
+    let key = json::KeyRequest {
+        algo: text("key-algo"),
+        size: m.get_one::<u32>("key-size").copied().unwrap_or(0),
+    };
+    let files = certs::init_cluster(
+        &hosts,
+        &members,
+        &text("client-cn"),
+        Some(&key),
+        &text("expiry"),
+    )?;
     std::fs::create_dir_all(&dir).map_err(|e| anyhow!("--dir {}: {e}", dir.display()))?;
-    let targets: Vec<(PathBuf, String, u32)> =
-        files.into_iter().map(|(name, contents, mode)| (dir.join(name), contents, mode)).collect();
+    let targets: Vec<(PathBuf, String, u32)> = files
+        .into_iter()
+        .map(|(name, contents, mode)| (dir.join(name), contents, mode))
+        .collect();
     if !m.get_flag("force") {
         if let Some((p, _, _)) = targets.iter().find(|(p, _, _)| Path::exists(p)) {
-            return Err(anyhow!("{} already exists (use --force to overwrite)", p.display()));
+            return Err(anyhow!(
+                "{} already exists (use --force to overwrite)",
+                p.display()
+            ));
         }
     }
     files::write_all_or_nothing(&targets)?;
@@ -284,25 +365,59 @@ fn init(m: &ArgMatches, out: &mut dyn Write) -> Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     #[test]
     fn go_style_flags_become_long_flags() {
         let known = long_flags(&command());
-        let args: Vec<OsString> = ["gencert", "-ca=ca.pem", "-ca-key", "k.pem", "-initca", "-", "-profile=peer", "x.json", "-bare", "server"]
-            .iter()
-            .map(OsString::from)
+        let args: Vec<OsString> = [
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key",
+            "k.pem",
+            "-initca",
+            "-",
+            "-profile=peer",
+            "x.json",
+            "-bare",
+            "server",
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
+        let got: Vec<String> = go_style(args, &known)
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
             .collect();
-        let got: Vec<String> = go_style(args, &known).into_iter().map(|a| a.into_string().unwrap()).collect();
-        assert_eq!(got, ["gencert", "--ca=ca.pem", "--ca-key", "k.pem", "--initca", "-", "--profile=peer", "x.json", "--bare", "server"]);
+        assert_eq!(
+            got,
+            [
+                "gencert",
+                "--ca=ca.pem",
+                "--ca-key",
+                "k.pem",
+                "--initca",
+                "-",
+                "--profile=peer",
+                "x.json",
+                "--bare",
+                "server"
+            ]
+        );
     }
 
     #[test]
     fn print_defaults_is_cfssl_text() {
         let mut out = Vec::new();
         let mut err = Vec::new();
-        let code = run_with(vec!["print-defaults".into(), "config".into()], &mut std::io::empty(), &mut out, &mut err);
+        let code = run_with(
+            vec!["print-defaults".into(), "config".into()],
+            &mut std::io::empty(),
+            &mut out,
+            &mut err,
+        );
         assert_eq!(code, 0);
         assert_eq!(String::from_utf8(out).unwrap(), json::DEFAULT_CONFIG);
     }

@@ -153,7 +153,11 @@ fn ok(dir: &Path, args: &[&str]) -> String {
 }
 
 fn openssl_or_skip(test: &str) -> bool {
-    let found = Command::new("openssl").arg("version").output().map(|o| o.status.success()).unwrap_or(false);
+    let found = Command::new("openssl")
+        .arg("version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
     if found {
         return true;
     }
@@ -196,7 +200,11 @@ fn listing(dir: &Path) -> Vec<String> {
 #[cfg(unix)]
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 #[test]
@@ -205,7 +213,10 @@ fn seed_walkthrough_produces_a_chain_openssl_accepts() {
     let d = tmp.path();
     // cfssl print-defaults config > ca-config.json; cfssl print-defaults csr > ca-csr.json
     let defaults = ok(d, &["print-defaults", "config"]);
-    assert!(defaults.contains("\"profiles\"") && defaults.contains("\"168h\""), "{defaults}");
+    assert!(
+        defaults.contains("\"profiles\"") && defaults.contains("\"168h\""),
+        "{defaults}"
+    );
     let csr_defaults = ok(d, &["print-defaults", "csr"]);
     assert!(csr_defaults.contains("\"example.net\""), "{csr_defaults}");
     std::fs::write(d.join("ca-config.json"), CA_CONFIG).expect("write");
@@ -216,50 +227,158 @@ fn seed_walkthrough_produces_a_chain_openssl_accepts() {
     // cfssl gencert -initca ca-csr.json | cfssljson -bare ca
     ok(d, &["gencert", "-initca", "ca-csr.json", "-bare", "ca"]);
     // cfssl gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=client client.json | cfssljson -bare client
-    ok(d, &["gencert", "-ca=ca.pem", "-ca-key=ca-key.pem", "-config=ca-config.json", "-profile=client", "client.json", "-bare", "client"]);
-    ok(d, &["gencert", "-ca=ca.pem", "-ca-key=ca-key.pem", "-config=ca-config.json", "-profile=server", "etcd.json", "-bare", "server"]);
+    ok(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=ca-config.json",
+            "-profile=client",
+            "client.json",
+            "-bare",
+            "client",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=ca-config.json",
+            "-profile=server",
+            "etcd.json",
+            "-bare",
+            "server",
+        ],
+    );
     // --flags and -hostname replacing the hosts
-    ok(d, &["gencert", "--ca", "ca.pem", "--ca-key", "ca-key.pem", "--config", "ca-config.json", "--profile", "peer", "-hostname", "etcd1.example.com,10.0.0.1", "etcd.json", "-bare", "peer"]);
-    for f in ["ca.pem", "ca-key.pem", "ca.csr", "client.pem", "client-key.pem", "client.csr", "server.pem", "server-key.pem", "server.csr", "peer.pem", "peer-key.pem", "peer.csr"] {
+    ok(
+        d,
+        &[
+            "gencert",
+            "--ca",
+            "ca.pem",
+            "--ca-key",
+            "ca-key.pem",
+            "--config",
+            "ca-config.json",
+            "--profile",
+            "peer",
+            "-hostname",
+            "etcd1.example.com,10.0.0.1",
+            "etcd.json",
+            "-bare",
+            "peer",
+        ],
+    );
+    for f in [
+        "ca.pem",
+        "ca-key.pem",
+        "ca.csr",
+        "client.pem",
+        "client-key.pem",
+        "client.csr",
+        "server.pem",
+        "server-key.pem",
+        "server.csr",
+        "peer.pem",
+        "peer-key.pem",
+        "peer.csr",
+    ] {
         assert!(d.join(f).is_file(), "{f} missing; have {:?}", listing(d));
     }
     #[cfg(unix)]
-    for (f, m) in [("ca.pem", 0o644), ("ca-key.pem", 0o600), ("ca.csr", 0o644), ("server-key.pem", 0o600), ("client.pem", 0o644)] {
+    for (f, m) in [
+        ("ca.pem", 0o644),
+        ("ca-key.pem", 0o600),
+        ("ca.csr", 0o644),
+        ("server-key.pem", 0o600),
+        ("client.pem", 0o644),
+    ] {
         assert_eq!(mode(&d.join(f)), m, "mode of {f}");
     }
     let key = std::fs::read_to_string(d.join("ca-key.pem")).expect("read");
-    assert!(key.starts_with("-----BEGIN RSA PRIVATE KEY-----\n"), "{key}");
+    assert!(
+        key.starts_with("-----BEGIN RSA PRIVATE KEY-----\n"),
+        "{key}"
+    );
     let key = std::fs::read_to_string(d.join("server-key.pem")).expect("read");
     assert!(key.starts_with("-----BEGIN EC PRIVATE KEY-----\n"), "{key}");
 
     // JSON on stdout (what cfssljson reads), CSR from standard input.
-    let out = certs(d, &["gencert", "-ca=ca.pem", "-ca-key=ca-key.pem", "-config=ca-config.json", "-profile=client", "-"], CLIENT_JSON);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = certs(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=ca-config.json",
+            "-profile=client",
+            "-",
+        ],
+        CLIENT_JSON,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let line = String::from_utf8(out.stdout).expect("utf8");
     assert_eq!(line.lines().count(), 1, "one JSON line: {line}");
     let v: serde_json::Value = serde_json::from_str(&line).expect("json");
     let keys: Vec<&String> = v.as_object().expect("object").keys().collect();
     assert_eq!(keys, ["cert", "csr", "key"]);
-    assert!(v["cert"].as_str().expect("cert").starts_with("-----BEGIN CERTIFICATE-----\n"));
-    assert!(v["csr"].as_str().expect("csr").starts_with("-----BEGIN CERTIFICATE REQUEST-----\n"));
-    assert!(v["key"].as_str().expect("key").starts_with("-----BEGIN EC PRIVATE KEY-----\n"));
+    assert!(v["cert"]
+        .as_str()
+        .expect("cert")
+        .starts_with("-----BEGIN CERTIFICATE-----\n"));
+    assert!(v["csr"]
+        .as_str()
+        .expect("csr")
+        .starts_with("-----BEGIN CERTIFICATE REQUEST-----\n"));
+    assert!(v["key"]
+        .as_str()
+        .expect("key")
+        .starts_with("-----BEGIN EC PRIVATE KEY-----\n"));
 
     // certinfo
-    let info: serde_json::Value = serde_json::from_str(&ok(d, &["certinfo", "-cert", "server.pem"])).expect("certinfo json");
+    let info: serde_json::Value =
+        serde_json::from_str(&ok(d, &["certinfo", "-cert", "server.pem"])).expect("certinfo json");
     assert_eq!(info["subject"]["common_name"], "etcd");
     assert_eq!(info["subject"]["country"], "CN");
     assert_eq!(info["issuer"]["common_name"], "etcd");
     assert_eq!(info["sigalg"], "SHA256WithRSA");
-    let sans: Vec<&str> = info["sans"].as_array().expect("sans").iter().filter_map(|s| s.as_str()).collect();
+    let sans: Vec<&str> = info["sans"]
+        .as_array()
+        .expect("sans")
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
     assert!(sans.contains(&"192.168.255.133"), "{sans:?}");
-    let ca_info: serde_json::Value = serde_json::from_str(&ok(d, &["certinfo", "-cert", "ca.pem"])).expect("json");
+    let ca_info: serde_json::Value =
+        serde_json::from_str(&ok(d, &["certinfo", "-cert", "ca.pem"])).expect("json");
     assert_eq!(info["authority_key_id"], ca_info["subject_key_id"]);
 
     if !openssl_or_skip("seed_walkthrough_produces_a_chain_openssl_accepts") {
         return;
     }
-    let verified = openssl(d, &["verify", "-CAfile", "ca.pem", "server.pem", "client.pem", "peer.pem"]);
-    assert!(verified.contains("server.pem: OK") && verified.contains("peer.pem: OK"), "{verified}");
+    let verified = openssl(
+        d,
+        &[
+            "verify",
+            "-CAfile",
+            "ca.pem",
+            "server.pem",
+            "client.pem",
+            "peer.pem",
+        ],
+    );
+    assert!(
+        verified.contains("server.pem: OK") && verified.contains("peer.pem: OK"),
+        "{verified}"
+    );
     let ca_text = openssl(d, &["x509", "-in", "ca.pem", "-text", "-noout"]);
     assert!(ca_text.contains("CA:TRUE"), "{ca_text}");
     assert!(ca_text.contains("Certificate Sign, CRL Sign"), "{ca_text}");
@@ -273,15 +392,30 @@ fn seed_walkthrough_produces_a_chain_openssl_accepts() {
         "CA:FALSE",
         "Subject: C = CN, ST = SH, L = SH, CN = etcd",
     ] {
-        assert!(server.contains(want), "server.pem lacks {want:?}:\n{server}");
+        assert!(
+            server.contains(want),
+            "server.pem lacks {want:?}:\n{server}"
+        );
     }
     let peer = openssl(d, &["x509", "-in", "peer.pem", "-text", "-noout"]);
-    assert!(peer.contains("DNS:etcd1.example.com") && peer.contains("IP Address:10.0.0.1"), "{peer}");
-    assert!(!peer.contains("192.168.255.131"), "-hostname replaces hosts:\n{peer}");
+    assert!(
+        peer.contains("DNS:etcd1.example.com") && peer.contains("IP Address:10.0.0.1"),
+        "{peer}"
+    );
+    assert!(
+        !peer.contains("192.168.255.131"),
+        "-hostname replaces hosts:\n{peer}"
+    );
     let client = openssl(d, &["x509", "-in", "client.pem", "-text", "-noout"]);
-    assert!(client.contains("TLS Web Client Authentication") && !client.contains("TLS Web Server"), "{client}");
+    assert!(
+        client.contains("TLS Web Client Authentication") && !client.contains("TLS Web Server"),
+        "{client}"
+    );
     // Five years for the CA (43800h), as cfssl.
-    let dates = openssl(d, &["x509", "-in", "ca.pem", "-noout", "-startdate", "-enddate"]);
+    let dates = openssl(
+        d,
+        &["x509", "-in", "ca.pem", "-noout", "-startdate", "-enddate"],
+    );
     assert!(dates.contains("notAfter"), "{dates}");
     openssl(d, &["req", "-in", "server.csr", "-noout", "-verify"]);
     openssl(d, &["ec", "-in", "server-key.pem", "-check", "-noout"]);
@@ -301,14 +435,49 @@ fn seed_004_etcd_profile_and_openssl_made_ca_key() {
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     std::fs::write(d.join("ca.pem"), v["cert"].as_str().expect("cert")).expect("write");
     std::fs::write(d.join("ca-key.pem"), v["key"].as_str().expect("key")).expect("write");
-    ok(d, &["gencert", "-ca=ca.pem", "-ca-key=ca-key.pem", "-config=ca-config.json", "-profile=etcd", "server-csr.json", "-bare", "server"]);
+    ok(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=ca-config.json",
+            "-profile=etcd",
+            "server-csr.json",
+            "-bare",
+            "server",
+        ],
+    );
     if !openssl_or_skip("seed_004_etcd_profile_and_openssl_made_ca_key") {
         return;
     }
     assert!(openssl(d, &["verify", "-CAfile", "ca.pem", "server.pem"]).contains("OK"));
     // A CA key in PKCS#8 (as openssl writes it) signs too.
-    openssl(d, &["pkcs8", "-topk8", "-nocrypt", "-in", "ca-key.pem", "-out", "ca-key-p8.pem"]);
-    ok(d, &["gencert", "-ca=ca.pem", "-ca-key=ca-key-p8.pem", "-config=ca-config.json", "-profile=etcd", "server-csr.json", "-bare", "server2"]);
+    openssl(
+        d,
+        &[
+            "pkcs8",
+            "-topk8",
+            "-nocrypt",
+            "-in",
+            "ca-key.pem",
+            "-out",
+            "ca-key-p8.pem",
+        ],
+    );
+    ok(
+        d,
+        &[
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key-p8.pem",
+            "-config=ca-config.json",
+            "-profile=etcd",
+            "server-csr.json",
+            "-bare",
+            "server2",
+        ],
+    );
     assert!(openssl(d, &["verify", "-CAfile", "ca.pem", "server2.pem"]).contains("OK"));
 }
 
@@ -320,16 +489,27 @@ fn errors_are_one_line_name_the_culprit_and_write_nothing() {
     std::fs::write(d.join("ca-csr.json"), CA_CSR).expect("write");
     std::fs::write(d.join("etcd.json"), ETCD_JSON).expect("write");
     ok(d, &["gencert", "-initca", "ca-csr.json", "-bare", "ca"]);
-    std::fs::write(d.join("bad.json"), r#"{"CN": "x", "key": {"algo": "rsa", "size": "big"}}"#).expect("write");
+    std::fs::write(
+        d.join("bad.json"),
+        r#"{"CN": "x", "key": {"algo": "rsa", "size": "big"}}"#,
+    )
+    .expect("write");
     std::fs::write(d.join("broken.json"), r#"{"CN": "x", "#).expect("write");
-    std::fs::write(d.join("dsa.json"), r#"{"CN": "x", "key": {"algo": "dsa", "size": 1024}}"#).expect("write");
+    std::fs::write(
+        d.join("dsa.json"),
+        r#"{"CN": "x", "key": {"algo": "dsa", "size": 1024}}"#,
+    )
+    .expect("write");
     std::fs::write(
         d.join("bad-config.json"),
         r#"{"signing":{"profiles":{"server":{"expiry":"8760h","usages":["signing","server auht"]}}}}"#,
     )
     .expect("write");
-    std::fs::write(d.join("bad-expiry.json"), r#"{"signing":{"profiles":{"server":{"expiry":"365d","usages":["signing"]}}}}"#)
-        .expect("write");
+    std::fs::write(
+        d.join("bad-expiry.json"),
+        r#"{"signing":{"profiles":{"server":{"expiry":"365d","usages":["signing"]}}}}"#,
+    )
+    .expect("write");
     let before = listing(d);
     let sign = |csr: &'static str, config: &'static str, key: &'static str| -> Vec<String> {
         vec![
@@ -344,23 +524,74 @@ fn errors_are_one_line_name_the_culprit_and_write_nothing() {
         ]
     };
     let cases: Vec<(Vec<String>, &[&str])> = vec![
-        (sign("bad.json", "ca-config.json", "ca-key.pem"), &["bad.json", "key.size"]),
-        (sign("broken.json", "ca-config.json", "ca-key.pem"), &["broken.json"]),
-        (sign("dsa.json", "ca-config.json", "ca-key.pem"), &["key.algo", "dsa"]),
-        (sign("etcd.json", "bad-config.json", "ca-key.pem"), &["bad-config.json", "usages", "server auht"]),
-        (sign("etcd.json", "bad-expiry.json", "ca-key.pem"), &["bad-expiry.json", "expiry", "\"d\""]),
-        (sign("etcd.json", "ca-config.json", "missing-key.pem"), &["missing-key.pem"]),
-        (sign("etcd.json", "ca-config.json", "ca.csr"), &["ca.csr", "private key"]),
-        (sign("missing.json", "ca-config.json", "ca-key.pem"), &["missing.json"]),
-        (vec!["gencert".into(), "-initca".into(), "dsa.json".into(), "-bare".into(), "out".into()], &["key.algo"]),
-        (vec!["gencert".into(), "-ca=ca.pem".into(), "-ca-key=ca-key.pem".into(), "-config=ca-config.json".into(), "-profile=nope".into(), "etcd.json".into()], &["nope"]),
+        (
+            sign("bad.json", "ca-config.json", "ca-key.pem"),
+            &["bad.json", "key.size"],
+        ),
+        (
+            sign("broken.json", "ca-config.json", "ca-key.pem"),
+            &["broken.json"],
+        ),
+        (
+            sign("dsa.json", "ca-config.json", "ca-key.pem"),
+            &["dsa.json: key.algo", "\"dsa\""],
+        ),
+        (
+            sign("etcd.json", "bad-config.json", "ca-key.pem"),
+            &["bad-config.json", "usages", "server auht"],
+        ),
+        (
+            sign("etcd.json", "bad-expiry.json", "ca-key.pem"),
+            &["bad-expiry.json", "expiry", "\"d\""],
+        ),
+        (
+            sign("etcd.json", "ca-config.json", "missing-key.pem"),
+            &["missing-key.pem"],
+        ),
+        (
+            sign("etcd.json", "ca-config.json", "ca.csr"),
+            &["ca.csr", "private key"],
+        ),
+        (
+            sign("missing.json", "ca-config.json", "ca-key.pem"),
+            &["missing.json"],
+        ),
+        (
+            vec![
+                "gencert".into(),
+                "-initca".into(),
+                "dsa.json".into(),
+                "-bare".into(),
+                "out".into(),
+            ],
+            &["dsa.json: key.algo"],
+        ),
+        (
+            vec!["gencert".into(), "-bogus".into(), "etcd.json".into()],
+            &["--bogus"],
+        ),
+        (
+            vec![
+                "gencert".into(),
+                "-ca=ca.pem".into(),
+                "-ca-key=ca-key.pem".into(),
+                "-config=ca-config.json".into(),
+                "-profile=nope".into(),
+                "etcd.json".into(),
+            ],
+            &["nope"],
+        ),
     ];
     for (args, wants) in cases {
         let args_ref: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = certs(d, &args_ref, "");
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(!out.status.success(), "{args:?} succeeded");
-        assert!(out.stdout.is_empty(), "{args:?} printed {:?}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?} printed {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         assert_eq!(err.lines().count(), 1, "{args:?}: one line expected: {err}");
         assert!(err.starts_with("Error: "), "{args:?}: {err}");
         for w in wants {
@@ -375,10 +606,35 @@ fn init_writes_a_cluster_set_the_real_etcd_accepts() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let d = tmp.path();
     let pki = d.join("pki");
-    let out = ok(d, &["init", "--hosts", "127.0.0.1,etcd.local", "--members", "infra0,infra1,infra2", "--dir", "pki"]);
+    let out = ok(
+        d,
+        &[
+            "init",
+            "--hosts",
+            "127.0.0.1,etcd.local",
+            "--members",
+            "infra0,infra1,infra2",
+            "--dir",
+            "pki",
+        ],
+    );
     assert!(out.contains("ca.pem"), "{out}");
-    for f in ["ca.pem", "ca-key.pem", "server.pem", "server-key.pem", "peer-infra0.pem", "peer-infra0-key.pem", "peer-infra2.pem", "client.pem", "client-key.pem"] {
-        assert!(pki.join(f).is_file(), "{f} missing; have {:?}", listing(&pki));
+    for f in [
+        "ca.pem",
+        "ca-key.pem",
+        "server.pem",
+        "server-key.pem",
+        "peer-infra0.pem",
+        "peer-infra0-key.pem",
+        "peer-infra2.pem",
+        "client.pem",
+        "client-key.pem",
+    ] {
+        assert!(
+            pki.join(f).is_file(),
+            "{f} missing; have {:?}",
+            listing(&pki)
+        );
     }
     #[cfg(unix)]
     assert_eq!(mode(&pki.join("client-key.pem")), 0o600);
@@ -392,7 +648,17 @@ fn init_writes_a_cluster_set_the_real_etcd_accepts() {
     if !openssl_or_skip("init_writes_a_cluster_set_the_real_etcd_accepts") {
         return;
     }
-    let v = openssl(&pki, &["verify", "-CAfile", "ca.pem", "server.pem", "peer-infra1.pem", "client.pem"]);
+    let v = openssl(
+        &pki,
+        &[
+            "verify",
+            "-CAfile",
+            "ca.pem",
+            "server.pem",
+            "peer-infra1.pem",
+            "client.pem",
+        ],
+    );
     assert_eq!(v.matches(": OK").count(), 3, "{v}");
 
     if !crate::harness::interop_or_skip("init_writes_a_cluster_set_the_real_etcd_accepts") {
@@ -406,13 +672,42 @@ fn init_writes_a_cluster_set_the_real_etcd_accepts() {
     let child = Command::new(ETCD_BIN)
         .args(["--name", "infra0", "--data-dir"])
         .arg(d.join("data"))
-        .args(["--listen-client-urls", &client_url, "--advertise-client-urls", &client_url])
-        .args(["--listen-peer-urls", &peer_url, "--initial-advertise-peer-urls", &peer_url])
-        .args(["--initial-cluster", &format!("infra0={peer_url}"), "--initial-cluster-state", "new"])
+        .args([
+            "--listen-client-urls",
+            &client_url,
+            "--advertise-client-urls",
+            &client_url,
+        ])
+        .args([
+            "--listen-peer-urls",
+            &peer_url,
+            "--initial-advertise-peer-urls",
+            &peer_url,
+        ])
+        .args([
+            "--initial-cluster",
+            &format!("infra0={peer_url}"),
+            "--initial-cluster-state",
+            "new",
+        ])
         .args(["--client-cert-auth", "--trusted-ca-file", &p("ca.pem")])
-        .args(["--cert-file", &p("server.pem"), "--key-file", &p("server-key.pem")])
-        .args(["--peer-client-cert-auth", "--peer-trusted-ca-file", &p("ca.pem")])
-        .args(["--peer-cert-file", &p("peer-infra0.pem"), "--peer-key-file", &p("peer-infra0-key.pem")])
+        .args([
+            "--cert-file",
+            &p("server.pem"),
+            "--key-file",
+            &p("server-key.pem"),
+        ])
+        .args([
+            "--peer-client-cert-auth",
+            "--peer-trusted-ca-file",
+            &p("ca.pem"),
+        ])
+        .args([
+            "--peer-cert-file",
+            &p("peer-infra0.pem"),
+            "--peer-key-file",
+            &p("peer-infra0-key.pem"),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -427,12 +722,23 @@ fn init_writes_a_cluster_set_the_real_etcd_accepts() {
     let _etcd = KillOnDrop(child);
     let etcdctl = |with_cert: bool| -> Output {
         let mut c = Command::new(ETCDCTL_BIN);
-        c.env("ETCDCTL_API", "3")
-            .args(["--endpoints", &client_url, "--cacert", &p("ca.pem"), "--dial-timeout=2s", "--command-timeout=3s"]);
+        c.env("ETCDCTL_API", "3").args([
+            "--endpoints",
+            &client_url,
+            "--cacert",
+            &p("ca.pem"),
+            "--dial-timeout=2s",
+            "--command-timeout=3s",
+        ]);
         if with_cert {
             c.args(["--cert", &p("client.pem"), "--key", &p("client-key.pem")]);
         }
-        let child = c.args(["endpoint", "health"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn etcdctl");
+        let child = c
+            .args(["endpoint", "health"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn etcdctl");
         wait_bounded(child, "etcdctl endpoint health")
     };
     let start = Instant::now();
@@ -449,8 +755,15 @@ fn init_writes_a_cluster_set_the_real_etcd_accepts() {
         );
         std::thread::sleep(Duration::from_millis(300));
     };
-    let text = format!("{}{}", String::from_utf8_lossy(&healthy.stdout), String::from_utf8_lossy(&healthy.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&healthy.stdout),
+        String::from_utf8_lossy(&healthy.stderr)
+    );
     assert!(text.contains("is healthy"), "{text}");
     let refused = etcdctl(false);
-    assert!(!refused.status.success(), "health without a client certificate must fail under --client-cert-auth");
+    assert!(
+        !refused.status.success(),
+        "health without a client certificate must fail under --client-cert-auth"
+    );
 }
