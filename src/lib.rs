@@ -7,11 +7,13 @@
 //! raft → apply, storage, pb          apply → mvcc, lease, auth, membership, storage, pb
 //! mvcc, lease, auth, membership → storage, pb     (no tonic, no openraft, no sockets)
 //! storage → heed, pb                 client → pb, rpctypes, tls      (never server or v3rpc)
+//! certs → rcgen, rsa, x509-parser (no anyhow, no clap: the edge is cli::certs)
 //! pb, rpctypes: leaves
 //! ```
 //! `tests::layering` enforces the rules that matter most.
 
 pub mod apply;
+pub mod certs;
 pub mod cli;
 pub mod client;
 pub mod config;
@@ -40,6 +42,12 @@ mod tests {
                 for banned in ["tonic::", "openraft::", "crate::v3rpc", "crate::server"] {
                     assert!(!text.contains(banned), "{} uses {banned}", e.path().display());
                 }
+            }
+        }
+        for e in std::fs::read_dir(root.join("certs")).into_iter().flatten().flatten() {
+            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+            for banned in ["anyhow::", "clap::", "crate::cli", "crate::server"] {
+                assert!(!text.contains(banned), "{} uses {banned}", e.path().display());
             }
         }
         for dir in ["client"] {

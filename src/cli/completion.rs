@@ -10,7 +10,11 @@ use clap_complete::Shell;
 
 /// The tools whose pages and completions are generated: (file stem, clap tree).
 pub fn tools() -> Vec<(&'static str, clap::Command)> {
-    vec![("etcd", super::server::command()), ("etcdctl", super::ctl::command())]
+    vec![
+        ("etcd", super::server::command()),
+        ("etcdctl", super::ctl::command()),
+        ("etcd-certs", super::certs::command()),
+    ]
 }
 
 /// Writes the completion script for `shell` and `cmd` into `out`.

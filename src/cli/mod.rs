@@ -1,8 +1,9 @@
 //! The edge: every personality of the multi-call binary. `anyhow` is allowed only here.
 //!
 //! Dispatch: the basename of argv[0] (`etcdctl` → ctl), else argv[1] (`ctl`, `server`,
-//! `completion`), else the server with etcd's flat flags.
+//! `certs`, `completion`), else the server with etcd's flat flags.
 
+pub mod certs;
 pub mod completion;
 pub mod ctl;
 pub mod server;
@@ -22,6 +23,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     }
     match args.get(1).and_then(|a| a.to_str()) {
         Some("ctl") => ctl::run(args.into_iter().skip(2).collect()),
+        Some("certs") => certs::run(args.into_iter().skip(2).collect()),
         Some("completion") => completion::main(args.into_iter().skip(2).collect()),
         Some("server") => {
             let mut rest = vec![args[0].clone()];
