@@ -218,9 +218,12 @@ impl EtcdServer {
         if !req.serializable {
             self.linearizable_barrier().await?;
         }
-        let rtxn = self.store.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
-        let mut resp = self.store.kv.range(&rtxn, req).map_err(Error::from_mvcc)?;
-        let rev = self.store.kv.current_revision(&rtxn).map_err(Error::from_mvcc)?;
+        let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
+        let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+        let mut resp = b.kv.range(&rtxn, req).map_err(Error::from_mvcc)?;
+        let rev = b.kv.current_revision(&rtxn).map_err(Error::from_mvcc)?;
+        drop(rtxn);
+        drop(b);
         resp.header = Some(self.header(rev));
         Ok(resp)
     }
@@ -308,12 +311,15 @@ impl EtcdServer {
         let m = self.raft.metrics().borrow().clone();
         let is_learner = self.members().iter().any(|(id, _, l)| *id == self.member_id && *l);
         // etcd 3.4 lists active alarms in `errors`, in the AlarmMember text form.
-        let errors = match self.store.env.read_txn() {
-            Ok(rtxn) => self
-                .store
-                .alarms
-                .list(&rtxn)
-                .unwrap_or_default()
+        let alarms = self
+            .store
+            .backend()
+            .and_then(|b| {
+                let rtxn = b.env.read_txn()?;
+                b.alarms.list(&rtxn)
+            });
+        let errors = match alarms {
+            Ok(alarms) => alarms
                 .into_iter()
                 .map(|a| {
                     let name = crate::pb::etcdserverpb::AlarmType::try_from(a.alarm)
