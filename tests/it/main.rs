@@ -10,4 +10,5 @@ mod crash;
 mod ctl_vs_etcd;
 mod differential;
 mod lock_election;
+mod maintenance;
 mod server_flags;
