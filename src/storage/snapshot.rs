@@ -253,9 +253,22 @@ mod tests {
     use super::*;
     use crate::storage::{open_env, EnvKind};
 
+    fn key_db(env: &Env) -> heed::Database<'static, Bytes, Bytes> {
+        let wtxn = env.write_txn().unwrap();
+        let created = env
+            .create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
+                Ok(CommitOrAbort::<_, ()>::Commit(opener.create_database::<Bytes, Bytes>(wtxn, Some("key"))?))
+            })
+            .unwrap();
+        match created {
+            CommitOrAbort::Commit(db) => db,
+            CommitOrAbort::Abort(()) => panic!("aborted"),
+        }
+    }
+
     fn fill(env: &Env, n: usize, value_len: usize) {
+        let db = key_db(env);
         let mut wtxn = env.write_txn().unwrap();
-        let db: heed::Database<Bytes, Bytes> = env.create_database(&mut wtxn, Some("key")).unwrap();
         for i in 0..n {
             db.put(&mut wtxn, format!("k{i:06}").as_bytes(), &vec![7u8; value_len]).unwrap();
         }
@@ -263,8 +276,8 @@ mod tests {
     }
 
     fn clear(env: &Env) {
+        let db = key_db(env);
         let mut wtxn = env.write_txn().unwrap();
-        let db: heed::Database<Bytes, Bytes> = env.create_database(&mut wtxn, Some("key")).unwrap();
         db.clear(&mut wtxn).unwrap();
         db.put(&mut wtxn, b"kept", b"v").unwrap();
         wtxn.commit().unwrap();
