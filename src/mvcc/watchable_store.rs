@@ -26,6 +26,9 @@ use crate::pb::mvccpb::{event::EventType, Event};
 /// we bound events, which bounds memory directly).
 pub const CATCH_UP_MAX_EVENTS: usize = 1000;
 
+/// The work a [`KvSource`] runs on one read transaction.
+pub type ReadFn<'a> = dyn FnMut(&heed::RoTxn<'_, heed::WithoutTls>, &KvStore) -> Result<(), MvccError> + 'a;
+
 /// Read access to the MVCC store for the hub's catch-up passes.
 ///
 /// The hub holds no environment of its own: online defragmentation swaps the state
@@ -38,10 +41,7 @@ pub trait KvSource: Send + Sync {
     ///
     /// # Errors
     /// Storage errors opening the transaction, or `f`'s error.
-    fn with_read(
-        &self,
-        f: &mut dyn FnMut(&heed::RoTxn<'_, heed::WithoutTls>, &KvStore) -> Result<(), MvccError>,
-    ) -> Result<(), MvccError>;
+    fn with_read(&self, f: &mut ReadFn<'_>) -> Result<(), MvccError>;
 }
 
 /// Which keys a watcher observes.

@@ -249,6 +249,7 @@ pub fn content_status(env: &Env) -> Result<ContentStatus, StorageError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::storage::{open_env, EnvKind};
