@@ -14,6 +14,7 @@ pub fn tools() -> Vec<(&'static str, clap::Command)> {
         ("etcd", super::server::command()),
         ("etcdctl", super::ctl::command()),
         ("etcd-certs", super::certs::command()),
+        ("etcdutl", super::util::command()),
     ]
 }
 
@@ -65,7 +66,7 @@ pub fn write_all(root: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// `etcd completion bash|zsh|fish [etcd|etcdctl]` prints a completion script;
+/// `etcd completion bash|zsh|fish [etcd|etcdctl|etcdutl]` prints a completion script;
 /// `etcd completion generate <dir>` rewrites `completions/` and `man/` under `dir`.
 /// `args` exclude the program and `completion`. Returns the exit code.
 pub fn main(args: Vec<OsString>) -> i32 {
@@ -88,14 +89,14 @@ pub fn main(args: Vec<OsString>) -> i32 {
             };
             let tool = args.get(1).map(String::as_str).unwrap_or("etcd");
             let Some((_, cmd)) = tools().into_iter().find(|(n, _)| *n == tool) else {
-                eprintln!("Error: unknown tool {tool:?} (etcd, etcdctl)");
+                eprintln!("Error: unknown tool {tool:?} (etcd, etcdctl, etcdutl)");
                 return 1;
             };
             write_completion(shell, cmd, &mut std::io::stdout());
             0
         }
         None => {
-            eprintln!("Error: usage: etcd completion <bash|zsh|fish> [etcd|etcdctl] | etcd completion generate [dir]");
+            eprintln!("Error: usage: etcd completion <bash|zsh|fish> [etcd|etcdctl|etcdutl] | etcd completion generate [dir]");
             1
         }
     }

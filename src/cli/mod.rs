@@ -1,12 +1,13 @@
 //! The edge: every personality of the multi-call binary. `anyhow` is allowed only here.
 //!
-//! Dispatch: the basename of argv[0] (`etcdctl` → ctl), else argv[1] (`ctl`, `server`,
-//! `certs`, `completion`), else the server with etcd's flat flags.
+//! Dispatch: the basename of argv[0] (`etcdctl` → ctl, `etcdutl` → util), else argv[1]
+//! (`ctl`, `util`, `certs`, `server`, `completion`), else the server with etcd's flat flags.
 
 pub mod certs;
 pub mod completion;
 pub mod ctl;
 pub mod server;
+pub mod util;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -21,9 +22,13 @@ pub fn main(args: Vec<OsString>) -> i32 {
     if argv0 == "etcdctl" {
         return ctl::run(args.into_iter().skip(1).collect());
     }
+    if argv0 == "etcdutl" {
+        return util::run(args.into_iter().skip(1).collect());
+    }
     match args.get(1).and_then(|a| a.to_str()) {
         Some("ctl") => ctl::run(args.into_iter().skip(2).collect()),
         Some("certs") => certs::run(args.into_iter().skip(2).collect()),
+        Some("util") => util::run(args.into_iter().skip(2).collect()),
         Some("completion") => completion::main(args.into_iter().skip(2).collect()),
         Some("server") => {
             let mut rest = vec![args[0].clone()];

@@ -21,11 +21,28 @@ use tokio::sync::mpsc;
 use super::{KvStore, MvccError};
 use crate::pb::etcdserverpb::{ResponseHeader, WatchResponse};
 use crate::pb::mvccpb::{event::EventType, Event};
-use crate::storage::Env;
 
 /// Most events one catch-up response carries (etcd's `watchBatchMaxRevs` bounds revisions;
 /// we bound events, which bounds memory directly).
 pub const CATCH_UP_MAX_EVENTS: usize = 1000;
+
+/// The work a [`KvSource`] runs on one read transaction.
+pub type ReadFn<'a> = dyn FnMut(&heed::RoTxn<'_, heed::WithoutTls>, &KvStore) -> Result<(), MvccError> + 'a;
+
+/// Read access to the MVCC store for the hub's catch-up passes.
+///
+/// The hub holds no environment of its own: online defragmentation swaps the state
+/// environment, and every `Env` handle must be dropped for that. An implementation opens a
+/// read transaction on the *current* environment, runs `f` and drops both before
+/// returning (the server's implementation holds its backend read guard meanwhile, so a
+/// defragmentation waits for the pass to end).
+pub trait KvSource: Send + Sync {
+    /// Runs `f` on a read transaction of the current environment and its [`KvStore`].
+    ///
+    /// # Errors
+    /// Storage errors opening the transaction, or `f`'s error.
+    fn with_read(&self, f: &mut ReadFn<'_>) -> Result<(), MvccError>;
+}
 
 /// Which keys a watcher observes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,20 +144,18 @@ pub type HeaderFn = Arc<dyn Fn(i64) -> ResponseHeader + Send + Sync>;
 
 /// The watch hub of one member.
 pub struct WatchableStore {
-    env: Env,
-    kv: KvStore,
+    source: Arc<dyn KvSource>,
     groups: Mutex<Groups>,
     header: Mutex<Option<HeaderFn>>,
     wake: tokio::sync::Notify,
 }
 
 impl WatchableStore {
-    /// A hub over the store at `current_rev`.
-    pub fn new(env: Env, kv: KvStore, current_rev: i64) -> Arc<WatchableStore> {
+    /// A hub over the store read through `source`, at `current_rev`.
+    pub fn new(source: Arc<dyn KvSource>, current_rev: i64) -> Arc<WatchableStore> {
         let groups = Groups { current_rev, ..Default::default() };
         Arc::new(WatchableStore {
-            env,
-            kv,
+            source,
             groups: Mutex::new(groups),
             header: Mutex::new(None),
             wake: tokio::sync::Notify::new(),
@@ -286,9 +301,20 @@ impl WatchableStore {
         if work.is_empty() {
             return Ok(false);
         }
-        let rtxn = self.env.read_txn()?;
-        let store_rev = self.kv.current_revision(&rtxn)?;
-        let compact_rev = self.kv.compact_revision(&rtxn)?;
+        let mut work = Some(work);
+        self.source.with_read(&mut |rtxn, kv| self.sync_pass(rtxn, kv, work.take().unwrap_or_default()))?;
+        Ok(!self.lock().unsynced.is_empty())
+    }
+
+    /// The body of [`WatchableStore::sync_watchers`] on one read transaction.
+    fn sync_pass(
+        &self,
+        rtxn: &heed::RoTxn<'_, heed::WithoutTls>,
+        kv: &KvStore,
+        work: Vec<(WatcherKey, WatcherSpec, i64)>,
+    ) -> Result<(), MvccError> {
+        let store_rev = kv.current_revision(rtxn)?;
+        let compact_rev = kv.compact_revision(rtxn)?;
         for (key, spec, next_rev) in work {
             // Compacted: etcd's in-band answer, then the watcher is gone.
             if compact_rev > 0 && next_rev <= compact_rev {
@@ -309,13 +335,13 @@ impl WatchableStore {
                 }
                 continue;
             }
-            let (events, last_rev) = self.kv.events_between(&rtxn, next_rev, store_rev, CATCH_UP_MAX_EVENTS)?;
+            let (events, last_rev) = kv.events_between(rtxn, next_rev, store_rev, CATCH_UP_MAX_EVENTS)?;
             let mut evs = Vec::new();
             for e in events.iter().filter(|e| spec.wants(e)) {
                 let mut e = e.clone();
                 if spec.prev_kv {
-                    if let Some(kv) = &e.kv {
-                        e.prev_kv = self.kv.get_at(&rtxn, &kv.key, kv.mod_revision - 1)?;
+                    if let Some(cur) = &e.kv {
+                        e.prev_kv = kv.get_at(rtxn, &cur.key, cur.mod_revision - 1)?;
                     }
                 }
                 evs.push(e);
@@ -350,7 +376,7 @@ impl WatchableStore {
                 }
             }
         }
-        Ok(!self.lock().unsynced.is_empty())
+        Ok(())
     }
 
     /// Runs catch-up passes for the life of the hub: immediately when woken, and every

@@ -103,6 +103,40 @@ impl LogStore {
     }
 }
 
+/// Seeds a fresh `member/wal` environment for a new cluster offline, as `Raft::initialize`
+/// followed by `save_identity` would at a first start: the initial membership entry at log
+/// id 0 (every member a voter) and the identity (cluster ID, member ID), in one write
+/// transaction. `snapshot restore` uses it so the restored member restarts (its flags then
+/// no longer matter, as with etcd) instead of bootstrapping anew.
+///
+/// # Errors
+/// [`crate::storage::StorageError::Corrupt`] if the environment already holds a log or an
+/// identity; LMDB errors.
+pub fn seed_new_cluster(
+    env: &Env,
+    cluster_id: u64,
+    member_id: u64,
+    members: std::collections::BTreeMap<u64, crate::membership::Member>,
+) -> Result<(), crate::storage::StorageError> {
+    use crate::storage::StorageError as SE;
+    let dbs = WalDbs::open(env)?;
+    let mut wtxn = env.write_txn()?;
+    if dbs.logs.first(&wtxn)?.is_some() || dbs.meta.get(&wtxn, wal::META_IDENTITY)?.is_some() {
+        return Err(SE::Corrupt("wal already initialized".into()));
+    }
+    let voters: std::collections::BTreeSet<u64> = members.keys().copied().collect();
+    let entry: Entry<TypeConfig> = Entry {
+        log_id: LogId::default(),
+        payload: openraft::EntryPayload::Membership(openraft::Membership::new(vec![voters], members)),
+    };
+    let bytes = postcard::to_stdvec(&entry).map_err(|e| SE::Corrupt(e.to_string()))?;
+    dbs.logs.put(&mut wtxn, &wal::index_key(0), &bytes)?;
+    let identity = postcard::to_stdvec(&(cluster_id, member_id)).map_err(|e| SE::Corrupt(e.to_string()))?;
+    dbs.meta.put(&mut wtxn, wal::META_IDENTITY, &identity)?;
+    wtxn.commit()?;
+    Ok(())
+}
+
 /// Runs LMDB work on tokio's blocking pool so fsyncs never stall the async workers.
 pub(crate) async fn run_blocking<T, F>(f: F) -> Result<T, heed::Error>
 where

@@ -6,8 +6,8 @@
 //! Snapshots are consistent compacting copies of the environment.
 
 use std::io::Cursor;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use heed::types::{Bytes, Str};
@@ -23,9 +23,10 @@ use super::{io_err, TypeConfig};
 use crate::apply::{self, ApplyResult};
 use crate::membership::Member;
 use crate::lease::LeaseStore;
-use crate::mvcc::watchable_store::WatchableStore;
+use crate::mvcc::watchable_store::{KvSource, ReadFn, WatchableStore};
 use crate::mvcc::KvStore;
 use crate::pb::mvccpb::Event;
+use crate::storage::snapshot::DATA_FILE;
 use crate::storage::{open_env, Env, EnvKind, StorageError as BackendError};
 
 /// Name of the database holding the Raft apply state (separate from the MVCC `meta`).
@@ -45,8 +46,12 @@ pub struct AppliedBatch {
     pub events: Vec<Event>,
 }
 
-/// State shared between the state machine and the server's read path.
-pub struct StateStore {
+/// The handles on one open state environment: the environment and every database of it.
+///
+/// heed database handles belong to the environment they were opened in, so online
+/// defragmentation (which closes the environment and opens the compacted file) rebuilds
+/// the whole `Backend`. Reach it through [`StateStore::backend`], a short-lived read guard.
+pub struct Backend {
     /// The `member/snap/db` environment.
     pub env: Env,
     /// The MVCC key-value store.
@@ -57,7 +62,107 @@ pub struct StateStore {
     pub alarms: apply::alarm::AlarmStore,
     /// Published member attributes.
     pub members: crate::membership::store::MemberStore,
+    /// The `raft_state` database (last applied log id and membership).
     meta: Database<'static, Str, Bytes>,
+}
+
+impl Backend {
+    /// Opens (creating) the environment in `dir` and every database of it.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn open(dir: &Path) -> Result<Backend, crate::mvcc::MvccError> {
+        let env = open_env(dir, EnvKind::State).map_err(storage_to_mvcc)?;
+        let kv = KvStore::open(&env)?;
+        let leases = LeaseStore::open(&env).map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
+        let alarms = apply::alarm::AlarmStore::open(&env)?;
+        let members = crate::membership::store::MemberStore::open(&env)?;
+        let wtxn = env.write_txn()?;
+        let committed = env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
+            let meta = opener.create_database::<Str, Bytes>(wtxn, Some(RAFT_STATE_DB))?;
+            Ok(CommitOrAbort::<_, ()>::Commit(meta))
+        })?;
+        let CommitOrAbort::Commit(meta) = committed else {
+            return Err(crate::mvcc::MvccError::Corrupt("creating raft_state database aborted".into()));
+        };
+        Ok(Backend { env, kv, leases, alarms, members, meta })
+    }
+
+    /// The replicated stores, for apply.
+    pub fn stores(&self) -> apply::Stores {
+        apply::Stores { kv: self.kv, leases: self.leases, alarms: self.alarms, members: self.members }
+    }
+
+    /// Forgets the Raft apply state (last applied log id and membership) while keeping
+    /// every key, lease and revision: `snapshot restore` starts a new Raft log at index 0
+    /// over the restored data, so nothing of the old log may count as applied.
+    /// Returns the store's current revision.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn reset_raft_state(&self) -> Result<i64, crate::mvcc::MvccError> {
+        let mut wtxn = self.env.write_txn()?;
+        self.meta.delete(&mut wtxn, META_APPLIED)?;
+        self.meta.delete(&mut wtxn, META_MEMBERSHIP)?;
+        let rev = self.kv.current_revision(&wtxn)?;
+        wtxn.commit()?;
+        Ok(rev)
+    }
+}
+
+/// The swappable backend: `None` only if a defragmentation failed to reopen the file.
+#[derive(Default)]
+struct BackendCell(RwLock<Option<Backend>>);
+
+impl BackendCell {
+    fn read(&self) -> Result<BackendGuard<'_>, heed::Error> {
+        let guard = self.0.read().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            return Err(heed::Error::Io(std::io::Error::other(
+                "state backend unavailable: reopening after defragmentation failed",
+            )));
+        }
+        Ok(BackendGuard(guard))
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Option<Backend>> {
+        self.0.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl KvSource for BackendCell {
+    fn with_read(&self, f: &mut ReadFn<'_>) -> Result<(), crate::mvcc::MvccError> {
+        let b = self.read()?;
+        let rtxn = b.env.read_txn()?;
+        f(&rtxn, &b.kv)
+    }
+}
+
+/// A read guard on the current [`Backend`]. Hold it only for one synchronous piece of work
+/// (it is `!Send`, so it cannot be held across an `.await` in a spawned task): while any
+/// guard lives, a defragmentation waits, and while one runs, new guards wait.
+pub struct BackendGuard<'a>(RwLockReadGuard<'a, Option<Backend>>);
+
+impl std::ops::Deref for BackendGuard<'_> {
+    type Target = Backend;
+
+    fn deref(&self) -> &Backend {
+        self.0.as_ref().expect("invariant: BackendCell::read checked the backend is present")
+    }
+}
+
+/// Sizes around one defragmentation, in bytes of `data.mdb`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DefragStats {
+    /// File size before.
+    pub size_before: u64,
+    /// File size after.
+    pub size_after: u64,
+}
+
+/// State shared between the state machine and the server's read path.
+pub struct StateStore {
+    backend: Arc<BackendCell>,
     dir: PathBuf,
     /// Latest applied store revision, updated after each committed batch.
     revision_tx: watch::Sender<i64>,
@@ -72,41 +177,24 @@ impl StateStore {
     /// # Errors
     /// Storage errors.
     pub fn open(dir: PathBuf) -> Result<Arc<StateStore>, crate::mvcc::MvccError> {
-        let env = open_env(&dir, EnvKind::State).map_err(storage_to_mvcc)?;
-        let kv = KvStore::open(&env)?;
-        let leases = LeaseStore::open(&env).map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
-        let alarms = apply::alarm::AlarmStore::open(&env)?;
-        let members = crate::membership::store::MemberStore::open(&env)?;
-        let wtxn = env.write_txn()?;
-        let committed = env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-            let meta = opener.create_database::<Str, Bytes>(wtxn, Some(RAFT_STATE_DB))?;
-            Ok(CommitOrAbort::<_, ()>::Commit(meta))
-        })?;
-        let CommitOrAbort::Commit(meta) = committed else {
-            return Err(crate::mvcc::MvccError::Corrupt("creating raft_state database aborted".into()));
+        let backend = Backend::open(&dir)?;
+        let rev = {
+            let rtxn = backend.env.read_txn()?;
+            backend.kv.current_revision(&rtxn)?
         };
-        let rtxn = env.read_txn()?;
-        let rev = kv.current_revision(&rtxn)?;
-        drop(rtxn);
+        let cell = Arc::new(BackendCell(RwLock::new(Some(backend))));
         let (revision_tx, _) = watch::channel(rev);
-        let watch = WatchableStore::new(env.clone(), kv, rev);
-        Ok(Arc::new(StateStore {
-            env,
-            kv,
-            leases,
-            alarms,
-            members,
-            meta,
-            dir,
-            revision_tx,
-            watch,
-            current_snapshot: Mutex::new(None),
-        }))
+        let watch = WatchableStore::new(cell.clone(), rev);
+        Ok(Arc::new(StateStore { backend: cell, dir, revision_tx, watch, current_snapshot: Mutex::new(None) }))
     }
 
-    /// The replicated stores, for apply.
-    pub fn stores(&self) -> apply::Stores {
-        apply::Stores { kv: self.kv, leases: self.leases, alarms: self.alarms, members: self.members }
+    /// A read guard on the current backend (environment and database handles). Keep it
+    /// short: open a transaction, read, drop both; never hold it across an `.await`.
+    ///
+    /// # Errors
+    /// Only after a defragmentation failed to reopen the database file.
+    pub fn backend(&self) -> Result<BackendGuard<'_>, heed::Error> {
+        self.backend.read()
     }
 
     /// Subscribes to the latest applied store revision.
@@ -116,28 +204,77 @@ impl StateStore {
 
     /// Size of the database file in bytes (etcd's `db_size`).
     pub fn db_size(&self) -> u64 {
-        std::fs::metadata(self.dir.join("data.mdb")).map(|m| m.len()).unwrap_or(0)
+        std::fs::metadata(self.dir.join(DATA_FILE)).map(|m| m.len()).unwrap_or(0)
     }
 
     /// Bytes of the database in use (etcd's `db_size_in_use`): pages holding data in every
     /// database plus LMDB's two meta pages. Free pages (reusable after compaction) are not
     /// counted.
     pub fn db_size_in_use(&self) -> u64 {
-        let Ok(rtxn) = self.env.read_txn() else { return 0 };
+        let Ok(b) = self.backend() else { return 0 };
+        let Ok(rtxn) = b.env.read_txn() else { return 0 };
         let mut total = 2 * 4096u64;
-        total += self.kv.size_in_use(&rtxn).unwrap_or(0);
-        total += self.leases.size_in_use(&rtxn).unwrap_or(0);
-        total += self.meta.stat(&rtxn).map(|s| s.non_free_page_size() as u64).unwrap_or(0);
+        total += b.kv.size_in_use(&rtxn).unwrap_or(0);
+        total += b.leases.size_in_use(&rtxn).unwrap_or(0);
+        total += b.meta.stat(&rtxn).map(|s| s.non_free_page_size() as u64).unwrap_or(0);
         total
     }
 
+    /// Defragments the backend online, as etcd's `backend.defrag`: blocks every read and
+    /// write (it holds the backend write guard), writes a compacting copy next to
+    /// `data.mdb`, closes the environment, renames the copy over it and reopens every
+    /// handle. Blocking; call off the async workers.
+    ///
+    /// The applied log id lives in the same file as the data it describes, so both move
+    /// together; a crash leaves either the old or the new file (see
+    /// [`crate::storage::snapshot`]).
+    ///
+    /// # Errors
+    /// Storage errors. If the copy fails, the old backend keeps serving; if reopening
+    /// fails after the swap, the backend is unavailable and every read reports it.
+    pub fn defragment_blocking(&self) -> Result<DefragStats, crate::storage::StorageError> {
+        let started = Instant::now();
+        let mut guard = self.backend.write();
+        let size_before = self.db_size();
+        let Some(old) = guard.take() else {
+            // A previous failure left no backend: try to reopen whatever file is there.
+            *guard = Some(Backend::open(&self.dir).map_err(mvcc_to_storage)?);
+            return Err(crate::storage::StorageError::Corrupt("state backend was unavailable; reopened".into()));
+        };
+        // Copy first while the old backend is intact: on failure, put it back.
+        if let Err(e) = crate::storage::snapshot::compact_copy(&old.env, &self.dir) {
+            let _ = crate::storage::snapshot::remove_stale_defrag(&self.dir);
+            *guard = Some(old);
+            return Err(e);
+        }
+        let swapped = crate::storage::snapshot::close_and_swap(old.env, &self.dir);
+        // Reopen whichever file is now `data.mdb` (the old one if the swap failed early).
+        let reopened = Backend::open(&self.dir).map_err(mvcc_to_storage);
+        match reopened {
+            Ok(b) => *guard = Some(b),
+            Err(e) => {
+                tracing::error!(error = %e, "failed to reopen the backend after defragmentation");
+                return Err(e);
+            }
+        }
+        swapped?;
+        let size_after = self.db_size();
+        tracing::info!(
+            path = %self.dir.display(),
+            size_before,
+            size_after,
+            took_ms = started.elapsed().as_millis() as u64,
+            "finished defragmenting directory"
+        );
+        Ok(DefragStats { size_before, size_after })
+    }
+
     fn read_meta<T: serde::de::DeserializeOwned>(
-        &self,
+        meta: &Database<'static, Str, Bytes>,
         txn: &heed::RoTxn,
         key: &str,
     ) -> Result<Option<T>, StorageError<u64>> {
-        let raw = self
-            .meta
+        let raw = meta
             .get(txn, key)
             .map_err(|e| io_err(ErrorSubject::StateMachine, ErrorVerb::Read, e))?;
         raw.map(|b| postcard::from_bytes(b))
@@ -146,11 +283,11 @@ impl StateStore {
     }
 
     fn applied_state_in(
-        &self,
+        meta: &Database<'static, Str, Bytes>,
         txn: &heed::RoTxn,
     ) -> Result<(Option<LogId<u64>>, StoredMembership<u64, Member>), StorageError<u64>> {
-        let applied: Option<LogId<u64>> = self.read_meta::<Option<LogId<u64>>>(txn, META_APPLIED)?.flatten();
-        let membership = self.read_meta(txn, META_MEMBERSHIP)?.unwrap_or_default();
+        let applied: Option<LogId<u64>> = Self::read_meta::<Option<LogId<u64>>>(meta, txn, META_APPLIED)?.flatten();
+        let membership = Self::read_meta(meta, txn, META_MEMBERSHIP)?.unwrap_or_default();
         Ok((applied, membership))
     }
 
@@ -159,18 +296,18 @@ impl StateStore {
     /// # Errors
     /// Storage errors.
     pub fn applied_state(&self) -> Result<(Option<LogId<u64>>, StoredMembership<u64, Member>), StorageError<u64>> {
-        let rtxn = self
-            .env
-            .read_txn()
-            .map_err(|e| io_err(ErrorSubject::StateMachine, ErrorVerb::Read, e))?;
-        self.applied_state_in(&rtxn)
+        let read = |e| io_err(ErrorSubject::StateMachine, ErrorVerb::Read, e);
+        let b = self.backend().map_err(read)?;
+        let rtxn = b.env.read_txn().map_err(read)?;
+        Self::applied_state_in(&b.meta, &rtxn)
     }
 
     /// Applies a batch of entries in one write transaction (blocking; call off the async
     /// workers).
     fn apply_batch(&self, entries: Vec<Entry<TypeConfig>>) -> Result<(Vec<ApplyResult>, AppliedBatch), ApplyFailure> {
         let started = Instant::now();
-        let mut wtxn = self.env.write_txn()?;
+        let b = self.backend()?;
+        let mut wtxn = b.env.write_txn()?;
         let mut results = Vec::with_capacity(entries.len());
         let mut events = Vec::new();
         let mut last_applied = None;
@@ -178,24 +315,24 @@ impl StateStore {
             last_applied = Some(entry.log_id);
             match entry.payload {
                 EntryPayload::Blank => {
-                    let revision = self.kv.current_revision(&wtxn)?;
+                    let revision = b.kv.current_revision(&wtxn)?;
                     results.push(ApplyResult { revision, ..Default::default() });
                 }
                 EntryPayload::Normal(req) => {
-                    results.push(apply::apply_request(&self.stores(), &mut wtxn, &req, &mut events)?);
+                    results.push(apply::apply_request(&b.stores(), &mut wtxn, &req, &mut events)?);
                 }
                 EntryPayload::Membership(m) => {
                     let stored = StoredMembership::new(Some(entry.log_id), m);
                     let bytes = postcard::to_stdvec(&stored).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
-                    self.meta.put(&mut wtxn, META_MEMBERSHIP, &bytes)?;
-                    let revision = self.kv.current_revision(&wtxn)?;
+                    b.meta.put(&mut wtxn, META_MEMBERSHIP, &bytes)?;
+                    let revision = b.kv.current_revision(&wtxn)?;
                     results.push(ApplyResult { revision, ..Default::default() });
                 }
             }
         }
         let bytes = postcard::to_stdvec(&last_applied).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
-        self.meta.put(&mut wtxn, META_APPLIED, &bytes)?;
-        let revision = self.kv.current_revision(&wtxn)?;
+        b.meta.put(&mut wtxn, META_APPLIED, &bytes)?;
+        let revision = b.kv.current_revision(&wtxn)?;
         wtxn.commit()?;
         crate::observability::metrics().backend_commit_duration.observe(started.elapsed().as_secs_f64());
         Ok((results, AppliedBatch { revision, events }))
@@ -213,8 +350,8 @@ impl StateStore {
         let tmp = self.dir.with_file_name(format!("snapshot.tmp.{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
-        let path = tmp.join("data.mdb");
-        self.env.copy_to_path(&path, heed::CompactionOption::Enabled)?;
+        let path = tmp.join(DATA_FILE);
+        self.backend()?.env.copy_to_path(&path, heed::CompactionOption::Enabled)?;
         let data = std::fs::read(&path).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
         let copy = open_env(&tmp, EnvKind::State).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
         let (applied, membership) = {
@@ -258,7 +395,8 @@ impl StateStore {
         let tmp = self.dir.with_file_name(format!("snapshot.install.{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
-        std::fs::write(tmp.join("data.mdb"), data).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+        std::fs::write(tmp.join(DATA_FILE), data).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+        let b = self.backend()?;
         let src = open_env(&tmp, EnvKind::State).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
         {
             // Every named database of the snapshot: their names are the keys of the unnamed one.
@@ -283,8 +421,8 @@ impl StateStore {
             let CommitOrAbort::Commit(NamedDbs { names, dbs: from_dbs }) = opened else {
                 return Err(ApplyFailure::Encode("opening snapshot databases aborted".into()));
             };
-            let wtxn = self.env.write_txn()?;
-            let created = self.env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
+            let wtxn = b.env.write_txn()?;
+            let created = b.env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
                 let mut to = Vec::new();
                 for name in &names {
                     to.push(opener.create_database::<Bytes, Bytes>(wtxn, Some(name))?);
@@ -295,7 +433,7 @@ impl StateStore {
                 return Err(ApplyFailure::Encode("creating databases aborted".into()));
             };
             let rtxn = src.read_txn()?;
-            let mut wtxn = self.env.write_txn()?;
+            let mut wtxn = b.env.write_txn()?;
             for (from, to) in from_dbs.iter().zip(to_dbs.iter()) {
                 to.clear(&mut wtxn)?;
                 for item in from.iter(&rtxn)? {
@@ -307,8 +445,10 @@ impl StateStore {
         }
         drop(src);
         let _ = std::fs::remove_dir_all(&tmp);
-        let rtxn = self.env.read_txn()?;
-        let rev = self.kv.current_revision(&rtxn)?;
+        let rtxn = b.env.read_txn()?;
+        let rev = b.kv.current_revision(&rtxn)?;
+        drop(rtxn);
+        drop(b);
         self.revision_tx.send_replace(rev);
         Ok(())
     }
@@ -339,6 +479,13 @@ enum ApplyFailure {
     Apply(#[from] apply::ApplyFatal),
     #[error("state machine encoding: {0}")]
     Encode(String),
+}
+
+fn mvcc_to_storage(e: crate::mvcc::MvccError) -> BackendError {
+    match e {
+        crate::mvcc::MvccError::Storage(h) => BackendError::Heed(h),
+        other => BackendError::Corrupt(other.to_string()),
+    }
 }
 
 fn storage_to_mvcc(e: BackendError) -> crate::mvcc::MvccError {
@@ -435,5 +582,93 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             Err(_) => None,
         };
         Ok(cur.map(|(meta, data)| Snapshot { meta, snapshot: Box::new(Cursor::new(data)) }))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::mvcc::watchable_store::{KeyRange, WatcherSpec};
+
+    fn put_many(store: &StateStore, n: usize, value_len: usize) {
+        let b = store.backend().unwrap();
+        let mut wtxn = b.env.write_txn().unwrap();
+        {
+            let mut w = b.kv.write(&mut wtxn).unwrap();
+            for i in 0..n {
+                w.put(format!("big/{i:04}").as_bytes(), &vec![b'x'; value_len], 0).unwrap();
+            }
+            w.end();
+        }
+        wtxn.commit().unwrap();
+    }
+
+    /// Online defrag shrinks `data.mdb` after delete + compaction, keeps data, revision
+    /// and the applied log id, and readers (including the watch hub's catch-up) use the
+    /// reopened environment.
+    #[tokio::test]
+    async fn online_defrag_shrinks_and_keeps_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path().to_path_buf()).unwrap();
+        put_many(&store, 200, 10_000);
+        let rev = {
+            let b = store.backend().unwrap();
+            let mut wtxn = b.env.write_txn().unwrap();
+            {
+                let mut w = b.kv.write(&mut wtxn).unwrap();
+                w.delete_range(b"big/", b"big0").unwrap();
+                w.end();
+            }
+            let deleted = b.kv.current_revision(&wtxn).unwrap();
+            b.kv.compact(&mut wtxn, deleted).unwrap();
+            wtxn.commit().unwrap();
+            let mut wtxn = b.env.write_txn().unwrap();
+            {
+                let mut w = b.kv.write(&mut wtxn).unwrap();
+                w.put(b"keep", b"me", 0).unwrap();
+                w.end();
+            }
+            let rev = b.kv.current_revision(&wtxn).unwrap();
+            let applied: Option<LogId<u64>> = Some(LogId::new(openraft::CommittedLeaderId::new(3, 1), 42));
+            b.meta.put(&mut wtxn, META_APPLIED, &postcard::to_stdvec(&applied).unwrap()).unwrap();
+            wtxn.commit().unwrap();
+            rev
+        };
+        let before = store.db_size();
+        let stats = store.defragment_blocking().unwrap();
+        assert_eq!(stats.size_before, before);
+        assert!(stats.size_after * 10 < before, "{before} -> {}", stats.size_after);
+        assert_eq!(store.db_size(), stats.size_after);
+        assert!(!dir.path().join(crate::storage::snapshot::DEFRAG_TMP_FILE).exists());
+
+        let (applied, _) = store.applied_state().unwrap();
+        assert_eq!(applied.map(|l| l.index), Some(42));
+        {
+            let b = store.backend().unwrap();
+            let rtxn = b.env.read_txn().unwrap();
+            assert_eq!(b.kv.current_revision(&rtxn).unwrap(), rev);
+            let got = b.kv.get_at(&rtxn, b"keep", rev).unwrap().unwrap();
+            assert_eq!(got.value, b"me");
+        }
+        // An unsynced watcher from an older revision is caught up from the new file.
+        let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+        let spec = WatcherSpec {
+            watch_id: 1,
+            range: KeyRange::Single(b"keep".to_vec()),
+            no_put: false,
+            no_delete: false,
+            prev_kv: false,
+            progress_notify: false,
+        };
+        store.watch.notify(rev, &[]);
+        store.watch.watch(spec, rev, tx);
+        store.watch.sync_watchers().unwrap();
+        let resp = rx.try_recv().unwrap();
+        assert_eq!(resp.events.len(), 1, "{resp:?}");
+        assert_eq!(resp.events[0].kv.as_ref().unwrap().value, b"me");
+        // Writes go on after the swap.
+        put_many(&store, 1, 10);
+        store.defragment_blocking().unwrap();
     }
 }

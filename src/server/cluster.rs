@@ -264,7 +264,8 @@ impl EtcdServer {
             return;
         }
         let pending: Vec<u64> = {
-            let Ok(rtxn) = self.store.env.read_txn() else { return };
+            let Ok(b) = self.store.backend() else { return };
+            let Ok(rtxn) = b.env.read_txn() else { return };
             let metrics = self.raft.metrics().borrow().clone();
             let membership = metrics.membership_config.membership();
             let voters: BTreeSet<u64> = membership.voter_ids().collect();
@@ -272,7 +273,7 @@ impl EtcdServer {
                 .nodes()
                 .map(|(id, _)| *id)
                 .filter(|id| !voters.contains(id))
-                .filter(|id| self.store.members.get(&rtxn, *id).ok().flatten().is_some_and(|a| a.pending_voter))
+                .filter(|id| b.members.get(&rtxn, *id).ok().flatten().is_some_and(|a| a.pending_voter))
                 .collect()
         };
         for id in pending {

@@ -18,8 +18,9 @@ const EXPIRY_TICK: Duration = Duration::from_millis(500);
 
 impl EtcdServer {
     fn lease_record(&self, id: i64) -> Result<Option<LeaseRecord>, Error> {
-        let rtxn = self.store.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
-        self.store.leases.get(&rtxn, id).map_err(|e| Error::Storage(e.to_string()))
+        let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
+        let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+        b.leases.get(&rtxn, id).map_err(|e| Error::Storage(e.to_string()))
     }
 
     /// LeaseGrant: picks the ID when the client gave 0, raises the TTL to etcd's minimum,
@@ -95,8 +96,9 @@ impl EtcdServer {
             return Err(Error::Apply(ApplyError::LeaseNotFound));
         };
         let keys = if req.keys {
-            let rtxn = self.store.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
-            self.store.leases.keys(&rtxn, req.id).map_err(|e| Error::Storage(e.to_string()))?
+            let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
+            let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+            b.leases.keys(&rtxn, req.id).map_err(|e| Error::Storage(e.to_string()))?
         } else {
             Vec::new()
         };
@@ -131,8 +133,11 @@ impl EtcdServer {
     /// Read-index or storage errors.
     pub async fn lease_leases(&self) -> Result<LeaseLeasesResponse, Error> {
         self.linearizable_barrier().await?;
-        let rtxn = self.store.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
-        let leases = self.store.leases.list(&rtxn).map_err(|e| Error::Storage(e.to_string()))?;
+        let leases = {
+            let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
+            let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+            b.leases.list(&rtxn).map_err(|e| Error::Storage(e.to_string()))?
+        };
         Ok(LeaseLeasesResponse {
             header: Some(self.header(self.current_revision())),
             leases: leases.into_iter().map(|l| LeaseStatus { id: l.id }).collect(),
@@ -160,8 +165,9 @@ impl EtcdServer {
                 was_leader = true;
                 server.promote_pending_voters().await;
                 let leases = {
-                    let Ok(rtxn) = server.store.env.read_txn() else { continue };
-                    match server.store.leases.list(&rtxn) {
+                    let Ok(b) = server.store.backend() else { continue };
+                    let Ok(rtxn) = b.env.read_txn() else { continue };
+                    match b.leases.list(&rtxn) {
                         Ok(l) => l,
                         Err(e) => {
                             tracing::warn!(error = %e, "failed to list leases");

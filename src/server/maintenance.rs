@@ -1,5 +1,6 @@
-//! Maintenance operations: alarms and the backend quota, Hash / HashKV, and consistent
-//! snapshots of the backend (etcd's `etcdserver/api/v3rpc/maintenance.go` and
+//! Maintenance operations: alarms and the backend quota, Hash / HashKV, consistent
+//! snapshots of the backend and online defragmentation (etcd's
+//! `etcdserver/api/v3rpc/maintenance.go`, `mvcc/backend/backend.go` and
 //! `etcdserver/quota.go`).
 
 use std::io::Read;
@@ -10,7 +11,9 @@ use sha2::{Digest, Sha256};
 use super::{EtcdServer, Error};
 use crate::apply::{ApplyError, ApplyResponse};
 use crate::pb::etcdserverpb::alarm_request::AlarmAction;
-use crate::pb::etcdserverpb::{AlarmRequest, AlarmResponse, AlarmType, HashKvResponse, HashResponse, SnapshotResponse};
+use crate::pb::etcdserverpb::{
+    AlarmRequest, AlarmResponse, AlarmType, DefragmentResponse, HashKvResponse, HashResponse, SnapshotResponse,
+};
 use crate::pb::peer::InternalRaftRequest;
 
 /// Bytes per snapshot message (etcd's `snapshotSendBufferSize`, 32 KiB).
@@ -23,8 +26,11 @@ impl EtcdServer {
     /// Proposal errors.
     pub async fn alarm(&self, req: AlarmRequest) -> Result<AlarmResponse, Error> {
         if req.action == AlarmAction::Get as i32 {
-            let rtxn = self.store.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
-            let alarms = self.store.alarms.list(&rtxn).map_err(|e| Error::Storage(e.to_string()))?;
+            let alarms = {
+                let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
+                let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+                b.alarms.list(&rtxn).map_err(|e| Error::Storage(e.to_string()))?
+            };
             return Ok(AlarmResponse { header: Some(self.header(self.current_revision())), alarms });
         }
         let r = self.propose(InternalRaftRequest { alarm: Some(req), ..Default::default() }).await?;
@@ -49,8 +55,9 @@ impl EtcdServer {
             return Ok(());
         }
         let active = {
-            let rtxn = self.store.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
-            self.store.alarms.is_active(&rtxn, AlarmType::Nospace).map_err(|e| Error::Storage(e.to_string()))?
+            let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
+            let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+            b.alarms.is_active(&rtxn, AlarmType::Nospace).map_err(|e| Error::Storage(e.to_string()))?
         };
         if !active {
             tracing::warn!(used_bytes = used, quota_bytes = self.cfg.quota_bytes(), "backend quota exceeded; raising NOSPACE alarm");
@@ -60,14 +67,39 @@ impl EtcdServer {
         Err(Error::Apply(ApplyError::NoSpace))
     }
 
+    /// Defragments this member's backend (Maintenance.Defragment; local, not through the
+    /// log, like etcd): a compacting copy swapped in for `data.mdb`, during which every read
+    /// and write of this member waits (see `StateStore::defragment_blocking`). `db_size`
+    /// shrinks to the pages in use.
+    ///
+    /// # Errors
+    /// [`Error::Storage`] when the copy, the swap or the reopen fails.
+    pub async fn defragment(&self) -> Result<DefragmentResponse, Error> {
+        tracing::info!("starting defragment");
+        let store = self.store.clone();
+        let stats = tokio::task::spawn_blocking(move || store.defragment_blocking())
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .map_err(|e| {
+                tracing::warn!(error = %e, "failed to defragment");
+                Error::Storage(e.to_string())
+            })?;
+        let metrics = crate::observability::metrics();
+        metrics.db_total_size.set(stats.size_after as i64);
+        metrics.db_size_in_use.set(self.store.db_size_in_use() as i64);
+        tracing::info!(size_before = stats.size_before, size_after = stats.size_after, "finished defragment");
+        Ok(DefragmentResponse { header: Some(self.header(self.current_revision())) })
+    }
+
     /// HashKV at `rev` (0 = current).
     ///
     /// # Errors
     /// [`Error::Compacted`] / [`Error::FutureRev`]; storage errors.
     pub fn hash_kv(&self, rev: i64) -> Result<HashKvResponse, Error> {
-        let rtxn = self.store.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
-        let current = self.store.kv.current_revision(&rtxn).map_err(Error::from_mvcc)?;
-        let (hash, compact_revision) = self.store.kv.hash_kv(&rtxn, rev).map_err(Error::from_mvcc)?;
+        let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
+        let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+        let current = b.kv.current_revision(&rtxn).map_err(Error::from_mvcc)?;
+        let (hash, compact_revision) = b.kv.hash_kv(&rtxn, rev).map_err(Error::from_mvcc)?;
         Ok(HashKvResponse { header: Some(self.header(current)), hash, compact_revision })
     }
 
@@ -99,6 +131,8 @@ impl EtcdServer {
                 let mut file = tempfile::tempfile_in(&dir).map_err(|e| e.to_string())?;
                 server
                     .store
+                    .backend()
+                    .map_err(|e| e.to_string())?
                     .env
                     .copy_to_file(&mut file, heed::CompactionOption::Enabled)
                     .map_err(|e| e.to_string())?;

@@ -267,7 +267,15 @@ impl EtcdServer {
     /// # Errors
     /// [`Error::Timeout`] (also when no leader appeared in time) / [`Error::Stopped`].
     pub async fn linearizable_barrier(&self) -> Result<(), Error> {
-        let deadline = Instant::now() + self.cfg.request_timeout();
+        self.linearizable_barrier_within(self.cfg.request_timeout()).await
+    }
+
+    /// [`EtcdServer::linearizable_barrier`] with a custom time limit.
+    ///
+    /// # Errors
+    /// As [`EtcdServer::linearizable_barrier`].
+    pub async fn linearizable_barrier_within(&self, limit: Duration) -> Result<(), Error> {
+        let deadline = Instant::now() + limit;
         loop {
             let attempt = match self.leader() {
                 Some(l) if l == self.member_id => self.local_read_index().await.map(|_| ()),
@@ -303,9 +311,12 @@ impl EtcdServer {
         if !req.serializable {
             self.linearizable_barrier().await?;
         }
-        let rtxn = self.store.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
-        let mut resp = self.store.kv.range(&rtxn, req).map_err(Error::from_mvcc)?;
-        let rev = self.store.kv.current_revision(&rtxn).map_err(Error::from_mvcc)?;
+        let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
+        let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+        let mut resp = b.kv.range(&rtxn, req).map_err(Error::from_mvcc)?;
+        let rev = b.kv.current_revision(&rtxn).map_err(Error::from_mvcc)?;
+        drop(rtxn);
+        drop(b);
         resp.header = Some(self.header(rev));
         Ok(resp)
     }
@@ -382,12 +393,17 @@ impl EtcdServer {
         let metrics = self.raft.metrics().borrow().clone();
         let membership = metrics.membership_config.membership();
         let voters: std::collections::BTreeSet<u64> = membership.voter_ids().collect();
-        let rtxn = self.store.env.read_txn().ok();
+        let backend = self.store.backend().ok();
+        let rtxn = backend.as_ref().and_then(|b| b.env.read_txn().ok());
         let mut out: BTreeMap<u64, (Member, bool)> = BTreeMap::new();
         for (id, node) in membership.nodes() {
             let mut m = node.clone();
             let mut pending_voter = false;
-            if let Some(attrs) = rtxn.as_ref().and_then(|t| self.store.members.get(t, *id).ok().flatten()) {
+            let attrs = match (&backend, &rtxn) {
+                (Some(b), Some(t)) => b.members.get(t, *id).ok().flatten(),
+                _ => None,
+            };
+            if let Some(attrs) = attrs {
                 m.name = attrs.name;
                 m.client_urls = attrs.client_urls;
                 pending_voter = attrs.pending_voter;
@@ -406,8 +422,9 @@ impl EtcdServer {
         let name = self.cfg.name.clone();
         let client_urls: Vec<String> = self.cfg.advertise_client_urls.iter().map(crate::config::url_string).collect();
         let current = {
-            let rtxn = self.store.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
-            self.store.members.get(&rtxn, self.member_id).map_err(|e| Error::Storage(e.to_string()))?
+            let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
+            let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+            b.members.get(&rtxn, self.member_id).map_err(|e| Error::Storage(e.to_string()))?
         };
         if current.as_ref().is_some_and(|a| a.name == name && a.client_urls == client_urls) {
             return Ok(());
@@ -427,12 +444,15 @@ impl EtcdServer {
         let m = self.raft.metrics().borrow().clone();
         let is_learner = self.members().iter().any(|(id, _, l)| *id == self.member_id && *l);
         // etcd 3.4 lists active alarms in `errors`, in the AlarmMember text form.
-        let errors = match self.store.env.read_txn() {
-            Ok(rtxn) => self
-                .store
-                .alarms
-                .list(&rtxn)
-                .unwrap_or_default()
+        let alarms = self
+            .store
+            .backend()
+            .and_then(|b| {
+                let rtxn = b.env.read_txn()?;
+                b.alarms.list(&rtxn)
+            });
+        let errors = match alarms {
+            Ok(alarms) => alarms
                 .into_iter()
                 .map(|a| {
                     let name = crate::pb::etcdserverpb::AlarmType::try_from(a.alarm)

@@ -48,6 +48,13 @@ pub fn open_env(dir: &Path, kind: EnvKind) -> Result<Env, StorageError> {
         path: dir.display().to_string(),
         source,
     })?;
+    if kind == EnvKind::State {
+        // A defragmentation that crashed before its rename left its copy behind.
+        super::snapshot::remove_stale_defrag(dir).map_err(|source| StorageError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
     let max_dbs = match kind {
         EnvKind::Wal => 4,
         EnvKind::State => 32,
@@ -57,8 +64,11 @@ pub fn open_env(dir: &Path, kind: EnvKind) -> Result<Env, StorageError> {
     // SAFETY: LMDB requires that one process does not open the same environment twice and
     // that the files are not modified by other means while mapped. The server opens each
     // environment exactly once per process (bootstrap holds the handles for the process
-    // lifetime), and offline tools (`etcd util`) are only run against a stopped member's
-    // data dir, as with etcd's own offline tools.
+    // lifetime; heed itself refuses a second open of a path that is still open), online
+    // defragmentation replaces `data.mdb` only after the last handle on the environment
+    // was dropped and LMDB closed it (`storage::snapshot::compact_and_swap`), and offline
+    // tools (`etcd util`) are only run against a stopped member's data dir, as with etcd's
+    // own offline tools.
     #[allow(unsafe_code)]
     let env = unsafe { opts.open(dir)? };
     Ok(env)

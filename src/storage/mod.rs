@@ -2,9 +2,11 @@
 //!
 //! Layout, like etcd's data dir: `<data-dir>/member/wal/` holds the Raft log and vote
 //! ([`wal`]); `<data-dir>/member/snap/db/` holds the applied state ([`backend`]).
+//! [`snapshot`]: compacting copy and swap (defragmentation) and the snapshot image format.
 //! Depends on: heed only.
 
 pub mod backend;
+pub mod snapshot;
 pub mod wal;
 
 pub use backend::{open_env, Env, EnvKind, StorageError};

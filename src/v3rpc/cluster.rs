@@ -39,6 +39,9 @@ impl Cluster for ClusterService {
     }
 
     async fn member_list(&self, _request: Request<MemberListRequest>) -> Result<Response<MemberListResponse>, Status> {
+        // Answer from state that includes every committed attribute publication (a
+        // read-index barrier); with no quorum, fall back to the local view as etcd does.
+        let _ = self.server.linearizable_barrier_within(std::time::Duration::from_secs(1)).await;
         // etcd's cluster server fills the header without a revision.
         let header = self.server.header(0);
         Ok(Response::new(MemberListResponse { header: Some(header), members: self.server.pb_members() }))

@@ -1,5 +1,5 @@
-//! `etcdserverpb.Maintenance`: Status, Alarm, Hash, HashKV, Snapshot and MoveLeader.
-//! Defragment answers `Unimplemented` until online defragmentation lands.
+//! `etcdserverpb.Maintenance`: Status, Alarm, Hash, HashKV, Snapshot, Defragment and
+//! MoveLeader.
 
 use std::sync::Arc;
 
@@ -7,7 +7,7 @@ use tonic::{Request, Response, Status};
 
 use crate::pb::etcdserverpb::maintenance_server::Maintenance;
 use crate::pb::etcdserverpb::{
-    AlarmRequest, AlarmResponse, HashKvRequest, HashKvResponse, HashRequest, HashResponse, SnapshotRequest,
+    AlarmRequest, AlarmResponse, DefragmentRequest, DefragmentResponse, HashKvRequest, HashKvResponse, HashRequest, HashResponse, SnapshotRequest,
     SnapshotResponse, StatusRequest, StatusResponse,
 };
 use crate::server::EtcdServer;
@@ -34,6 +34,10 @@ impl Maintenance for MaintenanceService {
 
     async fn alarm(&self, request: Request<AlarmRequest>) -> Result<Response<AlarmResponse>, Status> {
         Ok(Response::new(self.server.alarm(request.into_inner()).await?))
+    }
+
+    async fn defragment(&self, _request: Request<DefragmentRequest>) -> Result<Response<DefragmentResponse>, Status> {
+        Ok(Response::new(self.server.defragment().await?))
     }
 
     async fn hash(&self, _request: Request<HashRequest>) -> Result<Response<HashResponse>, Status> {

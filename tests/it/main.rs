@@ -12,4 +12,5 @@ mod ctl_vs_etcd;
 mod ctl_v3_more;
 mod differential;
 mod lock_election;
+mod maintenance;
 mod server_flags;

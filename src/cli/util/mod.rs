@@ -1,0 +1,456 @@
+//! `etcdutl` (also `etcd util`): offline tools on a STOPPED member's data dir or on a
+//! snapshot file, opening storage directly (etcd 3.4's `etcdctl snapshot restore|status`
+//! and `defrag --data-dir`, etcd 3.5's `etcdutl`).
+//!
+//! - `snapshot restore <file> --data-dir D [--name --initial-cluster --initial-cluster-token
+//!   --initial-advertise-peer-urls --skip-hash-check]`: verifies the sha256 trailer, writes
+//!   the image as `D/member/snap/db/data.mdb`, forgets the old Raft apply state (keys,
+//!   leases and the revision stay) and seeds a fresh `D/member/wal` with the new cluster's
+//!   identity and membership entry, so the server *restarts* a new cluster at the
+//!   snapshot's revision (as etcd, the server's `--initial-cluster*` flags are then ignored).
+//! - `snapshot status <file> [-w simple|json|table]`: etcd's columns (hash, revision, total
+//!   keys, total size). The hash is etcd's: CRC-32C over every named database's name, keys
+//!   and values, so equal content gives equal hashes whatever the page layout.
+//! - `defrag --data-dir D`: compacting copy + atomic swap of `member/snap/db/data.mdb`.
+//! - `hashkv --data-dir D [--rev R]`: the HashKV of the stored history (as the server's).
+//!
+//! Entry points: [`run`] and [`command`]. Errors print `Error: <message>` and exit 1, bad
+//! arguments exit 128 (etcdctl's codes). Depends on: storage, raft (offline log seeding),
+//! mvcc, membership, config.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::cli::ctl::printer::{go_quote, humanize_bytes};
+use crate::cli::ctl::{EXIT_BAD_ARGS, EXIT_BAD_FEATURE, EXIT_ERROR, EXIT_SUCCESS};
+use crate::config::{parse_initial_cluster, parse_urls, url_string};
+use crate::membership::{compute_cluster_id, compute_member_id, Member};
+use crate::storage::snapshot::{self, DATA_FILE};
+use crate::storage::{open_env, EnvKind};
+
+/// The etcdutl command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "etcdutl",
+    about = "An administrative command line tool for etcd3 data (offline: the member must be stopped).",
+    subcommand_required = true,
+    arg_required_else_help = true
+)]
+pub struct Cli {
+    /// set the output format (simple, json, table)
+    #[arg(short = 'w', long, global = true, default_value = "simple")]
+    pub write_out: String,
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// etcdutl commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manages etcd node snapshots
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
+    /// Defragments the storage of a stopped etcd member's data directory
+    Defrag {
+        /// Path to the data directory
+        #[arg(long, required = true)]
+        data_dir: PathBuf,
+    },
+    /// Prints the KV history hash of a stopped member's data directory
+    Hashkv {
+        /// Path to the data directory
+        #[arg(long, required = true)]
+        data_dir: PathBuf,
+        /// maximum revision to hash (default: all revisions)
+        #[arg(long, default_value_t = 0)]
+        rev: i64,
+    },
+}
+
+/// `snapshot` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SnapshotCommand {
+    /// Restores an etcd member snapshot to an etcd directory
+    Restore(RestoreArgs),
+    /// Gets backend snapshot status of a given file
+    Status {
+        /// The snapshot file
+        filename: PathBuf,
+    },
+}
+
+/// `snapshot restore` flags (etcdctl 3.4's names and defaults).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RestoreArgs {
+    /// The snapshot file
+    pub filename: PathBuf,
+    /// Path to the data directory (default: <name>.etcd)
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Path to the WAL directory (use --data-dir if none given)
+    #[arg(long)]
+    pub wal_dir: Option<PathBuf>,
+    /// Human-readable name for this member
+    #[arg(long, default_value = "default")]
+    pub name: String,
+    /// Initial cluster configuration for restore bootstrap (default: <name>=http://localhost:2380)
+    #[arg(long)]
+    pub initial_cluster: Option<String>,
+    /// Initial cluster token for the etcd cluster during restore bootstrap
+    #[arg(long, default_value = "etcd-cluster")]
+    pub initial_cluster_token: String,
+    /// List of this member's peer URLs to advertise to the rest of the cluster
+    #[arg(long, default_value = "http://localhost:2380")]
+    pub initial_advertise_peer_urls: String,
+    /// Ignore snapshot integrity hash value (required if copied from data directory)
+    #[arg(long)]
+    pub skip_hash_check: bool,
+}
+
+/// The clap tree of `etcdutl`, for man pages and completions.
+pub fn command() -> clap::Command {
+    Cli::command()
+}
+
+/// A failure: exit code and the message printed as `Error: <message>`.
+#[derive(Debug)]
+struct Exit {
+    code: i32,
+    message: String,
+}
+
+impl Exit {
+    fn error(message: impl std::fmt::Display) -> Exit {
+        Exit { code: EXIT_ERROR, message: message.to_string() }
+    }
+}
+
+/// Runs etcdutl; `args` exclude the program name (and `util` for `etcd util`). Returns the
+/// exit code.
+pub fn run(args: Vec<OsString>) -> i32 {
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    run_with(args, &mut out, &mut err)
+}
+
+/// [`run`] with explicit output streams (used by tests).
+pub fn run_with(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let argv = std::iter::once(OsString::from("etcdutl")).chain(args);
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let _ = write!(out, "{}", e.render());
+                    EXIT_SUCCESS
+                }
+                _ => {
+                    let _ = write!(err, "{}", e.render());
+                    EXIT_BAD_ARGS
+                }
+            };
+        }
+    };
+    let res = match cli.command {
+        Command::Snapshot(SnapshotCommand::Restore(a)) => restore(&a, err),
+        Command::Snapshot(SnapshotCommand::Status { filename }) => {
+            status(&filename).and_then(|st| print_status(&cli.write_out, &st, out))
+        }
+        Command::Defrag { data_dir } => defrag(&data_dir).and_then(|()| {
+            writeln!(out, "Finished defragmenting etcd data[{}]", data_dir.display()).map_err(Exit::error)
+        }),
+        Command::Hashkv { data_dir, rev } => hashkv(&data_dir, rev).and_then(|h| print_hashkv(&cli.write_out, &h, out)),
+    };
+    let _ = out.flush();
+    match res {
+        Ok(()) => EXIT_SUCCESS,
+        Err(e) => {
+            let _ = writeln!(err, "Error: {}", e.message);
+            e.code
+        }
+    }
+}
+
+/// What `snapshot status` reports (etcd's `snapshot.Status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotStatus {
+    /// CRC-32C of the content (see the module doc).
+    pub hash: u32,
+    /// Main revision of the last record of the `key` database.
+    pub revision: i64,
+    /// Records in all databases.
+    pub total_keys: u64,
+    /// Size of the database image in bytes (without the sha256 trailer).
+    pub total_size: u64,
+}
+
+/// Reads a snapshot file's status: the image is copied to a temp dir and opened there.
+fn status(file: &Path) -> Result<SnapshotStatus, Exit> {
+    std::fs::metadata(file).map_err(|e| Exit::error(format!("stat {}: {e}", file.display())))?;
+    let tmp = tempfile::tempdir().map_err(Exit::error)?;
+    let total_size = snapshot::write_image(file, tmp.path(), true).map_err(Exit::error)?;
+    let env = open_env(tmp.path(), EnvKind::State).map_err(Exit::error)?;
+    let content = snapshot::content_status(&env).map_err(Exit::error)?;
+    drop(env);
+    let revision = content
+        .last_keys
+        .iter()
+        .find(|(name, _)| name == crate::mvcc::kv_store::KEY_DB)
+        .and_then(|(_, k)| k.as_ref())
+        .and_then(|k| crate::mvcc::revision::Revision::from_bytes(k).ok())
+        .map(|(rev, _)| rev.main)
+        .unwrap_or(0);
+    Ok(SnapshotStatus { hash: content.hash, revision, total_keys: content.total_keys, total_size })
+}
+
+fn print_status(format: &str, st: &SnapshotStatus, out: &mut dyn Write) -> Result<(), Exit> {
+    let row = vec![
+        format!("{:x}", st.hash),
+        st.revision.to_string(),
+        st.total_keys.to_string(),
+        humanize_bytes(st.total_size),
+    ];
+    let text = match format {
+        "simple" => format!("{}\n", row.join(", ")),
+        "table" => crate::cli::ctl::printer::table::render(&["hash", "revision", "total keys", "total size"], &[row]),
+        "json" => format!(
+            "{{\"hash\":{},\"revision\":{},\"totalKey\":{},\"totalSize\":{}}}\n",
+            st.hash, st.revision, st.total_keys, st.total_size
+        ),
+        other => {
+            return Err(Exit { code: EXIT_BAD_FEATURE, message: format!("unsupported output format {}", go_quote(other.as_bytes())) })
+        }
+    };
+    out.write_all(text.as_bytes()).map_err(Exit::error)
+}
+
+/// The member layout under a data dir.
+fn db_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("member").join("snap").join("db")
+}
+
+/// `snapshot restore`, following etcd 3.4's `v3Manager.Restore`.
+fn restore(a: &RestoreArgs, log: &mut dyn Write) -> Result<(), Exit> {
+    let data_dir = a.data_dir.clone().unwrap_or_else(|| PathBuf::from(format!("{}.etcd", a.name)));
+    let wal_dir = a.wal_dir.clone().unwrap_or_else(|| data_dir.join("member").join("wal"));
+    let initial_cluster = a.initial_cluster.clone().unwrap_or_else(|| format!("{}=http://localhost:2380", a.name));
+    let (cluster_id, member_id, members) = restore_members(&a.name, &initial_cluster, &a.initial_advertise_peer_urls, &a.initial_cluster_token)?;
+    if data_dir.exists() {
+        return Err(Exit::error(format!("data-dir {} exists", go_quote(data_dir.display().to_string().as_bytes()))));
+    }
+    if wal_dir.exists() {
+        return Err(Exit::error(format!("wal-dir {} exists", go_quote(wal_dir.display().to_string().as_bytes()))));
+    }
+    let _ = writeln!(
+        log,
+        "{{\"level\":\"info\",\"msg\":\"restoring snapshot\",\"path\":{},\"wal-dir\":{},\"data-dir\":{}}}",
+        json_str(&a.filename.display().to_string()),
+        json_str(&wal_dir.display().to_string()),
+        json_str(&data_dir.display().to_string())
+    );
+    let result = restore_into(a, &data_dir, &wal_dir, cluster_id, member_id, members);
+    match result {
+        Ok(revision) => {
+            let _ = writeln!(
+                log,
+                "{{\"level\":\"info\",\"msg\":\"restored snapshot\",\"path\":{},\"wal-dir\":{},\"data-dir\":{},\"revision\":{revision},\"cluster-id\":\"{cluster_id:x}\",\"member-id\":\"{member_id:x}\"}}",
+                json_str(&a.filename.display().to_string()),
+                json_str(&wal_dir.display().to_string()),
+                json_str(&data_dir.display().to_string())
+            );
+            Ok(())
+        }
+        Err(e) => {
+            // Leave nothing half-restored behind (both dirs did not exist before).
+            let _ = std::fs::remove_dir_all(&wal_dir);
+            let _ = std::fs::remove_dir_all(&data_dir);
+            Err(e)
+        }
+    }
+}
+
+fn restore_into(
+    a: &RestoreArgs,
+    data_dir: &Path,
+    wal_dir: &Path,
+    cluster_id: u64,
+    member_id: u64,
+    members: BTreeMap<u64, Member>,
+) -> Result<i64, Exit> {
+    let db = db_dir(data_dir);
+    snapshot::write_image(&a.filename, &db, a.skip_hash_check).map_err(Exit::error)?;
+    let revision = {
+        let backend = crate::raft::state_machine::Backend::open(&db)
+            .map_err(|e| Exit::error(format!("{}: not a snapshot of this server's storage: {e}", a.filename.display())))?;
+        let rev = backend.reset_raft_state().map_err(Exit::error)?;
+        backend.env.force_sync().map_err(Exit::error)?;
+        rev
+    };
+    let wal = open_env(wal_dir, EnvKind::Wal).map_err(Exit::error)?;
+    crate::raft::log_store::seed_new_cluster(&wal, cluster_id, member_id, members).map_err(Exit::error)?;
+    Ok(revision)
+}
+
+/// The new cluster's identity from the restore flags, derived as the server's bootstrap
+/// does: (cluster ID, this member's ID, members by ID).
+fn restore_members(
+    name: &str,
+    initial_cluster: &str,
+    advertise_peer_urls: &str,
+    token: &str,
+) -> Result<(u64, u64, BTreeMap<u64, Member>), Exit> {
+    let parsed = parse_initial_cluster(initial_cluster).map_err(Exit::error)?;
+    let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (n, url) in &parsed {
+        by_name.entry(n.clone()).or_default().push(url_string(url));
+    }
+    let Some(mine) = by_name.get(name) else {
+        return Err(Exit::error(format!("couldn't find local name {} in the initial cluster configuration", go_quote(name.as_bytes()))));
+    };
+    let mut mine_sorted = mine.clone();
+    mine_sorted.sort();
+    let mut adv: Vec<String> = parse_urls("initial-advertise-peer-urls", advertise_peer_urls)
+        .map_err(Exit::error)?
+        .iter()
+        .map(url_string)
+        .collect();
+    adv.sort();
+    if mine_sorted != adv {
+        return Err(Exit::error(format!(
+            "--initial-cluster has {name}={} but missing from --initial-advertise-peer-urls={}",
+            mine.join(","),
+            adv.join(",")
+        )));
+    }
+    let mut members = BTreeMap::new();
+    for (n, urls) in &by_name {
+        members.insert(compute_member_id(urls, token), Member { name: n.clone(), peer_urls: urls.clone(), client_urls: Vec::new() });
+    }
+    let ids: Vec<u64> = members.keys().copied().collect();
+    Ok((compute_cluster_id(&ids), compute_member_id(mine, token), members))
+}
+
+/// `defrag --data-dir`: compacting copy and swap of the stopped member's database.
+fn defrag(data_dir: &Path) -> Result<(), Exit> {
+    let db = db_dir(data_dir);
+    if !db.join(DATA_FILE).is_file() {
+        return Err(Exit::error(format!("{}: no database at {}", data_dir.display(), db.join(DATA_FILE).display())));
+    }
+    let env = open_env(&db, EnvKind::State).map_err(|e| Exit::error(format!("Failed to defragment etcd data[{}] ({e})", data_dir.display())))?;
+    snapshot::compact_and_swap(env, &db).map_err(|e| Exit::error(format!("Failed to defragment etcd data[{}] ({e})", data_dir.display())))
+}
+
+/// HashKV of a stopped member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HashKv {
+    /// CRC-32C of the history up to `hash_revision` (the server's HashKV).
+    pub hash: u32,
+    /// The revision hashed up to.
+    pub hash_revision: i64,
+    /// The compact revision.
+    pub compact_revision: i64,
+}
+
+fn hashkv(data_dir: &Path, rev: i64) -> Result<HashKv, Exit> {
+    let db = db_dir(data_dir);
+    if !db.join(DATA_FILE).is_file() {
+        return Err(Exit::error(format!("{}: no database at {}", data_dir.display(), db.join(DATA_FILE).display())));
+    }
+    let env = open_env(&db, EnvKind::State).map_err(Exit::error)?;
+    let kv = crate::mvcc::KvStore::open(&env).map_err(Exit::error)?;
+    let rtxn = env.read_txn().map_err(Exit::error)?;
+    let current = kv.current_revision(&rtxn).map_err(Exit::error)?;
+    let (hash, compact_revision) = kv.hash_kv(&rtxn, rev).map_err(Exit::error)?;
+    Ok(HashKv { hash, hash_revision: if rev > 0 { rev } else { current }, compact_revision })
+}
+
+fn print_hashkv(format: &str, h: &HashKv, out: &mut dyn Write) -> Result<(), Exit> {
+    let row = vec![h.hash.to_string(), h.hash_revision.to_string(), h.compact_revision.to_string()];
+    let text = match format {
+        "simple" => format!("{}\n", row.join(", ")),
+        "table" => crate::cli::ctl::printer::table::render(&["hash", "hash revision", "compact revision"], &[row]),
+        "json" => format!(
+            "{{\"hash\":{},\"hashRevision\":{},\"compactRevision\":{}}}\n",
+            h.hash, h.hash_revision, h.compact_revision
+        ),
+        other => {
+            return Err(Exit { code: EXIT_BAD_FEATURE, message: format!("unsupported output format {}", go_quote(other.as_bytes())) })
+        }
+    };
+    out.write_all(text.as_bytes()).map_err(Exit::error)
+}
+
+/// A JSON string literal.
+fn json_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn run_args(args: &[&str]) -> (i32, String, String) {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = run_with(args.iter().map(OsString::from).collect(), &mut out, &mut err);
+        (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+    }
+
+    #[test]
+    fn restore_members_follow_the_servers_bootstrap_ids() {
+        let (cid, mid, members) =
+            restore_members("default", "default=http://localhost:2380", "http://localhost:2380", "etcd-cluster").unwrap();
+        // etcd's well-known IDs for the default single-member flags.
+        assert_eq!(format!("{mid:x}"), "8e9e05c52164694d");
+        assert_eq!(format!("{cid:x}"), "cdf818194e3a8c32");
+        assert_eq!(members.len(), 1);
+        let e = restore_members("x", "default=http://localhost:2380", "http://localhost:2380", "t").unwrap_err();
+        assert_eq!(e.message, "couldn't find local name \"x\" in the initial cluster configuration");
+        assert!(restore_members("a", "a=http://h:1,b=http://h:2", "http://h:3", "t").is_err());
+    }
+
+    #[test]
+    fn status_prints_etcds_formats() {
+        let st = SnapshotStatus { hash: 0xfe01cf57, revision: 10, total_keys: 7, total_size: 2_100_000 };
+        let mut out = Vec::new();
+        print_status("table", &st, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "+----------+----------+------------+------------+\n\
+             |   HASH   | REVISION | TOTAL KEYS | TOTAL SIZE |\n\
+             +----------+----------+------------+------------+\n\
+             | fe01cf57 |       10 |          7 |     2.1 MB |\n\
+             +----------+----------+------------+------------+\n"
+        );
+        let mut out = Vec::new();
+        print_status("simple", &st, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "fe01cf57, 10, 7, 2.1 MB\n");
+        let mut out = Vec::new();
+        print_status("json", &st, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), "{\"hash\":4261531479,\"revision\":10,\"totalKey\":7,\"totalSize\":2100000}\n");
+        assert_eq!(print_status("fields", &st, &mut Vec::new()).unwrap_err().code, EXIT_BAD_FEATURE);
+    }
+
+    #[test]
+    fn restore_refuses_an_existing_data_dir_and_a_missing_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let snap = dir.path().join("s.db");
+        std::fs::write(&snap, vec![0u8; 4096]).unwrap();
+        let d = dir.path().display().to_string();
+        let (code, _, err) = run_args(&["snapshot", "restore", snap.to_str().unwrap(), "--data-dir", &d]);
+        assert_eq!(code, EXIT_ERROR);
+        assert_eq!(err, format!("Error: data-dir \"{d}\" exists\n"));
+        let fresh = dir.path().join("new").display().to_string();
+        let (code, _, err) = run_args(&["snapshot", "restore", snap.to_str().unwrap(), "--data-dir", &fresh]);
+        assert_eq!(code, EXIT_ERROR);
+        assert!(err.ends_with("Error: snapshot missing hash but --skip-hash-check=false\n"), "{err}");
+        assert!(!dir.path().join("new").exists(), "a failed restore leaves nothing behind");
+    }
+}
