@@ -25,6 +25,9 @@
 //! request has a 10 s deadline, every child process is killed after 15 minutes at most, and
 //! the servers are killed by PID when the run ends.
 //!
+//! Profiling knobs: `BENCH_ONLY=ours|etcd` (one server, no table), `BENCH_SKIP_CHECK_PERF=1`,
+//! `BENCH_PAUSE_SECS=n` (≤ 60: time to attach `strace -p`/`perf record -p` after start).
+//!
 //! Output: a markdown table on stdout, also written to `bench/RESULTS.md` with the date, the
 //! machine (nproc, CPU model) and the command.
 #![allow(clippy::unwrap_used)]
@@ -409,6 +412,10 @@ fn bench_server(kind: Kind, p: &Params, rt: &tokio::runtime::Runtime) -> Report 
     let server = Server::start(kind);
     let url = server.client_url.clone();
     eprintln!("   started pid {} at {url}", server.pid);
+    if let Some(secs) = std::env::var("BENCH_PAUSE_SECS").ok().and_then(|v| v.parse::<u64>().ok()) {
+        // Time to attach a profiler (strace/perf -p PID) before the phases start.
+        std::thread::sleep(Duration::from_secs(secs.min(60)));
+    }
     let (seq, conc, lin, ser) = rt.block_on(async {
         // Warm-up: a few puts, and the key the read phases fetch.
         let _ = run_phase(&url, 1, 1, 50, p.phase_cap, Op::Put, "warm").await;
@@ -426,8 +433,12 @@ fn bench_server(kind: Kind, p: &Params, rt: &tokio::runtime::Runtime) -> Report 
         eprintln!("   serializable reads: {:.0} ops/s", ser.ops_per_sec());
         (seq, conc, lin, ser)
     });
-    eprintln!("   etcdctl check perf --load s (60 s)...");
-    let (check_perf, check_perf_status) = check_perf(&url);
+    let (check_perf, check_perf_status) = if std::env::var_os("BENCH_SKIP_CHECK_PERF").is_some() {
+        (Vec::new(), "skipped (BENCH_SKIP_CHECK_PERF)".to_string())
+    } else {
+        eprintln!("   etcdctl check perf --load s (60 s)...");
+        check_perf(&url)
+    };
     for l in &check_perf {
         eprintln!("   {l}");
     }
@@ -552,6 +563,15 @@ fn main() {
     let p = Params::from_env();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let date = now_utc();
+    // BENCH_ONLY=ours|etcd measures one server and prints its phases only (for profiling).
+    match std::env::var("BENCH_ONLY").as_deref() {
+        Ok("ours") | Ok("etcd") => {
+            let kind = if std::env::var("BENCH_ONLY").as_deref() == Ok("ours") { Kind::Ours } else { Kind::Etcd };
+            let _ = bench_server(kind, &p, &rt);
+            return;
+        }
+        _ => {}
+    }
     let etcd = bench_server(Kind::Etcd, &p, &rt);
     let ours = bench_server(Kind::Ours, &p, &rt);
     let t = table(&p, &etcd, &ours);
