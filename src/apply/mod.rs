@@ -111,6 +111,11 @@ pub struct ApplyResult {
     pub error: Option<ApplyError>,
 }
 
+/// The results of one log entry's batch of requests, in order (empty for blank and
+/// membership entries).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApplyResults(pub Vec<ApplyResult>);
+
 /// Applies one client request inside the caller's LMDB write transaction.
 ///
 /// `events` receives the MVCC events (with prev_kv) the request produced, in revision

@@ -16,11 +16,17 @@ use super::{io_err, TypeConfig};
 use crate::storage::wal::{self, WalDbs};
 use crate::storage::Env;
 
+/// Work that must be durable before log entries are purged: the state machine's applied
+/// state (its environment defers syncs), so a crash never leaves applied state older than
+/// the oldest log entry kept.
+pub type BeforePurge = std::sync::Arc<dyn Fn() -> Result<(), heed::Error> + Send + Sync>;
+
 /// The heed-backed Raft log store. Cloning shares the environment.
 #[derive(Clone)]
 pub struct LogStore {
     env: Env,
     dbs: WalDbs,
+    before_purge: std::sync::Arc<std::sync::OnceLock<BeforePurge>>,
 }
 
 impl LogStore {
@@ -30,7 +36,7 @@ impl LogStore {
     /// Storage errors from LMDB.
     pub fn open(env: Env) -> Result<LogStore, crate::storage::StorageError> {
         let dbs = WalDbs::open(&env)?;
-        Ok(LogStore { env, dbs })
+        Ok(LogStore { env, dbs, before_purge: Default::default() })
     }
 
     /// Reads a postcard-encoded metadata value.
@@ -63,6 +69,11 @@ impl LogStore {
         })
         .await
         .map_err(|e| io_err(ErrorSubject::Store, ErrorVerb::Write, e))
+    }
+
+    /// Registers what must be made durable before any purge (set once).
+    pub fn set_before_purge(&self, f: BeforePurge) {
+        let _ = self.before_purge.set(f);
     }
 
     /// Reads the cluster identity stored at bootstrap: (cluster ID, member ID).
@@ -209,15 +220,6 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         self.read_meta(wal::META_VOTE)
     }
 
-    async fn save_committed(&mut self, committed: Option<LogId<u64>>) -> Result<(), StorageError<u64>> {
-        // Not durable on its own (no fsync needed): the state machine persists what it applied.
-        self.write_meta(wal::META_COMMITTED, &committed).await
-    }
-
-    async fn read_committed(&mut self) -> Result<Option<LogId<u64>>, StorageError<u64>> {
-        Ok(self.read_meta::<Option<LogId<u64>>>(wal::META_COMMITTED)?.flatten())
-    }
-
     async fn append<I>(&mut self, entries: I, callback: LogFlushed<TypeConfig>) -> Result<(), StorageError<u64>>
     where
         I: IntoIterator<Item = Entry<TypeConfig>> + Send,
@@ -229,6 +231,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             encoded.push((e.log_id.index, bytes));
         }
         let this = self.clone();
+        let started = std::time::Instant::now();
         let res = run_blocking(move || {
             let mut wtxn = this.env.write_txn()?;
             for (index, bytes) in &encoded {
@@ -237,6 +240,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             wtxn.commit()
         })
         .await;
+        crate::observability::metrics().wal_fsync_duration.observe(started.elapsed().as_secs_f64());
         match res {
             Ok(()) => {
                 callback.log_io_completed(Ok(()));
@@ -263,6 +267,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn purge(&mut self, log_id: LogId<u64>) -> Result<(), StorageError<u64>> {
+        if let Some(sync) = self.before_purge.get().cloned() {
+            run_blocking(move || sync())
+                .await
+                .map_err(|e| io_err(ErrorSubject::StateMachine, ErrorVerb::Write, e))?;
+        }
         let bytes =
             postcard::to_stdvec(&log_id).map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Delete, e))?;
         let this = self.clone();

@@ -11,16 +11,17 @@ pub mod state_machine;
 
 use std::io::Cursor;
 
-use crate::apply::ApplyResult;
+use crate::apply::ApplyResults;
 use crate::membership::Member;
-use crate::pb::peer::InternalRaftRequest;
+use crate::pb::peer::InternalRaftBatch;
 
 openraft::declare_raft_types!(
-    /// etcd-oxide's Raft types: the payload is an etcd-style `InternalRaftRequest`, the
-    /// response the deterministic apply result, nodes are etcd members keyed by member ID.
+    /// etcd-oxide's Raft types: the payload is a batch of etcd-style `InternalRaftRequest`s
+    /// (one append for many proposals), the response their deterministic apply results,
+    /// nodes are etcd members keyed by member ID.
     pub TypeConfig:
-        D = InternalRaftRequest,
-        R = ApplyResult,
+        D = InternalRaftBatch,
+        R = ApplyResults,
         NodeId = u64,
         Node = Member,
         Entry = openraft::Entry<TypeConfig>,

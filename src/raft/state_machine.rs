@@ -20,7 +20,7 @@ use tokio::sync::watch;
 
 use super::log_store::run_blocking;
 use super::{io_err, TypeConfig};
-use crate::apply::{self, ApplyResult};
+use crate::apply::{self, ApplyResults};
 use crate::membership::Member;
 use crate::lease::LeaseStore;
 use crate::mvcc::watchable_store::{KvSource, ReadFn, WatchableStore};
@@ -72,7 +72,7 @@ impl Backend {
     /// # Errors
     /// Storage errors.
     pub fn open(dir: &Path) -> Result<Backend, crate::mvcc::MvccError> {
-        let env = open_env(dir, EnvKind::State).map_err(storage_to_mvcc)?;
+        let env = open_env(dir, EnvKind::StateDeferredSync).map_err(storage_to_mvcc)?;
         let kv = KvStore::open(&env)?;
         let leases = LeaseStore::open(&env).map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
         let alarms = apply::alarm::AlarmStore::open(&env)?;
@@ -202,6 +202,16 @@ impl StateStore {
         self.revision_tx.subscribe()
     }
 
+    /// Flushes the backend to disk (`fsync`): the environment defers syncs (see
+    /// [`crate::storage::EnvKind::StateDeferredSync`]).
+    ///
+    /// # Errors
+    /// I/O errors from LMDB.
+    pub fn sync(&self) -> Result<(), heed::Error> {
+        let b = self.backend()?;
+        b.env.force_sync()
+    }
+
     /// Size of the database file in bytes (etcd's `db_size`).
     pub fn db_size(&self) -> u64 {
         std::fs::metadata(self.dir.join(DATA_FILE)).map(|m| m.len()).unwrap_or(0)
@@ -304,7 +314,7 @@ impl StateStore {
 
     /// Applies a batch of entries in one write transaction (blocking; call off the async
     /// workers).
-    fn apply_batch(&self, entries: Vec<Entry<TypeConfig>>) -> Result<(Vec<ApplyResult>, AppliedBatch), ApplyFailure> {
+    fn apply_batch(&self, entries: Vec<Entry<TypeConfig>>) -> Result<(Vec<ApplyResults>, AppliedBatch), ApplyFailure> {
         let started = Instant::now();
         let b = self.backend()?;
         let mut wtxn = b.env.write_txn()?;
@@ -314,19 +324,20 @@ impl StateStore {
         for entry in entries {
             last_applied = Some(entry.log_id);
             match entry.payload {
-                EntryPayload::Blank => {
-                    let revision = b.kv.current_revision(&wtxn)?;
-                    results.push(ApplyResult { revision, ..Default::default() });
-                }
-                EntryPayload::Normal(req) => {
-                    results.push(apply::apply_request(&b.stores(), &mut wtxn, &req, &mut events)?);
+                EntryPayload::Blank => results.push(ApplyResults::default()),
+                EntryPayload::Normal(batch) => {
+                    let stores = b.stores();
+                    let mut out = Vec::with_capacity(batch.requests.len());
+                    for req in &batch.requests {
+                        out.push(apply::apply_request(&stores, &mut wtxn, req, &mut events)?);
+                    }
+                    results.push(ApplyResults(out));
                 }
                 EntryPayload::Membership(m) => {
                     let stored = StoredMembership::new(Some(entry.log_id), m);
                     let bytes = postcard::to_stdvec(&stored).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
                     b.meta.put(&mut wtxn, META_MEMBERSHIP, &bytes)?;
-                    let revision = b.kv.current_revision(&wtxn)?;
-                    results.push(ApplyResult { revision, ..Default::default() });
+                    results.push(ApplyResults::default());
                 }
             }
         }
@@ -531,7 +542,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         self.store.applied_state()
     }
 
-    async fn apply<I>(&mut self, entries: I) -> Result<Vec<ApplyResult>, StorageError<u64>>
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<ApplyResults>, StorageError<u64>>
     where
         I: IntoIterator<Item = Entry<TypeConfig>> + Send,
         I::IntoIter: Send,

@@ -102,6 +102,10 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
     };
     let raft_config = Arc::new(raft_config.validate().map_err(|e| Error::Bootstrap(e.to_string()))?);
     let sm = StateMachine::new(store.clone());
+    {
+        let store = store.clone();
+        log_store.set_before_purge(std::sync::Arc::new(move || store.sync()));
+    }
     let raft = Raft::new(member_id, raft_config, Network { cluster_id, member_id }, log_store.clone(), sm)
         .await
         .map_err(|e| Error::Internal(e.to_string()))?;

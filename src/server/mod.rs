@@ -16,6 +16,7 @@
 //!
 //! Depends on: raft, apply, mvcc, membership, storage, config, pb.
 
+mod batcher;
 mod bootstrap;
 mod cluster;
 pub mod concurrency;
@@ -32,7 +33,7 @@ use std::time::{Duration, Instant};
 pub use concurrency::ConcurrencyError;
 pub use error::Error;
 pub use peer::LeaderService;
-use openraft::error::{ClientWriteError, RaftError};
+use openraft::error::RaftError;
 
 use crate::apply::{ApplyResponse, ApplyResult};
 use crate::config::ServerConfig;
@@ -60,6 +61,7 @@ pub struct EtcdServer {
     next_request_id: AtomicU64,
     lessor: crate::lease::lessor::Lessor,
     leader_clients: peer::LeaderClients,
+    batcher: batcher::Batcher,
 }
 
 impl EtcdServer {
@@ -79,17 +81,19 @@ impl EtcdServer {
                 << 8);
         let server = Arc::new(EtcdServer {
             cfg,
-            raft: boot.raft,
+            raft: boot.raft.clone(),
             store: boot.store,
             member_id: boot.member_id,
             cluster_id: boot.cluster_id,
             next_request_id: AtomicU64::new(seed),
             lessor: crate::lease::lessor::Lessor::new(),
             leader_clients: peer::LeaderClients::default(),
+            batcher: batcher::Batcher::start(boot.raft.clone()),
         });
         server.spawn_metrics_loop();
         server.spawn_lessor_loop();
         server.start_watch_hub();
+        server.spawn_backend_sync_loop();
         Ok(server)
     }
 
@@ -217,16 +221,10 @@ impl EtcdServer {
     }
 
     async fn propose_local_until(&self, req: InternalRaftRequest, deadline: Instant) -> Result<ApplyResult, Error> {
-        let write = self.raft.client_write(req);
         let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, write).await {
+        match tokio::time::timeout(left, self.batcher.propose(req)).await {
             Err(_) => Err(Error::Timeout),
-            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f)))) => {
-                Err(if f.leader_id.is_none() { Error::NoLeader } else { Error::NotLeader })
-            }
-            Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => Err(Error::Internal(e.to_string())),
-            Ok(Err(RaftError::Fatal(_))) => Err(Error::Stopped),
-            Ok(Ok(resp)) => Ok(resp.data),
+            Ok(r) => r,
         }
     }
 
@@ -482,9 +480,11 @@ impl EtcdServer {
         self.leader().is_some()
     }
 
-    /// Stops Raft.
+    /// Stops Raft and syncs the backend.
     pub async fn shutdown(&self) {
         let _ = self.raft.shutdown().await;
+        let store = self.store.clone();
+        let _ = tokio::task::spawn_blocking(move || store.sync()).await;
     }
 
     /// Gives the watch hub etcd's response headers and starts its catch-up and progress
@@ -512,6 +512,24 @@ impl EtcdServer {
                 tick.tick().await;
                 let Some(hub) = weak.upgrade() else { return };
                 hub.progress_tick();
+            }
+        });
+    }
+
+    /// Syncs the backend every [`crate::storage::backend::BACKEND_SYNC_INTERVAL`] (its
+    /// commits are not fsynced individually; the Raft log is the durable record).
+    fn spawn_backend_sync_loop(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(crate::storage::backend::BACKEND_SYNC_INTERVAL);
+            loop {
+                tick.tick().await;
+                let Some(server) = weak.upgrade() else { return };
+                let store = server.store.clone();
+                drop(server);
+                if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.sync()).await {
+                    tracing::warn!(error = %e, "failed to sync backend");
+                }
             }
         });
     }

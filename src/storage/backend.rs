@@ -30,9 +30,20 @@ pub type Env = heed::Env<heed::WithoutTls>;
 pub enum EnvKind {
     /// `member/wal`: Raft log and vote.
     Wal,
-    /// `member/snap/db`: MVCC state, leases, auth, membership, meta.
+    /// `member/snap/db`: MVCC state, leases, auth, membership, meta. Every commit is synced.
     State,
+    /// `member/snap/db` as the running server uses it: commits are not fsynced
+    /// (`MDB_NOSYNC`). The Raft log is the durable record; the server syncs this
+    /// environment every [`BACKEND_SYNC_INTERVAL`], before purging any log entry and at
+    /// shutdown, like etcd's batched backend commits (its WAL is the durable record too).
+    /// A process crash loses nothing (the page cache holds the writes); after a power
+    /// loss, the applied state may be older than the log, and the log is replayed.
+    StateDeferredSync,
 }
+
+/// How often the server syncs a [`EnvKind::StateDeferredSync`] environment (etcd's
+/// backend batch interval).
+pub const BACKEND_SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Maximum size the LMDB map may grow to, in bytes (virtual address space, not disk).
 /// The backend quota (`--quota-backend-bytes`) is enforced separately, well below this.
@@ -48,7 +59,7 @@ pub fn open_env(dir: &Path, kind: EnvKind) -> Result<Env, StorageError> {
         path: dir.display().to_string(),
         source,
     })?;
-    if kind == EnvKind::State {
+    if kind != EnvKind::Wal {
         // A defragmentation that crashed before its rename left its copy behind.
         super::snapshot::remove_stale_defrag(dir).map_err(|source| StorageError::Io {
             path: dir.display().to_string(),
@@ -57,7 +68,7 @@ pub fn open_env(dir: &Path, kind: EnvKind) -> Result<Env, StorageError> {
     }
     let max_dbs = match kind {
         EnvKind::Wal => 4,
-        EnvKind::State => 32,
+        EnvKind::State | EnvKind::StateDeferredSync => 32,
     };
     let mut opts = heed::EnvOpenOptions::new().read_txn_without_tls();
     opts.map_size(MAP_SIZE_BYTES).max_dbs(max_dbs).max_readers(1024);
@@ -69,7 +80,14 @@ pub fn open_env(dir: &Path, kind: EnvKind) -> Result<Env, StorageError> {
     // was dropped and LMDB closed it (`storage::snapshot::compact_and_swap`), and offline
     // tools (`etcd util`) are only run against a stopped member's data dir, as with etcd's
     // own offline tools.
+    // `MDB_NOSYNC` (deferred-sync kind only) keeps LMDB's integrity; it only lets the last
+    // commits be lost on power failure, which the Raft log replay covers (see EnvKind).
     #[allow(unsafe_code)]
-    let env = unsafe { opts.open(dir)? };
+    let env = unsafe {
+        if kind == EnvKind::StateDeferredSync {
+            opts.flags(heed::EnvFlags::NO_SYNC);
+        }
+        opts.open(dir)?
+    };
     Ok(env)
 }
