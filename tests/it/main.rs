@@ -6,9 +6,12 @@
 mod harness;
 
 mod cluster;
+mod ctl_member;
 mod crash;
 mod ctl_vs_etcd;
 mod ctl_v3_more;
 mod differential;
+mod faults;
+mod linearizability;
 mod lock_election;
 mod server_flags;
