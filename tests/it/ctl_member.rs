@@ -31,15 +31,15 @@ fn norm(o: &Output) -> (String, String, Option<i32>) {
     (String::from_utf8_lossy(&o.stdout).into_owned(), err.join("\n"), o.status.code())
 }
 
-/// Makes an output independent of the new member's random ID: the ID becomes `<NEW>` (hex,
+/// Makes an output independent of the new member's random ID and peer URL: the ID becomes `<NEW>` (hex,
 /// space-padded hex and decimal), the `ETCD_INITIAL_CLUSTER` items and JSON member lists are
 /// sorted (etcd lists members by ID), protobuf bytes to whether there were any.
-fn canon(o: &(String, String, Option<i32>), id: u64, format: &str) -> (String, String, Option<i32>) {
+fn canon(o: &(String, String, Option<i32>), id: u64, peer: &str, format: &str) -> (String, String, Option<i32>) {
     if format == "protobuf" {
         // Varint lengths depend on the random ID: only "printed something" is comparable.
         return (if o.0.is_empty() { "" } else { "<bytes>" }.to_string(), o.1.clone(), o.2);
     }
-    let scrub = |s: &str| s.replace(&format!("{id:16x}"), "<NEW>").replace(&format!("{id:x}"), "<NEW>").replace(&id.to_string(), "<NEW>");
+    let scrub = |s: &str| s.replace(peer, "<PEER>").replace(&format!("{id:16x}"), "<NEW>").replace(&format!("{id:x}"), "<NEW>").replace(&id.to_string(), "1"); // decimal (JSON): stays a number
     let out = scrub(&o.0)
         .lines()
         .map(|l| {
@@ -73,8 +73,8 @@ fn members(ep: &str) -> Vec<(u64, String, bool)> {
         .collect()
 }
 
-fn learner(ep: &str) -> u64 {
-    members(ep).into_iter().find(|m| m.2).map(|m| m.0).expect("a learner in the member list")
+fn learner(ep: &str) -> Option<u64> {
+    members(ep).into_iter().find(|m| m.2).map(|m| m.0)
 }
 
 #[test]
@@ -98,7 +98,7 @@ fn member_and_move_leader_match_etcdctl() {
         &["member", "update", "12"],
         &["member", "update", "1234", "--peer-urls=http://127.0.0.1:9"],
         &["member", "promote", "1", "2"],
-        &["member", "promote", "-1"],
+        &["member", "promote", "xyz"],
         &["move-leader"],
         &["move-leader", "qq"],
     ] {
@@ -112,23 +112,39 @@ fn member_and_move_leader_match_etcdctl() {
     // Each format: etcdctl adds a learner, ours updates and removes it; then ours adds, etcdctl
     // updates and removes. The outputs must match once the new (random) ID is a placeholder.
     let peer = format!("http://127.0.0.1:{}", crate::harness::free_port());
+    // etcd refuses reconfiguration (`etcdserver: unhealthy cluster`) until every member has been
+    // connected for a few seconds: probe with a learner add (bounded).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let probe = etcdctl(&ep, &["member", "add", "probe", "--learner", &format!("--peer-urls={peer}")], None);
+        if probe.status.success() {
+            let id = learner(&ep).expect("probe learner");
+            assert!(etcdctl(&ep, &["member", "remove", &format!("{id:x}")], None).status.success(), "remove probe");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "cluster never ready for reconfiguration: {:?}", norm(&probe));
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
     let peer2 = format!("http://127.0.0.1:{}", crate::harness::free_port());
     for format in ["simple", "json", "fields", "protobuf"] {
-        let add = ["member", "add", "newbie", "--learner", &format!("--peer-urls={peer}"), "-w", format];
         let mut runs = Vec::new();
         for etcdctl_adds in [true, false] {
+            // A fresh peer URL per add: etcd derives the ID from the URLs and the second, and a
+            // removed ID can never come back (`etcdserver: member not found`).
+            let peer = format!("http://127.0.0.1:{}", crate::harness::free_port());
+            let add = ["member", "add", "newbie", "--learner", &format!("--peer-urls={peer}"), "-w", format];
             let (first, second): (&dyn Fn(&[&str]) -> Output, &dyn Fn(&[&str]) -> Output) = if etcdctl_adds {
                 (&|a| etcdctl(&ep, a, None), &|a| our_ctl(&ep, a, None))
             } else {
                 (&|a| our_ctl(&ep, a, None), &|a| etcdctl(&ep, a, None))
             };
             let added = first(&add);
-            let id = learner(&ep);
+            let id = learner(&ep).unwrap_or_else(|| panic!("no learner after member add -w {format}: {:?}", norm(&added)));
             let hex = format!("{id:x}");
             let updated = second(&["member", "update", &hex, &format!("--peer-urls={peer2}"), "-w", format]);
             let removed = second(&["member", "remove", &hex, "-w", format]);
             assert!(!members(&ep).iter().any(|m| m.0 == id), "{hex} still a member after remove -w {format}");
-            runs.push([added, updated, removed].map(|o| canon(&norm(&o), id, format)));
+            runs.push([added, updated, removed].map(|o| canon(&norm(&o), id, &peer, format)));
         }
         assert_eq!(runs[1], runs[0], "member add/update/remove -w {format}: ours-first vs etcdctl-first");
     }
@@ -146,8 +162,8 @@ fn member_and_move_leader_match_etcdctl() {
             if format == "simple" {
                 assert_eq!(o, format!("Leadership transferred from {leader:x} to {target:x}\n"));
             } else {
-                let v: serde_json::Value = serde_json::from_str(&o).expect("json");
-                assert!(v["header"]["cluster_id"].as_u64().is_some() && v.as_object().map(|m| m.len()) == Some(1), "{o}");
+                // etcd 3.4's MoveLeader answers an empty response (no header).
+                assert_eq!(o, "{}\n", "move-leader -w json");
             }
         }
     }
