@@ -10,7 +10,8 @@
 //! - `member promote` with any format but `simple`: etcdctl 3.4.23 has no `MemberPromote` in
 //!   `printerRPC`, so the call lands on a nil embedded printer and the Go program panics (exit 2)
 //!   after the promotion succeeded. We report the same panic line and exit code, see
-//!   [`PROMOTE_PANIC`].
+//!   [`PROMOTE_PANIC`]. (Derived from the 3.4.23 source, `printer.go`; not yet exercised
+//!   against a live, in-sync learner.)
 
 use std::io::Write;
 
