@@ -29,8 +29,10 @@ use tonic::transport::{Channel, Endpoint};
 use crate::pb::etcdserverpb::{
     cluster_client::ClusterClient, kv_client::KvClient, maintenance_client::MaintenanceClient,
     AlarmRequest, AlarmResponse, CompactionRequest, CompactionResponse, DeleteRangeRequest,
-    DeleteRangeResponse, HashKvRequest, HashKvResponse, MemberListRequest, MemberListResponse,
-    PutRequest, PutResponse, RangeRequest, RangeResponse, StatusRequest, StatusResponse,
+    DeleteRangeResponse, HashKvRequest, HashKvResponse, MemberAddRequest, MemberAddResponse,
+    MemberListRequest, MemberListResponse, MemberPromoteRequest, MemberPromoteResponse,
+    MemberRemoveRequest, MemberRemoveResponse, MemberUpdateRequest, MemberUpdateResponse,
+    MoveLeaderRequest, MoveLeaderResponse, PutRequest, PutResponse, RangeRequest, RangeResponse, StatusRequest, StatusResponse,
     TxnRequest, TxnResponse,
 };
 
@@ -58,6 +60,10 @@ pub enum Error {
         /// The last connection or transport error seen before the deadline, if any.
         last: Option<String>,
     },
+    /// A request argument was rejected before sending, e.g. a peer URL that Go's
+    /// `types.NewURLs` refuses; `Display` is Go's message.
+    #[error("{0}")]
+    InvalidArgument(String),
     /// The server answered with a gRPC status; `Display` is the status message unchanged.
     #[error("{message}")]
     Grpc {
@@ -313,6 +319,67 @@ impl Client {
         .await
     }
 
+    /// `Cluster.MemberAdd`: adds a member (a learner when `is_learner`) with these peer URLs.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for a URL Go's `types.NewURLs` refuses (checked before
+    /// sending, like clientv3); otherwise as [`Client::range`], e.g.
+    /// `etcdserver: Peer URLs already exists`.
+    pub async fn member_add(&self, peer_urls: Vec<String>, is_learner: bool) -> Result<MemberAddResponse, Error> {
+        check_peer_urls(&peer_urls)?;
+        let req = MemberAddRequest { peer_ur_ls: peer_urls, is_learner };
+        self.call(|ch| {
+            let req = req.clone();
+            async move { ClusterClient::new(ch).member_add(req).await }
+        })
+        .await
+    }
+
+    /// `Cluster.MemberRemove`: removes the member `id`.
+    ///
+    /// # Errors
+    /// As [`Client::range`]; e.g. `etcdserver: member not found`.
+    pub async fn member_remove(&self, id: u64) -> Result<MemberRemoveResponse, Error> {
+        self.call(|ch| async move { ClusterClient::new(ch).member_remove(MemberRemoveRequest { id }).await })
+            .await
+    }
+
+    /// `Cluster.MemberUpdate`: replaces the peer URLs of member `id`.
+    ///
+    /// # Errors
+    /// As [`Client::member_add`].
+    pub async fn member_update(&self, id: u64, peer_urls: Vec<String>) -> Result<MemberUpdateResponse, Error> {
+        check_peer_urls(&peer_urls)?;
+        let req = MemberUpdateRequest { id, peer_ur_ls: peer_urls };
+        self.call(|ch| {
+            let req = req.clone();
+            async move { ClusterClient::new(ch).member_update(req).await }
+        })
+        .await
+    }
+
+    /// `Cluster.MemberPromote`: turns the learner `id` into a voting member.
+    ///
+    /// # Errors
+    /// As [`Client::range`]; e.g. `etcdserver: can only promote a learner member which is in
+    /// sync with leader`.
+    pub async fn member_promote(&self, id: u64) -> Result<MemberPromoteResponse, Error> {
+        self.call(|ch| async move { ClusterClient::new(ch).member_promote(MemberPromoteRequest { id }).await })
+            .await
+    }
+
+    /// `Maintenance.MoveLeader`: asks the connected member (which must be the leader) to hand
+    /// leadership to `target_id`.
+    ///
+    /// # Errors
+    /// As [`Client::range`]; e.g. `etcdserver: not leader`.
+    pub async fn move_leader(&self, target_id: u64) -> Result<MoveLeaderResponse, Error> {
+        self.call(|ch| async move {
+            MaintenanceClient::new(ch).move_leader(MoveLeaderRequest { target_id }).await
+        })
+        .await
+    }
+
     /// `Maintenance.Status` of the endpoint currently connected (build a one-endpoint client to
     /// ask a given member, as etcdctl's `endpoint status` does).
     ///
@@ -348,6 +415,41 @@ impl Client {
     }
 }
 
+/// clientv3's fail-fast check of peer URLs before `MemberAdd` / `MemberUpdate`
+/// (`types.NewURLs`): scheme `http`, `https`, `unix` or `unixs`, a `host:port` address, no path.
+///
+/// # Errors
+/// [`Error::InvalidArgument`] with Go's message.
+pub fn check_peer_urls(urls: &[String]) -> Result<(), Error> {
+    if urls.is_empty() {
+        return Err(Error::InvalidArgument("no valid URLs given".into()));
+    }
+    for raw in urls {
+        let u = raw.trim();
+        let bad = |m: &str| Err(Error::InvalidArgument(format!("{m}: {u}")));
+        let (scheme, rest) = u.split_once("://").unwrap_or(("", u));
+        if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https" | "unix" | "unixs") {
+            return bad("URL scheme must be http, https, unix, or unixs");
+        }
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let host = &rest[..end];
+        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+        let has_port = if let Some(v6) = host.strip_prefix('[') {
+            v6.split_once(']').is_some_and(|(_, p)| p.starts_with(':'))
+        } else {
+            host.matches(':').count() == 1
+        };
+        if !has_port {
+            return bad("URL address does not have the form \"host:port\"");
+        }
+        let path = rest[end..].split(['?', '#']).next().unwrap_or("");
+        if !path.is_empty() {
+            return bad("URL must not contain a path");
+        }
+    }
+    Ok(())
+}
+
 /// True when a status reports that the endpoint could not be reached (not a server answer).
 fn is_transport_failure(status: &tonic::Status) -> bool {
     status.code() == tonic::Code::Unavailable
@@ -365,6 +467,16 @@ mod tests {
         assert_eq!(endpoint_uri("http://h:1").unwrap(), "http://h:1");
         assert!(endpoint_uri("https://h:1").is_err());
         assert!(endpoint_uri("unix://x").is_err());
+    }
+
+    #[test]
+    fn peer_urls_checked_like_types_new_urls() {
+        let one = |u: &str| check_peer_urls(&[u.to_string()]).map_err(|e| e.to_string());
+        assert_eq!(one("http://127.0.0.1:2380"), Ok(()));
+        assert_eq!(one("HTTPS://[::1]:2380"), Ok(()));
+        assert_eq!(one("foo").unwrap_err(), "URL scheme must be http, https, unix, or unixs: foo");
+        assert_eq!(one("http://h").unwrap_err(), "URL address does not have the form \"host:port\": http://h");
+        assert_eq!(one("http://h:1/p").unwrap_err(), "URL must not contain a path: http://h:1/p");
     }
 
     #[tokio::test]

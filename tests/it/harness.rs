@@ -493,6 +493,27 @@ impl Cluster {
         panic!("{n}-member {} cluster could not bind free ports 3 times; last stderr:\n{last}", kind.label());
     }
 
+    /// SIGKILLs every member, then starts them all again on their data dirs and ports and waits
+    /// until all are ready (a member of a multi-member cluster only gets ready once a quorum is
+    /// back, so they are spawned together, as [`Cluster::start`] does).
+    pub fn kill_all_and_restart(&mut self) {
+        for m in self.members.iter_mut() {
+            m.kill9();
+            let marker = format!("\n--- restart #{} (whole cluster) ---\n", m.starts);
+            m.log.lock().expect("log lock").extend_from_slice(marker.as_bytes());
+        }
+        let mut result = Ok(());
+        for m in self.members.iter_mut() {
+            result = result.and_then(|()| m.spawn());
+        }
+        for m in self.members.iter_mut() {
+            result = result.and_then(|()| m.wait_ready());
+        }
+        if let Err(StartError::AddrInUse(log)) | Err(StartError::Other(log)) = result {
+            panic!("whole-cluster restart failed:\n{log}");
+        }
+    }
+
     /// All client URLs, comma-separated (for `--endpoints`).
     pub fn endpoints(&self) -> String {
         self.members.iter().map(Member::client_url).collect::<Vec<_>>().join(",")

@@ -7,10 +7,13 @@ mod harness;
 
 mod certs;
 mod cluster;
+mod ctl_member;
 mod crash;
 mod ctl_vs_etcd;
 mod ctl_v3_more;
 mod differential;
+mod faults;
+mod linearizability;
 mod lock_election;
 mod maintenance;
 mod server_flags;

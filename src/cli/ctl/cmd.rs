@@ -260,6 +260,8 @@ pub(crate) async fn execute(cli: Cli, stdin: &mut dyn BufRead, out: &mut dyn Wri
             let resp = client(&env.cfg)?.member_list(MemberListRequest::default()).await.map_err(call_err)?;
             env.printer.member_list(out, &resp).map_err(print_err)
         }
+        Command::Member { command } => super::member::member(g, command, out, err).await,
+        Command::MoveLeader { args } => super::member::move_leader(g, &args, out).await,
         Command::Endpoint(a) => endpoint(g, &a, out, err).await,
         Command::Watch(a) => super::more::watch(g, a, out, err).await,
         Command::Lease { command } => super::more::lease(g, command, out).await,

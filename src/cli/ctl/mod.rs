@@ -1,4 +1,4 @@
-//! `etcdctl`: a clone of etcdctl v3.4 (kv, txn, compaction, member list, endpoint, version,
+//! `etcdctl`: a clone of etcdctl v3.4 (kv, txn, compaction, member, move-leader, endpoint, version,
 //! watch, lease, lock, elect, snapshot, defrag, alarm).
 //!
 //! Entry points: [`run`] (process arguments → exit code) and [`command`] (the clap tree, for
@@ -13,6 +13,7 @@
 
 pub mod printer;
 mod cmd;
+mod member;
 mod more;
 pub mod txn;
 
@@ -227,6 +228,12 @@ pub enum Command {
     },
     /// Endpoint related commands
     Endpoint(EndpointArgs),
+    /// Transfers leadership to another etcd cluster member.
+    #[command(name = "move-leader")]
+    MoveLeader {
+        /// <transferee-member-id>
+        args: Vec<String>,
+    },
     /// Watches events stream on keys or prefixes
     Watch(WatchArgs),
     /// Lease related commands
@@ -365,8 +372,37 @@ pub struct CompactionArgs {
 /// `member` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum MemberCommand {
+    /// Adds a member into the cluster
+    Add {
+        /// <memberName>
+        args: Vec<String>,
+        /// comma separated peer URLs for the new member.
+        #[arg(long, default_value = "")]
+        peer_urls: String,
+        /// indicates if the new member is raft learner
+        #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+        learner: bool,
+    },
+    /// Removes a member from the cluster
+    Remove {
+        /// <memberID>
+        args: Vec<String>,
+    },
+    /// Updates a member in the cluster
+    Update {
+        /// <memberID>
+        args: Vec<String>,
+        /// comma separated peer URLs for the updated member.
+        #[arg(long, default_value = "")]
+        peer_urls: String,
+    },
     /// Lists all members in the cluster
     List,
+    /// Promotes a non-voting member in the cluster
+    Promote {
+        /// <memberID>
+        args: Vec<String>,
+    },
 }
 
 /// `endpoint <subcommand>` and its `--cluster` flag.

@@ -11,7 +11,7 @@ use super::{EpHashKv, EpHealth, EpStatus};
 use crate::pb::etcdserverpb::{
     response_op::Response, AlarmResponse, DeleteRangeResponse, LeaseGrantResponse,
     LeaseKeepAliveResponse, LeaseLeasesResponse, LeaseRevokeResponse, LeaseTimeToLiveResponse,
-    Member, MemberListResponse, PutResponse, RangeResponse, ResponseHeader, ResponseOp,
+    Member, MemberAddResponse, MemberListResponse, MoveLeaderResponse, PutResponse, RangeResponse, ResponseHeader, ResponseOp,
     StatusResponse, TxnResponse, WatchResponse,
 };
 use crate::pb::mvccpb::{Event, KeyValue};
@@ -184,6 +184,29 @@ pub fn member_list(r: &MemberListResponse) -> String {
         .opt("header", r.header.as_ref().map(header))
         .list("members", r.members.iter().map(member).collect())
         .finish()
+}
+
+/// `MemberAddResponse` (`member add`): header, the new member, the resulting member list.
+pub fn member_add(r: &MemberAddResponse) -> String {
+    Obj::new()
+        .opt("header", r.header.as_ref().map(header))
+        .opt("member", r.member.as_ref().map(member))
+        .list("members", r.members.iter().map(member).collect())
+        .finish()
+}
+
+/// A header and the resulting member list: the JSON shape of `MemberRemoveResponse`,
+/// `MemberUpdateResponse` and `MemberPromoteResponse`.
+pub fn member_change(h: Option<&ResponseHeader>, members: &[Member]) -> String {
+    Obj::new()
+        .opt("header", h.map(header))
+        .list("members", members.iter().map(member).collect())
+        .finish()
+}
+
+/// `MoveLeaderResponse` (`move-leader`).
+pub fn move_leader(r: &MoveLeaderResponse) -> String {
+    Obj::new().opt("header", r.header.as_ref().map(header)).finish()
 }
 
 /// `StatusResponse`.

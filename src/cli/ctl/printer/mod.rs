@@ -8,6 +8,7 @@
 
 pub mod fields;
 pub mod json;
+mod member;
 mod more;
 pub mod simple;
 pub mod table;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use prost::Message;
 
+pub use member::PROMOTE_PANIC;
 pub use more::DbStatus;
 pub(crate) use more::db_status_row;
 
