@@ -50,6 +50,7 @@ complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "txn" -d 'Txn proces
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "compaction" -d 'Compacts the event history in etcd'
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "member" -d 'Membership related commands'
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "endpoint" -d 'Endpoint related commands'
+complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "move-leader" -d 'Transfers leadership to another etcd cluster member'
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "watch" -d 'Watches events stream on keys or prefixes'
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "lease" -d 'Lease related commands'
 complete -c etcdctl -n "__fish_etcdctl_needs_command" -f -a "lock" -d 'Acquires a named lock'
@@ -177,27 +178,91 @@ complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l password 
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand compaction" -s h -l help -d 'Print help'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l endpoints -d 'gRPC endpoints' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l debug -d 'enable client-side debug logging' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l hex -d 'print byte strings as hex encoded strings' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l dial-timeout -d 'dial timeout for client connections' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l keepalive-time -d 'keepalive time for client connections' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l insecure-transport -d 'disable transport security for client connections' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -s h -l help -d 'Print help'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -f -a "list" -d 'Lists all members in the cluster'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from list help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -f -a "add" -d 'Adds a member into the cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -f -a "remove" -d 'Removes a member from the cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -f -a "update" -d 'Updates a member in the cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -f -a "list" -d 'Lists all members in the cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -f -a "promote" -d 'Promotes a non-voting member in the cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and not __fish_seen_subcommand_from add remove update list promote help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l peer-urls -d 'comma separated peer URLs for the new member' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l learner -d 'indicates if the new member is raft learner' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l peer-urls -d 'comma separated peer URLs for the updated member' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l endpoints -d 'gRPC endpoints' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l debug -d 'enable client-side debug logging' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
@@ -217,7 +282,30 @@ complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from promote" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "add" -d 'Adds a member into the cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Removes a member from the cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "update" -d 'Updates a member in the cluster'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "list" -d 'Lists all members in the cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "promote" -d 'Promotes a non-voting member in the cluster'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand member; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l cluster -d 'use all endpoints from the cluster member list' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and not __fish_seen_subcommand_from health status hashkv help" -l endpoints -d 'gRPC endpoints' -r
@@ -308,6 +396,25 @@ complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_see
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "status" -d 'Prints out the status of endpoints specified in `--endpoints` flag'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "hashkv" -d 'Prints the KV history hash for each endpoint in --endpoints'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand endpoint; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand move-leader" -s h -l help -d 'Print help'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -s i -l interactive -d 'Interactive mode' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l prefix -d 'Watch on a prefix if prefix is set' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand watch" -l rev -d 'Revision to start watching' -r
@@ -666,23 +773,28 @@ complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l password -d 
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand version" -s h -l help -d 'Print help'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "put" -d 'Puts the given key into the store'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "get" -d 'Gets the key or a range of keys'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "del" -d 'Removes the specified key or range of keys [key, range_end)'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "txn" -d 'Txn processes all the requests in one transaction'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "compaction" -d 'Compacts the event history in etcd'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "member" -d 'Membership related commands'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "endpoint" -d 'Endpoint related commands'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "watch" -d 'Watches events stream on keys or prefixes'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "lease" -d 'Lease related commands'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "lock" -d 'Acquires a named lock'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "elect" -d 'Observes and participates in leader election'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "snapshot" -d 'Manages etcd node snapshots'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "defrag" -d 'Defragments the storage of the etcd members with given endpoints'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "alarm" -d 'Alarm related commands'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "version" -d 'Prints the version of etcdctl'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint watch lease lock elect snapshot defrag alarm version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "put" -d 'Puts the given key into the store'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "get" -d 'Gets the key or a range of keys'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "del" -d 'Removes the specified key or range of keys [key, range_end)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "txn" -d 'Txn processes all the requests in one transaction'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "compaction" -d 'Compacts the event history in etcd'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "member" -d 'Membership related commands'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "endpoint" -d 'Endpoint related commands'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "move-leader" -d 'Transfers leadership to another etcd cluster member'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "watch" -d 'Watches events stream on keys or prefixes'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "lease" -d 'Lease related commands'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "lock" -d 'Acquires a named lock'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "elect" -d 'Observes and participates in leader election'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "snapshot" -d 'Manages etcd node snapshots'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "defrag" -d 'Defragments the storage of the etcd members with given endpoints'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "alarm" -d 'Alarm related commands'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "version" -d 'Prints the version of etcdctl'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and not __fish_seen_subcommand_from put get del txn compaction member endpoint move-leader watch lease lock elect snapshot defrag alarm version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from member" -f -a "add" -d 'Adds a member into the cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from member" -f -a "remove" -d 'Removes a member from the cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from member" -f -a "update" -d 'Updates a member in the cluster'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from member" -f -a "list" -d 'Lists all members in the cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from member" -f -a "promote" -d 'Promotes a non-voting member in the cluster'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from endpoint" -f -a "health" -d 'Checks the healthiness of endpoints specified in `--endpoints` flag'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from endpoint" -f -a "status" -d 'Prints out the status of endpoints specified in `--endpoints` flag'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from endpoint" -f -a "hashkv" -d 'Prints the KV history hash for each endpoint in --endpoints'

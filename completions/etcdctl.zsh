@@ -239,7 +239,91 @@ _arguments "${_arguments_options[@]}" : \
         (( CURRENT += 1 ))
         curcontext="${curcontext%:*:*}:etcdctl-member-command-$line[1]:"
         case $line[1] in
-            (list)
+            (add)
+_arguments "${_arguments_options[@]}" : \
+'--peer-urls=[comma separated peer URLs for the new member]:PEER_URLS:_default' \
+'--learner=[indicates if the new member is raft learner]::LEARNER:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <memberName>:_default' \
+&& ret=0
+;;
+(remove)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <memberID>:_default' \
+&& ret=0
+;;
+(update)
+_arguments "${_arguments_options[@]}" : \
+'--peer-urls=[comma separated peer URLs for the updated member]:PEER_URLS:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <memberID>:_default' \
+&& ret=0
+;;
+(list)
 _arguments "${_arguments_options[@]}" : \
 '*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
 '--debug=[enable client-side debug logging]::DEBUG:_default' \
@@ -265,6 +349,33 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 && ret=0
 ;;
+(promote)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <memberID>:_default' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_etcdctl__subcmd__member__subcmd__help_commands" \
@@ -277,7 +388,23 @@ _arguments "${_arguments_options[@]}" : \
         (( CURRENT += 1 ))
         curcontext="${curcontext%:*:*}:etcdctl-member-help-command-$line[1]:"
         case $line[1] in
-            (list)
+            (add)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(remove)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(update)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(promote)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -445,6 +572,33 @@ esac
         esac
     ;;
 esac
+;;
+(move-leader)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <transferee-member-id>:_default' \
+&& ret=0
 ;;
 (watch)
 _arguments "${_arguments_options[@]}" : \
@@ -1088,7 +1242,23 @@ _arguments "${_arguments_options[@]}" : \
         (( CURRENT += 1 ))
         curcontext="${curcontext%:*:*}:etcdctl-help-member-command-$line[1]:"
         case $line[1] in
-            (list)
+            (add)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(remove)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(update)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(promote)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -1123,6 +1293,10 @@ _arguments "${_arguments_options[@]}" : \
         esac
     ;;
 esac
+;;
+(move-leader)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
 ;;
 (watch)
 _arguments "${_arguments_options[@]}" : \
@@ -1251,6 +1425,7 @@ _etcdctl_commands() {
 'compaction:Compacts the event history in etcd' \
 'member:Membership related commands' \
 'endpoint:Endpoint related commands' \
+'move-leader:Transfers leadership to another etcd cluster member' \
 'watch:Watches events stream on keys or prefixes' \
 'lease:Lease related commands' \
 'lock:Acquires a named lock' \
@@ -1396,6 +1571,7 @@ _etcdctl__subcmd__help_commands() {
 'compaction:Compacts the event history in etcd' \
 'member:Membership related commands' \
 'endpoint:Endpoint related commands' \
+'move-leader:Transfers leadership to another etcd cluster member' \
 'watch:Watches events stream on keys or prefixes' \
 'lease:Lease related commands' \
 'lock:Acquires a named lock' \
@@ -1524,14 +1700,43 @@ _etcdctl__subcmd__help__subcmd__lock_commands() {
 (( $+functions[_etcdctl__subcmd__help__subcmd__member_commands] )) ||
 _etcdctl__subcmd__help__subcmd__member_commands() {
     local commands; commands=(
+'add:Adds a member into the cluster' \
+'remove:Removes a member from the cluster' \
+'update:Updates a member in the cluster' \
 'list:Lists all members in the cluster' \
+'promote:Promotes a non-voting member in the cluster' \
     )
     _describe -t commands 'etcdctl help member commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__member__subcmd__add_commands] )) ||
+_etcdctl__subcmd__help__subcmd__member__subcmd__add_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help member add commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__help__subcmd__member__subcmd__list_commands] )) ||
 _etcdctl__subcmd__help__subcmd__member__subcmd__list_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl help member list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__member__subcmd__promote_commands] )) ||
+_etcdctl__subcmd__help__subcmd__member__subcmd__promote_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help member promote commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__member__subcmd__remove_commands] )) ||
+_etcdctl__subcmd__help__subcmd__member__subcmd__remove_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help member remove commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__member__subcmd__update_commands] )) ||
+_etcdctl__subcmd__help__subcmd__member__subcmd__update_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help member update commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__move-leader_commands] )) ||
+_etcdctl__subcmd__help__subcmd__move-leader_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help move-leader commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__help__subcmd__put_commands] )) ||
 _etcdctl__subcmd__help__subcmd__put_commands() {
@@ -1658,18 +1863,36 @@ _etcdctl__subcmd__lock_commands() {
 (( $+functions[_etcdctl__subcmd__member_commands] )) ||
 _etcdctl__subcmd__member_commands() {
     local commands; commands=(
+'add:Adds a member into the cluster' \
+'remove:Removes a member from the cluster' \
+'update:Updates a member in the cluster' \
 'list:Lists all members in the cluster' \
+'promote:Promotes a non-voting member in the cluster' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'etcdctl member commands' commands "$@"
 }
+(( $+functions[_etcdctl__subcmd__member__subcmd__add_commands] )) ||
+_etcdctl__subcmd__member__subcmd__add_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl member add commands' commands "$@"
+}
 (( $+functions[_etcdctl__subcmd__member__subcmd__help_commands] )) ||
 _etcdctl__subcmd__member__subcmd__help_commands() {
     local commands; commands=(
+'add:Adds a member into the cluster' \
+'remove:Removes a member from the cluster' \
+'update:Updates a member in the cluster' \
 'list:Lists all members in the cluster' \
+'promote:Promotes a non-voting member in the cluster' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'etcdctl member help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__member__subcmd__help__subcmd__add_commands] )) ||
+_etcdctl__subcmd__member__subcmd__help__subcmd__add_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl member help add commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__member__subcmd__help__subcmd__help_commands] )) ||
 _etcdctl__subcmd__member__subcmd__help__subcmd__help_commands() {
@@ -1681,10 +1904,45 @@ _etcdctl__subcmd__member__subcmd__help__subcmd__list_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl member help list commands' commands "$@"
 }
+(( $+functions[_etcdctl__subcmd__member__subcmd__help__subcmd__promote_commands] )) ||
+_etcdctl__subcmd__member__subcmd__help__subcmd__promote_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl member help promote commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__member__subcmd__help__subcmd__remove_commands] )) ||
+_etcdctl__subcmd__member__subcmd__help__subcmd__remove_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl member help remove commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__member__subcmd__help__subcmd__update_commands] )) ||
+_etcdctl__subcmd__member__subcmd__help__subcmd__update_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl member help update commands' commands "$@"
+}
 (( $+functions[_etcdctl__subcmd__member__subcmd__list_commands] )) ||
 _etcdctl__subcmd__member__subcmd__list_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl member list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__member__subcmd__promote_commands] )) ||
+_etcdctl__subcmd__member__subcmd__promote_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl member promote commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__member__subcmd__remove_commands] )) ||
+_etcdctl__subcmd__member__subcmd__remove_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl member remove commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__member__subcmd__update_commands] )) ||
+_etcdctl__subcmd__member__subcmd__update_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl member update commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__move-leader_commands] )) ||
+_etcdctl__subcmd__move-leader_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl move-leader commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__put_commands] )) ||
 _etcdctl__subcmd__put_commands() {
