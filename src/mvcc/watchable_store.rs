@@ -44,6 +44,10 @@ pub trait KvSource: Send + Sync {
     fn with_read(&self, f: &mut ReadFn<'_>) -> Result<(), MvccError>;
 }
 
+/// Time one catch-up pass may spend before yielding (it resumes right away when watchers
+/// remain unsynced).
+pub const CATCH_UP_PASS_BUDGET: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Which keys a watcher observes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyRange {
@@ -315,7 +319,8 @@ impl WatchableStore {
     ) -> Result<(), MvccError> {
         let store_rev = kv.current_revision(rtxn)?;
         let compact_rev = kv.compact_revision(rtxn)?;
-        for (key, spec, next_rev) in work {
+        let started = std::time::Instant::now();
+        for (key, spec, mut next_rev) in work {
             // Compacted: etcd's in-band answer, then the watcher is gone.
             if compact_rev > 0 && next_rev <= compact_rev {
                 let mut g = self.lock();
@@ -335,44 +340,53 @@ impl WatchableStore {
                 }
                 continue;
             }
-            let (events, last_rev) = kv.events_between(rtxn, next_rev, store_rev, CATCH_UP_MAX_EVENTS)?;
-            let mut evs = Vec::new();
-            for e in events.iter().filter(|e| spec.wants(e)) {
-                let mut e = e.clone();
-                if spec.prev_kv {
-                    if let Some(cur) = &e.kv {
-                        e.prev_kv = kv.get_at(rtxn, &cur.key, cur.mod_revision - 1)?;
+            // Catch this watcher up chunk by chunk, within the pass's time budget, so a
+            // watcher far behind does not fall further behind a busy writer.
+            loop {
+                let (events, last_rev) = kv.events_between(rtxn, next_rev, store_rev, CATCH_UP_MAX_EVENTS)?;
+                let mut evs = Vec::new();
+                for e in events.iter().filter(|e| spec.wants(e)) {
+                    let mut e = e.clone();
+                    if spec.prev_kv {
+                        if let Some(cur) = &e.kv {
+                            e.prev_kv = kv.get_at(rtxn, &cur.key, cur.mod_revision - 1)?;
+                        }
+                    }
+                    evs.push(e);
+                }
+                let mut g = self.lock();
+                let current_rev = g.current_rev;
+                let Some(w) = g.unsynced.get_mut(&key) else { break };
+                if w.next_rev != next_rev {
+                    break;
+                }
+                if !evs.is_empty() {
+                    let resp = WatchResponse {
+                        header: Some(self.header(last_rev)),
+                        watch_id: spec.watch_id,
+                        events: evs,
+                        ..Default::default()
+                    };
+                    match w.tx.try_send(resp) {
+                        Ok(()) => w.sent_since_tick = true,
+                        Err(mpsc::error::TrySendError::Full(_)) => break,
+                        Err(mpsc::error::TrySendError::Closed(_)) => {
+                            g.unsynced.remove(&key);
+                            break;
+                        }
                     }
                 }
-                evs.push(e);
-            }
-            let mut g = self.lock();
-            let current_rev = g.current_rev;
-            let Some(w) = g.unsynced.get_mut(&key) else { continue };
-            if w.next_rev != next_rev {
-                continue;
-            }
-            if !evs.is_empty() {
-                let resp = WatchResponse {
-                    header: Some(self.header(last_rev)),
-                    watch_id: spec.watch_id,
-                    events: evs,
-                    ..Default::default()
-                };
-                match w.tx.try_send(resp) {
-                    Ok(()) => w.sent_since_tick = true,
-                    Err(mpsc::error::TrySendError::Full(_)) => continue,
-                    Err(mpsc::error::TrySendError::Closed(_)) => {
-                        g.unsynced.remove(&key);
-                        continue;
+                w.next_rev = last_rev + 1;
+                next_rev = w.next_rev;
+                // Caught up with everything published so far: rejoin the synced set.
+                if w.next_rev > current_rev {
+                    if let Some(w) = g.unsynced.remove(&key) {
+                        g.synced.insert(key, w);
                     }
+                    break;
                 }
-            }
-            w.next_rev = last_rev + 1;
-            // Caught up with everything published so far: rejoin the synced set.
-            if w.next_rev > current_rev {
-                if let Some(w) = g.unsynced.remove(&key) {
-                    g.synced.insert(key, w);
+                if last_rev >= store_rev || started.elapsed() > CATCH_UP_PASS_BUDGET {
+                    break;
                 }
             }
         }
@@ -397,7 +411,7 @@ impl WatchableStore {
                         Err(_) => true,
                     }
                 };
-                let wait = if more { std::time::Duration::from_millis(100) } else { std::time::Duration::from_secs(1) };
+                let wait = if more { std::time::Duration::from_millis(10) } else { std::time::Duration::from_secs(1) };
                 let _ = tokio::time::timeout(wait, hub.wake.notified()).await;
             }
         });

@@ -94,8 +94,11 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
     let raft_config = openraft::Config {
         cluster_name: cfg.initial_cluster_token.clone(),
         heartbeat_interval: cfg.heartbeat_interval.as_millis() as u64,
-        election_timeout_min: cfg.election_timeout.as_millis() as u64,
-        election_timeout_max: 2 * cfg.election_timeout.as_millis() as u64,
+        // openraft waits `leader lease (= max) + random(min..max)` after the last heartbeat
+        // before campaigning; min = E/2, max = E gives 1.5E..2E, close to etcd's randomized
+        // [E, 2E) election timeout.
+        election_timeout_min: (cfg.election_timeout.as_millis() as u64 / 2).max(cfg.heartbeat_interval.as_millis() as u64 + 1),
+        election_timeout_max: cfg.election_timeout.as_millis() as u64,
         snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(cfg.snapshot_count.max(1)),
         max_in_snapshot_log_to_keep: 5000,
         ..Default::default()
