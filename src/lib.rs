@@ -12,6 +12,7 @@
 //! `tests::layering` enforces the rules that matter most.
 
 pub mod apply;
+pub mod auth;
 pub mod cli;
 pub mod client;
 pub mod config;

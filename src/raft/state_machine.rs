@@ -57,6 +57,12 @@ pub struct StateStore {
     pub alarms: apply::alarm::AlarmStore,
     /// Published member attributes.
     pub members: crate::membership::store::MemberStore,
+    /// The replicated auth store.
+    pub auth: crate::auth::store::AuthStore,
+    /// Simple tokens known to this member (in memory; filled by applied Authenticates).
+    pub tokens: Arc<crate::auth::token::SimpleTokens>,
+    /// Unified range permissions per user for the read path.
+    pub perm_cache: crate::auth::perms::PermCache,
     meta: Database<'static, Str, Bytes>,
     dir: PathBuf,
     /// Latest applied store revision, updated after each committed batch.
@@ -72,11 +78,21 @@ impl StateStore {
     /// # Errors
     /// Storage errors.
     pub fn open(dir: PathBuf) -> Result<Arc<StateStore>, crate::mvcc::MvccError> {
+        StateStore::open_with(dir, std::time::Duration::from_secs(crate::auth::token::DEFAULT_TOKEN_TTL_SECS))
+    }
+
+    /// Like [`StateStore::open`], with simple tokens living `token_ttl` after their last use
+    /// (`--auth-token-ttl`).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn open_with(dir: PathBuf, token_ttl: std::time::Duration) -> Result<Arc<StateStore>, crate::mvcc::MvccError> {
         let env = open_env(&dir, EnvKind::State).map_err(storage_to_mvcc)?;
         let kv = KvStore::open(&env)?;
         let leases = LeaseStore::open(&env).map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
         let alarms = apply::alarm::AlarmStore::open(&env)?;
         let members = crate::membership::store::MemberStore::open(&env)?;
+        let auth = crate::auth::store::AuthStore::open(&env).map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
         let wtxn = env.write_txn()?;
         let committed = env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
             let meta = opener.create_database::<Str, Bytes>(wtxn, Some(RAFT_STATE_DB))?;
@@ -96,6 +112,9 @@ impl StateStore {
             leases,
             alarms,
             members,
+            auth,
+            tokens: Arc::new(crate::auth::token::SimpleTokens::new(token_ttl)),
+            perm_cache: crate::auth::perms::PermCache::default(),
             meta,
             dir,
             revision_tx,
@@ -106,7 +125,7 @@ impl StateStore {
 
     /// The replicated stores, for apply.
     pub fn stores(&self) -> apply::Stores {
-        apply::Stores { kv: self.kv, leases: self.leases, alarms: self.alarms, members: self.members }
+        apply::Stores { kv: self.kv, leases: self.leases, alarms: self.alarms, members: self.members, auth: self.auth }
     }
 
     /// Subscribes to the latest applied store revision.
@@ -174,6 +193,7 @@ impl StateStore {
         let mut results = Vec::with_capacity(entries.len());
         let mut events = Vec::new();
         let mut last_applied = None;
+        let mut token_effects = Vec::new();
         for entry in entries {
             last_applied = Some(entry.log_id);
             match entry.payload {
@@ -182,7 +202,11 @@ impl StateStore {
                     results.push(ApplyResult { revision, ..Default::default() });
                 }
                 EntryPayload::Normal(req) => {
-                    results.push(apply::apply_request(&self.stores(), &mut wtxn, &req, &mut events)?);
+                    let r = apply::apply_request(&self.stores(), &mut wtxn, &req, &mut events)?;
+                    if let Some(effect) = TokenEffect::of(&req, &r) {
+                        token_effects.push(effect);
+                    }
+                    results.push(r);
                 }
                 EntryPayload::Membership(m) => {
                     let stored = StoredMembership::new(Some(entry.log_id), m);
@@ -197,6 +221,9 @@ impl StateStore {
         self.meta.put(&mut wtxn, META_APPLIED, &bytes)?;
         let revision = self.kv.current_revision(&wtxn)?;
         wtxn.commit()?;
+        for effect in token_effects {
+            effect.apply(&self.tokens);
+        }
         crate::observability::metrics().backend_commit_duration.observe(started.elapsed().as_secs_f64());
         Ok((results, AppliedBatch { revision, events }))
     }
@@ -311,6 +338,43 @@ impl StateStore {
         let rev = self.kv.current_revision(&rtxn)?;
         self.revision_tx.send_replace(rev);
         Ok(())
+    }
+}
+
+/// What an applied auth request does to this member's in-memory simple tokens, applied
+/// after the batch commits (etcd's token provider calls in `auth/store.go`).
+enum TokenEffect {
+    Assign { token: String, user: String },
+    InvalidateUser(String),
+    Clear,
+}
+
+impl TokenEffect {
+    fn of(req: &crate::pb::peer::InternalRaftRequest, r: &ApplyResult) -> Option<TokenEffect> {
+        if r.error.is_some() {
+            return None;
+        }
+        if let (Some(a), Some(apply::ApplyResponse::Auth(apply::auth::AuthApplyResponse::Token(t)))) = (&req.authenticate, &r.response) {
+            return Some(TokenEffect::Assign { token: t.clone(), user: a.name.clone() });
+        }
+        if let Some(d) = &req.auth_user_delete {
+            return Some(TokenEffect::InvalidateUser(d.name.clone()));
+        }
+        if let Some(c) = &req.auth_user_change_password {
+            return Some(TokenEffect::InvalidateUser(c.name.clone()));
+        }
+        if req.auth_disable.is_some() {
+            return Some(TokenEffect::Clear);
+        }
+        None
+    }
+
+    fn apply(self, tokens: &crate::auth::token::SimpleTokens) {
+        match self {
+            TokenEffect::Assign { token, user } => tokens.assign(&token, &user),
+            TokenEffect::InvalidateUser(u) => tokens.invalidate_user(&u),
+            TokenEffect::Clear => tokens.clear(),
+        }
     }
 }
 

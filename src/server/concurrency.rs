@@ -281,7 +281,7 @@ impl Drop for ReleaseGuard {
         rt.spawn(async move {
             let (key, result) = match release {
                 Release::Unlock(key) => {
-                    let r = server.delete_range(DeleteRangeRequest { key: key.clone(), ..Default::default() }).await;
+                    let r = server.delete_range(DeleteRangeRequest { key: key.clone(), ..Default::default() }, &super::Caller::Internal).await;
                     (key, r.map(|_| ()))
                 }
                 Release::Resign(key, rev) => {
@@ -343,10 +343,10 @@ impl EtcdServer {
     /// waiting; read and watch errors.
     async fn wait_deletes(&self, pfx: &[u8], my_key: &[u8], my_rev: i64) -> Result<ResponseHeader, Error> {
         loop {
-            let older = self.range(&last_create_before(pfx, my_rev - 1)).await?;
+            let older = self.range(&last_create_before(pfx, my_rev - 1), &super::Caller::Internal).await?;
             // After the read-index above, a serializable read is at least as recent.
             let mine = self
-                .range(&RangeRequest { key: my_key.to_vec(), serializable: true, ..Default::default() })
+                .range(&RangeRequest { key: my_key.to_vec(), serializable: true, ..Default::default() }, &super::Caller::Internal)
                 .await?;
             if mine.kvs.first().map(|kv| kv.create_revision) != Some(my_rev) {
                 return Err(ConcurrencyError::SessionExpired.into());
@@ -396,7 +396,7 @@ impl EtcdServer {
                 compare: vec![create_rev_is(&my_key, 0)],
                 success: vec![op_put(&my_key, b"", lease), op_range(first_create(&pfx))],
                 failure: vec![op_get(&my_key), op_range(first_create(&pfx))],
-            })
+            }, &super::Caller::Internal)
             .await?;
         let reg = read_registration(&resp)?;
         if reg.owns {
@@ -423,7 +423,7 @@ impl EtcdServer {
     /// # Errors
     /// Proposal errors.
     pub async fn unlock(&self, key: &[u8]) -> Result<UnlockResponse, Error> {
-        let resp = self.delete_range(DeleteRangeRequest { key: key.to_vec(), ..Default::default() }).await?;
+        let resp = self.delete_range(DeleteRangeRequest { key: key.to_vec(), ..Default::default() }, &super::Caller::Internal).await?;
         Ok(UnlockResponse { header: resp.header })
     }
 
@@ -448,7 +448,7 @@ impl EtcdServer {
                 compare: vec![create_rev_is(&key, 0)],
                 success: vec![op_put(&key, value, lease)],
                 failure: vec![op_get(&key)],
-            })
+            }, &super::Caller::Internal)
             .await?;
         let mut rev = header_of(&resp.header).revision;
         if !resp.succeeded {
@@ -483,7 +483,7 @@ impl EtcdServer {
                 compare: vec![create_rev_is(key, rev)],
                 success: vec![op_put(key, value, lease)],
                 failure: Vec::new(),
-            })
+            }, &super::Caller::Internal)
             .await?;
         if !resp.succeeded {
             return Err(ConcurrencyError::NotLeader.into());
@@ -493,7 +493,7 @@ impl EtcdServer {
 
     async fn resign_key(&self, key: &[u8], rev: i64) -> Result<ResponseHeader, Error> {
         let resp = self
-            .txn(TxnRequest { compare: vec![create_rev_is(key, rev)], success: vec![op_delete(key)], failure: Vec::new() })
+            .txn(TxnRequest { compare: vec![create_rev_is(key, rev)], success: vec![op_delete(key)], failure: Vec::new() }, &super::Caller::Internal)
             .await?;
         Ok(header_of(&resp.header))
     }
@@ -530,7 +530,7 @@ impl EtcdServer {
     /// # Errors
     /// [`ConcurrencyError::NoLeader`] when nobody campaigns; read errors.
     pub async fn election_leader(&self, name: &[u8]) -> Result<LeaderResponse, Error> {
-        let resp = self.range(&first_create(&prefix(name))).await?;
+        let resp = self.range(&first_create(&prefix(name)), &super::Caller::Internal).await?;
         let kv = resp.kvs.into_iter().next().ok_or(ConcurrencyError::NoLeader)?;
         Ok(LeaderResponse { header: resp.header, kv: Some(kv) })
     }
@@ -567,7 +567,7 @@ impl EtcdServer {
         tx: &mpsc::Sender<Result<LeaderResponse, Error>>,
     ) -> Result<(), Error> {
         'outer: loop {
-            let resp = self.range(&first_create(pfx)).await?;
+            let resp = self.range(&first_create(pfx), &super::Caller::Internal).await?;
             let read_rev = header_of(&resp.header).revision;
             let (header, kv) = match resp.kvs.into_iter().next() {
                 Some(kv) => (header_of(&resp.header), kv),
