@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod auth;
 mod cluster;
 mod crash;
 mod ctl_vs_etcd;
