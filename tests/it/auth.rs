@@ -92,10 +92,22 @@ fn normalize(out: &Output) -> (String, Vec<String>, Option<i32>) {
     (stdout, errs, out.status.code())
 }
 
-fn run_script(kind: ServerKind) -> Vec<(String, Vec<String>, Option<i32>)> {
+type Ctl = fn(&str, &[&str], Option<&str>) -> Output;
+
+fn run_script(kind: ServerKind, ctl: Ctl) -> Vec<(String, Vec<String>, Option<i32>)> {
     let m = Member::start(kind, MemberOpts { extra_args: vec!["--bcrypt-cost".into(), "4".into()], ..Default::default() });
     let ep = m.client_url();
-    SCRIPT.iter().map(|step| normalize(&etcdctl(&ep, step, stdin_for(step)))).collect()
+    SCRIPT.iter().map(|step| normalize(&ctl(&ep, step, stdin_for(step)))).collect()
+}
+
+fn diff(a: &[(String, Vec<String>, Option<i32>)], b: &[(String, Vec<String>, Option<i32>)]) -> Vec<String> {
+    let mut diffs = Vec::new();
+    for ((step, o), t) in SCRIPT.iter().zip(a).zip(b) {
+        if o != t {
+            diffs.push(format!("step {step:?}\n  ours: {o:?}\n  etcd: {t:?}"));
+        }
+    }
+    diffs
 }
 
 #[test]
@@ -103,14 +115,9 @@ fn official_etcdctl_auth_script_matches_real_etcd() {
     if !crate::harness::interop_or_skip("official_etcdctl_auth_script_matches_real_etcd") {
         return;
     }
-    let ours = run_script(ServerKind::Ours);
-    let theirs = run_script(ServerKind::Etcd);
-    let mut diffs = Vec::new();
-    for ((step, o), t) in SCRIPT.iter().zip(&ours).zip(&theirs) {
-        if o != t {
-            diffs.push(format!("step {step:?}\n  ours: {o:?}\n  etcd: {t:?}"));
-        }
-    }
+    let ours = run_script(ServerKind::Ours, etcdctl);
+    let theirs = run_script(ServerKind::Etcd, etcdctl);
+    let diffs = diff(&ours, &theirs);
     assert!(diffs.is_empty(), "{} differing steps:\n{}", diffs.len(), diffs.join("\n"));
     // Spot-check the behaviours the issue names, so a shared regression cannot hide.
     let at = |args: &[&str]| SCRIPT.iter().position(|s| *s == args).unwrap();
@@ -121,6 +128,38 @@ fn official_etcdctl_auth_script_matches_real_etcd() {
         vec!["Error: etcdserver: authentication failed, invalid user ID or password"]
     );
     assert_eq!(ours[at(&["put", "/app/x", "1"])].1, vec!["Error: etcdserver: user name is empty"]);
+}
+
+/// The same script through our `etcd ctl` against our server, compared with the official
+/// etcdctl against the real etcd.
+#[test]
+fn our_ctl_auth_script_matches_official_etcdctl_on_real_etcd() {
+    if !crate::harness::interop_or_skip("our_ctl_auth_script_matches_official_etcdctl_on_real_etcd") {
+        return;
+    }
+    let ours = run_script(ServerKind::Ours, our_ctl);
+    let theirs = run_script(ServerKind::Etcd, etcdctl);
+    let diffs = diff(&ours, &theirs);
+    assert!(diffs.is_empty(), "{} differing steps:\n{}", diffs.len(), diffs.join("\n"));
+}
+
+/// `auth status` (etcdctl 3.5's command; etcd 3.4 has no AuthStatus) and `--user` with
+/// `--password` through our ctl.
+#[test]
+fn our_ctl_auth_status_and_password_flag() {
+    let m = Member::start(ServerKind::Ours, MemberOpts { extra_args: vec!["--bcrypt-cost".into(), "4".into()], ..Default::default() });
+    let ep = m.client_url();
+    let ok = |args: &[&str]| crate::harness::ok_stdout(&our_ctl(&ep, args, None), &format!("{args:?}"));
+    assert_eq!(ok(&["auth", "status"]), "Authentication Status: false\nAuthRevision: 1\n");
+    ok(&["user", "add", "root:pw"]);
+    assert_eq!(ok(&["auth", "enable"]), "Authentication Enabled\n");
+    assert_eq!(ok(&["--user", "root", "--password", "pw", "role", "list"]), "root\n");
+    let status = ok(&["--user", "root:pw", "auth", "status"]);
+    assert!(status.starts_with("Authentication Status: true\nAuthRevision: "), "{status}");
+    assert_eq!(ok(&["--user", "root:pw", "user", "get", "root", "--detail"]), "User: root\n\nRole root\nKV Read:\nKV Write:\n");
+    let out = our_ctl(&ep, &["get", "x"], None);
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "Error: etcdserver: user name is empty\n");
+    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]
@@ -155,5 +194,4 @@ fn passwords_never_reach_the_raft_log_and_auth_survives_restart() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("Error: etcdserver: permission denied"));
     let out = etcdctl(&ep, &["--user", "root:Plaintext-Root-PW", "get", "k"], None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let _ = our_ctl;
 }
