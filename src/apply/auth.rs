@@ -245,3 +245,145 @@ pub fn apply(
     };
     Ok(out.map_err(ApplyError::Auth))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::pb::authpb::Permission;
+    use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget};
+    use crate::pb::etcdserverpb::{
+        AuthRoleAddRequest, AuthRoleGrantPermissionRequest, AuthUserAddRequest, AuthUserGrantRoleRequest, Compare,
+        DeleteRangeRequest, LeaseGrantRequest, PutRequest, RangeRequest,
+    };
+    use crate::pb::peer::RequestHeader;
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        env: crate::storage::Env,
+        stores: Stores,
+    }
+
+    /// root (root role) and `app` with read on prefix `/app/`, write on key `/w`; enabled.
+    fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let env = crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).unwrap();
+        let stores = Stores {
+            kv: crate::mvcc::KvStore::open(&env).unwrap(),
+            leases: crate::lease::LeaseStore::open(&env).unwrap(),
+            alarms: super::super::alarm::AlarmStore::open(&env).unwrap(),
+            members: crate::membership::store::MemberStore::open(&env).unwrap(),
+            auth: crate::auth::store::AuthStore::open(&env).unwrap(),
+        };
+        let mut w = env.write_txn().unwrap();
+        let a = &stores.auth;
+        let user = |n: &str| AuthUserAddRequest { name: n.into(), hashed_password: "x".into(), ..Default::default() };
+        a.user_add(&mut w, &user("root")).unwrap().unwrap();
+        a.user_add(&mut w, &user("app")).unwrap().unwrap();
+        a.user_grant_role(&mut w, &AuthUserGrantRoleRequest { user: "root".into(), role: "root".into() }).unwrap().unwrap();
+        a.role_add(&mut w, &AuthRoleAddRequest { name: "r".into() }).unwrap().unwrap();
+        for (t, k, e) in [(PermType::Read, &b"/app/"[..], &b"/app0"[..]), (PermType::Write, b"/w", b"")] {
+            let perm = Some(Permission { perm_type: t as i32, key: k.to_vec(), range_end: e.to_vec() });
+            a.role_grant_permission(&mut w, &AuthRoleGrantPermissionRequest { name: "r".into(), perm }).unwrap().unwrap();
+        }
+        a.user_grant_role(&mut w, &AuthUserGrantRoleRequest { user: "app".into(), role: "r".into() }).unwrap().unwrap();
+        a.auth_enable(&mut w).unwrap().unwrap();
+        w.commit().unwrap();
+        Fixture { _dir: dir, env, stores }
+    }
+
+    fn ai(f: &Fixture, user: &str) -> AuthInfo {
+        let r = f.env.read_txn().unwrap();
+        AuthInfo { username: user.into(), revision: f.stores.auth.revision(&r).unwrap() }
+    }
+
+    fn cmp(key: &[u8]) -> Compare {
+        Compare { key: key.to_vec(), target: CompareTarget::Version as i32, result: CompareResult::Equal as i32, ..Default::default() }
+    }
+
+    fn op(r: Request) -> RequestOp {
+        RequestOp { request: Some(r) }
+    }
+
+    fn txn_check(f: &Fixture, user: &str, t: &TxnRequest) -> Result<(), AuthError> {
+        let r = f.env.read_txn().unwrap();
+        check_txn(&f.stores, &r, &ai(f, user), t).unwrap()
+    }
+
+    #[test]
+    fn txn_needs_permission_for_every_compare_and_op_in_both_branches() {
+        let f = fixture();
+        let get = |k: &[u8]| op(Request::RequestRange(RangeRequest { key: k.to_vec(), ..Default::default() }));
+        let put = |k: &[u8]| op(Request::RequestPut(PutRequest { key: k.to_vec(), ..Default::default() }));
+        let ok = TxnRequest { compare: vec![cmp(b"/app/x")], success: vec![put(b"/w")], failure: vec![get(b"/app/y")] };
+        assert_eq!(txn_check(&f, "app", &ok), Ok(()));
+        // A compare on an unreadable key.
+        let t = TxnRequest { compare: vec![cmp(b"/other")], ..ok.clone() };
+        assert_eq!(txn_check(&f, "app", &t), Err(AuthError::PermissionDenied));
+        // The failure branch counts even when it would not run.
+        let t = TxnRequest { failure: vec![put(b"/app/x")], ..ok.clone() };
+        assert_eq!(txn_check(&f, "app", &t), Err(AuthError::PermissionDenied));
+        // Nested txns are checked too.
+        let nested = TxnRequest { success: vec![get(b"/secret")], ..Default::default() };
+        let t = TxnRequest { success: vec![op(Request::RequestTxn(nested))], ..ok.clone() };
+        assert_eq!(txn_check(&f, "app", &t), Err(AuthError::PermissionDenied));
+        // A delete needs write, and read too when it asks for prev_kv.
+        let del = |prev_kv| op(Request::RequestDeleteRange(DeleteRangeRequest { key: b"/w".to_vec(), prev_kv, ..Default::default() }));
+        let t = TxnRequest { success: vec![del(false)], ..Default::default() };
+        assert_eq!(txn_check(&f, "app", &t), Ok(()));
+        let t = TxnRequest { success: vec![del(true)], ..Default::default() };
+        assert_eq!(txn_check(&f, "app", &t), Err(AuthError::PermissionDenied));
+        // A range op over the whole prefix is covered; beyond it is not.
+        let range = |e: &[u8]| op(Request::RequestRange(RangeRequest { key: b"/app/".to_vec(), range_end: e.to_vec(), ..Default::default() }));
+        assert_eq!(txn_check(&f, "app", &TxnRequest { success: vec![range(b"/app0")], ..Default::default() }), Ok(()));
+        assert_eq!(txn_check(&f, "app", &TxnRequest { success: vec![range(b"\0")], ..Default::default() }), Err(AuthError::PermissionDenied));
+        // Root bypasses every check.
+        assert_eq!(txn_check(&f, "root", &t), Ok(()));
+    }
+
+    fn apply_as(f: &Fixture, header: RequestHeader, req: InternalRaftRequest) -> Option<ApplyError> {
+        let mut w = f.env.write_txn().unwrap();
+        let req = InternalRaftRequest { header: Some(header), ..req };
+        let r = super::super::apply_request(&f.stores, &mut w, &req, &mut Vec::new()).unwrap();
+        w.commit().unwrap();
+        r.error
+    }
+
+    #[test]
+    fn apply_rechecks_with_the_proposers_auth_revision() {
+        let f = fixture();
+        let put = |k: &[u8]| InternalRaftRequest { put: Some(PutRequest { key: k.to_vec(), ..Default::default() }), ..Default::default() };
+        let as_app = RequestHeader { username: "app".into(), auth_revision: ai(&f, "app").revision, ..Default::default() };
+        assert_eq!(apply_as(&f, as_app.clone(), put(b"/w")), None);
+        assert_eq!(apply_as(&f, as_app.clone(), put(b"/app/x")), Some(ApplyError::Auth(AuthError::PermissionDenied)));
+        assert_eq!(apply_as(&f, RequestHeader::default(), put(b"/w")), Some(ApplyError::Auth(AuthError::UserEmpty)));
+        // An internal request (lease expiry, ...) skips the checks.
+        assert_eq!(apply_as(&f, RequestHeader { internal: true, ..Default::default() }, put(b"/app/x")), None);
+        // Admin requests need the root role.
+        let add = InternalRaftRequest { auth_role_add: Some(AuthRoleAddRequest { name: "x".into() }), ..Default::default() };
+        assert_eq!(apply_as(&f, as_app.clone(), add.clone()), Some(ApplyError::Auth(AuthError::PermissionDenied)));
+        let as_root = RequestHeader { username: "root".into(), auth_revision: ai(&f, "root").revision, ..Default::default() };
+        assert_eq!(apply_as(&f, as_root, add), None);
+        // The auth store moved on (role add bumped the revision): the old header is refused.
+        assert_eq!(apply_as(&f, as_app, put(b"/w")), Some(ApplyError::Auth(AuthError::AuthOldRevision)));
+    }
+
+    #[test]
+    fn lease_revoke_needs_write_on_attached_keys() {
+        let f = fixture();
+        let internal = RequestHeader { internal: true, ..Default::default() };
+        let grant = InternalRaftRequest { lease_grant: Some(LeaseGrantRequest { ttl: 60, id: 7 }), ..Default::default() };
+        assert_eq!(apply_as(&f, internal.clone(), grant), None);
+        let put = InternalRaftRequest {
+            put: Some(PutRequest { key: b"/app/x".to_vec(), lease: 7, ..Default::default() }),
+            ..Default::default()
+        };
+        assert_eq!(apply_as(&f, internal, put), None);
+        let as_app = RequestHeader { username: "app".into(), auth_revision: ai(&f, "app").revision, ..Default::default() };
+        let revoke = InternalRaftRequest { lease_revoke: Some(crate::pb::etcdserverpb::LeaseRevokeRequest { id: 7 }), ..Default::default() };
+        assert_eq!(apply_as(&f, as_app.clone(), revoke), Some(ApplyError::Auth(AuthError::PermissionDenied)));
+        // Attaching the lease to a writable key is refused as well (etcd's checkLeasePuts).
+        let put_w = InternalRaftRequest { put: Some(PutRequest { key: b"/w".to_vec(), lease: 7, ..Default::default() }), ..Default::default() };
+        assert_eq!(apply_as(&f, as_app, put_w), Some(ApplyError::Auth(AuthError::PermissionDenied)));
+    }
+}
