@@ -314,7 +314,7 @@ impl AuthStore {
         if self.user(txn, &r.name)?.is_some() {
             return Ok(Err(AuthError::UserAlreadyExist));
         }
-        let options = r.options.clone().unwrap_or(UserAddOptions { no_password: false });
+        let options = r.options.unwrap_or(UserAddOptions { no_password: false });
         let password = if options.no_password { Vec::new() } else { r.hashed_password.as_bytes().to_vec() };
         let user = User { name: r.name.as_bytes().to_vec(), password, roles: Vec::new(), options: Some(options) };
         self.put_user(txn, &user)?;

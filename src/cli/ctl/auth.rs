@@ -426,6 +426,7 @@ pub(super) async fn role(g: &GlobalArgs, c: RoleCommand, out: &mut dyn Write) ->
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]
