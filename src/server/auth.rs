@@ -111,6 +111,31 @@ impl EtcdServer {
             .map_err(Error::Auth)
     }
 
+    /// Whether the caller may run maintenance operations that expose the whole store
+    /// (Snapshot, Hash, HashKV, Defragment): root while auth is enabled (etcd's
+    /// `authMaintenanceServer.isAuthenticated`).
+    ///
+    /// # Errors
+    /// `user name is empty`, `user name not found`, `permission denied`.
+    pub fn check_admin(&self, caller: &Caller) -> Result<(), Error> {
+        let Some(ai) = caller.info() else { return Ok(()) };
+        let rtxn = self.store.env.read_txn().map_err(storage)?;
+        self.store.auth.is_admin_permitted(&rtxn, &ai).map_err(storage)?.map_err(Error::Auth)
+    }
+
+    /// Drops expired simple tokens once a second for as long as the server lives.
+    pub(super) fn spawn_token_sweeper(self: &std::sync::Arc<Self>) {
+        let weak = std::sync::Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                let Some(server) = weak.upgrade() else { return };
+                server.store.tokens.sweep();
+            }
+        });
+    }
+
     /// Proposes an auth request and unwraps its auth response and store revision.
     async fn auth_propose(&self, req: InternalRaftRequest, caller: &Caller) -> Result<(AuthApplyResponse, i64), Error> {
         let r = self.propose_as(req, caller).await?;

@@ -90,6 +90,7 @@ impl EtcdServer {
         });
         server.spawn_metrics_loop();
         server.spawn_lessor_loop();
+        server.spawn_token_sweeper();
         server.start_watch_hub();
         Ok(server)
     }

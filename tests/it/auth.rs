@@ -195,3 +195,25 @@ fn passwords_never_reach_the_raft_log_and_auth_survives_restart() {
     let out = etcdctl(&ep, &["--user", "root:Plaintext-Root-PW", "get", "k"], None);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// etcd's `authMaintenanceServer`: snapshot and hashkv need root while auth is enabled.
+#[test]
+fn maintenance_needs_root_when_auth_is_enabled() {
+    if !crate::harness::interop_or_skip("maintenance_needs_root_when_auth_is_enabled") {
+        return;
+    }
+    let m = Member::start(ServerKind::Ours, MemberOpts { extra_args: vec!["--bcrypt-cost".into(), "4".into()], ..Default::default() });
+    let ep = m.client_url();
+    for step in [&["user", "add", "root:pw"][..], &["user", "add", "u:pw"], &["auth", "enable"]] {
+        crate::harness::ok_stdout(&etcdctl(&ep, step, None), &format!("{step:?}"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("s.db");
+    let snap = snap.to_str().unwrap();
+    let out = etcdctl(&ep, &["--user", "u:pw", "snapshot", "save", snap], None);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("etcdserver: permission denied"), "{out:?}");
+    let out = etcdctl(&ep, &["endpoint", "hashkv"], None);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("etcdserver: user name is empty"), "{out:?}");
+    crate::harness::ok_stdout(&etcdctl(&ep, &["--user", "root:pw", "snapshot", "save", snap], None), "root snapshot");
+    crate::harness::ok_stdout(&etcdctl(&ep, &["--user", "root:pw", "endpoint", "hashkv"], None), "root hashkv");
+}
