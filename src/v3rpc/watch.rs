@@ -66,7 +66,7 @@ impl Watch for WatchService {
                                 watch_id: INVALID_WATCH_ID,
                                 created: true,
                                 canceled: true,
-                                cancel_reason: denied.to_string(),
+                                cancel_reason: denied,
                                 ..Default::default()
                             };
                             tx.send(resp).await.is_ok()
@@ -123,21 +123,26 @@ impl Watch for WatchService {
 
 /// etcd's `isWatchPermitted`: the stream's token resolved at create time, read
 /// permission on the watched range (a from-key watch, range end `\0`, is checked as its
-/// start key alone, as etcd does). Returns the cancel reason when refused.
+/// start key alone, as etcd does). Returns the cancel reason when refused: etcd puts the
+/// gRPC error's Go text there, `rpc error: code = PermissionDenied desc = etcdserver: ...`.
 fn watch_denied(
     server: &EtcdServer,
     token: Option<&str>,
     c: &crate::pb::etcdserverpb::WatchCreateRequest,
-) -> Option<&'static str> {
+) -> Option<String> {
     use crate::rpctypes::WireError;
     let range_end: &[u8] = if c.range_end == [0] { &[] } else { &c.range_end };
     let r = server.caller(token).and_then(|caller| server.check_range_permitted(&caller, &c.key, range_end));
     match r {
         Ok(()) => None,
-        Err(e) => Some(match e.wire() {
-            Some(w @ (WireError::InvalidAuthToken | WireError::AuthOldRevision | WireError::UserEmpty)) => w.message(),
-            _ => WireError::PermissionDenied.message(),
-        }),
+        Err(e) => {
+            let w = match e.wire() {
+                Some(w @ (WireError::InvalidAuthToken | WireError::AuthOldRevision | WireError::UserEmpty)) => w,
+                _ => WireError::PermissionDenied,
+            };
+            // tonic's code names are Go's for these three codes.
+            Some(format!("rpc error: code = {:?} desc = {}", w.code(), w.message()))
+        }
     }
 }
 
