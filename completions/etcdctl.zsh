@@ -1172,6 +1172,685 @@ esac
     ;;
 esac
 ;;
+(auth)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_etcdctl__subcmd__auth_commands" \
+"*::: :->auth" \
+&& ret=0
+
+    case $state in
+    (auth)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-auth-command-$line[1]:"
+        case $line[1] in
+            (enable)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- (no arguments accepted):_default' \
+&& ret=0
+;;
+(disable)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- (no arguments accepted):_default' \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- (no arguments accepted):_default' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__auth__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-auth-help-command-$line[1]:"
+        case $line[1] in
+            (enable)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(disable)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(user)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_etcdctl__subcmd__user_commands" \
+"*::: :->user" \
+&& ret=0
+
+    case $state in
+    (user)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-user-command-$line[1]:"
+        case $line[1] in
+            (add)
+_arguments "${_arguments_options[@]}" : \
+'--interactive=[Read password from stdin instead of interactive terminal]::INTERACTIVE:_default' \
+'--new-user-password=[Supply password from the command line flag]:NEW_USER_PASSWORD:_default' \
+'--no-password=[Create a user without password (CN based auth only)]::NO_PASSWORD:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <user name or user\:password>:_default' \
+&& ret=0
+;;
+(delete)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <user name>:_default' \
+&& ret=0
+;;
+(get)
+_arguments "${_arguments_options[@]}" : \
+'--detail=[Show permissions of roles granted to the user]::DETAIL:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <user name>:_default' \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- (no arguments accepted):_default' \
+&& ret=0
+;;
+(passwd)
+_arguments "${_arguments_options[@]}" : \
+'--interactive=[If true, read password from stdin instead of interactive terminal]::INTERACTIVE:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <user name>:_default' \
+&& ret=0
+;;
+(grant-role)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <user name> <role name>:_default' \
+&& ret=0
+;;
+(revoke-role)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <user name> <role name>:_default' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__user__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-user-help-command-$line[1]:"
+        case $line[1] in
+            (add)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(delete)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(get)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(passwd)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(grant-role)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(revoke-role)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
+(role)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_etcdctl__subcmd__role_commands" \
+"*::: :->role" \
+&& ret=0
+
+    case $state in
+    (role)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-role-command-$line[1]:"
+        case $line[1] in
+            (add)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <role name>:_default' \
+&& ret=0
+;;
+(delete)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <role name>:_default' \
+&& ret=0
+;;
+(get)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- <role name>:_default' \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- (no arguments accepted):_default' \
+&& ret=0
+;;
+(grant-permission)
+_arguments "${_arguments_options[@]}" : \
+'--prefix=[the permission applies to a prefix]::PREFIX:_default' \
+'--from-key=[the permission applies to keys greater than or equal to the given key using byte compare]::FROM_KEY:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- grant\: <role name> <permission type> <key> \[endkey\]; revoke\: <role name> <key> \[endkey\]:_default' \
+&& ret=0
+;;
+(revoke-permission)
+_arguments "${_arguments_options[@]}" : \
+'--prefix=[the permission applies to a prefix]::PREFIX:_default' \
+'--from-key=[the permission applies to keys greater than or equal to the given key using byte compare]::FROM_KEY:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+'*::args -- grant\: <role name> <permission type> <key> \[endkey\]; revoke\: <role name> <key> \[endkey\]:_default' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__role__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-role-help-command-$line[1]:"
+        case $line[1] in
+            (add)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(delete)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(get)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(grant-permission)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(revoke-permission)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
 (version)
 _arguments "${_arguments_options[@]}" : \
 '*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
@@ -1398,6 +2077,118 @@ _arguments "${_arguments_options[@]}" : \
     ;;
 esac
 ;;
+(auth)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__help__subcmd__auth_commands" \
+"*::: :->auth" \
+&& ret=0
+
+    case $state in
+    (auth)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-help-auth-command-$line[1]:"
+        case $line[1] in
+            (enable)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(disable)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(user)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__help__subcmd__user_commands" \
+"*::: :->user" \
+&& ret=0
+
+    case $state in
+    (user)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-help-user-command-$line[1]:"
+        case $line[1] in
+            (add)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(delete)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(get)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(passwd)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(grant-role)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(revoke-role)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+(role)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__help__subcmd__role_commands" \
+"*::: :->role" \
+&& ret=0
+
+    case $state in
+    (role)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-help-role-command-$line[1]:"
+        case $line[1] in
+            (add)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(delete)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(get)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(list)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(grant-permission)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(revoke-permission)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
 (version)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -1433,6 +2224,9 @@ _etcdctl_commands() {
 'snapshot:Manages etcd node snapshots' \
 'defrag:Defragments the storage of the etcd members with given endpoints' \
 'alarm:Alarm related commands' \
+'auth:Enable or disable authentication' \
+'user:User related commands' \
+'role:Role related commands' \
 'version:Prints the version of etcdctl' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -1480,6 +2274,61 @@ _etcdctl__subcmd__alarm__subcmd__help__subcmd__list_commands() {
 _etcdctl__subcmd__alarm__subcmd__list_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl alarm list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__auth_commands] )) ||
+_etcdctl__subcmd__auth_commands() {
+    local commands; commands=(
+'enable:Enables authentication' \
+'disable:Disables authentication' \
+'status:Returns authentication status (etcdctl 3.5 extension)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl auth commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__auth__subcmd__disable_commands] )) ||
+_etcdctl__subcmd__auth__subcmd__disable_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl auth disable commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__auth__subcmd__enable_commands] )) ||
+_etcdctl__subcmd__auth__subcmd__enable_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl auth enable commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__auth__subcmd__help_commands] )) ||
+_etcdctl__subcmd__auth__subcmd__help_commands() {
+    local commands; commands=(
+'enable:Enables authentication' \
+'disable:Disables authentication' \
+'status:Returns authentication status (etcdctl 3.5 extension)' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl auth help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__auth__subcmd__help__subcmd__disable_commands] )) ||
+_etcdctl__subcmd__auth__subcmd__help__subcmd__disable_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl auth help disable commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__auth__subcmd__help__subcmd__enable_commands] )) ||
+_etcdctl__subcmd__auth__subcmd__help__subcmd__enable_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl auth help enable commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__auth__subcmd__help__subcmd__help_commands] )) ||
+_etcdctl__subcmd__auth__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl auth help help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__auth__subcmd__help__subcmd__status_commands] )) ||
+_etcdctl__subcmd__auth__subcmd__help__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl auth help status commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__auth__subcmd__status_commands] )) ||
+_etcdctl__subcmd__auth__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl auth status commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__compaction_commands] )) ||
 _etcdctl__subcmd__compaction_commands() {
@@ -1579,6 +2428,9 @@ _etcdctl__subcmd__help_commands() {
 'snapshot:Manages etcd node snapshots' \
 'defrag:Defragments the storage of the etcd members with given endpoints' \
 'alarm:Alarm related commands' \
+'auth:Enable or disable authentication' \
+'user:User related commands' \
+'role:Role related commands' \
 'version:Prints the version of etcdctl' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -1601,6 +2453,30 @@ _etcdctl__subcmd__help__subcmd__alarm__subcmd__disarm_commands() {
 _etcdctl__subcmd__help__subcmd__alarm__subcmd__list_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl help alarm list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__auth_commands] )) ||
+_etcdctl__subcmd__help__subcmd__auth_commands() {
+    local commands; commands=(
+'enable:Enables authentication' \
+'disable:Disables authentication' \
+'status:Returns authentication status (etcdctl 3.5 extension)' \
+    )
+    _describe -t commands 'etcdctl help auth commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__auth__subcmd__disable_commands] )) ||
+_etcdctl__subcmd__help__subcmd__auth__subcmd__disable_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help auth disable commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__auth__subcmd__enable_commands] )) ||
+_etcdctl__subcmd__help__subcmd__auth__subcmd__enable_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help auth enable commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__auth__subcmd__status_commands] )) ||
+_etcdctl__subcmd__help__subcmd__auth__subcmd__status_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help auth status commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__help__subcmd__compaction_commands] )) ||
 _etcdctl__subcmd__help__subcmd__compaction_commands() {
@@ -1743,6 +2619,48 @@ _etcdctl__subcmd__help__subcmd__put_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl help put commands' commands "$@"
 }
+(( $+functions[_etcdctl__subcmd__help__subcmd__role_commands] )) ||
+_etcdctl__subcmd__help__subcmd__role_commands() {
+    local commands; commands=(
+'add:Adds a new role' \
+'delete:Deletes a role' \
+'get:Gets detailed information of a role' \
+'list:Lists all roles' \
+'grant-permission:Grants a key to a role' \
+'revoke-permission:Revokes a key from a role' \
+    )
+    _describe -t commands 'etcdctl help role commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__role__subcmd__add_commands] )) ||
+_etcdctl__subcmd__help__subcmd__role__subcmd__add_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help role add commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__role__subcmd__delete_commands] )) ||
+_etcdctl__subcmd__help__subcmd__role__subcmd__delete_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help role delete commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__role__subcmd__get_commands] )) ||
+_etcdctl__subcmd__help__subcmd__role__subcmd__get_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help role get commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__role__subcmd__grant-permission_commands] )) ||
+_etcdctl__subcmd__help__subcmd__role__subcmd__grant-permission_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help role grant-permission commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__role__subcmd__list_commands] )) ||
+_etcdctl__subcmd__help__subcmd__role__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help role list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__role__subcmd__revoke-permission_commands] )) ||
+_etcdctl__subcmd__help__subcmd__role__subcmd__revoke-permission_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help role revoke-permission commands' commands "$@"
+}
 (( $+functions[_etcdctl__subcmd__help__subcmd__snapshot_commands] )) ||
 _etcdctl__subcmd__help__subcmd__snapshot_commands() {
     local commands; commands=(
@@ -1765,6 +2683,54 @@ _etcdctl__subcmd__help__subcmd__snapshot__subcmd__status_commands() {
 _etcdctl__subcmd__help__subcmd__txn_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl help txn commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__user_commands] )) ||
+_etcdctl__subcmd__help__subcmd__user_commands() {
+    local commands; commands=(
+'add:Adds a new user' \
+'delete:Deletes a user' \
+'get:Gets detailed information of a user' \
+'list:Lists all users' \
+'passwd:Changes password of user' \
+'grant-role:Grants a role to a user' \
+'revoke-role:Revokes a role from a user' \
+    )
+    _describe -t commands 'etcdctl help user commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__user__subcmd__add_commands] )) ||
+_etcdctl__subcmd__help__subcmd__user__subcmd__add_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help user add commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__user__subcmd__delete_commands] )) ||
+_etcdctl__subcmd__help__subcmd__user__subcmd__delete_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help user delete commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__user__subcmd__get_commands] )) ||
+_etcdctl__subcmd__help__subcmd__user__subcmd__get_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help user get commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__user__subcmd__grant-role_commands] )) ||
+_etcdctl__subcmd__help__subcmd__user__subcmd__grant-role_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help user grant-role commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__user__subcmd__list_commands] )) ||
+_etcdctl__subcmd__help__subcmd__user__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help user list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__user__subcmd__passwd_commands] )) ||
+_etcdctl__subcmd__help__subcmd__user__subcmd__passwd_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help user passwd commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__user__subcmd__revoke-role_commands] )) ||
+_etcdctl__subcmd__help__subcmd__user__subcmd__revoke-role_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help user revoke-role commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__help__subcmd__version_commands] )) ||
 _etcdctl__subcmd__help__subcmd__version_commands() {
@@ -1949,6 +2915,97 @@ _etcdctl__subcmd__put_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl put commands' commands "$@"
 }
+(( $+functions[_etcdctl__subcmd__role_commands] )) ||
+_etcdctl__subcmd__role_commands() {
+    local commands; commands=(
+'add:Adds a new role' \
+'delete:Deletes a role' \
+'get:Gets detailed information of a role' \
+'list:Lists all roles' \
+'grant-permission:Grants a key to a role' \
+'revoke-permission:Revokes a key from a role' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl role commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__role__subcmd__add_commands] )) ||
+_etcdctl__subcmd__role__subcmd__add_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl role add commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__role__subcmd__delete_commands] )) ||
+_etcdctl__subcmd__role__subcmd__delete_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl role delete commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__role__subcmd__get_commands] )) ||
+_etcdctl__subcmd__role__subcmd__get_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl role get commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__role__subcmd__grant-permission_commands] )) ||
+_etcdctl__subcmd__role__subcmd__grant-permission_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl role grant-permission commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__role__subcmd__help_commands] )) ||
+_etcdctl__subcmd__role__subcmd__help_commands() {
+    local commands; commands=(
+'add:Adds a new role' \
+'delete:Deletes a role' \
+'get:Gets detailed information of a role' \
+'list:Lists all roles' \
+'grant-permission:Grants a key to a role' \
+'revoke-permission:Revokes a key from a role' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl role help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__role__subcmd__help__subcmd__add_commands] )) ||
+_etcdctl__subcmd__role__subcmd__help__subcmd__add_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl role help add commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__role__subcmd__help__subcmd__delete_commands] )) ||
+_etcdctl__subcmd__role__subcmd__help__subcmd__delete_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl role help delete commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__role__subcmd__help__subcmd__get_commands] )) ||
+_etcdctl__subcmd__role__subcmd__help__subcmd__get_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl role help get commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__role__subcmd__help__subcmd__grant-permission_commands] )) ||
+_etcdctl__subcmd__role__subcmd__help__subcmd__grant-permission_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl role help grant-permission commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__role__subcmd__help__subcmd__help_commands] )) ||
+_etcdctl__subcmd__role__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl role help help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__role__subcmd__help__subcmd__list_commands] )) ||
+_etcdctl__subcmd__role__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl role help list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__role__subcmd__help__subcmd__revoke-permission_commands] )) ||
+_etcdctl__subcmd__role__subcmd__help__subcmd__revoke-permission_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl role help revoke-permission commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__role__subcmd__list_commands] )) ||
+_etcdctl__subcmd__role__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl role list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__role__subcmd__revoke-permission_commands] )) ||
+_etcdctl__subcmd__role__subcmd__revoke-permission_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl role revoke-permission commands' commands "$@"
+}
 (( $+functions[_etcdctl__subcmd__snapshot_commands] )) ||
 _etcdctl__subcmd__snapshot_commands() {
     local commands; commands=(
@@ -1996,6 +3053,109 @@ _etcdctl__subcmd__snapshot__subcmd__status_commands() {
 _etcdctl__subcmd__txn_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl txn commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user_commands] )) ||
+_etcdctl__subcmd__user_commands() {
+    local commands; commands=(
+'add:Adds a new user' \
+'delete:Deletes a user' \
+'get:Gets detailed information of a user' \
+'list:Lists all users' \
+'passwd:Changes password of user' \
+'grant-role:Grants a role to a user' \
+'revoke-role:Revokes a role from a user' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl user commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__add_commands] )) ||
+_etcdctl__subcmd__user__subcmd__add_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl user add commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__delete_commands] )) ||
+_etcdctl__subcmd__user__subcmd__delete_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl user delete commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__get_commands] )) ||
+_etcdctl__subcmd__user__subcmd__get_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl user get commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__grant-role_commands] )) ||
+_etcdctl__subcmd__user__subcmd__grant-role_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl user grant-role commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__help_commands] )) ||
+_etcdctl__subcmd__user__subcmd__help_commands() {
+    local commands; commands=(
+'add:Adds a new user' \
+'delete:Deletes a user' \
+'get:Gets detailed information of a user' \
+'list:Lists all users' \
+'passwd:Changes password of user' \
+'grant-role:Grants a role to a user' \
+'revoke-role:Revokes a role from a user' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl user help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__help__subcmd__add_commands] )) ||
+_etcdctl__subcmd__user__subcmd__help__subcmd__add_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl user help add commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__help__subcmd__delete_commands] )) ||
+_etcdctl__subcmd__user__subcmd__help__subcmd__delete_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl user help delete commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__help__subcmd__get_commands] )) ||
+_etcdctl__subcmd__user__subcmd__help__subcmd__get_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl user help get commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__help__subcmd__grant-role_commands] )) ||
+_etcdctl__subcmd__user__subcmd__help__subcmd__grant-role_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl user help grant-role commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__help__subcmd__help_commands] )) ||
+_etcdctl__subcmd__user__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl user help help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__help__subcmd__list_commands] )) ||
+_etcdctl__subcmd__user__subcmd__help__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl user help list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__help__subcmd__passwd_commands] )) ||
+_etcdctl__subcmd__user__subcmd__help__subcmd__passwd_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl user help passwd commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__help__subcmd__revoke-role_commands] )) ||
+_etcdctl__subcmd__user__subcmd__help__subcmd__revoke-role_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl user help revoke-role commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__list_commands] )) ||
+_etcdctl__subcmd__user__subcmd__list_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl user list commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__passwd_commands] )) ||
+_etcdctl__subcmd__user__subcmd__passwd_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl user passwd commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__user__subcmd__revoke-role_commands] )) ||
+_etcdctl__subcmd__user__subcmd__revoke-role_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl user revoke-role commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__version_commands] )) ||
 _etcdctl__subcmd__version_commands() {

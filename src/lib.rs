@@ -13,6 +13,7 @@
 //! `tests::layering` enforces the rules that matter most.
 
 pub mod apply;
+pub mod auth;
 pub mod certs;
 pub mod cli;
 pub mod client;

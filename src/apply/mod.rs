@@ -10,6 +10,7 @@
 //! Depends on: mvcc, lease, auth, membership, storage, pb.
 
 pub mod alarm;
+pub mod auth;
 pub mod kv;
 pub mod lease;
 
@@ -48,6 +49,9 @@ pub enum ApplyError {
     /// `etcdserver: too large lease TTL`.
     #[error("etcdserver: too large lease TTL")]
     LeaseTtlTooLarge,
+    /// An auth failure (permission denied, old auth revision, unknown user, ...).
+    #[error("{0}")]
+    Auth(crate::auth::AuthError),
     /// The entry carried no request this member knows how to apply.
     #[error("etcdserver: unknown request")]
     UnknownRequest,
@@ -72,6 +76,8 @@ pub enum ApplyResponse {
     Alarm(AlarmResponse),
     /// A member's attributes were recorded.
     MemberAttrSet,
+    /// Result of an auth request.
+    Auth(auth::AuthApplyResponse),
 }
 
 /// The replicated stores apply writes to, all in the `member/snap/db` environment.
@@ -85,6 +91,8 @@ pub struct Stores {
     pub alarms: alarm::AlarmStore,
     /// Published member attributes.
     pub members: crate::membership::store::MemberStore,
+    /// Users, roles, the enabled flag and the auth revision.
+    pub auth: crate::auth::store::AuthStore,
 }
 
 /// Failures of apply that are not deterministic request failures: storage only.
@@ -96,6 +104,9 @@ pub enum ApplyFatal {
     /// The lease table failed.
     #[error(transparent)]
     Lease(#[from] crate::lease::LeaseError),
+    /// The auth store failed.
+    #[error(transparent)]
+    Auth(#[from] crate::auth::AuthStorageError),
 }
 
 /// What applying one log entry produced: the store revision after the entry (for the
@@ -136,7 +147,14 @@ pub fn apply_request(
         let revision = stores.kv.current_revision(wtxn)?;
         return Ok(ApplyResult { revision, response: None, error: Some(ApplyError::NoSpace) });
     }
-    let outcome: Result<ApplyResponse, ApplyError> = if let Some(put) = &req.put {
+    // etcd's authApplierV3: permissions as of this entry, with the proposer's auth info.
+    if let Err(e) = auth::check(stores, wtxn, req)? {
+        let revision = stores.kv.current_revision(wtxn)?;
+        return Ok(ApplyResult { revision, response: None, error: Some(e) });
+    }
+    let outcome: Result<ApplyResponse, ApplyError> = if auth::is_auth_request(req) {
+        auth::apply(stores, wtxn, req)?.map(ApplyResponse::Auth)
+    } else if let Some(put) = &req.put {
         let known = lease::existing_leases(stores, wtxn, lease::put_leases(put))?;
         kv_outcome(kv::put(&stores.kv, wtxn, put, &|id| known.contains(&id)))?.map(|(r, ev)| {
             events.extend(ev);

@@ -73,6 +73,15 @@ pub struct ServerArgs {
     /// Duration of periodic watch progress notifications (e.g. 10m, 5s, 100ms).
     #[arg(long, env = "ETCD_WATCH_PROGRESS_NOTIFY_INTERVAL", default_value = "10m")]
     pub watch_progress_notify_interval: String,
+    /// Specify auth token type and options: 'simple' or 'jwt,pub-key=...,priv-key=...,sign-method=...'.
+    #[arg(long, env = "ETCD_AUTH_TOKEN", default_value = "simple")]
+    pub auth_token: String,
+    /// The lifetime in seconds of the auth token.
+    #[arg(long, env = "ETCD_AUTH_TOKEN_TTL", default_value = "300")]
+    pub auth_token_ttl: String,
+    /// Specify bcrypt algorithm cost factor for auth password hashing.
+    #[arg(long, env = "ETCD_BCRYPT_COST", default_value = "10")]
+    pub bcrypt_cost: String,
     /// Print the version and exit.
     #[arg(long)]
     pub version: bool,
@@ -195,6 +204,9 @@ impl ServerArgs {
                 "watch-progress-notify-interval",
                 &self.watch_progress_notify_interval,
             )?,
+            auth_token: self.auth_token.clone(),
+            auth_token_ttl: Duration::from_secs(parse_num("auth-token-ttl", &self.auth_token_ttl)?),
+            bcrypt_cost: parse_num("bcrypt-cost", &self.bcrypt_cost)?,
         };
         cfg.validate()?;
         for u in cfg.listen_client_urls.iter() {

@@ -12,9 +12,16 @@
 //! - a gRPC status from a server is returned as [`Error::Grpc`] whose `Display` is the status
 //!   message exactly (e.g. `etcdserver: mvcc: required revision has been compacted`).
 //!
+//! - with credentials ([`ClientConfig::credentials`]) the client calls `Auth.Authenticate`
+//!   before its first request and sends the token in the `token` metadata of every call; when
+//!   the server answers `etcdserver: invalid auth token` (token expired, member restarted) or
+//!   `etcdserver: revision of auth store is old`, it authenticates again and retries once
+//!   (clientv3's `shouldRefreshToken`). `authentication is not enabled` is not an error.
+//!
 //! Streaming calls (watch, lease keep-alive, snapshot, lock, election) live in `stream.rs`:
 //! dialing is bounded like a unary call, the stream itself has no deadline.
 
+mod auth;
 mod stream;
 
 pub use stream::{BoxStream, KeepAlive, WatchSender, Watcher, REQUIRE_LEADER_KEY};
@@ -27,7 +34,7 @@ use tokio::time::Instant;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::pb::etcdserverpb::{
-    cluster_client::ClusterClient, kv_client::KvClient, maintenance_client::MaintenanceClient,
+    auth_client::AuthClient, cluster_client::ClusterClient, kv_client::KvClient, AuthenticateRequest, maintenance_client::MaintenanceClient,
     AlarmRequest, AlarmResponse, CompactionRequest, CompactionResponse, DeleteRangeRequest,
     DeleteRangeResponse, HashKvRequest, HashKvResponse, MemberAddRequest, MemberAddResponse,
     MemberListRequest, MemberListResponse, MemberPromoteRequest, MemberPromoteResponse,
@@ -72,13 +79,23 @@ pub enum Error {
         /// The status message, e.g. `etcdserver: requested lease not found`.
         message: String,
     },
+    /// `Auth.Authenticate` with the configured credentials failed (clientv3 fails the
+    /// client creation; etcdctl exits with its bad-connection code). `Display` is the status
+    /// message, e.g. `etcdserver: authentication failed, invalid user ID or password`.
+    #[error("{message}")]
+    Authentication {
+        /// The gRPC status code.
+        code: tonic::Code,
+        /// The status message.
+        message: String,
+    },
 }
 
 impl Error {
     /// The gRPC code of a server error, `None` for client-side errors.
     pub fn code(&self) -> Option<tonic::Code> {
         match self {
-            Error::Grpc { code, .. } => Some(*code),
+            Error::Grpc { code, .. } | Error::Authentication { code, .. } => Some(*code),
             _ => None,
         }
     }
@@ -94,6 +111,8 @@ pub struct ClientConfig {
     /// Bound on each call, connection attempts and retries included
     /// (etcdctl `--command-timeout`, 5 s).
     pub request_timeout: Duration,
+    /// User name and password to authenticate with (etcdctl `--user` / `--password`).
+    pub credentials: Option<(String, String)>,
 }
 
 impl Default for ClientConfig {
@@ -102,8 +121,41 @@ impl Default for ClientConfig {
             endpoints: vec!["127.0.0.1:2379".to_string()],
             dial_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(5),
+            credentials: None,
         }
     }
+}
+
+/// Adds the auth token, when there is one, to every request's `token` metadata.
+#[derive(Debug, Clone, Default)]
+pub struct TokenInterceptor {
+    token: std::sync::Arc<std::sync::RwLock<Option<String>>>,
+}
+
+impl tonic::service::Interceptor for TokenInterceptor {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        let token = self.token.read().ok().and_then(|t| t.clone());
+        if let Some(t) = token {
+            if let Ok(v) = t.parse() {
+                req.metadata_mut().insert(crate::rpctypes::TOKEN_FIELD_NAME_GRPC, v);
+            }
+        }
+        Ok(req)
+    }
+}
+
+/// A connection whose requests carry the auth token.
+pub type AuthChannel = tonic::service::interceptor::InterceptedService<Channel, TokenInterceptor>;
+
+/// Whether a server error means "authenticate again and retry" (clientv3's
+/// `shouldRefreshToken`).
+fn needs_new_token(e: &Error) -> bool {
+    use crate::rpctypes::WireError;
+    matches!(
+        e,
+        Error::Grpc { message, .. }
+            if message == WireError::InvalidAuthToken.message() || message == WireError::AuthOldRevision.message()
+    )
 }
 
 /// Turns `host:port` or `http://host:port` into a URI tonic accepts.
@@ -141,6 +193,8 @@ pub struct Client {
     request_timeout: Duration,
     /// Index of the endpoint to use next and its connected channel, if any.
     current: Mutex<(usize, Option<Channel>)>,
+    credentials: Option<(String, String)>,
+    interceptor: TokenInterceptor,
 }
 
 impl Client {
@@ -170,7 +224,56 @@ impl Client {
             names: cfg.endpoints.clone(),
             request_timeout: cfg.request_timeout,
             current: Mutex::new((0, None)),
+            credentials: cfg.credentials.clone(),
+            interceptor: TokenInterceptor::default(),
         })
+    }
+
+    fn token(&self) -> Option<String> {
+        self.interceptor.token.read().ok().and_then(|t| t.clone())
+    }
+
+    fn set_token(&self, token: Option<String>) {
+        if let Ok(mut t) = self.interceptor.token.write() {
+            *t = token;
+        }
+    }
+
+    /// Authenticates with the configured credentials unless a token is held (or there are
+    /// no credentials). `authentication is not enabled` leaves the client without a token.
+    async fn ensure_token(&self, deadline: Instant) -> Result<(), Error> {
+        let Some((name, password)) = self.credentials.clone() else { return Ok(()) };
+        if self.token().is_some() {
+            return Ok(());
+        }
+        let mut last = None;
+        loop {
+            let ch = self.channel(deadline, &mut last).await?;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let req = AuthenticateRequest { name: name.clone(), password: password.clone() };
+            match tokio::time::timeout(remaining, AuthClient::new(ch).authenticate(req)).await {
+                Err(_) => return Err(Error::DeadlineExceeded { last }),
+                Ok(Ok(resp)) => {
+                    self.set_token(Some(resp.into_inner().token));
+                    return Ok(());
+                }
+                Ok(Err(status)) if is_transport_failure(&status) => {
+                    last = Some(status.message().to_string());
+                    self.fail_over().await;
+                }
+                Ok(Err(status)) if status.message() == crate::rpctypes::WireError::AuthNotEnabled.message() => return Ok(()),
+                Ok(Err(status)) => {
+                    return Err(Error::Authentication { code: status.code(), message: status.message().to_string() })
+                }
+            }
+        }
+    }
+
+    /// A connection carrying the token, authenticating first when needed.
+    async fn authed_channel(&self, deadline: Instant, last: &mut Option<String>) -> Result<AuthChannel, Error> {
+        self.ensure_token(deadline).await?;
+        let ch = self.channel(deadline, last).await?;
+        Ok(tonic::service::interceptor::InterceptedService::new(ch, self.interceptor.clone()))
     }
 
     /// The endpoints as configured.
@@ -223,13 +326,27 @@ impl Client {
     /// Runs one unary call with the per-call deadline and failover on transport errors.
     async fn call<T, F, Fut>(&self, mut f: F) -> Result<T, Error>
     where
-        F: FnMut(Channel) -> Fut,
+        F: FnMut(AuthChannel) -> Fut,
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
         let deadline = Instant::now() + self.request_timeout;
+        match self.call_until(deadline, &mut f).await {
+            Err(e) if self.credentials.is_some() && needs_new_token(&e) => {
+                self.set_token(None);
+                self.call_until(deadline, &mut f).await
+            }
+            other => other,
+        }
+    }
+
+    async fn call_until<T, F, Fut>(&self, deadline: Instant, f: &mut F) -> Result<T, Error>
+    where
+        F: FnMut(AuthChannel) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
         let mut last = None;
         loop {
-            let ch = self.channel(deadline, &mut last).await?;
+            let ch = self.authed_channel(deadline, &mut last).await?;
             let remaining = deadline.saturating_duration_since(Instant::now());
             match tokio::time::timeout(remaining, f(ch)).await {
                 Err(_) => return Err(Error::DeadlineExceeded { last }),
@@ -485,6 +602,7 @@ mod tests {
             endpoints: vec!["127.0.0.1:1".into()],
             dial_timeout: Duration::from_millis(100),
             request_timeout: Duration::from_millis(300),
+            credentials: None,
         };
         let c = Client::new(&cfg).unwrap();
         let err = c.range(RangeRequest::default()).await.unwrap_err();

@@ -12,7 +12,6 @@ use futures::{Stream, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::Channel;
 
 use super::{Client, Error};
 use crate::pb::etcdserverpb::{
@@ -43,10 +42,10 @@ pub type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Error>> + Send>>;
 
 impl Client {
     /// A connected channel for a stream (dial bounded by the per-call timeout).
-    async fn stream_channel(&self) -> Result<Channel, Error> {
+    async fn stream_channel(&self) -> Result<super::AuthChannel, Error> {
         let deadline = Instant::now() + self.request_timeout;
         let mut last = None;
-        self.channel(deadline, &mut last).await
+        self.authed_channel(deadline, &mut last).await
     }
 
     /// `Watch.Watch`: opens a watch stream and creates one watcher with `req` (etcd's

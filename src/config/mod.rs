@@ -82,6 +82,13 @@ pub struct ServerConfig {
     pub log_level: String,
     /// `--watch-progress-notify-interval` (etcd's default 10 minutes).
     pub watch_progress_notify_interval: Duration,
+    /// `--auth-token`: the token provider spec as given (`simple`, or `jwt,...`).
+    pub auth_token: String,
+    /// `--auth-token-ttl` (seconds in the flag): simple tokens live this long after their
+    /// last use.
+    pub auth_token_ttl: Duration,
+    /// `--bcrypt-cost`: cost of the bcrypt hashes of user passwords (4..=31).
+    pub bcrypt_cost: u32,
 }
 
 impl ServerConfig {
@@ -114,6 +121,12 @@ impl ServerConfig {
     /// # Errors
     /// A [`ConfigError`] naming the flag.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(4..=31).contains(&self.bcrypt_cost) {
+            return Err(ConfigError::new("bcrypt-cost", self.bcrypt_cost.to_string(), "must be between 4 and 31"));
+        }
+        if let Err(e) = crate::auth::token::parse_auth_token_opt(&self.auth_token) {
+            return Err(ConfigError::new("auth-token", self.auth_token.clone(), e));
+        }
         if self.heartbeat_interval.is_zero() {
             return Err(ConfigError::new("heartbeat-interval", "0", "must be greater than 0"));
         }

@@ -62,6 +62,8 @@ pub struct Backend {
     pub alarms: apply::alarm::AlarmStore,
     /// Published member attributes.
     pub members: crate::membership::store::MemberStore,
+    /// The replicated auth store.
+    pub auth: crate::auth::store::AuthStore,
     /// The `raft_state` database (last applied log id and membership).
     meta: Database<'static, Str, Bytes>,
 }
@@ -77,6 +79,7 @@ impl Backend {
         let leases = LeaseStore::open(&env).map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
         let alarms = apply::alarm::AlarmStore::open(&env)?;
         let members = crate::membership::store::MemberStore::open(&env)?;
+        let auth = crate::auth::store::AuthStore::open(&env).map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
         let wtxn = env.write_txn()?;
         let committed = env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
             let meta = opener.create_database::<Str, Bytes>(wtxn, Some(RAFT_STATE_DB))?;
@@ -85,12 +88,12 @@ impl Backend {
         let CommitOrAbort::Commit(meta) = committed else {
             return Err(crate::mvcc::MvccError::Corrupt("creating raft_state database aborted".into()));
         };
-        Ok(Backend { env, kv, leases, alarms, members, meta })
+        Ok(Backend { env, kv, leases, alarms, members, auth, meta })
     }
 
     /// The replicated stores, for apply.
     pub fn stores(&self) -> apply::Stores {
-        apply::Stores { kv: self.kv, leases: self.leases, alarms: self.alarms, members: self.members }
+        apply::Stores { kv: self.kv, leases: self.leases, alarms: self.alarms, members: self.members, auth: self.auth }
     }
 
     /// Forgets the Raft apply state (last applied log id and membership) while keeping
@@ -169,6 +172,10 @@ pub struct StateStore {
     /// The watch hub: told about every applied batch, in order.
     pub watch: Arc<WatchableStore>,
     current_snapshot: Mutex<Option<(SnapshotMeta<u64, Member>, Vec<u8>)>>,
+    /// Simple tokens known to this member (in memory; filled by applied Authenticates).
+    pub tokens: Arc<crate::auth::token::SimpleTokens>,
+    /// Unified range permissions per user for the read path.
+    pub perm_cache: crate::auth::perms::PermCache,
 }
 
 impl StateStore {
@@ -177,6 +184,15 @@ impl StateStore {
     /// # Errors
     /// Storage errors.
     pub fn open(dir: PathBuf) -> Result<Arc<StateStore>, crate::mvcc::MvccError> {
+        StateStore::open_with(dir, std::time::Duration::from_secs(crate::auth::token::DEFAULT_TOKEN_TTL_SECS))
+    }
+
+    /// Like [`StateStore::open`], with simple tokens living `token_ttl` after their last use
+    /// (`--auth-token-ttl`).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn open_with(dir: PathBuf, token_ttl: std::time::Duration) -> Result<Arc<StateStore>, crate::mvcc::MvccError> {
         let backend = Backend::open(&dir)?;
         let rev = {
             let rtxn = backend.env.read_txn()?;
@@ -185,7 +201,15 @@ impl StateStore {
         let cell = Arc::new(BackendCell(RwLock::new(Some(backend))));
         let (revision_tx, _) = watch::channel(rev);
         let watch = WatchableStore::new(cell.clone(), rev);
-        Ok(Arc::new(StateStore { backend: cell, dir, revision_tx, watch, current_snapshot: Mutex::new(None) }))
+        Ok(Arc::new(StateStore {
+            backend: cell,
+            dir,
+            revision_tx,
+            watch,
+            current_snapshot: Mutex::new(None),
+            tokens: Arc::new(crate::auth::token::SimpleTokens::new(token_ttl)),
+            perm_cache: crate::auth::perms::PermCache::default(),
+        }))
     }
 
     /// A read guard on the current backend (environment and database handles). Keep it
@@ -321,6 +345,7 @@ impl StateStore {
         let mut results = Vec::with_capacity(entries.len());
         let mut events = Vec::new();
         let mut last_applied = None;
+        let mut token_effects = Vec::new();
         for entry in entries {
             last_applied = Some(entry.log_id);
             match entry.payload {
@@ -329,7 +354,11 @@ impl StateStore {
                     let stores = b.stores();
                     let mut out = Vec::with_capacity(batch.requests.len());
                     for req in &batch.requests {
-                        out.push(apply::apply_request(&stores, &mut wtxn, req, &mut events)?);
+                        let r = apply::apply_request(&stores, &mut wtxn, req, &mut events)?;
+                        if let Some(effect) = TokenEffect::of(req, &r) {
+                            token_effects.push(effect);
+                        }
+                        out.push(r);
                     }
                     results.push(ApplyResults(out));
                 }
@@ -345,6 +374,9 @@ impl StateStore {
         b.meta.put(&mut wtxn, META_APPLIED, &bytes)?;
         let revision = b.kv.current_revision(&wtxn)?;
         wtxn.commit()?;
+        for effect in token_effects {
+            effect.apply(&self.tokens);
+        }
         crate::observability::metrics().backend_commit_duration.observe(started.elapsed().as_secs_f64());
         Ok((results, AppliedBatch { revision, events }))
     }
@@ -462,6 +494,43 @@ impl StateStore {
         drop(b);
         self.revision_tx.send_replace(rev);
         Ok(())
+    }
+}
+
+/// What an applied auth request does to this member's in-memory simple tokens, applied
+/// after the batch commits (etcd's token provider calls in `auth/store.go`).
+enum TokenEffect {
+    Assign { token: String, user: String },
+    InvalidateUser(String),
+    Clear,
+}
+
+impl TokenEffect {
+    fn of(req: &crate::pb::peer::InternalRaftRequest, r: &apply::ApplyResult) -> Option<TokenEffect> {
+        if r.error.is_some() {
+            return None;
+        }
+        if let (Some(a), Some(apply::ApplyResponse::Auth(apply::auth::AuthApplyResponse::Token(t)))) = (&req.authenticate, &r.response) {
+            return Some(TokenEffect::Assign { token: t.clone(), user: a.name.clone() });
+        }
+        if let Some(d) = &req.auth_user_delete {
+            return Some(TokenEffect::InvalidateUser(d.name.clone()));
+        }
+        if let Some(c) = &req.auth_user_change_password {
+            return Some(TokenEffect::InvalidateUser(c.name.clone()));
+        }
+        if req.auth_disable.is_some() {
+            return Some(TokenEffect::Clear);
+        }
+        None
+    }
+
+    fn apply(self, tokens: &crate::auth::token::SimpleTokens) {
+        match self {
+            TokenEffect::Assign { token, user } => tokens.assign(&token, &user),
+            TokenEffect::InvalidateUser(u) => tokens.invalidate_user(&u),
+            TokenEffect::Clear => tokens.clear(),
+        }
     }
 }
 

@@ -35,7 +35,7 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
     let storage = |e: crate::storage::StorageError| Error::Storage(e.to_string());
     let wal_env = open_env(&cfg.wal_dir(), EnvKind::Wal).map_err(storage)?;
     let log_store = LogStore::open(wal_env).map_err(storage)?;
-    let store = StateStore::open(cfg.backend_dir()).map_err(|e| Error::Storage(e.to_string()))?;
+    let store = StateStore::open_with(cfg.backend_dir(), cfg.auth_token_ttl).map_err(|e| Error::Storage(e.to_string()))?;
 
     let identity = log_store.identity().map_err(|e| Error::Storage(e.to_string()))?;
     let fresh = identity.is_none();

@@ -281,11 +281,11 @@ impl Drop for ReleaseGuard {
         rt.spawn(async move {
             let (key, result) = match release {
                 Release::Unlock(key) => {
-                    let r = server.delete_range(DeleteRangeRequest { key: key.clone(), ..Default::default() }).await;
+                    let r = server.delete_range(DeleteRangeRequest { key: key.clone(), ..Default::default() }, &super::Caller::Internal).await;
                     (key, r.map(|_| ()))
                 }
                 Release::Resign(key, rev) => {
-                    let r = server.resign_key(&key, rev).await;
+                    let r = server.resign_key(&key, rev, &super::Caller::Internal).await;
                     (key, r.map(|_| ()))
                 }
             };
@@ -341,12 +341,12 @@ impl EtcdServer {
     /// # Errors
     /// [`ConcurrencyError::SessionExpired`] when `my_key` is gone (or was re-created) while
     /// waiting; read and watch errors.
-    async fn wait_deletes(&self, pfx: &[u8], my_key: &[u8], my_rev: i64) -> Result<ResponseHeader, Error> {
+    async fn wait_deletes(&self, pfx: &[u8], my_key: &[u8], my_rev: i64, caller: &super::Caller) -> Result<ResponseHeader, Error> {
         loop {
-            let older = self.range(&last_create_before(pfx, my_rev - 1)).await?;
+            let older = self.range(&last_create_before(pfx, my_rev - 1), caller).await?;
             // After the read-index above, a serializable read is at least as recent.
             let mine = self
-                .range(&RangeRequest { key: my_key.to_vec(), serializable: true, ..Default::default() })
+                .range(&RangeRequest { key: my_key.to_vec(), serializable: true, ..Default::default() }, caller)
                 .await?;
             if mine.kvs.first().map(|kv| kv.create_revision) != Some(my_rev) {
                 return Err(ConcurrencyError::SessionExpired.into());
@@ -387,7 +387,7 @@ impl EtcdServer {
     /// `etcdserver: requested lease not found` when `lease` does not exist;
     /// [`ConcurrencyError::SessionExpired`] when the lease expires or is revoked while waiting;
     /// proposal and read errors.
-    pub async fn lock(self: &Arc<Self>, name: &[u8], lease: i64) -> Result<LockResponse, Error> {
+    pub async fn lock(self: &Arc<Self>, name: &[u8], lease: i64, caller: &super::Caller) -> Result<LockResponse, Error> {
         let lease = self.session_lease(lease).await?;
         let pfx = prefix(name);
         let my_key = contender_key(name, lease);
@@ -396,14 +396,14 @@ impl EtcdServer {
                 compare: vec![create_rev_is(&my_key, 0)],
                 success: vec![op_put(&my_key, b"", lease), op_range(first_create(&pfx))],
                 failure: vec![op_get(&my_key), op_range(first_create(&pfx))],
-            })
+            }, caller)
             .await?;
         let reg = read_registration(&resp)?;
         if reg.owns {
             return Ok(LockResponse { header: resp.header, key: my_key });
         }
         let guard = ReleaseGuard { server: self.clone(), release: Some(Release::Unlock(my_key.clone())) };
-        match self.wait_deletes(&pfx, &my_key, reg.my_rev).await {
+        match self.wait_deletes(&pfx, &my_key, reg.my_rev, caller).await {
             Ok(header) => {
                 guard.disarm();
                 Ok(LockResponse { header: Some(header), key: my_key })
@@ -422,8 +422,8 @@ impl EtcdServer {
     ///
     /// # Errors
     /// Proposal errors.
-    pub async fn unlock(&self, key: &[u8]) -> Result<UnlockResponse, Error> {
-        let resp = self.delete_range(DeleteRangeRequest { key: key.to_vec(), ..Default::default() }).await?;
+    pub async fn unlock(&self, key: &[u8], caller: &super::Caller) -> Result<UnlockResponse, Error> {
+        let resp = self.delete_range(DeleteRangeRequest { key: key.to_vec(), ..Default::default() }, caller).await?;
         Ok(UnlockResponse { header: resp.header })
     }
 
@@ -439,7 +439,7 @@ impl EtcdServer {
     /// `etcdserver: requested lease not found`; [`ConcurrencyError::NotLeader`] if the
     /// re-proclaim of an existing key failed; [`ConcurrencyError::SessionExpired`] when the
     /// lease ends while waiting; proposal and read errors.
-    pub async fn campaign(self: &Arc<Self>, name: &[u8], lease: i64, value: &[u8]) -> Result<CampaignResponse, Error> {
+    pub async fn campaign(self: &Arc<Self>, name: &[u8], lease: i64, value: &[u8], caller: &super::Caller) -> Result<CampaignResponse, Error> {
         let lease = self.session_lease(lease).await?;
         let pfx = prefix(name);
         let key = contender_key(name, lease);
@@ -448,7 +448,7 @@ impl EtcdServer {
                 compare: vec![create_rev_is(&key, 0)],
                 success: vec![op_put(&key, value, lease)],
                 failure: vec![op_get(&key)],
-            })
+            }, caller)
             .await?;
         let mut rev = header_of(&resp.header).revision;
         if !resp.succeeded {
@@ -459,14 +459,14 @@ impl EtcdServer {
                 .ok_or_else(|| Error::Internal("campaign: own key missing".into()))?;
             rev = kv.create_revision;
             if kv.value != value {
-                if let Err(e) = self.proclaim_key(&key, rev, lease, value).await {
-                    let _ = self.resign_key(&key, rev).await;
+                if let Err(e) = self.proclaim_key(&key, rev, lease, value, caller).await {
+                    let _ = self.resign_key(&key, rev, caller).await;
                     return Err(e);
                 }
             }
         }
         let guard = ReleaseGuard { server: self.clone(), release: Some(Release::Resign(key.clone(), rev)) };
-        let waited = self.wait_deletes(&pfx, &key, rev).await;
+        let waited = self.wait_deletes(&pfx, &key, rev, caller).await;
         // etcd resigns only when the context ended (the guard, on drop); other failures
         // leave the key in place.
         guard.disarm();
@@ -477,13 +477,13 @@ impl EtcdServer {
         })
     }
 
-    async fn proclaim_key(&self, key: &[u8], rev: i64, lease: i64, value: &[u8]) -> Result<ResponseHeader, Error> {
+    async fn proclaim_key(&self, key: &[u8], rev: i64, lease: i64, value: &[u8], caller: &super::Caller) -> Result<ResponseHeader, Error> {
         let resp = self
             .txn(TxnRequest {
                 compare: vec![create_rev_is(key, rev)],
                 success: vec![op_put(key, value, lease)],
                 failure: Vec::new(),
-            })
+            }, caller)
             .await?;
         if !resp.succeeded {
             return Err(ConcurrencyError::NotLeader.into());
@@ -491,9 +491,9 @@ impl EtcdServer {
         Ok(header_of(&resp.header))
     }
 
-    async fn resign_key(&self, key: &[u8], rev: i64) -> Result<ResponseHeader, Error> {
+    async fn resign_key(&self, key: &[u8], rev: i64, caller: &super::Caller) -> Result<ResponseHeader, Error> {
         let resp = self
-            .txn(TxnRequest { compare: vec![create_rev_is(key, rev)], success: vec![op_delete(key)], failure: Vec::new() })
+            .txn(TxnRequest { compare: vec![create_rev_is(key, rev)], success: vec![op_delete(key)], failure: Vec::new() }, caller)
             .await?;
         Ok(header_of(&resp.header))
     }
@@ -505,10 +505,10 @@ impl EtcdServer {
     /// # Errors
     /// [`ConcurrencyError::MissingLeaderKey`] without a leader;
     /// [`ConcurrencyError::NotLeader`] when the compare fails; proposal errors.
-    pub async fn proclaim(&self, leader: Option<LeaderKey>, value: &[u8]) -> Result<ProclaimResponse, Error> {
+    pub async fn proclaim(&self, leader: Option<LeaderKey>, value: &[u8], caller: &super::Caller) -> Result<ProclaimResponse, Error> {
         let leader = leader.ok_or(ConcurrencyError::MissingLeaderKey)?;
         let lease = self.session_lease(leader.lease).await?;
-        let header = self.proclaim_key(&leader.key, leader.rev, lease, value).await?;
+        let header = self.proclaim_key(&leader.key, leader.rev, lease, value, caller).await?;
         Ok(ProclaimResponse { header: Some(header) })
     }
 
@@ -517,10 +517,10 @@ impl EtcdServer {
     ///
     /// # Errors
     /// [`ConcurrencyError::MissingLeaderKey`] without a leader; proposal errors.
-    pub async fn resign(&self, leader: Option<LeaderKey>) -> Result<ResignResponse, Error> {
+    pub async fn resign(&self, leader: Option<LeaderKey>, caller: &super::Caller) -> Result<ResignResponse, Error> {
         let leader = leader.ok_or(ConcurrencyError::MissingLeaderKey)?;
         self.session_lease(leader.lease).await?;
-        let header = self.resign_key(&leader.key, leader.rev).await?;
+        let header = self.resign_key(&leader.key, leader.rev, caller).await?;
         Ok(ResignResponse { header: Some(header) })
     }
 
@@ -529,8 +529,8 @@ impl EtcdServer {
     ///
     /// # Errors
     /// [`ConcurrencyError::NoLeader`] when nobody campaigns; read errors.
-    pub async fn election_leader(&self, name: &[u8]) -> Result<LeaderResponse, Error> {
-        let resp = self.range(&first_create(&prefix(name))).await?;
+    pub async fn election_leader(&self, name: &[u8], caller: &super::Caller) -> Result<LeaderResponse, Error> {
+        let resp = self.range(&first_create(&prefix(name)), caller).await?;
         let kv = resp.kvs.into_iter().next().ok_or(ConcurrencyError::NoLeader)?;
         Ok(LeaderResponse { header: resp.header, kv: Some(kv) })
     }
@@ -541,14 +541,15 @@ impl EtcdServer {
     ///
     /// The stream is fed by a task that ends (cancelling its watchers) when the returned
     /// stream is dropped. It yields an error item and ends on a read failure.
-    pub fn observe(self: &Arc<Self>, name: &[u8]) -> BoxStream<'static, Result<LeaderResponse, Error>> {
+    pub fn observe(self: &Arc<Self>, name: &[u8], caller: &super::Caller) -> BoxStream<'static, Result<LeaderResponse, Error>> {
         let (tx, rx) = mpsc::channel(OBSERVE_BUFFER);
         let server = self.clone();
         let pfx = prefix(name);
+        let caller = caller.clone();
         tokio::spawn(async move {
             let closed = tx.clone();
             tokio::select! {
-                r = server.observe_loop(&pfx, &tx) => {
+                r = server.observe_loop(&pfx, &tx, &caller) => {
                     if let Err(e) = r {
                         let _ = tx.send(Err(e)).await;
                     }
@@ -565,9 +566,10 @@ impl EtcdServer {
         &self,
         pfx: &[u8],
         tx: &mpsc::Sender<Result<LeaderResponse, Error>>,
+        caller: &super::Caller,
     ) -> Result<(), Error> {
         'outer: loop {
-            let resp = self.range(&first_create(pfx)).await?;
+            let resp = self.range(&first_create(pfx), caller).await?;
             let read_rev = header_of(&resp.header).revision;
             let (header, kv) = match resp.kvs.into_iter().next() {
                 Some(kv) => (header_of(&resp.header), kv),

@@ -1,6 +1,7 @@
 //! The server's error type; `v3rpc::error` maps every variant to etcd's wire status.
 
 use crate::apply::ApplyError;
+use crate::auth::AuthError;
 use crate::mvcc::MvccError;
 
 /// Errors of [`super::EtcdServer`] operations.
@@ -9,6 +10,9 @@ pub enum Error {
     /// A deterministic apply failure (the same on every member).
     #[error(transparent)]
     Apply(ApplyError),
+    /// An auth failure found before proposing (bad token, bad password, read denied).
+    #[error(transparent)]
+    Auth(AuthError),
     /// `mvcc: required revision has been compacted` on a read.
     #[error("mvcc: required revision has been compacted")]
     Compacted,
@@ -60,8 +64,10 @@ impl Error {
                 ApplyError::NoSpace => WireError::NoSpace,
                 ApplyError::LeaseExist => WireError::LeaseExist,
                 ApplyError::LeaseTtlTooLarge => WireError::LeaseTTLTooLarge,
+                ApplyError::Auth(e) => return auth_wire(*e),
                 ApplyError::UnknownRequest => return None,
             },
+            Error::Auth(e) => return auth_wire(*e),
             Error::Compacted => WireError::Compacted,
             Error::FutureRev => WireError::FutureRev,
             Error::RequestTooLarge => WireError::RequestTooLarge,
@@ -82,4 +88,29 @@ impl Error {
             other => Error::Storage(other.to_string()),
         }
     }
+}
+
+/// etcd's `toGRPCErrorMap` for auth errors; `None` for those etcd sends as plain errors
+/// (gRPC `Unknown` with the `auth: ...` message): only `NoPasswordUser`.
+pub fn auth_wire(e: AuthError) -> Option<crate::rpctypes::WireError> {
+    use crate::rpctypes::WireError as W;
+    Some(match e {
+        AuthError::RootUserNotExist => W::RootUserNotExist,
+        AuthError::RootRoleNotExist => W::RootRoleNotExist,
+        AuthError::UserAlreadyExist => W::UserAlreadyExist,
+        AuthError::UserEmpty => W::UserEmpty,
+        AuthError::UserNotFound => W::UserNotFound,
+        AuthError::RoleAlreadyExist => W::RoleAlreadyExist,
+        AuthError::RoleNotFound => W::RoleNotFound,
+        AuthError::RoleEmpty => W::RoleEmpty,
+        AuthError::AuthFailed => W::AuthFailed,
+        AuthError::NoPasswordUser => return None,
+        AuthError::PermissionDenied => W::PermissionDenied,
+        AuthError::RoleNotGranted => W::RoleNotGranted,
+        AuthError::PermissionNotGranted => W::PermissionNotGranted,
+        AuthError::AuthNotEnabled => W::AuthNotEnabled,
+        AuthError::AuthOldRevision => W::AuthOldRevision,
+        AuthError::InvalidAuthToken => W::InvalidAuthToken,
+        AuthError::InvalidAuthMgmt => W::InvalidAuthMgmt,
+    })
 }

@@ -57,8 +57,8 @@ impl EtcdServer {
     ///
     /// # Errors
     /// `LeaseNotFound` as [`Error::Apply`]; proposal errors.
-    pub async fn lease_revoke(&self, req: LeaseRevokeRequest) -> Result<LeaseRevokeResponse, Error> {
-        let r = self.propose(InternalRaftRequest { lease_revoke: Some(req), ..Default::default() }).await?;
+    pub async fn lease_revoke(&self, req: LeaseRevokeRequest, caller: &super::Caller) -> Result<LeaseRevokeResponse, Error> {
+        let r = self.propose_as(InternalRaftRequest { lease_revoke: Some(req), ..Default::default() }, caller).await?;
         match r.response {
             Some(ApplyResponse::LeaseRevoke(mut p)) => {
                 p.header = Some(self.header(r.revision));
@@ -180,7 +180,7 @@ impl EtcdServer {
                 for id in server.lessor.take_expired(now) {
                     let s = server.clone();
                     tokio::spawn(async move {
-                        match s.lease_revoke(LeaseRevokeRequest { id }).await {
+                        match s.lease_revoke(LeaseRevokeRequest { id }, &super::Caller::Internal).await {
                             Ok(_) | Err(Error::Apply(ApplyError::LeaseNotFound)) => {}
                             Err(e) => tracing::warn!(lease_id = %format!("{id:x}"), error = %e, "failed to revoke expired lease"),
                         }

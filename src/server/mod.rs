@@ -16,6 +16,7 @@
 //!
 //! Depends on: raft, apply, mvcc, membership, storage, config, pb.
 
+mod auth;
 mod batcher;
 mod bootstrap;
 mod cluster;
@@ -30,6 +31,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use auth::Caller;
 pub use concurrency::ConcurrencyError;
 pub use error::Error;
 pub use peer::LeaderService;
@@ -92,6 +94,7 @@ impl EtcdServer {
         });
         server.spawn_metrics_loop();
         server.spawn_lessor_loop();
+        server.spawn_token_sweeper();
         server.start_watch_hub();
         server.spawn_backend_sync_loop();
         Ok(server)
@@ -174,10 +177,26 @@ impl EtcdServer {
     /// [`Error::RequestTooLarge`] over `--max-request-bytes`; [`Error::Timeout`] (after
     /// etcd's request timeout, also when no leader appeared), [`Error::Stopped`];
     /// deterministic apply failures as [`Error::Apply`].
-    pub async fn propose(&self, mut req: InternalRaftRequest) -> Result<ApplyResult, Error> {
+    pub async fn propose(&self, req: InternalRaftRequest) -> Result<ApplyResult, Error> {
+        self.propose_as(req, &Caller::Internal).await
+    }
+
+    /// [`EtcdServer::propose`] on behalf of `caller`: the request header carries the
+    /// caller's user name and the auth revision its token was resolved at, and apply
+    /// checks the caller's permissions (a [`Caller::Internal`] request skips them).
+    ///
+    /// # Errors
+    /// As [`EtcdServer::propose`].
+    pub async fn propose_as(&self, mut req: InternalRaftRequest, caller: &Caller) -> Result<ApplyResult, Error> {
         let id = self.next_id();
         req.id = id;
-        req.header = Some(RequestHeader { id, ..Default::default() });
+        req.header = Some(match caller {
+            Caller::Internal => RequestHeader { id, internal: true, ..Default::default() },
+            Caller::Client(ai) => {
+                let ai = ai.clone().unwrap_or_default();
+                RequestHeader { id, username: ai.username, auth_revision: ai.revision, internal: false }
+            }
+        });
         req.time_unix_nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as i64)
@@ -301,14 +320,16 @@ impl EtcdServer {
         }
     }
 
-    /// Range: linearizable unless `req.serializable`.
+    /// Range: linearizable unless `req.serializable`; needs read permission on the range.
     ///
     /// # Errors
-    /// Read-index failures, [`Error::Mvcc`] for compacted / future revisions.
-    pub async fn range(&self, req: &RangeRequest) -> Result<RangeResponse, Error> {
+    /// Read-index failures, [`Error::Mvcc`] for compacted / future revisions, auth
+    /// failures as [`Error::Auth`].
+    pub async fn range(&self, req: &RangeRequest, caller: &Caller) -> Result<RangeResponse, Error> {
         if !req.serializable {
             self.linearizable_barrier().await?;
         }
+        self.check_range_permitted(caller, &req.key, &req.range_end)?;
         let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
         let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
         let mut resp = b.kv.range(&rtxn, req).map_err(Error::from_mvcc)?;
@@ -323,9 +344,9 @@ impl EtcdServer {
     ///
     /// # Errors
     /// See [`EtcdServer::propose`].
-    pub async fn put(&self, req: PutRequest) -> Result<PutResponse, Error> {
+    pub async fn put(&self, req: PutRequest, caller: &Caller) -> Result<PutResponse, Error> {
         self.check_quota(req.key.len() + req.value.len()).await?;
-        let r = self.propose(InternalRaftRequest { put: Some(req), ..Default::default() }).await?;
+        let r = self.propose_as(InternalRaftRequest { put: Some(req), ..Default::default() }, caller).await?;
         match r.response {
             Some(ApplyResponse::Put(mut p)) => {
                 p.header = Some(self.header(r.revision));
@@ -339,8 +360,8 @@ impl EtcdServer {
     ///
     /// # Errors
     /// See [`EtcdServer::propose`].
-    pub async fn delete_range(&self, req: DeleteRangeRequest) -> Result<DeleteRangeResponse, Error> {
-        let r = self.propose(InternalRaftRequest { delete_range: Some(req), ..Default::default() }).await?;
+    pub async fn delete_range(&self, req: DeleteRangeRequest, caller: &Caller) -> Result<DeleteRangeResponse, Error> {
+        let r = self.propose_as(InternalRaftRequest { delete_range: Some(req), ..Default::default() }, caller).await?;
         match r.response {
             Some(ApplyResponse::DeleteRange(mut p)) => {
                 p.header = Some(self.header(r.revision));
@@ -355,11 +376,11 @@ impl EtcdServer {
     ///
     /// # Errors
     /// See [`EtcdServer::propose`].
-    pub async fn txn(&self, req: TxnRequest) -> Result<TxnResponse, Error> {
+    pub async fn txn(&self, req: TxnRequest, caller: &Caller) -> Result<TxnResponse, Error> {
         if !crate::apply::kv::is_txn_read_only(&req) {
             self.check_quota(prost::Message::encoded_len(&req)).await?;
         }
-        let r = self.propose(InternalRaftRequest { txn: Some(req), ..Default::default() }).await?;
+        let r = self.propose_as(InternalRaftRequest { txn: Some(req), ..Default::default() }, caller).await?;
         match r.response {
             Some(ApplyResponse::Txn(mut p)) => {
                 fill_txn_headers(&mut p, r.revision);

@@ -18,6 +18,8 @@ pub fn to_status(e: Error) -> Status {
         Some(w) => w.status(),
         None => match e {
             Error::Apply(ApplyError::UnknownRequest) => Status::unimplemented(e.to_string()),
+            // etcd's togRPCError: auth errors without a wire twin go out as `Unknown`.
+            Error::Apply(ApplyError::Auth(a)) | Error::Auth(a) => Status::unknown(a.to_string()),
             // etcd's v3election / v3lock return these as plain Go errors: gRPC `Unknown`.
             Error::Concurrency(c) => Status::unknown(c.to_string()),
             other => Status::internal(other.to_string()),
@@ -51,6 +53,7 @@ mod tests {
     /// Golden: every server error variant maps to etcd's code and message.
     #[test]
     fn every_variant_maps_to_etcd_wire_status() {
+        use crate::auth::AuthError as A;
         let cases: Vec<(Error, tonic::Code, &str)> = vec![
             (Error::Apply(ApplyError::Compacted), tonic::Code::OutOfRange, "etcdserver: mvcc: required revision has been compacted"),
             (Error::Apply(ApplyError::FutureRev), tonic::Code::OutOfRange, "etcdserver: mvcc: required revision is a future revision"),
@@ -66,6 +69,23 @@ mod tests {
             (Error::NotLeader, tonic::Code::FailedPrecondition, "etcdserver: not leader"),
             (Error::Timeout, tonic::Code::Unavailable, "etcdserver: request timed out"),
             (Error::Stopped, tonic::Code::Unavailable, "etcdserver: server stopped"),
+            (Error::Apply(ApplyError::Auth(A::PermissionDenied)), tonic::Code::PermissionDenied, "etcdserver: permission denied"),
+            (Error::Apply(ApplyError::Auth(A::AuthOldRevision)), tonic::Code::InvalidArgument, "etcdserver: revision of auth store is old"),
+            (Error::Apply(ApplyError::Auth(A::UserEmpty)), tonic::Code::InvalidArgument, "etcdserver: user name is empty"),
+            (Error::Apply(ApplyError::Auth(A::RootUserNotExist)), tonic::Code::FailedPrecondition, "etcdserver: root user does not exist"),
+            (Error::Apply(ApplyError::Auth(A::RootRoleNotExist)), tonic::Code::FailedPrecondition, "etcdserver: root user does not have root role"),
+            (Error::Apply(ApplyError::Auth(A::UserAlreadyExist)), tonic::Code::FailedPrecondition, "etcdserver: user name already exists"),
+            (Error::Apply(ApplyError::Auth(A::UserNotFound)), tonic::Code::FailedPrecondition, "etcdserver: user name not found"),
+            (Error::Apply(ApplyError::Auth(A::RoleAlreadyExist)), tonic::Code::FailedPrecondition, "etcdserver: role name already exists"),
+            (Error::Apply(ApplyError::Auth(A::RoleNotFound)), tonic::Code::FailedPrecondition, "etcdserver: role name not found"),
+            (Error::Apply(ApplyError::Auth(A::RoleEmpty)), tonic::Code::InvalidArgument, "etcdserver: role name is empty"),
+            (Error::Apply(ApplyError::Auth(A::RoleNotGranted)), tonic::Code::FailedPrecondition, "etcdserver: role is not granted to the user"),
+            (Error::Apply(ApplyError::Auth(A::PermissionNotGranted)), tonic::Code::FailedPrecondition, "etcdserver: permission is not granted to the role"),
+            (Error::Apply(ApplyError::Auth(A::InvalidAuthMgmt)), tonic::Code::InvalidArgument, "etcdserver: invalid auth management"),
+            (Error::Apply(ApplyError::Auth(A::AuthNotEnabled)), tonic::Code::FailedPrecondition, "etcdserver: authentication is not enabled"),
+            (Error::Auth(A::AuthFailed), tonic::Code::InvalidArgument, "etcdserver: authentication failed, invalid user ID or password"),
+            (Error::Auth(A::InvalidAuthToken), tonic::Code::Unauthenticated, "etcdserver: invalid auth token"),
+            (Error::Auth(A::NoPasswordUser), tonic::Code::Unknown, "auth: authentication failed, password was given for no password user"),
         ];
         for (e, code, msg) in cases {
             let s = to_status(e);

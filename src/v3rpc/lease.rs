@@ -40,7 +40,8 @@ impl Lease for LeaseService {
         &self,
         request: Request<LeaseRevokeRequest>,
     ) -> Result<Response<LeaseRevokeResponse>, Status> {
-        Ok(Response::new(self.server.lease_revoke(request.into_inner()).await?))
+        let caller = super::interceptor::caller(&self.server, &request)?;
+        Ok(Response::new(self.server.lease_revoke(request.into_inner(), &caller).await?))
     }
 
     async fn lease_keep_alive(

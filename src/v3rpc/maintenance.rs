@@ -40,11 +40,13 @@ impl Maintenance for MaintenanceService {
         Ok(Response::new(self.server.defragment().await?))
     }
 
-    async fn hash(&self, _request: Request<HashRequest>) -> Result<Response<HashResponse>, Status> {
+    async fn hash(&self, request: Request<HashRequest>) -> Result<Response<HashResponse>, Status> {
+        self.server.check_admin(&super::interceptor::caller(&self.server, &request)?)?;
         Ok(Response::new(self.server.hash()?))
     }
 
     async fn hash_kv(&self, request: Request<HashKvRequest>) -> Result<Response<HashKvResponse>, Status> {
+        self.server.check_admin(&super::interceptor::caller(&self.server, &request)?)?;
         Ok(Response::new(self.server.hash_kv(request.into_inner().revision)?))
     }
 
@@ -55,7 +57,8 @@ impl Maintenance for MaintenanceService {
         Ok(Response::new(self.server.move_leader(request.into_inner().target_id).await?))
     }
 
-    async fn snapshot(&self, _request: Request<SnapshotRequest>) -> Result<Response<SnapshotStream>, Status> {
+    async fn snapshot(&self, request: Request<SnapshotRequest>) -> Result<Response<SnapshotStream>, Status> {
+        self.server.check_admin(&super::interceptor::caller(&self.server, &request)?)?;
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         self.server.snapshot(tx)?;
         Ok(Response::new(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx))))

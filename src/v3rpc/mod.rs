@@ -3,11 +3,13 @@
 //!
 //! Depends on: server, pb, rpctypes.
 
+pub mod auth;
 pub mod cluster;
 pub mod election;
 pub mod error;
 pub mod h2_authority;
 pub mod http;
+pub mod interceptor;
 pub mod kv;
 pub mod lease;
 pub mod lock;
@@ -20,6 +22,7 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
+use crate::pb::etcdserverpb::auth_server::AuthServer;
 use crate::pb::etcdserverpb::cluster_server::ClusterServer;
 use crate::pb::etcdserverpb::kv_server::KvServer;
 use crate::pb::etcdserverpb::lease_server::LeaseServer;
@@ -43,6 +46,7 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
     )
     .add_service(WatchServer::new(watch::WatchService::new(server.clone())).max_decoding_message_size(max))
     .add_service(LeaseServer::new(lease::LeaseService::new(server.clone())).max_decoding_message_size(max))
+    .add_service(AuthServer::new(auth::AuthService::new(server.clone())).max_decoding_message_size(max))
     .add_service(ClusterServer::new(cluster::ClusterService::new(server.clone())).max_decoding_message_size(max))
     .add_service(LockServer::new(lock::LockService::new(server.clone())).max_decoding_message_size(max))
     .add_service(ElectionServer::new(election::ElectionService::new(server.clone())).max_decoding_message_size(max))

@@ -48,6 +48,7 @@ impl Watch for WatchService {
     async fn watch(&self, request: Request<Streaming<WatchRequest>>) -> Result<Response<BoxStream>, Status> {
         let hub = self.server.store().watch.clone();
         let server = self.server.clone();
+        let token = super::interceptor::token(&request);
         let mut inbound = request.into_inner();
         let (tx, rx) = mpsc::channel::<WatchResponse>(STREAM_BUFFER);
         let fragmenting: Arc<Mutex<HashSet<i64>>> = Arc::default();
@@ -59,7 +60,19 @@ impl Watch for WatchService {
                 let Some(union) = req.request_union else { continue };
                 let ok = match union {
                     RequestUnion::CreateRequest(c) => {
-                        create(&hub, &server, &tx, &frag, &mut watchers, &mut next_id, c).await
+                        if let Some(denied) = watch_denied(&server, token.as_deref(), &c) {
+                            let resp = WatchResponse {
+                                header: Some(server.header(hub.current_revision())),
+                                watch_id: INVALID_WATCH_ID,
+                                created: true,
+                                canceled: true,
+                                cancel_reason: denied,
+                                ..Default::default()
+                            };
+                            tx.send(resp).await.is_ok()
+                        } else {
+                            create(&hub, &server, &tx, &frag, &mut watchers, &mut next_id, c).await
+                        }
                     }
                     RequestUnion::CancelRequest(c) => {
                         if let Some(key) = watchers.remove(&c.watch_id) {
@@ -105,6 +118,31 @@ impl Watch for WatchService {
             futures::stream::iter(parts.into_iter().map(Ok))
         });
         Ok(Response::new(Box::pin(out)))
+    }
+}
+
+/// etcd's `isWatchPermitted`: the stream's token resolved at create time, read
+/// permission on the watched range (a from-key watch, range end `\0`, is checked as its
+/// start key alone, as etcd does). Returns the cancel reason when refused: etcd puts the
+/// gRPC error's Go text there, `rpc error: code = PermissionDenied desc = etcdserver: ...`.
+fn watch_denied(
+    server: &EtcdServer,
+    token: Option<&str>,
+    c: &crate::pb::etcdserverpb::WatchCreateRequest,
+) -> Option<String> {
+    use crate::rpctypes::WireError;
+    let range_end: &[u8] = if c.range_end == [0] { &[] } else { &c.range_end };
+    let r = server.caller(token).and_then(|caller| server.check_range_permitted(&caller, &c.key, range_end));
+    match r {
+        Ok(()) => None,
+        Err(e) => {
+            let w = match e.wire() {
+                Some(w @ (WireError::InvalidAuthToken | WireError::AuthOldRevision | WireError::UserEmpty)) => w,
+                _ => WireError::PermissionDenied,
+            };
+            // tonic's code names are Go's for these three codes.
+            Some(format!("rpc error: code = {:?} desc = {}", w.code(), w.message()))
+        }
     }
 }
 

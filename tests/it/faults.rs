@@ -70,6 +70,7 @@ fn one(url: &str, timeout: Duration) -> Client {
         endpoints: vec![url.to_string()],
         dial_timeout: Duration::from_secs(1),
         request_timeout: timeout,
+        credentials: None,
     })
     .expect("client")
 }

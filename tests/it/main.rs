@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod auth;
 mod certs;
 mod cluster;
 mod ctl_member;

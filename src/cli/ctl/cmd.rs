@@ -176,9 +176,6 @@ pub(super) fn env(g: &GlobalArgs) -> Result<Env> {
             return Err(Exit::new(EXIT_BAD_ARGS, "TLS is not supported yet by this etcdctl"));
         }
     }
-    if g.user.as_deref().is_some_and(|u| !u.is_empty()) {
-        return Err(Exit::new(EXIT_BAD_ARGS, "authentication is not supported yet by this etcdctl"));
-    }
     if g.discovery_srv.as_deref().is_some_and(|d| !d.is_empty()) {
         return Err(Exit::new(EXIT_ERROR, "DNS discovery is not supported yet by this etcdctl"));
     }
@@ -188,8 +185,28 @@ pub(super) fn env(g: &GlobalArgs) -> Result<Env> {
             endpoints: g.endpoints.iter().map(|e| e.trim().to_string()).collect(),
             dial_timeout: g.dial_timeout,
             request_timeout: g.command_timeout,
+            credentials: credentials(g)?,
         },
     })
+}
+
+/// etcdctl's `authCfgFromCmd`: `--user name:password`, `--user name --password pw`, or
+/// `--user name` with the password read from stdin after a `Password: ` prompt (on stderr).
+///
+/// # Errors
+/// When the password cannot be read (exit 1).
+fn credentials(g: &GlobalArgs) -> Result<Option<(String, String)>> {
+    let Some(user) = g.user.as_deref().filter(|u| !u.is_empty()) else { return Ok(None) };
+    if let Some(pw) = g.password.as_deref().filter(|p| !p.is_empty()) {
+        return Ok(Some((user.to_string(), pw.to_string())));
+    }
+    if let Some((name, pw)) = user.split_once(':') {
+        return Ok(Some((name.to_string(), pw.to_string())));
+    }
+    eprint!("Password: ");
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(|e| Exit::new(EXIT_ERROR, e.to_string()))?;
+    Ok(Some((user.to_string(), line.trim_end_matches(['\n', '\r']).to_string())))
 }
 
 pub(super) fn client(cfg: &ClientConfig) -> Result<Client> {
@@ -197,6 +214,10 @@ pub(super) fn client(cfg: &ClientConfig) -> Result<Client> {
 }
 
 pub(super) fn call_err(e: crate::client::Error) -> Exit {
+    if matches!(e, crate::client::Error::Authentication { .. }) {
+        // etcdctl's mustClientFromCmd: the client could not be created.
+        return Exit::new(EXIT_BAD_CONNECTION, e.to_string());
+    }
     Exit::new(EXIT_ERROR, e.to_string())
 }
 
@@ -270,6 +291,9 @@ pub(crate) async fn execute(cli: Cli, stdin: &mut dyn BufRead, out: &mut dyn Wri
         Command::Snapshot { command } => super::more::snapshot(g, command, out, err).await,
         Command::Defrag(a) => super::more::defrag(g, a, out, err).await,
         Command::Alarm { command } => super::more::alarm(g, command, out).await,
+        Command::Auth { command } => super::auth::auth(g, command, out).await,
+        Command::User { command } => super::auth::user(g, command, stdin, out).await,
+        Command::Role { command } => super::auth::role(g, command, out).await,
     }
 }
 

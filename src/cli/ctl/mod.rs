@@ -1,5 +1,5 @@
 //! `etcdctl`: a clone of etcdctl v3.4 (kv, txn, compaction, member, move-leader, endpoint, version,
-//! watch, lease, lock, elect, snapshot, defrag, alarm).
+//! watch, lease, lock, elect, snapshot, defrag, alarm, auth, user, role).
 //!
 //! Entry points: [`run`] (process arguments → exit code) and [`command`] (the clap tree, for
 //! man pages and completions). Parsing is pure (clap structs do no I/O); [`run_with`] resolves
@@ -11,6 +11,7 @@
 //! 4 bad feature (unsupported `--write-out` value), 128 bad arguments.
 //! `ETCDCTL_API=3` is accepted and ignored; every global flag also reads `ETCDCTL_<FLAG>`.
 
+pub mod auth;
 pub mod printer;
 mod cmd;
 mod member;
@@ -259,6 +260,24 @@ pub enum Command {
         /// The alarm subcommand.
         #[command(subcommand)]
         command: AlarmCommand,
+    },
+    /// Enable or disable authentication
+    Auth {
+        /// The auth subcommand.
+        #[command(subcommand)]
+        command: auth::AuthCommand,
+    },
+    /// User related commands
+    User {
+        /// The user subcommand.
+        #[command(subcommand)]
+        command: auth::UserCommand,
+    },
+    /// Role related commands
+    Role {
+        /// The role subcommand.
+        #[command(subcommand)]
+        command: auth::RoleCommand,
     },
     /// Prints the version of etcdctl
     Version,

@@ -1,0 +1,352 @@
+//! Auth on the server (etcd's `v3_server.go` auth methods and `AuthInfoFromCtx`):
+//! resolving a token to a user and auth revision before proposing, the read-path
+//! permission checks (Range, Watch create), and the Auth service's operations.
+//!
+//! Everything that varies is decided here, before the proposal: bcrypt hashes of new
+//! passwords (`--bcrypt-cost`) and the random prefix of a simple token. Apply then checks
+//! permissions again against the auth store as of the entry (see `apply::auth`).
+//!
+//! TODO(tls): with `--client-cert-auth`, a verified client certificate's CN is the user
+//! when the request carries no token (etcd's `AuthInfoFromTLS`); [`EtcdServer::auth_info`]
+//! is the hook, taking the CN once the TLS branch lands.
+
+use std::time::{Duration, Instant};
+
+use super::{EtcdServer, Error};
+use crate::apply::auth::AuthApplyResponse;
+use crate::apply::ApplyResponse;
+use crate::auth::{AuthError, AuthInfo};
+use crate::pb::authpb::permission::Type as PermType;
+use crate::pb::etcdserverpb::{
+    AuthDisableResponse, AuthEnableResponse, AuthRoleAddRequest, AuthRoleAddResponse, AuthRoleDeleteRequest,
+    AuthRoleDeleteResponse, AuthRoleGetRequest, AuthRoleGetResponse, AuthRoleGrantPermissionRequest,
+    AuthRoleGrantPermissionResponse, AuthRoleListResponse, AuthRoleRevokePermissionRequest,
+    AuthRoleRevokePermissionResponse, AuthStatusResponse, AuthUserAddRequest, AuthUserAddResponse,
+    AuthUserChangePasswordRequest, AuthUserChangePasswordResponse, AuthUserDeleteRequest, AuthUserDeleteResponse,
+    AuthUserGetRequest, AuthUserGetResponse, AuthUserGrantRoleRequest, AuthUserGrantRoleResponse,
+    AuthUserListResponse, AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse, AuthenticateResponse,
+};
+use crate::pb::peer::{InternalAuthenticateRequest, InternalRaftRequest};
+
+/// On whose behalf a request runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    /// The server itself (lease expiry, alarms, member attributes, the lock and election
+    /// recipes): apply skips auth checks (etcd's `WithRoot`).
+    Internal,
+    /// A client; `None` when it sent no token.
+    Client(Option<AuthInfo>),
+}
+
+impl Caller {
+    /// The auth info to check permissions with on the read path (an empty one for a
+    /// client without a token, which fails with `user name is empty` while auth is on).
+    fn info(&self) -> Option<AuthInfo> {
+        match self {
+            Caller::Internal => None,
+            Caller::Client(ai) => Some(ai.clone().unwrap_or_default()),
+        }
+    }
+}
+
+fn storage(e: impl std::fmt::Display) -> Error {
+    Error::Storage(e.to_string())
+}
+
+macro_rules! auth_call {
+    ($name:ident, $field:ident, $req:ty, $resp:ident, $doc:literal) => {
+        #[doc = $doc]
+        ///
+        /// # Errors
+        /// Auth failures as [`Error::Apply`]; see [`EtcdServer::propose`].
+        pub async fn $name(&self, req: $req, caller: &Caller) -> Result<$resp, Error> {
+            let (_, rev) = self.auth_propose(InternalRaftRequest { $field: Some(req), ..Default::default() }, caller).await?;
+            Ok($resp { header: Some(self.header(rev)) })
+        }
+    };
+}
+
+impl EtcdServer {
+    /// Resolves the `token` metadata of a request (etcd's `AuthInfoFromCtx`): `None`
+    /// without a token; the token's user with the current auth revision otherwise.
+    ///
+    /// # Errors
+    /// `etcdserver: invalid auth token` for an unknown or expired token.
+    pub fn auth_info(&self, token: Option<&str>) -> Result<Option<AuthInfo>, Error> {
+        let Some(token) = token else { return Ok(None) };
+        let Some(username) = self.store.tokens.user(token) else {
+            return Err(Error::Auth(AuthError::InvalidAuthToken));
+        };
+        Ok(Some(AuthInfo { username, revision: self.auth_revision()? }))
+    }
+
+    /// The caller for a request carrying `token` (see [`EtcdServer::auth_info`]).
+    ///
+    /// # Errors
+    /// As [`EtcdServer::auth_info`].
+    pub fn caller(&self, token: Option<&str>) -> Result<Caller, Error> {
+        Ok(Caller::Client(self.auth_info(token)?))
+    }
+
+    /// The current auth revision.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn auth_revision(&self) -> Result<u64, Error> {
+        let b = self.store.backend().map_err(storage)?;
+        let rtxn = b.env.read_txn().map_err(storage)?;
+        b.auth.revision(&rtxn).map_err(storage)
+    }
+
+    /// Read permission on `[key, range_end)` for the caller (Range and Watch create).
+    ///
+    /// # Errors
+    /// `permission denied`, `user name is empty`, `revision of auth store is old`.
+    pub fn check_range_permitted(&self, caller: &Caller, key: &[u8], range_end: &[u8]) -> Result<(), Error> {
+        let Some(ai) = caller.info() else { return Ok(()) };
+        let b = self.store.backend().map_err(storage)?;
+        let rtxn = b.env.read_txn().map_err(storage)?;
+        b.auth
+            .is_op_permitted(&rtxn, &ai, key, range_end, PermType::Read, Some(&self.store.perm_cache))
+            .map_err(storage)?
+            .map_err(Error::Auth)
+    }
+
+    /// Whether the caller may run maintenance operations that expose the whole store
+    /// (Snapshot, Hash, HashKV, Defragment): root while auth is enabled (etcd's
+    /// `authMaintenanceServer.isAuthenticated`).
+    ///
+    /// # Errors
+    /// `user name is empty`, `user name not found`, `permission denied`.
+    pub fn check_admin(&self, caller: &Caller) -> Result<(), Error> {
+        let Some(ai) = caller.info() else { return Ok(()) };
+        let b = self.store.backend().map_err(storage)?;
+        let rtxn = b.env.read_txn().map_err(storage)?;
+        b.auth.is_admin_permitted(&rtxn, &ai).map_err(storage)?.map_err(Error::Auth)
+    }
+
+    /// Drops expired simple tokens once a second for as long as the server lives.
+    pub(super) fn spawn_token_sweeper(self: &std::sync::Arc<Self>) {
+        let weak = std::sync::Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                let Some(server) = weak.upgrade() else { return };
+                server.store.tokens.sweep();
+            }
+        });
+    }
+
+    /// Proposes an auth request and unwraps its auth response and store revision.
+    async fn auth_propose(&self, req: InternalRaftRequest, caller: &Caller) -> Result<(AuthApplyResponse, i64), Error> {
+        let r = self.propose_as(req, caller).await?;
+        match r.response {
+            Some(ApplyResponse::Auth(a)) => Ok((a, r.revision)),
+            other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
+        }
+    }
+
+    /// AuthEnable: needs the user `root` with the role `root`.
+    ///
+    /// # Errors
+    /// `root user does not exist`, `root user does not have root role`; see
+    /// [`EtcdServer::propose`].
+    pub async fn auth_enable(&self, caller: &Caller) -> Result<AuthEnableResponse, Error> {
+        let req = InternalRaftRequest { auth_enable: Some(Default::default()), ..Default::default() };
+        let (_, rev) = self.auth_propose(req, caller).await?;
+        Ok(AuthEnableResponse { header: Some(self.header(rev)) })
+    }
+
+    /// AuthDisable (root only while enabled).
+    ///
+    /// # Errors
+    /// See [`EtcdServer::propose`].
+    pub async fn auth_disable(&self, caller: &Caller) -> Result<AuthDisableResponse, Error> {
+        let req = InternalRaftRequest { auth_disable: Some(Default::default()), ..Default::default() };
+        let (_, rev) = self.auth_propose(req, caller).await?;
+        Ok(AuthDisableResponse { header: Some(self.header(rev)) })
+    }
+
+    /// AuthStatus (etcd 3.5): whether auth is enabled and the auth revision, read locally.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn auth_status(&self) -> Result<AuthStatusResponse, Error> {
+        let b = self.store.backend().map_err(storage)?;
+        let rtxn = b.env.read_txn().map_err(storage)?;
+        let enabled = b.auth.is_enabled(&rtxn).map_err(storage)?;
+        let auth_revision = b.auth.revision(&rtxn).map_err(storage)?;
+        Ok(AuthStatusResponse { header: Some(self.header(self.current_revision())), enabled, auth_revision })
+    }
+
+    /// Authenticate (etcd's `EtcdServer.Authenticate`): after a read-index, checks the
+    /// password against the local store (bcrypt, off the async workers), then proposes the
+    /// user name and a fresh random token prefix (never the password). Retries when the
+    /// auth store changed between the check and the apply. Returns once this member knows
+    /// the token.
+    ///
+    /// # Errors
+    /// `authentication is not enabled`, `authentication failed, invalid user ID or
+    /// password`; see [`EtcdServer::propose`].
+    pub async fn authenticate(&self, name: &str, password: &str) -> Result<AuthenticateResponse, Error> {
+        loop {
+            self.linearizable_barrier().await?;
+            let (hash, checked_rev) = {
+                let b = self.store.backend().map_err(storage)?;
+        let rtxn = b.env.read_txn().map_err(storage)?;
+                b.auth.password_of(&rtxn, name).map_err(storage)?.map_err(Error::Auth)?
+            };
+            let pw = password.to_string();
+            let ok = tokio::task::spawn_blocking(move || crate::auth::password::verify(&pw, &hash))
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            if !ok {
+                tracing::info!(user = name, "invalid password");
+                return Err(Error::Auth(AuthError::AuthFailed));
+            }
+            let req = InternalRaftRequest {
+                authenticate: Some(InternalAuthenticateRequest {
+                    name: name.to_string(),
+                    password: String::new(),
+                    simple_token: crate::auth::token::gen_token_prefix(),
+                }),
+                ..Default::default()
+            };
+            let (resp, rev) = self.auth_propose(req, &Caller::Client(None)).await?;
+            let AuthApplyResponse::Token(token) = resp else {
+                return Err(Error::Internal("authenticate answered without a token".into()));
+            };
+            if checked_rev != self.auth_revision()? {
+                tracing::info!("revision when password checked became stale; retrying");
+                continue;
+            }
+            self.wait_token_known(&token).await;
+            return Ok(AuthenticateResponse { header: Some(self.header(rev)), token });
+        }
+    }
+
+    /// Waits (bounded) until this member applied the Authenticate that created `token`
+    /// (a follower forwards the proposal and may apply it after the leader answered).
+    async fn wait_token_known(&self, token: &str) {
+        let deadline = Instant::now() + self.cfg.request_timeout();
+        while self.store.tokens.user(token).is_none() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    async fn bcrypt(&self, password: String) -> Result<String, Error> {
+        let cost = self.cfg.bcrypt_cost;
+        tokio::task::spawn_blocking(move || crate::auth::password::hash(&password, cost))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .map_err(storage)
+    }
+
+    /// UserAdd: hashes the password here (unless `--no-password`) and proposes only the
+    /// hash.
+    ///
+    /// # Errors
+    /// `user name is empty`, `user name already exists`, `permission denied`; see
+    /// [`EtcdServer::propose`].
+    pub async fn user_add(&self, mut req: AuthUserAddRequest, caller: &Caller) -> Result<AuthUserAddResponse, Error> {
+        let no_password = req.options.as_ref().is_some_and(|o| o.no_password);
+        req.hashed_password = if no_password { String::new() } else { self.bcrypt(std::mem::take(&mut req.password)).await? };
+        req.password.clear();
+        let (_, rev) = self.auth_propose(InternalRaftRequest { auth_user_add: Some(req), ..Default::default() }, caller).await?;
+        Ok(AuthUserAddResponse { header: Some(self.header(rev)) })
+    }
+
+    /// UserChangePassword: hashes here, proposes only the hash.
+    ///
+    /// # Errors
+    /// `user name not found`, `permission denied`; see [`EtcdServer::propose`].
+    pub async fn user_change_password(
+        &self,
+        mut req: AuthUserChangePasswordRequest,
+        caller: &Caller,
+    ) -> Result<AuthUserChangePasswordResponse, Error> {
+        req.hashed_password = self.bcrypt(std::mem::take(&mut req.password)).await?;
+        let r = InternalRaftRequest { auth_user_change_password: Some(req), ..Default::default() };
+        let (_, rev) = self.auth_propose(r, caller).await?;
+        Ok(AuthUserChangePasswordResponse { header: Some(self.header(rev)) })
+    }
+
+    auth_call!(user_delete, auth_user_delete, AuthUserDeleteRequest, AuthUserDeleteResponse, "UserDelete (not root while enabled).");
+    auth_call!(user_grant_role, auth_user_grant_role, AuthUserGrantRoleRequest, AuthUserGrantRoleResponse, "UserGrantRole.");
+    auth_call!(user_revoke_role, auth_user_revoke_role, AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse, "UserRevokeRole.");
+    auth_call!(role_add, auth_role_add, AuthRoleAddRequest, AuthRoleAddResponse, "RoleAdd.");
+    auth_call!(role_delete, auth_role_delete, AuthRoleDeleteRequest, AuthRoleDeleteResponse, "RoleDelete (also revokes it from every user).");
+    auth_call!(
+        role_grant_permission,
+        auth_role_grant_permission,
+        AuthRoleGrantPermissionRequest,
+        AuthRoleGrantPermissionResponse,
+        "RoleGrantPermission."
+    );
+    auth_call!(
+        role_revoke_permission,
+        auth_role_revoke_permission,
+        AuthRoleRevokePermissionRequest,
+        AuthRoleRevokePermissionResponse,
+        "RoleRevokePermission."
+    );
+
+    /// UserGet through the log (as etcd 3.4): root, or the user itself.
+    ///
+    /// # Errors
+    /// `user name not found`, `permission denied`; see [`EtcdServer::propose`].
+    pub async fn user_get(&self, req: AuthUserGetRequest, caller: &Caller) -> Result<AuthUserGetResponse, Error> {
+        match self.auth_propose(InternalRaftRequest { auth_user_get: Some(req), ..Default::default() }, caller).await? {
+            (AuthApplyResponse::UserGet(mut r), rev) => {
+                r.header = Some(self.header(rev));
+                Ok(r)
+            }
+            (other, _) => Err(Error::Internal(format!("unexpected auth response {other:?}"))),
+        }
+    }
+
+    /// UserList through the log (root only while enabled).
+    ///
+    /// # Errors
+    /// See [`EtcdServer::propose`].
+    pub async fn user_list(&self, caller: &Caller) -> Result<AuthUserListResponse, Error> {
+        let req = InternalRaftRequest { auth_user_list: Some(Default::default()), ..Default::default() };
+        match self.auth_propose(req, caller).await? {
+            (AuthApplyResponse::UserList(mut r), rev) => {
+                r.header = Some(self.header(rev));
+                Ok(r)
+            }
+            (other, _) => Err(Error::Internal(format!("unexpected auth response {other:?}"))),
+        }
+    }
+
+    /// RoleGet through the log: root, or a user holding the role.
+    ///
+    /// # Errors
+    /// `role name not found`, `permission denied`; see [`EtcdServer::propose`].
+    pub async fn role_get(&self, req: AuthRoleGetRequest, caller: &Caller) -> Result<AuthRoleGetResponse, Error> {
+        match self.auth_propose(InternalRaftRequest { auth_role_get: Some(req), ..Default::default() }, caller).await? {
+            (AuthApplyResponse::RoleGet(mut r), rev) => {
+                r.header = Some(self.header(rev));
+                Ok(r)
+            }
+            (other, _) => Err(Error::Internal(format!("unexpected auth response {other:?}"))),
+        }
+    }
+
+    /// RoleList through the log (root only while enabled).
+    ///
+    /// # Errors
+    /// See [`EtcdServer::propose`].
+    pub async fn role_list(&self, caller: &Caller) -> Result<AuthRoleListResponse, Error> {
+        let req = InternalRaftRequest { auth_role_list: Some(Default::default()), ..Default::default() };
+        match self.auth_propose(req, caller).await? {
+            (AuthApplyResponse::RoleList(mut r), rev) => {
+                r.header = Some(self.header(rev));
+                Ok(r)
+            }
+            (other, _) => Err(Error::Internal(format!("unexpected auth response {other:?}"))),
+        }
+    }
+}
