@@ -9,8 +9,6 @@ pub mod network;
 pub mod peer_service;
 pub mod state_machine;
 
-use std::io::Cursor;
-
 use crate::apply::ApplyResults;
 use crate::membership::Member;
 use crate::pb::peer::InternalRaftBatch;
@@ -25,7 +23,7 @@ openraft::declare_raft_types!(
         NodeId = u64,
         Node = Member,
         Entry = openraft::Entry<TypeConfig>,
-        SnapshotData = Cursor<Vec<u8>>,
+        SnapshotData = tokio::fs::File,
         AsyncRuntime = openraft::TokioRuntime,
 );
 

@@ -5,7 +5,6 @@
 //!
 //! Snapshots are consistent compacting copies of the environment.
 
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
@@ -171,7 +170,10 @@ pub struct StateStore {
     revision_tx: watch::Sender<i64>,
     /// The watch hub: told about every applied batch, in order.
     pub watch: Arc<WatchableStore>,
-    current_snapshot: Mutex<Option<(SnapshotMeta<u64, Member>, Vec<u8>)>>,
+    /// The latest snapshot: its meta and the file under `member/snap/raft/` holding it.
+    current_snapshot: Mutex<Option<(SnapshotMeta<u64, Member>, PathBuf)>>,
+    /// Where an incoming snapshot is being received.
+    receiving: Mutex<Option<PathBuf>>,
     /// Simple tokens known to this member (in memory; filled by applied Authenticates).
     pub tokens: Arc<crate::auth::token::SimpleTokens>,
     /// Unified range permissions per user for the read path.
@@ -207,6 +209,7 @@ impl StateStore {
             revision_tx,
             watch,
             current_snapshot: Mutex::new(None),
+            receiving: Mutex::new(None),
             tokens: Arc::new(crate::auth::token::SimpleTokens::new(token_ttl)),
             perm_cache: crate::auth::perms::PermCache::default(),
         }))
@@ -389,13 +392,12 @@ impl StateStore {
 
     /// Makes a consistent compacting copy of the environment and reads the applied state
     /// recorded inside the copy, so the snapshot's meta matches its contents exactly.
-    fn build_snapshot_blocking(&self) -> Result<(SnapshotMeta<u64, Member>, Vec<u8>), ApplyFailure> {
+    fn build_snapshot_blocking(&self) -> Result<(SnapshotMeta<u64, Member>, PathBuf), ApplyFailure> {
         let tmp = self.dir.with_file_name(format!("snapshot.tmp.{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
         let path = tmp.join(DATA_FILE);
         self.backend()?.env.copy_to_path(&path, heed::CompactionOption::Enabled)?;
-        let data = std::fs::read(&path).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
         let copy = open_env(&tmp, EnvKind::State).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
         let (applied, membership) = {
             let rtxn = copy.read_txn()?;
@@ -423,22 +425,43 @@ impl StateStore {
             }
         };
         drop(copy);
-        let _ = std::fs::remove_dir_all(&tmp);
         let snapshot_id = match applied {
             Some(l) => format!("{}-{}-{}", l.leader_id.term, l.index, rand::random::<u32>()),
             None => format!("0-0-{}", rand::random::<u32>()),
         };
+        let kept = self.snapshot_dir()?.join(format!("{snapshot_id}.snap"));
+        std::fs::rename(&path, &kept).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+        let _ = std::fs::remove_dir_all(&tmp);
         let meta = SnapshotMeta { last_log_id: applied, last_membership: membership, snapshot_id };
-        Ok((meta, data))
+        Ok((meta, kept))
+    }
+
+    /// `member/snap/raft/`: Raft snapshot files (created on demand).
+    fn snapshot_dir(&self) -> Result<PathBuf, ApplyFailure> {
+        let dir = self.dir.with_file_name("raft");
+        std::fs::create_dir_all(&dir).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+        Ok(dir)
+    }
+
+    /// Makes `(meta, path)` the current snapshot, deleting the file of the one it replaces
+    /// (a transfer still reading it keeps its open handle).
+    fn set_current_snapshot(&self, meta: SnapshotMeta<u64, Member>, path: PathBuf) {
+        if let Ok(mut cur) = self.current_snapshot.lock() {
+            if let Some((_, old)) = cur.replace((meta, path.clone())) {
+                if old != path {
+                    let _ = std::fs::remove_file(old);
+                }
+            }
+        }
     }
 
     /// Replaces the whole state with the snapshot's: every named database is cleared and
     /// refilled in one write transaction.
-    fn install_snapshot_blocking(&self, data: &[u8]) -> Result<(), ApplyFailure> {
+    fn install_snapshot_blocking(&self, file: &Path) -> Result<(), ApplyFailure> {
         let tmp = self.dir.with_file_name(format!("snapshot.install.{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
-        std::fs::write(tmp.join(DATA_FILE), data).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+        std::fs::copy(file, tmp.join(DATA_FILE)).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
         let b = self.backend()?;
         let src = open_env(&tmp, EnvKind::State).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
         {
@@ -591,14 +614,15 @@ impl StateMachine {
 impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
     async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageError<u64>> {
         let store = self.store.clone();
-        let (meta, data) = tokio::task::spawn_blocking(move || store.build_snapshot_blocking())
+        let (meta, path) = tokio::task::spawn_blocking(move || store.build_snapshot_blocking())
             .await
             .map_err(|e| io_err(ErrorSubject::Snapshot(None), ErrorVerb::Write, std::io::Error::other(e.to_string())))?
             .map_err(|e| io_err(ErrorSubject::Snapshot(None), ErrorVerb::Write, e))?;
-        if let Ok(mut cur) = self.store.current_snapshot.lock() {
-            *cur = Some((meta.clone(), data.clone()));
-        }
-        Ok(Snapshot { meta, snapshot: Box::new(Cursor::new(data)) })
+        let file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|e| io_err(ErrorSubject::Snapshot(None), ErrorVerb::Read, e))?;
+        self.store.set_current_snapshot(meta.clone(), path);
+        Ok(Snapshot { meta, snapshot: Box::new(file) })
     }
 }
 
@@ -630,29 +654,57 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         self.clone()
     }
 
-    async fn begin_receiving_snapshot(&mut self) -> Result<Box<Cursor<Vec<u8>>>, StorageError<u64>> {
-        Ok(Box::new(Cursor::new(Vec::new())))
+    async fn begin_receiving_snapshot(&mut self) -> Result<Box<tokio::fs::File>, StorageError<u64>> {
+        let werr = |e: std::io::Error| io_err(ErrorSubject::Snapshot(None), ErrorVerb::Write, e);
+        let dir = self
+            .store
+            .snapshot_dir()
+            .map_err(|e| werr(std::io::Error::other(e.to_string())))?;
+        let path = dir.join(format!("incoming-{}.snap", rand::random::<u32>()));
+        let file = tokio::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .await
+            .map_err(werr)?;
+        if let Ok(mut r) = self.store.receiving.lock() {
+            if let Some(old) = r.replace(path) {
+                let _ = std::fs::remove_file(old);
+            }
+        }
+        Ok(Box::new(file))
     }
 
     async fn install_snapshot(
         &mut self,
         meta: &SnapshotMeta<u64, Member>,
-        snapshot: Box<Cursor<Vec<u8>>>,
+        snapshot: Box<tokio::fs::File>,
     ) -> Result<(), StorageError<u64>> {
-        let data = snapshot.into_inner();
-        let store = self.store.clone();
-        let data2 = data.clone();
         let sig = meta.signature();
+        let werr = |e: std::io::Error| io_err(ErrorSubject::Snapshot(Some(sig.clone())), ErrorVerb::Write, e);
+        snapshot.sync_all().await.map_err(werr)?;
+        drop(snapshot);
+        let path = self
+            .store
+            .receiving
+            .lock()
+            .ok()
+            .and_then(|mut r| r.take())
+            .ok_or_else(|| werr(std::io::Error::other("no snapshot is being received")))?;
+        let store = self.store.clone();
+        let src = path.clone();
         run_blocking(move || {
             store
-                .install_snapshot_blocking(&data2)
+                .install_snapshot_blocking(&src)
                 .map_err(|e| heed::Error::Io(std::io::Error::other(e.to_string())))
         })
         .await
-        .map_err(|e| io_err(ErrorSubject::Snapshot(Some(sig)), ErrorVerb::Write, e))?;
-        if let Ok(mut cur) = self.store.current_snapshot.lock() {
-            *cur = Some((meta.clone(), data));
-        }
+        .map_err(|e| io_err(ErrorSubject::Snapshot(Some(sig.clone())), ErrorVerb::Write, e))?;
+        let kept = path.with_file_name(format!("{}.snap", meta.snapshot_id));
+        std::fs::rename(&path, &kept).map_err(werr)?;
+        self.store.set_current_snapshot(meta.clone(), kept);
         Ok(())
     }
 
@@ -661,7 +713,12 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             Ok(c) => c.clone(),
             Err(_) => None,
         };
-        Ok(cur.map(|(meta, data)| Snapshot { meta, snapshot: Box::new(Cursor::new(data)) }))
+        let Some((meta, path)) = cur else { return Ok(None) };
+        match tokio::fs::File::open(&path).await {
+            Ok(file) => Ok(Some(Snapshot { meta, snapshot: Box::new(file) })),
+            // Gone (replaced meanwhile): openraft builds a new one.
+            Err(_) => Ok(None),
+        }
     }
 }
 
