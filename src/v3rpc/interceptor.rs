@@ -18,3 +18,22 @@ pub fn token<T>(req: &Request<T>) -> Option<String> {
 pub fn caller<T>(server: &EtcdServer, req: &Request<T>) -> Result<Caller, Status> {
     Ok(server.caller(token(req).as_deref())?)
 }
+
+/// etcd's `hasleader` check (`v3rpc/interceptor.go`): a request carrying the metadata
+/// `hasleader: true` fails at once with `etcdserver: no leader` when this member knows no
+/// leader, instead of waiting for one.
+pub async fn require_leader(
+    axum::extract::State(server): axum::extract::State<std::sync::Arc<crate::server::EtcdServer>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let wants_leader = request
+        .headers()
+        .get(crate::rpctypes::METADATA_REQUIRE_LEADER_KEY)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == crate::rpctypes::METADATA_HAS_LEADER);
+    if wants_leader && server.leader().is_none() {
+        return crate::rpctypes::WireError::NoLeader.status().into_http();
+    }
+    next.run(request).await
+}

@@ -55,7 +55,10 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
             .max_decoding_message_size(max)
             .max_encoding_message_size(usize::MAX),
     );
-    routes.into_axum_router().merge(http::routes(server))
+    routes
+        .into_axum_router()
+        .layer(axum::middleware::from_fn_with_state(server.clone(), interceptor::require_leader))
+        .merge(http::routes(server))
 }
 
 /// Serves the client API on a pre-bound listener until `shutdown` completes: HTTP/1 and
