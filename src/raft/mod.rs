@@ -38,3 +38,36 @@ fn io_err<E: std::error::Error + 'static>(
 ) -> openraft::StorageError<u64> {
     openraft::StorageIOError::new(subject, verb, openraft::AnyError::new(&e)).into()
 }
+
+#[cfg(test)]
+mod suite {
+    //! openraft's storage conformance Suite run against the heed log store and state machine.
+    use std::sync::Arc;
+
+    use openraft::testing::{StoreBuilder, Suite};
+    use openraft::StorageError;
+
+    use super::log_store::LogStore;
+    use super::state_machine::{StateMachine, StateStore};
+    use super::TypeConfig;
+    use crate::storage::{open_env, EnvKind};
+
+    struct HeedBuilder;
+
+    impl StoreBuilder<TypeConfig, LogStore, StateMachine, tempfile::TempDir> for HeedBuilder {
+        async fn build(&self) -> Result<(tempfile::TempDir, LogStore, StateMachine), StorageError<u64>> {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let wal = open_env(&dir.path().join("wal"), EnvKind::Wal).expect("wal env");
+            let log = LogStore::open(wal).expect("log store");
+            let store: Arc<StateStore> = StateStore::open(dir.path().join("snap").join("db")).expect("state store");
+            Ok((dir, log, StateMachine::new(store)))
+        }
+    }
+
+    /// Every check of openraft 0.9's storage Suite (logs, vote, purge, membership, apply,
+    /// snapshots) passes on our stores.
+    #[test]
+    fn openraft_storage_suite() {
+        Suite::test_all(HeedBuilder).expect("openraft storage suite");
+    }
+}

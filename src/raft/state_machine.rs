@@ -682,17 +682,25 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         meta: &SnapshotMeta<u64, Member>,
         snapshot: Box<tokio::fs::File>,
     ) -> Result<(), StorageError<u64>> {
+        use tokio::io::AsyncSeekExt;
         let sig = meta.signature();
         let werr = |e: std::io::Error| io_err(ErrorSubject::Snapshot(Some(sig.clone())), ErrorVerb::Write, e);
-        snapshot.sync_all().await.map_err(werr)?;
+        // Copy whatever file we were handed (normally the one begin_receiving_snapshot
+        // created) into a file of our own, streaming, so install never depends on which
+        // handle openraft passes back.
+        let mut snapshot = snapshot;
+        snapshot.seek(std::io::SeekFrom::Start(0)).await.map_err(werr)?;
+        let dir = self.store.snapshot_dir().map_err(|e| werr(std::io::Error::other(e.to_string())))?;
+        let path = dir.join(format!("install-{}.snap", rand::random::<u32>()));
+        {
+            let mut out = tokio::fs::File::create(&path).await.map_err(werr)?;
+            tokio::io::copy(&mut *snapshot, &mut out).await.map_err(werr)?;
+            out.sync_all().await.map_err(werr)?;
+        }
         drop(snapshot);
-        let path = self
-            .store
-            .receiving
-            .lock()
-            .ok()
-            .and_then(|mut r| r.take())
-            .ok_or_else(|| werr(std::io::Error::other("no snapshot is being received")))?;
+        if let Some(received) = self.store.receiving.lock().ok().and_then(|mut r| r.take()) {
+            let _ = std::fs::remove_file(received);
+        }
         let store = self.store.clone();
         let src = path.clone();
         run_blocking(move || {
