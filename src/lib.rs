@@ -27,6 +27,7 @@ pub mod raft;
 pub mod rpctypes;
 pub mod server;
 pub mod storage;
+pub mod tls;
 pub mod v3rpc;
 
 #[cfg(test)]

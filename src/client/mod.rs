@@ -1,9 +1,11 @@
 //! Our Rust etcd v3 client: endpoints and failover, dial and per-call timeouts, typed errors.
 //!
-//! Depends only on `crate::pb` (and later `rpctypes` and `tls`); never on server or v3rpc code.
+//! Depends only on `crate::pb`, `rpctypes` and `tls`; never on server or v3rpc code.
 //!
 //! The behaviour follows Go's `clientv3` as etcdctl 3.4 uses it:
-//! - endpoints are `host:port` or `http://host:port` (`https://` is rejected until TLS lands);
+//! - endpoints are `host:port`, `http://host:port` or `https://host:port`; like clientv3, an
+//!   `https://` endpoint always uses TLS, `http://` never, and a bare `host:port` uses TLS when
+//!   TLS options are configured ([`ClientConfig::tls`]);
 //! - a connection attempt to one endpoint is bounded by the dial timeout;
 //! - every call is bounded by the per-call (command) timeout; while the deadline allows, a call
 //!   that fails because an endpoint is unreachable is retried on the next endpoint, round-robin;
@@ -52,6 +54,9 @@ pub enum Error {
     /// No endpoint was given.
     #[error("no endpoints available")]
     NoEndpoints,
+    /// The TLS configuration could not be built (unreadable or mismatched files).
+    #[error("{0}")]
+    Tls(String),
     /// An endpoint could not be parsed as `host:port` or `http://host:port`.
     #[error("invalid endpoint {endpoint:?}: {reason}")]
     InvalidEndpoint {
@@ -104,7 +109,7 @@ impl Error {
 /// Connection settings of a [`Client`].
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// Endpoints, `host:port` or `http://host:port`, tried in order.
+    /// Endpoints, `host:port`, `http://host:port` or `https://host:port`, tried in order.
     pub endpoints: Vec<String>,
     /// Bound on establishing one connection to one endpoint (etcdctl `--dial-timeout`, 2 s).
     pub dial_timeout: Duration,
@@ -113,6 +118,10 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// User name and password to authenticate with (etcdctl `--user` / `--password`).
     pub credentials: Option<(String, String)>,
+    /// TLS options (etcdctl `--cacert`, `--cert`, `--key`, `--insecure-skip-tls-verify`);
+    /// `Some` makes bare `host:port` endpoints use TLS (etcdctl with TLS files or
+    /// `--insecure-transport=false`).
+    pub tls: Option<crate::tls::ClientTlsOptions>,
 }
 
 impl Default for ClientConfig {
@@ -122,6 +131,7 @@ impl Default for ClientConfig {
             dial_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(5),
             credentials: None,
+            tls: None,
         }
     }
 }
@@ -158,22 +168,22 @@ fn needs_new_token(e: &Error) -> bool {
     )
 }
 
-/// Turns `host:port` or `http://host:port` into a URI tonic accepts.
+/// Turns `host:port`, `http://host:port` or `https://host:port` into a URI tonic accepts;
+/// a bare `host:port` becomes `https://` when `tls` is set.
 ///
 /// # Errors
-/// [`Error::InvalidEndpoint`] for `https://` (TLS not supported yet), other schemes, or
-/// strings that are not valid URIs.
-pub fn endpoint_uri(ep: &str) -> Result<String, Error> {
+/// [`Error::InvalidEndpoint`] for other schemes or strings that are not valid URIs.
+pub fn endpoint_uri(ep: &str, tls: bool) -> Result<String, Error> {
     let invalid = |reason: &str| Error::InvalidEndpoint {
         endpoint: ep.to_string(),
         reason: reason.to_string(),
     };
-    let uri = if let Some(rest) = ep.strip_prefix("http://") {
-        format!("http://{rest}")
-    } else if ep.starts_with("https://") {
-        return Err(invalid("TLS endpoints are not supported yet"));
+    let uri = if ep.starts_with("http://") || ep.starts_with("https://") {
+        ep.to_string()
     } else if ep.contains("://") {
         return Err(invalid("unsupported scheme"));
+    } else if tls {
+        format!("https://{ep}")
     } else {
         format!("http://{ep}")
     };
@@ -182,13 +192,15 @@ pub fn endpoint_uri(ep: &str) -> Result<String, Error> {
     Ok(uri)
 }
 
-/// An etcd v3 client over plain HTTP/2 with endpoint failover.
+/// An etcd v3 client over HTTP/2 (plain or TLS) with endpoint failover.
 ///
 /// Cheap to share by reference; calls take `&self`. The current connection is cached and
 /// replaced when its endpoint becomes unreachable.
 #[derive(Debug)]
 pub struct Client {
     endpoints: Vec<Endpoint>,
+    /// The TLS connector of each `https` endpoint (same index as `endpoints`).
+    connectors: Vec<Option<crate::tls::TlsConnector>>,
     names: Vec<String>,
     request_timeout: Duration,
     /// Index of the endpoint to use next and its connected channel, if any.
@@ -208,8 +220,21 @@ impl Client {
             return Err(Error::NoEndpoints);
         }
         let mut endpoints = Vec::with_capacity(cfg.endpoints.len());
+        let mut connectors = Vec::with_capacity(cfg.endpoints.len());
+        let mut tls_connector: Option<crate::tls::TlsConnector> = None;
         for ep in &cfg.endpoints {
-            let uri = endpoint_uri(ep)?;
+            let uri = endpoint_uri(ep, cfg.tls.is_some())?;
+            if uri.starts_with("https://") {
+                if tls_connector.is_none() {
+                    let opts = cfg.tls.clone().unwrap_or_default();
+                    let tls = crate::tls::client_config(&opts, &crate::tls::TlsParams::default())
+                        .map_err(|e| Error::Tls(e.to_string()))?;
+                    tls_connector = Some(crate::tls::TlsConnector::new(tls));
+                }
+                connectors.push(tls_connector.clone());
+            } else {
+                connectors.push(None);
+            }
             let e = Endpoint::from_shared(uri)
                 .map_err(|e| Error::InvalidEndpoint {
                     endpoint: ep.clone(),
@@ -221,6 +246,7 @@ impl Client {
         }
         Ok(Client {
             endpoints,
+            connectors,
             names: cfg.endpoints.clone(),
             request_timeout: cfg.request_timeout,
             current: Mutex::new((0, None)),
@@ -294,7 +320,7 @@ impl Client {
                 return Err(Error::DeadlineExceeded { last: last.take() });
             }
             let idx = cur.0 % self.endpoints.len();
-            let attempt = tokio::time::timeout(deadline - now, self.endpoints[idx].connect()).await;
+            let attempt = tokio::time::timeout(deadline - now, self.connect(idx)).await;
             match attempt {
                 Ok(Ok(ch)) => {
                     cur.1 = Some(ch.clone());
@@ -313,6 +339,14 @@ impl Client {
                 let pause = Duration::from_millis(100).min(deadline.saturating_duration_since(Instant::now()));
                 tokio::time::sleep(pause).await;
             }
+        }
+    }
+
+    /// Dials endpoint `idx` (through TLS for an `https` endpoint).
+    async fn connect(&self, idx: usize) -> Result<Channel, tonic::transport::Error> {
+        match &self.connectors[idx] {
+            Some(c) => self.endpoints[idx].connect_with_connector(c.clone()).await,
+            None => self.endpoints[idx].connect().await,
         }
     }
 
@@ -580,10 +614,11 @@ mod tests {
 
     #[test]
     fn endpoint_forms() {
-        assert_eq!(endpoint_uri("127.0.0.1:2379").unwrap(), "http://127.0.0.1:2379");
-        assert_eq!(endpoint_uri("http://h:1").unwrap(), "http://h:1");
-        assert!(endpoint_uri("https://h:1").is_err());
-        assert!(endpoint_uri("unix://x").is_err());
+        assert_eq!(endpoint_uri("127.0.0.1:2379", false).unwrap(), "http://127.0.0.1:2379");
+        assert_eq!(endpoint_uri("127.0.0.1:2379", true).unwrap(), "https://127.0.0.1:2379");
+        assert_eq!(endpoint_uri("http://h:1", true).unwrap(), "http://h:1");
+        assert_eq!(endpoint_uri("https://h:1", false).unwrap(), "https://h:1");
+        assert!(endpoint_uri("unix://x", false).is_err());
     }
 
     #[test]
@@ -603,6 +638,7 @@ mod tests {
             dial_timeout: Duration::from_millis(100),
             request_timeout: Duration::from_millis(300),
             credentials: None,
+            tls: None,
         };
         let c = Client::new(&cfg).unwrap();
         let err = c.range(RangeRequest::default()).await.unwrap_err();
