@@ -540,21 +540,99 @@ impl TlsConnector {
 
     /// Dials `uri` (`https://host:port`; port 443 when absent).
     ///
+    /// Without a client certificate, a server that asks for one and then refuses the
+    /// connection (TLS 1.3 reports that only after the handshake) is detected here by waiting
+    /// briefly for the server's first bytes, so the error names the certificate instead of a
+    /// later "connection closed".
+    ///
     /// # Errors
     /// Connection or handshake failures, or a URI without a host.
-    pub async fn connect(&self, uri: &tonic::transport::Uri) -> io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
+    pub async fn connect(&self, uri: &tonic::transport::Uri) -> io::Result<ClientTlsIo> {
+        use tokio::io::AsyncReadExt;
         let host = uri.host().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "URI without host"))?;
         let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
         let port = uri.port_u16().unwrap_or(443);
         let tcp = TcpStream::connect((host.as_str(), port)).await?;
         let _ = tcp.set_nodelay(true);
         let name = ServerName::try_from(host).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        tokio_rustls::TlsConnector::from(self.config.clone()).connect(name, tcp).await
+        let requested = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let config = if self.config.client_auth_cert_resolver.has_certs() {
+            self.config.clone()
+        } else {
+            let mut c = (*self.config).clone();
+            c.client_auth_cert_resolver = Arc::new(NoteCertRequest(requested.clone()));
+            Arc::new(c)
+        };
+        let mut stream = tokio_rustls::TlsConnector::from(config).connect(name, tcp).await?;
+        let mut prefix = Vec::new();
+        if requested.load(std::sync::atomic::Ordering::Relaxed) {
+            let no_cert = "the server asked for a client certificate and none was given (--cert, --key)";
+            let mut buf = vec![0u8; 16 * 1024];
+            match tokio::time::timeout(Duration::from_millis(300), stream.read(&mut buf)).await {
+                Ok(Ok(0)) => return Err(io::Error::new(io::ErrorKind::ConnectionAborted, format!("tls: connection closed: {no_cert}"))),
+                Ok(Ok(n)) => prefix = buf[..n].to_vec(),
+                Ok(Err(e)) => return Err(io::Error::new(e.kind(), format!("tls: {e}: {no_cert}"))),
+                Err(_) => {}
+            }
+        }
+        Ok(ClientTlsIo { prefix, pos: 0, inner: stream })
+    }
+}
+
+/// Records that the server asked for a client certificate (there is none to give).
+#[derive(Debug)]
+struct NoteCertRequest(Arc<std::sync::atomic::AtomicBool>);
+
+impl rustls::client::ResolvesClientCert for NoteCertRequest {
+    fn resolve(&self, _hints: &[&[u8]], _schemes: &[SignatureScheme]) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        false
+    }
+}
+
+/// A client TLS stream, with any bytes read while checking the handshake replayed first.
+#[derive(Debug)]
+pub struct ClientTlsIo {
+    prefix: Vec<u8>,
+    pos: usize,
+    inner: tokio_rustls::client::TlsStream<TcpStream>,
+}
+
+impl AsyncRead for ClientTlsIo {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        if self.pos < self.prefix.len() {
+            let n = (self.prefix.len() - self.pos).min(buf.remaining());
+            let start = self.pos;
+            buf.put_slice(&self.prefix[start..start + n]);
+            self.pos += n;
+            if self.pos == self.prefix.len() {
+                self.prefix = Vec::new();
+                self.pos = 0;
+            }
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for ClientTlsIo {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
 impl tower::Service<tonic::transport::Uri> for TlsConnector {
-    type Response = hyper_util::rt::TokioIo<tokio_rustls::client::TlsStream<TcpStream>>;
+    type Response = hyper_util::rt::TokioIo<ClientTlsIo>;
     type Error = io::Error;
     type Future = Pin<Box<dyn Future<Output = io::Result<Self::Response>> + Send>>;
 

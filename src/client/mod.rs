@@ -284,7 +284,7 @@ impl Client {
                     return Ok(());
                 }
                 Ok(Err(status)) if is_transport_failure(&status) => {
-                    last = Some(status.message().to_string());
+                    last = Some(status_message(&status));
                     self.fail_over().await;
                 }
                 Ok(Err(status)) if status.message() == crate::rpctypes::WireError::AuthNotEnabled.message() => return Ok(()),
@@ -314,6 +314,7 @@ impl Client {
             return Ok(ch.clone());
         }
         let mut failures_in_round = 0usize;
+        let mut tls_failures_in_round = 0usize;
         loop {
             let now = Instant::now();
             if now >= deadline {
@@ -327,14 +328,24 @@ impl Client {
                     return Ok(ch);
                 }
                 Ok(Err(e)) => {
-                    *last = Some(format!("{}: {e}", self.names[idx]));
+                    let msg = error_chain(&e);
+                    if is_tls_refusal(&msg) {
+                        tls_failures_in_round += 1;
+                    }
+                    *last = Some(format!("{}: {msg}", self.names[idx]));
                 }
                 Err(_) => return Err(Error::DeadlineExceeded { last: last.take() }),
             }
             cur.0 = (idx + 1) % self.endpoints.len();
             failures_in_round += 1;
             if failures_in_round >= self.endpoints.len() {
+                // Every endpoint refused our certificate or theirs failed verification: a
+                // configuration error that retrying until the deadline cannot fix.
+                if tls_failures_in_round >= self.endpoints.len() {
+                    return Err(Error::Tls(last.take().unwrap_or_default()));
+                }
                 failures_in_round = 0;
+                tls_failures_in_round = 0;
                 // Back off a little before the next round, like grpc's reconnect backoff.
                 let pause = Duration::from_millis(100).min(deadline.saturating_duration_since(Instant::now()));
                 tokio::time::sleep(pause).await;
@@ -386,13 +397,13 @@ impl Client {
                 Err(_) => return Err(Error::DeadlineExceeded { last }),
                 Ok(Ok(resp)) => return Ok(resp.into_inner()),
                 Ok(Err(status)) if is_transport_failure(&status) => {
-                    last = Some(status.message().to_string());
+                    last = Some(status_message(&status));
                     self.fail_over().await;
                 }
                 Ok(Err(status)) => {
                     return Err(Error::Grpc {
                         code: status.code(),
-                        message: status.message().to_string(),
+                        message: status_message(&status),
                     })
                 }
             }
@@ -599,6 +610,36 @@ pub fn check_peer_urls(urls: &[String]) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// A status message with the chain of its transport source errors appended (tonic's
+/// `transport error` alone does not say that e.g. a TLS certificate was refused).
+pub(crate) fn status_message(status: &tonic::Status) -> String {
+    match std::error::Error::source(status) {
+        Some(src) => format!("{}: {}", status.message(), error_chain(src)),
+        None => status.message().to_string(),
+    }
+}
+
+/// `e: source: source...`, skipping repeated texts.
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}
+
+/// Whether a connection error is a TLS certificate failure (ours refused, or theirs not
+/// trusted), as opposed to an unreachable endpoint.
+fn is_tls_refusal(msg: &str) -> bool {
+    let m = msg.to_ascii_lowercase();
+    m.contains("certificate") || m.contains("fatal alert")
 }
 
 /// True when a status reports that the endpoint could not be reached (not a server answer).
