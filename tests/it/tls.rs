@@ -239,3 +239,72 @@ fn unsupported_cipher_suite_is_named() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--cert-file"), "{err}");
 }
+
+#[test]
+fn client_certificate_cn_is_the_user_without_a_token() {
+    let certs = tempfile::tempdir().expect("tempdir");
+    let d = certs.path();
+    let ds = d.to_string_lossy().to_string();
+    let out = our_bin(
+        &["certs", "init", "--hosts", "127.0.0.1", "--members", "cn", "--client-cn", "root", "--dir", &ds],
+        Duration::from_secs(60),
+    );
+    ok_stdout(&out, "etcd certs init --client-cn root");
+    std::fs::write(
+        d.join("cfg.json"),
+        r#"{"signing":{"default":{"expiry":"8760h","usages":["signing","key encipherment","client auth"]}}}"#,
+    )
+    .expect("write");
+    std::fs::write(d.join("guest.json"), r#"{"CN":"guest","key":{"algo":"ecdsa","size":256}}"#).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_etcd"))
+        .current_dir(d)
+        .args(["certs", "gencert", "-ca=ca.pem", "-ca-key=ca-key.pem", "-config=cfg.json", "guest.json", "-bare", "guest"])
+        .output()
+        .expect("gencert");
+    assert!(out.status.success(), "gencert: {}", String::from_utf8_lossy(&out.stderr));
+    let m = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            https: true,
+            extra_args: vec![
+                format!("--cert-file={}", p(d, "server.pem")),
+                format!("--key-file={}", p(d, "server-key.pem")),
+                format!("--trusted-ca-file={}", p(d, "ca.pem")),
+                "--client-cert-auth".to_string(),
+                "--peer-auto-tls".to_string(),
+                "--bcrypt-cost=4".to_string(),
+            ],
+            ..MemberOpts::named("cn")
+        },
+    );
+    let official = std::path::Path::new(ETCDCTL_BIN).is_file();
+    let root = vec![
+        format!("--cacert={}", p(d, "ca.pem")),
+        format!("--cert={}", p(d, "client.pem")),
+        format!("--key={}", p(d, "client-key.pem")),
+    ];
+    let guest = vec![
+        format!("--cacert={}", p(d, "ca.pem")),
+        format!("--cert={}", p(d, "guest.pem")),
+        format!("--key={}", p(d, "guest-key.pem")),
+    ];
+    let url = m.client_url();
+    for args in [&["user", "add", "root:pw"][..], &["user", "add", "guest:pw"][..], &["auth", "enable"][..]] {
+        let o = ctl(false, &url, &root, args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+    }
+    let mut clients = vec![false];
+    if official {
+        clients.push(true);
+    }
+    for official in clients {
+        let who = if official { "etcdctl" } else { "our ctl" };
+        // CN root, no --user: the certificate is the identity.
+        let put = ctl(official, &url, &root, &["put", "cn-key", who]);
+        assert!(put.status.success(), "{who} put as CN root: {}", text(&put));
+        // CN guest has no role: permission denied.
+        let denied = ctl(official, &url, &guest, &["put", "cn-key", "x"]);
+        assert!(!denied.status.success(), "{who} put as CN guest succeeded");
+        assert!(text(&denied).contains("permission denied"), "{who}: {}", text(&denied));
+    }
+}
