@@ -156,21 +156,61 @@ fn auto_tls_writes_fixtures_and_serves_https() {
     }
 }
 
-/// The serial number (hex) of the certificate a new TLS connection to `port` is shown.
-fn served_serial(port: u16, ca: &Path) -> String {
-    use etcd_oxide::tls::{client_config, ClientTlsOptions, TlsParams};
+/// A blocking TLS handshake with `127.0.0.1:port` (trusting `ca`, offering `params`):
+/// the connection after the handshake, or the handshake error.
+fn handshake(port: u16, ca: &Path, params: &etcd_oxide::tls::TlsParams) -> Result<rustls::ClientConnection, String> {
+    use etcd_oxide::tls::{client_config, ClientTlsOptions};
     use std::io::Write;
     let opts = ClientTlsOptions { ca_file: Some(ca.to_path_buf()), ..Default::default() };
-    let cfg = std::sync::Arc::new(client_config(&opts, &TlsParams::default()).expect("client config"));
+    let cfg = std::sync::Arc::new(client_config(&opts, params).expect("client config"));
     let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name");
     let mut conn = rustls::ClientConnection::new(cfg, name).expect("client connection");
     let mut sock = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
     sock.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
     let mut tls = rustls::Stream::new(&mut conn, &mut sock);
-    tls.flush().expect("handshake");
+    tls.flush().map_err(|e| e.to_string())?;
+    Ok(conn)
+}
+
+/// The serial number (hex) of the certificate a new TLS connection to `port` is shown.
+fn served_serial(port: u16, ca: &Path) -> String {
+    let conn = handshake(port, ca, &etcd_oxide::tls::TlsParams::default()).expect("handshake");
     let leaf = conn.peer_certificates().and_then(|c| c.first()).expect("server certificate").clone();
     let (_, parsed) = x509_parser::parse_x509_certificate(leaf.as_ref()).expect("parse");
     parsed.raw_serial_as_string()
+}
+
+#[test]
+fn tls_versions_and_cipher_suites_are_enforced() {
+    use etcd_oxide::tls::{TlsParams, TlsVersion};
+    let certs = tempfile::tempdir().expect("tempdir");
+    init_certs(certs.path());
+    let d = certs.path();
+    let ca = d.join("ca.pem");
+    let files = vec![
+        format!("--cert-file={}", p(d, "server.pem")),
+        format!("--key-file={}", p(d, "server-key.pem")),
+        "--peer-auto-tls".to_string(),
+    ];
+    // TLS 1.2 only, one cipher suite.
+    let mut args = files.clone();
+    args.extend(["--tls-max-version=TLS1.2".to_string(), "--cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384".to_string()]);
+    let m = Member::start(ServerKind::Ours, MemberOpts { https: true, extra_args: args, ..MemberOpts::named("v12") });
+    let conn = handshake(m.client_port, &ca, &TlsParams::default()).expect("TLS 1.2 handshake");
+    assert_eq!(conn.protocol_version(), Some(rustls::ProtocolVersion::TLSv1_2));
+    let suite = conn.negotiated_cipher_suite().expect("suite");
+    assert_eq!(format!("{:?}", suite.suite()), "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384");
+    let tls13_only = TlsParams { min_version: Some(TlsVersion::Tls13), ..TlsParams::default() };
+    assert!(handshake(m.client_port, &ca, &tls13_only).is_err(), "TLS 1.3 client accepted by a TLS 1.2 server");
+    drop(m);
+    // TLS 1.3 minimum: a TLS 1.2-only client is refused.
+    let mut args = files;
+    args.push("--tls-min-version=TLS1.3".to_string());
+    let m = Member::start(ServerKind::Ours, MemberOpts { https: true, extra_args: args, ..MemberOpts::named("v13") });
+    let tls12_only = TlsParams { max_version: Some(TlsVersion::Tls12), ..TlsParams::default() };
+    assert!(handshake(m.client_port, &ca, &tls12_only).is_err(), "TLS 1.2 client accepted by a TLS 1.3 server");
+    let conn = handshake(m.client_port, &ca, &TlsParams::default()).expect("TLS 1.3 handshake");
+    assert_eq!(conn.protocol_version(), Some(rustls::ProtocolVersion::TLSv1_3));
 }
 
 #[test]
