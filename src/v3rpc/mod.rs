@@ -1,7 +1,8 @@
 //! The wire: one tonic service per file, request validation, the error mapping, and the
-//! HTTP endpoints, all served on the client listener (gRPC over h2c and HTTP/1 on one port).
+//! HTTP endpoints, all served on the client listener (gRPC over h2c and HTTP/1 on one port, or
+//! over TLS with ALPN `h2` / `http/1.1` for `https` client URLs).
 //!
-//! Depends on: server, pb, rpctypes.
+//! Depends on: server, pb, rpctypes, tls.
 
 pub mod auth;
 pub mod cluster;
