@@ -3,11 +3,13 @@
 //! # Which way dependencies point
 //! ```text
 //! cli → anything                     v3rpc → server, pb, rpctypes
-//! server → raft, apply, mvcc, lease, auth, membership, storage, pb
-//! raft → apply, storage, pb          apply → mvcc, lease, auth, membership, storage, pb
+//! server → raft, apply, mvcc, lease, auth, membership, storage, pb, tls
+//! raft → apply, storage, pb, tls     apply → mvcc, lease, auth, membership, storage, pb
+//! v3rpc → tls (the client listener's TLS accept)
 //! mvcc, lease, auth, membership → storage, pb     (no tonic, no openraft, no sockets)
 //! storage → heed, pb                 client → pb, rpctypes, tls      (never server or v3rpc)
 //! certs → rcgen, rsa, x509-parser (no anyhow, no clap: the edge is cli::certs)
+//! tls → rustls, tokio-rustls, rcgen, x509-parser (no server, client or cli code)
 //! pb, rpctypes: leaves
 //! ```
 //! `tests::layering` enforces the rules that matter most.
@@ -27,6 +29,7 @@ pub mod raft;
 pub mod rpctypes;
 pub mod server;
 pub mod storage;
+pub mod tls;
 pub mod v3rpc;
 
 #[cfg(test)]

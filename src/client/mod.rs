@@ -1,9 +1,11 @@
 //! Our Rust etcd v3 client: endpoints and failover, dial and per-call timeouts, typed errors.
 //!
-//! Depends only on `crate::pb` (and later `rpctypes` and `tls`); never on server or v3rpc code.
+//! Depends only on `crate::pb`, `rpctypes` and `tls`; never on server or v3rpc code.
 //!
 //! The behaviour follows Go's `clientv3` as etcdctl 3.4 uses it:
-//! - endpoints are `host:port` or `http://host:port` (`https://` is rejected until TLS lands);
+//! - endpoints are `host:port`, `http://host:port` or `https://host:port`; like clientv3, an
+//!   `https://` endpoint always uses TLS, `http://` never, and a bare `host:port` uses TLS when
+//!   TLS options are configured ([`ClientConfig::tls`]);
 //! - a connection attempt to one endpoint is bounded by the dial timeout;
 //! - every call is bounded by the per-call (command) timeout; while the deadline allows, a call
 //!   that fails because an endpoint is unreachable is retried on the next endpoint, round-robin;
@@ -52,6 +54,9 @@ pub enum Error {
     /// No endpoint was given.
     #[error("no endpoints available")]
     NoEndpoints,
+    /// The TLS configuration could not be built (unreadable or mismatched files).
+    #[error("{0}")]
+    Tls(String),
     /// An endpoint could not be parsed as `host:port` or `http://host:port`.
     #[error("invalid endpoint {endpoint:?}: {reason}")]
     InvalidEndpoint {
@@ -104,7 +109,7 @@ impl Error {
 /// Connection settings of a [`Client`].
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// Endpoints, `host:port` or `http://host:port`, tried in order.
+    /// Endpoints, `host:port`, `http://host:port` or `https://host:port`, tried in order.
     pub endpoints: Vec<String>,
     /// Bound on establishing one connection to one endpoint (etcdctl `--dial-timeout`, 2 s).
     pub dial_timeout: Duration,
@@ -113,6 +118,10 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// User name and password to authenticate with (etcdctl `--user` / `--password`).
     pub credentials: Option<(String, String)>,
+    /// TLS options (etcdctl `--cacert`, `--cert`, `--key`, `--insecure-skip-tls-verify`);
+    /// `Some` makes bare `host:port` endpoints use TLS (etcdctl with TLS files or
+    /// `--insecure-transport=false`).
+    pub tls: Option<crate::tls::ClientTlsOptions>,
 }
 
 impl Default for ClientConfig {
@@ -122,6 +131,7 @@ impl Default for ClientConfig {
             dial_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(5),
             credentials: None,
+            tls: None,
         }
     }
 }
@@ -158,22 +168,22 @@ fn needs_new_token(e: &Error) -> bool {
     )
 }
 
-/// Turns `host:port` or `http://host:port` into a URI tonic accepts.
+/// Turns `host:port`, `http://host:port` or `https://host:port` into a URI tonic accepts;
+/// a bare `host:port` becomes `https://` when `tls` is set.
 ///
 /// # Errors
-/// [`Error::InvalidEndpoint`] for `https://` (TLS not supported yet), other schemes, or
-/// strings that are not valid URIs.
-pub fn endpoint_uri(ep: &str) -> Result<String, Error> {
+/// [`Error::InvalidEndpoint`] for other schemes or strings that are not valid URIs.
+pub fn endpoint_uri(ep: &str, tls: bool) -> Result<String, Error> {
     let invalid = |reason: &str| Error::InvalidEndpoint {
         endpoint: ep.to_string(),
         reason: reason.to_string(),
     };
-    let uri = if let Some(rest) = ep.strip_prefix("http://") {
-        format!("http://{rest}")
-    } else if ep.starts_with("https://") {
-        return Err(invalid("TLS endpoints are not supported yet"));
+    let uri = if ep.starts_with("http://") || ep.starts_with("https://") {
+        ep.to_string()
     } else if ep.contains("://") {
         return Err(invalid("unsupported scheme"));
+    } else if tls {
+        format!("https://{ep}")
     } else {
         format!("http://{ep}")
     };
@@ -182,13 +192,15 @@ pub fn endpoint_uri(ep: &str) -> Result<String, Error> {
     Ok(uri)
 }
 
-/// An etcd v3 client over plain HTTP/2 with endpoint failover.
+/// An etcd v3 client over HTTP/2 (plain or TLS) with endpoint failover.
 ///
 /// Cheap to share by reference; calls take `&self`. The current connection is cached and
 /// replaced when its endpoint becomes unreachable.
 #[derive(Debug)]
 pub struct Client {
     endpoints: Vec<Endpoint>,
+    /// The TLS connector of each `https` endpoint (same index as `endpoints`).
+    connectors: Vec<Option<crate::tls::TlsConnector>>,
     names: Vec<String>,
     request_timeout: Duration,
     /// Index of the endpoint to use next and its connected channel, if any.
@@ -208,8 +220,21 @@ impl Client {
             return Err(Error::NoEndpoints);
         }
         let mut endpoints = Vec::with_capacity(cfg.endpoints.len());
+        let mut connectors = Vec::with_capacity(cfg.endpoints.len());
+        let mut tls_connector: Option<crate::tls::TlsConnector> = None;
         for ep in &cfg.endpoints {
-            let uri = endpoint_uri(ep)?;
+            let uri = endpoint_uri(ep, cfg.tls.is_some())?;
+            if uri.starts_with("https://") {
+                if tls_connector.is_none() {
+                    let opts = cfg.tls.clone().unwrap_or_default();
+                    let tls = crate::tls::client_config(&opts, &crate::tls::TlsParams::default())
+                        .map_err(|e| Error::Tls(e.to_string()))?;
+                    tls_connector = Some(crate::tls::TlsConnector::new(tls));
+                }
+                connectors.push(tls_connector.clone());
+            } else {
+                connectors.push(None);
+            }
             let e = Endpoint::from_shared(uri)
                 .map_err(|e| Error::InvalidEndpoint {
                     endpoint: ep.clone(),
@@ -221,6 +246,7 @@ impl Client {
         }
         Ok(Client {
             endpoints,
+            connectors,
             names: cfg.endpoints.clone(),
             request_timeout: cfg.request_timeout,
             current: Mutex::new((0, None)),
@@ -258,7 +284,7 @@ impl Client {
                     return Ok(());
                 }
                 Ok(Err(status)) if is_transport_failure(&status) => {
-                    last = Some(status.message().to_string());
+                    last = Some(status_message(&status));
                     self.fail_over().await;
                 }
                 Ok(Err(status)) if status.message() == crate::rpctypes::WireError::AuthNotEnabled.message() => return Ok(()),
@@ -288,31 +314,50 @@ impl Client {
             return Ok(ch.clone());
         }
         let mut failures_in_round = 0usize;
+        let mut tls_failures_in_round = 0usize;
         loop {
             let now = Instant::now();
             if now >= deadline {
                 return Err(Error::DeadlineExceeded { last: last.take() });
             }
             let idx = cur.0 % self.endpoints.len();
-            let attempt = tokio::time::timeout(deadline - now, self.endpoints[idx].connect()).await;
+            let attempt = tokio::time::timeout(deadline - now, self.connect(idx)).await;
             match attempt {
                 Ok(Ok(ch)) => {
                     cur.1 = Some(ch.clone());
                     return Ok(ch);
                 }
                 Ok(Err(e)) => {
-                    *last = Some(format!("{}: {e}", self.names[idx]));
+                    let msg = error_chain(&e);
+                    if is_tls_refusal(&msg) {
+                        tls_failures_in_round += 1;
+                    }
+                    *last = Some(format!("{}: {msg}", self.names[idx]));
                 }
                 Err(_) => return Err(Error::DeadlineExceeded { last: last.take() }),
             }
             cur.0 = (idx + 1) % self.endpoints.len();
             failures_in_round += 1;
             if failures_in_round >= self.endpoints.len() {
+                // Every endpoint refused our certificate or theirs failed verification: a
+                // configuration error that retrying until the deadline cannot fix.
+                if tls_failures_in_round >= self.endpoints.len() {
+                    return Err(Error::Tls(last.take().unwrap_or_default()));
+                }
                 failures_in_round = 0;
+                tls_failures_in_round = 0;
                 // Back off a little before the next round, like grpc's reconnect backoff.
                 let pause = Duration::from_millis(100).min(deadline.saturating_duration_since(Instant::now()));
                 tokio::time::sleep(pause).await;
             }
+        }
+    }
+
+    /// Dials endpoint `idx` (through TLS for an `https` endpoint).
+    async fn connect(&self, idx: usize) -> Result<Channel, tonic::transport::Error> {
+        match &self.connectors[idx] {
+            Some(c) => self.endpoints[idx].connect_with_connector(c.clone()).await,
+            None => self.endpoints[idx].connect().await,
         }
     }
 
@@ -352,13 +397,13 @@ impl Client {
                 Err(_) => return Err(Error::DeadlineExceeded { last }),
                 Ok(Ok(resp)) => return Ok(resp.into_inner()),
                 Ok(Err(status)) if is_transport_failure(&status) => {
-                    last = Some(status.message().to_string());
+                    last = Some(status_message(&status));
                     self.fail_over().await;
                 }
                 Ok(Err(status)) => {
                     return Err(Error::Grpc {
                         code: status.code(),
-                        message: status.message().to_string(),
+                        message: status_message(&status),
                     })
                 }
             }
@@ -567,6 +612,36 @@ pub fn check_peer_urls(urls: &[String]) -> Result<(), Error> {
     Ok(())
 }
 
+/// A status message with the chain of its transport source errors appended (tonic's
+/// `transport error` alone does not say that e.g. a TLS certificate was refused).
+pub(crate) fn status_message(status: &tonic::Status) -> String {
+    match std::error::Error::source(status) {
+        Some(src) => format!("{}: {}", status.message(), error_chain(src)),
+        None => status.message().to_string(),
+    }
+}
+
+/// `e: source: source...`, skipping repeated texts.
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}
+
+/// Whether a connection error is a TLS certificate failure (ours refused, or theirs not
+/// trusted), as opposed to an unreachable endpoint.
+fn is_tls_refusal(msg: &str) -> bool {
+    let m = msg.to_ascii_lowercase();
+    m.contains("certificate") || m.contains("fatal alert")
+}
+
 /// True when a status reports that the endpoint could not be reached (not a server answer).
 fn is_transport_failure(status: &tonic::Status) -> bool {
     status.code() == tonic::Code::Unavailable
@@ -580,10 +655,11 @@ mod tests {
 
     #[test]
     fn endpoint_forms() {
-        assert_eq!(endpoint_uri("127.0.0.1:2379").unwrap(), "http://127.0.0.1:2379");
-        assert_eq!(endpoint_uri("http://h:1").unwrap(), "http://h:1");
-        assert!(endpoint_uri("https://h:1").is_err());
-        assert!(endpoint_uri("unix://x").is_err());
+        assert_eq!(endpoint_uri("127.0.0.1:2379", false).unwrap(), "http://127.0.0.1:2379");
+        assert_eq!(endpoint_uri("127.0.0.1:2379", true).unwrap(), "https://127.0.0.1:2379");
+        assert_eq!(endpoint_uri("http://h:1", true).unwrap(), "http://h:1");
+        assert_eq!(endpoint_uri("https://h:1", false).unwrap(), "https://h:1");
+        assert!(endpoint_uri("unix://x", false).is_err());
     }
 
     #[test]
@@ -603,6 +679,7 @@ mod tests {
             dial_timeout: Duration::from_millis(100),
             request_timeout: Duration::from_millis(300),
             credentials: None,
+            tls: None,
         };
         let c = Client::new(&cfg).unwrap();
         let err = c.range(RangeRequest::default()).await.unwrap_err();

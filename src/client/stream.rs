@@ -34,7 +34,7 @@ pub const REQUIRE_LEADER_KEY: &str = "hasleader";
 
 /// Maps a gRPC status to [`Error::Grpc`].
 fn grpc(status: tonic::Status) -> Error {
-    Error::Grpc { code: status.code(), message: status.message().to_string() }
+    Error::Grpc { code: status.code(), message: super::status_message(&status) }
 }
 
 /// A boxed stream of results, as returned by the server-streaming calls.

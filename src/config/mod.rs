@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::tls::{TlsInfo, TlsParams};
+
 /// Default `--max-request-bytes`: 1.5 MiB, as etcd.
 pub const DEFAULT_MAX_REQUEST_BYTES: u32 = 1_572_864;
 /// Default backend quota when `--quota-backend-bytes` is 0: 2 GiB, as etcd.
@@ -89,6 +91,20 @@ pub struct ServerConfig {
     pub auth_token_ttl: Duration,
     /// `--bcrypt-cost`: cost of the bcrypt hashes of user passwords (4..=31).
     pub bcrypt_cost: u32,
+    /// Client listener TLS: `--cert-file`, `--key-file`, `--trusted-ca-file`,
+    /// `--client-cert-auth`.
+    pub client_tls: TlsInfo,
+    /// `--auto-tls`: self-signed client certificates when no client cert/key is given.
+    pub client_auto_tls: bool,
+    /// Peer listener and peer client TLS: `--peer-cert-file`, `--peer-key-file`,
+    /// `--peer-trusted-ca-file`, `--peer-client-cert-auth`.
+    pub peer_tls: TlsInfo,
+    /// `--peer-auto-tls`: self-signed peer certificates when no peer cert/key is given.
+    pub peer_auto_tls: bool,
+    /// `--self-signed-cert-validity`: years the auto-TLS certificates are valid (default 1).
+    pub self_signed_cert_validity: u32,
+    /// `--tls-min-version`, `--tls-max-version`, `--cipher-suites`.
+    pub tls_params: TlsParams,
 }
 
 impl ServerConfig {
@@ -109,6 +125,29 @@ impl ServerConfig {
     /// `<data-dir>/member/snap/db`.
     pub fn backend_dir(&self) -> PathBuf {
         self.data_dir.join("member").join("snap").join("db")
+    }
+
+    /// `<data-dir>/fixtures/client`: where `--auto-tls` writes `cert.pem` and `key.pem`.
+    pub fn client_fixtures_dir(&self) -> PathBuf {
+        self.data_dir.join("fixtures").join("client")
+    }
+
+    /// `<data-dir>/fixtures/peer`: where `--peer-auto-tls` writes `cert.pem` and `key.pem`.
+    pub fn peer_fixtures_dir(&self) -> PathBuf {
+        self.data_dir.join("fixtures").join("peer")
+    }
+
+    /// Whether any client URL is `https` (or `unixs`).
+    pub fn client_tls_wanted(&self) -> bool {
+        self.listen_client_urls.iter().any(|u| matches!(u.scheme(), "https" | "unixs"))
+    }
+
+    /// Whether any peer URL (listen or advertised) is `https` (or `unixs`).
+    pub fn peer_tls_wanted(&self) -> bool {
+        self.listen_peer_urls
+            .iter()
+            .chain(self.initial_advertise_peer_urls.iter())
+            .any(|u| matches!(u.scheme(), "https" | "unixs"))
     }
 
     /// etcd's request timeout: 5 s + 2 × election timeout.
@@ -153,6 +192,37 @@ impl ServerConfig {
         }
         if self.max_request_bytes == 0 {
             return Err(ConfigError::new("max-request-bytes", "0", "must be greater than 0"));
+        }
+        if let Err(e) = self.tls_params.validate() {
+            let (flag, value) = match e {
+                crate::tls::TlsError::UnsupportedCipherSuite(..) => ("cipher-suites", self.tls_params.cipher_suites.join(",")),
+                _ => ("tls-min-version", format!("{:?}", self.tls_params.min_version)),
+            };
+            return Err(ConfigError::new(flag, value, e.to_string()));
+        }
+        if self.client_tls.cert_file.is_some() != self.client_tls.key_file.is_some() {
+            return Err(ConfigError::new("cert-file", "", "--cert-file and --key-file must be given together"));
+        }
+        if self.peer_tls.cert_file.is_some() != self.peer_tls.key_file.is_some() {
+            return Err(ConfigError::new("peer-cert-file", "", "--peer-cert-file and --peer-key-file must be given together"));
+        }
+        for u in &self.listen_client_urls {
+            if matches!(u.scheme(), "https" | "unixs") && self.client_tls.is_empty() && !self.client_auto_tls {
+                return Err(ConfigError::new(
+                    "listen-client-urls",
+                    url_string(u),
+                    format!("TLS key/cert (--cert-file, --key-file) must be provided for client url {} with HTTPS scheme", url_string(u)),
+                ));
+            }
+        }
+        for u in &self.listen_peer_urls {
+            if matches!(u.scheme(), "https" | "unixs") && self.peer_tls.is_empty() && !self.peer_auto_tls {
+                return Err(ConfigError::new(
+                    "listen-peer-urls",
+                    url_string(u),
+                    format!("TLS key/cert (--peer-cert-file, --peer-key-file) must be provided for peer url {} with HTTPS scheme", url_string(u)),
+                ));
+            }
         }
         Ok(())
     }

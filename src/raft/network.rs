@@ -2,6 +2,8 @@
 //! (`etcdoxide.peer.RaftPeer`), with lazily connected channels. Requests and responses
 //! travel postcard-encoded inside `bytes`.
 //!
+//! `https` peer URLs use the peer TLS client (`crate::tls`, set up from the `--peer-*` flags).
+//!
 //! A peer that cannot be reached is reported `Unreachable`, which openraft retries with
 //! backoff; a peer that answers with a Raft error is a `RemoteError`.
 
@@ -76,7 +78,8 @@ pub enum PeerError {
     },
 }
 
-/// Builds a lazily connecting channel to the first peer URL of `member`.
+/// Builds a lazily connecting channel to the first peer URL of `member`; an `https` URL is
+/// dialed through the peer TLS connector ([`crate::tls::peer_connector`]).
 ///
 /// # Errors
 /// [`PeerError::NoUrl`] when the member has no parseable URL.
@@ -88,7 +91,11 @@ pub fn peer_channel(id: u64, member: &Member) -> Result<Channel, PeerError> {
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(10))
         .keep_alive_while_idle(true);
-    Ok(endpoint.connect_lazy())
+    if url.starts_with("https://") {
+        Ok(endpoint.connect_with_connector_lazy(crate::tls::peer_connector()))
+    } else {
+        Ok(endpoint.connect_lazy())
+    }
 }
 
 /// Factory of [`PeerClient`]s; knows who we are so every request carries our cluster and

@@ -6,9 +6,9 @@
 //! passwords (`--bcrypt-cost`) and the random prefix of a simple token. Apply then checks
 //! permissions again against the auth store as of the entry (see `apply::auth`).
 //!
-//! TODO(tls): with `--client-cert-auth`, a verified client certificate's CN is the user
-//! when the request carries no token (etcd's `AuthInfoFromTLS`); [`EtcdServer::auth_info`]
-//! is the hook, taking the CN once the TLS branch lands.
+//! With TLS client certificates, a verified certificate's CN is the user when the request
+//! carries no token and auth is enabled (etcd's `AuthInfoFromTLS`): see
+//! [`EtcdServer::auth_info_from`]; the client listener attaches the CN to each request.
 
 use std::time::{Duration, Instant};
 
@@ -78,6 +78,35 @@ impl EtcdServer {
             return Err(Error::Auth(AuthError::InvalidAuthToken));
         };
         Ok(Some(AuthInfo { username, revision: self.auth_revision()? }))
+    }
+
+    /// [`EtcdServer::auth_info`], falling back to the verified client certificate's common
+    /// name `cert_cn` when there is no token (etcd's `AuthInfoFromTLS`): the CN is the user,
+    /// at the current auth revision, while auth is enabled; otherwise `None`.
+    ///
+    /// # Errors
+    /// As [`EtcdServer::auth_info`], and storage errors.
+    pub fn auth_info_from(&self, token: Option<&str>, cert_cn: Option<&str>) -> Result<Option<AuthInfo>, Error> {
+        if token.is_some() {
+            return self.auth_info(token);
+        }
+        let Some(cn) = cert_cn.filter(|c| !c.is_empty()) else { return Ok(None) };
+        let b = self.store.backend().map_err(storage)?;
+        let rtxn = b.env.read_txn().map_err(storage)?;
+        if !b.auth.is_enabled(&rtxn).map_err(storage)? {
+            return Ok(None);
+        }
+        let revision = b.auth.revision(&rtxn).map_err(storage)?;
+        Ok(Some(AuthInfo { username: cn.to_string(), revision }))
+    }
+
+    /// The caller for a request carrying `token` or, without one, a client certificate
+    /// whose CN is `cert_cn` (see [`EtcdServer::auth_info_from`]).
+    ///
+    /// # Errors
+    /// As [`EtcdServer::auth_info_from`].
+    pub fn caller_from(&self, token: Option<&str>, cert_cn: Option<&str>) -> Result<Caller, Error> {
+        Ok(Caller::Client(self.auth_info_from(token, cert_cn)?))
     }
 
     /// The caller for a request carrying `token` (see [`EtcdServer::auth_info`]).

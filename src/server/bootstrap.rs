@@ -153,7 +153,12 @@ async fn join_existing(cfg: &ServerConfig) -> Result<(u64, u64), Error> {
         for url in urls {
             let Ok(endpoint) = tonic::transport::Endpoint::from_shared(url.clone()) else { continue };
             let endpoint = endpoint.connect_timeout(std::time::Duration::from_secs(1)).timeout(std::time::Duration::from_secs(2));
-            let channel = match endpoint.connect().await {
+            let connected = if url.starts_with("https://") {
+                endpoint.connect_with_connector(crate::tls::peer_connector()).await
+            } else {
+                endpoint.connect().await
+            };
+            let channel = match connected {
                 Ok(c) => c,
                 Err(e) => {
                     last_err = format!("{url}: {e}");

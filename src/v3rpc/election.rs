@@ -37,30 +37,30 @@ type ObserveStream = Pin<Box<dyn Stream<Item = Result<LeaderResponse, Status>> +
 impl Election for ElectionService {
     /// Blocks until elected; the client going away drops this future, which resigns.
     async fn campaign(&self, request: Request<CampaignRequest>) -> Result<Response<CampaignResponse>, Status> {
-        let caller = self.server.caller(super::interceptor::token(&request).as_deref()).map_err(to_recipe_status)?;
+        let caller = self.server.caller_from(super::interceptor::token(&request).as_deref(), super::interceptor::cert_cn(&request).as_deref()).map_err(to_recipe_status)?;
         let req = request.into_inner();
         Ok(Response::new(self.server.campaign(&req.name, req.lease, &req.value, &caller).await.map_err(to_recipe_status)?))
     }
 
     async fn proclaim(&self, request: Request<ProclaimRequest>) -> Result<Response<ProclaimResponse>, Status> {
-        let caller = self.server.caller(super::interceptor::token(&request).as_deref()).map_err(to_recipe_status)?;
+        let caller = self.server.caller_from(super::interceptor::token(&request).as_deref(), super::interceptor::cert_cn(&request).as_deref()).map_err(to_recipe_status)?;
         let req = request.into_inner();
         Ok(Response::new(self.server.proclaim(req.leader, &req.value, &caller).await.map_err(to_recipe_status)?))
     }
 
     async fn leader(&self, request: Request<LeaderRequest>) -> Result<Response<LeaderResponse>, Status> {
-        let caller = self.server.caller(super::interceptor::token(&request).as_deref()).map_err(to_recipe_status)?;
+        let caller = self.server.caller_from(super::interceptor::token(&request).as_deref(), super::interceptor::cert_cn(&request).as_deref()).map_err(to_recipe_status)?;
         Ok(Response::new(self.server.election_leader(&request.into_inner().name, &caller).await.map_err(to_recipe_status)?))
     }
 
     async fn observe(&self, request: Request<LeaderRequest>) -> Result<Response<ObserveStream>, Status> {
-        let caller = self.server.caller(super::interceptor::token(&request).as_deref()).map_err(to_recipe_status)?;
+        let caller = self.server.caller_from(super::interceptor::token(&request).as_deref(), super::interceptor::cert_cn(&request).as_deref()).map_err(to_recipe_status)?;
         let stream = self.server.observe(&request.into_inner().name, &caller).map(|r| r.map_err(to_recipe_status));
         Ok(Response::new(Box::pin(stream)))
     }
 
     async fn resign(&self, request: Request<ResignRequest>) -> Result<Response<ResignResponse>, Status> {
-        let caller = self.server.caller(super::interceptor::token(&request).as_deref()).map_err(to_recipe_status)?;
+        let caller = self.server.caller_from(super::interceptor::token(&request).as_deref(), super::interceptor::cert_cn(&request).as_deref()).map_err(to_recipe_status)?;
         Ok(Response::new(self.server.resign(request.into_inner().leader, &caller).await.map_err(to_recipe_status)?))
     }
 }

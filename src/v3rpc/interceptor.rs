@@ -11,12 +11,18 @@ pub fn token<T>(req: &Request<T>) -> Option<String> {
     req.metadata().get(TOKEN_FIELD_NAME_GRPC).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
-/// Resolves a request's token into its caller.
+/// The common name of the verified TLS client certificate of the connection a request
+/// came on, attached by the client listener ([`super::ClientCertCn`]).
+pub fn cert_cn<T>(req: &Request<T>) -> Option<String> {
+    req.extensions().get::<super::ClientCertCn>().map(|c| c.0.clone())
+}
+
+/// Resolves a request's token (or, without one, its client certificate CN) into its caller.
 ///
 /// # Errors
 /// `etcdserver: invalid auth token` for an unknown or expired token.
 pub fn caller<T>(server: &EtcdServer, req: &Request<T>) -> Result<Caller, Status> {
-    Ok(server.caller(token(req).as_deref())?)
+    Ok(server.caller_from(token(req).as_deref(), cert_cn(req).as_deref())?)
 }
 
 /// etcd's `hasleader` check (`v3rpc/interceptor.go`): a request carrying the metadata

@@ -49,6 +49,7 @@ impl Watch for WatchService {
         let hub = self.server.store().watch.clone();
         let server = self.server.clone();
         let token = super::interceptor::token(&request);
+        let cert_cn = super::interceptor::cert_cn(&request);
         let mut inbound = request.into_inner();
         let (tx, rx) = mpsc::channel::<WatchResponse>(STREAM_BUFFER);
         let fragmenting: Arc<Mutex<HashSet<i64>>> = Arc::default();
@@ -60,7 +61,7 @@ impl Watch for WatchService {
                 let Some(union) = req.request_union else { continue };
                 let ok = match union {
                     RequestUnion::CreateRequest(c) => {
-                        if let Some(denied) = watch_denied(&server, token.as_deref(), &c) {
+                        if let Some(denied) = watch_denied(&server, token.as_deref(), cert_cn.as_deref(), &c) {
                             let resp = WatchResponse {
                                 header: Some(server.header(hub.current_revision())),
                                 watch_id: INVALID_WATCH_ID,
@@ -128,11 +129,12 @@ impl Watch for WatchService {
 fn watch_denied(
     server: &EtcdServer,
     token: Option<&str>,
+    cert_cn: Option<&str>,
     c: &crate::pb::etcdserverpb::WatchCreateRequest,
 ) -> Option<String> {
     use crate::rpctypes::WireError;
     let range_end: &[u8] = if c.range_end == [0] { &[] } else { &c.range_end };
-    let r = server.caller(token).and_then(|caller| server.check_range_permitted(&caller, &c.key, range_end));
+    let r = server.caller_from(token, cert_cn).and_then(|caller| server.check_range_permitted(&caller, &c.key, range_end));
     match r {
         Ok(()) => None,
         Err(e) => {

@@ -71,6 +71,7 @@ fn one(url: &str, timeout: Duration) -> Client {
         dial_timeout: Duration::from_secs(1),
         request_timeout: timeout,
         credentials: None,
+        tls: None,
     })
     .expect("client")
 }

@@ -142,6 +142,9 @@ pub struct MemberOpts {
     /// `--initial-cluster` for multi-member clusters (see [`Cluster`]). Default: this member
     /// alone.
     pub initial_cluster: Option<String>,
+    /// `https://` client and peer URLs instead of `http://` (the TLS flags go in
+    /// `extra_args`); readiness is then the ready line alone (no plain-HTTP `/health`).
+    pub https: bool,
 }
 
 impl Default for MemberOpts {
@@ -153,6 +156,7 @@ impl Default for MemberOpts {
             advertise_peer_url: None,
             ports: None,
             initial_cluster: None,
+            https: false,
         }
     }
 }
@@ -225,13 +229,20 @@ impl Member {
         }
     }
 
-    /// `http://127.0.0.1:<client port>`.
+    /// `http://127.0.0.1:<client port>` (`https://` with [`MemberOpts::https`]).
     pub fn client_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.client_port)
+        format!("{}://127.0.0.1:{}", self.scheme(), self.client_port)
     }
-    /// `http://127.0.0.1:<peer port>`.
+    /// `http://127.0.0.1:<peer port>` (`https://` with [`MemberOpts::https`]).
     pub fn peer_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.peer_port)
+        format!("{}://127.0.0.1:{}", self.scheme(), self.peer_port)
+    }
+    fn scheme(&self) -> &'static str {
+        if self.opts.https {
+            "https"
+        } else {
+            "http"
+        }
     }
     /// `127.0.0.1:<client port>` as a socket address.
     pub fn client_addr(&self) -> SocketAddr {
@@ -403,6 +414,9 @@ impl Member {
                 )));
             }
         }
+        if self.opts.https {
+            return Ok(());
+        }
         self.wait_healthy(READY_TIMEOUT.saturating_sub(Duration::from_secs(5))).map_err(|e| {
             StartError::Other(format!("{} member: {e}; stderr:\n{}", self.kind.label(), self.stderr()))
         })
@@ -452,13 +466,20 @@ impl Cluster {
     /// Starts `n` members of `kind` with token `token` and waits until all are ready and
     /// healthy. Retries on fresh ports (≤ 3 times) when a bind race is lost.
     pub fn start(kind: ServerKind, n: usize, token: &str) -> Cluster {
+        Cluster::start_with(kind, n, token, false, &|_| Vec::new())
+    }
+
+    /// [`Cluster::start`] with `https` client and peer URLs when `https`, and the extra flags
+    /// `extra(i)` for member `m{i+1}` (e.g. its own peer certificate).
+    pub fn start_with(kind: ServerKind, n: usize, token: &str, https: bool, extra: &dyn Fn(usize) -> Vec<String>) -> Cluster {
+        let scheme = if https { "https" } else { "http" };
         let mut last = String::new();
         for _attempt in 0..3 {
             let ports: Vec<(u16, u16)> = (0..n).map(|_| (free_port(), free_port())).collect();
             let initial_cluster = ports
                 .iter()
                 .enumerate()
-                .map(|(i, (_, p))| format!("m{}=http://127.0.0.1:{p}", i + 1))
+                .map(|(i, (_, p))| format!("m{}={scheme}://127.0.0.1:{p}", i + 1))
                 .collect::<Vec<_>>()
                 .join(",");
             let mut members: Vec<Member> = ports
@@ -472,6 +493,8 @@ impl Cluster {
                             token: token.to_string(),
                             ports: Some(*p),
                             initial_cluster: Some(initial_cluster.clone()),
+                            https,
+                            extra_args: extra(i),
                             ..Default::default()
                         },
                     )

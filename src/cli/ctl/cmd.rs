@@ -173,8 +173,24 @@ pub(super) fn env(g: &GlobalArgs) -> Result<Env> {
             if v.is_empty() {
                 return Err(Exit::new(EXIT_BAD_ARGS, format!("empty string is passed to --{name} option")));
             }
-            return Err(Exit::new(EXIT_BAD_ARGS, "TLS is not supported yet by this etcdctl"));
         }
+    }
+    let path = |v: &Option<String>| v.as_ref().map(std::path::PathBuf::from);
+    let mut tls = if g.cert.is_some() || g.key.is_some() || g.cacert.is_some() {
+        Some(crate::tls::ClientTlsOptions {
+            ca_file: path(&g.cacert),
+            cert_file: path(&g.cert),
+            key_file: path(&g.key),
+            insecure_skip_verify: false,
+        })
+    } else if !g.insecure_transport {
+        // etcdctl: a secure connection without files still gets an (empty) TLS config.
+        Some(crate::tls::ClientTlsOptions::default())
+    } else {
+        None
+    };
+    if let Some(t) = tls.as_mut() {
+        t.insecure_skip_verify = g.insecure_skip_tls_verify;
     }
     if g.discovery_srv.as_deref().is_some_and(|d| !d.is_empty()) {
         return Err(Exit::new(EXIT_ERROR, "DNS discovery is not supported yet by this etcdctl"));
@@ -186,6 +202,7 @@ pub(super) fn env(g: &GlobalArgs) -> Result<Env> {
             dial_timeout: g.dial_timeout,
             request_timeout: g.command_timeout,
             credentials: credentials(g)?,
+            tls,
         },
     })
 }
