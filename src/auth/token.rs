@@ -1,4 +1,5 @@
-//! Auth tokens (etcd's `simple_token.go`; `jwt.go` is not implemented yet).
+//! Auth tokens: etcd's `simple_token.go` (random tokens known to each member, with a TTL)
+//! and `jwt.go` (signed tokens any member can verify with the public key).
 //!
 //! **Simple tokens** are `<16 random letters>.<n>`: the proposer of an Authenticate
 //! generates the random prefix, the entry carries it, and every member's apply registers
@@ -27,18 +28,163 @@ const LETTERS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 pub enum TokenProviderKind {
     /// `simple`.
     Simple,
+    /// `jwt,pub-key=...,priv-key=...,sign-method=...,ttl=...`.
+    Jwt(JwtOpts),
+}
+
+/// Options of the JWT provider (etcd's `jwt.go`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JwtOpts {
+    /// PEM public key file (`pub-key`), used to verify.
+    pub pub_key: std::path::PathBuf,
+    /// PEM private key file (`priv-key`), used to sign; without it this member only
+    /// verifies.
+    pub priv_key: Option<std::path::PathBuf>,
+    /// `sign-method`: RS256/384/512, PS256/384/512, ES256/384, EdDSA.
+    pub sign_method: String,
+    /// `ttl` (Go duration, default 5m): token lifetime.
+    pub ttl: Duration,
 }
 
 /// Parses `--auth-token` (`simple`, or `jwt,pub-key=...,priv-key=...,sign-method=...`).
 ///
 /// # Errors
-/// A message for unknown providers, and for `jwt`, which this build does not support yet.
+/// A message naming the unknown provider or the bad / missing jwt option.
 pub fn parse_auth_token_opt(s: &str) -> Result<TokenProviderKind, String> {
-    let kind = s.split(',').next().unwrap_or_default();
+    let mut parts = s.split(',');
+    let kind = parts.next().unwrap_or_default();
     match kind {
         "simple" => Ok(TokenProviderKind::Simple),
-        "jwt" => Err("jwt tokens are not supported yet (use --auth-token simple)".to_string()),
+        "jwt" => {
+            let mut pub_key = None;
+            let mut priv_key = None;
+            let mut sign_method = None;
+            let mut ttl = Duration::from_secs(300);
+            for opt in parts {
+                let (k, v) = opt.split_once('=').ok_or_else(|| format!("invalid jwt option {opt:?}"))?;
+                match k {
+                    "pub-key" => pub_key = Some(std::path::PathBuf::from(v)),
+                    "priv-key" => priv_key = Some(std::path::PathBuf::from(v)),
+                    "sign-method" => sign_method = Some(v.to_string()),
+                    "ttl" => ttl = parse_ttl(v).ok_or_else(|| format!("invalid jwt ttl {v:?}"))?,
+                    other => return Err(format!("unknown jwt option {other:?}")),
+                }
+            }
+            let sign_method = sign_method.ok_or("jwt: sign-method is required")?;
+            algorithm(&sign_method)?;
+            let pub_key = pub_key.ok_or("jwt: pub-key is required")?;
+            Ok(TokenProviderKind::Jwt(JwtOpts { pub_key, priv_key, sign_method, ttl }))
+        }
         other => Err(format!("unknown token type: {other}")),
+    }
+}
+
+/// A Go duration of whole units (`5m`, `30s`, `1h`, `500ms`).
+fn parse_ttl(v: &str) -> Option<Duration> {
+    let split = v.find(|c: char| !c.is_ascii_digit())?;
+    let n: u64 = v[..split].parse().ok()?;
+    Some(match &v[split..] {
+        "ms" => Duration::from_millis(n),
+        "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n * 60),
+        "h" => Duration::from_secs(n * 3600),
+        _ => return None,
+    })
+}
+
+fn algorithm(sign_method: &str) -> Result<jsonwebtoken::Algorithm, String> {
+    use jsonwebtoken::Algorithm::*;
+    Ok(match sign_method {
+        "RS256" => RS256,
+        "RS384" => RS384,
+        "RS512" => RS512,
+        "PS256" => PS256,
+        "PS384" => PS384,
+        "PS512" => PS512,
+        "ES256" => ES256,
+        "ES384" => ES384,
+        "EdDSA" => EdDSA,
+        other => return Err(format!("jwt: unsupported sign-method {other:?}")),
+    })
+}
+
+/// The claims etcd puts in its tokens.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Claims {
+    username: String,
+    revision: u64,
+    exp: u64,
+}
+
+/// Signs and verifies JWT auth tokens (etcd's `tokenJWT`).
+pub struct JwtProvider {
+    alg: jsonwebtoken::Algorithm,
+    encoding: Option<jsonwebtoken::EncodingKey>,
+    decoding: jsonwebtoken::DecodingKey,
+    ttl: Duration,
+}
+
+impl std::fmt::Debug for JwtProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JwtProvider").field("alg", &self.alg).field("ttl", &self.ttl).finish()
+    }
+}
+
+impl JwtProvider {
+    /// Loads the keys named by `opts`.
+    ///
+    /// # Errors
+    /// A message naming the unreadable or unparsable key file.
+    pub fn new(opts: &JwtOpts) -> Result<JwtProvider, String> {
+        use jsonwebtoken::{Algorithm::*, DecodingKey, EncodingKey};
+        let alg = algorithm(&opts.sign_method)?;
+        let read = |p: &std::path::Path| std::fs::read(p).map_err(|e| format!("jwt: {}: {e}", p.display()));
+        let bad = |p: &std::path::Path, e: jsonwebtoken::errors::Error| format!("jwt: {}: {e}", p.display());
+        let pub_pem = read(&opts.pub_key)?;
+        let decoding = match alg {
+            RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => DecodingKey::from_rsa_pem(&pub_pem),
+            ES256 | ES384 => DecodingKey::from_ec_pem(&pub_pem),
+            _ => DecodingKey::from_ed_pem(&pub_pem),
+        }
+        .map_err(|e| bad(&opts.pub_key, e))?;
+        let encoding = match &opts.priv_key {
+            None => None,
+            Some(p) => {
+                let pem = read(p)?;
+                Some(
+                    match alg {
+                        RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => EncodingKey::from_rsa_pem(&pem),
+                        ES256 | ES384 => EncodingKey::from_ec_pem(&pem),
+                        _ => EncodingKey::from_ed_pem(&pem),
+                    }
+                    .map_err(|e| bad(p, e))?,
+                )
+            }
+        };
+        Ok(JwtProvider { alg, encoding, decoding, ttl: opts.ttl })
+    }
+
+    /// A signed token for `username` at auth revision `revision`, valid for the TTL.
+    ///
+    /// # Errors
+    /// When this member has no private key, or signing fails.
+    pub fn assign(&self, username: &str, revision: u64) -> Result<String, String> {
+        let key = self.encoding.as_ref().ok_or("jwt: no priv-key configured to sign tokens")?;
+        let exp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| (d + self.ttl).as_secs())
+            .unwrap_or(0);
+        let claims = Claims { username: username.to_string(), revision, exp };
+        jsonwebtoken::encode(&jsonwebtoken::Header::new(self.alg), &claims, key).map_err(|e| e.to_string())
+    }
+
+    /// The user and auth revision of a valid, unexpired token; `None` otherwise.
+    pub fn info(&self, token: &str) -> Option<(String, u64)> {
+        let mut validation = jsonwebtoken::Validation::new(self.alg);
+        validation.leeway = 0;
+        validation.required_spec_claims = ["exp".to_string()].into_iter().collect();
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).ok()?;
+        Some((data.claims.username, data.claims.revision))
     }
 }
 
@@ -135,7 +281,9 @@ mod tests {
         t.clear();
         assert_eq!(t.user(&tok), None);
         assert_eq!(parse_auth_token_opt("simple"), Ok(TokenProviderKind::Simple));
-        assert!(parse_auth_token_opt("jwt,pub-key=a").is_err());
+        assert!(parse_auth_token_opt("jwt,pub-key=a").is_err(), "sign-method is required");
+        assert!(parse_auth_token_opt("jwt,pub-key=a,sign-method=RS256,ttl=10m").is_ok());
+        assert!(parse_auth_token_opt("jwt,pub-key=a,sign-method=XX1").is_err());
         assert!(parse_auth_token_opt("bogus").is_err());
     }
 }

@@ -74,6 +74,14 @@ impl EtcdServer {
     /// `etcdserver: invalid auth token` for an unknown or expired token.
     pub fn auth_info(&self, token: Option<&str>) -> Result<Option<AuthInfo>, Error> {
         let Some(token) = token else { return Ok(None) };
+        if let Some(jwt) = &self.jwt {
+            // A JWT carries its user and the auth revision it was issued at; permission
+            // checks refuse it once the store moved on (`revision of auth store is old`).
+            return match jwt.info(token) {
+                Some((username, revision)) => Ok(Some(AuthInfo { username, revision })),
+                None => Err(Error::Auth(AuthError::InvalidAuthToken)),
+            };
+        }
         let Some(username) = self.store.tokens.user(token) else {
             return Err(Error::Auth(AuthError::InvalidAuthToken));
         };
@@ -233,6 +241,12 @@ impl EtcdServer {
             if !ok {
                 tracing::info!(user = name, "invalid password");
                 return Err(Error::Auth(AuthError::AuthFailed));
+            }
+            if let Some(jwt) = &self.jwt {
+                // JWTs change no replicated state: sign one for the revision the password
+                // was checked at.
+                let token = jwt.assign(name, checked_rev).map_err(Error::Internal)?;
+                return Ok(AuthenticateResponse { header: Some(self.header(self.current_revision())), token });
             }
             let req = InternalRaftRequest {
                 authenticate: Some(InternalAuthenticateRequest {

@@ -64,6 +64,8 @@ pub struct EtcdServer {
     lessor: crate::lease::lessor::Lessor,
     leader_clients: peer::LeaderClients,
     batcher: batcher::Batcher,
+    /// The JWT token provider when `--auth-token jwt,...` (simple tokens otherwise).
+    jwt: Option<crate::auth::token::JwtProvider>,
 }
 
 impl EtcdServer {
@@ -73,6 +75,13 @@ impl EtcdServer {
     /// # Errors
     /// [`Error::Bootstrap`] for configuration conflicts, storage errors otherwise.
     pub async fn start(cfg: ServerConfig) -> Result<Arc<EtcdServer>, Error> {
+        let jwt = match crate::auth::token::parse_auth_token_opt(&cfg.auth_token) {
+            Ok(crate::auth::token::TokenProviderKind::Jwt(opts)) => {
+                Some(crate::auth::token::JwtProvider::new(&opts).map_err(Error::Bootstrap)?)
+            }
+            Ok(crate::auth::token::TokenProviderKind::Simple) => None,
+            Err(e) => return Err(Error::Bootstrap(e)),
+        };
         let boot = bootstrap::bootstrap(&cfg).await?;
         let seed = (boot.member_id & 0xffff) << 48
             | ((std::time::SystemTime::now()
@@ -91,6 +100,7 @@ impl EtcdServer {
             lessor: crate::lease::lessor::Lessor::new(),
             leader_clients: peer::LeaderClients::default(),
             batcher: batcher::Batcher::start(boot.raft.clone()),
+            jwt,
         });
         server.spawn_metrics_loop();
         server.spawn_lessor_loop();
