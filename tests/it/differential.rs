@@ -112,7 +112,7 @@ struct Transcript {
 /// - ASCII tables are reduced to trimmed cells (column widths depend on the values), and the
 ///   endpoint-status cells DB SIZE, RAFT TERM, RAFT INDEX, RAFT APPLIED INDEX → `<N>` (storage
 ///   engine and raft log layout legitimately differ).
-fn normalize(text: &str, client_port: u16, peer_port: u16) -> String {
+pub(crate) fn normalize(text: &str, client_port: u16, peer_port: u16) -> String {
     let mut t = text
         .replace(&format!("127.0.0.1:{client_port}"), "127.0.0.1:<CLIENT_PORT>")
         .replace(&format!("127.0.0.1:{peer_port}"), "127.0.0.1:<PEER_PORT>");

@@ -18,3 +18,4 @@ mod linearizability;
 mod lock_election;
 mod maintenance;
 mod server_flags;
+mod v3_api;
