@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use etcd_oxide::pb::etcdserverpb::kv_client::KvClient;
 use etcd_oxide::pb::etcdserverpb::watch_client::WatchClient;
 use etcd_oxide::pb::etcdserverpb::watch_request::RequestUnion;
-use etcd_oxide::pb::etcdserverpb::{PutRequest, WatchCreateRequest, WatchRequest, WatchResponse};
+use etcd_oxide::pb::etcdserverpb::{CompactionRequest, PutRequest, WatchCreateRequest, WatchRequest, WatchResponse};
 use regex::Regex;
 use tonic::transport::Channel;
 
@@ -248,11 +248,17 @@ fn run_script(m: &Target) -> ScriptRun {
     let hash = hash_of(&r.ctl(&["endpoint", "hashkv"]));
     r.ctl(&["endpoint", "hashkv", "-w", "json"]);
 
-    // Watchers: live ones see revisions 5.., replaying ones start in the history. 1.5 s lets
-    // the live ones register (etcdctl prints nothing on creation).
+    // Watchers: live ones see revisions 5.., replaying ones start in the history. etcdctl
+    // prints nothing when a watch is created, so: wait until every replaying watcher (spawned
+    // together with the live ones) printed its history, then give the live ones 1 s more.
     let mut watchers: Vec<(&str, Bg, &str)> =
         WATCHERS.iter().map(|(label, args, end)| (*label, Bg::spawn(&r.ep, args), *end)).collect();
-    std::thread::sleep(Duration::from_millis(1500));
+    for (label, w, _) in &watchers {
+        if label.ends_with("(replay)") {
+            w.wait_for("\n", Duration::from_secs(15));
+        }
+    }
+    std::thread::sleep(Duration::from_millis(1000));
     // Live: a=2 (5), ab=y (6), del ab (7), b=z (8, outside every watch), del a (9), a=end (10).
     for args in [
         &["put", "a", "2"][..],
@@ -397,7 +403,7 @@ Snapshot saved at <SNAP>
 const STREAMS: usize = 4;
 const WATCHERS_PER_STREAM: usize = 500;
 const PREFIXES: usize = 10;
-const PUTS: usize = 1000;
+const PUTS: usize = 2000;
 const VALUE_LEN: usize = 512;
 const STALLED_WATCHERS: usize = 20;
 const RPC: Duration = Duration::from_secs(10);
@@ -466,13 +472,15 @@ struct Delivered {
     canceled: Vec<(i64, i64, String)>,
 }
 
-/// Reads until `expected` events arrived (then 300 ms more, to catch extras) or `within` passed.
-async fn drain(s: &mut WatchStream, expected: usize, within: Duration) -> Delivered {
+/// Reads until each watcher got `per_watcher(range)` events or was canceled (then 300 ms more,
+/// to catch extras), or `within` passed.
+async fn drain(s: &mut WatchStream, per_watcher: impl Fn(Option<usize>) -> usize, within: Duration) -> Delivered {
     let deadline = tokio::time::Instant::now() + within;
     let mut d = Delivered::default();
-    let mut total = 0;
+    let mut left: HashMap<i64, usize> = s.ranges.iter().map(|(id, r)| (*id, per_watcher(*r))).collect();
+    left.retain(|_, n| *n > 0);
     loop {
-        let until = if total >= expected {
+        let until = if left.is_empty() {
             tokio::time::Instant::now() + Duration::from_millis(300)
         } else {
             deadline
@@ -482,13 +490,17 @@ async fn drain(s: &mut WatchStream, expected: usize, within: Duration) -> Delive
             Ok(Ok(Some(m))) => m,
             Ok(other) => panic!("watch stream ended or failed: {other:?}"),
         };
-        if m.canceled {
-            d.canceled.push((m.watch_id, m.compact_revision, m.cancel_reason.clone()));
-        }
         for ev in m.events {
             let kv = ev.kv.unwrap_or_default();
-            d.events.entry(m.watch_id).or_default().push((kv.mod_revision, kv.key));
-            total += 1;
+            let got = d.events.entry(m.watch_id).or_default();
+            got.push((kv.mod_revision, kv.key));
+            if left.get(&m.watch_id).is_some_and(|n| got.len() >= *n) {
+                left.remove(&m.watch_id);
+            }
+        }
+        if m.canceled {
+            d.canceled.push((m.watch_id, m.compact_revision, m.cancel_reason.clone()));
+            left.remove(&m.watch_id);
         }
     }
     d
@@ -525,9 +537,11 @@ fn rss_bytes(pid: u32) -> u64 {
 }
 
 /// 2000 watchers over 4 streams on 10 prefixes plus a stream of 20 watchers (every stress key)
-/// that stops reading, while 1000 puts of 512-byte values run: each live watcher gets each event
+/// that stops reading, while 2000 puts of 512-byte values run: each live watcher gets each event
 /// of its prefix exactly once, in revision order; no put takes 2 s or more; RSS stays under
 /// 1 GiB; the stalled stream, once it reads again, gets every event too (nothing is compacted).
+/// Then a second stalled stream falls 500 revisions behind and they are compacted: on resuming,
+/// each of its watchers gets all events or a gap-free prefix and a compaction cancel.
 #[test]
 fn watch_fanout_exactly_once_in_order_with_a_stalled_reader() {
     let m = Member::start(ServerKind::Ours, MemberOpts::named("stress"));
@@ -543,16 +557,11 @@ fn watch_fanout_exactly_once_in_order_with_a_stalled_reader() {
         let mut stalled = open_stream(&url, vec![None; STALLED_WATCHERS]).await;
         // From here on nobody reads `stalled`.
 
-        let per_stream: Vec<usize> = streams
-            .iter()
-            .map(|s| s.ranges.values().map(|r| PUTS / PREFIXES * usize::from(r.is_some())).sum())
-            .collect();
         let readers: Vec<_> = streams
             .into_iter()
-            .zip(per_stream)
-            .map(|(mut s, n)| {
+            .map(|mut s| {
                 tokio::spawn(async move {
-                    let d = drain(&mut s, n, Duration::from_secs(90)).await;
+                    let d = drain(&mut s, |_| PUTS / PREFIXES, Duration::from_secs(90)).await;
                     (s, d)
                 })
             })
@@ -592,8 +601,38 @@ fn watch_fanout_exactly_once_in_order_with_a_stalled_reader() {
         assert!(max_rss < 1 << 30, "server RSS reached {} MiB", max_rss >> 20);
 
         // The stalled reader resumes: every event, once, in order.
-        let d = drain(&mut stalled, STALLED_WATCHERS * PUTS, Duration::from_secs(60)).await;
+        let d = drain(&mut stalled, |_| PUTS, Duration::from_secs(60)).await;
         check_delivery("stalled stream after resuming", &stalled, &d, &expected, &all);
+        drop(stalled);
+
+        // Phase 2: a new stalled stream falls behind, then the history it needs is compacted.
+        // Once it reads again each watcher gets either all its events, or a gap-free prefix and
+        // then a cancel carrying the compact revision (etcd: `CompactRevision` + `Canceled`).
+        let mut stalled = open_stream(&url, vec![None; STALLED_WATCHERS]).await;
+        let mut all2 = Vec::new();
+        for i in 0..PUTS / 4 {
+            let key = format!("/stress/p{:02}/late{i:05}", i % PREFIXES).into_bytes();
+            let req = PutRequest { key: key.clone(), value: vec![b'v'; VALUE_LEN], ..Default::default() };
+            let resp = tokio::time::timeout(RPC, kv.put(req)).await.expect("put timed out").expect("put");
+            all2.push((resp.into_inner().header.unwrap().revision, key));
+        }
+        let compact_rev = all2.last().unwrap().0;
+        let req = CompactionRequest { revision: compact_rev, physical: true };
+        tokio::time::timeout(RPC, kv.compact(req)).await.expect("compact timed out").expect("compact");
+        let d = drain(&mut stalled, |_| all2.len(), Duration::from_secs(60)).await;
+        let canceled: HashMap<i64, i64> = d.canceled.iter().map(|(id, rev, _)| (*id, *rev)).collect();
+        assert_eq!(canceled.len(), d.canceled.len(), "a watcher was canceled twice: {:?}", d.canceled);
+        for id in stalled.ranges.keys() {
+            let got = d.events.get(id).map_or(&[][..], |v| &v[..]);
+            match canceled.get(id) {
+                None => assert!(got == &all2[..], "watch {id}: {} events, want all {} (or a compaction cancel)", got.len(), all2.len()),
+                Some(rev) => {
+                    assert_eq!(*rev, compact_rev, "watch {id}: cancel carries compact revision {rev}");
+                    assert!(got.len() < all2.len() && got == &all2[..got.len()], "watch {id}: {} events before the cancel are not a gap-free prefix", got.len());
+                }
+            }
+        }
+        eprintln!("watch fan-out phase 2: {} of {STALLED_WATCHERS} lagging watchers canceled by compaction", canceled.len());
     });
 }
 
