@@ -182,7 +182,7 @@ fn transcript(out: &Output, m: &Member) -> Transcript {
 }
 
 /// Which server is compared with the reference etcd.
-fn candidate_kind() -> ServerKind {
+pub(crate) fn candidate_kind() -> ServerKind {
     if std::env::var("DIFF_BOTH_ETCD").as_deref() == Ok("1") {
         ServerKind::Etcd
     } else {

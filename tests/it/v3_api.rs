@@ -7,7 +7,8 @@
 //!   contenders; two `elect` candidates; `snapshot save`, `defrag`, `alarm list`, `endpoint
 //!   hashkv`) runs against a fresh real etcd 3.4 and a fresh etcd-oxide started with the same
 //!   flags. stdout, stderr and exit code must match step by step after [`norm`]; the KV hash must
-//!   be equal before normalization.
+//!   be equal before normalization. `DIFF_BOTH_ETCD=1` runs it against two real etcds instead
+//!   (must pass: checks that the normalizer masks everything that legitimately varies).
 //! - `watch_fanout_*`: 2000 watchers on 4 gRPC streams plus one stream that stops reading; every
 //!   live watcher gets every event exactly once in revision order, puts stay fast, RSS stays
 //!   bounded, and the stalled stream gets everything once it reads again.
@@ -341,7 +342,8 @@ fn run_script(m: &Target) -> ScriptRun {
 fn v3_api_etcdctl_matches_real_etcd() {
     crate::require_etcd!();
     let reference = Member::start(ServerKind::Etcd, MemberOpts::named("v3api"));
-    let ours = Member::start(ServerKind::Ours, MemberOpts::named("v3api"));
+    // DIFF_BOTH_ETCD=1 (see `differential`) compares two real etcds: validates the normalizer.
+    let ours = Member::start(crate::differential::candidate_kind(), MemberOpts::named("v3api"));
     // Both scripts run at once: each has its own server and a 1.5 s sleep or two.
     let (ta, tb) = (Target::of(&reference), Target::of(&ours));
     let (a, b) = std::thread::scope(|s| {
