@@ -668,10 +668,8 @@ fn gone_after(ep: &str, key: &str, since: Instant, within: Duration) -> Duration
 /// A 3 s lease's key vanishes within TTL + 1 s of the last keep-alive (not before ~TTL), while a
 /// key on a lease kept alive by `etcdctl lease keep-alive` survives 6 s and vanishes within
 /// TTL + 1 s of the keep-alive process being killed.
-#[test]
-fn lease_keys_vanish_within_ttl_plus_1s_and_kept_alive_leases_survive() {
-    crate::require_etcd!();
-    let m = Member::start(ServerKind::Ours, MemberOpts::named("lease"));
+fn lease_expiry(kind: ServerKind) {
+    let m = Member::start(kind, MemberOpts::named("lease"));
     let ep = m.client_url();
     let (short, kept) = (grant(&ep, "3"), grant(&ep, "3"));
     ok_stdout(&etcdctl(&ep, &["put", "short", "v", "--lease", &short], None), "put");
@@ -697,6 +695,19 @@ fn lease_keys_vanish_within_ttl_plus_1s_and_kept_alive_leases_survive() {
     assert!(gone <= Duration::from_secs(4), "key vanished {gone:?} after its keep-alive stopped");
 }
 
+#[test]
+fn lease_keys_vanish_within_ttl_plus_1s_and_kept_alive_leases_survive() {
+    crate::require_etcd!();
+    lease_expiry(ServerKind::Ours);
+}
+
+/// The same bounds hold on etcd 3.4 itself.
+#[test]
+fn lease_expiry_bounds_hold_on_real_etcd() {
+    crate::require_etcd!();
+    lease_expiry(ServerKind::Etcd);
+}
+
 /// The remaining TTL in `lease timetolive` output (`remaining(7s)`).
 fn remaining(ep: &str, id: &str) -> i64 {
     let out = ok_stdout(&etcdctl(ep, &["lease", "timetolive", id], None), "timetolive");
@@ -708,10 +719,8 @@ fn remaining(ep: &str, id: &str) -> i64 {
 /// lease expire early: grant 10 s, wait 6 s, kill -9 and restart; right after the restart
 /// `timetolive` shows ≥ 8 s remaining, the key still exists 5 s after the restart, and it is
 /// gone within 10 s + 2 s of the restart (the lease still expires).
-#[test]
-fn lease_ttl_is_renewed_on_restart_not_expired_early() {
-    crate::require_etcd!();
-    let mut m = Member::start(ServerKind::Ours, MemberOpts::named("lease-restart"));
+fn restart_renews_leases(kind: ServerKind) {
+    let mut m = Member::start(kind, MemberOpts::named("lease-restart"));
     let ep = m.client_url();
     let id = grant(&ep, "10");
     ok_stdout(&etcdctl(&ep, &["put", "lk", "v", "--lease", &id], None), "put");
@@ -727,6 +736,19 @@ fn lease_ttl_is_renewed_on_restart_not_expired_early() {
     assert!(exists(&ep, "lk"), "key expired within 5 s of a restart although its 10 s lease was renewed");
     let gone = gone_after(&ep, "lk", restarted, Duration::from_secs(12));
     assert!(gone >= Duration::from_secs(9), "key vanished {gone:?} after restart, before the renewed TTL");
+}
+
+#[test]
+fn lease_ttl_is_renewed_on_restart_not_expired_early() {
+    crate::require_etcd!();
+    restart_renews_leases(ServerKind::Ours);
+}
+
+/// The same rule holds on etcd 3.4 itself (checks the premise of the test above).
+#[test]
+fn lease_restart_rule_holds_on_real_etcd() {
+    crate::require_etcd!();
+    restart_renews_leases(ServerKind::Etcd);
 }
 
 // ---------------------------------------------------------------------------------------------
