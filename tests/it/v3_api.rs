@@ -148,6 +148,7 @@ impl Drop for Bg {
 /// - the snapshot path (each server gets its own temp dir) → `<SNAP>`;
 /// - lease IDs: hex ones are already `<ID>` by [`normalize`]; decimal JSON `"id"` / nonzero
 ///   `"lease"` → `<ID>` (lock and election keys embed the lease ID in hex, covered the same way);
+/// - the same IDs, raft term and TTL in `-w fields` output (`"MemberID" : 123`);
 /// - remaining TTL seconds (`remaining(29s)`, `"ttl":29`): they depend on when the command ran
 ///   within the second (etcd 3.4 rounds down; one second apart is not a behaviour difference);
 /// - `endpoint hashkv`'s hash is a 10-digit decimal that [`normalize`]'s ID rule masks; the test
@@ -163,6 +164,10 @@ fn norm(text: &[u8], t: &Target, snap: &str) -> String {
         (r#""(id|lease)":[1-9]\d*"#, r#""$1":<ID>"#),
         (r#""ttl":\d+"#, r#""ttl":<TTL>"#),
         (r"remaining\(\d+s\)", "remaining(<TTL>s)"),
+        // `-w fields`: `"ClusterID" : 123`.
+        (r#""(ClusterID|MemberID|ID)" : \d+"#, r#""$1" : <ID>"#),
+        (r#""RaftTerm" : \d+"#, r#""RaftTerm" : <TERM>"#),
+        (r#""TTL" : \d+"#, r#""TTL" : <TTL>"#),
     ] {
         out = Regex::new(re).unwrap().replace_all(&out, with).into_owned();
     }
@@ -189,6 +194,8 @@ struct ScriptRun {
     steps: Vec<(String, String)>,
     /// `endpoint hashkv`'s raw hash after the first writes.
     hash: String,
+    /// The same after `compaction 5`.
+    compacted_hash: String,
     /// `snapshot save`'s file size in bytes.
     snapshot_size: u64,
 }
@@ -277,6 +284,13 @@ fn run_script(m: &Target) -> ScriptRun {
         r.record(label, &out);
     }
 
+    // Compaction: a watch from before it is canceled in-band; the hash after it still agrees.
+    r.ctl(&["compaction", "5"]);
+    r.ctl(&["watch", "a", "--rev", "2"]);
+    r.ctl(&["-w", "json", "watch", "--prefix", "a", "--rev", "4"]);
+    let compacted_hash = hash_of(&r.ctl(&["endpoint", "hashkv"]));
+    r.ctl(&["endpoint", "hashkv", "-w", "json"]);
+
     // Leases.
     let granted = r.ctl(&["lease", "grant", "30"]);
     let id = ok_stdout(&granted, "lease grant").split_whitespace().nth(1).unwrap().to_string();
@@ -288,6 +302,8 @@ fn run_script(m: &Target) -> ScriptRun {
         &["lease", "timetolive", id],
         &["lease", "timetolive", "--keys", id],
         &["-w", "json", "lease", "timetolive", "--keys", id],
+        &["-w", "fields", "lease", "timetolive", "--keys", id],
+        &["lease", "timetolive", "1234"],
         &["lease", "list"],
         &["-w", "json", "lease", "list"],
         &["lease", "revoke", id],
@@ -315,14 +331,19 @@ fn run_script(m: &Target) -> ScriptRun {
     // elect: the second candidate is elected when the first resigns.
     let mut first = Bg::spawn(&r.ep, &["elect", "E", "p1"]);
     first.wait_for("p1\n", Duration::from_secs(10));
+    let mut observer = Bg::spawn(&r.ep, &["elect", "-l", "E"]);
+    observer.wait_for("p1\n", Duration::from_secs(10));
     let mut cand2 = Bg::spawn(&r.ep, &["elect", "E", "p2"]);
     std::thread::sleep(Duration::from_millis(1000));
     assert!(!cand2.exited() && cand2.stdout().is_empty(), "{}: second candidate did not wait", m.label);
     let out = first.interrupt();
     r.record("elect first candidate (SIGINT)", &out);
     cand2.wait_for("p2\n", Duration::from_secs(15));
+    observer.wait_for("p2\n", Duration::from_secs(15));
     let out = cand2.interrupt();
     r.record("elect second candidate (SIGINT)", &out);
+    let out = observer.interrupt();
+    r.record("elect -l observer (SIGINT)", &out);
 
     // Maintenance.
     r.ctl(&["snapshot", "save", &snap]);
@@ -332,7 +353,7 @@ fn run_script(m: &Target) -> ScriptRun {
     r.ctl(&["-w", "json", "alarm", "list"]);
     r.ctl(&["-w", "json", "alarm", "disarm"]);
     r.ctl(&["get", "", "--prefix", "-w", "json"]);
-    ScriptRun { steps: r.steps, hash, snapshot_size }
+    ScriptRun { steps: r.steps, hash, compacted_hash, snapshot_size }
 }
 
 /// Official etcdctl against a fresh etcd 3.4 and a fresh etcd-oxide: watch (live and replayed,
@@ -368,6 +389,11 @@ fn v3_api_etcdctl_matches_real_etcd() {
     if a.hash != b.hash {
         problems.push(format!("endpoint hashkv: etcd {} vs ours {}", a.hash, b.hash));
     }
+    if a.compacted_hash != b.compacted_hash {
+        problems.push(format!("endpoint hashkv after compaction: etcd {} vs ours {}", a.compacted_hash, b.compacted_hash));
+    }
+    assert!(find("etcdctl watch a --rev 2").contains("required revision has been compacted"), "{}", find("etcdctl watch a --rev 2"));
+    assert!(find("elect -l observer (SIGINT)").contains("p1\n") && find("elect -l observer (SIGINT)").ends_with("p2\nstderr:\n"), "{}", find("elect -l observer (SIGINT)"));
     for (who, size) in [("etcd", a.snapshot_size), ("ours", b.snapshot_size)] {
         if size == 0 || size % 512 != 32 {
             problems.push(format!("snapshot save on {who}: size {size} is not 512·k + 32"));
