@@ -316,6 +316,25 @@ fn run_script(m: &Target) -> ScriptRun {
     ] {
         r.ctl(args);
     }
+    // JSON shapes (headers included) of grant, keep-alive and revoke.
+    let granted = r.ctl(&["-w", "json", "lease", "grant", "60"]);
+    let v: serde_json::Value = serde_json::from_slice(&granted.stdout).unwrap();
+    let id2 = format!("{:x}", v["ID"].as_i64().unwrap());
+    r.ctl(&["put", "lk2", "v", "--lease", &id2]);
+    r.ctl(&["-w", "json", "lease", "keep-alive", "--once", &id2]);
+    r.ctl(&["-w", "json", "lease", "revoke", &id2]);
+    // A continuous keep-alive (every TTL/3 = 1 s) ends when the lease is revoked elsewhere.
+    // How many `keepalived` lines it printed first depends on timing: repeats are collapsed.
+    let granted = r.ctl(&["lease", "grant", "3"]);
+    let id3 = ok_stdout(&granted, "lease grant").split_whitespace().nth(1).unwrap().to_string();
+    let mut keeper = Bg::spawn(&r.ep, &["lease", "keep-alive", &id3]);
+    keeper.wait_for("keepalived", Duration::from_secs(10));
+    r.ctl(&["lease", "revoke", &id3]);
+    let mut out = keeper.finish(Duration::from_secs(15));
+    let mut lines: Vec<&[u8]> = out.stdout.split_inclusive(|b| *b == b'\n').collect();
+    lines.dedup();
+    out.stdout = lines.concat();
+    r.record("lease keep-alive (revoked meanwhile)", &out);
 
     // lock: the second contender blocks until the holder exits.
     let mut holder = Bg::spawn(&r.ep, &["lock", "L"]);
@@ -392,6 +411,8 @@ fn v3_api_etcdctl_matches_real_etcd() {
     if a.compacted_hash != b.compacted_hash {
         problems.push(format!("endpoint hashkv after compaction: etcd {} vs ours {}", a.compacted_hash, b.compacted_hash));
     }
+    let ka = find("lease keep-alive (revoked meanwhile)");
+    assert!(ka.contains("keepalived with TTL(3)\nlease <ID> expired or revoked.\n"), "{ka}");
     assert!(find("etcdctl watch a --rev 2").contains("required revision has been compacted"), "{}", find("etcdctl watch a --rev 2"));
     assert!(find("elect -l observer (SIGINT)").contains("p1\n") && find("elect -l observer (SIGINT)").ends_with("p2\nstderr:\n"), "{}", find("elect -l observer (SIGINT)"));
     for (who, size) in [("etcd", a.snapshot_size), ("ours", b.snapshot_size)] {
