@@ -241,6 +241,9 @@ const WATCHERS: &[(&str, &[&str], &str)] = &[
     ("watch --prefix --rev 2 (replay)", &["watch", "--prefix", "--rev", "2", "a"], "\nend\n"),
     ("watch --prefix --prev-kv --rev 3 (replay)", &["watch", "--prefix", "--prev-kv", "--rev", "3", "a"], "\nend\n"),
     ("watch exact --rev 2 -w json (replay)", &["-w", "json", "watch", "--rev", "2", "a"], "ZW5k"),
+    ("watch --prefix --rev 8 (future start)", &["watch", "--prefix", "--rev", "8", "a"], "\nend\n"),
+    ("watch range [a, b)", &["watch", "a", "b"], "\nend\n"),
+    ("watch every key -w json", &["-w", "json", "watch", "--prefix", ""], "ZW5k"),
 ];
 
 /// The script (the same revisions on both servers: the first write is revision 2).
@@ -413,6 +416,10 @@ fn v3_api_etcdctl_matches_real_etcd() {
     }
     let ka = find("lease keep-alive (revoked meanwhile)");
     assert!(ka.contains("keepalived with TTL(3)\nlease <ID> expired or revoked.\n"), "{ka}");
+    let future = find("watch --prefix --rev 8 (future start)");
+    assert!(future.contains("stdout:\nDELETE\na\n\nPUT\na\nend\n"), "{future}");
+    assert!(find("watch every key -w json").contains(r#""key":"Yg==""#), "watch of every key misses b");
+    assert!(!find("watch range [a, b)").contains("\nb\n"), "[a, b) must not include b");
     assert!(find("etcdctl watch a --rev 2").contains("required revision has been compacted"), "{}", find("etcdctl watch a --rev 2"));
     assert!(find("elect -l observer (SIGINT)").contains("p1\n") && find("elect -l observer (SIGINT)").ends_with("p2\nstderr:\n"), "{}", find("elect -l observer (SIGINT)"));
     for (who, size) in [("etcd", a.snapshot_size), ("ours", b.snapshot_size)] {
