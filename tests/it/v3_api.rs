@@ -728,13 +728,18 @@ fn lease_expiry(kind: ServerKind) {
     let (short, kept) = (grant(&ep, "3"), grant(&ep, "3"));
     ok_stdout(&etcdctl(&ep, &["put", "short", "v", "--lease", &short], None), "put");
     ok_stdout(&etcdctl(&ep, &["put", "kept", "v", "--lease", &kept], None), "put");
+    // The deletions are timed by watchers (started now, long before they happen), not by
+    // polling with a CLI per probe, which a loaded machine would make coarse.
+    let (watch_short, watch_kept) = (Bg::spawn(&ep, &["watch", "short"]), Bg::spawn(&ep, &["watch", "kept"]));
     let mut keeper = Bg::spawn(&ep, &["lease", "keep-alive", &kept]);
     keeper.wait_for("keepalived", Duration::from_secs(5));
     let t0 = Instant::now();
     std::thread::sleep(Duration::from_millis(1500));
     ok_stdout(&etcdctl(&ep, &["lease", "keep-alive", "--once", &short], None), "keep-alive --once");
     let last_keepalive = Instant::now();
-    let gone = gone_after(&ep, "short", last_keepalive, Duration::from_secs(8));
+    watch_short.wait_for("DELETE\nshort\n", Duration::from_secs(8));
+    let gone = last_keepalive.elapsed();
+    assert!(!exists(&ep, "short"), "watch reported the DELETE but the key is still there");
     assert!(
         gone >= Duration::from_millis(2500) && gone <= Duration::from_secs(4),
         "key on a 3 s lease vanished {gone:?} after the last keep-alive (want 3 s ..= 4 s)"
@@ -744,8 +749,11 @@ fn lease_expiry(kind: ServerKind) {
     assert!(exists(&ep, "kept"), "key on a kept-alive lease vanished");
     assert!(!keeper.exited(), "keep-alive process exited: {:?}", keeper.stdout());
     // The last keep-alive response is at most ~1 s old (etcdctl renews every TTL/3).
+    assert!(watch_kept.stdout().is_empty(), "kept-alive key changed: {:?}", watch_kept.stdout());
     drop(keeper); // killed by PID
-    let gone = gone_after(&ep, "kept", Instant::now(), Duration::from_secs(8));
+    let stopped = Instant::now();
+    watch_kept.wait_for("DELETE\nkept\n", Duration::from_secs(8));
+    let gone = stopped.elapsed();
     assert!(gone <= Duration::from_secs(4), "key vanished {gone:?} after its keep-alive stopped");
 }
 
