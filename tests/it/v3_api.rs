@@ -11,10 +11,15 @@
 //!   (must pass: checks that the normalizer masks everything that legitimately varies).
 //! - `watch_fanout_*`: 2000 watchers on 4 gRPC streams plus one stream that stops reading; every
 //!   live watcher gets every event exactly once in revision order, puts stay fast, RSS stays
-//!   bounded, and the stalled stream gets everything once it reads again.
+//!   bounded, and the stalled stream gets everything once it reads again; a second lagging
+//!   stream whose history is compacted gets gap-free prefixes and compaction cancels.
 //! - `lease_*`: expiry within TTL + 1 s of the last keep-alive, keep-alive keeps keys, and a
 //!   restart renews every lease to its full TTL (etcd's `Promote` on a new leader).
 //! - `quota_*`: `--quota-backend-bytes` raises NOSPACE; compaction + defrag + disarm recover.
+//!
+//! Regressions this module caught (fixed in `src/`): `Alarm` answered with a header (etcd 3.4
+//! sends none: `etcdctl -w json alarm list` prints `{}`), and a watch canceled by compaction
+//! carried the store revision in its header (etcd 3.4: 0, omitted in JSON).
 //!
 //! Reproduce: `cargo test --test it v3_api -- --nocapture`. Tests that need the official binaries
 //! skip (with a printed reason) when they are missing, unless `ETCD_INTEROP_REQUIRED=1`.
