@@ -325,8 +325,10 @@ impl WatchableStore {
             if compact_rev > 0 && next_rev <= compact_rev {
                 let mut g = self.lock();
                 if let Some(w) = g.unsynced.remove(&key) {
+                    // etcd 3.4 sends `WatchResponse{WatchID, CompactRevision}` with Revision 0,
+                    // so the header's revision is 0 (omitted on the wire), not the store's.
                     let resp = WatchResponse {
-                        header: Some(self.header(store_rev)),
+                        header: Some(self.header(0)),
                         watch_id: spec.watch_id,
                         compact_revision: compact_rev,
                         canceled: true,

@@ -21,6 +21,8 @@ pub const SNAPSHOT_CHUNK_BYTES: usize = 32 * 1024;
 
 impl EtcdServer {
     /// Alarm: GET is answered from local state; ACTIVATE / DEACTIVATE go through the log.
+    /// Like etcd 3.4 the response carries no header (3.4's `maintenanceServer.Alarm` returns the
+    /// apply result as is; `etcdctl -w json alarm list` prints `{}` with no alarms).
     ///
     /// # Errors
     /// Proposal errors.
@@ -31,14 +33,11 @@ impl EtcdServer {
                 let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
                 b.alarms.list(&rtxn).map_err(|e| Error::Storage(e.to_string()))?
             };
-            return Ok(AlarmResponse { header: Some(self.header(self.current_revision())), alarms });
+            return Ok(AlarmResponse { header: None, alarms });
         }
         let r = self.propose(InternalRaftRequest { alarm: Some(req), ..Default::default() }).await?;
         match r.response {
-            Some(ApplyResponse::Alarm(mut a)) => {
-                a.header = Some(self.header(r.revision));
-                Ok(a)
-            }
+            Some(ApplyResponse::Alarm(a)) => Ok(a),
             other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
         }
     }

@@ -112,7 +112,7 @@ struct Transcript {
 /// - ASCII tables are reduced to trimmed cells (column widths depend on the values), and the
 ///   endpoint-status cells DB SIZE, RAFT TERM, RAFT INDEX, RAFT APPLIED INDEX → `<N>` (storage
 ///   engine and raft log layout legitimately differ).
-fn normalize(text: &str, client_port: u16, peer_port: u16) -> String {
+pub(crate) fn normalize(text: &str, client_port: u16, peer_port: u16) -> String {
     let mut t = text
         .replace(&format!("127.0.0.1:{client_port}"), "127.0.0.1:<CLIENT_PORT>")
         .replace(&format!("127.0.0.1:{peer_port}"), "127.0.0.1:<PEER_PORT>");
@@ -182,7 +182,7 @@ fn transcript(out: &Output, m: &Member) -> Transcript {
 }
 
 /// Which server is compared with the reference etcd.
-fn candidate_kind() -> ServerKind {
+pub(crate) fn candidate_kind() -> ServerKind {
     if std::env::var("DIFF_BOTH_ETCD").as_deref() == Ok("1") {
         ServerKind::Etcd
     } else {

@@ -19,3 +19,4 @@ mod lock_election;
 mod maintenance;
 mod server_flags;
 mod tls;
+mod v3_api;
