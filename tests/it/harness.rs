@@ -142,6 +142,9 @@ pub struct MemberOpts {
     /// `--initial-cluster` for multi-member clusters (see [`Cluster`]). Default: this member
     /// alone.
     pub initial_cluster: Option<String>,
+    /// `--initial-cluster-state`: `new` when `None`; `existing` to join a running cluster
+    /// after `member add`.
+    pub cluster_state: Option<String>,
 }
 
 impl Default for MemberOpts {
@@ -153,6 +156,7 @@ impl Default for MemberOpts {
             advertise_peer_url: None,
             ports: None,
             initial_cluster: None,
+            cluster_state: None,
         }
     }
 }
@@ -261,7 +265,7 @@ impl Member {
                 None => format!("--initial-cluster={}={adv}", self.opts.name),
             },
             format!("--initial-cluster-token={}", self.opts.token),
-            "--initial-cluster-state=new".to_string(),
+            format!("--initial-cluster-state={}", self.opts.cluster_state.as_deref().unwrap_or("new")),
         ];
         a.extend(self.opts.extra_args.iter().cloned());
         a
@@ -284,6 +288,31 @@ impl Member {
         if let Some(mut c) = self.child.lock().expect("child lock").take() {
             let _ = c.kill();
             let _ = c.wait();
+        }
+    }
+
+    /// Waits (≤ `timeout`) for the process to exit by itself and returns its status; `None` if
+    /// it is still running at the deadline (it is left running) or was not running.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            {
+                let mut g = self.child.lock().expect("child lock");
+                match g.as_mut().map(|c| c.try_wait()) {
+                    Some(Ok(Some(status))) => {
+                        g.take();
+                        drop(g);
+                        std::thread::sleep(Duration::from_millis(200)); // let the drain thread finish
+                        return Some(status);
+                    }
+                    Some(Ok(None)) => {}
+                    _ => return None,
+                }
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 

@@ -17,4 +17,5 @@ mod faults;
 mod linearizability;
 mod lock_election;
 mod maintenance;
+mod reconfig;
 mod server_flags;
