@@ -116,9 +116,24 @@ impl EtcdServer {
             .await
             .map_err(|s| super::peer::transport_error(&s))?;
         let deadline = Instant::now() + self.cfg.request_timeout();
+        // openraft 0.9 has no TimeoutNow: voters refuse the target's vote request while their
+        // leader lease is valid, so the first campaign usually only makes this leader step down
+        // (its next heartbeat meets the target's higher term). Left alone, this old leader's
+        // own election timer then fires first and it wins again (a duel that can outlast the
+        // deadline). So the target campaigns again every two heartbeats: once this member has
+        // stepped down its vote is no longer committed, it grants the vote, and with the target
+        // that is a quorum of a three-member cluster.
+        let retry_every = (2 * self.cfg.heartbeat_interval).max(std::time::Duration::from_millis(50));
+        let mut next_campaign = Instant::now() + retry_every;
         while Instant::now() < deadline {
             if self.leader() == Some(target) {
                 return Ok(crate::pb::etcdserverpb::MoveLeaderResponse { header: Some(self.header(self.current_revision())) });
+            }
+            if Instant::now() >= next_campaign {
+                if let Ok(mut client) = self.leader_clients.get(self, target) {
+                    let _ = tokio::time::timeout(retry_every, client.campaign(crate::pb::peer::CampaignRequest {})).await;
+                }
+                next_campaign = Instant::now() + retry_every;
             }
             self.wait_leader_change(deadline).await;
         }
