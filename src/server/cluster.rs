@@ -310,16 +310,29 @@ impl EtcdServer {
     }
 
     async fn change_membership(&self, change: ChangeMembers<u64, Member>) -> Result<(), Error> {
-        let fut = self.raft.change_membership(change, false);
-        match tokio::time::timeout(self.cfg.request_timeout(), fut).await {
-            Err(_) => Err(Error::Timeout),
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => Err(Error::NotLeader),
-            Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => Err(match e {
-                ChangeMembershipError::LearnerNotFound(_) => Error::Wire(WireError::MemberNotFound),
-                other => Error::Internal(other.to_string()),
-            }),
-            Ok(Err(RaftError::Fatal(_))) => Err(Error::Stopped),
+        let deadline = Instant::now() + self.cfg.request_timeout();
+        loop {
+            let fut = self.raft.change_membership(change.clone(), false);
+            return match tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), fut).await {
+                Err(_) => Err(Error::Timeout),
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => Err(Error::NotLeader),
+                // openraft changes membership in two steps (joint, then uniform). A leader
+                // elected while the second step of an earlier change is not yet committed (e.g.
+                // after the old leader removed itself) refuses the next change until it commits
+                // it; etcd has no such window, so wait it out instead of failing.
+                Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(ChangeMembershipError::InProgress(_)))))
+                    if Instant::now() + std::time::Duration::from_millis(50) < deadline =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+                Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => Err(match e {
+                    ChangeMembershipError::LearnerNotFound(_) => Error::Wire(WireError::MemberNotFound),
+                    other => Error::Internal(other.to_string()),
+                }),
+                Ok(Err(RaftError::Fatal(_))) => Err(Error::Stopped),
+            };
         }
     }
 }
