@@ -24,7 +24,9 @@
 //! - `bootstrap_refusals_ours`: a name missing from `--initial-cluster` and an advertised peer URL
 //!   missing from it exit 1 with real etcd's exact message; a member bootstrapped as a new
 //!   cluster against a running cluster's peer exits 1 with `conflicting cluster ID to the target
-//!   cluster (<ours> != <theirs>). Exiting.`; a restart on an initialized data dir ignores changed
+//!   cluster (<ours> != <theirs>). Exiting.` (the text etcd's clustering guide shows; etcd
+//!   3.4.23 itself only logs `request sent was ignored (cluster ID mismatch: …)` and keeps
+//!   running, so this case is not compared); a restart on an initialized data dir ignores changed
 //!   `--initial-cluster*` flags, says so in its log and keeps its identity and data.
 //!
 //! Reproduce: `cargo test --test it reconfig -- --nocapture`.
