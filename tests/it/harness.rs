@@ -316,6 +316,20 @@ impl Member {
         }
     }
 
+    /// Starts the process again on the same data dir and ports without waiting for readiness,
+    /// for a member that is expected to stop by itself; returns its exit status (≤ `timeout`),
+    /// `None` if it is still running then.
+    pub fn restart_expecting_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        self.kill9();
+        let marker = format!("\n--- restart #{} (expecting exit) ---\n", self.starts);
+        self.log.lock().expect("log lock").extend_from_slice(marker.as_bytes());
+        if let Err(StartError::AddrInUse(e)) | Err(StartError::Other(e)) = self.spawn() {
+            panic!("restart of {} member failed: {e}", self.kind.label());
+        }
+        self.ready_rx = None;
+        self.wait_exit(timeout)
+    }
+
     /// Starts the process again on the same data dir and ports (kills it first if running).
     pub fn restart(&mut self) {
         self.kill9();
