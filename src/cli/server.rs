@@ -476,6 +476,13 @@ pub async fn run(cfg: ServerConfig, shutdown: impl std::future::Future<Output = 
     }
     server.shutdown().await;
     match fatal_msg {
+        // etcd 3.4 stops a removed member cleanly: it logs these two lines and exits 0 (a
+        // supervisor's restart-on-failure must not bring it back).
+        Some(msg) if msg.starts_with(crate::raft::network::MEMBER_REMOVED) => {
+            tracing::error!("{}", crate::raft::network::MEMBER_REMOVED);
+            tracing::info!("the data-dir used by this member must be removed.");
+            Ok(())
+        }
         Some(msg) => Err(anyhow::anyhow!("{msg}")),
         None => Ok(()),
     }

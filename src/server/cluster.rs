@@ -116,9 +116,24 @@ impl EtcdServer {
             .await
             .map_err(|s| super::peer::transport_error(&s))?;
         let deadline = Instant::now() + self.cfg.request_timeout();
+        // openraft 0.9 has no TimeoutNow: voters refuse the target's vote request while their
+        // leader lease is valid, so the first campaign usually only makes this leader step down
+        // (its next heartbeat meets the target's higher term). Left alone, this old leader's
+        // own election timer then fires first and it wins again (a duel that can outlast the
+        // deadline). So the target campaigns again every two heartbeats: once this member has
+        // stepped down its vote is no longer committed, it grants the vote, and with the target
+        // that is a quorum of a three-member cluster.
+        let retry_every = (2 * self.cfg.heartbeat_interval).max(std::time::Duration::from_millis(50));
+        let mut next_campaign = Instant::now() + retry_every;
         while Instant::now() < deadline {
             if self.leader() == Some(target) {
                 return Ok(crate::pb::etcdserverpb::MoveLeaderResponse { header: Some(self.header(self.current_revision())) });
+            }
+            if Instant::now() >= next_campaign {
+                if let Ok(mut client) = self.leader_clients.get(self, target) {
+                    let _ = tokio::time::timeout(retry_every, client.campaign(crate::pb::peer::CampaignRequest {})).await;
+                }
+                next_campaign = Instant::now() + retry_every;
             }
             self.wait_leader_change(deadline).await;
         }
@@ -295,16 +310,29 @@ impl EtcdServer {
     }
 
     async fn change_membership(&self, change: ChangeMembers<u64, Member>) -> Result<(), Error> {
-        let fut = self.raft.change_membership(change, false);
-        match tokio::time::timeout(self.cfg.request_timeout(), fut).await {
-            Err(_) => Err(Error::Timeout),
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => Err(Error::NotLeader),
-            Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => Err(match e {
-                ChangeMembershipError::LearnerNotFound(_) => Error::Wire(WireError::MemberNotFound),
-                other => Error::Internal(other.to_string()),
-            }),
-            Ok(Err(RaftError::Fatal(_))) => Err(Error::Stopped),
+        let deadline = Instant::now() + self.cfg.request_timeout();
+        loop {
+            let fut = self.raft.change_membership(change.clone(), false);
+            return match tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), fut).await {
+                Err(_) => Err(Error::Timeout),
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => Err(Error::NotLeader),
+                // openraft changes membership in two steps (joint, then uniform). A leader
+                // elected while the second step of an earlier change is not yet committed (e.g.
+                // after the old leader removed itself) refuses the next change until it commits
+                // it; etcd has no such window, so wait it out instead of failing.
+                Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(ChangeMembershipError::InProgress(_)))))
+                    if Instant::now() + std::time::Duration::from_millis(50) < deadline =>
+                {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+                Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => Err(match e {
+                    ChangeMembershipError::LearnerNotFound(_) => Error::Wire(WireError::MemberNotFound),
+                    other => Error::Internal(other.to_string()),
+                }),
+                Ok(Err(RaftError::Fatal(_))) => Err(Error::Stopped),
+            };
         }
     }
 }

@@ -12,8 +12,7 @@
 //! - `endpoint hashkv|health|status --cluster` visit the member list's client URLs: same
 //!   endpoints (hashkv: same bytes).
 //!
-//! Member changes against OUR server are not tested here: its Cluster service answers
-//! `Unimplemented` for them until the membership work lands.
+//! Member changes against OUR server are tested in `reconfig`.
 //!
 //! Reproduce: `cargo test --test it ctl_member -- --nocapture`.
 

@@ -145,6 +145,9 @@ pub struct MemberOpts {
     /// `https://` client and peer URLs instead of `http://` (the TLS flags go in
     /// `extra_args`); readiness is then the ready line alone (no plain-HTTP `/health`).
     pub https: bool,
+    /// `--initial-cluster-state`: `new` when `None`; `existing` to join a running cluster
+    /// after `member add`.
+    pub cluster_state: Option<String>,
 }
 
 impl Default for MemberOpts {
@@ -157,6 +160,7 @@ impl Default for MemberOpts {
             ports: None,
             initial_cluster: None,
             https: false,
+            cluster_state: None,
         }
     }
 }
@@ -272,7 +276,7 @@ impl Member {
                 None => format!("--initial-cluster={}={adv}", self.opts.name),
             },
             format!("--initial-cluster-token={}", self.opts.token),
-            "--initial-cluster-state=new".to_string(),
+            format!("--initial-cluster-state={}", self.opts.cluster_state.as_deref().unwrap_or("new")),
         ];
         a.extend(self.opts.extra_args.iter().cloned());
         a
@@ -296,6 +300,45 @@ impl Member {
             let _ = c.kill();
             let _ = c.wait();
         }
+    }
+
+    /// Waits (≤ `timeout`) for the process to exit by itself and returns its status; `None` if
+    /// it is still running at the deadline (it is left running) or was not running.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            {
+                let mut g = self.child.lock().expect("child lock");
+                match g.as_mut().map(|c| c.try_wait()) {
+                    Some(Ok(Some(status))) => {
+                        g.take();
+                        drop(g);
+                        std::thread::sleep(Duration::from_millis(200)); // let the drain thread finish
+                        return Some(status);
+                    }
+                    Some(Ok(None)) => {}
+                    _ => return None,
+                }
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Starts the process again on the same data dir and ports without waiting for readiness,
+    /// for a member that is expected to stop by itself; returns its exit status (≤ `timeout`),
+    /// `None` if it is still running then.
+    pub fn restart_expecting_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        self.kill9();
+        let marker = format!("\n--- restart #{} (expecting exit) ---\n", self.starts);
+        self.log.lock().expect("log lock").extend_from_slice(marker.as_bytes());
+        if let Err(StartError::AddrInUse(e)) | Err(StartError::Other(e)) = self.spawn() {
+            panic!("restart of {} member failed: {e}", self.kind.label());
+        }
+        self.ready_rx = None;
+        self.wait_exit(timeout)
     }
 
     /// Starts the process again on the same data dir and ports (kills it first if running).

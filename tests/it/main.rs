@@ -17,6 +17,7 @@ mod faults;
 mod linearizability;
 mod lock_election;
 mod maintenance;
+mod reconfig;
 mod server_flags;
 mod tls;
 mod v3_api;
