@@ -135,8 +135,39 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
             .map_err(|e| Error::Storage(e.to_string()))?;
     } else {
         tracing::info!(member_id = %format!("{member_id:x}"), cluster_id = %format!("{cluster_id:x}"), "restarting member");
+        check_not_removed(&raft, cluster_id, member_id).await;
     }
     Ok(Booted { raft, store, member_id, cluster_id })
+}
+
+/// A restarting member whose own membership no longer lists it may have been removed (a
+/// removed leader never hears from its peers again). Asks the other members for their view;
+/// when one of the same cluster answers without us, raises etcd's "permanently removed"
+/// stop. A member still catching up as a joiner (its partial log predates its addition) is
+/// listed by the peers and keeps going.
+async fn check_not_removed(raft: &Raft, cluster_id: u64, member_id: u64) {
+    use crate::pb::peer::leader_client::LeaderClient;
+    // The Raft core publishes the membership it loaded shortly after start.
+    let loaded = raft
+        .wait(Some(std::time::Duration::from_secs(2)))
+        .metrics(|m| m.membership_config.membership().nodes().next().is_some(), "membership loaded")
+        .await;
+    let Ok(metrics) = loaded else { return };
+    let membership = metrics.membership_config.membership().clone();
+    if membership.nodes().next().is_none() || membership.get_node(&member_id).is_some() {
+        return;
+    }
+    for (id, node) in membership.nodes() {
+        let Ok(channel) = crate::raft::network::peer_channel(*id, node) else { continue };
+        let mut req = tonic::Request::new(crate::pb::peer::ClusterInfoRequest {});
+        req.set_timeout(std::time::Duration::from_secs(2));
+        let Ok(resp) = LeaderClient::new(channel).cluster_info(req).await else { continue };
+        let info = resp.into_inner();
+        if info.cluster_id == cluster_id && !info.members.iter().any(|m| m.id == member_id) {
+            crate::raft::network::raise_fatal(format!("{}. Exiting.", crate::raft::network::MEMBER_REMOVED));
+            return;
+        }
+    }
 }
 
 /// Learns this member's ID and the cluster ID from the running members listed in

@@ -667,15 +667,13 @@ fn bootstrap_refusals_ours() {
     assert_eq!(get_prefix(&m.client_url(), "kept", false).expect("get"), "kept\nyes\n");
 }
 
-/// Known bug (ignored until fixed): a member that was the LEADER when it was removed, restarted
-/// on its old data dir, prints `ready to serve client requests` and keeps running instead of
-/// stopping with `the member has been permanently removed from the cluster` (a removed
-/// follower does stop: its election's vote requests are answered "removed"; the ex-leader's
-/// own log ends with a configuration without itself, so it never campaigns nor contacts a
-/// peer). etcd 3.4 stops such a member (its peers reject its streams as removed).
-/// Reproduce: `cargo test --test it reconfig::removed_leader -- --ignored --nocapture`.
+/// Regression: a member that was the LEADER when it was removed, restarted on its old data
+/// dir, used to print `ready to serve client requests` and keep running (its own log ends
+/// with a configuration without itself, so it never campaigns nor contacts a peer). It now
+/// asks its former peers at startup and stops with `the member has been permanently removed
+/// from the cluster`, as etcd 3.4 does.
+/// Reproduce: `cargo test --test it reconfig::removed_leader -- --nocapture`.
 #[test]
-#[ignore = "known bug: a removed ex-leader restarted on its data dir keeps running"]
 fn removed_leader_restarted_on_its_data_dir_stops_ours() {
     crate::require_etcd!();
     let mut c = Cluster::start(ServerKind::Ours, 3, "it-reconfig-zombie");
