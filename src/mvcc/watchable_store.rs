@@ -433,4 +433,106 @@ mod tests {
         assert!(r.contains(b"b") && !r.contains(b"c"));
         assert!(KeyRange::from_request(b"c", b"a").is_empty());
     }
+
+    /// A hub over a throwaway store, writing through the store's own write view.
+    struct Fixture {
+        env: crate::storage::Env,
+        kv: KvStore,
+        _dir: tempfile::TempDir,
+    }
+
+    impl KvSource for Fixture {
+        fn with_read(&self, f: &mut ReadFn<'_>) -> Result<(), MvccError> {
+            let rtxn = self.env.read_txn()?;
+            f(&rtxn, &self.kv)
+        }
+    }
+
+    fn fixture() -> Arc<Fixture> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let env = crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).expect("env");
+        let kv = KvStore::open(&env).expect("store");
+        Arc::new(Fixture { env, kv, _dir: dir })
+    }
+
+    /// Puts `key=value` at the next revision; returns the events.
+    fn put(f: &Fixture, key: &str, value: &str) -> Vec<Event> {
+        let mut w = f.env.write_txn().expect("txn");
+        let events = {
+            let mut tw = f.kv.write(&mut w).expect("write view");
+            tw.put(key.as_bytes(), value.as_bytes(), 0).expect("put");
+            tw.end()
+        };
+        w.commit().expect("commit");
+        events
+    }
+
+    fn spec(id: i64, key: &str) -> WatcherSpec {
+        WatcherSpec {
+            watch_id: id,
+            range: KeyRange::Single(key.as_bytes().to_vec()),
+            no_put: false,
+            no_delete: false,
+            prev_kv: false,
+            progress_notify: false,
+        }
+    }
+
+    fn revs(resp: &WatchResponse) -> Vec<i64> {
+        resp.events.iter().filter_map(|e| e.kv.as_ref().map(|k| k.mod_revision)).collect()
+    }
+
+    #[test]
+    fn synced_watchers_get_matching_events_and_slow_ones_become_victims() {
+        let f = fixture();
+        let hub = WatchableStore::new(f.clone(), 1);
+        let (tx_a, mut rx_a) = mpsc::channel(16);
+        let (tx_slow, mut rx_slow) = mpsc::channel(1);
+        hub.watch(spec(1, "a"), 2, tx_a);
+        hub.watch(spec(2, "a"), 2, tx_slow);
+        assert_eq!(hub.counts(), (2, 0));
+        for (i, v) in ["1", "2", "3"].iter().enumerate() {
+            let ev = put(&f, "a", v);
+            hub.notify(2 + i as i64, &ev);
+            hub.notify(2 + i as i64, &put(&f, "other", v));
+        }
+        // The fast watcher saw a, a, a (revisions 2, 4, 6); "other" was filtered out.
+        let got: Vec<i64> = (0..3).flat_map(|_| revs(&rx_a.try_recv().expect("event"))).collect();
+        assert_eq!(got, vec![2, 4, 6]);
+        // The slow one (capacity 1) took the first and became a victim, without blocking.
+        assert_eq!(revs(&rx_slow.try_recv().expect("first event")), vec![2]);
+        assert_eq!(hub.counts(), (1, 1));
+        // Catch-up resumes it from the first missed revision, then it rejoins the synced set.
+        hub.sync_watchers().expect("sync");
+        assert_eq!(revs(&rx_slow.try_recv().expect("caught-up events")), vec![4, 6]);
+        assert_eq!(hub.counts(), (2, 0));
+    }
+
+    #[test]
+    fn past_start_revisions_replay_and_compacted_ones_are_cancelled_in_band() {
+        let f = fixture();
+        for v in ["1", "2", "3"] {
+            put(&f, "k", v);
+        }
+        let hub = WatchableStore::new(f.clone(), 4);
+        let (tx, mut rx) = mpsc::channel(16);
+        hub.watch(spec(7, "k"), 3, tx);
+        assert_eq!(hub.counts(), (0, 1));
+        hub.sync_watchers().expect("sync");
+        let resp = rx.try_recv().expect("replayed");
+        assert_eq!((resp.watch_id, revs(&resp)), (7, vec![3, 4]));
+        assert_eq!(hub.counts(), (1, 0));
+
+        let mut w = f.env.write_txn().expect("txn");
+        f.kv.compact(&mut w, 3).expect("compact");
+        w.commit().expect("commit");
+        let (tx, mut rx) = mpsc::channel(16);
+        hub.watch(spec(8, "k"), 2, tx);
+        hub.sync_watchers().expect("sync");
+        let resp = rx.try_recv().expect("cancel");
+        assert!(resp.canceled);
+        assert_eq!(resp.compact_revision, 3);
+        assert_eq!(hub.counts(), (1, 0), "the compacted watcher is gone");
+    }
 }
+
