@@ -25,6 +25,7 @@ pub mod membership;
 pub mod mvcc;
 pub mod observability;
 pub mod pb;
+pub mod proxy;
 pub mod raft;
 pub mod rpctypes;
 pub mod server;

@@ -13,6 +13,7 @@ pub fn tools() -> Vec<(&'static str, clap::Command)> {
     vec![
         ("etcd", super::server::command()),
         ("etcdctl", super::ctl::command()),
+        ("etcd-gateway", super::gateway::command()),
         ("etcd-certs", super::certs::command()),
         ("etcdutl", super::util::command()),
     ]

@@ -14,6 +14,7 @@ mod ctl_vs_etcd;
 mod ctl_v3_more;
 mod differential;
 mod faults;
+mod gateway;
 mod linearizability;
 mod lock_election;
 mod maintenance;

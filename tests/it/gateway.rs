@@ -1,0 +1,49 @@
+//! `etcd gateway start` (etcd's L4 TCP gateway) in front of our server: the official etcdctl
+//! reads and writes through it, and a dead endpoint listed first is skipped. Reproduce:
+//! `etcd gateway start --endpoints=<dead>,<live> --listen-addr=127.0.0.1:P`, then
+//! `etcdctl --endpoints=127.0.0.1:P put k v`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::harness::{etcdctl, free_port, ok_stdout, Member, MemberOpts, ServerKind};
+
+/// The gateway process, killed on drop.
+struct Gateway(Child);
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn etcdctl_through_the_gateway_reads_and_writes() {
+    crate::require_etcd!();
+    let m = Member::start(ServerKind::Ours, MemberOpts::named("gw"));
+    let dead = format!("127.0.0.1:{}", free_port());
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_etcd"))
+        .args(["gateway", "start"])
+        .arg(format!("--endpoints={dead},{}", m.client_addr()))
+        .arg(format!("--listen-addr={listen}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn gateway");
+    let _gw = Gateway(child);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(&listen).is_err() {
+        assert!(Instant::now() < deadline, "gateway did not listen on {listen}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for i in 0..3 {
+        ok_stdout(&etcdctl(&listen, &["put", "via-gw", &i.to_string()], None), "put through the gateway");
+    }
+    let got = ok_stdout(&etcdctl(&listen, &["get", "via-gw", "--print-value-only"], None), "get through the gateway");
+    assert_eq!(got, "2\n");
+    let direct = ok_stdout(&etcdctl(&m.client_url(), &["get", "via-gw", "--print-value-only"], None), "direct get");
+    assert_eq!(direct, "2\n", "the gateway reached the member itself");
+}
