@@ -241,7 +241,7 @@ impl WatchableStore {
             }
             let first = evs[0].kv.as_ref().map(|k| k.mod_revision).unwrap_or(revision);
             let resp = WatchResponse {
-                header: Some(header.clone()),
+                header: Some(header),
                 watch_id: w.spec.watch_id,
                 events: evs,
                 ..Default::default()
@@ -282,7 +282,7 @@ impl WatchableStore {
         for w in g.synced.values_mut() {
             if w.spec.progress_notify && !w.sent_since_tick {
                 let _ = w.tx.try_send(WatchResponse {
-                    header: Some(header.clone()),
+                    header: Some(header),
                     watch_id: w.spec.watch_id,
                     ..Default::default()
                 });

@@ -188,7 +188,7 @@ impl EtcdServer {
                 // voters must still form a quorum, except when growing a one-member cluster
                 // (the restore-from-backup path).
                 let grow_single = voters == 1 && started == 1;
-                if !req.is_learner && !grow_single && started < (voters + 1) / 2 + 1 {
+                if !req.is_learner && !grow_single && started < voters.div_ceil(2) + 1 {
                     return Err(Error::Wire(WireError::MemberNotEnoughStarted));
                 }
                 let now = std::time::SystemTime::now()

@@ -149,7 +149,7 @@ impl EtcdServer {
                     }
                     sent += n as u64;
                     hasher.update(&buf[..n]);
-                    let msg = SnapshotResponse { header: Some(header.clone()), remaining_bytes: total - sent, blob: buf[..n].to_vec() };
+                    let msg = SnapshotResponse { header: Some(header), remaining_bytes: total - sent, blob: buf[..n].to_vec() };
                     if tx.blocking_send(Ok(msg)).is_err() {
                         return Ok(());
                     }

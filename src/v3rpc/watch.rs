@@ -233,7 +233,7 @@ pub fn fragment(resp: WatchResponse, max_bytes: usize) -> Vec<WatchResponse> {
 }
 
 fn parts_template(header: &Option<crate::pb::etcdserverpb::ResponseHeader>, watch_id: i64) -> WatchResponse {
-    WatchResponse { header: header.clone(), watch_id, ..Default::default() }
+    WatchResponse { header: *header, watch_id, ..Default::default() }
 }
 
 #[cfg(test)]
