@@ -506,9 +506,31 @@ impl EtcdServer {
         }
     }
 
-    /// Whether the member is healthy for `/health`: a leader exists.
-    pub fn is_healthy(&self) -> bool {
-        self.leader().is_some()
+    /// Whether the member is healthy for `/health`, as etcd 3.4's `checkHealth`: no active
+    /// alarm, a known leader, and a quorum read (read-index) that completes within 1 s.
+    pub async fn is_healthy(&self) -> bool {
+        let alarms = match self.store.backend() {
+            Ok(b) => match b.env.read_txn() {
+                Ok(rtxn) => b.alarms.list(&rtxn).map(|a| a.len()).unwrap_or(0),
+                Err(_) => return false,
+            },
+            Err(_) => return false,
+        };
+        if alarms > 0 {
+            tracing::warn!(alarms, "/health error due to an active alarm");
+            return false;
+        }
+        if self.leader().is_none() {
+            tracing::warn!("/health error; no leader");
+            return false;
+        }
+        match self.linearizable_barrier_within(Duration::from_secs(1)).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "/health error; quorum read failed");
+                false
+            }
+        }
     }
 
     /// Stops Raft and syncs the backend.

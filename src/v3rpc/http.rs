@@ -20,10 +20,10 @@ pub fn routes(server: Arc<EtcdServer>) -> Router {
         .with_state(server)
 }
 
-/// `GET /health`: `{"health":"true"}` with 200 when a leader exists and a serializable
-/// read succeeds, else `{"health":"false"}` with 503 (etcd 3.4).
+/// `GET /health`: `{"health":"true"}` with 200 when healthy (no alarm, a leader, a quorum
+/// read within 1 s), else `{"health":"false"}` with 503 (etcd 3.4).
 async fn health(State(server): State<Arc<EtcdServer>>) -> impl IntoResponse {
-    let healthy = server.is_healthy();
+    let healthy = server.is_healthy().await;
     let (code, body) = if healthy {
         (StatusCode::OK, r#"{"health":"true"}"#)
     } else {

@@ -847,6 +847,9 @@ fn quota_cycle(kind: ServerKind) {
     assert!(err.ends_with("Error: etcdserver: mvcc: database space exceeded\n"), "{who}: {err}");
     let list = ok_stdout(&etcdctl(&ep, &["alarm", "list"], None), "alarm list");
     assert!(Regex::new(r"^memberID:\d+ alarm:NOSPACE \n$").unwrap().is_match(&list), "{who}: alarm list {list:?}");
+    // etcd's /health is false (503) while any alarm is raised.
+    let (code, body) = crate::harness::http_get(m.client_addr(), "/health").expect("GET /health");
+    assert_eq!((code, body.trim()), (503, r#"{"health":"false"}"#), "{who}: /health with NOSPACE");
     // Small puts fail too while the alarm is raised.
     let out = etcdctl(&ep, &["put", "small", "v"], None);
     assert!(String::from_utf8_lossy(&out.stderr).contains("database space exceeded"), "{who}: {out:?}");
@@ -859,6 +862,8 @@ fn quota_cycle(kind: ServerKind) {
     let disarmed = ok_stdout(&etcdctl(&ep, &["alarm", "disarm"], None), "alarm disarm");
     assert_eq!(disarmed, list, "{who}: disarm prints the alarms it cleared");
     assert_eq!(ok_stdout(&etcdctl(&ep, &["alarm", "list"], None), "alarm list"), "", "{who}");
+    let (code, body) = crate::harness::http_get(m.client_addr(), "/health").expect("GET /health");
+    assert_eq!((code, body.trim()), (200, r#"{"health":"true"}"#), "{who}: /health after disarm");
     assert_eq!(ok_stdout(&etcdctl(&ep, &["put", "small", "v"], None), "put after recovery"), "OK\n");
     assert_eq!(ok_stdout(&etcdctl(&ep, &["put", "k0", &value], None), "big put after recovery"), "OK\n");
 }
