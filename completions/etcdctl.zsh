@@ -1052,6 +1052,98 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 && ret=0
 ;;
+(check)
+_arguments "${_arguments_options[@]}" : \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+":: :_etcdctl__subcmd__check_commands" \
+"*::: :->check" \
+&& ret=0
+
+    case $state in
+    (check)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-check-command-$line[1]:"
+        case $line[1] in
+            (perf)
+_arguments "${_arguments_options[@]}" : \
+'--load=[The performance check'\''s workload model. Accepted workloads\: s(small), m(medium), l(large), xl(xLarge)]:LOAD:_default' \
+'--prefix=[The prefix for writing the performance check'\''s keys]:PREFIX:_default' \
+'--auto-compact=[Compact storage with last revision after test is finished]::AUTO_COMPACT:_default' \
+'--auto-defrag=[Defragment storage after test is finished]::AUTO_DEFRAG:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__check__subcmd__help_commands" \
+"*::: :->help" \
+&& ret=0
+
+    case $state in
+    (help)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-check-help-command-$line[1]:"
+        case $line[1] in
+            (perf)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(help)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
+        esac
+    ;;
+esac
+;;
 (alarm)
 _arguments "${_arguments_options[@]}" : \
 '*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
@@ -2053,6 +2145,26 @@ esac
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(check)
+_arguments "${_arguments_options[@]}" : \
+":: :_etcdctl__subcmd__help__subcmd__check_commands" \
+"*::: :->check" \
+&& ret=0
+
+    case $state in
+    (check)
+        words=($line[1] "${words[@]}")
+        (( CURRENT += 1 ))
+        curcontext="${curcontext%:*:*}:etcdctl-help-check-command-$line[1]:"
+        case $line[1] in
+            (perf)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+        esac
+    ;;
+esac
+;;
 (alarm)
 _arguments "${_arguments_options[@]}" : \
 ":: :_etcdctl__subcmd__help__subcmd__alarm_commands" \
@@ -2223,6 +2335,7 @@ _etcdctl_commands() {
 'elect:Observes and participates in leader election' \
 'snapshot:Manages etcd node snapshots' \
 'defrag:Defragments the storage of the etcd members with given endpoints' \
+'check:commands for checking properties of the etcd cluster' \
 'alarm:Alarm related commands' \
 'auth:Enable or disable authentication' \
 'user:User related commands' \
@@ -2330,6 +2443,37 @@ _etcdctl__subcmd__auth__subcmd__status_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl auth status commands' commands "$@"
 }
+(( $+functions[_etcdctl__subcmd__check_commands] )) ||
+_etcdctl__subcmd__check_commands() {
+    local commands; commands=(
+'perf:Check the performance of the etcd cluster' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl check commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__check__subcmd__help_commands] )) ||
+_etcdctl__subcmd__check__subcmd__help_commands() {
+    local commands; commands=(
+'perf:Check the performance of the etcd cluster' \
+'help:Print this message or the help of the given subcommand(s)' \
+    )
+    _describe -t commands 'etcdctl check help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__check__subcmd__help__subcmd__help_commands] )) ||
+_etcdctl__subcmd__check__subcmd__help__subcmd__help_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl check help help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__check__subcmd__help__subcmd__perf_commands] )) ||
+_etcdctl__subcmd__check__subcmd__help__subcmd__perf_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl check help perf commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__check__subcmd__perf_commands] )) ||
+_etcdctl__subcmd__check__subcmd__perf_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl check perf commands' commands "$@"
+}
 (( $+functions[_etcdctl__subcmd__compaction_commands] )) ||
 _etcdctl__subcmd__compaction_commands() {
     local commands; commands=()
@@ -2427,6 +2571,7 @@ _etcdctl__subcmd__help_commands() {
 'elect:Observes and participates in leader election' \
 'snapshot:Manages etcd node snapshots' \
 'defrag:Defragments the storage of the etcd members with given endpoints' \
+'check:commands for checking properties of the etcd cluster' \
 'alarm:Alarm related commands' \
 'auth:Enable or disable authentication' \
 'user:User related commands' \
@@ -2477,6 +2622,18 @@ _etcdctl__subcmd__help__subcmd__auth__subcmd__enable_commands() {
 _etcdctl__subcmd__help__subcmd__auth__subcmd__status_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl help auth status commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__check_commands] )) ||
+_etcdctl__subcmd__help__subcmd__check_commands() {
+    local commands; commands=(
+'perf:Check the performance of the etcd cluster' \
+    )
+    _describe -t commands 'etcdctl help check commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__check__subcmd__perf_commands] )) ||
+_etcdctl__subcmd__help__subcmd__check__subcmd__perf_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help check perf commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__help__subcmd__compaction_commands] )) ||
 _etcdctl__subcmd__help__subcmd__compaction_commands() {

@@ -307,6 +307,7 @@ pub(crate) async fn execute(cli: Cli, stdin: &mut dyn BufRead, out: &mut dyn Wri
         Command::Elect(a) => super::more::elect(g, a, out).await,
         Command::Snapshot { command } => super::more::snapshot(g, command, out, err).await,
         Command::Defrag(a) => super::more::defrag(g, a, out, err).await,
+        Command::Check { command } => super::check::check(g, command, out).await,
         Command::Alarm { command } => super::more::alarm(g, command, out).await,
         Command::Auth { command } => super::auth::auth(g, command, out).await,
         Command::User { command } => super::auth::user(g, command, stdin, out).await,

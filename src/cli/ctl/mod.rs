@@ -13,6 +13,7 @@
 
 pub mod auth;
 pub mod printer;
+pub mod check;
 mod cmd;
 mod member;
 mod more;
@@ -255,6 +256,12 @@ pub enum Command {
     },
     /// Defragments the storage of the etcd members with given endpoints
     Defrag(DefragArgs),
+    /// commands for checking properties of the etcd cluster
+    Check {
+        /// The check subcommand.
+        #[command(subcommand)]
+        command: check::CheckCommand,
+    },
     /// Alarm related commands
     Alarm {
         /// The alarm subcommand.
