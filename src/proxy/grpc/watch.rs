@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use futures::StreamExt;
 use tokio::sync::{broadcast, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
@@ -123,17 +122,17 @@ async fn run_upstream(
         match watcher.next().await {
             Ok(Some(resp)) if resp.created => {
                 if let Some(h) = &resp.header {
-                    last_header = h.clone();
+                    last_header = *h;
                 }
                 if resp.canceled {
                     let _ = state.send(Upstream::Failed(tonic::Code::InvalidArgument, resp.cancel_reason.clone()));
                     return;
                 }
-                let _ = state.send(Upstream::Created(last_header.clone()));
+                let _ = state.send(Upstream::Created(last_header));
             }
             Ok(Some(resp)) => {
                 if let Some(h) = &resp.header {
-                    last_header = h.clone();
+                    last_header = *h;
                 }
                 let canceled = resp.canceled;
                 let _ = tx.send(Arc::new(resp));
@@ -259,7 +258,7 @@ async fn forward(
     let header = match state {
         Upstream::Created(h) => h,
         Upstream::Failed(code, msg) => {
-            let header = last_header.lock().map(|h| h.clone()).unwrap_or_default();
+            let header = last_header.lock().map(|h| *h).unwrap_or_default();
             let _ = out
                 .send(Ok(WatchResponse {
                     header: Some(header),
@@ -275,7 +274,7 @@ async fn forward(
         Upstream::Pending => return,
     };
     if let Ok(mut h) = last_header.lock() {
-        *h = header.clone();
+        *h = header;
     }
     let created = WatchResponse { header: Some(header), watch_id: id, created: true, ..Default::default() };
     if out.send(Ok(created)).await.is_err() {
@@ -285,7 +284,7 @@ async fn forward(
         let resp = match sub.rx.recv().await {
             Ok(r) => (*r).clone(),
             Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => WatchResponse {
-                header: Some(last_header.lock().map(|h| h.clone()).unwrap_or_default()),
+                header: Some(last_header.lock().map(|h| *h).unwrap_or_default()),
                 canceled: true,
                 cancel_reason: "watcher fell behind the proxy's broadcast".into(),
                 ..Default::default()
@@ -295,7 +294,7 @@ async fn forward(
         resp.watch_id = id;
         resp.events.iter_mut().for_each(|e| ns.strip_event(e));
         if let (Some(h), Ok(mut last)) = (&resp.header, last_header.lock()) {
-            *last = h.clone();
+            *last = *h;
         }
         let canceled = resp.canceled;
         if out.send(Ok(resp)).await.is_err() || canceled {
@@ -351,7 +350,7 @@ impl Watch for WatchProxy {
                     RequestUnion::CancelRequest(c) => {
                         if let Some(task) = watchers.remove(&c.watch_id) {
                             task.abort();
-                            let header = last_header.lock().map(|h| h.clone()).unwrap_or_default();
+                            let header = last_header.lock().map(|h| *h).unwrap_or_default();
                             let resp = WatchResponse { header: Some(header), watch_id: c.watch_id, canceled: true, ..Default::default() };
                             if out.send(Ok(resp)).await.is_err() {
                                 break;
@@ -365,6 +364,6 @@ impl Watch for WatchProxy {
                 task.abort();
             }
         });
-        Ok(Response::new(Box::pin(ReceiverStream::new(out_rx).map(|r| r))))
+        Ok(Response::new(Box::pin(ReceiverStream::new(out_rx))))
     }
 }
