@@ -14,6 +14,7 @@ pub fn tools() -> Vec<(&'static str, clap::Command)> {
         ("etcd", super::server::command()),
         ("etcdctl", super::ctl::command()),
         ("etcd-gateway", super::gateway::command()),
+        ("etcd-grpc-proxy", super::grpc_proxy::command()),
         ("etcd-certs", super::certs::command()),
         ("etcdutl", super::util::command()),
     ]

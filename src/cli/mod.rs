@@ -1,12 +1,13 @@
 //! The edge: every personality of the multi-call binary. `anyhow` is allowed only here.
 //!
 //! Dispatch: the basename of argv[0] (`etcdctl` → ctl, `etcdutl` → util), else argv[1]
-//! (`ctl`, `util`, `certs`, `gateway`, `server`, `completion`), else the server with etcd's flat flags.
+//! (`ctl`, `util`, `certs`, `gateway`, `grpc-proxy`, `server`, `completion`), else the server with etcd's flat flags.
 
 pub mod certs;
 pub mod completion;
 pub mod ctl;
 pub mod gateway;
+pub mod grpc_proxy;
 pub mod server;
 pub mod util;
 
@@ -29,6 +30,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
     match args.get(1).and_then(|a| a.to_str()) {
         Some("ctl") => ctl::run(args.into_iter().skip(2).collect()),
         Some("gateway") => gateway::run(args.into_iter().skip(2).collect()),
+        Some("grpc-proxy") => grpc_proxy::run(args.into_iter().skip(2).collect()),
         Some("certs") => certs::run(args.into_iter().skip(2).collect()),
         Some("util") => util::run(args.into_iter().skip(2).collect()),
         Some("completion") => completion::main(args.into_iter().skip(2).collect()),

@@ -133,6 +133,26 @@ impl Client {
         Ok(KeepAlive { id, tx, stream: resp.into_inner() })
     }
 
+    /// `Lease.LeaseKeepAlive` driven by the caller: every request of `requests` is sent on one
+    /// stream, and the server's answers come back as the returned stream (the L7 proxy forwards
+    /// a client's keep-alive stream through this).
+    ///
+    /// # Errors
+    /// As [`Client::watch`]; stream items carry later transport or server errors.
+    pub async fn lease_keep_alive_stream(
+        &self,
+        requests: impl Stream<Item = LeaseKeepAliveRequest> + Send + 'static,
+    ) -> Result<BoxStream<LeaseKeepAliveResponse>, Error> {
+        let ch = self.stream_channel().await?;
+        let mut lc = LeaseClient::new(ch);
+        let open = lc.lease_keep_alive(requests);
+        let resp = tokio::time::timeout(self.request_timeout, open)
+            .await
+            .map_err(|_| Error::DeadlineExceeded { last: None })?
+            .map_err(grpc)?;
+        Ok(Box::pin(resp.into_inner().map(|r| r.map_err(grpc))))
+    }
+
     /// One keep-alive round trip for lease `id` (Go's `KeepAliveOnce`), bounded by the per-call
     /// timeout.
     ///

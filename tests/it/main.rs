@@ -15,6 +15,7 @@ mod ctl_v3_more;
 mod differential;
 mod faults;
 mod gateway;
+mod grpc_proxy;
 mod linearizability;
 mod lock_election;
 mod maintenance;

@@ -1,0 +1,369 @@
+//! Watch with coalescing (etcd's `grpcproxy/watch_broadcast*.go`).
+//!
+//! Client watches that start "now" (start revision 0, no progress notifications, no
+//! fragmenting) and ask for the same key, range end, filters and `prev_kv` share one upstream
+//! watcher: a [`Group`] whose responses are broadcast to every subscriber. Each client stream
+//! keeps its own watch IDs; the proxy rewrites them on the way out. Any other watch gets an
+//! upstream watcher of its own. The last subscriber leaving a group cancels its upstream
+//! watcher.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{broadcast, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+
+use super::namespace::Namespace;
+use super::BoxStream;
+use crate::client::Client;
+use crate::pb::etcdserverpb::{
+    watch_request::RequestUnion, watch_server::Watch, ResponseHeader, WatchCreateRequest, WatchRequest, WatchResponse,
+};
+
+/// Responses a slow subscriber may fall behind before it is cancelled.
+const BROADCAST_CAPACITY: usize = 1024;
+
+/// What makes two watches the same watch (already inside the namespace).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct WatchKey {
+    key: Vec<u8>,
+    range_end: Vec<u8>,
+    filters: Vec<i32>,
+    prev_kv: bool,
+}
+
+/// The upstream watcher's state as subscribers see it.
+#[derive(Debug, Clone)]
+enum Upstream {
+    /// Not yet created.
+    Pending,
+    /// Created with this header.
+    Created(ResponseHeader),
+    /// Creating failed or the cluster refused it.
+    Failed(tonic::Code, String),
+}
+
+/// One upstream watcher and its subscribers.
+#[derive(Debug)]
+struct Group {
+    /// Event and cancel responses of the upstream watcher.
+    tx: broadcast::Sender<Arc<WatchResponse>>,
+    state: tokio::sync::watch::Receiver<Upstream>,
+    task: tokio::task::AbortHandle,
+    /// Subscriber count; changed only under the hub's map lock.
+    subscribers: usize,
+}
+
+/// The shared upstream watchers of one proxy.
+#[derive(Debug)]
+pub struct WatchHub {
+    client: Arc<Client>,
+    groups: Mutex<HashMap<WatchKey, Group>>,
+    /// Upstream watchers of non-coalescable watches.
+    solo: AtomicU64,
+}
+
+/// One client watch's membership in a group; leaving (drop) cancels the upstream watcher of
+/// the last member.
+struct Subscription {
+    hub: Arc<WatchHub>,
+    /// `None`: a solo watcher (its task is aborted on drop).
+    key: Option<WatchKey>,
+    solo_task: Option<tokio::task::AbortHandle>,
+    rx: broadcast::Receiver<Arc<WatchResponse>>,
+    state: tokio::sync::watch::Receiver<Upstream>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        if let Some(task) = &self.solo_task {
+            task.abort();
+            self.hub.solo.fetch_sub(1, Ordering::Relaxed);
+        }
+        if let Some(key) = &self.key {
+            if let Ok(mut groups) = self.hub.groups.lock() {
+                let last = match groups.get_mut(key) {
+                    Some(g) if self.state.same_channel(&g.state) => {
+                        g.subscribers = g.subscribers.saturating_sub(1);
+                        g.subscribers == 0
+                    }
+                    _ => false,
+                };
+                if last {
+                    if let Some(g) = groups.remove(key) {
+                        g.task.abort();
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs one upstream watcher: publishes its creation in `state`, broadcasts its responses,
+/// and ends on cancel or error (subscribers then see a cancel response).
+async fn run_upstream(
+    client: Arc<Client>,
+    req: WatchCreateRequest,
+    tx: broadcast::Sender<Arc<WatchResponse>>,
+    state: tokio::sync::watch::Sender<Upstream>,
+) {
+    let mut watcher = match client.watch(req).await {
+        Ok(w) => w,
+        Err(e) => {
+            let s = super::to_status(e);
+            let _ = state.send(Upstream::Failed(s.code(), s.message().to_string()));
+            return;
+        }
+    };
+    let mut last_header = ResponseHeader::default();
+    loop {
+        match watcher.next().await {
+            Ok(Some(resp)) if resp.created => {
+                if let Some(h) = &resp.header {
+                    last_header = *h;
+                }
+                if resp.canceled {
+                    let _ = state.send(Upstream::Failed(tonic::Code::InvalidArgument, resp.cancel_reason.clone()));
+                    return;
+                }
+                let _ = state.send(Upstream::Created(last_header));
+            }
+            Ok(Some(resp)) => {
+                if let Some(h) = &resp.header {
+                    last_header = *h;
+                }
+                let canceled = resp.canceled;
+                let _ = tx.send(Arc::new(resp));
+                if canceled {
+                    return;
+                }
+            }
+            Ok(None) | Err(_) => {
+                let _ = state.send(Upstream::Failed(tonic::Code::Unavailable, "watch closed by the cluster".into()));
+                let _ = tx.send(Arc::new(WatchResponse {
+                    header: Some(last_header),
+                    canceled: true,
+                    cancel_reason: "watch closed by the cluster".into(),
+                    ..Default::default()
+                }));
+                return;
+            }
+        }
+    }
+}
+
+impl WatchHub {
+    /// A hub watching through `client`.
+    pub fn new(client: Arc<Client>) -> Self {
+        WatchHub { client, groups: Mutex::new(HashMap::new()), solo: AtomicU64::new(0) }
+    }
+
+    fn spawn(&self, req: WatchCreateRequest) -> (Group, broadcast::Receiver<Arc<WatchResponse>>) {
+        let (tx, rx) = broadcast::channel(BROADCAST_CAPACITY);
+        let (state_tx, state) = tokio::sync::watch::channel(Upstream::Pending);
+        let task = tokio::spawn(run_upstream(self.client.clone(), req, tx.clone(), state_tx)).abort_handle();
+        (Group { tx, state, task, subscribers: 1 }, rx)
+    }
+
+    /// Joins (or starts) the upstream watcher for `req` (already inside the namespace).
+    fn subscribe(self: &Arc<Self>, mut req: WatchCreateRequest) -> Result<Subscription, Status> {
+        req.watch_id = 0;
+        let coalescable = req.start_revision == 0 && !req.progress_notify && !req.fragment;
+        if !coalescable {
+            let (g, rx) = self.spawn(req);
+            self.solo.fetch_add(1, Ordering::Relaxed);
+            return Ok(Subscription { hub: self.clone(), key: None, solo_task: Some(g.task), rx, state: g.state });
+        }
+        let key = WatchKey {
+            key: req.key.clone(),
+            range_end: req.range_end.clone(),
+            filters: req.filters.clone(),
+            prev_kv: req.prev_kv,
+        };
+        let mut groups = self.groups.lock().map_err(|_| Status::internal("watch hub poisoned"))?;
+        // A group whose upstream has ended is replaced.
+        if groups.get(&key).is_some_and(|g| g.task.is_finished()) {
+            groups.remove(&key);
+        }
+        let (rx, state) = match groups.get_mut(&key) {
+            Some(g) => {
+                g.subscribers += 1;
+                (g.tx.subscribe(), g.state.clone())
+            }
+            None => {
+                let (g, rx) = self.spawn(req);
+                let state = g.state.clone();
+                groups.insert(key.clone(), g);
+                (rx, state)
+            }
+        };
+        Ok(Subscription { hub: self.clone(), key: Some(key), solo_task: None, rx, state })
+    }
+
+    /// Client watches sharing another's upstream watcher (etcd's
+    /// `etcd_grpc_proxy_watchers_coalescing_total`).
+    pub fn coalescing(&self) -> u64 {
+        self.groups.lock().map(|g| g.values().map(|g| g.subscribers.saturating_sub(1) as u64).sum()).unwrap_or(0)
+    }
+
+    /// Upstream watchers open to the cluster.
+    pub fn upstream_watchers(&self) -> u64 {
+        self.groups.lock().map(|g| g.len() as u64).unwrap_or(0) + self.solo.load(Ordering::Relaxed)
+    }
+
+    /// The gauges in Prometheus text format.
+    pub fn metrics_text(&self) -> String {
+        format!(
+            "# HELP etcd_grpc_proxy_watchers_coalescing_total Total number of current watchers coalescing\n\
+             # TYPE etcd_grpc_proxy_watchers_coalescing_total gauge\n\
+             etcd_grpc_proxy_watchers_coalescing_total {}\n\
+             # HELP etcd_grpc_proxy_upstream_watchers Watchers the proxy holds open on the cluster\n\
+             # TYPE etcd_grpc_proxy_upstream_watchers gauge\n\
+             etcd_grpc_proxy_upstream_watchers {}\n",
+            self.coalescing(),
+            self.upstream_watchers()
+        )
+    }
+}
+
+/// The `Watch` service of the proxy.
+#[derive(Debug)]
+pub struct WatchProxy {
+    hub: Arc<WatchHub>,
+    ns: Namespace,
+}
+
+impl WatchProxy {
+    /// A watch service over `hub` under namespace `ns`.
+    pub fn new(hub: Arc<WatchHub>, ns: Namespace) -> Self {
+        WatchProxy { hub, ns }
+    }
+}
+
+/// Forwards one client watch: waits for the upstream creation, answers `created` with the
+/// client's `id`, then relays events (IDs rewritten, namespace stripped) until a cancel.
+async fn forward(
+    mut sub: Subscription,
+    id: i64,
+    ns: Namespace,
+    out: mpsc::Sender<Result<WatchResponse, Status>>,
+    last_header: Arc<Mutex<ResponseHeader>>,
+) {
+    let state = match sub.state.wait_for(|s| !matches!(s, Upstream::Pending)).await {
+        Ok(s) => s.clone(),
+        Err(_) => Upstream::Failed(tonic::Code::Unavailable, "watch closed by the cluster".into()),
+    };
+    let header = match state {
+        Upstream::Created(h) => h,
+        Upstream::Failed(code, msg) => {
+            let header = last_header.lock().map(|h| *h).unwrap_or_default();
+            let _ = out
+                .send(Ok(WatchResponse {
+                    header: Some(header),
+                    watch_id: id,
+                    created: true,
+                    canceled: true,
+                    cancel_reason: format!("{msg} ({code:?})"),
+                    ..Default::default()
+                }))
+                .await;
+            return;
+        }
+        Upstream::Pending => return,
+    };
+    if let Ok(mut h) = last_header.lock() {
+        *h = header;
+    }
+    let created = WatchResponse { header: Some(header), watch_id: id, created: true, ..Default::default() };
+    if out.send(Ok(created)).await.is_err() {
+        return;
+    }
+    loop {
+        let resp = match sub.rx.recv().await {
+            Ok(r) => (*r).clone(),
+            Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => WatchResponse {
+                header: Some(last_header.lock().map(|h| *h).unwrap_or_default()),
+                canceled: true,
+                cancel_reason: "watcher fell behind the proxy's broadcast".into(),
+                ..Default::default()
+            },
+        };
+        let mut resp = resp;
+        resp.watch_id = id;
+        resp.events.iter_mut().for_each(|e| ns.strip_event(e));
+        if let (Some(h), Ok(mut last)) = (&resp.header, last_header.lock()) {
+            *last = *h;
+        }
+        let canceled = resp.canceled;
+        if out.send(Ok(resp)).await.is_err() || canceled {
+            return;
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl Watch for WatchProxy {
+    async fn watch(&self, req: Request<Streaming<WatchRequest>>) -> Result<Response<BoxStream<WatchResponse>>, Status> {
+        let mut inbound = req.into_inner();
+        let (out, out_rx) = mpsc::channel::<Result<WatchResponse, Status>>(128);
+        let hub = self.hub.clone();
+        let ns = self.ns.clone();
+        tokio::spawn(async move {
+            let last_header = Arc::new(Mutex::new(ResponseHeader::default()));
+            let mut next_id = 0i64;
+            let mut watchers: HashMap<i64, tokio::task::JoinHandle<()>> = HashMap::new();
+            loop {
+                let msg = tokio::select! {
+                    m = inbound.message() => m,
+                    _ = out.closed() => break,
+                };
+                let union = match msg {
+                    Ok(Some(WatchRequest { request_union: Some(u) })) => u,
+                    Ok(Some(_)) => continue,
+                    Ok(None) | Err(_) => break,
+                };
+                watchers.retain(|_, h| !h.is_finished());
+                match union {
+                    RequestUnion::CreateRequest(mut c) => {
+                        let id = if c.watch_id != 0 {
+                            c.watch_id
+                        } else {
+                            while watchers.contains_key(&next_id) {
+                                next_id += 1;
+                            }
+                            next_id
+                        };
+                        c.key = ns.key(&c.key);
+                        c.range_end = ns.range_end(&c.range_end);
+                        let sub = match hub.subscribe(c) {
+                            Ok(s) => s,
+                            Err(e) => {
+                                let _ = out.send(Err(e)).await;
+                                break;
+                            }
+                        };
+                        let task = tokio::spawn(forward(sub, id, ns.clone(), out.clone(), last_header.clone()));
+                        watchers.insert(id, task);
+                    }
+                    RequestUnion::CancelRequest(c) => {
+                        if let Some(task) = watchers.remove(&c.watch_id) {
+                            task.abort();
+                            let header = last_header.lock().map(|h| *h).unwrap_or_default();
+                            let resp = WatchResponse { header: Some(header), watch_id: c.watch_id, canceled: true, ..Default::default() };
+                            if out.send(Ok(resp)).await.is_err() {
+                                break;
+                            }
+                        }
+                    }
+                    RequestUnion::ProgressRequest(_) => {}
+                }
+            }
+            for task in watchers.values() {
+                task.abort();
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(out_rx))))
+    }
+}
