@@ -20,6 +20,7 @@ pub mod certs;
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod h2_authority;
 pub mod lease;
 pub mod membership;
 pub mod mvcc;

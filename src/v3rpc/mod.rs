@@ -8,7 +8,6 @@ pub mod auth;
 pub mod cluster;
 pub mod election;
 pub mod error;
-pub mod h2_authority;
 pub mod http;
 pub mod interceptor;
 pub mod kv;
@@ -72,7 +71,7 @@ pub struct ClientCertCn(pub String);
 /// connection is handshaken first (with the configuration current at accept time, so
 /// rotated certificates apply to new connections) and its verified client certificate's CN
 /// is attached to its requests ([`ClientCertCn`]); then the (TLS) stream is read through
-/// [`h2_authority::AuthorityFix`]. In-flight connections get up to 5 s to finish after
+/// [`crate::h2_authority::AuthorityFix`]. In-flight connections get up to 5 s to finish after
 /// shutdown.
 ///
 /// # Errors
@@ -106,7 +105,7 @@ pub async fn serve_client(
                 let _ = stream.set_nodelay(true);
                 match &tls {
                     None => {
-                        let io = TokioIo::new(h2_authority::AuthorityFix::new(stream));
+                        let io = TokioIo::new(crate::h2_authority::AuthorityFix::new(stream));
                         let svc = TowerToHyperService::new(router.clone());
                         let conn = builder.serve_connection_with_upgrades(io, svc).into_owned();
                         let conn = graceful.watch(conn);
@@ -144,7 +143,7 @@ pub async fn serve_client(
                                 }
                                 req
                             });
-                            let io = TokioIo::new(h2_authority::AuthorityFix::new(stream));
+                            let io = TokioIo::new(crate::h2_authority::AuthorityFix::new(stream));
                             let conn = builder.serve_connection_with_upgrades(io, TowerToHyperService::new(svc)).into_owned();
                             let _ = watcher.watch(conn).await;
                         });

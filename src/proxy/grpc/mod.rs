@@ -9,8 +9,8 @@
 //! - `--namespace` prefixes every key on the way in and strips it on the way out ([`namespace`]).
 //! - `GET /metrics` on the same port reports the coalescing gauges.
 //!
-//! Depends on: client, pb, and `v3rpc::h2_authority` (a departure from the plan: the same
-//! read-side HTTP/2 fix grpc-go clients need on the server port is needed here).
+//! Depends on: client, pb, and the leaf `h2_authority` (the read-side HTTP/2 fix grpc-go
+//! clients need, shared with the server's client port).
 
 pub mod namespace;
 pub mod watch;
@@ -205,7 +205,7 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let io = TokioIo::new(crate::v3rpc::h2_authority::AuthorityFix::new(stream));
+                let io = TokioIo::new(crate::h2_authority::AuthorityFix::new(stream));
                 let conn = builder.serve_connection_with_upgrades(io, TowerToHyperService::new(router.clone())).into_owned();
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {

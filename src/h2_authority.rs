@@ -1,4 +1,5 @@
-//! Tolerating grpc-go's full-URL `:authority`.
+//! Tolerating grpc-go's full-URL `:authority` (leaf module: used by the server's client port
+//! and by the gRPC proxy).
 //!
 //! etcdctl 3.4 dials some calls (e.g. `endpoint status`, `endpoint health`) through the
 //! target `passthrough:///http://127.0.0.1:2379`, so its HTTP/2 requests carry
