@@ -10,7 +10,8 @@
 //! storage → heed, pb                 client → pb, rpctypes, tls      (never server or v3rpc)
 //! certs → rcgen, rsa, x509-parser (no anyhow, no clap: the edge is cli::certs)
 //! tls → rustls, tokio-rustls, rcgen, x509-parser (no server, client or cli code)
-//! pb, rpctypes: leaves
+//! proxy → client, pb, tls, h2_authority   (gateway: sockets only)
+//! pb, rpctypes, h2_authority: leaves
 //! ```
 //! `tests::layering` enforces the rules that matter most.
 
@@ -56,7 +57,7 @@ mod tests {
                 assert!(!text.contains(banned), "{} uses {banned}", e.path().display());
             }
         }
-        for dir in ["client"] {
+        for dir in ["client", "proxy", "proxy/grpc"] {
             let d = root.join(dir);
             let Ok(entries) = std::fs::read_dir(&d) else { continue };
             for e in entries.flatten() {
