@@ -62,7 +62,10 @@ struct Params {
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 impl Params {
@@ -103,7 +106,11 @@ impl Kind {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Server {
@@ -131,7 +138,10 @@ impl Server {
 
     /// Starts a fresh member and waits (bounded) for its ready line.
     fn start(kind: Kind) -> Server {
-        let data_dir = tempfile::Builder::new().prefix("etcd-bench-").tempdir().unwrap();
+        let data_dir = tempfile::Builder::new()
+            .prefix("etcd-bench-")
+            .tempdir()
+            .unwrap();
         let client_url = format!("http://127.0.0.1:{}", free_port());
         let peer_url = format!("http://127.0.0.1:{}", free_port());
         let mut cmd = Command::new(kind.binary());
@@ -189,9 +199,19 @@ impl Server {
                 }
             });
         }
-        let server = Server { child, pid, client_url, log, _data_dir: data_dir };
+        let server = Server {
+            child,
+            pid,
+            client_url,
+            log,
+            _data_dir: data_dir,
+        };
         if rx.recv_timeout(READY_TIMEOUT).is_err() {
-            panic!("{} did not print `{READY_LINE}` within {READY_TIMEOUT:?}; stderr:\n{}", kind.label(), server.stderr());
+            panic!(
+                "{} did not print `{READY_LINE}` within {READY_TIMEOUT:?}; stderr:\n{}",
+                kind.label(),
+                server.stderr()
+            );
         }
         server
     }
@@ -246,7 +266,10 @@ impl Phase {
         self.lat[idx]
     }
     fn merge(mut parts: Vec<Phase>, elapsed: Duration) -> Phase {
-        let mut out = Phase { elapsed, ..Default::default() };
+        let mut out = Phase {
+            elapsed,
+            ..Default::default()
+        };
         for p in parts.drain(..) {
             out.ok += p.ok;
             out.errors += p.errors;
@@ -284,7 +307,15 @@ async fn connect(url: &str, conns: usize) -> Vec<Channel> {
 
 /// `clients` tasks share `conns` connections and do `total` operations in all (each client
 /// its share), stopping early at `cap`.
-async fn run_phase(url: &str, conns: usize, clients: usize, total: usize, cap: Duration, op: Op, tag: &str) -> Phase {
+async fn run_phase(
+    url: &str,
+    conns: usize,
+    clients: usize,
+    total: usize,
+    cap: Duration,
+    op: Op,
+    tag: &str,
+) -> Phase {
     let chans = connect(url, conns).await;
     let value = vec![b'v'; VALUE_SIZE];
     let start = Instant::now();
@@ -296,7 +327,10 @@ async fn run_phase(url: &str, conns: usize, clients: usize, total: usize, cap: D
         let value = value.clone();
         let tag = tag.to_string();
         tasks.push(tokio::spawn(async move {
-            let mut p = Phase { lat: Vec::with_capacity(n), ..Default::default() };
+            let mut p = Phase {
+                lat: Vec::with_capacity(n),
+                ..Default::default()
+            };
             for i in 0..n {
                 if Instant::now() >= deadline {
                     break;
@@ -312,7 +346,11 @@ async fn run_phase(url: &str, conns: usize, clients: usize, total: usize, cap: D
                         .await
                         .map(|_| ()),
                     Op::Range { serializable } => kv
-                        .range(RangeRequest { key: b"bench/read".to_vec(), serializable, ..Default::default() })
+                        .range(RangeRequest {
+                            key: b"bench/read".to_vec(),
+                            serializable,
+                            ..Default::default()
+                        })
                         .await
                         .map(|_| ()),
                 };
@@ -356,7 +394,19 @@ fn check_perf(url: &str) -> (Vec<String>, String) {
         .spawn()
         .expect("spawn etcdctl");
     let mut outs = Vec::new();
-    for pipe in [child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>), child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>)].into_iter().flatten() {
+    for pipe in [
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    {
         outs.push(std::thread::spawn(move || {
             let mut s = Vec::new();
             let mut pipe = pipe;
@@ -376,12 +426,21 @@ fn check_perf(url: &str) -> (Vec<String>, String) {
         }
         std::thread::sleep(Duration::from_millis(200));
     };
-    let text: String = outs.into_iter().map(|h| h.join().unwrap_or_default()).collect::<Vec<_>>().join("\n");
+    let text: String = outs
+        .into_iter()
+        .map(|h| h.join().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
     let lines = text
         .split(['\r', '\n'])
         .map(str::trim)
         .filter(|l| {
-            l.starts_with("PASS") || l.starts_with("FAIL") || l.starts_with("Error") || l.contains("Throughput") || l.contains("Slowest") || l.contains("Stddev")
+            l.starts_with("PASS")
+                || l.starts_with("FAIL")
+                || l.starts_with("Error")
+                || l.contains("Throughput")
+                || l.contains("Slowest")
+                || l.contains("Stddev")
         })
         .map(str::to_string)
         .collect::<Vec<_>>();
@@ -403,7 +462,12 @@ struct Report {
 }
 
 fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn bench_server(kind: Kind, p: &Params, rt: &tokio::runtime::Runtime) -> Report {
@@ -412,7 +476,10 @@ fn bench_server(kind: Kind, p: &Params, rt: &tokio::runtime::Runtime) -> Report 
     let server = Server::start(kind);
     let url = server.client_url.clone();
     eprintln!("   started pid {} at {url}", server.pid);
-    if let Some(secs) = std::env::var("BENCH_PAUSE_SECS").ok().and_then(|v| v.parse::<u64>().ok()) {
+    if let Some(secs) = std::env::var("BENCH_PAUSE_SECS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
         // Time to attach a profiler (strace/perf -p PID) before the phases start.
         std::thread::sleep(Duration::from_secs(secs.min(60)));
     }
@@ -420,16 +487,49 @@ fn bench_server(kind: Kind, p: &Params, rt: &tokio::runtime::Runtime) -> Report 
         // Warm-up: a few puts, and the key the read phases fetch.
         let _ = run_phase(&url, 1, 1, 50, p.phase_cap, Op::Put, "warm").await;
         let mut kv = KvClient::new(connect(&url, 1).await.remove(0));
-        kv.put(PutRequest { key: b"bench/read".to_vec(), value: vec![b'r'; VALUE_SIZE], ..Default::default() })
-            .await
-            .expect("put bench/read");
+        kv.put(PutRequest {
+            key: b"bench/read".to_vec(),
+            value: vec![b'r'; VALUE_SIZE],
+            ..Default::default()
+        })
+        .await
+        .expect("put bench/read");
         let seq = run_phase(&url, 1, 1, p.seq_n, p.phase_cap, Op::Put, "seq").await;
         eprintln!("   sequential puts: {:.0} ops/s", seq.ops_per_sec());
-        let conc = run_phase(&url, p.conns, p.clients, p.conc_n, p.phase_cap, Op::Put, "conc").await;
+        let conc = run_phase(
+            &url,
+            p.conns,
+            p.clients,
+            p.conc_n,
+            p.phase_cap,
+            Op::Put,
+            "conc",
+        )
+        .await;
         eprintln!("   concurrent puts: {:.0} ops/s", conc.ops_per_sec());
-        let lin = run_phase(&url, p.conns, p.clients, p.read_n, p.phase_cap, Op::Range { serializable: false }, "").await;
+        let lin = run_phase(
+            &url,
+            p.conns,
+            p.clients,
+            p.read_n,
+            p.phase_cap,
+            Op::Range {
+                serializable: false,
+            },
+            "",
+        )
+        .await;
         eprintln!("   linearizable reads: {:.0} ops/s", lin.ops_per_sec());
-        let ser = run_phase(&url, p.conns, p.clients, p.read_n, p.phase_cap, Op::Range { serializable: true }, "").await;
+        let ser = run_phase(
+            &url,
+            p.conns,
+            p.clients,
+            p.read_n,
+            p.phase_cap,
+            Op::Range { serializable: true },
+            "",
+        )
+        .await;
         eprintln!("   serializable reads: {:.0} ops/s", ser.ops_per_sec());
         (seq, conc, lin, ser)
     });
@@ -444,7 +544,16 @@ fn bench_server(kind: Kind, p: &Params, rt: &tokio::runtime::Runtime) -> Report 
     }
     let peak_rss_kib = server.peak_rss_kib();
     server.stop();
-    Report { seq, conc, lin, ser, check_perf, check_perf_status, peak_rss_kib, load_before }
+    Report {
+        seq,
+        conc,
+        lin,
+        ser,
+        check_perf,
+        check_perf_status,
+        peak_rss_kib,
+        load_before,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -455,7 +564,13 @@ fn ms(d: Duration) -> String {
 }
 
 fn phase_rows(rows: &mut Vec<[String; 4]>, name: &str, e: &Phase, o: &Phase) {
-    let ratio = |a: f64, b: f64| if a > 0.0 { format!("{:.2}×", b / a) } else { "-".into() };
+    let ratio = |a: f64, b: f64| {
+        if a > 0.0 {
+            format!("{:.2}×", b / a)
+        } else {
+            "-".into()
+        }
+    };
     rows.push([
         format!("{name}: throughput"),
         format!("{:.0} ops/s", e.ops_per_sec()),
@@ -471,7 +586,12 @@ fn phase_rows(rows: &mut Vec<[String; 4]>, name: &str, e: &Phase, o: &Phase) {
         ]);
     }
     let done = |p: &Phase| {
-        let mut s = format!("{} ok / {} err in {:.1} s", p.ok, p.errors, p.elapsed.as_secs_f64());
+        let mut s = format!(
+            "{} ok / {} err in {:.1} s",
+            p.ok,
+            p.errors,
+            p.elapsed.as_secs_f64()
+        );
         if let Some(e) = &p.first_error {
             s.push_str(&format!(" (first error: {e})"));
         }
@@ -482,15 +602,39 @@ fn phase_rows(rows: &mut Vec<[String; 4]>, name: &str, e: &Phase, o: &Phase) {
 
 fn table(p: &Params, e: &Report, o: &Report) -> String {
     let mut rows: Vec<[String; 4]> = Vec::new();
-    phase_rows(&mut rows, &format!("sequential put (1 client, {} × {VALUE_SIZE} B)", p.seq_n), &e.seq, &o.seq);
     phase_rows(
         &mut rows,
-        &format!("concurrent put ({} clients / {} conns, {} × {VALUE_SIZE} B)", p.clients, p.conns, p.conc_n),
+        &format!("sequential put (1 client, {} × {VALUE_SIZE} B)", p.seq_n),
+        &e.seq,
+        &o.seq,
+    );
+    phase_rows(
+        &mut rows,
+        &format!(
+            "concurrent put ({} clients / {} conns, {} × {VALUE_SIZE} B)",
+            p.clients, p.conns, p.conc_n
+        ),
         &e.conc,
         &o.conc,
     );
-    phase_rows(&mut rows, &format!("linearizable range, 1 key ({} clients, {} reads)", p.clients, p.read_n), &e.lin, &o.lin);
-    phase_rows(&mut rows, &format!("serializable range, 1 key ({} clients, {} reads)", p.clients, p.read_n), &e.ser, &o.ser);
+    phase_rows(
+        &mut rows,
+        &format!(
+            "linearizable range, 1 key ({} clients, {} reads)",
+            p.clients, p.read_n
+        ),
+        &e.lin,
+        &o.lin,
+    );
+    phase_rows(
+        &mut rows,
+        &format!(
+            "serializable range, 1 key ({} clients, {} reads)",
+            p.clients, p.read_n
+        ),
+        &e.ser,
+        &o.ser,
+    );
     let cp = |r: &Report| {
         let mut s = r.check_perf.join("<br>");
         if s.is_empty() {
@@ -498,16 +642,36 @@ fn table(p: &Params, e: &Report, o: &Report) -> String {
         }
         format!("{s}<br>exit: {}", r.check_perf_status)
     };
-    rows.push(["`etcdctl check perf --load s`".into(), cp(e), cp(o), String::new()]);
-    let rss = |r: &Report| r.peak_rss_kib.map(|k| format!("{:.1} MiB", k as f64 / 1024.0)).unwrap_or_else(|| "?".into());
+    rows.push([
+        "`etcdctl check perf --load s`".into(),
+        cp(e),
+        cp(o),
+        String::new(),
+    ]);
+    let rss = |r: &Report| {
+        r.peak_rss_kib
+            .map(|k| format!("{:.1} MiB", k as f64 / 1024.0))
+            .unwrap_or_else(|| "?".into())
+    };
     let rss_ratio = match (e.peak_rss_kib, o.peak_rss_kib) {
         (Some(a), Some(b)) if a > 0 => format!("{:.2}×", b as f64 / a as f64),
         _ => String::new(),
     };
-    rows.push(["peak RSS (VmHWM) at the end".into(), rss(e), rss(o), rss_ratio]);
-    rows.push(["load average before start".into(), e.load_before.clone(), o.load_before.clone(), String::new()]);
+    rows.push([
+        "peak RSS (VmHWM) at the end".into(),
+        rss(e),
+        rss(o),
+        rss_ratio,
+    ]);
+    rows.push([
+        "load average before start".into(),
+        e.load_before.clone(),
+        o.load_before.clone(),
+        String::new(),
+    ]);
 
-    let mut s = String::from("| case | etcd 3.4.23 | etcd-oxide | oxide / etcd |\n|---|---|---|---|\n");
+    let mut s =
+        String::from("| case | etcd 3.4.23 | etcd-oxide | oxide / etcd |\n|---|---|---|---|\n");
     for r in rows {
         s.push_str(&format!("| {} | {} | {} | {} |\n", r[0], r[1], r[2], r[3]));
     }
@@ -515,7 +679,9 @@ fn table(p: &Params, e: &Report, o: &Report) -> String {
 }
 
 fn machine() -> String {
-    let nproc = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let nproc = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()
@@ -528,7 +694,12 @@ fn machine() -> String {
         .unwrap_or_default()
         .lines()
         .find(|l| l.starts_with("MemTotal"))
-        .map(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<u64>().ok()).unwrap_or(0))
+        .map(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .and_then(|k| k.parse::<u64>().ok())
+                .unwrap_or(0)
+        })
         .unwrap_or(0);
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     format!(
@@ -557,16 +728,26 @@ fn main() {
         return;
     }
     if !Path::new(ETCD_BIN).is_file() || !Path::new(ETCDCTL_BIN).is_file() {
-        eprintln!("put_throughput: needs {ETCD_BIN} and {ETCDCTL_BIN} (Debian etcd-server, etcd-client)");
+        eprintln!(
+            "put_throughput: needs {ETCD_BIN} and {ETCDCTL_BIN} (Debian etcd-server, etcd-client)"
+        );
         std::process::exit(2);
     }
     let p = Params::from_env();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let date = now_utc();
     // BENCH_ONLY=ours|etcd measures one server and prints its phases only (for profiling).
     match std::env::var("BENCH_ONLY").as_deref() {
         Ok("ours") | Ok("etcd") => {
-            let kind = if std::env::var("BENCH_ONLY").as_deref() == Ok("ours") { Kind::Ours } else { Kind::Etcd };
+            let kind = if std::env::var("BENCH_ONLY").as_deref() == Ok("ours") {
+                Kind::Ours
+            } else {
+                Kind::Etcd
+            };
             let _ = bench_server(kind, &p, &rt);
             return;
         }
@@ -593,9 +774,16 @@ fn main() {
         p.clients,
         p.conns,
         p.phase_cap.as_secs(),
-        Server::args(Path::new("<tmp>"), "http://127.0.0.1:<port>", "http://127.0.0.1:<peer>").join(" "),
+        Server::args(
+            Path::new("<tmp>"),
+            "http://127.0.0.1:<port>",
+            "http://127.0.0.1:<peer>"
+        )
+        .join(" "),
     );
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench").join("RESULTS.md");
+    let out = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("bench")
+        .join("RESULTS.md");
     std::fs::create_dir_all(out.parent().unwrap()).unwrap();
     std::fs::write(&out, md).unwrap();
     eprintln!("wrote {}", out.display());

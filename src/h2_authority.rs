@@ -111,8 +111,12 @@ impl<S> AuthorityFix<S> {
                     }
                     let ty = self.pending[3];
                     let flags = self.pending[4];
-                    let stream = u32::from_be_bytes([self.pending[5], self.pending[6], self.pending[7], self.pending[8]])
-                        & 0x7fff_ffff;
+                    let stream = u32::from_be_bytes([
+                        self.pending[5],
+                        self.pending[6],
+                        self.pending[7],
+                        self.pending[8],
+                    ]) & 0x7fff_ffff;
                     let frame: Vec<u8> = self.pending.drain(..9 + len).collect();
                     match ty {
                         FRAME_HEADERS => {
@@ -120,7 +124,8 @@ impl<S> AuthorityFix<S> {
                                 self.give_up(frame);
                                 continue;
                             };
-                            self.block = Some((stream, flags & FLAG_END_STREAM != 0, fragment.to_vec()));
+                            self.block =
+                                Some((stream, flags & FLAG_END_STREAM != 0, fragment.to_vec()));
                             if flags & FLAG_END_HEADERS != 0 {
                                 self.finish_block();
                             }
@@ -148,7 +153,9 @@ impl<S> AuthorityFix<S> {
 
     /// Decodes the collected block, fixes `:authority`, re-encodes and frames it.
     fn finish_block(&mut self) {
-        let Some((stream, end_stream, fragment)) = self.block.take() else { return };
+        let Some((stream, end_stream, fragment)) = self.block.take() else {
+            return;
+        };
         let headers = match self.decoder.decode(&fragment) {
             Ok(h) => h,
             Err(_) => {
@@ -168,7 +175,9 @@ impl<S> AuthorityFix<S> {
                 }
             })
             .collect();
-        let block = self.encoder.encode(fixed.iter().map(|(n, v)| (n.as_slice(), v.as_slice())));
+        let block = self
+            .encoder
+            .encode(fixed.iter().map(|(n, v)| (n.as_slice(), v.as_slice())));
         let mut chunks = block.chunks(MAX_FRAME).peekable();
         let mut first = true;
         if block.is_empty() {
@@ -178,7 +187,11 @@ impl<S> AuthorityFix<S> {
         }
         while let Some(chunk) = chunks.next() {
             let last = chunks.peek().is_none();
-            let ty = if first { FRAME_HEADERS } else { FRAME_CONTINUATION };
+            let ty = if first {
+                FRAME_HEADERS
+            } else {
+                FRAME_CONTINUATION
+            };
             let mut flags = if last { FLAG_END_HEADERS } else { 0 };
             if first && end_stream {
                 flags |= FLAG_END_STREAM;
@@ -225,7 +238,11 @@ pub fn strip_scheme(authority: &[u8]) -> &[u8] {
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for AuthorityFix<S> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = &mut *self;
         loop {
             if this.ready_pos < this.ready.len() {
@@ -265,7 +282,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for AuthorityFix<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for AuthorityFix<S> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
@@ -322,7 +343,10 @@ mod tests {
         push_frame(&mut input, FRAME_HEADERS, FLAG_PADDED, 1, &padded);
         push_frame(&mut input, FRAME_CONTINUATION, FLAG_END_HEADERS, 1, b);
         let mut out = Vec::new();
-        AuthorityFix::new(&input[..]).read_to_end(&mut out).await.expect("read");
+        AuthorityFix::new(&input[..])
+            .read_to_end(&mut out)
+            .await
+            .expect("read");
         assert_eq!(&out[..PREFACE.len()], PREFACE);
         let rest = &out[PREFACE.len() + 9..];
         assert_eq!(rest[3], FRAME_HEADERS);
@@ -331,11 +355,17 @@ mod tests {
         let mut dec = loona_hpack::Decoder::new();
         let headers = dec.decode(&rest[9..9 + len]).expect("decodes");
         assert!(headers.contains(&(b":authority".to_vec(), b"127.0.0.1:2379".to_vec())));
-        assert!(headers.contains(&(b":path".to_vec(), b"/etcdserverpb.Maintenance/Status".to_vec())));
+        assert!(headers.contains(&(
+            b":path".to_vec(),
+            b"/etcdserverpb.Maintenance/Status".to_vec()
+        )));
 
         let http1 = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
         let mut out = Vec::new();
-        AuthorityFix::new(&http1[..]).read_to_end(&mut out).await.expect("read");
+        AuthorityFix::new(&http1[..])
+            .read_to_end(&mut out)
+            .await
+            .expect("read");
         assert_eq!(out, http1);
     }
 }

@@ -43,27 +43,47 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         for dir in ["storage", "mvcc", "lease", "auth", "membership", "apply"] {
             let d = root.join(dir);
-            let Ok(entries) = std::fs::read_dir(&d) else { continue };
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
             for e in entries.flatten() {
                 let text = std::fs::read_to_string(e.path()).unwrap_or_default();
                 for banned in ["tonic::", "openraft::", "crate::v3rpc", "crate::server"] {
-                    assert!(!text.contains(banned), "{} uses {banned}", e.path().display());
+                    assert!(
+                        !text.contains(banned),
+                        "{} uses {banned}",
+                        e.path().display()
+                    );
                 }
             }
         }
-        for e in std::fs::read_dir(root.join("certs")).into_iter().flatten().flatten() {
+        for e in std::fs::read_dir(root.join("certs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let text = std::fs::read_to_string(e.path()).unwrap_or_default();
             for banned in ["anyhow::", "clap::", "crate::cli", "crate::server"] {
-                assert!(!text.contains(banned), "{} uses {banned}", e.path().display());
+                assert!(
+                    !text.contains(banned),
+                    "{} uses {banned}",
+                    e.path().display()
+                );
             }
         }
         for dir in ["client", "proxy", "proxy/grpc"] {
             let d = root.join(dir);
-            let Ok(entries) = std::fs::read_dir(&d) else { continue };
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
             for e in entries.flatten() {
                 let text = std::fs::read_to_string(e.path()).unwrap_or_default();
                 for banned in ["crate::server", "crate::v3rpc", "crate::raft"] {
-                    assert!(!text.contains(banned), "{} uses {banned}", e.path().display());
+                    assert!(
+                        !text.contains(banned),
+                        "{} uses {banned}",
+                        e.path().display()
+                    );
                 }
             }
         }

@@ -3,7 +3,9 @@
 
 use std::sync::LazyLock;
 
-use prometheus::{Encoder, Gauge, Histogram, HistogramOpts, IntCounter, IntGauge, Registry, TextEncoder};
+use prometheus::{
+    Encoder, Gauge, Histogram, HistogramOpts, IntCounter, IntGauge, Registry, TextEncoder,
+};
 
 /// etcd's readiness line: printed once the member serves client requests.
 pub const READY_MESSAGE: &str = "ready to serve client requests";
@@ -16,8 +18,9 @@ pub fn init_logging(level: &str) {
         "panic" | "fatal" => "error",
         other => other,
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("{level},openraft=error,h2=warn,tower=warn")));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!("{level},openraft=error,h2=warn,tower=warn"))
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -66,48 +69,97 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let registry = Registry::new();
     let int_gauge = |name: &str, help: &str| {
         let g = IntGauge::new(name, help).expect("invariant: static metric name is valid");
-        registry.register(Box::new(g.clone())).expect("invariant: metric registered once");
+        registry
+            .register(Box::new(g.clone()))
+            .expect("invariant: metric registered once");
         g
     };
     let gauge = |name: &str, help: &str| {
         let g = Gauge::new(name, help).expect("invariant: static metric name is valid");
-        registry.register(Box::new(g.clone())).expect("invariant: metric registered once");
+        registry
+            .register(Box::new(g.clone()))
+            .expect("invariant: metric registered once");
         g
     };
     let counter = |name: &str, help: &str| {
         let c = IntCounter::new(name, help).expect("invariant: static metric name is valid");
-        registry.register(Box::new(c.clone())).expect("invariant: metric registered once");
+        registry
+            .register(Box::new(c.clone()))
+            .expect("invariant: metric registered once");
         c
     };
     let histogram = |name: &str, help: &str| {
         let h = Histogram::with_opts(HistogramOpts::new(name, help).buckets(disk_buckets()))
             .expect("invariant: static metric name is valid");
-        registry.register(Box::new(h.clone())).expect("invariant: metric registered once");
+        registry
+            .register(Box::new(h.clone()))
+            .expect("invariant: metric registered once");
         h
     };
     Metrics {
-        has_leader: int_gauge("etcd_server_has_leader", "Whether or not a leader exists. 1 is existence, 0 is not."),
-        is_leader: int_gauge("etcd_server_is_leader", "Whether or not this member is a leader. 1 if is, 0 otherwise."),
-        is_learner: int_gauge("etcd_server_is_learner", "Whether or not this member is a learner. 1 if is, 0 otherwise."),
-        leader_changes: counter("etcd_server_leader_changes_seen_total", "The number of leader changes seen."),
-        proposals_committed: gauge("etcd_server_proposals_committed_total", "The total number of consensus proposals committed."),
-        proposals_applied: gauge("etcd_server_proposals_applied_total", "The total number of consensus proposals applied."),
-        proposals_failed: counter("etcd_server_proposals_failed_total", "The total number of failed proposals seen."),
-        db_total_size: int_gauge("etcd_mvcc_db_total_size_in_bytes", "Total size of the underlying database physically allocated in bytes."),
-        db_size_in_use: int_gauge("etcd_mvcc_db_total_size_in_use_in_bytes", "Total size of the underlying database logically in use in bytes."),
-        current_revision: int_gauge("etcd_debugging_mvcc_current_revision", "The current revision of store."),
-        wal_fsync_duration: histogram("etcd_disk_wal_fsync_duration_seconds", "The latency distributions of fsync called by WAL."),
+        has_leader: int_gauge(
+            "etcd_server_has_leader",
+            "Whether or not a leader exists. 1 is existence, 0 is not.",
+        ),
+        is_leader: int_gauge(
+            "etcd_server_is_leader",
+            "Whether or not this member is a leader. 1 if is, 0 otherwise.",
+        ),
+        is_learner: int_gauge(
+            "etcd_server_is_learner",
+            "Whether or not this member is a learner. 1 if is, 0 otherwise.",
+        ),
+        leader_changes: counter(
+            "etcd_server_leader_changes_seen_total",
+            "The number of leader changes seen.",
+        ),
+        proposals_committed: gauge(
+            "etcd_server_proposals_committed_total",
+            "The total number of consensus proposals committed.",
+        ),
+        proposals_applied: gauge(
+            "etcd_server_proposals_applied_total",
+            "The total number of consensus proposals applied.",
+        ),
+        proposals_failed: counter(
+            "etcd_server_proposals_failed_total",
+            "The total number of failed proposals seen.",
+        ),
+        db_total_size: int_gauge(
+            "etcd_mvcc_db_total_size_in_bytes",
+            "Total size of the underlying database physically allocated in bytes.",
+        ),
+        db_size_in_use: int_gauge(
+            "etcd_mvcc_db_total_size_in_use_in_bytes",
+            "Total size of the underlying database logically in use in bytes.",
+        ),
+        current_revision: int_gauge(
+            "etcd_debugging_mvcc_current_revision",
+            "The current revision of store.",
+        ),
+        wal_fsync_duration: histogram(
+            "etcd_disk_wal_fsync_duration_seconds",
+            "The latency distributions of fsync called by WAL.",
+        ),
         peer_rtt: {
             let h = prometheus::HistogramVec::new(
-                HistogramOpts::new("etcd_network_peer_round_trip_time_seconds", "Round-Trip-Time histogram between peers")
-                    .buckets(prometheus::exponential_buckets(0.0001, 2.0, 16).unwrap_or_default()),
+                HistogramOpts::new(
+                    "etcd_network_peer_round_trip_time_seconds",
+                    "Round-Trip-Time histogram between peers",
+                )
+                .buckets(prometheus::exponential_buckets(0.0001, 2.0, 16).unwrap_or_default()),
                 &["To"],
             )
             .expect("invariant: static metric name is valid");
-            registry.register(Box::new(h.clone())).expect("invariant: metric registered once");
+            registry
+                .register(Box::new(h.clone()))
+                .expect("invariant: metric registered once");
             h
         },
-        backend_commit_duration: histogram("etcd_disk_backend_commit_duration_seconds", "The latency distributions of commit called by backend."),
+        backend_commit_duration: histogram(
+            "etcd_disk_backend_commit_duration_seconds",
+            "The latency distributions of commit called by backend.",
+        ),
         registry,
     }
 });

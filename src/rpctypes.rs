@@ -92,7 +92,10 @@ impl WireError {
     /// Recognises an etcd error from a status message (etcd's `errStringToError`).
     /// Returns `None` for messages that are not etcd wire errors.
     pub fn from_message(message: &str) -> Option<WireError> {
-        WireError::ALL.iter().copied().find(|e| e.message() == message)
+        WireError::ALL
+            .iter()
+            .copied()
+            .find(|e| e.message() == message)
     }
 
     /// Builds the `tonic::Status` etcd would send.

@@ -131,13 +131,19 @@ impl TlsParams {
         self.provider()?;
         let (min, max) = self.range();
         if min > max {
-            return Err(TlsError::VersionRange(min.name().to_string(), max.name().to_string()));
+            return Err(TlsError::VersionRange(
+                min.name().to_string(),
+                max.name().to_string(),
+            ));
         }
         Ok(())
     }
 
     fn range(&self) -> (TlsVersion, TlsVersion) {
-        (self.min_version.unwrap_or(TlsVersion::Tls12), self.max_version.unwrap_or(TlsVersion::Tls13))
+        (
+            self.min_version.unwrap_or(TlsVersion::Tls12),
+            self.max_version.unwrap_or(TlsVersion::Tls13),
+        )
     }
 
     fn versions(&self) -> Vec<&'static SupportedProtocolVersion> {
@@ -162,7 +168,10 @@ impl TlsParams {
         let mut keep = Vec::new();
         for wanted in &self.cipher_suites {
             let wanted = wanted.trim();
-            let found = p.cipher_suites.iter().find(|s| name(s) == wanted && s.version() == &rustls::version::TLS12);
+            let found = p
+                .cipher_suites
+                .iter()
+                .find(|s| name(s) == wanted && s.version() == &rustls::version::TLS12);
             match found {
                 Some(s) => keep.push(*s),
                 None => {
@@ -172,11 +181,19 @@ impl TlsParams {
                         .filter(|s| s.version() == &rustls::version::TLS12)
                         .map(name)
                         .collect();
-                    return Err(TlsError::UnsupportedCipherSuite(wanted.to_string(), supported.join(",")));
+                    return Err(TlsError::UnsupportedCipherSuite(
+                        wanted.to_string(),
+                        supported.join(","),
+                    ));
                 }
             }
         }
-        let tls13: Vec<_> = p.cipher_suites.iter().filter(|s| s.version() == &rustls::version::TLS13).copied().collect();
+        let tls13: Vec<_> = p
+            .cipher_suites
+            .iter()
+            .filter(|s| s.version() == &rustls::version::TLS13)
+            .copied()
+            .collect();
         keep.extend(tls13);
         p.cipher_suites = keep;
         Ok(Arc::new(p))
@@ -208,7 +225,10 @@ impl TlsInfo {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, TlsError> {
-    std::fs::read(path).map_err(|source| TlsError::Io { path: path.to_path_buf(), source })
+    std::fs::read(path).map_err(|source| TlsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Reads every `CERTIFICATE` in a PEM file.
@@ -219,9 +239,15 @@ pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError>
     let bytes = read(path)?;
     let certs = CertificateDer::pem_slice_iter(&bytes)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| TlsError::Pem { path: path.to_path_buf(), reason: e.to_string() })?;
+        .map_err(|e| TlsError::Pem {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
     if certs.is_empty() {
-        return Err(TlsError::Pem { path: path.to_path_buf(), reason: "no certificate found".to_string() });
+        return Err(TlsError::Pem {
+            path: path.to_path_buf(),
+            reason: "no certificate found".to_string(),
+        });
     }
     Ok(certs)
 }
@@ -232,15 +258,19 @@ pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError>
 /// [`TlsError::Io`], or [`TlsError::Pem`] when there is none.
 pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     let bytes = read(path)?;
-    PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| TlsError::Pem { path: path.to_path_buf(), reason: e.to_string() })
+    PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| TlsError::Pem {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
 }
 
 fn root_store(path: &Path) -> Result<RootCertStore, TlsError> {
     let mut roots = RootCertStore::empty();
     for c in load_certs(path)? {
-        roots
-            .add(c)
-            .map_err(|e| TlsError::Pem { path: path.to_path_buf(), reason: format!("bad CA certificate: {e}") })?;
+        roots.add(c).map_err(|e| TlsError::Pem {
+            path: path.to_path_buf(),
+            reason: format!("bad CA certificate: {e}"),
+        })?;
     }
     Ok(roots)
 }
@@ -254,19 +284,30 @@ fn root_store(path: &Path) -> Result<RootCertStore, TlsError> {
 /// Unreadable files, a key that does not match, an empty CA bundle.
 pub fn server_config(info: &TlsInfo, params: &TlsParams) -> Result<rustls::ServerConfig, TlsError> {
     let (Some(cert), Some(key)) = (&info.cert_file, &info.key_file) else {
-        return Err(TlsError::Missing("TLS key/cert (--cert-file, --key-file) must be provided".to_string()));
+        return Err(TlsError::Missing(
+            "TLS key/cert (--cert-file, --key-file) must be provided".to_string(),
+        ));
     };
     let provider = params.provider()?;
-    let builder = rustls::ServerConfig::builder_with_provider(provider.clone()).with_protocol_versions(&params.versions())?;
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&params.versions())?;
     let builder = match &info.trusted_ca_file {
         Some(ca) => {
             let roots = Arc::new(root_store(ca)?);
             let v = WebPkiClientVerifier::builder_with_provider(roots, provider);
-            let v = if info.client_cert_auth { v } else { v.allow_unauthenticated() };
-            builder.with_client_cert_verifier(v.build().map_err(|e| TlsError::Verifier(e.to_string()))?)
+            let v = if info.client_cert_auth {
+                v
+            } else {
+                v.allow_unauthenticated()
+            };
+            builder.with_client_cert_verifier(
+                v.build().map_err(|e| TlsError::Verifier(e.to_string()))?,
+            )
         }
         None if info.client_cert_auth => {
-            return Err(TlsError::Missing("client certificate authentication needs a trusted CA file".to_string()))
+            return Err(TlsError::Missing(
+                "client certificate authentication needs a trusted CA file".to_string(),
+            ))
         }
         None => builder.with_no_client_auth(),
     };
@@ -308,7 +349,11 @@ impl ReloadingServerConfig {
     pub fn new(info: TlsInfo, params: TlsParams) -> Result<ReloadingServerConfig, TlsError> {
         let st = stamp(&info);
         let cfg = Arc::new(server_config(&info, &params)?);
-        Ok(ReloadingServerConfig { info, params, state: Mutex::new((st, cfg)) })
+        Ok(ReloadingServerConfig {
+            info,
+            params,
+            state: Mutex::new((st, cfg)),
+        })
     }
 
     /// The TLS files this configuration follows.
@@ -366,11 +411,17 @@ const SYSTEM_CA_FILES: &[&str] = &[
 /// # Errors
 /// Unreadable files, a certificate without its key (or the reverse), a key that does not
 /// match.
-pub fn client_config(opts: &ClientTlsOptions, params: &TlsParams) -> Result<rustls::ClientConfig, TlsError> {
+pub fn client_config(
+    opts: &ClientTlsOptions,
+    params: &TlsParams,
+) -> Result<rustls::ClientConfig, TlsError> {
     let provider = params.provider()?;
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone()).with_protocol_versions(&params.versions())?;
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&params.versions())?;
     let builder = if opts.insecure_skip_verify {
-        builder.dangerous().with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
     } else {
         let roots = match &opts.ca_file {
             Some(ca) => root_store(ca)?,
@@ -389,7 +440,11 @@ pub fn client_config(opts: &ClientTlsOptions, params: &TlsParams) -> Result<rust
     let mut cfg = match (&opts.cert_file, &opts.key_file) {
         (Some(c), Some(k)) => builder.with_client_auth_cert(load_certs(c)?, load_key(k)?)?,
         (None, None) => builder.with_no_client_auth(),
-        _ => return Err(TlsError::Missing("both a client certificate and its key are needed".to_string())),
+        _ => {
+            return Err(TlsError::Missing(
+                "both a client certificate and its key are needed".to_string(),
+            ))
+        }
     };
     cfg.alpn_protocols = vec![b"h2".to_vec()];
     Ok(cfg)
@@ -417,7 +472,12 @@ impl ServerCertVerifier for NoVerify {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -426,7 +486,12 @@ impl ServerCertVerifier for NoVerify {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -437,7 +502,13 @@ impl ServerCertVerifier for NoVerify {
 /// The subject common name of a DER certificate, if any.
 pub fn common_name(cert: &CertificateDer<'_>) -> Option<String> {
     let (_, parsed) = x509_parser::parse_x509_certificate(cert.as_ref()).ok()?;
-    let cn = parsed.subject().iter_common_name().next()?.as_str().ok()?.to_string();
+    let cn = parsed
+        .subject()
+        .iter_common_name()
+        .next()?
+        .as_str()
+        .ok()?
+        .to_string();
     Some(cn)
 }
 
@@ -448,8 +519,16 @@ pub fn common_name(cert: &CertificateDer<'_>) -> Option<String> {
 ///
 /// # Errors
 /// The directory or files cannot be written, or generation fails.
-pub fn self_cert(dir: &Path, hosts: &[String], validity_years: u32, client_usage: bool) -> Result<TlsInfo, TlsError> {
-    use rcgen::{CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, KeyPair, KeyUsagePurpose, SanType};
+pub fn self_cert(
+    dir: &Path,
+    hosts: &[String],
+    validity_years: u32,
+    client_usage: bool,
+) -> Result<TlsInfo, TlsError> {
+    use rcgen::{
+        CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, KeyPair,
+        KeyUsagePurpose, SanType,
+    };
     let io_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| TlsError::Io { path, source }
@@ -475,10 +554,15 @@ pub fn self_cert(dir: &Path, hosts: &[String], validity_years: u32, client_usage
     let now = time::OffsetDateTime::now_utc();
     params.not_before = now;
     params.not_after = now + time::Duration::days(365 * i64::from(validity_years.max(1)));
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment];
+    params.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     if client_usage {
-        params.extended_key_usages.push(ExtendedKeyUsagePurpose::ClientAuth);
+        params
+            .extended_key_usages
+            .push(ExtendedKeyUsagePurpose::ClientAuth);
     }
     let mut serial = [0u8; 16];
     rand::RngCore::fill_bytes(&mut rand::rng(), &mut serial);
@@ -520,7 +604,9 @@ fn split_host(h: &str) -> &str {
         return rest.split(']').next().unwrap_or(rest);
     }
     match h.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') && port.chars().all(|c| c.is_ascii_digit()) => host,
+        Some((host, port)) if !host.contains(':') && port.chars().all(|c| c.is_ascii_digit()) => {
+            host
+        }
         _ => h,
     }
 }
@@ -535,7 +621,9 @@ pub struct TlsConnector {
 impl TlsConnector {
     /// Wraps a client configuration.
     pub fn new(config: rustls::ClientConfig) -> TlsConnector {
-        TlsConnector { config: Arc::new(config) }
+        TlsConnector {
+            config: Arc::new(config),
+        }
     }
 
     /// Dials `uri` (`https://host:port`; port 443 when absent).
@@ -549,12 +637,18 @@ impl TlsConnector {
     /// Connection or handshake failures, or a URI without a host.
     pub async fn connect(&self, uri: &tonic::transport::Uri) -> io::Result<ClientTlsIo> {
         use tokio::io::AsyncReadExt;
-        let host = uri.host().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "URI without host"))?;
-        let host = host.trim_start_matches('[').trim_end_matches(']').to_string();
+        let host = uri
+            .host()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "URI without host"))?;
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string();
         let port = uri.port_u16().unwrap_or(443);
         let tcp = TcpStream::connect((host.as_str(), port)).await?;
         let _ = tcp.set_nodelay(true);
-        let name = ServerName::try_from(host).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        let name = ServerName::try_from(host)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let requested = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let config = if self.config.client_auth_cert_resolver.has_certs() {
             self.config.clone()
@@ -563,19 +657,31 @@ impl TlsConnector {
             c.client_auth_cert_resolver = Arc::new(NoteCertRequest(requested.clone()));
             Arc::new(c)
         };
-        let mut stream = tokio_rustls::TlsConnector::from(config).connect(name, tcp).await?;
+        let mut stream = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await?;
         let mut prefix = Vec::new();
         if requested.load(std::sync::atomic::Ordering::Relaxed) {
-            let no_cert = "the server asked for a client certificate and none was given (--cert, --key)";
+            let no_cert =
+                "the server asked for a client certificate and none was given (--cert, --key)";
             let mut buf = vec![0u8; 16 * 1024];
             match tokio::time::timeout(Duration::from_millis(300), stream.read(&mut buf)).await {
-                Ok(Ok(0)) => return Err(io::Error::new(io::ErrorKind::ConnectionAborted, format!("tls: connection closed: {no_cert}"))),
+                Ok(Ok(0)) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::ConnectionAborted,
+                        format!("tls: connection closed: {no_cert}"),
+                    ))
+                }
                 Ok(Ok(n)) => prefix = buf[..n].to_vec(),
                 Ok(Err(e)) => return Err(io::Error::new(e.kind(), format!("tls: {e}: {no_cert}"))),
                 Err(_) => {}
             }
         }
-        Ok(ClientTlsIo { prefix, pos: 0, inner: stream })
+        Ok(ClientTlsIo {
+            prefix,
+            pos: 0,
+            inner: stream,
+        })
     }
 }
 
@@ -584,7 +690,11 @@ impl TlsConnector {
 struct NoteCertRequest(Arc<std::sync::atomic::AtomicBool>);
 
 impl rustls::client::ResolvesClientCert for NoteCertRequest {
-    fn resolve(&self, _hints: &[&[u8]], _schemes: &[SignatureScheme]) -> Option<Arc<rustls::sign::CertifiedKey>> {
+    fn resolve(
+        &self,
+        _hints: &[&[u8]],
+        _schemes: &[SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
         self.0.store(true, std::sync::atomic::Ordering::Relaxed);
         None
     }
@@ -603,7 +713,11 @@ pub struct ClientTlsIo {
 }
 
 impl AsyncRead for ClientTlsIo {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         if self.pos < self.prefix.len() {
             let n = (self.prefix.len() - self.pos).min(buf.remaining());
             let start = self.pos;
@@ -620,7 +734,11 @@ impl AsyncRead for ClientTlsIo {
 }
 
 impl AsyncWrite for ClientTlsIo {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -680,13 +798,21 @@ impl tonic::transport::server::Connected for ServerTlsIo {
 }
 
 impl AsyncRead for ServerTlsIo {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         Pin::new(&mut self.0).poll_read(cx, buf)
     }
 }
 
 impl AsyncWrite for ServerTlsIo {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.0).poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -737,7 +863,9 @@ pub fn tls_incoming(
                     Ok(Ok(s)) => {
                         let _ = tx.send(Ok(ServerTlsIo(s))).await;
                     }
-                    Ok(Err(e)) => tracing::warn!(error = %e, "rejected connection on peer TLS listener"),
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "rejected connection on peer TLS listener")
+                    }
                     Err(_) => tracing::warn!("peer TLS handshake timed out"),
                 }
             });
@@ -752,25 +880,40 @@ mod tests {
 
     #[test]
     fn versions_and_suites() {
-        assert_eq!(TlsVersion::parse("TLS1.3").expect("ok"), Some(TlsVersion::Tls13));
+        assert_eq!(
+            TlsVersion::parse("TLS1.3").expect("ok"),
+            Some(TlsVersion::Tls13)
+        );
         assert!(TlsVersion::parse("TLS1.1").is_err());
         let p = TlsParams {
             cipher_suites: vec!["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256".to_string()],
             ..TlsParams::default()
         };
         p.validate().expect("supported suite");
-        let p = TlsParams { cipher_suites: vec!["TLS_RSA_WITH_RC4_128_SHA".to_string()], ..TlsParams::default() };
+        let p = TlsParams {
+            cipher_suites: vec!["TLS_RSA_WITH_RC4_128_SHA".to_string()],
+            ..TlsParams::default()
+        };
         let e = p.validate().expect_err("unsupported");
         assert!(e.to_string().contains("TLS_RSA_WITH_RC4_128_SHA"), "{e}");
-        let p = TlsParams { min_version: Some(TlsVersion::Tls13), max_version: Some(TlsVersion::Tls12), ..TlsParams::default() };
+        let p = TlsParams {
+            min_version: Some(TlsVersion::Tls13),
+            max_version: Some(TlsVersion::Tls12),
+            ..TlsParams::default()
+        };
         assert!(p.validate().is_err());
     }
 
     #[test]
     fn self_cert_writes_fixtures_and_loads() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let info = self_cert(dir.path(), &["127.0.0.1:2379".to_string(), "localhost".to_string()], 1, false)
-            .expect("generate");
+        let info = self_cert(
+            dir.path(),
+            &["127.0.0.1:2379".to_string(), "localhost".to_string()],
+            1,
+            false,
+        )
+        .expect("generate");
         assert!(dir.path().join("cert.pem").exists() && dir.path().join("key.pem").exists());
         server_config(&info, &TlsParams::default()).expect("loads");
         assert_eq!(split_host("[::1]:2379"), "::1");

@@ -28,12 +28,17 @@ impl AlarmStore {
     /// LMDB errors.
     pub fn open<T>(env: &heed::Env<T>) -> Result<AlarmStore, heed::Error> {
         let wtxn = env.write_txn()?;
-        let c = env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-            Ok(CommitOrAbort::<_, ()>::Commit(opener.create_database::<Bytes, Bytes>(wtxn, Some("alarm"))?))
-        })?;
+        let c =
+            env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
+                Ok(CommitOrAbort::<_, ()>::Commit(
+                    opener.create_database::<Bytes, Bytes>(wtxn, Some("alarm"))?,
+                ))
+            })?;
         match c {
             CommitOrAbort::Commit(db) => Ok(AlarmStore { db }),
-            CommitOrAbort::Abort(()) => Err(heed::Error::Io(std::io::Error::other("creating alarm database aborted"))),
+            CommitOrAbort::Abort(()) => Err(heed::Error::Io(std::io::Error::other(
+                "creating alarm database aborted",
+            ))),
         }
     }
 
@@ -52,7 +57,10 @@ impl AlarmStore {
             id.copy_from_slice(&k[..8]);
             let mut ty = [0u8; 4];
             ty.copy_from_slice(&k[8..]);
-            out.push(AlarmMember { member_id: u64::from_be_bytes(id), alarm: i32::from_be_bytes(ty) });
+            out.push(AlarmMember {
+                member_id: u64::from_be_bytes(id),
+                alarm: i32::from_be_bytes(ty),
+            });
         }
         Ok(out)
     }
@@ -70,7 +78,11 @@ impl AlarmStore {
     ///
     /// # Errors
     /// LMDB errors as [`ApplyFatal`].
-    pub fn apply(&self, wtxn: &mut RwTxn, req: &AlarmRequest) -> Result<Result<AlarmResponse, ApplyError>, ApplyFatal> {
+    pub fn apply(
+        &self,
+        wtxn: &mut RwTxn,
+        req: &AlarmRequest,
+    ) -> Result<Result<AlarmResponse, ApplyError>, ApplyFatal> {
         let key = alarm_key(req.member_id, req.alarm);
         let alarms = match AlarmAction::try_from(req.action) {
             Ok(AlarmAction::Get) => self.list(wtxn).map_err(heed_fatal)?,
@@ -79,19 +91,28 @@ impl AlarmStore {
                     Vec::new()
                 } else {
                     self.db.put(wtxn, &key, &[]).map_err(heed_fatal)?;
-                    vec![AlarmMember { member_id: req.member_id, alarm: req.alarm }]
+                    vec![AlarmMember {
+                        member_id: req.member_id,
+                        alarm: req.alarm,
+                    }]
                 }
             }
             Ok(AlarmAction::Deactivate) => {
                 if self.db.delete(wtxn, &key).map_err(heed_fatal)? {
-                    vec![AlarmMember { member_id: req.member_id, alarm: req.alarm }]
+                    vec![AlarmMember {
+                        member_id: req.member_id,
+                        alarm: req.alarm,
+                    }]
                 } else {
                     Vec::new()
                 }
             }
             Err(_) => Vec::new(),
         };
-        Ok(Ok(AlarmResponse { header: None, alarms }))
+        Ok(Ok(AlarmResponse {
+            header: None,
+            alarms,
+        }))
     }
 }
 

@@ -1083,9 +1083,12 @@ mod tests {
 /// `isTxnReadonly`).
 pub fn is_txn_read_only(t: &TxnRequest) -> bool {
     use crate::pb::etcdserverpb::request_op::Request;
-    t.success.iter().chain(t.failure.iter()).all(|op| match &op.request {
-        Some(Request::RequestRange(_)) | None => true,
-        Some(Request::RequestTxn(inner)) => is_txn_read_only(inner),
-        Some(Request::RequestPut(_)) | Some(Request::RequestDeleteRange(_)) => false,
-    })
+    t.success
+        .iter()
+        .chain(t.failure.iter())
+        .all(|op| match &op.request {
+            Some(Request::RequestRange(_)) | None => true,
+            Some(Request::RequestTxn(inner)) => is_txn_read_only(inner),
+            Some(Request::RequestPut(_)) | Some(Request::RequestDeleteRange(_)) => false,
+        })
 }

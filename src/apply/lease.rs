@@ -7,8 +7,8 @@ use super::{kv, ApplyError, ApplyFatal, Stores};
 use crate::lease::{LeaseRecord, MAX_LEASE_TTL};
 use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::{
-    DeleteRangeRequest, LeaseGrantRequest, LeaseGrantResponse, LeaseRevokeRequest, LeaseRevokeResponse, PutRequest,
-    RequestOp, TxnRequest,
+    DeleteRangeRequest, LeaseGrantRequest, LeaseGrantResponse, LeaseRevokeRequest,
+    LeaseRevokeResponse, PutRequest, RequestOp, TxnRequest,
 };
 use crate::pb::mvccpb::{event::EventType, Event};
 
@@ -38,7 +38,11 @@ pub fn txn_leases(t: &TxnRequest) -> Vec<i64> {
 ///
 /// # Errors
 /// Storage errors.
-pub fn existing_leases(stores: &Stores, txn: &heed::RoTxn, ids: Vec<i64>) -> Result<HashSet<i64>, ApplyFatal> {
+pub fn existing_leases(
+    stores: &Stores,
+    txn: &heed::RoTxn,
+    ids: Vec<i64>,
+) -> Result<HashSet<i64>, ApplyFatal> {
     let mut out = HashSet::new();
     for id in ids {
         if stores.leases.get(txn, id)?.is_some() {
@@ -68,8 +72,19 @@ pub fn grant(
     if stores.leases.get(wtxn, req.id)?.is_some() {
         return Ok(Err(ApplyError::LeaseExist));
     }
-    stores.leases.put(wtxn, &LeaseRecord { id: req.id, ttl: req.ttl })?;
-    Ok(Ok(LeaseGrantResponse { header: None, id: req.id, ttl: req.ttl, error: String::new() }))
+    stores.leases.put(
+        wtxn,
+        &LeaseRecord {
+            id: req.id,
+            ttl: req.ttl,
+        },
+    )?;
+    Ok(Ok(LeaseGrantResponse {
+        header: None,
+        id: req.id,
+        ttl: req.ttl,
+        error: String::new(),
+    }))
 }
 
 /// Revokes a lease: deletes every attached key in ONE revision, then the lease.
@@ -90,10 +105,17 @@ pub fn revoke(
         let deletes = keys
             .into_iter()
             .map(|key| RequestOp {
-                request: Some(Request::RequestDeleteRange(DeleteRangeRequest { key, ..Default::default() })),
+                request: Some(Request::RequestDeleteRange(DeleteRangeRequest {
+                    key,
+                    ..Default::default()
+                })),
             })
             .collect();
-        let txn = TxnRequest { compare: Vec::new(), success: deletes, failure: Vec::new() };
+        let txn = TxnRequest {
+            compare: Vec::new(),
+            success: deletes,
+            failure: Vec::new(),
+        };
         match kv::txn(&stores.kv, wtxn, &txn, &|_| false) {
             Ok((_, ev)) => events.extend(ev),
             Err(kv::KvApplyError::Storage(s)) => return Err(ApplyFatal::Mvcc(s)),
@@ -114,7 +136,11 @@ pub fn revoke(
 ///
 /// # Errors
 /// Storage errors.
-pub fn follow_events(stores: &Stores, wtxn: &mut heed::RwTxn, events: &[Event]) -> Result<(), ApplyFatal> {
+pub fn follow_events(
+    stores: &Stores,
+    wtxn: &mut heed::RwTxn,
+    events: &[Event],
+) -> Result<(), ApplyFatal> {
     for ev in events {
         let Some(kv) = &ev.kv else { continue };
         let prev_lease = ev.prev_kv.as_ref().map(|p| p.lease).unwrap_or(0);

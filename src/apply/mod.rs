@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use crate::lease::LeaseStore;
 use crate::mvcc::KvStore;
 use crate::pb::etcdserverpb::{
-    AlarmResponse, CompactionResponse, DeleteRangeResponse, LeaseGrantResponse, LeaseRevokeResponse, PutResponse, TxnResponse,
+    AlarmResponse, CompactionResponse, DeleteRangeResponse, LeaseGrantResponse,
+    LeaseRevokeResponse, PutResponse, TxnResponse,
 };
 use crate::pb::mvccpb::Event;
 use crate::pb::peer::InternalRaftRequest;
@@ -143,14 +144,27 @@ pub fn apply_request(
 ) -> Result<ApplyResult, ApplyFatal> {
     let first_event = events.len();
     // etcd's applierV3Capped: with NOSPACE raised, writes that grow the store fail.
-    if is_capped_write(req) && stores.alarms.is_active(wtxn, crate::pb::etcdserverpb::AlarmType::Nospace).map_err(|e| ApplyFatal::Mvcc(e.into()))? {
+    if is_capped_write(req)
+        && stores
+            .alarms
+            .is_active(wtxn, crate::pb::etcdserverpb::AlarmType::Nospace)
+            .map_err(|e| ApplyFatal::Mvcc(e.into()))?
+    {
         let revision = stores.kv.current_revision(wtxn)?;
-        return Ok(ApplyResult { revision, response: None, error: Some(ApplyError::NoSpace) });
+        return Ok(ApplyResult {
+            revision,
+            response: None,
+            error: Some(ApplyError::NoSpace),
+        });
     }
     // etcd's authApplierV3: permissions as of this entry, with the proposer's auth info.
     if let Err(e) = auth::check(stores, wtxn, req)? {
         let revision = stores.kv.current_revision(wtxn)?;
-        return Ok(ApplyResult { revision, response: None, error: Some(e) });
+        return Ok(ApplyResult {
+            revision,
+            response: None,
+            error: Some(e),
+        });
     }
     let outcome: Result<ApplyResponse, ApplyError> = if auth::is_auth_request(req) {
         auth::apply(stores, wtxn, req)?.map(ApplyResponse::Auth)
@@ -178,11 +192,18 @@ pub fn apply_request(
     } else if let Some(r) = &req.lease_revoke {
         lease::revoke(stores, wtxn, r, events)?.map(ApplyResponse::LeaseRevoke)
     } else if let Some(m) = &req.member_attr_set {
-        let existing = stores.members.get(wtxn, m.member_id).map_err(|e| ApplyFatal::Mvcc(e.into()))?.unwrap_or_default();
+        let existing = stores
+            .members
+            .get(wtxn, m.member_id)
+            .map_err(|e| ApplyFatal::Mvcc(e.into()))?
+            .unwrap_or_default();
         // A leader's role marker carries no name/URLs and only sets `pending_voter`; a
         // member's own publication keeps the marker.
         let attrs = if m.name.is_empty() && m.client_urls.is_empty() {
-            crate::membership::store::MemberAttrs { pending_voter: m.pending_voter, ..existing }
+            crate::membership::store::MemberAttrs {
+                pending_voter: m.pending_voter,
+                ..existing
+            }
         } else {
             crate::membership::store::MemberAttrs {
                 name: m.name.clone(),
@@ -190,7 +211,10 @@ pub fn apply_request(
                 pending_voter: existing.pending_voter,
             }
         };
-        stores.members.set(wtxn, m.member_id, &attrs).map_err(|e| ApplyFatal::Mvcc(e.into()))?;
+        stores
+            .members
+            .set(wtxn, m.member_id, &attrs)
+            .map_err(|e| ApplyFatal::Mvcc(e.into()))?;
         Ok(ApplyResponse::MemberAttrSet)
     } else if let Some(a) = &req.alarm {
         stores.alarms.apply(wtxn, a)?.map(ApplyResponse::Alarm)
@@ -200,14 +224,24 @@ pub fn apply_request(
     lease::follow_events(stores, wtxn, &events[first_event..])?;
     let revision = stores.kv.current_revision(wtxn)?;
     Ok(match outcome {
-        Ok(r) => ApplyResult { revision, response: Some(r), error: None },
-        Err(e) => ApplyResult { revision, response: None, error: Some(e) },
+        Ok(r) => ApplyResult {
+            revision,
+            response: Some(r),
+            error: None,
+        },
+        Err(e) => ApplyResult {
+            revision,
+            response: None,
+            error: Some(e),
+        },
     })
 }
 
 /// Whether a request is refused while NOSPACE is active: puts, txns that write, lease grants.
 fn is_capped_write(req: &InternalRaftRequest) -> bool {
-    req.put.is_some() || req.lease_grant.is_some() || req.txn.as_ref().is_some_and(|t| !kv::is_txn_read_only(t))
+    req.put.is_some()
+        || req.lease_grant.is_some()
+        || req.txn.as_ref().is_some_and(|t| !kv::is_txn_read_only(t))
 }
 
 /// Splits a KV apply result into a deterministic outcome (inner) or a fatal storage error

@@ -40,11 +40,20 @@ impl Interval {
         if range_end.is_empty() {
             let mut end = key.to_vec();
             end.push(0);
-            Interval { begin: key.to_vec(), end: Some(end) }
+            Interval {
+                begin: key.to_vec(),
+                end: Some(end),
+            }
         } else if range_end == [0] {
-            Interval { begin: key.to_vec(), end: None }
+            Interval {
+                begin: key.to_vec(),
+                end: None,
+            }
         } else {
-            Interval { begin: key.to_vec(), end: Some(range_end.to_vec()) }
+            Interval {
+                begin: key.to_vec(),
+                end: Some(range_end.to_vec()),
+            }
         }
     }
 
@@ -96,8 +105,14 @@ impl IntervalSet {
     /// Whether the set covers `[key, range_end)` entirely; `range_end` `\0` means
     /// unbounded (etcd's `checkKeyInterval`).
     pub fn covers(&self, key: &[u8], range_end: &[u8]) -> bool {
-        let end = if range_end == [0] { None } else { Some(range_end.to_vec()) };
-        self.merged.iter().any(|iv| iv.begin.as_slice() <= key && end_ge(&iv.end, &end))
+        let end = if range_end == [0] {
+            None
+        } else {
+            Some(range_end.to_vec())
+        };
+        self.merged
+            .iter()
+            .any(|iv| iv.begin.as_slice() <= key && end_ge(&iv.end, &end))
     }
 }
 
@@ -128,7 +143,10 @@ impl UnifiedRangePermissions {
                 }
             }
         }
-        UnifiedRangePermissions { read: IntervalSet::new(read), write: IntervalSet::new(write) }
+        UnifiedRangePermissions {
+            read: IntervalSet::new(read),
+            write: IntervalSet::new(write),
+        }
     }
 
     /// Whether an operation of type `perm` (Read or Write) on `[key, range_end)` is
@@ -137,8 +155,10 @@ impl UnifiedRangePermissions {
         let set = match perm {
             PermType::Read => &self.read,
             PermType::Write => &self.write,
-            PermType::Readwrite => return self.is_permitted(key, range_end, PermType::Read)
-                && self.is_permitted(key, range_end, PermType::Write),
+            PermType::Readwrite => {
+                return self.is_permitted(key, range_end, PermType::Read)
+                    && self.is_permitted(key, range_end, PermType::Write)
+            }
         };
         if range_end.is_empty() {
             set.contains_key(key)
@@ -194,7 +214,11 @@ mod tests {
             name: b"r".to_vec(),
             key_permission: perms
                 .iter()
-                .map(|(t, k, e)| Permission { perm_type: *t as i32, key: k.to_vec(), range_end: e.to_vec() })
+                .map(|(t, k, e)| Permission {
+                    perm_type: *t as i32,
+                    key: k.to_vec(),
+                    range_end: e.to_vec(),
+                })
                 .collect(),
         }
     }
@@ -212,7 +236,11 @@ mod tests {
 
     #[test]
     fn range_and_prefix_permissions() {
-        let p = UnifiedRangePermissions::from_roles([&role(&[(PermType::Readwrite, b"/app/", b"/app0")])]);
+        let p = UnifiedRangePermissions::from_roles([&role(&[(
+            PermType::Readwrite,
+            b"/app/",
+            b"/app0",
+        )])]);
         assert!(p.is_permitted(b"/app/x", b"", PermType::Read));
         assert!(p.is_permitted(b"/app/x", b"", PermType::Write));
         assert!(p.is_permitted(b"/app/", b"/app0", PermType::Read));
@@ -251,7 +279,15 @@ mod tests {
     #[test]
     fn cache_is_per_revision() {
         let c = PermCache::default();
-        let built = |n: u8| move || Ok::<_, ()>(UnifiedRangePermissions::from_roles([&role(&[(PermType::Read, &[n], b"")])]));
+        let built = |n: u8| {
+            move || {
+                Ok::<_, ()>(UnifiedRangePermissions::from_roles([&role(&[(
+                    PermType::Read,
+                    &[n],
+                    b"",
+                )])]))
+            }
+        };
         let a = c.get_or_build("u", 1, built(1)).expect("build");
         let b = c.get_or_build("u", 1, built(2)).expect("cached");
         assert_eq!(a, b);

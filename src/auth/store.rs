@@ -19,9 +19,9 @@ use crate::pb::authpb::permission::Type as PermType;
 use crate::pb::authpb::{Permission, Role, User, UserAddOptions};
 use crate::pb::etcdserverpb::{
     AuthRoleAddRequest, AuthRoleDeleteRequest, AuthRoleGetRequest, AuthRoleGetResponse,
-    AuthRoleGrantPermissionRequest, AuthRoleListResponse, AuthRoleRevokePermissionRequest, AuthUserAddRequest,
-    AuthUserChangePasswordRequest, AuthUserDeleteRequest, AuthUserGetRequest, AuthUserGetResponse,
-    AuthUserGrantRoleRequest, AuthUserListResponse, AuthUserRevokeRoleRequest,
+    AuthRoleGrantPermissionRequest, AuthRoleListResponse, AuthRoleRevokePermissionRequest,
+    AuthUserAddRequest, AuthUserChangePasswordRequest, AuthUserDeleteRequest, AuthUserGetRequest,
+    AuthUserGetResponse, AuthUserGrantRoleRequest, AuthUserListResponse, AuthUserRevokeRoleRequest,
 };
 
 /// A deterministic outcome (inner) or a storage failure (outer).
@@ -39,7 +39,9 @@ pub struct AuthStore {
 }
 
 fn has_root_role(u: &User) -> bool {
-    u.roles.binary_search_by(|r| r.as_str().cmp(ROOT_ROLE)).is_ok()
+    u.roles
+        .binary_search_by(|r| r.as_str().cmp(ROOT_ROLE))
+        .is_ok()
 }
 
 impl AuthStore {
@@ -50,19 +52,24 @@ impl AuthStore {
     /// LMDB errors.
     pub fn open<T>(env: &heed::Env<T>) -> Result<AuthStore, AuthStorageError> {
         let wtxn = env.write_txn()?;
-        let c = env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-            let users = opener.create_database::<Str, Bytes>(wtxn, Some("authUsers"))?;
-            let roles = opener.create_database::<Str, Bytes>(wtxn, Some("authRoles"))?;
-            let meta = opener.create_database::<Str, Bytes>(wtxn, Some("auth"))?;
-            Ok(CommitOrAbort::<_, ()>::Commit((users, roles, meta)))
-        })?;
+        let c =
+            env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
+                let users = opener.create_database::<Str, Bytes>(wtxn, Some("authUsers"))?;
+                let roles = opener.create_database::<Str, Bytes>(wtxn, Some("authRoles"))?;
+                let meta = opener.create_database::<Str, Bytes>(wtxn, Some("auth"))?;
+                Ok(CommitOrAbort::<_, ()>::Commit((users, roles, meta)))
+            })?;
         let CommitOrAbort::Commit((users, roles, meta)) = c else {
-            return Err(AuthStorageError::Corrupt("creating auth databases aborted".into()));
+            return Err(AuthStorageError::Corrupt(
+                "creating auth databases aborted".into(),
+            ));
         };
         let store = AuthStore { users, roles, meta };
         let mut wtxn = env.write_txn()?;
         if store.meta.get(&wtxn, REVISION_KEY)?.is_none() {
-            store.meta.put(&mut wtxn, REVISION_KEY, &1u64.to_be_bytes())?;
+            store
+                .meta
+                .put(&mut wtxn, REVISION_KEY, &1u64.to_be_bytes())?;
         }
         wtxn.commit()?;
         Ok(store)
@@ -160,8 +167,14 @@ impl AuthStore {
     ///
     /// # Errors
     /// LMDB errors.
-    pub fn merged_perms(&self, txn: &RoTxn, user: &str) -> Result<Option<UnifiedRangePermissions>, AuthStorageError> {
-        let Some(u) = self.user(txn, user)? else { return Ok(None) };
+    pub fn merged_perms(
+        &self,
+        txn: &RoTxn,
+        user: &str,
+    ) -> Result<Option<UnifiedRangePermissions>, AuthStorageError> {
+        let Some(u) = self.user(txn, user)? else {
+            return Ok(None);
+        };
         let mut roles = Vec::new();
         for r in &u.roles {
             if let Some(role) = self.role(txn, r)? {
@@ -208,10 +221,16 @@ impl AuthStore {
             Ok(self.merged_perms(txn, &info.username)?.unwrap_or_default())
         };
         let permitted = match cache {
-            Some(c) => c.get_or_build(&info.username, rev, build)?.is_permitted(key, range_end, perm),
+            Some(c) => c
+                .get_or_build(&info.username, rev, build)?
+                .is_permitted(key, range_end, perm),
             None => build()?.is_permitted(key, range_end, perm),
         };
-        Ok(if permitted { Ok(()) } else { Err(AuthError::PermissionDenied) })
+        Ok(if permitted {
+            Ok(())
+        } else {
+            Err(AuthError::PermissionDenied)
+        })
     }
 
     /// etcd's `IsAdminPermitted`: allowed while disabled; otherwise the user must exist and
@@ -238,7 +257,9 @@ impl AuthStore {
     /// # Errors
     /// Storage errors.
     pub fn has_role(&self, txn: &RoTxn, user: &str, role: &str) -> Result<bool, AuthStorageError> {
-        Ok(self.user(txn, user)?.is_some_and(|u| u.roles.iter().any(|r| r == role)))
+        Ok(self
+            .user(txn, user)?
+            .is_some_and(|u| u.roles.iter().any(|r| r == role)))
     }
 
     /// The stored password hash to check for an Authenticate (etcd's `CheckPassword`
@@ -250,7 +271,9 @@ impl AuthStore {
         if !self.is_enabled(txn)? {
             return Ok(Err(AuthError::AuthNotEnabled));
         }
-        let Some(u) = self.user(txn, name)? else { return Ok(Err(AuthError::AuthFailed)) };
+        let Some(u) = self.user(txn, name)? else {
+            return Ok(Err(AuthError::AuthFailed));
+        };
         if u.options.as_ref().is_some_and(|o| o.no_password) {
             return Ok(Err(AuthError::NoPasswordUser));
         }
@@ -265,7 +288,9 @@ impl AuthStore {
         if self.is_enabled(txn)? {
             return Ok(Ok(()));
         }
-        let Some(root) = self.user(txn, ROOT_USER)? else { return Ok(Err(AuthError::RootUserNotExist)) };
+        let Some(root) = self.user(txn, ROOT_USER)? else {
+            return Ok(Err(AuthError::RootUserNotExist));
+        };
         if !has_root_role(&root) {
             return Ok(Err(AuthError::RootRoleNotExist));
         }
@@ -297,7 +322,9 @@ impl AuthStore {
         }
         Ok(match self.user(txn, name)? {
             None => Err(AuthError::AuthFailed),
-            Some(u) if u.options.as_ref().is_some_and(|o| o.no_password) => Err(AuthError::AuthFailed),
+            Some(u) if u.options.as_ref().is_some_and(|o| o.no_password) => {
+                Err(AuthError::AuthFailed)
+            }
             Some(_) => Ok(()),
         })
     }
@@ -315,8 +342,17 @@ impl AuthStore {
             return Ok(Err(AuthError::UserAlreadyExist));
         }
         let options = r.options.unwrap_or(UserAddOptions { no_password: false });
-        let password = if options.no_password { Vec::new() } else { r.hashed_password.as_bytes().to_vec() };
-        let user = User { name: r.name.as_bytes().to_vec(), password, roles: Vec::new(), options: Some(options) };
+        let password = if options.no_password {
+            Vec::new()
+        } else {
+            r.hashed_password.as_bytes().to_vec()
+        };
+        let user = User {
+            name: r.name.as_bytes().to_vec(),
+            password,
+            roles: Vec::new(),
+            options: Some(options),
+        };
         self.put_user(txn, &user)?;
         self.commit_revision(txn)?;
         Ok(Ok(()))
@@ -341,8 +377,14 @@ impl AuthStore {
     ///
     /// # Errors
     /// `UserNotFound`.
-    pub fn user_change_password(&self, txn: &mut RwTxn, r: &AuthUserChangePasswordRequest) -> AuthResult<()> {
-        let Some(mut u) = self.user(txn, &r.name)? else { return Ok(Err(AuthError::UserNotFound)) };
+    pub fn user_change_password(
+        &self,
+        txn: &mut RwTxn,
+        r: &AuthUserChangePasswordRequest,
+    ) -> AuthResult<()> {
+        let Some(mut u) = self.user(txn, &r.name)? else {
+            return Ok(Err(AuthError::UserNotFound));
+        };
         u.password = r.hashed_password.as_bytes().to_vec();
         self.put_user(txn, &u)?;
         self.commit_revision(txn)?;
@@ -354,7 +396,9 @@ impl AuthStore {
     /// # Errors
     /// `UserNotFound`, `RoleNotFound`.
     pub fn user_grant_role(&self, txn: &mut RwTxn, r: &AuthUserGrantRoleRequest) -> AuthResult<()> {
-        let Some(mut u) = self.user(txn, &r.user)? else { return Ok(Err(AuthError::UserNotFound)) };
+        let Some(mut u) = self.user(txn, &r.user)? else {
+            return Ok(Err(AuthError::UserNotFound));
+        };
         if r.role != ROOT_ROLE && self.role(txn, &r.role)?.is_none() {
             return Ok(Err(AuthError::RoleNotFound));
         }
@@ -371,11 +415,17 @@ impl AuthStore {
     ///
     /// # Errors
     /// `InvalidAuthMgmt`, `UserNotFound`, `RoleNotGranted`.
-    pub fn user_revoke_role(&self, txn: &mut RwTxn, r: &AuthUserRevokeRoleRequest) -> AuthResult<()> {
+    pub fn user_revoke_role(
+        &self,
+        txn: &mut RwTxn,
+        r: &AuthUserRevokeRoleRequest,
+    ) -> AuthResult<()> {
         if self.is_enabled(txn)? && r.name == ROOT_USER && r.role == ROOT_ROLE {
             return Ok(Err(AuthError::InvalidAuthMgmt));
         }
-        let Some(mut u) = self.user(txn, &r.name)? else { return Ok(Err(AuthError::UserNotFound)) };
+        let Some(mut u) = self.user(txn, &r.name)? else {
+            return Ok(Err(AuthError::UserNotFound));
+        };
         let before = u.roles.len();
         u.roles.retain(|x| x != &r.role);
         if u.roles.len() == before {
@@ -393,7 +443,10 @@ impl AuthStore {
     pub fn user_get(&self, txn: &RoTxn, r: &AuthUserGetRequest) -> AuthResult<AuthUserGetResponse> {
         Ok(match self.user(txn, &r.name)? {
             None => Err(AuthError::UserNotFound),
-            Some(u) => Ok(AuthUserGetResponse { header: None, roles: u.roles }),
+            Some(u) => Ok(AuthUserGetResponse {
+                header: None,
+                roles: u.roles,
+            }),
         })
     }
 
@@ -402,7 +455,10 @@ impl AuthStore {
     /// # Errors
     /// Storage errors only.
     pub fn user_list(&self, txn: &RoTxn) -> AuthResult<AuthUserListResponse> {
-        Ok(Ok(AuthUserListResponse { header: None, users: self.user_names(txn)? }))
+        Ok(Ok(AuthUserListResponse {
+            header: None,
+            users: self.user_names(txn)?,
+        }))
     }
 
     /// RoleAdd.
@@ -416,7 +472,13 @@ impl AuthStore {
         if self.role(txn, &r.name)?.is_some() {
             return Ok(Err(AuthError::RoleAlreadyExist));
         }
-        self.put_role(txn, &Role { name: r.name.as_bytes().to_vec(), key_permission: Vec::new() })?;
+        self.put_role(
+            txn,
+            &Role {
+                name: r.name.as_bytes().to_vec(),
+                key_permission: Vec::new(),
+            },
+        )?;
         self.commit_revision(txn)?;
         Ok(Ok(()))
     }
@@ -428,7 +490,10 @@ impl AuthStore {
     pub fn role_get(&self, txn: &RoTxn, r: &AuthRoleGetRequest) -> AuthResult<AuthRoleGetResponse> {
         Ok(match self.role(txn, &r.role)? {
             None => Err(AuthError::RoleNotFound),
-            Some(role) => Ok(AuthRoleGetResponse { header: None, perm: role.key_permission }),
+            Some(role) => Ok(AuthRoleGetResponse {
+                header: None,
+                perm: role.key_permission,
+            }),
         })
     }
 
@@ -437,7 +502,10 @@ impl AuthStore {
     /// # Errors
     /// Storage errors only.
     pub fn role_list(&self, txn: &RoTxn) -> AuthResult<AuthRoleListResponse> {
-        Ok(Ok(AuthRoleListResponse { header: None, roles: self.role_names(txn)? }))
+        Ok(Ok(AuthRoleListResponse {
+            header: None,
+            roles: self.role_names(txn)?,
+        }))
     }
 
     /// RoleDelete: also revokes the role from every user (root role is kept while enabled).
@@ -469,13 +537,27 @@ impl AuthStore {
     ///
     /// # Errors
     /// `RoleNotFound`.
-    pub fn role_grant_permission(&self, txn: &mut RwTxn, r: &AuthRoleGrantPermissionRequest) -> AuthResult<()> {
-        let Some(mut role) = self.role(txn, &r.name)? else { return Ok(Err(AuthError::RoleNotFound)) };
+    pub fn role_grant_permission(
+        &self,
+        txn: &mut RwTxn,
+        r: &AuthRoleGrantPermissionRequest,
+    ) -> AuthResult<()> {
+        let Some(mut role) = self.role(txn, &r.name)? else {
+            return Ok(Err(AuthError::RoleNotFound));
+        };
         let perm = r.perm.clone().unwrap_or_default();
-        if let Some(p) = role.key_permission.iter_mut().find(|p| p.key == perm.key && p.range_end == perm.range_end) {
+        if let Some(p) = role
+            .key_permission
+            .iter_mut()
+            .find(|p| p.key == perm.key && p.range_end == perm.range_end)
+        {
             p.perm_type = perm.perm_type;
         } else {
-            role.key_permission.push(Permission { perm_type: perm.perm_type, key: perm.key, range_end: perm.range_end });
+            role.key_permission.push(Permission {
+                perm_type: perm.perm_type,
+                key: perm.key,
+                range_end: perm.range_end,
+            });
             role.key_permission.sort_by(|a, b| a.key.cmp(&b.key));
         }
         self.put_role(txn, &role)?;
@@ -487,10 +569,17 @@ impl AuthStore {
     ///
     /// # Errors
     /// `RoleNotFound`, `PermissionNotGranted`.
-    pub fn role_revoke_permission(&self, txn: &mut RwTxn, r: &AuthRoleRevokePermissionRequest) -> AuthResult<()> {
-        let Some(mut role) = self.role(txn, &r.role)? else { return Ok(Err(AuthError::RoleNotFound)) };
+    pub fn role_revoke_permission(
+        &self,
+        txn: &mut RwTxn,
+        r: &AuthRoleRevokePermissionRequest,
+    ) -> AuthResult<()> {
+        let Some(mut role) = self.role(txn, &r.role)? else {
+            return Ok(Err(AuthError::RoleNotFound));
+        };
         let before = role.key_permission.len();
-        role.key_permission.retain(|p| !(p.key == r.key && p.range_end == r.range_end));
+        role.key_permission
+            .retain(|p| !(p.key == r.key && p.range_end == r.range_end));
         if role.key_permission.len() == before {
             return Ok(Err(AuthError::PermissionNotGranted));
         }

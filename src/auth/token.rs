@@ -61,7 +61,9 @@ pub fn parse_auth_token_opt(s: &str) -> Result<TokenProviderKind, String> {
             let mut sign_method = None;
             let mut ttl = Duration::from_secs(300);
             for opt in parts {
-                let (k, v) = opt.split_once('=').ok_or_else(|| format!("invalid jwt option {opt:?}"))?;
+                let (k, v) = opt
+                    .split_once('=')
+                    .ok_or_else(|| format!("invalid jwt option {opt:?}"))?;
                 match k {
                     "pub-key" => pub_key = Some(std::path::PathBuf::from(v)),
                     "priv-key" => priv_key = Some(std::path::PathBuf::from(v)),
@@ -73,7 +75,12 @@ pub fn parse_auth_token_opt(s: &str) -> Result<TokenProviderKind, String> {
             let sign_method = sign_method.ok_or("jwt: sign-method is required")?;
             algorithm(&sign_method)?;
             let pub_key = pub_key.ok_or("jwt: pub-key is required")?;
-            Ok(TokenProviderKind::Jwt(JwtOpts { pub_key, priv_key, sign_method, ttl }))
+            Ok(TokenProviderKind::Jwt(JwtOpts {
+                pub_key,
+                priv_key,
+                sign_method,
+                ttl,
+            }))
         }
         other => Err(format!("unknown token type: {other}")),
     }
@@ -126,7 +133,10 @@ pub struct JwtProvider {
 
 impl std::fmt::Debug for JwtProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtProvider").field("alg", &self.alg).field("ttl", &self.ttl).finish()
+        f.debug_struct("JwtProvider")
+            .field("alg", &self.alg)
+            .field("ttl", &self.ttl)
+            .finish()
     }
 }
 
@@ -138,8 +148,12 @@ impl JwtProvider {
     pub fn new(opts: &JwtOpts) -> Result<JwtProvider, String> {
         use jsonwebtoken::{Algorithm::*, DecodingKey, EncodingKey};
         let alg = algorithm(&opts.sign_method)?;
-        let read = |p: &std::path::Path| std::fs::read(p).map_err(|e| format!("jwt: {}: {e}", p.display()));
-        let bad = |p: &std::path::Path, e: jsonwebtoken::errors::Error| format!("jwt: {}: {e}", p.display());
+        let read = |p: &std::path::Path| {
+            std::fs::read(p).map_err(|e| format!("jwt: {}: {e}", p.display()))
+        };
+        let bad = |p: &std::path::Path, e: jsonwebtoken::errors::Error| {
+            format!("jwt: {}: {e}", p.display())
+        };
         let pub_pem = read(&opts.pub_key)?;
         let decoding = match alg {
             RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => DecodingKey::from_rsa_pem(&pub_pem),
@@ -153,7 +167,9 @@ impl JwtProvider {
                 let pem = read(p)?;
                 Some(
                     match alg {
-                        RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => EncodingKey::from_rsa_pem(&pem),
+                        RS256 | RS384 | RS512 | PS256 | PS384 | PS512 => {
+                            EncodingKey::from_rsa_pem(&pem)
+                        }
                         ES256 | ES384 => EncodingKey::from_ec_pem(&pem),
                         _ => EncodingKey::from_ed_pem(&pem),
                     }
@@ -161,7 +177,12 @@ impl JwtProvider {
                 )
             }
         };
-        Ok(JwtProvider { alg, encoding, decoding, ttl: opts.ttl })
+        Ok(JwtProvider {
+            alg,
+            encoding,
+            decoding,
+            ttl: opts.ttl,
+        })
     }
 
     /// A signed token for `username` at auth revision `revision`, valid for the TTL.
@@ -169,13 +190,21 @@ impl JwtProvider {
     /// # Errors
     /// When this member has no private key, or signing fails.
     pub fn assign(&self, username: &str, revision: u64) -> Result<String, String> {
-        let key = self.encoding.as_ref().ok_or("jwt: no priv-key configured to sign tokens")?;
+        let key = self
+            .encoding
+            .as_ref()
+            .ok_or("jwt: no priv-key configured to sign tokens")?;
         let exp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| (d + self.ttl).as_secs())
             .unwrap_or(0);
-        let claims = Claims { username: username.to_string(), revision, exp };
-        jsonwebtoken::encode(&jsonwebtoken::Header::new(self.alg), &claims, key).map_err(|e| e.to_string())
+        let claims = Claims {
+            username: username.to_string(),
+            revision,
+            exp,
+        };
+        jsonwebtoken::encode(&jsonwebtoken::Header::new(self.alg), &claims, key)
+            .map_err(|e| e.to_string())
     }
 
     /// The user and auth revision of a valid, unexpired token; `None` otherwise.
@@ -191,7 +220,9 @@ impl JwtProvider {
 /// A fresh random token prefix (etcd's `genTokenPrefix`): 16 ASCII letters.
 pub fn gen_token_prefix() -> String {
     let mut rng = rand::rng();
-    (0..SIMPLE_TOKEN_PREFIX_LEN).map(|_| LETTERS[rng.random_range(0..LETTERS.len())] as char).collect()
+    (0..SIMPLE_TOKEN_PREFIX_LEN)
+        .map(|_| LETTERS[rng.random_range(0..LETTERS.len())] as char)
+        .collect()
 }
 
 /// The full simple token for a prefix and the Authenticate request's ID.
@@ -209,13 +240,19 @@ pub struct SimpleTokens {
 impl SimpleTokens {
     /// An empty table whose tokens expire `ttl` after their last use.
     pub fn new(ttl: Duration) -> SimpleTokens {
-        SimpleTokens { ttl, tokens: Mutex::new(HashMap::new()) }
+        SimpleTokens {
+            ttl,
+            tokens: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Registers `token` for `user` (apply of an Authenticate, on every member).
     pub fn assign(&self, token: &str, user: &str) {
         if let Ok(mut t) = self.tokens.lock() {
-            t.insert(token.to_string(), (user.to_string(), Instant::now() + self.ttl));
+            t.insert(
+                token.to_string(),
+                (user.to_string(), Instant::now() + self.ttl),
+            );
         }
     }
 
@@ -280,8 +317,14 @@ mod tests {
         t.assign(&tok, "x");
         t.clear();
         assert_eq!(t.user(&tok), None);
-        assert_eq!(parse_auth_token_opt("simple"), Ok(TokenProviderKind::Simple));
-        assert!(parse_auth_token_opt("jwt,pub-key=a").is_err(), "sign-method is required");
+        assert_eq!(
+            parse_auth_token_opt("simple"),
+            Ok(TokenProviderKind::Simple)
+        );
+        assert!(
+            parse_auth_token_opt("jwt,pub-key=a").is_err(),
+            "sign-method is required"
+        );
         assert!(parse_auth_token_opt("jwt,pub-key=a,sign-method=RS256,ttl=10m").is_ok());
         assert!(parse_auth_token_opt("jwt,pub-key=a,sign-method=XX1").is_err());
         assert!(parse_auth_token_opt("bogus").is_err());

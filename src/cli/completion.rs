@@ -41,7 +41,11 @@ pub fn write_man(cmd: clap::Command, out: &mut dyn Write) -> std::io::Result<()>
 pub fn generated_files() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
     for (stem, cmd) in tools() {
-        for (shell, ext) in [(Shell::Bash, "bash"), (Shell::Zsh, "zsh"), (Shell::Fish, "fish")] {
+        for (shell, ext) in [
+            (Shell::Bash, "bash"),
+            (Shell::Zsh, "zsh"),
+            (Shell::Fish, "fish"),
+        ] {
             let mut buf = Vec::new();
             write_completion(shell, cmd.clone(), &mut buf);
             files.push((format!("completions/{stem}.{ext}"), buf));
@@ -72,7 +76,10 @@ pub fn write_all(root: &Path) -> std::io::Result<()> {
 /// `etcd completion generate <dir>` rewrites `completions/` and `man/` under `dir`.
 /// `args` exclude the program and `completion`. Returns the exit code.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let args: Vec<String> = args.into_iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let args: Vec<String> = args
+        .into_iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     match args.first().map(String::as_str) {
         Some("generate") => {
             let root = args.get(1).map(String::as_str).unwrap_or(".");
@@ -113,7 +120,10 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         for (rel, bytes) in super::generated_files().expect("render") {
             let on_disk = std::fs::read(root.join(&rel)).unwrap_or_default();
-            assert!(on_disk == bytes, "{rel} is stale: run `cargo run -- completion generate .`");
+            assert!(
+                on_disk == bytes,
+                "{rel} is stale: run `cargo run -- completion generate .`"
+            );
         }
     }
 }

@@ -7,7 +7,10 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 /// `etcd gateway`.
 #[derive(Debug, Parser)]
-#[command(name = "etcd-gateway", about = "Run the stateless pass-through etcd TCP connection forwarding proxy.")]
+#[command(
+    name = "etcd-gateway",
+    about = "Run the stateless pass-through etcd TCP connection forwarding proxy."
+)]
 pub struct GatewayArgs {
     #[command(subcommand)]
     cmd: GatewayCmd,
@@ -41,7 +44,13 @@ pub fn command() -> clap::Command {
 /// Entry point; `args` exclude the program and `gateway`. Returns the exit code.
 pub fn run(args: Vec<OsString>) -> i32 {
     let mut argv = vec![OsString::from("etcd-gateway")];
-    argv.extend(super::server::normalize_go_flags(std::iter::once(OsString::from("x")).chain(args).collect()).into_iter().skip(1));
+    argv.extend(
+        super::server::normalize_go_flags(
+            std::iter::once(OsString::from("x")).chain(args).collect(),
+        )
+        .into_iter()
+        .skip(1),
+    );
     let parsed = match GatewayArgs::try_parse_from(argv) {
         Ok(p) => p,
         Err(e) => {
@@ -58,7 +67,10 @@ pub fn run(args: Vec<OsString>) -> i32 {
         }
     };
     crate::observability::init_logging("info");
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("failed to start runtime: {e}");

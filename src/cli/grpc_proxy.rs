@@ -7,7 +7,10 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 /// `etcd grpc-proxy`.
 #[derive(Debug, Parser)]
-#[command(name = "etcd-grpc-proxy", about = "Run the stateless etcd v3 gRPC L7 reverse proxy.")]
+#[command(
+    name = "etcd-grpc-proxy",
+    about = "Run the stateless etcd v3 gRPC L7 reverse proxy."
+)]
 pub struct GrpcProxyArgs {
     #[command(subcommand)]
     cmd: GrpcProxyCmd,
@@ -41,7 +44,13 @@ pub fn command() -> clap::Command {
 /// Entry point; `args` exclude the program and `grpc-proxy`. Returns the exit code.
 pub fn run(args: Vec<OsString>) -> i32 {
     let mut argv = vec![OsString::from("etcd-grpc-proxy")];
-    argv.extend(super::server::normalize_go_flags(std::iter::once(OsString::from("x")).chain(args).collect()).into_iter().skip(1));
+    argv.extend(
+        super::server::normalize_go_flags(
+            std::iter::once(OsString::from("x")).chain(args).collect(),
+        )
+        .into_iter()
+        .skip(1),
+    );
     let parsed = match GrpcProxyArgs::try_parse_from(argv) {
         Ok(p) => p,
         Err(e) => {
@@ -50,7 +59,10 @@ pub fn run(args: Vec<OsString>) -> i32 {
         }
     };
     let GrpcProxyCmd::Start(start) = parsed.cmd;
-    let cfg = crate::client::ClientConfig { endpoints: start.endpoints.clone(), ..Default::default() };
+    let cfg = crate::client::ClientConfig {
+        endpoints: start.endpoints.clone(),
+        ..Default::default()
+    };
     let client = match crate::client::Client::new(&cfg) {
         Ok(c) => Arc::new(c),
         Err(e) => {
@@ -59,7 +71,10 @@ pub fn run(args: Vec<OsString>) -> i32 {
         }
     };
     crate::observability::init_logging("info");
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("failed to start runtime: {e}");

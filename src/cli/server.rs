@@ -13,7 +13,8 @@ use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
 use crate::config::{
-    parse_initial_cluster, parse_urls, resolve_listen_addr, url_string, ClusterState, ConfigError, ServerConfig,
+    parse_initial_cluster, parse_urls, resolve_listen_addr, url_string, ClusterState, ConfigError,
+    ServerConfig,
 };
 use crate::observability::{init_logging, READY_MESSAGE};
 use crate::server::{EtcdServer, SERVER_VERSION};
@@ -21,7 +22,11 @@ use crate::tls::{ReloadingServerConfig, TlsInfo, TlsParams, TlsVersion};
 
 /// etcd server flags (etcd 3.4 names and defaults).
 #[derive(Debug, Parser)]
-#[command(name = "etcd", about = "Start an etcd member (etcd-oxide).", disable_version_flag = true)]
+#[command(
+    name = "etcd",
+    about = "Start an etcd member (etcd-oxide).",
+    disable_version_flag = true
+)]
 pub struct ServerArgs {
     /// Human-readable name for this member.
     #[arg(long, env = "ETCD_NAME", default_value = "default")]
@@ -30,16 +35,32 @@ pub struct ServerArgs {
     #[arg(long, env = "ETCD_DATA_DIR")]
     pub data_dir: Option<PathBuf>,
     /// List of URLs to listen on for client traffic.
-    #[arg(long, env = "ETCD_LISTEN_CLIENT_URLS", default_value = "http://localhost:2379")]
+    #[arg(
+        long,
+        env = "ETCD_LISTEN_CLIENT_URLS",
+        default_value = "http://localhost:2379"
+    )]
     pub listen_client_urls: String,
     /// List of this member's client URLs to advertise to the public.
-    #[arg(long, env = "ETCD_ADVERTISE_CLIENT_URLS", default_value = "http://localhost:2379")]
+    #[arg(
+        long,
+        env = "ETCD_ADVERTISE_CLIENT_URLS",
+        default_value = "http://localhost:2379"
+    )]
     pub advertise_client_urls: String,
     /// List of URLs to listen on for peer traffic.
-    #[arg(long, env = "ETCD_LISTEN_PEER_URLS", default_value = "http://localhost:2380")]
+    #[arg(
+        long,
+        env = "ETCD_LISTEN_PEER_URLS",
+        default_value = "http://localhost:2380"
+    )]
     pub listen_peer_urls: String,
     /// List of this member's peer URLs to advertise to the rest of the cluster.
-    #[arg(long, env = "ETCD_INITIAL_ADVERTISE_PEER_URLS", default_value = "http://localhost:2380")]
+    #[arg(
+        long,
+        env = "ETCD_INITIAL_ADVERTISE_PEER_URLS",
+        default_value = "http://localhost:2380"
+    )]
     pub initial_advertise_peer_urls: String,
     /// Initial cluster configuration for bootstrapping [default: ${name}=${initial-advertise-peer-urls}].
     #[arg(long, env = "ETCD_INITIAL_CLUSTER")]
@@ -48,7 +69,11 @@ pub struct ServerArgs {
     #[arg(long, env = "ETCD_INITIAL_CLUSTER_STATE", default_value = "new")]
     pub initial_cluster_state: String,
     /// Initial cluster token for the etcd cluster during bootstrap.
-    #[arg(long, env = "ETCD_INITIAL_CLUSTER_TOKEN", default_value = "etcd-cluster")]
+    #[arg(
+        long,
+        env = "ETCD_INITIAL_CLUSTER_TOKEN",
+        default_value = "etcd-cluster"
+    )]
     pub initial_cluster_token: String,
     /// Time (in milliseconds) of a heartbeat interval.
     #[arg(long, env = "ETCD_HEARTBEAT_INTERVAL", default_value = "100")]
@@ -72,7 +97,11 @@ pub struct ServerArgs {
     #[arg(long, env = "ETCD_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
     /// Duration of periodic watch progress notifications (e.g. 10m, 5s, 100ms).
-    #[arg(long, env = "ETCD_WATCH_PROGRESS_NOTIFY_INTERVAL", default_value = "10m")]
+    #[arg(
+        long,
+        env = "ETCD_WATCH_PROGRESS_NOTIFY_INTERVAL",
+        default_value = "10m"
+    )]
     pub watch_progress_notify_interval: String,
     /// Specify auth token type and options: 'simple' or 'jwt,pub-key=...,priv-key=...,sign-method=...'.
     #[arg(long, env = "ETCD_AUTH_TOKEN", default_value = "simple")]
@@ -169,7 +198,9 @@ pub fn normalize_go_flags(args: Vec<OsString>) -> Vec<OsString> {
 }
 
 fn parse_num<T: std::str::FromStr>(flag: &'static str, v: &str) -> Result<T, ConfigError> {
-    v.trim().parse::<T>().map_err(|_| ConfigError::new(flag, v, "parse error"))
+    v.trim()
+        .parse::<T>()
+        .map_err(|_| ConfigError::new(flag, v, "parse error"))
 }
 
 /// Parses a Go duration such as `10m`, `1h30m`, `5s`, `250ms` (what etcd's flags take).
@@ -187,13 +218,17 @@ pub fn parse_go_duration(flag: &'static str, v: &str) -> Result<Duration, Config
     }
     let mut total = 0f64;
     while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(bad)?;
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
         if num_len == 0 {
             return Err(bad());
         }
         let n: f64 = rest[..num_len].parse().map_err(|_| bad())?;
         rest = &rest[num_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let secs = match &rest[..unit_len] {
             "ns" => 1e-9,
             "us" | "µs" => 1e-6,
@@ -215,11 +250,16 @@ impl ServerArgs {
     /// # Errors
     /// A [`ConfigError`] naming the first bad flag.
     pub fn to_config(&self) -> Result<ServerConfig, ConfigError> {
-        let initial_advertise_peer_urls =
-            parse_urls("initial-advertise-peer-urls", &self.initial_advertise_peer_urls)?;
+        let initial_advertise_peer_urls = parse_urls(
+            "initial-advertise-peer-urls",
+            &self.initial_advertise_peer_urls,
+        )?;
         let initial_cluster = match &self.initial_cluster {
             Some(v) => parse_initial_cluster(v)?,
-            None => initial_advertise_peer_urls.iter().map(|u| (self.name.clone(), u.clone())).collect(),
+            None => initial_advertise_peer_urls
+                .iter()
+                .map(|u| (self.name.clone(), u.clone()))
+                .collect(),
         };
         let state = match self.initial_cluster_state.as_str() {
             "new" => ClusterState::New,
@@ -233,7 +273,10 @@ impl ServerArgs {
             }
         };
         let level = self.log_level.as_str();
-        if !matches!(level, "debug" | "info" | "warn" | "error" | "panic" | "fatal") {
+        if !matches!(
+            level,
+            "debug" | "info" | "warn" | "error" | "panic" | "fatal"
+        ) {
             return Err(ConfigError::new(
                 "log-level",
                 level,
@@ -242,16 +285,28 @@ impl ServerArgs {
         }
         let cfg = ServerConfig {
             name: self.name.clone(),
-            data_dir: self.data_dir.clone().unwrap_or_else(|| PathBuf::from(format!("{}.etcd", self.name))),
+            data_dir: self
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(format!("{}.etcd", self.name))),
             listen_client_urls: parse_urls("listen-client-urls", &self.listen_client_urls)?,
-            advertise_client_urls: parse_urls("advertise-client-urls", &self.advertise_client_urls)?,
+            advertise_client_urls: parse_urls(
+                "advertise-client-urls",
+                &self.advertise_client_urls,
+            )?,
             listen_peer_urls: parse_urls("listen-peer-urls", &self.listen_peer_urls)?,
             initial_advertise_peer_urls,
             initial_cluster,
             initial_cluster_state: state,
             initial_cluster_token: self.initial_cluster_token.clone(),
-            heartbeat_interval: Duration::from_millis(parse_num("heartbeat-interval", &self.heartbeat_interval)?),
-            election_timeout: Duration::from_millis(parse_num("election-timeout", &self.election_timeout)?),
+            heartbeat_interval: Duration::from_millis(parse_num(
+                "heartbeat-interval",
+                &self.heartbeat_interval,
+            )?),
+            election_timeout: Duration::from_millis(parse_num(
+                "election-timeout",
+                &self.election_timeout,
+            )?),
             snapshot_count: parse_num("snapshot-count", &self.snapshot_count)?,
             quota_backend_bytes: parse_num("quota-backend-bytes", &self.quota_backend_bytes)?,
             max_request_bytes: parse_num("max-request-bytes", &self.max_request_bytes)?,
@@ -280,12 +335,17 @@ impl ServerArgs {
                 self_signed: false,
             },
             peer_auto_tls: self.peer_auto_tls,
-            self_signed_cert_validity: parse_num("self-signed-cert-validity", &self.self_signed_cert_validity)?,
+            self_signed_cert_validity: parse_num(
+                "self-signed-cert-validity",
+                &self.self_signed_cert_validity,
+            )?,
             tls_params: TlsParams {
-                min_version: TlsVersion::parse(&self.tls_min_version)
-                    .map_err(|e| ConfigError::new("tls-min-version", &self.tls_min_version, e.to_string()))?,
-                max_version: TlsVersion::parse(&self.tls_max_version)
-                    .map_err(|e| ConfigError::new("tls-max-version", &self.tls_max_version, e.to_string()))?,
+                min_version: TlsVersion::parse(&self.tls_min_version).map_err(|e| {
+                    ConfigError::new("tls-min-version", &self.tls_min_version, e.to_string())
+                })?,
+                max_version: TlsVersion::parse(&self.tls_max_version).map_err(|e| {
+                    ConfigError::new("tls-max-version", &self.tls_max_version, e.to_string())
+                })?,
                 cipher_suites: self
                     .cipher_suites
                     .split(',')
@@ -324,7 +384,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
                 return 0;
             }
             let msg = e.to_string();
-            let first = msg.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            let first = msg
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ");
             eprintln!("{first}");
             return 1;
         }
@@ -333,7 +397,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
         println!("etcd Version: {SERVER_VERSION}");
         println!("Git SHA: etcd-oxide {}", env!("CARGO_PKG_VERSION"));
         println!("Go Version: not applicable (Rust)");
-        println!("Go OS/Arch: {}/{}", std::env::consts::OS, std::env::consts::ARCH);
+        println!(
+            "Go OS/Arch: {}/{}",
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        );
         return 0;
     }
     let cfg = match parsed.to_config() {
@@ -344,7 +412,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     };
     init_logging(&cfg.log_level);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("failed to start runtime: {e}");
@@ -366,13 +437,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},
@@ -388,8 +460,16 @@ async fn shutdown_signal() {
 ///
 /// # Errors
 /// Bind failures, bootstrap refusals, storage errors.
-pub async fn run(cfg: ServerConfig, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-    tracing::info!(version = SERVER_VERSION, implementation = concat!("etcd-oxide ", env!("CARGO_PKG_VERSION")), "etcd Version: {}", SERVER_VERSION);
+pub async fn run(
+    cfg: ServerConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    tracing::info!(
+        version = SERVER_VERSION,
+        implementation = concat!("etcd-oxide ", env!("CARGO_PKG_VERSION")),
+        "etcd Version: {}",
+        SERVER_VERSION
+    );
     let (client_tls, peer_tls) = setup_tls(&cfg)?;
     // Peers first, as etcd: Raft messages and forwarded requests arrive here.
     let mut peer_listeners = Vec::new();
@@ -399,7 +479,11 @@ pub async fn run(cfg: ServerConfig, shutdown: impl std::future::Future<Output = 
             .await
             .with_context(|| format!("listen tcp {addr}: bind"))?;
         tracing::info!(address = %url_string(u), "listening for peers");
-        let tls = if is_tls_url(u) { peer_tls.clone() } else { None };
+        let tls = if is_tls_url(u) {
+            peer_tls.clone()
+        } else {
+            None
+        };
         peer_listeners.push((l, tls));
     }
     let mut client_listeners = Vec::new();
@@ -409,10 +493,16 @@ pub async fn run(cfg: ServerConfig, shutdown: impl std::future::Future<Output = 
             .await
             .with_context(|| format!("listen tcp {addr}: bind"))?;
         tracing::info!(address = %url_string(u), "listening for client requests");
-        let tls = if is_tls_url(u) { client_tls.clone() } else { None };
+        let tls = if is_tls_url(u) {
+            client_tls.clone()
+        } else {
+            None
+        };
         client_listeners.push((l, tls));
     }
-    let server = EtcdServer::start(cfg).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let server = EtcdServer::start(cfg)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
     for (l, tls) in peer_listeners {
@@ -424,17 +514,21 @@ pub async fn run(cfg: ServerConfig, shutdown: impl std::future::Future<Output = 
             };
             let router = tonic::transport::Server::builder()
                 .add_service(
-                    crate::pb::peer::raft_peer_server::RaftPeerServer::new(crate::raft::peer_service::RaftPeerService::new(
-                        srv.raft().clone(),
-                        srv.cluster_id(),
-                    ))
+                    crate::pb::peer::raft_peer_server::RaftPeerServer::new(
+                        crate::raft::peer_service::RaftPeerService::new(
+                            srv.raft().clone(),
+                            srv.cluster_id(),
+                        ),
+                    )
                     .max_decoding_message_size(usize::MAX)
                     .max_encoding_message_size(usize::MAX),
                 )
                 .add_service(
-                    crate::pb::peer::leader_server::LeaderServer::new(crate::server::LeaderService::new(&srv))
-                        .max_decoding_message_size(usize::MAX)
-                        .max_encoding_message_size(usize::MAX),
+                    crate::pb::peer::leader_server::LeaderServer::new(
+                        crate::server::LeaderService::new(&srv),
+                    )
+                    .max_decoding_message_size(usize::MAX)
+                    .max_encoding_message_size(usize::MAX),
                 );
             drop(srv);
             match tls {
@@ -443,7 +537,10 @@ pub async fn run(cfg: ServerConfig, shutdown: impl std::future::Future<Output = 
                     .await
                     .map_err(std::io::Error::other),
                 None => router
-                    .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(l), stop)
+                    .serve_with_incoming_shutdown(
+                        tokio_stream::wrappers::TcpListenerStream::new(l),
+                        stop,
+                    )
                     .await
                     .map_err(std::io::Error::other),
             }
@@ -501,9 +598,17 @@ fn is_tls_url(u: &url::Url) -> bool {
 #[allow(clippy::type_complexity)]
 fn setup_tls(
     cfg: &ServerConfig,
-) -> anyhow::Result<(Option<Arc<ReloadingServerConfig>>, Option<Arc<ReloadingServerConfig>>)> {
+) -> anyhow::Result<(
+    Option<Arc<ReloadingServerConfig>>,
+    Option<Arc<ReloadingServerConfig>>,
+)> {
     let hosts = |urls: &[url::Url]| -> Vec<String> {
-        urls.iter().filter_map(|u| u.host_str().map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string())).collect()
+        urls.iter()
+            .filter_map(|u| {
+                u.host_str()
+                    .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string())
+            })
+            .collect()
     };
     let years = cfg.self_signed_cert_validity;
     let mut client_info = cfg.client_tls.clone();
@@ -517,11 +622,14 @@ fn setup_tls(
     }
     let client = if cfg.client_tls_wanted() {
         Some(Arc::new(
-            ReloadingServerConfig::new(client_info, cfg.tls_params.clone()).context("client TLS configuration")?,
+            ReloadingServerConfig::new(client_info, cfg.tls_params.clone())
+                .context("client TLS configuration")?,
         ))
     } else {
         if !cfg.client_tls.is_empty() {
-            tracing::warn!("scheme is HTTP while key and cert files are present; ignoring key and cert files");
+            tracing::warn!(
+                "scheme is HTTP while key and cert files are present; ignoring key and cert files"
+            );
         }
         None
     };
@@ -532,7 +640,9 @@ fn setup_tls(
         peer_info = crate::tls::self_cert(&cfg.peer_fixtures_dir(), &h, years, true)
             .context("cannot create peer self-signed certificate")?;
         if cfg.peer_tls.client_cert_auth {
-            tracing::warn!("peer auto TLS certificates cannot be verified; --peer-client-cert-auth is ignored");
+            tracing::warn!(
+                "peer auto TLS certificates cannot be verified; --peer-client-cert-auth is ignored"
+            );
         }
     } else if cfg.peer_auto_tls {
         tracing::warn!("ignoring peer auto TLS since certs given");
@@ -544,11 +654,15 @@ fn setup_tls(
             key_file: peer_info.key_file.clone(),
             insecure_skip_verify: peer_info.self_signed,
         };
-        let client_cfg = crate::tls::client_config(&opts, &cfg.tls_params).context("peer client TLS configuration")?;
+        let client_cfg = crate::tls::client_config(&opts, &cfg.tls_params)
+            .context("peer client TLS configuration")?;
         crate::tls::set_peer_connector(Some(crate::tls::TlsConnector::new(client_cfg)));
     }
     let peer = if cfg.peer_tls_wanted() && !peer_info.is_empty() {
-        Some(Arc::new(ReloadingServerConfig::new(peer_info, cfg.tls_params.clone()).context("peer TLS configuration")?))
+        Some(Arc::new(
+            ReloadingServerConfig::new(peer_info, cfg.tls_params.clone())
+                .context("peer TLS configuration")?,
+        ))
     } else {
         None
     };
@@ -595,29 +709,61 @@ mod tests {
 
     #[test]
     fn go_style_flags_are_normalized() {
-        let v: Vec<OsString> = ["etcd", "-name", "n1", "--data-dir", "d", "-x", "-initial-cluster=a=b"]
-            .iter()
-            .map(OsString::from)
-            .collect();
+        let v: Vec<OsString> = [
+            "etcd",
+            "-name",
+            "n1",
+            "--data-dir",
+            "d",
+            "-x",
+            "-initial-cluster=a=b",
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
         let n = normalize_go_flags(v);
         let s: Vec<_> = n.iter().map(|o| o.to_string_lossy().to_string()).collect();
-        assert_eq!(s, ["etcd", "--name", "n1", "--data-dir", "d", "-x", "--initial-cluster=a=b"]);
+        assert_eq!(
+            s,
+            [
+                "etcd",
+                "--name",
+                "n1",
+                "--data-dir",
+                "d",
+                "-x",
+                "--initial-cluster=a=b"
+            ]
+        );
     }
 
     #[test]
     fn go_durations() {
-        assert_eq!(parse_go_duration("x", "10m").expect("ok"), Duration::from_secs(600));
-        assert_eq!(parse_go_duration("x", "1h30m").expect("ok"), Duration::from_secs(5400));
-        assert_eq!(parse_go_duration("x", "250ms").expect("ok"), Duration::from_millis(250));
+        assert_eq!(
+            parse_go_duration("x", "10m").expect("ok"),
+            Duration::from_secs(600)
+        );
+        assert_eq!(
+            parse_go_duration("x", "1h30m").expect("ok"),
+            Duration::from_secs(5400)
+        );
+        assert_eq!(
+            parse_go_duration("x", "250ms").expect("ok"),
+            Duration::from_millis(250)
+        );
         assert!(parse_go_duration("x", "ten").is_err());
         assert!(parse_go_duration("x", "5").is_err());
     }
 
     #[test]
     fn bad_values_name_the_flag() {
-        let a = ServerArgs::try_parse_from(["etcd", "--heartbeat-interval", "abc"]).expect("parses as string");
+        let a = ServerArgs::try_parse_from(["etcd", "--heartbeat-interval", "abc"])
+            .expect("parses as string");
         let e = a.to_config().expect_err("bad number");
-        assert_eq!(e.to_string(), "invalid value \"abc\" for flag -heartbeat-interval: parse error");
+        assert_eq!(
+            e.to_string(),
+            "invalid value \"abc\" for flag -heartbeat-interval: parse error"
+        );
         let a = ServerArgs::try_parse_from(["etcd"]).expect("defaults");
         let c = a.to_config().expect("defaults are valid");
         assert_eq!(c.data_dir, PathBuf::from("default.etcd"));

@@ -35,14 +35,14 @@ impl Client {
         /// `Auth.AuthStatus` (etcd 3.5).
         auth_status() -> AuthStatusResponse = auth_status(AuthStatusRequest {}));
     unary!(
-        /// `Auth.UserAdd`; `no_password` creates a user that cannot authenticate with a
-        /// password (etcd's `UserAddOptions.no_password`).
-        user_add(name: &str, password: &str, no_password: bool) -> AuthUserAddResponse = user_add(AuthUserAddRequest {
-            name: name.to_string(),
-            password: password.to_string(),
-            options: Some(UserAddOptions { no_password }),
-            hashed_password: String::new(),
-        }));
+    /// `Auth.UserAdd`; `no_password` creates a user that cannot authenticate with a
+    /// password (etcd's `UserAddOptions.no_password`).
+    user_add(name: &str, password: &str, no_password: bool) -> AuthUserAddResponse = user_add(AuthUserAddRequest {
+        name: name.to_string(),
+        password: password.to_string(),
+        options: Some(UserAddOptions { no_password }),
+        hashed_password: String::new(),
+    }));
     unary!(
         /// `Auth.UserGet`.
         user_get(name: &str) -> AuthUserGetResponse = user_get(AuthUserGetRequest { name: name.to_string() }));
@@ -53,20 +53,20 @@ impl Client {
         /// `Auth.UserDelete`.
         user_delete(name: &str) -> AuthUserDeleteResponse = user_delete(AuthUserDeleteRequest { name: name.to_string() }));
     unary!(
-        /// `Auth.UserChangePassword`.
-        user_change_password(name: &str, password: &str) -> AuthUserChangePasswordResponse = user_change_password(
-            AuthUserChangePasswordRequest { name: name.to_string(), password: password.to_string(), hashed_password: String::new() }
-        ));
+    /// `Auth.UserChangePassword`.
+    user_change_password(name: &str, password: &str) -> AuthUserChangePasswordResponse = user_change_password(
+        AuthUserChangePasswordRequest { name: name.to_string(), password: password.to_string(), hashed_password: String::new() }
+    ));
     unary!(
-        /// `Auth.UserGrantRole`.
-        user_grant_role(user: &str, role: &str) -> AuthUserGrantRoleResponse = user_grant_role(
-            AuthUserGrantRoleRequest { user: user.to_string(), role: role.to_string() }
-        ));
+    /// `Auth.UserGrantRole`.
+    user_grant_role(user: &str, role: &str) -> AuthUserGrantRoleResponse = user_grant_role(
+        AuthUserGrantRoleRequest { user: user.to_string(), role: role.to_string() }
+    ));
     unary!(
-        /// `Auth.UserRevokeRole`.
-        user_revoke_role(name: &str, role: &str) -> AuthUserRevokeRoleResponse = user_revoke_role(
-            AuthUserRevokeRoleRequest { name: name.to_string(), role: role.to_string() }
-        ));
+    /// `Auth.UserRevokeRole`.
+    user_revoke_role(name: &str, role: &str) -> AuthUserRevokeRoleResponse = user_revoke_role(
+        AuthUserRevokeRoleRequest { name: name.to_string(), role: role.to_string() }
+    ));
     unary!(
         /// `Auth.RoleAdd`.
         role_add(name: &str) -> AuthRoleAddResponse = role_add(AuthRoleAddRequest { name: name.to_string() }));
@@ -80,19 +80,19 @@ impl Client {
         /// `Auth.RoleDelete`.
         role_delete(role: &str) -> AuthRoleDeleteResponse = role_delete(AuthRoleDeleteRequest { role: role.to_string() }));
     unary!(
-        /// `Auth.RoleGrantPermission` of `perm_type` (authpb `Permission.Type` value) on
-        /// `[key, range_end)`.
-        role_grant_permission(role: &str, key: &[u8], range_end: &[u8], perm_type: i32) -> AuthRoleGrantPermissionResponse =
-            role_grant_permission(AuthRoleGrantPermissionRequest {
-                name: role.to_string(),
-                perm: Some(Permission { perm_type, key: key.to_vec(), range_end: range_end.to_vec() }),
-            }));
+    /// `Auth.RoleGrantPermission` of `perm_type` (authpb `Permission.Type` value) on
+    /// `[key, range_end)`.
+    role_grant_permission(role: &str, key: &[u8], range_end: &[u8], perm_type: i32) -> AuthRoleGrantPermissionResponse =
+        role_grant_permission(AuthRoleGrantPermissionRequest {
+            name: role.to_string(),
+            perm: Some(Permission { perm_type, key: key.to_vec(), range_end: range_end.to_vec() }),
+        }));
     unary!(
-        /// `Auth.RoleRevokePermission` of exactly `[key, range_end)`.
-        role_revoke_permission(role: &str, key: &[u8], range_end: &[u8]) -> AuthRoleRevokePermissionResponse =
-            role_revoke_permission(AuthRoleRevokePermissionRequest {
-                role: role.to_string(),
-                key: key.to_vec(),
-                range_end: range_end.to_vec(),
-            }));
+    /// `Auth.RoleRevokePermission` of exactly `[key, range_end)`.
+    role_revoke_permission(role: &str, key: &[u8], range_end: &[u8]) -> AuthRoleRevokePermissionResponse =
+        role_revoke_permission(AuthRoleRevokePermissionRequest {
+            role: role.to_string(),
+            key: key.to_vec(),
+            range_end: range_end.to_vec(),
+        }));
 }

@@ -36,13 +36,14 @@ use tokio::time::Instant;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::pb::etcdserverpb::{
-    auth_client::AuthClient, cluster_client::ClusterClient, kv_client::KvClient, AuthenticateRequest, maintenance_client::MaintenanceClient,
-    AlarmRequest, AlarmResponse, CompactionRequest, CompactionResponse, DeleteRangeRequest,
-    DeleteRangeResponse, HashKvRequest, HashKvResponse, MemberAddRequest, MemberAddResponse,
-    MemberListRequest, MemberListResponse, MemberPromoteRequest, MemberPromoteResponse,
-    MemberRemoveRequest, MemberRemoveResponse, MemberUpdateRequest, MemberUpdateResponse,
-    MoveLeaderRequest, MoveLeaderResponse, PutRequest, PutResponse, RangeRequest, RangeResponse, StatusRequest, StatusResponse,
-    TxnRequest, TxnResponse,
+    auth_client::AuthClient, cluster_client::ClusterClient, kv_client::KvClient,
+    maintenance_client::MaintenanceClient, AlarmRequest, AlarmResponse, AuthenticateRequest,
+    CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, HashKvRequest,
+    HashKvResponse, MemberAddRequest, MemberAddResponse, MemberListRequest, MemberListResponse,
+    MemberPromoteRequest, MemberPromoteResponse, MemberRemoveRequest, MemberRemoveResponse,
+    MemberUpdateRequest, MemberUpdateResponse, MoveLeaderRequest, MoveLeaderResponse, PutRequest,
+    PutResponse, RangeRequest, RangeResponse, StatusRequest, StatusResponse, TxnRequest,
+    TxnResponse,
 };
 
 /// Go's `context.DeadlineExceeded` message, printed by etcdctl when a call times out.
@@ -147,7 +148,8 @@ impl tonic::service::Interceptor for TokenInterceptor {
         let token = self.token.read().ok().and_then(|t| t.clone());
         if let Some(t) = token {
             if let Ok(v) = t.parse() {
-                req.metadata_mut().insert(crate::rpctypes::TOKEN_FIELD_NAME_GRPC, v);
+                req.metadata_mut()
+                    .insert(crate::rpctypes::TOKEN_FIELD_NAME_GRPC, v);
             }
         }
         Ok(req)
@@ -268,7 +270,9 @@ impl Client {
     /// Authenticates with the configured credentials unless a token is held (or there are
     /// no credentials). `authentication is not enabled` leaves the client without a token.
     async fn ensure_token(&self, deadline: Instant) -> Result<(), Error> {
-        let Some((name, password)) = self.credentials.clone() else { return Ok(()) };
+        let Some((name, password)) = self.credentials.clone() else {
+            return Ok(());
+        };
         if self.token().is_some() {
             return Ok(());
         }
@@ -276,7 +280,10 @@ impl Client {
         loop {
             let ch = self.channel(deadline, &mut last).await?;
             let remaining = deadline.saturating_duration_since(Instant::now());
-            let req = AuthenticateRequest { name: name.clone(), password: password.clone() };
+            let req = AuthenticateRequest {
+                name: name.clone(),
+                password: password.clone(),
+            };
             match tokio::time::timeout(remaining, AuthClient::new(ch).authenticate(req)).await {
                 Err(_) => return Err(Error::DeadlineExceeded { last }),
                 Ok(Ok(resp)) => {
@@ -287,19 +294,33 @@ impl Client {
                     last = Some(status_message(&status));
                     self.fail_over().await;
                 }
-                Ok(Err(status)) if status.message() == crate::rpctypes::WireError::AuthNotEnabled.message() => return Ok(()),
+                Ok(Err(status))
+                    if status.message() == crate::rpctypes::WireError::AuthNotEnabled.message() =>
+                {
+                    return Ok(())
+                }
                 Ok(Err(status)) => {
-                    return Err(Error::Authentication { code: status.code(), message: status.message().to_string() })
+                    return Err(Error::Authentication {
+                        code: status.code(),
+                        message: status.message().to_string(),
+                    })
                 }
             }
         }
     }
 
     /// A connection carrying the token, authenticating first when needed.
-    async fn authed_channel(&self, deadline: Instant, last: &mut Option<String>) -> Result<AuthChannel, Error> {
+    async fn authed_channel(
+        &self,
+        deadline: Instant,
+        last: &mut Option<String>,
+    ) -> Result<AuthChannel, Error> {
         self.ensure_token(deadline).await?;
         let ch = self.channel(deadline, last).await?;
-        Ok(tonic::service::interceptor::InterceptedService::new(ch, self.interceptor.clone()))
+        Ok(tonic::service::interceptor::InterceptedService::new(
+            ch,
+            self.interceptor.clone(),
+        ))
     }
 
     /// The endpoints as configured.
@@ -308,7 +329,11 @@ impl Client {
     }
 
     /// Returns a connected channel, dialing endpoints round-robin until `deadline`.
-    async fn channel(&self, deadline: Instant, last: &mut Option<String>) -> Result<Channel, Error> {
+    async fn channel(
+        &self,
+        deadline: Instant,
+        last: &mut Option<String>,
+    ) -> Result<Channel, Error> {
         let mut cur = self.current.lock().await;
         if let Some(ch) = &cur.1 {
             return Ok(ch.clone());
@@ -347,7 +372,8 @@ impl Client {
                 failures_in_round = 0;
                 tls_failures_in_round = 0;
                 // Back off a little before the next round, like grpc's reconnect backoff.
-                let pause = Duration::from_millis(100).min(deadline.saturating_duration_since(Instant::now()));
+                let pause = Duration::from_millis(100)
+                    .min(deadline.saturating_duration_since(Instant::now()));
                 tokio::time::sleep(pause).await;
             }
         }
@@ -439,7 +465,10 @@ impl Client {
     ///
     /// # Errors
     /// As [`Client::range`].
-    pub async fn delete_range(&self, req: DeleteRangeRequest) -> Result<DeleteRangeResponse, Error> {
+    pub async fn delete_range(
+        &self,
+        req: DeleteRangeRequest,
+    ) -> Result<DeleteRangeResponse, Error> {
         self.call(|ch| {
             let req = req.clone();
             async move { KvClient::new(ch).delete_range(req).await }
@@ -464,10 +493,8 @@ impl Client {
     /// # Errors
     /// As [`Client::range`].
     pub async fn compact(&self, req: CompactionRequest) -> Result<CompactionResponse, Error> {
-        self.call(|ch| {
-            async move { KvClient::new(ch).compact(req).await }
-        })
-        .await
+        self.call(|ch| async move { KvClient::new(ch).compact(req).await })
+            .await
     }
 
     /// `Cluster.MemberList`: the cluster's members.
@@ -475,10 +502,8 @@ impl Client {
     /// # Errors
     /// As [`Client::range`].
     pub async fn member_list(&self, req: MemberListRequest) -> Result<MemberListResponse, Error> {
-        self.call(|ch| {
-            async move { ClusterClient::new(ch).member_list(req).await }
-        })
-        .await
+        self.call(|ch| async move { ClusterClient::new(ch).member_list(req).await })
+            .await
     }
 
     /// `Cluster.MemberAdd`: adds a member (a learner when `is_learner`) with these peer URLs.
@@ -487,9 +512,16 @@ impl Client {
     /// [`Error::InvalidArgument`] for a URL Go's `types.NewURLs` refuses (checked before
     /// sending, like clientv3); otherwise as [`Client::range`], e.g.
     /// `etcdserver: Peer URLs already exists`.
-    pub async fn member_add(&self, peer_urls: Vec<String>, is_learner: bool) -> Result<MemberAddResponse, Error> {
+    pub async fn member_add(
+        &self,
+        peer_urls: Vec<String>,
+        is_learner: bool,
+    ) -> Result<MemberAddResponse, Error> {
         check_peer_urls(&peer_urls)?;
-        let req = MemberAddRequest { peer_ur_ls: peer_urls, is_learner };
+        let req = MemberAddRequest {
+            peer_ur_ls: peer_urls,
+            is_learner,
+        };
         self.call(|ch| {
             let req = req.clone();
             async move { ClusterClient::new(ch).member_add(req).await }
@@ -502,17 +534,28 @@ impl Client {
     /// # Errors
     /// As [`Client::range`]; e.g. `etcdserver: member not found`.
     pub async fn member_remove(&self, id: u64) -> Result<MemberRemoveResponse, Error> {
-        self.call(|ch| async move { ClusterClient::new(ch).member_remove(MemberRemoveRequest { id }).await })
-            .await
+        self.call(|ch| async move {
+            ClusterClient::new(ch)
+                .member_remove(MemberRemoveRequest { id })
+                .await
+        })
+        .await
     }
 
     /// `Cluster.MemberUpdate`: replaces the peer URLs of member `id`.
     ///
     /// # Errors
     /// As [`Client::member_add`].
-    pub async fn member_update(&self, id: u64, peer_urls: Vec<String>) -> Result<MemberUpdateResponse, Error> {
+    pub async fn member_update(
+        &self,
+        id: u64,
+        peer_urls: Vec<String>,
+    ) -> Result<MemberUpdateResponse, Error> {
         check_peer_urls(&peer_urls)?;
-        let req = MemberUpdateRequest { id, peer_ur_ls: peer_urls };
+        let req = MemberUpdateRequest {
+            id,
+            peer_ur_ls: peer_urls,
+        };
         self.call(|ch| {
             let req = req.clone();
             async move { ClusterClient::new(ch).member_update(req).await }
@@ -526,8 +569,12 @@ impl Client {
     /// As [`Client::range`]; e.g. `etcdserver: can only promote a learner member which is in
     /// sync with leader`.
     pub async fn member_promote(&self, id: u64) -> Result<MemberPromoteResponse, Error> {
-        self.call(|ch| async move { ClusterClient::new(ch).member_promote(MemberPromoteRequest { id }).await })
-            .await
+        self.call(|ch| async move {
+            ClusterClient::new(ch)
+                .member_promote(MemberPromoteRequest { id })
+                .await
+        })
+        .await
     }
 
     /// `Maintenance.MoveLeader`: asks the connected member (which must be the leader) to hand
@@ -537,7 +584,9 @@ impl Client {
     /// As [`Client::range`]; e.g. `etcdserver: not leader`.
     pub async fn move_leader(&self, target_id: u64) -> Result<MoveLeaderResponse, Error> {
         self.call(|ch| async move {
-            MaintenanceClient::new(ch).move_leader(MoveLeaderRequest { target_id }).await
+            MaintenanceClient::new(ch)
+                .move_leader(MoveLeaderRequest { target_id })
+                .await
         })
         .await
     }
@@ -570,10 +619,8 @@ impl Client {
     /// # Errors
     /// As [`Client::range`].
     pub async fn alarm(&self, req: AlarmRequest) -> Result<AlarmResponse, Error> {
-        self.call(|ch| {
-            async move { MaintenanceClient::new(ch).alarm(req).await }
-        })
-        .await
+        self.call(|ch| async move { MaintenanceClient::new(ch).alarm(req).await })
+            .await
     }
 }
 
@@ -590,7 +637,10 @@ pub fn check_peer_urls(urls: &[String]) -> Result<(), Error> {
         let u = raw.trim();
         let bad = |m: &str| Err(Error::InvalidArgument(format!("{m}: {u}")));
         let (scheme, rest) = u.split_once("://").unwrap_or(("", u));
-        if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https" | "unix" | "unixs") {
+        if !matches!(
+            scheme.to_ascii_lowercase().as_str(),
+            "http" | "https" | "unix" | "unixs"
+        ) {
             return bad("URL scheme must be http, https, unix, or unixs");
         }
         let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
@@ -644,8 +694,7 @@ fn is_tls_refusal(msg: &str) -> bool {
 
 /// True when a status reports that the endpoint could not be reached (not a server answer).
 fn is_transport_failure(status: &tonic::Status) -> bool {
-    status.code() == tonic::Code::Unavailable
-        && !status.message().starts_with("etcdserver:")
+    status.code() == tonic::Code::Unavailable && !status.message().starts_with("etcdserver:")
 }
 
 #[cfg(test)]
@@ -655,8 +704,14 @@ mod tests {
 
     #[test]
     fn endpoint_forms() {
-        assert_eq!(endpoint_uri("127.0.0.1:2379", false).unwrap(), "http://127.0.0.1:2379");
-        assert_eq!(endpoint_uri("127.0.0.1:2379", true).unwrap(), "https://127.0.0.1:2379");
+        assert_eq!(
+            endpoint_uri("127.0.0.1:2379", false).unwrap(),
+            "http://127.0.0.1:2379"
+        );
+        assert_eq!(
+            endpoint_uri("127.0.0.1:2379", true).unwrap(),
+            "https://127.0.0.1:2379"
+        );
         assert_eq!(endpoint_uri("http://h:1", true).unwrap(), "http://h:1");
         assert_eq!(endpoint_uri("https://h:1", false).unwrap(), "https://h:1");
         assert!(endpoint_uri("unix://x", false).is_err());
@@ -667,9 +722,18 @@ mod tests {
         let one = |u: &str| check_peer_urls(&[u.to_string()]).map_err(|e| e.to_string());
         assert_eq!(one("http://127.0.0.1:2380"), Ok(()));
         assert_eq!(one("HTTPS://[::1]:2380"), Ok(()));
-        assert_eq!(one("foo").unwrap_err(), "URL scheme must be http, https, unix, or unixs: foo");
-        assert_eq!(one("http://h").unwrap_err(), "URL address does not have the form \"host:port\": http://h");
-        assert_eq!(one("http://h:1/p").unwrap_err(), "URL must not contain a path: http://h:1/p");
+        assert_eq!(
+            one("foo").unwrap_err(),
+            "URL scheme must be http, https, unix, or unixs: foo"
+        );
+        assert_eq!(
+            one("http://h").unwrap_err(),
+            "URL address does not have the form \"host:port\": http://h"
+        );
+        assert_eq!(
+            one("http://h:1/p").unwrap_err(),
+            "URL must not contain a path: http://h:1/p"
+        );
     }
 
     #[tokio::test]

@@ -26,7 +26,9 @@ use crate::pb::v3electionpb::{
     election_client::ElectionClient, CampaignRequest, CampaignResponse, LeaderKey, LeaderRequest,
     LeaderResponse, ProclaimRequest, ProclaimResponse, ResignRequest, ResignResponse,
 };
-use crate::pb::v3lockpb::{lock_client::LockClient, LockRequest, LockResponse, UnlockRequest, UnlockResponse};
+use crate::pb::v3lockpb::{
+    lock_client::LockClient, LockRequest, LockResponse, UnlockRequest, UnlockResponse,
+};
 
 /// gRPC metadata key etcd reads for `clientv3.WithRequireLeader`: the server fails the stream
 /// with `etcdserver: no leader` instead of waiting when the member has lost its leader.
@@ -34,7 +36,10 @@ pub const REQUIRE_LEADER_KEY: &str = "hasleader";
 
 /// Maps a gRPC status to [`Error::Grpc`].
 fn grpc(status: tonic::Status) -> Error {
-    Error::Grpc { code: status.code(), message: super::status_message(&status) }
+    Error::Grpc {
+        code: status.code(),
+        message: super::status_message(&status),
+    }
 }
 
 /// A boxed stream of results, as returned by the server-streaming calls.
@@ -60,17 +65,28 @@ impl Client {
     pub async fn watch(&self, req: WatchCreateRequest) -> Result<Watcher, Error> {
         let ch = self.stream_channel().await?;
         let (tx, rx) = mpsc::channel(16);
-        let first = WatchRequest { request_union: Some(RequestUnion::CreateRequest(req)) };
-        tx.send(first).await.map_err(|_| Error::Grpc { code: tonic::Code::Cancelled, message: "watch stream closed".into() })?;
+        let first = WatchRequest {
+            request_union: Some(RequestUnion::CreateRequest(req)),
+        };
+        tx.send(first).await.map_err(|_| Error::Grpc {
+            code: tonic::Code::Cancelled,
+            message: "watch stream closed".into(),
+        })?;
         let mut request = tonic::Request::new(ReceiverStream::new(rx));
-        request.metadata_mut().insert(REQUIRE_LEADER_KEY, tonic::metadata::MetadataValue::from_static("true"));
+        request.metadata_mut().insert(
+            REQUIRE_LEADER_KEY,
+            tonic::metadata::MetadataValue::from_static("true"),
+        );
         let mut wc = WatchClient::new(ch);
         let open = wc.watch(request);
         let resp = tokio::time::timeout(self.request_timeout, open)
             .await
             .map_err(|_| Error::DeadlineExceeded { last: None })?
             .map_err(grpc)?;
-        Ok(Watcher { tx, stream: resp.into_inner() })
+        Ok(Watcher {
+            tx,
+            stream: resp.into_inner(),
+        })
     }
 
     /// `Lease.LeaseGrant`: a new lease of `ttl` seconds (`id` 0: the server picks the ID).
@@ -78,8 +94,12 @@ impl Client {
     /// # Errors
     /// As [`Client::range`].
     pub async fn lease_grant(&self, ttl: i64, id: i64) -> Result<LeaseGrantResponse, Error> {
-        self.call(|ch| async move { LeaseClient::new(ch).lease_grant(LeaseGrantRequest { ttl, id }).await })
-            .await
+        self.call(|ch| async move {
+            LeaseClient::new(ch)
+                .lease_grant(LeaseGrantRequest { ttl, id })
+                .await
+        })
+        .await
     }
 
     /// `Lease.LeaseRevoke`: revokes lease `id`, deleting its keys.
@@ -87,8 +107,12 @@ impl Client {
     /// # Errors
     /// As [`Client::range`]; `etcdserver: requested lease not found` for an unknown lease.
     pub async fn lease_revoke(&self, id: i64) -> Result<LeaseRevokeResponse, Error> {
-        self.call(|ch| async move { LeaseClient::new(ch).lease_revoke(LeaseRevokeRequest { id }).await })
-            .await
+        self.call(|ch| async move {
+            LeaseClient::new(ch)
+                .lease_revoke(LeaseRevokeRequest { id })
+                .await
+        })
+        .await
     }
 
     /// `Lease.LeaseTimeToLive`: remaining and granted TTL (seconds) of lease `id`, with its
@@ -96,9 +120,15 @@ impl Client {
     ///
     /// # Errors
     /// As [`Client::range`].
-    pub async fn lease_time_to_live(&self, id: i64, keys: bool) -> Result<LeaseTimeToLiveResponse, Error> {
+    pub async fn lease_time_to_live(
+        &self,
+        id: i64,
+        keys: bool,
+    ) -> Result<LeaseTimeToLiveResponse, Error> {
         self.call(|ch| async move {
-            LeaseClient::new(ch).lease_time_to_live(LeaseTimeToLiveRequest { id, keys }).await
+            LeaseClient::new(ch)
+                .lease_time_to_live(LeaseTimeToLiveRequest { id, keys })
+                .await
         })
         .await
     }
@@ -108,8 +138,12 @@ impl Client {
     /// # Errors
     /// As [`Client::range`].
     pub async fn lease_leases(&self) -> Result<LeaseLeasesResponse, Error> {
-        self.call(|ch| async move { LeaseClient::new(ch).lease_leases(LeaseLeasesRequest {}).await })
-            .await
+        self.call(|ch| async move {
+            LeaseClient::new(ch)
+                .lease_leases(LeaseLeasesRequest {})
+                .await
+        })
+        .await
     }
 
     /// `Lease.LeaseKeepAlive` as a stream: sends one keep-alive for `id` now and returns the
@@ -123,14 +157,21 @@ impl Client {
         let (tx, rx) = mpsc::channel(4);
         tx.send(LeaseKeepAliveRequest { id })
             .await
-            .map_err(|_| Error::Grpc { code: tonic::Code::Cancelled, message: "keep-alive stream closed".into() })?;
+            .map_err(|_| Error::Grpc {
+                code: tonic::Code::Cancelled,
+                message: "keep-alive stream closed".into(),
+            })?;
         let mut lc = LeaseClient::new(ch);
         let open = lc.lease_keep_alive(ReceiverStream::new(rx));
         let resp = tokio::time::timeout(self.request_timeout, open)
             .await
             .map_err(|_| Error::DeadlineExceeded { last: None })?
             .map_err(grpc)?;
-        Ok(KeepAlive { id, tx, stream: resp.into_inner() })
+        Ok(KeepAlive {
+            id,
+            tx,
+            stream: resp.into_inner(),
+        })
     }
 
     /// `Lease.LeaseKeepAlive` driven by the caller: every request of `requests` is sent on one
@@ -164,7 +205,10 @@ impl Client {
             let mut ka = self.lease_keep_alive(id).await?;
             match ka.next().await? {
                 Some(r) if r.ttl > 0 => Ok(r),
-                _ => Err(Error::Grpc { code: tonic::Code::NotFound, message: "etcdserver: requested lease not found".into() }),
+                _ => Err(Error::Grpc {
+                    code: tonic::Code::NotFound,
+                    message: "etcdserver: requested lease not found".into(),
+                }),
             }
         };
         tokio::time::timeout(self.request_timeout, fut)
@@ -194,8 +238,12 @@ impl Client {
     /// # Errors
     /// As [`Client::range`].
     pub async fn defragment(&self) -> Result<DefragmentResponse, Error> {
-        self.call(|ch| async move { MaintenanceClient::new(ch).defragment(DefragmentRequest {}).await })
-            .await
+        self.call(|ch| async move {
+            MaintenanceClient::new(ch)
+                .defragment(DefragmentRequest {})
+                .await
+        })
+        .await
     }
 
     /// `v3lockpb.Lock/Lock`: waits (without deadline) until the lock `name` is held by lease
@@ -206,7 +254,10 @@ impl Client {
     pub async fn lock(&self, name: &[u8], lease: i64) -> Result<LockResponse, Error> {
         let ch = self.stream_channel().await?;
         LockClient::new(ch)
-            .lock(LockRequest { name: name.to_vec(), lease })
+            .lock(LockRequest {
+                name: name.to_vec(),
+                lease,
+            })
             .await
             .map(tonic::Response::into_inner)
             .map_err(grpc)
@@ -230,10 +281,19 @@ impl Client {
     ///
     /// # Errors
     /// As [`Client::watch`].
-    pub async fn campaign(&self, name: &[u8], lease: i64, value: &[u8]) -> Result<CampaignResponse, Error> {
+    pub async fn campaign(
+        &self,
+        name: &[u8],
+        lease: i64,
+        value: &[u8],
+    ) -> Result<CampaignResponse, Error> {
         let ch = self.stream_channel().await?;
         ElectionClient::new(ch)
-            .campaign(CampaignRequest { name: name.to_vec(), lease, value: value.to_vec() })
+            .campaign(CampaignRequest {
+                name: name.to_vec(),
+                lease,
+                value: value.to_vec(),
+            })
             .await
             .map(tonic::Response::into_inner)
             .map_err(grpc)
@@ -243,10 +303,17 @@ impl Client {
     ///
     /// # Errors
     /// As [`Client::range`].
-    pub async fn proclaim(&self, leader: LeaderKey, value: &[u8]) -> Result<ProclaimResponse, Error> {
+    pub async fn proclaim(
+        &self,
+        leader: LeaderKey,
+        value: &[u8],
+    ) -> Result<ProclaimResponse, Error> {
         let value = value.to_vec();
         self.call(|ch| {
-            let req = ProclaimRequest { leader: Some(leader.clone()), value: value.clone() };
+            let req = ProclaimRequest {
+                leader: Some(leader.clone()),
+                value: value.clone(),
+            };
             async move { ElectionClient::new(ch).proclaim(req).await }
         })
         .await
@@ -273,7 +340,9 @@ impl Client {
     pub async fn observe(&self, name: &[u8]) -> Result<BoxStream<LeaderResponse>, Error> {
         let ch = self.stream_channel().await?;
         let resp = ElectionClient::new(ch)
-            .observe(LeaderRequest { name: name.to_vec() })
+            .observe(LeaderRequest {
+                name: name.to_vec(),
+            })
             .await
             .map_err(grpc)?;
         Ok(Box::pin(resp.into_inner().map(|r| r.map_err(grpc))))
@@ -285,7 +354,9 @@ impl Client {
     /// As [`Client::range`].
     pub async fn resign(&self, leader: LeaderKey) -> Result<ResignResponse, Error> {
         self.call(|ch| {
-            let req = ResignRequest { leader: Some(leader.clone()) };
+            let req = ResignRequest {
+                leader: Some(leader.clone()),
+            };
             async move { ElectionClient::new(ch).resign(req).await }
         })
         .await
@@ -311,9 +382,14 @@ impl Watcher {
 
     async fn send(&self, req: RequestUnion) -> Result<(), Error> {
         self.tx
-            .send(WatchRequest { request_union: Some(req) })
+            .send(WatchRequest {
+                request_union: Some(req),
+            })
             .await
-            .map_err(|_| Error::Grpc { code: tonic::Code::Cancelled, message: "watch stream closed".into() })
+            .map_err(|_| Error::Grpc {
+                code: tonic::Code::Cancelled,
+                message: "watch stream closed".into(),
+            })
     }
 
     /// Creates one more watcher on this stream.
@@ -329,7 +405,8 @@ impl Watcher {
     /// # Errors
     /// As [`Watcher::create`].
     pub async fn cancel(&self, watch_id: i64) -> Result<(), Error> {
-        self.send(RequestUnion::CancelRequest(WatchCancelRequest { watch_id })).await
+        self.send(RequestUnion::CancelRequest(WatchCancelRequest { watch_id }))
+            .await
     }
 
     /// Asks for a progress notification (a response with no events carrying the current
@@ -338,7 +415,8 @@ impl Watcher {
     /// # Errors
     /// As [`Watcher::create`].
     pub async fn request_progress(&self) -> Result<(), Error> {
-        self.send(RequestUnion::ProgressRequest(WatchProgressRequest {})).await
+        self.send(RequestUnion::ProgressRequest(WatchProgressRequest {}))
+            .await
     }
 
     /// A handle that sends requests on this stream after [`Watcher::into_stream`].
@@ -369,9 +447,14 @@ impl WatchSender {
     /// [`Error::Grpc`] (Cancelled) when the stream is closed.
     pub async fn request_progress(&self) -> Result<(), Error> {
         self.0
-            .send(WatchRequest { request_union: Some(RequestUnion::ProgressRequest(WatchProgressRequest {})) })
+            .send(WatchRequest {
+                request_union: Some(RequestUnion::ProgressRequest(WatchProgressRequest {})),
+            })
             .await
-            .map_err(|_| Error::Grpc { code: tonic::Code::Cancelled, message: "watch stream closed".into() })
+            .map_err(|_| Error::Grpc {
+                code: tonic::Code::Cancelled,
+                message: "watch stream closed".into(),
+            })
     }
 }
 
@@ -397,7 +480,10 @@ impl KeepAlive {
         self.tx
             .send(LeaseKeepAliveRequest { id: self.id })
             .await
-            .map_err(|_| Error::Grpc { code: tonic::Code::Cancelled, message: "keep-alive stream closed".into() })
+            .map_err(|_| Error::Grpc {
+                code: tonic::Code::Cancelled,
+                message: "keep-alive stream closed".into(),
+            })
     }
 
     /// The next answer; `Ok(None)` when the server closed the stream.

@@ -33,8 +33,16 @@ pub struct ConfigError {
 
 impl ConfigError {
     /// Builds an error for `flag`.
-    pub fn new(flag: &'static str, value: impl Into<String>, reason: impl Into<String>) -> ConfigError {
-        ConfigError { flag, value: value.into(), reason: reason.into() }
+    pub fn new(
+        flag: &'static str,
+        value: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError {
+            flag,
+            value: value.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -139,7 +147,9 @@ impl ServerConfig {
 
     /// Whether any client URL is `https` (or `unixs`).
     pub fn client_tls_wanted(&self) -> bool {
-        self.listen_client_urls.iter().any(|u| matches!(u.scheme(), "https" | "unixs"))
+        self.listen_client_urls
+            .iter()
+            .any(|u| matches!(u.scheme(), "https" | "unixs"))
     }
 
     /// Whether any peer URL (listen or advertised) is `https` (or `unixs`).
@@ -161,13 +171,21 @@ impl ServerConfig {
     /// A [`ConfigError`] naming the flag.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !(4..=31).contains(&self.bcrypt_cost) {
-            return Err(ConfigError::new("bcrypt-cost", self.bcrypt_cost.to_string(), "must be between 4 and 31"));
+            return Err(ConfigError::new(
+                "bcrypt-cost",
+                self.bcrypt_cost.to_string(),
+                "must be between 4 and 31",
+            ));
         }
         if let Err(e) = crate::auth::token::parse_auth_token_opt(&self.auth_token) {
             return Err(ConfigError::new("auth-token", self.auth_token.clone(), e));
         }
         if self.heartbeat_interval.is_zero() {
-            return Err(ConfigError::new("heartbeat-interval", "0", "must be greater than 0"));
+            return Err(ConfigError::new(
+                "heartbeat-interval",
+                "0",
+                "must be greater than 0",
+            ));
         }
         if self.election_timeout < 5 * self.heartbeat_interval {
             return Err(ConfigError::new(
@@ -188,26 +206,50 @@ impl ServerConfig {
             ));
         }
         if self.max_txn_ops == 0 {
-            return Err(ConfigError::new("max-txn-ops", "0", "must be greater than 0"));
+            return Err(ConfigError::new(
+                "max-txn-ops",
+                "0",
+                "must be greater than 0",
+            ));
         }
         if self.max_request_bytes == 0 {
-            return Err(ConfigError::new("max-request-bytes", "0", "must be greater than 0"));
+            return Err(ConfigError::new(
+                "max-request-bytes",
+                "0",
+                "must be greater than 0",
+            ));
         }
         if let Err(e) = self.tls_params.validate() {
             let (flag, value) = match e {
-                crate::tls::TlsError::UnsupportedCipherSuite(..) => ("cipher-suites", self.tls_params.cipher_suites.join(",")),
-                _ => ("tls-min-version", format!("{:?}", self.tls_params.min_version)),
+                crate::tls::TlsError::UnsupportedCipherSuite(..) => {
+                    ("cipher-suites", self.tls_params.cipher_suites.join(","))
+                }
+                _ => (
+                    "tls-min-version",
+                    format!("{:?}", self.tls_params.min_version),
+                ),
             };
             return Err(ConfigError::new(flag, value, e.to_string()));
         }
         if self.client_tls.cert_file.is_some() != self.client_tls.key_file.is_some() {
-            return Err(ConfigError::new("cert-file", "", "--cert-file and --key-file must be given together"));
+            return Err(ConfigError::new(
+                "cert-file",
+                "",
+                "--cert-file and --key-file must be given together",
+            ));
         }
         if self.peer_tls.cert_file.is_some() != self.peer_tls.key_file.is_some() {
-            return Err(ConfigError::new("peer-cert-file", "", "--peer-cert-file and --peer-key-file must be given together"));
+            return Err(ConfigError::new(
+                "peer-cert-file",
+                "",
+                "--peer-cert-file and --peer-key-file must be given together",
+            ));
         }
         for u in &self.listen_client_urls {
-            if matches!(u.scheme(), "https" | "unixs") && self.client_tls.is_empty() && !self.client_auto_tls {
+            if matches!(u.scheme(), "https" | "unixs")
+                && self.client_tls.is_empty()
+                && !self.client_auto_tls
+            {
                 return Err(ConfigError::new(
                     "listen-client-urls",
                     url_string(u),
@@ -216,7 +258,10 @@ impl ServerConfig {
             }
         }
         for u in &self.listen_peer_urls {
-            if matches!(u.scheme(), "https" | "unixs") && self.peer_tls.is_empty() && !self.peer_auto_tls {
+            if matches!(u.scheme(), "https" | "unixs")
+                && self.peer_tls.is_empty()
+                && !self.peer_auto_tls
+            {
                 return Err(ConfigError::new(
                     "listen-peer-urls",
                     url_string(u),
@@ -248,10 +293,18 @@ pub fn parse_urls(flag: &'static str, value: &str) -> Result<Vec<Url>, ConfigErr
             }
         }
         if url.host_str().is_none() || url.port().is_none() {
-            return Err(ConfigError::new(flag, value, format!("URL address does not have the form \"host:port\": {part}")));
+            return Err(ConfigError::new(
+                flag,
+                value,
+                format!("URL address does not have the form \"host:port\": {part}"),
+            ));
         }
         if !(url.path().is_empty() || url.path() == "/") {
-            return Err(ConfigError::new(flag, value, format!("URL must not contain a path: {part}")));
+            return Err(ConfigError::new(
+                flag,
+                value,
+                format!("URL must not contain a path: {part}"),
+            ));
         }
         out.push(url);
     }
@@ -268,9 +321,9 @@ pub fn parse_urls(flag: &'static str, value: &str) -> Result<Vec<Url>, ConfigErr
 pub fn parse_initial_cluster(value: &str) -> Result<Vec<(String, Url)>, ConfigError> {
     let mut out = Vec::new();
     for part in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let (name, url) = part
-            .split_once('=')
-            .ok_or_else(|| ConfigError::new("initial-cluster", value, format!("missing '=' in {part:?}")))?;
+        let (name, url) = part.split_once('=').ok_or_else(|| {
+            ConfigError::new("initial-cluster", value, format!("missing '=' in {part:?}"))
+        })?;
         let urls = parse_urls("initial-cluster", url)?;
         for u in urls {
             out.push((name.to_string(), u));
@@ -291,7 +344,9 @@ pub fn url_string(url: &Url) -> String {
 /// # Errors
 /// A [`ConfigError`] if the host is neither an IP address nor `localhost`.
 pub fn resolve_listen_addr(flag: &'static str, url: &Url) -> Result<SocketAddr, ConfigError> {
-    let port = url.port().ok_or_else(|| ConfigError::new(flag, url.as_str(), "missing port"))?;
+    let port = url
+        .port()
+        .ok_or_else(|| ConfigError::new(flag, url.as_str(), "missing port"))?;
     let host = match url.host() {
         Some(url::Host::Ipv4(ip)) => std::net::IpAddr::V4(ip),
         Some(url::Host::Ipv6(ip)) => std::net::IpAddr::V6(ip),
@@ -313,18 +368,27 @@ mod tests {
 
     #[test]
     fn parses_urls_like_etcd() {
-        let u = parse_urls("listen-client-urls", "http://127.0.0.1:2379,http://localhost:2379").expect("valid");
+        let u = parse_urls(
+            "listen-client-urls",
+            "http://127.0.0.1:2379,http://localhost:2379",
+        )
+        .expect("valid");
         assert_eq!(u.len(), 2);
         assert_eq!(url_string(&u[0]), "http://127.0.0.1:2379");
         let e = parse_urls("listen-client-urls", "foo").expect_err("no scheme");
-        assert!(e.to_string().starts_with("invalid value \"foo\" for flag -listen-client-urls"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("invalid value \"foo\" for flag -listen-client-urls"),
+            "{e}"
+        );
         assert!(parse_urls("x", "ftp://a:1").is_err());
         assert!(parse_urls("x", "http://a").is_err());
     }
 
     #[test]
     fn parses_initial_cluster() {
-        let c = parse_initial_cluster("infra0=http://10.0.1.10:2380,infra1=http://10.0.1.11:2380").expect("valid");
+        let c = parse_initial_cluster("infra0=http://10.0.1.10:2380,infra1=http://10.0.1.11:2380")
+            .expect("valid");
         assert_eq!(c[1].0, "infra1");
         assert!(parse_initial_cluster("infra0").is_err());
     }

@@ -51,7 +51,10 @@ impl Lessor {
             let live: std::collections::HashSet<i64> = leases.iter().map(|l| l.id).collect();
             m.retain(|id, _| live.contains(id));
             for l in leases {
-                m.entry(l.id).or_insert(Clock { deadline: now + ttl_duration(l.ttl), revoke_sent: None });
+                m.entry(l.id).or_insert(Clock {
+                    deadline: now + ttl_duration(l.ttl),
+                    revoke_sent: None,
+                });
             }
         });
     }
@@ -65,7 +68,13 @@ impl Lessor {
     /// Keep-alive: the lease's deadline becomes `now + ttl`. Returns the TTL in seconds.
     pub fn renew(&self, rec: &LeaseRecord, now: Instant) -> i64 {
         self.with(|m| {
-            m.insert(rec.id, Clock { deadline: now + ttl_duration(rec.ttl), revoke_sent: None });
+            m.insert(
+                rec.id,
+                Clock {
+                    deadline: now + ttl_duration(rec.ttl),
+                    revoke_sent: None,
+                },
+            );
         });
         rec.ttl
     }
@@ -89,7 +98,10 @@ impl Lessor {
         self.with(|m| {
             let mut out = Vec::new();
             for (id, c) in m.iter_mut() {
-                if c.deadline <= now && c.revoke_sent.is_none_or(|t| now.duration_since(t) >= REVOKE_RETRY) {
+                if c.deadline <= now
+                    && c.revoke_sent
+                        .is_none_or(|t| now.duration_since(t) >= REVOKE_RETRY)
+                {
                     c.revoke_sent = Some(now);
                     out.push(*id);
                 }

@@ -62,14 +62,17 @@ impl LeaseStore {
     /// [`LeaseError::Storage`].
     pub fn open<T>(env: &heed::Env<T>) -> Result<LeaseStore, LeaseError> {
         let wtxn = env.write_txn()?;
-        let committed = env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-            let leases = opener.create_database::<Bytes, Bytes>(wtxn, Some("lease"))?;
-            let keys = opener.create_database::<Bytes, Bytes>(wtxn, Some("lease_keys"))?;
-            Ok(CommitOrAbort::<_, ()>::Commit((leases, keys)))
-        })?;
+        let committed =
+            env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
+                let leases = opener.create_database::<Bytes, Bytes>(wtxn, Some("lease"))?;
+                let keys = opener.create_database::<Bytes, Bytes>(wtxn, Some("lease_keys"))?;
+                Ok(CommitOrAbort::<_, ()>::Commit((leases, keys)))
+            })?;
         match committed {
             CommitOrAbort::Commit((leases, keys)) => Ok(LeaseStore { leases, keys }),
-            CommitOrAbort::Abort(()) => Err(LeaseError::Corrupt("creating lease databases aborted".into())),
+            CommitOrAbort::Abort(()) => Err(LeaseError::Corrupt(
+                "creating lease databases aborted".into(),
+            )),
         }
     }
 
@@ -80,7 +83,9 @@ impl LeaseStore {
     pub fn get(&self, txn: &RoTxn, id: i64) -> Result<Option<LeaseRecord>, LeaseError> {
         match self.leases.get(txn, &id_key(id))? {
             None => Ok(None),
-            Some(b) => prost::Message::decode(b).map(Some).map_err(|e| LeaseError::Corrupt(e.to_string())),
+            Some(b) => prost::Message::decode(b)
+                .map(Some)
+                .map_err(|e| LeaseError::Corrupt(e.to_string())),
         }
     }
 
@@ -89,7 +94,8 @@ impl LeaseStore {
     /// # Errors
     /// Storage errors.
     pub fn put(&self, txn: &mut RwTxn, rec: &LeaseRecord) -> Result<(), LeaseError> {
-        self.leases.put(txn, &id_key(rec.id), &prost::Message::encode_to_vec(rec))?;
+        self.leases
+            .put(txn, &id_key(rec.id), &prost::Message::encode_to_vec(rec))?;
         Ok(())
     }
 
@@ -114,7 +120,10 @@ impl LeaseStore {
         let mut out = Vec::new();
         for item in self.leases.iter(txn)? {
             let (_, v) = item?;
-            out.push(prost::Message::decode(v).map_err(|e: prost::DecodeError| LeaseError::Corrupt(e.to_string()))?);
+            out.push(
+                prost::Message::decode(v)
+                    .map_err(|e: prost::DecodeError| LeaseError::Corrupt(e.to_string()))?,
+            );
         }
         Ok(out)
     }
@@ -138,7 +147,10 @@ impl LeaseStore {
     /// # Errors
     /// Storage errors.
     pub fn size_in_use(&self, txn: &RoTxn) -> Result<u64, LeaseError> {
-        Ok((self.leases.stat(txn)?.non_free_page_size() + self.keys.stat(txn)?.non_free_page_size()) as u64)
+        Ok(
+            (self.leases.stat(txn)?.non_free_page_size()
+                + self.keys.stat(txn)?.non_free_page_size()) as u64,
+        )
     }
 
     /// Records that `key` is attached to lease `id`.
@@ -183,16 +195,22 @@ mod tests {
     #[test]
     fn table_and_attachments() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let env = crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).expect("env");
+        let env =
+            crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).expect("env");
         let store = LeaseStore::open(&env).expect("open");
         let mut w = env.write_txn().expect("txn");
-        store.put(&mut w, &LeaseRecord { id: 7, ttl: 10 }).expect("put");
+        store
+            .put(&mut w, &LeaseRecord { id: 7, ttl: 10 })
+            .expect("put");
         store.attach(&mut w, 7, b"a").expect("attach");
         store.attach(&mut w, 7, b"b").expect("attach");
         store.detach(&mut w, 7, b"a").expect("detach");
         w.commit().expect("commit");
         let r = env.read_txn().expect("txn");
-        assert_eq!(store.get(&r, 7).expect("get"), Some(LeaseRecord { id: 7, ttl: 10 }));
+        assert_eq!(
+            store.get(&r, 7).expect("get"),
+            Some(LeaseRecord { id: 7, ttl: 10 })
+        );
         assert_eq!(store.keys(&r, 7).expect("keys"), vec![b"b".to_vec()]);
         drop(r);
         let mut w = env.write_txn().expect("txn");

@@ -31,7 +31,11 @@ pub fn compute_member_id(peer_urls: &[String], cluster_token: &str) -> u64 {
 
 /// Like [`compute_member_id`], with etcd's optional Unix time suffix (seconds), used by
 /// `member add` so that re-adding the same URLs yields a new ID.
-pub fn compute_member_id_at(peer_urls: &[String], cluster_token: &str, unix_secs: Option<i64>) -> u64 {
+pub fn compute_member_id_at(
+    peer_urls: &[String],
+    cluster_token: &str,
+    unix_secs: Option<i64>,
+) -> u64 {
     let mut urls: Vec<&str> = peer_urls.iter().map(String::as_str).collect();
     urls.sort_unstable();
     let mut hasher = Sha1::new();
@@ -72,6 +76,9 @@ mod tests {
     fn member_and_cluster_id_match_etcd_defaults() {
         let id = compute_member_id(&["http://localhost:2380".to_string()], "etcd-cluster");
         assert_eq!(format!("{id:x}"), "8e9e05c52164694d");
-        assert_eq!(format!("{:x}", compute_cluster_id(&[id])), "cdf818194e3a8c32");
+        assert_eq!(
+            format!("{:x}", compute_cluster_id(&[id])),
+            "cdf818194e3a8c32"
+        );
     }
 }

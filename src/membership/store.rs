@@ -31,12 +31,17 @@ impl MemberStore {
     /// LMDB errors.
     pub fn open<T>(env: &heed::Env<T>) -> Result<MemberStore, heed::Error> {
         let wtxn = env.write_txn()?;
-        let c = env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-            Ok(CommitOrAbort::<_, ()>::Commit(opener.create_database::<Bytes, Bytes>(wtxn, Some("members"))?))
-        })?;
+        let c =
+            env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
+                Ok(CommitOrAbort::<_, ()>::Commit(
+                    opener.create_database::<Bytes, Bytes>(wtxn, Some("members"))?,
+                ))
+            })?;
         match c {
             CommitOrAbort::Commit(db) => Ok(MemberStore { db }),
-            CommitOrAbort::Abort(()) => Err(heed::Error::Io(std::io::Error::other("creating members database aborted"))),
+            CommitOrAbort::Abort(()) => Err(heed::Error::Io(std::io::Error::other(
+                "creating members database aborted",
+            ))),
         }
     }
 
@@ -45,7 +50,10 @@ impl MemberStore {
     /// # Errors
     /// LMDB errors; undecodable records read as absent.
     pub fn get(&self, txn: &RoTxn, id: u64) -> Result<Option<MemberAttrs>, heed::Error> {
-        Ok(self.db.get(txn, &id.to_be_bytes())?.and_then(|b| postcard::from_bytes(b).ok()))
+        Ok(self
+            .db
+            .get(txn, &id.to_be_bytes())?
+            .and_then(|b| postcard::from_bytes(b).ok()))
     }
 
     /// Records a member's attributes.
@@ -53,7 +61,8 @@ impl MemberStore {
     /// # Errors
     /// LMDB errors.
     pub fn set(&self, txn: &mut RwTxn, id: u64, attrs: &MemberAttrs) -> Result<(), heed::Error> {
-        let bytes = postcard::to_stdvec(attrs).map_err(|e| heed::Error::Io(std::io::Error::other(e.to_string())))?;
+        let bytes = postcard::to_stdvec(attrs)
+            .map_err(|e| heed::Error::Io(std::io::Error::other(e.to_string())))?;
         self.db.put(txn, &id.to_be_bytes(), &bytes)
     }
 

@@ -25,7 +25,9 @@ pub struct Crc32c {
 
 impl Default for Crc32c {
     fn default() -> Self {
-        Crc32c { digest: CASTAGNOLI.digest() }
+        Crc32c {
+            digest: CASTAGNOLI.digest(),
+        }
     }
 }
 

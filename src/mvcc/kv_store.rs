@@ -308,7 +308,10 @@ impl KvStore {
             return Ok((events, to_main));
         }
         let start = Revision::new(from_main.max(0), 0).to_bytes();
-        let bounds = (std::ops::Bound::Included(&start[..]), std::ops::Bound::Unbounded);
+        let bounds = (
+            std::ops::Bound::Included(&start[..]),
+            std::ops::Bound::Unbounded,
+        );
         let mut last_main = from_main - 1;
         for item in self.key.range(txn, &bounds)? {
             let (k, v) = item?;
@@ -323,11 +326,19 @@ impl KvStore {
             let event = if tombstone {
                 Event {
                     r#type: EventType::Delete as i32,
-                    kv: Some(KeyValue { key: kv.key, mod_revision: rev.main, ..KeyValue::default() }),
+                    kv: Some(KeyValue {
+                        key: kv.key,
+                        mod_revision: rev.main,
+                        ..KeyValue::default()
+                    }),
                     prev_kv: None,
                 }
             } else {
-                Event { r#type: EventType::Put as i32, kv: Some(kv), prev_kv: None }
+                Event {
+                    r#type: EventType::Put as i32,
+                    kv: Some(kv),
+                    prev_kv: None,
+                }
             };
             events.push(event);
             last_main = rev.main;

@@ -27,7 +27,8 @@ use crate::pb::mvccpb::{event::EventType, Event};
 pub const CATCH_UP_MAX_EVENTS: usize = 1000;
 
 /// The work a [`KvSource`] runs on one read transaction.
-pub type ReadFn<'a> = dyn FnMut(&heed::RoTxn<'_, heed::WithoutTls>, &KvStore) -> Result<(), MvccError> + 'a;
+pub type ReadFn<'a> =
+    dyn FnMut(&heed::RoTxn<'_, heed::WithoutTls>, &KvStore) -> Result<(), MvccError> + 'a;
 
 /// Read access to the MVCC store for the hub's catch-up passes.
 ///
@@ -63,7 +64,11 @@ impl KeyRange {
     /// Builds the range from a watch request's `key` / `range_end` as etcd's server does
     /// (empty key means `"\0"`; range_end `"\0"` means "to the end").
     pub fn from_request(key: &[u8], range_end: &[u8]) -> KeyRange {
-        let key = if key.is_empty() { vec![0] } else { key.to_vec() };
+        let key = if key.is_empty() {
+            vec![0]
+        } else {
+            key.to_vec()
+        };
         match range_end {
             [] => KeyRange::Single(key),
             [0] => KeyRange::From(key),
@@ -157,7 +162,10 @@ pub struct WatchableStore {
 impl WatchableStore {
     /// A hub over the store read through `source`, at `current_rev`.
     pub fn new(source: Arc<dyn KvSource>, current_rev: i64) -> Arc<WatchableStore> {
-        let groups = Groups { current_rev, ..Default::default() };
+        let groups = Groups {
+            current_rev,
+            ..Default::default()
+        };
         Arc::new(WatchableStore {
             source,
             groups: Mutex::new(groups),
@@ -183,7 +191,10 @@ impl WatchableStore {
     fn header(&self, rev: i64) -> ResponseHeader {
         match self.header.lock().ok().and_then(|h| h.clone()) {
             Some(f) => f(rev),
-            None => ResponseHeader { revision: rev, ..Default::default() },
+            None => ResponseHeader {
+                revision: rev,
+                ..Default::default()
+            },
         }
     }
 
@@ -194,11 +205,21 @@ impl WatchableStore {
 
     /// Registers a watcher whose first event may have revision `start_rev` (already
     /// resolved: etcd's "0 means current + 1" is the caller's job). Returns its key.
-    pub fn watch(&self, spec: WatcherSpec, start_rev: i64, tx: mpsc::Sender<WatchResponse>) -> WatcherKey {
+    pub fn watch(
+        &self,
+        spec: WatcherSpec,
+        start_rev: i64,
+        tx: mpsc::Sender<WatchResponse>,
+    ) -> WatcherKey {
         let mut g = self.lock();
         let key = g.next_key;
         g.next_key += 1;
-        let w = Watcher { spec, next_rev: start_rev, tx, sent_since_tick: false };
+        let w = Watcher {
+            spec,
+            next_rev: start_rev,
+            tx,
+            sent_since_tick: false,
+        };
         if start_rev > g.current_rev {
             g.synced.insert(key, w);
         } else {
@@ -232,14 +253,22 @@ impl WatchableStore {
         for (key, w) in g.synced.iter_mut() {
             let evs: Vec<Event> = events
                 .iter()
-                .filter(|e| e.kv.as_ref().is_some_and(|kv| kv.mod_revision >= w.next_rev) && w.spec.wants(e))
+                .filter(|e| {
+                    e.kv.as_ref()
+                        .is_some_and(|kv| kv.mod_revision >= w.next_rev)
+                        && w.spec.wants(e)
+                })
                 .map(|e| w.spec.shape(e))
                 .collect();
             if evs.is_empty() {
                 w.next_rev = w.next_rev.max(revision + 1);
                 continue;
             }
-            let first = evs[0].kv.as_ref().map(|k| k.mod_revision).unwrap_or(revision);
+            let first = evs[0]
+                .kv
+                .as_ref()
+                .map(|k| k.mod_revision)
+                .unwrap_or(revision);
             let resp = WatchResponse {
                 header: Some(header),
                 watch_id: w.spec.watch_id,
@@ -300,13 +329,17 @@ impl WatchableStore {
     pub fn sync_watchers(&self) -> Result<bool, MvccError> {
         let work: Vec<(WatcherKey, WatcherSpec, i64)> = {
             let g = self.lock();
-            g.unsynced.iter().map(|(k, w)| (*k, w.spec.clone(), w.next_rev)).collect()
+            g.unsynced
+                .iter()
+                .map(|(k, w)| (*k, w.spec.clone(), w.next_rev))
+                .collect()
         };
         if work.is_empty() {
             return Ok(false);
         }
         let mut work = Some(work);
-        self.source.with_read(&mut |rtxn, kv| self.sync_pass(rtxn, kv, work.take().unwrap_or_default()))?;
+        self.source
+            .with_read(&mut |rtxn, kv| self.sync_pass(rtxn, kv, work.take().unwrap_or_default()))?;
         Ok(!self.lock().unsynced.is_empty())
     }
 
@@ -345,7 +378,8 @@ impl WatchableStore {
             // Catch this watcher up chunk by chunk, within the pass's time budget, so a
             // watcher far behind does not fall further behind a busy writer.
             loop {
-                let (events, last_rev) = kv.events_between(rtxn, next_rev, store_rev, CATCH_UP_MAX_EVENTS)?;
+                let (events, last_rev) =
+                    kv.events_between(rtxn, next_rev, store_rev, CATCH_UP_MAX_EVENTS)?;
                 let mut evs = Vec::new();
                 for e in events.iter().filter(|e| spec.wants(e)) {
                     let mut e = e.clone();
@@ -358,7 +392,9 @@ impl WatchableStore {
                 }
                 let mut g = self.lock();
                 let current_rev = g.current_rev;
-                let Some(w) = g.unsynced.get_mut(&key) else { break };
+                let Some(w) = g.unsynced.get_mut(&key) else {
+                    break;
+                };
                 if w.next_rev != next_rev {
                     break;
                 }
@@ -413,7 +449,11 @@ impl WatchableStore {
                         Err(_) => true,
                     }
                 };
-                let wait = if more { std::time::Duration::from_millis(10) } else { std::time::Duration::from_secs(1) };
+                let wait = if more {
+                    std::time::Duration::from_millis(10)
+                } else {
+                    std::time::Duration::from_secs(1)
+                };
                 let _ = tokio::time::timeout(wait, hub.wake.notified()).await;
             }
         });
@@ -450,7 +490,8 @@ mod tests {
 
     fn fixture() -> Arc<Fixture> {
         let dir = tempfile::tempdir().expect("tempdir");
-        let env = crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).expect("env");
+        let env =
+            crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).expect("env");
         let kv = KvStore::open(&env).expect("store");
         Arc::new(Fixture { env, kv, _dir: dir })
     }
@@ -479,7 +520,10 @@ mod tests {
     }
 
     fn revs(resp: &WatchResponse) -> Vec<i64> {
-        resp.events.iter().filter_map(|e| e.kv.as_ref().map(|k| k.mod_revision)).collect()
+        resp.events
+            .iter()
+            .filter_map(|e| e.kv.as_ref().map(|k| k.mod_revision))
+            .collect()
     }
 
     #[test]
@@ -497,14 +541,19 @@ mod tests {
             hub.notify(2 + i as i64, &put(&f, "other", v));
         }
         // The fast watcher saw a, a, a (revisions 2, 4, 6); "other" was filtered out.
-        let got: Vec<i64> = (0..3).flat_map(|_| revs(&rx_a.try_recv().expect("event"))).collect();
+        let got: Vec<i64> = (0..3)
+            .flat_map(|_| revs(&rx_a.try_recv().expect("event")))
+            .collect();
         assert_eq!(got, vec![2, 4, 6]);
         // The slow one (capacity 1) took the first and became a victim, without blocking.
         assert_eq!(revs(&rx_slow.try_recv().expect("first event")), vec![2]);
         assert_eq!(hub.counts(), (1, 1));
         // Catch-up resumes it from the first missed revision, then it rejoins the synced set.
         hub.sync_watchers().expect("sync");
-        assert_eq!(revs(&rx_slow.try_recv().expect("caught-up events")), vec![4, 6]);
+        assert_eq!(
+            revs(&rx_slow.try_recv().expect("caught-up events")),
+            vec![4, 6]
+        );
         assert_eq!(hub.counts(), (2, 0));
     }
 
@@ -535,4 +584,3 @@ mod tests {
         assert_eq!(hub.counts(), (1, 0), "the compacted watcher is gone");
     }
 }
-

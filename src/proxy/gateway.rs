@@ -49,11 +49,21 @@ impl Gateway {
         let remotes = endpoints
             .iter()
             .map(|e| {
-                let addr = e.trim_start_matches("http://").trim_end_matches('/').to_string();
-                Remote { addr, failed_until: Mutex::new(None) }
+                let addr = e
+                    .trim_start_matches("http://")
+                    .trim_end_matches('/')
+                    .to_string();
+                Remote {
+                    addr,
+                    failed_until: Mutex::new(None),
+                }
             })
             .collect();
-        Gateway { remotes, next: AtomicUsize::new(0), retry_delay }
+        Gateway {
+            remotes,
+            next: AtomicUsize::new(0),
+            retry_delay,
+        }
     }
 
     /// Connects to the next available endpoint (round-robin), marking failures.
@@ -85,7 +95,10 @@ impl Gateway {
                     }
                     Err(_) => {
                         r.mark(Some(Instant::now() + self.retry_delay));
-                        last = std::io::Error::new(std::io::ErrorKind::TimedOut, format!("dial {} timed out", r.addr));
+                        last = std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            format!("dial {} timed out", r.addr),
+                        );
                     }
                 }
             }
@@ -153,7 +166,10 @@ mod tests {
                 });
             }
         });
-        let gw = Arc::new(Gateway::new(&[dead, format!("http://{live}")], Duration::from_secs(60)));
+        let gw = Arc::new(Gateway::new(
+            &[dead, format!("http://{live}")],
+            Duration::from_secs(60),
+        ));
         let front = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = front.local_addr().expect("addr");
         tokio::spawn(gw.clone().serve(front, std::future::pending()));
@@ -161,9 +177,15 @@ mod tests {
             let mut c = TcpStream::connect(addr).await.expect("connect");
             c.write_all(b"ping").await.expect("write");
             let mut buf = [0u8; 4];
-            tokio::time::timeout(Duration::from_secs(5), c.read_exact(&mut buf)).await.expect("in time").expect("read");
+            tokio::time::timeout(Duration::from_secs(5), c.read_exact(&mut buf))
+                .await
+                .expect("in time")
+                .expect("read");
             assert_eq!(&buf, b"ping");
         }
-        assert!(!gw.remotes[0].available(Instant::now()), "the dead endpoint is skipped");
+        assert!(
+            !gw.remotes[0].available(Instant::now()),
+            "the dead endpoint is skipped"
+        );
     }
 }

@@ -36,7 +36,11 @@ impl LogStore {
     /// Storage errors from LMDB.
     pub fn open(env: Env) -> Result<LogStore, crate::storage::StorageError> {
         let dbs = WalDbs::open(&env)?;
-        Ok(LogStore { env, dbs, before_purge: Default::default() })
+        Ok(LogStore {
+            env,
+            dbs,
+            before_purge: Default::default(),
+        })
     }
 
     /// Reads a postcard-encoded metadata value.
@@ -59,8 +63,13 @@ impl LogStore {
     }
 
     /// Writes a postcard-encoded metadata value durably.
-    async fn write_meta<T: Serialize>(&self, key: &'static str, value: &T) -> Result<(), StorageError<u64>> {
-        let bytes = postcard::to_stdvec(value).map_err(|e| io_err(ErrorSubject::Store, ErrorVerb::Write, e))?;
+    async fn write_meta<T: Serialize>(
+        &self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), StorageError<u64>> {
+        let bytes = postcard::to_stdvec(value)
+            .map_err(|e| io_err(ErrorSubject::Store, ErrorVerb::Write, e))?;
         let this = self.clone();
         run_blocking(move || {
             let mut wtxn = this.env.write_txn()?;
@@ -88,8 +97,13 @@ impl LogStore {
     ///
     /// # Errors
     /// Storage errors.
-    pub async fn save_identity(&self, cluster_id: u64, member_id: u64) -> Result<(), StorageError<u64>> {
-        self.write_meta(wal::META_IDENTITY, &(cluster_id, member_id)).await
+    pub async fn save_identity(
+        &self,
+        cluster_id: u64,
+        member_id: u64,
+    ) -> Result<(), StorageError<u64>> {
+        self.write_meta(wal::META_IDENTITY, &(cluster_id, member_id))
+            .await
     }
 
     /// The last log id in the log, if any (ignores purged entries).
@@ -106,8 +120,8 @@ impl LogStore {
         match last {
             None => Ok(None),
             Some((_, v)) => {
-                let entry: Entry<TypeConfig> =
-                    postcard::from_bytes(v).map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Read, e))?;
+                let entry: Entry<TypeConfig> = postcard::from_bytes(v)
+                    .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Read, e))?;
                 Ok(Some(entry.log_id))
             }
         }
@@ -138,11 +152,15 @@ pub fn seed_new_cluster(
     let voters: std::collections::BTreeSet<u64> = members.keys().copied().collect();
     let entry: Entry<TypeConfig> = Entry {
         log_id: LogId::default(),
-        payload: openraft::EntryPayload::Membership(openraft::Membership::new(vec![voters], members)),
+        payload: openraft::EntryPayload::Membership(openraft::Membership::new(
+            vec![voters],
+            members,
+        )),
     };
     let bytes = postcard::to_stdvec(&entry).map_err(|e| SE::Corrupt(e.to_string()))?;
     dbs.logs.put(&mut wtxn, &wal::index_key(0), &bytes)?;
-    let identity = postcard::to_stdvec(&(cluster_id, member_id)).map_err(|e| SE::Corrupt(e.to_string()))?;
+    let identity =
+        postcard::to_stdvec(&(cluster_id, member_id)).map_err(|e| SE::Corrupt(e.to_string()))?;
     dbs.meta.put(&mut wtxn, wal::META_IDENTITY, &identity)?;
     wtxn.commit()?;
     Ok(())
@@ -191,8 +209,8 @@ impl RaftLogReader<TypeConfig> for LogStore {
         let mut out = Vec::new();
         for item in iter {
             let (_, v) = item.map_err(rerr)?;
-            let entry: Entry<TypeConfig> =
-                postcard::from_bytes(v).map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Read, e))?;
+            let entry: Entry<TypeConfig> = postcard::from_bytes(v)
+                .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Read, e))?;
             out.push(entry);
         }
         Ok(out)
@@ -205,7 +223,10 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageError<u64>> {
         let last_purged_log_id: Option<LogId<u64>> = self.read_meta(wal::META_LAST_PURGED)?;
         let last = self.last_log_id()?.or(last_purged_log_id);
-        Ok(LogState { last_purged_log_id, last_log_id: last })
+        Ok(LogState {
+            last_purged_log_id,
+            last_log_id: last,
+        })
     }
 
     async fn get_log_reader(&mut self) -> Self::LogReader {
@@ -220,14 +241,19 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         self.read_meta(wal::META_VOTE)
     }
 
-    async fn append<I>(&mut self, entries: I, callback: LogFlushed<TypeConfig>) -> Result<(), StorageError<u64>>
+    async fn append<I>(
+        &mut self,
+        entries: I,
+        callback: LogFlushed<TypeConfig>,
+    ) -> Result<(), StorageError<u64>>
     where
         I: IntoIterator<Item = Entry<TypeConfig>> + Send,
         I::IntoIter: Send,
     {
         let mut encoded = Vec::new();
         for e in entries {
-            let bytes = postcard::to_stdvec(&e).map_err(|err| io_err(ErrorSubject::Logs, ErrorVerb::Write, err))?;
+            let bytes = postcard::to_stdvec(&e)
+                .map_err(|err| io_err(ErrorSubject::Logs, ErrorVerb::Write, err))?;
             encoded.push((e.log_id.index, bytes));
         }
         let this = self.clone();
@@ -235,12 +261,16 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let res = run_blocking(move || {
             let mut wtxn = this.env.write_txn()?;
             for (index, bytes) in &encoded {
-                this.dbs.logs.put(&mut wtxn, &wal::index_key(*index), bytes)?;
+                this.dbs
+                    .logs
+                    .put(&mut wtxn, &wal::index_key(*index), bytes)?;
             }
             wtxn.commit()
         })
         .await;
-        crate::observability::metrics().wal_fsync_duration.observe(started.elapsed().as_secs_f64());
+        crate::observability::metrics()
+            .wal_fsync_duration
+            .observe(started.elapsed().as_secs_f64());
         match res {
             Ok(()) => {
                 callback.log_io_completed(Ok(()));
@@ -258,7 +288,10 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         run_blocking(move || {
             let mut wtxn = this.env.write_txn()?;
             let lo = wal::index_key(log_id.index);
-            let range = (std::ops::Bound::Included(&lo[..]), std::ops::Bound::Unbounded);
+            let range = (
+                std::ops::Bound::Included(&lo[..]),
+                std::ops::Bound::Unbounded,
+            );
             this.dbs.logs.delete_range(&mut wtxn, &range)?;
             wtxn.commit()
         })
@@ -272,14 +305,19 @@ impl RaftLogStorage<TypeConfig> for LogStore {
                 .await
                 .map_err(|e| io_err(ErrorSubject::StateMachine, ErrorVerb::Write, e))?;
         }
-        let bytes =
-            postcard::to_stdvec(&log_id).map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Delete, e))?;
+        let bytes = postcard::to_stdvec(&log_id)
+            .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Delete, e))?;
         let this = self.clone();
         run_blocking(move || {
             let mut wtxn = this.env.write_txn()?;
-            this.dbs.meta.put(&mut wtxn, wal::META_LAST_PURGED, &bytes)?;
+            this.dbs
+                .meta
+                .put(&mut wtxn, wal::META_LAST_PURGED, &bytes)?;
             let hi = wal::index_key(log_id.index);
-            let range = (std::ops::Bound::Unbounded, std::ops::Bound::Included(&hi[..]));
+            let range = (
+                std::ops::Bound::Unbounded,
+                std::ops::Bound::Included(&hi[..]),
+            );
             this.dbs.logs.delete_range(&mut wtxn, &range)?;
             wtxn.commit()
         })

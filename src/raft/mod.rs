@@ -55,11 +55,14 @@ mod suite {
     struct HeedBuilder;
 
     impl StoreBuilder<TypeConfig, LogStore, StateMachine, tempfile::TempDir> for HeedBuilder {
-        async fn build(&self) -> Result<(tempfile::TempDir, LogStore, StateMachine), StorageError<u64>> {
+        async fn build(
+            &self,
+        ) -> Result<(tempfile::TempDir, LogStore, StateMachine), StorageError<u64>> {
             let dir = tempfile::tempdir().expect("tempdir");
             let wal = open_env(&dir.path().join("wal"), EnvKind::Wal).expect("wal env");
             let log = LogStore::open(wal).expect("log store");
-            let store: Arc<StateStore> = StateStore::open(dir.path().join("snap").join("db")).expect("state store");
+            let store: Arc<StateStore> =
+                StateStore::open(dir.path().join("snap").join("db")).expect("state store");
             Ok((dir, log, StateMachine::new(store)))
         }
     }

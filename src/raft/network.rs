@@ -9,11 +9,13 @@
 
 use std::time::Duration;
 
-use openraft::error::{InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable};
+use openraft::error::{
+    InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
+};
 use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
-    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse, VoteRequest,
-    VoteResponse,
+    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
+    VoteRequest, VoteResponse,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -121,9 +123,18 @@ impl RaftNetworkFactory<TypeConfig> for Network {
 
     async fn new_client(&mut self, target: u64, node: &Member) -> PeerClient {
         let client = peer_channel(target, node)
-            .map(|c| RaftPeerClient::new(c).max_decoding_message_size(usize::MAX).max_encoding_message_size(usize::MAX))
+            .map(|c| {
+                RaftPeerClient::new(c)
+                    .max_decoding_message_size(usize::MAX)
+                    .max_encoding_message_size(usize::MAX)
+            })
             .map_err(|e| e.to_string());
-        PeerClient { target, cluster_id: self.cluster_id, member_id: self.member_id, client }
+        PeerClient {
+            target,
+            cluster_id: self.cluster_id,
+            member_id: self.member_id,
+            client,
+        }
     }
 }
 
@@ -143,10 +154,19 @@ impl PeerClient {
         let target = self.target;
         let client = match &mut self.client {
             Ok(c) => c,
-            Err(e) => return Err(RPCError::Unreachable(Unreachable::new(&PeerError::Codec { target, reason: e.clone() }))),
+            Err(e) => {
+                return Err(RPCError::Unreachable(Unreachable::new(&PeerError::Codec {
+                    target,
+                    reason: e.clone(),
+                })))
+            }
         };
-        let data = postcard::to_stdvec(req)
-            .map_err(|e| RPCError::Network(NetworkError::new(&PeerError::Codec { target, reason: e.to_string() })))?;
+        let data = postcard::to_stdvec(req).map_err(|e| {
+            RPCError::Network(NetworkError::new(&PeerError::Codec {
+                target,
+                reason: e.to_string(),
+            }))
+        })?;
         let mut request = tonic::Request::new(RaftBytes { data });
         request.set_timeout(option.hard_ttl());
         add_identity(&mut request, self.cluster_id, self.member_id);
@@ -168,11 +188,17 @@ impl PeerClient {
             }
             Err(status) => {
                 check_fatal(&status, self.cluster_id);
-                return Err(RPCError::Unreachable(Unreachable::new(&PeerError::Transport { target, status })));
+                return Err(RPCError::Unreachable(Unreachable::new(
+                    &PeerError::Transport { target, status },
+                )));
             }
         };
-        let decoded: Result<Resp, E> = postcard::from_bytes(&bytes)
-            .map_err(|e| RPCError::Network(NetworkError::new(&PeerError::Codec { target, reason: e.to_string() })))?;
+        let decoded: Result<Resp, E> = postcard::from_bytes(&bytes).map_err(|e| {
+            RPCError::Network(NetworkError::new(&PeerError::Codec {
+                target,
+                reason: e.to_string(),
+            }))
+        })?;
         decoded.map_err(|e| RPCError::RemoteError(RemoteError::new(target, e)))
     }
 }
@@ -191,7 +217,11 @@ pub fn add_identity<T>(request: &mut tonic::Request<T>, cluster_id: u64, member_
 fn check_fatal(status: &tonic::Status, local_cluster_id: u64) {
     let msg = status.message();
     if let Some(rest) = msg.strip_prefix(CLUSTER_ID_MISMATCH) {
-        let remote = rest.trim().trim_start_matches('(').trim_end_matches(')').to_string();
+        let remote = rest
+            .trim()
+            .trim_start_matches('(')
+            .trim_end_matches(')')
+            .to_string();
         raise_fatal(format!("conflicting cluster ID to the target cluster ({local_cluster_id:x} != {remote}). Exiting."));
     } else if msg == MEMBER_REMOVED {
         raise_fatal(format!("{MEMBER_REMOVED}. Exiting."));
@@ -219,7 +249,10 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         &mut self,
         rpc: InstallSnapshotRequest<TypeConfig>,
         option: RPCOption,
-    ) -> Result<InstallSnapshotResponse<u64>, RPCError<u64, Member, RaftError<u64, InstallSnapshotError>>> {
+    ) -> Result<
+        InstallSnapshotResponse<u64>,
+        RPCError<u64, Member, RaftError<u64, InstallSnapshotError>>,
+    > {
         self.call(Rpc::InstallSnapshot, &rpc, &option).await
     }
 

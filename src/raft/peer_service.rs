@@ -25,7 +25,10 @@ impl RaftPeerService {
     /// cluster ID check and removed-member refusal).
     fn check_sender<T>(&self, req: &Request<T>) -> Result<(), Status> {
         let md = req.metadata();
-        if let Some(cid) = md.get(super::network::CLUSTER_ID_METADATA).and_then(|v| v.to_str().ok()) {
+        if let Some(cid) = md
+            .get(super::network::CLUSTER_ID_METADATA)
+            .and_then(|v| v.to_str().ok())
+        {
             if u64::from_str_radix(cid, 16).ok() != Some(self.cluster_id) {
                 return Err(Status::failed_precondition(format!(
                     "{} ({:x})",
@@ -34,12 +37,24 @@ impl RaftPeerService {
                 )));
             }
         }
-        if let Some(from) = md.get(super::network::MEMBER_ID_METADATA).and_then(|v| v.to_str().ok()) {
+        if let Some(from) = md
+            .get(super::network::MEMBER_ID_METADATA)
+            .and_then(|v| v.to_str().ok())
+        {
             if let Ok(from) = u64::from_str_radix(from, 16) {
                 let metrics = self.raft.metrics().borrow().clone();
-                let known = metrics.membership_config.membership().get_node(&from).is_some();
+                let known = metrics
+                    .membership_config
+                    .membership()
+                    .get_node(&from)
+                    .is_some();
                 // An empty membership means we are still joining: accept.
-                let empty = metrics.membership_config.membership().nodes().next().is_none();
+                let empty = metrics
+                    .membership_config
+                    .membership()
+                    .nodes()
+                    .next()
+                    .is_none();
                 if !known && !empty {
                     return Err(Status::permission_denied(super::network::MEMBER_REMOVED));
                 }
@@ -50,7 +65,8 @@ impl RaftPeerService {
 }
 
 fn decode<T: DeserializeOwned>(req: Request<RaftBytes>) -> Result<T, Status> {
-    postcard::from_bytes(&req.into_inner().data).map_err(|e| Status::invalid_argument(format!("bad raft payload: {e}")))
+    postcard::from_bytes(&req.into_inner().data)
+        .map_err(|e| Status::invalid_argument(format!("bad raft payload: {e}")))
 }
 
 fn encode<T: Serialize>(v: &T) -> Result<Response<RaftBytes>, Status> {
@@ -61,7 +77,10 @@ fn encode<T: Serialize>(v: &T) -> Result<Response<RaftBytes>, Status> {
 
 #[tonic::async_trait]
 impl RaftPeer for RaftPeerService {
-    async fn append_entries(&self, request: Request<RaftBytes>) -> Result<Response<RaftBytes>, Status> {
+    async fn append_entries(
+        &self,
+        request: Request<RaftBytes>,
+    ) -> Result<Response<RaftBytes>, Status> {
         self.check_sender(&request)?;
         let rpc = decode(request)?;
         encode(&self.raft.append_entries(rpc).await)
@@ -73,7 +92,10 @@ impl RaftPeer for RaftPeerService {
         encode(&self.raft.vote(rpc).await)
     }
 
-    async fn install_snapshot(&self, request: Request<RaftBytes>) -> Result<Response<RaftBytes>, Status> {
+    async fn install_snapshot(
+        &self,
+        request: Request<RaftBytes>,
+    ) -> Result<Response<RaftBytes>, Status> {
         self.check_sender(&request)?;
         let rpc = decode(request)?;
         encode(&self.raft.install_snapshot(rpc).await)

@@ -13,15 +13,16 @@ use heed::types::{Bytes, Str};
 use heed::{CommitOrAbort, Database};
 use openraft::storage::{RaftSnapshotBuilder, RaftStateMachine, Snapshot};
 use openraft::{
-    Entry, EntryPayload, ErrorSubject, ErrorVerb, LogId, SnapshotMeta, StorageError, StoredMembership,
+    Entry, EntryPayload, ErrorSubject, ErrorVerb, LogId, SnapshotMeta, StorageError,
+    StoredMembership,
 };
 use tokio::sync::watch;
 
 use super::log_store::run_blocking;
 use super::{io_err, TypeConfig};
 use crate::apply::{self, ApplyResults};
-use crate::membership::Member;
 use crate::lease::LeaseStore;
+use crate::membership::Member;
 use crate::mvcc::watchable_store::{KvSource, ReadFn, WatchableStore};
 use crate::mvcc::KvStore;
 use crate::pb::mvccpb::Event;
@@ -75,24 +76,43 @@ impl Backend {
     pub fn open(dir: &Path) -> Result<Backend, crate::mvcc::MvccError> {
         let env = open_env(dir, EnvKind::StateDeferredSync).map_err(storage_to_mvcc)?;
         let kv = KvStore::open(&env)?;
-        let leases = LeaseStore::open(&env).map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
+        let leases =
+            LeaseStore::open(&env).map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
         let alarms = apply::alarm::AlarmStore::open(&env)?;
         let members = crate::membership::store::MemberStore::open(&env)?;
-        let auth = crate::auth::store::AuthStore::open(&env).map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
+        let auth = crate::auth::store::AuthStore::open(&env)
+            .map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
         let wtxn = env.write_txn()?;
-        let committed = env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-            let meta = opener.create_database::<Str, Bytes>(wtxn, Some(RAFT_STATE_DB))?;
-            Ok(CommitOrAbort::<_, ()>::Commit(meta))
-        })?;
+        let committed =
+            env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
+                let meta = opener.create_database::<Str, Bytes>(wtxn, Some(RAFT_STATE_DB))?;
+                Ok(CommitOrAbort::<_, ()>::Commit(meta))
+            })?;
         let CommitOrAbort::Commit(meta) = committed else {
-            return Err(crate::mvcc::MvccError::Corrupt("creating raft_state database aborted".into()));
+            return Err(crate::mvcc::MvccError::Corrupt(
+                "creating raft_state database aborted".into(),
+            ));
         };
-        Ok(Backend { env, kv, leases, alarms, members, auth, meta })
+        Ok(Backend {
+            env,
+            kv,
+            leases,
+            alarms,
+            members,
+            auth,
+            meta,
+        })
     }
 
     /// The replicated stores, for apply.
     pub fn stores(&self) -> apply::Stores {
-        apply::Stores { kv: self.kv, leases: self.leases, alarms: self.alarms, members: self.members, auth: self.auth }
+        apply::Stores {
+            kv: self.kv,
+            leases: self.leases,
+            alarms: self.alarms,
+            members: self.members,
+            auth: self.auth,
+        }
     }
 
     /// Forgets the Raft apply state (last applied log id and membership) while keeping
@@ -149,7 +169,9 @@ impl std::ops::Deref for BackendGuard<'_> {
     type Target = Backend;
 
     fn deref(&self) -> &Backend {
-        self.0.as_ref().expect("invariant: BackendCell::read checked the backend is present")
+        self.0
+            .as_ref()
+            .expect("invariant: BackendCell::read checked the backend is present")
     }
 }
 
@@ -186,7 +208,10 @@ impl StateStore {
     /// # Errors
     /// Storage errors.
     pub fn open(dir: PathBuf) -> Result<Arc<StateStore>, crate::mvcc::MvccError> {
-        StateStore::open_with(dir, std::time::Duration::from_secs(crate::auth::token::DEFAULT_TOKEN_TTL_SECS))
+        StateStore::open_with(
+            dir,
+            std::time::Duration::from_secs(crate::auth::token::DEFAULT_TOKEN_TTL_SECS),
+        )
     }
 
     /// Like [`StateStore::open`], with simple tokens living `token_ttl` after their last use
@@ -194,7 +219,10 @@ impl StateStore {
     ///
     /// # Errors
     /// Storage errors.
-    pub fn open_with(dir: PathBuf, token_ttl: std::time::Duration) -> Result<Arc<StateStore>, crate::mvcc::MvccError> {
+    pub fn open_with(
+        dir: PathBuf,
+        token_ttl: std::time::Duration,
+    ) -> Result<Arc<StateStore>, crate::mvcc::MvccError> {
         let backend = Backend::open(&dir)?;
         let rev = {
             let rtxn = backend.env.read_txn()?;
@@ -241,7 +269,9 @@ impl StateStore {
 
     /// Size of the database file in bytes (etcd's `db_size`).
     pub fn db_size(&self) -> u64 {
-        std::fs::metadata(self.dir.join(DATA_FILE)).map(|m| m.len()).unwrap_or(0)
+        std::fs::metadata(self.dir.join(DATA_FILE))
+            .map(|m| m.len())
+            .unwrap_or(0)
     }
 
     /// Bytes of the database in use (etcd's `db_size_in_use`): pages holding data in every
@@ -253,7 +283,11 @@ impl StateStore {
         let mut total = 2 * 4096u64;
         total += b.kv.size_in_use(&rtxn).unwrap_or(0);
         total += b.leases.size_in_use(&rtxn).unwrap_or(0);
-        total += b.meta.stat(&rtxn).map(|s| s.non_free_page_size() as u64).unwrap_or(0);
+        total += b
+            .meta
+            .stat(&rtxn)
+            .map(|s| s.non_free_page_size() as u64)
+            .unwrap_or(0);
         total
     }
 
@@ -276,7 +310,9 @@ impl StateStore {
         let Some(old) = guard.take() else {
             // A previous failure left no backend: try to reopen whatever file is there.
             *guard = Some(Backend::open(&self.dir).map_err(mvcc_to_storage)?);
-            return Err(crate::storage::StorageError::Corrupt("state backend was unavailable; reopened".into()));
+            return Err(crate::storage::StorageError::Corrupt(
+                "state backend was unavailable; reopened".into(),
+            ));
         };
         // Copy first while the old backend is intact: on failure, put it back.
         if let Err(e) = crate::storage::snapshot::compact_copy(&old.env, &self.dir) {
@@ -303,7 +339,10 @@ impl StateStore {
             took_ms = started.elapsed().as_millis() as u64,
             "finished defragmenting directory"
         );
-        Ok(DefragStats { size_before, size_after })
+        Ok(DefragStats {
+            size_before,
+            size_after,
+        })
     }
 
     fn read_meta<T: serde::de::DeserializeOwned>(
@@ -323,7 +362,8 @@ impl StateStore {
         meta: &Database<'static, Str, Bytes>,
         txn: &heed::RoTxn,
     ) -> Result<(Option<LogId<u64>>, StoredMembership<u64, Member>), StorageError<u64>> {
-        let applied: Option<LogId<u64>> = Self::read_meta::<Option<LogId<u64>>>(meta, txn, META_APPLIED)?.flatten();
+        let applied: Option<LogId<u64>> =
+            Self::read_meta::<Option<LogId<u64>>>(meta, txn, META_APPLIED)?.flatten();
         let membership = Self::read_meta(meta, txn, META_MEMBERSHIP)?.unwrap_or_default();
         Ok((applied, membership))
     }
@@ -332,7 +372,9 @@ impl StateStore {
     ///
     /// # Errors
     /// Storage errors.
-    pub fn applied_state(&self) -> Result<(Option<LogId<u64>>, StoredMembership<u64, Member>), StorageError<u64>> {
+    pub fn applied_state(
+        &self,
+    ) -> Result<(Option<LogId<u64>>, StoredMembership<u64, Member>), StorageError<u64>> {
         let read = |e| io_err(ErrorSubject::StateMachine, ErrorVerb::Read, e);
         let b = self.backend().map_err(read)?;
         let rtxn = b.env.read_txn().map_err(read)?;
@@ -341,7 +383,10 @@ impl StateStore {
 
     /// Applies a batch of entries in one write transaction (blocking; call off the async
     /// workers).
-    fn apply_batch(&self, entries: Vec<Entry<TypeConfig>>) -> Result<(Vec<ApplyResults>, AppliedBatch), ApplyFailure> {
+    fn apply_batch(
+        &self,
+        entries: Vec<Entry<TypeConfig>>,
+    ) -> Result<(Vec<ApplyResults>, AppliedBatch), ApplyFailure> {
         let started = Instant::now();
         let b = self.backend()?;
         let mut wtxn = b.env.write_txn()?;
@@ -367,20 +412,24 @@ impl StateStore {
                 }
                 EntryPayload::Membership(m) => {
                     let stored = StoredMembership::new(Some(entry.log_id), m);
-                    let bytes = postcard::to_stdvec(&stored).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+                    let bytes = postcard::to_stdvec(&stored)
+                        .map_err(|e| ApplyFailure::Encode(e.to_string()))?;
                     b.meta.put(&mut wtxn, META_MEMBERSHIP, &bytes)?;
                     results.push(ApplyResults::default());
                 }
             }
         }
-        let bytes = postcard::to_stdvec(&last_applied).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+        let bytes =
+            postcard::to_stdvec(&last_applied).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
         b.meta.put(&mut wtxn, META_APPLIED, &bytes)?;
         let revision = b.kv.current_revision(&wtxn)?;
         wtxn.commit()?;
         for effect in token_effects {
             effect.apply(&self.tokens);
         }
-        crate::observability::metrics().backend_commit_duration.observe(started.elapsed().as_secs_f64());
+        crate::observability::metrics()
+            .backend_commit_duration
+            .observe(started.elapsed().as_secs_f64());
         Ok((results, AppliedBatch { revision, events }))
     }
 
@@ -392,18 +441,28 @@ impl StateStore {
 
     /// Makes a consistent compacting copy of the environment and reads the applied state
     /// recorded inside the copy, so the snapshot's meta matches its contents exactly.
-    fn build_snapshot_blocking(&self) -> Result<(SnapshotMeta<u64, Member>, PathBuf), ApplyFailure> {
-        let tmp = self.dir.with_file_name(format!("snapshot.tmp.{}", std::process::id()));
+    fn build_snapshot_blocking(
+        &self,
+    ) -> Result<(SnapshotMeta<u64, Member>, PathBuf), ApplyFailure> {
+        let tmp = self
+            .dir
+            .with_file_name(format!("snapshot.tmp.{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
         let path = tmp.join(DATA_FILE);
-        self.backend()?.env.copy_to_path(&path, heed::CompactionOption::Enabled)?;
-        let copy = open_env(&tmp, EnvKind::State).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+        self.backend()?
+            .env
+            .copy_to_path(&path, heed::CompactionOption::Enabled)?;
+        let copy =
+            open_env(&tmp, EnvKind::State).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
         let (applied, membership) = {
             let rtxn = copy.read_txn()?;
-            let opened = copy.open_databases_and_commit(rtxn, |opener, rtxn| -> Result<_, heed::Error> {
-                Ok(CommitOrAbort::<_, ()>::Commit(opener.open_database::<Str, Bytes>(rtxn, Some(RAFT_STATE_DB))?))
-            })?;
+            let opened =
+                copy.open_databases_and_commit(rtxn, |opener, rtxn| -> Result<_, heed::Error> {
+                    Ok(CommitOrAbort::<_, ()>::Commit(
+                        opener.open_database::<Str, Bytes>(rtxn, Some(RAFT_STATE_DB))?,
+                    ))
+                })?;
             match opened {
                 CommitOrAbort::Commit(Some(db)) => {
                     let rtxn = copy.read_txn()?;
@@ -432,7 +491,11 @@ impl StateStore {
         let kept = self.snapshot_dir()?.join(format!("{snapshot_id}.snap"));
         std::fs::rename(&path, &kept).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
         let _ = std::fs::remove_dir_all(&tmp);
-        let meta = SnapshotMeta { last_log_id: applied, last_membership: membership, snapshot_id };
+        let meta = SnapshotMeta {
+            last_log_id: applied,
+            last_membership: membership,
+            snapshot_id,
+        };
         Ok((meta, kept))
     }
 
@@ -458,43 +521,60 @@ impl StateStore {
     /// Replaces the whole state with the snapshot's: every named database is cleared and
     /// refilled in one write transaction.
     fn install_snapshot_blocking(&self, file: &Path) -> Result<(), ApplyFailure> {
-        let tmp = self.dir.with_file_name(format!("snapshot.install.{}", std::process::id()));
+        let tmp = self
+            .dir
+            .with_file_name(format!("snapshot.install.{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
-        std::fs::copy(file, tmp.join(DATA_FILE)).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+        std::fs::copy(file, tmp.join(DATA_FILE))
+            .map_err(|e| ApplyFailure::Encode(e.to_string()))?;
         let b = self.backend()?;
-        let src = open_env(&tmp, EnvKind::State).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+        let src =
+            open_env(&tmp, EnvKind::State).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
         {
             // Every named database of the snapshot: their names are the keys of the unnamed one.
             let rtxn = src.read_txn()?;
-            let opened = src.open_databases_and_commit(rtxn, |opener, rtxn| -> Result<_, heed::Error> {
-                let main = opener.open_database::<Str, Bytes>(rtxn, None)?;
-                let mut names = Vec::new();
-                if let Some(main) = main {
-                    for item in main.iter(rtxn)? {
-                        let (name, _) = item?;
-                        names.push(name.to_string());
+            let opened =
+                src.open_databases_and_commit(rtxn, |opener, rtxn| -> Result<_, heed::Error> {
+                    let main = opener.open_database::<Str, Bytes>(rtxn, None)?;
+                    let mut names = Vec::new();
+                    if let Some(main) = main {
+                        for item in main.iter(rtxn)? {
+                            let (name, _) = item?;
+                            names.push(name.to_string());
+                        }
                     }
-                }
-                let mut dbs = Vec::new();
-                for name in &names {
-                    if let Some(db) = opener.open_database::<Bytes, Bytes>(rtxn, Some(name))? {
-                        dbs.push(db);
+                    let mut dbs = Vec::new();
+                    for name in &names {
+                        if let Some(db) = opener.open_database::<Bytes, Bytes>(rtxn, Some(name))? {
+                            dbs.push(db);
+                        }
                     }
-                }
-                Ok(CommitOrAbort::<_, ()>::Commit(NamedDbs { names, dbs }))
-            })?;
-            let CommitOrAbort::Commit(NamedDbs { names, dbs: from_dbs }) = opened else {
-                return Err(ApplyFailure::Encode("opening snapshot databases aborted".into()));
+                    Ok(CommitOrAbort::<_, ()>::Commit(NamedDbs { names, dbs }))
+                })?;
+            let CommitOrAbort::Commit(NamedDbs {
+                names,
+                dbs: from_dbs,
+            }) = opened
+            else {
+                return Err(ApplyFailure::Encode(
+                    "opening snapshot databases aborted".into(),
+                ));
             };
             let wtxn = b.env.write_txn()?;
-            let created = b.env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-                let mut to = Vec::new();
-                for name in &names {
-                    to.push(opener.create_database::<Bytes, Bytes>(wtxn, Some(name))?);
-                }
-                Ok(CommitOrAbort::<_, ()>::Commit(NamedDbs { names: Vec::new(), dbs: to }))
-            })?;
+            let created = b.env.create_databases_and_commit(
+                wtxn,
+                |opener, wtxn| -> Result<_, heed::Error> {
+                    let mut to = Vec::new();
+                    for name in &names {
+                        to.push(opener.create_database::<Bytes, Bytes>(wtxn, Some(name))?);
+                    }
+                    Ok(CommitOrAbort::<_, ()>::Commit(NamedDbs {
+                        names: Vec::new(),
+                        dbs: to,
+                    }))
+                },
+            )?;
             let CommitOrAbort::Commit(NamedDbs { dbs: to_dbs, .. }) = created else {
                 return Err(ApplyFailure::Encode("creating databases aborted".into()));
             };
@@ -529,12 +609,22 @@ enum TokenEffect {
 }
 
 impl TokenEffect {
-    fn of(req: &crate::pb::peer::InternalRaftRequest, r: &apply::ApplyResult) -> Option<TokenEffect> {
+    fn of(
+        req: &crate::pb::peer::InternalRaftRequest,
+        r: &apply::ApplyResult,
+    ) -> Option<TokenEffect> {
         if r.error.is_some() {
             return None;
         }
-        if let (Some(a), Some(apply::ApplyResponse::Auth(apply::auth::AuthApplyResponse::Token(t)))) = (&req.authenticate, &r.response) {
-            return Some(TokenEffect::Assign { token: t.clone(), user: a.name.clone() });
+        if let (
+            Some(a),
+            Some(apply::ApplyResponse::Auth(apply::auth::AuthApplyResponse::Token(t))),
+        ) = (&req.authenticate, &r.response)
+        {
+            return Some(TokenEffect::Assign {
+                token: t.clone(),
+                user: a.name.clone(),
+            });
         }
         if let Some(d) = &req.auth_user_delete {
             return Some(TokenEffect::InvalidateUser(d.name.clone()));
@@ -567,7 +657,10 @@ impl heed::OnCommit for NamedDbs<'_> {
     type Committed = NamedDbs<'static>;
 
     fn on_commit(self, token: &heed::CommitToken) -> NamedDbs<'static> {
-        NamedDbs { names: self.names, dbs: self.dbs.into_iter().map(|d| d.on_commit(token)).collect() }
+        NamedDbs {
+            names: self.names,
+            dbs: self.dbs.into_iter().map(|d| d.on_commit(token)).collect(),
+        }
     }
 }
 
@@ -616,13 +709,22 @@ impl RaftSnapshotBuilder<TypeConfig> for StateMachine {
         let store = self.store.clone();
         let (meta, path) = tokio::task::spawn_blocking(move || store.build_snapshot_blocking())
             .await
-            .map_err(|e| io_err(ErrorSubject::Snapshot(None), ErrorVerb::Write, std::io::Error::other(e.to_string())))?
+            .map_err(|e| {
+                io_err(
+                    ErrorSubject::Snapshot(None),
+                    ErrorVerb::Write,
+                    std::io::Error::other(e.to_string()),
+                )
+            })?
             .map_err(|e| io_err(ErrorSubject::Snapshot(None), ErrorVerb::Write, e))?;
         let file = tokio::fs::File::open(&path)
             .await
             .map_err(|e| io_err(ErrorSubject::Snapshot(None), ErrorVerb::Read, e))?;
         self.store.set_current_snapshot(meta.clone(), path);
-        Ok(Snapshot { meta, snapshot: Box::new(file) })
+        Ok(Snapshot {
+            meta,
+            snapshot: Box::new(file),
+        })
     }
 }
 
@@ -644,7 +746,13 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         let store = self.store.clone();
         let (results, batch) = tokio::task::spawn_blocking(move || store.apply_batch(entries))
             .await
-            .map_err(|e| io_err(ErrorSubject::StateMachine, ErrorVerb::Write, std::io::Error::other(e.to_string())))?
+            .map_err(|e| {
+                io_err(
+                    ErrorSubject::StateMachine,
+                    ErrorVerb::Write,
+                    std::io::Error::other(e.to_string()),
+                )
+            })?
             .map_err(|e| io_err(ErrorSubject::StateMachine, ErrorVerb::Write, e))?;
         self.store.publish(batch);
         Ok(results)
@@ -654,7 +762,9 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         self.clone()
     }
 
-    async fn begin_receiving_snapshot(&mut self) -> Result<Box<tokio::fs::File>, StorageError<u64>> {
+    async fn begin_receiving_snapshot(
+        &mut self,
+    ) -> Result<Box<tokio::fs::File>, StorageError<u64>> {
         let werr = |e: std::io::Error| io_err(ErrorSubject::Snapshot(None), ErrorVerb::Write, e);
         let dir = self
             .store
@@ -684,17 +794,31 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     ) -> Result<(), StorageError<u64>> {
         use tokio::io::AsyncSeekExt;
         let sig = meta.signature();
-        let werr = |e: std::io::Error| io_err(ErrorSubject::Snapshot(Some(sig.clone())), ErrorVerb::Write, e);
+        let werr = |e: std::io::Error| {
+            io_err(
+                ErrorSubject::Snapshot(Some(sig.clone())),
+                ErrorVerb::Write,
+                e,
+            )
+        };
         // Copy whatever file we were handed (normally the one begin_receiving_snapshot
         // created) into a file of our own, streaming, so install never depends on which
         // handle openraft passes back.
         let mut snapshot = snapshot;
-        snapshot.seek(std::io::SeekFrom::Start(0)).await.map_err(werr)?;
-        let dir = self.store.snapshot_dir().map_err(|e| werr(std::io::Error::other(e.to_string())))?;
+        snapshot
+            .seek(std::io::SeekFrom::Start(0))
+            .await
+            .map_err(werr)?;
+        let dir = self
+            .store
+            .snapshot_dir()
+            .map_err(|e| werr(std::io::Error::other(e.to_string())))?;
         let path = dir.join(format!("install-{}.snap", rand::random::<u32>()));
         {
             let mut out = tokio::fs::File::create(&path).await.map_err(werr)?;
-            tokio::io::copy(&mut *snapshot, &mut out).await.map_err(werr)?;
+            tokio::io::copy(&mut *snapshot, &mut out)
+                .await
+                .map_err(werr)?;
             out.sync_all().await.map_err(werr)?;
         }
         drop(snapshot);
@@ -709,21 +833,34 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 .map_err(|e| heed::Error::Io(std::io::Error::other(e.to_string())))
         })
         .await
-        .map_err(|e| io_err(ErrorSubject::Snapshot(Some(sig.clone())), ErrorVerb::Write, e))?;
+        .map_err(|e| {
+            io_err(
+                ErrorSubject::Snapshot(Some(sig.clone())),
+                ErrorVerb::Write,
+                e,
+            )
+        })?;
         let kept = path.with_file_name(format!("{}.snap", meta.snapshot_id));
         std::fs::rename(&path, &kept).map_err(werr)?;
         self.store.set_current_snapshot(meta.clone(), kept);
         Ok(())
     }
 
-    async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageError<u64>> {
+    async fn get_current_snapshot(
+        &mut self,
+    ) -> Result<Option<Snapshot<TypeConfig>>, StorageError<u64>> {
         let cur = match self.store.current_snapshot.lock() {
             Ok(c) => c.clone(),
             Err(_) => None,
         };
-        let Some((meta, path)) = cur else { return Ok(None) };
+        let Some((meta, path)) = cur else {
+            return Ok(None);
+        };
         match tokio::fs::File::open(&path).await {
-            Ok(file) => Ok(Some(Snapshot { meta, snapshot: Box::new(file) })),
+            Ok(file) => Ok(Some(Snapshot {
+                meta,
+                snapshot: Box::new(file),
+            })),
             // Gone (replaced meanwhile): openraft builds a new one.
             Err(_) => Ok(None),
         }
@@ -742,7 +879,8 @@ mod tests {
         {
             let mut w = b.kv.write(&mut wtxn).unwrap();
             for i in 0..n {
-                w.put(format!("big/{i:04}").as_bytes(), &vec![b'x'; value_len], 0).unwrap();
+                w.put(format!("big/{i:04}").as_bytes(), &vec![b'x'; value_len], 0)
+                    .unwrap();
             }
             w.end();
         }
@@ -775,17 +913,31 @@ mod tests {
                 w.end();
             }
             let rev = b.kv.current_revision(&wtxn).unwrap();
-            let applied: Option<LogId<u64>> = Some(LogId::new(openraft::CommittedLeaderId::new(3, 1), 42));
-            b.meta.put(&mut wtxn, META_APPLIED, &postcard::to_stdvec(&applied).unwrap()).unwrap();
+            let applied: Option<LogId<u64>> =
+                Some(LogId::new(openraft::CommittedLeaderId::new(3, 1), 42));
+            b.meta
+                .put(
+                    &mut wtxn,
+                    META_APPLIED,
+                    &postcard::to_stdvec(&applied).unwrap(),
+                )
+                .unwrap();
             wtxn.commit().unwrap();
             rev
         };
         let before = store.db_size();
         let stats = store.defragment_blocking().unwrap();
         assert_eq!(stats.size_before, before);
-        assert!(stats.size_after * 10 < before, "{before} -> {}", stats.size_after);
+        assert!(
+            stats.size_after * 10 < before,
+            "{before} -> {}",
+            stats.size_after
+        );
         assert_eq!(store.db_size(), stats.size_after);
-        assert!(!dir.path().join(crate::storage::snapshot::DEFRAG_TMP_FILE).exists());
+        assert!(!dir
+            .path()
+            .join(crate::storage::snapshot::DEFRAG_TMP_FILE)
+            .exists());
 
         let (applied, _) = store.applied_state().unwrap();
         assert_eq!(applied.map(|l| l.index), Some(42));

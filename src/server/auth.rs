@@ -12,19 +12,21 @@
 
 use std::time::{Duration, Instant};
 
-use super::{EtcdServer, Error};
+use super::{Error, EtcdServer};
 use crate::apply::auth::AuthApplyResponse;
 use crate::apply::ApplyResponse;
 use crate::auth::{AuthError, AuthInfo};
 use crate::pb::authpb::permission::Type as PermType;
 use crate::pb::etcdserverpb::{
-    AuthDisableResponse, AuthEnableResponse, AuthRoleAddRequest, AuthRoleAddResponse, AuthRoleDeleteRequest,
-    AuthRoleDeleteResponse, AuthRoleGetRequest, AuthRoleGetResponse, AuthRoleGrantPermissionRequest,
-    AuthRoleGrantPermissionResponse, AuthRoleListResponse, AuthRoleRevokePermissionRequest,
-    AuthRoleRevokePermissionResponse, AuthStatusResponse, AuthUserAddRequest, AuthUserAddResponse,
-    AuthUserChangePasswordRequest, AuthUserChangePasswordResponse, AuthUserDeleteRequest, AuthUserDeleteResponse,
+    AuthDisableResponse, AuthEnableResponse, AuthRoleAddRequest, AuthRoleAddResponse,
+    AuthRoleDeleteRequest, AuthRoleDeleteResponse, AuthRoleGetRequest, AuthRoleGetResponse,
+    AuthRoleGrantPermissionRequest, AuthRoleGrantPermissionResponse, AuthRoleListResponse,
+    AuthRoleRevokePermissionRequest, AuthRoleRevokePermissionResponse, AuthStatusResponse,
+    AuthUserAddRequest, AuthUserAddResponse, AuthUserChangePasswordRequest,
+    AuthUserChangePasswordResponse, AuthUserDeleteRequest, AuthUserDeleteResponse,
     AuthUserGetRequest, AuthUserGetResponse, AuthUserGrantRoleRequest, AuthUserGrantRoleResponse,
-    AuthUserListResponse, AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse, AuthenticateResponse,
+    AuthUserListResponse, AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse,
+    AuthenticateResponse,
 };
 use crate::pb::peer::{InternalAuthenticateRequest, InternalRaftRequest};
 
@@ -60,8 +62,18 @@ macro_rules! auth_call {
         /// # Errors
         /// Auth failures as [`Error::Apply`]; see [`EtcdServer::propose`].
         pub async fn $name(&self, req: $req, caller: &Caller) -> Result<$resp, Error> {
-            let (_, rev) = self.auth_propose(InternalRaftRequest { $field: Some(req), ..Default::default() }, caller).await?;
-            Ok($resp { header: Some(self.header(rev)) })
+            let (_, rev) = self
+                .auth_propose(
+                    InternalRaftRequest {
+                        $field: Some(req),
+                        ..Default::default()
+                    },
+                    caller,
+                )
+                .await?;
+            Ok($resp {
+                header: Some(self.header(rev)),
+            })
         }
     };
 }
@@ -85,7 +97,10 @@ impl EtcdServer {
         let Some(username) = self.store.tokens.user(token) else {
             return Err(Error::Auth(AuthError::InvalidAuthToken));
         };
-        Ok(Some(AuthInfo { username, revision: self.auth_revision()? }))
+        Ok(Some(AuthInfo {
+            username,
+            revision: self.auth_revision()?,
+        }))
     }
 
     /// [`EtcdServer::auth_info`], falling back to the verified client certificate's common
@@ -94,18 +109,27 @@ impl EtcdServer {
     ///
     /// # Errors
     /// As [`EtcdServer::auth_info`], and storage errors.
-    pub fn auth_info_from(&self, token: Option<&str>, cert_cn: Option<&str>) -> Result<Option<AuthInfo>, Error> {
+    pub fn auth_info_from(
+        &self,
+        token: Option<&str>,
+        cert_cn: Option<&str>,
+    ) -> Result<Option<AuthInfo>, Error> {
         if token.is_some() {
             return self.auth_info(token);
         }
-        let Some(cn) = cert_cn.filter(|c| !c.is_empty()) else { return Ok(None) };
+        let Some(cn) = cert_cn.filter(|c| !c.is_empty()) else {
+            return Ok(None);
+        };
         let b = self.store.backend().map_err(storage)?;
         let rtxn = b.env.read_txn().map_err(storage)?;
         if !b.auth.is_enabled(&rtxn).map_err(storage)? {
             return Ok(None);
         }
         let revision = b.auth.revision(&rtxn).map_err(storage)?;
-        Ok(Some(AuthInfo { username: cn.to_string(), revision }))
+        Ok(Some(AuthInfo {
+            username: cn.to_string(),
+            revision,
+        }))
     }
 
     /// The caller for a request carrying `token` or, without one, a client certificate
@@ -139,12 +163,26 @@ impl EtcdServer {
     ///
     /// # Errors
     /// `permission denied`, `user name is empty`, `revision of auth store is old`.
-    pub fn check_range_permitted(&self, caller: &Caller, key: &[u8], range_end: &[u8]) -> Result<(), Error> {
-        let Some(ai) = caller.info() else { return Ok(()) };
+    pub fn check_range_permitted(
+        &self,
+        caller: &Caller,
+        key: &[u8],
+        range_end: &[u8],
+    ) -> Result<(), Error> {
+        let Some(ai) = caller.info() else {
+            return Ok(());
+        };
         let b = self.store.backend().map_err(storage)?;
         let rtxn = b.env.read_txn().map_err(storage)?;
         b.auth
-            .is_op_permitted(&rtxn, &ai, key, range_end, PermType::Read, Some(&self.store.perm_cache))
+            .is_op_permitted(
+                &rtxn,
+                &ai,
+                key,
+                range_end,
+                PermType::Read,
+                Some(&self.store.perm_cache),
+            )
             .map_err(storage)?
             .map_err(Error::Auth)
     }
@@ -156,10 +194,15 @@ impl EtcdServer {
     /// # Errors
     /// `user name is empty`, `user name not found`, `permission denied`.
     pub fn check_admin(&self, caller: &Caller) -> Result<(), Error> {
-        let Some(ai) = caller.info() else { return Ok(()) };
+        let Some(ai) = caller.info() else {
+            return Ok(());
+        };
         let b = self.store.backend().map_err(storage)?;
         let rtxn = b.env.read_txn().map_err(storage)?;
-        b.auth.is_admin_permitted(&rtxn, &ai).map_err(storage)?.map_err(Error::Auth)
+        b.auth
+            .is_admin_permitted(&rtxn, &ai)
+            .map_err(storage)?
+            .map_err(Error::Auth)
     }
 
     /// Drops expired simple tokens once a second for as long as the server lives.
@@ -176,11 +219,17 @@ impl EtcdServer {
     }
 
     /// Proposes an auth request and unwraps its auth response and store revision.
-    async fn auth_propose(&self, req: InternalRaftRequest, caller: &Caller) -> Result<(AuthApplyResponse, i64), Error> {
+    async fn auth_propose(
+        &self,
+        req: InternalRaftRequest,
+        caller: &Caller,
+    ) -> Result<(AuthApplyResponse, i64), Error> {
         let r = self.propose_as(req, caller).await?;
         match r.response {
             Some(ApplyResponse::Auth(a)) => Ok((a, r.revision)),
-            other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
+            other => Err(Error::Internal(format!(
+                "unexpected apply response {other:?}"
+            ))),
         }
     }
 
@@ -190,9 +239,14 @@ impl EtcdServer {
     /// `root user does not exist`, `root user does not have root role`; see
     /// [`EtcdServer::propose`].
     pub async fn auth_enable(&self, caller: &Caller) -> Result<AuthEnableResponse, Error> {
-        let req = InternalRaftRequest { auth_enable: Some(Default::default()), ..Default::default() };
+        let req = InternalRaftRequest {
+            auth_enable: Some(Default::default()),
+            ..Default::default()
+        };
         let (_, rev) = self.auth_propose(req, caller).await?;
-        Ok(AuthEnableResponse { header: Some(self.header(rev)) })
+        Ok(AuthEnableResponse {
+            header: Some(self.header(rev)),
+        })
     }
 
     /// AuthDisable (root only while enabled).
@@ -200,9 +254,14 @@ impl EtcdServer {
     /// # Errors
     /// See [`EtcdServer::propose`].
     pub async fn auth_disable(&self, caller: &Caller) -> Result<AuthDisableResponse, Error> {
-        let req = InternalRaftRequest { auth_disable: Some(Default::default()), ..Default::default() };
+        let req = InternalRaftRequest {
+            auth_disable: Some(Default::default()),
+            ..Default::default()
+        };
         let (_, rev) = self.auth_propose(req, caller).await?;
-        Ok(AuthDisableResponse { header: Some(self.header(rev)) })
+        Ok(AuthDisableResponse {
+            header: Some(self.header(rev)),
+        })
     }
 
     /// AuthStatus (etcd 3.5): whether auth is enabled and the auth revision, read locally.
@@ -214,7 +273,11 @@ impl EtcdServer {
         let rtxn = b.env.read_txn().map_err(storage)?;
         let enabled = b.auth.is_enabled(&rtxn).map_err(storage)?;
         let auth_revision = b.auth.revision(&rtxn).map_err(storage)?;
-        Ok(AuthStatusResponse { header: Some(self.header(self.current_revision())), enabled, auth_revision })
+        Ok(AuthStatusResponse {
+            header: Some(self.header(self.current_revision())),
+            enabled,
+            auth_revision,
+        })
     }
 
     /// Authenticate (etcd's `EtcdServer.Authenticate`): after a read-index, checks the
@@ -226,13 +289,20 @@ impl EtcdServer {
     /// # Errors
     /// `authentication is not enabled`, `authentication failed, invalid user ID or
     /// password`; see [`EtcdServer::propose`].
-    pub async fn authenticate(&self, name: &str, password: &str) -> Result<AuthenticateResponse, Error> {
+    pub async fn authenticate(
+        &self,
+        name: &str,
+        password: &str,
+    ) -> Result<AuthenticateResponse, Error> {
         loop {
             self.linearizable_barrier().await?;
             let (hash, checked_rev) = {
                 let b = self.store.backend().map_err(storage)?;
-        let rtxn = b.env.read_txn().map_err(storage)?;
-                b.auth.password_of(&rtxn, name).map_err(storage)?.map_err(Error::Auth)?
+                let rtxn = b.env.read_txn().map_err(storage)?;
+                b.auth
+                    .password_of(&rtxn, name)
+                    .map_err(storage)?
+                    .map_err(Error::Auth)?
             };
             let pw = password.to_string();
             let ok = tokio::task::spawn_blocking(move || crate::auth::password::verify(&pw, &hash))
@@ -246,7 +316,10 @@ impl EtcdServer {
                 // JWTs change no replicated state: sign one for the revision the password
                 // was checked at.
                 let token = jwt.assign(name, checked_rev).map_err(Error::Internal)?;
-                return Ok(AuthenticateResponse { header: Some(self.header(self.current_revision())), token });
+                return Ok(AuthenticateResponse {
+                    header: Some(self.header(self.current_revision())),
+                    token,
+                });
             }
             let req = InternalRaftRequest {
                 authenticate: Some(InternalAuthenticateRequest {
@@ -258,14 +331,19 @@ impl EtcdServer {
             };
             let (resp, rev) = self.auth_propose(req, &Caller::Client(None)).await?;
             let AuthApplyResponse::Token(token) = resp else {
-                return Err(Error::Internal("authenticate answered without a token".into()));
+                return Err(Error::Internal(
+                    "authenticate answered without a token".into(),
+                ));
             };
             if checked_rev != self.auth_revision()? {
                 tracing::info!("revision when password checked became stale; retrying");
                 continue;
             }
             self.wait_token_known(&token).await;
-            return Ok(AuthenticateResponse { header: Some(self.header(rev)), token });
+            return Ok(AuthenticateResponse {
+                header: Some(self.header(rev)),
+                token,
+            });
         }
     }
 
@@ -292,12 +370,30 @@ impl EtcdServer {
     /// # Errors
     /// `user name is empty`, `user name already exists`, `permission denied`; see
     /// [`EtcdServer::propose`].
-    pub async fn user_add(&self, mut req: AuthUserAddRequest, caller: &Caller) -> Result<AuthUserAddResponse, Error> {
+    pub async fn user_add(
+        &self,
+        mut req: AuthUserAddRequest,
+        caller: &Caller,
+    ) -> Result<AuthUserAddResponse, Error> {
         let no_password = req.options.as_ref().is_some_and(|o| o.no_password);
-        req.hashed_password = if no_password { String::new() } else { self.bcrypt(std::mem::take(&mut req.password)).await? };
+        req.hashed_password = if no_password {
+            String::new()
+        } else {
+            self.bcrypt(std::mem::take(&mut req.password)).await?
+        };
         req.password.clear();
-        let (_, rev) = self.auth_propose(InternalRaftRequest { auth_user_add: Some(req), ..Default::default() }, caller).await?;
-        Ok(AuthUserAddResponse { header: Some(self.header(rev)) })
+        let (_, rev) = self
+            .auth_propose(
+                InternalRaftRequest {
+                    auth_user_add: Some(req),
+                    ..Default::default()
+                },
+                caller,
+            )
+            .await?;
+        Ok(AuthUserAddResponse {
+            header: Some(self.header(rev)),
+        })
     }
 
     /// UserChangePassword: hashes here, proposes only the hash.
@@ -310,16 +406,51 @@ impl EtcdServer {
         caller: &Caller,
     ) -> Result<AuthUserChangePasswordResponse, Error> {
         req.hashed_password = self.bcrypt(std::mem::take(&mut req.password)).await?;
-        let r = InternalRaftRequest { auth_user_change_password: Some(req), ..Default::default() };
+        let r = InternalRaftRequest {
+            auth_user_change_password: Some(req),
+            ..Default::default()
+        };
         let (_, rev) = self.auth_propose(r, caller).await?;
-        Ok(AuthUserChangePasswordResponse { header: Some(self.header(rev)) })
+        Ok(AuthUserChangePasswordResponse {
+            header: Some(self.header(rev)),
+        })
     }
 
-    auth_call!(user_delete, auth_user_delete, AuthUserDeleteRequest, AuthUserDeleteResponse, "UserDelete (not root while enabled).");
-    auth_call!(user_grant_role, auth_user_grant_role, AuthUserGrantRoleRequest, AuthUserGrantRoleResponse, "UserGrantRole.");
-    auth_call!(user_revoke_role, auth_user_revoke_role, AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse, "UserRevokeRole.");
-    auth_call!(role_add, auth_role_add, AuthRoleAddRequest, AuthRoleAddResponse, "RoleAdd.");
-    auth_call!(role_delete, auth_role_delete, AuthRoleDeleteRequest, AuthRoleDeleteResponse, "RoleDelete (also revokes it from every user).");
+    auth_call!(
+        user_delete,
+        auth_user_delete,
+        AuthUserDeleteRequest,
+        AuthUserDeleteResponse,
+        "UserDelete (not root while enabled)."
+    );
+    auth_call!(
+        user_grant_role,
+        auth_user_grant_role,
+        AuthUserGrantRoleRequest,
+        AuthUserGrantRoleResponse,
+        "UserGrantRole."
+    );
+    auth_call!(
+        user_revoke_role,
+        auth_user_revoke_role,
+        AuthUserRevokeRoleRequest,
+        AuthUserRevokeRoleResponse,
+        "UserRevokeRole."
+    );
+    auth_call!(
+        role_add,
+        auth_role_add,
+        AuthRoleAddRequest,
+        AuthRoleAddResponse,
+        "RoleAdd."
+    );
+    auth_call!(
+        role_delete,
+        auth_role_delete,
+        AuthRoleDeleteRequest,
+        AuthRoleDeleteResponse,
+        "RoleDelete (also revokes it from every user)."
+    );
     auth_call!(
         role_grant_permission,
         auth_role_grant_permission,
@@ -339,13 +470,28 @@ impl EtcdServer {
     ///
     /// # Errors
     /// `user name not found`, `permission denied`; see [`EtcdServer::propose`].
-    pub async fn user_get(&self, req: AuthUserGetRequest, caller: &Caller) -> Result<AuthUserGetResponse, Error> {
-        match self.auth_propose(InternalRaftRequest { auth_user_get: Some(req), ..Default::default() }, caller).await? {
+    pub async fn user_get(
+        &self,
+        req: AuthUserGetRequest,
+        caller: &Caller,
+    ) -> Result<AuthUserGetResponse, Error> {
+        match self
+            .auth_propose(
+                InternalRaftRequest {
+                    auth_user_get: Some(req),
+                    ..Default::default()
+                },
+                caller,
+            )
+            .await?
+        {
             (AuthApplyResponse::UserGet(mut r), rev) => {
                 r.header = Some(self.header(rev));
                 Ok(r)
             }
-            (other, _) => Err(Error::Internal(format!("unexpected auth response {other:?}"))),
+            (other, _) => Err(Error::Internal(format!(
+                "unexpected auth response {other:?}"
+            ))),
         }
     }
 
@@ -354,13 +500,18 @@ impl EtcdServer {
     /// # Errors
     /// See [`EtcdServer::propose`].
     pub async fn user_list(&self, caller: &Caller) -> Result<AuthUserListResponse, Error> {
-        let req = InternalRaftRequest { auth_user_list: Some(Default::default()), ..Default::default() };
+        let req = InternalRaftRequest {
+            auth_user_list: Some(Default::default()),
+            ..Default::default()
+        };
         match self.auth_propose(req, caller).await? {
             (AuthApplyResponse::UserList(mut r), rev) => {
                 r.header = Some(self.header(rev));
                 Ok(r)
             }
-            (other, _) => Err(Error::Internal(format!("unexpected auth response {other:?}"))),
+            (other, _) => Err(Error::Internal(format!(
+                "unexpected auth response {other:?}"
+            ))),
         }
     }
 
@@ -368,13 +519,28 @@ impl EtcdServer {
     ///
     /// # Errors
     /// `role name not found`, `permission denied`; see [`EtcdServer::propose`].
-    pub async fn role_get(&self, req: AuthRoleGetRequest, caller: &Caller) -> Result<AuthRoleGetResponse, Error> {
-        match self.auth_propose(InternalRaftRequest { auth_role_get: Some(req), ..Default::default() }, caller).await? {
+    pub async fn role_get(
+        &self,
+        req: AuthRoleGetRequest,
+        caller: &Caller,
+    ) -> Result<AuthRoleGetResponse, Error> {
+        match self
+            .auth_propose(
+                InternalRaftRequest {
+                    auth_role_get: Some(req),
+                    ..Default::default()
+                },
+                caller,
+            )
+            .await?
+        {
             (AuthApplyResponse::RoleGet(mut r), rev) => {
                 r.header = Some(self.header(rev));
                 Ok(r)
             }
-            (other, _) => Err(Error::Internal(format!("unexpected auth response {other:?}"))),
+            (other, _) => Err(Error::Internal(format!(
+                "unexpected auth response {other:?}"
+            ))),
         }
     }
 
@@ -383,13 +549,18 @@ impl EtcdServer {
     /// # Errors
     /// See [`EtcdServer::propose`].
     pub async fn role_list(&self, caller: &Caller) -> Result<AuthRoleListResponse, Error> {
-        let req = InternalRaftRequest { auth_role_list: Some(Default::default()), ..Default::default() };
+        let req = InternalRaftRequest {
+            auth_role_list: Some(Default::default()),
+            ..Default::default()
+        };
         match self.auth_propose(req, caller).await? {
             (AuthApplyResponse::RoleList(mut r), rev) => {
                 r.header = Some(self.header(rev));
                 Ok(r)
             }
-            (other, _) => Err(Error::Internal(format!("unexpected auth response {other:?}"))),
+            (other, _) => Err(Error::Internal(format!(
+                "unexpected auth response {other:?}"
+            ))),
         }
     }
 }

@@ -44,7 +44,10 @@ impl Batcher {
     /// was proposed), [`Error::Stopped`] when Raft stopped.
     pub async fn propose(&self, req: InternalRaftRequest) -> Result<ApplyResult, Error> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send((req, reply)).await.map_err(|_| Error::Stopped)?;
+        self.tx
+            .send((req, reply))
+            .await
+            .map_err(|_| Error::Stopped)?;
         rx.await.map_err(|_| Error::Stopped)?
     }
 }
@@ -54,7 +57,9 @@ async fn run(raft: Raft, mut rx: mpsc::Receiver<(InternalRaftRequest, Reply)>) {
     loop {
         // Wait for a free slot first: requests keep queueing meanwhile, so the next batch
         // collects everything that arrived during the previous appends.
-        let Ok(permit) = in_flight.clone().acquire_owned().await else { return };
+        let Ok(permit) = in_flight.clone().acquire_owned().await else {
+            return;
+        };
         let Some(first) = rx.recv().await else { return };
         let mut bytes = first.0.encoded_len();
         let mut batch = vec![first];
@@ -75,7 +80,9 @@ async fn run(raft: Raft, mut rx: mpsc::Receiver<(InternalRaftRequest, Reply)>) {
                 Ok(resp) => {
                     let mut results = resp.data.0.into_iter();
                     for reply in replies {
-                        let r = results.next().ok_or_else(|| Error::Internal("missing apply result".into()));
+                        let r = results
+                            .next()
+                            .ok_or_else(|| Error::Internal("missing apply result".into()));
                         let _ = reply.send(r);
                     }
                 }
@@ -89,7 +96,9 @@ async fn run(raft: Raft, mut rx: mpsc::Receiver<(InternalRaftRequest, Reply)>) {
                                     Error::NotLeader
                                 }
                             }
-                            RaftError::APIError(ClientWriteError::ChangeMembershipError(c)) => Error::Internal(c.to_string()),
+                            RaftError::APIError(ClientWriteError::ChangeMembershipError(c)) => {
+                                Error::Internal(c.to_string())
+                            }
                             RaftError::Fatal(_) => Error::Stopped,
                         };
                         let _ = reply.send(Err(err));

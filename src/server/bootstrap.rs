@@ -26,7 +26,10 @@ pub(super) struct Booted {
 fn initial_members(cfg: &ServerConfig) -> BTreeMap<String, Vec<String>> {
     let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (name, url) in &cfg.initial_cluster {
-        by_name.entry(name.clone()).or_default().push(url_string(url));
+        by_name
+            .entry(name.clone())
+            .or_default()
+            .push(url_string(url));
     }
     by_name
 }
@@ -35,9 +38,12 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
     let storage = |e: crate::storage::StorageError| Error::Storage(e.to_string());
     let wal_env = open_env(&cfg.wal_dir(), EnvKind::Wal).map_err(storage)?;
     let log_store = LogStore::open(wal_env).map_err(storage)?;
-    let store = StateStore::open_with(cfg.backend_dir(), cfg.auth_token_ttl).map_err(|e| Error::Storage(e.to_string()))?;
+    let store = StateStore::open_with(cfg.backend_dir(), cfg.auth_token_ttl)
+        .map_err(|e| Error::Storage(e.to_string()))?;
 
-    let identity = log_store.identity().map_err(|e| Error::Storage(e.to_string()))?;
+    let identity = log_store
+        .identity()
+        .map_err(|e| Error::Storage(e.to_string()))?;
     let fresh = identity.is_none();
     let (cluster_id, member_id, members) = match identity {
         Some((cid, mid)) => {
@@ -52,19 +58,23 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
                 let (cluster_id, member_id) = join_existing(cfg).await?;
                 (cluster_id, member_id, BTreeMap::new())
             } else {
-            let by_name = initial_members(cfg);
-            let Some(my_urls) = by_name.get(&cfg.name) else {
-                return Err(Error::Bootstrap(format!(
-                    "couldn't find local name {:?} in the initial cluster configuration",
-                    cfg.name
-                )));
-            };
-            let mut mine: Vec<String> = my_urls.clone();
-            mine.sort();
-            let mut adv: Vec<String> = cfg.initial_advertise_peer_urls.iter().map(url_string).collect();
-            adv.sort();
-            if mine != adv {
-                return Err(Error::Bootstrap(format!(
+                let by_name = initial_members(cfg);
+                let Some(my_urls) = by_name.get(&cfg.name) else {
+                    return Err(Error::Bootstrap(format!(
+                        "couldn't find local name {:?} in the initial cluster configuration",
+                        cfg.name
+                    )));
+                };
+                let mut mine: Vec<String> = my_urls.clone();
+                mine.sort();
+                let mut adv: Vec<String> = cfg
+                    .initial_advertise_peer_urls
+                    .iter()
+                    .map(url_string)
+                    .collect();
+                adv.sort();
+                if mine != adv {
+                    return Err(Error::Bootstrap(format!(
                     "--initial-cluster has {}={} but missing from --initial-advertise-peer-urls={} (resolved urls: \"{}\" != \"{}\")",
                     cfg.name,
                     my_urls.join(","),
@@ -72,21 +82,28 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
                     adv.join(","),
                     mine.join(",")
                 )));
-            }
-            let mut members = BTreeMap::new();
-            for (name, urls) in &by_name {
-                let id = compute_member_id(urls, &cfg.initial_cluster_token);
-                let client_urls = if *name == cfg.name {
-                    cfg.advertise_client_urls.iter().map(url_string).collect()
-                } else {
-                    Vec::new()
-                };
-                members.insert(id, Member { name: name.clone(), peer_urls: urls.clone(), client_urls });
-            }
-            let ids: Vec<u64> = members.keys().copied().collect();
-            let cluster_id = compute_cluster_id(&ids);
-            let member_id = compute_member_id(my_urls, &cfg.initial_cluster_token);
-            (cluster_id, member_id, members)
+                }
+                let mut members = BTreeMap::new();
+                for (name, urls) in &by_name {
+                    let id = compute_member_id(urls, &cfg.initial_cluster_token);
+                    let client_urls = if *name == cfg.name {
+                        cfg.advertise_client_urls.iter().map(url_string).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    members.insert(
+                        id,
+                        Member {
+                            name: name.clone(),
+                            peer_urls: urls.clone(),
+                            client_urls,
+                        },
+                    );
+                }
+                let ids: Vec<u64> = members.keys().copied().collect();
+                let cluster_id = compute_cluster_id(&ids);
+                let member_id = compute_member_id(my_urls, &cfg.initial_cluster_token);
+                (cluster_id, member_id, members)
             }
         }
     };
@@ -97,21 +114,35 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
         // openraft waits `leader lease (= max) + random(min..max)` after the last heartbeat
         // before campaigning; min = E/2, max = E gives 1.5E..2E, close to etcd's randomized
         // [E, 2E) election timeout.
-        election_timeout_min: (cfg.election_timeout.as_millis() as u64 / 2).max(cfg.heartbeat_interval.as_millis() as u64 + 1),
+        election_timeout_min: (cfg.election_timeout.as_millis() as u64 / 2)
+            .max(cfg.heartbeat_interval.as_millis() as u64 + 1),
         election_timeout_max: cfg.election_timeout.as_millis() as u64,
         snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(cfg.snapshot_count.max(1)),
         max_in_snapshot_log_to_keep: 5000,
         ..Default::default()
     };
-    let raft_config = Arc::new(raft_config.validate().map_err(|e| Error::Bootstrap(e.to_string()))?);
+    let raft_config = Arc::new(
+        raft_config
+            .validate()
+            .map_err(|e| Error::Bootstrap(e.to_string()))?,
+    );
     let sm = StateMachine::new(store.clone());
     {
         let store = store.clone();
         log_store.set_before_purge(std::sync::Arc::new(move || store.sync()));
     }
-    let raft = Raft::new(member_id, raft_config, Network { cluster_id, member_id }, log_store.clone(), sm)
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let raft = Raft::new(
+        member_id,
+        raft_config,
+        Network {
+            cluster_id,
+            member_id,
+        },
+        log_store.clone(),
+        sm,
+    )
+    .await
+    .map_err(|e| Error::Internal(e.to_string()))?;
 
     if fresh && cfg.initial_cluster_state == ClusterState::Existing {
         // Joining: the leader already lists us; it will replicate the log (or a snapshot).
@@ -126,7 +157,9 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
         // branch, and an "already initialized" refusal is then expected and harmless.
         match raft.initialize(members).await {
             Ok(()) => {}
-            Err(openraft::error::RaftError::APIError(openraft::error::InitializeError::NotAllowed(_))) => {}
+            Err(openraft::error::RaftError::APIError(
+                openraft::error::InitializeError::NotAllowed(_),
+            )) => {}
             Err(e) => return Err(Error::Internal(e.to_string())),
         }
         log_store
@@ -137,7 +170,12 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
         tracing::info!(member_id = %format!("{member_id:x}"), cluster_id = %format!("{cluster_id:x}"), "restarting member");
         check_not_removed(&raft, cluster_id, member_id).await;
     }
-    Ok(Booted { raft, store, member_id, cluster_id })
+    Ok(Booted {
+        raft,
+        store,
+        member_id,
+        cluster_id,
+    })
 }
 
 /// A restarting member whose own membership no longer lists it may have been removed (a
@@ -150,7 +188,10 @@ async fn check_not_removed(raft: &Raft, cluster_id: u64, member_id: u64) {
     // The Raft core publishes the membership it loaded shortly after start.
     let loaded = raft
         .wait(Some(std::time::Duration::from_secs(2)))
-        .metrics(|m| m.membership_config.membership().nodes().next().is_some(), "membership loaded")
+        .metrics(
+            |m| m.membership_config.membership().nodes().next().is_some(),
+            "membership loaded",
+        )
         .await;
     let Ok(metrics) = loaded else { return };
     let membership = metrics.membership_config.membership().clone();
@@ -158,13 +199,20 @@ async fn check_not_removed(raft: &Raft, cluster_id: u64, member_id: u64) {
         return;
     }
     for (id, node) in membership.nodes() {
-        let Ok(channel) = crate::raft::network::peer_channel(*id, node) else { continue };
+        let Ok(channel) = crate::raft::network::peer_channel(*id, node) else {
+            continue;
+        };
         let mut req = tonic::Request::new(crate::pb::peer::ClusterInfoRequest {});
         req.set_timeout(std::time::Duration::from_secs(2));
-        let Ok(resp) = LeaderClient::new(channel).cluster_info(req).await else { continue };
+        let Ok(resp) = LeaderClient::new(channel).cluster_info(req).await else {
+            continue;
+        };
         let info = resp.into_inner();
         if info.cluster_id == cluster_id && !info.members.iter().any(|m| m.id == member_id) {
-            crate::raft::network::raise_fatal(format!("{}. Exiting.", crate::raft::network::MEMBER_REMOVED));
+            crate::raft::network::raise_fatal(format!(
+                "{}. Exiting.",
+                crate::raft::network::MEMBER_REMOVED
+            ));
             return;
         }
     }
@@ -174,7 +222,11 @@ async fn check_not_removed(raft: &Raft, cluster_id: u64, member_id: u64) {
 /// `--initial-cluster` (etcd's `GetClusterFromRemotePeers` + `ValidateClusterAndAssignIDs`).
 async fn join_existing(cfg: &ServerConfig) -> Result<(u64, u64), Error> {
     use crate::pb::peer::leader_client::LeaderClient;
-    let mine: std::collections::BTreeSet<String> = cfg.initial_advertise_peer_urls.iter().map(url_string).collect();
+    let mine: std::collections::BTreeSet<String> = cfg
+        .initial_advertise_peer_urls
+        .iter()
+        .map(url_string)
+        .collect();
     let wanted = initial_members(cfg);
     let mut last_err = String::from("no peer URLs to ask");
     for (_, urls) in wanted.iter() {
@@ -182,10 +234,16 @@ async fn join_existing(cfg: &ServerConfig) -> Result<(u64, u64), Error> {
             continue;
         }
         for url in urls {
-            let Ok(endpoint) = tonic::transport::Endpoint::from_shared(url.clone()) else { continue };
-            let endpoint = endpoint.connect_timeout(std::time::Duration::from_secs(1)).timeout(std::time::Duration::from_secs(2));
+            let Ok(endpoint) = tonic::transport::Endpoint::from_shared(url.clone()) else {
+                continue;
+            };
+            let endpoint = endpoint
+                .connect_timeout(std::time::Duration::from_secs(1))
+                .timeout(std::time::Duration::from_secs(2));
             let connected = if url.starts_with("https://") {
-                endpoint.connect_with_connector(crate::tls::peer_connector()).await
+                endpoint
+                    .connect_with_connector(crate::tls::peer_connector())
+                    .await
             } else {
                 endpoint.connect().await
             };
@@ -196,7 +254,10 @@ async fn join_existing(cfg: &ServerConfig) -> Result<(u64, u64), Error> {
                     continue;
                 }
             };
-            let info = match LeaderClient::new(channel).cluster_info(crate::pb::peer::ClusterInfoRequest {}).await {
+            let info = match LeaderClient::new(channel)
+                .cluster_info(crate::pb::peer::ClusterInfoRequest {})
+                .await
+            {
                 Ok(r) => r.into_inner(),
                 Err(s) => {
                     last_err = format!("{url}: {}", s.message());
@@ -211,7 +272,8 @@ async fn join_existing(cfg: &ServerConfig) -> Result<(u64, u64), Error> {
                 )));
             }
             let found = info.members.iter().find(|m| {
-                let theirs: std::collections::BTreeSet<String> = m.peer_ur_ls.iter().cloned().collect();
+                let theirs: std::collections::BTreeSet<String> =
+                    m.peer_ur_ls.iter().cloned().collect();
                 theirs == mine
             });
             return match found {

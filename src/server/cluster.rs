@@ -11,11 +11,12 @@ use openraft::ChangeMembers;
 use prost::Message;
 use tonic::Request;
 
-use super::{EtcdServer, Error};
+use super::{Error, EtcdServer};
 use crate::membership::{compute_member_id_at, Member};
 use crate::pb::etcdserverpb::{
-    Member as PbMember, MemberAddRequest, MemberAddResponse, MemberPromoteRequest, MemberPromoteResponse,
-    MemberRemoveRequest, MemberRemoveResponse, MemberUpdateRequest, MemberUpdateResponse,
+    Member as PbMember, MemberAddRequest, MemberAddResponse, MemberPromoteRequest,
+    MemberPromoteResponse, MemberRemoveRequest, MemberRemoveResponse, MemberUpdateRequest,
+    MemberUpdateResponse,
 };
 use crate::pb::peer::member_op_request::Op;
 use crate::pb::peer::{ForwardRequest, MemberOpRequest};
@@ -55,31 +56,63 @@ impl EtcdServer {
     /// failed due to not enough started members` (etcd's strict reconfiguration check for
     /// voters), forwarding and timeout errors.
     pub async fn member_add(&self, req: MemberAddRequest) -> Result<MemberAddResponse, Error> {
-        let op = MemberOpRequest { op: Some(Op::Add(req.clone())) };
+        let op = MemberOpRequest {
+            op: Some(Op::Add(req.clone())),
+        };
         let id = match self.member_op(op).await? {
             MemberOpResult::Added(id) => id,
-            MemberOpResult::Done => return Err(Error::Internal("member add returned no ID".into())),
+            MemberOpResult::Done => {
+                return Err(Error::Internal("member add returned no ID".into()))
+            }
         };
-        let member = PbMember { id, name: String::new(), peer_ur_ls: req.peer_ur_ls, client_ur_ls: Vec::new(), is_learner: req.is_learner };
-        Ok(MemberAddResponse { header: Some(self.header(0)), member: Some(member), members: self.pb_members() })
+        let member = PbMember {
+            id,
+            name: String::new(),
+            peer_ur_ls: req.peer_ur_ls,
+            client_ur_ls: Vec::new(),
+            is_learner: req.is_learner,
+        };
+        Ok(MemberAddResponse {
+            header: Some(self.header(0)),
+            member: Some(member),
+            members: self.pb_members(),
+        })
     }
 
     /// MemberRemove.
     ///
     /// # Errors
     /// `member not found`, forwarding and timeout errors.
-    pub async fn member_remove(&self, req: MemberRemoveRequest) -> Result<MemberRemoveResponse, Error> {
-        self.member_op(MemberOpRequest { op: Some(Op::Remove(req)) }).await?;
-        Ok(MemberRemoveResponse { header: Some(self.header(0)), members: self.pb_members() })
+    pub async fn member_remove(
+        &self,
+        req: MemberRemoveRequest,
+    ) -> Result<MemberRemoveResponse, Error> {
+        self.member_op(MemberOpRequest {
+            op: Some(Op::Remove(req)),
+        })
+        .await?;
+        Ok(MemberRemoveResponse {
+            header: Some(self.header(0)),
+            members: self.pb_members(),
+        })
     }
 
     /// MemberUpdate (new peer URLs).
     ///
     /// # Errors
     /// `member not found`, `given member URLs are invalid`, `Peer URLs already exists`.
-    pub async fn member_update(&self, req: MemberUpdateRequest) -> Result<MemberUpdateResponse, Error> {
-        self.member_op(MemberOpRequest { op: Some(Op::Update(req)) }).await?;
-        Ok(MemberUpdateResponse { header: Some(self.header(0)), members: self.pb_members() })
+    pub async fn member_update(
+        &self,
+        req: MemberUpdateRequest,
+    ) -> Result<MemberUpdateResponse, Error> {
+        self.member_op(MemberOpRequest {
+            op: Some(Op::Update(req)),
+        })
+        .await?;
+        Ok(MemberUpdateResponse {
+            header: Some(self.header(0)),
+            members: self.pb_members(),
+        })
     }
 
     /// MemberPromote.
@@ -87,9 +120,18 @@ impl EtcdServer {
     /// # Errors
     /// `member not found`, `can only promote a learner member`, `can only promote a
     /// learner member which is in sync with leader`.
-    pub async fn member_promote(&self, req: MemberPromoteRequest) -> Result<MemberPromoteResponse, Error> {
-        self.member_op(MemberOpRequest { op: Some(Op::Promote(req)) }).await?;
-        Ok(MemberPromoteResponse { header: Some(self.header(0)), members: self.pb_members() })
+    pub async fn member_promote(
+        &self,
+        req: MemberPromoteRequest,
+    ) -> Result<MemberPromoteResponse, Error> {
+        self.member_op(MemberOpRequest {
+            op: Some(Op::Promote(req)),
+        })
+        .await?;
+        Ok(MemberPromoteResponse {
+            header: Some(self.header(0)),
+            members: self.pb_members(),
+        })
     }
 
     /// MoveLeader: on the leader, asks `target` (a voter) to campaign now and waits until it
@@ -99,7 +141,10 @@ impl EtcdServer {
     /// # Errors
     /// `not leader` when this member does not lead; `bad leader transferee` when the
     /// target is not a voting member; `request timed out` when it did not take over.
-    pub async fn move_leader(&self, target: u64) -> Result<crate::pb::etcdserverpb::MoveLeaderResponse, Error> {
+    pub async fn move_leader(
+        &self,
+        target: u64,
+    ) -> Result<crate::pb::etcdserverpb::MoveLeaderResponse, Error> {
         if self.leader() != Some(self.member_id) {
             return Err(Error::NotLeader);
         }
@@ -107,7 +152,11 @@ impl EtcdServer {
         if target == self.member_id {
             return Ok(crate::pb::etcdserverpb::MoveLeaderResponse { header });
         }
-        if !self.members().iter().any(|(id, _, learner)| *id == target && !*learner) {
+        if !self
+            .members()
+            .iter()
+            .any(|(id, _, learner)| *id == target && !*learner)
+        {
             return Err(Error::Wire(WireError::BadLeaderTransferee));
         }
         let mut client = self.leader_clients.get(self, target)?;
@@ -123,15 +172,22 @@ impl EtcdServer {
         // deadline). So the target campaigns again every two heartbeats: once this member has
         // stepped down its vote is no longer committed, it grants the vote, and with the target
         // that is a quorum of a three-member cluster.
-        let retry_every = (2 * self.cfg.heartbeat_interval).max(std::time::Duration::from_millis(50));
+        let retry_every =
+            (2 * self.cfg.heartbeat_interval).max(std::time::Duration::from_millis(50));
         let mut next_campaign = Instant::now() + retry_every;
         while Instant::now() < deadline {
             if self.leader() == Some(target) {
-                return Ok(crate::pb::etcdserverpb::MoveLeaderResponse { header: Some(self.header(self.current_revision())) });
+                return Ok(crate::pb::etcdserverpb::MoveLeaderResponse {
+                    header: Some(self.header(self.current_revision())),
+                });
             }
             if Instant::now() >= next_campaign {
                 if let Ok(mut client) = self.leader_clients.get(self, target) {
-                    let _ = tokio::time::timeout(retry_every, client.campaign(crate::pb::peer::CampaignRequest {})).await;
+                    let _ = tokio::time::timeout(
+                        retry_every,
+                        client.campaign(crate::pb::peer::CampaignRequest {}),
+                    )
+                    .await;
                 }
                 next_campaign = Instant::now() + retry_every;
             }
@@ -159,19 +215,38 @@ impl EtcdServer {
         }
     }
 
-    async fn forward_member_op(&self, leader: u64, op: &MemberOpRequest, deadline: Instant) -> Result<MemberOpResult, Error> {
+    async fn forward_member_op(
+        &self,
+        leader: u64,
+        op: &MemberOpRequest,
+        deadline: Instant,
+    ) -> Result<MemberOpResult, Error> {
         let mut client = self.leader_clients.get(self, leader)?;
-        let mut request = Request::new(ForwardRequest { request: op.encode_to_vec() });
-        request.set_timeout(deadline.saturating_duration_since(Instant::now()).max(std::time::Duration::from_millis(1)));
-        let resp = client.member_op(request).await.map_err(|s| super::peer::transport_error(&s))?.into_inner();
+        let mut request = Request::new(ForwardRequest {
+            request: op.encode_to_vec(),
+        });
+        request.set_timeout(
+            deadline
+                .saturating_duration_since(Instant::now())
+                .max(std::time::Duration::from_millis(1)),
+        );
+        let resp = client
+            .member_op(request)
+            .await
+            .map_err(|s| super::peer::transport_error(&s))?
+            .into_inner();
         if !resp.error.is_empty() {
             return Err(super::peer::error_from_message(&resp.error));
         }
-        postcard::from_bytes(&resp.result).map_err(|e| Error::Internal(format!("bad member op result: {e}")))
+        postcard::from_bytes(&resp.result)
+            .map_err(|e| Error::Internal(format!("bad member op result: {e}")))
     }
 
     /// Validates and executes a membership change; this member must be the leader.
-    pub(super) async fn member_op_local(&self, op: MemberOpRequest) -> Result<MemberOpResult, Error> {
+    pub(super) async fn member_op_local(
+        &self,
+        op: MemberOpRequest,
+    ) -> Result<MemberOpResult, Error> {
         if self.leader() != Some(self.member_id) {
             return Err(Error::NotLeader);
         }
@@ -183,7 +258,10 @@ impl EtcdServer {
                 let urls = validate_urls(&req.peer_ur_ls)?;
                 check_url_conflicts(&members, &urls, None)?;
                 let voters = members.iter().filter(|(_, _, l)| !*l).count();
-                let started = members.iter().filter(|(_, m, l)| !*l && !m.name.is_empty()).count();
+                let started = members
+                    .iter()
+                    .filter(|(_, m, l)| !*l && !m.name.is_empty())
+                    .count();
                 // etcd's strict reconfiguration check: after adding a voter, the started
                 // voters must still form a quorum, except when growing a one-member cluster
                 // (the restore-from-backup path).
@@ -199,12 +277,17 @@ impl EtcdServer {
                 if find(id).is_some() {
                     return Err(Error::Wire(WireError::MemberExist));
                 }
-                let node = Member { name: String::new(), peer_urls: urls, client_urls: Vec::new() };
+                let node = Member {
+                    name: String::new(),
+                    peer_urls: urls,
+                    client_urls: Vec::new(),
+                };
                 if !req.is_learner && grow_single {
                     // Joint consensus would need the new, not yet started member's vote: it
                     // joins as a learner marked pending, and is promoted once caught up.
                     self.mark_pending_voter(id, true).await?;
-                    self.change_membership(ChangeMembers::AddNodes(BTreeMap::from([(id, node)]))).await?;
+                    self.change_membership(ChangeMembers::AddNodes(BTreeMap::from([(id, node)])))
+                        .await?;
                     tracing::info!(member_id = %format!("{id:x}"), "added member (voter once caught up)");
                     return Ok(MemberOpResult::Added(id));
                 }
@@ -238,8 +321,13 @@ impl EtcdServer {
                 };
                 let urls = validate_urls(&req.peer_ur_ls)?;
                 check_url_conflicts(&members, &urls, Some(req.id))?;
-                let node = Member { name: m.name.clone(), peer_urls: urls, client_urls: m.client_urls.clone() };
-                self.change_membership(ChangeMembers::SetNodes(BTreeMap::from([(req.id, node)]))).await?;
+                let node = Member {
+                    name: m.name.clone(),
+                    peer_urls: urls,
+                    client_urls: m.client_urls.clone(),
+                };
+                self.change_membership(ChangeMembers::SetNodes(BTreeMap::from([(req.id, node)])))
+                    .await?;
                 Ok(MemberOpResult::Done)
             }
             Some(Op::Promote(req)) => {
@@ -260,15 +348,25 @@ impl EtcdServer {
                 if learner_match < leader_match * LEARNER_READY_PERCENT {
                     return Err(Error::Wire(WireError::LearnerNotReady));
                 }
-                self.change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([req.id]))).await?;
+                self.change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([req.id])))
+                    .await?;
                 Ok(MemberOpResult::Done)
             }
         }
     }
 
     async fn mark_pending_voter(&self, id: u64, pending: bool) -> Result<(), Error> {
-        let req = crate::pb::peer::MemberAttrSetRequest { member_id: id, name: String::new(), client_urls: Vec::new(), pending_voter: pending };
-        self.propose(crate::pb::peer::InternalRaftRequest { member_attr_set: Some(req), ..Default::default() }).await?;
+        let req = crate::pb::peer::MemberAttrSetRequest {
+            member_id: id,
+            name: String::new(),
+            client_urls: Vec::new(),
+            pending_voter: pending,
+        };
+        self.propose(crate::pb::peer::InternalRaftRequest {
+            member_attr_set: Some(req),
+            ..Default::default()
+        })
+        .await?;
         Ok(())
     }
 
@@ -288,23 +386,38 @@ impl EtcdServer {
                 .nodes()
                 .map(|(id, _)| *id)
                 .filter(|id| !voters.contains(id))
-                .filter(|id| b.members.get(&rtxn, *id).ok().flatten().is_some_and(|a| a.pending_voter))
+                .filter(|id| {
+                    b.members
+                        .get(&rtxn, *id)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|a| a.pending_voter)
+                })
                 .collect()
         };
         for id in pending {
             let metrics = self.raft.metrics().borrow().clone();
             let leader_match = metrics.last_log_index.unwrap_or(0) as f64;
-            let matched = metrics.replication.as_ref().and_then(|r| r.get(&id).cloned().flatten()).map(|l| l.index as f64);
+            let matched = metrics
+                .replication
+                .as_ref()
+                .and_then(|r| r.get(&id).cloned().flatten())
+                .map(|l| l.index as f64);
             let Some(matched) = matched else { continue };
             if matched < leader_match * LEARNER_READY_PERCENT {
                 continue;
             }
-            match self.change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([id]))).await {
+            match self
+                .change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([id])))
+                .await
+            {
                 Ok(()) => {
                     tracing::info!(member_id = %format!("{id:x}"), "promoted caught-up member to voter");
                     let _ = self.mark_pending_voter(id, false).await;
                 }
-                Err(e) => tracing::warn!(member_id = %format!("{id:x}"), error = %e, "failed to promote member"),
+                Err(e) => {
+                    tracing::warn!(member_id = %format!("{id:x}"), error = %e, "failed to promote member")
+                }
             }
         }
     }
@@ -313,24 +426,35 @@ impl EtcdServer {
         let deadline = Instant::now() + self.cfg.request_timeout();
         loop {
             let fut = self.raft.change_membership(change.clone(), false);
-            return match tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), fut).await {
+            return match tokio::time::timeout(
+                deadline.saturating_duration_since(Instant::now()),
+                fut,
+            )
+            .await
+            {
                 Err(_) => Err(Error::Timeout),
                 Ok(Ok(_)) => Ok(()),
-                Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => Err(Error::NotLeader),
+                Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) => {
+                    Err(Error::NotLeader)
+                }
                 // openraft changes membership in two steps (joint, then uniform). A leader
                 // elected while the second step of an earlier change is not yet committed (e.g.
                 // after the old leader removed itself) refuses the next change until it commits
                 // it; etcd has no such window, so wait it out instead of failing.
-                Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(ChangeMembershipError::InProgress(_)))))
-                    if Instant::now() + std::time::Duration::from_millis(50) < deadline =>
-                {
+                Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(
+                    ChangeMembershipError::InProgress(_),
+                )))) if Instant::now() + std::time::Duration::from_millis(50) < deadline => {
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     continue;
                 }
-                Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => Err(match e {
-                    ChangeMembershipError::LearnerNotFound(_) => Error::Wire(WireError::MemberNotFound),
-                    other => Error::Internal(other.to_string()),
-                }),
+                Ok(Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e)))) => {
+                    Err(match e {
+                        ChangeMembershipError::LearnerNotFound(_) => {
+                            Error::Wire(WireError::MemberNotFound)
+                        }
+                        other => Error::Internal(other.to_string()),
+                    })
+                }
                 Ok(Err(RaftError::Fatal(_))) => Err(Error::Stopped),
             };
         }
@@ -344,7 +468,8 @@ fn validate_urls(urls: &[String]) -> Result<Vec<String>, Error> {
     }
     let mut out = Vec::new();
     for u in urls {
-        let parsed = crate::config::parse_urls("peer-urls", u).map_err(|_| Error::Wire(WireError::MemberBadURLs))?;
+        let parsed = crate::config::parse_urls("peer-urls", u)
+            .map_err(|_| Error::Wire(WireError::MemberBadURLs))?;
         out.extend(parsed.iter().map(crate::config::url_string));
     }
     out.sort();
@@ -352,7 +477,11 @@ fn validate_urls(urls: &[String]) -> Result<Vec<String>, Error> {
 }
 
 /// etcd refuses a peer URL another member already has (`Peer URLs already exists`).
-fn check_url_conflicts(members: &[(u64, Member, bool)], urls: &[String], except: Option<u64>) -> Result<(), Error> {
+fn check_url_conflicts(
+    members: &[(u64, Member, bool)],
+    urls: &[String],
+    except: Option<u64>,
+) -> Result<(), Error> {
     for (id, m, _) in members {
         if Some(*id) == except {
             continue;

@@ -34,13 +34,13 @@ use std::sync::Arc;
 use futures::stream::BoxStream;
 use tokio::sync::mpsc;
 
-use super::{EtcdServer, Error};
+use super::{Error, EtcdServer};
 use crate::mvcc::watchable_store::{KeyRange, WatchableStore, WatcherKey, WatcherSpec};
 use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 use crate::pb::etcdserverpb::{
-    request_op, response_op, Compare, DeleteRangeRequest, LeaseGrantRequest, PutRequest, RangeRequest,
-    RangeResponse, RequestOp, ResponseHeader, TxnRequest, TxnResponse, WatchResponse,
+    request_op, response_op, Compare, DeleteRangeRequest, LeaseGrantRequest, PutRequest,
+    RangeRequest, RangeResponse, RequestOp, ResponseHeader, TxnRequest, TxnResponse, WatchResponse,
 };
 use crate::pb::mvccpb::event::EventType;
 use crate::pb::v3electionpb::{
@@ -86,7 +86,11 @@ pub enum ConcurrencyError {
 /// (Go's `fmt.Sprintf("%s%x", name+"/", lease)`; a negative ID prints as `-<hex>`).
 pub fn contender_key(name: &[u8], lease: i64) -> Vec<u8> {
     let mut k = prefix(name);
-    let hex = if lease < 0 { format!("-{:x}", lease.unsigned_abs()) } else { format!("{lease:x}") };
+    let hex = if lease < 0 {
+        format!("-{:x}", lease.unsigned_abs())
+    } else {
+        format!("{lease:x}")
+    };
     k.extend_from_slice(hex.as_bytes());
     k
 }
@@ -160,19 +164,26 @@ fn op_put(key: &[u8], value: &[u8], lease: i64) -> RequestOp {
 }
 
 fn op_range(r: RangeRequest) -> RequestOp {
-    RequestOp { request: Some(request_op::Request::RequestRange(r)) }
+    RequestOp {
+        request: Some(request_op::Request::RequestRange(r)),
+    }
 }
 
 fn op_get(key: &[u8]) -> RequestOp {
-    op_range(RangeRequest { key: key.to_vec(), ..Default::default() })
+    op_range(RangeRequest {
+        key: key.to_vec(),
+        ..Default::default()
+    })
 }
 
 fn op_delete(key: &[u8]) -> RequestOp {
     RequestOp {
-        request: Some(request_op::Request::RequestDeleteRange(DeleteRangeRequest {
-            key: key.to_vec(),
-            ..Default::default()
-        })),
+        request: Some(request_op::Request::RequestDeleteRange(
+            DeleteRangeRequest {
+                key: key.to_vec(),
+                ..Default::default()
+            },
+        )),
     }
 }
 
@@ -180,7 +191,9 @@ fn op_delete(key: &[u8]) -> RequestOp {
 fn range_at(resp: &TxnResponse, i: usize) -> Result<&RangeResponse, Error> {
     match resp.responses.get(i).and_then(|r| r.response.as_ref()) {
         Some(response_op::Response::ResponseRange(r)) => Ok(r),
-        other => Err(Error::Internal(format!("txn response {i}: expected a range, got {other:?}"))),
+        other => Err(Error::Internal(format!(
+            "txn response {i}: expected a range, got {other:?}"
+        ))),
     }
 }
 
@@ -211,7 +224,10 @@ pub fn read_registration(resp: &TxnResponse) -> Result<Registration, Error> {
             .ok_or_else(|| Error::Internal("lock registration: own key missing".into()))?
     };
     let owner = range_at(resp, 1)?.kvs.first().map(|kv| kv.create_revision);
-    Ok(Registration { my_rev, owns: owner.is_none_or(|r| r == my_rev) })
+    Ok(Registration {
+        my_rev,
+        owns: owner.is_none_or(|r| r == my_rev),
+    })
 }
 
 /// Cancels the watchers it holds when dropped (the handler's future may be dropped at any
@@ -224,7 +240,10 @@ pub struct WatchGuard {
 impl WatchGuard {
     /// Registers one watcher per `(range, no_put, start revision)` on `hub`, all feeding one
     /// channel; the watch ID of each is its index in `specs`.
-    pub fn watch(hub: &Arc<WatchableStore>, specs: Vec<(KeyRange, bool, i64)>) -> (WatchGuard, mpsc::Receiver<WatchResponse>) {
+    pub fn watch(
+        hub: &Arc<WatchableStore>,
+        specs: Vec<(KeyRange, bool, i64)>,
+    ) -> (WatchGuard, mpsc::Receiver<WatchResponse>) {
         let (tx, rx) = mpsc::channel(WAIT_BUFFER);
         let keys = specs
             .into_iter()
@@ -241,7 +260,13 @@ impl WatchGuard {
                 hub.watch(spec, start_rev, tx.clone())
             })
             .collect();
-        (WatchGuard { hub: hub.clone(), keys }, rx)
+        (
+            WatchGuard {
+                hub: hub.clone(),
+                keys,
+            },
+            rx,
+        )
     }
 }
 
@@ -275,9 +300,13 @@ impl ReleaseGuard {
 
 impl Drop for ReleaseGuard {
     fn drop(&mut self) {
-        let Some(release) = self.release.take() else { return };
+        let Some(release) = self.release.take() else {
+            return;
+        };
         let server = self.server.clone();
-        let Ok(rt) = tokio::runtime::Handle::try_current() else { return };
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
         rt.spawn(async move {
             let (key, result) = match release {
                 Release::Unlock(key) => {
@@ -313,7 +342,11 @@ async fn next_delete(rx: &mut mpsc::Receiver<WatchResponse>) -> Result<Woken, Er
         if resp.canceled {
             return Ok(Woken::Restart);
         }
-        if resp.events.iter().any(|e| e.r#type == EventType::Delete as i32) {
+        if resp
+            .events
+            .iter()
+            .any(|e| e.r#type == EventType::Delete as i32)
+        {
             return Ok(Woken::Deleted(resp.watch_id as usize));
         }
     }
@@ -330,7 +363,12 @@ impl EtcdServer {
         if lease != 0 {
             return Ok(lease);
         }
-        let g = self.lease_grant(LeaseGrantRequest { ttl: DEFAULT_SESSION_TTL, id: 0 }).await?;
+        let g = self
+            .lease_grant(LeaseGrantRequest {
+                ttl: DEFAULT_SESSION_TTL,
+                id: 0,
+            })
+            .await?;
         Ok(g.id)
     }
 
@@ -341,12 +379,27 @@ impl EtcdServer {
     /// # Errors
     /// [`ConcurrencyError::SessionExpired`] when `my_key` is gone (or was re-created) while
     /// waiting; read and watch errors.
-    async fn wait_deletes(&self, pfx: &[u8], my_key: &[u8], my_rev: i64, caller: &super::Caller) -> Result<ResponseHeader, Error> {
+    async fn wait_deletes(
+        &self,
+        pfx: &[u8],
+        my_key: &[u8],
+        my_rev: i64,
+        caller: &super::Caller,
+    ) -> Result<ResponseHeader, Error> {
         loop {
-            let older = self.range(&last_create_before(pfx, my_rev - 1), caller).await?;
+            let older = self
+                .range(&last_create_before(pfx, my_rev - 1), caller)
+                .await?;
             // After the read-index above, a serializable read is at least as recent.
             let mine = self
-                .range(&RangeRequest { key: my_key.to_vec(), serializable: true, ..Default::default() }, caller)
+                .range(
+                    &RangeRequest {
+                        key: my_key.to_vec(),
+                        serializable: true,
+                        ..Default::default()
+                    },
+                    caller,
+                )
                 .await?;
             if mine.kvs.first().map(|kv| kv.create_revision) != Some(my_rev) {
                 return Err(ConcurrencyError::SessionExpired.into());
@@ -387,26 +440,43 @@ impl EtcdServer {
     /// `etcdserver: requested lease not found` when `lease` does not exist;
     /// [`ConcurrencyError::SessionExpired`] when the lease expires or is revoked while waiting;
     /// proposal and read errors.
-    pub async fn lock(self: &Arc<Self>, name: &[u8], lease: i64, caller: &super::Caller) -> Result<LockResponse, Error> {
+    pub async fn lock(
+        self: &Arc<Self>,
+        name: &[u8],
+        lease: i64,
+        caller: &super::Caller,
+    ) -> Result<LockResponse, Error> {
         let lease = self.session_lease(lease).await?;
         let pfx = prefix(name);
         let my_key = contender_key(name, lease);
         let resp = self
-            .txn(TxnRequest {
-                compare: vec![create_rev_is(&my_key, 0)],
-                success: vec![op_put(&my_key, b"", lease), op_range(first_create(&pfx))],
-                failure: vec![op_get(&my_key), op_range(first_create(&pfx))],
-            }, caller)
+            .txn(
+                TxnRequest {
+                    compare: vec![create_rev_is(&my_key, 0)],
+                    success: vec![op_put(&my_key, b"", lease), op_range(first_create(&pfx))],
+                    failure: vec![op_get(&my_key), op_range(first_create(&pfx))],
+                },
+                caller,
+            )
             .await?;
         let reg = read_registration(&resp)?;
         if reg.owns {
-            return Ok(LockResponse { header: resp.header, key: my_key });
+            return Ok(LockResponse {
+                header: resp.header,
+                key: my_key,
+            });
         }
-        let guard = ReleaseGuard { server: self.clone(), release: Some(Release::Unlock(my_key.clone())) };
+        let guard = ReleaseGuard {
+            server: self.clone(),
+            release: Some(Release::Unlock(my_key.clone())),
+        };
         match self.wait_deletes(&pfx, &my_key, reg.my_rev, caller).await {
             Ok(header) => {
                 guard.disarm();
-                Ok(LockResponse { header: Some(header), key: my_key })
+                Ok(LockResponse {
+                    header: Some(header),
+                    key: my_key,
+                })
             }
             Err(Error::Concurrency(ConcurrencyError::SessionExpired)) => {
                 guard.disarm();
@@ -422,9 +492,23 @@ impl EtcdServer {
     ///
     /// # Errors
     /// Proposal errors.
-    pub async fn unlock(&self, key: &[u8], caller: &super::Caller) -> Result<UnlockResponse, Error> {
-        let resp = self.delete_range(DeleteRangeRequest { key: key.to_vec(), ..Default::default() }, caller).await?;
-        Ok(UnlockResponse { header: resp.header })
+    pub async fn unlock(
+        &self,
+        key: &[u8],
+        caller: &super::Caller,
+    ) -> Result<UnlockResponse, Error> {
+        let resp = self
+            .delete_range(
+                DeleteRangeRequest {
+                    key: key.to_vec(),
+                    ..Default::default()
+                },
+                caller,
+            )
+            .await?;
+        Ok(UnlockResponse {
+            header: resp.header,
+        })
     }
 
     /// Campaign (etcd's `v3election` `Campaign` = `concurrency.Election.Campaign`): puts
@@ -439,16 +523,25 @@ impl EtcdServer {
     /// `etcdserver: requested lease not found`; [`ConcurrencyError::NotLeader`] if the
     /// re-proclaim of an existing key failed; [`ConcurrencyError::SessionExpired`] when the
     /// lease ends while waiting; proposal and read errors.
-    pub async fn campaign(self: &Arc<Self>, name: &[u8], lease: i64, value: &[u8], caller: &super::Caller) -> Result<CampaignResponse, Error> {
+    pub async fn campaign(
+        self: &Arc<Self>,
+        name: &[u8],
+        lease: i64,
+        value: &[u8],
+        caller: &super::Caller,
+    ) -> Result<CampaignResponse, Error> {
         let lease = self.session_lease(lease).await?;
         let pfx = prefix(name);
         let key = contender_key(name, lease);
         let resp = self
-            .txn(TxnRequest {
-                compare: vec![create_rev_is(&key, 0)],
-                success: vec![op_put(&key, value, lease)],
-                failure: vec![op_get(&key)],
-            }, caller)
+            .txn(
+                TxnRequest {
+                    compare: vec![create_rev_is(&key, 0)],
+                    success: vec![op_put(&key, value, lease)],
+                    failure: vec![op_get(&key)],
+                },
+                caller,
+            )
             .await?;
         let mut rev = header_of(&resp.header).revision;
         if !resp.succeeded {
@@ -465,7 +558,10 @@ impl EtcdServer {
                 }
             }
         }
-        let guard = ReleaseGuard { server: self.clone(), release: Some(Release::Resign(key.clone(), rev)) };
+        let guard = ReleaseGuard {
+            server: self.clone(),
+            release: Some(Release::Resign(key.clone(), rev)),
+        };
         let waited = self.wait_deletes(&pfx, &key, rev, caller).await;
         // etcd resigns only when the context ended (the guard, on drop); other failures
         // leave the key in place.
@@ -473,17 +569,32 @@ impl EtcdServer {
         waited?;
         Ok(CampaignResponse {
             header: resp.header,
-            leader: Some(LeaderKey { name: name.to_vec(), key, rev, lease }),
+            leader: Some(LeaderKey {
+                name: name.to_vec(),
+                key,
+                rev,
+                lease,
+            }),
         })
     }
 
-    async fn proclaim_key(&self, key: &[u8], rev: i64, lease: i64, value: &[u8], caller: &super::Caller) -> Result<ResponseHeader, Error> {
+    async fn proclaim_key(
+        &self,
+        key: &[u8],
+        rev: i64,
+        lease: i64,
+        value: &[u8],
+        caller: &super::Caller,
+    ) -> Result<ResponseHeader, Error> {
         let resp = self
-            .txn(TxnRequest {
-                compare: vec![create_rev_is(key, rev)],
-                success: vec![op_put(key, value, lease)],
-                failure: Vec::new(),
-            }, caller)
+            .txn(
+                TxnRequest {
+                    compare: vec![create_rev_is(key, rev)],
+                    success: vec![op_put(key, value, lease)],
+                    failure: Vec::new(),
+                },
+                caller,
+            )
             .await?;
         if !resp.succeeded {
             return Err(ConcurrencyError::NotLeader.into());
@@ -491,9 +602,21 @@ impl EtcdServer {
         Ok(header_of(&resp.header))
     }
 
-    async fn resign_key(&self, key: &[u8], rev: i64, caller: &super::Caller) -> Result<ResponseHeader, Error> {
+    async fn resign_key(
+        &self,
+        key: &[u8],
+        rev: i64,
+        caller: &super::Caller,
+    ) -> Result<ResponseHeader, Error> {
         let resp = self
-            .txn(TxnRequest { compare: vec![create_rev_is(key, rev)], success: vec![op_delete(key)], failure: Vec::new() }, caller)
+            .txn(
+                TxnRequest {
+                    compare: vec![create_rev_is(key, rev)],
+                    success: vec![op_delete(key)],
+                    failure: Vec::new(),
+                },
+                caller,
+            )
             .await?;
         Ok(header_of(&resp.header))
     }
@@ -505,11 +628,20 @@ impl EtcdServer {
     /// # Errors
     /// [`ConcurrencyError::MissingLeaderKey`] without a leader;
     /// [`ConcurrencyError::NotLeader`] when the compare fails; proposal errors.
-    pub async fn proclaim(&self, leader: Option<LeaderKey>, value: &[u8], caller: &super::Caller) -> Result<ProclaimResponse, Error> {
+    pub async fn proclaim(
+        &self,
+        leader: Option<LeaderKey>,
+        value: &[u8],
+        caller: &super::Caller,
+    ) -> Result<ProclaimResponse, Error> {
         let leader = leader.ok_or(ConcurrencyError::MissingLeaderKey)?;
         let lease = self.session_lease(leader.lease).await?;
-        let header = self.proclaim_key(&leader.key, leader.rev, lease, value, caller).await?;
-        Ok(ProclaimResponse { header: Some(header) })
+        let header = self
+            .proclaim_key(&leader.key, leader.rev, lease, value, caller)
+            .await?;
+        Ok(ProclaimResponse {
+            header: Some(header),
+        })
     }
 
     /// Resign (etcd's `v3election` `Resign`): deletes the leader's key if its create
@@ -517,11 +649,17 @@ impl EtcdServer {
     ///
     /// # Errors
     /// [`ConcurrencyError::MissingLeaderKey`] without a leader; proposal errors.
-    pub async fn resign(&self, leader: Option<LeaderKey>, caller: &super::Caller) -> Result<ResignResponse, Error> {
+    pub async fn resign(
+        &self,
+        leader: Option<LeaderKey>,
+        caller: &super::Caller,
+    ) -> Result<ResignResponse, Error> {
         let leader = leader.ok_or(ConcurrencyError::MissingLeaderKey)?;
         self.session_lease(leader.lease).await?;
         let header = self.resign_key(&leader.key, leader.rev, caller).await?;
-        Ok(ResignResponse { header: Some(header) })
+        Ok(ResignResponse {
+            header: Some(header),
+        })
     }
 
     /// Leader (etcd's `v3election` `Leader`): the key-value of the oldest candidate of
@@ -529,10 +667,21 @@ impl EtcdServer {
     ///
     /// # Errors
     /// [`ConcurrencyError::NoLeader`] when nobody campaigns; read errors.
-    pub async fn election_leader(&self, name: &[u8], caller: &super::Caller) -> Result<LeaderResponse, Error> {
+    pub async fn election_leader(
+        &self,
+        name: &[u8],
+        caller: &super::Caller,
+    ) -> Result<LeaderResponse, Error> {
         let resp = self.range(&first_create(&prefix(name)), caller).await?;
-        let kv = resp.kvs.into_iter().next().ok_or(ConcurrencyError::NoLeader)?;
-        Ok(LeaderResponse { header: resp.header, kv: Some(kv) })
+        let kv = resp
+            .kvs
+            .into_iter()
+            .next()
+            .ok_or(ConcurrencyError::NoLeader)?;
+        Ok(LeaderResponse {
+            header: resp.header,
+            kv: Some(kv),
+        })
     }
 
     /// Observe (etcd's `v3election` `Observe`): a stream of the current leader of `name`
@@ -541,7 +690,11 @@ impl EtcdServer {
     ///
     /// The stream is fed by a task that ends (cancelling its watchers) when the returned
     /// stream is dropped. It yields an error item and ends on a read failure.
-    pub fn observe(self: &Arc<Self>, name: &[u8], caller: &super::Caller) -> BoxStream<'static, Result<LeaderResponse, Error>> {
+    pub fn observe(
+        self: &Arc<Self>,
+        name: &[u8],
+        caller: &super::Caller,
+    ) -> BoxStream<'static, Result<LeaderResponse, Error>> {
         let (tx, rx) = mpsc::channel(OBSERVE_BUFFER);
         let server = self.clone();
         let pfx = prefix(name);
@@ -576,13 +729,17 @@ impl EtcdServer {
                 None => {
                     // Wait for the first put under the prefix.
                     let range = KeyRange::Range(pfx.to_vec(), prefix_range_end(pfx));
-                    let (_guard, mut rx) = WatchGuard::watch(&self.store.watch, vec![(range, false, read_rev + 1)]);
+                    let (_guard, mut rx) =
+                        WatchGuard::watch(&self.store.watch, vec![(range, false, read_rev + 1)]);
                     loop {
                         let wr = rx.recv().await.ok_or(ConcurrencyError::LostWatcher)?;
                         if wr.canceled {
                             continue 'outer;
                         }
-                        let put = wr.events.into_iter().find(|e| e.r#type == EventType::Put as i32);
+                        let put = wr
+                            .events
+                            .into_iter()
+                            .find(|e| e.r#type == EventType::Put as i32);
                         if let Some(kv) = put.and_then(|e| e.kv) {
                             // Several puts may share the batch: report the one taken.
                             let mut h = header_of(&wr.header);
@@ -594,10 +751,20 @@ impl EtcdServer {
             };
             let from = header.revision + 1;
             let key = kv.key.clone();
-            if tx.send(Ok(LeaderResponse { header: Some(header), kv: Some(kv) })).await.is_err() {
+            if tx
+                .send(Ok(LeaderResponse {
+                    header: Some(header),
+                    kv: Some(kv),
+                }))
+                .await
+                .is_err()
+            {
                 return Ok(());
             }
-            let (_guard, mut rx) = WatchGuard::watch(&self.store.watch, vec![(KeyRange::Single(key), false, from)]);
+            let (_guard, mut rx) = WatchGuard::watch(
+                &self.store.watch,
+                vec![(KeyRange::Single(key), false, from)],
+            );
             loop {
                 let wr = rx.recv().await.ok_or(ConcurrencyError::LostWatcher)?;
                 if wr.canceled {
@@ -607,7 +774,10 @@ impl EtcdServer {
                     if ev.r#type == EventType::Delete as i32 {
                         continue 'outer;
                     }
-                    let out = LeaderResponse { header: wr.header, kv: ev.kv };
+                    let out = LeaderResponse {
+                        header: wr.header,
+                        kv: ev.kv,
+                    };
                     if tx.send(Ok(out)).await.is_err() {
                         return Ok(());
                     }
@@ -626,7 +796,10 @@ mod tests {
 
     #[test]
     fn contender_key_is_name_slash_lowercase_hex_lease() {
-        assert_eq!(contender_key(b"mylock", 0x694d7c1f4a2e1d05), b"mylock/694d7c1f4a2e1d05".to_vec());
+        assert_eq!(
+            contender_key(b"mylock", 0x694d7c1f4a2e1d05),
+            b"mylock/694d7c1f4a2e1d05".to_vec()
+        );
         assert_eq!(contender_key(b"e", 255), b"e/ff".to_vec());
         // Go's %x of a negative int64.
         assert_eq!(contender_key(b"e", -255), b"e/-ff".to_vec());
@@ -642,16 +815,33 @@ mod tests {
     #[test]
     fn owner_queries_sort_by_create_revision() {
         let f = first_create(b"l/");
-        assert_eq!((f.limit, f.sort_order(), f.sort_target()), (1, SortOrder::Ascend, SortTarget::Create));
+        assert_eq!(
+            (f.limit, f.sort_order(), f.sort_target()),
+            (1, SortOrder::Ascend, SortTarget::Create)
+        );
         assert_eq!(f.range_end, b"l0".to_vec());
         let l = last_create_before(b"l/", 41);
-        assert_eq!((l.limit, l.sort_order(), l.sort_target(), l.max_create_revision), (1, SortOrder::Descend, SortTarget::Create, 41));
+        assert_eq!(
+            (
+                l.limit,
+                l.sort_order(),
+                l.sort_target(),
+                l.max_create_revision
+            ),
+            (1, SortOrder::Descend, SortTarget::Create, 41)
+        );
     }
 
     fn range_op(create: &[i64]) -> ResponseOp {
         ResponseOp {
             response: Some(response_op::Response::ResponseRange(RangeResponse {
-                kvs: create.iter().map(|r| KeyValue { create_revision: *r, ..Default::default() }).collect(),
+                kvs: create
+                    .iter()
+                    .map(|r| KeyValue {
+                        create_revision: *r,
+                        ..Default::default()
+                    })
+                    .collect(),
                 ..Default::default()
             })),
         }
@@ -659,7 +849,10 @@ mod tests {
 
     fn txn(succeeded: bool, rev: i64, ops: Vec<ResponseOp>) -> TxnResponse {
         TxnResponse {
-            header: Some(ResponseHeader { revision: rev, ..Default::default() }),
+            header: Some(ResponseHeader {
+                revision: rev,
+                ..Default::default()
+            }),
             succeeded,
             responses: ops,
         }
@@ -667,28 +860,66 @@ mod tests {
 
     #[test]
     fn registration_decides_ownership_like_mutex_lock() {
-        let put = ResponseOp { response: Some(response_op::Response::ResponsePut(Default::default())) };
+        let put = ResponseOp {
+            response: Some(response_op::Response::ResponsePut(Default::default())),
+        };
         // Fresh key on an empty prefix: the owner is our own put.
         let r = read_registration(&txn(true, 7, vec![put.clone(), range_op(&[7])])).unwrap();
-        assert_eq!(r, Registration { my_rev: 7, owns: true });
+        assert_eq!(
+            r,
+            Registration {
+                my_rev: 7,
+                owns: true
+            }
+        );
         // Fresh key behind an older holder: wait.
         let r = read_registration(&txn(true, 9, vec![put, range_op(&[4])])).unwrap();
-        assert_eq!(r, Registration { my_rev: 9, owns: false });
+        assert_eq!(
+            r,
+            Registration {
+                my_rev: 9,
+                owns: false
+            }
+        );
         // Existing key (same session re-locking): its create revision is the place in line.
         let r = read_registration(&txn(false, 12, vec![range_op(&[4]), range_op(&[4])])).unwrap();
-        assert_eq!(r, Registration { my_rev: 4, owns: true });
+        assert_eq!(
+            r,
+            Registration {
+                my_rev: 4,
+                owns: true
+            }
+        );
         let r = read_registration(&txn(false, 12, vec![range_op(&[6]), range_op(&[4])])).unwrap();
-        assert_eq!(r, Registration { my_rev: 6, owns: false });
+        assert_eq!(
+            r,
+            Registration {
+                my_rev: 6,
+                owns: false
+            }
+        );
         // A malformed response is an internal error, not a panic.
         assert!(read_registration(&txn(false, 12, vec![])).is_err());
     }
 
     #[test]
     fn recipe_errors_carry_etcds_messages() {
-        assert_eq!(ConcurrencyError::NotLeader.to_string(), "election: not leader");
-        assert_eq!(ConcurrencyError::NoLeader.to_string(), "election: no leader");
-        assert_eq!(ConcurrencyError::MissingLeaderKey.to_string(), "\"leader\" field must be provided");
-        assert_eq!(ConcurrencyError::SessionExpired.to_string(), "session expired");
+        assert_eq!(
+            ConcurrencyError::NotLeader.to_string(),
+            "election: not leader"
+        );
+        assert_eq!(
+            ConcurrencyError::NoLeader.to_string(),
+            "election: no leader"
+        );
+        assert_eq!(
+            ConcurrencyError::MissingLeaderKey.to_string(),
+            "\"leader\" field must be provided"
+        );
+        assert_eq!(
+            ConcurrencyError::SessionExpired.to_string(),
+            "session expired"
+        );
     }
 
     fn hub() -> (tempfile::TempDir, Arc<WatchableStore>) {
@@ -700,7 +931,11 @@ mod tests {
     fn event(kind: EventType, key: &[u8], rev: i64) -> crate::pb::mvccpb::Event {
         crate::pb::mvccpb::Event {
             r#type: kind as i32,
-            kv: Some(KeyValue { key: key.to_vec(), mod_revision: rev, ..Default::default() }),
+            kv: Some(KeyValue {
+                key: key.to_vec(),
+                mod_revision: rev,
+                ..Default::default()
+            }),
             prev_kv: None,
         }
     }
@@ -714,27 +949,47 @@ mod tests {
         let start = hub.current_revision() + 1;
         let (guard, mut rx) = WatchGuard::watch(
             &hub,
-            vec![(KeyRange::Single(b"l/a".to_vec()), true, start), (KeyRange::Single(b"l/b".to_vec()), true, start)],
+            vec![
+                (KeyRange::Single(b"l/a".to_vec()), true, start),
+                (KeyRange::Single(b"l/b".to_vec()), true, start),
+            ],
         );
         assert_eq!(hub.counts(), (2, 0));
         hub.notify(start, &[event(EventType::Put, b"l/a", start)]);
         hub.notify(start + 1, &[event(EventType::Delete, b"l/b", start + 1)]);
-        let woken = tokio::time::timeout(std::time::Duration::from_secs(5), next_delete(&mut rx)).await.unwrap().unwrap();
+        let woken = tokio::time::timeout(std::time::Duration::from_secs(5), next_delete(&mut rx))
+            .await
+            .unwrap()
+            .unwrap();
         assert!(matches!(woken, Woken::Deleted(1)));
         drop(guard);
         assert_eq!(hub.counts(), (0, 0));
         // The hub gone silent with every sender dropped is a lost watcher, not a hang.
         drop(hub);
-        let r = tokio::time::timeout(std::time::Duration::from_secs(5), next_delete(&mut rx)).await.unwrap();
-        assert!(matches!(r, Err(Error::Concurrency(ConcurrencyError::LostWatcher))));
+        let r = tokio::time::timeout(std::time::Duration::from_secs(5), next_delete(&mut rx))
+            .await
+            .unwrap();
+        assert!(matches!(
+            r,
+            Err(Error::Concurrency(ConcurrencyError::LostWatcher))
+        ));
     }
 
     /// A compaction cancel (in-band) restarts the wait instead of failing it.
     #[tokio::test]
     async fn compaction_cancel_restarts_the_wait() {
         let (tx, mut rx) = mpsc::channel(1);
-        tx.send(WatchResponse { canceled: true, compact_revision: 5, ..Default::default() }).await.unwrap();
-        let r = tokio::time::timeout(std::time::Duration::from_secs(5), next_delete(&mut rx)).await.unwrap().unwrap();
+        tx.send(WatchResponse {
+            canceled: true,
+            compact_revision: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let r = tokio::time::timeout(std::time::Duration::from_secs(5), next_delete(&mut rx))
+            .await
+            .unwrap()
+            .unwrap();
         assert!(matches!(r, Woken::Restart));
     }
 }

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{EtcdServer, Error};
+use super::{Error, EtcdServer};
 use crate::apply::{ApplyError, ApplyResponse};
 use crate::lease::{min_lease_ttl, LeaseRecord};
 use crate::pb::etcdserverpb::{
-    LeaseGrantRequest, LeaseGrantResponse, LeaseLeasesResponse, LeaseRevokeRequest, LeaseRevokeResponse,
-    LeaseStatus, LeaseTimeToLiveRequest, LeaseTimeToLiveResponse,
+    LeaseGrantRequest, LeaseGrantResponse, LeaseLeasesResponse, LeaseRevokeRequest,
+    LeaseRevokeResponse, LeaseStatus, LeaseTimeToLiveRequest, LeaseTimeToLiveResponse,
 };
 use crate::pb::peer::InternalRaftRequest;
 
@@ -18,9 +18,17 @@ const EXPIRY_TICK: Duration = Duration::from_millis(500);
 
 impl EtcdServer {
     fn lease_record(&self, id: i64) -> Result<Option<LeaseRecord>, Error> {
-        let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
-        let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
-        b.leases.get(&rtxn, id).map_err(|e| Error::Storage(e.to_string()))
+        let b = self
+            .store
+            .backend()
+            .map_err(|e| Error::Storage(e.to_string()))?;
+        let rtxn = b
+            .env
+            .read_txn()
+            .map_err(|e| Error::Storage(e.to_string()))?;
+        b.leases
+            .get(&rtxn, id)
+            .map_err(|e| Error::Storage(e.to_string()))
     }
 
     /// LeaseGrant: picks the ID when the client gave 0, raises the TTL to etcd's minimum,
@@ -28,7 +36,10 @@ impl EtcdServer {
     ///
     /// # Errors
     /// `LeaseExist`, `LeaseTtlTooLarge` as [`Error::Apply`]; proposal errors.
-    pub async fn lease_grant(&self, mut req: LeaseGrantRequest) -> Result<LeaseGrantResponse, Error> {
+    pub async fn lease_grant(
+        &self,
+        mut req: LeaseGrantRequest,
+    ) -> Result<LeaseGrantResponse, Error> {
         while req.id == 0 {
             req.id = (self.next_id() & (i64::MAX as u64)) as i64;
         }
@@ -40,7 +51,12 @@ impl EtcdServer {
             req.ttl = min;
         }
         self.check_quota(0).await?;
-        let r = self.propose(InternalRaftRequest { lease_grant: Some(req), ..Default::default() }).await?;
+        let r = self
+            .propose(InternalRaftRequest {
+                lease_grant: Some(req),
+                ..Default::default()
+            })
+            .await?;
         match r.response {
             Some(ApplyResponse::LeaseGrant(mut g)) => {
                 if let Some(rec) = self.lease_record(g.id)? {
@@ -49,7 +65,9 @@ impl EtcdServer {
                 g.header = Some(self.header(r.revision));
                 Ok(g)
             }
-            other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
+            other => Err(Error::Internal(format!(
+                "unexpected apply response {other:?}"
+            ))),
         }
     }
 
@@ -57,14 +75,28 @@ impl EtcdServer {
     ///
     /// # Errors
     /// `LeaseNotFound` as [`Error::Apply`]; proposal errors.
-    pub async fn lease_revoke(&self, req: LeaseRevokeRequest, caller: &super::Caller) -> Result<LeaseRevokeResponse, Error> {
-        let r = self.propose_as(InternalRaftRequest { lease_revoke: Some(req), ..Default::default() }, caller).await?;
+    pub async fn lease_revoke(
+        &self,
+        req: LeaseRevokeRequest,
+        caller: &super::Caller,
+    ) -> Result<LeaseRevokeResponse, Error> {
+        let r = self
+            .propose_as(
+                InternalRaftRequest {
+                    lease_revoke: Some(req),
+                    ..Default::default()
+                },
+                caller,
+            )
+            .await?;
         match r.response {
             Some(ApplyResponse::LeaseRevoke(mut p)) => {
                 p.header = Some(self.header(r.revision));
                 Ok(p)
             }
-            other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
+            other => Err(Error::Internal(format!(
+                "unexpected apply response {other:?}"
+            ))),
         }
     }
 
@@ -90,15 +122,26 @@ impl EtcdServer {
     ///
     /// # Errors
     /// `LeaseNotFound` as [`Error::Apply`].
-    pub async fn lease_time_to_live(&self, req: LeaseTimeToLiveRequest) -> Result<LeaseTimeToLiveResponse, Error> {
+    pub async fn lease_time_to_live(
+        &self,
+        req: LeaseTimeToLiveRequest,
+    ) -> Result<LeaseTimeToLiveResponse, Error> {
         self.linearizable_barrier().await?;
         let Some(rec) = self.lease_record(req.id)? else {
             return Err(Error::Apply(ApplyError::LeaseNotFound));
         };
         let keys = if req.keys {
-            let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
-            let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
-            b.leases.keys(&rtxn, req.id).map_err(|e| Error::Storage(e.to_string()))?
+            let b = self
+                .store
+                .backend()
+                .map_err(|e| Error::Storage(e.to_string()))?;
+            let rtxn = b
+                .env
+                .read_txn()
+                .map_err(|e| Error::Storage(e.to_string()))?;
+            b.leases
+                .keys(&rtxn, req.id)
+                .map_err(|e| Error::Storage(e.to_string()))?
         } else {
             Vec::new()
         };
@@ -134,13 +177,24 @@ impl EtcdServer {
     pub async fn lease_leases(&self) -> Result<LeaseLeasesResponse, Error> {
         self.linearizable_barrier().await?;
         let leases = {
-            let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
-            let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
-            b.leases.list(&rtxn).map_err(|e| Error::Storage(e.to_string()))?
+            let b = self
+                .store
+                .backend()
+                .map_err(|e| Error::Storage(e.to_string()))?;
+            let rtxn = b
+                .env
+                .read_txn()
+                .map_err(|e| Error::Storage(e.to_string()))?;
+            b.leases
+                .list(&rtxn)
+                .map_err(|e| Error::Storage(e.to_string()))?
         };
         Ok(LeaseLeasesResponse {
             header: Some(self.header(self.current_revision())),
-            leases: leases.into_iter().map(|l| LeaseStatus { id: l.id }).collect(),
+            leases: leases
+                .into_iter()
+                .map(|l| LeaseStatus { id: l.id })
+                .collect(),
         })
     }
 
@@ -165,7 +219,9 @@ impl EtcdServer {
                 was_leader = true;
                 server.promote_pending_voters().await;
                 let leases = {
-                    let Ok(b) = server.store.backend() else { continue };
+                    let Ok(b) = server.store.backend() else {
+                        continue;
+                    };
                     let Ok(rtxn) = b.env.read_txn() else { continue };
                     match b.leases.list(&rtxn) {
                         Ok(l) => l,
@@ -180,9 +236,14 @@ impl EtcdServer {
                 for id in server.lessor.take_expired(now) {
                     let s = server.clone();
                     tokio::spawn(async move {
-                        match s.lease_revoke(LeaseRevokeRequest { id }, &super::Caller::Internal).await {
+                        match s
+                            .lease_revoke(LeaseRevokeRequest { id }, &super::Caller::Internal)
+                            .await
+                        {
                             Ok(_) | Err(Error::Apply(ApplyError::LeaseNotFound)) => {}
-                            Err(e) => tracing::warn!(lease_id = %format!("{id:x}"), error = %e, "failed to revoke expired lease"),
+                            Err(e) => {
+                                tracing::warn!(lease_id = %format!("{id:x}"), error = %e, "failed to revoke expired lease")
+                            }
                         }
                     });
                 }

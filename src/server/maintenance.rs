@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::{EtcdServer, Error};
+use super::{Error, EtcdServer};
 use crate::apply::{ApplyError, ApplyResponse};
 use crate::pb::etcdserverpb::alarm_request::AlarmAction;
 use crate::pb::etcdserverpb::{
-    AlarmRequest, AlarmResponse, AlarmType, DefragmentResponse, HashKvResponse, HashResponse, SnapshotResponse,
+    AlarmRequest, AlarmResponse, AlarmType, DefragmentResponse, HashKvResponse, HashResponse,
+    SnapshotResponse,
 };
 use crate::pb::peer::InternalRaftRequest;
 
@@ -29,16 +30,34 @@ impl EtcdServer {
     pub async fn alarm(&self, req: AlarmRequest) -> Result<AlarmResponse, Error> {
         if req.action == AlarmAction::Get as i32 {
             let alarms = {
-                let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
-                let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
-                b.alarms.list(&rtxn).map_err(|e| Error::Storage(e.to_string()))?
+                let b = self
+                    .store
+                    .backend()
+                    .map_err(|e| Error::Storage(e.to_string()))?;
+                let rtxn = b
+                    .env
+                    .read_txn()
+                    .map_err(|e| Error::Storage(e.to_string()))?;
+                b.alarms
+                    .list(&rtxn)
+                    .map_err(|e| Error::Storage(e.to_string()))?
             };
-            return Ok(AlarmResponse { header: None, alarms });
+            return Ok(AlarmResponse {
+                header: None,
+                alarms,
+            });
         }
-        let r = self.propose(InternalRaftRequest { alarm: Some(req), ..Default::default() }).await?;
+        let r = self
+            .propose(InternalRaftRequest {
+                alarm: Some(req),
+                ..Default::default()
+            })
+            .await?;
         match r.response {
             Some(ApplyResponse::Alarm(a)) => Ok(a),
-            other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
+            other => Err(Error::Internal(format!(
+                "unexpected apply response {other:?}"
+            ))),
         }
     }
 
@@ -54,14 +73,35 @@ impl EtcdServer {
             return Ok(());
         }
         let active = {
-            let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
-            let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
-            b.alarms.is_active(&rtxn, AlarmType::Nospace).map_err(|e| Error::Storage(e.to_string()))?
+            let b = self
+                .store
+                .backend()
+                .map_err(|e| Error::Storage(e.to_string()))?;
+            let rtxn = b
+                .env
+                .read_txn()
+                .map_err(|e| Error::Storage(e.to_string()))?;
+            b.alarms
+                .is_active(&rtxn, AlarmType::Nospace)
+                .map_err(|e| Error::Storage(e.to_string()))?
         };
         if !active {
-            tracing::warn!(used_bytes = used, quota_bytes = self.cfg.quota_bytes(), "backend quota exceeded; raising NOSPACE alarm");
-            let req = AlarmRequest { action: AlarmAction::Activate as i32, member_id: self.member_id, alarm: AlarmType::Nospace as i32 };
-            let _ = self.propose(InternalRaftRequest { alarm: Some(req), ..Default::default() }).await;
+            tracing::warn!(
+                used_bytes = used,
+                quota_bytes = self.cfg.quota_bytes(),
+                "backend quota exceeded; raising NOSPACE alarm"
+            );
+            let req = AlarmRequest {
+                action: AlarmAction::Activate as i32,
+                member_id: self.member_id,
+                alarm: AlarmType::Nospace as i32,
+            };
+            let _ = self
+                .propose(InternalRaftRequest {
+                    alarm: Some(req),
+                    ..Default::default()
+                })
+                .await;
         }
         Err(Error::Apply(ApplyError::NoSpace))
     }
@@ -85,9 +125,17 @@ impl EtcdServer {
             })?;
         let metrics = crate::observability::metrics();
         metrics.db_total_size.set(stats.size_after as i64);
-        metrics.db_size_in_use.set(self.store.db_size_in_use() as i64);
-        tracing::info!(size_before = stats.size_before, size_after = stats.size_after, "finished defragment");
-        Ok(DefragmentResponse { header: Some(self.header(self.current_revision())) })
+        metrics
+            .db_size_in_use
+            .set(self.store.db_size_in_use() as i64);
+        tracing::info!(
+            size_before = stats.size_before,
+            size_after = stats.size_after,
+            "finished defragment"
+        );
+        Ok(DefragmentResponse {
+            header: Some(self.header(self.current_revision())),
+        })
     }
 
     /// HashKV at `rev` (0 = current).
@@ -95,11 +143,21 @@ impl EtcdServer {
     /// # Errors
     /// [`Error::Compacted`] / [`Error::FutureRev`]; storage errors.
     pub fn hash_kv(&self, rev: i64) -> Result<HashKvResponse, Error> {
-        let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
-        let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+        let b = self
+            .store
+            .backend()
+            .map_err(|e| Error::Storage(e.to_string()))?;
+        let rtxn = b
+            .env
+            .read_txn()
+            .map_err(|e| Error::Storage(e.to_string()))?;
         let current = b.kv.current_revision(&rtxn).map_err(Error::from_mvcc)?;
         let (hash, compact_revision) = b.kv.hash_kv(&rtxn, rev).map_err(Error::from_mvcc)?;
-        Ok(HashKvResponse { header: Some(self.header(current)), hash, compact_revision })
+        Ok(HashKvResponse {
+            header: Some(self.header(current)),
+            hash,
+            compact_revision,
+        })
     }
 
     /// Hash of the key-value history at the current revision (etcd hashes its whole bolt
@@ -109,7 +167,10 @@ impl EtcdServer {
     /// Storage errors.
     pub fn hash(&self) -> Result<HashResponse, Error> {
         let r = self.hash_kv(0)?;
-        Ok(HashResponse { header: r.header, hash: r.hash })
+        Ok(HashResponse {
+            header: r.header,
+            hash: r.hash,
+        })
     }
 
     /// Streams a consistent snapshot of the backend: a compacting LMDB copy in
@@ -137,7 +198,8 @@ impl EtcdServer {
                     .map_err(|e| e.to_string())?;
                 let total = file.metadata().map_err(|e| e.to_string())?.len();
                 use std::io::Seek;
-                file.seek(std::io::SeekFrom::Start(0)).map_err(|e| e.to_string())?;
+                file.seek(std::io::SeekFrom::Start(0))
+                    .map_err(|e| e.to_string())?;
                 let header = server.header(server.current_revision());
                 let mut hasher = Sha256::new();
                 let mut sent = 0u64;
@@ -149,13 +211,21 @@ impl EtcdServer {
                     }
                     sent += n as u64;
                     hasher.update(&buf[..n]);
-                    let msg = SnapshotResponse { header: Some(header), remaining_bytes: total - sent, blob: buf[..n].to_vec() };
+                    let msg = SnapshotResponse {
+                        header: Some(header),
+                        remaining_bytes: total - sent,
+                        blob: buf[..n].to_vec(),
+                    };
                     if tx.blocking_send(Ok(msg)).is_err() {
                         return Ok(());
                     }
                 }
                 let sha = hasher.finalize().to_vec();
-                let _ = tx.blocking_send(Ok(SnapshotResponse { header: Some(header), remaining_bytes: 0, blob: sha }));
+                let _ = tx.blocking_send(Ok(SnapshotResponse {
+                    header: Some(header),
+                    remaining_bytes: 0,
+                    blob: sha,
+                }));
                 Ok(())
             })();
             if let Err(e) = result {

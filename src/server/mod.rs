@@ -34,15 +34,16 @@ use std::time::{Duration, Instant};
 pub use auth::Caller;
 pub use concurrency::ConcurrencyError;
 pub use error::Error;
-pub use peer::LeaderService;
 use openraft::error::RaftError;
+pub use peer::LeaderService;
 
 use crate::apply::{ApplyResponse, ApplyResult};
 use crate::config::ServerConfig;
 use crate::membership::Member;
 use crate::pb::etcdserverpb::{
-    CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse,
-    RangeRequest, RangeResponse, ResponseHeader, StatusResponse, TxnRequest, TxnResponse,
+    CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, PutRequest,
+    PutResponse, RangeRequest, RangeResponse, ResponseHeader, StatusResponse, TxnRequest,
+    TxnResponse,
 };
 use crate::pb::peer::{InternalRaftRequest, RequestHeader};
 use crate::raft::state_machine::StateStore;
@@ -146,7 +147,9 @@ impl EtcdServer {
                 }
             }
         };
-        tokio::time::timeout(within, wait).await.map_err(|_| Error::NoLeader)?
+        tokio::time::timeout(within, wait)
+            .await
+            .map_err(|_| Error::NoLeader)?
     }
 
     /// The current Raft term.
@@ -197,14 +200,27 @@ impl EtcdServer {
     ///
     /// # Errors
     /// As [`EtcdServer::propose`].
-    pub async fn propose_as(&self, mut req: InternalRaftRequest, caller: &Caller) -> Result<ApplyResult, Error> {
+    pub async fn propose_as(
+        &self,
+        mut req: InternalRaftRequest,
+        caller: &Caller,
+    ) -> Result<ApplyResult, Error> {
         let id = self.next_id();
         req.id = id;
         req.header = Some(match caller {
-            Caller::Internal => RequestHeader { id, internal: true, ..Default::default() },
+            Caller::Internal => RequestHeader {
+                id,
+                internal: true,
+                ..Default::default()
+            },
             Caller::Client(ai) => {
                 let ai = ai.clone().unwrap_or_default();
-                RequestHeader { id, username: ai.username, auth_revision: ai.revision, internal: false }
+                RequestHeader {
+                    id,
+                    username: ai.username,
+                    auth_revision: ai.revision,
+                    internal: false,
+                }
             }
         });
         req.time_unix_nanos = std::time::SystemTime::now()
@@ -217,7 +233,9 @@ impl EtcdServer {
         let deadline = Instant::now() + self.cfg.request_timeout();
         let result = loop {
             let attempt = match self.leader() {
-                Some(l) if l == self.member_id => self.propose_local_until(req.clone(), deadline).await,
+                Some(l) if l == self.member_id => {
+                    self.propose_local_until(req.clone(), deadline).await
+                }
                 Some(l) => self.forward_proposal(l, &req, deadline).await,
                 None => Err(Error::NoLeader),
             };
@@ -246,10 +264,15 @@ impl EtcdServer {
     /// # Errors
     /// [`Error::NotLeader`] when this member is not the leader; see [`EtcdServer::propose`].
     pub async fn propose_local(&self, req: InternalRaftRequest) -> Result<ApplyResult, Error> {
-        self.propose_local_until(req, Instant::now() + self.cfg.request_timeout()).await
+        self.propose_local_until(req, Instant::now() + self.cfg.request_timeout())
+            .await
     }
 
-    async fn propose_local_until(&self, req: InternalRaftRequest, deadline: Instant) -> Result<ApplyResult, Error> {
+    async fn propose_local_until(
+        &self,
+        req: InternalRaftRequest,
+        deadline: Instant,
+    ) -> Result<ApplyResult, Error> {
         let left = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, self.batcher.propose(req)).await {
             Err(_) => Err(Error::Timeout),
@@ -269,7 +292,9 @@ impl EtcdServer {
                 }
             }
         };
-        let cap = deadline.saturating_duration_since(Instant::now()).min(self.cfg.heartbeat_interval.max(Duration::from_millis(50)));
+        let cap = deadline
+            .saturating_duration_since(Instant::now())
+            .min(self.cfg.heartbeat_interval.max(Duration::from_millis(50)));
         let _ = tokio::time::timeout(cap, wait).await;
     }
 
@@ -279,7 +304,9 @@ impl EtcdServer {
     /// # Errors
     /// [`Error::NotLeader`], [`Error::Timeout`], [`Error::Stopped`].
     pub async fn local_read_index(&self) -> Result<u64, Error> {
-        match tokio::time::timeout(self.cfg.request_timeout(), self.raft.ensure_linearizable()).await {
+        match tokio::time::timeout(self.cfg.request_timeout(), self.raft.ensure_linearizable())
+            .await
+        {
             Err(_) => Err(Error::Timeout),
             Ok(Ok(log_id)) => Ok(log_id.map(|l| l.index).unwrap_or(0)),
             Ok(Err(RaftError::APIError(_))) => Err(Error::NotLeader),
@@ -294,7 +321,8 @@ impl EtcdServer {
     /// # Errors
     /// [`Error::Timeout`] (also when no leader appeared in time) / [`Error::Stopped`].
     pub async fn linearizable_barrier(&self) -> Result<(), Error> {
-        self.linearizable_barrier_within(self.cfg.request_timeout()).await
+        self.linearizable_barrier_within(self.cfg.request_timeout())
+            .await
     }
 
     /// [`EtcdServer::linearizable_barrier`] with a custom time limit.
@@ -340,8 +368,14 @@ impl EtcdServer {
             self.linearizable_barrier().await?;
         }
         self.check_range_permitted(caller, &req.key, &req.range_end)?;
-        let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
-        let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
+        let b = self
+            .store
+            .backend()
+            .map_err(|e| Error::Storage(e.to_string()))?;
+        let rtxn = b
+            .env
+            .read_txn()
+            .map_err(|e| Error::Storage(e.to_string()))?;
         let mut resp = b.kv.range(&rtxn, req).map_err(Error::from_mvcc)?;
         let rev = b.kv.current_revision(&rtxn).map_err(Error::from_mvcc)?;
         drop(rtxn);
@@ -356,13 +390,23 @@ impl EtcdServer {
     /// See [`EtcdServer::propose`].
     pub async fn put(&self, req: PutRequest, caller: &Caller) -> Result<PutResponse, Error> {
         self.check_quota(req.key.len() + req.value.len()).await?;
-        let r = self.propose_as(InternalRaftRequest { put: Some(req), ..Default::default() }, caller).await?;
+        let r = self
+            .propose_as(
+                InternalRaftRequest {
+                    put: Some(req),
+                    ..Default::default()
+                },
+                caller,
+            )
+            .await?;
         match r.response {
             Some(ApplyResponse::Put(mut p)) => {
                 p.header = Some(self.header(r.revision));
                 Ok(p)
             }
-            other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
+            other => Err(Error::Internal(format!(
+                "unexpected apply response {other:?}"
+            ))),
         }
     }
 
@@ -370,14 +414,28 @@ impl EtcdServer {
     ///
     /// # Errors
     /// See [`EtcdServer::propose`].
-    pub async fn delete_range(&self, req: DeleteRangeRequest, caller: &Caller) -> Result<DeleteRangeResponse, Error> {
-        let r = self.propose_as(InternalRaftRequest { delete_range: Some(req), ..Default::default() }, caller).await?;
+    pub async fn delete_range(
+        &self,
+        req: DeleteRangeRequest,
+        caller: &Caller,
+    ) -> Result<DeleteRangeResponse, Error> {
+        let r = self
+            .propose_as(
+                InternalRaftRequest {
+                    delete_range: Some(req),
+                    ..Default::default()
+                },
+                caller,
+            )
+            .await?;
         match r.response {
             Some(ApplyResponse::DeleteRange(mut p)) => {
                 p.header = Some(self.header(r.revision));
                 Ok(p)
             }
-            other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
+            other => Err(Error::Internal(format!(
+                "unexpected apply response {other:?}"
+            ))),
         }
     }
 
@@ -390,14 +448,24 @@ impl EtcdServer {
         if !crate::apply::kv::is_txn_read_only(&req) {
             self.check_quota(prost::Message::encoded_len(&req)).await?;
         }
-        let r = self.propose_as(InternalRaftRequest { txn: Some(req), ..Default::default() }, caller).await?;
+        let r = self
+            .propose_as(
+                InternalRaftRequest {
+                    txn: Some(req),
+                    ..Default::default()
+                },
+                caller,
+            )
+            .await?;
         match r.response {
             Some(ApplyResponse::Txn(mut p)) => {
                 fill_txn_headers(&mut p, r.revision);
                 p.header = Some(self.header(r.revision));
                 Ok(p)
             }
-            other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
+            other => Err(Error::Internal(format!(
+                "unexpected apply response {other:?}"
+            ))),
         }
     }
 
@@ -406,13 +474,20 @@ impl EtcdServer {
     /// # Errors
     /// See [`EtcdServer::propose`]; [`Error::Apply`] with Compacted / FutureRev.
     pub async fn compact(&self, req: CompactionRequest) -> Result<CompactionResponse, Error> {
-        let r = self.propose(InternalRaftRequest { compaction: Some(req), ..Default::default() }).await?;
+        let r = self
+            .propose(InternalRaftRequest {
+                compaction: Some(req),
+                ..Default::default()
+            })
+            .await?;
         match r.response {
             Some(ApplyResponse::Compaction(mut p)) => {
                 p.header = Some(self.header(r.revision));
                 Ok(p)
             }
-            other => Err(Error::Internal(format!("unexpected apply response {other:?}"))),
+            other => Err(Error::Internal(format!(
+                "unexpected apply response {other:?}"
+            ))),
         }
     }
 
@@ -449,17 +524,42 @@ impl EtcdServer {
     /// Proposal errors.
     pub async fn publish_attributes(&self) -> Result<(), Error> {
         let name = self.cfg.name.clone();
-        let client_urls: Vec<String> = self.cfg.advertise_client_urls.iter().map(crate::config::url_string).collect();
+        let client_urls: Vec<String> = self
+            .cfg
+            .advertise_client_urls
+            .iter()
+            .map(crate::config::url_string)
+            .collect();
         let current = {
-            let b = self.store.backend().map_err(|e| Error::Storage(e.to_string()))?;
-            let rtxn = b.env.read_txn().map_err(|e| Error::Storage(e.to_string()))?;
-            b.members.get(&rtxn, self.member_id).map_err(|e| Error::Storage(e.to_string()))?
+            let b = self
+                .store
+                .backend()
+                .map_err(|e| Error::Storage(e.to_string()))?;
+            let rtxn = b
+                .env
+                .read_txn()
+                .map_err(|e| Error::Storage(e.to_string()))?;
+            b.members
+                .get(&rtxn, self.member_id)
+                .map_err(|e| Error::Storage(e.to_string()))?
         };
-        if current.as_ref().is_some_and(|a| a.name == name && a.client_urls == client_urls) {
+        if current
+            .as_ref()
+            .is_some_and(|a| a.name == name && a.client_urls == client_urls)
+        {
             return Ok(());
         }
-        let req = crate::pb::peer::MemberAttrSetRequest { member_id: self.member_id, name, client_urls, pending_voter: false };
-        self.propose(InternalRaftRequest { member_attr_set: Some(req), ..Default::default() }).await?;
+        let req = crate::pb::peer::MemberAttrSetRequest {
+            member_id: self.member_id,
+            name,
+            client_urls,
+            pending_voter: false,
+        };
+        self.propose(InternalRaftRequest {
+            member_attr_set: Some(req),
+            ..Default::default()
+        })
+        .await?;
         Ok(())
     }
 
@@ -471,15 +571,15 @@ impl EtcdServer {
     /// Maintenance.Status.
     pub fn status(&self) -> StatusResponse {
         let m = self.raft.metrics().borrow().clone();
-        let is_learner = self.members().iter().any(|(id, _, l)| *id == self.member_id && *l);
+        let is_learner = self
+            .members()
+            .iter()
+            .any(|(id, _, l)| *id == self.member_id && *l);
         // etcd 3.4 lists active alarms in `errors`, in the AlarmMember text form.
-        let alarms = self
-            .store
-            .backend()
-            .and_then(|b| {
-                let rtxn = b.env.read_txn()?;
-                b.alarms.list(&rtxn)
-            });
+        let alarms = self.store.backend().and_then(|b| {
+            let rtxn = b.env.read_txn()?;
+            b.alarms.list(&rtxn)
+        });
         let errors = match alarms {
             Ok(alarms) => alarms
                 .into_iter()
@@ -524,7 +624,10 @@ impl EtcdServer {
             tracing::warn!("/health error; no leader");
             return false;
         }
-        match self.linearizable_barrier_within(Duration::from_secs(1)).await {
+        match self
+            .linearizable_barrier_within(Duration::from_secs(1))
+            .await
+        {
             Ok(()) => true,
             Err(e) => {
                 tracing::warn!(error = %e, "/health error; quorum read failed");
@@ -597,19 +700,37 @@ impl EtcdServer {
                 {
                     let m = rx.borrow().clone();
                     let metrics = crate::observability::metrics();
-                    metrics.has_leader.set(i64::from(m.current_leader.is_some()));
-                    metrics.is_leader.set(i64::from(m.current_leader == Some(server.member_id)));
+                    metrics
+                        .has_leader
+                        .set(i64::from(m.current_leader.is_some()));
+                    metrics
+                        .is_leader
+                        .set(i64::from(m.current_leader == Some(server.member_id)));
                     if m.current_leader.is_some() && m.current_leader != last_leader {
                         metrics.leader_changes.inc();
                         last_leader = m.current_leader;
                     }
-                    metrics.proposals_applied.set(m.last_applied.map(|l| l.index).unwrap_or(0) as f64);
-                    metrics.proposals_committed.set(m.last_applied.map(|l| l.index).unwrap_or(0) as f64);
+                    metrics
+                        .proposals_applied
+                        .set(m.last_applied.map(|l| l.index).unwrap_or(0) as f64);
+                    metrics
+                        .proposals_committed
+                        .set(m.last_applied.map(|l| l.index).unwrap_or(0) as f64);
                     metrics.db_total_size.set(server.store.db_size() as i64);
-                    let learner = m.membership_config.membership().get_node(&server.member_id).is_some()
-                        && !m.membership_config.membership().voter_ids().any(|v| v == server.member_id);
+                    let learner = m
+                        .membership_config
+                        .membership()
+                        .get_node(&server.member_id)
+                        .is_some()
+                        && !m
+                            .membership_config
+                            .membership()
+                            .voter_ids()
+                            .any(|v| v == server.member_id);
                     metrics.is_learner.set(i64::from(learner));
-                    metrics.db_size_in_use.set(server.store.db_size_in_use() as i64);
+                    metrics
+                        .db_size_in_use
+                        .set(server.store.db_size_in_use() as i64);
                     metrics.current_revision.set(server.current_revision());
                 }
                 drop(server);
@@ -626,7 +747,12 @@ impl EtcdServer {
 /// saw (`applyTxn`); fill that where apply left it empty.
 fn fill_txn_headers(resp: &mut TxnResponse, revision: i64) {
     use crate::pb::etcdserverpb::response_op::Response;
-    let only_rev = || Some(ResponseHeader { revision, ..Default::default() });
+    let only_rev = || {
+        Some(ResponseHeader {
+            revision,
+            ..Default::default()
+        })
+    };
     for op in &mut resp.responses {
         match &mut op.response {
             Some(Response::ResponseRange(r)) if r.header.is_none() => r.header = only_rev(),

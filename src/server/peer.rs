@@ -11,13 +11,13 @@ use prost::Message;
 use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 
-use super::{EtcdServer, Error};
+use super::{Error, EtcdServer};
 use crate::apply::{ApplyError, ApplyResult};
 use crate::pb::peer::leader_client::LeaderClient;
 use crate::pb::peer::leader_server::Leader;
 use crate::pb::peer::{
-    ForwardRequest, ForwardResponse, InternalRaftRequest, LeaseRequest, LeaseResponse, ReadIndexRequest,
-    ReadIndexResponse,
+    ForwardRequest, ForwardResponse, InternalRaftRequest, LeaseRequest, LeaseResponse,
+    ReadIndexRequest, ReadIndexResponse,
 };
 use crate::rpctypes::WireError;
 
@@ -41,8 +41,11 @@ impl LeaderClients {
             .find(|(mid, _, _)| *mid == id)
             .map(|(_, m, _)| m)
             .ok_or(Error::NoLeader)?;
-        let channel = crate::raft::network::peer_channel(id, &member).map_err(|_| Error::NoLeader)?;
-        let client = LeaderClient::new(channel).max_decoding_message_size(usize::MAX).max_encoding_message_size(usize::MAX);
+        let channel =
+            crate::raft::network::peer_channel(id, &member).map_err(|_| Error::NoLeader)?;
+        let client = LeaderClient::new(channel)
+            .max_decoding_message_size(usize::MAX)
+            .max_encoding_message_size(usize::MAX);
         if let Ok(mut m) = self.clients.lock() {
             m.insert(id, client.clone());
         }
@@ -70,7 +73,9 @@ pub(super) fn error_from_message(msg: &str) -> Error {
 /// other failure is ambiguous and reported as a timeout, like etcd's "request timed out".
 pub(super) fn transport_error(status: &Status) -> Error {
     let msg = status.message().to_ascii_lowercase();
-    if status.code() == tonic::Code::Unavailable && (msg.contains("connect") || msg.contains("refused")) {
+    if status.code() == tonic::Code::Unavailable
+        && (msg.contains("connect") || msg.contains("refused"))
+    {
         Error::NotLeader
     } else {
         Error::Timeout
@@ -86,23 +91,51 @@ fn message_of(e: &Error) -> String {
 
 impl EtcdServer {
     /// Forwards a stamped proposal to the leader `leader` and returns its apply result.
-    pub(super) async fn forward_proposal(&self, leader: u64, req: &InternalRaftRequest, deadline: Instant) -> Result<ApplyResult, Error> {
+    pub(super) async fn forward_proposal(
+        &self,
+        leader: u64,
+        req: &InternalRaftRequest,
+        deadline: Instant,
+    ) -> Result<ApplyResult, Error> {
         let mut client = self.leader_clients.get(self, leader)?;
-        let mut request = Request::new(ForwardRequest { request: req.encode_to_vec() });
-        request.set_timeout(deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1)));
-        let resp = client.forward(request).await.map_err(|s| transport_error(&s))?.into_inner();
+        let mut request = Request::new(ForwardRequest {
+            request: req.encode_to_vec(),
+        });
+        request.set_timeout(
+            deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1)),
+        );
+        let resp = client
+            .forward(request)
+            .await
+            .map_err(|s| transport_error(&s))?
+            .into_inner();
         if !resp.error.is_empty() {
             return Err(error_from_message(&resp.error));
         }
-        postcard::from_bytes(&resp.result).map_err(|e| Error::Internal(format!("bad forwarded result: {e}")))
+        postcard::from_bytes(&resp.result)
+            .map_err(|e| Error::Internal(format!("bad forwarded result: {e}")))
     }
 
     /// Asks the leader for a read index.
-    pub(super) async fn remote_read_index(&self, leader: u64, deadline: Instant) -> Result<u64, Error> {
+    pub(super) async fn remote_read_index(
+        &self,
+        leader: u64,
+        deadline: Instant,
+    ) -> Result<u64, Error> {
         let mut client = self.leader_clients.get(self, leader)?;
         let mut request = Request::new(ReadIndexRequest {});
-        request.set_timeout(deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1)));
-        let resp = client.read_index(request).await.map_err(|s| transport_error(&s))?.into_inner();
+        request.set_timeout(
+            deadline
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1)),
+        );
+        let resp = client
+            .read_index(request)
+            .await
+            .map_err(|s| transport_error(&s))?
+            .into_inner();
         if !resp.error.is_empty() {
             return Err(error_from_message(&resp.error));
         }
@@ -111,11 +144,20 @@ impl EtcdServer {
 
     /// Forwards a lease keep-alive (`remaining == false`) or a remaining-TTL query to the
     /// leader's lessor.
-    pub(super) async fn remote_lease(&self, leader: u64, id: i64, remaining: bool) -> Result<i64, Error> {
+    pub(super) async fn remote_lease(
+        &self,
+        leader: u64,
+        id: i64,
+        remaining: bool,
+    ) -> Result<i64, Error> {
         let mut client = self.leader_clients.get(self, leader)?;
         let mut request = Request::new(LeaseRequest { id });
         request.set_timeout(self.cfg.request_timeout());
-        let resp = if remaining { client.lease_remaining(request).await } else { client.lease_keep_alive(request).await };
+        let resp = if remaining {
+            client.lease_remaining(request).await
+        } else {
+            client.lease_keep_alive(request).await
+        };
         let resp = resp.map_err(|s| transport_error(&s))?.into_inner();
         if !resp.error.is_empty() {
             return Err(error_from_message(&resp.error));
@@ -132,17 +174,24 @@ pub struct LeaderService {
 impl LeaderService {
     /// Wraps the server (weakly: the peer listener must not keep it alive).
     pub fn new(server: &Arc<EtcdServer>) -> LeaderService {
-        LeaderService { server: Arc::downgrade(server) }
+        LeaderService {
+            server: Arc::downgrade(server),
+        }
     }
 
     fn server(&self) -> Result<Arc<EtcdServer>, Status> {
-        self.server.upgrade().ok_or_else(|| Status::unavailable("etcdserver: server stopped"))
+        self.server
+            .upgrade()
+            .ok_or_else(|| Status::unavailable("etcdserver: server stopped"))
     }
 }
 
 #[tonic::async_trait]
 impl Leader for LeaderService {
-    async fn forward(&self, request: Request<ForwardRequest>) -> Result<Response<ForwardResponse>, Status> {
+    async fn forward(
+        &self,
+        request: Request<ForwardRequest>,
+    ) -> Result<Response<ForwardResponse>, Status> {
         let server = self.server()?;
         let req = InternalRaftRequest::decode(request.into_inner().request.as_slice())
             .map_err(|e| Status::invalid_argument(format!("bad forwarded request: {e}")))?;
@@ -151,31 +200,55 @@ impl Leader for LeaderService {
                 result: postcard::to_stdvec(&r).map_err(|e| Status::internal(e.to_string()))?,
                 error: String::new(),
             },
-            Err(e) => ForwardResponse { result: Vec::new(), error: message_of(&e) },
+            Err(e) => ForwardResponse {
+                result: Vec::new(),
+                error: message_of(&e),
+            },
         };
         Ok(Response::new(resp))
     }
 
-    async fn read_index(&self, _request: Request<ReadIndexRequest>) -> Result<Response<ReadIndexResponse>, Status> {
+    async fn read_index(
+        &self,
+        _request: Request<ReadIndexRequest>,
+    ) -> Result<Response<ReadIndexResponse>, Status> {
         let server = self.server()?;
         let resp = match server.local_read_index().await {
-            Ok(index) => ReadIndexResponse { index, error: String::new() },
-            Err(e) => ReadIndexResponse { index: 0, error: message_of(&e) },
+            Ok(index) => ReadIndexResponse {
+                index,
+                error: String::new(),
+            },
+            Err(e) => ReadIndexResponse {
+                index: 0,
+                error: message_of(&e),
+            },
         };
         Ok(Response::new(resp))
     }
 
-    async fn lease_keep_alive(&self, request: Request<LeaseRequest>) -> Result<Response<LeaseResponse>, Status> {
+    async fn lease_keep_alive(
+        &self,
+        request: Request<LeaseRequest>,
+    ) -> Result<Response<LeaseResponse>, Status> {
         let server = self.server()?;
         let id = request.into_inner().id;
         let resp = match server.lease_keep_alive(id).await {
-            Ok(ttl) => LeaseResponse { ttl, error: String::new() },
-            Err(e) => LeaseResponse { ttl: 0, error: message_of(&e) },
+            Ok(ttl) => LeaseResponse {
+                ttl,
+                error: String::new(),
+            },
+            Err(e) => LeaseResponse {
+                ttl: 0,
+                error: message_of(&e),
+            },
         };
         Ok(Response::new(resp))
     }
 
-    async fn member_op(&self, request: Request<ForwardRequest>) -> Result<Response<ForwardResponse>, Status> {
+    async fn member_op(
+        &self,
+        request: Request<ForwardRequest>,
+    ) -> Result<Response<ForwardResponse>, Status> {
         let server = self.server()?;
         let op = crate::pb::peer::MemberOpRequest::decode(request.into_inner().request.as_slice())
             .map_err(|e| Status::invalid_argument(format!("bad member op: {e}")))?;
@@ -184,7 +257,10 @@ impl Leader for LeaderService {
                 result: postcard::to_stdvec(&r).map_err(|e| Status::internal(e.to_string()))?,
                 error: String::new(),
             },
-            Err(e) => ForwardResponse { result: Vec::new(), error: message_of(&e) },
+            Err(e) => ForwardResponse {
+                result: Vec::new(),
+                error: message_of(&e),
+            },
         };
         Ok(Response::new(resp))
     }
@@ -205,16 +281,30 @@ impl Leader for LeaderService {
         _request: Request<crate::pb::peer::CampaignRequest>,
     ) -> Result<Response<crate::pb::peer::CampaignResponse>, Status> {
         let server = self.server()?;
-        server.raft().trigger().elect().await.map_err(|e| Status::unavailable(e.to_string()))?;
+        server
+            .raft()
+            .trigger()
+            .elect()
+            .await
+            .map_err(|e| Status::unavailable(e.to_string()))?;
         Ok(Response::new(crate::pb::peer::CampaignResponse {}))
     }
 
-    async fn lease_remaining(&self, request: Request<LeaseRequest>) -> Result<Response<LeaseResponse>, Status> {
+    async fn lease_remaining(
+        &self,
+        request: Request<LeaseRequest>,
+    ) -> Result<Response<LeaseResponse>, Status> {
         let server = self.server()?;
         let id = request.into_inner().id;
         let resp = match server.lease_remaining_local(id) {
-            Ok(ttl) => LeaseResponse { ttl, error: String::new() },
-            Err(e) => LeaseResponse { ttl: 0, error: message_of(&e) },
+            Ok(ttl) => LeaseResponse {
+                ttl,
+                error: String::new(),
+            },
+            Err(e) => LeaseResponse {
+                ttl: 0,
+                error: message_of(&e),
+            },
         };
         Ok(Response::new(resp))
     }

@@ -71,7 +71,9 @@ pub fn open_env(dir: &Path, kind: EnvKind) -> Result<Env, StorageError> {
         EnvKind::State | EnvKind::StateDeferredSync => 32,
     };
     let mut opts = heed::EnvOpenOptions::new().read_txn_without_tls();
-    opts.map_size(MAP_SIZE_BYTES).max_dbs(max_dbs).max_readers(1024);
+    opts.map_size(MAP_SIZE_BYTES)
+        .max_dbs(max_dbs)
+        .max_readers(1024);
     // SAFETY: LMDB requires that one process does not open the same environment twice and
     // that the files are not modified by other means while mapped. The server opens each
     // environment exactly once per process (bootstrap holds the handles for the process

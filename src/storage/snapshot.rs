@@ -102,11 +102,16 @@ pub fn close_and_swap(env: Env, dir: &Path) -> Result<(), StorageError> {
 /// # Errors
 /// I/O errors.
 pub fn sync_dir(dir: &Path) -> Result<(), StorageError> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(|source| io_at(dir, source))
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|source| io_at(dir, source))
 }
 
 fn io_at(path: &Path, source: std::io::Error) -> StorageError {
-    StorageError::Io { path: path.display().to_string(), source }
+    StorageError::Io {
+        path: path.display().to_string(),
+        source,
+    }
 }
 
 /// Whether a snapshot file of `size` bytes carries the sha256 trailer: etcd's rule
@@ -153,7 +158,11 @@ pub fn write_image(src: &Path, dst_dir: &Path, skip_hash_check: bool) -> Result<
     if !has_hash && !skip_hash_check {
         return Err(ImageError::MissingHash);
     }
-    let image_len = if has_hash { size - SHA256_LEN as u64 } else { size };
+    let image_len = if has_hash {
+        size - SHA256_LEN as u64
+    } else {
+        size
+    };
     std::fs::create_dir_all(dst_dir)?;
     let dst = dst_dir.join(DATA_FILE);
     let result = (|| -> Result<(), ImageError> {
@@ -210,11 +219,18 @@ pub fn content_status(env: &Env) -> Result<ContentStatus, StorageError> {
     static CASTAGNOLI: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
     let names: Vec<String> = {
         let rtxn = env.read_txn()?;
-        let main = env.open_databases_and_commit(rtxn, |opener, rtxn| -> Result<_, heed::Error> {
-            Ok(CommitOrAbort::<_, ()>::Commit(opener.open_database::<Str, Bytes>(rtxn, None)?))
-        })?;
+        let main =
+            env.open_databases_and_commit(rtxn, |opener, rtxn| -> Result<_, heed::Error> {
+                Ok(CommitOrAbort::<_, ()>::Commit(
+                    opener.open_database::<Str, Bytes>(rtxn, None)?,
+                ))
+            })?;
         let CommitOrAbort::Commit(Some(main)) = main else {
-            return Ok(ContentStatus { hash: CASTAGNOLI.checksum(b""), total_keys: 0, last_keys: Vec::new() });
+            return Ok(ContentStatus {
+                hash: CASTAGNOLI.checksum(b""),
+                total_keys: 0,
+                last_keys: Vec::new(),
+            });
         };
         let rtxn = env.read_txn()?;
         let mut names = Vec::new();
@@ -229,10 +245,15 @@ pub fn content_status(env: &Env) -> Result<ContentStatus, StorageError> {
     let mut last_keys = Vec::new();
     for name in names {
         let rtxn = env.read_txn()?;
-        let opened = env.open_databases_and_commit(rtxn, |opener, rtxn| -> Result<_, heed::Error> {
-            Ok(CommitOrAbort::<_, ()>::Commit(opener.open_database::<Bytes, Bytes>(rtxn, Some(&name))?))
-        })?;
-        let CommitOrAbort::Commit(Some(db)) = opened else { continue };
+        let opened =
+            env.open_databases_and_commit(rtxn, |opener, rtxn| -> Result<_, heed::Error> {
+                Ok(CommitOrAbort::<_, ()>::Commit(
+                    opener.open_database::<Bytes, Bytes>(rtxn, Some(&name))?,
+                ))
+            })?;
+        let CommitOrAbort::Commit(Some(db)) = opened else {
+            continue;
+        };
         let rtxn = env.read_txn()?;
         digest.update(name.as_bytes());
         let mut last = None;
@@ -245,7 +266,11 @@ pub fn content_status(env: &Env) -> Result<ContentStatus, StorageError> {
         }
         last_keys.push((name, last));
     }
-    Ok(ContentStatus { hash: digest.finalize(), total_keys, last_keys })
+    Ok(ContentStatus {
+        hash: digest.finalize(),
+        total_keys,
+        last_keys,
+    })
 }
 
 #[cfg(test)]
@@ -258,7 +283,9 @@ mod tests {
         let wtxn = env.write_txn().unwrap();
         let created = env
             .create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-                Ok(CommitOrAbort::<_, ()>::Commit(opener.create_database::<Bytes, Bytes>(wtxn, Some("key"))?))
+                Ok(CommitOrAbort::<_, ()>::Commit(
+                    opener.create_database::<Bytes, Bytes>(wtxn, Some("key"))?,
+                ))
             })
             .unwrap();
         match created {
@@ -271,7 +298,12 @@ mod tests {
         let db = key_db(env);
         let mut wtxn = env.write_txn().unwrap();
         for i in 0..n {
-            db.put(&mut wtxn, format!("k{i:06}").as_bytes(), &vec![7u8; value_len]).unwrap();
+            db.put(
+                &mut wtxn,
+                format!("k{i:06}").as_bytes(),
+                &vec![7u8; value_len],
+            )
+            .unwrap();
         }
         wtxn.commit().unwrap();
     }
@@ -297,7 +329,10 @@ mod tests {
         compact_and_swap(env, dir.path()).unwrap();
         assert!(!dir.path().join(DEFRAG_TMP_FILE).exists());
         let after = std::fs::metadata(dir.path().join(DATA_FILE)).unwrap().len();
-        assert!(after * 10 < before, "{after} not much smaller than {before}");
+        assert!(
+            after * 10 < before,
+            "{after} not much smaller than {before}"
+        );
         let env = open_env(dir.path(), EnvKind::State).unwrap();
         assert_eq!(content_status(&env).unwrap(), status_before);
         assert_eq!(status_before.total_keys, 1);
@@ -324,8 +359,14 @@ mod tests {
         with_hash.extend_from_slice(&Sha256::digest(&image));
         let snap = dir.path().join("snap.db");
         std::fs::write(&snap, &with_hash).unwrap();
-        assert_eq!(write_image(&snap, &dir.path().join("a"), false).unwrap(), 8192);
-        assert_eq!(std::fs::read(dir.path().join("a").join(DATA_FILE)).unwrap(), image);
+        assert_eq!(
+            write_image(&snap, &dir.path().join("a"), false).unwrap(),
+            8192
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("a").join(DATA_FILE)).unwrap(),
+            image
+        );
 
         let last = with_hash.len() - 1;
         with_hash[last] ^= 1;
@@ -337,7 +378,13 @@ mod tests {
 
         std::fs::write(&snap, &image).unwrap();
         let err = write_image(&snap, &dir.path().join("d"), false).unwrap_err();
-        assert_eq!(err.to_string(), "snapshot missing hash but --skip-hash-check=false");
-        assert_eq!(write_image(&snap, &dir.path().join("e"), true).unwrap(), 8192);
+        assert_eq!(
+            err.to_string(),
+            "snapshot missing hash but --skip-hash-check=false"
+        );
+        assert_eq!(
+            write_image(&snap, &dir.path().join("e"), true).unwrap(),
+            8192
+        );
     }
 }

@@ -33,14 +33,17 @@ impl WalDbs {
     /// [`StorageError::Heed`] on LMDB failure.
     pub fn open(env: &Env) -> Result<WalDbs, StorageError> {
         let wtxn = env.write_txn()?;
-        let committed = env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-            let logs = opener.create_database::<Bytes, Bytes>(wtxn, Some("logs"))?;
-            let meta = opener.create_database::<Str, Bytes>(wtxn, Some("raft_meta"))?;
-            Ok(CommitOrAbort::<_, ()>::Commit((logs, meta)))
-        })?;
+        let committed =
+            env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
+                let logs = opener.create_database::<Bytes, Bytes>(wtxn, Some("logs"))?;
+                let meta = opener.create_database::<Str, Bytes>(wtxn, Some("raft_meta"))?;
+                Ok(CommitOrAbort::<_, ()>::Commit((logs, meta)))
+            })?;
         match committed {
             CommitOrAbort::Commit((logs, meta)) => Ok(WalDbs { logs, meta }),
-            CommitOrAbort::Abort(()) => Err(StorageError::Corrupt("creating wal databases aborted".into())),
+            CommitOrAbort::Abort(()) => Err(StorageError::Corrupt(
+                "creating wal databases aborted".into(),
+            )),
         }
     }
 }

@@ -10,12 +10,12 @@ use std::sync::Arc;
 use futures::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 
+use super::error::to_recipe_status;
 use crate::pb::v3electionpb::election_server::Election;
 use crate::pb::v3electionpb::{
-    CampaignRequest, CampaignResponse, LeaderRequest, LeaderResponse, ProclaimRequest, ProclaimResponse,
-    ResignRequest, ResignResponse,
+    CampaignRequest, CampaignResponse, LeaderRequest, LeaderResponse, ProclaimRequest,
+    ProclaimResponse, ResignRequest, ResignResponse,
 };
-use super::error::to_recipe_status;
 use crate::server::EtcdServer;
 
 /// The Election service.
@@ -36,31 +36,99 @@ type ObserveStream = Pin<Box<dyn Stream<Item = Result<LeaderResponse, Status>> +
 #[tonic::async_trait]
 impl Election for ElectionService {
     /// Blocks until elected; the client going away drops this future, which resigns.
-    async fn campaign(&self, request: Request<CampaignRequest>) -> Result<Response<CampaignResponse>, Status> {
-        let caller = self.server.caller_from(super::interceptor::token(&request).as_deref(), super::interceptor::cert_cn(&request).as_deref()).map_err(to_recipe_status)?;
+    async fn campaign(
+        &self,
+        request: Request<CampaignRequest>,
+    ) -> Result<Response<CampaignResponse>, Status> {
+        let caller = self
+            .server
+            .caller_from(
+                super::interceptor::token(&request).as_deref(),
+                super::interceptor::cert_cn(&request).as_deref(),
+            )
+            .map_err(to_recipe_status)?;
         let req = request.into_inner();
-        Ok(Response::new(self.server.campaign(&req.name, req.lease, &req.value, &caller).await.map_err(to_recipe_status)?))
+        Ok(Response::new(
+            self.server
+                .campaign(&req.name, req.lease, &req.value, &caller)
+                .await
+                .map_err(to_recipe_status)?,
+        ))
     }
 
-    async fn proclaim(&self, request: Request<ProclaimRequest>) -> Result<Response<ProclaimResponse>, Status> {
-        let caller = self.server.caller_from(super::interceptor::token(&request).as_deref(), super::interceptor::cert_cn(&request).as_deref()).map_err(to_recipe_status)?;
+    async fn proclaim(
+        &self,
+        request: Request<ProclaimRequest>,
+    ) -> Result<Response<ProclaimResponse>, Status> {
+        let caller = self
+            .server
+            .caller_from(
+                super::interceptor::token(&request).as_deref(),
+                super::interceptor::cert_cn(&request).as_deref(),
+            )
+            .map_err(to_recipe_status)?;
         let req = request.into_inner();
-        Ok(Response::new(self.server.proclaim(req.leader, &req.value, &caller).await.map_err(to_recipe_status)?))
+        Ok(Response::new(
+            self.server
+                .proclaim(req.leader, &req.value, &caller)
+                .await
+                .map_err(to_recipe_status)?,
+        ))
     }
 
-    async fn leader(&self, request: Request<LeaderRequest>) -> Result<Response<LeaderResponse>, Status> {
-        let caller = self.server.caller_from(super::interceptor::token(&request).as_deref(), super::interceptor::cert_cn(&request).as_deref()).map_err(to_recipe_status)?;
-        Ok(Response::new(self.server.election_leader(&request.into_inner().name, &caller).await.map_err(to_recipe_status)?))
+    async fn leader(
+        &self,
+        request: Request<LeaderRequest>,
+    ) -> Result<Response<LeaderResponse>, Status> {
+        let caller = self
+            .server
+            .caller_from(
+                super::interceptor::token(&request).as_deref(),
+                super::interceptor::cert_cn(&request).as_deref(),
+            )
+            .map_err(to_recipe_status)?;
+        Ok(Response::new(
+            self.server
+                .election_leader(&request.into_inner().name, &caller)
+                .await
+                .map_err(to_recipe_status)?,
+        ))
     }
 
-    async fn observe(&self, request: Request<LeaderRequest>) -> Result<Response<ObserveStream>, Status> {
-        let caller = self.server.caller_from(super::interceptor::token(&request).as_deref(), super::interceptor::cert_cn(&request).as_deref()).map_err(to_recipe_status)?;
-        let stream = self.server.observe(&request.into_inner().name, &caller).map(|r| r.map_err(to_recipe_status));
+    async fn observe(
+        &self,
+        request: Request<LeaderRequest>,
+    ) -> Result<Response<ObserveStream>, Status> {
+        let caller = self
+            .server
+            .caller_from(
+                super::interceptor::token(&request).as_deref(),
+                super::interceptor::cert_cn(&request).as_deref(),
+            )
+            .map_err(to_recipe_status)?;
+        let stream = self
+            .server
+            .observe(&request.into_inner().name, &caller)
+            .map(|r| r.map_err(to_recipe_status));
         Ok(Response::new(Box::pin(stream)))
     }
 
-    async fn resign(&self, request: Request<ResignRequest>) -> Result<Response<ResignResponse>, Status> {
-        let caller = self.server.caller_from(super::interceptor::token(&request).as_deref(), super::interceptor::cert_cn(&request).as_deref()).map_err(to_recipe_status)?;
-        Ok(Response::new(self.server.resign(request.into_inner().leader, &caller).await.map_err(to_recipe_status)?))
+    async fn resign(
+        &self,
+        request: Request<ResignRequest>,
+    ) -> Result<Response<ResignResponse>, Status> {
+        let caller = self
+            .server
+            .caller_from(
+                super::interceptor::token(&request).as_deref(),
+                super::interceptor::cert_cn(&request).as_deref(),
+            )
+            .map_err(to_recipe_status)?;
+        Ok(Response::new(
+            self.server
+                .resign(request.into_inner().leader, &caller)
+                .await
+                .map_err(to_recipe_status)?,
+        ))
     }
 }

@@ -55,44 +55,171 @@ mod tests {
     fn every_variant_maps_to_etcd_wire_status() {
         use crate::auth::AuthError as A;
         let cases: Vec<(Error, tonic::Code, &str)> = vec![
-            (Error::Apply(ApplyError::Compacted), tonic::Code::OutOfRange, "etcdserver: mvcc: required revision has been compacted"),
-            (Error::Apply(ApplyError::FutureRev), tonic::Code::OutOfRange, "etcdserver: mvcc: required revision is a future revision"),
-            (Error::Apply(ApplyError::KeyNotFound), tonic::Code::InvalidArgument, "etcdserver: key not found"),
-            (Error::Apply(ApplyError::LeaseNotFound), tonic::Code::NotFound, "etcdserver: requested lease not found"),
-            (Error::Apply(ApplyError::NoSpace), tonic::Code::ResourceExhausted, "etcdserver: mvcc: database space exceeded"),
-            (Error::Apply(ApplyError::LeaseExist), tonic::Code::FailedPrecondition, "etcdserver: lease already exists"),
-            (Error::Apply(ApplyError::LeaseTtlTooLarge), tonic::Code::OutOfRange, "etcdserver: too large lease TTL"),
-            (Error::Compacted, tonic::Code::OutOfRange, "etcdserver: mvcc: required revision has been compacted"),
-            (Error::FutureRev, tonic::Code::OutOfRange, "etcdserver: mvcc: required revision is a future revision"),
-            (Error::RequestTooLarge, tonic::Code::InvalidArgument, "etcdserver: request is too large"),
-            (Error::NoLeader, tonic::Code::Unavailable, "etcdserver: no leader"),
-            (Error::NotLeader, tonic::Code::FailedPrecondition, "etcdserver: not leader"),
-            (Error::Timeout, tonic::Code::Unavailable, "etcdserver: request timed out"),
-            (Error::Stopped, tonic::Code::Unavailable, "etcdserver: server stopped"),
-            (Error::Apply(ApplyError::Auth(A::PermissionDenied)), tonic::Code::PermissionDenied, "etcdserver: permission denied"),
-            (Error::Apply(ApplyError::Auth(A::AuthOldRevision)), tonic::Code::InvalidArgument, "etcdserver: revision of auth store is old"),
-            (Error::Apply(ApplyError::Auth(A::UserEmpty)), tonic::Code::InvalidArgument, "etcdserver: user name is empty"),
-            (Error::Apply(ApplyError::Auth(A::RootUserNotExist)), tonic::Code::FailedPrecondition, "etcdserver: root user does not exist"),
-            (Error::Apply(ApplyError::Auth(A::RootRoleNotExist)), tonic::Code::FailedPrecondition, "etcdserver: root user does not have root role"),
-            (Error::Apply(ApplyError::Auth(A::UserAlreadyExist)), tonic::Code::FailedPrecondition, "etcdserver: user name already exists"),
-            (Error::Apply(ApplyError::Auth(A::UserNotFound)), tonic::Code::FailedPrecondition, "etcdserver: user name not found"),
-            (Error::Apply(ApplyError::Auth(A::RoleAlreadyExist)), tonic::Code::FailedPrecondition, "etcdserver: role name already exists"),
-            (Error::Apply(ApplyError::Auth(A::RoleNotFound)), tonic::Code::FailedPrecondition, "etcdserver: role name not found"),
-            (Error::Apply(ApplyError::Auth(A::RoleEmpty)), tonic::Code::InvalidArgument, "etcdserver: role name is empty"),
-            (Error::Apply(ApplyError::Auth(A::RoleNotGranted)), tonic::Code::FailedPrecondition, "etcdserver: role is not granted to the user"),
-            (Error::Apply(ApplyError::Auth(A::PermissionNotGranted)), tonic::Code::FailedPrecondition, "etcdserver: permission is not granted to the role"),
-            (Error::Apply(ApplyError::Auth(A::InvalidAuthMgmt)), tonic::Code::InvalidArgument, "etcdserver: invalid auth management"),
-            (Error::Apply(ApplyError::Auth(A::AuthNotEnabled)), tonic::Code::FailedPrecondition, "etcdserver: authentication is not enabled"),
-            (Error::Auth(A::AuthFailed), tonic::Code::InvalidArgument, "etcdserver: authentication failed, invalid user ID or password"),
-            (Error::Auth(A::InvalidAuthToken), tonic::Code::Unauthenticated, "etcdserver: invalid auth token"),
-            (Error::Auth(A::NoPasswordUser), tonic::Code::Unknown, "auth: authentication failed, password was given for no password user"),
+            (
+                Error::Apply(ApplyError::Compacted),
+                tonic::Code::OutOfRange,
+                "etcdserver: mvcc: required revision has been compacted",
+            ),
+            (
+                Error::Apply(ApplyError::FutureRev),
+                tonic::Code::OutOfRange,
+                "etcdserver: mvcc: required revision is a future revision",
+            ),
+            (
+                Error::Apply(ApplyError::KeyNotFound),
+                tonic::Code::InvalidArgument,
+                "etcdserver: key not found",
+            ),
+            (
+                Error::Apply(ApplyError::LeaseNotFound),
+                tonic::Code::NotFound,
+                "etcdserver: requested lease not found",
+            ),
+            (
+                Error::Apply(ApplyError::NoSpace),
+                tonic::Code::ResourceExhausted,
+                "etcdserver: mvcc: database space exceeded",
+            ),
+            (
+                Error::Apply(ApplyError::LeaseExist),
+                tonic::Code::FailedPrecondition,
+                "etcdserver: lease already exists",
+            ),
+            (
+                Error::Apply(ApplyError::LeaseTtlTooLarge),
+                tonic::Code::OutOfRange,
+                "etcdserver: too large lease TTL",
+            ),
+            (
+                Error::Compacted,
+                tonic::Code::OutOfRange,
+                "etcdserver: mvcc: required revision has been compacted",
+            ),
+            (
+                Error::FutureRev,
+                tonic::Code::OutOfRange,
+                "etcdserver: mvcc: required revision is a future revision",
+            ),
+            (
+                Error::RequestTooLarge,
+                tonic::Code::InvalidArgument,
+                "etcdserver: request is too large",
+            ),
+            (
+                Error::NoLeader,
+                tonic::Code::Unavailable,
+                "etcdserver: no leader",
+            ),
+            (
+                Error::NotLeader,
+                tonic::Code::FailedPrecondition,
+                "etcdserver: not leader",
+            ),
+            (
+                Error::Timeout,
+                tonic::Code::Unavailable,
+                "etcdserver: request timed out",
+            ),
+            (
+                Error::Stopped,
+                tonic::Code::Unavailable,
+                "etcdserver: server stopped",
+            ),
+            (
+                Error::Apply(ApplyError::Auth(A::PermissionDenied)),
+                tonic::Code::PermissionDenied,
+                "etcdserver: permission denied",
+            ),
+            (
+                Error::Apply(ApplyError::Auth(A::AuthOldRevision)),
+                tonic::Code::InvalidArgument,
+                "etcdserver: revision of auth store is old",
+            ),
+            (
+                Error::Apply(ApplyError::Auth(A::UserEmpty)),
+                tonic::Code::InvalidArgument,
+                "etcdserver: user name is empty",
+            ),
+            (
+                Error::Apply(ApplyError::Auth(A::RootUserNotExist)),
+                tonic::Code::FailedPrecondition,
+                "etcdserver: root user does not exist",
+            ),
+            (
+                Error::Apply(ApplyError::Auth(A::RootRoleNotExist)),
+                tonic::Code::FailedPrecondition,
+                "etcdserver: root user does not have root role",
+            ),
+            (
+                Error::Apply(ApplyError::Auth(A::UserAlreadyExist)),
+                tonic::Code::FailedPrecondition,
+                "etcdserver: user name already exists",
+            ),
+            (
+                Error::Apply(ApplyError::Auth(A::UserNotFound)),
+                tonic::Code::FailedPrecondition,
+                "etcdserver: user name not found",
+            ),
+            (
+                Error::Apply(ApplyError::Auth(A::RoleAlreadyExist)),
+                tonic::Code::FailedPrecondition,
+                "etcdserver: role name already exists",
+            ),
+            (
+                Error::Apply(ApplyError::Auth(A::RoleNotFound)),
+                tonic::Code::FailedPrecondition,
+                "etcdserver: role name not found",
+            ),
+            (
+                Error::Apply(ApplyError::Auth(A::RoleEmpty)),
+                tonic::Code::InvalidArgument,
+                "etcdserver: role name is empty",
+            ),
+            (
+                Error::Apply(ApplyError::Auth(A::RoleNotGranted)),
+                tonic::Code::FailedPrecondition,
+                "etcdserver: role is not granted to the user",
+            ),
+            (
+                Error::Apply(ApplyError::Auth(A::PermissionNotGranted)),
+                tonic::Code::FailedPrecondition,
+                "etcdserver: permission is not granted to the role",
+            ),
+            (
+                Error::Apply(ApplyError::Auth(A::InvalidAuthMgmt)),
+                tonic::Code::InvalidArgument,
+                "etcdserver: invalid auth management",
+            ),
+            (
+                Error::Apply(ApplyError::Auth(A::AuthNotEnabled)),
+                tonic::Code::FailedPrecondition,
+                "etcdserver: authentication is not enabled",
+            ),
+            (
+                Error::Auth(A::AuthFailed),
+                tonic::Code::InvalidArgument,
+                "etcdserver: authentication failed, invalid user ID or password",
+            ),
+            (
+                Error::Auth(A::InvalidAuthToken),
+                tonic::Code::Unauthenticated,
+                "etcdserver: invalid auth token",
+            ),
+            (
+                Error::Auth(A::NoPasswordUser),
+                tonic::Code::Unknown,
+                "auth: authentication failed, password was given for no password user",
+            ),
         ];
         for (e, code, msg) in cases {
             let s = to_status(e);
             assert_eq!(s.code(), code, "{msg}");
             assert_eq!(s.message(), msg);
         }
-        assert_eq!(to_status(Error::Storage("disk".into())).code(), tonic::Code::Internal);
+        assert_eq!(
+            to_status(Error::Storage("disk".into())).code(),
+            tonic::Code::Internal
+        );
         use crate::server::ConcurrencyError as C;
         for (c, msg) in [
             (C::NotLeader, "election: not leader"),
@@ -111,11 +238,28 @@ mod tests {
     #[test]
     fn recipe_services_send_wire_errors_as_unknown() {
         let s = to_recipe_status(Error::Apply(ApplyError::LeaseNotFound));
-        assert_eq!((s.code(), s.message()), (tonic::Code::Unknown, "etcdserver: requested lease not found"));
+        assert_eq!(
+            (s.code(), s.message()),
+            (
+                tonic::Code::Unknown,
+                "etcdserver: requested lease not found"
+            )
+        );
         let s = to_recipe_status(Error::NoLeader);
-        assert_eq!((s.code(), s.message()), (tonic::Code::Unknown, "etcdserver: no leader"));
-        let s = to_recipe_status(Error::Concurrency(crate::server::ConcurrencyError::NotLeader));
-        assert_eq!((s.code(), s.message()), (tonic::Code::Unknown, "election: not leader"));
-        assert_eq!(to_recipe_status(Error::Storage("disk".into())).code(), tonic::Code::Internal);
+        assert_eq!(
+            (s.code(), s.message()),
+            (tonic::Code::Unknown, "etcdserver: no leader")
+        );
+        let s = to_recipe_status(Error::Concurrency(
+            crate::server::ConcurrencyError::NotLeader,
+        ));
+        assert_eq!(
+            (s.code(), s.message()),
+            (tonic::Code::Unknown, "election: not leader")
+        );
+        assert_eq!(
+            to_recipe_status(Error::Storage("disk".into())).code(),
+            tonic::Code::Internal
+        );
     }
 }

@@ -29,19 +29,27 @@ async fn health(State(server): State<Arc<EtcdServer>>) -> impl IntoResponse {
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, r#"{"health":"false"}"#)
     };
-    (code, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body)
+    (
+        code,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        body,
+    )
 }
 
 /// `GET /version`: `{"etcdserver":"3.4.23","etcdcluster":"3.4.0"}`.
 async fn version() -> impl IntoResponse {
-    let body = serde_json::json!({"etcdserver": SERVER_VERSION, "etcdcluster": CLUSTER_VERSION}).to_string();
+    let body = serde_json::json!({"etcdserver": SERVER_VERSION, "etcdcluster": CLUSTER_VERSION})
+        .to_string();
     ([(header::CONTENT_TYPE, "application/json")], body)
 }
 
 /// `GET /metrics`: Prometheus text format.
 async fn metrics() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         crate::observability::metrics().render(),
     )
 }

@@ -8,13 +8,18 @@ use crate::server::{Caller, EtcdServer};
 
 /// The `token` metadata of a request, if any.
 pub fn token<T>(req: &Request<T>) -> Option<String> {
-    req.metadata().get(TOKEN_FIELD_NAME_GRPC).and_then(|v| v.to_str().ok()).map(str::to_string)
+    req.metadata()
+        .get(TOKEN_FIELD_NAME_GRPC)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// The common name of the verified TLS client certificate of the connection a request
 /// came on, attached by the client listener ([`super::ClientCertCn`]).
 pub fn cert_cn<T>(req: &Request<T>) -> Option<String> {
-    req.extensions().get::<super::ClientCertCn>().map(|c| c.0.clone())
+    req.extensions()
+        .get::<super::ClientCertCn>()
+        .map(|c| c.0.clone())
 }
 
 /// Resolves a request's token (or, without one, its client certificate CN) into its caller.

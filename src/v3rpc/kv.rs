@@ -8,8 +8,8 @@ use super::interceptor::caller;
 use super::validate;
 use crate::pb::etcdserverpb::kv_server::Kv;
 use crate::pb::etcdserverpb::{
-    CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse,
-    RangeRequest, RangeResponse, TxnRequest, TxnResponse,
+    CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, PutRequest,
+    PutResponse, RangeRequest, RangeResponse, TxnRequest, TxnResponse,
 };
 use crate::server::EtcdServer;
 
@@ -27,7 +27,10 @@ impl KvService {
 
 #[tonic::async_trait]
 impl Kv for KvService {
-    async fn range(&self, request: Request<RangeRequest>) -> Result<Response<RangeResponse>, Status> {
+    async fn range(
+        &self,
+        request: Request<RangeRequest>,
+    ) -> Result<Response<RangeResponse>, Status> {
         let caller = caller(&self.server, &request)?;
         let req = request.into_inner();
         validate::check_range(&req).map_err(|e| e.status())?;
@@ -54,11 +57,17 @@ impl Kv for KvService {
     async fn txn(&self, request: Request<TxnRequest>) -> Result<Response<TxnResponse>, Status> {
         let caller = caller(&self.server, &request)?;
         let req = request.into_inner();
-        validate::check_txn(&req, self.server.config().max_txn_ops as usize).map_err(|e| e.status())?;
+        validate::check_txn(&req, self.server.config().max_txn_ops as usize)
+            .map_err(|e| e.status())?;
         Ok(Response::new(self.server.txn(req, &caller).await?))
     }
 
-    async fn compact(&self, request: Request<CompactionRequest>) -> Result<Response<CompactionResponse>, Status> {
-        Ok(Response::new(self.server.compact(request.into_inner()).await?))
+    async fn compact(
+        &self,
+        request: Request<CompactionRequest>,
+    ) -> Result<Response<CompactionResponse>, Status> {
+        Ok(Response::new(
+            self.server.compact(request.into_inner()).await?,
+        ))
     }
 }

@@ -11,10 +11,11 @@ use tonic::{Request, Response, Status, Streaming};
 use crate::apply::ApplyError;
 use crate::pb::etcdserverpb::lease_server::Lease;
 use crate::pb::etcdserverpb::{
-    LeaseGrantRequest, LeaseGrantResponse, LeaseKeepAliveRequest, LeaseKeepAliveResponse, LeaseLeasesRequest,
-    LeaseLeasesResponse, LeaseRevokeRequest, LeaseRevokeResponse, LeaseTimeToLiveRequest, LeaseTimeToLiveResponse,
+    LeaseGrantRequest, LeaseGrantResponse, LeaseKeepAliveRequest, LeaseKeepAliveResponse,
+    LeaseLeasesRequest, LeaseLeasesResponse, LeaseRevokeRequest, LeaseRevokeResponse,
+    LeaseTimeToLiveRequest, LeaseTimeToLiveResponse,
 };
-use crate::server::{EtcdServer, Error};
+use crate::server::{Error, EtcdServer};
 
 /// The Lease service.
 pub struct LeaseService {
@@ -32,8 +33,13 @@ type KeepAliveStream = Pin<Box<dyn Stream<Item = Result<LeaseKeepAliveResponse, 
 
 #[tonic::async_trait]
 impl Lease for LeaseService {
-    async fn lease_grant(&self, request: Request<LeaseGrantRequest>) -> Result<Response<LeaseGrantResponse>, Status> {
-        Ok(Response::new(self.server.lease_grant(request.into_inner()).await?))
+    async fn lease_grant(
+        &self,
+        request: Request<LeaseGrantRequest>,
+    ) -> Result<Response<LeaseGrantResponse>, Status> {
+        Ok(Response::new(
+            self.server.lease_grant(request.into_inner()).await?,
+        ))
     }
 
     async fn lease_revoke(
@@ -41,7 +47,11 @@ impl Lease for LeaseService {
         request: Request<LeaseRevokeRequest>,
     ) -> Result<Response<LeaseRevokeResponse>, Status> {
         let caller = super::interceptor::caller(&self.server, &request)?;
-        Ok(Response::new(self.server.lease_revoke(request.into_inner(), &caller).await?))
+        Ok(Response::new(
+            self.server
+                .lease_revoke(request.into_inner(), &caller)
+                .await?,
+        ))
     }
 
     async fn lease_keep_alive(
@@ -66,7 +76,11 @@ impl Lease for LeaseService {
                         return;
                     }
                 };
-                let resp = LeaseKeepAliveResponse { header: Some(header), id: req.id, ttl };
+                let resp = LeaseKeepAliveResponse {
+                    header: Some(header),
+                    id: req.id,
+                    ttl,
+                };
                 if tx.send(Ok(resp)).await.is_err() {
                     return;
                 }
@@ -83,24 +97,31 @@ impl Lease for LeaseService {
         let id = req.id;
         match self.server.lease_time_to_live(req).await {
             Ok(r) => Ok(Response::new(r)),
-            Err(Error::Apply(ApplyError::LeaseNotFound)) => Ok(Response::new(LeaseTimeToLiveResponse {
-                header: Some(self.server.header(self.server.current_revision())),
-                id,
-                ttl: -1,
-                granted_ttl: 0,
-                keys: Vec::new(),
-            })),
+            Err(Error::Apply(ApplyError::LeaseNotFound)) => {
+                Ok(Response::new(LeaseTimeToLiveResponse {
+                    header: Some(self.server.header(self.server.current_revision())),
+                    id,
+                    ttl: -1,
+                    granted_ttl: 0,
+                    keys: Vec::new(),
+                }))
+            }
             Err(e) => Err(e.into()),
         }
     }
 
-    async fn lease_leases(&self, _request: Request<LeaseLeasesRequest>) -> Result<Response<LeaseLeasesResponse>, Status> {
+    async fn lease_leases(
+        &self,
+        _request: Request<LeaseLeasesRequest>,
+    ) -> Result<Response<LeaseLeasesResponse>, Status> {
         Ok(Response::new(self.server.lease_leases().await?))
     }
 }
 
 /// Runs `f` as a task feeding a bounded channel and returns the channel as a stream.
-pub(crate) fn async_stream_from<T, F, Fut>(f: F) -> Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>
+pub(crate) fn async_stream_from<T, F, Fut>(
+    f: F,
+) -> Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>
 where
     T: Send + 'static,
     F: FnOnce(tokio::sync::mpsc::Sender<Result<T, Status>>) -> Fut,

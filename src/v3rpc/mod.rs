@@ -44,12 +44,26 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
             .max_decoding_message_size(max)
             .max_encoding_message_size(usize::MAX),
     )
-    .add_service(WatchServer::new(watch::WatchService::new(server.clone())).max_decoding_message_size(max))
-    .add_service(LeaseServer::new(lease::LeaseService::new(server.clone())).max_decoding_message_size(max))
-    .add_service(AuthServer::new(auth::AuthService::new(server.clone())).max_decoding_message_size(max))
-    .add_service(ClusterServer::new(cluster::ClusterService::new(server.clone())).max_decoding_message_size(max))
-    .add_service(LockServer::new(lock::LockService::new(server.clone())).max_decoding_message_size(max))
-    .add_service(ElectionServer::new(election::ElectionService::new(server.clone())).max_decoding_message_size(max))
+    .add_service(
+        WatchServer::new(watch::WatchService::new(server.clone())).max_decoding_message_size(max),
+    )
+    .add_service(
+        LeaseServer::new(lease::LeaseService::new(server.clone())).max_decoding_message_size(max),
+    )
+    .add_service(
+        AuthServer::new(auth::AuthService::new(server.clone())).max_decoding_message_size(max),
+    )
+    .add_service(
+        ClusterServer::new(cluster::ClusterService::new(server.clone()))
+            .max_decoding_message_size(max),
+    )
+    .add_service(
+        LockServer::new(lock::LockService::new(server.clone())).max_decoding_message_size(max),
+    )
+    .add_service(
+        ElectionServer::new(election::ElectionService::new(server.clone()))
+            .max_decoding_message_size(max),
+    )
     .add_service(
         MaintenanceServer::new(maintenance::MaintenanceService::new(server.clone()))
             .max_decoding_message_size(max)
@@ -57,7 +71,10 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
     );
     routes
         .into_axum_router()
-        .layer(axum::middleware::from_fn_with_state(server.clone(), interceptor::require_leader))
+        .layer(axum::middleware::from_fn_with_state(
+            server.clone(),
+            interceptor::require_leader,
+        ))
         .merge(http::routes(server))
 }
 

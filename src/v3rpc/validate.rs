@@ -5,7 +5,9 @@
 use std::collections::HashSet;
 
 use crate::pb::etcdserverpb::request_op::Request;
-use crate::pb::etcdserverpb::{DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest};
+use crate::pb::etcdserverpb::{
+    DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest,
+};
 use crate::rpctypes::WireError;
 
 /// etcd's `checkRangeRequest`.
@@ -115,12 +117,17 @@ fn check_intervals(reqs: &[RequestOp]) -> Result<(HashSet<Vec<u8>>, Vec<Interval
             } else {
                 d.range_end.clone()
             };
-            dels.push(Interval { begin: d.key.clone(), end });
+            dels.push(Interval {
+                begin: d.key.clone(),
+                end,
+            });
         }
     }
     let mut puts: HashSet<Vec<u8>> = HashSet::new();
     for req in reqs {
-        let Some(Request::RequestTxn(t)) = &req.request else { continue };
+        let Some(Request::RequestTxn(t)) = &req.request else {
+            continue;
+        };
         let (puts_then, dels_then) = check_intervals(&t.success)?;
         let (puts_else, dels_else) = check_intervals(&t.failure)?;
         for k in &puts_then {
@@ -142,7 +149,9 @@ fn check_intervals(reqs: &[RequestOp]) -> Result<(HashSet<Vec<u8>>, Vec<Interval
         dels.extend(dels_else);
     }
     for req in reqs {
-        let Some(Request::RequestPut(p)) = &req.request else { continue };
+        let Some(Request::RequestPut(p)) = &req.request else {
+            continue;
+        };
         if puts.contains(&p.key) || intersects(&dels, &p.key) {
             return Err(WireError::DuplicateKey);
         }
@@ -156,7 +165,12 @@ mod tests {
     use super::*;
 
     fn put(k: &str) -> RequestOp {
-        RequestOp { request: Some(Request::RequestPut(PutRequest { key: k.into(), ..Default::default() })) }
+        RequestOp {
+            request: Some(Request::RequestPut(PutRequest {
+                key: k.into(),
+                ..Default::default()
+            })),
+        }
     }
     fn del(k: &str, end: &str) -> RequestOp {
         RequestOp {
@@ -170,26 +184,50 @@ mod tests {
 
     #[test]
     fn duplicate_puts_and_put_delete_overlap_are_refused() {
-        let t = TxnRequest { success: vec![put("a"), put("a")], ..Default::default() };
+        let t = TxnRequest {
+            success: vec![put("a"), put("a")],
+            ..Default::default()
+        };
         assert_eq!(check_txn(&t, 128), Err(WireError::DuplicateKey));
-        let t = TxnRequest { success: vec![put("b"), del("a", "c")], ..Default::default() };
+        let t = TxnRequest {
+            success: vec![put("b"), del("a", "c")],
+            ..Default::default()
+        };
         assert_eq!(check_txn(&t, 128), Err(WireError::DuplicateKey));
         // Same key in success and failure is fine.
-        let t = TxnRequest { success: vec![put("a")], failure: vec![put("a")], ..Default::default() };
+        let t = TxnRequest {
+            success: vec![put("a")],
+            failure: vec![put("a")],
+            ..Default::default()
+        };
         assert_eq!(check_txn(&t, 128), Ok(()));
         // A from-key delete ("\0" end) does not conflict, as in etcd.
-        let t = TxnRequest { success: vec![put("b"), del("a", "\0")], ..Default::default() };
+        let t = TxnRequest {
+            success: vec![put("b"), del("a", "\0")],
+            ..Default::default()
+        };
         assert_eq!(check_txn(&t, 128), Ok(()));
     }
 
     #[test]
     fn too_many_ops_and_empty_keys() {
-        let t = TxnRequest { success: (0..3).map(|i| put(&i.to_string())).collect(), ..Default::default() };
+        let t = TxnRequest {
+            success: (0..3).map(|i| put(&i.to_string())).collect(),
+            ..Default::default()
+        };
         assert_eq!(check_txn(&t, 2), Err(WireError::TooManyOps));
         assert_eq!(check_put(&PutRequest::default()), Err(WireError::EmptyKey));
-        let p = PutRequest { key: b"k".to_vec(), value: b"v".to_vec(), ignore_value: true, ..Default::default() };
+        let p = PutRequest {
+            key: b"k".to_vec(),
+            value: b"v".to_vec(),
+            ignore_value: true,
+            ..Default::default()
+        };
         assert_eq!(check_put(&p), Err(WireError::ValueProvided));
-        let t = TxnRequest { success: vec![RequestOp { request: None }], ..Default::default() };
+        let t = TxnRequest {
+            success: vec![RequestOp { request: None }],
+            ..Default::default()
+        };
         assert_eq!(check_txn(&t, 128), Err(WireError::KeyNotFound));
     }
 }

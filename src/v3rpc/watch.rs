@@ -41,11 +41,15 @@ impl WatchService {
     }
 }
 
-type BoxStream = std::pin::Pin<Box<dyn futures::Stream<Item = Result<WatchResponse, Status>> + Send>>;
+type BoxStream =
+    std::pin::Pin<Box<dyn futures::Stream<Item = Result<WatchResponse, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl Watch for WatchService {
-    async fn watch(&self, request: Request<Streaming<WatchRequest>>) -> Result<Response<BoxStream>, Status> {
+    async fn watch(
+        &self,
+        request: Request<Streaming<WatchRequest>>,
+    ) -> Result<Response<BoxStream>, Status> {
         let hub = self.server.store().watch.clone();
         let server = self.server.clone();
         let token = super::interceptor::token(&request);
@@ -58,10 +62,14 @@ impl Watch for WatchService {
             let mut watchers: HashMap<i64, WatcherKey> = HashMap::new();
             let mut next_id: i64 = 0;
             while let Some(Ok(req)) = inbound.next().await {
-                let Some(union) = req.request_union else { continue };
+                let Some(union) = req.request_union else {
+                    continue;
+                };
                 let ok = match union {
                     RequestUnion::CreateRequest(c) => {
-                        if let Some(denied) = watch_denied(&server, token.as_deref(), cert_cn.as_deref(), &c) {
+                        if let Some(denied) =
+                            watch_denied(&server, token.as_deref(), cert_cn.as_deref(), &c)
+                        {
                             let resp = WatchResponse {
                                 header: Some(server.header(hub.current_revision())),
                                 watch_id: INVALID_WATCH_ID,
@@ -115,7 +123,11 @@ impl Watch for WatchService {
                 Ok(f) => f.contains(&resp.watch_id),
                 Err(_) => false,
             };
-            let parts = if split { fragment(resp, max_bytes) } else { vec![resp] };
+            let parts = if split {
+                fragment(resp, max_bytes)
+            } else {
+                vec![resp]
+            };
             futures::stream::iter(parts.into_iter().map(Ok))
         });
         Ok(Response::new(Box::pin(out)))
@@ -133,17 +145,31 @@ fn watch_denied(
     c: &crate::pb::etcdserverpb::WatchCreateRequest,
 ) -> Option<String> {
     use crate::rpctypes::WireError;
-    let range_end: &[u8] = if c.range_end == [0] { &[] } else { &c.range_end };
-    let r = server.caller_from(token, cert_cn).and_then(|caller| server.check_range_permitted(&caller, &c.key, range_end));
+    let range_end: &[u8] = if c.range_end == [0] {
+        &[]
+    } else {
+        &c.range_end
+    };
+    let r = server
+        .caller_from(token, cert_cn)
+        .and_then(|caller| server.check_range_permitted(&caller, &c.key, range_end));
     match r {
         Ok(()) => None,
         Err(e) => {
             let w = match e.wire() {
-                Some(w @ (WireError::InvalidAuthToken | WireError::AuthOldRevision | WireError::UserEmpty)) => w,
+                Some(
+                    w @ (WireError::InvalidAuthToken
+                    | WireError::AuthOldRevision
+                    | WireError::UserEmpty),
+                ) => w,
                 _ => WireError::PermissionDenied,
             };
             // tonic's code names are Go's for these three codes.
-            Some(format!("rpc error: code = {:?} desc = {}", w.code(), w.message()))
+            Some(format!(
+                "rpc error: code = {:?} desc = {}",
+                w.code(),
+                w.message()
+            ))
         }
     }
 }
@@ -160,7 +186,11 @@ async fn create(
 ) -> bool {
     let range = KeyRange::from_request(&c.key, &c.range_end);
     let wsrev = hub.current_revision();
-    let start = if c.start_revision == 0 { wsrev + 1 } else { c.start_revision };
+    let start = if c.start_revision == 0 {
+        wsrev + 1
+    } else {
+        c.start_revision
+    };
     let (id, err) = if range.is_empty() {
         (INVALID_WATCH_ID, Some(ERR_EMPTY_RANGE))
     } else if c.watch_id != 0 {
@@ -217,11 +247,20 @@ pub fn fragment(resp: WatchResponse, max_bytes: usize) -> Vec<WatchResponse> {
         return vec![resp];
     }
     let mut parts = Vec::new();
-    let mut cur = WatchResponse { events: Vec::new(), ..resp.clone() };
+    let mut cur = WatchResponse {
+        events: Vec::new(),
+        ..resp.clone()
+    };
     for ev in resp.events {
         let before = cur.encoded_len();
         if !cur.events.is_empty() && before + ev.encoded_len() + 8 > max_bytes {
-            let mut done = std::mem::replace(&mut cur, WatchResponse { events: Vec::new(), ..parts_template(&resp.header, resp.watch_id) });
+            let mut done = std::mem::replace(
+                &mut cur,
+                WatchResponse {
+                    events: Vec::new(),
+                    ..parts_template(&resp.header, resp.watch_id)
+                },
+            );
             done.fragment = true;
             parts.push(done);
         }
@@ -232,8 +271,15 @@ pub fn fragment(resp: WatchResponse, max_bytes: usize) -> Vec<WatchResponse> {
     parts
 }
 
-fn parts_template(header: &Option<crate::pb::etcdserverpb::ResponseHeader>, watch_id: i64) -> WatchResponse {
-    WatchResponse { header: *header, watch_id, ..Default::default() }
+fn parts_template(
+    header: &Option<crate::pb::etcdserverpb::ResponseHeader>,
+    watch_id: i64,
+) -> WatchResponse {
+    WatchResponse {
+        header: *header,
+        watch_id,
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]
@@ -244,10 +290,18 @@ mod tests {
     #[test]
     fn fragments_large_responses() {
         let ev = |i: u8| Event {
-            kv: Some(KeyValue { key: vec![i], value: vec![0; 100], ..Default::default() }),
+            kv: Some(KeyValue {
+                key: vec![i],
+                value: vec![0; 100],
+                ..Default::default()
+            }),
             ..Default::default()
         };
-        let resp = WatchResponse { watch_id: 3, events: (0..10).map(ev).collect(), ..Default::default() };
+        let resp = WatchResponse {
+            watch_id: 3,
+            events: (0..10).map(ev).collect(),
+            ..Default::default()
+        };
         let parts = fragment(resp, 300);
         assert!(parts.len() > 1);
         assert!(parts[..parts.len() - 1].iter().all(|p| p.fragment));

@@ -17,10 +17,37 @@ const SCRIPT: &[&[&str]] = &[
     &["user", "grant-role", "root", "root"],
     &["user", "add", "app:apppw"],
     &["role", "add", "app-reader"],
-    &["role", "grant-permission", "app-reader", "read", "/app/", "--prefix"],
-    &["role", "grant-permission", "app-reader", "readwrite", "/app/own"],
-    &["role", "grant-permission", "app-reader", "write", "/w", "/x"],
-    &["role", "grant-permission", "app-reader", "read", "/z", "--from-key"],
+    &[
+        "role",
+        "grant-permission",
+        "app-reader",
+        "read",
+        "/app/",
+        "--prefix",
+    ],
+    &[
+        "role",
+        "grant-permission",
+        "app-reader",
+        "readwrite",
+        "/app/own",
+    ],
+    &[
+        "role",
+        "grant-permission",
+        "app-reader",
+        "write",
+        "/w",
+        "/x",
+    ],
+    &[
+        "role",
+        "grant-permission",
+        "app-reader",
+        "read",
+        "/z",
+        "--from-key",
+    ],
     &["user", "grant-role", "app", "app-reader"],
     &["user", "add", "nopw", "--no-password"],
     &["auth", "enable"],
@@ -52,12 +79,48 @@ const SCRIPT: &[&[&str]] = &[
     &["--user", "root:rootpw", "user", "add", "app:again"],
     &["--user", "root:rootpw", "role", "add", "app-reader"],
     &["--user", "root:rootpw", "user", "delete", "root"],
-    &["--user", "root:rootpw", "user", "revoke-role", "root", "root"],
-    &["--user", "root:rootpw", "user", "revoke-role", "app", "root"],
-    &["--user", "root:rootpw", "role", "revoke-permission", "app-reader", "/nope"],
-    &["--user", "root:rootpw", "role", "revoke-permission", "app-reader", "/w", "/x"],
+    &[
+        "--user",
+        "root:rootpw",
+        "user",
+        "revoke-role",
+        "root",
+        "root",
+    ],
+    &[
+        "--user",
+        "root:rootpw",
+        "user",
+        "revoke-role",
+        "app",
+        "root",
+    ],
+    &[
+        "--user",
+        "root:rootpw",
+        "role",
+        "revoke-permission",
+        "app-reader",
+        "/nope",
+    ],
+    &[
+        "--user",
+        "root:rootpw",
+        "role",
+        "revoke-permission",
+        "app-reader",
+        "/w",
+        "/x",
+    ],
     &["--user", "root:rootpw", "role", "get", "app-reader"],
-    &["--user", "root:rootpw", "user", "passwd", "app", "--interactive=false"],
+    &[
+        "--user",
+        "root:rootpw",
+        "user",
+        "passwd",
+        "app",
+        "--interactive=false",
+    ],
     &["--user", "app:apppw", "get", "/app/x"],
     &["--user", "app:newpw", "get", "/app/x"],
     &["--user", "app:newpw", "txn", "--interactive=false"],
@@ -98,12 +161,24 @@ fn normalize(out: &Output) -> (String, Vec<String>, Option<i32>) {
 type Ctl = fn(&str, &[&str], Option<&str>) -> Output;
 
 fn run_script(kind: ServerKind, ctl: Ctl) -> Vec<(String, Vec<String>, Option<i32>)> {
-    let m = Member::start(kind, MemberOpts { extra_args: vec!["--bcrypt-cost".into(), "4".into()], ..Default::default() });
+    let m = Member::start(
+        kind,
+        MemberOpts {
+            extra_args: vec!["--bcrypt-cost".into(), "4".into()],
+            ..Default::default()
+        },
+    );
     let ep = m.client_url();
-    SCRIPT.iter().map(|step| normalize(&ctl(&ep, step, stdin_for(step)))).collect()
+    SCRIPT
+        .iter()
+        .map(|step| normalize(&ctl(&ep, step, stdin_for(step))))
+        .collect()
 }
 
-fn diff(a: &[(String, Vec<String>, Option<i32>)], b: &[(String, Vec<String>, Option<i32>)]) -> Vec<String> {
+fn diff(
+    a: &[(String, Vec<String>, Option<i32>)],
+    b: &[(String, Vec<String>, Option<i32>)],
+) -> Vec<String> {
     let mut diffs = Vec::new();
     for ((step, o), t) in SCRIPT.iter().zip(a).zip(b) {
         if o != t {
@@ -121,82 +196,154 @@ fn official_etcdctl_auth_script_matches_real_etcd() {
     let ours = run_script(ServerKind::Ours, etcdctl);
     let theirs = run_script(ServerKind::Etcd, etcdctl);
     let diffs = diff(&ours, &theirs);
-    assert!(diffs.is_empty(), "{} differing steps:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} differing steps:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
     // Spot-check the behaviours the issue names, so a shared regression cannot hide.
     let at = |args: &[&str]| SCRIPT.iter().position(|s| *s == args).unwrap();
-    assert_eq!(ours[at(&["--user", "app:apppw", "get", "/app/x"])].0, "/app/x\n1\n");
-    assert_eq!(ours[at(&["--user", "app:apppw", "get", "/other"])].1, vec!["Error: etcdserver: permission denied"]);
+    assert_eq!(
+        ours[at(&["--user", "app:apppw", "get", "/app/x"])].0,
+        "/app/x\n1\n"
+    );
+    assert_eq!(
+        ours[at(&["--user", "app:apppw", "get", "/other"])].1,
+        vec!["Error: etcdserver: permission denied"]
+    );
     assert_eq!(
         ours[at(&["--user", "app:wrongpw", "get", "/app/x"])].1,
         vec!["Error: etcdserver: authentication failed, invalid user ID or password"]
     );
-    assert_eq!(ours[at(&["put", "/app/x", "1"])].1, vec!["Error: etcdserver: user name is empty"]);
+    assert_eq!(
+        ours[at(&["put", "/app/x", "1"])].1,
+        vec!["Error: etcdserver: user name is empty"]
+    );
 }
 
 /// The same script through our `etcd ctl` against our server, compared with the official
 /// etcdctl against the real etcd.
 #[test]
 fn our_ctl_auth_script_matches_official_etcdctl_on_real_etcd() {
-    if !crate::harness::interop_or_skip("our_ctl_auth_script_matches_official_etcdctl_on_real_etcd") {
+    if !crate::harness::interop_or_skip("our_ctl_auth_script_matches_official_etcdctl_on_real_etcd")
+    {
         return;
     }
     let ours = run_script(ServerKind::Ours, our_ctl);
     let theirs = run_script(ServerKind::Etcd, etcdctl);
     let diffs = diff(&ours, &theirs);
-    assert!(diffs.is_empty(), "{} differing steps:\n{}", diffs.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} differing steps:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
 }
 
 /// `auth status` (etcdctl 3.5's command; etcd 3.4 has no AuthStatus) and `--user` with
 /// `--password` through our ctl.
 #[test]
 fn our_ctl_auth_status_and_password_flag() {
-    let m = Member::start(ServerKind::Ours, MemberOpts { extra_args: vec!["--bcrypt-cost".into(), "4".into()], ..Default::default() });
+    let m = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            extra_args: vec!["--bcrypt-cost".into(), "4".into()],
+            ..Default::default()
+        },
+    );
     let ep = m.client_url();
-    let ok = |args: &[&str]| crate::harness::ok_stdout(&our_ctl(&ep, args, None), &format!("{args:?}"));
-    assert_eq!(ok(&["auth", "status"]), "Authentication Status: false\nAuthRevision: 1\n");
+    let ok =
+        |args: &[&str]| crate::harness::ok_stdout(&our_ctl(&ep, args, None), &format!("{args:?}"));
+    assert_eq!(
+        ok(&["auth", "status"]),
+        "Authentication Status: false\nAuthRevision: 1\n"
+    );
     ok(&["user", "add", "root:pw"]);
     assert_eq!(ok(&["auth", "enable"]), "Authentication Enabled\n");
-    assert_eq!(ok(&["--user", "root", "--password", "pw", "role", "list"]), "root\n");
+    assert_eq!(
+        ok(&["--user", "root", "--password", "pw", "role", "list"]),
+        "root\n"
+    );
     let status = ok(&["--user", "root:pw", "auth", "status"]);
-    assert!(status.starts_with("Authentication Status: true\nAuthRevision: "), "{status}");
-    assert_eq!(ok(&["--user", "root:pw", "user", "get", "root", "--detail"]), "User: root\n\nRole root\nKV Read:\nKV Write:\n");
+    assert!(
+        status.starts_with("Authentication Status: true\nAuthRevision: "),
+        "{status}"
+    );
+    assert_eq!(
+        ok(&["--user", "root:pw", "user", "get", "root", "--detail"]),
+        "User: root\n\nRole root\nKV Read:\nKV Write:\n"
+    );
     let out = our_ctl(&ep, &["get", "x"], None);
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "Error: etcdserver: user name is empty\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Error: etcdserver: user name is empty\n"
+    );
     assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]
 fn passwords_never_reach_the_raft_log_and_auth_survives_restart() {
-    if !crate::harness::interop_or_skip("passwords_never_reach_the_raft_log_and_auth_survives_restart") {
+    if !crate::harness::interop_or_skip(
+        "passwords_never_reach_the_raft_log_and_auth_survives_restart",
+    ) {
         return;
     }
-    let mut m = Member::start(ServerKind::Ours, MemberOpts { extra_args: vec!["--bcrypt-cost".into(), "4".into()], ..Default::default() });
+    let mut m = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            extra_args: vec!["--bcrypt-cost".into(), "4".into()],
+            ..Default::default()
+        },
+    );
     let ep = m.client_url();
     for step in [
         &["user", "add", "root:Plaintext-Root-PW"][..],
         &["user", "grant-role", "root", "root"],
         &["user", "add", "app:Plaintext-App-PW"],
         &["auth", "enable"],
-        &["--user", "root:Plaintext-Root-PW", "user", "passwd", "app", "--interactive=false"],
+        &[
+            "--user",
+            "root:Plaintext-Root-PW",
+            "user",
+            "passwd",
+            "app",
+            "--interactive=false",
+        ],
     ] {
         let out = etcdctl(&ep, step, Some("Plaintext-New-PW\n"));
-        assert!(out.status.success(), "{step:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{step:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let wal = m.data_dir().join("member").join("wal");
     for entry in std::fs::read_dir(&wal).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         for pw in ["Plaintext-Root-PW", "Plaintext-App-PW", "Plaintext-New-PW"] {
-            assert!(!bytes.windows(pw.len()).any(|w| w == pw.as_bytes()), "{pw} found in the raft log");
+            assert!(
+                !bytes.windows(pw.len()).any(|w| w == pw.as_bytes()),
+                "{pw} found in the raft log"
+            );
         }
     }
     m.restart();
     let ep = m.client_url();
     let out = etcdctl(&ep, &["get", "k"], None);
     assert!(String::from_utf8_lossy(&out.stderr).contains("Error: etcdserver: user name is empty"));
-    let out = etcdctl(&ep, &["--user", "app:Plaintext-New-PW", "put", "k", "v"], None);
+    let out = etcdctl(
+        &ep,
+        &["--user", "app:Plaintext-New-PW", "put", "k", "v"],
+        None,
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("Error: etcdserver: permission denied"));
     let out = etcdctl(&ep, &["--user", "root:Plaintext-Root-PW", "get", "k"], None);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// etcd's `authMaintenanceServer`: snapshot and hashkv need root while auth is enabled.
@@ -205,20 +352,42 @@ fn maintenance_needs_root_when_auth_is_enabled() {
     if !crate::harness::interop_or_skip("maintenance_needs_root_when_auth_is_enabled") {
         return;
     }
-    let m = Member::start(ServerKind::Ours, MemberOpts { extra_args: vec!["--bcrypt-cost".into(), "4".into()], ..Default::default() });
+    let m = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            extra_args: vec!["--bcrypt-cost".into(), "4".into()],
+            ..Default::default()
+        },
+    );
     let ep = m.client_url();
-    for step in [&["user", "add", "root:pw"][..], &["user", "add", "u:pw"], &["auth", "enable"]] {
+    for step in [
+        &["user", "add", "root:pw"][..],
+        &["user", "add", "u:pw"],
+        &["auth", "enable"],
+    ] {
         crate::harness::ok_stdout(&etcdctl(&ep, step, None), &format!("{step:?}"));
     }
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("s.db");
     let snap = snap.to_str().unwrap();
     let out = etcdctl(&ep, &["--user", "u:pw", "snapshot", "save", snap], None);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("etcdserver: permission denied"), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("etcdserver: permission denied"),
+        "{out:?}"
+    );
     let out = etcdctl(&ep, &["endpoint", "hashkv"], None);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("etcdserver: user name is empty"), "{out:?}");
-    crate::harness::ok_stdout(&etcdctl(&ep, &["--user", "root:pw", "snapshot", "save", snap], None), "root snapshot");
-    crate::harness::ok_stdout(&etcdctl(&ep, &["--user", "root:pw", "endpoint", "hashkv"], None), "root hashkv");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("etcdserver: user name is empty"),
+        "{out:?}"
+    );
+    crate::harness::ok_stdout(
+        &etcdctl(&ep, &["--user", "root:pw", "snapshot", "save", snap], None),
+        "root snapshot",
+    );
+    crate::harness::ok_stdout(
+        &etcdctl(&ep, &["--user", "root:pw", "endpoint", "hashkv"], None),
+        "root hashkv",
+    );
 }
 
 /// `--auth-token jwt,...`: the official etcdctl logs in with a JWT signed by the member's
@@ -227,20 +396,34 @@ fn maintenance_needs_root_when_auth_is_enabled() {
 /// `etcdctl --user root:rootpw get k`.
 #[test]
 fn jwt_tokens_authenticate_and_carry_the_user() {
-    let Some(openssl) = ["/usr/bin/openssl", "/bin/openssl"].into_iter().find(|p| std::path::Path::new(p).exists()) else {
-        assert!(std::env::var("ETCD_INTEROP_REQUIRED").as_deref() != Ok("1"), "openssl is required for the JWT test");
+    let Some(openssl) = ["/usr/bin/openssl", "/bin/openssl"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        assert!(
+            std::env::var("ETCD_INTEROP_REQUIRED").as_deref() != Ok("1"),
+            "openssl is required for the JWT test"
+        );
         eprintln!("skipping: openssl not installed");
         return;
     };
     if !crate::harness::etcd_available() {
-        assert!(std::env::var("ETCD_INTEROP_REQUIRED").as_deref() != Ok("1"), "etcdctl is required");
+        assert!(
+            std::env::var("ETCD_INTEROP_REQUIRED").as_deref() != Ok("1"),
+            "etcdctl is required"
+        );
         eprintln!("skipping: /usr/bin/etcdctl not installed");
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let key = dir.path().join("priv.pem");
     let pubkey = dir.path().join("pub.pem");
-    let gen = std::process::Command::new(openssl).args(["genrsa", "-out"]).arg(&key).arg("2048").output().expect("openssl genrsa");
+    let gen = std::process::Command::new(openssl)
+        .args(["genrsa", "-out"])
+        .arg(&key)
+        .arg("2048")
+        .output()
+        .expect("openssl genrsa");
     assert!(gen.status.success(), "openssl genrsa failed");
     let out = std::process::Command::new(openssl)
         .args(["rsa", "-pubout", "-in"])
@@ -250,25 +433,46 @@ fn jwt_tokens_authenticate_and_carry_the_user() {
         .output()
         .expect("openssl rsa");
     assert!(out.status.success(), "openssl rsa -pubout failed");
-    let spec = format!("jwt,pub-key={},priv-key={},sign-method=RS256,ttl=10m", pubkey.display(), key.display());
+    let spec = format!(
+        "jwt,pub-key={},priv-key={},sign-method=RS256,ttl=10m",
+        pubkey.display(),
+        key.display()
+    );
     let m = Member::start(
         ServerKind::Ours,
-        MemberOpts { extra_args: vec!["--bcrypt-cost".into(), "4".into(), "--auth-token".into(), spec], ..Default::default() },
+        MemberOpts {
+            extra_args: vec![
+                "--bcrypt-cost".into(),
+                "4".into(),
+                "--auth-token".into(),
+                spec,
+            ],
+            ..Default::default()
+        },
     );
     let ep = m.client_url();
     let ok = |args: &[&str]| {
         let out = etcdctl(&ep, args, None);
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     ok(&["user", "add", "root:rootpw"]);
     ok(&["user", "grant-role", "root", "root"]);
     ok(&["auth", "enable"]);
     ok(&["--user", "root:rootpw", "put", "k", "v"]);
-    assert_eq!(ok(&["--user", "root:rootpw", "get", "k", "--print-value-only"]), "v\n");
+    assert_eq!(
+        ok(&["--user", "root:rootpw", "get", "k", "--print-value-only"]),
+        "v\n"
+    );
     ok(&["--user", "root:rootpw", "user", "add", "app:apppw"]);
     let denied = etcdctl(&ep, &["--user", "app:apppw", "get", "k"], None);
-    assert!(String::from_utf8_lossy(&denied.stderr).contains("Error: etcdserver: permission denied"));
+    assert!(
+        String::from_utf8_lossy(&denied.stderr).contains("Error: etcdserver: permission denied")
+    );
     let bad = etcdctl(&ep, &["--user", "root:wrong", "get", "k"], None);
     assert!(String::from_utf8_lossy(&bad.stderr)
         .contains("Error: etcdserver: authentication failed, invalid user ID or password"));

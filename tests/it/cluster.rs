@@ -22,29 +22,60 @@ fn json(s: &str) -> serde_json::Value {
 
 fn check_one_leader(kind: ServerKind) {
     let c = Cluster::start(kind, 3, "it-cluster");
-    let out = ok_stdout(&etcdctl(&c.members[0].client_url(), &["member", "list", "-w", "json"], None), "member list");
+    let out = ok_stdout(
+        &etcdctl(
+            &c.members[0].client_url(),
+            &["member", "list", "-w", "json"],
+            None,
+        ),
+        "member list",
+    );
     let v = json(&out);
-    let members = v["members"].as_array().unwrap_or_else(|| panic!("no members: {out}"));
+    let members = v["members"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no members: {out}"));
     let names: BTreeSet<&str> = members.iter().filter_map(|m| m["name"].as_str()).collect();
-    assert_eq!(names, BTreeSet::from(["m1", "m2", "m3"]), "{kind:?} member list: {out}");
+    assert_eq!(
+        names,
+        BTreeSet::from(["m1", "m2", "m3"]),
+        "{kind:?} member list: {out}"
+    );
     let ids: BTreeSet<u64> = members.iter().filter_map(|m| m["ID"].as_u64()).collect();
     assert_eq!(ids.len(), 3, "{kind:?}: member IDs not distinct: {out}");
     for m in &c.members {
         assert!(
-            members.iter().any(|x| x["peerURLs"][0] == m.peer_url().as_str() && x["clientURLs"][0] == m.client_url().as_str()),
+            members
+                .iter()
+                .any(|x| x["peerURLs"][0] == m.peer_url().as_str()
+                    && x["clientURLs"][0] == m.client_url().as_str()),
             "{kind:?}: {} missing from {out}",
             m.peer_url()
         );
     }
 
-    let out = ok_stdout(&etcdctl(&c.endpoints(), &["endpoint", "status", "-w", "json"], None), "endpoint status");
+    let out = ok_stdout(
+        &etcdctl(&c.endpoints(), &["endpoint", "status", "-w", "json"], None),
+        "endpoint status",
+    );
     let v = json(&out);
-    let statuses = v.as_array().unwrap_or_else(|| panic!("endpoint status not a list: {out}"));
+    let statuses = v
+        .as_array()
+        .unwrap_or_else(|| panic!("endpoint status not a list: {out}"));
     assert_eq!(statuses.len(), 3, "{kind:?}: {out}");
-    let leaders: BTreeSet<u64> = statuses.iter().filter_map(|s| s["Status"]["leader"].as_u64()).collect();
-    assert_eq!(leaders.len(), 1, "{kind:?}: members disagree on the leader: {out}");
+    let leaders: BTreeSet<u64> = statuses
+        .iter()
+        .filter_map(|s| s["Status"]["leader"].as_u64())
+        .collect();
+    assert_eq!(
+        leaders.len(),
+        1,
+        "{kind:?}: members disagree on the leader: {out}"
+    );
     let leader = *leaders.iter().next().expect("one leader");
-    assert!(ids.contains(&leader), "{kind:?}: leader {leader:x} is not a member: {out}");
+    assert!(
+        ids.contains(&leader),
+        "{kind:?}: leader {leader:x} is not a member: {out}"
+    );
 }
 
 #[test]
@@ -64,11 +95,22 @@ fn check_write_anywhere_read_everywhere(kind: ServerKind) {
     for (i, writer) in c.members.iter().enumerate() {
         let key = format!("via-m{}", i + 1);
         let value = format!("value-{i}");
-        let out = ok_stdout(&etcdctl(&writer.client_url(), &["put", &key, &value], None), "put");
-        assert_eq!(out.trim(), "OK", "{kind:?}: put via {}", writer.client_url());
+        let out = ok_stdout(
+            &etcdctl(&writer.client_url(), &["put", &key, &value], None),
+            "put",
+        );
+        assert_eq!(
+            out.trim(),
+            "OK",
+            "{kind:?}: put via {}",
+            writer.client_url()
+        );
         let mut revs = BTreeSet::new();
         for reader in &c.members {
-            let out = ok_stdout(&etcdctl(&reader.client_url(), &["get", &key, "-w", "json"], None), "get");
+            let out = ok_stdout(
+                &etcdctl(&reader.client_url(), &["get", &key, "-w", "json"], None),
+                "get",
+            );
             let v = json(&out);
             let kv = &v["kvs"][0];
             assert_eq!(
@@ -80,9 +122,17 @@ fn check_write_anywhere_read_everywhere(kind: ServerKind) {
             );
             revs.insert(kv["mod_revision"].as_i64().unwrap_or(-1));
         }
-        assert_eq!(revs.len(), 1, "{kind:?}: members report different mod revisions for {key}: {revs:?}");
+        assert_eq!(
+            revs.len(),
+            1,
+            "{kind:?}: members report different mod revisions for {key}: {revs:?}"
+        );
         // Revision 1 is the empty store; the i-th write (0-based) is revision i + 2.
-        assert_eq!(revs.into_iter().next(), Some(i as i64 + 2), "{kind:?}: revision of {key}");
+        assert_eq!(
+            revs.into_iter().next(),
+            Some(i as i64 + 2),
+            "{kind:?}: revision of {key}"
+        );
     }
 }
 

@@ -37,7 +37,10 @@ struct Ack {
 const RPC_TIMEOUT: Duration = Duration::from_secs(3);
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
 }
 
 async fn connect(url: String) -> Result<KvClient<Channel>, String> {
@@ -65,11 +68,19 @@ fn writer(url: String, acks: Arc<Mutex<Vec<Ack>>>, stop: Arc<AtomicBool>) -> Str
             }
             let key = format!("crash/k{i:06}");
             let value = format!("v{i}");
-            let req = PutRequest { key: key.clone().into_bytes(), value: value.clone().into_bytes(), ..Default::default() };
+            let req = PutRequest {
+                key: key.clone().into_bytes(),
+                value: value.clone().into_bytes(),
+                ..Default::default()
+            };
             match tokio::time::timeout(RPC_TIMEOUT, kv.put(req)).await {
                 Ok(Ok(resp)) => {
                     let revision = resp.into_inner().header.map_or(0, |h| h.revision);
-                    acks.lock().expect("acks lock").push(Ack { key, value, revision });
+                    acks.lock().expect("acks lock").push(Ack {
+                        key,
+                        value,
+                        revision,
+                    });
                 }
                 Ok(Err(status)) => return format!("put {i} failed: {status}"),
                 Err(_) => return format!("put {i} timed out"),
@@ -107,8 +118,14 @@ fn kill9_during_puts(kind: ServerKind) {
     m.restart();
     let max_ack = acks.iter().map(|a| a.revision).max().unwrap_or(0);
     let (stored, store_rev) = runtime().block_on(async {
-        let mut kv = connect(m.client_url()).await.unwrap_or_else(|e| panic!("connect after restart: {e}"));
-        let req = RangeRequest { key: b"crash/".to_vec(), range_end: b"crash0".to_vec(), ..Default::default() };
+        let mut kv = connect(m.client_url())
+            .await
+            .unwrap_or_else(|e| panic!("connect after restart: {e}"));
+        let req = RangeRequest {
+            key: b"crash/".to_vec(),
+            range_end: b"crash0".to_vec(),
+            ..Default::default()
+        };
         let resp = tokio::time::timeout(RPC_TIMEOUT, kv.range(req))
             .await
             .expect("range after restart timed out")
@@ -120,7 +137,10 @@ fn kill9_during_puts(kind: ServerKind) {
             .map(|kv| {
                 (
                     String::from_utf8_lossy(&kv.key).into_owned(),
-                    (String::from_utf8_lossy(&kv.value).into_owned(), kv.mod_revision),
+                    (
+                        String::from_utf8_lossy(&kv.value).into_owned(),
+                        kv.mod_revision,
+                    ),
                 )
             })
             .collect();
@@ -130,7 +150,10 @@ fn kill9_during_puts(kind: ServerKind) {
     let mut bad = Vec::new();
     for a in &acks {
         match stored.get(&a.key) {
-            None => bad.push(format!("{} (acked at rev {}) is missing", a.key, a.revision)),
+            None => bad.push(format!(
+                "{} (acked at rev {}) is missing",
+                a.key, a.revision
+            )),
             Some((v, rev)) if *v != a.value || *rev != a.revision => bad.push(format!(
                 "{}: stored {v:?}@{rev}, acknowledged {:?}@{}",
                 a.key, a.value, a.revision
@@ -145,14 +168,20 @@ fn kill9_during_puts(kind: ServerKind) {
         acks.len(),
         bad.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
     );
-    assert!(store_rev >= max_ack, "store revision {store_rev} < highest acknowledged {max_ack}");
+    assert!(
+        store_rev >= max_ack,
+        "store revision {store_rev} < highest acknowledged {max_ack}"
+    );
     // Revisions were handed out in order, one per put.
     assert!(
         acks.windows(2).all(|w| w[1].revision == w[0].revision + 1),
         "acknowledged revisions are not consecutive: {:?}",
         acks.iter().map(|a| a.revision).take(20).collect::<Vec<_>>()
     );
-    eprintln!("{kind:?}: {} acknowledged puts survived kill -9 (revisions up to {max_ack})", acks.len());
+    eprintln!(
+        "{kind:?}: {} acknowledged puts survived kill -9 (revisions up to {max_ack})",
+        acks.len()
+    );
 }
 
 #[test]

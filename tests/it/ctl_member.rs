@@ -27,18 +27,36 @@ fn norm(o: &Output) -> (String, String, Option<i32>) {
         .lines()
         .filter(|l| !l.starts_with("{\"level\""))
         .collect();
-    (String::from_utf8_lossy(&o.stdout).into_owned(), err.join("\n"), o.status.code())
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        err.join("\n"),
+        o.status.code(),
+    )
 }
 
 /// Makes an output independent of the new member's random ID and peer URL: the ID becomes `<NEW>` (hex,
 /// space-padded hex and decimal), the `ETCD_INITIAL_CLUSTER` items and JSON member lists are
 /// sorted (etcd lists members by ID), protobuf bytes to whether there were any.
-fn canon(o: &(String, String, Option<i32>), id: u64, peer: &str, format: &str) -> (String, String, Option<i32>) {
+fn canon(
+    o: &(String, String, Option<i32>),
+    id: u64,
+    peer: &str,
+    format: &str,
+) -> (String, String, Option<i32>) {
     if format == "protobuf" {
         // Varint lengths depend on the random ID: only "printed something" is comparable.
-        return (if o.0.is_empty() { "" } else { "<bytes>" }.to_string(), o.1.clone(), o.2);
+        return (
+            if o.0.is_empty() { "" } else { "<bytes>" }.to_string(),
+            o.1.clone(),
+            o.2,
+        );
     }
-    let scrub = |s: &str| s.replace(peer, "<PEER>").replace(&format!("{id:16x}"), "<NEW>").replace(&format!("{id:x}"), "<NEW>").replace(&id.to_string(), "1"); // decimal (JSON): stays a number
+    let scrub = |s: &str| {
+        s.replace(peer, "<PEER>")
+            .replace(&format!("{id:16x}"), "<NEW>")
+            .replace(&format!("{id:x}"), "<NEW>")
+            .replace(&id.to_string(), "1")
+    }; // decimal (JSON): stays a number
     let out = scrub(&o.0)
         .lines()
         .map(|l| {
@@ -68,7 +86,13 @@ fn members(ep: &str) -> Vec<(u64, String, bool)> {
         .as_array()
         .expect("members")
         .iter()
-        .map(|m| (m["ID"].as_u64().unwrap_or(0), m["name"].as_str().unwrap_or("").to_string(), m["isLearner"].as_bool().unwrap_or(false)))
+        .map(|m| {
+            (
+                m["ID"].as_u64().unwrap_or(0),
+                m["name"].as_str().unwrap_or("").to_string(),
+                m["isLearner"].as_bool().unwrap_or(false),
+            )
+        })
         .collect()
 }
 
@@ -81,7 +105,12 @@ fn member_and_move_leader_match_etcdctl() {
     crate::require_etcd!();
     let c = Cluster::start(ServerKind::Etcd, 3, "it-ctl-member");
     let ep = c.members[0].client_url();
-    let both = |args: &[&str]| (norm(&etcdctl(&ep, args, None)), norm(&our_ctl(&ep, args, None)));
+    let both = |args: &[&str]| {
+        (
+            norm(&etcdctl(&ep, args, None)),
+            norm(&our_ctl(&ep, args, None)),
+        )
+    };
 
     // Argument and server errors.
     for args in [
@@ -115,13 +144,32 @@ fn member_and_move_leader_match_etcdctl() {
     // connected for a few seconds: probe with a learner add (bounded).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
-        let probe = etcdctl(&ep, &["member", "add", "probe", "--learner", &format!("--peer-urls={peer}")], None);
+        let probe = etcdctl(
+            &ep,
+            &[
+                "member",
+                "add",
+                "probe",
+                "--learner",
+                &format!("--peer-urls={peer}"),
+            ],
+            None,
+        );
         if probe.status.success() {
             let id = learner(&ep).expect("probe learner");
-            assert!(etcdctl(&ep, &["member", "remove", &format!("{id:x}")], None).status.success(), "remove probe");
+            assert!(
+                etcdctl(&ep, &["member", "remove", &format!("{id:x}")], None)
+                    .status
+                    .success(),
+                "remove probe"
+            );
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "cluster never ready for reconfiguration: {:?}", norm(&probe));
+        assert!(
+            std::time::Instant::now() < deadline,
+            "cluster never ready for reconfiguration: {:?}",
+            norm(&probe)
+        );
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
     let peer2 = format!("http://127.0.0.1:{}", crate::harness::free_port());
@@ -131,35 +179,82 @@ fn member_and_move_leader_match_etcdctl() {
             // A fresh peer URL per add: etcd derives the ID from the URLs and the second, and a
             // removed ID can never come back (`etcdserver: member not found`).
             let peer = format!("http://127.0.0.1:{}", crate::harness::free_port());
-            let add = ["member", "add", "newbie", "--learner", &format!("--peer-urls={peer}"), "-w", format];
-            let (first, second): (&dyn Fn(&[&str]) -> Output, &dyn Fn(&[&str]) -> Output) = if etcdctl_adds {
-                (&|a| etcdctl(&ep, a, None), &|a| our_ctl(&ep, a, None))
-            } else {
-                (&|a| our_ctl(&ep, a, None), &|a| etcdctl(&ep, a, None))
-            };
+            let add = [
+                "member",
+                "add",
+                "newbie",
+                "--learner",
+                &format!("--peer-urls={peer}"),
+                "-w",
+                format,
+            ];
+            let (first, second): (&dyn Fn(&[&str]) -> Output, &dyn Fn(&[&str]) -> Output) =
+                if etcdctl_adds {
+                    (&|a| etcdctl(&ep, a, None), &|a| our_ctl(&ep, a, None))
+                } else {
+                    (&|a| our_ctl(&ep, a, None), &|a| etcdctl(&ep, a, None))
+                };
             let added = first(&add);
-            let id = learner(&ep).unwrap_or_else(|| panic!("no learner after member add -w {format}: {:?}", norm(&added)));
+            let id = learner(&ep).unwrap_or_else(|| {
+                panic!(
+                    "no learner after member add -w {format}: {:?}",
+                    norm(&added)
+                )
+            });
             let hex = format!("{id:x}");
-            let updated = second(&["member", "update", &hex, &format!("--peer-urls={peer2}"), "-w", format]);
+            let updated = second(&[
+                "member",
+                "update",
+                &hex,
+                &format!("--peer-urls={peer2}"),
+                "-w",
+                format,
+            ]);
             let removed = second(&["member", "remove", &hex, "-w", format]);
-            assert!(!members(&ep).iter().any(|m| m.0 == id), "{hex} still a member after remove -w {format}");
+            assert!(
+                !members(&ep).iter().any(|m| m.0 == id),
+                "{hex} still a member after remove -w {format}"
+            );
             runs.push([added, updated, removed].map(|o| canon(&norm(&o), id, &peer, format)));
         }
-        assert_eq!(runs[1], runs[0], "member add/update/remove -w {format}: ours-first vs etcdctl-first");
+        assert_eq!(
+            runs[1], runs[0],
+            "member add/update/remove -w {format}: ours-first vs etcdctl-first"
+        );
     }
 
     // move-leader: from the current leader to another member and back, in simple and json.
     for format in ["simple", "json"] {
         for use_ours in [false, true] {
             let st = status(&c.endpoints());
-            let leader = st.iter().find(|s| s.0 == s.1).map(|s| s.0).expect("a leader");
-            let target = st.iter().find(|s| s.0 != leader).map(|s| s.0).expect("a follower");
+            let leader = st
+                .iter()
+                .find(|s| s.0 == s.1)
+                .map(|s| s.0)
+                .expect("a leader");
+            let target = st
+                .iter()
+                .find(|s| s.0 != leader)
+                .map(|s| s.0)
+                .expect("a follower");
             let args = ["move-leader", &format!("{target:x}"), "-w", format];
-            let out = if use_ours { our_ctl(&c.endpoints(), &args, None) } else { etcdctl(&c.endpoints(), &args, None) };
+            let out = if use_ours {
+                our_ctl(&c.endpoints(), &args, None)
+            } else {
+                etcdctl(&c.endpoints(), &args, None)
+            };
             let (o, e, code) = norm(&out);
-            assert_eq!(code, Some(0), "move-leader ({}): {e}", if use_ours { "ours" } else { "etcdctl" });
+            assert_eq!(
+                code,
+                Some(0),
+                "move-leader ({}): {e}",
+                if use_ours { "ours" } else { "etcdctl" }
+            );
             if format == "simple" {
-                assert_eq!(o, format!("Leadership transferred from {leader:x} to {target:x}\n"));
+                assert_eq!(
+                    o,
+                    format!("Leadership transferred from {leader:x} to {target:x}\n")
+                );
             } else {
                 // etcd 3.4's MoveLeader answers an empty response (no header).
                 assert_eq!(o, "{}\n", "move-leader -w json");
@@ -170,15 +265,25 @@ fn member_and_move_leader_match_etcdctl() {
     let st = status(&c.endpoints());
     let follower = st.iter().position(|s| s.0 != s.1).expect("a follower");
     let f_ep = c.members[follower].client_url();
-    let (theirs, ours) = (norm(&etcdctl(&f_ep, &["move-leader", "1"], None)), norm(&our_ctl(&f_ep, &["move-leader", "1"], None)));
-    assert_eq!(ours, theirs, "move-leader without the leader among the endpoints");
+    let (theirs, ours) = (
+        norm(&etcdctl(&f_ep, &["move-leader", "1"], None)),
+        norm(&our_ctl(&f_ep, &["move-leader", "1"], None)),
+    );
+    assert_eq!(
+        ours, theirs,
+        "move-leader without the leader among the endpoints"
+    );
 
     // endpoint … --cluster.
     let (theirs, ours) = both(&["endpoint", "hashkv", "--cluster"]);
     assert_eq!(ours, theirs, "endpoint hashkv --cluster");
     for sub in ["health", "status"] {
         let eps = |o: &Output| {
-            let text = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
             let mut v: Vec<String> = text
                 .lines()
                 .filter(|l| !l.starts_with('{'))
@@ -189,8 +294,16 @@ fn member_and_move_leader_match_etcdctl() {
         };
         let theirs = etcdctl(&ep, &["endpoint", sub, "--cluster"], None);
         let ours = our_ctl(&ep, &["endpoint", sub, "--cluster"], None);
-        assert_eq!((eps(&ours), ours.status.code()), (eps(&theirs), theirs.status.code()), "endpoint {sub} --cluster");
-        assert_eq!(eps(&ours).len(), 3, "endpoint {sub} --cluster lists every member");
+        assert_eq!(
+            (eps(&ours), ours.status.code()),
+            (eps(&theirs), theirs.status.code()),
+            "endpoint {sub} --cluster"
+        );
+        assert_eq!(
+            eps(&ours).len(),
+            3,
+            "endpoint {sub} --cluster lists every member"
+        );
     }
 }
 
@@ -201,6 +314,11 @@ fn status(eps: &str) -> Vec<(u64, u64)> {
     v.as_array()
         .expect("list")
         .iter()
-        .map(|s| (s["Status"]["header"]["member_id"].as_u64().unwrap_or(0), s["Status"]["leader"].as_u64().unwrap_or(0)))
+        .map(|s| {
+            (
+                s["Status"]["header"]["member_id"].as_u64().unwrap_or(0),
+                s["Status"]["leader"].as_u64().unwrap_or(0),
+            )
+        })
         .collect()
 }

@@ -37,7 +37,11 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Starts the real etcd, or returns `None` (after printing why) when it is not installed.
@@ -58,17 +62,33 @@ fn real_etcd() -> Option<Server> {
         .args(["--name", "default", "--data-dir"])
         .arg(dir.path())
         .args(["--listen-client-urls", &c, "--advertise-client-urls", &c])
-        .args(["--listen-peer-urls", &p, "--initial-advertise-peer-urls", &p])
+        .args([
+            "--listen-peer-urls",
+            &p,
+            "--initial-advertise-peer-urls",
+            &p,
+        ])
         .args(["--initial-cluster", &format!("default={p}")])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let server = Server { child, ep: format!("127.0.0.1:{client}"), _dir: dir };
+    let server = Server {
+        child,
+        ep: format!("127.0.0.1:{client}"),
+        _dir: dir,
+    };
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        if run(ETCDCTL, &server.ep, &["--command-timeout", "1s", "get", "ready-probe"]).code == 0 {
+        if run(
+            ETCDCTL,
+            &server.ep,
+            &["--command-timeout", "1s", "get", "ready-probe"],
+        )
+        .code
+            == 0
+        {
             return Some(server);
         }
         assert!(Instant::now() < deadline, "etcd did not become ready");
@@ -89,8 +109,13 @@ fn command(bin: &str, ep: &str, args: &[&str]) -> Command {
     if bin == OURS {
         cmd.arg("ctl");
     }
-    cmd.arg("--endpoints").arg(ep).args(args).env("ETCDCTL_API", "3");
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.arg("--endpoints")
+        .arg(ep)
+        .args(args)
+        .env("ETCDCTL_API", "3");
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     cmd
 }
 
@@ -144,7 +169,10 @@ impl Bg {
             if s.lines().count() >= n {
                 return s;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {n} lines, have {s:?}");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {n} lines, have {s:?}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -170,7 +198,10 @@ impl Bg {
             if Instant::now() > deadline {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                panic!("background child overran its deadline; stdout {:?}", self.stdout());
+                panic!(
+                    "background child overran its deadline; stdout {:?}",
+                    self.stdout()
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         };
@@ -200,7 +231,10 @@ fn run(bin: &str, ep: &str, args: &[&str]) -> Outcome {
 fn same(ep: &str, args: &[&str]) -> Outcome {
     let ours = run(OURS, ep, args);
     let theirs = run(ETCDCTL, ep, args);
-    assert_eq!(ours, theirs, "etcdctl {args:?}: ours (left) vs etcdctl (right)");
+    assert_eq!(
+        ours, theirs,
+        "etcdctl {args:?}: ours (left) vs etcdctl (right)"
+    );
     ours
 }
 
@@ -218,22 +252,46 @@ fn watch_of_puts_and_deletes_matches_etcdctl() {
     // Phase 1, history: the events exist before the watchers start, so every watcher gets them
     // replayed in one response (how the server batches a catch-up must not make the outputs of
     // two clients differ).
-    for args in [&["put", "w", "a"][..], &["put", "w", "b c"], &["put", "wx", "1"], &["del", "w"], &["del", "wx"]] {
+    for args in [
+        &["put", "w", "a"][..],
+        &["put", "w", "b c"],
+        &["put", "wx", "1"],
+        &["del", "w"],
+        &["del", "wx"],
+    ] {
         assert_eq!(run(ETCDCTL, &s.ep, args).code, 0);
     }
     let mut watchers = Vec::new();
     for fmt in ["simple", "json", "fields"] {
         for bin in [OURS, ETCDCTL] {
-            let args = ["-w", fmt, "watch", "--prefix", "w", "--prev-kv", "--rev", start.as_str()];
+            let args = [
+                "-w",
+                fmt,
+                "watch",
+                "--prefix",
+                "w",
+                "--prev-kv",
+                "--rev",
+                start.as_str(),
+            ];
             watchers.push((fmt, bin, Bg::spawn(bin, &s.ep, &args)));
         }
     }
     // Exec mode: the command runs once per event with etcdctl's environment.
     let exec_args = [
-        "watch", "w", "--rev", start.as_str(), "--", "sh", "-c",
+        "watch",
+        "w",
+        "--rev",
+        start.as_str(),
+        "--",
+        "sh",
+        "-c",
         "echo \"$ETCD_WATCH_REVISION $ETCD_WATCH_EVENT_TYPE $ETCD_WATCH_KEY $ETCD_WATCH_VALUE\"",
     ];
-    let exec = [Bg::spawn(OURS, &s.ep, &exec_args), Bg::spawn(ETCDCTL, &s.ep, &exec_args)];
+    let exec = [
+        Bg::spawn(OURS, &s.ep, &exec_args),
+        Bg::spawn(ETCDCTL, &s.ep, &exec_args),
+    ];
     // 5 events, 3 with a previous pair. simple: type + kv (2) [+ prev (2)] lines per event;
     // json: one line per response; fields: a 4-line header per response, type + 6 kv lines
     // per event, 6 more with a previous pair.
@@ -262,7 +320,10 @@ fn watch_of_puts_and_deletes_matches_etcdctl() {
     };
     let mut got = std::collections::HashMap::new();
     for (fmt, bin, w) in &watchers {
-        got.insert((*fmt, *bin), w.wait_lines(total(fmt), Duration::from_secs(15)));
+        got.insert(
+            (*fmt, *bin),
+            w.wait_lines(total(fmt), Duration::from_secs(15)),
+        );
     }
     for fmt in ["simple", "json", "fields"] {
         assert_eq!(got[&(fmt, OURS)], got[&(fmt, ETCDCTL)], "watch -w {fmt}");
@@ -304,7 +365,13 @@ fn interactive_watch_matches_etcdctl() {
     assert_eq!(outs[0], outs[1]);
     assert_eq!(outs[0].stdout, "PUT\niw1\nx\nDELETE\niw1\n\n");
     assert_eq!(outs[0].code, 3);
-    assert!(outs[0].stderr.ends_with("Error: Error reading watch request line: EOF\n"), "{:?}", outs[0]);
+    assert!(
+        outs[0]
+            .stderr
+            .ends_with("Error: Error reading watch request line: EOF\n"),
+        "{:?}",
+        outs[0]
+    );
 }
 
 /// A throwaway `ChildStdin` stand-in: a pipe to `true` (used to drop the real one).
@@ -346,7 +413,9 @@ fn norm_lease(s: &str, id: &str) -> String {
         while let Some(i) = rest.find(pat) {
             res.push_str(&rest[..i + pat.len()]);
             rest = &rest[i + pat.len()..];
-            let digits = rest.find(|c: char| !c.is_ascii_digit() && c != '-').unwrap_or(rest.len());
+            let digits = rest
+                .find(|c: char| !c.is_ascii_digit() && c != '-')
+                .unwrap_or(rest.len());
             res.push('N');
             rest = &rest[digits..];
         }
@@ -369,19 +438,33 @@ fn lease_commands_match_etcdctl() {
     assert_eq!(ours.code, 0);
     let (a, b) = (granted_id(&ours), granted_id(&theirs));
     assert_eq!(norm_lease(&ours.stdout, &a), norm_lease(&theirs.stdout, &b));
-    assert_eq!(norm_lease(&ours.stdout, &a), "lease <ID> granted with TTL(1000s)\n");
+    assert_eq!(
+        norm_lease(&ours.stdout, &a),
+        "lease <ID> granted with TTL(1000s)\n"
+    );
     for (id, k) in [(&a, "ka"), (&b, "kb")] {
         assert_eq!(run(ETCDCTL, &s.ep, &["put", k, "v", "--lease", id]).code, 0);
     }
     for fmt in ["simple", "json", "fields"] {
-        for cmd in [&["timetolive", "--keys"][..], &["timetolive"], &["keep-alive", "--once"]] {
+        for cmd in [
+            &["timetolive", "--keys"][..],
+            &["timetolive"],
+            &["keep-alive", "--once"],
+        ] {
             let mut args = vec!["-w", fmt, "lease"];
             args.extend_from_slice(cmd);
             let o = run(OURS, &s.ep, &[&args[..], &[a.as_str()]].concat());
             let t = run(ETCDCTL, &s.ep, &[&args[..], &[b.as_str()]].concat());
-            let (o2, t2) = (norm_lease(&o.stdout, &a).replace("ka", "K"), norm_lease(&t.stdout, &b).replace("kb", "K"));
+            let (o2, t2) = (
+                norm_lease(&o.stdout, &a).replace("ka", "K"),
+                norm_lease(&t.stdout, &b).replace("kb", "K"),
+            );
             // JSON keys are base64: "a2E=" (ka) vs "a2I=" (kb).
-            assert_eq!(o2.replace("a2E=", "K"), t2.replace("a2I=", "K"), "lease {cmd:?} -w {fmt}");
+            assert_eq!(
+                o2.replace("a2E=", "K"),
+                t2.replace("a2I=", "K"),
+                "lease {cmd:?} -w {fmt}"
+            );
             assert_eq!((o.code, o.stderr), (t.code, t.stderr));
         }
     }
@@ -422,14 +505,20 @@ fn lock_contenders_wait_for_the_holder() {
     let mut ours = Bg::spawn(OURS, &s.ep, &["lock", "L", "--", "sh", "-c", script]);
     let mut theirs = Bg::spawn(ETCDCTL, &s.ep, &["lock", "L", "--", "sh", "-c", script]);
     std::thread::sleep(Duration::from_millis(1500));
-    assert!(!ours.exited() && !theirs.exited(), "contenders must block while the lock is held");
+    assert!(
+        !ours.exited() && !theirs.exited(),
+        "contenders must block while the lock is held"
+    );
     assert!(ours.stdout().is_empty() && theirs.stdout().is_empty());
     let h = holder.interrupt();
     assert_eq!(h.code, 0, "{h:?}");
     let o = ours.finish(Duration::from_secs(20));
     let t = theirs.finish(Duration::from_secs(20));
     assert_eq!((o.code, t.code), (0, 0), "{o:?} {t:?}");
-    assert!(o.stdout.starts_with("locked L/") && t.stdout.starts_with("locked L/"), "{o:?} {t:?}");
+    assert!(
+        o.stdout.starts_with("locked L/") && t.stdout.starts_with("locked L/"),
+        "{o:?} {t:?}"
+    );
     // Argument errors.
     same(&s.ep, &["lock"]);
 }
@@ -466,7 +555,11 @@ fn snapshot_save_alarm_and_defrag() {
     let path = dir.path().join("snap.db");
     let p = path.to_str().unwrap();
     let o = run(OURS, &s.ep, &["snapshot", "save", p]);
-    assert_eq!((o.stdout.as_str(), o.code), (format!("Snapshot saved at {p}\n").as_str(), 0), "{o:?}");
+    assert_eq!(
+        (o.stdout.as_str(), o.code),
+        (format!("Snapshot saved at {p}\n").as_str(), 0),
+        "{o:?}"
+    );
     let size = std::fs::metadata(&path).unwrap().len();
     assert_eq!(size % 512, 32);
     assert!(!dir.path().join("snap.db.part").exists());
@@ -476,7 +569,10 @@ fn snapshot_save_alarm_and_defrag() {
     // Our status refuses etcd's bolt format clearly.
     let ours = run(OURS, &s.ep, &["snapshot", "status", p]);
     assert_eq!(ours.code, 1);
-    assert!(ours.stderr.starts_with("Error: not an etcd-oxide snapshot"), "{ours:?}");
+    assert!(
+        ours.stderr.starts_with("Error: not an etcd-oxide snapshot"),
+        "{ours:?}"
+    );
     same(&s.ep, &["snapshot", "save"]);
     same(&s.ep, &["snapshot", "save", "/nonexistent-dir/x.db"]);
     same(&s.ep, &["snapshot", "status", "/nonexistent-file"]);
@@ -487,6 +583,9 @@ fn snapshot_save_alarm_and_defrag() {
     }
     same(&s.ep, &["alarm", "list", "x"]);
     let d = same(&s.ep, &["defrag"]);
-    assert_eq!(d.stdout, format!("Finished defragmenting etcd member[{}]\n", s.ep));
+    assert_eq!(
+        d.stdout,
+        format!("Finished defragmenting etcd member[{}]\n", s.ep)
+    );
     same(&s.ep, &["defrag", "--cluster"]);
 }

@@ -35,7 +35,11 @@ impl Drop for Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start_server(client: u16, peer: u16) -> Server {
@@ -46,7 +50,12 @@ fn start_server(client: u16, peer: u16) -> Server {
         .args(["--name", "default", "--data-dir"])
         .arg(dir.path())
         .args(["--listen-client-urls", &c, "--advertise-client-urls", &c])
-        .args(["--listen-peer-urls", &p, "--initial-advertise-peer-urls", &p])
+        .args([
+            "--listen-peer-urls",
+            &p,
+            "--initial-advertise-peer-urls",
+            &p,
+        ])
         .args(["--initial-cluster", &format!("default={p}")])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -57,11 +66,19 @@ fn start_server(client: u16, peer: u16) -> Server {
     // Ready when a health read succeeds (bounded).
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let r = run(ETCDCTL, &ep(client), &["--command-timeout", "1s", "get", "ready-probe"], "");
+        let r = run(
+            ETCDCTL,
+            &ep(client),
+            &["--command-timeout", "1s", "get", "ready-probe"],
+            "",
+        );
         if r.code == 0 {
             break;
         }
-        assert!(Instant::now() < deadline, "etcd did not become ready: {r:?}");
+        assert!(
+            Instant::now() < deadline,
+            "etcd did not become ready: {r:?}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     server
@@ -170,11 +187,21 @@ struct Step {
 }
 
 const fn step(args: &'static [&'static str]) -> Step {
-    Step { args, stdin: "", stdout: true, live: false }
+    Step {
+        args,
+        stdin: "",
+        stdout: true,
+        live: false,
+    }
 }
 
 const fn live(args: &'static [&'static str]) -> Step {
-    Step { args, stdin: "", stdout: true, live: true }
+    Step {
+        args,
+        stdin: "",
+        stdout: true,
+        live: true,
+    }
 }
 
 fn script() -> Vec<Step> {
@@ -268,10 +295,20 @@ fn ctl_matches_official_etcdctl() {
         return;
     }
     let (client, peer) = (free_port(), free_port());
-    let theirs: Vec<Outcome> = run_script(ETCDCTL, client, peer).into_iter().map(|(o, _)| o).collect();
+    let theirs: Vec<Outcome> = run_script(ETCDCTL, client, peer)
+        .into_iter()
+        .map(|(o, _)| o)
+        .collect();
     let ours = run_script(env!("CARGO_BIN_EXE_etcd"), client, peer);
     // Guard against a vacuous comparison (e.g. both sides failing to reach the server).
-    assert_eq!(theirs[0], Outcome { stdout: "OK\n".into(), errors: vec![], code: 0 });
+    assert_eq!(
+        theirs[0],
+        Outcome {
+            stdout: "OK\n".into(),
+            errors: vec![],
+            code: 0
+        }
+    );
     let mut failures = Vec::new();
     for ((s, t), (o, live_ref)) in script().iter().zip(&theirs).zip(&ours) {
         let t = live_ref.as_ref().unwrap_or(t);
@@ -279,10 +316,18 @@ fn ctl_matches_official_etcdctl() {
             && t.errors.first() == o.errors.first()
             && (!s.stdout || t.stdout == o.stdout);
         if !same {
-            failures.push(format!("{:?} (stdin {:?})\n  etcdctl: {t:?}\n  ours:    {o:?}", s.args, s.stdin));
+            failures.push(format!(
+                "{:?} (stdin {:?})\n  etcdctl: {t:?}\n  ours:    {o:?}",
+                s.args, s.stdin
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} differences:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -294,7 +339,14 @@ fn unreachable_endpoint_matches() {
     for args in [
         &["--command-timeout", "300ms", "get", "a"][..],
         &["--command-timeout", "300ms", "endpoint", "health"][..],
-        &["--command-timeout", "300ms", "endpoint", "status", "-w", "table"][..],
+        &[
+            "--command-timeout",
+            "300ms",
+            "endpoint",
+            "status",
+            "-w",
+            "table",
+        ][..],
     ] {
         let t = run(ETCDCTL, &ep(port), args, "");
         let o = run(env!("CARGO_BIN_EXE_etcd"), &ep(port), args, "");
@@ -312,6 +364,11 @@ fn fails_over_to_the_next_endpoint() {
     let eps = format!("{},{}", ep(dead), ep(client));
     let put = run(env!("CARGO_BIN_EXE_etcd"), &eps, &["put", "fo", "ok"], "");
     assert_eq!((put.stdout.as_str(), put.code), ("OK\n", 0), "{put:?}");
-    let get = run(env!("CARGO_BIN_EXE_etcd"), &eps, &["get", "fo", "--print-value-only"], "");
+    let get = run(
+        env!("CARGO_BIN_EXE_etcd"),
+        &eps,
+        &["get", "fo", "--print-value-only"],
+        "",
+    );
     assert_eq!((get.stdout.as_str(), get.code), ("ok\n", 0), "{get:?}");
 }

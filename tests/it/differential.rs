@@ -39,10 +39,20 @@ struct Step {
 }
 
 const fn s(args: &'static [&'static str], expect: &'static str) -> Step {
-    Step { args, stdin: None, expect, needs_store: true }
+    Step {
+        args,
+        stdin: None,
+        expect,
+        needs_store: true,
+    }
 }
 const fn cluster(args: &'static [&'static str], expect: &'static str) -> Step {
-    Step { args, stdin: None, expect, needs_store: false }
+    Step {
+        args,
+        stdin: None,
+        expect,
+        needs_store: false,
+    }
 }
 
 /// txn (etcdctl grammar: compares, blank line, success ops, blank line, failure ops, blank line)
@@ -60,37 +70,104 @@ fn script() -> Vec<Step> {
         s(&["put", "foo3", "bar3"], "OK"),
         s(&["put", "foo", "bar-v2"], "OK"),
         s(&["get", "foo"], "foo\nbar-v2\n"),
-        s(&["get", "foo", "-w", "json"], r#""create_revision":2,"mod_revision":5,"version":2"#),
-        s(&["get", "--prefix", "foo"], "foo\nbar-v2\nfoo2\nbar2\nfoo3\nbar3\n"),
+        s(
+            &["get", "foo", "-w", "json"],
+            r#""create_revision":2,"mod_revision":5,"version":2"#,
+        ),
+        s(
+            &["get", "--prefix", "foo"],
+            "foo\nbar-v2\nfoo2\nbar2\nfoo3\nbar3\n",
+        ),
         s(&["get", "foo", "--rev=2"], "foo\nbar\n"),
-        s(&["get", "--prefix", "foo", "--sort-by=MODIFY", "--order=DESCEND"], "foo\nbar-v2\nfoo3\nbar3\nfoo2\n"),
-        s(&["get", "--prefix", "foo", "--limit=2", "-w", "json"], r#""more":true,"count":3"#),
-        s(&["get", "--prefix", "foo", "--limit=2"], "foo\nbar-v2\nfoo2\nbar2\n"),
-        s(&["get", "--prefix", "foo", "--keys-only"], "foo\n\nfoo2\n\nfoo3\n"),
+        s(
+            &[
+                "get",
+                "--prefix",
+                "foo",
+                "--sort-by=MODIFY",
+                "--order=DESCEND",
+            ],
+            "foo\nbar-v2\nfoo3\nbar3\nfoo2\n",
+        ),
+        s(
+            &["get", "--prefix", "foo", "--limit=2", "-w", "json"],
+            r#""more":true,"count":3"#,
+        ),
+        s(
+            &["get", "--prefix", "foo", "--limit=2"],
+            "foo\nbar-v2\nfoo2\nbar2\n",
+        ),
+        s(
+            &["get", "--prefix", "foo", "--keys-only"],
+            "foo\n\nfoo2\n\nfoo3\n",
+        ),
         // etcdctl 3.4 has no --count-only (3.5 added it): a client-side usage error here.
-        s(&["get", "--prefix", "foo", "--count-only", "-w", "json"], "Error: unknown flag: --count-only"),
-        s(&["get", "--prefix", "foo", "--print-value-only"], "bar-v2\nbar2\nbar3\n"),
+        s(
+            &["get", "--prefix", "foo", "--count-only", "-w", "json"],
+            "Error: unknown flag: --count-only",
+        ),
+        s(
+            &["get", "--prefix", "foo", "--print-value-only"],
+            "bar-v2\nbar2\nbar3\n",
+        ),
         s(&["get", "--from-key", "foo2"], "foo2\nbar2\nfoo3\nbar3\n"),
         s(&["put", "other", "x"], "OK"),
         s(&["del", "foo3"], "1"),
-        s(&["del", "--prefix", "--prev-kv", "foo"], "2\nfoo\nbar-v2\nfoo2\nbar2\n"),
+        s(
+            &["del", "--prefix", "--prev-kv", "foo"],
+            "2\nfoo\nbar-v2\nfoo2\nbar2\n",
+        ),
         s(&["get", "--prefix", "foo"], ""),
         s(&["put", "k", "1"], "OK"),
-        Step { args: &["txn"], stdin: Some(TXN_SUCCESS), expect: "SUCCESS\n\nOK", needs_store: true },
-        Step { args: &["txn"], stdin: Some(TXN_FAILURE), expect: "FAILURE\n\nOK", needs_store: true },
+        Step {
+            args: &["txn"],
+            stdin: Some(TXN_SUCCESS),
+            expect: "SUCCESS\n\nOK",
+            needs_store: true,
+        },
+        Step {
+            args: &["txn"],
+            stdin: Some(TXN_FAILURE),
+            expect: "FAILURE\n\nOK",
+            needs_store: true,
+        },
         s(&["get", "k2", "--print-value-only"], "yes"),
         s(&["get", "k3", "--print-value-only"], "no"),
         s(&["get", "", "--prefix", "-w", "json"], r#""revision":11"#),
         s(&["compaction", "5"], "compacted revision 5"),
-        s(&["get", "foo", "--rev=3"], "Error: etcdserver: mvcc: required revision has been compacted"),
+        s(
+            &["get", "foo", "--rev=3"],
+            "Error: etcdserver: mvcc: required revision has been compacted",
+        ),
         s(&["get", "foo", "--rev=5"], "foo\nbar-v2\n"),
-        s(&["compaction", "99"], "Error: etcdserver: mvcc: required revision is a future revision"),
-        cluster(&["member", "list", "-w", "table"], "| <ID> | started | diff | http://127.0.0.1:<PEER_PORT> |"),
-        cluster(&["member", "list", "-w", "json"], r#""name":"diff","peerURLs":["http://127.0.0.1:<PEER_PORT>"]"#),
-        cluster(&["endpoint", "status", "-w", "table"], "| http://127.0.0.1:<CLIENT_PORT> | <ID> | 3.4.23 |"),
-        cluster(&["endpoint", "health"], "is healthy: successfully committed proposal: took = <T>"),
-        cluster(&["get"], "Error: get command needs one argument as key and an optional argument as range_end"),
-        s(&["put", "x", "y", "--lease=1234"], "Error: etcdserver: requested lease not found"),
+        s(
+            &["compaction", "99"],
+            "Error: etcdserver: mvcc: required revision is a future revision",
+        ),
+        cluster(
+            &["member", "list", "-w", "table"],
+            "| <ID> | started | diff | http://127.0.0.1:<PEER_PORT> |",
+        ),
+        cluster(
+            &["member", "list", "-w", "json"],
+            r#""name":"diff","peerURLs":["http://127.0.0.1:<PEER_PORT>"]"#,
+        ),
+        cluster(
+            &["endpoint", "status", "-w", "table"],
+            "| http://127.0.0.1:<CLIENT_PORT> | <ID> | 3.4.23 |",
+        ),
+        cluster(
+            &["endpoint", "health"],
+            "is healthy: successfully committed proposal: took = <T>",
+        ),
+        cluster(
+            &["get"],
+            "Error: get command needs one argument as key and an optional argument as range_end",
+        ),
+        s(
+            &["put", "x", "y", "--lease=1234"],
+            "Error: etcdserver: requested lease not found",
+        ),
         s(&["get", "", "--prefix", "-w", "json"], r#""revision":11"#),
     ]
 }
@@ -114,11 +191,17 @@ struct Transcript {
 ///   engine and raft log layout legitimately differ).
 pub(crate) fn normalize(text: &str, client_port: u16, peer_port: u16) -> String {
     let mut t = text
-        .replace(&format!("127.0.0.1:{client_port}"), "127.0.0.1:<CLIENT_PORT>")
+        .replace(
+            &format!("127.0.0.1:{client_port}"),
+            "127.0.0.1:<CLIENT_PORT>",
+        )
         .replace(&format!("127.0.0.1:{peer_port}"), "127.0.0.1:<PEER_PORT>");
     // Order matters: the client UUID contains a 12-hex-digit group the ID rule would eat.
     let rules: &[(&str, &str)] = &[
-        (r"client-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "client-<UUID>"),
+        (
+            r"client-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+            "client-<UUID>",
+        ),
         (r#""(cluster_id|member_id|ID)":\d+"#, r#""$1":<ID>"#),
         (r#""raft_term":\d+"#, r#""raft_term":<TERM>"#),
         // etcd prints IDs with %x: no leading zeros, so 16 digits or a few less.
@@ -127,7 +210,10 @@ pub(crate) fn normalize(text: &str, client_port: u16, peer_port: u16) -> String 
         (r#""ts":"[^"]*""#, r#""ts":<TS>"#),
     ];
     for (re, with) in rules {
-        t = Regex::new(re).expect("valid regex").replace_all(&t, *with).into_owned();
+        t = Regex::new(re)
+            .expect("valid regex")
+            .replace_all(&t, *with)
+            .into_owned();
     }
     normalize_tables(&t)
 }
@@ -141,8 +227,11 @@ fn normalize_tables(text: &str) -> String {
             continue; // border
         }
         if line.starts_with('|') && line.ends_with('|') {
-            let cells: Vec<String> =
-                line.trim_matches('|').split('|').map(|c| c.trim().to_string()).collect();
+            let cells: Vec<String> = line
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect();
             let shown: Vec<String> = match &header {
                 None => {
                     header = Some(cells.clone());
@@ -176,8 +265,16 @@ fn normalize_tables(text: &str) -> String {
 fn transcript(out: &Output, m: &Member) -> Transcript {
     Transcript {
         code: out.status.code().unwrap_or(-1),
-        stdout: normalize(&String::from_utf8_lossy(&out.stdout), m.client_port, m.peer_port),
-        stderr: normalize(&String::from_utf8_lossy(&out.stderr), m.client_port, m.peer_port),
+        stdout: normalize(
+            &String::from_utf8_lossy(&out.stdout),
+            m.client_port,
+            m.peer_port,
+        ),
+        stderr: normalize(
+            &String::from_utf8_lossy(&out.stderr),
+            m.client_port,
+            m.peer_port,
+        ),
     }
 }
 
@@ -212,9 +309,19 @@ fn run_differential(steps: &[Step]) {
     let candidate = Member::start(kind, MemberOpts::named("diff"));
     let mut problems = Vec::new();
     for (i, step) in steps.iter().enumerate() {
-        let a = transcript(&etcdctl(&reference.client_url(), step.args, step.stdin), &reference);
-        let b = transcript(&ctl(&candidate.client_url(), step.args, step.stdin), &candidate);
-        let label = format!("step {i}: etcdctl {}{}", step.args.join(" "), if step.stdin.is_some() { " <stdin" } else { "" });
+        let a = transcript(
+            &etcdctl(&reference.client_url(), step.args, step.stdin),
+            &reference,
+        );
+        let b = transcript(
+            &ctl(&candidate.client_url(), step.args, step.stdin),
+            &candidate,
+        );
+        let label = format!(
+            "step {i}: etcdctl {}{}",
+            step.args.join(" "),
+            if step.stdin.is_some() { " <stdin" } else { "" }
+        );
         let joined = format!("{}{}", a.stdout, a.stderr);
         if !joined.contains(step.expect) {
             problems.push(format!(
@@ -223,7 +330,10 @@ fn run_differential(steps: &[Step]) {
             ));
         }
         if a != b {
-            problems.push(format!("{label}: differs\n  etcd: {a:?}\n  {} via {ctl_name}: {b:?}", kind.label()));
+            problems.push(format!(
+                "{label}: differs\n  etcd: {a:?}\n  {} via {ctl_name}: {b:?}",
+                kind.label()
+            ));
         }
     }
     assert!(
@@ -264,6 +374,12 @@ fn normalizer_keeps_revisions_and_masks_ids() {
         r#"{"header":{"cluster_id":<ID>,"member_id":<ID>,"revision":7,"raft_term":<TERM>},"members":[{"ID":<ID>}]}"#
     );
     let w = r#"{"ts":"2026-01-01T00:00:00.000Z","target":"endpoint://client-0a1b2c3d-0000-4000-8000-0123456789ab/127.0.0.1:4001"}"#;
-    assert_eq!(normalize(w, 4001, 4002), r#"{"ts":<TS>,"target":"endpoint://client-<UUID>/127.0.0.1:<CLIENT_PORT>"}"#);
-    assert_eq!(normalize("732055b4a9b8466, started, took = 1.5ms\n", 1, 2), "<ID>, started, took = <T>\n");
+    assert_eq!(
+        normalize(w, 4001, 4002),
+        r#"{"ts":<TS>,"target":"endpoint://client-<UUID>/127.0.0.1:<CLIENT_PORT>"}"#
+    );
+    assert_eq!(
+        normalize("732055b4a9b8466, started, took = 1.5ms\n", 1, 2),
+        "<ID>, started, took = <T>\n"
+    );
 }

@@ -78,7 +78,12 @@ fn one(url: &str, timeout: Duration) -> Client {
 
 /// One client per member, in member order.
 fn clients(c: &Cluster, timeout: Duration) -> Arc<Vec<Client>> {
-    Arc::new(c.members.iter().map(|m| one(&m.client_url(), timeout)).collect())
+    Arc::new(
+        c.members
+            .iter()
+            .map(|m| one(&m.client_url(), timeout))
+            .collect(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -86,8 +91,14 @@ fn clients(c: &Cluster, timeout: Duration) -> Arc<Vec<Client>> {
 
 /// Sends `SIGSTOP`/`SIGCONT` to the member's process (by the PID the harness started).
 fn signal(m: &Member, sig: &str) {
-    let pid = m.pid().unwrap_or_else(|| panic!("member {} is not running", m.opts.name));
-    let st = Command::new("kill").arg(format!("-{sig}")).arg(pid.to_string()).status().expect("run kill");
+    let pid = m
+        .pid()
+        .unwrap_or_else(|| panic!("member {} is not running", m.opts.name));
+    let st = Command::new("kill")
+        .arg(format!("-{sig}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("run kill");
     assert!(st.success(), "kill -{sig} {pid} failed: {st}");
 }
 
@@ -107,7 +118,10 @@ impl Paused {
     }
     fn cont(&mut self) {
         for pid in self.0.drain(..) {
-            let _ = Command::new("kill").arg("-CONT").arg(pid.to_string()).status();
+            let _ = Command::new("kill")
+                .arg("-CONT")
+                .arg(pid.to_string())
+                .status();
         }
     }
 }
@@ -136,7 +150,13 @@ async fn statuses(cs: &[Client], live: &[usize]) -> Vec<Option<(u64, u64, i64)>>
 
 /// Waits until every member in `live` answers and they all name the same leader, a member of
 /// `live` whose ID is not `not`. Returns (leader index, its member ID, time taken).
-fn wait_leader(rt: &tokio::runtime::Runtime, cs: &[Client], live: &[usize], not: u64, bound: Duration) -> (usize, u64, Duration) {
+fn wait_leader(
+    rt: &tokio::runtime::Runtime,
+    cs: &[Client],
+    live: &[usize],
+    not: u64,
+    bound: Duration,
+) -> (usize, u64, Duration) {
     let start = Instant::now();
     let mut last = Vec::new();
     while start.elapsed() < bound {
@@ -168,11 +188,13 @@ fn wait_converged(rt: &tokio::runtime::Runtime, cs: &[Client], bound: Duration) 
             let revs: Vec<i64> = st.iter().flatten().map(|s| s.2).collect();
             if revs.iter().all(|r| *r == revs[0]) {
                 let rev = revs[0];
-                let hashes: Vec<Option<u32>> =
-                    rt.block_on(async { futures::future::join_all(cs.iter().map(|c| c.hash_kv(rev))).await })
-                        .into_iter()
-                        .map(|r| r.ok().map(|h| h.hash))
-                        .collect();
+                let hashes: Vec<Option<u32>> = rt
+                    .block_on(async {
+                        futures::future::join_all(cs.iter().map(|c| c.hash_kv(rev))).await
+                    })
+                    .into_iter()
+                    .map(|r| r.ok().map(|h| h.hash))
+                    .collect();
                 if hashes.iter().all(|h| h.is_some() && *h == hashes[0]) {
                     return rev;
                 }
@@ -201,7 +223,15 @@ struct Ack {
 
 /// Runs `n` writer tasks putting `load/<t>/<i>` through all members (moving to the next member
 /// after any error) until the returned flag is set; acknowledged puts land in the vector.
-fn start_load(rt: &tokio::runtime::Runtime, cs: &Arc<Vec<Client>>, n: usize) -> (Arc<AtomicBool>, Arc<Mutex<Vec<Ack>>>, Vec<tokio::task::JoinHandle<()>>) {
+fn start_load(
+    rt: &tokio::runtime::Runtime,
+    cs: &Arc<Vec<Client>>,
+    n: usize,
+) -> (
+    Arc<AtomicBool>,
+    Arc<Mutex<Vec<Ack>>>,
+    Vec<tokio::task::JoinHandle<()>>,
+) {
     let stop = Arc::new(AtomicBool::new(false));
     let acks = Arc::new(Mutex::new(Vec::new()));
     let mut handles = Vec::new();
@@ -213,9 +243,17 @@ fn start_load(rt: &tokio::runtime::Runtime, cs: &Arc<Vec<Client>>, n: usize) -> 
             while !stop.load(Ordering::SeqCst) {
                 let key = format!("load/{t}/{i:06}");
                 let value = format!("v{t}-{i}");
-                let req = PutRequest { key: key.clone().into_bytes(), value: value.clone().into_bytes(), ..Default::default() };
+                let req = PutRequest {
+                    key: key.clone().into_bytes(),
+                    value: value.clone().into_bytes(),
+                    ..Default::default()
+                };
                 match cs[ep].put(req).await {
-                    Ok(r) => acks.lock().expect("acks").push(Ack { key, value, revision: r.header.map_or(0, |h| h.revision) }),
+                    Ok(r) => acks.lock().expect("acks").push(Ack {
+                        key,
+                        value,
+                        revision: r.header.map_or(0, |h| h.revision),
+                    }),
                     Err(_) => {
                         ep = (ep + 1) % cs.len();
                         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -228,7 +266,11 @@ fn start_load(rt: &tokio::runtime::Runtime, cs: &Arc<Vec<Client>>, n: usize) -> 
     (stop, acks, handles)
 }
 
-fn stop_load(rt: &tokio::runtime::Runtime, stop: &AtomicBool, handles: Vec<tokio::task::JoinHandle<()>>) {
+fn stop_load(
+    rt: &tokio::runtime::Runtime,
+    stop: &AtomicBool,
+    handles: Vec<tokio::task::JoinHandle<()>>,
+) {
     stop.store(true, Ordering::SeqCst);
     rt.block_on(async {
         for h in handles {
@@ -243,22 +285,45 @@ fn stop_load(rt: &tokio::runtime::Runtime, stop: &AtomicBool, handles: Vec<tokio
 fn check_acks(rt: &tokio::runtime::Runtime, c: &Client, acks: &[Ack], what: &str) {
     assert!(!acks.is_empty(), "{what}: no put was acknowledged at all");
     let resp = rt
-        .block_on(c.range(RangeRequest { key: b"load/".to_vec(), range_end: b"load0".to_vec(), ..Default::default() }))
+        .block_on(c.range(RangeRequest {
+            key: b"load/".to_vec(),
+            range_end: b"load0".to_vec(),
+            ..Default::default()
+        }))
         .expect("range load/");
-    let got: BTreeMap<Vec<u8>, (Vec<u8>, i64)> = resp.kvs.into_iter().map(|kv| (kv.key, (kv.value, kv.mod_revision))).collect();
+    let got: BTreeMap<Vec<u8>, (Vec<u8>, i64)> = resp
+        .kvs
+        .into_iter()
+        .map(|kv| (kv.key, (kv.value, kv.mod_revision)))
+        .collect();
     let mut lost = Vec::new();
     for a in acks {
         match got.get(a.key.as_bytes()) {
             Some((v, rev)) if v == a.value.as_bytes() && *rev == a.revision => {}
-            other => lost.push(format!("{} (acked {} at rev {}): found {:?}", a.key, a.value, a.revision, other.map(|(v, r)| (String::from_utf8_lossy(v).into_owned(), *r)))),
+            other => lost.push(format!(
+                "{} (acked {} at rev {}): found {:?}",
+                a.key,
+                a.value,
+                a.revision,
+                other.map(|(v, r)| (String::from_utf8_lossy(v).into_owned(), *r))
+            )),
         }
     }
-    assert!(lost.is_empty(), "{what}: {} of {} acknowledged puts lost or wrong, first: {:#?}", lost.len(), acks.len(), &lost[..lost.len().min(5)]);
+    assert!(
+        lost.is_empty(),
+        "{what}: {} of {} acknowledged puts lost or wrong, first: {:#?}",
+        lost.len(),
+        acks.len(),
+        &lost[..lost.len().min(5)]
+    );
 }
 
 fn ids(rt: &tokio::runtime::Runtime, cs: &[Client]) -> Vec<u64> {
     let all: Vec<usize> = (0..cs.len()).collect();
-    rt.block_on(statuses(cs, &all)).into_iter().map(|s| s.expect("status of every member").0).collect()
+    rt.block_on(statuses(cs, &all))
+        .into_iter()
+        .map(|s| s.expect("status of every member").0)
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -280,16 +345,40 @@ fn kill_leader_under_load(kind: ServerKind) {
     std::thread::sleep(Duration::from_millis(1500));
     stop_load(&rt, &stop, handles);
     let acks = acks.lock().expect("acks").clone();
-    assert!(acks.len() > at_election, "{kind:?}: no put acknowledged after the new leader was elected ({} acks)", acks.len());
-    check_acks(&rt, &cs[survivors[0]], &acks, &format!("{kind:?} after leader kill"));
+    assert!(
+        acks.len() > at_election,
+        "{kind:?}: no put acknowledged after the new leader was elected ({} acks)",
+        acks.len()
+    );
+    check_acks(
+        &rt,
+        &cs[survivors[0]],
+        &acks,
+        &format!("{kind:?} after leader kill"),
+    );
     c.members[leader].restart();
     let rev = wait_converged(&rt, &cs, CONVERGE_BOUND);
-    check_acks(&rt, &cs[leader], &acks, &format!("{kind:?} on the restarted old leader"));
+    check_acks(
+        &rt,
+        &cs[leader],
+        &acks,
+        &format!("{kind:?} on the restarted old leader"),
+    );
     // The etcdctl view: hashkv --cluster lists three endpoints with one hash.
-    let out = ok_stdout(&etcdctl(&c.members[0].client_url(), &["endpoint", "hashkv", "--cluster", &format!("--rev={rev}")], None), "endpoint hashkv --cluster");
+    let out = ok_stdout(
+        &etcdctl(
+            &c.members[0].client_url(),
+            &["endpoint", "hashkv", "--cluster", &format!("--rev={rev}")],
+            None,
+        ),
+        "endpoint hashkv --cluster",
+    );
     let hashes: Vec<&str> = out.lines().filter_map(|l| l.split(", ").nth(1)).collect();
     assert_eq!(hashes.len(), 3, "{kind:?}: {out}");
-    assert!(hashes.iter().all(|h| *h == hashes[0]), "{kind:?}: hashes differ: {out}");
+    assert!(
+        hashes.iter().all(|h| *h == hashes[0]),
+        "{kind:?}: hashes differ: {out}"
+    );
 }
 
 #[test]
@@ -315,19 +404,56 @@ fn paused_follower(kind: ServerKind) {
     for i in 0..20 {
         let via = if i % 2 == 0 { leader } else { other };
         let key = format!("minority/{i:02}");
-        let out = ok_stdout(&etcdctl(&c.members[via].client_url(), &["put", &key, &format!("v{i}")], None), "put with a follower paused");
+        let out = ok_stdout(
+            &etcdctl(
+                &c.members[via].client_url(),
+                &["put", &key, &format!("v{i}")],
+                None,
+            ),
+            "put with a follower paused",
+        );
         assert_eq!(out.trim(), "OK", "{kind:?}");
         // Linearizable read through the other live member.
         let reader = if via == leader { other } else { leader };
-        let out = ok_stdout(&etcdctl(&c.members[reader].client_url(), &["get", &key, "--print-value-only"], None), "linearizable get with a follower paused");
-        assert_eq!(out.trim(), format!("v{i}"), "{kind:?}: read of {key} via member {reader}");
+        let out = ok_stdout(
+            &etcdctl(
+                &c.members[reader].client_url(),
+                &["get", &key, "--print-value-only"],
+                None,
+            ),
+            "linearizable get with a follower paused",
+        );
+        assert_eq!(
+            out.trim(),
+            format!("v{i}"),
+            "{kind:?}: read of {key} via member {reader}"
+        );
     }
     let (_, still, _) = wait_leader(&rt, &cs, &[leader, other], 0, ELECTION_BOUND);
-    assert_eq!(still, leader_id, "{kind:?}: pausing a follower changed the leader");
+    assert_eq!(
+        still, leader_id,
+        "{kind:?}: pausing a follower changed the leader"
+    );
     paused.resume();
     wait_converged(&rt, &cs, CONVERGE_BOUND);
-    let out = ok_stdout(&etcdctl(&c.members[follower].client_url(), &["get", "minority/19", "--print-value-only", "--consistency=s"], None), "serializable get on the resumed follower");
-    assert_eq!(out.trim(), "v19", "{kind:?}: resumed follower did not catch up");
+    let out = ok_stdout(
+        &etcdctl(
+            &c.members[follower].client_url(),
+            &[
+                "get",
+                "minority/19",
+                "--print-value-only",
+                "--consistency=s",
+            ],
+            None,
+        ),
+        "serializable get on the resumed follower",
+    );
+    assert_eq!(
+        out.trim(),
+        "v19",
+        "{kind:?}: resumed follower did not catch up"
+    );
 }
 
 #[test]
@@ -349,16 +475,27 @@ fn paused_leader(kind: ServerKind) {
     eprintln!("{kind:?}: leader {leader_id:x} paused; new leader {new_leader:x} after {took:?}");
     let at_election = acks.lock().expect("acks").len();
     std::thread::sleep(Duration::from_millis(1500));
-    assert!(acks.lock().expect("acks").len() > at_election, "{kind:?}: the majority did not serve writes after electing {new_leader:x}");
+    assert!(
+        acks.lock().expect("acks").len() > at_election,
+        "{kind:?}: the majority did not serve writes after electing {new_leader:x}"
+    );
     paused.resume();
     // The old leader must step down: all three name the new leader.
     let (_, agreed, _) = wait_leader(&rt, &cs, &[0, 1, 2], leader_id, CONVERGE_BOUND);
-    assert_eq!(agreed, new_leader, "{kind:?}: after SIGCONT the members agree on {agreed:x}, not {new_leader:x}");
+    assert_eq!(
+        agreed, new_leader,
+        "{kind:?}: after SIGCONT the members agree on {agreed:x}, not {new_leader:x}"
+    );
     std::thread::sleep(Duration::from_millis(500));
     stop_load(&rt, &stop, handles);
     wait_converged(&rt, &cs, CONVERGE_BOUND);
     let acks = acks.lock().expect("acks").clone();
-    check_acks(&rt, &cs[leader], &acks, &format!("{kind:?} read on the old leader after it resumed"));
+    check_acks(
+        &rt,
+        &cs[leader],
+        &acks,
+        &format!("{kind:?} read on the old leader after it resumed"),
+    );
 }
 
 #[test]
@@ -380,35 +517,99 @@ const NO_QUORUM_ERRORS: &[&str] = &[
 fn majority_paused(kind: ServerKind) {
     let c = Cluster::start(kind, 3, "it-faults-majority");
     let url = |i: usize| c.members[i].client_url();
-    ok_stdout(&etcdctl(&url(0), &["put", "majority/k", "before"], None), "put before the pause");
+    ok_stdout(
+        &etcdctl(&url(0), &["put", "majority/k", "before"], None),
+        "put before the pause",
+    );
     let paused = Paused::pause(&[&c.members[1], &c.members[2]]);
     let start = Instant::now();
-    let out = etcdctl(&url(0), &["--command-timeout=3s", "put", "majority/k", "during"], None);
+    let out = etcdctl(
+        &url(0),
+        &["--command-timeout=3s", "put", "majority/k", "during"],
+        None,
+    );
     let took = start.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let msg = stderr.lines().rev().find(|l| l.starts_with("Error: ")).unwrap_or("").trim_start_matches("Error: ").to_string();
-    eprintln!("{kind:?}: put without quorum: exit {:?} after {took:?}: {msg:?}", out.status.code());
-    assert!(!out.status.success(), "{kind:?}: put succeeded without a quorum");
-    assert!(took < Duration::from_secs(10), "{kind:?}: put without quorum took {took:?}");
-    assert!(NO_QUORUM_ERRORS.contains(&msg.as_str()), "{kind:?}: unexpected error for a put without quorum: {stderr}");
-    let out = ok_stdout(&etcdctl(&url(0), &["get", "majority/k", "--consistency=s", "--print-value-only"], None), "serializable get without quorum");
-    assert_eq!(out.trim(), "before", "{kind:?}: serializable read on the live member");
+    let msg = stderr
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("Error: "))
+        .unwrap_or("")
+        .trim_start_matches("Error: ")
+        .to_string();
+    eprintln!(
+        "{kind:?}: put without quorum: exit {:?} after {took:?}: {msg:?}",
+        out.status.code()
+    );
+    assert!(
+        !out.status.success(),
+        "{kind:?}: put succeeded without a quorum"
+    );
+    assert!(
+        took < Duration::from_secs(10),
+        "{kind:?}: put without quorum took {took:?}"
+    );
+    assert!(
+        NO_QUORUM_ERRORS.contains(&msg.as_str()),
+        "{kind:?}: unexpected error for a put without quorum: {stderr}"
+    );
+    let out = ok_stdout(
+        &etcdctl(
+            &url(0),
+            &["get", "majority/k", "--consistency=s", "--print-value-only"],
+            None,
+        ),
+        "serializable get without quorum",
+    );
+    assert_eq!(
+        out.trim(),
+        "before",
+        "{kind:?}: serializable read on the live member"
+    );
     paused.resume();
     let deadline = Instant::now() + CONVERGE_BOUND;
     loop {
-        let out = etcdctl(&url(0), &["--command-timeout=2s", "put", "majority/k", "after"], None);
+        let out = etcdctl(
+            &url(0),
+            &["--command-timeout=2s", "put", "majority/k", "after"],
+            None,
+        );
         if out.status.success() {
             break;
         }
-        assert!(Instant::now() < deadline, "{kind:?}: writes did not resume within {CONVERGE_BOUND:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            Instant::now() < deadline,
+            "{kind:?}: writes did not resume within {CONVERGE_BOUND:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
     // The timed-out "during" put may still commit after the resume (its outcome is unknown
     // to the client, for etcd as for us), possibly after "after": either value is legal.
-    let out = ok_stdout(&etcdctl(&c.endpoints(), &["get", "majority/k", "--print-value-only"], None), "get after resume");
-    assert!(matches!(out.trim(), "after" | "during"), "{kind:?}: unexpected value {out:?}");
-    ok_stdout(&etcdctl(&c.endpoints(), &["put", "majority/k", "final"], None), "put after resume");
-    let out = ok_stdout(&etcdctl(&c.endpoints(), &["get", "majority/k", "--print-value-only"], None), "get final");
+    let out = ok_stdout(
+        &etcdctl(
+            &c.endpoints(),
+            &["get", "majority/k", "--print-value-only"],
+            None,
+        ),
+        "get after resume",
+    );
+    assert!(
+        matches!(out.trim(), "after" | "during"),
+        "{kind:?}: unexpected value {out:?}"
+    );
+    ok_stdout(
+        &etcdctl(&c.endpoints(), &["put", "majority/k", "final"], None),
+        "put after resume",
+    );
+    let out = ok_stdout(
+        &etcdctl(
+            &c.endpoints(),
+            &["get", "majority/k", "--print-value-only"],
+            None,
+        ),
+        "get final",
+    );
     assert_eq!(out.trim(), "final", "{kind:?}");
 }
 
@@ -433,18 +634,37 @@ fn restart_all(kind: ServerKind) {
         let key = format!("load/all/{i:03}");
         let value = format!("v{i}");
         let r = rt
-            .block_on(cs[i % 3].put(PutRequest { key: key.clone().into_bytes(), value: value.clone().into_bytes(), ..Default::default() }))
+            .block_on(cs[i % 3].put(PutRequest {
+                key: key.clone().into_bytes(),
+                value: value.clone().into_bytes(),
+                ..Default::default()
+            }))
             .expect("put before the restart");
-        acks.push(Ack { key, value, revision: r.header.map_or(0, |h| h.revision) });
+        acks.push(Ack {
+            key,
+            value,
+            revision: r.header.map_or(0, |h| h.revision),
+        });
     }
     c.kill_all_and_restart();
     let cs = clients(&c, Duration::from_secs(3));
     wait_leader(&rt, &cs, &[0, 1, 2], 0, ELECTION_BOUND);
     for (i, client) in cs.iter().enumerate() {
-        check_acks(&rt, client, &acks, &format!("{kind:?} after restarting every member, read via m{}", i + 1));
+        check_acks(
+            &rt,
+            client,
+            &acks,
+            &format!(
+                "{kind:?} after restarting every member, read via m{}",
+                i + 1
+            ),
+        );
     }
     wait_converged(&rt, &cs, CONVERGE_BOUND);
-    ok_stdout(&etcdctl(&c.endpoints(), &["put", "after-restart", "x"], None), "put after the restart");
+    ok_stdout(
+        &etcdctl(&c.endpoints(), &["put", "after-restart", "x"], None),
+        "put after the restart",
+    );
 }
 
 #[test]
@@ -460,7 +680,13 @@ const KEYS: usize = 5;
 
 /// One client of the history test: random puts, gets and CAS txns on `reg/0..reg/4` through
 /// all members (moving on after errors), until `stop`.
-async fn history_client(t: usize, cs: Arc<Vec<Client>>, stop: Arc<AtomicBool>, epoch: Instant, out: Arc<Mutex<Vec<Op>>>) {
+async fn history_client(
+    t: usize,
+    cs: Arc<Vec<Client>>,
+    stop: Arc<AtomicBool>,
+    epoch: Instant,
+    out: Arc<Mutex<Vec<Op>>>,
+) {
     let now = || u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX - 1);
     let mut ep = t % cs.len();
     let mut last_seen: Vec<Option<String>> = vec![None; KEYS];
@@ -475,12 +701,30 @@ async fn history_client(t: usize, cs: Arc<Vec<Client>>, stop: Arc<AtomicBool>, e
         i += 1;
         let invoke = now();
         let (input, output) = if choice < 4 {
-            let r = cs[ep].put(PutRequest { key: key.clone().into_bytes(), value: value.clone().into_bytes(), ..Default::default() }).await;
-            (In::Put(value), if r.is_ok() { Out::Put } else { Out::Unknown })
+            let r = cs[ep]
+                .put(PutRequest {
+                    key: key.clone().into_bytes(),
+                    value: value.clone().into_bytes(),
+                    ..Default::default()
+                })
+                .await;
+            (
+                In::Put(value),
+                if r.is_ok() { Out::Put } else { Out::Unknown },
+            )
         } else if choice < 7 || last_seen[k].is_none() {
-            match cs[ep].range(RangeRequest { key: key.clone().into_bytes(), ..Default::default() }).await {
+            match cs[ep]
+                .range(RangeRequest {
+                    key: key.clone().into_bytes(),
+                    ..Default::default()
+                })
+                .await
+            {
                 Ok(r) => {
-                    let v = r.kvs.first().map(|kv| String::from_utf8_lossy(&kv.value).into_owned());
+                    let v = r
+                        .kvs
+                        .first()
+                        .map(|kv| String::from_utf8_lossy(&kv.value).into_owned());
                     last_seen[k] = v.clone();
                     (In::Get, Out::Get(v))
                 }
@@ -500,18 +744,36 @@ async fn history_client(t: usize, cs: Arc<Vec<Client>>, stop: Arc<AtomicBool>, e
                     target_union: Some(TargetUnion::Value(expect.clone().into_bytes())),
                 }],
                 success: vec![RequestOp {
-                    request: Some(Request::RequestPut(PutRequest { key: key.clone().into_bytes(), value: value.clone().into_bytes(), ..Default::default() })),
+                    request: Some(Request::RequestPut(PutRequest {
+                        key: key.clone().into_bytes(),
+                        value: value.clone().into_bytes(),
+                        ..Default::default()
+                    })),
                 }],
                 failure: vec![],
             };
             let r = cs[ep].txn(txn).await;
-            (In::Cas { expect, new: value }, r.map_or(Out::Unknown, |r| Out::Cas(r.succeeded)))
+            (
+                In::Cas { expect, new: value },
+                r.map_or(Out::Unknown, |r| Out::Cas(r.succeeded)),
+            )
         };
-        let complete = if output == Out::Unknown { u64::MAX } else { now() };
+        let complete = if output == Out::Unknown {
+            u64::MAX
+        } else {
+            now()
+        };
         if output == Out::Unknown {
             ep = (ep + 1) % cs.len();
         }
-        out.lock().expect("history").push(Op { client: t, key, invoke, complete, input, output });
+        out.lock().expect("history").push(Op {
+            client: t,
+            key,
+            invoke,
+            complete,
+            input,
+            output,
+        });
     }
 }
 
@@ -520,7 +782,12 @@ type Seen = (i64, String, String, bool);
 
 /// Watches `reg/` from revision 1 through the members in turn, re-subscribing from the last
 /// revision seen + 1 after any failure, until `stop` and `until_rev` is reached.
-async fn watcher(cs: Arc<Vec<Client>>, stop: Arc<AtomicBool>, until_rev: Arc<std::sync::atomic::AtomicI64>, seen: Arc<Mutex<Vec<Seen>>>) {
+async fn watcher(
+    cs: Arc<Vec<Client>>,
+    stop: Arc<AtomicBool>,
+    until_rev: Arc<std::sync::atomic::AtomicI64>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+) {
     let mut ep = 0usize;
     let mut next_rev = 1i64;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
@@ -528,7 +795,12 @@ async fn watcher(cs: Arc<Vec<Client>>, stop: Arc<AtomicBool>, until_rev: Arc<std
         if stop.load(Ordering::SeqCst) && next_rev > until_rev.load(Ordering::SeqCst) {
             return;
         }
-        let req = WatchCreateRequest { key: b"reg/".to_vec(), range_end: b"reg0".to_vec(), start_revision: next_rev, ..Default::default() };
+        let req = WatchCreateRequest {
+            key: b"reg/".to_vec(),
+            range_end: b"reg0".to_vec(),
+            start_revision: next_rev,
+            ..Default::default()
+        };
         let Ok(mut w) = cs[ep].watch(req).await else {
             ep = (ep + 1) % cs.len();
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -547,7 +819,12 @@ async fn watcher(cs: Arc<Vec<Client>>, stop: Arc<AtomicBool>, until_rev: Arc<std
                     for ev in resp.events {
                         let kv = ev.kv.unwrap_or_default();
                         let rev = kv.mod_revision;
-                        seen.lock().expect("seen").push((rev, String::from_utf8_lossy(&kv.key).into_owned(), String::from_utf8_lossy(&kv.value).into_owned(), ev.r#type == 1));
+                        seen.lock().expect("seen").push((
+                            rev,
+                            String::from_utf8_lossy(&kv.key).into_owned(),
+                            String::from_utf8_lossy(&kv.value).into_owned(),
+                            ev.r#type == 1,
+                        ));
                         next_rev = next_rev.max(rev + 1);
                     }
                 }
@@ -576,9 +853,22 @@ fn linearizable_history_under_faults(kind: ServerKind) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let epoch = Instant::now();
     let mut handles: Vec<_> = (0..4)
-        .map(|t| rt.spawn(history_client(t, Arc::clone(&cs), Arc::clone(&stop), epoch, Arc::clone(&history))))
+        .map(|t| {
+            rt.spawn(history_client(
+                t,
+                Arc::clone(&cs),
+                Arc::clone(&stop),
+                epoch,
+                Arc::clone(&history),
+            ))
+        })
         .collect();
-    let watch = rt.spawn(watcher(Arc::clone(&cs), Arc::clone(&stop), Arc::clone(&until_rev), Arc::clone(&seen)));
+    let watch = rt.spawn(watcher(
+        Arc::clone(&cs),
+        Arc::clone(&stop),
+        Arc::clone(&until_rev),
+        Arc::clone(&seen),
+    ));
 
     let pause = |d: u64| std::thread::sleep(Duration::from_millis(d));
     pause(1000);
@@ -618,7 +908,11 @@ fn linearizable_history_under_faults(kind: ServerKind) {
     let history = history.lock().expect("history").clone();
     let unknown = history.iter().filter(|o| o.output == Out::Unknown).count();
     eprintln!("{kind:?}: {} ops ({unknown} with unknown outcome), final revision {final_rev}, member IDs {member_ids:x?}", history.len());
-    assert!(history.len() > 50, "{kind:?}: too few operations completed: {}", history.len());
+    assert!(
+        history.len() > 50,
+        "{kind:?}: too few operations completed: {}",
+        history.len()
+    );
     if let Err(v) = linearizability::check(&history) {
         panic!("{kind:?}: history of {} is {}", v.key, v.detail);
     }
@@ -640,10 +934,24 @@ fn linearizable_history_under_faults(kind: ServerKind) {
     for (rev, key, value, deleted) in &seen {
         assert!(!deleted, "{kind:?}: unexpected delete event at {rev}");
         let r = rt
-            .block_on(cs[0].range(RangeRequest { key: key.clone().into_bytes(), revision: *rev, ..Default::default() }))
+            .block_on(cs[0].range(RangeRequest {
+                key: key.clone().into_bytes(),
+                revision: *rev,
+                ..Default::default()
+            }))
             .expect("get --rev");
-        let kv = r.kvs.first().unwrap_or_else(|| panic!("{kind:?}: {key} missing at revision {rev}"));
-        assert_eq!((kv.mod_revision, String::from_utf8_lossy(&kv.value).into_owned()), (*rev, value.clone()), "{kind:?}: watch event vs get {key} --rev={rev}");
+        let kv = r
+            .kvs
+            .first()
+            .unwrap_or_else(|| panic!("{kind:?}: {key} missing at revision {rev}"));
+        assert_eq!(
+            (
+                kv.mod_revision,
+                String::from_utf8_lossy(&kv.value).into_owned()
+            ),
+            (*rev, value.clone()),
+            "{kind:?}: watch event vs get {key} --rev={rev}"
+        );
     }
 }
 

@@ -36,14 +36,30 @@ fn etcdctl_through_the_gateway_reads_and_writes() {
     let _gw = Gateway(child);
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(&listen).is_err() {
-        assert!(Instant::now() < deadline, "gateway did not listen on {listen}");
+        assert!(
+            Instant::now() < deadline,
+            "gateway did not listen on {listen}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     for i in 0..3 {
-        ok_stdout(&etcdctl(&listen, &["put", "via-gw", &i.to_string()], None), "put through the gateway");
+        ok_stdout(
+            &etcdctl(&listen, &["put", "via-gw", &i.to_string()], None),
+            "put through the gateway",
+        );
     }
-    let got = ok_stdout(&etcdctl(&listen, &["get", "via-gw", "--print-value-only"], None), "get through the gateway");
+    let got = ok_stdout(
+        &etcdctl(&listen, &["get", "via-gw", "--print-value-only"], None),
+        "get through the gateway",
+    );
     assert_eq!(got, "2\n");
-    let direct = ok_stdout(&etcdctl(&m.client_url(), &["get", "via-gw", "--print-value-only"], None), "direct get");
+    let direct = ok_stdout(
+        &etcdctl(
+            &m.client_url(),
+            &["get", "via-gw", "--print-value-only"],
+            None,
+        ),
+        "direct get",
+    );
     assert_eq!(direct, "2\n", "the gateway reached the member itself");
 }

@@ -10,7 +10,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::harness::{etcdctl, free_port, http_get, ok_stdout, Member, MemberOpts, ServerKind, ETCDCTL_BIN};
+use crate::harness::{
+    etcdctl, free_port, http_get, ok_stdout, Member, MemberOpts, ServerKind, ETCDCTL_BIN,
+};
 
 /// A child process killed on drop.
 struct Killed(Child);
@@ -37,7 +39,10 @@ fn start_proxy(member: &Member, extra: &[&str]) -> (Killed, String) {
     let proxy = Killed(child);
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(&listen).is_err() {
-        assert!(Instant::now() < deadline, "grpc-proxy did not listen on {listen}");
+        assert!(
+            Instant::now() < deadline,
+            "grpc-proxy did not listen on {listen}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     (proxy, listen)
@@ -91,20 +96,57 @@ fn etcdctl_through_the_grpc_proxy() {
 
     ok_stdout(&etcdctl(&px, &["put", "a1", "v1"], None), "put");
     ok_stdout(&etcdctl(&px, &["put", "a2", "v2"], None), "put");
-    assert_eq!(ok_stdout(&etcdctl(&px, &["get", "a1"], None), "get"), "a1\nv1\n");
-    assert_eq!(ok_stdout(&etcdctl(&px, &["get", "a", "--prefix", "--keys-only"], None), "get --prefix"), "a1\n\na2\n\n");
+    assert_eq!(
+        ok_stdout(&etcdctl(&px, &["get", "a1"], None), "get"),
+        "a1\nv1\n"
+    );
+    assert_eq!(
+        ok_stdout(
+            &etcdctl(&px, &["get", "a", "--prefix", "--keys-only"], None),
+            "get --prefix"
+        ),
+        "a1\n\na2\n\n"
+    );
     assert_eq!(ok_stdout(&etcdctl(&px, &["del", "a2"], None), "del"), "1\n");
     let txn = "value(\"a1\") = \"v1\"\n\nput t yes\n\nput t no\n\n";
-    assert_eq!(ok_stdout(&etcdctl(&px, &["txn"], Some(txn)), "txn"), "SUCCESS\n\nOK\n");
-    assert_eq!(ok_stdout(&etcdctl(&m.client_url(), &["get", "t", "--print-value-only"], None), "direct get"), "yes\n");
+    assert_eq!(
+        ok_stdout(&etcdctl(&px, &["txn"], Some(txn)), "txn"),
+        "SUCCESS\n\nOK\n"
+    );
+    assert_eq!(
+        ok_stdout(
+            &etcdctl(&m.client_url(), &["get", "t", "--print-value-only"], None),
+            "direct get"
+        ),
+        "yes\n"
+    );
 
     // Leases.
-    let grant = ok_stdout(&etcdctl(&px, &["lease", "grant", "100"], None), "lease grant");
-    let id = grant.split_whitespace().nth(1).expect("lease id").to_string();
-    ok_stdout(&etcdctl(&px, &["put", "leased", "x", &format!("--lease={id}")], None), "put --lease");
-    let ttl = ok_stdout(&etcdctl(&px, &["lease", "timetolive", &id, "--keys"], None), "timetolive");
-    assert!(ttl.contains("granted with TTL(100s)") && ttl.contains("attached keys([leased])"), "{ttl}");
-    ok_stdout(&etcdctl(&px, &["lease", "keep-alive", "--once", &id], None), "keep-alive --once");
+    let grant = ok_stdout(
+        &etcdctl(&px, &["lease", "grant", "100"], None),
+        "lease grant",
+    );
+    let id = grant
+        .split_whitespace()
+        .nth(1)
+        .expect("lease id")
+        .to_string();
+    ok_stdout(
+        &etcdctl(&px, &["put", "leased", "x", &format!("--lease={id}")], None),
+        "put --lease",
+    );
+    let ttl = ok_stdout(
+        &etcdctl(&px, &["lease", "timetolive", &id, "--keys"], None),
+        "timetolive",
+    );
+    assert!(
+        ttl.contains("granted with TTL(100s)") && ttl.contains("attached keys([leased])"),
+        "{ttl}"
+    );
+    ok_stdout(
+        &etcdctl(&px, &["lease", "keep-alive", "--once", &id], None),
+        "keep-alive --once",
+    );
 
     // Members.
     let members = ok_stdout(&etcdctl(&px, &["member", "list"], None), "member list");
@@ -113,11 +155,21 @@ fn etcdctl_through_the_grpc_proxy() {
     // Watch coalescing: two etcdctl watch processes, one upstream watcher.
     let (_w1, rx1) = spawn_watch(&px, "wk");
     let (_w2, rx2) = spawn_watch(&px, "wk");
-    wait_for("both watchers coalesced", || gauge(&px, "etcd_grpc_proxy_watchers_coalescing_total") == 1);
+    wait_for("both watchers coalesced", || {
+        gauge(&px, "etcd_grpc_proxy_watchers_coalescing_total") == 1
+    });
     assert_eq!(gauge(&px, "etcd_grpc_proxy_upstream_watchers"), 1);
-    ok_stdout(&etcdctl(&px, &["put", "wk", "seen"], None), "put watched key");
+    ok_stdout(
+        &etcdctl(&px, &["put", "wk", "seen"], None),
+        "put watched key",
+    );
     for rx in [&rx1, &rx2] {
-        let lines: Vec<String> = (0..3).map(|_| rx.recv_timeout(Duration::from_secs(10)).expect("watch event")).collect();
+        let lines: Vec<String> = (0..3)
+            .map(|_| {
+                rx.recv_timeout(Duration::from_secs(10))
+                    .expect("watch event")
+            })
+            .collect();
         assert_eq!(lines, ["PUT", "wk", "seen"]);
     }
 }
@@ -127,11 +179,35 @@ fn grpc_proxy_namespace_prefixes_keys() {
     crate::require_etcd!();
     let m = Member::start(ServerKind::Ours, MemberOpts::named("px"));
     let (_proxy, px) = start_proxy(&m, &["--namespace=ns/"]);
-    ok_stdout(&etcdctl(&px, &["put", "k", "v"], None), "put through the namespaced proxy");
-    let direct = ok_stdout(&etcdctl(&m.client_url(), &["get", "", "--prefix"], None), "direct get");
-    assert_eq!(direct, "ns/k\nv\n", "only the prefixed key exists on the server");
-    assert_eq!(ok_stdout(&etcdctl(&px, &["get", "k"], None), "get through the proxy"), "k\nv\n");
-    assert_eq!(ok_stdout(&etcdctl(&px, &["get", "", "--prefix", "--keys-only"], None), "prefix get"), "k\n\n");
-    ok_stdout(&etcdctl(&m.client_url(), &["put", "outside", "o"], None), "direct put outside the namespace");
-    assert_eq!(ok_stdout(&etcdctl(&px, &["get", "outside"], None), "get outside"), "");
+    ok_stdout(
+        &etcdctl(&px, &["put", "k", "v"], None),
+        "put through the namespaced proxy",
+    );
+    let direct = ok_stdout(
+        &etcdctl(&m.client_url(), &["get", "", "--prefix"], None),
+        "direct get",
+    );
+    assert_eq!(
+        direct, "ns/k\nv\n",
+        "only the prefixed key exists on the server"
+    );
+    assert_eq!(
+        ok_stdout(&etcdctl(&px, &["get", "k"], None), "get through the proxy"),
+        "k\nv\n"
+    );
+    assert_eq!(
+        ok_stdout(
+            &etcdctl(&px, &["get", "", "--prefix", "--keys-only"], None),
+            "prefix get"
+        ),
+        "k\n\n"
+    );
+    ok_stdout(
+        &etcdctl(&m.client_url(), &["put", "outside", "o"], None),
+        "direct put outside the namespace",
+    );
+    assert_eq!(
+        ok_stdout(&etcdctl(&px, &["get", "outside"], None), "get outside"),
+        ""
+    );
 }

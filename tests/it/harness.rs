@@ -168,7 +168,10 @@ impl Default for MemberOpts {
 impl MemberOpts {
     /// Options with this member name.
     pub fn named(name: &str) -> Self {
-        MemberOpts { name: name.into(), ..Default::default() }
+        MemberOpts {
+            name: name.into(),
+            ..Default::default()
+        }
     }
 }
 
@@ -207,11 +210,16 @@ impl Member {
             match m.spawn().and_then(|()| m.wait_ready()) {
                 Ok(()) => return m,
                 Err(StartError::AddrInUse(log)) if opts.ports.is_none() => last = log,
-                Err(StartError::AddrInUse(log)) => panic!("fixed ports {:?} are in use:\n{log}", opts.ports),
+                Err(StartError::AddrInUse(log)) => {
+                    panic!("fixed ports {:?} are in use:\n{log}", opts.ports)
+                }
                 Err(StartError::Other(msg)) => panic!("{msg}"),
             }
         }
-        panic!("{} member could not bind free ports 3 times; last stderr:\n{last}", kind.label());
+        panic!(
+            "{} member could not bind free ports 3 times; last stderr:\n{last}",
+            kind.label()
+        );
     }
 
     /// A member with its data dir and ports chosen but no process yet.
@@ -258,12 +266,20 @@ impl Member {
     }
     /// PID of the running process, if any.
     pub fn pid(&self) -> Option<u32> {
-        self.child.lock().expect("child lock").as_ref().map(|c| c.id())
+        self.child
+            .lock()
+            .expect("child lock")
+            .as_ref()
+            .map(|c| c.id())
     }
 
     /// The flags both servers understand.
     pub fn args(&self) -> Vec<String> {
-        let adv = self.opts.advertise_peer_url.clone().unwrap_or_else(|| self.peer_url());
+        let adv = self
+            .opts
+            .advertise_peer_url
+            .clone()
+            .unwrap_or_else(|| self.peer_url());
         let mut a = vec![
             format!("--name={}", self.opts.name),
             format!("--data-dir={}", self.data_dir.path().display()),
@@ -276,7 +292,10 @@ impl Member {
                 None => format!("--initial-cluster={}={adv}", self.opts.name),
             },
             format!("--initial-cluster-token={}", self.opts.token),
-            format!("--initial-cluster-state={}", self.opts.cluster_state.as_deref().unwrap_or("new")),
+            format!(
+                "--initial-cluster-state={}",
+                self.opts.cluster_state.as_deref().unwrap_or("new")
+            ),
         ];
         a.extend(self.opts.extra_args.iter().cloned());
         a
@@ -333,7 +352,10 @@ impl Member {
     pub fn restart_expecting_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
         self.kill9();
         let marker = format!("\n--- restart #{} (expecting exit) ---\n", self.starts);
-        self.log.lock().expect("log lock").extend_from_slice(marker.as_bytes());
+        self.log
+            .lock()
+            .expect("log lock")
+            .extend_from_slice(marker.as_bytes());
         if let Err(StartError::AddrInUse(e)) | Err(StartError::Other(e)) = self.spawn() {
             panic!("restart of {} member failed: {e}", self.kind.label());
         }
@@ -345,7 +367,10 @@ impl Member {
     pub fn restart(&mut self) {
         self.kill9();
         let marker = format!("\n--- restart #{} ---\n", self.starts);
-        self.log.lock().expect("log lock").extend_from_slice(marker.as_bytes());
+        self.log
+            .lock()
+            .expect("log lock")
+            .extend_from_slice(marker.as_bytes());
         match self.spawn().and_then(|()| self.wait_ready()) {
             Ok(()) => {}
             Err(StartError::AddrInUse(log)) | Err(StartError::Other(log)) => {
@@ -366,7 +391,9 @@ impl Member {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        Err(format!("/health not true within {timeout:?}; last answer: {last}"))
+        Err(format!(
+            "/health not true within {timeout:?}; last answer: {last}"
+        ))
     }
 
     /// Starts the process (stderr drained into the log, watchdog armed); does not wait.
@@ -384,7 +411,9 @@ impl Member {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| StartError::Other(format!("spawn {}: {e}", self.kind.binary().display())))?;
+            .map_err(|e| {
+                StartError::Other(format!("spawn {}: {e}", self.kind.binary().display()))
+            })?;
         let stderr = child.stderr.take().expect("piped stderr");
         let (ready_tx, ready_rx) = mpsc::channel::<()>();
         let log = Arc::clone(&self.log);
@@ -424,7 +453,9 @@ impl Member {
                 Ok(()) => break,
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 // stderr closed: the process is exiting; poll its status without spinning.
-                Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(Duration::from_millis(50)),
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    std::thread::sleep(Duration::from_millis(50))
+                }
             }
             let exited = {
                 let mut g = self.child.lock().expect("child lock");
@@ -460,9 +491,14 @@ impl Member {
         if self.opts.https {
             return Ok(());
         }
-        self.wait_healthy(READY_TIMEOUT.saturating_sub(Duration::from_secs(5))).map_err(|e| {
-            StartError::Other(format!("{} member: {e}; stderr:\n{}", self.kind.label(), self.stderr()))
-        })
+        self.wait_healthy(READY_TIMEOUT.saturating_sub(Duration::from_secs(5)))
+            .map_err(|e| {
+                StartError::Other(format!(
+                    "{} member: {e}; stderr:\n{}",
+                    self.kind.label(),
+                    self.stderr()
+                ))
+            })
     }
 }
 
@@ -514,7 +550,13 @@ impl Cluster {
 
     /// [`Cluster::start`] with `https` client and peer URLs when `https`, and the extra flags
     /// `extra(i)` for member `m{i+1}` (e.g. its own peer certificate).
-    pub fn start_with(kind: ServerKind, n: usize, token: &str, https: bool, extra: &dyn Fn(usize) -> Vec<String>) -> Cluster {
+    pub fn start_with(
+        kind: ServerKind,
+        n: usize,
+        token: &str,
+        https: bool,
+        extra: &dyn Fn(usize) -> Vec<String>,
+    ) -> Cluster {
         let scheme = if https { "https" } else { "http" };
         let mut last = String::new();
         for _attempt in 0..3 {
@@ -556,7 +598,10 @@ impl Cluster {
                 Err(StartError::Other(msg)) => panic!("{n}-member {} cluster: {msg}", kind.label()),
             }
         }
-        panic!("{n}-member {} cluster could not bind free ports 3 times; last stderr:\n{last}", kind.label());
+        panic!(
+            "{n}-member {} cluster could not bind free ports 3 times; last stderr:\n{last}",
+            kind.label()
+        );
     }
 
     /// SIGKILLs every member, then starts them all again on their data dirs and ports and waits
@@ -566,7 +611,10 @@ impl Cluster {
         for m in self.members.iter_mut() {
             m.kill9();
             let marker = format!("\n--- restart #{} (whole cluster) ---\n", m.starts);
-            m.log.lock().expect("log lock").extend_from_slice(marker.as_bytes());
+            m.log
+                .lock()
+                .expect("log lock")
+                .extend_from_slice(marker.as_bytes());
         }
         let mut result = Ok(());
         for m in self.members.iter_mut() {
@@ -582,7 +630,11 @@ impl Cluster {
 
     /// All client URLs, comma-separated (for `--endpoints`).
     pub fn endpoints(&self) -> String {
-        self.members.iter().map(Member::client_url).collect::<Vec<_>>().join(",")
+        self.members
+            .iter()
+            .map(Member::client_url)
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
@@ -594,7 +646,11 @@ impl Cluster {
 pub fn run_with_timeout(mut cmd: Command, stdin: Option<&str>, timeout: Duration) -> Output {
     let desc = format!("{cmd:?}");
     let mut child = cmd
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -626,7 +682,11 @@ pub fn run_with_timeout(mut cmd: Command, stdin: Option<&str>, timeout: Duration
         }
         std::thread::sleep(Duration::from_millis(10));
     };
-    Output { status, stdout: out_h.join().unwrap_or_default(), stderr: err_h.join().unwrap_or_default() }
+    Output {
+        status,
+        stdout: out_h.join().unwrap_or_default(),
+        stderr: err_h.join().unwrap_or_default(),
+    }
 }
 
 fn drain<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<Vec<u8>> {
@@ -642,7 +702,9 @@ fn drain<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<Vec<u8>>
 pub fn etcdctl(endpoint: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(ETCDCTL_BIN);
     clean_ctl_env(&mut cmd);
-    cmd.env("ETCDCTL_API", "3").arg(format!("--endpoints={endpoint}")).args(args);
+    cmd.env("ETCDCTL_API", "3")
+        .arg(format!("--endpoints={endpoint}"))
+        .args(args);
     run_with_timeout(cmd, stdin, CLI_TIMEOUT)
 }
 
@@ -650,7 +712,10 @@ pub fn etcdctl(endpoint: &str, args: &[&str], stdin: Option<&str>) -> Output {
 pub fn our_ctl(endpoint: &str, args: &[&str], stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcd"));
     clean_ctl_env(&mut cmd);
-    cmd.env("ETCDCTL_API", "3").arg("ctl").arg(format!("--endpoints={endpoint}")).args(args);
+    cmd.env("ETCDCTL_API", "3")
+        .arg("ctl")
+        .arg(format!("--endpoints={endpoint}"))
+        .args(args);
     run_with_timeout(cmd, stdin, CLI_TIMEOUT)
 }
 
@@ -695,7 +760,10 @@ pub fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> 
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
     s.set_read_timeout(Some(Duration::from_secs(5)))?;
     s.set_write_timeout(Some(Duration::from_secs(5)))?;
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n")?;
+    write!(
+        s,
+        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw)?;
     let text = String::from_utf8_lossy(&raw).into_owned();
@@ -711,7 +779,14 @@ pub fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> 
         let l = l.to_ascii_lowercase();
         l.starts_with("transfer-encoding:") && l.contains("chunked")
     });
-    Ok((status, if chunked { dechunk(body) } else { body.to_string() }))
+    Ok((
+        status,
+        if chunked {
+            dechunk(body)
+        } else {
+            body.to_string()
+        },
+    ))
 }
 
 fn dechunk(mut s: &str) -> String {

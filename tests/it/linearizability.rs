@@ -76,11 +76,17 @@ fn step(state: &Option<String>, input: &In, output: &Out) -> Option<Option<Strin
         (In::Put(v), Out::Put | Out::Unknown) => Some(Some(v.clone())),
         (In::Get, Out::Get(seen)) => (seen == state).then(|| state.clone()),
         (In::Get, Out::Unknown) => Some(state.clone()),
-        (In::Cas { expect, new }, Out::Cas(true)) => (state.as_ref() == Some(expect)).then(|| Some(new.clone())),
-        (In::Cas { expect, .. }, Out::Cas(false)) => (state.as_ref() != Some(expect)).then(|| state.clone()),
-        (In::Cas { expect, new }, Out::Unknown) => {
-            Some(if state.as_ref() == Some(expect) { Some(new.clone()) } else { state.clone() })
+        (In::Cas { expect, new }, Out::Cas(true)) => {
+            (state.as_ref() == Some(expect)).then(|| Some(new.clone()))
         }
+        (In::Cas { expect, .. }, Out::Cas(false)) => {
+            (state.as_ref() != Some(expect)).then(|| state.clone())
+        }
+        (In::Cas { expect, new }, Out::Unknown) => Some(if state.as_ref() == Some(expect) {
+            Some(new.clone())
+        } else {
+            state.clone()
+        }),
         _ => None,
     }
 }
@@ -110,7 +116,10 @@ pub fn check(history: &[Op]) -> Result<(), Violation> {
         match check_key(&ops) {
             Ok(true) => {}
             Ok(false) => {
-                return Err(Violation { key: key.to_string(), detail: format!("not linearizable:\n{}", dump(&ops)) })
+                return Err(Violation {
+                    key: key.to_string(),
+                    detail: format!("not linearizable:\n{}", dump(&ops)),
+                })
             }
             Err(steps) => {
                 return Err(Violation {
@@ -128,8 +137,18 @@ fn dump(ops: &[&Op]) -> String {
     v.sort_by_key(|o| o.invoke);
     v.iter()
         .map(|o| {
-            let end = if o.complete == u64::MAX { "?".to_string() } else { format!("{:.3}", o.complete as f64 / 1e9) };
-            format!("  c{} [{:.3} .. {end}] {:?} -> {:?}", o.client, o.invoke as f64 / 1e9, o.input, o.output)
+            let end = if o.complete == u64::MAX {
+                "?".to_string()
+            } else {
+                format!("{:.3}", o.complete as f64 / 1e9)
+            };
+            format!(
+                "  c{} [{:.3} .. {end}] {:?} -> {:?}",
+                o.client,
+                o.invoke as f64 / 1e9,
+                o.input,
+                o.output
+            )
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -249,7 +268,14 @@ mod tests {
     use super::*;
 
     fn op(client: usize, invoke: u64, complete: u64, input: In, output: Out) -> Op {
-        Op { client, key: "k".into(), invoke, complete, input, output }
+        Op {
+            client,
+            key: "k".into(),
+            invoke,
+            complete,
+            input,
+            output,
+        }
     }
     fn put(v: &str) -> In {
         In::Put(v.into())
@@ -258,7 +284,10 @@ mod tests {
         Out::Get(v.map(str::to_string))
     }
     fn cas(e: &str, n: &str) -> In {
-        In::Cas { expect: e.into(), new: n.into() }
+        In::Cas {
+            expect: e.into(),
+            new: n.into(),
+        }
     }
     const U: u64 = u64::MAX;
 
@@ -324,10 +353,16 @@ mod tests {
     #[test]
     fn unknown_ops_may_apply_late_or_never() {
         // A timed-out put that a later read observes.
-        let h = vec![op(0, 0, U, put("a"), Out::Unknown), op(1, 5, 6, In::Get, got(Some("a")))];
+        let h = vec![
+            op(0, 0, U, put("a"), Out::Unknown),
+            op(1, 5, 6, In::Get, got(Some("a"))),
+        ];
         assert!(check(&h).is_ok());
         // A timed-out put that never took effect.
-        let h = vec![op(0, 0, U, put("a"), Out::Unknown), op(1, 5, 6, In::Get, got(None))];
+        let h = vec![
+            op(0, 0, U, put("a"), Out::Unknown),
+            op(1, 5, 6, In::Get, got(None)),
+        ];
         assert!(check(&h).is_ok());
         // Reads may not flip back: a, then absent, is impossible with one put.
         let h = vec![
@@ -337,7 +372,10 @@ mod tests {
         ];
         assert!(check(&h).is_err());
         // A value nobody wrote.
-        let h = vec![op(0, 0, 1, put("a"), Out::Put), op(1, 2, 3, In::Get, got(Some("zz")))];
+        let h = vec![
+            op(0, 0, 1, put("a"), Out::Put),
+            op(1, 2, 3, In::Get, got(Some("zz"))),
+        ];
         assert!(check(&h).is_err());
     }
 

@@ -21,7 +21,9 @@ use etcd_oxide::pb::etcdserverpb::kv_client::KvClient;
 use etcd_oxide::pb::etcdserverpb::lease_client::LeaseClient;
 use etcd_oxide::pb::etcdserverpb::{LeaseGrantRequest, LeaseRevokeRequest, RangeRequest};
 use etcd_oxide::pb::v3electionpb::election_client::ElectionClient;
-use etcd_oxide::pb::v3electionpb::{CampaignRequest, LeaderKey, LeaderRequest, ProclaimRequest, ResignRequest};
+use etcd_oxide::pb::v3electionpb::{
+    CampaignRequest, LeaderKey, LeaderRequest, ProclaimRequest, ResignRequest,
+};
 use etcd_oxide::pb::v3lockpb::lock_client::LockClient;
 use etcd_oxide::pb::v3lockpb::{LockRequest, UnlockRequest};
 use tonic::transport::Channel;
@@ -37,7 +39,10 @@ const SOON: Duration = Duration::from_secs(15);
 
 /// Whether the official binaries are here; prints the reason when skipping.
 fn have(bins: &[&str]) -> bool {
-    let missing: Vec<&&str> = bins.iter().filter(|b| !std::path::Path::new(b).exists()).collect();
+    let missing: Vec<&&str> = bins
+        .iter()
+        .filter(|b| !std::path::Path::new(b).exists())
+        .collect();
     if missing.is_empty() {
         return true;
     }
@@ -49,12 +54,19 @@ fn have(bins: &[&str]) -> bool {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Sends `signal` to a process this test started.
 fn signal(pid: u32, signal: &str) {
-    let _ = Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status();
+    let _ = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status();
 }
 
 /// A child process with a watchdog, its output lines on a channel, killed on drop.
@@ -72,7 +84,10 @@ impl Proc {
     /// one is kept for failure messages).
     fn spawn(bin: &str, args: &[&str], env: &[(&str, &str)], stdout_lines: bool) -> Proc {
         let mut cmd = Command::new(bin);
-        cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        cmd.args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -80,9 +95,15 @@ impl Proc {
         let (tx, lines) = mpsc::channel();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let (lined, other): (Box<dyn Read + Send>, Box<dyn Read + Send>) = if stdout_lines {
-            (Box::new(child.stdout.take().unwrap()), Box::new(child.stderr.take().unwrap()))
+            (
+                Box::new(child.stdout.take().unwrap()),
+                Box::new(child.stderr.take().unwrap()),
+            )
         } else {
-            (Box::new(child.stderr.take().unwrap()), Box::new(child.stdout.take().unwrap()))
+            (
+                Box::new(child.stderr.take().unwrap()),
+                Box::new(child.stdout.take().unwrap()),
+            )
         };
         let s = seen.clone();
         std::thread::spawn(move || {
@@ -111,7 +132,14 @@ impl Proc {
                 signal(pid, "KILL");
             }
         });
-        Proc { child, what: format!("{bin} {}", args.join(" ")), lines, seen, done, status: None }
+        Proc {
+            child,
+            what: format!("{bin} {}", args.join(" ")),
+            lines,
+            seen,
+            done,
+            status: None,
+        }
     }
 
     fn output(&self) -> String {
@@ -126,7 +154,9 @@ impl Proc {
                 Ok(l) => return Some(l),
                 Err(mpsc::TryRecvError::Disconnected) => return None,
                 Err(mpsc::TryRecvError::Empty) if Instant::now() >= until => return None,
-                Err(mpsc::TryRecvError::Empty) => tokio::time::sleep(Duration::from_millis(20)).await,
+                Err(mpsc::TryRecvError::Empty) => {
+                    tokio::time::sleep(Duration::from_millis(20)).await
+                }
             }
         }
     }
@@ -134,20 +164,36 @@ impl Proc {
     /// Waits for a line containing `needle`, panicking with the output after `within`.
     async fn expect_line(&self, needle: &str, within: Duration) -> String {
         let until = Instant::now() + within;
-        while let Some(l) = self.line(until.saturating_duration_since(Instant::now())).await {
+        while let Some(l) = self
+            .line(until.saturating_duration_since(Instant::now()))
+            .await
+        {
             if l.contains(needle) {
                 return l;
             }
         }
-        panic!("{}: no line containing {needle:?} within {within:?}; output:\n{}", self.what, self.output());
+        panic!(
+            "{}: no line containing {needle:?} within {within:?}; output:\n{}",
+            self.what,
+            self.output()
+        );
     }
 
     /// Asserts no line arrives for `d` and the process is still running.
     async fn expect_blocked(&mut self, d: Duration) {
         if let Some(l) = self.line(d).await {
-            panic!("{}: expected to block, printed {l:?}; output:\n{}", self.what, self.output());
+            panic!(
+                "{}: expected to block, printed {l:?}; output:\n{}",
+                self.what,
+                self.output()
+            );
         }
-        assert!(self.child.try_wait().unwrap().is_none(), "{} exited early:\n{}", self.what, self.output());
+        assert!(
+            self.child.try_wait().unwrap().is_none(),
+            "{} exited early:\n{}",
+            self.what,
+            self.output()
+        );
     }
 
     /// Waits for exit, at most `within`.
@@ -159,7 +205,12 @@ impl Proc {
                 self.status = Some(s);
                 return s;
             }
-            assert!(Instant::now() < until, "{} still running after {within:?}:\n{}", self.what, self.output());
+            assert!(
+                Instant::now() < until,
+                "{} still running after {within:?}:\n{}",
+                self.what,
+                self.output()
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -213,8 +264,13 @@ impl Member {
             &cluster,
         ];
         let proc = Proc::spawn(bin, &args, &[], false);
-        proc.expect_line("ready to serve client requests", Duration::from_secs(20)).await;
-        Member { _proc: proc, endpoint: format!("127.0.0.1:{p}"), _dir: dir }
+        proc.expect_line("ready to serve client requests", Duration::from_secs(20))
+            .await;
+        Member {
+            _proc: proc,
+            endpoint: format!("127.0.0.1:{p}"),
+            _dir: dir,
+        }
     }
 
     async fn ours() -> Member {
@@ -229,12 +285,18 @@ impl Member {
 
     async fn channel(&self) -> Channel {
         let endpoint = Channel::from_shared(format!("http://{}", self.endpoint)).unwrap();
-        tokio::time::timeout(SOON, endpoint.connect()).await.expect("connect timed out").expect("connect")
+        tokio::time::timeout(SOON, endpoint.connect())
+            .await
+            .expect("connect timed out")
+            .expect("connect")
     }
 
     async fn grant(&self, ttl: i64) -> i64 {
         let mut c = LeaseClient::new(self.channel().await);
-        let r = tokio::time::timeout(SOON, c.lease_grant(LeaseGrantRequest { ttl, id: 0 })).await.unwrap().unwrap();
+        let r = tokio::time::timeout(SOON, c.lease_grant(LeaseGrantRequest { ttl, id: 0 }))
+            .await
+            .unwrap()
+            .unwrap();
         r.into_inner().id
     }
 
@@ -242,9 +304,21 @@ impl Member {
         let mut c = KvClient::new(self.channel().await);
         let mut end = prefix.as_bytes().to_vec();
         *end.last_mut().unwrap() += 1;
-        let req = RangeRequest { key: prefix.as_bytes().to_vec(), range_end: end, keys_only: true, ..Default::default() };
-        let r = tokio::time::timeout(SOON, c.range(req)).await.unwrap().unwrap().into_inner();
-        r.kvs.into_iter().map(|kv| String::from_utf8(kv.key).unwrap()).collect()
+        let req = RangeRequest {
+            key: prefix.as_bytes().to_vec(),
+            range_end: end,
+            keys_only: true,
+            ..Default::default()
+        };
+        let r = tokio::time::timeout(SOON, c.range(req))
+            .await
+            .unwrap()
+            .unwrap()
+            .into_inner();
+        r.kvs
+            .into_iter()
+            .map(|kv| String::from_utf8(kv.key).unwrap())
+            .collect()
     }
 }
 
@@ -262,7 +336,10 @@ where
 }
 
 fn env_field(line: &str, i: usize) -> String {
-    line.split_whitespace().nth(i).unwrap_or_default().to_string()
+    line.split_whitespace()
+        .nth(i)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// `etcdctl lock` twice: the second runs its command only after the first's command
@@ -273,18 +350,38 @@ async fn etcdctl_lock_second_contender_waits_for_first_to_release() {
         return;
     }
     let m = Member::ours().await;
-    let mut a = m.ctl(&["lock", "mylock", "--", "sh", "-c", "echo A $ETCD_LOCK_KEY $ETCD_LOCK_REV; sleep 3"]);
+    let mut a = m.ctl(&[
+        "lock",
+        "mylock",
+        "--",
+        "sh",
+        "-c",
+        "echo A $ETCD_LOCK_KEY $ETCD_LOCK_REV; sleep 3",
+    ]);
     let la = a.expect_line("A ", SOON).await;
-    let mut b = m.ctl(&["lock", "mylock", "--", "sh", "-c", "echo B $ETCD_LOCK_KEY $ETCD_LOCK_REV"]);
+    let mut b = m.ctl(&[
+        "lock",
+        "mylock",
+        "--",
+        "sh",
+        "-c",
+        "echo B $ETCD_LOCK_KEY $ETCD_LOCK_REV",
+    ]);
     b.expect_blocked(STAYS_BLOCKED).await;
     assert!(a.exit(SOON).await.success(), "{}", a.output());
     let lb = b.expect_line("B ", SOON).await;
     assert!(b.exit(SOON).await.success(), "{}", b.output());
     assert!(env_field(&la, 1).starts_with("mylock/") && env_field(&lb, 1).starts_with("mylock/"));
     assert_ne!(env_field(&la, 1), env_field(&lb, 1));
-    let (ra, rb): (i64, i64) = (env_field(&la, 2).parse().unwrap(), env_field(&lb, 2).parse().unwrap());
+    let (ra, rb): (i64, i64) = (
+        env_field(&la, 2).parse().unwrap(),
+        env_field(&lb, 2).parse().unwrap(),
+    );
     assert!(rb > ra, "fencing revisions must grow: {la} / {lb}");
-    eventually("lock keys released", || async { m.keys("mylock/").await.is_empty() }).await;
+    eventually("lock keys released", || async {
+        m.keys("mylock/").await.is_empty()
+    })
+    .await;
 }
 
 /// A holder killed with SIGKILL cannot unlock: the waiter gets the lock when the holder's
@@ -339,19 +436,39 @@ async fn grpc_lock_queues_with_etcdctl_lock() {
     let lease = m.grant(30).await;
     let mut lock = LockClient::new(m.channel().await);
     let mut pending = tokio::spawn(async move {
-        lock.lock(LockRequest { name: b"sharedlock".to_vec(), lease }).await
+        lock.lock(LockRequest {
+            name: b"sharedlock".to_vec(),
+            lease,
+        })
+        .await
     });
-    assert!(tokio::time::timeout(STAYS_BLOCKED, &mut pending).await.is_err(), "Lock must wait for etcdctl's holder");
+    assert!(
+        tokio::time::timeout(STAYS_BLOCKED, &mut pending)
+            .await
+            .is_err(),
+        "Lock must wait for etcdctl's holder"
+    );
     a.signal("TERM");
     a.exit(SOON).await;
-    let resp = tokio::time::timeout(SOON, pending).await.expect("Lock after release").unwrap().unwrap().into_inner();
-    assert_eq!(String::from_utf8(resp.key.clone()).unwrap(), format!("sharedlock/{lease:x}"));
+    let resp = tokio::time::timeout(SOON, pending)
+        .await
+        .expect("Lock after release")
+        .unwrap()
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        String::from_utf8(resp.key.clone()).unwrap(),
+        format!("sharedlock/{lease:x}")
+    );
     assert!(resp.header.unwrap().revision > 0);
 
     let mut b = m.ctl(&["lock", "sharedlock", "--", "echo", "B got it"]);
     b.expect_blocked(STAYS_BLOCKED).await;
     let mut lock = LockClient::new(m.channel().await);
-    tokio::time::timeout(SOON, lock.unlock(UnlockRequest { key: resp.key })).await.unwrap().unwrap();
+    tokio::time::timeout(SOON, lock.unlock(UnlockRequest { key: resp.key }))
+        .await
+        .unwrap()
+        .unwrap();
     b.expect_line("B got it", SOON).await;
     assert!(b.exit(SOON).await.success());
 }
@@ -367,33 +484,80 @@ async fn grpc_lock_waiter_lease_revoked_or_client_gone() {
     let m = Member::ours().await;
     let (l1, l2, l3) = (m.grant(30).await, m.grant(30).await, m.grant(30).await);
     let mut c = LockClient::new(m.channel().await);
-    let held = tokio::time::timeout(SOON, c.lock(LockRequest { name: b"m6".to_vec(), lease: l1 })).await.unwrap().unwrap();
+    let held = tokio::time::timeout(
+        SOON,
+        c.lock(LockRequest {
+            name: b"m6".to_vec(),
+            lease: l1,
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let mut c2 = LockClient::new(m.channel().await);
-    let mut waiter = tokio::spawn(async move { c2.lock(LockRequest { name: b"m6".to_vec(), lease: l2 }).await });
-    assert!(tokio::time::timeout(STAYS_BLOCKED, &mut waiter).await.is_err());
+    let mut waiter = tokio::spawn(async move {
+        c2.lock(LockRequest {
+            name: b"m6".to_vec(),
+            lease: l2,
+        })
+        .await
+    });
+    assert!(tokio::time::timeout(STAYS_BLOCKED, &mut waiter)
+        .await
+        .is_err());
     let mut leases = LeaseClient::new(m.channel().await);
-    tokio::time::timeout(SOON, leases.lease_revoke(LeaseRevokeRequest { id: l2 })).await.unwrap().unwrap();
-    let err = tokio::time::timeout(SOON, waiter).await.unwrap().unwrap().unwrap_err();
-    assert_eq!((err.code(), err.message()), (tonic::Code::Unknown, "session expired"));
+    tokio::time::timeout(SOON, leases.lease_revoke(LeaseRevokeRequest { id: l2 }))
+        .await
+        .unwrap()
+        .unwrap();
+    let err = tokio::time::timeout(SOON, waiter)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(
+        (err.code(), err.message()),
+        (tonic::Code::Unknown, "session expired")
+    );
 
     // The client gives up after a short while: its contender key must go.
     let mut c3 = LockClient::new(m.channel().await);
-    let gave_up = tokio::time::timeout(Duration::from_millis(800), c3.lock(LockRequest { name: b"m6".to_vec(), lease: l3 })).await;
+    let gave_up = tokio::time::timeout(
+        Duration::from_millis(800),
+        c3.lock(LockRequest {
+            name: b"m6".to_vec(),
+            lease: l3,
+        }),
+    )
+    .await;
     assert!(gave_up.is_err());
     drop(c3);
     let mine = format!("m6/{l1:x}");
-    eventually("abandoned waiter's key deleted", || async { m.keys("m6/").await == vec![mine.clone()] }).await;
+    eventually("abandoned waiter's key deleted", || async {
+        m.keys("m6/").await == vec![mine.clone()]
+    })
+    .await;
     assert_eq!(held.into_inner().key, mine.as_bytes());
 
     // Same for a candidate: an abandoned Campaign resigns.
     let mut e = ElectionClient::new(m.channel().await);
-    let campaign = |lease| CampaignRequest { name: b"e7".to_vec(), lease, value: b"v".to_vec() };
-    tokio::time::timeout(SOON, e.campaign(campaign(l1))).await.unwrap().unwrap();
+    let campaign = |lease| CampaignRequest {
+        name: b"e7".to_vec(),
+        lease,
+        value: b"v".to_vec(),
+    };
+    tokio::time::timeout(SOON, e.campaign(campaign(l1)))
+        .await
+        .unwrap()
+        .unwrap();
     let gave_up = tokio::time::timeout(Duration::from_millis(800), e.campaign(campaign(l3))).await;
     assert!(gave_up.is_err());
     drop(e);
     let leader = format!("e7/{l1:x}");
-    eventually("abandoned candidate resigned", || async { m.keys("e7/").await == vec![leader.clone()] }).await;
+    eventually("abandoned candidate resigned", || async {
+        m.keys("e7/").await == vec![leader.clone()]
+    })
+    .await;
 }
 
 /// The Election service end to end, mixed with etcdctl candidates and observers.
@@ -404,22 +568,45 @@ async fn grpc_election_campaign_proclaim_observe_resign() {
     }
     let m = Member::ours().await;
     let mut e = ElectionClient::new(m.channel().await);
-    let err = tokio::time::timeout(SOON, e.leader(LeaderRequest { name: b"e5".to_vec() })).await.unwrap().unwrap_err();
-    assert_eq!((err.code(), err.message()), (tonic::Code::Unknown, "election: no leader"));
+    let err = tokio::time::timeout(
+        SOON,
+        e.leader(LeaderRequest {
+            name: b"e5".to_vec(),
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap_err();
+    assert_eq!(
+        (err.code(), err.message()),
+        (tonic::Code::Unknown, "election: no leader")
+    );
 
     // Observe before anyone campaigns: the first candidate is reported when it appears.
-    let mut observe = tokio::time::timeout(SOON, e.observe(LeaderRequest { name: b"e5".to_vec() }))
-        .await
-        .unwrap()
-        .unwrap()
-        .into_inner();
+    let mut observe = tokio::time::timeout(
+        SOON,
+        e.observe(LeaderRequest {
+            name: b"e5".to_vec(),
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .into_inner();
     let ctl_observer = m.ctl(&["elect", "-l", "e5"]);
     let lease = m.grant(30).await;
-    let won = tokio::time::timeout(SOON, e.campaign(CampaignRequest { name: b"e5".to_vec(), lease, value: b"v1".to_vec() }))
-        .await
-        .unwrap()
-        .unwrap()
-        .into_inner();
+    let won = tokio::time::timeout(
+        SOON,
+        e.campaign(CampaignRequest {
+            name: b"e5".to_vec(),
+            lease,
+            value: b"v1".to_vec(),
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap()
+    .into_inner();
     let leader = won.leader.unwrap();
     assert_eq!(leader.key, format!("e5/{lease:x}").into_bytes());
     assert_eq!((leader.name.as_slice(), leader.lease), (&b"e5"[..], lease));
@@ -427,26 +614,61 @@ async fn grpc_election_campaign_proclaim_observe_resign() {
     assert_eq!(next_value(&mut observe).await, "v1");
     ctl_observer.expect_line("v1", SOON).await;
 
-    tokio::time::timeout(SOON, e.proclaim(ProclaimRequest { leader: Some(leader.clone()), value: b"v1b".to_vec() }))
-        .await
-        .unwrap()
-        .unwrap();
+    tokio::time::timeout(
+        SOON,
+        e.proclaim(ProclaimRequest {
+            leader: Some(leader.clone()),
+            value: b"v1b".to_vec(),
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(next_value(&mut observe).await, "v1b");
     ctl_observer.expect_line("v1b", SOON).await;
-    let l = tokio::time::timeout(SOON, e.leader(LeaderRequest { name: b"e5".to_vec() })).await.unwrap().unwrap();
+    let l = tokio::time::timeout(
+        SOON,
+        e.leader(LeaderRequest {
+            name: b"e5".to_vec(),
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(l.into_inner().kv.unwrap().value, b"v1b");
 
-    let stale = LeaderKey { rev: leader.rev + 1000, ..leader.clone() };
-    let err = tokio::time::timeout(SOON, e.proclaim(ProclaimRequest { leader: Some(stale), value: b"x".to_vec() }))
-        .await
-        .unwrap()
-        .unwrap_err();
-    assert_eq!((err.code(), err.message()), (tonic::Code::Unknown, "election: not leader"));
-    let err = tokio::time::timeout(SOON, e.proclaim(ProclaimRequest { leader: None, value: b"x".to_vec() }))
-        .await
-        .unwrap()
-        .unwrap_err();
-    assert_eq!((err.code(), err.message()), (tonic::Code::Unknown, "\"leader\" field must be provided"));
+    let stale = LeaderKey {
+        rev: leader.rev + 1000,
+        ..leader.clone()
+    };
+    let err = tokio::time::timeout(
+        SOON,
+        e.proclaim(ProclaimRequest {
+            leader: Some(stale),
+            value: b"x".to_vec(),
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap_err();
+    assert_eq!(
+        (err.code(), err.message()),
+        (tonic::Code::Unknown, "election: not leader")
+    );
+    let err = tokio::time::timeout(
+        SOON,
+        e.proclaim(ProclaimRequest {
+            leader: None,
+            value: b"x".to_vec(),
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap_err();
+    assert_eq!(
+        (err.code(), err.message()),
+        (tonic::Code::Unknown, "\"leader\" field must be provided")
+    );
 
     // etcdctl's candidate queues behind ours, and a second server-side candidate behind it.
     let mut p2 = m.ctl(&["elect", "e5", "p2"]);
@@ -454,27 +676,61 @@ async fn grpc_election_campaign_proclaim_observe_resign() {
     let lease3 = m.grant(30).await;
     let mut e3 = ElectionClient::new(m.channel().await);
     let mut third = tokio::spawn(async move {
-        e3.campaign(CampaignRequest { name: b"e5".to_vec(), lease: lease3, value: b"v3".to_vec() }).await
+        e3.campaign(CampaignRequest {
+            name: b"e5".to_vec(),
+            lease: lease3,
+            value: b"v3".to_vec(),
+        })
+        .await
     });
-    assert!(tokio::time::timeout(Duration::from_millis(500), &mut third).await.is_err());
+    assert!(tokio::time::timeout(Duration::from_millis(500), &mut third)
+        .await
+        .is_err());
 
-    tokio::time::timeout(SOON, e.resign(ResignRequest { leader: Some(leader) })).await.unwrap().unwrap();
+    tokio::time::timeout(
+        SOON,
+        e.resign(ResignRequest {
+            leader: Some(leader),
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     p2.expect_line("p2", SOON).await;
     assert_eq!(next_value(&mut observe).await, "p2");
     ctl_observer.expect_line("p2", SOON).await;
-    assert!(tokio::time::timeout(Duration::from_millis(500), &mut third).await.is_err(), "v3 must wait for p2");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), &mut third)
+            .await
+            .is_err(),
+        "v3 must wait for p2"
+    );
 
     p2.signal("TERM");
     p2.exit(SOON).await;
-    let won3 = tokio::time::timeout(SOON, third).await.expect("third candidate elected").unwrap().unwrap().into_inner();
-    assert_eq!(won3.leader.unwrap().key, format!("e5/{lease3:x}").into_bytes());
+    let won3 = tokio::time::timeout(SOON, third)
+        .await
+        .expect("third candidate elected")
+        .unwrap()
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        won3.leader.unwrap().key,
+        format!("e5/{lease3:x}").into_bytes()
+    );
     assert_eq!(next_value(&mut observe).await, "v3");
     ctl_observer.expect_line("v3", SOON).await;
 }
 
 /// The value of the next Observe message, waiting at most [`SOON`].
-async fn next_value(observe: &mut tonic::Streaming<etcd_oxide::pb::v3electionpb::LeaderResponse>) -> String {
-    let msg = tokio::time::timeout(SOON, observe.message()).await.expect("observe timed out").unwrap().unwrap();
+async fn next_value(
+    observe: &mut tonic::Streaming<etcd_oxide::pb::v3electionpb::LeaderResponse>,
+) -> String {
+    let msg = tokio::time::timeout(SOON, observe.message())
+        .await
+        .expect("observe timed out")
+        .unwrap()
+        .unwrap();
     String::from_utf8(msg.kv.unwrap().value).unwrap()
 }
 
@@ -490,23 +746,75 @@ async fn lock_and_election_statuses_match_real_etcd() {
         let m = Member::start(bin).await;
         let mut e = ElectionClient::new(m.channel().await);
         let mut out = Vec::new();
-        let r = tokio::time::timeout(SOON, e.leader(LeaderRequest { name: b"none".to_vec() })).await.unwrap();
-        out.push(r.map(|_| ()).map_err(|s| (s.code(), s.message().to_string())));
-        let bogus = LeaderKey { name: b"none".to_vec(), key: b"none/1".to_vec(), rev: 99, lease: 0 };
-        let r = tokio::time::timeout(SOON, e.proclaim(ProclaimRequest { leader: Some(bogus), value: b"x".to_vec() }))
+        let r = tokio::time::timeout(
+            SOON,
+            e.leader(LeaderRequest {
+                name: b"none".to_vec(),
+            }),
+        )
+        .await
+        .unwrap();
+        out.push(
+            r.map(|_| ())
+                .map_err(|s| (s.code(), s.message().to_string())),
+        );
+        let bogus = LeaderKey {
+            name: b"none".to_vec(),
+            key: b"none/1".to_vec(),
+            rev: 99,
+            lease: 0,
+        };
+        let r = tokio::time::timeout(
+            SOON,
+            e.proclaim(ProclaimRequest {
+                leader: Some(bogus),
+                value: b"x".to_vec(),
+            }),
+        )
+        .await
+        .unwrap();
+        out.push(
+            r.map(|_| ())
+                .map_err(|s| (s.code(), s.message().to_string())),
+        );
+        let r = tokio::time::timeout(SOON, e.resign(ResignRequest { leader: None }))
             .await
             .unwrap();
-        out.push(r.map(|_| ()).map_err(|s| (s.code(), s.message().to_string())));
-        let r = tokio::time::timeout(SOON, e.resign(ResignRequest { leader: None })).await.unwrap();
-        out.push(r.map(|_| ()).map_err(|s| (s.code(), s.message().to_string())));
-        let r = tokio::time::timeout(SOON, e.campaign(CampaignRequest { name: b"c".to_vec(), lease: 0x7fff_0001, value: vec![] }))
-            .await
-            .unwrap();
-        out.push(r.map(|_| ()).map_err(|s| (s.code(), s.message().to_string())));
+        out.push(
+            r.map(|_| ())
+                .map_err(|s| (s.code(), s.message().to_string())),
+        );
+        let r = tokio::time::timeout(
+            SOON,
+            e.campaign(CampaignRequest {
+                name: b"c".to_vec(),
+                lease: 0x7fff_0001,
+                value: vec![],
+            }),
+        )
+        .await
+        .unwrap();
+        out.push(
+            r.map(|_| ())
+                .map_err(|s| (s.code(), s.message().to_string())),
+        );
         let lease = m.grant(30).await;
         let mut l = LockClient::new(m.channel().await);
-        let key = tokio::time::timeout(SOON, l.lock(LockRequest { name: b"k".to_vec(), lease })).await.unwrap().unwrap();
-        assert_eq!(key.into_inner().key, format!("k/{lease:x}").into_bytes(), "{bin}");
+        let key = tokio::time::timeout(
+            SOON,
+            l.lock(LockRequest {
+                name: b"k".to_vec(),
+                lease,
+            }),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            key.into_inner().key,
+            format!("k/{lease:x}").into_bytes(),
+            "{bin}"
+        );
         seen.push(out);
         drop(m);
     }

@@ -21,7 +21,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use crate::harness::{etcdctl, http_get, ok_stdout, our_bin, Member, MemberOpts, ServerKind, CLI_TIMEOUT, ETCDCTL_BIN};
+use crate::harness::{
+    etcdctl, http_get, ok_stdout, our_bin, Member, MemberOpts, ServerKind, CLI_TIMEOUT, ETCDCTL_BIN,
+};
 
 fn json(s: &str) -> serde_json::Value {
     serde_json::from_str(s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
@@ -29,17 +31,26 @@ fn json(s: &str) -> serde_json::Value {
 
 /// (dbSize, header revision) from `etcdctl endpoint status -w json`.
 fn db_size_and_revision(m: &Member) -> (u64, i64) {
-    let out = ok_stdout(&etcdctl(&m.client_url(), &["endpoint", "status", "-w", "json"], None), "endpoint status");
+    let out = ok_stdout(
+        &etcdctl(&m.client_url(), &["endpoint", "status", "-w", "json"], None),
+        "endpoint status",
+    );
     let v = json(&out);
     let st = &v[0]["Status"];
-    (st["dbSize"].as_u64().expect("dbSize"), st["header"]["revision"].as_i64().expect("revision"))
+    (
+        st["dbSize"].as_u64().expect("dbSize"),
+        st["header"]["revision"].as_i64().expect("revision"),
+    )
 }
 
 fn metric(m: &Member, name: &str) -> f64 {
     let (code, body) = http_get(m.client_addr(), "/metrics").expect("GET /metrics");
     assert_eq!(code, 200);
     body.lines()
-        .find_map(|l| l.strip_prefix(name).and_then(|rest| rest.trim().parse::<f64>().ok()))
+        .find_map(|l| {
+            l.strip_prefix(name)
+                .and_then(|rest| rest.trim().parse::<f64>().ok())
+        })
         .unwrap_or_else(|| panic!("{name} missing from /metrics"))
 }
 
@@ -76,7 +87,11 @@ impl Watcher {
     /// Waits (bounded) for the next three lines: event type, key, value.
     fn next_event(&self) -> Vec<String> {
         (0..3)
-            .map(|_| self.lines.recv_timeout(CLI_TIMEOUT).expect("watch event within the CLI timeout"))
+            .map(|_| {
+                self.lines
+                    .recv_timeout(CLI_TIMEOUT)
+                    .expect("watch event within the CLI timeout")
+            })
             .collect()
     }
 }
@@ -92,17 +107,25 @@ impl Drop for Watcher {
 fn reader(url: String, stop: Arc<AtomicBool>, ok: Arc<AtomicUsize>, failed: Arc<AtomicUsize>) {
     use etcd_oxide::pb::etcdserverpb::kv_client::KvClient;
     use etcd_oxide::pb::etcdserverpb::RangeRequest;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async move {
         let timeout = Duration::from_secs(5);
-        let Ok(ep) = tonic::transport::Channel::from_shared(url) else { return };
+        let Ok(ep) = tonic::transport::Channel::from_shared(url) else {
+            return;
+        };
         let Ok(Ok(ch)) = tokio::time::timeout(timeout, ep.timeout(timeout).connect()).await else {
             failed.fetch_add(1, Ordering::SeqCst);
             return;
         };
         let mut kv = KvClient::new(ch);
         while !stop.load(Ordering::SeqCst) {
-            let req = RangeRequest { key: b"keep".to_vec(), ..Default::default() };
+            let req = RangeRequest {
+                key: b"keep".to_vec(),
+                ..Default::default()
+            };
             match tokio::time::timeout(timeout, kv.range(req)).await {
                 Ok(Ok(r)) if r.get_ref().kvs.len() == 1 => ok.fetch_add(1, Ordering::SeqCst),
                 _ => failed.fetch_add(1, Ordering::SeqCst),
@@ -120,15 +143,24 @@ fn defrag_shrinks_the_db_and_keeps_data_readers_and_watchers() {
     // ~5 MB: 60 values of 85 kB (through stdin: too long for one argv string).
     let value = "x".repeat(85_000);
     for i in 0..60 {
-        ok_stdout(&etcdctl(&ep, &["put", &format!("big/{i:02}")], Some(&value)), "put big");
+        ok_stdout(
+            &etcdctl(&ep, &["put", &format!("big/{i:02}")], Some(&value)),
+            "put big",
+        );
     }
     let (full, _) = db_size_and_revision(&m);
     assert!(full > 4_000_000, "db should hold ~5 MB, has {full}");
     ok_stdout(&etcdctl(&ep, &["del", "--prefix", "big/"], None), "del");
     let (_, rev) = db_size_and_revision(&m);
-    ok_stdout(&etcdctl(&ep, &["compact", &rev.to_string(), "--physical"], None), "compact");
+    ok_stdout(
+        &etcdctl(&ep, &["compact", &rev.to_string(), "--physical"], None),
+        "compact",
+    );
     let (before, _) = db_size_and_revision(&m);
-    assert!(before >= full, "LMDB does not shrink by itself: {before} < {full}");
+    assert!(
+        before >= full,
+        "LMDB does not shrink by itself: {before} < {full}"
+    );
 
     // The watcher replays from just after the compaction, so this event reaches it whenever
     // it registers.
@@ -152,21 +184,43 @@ fn defrag_shrinks_the_db_and_keeps_data_readers_and_watchers() {
     std::thread::sleep(Duration::from_millis(200));
     stop.store(true, Ordering::SeqCst);
     reader.join().expect("reader thread");
-    assert_eq!(failed.load(Ordering::SeqCst), 0, "reads failed around defrag");
-    assert!(ok.load(Ordering::SeqCst) > during, "reads continue after defrag");
+    assert_eq!(
+        failed.load(Ordering::SeqCst),
+        0,
+        "reads failed around defrag"
+    );
+    assert!(
+        ok.load(Ordering::SeqCst) > during,
+        "reads continue after defrag"
+    );
 
     let (after, rev_after) = db_size_and_revision(&m);
-    assert!(after * 4 < before, "defrag should shrink the db: {before} -> {after}");
+    assert!(
+        after * 4 < before,
+        "defrag should shrink the db: {before} -> {after}"
+    );
     assert!(rev_after >= rev);
     assert!(metric(&m, "etcd_mvcc_db_total_size_in_bytes") <= after as f64);
 
-    let got = ok_stdout(&etcdctl(&ep, &["get", "keep", "--print-value-only"], None), "get keep");
+    let got = ok_stdout(
+        &etcdctl(&ep, &["get", "keep", "--print-value-only"], None),
+        "get keep",
+    );
     assert_eq!(got, "me\n");
-    let big = ok_stdout(&etcdctl(&ep, &["get", "--prefix", "big/", "--keys-only"], None), "get big/");
+    let big = ok_stdout(
+        &etcdctl(&ep, &["get", "--prefix", "big/", "--keys-only"], None),
+        "get big/",
+    );
     assert_eq!(big, "", "deleted keys stay deleted");
-    ok_stdout(&etcdctl(&ep, &["put", "w", "after"], None), "put after defrag");
+    ok_stdout(
+        &etcdctl(&ep, &["put", "w", "after"], None),
+        "put after defrag",
+    );
     assert_eq!(watcher.next_event(), ["PUT", "w", "after"]);
-    let got = ok_stdout(&etcdctl(&ep, &["get", "w", "--print-value-only"], None), "get w");
+    let got = ok_stdout(
+        &etcdctl(&ep, &["get", "w", "--print-value-only"], None),
+        "get w",
+    );
     assert_eq!(got, "after\n");
 }
 
@@ -180,22 +234,40 @@ fn snapshot_save_then_util_restore_serves_the_data_at_its_revision() {
         let a = Member::start(ServerKind::Ours, MemberOpts::named("origin"));
         let ep = a.client_url();
         for i in 0..5 {
-            ok_stdout(&etcdctl(&ep, &["put", &format!("k{i}"), &format!("v{i}")], None), "put");
+            ok_stdout(
+                &etcdctl(&ep, &["put", &format!("k{i}"), &format!("v{i}")], None),
+                "put",
+            );
         }
         ok_stdout(&etcdctl(&ep, &["del", "k4"], None), "del");
         let (_, rev) = db_size_and_revision(&a);
-        let out = ok_stdout(&etcdctl(&ep, &["snapshot", "save", snap_s], None), "snapshot save");
+        let out = ok_stdout(
+            &etcdctl(&ep, &["snapshot", "save", snap_s], None),
+            "snapshot save",
+        );
         assert!(out.contains("Snapshot saved at"), "{out}");
         rev
     };
 
-    let status = ok_stdout(&our_bin(&["util", "snapshot", "status", snap_s, "-w", "table"], CLI_TIMEOUT), "status");
+    let status = ok_stdout(
+        &our_bin(
+            &["util", "snapshot", "status", snap_s, "-w", "table"],
+            CLI_TIMEOUT,
+        ),
+        "status",
+    );
     let lines: Vec<&str> = status.lines().collect();
     assert_eq!(lines.len(), 5, "{status}");
-    assert!(lines[1].starts_with("|   HASH   | REVISION | TOTAL KEYS | TOTAL SIZE |"), "{status}");
+    assert!(
+        lines[1].starts_with("|   HASH   | REVISION | TOTAL KEYS | TOTAL SIZE |"),
+        "{status}"
+    );
     let cells: Vec<&str> = lines[3].split('|').map(str::trim).collect();
     assert_eq!(cells[2], rev.to_string(), "{status}");
-    assert!(cells[4].ends_with("kB") || cells[4].ends_with("MB"), "{status}");
+    assert!(
+        cells[4].ends_with("kB") || cells[4].ends_with("MB"),
+        "{status}"
+    );
 
     // A fresh member's ports and data dir, stopped, with its member dir replaced by the
     // restored one.
@@ -221,20 +293,44 @@ fn snapshot_save_then_util_restore_serves_the_data_at_its_revision() {
         CLI_TIMEOUT,
     );
     ok_stdout(&out, "util snapshot restore");
-    let again = our_bin(&["util", "snapshot", "restore", snap_s, "--data-dir", restored.to_str().expect("utf-8")], CLI_TIMEOUT);
-    assert!(!again.status.success(), "restoring over an existing data dir must fail");
+    let again = our_bin(
+        &[
+            "util",
+            "snapshot",
+            "restore",
+            snap_s,
+            "--data-dir",
+            restored.to_str().expect("utf-8"),
+        ],
+        CLI_TIMEOUT,
+    );
+    assert!(
+        !again.status.success(),
+        "restoring over an existing data dir must fail"
+    );
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists"));
 
     std::fs::remove_dir_all(b.data_dir().join("member")).expect("remove old member dir");
-    std::fs::rename(restored.join("member"), b.data_dir().join("member")).expect("move restored member dir");
+    std::fs::rename(restored.join("member"), b.data_dir().join("member"))
+        .expect("move restored member dir");
     b.restart();
     let ep = b.client_url();
-    let out = ok_stdout(&etcdctl(&ep, &["get", "k", "--prefix", "-w", "json"], None), "get restored");
+    let out = ok_stdout(
+        &etcdctl(&ep, &["get", "k", "--prefix", "-w", "json"], None),
+        "get restored",
+    );
     let v = json(&out);
     assert_eq!(v["header"]["revision"].as_i64(), Some(rev), "{out}");
     assert_eq!(v["count"].as_i64(), Some(4), "{out}");
-    let out = ok_stdout(&etcdctl(&ep, &["put", "k9", "v9", "-w", "json"], None), "put after restore");
-    assert_eq!(json(&out)["header"]["revision"].as_i64(), Some(rev + 1), "{out}");
+    let out = ok_stdout(
+        &etcdctl(&ep, &["put", "k9", "v9", "-w", "json"], None),
+        "put after restore",
+    );
+    assert_eq!(
+        json(&out)["header"]["revision"].as_i64(),
+        Some(rev + 1),
+        "{out}"
+    );
     let members = ok_stdout(&etcdctl(&ep, &["member", "list"], None), "member list");
     assert!(members.contains(&format!("restored, {peer}")), "{members}");
 }
@@ -259,7 +355,10 @@ fn etcdutl_argv0_defrags_a_stopped_members_data_dir() {
     let put = |k: &str| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcd"));
         cmd.args(["ctl", &format!("--endpoints={ep}"), "put", k, &value]);
-        ok_stdout(&crate::harness::run_with_timeout(cmd, None, CLI_TIMEOUT), "our ctl put");
+        ok_stdout(
+            &crate::harness::run_with_timeout(cmd, None, CLI_TIMEOUT),
+            "our ctl put",
+        );
     };
     for i in 0..20 {
         put(&format!("o/{i}"));
@@ -267,17 +366,41 @@ fn etcdutl_argv0_defrags_a_stopped_members_data_dir() {
     put("o/0");
     m.kill9();
     let dir = m.data_dir().to_str().expect("utf-8").to_string();
-    let hash_before = ok_stdout(&etcdutl(tools.path(), &["hashkv", "--data-dir", &dir]), "hashkv");
+    let hash_before = ok_stdout(
+        &etcdutl(tools.path(), &["hashkv", "--data-dir", &dir]),
+        "hashkv",
+    );
     let db = m.data_dir().join("member/snap/db/data.mdb");
     let size_before = std::fs::metadata(&db).expect("db").len();
-    let out = ok_stdout(&etcdutl(tools.path(), &["defrag", "--data-dir", &dir]), "etcdutl defrag");
+    let out = ok_stdout(
+        &etcdutl(tools.path(), &["defrag", "--data-dir", &dir]),
+        "etcdutl defrag",
+    );
     assert_eq!(out, format!("Finished defragmenting etcd data[{dir}]\n"));
     let size_after = std::fs::metadata(&db).expect("db").len();
     assert!(size_after <= size_before, "{size_before} -> {size_after}");
     assert!(!m.data_dir().join("member/snap/db/data.mdb.defrag").exists());
-    assert_eq!(ok_stdout(&etcdutl(tools.path(), &["hashkv", "--data-dir", &dir]), "hashkv"), hash_before);
+    assert_eq!(
+        ok_stdout(
+            &etcdutl(tools.path(), &["hashkv", "--data-dir", &dir]),
+            "hashkv"
+        ),
+        hash_before
+    );
     m.restart();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcd"));
-    cmd.args(["ctl", &format!("--endpoints={}", m.client_url()), "get", "o/0", "--print-value-only"]);
-    assert_eq!(ok_stdout(&crate::harness::run_with_timeout(cmd, None, CLI_TIMEOUT), "get"), format!("{value}\n"));
+    cmd.args([
+        "ctl",
+        &format!("--endpoints={}", m.client_url()),
+        "get",
+        "o/0",
+        "--print-value-only",
+    ]);
+    assert_eq!(
+        ok_stdout(
+            &crate::harness::run_with_timeout(cmd, None, CLI_TIMEOUT),
+            "get"
+        ),
+        format!("{value}\n")
+    );
 }

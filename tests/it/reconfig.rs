@@ -40,7 +40,10 @@ use std::time::{Duration, Instant};
 use etcd_oxide::client::{Client, ClientConfig};
 use etcd_oxide::pb::etcdserverpb::PutRequest;
 
-use crate::harness::{etcdctl, free_port, our_ctl, ok_stdout, run_with_timeout, Cluster, Member, MemberOpts, ServerKind, ETCD_BIN};
+use crate::harness::{
+    etcdctl, free_port, ok_stdout, our_ctl, run_with_timeout, Cluster, Member, MemberOpts,
+    ServerKind, ETCD_BIN,
+};
 
 /// A ctl: the official [`etcdctl`] or [`our_ctl`].
 type Ctl = fn(&str, &[&str], Option<&str>) -> Output;
@@ -59,7 +62,9 @@ fn wait_until<T>(bound: Duration, what: &str, mut f: impl FnMut() -> Result<T, S
     loop {
         match f() {
             Ok(v) => return v,
-            Err(e) if Instant::now() >= deadline => panic!("{what}: not within {bound:?}; last: {e}"),
+            Err(e) if Instant::now() >= deadline => {
+                panic!("{what}: not within {bound:?}; last: {e}")
+            }
             Err(_) => std::thread::sleep(Duration::from_millis(200)),
         }
     }
@@ -67,11 +72,20 @@ fn wait_until<T>(bound: Duration, what: &str, mut f: impl FnMut() -> Result<T, S
 
 /// stderr without Go's JSON warning logs.
 fn err_lines(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).lines().filter(|l| !l.starts_with("{\"level\"")).collect::<Vec<_>>().join("\n")
+    String::from_utf8_lossy(&o.stderr)
+        .lines()
+        .filter(|l| !l.starts_with("{\"level\""))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn show(o: &Output) -> String {
-    format!("exit {:?}\nstdout:\n{}\nstderr:\n{}", o.status.code(), String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -85,10 +99,20 @@ struct Listed {
 
 /// (cluster ID, members) from `member list -w json` through `ep`, sorted by ID.
 fn members(ep: &str) -> (u64, Vec<Listed>) {
-    let out = ok_stdout(&etcdctl(ep, &["member", "list", "-w", "json"], None), "member list");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("member list json ({e}): {out}"));
+    let out = ok_stdout(
+        &etcdctl(ep, &["member", "list", "-w", "json"], None),
+        "member list",
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("member list json ({e}): {out}"));
     let strs = |x: &serde_json::Value| -> Vec<String> {
-        x.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+        x.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
     };
     let mut ms: Vec<Listed> = v["members"]
         .as_array()
@@ -116,7 +140,12 @@ fn status(eps: &str) -> Result<Vec<(u64, u64)>, String> {
     Ok(v.as_array()
         .ok_or("not a list")?
         .iter()
-        .map(|s| (s["Status"]["header"]["member_id"].as_u64().unwrap_or(0), s["Status"]["leader"].as_u64().unwrap_or(0)))
+        .map(|s| {
+            (
+                s["Status"]["header"]["member_id"].as_u64().unwrap_or(0),
+                s["Status"]["leader"].as_u64().unwrap_or(0),
+            )
+        })
         .collect())
 }
 
@@ -147,16 +176,29 @@ fn get_prefix(ep: &str, prefix: &str, serializable: bool) -> Result<String, Stri
 /// Waits until `ep` serves (serializably) exactly what `reference` serves linearizably under
 /// `prefix`.
 fn wait_caught_up(reference: &str, ep: &str, prefix: &str, want_keys: usize) {
-    let want = get_prefix(reference, prefix, false).unwrap_or_else(|e| panic!("get via {reference}: {e}"));
-    assert_eq!(want.lines().count(), 2 * want_keys, "reference {reference} lacks keys under {prefix}");
-    wait_until(CONVERGE_BOUND, &format!("{ep} serves the data under {prefix:?}"), || {
-        let got = get_prefix(ep, prefix, true)?;
-        if got == want {
-            Ok(())
-        } else {
-            Err(format!("{} lines instead of {}", got.lines().count(), want.lines().count()))
-        }
-    });
+    let want =
+        get_prefix(reference, prefix, false).unwrap_or_else(|e| panic!("get via {reference}: {e}"));
+    assert_eq!(
+        want.lines().count(),
+        2 * want_keys,
+        "reference {reference} lacks keys under {prefix}"
+    );
+    wait_until(
+        CONVERGE_BOUND,
+        &format!("{ep} serves the data under {prefix:?}"),
+        || {
+            let got = get_prefix(ep, prefix, true)?;
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} lines instead of {}",
+                    got.lines().count(),
+                    want.lines().count()
+                ))
+            }
+        },
+    );
 }
 
 /// Waits until `endpoint hashkv --cluster` lists `n` endpoints, all with one hash.
@@ -166,8 +208,14 @@ fn wait_hashkv_equal(ep: &str, n: usize) {
         if !out.status.success() {
             return Err(show(&out));
         }
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
-        let hashes: Vec<u64> = v.as_array().ok_or("not a list")?.iter().map(|h| h["HashKV"]["hash"].as_u64().unwrap_or(0)).collect();
+        let v: serde_json::Value =
+            serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())?;
+        let hashes: Vec<u64> = v
+            .as_array()
+            .ok_or("not a list")?
+            .iter()
+            .map(|h| h["HashKV"]["hash"].as_u64().unwrap_or(0))
+            .collect();
         let distinct: BTreeSet<&u64> = hashes.iter().collect();
         if hashes.len() == n && distinct.len() == 1 {
             Ok(())
@@ -179,28 +227,41 @@ fn wait_hashkv_equal(ep: &str, n: usize) {
 
 /// Waits until `member list -w table` shows `names`, each `started` and not a learner.
 fn wait_table_all_started(ep: &str, names: &[&str]) {
-    wait_until(CONVERGE_BOUND, "member list -w table: every member started", || {
-        let out = etcdctl(ep, &["member", "list", "-w", "table"], None);
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        let rows: Vec<Vec<String>> = text
-            .lines()
-            .filter(|l| l.starts_with('|') && !l.contains("IS LEARNER"))
-            .map(|l| l.split('|').map(|c| c.trim().to_string()).collect())
-            .collect();
-        // | ID | STATUS | NAME | PEER ADDRS | CLIENT ADDRS | IS LEARNER |
-        let ok = rows.len() == names.len()
-            && rows.iter().all(|r| r.len() == 8 && r[2] == "started" && r[6] == "false")
-            && rows.iter().map(|r| r[3].as_str()).collect::<BTreeSet<_>>() == names.iter().copied().collect();
-        if ok {
-            Ok(())
-        } else {
-            Err(text)
-        }
-    });
+    wait_until(
+        CONVERGE_BOUND,
+        "member list -w table: every member started",
+        || {
+            let out = etcdctl(ep, &["member", "list", "-w", "table"], None);
+            let text = String::from_utf8_lossy(&out.stdout).into_owned();
+            let rows: Vec<Vec<String>> = text
+                .lines()
+                .filter(|l| l.starts_with('|') && !l.contains("IS LEARNER"))
+                .map(|l| l.split('|').map(|c| c.trim().to_string()).collect())
+                .collect();
+            // | ID | STATUS | NAME | PEER ADDRS | CLIENT ADDRS | IS LEARNER |
+            let ok = rows.len() == names.len()
+                && rows
+                    .iter()
+                    .all(|r| r.len() == 8 && r[2] == "started" && r[6] == "false")
+                && rows.iter().map(|r| r[3].as_str()).collect::<BTreeSet<_>>()
+                    == names.iter().copied().collect();
+            if ok {
+                Ok(())
+            } else {
+                Err(text)
+            }
+        },
+    );
 }
 
 /// Checks etcdctl's `member add` output and returns (new ID, ETCD_INITIAL_CLUSTER).
-fn parse_member_add(out: &str, cid: u64, name: &str, peer: &str, others: &[(String, String)]) -> (u64, String) {
+fn parse_member_add(
+    out: &str,
+    cid: u64,
+    name: &str,
+    peer: &str,
+    others: &[(String, String)],
+) -> (u64, String) {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 6, "member add output shape:\n{out}");
     let id_hex = lines[0]
@@ -208,7 +269,8 @@ fn parse_member_add(out: &str, cid: u64, name: &str, peer: &str, others: &[(Stri
         .and_then(|r| r.strip_suffix(&format!(" added to cluster {cid:16x}")))
         .unwrap_or_else(|| panic!("member add line 1: {out}"))
         .trim_start();
-    let id = u64::from_str_radix(id_hex, 16).unwrap_or_else(|e| panic!("member add ID {id_hex:?}: {e}"));
+    let id =
+        u64::from_str_radix(id_hex, 16).unwrap_or_else(|e| panic!("member add ID {id_hex:?}: {e}"));
     assert_eq!(lines[1], "", "{out}");
     assert_eq!(lines[2], format!("ETCD_NAME=\"{name}\""), "{out}");
     let ic = lines[3]
@@ -219,8 +281,16 @@ fn parse_member_add(out: &str, cid: u64, name: &str, peer: &str, others: &[(Stri
     let got: BTreeSet<&str> = ic.split(',').collect();
     let mut want: BTreeSet<String> = others.iter().map(|(n, p)| format!("{n}={p}")).collect();
     want.insert(format!("{name}={peer}"));
-    assert_eq!(got, want.iter().map(String::as_str).collect(), "ETCD_INITIAL_CLUSTER: {out}");
-    assert_eq!(lines[4], format!("ETCD_INITIAL_ADVERTISE_PEER_URLS=\"{peer}\""), "{out}");
+    assert_eq!(
+        got,
+        want.iter().map(String::as_str).collect(),
+        "ETCD_INITIAL_CLUSTER: {out}"
+    );
+    assert_eq!(
+        lines[4],
+        format!("ETCD_INITIAL_ADVERTISE_PEER_URLS=\"{peer}\""),
+        "{out}"
+    );
     assert_eq!(lines[5], "ETCD_INITIAL_CLUSTER_STATE=\"existing\"", "{out}");
     (id, ic)
 }
@@ -256,34 +326,79 @@ fn check_restarted_removed_member_stops(old: &mut Member, label: &str) {
     });
     let log = old.stderr();
     let since_restart = &log[log.rfind("(expecting exit)").expect("marker")..];
-    assert_eq!(st.code(), Some(0), "{label}: exit status of the restarted removed member; stderr:\n{since_restart}");
-    assert!(since_restart.contains(REMOVED), "{label}: restarted removed member:\n{since_restart}");
+    assert_eq!(
+        st.code(),
+        Some(0),
+        "{label}: exit status of the restarted removed member; stderr:\n{since_restart}"
+    );
+    assert!(
+        since_restart.contains(REMOVED),
+        "{label}: restarted removed member:\n{since_restart}"
+    );
 }
 
 /// `restart_removed`: also check that the removed member, restarted on its old data dir, stops.
-fn replace_member(c: &mut Cluster, idx: usize, ctl: Ctl, label: &str, keys: usize, restart_removed: bool) {
+fn replace_member(
+    c: &mut Cluster,
+    idx: usize,
+    ctl: Ctl,
+    label: &str,
+    keys: usize,
+    restart_removed: bool,
+) {
     let name = c.members[idx].opts.name.clone();
     let token = c.members[idx].opts.token.clone();
     let peer = c.members[idx].peer_url();
     let ports = (c.members[idx].client_port, c.members[idx].peer_port);
     let survivor = c.members[(idx + 1) % c.members.len()].client_url();
     let (cid, before) = members(&survivor);
-    let old_id = before.iter().find(|m| m.name == name).unwrap_or_else(|| panic!("{name} not listed: {before:?}")).id;
+    let old_id = before
+        .iter()
+        .find(|m| m.name == name)
+        .unwrap_or_else(|| panic!("{name} not listed: {before:?}"))
+        .id;
 
     // member remove <id>: the removed member's process exits by itself.
-    let out = patiently(ctl, &survivor, &["member", "remove", &format!("{old_id:x}")]);
-    assert_eq!(ok_stdout(&out, &format!("{label}: member remove")), format!("Member {old_id:16x} removed from cluster {cid:16x}\n"));
+    let out = patiently(
+        ctl,
+        &survivor,
+        &["member", "remove", &format!("{old_id:x}")],
+    );
+    assert_eq!(
+        ok_stdout(&out, &format!("{label}: member remove")),
+        format!("Member {old_id:16x} removed from cluster {cid:16x}\n")
+    );
     let mut old = c.members.remove(idx);
     let kind = old.kind;
     let st = old.wait_exit(EXIT_BOUND).unwrap_or_else(|| {
-        panic!("{label}: removed member {name} still running after {EXIT_BOUND:?}; stderr:\n{}", old.stderr_tail(30))
+        panic!(
+            "{label}: removed member {name} still running after {EXIT_BOUND:?}; stderr:\n{}",
+            old.stderr_tail(30)
+        )
     });
     // etcd 3.4.23 stops a removed member cleanly: exit status 0 (checked by the `_etcd` twin).
-    assert_eq!(st.code(), Some(0), "{label}: exit status of the removed member; stderr:\n{}", old.stderr_tail(30));
-    assert!(old.stderr().contains("the data-dir used by this member must be removed."), "{label}: {}", old.stderr_tail(30));
-    assert!(old.stderr().contains(REMOVED), "{label}: removed member's stderr lacks `{REMOVED}`:\n{}", old.stderr_tail(30));
+    assert_eq!(
+        st.code(),
+        Some(0),
+        "{label}: exit status of the removed member; stderr:\n{}",
+        old.stderr_tail(30)
+    );
+    assert!(
+        old.stderr()
+            .contains("the data-dir used by this member must be removed."),
+        "{label}: {}",
+        old.stderr_tail(30)
+    );
+    assert!(
+        old.stderr().contains(REMOVED),
+        "{label}: removed member's stderr lacks `{REMOVED}`:\n{}",
+        old.stderr_tail(30)
+    );
     let (_, after) = members(&survivor);
-    assert!(!after.iter().any(|m| m.id == old_id), "{label}: {old_id:x} still listed: {after:?}");
+    assert!(
+        !after.iter().any(|m| m.id == old_id),
+        "{label}: {old_id:x} still listed: {after:?}"
+    );
     if restart_removed {
         check_restarted_removed_member_stops(&mut old, label);
     }
@@ -293,9 +408,23 @@ fn replace_member(c: &mut Cluster, idx: usize, ctl: Ctl, label: &str, keys: usiz
     assert!(!old_dir.exists(), "{}", old_dir.display());
 
     // member add <name> --peer-urls=<same URL>
-    let others: Vec<(String, String)> = c.members.iter().map(|m| (m.opts.name.clone(), m.peer_url())).collect();
-    let out = patiently(ctl, &survivor, &["member", "add", &name, &format!("--peer-urls={peer}")]);
-    let (new_id, ic) = parse_member_add(&ok_stdout(&out, &format!("{label}: member add")), cid, &name, &peer, &others);
+    let others: Vec<(String, String)> = c
+        .members
+        .iter()
+        .map(|m| (m.opts.name.clone(), m.peer_url()))
+        .collect();
+    let out = patiently(
+        ctl,
+        &survivor,
+        &["member", "add", &name, &format!("--peer-urls={peer}")],
+    );
+    let (new_id, ic) = parse_member_add(
+        &ok_stdout(&out, &format!("{label}: member add")),
+        cid,
+        &name,
+        &peer,
+        &others,
+    );
     assert_ne!(new_id, old_id, "{label}: a re-added member gets a new ID");
 
     // Start it with --initial-cluster-state existing and the printed ETCD_INITIAL_CLUSTER.
@@ -315,30 +444,60 @@ fn replace_member(c: &mut Cluster, idx: usize, ctl: Ctl, label: &str, keys: usiz
     wait_caught_up(&survivor, &new_ep, "key", keys);
     wait_hashkv_equal(&survivor, c.members.len());
     let names: Vec<String> = c.members.iter().map(|m| m.opts.name.clone()).collect();
-    wait_table_all_started(&survivor, &names.iter().map(String::as_str).collect::<Vec<_>>());
+    wait_table_all_started(
+        &survivor,
+        &names.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
     let (_, now) = members(&survivor);
-    let listed = now.iter().find(|m| m.id == new_id).unwrap_or_else(|| panic!("{label}: {new_id:x} not listed: {now:?}"));
-    assert_eq!((listed.name.as_str(), listed.peers.clone(), listed.clients.clone()), (name.as_str(), vec![peer], vec![new_ep]));
+    let listed = now
+        .iter()
+        .find(|m| m.id == new_id)
+        .unwrap_or_else(|| panic!("{label}: {new_id:x} not listed: {now:?}"));
+    assert_eq!(
+        (
+            listed.name.as_str(),
+            listed.peers.clone(),
+            listed.clients.clone()
+        ),
+        (name.as_str(), vec![peer], vec![new_ep])
+    );
 }
 
 /// Index of a member of `c` that is not the leader.
 fn a_follower(c: &Cluster) -> usize {
     let leader = wait_until(CONVERGE_BOUND, "a leader", || agreed_leader(&c.endpoints()));
     let (_, ms) = members(&c.members[0].client_url());
-    let leader_name = ms.iter().find(|m| m.id == leader).map(|m| m.name.clone()).expect("leader listed");
-    c.members.iter().rposition(|m| m.opts.name != leader_name).expect("a follower")
+    let leader_name = ms
+        .iter()
+        .find(|m| m.id == leader)
+        .map(|m| m.name.clone())
+        .expect("leader listed");
+    c.members
+        .iter()
+        .rposition(|m| m.opts.name != leader_name)
+        .expect("a follower")
 }
 
 /// Index of the member of `c` that leads.
 fn the_leader(c: &Cluster) -> usize {
     let leader = wait_until(CONVERGE_BOUND, "a leader", || agreed_leader(&c.endpoints()));
     let (_, ms) = members(&c.members[0].client_url());
-    let leader_name = ms.iter().find(|m| m.id == leader).map(|m| m.name.clone()).expect("leader listed");
-    c.members.iter().position(|m| m.opts.name == leader_name).expect("the leader")
+    let leader_name = ms
+        .iter()
+        .find(|m| m.id == leader)
+        .map(|m| m.name.clone())
+        .expect("leader listed");
+    c.members
+        .iter()
+        .position(|m| m.opts.name == leader_name)
+        .expect("the leader")
 }
 
 fn put(ep: &str, key: &str, value: &str) {
-    assert_eq!(ok_stdout(&etcdctl(ep, &["put", key, value], None), "put").trim(), "OK");
+    assert_eq!(
+        ok_stdout(&etcdctl(ep, &["put", key, value], None), "put").trim(),
+        "OK"
+    );
 }
 
 #[test]
@@ -367,24 +526,39 @@ fn replace_member_then_restart_all(kind: ServerKind) {
     // On ours the leader goes this time: the others elect a new one and go on. Real etcd 3.4
     // answers the `member add` that follows a leader's self-removal within seconds with
     // `context deadline exceeded` (both ctls), so its twin replaces a follower again.
-    let victim = if kind == ServerKind::Ours { the_leader(&c) } else { a_follower(&c) };
+    let victim = if kind == ServerKind::Ours {
+        the_leader(&c)
+    } else {
+        a_follower(&c)
+    };
     // (A removed ex-leader restarted on its data dir does not stop on ours: see
     // `removed_leader_restarted_on_its_data_dir_stops_ours`.)
-    replace_member(&mut c, victim, our_ctl, "our ctl", 20, kind != ServerKind::Ours);
+    replace_member(
+        &mut c,
+        victim,
+        our_ctl,
+        "our ctl",
+        20,
+        kind != ServerKind::Ours,
+    );
 
     // Restart every member at once: all data back on every member.
     let want = get_prefix(&c.members[0].client_url(), "key", false).expect("get before restart");
     c.kill_all_and_restart();
     for m in &c.members {
         let ep = m.client_url();
-        wait_until(CONVERGE_BOUND, &format!("{ep} serves every key after the restart"), || {
-            let got = get_prefix(&ep, "key", false)?;
-            if got == want {
-                Ok(())
-            } else {
-                Err(got)
-            }
-        });
+        wait_until(
+            CONVERGE_BOUND,
+            &format!("{ep} serves every key after the restart"),
+            || {
+                let got = get_prefix(&ep, "key", false)?;
+                if got == want {
+                    Ok(())
+                } else {
+                    Err(got)
+                }
+            },
+        );
     }
     wait_hashkv_equal(&c.members[0].client_url(), 3);
 }
@@ -400,11 +574,22 @@ fn grow_one_member_then_learner_update_move_leader_ours() {
     crate::require_etcd!();
     let snap = || vec!["--snapshot-count".to_string(), "50".to_string()];
     let token = "it-reconfig-grow";
-    let g1 = Member::start(ServerKind::Ours, MemberOpts { name: "g1".into(), token: token.into(), extra_args: snap(), ..Default::default() });
+    let g1 = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            name: "g1".into(),
+            token: token.into(),
+            extra_args: snap(),
+            ..Default::default()
+        },
+    );
     let ep1 = g1.client_url();
 
     // > 200 writes with --snapshot-count 50: the log is compacted, a new member needs a snapshot.
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let client = Client::new(&ClientConfig {
         endpoints: vec![ep1.clone()],
         dial_timeout: Duration::from_secs(2),
@@ -415,8 +600,15 @@ fn grow_one_member_then_learner_update_move_leader_ours() {
     .expect("client");
     rt.block_on(async {
         for i in 0..250 {
-            let req = PutRequest { key: format!("key{i:03}").into_bytes(), value: format!("value-{i}").into_bytes(), ..Default::default() };
-            tokio::time::timeout(Duration::from_secs(5), client.put(req)).await.expect("put in time").expect("put");
+            let req = PutRequest {
+                key: format!("key{i:03}").into_bytes(),
+                value: format!("value-{i}").into_bytes(),
+                ..Default::default()
+            };
+            tokio::time::timeout(Duration::from_secs(5), client.put(req))
+                .await
+                .expect("put in time")
+                .expect("put");
         }
     });
 
@@ -424,7 +616,14 @@ fn grow_one_member_then_learner_update_move_leader_ours() {
     let (cid, _) = members(&ep1);
     let p2 = free_port();
     let peer2 = format!("http://127.0.0.1:{p2}");
-    let out = ok_stdout(&etcdctl(&ep1, &["member", "add", "g2", &format!("--peer-urls={peer2}")], None), "member add g2");
+    let out = ok_stdout(
+        &etcdctl(
+            &ep1,
+            &["member", "add", "g2", &format!("--peer-urls={peer2}")],
+            None,
+        ),
+        "member add g2",
+    );
     let (id2, ic) = parse_member_add(&out, cid, "g2", &peer2, &[("g1".into(), g1.peer_url())]);
     let g2 = Member::start(
         ServerKind::Ours,
@@ -442,7 +641,10 @@ fn grow_one_member_then_learner_update_move_leader_ours() {
     wait_caught_up(&ep1, &ep2, "key", 250);
     wait_until(CONVERGE_BOUND, "g1 and g2 listed as started voters", || {
         let (_, ms) = members(&ep1);
-        let ok = ms.len() == 2 && ms.iter().all(|m| !m.learner && !m.name.is_empty() && !m.clients.is_empty());
+        let ok = ms.len() == 2
+            && ms
+                .iter()
+                .all(|m| !m.learner && !m.name.is_empty() && !m.clients.is_empty());
         if ok {
             Ok(())
         } else {
@@ -450,10 +652,20 @@ fn grow_one_member_then_learner_update_move_leader_ours() {
         }
     });
     wait_hashkv_equal(&ep1, 2);
-    assert!(members(&ep2).1.iter().any(|m| m.id == id2 && !m.learner), "g2 lists itself as a voter");
+    assert!(
+        members(&ep2).1.iter().any(|m| m.id == id2 && !m.learner),
+        "g2 lists itself as a voter"
+    );
 
     // Real etcd, for its answers to the same refusals.
-    let real = Member::start(ServerKind::Etcd, MemberOpts { name: "r1".into(), token: "it-reconfig-real".into(), ..Default::default() });
+    let real = Member::start(
+        ServerKind::Etcd,
+        MemberOpts {
+            name: "r1".into(),
+            token: "it-reconfig-real".into(),
+            ..Default::default()
+        },
+    );
     let real_ep = real.client_url();
     let (_, real_ms) = members(&real_ep);
     let real_voter = format!("{:x}", real_ms[0].id);
@@ -462,7 +674,20 @@ fn grow_one_member_then_learner_update_move_leader_ours() {
     // promote (eventually), listed as a voter.
     let p3 = free_port();
     let peer3 = format!("http://127.0.0.1:{p3}");
-    let out = ok_stdout(&etcdctl(&ep1, &["member", "add", "g3", "--learner", &format!("--peer-urls={peer3}")], None), "member add --learner");
+    let out = ok_stdout(
+        &etcdctl(
+            &ep1,
+            &[
+                "member",
+                "add",
+                "g3",
+                "--learner",
+                &format!("--peer-urls={peer3}"),
+            ],
+            None,
+        ),
+        "member add --learner",
+    );
     let first = out.lines().next().unwrap_or("");
     let id3_hex = first
         .strip_prefix("Member ")
@@ -471,7 +696,10 @@ fn grow_one_member_then_learner_update_move_leader_ours() {
         .trim_start()
         .to_string();
     let id3 = u64::from_str_radix(&id3_hex, 16).expect("hex ID");
-    assert!(members(&ep1).1.iter().any(|m| m.id == id3 && m.learner), "g3 listed as a learner");
+    assert!(
+        members(&ep1).1.iter().any(|m| m.id == id3 && m.learner),
+        "g3 listed as a learner"
+    );
     let ic = out
         .lines()
         .find_map(|l| l.strip_prefix("ETCD_INITIAL_CLUSTER=\""))
@@ -479,11 +707,32 @@ fn grow_one_member_then_learner_update_move_leader_ours() {
         .unwrap_or_else(|| panic!("no ETCD_INITIAL_CLUSTER: {out}"))
         .to_string();
     let o = etcdctl(&ep1, &["member", "promote", &id3_hex], None);
-    let real_learner = etcdctl(&real_ep, &["member", "add", "l1", "--learner", &format!("--peer-urls=http://127.0.0.1:{}", free_port())], None);
+    let real_learner = etcdctl(
+        &real_ep,
+        &[
+            "member",
+            "add",
+            "l1",
+            "--learner",
+            &format!("--peer-urls=http://127.0.0.1:{}", free_port()),
+        ],
+        None,
+    );
     let real_learner = ok_stdout(&real_learner, "real etcd: member add --learner");
-    let real_learner_hex = real_learner.split_whitespace().nth(1).expect("ID").to_string();
-    assert_eq!((err_lines(&o), o.status.code()), etcd_says(&real_ep, &["member", "promote", &real_learner_hex]), "promote a learner that never started");
-    assert_eq!(err_lines(&o), "Error: etcdserver: can only promote a learner member which is in sync with leader");
+    let real_learner_hex = real_learner
+        .split_whitespace()
+        .nth(1)
+        .expect("ID")
+        .to_string();
+    assert_eq!(
+        (err_lines(&o), o.status.code()),
+        etcd_says(&real_ep, &["member", "promote", &real_learner_hex]),
+        "promote a learner that never started"
+    );
+    assert_eq!(
+        err_lines(&o),
+        "Error: etcdserver: can only promote a learner member which is in sync with leader"
+    );
     let g3 = Member::start(
         ServerKind::Ours,
         MemberOpts {
@@ -500,72 +749,176 @@ fn grow_one_member_then_learner_update_move_leader_ours() {
     wait_until(CONVERGE_BOUND, "member promote g3", || {
         let o = etcdctl(&ep1, &["member", "promote", &id3_hex], None);
         if o.status.success() {
-            assert_eq!(String::from_utf8_lossy(&o.stdout), format!("Member {id3:16x} promoted in cluster {cid:16x}\n"));
+            assert_eq!(
+                String::from_utf8_lossy(&o.stdout),
+                format!("Member {id3:16x} promoted in cluster {cid:16x}\n")
+            );
             return Ok(());
         }
         let e = err_lines(&o);
-        assert_eq!(e, "Error: etcdserver: can only promote a learner member which is in sync with leader", "promote: {}", show(&o));
+        assert_eq!(
+            e,
+            "Error: etcdserver: can only promote a learner member which is in sync with leader",
+            "promote: {}",
+            show(&o)
+        );
         Err(e)
     });
     let (_, ms) = members(&ep1);
-    assert!(ms.iter().any(|m| m.id == id3 && !m.learner && m.name == "g3"), "g3 a voter after promote: {ms:?}");
+    assert!(
+        ms.iter()
+            .any(|m| m.id == id3 && !m.learner && m.name == "g3"),
+        "g3 a voter after promote: {ms:?}"
+    );
     let all = [ep1.clone(), ep2.clone(), ep3.clone()].join(",");
     wait_caught_up(&ep1, &ep3, "key", 250);
     let out = etcdctl(&all, &["member", "list", "-w", "table"], None);
     let table = ok_stdout(&out, "member list -w table");
-    assert!(table.contains("IS LEARNER") && !table.contains("| true"), "{table}");
+    assert!(
+        table.contains("IS LEARNER") && !table.contains("| true"),
+        "{table}"
+    );
 
     let unknown = "1234abcd";
 
     // Promoting a voter.
     let o = etcdctl(&ep1, &["member", "promote", &format!("{id3:x}")], None);
-    assert_eq!((err_lines(&o), o.status.code()), etcd_says(&real_ep, &["member", "promote", &real_voter]), "promote a voter");
-    assert_eq!(err_lines(&o), "Error: etcdserver: can only promote a learner member");
+    assert_eq!(
+        (err_lines(&o), o.status.code()),
+        etcd_says(&real_ep, &["member", "promote", &real_voter]),
+        "promote a voter"
+    );
+    assert_eq!(
+        err_lines(&o),
+        "Error: etcdserver: can only promote a learner member"
+    );
 
     // Duplicate peer URL on add: refused, the cluster untouched.
     let before = members(&ep1).1;
-    let o = etcdctl(&ep1, &["member", "add", "dup", &format!("--peer-urls={}", g1.peer_url())], None);
-    let theirs = etcd_says(&real_ep, &["member", "add", "dup", &format!("--peer-urls={}", real.peer_url())]);
-    assert_eq!((err_lines(&o), o.status.code()), theirs, "duplicate peer URL");
+    let o = etcdctl(
+        &ep1,
+        &[
+            "member",
+            "add",
+            "dup",
+            &format!("--peer-urls={}", g1.peer_url()),
+        ],
+        None,
+    );
+    let theirs = etcd_says(
+        &real_ep,
+        &[
+            "member",
+            "add",
+            "dup",
+            &format!("--peer-urls={}", real.peer_url()),
+        ],
+    );
+    assert_eq!(
+        (err_lines(&o), o.status.code()),
+        theirs,
+        "duplicate peer URL"
+    );
     assert_eq!(err_lines(&o), "Error: etcdserver: Peer URLs already exists");
-    assert_eq!(members(&ep1).1, before, "a refused add changed the member list");
+    assert_eq!(
+        members(&ep1).1,
+        before,
+        "a refused add changed the member list"
+    );
     // Same through our ctl.
-    let o = our_ctl(&ep1, &["member", "add", "dup", &format!("--peer-urls={}", g2.peer_url())], None);
-    assert_eq!((err_lines(&o), o.status.code()), theirs, "duplicate peer URL (our ctl)");
-    assert_eq!(members(&ep1).1, before, "a refused add changed the member list");
+    let o = our_ctl(
+        &ep1,
+        &[
+            "member",
+            "add",
+            "dup",
+            &format!("--peer-urls={}", g2.peer_url()),
+        ],
+        None,
+    );
+    assert_eq!(
+        (err_lines(&o), o.status.code()),
+        theirs,
+        "duplicate peer URL (our ctl)"
+    );
+    assert_eq!(
+        members(&ep1).1,
+        before,
+        "a refused add changed the member list"
+    );
 
     // Removing an unknown ID.
     let o = etcdctl(&ep1, &["member", "remove", unknown], None);
     let theirs = etcd_says(&real_ep, &["member", "remove", unknown]);
-    assert_eq!((err_lines(&o), o.status.code()), theirs, "remove an unknown ID");
+    assert_eq!(
+        (err_lines(&o), o.status.code()),
+        theirs,
+        "remove an unknown ID"
+    );
     assert!(err_lines(&o).contains("member not found"), "{}", show(&o));
-    assert_eq!(members(&ep1).1, before, "a refused remove changed the member list");
+    assert_eq!(
+        members(&ep1).1,
+        before,
+        "a refused remove changed the member list"
+    );
 
     // member update changes the listed peer URL (and back).
     for url in [format!("http://127.0.0.1:{}", free_port()), peer3.clone()] {
-        let o = etcdctl(&ep1, &["member", "update", &id3_hex, &format!("--peer-urls={url}")], None);
-        assert_eq!(ok_stdout(&o, "member update"), format!("Member {id3:16x} updated in cluster {cid:16x}\n"));
+        let o = etcdctl(
+            &ep1,
+            &["member", "update", &id3_hex, &format!("--peer-urls={url}")],
+            None,
+        );
+        assert_eq!(
+            ok_stdout(&o, "member update"),
+            format!("Member {id3:16x} updated in cluster {cid:16x}\n")
+        );
         let (_, ms) = members(&ep2);
         let g3l = ms.iter().find(|m| m.id == id3).expect("g3 listed");
-        assert_eq!(g3l.peers, vec![url.clone()], "peer URL after member update: {ms:?}");
+        assert_eq!(
+            g3l.peers,
+            vec![url.clone()],
+            "peer URL after member update: {ms:?}"
+        );
     }
 
     // move-leader: to each follower in turn; endpoint status agrees.
     for _ in 0..2 {
-        let st = wait_until(CONVERGE_BOUND, "a leader", || status(&all).and_then(|s| agreed_leader(&all).map(|l| (s, l))));
-        let (st, leader) = st;
-        let target = st.iter().map(|s| s.0).find(|&id| id != leader).expect("a follower");
-        let o = etcdctl(&all, &["move-leader", &format!("{target:x}")], None);
-        assert_eq!(ok_stdout(&o, "move-leader"), format!("Leadership transferred from {leader:x} to {target:x}\n"));
-        wait_until(CONVERGE_BOUND, "endpoint status shows the new leader", || match agreed_leader(&all)? {
-            l if l == target => Ok(()),
-            l => Err(format!("leader {l:x}, want {target:x}")),
+        let st = wait_until(CONVERGE_BOUND, "a leader", || {
+            status(&all).and_then(|s| agreed_leader(&all).map(|l| (s, l)))
         });
+        let (st, leader) = st;
+        let target = st
+            .iter()
+            .map(|s| s.0)
+            .find(|&id| id != leader)
+            .expect("a follower");
+        let o = etcdctl(&all, &["move-leader", &format!("{target:x}")], None);
+        assert_eq!(
+            ok_stdout(&o, "move-leader"),
+            format!("Leadership transferred from {leader:x} to {target:x}\n")
+        );
+        wait_until(
+            CONVERGE_BOUND,
+            "endpoint status shows the new leader",
+            || match agreed_leader(&all)? {
+                l if l == target => Ok(()),
+                l => Err(format!("leader {l:x}, want {target:x}")),
+            },
+        );
     }
     // To a non-member ID.
     let o = etcdctl(&all, &["move-leader", unknown], None);
-    assert!(!o.status.success(), "move-leader to a non-member succeeded: {}", show(&o));
-    assert_eq!((err_lines(&o), o.status.code()), etcd_says(&real_ep, &["move-leader", unknown]), "move-leader to a non-member");
+    assert!(
+        !o.status.success(),
+        "move-leader to a non-member succeeded: {}",
+        show(&o)
+    );
+    assert_eq!(
+        (err_lines(&o), o.status.code()),
+        etcd_says(&real_ep, &["move-leader", unknown]),
+        "move-leader to a non-member"
+    );
 
     // Everything still agrees.
     put(&all, "key-final", "done");
@@ -608,9 +961,17 @@ fn server_args(dir: &std::path::Path, name: &str, ic: &str, token: &str) -> Vec<
 /// The fatal message: etcd's `C | etcdmain: <msg>` line; our last stderr line.
 fn fatal_message(o: &Output) -> String {
     let text = String::from_utf8_lossy(&o.stderr).into_owned();
-    match text.lines().find_map(|l| l.split_once(" C | etcdmain: ").map(|(_, m)| m.to_string())) {
+    match text
+        .lines()
+        .find_map(|l| l.split_once(" C | etcdmain: ").map(|(_, m)| m.to_string()))
+    {
         Some(m) => m,
-        None => text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").to_string(),
+        None => text
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("")
+            .to_string(),
     }
 }
 
@@ -637,34 +998,77 @@ fn bootstrap_refusals_ours() {
     }
 
     // A new cluster whose --initial-cluster names a running cluster's peer.
-    let running = Member::start(ServerKind::Ours, MemberOpts { name: "a1".into(), token: "it-reconfig-a".into(), ..Default::default() });
+    let running = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            name: "a1".into(),
+            token: "it-reconfig-a".into(),
+            ..Default::default()
+        },
+    );
     let (their_cid, before) = members(&running.client_url());
-    let args = server_args(&tmp.path().join("intruder"), "b1", &format!("b1={{peer}},a1={}", running.peer_url()), "it-reconfig-b");
+    let args = server_args(
+        &tmp.path().join("intruder"),
+        "b1",
+        &format!("b1={{peer}},a1={}", running.peer_url()),
+        "it-reconfig-b",
+    );
     let o = run_server(env!("CARGO_BIN_EXE_etcd"), &args);
     assert_eq!(o.status.code(), Some(1), "intruder: {}", show(&o));
     let text = String::from_utf8_lossy(&o.stderr);
-    let line = text.lines().find(|l| l.contains("conflicting cluster ID")).unwrap_or_else(|| panic!("intruder: {}", show(&o)));
+    let line = text
+        .lines()
+        .find(|l| l.contains("conflicting cluster ID"))
+        .unwrap_or_else(|| panic!("intruder: {}", show(&o)));
     let msg = &line[line.find("conflicting cluster ID").expect("found")..];
     let ids = msg
         .strip_prefix("conflicting cluster ID to the target cluster (")
         .and_then(|r| r.strip_suffix("). Exiting."))
         .unwrap_or_else(|| panic!("intruder message: {line}"));
-    let (mine, theirs) = ids.split_once(" != ").unwrap_or_else(|| panic!("intruder message: {line}"));
+    let (mine, theirs) = ids
+        .split_once(" != ")
+        .unwrap_or_else(|| panic!("intruder message: {line}"));
     assert_eq!(theirs, format!("{their_cid:x}"), "{line}");
     assert_ne!(mine, theirs, "{line}");
-    assert_eq!(members(&running.client_url()), (their_cid, before), "the running cluster changed");
+    assert_eq!(
+        members(&running.client_url()),
+        (their_cid, before),
+        "the running cluster changed"
+    );
 
     // A restart on an initialized data dir ignores changed --initial-cluster* flags.
-    let mut m = Member::start(ServerKind::Ours, MemberOpts { name: "s1".into(), token: "it-reconfig-s".into(), ..Default::default() });
+    let mut m = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            name: "s1".into(),
+            token: "it-reconfig-s".into(),
+            ..Default::default()
+        },
+    );
     put(&m.client_url(), "kept", "yes");
     let (cid, ms) = members(&m.client_url());
     m.kill9();
-    m.opts.initial_cluster = Some(format!("s1={},ghost=http://127.0.0.1:{}", m.peer_url(), free_port()));
+    m.opts.initial_cluster = Some(format!(
+        "s1={},ghost=http://127.0.0.1:{}",
+        m.peer_url(),
+        free_port()
+    ));
     m.opts.token = "another-token".into();
     m.restart();
-    assert!(m.stderr().contains("initial cluster flags ignored"), "restart log:\n{}", m.stderr_tail(30));
-    assert_eq!(members(&m.client_url()), (cid, ms), "identity after the restart with other flags");
-    assert_eq!(get_prefix(&m.client_url(), "kept", false).expect("get"), "kept\nyes\n");
+    assert!(
+        m.stderr().contains("initial cluster flags ignored"),
+        "restart log:\n{}",
+        m.stderr_tail(30)
+    );
+    assert_eq!(
+        members(&m.client_url()),
+        (cid, ms),
+        "identity after the restart with other flags"
+    );
+    assert_eq!(
+        get_prefix(&m.client_url(), "kept", false).expect("get"),
+        "kept\nyes\n"
+    );
 }
 
 /// Regression: a member that was the LEADER when it was removed, restarted on its old data
@@ -681,9 +1085,22 @@ fn removed_leader_restarted_on_its_data_dir_stops_ours() {
     let idx = the_leader(&c);
     let survivor = c.members[(idx + 1) % 3].client_url();
     let (_, ms) = members(&survivor);
-    let id = ms.iter().find(|m| m.name == c.members[idx].opts.name).expect("listed").id;
-    ok_stdout(&patiently(etcdctl, &survivor, &["member", "remove", &format!("{id:x}")]), "member remove");
-    let st = c.members[idx].wait_exit(EXIT_BOUND).expect("the removed leader stops");
+    let id = ms
+        .iter()
+        .find(|m| m.name == c.members[idx].opts.name)
+        .expect("listed")
+        .id;
+    ok_stdout(
+        &patiently(
+            etcdctl,
+            &survivor,
+            &["member", "remove", &format!("{id:x}")],
+        ),
+        "member remove",
+    );
+    let st = c.members[idx]
+        .wait_exit(EXIT_BOUND)
+        .expect("the removed leader stops");
     assert_eq!(st.code(), Some(0));
     check_restarted_removed_member_stops(&mut c.members[idx], "removed ex-leader");
 }
@@ -699,9 +1116,18 @@ fn move_leader_right_after_election_ours() {
     let c = Cluster::start(ServerKind::Ours, 3, "it-reconfig-move");
     let all = c.endpoints();
     for i in 0..6 {
-        let (st, leader) = wait_until(CONVERGE_BOUND, "a leader", || status(&all).and_then(|s| agreed_leader(&all).map(|l| (s, l))));
-        let target = st.iter().map(|s| s.0).find(|&id| id != leader).expect("a follower");
+        let (st, leader) = wait_until(CONVERGE_BOUND, "a leader", || {
+            status(&all).and_then(|s| agreed_leader(&all).map(|l| (s, l)))
+        });
+        let target = st
+            .iter()
+            .map(|s| s.0)
+            .find(|&id| id != leader)
+            .expect("a follower");
         let o = etcdctl(&all, &["move-leader", &format!("{target:x}")], None);
-        assert_eq!(ok_stdout(&o, &format!("move #{i}")), format!("Leadership transferred from {leader:x} to {target:x}\n"));
+        assert_eq!(
+            ok_stdout(&o, &format!("move #{i}")),
+            format!("Leadership transferred from {leader:x} to {target:x}\n")
+        );
     }
 }

@@ -16,7 +16,9 @@
 
 use std::time::Duration;
 
-use crate::harness::{etcdctl, free_port, http_get, ok_stdout, our_bin, Member, MemberOpts, ServerKind};
+use crate::harness::{
+    etcdctl, free_port, http_get, ok_stdout, our_bin, Member, MemberOpts, ServerKind,
+};
 
 /// Runs our binary with `args` plus loopback URLs on free ports and a temp data dir (so that a
 /// wrongly accepted flag cannot bind etcd's default ports), expecting it to exit.
@@ -35,28 +37,56 @@ fn run_bad(args: &[&str]) -> (i32, String) {
     ];
     // A later occurrence of a flag must not override the bad value under test: put it last
     // and drop our default for the same flag.
-    let flag = args[0].trim_start_matches('-').split('=').next().unwrap_or_default().to_string();
+    let flag = args[0]
+        .trim_start_matches('-')
+        .split('=')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     all.retain(|a| !a.starts_with(&format!("--{flag}=")));
     all.extend(args.iter().map(|s| s.to_string()));
     let refs: Vec<&str> = all.iter().map(String::as_str).collect();
     let out = our_bin(&refs, Duration::from_secs(10));
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
 fn bad_flag_values_exit_1_with_one_line_naming_the_flag() {
     let cases: &[(&[&str], &str)] = &[
-        (&["--heartbeat-interval", "abc"], r#"invalid value "abc" for flag -heartbeat-interval: parse error"#),
-        (&["--listen-client-urls", "foo"], r#"invalid value "foo" for flag -listen-client-urls: "#),
-        (&["--initial-cluster-state", "bogus"], r#"invalid value "bogus" for flag -initial-cluster-state: "#),
-        (&["--election-timeout=x1"], r#"invalid value "x1" for flag -election-timeout: parse error"#),
+        (
+            &["--heartbeat-interval", "abc"],
+            r#"invalid value "abc" for flag -heartbeat-interval: parse error"#,
+        ),
+        (
+            &["--listen-client-urls", "foo"],
+            r#"invalid value "foo" for flag -listen-client-urls: "#,
+        ),
+        (
+            &["--initial-cluster-state", "bogus"],
+            r#"invalid value "bogus" for flag -initial-cluster-state: "#,
+        ),
+        (
+            &["--election-timeout=x1"],
+            r#"invalid value "x1" for flag -election-timeout: parse error"#,
+        ),
     ];
     for (args, want) in cases {
         let (code, stderr) = run_bad(args);
         let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
         assert_eq!(code, 1, "{args:?}: exit code {code}, stderr:\n{stderr}");
-        assert_eq!(lines.len(), 1, "{args:?}: want one stderr line, got:\n{stderr}");
-        assert!(lines[0].starts_with(want), "{args:?}: stderr line {:?} does not start with {want:?}", lines[0]);
+        assert_eq!(
+            lines.len(),
+            1,
+            "{args:?}: want one stderr line, got:\n{stderr}"
+        );
+        assert!(
+            lines[0].starts_with(want),
+            "{args:?}: stderr line {:?} does not start with {want:?}",
+            lines[0]
+        );
     }
 }
 
@@ -66,27 +96,45 @@ fn unknown_flag_exits_nonzero_with_one_line() {
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(code != 0, "unknown flag accepted; stderr:\n{stderr}");
     assert_eq!(lines.len(), 1, "want one stderr line, got:\n{stderr}");
-    assert!(lines[0].contains("no-such-flag"), "line does not name the flag: {:?}", lines[0]);
+    assert!(
+        lines[0].contains("no-such-flag"),
+        "line does not name the flag: {:?}",
+        lines[0]
+    );
 }
 
 fn check_http_endpoints(kind: ServerKind) {
     let m = Member::start(kind, MemberOpts::named("http"));
     let (code, body) = http_get(m.client_addr(), "/health").expect("GET /health");
-    assert_eq!((code, body.trim()), (200, r#"{"health":"true"}"#), "{kind:?} /health");
+    assert_eq!(
+        (code, body.trim()),
+        (200, r#"{"health":"true"}"#),
+        "{kind:?} /health"
+    );
 
     let (code, body) = http_get(m.client_addr(), "/version").expect("GET /version");
     assert_eq!(code, 200, "{kind:?} /version: {body}");
-    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{kind:?} /version not JSON ({e}): {body}"));
+    let v: serde_json::Value = serde_json::from_str(&body)
+        .unwrap_or_else(|e| panic!("{kind:?} /version not JSON ({e}): {body}"));
     assert_eq!(v["etcdserver"], "3.4.23", "{kind:?} /version: {body}");
-    assert!(v["etcdcluster"].as_str().is_some_and(|s| s.starts_with("3.4")), "{kind:?} /version: {body}");
+    assert!(
+        v["etcdcluster"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("3.4")),
+        "{kind:?} /version: {body}"
+    );
 
     let (code, body) = http_get(m.client_addr(), "/metrics").expect("GET /metrics");
     assert_eq!(code, 200, "{kind:?} /metrics");
     for line in ["etcd_server_has_leader 1", "etcd_server_is_leader 1"] {
-        assert!(body.lines().any(|l| l == line), "{kind:?} /metrics lacks the line {line:?}");
+        assert!(
+            body.lines().any(|l| l == line),
+            "{kind:?} /metrics lacks the line {line:?}"
+        );
     }
     assert!(
-        body.lines().any(|l| l.starts_with("etcd_disk_backend_commit_duration_seconds_bucket{")),
+        body.lines()
+            .any(|l| l.starts_with("etcd_disk_backend_commit_duration_seconds_bucket{")),
         "{kind:?} /metrics lacks etcd_disk_backend_commit_duration_seconds histogram"
     );
 }
@@ -104,13 +152,27 @@ fn http_endpoints_etcd() {
 
 /// (member ID, cluster ID) in hex from the official `etcdctl member list -w json`.
 fn ids(m: &Member) -> (String, String) {
-    let out = ok_stdout(&etcdctl(&m.client_url(), &["member", "list", "-w", "json"], None), "member list");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("member list JSON ({e}): {out}"));
-    let members = v["members"].as_array().unwrap_or_else(|| panic!("no members in {out}"));
+    let out = ok_stdout(
+        &etcdctl(&m.client_url(), &["member", "list", "-w", "json"], None),
+        "member list",
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("member list JSON ({e}): {out}"));
+    let members = v["members"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no members in {out}"));
     assert_eq!(members.len(), 1, "{out}");
-    let id = members[0]["ID"].as_u64().unwrap_or_else(|| panic!("no ID in {out}"));
-    let cid = v["header"]["cluster_id"].as_u64().unwrap_or_else(|| panic!("no cluster_id in {out}"));
-    assert_eq!(v["header"]["member_id"].as_u64(), Some(id), "header member_id is not the only member: {out}");
+    let id = members[0]["ID"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no ID in {out}"));
+    let cid = v["header"]["cluster_id"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no cluster_id in {out}"));
+    assert_eq!(
+        v["header"]["member_id"].as_u64(),
+        Some(id),
+        "header member_id is not the only member: {out}"
+    );
     (format!("{id:016x}"), format!("{cid:016x}"))
 }
 
@@ -118,11 +180,19 @@ fn check_restart_keeps_member_id(kind: ServerKind) {
     let mut m = Member::start(kind, MemberOpts::named("restart"));
     let first = ids(&m);
     m.restart();
-    assert_eq!(ids(&m), first, "{kind:?}: IDs changed across a restart on the same data dir");
+    assert_eq!(
+        ids(&m),
+        first,
+        "{kind:?}: IDs changed across a restart on the same data dir"
+    );
     // And once more after an unclean stop.
     m.kill9();
     m.restart();
-    assert_eq!(ids(&m), first, "{kind:?}: IDs changed across kill -9 + restart");
+    assert_eq!(
+        ids(&m),
+        first,
+        "{kind:?}: IDs changed across kill -9 + restart"
+    );
 }
 
 #[test]
@@ -151,13 +221,19 @@ fn default_ids(kind: ServerKind) -> (String, String) {
 #[test]
 fn default_flags_give_etcds_member_id_ours() {
     crate::require_etcd!();
-    assert_eq!(default_ids(ServerKind::Ours), ("8e9e05c52164694d".into(), "cdf818194e3a8c32".into()));
+    assert_eq!(
+        default_ids(ServerKind::Ours),
+        ("8e9e05c52164694d".into(), "cdf818194e3a8c32".into())
+    );
 }
 
 #[test]
 fn default_flags_give_etcds_member_id_etcd() {
     crate::require_etcd!();
-    assert_eq!(default_ids(ServerKind::Etcd), ("8e9e05c52164694d".into(), "cdf818194e3a8c32".into()));
+    assert_eq!(
+        default_ids(ServerKind::Etcd),
+        ("8e9e05c52164694d".into(), "cdf818194e3a8c32".into())
+    );
 }
 
 /// Same flags (name, token, 127.0.0.1 URLs and ports) → same member and cluster IDs as etcd.
@@ -166,11 +242,19 @@ fn default_flags_give_etcds_member_id_etcd() {
 fn member_id_matches_etcd_for_same_flags() {
     crate::require_etcd!();
     let ports = (free_port(), free_port());
-    let opts = MemberOpts { name: "same".into(), token: "same-token".into(), ports: Some(ports), ..Default::default() };
+    let opts = MemberOpts {
+        name: "same".into(),
+        token: "same-token".into(),
+        ports: Some(ports),
+        ..Default::default()
+    };
     let theirs = {
         let m = Member::start(ServerKind::Etcd, opts.clone());
         ids(&m)
     }; // dropped: etcd is killed and its ports are free again
     let ours = ids(&Member::start(ServerKind::Ours, opts));
-    assert_eq!(ours, theirs, "(member ID, cluster ID): ours vs etcd for the same flags");
+    assert_eq!(
+        ours, theirs,
+        "(member ID, cluster ID): ours vs etcd for the same flags"
+    );
 }

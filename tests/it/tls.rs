@@ -10,14 +10,24 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::harness::{
-    ok_stdout, our_bin, run_with_timeout, Cluster, Member, MemberOpts, ServerKind, CLI_TIMEOUT, ETCDCTL_BIN,
+    ok_stdout, our_bin, run_with_timeout, Cluster, Member, MemberOpts, ServerKind, CLI_TIMEOUT,
+    ETCDCTL_BIN,
 };
 
 /// `etcd certs init --hosts 127.0.0.1,localhost --members m1,m2,m3 --dir <dir>`.
 fn init_certs(dir: &Path) {
     let d = dir.to_string_lossy().to_string();
     let out = our_bin(
-        &["certs", "init", "--hosts", "127.0.0.1,localhost", "--members", "m1,m2,m3", "--dir", &d],
+        &[
+            "certs",
+            "init",
+            "--hosts",
+            "127.0.0.1,localhost",
+            "--members",
+            "m1,m2,m3",
+            "--dir",
+            &d,
+        ],
         Duration::from_secs(60),
     );
     ok_stdout(&out, "etcd certs init");
@@ -66,19 +76,27 @@ fn ctl(official: bool, endpoints: &str, tls: &[String], args: &[&str]) -> std::p
 }
 
 fn text(o: &std::process::Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[test]
 fn three_member_cluster_with_client_and_peer_tls() {
     let official = std::path::Path::new(ETCDCTL_BIN).is_file();
     if !official {
-        crate::harness::interop_or_skip("tls::three_member_cluster_with_client_and_peer_tls (official etcdctl part)");
+        crate::harness::interop_or_skip(
+            "tls::three_member_cluster_with_client_and_peer_tls (official etcdctl part)",
+        );
     }
     let certs = tempfile::tempdir().expect("tempdir");
     init_certs(certs.path());
     let d = certs.path().to_path_buf();
-    let c = Cluster::start_with(ServerKind::Ours, 3, "tls-cluster", true, &|i| tls_flags(&d, i));
+    let c = Cluster::start_with(ServerKind::Ours, 3, "tls-cluster", true, &|i| {
+        tls_flags(&d, i)
+    });
     let eps = c.endpoints();
     let good = vec![
         format!("--cacert={}", p(&d, "ca.pem")),
@@ -100,23 +118,55 @@ fn three_member_cluster_with_client_and_peer_tls() {
         let put = ctl(official, &eps, &good, &["put", &key, "v"]);
         assert!(put.status.success(), "{who} put: {}", text(&put));
         // Read through another member: the write went over the TLS peer links.
-        let get = ctl(official, &c.members[2].client_url(), &good, &["get", &key, "--print-value-only"]);
-        assert_eq!(String::from_utf8_lossy(&get.stdout).trim(), "v", "{who} get: {}", text(&get));
+        let get = ctl(
+            official,
+            &c.members[2].client_url(),
+            &good,
+            &["get", &key, "--print-value-only"],
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&get.stdout).trim(),
+            "v",
+            "{who} get: {}",
+            text(&get)
+        );
         // Without a client certificate the handshake is refused.
-        let bad = ctl(official, &c.members[0].client_url(), &ca_only, &["get", &key]);
-        assert!(!bad.status.success(), "{who} without client cert succeeded: {}", text(&bad));
+        let bad = ctl(
+            official,
+            &c.members[0].client_url(),
+            &ca_only,
+            &["get", &key],
+        );
+        assert!(
+            !bad.status.success(),
+            "{who} without client cert succeeded: {}",
+            text(&bad)
+        );
         let msg = text(&bad).to_ascii_lowercase();
         if official {
             // grpc-go hides the handshake failure behind its deadline, as against etcd.
-            assert!(msg.contains("certificate") || msg.contains("deadline exceeded"), "{who} without client cert: {msg}");
+            assert!(
+                msg.contains("certificate") || msg.contains("deadline exceeded"),
+                "{who} without client cert: {msg}"
+            );
         } else {
-            assert!(msg.contains("certificate"), "{who} without client cert: {msg}");
+            assert!(
+                msg.contains("certificate"),
+                "{who} without client cert: {msg}"
+            );
         }
         let log = c.members[0].stderr();
-        assert!(log.contains("peer sent no certificates"), "server did not log the refused certificate:\n{log}");
+        assert!(
+            log.contains("peer sent no certificates"),
+            "server did not log the refused certificate:\n{log}"
+        );
         // Without the CA the server certificate is not trusted.
         let untrusted = ctl(official, &c.members[0].client_url(), &[], &["get", &key]);
-        assert!(!untrusted.status.success(), "{who} without CA succeeded: {}", text(&untrusted));
+        assert!(
+            !untrusted.status.success(),
+            "{who} without CA succeeded: {}",
+            text(&untrusted)
+        );
     }
 }
 
@@ -136,37 +186,69 @@ fn auto_tls_writes_fixtures_and_serves_https() {
             assert!(path.is_file(), "{} missing", path.display());
         }
     }
-    let skip = vec!["--insecure-skip-tls-verify".to_string(), "--insecure-transport=false".to_string()];
+    let skip = vec![
+        "--insecure-skip-tls-verify".to_string(),
+        "--insecure-transport=false".to_string(),
+    ];
     let mut clients = vec![false];
     if std::path::Path::new(ETCDCTL_BIN).is_file() {
         clients.insert(0, true);
     } else {
-        crate::harness::interop_or_skip("tls::auto_tls_writes_fixtures_and_serves_https (official etcdctl part)");
+        crate::harness::interop_or_skip(
+            "tls::auto_tls_writes_fixtures_and_serves_https (official etcdctl part)",
+        );
     }
     let bare = m.client_url().trim_start_matches("https://").to_string();
     for official in clients {
         let who = if official { "etcdctl" } else { "our ctl" };
         let put = ctl(official, &bare, &skip, &["put", "auto", "tls"]);
         assert!(put.status.success(), "{who} put: {}", text(&put));
-        let get = ctl(official, &m.client_url(), &skip, &["get", "auto", "--print-value-only"]);
-        assert_eq!(String::from_utf8_lossy(&get.stdout).trim(), "tls", "{who} get: {}", text(&get));
+        let get = ctl(
+            official,
+            &m.client_url(),
+            &skip,
+            &["get", "auto", "--print-value-only"],
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&get.stdout).trim(),
+            "tls",
+            "{who} get: {}",
+            text(&get)
+        );
         // Verification on: the self-signed certificate is refused.
-        let strict = ctl(official, &bare, &["--insecure-transport=false".to_string()], &["get", "auto"]);
-        assert!(!strict.status.success(), "{who} verified a self-signed cert: {}", text(&strict));
+        let strict = ctl(
+            official,
+            &bare,
+            &["--insecure-transport=false".to_string()],
+            &["get", "auto"],
+        );
+        assert!(
+            !strict.status.success(),
+            "{who} verified a self-signed cert: {}",
+            text(&strict)
+        );
     }
 }
 
 /// A blocking TLS handshake with `127.0.0.1:port` (trusting `ca`, offering `params`):
 /// the connection after the handshake, or the handshake error.
-fn handshake(port: u16, ca: &Path, params: &etcd_oxide::tls::TlsParams) -> Result<rustls::ClientConnection, String> {
+fn handshake(
+    port: u16,
+    ca: &Path,
+    params: &etcd_oxide::tls::TlsParams,
+) -> Result<rustls::ClientConnection, String> {
     use etcd_oxide::tls::{client_config, ClientTlsOptions};
     use std::io::Write;
-    let opts = ClientTlsOptions { ca_file: Some(ca.to_path_buf()), ..Default::default() };
+    let opts = ClientTlsOptions {
+        ca_file: Some(ca.to_path_buf()),
+        ..Default::default()
+    };
     let cfg = std::sync::Arc::new(client_config(&opts, params).expect("client config"));
     let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name");
     let mut conn = rustls::ClientConnection::new(cfg, name).expect("client connection");
     let mut sock = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    sock.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+    sock.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
     let mut tls = rustls::Stream::new(&mut conn, &mut sock);
     tls.flush().map_err(|e| e.to_string())?;
     Ok(conn)
@@ -175,7 +257,11 @@ fn handshake(port: u16, ca: &Path, params: &etcd_oxide::tls::TlsParams) -> Resul
 /// The serial number (hex) of the certificate a new TLS connection to `port` is shown.
 fn served_serial(port: u16, ca: &Path) -> String {
     let conn = handshake(port, ca, &etcd_oxide::tls::TlsParams::default()).expect("handshake");
-    let leaf = conn.peer_certificates().and_then(|c| c.first()).expect("server certificate").clone();
+    let leaf = conn
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .expect("server certificate")
+        .clone();
     let (_, parsed) = x509_parser::parse_x509_certificate(leaf.as_ref()).expect("parse");
     parsed.raw_serial_as_string()
 }
@@ -194,23 +280,61 @@ fn tls_versions_and_cipher_suites_are_enforced() {
     ];
     // TLS 1.2 only, one cipher suite.
     let mut args = files.clone();
-    args.extend(["--tls-max-version=TLS1.2".to_string(), "--cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384".to_string()]);
-    let m = Member::start(ServerKind::Ours, MemberOpts { https: true, extra_args: args, ..MemberOpts::named("v12") });
+    args.extend([
+        "--tls-max-version=TLS1.2".to_string(),
+        "--cipher-suites=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384".to_string(),
+    ]);
+    let m = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            https: true,
+            extra_args: args,
+            ..MemberOpts::named("v12")
+        },
+    );
     let conn = handshake(m.client_port, &ca, &TlsParams::default()).expect("TLS 1.2 handshake");
-    assert_eq!(conn.protocol_version(), Some(rustls::ProtocolVersion::TLSv1_2));
+    assert_eq!(
+        conn.protocol_version(),
+        Some(rustls::ProtocolVersion::TLSv1_2)
+    );
     let suite = conn.negotiated_cipher_suite().expect("suite");
-    assert_eq!(format!("{:?}", suite.suite()), "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384");
-    let tls13_only = TlsParams { min_version: Some(TlsVersion::Tls13), ..TlsParams::default() };
-    assert!(handshake(m.client_port, &ca, &tls13_only).is_err(), "TLS 1.3 client accepted by a TLS 1.2 server");
+    assert_eq!(
+        format!("{:?}", suite.suite()),
+        "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"
+    );
+    let tls13_only = TlsParams {
+        min_version: Some(TlsVersion::Tls13),
+        ..TlsParams::default()
+    };
+    assert!(
+        handshake(m.client_port, &ca, &tls13_only).is_err(),
+        "TLS 1.3 client accepted by a TLS 1.2 server"
+    );
     drop(m);
     // TLS 1.3 minimum: a TLS 1.2-only client is refused.
     let mut args = files;
     args.push("--tls-min-version=TLS1.3".to_string());
-    let m = Member::start(ServerKind::Ours, MemberOpts { https: true, extra_args: args, ..MemberOpts::named("v13") });
-    let tls12_only = TlsParams { max_version: Some(TlsVersion::Tls12), ..TlsParams::default() };
-    assert!(handshake(m.client_port, &ca, &tls12_only).is_err(), "TLS 1.2 client accepted by a TLS 1.3 server");
+    let m = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            https: true,
+            extra_args: args,
+            ..MemberOpts::named("v13")
+        },
+    );
+    let tls12_only = TlsParams {
+        max_version: Some(TlsVersion::Tls12),
+        ..TlsParams::default()
+    };
+    assert!(
+        handshake(m.client_port, &ca, &tls12_only).is_err(),
+        "TLS 1.2 client accepted by a TLS 1.3 server"
+    );
     let conn = handshake(m.client_port, &ca, &TlsParams::default()).expect("TLS 1.3 handshake");
-    assert_eq!(conn.protocol_version(), Some(rustls::ProtocolVersion::TLSv1_3));
+    assert_eq!(
+        conn.protocol_version(),
+        Some(rustls::ProtocolVersion::TLSv1_3)
+    );
 }
 
 #[test]
@@ -247,17 +371,33 @@ fn rotated_certificates_are_served_to_new_connections() {
     .expect("write");
     let out = Command::new(env!("CARGO_BIN_EXE_etcd"))
         .current_dir(d)
-        .args(["certs", "gencert", "-ca=ca.pem", "-ca-key=ca-key.pem", "-config=cfg.json", "csr.json", "-bare", "new"])
+        .args([
+            "certs",
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=cfg.json",
+            "csr.json",
+            "-bare",
+            "new",
+        ])
         .output()
         .expect("gencert");
-    assert!(out.status.success(), "gencert: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "gencert: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // Replace key then certificate, each by an atomic rename.
     std::fs::copy(d.join("new-key.pem"), d.join("tmp-key.pem")).expect("copy");
     std::fs::copy(d.join("new.pem"), d.join("tmp.pem")).expect("copy");
     std::fs::rename(d.join("tmp-key.pem"), d.join("live-key.pem")).expect("rename");
     std::fs::rename(d.join("tmp.pem"), d.join("live.pem")).expect("rename");
     let after = served_serial(m.client_port, &d.join("ca.pem"));
-    assert_ne!(before, after, "the old certificate is still served after rotation");
+    assert_ne!(
+        before, after,
+        "the old certificate is still served after rotation"
+    );
     let new_pem = std::fs::read(d.join("new.pem")).expect("read");
     let new_der = rustls::pki_types::CertificateDer::from_pem_slice(&new_pem).expect("pem");
     let (_, parsed) = x509_parser::parse_x509_certificate(new_der.as_ref()).expect("parse");
@@ -270,11 +410,27 @@ fn rotated_certificates_are_served_to_new_connections() {
 
 #[test]
 fn unsupported_cipher_suite_is_named() {
-    let out = our_bin(&["--cipher-suites", "TLS_RSA_WITH_RC4_128_SHA", "--data-dir", "/nonexistent-never-created"], Duration::from_secs(20));
+    let out = our_bin(
+        &[
+            "--cipher-suites",
+            "TLS_RSA_WITH_RC4_128_SHA",
+            "--data-dir",
+            "/nonexistent-never-created",
+        ],
+        Duration::from_secs(20),
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("TLS_RSA_WITH_RC4_128_SHA"), "{err}");
-    let out = our_bin(&["--listen-client-urls", "https://127.0.0.1:1", "--advertise-client-urls", "https://127.0.0.1:1"], Duration::from_secs(20));
+    let out = our_bin(
+        &[
+            "--listen-client-urls",
+            "https://127.0.0.1:1",
+            "--advertise-client-urls",
+            "https://127.0.0.1:1",
+        ],
+        Duration::from_secs(20),
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--cert-file"), "{err}");
@@ -286,7 +442,18 @@ fn client_certificate_cn_is_the_user_without_a_token() {
     let d = certs.path();
     let ds = d.to_string_lossy().to_string();
     let out = our_bin(
-        &["certs", "init", "--hosts", "127.0.0.1", "--members", "cn", "--client-cn", "root", "--dir", &ds],
+        &[
+            "certs",
+            "init",
+            "--hosts",
+            "127.0.0.1",
+            "--members",
+            "cn",
+            "--client-cn",
+            "root",
+            "--dir",
+            &ds,
+        ],
         Duration::from_secs(60),
     );
     ok_stdout(&out, "etcd certs init --client-cn root");
@@ -295,13 +462,30 @@ fn client_certificate_cn_is_the_user_without_a_token() {
         r#"{"signing":{"default":{"expiry":"8760h","usages":["signing","key encipherment","client auth"]}}}"#,
     )
     .expect("write");
-    std::fs::write(d.join("guest.json"), r#"{"CN":"guest","key":{"algo":"ecdsa","size":256}}"#).expect("write");
+    std::fs::write(
+        d.join("guest.json"),
+        r#"{"CN":"guest","key":{"algo":"ecdsa","size":256}}"#,
+    )
+    .expect("write");
     let out = Command::new(env!("CARGO_BIN_EXE_etcd"))
         .current_dir(d)
-        .args(["certs", "gencert", "-ca=ca.pem", "-ca-key=ca-key.pem", "-config=cfg.json", "guest.json", "-bare", "guest"])
+        .args([
+            "certs",
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=cfg.json",
+            "guest.json",
+            "-bare",
+            "guest",
+        ])
         .output()
         .expect("gencert");
-    assert!(out.status.success(), "gencert: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "gencert: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let m = Member::start(
         ServerKind::Ours,
         MemberOpts {
@@ -329,7 +513,11 @@ fn client_certificate_cn_is_the_user_without_a_token() {
         format!("--key={}", p(d, "guest-key.pem")),
     ];
     let url = m.client_url();
-    for args in [&["user", "add", "root:pw"][..], &["user", "add", "guest:pw"][..], &["auth", "enable"][..]] {
+    for args in [
+        &["user", "add", "root:pw"][..],
+        &["user", "add", "guest:pw"][..],
+        &["auth", "enable"][..],
+    ] {
         let o = ctl(false, &url, &root, args);
         assert!(o.status.success(), "{args:?}: {}", text(&o));
     }
@@ -345,6 +533,10 @@ fn client_certificate_cn_is_the_user_without_a_token() {
         // CN guest has no role: permission denied.
         let denied = ctl(official, &url, &guest, &["put", "cn-key", "x"]);
         assert!(!denied.status.success(), "{who} put as CN guest succeeded");
-        assert!(text(&denied).contains("permission denied"), "{who}: {}", text(&denied));
+        assert!(
+            text(&denied).contains("permission denied"),
+            "{who}: {}",
+            text(&denied)
+        );
     }
 }

@@ -35,7 +35,9 @@ use std::time::{Duration, Instant};
 use etcd_oxide::pb::etcdserverpb::kv_client::KvClient;
 use etcd_oxide::pb::etcdserverpb::watch_client::WatchClient;
 use etcd_oxide::pb::etcdserverpb::watch_request::RequestUnion;
-use etcd_oxide::pb::etcdserverpb::{CompactionRequest, PutRequest, WatchCreateRequest, WatchRequest, WatchResponse};
+use etcd_oxide::pb::etcdserverpb::{
+    CompactionRequest, PutRequest, WatchCreateRequest, WatchRequest, WatchResponse,
+};
 use regex::Regex;
 use tonic::transport::Channel;
 
@@ -76,11 +78,23 @@ impl Bg {
                 cmd.env_remove(k);
             }
         }
-        cmd.env("ETCDCTL_API", "3").arg(format!("--endpoints={ep}")).args(args);
-        let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        cmd.env("ETCDCTL_API", "3")
+            .arg(format!("--endpoints={ep}"))
+            .args(args);
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         let out = collect(child.stdout.take().unwrap());
         let err = collect(child.stderr.take().unwrap());
-        Bg { child, out, err, what: format!("etcdctl {}", args.join(" ")) }
+        Bg {
+            child,
+            out,
+            err,
+            what: format!("etcdctl {}", args.join(" ")),
+        }
     }
 
     fn stdout(&self) -> String {
@@ -126,12 +140,20 @@ impl Bg {
             if Instant::now() > deadline {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                panic!("{} overran {within:?}; stdout {:?}", self.what, self.stdout());
+                panic!(
+                    "{} overran {within:?}; stdout {:?}",
+                    self.what,
+                    self.stdout()
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         };
         std::thread::sleep(Duration::from_millis(100)); // let the reader threads drain
-        Output { status, stdout: self.out.lock().unwrap().clone(), stderr: self.err.lock().unwrap().clone() }
+        Output {
+            status,
+            stdout: self.out.lock().unwrap().clone(),
+            stderr: self.err.lock().unwrap().clone(),
+        }
     }
 }
 
@@ -189,7 +211,12 @@ struct Target {
 
 impl Target {
     fn of(m: &Member) -> Target {
-        Target { label: m.kind.label(), ep: m.client_url(), client_port: m.client_port, peer_port: m.peer_port }
+        Target {
+            label: m.kind.label(),
+            ep: m.client_url(),
+            client_port: m.client_port,
+            peer_port: m.peer_port,
+        }
     }
 }
 
@@ -216,7 +243,9 @@ impl Recorder<'_> {
     fn record(&mut self, label: &str, out: &Output) {
         let t = format!(
             "exit {}\nstdout:\n{}stderr:\n{}",
-            out.status.code().map_or("signal".to_string(), |c| c.to_string()),
+            out.status
+                .code()
+                .map_or("signal".to_string(), |c| c.to_string()),
             norm(&out.stdout, self.m, &self.snap),
             norm(&out.stderr, self.m, &self.snap)
         );
@@ -240,22 +269,60 @@ fn hash_of(out: &Output) -> String {
 /// The last live event is `put a end`; JSON shows values in base64 (`end` = `ZW5k`).
 const WATCHERS: &[(&str, &[&str], &str)] = &[
     ("watch exact", &["watch", "a"], "\nend\n"),
-    ("watch exact --prev-kv", &["watch", "--prev-kv", "a"], "\nend\n"),
+    (
+        "watch exact --prev-kv",
+        &["watch", "--prev-kv", "a"],
+        "\nend\n",
+    ),
     ("watch --prefix", &["watch", "--prefix", "a"], "\nend\n"),
-    ("watch --prefix --prev-kv -w json", &["-w", "json", "watch", "--prefix", "--prev-kv", "a"], "ZW5k"),
-    ("watch --prefix --rev 2 (replay)", &["watch", "--prefix", "--rev", "2", "a"], "\nend\n"),
-    ("watch --prefix --prev-kv --rev 3 (replay)", &["watch", "--prefix", "--prev-kv", "--rev", "3", "a"], "\nend\n"),
-    ("watch exact --rev 2 -w json (replay)", &["-w", "json", "watch", "--rev", "2", "a"], "ZW5k"),
-    ("watch --prefix --rev 8 (future start)", &["watch", "--prefix", "--rev", "8", "a"], "\nend\n"),
+    (
+        "watch --prefix --prev-kv -w json",
+        &["-w", "json", "watch", "--prefix", "--prev-kv", "a"],
+        "ZW5k",
+    ),
+    (
+        "watch --prefix --rev 2 (replay)",
+        &["watch", "--prefix", "--rev", "2", "a"],
+        "\nend\n",
+    ),
+    (
+        "watch --prefix --prev-kv --rev 3 (replay)",
+        &["watch", "--prefix", "--prev-kv", "--rev", "3", "a"],
+        "\nend\n",
+    ),
+    (
+        "watch exact --rev 2 -w json (replay)",
+        &["-w", "json", "watch", "--rev", "2", "a"],
+        "ZW5k",
+    ),
+    (
+        "watch --prefix --rev 8 (future start)",
+        &["watch", "--prefix", "--rev", "8", "a"],
+        "\nend\n",
+    ),
     ("watch range [a, b)", &["watch", "a", "b"], "\nend\n"),
-    ("watch every key -w json", &["-w", "json", "watch", "--prefix", ""], "ZW5k"),
+    (
+        "watch every key -w json",
+        &["-w", "json", "watch", "--prefix", ""],
+        "ZW5k",
+    ),
 ];
 
 /// The script (the same revisions on both servers: the first write is revision 2).
 fn run_script(m: &Target) -> ScriptRun {
     let snap_dir = tempfile::tempdir().unwrap();
-    let snap = snap_dir.path().join("snap.db").to_str().unwrap().to_string();
-    let mut r = Recorder { m, ep: m.ep.clone(), snap: snap.clone(), steps: vec![] };
+    let snap = snap_dir
+        .path()
+        .join("snap.db")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let mut r = Recorder {
+        m,
+        ep: m.ep.clone(),
+        snap: snap.clone(),
+        steps: vec![],
+    };
 
     // History: a=1 (2), ab=x (3), del a (4). The hash covers exactly these revisions.
     for args in [&["put", "a", "1"][..], &["put", "ab", "x"], &["del", "a"]] {
@@ -267,8 +334,10 @@ fn run_script(m: &Target) -> ScriptRun {
     // Watchers: live ones see revisions 5.., replaying ones start in the history. etcdctl
     // prints nothing when a watch is created, so: wait until every replaying watcher (spawned
     // together with the live ones) printed its history, then give the live ones 1 s more.
-    let mut watchers: Vec<(&str, Bg, &str)> =
-        WATCHERS.iter().map(|(label, args, end)| (*label, Bg::spawn(&r.ep, args), *end)).collect();
+    let mut watchers: Vec<(&str, Bg, &str)> = WATCHERS
+        .iter()
+        .map(|(label, args, end)| (*label, Bg::spawn(&r.ep, args), *end))
+        .collect();
     for (label, w, _) in &watchers {
         if label.ends_with("(replay)") {
             w.wait_for("\n", Duration::from_secs(15));
@@ -301,7 +370,11 @@ fn run_script(m: &Target) -> ScriptRun {
 
     // Leases.
     let granted = r.ctl(&["lease", "grant", "30"]);
-    let id = ok_stdout(&granted, "lease grant").split_whitespace().nth(1).unwrap().to_string();
+    let id = ok_stdout(&granted, "lease grant")
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
     let id = id.as_str();
     for args in [
         &["put", "lk", "v", "--lease", id][..],
@@ -334,7 +407,11 @@ fn run_script(m: &Target) -> ScriptRun {
     // A continuous keep-alive (every TTL/3 = 1 s) ends when the lease is revoked elsewhere.
     // How many `keepalived` lines it printed first depends on timing: repeats are collapsed.
     let granted = r.ctl(&["lease", "grant", "3"]);
-    let id3 = ok_stdout(&granted, "lease grant").split_whitespace().nth(1).unwrap().to_string();
+    let id3 = ok_stdout(&granted, "lease grant")
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
     let mut keeper = Bg::spawn(&r.ep, &["lease", "keep-alive", &id3]);
     keeper.wait_for("keepalived", Duration::from_secs(10));
     r.ctl(&["lease", "revoke", &id3]);
@@ -347,9 +424,16 @@ fn run_script(m: &Target) -> ScriptRun {
     // lock: the second contender blocks until the holder exits.
     let mut holder = Bg::spawn(&r.ep, &["lock", "L"]);
     holder.wait_for("\n", Duration::from_secs(10));
-    let mut second = Bg::spawn(&r.ep, &["lock", "L", "--", "sh", "-c", "echo got $ETCD_LOCK_KEY"]);
+    let mut second = Bg::spawn(
+        &r.ep,
+        &["lock", "L", "--", "sh", "-c", "echo got $ETCD_LOCK_KEY"],
+    );
     std::thread::sleep(Duration::from_millis(1500));
-    assert!(!second.exited() && second.stdout().is_empty(), "{}: second lock contender did not block", m.label);
+    assert!(
+        !second.exited() && second.stdout().is_empty(),
+        "{}: second lock contender did not block",
+        m.label
+    );
     let out = holder.interrupt();
     r.record("lock holder (SIGINT)", &out);
     let out = second.finish(Duration::from_secs(15));
@@ -362,7 +446,11 @@ fn run_script(m: &Target) -> ScriptRun {
     observer.wait_for("p1\n", Duration::from_secs(10));
     let mut cand2 = Bg::spawn(&r.ep, &["elect", "E", "p2"]);
     std::thread::sleep(Duration::from_millis(1000));
-    assert!(!cand2.exited() && cand2.stdout().is_empty(), "{}: second candidate did not wait", m.label);
+    assert!(
+        !cand2.exited() && cand2.stdout().is_empty(),
+        "{}: second candidate did not wait",
+        m.label
+    );
     let out = first.interrupt();
     r.record("elect first candidate (SIGINT)", &out);
     cand2.wait_for("p2\n", Duration::from_secs(15));
@@ -380,7 +468,12 @@ fn run_script(m: &Target) -> ScriptRun {
     r.ctl(&["-w", "json", "alarm", "list"]);
     r.ctl(&["-w", "json", "alarm", "disarm"]);
     r.ctl(&["get", "", "--prefix", "-w", "json"]);
-    ScriptRun { steps: r.steps, hash, compacted_hash, snapshot_size }
+    ScriptRun {
+        steps: r.steps,
+        hash,
+        compacted_hash,
+        snapshot_size,
+    }
 }
 
 /// Official etcdctl against a fresh etcd 3.4 and a fresh etcd-oxide: watch (live and replayed,
@@ -391,7 +484,10 @@ fn v3_api_etcdctl_matches_real_etcd() {
     crate::require_etcd!();
     let reference = Member::start(ServerKind::Etcd, MemberOpts::named("v3api"));
     // DIFF_BOTH_ETCD=1 (see `differential`) compares two real etcds: validates the normalizer.
-    let ours = Member::start(crate::differential::candidate_kind(), MemberOpts::named("v3api"));
+    let ours = Member::start(
+        crate::differential::candidate_kind(),
+        MemberOpts::named("v3api"),
+    );
     // Both scripts run at once: each has its own server and a 1.5 s sleep or two.
     let (ta, tb) = (Target::of(&reference), Target::of(&ours));
     let (a, b) = std::thread::scope(|s| {
@@ -402,42 +498,95 @@ fn v3_api_etcdctl_matches_real_etcd() {
     let mut problems = Vec::new();
     for ((label, ta), (_, tb)) in a.steps.iter().zip(&b.steps) {
         if ta != tb {
-            problems.push(format!("{label}: differs\n--- etcd:\n{ta}\n--- ours:\n{tb}"));
+            problems.push(format!(
+                "{label}: differs\n--- etcd:\n{ta}\n--- ours:\n{tb}"
+            ));
         }
     }
     assert_eq!(a.steps.len(), b.steps.len());
     // The script exercises what it claims (checked on the reference). etcdctl prints a DELETE's
     // previous pair before the tombstone.
     let find = |l: &str| &a.steps.iter().find(|(x, _)| x == l).unwrap().1;
-    assert!(find("watch --prefix --rev 2 (replay)").contains("PUT\na\n1\nPUT\nab\nx\nDELETE\na\n\n"), "{}", find("watch --prefix --rev 2 (replay)"));
-    assert!(find("watch exact --prev-kv").contains("DELETE\na\n2\na\n\n"), "{}", find("watch exact --prev-kv"));
-    assert!(find("lock second contender").contains("got L/<ID>"), "{}", find("lock second contender"));
+    assert!(
+        find("watch --prefix --rev 2 (replay)").contains("PUT\na\n1\nPUT\nab\nx\nDELETE\na\n\n"),
+        "{}",
+        find("watch --prefix --rev 2 (replay)")
+    );
+    assert!(
+        find("watch exact --prev-kv").contains("DELETE\na\n2\na\n\n"),
+        "{}",
+        find("watch exact --prev-kv")
+    );
+    assert!(
+        find("lock second contender").contains("got L/<ID>"),
+        "{}",
+        find("lock second contender")
+    );
     assert!(find("elect second candidate (SIGINT)").contains("E/<ID>\np2\n"));
     if a.hash != b.hash {
-        problems.push(format!("endpoint hashkv: etcd {} vs ours {}", a.hash, b.hash));
+        problems.push(format!(
+            "endpoint hashkv: etcd {} vs ours {}",
+            a.hash, b.hash
+        ));
     }
     if a.compacted_hash != b.compacted_hash {
-        problems.push(format!("endpoint hashkv after compaction: etcd {} vs ours {}", a.compacted_hash, b.compacted_hash));
+        problems.push(format!(
+            "endpoint hashkv after compaction: etcd {} vs ours {}",
+            a.compacted_hash, b.compacted_hash
+        ));
     }
     let ka = find("lease keep-alive (revoked meanwhile)");
-    assert!(ka.contains("keepalived with TTL(3)\nlease <ID> expired or revoked.\n"), "{ka}");
+    assert!(
+        ka.contains("keepalived with TTL(3)\nlease <ID> expired or revoked.\n"),
+        "{ka}"
+    );
     let future = find("watch --prefix --rev 8 (future start)");
-    assert!(future.contains("stdout:\nDELETE\na\n\nPUT\na\nend\n"), "{future}");
-    assert!(find("watch every key -w json").contains(r#""key":"Yg==""#), "watch of every key misses b");
-    assert!(!find("watch range [a, b)").contains("\nb\n"), "[a, b) must not include b");
-    assert!(find("etcdctl watch a --rev 2").contains("required revision has been compacted"), "{}", find("etcdctl watch a --rev 2"));
-    assert!(find("elect -l observer (SIGINT)").contains("p1\n") && find("elect -l observer (SIGINT)").ends_with("p2\nstderr:\n"), "{}", find("elect -l observer (SIGINT)"));
+    assert!(
+        future.contains("stdout:\nDELETE\na\n\nPUT\na\nend\n"),
+        "{future}"
+    );
+    assert!(
+        find("watch every key -w json").contains(r#""key":"Yg==""#),
+        "watch of every key misses b"
+    );
+    assert!(
+        !find("watch range [a, b)").contains("\nb\n"),
+        "[a, b) must not include b"
+    );
+    assert!(
+        find("etcdctl watch a --rev 2").contains("required revision has been compacted"),
+        "{}",
+        find("etcdctl watch a --rev 2")
+    );
+    assert!(
+        find("elect -l observer (SIGINT)").contains("p1\n")
+            && find("elect -l observer (SIGINT)").ends_with("p2\nstderr:\n"),
+        "{}",
+        find("elect -l observer (SIGINT)")
+    );
     for (who, size) in [("etcd", a.snapshot_size), ("ours", b.snapshot_size)] {
         if size == 0 || size % 512 != 32 {
-            problems.push(format!("snapshot save on {who}: size {size} is not 512·k + 32"));
+            problems.push(format!(
+                "snapshot save on {who}: size {size} is not 512·k + 32"
+            ));
         }
     }
-    assert!(problems.is_empty(), "{} problems (etcd vs ours):\n\n{}", problems.len(), problems.join("\n\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems (etcd vs ours):\n\n{}",
+        problems.len(),
+        problems.join("\n\n")
+    );
 }
 
 #[test]
 fn v3_api_normalizer_masks_leases_and_ttls_only() {
-    let target = Target { label: "ours", ep: String::new(), client_port: 1, peer_port: 2 };
+    let target = Target {
+        label: "ours",
+        ep: String::new(),
+        client_port: 1,
+        peer_port: 2,
+    };
     let t = norm(
         br#"{"level":"info","ts":1.5,"msg":"fetched snapshot","size":"20 kB"}
 {"cluster_id":1,"member_id":2,"revision":5,"raft_term":2,"id":4111120160379501323,"ttl":29,"granted-ttl":30,"keys":["bGs="]}
@@ -480,8 +629,13 @@ fn prefix_end(mut p: Vec<u8>) -> Vec<u8> {
 }
 
 async fn channel(url: &str) -> Channel {
-    let ep = Channel::from_shared(url.to_string()).unwrap().connect_timeout(RPC);
-    tokio::time::timeout(RPC, ep.connect()).await.expect("connect timed out").expect("connect")
+    let ep = Channel::from_shared(url.to_string())
+        .unwrap()
+        .connect_timeout(RPC);
+    tokio::time::timeout(RPC, ep.connect())
+        .await
+        .expect("connect timed out")
+        .expect("connect")
 }
 
 /// One watch stream: its request sender (kept so the stream stays open), its responses, and
@@ -502,27 +656,55 @@ async fn open_stream(url: &str, ranges: Vec<Option<usize>>) -> WatchStream {
             Some(p) => (prefix(*p), prefix_end(prefix(*p))),
             None => (b"/stress/".to_vec(), b"/stress0".to_vec()),
         };
-        let create = WatchCreateRequest { key, range_end: end, watch_id: i as i64 + 1, ..Default::default() };
-        tx.send(WatchRequest { request_union: Some(RequestUnion::CreateRequest(create)) }).await.unwrap();
-    }
-    let resp = tokio::time::timeout(RPC, client.watch(tokio_stream::wrappers::ReceiverStream::new(rx)))
+        let create = WatchCreateRequest {
+            key,
+            range_end: end,
+            watch_id: i as i64 + 1,
+            ..Default::default()
+        };
+        tx.send(WatchRequest {
+            request_union: Some(RequestUnion::CreateRequest(create)),
+        })
         .await
-        .expect("watch call timed out")
-        .expect("watch call");
+        .unwrap();
+    }
+    let resp = tokio::time::timeout(
+        RPC,
+        client.watch(tokio_stream::wrappers::ReceiverStream::new(rx)),
+    )
+    .await
+    .expect("watch call timed out")
+    .expect("watch call");
     let mut rx = resp.into_inner();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let mut created = 0;
     while created < ranges.len() {
         let m = tokio::time::timeout_at(deadline, rx.message())
             .await
-            .unwrap_or_else(|_| panic!("only {created} of {} watchers created within 30 s", ranges.len()))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "only {created} of {} watchers created within 30 s",
+                    ranges.len()
+                )
+            })
             .expect("watch stream error")
             .expect("watch stream ended");
-        assert!(m.created && m.events.is_empty() && !m.canceled, "unexpected response while creating: {m:?}");
+        assert!(
+            m.created && m.events.is_empty() && !m.canceled,
+            "unexpected response while creating: {m:?}"
+        );
         created += 1;
     }
-    let ranges = ranges.into_iter().enumerate().map(|(i, r)| (i as i64 + 1, r)).collect();
-    WatchStream { _tx: tx, rx, ranges }
+    let ranges = ranges
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| (i as i64 + 1, r))
+        .collect();
+    WatchStream {
+        _tx: tx,
+        rx,
+        ranges,
+    }
 }
 
 /// What a stream delivered: per watch ID the (mod revision, key) of each event in arrival
@@ -535,10 +717,18 @@ struct Delivered {
 
 /// Reads until each watcher got `per_watcher(range)` events or was canceled (then 300 ms more,
 /// to catch extras), or `within` passed.
-async fn drain(s: &mut WatchStream, per_watcher: impl Fn(Option<usize>) -> usize, within: Duration) -> Delivered {
+async fn drain(
+    s: &mut WatchStream,
+    per_watcher: impl Fn(Option<usize>) -> usize,
+    within: Duration,
+) -> Delivered {
     let deadline = tokio::time::Instant::now() + within;
     let mut d = Delivered::default();
-    let mut left: HashMap<i64, usize> = s.ranges.iter().map(|(id, r)| (*id, per_watcher(*r))).collect();
+    let mut left: HashMap<i64, usize> = s
+        .ranges
+        .iter()
+        .map(|(id, r)| (*id, per_watcher(*r)))
+        .collect();
     left.retain(|_, n| *n > 0);
     loop {
         let until = if left.is_empty() {
@@ -560,7 +750,8 @@ async fn drain(s: &mut WatchStream, per_watcher: impl Fn(Option<usize>) -> usize
             }
         }
         if m.canceled {
-            d.canceled.push((m.watch_id, m.compact_revision, m.cancel_reason.clone()));
+            d.canceled
+                .push((m.watch_id, m.compact_revision, m.cancel_reason.clone()));
             left.remove(&m.watch_id);
         }
     }
@@ -568,8 +759,18 @@ async fn drain(s: &mut WatchStream, per_watcher: impl Fn(Option<usize>) -> usize
 }
 
 /// Checks that every watcher of `s` got exactly the events of its range, in revision order.
-fn check_delivery(what: &str, s: &WatchStream, d: &Delivered, expected: &[Vec<(i64, Vec<u8>)>], all: &[(i64, Vec<u8>)]) {
-    assert!(d.canceled.is_empty(), "{what}: watchers canceled: {:?}", &d.canceled[..d.canceled.len().min(5)]);
+fn check_delivery(
+    what: &str,
+    s: &WatchStream,
+    d: &Delivered,
+    expected: &[Vec<(i64, Vec<u8>)>],
+    all: &[(i64, Vec<u8>)],
+) {
+    assert!(
+        d.canceled.is_empty(),
+        "{what}: watchers canceled: {:?}",
+        &d.canceled[..d.canceled.len().min(5)]
+    );
     let mut bad = Vec::new();
     for (id, range) in &s.ranges {
         let want: &[(i64, Vec<u8>)] = match range {
@@ -578,7 +779,12 @@ fn check_delivery(what: &str, s: &WatchStream, d: &Delivered, expected: &[Vec<(i
         };
         let got = d.events.get(id).map_or(&[][..], |v| &v[..]);
         if got != want {
-            let dups = got.len() - got.iter().map(|e| e.0).collect::<std::collections::HashSet<_>>().len();
+            let dups = got.len()
+                - got
+                    .iter()
+                    .map(|e| e.0)
+                    .collect::<std::collections::HashSet<_>>()
+                    .len();
             let ordered = got.windows(2).all(|w| w[0].0 < w[1].0);
             bad.push(format!(
                 "watch {id} ({range:?}): got {} events (duplicates {dups}, in order {ordered}), want {}",
@@ -587,14 +793,25 @@ fn check_delivery(what: &str, s: &WatchStream, d: &Delivered, expected: &[Vec<(i
             ));
         }
     }
-    assert!(bad.is_empty(), "{what}: {} of {} watchers got wrong events, e.g.:\n{}", bad.len(), s.ranges.len(), bad[..bad.len().min(10)].join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{what}: {} of {} watchers got wrong events, e.g.:\n{}",
+        bad.len(),
+        s.ranges.len(),
+        bad[..bad.len().min(10)].join("\n")
+    );
 }
 
 /// VmRSS of `pid` in bytes.
 fn rss_bytes(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
+    line.split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+        * 1024
 }
 
 /// 2000 watchers over 4 streams on 10 prefixes plus a stream of 20 watchers (every stress key)
@@ -608,7 +825,11 @@ fn watch_fanout_exactly_once_in_order_with_a_stalled_reader() {
     let m = Member::start(ServerKind::Ours, MemberOpts::named("stress"));
     let pid = m.pid().unwrap();
     let url = m.client_url();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async move {
         let mut streams = Vec::new();
         for s in 0..STREAMS {
@@ -702,7 +923,9 @@ fn watch_fanout_exactly_once_in_order_with_a_stalled_reader() {
 
 /// True if `key` exists (official etcdctl `get`).
 fn exists(ep: &str, key: &str) -> bool {
-    !ok_stdout(&etcdctl(ep, &["get", key, "--keys-only"], None), "get").trim().is_empty()
+    !ok_stdout(&etcdctl(ep, &["get", key, "--keys-only"], None), "get")
+        .trim()
+        .is_empty()
 }
 
 fn grant(ep: &str, ttl: &str) -> String {
@@ -719,7 +942,10 @@ fn gone_after(ep: &str, key: &str, since: Instant, within: Duration) -> Duration
         if !exists(ep, key) {
             return t - since;
         }
-        assert!(Instant::now() < deadline, "{key} still exists {within:?} later");
+        assert!(
+            Instant::now() < deadline,
+            "{key} still exists {within:?} later"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -731,20 +957,35 @@ fn lease_expiry(kind: ServerKind) {
     let m = Member::start(kind, MemberOpts::named("lease"));
     let ep = m.client_url();
     let (short, kept) = (grant(&ep, "3"), grant(&ep, "3"));
-    ok_stdout(&etcdctl(&ep, &["put", "short", "v", "--lease", &short], None), "put");
-    ok_stdout(&etcdctl(&ep, &["put", "kept", "v", "--lease", &kept], None), "put");
+    ok_stdout(
+        &etcdctl(&ep, &["put", "short", "v", "--lease", &short], None),
+        "put",
+    );
+    ok_stdout(
+        &etcdctl(&ep, &["put", "kept", "v", "--lease", &kept], None),
+        "put",
+    );
     // The deletions are timed by watchers (started now, long before they happen), not by
     // polling with a CLI per probe, which a loaded machine would make coarse.
-    let (watch_short, watch_kept) = (Bg::spawn(&ep, &["watch", "short"]), Bg::spawn(&ep, &["watch", "kept"]));
+    let (watch_short, watch_kept) = (
+        Bg::spawn(&ep, &["watch", "short"]),
+        Bg::spawn(&ep, &["watch", "kept"]),
+    );
     let mut keeper = Bg::spawn(&ep, &["lease", "keep-alive", &kept]);
     keeper.wait_for("keepalived", Duration::from_secs(5));
     let t0 = Instant::now();
     std::thread::sleep(Duration::from_millis(1500));
-    ok_stdout(&etcdctl(&ep, &["lease", "keep-alive", "--once", &short], None), "keep-alive --once");
+    ok_stdout(
+        &etcdctl(&ep, &["lease", "keep-alive", "--once", &short], None),
+        "keep-alive --once",
+    );
     let last_keepalive = Instant::now();
     watch_short.wait_for("DELETE\nshort\n", Duration::from_secs(8));
     let gone = last_keepalive.elapsed();
-    assert!(!exists(&ep, "short"), "watch reported the DELETE but the key is still there");
+    assert!(
+        !exists(&ep, "short"),
+        "watch reported the DELETE but the key is still there"
+    );
     assert!(
         gone >= Duration::from_millis(2500) && gone <= Duration::from_secs(4),
         "key on a 3 s lease vanished {gone:?} after the last keep-alive (want 3 s ..= 4 s)"
@@ -752,14 +993,25 @@ fn lease_expiry(kind: ServerKind) {
     // The kept-alive one is still there 6 s after the start.
     std::thread::sleep(Duration::from_secs(6).saturating_sub(t0.elapsed()));
     assert!(exists(&ep, "kept"), "key on a kept-alive lease vanished");
-    assert!(!keeper.exited(), "keep-alive process exited: {:?}", keeper.stdout());
+    assert!(
+        !keeper.exited(),
+        "keep-alive process exited: {:?}",
+        keeper.stdout()
+    );
     // The last keep-alive response is at most ~1 s old (etcdctl renews every TTL/3).
-    assert!(watch_kept.stdout().is_empty(), "kept-alive key changed: {:?}", watch_kept.stdout());
+    assert!(
+        watch_kept.stdout().is_empty(),
+        "kept-alive key changed: {:?}",
+        watch_kept.stdout()
+    );
     drop(keeper); // killed by PID
     let stopped = Instant::now();
     watch_kept.wait_for("DELETE\nkept\n", Duration::from_secs(8));
     let gone = stopped.elapsed();
-    assert!(gone <= Duration::from_secs(4), "key vanished {gone:?} after its keep-alive stopped");
+    assert!(
+        gone <= Duration::from_secs(4),
+        "key vanished {gone:?} after its keep-alive stopped"
+    );
 }
 
 #[test]
@@ -777,8 +1029,14 @@ fn lease_expiry_bounds_hold_on_real_etcd() {
 
 /// The remaining TTL in `lease timetolive` output (`remaining(7s)`).
 fn remaining(ep: &str, id: &str) -> i64 {
-    let out = ok_stdout(&etcdctl(ep, &["lease", "timetolive", id], None), "timetolive");
-    let c = Regex::new(r"remaining\((-?\d+)s\)").unwrap().captures(&out).unwrap_or_else(|| panic!("{out}"));
+    let out = ok_stdout(
+        &etcdctl(ep, &["lease", "timetolive", id], None),
+        "timetolive",
+    );
+    let c = Regex::new(r"remaining\((-?\d+)s\)")
+        .unwrap()
+        .captures(&out)
+        .unwrap_or_else(|| panic!("{out}"));
     c[1].parse().unwrap()
 }
 
@@ -790,7 +1048,10 @@ fn restart_renews_leases(kind: ServerKind) {
     let mut m = Member::start(kind, MemberOpts::named("lease-restart"));
     let ep = m.client_url();
     let id = grant(&ep, "10");
-    ok_stdout(&etcdctl(&ep, &["put", "lk", "v", "--lease", &id], None), "put");
+    ok_stdout(
+        &etcdctl(&ep, &["put", "lk", "v", "--lease", &id], None),
+        "put",
+    );
     std::thread::sleep(Duration::from_secs(6));
     let before = remaining(&ep, &id);
     assert!(before <= 5, "remaining {before}s 6 s after a 10 s grant");
@@ -798,11 +1059,20 @@ fn restart_renews_leases(kind: ServerKind) {
     m.restart();
     let restarted = Instant::now();
     let after = remaining(&ep, &id);
-    assert!(after >= 8, "remaining {after}s right after restart: the TTL was not renewed");
+    assert!(
+        after >= 8,
+        "remaining {after}s right after restart: the TTL was not renewed"
+    );
     std::thread::sleep(Duration::from_secs(5).saturating_sub(restarted.elapsed()));
-    assert!(exists(&ep, "lk"), "key expired within 5 s of a restart although its 10 s lease was renewed");
+    assert!(
+        exists(&ep, "lk"),
+        "key expired within 5 s of a restart although its 10 s lease was renewed"
+    );
     let gone = gone_after(&ep, "lk", restarted, Duration::from_secs(12));
-    assert!(gone >= Duration::from_secs(9), "key vanished {gone:?} after restart, before the renewed TTL");
+    assert!(
+        gone >= Duration::from_secs(9),
+        "key vanished {gone:?} after restart, before the renewed TTL"
+    );
 }
 
 #[test]
@@ -840,32 +1110,71 @@ fn quota_cycle(kind: ServerKind) {
             break;
         }
     }
-    let (n, out) = failed.unwrap_or_else(|| panic!("{who}: 200 puts of 100 kB never hit a 4 MB quota"));
+    let (n, out) =
+        failed.unwrap_or_else(|| panic!("{who}: 200 puts of 100 kB never hit a 4 MB quota"));
     let err = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(n >= 20, "{who}: NOSPACE after only {n} puts of 100 kB");
     assert_eq!(out.status.code(), Some(1), "{who}: {err}");
-    assert!(err.ends_with("Error: etcdserver: mvcc: database space exceeded\n"), "{who}: {err}");
+    assert!(
+        err.ends_with("Error: etcdserver: mvcc: database space exceeded\n"),
+        "{who}: {err}"
+    );
     let list = ok_stdout(&etcdctl(&ep, &["alarm", "list"], None), "alarm list");
-    assert!(Regex::new(r"^memberID:\d+ alarm:NOSPACE \n$").unwrap().is_match(&list), "{who}: alarm list {list:?}");
+    assert!(
+        Regex::new(r"^memberID:\d+ alarm:NOSPACE \n$")
+            .unwrap()
+            .is_match(&list),
+        "{who}: alarm list {list:?}"
+    );
     // etcd's /health is false (503) while any alarm is raised.
     let (code, body) = crate::harness::http_get(m.client_addr(), "/health").expect("GET /health");
-    assert_eq!((code, body.trim()), (503, r#"{"health":"false"}"#), "{who}: /health with NOSPACE");
+    assert_eq!(
+        (code, body.trim()),
+        (503, r#"{"health":"false"}"#),
+        "{who}: /health with NOSPACE"
+    );
     // Small puts fail too while the alarm is raised.
     let out = etcdctl(&ep, &["put", "small", "v"], None);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("database space exceeded"), "{who}: {out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("database space exceeded"),
+        "{who}: {out:?}"
+    );
     // Recover: compact everything, defrag, disarm.
     let j = ok_stdout(&etcdctl(&ep, &["get", "k0", "-w", "json"], None), "get");
     let v: serde_json::Value = serde_json::from_str(j.trim()).unwrap();
     let rev = v["header"]["revision"].as_i64().unwrap().to_string();
-    ok_stdout(&etcdctl(&ep, &["compaction", "--physical", &rev], None), "compaction");
+    ok_stdout(
+        &etcdctl(&ep, &["compaction", "--physical", &rev], None),
+        "compaction",
+    );
     ok_stdout(&etcdctl(&ep, &["defrag"], None), "defrag");
     let disarmed = ok_stdout(&etcdctl(&ep, &["alarm", "disarm"], None), "alarm disarm");
     assert_eq!(disarmed, list, "{who}: disarm prints the alarms it cleared");
-    assert_eq!(ok_stdout(&etcdctl(&ep, &["alarm", "list"], None), "alarm list"), "", "{who}");
+    assert_eq!(
+        ok_stdout(&etcdctl(&ep, &["alarm", "list"], None), "alarm list"),
+        "",
+        "{who}"
+    );
     let (code, body) = crate::harness::http_get(m.client_addr(), "/health").expect("GET /health");
-    assert_eq!((code, body.trim()), (200, r#"{"health":"true"}"#), "{who}: /health after disarm");
-    assert_eq!(ok_stdout(&etcdctl(&ep, &["put", "small", "v"], None), "put after recovery"), "OK\n");
-    assert_eq!(ok_stdout(&etcdctl(&ep, &["put", "k0", &value], None), "big put after recovery"), "OK\n");
+    assert_eq!(
+        (code, body.trim()),
+        (200, r#"{"health":"true"}"#),
+        "{who}: /health after disarm"
+    );
+    assert_eq!(
+        ok_stdout(
+            &etcdctl(&ep, &["put", "small", "v"], None),
+            "put after recovery"
+        ),
+        "OK\n"
+    );
+    assert_eq!(
+        ok_stdout(
+            &etcdctl(&ep, &["put", "k0", &value], None),
+            "big put after recovery"
+        ),
+        "OK\n"
+    );
 }
 
 #[test]

@@ -149,7 +149,10 @@ fn bad(msg: &str) -> Exit {
 fn connect(g: &GlobalArgs) -> Result<Client> {
     let e = env(g)?;
     if e.printer.format != super::printer::OutputFormat::Simple {
-        return Err(Exit::new(EXIT_BAD_FEATURE, "only the simple output format is supported by auth, user and role"));
+        return Err(Exit::new(
+            EXIT_BAD_FEATURE,
+            "only the simple output format is supported by auth, user and role",
+        ));
     }
     client(&e.cfg)
 }
@@ -162,11 +165,20 @@ fn read_line(stdin: &mut dyn BufRead) -> std::result::Result<String, String> {
 
 /// Go's `fmt.Scanf("%s")`: the first whitespace-separated word of stdin.
 fn scan_word(stdin: &mut dyn BufRead) -> String {
-    read_line(stdin).unwrap_or_default().split_whitespace().next().unwrap_or_default().to_string()
+    read_line(stdin)
+        .unwrap_or_default()
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// etcdctl's `readPasswordInteractive`: the password twice, from stdin.
-fn read_password_interactive(name: &str, stdin: &mut dyn BufRead, out: &mut dyn Write) -> Result<String> {
+fn read_password_interactive(
+    name: &str,
+    stdin: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<String> {
     write!(out, "Password of {name}: ").map_err(io_err)?;
     let _ = out.flush();
     let p1 = read_line(stdin).map_err(|e| bad(&format!("failed to ask password: {e}")))?;
@@ -194,9 +206,14 @@ pub(super) async fn auth(g: &GlobalArgs, c: AuthCommand, out: &mut dyn Write) ->
             loop {
                 match cli.auth_enable().await {
                     Ok(_) => break,
-                    Err(e) if e.to_string() == crate::rpctypes::WireError::RootRoleNotExist.message() => {
+                    Err(e)
+                        if e.to_string()
+                            == crate::rpctypes::WireError::RootRoleNotExist.message() =>
+                    {
                         cli.role_add("root").await.map_err(call_err)?;
-                        cli.user_grant_role("root", "root").await.map_err(call_err)?;
+                        cli.user_grant_role("root", "root")
+                            .await
+                            .map_err(call_err)?;
                     }
                     Err(e) => return Err(call_err(e)),
                 }
@@ -222,7 +239,12 @@ pub(super) async fn auth(g: &GlobalArgs, c: AuthCommand, out: &mut dyn Write) ->
 }
 
 /// Runs `user <subcommand>`.
-pub(super) async fn user(g: &GlobalArgs, c: UserCommand, stdin: &mut dyn BufRead, out: &mut dyn Write) -> Result<()> {
+pub(super) async fn user(
+    g: &GlobalArgs,
+    c: UserCommand,
+    stdin: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<()> {
     match c {
         UserCommand::Add(a) => {
             if a.args.len() != 1 {
@@ -243,16 +265,25 @@ pub(super) async fn user(g: &GlobalArgs, c: UserCommand, stdin: &mut dyn BufRead
             } else {
                 (arg.clone(), read_password_interactive(arg, stdin, out)?)
             };
-            connect(g)?.user_add(&user, &password, a.no_password).await.map_err(call_err)?;
+            connect(g)?
+                .user_add(&user, &password, a.no_password)
+                .await
+                .map_err(call_err)?;
             writeln!(out, "User {user} created").map_err(io_err)
         }
         UserCommand::Delete { args } => {
-            let [name] = args.as_slice() else { return Err(bad("user delete command requires user name as its argument")) };
+            let [name] = args.as_slice() else {
+                return Err(bad(
+                    "user delete command requires user name as its argument",
+                ));
+            };
             connect(g)?.user_delete(name).await.map_err(call_err)?;
             writeln!(out, "User {name} deleted").map_err(io_err)
         }
         UserCommand::Get { args, detail } => {
-            let [name] = args.as_slice() else { return Err(bad("user get command requires user name as its argument")) };
+            let [name] = args.as_slice() else {
+                return Err(bad("user get command requires user name as its argument"));
+            };
             let cli = connect(g)?;
             let r = cli.user_get(name).await.map_err(call_err)?;
             if detail {
@@ -282,23 +313,44 @@ pub(super) async fn user(g: &GlobalArgs, c: UserCommand, stdin: &mut dyn BufRead
             Ok(())
         }
         UserCommand::Passwd { args, interactive } => {
-            let [name] = args.as_slice() else { return Err(bad("user passwd command requires user name as its argument")) };
-            let password = if interactive { read_password_interactive(name, stdin, out)? } else { scan_word(stdin) };
-            connect(g)?.user_change_password(name, &password).await.map_err(call_err)?;
+            let [name] = args.as_slice() else {
+                return Err(bad(
+                    "user passwd command requires user name as its argument",
+                ));
+            };
+            let password = if interactive {
+                read_password_interactive(name, stdin, out)?
+            } else {
+                scan_word(stdin)
+            };
+            connect(g)?
+                .user_change_password(name, &password)
+                .await
+                .map_err(call_err)?;
             writeln!(out, "Password updated").map_err(io_err)
         }
         UserCommand::GrantRole { args } => {
             let [user, role] = args.as_slice() else {
-                return Err(bad("user grant command requires user name and role name as its argument"));
+                return Err(bad(
+                    "user grant command requires user name and role name as its argument",
+                ));
             };
-            connect(g)?.user_grant_role(user, role).await.map_err(call_err)?;
+            connect(g)?
+                .user_grant_role(user, role)
+                .await
+                .map_err(call_err)?;
             writeln!(out, "Role {role} is granted to user {user}").map_err(io_err)
         }
         UserCommand::RevokeRole { args } => {
             let [user, role] = args.as_slice() else {
-                return Err(bad("user revoke-role requires user name and role name as its argument"));
+                return Err(bad(
+                    "user revoke-role requires user name and role name as its argument",
+                ));
             };
-            connect(g)?.user_revoke_role(user, role).await.map_err(call_err)?;
+            connect(g)?
+                .user_revoke_role(user, role)
+                .await
+                .map_err(call_err)?;
             writeln!(out, "Role {role} is revoked from user {user}").map_err(io_err)
         }
     }
@@ -314,11 +366,17 @@ pub fn perm_range(args: &[String], prefix: bool, from_key: bool) -> Result<(Vec<
         if prefix && from_key {
             return Err(bad("--from-key and --prefix flags are mutually exclusive"));
         }
-        let end = if prefix || from_key { vec![0] } else { Vec::new() };
+        let end = if prefix || from_key {
+            vec![0]
+        } else {
+            Vec::new()
+        };
         return Ok((vec![0], end));
     }
     let end = match args.get(1) {
-        None if prefix && from_key => return Err(bad("--from-key and --prefix flags are mutually exclusive")),
+        None if prefix && from_key => {
+            return Err(bad("--from-key and --prefix flags are mutually exclusive"))
+        }
         None if prefix => prefix_end(key.as_bytes()),
         None if from_key => vec![0],
         None => Vec::new(),
@@ -367,17 +425,25 @@ fn print_role(out: &mut dyn Write, role: &str, r: &AuthRoleGetResponse) -> Resul
 pub(super) async fn role(g: &GlobalArgs, c: RoleCommand, out: &mut dyn Write) -> Result<()> {
     match c {
         RoleCommand::Add { args } => {
-            let [name] = args.as_slice() else { return Err(bad("role add command requires role name as its argument")) };
+            let [name] = args.as_slice() else {
+                return Err(bad("role add command requires role name as its argument"));
+            };
             connect(g)?.role_add(name).await.map_err(call_err)?;
             writeln!(out, "Role {name} created").map_err(io_err)
         }
         RoleCommand::Delete { args } => {
-            let [name] = args.as_slice() else { return Err(bad("role delete command requires role name as its argument")) };
+            let [name] = args.as_slice() else {
+                return Err(bad(
+                    "role delete command requires role name as its argument",
+                ));
+            };
             connect(g)?.role_delete(name).await.map_err(call_err)?;
             writeln!(out, "Role {name} deleted").map_err(io_err)
         }
         RoleCommand::Get { args } => {
-            let [name] = args.as_slice() else { return Err(bad("role get command requires role name as its argument")) };
+            let [name] = args.as_slice() else {
+                return Err(bad("role get command requires role name as its argument"));
+            };
             let r = connect(g)?.role_get(name).await.map_err(call_err)?;
             print_role(out, name, &r)
         }
@@ -402,7 +468,10 @@ pub(super) async fn role(g: &GlobalArgs, c: RoleCommand, out: &mut dyn Write) ->
                 _ => return Err(bad(&format!("invalid permission type: {}", a.args[1]))),
             };
             let (key, end) = perm_range(&a.args[2..], a.prefix, a.from_key)?;
-            connect(g)?.role_grant_permission(&a.args[0], &key, &end, perm as i32).await.map_err(call_err)?;
+            connect(g)?
+                .role_grant_permission(&a.args[0], &key, &end, perm as i32)
+                .await
+                .map_err(call_err)?;
             writeln!(out, "Role {} updated", a.args[0]).map_err(io_err)
         }
         RoleCommand::RevokePermission(a) => {
@@ -410,12 +479,18 @@ pub(super) async fn role(g: &GlobalArgs, c: RoleCommand, out: &mut dyn Write) ->
                 return Err(bad("role revoke-permission command requires role name and key [endkey] as its argument"));
             }
             let (key, end) = perm_range(&a.args[1..], a.prefix, a.from_key)?;
-            connect(g)?.role_revoke_permission(&a.args[0], &key, &end).await.map_err(call_err)?;
+            connect(g)?
+                .role_revoke_permission(&a.args[0], &key, &end)
+                .await
+                .map_err(call_err)?;
             let (role, k) = (&a.args[0], &a.args[1]);
             let msg = if end.is_empty() {
                 format!("Permission of key {k} is revoked from role {role}")
             } else if end != [0] {
-                format!("Permission of range [{k}, {}) is revoked from role {role}", String::from_utf8_lossy(&end))
+                format!(
+                    "Permission of range [{k}, {}) is revoked from role {role}",
+                    String::from_utf8_lossy(&end)
+                )
             } else {
                 format!("Permission of range [{k}, <open ended> is revoked from role {role}")
             };
@@ -432,12 +507,30 @@ mod tests {
     #[test]
     fn permission_ranges_follow_etcdctl() {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(perm_range(&s(&["a"]), false, false).unwrap(), (b"a".to_vec(), vec![]));
-        assert_eq!(perm_range(&s(&["a"]), true, false).unwrap(), (b"a".to_vec(), b"b".to_vec()));
-        assert_eq!(perm_range(&s(&["a"]), false, true).unwrap(), (b"a".to_vec(), vec![0]));
-        assert_eq!(perm_range(&s(&["a", "c"]), false, false).unwrap(), (b"a".to_vec(), b"c".to_vec()));
-        assert_eq!(perm_range(&s(&[""]), true, false).unwrap(), (vec![0], vec![0]));
-        assert_eq!(perm_range(&s(&[""]), false, false).unwrap(), (vec![0], vec![]));
+        assert_eq!(
+            perm_range(&s(&["a"]), false, false).unwrap(),
+            (b"a".to_vec(), vec![])
+        );
+        assert_eq!(
+            perm_range(&s(&["a"]), true, false).unwrap(),
+            (b"a".to_vec(), b"b".to_vec())
+        );
+        assert_eq!(
+            perm_range(&s(&["a"]), false, true).unwrap(),
+            (b"a".to_vec(), vec![0])
+        );
+        assert_eq!(
+            perm_range(&s(&["a", "c"]), false, false).unwrap(),
+            (b"a".to_vec(), b"c".to_vec())
+        );
+        assert_eq!(
+            perm_range(&s(&[""]), true, false).unwrap(),
+            (vec![0], vec![0])
+        );
+        assert_eq!(
+            perm_range(&s(&[""]), false, false).unwrap(),
+            (vec![0], vec![])
+        );
         assert!(perm_range(&s(&["a", "c"]), true, false).is_err());
         assert!(perm_range(&s(&["a"]), true, true).is_err());
     }

@@ -50,10 +50,26 @@ pub struct PerfLoad {
 /// etcd's `checkPerfCfgMap` with its aliases.
 pub fn perf_load(name: &str) -> Option<PerfLoad> {
     Some(match name {
-        "s" | "small" => PerfLoad { limit: 150, clients: 50, duration: 60 },
-        "m" | "medium" => PerfLoad { limit: 1000, clients: 200, duration: 60 },
-        "l" | "large" => PerfLoad { limit: 8000, clients: 500, duration: 60 },
-        "xl" | "xLarge" => PerfLoad { limit: 15000, clients: 1000, duration: 60 },
+        "s" | "small" => PerfLoad {
+            limit: 150,
+            clients: 50,
+            duration: 60,
+        },
+        "m" | "medium" => PerfLoad {
+            limit: 1000,
+            clients: 200,
+            duration: 60,
+        },
+        "l" | "large" => PerfLoad {
+            limit: 8000,
+            clients: 500,
+            duration: 60,
+        },
+        "xl" | "xLarge" => PerfLoad {
+            limit: 15000,
+            clients: 1000,
+            duration: 60,
+        },
         _ => return None,
     })
 }
@@ -75,10 +91,22 @@ impl PerfStats {
     /// Statistics from latencies (seconds), the failure count and the run's length.
     pub fn from_latencies(lats: &[f64], errors: usize, total: Duration) -> PerfStats {
         let n = lats.len() as f64;
-        let mean = if lats.is_empty() { 0.0 } else { lats.iter().sum::<f64>() / n };
-        let var = if lats.is_empty() { 0.0 } else { lats.iter().map(|l| (l - mean) * (l - mean)).sum::<f64>() / n };
+        let mean = if lats.is_empty() {
+            0.0
+        } else {
+            lats.iter().sum::<f64>() / n
+        };
+        let var = if lats.is_empty() {
+            0.0
+        } else {
+            lats.iter().map(|l| (l - mean) * (l - mean)).sum::<f64>() / n
+        };
         PerfStats {
-            rps: if total.is_zero() { 0.0 } else { n / total.as_secs_f64() },
+            rps: if total.is_zero() {
+                0.0
+            } else {
+                n / total.as_secs_f64()
+            },
             slowest: lats.iter().copied().fold(0.0, f64::max),
             stddev: var.sqrt(),
             errors,
@@ -95,7 +123,11 @@ pub fn verdict(stats: &PerfStats, load: &PerfLoad, out: &mut dyn Write) -> std::
         ok = false;
     }
     if stats.rps / f64::from(load.limit) <= 0.9 {
-        writeln!(out, "FAIL: Throughput too low: {} writes/s", stats.rps as i64 + 1)?;
+        writeln!(
+            out,
+            "FAIL: Throughput too low: {} writes/s",
+            stats.rps as i64 + 1
+        )?;
         ok = false;
     } else {
         writeln!(out, "PASS: Throughput is {} writes/s", stats.rps as i64 + 1)?;
@@ -119,24 +151,34 @@ pub fn verdict(stats: &PerfStats, load: &PerfLoad, out: &mut dyn Write) -> std::
 /// Runs `check perf`.
 pub(super) async fn check(g: &GlobalArgs, cmd: CheckCommand, out: &mut dyn Write) -> Result<()> {
     let CheckCommand::Perf(a) = cmd;
-    let load = perf_load(&a.load).ok_or_else(|| Exit::new(EXIT_BAD_FEATURE, format!("unknown load option {}", a.load)))?;
+    let load = perf_load(&a.load)
+        .ok_or_else(|| Exit::new(EXIT_BAD_FEATURE, format!("unknown load option {}", a.load)))?;
     let env = env(g)?;
     let c = client(&env.cfg)?;
     let prefix = a.prefix.clone().into_bytes();
     let range_end = prefix_end(&prefix);
     let existing = c
-        .range(RangeRequest { key: prefix.clone(), range_end: range_end.clone(), limit: 1, ..Default::default() })
+        .range(RangeRequest {
+            key: prefix.clone(),
+            range_end: range_end.clone(),
+            limit: 1,
+            ..Default::default()
+        })
         .await
         .map_err(call_err)?;
     if !existing.kvs.is_empty() {
         return Err(Exit::new(
             EXIT_INVALID_INPUT,
-            format!("prefix \"{}\" has keys. Delete with etcdctl del --prefix {} first", a.prefix, a.prefix),
+            format!(
+                "prefix \"{}\" has keys. Delete with etcdctl del --prefix {} first",
+                a.prefix, a.prefix
+            ),
         ));
     }
     // A few clients (connections) shared by the workload's concurrent workers.
-    let conns: Vec<Arc<crate::client::Client>> =
-        (0..load.clients.clamp(1, 16)).map(|_| client(&env.cfg).map(Arc::new)).collect::<Result<_>>()?;
+    let conns: Vec<Arc<crate::client::Client>> = (0..load.clients.clamp(1, 16))
+        .map(|_| client(&env.cfg).map(Arc::new))
+        .collect::<Result<_>>()?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<u8>>(load.clients);
     let rx = Arc::new(tokio::sync::Mutex::new(rx));
     let lats = Arc::new(Mutex::new(Vec::new()));
@@ -151,9 +193,18 @@ pub(super) async fn check(g: &GlobalArgs, cmd: CheckCommand, out: &mut dyn Write
                 let key = { rx.lock().await.recv().await };
                 let Some(key) = key else { return };
                 let st = Instant::now();
-                let r = c.put(PutRequest { key, value: vec![0u8; 1024], ..Default::default() }).await;
+                let r = c
+                    .put(PutRequest {
+                        key,
+                        value: vec![0u8; 1024],
+                        ..Default::default()
+                    })
+                    .await;
                 match r {
-                    Ok(_) => lats.lock().map(|mut l| l.push(st.elapsed().as_secs_f64())).unwrap_or(()),
+                    Ok(_) => lats
+                        .lock()
+                        .map(|mut l| l.push(st.elapsed().as_secs_f64()))
+                        .unwrap_or(()),
                     Err(_) => errors.lock().map(|mut e| *e += 1).unwrap_or(()),
                 }
             }
@@ -192,12 +243,19 @@ pub(super) async fn check(g: &GlobalArgs, cmd: CheckCommand, out: &mut dyn Write
     let errors = errors.lock().map(|e| *e).unwrap_or(0);
     let stats = PerfStats::from_latencies(&lats, errors, total);
     let dresp = c
-        .delete_range(DeleteRangeRequest { key: prefix, range_end, ..Default::default() })
+        .delete_range(DeleteRangeRequest {
+            key: prefix,
+            range_end,
+            ..Default::default()
+        })
         .await
         .map_err(call_err)?;
     if a.auto_compact {
         let rev = dresp.header.map(|h| h.revision).unwrap_or(0);
-        let req = crate::pb::etcdserverpb::CompactionRequest { revision: rev, physical: true };
+        let req = crate::pb::etcdserverpb::CompactionRequest {
+            revision: rev,
+            physical: true,
+        };
         c.compact(req).await.map_err(call_err)?;
     }
     if a.auto_defrag {
@@ -233,14 +291,24 @@ mod tests {
         assert_eq!(perf_load("xLarge").map(|l| l.clients), Some(1000));
         assert!(perf_load("huge").is_none());
         let load = perf_load("s").expect("s");
-        let good = PerfStats { rps: 149.5, slowest: 0.0971, stddev: 0.0058, errors: 0 };
+        let good = PerfStats {
+            rps: 149.5,
+            slowest: 0.0971,
+            stddev: 0.0058,
+            errors: 0,
+        };
         let mut out = Vec::new();
         assert!(verdict(&good, &load, &mut out).expect("write"));
         assert_eq!(
             String::from_utf8(out).expect("utf8"),
             "PASS: Throughput is 150 writes/s\nPASS: Slowest request took 0.097100s\nPASS: Stddev is 0.005800s\nPASS\n"
         );
-        let bad = PerfStats { rps: 100.0, slowest: 0.7, stddev: 0.2, errors: 0 };
+        let bad = PerfStats {
+            rps: 100.0,
+            slowest: 0.7,
+            stddev: 0.2,
+            errors: 0,
+        };
         let mut out = Vec::new();
         assert!(!verdict(&bad, &load, &mut out).expect("write"));
         let text = String::from_utf8(out).expect("utf8");

@@ -4,7 +4,9 @@
 use std::io::{BufRead, Read, Write};
 use std::time::Instant;
 
-use super::printer::{go_duration as fmt_duration, EpHashKv, EpHealth, EpStatus, OutputFormat, PrintError, Printer};
+use super::printer::{
+    go_duration as fmt_duration, EpHashKv, EpHealth, EpStatus, OutputFormat, PrintError, Printer,
+};
 use super::{
     go_parse_int, txn, Cli, Command, CompactionArgs, DelArgs, EndpointArgs, EndpointCommand, Exit,
     GetArgs, GlobalArgs, MemberCommand, PutArgs, Result, API_VERSION, ETCDCTL_VERSION,
@@ -29,7 +31,12 @@ pub(crate) fn prefix_end(prefix: &[u8]) -> Vec<u8> {
 }
 
 /// Applies etcdctl's `--prefix` / `--from-key` to a key: returns (key, range_end).
-fn key_range(key: &str, prefix: bool, from_key: bool, range_end: Option<&str>) -> (Vec<u8>, Vec<u8>) {
+fn key_range(
+    key: &str,
+    prefix: bool,
+    from_key: bool,
+    range_end: Option<&str>,
+) -> (Vec<u8>, Vec<u8>) {
     let mut key = key.as_bytes().to_vec();
     let mut end = range_end.map(|e| e.as_bytes().to_vec()).unwrap_or_default();
     if prefix {
@@ -50,7 +57,8 @@ fn key_range(key: &str, prefix: bool, from_key: bool, range_end: Option<&str>) -
 }
 
 const BOTH: &str = "`--prefix` and `--from-key` cannot be set at the same time, choose one";
-const TOO_MANY: &str = "too many arguments, only accept one argument when `--prefix` or `--from-key` is set";
+const TOO_MANY: &str =
+    "too many arguments, only accept one argument when `--prefix` or `--from-key` is set";
 
 /// etcdctl's `getGetOp`.
 ///
@@ -59,7 +67,10 @@ const TOO_MANY: &str = "too many arguments, only accept one argument when `--pre
 /// values (exit 4).
 pub(crate) fn get_op(a: &GetArgs) -> Result<RangeRequest> {
     let Some(key) = a.args.first() else {
-        return Err(Exit::new(EXIT_BAD_ARGS, "get command needs one argument as key and an optional argument as range_end"));
+        return Err(Exit::new(
+            EXIT_BAD_ARGS,
+            "get command needs one argument as key and an optional argument as range_end",
+        ));
     };
     if a.prefix && a.from_key {
         return Err(Exit::new(EXIT_BAD_ARGS, BOTH));
@@ -67,7 +78,15 @@ pub(crate) fn get_op(a: &GetArgs) -> Result<RangeRequest> {
     let serializable = match a.consistency.as_str() {
         "s" => true,
         "l" => false,
-        c => return Err(Exit::new(EXIT_BAD_FEATURE, format!("unknown consistency flag {}", super::printer::go_quote(c.as_bytes())))),
+        c => {
+            return Err(Exit::new(
+                EXIT_BAD_FEATURE,
+                format!(
+                    "unknown consistency flag {}",
+                    super::printer::go_quote(c.as_bytes())
+                ),
+            ))
+        }
     };
     if a.args.len() > 1 && (a.prefix || a.from_key) {
         return Err(Exit::new(EXIT_BAD_ARGS, TOO_MANY));
@@ -76,7 +95,12 @@ pub(crate) fn get_op(a: &GetArgs) -> Result<RangeRequest> {
         "ASCEND" => SortOrder::Ascend,
         "DESCEND" => SortOrder::Descend,
         "" => SortOrder::None,
-        _ => return Err(Exit::new(EXIT_BAD_FEATURE, format!("bad sort order {}", a.order))),
+        _ => {
+            return Err(Exit::new(
+                EXIT_BAD_FEATURE,
+                format!("bad sort order {}", a.order),
+            ))
+        }
     };
     let target = match a.sort_by.to_uppercase().as_str() {
         "CREATE" => SortTarget::Create,
@@ -84,7 +108,12 @@ pub(crate) fn get_op(a: &GetArgs) -> Result<RangeRequest> {
         "MODIFY" => SortTarget::Mod,
         "VALUE" => SortTarget::Value,
         "VERSION" => SortTarget::Version,
-        _ => return Err(Exit::new(EXIT_BAD_FEATURE, format!("bad sort target {}", a.sort_by))),
+        _ => {
+            return Err(Exit::new(
+                EXIT_BAD_FEATURE,
+                format!("bad sort target {}", a.sort_by),
+            ))
+        }
     };
     if target == SortTarget::Key && order == SortOrder::Ascend {
         // clientv3.WithSort: the server already returns keys ascending.
@@ -118,7 +147,10 @@ pub(crate) fn put_op(a: &PutArgs, stdin: &mut dyn Read) -> Result<PutRequest> {
         return Err(Exit::new(EXIT_BAD_ARGS, NEEDS));
     };
     if a.ignore_value && a.args.len() > 1 {
-        return Err(Exit::new(EXIT_BAD_ARGS, "put command needs only 1 argument when 'ignore-value' is set"));
+        return Err(Exit::new(
+            EXIT_BAD_ARGS,
+            "put command needs only 1 argument when 'ignore-value' is set",
+        ));
     }
     let mut value = Vec::new();
     if !a.ignore_value {
@@ -128,8 +160,12 @@ pub(crate) fn put_op(a: &PutArgs, stdin: &mut dyn Read) -> Result<PutRequest> {
             return Err(Exit::new(EXIT_BAD_ARGS, NEEDS));
         }
     }
-    let lease = go_parse_int(&a.lease, 16)
-        .map_err(|e| Exit::new(EXIT_BAD_ARGS, format!("bad lease ID ({e}), expecting ID in Hex")))?;
+    let lease = go_parse_int(&a.lease, 16).map_err(|e| {
+        Exit::new(
+            EXIT_BAD_ARGS,
+            format!("bad lease ID ({e}), expecting ID in Hex"),
+        )
+    })?;
     Ok(PutRequest {
         key: key.as_bytes().to_vec(),
         value,
@@ -146,7 +182,10 @@ pub(crate) fn put_op(a: &PutArgs, stdin: &mut dyn Read) -> Result<PutRequest> {
 /// etcdctl's argument errors (exit 128).
 pub(crate) fn del_op(a: &DelArgs) -> Result<DeleteRangeRequest> {
     if a.args.is_empty() || a.args.len() > 2 {
-        return Err(Exit::new(EXIT_BAD_ARGS, "del command needs one argument as key and an optional argument as range_end"));
+        return Err(Exit::new(
+            EXIT_BAD_ARGS,
+            "del command needs one argument as key and an optional argument as range_end",
+        ));
     }
     if a.prefix && a.from_key {
         return Err(Exit::new(EXIT_BAD_ARGS, BOTH));
@@ -154,8 +193,17 @@ pub(crate) fn del_op(a: &DelArgs) -> Result<DeleteRangeRequest> {
     if a.args.len() > 1 && (a.prefix || a.from_key) {
         return Err(Exit::new(EXIT_BAD_ARGS, TOO_MANY));
     }
-    let (key, range_end) = key_range(&a.args[0], a.prefix, a.from_key, a.args.get(1).map(String::as_str));
-    Ok(DeleteRangeRequest { key, range_end, prev_kv: a.prev_kv })
+    let (key, range_end) = key_range(
+        &a.args[0],
+        a.prefix,
+        a.from_key,
+        a.args.get(1).map(String::as_str),
+    );
+    Ok(DeleteRangeRequest {
+        key,
+        range_end,
+        prev_kv: a.prev_kv,
+    })
 }
 
 /// Resolved global settings: the printer and the client configuration.
@@ -171,7 +219,10 @@ pub(super) fn env(g: &GlobalArgs) -> Result<Env> {
     for (name, v) in [("cert", &g.cert), ("key", &g.key), ("cacert", &g.cacert)] {
         if let Some(v) = v {
             if v.is_empty() {
-                return Err(Exit::new(EXIT_BAD_ARGS, format!("empty string is passed to --{name} option")));
+                return Err(Exit::new(
+                    EXIT_BAD_ARGS,
+                    format!("empty string is passed to --{name} option"),
+                ));
             }
         }
     }
@@ -193,10 +244,17 @@ pub(super) fn env(g: &GlobalArgs) -> Result<Env> {
         t.insecure_skip_verify = g.insecure_skip_tls_verify;
     }
     if g.discovery_srv.as_deref().is_some_and(|d| !d.is_empty()) {
-        return Err(Exit::new(EXIT_ERROR, "DNS discovery is not supported yet by this etcdctl"));
+        return Err(Exit::new(
+            EXIT_ERROR,
+            "DNS discovery is not supported yet by this etcdctl",
+        ));
     }
     Ok(Env {
-        printer: Printer { format, hex: g.hex, value_only: false },
+        printer: Printer {
+            format,
+            hex: g.hex,
+            value_only: false,
+        },
         cfg: ClientConfig {
             endpoints: g.endpoints.iter().map(|e| e.trim().to_string()).collect(),
             dial_timeout: g.dial_timeout,
@@ -213,7 +271,9 @@ pub(super) fn env(g: &GlobalArgs) -> Result<Env> {
 /// # Errors
 /// When the password cannot be read (exit 1).
 fn credentials(g: &GlobalArgs) -> Result<Option<(String, String)>> {
-    let Some(user) = g.user.as_deref().filter(|u| !u.is_empty()) else { return Ok(None) };
+    let Some(user) = g.user.as_deref().filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
     if let Some(pw) = g.password.as_deref().filter(|p| !p.is_empty()) {
         return Ok(Some((user.to_string(), pw.to_string())));
     }
@@ -222,8 +282,13 @@ fn credentials(g: &GlobalArgs) -> Result<Option<(String, String)>> {
     }
     eprint!("Password: ");
     let mut line = String::new();
-    std::io::stdin().read_line(&mut line).map_err(|e| Exit::new(EXIT_ERROR, e.to_string()))?;
-    Ok(Some((user.to_string(), line.trim_end_matches(['\n', '\r']).to_string())))
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| Exit::new(EXIT_ERROR, e.to_string()))?;
+    Ok(Some((
+        user.to_string(),
+        line.trim_end_matches(['\n', '\r']).to_string(),
+    )))
 }
 
 pub(super) fn client(cfg: &ClientConfig) -> Result<Client> {
@@ -246,7 +311,12 @@ pub(super) fn print_err(e: PrintError) -> Exit {
 }
 
 /// Runs a parsed command.
-pub(crate) async fn execute(cli: Cli, stdin: &mut dyn BufRead, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+pub(crate) async fn execute(
+    cli: Cli,
+    stdin: &mut dyn BufRead,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<()> {
     let g = &cli.global;
     match cli.command {
         Command::Version => {
@@ -266,11 +336,17 @@ pub(crate) async fn execute(cli: Cli, stdin: &mut dyn BufRead, out: &mut dyn Wri
             let resp = client(&env.cfg)?.range(req).await.map_err(call_err)?;
             if a.count_only && env.printer.format != OutputFormat::Fields {
                 // etcdctl 3.5's rule for its --count-only flag.
-                return Err(Exit::new(EXIT_BAD_ARGS, "--count-only is only for `--write-out=fields`"));
+                return Err(Exit::new(
+                    EXIT_BAD_ARGS,
+                    "--count-only is only for `--write-out=fields`",
+                ));
             }
             if a.print_value_only {
                 if env.printer.format != OutputFormat::Simple {
-                    return Err(Exit::new(EXIT_BAD_ARGS, "print-value-only is only for `--write-out=simple`"));
+                    return Err(Exit::new(
+                        EXIT_BAD_ARGS,
+                        "print-value-only is only for `--write-out=simple`",
+                    ));
                 }
                 env.printer.value_only = true;
             }
@@ -279,12 +355,18 @@ pub(crate) async fn execute(cli: Cli, stdin: &mut dyn BufRead, out: &mut dyn Wri
         Command::Del(a) => {
             let req = del_op(&a)?;
             let env = env(g)?;
-            let resp = client(&env.cfg)?.delete_range(req).await.map_err(call_err)?;
+            let resp = client(&env.cfg)?
+                .delete_range(req)
+                .await
+                .map_err(call_err)?;
             env.printer.del(out, &resp).map_err(print_err)
         }
         Command::Txn(a) => {
             if !a.args.is_empty() {
-                return Err(Exit::new(EXIT_BAD_ARGS, "txn command does not accept argument"));
+                return Err(Exit::new(
+                    EXIT_BAD_ARGS,
+                    "txn command does not accept argument",
+                ));
             }
             let env = env(g)?;
             let c = client(&env.cfg)?;
@@ -293,9 +375,14 @@ pub(crate) async fn execute(cli: Cli, stdin: &mut dyn BufRead, out: &mut dyn Wri
             env.printer.txn(out, &resp).map_err(print_err)
         }
         Command::Compaction(a) => compaction(g, &a, out).await,
-        Command::Member { command: MemberCommand::List } => {
+        Command::Member {
+            command: MemberCommand::List,
+        } => {
             let env = env(g)?;
-            let resp = client(&env.cfg)?.member_list(MemberListRequest::default()).await.map_err(call_err)?;
+            let resp = client(&env.cfg)?
+                .member_list(MemberListRequest::default())
+                .await
+                .map_err(call_err)?;
             env.printer.member_list(out, &resp).map_err(print_err)
         }
         Command::Member { command } => super::member::member(g, command, out, err).await,
@@ -321,12 +408,18 @@ pub(super) fn io_err(e: std::io::Error) -> Exit {
 
 async fn compaction(g: &GlobalArgs, a: &CompactionArgs, out: &mut dyn Write) -> Result<()> {
     if a.args.len() != 1 {
-        return Err(Exit::new(EXIT_BAD_ARGS, "compaction command needs 1 argument"));
+        return Err(Exit::new(
+            EXIT_BAD_ARGS,
+            "compaction command needs 1 argument",
+        ));
     }
     let rev = go_parse_int(&a.args[0], 10).map_err(|e| Exit::new(EXIT_ERROR, e))?;
     let env = env(g)?;
     client(&env.cfg)?
-        .compact(CompactionRequest { revision: rev, physical: a.physical })
+        .compact(CompactionRequest {
+            revision: rev,
+            physical: a.physical,
+        })
         .await
         .map_err(call_err)?;
     writeln!(out, "compacted revision {rev}").map_err(io_err)
@@ -341,14 +434,31 @@ pub(super) async fn endpoints(env: &Env, cluster: bool) -> Result<Vec<String>> {
     let resp = client(&env.cfg)?
         .member_list(MemberListRequest::default())
         .await
-        .map_err(|e| Exit::new(EXIT_ERROR, format!("failed to fetch endpoints from etcd cluster member list: {e}")))?;
-    Ok(resp.members.into_iter().flat_map(|m| m.client_ur_ls).collect())
+        .map_err(|e| {
+            Exit::new(
+                EXIT_ERROR,
+                format!("failed to fetch endpoints from etcd cluster member list: {e}"),
+            )
+        })?;
+    Ok(resp
+        .members
+        .into_iter()
+        .flat_map(|m| m.client_ur_ls)
+        .collect())
 }
 
-async fn endpoint(g: &GlobalArgs, a: &EndpointArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+async fn endpoint(
+    g: &GlobalArgs,
+    a: &EndpointArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<()> {
     let env = env(g)?;
     let eps = endpoints(&env, a.cluster).await?;
-    let one = |ep: &str| ClientConfig { endpoints: vec![ep.to_string()], ..env.cfg.clone() };
+    let one = |ep: &str| ClientConfig {
+        endpoints: vec![ep.to_string()],
+        ..env.cfg.clone()
+    };
     match &a.command {
         EndpointCommand::Health => {
             let checks = eps.iter().map(|ep| {
@@ -357,23 +467,50 @@ async fn endpoint(g: &GlobalArgs, a: &EndpointArgs, out: &mut dyn Write, err: &m
                     let ep = cfg.endpoints[0].clone();
                     let c = match Client::new(&cfg) {
                         Ok(c) => c,
-                        Err(e) => return EpHealth { ep, health: false, took: String::new(), error: e.to_string() },
+                        Err(e) => {
+                            return EpHealth {
+                                ep,
+                                health: false,
+                                took: String::new(),
+                                error: e.to_string(),
+                            }
+                        }
                     };
                     let start = Instant::now();
-                    let r = c.range(RangeRequest { key: b"health".to_vec(), ..Default::default() }).await;
+                    let r = c
+                        .range(RangeRequest {
+                            key: b"health".to_vec(),
+                            ..Default::default()
+                        })
+                        .await;
                     let took = fmt_duration(start.elapsed());
                     match r {
-                        Ok(_) => EpHealth { ep, health: true, took, error: String::new() },
+                        Ok(_) => EpHealth {
+                            ep,
+                            health: true,
+                            took,
+                            error: String::new(),
+                        },
                         // Permission denied still went through consensus: healthy.
-                        Err(e) if e.to_string() == "etcdserver: permission denied" => {
-                            EpHealth { ep, health: true, took, error: String::new() }
-                        }
-                        Err(e) => EpHealth { ep, health: false, took, error: e.to_string() },
+                        Err(e) if e.to_string() == "etcdserver: permission denied" => EpHealth {
+                            ep,
+                            health: true,
+                            took,
+                            error: String::new(),
+                        },
+                        Err(e) => EpHealth {
+                            ep,
+                            health: false,
+                            took,
+                            error: e.to_string(),
+                        },
                     }
                 }
             });
             let hs = futures::future::join_all(checks).await;
-            env.printer.endpoint_health(out, err, &hs).map_err(print_err)?;
+            env.printer
+                .endpoint_health(out, err, &hs)
+                .map_err(print_err)?;
             if hs.iter().any(|h| !h.error.is_empty()) {
                 return Err(Exit::new(EXIT_ERROR, "unhealthy cluster"));
             }
@@ -388,7 +525,10 @@ async fn endpoint(g: &GlobalArgs, a: &EndpointArgs, out: &mut dyn Write, err: &m
                     Err(e) => Err(e),
                 };
                 match r {
-                    Ok(resp) => list.push(EpStatus { ep: ep.clone(), resp }),
+                    Ok(resp) => list.push(EpStatus {
+                        ep: ep.clone(),
+                        resp,
+                    }),
                     Err(e) => {
                         failed = true;
                         let _ = writeln!(err, "Failed to get the status of endpoint {ep} ({e})");
@@ -410,7 +550,10 @@ async fn endpoint(g: &GlobalArgs, a: &EndpointArgs, out: &mut dyn Write, err: &m
                     Err(e) => Err(e),
                 };
                 match r {
-                    Ok(resp) => rows.push(EpHashKv { ep: ep.clone(), resp }),
+                    Ok(resp) => rows.push(EpHashKv {
+                        ep: ep.clone(),
+                        resp,
+                    }),
                     Err(e) => {
                         let _ = writeln!(err, "Failed to get the hash of endpoint {ep} ({e})");
                         last_err = Some(e.to_string());

@@ -30,7 +30,10 @@ fn parse_hex_u64(s: &str) -> std::result::Result<u64, String> {
             Err(_) => "invalid syntax",
         }
     };
-    Err(format!("strconv.ParseUint: parsing {}: {why}", go_quote(s.as_bytes())))
+    Err(format!(
+        "strconv.ParseUint: parsing {}: {why}",
+        go_quote(s.as_bytes())
+    ))
 }
 
 /// The member ID argument of `remove`, `update` and `promote`.
@@ -38,18 +41,34 @@ fn member_id(args: &[String]) -> Result<u64> {
     if args.len() != 1 {
         return Err(Exit::new(EXIT_BAD_ARGS, "member ID is not provided"));
     }
-    parse_hex_u64(&args[0])
-        .map_err(|e| Exit::new(EXIT_BAD_ARGS, format!("bad member ID arg ({e}), expecting ID in Hex")))
+    parse_hex_u64(&args[0]).map_err(|e| {
+        Exit::new(
+            EXIT_BAD_ARGS,
+            format!("bad member ID arg ({e}), expecting ID in Hex"),
+        )
+    })
 }
 
 /// Runs a `member` subcommand other than `list`.
-pub(super) async fn member(g: &GlobalArgs, cmd: MemberCommand, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+pub(super) async fn member(
+    g: &GlobalArgs,
+    cmd: MemberCommand,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<()> {
     match cmd {
         MemberCommand::List => {
             // Dispatched by `cmd::execute`; kept here so the match is exhaustive.
-            Err(Exit::new(EXIT_ERROR, "member list is handled by the kv commands"))
+            Err(Exit::new(
+                EXIT_ERROR,
+                "member list is handled by the kv commands",
+            ))
         }
-        MemberCommand::Add { args, peer_urls, learner } => add(g, &args, &peer_urls, learner, out).await,
+        MemberCommand::Add {
+            args,
+            peer_urls,
+            learner,
+        } => add(g, &args, &peer_urls, learner, out).await,
         MemberCommand::Remove { args } => {
             let id = member_id(&args)?;
             let e = env(g)?;
@@ -63,14 +82,20 @@ pub(super) async fn member(g: &GlobalArgs, cmd: MemberCommand, out: &mut dyn Wri
             }
             let urls = peer_urls.split(',').map(str::to_string).collect();
             let e = env(g)?;
-            let resp = client(&e.cfg)?.member_update(id, urls).await.map_err(call_err)?;
+            let resp = client(&e.cfg)?
+                .member_update(id, urls)
+                .await
+                .map_err(call_err)?;
             e.printer.member_update(out, id, &resp).map_err(print_err)
         }
         MemberCommand::Promote { args } => {
             let id = member_id(&args)?;
             let e = env(g)?;
             let resp = client(&e.cfg)?.member_promote(id).await.map_err(call_err)?;
-            if e.printer.member_promote(out, id, &resp).map_err(print_err)? {
+            if e.printer
+                .member_promote(out, id, &resp)
+                .map_err(print_err)?
+            {
                 return Ok(());
             }
             // etcdctl 3.4.23 dereferences a nil printer here (see printer::member).
@@ -80,7 +105,13 @@ pub(super) async fn member(g: &GlobalArgs, cmd: MemberCommand, out: &mut dyn Wri
     }
 }
 
-async fn add(g: &GlobalArgs, args: &[String], peer_urls: &str, learner: bool, out: &mut dyn Write) -> Result<()> {
+async fn add(
+    g: &GlobalArgs,
+    args: &[String],
+    peer_urls: &str,
+    learner: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
     let Some(name) = args.first() else {
         return Err(Exit::new(EXIT_BAD_ARGS, "member name not provided"));
     };
@@ -98,7 +129,10 @@ async fn add(g: &GlobalArgs, args: &[String], peer_urls: &str, learner: bool, ou
     }
     let urls: Vec<String> = peer_urls.split(',').map(str::to_string).collect();
     let e = env(g)?;
-    let resp = client(&e.cfg)?.member_add(urls, learner).await.map_err(call_err)?;
+    let resp = client(&e.cfg)?
+        .member_add(urls, learner)
+        .await
+        .map_err(call_err)?;
     e.printer.member_add(out, &resp).map_err(print_err)?;
     if e.printer.format != super::printer::OutputFormat::Simple {
         return Ok(());
@@ -108,7 +142,11 @@ async fn add(g: &GlobalArgs, args: &[String], peer_urls: &str, learner: bool, ou
         .members
         .iter()
         .flat_map(|m| {
-            let n = if m.id == new_id { name.as_str() } else { m.name.as_str() };
+            let n = if m.id == new_id {
+                name.as_str()
+            } else {
+                m.name.as_str()
+            };
             m.peer_ur_ls.iter().map(move |u| format!("{n}={u}"))
         })
         .collect();
@@ -124,15 +162,25 @@ async fn add(g: &GlobalArgs, args: &[String], peer_urls: &str, learner: bool, ou
 }
 
 /// `move-leader <transferee-member-id>`.
-pub(super) async fn move_leader(g: &GlobalArgs, args: &[String], out: &mut dyn Write) -> Result<()> {
+pub(super) async fn move_leader(
+    g: &GlobalArgs,
+    args: &[String],
+    out: &mut dyn Write,
+) -> Result<()> {
     if args.len() != 1 {
-        return Err(Exit::new(EXIT_BAD_ARGS, "move-leader command needs 1 argument"));
+        return Err(Exit::new(
+            EXIT_BAD_ARGS,
+            "move-leader command needs 1 argument",
+        ));
     }
     let target = parse_hex_u64(&args[0]).map_err(|e| Exit::new(EXIT_BAD_ARGS, e))?;
     let e = env(g)?;
     let mut leader: Option<(Client, u64)> = None;
     for ep in &e.cfg.endpoints {
-        let cfg = ClientConfig { endpoints: vec![ep.clone()], ..e.cfg.clone() };
+        let cfg = ClientConfig {
+            endpoints: vec![ep.clone()],
+            ..e.cfg.clone()
+        };
         let c = client(&cfg)?;
         let st = c.status().await.map_err(call_err)?;
         if st.header.as_ref().map_or(0, |h| h.member_id) == st.leader {
@@ -141,10 +189,18 @@ pub(super) async fn move_leader(g: &GlobalArgs, args: &[String], out: &mut dyn W
         }
     }
     let Some((c, leader_id)) = leader else {
-        return Err(Exit::new(EXIT_BAD_ARGS, format!("no leader endpoint given at [{}]", e.cfg.endpoints.join(" "))));
+        return Err(Exit::new(
+            EXIT_BAD_ARGS,
+            format!(
+                "no leader endpoint given at [{}]",
+                e.cfg.endpoints.join(" ")
+            ),
+        ));
     };
     let resp = c.move_leader(target).await.map_err(call_err)?;
-    e.printer.move_leader(out, leader_id, target, &resp).map_err(print_err)
+    e.printer
+        .move_leader(out, leader_id, target, &resp)
+        .map_err(print_err)
 }
 
 #[cfg(test)]
@@ -155,12 +211,21 @@ mod tests {
     #[test]
     fn hex_ids_parse_like_go_parse_uint() {
         assert_eq!(parse_hex_u64("8e9e05c52164694d"), Ok(0x8e9e05c52164694d));
-        assert_eq!(parse_hex_u64("zz").unwrap_err(), "strconv.ParseUint: parsing \"zz\": invalid syntax");
-        assert_eq!(parse_hex_u64("-1").unwrap_err(), "strconv.ParseUint: parsing \"-1\": invalid syntax");
+        assert_eq!(
+            parse_hex_u64("zz").unwrap_err(),
+            "strconv.ParseUint: parsing \"zz\": invalid syntax"
+        );
+        assert_eq!(
+            parse_hex_u64("-1").unwrap_err(),
+            "strconv.ParseUint: parsing \"-1\": invalid syntax"
+        );
         assert_eq!(
             parse_hex_u64("1ffffffffffffffff").unwrap_err(),
             "strconv.ParseUint: parsing \"1ffffffffffffffff\": value out of range"
         );
-        assert_eq!(member_id(&[]).unwrap_err().message, "member ID is not provided");
+        assert_eq!(
+            member_id(&[]).unwrap_err().message,
+            "member ID is not provided"
+        );
     }
 }

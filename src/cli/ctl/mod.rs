@@ -12,11 +12,11 @@
 //! `ETCDCTL_API=3` is accepted and ignored; every global flag also reads `ETCDCTL_<FLAG>`.
 
 pub mod auth;
-pub mod printer;
 pub mod check;
 mod cmd;
 mod member;
 mod more;
+pub mod printer;
 pub mod txn;
 
 use std::ffi::OsString;
@@ -60,7 +60,10 @@ pub struct Exit {
 impl Exit {
     /// An exit with `code` and `message`.
     pub fn new(code: i32, message: impl Into<String>) -> Exit {
-        Exit { code, message: message.into() }
+        Exit {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -72,7 +75,10 @@ fn go_bool(s: &str) -> std::result::Result<bool, String> {
     match s {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
-        _ => Err(format!("strconv.ParseBool: parsing {}: invalid syntax", printer::go_quote(s.as_bytes()))),
+        _ => Err(format!(
+            "strconv.ParseBool: parsing {}: invalid syntax",
+            printer::go_quote(s.as_bytes())
+        )),
     }
 }
 
@@ -80,14 +86,22 @@ fn go_bool(s: &str) -> std::result::Result<bool, String> {
 pub fn go_parse_int(s: &str, base: u32) -> std::result::Result<i64, String> {
     let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
     if digits.is_empty() || digits.starts_with(['+', '-']) {
-        return Err(format!("strconv.ParseInt: parsing {}: invalid syntax", printer::go_quote(s.as_bytes())));
+        return Err(format!(
+            "strconv.ParseInt: parsing {}: invalid syntax",
+            printer::go_quote(s.as_bytes())
+        ));
     }
     i64::from_str_radix(s, base).map_err(|e| {
         let why = match e.kind() {
-            std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => "value out of range",
+            std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
+                "value out of range"
+            }
             _ => "invalid syntax",
         };
-        format!("strconv.ParseInt: parsing {}: {why}", printer::go_quote(s.as_bytes()))
+        format!(
+            "strconv.ParseInt: parsing {}: {why}",
+            printer::go_quote(s.as_bytes())
+        )
     })
 }
 
@@ -108,13 +122,17 @@ pub fn go_duration(s: &str) -> std::result::Result<Duration, String> {
     }
     let mut total = 0f64;
     while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         if num_len == 0 {
             return Err(bad());
         }
         let n: f64 = rest[..num_len].parse().map_err(|_| bad())?;
         rest = &rest[num_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let mult = match &rest[..unit_len] {
             "ns" => 1e-9,
             "us" | "µs" | "μs" => 1e-6,
@@ -122,8 +140,19 @@ pub fn go_duration(s: &str) -> std::result::Result<Duration, String> {
             "s" => 1.0,
             "m" => 60.0,
             "h" => 3600.0,
-            "" => return Err(format!("time: missing unit in duration {}", printer::go_quote(s.as_bytes()))),
-            u => return Err(format!("time: unknown unit {} in duration {}", printer::go_quote(u.as_bytes()), printer::go_quote(s.as_bytes()))),
+            "" => {
+                return Err(format!(
+                    "time: missing unit in duration {}",
+                    printer::go_quote(s.as_bytes())
+                ))
+            }
+            u => {
+                return Err(format!(
+                    "time: unknown unit {} in duration {}",
+                    printer::go_quote(u.as_bytes()),
+                    printer::go_quote(s.as_bytes())
+                ))
+            }
         };
         total += n * mult;
         rest = &rest[unit_len..];
@@ -154,13 +183,25 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// gRPC endpoints
-    #[arg(long, global = true, env = "ETCDCTL_ENDPOINTS", value_delimiter = ',', default_value = "127.0.0.1:2379")]
+    #[arg(
+        long,
+        global = true,
+        env = "ETCDCTL_ENDPOINTS",
+        value_delimiter = ',',
+        default_value = "127.0.0.1:2379"
+    )]
     pub endpoints: Vec<String>,
     /// enable client-side debug logging
     #[arg(long, global = true, env = "ETCDCTL_DEBUG", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
     pub debug: bool,
     /// set the output format (fields, json, protobuf, simple, table)
-    #[arg(short = 'w', long, global = true, env = "ETCDCTL_WRITE_OUT", default_value = "simple")]
+    #[arg(
+        short = 'w',
+        long,
+        global = true,
+        env = "ETCDCTL_WRITE_OUT",
+        default_value = "simple"
+    )]
     pub write_out: String,
     /// print byte strings as hex encoded strings
     #[arg(long, global = true, env = "ETCDCTL_HEX", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
@@ -619,9 +660,16 @@ pub fn run_with(
     };
     if let Command::Watch(w) = &mut cli.command {
         // etcdctl's parseWatchArgs: a `--` anywhere after the `watch` word.
-        w.separator = raw.iter().skip_while(|a| *a != "watch").skip(1).any(|a| a == "--");
+        w.separator = raw
+            .iter()
+            .skip_while(|a| *a != "watch")
+            .skip(1)
+            .any(|a| a == "--");
     }
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             let _ = writeln!(err, "Error: {e}");
@@ -652,9 +700,15 @@ fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         None => String::new(),
     };
     let msg = match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = write!(out, "{}", e.render());
-            return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { EXIT_ERROR } else { EXIT_SUCCESS };
+            return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                EXIT_ERROR
+            } else {
+                EXIT_SUCCESS
+            };
         }
         ErrorKind::UnknownArgument => {
             let arg = ctx(ContextKind::InvalidArg);
@@ -662,12 +716,18 @@ fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             if arg.starts_with("--") || !arg.starts_with('-') {
                 format!("unknown flag: {arg}")
             } else {
-                format!("unknown shorthand flag: '{}' in {arg}", arg.trim_start_matches('-').chars().next().unwrap_or('?'))
+                format!(
+                    "unknown shorthand flag: '{}' in {arg}",
+                    arg.trim_start_matches('-').chars().next().unwrap_or('?')
+                )
             }
         }
         ErrorKind::InvalidSubcommand => {
             // cobra's own report, then etcdctl's ExitWithError.
-            let msg = format!("unknown command {} for \"etcdctl\"", printer::go_quote(ctx(ContextKind::InvalidSubcommand).as_bytes()));
+            let msg = format!(
+                "unknown command {} for \"etcdctl\"",
+                printer::go_quote(ctx(ContextKind::InvalidSubcommand).as_bytes())
+            );
             let _ = writeln!(err, "Error: {msg}\nRun 'etcdctl --help' for usage.");
             msg
         }
@@ -675,16 +735,30 @@ fn clap_error(e: clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             let flag = ctx(ContextKind::InvalidArg);
             let flag = flag.split([' ', '=']).next().unwrap_or("").to_string();
             let val = ctx(ContextKind::InvalidValue);
-            let why = std::error::Error::source(&e).map(|s| s.to_string()).unwrap_or_default();
-            format!("invalid argument {} for {} flag: {why}", printer::go_quote(val.as_bytes()), printer::go_quote(flag.as_bytes()))
+            let why = std::error::Error::source(&e)
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            format!(
+                "invalid argument {} for {} flag: {why}",
+                printer::go_quote(val.as_bytes()),
+                printer::go_quote(flag.as_bytes())
+            )
         }
         _ => {
             let rendered = e.render().to_string();
-            let first = rendered.lines().next().unwrap_or("").trim_start_matches("error: ").to_string();
+            let first = rendered
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("error: ")
+                .to_string();
             first
         }
     };
-    if matches!(e.kind(), ErrorKind::UnknownArgument | ErrorKind::ValueValidation | ErrorKind::InvalidValue) {
+    if matches!(
+        e.kind(),
+        ErrorKind::UnknownArgument | ErrorKind::ValueValidation | ErrorKind::InvalidValue
+    ) {
         // cobra prints the flag error and the usage (to stdout), then a blank line.
         let _ = writeln!(err, "Error: {msg}\n");
     }

@@ -58,9 +58,10 @@ fn exec_error(prog: &str, r: std::io::Result<std::process::ExitStatus>) -> Optio
             Some(c) => format!("exit status {c}"),
             None => "signal: killed".to_string(),
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Some(format!("exec: {}: executable file not found in $PATH", go_quote(prog.as_bytes())))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(format!(
+            "exec: {}: executable file not found in $PATH",
+            go_quote(prog.as_bytes())
+        )),
         Err(e) => Some(go_io_error(&e)),
     }
 }
@@ -79,7 +80,10 @@ fn go_io_error(e: &std::io::Error) -> String {
 /// Resolves when the process receives SIGINT or SIGTERM (etcdctl's `signal.Notify`).
 async fn interrupted() {
     use tokio::signal::unix::{signal, SignalKind};
-    match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
         (Ok(mut i), Ok(mut t)) => {
             tokio::select! {
                 _ = i.recv() => {}
@@ -114,7 +118,9 @@ fn watch_request(s: &WatchSpec) -> Result<WatchCreateRequest> {
     let mut range_end = Vec::new();
     if s.args.len() == 2 {
         if s.prefix {
-            return Err(bad_args("`range_end` and `--prefix` are mutually exclusive"));
+            return Err(bad_args(
+                "`range_end` and `--prefix` are mutually exclusive",
+            ));
         }
         range_end = s.args[1].as_bytes().to_vec();
     }
@@ -149,7 +155,10 @@ fn cancel_reason(r: &WatchResponse) -> String {
 
 /// clientv3's `IsProgressNotify`.
 fn is_progress_notify(r: &WatchResponse) -> bool {
-    r.events.is_empty() && !r.canceled && !r.created && r.compact_revision == 0
+    r.events.is_empty()
+        && !r.canceled
+        && !r.created
+        && r.compact_revision == 0
         && r.header.as_ref().is_some_and(|h| h.revision != 0)
 }
 
@@ -196,7 +205,10 @@ fn print_watch_item(
             let r = std::process::Command::new(prog)
                 .args(rest)
                 .env("ETCD_WATCH_REVISION", rev.to_string())
-                .env("ETCD_WATCH_EVENT_TYPE", go_quote(super::printer::simple::event_type(ev.r#type).as_bytes()))
+                .env(
+                    "ETCD_WATCH_EVENT_TYPE",
+                    go_quote(super::printer::simple::event_type(ev.r#type).as_bytes()),
+                )
                 .env("ETCD_WATCH_KEY", OsString::from(go_quote(&kv.key)))
                 .env("ETCD_WATCH_VALUE", OsString::from(go_quote(&kv.value)))
                 .status();
@@ -206,11 +218,20 @@ fn print_watch_item(
             }
         }
     }
-    Ok(if resp.canceled { Next::Ended } else { Next::Continue })
+    Ok(if resp.canceled {
+        Next::Ended
+    } else {
+        Next::Continue
+    })
 }
 
 /// `watch`.
-pub(super) async fn watch(g: &GlobalArgs, a: WatchArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+pub(super) async fn watch(
+    g: &GlobalArgs,
+    a: WatchArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<()> {
     let env_key = std::env::var("ETCDCTL_WATCH_KEY").unwrap_or_default();
     let env_range = std::env::var("ETCDCTL_WATCH_RANGE_END").unwrap_or_default();
     if env_key.is_empty() && !env_range.is_empty() {
@@ -254,7 +275,10 @@ pub(super) async fn watch(g: &GlobalArgs, a: WatchArgs, out: &mut dyn Write, err
             break;
         }
     }
-    Err(Exit::new(EXIT_INTERRUPTED, "watch is canceled by the server"))
+    Err(Exit::new(
+        EXIT_INTERRUPTED,
+        "watch is canceled by the server",
+    ))
 }
 
 /// Parses the flags of one interactive `watch ...` line (pflag rules: flags anywhere before
@@ -293,10 +317,17 @@ fn parse_watch_line(words: &[String], env_key: &str, env_range: &str) -> Result<
                 "rev" => {
                     let v = match val {
                         Some(v) => v.to_string(),
-                        None => it.next().cloned().ok_or_else(|| bad_args("flag needs an argument: --rev"))?,
+                        None => it
+                            .next()
+                            .cloned()
+                            .ok_or_else(|| bad_args("flag needs an argument: --rev"))?,
                     };
-                    spec.rev = go_parse_int(&v, 10)
-                        .map_err(|e| bad_args(format!("invalid argument {} for \"--rev\" flag: {e}", go_quote(v.as_bytes()))))?;
+                    spec.rev = go_parse_int(&v, 10).map_err(|e| {
+                        bad_args(format!(
+                            "invalid argument {} for \"--rev\" flag: {e}",
+                            go_quote(v.as_bytes())
+                        ))
+                    })?;
                 }
                 other => return Err(bad_args(format!("unknown flag: --{other}"))),
             }
@@ -329,7 +360,14 @@ fn parse_watch_line(words: &[String], env_key: &str, env_range: &str) -> Result<
 
 /// One interactive watch: its exec command with each response.
 type Tagged = std::pin::Pin<
-    Box<dyn futures::Stream<Item = (Vec<String>, std::result::Result<WatchResponse, crate::client::Error>)> + Send>,
+    Box<
+        dyn futures::Stream<
+                Item = (
+                    Vec<String>,
+                    std::result::Result<WatchResponse, crate::client::Error>,
+                ),
+            > + Send,
+    >,
 >;
 
 /// etcdctl's `watchInteractiveFunc`: `watch ...` and `progress` lines from stdin.
@@ -401,7 +439,8 @@ async fn watch_interactive(
 
 /// etcdctl's `leaseFromArgs`: a hexadecimal lease ID.
 fn lease_from_arg(s: &str) -> Result<i64> {
-    go_parse_int(s, 16).map_err(|e| bad_args(format!("bad lease ID arg ({e}), expecting ID in Hex")))
+    go_parse_int(s, 16)
+        .map_err(|e| bad_args(format!("bad lease ID arg ({e}), expecting ID in Hex")))
 }
 
 /// `lease grant|revoke|timetolive|list|keep-alive`.
@@ -433,7 +472,9 @@ pub(super) async fn lease(g: &GlobalArgs, cmd: LeaseCommand, out: &mut dyn Write
         }
         LeaseCommand::Timetolive { args, keys } => {
             if args.len() != 1 {
-                return Err(bad_args("lease timetolive command needs lease ID as argument"));
+                return Err(bad_args(
+                    "lease timetolive command needs lease ID as argument",
+                ));
             }
             let e = env(g)?;
             let id = lease_from_arg(&args[0])?;
@@ -441,25 +482,38 @@ pub(super) async fn lease(g: &GlobalArgs, cmd: LeaseCommand, out: &mut dyn Write
                 .lease_time_to_live(id, keys)
                 .await
                 .map_err(|x| Exit::new(EXIT_BAD_CONNECTION, x.to_string()))?;
-            e.printer.lease_time_to_live(out, &r, keys).map_err(print_err)
+            e.printer
+                .lease_time_to_live(out, &r, keys)
+                .map_err(print_err)
         }
         LeaseCommand::List => {
             let e = env(g)?;
-            let r = client(&e.cfg)?.lease_leases().await.map_err(|x| Exit::new(EXIT_BAD_CONNECTION, x.to_string()))?;
+            let r = client(&e.cfg)?
+                .lease_leases()
+                .await
+                .map_err(|x| Exit::new(EXIT_BAD_CONNECTION, x.to_string()))?;
             e.printer.lease_leases(out, &r).map_err(print_err)
         }
         LeaseCommand::KeepAlive { args, once } => {
             if args.len() != 1 {
-                return Err(bad_args("lease keep-alive command needs lease ID as argument"));
+                return Err(bad_args(
+                    "lease keep-alive command needs lease ID as argument",
+                ));
             }
             let e = env(g)?;
             let id = lease_from_arg(&args[0])?;
             let c = client(&e.cfg)?;
             if once {
-                let r = c.lease_keep_alive_once(id).await.map_err(|x| Exit::new(EXIT_BAD_CONNECTION, x.to_string()))?;
+                let r = c
+                    .lease_keep_alive_once(id)
+                    .await
+                    .map_err(|x| Exit::new(EXIT_BAD_CONNECTION, x.to_string()))?;
                 return e.printer.lease_keep_alive(out, &r).map_err(print_err);
             }
-            let mut ka = c.lease_keep_alive(id).await.map_err(|x| Exit::new(EXIT_BAD_CONNECTION, x.to_string()))?;
+            let mut ka = c
+                .lease_keep_alive(id)
+                .await
+                .map_err(|x| Exit::new(EXIT_BAD_CONNECTION, x.to_string()))?;
             loop {
                 let r = match ka.next().await {
                     Ok(Some(r)) if r.ttl > 0 => r,
@@ -513,8 +567,19 @@ impl Session {
 }
 
 /// `display.Get` of one key read at the current revision.
-async fn print_key(c: &Client, p: &Printer, key: &[u8], out: &mut dyn Write) -> Result<RangeResponse> {
-    let r = c.range(RangeRequest { key: key.to_vec(), ..Default::default() }).await.map_err(call_err)?;
+async fn print_key(
+    c: &Client,
+    p: &Printer,
+    key: &[u8],
+    out: &mut dyn Write,
+) -> Result<RangeResponse> {
+    let r = c
+        .range(RangeRequest {
+            key: key.to_vec(),
+            ..Default::default()
+        })
+        .await
+        .map_err(call_err)?;
     if !r.kvs.is_empty() {
         p.get(out, &r).map_err(print_err)?;
         out.flush().map_err(io_err)?;
@@ -525,7 +590,9 @@ async fn print_key(c: &Client, p: &Printer, key: &[u8], out: &mut dyn Write) -> 
 /// `lock <name> [command...]`.
 pub(super) async fn lock(g: &GlobalArgs, a: LockArgs, out: &mut dyn Write) -> Result<()> {
     let Some((name, cmd)) = a.args.split_first() else {
-        return Err(bad_args("lock takes a lock name argument and an optional command to execute"));
+        return Err(bad_args(
+            "lock takes a lock name argument and an optional command to execute",
+        ));
     };
     let e = env(g)?;
     let c = client(&e.cfg)?;
@@ -539,7 +606,10 @@ pub(super) async fn lock(g: &GlobalArgs, a: LockArgs, out: &mut dyn Write) -> Re
         let rev = lock.header.as_ref().map(|h| h.revision).unwrap_or(0);
         let r = std::process::Command::new(prog)
             .args(rest)
-            .env("ETCD_LOCK_KEY", OsString::from(String::from_utf8_lossy(&lock.key).into_owned()))
+            .env(
+                "ETCD_LOCK_KEY",
+                OsString::from(String::from_utf8_lossy(&lock.key).into_owned()),
+            )
             .env("ETCD_LOCK_REV", rev.to_string())
             .status();
         let unlocked = c.unlock(&lock.key).await;
@@ -561,7 +631,9 @@ pub(super) async fn lock(g: &GlobalArgs, a: LockArgs, out: &mut dyn Write) -> Re
 /// `elect <name> [proposal]` and `elect -l <name>`.
 pub(super) async fn elect(g: &GlobalArgs, a: ElectArgs, out: &mut dyn Write) -> Result<()> {
     if a.args.len() != 1 && a.args.len() != 2 {
-        return Err(bad_args("elect takes one election name argument and an optional proposal argument"));
+        return Err(bad_args(
+            "elect takes one election name argument and an optional proposal argument",
+        ));
     }
     if a.args.len() == 1 && !a.listen {
         return Err(bad_args("no proposal argument but -l not set"));
@@ -633,13 +705,22 @@ pub(crate) fn verify_trailer(path: &Path) -> std::result::Result<(), String> {
     f.read_exact(&mut trailer).map_err(|e| go_io_error(&e))?;
     let got = h.finalize();
     if got.as_slice() != trailer {
-        return Err(format!("expected sha256 {}, got {}", hex::encode(trailer), hex::encode(got)));
+        return Err(format!(
+            "expected sha256 {}, got {}",
+            hex::encode(trailer),
+            hex::encode(got)
+        ));
     }
     Ok(())
 }
 
 /// `snapshot save|status`.
-pub(super) async fn snapshot(g: &GlobalArgs, cmd: SnapshotCommand, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+pub(super) async fn snapshot(
+    g: &GlobalArgs,
+    cmd: SnapshotCommand,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<()> {
     match cmd {
         SnapshotCommand::Save { args } => {
             if args.len() != 1 {
@@ -649,7 +730,10 @@ pub(super) async fn snapshot(g: &GlobalArgs, cmd: SnapshotCommand, out: &mut dyn
             if e.cfg.endpoints.len() != 1 {
                 return Err(Exit::new(
                     EXIT_INTERRUPTED,
-                    format!("snapshot must be requested to one selected node, not multiple [{}]", e.cfg.endpoints.join(" ")),
+                    format!(
+                        "snapshot must be requested to one selected node, not multiple [{}]",
+                        e.cfg.endpoints.join(" ")
+                    ),
                 ));
             }
             let path = &args[0];
@@ -671,7 +755,12 @@ pub(super) async fn snapshot(g: &GlobalArgs, cmd: SnapshotCommand, out: &mut dyn
 }
 
 /// Downloads the snapshot into `part`, checks its trailer, and renames it to `path`.
-async fn save_snapshot(cfg: &ClientConfig, part: &str, path: &str, err: &mut dyn Write) -> std::result::Result<(), String> {
+async fn save_snapshot(
+    cfg: &ClientConfig,
+    part: &str,
+    path: &str,
+    err: &mut dyn Write,
+) -> std::result::Result<(), String> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()
         .write(true)
@@ -685,8 +774,10 @@ async fn save_snapshot(cfg: &ClientConfig, part: &str, path: &str, err: &mut dyn
     let bar = if std::io::stderr().is_terminal() {
         let b = indicatif::ProgressBar::new(0);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} ({bytes_per_sec})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} ({bytes_per_sec})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Some(b)
     } else {
@@ -695,7 +786,8 @@ async fn save_snapshot(cfg: &ClientConfig, part: &str, path: &str, err: &mut dyn
     let mut written = 0u64;
     while let Some(item) = stream.next().await {
         let chunk = item.map_err(|e| e.to_string())?;
-        f.write_all(&chunk.blob).map_err(|e| format!("write {part}: {}", go_io_error(&e)))?;
+        f.write_all(&chunk.blob)
+            .map_err(|e| format!("write {part}: {}", go_io_error(&e)))?;
         written += chunk.blob.len() as u64;
         if let Some(b) = &bar {
             b.set_length(written + chunk.remaining_bytes);
@@ -706,10 +798,12 @@ async fn save_snapshot(cfg: &ClientConfig, part: &str, path: &str, err: &mut dyn
         b.finish_and_clear();
     }
     let _ = err.flush();
-    f.sync_all().map_err(|e| format!("fsync {part}: {}", go_io_error(&e)))?;
+    f.sync_all()
+        .map_err(|e| format!("fsync {part}: {}", go_io_error(&e)))?;
     drop(f);
     verify_trailer(Path::new(part))?;
-    std::fs::rename(part, path).map_err(|e| format!("could not rename {part} to {path} ({})", go_io_error(&e)))
+    std::fs::rename(part, path)
+        .map_err(|e| format!("could not rename {part} to {path} ({})", go_io_error(&e)))
 }
 
 /// A private temporary directory, removed on drop.
@@ -721,7 +815,10 @@ impl TempDir {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or(0);
-        let p = std::env::temp_dir().join(format!("etcdctl-snapshot-status-{}-{nanos}", std::process::id()));
+        let p = std::env::temp_dir().join(format!(
+            "etcdctl-snapshot-status-{}-{nanos}",
+            std::process::id()
+        ));
         std::fs::create_dir(&p)?;
         Ok(TempDir(p))
     }
@@ -756,27 +853,38 @@ use crate::mvcc::hash::Crc32c;
 pub(crate) fn snapshot_status(path: &Path) -> std::result::Result<DbStatus, String> {
     let shown = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| format!("stat {shown}: {}", go_io_error(&e)))?;
-    let mut f = std::fs::File::open(path).map_err(|e| format!("open {shown}: {}", go_io_error(&e)))?;
+    let mut f =
+        std::fs::File::open(path).map_err(|e| format!("open {shown}: {}", go_io_error(&e)))?;
     let mut head = [0u8; 20];
     let magic = match f.read_exact(&mut head) {
         Ok(()) => u32::from_le_bytes([head[16], head[17], head[18], head[19]]),
         Err(_) => 0,
     };
     if magic == BOLT_MAGIC {
-        return Err(format!("not an etcd-oxide snapshot: {shown} is a bolt database written by Go etcd"));
+        return Err(format!(
+            "not an etcd-oxide snapshot: {shown} is a bolt database written by Go etcd"
+        ));
     }
     if magic != LMDB_MAGIC {
         return Err(format!("not an etcd-oxide snapshot: {shown}"));
     }
     let size = meta.len();
-    let db_size = if size % 512 == SHA256_LEN { size - SHA256_LEN } else { size };
+    let db_size = if size % 512 == SHA256_LEN {
+        size - SHA256_LEN
+    } else {
+        size
+    };
     let dir = TempDir::new().map_err(|e| format!("temporary directory: {}", go_io_error(&e)))?;
     {
-        let mut src = std::fs::File::open(path).map_err(|e| format!("open {shown}: {}", go_io_error(&e)))?.take(db_size);
-        let mut dst = std::fs::File::create(dir.path().join("data.mdb")).map_err(|e| e.to_string())?;
+        let mut src = std::fs::File::open(path)
+            .map_err(|e| format!("open {shown}: {}", go_io_error(&e)))?
+            .take(db_size);
+        let mut dst =
+            std::fs::File::create(dir.path().join("data.mdb")).map_err(|e| e.to_string())?;
         std::io::copy(&mut src, &mut dst).map_err(|e| e.to_string())?;
     }
-    let env = crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).map_err(|e| e.to_string())?;
+    let env = crate::storage::open_env(dir.path(), crate::storage::EnvKind::State)
+        .map_err(|e| e.to_string())?;
     type Bytes = heed::types::Bytes;
     let rtxn = env.read_txn().map_err(|e| e.to_string())?;
     let counted = env
@@ -814,14 +922,24 @@ pub(crate) fn snapshot_status(path: &Path) -> std::result::Result<DbStatus, Stri
     let store = crate::mvcc::KvStore::open(&env).map_err(|e| e.to_string())?;
     let rtxn = env.read_txn().map_err(|e| e.to_string())?;
     let revision = store.current_revision(&rtxn).map_err(|e| e.to_string())?;
-    Ok(DbStatus { hash: crc.finish(), revision, total_key, total_size: db_size })
+    Ok(DbStatus {
+        hash: crc.finish(),
+        revision,
+        total_key,
+        total_size: db_size,
+    })
 }
 
 // ---------------------------------------------------------------------------------------
 // defrag and alarm
 
 /// `defrag [--cluster]`.
-pub(super) async fn defrag(g: &GlobalArgs, a: DefragArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
+pub(super) async fn defrag(
+    g: &GlobalArgs,
+    a: DefragArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<()> {
     if !a.data_dir.is_empty() {
         let _ = writeln!(
             err,
@@ -834,7 +952,10 @@ pub(super) async fn defrag(g: &GlobalArgs, a: DefragArgs, out: &mut dyn Write, e
     let eps = endpoints(&e, a.cluster).await?;
     let mut failures = 0;
     for ep in &eps {
-        let cfg = ClientConfig { endpoints: vec![ep.clone()], ..e.cfg.clone() };
+        let cfg = ClientConfig {
+            endpoints: vec![ep.clone()],
+            ..e.cfg.clone()
+        };
         let r = match Client::new(&cfg) {
             Ok(c) => c.defragment().await.map(|_| ()),
             Err(x) => Err(x),
@@ -862,19 +983,29 @@ pub(super) async fn alarm(g: &GlobalArgs, cmd: AlarmCommand, out: &mut dyn Write
     };
     if !args.is_empty() {
         let which = if disarm { "disarm" } else { "list" };
-        return Err(bad_args(format!("alarm {which} command accepts no arguments")));
+        return Err(bad_args(format!(
+            "alarm {which} command accepts no arguments"
+        )));
     }
     let e = env(g)?;
     let c = client(&e.cfg)?;
     let list = c
-        .alarm(AlarmRequest { action: AlarmAction::Get as i32, member_id: 0, alarm: 0 })
+        .alarm(AlarmRequest {
+            action: AlarmAction::Get as i32,
+            member_id: 0,
+            alarm: 0,
+        })
         .await
         .map_err(call_err)?;
     let resp = if disarm {
         let mut ret = AlarmResponse::default();
         for a in &list.alarms {
             let r = c
-                .alarm(AlarmRequest { action: AlarmAction::Deactivate as i32, member_id: a.member_id, alarm: a.alarm })
+                .alarm(AlarmRequest {
+                    action: AlarmAction::Deactivate as i32,
+                    member_id: a.member_id,
+                    alarm: a.alarm,
+                })
                 .await
                 .map_err(call_err)?;
             ret.alarms.extend(r.alarms);
@@ -906,18 +1037,44 @@ mod tests {
         assert_eq!((s.rev, s.args.clone()), (3, vec!["foo".to_string()]));
         let s = parse_watch_line(&w("k -- echo hi"), "", "").unwrap();
         assert_eq!(s.exec, vec!["echo", "hi"]);
-        assert_eq!(parse_watch_line(&w("k --"), "", "").unwrap_err().message, BAD_ARGS_SEPARATOR);
-        assert_eq!(parse_watch_line(&w("--bogus k"), "", "").unwrap_err().message, "unknown flag: --bogus");
+        assert_eq!(
+            parse_watch_line(&w("k --"), "", "").unwrap_err().message,
+            BAD_ARGS_SEPARATOR
+        );
+        assert_eq!(
+            parse_watch_line(&w("--bogus k"), "", "")
+                .unwrap_err()
+                .message,
+            "unknown flag: --bogus"
+        );
     }
 
     #[test]
     fn watch_request_prefix_and_range() {
-        let spec = WatchSpec { args: vec!["a".into(), "b".into()], prefix: true, ..Default::default() };
-        assert_eq!(watch_request(&spec).unwrap_err().message, "`range_end` and `--prefix` are mutually exclusive");
-        let spec = WatchSpec { args: vec!["fo".into()], prefix: true, rev: 4, ..Default::default() };
+        let spec = WatchSpec {
+            args: vec!["a".into(), "b".into()],
+            prefix: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            watch_request(&spec).unwrap_err().message,
+            "`range_end` and `--prefix` are mutually exclusive"
+        );
+        let spec = WatchSpec {
+            args: vec!["fo".into()],
+            prefix: true,
+            rev: 4,
+            ..Default::default()
+        };
         let r = watch_request(&spec).unwrap();
-        assert_eq!((r.key, r.range_end, r.start_revision), (b"fo".to_vec(), b"fp".to_vec(), 4));
-        assert_eq!(watch_request(&WatchSpec::default()).unwrap_err().message, BAD_ARGS_NUM);
+        assert_eq!(
+            (r.key, r.range_end, r.start_revision),
+            (b"fo".to_vec(), b"fp".to_vec(), 4)
+        );
+        assert_eq!(
+            watch_request(&WatchSpec::default()).unwrap_err().message,
+            BAD_ARGS_NUM
+        );
     }
 
     #[test]
@@ -931,9 +1088,14 @@ mod tests {
         verify_trailer(&p).unwrap();
         data[0] = 8;
         std::fs::write(&p, &data).unwrap();
-        assert!(verify_trailer(&p).unwrap_err().starts_with("expected sha256 "));
+        assert!(verify_trailer(&p)
+            .unwrap_err()
+            .starts_with("expected sha256 "));
         std::fs::write(&p, &body).unwrap();
-        assert_eq!(verify_trailer(&p).unwrap_err(), "sha256 checksum not found [bytes: 1024]");
+        assert_eq!(
+            verify_trailer(&p).unwrap_err(),
+            "sha256 checksum not found [bytes: 1024]"
+        );
     }
 
     #[test]
@@ -943,8 +1105,12 @@ mod tests {
         let mut page = vec![0u8; 4096];
         page[16..20].copy_from_slice(&BOLT_MAGIC.to_le_bytes());
         std::fs::write(&p, &page).unwrap();
-        assert!(snapshot_status(&p).unwrap_err().starts_with("not an etcd-oxide snapshot"));
-        assert!(snapshot_status(&dir.path().join("none")).unwrap_err().ends_with("no such file or directory"));
+        assert!(snapshot_status(&p)
+            .unwrap_err()
+            .starts_with("not an etcd-oxide snapshot"));
+        assert!(snapshot_status(&dir.path().join("none"))
+            .unwrap_err()
+            .ends_with("no such file or directory"));
     }
 
     #[test]
@@ -961,7 +1127,8 @@ mod tests {
         }
         let out = tempfile::tempdir().unwrap();
         let snap = out.path().join("snap.db");
-        env.copy_to_path(&snap, heed::CompactionOption::Enabled).unwrap();
+        env.copy_to_path(&snap, heed::CompactionOption::Enabled)
+            .unwrap();
         let body = std::fs::read(&snap).unwrap();
         let plain = status_and_size(&snap);
         let mut with_trailer = body.clone();

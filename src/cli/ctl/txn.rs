@@ -44,10 +44,20 @@ pub fn read_txn(r: &mut dyn BufRead, interactive: bool, out: &mut dyn Write) -> 
         compare.push(parse_compare(&line).map_err(|m| Exit::new(EXIT_INVALID_INPUT, m))?);
     }
     prompt("success requests (get, put, del):");
-    let success = section(r)?.iter().map(|l| parse_request(l)).collect::<Result<Vec<_>>>()?;
+    let success = section(r)?
+        .iter()
+        .map(|l| parse_request(l))
+        .collect::<Result<Vec<_>>>()?;
     prompt("failure requests (get, put, del):");
-    let failure = section(r)?.iter().map(|l| parse_request(l)).collect::<Result<Vec<_>>>()?;
-    Ok(TxnRequest { compare, success, failure })
+    let failure = section(r)?
+        .iter()
+        .map(|l| parse_request(l))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(TxnRequest {
+        compare,
+        success,
+        failure,
+    })
 }
 
 /// Reads trimmed non-empty lines up to an empty line. Like Go's `ReadString('\n')`, input
@@ -56,7 +66,9 @@ fn section(r: &mut dyn BufRead) -> Result<Vec<String>> {
     let mut lines = Vec::new();
     loop {
         let mut buf = Vec::new();
-        let n = r.read_until(b'\n', &mut buf).map_err(|e| Exit::new(EXIT_INVALID_INPUT, e.to_string()))?;
+        let n = r
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| Exit::new(EXIT_INVALID_INPUT, e.to_string()))?;
         if n == 0 || buf.last() != Some(&b'\n') {
             return Err(Exit::new(EXIT_INVALID_INPUT, "EOF"));
         }
@@ -113,16 +125,30 @@ pub fn parse_compare(line: &str) -> std::result::Result<Compare, String> {
         "!=" => CompareResult::NotEqual,
         ">" => CompareResult::Greater,
         "<" => CompareResult::Less,
-        _ => return Err(format!("malformed comparison: {line} (unknown operator {op})")),
+        _ => {
+            return Err(format!(
+                "malformed comparison: {line} (unknown operator {op})"
+            ))
+        }
     };
-    let int = || val.parse::<i64>().map_err(|_| format!("invalid txn compare request: {line}"));
+    let int = || {
+        val.parse::<i64>()
+            .map_err(|_| format!("invalid txn compare request: {line}"))
+    };
     let (t, u) = match target {
         "ver" | "version" => (CompareTarget::Version, TargetUnion::Version(int()?)),
         "c" | "create" => (CompareTarget::Create, TargetUnion::CreateRevision(int()?)),
         "m" | "mod" => (CompareTarget::Mod, TargetUnion::ModRevision(int()?)),
-        "val" | "value" => (CompareTarget::Value, TargetUnion::Value(val.clone().into_bytes())),
+        "val" | "value" => (
+            CompareTarget::Value,
+            TargetUnion::Value(val.clone().into_bytes()),
+        ),
         "lease" => (CompareTarget::Lease, TargetUnion::Lease(int()?)),
-        _ => return Err(format!("malformed comparison: {line} (unknown target {target})")),
+        _ => {
+            return Err(format!(
+                "malformed comparison: {line} (unknown target {target})"
+            ))
+        }
     };
     Ok(Compare {
         result: result as i32,
@@ -141,7 +167,11 @@ fn scan_quoted(s: &str) -> std::result::Result<(String, &str), String> {
         let end = raw.find('`').ok_or("unexpected EOF")?;
         return Ok((raw[..end].to_string(), &raw[end + 1..]));
     }
-    let body = s.strip_prefix('"').ok_or(if s.is_empty() { "unexpected EOF" } else { "expected quoted string" })?;
+    let body = s.strip_prefix('"').ok_or(if s.is_empty() {
+        "unexpected EOF"
+    } else {
+        "expected quoted string"
+    })?;
     let mut out = Vec::new();
     let mut it = body.char_indices();
     while let Some((i, c)) = it.next() {
@@ -239,7 +269,10 @@ pub fn argify(s: &str) -> std::result::Result<Vec<String>, String> {
             }
             continue;
         }
-        let end = s[i..].find(|c: char| c.is_whitespace()).map(|o| i + o).unwrap_or(s.len());
+        let end = s[i..]
+            .find(|c: char| c.is_whitespace())
+            .map(|o| i + o)
+            .unwrap_or(s.len());
         args.push(s[i..end].to_string());
         i = end;
     }
@@ -269,7 +302,10 @@ enum RequestCommand {
 pub fn parse_request(line: &str) -> Result<RequestOp> {
     let args = argify(line).map_err(|e| Exit::new(EXIT_INVALID_INPUT, e))?;
     if args.len() < 2 {
-        return Err(Exit::new(EXIT_INVALID_INPUT, format!("invalid txn compare request: {line}")));
+        return Err(Exit::new(
+            EXIT_INVALID_INPUT,
+            format!("invalid txn compare request: {line}"),
+        ));
     }
     let parsed = RequestLine::try_parse_from(&args)
         .map_err(|_| Exit::new(EXIT_INVALID_INPUT, format!("invalid txn request: {line}")))?;
@@ -279,7 +315,9 @@ pub fn parse_request(line: &str) -> Result<RequestOp> {
         RequestCommand::Get(a) => Request::RequestRange(get_op(&a)?),
         RequestCommand::Del(a) => Request::RequestDeleteRange(del_op(&a)?),
     };
-    Ok(RequestOp { request: Some(request) })
+    Ok(RequestOp {
+        request: Some(request),
+    })
 }
 
 #[cfg(test)]
@@ -300,11 +338,26 @@ mod tests {
         assert_eq!(c.target_union, Some(TargetUnion::ModRevision(5)));
         let c = cmp(r#"value("k\n") = "a \"b\"""#);
         assert_eq!(c.key, b"k\n");
-        assert_eq!(c.target_union, Some(TargetUnion::Value(b"a \"b\"".to_vec())));
-        assert_eq!(cmp(r#"ver("k") != "1""#).result, CompareResult::NotEqual as i32);
-        assert_eq!(cmp(r#"c("k") < "3""#).target_union, Some(TargetUnion::CreateRevision(3)));
-        assert_eq!(cmp(r#"version("k") = "0""#).target_union, Some(TargetUnion::Version(0)));
-        assert_eq!(cmp(r#"lease("k") = "7""#).target_union, Some(TargetUnion::Lease(7)));
+        assert_eq!(
+            c.target_union,
+            Some(TargetUnion::Value(b"a \"b\"".to_vec()))
+        );
+        assert_eq!(
+            cmp(r#"ver("k") != "1""#).result,
+            CompareResult::NotEqual as i32
+        );
+        assert_eq!(
+            cmp(r#"c("k") < "3""#).target_union,
+            Some(TargetUnion::CreateRevision(3))
+        );
+        assert_eq!(
+            cmp(r#"version("k") = "0""#).target_union,
+            Some(TargetUnion::Version(0))
+        );
+        assert_eq!(
+            cmp(r#"lease("k") = "7""#).target_union,
+            Some(TargetUnion::Lease(7))
+        );
         assert_eq!(cmp("val(`raw`) = `x`").key, b"raw");
     }
 
@@ -323,14 +376,26 @@ mod tests {
             parse_compare(r#"mod("k1") >"#).unwrap_err(),
             r#"malformed comparison: mod("k1") >; got mod("k1") > """#
         );
-        assert_eq!(parse_compare("foo").unwrap_err(), "malformed comparison: foo");
+        assert_eq!(
+            parse_compare("foo").unwrap_err(),
+            "malformed comparison: foo"
+        );
     }
 
     #[test]
     fn argify_splits_like_etcdctl() {
-        assert_eq!(argify(r#"put k "a b\n""#).unwrap(), vec!["put", "k", "a b\n"]);
-        assert_eq!(argify("put 'my key' v").unwrap(), vec!["put", "my key", "v"]);
-        assert_eq!(argify("  get  k --prefix ").unwrap(), vec!["get", "k", "--prefix"]);
+        assert_eq!(
+            argify(r#"put k "a b\n""#).unwrap(),
+            vec!["put", "k", "a b\n"]
+        );
+        assert_eq!(
+            argify("put 'my key' v").unwrap(),
+            vec!["put", "my key", "v"]
+        );
+        assert_eq!(
+            argify("  get  k --prefix ").unwrap(),
+            vec!["get", "k", "--prefix"]
+        );
     }
 
     #[test]
@@ -349,10 +414,16 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let e = parse_request("foo a").unwrap_err();
-        assert_eq!((e.code, e.message.as_str()), (3, "invalid txn request: foo a"));
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (3, "invalid txn request: foo a")
+        );
         let e = parse_request("put a").unwrap_err();
         assert_eq!(e.code, 128);
-        assert_eq!(parse_request("foo").unwrap_err().message, "invalid txn compare request: foo");
+        assert_eq!(
+            parse_request("foo").unwrap_err().message,
+            "invalid txn compare request: foo"
+        );
     }
 
     #[test]
@@ -360,7 +431,10 @@ mod tests {
         let mut input: &[u8] = b"mod(\"k\") > \"0\"\n\nput a b\n\nget a\n\n";
         let mut out = Vec::new();
         let t = read_txn(&mut input, true, &mut out).unwrap();
-        assert_eq!((t.compare.len(), t.success.len(), t.failure.len()), (1, 1, 1));
+        assert_eq!(
+            (t.compare.len(), t.success.len(), t.failure.len()),
+            (1, 1, 1)
+        );
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "compares:\nsuccess requests (get, put, del):\nfailure requests (get, put, del):\n"

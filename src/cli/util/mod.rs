@@ -126,7 +126,10 @@ struct Exit {
 
 impl Exit {
     fn error(message: impl std::fmt::Display) -> Exit {
-        Exit { code: EXIT_ERROR, message: message.to_string() }
+        Exit {
+            code: EXIT_ERROR,
+            message: message.to_string(),
+        }
     }
 }
 
@@ -163,9 +166,16 @@ pub fn run_with(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -
             status(&filename).and_then(|st| print_status(&cli.write_out, &st, out))
         }
         Command::Defrag { data_dir } => defrag(&data_dir).and_then(|()| {
-            writeln!(out, "Finished defragmenting etcd data[{}]", data_dir.display()).map_err(Exit::error)
+            writeln!(
+                out,
+                "Finished defragmenting etcd data[{}]",
+                data_dir.display()
+            )
+            .map_err(Exit::error)
         }),
-        Command::Hashkv { data_dir, rev } => hashkv(&data_dir, rev).and_then(|h| print_hashkv(&cli.write_out, &h, out)),
+        Command::Hashkv { data_dir, rev } => {
+            hashkv(&data_dir, rev).and_then(|h| print_hashkv(&cli.write_out, &h, out))
+        }
     };
     let _ = out.flush();
     match res {
@@ -206,7 +216,12 @@ fn status(file: &Path) -> Result<SnapshotStatus, Exit> {
         .and_then(|k| crate::mvcc::revision::Revision::from_bytes(k).ok())
         .map(|(rev, _)| rev.main)
         .unwrap_or(0);
-    Ok(SnapshotStatus { hash: content.hash, revision, total_keys: content.total_keys, total_size })
+    Ok(SnapshotStatus {
+        hash: content.hash,
+        revision,
+        total_keys: content.total_keys,
+        total_size,
+    })
 }
 
 fn print_status(format: &str, st: &SnapshotStatus, out: &mut dyn Write) -> Result<(), Exit> {
@@ -218,13 +233,19 @@ fn print_status(format: &str, st: &SnapshotStatus, out: &mut dyn Write) -> Resul
     ];
     let text = match format {
         "simple" => format!("{}\n", row.join(", ")),
-        "table" => crate::cli::ctl::printer::table::render(&["hash", "revision", "total keys", "total size"], &[row]),
+        "table" => crate::cli::ctl::printer::table::render(
+            &["hash", "revision", "total keys", "total size"],
+            &[row],
+        ),
         "json" => format!(
             "{{\"hash\":{},\"revision\":{},\"totalKey\":{},\"totalSize\":{}}}\n",
             st.hash, st.revision, st.total_keys, st.total_size
         ),
         other => {
-            return Err(Exit { code: EXIT_BAD_FEATURE, message: format!("unsupported output format {}", go_quote(other.as_bytes())) })
+            return Err(Exit {
+                code: EXIT_BAD_FEATURE,
+                message: format!("unsupported output format {}", go_quote(other.as_bytes())),
+            })
         }
     };
     out.write_all(text.as_bytes()).map_err(Exit::error)
@@ -237,15 +258,35 @@ fn db_dir(data_dir: &Path) -> PathBuf {
 
 /// `snapshot restore`, following etcd 3.4's `v3Manager.Restore`.
 fn restore(a: &RestoreArgs, log: &mut dyn Write) -> Result<(), Exit> {
-    let data_dir = a.data_dir.clone().unwrap_or_else(|| PathBuf::from(format!("{}.etcd", a.name)));
-    let wal_dir = a.wal_dir.clone().unwrap_or_else(|| data_dir.join("member").join("wal"));
-    let initial_cluster = a.initial_cluster.clone().unwrap_or_else(|| format!("{}=http://localhost:2380", a.name));
-    let (cluster_id, member_id, members) = restore_members(&a.name, &initial_cluster, &a.initial_advertise_peer_urls, &a.initial_cluster_token)?;
+    let data_dir = a
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{}.etcd", a.name)));
+    let wal_dir = a
+        .wal_dir
+        .clone()
+        .unwrap_or_else(|| data_dir.join("member").join("wal"));
+    let initial_cluster = a
+        .initial_cluster
+        .clone()
+        .unwrap_or_else(|| format!("{}=http://localhost:2380", a.name));
+    let (cluster_id, member_id, members) = restore_members(
+        &a.name,
+        &initial_cluster,
+        &a.initial_advertise_peer_urls,
+        &a.initial_cluster_token,
+    )?;
     if data_dir.exists() {
-        return Err(Exit::error(format!("data-dir {} exists", go_quote(data_dir.display().to_string().as_bytes()))));
+        return Err(Exit::error(format!(
+            "data-dir {} exists",
+            go_quote(data_dir.display().to_string().as_bytes())
+        )));
     }
     if wal_dir.exists() {
-        return Err(Exit::error(format!("wal-dir {} exists", go_quote(wal_dir.display().to_string().as_bytes()))));
+        return Err(Exit::error(format!(
+            "wal-dir {} exists",
+            go_quote(wal_dir.display().to_string().as_bytes())
+        )));
     }
     let _ = writeln!(
         log,
@@ -286,14 +327,19 @@ fn restore_into(
     let db = db_dir(data_dir);
     snapshot::write_image(&a.filename, &db, a.skip_hash_check).map_err(Exit::error)?;
     let revision = {
-        let backend = crate::raft::state_machine::Backend::open(&db)
-            .map_err(|e| Exit::error(format!("{}: not a snapshot of this server's storage: {e}", a.filename.display())))?;
+        let backend = crate::raft::state_machine::Backend::open(&db).map_err(|e| {
+            Exit::error(format!(
+                "{}: not a snapshot of this server's storage: {e}",
+                a.filename.display()
+            ))
+        })?;
         let rev = backend.reset_raft_state().map_err(Exit::error)?;
         backend.env.force_sync().map_err(Exit::error)?;
         rev
     };
     let wal = open_env(wal_dir, EnvKind::Wal).map_err(Exit::error)?;
-    crate::raft::log_store::seed_new_cluster(&wal, cluster_id, member_id, members).map_err(Exit::error)?;
+    crate::raft::log_store::seed_new_cluster(&wal, cluster_id, member_id, members)
+        .map_err(Exit::error)?;
     Ok(revision)
 }
 
@@ -311,7 +357,10 @@ fn restore_members(
         by_name.entry(n.clone()).or_default().push(url_string(url));
     }
     let Some(mine) = by_name.get(name) else {
-        return Err(Exit::error(format!("couldn't find local name {} in the initial cluster configuration", go_quote(name.as_bytes()))));
+        return Err(Exit::error(format!(
+            "couldn't find local name {} in the initial cluster configuration",
+            go_quote(name.as_bytes())
+        )));
     };
     let mut mine_sorted = mine.clone();
     mine_sorted.sort();
@@ -330,20 +379,45 @@ fn restore_members(
     }
     let mut members = BTreeMap::new();
     for (n, urls) in &by_name {
-        members.insert(compute_member_id(urls, token), Member { name: n.clone(), peer_urls: urls.clone(), client_urls: Vec::new() });
+        members.insert(
+            compute_member_id(urls, token),
+            Member {
+                name: n.clone(),
+                peer_urls: urls.clone(),
+                client_urls: Vec::new(),
+            },
+        );
     }
     let ids: Vec<u64> = members.keys().copied().collect();
-    Ok((compute_cluster_id(&ids), compute_member_id(mine, token), members))
+    Ok((
+        compute_cluster_id(&ids),
+        compute_member_id(mine, token),
+        members,
+    ))
 }
 
 /// `defrag --data-dir`: compacting copy and swap of the stopped member's database.
 fn defrag(data_dir: &Path) -> Result<(), Exit> {
     let db = db_dir(data_dir);
     if !db.join(DATA_FILE).is_file() {
-        return Err(Exit::error(format!("{}: no database at {}", data_dir.display(), db.join(DATA_FILE).display())));
+        return Err(Exit::error(format!(
+            "{}: no database at {}",
+            data_dir.display(),
+            db.join(DATA_FILE).display()
+        )));
     }
-    let env = open_env(&db, EnvKind::State).map_err(|e| Exit::error(format!("Failed to defragment etcd data[{}] ({e})", data_dir.display())))?;
-    snapshot::compact_and_swap(env, &db).map_err(|e| Exit::error(format!("Failed to defragment etcd data[{}] ({e})", data_dir.display())))
+    let env = open_env(&db, EnvKind::State).map_err(|e| {
+        Exit::error(format!(
+            "Failed to defragment etcd data[{}] ({e})",
+            data_dir.display()
+        ))
+    })?;
+    snapshot::compact_and_swap(env, &db).map_err(|e| {
+        Exit::error(format!(
+            "Failed to defragment etcd data[{}] ({e})",
+            data_dir.display()
+        ))
+    })
 }
 
 /// HashKV of a stopped member.
@@ -360,27 +434,45 @@ pub struct HashKv {
 fn hashkv(data_dir: &Path, rev: i64) -> Result<HashKv, Exit> {
     let db = db_dir(data_dir);
     if !db.join(DATA_FILE).is_file() {
-        return Err(Exit::error(format!("{}: no database at {}", data_dir.display(), db.join(DATA_FILE).display())));
+        return Err(Exit::error(format!(
+            "{}: no database at {}",
+            data_dir.display(),
+            db.join(DATA_FILE).display()
+        )));
     }
     let env = open_env(&db, EnvKind::State).map_err(Exit::error)?;
     let kv = crate::mvcc::KvStore::open(&env).map_err(Exit::error)?;
     let rtxn = env.read_txn().map_err(Exit::error)?;
     let current = kv.current_revision(&rtxn).map_err(Exit::error)?;
     let (hash, compact_revision) = kv.hash_kv(&rtxn, rev).map_err(Exit::error)?;
-    Ok(HashKv { hash, hash_revision: if rev > 0 { rev } else { current }, compact_revision })
+    Ok(HashKv {
+        hash,
+        hash_revision: if rev > 0 { rev } else { current },
+        compact_revision,
+    })
 }
 
 fn print_hashkv(format: &str, h: &HashKv, out: &mut dyn Write) -> Result<(), Exit> {
-    let row = vec![h.hash.to_string(), h.hash_revision.to_string(), h.compact_revision.to_string()];
+    let row = vec![
+        h.hash.to_string(),
+        h.hash_revision.to_string(),
+        h.compact_revision.to_string(),
+    ];
     let text = match format {
         "simple" => format!("{}\n", row.join(", ")),
-        "table" => crate::cli::ctl::printer::table::render(&["hash", "hash revision", "compact revision"], &[row]),
+        "table" => crate::cli::ctl::printer::table::render(
+            &["hash", "hash revision", "compact revision"],
+            &[row],
+        ),
         "json" => format!(
             "{{\"hash\":{},\"hashRevision\":{},\"compactRevision\":{}}}\n",
             h.hash, h.hash_revision, h.compact_revision
         ),
         other => {
-            return Err(Exit { code: EXIT_BAD_FEATURE, message: format!("unsupported output format {}", go_quote(other.as_bytes())) })
+            return Err(Exit {
+                code: EXIT_BAD_FEATURE,
+                message: format!("unsupported output format {}", go_quote(other.as_bytes())),
+            })
         }
     };
     out.write_all(text.as_bytes()).map_err(Exit::error)
@@ -399,26 +491,53 @@ mod tests {
     fn run_args(args: &[&str]) -> (i32, String, String) {
         let mut out = Vec::new();
         let mut err = Vec::new();
-        let code = run_with(args.iter().map(OsString::from).collect(), &mut out, &mut err);
-        (code, String::from_utf8_lossy(&out).into_owned(), String::from_utf8_lossy(&err).into_owned())
+        let code = run_with(
+            args.iter().map(OsString::from).collect(),
+            &mut out,
+            &mut err,
+        );
+        (
+            code,
+            String::from_utf8_lossy(&out).into_owned(),
+            String::from_utf8_lossy(&err).into_owned(),
+        )
     }
 
     #[test]
     fn restore_members_follow_the_servers_bootstrap_ids() {
-        let (cid, mid, members) =
-            restore_members("default", "default=http://localhost:2380", "http://localhost:2380", "etcd-cluster").unwrap();
+        let (cid, mid, members) = restore_members(
+            "default",
+            "default=http://localhost:2380",
+            "http://localhost:2380",
+            "etcd-cluster",
+        )
+        .unwrap();
         // etcd's well-known IDs for the default single-member flags.
         assert_eq!(format!("{mid:x}"), "8e9e05c52164694d");
         assert_eq!(format!("{cid:x}"), "cdf818194e3a8c32");
         assert_eq!(members.len(), 1);
-        let e = restore_members("x", "default=http://localhost:2380", "http://localhost:2380", "t").unwrap_err();
-        assert_eq!(e.message, "couldn't find local name \"x\" in the initial cluster configuration");
+        let e = restore_members(
+            "x",
+            "default=http://localhost:2380",
+            "http://localhost:2380",
+            "t",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "couldn't find local name \"x\" in the initial cluster configuration"
+        );
         assert!(restore_members("a", "a=http://h:1,b=http://h:2", "http://h:3", "t").is_err());
     }
 
     #[test]
     fn status_prints_etcds_formats() {
-        let st = SnapshotStatus { hash: 0xfe01cf57, revision: 10, total_keys: 7, total_size: 2_100_000 };
+        let st = SnapshotStatus {
+            hash: 0xfe01cf57,
+            revision: 10,
+            total_keys: 7,
+            total_size: 2_100_000,
+        };
         let mut out = Vec::new();
         print_status("table", &st, &mut out).unwrap();
         assert_eq!(
@@ -434,8 +553,16 @@ mod tests {
         assert_eq!(String::from_utf8(out).unwrap(), "fe01cf57, 10, 7, 2.1 MB\n");
         let mut out = Vec::new();
         print_status("json", &st, &mut out).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), "{\"hash\":4261531479,\"revision\":10,\"totalKey\":7,\"totalSize\":2100000}\n");
-        assert_eq!(print_status("fields", &st, &mut Vec::new()).unwrap_err().code, EXIT_BAD_FEATURE);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"hash\":4261531479,\"revision\":10,\"totalKey\":7,\"totalSize\":2100000}\n"
+        );
+        assert_eq!(
+            print_status("fields", &st, &mut Vec::new())
+                .unwrap_err()
+                .code,
+            EXIT_BAD_FEATURE
+        );
     }
 
     #[test]
@@ -444,13 +571,31 @@ mod tests {
         let snap = dir.path().join("s.db");
         std::fs::write(&snap, vec![0u8; 4096]).unwrap();
         let d = dir.path().display().to_string();
-        let (code, _, err) = run_args(&["snapshot", "restore", snap.to_str().unwrap(), "--data-dir", &d]);
+        let (code, _, err) = run_args(&[
+            "snapshot",
+            "restore",
+            snap.to_str().unwrap(),
+            "--data-dir",
+            &d,
+        ]);
         assert_eq!(code, EXIT_ERROR);
         assert_eq!(err, format!("Error: data-dir \"{d}\" exists\n"));
         let fresh = dir.path().join("new").display().to_string();
-        let (code, _, err) = run_args(&["snapshot", "restore", snap.to_str().unwrap(), "--data-dir", &fresh]);
+        let (code, _, err) = run_args(&[
+            "snapshot",
+            "restore",
+            snap.to_str().unwrap(),
+            "--data-dir",
+            &fresh,
+        ]);
         assert_eq!(code, EXIT_ERROR);
-        assert!(err.ends_with("Error: snapshot missing hash but --skip-hash-check=false\n"), "{err}");
-        assert!(!dir.path().join("new").exists(), "a failed restore leaves nothing behind");
+        assert!(
+            err.ends_with("Error: snapshot missing hash but --skip-hash-check=false\n"),
+            "{err}"
+        );
+        assert!(
+            !dir.path().join("new").exists(),
+            "a failed restore leaves nothing behind"
+        );
     }
 }

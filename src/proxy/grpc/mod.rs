@@ -29,11 +29,12 @@ use crate::pb::etcdserverpb::{
     lease_server::{Lease, LeaseServer},
     maintenance_server::{Maintenance, MaintenanceServer},
     watch_server::WatchServer,
-    AlarmRequest, AlarmResponse, CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse,
-    HashKvRequest, HashKvResponse, LeaseGrantRequest, LeaseGrantResponse, LeaseKeepAliveRequest,
-    LeaseKeepAliveResponse, LeaseLeasesRequest, LeaseLeasesResponse, LeaseRevokeRequest, LeaseRevokeResponse,
-    LeaseTimeToLiveRequest, LeaseTimeToLiveResponse, MemberListRequest, MemberListResponse, PutRequest, PutResponse,
-    RangeRequest, RangeResponse, StatusRequest, StatusResponse, TxnRequest, TxnResponse,
+    AlarmRequest, AlarmResponse, CompactionRequest, CompactionResponse, DeleteRangeRequest,
+    DeleteRangeResponse, HashKvRequest, HashKvResponse, LeaseGrantRequest, LeaseGrantResponse,
+    LeaseKeepAliveRequest, LeaseKeepAliveResponse, LeaseLeasesRequest, LeaseLeasesResponse,
+    LeaseRevokeRequest, LeaseRevokeResponse, LeaseTimeToLiveRequest, LeaseTimeToLiveResponse,
+    MemberListRequest, MemberListResponse, PutRequest, PutResponse, RangeRequest, RangeResponse,
+    StatusRequest, StatusResponse, TxnRequest, TxnResponse,
 };
 use namespace::Namespace;
 
@@ -44,7 +45,9 @@ type BoxStream<T> = std::pin::Pin<Box<dyn futures::Stream<Item = Result<T, Statu
 /// unchanged, an unreachable cluster is `Unavailable`.
 pub fn to_status(e: client::Error) -> Status {
     match e {
-        client::Error::Grpc { code, message } | client::Error::Authentication { code, message } => Status::new(code, message),
+        client::Error::Grpc { code, message } | client::Error::Authentication { code, message } => {
+            Status::new(code, message)
+        }
         other => Status::unavailable(other.to_string()),
     }
 }
@@ -59,50 +62,93 @@ pub struct Proxy {
 impl Proxy {
     /// A proxy forwarding through `client`, under `namespace` (empty: none).
     pub fn new(client: Arc<Client>, namespace: &str) -> Self {
-        Proxy { client, ns: Namespace::new(namespace.as_bytes().to_vec()) }
+        Proxy {
+            client,
+            ns: Namespace::new(namespace.as_bytes().to_vec()),
+        }
     }
 }
 
 #[tonic::async_trait]
 impl Kv for Proxy {
     async fn range(&self, req: Request<RangeRequest>) -> Result<Response<RangeResponse>, Status> {
-        let mut resp = self.client.range(self.ns.range(req.into_inner())).await.map_err(to_status)?;
+        let mut resp = self
+            .client
+            .range(self.ns.range(req.into_inner()))
+            .await
+            .map_err(to_status)?;
         self.ns.range_resp(&mut resp);
         Ok(Response::new(resp))
     }
 
     async fn put(&self, req: Request<PutRequest>) -> Result<Response<PutResponse>, Status> {
-        let mut resp = self.client.put(self.ns.put(req.into_inner())).await.map_err(to_status)?;
+        let mut resp = self
+            .client
+            .put(self.ns.put(req.into_inner()))
+            .await
+            .map_err(to_status)?;
         self.ns.put_resp(&mut resp);
         Ok(Response::new(resp))
     }
 
-    async fn delete_range(&self, req: Request<DeleteRangeRequest>) -> Result<Response<DeleteRangeResponse>, Status> {
-        let mut resp = self.client.delete_range(self.ns.delete(req.into_inner())).await.map_err(to_status)?;
+    async fn delete_range(
+        &self,
+        req: Request<DeleteRangeRequest>,
+    ) -> Result<Response<DeleteRangeResponse>, Status> {
+        let mut resp = self
+            .client
+            .delete_range(self.ns.delete(req.into_inner()))
+            .await
+            .map_err(to_status)?;
         self.ns.delete_resp(&mut resp);
         Ok(Response::new(resp))
     }
 
     async fn txn(&self, req: Request<TxnRequest>) -> Result<Response<TxnResponse>, Status> {
-        let mut resp = self.client.txn(self.ns.txn(req.into_inner())).await.map_err(to_status)?;
+        let mut resp = self
+            .client
+            .txn(self.ns.txn(req.into_inner()))
+            .await
+            .map_err(to_status)?;
         self.ns.txn_resp(&mut resp);
         Ok(Response::new(resp))
     }
 
-    async fn compact(&self, req: Request<CompactionRequest>) -> Result<Response<CompactionResponse>, Status> {
-        self.client.compact(req.into_inner()).await.map(Response::new).map_err(to_status)
+    async fn compact(
+        &self,
+        req: Request<CompactionRequest>,
+    ) -> Result<Response<CompactionResponse>, Status> {
+        self.client
+            .compact(req.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(to_status)
     }
 }
 
 #[tonic::async_trait]
 impl Lease for Proxy {
-    async fn lease_grant(&self, req: Request<LeaseGrantRequest>) -> Result<Response<LeaseGrantResponse>, Status> {
+    async fn lease_grant(
+        &self,
+        req: Request<LeaseGrantRequest>,
+    ) -> Result<Response<LeaseGrantResponse>, Status> {
         let r = req.into_inner();
-        self.client.lease_grant(r.ttl, r.id).await.map(Response::new).map_err(to_status)
+        self.client
+            .lease_grant(r.ttl, r.id)
+            .await
+            .map(Response::new)
+            .map_err(to_status)
     }
 
-    async fn lease_revoke(&self, req: Request<LeaseRevokeRequest>) -> Result<Response<LeaseRevokeResponse>, Status> {
-        self.client.lease_revoke(req.into_inner().id).await.map(Response::new).map_err(to_status)
+    async fn lease_revoke(
+        &self,
+        req: Request<LeaseRevokeRequest>,
+    ) -> Result<Response<LeaseRevokeResponse>, Status> {
+        self.client
+            .lease_revoke(req.into_inner().id)
+            .await
+            .map(Response::new)
+            .map_err(to_status)
     }
 
     async fn lease_time_to_live(
@@ -110,7 +156,11 @@ impl Lease for Proxy {
         req: Request<LeaseTimeToLiveRequest>,
     ) -> Result<Response<LeaseTimeToLiveResponse>, Status> {
         let r = req.into_inner();
-        let mut resp = self.client.lease_time_to_live(r.id, r.keys).await.map_err(to_status)?;
+        let mut resp = self
+            .client
+            .lease_time_to_live(r.id, r.keys)
+            .await
+            .map_err(to_status)?;
         if !self.ns.prefix().is_empty() {
             resp.keys.retain(|k| k.starts_with(self.ns.prefix()));
             resp.keys.iter_mut().for_each(|k| self.ns.strip(k));
@@ -118,8 +168,15 @@ impl Lease for Proxy {
         Ok(Response::new(resp))
     }
 
-    async fn lease_leases(&self, _req: Request<LeaseLeasesRequest>) -> Result<Response<LeaseLeasesResponse>, Status> {
-        self.client.lease_leases().await.map(Response::new).map_err(to_status)
+    async fn lease_leases(
+        &self,
+        _req: Request<LeaseLeasesRequest>,
+    ) -> Result<Response<LeaseLeasesResponse>, Status> {
+        self.client
+            .lease_leases()
+            .await
+            .map(Response::new)
+            .map_err(to_status)
     }
 
     async fn lease_keep_alive(
@@ -130,30 +187,61 @@ impl Lease for Proxy {
             .into_inner()
             .take_while(|r| futures::future::ready(r.is_ok()))
             .filter_map(|r| futures::future::ready(r.ok()));
-        let upstream = self.client.lease_keep_alive_stream(inbound).await.map_err(to_status)?;
-        Ok(Response::new(Box::pin(upstream.map(|r| r.map_err(to_status)))))
+        let upstream = self
+            .client
+            .lease_keep_alive_stream(inbound)
+            .await
+            .map_err(to_status)?;
+        Ok(Response::new(Box::pin(
+            upstream.map(|r| r.map_err(to_status)),
+        )))
     }
 }
 
 #[tonic::async_trait]
 impl Cluster for Proxy {
-    async fn member_list(&self, req: Request<MemberListRequest>) -> Result<Response<MemberListResponse>, Status> {
-        self.client.member_list(req.into_inner()).await.map(Response::new).map_err(to_status)
+    async fn member_list(
+        &self,
+        req: Request<MemberListRequest>,
+    ) -> Result<Response<MemberListResponse>, Status> {
+        self.client
+            .member_list(req.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(to_status)
     }
 }
 
 #[tonic::async_trait]
 impl Maintenance for Proxy {
-    async fn status(&self, _req: Request<StatusRequest>) -> Result<Response<StatusResponse>, Status> {
-        self.client.status().await.map(Response::new).map_err(to_status)
+    async fn status(
+        &self,
+        _req: Request<StatusRequest>,
+    ) -> Result<Response<StatusResponse>, Status> {
+        self.client
+            .status()
+            .await
+            .map(Response::new)
+            .map_err(to_status)
     }
 
-    async fn hash_kv(&self, req: Request<HashKvRequest>) -> Result<Response<HashKvResponse>, Status> {
-        self.client.hash_kv(req.into_inner().revision).await.map(Response::new).map_err(to_status)
+    async fn hash_kv(
+        &self,
+        req: Request<HashKvRequest>,
+    ) -> Result<Response<HashKvResponse>, Status> {
+        self.client
+            .hash_kv(req.into_inner().revision)
+            .await
+            .map(Response::new)
+            .map_err(to_status)
     }
 
     async fn alarm(&self, req: Request<AlarmRequest>) -> Result<Response<AlarmResponse>, Status> {
-        self.client.alarm(req.into_inner()).await.map(Response::new).map_err(to_status)
+        self.client
+            .alarm(req.into_inner())
+            .await
+            .map(Response::new)
+            .map_err(to_status)
     }
 }
 
@@ -161,11 +249,16 @@ impl Maintenance for Proxy {
 pub fn router(proxy: Proxy) -> axum::Router {
     let hub = Arc::new(watch::WatchHub::new(proxy.client.clone()));
     let metrics_hub = hub.clone();
-    let routes = tonic::service::Routes::new(KvServer::new(proxy.clone()).max_encoding_message_size(usize::MAX))
-        .add_service(WatchServer::new(watch::WatchProxy::new(hub, proxy.ns.clone())))
-        .add_service(LeaseServer::new(proxy.clone()))
-        .add_service(ClusterServer::new(proxy.clone()))
-        .add_service(MaintenanceServer::new(proxy).max_encoding_message_size(usize::MAX));
+    let routes = tonic::service::Routes::new(
+        KvServer::new(proxy.clone()).max_encoding_message_size(usize::MAX),
+    )
+    .add_service(WatchServer::new(watch::WatchProxy::new(
+        hub,
+        proxy.ns.clone(),
+    )))
+    .add_service(LeaseServer::new(proxy.clone()))
+    .add_service(ClusterServer::new(proxy.clone()))
+    .add_service(MaintenanceServer::new(proxy).max_encoding_message_size(usize::MAX));
     routes.into_axum_router().route(
         "/metrics",
         axum::routing::get(move || {

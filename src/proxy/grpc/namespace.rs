@@ -2,8 +2,8 @@
 //! coming back loses it (etcd's `clientv3/namespace`).
 
 use crate::pb::etcdserverpb::{
-    request_op, response_op, Compare, DeleteRangeRequest, DeleteRangeResponse, PutRequest, PutResponse, RangeRequest,
-    RangeResponse, RequestOp, ResponseOp, TxnRequest, TxnResponse,
+    request_op, response_op, Compare, DeleteRangeRequest, DeleteRangeResponse, PutRequest,
+    PutResponse, RangeRequest, RangeResponse, RequestOp, ResponseOp, TxnRequest, TxnResponse,
 };
 use crate::pb::mvccpb::{Event, KeyValue};
 
@@ -106,9 +106,13 @@ impl Namespace {
 
     fn op(&self, op: RequestOp) -> RequestOp {
         let request = op.request.map(|r| match r {
-            request_op::Request::RequestRange(r) => request_op::Request::RequestRange(self.range(r)),
+            request_op::Request::RequestRange(r) => {
+                request_op::Request::RequestRange(self.range(r))
+            }
             request_op::Request::RequestPut(r) => request_op::Request::RequestPut(self.put(r)),
-            request_op::Request::RequestDeleteRange(r) => request_op::Request::RequestDeleteRange(self.delete(r)),
+            request_op::Request::RequestDeleteRange(r) => {
+                request_op::Request::RequestDeleteRange(self.delete(r))
+            }
             request_op::Request::RequestTxn(t) => request_op::Request::RequestTxn(self.txn(t)),
         });
         RequestOp { request }

@@ -19,7 +19,8 @@ use super::namespace::Namespace;
 use super::BoxStream;
 use crate::client::Client;
 use crate::pb::etcdserverpb::{
-    watch_request::RequestUnion, watch_server::Watch, ResponseHeader, WatchCreateRequest, WatchRequest, WatchResponse,
+    watch_request::RequestUnion, watch_server::Watch, ResponseHeader, WatchCreateRequest,
+    WatchRequest, WatchResponse,
 };
 
 /// Responses a slow subscriber may fall behind before it is cancelled.
@@ -125,7 +126,10 @@ async fn run_upstream(
                     last_header = *h;
                 }
                 if resp.canceled {
-                    let _ = state.send(Upstream::Failed(tonic::Code::InvalidArgument, resp.cancel_reason.clone()));
+                    let _ = state.send(Upstream::Failed(
+                        tonic::Code::InvalidArgument,
+                        resp.cancel_reason.clone(),
+                    ));
                     return;
                 }
                 let _ = state.send(Upstream::Created(last_header));
@@ -141,7 +145,10 @@ async fn run_upstream(
                 }
             }
             Ok(None) | Err(_) => {
-                let _ = state.send(Upstream::Failed(tonic::Code::Unavailable, "watch closed by the cluster".into()));
+                let _ = state.send(Upstream::Failed(
+                    tonic::Code::Unavailable,
+                    "watch closed by the cluster".into(),
+                ));
                 let _ = tx.send(Arc::new(WatchResponse {
                     header: Some(last_header),
                     canceled: true,
@@ -157,14 +164,27 @@ async fn run_upstream(
 impl WatchHub {
     /// A hub watching through `client`.
     pub fn new(client: Arc<Client>) -> Self {
-        WatchHub { client, groups: Mutex::new(HashMap::new()), solo: AtomicU64::new(0) }
+        WatchHub {
+            client,
+            groups: Mutex::new(HashMap::new()),
+            solo: AtomicU64::new(0),
+        }
     }
 
     fn spawn(&self, req: WatchCreateRequest) -> (Group, broadcast::Receiver<Arc<WatchResponse>>) {
         let (tx, rx) = broadcast::channel(BROADCAST_CAPACITY);
         let (state_tx, state) = tokio::sync::watch::channel(Upstream::Pending);
-        let task = tokio::spawn(run_upstream(self.client.clone(), req, tx.clone(), state_tx)).abort_handle();
-        (Group { tx, state, task, subscribers: 1 }, rx)
+        let task = tokio::spawn(run_upstream(self.client.clone(), req, tx.clone(), state_tx))
+            .abort_handle();
+        (
+            Group {
+                tx,
+                state,
+                task,
+                subscribers: 1,
+            },
+            rx,
+        )
     }
 
     /// Joins (or starts) the upstream watcher for `req` (already inside the namespace).
@@ -174,7 +194,13 @@ impl WatchHub {
         if !coalescable {
             let (g, rx) = self.spawn(req);
             self.solo.fetch_add(1, Ordering::Relaxed);
-            return Ok(Subscription { hub: self.clone(), key: None, solo_task: Some(g.task), rx, state: g.state });
+            return Ok(Subscription {
+                hub: self.clone(),
+                key: None,
+                solo_task: Some(g.task),
+                rx,
+                state: g.state,
+            });
         }
         let key = WatchKey {
             key: req.key.clone(),
@@ -182,7 +208,10 @@ impl WatchHub {
             filters: req.filters.clone(),
             prev_kv: req.prev_kv,
         };
-        let mut groups = self.groups.lock().map_err(|_| Status::internal("watch hub poisoned"))?;
+        let mut groups = self
+            .groups
+            .lock()
+            .map_err(|_| Status::internal("watch hub poisoned"))?;
         // A group whose upstream has ended is replaced.
         if groups.get(&key).is_some_and(|g| g.task.is_finished()) {
             groups.remove(&key);
@@ -199,13 +228,26 @@ impl WatchHub {
                 (rx, state)
             }
         };
-        Ok(Subscription { hub: self.clone(), key: Some(key), solo_task: None, rx, state })
+        Ok(Subscription {
+            hub: self.clone(),
+            key: Some(key),
+            solo_task: None,
+            rx,
+            state,
+        })
     }
 
     /// Client watches sharing another's upstream watcher (etcd's
     /// `etcd_grpc_proxy_watchers_coalescing_total`).
     pub fn coalescing(&self) -> u64 {
-        self.groups.lock().map(|g| g.values().map(|g| g.subscribers.saturating_sub(1) as u64).sum()).unwrap_or(0)
+        self.groups
+            .lock()
+            .map(|g| {
+                g.values()
+                    .map(|g| g.subscribers.saturating_sub(1) as u64)
+                    .sum()
+            })
+            .unwrap_or(0)
     }
 
     /// Upstream watchers open to the cluster.
@@ -251,9 +293,16 @@ async fn forward(
     out: mpsc::Sender<Result<WatchResponse, Status>>,
     last_header: Arc<Mutex<ResponseHeader>>,
 ) {
-    let state = match sub.state.wait_for(|s| !matches!(s, Upstream::Pending)).await {
+    let state = match sub
+        .state
+        .wait_for(|s| !matches!(s, Upstream::Pending))
+        .await
+    {
         Ok(s) => s.clone(),
-        Err(_) => Upstream::Failed(tonic::Code::Unavailable, "watch closed by the cluster".into()),
+        Err(_) => Upstream::Failed(
+            tonic::Code::Unavailable,
+            "watch closed by the cluster".into(),
+        ),
     };
     let header = match state {
         Upstream::Created(h) => h,
@@ -276,14 +325,20 @@ async fn forward(
     if let Ok(mut h) = last_header.lock() {
         *h = header;
     }
-    let created = WatchResponse { header: Some(header), watch_id: id, created: true, ..Default::default() };
+    let created = WatchResponse {
+        header: Some(header),
+        watch_id: id,
+        created: true,
+        ..Default::default()
+    };
     if out.send(Ok(created)).await.is_err() {
         return;
     }
     loop {
         let resp = match sub.rx.recv().await {
             Ok(r) => (*r).clone(),
-            Err(broadcast::error::RecvError::Lagged(_)) | Err(broadcast::error::RecvError::Closed) => WatchResponse {
+            Err(broadcast::error::RecvError::Lagged(_))
+            | Err(broadcast::error::RecvError::Closed) => WatchResponse {
                 header: Some(last_header.lock().map(|h| *h).unwrap_or_default()),
                 canceled: true,
                 cancel_reason: "watcher fell behind the proxy's broadcast".into(),
@@ -305,7 +360,10 @@ async fn forward(
 
 #[tonic::async_trait]
 impl Watch for WatchProxy {
-    async fn watch(&self, req: Request<Streaming<WatchRequest>>) -> Result<Response<BoxStream<WatchResponse>>, Status> {
+    async fn watch(
+        &self,
+        req: Request<Streaming<WatchRequest>>,
+    ) -> Result<Response<BoxStream<WatchResponse>>, Status> {
         let mut inbound = req.into_inner();
         let (out, out_rx) = mpsc::channel::<Result<WatchResponse, Status>>(128);
         let hub = self.hub.clone();
@@ -320,7 +378,9 @@ impl Watch for WatchProxy {
                     _ = out.closed() => break,
                 };
                 let union = match msg {
-                    Ok(Some(WatchRequest { request_union: Some(u) })) => u,
+                    Ok(Some(WatchRequest {
+                        request_union: Some(u),
+                    })) => u,
                     Ok(Some(_)) => continue,
                     Ok(None) | Err(_) => break,
                 };
@@ -344,14 +404,25 @@ impl Watch for WatchProxy {
                                 break;
                             }
                         };
-                        let task = tokio::spawn(forward(sub, id, ns.clone(), out.clone(), last_header.clone()));
+                        let task = tokio::spawn(forward(
+                            sub,
+                            id,
+                            ns.clone(),
+                            out.clone(),
+                            last_header.clone(),
+                        ));
                         watchers.insert(id, task);
                     }
                     RequestUnion::CancelRequest(c) => {
                         if let Some(task) = watchers.remove(&c.watch_id) {
                             task.abort();
                             let header = last_header.lock().map(|h| *h).unwrap_or_default();
-                            let resp = WatchResponse { header: Some(header), watch_id: c.watch_id, canceled: true, ..Default::default() };
+                            let resp = WatchResponse {
+                                header: Some(header),
+                                watch_id: c.watch_id,
+                                canceled: true,
+                                ..Default::default()
+                            };
                             if out.send(Ok(resp)).await.is_err() {
                                 break;
                             }

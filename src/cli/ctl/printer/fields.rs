@@ -78,7 +78,11 @@ pub fn txn(w: &mut dyn Write, r: &TxnResponse) -> io::Result<()> {
             Some(Response::ResponseDeleteRange(d)) => del(w, d)?,
             Some(Response::ResponsePut(p)) => put(w, p)?,
             Some(Response::ResponseRange(g)) => get(w, g)?,
-            other => writeln!(w, "\"Unknown\" : {}", go_quote(format!("{other:?}").as_bytes()))?,
+            other => writeln!(
+                w,
+                "\"Unknown\" : {}",
+                go_quote(format!("{other:?}").as_bytes())
+            )?,
         }
     }
     Ok(())

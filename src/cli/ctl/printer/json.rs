@@ -11,8 +11,8 @@ use super::{EpHashKv, EpHealth, EpStatus};
 use crate::pb::etcdserverpb::{
     response_op::Response, AlarmResponse, DeleteRangeResponse, LeaseGrantResponse,
     LeaseKeepAliveResponse, LeaseLeasesResponse, LeaseRevokeResponse, LeaseTimeToLiveResponse,
-    Member, MemberAddResponse, MemberListResponse, MoveLeaderResponse, PutResponse, RangeResponse, ResponseHeader, ResponseOp,
-    StatusResponse, TxnResponse, WatchResponse,
+    Member, MemberAddResponse, MemberListResponse, MoveLeaderResponse, PutResponse, RangeResponse,
+    ResponseHeader, ResponseOp, StatusResponse, TxnResponse, WatchResponse,
 };
 use crate::pb::mvccpb::{Event, KeyValue};
 
@@ -41,7 +41,13 @@ impl Obj {
     }
     fn bytes(&mut self, k: &str, v: &[u8]) -> &mut Obj {
         if !v.is_empty() {
-            self.raw(k, format!("\"{}\"", base64::engine::general_purpose::STANDARD.encode(v)));
+            self.raw(
+                k,
+                format!(
+                    "\"{}\"",
+                    base64::engine::general_purpose::STANDARD.encode(v)
+                ),
+            );
         }
         self
     }
@@ -90,7 +96,9 @@ pub fn go_string(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
@@ -206,7 +214,9 @@ pub fn member_change(h: Option<&ResponseHeader>, members: &[Member]) -> String {
 
 /// `MoveLeaderResponse` (`move-leader`).
 pub fn move_leader(r: &MoveLeaderResponse) -> String {
-    Obj::new().opt("header", r.header.as_ref().map(header)).finish()
+    Obj::new()
+        .opt("header", r.header.as_ref().map(header))
+        .finish()
 }
 
 /// `StatusResponse`.
@@ -256,7 +266,10 @@ pub fn endpoint_hashkv(hs: &[EpHashKv]) -> String {
             .num("hash", r.hash)
             .num("compact_revision", r.compact_revision)
             .finish();
-        Obj::new().raw("Endpoint", go_string(&h.ep)).raw("HashKV", inner).finish()
+        Obj::new()
+            .raw("Endpoint", go_string(&h.ep))
+            .raw("HashKV", inner)
+            .finish()
     }))
 }
 
@@ -284,12 +297,22 @@ pub fn event(e: &Event) -> String {
 /// when the response carries none (`[]` for a cancellation, as clientv3 builds it).
 pub fn watch(r: &WatchResponse) -> String {
     let events = if r.events.is_empty() {
-        if r.canceled { "[]".to_string() } else { "null".to_string() }
+        if r.canceled {
+            "[]".to_string()
+        } else {
+            "null".to_string()
+        }
     } else {
         array(r.events.iter().map(event))
     };
     Obj::new()
-        .raw("Header", r.header.as_ref().map(header).unwrap_or_else(|| "{}".to_string()))
+        .raw(
+            "Header",
+            r.header
+                .as_ref()
+                .map(header)
+                .unwrap_or_else(|| "{}".to_string()),
+        )
         .raw("Events", events)
         .raw("CompactRevision", r.compact_revision.to_string())
         .raw("Canceled", r.canceled.to_string())
@@ -301,13 +324,17 @@ pub fn watch(r: &WatchResponse) -> String {
 pub fn lease_grant(r: &LeaseGrantResponse) -> String {
     let mut o = Obj::new();
     flat_header(&mut o, r.header.as_ref());
-    o.raw("ID", r.id.to_string()).raw("TTL", r.ttl.to_string()).raw("Error", go_string(&r.error));
+    o.raw("ID", r.id.to_string())
+        .raw("TTL", r.ttl.to_string())
+        .raw("Error", go_string(&r.error));
     o.finish()
 }
 
 /// `LeaseRevokeResponse` (the protobuf struct): `{"header":{..}}`.
 pub fn lease_revoke(r: &LeaseRevokeResponse) -> String {
-    Obj::new().opt("header", r.header.as_ref().map(header)).finish()
+    Obj::new()
+        .opt("header", r.header.as_ref().map(header))
+        .finish()
 }
 
 /// clientv3's `LeaseKeepAliveResponse`: flattened header, `ID`, `TTL`.
@@ -326,7 +353,12 @@ pub fn lease_time_to_live(r: &LeaseTimeToLiveResponse) -> String {
     let keys = if r.keys.is_empty() {
         "null".to_string()
     } else {
-        array(r.keys.iter().map(|k| format!("\"{}\"", base64::engine::general_purpose::STANDARD.encode(k))))
+        array(r.keys.iter().map(|k| {
+            format!(
+                "\"{}\"",
+                base64::engine::general_purpose::STANDARD.encode(k)
+            )
+        }))
     };
     o.raw("id", r.id.to_string())
         .raw("ttl", r.ttl.to_string())
@@ -339,7 +371,10 @@ pub fn lease_time_to_live(r: &LeaseTimeToLiveResponse) -> String {
 pub fn lease_leases(r: &LeaseLeasesResponse) -> String {
     let mut o = Obj::new();
     flat_header(&mut o, r.header.as_ref());
-    o.raw("leases", array(r.leases.iter().map(|l| format!("{{\"id\":{}}}", l.id))));
+    o.raw(
+        "leases",
+        array(r.leases.iter().map(|l| format!("{{\"id\":{}}}", l.id))),
+    );
     o.finish()
 }
 
@@ -349,7 +384,15 @@ pub fn alarm(r: &AlarmResponse) -> String {
         .opt("header", r.header.as_ref().map(header))
         .list(
             "alarms",
-            r.alarms.iter().map(|a| Obj::new().num("memberID", a.member_id).num("alarm", a.alarm).finish()).collect(),
+            r.alarms
+                .iter()
+                .map(|a| {
+                    Obj::new()
+                        .num("memberID", a.member_id)
+                        .num("alarm", a.alarm)
+                        .finish()
+                })
+                .collect(),
         )
         .finish()
 }

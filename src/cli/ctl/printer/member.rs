@@ -22,7 +22,8 @@ use crate::pb::etcdserverpb::{
 };
 
 /// The first line Go prints when etcdctl 3.4.23 panics in `member promote -w <non-simple>`.
-pub const PROMOTE_PANIC: &str = "panic: runtime error: invalid memory address or nil pointer dereference";
+pub const PROMOTE_PANIC: &str =
+    "panic: runtime error: invalid memory address or nil pointer dereference";
 
 fn cluster_id(h: Option<&ResponseHeader>) -> u64 {
     h.map_or(0, |h| h.cluster_id)
@@ -53,12 +54,21 @@ impl Printer {
     ///
     /// # Errors
     /// `fields` and `table` are unsupported; I/O errors.
-    pub fn member_remove(&self, w: &mut dyn Write, id: u64, r: &MemberRemoveResponse) -> Result<(), PrintError> {
+    pub fn member_remove(
+        &self,
+        w: &mut dyn Write,
+        id: u64,
+        r: &MemberRemoveResponse,
+    ) -> Result<(), PrintError> {
         match self.format {
-            OutputFormat::Simple => {
-                writeln!(w, "Member {id:16x} removed from cluster {:16x}", cluster_id(r.header.as_ref()))?
+            OutputFormat::Simple => writeln!(
+                w,
+                "Member {id:16x} removed from cluster {:16x}",
+                cluster_id(r.header.as_ref())
+            )?,
+            OutputFormat::Json => {
+                writeln!(w, "{}", json::member_change(r.header.as_ref(), &r.members))?
             }
-            OutputFormat::Json => writeln!(w, "{}", json::member_change(r.header.as_ref(), &r.members))?,
             OutputFormat::Protobuf => write_pb(w, r)?,
             OutputFormat::Fields | OutputFormat::Table => return Err(unsupported(self.format)),
         }
@@ -69,12 +79,21 @@ impl Printer {
     ///
     /// # Errors
     /// `fields` and `table` are unsupported; I/O errors.
-    pub fn member_update(&self, w: &mut dyn Write, id: u64, r: &MemberUpdateResponse) -> Result<(), PrintError> {
+    pub fn member_update(
+        &self,
+        w: &mut dyn Write,
+        id: u64,
+        r: &MemberUpdateResponse,
+    ) -> Result<(), PrintError> {
         match self.format {
-            OutputFormat::Simple => {
-                writeln!(w, "Member {id:16x} updated in cluster {:16x}", cluster_id(r.header.as_ref()))?
+            OutputFormat::Simple => writeln!(
+                w,
+                "Member {id:16x} updated in cluster {:16x}",
+                cluster_id(r.header.as_ref())
+            )?,
+            OutputFormat::Json => {
+                writeln!(w, "{}", json::member_change(r.header.as_ref(), &r.members))?
             }
-            OutputFormat::Json => writeln!(w, "{}", json::member_change(r.header.as_ref(), &r.members))?,
             OutputFormat::Protobuf => write_pb(w, r)?,
             OutputFormat::Fields | OutputFormat::Table => return Err(unsupported(self.format)),
         }
@@ -87,11 +106,20 @@ impl Printer {
     ///
     /// # Errors
     /// I/O errors.
-    pub fn member_promote(&self, w: &mut dyn Write, id: u64, r: &MemberPromoteResponse) -> Result<bool, PrintError> {
+    pub fn member_promote(
+        &self,
+        w: &mut dyn Write,
+        id: u64,
+        r: &MemberPromoteResponse,
+    ) -> Result<bool, PrintError> {
         if self.format != OutputFormat::Simple {
             return Ok(false);
         }
-        writeln!(w, "Member {id:16x} promoted in cluster {:16x}", cluster_id(r.header.as_ref()))?;
+        writeln!(
+            w,
+            "Member {id:16x} promoted in cluster {:16x}",
+            cluster_id(r.header.as_ref())
+        )?;
         Ok(true)
     }
 
@@ -99,9 +127,17 @@ impl Printer {
     ///
     /// # Errors
     /// `fields` and `table` are unsupported; I/O errors.
-    pub fn move_leader(&self, w: &mut dyn Write, leader: u64, target: u64, r: &MoveLeaderResponse) -> Result<(), PrintError> {
+    pub fn move_leader(
+        &self,
+        w: &mut dyn Write,
+        leader: u64,
+        target: u64,
+        r: &MoveLeaderResponse,
+    ) -> Result<(), PrintError> {
         match self.format {
-            OutputFormat::Simple => writeln!(w, "Leadership transferred from {leader:x} to {target:x}")?,
+            OutputFormat::Simple => {
+                writeln!(w, "Leadership transferred from {leader:x} to {target:x}")?
+            }
             OutputFormat::Json => writeln!(w, "{}", json::move_leader(r))?,
             OutputFormat::Protobuf => write_pb(w, r)?,
             OutputFormat::Fields | OutputFormat::Table => return Err(unsupported(self.format)),
@@ -124,10 +160,19 @@ mod tests {
 
     #[test]
     fn simple_lines_pad_ids_like_go_percent_16x() {
-        let h = Some(ResponseHeader { cluster_id: 0xabc, member_id: 1, revision: 0, raft_term: 2 });
+        let h = Some(ResponseHeader {
+            cluster_id: 0xabc,
+            member_id: 1,
+            revision: 0,
+            raft_term: 2,
+        });
         let add = MemberAddResponse {
             header: h,
-            member: Some(Member { id: 0x1f, peer_ur_ls: vec!["http://a:1".into()], ..Default::default() }),
+            member: Some(Member {
+                id: 0x1f,
+                peer_ur_ls: vec!["http://a:1".into()],
+                ..Default::default()
+            }),
             members: vec![],
         };
         let p = Printer::new(OutputFormat::Simple);

@@ -19,12 +19,12 @@ use std::time::Duration;
 use prost::Message;
 
 pub use member::PROMOTE_PANIC;
-pub use more::DbStatus;
 pub(crate) use more::db_status_row;
+pub use more::DbStatus;
 
 use crate::pb::etcdserverpb::{
-    DeleteRangeResponse, HashKvResponse, MemberListResponse, PutResponse, RangeResponse, StatusResponse,
-    TxnResponse,
+    DeleteRangeResponse, HashKvResponse, MemberListResponse, PutResponse, RangeResponse,
+    StatusResponse, TxnResponse,
 };
 
 /// The `-w/--write-out` formats.
@@ -132,7 +132,11 @@ fn write_pb(w: &mut dyn Write, m: &impl Message) -> Result<(), PrintError> {
 impl Printer {
     /// A printer for `format` with `--hex` and `--print-value-only` off.
     pub fn new(format: OutputFormat) -> Printer {
-        Printer { format, hex: false, value_only: false }
+        Printer {
+            format,
+            hex: false,
+            value_only: false,
+        }
     }
 
     /// Prints a `get` answer.
@@ -274,7 +278,12 @@ pub(crate) fn member_rows(r: &MemberListResponse) -> Vec<Vec<String>> {
         .map(|m| {
             vec![
                 format!("{:x}", m.id),
-                if m.name.is_empty() { "unstarted" } else { "started" }.to_string(),
+                if m.name.is_empty() {
+                    "unstarted"
+                } else {
+                    "started"
+                }
+                .to_string(),
                 m.name.clone(),
                 m.peer_ur_ls.join(","),
                 m.client_ur_ls.join(","),
@@ -435,7 +444,10 @@ mod tests {
     #[test]
     fn duration_matches_go() {
         assert_eq!(go_duration(Duration::from_nanos(1_890_332)), "1.890332ms");
-        assert_eq!(go_duration(Duration::from_nanos(1_001_364_556)), "1.001364556s");
+        assert_eq!(
+            go_duration(Duration::from_nanos(1_001_364_556)),
+            "1.001364556s"
+        );
         assert_eq!(go_duration(Duration::from_nanos(999)), "999ns");
         assert_eq!(go_duration(Duration::from_nanos(1_500)), "1.5µs");
         assert_eq!(go_duration(Duration::from_secs(123)), "2m3s");

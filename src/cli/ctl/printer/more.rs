@@ -10,7 +10,9 @@ use std::io::Write;
 
 use prost::Message;
 
-use super::{fields, json, simple, table, unsupported, write_pb, OutputFormat, PrintError, Printer};
+use super::{
+    fields, json, simple, table, unsupported, write_pb, OutputFormat, PrintError, Printer,
+};
 use crate::pb::etcdserverpb::{
     AlarmResponse, LeaseGrantResponse, LeaseKeepAliveResponse, LeaseLeasesResponse,
     LeaseRevokeResponse, LeaseTimeToLiveResponse, ResponseHeader, WatchResponse,
@@ -78,7 +80,9 @@ impl Printer {
     /// `table` is unsupported; I/O errors.
     pub fn lease_grant(&self, w: &mut dyn Write, r: &LeaseGrantResponse) -> Result<(), PrintError> {
         match self.format {
-            OutputFormat::Simple => writeln!(w, "lease {:016x} granted with TTL({}s)", r.id, r.ttl)?,
+            OutputFormat::Simple => {
+                writeln!(w, "lease {:016x} granted with TTL({}s)", r.id, r.ttl)?
+            }
             OutputFormat::Json => writeln!(w, "{}", json::lease_grant(r))?,
             OutputFormat::Fields => fields::lease_grant(w, r)?,
             OutputFormat::Protobuf => write_header_pb(w, r.header.as_ref())?,
@@ -91,7 +95,12 @@ impl Printer {
     ///
     /// # Errors
     /// `table` is unsupported; I/O errors.
-    pub fn lease_revoke(&self, w: &mut dyn Write, id: i64, r: &LeaseRevokeResponse) -> Result<(), PrintError> {
+    pub fn lease_revoke(
+        &self,
+        w: &mut dyn Write,
+        id: i64,
+        r: &LeaseRevokeResponse,
+    ) -> Result<(), PrintError> {
         match self.format {
             OutputFormat::Simple => writeln!(w, "lease {id:016x} revoked")?,
             OutputFormat::Json => writeln!(w, "{}", json::lease_revoke(r))?,
@@ -106,9 +115,15 @@ impl Printer {
     ///
     /// # Errors
     /// `table` is unsupported; I/O errors.
-    pub fn lease_keep_alive(&self, w: &mut dyn Write, r: &LeaseKeepAliveResponse) -> Result<(), PrintError> {
+    pub fn lease_keep_alive(
+        &self,
+        w: &mut dyn Write,
+        r: &LeaseKeepAliveResponse,
+    ) -> Result<(), PrintError> {
         match self.format {
-            OutputFormat::Simple => writeln!(w, "lease {:016x} keepalived with TTL({})", r.id, r.ttl)?,
+            OutputFormat::Simple => {
+                writeln!(w, "lease {:016x} keepalived with TTL({})", r.id, r.ttl)?
+            }
             OutputFormat::Json => writeln!(w, "{}", json::lease_keep_alive(r))?,
             OutputFormat::Fields => fields::lease_keep_alive(w, r)?,
             OutputFormat::Protobuf => write_header_pb(w, r.header.as_ref())?,
@@ -121,15 +136,27 @@ impl Printer {
     ///
     /// # Errors
     /// `table` is unsupported; I/O errors.
-    pub fn lease_time_to_live(&self, w: &mut dyn Write, r: &LeaseTimeToLiveResponse, keys: bool) -> Result<(), PrintError> {
+    pub fn lease_time_to_live(
+        &self,
+        w: &mut dyn Write,
+        r: &LeaseTimeToLiveResponse,
+        keys: bool,
+    ) -> Result<(), PrintError> {
         match self.format {
             OutputFormat::Simple => {
                 if r.granted_ttl == 0 && r.ttl == -1 {
                     writeln!(w, "lease {:016x} already expired", r.id)?;
                 } else {
-                    let mut line = format!("lease {:016x} granted with TTL({}s), remaining({}s)", r.id, r.granted_ttl, r.ttl);
+                    let mut line = format!(
+                        "lease {:016x} granted with TTL({}s), remaining({}s)",
+                        r.id, r.granted_ttl, r.ttl
+                    );
                     if keys {
-                        let ks: Vec<String> = r.keys.iter().map(|k| String::from_utf8_lossy(k).into_owned()).collect();
+                        let ks: Vec<String> = r
+                            .keys
+                            .iter()
+                            .map(|k| String::from_utf8_lossy(k).into_owned())
+                            .collect();
                         line.push_str(&format!(", attached keys([{}])", ks.join(" ")));
                     }
                     writeln!(w, "{line}")?;
@@ -147,7 +174,11 @@ impl Printer {
     ///
     /// # Errors
     /// `table` is unsupported; I/O errors.
-    pub fn lease_leases(&self, w: &mut dyn Write, r: &LeaseLeasesResponse) -> Result<(), PrintError> {
+    pub fn lease_leases(
+        &self,
+        w: &mut dyn Write,
+        r: &LeaseLeasesResponse,
+    ) -> Result<(), PrintError> {
         match self.format {
             OutputFormat::Simple => {
                 writeln!(w, "found {} leases", r.leases.len())?;

@@ -12,7 +12,10 @@ use crate::pb::mvccpb::KeyValue;
 /// etcdctl's `printKV`: the key line (unless value-only) then the value line.
 fn kv(w: &mut dyn Write, kv: &KeyValue, hex: bool, value_only: bool) -> io::Result<()> {
     let (k, v) = if hex {
-        (hex_escape(&kv.key).into_bytes(), hex_escape(&kv.value).into_bytes())
+        (
+            hex_escape(&kv.key).into_bytes(),
+            hex_escape(&kv.value).into_bytes(),
+        )
     } else {
         (kv.key.clone(), kv.value.clone())
     };
@@ -51,7 +54,12 @@ pub fn put(w: &mut dyn Write, r: &PutResponse, hex: bool, value_only: bool) -> i
 ///
 /// # Errors
 /// I/O errors.
-pub fn del(w: &mut dyn Write, r: &DeleteRangeResponse, hex: bool, value_only: bool) -> io::Result<()> {
+pub fn del(
+    w: &mut dyn Write,
+    r: &DeleteRangeResponse,
+    hex: bool,
+    value_only: bool,
+) -> io::Result<()> {
     writeln!(w, "{}", r.deleted)?;
     for p in &r.prev_kvs {
         kv(w, p, hex, value_only)?;
@@ -96,9 +104,17 @@ pub fn member_list(w: &mut dyn Write, r: &MemberListResponse) -> io::Result<()> 
 pub fn endpoint_health(w: &mut dyn Write, hs: &[EpHealth]) -> io::Result<()> {
     for h in hs {
         if h.error.is_empty() {
-            writeln!(w, "{} is healthy: successfully committed proposal: took = {}", h.ep, h.took)?;
+            writeln!(
+                w,
+                "{} is healthy: successfully committed proposal: took = {}",
+                h.ep, h.took
+            )?;
         } else {
-            writeln!(w, "{} is unhealthy: failed to commit proposal: {}", h.ep, h.error)?;
+            writeln!(
+                w,
+                "{} is unhealthy: failed to commit proposal: {}",
+                h.ep, h.error
+            )?;
         }
     }
     Ok(())
