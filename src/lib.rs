@@ -10,7 +10,8 @@
 //! storage → heed, pb                 client → pb, rpctypes, tls      (never server or v3rpc)
 //! certs → rcgen, rsa, x509-parser (no anyhow, no clap: the edge is cli::certs)
 //! tls → rustls, tokio-rustls, rcgen, x509-parser (no server, client or cli code)
-//! proxy → client, pb, tls, h2_authority   (gateway: sockets only)
+//! proxy → client, pb, tls, serve   (gateway: sockets only)
+//! serve → tls, h2_authority   (the HTTP accept loop of client-facing ports)
 //! pb, rpctypes, h2_authority: leaves
 //! ```
 //! `tests::layering` enforces the rules that matter most.
@@ -30,6 +31,7 @@ pub mod pb;
 pub mod proxy;
 pub mod raft;
 pub mod rpctypes;
+pub mod serve;
 pub mod server;
 pub mod storage;
 pub mod tls;

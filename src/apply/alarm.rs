@@ -70,7 +70,14 @@ impl AlarmStore {
     /// # Errors
     /// LMDB errors.
     pub fn is_active(&self, txn: &RoTxn, alarm: AlarmType) -> Result<bool, heed::Error> {
-        Ok(self.list(txn)?.iter().any(|a| a.alarm == alarm as i32))
+        // Checked on every capped write: scan without collecting (usually an empty table).
+        for item in self.db.iter(txn)? {
+            let (k, _) = item?;
+            if k.len() == 12 && k[8..] == (alarm as i32).to_be_bytes() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Applies an AlarmRequest as etcd's `applierV3backend.Alarm`: GET lists, ACTIVATE adds

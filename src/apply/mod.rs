@@ -110,6 +110,36 @@ pub enum ApplyFatal {
     Auth(#[from] crate::auth::AuthStorageError),
 }
 
+/// `TryFrom<ApplyResponse>` for each response type: the caller of a proposal names the
+/// response it expects and gets the other kind back as the error.
+macro_rules! response_kinds {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        $(
+            impl TryFrom<ApplyResponse> for $ty {
+                type Error = ApplyResponse;
+
+                fn try_from(r: ApplyResponse) -> Result<$ty, ApplyResponse> {
+                    match r {
+                        ApplyResponse::$variant(x) => Ok(x),
+                        other => Err(other),
+                    }
+                }
+            }
+        )*
+    };
+}
+
+response_kinds! {
+    Put(PutResponse),
+    DeleteRange(DeleteRangeResponse),
+    Txn(TxnResponse),
+    Compaction(CompactionResponse),
+    LeaseGrant(LeaseGrantResponse),
+    LeaseRevoke(LeaseRevokeResponse),
+    Alarm(AlarmResponse),
+    Auth(auth::AuthApplyResponse),
+}
+
 /// What applying one log entry produced: the store revision after the entry (for the
 /// response header) and the response or the deterministic error. Blank and membership
 /// entries produce `response: None, error: None`.
@@ -192,25 +222,25 @@ pub fn apply_request(
     } else if let Some(r) = &req.lease_revoke {
         lease::revoke(stores, wtxn, r, events)?.map(ApplyResponse::LeaseRevoke)
     } else if let Some(m) = &req.member_attr_set {
-        let existing = stores
+        let mut attrs = stores
             .members
             .get(wtxn, m.member_id)
             .map_err(|e| ApplyFatal::Mvcc(e.into()))?
             .unwrap_or_default();
-        // A leader's role marker carries no name/URLs and only sets `pending_voter`; a
-        // member's own publication keeps the marker.
-        let attrs = if m.name.is_empty() && m.client_urls.is_empty() {
-            crate::membership::store::MemberAttrs {
-                pending_voter: m.pending_voter,
-                ..existing
-            }
-        } else {
-            crate::membership::store::MemberAttrs {
-                name: m.name.clone(),
-                client_urls: m.client_urls.clone(),
-                pending_voter: existing.pending_voter,
-            }
-        };
+        attrs.name = m.name.clone();
+        attrs.client_urls = m.client_urls.clone();
+        stores
+            .members
+            .set(wtxn, m.member_id, &attrs)
+            .map_err(|e| ApplyFatal::Mvcc(e.into()))?;
+        Ok(ApplyResponse::MemberAttrSet)
+    } else if let Some(m) = &req.member_pending_voter {
+        let mut attrs = stores
+            .members
+            .get(wtxn, m.member_id)
+            .map_err(|e| ApplyFatal::Mvcc(e.into()))?
+            .unwrap_or_default();
+        attrs.pending_voter = m.pending;
         stores
             .members
             .set(wtxn, m.member_id, &attrs)

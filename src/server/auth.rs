@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use super::{Error, EtcdServer};
 use crate::apply::auth::AuthApplyResponse;
-use crate::apply::ApplyResponse;
 use crate::auth::{AuthError, AuthInfo};
 use crate::pb::authpb::permission::Type as PermType;
 use crate::pb::etcdserverpb::{
@@ -224,13 +223,7 @@ impl EtcdServer {
         req: InternalRaftRequest,
         caller: &Caller,
     ) -> Result<(AuthApplyResponse, i64), Error> {
-        let r = self.propose_as(req, caller).await?;
-        match r.response {
-            Some(ApplyResponse::Auth(a)) => Ok((a, r.revision)),
-            other => Err(Error::Internal(format!(
-                "unexpected apply response {other:?}"
-            ))),
-        }
+        super::response(self.propose_as(req, caller).await?)
     }
 
     /// AuthEnable: needs the user `root` with the role `root`.

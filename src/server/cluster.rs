@@ -356,14 +356,12 @@ impl EtcdServer {
     }
 
     async fn mark_pending_voter(&self, id: u64, pending: bool) -> Result<(), Error> {
-        let req = crate::pb::peer::MemberAttrSetRequest {
+        let req = crate::pb::peer::MemberPendingVoterRequest {
             member_id: id,
-            name: String::new(),
-            client_urls: Vec::new(),
-            pending_voter: pending,
+            pending,
         };
         self.propose(crate::pb::peer::InternalRaftRequest {
-            member_attr_set: Some(req),
+            member_pending_voter: Some(req),
             ..Default::default()
         })
         .await?;

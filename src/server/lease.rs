@@ -4,8 +4,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{Error, EtcdServer};
-use crate::apply::{ApplyError, ApplyResponse};
+use super::{response, Error, EtcdServer};
+use crate::apply::ApplyError;
 use crate::lease::{min_lease_ttl, LeaseRecord};
 use crate::pb::etcdserverpb::{
     LeaseGrantRequest, LeaseGrantResponse, LeaseLeasesResponse, LeaseRevokeRequest,
@@ -57,18 +57,12 @@ impl EtcdServer {
                 ..Default::default()
             })
             .await?;
-        match r.response {
-            Some(ApplyResponse::LeaseGrant(mut g)) => {
-                if let Some(rec) = self.lease_record(g.id)? {
-                    self.lessor.renew(&rec, Instant::now());
-                }
-                g.header = Some(self.header(r.revision));
-                Ok(g)
-            }
-            other => Err(Error::Internal(format!(
-                "unexpected apply response {other:?}"
-            ))),
+        let (mut g, revision) = response::<crate::pb::etcdserverpb::LeaseGrantResponse>(r)?;
+        if let Some(rec) = self.lease_record(g.id)? {
+            self.lessor.renew(&rec, Instant::now());
         }
+        g.header = Some(self.header(revision));
+        Ok(g)
     }
 
     /// LeaseRevoke: proposes the revoke; the lease's keys go in one revision.
@@ -89,15 +83,9 @@ impl EtcdServer {
                 caller,
             )
             .await?;
-        match r.response {
-            Some(ApplyResponse::LeaseRevoke(mut p)) => {
-                p.header = Some(self.header(r.revision));
-                Ok(p)
-            }
-            other => Err(Error::Internal(format!(
-                "unexpected apply response {other:?}"
-            ))),
-        }
+        let (mut p, revision) = response::<crate::pb::etcdserverpb::LeaseRevokeResponse>(r)?;
+        p.header = Some(self.header(revision));
+        Ok(p)
     }
 
     /// One keep-alive: renews the lease on the leader's clock and returns its TTL in

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::{Error, EtcdServer};
-use crate::apply::{ApplyError, ApplyResponse};
+use super::{response, Error, EtcdServer};
+use crate::apply::ApplyError;
 use crate::pb::etcdserverpb::alarm_request::AlarmAction;
 use crate::pb::etcdserverpb::{
     AlarmRequest, AlarmResponse, AlarmType, DefragmentResponse, HashKvResponse, HashResponse,
@@ -53,12 +53,8 @@ impl EtcdServer {
                 ..Default::default()
             })
             .await?;
-        match r.response {
-            Some(ApplyResponse::Alarm(a)) => Ok(a),
-            other => Err(Error::Internal(format!(
-                "unexpected apply response {other:?}"
-            ))),
-        }
+        let (a, _) = response::<crate::pb::etcdserverpb::AlarmResponse>(r)?;
+        Ok(a)
     }
 
     /// The quota check before a write that grows the store (etcd's `quotaKVServer`): when

@@ -37,7 +37,7 @@ pub use error::Error;
 use openraft::error::RaftError;
 pub use peer::LeaderService;
 
-use crate::apply::{ApplyResponse, ApplyResult};
+use crate::apply::ApplyResult;
 use crate::config::ServerConfig;
 use crate::membership::Member;
 use crate::pb::etcdserverpb::{
@@ -399,15 +399,9 @@ impl EtcdServer {
                 caller,
             )
             .await?;
-        match r.response {
-            Some(ApplyResponse::Put(mut p)) => {
-                p.header = Some(self.header(r.revision));
-                Ok(p)
-            }
-            other => Err(Error::Internal(format!(
-                "unexpected apply response {other:?}"
-            ))),
-        }
+        let (mut p, revision) = response::<crate::pb::etcdserverpb::PutResponse>(r)?;
+        p.header = Some(self.header(revision));
+        Ok(p)
     }
 
     /// DeleteRange through Raft.
@@ -428,15 +422,9 @@ impl EtcdServer {
                 caller,
             )
             .await?;
-        match r.response {
-            Some(ApplyResponse::DeleteRange(mut p)) => {
-                p.header = Some(self.header(r.revision));
-                Ok(p)
-            }
-            other => Err(Error::Internal(format!(
-                "unexpected apply response {other:?}"
-            ))),
-        }
+        let (mut p, revision) = response::<crate::pb::etcdserverpb::DeleteRangeResponse>(r)?;
+        p.header = Some(self.header(revision));
+        Ok(p)
     }
 
     /// Txn through Raft. A read-only txn still goes through the log, like etcd 3.4 does for
@@ -457,16 +445,10 @@ impl EtcdServer {
                 caller,
             )
             .await?;
-        match r.response {
-            Some(ApplyResponse::Txn(mut p)) => {
-                fill_txn_headers(&mut p, r.revision);
-                p.header = Some(self.header(r.revision));
-                Ok(p)
-            }
-            other => Err(Error::Internal(format!(
-                "unexpected apply response {other:?}"
-            ))),
-        }
+        let (mut p, revision) = response::<crate::pb::etcdserverpb::TxnResponse>(r)?;
+        fill_txn_headers(&mut p, revision);
+        p.header = Some(self.header(revision));
+        Ok(p)
     }
 
     /// Compaction through Raft.
@@ -480,15 +462,9 @@ impl EtcdServer {
                 ..Default::default()
             })
             .await?;
-        match r.response {
-            Some(ApplyResponse::Compaction(mut p)) => {
-                p.header = Some(self.header(r.revision));
-                Ok(p)
-            }
-            other => Err(Error::Internal(format!(
-                "unexpected apply response {other:?}"
-            ))),
-        }
+        let (mut p, revision) = response::<crate::pb::etcdserverpb::CompactionResponse>(r)?;
+        p.header = Some(self.header(revision));
+        Ok(p)
     }
 
     /// The members: IDs, peer URLs and roles from the Raft membership, names and client
@@ -553,7 +529,6 @@ impl EtcdServer {
             member_id: self.member_id,
             name,
             client_urls,
-            pending_voter: false,
         };
         self.propose(InternalRaftRequest {
             member_attr_set: Some(req),
@@ -740,6 +715,24 @@ impl EtcdServer {
                 }
             }
         });
+    }
+}
+
+/// The response of the kind `T` in an apply result, with the store revision after it.
+///
+/// # Errors
+/// [`Error::Internal`] when apply answered with another kind (an invariant broke).
+pub(crate) fn response<
+    T: TryFrom<crate::apply::ApplyResponse, Error = crate::apply::ApplyResponse>,
+>(
+    r: ApplyResult,
+) -> Result<(T, i64), Error> {
+    match r.response.map(T::try_from) {
+        Some(Ok(t)) => Ok((t, r.revision)),
+        Some(Err(other)) => Err(Error::Internal(format!(
+            "unexpected apply response {other:?}"
+        ))),
+        None => Err(Error::Internal("apply answered without a response".into())),
     }
 }
 

@@ -9,8 +9,7 @@
 //! - `--namespace` prefixes every key on the way in and strips it on the way out ([`namespace`]).
 //! - `GET /metrics` on the same port reports the coalescing gauges.
 //!
-//! Depends on: client, pb, and the leaf `h2_authority` (the read-side HTTP/2 fix grpc-go
-//! clients need, shared with the server's client port).
+//! Depends on: client, pb, and `serve` (the accept loop shared with the member's client port).
 
 pub mod namespace;
 pub mod watch;
@@ -278,37 +277,5 @@ pub async fn serve(
     proxy: Proxy,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioExecutor, TokioIo};
-    use hyper_util::server::conn::auto::Builder;
-    use hyper_util::service::TowerToHyperService;
-
-    let router = router(proxy);
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let builder = Builder::new(TokioExecutor::new());
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((s, _)) => s,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "failed to accept client connection");
-                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let io = TokioIo::new(crate::h2_authority::AuthorityFix::new(stream));
-                let conn = builder.serve_connection_with_upgrades(io, TowerToHyperService::new(router.clone())).into_owned();
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
-            }
-            _ = &mut shutdown => break,
-        }
-    }
-    drop(listener);
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), graceful.shutdown()).await;
-    Ok(())
+    crate::serve::serve_router(listener, router(proxy), shutdown, None).await
 }
