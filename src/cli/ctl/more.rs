@@ -838,8 +838,6 @@ const LMDB_MAGIC: u32 = 0xBEEF_C0DE;
 /// bolt's meta-page magic, at byte 16 of a Go etcd snapshot.
 const BOLT_MAGIC: u32 = 0xED0C_DAED;
 
-use crate::mvcc::hash::Crc32c;
-
 /// `snapshot status` of an etcd-oxide snapshot: the LMDB image (trailer, if any, left out) is
 /// copied to a temporary directory as `data.mdb` and opened there.
 ///
@@ -885,47 +883,15 @@ pub(crate) fn snapshot_status(path: &Path) -> std::result::Result<DbStatus, Stri
     }
     let env = crate::storage::open_env(dir.path(), crate::storage::EnvKind::State)
         .map_err(|e| e.to_string())?;
-    type Bytes = heed::types::Bytes;
-    let rtxn = env.read_txn().map_err(|e| e.to_string())?;
-    let counted = env
-        .open_databases_and_commit(rtxn, |opener, rtxn| -> std::result::Result<heed::CommitOrAbort<(), (Crc32c, u64)>, heed::Error> {
-            let mut crc = Crc32c::default();
-            let mut total_key = 0u64;
-            let Some(main) = opener.open_database::<Bytes, Bytes>(rtxn, None)? else {
-                return Ok(heed::CommitOrAbort::Abort((crc, total_key)));
-            };
-            let mut names = Vec::new();
-            for item in main.iter(rtxn)? {
-                let (k, _) = item?;
-                names.push(String::from_utf8_lossy(k).into_owned());
-            }
-            for name in names {
-                let Some(db) = opener.open_database::<Bytes, Bytes>(rtxn, Some(&name))? else {
-                    continue;
-                };
-                crc.update(name.as_bytes());
-                for item in db.iter(rtxn)? {
-                    let (k, v) = item?;
-                    crc.update(k);
-                    crc.update(v);
-                    total_key += 1;
-                }
-            }
-            // Abort: nothing to keep open, the answer travels in the abort value.
-            Ok(heed::CommitOrAbort::Abort((crc, total_key)))
-        })
-        .map_err(|e| e.to_string())?;
-    let (crc, total_key) = match counted {
-        heed::CommitOrAbort::Abort(x) => x,
-        heed::CommitOrAbort::Commit(()) => (Crc32c::default(), 0),
-    };
+    // The same content hash and key count as `etcd util snapshot status`.
+    let content = crate::storage::snapshot::content_status(&env).map_err(|e| e.to_string())?;
     let store = crate::mvcc::KvStore::open(&env).map_err(|e| e.to_string())?;
     let rtxn = env.read_txn().map_err(|e| e.to_string())?;
     let revision = store.current_revision(&rtxn).map_err(|e| e.to_string())?;
     Ok(DbStatus {
-        hash: crc.finish(),
+        hash: content.hash,
         revision,
-        total_key,
+        total_key: content.total_keys,
         total_size: db_size,
     })
 }
@@ -1021,13 +987,6 @@ pub(super) async fn alarm(g: &GlobalArgs, cmd: AlarmCommand, out: &mut dyn Write
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crc32c_matches_known_vector() {
-        let mut c = Crc32c::default();
-        c.update(b"123456789");
-        assert_eq!(c.finish(), 0xE306_9283);
-    }
 
     #[test]
     fn watch_line_flags_like_pflag() {
