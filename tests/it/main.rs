@@ -16,6 +16,7 @@ mod differential;
 mod faults;
 mod gateway;
 mod grpc_proxy;
+mod lease_quorum;
 mod linearizability;
 mod lock_election;
 mod maintenance;
