@@ -98,15 +98,16 @@ impl EtcdServer {
 
     /// One keep-alive: renews the lease on the leader's clock and returns its TTL in
     /// seconds (0 when the lease does not exist, as etcd answers on the stream). A follower
-    /// forwards to the leader. On a leader whose lessor is not primary (just elected, or cut
-    /// off from its quorum) it waits for a primary lessor or a new leader, at most the request
-    /// timeout, as etcd's `LeaseRenew` waits and retries on `ErrNotPrimary`.
+    /// forwards to the leader. On a leader whose lessor is not primary it waits, at most an
+    /// election timeout, for the lessor to be promoted (a leader elected a moment ago): past
+    /// that, this member has had no quorum for an election timeout, where etcd's leader
+    /// would have stepped down (CheckQuorum), and it answers as etcd then does.
     ///
     /// # Errors
-    /// [`Error::NoLeader`] when no leader is known; [`Error::Timeout`] when this member stays
-    /// a leader without a primary lessor for the request timeout; `LeaseNotFound`.
+    /// [`Error::NoLeader`] when no leader is known or this leader has no quorum;
+    /// `LeaseNotFound` as [`Error::Apply`].
     pub async fn lease_keep_alive(&self, id: i64) -> Result<i64, Error> {
-        let deadline = tokio::time::Instant::now() + self.cfg.request_timeout();
+        let deadline = tokio::time::Instant::now() + self.cfg.election_timeout;
         let poll = self.cfg.heartbeat_interval.max(Duration::from_millis(20));
         loop {
             match self.leader() {
@@ -120,8 +121,8 @@ impl EtcdServer {
             if let Ok(ttl) = self.lessor.renew(&rec, Instant::now()) {
                 return Ok(ttl);
             }
-            if tokio::time::Instant::now() + poll > deadline {
-                return Err(Error::Timeout);
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::NoLeader);
             }
             tokio::time::sleep(poll).await;
         }

@@ -7,8 +7,9 @@
 //!   key on it; both followers are killed (`kill -9`), so the leader is alone, for 35 s, then
 //!   restarted. Once a leader is agreed on, the key still exists, the lease still exists with a
 //!   positive remaining TTL, and both still hold 3 s later (an expiry proposed while quorum was
-//!   lost would commit as soon as the followers are back). The `_etcd` twin runs the same
-//!   scenario against etcd 3.4.23 to prove the expectation.
+//!   lost would commit as soon as the followers are back). While alone, the leader refuses
+//!   keep-alives with `etcdserver: no leader` (etcd's leader has stepped down by then). The
+//!   `_etcd` twin runs the same scenario against etcd 3.4.23 to prove the expectation.
 //! - `leader_paused_past_ttl_*`: the leader and one follower are stopped (`SIGSTOP`) for longer
 //!   than the lease's TTL, then continued: the leader's clock ran past every deadline while it was
 //!   stopped, and the lease and its key must survive anyway.
@@ -156,7 +157,24 @@ fn majority_down(kind: ServerKind) {
     for &f in &followers {
         c.members[f].kill9();
     }
-    std::thread::sleep(Duration::from_secs(35));
+    let down = Instant::now();
+    // Past an election timeout alone, the leader no longer renews leases.
+    std::thread::sleep(Duration::from_secs(3));
+    let probe = etcdctl(
+        &c.members[leader].client_url(),
+        &["lease", "keep-alive", "--once", &id],
+        None,
+    );
+    assert!(
+        !probe.status.success(),
+        "{kind:?}: keep-alive renewed a lease on a leader without quorum: {probe:?}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&probe.stderr).trim(),
+        "Error: etcdserver: no leader",
+        "{kind:?}: keep-alive on a leader without quorum"
+    );
+    std::thread::sleep(Duration::from_secs(35).saturating_sub(down.elapsed()));
     for &f in &followers {
         c.members[f].restart();
     }
