@@ -41,9 +41,9 @@ impl Maintenance for MaintenanceService {
         &self,
         request: Request<AlarmRequest>,
     ) -> Result<Response<AlarmResponse>, Status> {
-        Ok(Response::new(
-            self.server.alarm(request.into_inner()).await?,
-        ))
+        let req = request.into_inner();
+        super::validate::check_alarm(&req)?;
+        Ok(Response::new(self.server.alarm(req).await?))
     }
 
     async fn defragment(
