@@ -194,3 +194,67 @@ fn full_disk_exits_nonzero_and_restart_keeps_acknowledged_writes() {
     );
     m.kill9();
 }
+
+/// Puts `n` keys of `len`-byte values over gRPC.
+fn put_keys(url: &str, prefix: &str, n: u32, len: usize) {
+    runtime().block_on(async {
+        let mut kv = connect(url.to_string()).await.expect("connect");
+        for i in 0..n {
+            let req = PutRequest {
+                key: format!("{prefix}{i:04}").into_bytes(),
+                value: vec![b'a' + (i % 26) as u8; len],
+                ..Default::default()
+            };
+            tokio::time::timeout(RPC_TIMEOUT, kv.put(req))
+                .await
+                .expect("put timed out")
+                .expect("put");
+        }
+    });
+}
+
+/// Truncates `data.mdb` under `env_dir` (relative to the data dir) to three pages, restarts,
+/// and expects a clean refusal: exit code 1 (not a signal) and a message naming the file,
+/// saying it is truncated and how to recover.
+fn truncated_file_refused(env_dir: &str) {
+    let mut m = Member::start(ServerKind::Ours, MemberOpts::named("trunc"));
+    put_keys(&m.client_url(), "t/", 100, 2000);
+    m.kill9();
+    let file = m.data_dir().join(env_dir).join("data.mdb");
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&file)
+        .unwrap_or_else(|e| panic!("open {}: {e}", file.display()));
+    f.set_len(3 * 4096).expect("truncate");
+    drop(f);
+    let status = m
+        .restart_expecting_exit(Duration::from_secs(20))
+        .unwrap_or_else(|| panic!("member with a truncated {env_dir}/data.mdb kept running"));
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "expected exit code 1, got {status}; stderr:\n{}",
+        m.stderr_tail(10)
+    );
+    let log = m.stderr();
+    let tail = m.stderr_tail(10);
+    assert!(
+        log.contains(&file.display().to_string())
+            && log.contains("truncated")
+            && log.contains("member add")
+            && log.contains("snapshot restore"),
+        "refusal does not name the file and the recovery:\n{tail}"
+    );
+}
+
+/// Broke before: a truncated state file killed the member with SIGBUS at the first read.
+#[test]
+fn truncated_state_data_file_is_refused_at_start() {
+    truncated_file_refused("member/snap/db");
+}
+
+/// Broke before: a truncated Raft log file killed the member with SIGBUS.
+#[test]
+fn truncated_wal_data_file_is_refused_at_start() {
+    truncated_file_refused("member/wal");
+}
