@@ -14,6 +14,7 @@ mod ctl_member;
 mod ctl_v3_more;
 mod ctl_vs_etcd;
 mod differential;
+mod disk_faults;
 mod faults;
 mod gateway;
 mod grpc_proxy;
