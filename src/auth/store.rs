@@ -125,6 +125,12 @@ impl AuthStore {
     /// # Errors
     /// LMDB errors, undecodable records.
     pub fn user(&self, txn: &RoTxn, name: &str) -> Result<Option<User>, AuthStorageError> {
+        if name.is_empty() {
+            // No user has an empty name (UserAdd refuses it), and an empty key is no valid
+            // LMDB lookup: the empty user of a request without identity (a client
+            // certificate without CN, RoleGet without a token) is simply not found.
+            return Ok(None);
+        }
         self.users
             .get(txn, name.as_bytes())?
             .map(|b| User::decode(&*b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))
@@ -136,6 +142,10 @@ impl AuthStore {
     /// # Errors
     /// LMDB errors, undecodable records.
     pub fn role(&self, txn: &RoTxn, name: &str) -> Result<Option<Role>, AuthStorageError> {
+        if name.is_empty() {
+            // As for users: no role has an empty name.
+            return Ok(None);
+        }
         self.roles
             .get(txn, name.as_bytes())?
             .map(|b| Role::decode(&*b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))

@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod admin_rpcs;
 mod auth;
 mod bad_input;
 mod certs;
