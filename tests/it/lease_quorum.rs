@@ -161,8 +161,9 @@ fn majority_down(kind: ServerKind) {
         c.members[f].kill9();
     }
     let down = Instant::now();
-    // Past an election timeout alone, the leader no longer renews leases.
-    std::thread::sleep(Duration::from_secs(3));
+    // Well past an election timeout alone (etcd's leader steps down after one), the leader
+    // no longer renews leases.
+    std::thread::sleep(Duration::from_secs(5));
     let probe = etcdctl(
         &c.members[leader].client_url(),
         &["lease", "keep-alive", "--once", &id],
