@@ -250,7 +250,7 @@ impl QuorumGate {
         let was_open = self.open.is_some();
         // 1. Close on what was known before this observation.
         if let Some(term) = self.open {
-            if !view.leader || view.term != term || !self.ack_fresh(now) {
+            if !view.leader || view.term != term || (!view.sole_voter && !self.ack_fresh(now)) {
                 self.open = None;
             }
         }
@@ -498,9 +498,16 @@ mod tests {
             assert_eq!(g.observe(solo, None, now), GateChange::None);
         }
         assert!(g.is_open());
-        // A gap longer than the window (the process was stopped): promoted again, so leases
-        // get a full TTL instead of expiring by the time the member was unavailable.
+        // A gap longer than the window (a stalled or stopped process) changes nothing: a sole
+        // voter never loses its quorum (etcd's single member keeps its lessor primary).
         let resumed = t0 + 500 * S;
-        assert_eq!(g.observe(solo, None, resumed), GateChange::Promote);
+        assert_eq!(g.observe(solo, None, resumed), GateChange::None);
+        // Another voter joins: from then on acknowledgements are needed.
+        let joined = RaftView {
+            sole_voter: false,
+            ..solo
+        };
+        assert_eq!(g.observe(joined, None, resumed), GateChange::None);
+        assert_eq!(g.observe(joined, None, resumed + 2 * S), GateChange::Demote);
     }
 }

@@ -12,7 +12,10 @@
 //!   `_etcd` twin runs the same scenario against etcd 3.4.23 to prove the expectation.
 //! - `leader_paused_past_ttl_*`: the leader and one follower are stopped (`SIGSTOP`) for longer
 //!   than the lease's TTL, then continued: the leader's clock ran past every deadline while it was
-//!   stopped, and the lease and its key must survive anyway.
+//!   stopped, and the lease and its key must survive anyway. No etcd twin: etcd 3.4.23 fails
+//!   this case (seen here: its resumed leader's lessor is still primary and revokes the lease
+//!   before CheckQuorum runs, and the revoke commits because the follower is back); ours
+//!   follows the rule that no lease expires because the cluster was unavailable.
 //!
 //! Every wait is bounded; members are signalled by the PID the harness started.
 //!
@@ -158,8 +161,9 @@ fn majority_down(kind: ServerKind) {
         c.members[f].kill9();
     }
     let down = Instant::now();
-    // Past an election timeout alone, the leader no longer renews leases.
-    std::thread::sleep(Duration::from_secs(3));
+    // Well past an election timeout alone (etcd's leader steps down after one), the leader
+    // no longer renews leases.
+    std::thread::sleep(Duration::from_secs(5));
     let probe = etcdctl(
         &c.members[leader].client_url(),
         &["lease", "keep-alive", "--once", &id],
@@ -197,10 +201,7 @@ fn majority_down_past_the_ttl_keeps_the_lease_etcd() {
 /// The leader and one follower stopped for 13 s with a 10 s lease: the remaining follower has no
 /// quorum, and the leader's clock runs past the lease's deadline while it is stopped. After both
 /// continue, the lease and its key survive.
-#[test]
-fn leader_paused_past_ttl_keeps_the_lease() {
-    crate::require_etcd!();
-    let kind = ServerKind::Ours;
+fn leader_paused(kind: ServerKind) {
     let c = Cluster::start(kind, 3, "lease-quorum-pause");
     let leader = wait_leader(&c);
     let id = lease_with_key(&c, "10", "lq/paused");
@@ -209,4 +210,10 @@ fn leader_paused_past_ttl_keeps_the_lease() {
     std::thread::sleep(Duration::from_secs(13));
     paused.resume();
     assert_survived(&c, kind, "lq/paused", &id, Duration::from_secs(3));
+}
+
+#[test]
+fn leader_paused_past_ttl_keeps_the_lease() {
+    crate::require_etcd!();
+    leader_paused(ServerKind::Ours);
 }
