@@ -281,8 +281,8 @@ impl Client {
             let ch = self.channel(deadline, &mut last).await?;
             let remaining = deadline.saturating_duration_since(Instant::now());
             let req = AuthenticateRequest {
-                name: name.clone(),
-                password: password.clone(),
+                name: name.clone().into_bytes(),
+                password: password.clone().into_bytes(),
             };
             match tokio::time::timeout(remaining, AuthClient::new(ch).authenticate(req)).await {
                 Err(_) => return Err(Error::DeadlineExceeded { last }),

@@ -46,6 +46,7 @@ const CASES: &[(&str, bool)] = &[
     ("role_get_empty", false),
     ("role_delete_empty", false),
     ("role_600_granted", false),
+    ("invalid_utf8_names", false),
     ("put_600_with_lease", false),
     ("put_64k_with_lease", false),
     ("put_empty_key", false),
@@ -102,9 +103,9 @@ async fn grant(ch: &Channel, ttl: i64) -> i64 {
         .id
 }
 
-async fn user_add(ch: &Channel, name: &str) -> Result<(), Status> {
+async fn user_add(ch: &Channel, name: &[u8]) -> Result<(), Status> {
     call(AuthClient::new(ch.clone()).user_add(AuthUserAddRequest {
-        name: name.to_string(),
+        name: name.to_vec(),
         password: "pw".into(),
         ..Default::default()
     }))
@@ -118,13 +119,13 @@ async fn run_case(ch: &Channel, case: &str) -> String {
     let mut kv = KvClient::new(ch.clone()).max_decoding_message_size(usize::MAX);
     let mut lock = LockClient::new(ch.clone());
     let mut election = ElectionClient::new(ch.clone());
-    let long = |n: usize, c: char| c.to_string().repeat(n);
+    let long = |n: usize, c: u8| vec![c; n];
     let mut steps: Vec<String> = Vec::new();
     match case {
         "user_get_empty" => steps.push(outcome(
             &call(auth.user_get(AuthUserGetRequest { name: "".into() })).await,
         )),
-        "user_add_empty" => steps.push(outcome(&user_add(ch, "").await)),
+        "user_add_empty" => steps.push(outcome(&user_add(ch, b"").await)),
         "user_delete_empty" => steps.push(outcome(
             &call(auth.user_delete(AuthUserDeleteRequest { name: "".into() })).await,
         )),
@@ -150,7 +151,7 @@ async fn run_case(ch: &Channel, case: &str) -> String {
                 "user_64k" => 64 * 1024,
                 _ => 1024 * 1024,
             };
-            let name = long(n, 'u');
+            let name = long(n, b'u');
             steps.push(outcome(&user_add(ch, &name).await));
             steps.push(outcome(&user_add(ch, &name).await));
             let got = call(auth.user_get(AuthUserGetRequest { name: name.clone() })).await;
@@ -177,8 +178,8 @@ async fn run_case(ch: &Channel, case: &str) -> String {
             &call(auth.role_delete(AuthRoleDeleteRequest { role: "".into() })).await,
         )),
         "role_600_granted" => {
-            let role = long(600, 'r');
-            let user = long(600, 'g');
+            let role = long(600, b'r');
+            let user = long(600, b'g');
             steps.push(outcome(
                 &call(auth.role_add(AuthRoleAddRequest { name: role.clone() })).await,
             ));
@@ -205,13 +206,52 @@ async fn run_case(ch: &Channel, case: &str) -> String {
                 &call(auth.user_delete(AuthUserDeleteRequest { name: user })).await,
             ));
         }
+        "invalid_utf8_names" => {
+            // Proto3 `string` fields that etcd (gogo protobuf) never checks for UTF-8.
+            let user = b"\xff\xfeuser".to_vec();
+            let role = b"\xc3\x28role".to_vec();
+            steps.push(outcome(
+                &call(auth.user_add(AuthUserAddRequest {
+                    name: user.clone(),
+                    password: b"\xffpw".to_vec(),
+                    ..Default::default()
+                }))
+                .await,
+            ));
+            steps.push(outcome(
+                &call(auth.role_add(AuthRoleAddRequest { name: role.clone() })).await,
+            ));
+            steps.push(outcome(
+                &call(auth.user_grant_role(AuthUserGrantRoleRequest {
+                    user: user.clone(),
+                    role: role.clone(),
+                }))
+                .await,
+            ));
+            let got = call(auth.user_get(AuthUserGetRequest { name: user.clone() })).await;
+            steps.push(format!(
+                "roles_ok={}",
+                got.map(|g| g.roles == vec![role.clone()]).unwrap_or(false)
+            ));
+            let list = call(auth.user_list(AuthUserListRequest {})).await;
+            steps.push(format!(
+                "listed={}",
+                list.map(|l| l.users.contains(&user)).unwrap_or(false)
+            ));
+            steps.push(outcome(
+                &call(auth.role_delete(AuthRoleDeleteRequest { role })).await,
+            ));
+            steps.push(outcome(
+                &call(auth.user_delete(AuthUserDeleteRequest { name: user })).await,
+            ));
+        }
         "put_600_with_lease" | "put_64k_with_lease" => {
             let n = if case == "put_600_with_lease" {
                 600
             } else {
                 64 * 1024
             };
-            let key = long(n, 'k').into_bytes();
+            let key = long(n, b'k');
             let lease = grant(ch, 60).await;
             steps.push(outcome(
                 &call(kv.put(PutRequest {
@@ -255,7 +295,7 @@ async fn run_case(ch: &Channel, case: &str) -> String {
         )),
         "lock_600" => {
             let lease = grant(ch, 60).await;
-            let name = long(600, 'l').into_bytes();
+            let name = long(600, b'l');
             let locked = call(lock.lock(LockRequest {
                 name: name.clone(),
                 lease,
@@ -274,7 +314,7 @@ async fn run_case(ch: &Channel, case: &str) -> String {
         )),
         "campaign_600" => {
             let lease = grant(ch, 60).await;
-            let name = long(600, 'e').into_bytes();
+            let name = long(600, b'e');
             let won = call(election.campaign(CampaignRequest {
                 name: name.clone(),
                 lease,
@@ -332,7 +372,7 @@ async fn run_case(ch: &Channel, case: &str) -> String {
             .await,
         )),
         "oversize_user_add" => {
-            steps.push(outcome(&user_add(ch, &long(3 * 1024 * 1024, 'o')).await))
+            steps.push(outcome(&user_add(ch, &long(3 * 1024 * 1024, b'o')).await))
         }
         "alarm_unknown_type" => {
             let mut m = MaintenanceClient::new(ch.clone());
