@@ -519,7 +519,7 @@ impl Client {
     ) -> Result<MemberAddResponse, Error> {
         check_peer_urls(&peer_urls)?;
         let req = MemberAddRequest {
-            peer_ur_ls: peer_urls,
+            peer_ur_ls: peer_urls.into_iter().map(String::into_bytes).collect(),
             is_learner,
         };
         self.call(|ch| {
@@ -554,7 +554,7 @@ impl Client {
         check_peer_urls(&peer_urls)?;
         let req = MemberUpdateRequest {
             id,
-            peer_ur_ls: peer_urls,
+            peer_ur_ls: peer_urls.into_iter().map(String::into_bytes).collect(),
         };
         self.call(|ch| {
             let req = req.clone();

@@ -47,6 +47,8 @@ const CASES: &[(&str, bool)] = &[
     ("role_delete_empty", false),
     ("role_600_granted", false),
     ("invalid_utf8_names", false),
+    ("member_add_invalid_utf8_url", false),
+    ("member_update_invalid_utf8_url", false),
     ("put_600_with_lease", false),
     ("put_64k_with_lease", false),
     ("put_empty_key", false),
@@ -244,6 +246,28 @@ async fn run_case(ch: &Channel, case: &str) -> String {
             steps.push(outcome(
                 &call(auth.user_delete(AuthUserDeleteRequest { name: user })).await,
             ));
+        }
+        "member_add_invalid_utf8_url" | "member_update_invalid_utf8_url" => {
+            use etcd_oxide::pb::etcdserverpb::cluster_client::ClusterClient;
+            use etcd_oxide::pb::etcdserverpb::{MemberAddRequest, MemberUpdateRequest};
+            let mut cluster = ClusterClient::new(ch.clone());
+            let url = b"http://127.0.0.1:\xff\xfe".to_vec();
+            let r = if case == "member_add_invalid_utf8_url" {
+                call(cluster.member_add(MemberAddRequest {
+                    peer_ur_ls: vec![url],
+                    is_learner: false,
+                }))
+                .await
+                .map(drop)
+            } else {
+                call(cluster.member_update(MemberUpdateRequest {
+                    id: 1,
+                    peer_ur_ls: vec![url],
+                }))
+                .await
+                .map(drop)
+            };
+            steps.push(outcome(&r));
         }
         "put_600_with_lease" | "put_64k_with_lease" => {
             let n = if case == "put_600_with_lease" {
