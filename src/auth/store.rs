@@ -52,7 +52,7 @@ impl From<KeyMapError> for AuthStorageError {
 
 fn has_root_role(u: &User) -> bool {
     u.roles
-        .binary_search_by(|r| r.as_str().cmp(ROOT_ROLE))
+        .binary_search_by(|r| r.as_slice().cmp(ROOT_ROLE.as_bytes()))
         .is_ok()
 }
 
@@ -124,15 +124,20 @@ impl AuthStore {
     ///
     /// # Errors
     /// LMDB errors, undecodable records.
-    pub fn user(&self, txn: &RoTxn, name: &str) -> Result<Option<User>, AuthStorageError> {
+    pub fn user(
+        &self,
+        txn: &RoTxn,
+        name: impl AsRef<[u8]>,
+    ) -> Result<Option<User>, AuthStorageError> {
+        let name = name.as_ref();
         if name.is_empty() {
-            // No user has an empty name (UserAdd refuses it), and an empty key is no valid
-            // LMDB lookup: the empty user of a request without identity (a client
-            // certificate without CN, RoleGet without a token) is simply not found.
+            // No user has an empty name (UserAdd refuses it): the empty user of a request
+            // without identity (a client certificate without CN, RoleGet without a token) is
+            // simply not found.
             return Ok(None);
         }
         self.users
-            .get(txn, name.as_bytes())?
+            .get(txn, name)?
             .map(|b| User::decode(&*b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))
             .transpose()
     }
@@ -141,40 +146,45 @@ impl AuthStore {
     ///
     /// # Errors
     /// LMDB errors, undecodable records.
-    pub fn role(&self, txn: &RoTxn, name: &str) -> Result<Option<Role>, AuthStorageError> {
+    pub fn role(
+        &self,
+        txn: &RoTxn,
+        name: impl AsRef<[u8]>,
+    ) -> Result<Option<Role>, AuthStorageError> {
+        let name = name.as_ref();
         if name.is_empty() {
             // As for users: no role has an empty name.
             return Ok(None);
         }
         self.roles
-            .get(txn, name.as_bytes())?
+            .get(txn, name)?
             .map(|b| Role::decode(&*b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))
             .transpose()
     }
 
-    /// Every user name, in byte order.
+    /// Every user name (bytes, as etcd: not necessarily UTF-8), in byte order.
     ///
     /// # Errors
     /// LMDB errors.
-    pub fn user_names(&self, txn: &RoTxn) -> Result<Vec<String>, AuthStorageError> {
+    pub fn user_names(&self, txn: &RoTxn) -> Result<Vec<Vec<u8>>, AuthStorageError> {
         let mut out = Vec::new();
         self.users
             .for_each_in::<AuthStorageError>(txn, b"", None, |k, _| {
-                out.push(String::from_utf8_lossy(k).into_owned());
+                out.push(k.to_vec());
                 Ok(())
             })?;
         Ok(out)
     }
 
-    /// Every role name, in byte order.
+    /// Every role name (bytes, as etcd: not necessarily UTF-8), in byte order.
     ///
     /// # Errors
     /// LMDB errors.
-    pub fn role_names(&self, txn: &RoTxn) -> Result<Vec<String>, AuthStorageError> {
+    pub fn role_names(&self, txn: &RoTxn) -> Result<Vec<Vec<u8>>, AuthStorageError> {
         let mut out = Vec::new();
         self.roles
             .for_each_in::<AuthStorageError>(txn, b"", None, |k, _| {
-                out.push(String::from_utf8_lossy(k).into_owned());
+                out.push(k.to_vec());
                 Ok(())
             })?;
         Ok(out)
@@ -284,7 +294,7 @@ impl AuthStore {
     ///
     /// # Errors
     /// Storage errors.
-    pub fn has_role(&self, txn: &RoTxn, user: &str, role: &str) -> Result<bool, AuthStorageError> {
+    pub fn has_role(&self, txn: &RoTxn, user: &str, role: &[u8]) -> Result<bool, AuthStorageError> {
         Ok(self
             .user(txn, user)?
             .is_some_and(|u| u.roles.iter().any(|r| r == role)))
@@ -295,7 +305,7 @@ impl AuthStore {
     ///
     /// # Errors
     /// `AuthNotEnabled`, `AuthFailed` (unknown user), `NoPasswordUser`.
-    pub fn password_of(&self, txn: &RoTxn, name: &str) -> AuthResult<(Vec<u8>, u64)> {
+    pub fn password_of(&self, txn: &RoTxn, name: &[u8]) -> AuthResult<(Vec<u8>, u64)> {
         if !self.is_enabled(txn)? {
             return Ok(Err(AuthError::AuthNotEnabled));
         }
@@ -344,7 +354,7 @@ impl AuthStore {
     ///
     /// # Errors
     /// `AuthNotEnabled`, `AuthFailed`.
-    pub fn authenticate(&self, txn: &RoTxn, name: &str) -> AuthResult<()> {
+    pub fn authenticate(&self, txn: &RoTxn, name: &[u8]) -> AuthResult<()> {
         if !self.is_enabled(txn)? {
             return Ok(Err(AuthError::AuthNotEnabled));
         }
@@ -376,7 +386,7 @@ impl AuthStore {
             r.hashed_password.as_bytes().to_vec()
         };
         let user = User {
-            name: r.name.as_bytes().to_vec(),
+            name: r.name.clone(),
             password,
             roles: Vec::new(),
             options: Some(options),
@@ -391,10 +401,10 @@ impl AuthStore {
     /// # Errors
     /// `InvalidAuthMgmt`, `UserNotFound`.
     pub fn user_delete(&self, txn: &mut RwTxn, r: &AuthUserDeleteRequest) -> AuthResult<()> {
-        if self.is_enabled(txn)? && r.name == ROOT_USER {
+        if self.is_enabled(txn)? && r.name == ROOT_USER.as_bytes() {
             return Ok(Err(AuthError::InvalidAuthMgmt));
         }
-        if !self.users.delete(txn, r.name.as_bytes())? {
+        if !self.users.delete(txn, &r.name)? {
             return Ok(Err(AuthError::UserNotFound));
         }
         self.commit_revision(txn)?;
@@ -427,7 +437,7 @@ impl AuthStore {
         let Some(mut u) = self.user(txn, &r.user)? else {
             return Ok(Err(AuthError::UserNotFound));
         };
-        if r.role != ROOT_ROLE && self.role(txn, &r.role)?.is_none() {
+        if r.role != ROOT_ROLE.as_bytes() && self.role(txn, &r.role)?.is_none() {
             return Ok(Err(AuthError::RoleNotFound));
         }
         match u.roles.binary_search(&r.role) {
@@ -448,7 +458,8 @@ impl AuthStore {
         txn: &mut RwTxn,
         r: &AuthUserRevokeRoleRequest,
     ) -> AuthResult<()> {
-        if self.is_enabled(txn)? && r.name == ROOT_USER && r.role == ROOT_ROLE {
+        if self.is_enabled(txn)? && r.name == ROOT_USER.as_bytes() && r.role == ROOT_ROLE.as_bytes()
+        {
             return Ok(Err(AuthError::InvalidAuthMgmt));
         }
         let Some(mut u) = self.user(txn, &r.name)? else {
@@ -503,7 +514,7 @@ impl AuthStore {
         self.put_role(
             txn,
             &Role {
-                name: r.name.as_bytes().to_vec(),
+                name: r.name.clone(),
                 key_permission: Vec::new(),
             },
         )?;
@@ -541,10 +552,10 @@ impl AuthStore {
     /// # Errors
     /// `InvalidAuthMgmt`, `RoleNotFound`.
     pub fn role_delete(&self, txn: &mut RwTxn, r: &AuthRoleDeleteRequest) -> AuthResult<()> {
-        if self.is_enabled(txn)? && r.role == ROOT_ROLE {
+        if self.is_enabled(txn)? && r.role == ROOT_ROLE.as_bytes() {
             return Ok(Err(AuthError::InvalidAuthMgmt));
         }
-        if !self.roles.delete(txn, r.role.as_bytes())? {
+        if !self.roles.delete(txn, &r.role)? {
             return Ok(Err(AuthError::RoleNotFound));
         }
         for name in self.user_names(txn)? {

@@ -658,10 +658,14 @@ impl TokenEffect {
             });
         }
         if let Some(d) = &req.auth_user_delete {
-            return Some(TokenEffect::InvalidateUser(d.name.clone()));
+            return Some(TokenEffect::InvalidateUser(
+                String::from_utf8_lossy(&d.name).into_owned(),
+            ));
         }
         if let Some(c) = &req.auth_user_change_password {
-            return Some(TokenEffect::InvalidateUser(c.name.clone()));
+            return Some(TokenEffect::InvalidateUser(
+                String::from_utf8_lossy(&c.name).into_owned(),
+            ));
         }
         if req.auth_disable.is_some() {
             return Some(TokenEffect::Clear);

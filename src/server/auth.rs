@@ -308,21 +308,25 @@ impl EtcdServer {
     /// password`, `invalid auth token`; see [`EtcdServer::propose`].
     pub async fn authenticate(
         &self,
-        name: &str,
-        password: &str,
+        name_bytes: &[u8],
+        password: &[u8],
         token: Option<&str>,
     ) -> Result<AuthenticateResponse, Error> {
+        // Tokens and the log's Authenticate entry name the user as text (lossy for a
+        // non-UTF-8 name, which then cannot use its token); the store is looked up by bytes.
+        let name_text = String::from_utf8_lossy(name_bytes).into_owned();
+        let name = name_text.as_str();
         loop {
             self.linearizable_barrier().await?;
             let (hash, checked_rev) = {
                 let b = self.store.backend().map_err(storage)?;
                 let rtxn = b.env.read_txn().map_err(storage)?;
                 b.auth
-                    .password_of(&rtxn, name)
+                    .password_of(&rtxn, name_bytes)
                     .map_err(storage)?
                     .map_err(Error::Auth)?
             };
-            let pw = password.to_string();
+            let pw = password.to_vec();
             let ok = tokio::task::spawn_blocking(move || crate::auth::password::verify(&pw, &hash))
                 .await
                 .map_err(|e| Error::Internal(e.to_string()))?;
@@ -375,7 +379,7 @@ impl EtcdServer {
         }
     }
 
-    async fn bcrypt(&self, password: String) -> Result<String, Error> {
+    async fn bcrypt(&self, password: Vec<u8>) -> Result<String, Error> {
         let cost = self.cfg.bcrypt_cost;
         tokio::task::spawn_blocking(move || crate::auth::password::hash(&password, cost))
             .await

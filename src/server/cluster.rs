@@ -75,7 +75,11 @@ impl EtcdServer {
         let member = PbMember {
             id,
             name: String::new(),
-            peer_ur_ls: req.peer_ur_ls,
+            peer_ur_ls: req
+                .peer_ur_ls
+                .iter()
+                .map(|u| String::from_utf8_lossy(u).into_owned())
+                .collect(),
             client_ur_ls: Vec::new(),
             is_learner: req.is_learner,
         };
@@ -473,12 +477,14 @@ impl EtcdServer {
 }
 
 /// Parses peer URLs as etcd's `types.NewURLs` (etcd: `given member URLs are invalid`).
-fn validate_urls(urls: &[String]) -> Result<Vec<String>, Error> {
+fn validate_urls(urls: &[Vec<u8>]) -> Result<Vec<String>, Error> {
     if urls.is_empty() {
         return Err(Error::Wire(WireError::MemberBadURLs));
     }
     let mut out = Vec::new();
     for u in urls {
+        // Bytes on the wire (etcd never checks UTF-8); a URL must be text.
+        let u = std::str::from_utf8(u).map_err(|_| Error::Wire(WireError::MemberBadURLs))?;
         let parsed = crate::config::parse_urls("peer-urls", u)
             .map_err(|_| Error::Wire(WireError::MemberBadURLs))?;
         out.extend(parsed.iter().map(crate::config::url_string));

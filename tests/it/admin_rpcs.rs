@@ -449,7 +449,7 @@ async fn run_row(row: &str, who: Who, c: &Conn, st: &mut St, ctx: &Ctx) -> Strin
         "Cluster.MemberAdd learner" => {
             let url = format!("http://127.0.0.1:{}", free_port());
             match bounded(cluster.member_add(c.req(MemberAddRequest {
-                peer_ur_ls: vec![url],
+                peer_ur_ls: vec![url.into()],
                 is_learner: true,
             })))
             .await
@@ -466,7 +466,7 @@ async fn run_row(row: &str, who: Who, c: &Conn, st: &mut St, ctx: &Ctx) -> Strin
         "Cluster.MemberUpdate" => cell(
             bounded(cluster.member_update(c.req(MemberUpdateRequest {
                 id: if st.learner != 0 { st.learner } else { 0x1234 },
-                peer_ur_ls: vec![format!("http://127.0.0.1:{}", free_port())],
+                peer_ur_ls: vec![format!("http://127.0.0.1:{}", free_port()).into()],
             })))
             .await,
         ),
@@ -522,7 +522,7 @@ async fn run_row(row: &str, who: Who, c: &Conn, st: &mut St, ctx: &Ctx) -> Strin
         "Auth.AuthEnable" => cell(bounded(auth.auth_enable(c.req(AuthEnableRequest {}))).await),
         "Auth.UserAdd" => cell(
             bounded(auth.user_add(c.req(AuthUserAddRequest {
-                name: format!("tmp-{tag}"),
+                name: format!("tmp-{tag}").into(),
                 password: "pw".into(),
                 ..Default::default()
             })))
@@ -530,21 +530,21 @@ async fn run_row(row: &str, who: Who, c: &Conn, st: &mut St, ctx: &Ctx) -> Strin
         ),
         "Auth.UserGet alice" | "Auth.UserGet root" => cell(
             bounded(auth.user_get(c.req(AuthUserGetRequest {
-                name: row[13..].to_string(),
+                name: row[13..].to_string().into(),
             })))
             .await,
         ),
         "Auth.UserList" => cell(bounded(auth.user_list(c.req(AuthUserListRequest {}))).await),
         "Auth.UserGrantRole" => cell(
             bounded(auth.user_grant_role(c.req(AuthUserGrantRoleRequest {
-                user: format!("tmp-{tag}"),
+                user: format!("tmp-{tag}").into(),
                 role: "rw".into(),
             })))
             .await,
         ),
         "Auth.UserRevokeRole" => cell(
             bounded(auth.user_revoke_role(c.req(AuthUserRevokeRoleRequest {
-                name: format!("tmp-{tag}"),
+                name: format!("tmp-{tag}").into(),
                 role: "rw".into(),
             })))
             .await,
@@ -552,7 +552,7 @@ async fn run_row(row: &str, who: Who, c: &Conn, st: &mut St, ctx: &Ctx) -> Strin
         "Auth.UserChangePassword" => cell(
             bounded(
                 auth.user_change_password(c.req(AuthUserChangePasswordRequest {
-                    name: format!("tmp-{tag}"),
+                    name: format!("tmp-{tag}").into(),
                     password: "pw2".into(),
                     ..Default::default()
                 })),
@@ -561,13 +561,13 @@ async fn run_row(row: &str, who: Who, c: &Conn, st: &mut St, ctx: &Ctx) -> Strin
         ),
         "Auth.RoleAdd" => cell(
             bounded(auth.role_add(c.req(AuthRoleAddRequest {
-                name: format!("trole-{tag}"),
+                name: format!("trole-{tag}").into(),
             })))
             .await,
         ),
         "Auth.RoleGet rw" | "Auth.RoleGet root" => cell(
             bounded(auth.role_get(c.req(AuthRoleGetRequest {
-                role: row[13..].to_string(),
+                role: row[13..].to_string().into(),
             })))
             .await,
         ),
@@ -575,7 +575,7 @@ async fn run_row(row: &str, who: Who, c: &Conn, st: &mut St, ctx: &Ctx) -> Strin
         "Auth.RoleGrantPermission" => cell(
             bounded(
                 auth.role_grant_permission(c.req(AuthRoleGrantPermissionRequest {
-                    name: format!("trole-{tag}"),
+                    name: format!("trole-{tag}").into(),
                     perm: Some(Permission {
                         perm_type: PermType::Read as i32,
                         key: k("/t/"),
@@ -588,7 +588,7 @@ async fn run_row(row: &str, who: Who, c: &Conn, st: &mut St, ctx: &Ctx) -> Strin
         "Auth.RoleRevokePermission" => cell(
             bounded(
                 auth.role_revoke_permission(c.req(AuthRoleRevokePermissionRequest {
-                    role: format!("trole-{tag}"),
+                    role: format!("trole-{tag}").into(),
                     key: k("/t/"),
                     range_end: prefix_end(b"/t/"),
                 })),
@@ -597,13 +597,13 @@ async fn run_row(row: &str, who: Who, c: &Conn, st: &mut St, ctx: &Ctx) -> Strin
         ),
         "Auth.RoleDelete" => cell(
             bounded(auth.role_delete(c.req(AuthRoleDeleteRequest {
-                role: format!("trole-{tag}"),
+                role: format!("trole-{tag}").into(),
             })))
             .await,
         ),
         "Auth.UserDelete" => cell(
             bounded(auth.user_delete(c.req(AuthUserDeleteRequest {
-                name: format!("tmp-{tag}"),
+                name: format!("tmp-{tag}").into(),
             })))
             .await,
         ),

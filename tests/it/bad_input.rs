@@ -46,6 +46,9 @@ const CASES: &[(&str, bool)] = &[
     ("role_get_empty", false),
     ("role_delete_empty", false),
     ("role_600_granted", false),
+    ("invalid_utf8_names", false),
+    ("member_add_invalid_utf8_url", false),
+    ("member_update_invalid_utf8_url", false),
     ("put_600_with_lease", false),
     ("put_64k_with_lease", false),
     ("put_empty_key", false),
@@ -102,9 +105,9 @@ async fn grant(ch: &Channel, ttl: i64) -> i64 {
         .id
 }
 
-async fn user_add(ch: &Channel, name: &str) -> Result<(), Status> {
+async fn user_add(ch: &Channel, name: &[u8]) -> Result<(), Status> {
     call(AuthClient::new(ch.clone()).user_add(AuthUserAddRequest {
-        name: name.to_string(),
+        name: name.to_vec(),
         password: "pw".into(),
         ..Default::default()
     }))
@@ -118,13 +121,13 @@ async fn run_case(ch: &Channel, case: &str) -> String {
     let mut kv = KvClient::new(ch.clone()).max_decoding_message_size(usize::MAX);
     let mut lock = LockClient::new(ch.clone());
     let mut election = ElectionClient::new(ch.clone());
-    let long = |n: usize, c: char| c.to_string().repeat(n);
+    let long = |n: usize, c: u8| vec![c; n];
     let mut steps: Vec<String> = Vec::new();
     match case {
         "user_get_empty" => steps.push(outcome(
             &call(auth.user_get(AuthUserGetRequest { name: "".into() })).await,
         )),
-        "user_add_empty" => steps.push(outcome(&user_add(ch, "").await)),
+        "user_add_empty" => steps.push(outcome(&user_add(ch, b"").await)),
         "user_delete_empty" => steps.push(outcome(
             &call(auth.user_delete(AuthUserDeleteRequest { name: "".into() })).await,
         )),
@@ -150,7 +153,7 @@ async fn run_case(ch: &Channel, case: &str) -> String {
                 "user_64k" => 64 * 1024,
                 _ => 1024 * 1024,
             };
-            let name = long(n, 'u');
+            let name = long(n, b'u');
             steps.push(outcome(&user_add(ch, &name).await));
             steps.push(outcome(&user_add(ch, &name).await));
             let got = call(auth.user_get(AuthUserGetRequest { name: name.clone() })).await;
@@ -177,8 +180,8 @@ async fn run_case(ch: &Channel, case: &str) -> String {
             &call(auth.role_delete(AuthRoleDeleteRequest { role: "".into() })).await,
         )),
         "role_600_granted" => {
-            let role = long(600, 'r');
-            let user = long(600, 'g');
+            let role = long(600, b'r');
+            let user = long(600, b'g');
             steps.push(outcome(
                 &call(auth.role_add(AuthRoleAddRequest { name: role.clone() })).await,
             ));
@@ -205,13 +208,74 @@ async fn run_case(ch: &Channel, case: &str) -> String {
                 &call(auth.user_delete(AuthUserDeleteRequest { name: user })).await,
             ));
         }
+        "invalid_utf8_names" => {
+            // Proto3 `string` fields that etcd (gogo protobuf) never checks for UTF-8.
+            let user = b"\xff\xfeuser".to_vec();
+            let role = b"\xc3\x28role".to_vec();
+            steps.push(outcome(
+                &call(auth.user_add(AuthUserAddRequest {
+                    name: user.clone(),
+                    password: b"\xffpw".to_vec(),
+                    ..Default::default()
+                }))
+                .await,
+            ));
+            steps.push(outcome(
+                &call(auth.role_add(AuthRoleAddRequest { name: role.clone() })).await,
+            ));
+            steps.push(outcome(
+                &call(auth.user_grant_role(AuthUserGrantRoleRequest {
+                    user: user.clone(),
+                    role: role.clone(),
+                }))
+                .await,
+            ));
+            let got = call(auth.user_get(AuthUserGetRequest { name: user.clone() })).await;
+            steps.push(format!(
+                "roles_ok={}",
+                got.map(|g| g.roles == vec![role.clone()]).unwrap_or(false)
+            ));
+            let list = call(auth.user_list(AuthUserListRequest {})).await;
+            steps.push(format!(
+                "listed={}",
+                list.map(|l| l.users.contains(&user)).unwrap_or(false)
+            ));
+            steps.push(outcome(
+                &call(auth.role_delete(AuthRoleDeleteRequest { role })).await,
+            ));
+            steps.push(outcome(
+                &call(auth.user_delete(AuthUserDeleteRequest { name: user })).await,
+            ));
+        }
+        "member_add_invalid_utf8_url" | "member_update_invalid_utf8_url" => {
+            use etcd_oxide::pb::etcdserverpb::cluster_client::ClusterClient;
+            use etcd_oxide::pb::etcdserverpb::{MemberAddRequest, MemberUpdateRequest};
+            let mut cluster = ClusterClient::new(ch.clone());
+            let url = b"http://127.0.0.1:\xff\xfe".to_vec();
+            let r = if case == "member_add_invalid_utf8_url" {
+                call(cluster.member_add(MemberAddRequest {
+                    peer_ur_ls: vec![url],
+                    is_learner: false,
+                }))
+                .await
+                .map(drop)
+            } else {
+                call(cluster.member_update(MemberUpdateRequest {
+                    id: 1,
+                    peer_ur_ls: vec![url],
+                }))
+                .await
+                .map(drop)
+            };
+            steps.push(outcome(&r));
+        }
         "put_600_with_lease" | "put_64k_with_lease" => {
             let n = if case == "put_600_with_lease" {
                 600
             } else {
                 64 * 1024
             };
-            let key = long(n, 'k').into_bytes();
+            let key = long(n, b'k');
             let lease = grant(ch, 60).await;
             steps.push(outcome(
                 &call(kv.put(PutRequest {
@@ -255,7 +319,7 @@ async fn run_case(ch: &Channel, case: &str) -> String {
         )),
         "lock_600" => {
             let lease = grant(ch, 60).await;
-            let name = long(600, 'l').into_bytes();
+            let name = long(600, b'l');
             let locked = call(lock.lock(LockRequest {
                 name: name.clone(),
                 lease,
@@ -274,7 +338,7 @@ async fn run_case(ch: &Channel, case: &str) -> String {
         )),
         "campaign_600" => {
             let lease = grant(ch, 60).await;
-            let name = long(600, 'e').into_bytes();
+            let name = long(600, b'e');
             let won = call(election.campaign(CampaignRequest {
                 name: name.clone(),
                 lease,
@@ -332,7 +396,7 @@ async fn run_case(ch: &Channel, case: &str) -> String {
             .await,
         )),
         "oversize_user_add" => {
-            steps.push(outcome(&user_add(ch, &long(3 * 1024 * 1024, 'o')).await))
+            steps.push(outcome(&user_add(ch, &long(3 * 1024 * 1024, b'o')).await))
         }
         "alarm_unknown_type" => {
             let mut m = MaintenanceClient::new(ch.clone());
@@ -485,4 +549,385 @@ fn bad_requests_never_stop_a_cluster() {
             "members disagree: {revisions:?}"
         );
     });
+}
+
+/// Name and key sizes of the sweep: empty, around LMDB's 511-byte key limit, and large.
+const SIZES: &[usize] = &[0, 511, 512, 600, 64 * 1024, 1024 * 1024];
+
+/// Request kinds of the sweep that take a name or key of each size in [`SIZES`].
+const SIZED_OPS: &[&str] = &[
+    "put",
+    "range",
+    "delete",
+    "txn",
+    "put_lease",
+    "lock",
+    "campaign",
+    "leader",
+    "user",
+    "role",
+    "perm",
+];
+
+/// Request kinds of the sweep with zero, negative and maximal numbers.
+const NUMBER_CASES: &[&str] = &[
+    "grant_ttl_0",
+    "grant_ttl_neg",
+    "grant_ttl_max",
+    "grant_ttl_over",
+    "grant_id_neg",
+    "grant_id_max",
+    "revoke_0",
+    "revoke_neg",
+    "revoke_max",
+    "ttl_max",
+    "range_rev_neg",
+    "range_rev_max",
+    "range_limit_neg",
+    "compact_neg",
+    "compact_max",
+    "put_lease_neg",
+    "put_lease_max",
+    "member_remove_0",
+    "member_remove_max",
+    "alarm_deactivate_max",
+];
+
+/// Whether real etcd 3.4.23 cannot take a sized case: bbolt refuses user and role names over
+/// 32 KiB by crashing the member.
+fn ours_only(op: &str, n: usize) -> bool {
+    matches!(op, "user" | "role") && n > 32 * 1024
+}
+
+/// One sized case: every step's answer, joined with ` | `.
+async fn sized_case(ch: &Channel, op: &str, n: usize) -> String {
+    use etcd_oxide::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
+    use etcd_oxide::pb::etcdserverpb::request_op::Request as Op;
+    use etcd_oxide::pb::etcdserverpb::{
+        AuthRoleGrantPermissionRequest, AuthRoleRevokePermissionRequest, Compare,
+        DeleteRangeRequest, RequestOp, TxnRequest,
+    };
+    use etcd_oxide::pb::v3electionpb::LeaderRequest;
+    let mut auth = AuthClient::new(ch.clone());
+    let mut kv = KvClient::new(ch.clone()).max_decoding_message_size(usize::MAX);
+    let key = vec![b'k'; n];
+    let mut steps = Vec::new();
+    match op {
+        "put" => steps.push(outcome(
+            &call(kv.put(PutRequest {
+                key,
+                value: b"v".to_vec(),
+                ..Default::default()
+            }))
+            .await,
+        )),
+        "range" => {
+            let r = call(kv.range(RangeRequest {
+                key,
+                ..Default::default()
+            }))
+            .await;
+            steps.push(outcome(&r));
+            steps.push(format!("count={}", r.map(|r| r.count).unwrap_or(-1)));
+        }
+        "delete" => {
+            let r = call(kv.delete_range(DeleteRangeRequest {
+                key,
+                ..Default::default()
+            }))
+            .await;
+            steps.push(outcome(&r));
+            steps.push(format!("deleted={}", r.map(|r| r.deleted).unwrap_or(-1)));
+        }
+        "txn" => {
+            let r = call(kv.txn(TxnRequest {
+                compare: vec![Compare {
+                    result: CompareResult::Equal as i32,
+                    target: CompareTarget::Version as i32,
+                    key: key.clone(),
+                    range_end: Vec::new(),
+                    target_union: Some(TargetUnion::Version(0)),
+                }],
+                success: vec![RequestOp {
+                    request: Some(Op::RequestPut(PutRequest {
+                        key: key.clone(),
+                        value: b"t".to_vec(),
+                        ..Default::default()
+                    })),
+                }],
+                failure: vec![RequestOp {
+                    request: Some(Op::RequestDeleteRange(DeleteRangeRequest {
+                        key,
+                        ..Default::default()
+                    })),
+                }],
+            }))
+            .await;
+            steps.push(outcome(&r));
+            steps.push(format!("succeeded={:?}", r.map(|r| r.succeeded).ok()));
+        }
+        "put_lease" => {
+            let lease = grant(ch, 60).await;
+            steps.push(outcome(
+                &call(kv.put(PutRequest {
+                    key: key.clone(),
+                    value: b"v".to_vec(),
+                    lease,
+                    ..Default::default()
+                }))
+                .await,
+            ));
+            steps.push(outcome(
+                &call(LeaseClient::new(ch.clone()).lease_revoke(LeaseRevokeRequest { id: lease }))
+                    .await,
+            ));
+            if !key.is_empty() {
+                let r = call(kv.range(RangeRequest {
+                    key,
+                    ..Default::default()
+                }))
+                .await;
+                steps.push(format!("after_revoke={}", r.map(|r| r.count).unwrap_or(-1)));
+            }
+        }
+        "lock" => {
+            let lease = grant(ch, 60).await;
+            let mut lock = LockClient::new(ch.clone());
+            let r = call(lock.lock(LockRequest {
+                name: key.clone(),
+                lease,
+            }))
+            .await;
+            steps.push(outcome(&r));
+            let lkey = r.map(|l| l.key).unwrap_or_default();
+            steps.push(format!("key_ok={}", lkey.starts_with(&key)));
+            steps.push(outcome(
+                &call(lock.unlock(UnlockRequest { key: lkey })).await,
+            ));
+        }
+        "campaign" => {
+            let lease = grant(ch, 60).await;
+            let mut election = ElectionClient::new(ch.clone());
+            let r = call(election.campaign(CampaignRequest {
+                name: key,
+                lease,
+                value: b"v".to_vec(),
+            }))
+            .await;
+            steps.push(outcome(&r));
+            let leader = r.ok().and_then(|w| w.leader);
+            steps.push(outcome(
+                &call(election.resign(ResignRequest { leader })).await,
+            ));
+        }
+        "leader" => steps.push(outcome(
+            &call(ElectionClient::new(ch.clone()).leader(LeaderRequest { name: key })).await,
+        )),
+        "user" => {
+            steps.push(outcome(&user_add(ch, &key).await));
+            steps.push(outcome(
+                &call(auth.user_delete(AuthUserDeleteRequest { name: key })).await,
+            ));
+        }
+        "role" => {
+            steps.push(outcome(
+                &call(auth.role_add(AuthRoleAddRequest { name: key.clone() })).await,
+            ));
+            steps.push(outcome(
+                &call(auth.role_delete(AuthRoleDeleteRequest { role: key })).await,
+            ));
+        }
+        "perm" => {
+            let role = b"sweep-role".to_vec();
+            steps.push(outcome(
+                &call(auth.role_add(AuthRoleAddRequest { name: role.clone() })).await,
+            ));
+            steps.push(outcome(
+                &call(auth.role_grant_permission(AuthRoleGrantPermissionRequest {
+                    name: role.clone(),
+                    perm: Some(etcd_oxide::pb::authpb::Permission {
+                        perm_type: 2,
+                        key: key.clone(),
+                        range_end: Vec::new(),
+                    }),
+                }))
+                .await,
+            ));
+            steps.push(outcome(
+                &call(
+                    auth.role_revoke_permission(AuthRoleRevokePermissionRequest {
+                        role: role.clone(),
+                        key,
+                        range_end: Vec::new(),
+                    }),
+                )
+                .await,
+            ));
+            steps.push(outcome(
+                &call(auth.role_delete(AuthRoleDeleteRequest { role })).await,
+            ));
+        }
+        other => panic!("unknown sized op {other}"),
+    }
+    steps.join(" | ")
+}
+
+/// One number case.
+async fn number_case(ch: &Channel, case: &str) -> String {
+    use etcd_oxide::pb::etcdserverpb::alarm_request::AlarmAction;
+    use etcd_oxide::pb::etcdserverpb::cluster_client::ClusterClient;
+    use etcd_oxide::pb::etcdserverpb::{
+        AlarmType, CompactionRequest, LeaseTimeToLiveRequest, MemberRemoveRequest,
+    };
+    let mut lease = LeaseClient::new(ch.clone());
+    let mut kv = KvClient::new(ch.clone());
+    let grant_req = |ttl: i64, id: i64| LeaseGrantRequest { ttl, id };
+    let r = match case {
+        "grant_ttl_0" => call(lease.lease_grant(grant_req(0, 0))).await.map(drop),
+        "grant_ttl_neg" => call(lease.lease_grant(grant_req(-1, 0))).await.map(drop),
+        "grant_ttl_max" => call(lease.lease_grant(grant_req(i64::MAX, 0)))
+            .await
+            .map(drop),
+        "grant_ttl_over" => call(lease.lease_grant(grant_req(9_000_000_001, 0)))
+            .await
+            .map(drop),
+        "grant_id_neg" => call(lease.lease_grant(grant_req(10, -1))).await.map(drop),
+        "grant_id_max" => {
+            let r = call(lease.lease_grant(grant_req(10, i64::MAX)))
+                .await
+                .map(drop);
+            let _ = call(lease.lease_revoke(LeaseRevokeRequest { id: i64::MAX })).await;
+            r
+        }
+        "revoke_0" => call(lease.lease_revoke(LeaseRevokeRequest { id: 0 }))
+            .await
+            .map(drop),
+        "revoke_neg" => call(lease.lease_revoke(LeaseRevokeRequest { id: -1 }))
+            .await
+            .map(drop),
+        "revoke_max" => call(lease.lease_revoke(LeaseRevokeRequest { id: i64::MAX }))
+            .await
+            .map(drop),
+        "ttl_max" => call(lease.lease_time_to_live(LeaseTimeToLiveRequest {
+            id: i64::MAX,
+            keys: true,
+        }))
+        .await
+        .map(|r| assert_eq!(r.ttl, -1, "unknown lease TTL")),
+        "range_rev_neg" | "range_rev_max" | "range_limit_neg" => {
+            let mut req = RangeRequest {
+                key: b"probe".to_vec(),
+                ..Default::default()
+            };
+            match case {
+                "range_rev_neg" => req.revision = -1,
+                "range_rev_max" => req.revision = i64::MAX,
+                _ => req.limit = -1,
+            }
+            call(kv.range(req)).await.map(drop)
+        }
+        "compact_neg" | "compact_max" => {
+            let revision = if case == "compact_neg" { -1 } else { i64::MAX };
+            call(kv.compact(CompactionRequest {
+                revision,
+                physical: false,
+            }))
+            .await
+            .map(drop)
+        }
+        "put_lease_neg" | "put_lease_max" => call(kv.put(PutRequest {
+            key: b"leased".to_vec(),
+            value: b"v".to_vec(),
+            lease: if case == "put_lease_neg" {
+                -1
+            } else {
+                i64::MAX
+            },
+            ..Default::default()
+        }))
+        .await
+        .map(drop),
+        "member_remove_0" | "member_remove_max" => {
+            let id = if case == "member_remove_0" {
+                0
+            } else {
+                u64::MAX
+            };
+            call(ClusterClient::new(ch.clone()).member_remove(MemberRemoveRequest { id }))
+                .await
+                .map(drop)
+        }
+        "alarm_deactivate_max" => call(MaintenanceClient::new(ch.clone()).alarm(AlarmRequest {
+            action: AlarmAction::Deactivate as i32,
+            member_id: u64::MAX,
+            alarm: AlarmType::Nospace as i32,
+        }))
+        .await
+        .map(drop),
+        other => panic!("unknown number case {other}"),
+    };
+    outcome(&r)
+}
+
+/// The audit table of issue 8 point 1: every request kind that takes a name or key × sizes
+/// {0, 511, 512, 600, 64 KiB, 1 MiB}, and zero / negative / maximal numbers, against ours and
+/// real etcd 3.4.23: same gRPC code and message, and the member serves after each case.
+#[test]
+fn size_and_number_sweep_answers_like_etcd() {
+    crate::require_etcd!();
+    let ours = Member::start(ServerKind::Ours, MemberOpts::named("sweep-ours"));
+    let etcd = Member::start(ServerKind::Etcd, MemberOpts::named("sweep-etcd"));
+    let rt = rt();
+    let mut diffs = Vec::new();
+    rt.block_on(async {
+        let o = connect(ours.client_url()).await;
+        let e = connect(etcd.client_url()).await;
+        let mut cases: Vec<(String, Option<(&str, usize)>)> = Vec::new();
+        for &op in SIZED_OPS {
+            for &n in SIZES {
+                cases.push((format!("{op}/{n}"), Some((op, n))));
+            }
+        }
+        for &c in NUMBER_CASES {
+            cases.push((c.to_string(), None));
+        }
+        for (label, sized) in cases {
+            let run = |ch: Channel| {
+                let label = label.clone();
+                async move {
+                    match sized {
+                        Some((op, n)) => sized_case(&ch, op, n).await,
+                        None => number_case(&ch, &label).await,
+                    }
+                }
+            };
+            let got = normalise(&run(o.clone()).await);
+            if label == "put/600" || label == "user/600" || label == "lock/600" {
+                assert!(got.starts_with("OK"), "{label}: {got}");
+            }
+            if label == "put/0" {
+                assert_eq!(got, "InvalidArgument: etcdserver: key is not provided");
+            }
+            if let Err(err) = still_serves(&o, &label).await {
+                panic!(
+                    "ours stopped serving after {label} ({got}): {err}\n{}",
+                    ours.stderr_tail(40)
+                );
+            }
+            if sized.is_some_and(|(op, n)| ours_only(op, n)) {
+                if got.contains("DeadlineExceeded") || got.contains("Internal") {
+                    diffs.push(format!("{label}: ours answered uncleanly: {got}"));
+                }
+                continue;
+            }
+            let want = normalise(&run(e.clone()).await);
+            if let Err(err) = still_serves(&e, &label).await {
+                panic!("etcd stopped serving after {label}: {err}");
+            }
+            if got != want {
+                diffs.push(format!("{label}:\n  ours: {got}\n  etcd: {want}"));
+            }
+        }
+    });
+    assert!(diffs.is_empty(), "answers differ:\n{}", diffs.join("\n"));
 }
