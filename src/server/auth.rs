@@ -104,7 +104,11 @@ impl EtcdServer {
 
     /// [`EtcdServer::auth_info`], falling back to the verified client certificate's common
     /// name `cert_cn` when there is no token (etcd's `AuthInfoFromTLS`): the CN is the user,
-    /// at the current auth revision, while auth is enabled; otherwise `None`. A certificate
+    /// at this member's current auth revision, whether or not auth is enabled here (apply
+    /// ignores it while auth is disabled). A member that has not applied `auth enable` yet
+    /// must still name the user: apply, which may already see auth enabled, would otherwise
+    /// refuse the request with `user name is empty` instead of the retryable `revision of
+    /// auth store is old`. A certificate
     /// without a CN (`Some("")`) is the empty user at the current revision, as in etcd:
     /// permission checks then refuse it with `permission denied` (a request without any
     /// identity, revision 0, gets `user name is empty`).
@@ -122,15 +126,9 @@ impl EtcdServer {
         let Some(cn) = cert_cn else {
             return Ok(None);
         };
-        let b = self.store.backend().map_err(storage)?;
-        let rtxn = b.env.read_txn().map_err(storage)?;
-        if !b.auth.is_enabled(&rtxn).map_err(storage)? {
-            return Ok(None);
-        }
-        let revision = b.auth.revision(&rtxn).map_err(storage)?;
         Ok(Some(AuthInfo {
             username: cn.to_string(),
-            revision,
+            revision: self.auth_revision()?,
         }))
     }
 

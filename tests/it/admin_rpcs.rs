@@ -915,3 +915,175 @@ async fn admin_rpc_table_matches_real_etcd() {
         render(&got)
     );
 }
+
+/// Who writes the keys in [`churn`]: raw gRPC calls (which see every stale refusal), or our
+/// client library (which retries them as clientv3 does).
+enum Keys {
+    Raw(Channel),
+    Client(etcd_oxide::client::Client),
+}
+
+/// Issue 8 point 6: one client (CN `root`, no token) adds and deletes 100 users through
+/// `users` while another puts and deletes 100 keys through `keys`; every call answers within
+/// its deadline and the whole within 60 s. Returns how many key writes were refused as stale
+/// (the auth store moved between the CN lookup and the apply: etcd's `revision of auth store
+/// is old`; no other failure is accepted).
+async fn churn(what: &str, users: Channel, keys: Keys) -> usize {
+    let users = {
+        let mut auth = AuthClient::new(users);
+        async move {
+            for i in 0..100 {
+                let name = format!("churn-{i}");
+                bounded(auth.user_add(AuthUserAddRequest {
+                    name: name.clone(),
+                    password: "pw".into(),
+                    ..Default::default()
+                }))
+                .await
+                .map_err(|e| format!("user add {name}: {e}"))?;
+                bounded(auth.user_delete(AuthUserDeleteRequest { name: name.clone() }))
+                    .await
+                    .map_err(|e| format!("user delete {name}: {e}"))?;
+            }
+            Ok::<(), String>(())
+        }
+    };
+    let keys = {
+        async move {
+            let mut refused = 0;
+            for i in 0..100 {
+                let key = format!("/churn/{i}").into_bytes();
+                let put = PutRequest {
+                    key: key.clone(),
+                    value: b"v".to_vec(),
+                    ..Default::default()
+                };
+                let del = DeleteRangeRequest {
+                    key,
+                    ..Default::default()
+                };
+                let results: [Result<(), String>; 2] = match &keys {
+                    Keys::Raw(ch) => {
+                        let mut kv = KvClient::new(ch.clone());
+                        let put = bounded(kv.put(put)).await.map(|_| ());
+                        let del = bounded(kv.delete_range(del)).await.map(|_| ());
+                        [put, del].map(|r| r.map_err(|e| e.message().to_string()))
+                    }
+                    Keys::Client(c) => {
+                        let put = bounded(c.put(put)).await.map(|_| ());
+                        let del = bounded(c.delete_range(del)).await.map(|_| ());
+                        [put, del].map(|r| r.map_err(|e| e.to_string()))
+                    }
+                };
+                for r in results {
+                    if let Err(e) = r {
+                        if e != "etcdserver: revision of auth store is old" {
+                            return Err(format!("key write as CN root: {e}"));
+                        }
+                        refused += 1;
+                    }
+                }
+            }
+            Ok::<usize, String>(refused)
+        }
+    };
+    let both = async { tokio::join!(users, keys) };
+    let (users, refused) = tokio::time::timeout(Duration::from_secs(60), both)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: user churn beside key writes hung (> 60 s)"));
+    users.unwrap_or_else(|e| panic!("{what}: {e}"));
+    refused.unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
+/// Creates root (with the root role) and enables auth, as CN `root`.
+async fn enable_auth(ch: &Channel) {
+    let mut auth = AuthClient::new(ch.clone());
+    bounded(auth.user_add(AuthUserAddRequest {
+        name: "root".into(),
+        password: "rootpw".into(),
+        ..Default::default()
+    }))
+    .await
+    .unwrap();
+    bounded(auth.user_grant_role(AuthUserGrantRoleRequest {
+        user: "root".into(),
+        role: "root".into(),
+    }))
+    .await
+    .unwrap();
+    bounded(auth.auth_enable(AuthEnableRequest {}))
+        .await
+        .unwrap();
+}
+
+/// Issue 8 point 6 (it hung on ours): with client-certificate auth (CN `root`) and auth
+/// enabled, user churn beside key writes finishes (see [`churn`]), on one member, on the real
+/// etcd 3.4.23 when installed, and on a three-member cluster through two followers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_churn_beside_key_writes_under_cn_auth_finishes() {
+    let certs = tempfile::tempdir().unwrap();
+    make_certs(certs.path());
+    let d = certs.path();
+    let c = crate::harness::Cluster::start_with(ServerKind::Ours, 3, "churn3", true, &|_| {
+        vec![
+            format!("--cert-file={}", p(d, "server.pem")),
+            format!("--key-file={}", p(d, "server-key.pem")),
+            format!("--trusted-ca-file={}", p(d, "ca.pem")),
+            "--client-cert-auth".to_string(),
+            "--peer-auto-tls".to_string(),
+            "--bcrypt-cost=4".to_string(),
+        ]
+    });
+    let chs = [
+        channel(&c.members[0], d, "client").await,
+        channel(&c.members[1], d, "client").await,
+        channel(&c.members[2], d, "client").await,
+    ];
+    enable_auth(&chs[0]).await;
+    let refused = churn("ours, 3 members", chs[1].clone(), Keys::Raw(chs[2].clone())).await;
+    eprintln!("ours, 3 members: {refused} of 200 key writes refused as stale");
+    // Our client retries stale refusals as clientv3 does: every write succeeds.
+    let client = etcd_oxide::client::Client::new(&etcd_oxide::client::ClientConfig {
+        endpoints: vec![c.members[2].client_url()],
+        tls: Some(etcd_oxide::tls::ClientTlsOptions {
+            ca_file: Some(d.join("ca.pem")),
+            cert_file: Some(d.join("client.pem")),
+            key_file: Some(d.join("client-key.pem")),
+            insecure_skip_verify: false,
+        }),
+        ..Default::default()
+    })
+    .unwrap();
+    let refused = churn(
+        "ours, 3 members, our client",
+        chs[1].clone(),
+        Keys::Client(client),
+    )
+    .await;
+    assert_eq!(refused, 0, "our client gave up on stale auth revisions");
+    drop(c);
+    let mut kinds = vec![ServerKind::Ours];
+    if etcd_available() {
+        kinds.push(ServerKind::Etcd);
+    } else {
+        interop_or_skip(
+            "admin_rpcs::user_churn_beside_key_writes_under_cn_auth_finishes (etcd part)",
+        );
+    }
+    for kind in kinds {
+        let m = start(kind, d, "churn");
+        let cn = channel(&m, d, "client").await;
+        enable_auth(&cn).await;
+        let refused = churn(kind.label(), cn.clone(), Keys::Raw(cn.clone())).await;
+        eprintln!(
+            "{}: {refused} of 200 key writes refused as stale",
+            kind.label()
+        );
+        // Afterwards the CN still works and no churn user is left.
+        let list = bounded(AuthClient::new(cn).user_list(AuthUserListRequest {}))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(list.users, vec!["root".to_string()], "{kind:?}");
+    }
+}
