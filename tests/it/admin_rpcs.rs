@@ -3,8 +3,12 @@
 //! One table: at least one call of every RPC of every service (KV, Watch, Lease, Cluster,
 //! Maintenance, Auth, Lock, Election) × five identities, run against our server and against
 //! the real etcd 3.4.23, comparing the gRPC code and message of every cell. Both servers run
-//! with client TLS and `--client-cert-auth`, so the identities are:
-//! - `none`: a client certificate without a common name and no token (etcd: user name empty);
+//! with client TLS and `--client-cert-auth` plus a plain-HTTP client URL, so the identities
+//! are:
+//! - `plain`: no TLS, no token (no user at all: `user name is empty`);
+//! - `nocn`: a client certificate without a common name and no token (etcd takes it as the
+//!   empty user at the current auth revision: `permission denied` on keys, `user name is
+//!   empty` on admin calls);
 //! - `user`: the token of `alice`, who holds `readwrite` on the prefix `/a/`;
 //! - `bad`: an unknown token;
 //! - `cn`: a client certificate with CN `root` and no token;
@@ -112,12 +116,14 @@ fn p(d: &Path, f: &str) -> String {
     d.join(f).to_string_lossy().to_string()
 }
 
-/// A one-member server with client TLS and `--client-cert-auth`.
+/// A one-member server with client TLS and `--client-cert-auth`, and a plain-HTTP client URL
+/// (`opts.extra_client_urls[0]`).
 fn start(kind: ServerKind, d: &Path, name: &str) -> Member {
     Member::start(
         kind,
         MemberOpts {
             https: true,
+            extra_client_urls: vec![format!("http://127.0.0.1:{}", free_port())],
             extra_args: vec![
                 format!("--cert-file={}", p(d, "server.pem")),
                 format!("--key-file={}", p(d, "server-key.pem")),
@@ -150,9 +156,21 @@ async fn channel(m: &Member, d: &Path, cert: &str) -> Channel {
         .expect("connect")
 }
 
+/// A plain-HTTP channel to `m`'s extra client URL.
+async fn plain_channel(m: &Member) -> Channel {
+    let ep = Endpoint::from_shared(m.opts.extra_client_urls[0].clone())
+        .unwrap()
+        .connect_timeout(Duration::from_secs(5));
+    tokio::time::timeout(CALL, ep.connect())
+        .await
+        .expect("connect timed out")
+        .expect("connect")
+}
+
 /// The identities of the table, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Who {
+    Plain,
     None,
     User,
     Bad,
@@ -160,12 +178,20 @@ enum Who {
     Root,
 }
 
-const WHO: [Who; 5] = [Who::None, Who::User, Who::Bad, Who::Cn, Who::Root];
+const WHO: [Who; 6] = [
+    Who::Plain,
+    Who::None,
+    Who::User,
+    Who::Bad,
+    Who::Cn,
+    Who::Root,
+];
 
 impl Who {
     fn tag(self) -> &'static str {
         match self {
-            Who::None => "none",
+            Who::Plain => "plain",
+            Who::None => "nocn",
             Who::User => "user",
             Who::Bad => "bad",
             Who::Cn => "cn",
@@ -780,7 +806,12 @@ async fn table(m: &Member, d: &Path) -> HashMap<(String, Who), String> {
         member_id: status.header.unwrap().member_id,
         lock_lease,
     };
+    let plain_ch = plain_channel(m).await;
     let conn = |who: Who| match who {
+        Who::Plain => Conn {
+            ch: plain_ch.clone(),
+            token: None,
+        },
         Who::None => Conn {
             ch: anon.clone(),
             token: None,
@@ -849,6 +880,7 @@ async fn admin_rpc_table_matches_real_etcd() {
     let d = certs.path();
     let ours = start(ServerKind::Ours, d, "adm");
     let got = table(&ours, d).await;
+    eprintln!("ours:\n{}", render(&got));
     // The policy, on our cells alone.
     for (row, admin_only) in ROWS.iter().chain([&("Auth.AuthDisable", true)]) {
         if !admin_only || row.starts_with("Auth.UserGet") || row.starts_with("Auth.RoleGet") {
@@ -858,8 +890,10 @@ async fn admin_rpc_table_matches_real_etcd() {
         for who in WHO {
             let v = &got[&(row.to_string(), who)];
             let want = match (who, maintenance) {
-                (Who::None, false) => "InvalidArgument: etcdserver: user name is empty",
-                (Who::None, true) => "Unknown: auth: user name is empty",
+                (Who::Plain | Who::None, false) => {
+                    "InvalidArgument: etcdserver: user name is empty"
+                }
+                (Who::Plain | Who::None, true) => "Unknown: auth: user name is empty",
                 (Who::User, false) => "PermissionDenied: etcdserver: permission denied",
                 (Who::User, true) => "Unknown: auth: permission denied",
                 (Who::Bad, false) => "Unauthenticated: etcdserver: invalid auth token",

@@ -148,6 +148,9 @@ pub struct MemberOpts {
     /// `--initial-cluster-state`: `new` when `None`; `existing` to join a running cluster
     /// after `member add`.
     pub cluster_state: Option<String>,
+    /// More client URLs to listen on (not advertised), e.g. a plain `http://` one beside
+    /// the `https://` client URL so that one member serves clients with and without TLS.
+    pub extra_client_urls: Vec<String>,
 }
 
 impl Default for MemberOpts {
@@ -161,6 +164,7 @@ impl Default for MemberOpts {
             initial_cluster: None,
             https: false,
             cluster_state: None,
+            extra_client_urls: vec![],
         }
     }
 }
@@ -283,7 +287,13 @@ impl Member {
         let mut a = vec![
             format!("--name={}", self.opts.name),
             format!("--data-dir={}", self.data_dir.path().display()),
-            format!("--listen-client-urls={}", self.client_url()),
+            format!(
+                "--listen-client-urls={}",
+                std::iter::once(self.client_url())
+                    .chain(self.opts.extra_client_urls.iter().cloned())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
             format!("--advertise-client-urls={}", self.client_url()),
             format!("--listen-peer-urls={}", self.peer_url()),
             format!("--initial-advertise-peer-urls={adv}"),
