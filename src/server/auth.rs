@@ -297,7 +297,7 @@ impl EtcdServer {
     /// Authenticate (etcd's `EtcdServer.Authenticate`): after a read-index, checks the
     /// password against the local store (bcrypt, off the async workers), then proposes the
     /// user name and a fresh random token prefix (never the password). Retries when the
-    /// auth store changed between the check and the apply. Returns once this member knows
+    /// user's password (or the user) changed between the check and the apply. Returns once this member knows
     /// the token. A `token` the request carried is resolved after the password check, as
     /// etcd resolves it for the proposal: an unknown one fails the call.
     ///
@@ -321,6 +321,7 @@ impl EtcdServer {
                     .map_err(Error::Auth)?
             };
             let pw = password.to_string();
+            let checked_hash = hash.clone();
             let ok = tokio::task::spawn_blocking(move || crate::auth::password::verify(&pw, &hash))
                 .await
                 .map_err(|e| Error::Internal(e.to_string()))?;
@@ -352,7 +353,7 @@ impl EtcdServer {
                     "authenticate answered without a token".into(),
                 ));
             };
-            if checked_rev != self.auth_revision()? {
+            if checked_rev != self.auth_revision()? && !self.same_password(name, &checked_hash)? {
                 tracing::info!("revision when password checked became stale; retrying");
                 continue;
             }
@@ -362,6 +363,20 @@ impl EtcdServer {
                 token,
             });
         }
+    }
+
+    /// Whether `name` still exists with the password hash `checked` (after an Authenticate
+    /// during which the auth store changed). etcd retries on any auth change; only a change
+    /// of this user's password (a new hash: every bcrypt hash has its own salt) or the user
+    /// itself can make the password check stale, so unrelated churn (other users added and
+    /// deleted) no longer keeps a login retrying until its deadline.
+    fn same_password(&self, name: &str, checked: &[u8]) -> Result<bool, Error> {
+        let b = self.store.backend().map_err(storage)?;
+        let rtxn = b.env.read_txn().map_err(storage)?;
+        Ok(matches!(
+            b.auth.password_of(&rtxn, name).map_err(storage)?,
+            Ok((now, _)) if now == checked
+        ))
     }
 
     /// Waits (bounded) until this member applied the Authenticate that created `token`
