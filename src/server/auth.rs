@@ -187,12 +187,15 @@ impl EtcdServer {
             .map_err(Error::Auth)
     }
 
-    /// Whether the caller may run maintenance operations that expose the whole store
-    /// (Snapshot, Hash, HashKV, Defragment): root while auth is enabled (etcd's
-    /// `authMaintenanceServer.isAuthenticated`).
+    /// Whether the caller may run an admin-only operation: root while auth is enabled
+    /// (etcd's `IsAdminPermitted`), checked before anything is proposed. Used by the
+    /// membership changes (etcd's `checkMembershipOperationPermission`) and, through
+    /// [`EtcdServer::check_maintenance_admin`], by Snapshot, Hash, HashKV and Defragment.
+    /// The auth requests themselves are checked at apply (see `apply::auth`). A
+    /// [`Caller::Internal`] passes.
     ///
     /// # Errors
-    /// `user name is empty`, `user name not found`, `permission denied`.
+    /// `user name is empty` (no user), `user name not found`, `permission denied`.
     pub fn check_admin(&self, caller: &Caller) -> Result<(), Error> {
         let Some(ai) = caller.info() else {
             return Ok(());
