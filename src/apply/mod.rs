@@ -56,6 +56,11 @@ pub enum ApplyError {
     /// The entry carried no request this member knows how to apply.
     #[error("etcdserver: unknown request")]
     UnknownRequest,
+    /// `etcdserver: request is too large`: applying the request hit a storage limit that
+    /// only its input can cause (an LMDB key or value over LMDB's size limits). The request
+    /// is rolled back alone, the same way on every member, and the member keeps serving.
+    #[error("etcdserver: request is too large")]
+    RequestTooLarge,
 }
 
 /// The response of one applied request.
@@ -108,6 +113,24 @@ pub enum ApplyFatal {
     /// The auth store failed.
     #[error(transparent)]
     Auth(#[from] crate::auth::AuthStorageError),
+}
+
+impl ApplyFatal {
+    /// Whether this failure was caused by the request's input rather than the disk: LMDB's
+    /// `MDB_BAD_VALSIZE` (a key over 511 bytes or empty, a value too large) anywhere in the
+    /// source chain. Such a failure is deterministic (every member applying the same entry
+    /// meets it), so apply rolls back the request and reports [`ApplyError::RequestTooLarge`]
+    /// instead of stopping the member.
+    pub fn is_input_caused(&self) -> bool {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = cur {
+            if let Some(heed::Error::Mdb(heed::MdbError::BadValSize)) = e.downcast_ref() {
+                return true;
+            }
+            cur = e.source();
+        }
+        false
+    }
 }
 
 /// `TryFrom<ApplyResponse>` for each response type: the caller of a proposal names the

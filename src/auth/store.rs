@@ -13,6 +13,8 @@ use heed::types::{Bytes, Str};
 use heed::{CommitOrAbort, Database, RoTxn, RwTxn};
 use prost::Message;
 
+use crate::storage::keymap::{KeyMap, KeyMapError};
+
 use super::perms::{PermCache, UnifiedRangePermissions};
 use super::{AuthError, AuthInfo, AuthStorageError, ROOT_ROLE, ROOT_USER};
 use crate::pb::authpb::permission::Type as PermType;
@@ -30,12 +32,22 @@ pub type AuthResult<T> = Result<Result<T, AuthError>, AuthStorageError>;
 const ENABLED_KEY: &str = "enabled";
 const REVISION_KEY: &str = "authRevision";
 
-/// Handles to the `authUsers`, `authRoles` and `auth` databases.
+/// Handles to the `authUsers`, `authRoles` and `auth` databases. Users and roles are
+/// [`KeyMap`]s: a name of any length is a valid key.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthStore {
-    users: Database<'static, Str, Bytes>,
-    roles: Database<'static, Str, Bytes>,
+    users: KeyMap,
+    roles: KeyMap,
     meta: Database<'static, Str, Bytes>,
+}
+
+impl From<KeyMapError> for AuthStorageError {
+    fn from(e: KeyMapError) -> AuthStorageError {
+        match e {
+            KeyMapError::Storage(h) => AuthStorageError::Heed(h),
+            KeyMapError::Corrupt(m) => AuthStorageError::Corrupt(m),
+        }
+    }
 }
 
 fn has_root_role(u: &User) -> bool {
@@ -54,8 +66,8 @@ impl AuthStore {
         let wtxn = env.write_txn()?;
         let c =
             env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-                let users = opener.create_database::<Str, Bytes>(wtxn, Some("authUsers"))?;
-                let roles = opener.create_database::<Str, Bytes>(wtxn, Some("authRoles"))?;
+                let users = opener.create_database::<Bytes, Bytes>(wtxn, Some("authUsers"))?;
+                let roles = opener.create_database::<Bytes, Bytes>(wtxn, Some("authRoles"))?;
                 let meta = opener.create_database::<Str, Bytes>(wtxn, Some("auth"))?;
                 Ok(CommitOrAbort::<_, ()>::Commit((users, roles, meta)))
             })?;
@@ -64,7 +76,11 @@ impl AuthStore {
                 "creating auth databases aborted".into(),
             ));
         };
-        let store = AuthStore { users, roles, meta };
+        let store = AuthStore {
+            users: KeyMap::new(users),
+            roles: KeyMap::new(roles),
+            meta,
+        };
         let mut wtxn = env.write_txn()?;
         if store.meta.get(&wtxn, REVISION_KEY)?.is_none() {
             store
@@ -116,8 +132,8 @@ impl AuthStore {
             return Ok(None);
         }
         self.users
-            .get(txn, name)?
-            .map(|b| User::decode(b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))
+            .get(txn, name.as_bytes())?
+            .map(|b| User::decode(&*b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))
             .transpose()
     }
 
@@ -131,8 +147,8 @@ impl AuthStore {
             return Ok(None);
         }
         self.roles
-            .get(txn, name)?
-            .map(|b| Role::decode(b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))
+            .get(txn, name.as_bytes())?
+            .map(|b| Role::decode(&*b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))
             .transpose()
     }
 
@@ -142,9 +158,11 @@ impl AuthStore {
     /// LMDB errors.
     pub fn user_names(&self, txn: &RoTxn) -> Result<Vec<String>, AuthStorageError> {
         let mut out = Vec::new();
-        for item in self.users.iter(txn)? {
-            out.push(item?.0.to_string());
-        }
+        self.users
+            .for_each_in::<AuthStorageError>(txn, b"", None, |k, _| {
+                out.push(String::from_utf8_lossy(k).into_owned());
+                Ok(())
+            })?;
         Ok(out)
     }
 
@@ -154,21 +172,21 @@ impl AuthStore {
     /// LMDB errors.
     pub fn role_names(&self, txn: &RoTxn) -> Result<Vec<String>, AuthStorageError> {
         let mut out = Vec::new();
-        for item in self.roles.iter(txn)? {
-            out.push(item?.0.to_string());
-        }
+        self.roles
+            .for_each_in::<AuthStorageError>(txn, b"", None, |k, _| {
+                out.push(String::from_utf8_lossy(k).into_owned());
+                Ok(())
+            })?;
         Ok(out)
     }
 
     fn put_user(&self, txn: &mut RwTxn, u: &User) -> Result<(), AuthStorageError> {
-        let name = String::from_utf8_lossy(&u.name).into_owned();
-        self.users.put(txn, &name, &u.encode_to_vec())?;
+        self.users.put(txn, &u.name, &u.encode_to_vec())?;
         Ok(())
     }
 
     fn put_role(&self, txn: &mut RwTxn, r: &Role) -> Result<(), AuthStorageError> {
-        let name = String::from_utf8_lossy(&r.name).into_owned();
-        self.roles.put(txn, &name, &r.encode_to_vec())?;
+        self.roles.put(txn, &r.name, &r.encode_to_vec())?;
         Ok(())
     }
 
@@ -376,7 +394,7 @@ impl AuthStore {
         if self.is_enabled(txn)? && r.name == ROOT_USER {
             return Ok(Err(AuthError::InvalidAuthMgmt));
         }
-        if !self.users.delete(txn, &r.name)? {
+        if !self.users.delete(txn, r.name.as_bytes())? {
             return Ok(Err(AuthError::UserNotFound));
         }
         self.commit_revision(txn)?;
@@ -526,7 +544,7 @@ impl AuthStore {
         if self.is_enabled(txn)? && r.role == ROOT_ROLE {
             return Ok(Err(AuthError::InvalidAuthMgmt));
         }
-        if !self.roles.delete(txn, &r.role)? {
+        if !self.roles.delete(txn, r.role.as_bytes())? {
             return Ok(Err(AuthError::RoleNotFound));
         }
         for name in self.user_names(txn)? {

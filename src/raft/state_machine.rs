@@ -402,7 +402,7 @@ impl StateStore {
                     let stores = b.stores();
                     let mut out = Vec::with_capacity(batch.requests.len());
                     for req in &batch.requests {
-                        let r = apply::apply_request(&stores, &mut wtxn, req, &mut events)?;
+                        let r = apply_isolated(&b, &stores, &mut wtxn, req, &mut events)?;
                         if let Some(effect) = TokenEffect::of(req, &r) {
                             token_effects.push(effect);
                         }
@@ -597,6 +597,37 @@ impl StateStore {
         drop(b);
         self.revision_tx.send_replace(rev);
         Ok(())
+    }
+}
+
+/// Applies one request in a nested transaction of the batch's: a failure its input caused
+/// (see [`apply::ApplyFatal::is_input_caused`]) rolls back this request alone and becomes the
+/// deterministic [`apply::ApplyError::RequestTooLarge`]; any other storage failure is fatal.
+fn apply_isolated(
+    b: &Backend,
+    stores: &apply::Stores,
+    wtxn: &mut heed::RwTxn,
+    req: &crate::pb::peer::InternalRaftRequest,
+    events: &mut Vec<crate::pb::mvccpb::Event>,
+) -> Result<apply::ApplyResult, ApplyFailure> {
+    let mut own_events = Vec::new();
+    let mut nested = b.env.nested_write_txn(wtxn)?;
+    match apply::apply_request(stores, &mut nested, req, &mut own_events) {
+        Ok(r) => {
+            nested.commit()?;
+            events.extend(own_events);
+            Ok(r)
+        }
+        Err(e) if e.is_input_caused() => {
+            nested.abort();
+            tracing::warn!(error = %e, "apply: request refused by storage limits, rolled back");
+            Ok(apply::ApplyResult {
+                revision: b.kv.current_revision(wtxn)?,
+                response: None,
+                error: Some(apply::ApplyError::RequestTooLarge),
+            })
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -967,5 +998,56 @@ mod tests {
         // Writes go on after the swap.
         put_many(&store, 1, 10);
         store.defragment_blocking().unwrap();
+    }
+
+    /// A request whose input LMDB refuses (an empty key reaching apply) is rolled back alone
+    /// as `RequestTooLarge`; the rest of the batch applies and the member goes on.
+    #[test]
+    fn input_storage_error_rolls_back_only_that_request() {
+        use crate::pb::etcdserverpb::PutRequest;
+        use crate::pb::peer::{InternalRaftBatch, InternalRaftRequest};
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path().to_path_buf()).unwrap();
+        let put = |key: &[u8]| InternalRaftRequest {
+            put: Some(PutRequest {
+                key: key.to_vec(),
+                value: b"v".to_vec(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let entry = |index: u64, reqs: Vec<InternalRaftRequest>| Entry::<TypeConfig> {
+            log_id: LogId::new(openraft::CommittedLeaderId::new(1, 1), index),
+            payload: EntryPayload::Normal(InternalRaftBatch {
+                requests: reqs,
+                ..Default::default()
+            }),
+        };
+        let (results, batch) = store
+            .apply_batch(vec![
+                entry(1, vec![put(b"a"), put(b""), put(&[b'k'; 600])]),
+                entry(2, vec![put(b"b")]),
+            ])
+            .unwrap();
+        let first = &results[0].0;
+        assert!(first[0].error.is_none());
+        assert_eq!(first[1].error, Some(apply::ApplyError::RequestTooLarge));
+        assert_eq!(first[1].revision, 2, "revision after the first put only");
+        assert!(first[2].error.is_none(), "600-byte keys are fine");
+        assert_eq!(results[1].0[0].revision, 4);
+        assert_eq!(batch.revision, 4);
+        assert_eq!(
+            batch.events.len(),
+            3,
+            "no event from the rolled-back request"
+        );
+        let b = store.backend().unwrap();
+        let rtxn = b.env.read_txn().unwrap();
+        assert!(b.kv.get_at(&rtxn, &[b'k'; 600], 4).unwrap().is_some());
+        assert!(b.kv.get_at(&rtxn, b"b", 4).unwrap().is_some());
+        drop(rtxn);
+        drop(b);
+        let (applied, _) = store.applied_state().unwrap();
+        assert_eq!(applied.map(|l| l.index), Some(2));
     }
 }

@@ -72,6 +72,7 @@ impl Error {
                 ApplyError::LeaseTtlTooLarge => WireError::LeaseTTLTooLarge,
                 ApplyError::Auth(e) => return auth_wire(*e),
                 ApplyError::UnknownRequest => return None,
+                ApplyError::RequestTooLarge => WireError::RequestTooLarge,
             },
             Error::Auth(e) => return auth_wire(*e),
             Error::Compacted => WireError::Compacted,

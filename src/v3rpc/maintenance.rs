@@ -64,9 +64,9 @@ impl Maintenance for MaintenanceService {
                 super::interceptor::cert_cn(&request).as_deref(),
             )
             .map_err(crate::server::Error::untranslated_auth)?;
-        Ok(Response::new(
-            self.server.alarm(request.into_inner()).await?,
-        ))
+        let req = request.into_inner();
+        super::validate::check_alarm(&req)?;
+        Ok(Response::new(self.server.alarm(req).await?))
     }
 
     async fn defragment(

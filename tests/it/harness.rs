@@ -151,6 +151,9 @@ pub struct MemberOpts {
     /// More client URLs to listen on (not advertised), e.g. a plain `http://` one beside
     /// the `https://` client URL so that one member serves clients with and without TLS.
     pub extra_client_urls: Vec<String>,
+    /// `--data-dir` the test provides (e.g. on a small tmpfs) instead of a fresh temp dir;
+    /// the test owns it and removes it.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for MemberOpts {
@@ -165,6 +168,7 @@ impl Default for MemberOpts {
             https: false,
             cluster_state: None,
             extra_client_urls: vec![],
+            data_dir: None,
         }
     }
 }
@@ -189,7 +193,9 @@ pub struct Member {
     pub client_port: u16,
     /// Peer port on 127.0.0.1.
     pub peer_port: u16,
-    data_dir: tempfile::TempDir,
+    /// Holds the temp data dir (unused when [`MemberOpts::data_dir`] is set).
+    _temp_dir: tempfile::TempDir,
+    data_dir: PathBuf,
     child: Arc<Mutex<Option<Child>>>,
     /// Everything the current and previous processes wrote to stderr.
     log: Arc<Mutex<Vec<u8>>>,
@@ -236,8 +242,12 @@ impl Member {
             kind,
             client_port: opts.ports.map_or_else(free_port, |p| p.0),
             peer_port: opts.ports.map_or_else(free_port, |p| p.1),
+            data_dir: opts
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| data_dir.path().to_path_buf()),
+            _temp_dir: data_dir,
             opts,
-            data_dir,
             child: Arc::new(Mutex::new(None)),
             log: Arc::new(Mutex::new(Vec::new())),
             starts: 0,
@@ -266,7 +276,7 @@ impl Member {
     }
     /// The member's data dir (kept across [`Member::restart`]).
     pub fn data_dir(&self) -> &Path {
-        self.data_dir.path()
+        &self.data_dir
     }
     /// PID of the running process, if any.
     pub fn pid(&self) -> Option<u32> {
@@ -286,7 +296,7 @@ impl Member {
             .unwrap_or_else(|| self.peer_url());
         let mut a = vec![
             format!("--name={}", self.opts.name),
-            format!("--data-dir={}", self.data_dir.path().display()),
+            format!("--data-dir={}", self.data_dir.display()),
             format!(
                 "--listen-client-urls={}",
                 std::iter::once(self.client_url())
