@@ -148,6 +148,9 @@ pub struct MemberOpts {
     /// `--initial-cluster-state`: `new` when `None`; `existing` to join a running cluster
     /// after `member add`.
     pub cluster_state: Option<String>,
+    /// More client URLs to listen on (not advertised), e.g. a plain `http://` one beside
+    /// the `https://` client URL so that one member serves clients with and without TLS.
+    pub extra_client_urls: Vec<String>,
     /// `--data-dir` the test provides (e.g. on a small tmpfs) instead of a fresh temp dir;
     /// the test owns it and removes it.
     pub data_dir: Option<PathBuf>,
@@ -164,6 +167,7 @@ impl Default for MemberOpts {
             initial_cluster: None,
             https: false,
             cluster_state: None,
+            extra_client_urls: vec![],
             data_dir: None,
         }
     }
@@ -293,7 +297,13 @@ impl Member {
         let mut a = vec![
             format!("--name={}", self.opts.name),
             format!("--data-dir={}", self.data_dir.display()),
-            format!("--listen-client-urls={}", self.client_url()),
+            format!(
+                "--listen-client-urls={}",
+                std::iter::once(self.client_url())
+                    .chain(self.opts.extra_client_urls.iter().cloned())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
             format!("--advertise-client-urls={}", self.client_url()),
             format!("--listen-peer-urls={}", self.peer_url()),
             format!("--initial-advertise-peer-urls={adv}"),
