@@ -35,6 +35,20 @@ impl Index {
     pub fn size_in_use(&self, txn: &heed::RoTxn) -> heed::Result<u64> {
         Ok(self.db.stat(txn)?.non_free_page_size() as u64)
     }
+
+    /// The raw database, for tests that damage records.
+    #[cfg(test)]
+    pub(crate) fn db_for_tests(&self) -> Database<'static, Bytes, Bytes> {
+        self.db
+    }
+
+    /// Whether the `index` database holds no entry.
+    ///
+    /// # Errors
+    /// LMDB errors.
+    pub fn is_empty(&self, txn: &heed::RoTxn) -> heed::Result<bool> {
+        Ok(self.db.first(txn)?.is_none())
+    }
 }
 
 /// The LMDB key holding `key`: the key itself, or its bucket key.
@@ -59,6 +73,14 @@ fn corrupt(msg: impl Into<String>) -> MvccError {
 
 fn decode_ki(bytes: &[u8]) -> Result<KeyIndex, MvccError> {
     KeyIndex::decode(bytes).map_err(|e| corrupt(e.to_string()))
+}
+
+/// The payload of an `index` database value after checking its CRC-32C
+/// ([`super::record`]).
+fn unseal(stored: &[u8]) -> Result<&[u8], MvccError> {
+    Ok(super::record::open(stored, || {
+        "index database record".to_string()
+    })?)
 }
 
 /// One long user key and its encoded [`KeyIndex`].
@@ -122,6 +144,7 @@ impl Index {
         let Some(v) = self.db.get(txn, &slot)? else {
             return Ok(None);
         };
+        let v = unseal(v)?;
         if !is_bucket(&slot) {
             return decode_ki(v).map(Some);
         }
@@ -138,18 +161,20 @@ impl Index {
     pub fn put(&self, wtxn: &mut RwTxn, key: &[u8], ki: &KeyIndex) -> Result<(), MvccError> {
         let slot = slot(key);
         if !is_bucket(&slot) {
-            self.db.put(wtxn, &slot, &ki.encode())?;
+            self.db
+                .put(wtxn, &slot, &super::record::seal(&ki.encode()))?;
             return Ok(());
         }
         let mut entries = match self.db.get(wtxn, &slot)? {
-            Some(v) => decode_bucket(v)?,
+            Some(v) => decode_bucket(unseal(v)?)?,
             None => Vec::new(),
         };
         match entries.binary_search_by(|(k, _)| k.as_slice().cmp(key)) {
             Ok(i) => entries[i].1 = ki.encode(),
             Err(i) => entries.insert(i, (key.to_vec(), ki.encode())),
         }
-        self.db.put(wtxn, &slot, &encode_bucket(&entries))?;
+        self.db
+            .put(wtxn, &slot, &super::record::seal(&encode_bucket(&entries)))?;
         Ok(())
     }
 
@@ -166,12 +191,13 @@ impl Index {
         let Some(v) = self.db.get(wtxn, &slot)? else {
             return Ok(());
         };
-        let mut entries = decode_bucket(v)?;
+        let mut entries = decode_bucket(unseal(v)?)?;
         entries.retain(|(k, _)| k != key);
         if entries.is_empty() {
             self.db.delete(wtxn, &slot)?;
         } else {
-            self.db.put(wtxn, &slot, &encode_bucket(&entries))?;
+            self.db
+                .put(wtxn, &slot, &super::record::seal(&encode_bucket(&entries)))?;
         }
         Ok(())
     }
@@ -207,6 +233,7 @@ impl Index {
         let in_range = |k: &[u8]| k >= start && end.is_none_or(|e| k < e);
         for item in self.db.range(txn, &(lower_bound, upper_bound))? {
             let (k, v) = item?;
+            let v = unseal(v)?;
             if !is_bucket(k) {
                 if in_range(k) {
                     f(k, decode_ki(v)?)?;

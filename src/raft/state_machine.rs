@@ -190,6 +190,9 @@ pub struct StateStore {
     dir: PathBuf,
     /// Latest applied store revision, updated after each committed batch.
     revision_tx: watch::Sender<i64>,
+    /// Set once a damaged record (CRC-32C mismatch) was found; the server raises etcd's
+    /// CORRUPT alarm on it.
+    corrupt_tx: watch::Sender<bool>,
     /// The watch hub: told about every applied batch, in order.
     pub watch: Arc<WatchableStore>,
     /// The latest snapshot: its meta and the file under `member/snap/raft/` holding it.
@@ -235,6 +238,7 @@ impl StateStore {
             backend: cell,
             dir,
             revision_tx,
+            corrupt_tx: watch::channel(false).0,
             watch,
             current_snapshot: Mutex::new(None),
             receiving: Mutex::new(None),
@@ -250,6 +254,17 @@ impl StateStore {
     /// Only after a defragmentation failed to reopen the database file.
     pub fn backend(&self) -> Result<BackendGuard<'_>, heed::Error> {
         self.backend.read()
+    }
+
+    /// Records that a damaged record was found (by a read or by apply).
+    pub fn note_corrupt(&self) {
+        self.corrupt_tx
+            .send_if_modified(|seen| !std::mem::replace(seen, true));
+    }
+
+    /// Subscribes to [`StateStore::note_corrupt`].
+    pub fn subscribe_corrupt(&self) -> watch::Receiver<bool> {
+        self.corrupt_tx.subscribe()
     }
 
     /// Subscribes to the latest applied store revision.
@@ -755,6 +770,13 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             })?
             .map_err(|e| io_err(ErrorSubject::StateMachine, ErrorVerb::Write, e))?;
         self.store.publish(batch);
+        if results
+            .iter()
+            .flat_map(|r| &r.0)
+            .any(|r| r.error == Some(apply::ApplyError::Corrupt))
+        {
+            self.store.note_corrupt();
+        }
         Ok(results)
     }
 

@@ -66,6 +66,7 @@ impl Error {
                 ApplyError::LeaseTtlTooLarge => WireError::LeaseTTLTooLarge,
                 ApplyError::Auth(e) => return auth_wire(*e),
                 ApplyError::UnknownRequest => return None,
+                ApplyError::Corrupt => WireError::Corrupt,
             },
             Error::Auth(e) => return auth_wire(*e),
             Error::Compacted => WireError::Compacted,
@@ -85,6 +86,7 @@ impl Error {
         match e {
             MvccError::Compacted => Error::Compacted,
             MvccError::FutureRev => Error::FutureRev,
+            MvccError::Checksum(_) => Error::Wire(crate::rpctypes::WireError::Corrupt),
             other => Error::Storage(other.to_string()),
         }
     }

@@ -108,6 +108,7 @@ impl EtcdServer {
             fatal: fatal::FatalSignal::default(),
         });
         server.spawn_fatal_monitor();
+        server.spawn_corrupt_alarm_loop();
         server.spawn_metrics_loop();
         server.spawn_lessor_loop();
         server.spawn_token_sweeper();
@@ -387,8 +388,10 @@ impl EtcdServer {
             .env
             .read_txn()
             .map_err(|e| Error::Storage(e.to_string()))?;
-        let mut resp = b.kv.range(&rtxn, req).map_err(Error::from_mvcc)?;
-        let rev = b.kv.current_revision(&rtxn).map_err(Error::from_mvcc)?;
+        let mut resp = b.kv.range(&rtxn, req).map_err(|e| self.read_error(e))?;
+        let rev =
+            b.kv.current_revision(&rtxn)
+                .map_err(|e| self.read_error(e))?;
         drop(rtxn);
         drop(b);
         resp.header = Some(self.header(rev));
