@@ -21,6 +21,7 @@ mod batcher;
 mod bootstrap;
 mod cluster;
 pub mod concurrency;
+mod corrupt;
 mod error;
 pub mod fatal;
 mod lease;
@@ -109,6 +110,7 @@ impl EtcdServer {
         });
         server.spawn_fatal_monitor();
         server.spawn_corrupt_alarm_loop();
+        server.spawn_periodic_corrupt_check();
         server.spawn_metrics_loop();
         server.spawn_lessor_loop();
         server.spawn_token_sweeper();

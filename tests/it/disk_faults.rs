@@ -373,3 +373,121 @@ fn flipped_value_byte_raises_corrupt_alarm_and_is_never_served() {
         assert!(s.contains("alarm:CORRUPT"), "etcdctl alarm list: {s}");
     }
 }
+
+/// Replaces `old` by `new` (same length) wherever it occurs in `file`, and repairs the
+/// CRC-32C that follows each occurrence (the value is the last field of the stored
+/// `KeyValue` when it has no lease, so the record's 4 CRC bytes follow it): the record stays
+/// valid, only its content differs, as after a bug or a bad restore on one member. CRC-32C is
+/// affine, so for same-length records crc(a) ⊕ crc(b) = raw_crc(a ⊕ b) (init and xorout 0),
+/// and leading zero bytes leave a raw CRC unchanged.
+fn rewrite_value_keeping_crc(file: &Path, old: &[u8], new: &[u8]) -> usize {
+    const RAW_CRC32C: crc::Algorithm<u32> = crc::Algorithm {
+        width: 32,
+        poly: 0x1edc_6f41,
+        init: 0,
+        refin: true,
+        refout: true,
+        xorout: 0,
+        check: 0,
+        residue: 0,
+    };
+    assert_eq!(old.len(), new.len());
+    let delta: Vec<u8> = old.iter().zip(new).map(|(a, b)| a ^ b).collect();
+    let fix = crc::Crc::<u32>::new(&RAW_CRC32C)
+        .checksum(&delta)
+        .to_be_bytes();
+    let mut bytes = std::fs::read(file).expect("read data file");
+    let mut n = 0;
+    let mut i = 0;
+    while i + old.len() + 4 <= bytes.len() {
+        if &bytes[i..i + old.len()] == old {
+            bytes[i..i + old.len()].copy_from_slice(new);
+            for (j, f) in fix.iter().enumerate() {
+                bytes[i + old.len() + j] ^= f;
+            }
+            n += 1;
+            i += old.len();
+        } else {
+            i += 1;
+        }
+    }
+    std::fs::write(file, bytes).expect("write data file");
+    n
+}
+
+/// `--experimental-initial-corrupt-check` on a 3-member cluster: a member whose stored data
+/// differs from its peers' (valid checksums, different value) refuses to start with etcd's
+/// `<id> found data inconsistency with peers` and exit code 1; the others keep serving.
+#[test]
+fn initial_corrupt_check_refuses_member_whose_data_differs() {
+    let mut c =
+        crate::harness::Cluster::start_with(ServerKind::Ours, 3, "corrupt-check", false, &|_| {
+            vec!["--experimental-initial-corrupt-check".to_string()]
+        });
+    let old = b"CHECKED-VALUE-AAAAAAAAAAAAAAAAAAAAAAAA".to_vec();
+    let new = b"CHECKED-VALUE-BBBBBBBBBBBBBBBBBBBBBBBB".to_vec();
+    put_one(&c.members[0].client_url(), b"cc/target", &old);
+    // Bounded wait until the third member applied the put (serializable read).
+    let url3 = c.members[2].client_url();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let got = runtime().block_on(async {
+            let mut kv = connect(url3.clone()).await.ok()?;
+            let r = tokio::time::timeout(
+                RPC_TIMEOUT,
+                kv.range(RangeRequest {
+                    key: b"cc/target".to_vec(),
+                    serializable: true,
+                    ..Default::default()
+                }),
+            )
+            .await
+            .ok()?
+            .ok()?;
+            r.into_inner().kvs.first().map(|kv| kv.value.clone())
+        });
+        if got.as_deref() == Some(old.as_slice()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "m3 never applied the put");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let m3 = &mut c.members[2];
+    m3.kill9();
+    let file = m3.data_dir().join("member/snap/db/data.mdb");
+    assert!(
+        rewrite_value_keeping_crc(&file, &old, &new) >= 1,
+        "value not found"
+    );
+    let status = m3
+        .restart_expecting_exit(Duration::from_secs(40))
+        .unwrap_or_else(|| panic!("m3 started despite different data:\n{}", m3.stderr_tail(20)));
+    assert_eq!(status.code(), Some(1), "{status}:\n{}", m3.stderr_tail(20));
+    let log = m3.stderr();
+    assert!(
+        log.contains("found data inconsistency with peers"),
+        "refusal does not say why:\n{}",
+        m3.stderr_tail(20)
+    );
+    // The healthy members still serve.
+    c.members[0]
+        .wait_healthy(Duration::from_secs(10))
+        .expect("m1 healthy");
+}
+
+fn put_one(url: &str, key: &[u8], value: &[u8]) {
+    runtime().block_on(async {
+        let mut kv = connect(url.to_string()).await.expect("connect");
+        tokio::time::timeout(
+            RPC_TIMEOUT,
+            kv.put(PutRequest {
+                key: key.to_vec(),
+                value: value.to_vec(),
+                ..Default::default()
+            }),
+        )
+        .await
+        .expect("put timed out")
+        .expect("put");
+    });
+}
