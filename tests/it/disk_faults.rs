@@ -475,6 +475,75 @@ fn initial_corrupt_check_refuses_member_whose_data_differs() {
         .expect("m1 healthy");
 }
 
+/// `--experimental-corrupt-check-time`: a follower restarted with data that differs from
+/// the leader's (valid checksums) gets the CORRUPT alarm from the leader's periodic check
+/// (`alarm list` shows it for that member), as etcd's `checkHashKV`.
+#[test]
+fn periodic_corrupt_check_alarms_member_whose_data_differs() {
+    let mut c = crate::harness::Cluster::start_with(
+        ServerKind::Ours,
+        3,
+        "corrupt-periodic",
+        false,
+        &|_| vec!["--experimental-corrupt-check-time=1s".to_string()],
+    );
+    let old = b"PERIODIC-VALUE-AAAAAAAAAAAAAAAAAAAAAAA".to_vec();
+    let new = b"PERIODIC-VALUE-BBBBBBBBBBBBBBBBBBBBBBB".to_vec();
+    let leader_url = c.members[0].client_url();
+    put_one(&leader_url, b"pc/target", &old);
+    // Pick a follower: the member that does not report itself as leader in `endpoint status`.
+    let status = crate::harness::ok_stdout(
+        &crate::harness::our_ctl(&c.endpoints(), &["endpoint", "status", "-w", "json"], None),
+        "endpoint status",
+    );
+    let v: serde_json::Value = serde_json::from_str(&status).expect("status json");
+    let rows = v.as_array().expect("array");
+    let leader = rows[0]["Status"]["leader"].as_u64().expect("leader id");
+    let follower = rows
+        .iter()
+        .position(|r| r["Status"]["header"]["member_id"].as_u64() != Some(leader))
+        .expect("a follower");
+    let follower_id = rows[follower]["Status"]["header"]["member_id"]
+        .as_u64()
+        .expect("member id");
+    let m = &mut c.members[follower];
+    // Bounded wait until the follower applied the put, then damage its copy.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = crate::harness::our_ctl(
+            &m.client_url(),
+            &["get", "pc/target", "--consistency=s", "--print-value-only"],
+            None,
+        );
+        if String::from_utf8_lossy(&out.stdout).trim().as_bytes() == old.as_slice() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "follower never applied the put");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    m.kill9();
+    let file = m.data_dir().join("member/snap/db/data.mdb");
+    assert!(
+        rewrite_value_keeping_crc(&file, &old, &new) >= 1,
+        "value not found"
+    );
+    m.restart();
+    let want = format!("memberID:{follower_id} alarm:CORRUPT");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let out = crate::harness::our_ctl(&leader_url, &["alarm", "list"], None);
+        let s = String::from_utf8_lossy(&out.stdout).into_owned();
+        if s.contains(&want) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no CORRUPT alarm for {follower_id} within 20 s; alarm list: {s:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 fn put_one(url: &str, key: &[u8], value: &[u8]) {
     runtime().block_on(async {
         let mut kv = connect(url.to_string()).await.expect("connect");
