@@ -176,6 +176,14 @@ impl EtcdServer {
             .map_err(|e| Error::Internal(e.to_string()))?
             .map_err(|e| {
                 tracing::warn!(error = %e, "failed to defragment");
+                // The environment was closed for the swap and could not be reopened: this
+                // member cannot serve any more (a disk fault); exit so it is restarted.
+                if self.store.backend().is_err() {
+                    self.fatal().raise(super::fatal::FatalFault {
+                        env: super::fatal::FaultEnv::State,
+                        cause: e.to_string(),
+                    });
+                }
                 Error::Storage(e.to_string())
             })?;
         let metrics = crate::observability::metrics();

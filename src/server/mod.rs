@@ -11,6 +11,13 @@
 //!   leadership and waits until applied ≥ commit index) → LMDB read transaction. No log
 //!   entry. **Serializable read**: the local LMDB read transaction directly.
 //!
+//! - **Disk faults** (`fatal.rs`): a storage error on the Raft log or in apply stops the
+//!   Raft core; `spawn_fatal_monitor` raises the member's `FatalSignal`, `/health` turns
+//!   false and `cli::server::run` returns an error, so the binary exits 1 (etcd exits on a
+//!   disk fault). A damaged record (CRC-32C mismatch, `mvcc/record.rs`) is never served: it
+//!   answers `etcdserver: corrupt cluster` and raises the CORRUPT alarm through the log
+//!   (`maintenance.rs`); `corrupt.rs` compares HashKV with peers (etcd's corruption checks).
+//!
 //! - **Locks and elections** (`concurrency.rs`): etcd's clientv3 concurrency recipes run
 //!   here on top of `txn` / `range` / `delete_range` / leases and the watch hub.
 //!
