@@ -190,9 +190,9 @@ pub struct StateStore {
     dir: PathBuf,
     /// Latest applied store revision, updated after each committed batch.
     revision_tx: watch::Sender<i64>,
-    /// Set once a damaged record (CRC-32C mismatch) was found; the server raises etcd's
-    /// CORRUPT alarm on it.
-    corrupt_tx: watch::Sender<bool>,
+    /// How many times a damaged record (CRC-32C mismatch) was found; the server raises
+    /// etcd's CORRUPT alarm on each change while it is not active.
+    corrupt_tx: watch::Sender<u64>,
     /// The watch hub: told about every applied batch, in order.
     pub watch: Arc<WatchableStore>,
     /// The latest snapshot: its meta and the file under `member/snap/raft/` holding it.
@@ -238,7 +238,7 @@ impl StateStore {
             backend: cell,
             dir,
             revision_tx,
-            corrupt_tx: watch::channel(false).0,
+            corrupt_tx: watch::channel(0).0,
             watch,
             current_snapshot: Mutex::new(None),
             receiving: Mutex::new(None),
@@ -258,12 +258,11 @@ impl StateStore {
 
     /// Records that a damaged record was found (by a read or by apply).
     pub fn note_corrupt(&self) {
-        self.corrupt_tx
-            .send_if_modified(|seen| !std::mem::replace(seen, true));
+        self.corrupt_tx.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// Subscribes to [`StateStore::note_corrupt`].
-    pub fn subscribe_corrupt(&self) -> watch::Receiver<bool> {
+    pub fn subscribe_corrupt(&self) -> watch::Receiver<u64> {
         self.corrupt_tx.subscribe()
     }
 

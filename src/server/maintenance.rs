@@ -69,48 +69,48 @@ impl EtcdServer {
     }
 
     /// Raises etcd's CORRUPT alarm for this member (through the log, as etcd's corruption
-    /// checker does) once a damaged record was found; retries every second while the
-    /// proposal fails (no leader yet), until the alarm is active.
+    /// checker does) whenever a damaged record is found while the alarm is not active
+    /// (again after an operator disarmed it); retries every second while the proposal
+    /// fails (no leader yet), until the alarm is active.
     pub(super) fn spawn_corrupt_alarm_loop(self: &Arc<Self>) {
         let weak = Arc::downgrade(self);
         let mut seen = self.store.subscribe_corrupt();
         tokio::spawn(async move {
-            if seen.wait_for(|s| *s).await.is_err() {
-                return;
-            }
-            loop {
-                let Some(server) = weak.upgrade() else { return };
-                let active = server
-                    .store
-                    .backend()
-                    .ok()
-                    .and_then(|b| {
-                        let rtxn = b.env.read_txn().ok()?;
-                        b.alarms.is_active(&rtxn, AlarmType::Corrupt).ok()
-                    })
-                    .unwrap_or(false);
-                if active {
-                    return;
-                }
-                tracing::error!(
-                    member_id = %format!("{:x}", server.member_id),
-                    "damaged data found; raising CORRUPT alarm"
-                );
-                let req = AlarmRequest {
-                    action: AlarmAction::Activate as i32,
-                    member_id: server.member_id,
-                    alarm: AlarmType::Corrupt as i32,
-                };
-                let ok = server
-                    .propose(InternalRaftRequest {
-                        alarm: Some(req),
-                        ..Default::default()
-                    })
-                    .await
-                    .is_ok();
-                drop(server);
-                if !ok {
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            while seen.changed().await.is_ok() {
+                loop {
+                    let Some(server) = weak.upgrade() else { return };
+                    let active = server
+                        .store
+                        .backend()
+                        .ok()
+                        .and_then(|b| {
+                            let rtxn = b.env.read_txn().ok()?;
+                            b.alarms.is_active(&rtxn, AlarmType::Corrupt).ok()
+                        })
+                        .unwrap_or(false);
+                    if active {
+                        break;
+                    }
+                    tracing::error!(
+                        member_id = %format!("{:x}", server.member_id),
+                        "damaged data found; raising CORRUPT alarm"
+                    );
+                    let req = AlarmRequest {
+                        action: AlarmAction::Activate as i32,
+                        member_id: server.member_id,
+                        alarm: AlarmType::Corrupt as i32,
+                    };
+                    let ok = server
+                        .propose(InternalRaftRequest {
+                            alarm: Some(req),
+                            ..Default::default()
+                        })
+                        .await
+                        .is_ok();
+                    drop(server);
+                    if !ok {
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
                 }
             }
         });

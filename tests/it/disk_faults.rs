@@ -362,6 +362,28 @@ fn flipped_value_byte_raises_corrupt_alarm_and_is_never_served() {
         "alarm list",
     );
     assert!(alarms.contains("alarm:CORRUPT"), "alarm list: {alarms}");
+    // Disarmed by an operator, the alarm comes back at the next read of the damaged record.
+    crate::harness::ok_stdout(
+        &crate::harness::our_ctl(&m.client_url(), &["alarm", "disarm"], None),
+        "alarm disarm",
+    );
+    let again = crate::harness::our_ctl(&m.client_url(), &["get", "flip/target"], None);
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("etcdserver: corrupt cluster"),
+        "get after disarm: {again:?}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = crate::harness::our_ctl(&m.client_url(), &["alarm", "list"], None);
+        if String::from_utf8_lossy(&out.stdout).contains("alarm:CORRUPT") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "CORRUPT not raised again after disarm"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let log = m.stderr();
     assert!(
         log.contains("checksum mismatch"),
