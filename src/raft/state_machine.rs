@@ -133,8 +133,8 @@ impl Backend {
 }
 
 /// The swappable backend: `None` only if a defragmentation failed to reopen the file.
-#[derive(Default)]
-struct BackendCell(RwLock<Option<Backend>>);
+/// `corrupt` counts damaged records found (see [`StateStore::note_corrupt`]).
+struct BackendCell(RwLock<Option<Backend>>, watch::Sender<u64>);
 
 impl BackendCell {
     fn read(&self) -> Result<BackendGuard<'_>, heed::Error> {
@@ -156,7 +156,13 @@ impl KvSource for BackendCell {
     fn with_read(&self, f: &mut ReadFn<'_>) -> Result<(), crate::mvcc::MvccError> {
         let b = self.read()?;
         let rtxn = b.env.read_txn()?;
-        f(&rtxn, &b.kv)
+        let r = f(&rtxn, &b.kv);
+        if let Err(crate::mvcc::MvccError::Checksum(e)) = &r {
+            // The watch hub's catch-up read a damaged record: never sent, alarm raised.
+            tracing::error!(error = %e, "damaged record found by a watch catch-up");
+            self.1.send_modify(|n| *n = n.wrapping_add(1));
+        }
+        r
     }
 }
 
@@ -231,14 +237,15 @@ impl StateStore {
             let rtxn = backend.env.read_txn()?;
             backend.kv.current_revision(&rtxn)?
         };
-        let cell = Arc::new(BackendCell(RwLock::new(Some(backend))));
+        let corrupt_tx = watch::channel(0).0;
+        let cell = Arc::new(BackendCell(RwLock::new(Some(backend)), corrupt_tx.clone()));
         let (revision_tx, _) = watch::channel(rev);
         let watch = WatchableStore::new(cell.clone(), rev);
         Ok(Arc::new(StateStore {
             backend: cell,
             dir,
             revision_tx,
-            corrupt_tx: watch::channel(0).0,
+            corrupt_tx,
             watch,
             current_snapshot: Mutex::new(None),
             receiving: Mutex::new(None),

@@ -143,7 +143,10 @@ fn full_disk_exits_nonzero_and_restart_keeps_acknowledged_writes() {
         acked.len(),
         m.stderr_tail(30)
     );
-    println!("{} puts acknowledged before the disk filled ({why})", acked.len());
+    println!(
+        "{} puts acknowledged before the disk filled ({why})",
+        acked.len()
+    );
     let status = m.wait_exit(Duration::from_secs(30)).unwrap_or_else(|| {
         panic!(
             "member still running 30 s after the disk filled ({why}); stderr:\n{}",
