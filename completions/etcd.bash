@@ -23,7 +23,7 @@ _etcd() {
 
     case "${cmd}" in
         etcd)
-            opts="-h --name --data-dir --listen-client-urls --advertise-client-urls --listen-peer-urls --initial-advertise-peer-urls --initial-cluster --initial-cluster-state --initial-cluster-token --heartbeat-interval --election-timeout --snapshot-count --quota-backend-bytes --max-request-bytes --max-txn-ops --log-level --watch-progress-notify-interval --auth-token --auth-token-ttl --bcrypt-cost --cert-file --key-file --client-cert-auth --trusted-ca-file --auto-tls --peer-cert-file --peer-key-file --peer-client-cert-auth --peer-trusted-ca-file --peer-auto-tls --self-signed-cert-validity --cipher-suites --tls-min-version --tls-max-version --version --help"
+            opts="-h --name --data-dir --listen-client-urls --advertise-client-urls --listen-peer-urls --initial-advertise-peer-urls --initial-cluster --initial-cluster-state --initial-cluster-token --heartbeat-interval --election-timeout --snapshot-count --quota-backend-bytes --max-request-bytes --max-txn-ops --log-level --watch-progress-notify-interval --experimental-initial-corrupt-check --experimental-corrupt-check-time --auth-token --auth-token-ttl --bcrypt-cost --cert-file --key-file --client-cert-auth --trusted-ca-file --auto-tls --peer-cert-file --peer-key-file --peer-client-cert-auth --peer-trusted-ca-file --peer-auto-tls --self-signed-cert-validity --cipher-suites --tls-min-version --tls-max-version --version --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -94,6 +94,14 @@ _etcd() {
                     return 0
                     ;;
                 --watch-progress-notify-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --experimental-initial-corrupt-check)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --experimental-corrupt-check-time)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -15,6 +15,8 @@ complete -c etcd -l max-request-bytes -d 'Maximum client request size in bytes t
 complete -c etcd -l max-txn-ops -d 'Maximum number of operations permitted in a transaction' -r
 complete -c etcd -l log-level -d 'Configures log level. Only supports debug, info, warn, error, panic, or fatal' -r
 complete -c etcd -l watch-progress-notify-interval -d 'Duration of periodic watch progress notifications (e.g. 10m, 5s, 100ms)' -r
+complete -c etcd -l experimental-initial-corrupt-check -d 'Enable to check data corruption before serving any client/peer traffic' -r
+complete -c etcd -l experimental-corrupt-check-time -d 'Duration of time between cluster corruption check passes' -r
 complete -c etcd -l auth-token -d 'Specify auth token type and options: \'simple\' or \'jwt,pub-key=...,priv-key=...,sign-method=...\'' -r
 complete -c etcd -l auth-token-ttl -d 'The lifetime in seconds of the auth token' -r
 complete -c etcd -l bcrypt-cost -d 'Specify bcrypt algorithm cost factor for auth password hashing' -r

@@ -32,6 +32,8 @@ _etcd() {
 '--max-txn-ops=[Maximum number of operations permitted in a transaction]:MAX_TXN_OPS:_default' \
 '--log-level=[Configures log level. Only supports debug, info, warn, error, panic, or fatal]:LOG_LEVEL:_default' \
 '--watch-progress-notify-interval=[Duration of periodic watch progress notifications (e.g. 10m, 5s, 100ms)]:WATCH_PROGRESS_NOTIFY_INTERVAL:_default' \
+'--experimental-initial-corrupt-check=[Enable to check data corruption before serving any client/peer traffic]::EXPERIMENTAL_INITIAL_CORRUPT_CHECK:_default' \
+'--experimental-corrupt-check-time=[Duration of time between cluster corruption check passes]:EXPERIMENTAL_CORRUPT_CHECK_TIME:_default' \
 '--auth-token=[Specify auth token type and options\: '\''simple'\'' or '\''jwt,pub-key=...,priv-key=...,sign-method=...'\'']:AUTH_TOKEN:_default' \
 '--auth-token-ttl=[The lifetime in seconds of the auth token]:AUTH_TOKEN_TTL:_default' \
 '--bcrypt-cost=[Specify bcrypt algorithm cost factor for auth password hashing]:BCRYPT_COST:_default' \

@@ -61,6 +61,11 @@ pub enum ApplyError {
     /// is rolled back alone, the same way on every member, and the member keeps serving.
     #[error("etcdserver: request is too large")]
     RequestTooLarge,
+    /// `etcdserver: corrupt cluster`: the CORRUPT alarm is active (etcd's
+    /// `applierV3Corrupt` refuses writes, compactions and lease grants/revokes), or this
+    /// member found a damaged record (CRC-32C mismatch) while applying.
+    #[error("etcdserver: corrupt cluster")]
+    Corrupt,
 }
 
 /// The response of one applied request.
@@ -190,6 +195,52 @@ pub struct ApplyResults(pub Vec<ApplyResult>);
 /// Only storage failures ([`ApplyFatal`]); request failures are returned inside the
 /// [`ApplyResult`].
 pub fn apply_request(
+    stores: &Stores,
+    wtxn: &mut heed::RwTxn,
+    req: &InternalRaftRequest,
+    events: &mut Vec<Event>,
+) -> Result<ApplyResult, ApplyFatal> {
+    let corrupt = |stores: &Stores, wtxn: &heed::RwTxn| -> Result<ApplyResult, ApplyFatal> {
+        Ok(ApplyResult {
+            revision: stores.kv.current_revision(wtxn)?,
+            response: None,
+            error: Some(ApplyError::Corrupt),
+        })
+    };
+    // etcd's applierV3Corrupt: with CORRUPT raised, these requests fail on every member.
+    if is_corrupt_refused(req)
+        && stores
+            .alarms
+            .is_active(wtxn, crate::pb::etcdserverpb::AlarmType::Corrupt)
+            .map_err(|e| ApplyFatal::Mvcc(e.into()))?
+    {
+        return corrupt(stores, wtxn);
+    }
+    match apply_checked_request(stores, wtxn, req, events) {
+        // A damaged record on this member's disk: not the same on every member, but
+        // stopping the member would not repair it. The request fails here, and the
+        // server raises the CORRUPT alarm (which then refuses writes everywhere).
+        Err(ApplyFatal::Mvcc(crate::mvcc::MvccError::Checksum(e))) => {
+            tracing::error!(error = %e, "damaged record found while applying; refusing the request");
+            corrupt(stores, wtxn)
+        }
+        other => other,
+    }
+}
+
+/// Whether a request is refused while CORRUPT is active (etcd's `applierV3Corrupt`: Put,
+/// DeleteRange, Txn, Compaction, LeaseGrant, LeaseRevoke; read-only txns are reads).
+fn is_corrupt_refused(req: &InternalRaftRequest) -> bool {
+    req.put.is_some()
+        || req.delete_range.is_some()
+        || req.compaction.is_some()
+        || req.lease_grant.is_some()
+        || req.lease_revoke.is_some()
+        || req.txn.as_ref().is_some_and(|t| !kv::is_txn_read_only(t))
+}
+
+/// [`apply_request`] once the CORRUPT check passed.
+fn apply_checked_request(
     stores: &Stores,
     wtxn: &mut heed::RwTxn,
     req: &InternalRaftRequest,

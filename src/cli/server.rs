@@ -103,6 +103,16 @@ pub struct ServerArgs {
         default_value = "10m"
     )]
     pub watch_progress_notify_interval: String,
+    /// Enable to check data corruption before serving any client/peer traffic.
+    #[arg(long, env = "ETCD_EXPERIMENTAL_INITIAL_CORRUPT_CHECK", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub experimental_initial_corrupt_check: bool,
+    /// Duration of time between cluster corruption check passes.
+    #[arg(
+        long,
+        env = "ETCD_EXPERIMENTAL_CORRUPT_CHECK_TIME",
+        default_value = "0s"
+    )]
+    pub experimental_corrupt_check_time: String,
     /// Specify auth token type and options: 'simple' or 'jwt,pub-key=...,priv-key=...,sign-method=...'.
     #[arg(long, env = "ETCD_AUTH_TOKEN", default_value = "simple")]
     pub auth_token: String,
@@ -315,6 +325,11 @@ impl ServerArgs {
             watch_progress_notify_interval: parse_go_duration(
                 "watch-progress-notify-interval",
                 &self.watch_progress_notify_interval,
+            )?,
+            initial_corrupt_check: self.experimental_initial_corrupt_check,
+            corrupt_check_time: parse_go_duration(
+                "experimental-corrupt-check-time",
+                &self.experimental_corrupt_check_time,
             )?,
             auth_token: self.auth_token.clone(),
             auth_token_ttl: Duration::from_secs(parse_num("auth-token-ttl", &self.auth_token_ttl)?),
@@ -546,6 +561,13 @@ pub async fn run(
             }
         }));
     }
+    if server.config().initial_corrupt_check {
+        if let Err(e) = server.initial_corrupt_check().await {
+            let _ = stop_tx.send(true);
+            server.shutdown().await;
+            return Err(anyhow::anyhow!("{e}"));
+        }
+    }
     for (l, tls) in client_listeners {
         let mut rx = stop_rx.clone();
         let srv = server.clone();
@@ -770,5 +792,34 @@ mod tests {
         let c = a.to_config().expect("defaults are valid");
         assert_eq!(c.data_dir, PathBuf::from("default.etcd"));
         assert_eq!(c.initial_cluster.len(), 1);
+    }
+
+    /// etcd 3.4's corruption-check flags: off by default; a bare bool flag and a Go duration.
+    #[test]
+    fn corrupt_check_flags() {
+        let c = ServerArgs::try_parse_from(["etcd"])
+            .expect("defaults")
+            .to_config()
+            .expect("valid");
+        assert!(!c.initial_corrupt_check);
+        assert!(c.corrupt_check_time.is_zero());
+        let c = ServerArgs::try_parse_from([
+            "etcd",
+            "--experimental-initial-corrupt-check",
+            "--experimental-corrupt-check-time=2m30s",
+        ])
+        .expect("parses")
+        .to_config()
+        .expect("valid");
+        assert!(c.initial_corrupt_check);
+        assert_eq!(c.corrupt_check_time, Duration::from_secs(150));
+        let e = ServerArgs::try_parse_from(["etcd", "--experimental-corrupt-check-time=soon"])
+            .expect("parses as string")
+            .to_config()
+            .expect_err("bad duration");
+        assert!(
+            e.to_string().contains("experimental-corrupt-check-time"),
+            "{e}"
+        );
     }
 }

@@ -92,6 +92,12 @@ pub struct ServerConfig {
     pub log_level: String,
     /// `--watch-progress-notify-interval` (etcd's default 10 minutes).
     pub watch_progress_notify_interval: Duration,
+    /// `--experimental-initial-corrupt-check`: before serving, a restarted member compares
+    /// its HashKV with its peers' and refuses to start on a mismatch (etcd 3.4).
+    pub initial_corrupt_check: bool,
+    /// `--experimental-corrupt-check-time`: how often the leader compares HashKV with its
+    /// followers and raises the CORRUPT alarm on a mismatch; zero disables it.
+    pub corrupt_check_time: Duration,
     /// `--auth-token`: the token provider spec as given (`simple`, or `jwt,...`).
     pub auth_token: String,
     /// `--auth-token-ttl` (seconds in the flag): simple tokens live this long after their

@@ -81,8 +81,11 @@ impl KvStore {
             if kr < lower && !keep.is_empty() && !keep.contains(&kr) {
                 continue;
             }
+            // etcd hashes the stored KeyValue bytes: the payload, without our CRC.
             h.update(k);
-            h.update(v);
+            h.update(super::record::open(v, || {
+                format!("key database record {kr}")
+            })?);
         }
         Ok((h.finish(), compact_rev))
     }

@@ -5,6 +5,8 @@
 //! [`KeyMap`] (`storage::keymap`): keys longer than [`MAX_DIRECT_KEY`] bytes are kept in
 //! buckets, transparently, with LMDB order equal to user-key order.
 //!
+//! Every stored [`KeyIndex`] is sealed with a CRC-32C ([`super::record`]), checked on read.
+//!
 //! Depends only on heed, storage::keymap and the sibling modules.
 
 use heed::types::Bytes;
@@ -31,6 +33,13 @@ impl From<KeyMapError> for MvccError {
     }
 }
 
+/// The payload of an `index` value after checking its CRC-32C ([`super::record`]).
+fn unseal(stored: &[u8]) -> Result<&[u8], MvccError> {
+    Ok(super::record::open(stored, || {
+        "index database record".to_string()
+    })?)
+}
+
 fn corrupt(msg: impl Into<String>) -> MvccError {
     MvccError::Corrupt(msg.into())
 }
@@ -55,13 +64,27 @@ impl Index {
         Ok(self.map.database().stat(txn)?.non_free_page_size() as u64)
     }
 
+    /// The raw database, for tests that damage records.
+    #[cfg(test)]
+    pub(crate) fn db_for_tests(&self) -> Database<'static, Bytes, Bytes> {
+        self.map.database()
+    }
+
+    /// Whether the `index` database holds no entry.
+    ///
+    /// # Errors
+    /// LMDB errors.
+    pub fn is_empty(&self, txn: &heed::RoTxn) -> heed::Result<bool> {
+        Ok(self.map.database().first(txn)?.is_none())
+    }
+
     /// The index of `key`, if any.
     ///
     /// # Errors
     /// Storage errors or [`MvccError::Corrupt`].
     pub fn get(&self, txn: &RoTxn, key: &[u8]) -> Result<Option<KeyIndex>, MvccError> {
         match self.map.get(txn, key)? {
-            Some(v) => decode_ki(&v).map(Some),
+            Some(v) => decode_ki(unseal(&v)?).map(Some),
             None => Ok(None),
         }
     }
@@ -71,7 +94,8 @@ impl Index {
     /// # Errors
     /// Storage errors or [`MvccError::Corrupt`].
     pub fn put(&self, wtxn: &mut RwTxn, key: &[u8], ki: &KeyIndex) -> Result<(), MvccError> {
-        self.map.put(wtxn, key, &ki.encode())?;
+        self.map
+            .put(wtxn, key, &super::record::seal(&ki.encode()))?;
         Ok(())
     }
 
@@ -97,6 +121,6 @@ impl Index {
         mut f: impl FnMut(&[u8], KeyIndex) -> Result<(), MvccError>,
     ) -> Result<(), MvccError> {
         self.map
-            .for_each_in(txn, start, end, |k, v| f(k, decode_ki(v)?))
+            .for_each_in(txn, start, end, |k, v| f(k, decode_ki(unseal(v)?)?))
     }
 }

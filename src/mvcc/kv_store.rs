@@ -63,6 +63,14 @@ pub enum MvccError {
     /// Stored bytes do not decode, or the `key` and `index` databases disagree.
     #[error("mvcc: corrupt store: {0}")]
     Corrupt(String),
+    /// A stored record's CRC-32C does not match its bytes (a damaged data file): the data
+    /// must not be served; the server raises etcd's CORRUPT alarm.
+    #[error("mvcc: corrupt record: {0}")]
+    Checksum(#[from] super::record::ChecksumMismatch),
+    /// The data dir's MVCC records are in a format this build does not read (written by an
+    /// older build without checksums).
+    #[error("mvcc: {0}")]
+    RecordFormat(String),
 }
 
 type BytesDb<'t> = Database<'t, Bytes, Bytes>;
@@ -138,7 +146,39 @@ impl KvStore {
             })?
             .commit()
             .expect("invariant: create_databases never aborts");
+        let mut wtxn = env.write_txn()?;
+        store.check_record_format(&mut wtxn)?;
+        wtxn.commit()?;
         Ok(store)
+    }
+
+    /// Checks (or, on an empty store, records) the record format marker
+    /// ([`super::record::META_RECORD_FORMAT`]).
+    ///
+    /// # Errors
+    /// [`MvccError::RecordFormat`] if the store holds data in another format (an older
+    /// build's records without checksums); storage errors.
+    pub fn check_record_format(&self, wtxn: &mut RwTxn) -> Result<(), MvccError> {
+        use super::record::{META_RECORD_FORMAT, RECORD_FORMAT_CRC32C_V1};
+        match self.meta.get(wtxn, META_RECORD_FORMAT)? {
+            Some(f) if f == RECORD_FORMAT_CRC32C_V1 => Ok(()),
+            Some(f) => Err(MvccError::RecordFormat(format!(
+                "unknown MVCC record format {:?} (written by a newer build?)",
+                String::from_utf8_lossy(f)
+            ))),
+            None if self.key.first(wtxn)?.is_none() && self.index.is_empty(wtxn)? => {
+                self.meta
+                    .put(wtxn, META_RECORD_FORMAT, RECORD_FORMAT_CRC32C_V1)?;
+                Ok(())
+            }
+            None => Err(MvccError::RecordFormat(
+                "the data dir was written by an older etcd-oxide without record checksums; \
+                 this build refuses it: remove the data dir and rejoin the cluster \
+                 (`member add`, `--initial-cluster-state existing`), or restore a snapshot \
+                 taken from a member running this build"
+                    .into(),
+            )),
+        }
     }
 
     /// Creates (or opens) the MVCC databases within a caller's
@@ -600,7 +640,7 @@ impl<'e> TxnWrite<'_, 'e> {
         };
         self.store
             .key
-            .put(self.wtxn, &idx_rev.to_bytes(), &kv.encode_to_vec())?;
+            .put(self.wtxn, &idx_rev.to_bytes(), &seal_kv(&kv))?;
         ki.put(idx_rev);
         self.store.index.put(self.wtxn, key, &ki)?;
         self.events.push(Event {
@@ -633,7 +673,7 @@ impl<'e> TxnWrite<'_, 'e> {
             self.store.key.put(
                 self.wtxn,
                 &idx_rev.to_tombstone_bytes(),
-                &tombstone.encode_to_vec(),
+                &seal_kv(&tombstone),
             )?;
             let mut ki = self
                 .store
@@ -679,8 +719,15 @@ fn decode_rev(bytes: &[u8]) -> Result<(Revision, bool), MvccError> {
     Revision::from_bytes(bytes).map_err(|e| corrupt(e.to_string()))
 }
 
+/// Decodes a `key` database value: checks its CRC-32C ([`super::record`]), then decodes.
 fn decode_kv(bytes: &[u8]) -> Result<KeyValue, MvccError> {
-    KeyValue::decode(bytes).map_err(|e| corrupt(format!("undecodable KeyValue: {e}")))
+    let payload = super::record::open(bytes, || "key database record".to_string())?;
+    KeyValue::decode(payload).map_err(|e| corrupt(format!("undecodable KeyValue: {e}")))
+}
+
+/// Encodes a `key` database value: the prost `KeyValue` sealed with its CRC-32C.
+fn seal_kv(kv: &KeyValue) -> Vec<u8> {
+    super::record::seal(&kv.encode_to_vec())
 }
 
 #[cfg(test)]
@@ -1294,6 +1341,66 @@ mod tests {
         assert_eq!(keys(&range(&te, req("\0", "\0")).unwrap()).len(), 5);
     }
 
+    /// A flipped byte in a stored value (key or index record) is reported as a checksum
+    /// mismatch, never served.
+    #[test]
+    fn flipped_value_byte_is_a_checksum_error() {
+        let te = test_env();
+        let mut wtxn = te.env.write_txn().unwrap();
+        let mut tw = te.store.write(&mut wtxn).unwrap();
+        tw.put(b"k", b"value", 0).unwrap();
+        tw.end();
+        let rev = Revision::new(2, 0).to_bytes();
+        let mut stored = te.store.key.get(&wtxn, &rev).unwrap().unwrap().to_vec();
+        stored[3] ^= 0x01;
+        te.store.key.put(&mut wtxn, &rev, &stored).unwrap();
+        wtxn.commit().unwrap();
+        let rtxn = te.env.read_txn().unwrap();
+        let err = te.store.range(&rtxn, &req("k", "")).unwrap_err();
+        assert!(matches!(err, MvccError::Checksum(_)), "{err:?}");
+        drop(rtxn);
+
+        let mut wtxn = te.env.write_txn().unwrap();
+        let mut stored = te
+            .store
+            .index
+            .db_for_tests()
+            .get(&wtxn, b"k")
+            .unwrap()
+            .unwrap()
+            .to_vec();
+        stored[0] ^= 0x80;
+        te.store
+            .index
+            .db_for_tests()
+            .put(&mut wtxn, b"k", &stored)
+            .unwrap();
+        wtxn.commit().unwrap();
+        let rtxn = te.env.read_txn().unwrap();
+        let err = te.store.range(&rtxn, &req("k", "")).unwrap_err();
+        assert!(matches!(err, MvccError::Checksum(_)), "{err:?}");
+    }
+
+    /// A store with data but no record-format marker (an older build's data dir) is refused.
+    #[test]
+    fn store_without_format_marker_is_refused() {
+        let te = test_env();
+        let mut wtxn = te.env.write_txn().unwrap();
+        let mut tw = te.store.write(&mut wtxn).unwrap();
+        tw.put(b"k", b"v", 0).unwrap();
+        tw.end();
+        te.store
+            .meta
+            .delete(&mut wtxn, super::super::record::META_RECORD_FORMAT)
+            .unwrap();
+        wtxn.commit().unwrap();
+        let err = KvStore::open(&te.env).unwrap_err();
+        assert!(
+            matches!(err, MvccError::RecordFormat(_)) && err.to_string().contains("older"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn meta_keys_outside_mvcc_prefix_are_untouched() {
         let te = test_env();
@@ -1317,7 +1424,11 @@ mod tests {
             .collect();
         assert_eq!(
             metas,
-            [b"mvcc/compact_rev".to_vec(), b"raft/last_applied".to_vec()]
+            [
+                b"mvcc/compact_rev".to_vec(),
+                b"mvcc/record_format".to_vec(),
+                b"raft/last_applied".to_vec()
+            ]
         );
     }
 }

@@ -133,8 +133,8 @@ impl Backend {
 }
 
 /// The swappable backend: `None` only if a defragmentation failed to reopen the file.
-#[derive(Default)]
-struct BackendCell(RwLock<Option<Backend>>);
+/// `corrupt` counts damaged records found (see [`StateStore::note_corrupt`]).
+struct BackendCell(RwLock<Option<Backend>>, watch::Sender<u64>);
 
 impl BackendCell {
     fn read(&self) -> Result<BackendGuard<'_>, heed::Error> {
@@ -156,7 +156,13 @@ impl KvSource for BackendCell {
     fn with_read(&self, f: &mut ReadFn<'_>) -> Result<(), crate::mvcc::MvccError> {
         let b = self.read()?;
         let rtxn = b.env.read_txn()?;
-        f(&rtxn, &b.kv)
+        let r = f(&rtxn, &b.kv);
+        if let Err(crate::mvcc::MvccError::Checksum(e)) = &r {
+            // The watch hub's catch-up read a damaged record: never sent, alarm raised.
+            tracing::error!(error = %e, "damaged record found by a watch catch-up");
+            self.1.send_modify(|n| *n = n.wrapping_add(1));
+        }
+        r
     }
 }
 
@@ -190,6 +196,9 @@ pub struct StateStore {
     dir: PathBuf,
     /// Latest applied store revision, updated after each committed batch.
     revision_tx: watch::Sender<i64>,
+    /// How many times a damaged record (CRC-32C mismatch) was found; the server raises
+    /// etcd's CORRUPT alarm on each change while it is not active.
+    corrupt_tx: watch::Sender<u64>,
     /// The watch hub: told about every applied batch, in order.
     pub watch: Arc<WatchableStore>,
     /// The latest snapshot: its meta and the file under `member/snap/raft/` holding it.
@@ -228,13 +237,15 @@ impl StateStore {
             let rtxn = backend.env.read_txn()?;
             backend.kv.current_revision(&rtxn)?
         };
-        let cell = Arc::new(BackendCell(RwLock::new(Some(backend))));
+        let corrupt_tx = watch::channel(0).0;
+        let cell = Arc::new(BackendCell(RwLock::new(Some(backend)), corrupt_tx.clone()));
         let (revision_tx, _) = watch::channel(rev);
         let watch = WatchableStore::new(cell.clone(), rev);
         Ok(Arc::new(StateStore {
             backend: cell,
             dir,
             revision_tx,
+            corrupt_tx,
             watch,
             current_snapshot: Mutex::new(None),
             receiving: Mutex::new(None),
@@ -250,6 +261,16 @@ impl StateStore {
     /// Only after a defragmentation failed to reopen the database file.
     pub fn backend(&self) -> Result<BackendGuard<'_>, heed::Error> {
         self.backend.read()
+    }
+
+    /// Records that a damaged record was found (by a read or by apply).
+    pub fn note_corrupt(&self) {
+        self.corrupt_tx.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Subscribes to [`StateStore::note_corrupt`].
+    pub fn subscribe_corrupt(&self) -> watch::Receiver<u64> {
+        self.corrupt_tx.subscribe()
     }
 
     /// Subscribes to the latest applied store revision.
@@ -790,6 +811,13 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             })?
             .map_err(|e| io_err(ErrorSubject::StateMachine, ErrorVerb::Write, e))?;
         self.store.publish(batch);
+        if results
+            .iter()
+            .flat_map(|r| &r.0)
+            .any(|r| r.error == Some(apply::ApplyError::Corrupt))
+        {
+            self.store.note_corrupt();
+        }
         Ok(results)
     }
 

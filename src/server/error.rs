@@ -73,6 +73,7 @@ impl Error {
                 ApplyError::Auth(e) => return auth_wire(*e),
                 ApplyError::UnknownRequest => return None,
                 ApplyError::RequestTooLarge => WireError::RequestTooLarge,
+                ApplyError::Corrupt => WireError::Corrupt,
             },
             Error::Auth(e) => return auth_wire(*e),
             Error::Compacted => WireError::Compacted,
@@ -101,6 +102,7 @@ impl Error {
         match e {
             MvccError::Compacted => Error::Compacted,
             MvccError::FutureRev => Error::FutureRev,
+            MvccError::Checksum(_) => Error::Wire(crate::rpctypes::WireError::Corrupt),
             other => Error::Storage(other.to_string()),
         }
     }

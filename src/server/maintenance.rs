@@ -57,6 +57,65 @@ impl EtcdServer {
         Ok(a)
     }
 
+    /// Maps an MVCC read error; a damaged record (CRC-32C mismatch) is logged, reported to
+    /// the CORRUPT alarm loop and answered as etcd's `etcdserver: corrupt cluster`
+    /// (DataLoss), never with the damaged value.
+    pub(super) fn read_error(&self, e: crate::mvcc::MvccError) -> Error {
+        if let crate::mvcc::MvccError::Checksum(c) = &e {
+            tracing::error!(error = %c, "damaged record found on read; refusing to serve it");
+            self.store.note_corrupt();
+        }
+        Error::from_mvcc(e)
+    }
+
+    /// Raises etcd's CORRUPT alarm for this member (through the log, as etcd's corruption
+    /// checker does) whenever a damaged record is found while the alarm is not active
+    /// (again after an operator disarmed it); retries every second while the proposal
+    /// fails (no leader yet), until the alarm is active.
+    pub(super) fn spawn_corrupt_alarm_loop(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        let mut seen = self.store.subscribe_corrupt();
+        tokio::spawn(async move {
+            while seen.changed().await.is_ok() {
+                loop {
+                    let Some(server) = weak.upgrade() else { return };
+                    let active = server
+                        .store
+                        .backend()
+                        .ok()
+                        .and_then(|b| {
+                            let rtxn = b.env.read_txn().ok()?;
+                            b.alarms.is_active(&rtxn, AlarmType::Corrupt).ok()
+                        })
+                        .unwrap_or(false);
+                    if active {
+                        break;
+                    }
+                    tracing::error!(
+                        member_id = %format!("{:x}", server.member_id),
+                        "damaged data found; raising CORRUPT alarm"
+                    );
+                    let req = AlarmRequest {
+                        action: AlarmAction::Activate as i32,
+                        member_id: server.member_id,
+                        alarm: AlarmType::Corrupt as i32,
+                    };
+                    let ok = server
+                        .propose(InternalRaftRequest {
+                            alarm: Some(req),
+                            ..Default::default()
+                        })
+                        .await
+                        .is_ok();
+                    drop(server);
+                    if !ok {
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+    }
+
     /// The quota check before a write that grows the store (etcd's `quotaKVServer`): when
     /// the backend in use plus the request would exceed `--quota-backend-bytes`, raise the
     /// NOSPACE alarm through the log and refuse with `database space exceeded`.
@@ -117,6 +176,14 @@ impl EtcdServer {
             .map_err(|e| Error::Internal(e.to_string()))?
             .map_err(|e| {
                 tracing::warn!(error = %e, "failed to defragment");
+                // The environment was closed for the swap and could not be reopened: this
+                // member cannot serve any more (a disk fault); exit so it is restarted.
+                if self.store.backend().is_err() {
+                    self.fatal().raise(super::fatal::FatalFault {
+                        env: super::fatal::FaultEnv::State,
+                        cause: e.to_string(),
+                    });
+                }
                 Error::Storage(e.to_string())
             })?;
         let metrics = crate::observability::metrics();
@@ -147,8 +214,10 @@ impl EtcdServer {
             .env
             .read_txn()
             .map_err(|e| Error::Storage(e.to_string()))?;
-        let current = b.kv.current_revision(&rtxn).map_err(Error::from_mvcc)?;
-        let (hash, compact_revision) = b.kv.hash_kv(&rtxn, rev).map_err(Error::from_mvcc)?;
+        let current =
+            b.kv.current_revision(&rtxn)
+                .map_err(|e| self.read_error(e))?;
+        let (hash, compact_revision) = b.kv.hash_kv(&rtxn, rev).map_err(|e| self.read_error(e))?;
         Ok(HashKvResponse {
             header: Some(self.header(current)),
             hash,

@@ -11,6 +11,13 @@
 //!   leadership and waits until applied ≥ commit index) → LMDB read transaction. No log
 //!   entry. **Serializable read**: the local LMDB read transaction directly.
 //!
+//! - **Disk faults** (`fatal.rs`): a storage error on the Raft log or in apply stops the
+//!   Raft core; `spawn_fatal_monitor` raises the member's `FatalSignal`, `/health` turns
+//!   false and `cli::server::run` returns an error, so the binary exits 1 (etcd exits on a
+//!   disk fault). A damaged record (CRC-32C mismatch, `mvcc/record.rs`) is never served: it
+//!   answers `etcdserver: corrupt cluster` and raises the CORRUPT alarm through the log
+//!   (`maintenance.rs`); `corrupt.rs` compares HashKV with peers (etcd's corruption checks).
+//!
 //! - **Locks and elections** (`concurrency.rs`): etcd's clientv3 concurrency recipes run
 //!   here on top of `txn` / `range` / `delete_range` / leases and the watch hub.
 //!
@@ -21,6 +28,7 @@ mod batcher;
 mod bootstrap;
 mod cluster;
 pub mod concurrency;
+mod corrupt;
 mod error;
 pub mod fatal;
 mod lease;
@@ -108,6 +116,8 @@ impl EtcdServer {
             fatal: fatal::FatalSignal::default(),
         });
         server.spawn_fatal_monitor();
+        server.spawn_corrupt_alarm_loop();
+        server.spawn_periodic_corrupt_check();
         server.spawn_metrics_loop();
         server.spawn_lessor_loop();
         server.spawn_token_sweeper();
@@ -387,8 +397,10 @@ impl EtcdServer {
             .env
             .read_txn()
             .map_err(|e| Error::Storage(e.to_string()))?;
-        let mut resp = b.kv.range(&rtxn, req).map_err(Error::from_mvcc)?;
-        let rev = b.kv.current_revision(&rtxn).map_err(Error::from_mvcc)?;
+        let mut resp = b.kv.range(&rtxn, req).map_err(|e| self.read_error(e))?;
+        let rev =
+            b.kv.current_revision(&rtxn)
+                .map_err(|e| self.read_error(e))?;
         drop(rtxn);
         drop(b);
         resp.header = Some(self.header(rev));

@@ -290,6 +290,17 @@ impl Leader for LeaderService {
         Ok(Response::new(crate::pb::peer::CampaignResponse {}))
     }
 
+    async fn hash_kv(
+        &self,
+        request: Request<crate::pb::etcdserverpb::HashKvRequest>,
+    ) -> Result<Response<crate::pb::etcdserverpb::HashKvResponse>, Status> {
+        let server = self.server()?;
+        server
+            .hash_kv(request.into_inner().revision)
+            .map(Response::new)
+            .map_err(|e| Status::unknown(e.to_string()))
+    }
+
     async fn lease_remaining(
         &self,
         request: Request<LeaseRequest>,

@@ -224,9 +224,9 @@ mod tests {
         let len = std::fs::metadata(&file).unwrap().len();
         let f = std::fs::OpenOptions::new().write(true).open(&file).unwrap();
         f.set_len(len - 4096).unwrap();
-        let err = crate::storage::open_env(dir.path(), crate::storage::EnvKind::State)
-            .err()
-            .expect("truncated file must be refused");
+        let Err(err) = crate::storage::open_env(dir.path(), crate::storage::EnvKind::State) else {
+            panic!("truncated file must be refused");
+        };
         assert!(err.to_string().contains("truncated"), "{err}");
     }
 }

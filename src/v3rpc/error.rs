@@ -88,6 +88,11 @@ mod tests {
                 "etcdserver: lease already exists",
             ),
             (
+                Error::Apply(ApplyError::Corrupt),
+                tonic::Code::DataLoss,
+                "etcdserver: corrupt cluster",
+            ),
+            (
                 Error::Apply(ApplyError::LeaseTtlTooLarge),
                 tonic::Code::OutOfRange,
                 "etcdserver: too large lease TTL",

@@ -143,6 +143,10 @@ fn full_disk_exits_nonzero_and_restart_keeps_acknowledged_writes() {
         acked.len(),
         m.stderr_tail(30)
     );
+    println!(
+        "{} puts acknowledged before the disk filled ({why})",
+        acked.len()
+    );
     let status = m.wait_exit(Duration::from_secs(30)).unwrap_or_else(|| {
         panic!(
             "member still running 30 s after the disk filled ({why}); stderr:\n{}",
@@ -257,4 +261,328 @@ fn truncated_state_data_file_is_refused_at_start() {
 #[test]
 fn truncated_wal_data_file_is_refused_at_start() {
     truncated_file_refused("member/wal");
+}
+
+/// Flips one byte of `needle` at every place it occurs in `file`; returns how many.
+fn flip_in_file(file: &Path, needle: &[u8]) -> usize {
+    let mut bytes = std::fs::read(file).unwrap_or_else(|e| panic!("read {}: {e}", file.display()));
+    let mut n = 0;
+    let mut i = 0;
+    while i + needle.len() <= bytes.len() {
+        if &bytes[i..i + needle.len()] == needle {
+            bytes[i + needle.len() / 2] ^= 0x01;
+            n += 1;
+            i += needle.len();
+        } else {
+            i += 1;
+        }
+    }
+    std::fs::write(file, bytes).expect("write damaged file");
+    n
+}
+
+/// A flipped byte inside a stored value: reading that key answers DataLoss `etcdserver:
+/// corrupt cluster` (never the damaged value), the member raises the CORRUPT alarm
+/// (`alarm list` shows `alarm:CORRUPT`), and writes are then refused as etcd's
+/// `applierV3Corrupt` does. Other keys still read. Broke before: the damaged value was
+/// served without any error.
+#[test]
+fn flipped_value_byte_raises_corrupt_alarm_and_is_never_served() {
+    let mut m = Member::start(ServerKind::Ours, MemberOpts::named("flip"));
+    let value = b"CORRUPTION-TARGET-VALUE-0123456789".to_vec();
+    runtime().block_on(async {
+        let mut kv = connect(m.client_url()).await.expect("connect");
+        for (k, v) in [
+            (&b"flip/target"[..], value.clone()),
+            (b"flip/other", b"fine".to_vec()),
+        ] {
+            tokio::time::timeout(
+                RPC_TIMEOUT,
+                kv.put(PutRequest {
+                    key: k.to_vec(),
+                    value: v,
+                    ..Default::default()
+                }),
+            )
+            .await
+            .expect("put timed out")
+            .expect("put");
+        }
+    });
+    m.kill9();
+    let file = m.data_dir().join("member/snap/db/data.mdb");
+    let flipped = flip_in_file(&file, &value);
+    assert!(flipped >= 1, "value bytes not found in {}", file.display());
+    m.restart();
+
+    let (target, other, put) = runtime().block_on(async {
+        let mut kv = connect(m.client_url()).await.expect("connect");
+        let get = |k: &'static [u8]| RangeRequest {
+            key: k.to_vec(),
+            ..Default::default()
+        };
+        let target = tokio::time::timeout(RPC_TIMEOUT, kv.range(get(b"flip/target")))
+            .await
+            .expect("range timed out");
+        let other = tokio::time::timeout(RPC_TIMEOUT, kv.range(get(b"flip/other")))
+            .await
+            .expect("range timed out");
+        // The alarm is raised through the log: wait (bounded) until writes are refused.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let put = loop {
+            let r = tokio::time::timeout(
+                RPC_TIMEOUT,
+                kv.put(PutRequest {
+                    key: b"flip/new".to_vec(),
+                    value: b"x".to_vec(),
+                    ..Default::default()
+                }),
+            )
+            .await
+            .expect("put timed out");
+            if r.is_err() || Instant::now() > deadline {
+                break r;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        (target, other, put)
+    });
+    match target {
+        Ok(resp) => panic!("damaged value served: {:?}", resp.into_inner().kvs),
+        Err(s) => {
+            assert_eq!(s.code(), tonic::Code::DataLoss, "{s:?}");
+            assert_eq!(s.message(), "etcdserver: corrupt cluster");
+        }
+    }
+    let other = other.expect("undamaged key still reads").into_inner();
+    assert_eq!(other.kvs[0].value, b"fine");
+    let s = put.expect_err("writes must be refused while CORRUPT is active");
+    assert_eq!(
+        (s.code(), s.message()),
+        (tonic::Code::DataLoss, "etcdserver: corrupt cluster")
+    );
+    let alarms = crate::harness::ok_stdout(
+        &crate::harness::our_ctl(&m.client_url(), &["alarm", "list"], None),
+        "alarm list",
+    );
+    assert!(alarms.contains("alarm:CORRUPT"), "alarm list: {alarms}");
+    // Disarmed by an operator, the alarm comes back at the next read of the damaged record.
+    crate::harness::ok_stdout(
+        &crate::harness::our_ctl(&m.client_url(), &["alarm", "disarm"], None),
+        "alarm disarm",
+    );
+    let again = crate::harness::our_ctl(&m.client_url(), &["get", "flip/target"], None);
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("etcdserver: corrupt cluster"),
+        "get after disarm: {again:?}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = crate::harness::our_ctl(&m.client_url(), &["alarm", "list"], None);
+        if String::from_utf8_lossy(&out.stdout).contains("alarm:CORRUPT") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "CORRUPT not raised again after disarm"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let log = m.stderr();
+    assert!(
+        log.contains("checksum mismatch"),
+        "log does not name the damage"
+    );
+    if crate::harness::etcd_available() {
+        let out = crate::harness::etcdctl(&m.client_url(), &["alarm", "list"], None);
+        let s = String::from_utf8_lossy(&out.stdout);
+        assert!(s.contains("alarm:CORRUPT"), "etcdctl alarm list: {s}");
+    }
+}
+
+/// Replaces `old` by `new` (same length) wherever it occurs in `file`, and repairs the
+/// CRC-32C that follows each occurrence (the value is the last field of the stored
+/// `KeyValue` when it has no lease, so the record's 4 CRC bytes follow it): the record stays
+/// valid, only its content differs, as after a bug or a bad restore on one member. CRC-32C is
+/// affine, so for same-length records crc(a) ⊕ crc(b) = raw_crc(a ⊕ b) (init and xorout 0),
+/// and leading zero bytes leave a raw CRC unchanged.
+fn rewrite_value_keeping_crc(file: &Path, old: &[u8], new: &[u8]) -> usize {
+    const RAW_CRC32C: crc::Algorithm<u32> = crc::Algorithm {
+        width: 32,
+        poly: 0x1edc_6f41,
+        init: 0,
+        refin: true,
+        refout: true,
+        xorout: 0,
+        check: 0,
+        residue: 0,
+    };
+    assert_eq!(old.len(), new.len());
+    let delta: Vec<u8> = old.iter().zip(new).map(|(a, b)| a ^ b).collect();
+    let fix = crc::Crc::<u32>::new(&RAW_CRC32C)
+        .checksum(&delta)
+        .to_be_bytes();
+    let mut bytes = std::fs::read(file).expect("read data file");
+    let mut n = 0;
+    let mut i = 0;
+    while i + old.len() + 4 <= bytes.len() {
+        if &bytes[i..i + old.len()] == old {
+            bytes[i..i + old.len()].copy_from_slice(new);
+            for (j, f) in fix.iter().enumerate() {
+                bytes[i + old.len() + j] ^= f;
+            }
+            n += 1;
+            i += old.len();
+        } else {
+            i += 1;
+        }
+    }
+    std::fs::write(file, bytes).expect("write data file");
+    n
+}
+
+/// `--experimental-initial-corrupt-check` on a 3-member cluster: a member whose stored data
+/// differs from its peers' (valid checksums, different value) refuses to start with etcd's
+/// `<id> found data inconsistency with peers` and exit code 1; the others keep serving.
+#[test]
+fn initial_corrupt_check_refuses_member_whose_data_differs() {
+    let mut c =
+        crate::harness::Cluster::start_with(ServerKind::Ours, 3, "corrupt-check", false, &|_| {
+            vec!["--experimental-initial-corrupt-check".to_string()]
+        });
+    let old = b"CHECKED-VALUE-AAAAAAAAAAAAAAAAAAAAAAAA".to_vec();
+    let new = b"CHECKED-VALUE-BBBBBBBBBBBBBBBBBBBBBBBB".to_vec();
+    put_one(&c.members[0].client_url(), b"cc/target", &old);
+    // Bounded wait until the third member applied the put (serializable read).
+    let url3 = c.members[2].client_url();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let got = runtime().block_on(async {
+            let mut kv = connect(url3.clone()).await.ok()?;
+            let r = tokio::time::timeout(
+                RPC_TIMEOUT,
+                kv.range(RangeRequest {
+                    key: b"cc/target".to_vec(),
+                    serializable: true,
+                    ..Default::default()
+                }),
+            )
+            .await
+            .ok()?
+            .ok()?;
+            r.into_inner().kvs.first().map(|kv| kv.value.clone())
+        });
+        if got.as_deref() == Some(old.as_slice()) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "m3 never applied the put");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let m3 = &mut c.members[2];
+    m3.kill9();
+    let file = m3.data_dir().join("member/snap/db/data.mdb");
+    assert!(
+        rewrite_value_keeping_crc(&file, &old, &new) >= 1,
+        "value not found"
+    );
+    let status = m3
+        .restart_expecting_exit(Duration::from_secs(40))
+        .unwrap_or_else(|| panic!("m3 started despite different data:\n{}", m3.stderr_tail(20)));
+    assert_eq!(status.code(), Some(1), "{status}:\n{}", m3.stderr_tail(20));
+    let log = m3.stderr();
+    assert!(
+        log.contains("found data inconsistency with peers"),
+        "refusal does not say why:\n{}",
+        m3.stderr_tail(20)
+    );
+    // The healthy members still serve.
+    c.members[0]
+        .wait_healthy(Duration::from_secs(10))
+        .expect("m1 healthy");
+}
+
+/// `--experimental-corrupt-check-time`: a follower restarted with data that differs from
+/// the leader's (valid checksums) gets the CORRUPT alarm from the leader's periodic check
+/// (`alarm list` shows it for that member), as etcd's `checkHashKV`.
+#[test]
+fn periodic_corrupt_check_alarms_member_whose_data_differs() {
+    let mut c = crate::harness::Cluster::start_with(
+        ServerKind::Ours,
+        3,
+        "corrupt-periodic",
+        false,
+        &|_| vec!["--experimental-corrupt-check-time=1s".to_string()],
+    );
+    let old = b"PERIODIC-VALUE-AAAAAAAAAAAAAAAAAAAAAAA".to_vec();
+    let new = b"PERIODIC-VALUE-BBBBBBBBBBBBBBBBBBBBBBB".to_vec();
+    let leader_url = c.members[0].client_url();
+    put_one(&leader_url, b"pc/target", &old);
+    // Pick a follower: the member that does not report itself as leader in `endpoint status`.
+    let status = crate::harness::ok_stdout(
+        &crate::harness::our_ctl(&c.endpoints(), &["endpoint", "status", "-w", "json"], None),
+        "endpoint status",
+    );
+    let v: serde_json::Value = serde_json::from_str(&status).expect("status json");
+    let rows = v.as_array().expect("array");
+    let leader = rows[0]["Status"]["leader"].as_u64().expect("leader id");
+    let follower = rows
+        .iter()
+        .position(|r| r["Status"]["header"]["member_id"].as_u64() != Some(leader))
+        .expect("a follower");
+    let follower_id = rows[follower]["Status"]["header"]["member_id"]
+        .as_u64()
+        .expect("member id");
+    let m = &mut c.members[follower];
+    // Bounded wait until the follower applied the put, then damage its copy.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let out = crate::harness::our_ctl(
+            &m.client_url(),
+            &["get", "pc/target", "--consistency=s", "--print-value-only"],
+            None,
+        );
+        if String::from_utf8_lossy(&out.stdout).trim().as_bytes() == old.as_slice() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "follower never applied the put");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    m.kill9();
+    let file = m.data_dir().join("member/snap/db/data.mdb");
+    assert!(
+        rewrite_value_keeping_crc(&file, &old, &new) >= 1,
+        "value not found"
+    );
+    m.restart();
+    let want = format!("memberID:{follower_id} alarm:CORRUPT");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let out = crate::harness::our_ctl(&leader_url, &["alarm", "list"], None);
+        let s = String::from_utf8_lossy(&out.stdout).into_owned();
+        if s.contains(&want) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no CORRUPT alarm for {follower_id} within 20 s; alarm list: {s:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn put_one(url: &str, key: &[u8], value: &[u8]) {
+    runtime().block_on(async {
+        let mut kv = connect(url.to_string()).await.expect("connect");
+        tokio::time::timeout(
+            RPC_TIMEOUT,
+            kv.put(PutRequest {
+                key: key.to_vec(),
+                value: value.to_vec(),
+                ..Default::default()
+            }),
+        )
+        .await
+        .expect("put timed out")
+        .expect("put");
+    });
 }
