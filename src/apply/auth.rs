@@ -631,4 +631,36 @@ mod tests {
             Some(ApplyError::Auth(AuthError::PermissionDenied))
         );
     }
+
+    /// Regression (issue 8): a request of the empty user (a client certificate without a CN,
+    /// or RoleGet without a token) looked the user "" up in LMDB, whose MDB_BAD_VALSIZE
+    /// stopped the member. It is etcd's deterministic refusal instead.
+    #[test]
+    fn empty_user_is_refused_not_a_storage_error() {
+        let f = fixture();
+        let empty = RequestHeader {
+            username: String::new(),
+            auth_revision: ai(&f, "").revision,
+            ..Default::default()
+        };
+        let put = InternalRaftRequest {
+            put: Some(PutRequest {
+                key: b"/app/x".to_vec(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            apply_as(&f, empty.clone(), put),
+            Some(ApplyError::Auth(AuthError::PermissionDenied))
+        );
+        let role_get = InternalRaftRequest {
+            auth_role_get: Some(crate::pb::etcdserverpb::AuthRoleGetRequest { role: "r".into() }),
+            ..Default::default()
+        };
+        assert_eq!(
+            apply_as(&f, empty, role_get),
+            Some(ApplyError::Auth(AuthError::UserEmpty))
+        );
+    }
 }

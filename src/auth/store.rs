@@ -129,8 +129,15 @@ impl AuthStore {
         txn: &RoTxn,
         name: impl AsRef<[u8]>,
     ) -> Result<Option<User>, AuthStorageError> {
+        let name = name.as_ref();
+        if name.is_empty() {
+            // No user has an empty name (UserAdd refuses it): the empty user of a request
+            // without identity (a client certificate without CN, RoleGet without a token) is
+            // simply not found.
+            return Ok(None);
+        }
         self.users
-            .get(txn, name.as_ref())?
+            .get(txn, name)?
             .map(|b| User::decode(&*b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))
             .transpose()
     }
@@ -144,8 +151,13 @@ impl AuthStore {
         txn: &RoTxn,
         name: impl AsRef<[u8]>,
     ) -> Result<Option<Role>, AuthStorageError> {
+        let name = name.as_ref();
+        if name.is_empty() {
+            // As for users: no role has an empty name.
+            return Ok(None);
+        }
         self.roles
-            .get(txn, name.as_ref())?
+            .get(txn, name)?
             .map(|b| Role::decode(&*b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))
             .transpose()
     }

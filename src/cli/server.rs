@@ -558,9 +558,11 @@ pub async fn run(
     }
     announce_ready(server.clone());
     let mut fatal = crate::raft::network::PEER_FATAL.subscribe();
+    let mut disk_fault = server.fatal().subscribe();
     let fatal_msg = tokio::select! {
         _ = shutdown => None,
         r = fatal.wait_for(|f| f.is_some()) => r.ok().and_then(|f| f.clone()),
+        r = disk_fault.wait_for(|f| f.is_some()) => r.ok().and_then(|f| f.as_ref().map(|f| f.to_string())),
     };
     if let Some(msg) = &fatal_msg {
         tracing::error!(reason = %msg, "stopping member");

@@ -170,6 +170,16 @@ fn needs_new_token(e: &Error) -> bool {
     )
 }
 
+/// Whether a server error is etcd's `revision of auth store is old`.
+fn is_stale_revision(e: &Error) -> bool {
+    matches!(e, Error::Grpc { message, .. } if message == crate::rpctypes::WireError::AuthOldRevision.message())
+}
+
+/// Attempts after an auth refusal (clientv3's `defaultUnaryMaxRetries`).
+const AUTH_RETRIES: u32 = 100;
+/// Pause between those attempts (clientv3's `defaultBackoffWaitBetween`).
+const AUTH_RETRY_BACKOFF: Duration = Duration::from_millis(25);
+
 /// Turns `host:port`, `http://host:port` or `https://host:port` into a URI tonic accepts;
 /// a bare `host:port` becomes `https://` when `tls` is set.
 ///
@@ -401,12 +411,32 @@ impl Client {
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
         let deadline = Instant::now() + self.request_timeout;
-        match self.call_until(deadline, &mut f).await {
-            Err(e) if self.credentials.is_some() && needs_new_token(&e) => {
-                self.set_token(None);
-                self.call_until(deadline, &mut f).await
+        let mut attempts = 0;
+        loop {
+            match self.call_until(deadline, &mut f).await {
+                // clientv3's retry interceptor: a stale auth revision (the auth store changed
+                // between resolving the caller, by token or client-certificate CN, and the
+                // apply; nothing was applied) or an expired token is retried after a fresh
+                // login when there are credentials, every 25 ms, up to 100 attempts and
+                // within the call's deadline.
+                Err(e)
+                    if needs_new_token(&e)
+                        && (self.credentials.is_some() || is_stale_revision(&e))
+                        && attempts < AUTH_RETRIES =>
+                {
+                    attempts += 1;
+                    if self.credentials.is_some() {
+                        self.set_token(None);
+                    }
+                    let wait =
+                        AUTH_RETRY_BACKOFF.min(deadline.saturating_duration_since(Instant::now()));
+                    if wait.is_zero() {
+                        return Err(e);
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+                other => return other,
             }
-            other => other,
         }
     }
 

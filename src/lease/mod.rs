@@ -1,9 +1,11 @@
-//! Leases: the replicated lease table and key attachments in LMDB ([`LeaseStore`]), and the
-//! leader's in-memory expiry clock ([`lessor::Lessor`]).
+//! Leases: the replicated lease table and key attachments in LMDB ([`LeaseStore`]), the
+//! leader's in-memory expiry clock ([`lessor::Lessor`]) and the gate that makes it primary
+//! ([`lessor::QuorumGate`]).
 //!
 //! Follows etcd's `lease/lessor.go`: TTLs in seconds, a minimum TTL derived from the
-//! election timeout, `MaxLeaseTTL` = 9,000,000,000 s. Expiry is decided only by the
-//! leader's lessor and applied as a `LeaseRevoke` log entry; keep-alives renew in memory.
+//! election timeout, `MaxLeaseTTL` = 9,000,000,000 s. Expiry is decided only by a primary
+//! lessor (on the leader, while a quorum acknowledges it) and applied as a `LeaseRevoke` log
+//! entry; keep-alives renew in memory; a promotion extends every lease to its TTL from then.
 //!
 //! Depends on: storage (heed), pb. No tonic, no openraft.
 

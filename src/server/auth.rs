@@ -104,7 +104,14 @@ impl EtcdServer {
 
     /// [`EtcdServer::auth_info`], falling back to the verified client certificate's common
     /// name `cert_cn` when there is no token (etcd's `AuthInfoFromTLS`): the CN is the user,
-    /// at the current auth revision, while auth is enabled; otherwise `None`.
+    /// at this member's current auth revision, whether or not auth is enabled here (apply
+    /// ignores it while auth is disabled). A member that has not applied `auth enable` yet
+    /// must still name the user: apply, which may already see auth enabled, would otherwise
+    /// refuse the request with `user name is empty` instead of the retryable `revision of
+    /// auth store is old`. A certificate
+    /// without a CN (`Some("")`) is the empty user at the current revision, as in etcd:
+    /// permission checks then refuse it with `permission denied` (a request without any
+    /// identity, revision 0, gets `user name is empty`).
     ///
     /// # Errors
     /// As [`EtcdServer::auth_info`], and storage errors.
@@ -116,18 +123,12 @@ impl EtcdServer {
         if token.is_some() {
             return self.auth_info(token);
         }
-        let Some(cn) = cert_cn.filter(|c| !c.is_empty()) else {
+        let Some(cn) = cert_cn else {
             return Ok(None);
         };
-        let b = self.store.backend().map_err(storage)?;
-        let rtxn = b.env.read_txn().map_err(storage)?;
-        if !b.auth.is_enabled(&rtxn).map_err(storage)? {
-            return Ok(None);
-        }
-        let revision = b.auth.revision(&rtxn).map_err(storage)?;
         Ok(Some(AuthInfo {
             username: cn.to_string(),
-            revision,
+            revision: self.auth_revision()?,
         }))
     }
 
@@ -186,12 +187,15 @@ impl EtcdServer {
             .map_err(Error::Auth)
     }
 
-    /// Whether the caller may run maintenance operations that expose the whole store
-    /// (Snapshot, Hash, HashKV, Defragment): root while auth is enabled (etcd's
-    /// `authMaintenanceServer.isAuthenticated`).
+    /// Whether the caller may run an admin-only operation: root while auth is enabled
+    /// (etcd's `IsAdminPermitted`), checked before anything is proposed. Used by the
+    /// membership changes (etcd's `checkMembershipOperationPermission`) and, through
+    /// [`EtcdServer::check_maintenance_admin`], by Snapshot, Hash, HashKV and Defragment.
+    /// The auth requests themselves are checked at apply (see `apply::auth`). A
+    /// [`Caller::Internal`] passes.
     ///
     /// # Errors
-    /// `user name is empty`, `user name not found`, `permission denied`.
+    /// `user name is empty` (no user), `user name not found`, `permission denied`.
     pub fn check_admin(&self, caller: &Caller) -> Result<(), Error> {
         let Some(ai) = caller.info() else {
             return Ok(());
@@ -202,6 +206,26 @@ impl EtcdServer {
             .is_admin_permitted(&rtxn, &ai)
             .map_err(storage)?
             .map_err(Error::Auth)
+    }
+
+    /// The admin check of the Maintenance service's Snapshot, Hash, HashKV and Defragment
+    /// (etcd 3.4's `authMaintenanceServer`): resolves the caller from its token or client
+    /// certificate CN and requires root while auth is enabled. etcd sends these failures
+    /// untranslated, so every auth error comes back as [`Error::UntranslatedAuth`]
+    /// (gRPC `Unknown`, `auth: permission denied`).
+    ///
+    /// # Errors
+    /// [`Error::UntranslatedAuth`] with `invalid auth token`, `user name is empty`, `user
+    /// not found` or `permission denied`; storage errors.
+    pub fn check_maintenance_admin(
+        &self,
+        token: Option<&str>,
+        cert_cn: Option<&str>,
+    ) -> Result<(), Error> {
+        let caller = self
+            .caller_from(token, cert_cn)
+            .map_err(Error::untranslated_auth)?;
+        self.check_admin(&caller).map_err(Error::untranslated_auth)
     }
 
     /// Drops expired simple tokens once a second for as long as the server lives.
@@ -276,16 +300,18 @@ impl EtcdServer {
     /// Authenticate (etcd's `EtcdServer.Authenticate`): after a read-index, checks the
     /// password against the local store (bcrypt, off the async workers), then proposes the
     /// user name and a fresh random token prefix (never the password). Retries when the
-    /// auth store changed between the check and the apply. Returns once this member knows
-    /// the token.
+    /// user's password (or the user) changed between the check and the apply. Returns once this
+    /// member knows the token. A `token` the request carried is resolved after the password check, as
+    /// etcd resolves it for the proposal: an unknown one fails the call.
     ///
     /// # Errors
     /// `authentication is not enabled`, `authentication failed, invalid user ID or
-    /// password`; see [`EtcdServer::propose`].
+    /// password`, `invalid auth token`; see [`EtcdServer::propose`].
     pub async fn authenticate(
         &self,
         name_bytes: &[u8],
         password: &[u8],
+        token: Option<&str>,
     ) -> Result<AuthenticateResponse, Error> {
         // Tokens and the log's Authenticate entry name the user as text (lossy for a
         // non-UTF-8 name, which then cannot use its token); the store is looked up by bytes.
@@ -302,6 +328,7 @@ impl EtcdServer {
                     .map_err(Error::Auth)?
             };
             let pw = password.to_vec();
+            let checked_hash = hash.clone();
             let ok = tokio::task::spawn_blocking(move || crate::auth::password::verify(&pw, &hash))
                 .await
                 .map_err(|e| Error::Internal(e.to_string()))?;
@@ -309,6 +336,7 @@ impl EtcdServer {
                 tracing::info!(user = name, "invalid password");
                 return Err(Error::Auth(AuthError::AuthFailed));
             }
+            self.auth_info(token)?;
             if let Some(jwt) = &self.jwt {
                 // JWTs change no replicated state: sign one for the revision the password
                 // was checked at.
@@ -332,7 +360,9 @@ impl EtcdServer {
                     "authenticate answered without a token".into(),
                 ));
             };
-            if checked_rev != self.auth_revision()? {
+            if checked_rev != self.auth_revision()?
+                && !self.same_password(name_bytes, &checked_hash)?
+            {
                 tracing::info!("revision when password checked became stale; retrying");
                 continue;
             }
@@ -342,6 +372,20 @@ impl EtcdServer {
                 token,
             });
         }
+    }
+
+    /// Whether `name` still exists with the password hash `checked` (after an Authenticate
+    /// during which the auth store changed). etcd retries on any auth change; only a change
+    /// of this user's password (a new hash: every bcrypt hash has its own salt) or the user
+    /// itself can make the password check stale, so unrelated churn (other users added and
+    /// deleted) no longer keeps a login retrying until its deadline.
+    fn same_password(&self, name: &[u8], checked: &[u8]) -> Result<bool, Error> {
+        let b = self.store.backend().map_err(storage)?;
+        let rtxn = b.env.read_txn().map_err(storage)?;
+        Ok(matches!(
+            b.auth.password_of(&rtxn, name).map_err(storage)?,
+            Ok((now, _)) if now == checked
+        ))
     }
 
     /// Waits (bounded) until this member applied the Authenticate that created `token`

@@ -22,6 +22,7 @@ mod bootstrap;
 mod cluster;
 pub mod concurrency;
 mod error;
+pub mod fatal;
 mod lease;
 mod maintenance;
 mod peer;
@@ -67,6 +68,8 @@ pub struct EtcdServer {
     batcher: batcher::Batcher,
     /// The JWT token provider when `--auth-token jwt,...` (simple tokens otherwise).
     jwt: Option<crate::auth::token::JwtProvider>,
+    /// Raised on a disk fault; the binary exits on it (see [`fatal`]).
+    fatal: fatal::FatalSignal,
 }
 
 impl EtcdServer {
@@ -102,7 +105,9 @@ impl EtcdServer {
             leader_clients: peer::LeaderClients::default(),
             batcher: batcher::Batcher::start(boot.raft.clone()),
             jwt,
+            fatal: fatal::FatalSignal::default(),
         });
+        server.spawn_fatal_monitor();
         server.spawn_metrics_loop();
         server.spawn_lessor_loop();
         server.spawn_token_sweeper();
@@ -119,6 +124,12 @@ impl EtcdServer {
     /// The cluster ID.
     pub fn cluster_id(&self) -> u64 {
         self.cluster_id
+    }
+
+    /// The member's fatal-fault signal: the binary selects on it and exits non-zero when
+    /// it is raised (etcd exits on a disk fault so a supervisor restarts it).
+    pub fn fatal(&self) -> &fatal::FatalSignal {
+        &self.fatal
     }
 
     /// The configuration the member runs with.
@@ -584,6 +595,9 @@ impl EtcdServer {
     /// Whether the member is healthy for `/health`, as etcd 3.4's `checkHealth`: no active
     /// alarm, a known leader, and a quorum read (read-index) that completes within 1 s.
     pub async fn is_healthy(&self) -> bool {
+        if self.fatal.get().is_some() {
+            return false;
+        }
         let alarms = match self.store.backend() {
             Ok(b) => match b.env.read_txn() {
                 Ok(rtxn) => b.alarms.list(&rtxn).map(|a| a.len()).unwrap_or(0),
@@ -659,7 +673,36 @@ impl EtcdServer {
                 let store = server.store.clone();
                 drop(server);
                 if let Ok(Err(e)) = tokio::task::spawn_blocking(move || store.sync()).await {
-                    tracing::warn!(error = %e, "failed to sync backend");
+                    // A failed fsync leaves the state of the file unknown: a disk fault.
+                    let Some(server) = weak.upgrade() else { return };
+                    server.fatal.raise(fatal::FatalFault {
+                        env: fatal::FaultEnv::State,
+                        cause: e.to_string(),
+                    });
+                    return;
+                }
+            }
+        });
+    }
+
+    /// Watches the Raft core: when it stops on a storage error (a failed log append or
+    /// apply), raises the fatal signal.
+    fn spawn_fatal_monitor(self: &Arc<Self>) {
+        let signal = self.fatal.clone();
+        let mut rx = self.raft.metrics();
+        tokio::spawn(async move {
+            loop {
+                let fault = match &rx.borrow_and_update().running_state {
+                    Ok(()) => None,
+                    Err(f) => Some(fatal::from_raft_fatal(f)),
+                };
+                match fault {
+                    Some(Some(fault)) => return signal.raise(fault),
+                    Some(None) => return,
+                    None => {}
+                }
+                if rx.changed().await.is_err() {
+                    return;
                 }
             }
         });

@@ -16,6 +16,18 @@ pub enum StorageError {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A data file failed the check before mapping (truncated, not LMDB): the member
+    /// refuses to start rather than be killed by SIGBUS or serve a damaged file.
+    #[error(
+        "storage: {path} is damaged: {reason}; to recover, {}",
+        super::file_check::RECOVERY_HINT
+    )]
+    Damaged {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Stored bytes could not be decoded.
     #[error("storage: corrupt record: {0}")]
     Corrupt(String),
@@ -66,6 +78,7 @@ pub fn open_env(dir: &Path, kind: EnvKind) -> Result<Env, StorageError> {
             source,
         })?;
     }
+    super::file_check::check_data_file(&dir.join(super::snapshot::DATA_FILE))?;
     let max_dbs = match kind {
         EnvKind::Wal => 4,
         EnvKind::State | EnvKind::StateDeferredSync => 32,

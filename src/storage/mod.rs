@@ -6,6 +6,7 @@
 //! Depends on: heed only.
 
 pub mod backend;
+pub mod file_check;
 pub mod keymap;
 pub mod snapshot;
 pub mod wal;

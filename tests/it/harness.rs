@@ -148,6 +148,12 @@ pub struct MemberOpts {
     /// `--initial-cluster-state`: `new` when `None`; `existing` to join a running cluster
     /// after `member add`.
     pub cluster_state: Option<String>,
+    /// More client URLs to listen on (not advertised), e.g. a plain `http://` one beside
+    /// the `https://` client URL so that one member serves clients with and without TLS.
+    pub extra_client_urls: Vec<String>,
+    /// `--data-dir` the test provides (e.g. on a small tmpfs) instead of a fresh temp dir;
+    /// the test owns it and removes it.
+    pub data_dir: Option<PathBuf>,
 }
 
 impl Default for MemberOpts {
@@ -161,6 +167,8 @@ impl Default for MemberOpts {
             initial_cluster: None,
             https: false,
             cluster_state: None,
+            extra_client_urls: vec![],
+            data_dir: None,
         }
     }
 }
@@ -185,7 +193,9 @@ pub struct Member {
     pub client_port: u16,
     /// Peer port on 127.0.0.1.
     pub peer_port: u16,
-    data_dir: tempfile::TempDir,
+    /// Holds the temp data dir (unused when [`MemberOpts::data_dir`] is set).
+    _temp_dir: tempfile::TempDir,
+    data_dir: PathBuf,
     child: Arc<Mutex<Option<Child>>>,
     /// Everything the current and previous processes wrote to stderr.
     log: Arc<Mutex<Vec<u8>>>,
@@ -232,8 +242,12 @@ impl Member {
             kind,
             client_port: opts.ports.map_or_else(free_port, |p| p.0),
             peer_port: opts.ports.map_or_else(free_port, |p| p.1),
+            data_dir: opts
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| data_dir.path().to_path_buf()),
+            _temp_dir: data_dir,
             opts,
-            data_dir,
             child: Arc::new(Mutex::new(None)),
             log: Arc::new(Mutex::new(Vec::new())),
             starts: 0,
@@ -262,7 +276,7 @@ impl Member {
     }
     /// The member's data dir (kept across [`Member::restart`]).
     pub fn data_dir(&self) -> &Path {
-        self.data_dir.path()
+        &self.data_dir
     }
     /// PID of the running process, if any.
     pub fn pid(&self) -> Option<u32> {
@@ -282,8 +296,14 @@ impl Member {
             .unwrap_or_else(|| self.peer_url());
         let mut a = vec![
             format!("--name={}", self.opts.name),
-            format!("--data-dir={}", self.data_dir.path().display()),
-            format!("--listen-client-urls={}", self.client_url()),
+            format!("--data-dir={}", self.data_dir.display()),
+            format!(
+                "--listen-client-urls={}",
+                std::iter::once(self.client_url())
+                    .chain(self.opts.extra_client_urls.iter().cloned())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
             format!("--advertise-client-urls={}", self.client_url()),
             format!("--listen-peer-urls={}", self.peer_url()),
             format!("--initial-advertise-peer-urls={adv}"),

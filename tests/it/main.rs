@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod admin_rpcs;
 mod auth;
 mod bad_input;
 mod certs;
@@ -14,9 +15,11 @@ mod ctl_member;
 mod ctl_v3_more;
 mod ctl_vs_etcd;
 mod differential;
+mod disk_faults;
 mod faults;
 mod gateway;
 mod grpc_proxy;
+mod lease_quorum;
 mod linearizability;
 mod lock_election;
 mod maintenance;
