@@ -1050,10 +1050,7 @@ mod tests {
         };
         let entry = |index: u64, reqs: Vec<InternalRaftRequest>| Entry::<TypeConfig> {
             log_id: LogId::new(openraft::CommittedLeaderId::new(1, 1), index),
-            payload: EntryPayload::Normal(InternalRaftBatch {
-                requests: reqs,
-                ..Default::default()
-            }),
+            payload: EntryPayload::Normal(InternalRaftBatch { requests: reqs }),
         };
         let (results, batch) = store
             .apply_batch(vec![

@@ -62,15 +62,10 @@ pub async fn grpc_size_errors(
     let Some(status) = Status::from_header_map(response.headers()) else {
         return response;
     };
-    if status.code() != tonic::Code::OutOfRange {
+    if status.code() != tonic::Code::OutOfRange || tonic_size_error(status.message()).is_none() {
         return response;
     }
-    let Some((found, limit)) = tonic_size_error(status.message()) else {
-        return response;
-    };
-    let grpc_go = Status::resource_exhausted(format!(
-        "grpc: received message larger than max ({found} vs. {limit})"
-    ));
+    let grpc_go = grpc_go_status(status);
     let mut headers = axum::http::HeaderMap::new();
     if grpc_go.add_header(&mut headers).is_ok() {
         for (name, value) in headers.iter() {
@@ -78,6 +73,19 @@ pub async fn grpc_size_errors(
         }
     }
     response
+}
+
+/// grpc-go's status for tonic's oversized-message refusal (see [`grpc_size_errors`]); any
+/// other status unchanged. Streaming services map the error of their request stream with it.
+pub fn grpc_go_status(status: Status) -> Status {
+    match tonic_size_error(status.message()) {
+        Some((found, limit)) if status.code() == tonic::Code::OutOfRange => {
+            Status::resource_exhausted(format!(
+                "grpc: received message larger than max ({found} vs. {limit})"
+            ))
+        }
+        _ => status,
+    }
 }
 
 /// `(found, limit)` from tonic's `Error, decoded message length too large: found N bytes,

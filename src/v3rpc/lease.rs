@@ -66,7 +66,13 @@ impl Lease for LeaseService {
             while let Some(msg) = inbound.next().await {
                 let req = match msg {
                     Ok(r) => r,
-                    Err(_) => return,
+                    Err(status) => {
+                        // As grpc-go: the request stream's failure fails the response stream.
+                        let _ = tx
+                            .send(Err(super::interceptor::grpc_go_status(status)))
+                            .await;
+                        return;
+                    }
                 };
                 // The header is taken before the renewal, as etcd does.
                 let header = server.header(server.current_revision());

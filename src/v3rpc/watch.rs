@@ -58,10 +58,24 @@ impl Watch for WatchService {
         let (tx, rx) = mpsc::channel::<WatchResponse>(STREAM_BUFFER);
         let fragmenting: Arc<Mutex<HashSet<i64>>> = Arc::default();
         let frag = fragmenting.clone();
+        // A request stream that fails (a message over the size limit) fails the watch stream
+        // with that status, as grpc-go does, once the outbound responses are drained.
+        let (err_tx, err_rx) = tokio::sync::oneshot::channel::<Status>();
         tokio::spawn(async move {
             let mut watchers: HashMap<i64, WatcherKey> = HashMap::new();
             let mut next_id: i64 = 0;
-            while let Some(Ok(req)) = inbound.next().await {
+            let mut err_tx = Some(err_tx);
+            loop {
+                let req = match inbound.next().await {
+                    Some(Ok(req)) => req,
+                    Some(Err(status)) => {
+                        if let Some(t) = err_tx.take() {
+                            let _ = t.send(super::interceptor::grpc_go_status(status));
+                        }
+                        break;
+                    }
+                    None => break,
+                };
                 let Some(union) = req.request_union else {
                     continue;
                 };
@@ -130,7 +144,8 @@ impl Watch for WatchService {
             };
             futures::stream::iter(parts.into_iter().map(Ok))
         });
-        Ok(Response::new(Box::pin(out)))
+        let failure = futures::stream::once(err_rx).filter_map(|r| async move { r.ok().map(Err) });
+        Ok(Response::new(Box::pin(out.chain(failure))))
     }
 }
 

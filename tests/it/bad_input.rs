@@ -60,6 +60,7 @@ const CASES: &[(&str, bool)] = &[
     ("proclaim_no_leader", false),
     ("oversize_put", false),
     ("oversize_user_add", false),
+    ("oversize_watch", false),
     ("user_64k", true),
     ("user_1m", true),
     ("alarm_unknown_type", true),
@@ -398,6 +399,34 @@ async fn run_case(ch: &Channel, case: &str) -> String {
         "oversize_user_add" => {
             steps.push(outcome(&user_add(ch, &long(3 * 1024 * 1024, b'o')).await))
         }
+        "oversize_watch" => {
+            use etcd_oxide::pb::etcdserverpb::watch_client::WatchClient;
+            use etcd_oxide::pb::etcdserverpb::watch_request::RequestUnion;
+            use etcd_oxide::pb::etcdserverpb::{WatchCreateRequest, WatchRequest};
+            let (tx, rx) = tokio::sync::mpsc::channel(1);
+            tx.send(WatchRequest {
+                request_union: Some(RequestUnion::CreateRequest(WatchCreateRequest {
+                    key: vec![b'w'; 3 * 1024 * 1024],
+                    ..Default::default()
+                })),
+            })
+            .await
+            .unwrap();
+            let mut watch = WatchClient::new(ch.clone());
+            let first = async {
+                let mut stream = watch
+                    .watch(tokio_stream::wrappers::ReceiverStream::new(rx))
+                    .await?
+                    .into_inner();
+                stream.message().await.map(|m| m.is_some())
+            };
+            let r = match tokio::time::timeout(CALL, first).await {
+                Ok(r) => r,
+                Err(_) => Err(Status::deadline_exceeded("test: call hung")),
+            };
+            drop(tx);
+            steps.push(outcome(&r));
+        }
         "alarm_unknown_type" => {
             let mut m = MaintenanceClient::new(ch.clone());
             steps.push(outcome(
@@ -471,6 +500,12 @@ fn bad_requests_answer_like_etcd_and_the_member_keeps_serving() {
         let e = connect(etcd.client_url()).await;
         for &(case, ours_only) in CASES {
             let got = normalise(&run_case(&o, case).await);
+            if case.starts_with("oversize_") {
+                assert_eq!(
+                    got, "ResourceExhausted: grpc: received message larger than max (N vs. M)",
+                    "{case}"
+                );
+            }
             if let Err(err) = still_serves(&o, case).await {
                 panic!(
                     "ours stopped serving after {case} ({got}): {err}\n{}",
