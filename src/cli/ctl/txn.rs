@@ -14,16 +14,28 @@
 
 use std::io::{BufRead, Write};
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
-use super::cmd::{del_op, get_op, put_op};
+use super::exit::{Exit, Result, EXIT_INVALID_INPUT};
+use super::flags::go_bool;
+use super::kv::{del_op, get_op, put_op, DelArgs, GetArgs, PutArgs};
 use super::printer::go_quote;
-use super::{DelArgs, Exit, GetArgs, PutArgs, Result, EXIT_INVALID_INPUT};
 use crate::pb::etcdserverpb::{
     compare::{CompareResult, CompareTarget, TargetUnion},
     request_op::Request,
     Compare, RequestOp, TxnRequest,
 };
+
+/// `txn [options]`: reads compares, success and failure requests from stdin.
+#[derive(Debug, Clone, Args)]
+pub struct TxnArgs {
+    /// (no arguments accepted)
+    #[arg(hide = true)]
+    pub args: Vec<String>,
+    /// Input transaction in interactive mode
+    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub interactive: bool,
+}
 
 /// Reads one txn from `r` as etcdctl does, printing the interactive prompts to `out` when
 /// `interactive`.
