@@ -6,8 +6,11 @@ use std::io::{Read, Write};
 use clap::Args;
 
 use super::connect::{client, env, GlobalArgs};
-use super::exit::{call_err, io_err, Exit, Result, EXIT_BAD_ARGS, EXIT_BAD_FEATURE, EXIT_ERROR};
+use super::exit::{
+    call_err, io_err, print_err, Exit, Result, EXIT_BAD_ARGS, EXIT_BAD_FEATURE, EXIT_ERROR,
+};
 use super::flags::{go_bool, go_int, go_parse_int};
+use super::printer::OutputFormat;
 use crate::pb::etcdserverpb::{
     range_request::{SortOrder, SortTarget},
     CompactionRequest, DeleteRangeRequest, PutRequest, RangeRequest,
@@ -293,6 +296,54 @@ pub(crate) fn del_op(a: &DelArgs) -> Result<DeleteRangeRequest> {
         range_end,
         prev_kv: a.prev_kv,
     })
+}
+
+/// `put [options] <key> [value]`.
+pub(super) async fn put(
+    g: &GlobalArgs,
+    a: &PutArgs,
+    stdin: &mut dyn Read,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let req = put_op(&a, stdin)?;
+    let env = env(g)?;
+    let resp = client(&env.cfg)?.put(req).await.map_err(call_err)?;
+    env.printer.put(out, &resp).map_err(print_err)
+}
+
+/// `get [options] <key> [range_end]`.
+pub(super) async fn get(g: &GlobalArgs, a: &GetArgs, out: &mut dyn Write) -> Result<()> {
+    let req = get_op(&a)?;
+    let mut env = env(g)?;
+    let resp = client(&env.cfg)?.range(req).await.map_err(call_err)?;
+    if a.count_only && env.printer.format != OutputFormat::Fields {
+        // etcdctl 3.5's rule for its --count-only flag.
+        return Err(Exit::new(
+            EXIT_BAD_ARGS,
+            "--count-only is only for `--write-out=fields`",
+        ));
+    }
+    if a.print_value_only {
+        if env.printer.format != OutputFormat::Simple {
+            return Err(Exit::new(
+                EXIT_BAD_ARGS,
+                "print-value-only is only for `--write-out=simple`",
+            ));
+        }
+        env.printer.value_only = true;
+    }
+    env.printer.get(out, &resp).map_err(print_err)
+}
+
+/// `del [options] <key> [range_end]`.
+pub(super) async fn del(g: &GlobalArgs, a: &DelArgs, out: &mut dyn Write) -> Result<()> {
+    let req = del_op(&a)?;
+    let env = env(g)?;
+    let resp = client(&env.cfg)?
+        .delete_range(req)
+        .await
+        .map_err(call_err)?;
+    env.printer.del(out, &resp).map_err(print_err)
 }
 
 /// `compaction [--physical] <revision>`.

@@ -16,14 +16,12 @@ use std::io::Write;
 
 use clap::Subcommand;
 
-use super::connect::GlobalArgs;
-use super::connect::{client, env};
-use super::exit::{
-    call_err, io_err, print_err, Exit, Result, EXIT_BAD_ARGS, EXIT_BAD_CONNECTION, EXIT_ERROR,
-};
+use super::connect::{client, env, GlobalArgs};
+use super::exit::{call_err, io_err, print_err, Exit, Result, EXIT_BAD_ARGS, EXIT_BAD_CONNECTION};
 use super::flags::go_bool;
 use super::printer::{go_quote, PROMOTE_PANIC};
 use crate::client::{Client, ClientConfig};
+use crate::pb::etcdserverpb::MemberListRequest;
 
 /// `member` subcommands.
 #[derive(Debug, Subcommand)]
@@ -91,7 +89,7 @@ fn member_id(args: &[String]) -> Result<u64> {
     })
 }
 
-/// Runs a `member` subcommand other than `list`.
+/// Runs a `member` subcommand.
 pub(super) async fn member(
     g: &GlobalArgs,
     cmd: MemberCommand,
@@ -100,11 +98,12 @@ pub(super) async fn member(
 ) -> Result<()> {
     match cmd {
         MemberCommand::List => {
-            // Dispatched by `cmd::execute`; kept here so the match is exhaustive.
-            Err(Exit::new(
-                EXIT_ERROR,
-                "member list is handled by the kv commands",
-            ))
+            let env = env(g)?;
+            let resp = client(&env.cfg)?
+                .member_list(MemberListRequest::default())
+                .await
+                .map_err(call_err)?;
+            env.printer.member_list(out, &resp).map_err(print_err)
         }
         MemberCommand::Add {
             args,

@@ -10,6 +10,15 @@
 //! (`ctlv3/command/error.go`): 0 success, 1 error, 2 bad connection, 3 invalid input (txn),
 //! 4 bad feature (unsupported `--write-out` value), 128 bad arguments.
 //! `ETCDCTL_API=3` is accepted and ignored; every global flag also reads `ETCDCTL_<FLAG>`.
+//!
+//! Layout: this file holds the clap root ([`Cli`], [`Command`]) and the dispatch ([`run_with`],
+//! `execute`); every other file is a leaf that imports its siblings, never this file.
+//! Shared: `exit` (exit codes, [`Exit`], error conversions), `flags` (Go-style flag values),
+//! `connect` (the global flags → printer, client configuration, client). One file per etcdctl
+//! topic, each with its clap arguments and command bodies: `kv` (put, get, del, compaction),
+//! [`txn`], `watch`, `lease`, `lock` (lock and elect), `member` (member, move-leader),
+//! `endpoint`, `snapshot`, `maintenance` (defrag, alarm), [`auth`] (auth, user, role),
+//! [`check`]; [`printer`] follows the same topics.
 
 pub mod auth;
 pub mod check;
@@ -48,10 +57,7 @@ pub use snapshot::SnapshotCommand;
 pub use txn::TxnArgs;
 pub use watch::WatchArgs;
 
-use crate::pb::etcdserverpb::MemberListRequest;
-use connect::{client, env};
-use exit::{call_err, io_err, print_err};
-use printer::OutputFormat;
+use exit::io_err;
 
 /// The etcdctl version this clone reproduces (printed by `etcdctl version`).
 pub const ETCDCTL_VERSION: &str = "3.4.23";
@@ -314,67 +320,11 @@ pub(crate) async fn execute(
             writeln!(out, "API version: {API_VERSION}").map_err(io_err)?;
             Ok(())
         }
-        Command::Put(a) => {
-            let req = kv::put_op(&a, stdin)?;
-            let env = env(g)?;
-            let resp = client(&env.cfg)?.put(req).await.map_err(call_err)?;
-            env.printer.put(out, &resp).map_err(print_err)
-        }
-        Command::Get(a) => {
-            let req = kv::get_op(&a)?;
-            let mut env = env(g)?;
-            let resp = client(&env.cfg)?.range(req).await.map_err(call_err)?;
-            if a.count_only && env.printer.format != OutputFormat::Fields {
-                // etcdctl 3.5's rule for its --count-only flag.
-                return Err(Exit::new(
-                    EXIT_BAD_ARGS,
-                    "--count-only is only for `--write-out=fields`",
-                ));
-            }
-            if a.print_value_only {
-                if env.printer.format != OutputFormat::Simple {
-                    return Err(Exit::new(
-                        EXIT_BAD_ARGS,
-                        "print-value-only is only for `--write-out=simple`",
-                    ));
-                }
-                env.printer.value_only = true;
-            }
-            env.printer.get(out, &resp).map_err(print_err)
-        }
-        Command::Del(a) => {
-            let req = kv::del_op(&a)?;
-            let env = env(g)?;
-            let resp = client(&env.cfg)?
-                .delete_range(req)
-                .await
-                .map_err(call_err)?;
-            env.printer.del(out, &resp).map_err(print_err)
-        }
-        Command::Txn(a) => {
-            if !a.args.is_empty() {
-                return Err(Exit::new(
-                    EXIT_BAD_ARGS,
-                    "txn command does not accept argument",
-                ));
-            }
-            let env = env(g)?;
-            let c = client(&env.cfg)?;
-            let req = txn::read_txn(stdin, a.interactive, out)?;
-            let resp = c.txn(req).await.map_err(call_err)?;
-            env.printer.txn(out, &resp).map_err(print_err)
-        }
+        Command::Put(a) => kv::put(g, &a, stdin, out).await,
+        Command::Get(a) => kv::get(g, &a, out).await,
+        Command::Del(a) => kv::del(g, &a, out).await,
+        Command::Txn(a) => txn::txn(g, &a, stdin, out).await,
         Command::Compaction(a) => kv::compaction(g, &a, out).await,
-        Command::Member {
-            command: MemberCommand::List,
-        } => {
-            let env = env(g)?;
-            let resp = client(&env.cfg)?
-                .member_list(MemberListRequest::default())
-                .await
-                .map_err(call_err)?;
-            env.printer.member_list(out, &resp).map_err(print_err)
-        }
         Command::Member { command } => member::member(g, command, out, err).await,
         Command::MoveLeader { args } => member::move_leader(g, &args, out).await,
         Command::Endpoint(a) => endpoint::endpoint(g, &a, out, err).await,
