@@ -6,8 +6,10 @@ use std::io::{BufRead, Write};
 
 use clap::{Args, Subcommand};
 
-use super::cmd::{call_err, client, env, io_err, prefix_end};
-use super::{go_bool, Exit, GlobalArgs, Result, EXIT_BAD_ARGS, EXIT_BAD_FEATURE};
+use super::connect::{client, env, GlobalArgs};
+use super::exit::{call_err, io_err, Exit, Result, EXIT_BAD_ARGS, EXIT_BAD_FEATURE};
+use super::flags::go_bool;
+use super::kv::prefix_end;
 use crate::client::Client;
 use crate::pb::authpb::permission::Type as PermType;
 use crate::pb::etcdserverpb::AuthRoleGetResponse;

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use clap::{Args, Subcommand};
 
-use super::cmd::{call_err, client, env};
-use super::{go_bool, Exit, GlobalArgs, Result, EXIT_BAD_FEATURE, EXIT_ERROR, EXIT_INVALID_INPUT};
+use super::connect::{client, env, GlobalArgs};
+use super::exit::{call_err, Exit, Result, EXIT_BAD_FEATURE, EXIT_ERROR, EXIT_INVALID_INPUT};
+use super::flags::go_bool;
 use crate::pb::etcdserverpb::{DeleteRangeRequest, PutRequest, RangeRequest};
 
 /// `check` subcommands.
@@ -261,7 +262,7 @@ pub(super) async fn check(g: &GlobalArgs, cmd: CheckCommand, out: &mut dyn Write
     if a.auto_defrag {
         let _ = c.defragment().await;
     }
-    let ok = verdict(&stats, &load, out).map_err(super::cmd::io_err)?;
+    let ok = verdict(&stats, &load, out).map_err(super::exit::io_err)?;
     if ok {
         Ok(())
     } else {

@@ -14,10 +14,50 @@
 
 use std::io::Write;
 
-use super::cmd::{call_err, client, env, io_err, print_err};
+use clap::Subcommand;
+
+use super::connect::{client, env, GlobalArgs};
+use super::exit::{call_err, io_err, print_err, Exit, Result, EXIT_BAD_ARGS, EXIT_BAD_CONNECTION};
+use super::flags::go_bool;
 use super::printer::{go_quote, PROMOTE_PANIC};
-use super::{Exit, GlobalArgs, MemberCommand, Result, EXIT_BAD_ARGS, EXIT_ERROR};
 use crate::client::{Client, ClientConfig};
+use crate::pb::etcdserverpb::MemberListRequest;
+
+/// `member` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum MemberCommand {
+    /// Adds a member into the cluster
+    Add {
+        /// <memberName>
+        args: Vec<String>,
+        /// comma separated peer URLs for the new member.
+        #[arg(long, default_value = "")]
+        peer_urls: String,
+        /// indicates if the new member is raft learner
+        #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+        learner: bool,
+    },
+    /// Removes a member from the cluster
+    Remove {
+        /// <memberID>
+        args: Vec<String>,
+    },
+    /// Updates a member in the cluster
+    Update {
+        /// <memberID>
+        args: Vec<String>,
+        /// comma separated peer URLs for the updated member.
+        #[arg(long, default_value = "")]
+        peer_urls: String,
+    },
+    /// Lists all members in the cluster
+    List,
+    /// Promotes a non-voting member in the cluster
+    Promote {
+        /// <memberID>
+        args: Vec<String>,
+    },
+}
 
 /// Go's `strconv.ParseUint(s, 16, 64)` with Go's error text.
 fn parse_hex_u64(s: &str) -> std::result::Result<u64, String> {
@@ -49,7 +89,7 @@ fn member_id(args: &[String]) -> Result<u64> {
     })
 }
 
-/// Runs a `member` subcommand other than `list`.
+/// Runs a `member` subcommand.
 pub(super) async fn member(
     g: &GlobalArgs,
     cmd: MemberCommand,
@@ -58,11 +98,12 @@ pub(super) async fn member(
 ) -> Result<()> {
     match cmd {
         MemberCommand::List => {
-            // Dispatched by `cmd::execute`; kept here so the match is exhaustive.
-            Err(Exit::new(
-                EXIT_ERROR,
-                "member list is handled by the kv commands",
-            ))
+            let env = env(g)?;
+            let resp = client(&env.cfg)?
+                .member_list(MemberListRequest::default())
+                .await
+                .map_err(call_err)?;
+            env.printer.member_list(out, &resp).map_err(print_err)
         }
         MemberCommand::Add {
             args,
@@ -100,7 +141,7 @@ pub(super) async fn member(
             }
             // etcdctl 3.4.23 dereferences a nil printer here (see printer::member).
             writeln!(err, "{PROMOTE_PANIC}").map_err(io_err)?;
-            Err(Exit::new(super::EXIT_BAD_CONNECTION, ""))
+            Err(Exit::new(EXIT_BAD_CONNECTION, ""))
         }
     }
 }

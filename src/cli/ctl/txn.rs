@@ -14,16 +14,49 @@
 
 use std::io::{BufRead, Write};
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 
-use super::cmd::{del_op, get_op, put_op};
+use super::connect::{client, env, GlobalArgs};
+use super::exit::{call_err, print_err, Exit, Result, EXIT_BAD_ARGS, EXIT_INVALID_INPUT};
+use super::flags::go_bool;
+use super::kv::{del_op, get_op, put_op, DelArgs, GetArgs, PutArgs};
 use super::printer::go_quote;
-use super::{DelArgs, Exit, GetArgs, PutArgs, Result, EXIT_INVALID_INPUT};
 use crate::pb::etcdserverpb::{
     compare::{CompareResult, CompareTarget, TargetUnion},
     request_op::Request,
     Compare, RequestOp, TxnRequest,
 };
+
+/// `txn [options]`: reads compares, success and failure requests from stdin.
+#[derive(Debug, Clone, Args)]
+pub struct TxnArgs {
+    /// (no arguments accepted)
+    #[arg(hide = true)]
+    pub args: Vec<String>,
+    /// Input transaction in interactive mode
+    #[arg(short = 'i', long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub interactive: bool,
+}
+
+/// `txn [-i]`: reads the txn from `stdin`, sends it, prints the answer.
+pub(super) async fn txn(
+    g: &GlobalArgs,
+    a: &TxnArgs,
+    stdin: &mut dyn BufRead,
+    out: &mut dyn Write,
+) -> Result<()> {
+    if !a.args.is_empty() {
+        return Err(Exit::new(
+            EXIT_BAD_ARGS,
+            "txn command does not accept argument",
+        ));
+    }
+    let env = env(g)?;
+    let c = client(&env.cfg)?;
+    let req = read_txn(stdin, a.interactive, out)?;
+    let resp = c.txn(req).await.map_err(call_err)?;
+    env.printer.txn(out, &resp).map_err(print_err)
+}
 
 /// Reads one txn from `r` as etcdctl does, printing the interactive prompts to `out` when
 /// `interactive`.

@@ -1,8 +1,15 @@
 //! Golden tests: every expected string below was captured from the real etcdctl 3.4.23
 //! against etcd 3.4.23 (single member `default`, peer 127.0.0.1:23801, client 127.0.0.1:23791).
 
+use std::io::Write;
+
+use prost::Message;
+
 use super::*;
-use crate::pb::etcdserverpb::{response_op::Response, Member, ResponseHeader, ResponseOp};
+use crate::pb::etcdserverpb::{
+    response_op::Response, DeleteRangeResponse, Member, MemberListResponse, PutResponse,
+    RangeResponse, ResponseHeader, ResponseOp, StatusResponse, TxnResponse,
+};
 use crate::pb::mvccpb::KeyValue;
 
 const CID: u64 = 15118495548433857066;

@@ -1,5 +1,5 @@
-//! Printers of the membership-changing commands (`member add|remove|update|promote`) and
-//! `move-leader`, after `ctlv3/command/printer*.go` of etcdctl 3.4.23.
+//! Printers of `member list`, the membership-changing commands
+//! (`member add|remove|update|promote`) and `move-leader`, after `ctlv3/command/printer*.go` of etcdctl 3.4.23.
 //!
 //! What etcdctl does per format:
 //! - `simple`: one line (`Member <%16x> added to cluster <%16x>`, `Leadership transferred from
@@ -15,10 +15,11 @@
 
 use std::io::Write;
 
-use super::{json, unsupported, write_pb, OutputFormat, PrintError, Printer};
+use super::protobuf::write_pb;
+use super::{fields, json, simple, table, unsupported, OutputFormat, PrintError, Printer};
 use crate::pb::etcdserverpb::{
-    MemberAddResponse, MemberPromoteResponse, MemberRemoveResponse, MemberUpdateResponse,
-    MoveLeaderResponse, ResponseHeader,
+    MemberAddResponse, MemberListResponse, MemberPromoteResponse, MemberRemoveResponse,
+    MemberUpdateResponse, MoveLeaderResponse, ResponseHeader,
 };
 
 /// The first line Go prints when etcdctl 3.4.23 panics in `member promote -w <non-simple>`.
@@ -30,6 +31,21 @@ fn cluster_id(h: Option<&ResponseHeader>) -> u64 {
 }
 
 impl Printer {
+    /// Prints a `member list` answer.
+    ///
+    /// # Errors
+    /// I/O errors.
+    pub fn member_list(&self, w: &mut dyn Write, r: &MemberListResponse) -> Result<(), PrintError> {
+        match self.format {
+            OutputFormat::Simple => simple::member_list(w, r)?,
+            OutputFormat::Json => writeln!(w, "{}", json::member_list(r))?,
+            OutputFormat::Fields => fields::member_list(w, r)?,
+            OutputFormat::Protobuf => write_pb(w, r)?,
+            OutputFormat::Table => table::member_list(w, r)?,
+        }
+        Ok(())
+    }
+
     /// Prints a `member add` answer (the simple format's first line only; the `ETCD_*` block is
     /// the command's).
     ///
@@ -144,6 +160,28 @@ impl Printer {
         }
         Ok(())
     }
+}
+
+/// Rows of etcdctl's member table (`makeMemberListTable`), shared by simple and table.
+pub(crate) fn member_rows(r: &MemberListResponse) -> Vec<Vec<String>> {
+    r.members
+        .iter()
+        .map(|m| {
+            vec![
+                format!("{:x}", m.id),
+                if m.name.is_empty() {
+                    "unstarted"
+                } else {
+                    "started"
+                }
+                .to_string(),
+                m.name.clone(),
+                m.peer_ur_ls.join(","),
+                m.client_ur_ls.join(","),
+                m.is_learner.to_string(),
+            ]
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,27 +5,36 @@
 //! the real etcdctl 3.4.23. A format that etcdctl does not support for a command returns
 //! [`PrintError::Unsupported`], which the command turns into etcdctl's
 //! `Error: <format> not supported as output format` (exit 4).
+//!
+//! Layout: one file per format (`simple`, `json`, `fields`, `table`, `protobuf`) does the
+//! formatting; one file per etcdctl topic (`kv`, `txn`, `watch`, `lease`, `member`,
+//! `endpoint`, `snapshot`, `maintenance`) holds the [`Printer`] methods that choose, per
+//! command, which format function runs and which formats are unsupported. This file holds the
+//! shared types and Go's number, duration and string notations.
 
+mod endpoint;
 pub mod fields;
 pub mod json;
+mod kv;
+mod lease;
+mod maintenance;
 mod member;
-mod more;
+mod protobuf;
 pub mod simple;
+mod snapshot;
 pub mod table;
+mod txn;
+mod watch;
 
-use std::io::{self, Write};
+use std::io;
 use std::time::Duration;
 
-use prost::Message;
-
+pub(crate) use endpoint::status_rows;
+pub use endpoint::{EpHashKv, EpHealth, EpStatus};
+pub(crate) use member::member_rows;
 pub use member::PROMOTE_PANIC;
-pub(crate) use more::db_status_row;
-pub use more::DbStatus;
-
-use crate::pb::etcdserverpb::{
-    DeleteRangeResponse, HashKvResponse, MemberListResponse, PutResponse, RangeResponse,
-    StatusResponse, TxnResponse,
-};
+pub(crate) use snapshot::db_status_row;
+pub use snapshot::DbStatus;
 
 /// The `-w/--write-out` formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,37 +87,6 @@ pub enum PrintError {
     Io(#[from] io::Error),
 }
 
-/// One row of `endpoint health` (etcdctl's `epHealth`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EpHealth {
-    /// The endpoint as given on the command line.
-    pub ep: String,
-    /// Whether the health read succeeded.
-    pub health: bool,
-    /// Duration of the check in Go's `time.Duration` notation (e.g. `1.23ms`).
-    pub took: String,
-    /// Error message; empty when healthy.
-    pub error: String,
-}
-
-/// One row of `endpoint status` (etcdctl's `epStatus`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct EpStatus {
-    /// The endpoint as given on the command line.
-    pub ep: String,
-    /// The `Maintenance.Status` answer of that endpoint.
-    pub resp: StatusResponse,
-}
-
-/// One row of `endpoint hashkv` (etcdctl's `epHashKV`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct EpHashKv {
-    /// The endpoint as given on the command line.
-    pub ep: String,
-    /// The `Maintenance.HashKV` answer of that endpoint.
-    pub resp: HashKvResponse,
-}
-
 /// A configured printer: the format plus the `--hex` and `--print-value-only` switches.
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
@@ -124,11 +102,6 @@ fn unsupported(f: OutputFormat) -> PrintError {
     PrintError::Unsupported(f.name())
 }
 
-fn write_pb(w: &mut dyn Write, m: &impl Message) -> Result<(), PrintError> {
-    w.write_all(&m.encode_to_vec())?;
-    Ok(())
-}
-
 impl Printer {
     /// A printer for `format` with `--hex` and `--print-value-only` off.
     pub fn new(format: OutputFormat) -> Printer {
@@ -138,181 +111,6 @@ impl Printer {
             value_only: false,
         }
     }
-
-    /// Prints a `get` answer.
-    ///
-    /// # Errors
-    /// `table` is unsupported; I/O errors.
-    pub fn get(&self, w: &mut dyn Write, r: &RangeResponse) -> Result<(), PrintError> {
-        match self.format {
-            OutputFormat::Simple => simple::get(w, r, self.hex, self.value_only)?,
-            OutputFormat::Json => writeln!(w, "{}", json::range(r))?,
-            OutputFormat::Fields => fields::get(w, r)?,
-            OutputFormat::Protobuf => write_pb(w, r)?,
-            OutputFormat::Table => return Err(unsupported(self.format)),
-        }
-        Ok(())
-    }
-
-    /// Prints a `put` answer.
-    ///
-    /// # Errors
-    /// `table` is unsupported; I/O errors.
-    pub fn put(&self, w: &mut dyn Write, r: &PutResponse) -> Result<(), PrintError> {
-        match self.format {
-            OutputFormat::Simple => simple::put(w, r, self.hex, self.value_only)?,
-            OutputFormat::Json => writeln!(w, "{}", json::put(r))?,
-            OutputFormat::Fields => fields::put(w, r)?,
-            OutputFormat::Protobuf => write_pb(w, r)?,
-            OutputFormat::Table => return Err(unsupported(self.format)),
-        }
-        Ok(())
-    }
-
-    /// Prints a `del` answer.
-    ///
-    /// # Errors
-    /// `table` is unsupported; I/O errors.
-    pub fn del(&self, w: &mut dyn Write, r: &DeleteRangeResponse) -> Result<(), PrintError> {
-        match self.format {
-            OutputFormat::Simple => simple::del(w, r, self.hex, self.value_only)?,
-            OutputFormat::Json => writeln!(w, "{}", json::del(r))?,
-            OutputFormat::Fields => fields::del(w, r)?,
-            OutputFormat::Protobuf => write_pb(w, r)?,
-            OutputFormat::Table => return Err(unsupported(self.format)),
-        }
-        Ok(())
-    }
-
-    /// Prints a `txn` answer.
-    ///
-    /// # Errors
-    /// `table` is unsupported; I/O errors.
-    pub fn txn(&self, w: &mut dyn Write, r: &TxnResponse) -> Result<(), PrintError> {
-        match self.format {
-            OutputFormat::Simple => simple::txn(w, r, self.hex, self.value_only)?,
-            OutputFormat::Json => writeln!(w, "{}", json::txn(r))?,
-            OutputFormat::Fields => fields::txn(w, r)?,
-            OutputFormat::Protobuf => write_pb(w, r)?,
-            OutputFormat::Table => return Err(unsupported(self.format)),
-        }
-        Ok(())
-    }
-
-    /// Prints a `member list` answer.
-    ///
-    /// # Errors
-    /// I/O errors.
-    pub fn member_list(&self, w: &mut dyn Write, r: &MemberListResponse) -> Result<(), PrintError> {
-        match self.format {
-            OutputFormat::Simple => simple::member_list(w, r)?,
-            OutputFormat::Json => writeln!(w, "{}", json::member_list(r))?,
-            OutputFormat::Fields => fields::member_list(w, r)?,
-            OutputFormat::Protobuf => write_pb(w, r)?,
-            OutputFormat::Table => table::member_list(w, r)?,
-        }
-        Ok(())
-    }
-
-    /// Prints `endpoint health` rows. The simple format writes to `err` (stderr), as etcdctl.
-    ///
-    /// # Errors
-    /// `protobuf` is unsupported; I/O errors.
-    pub fn endpoint_health(
-        &self,
-        out: &mut dyn Write,
-        err: &mut dyn Write,
-        hs: &[EpHealth],
-    ) -> Result<(), PrintError> {
-        match self.format {
-            OutputFormat::Simple => simple::endpoint_health(err, hs)?,
-            OutputFormat::Json => writeln!(out, "{}", json::endpoint_health(hs))?,
-            OutputFormat::Fields => fields::endpoint_health(out, hs)?,
-            OutputFormat::Table => table::endpoint_health(out, hs)?,
-            OutputFormat::Protobuf => return Err(unsupported(self.format)),
-        }
-        Ok(())
-    }
-
-    /// Prints `endpoint status` rows.
-    ///
-    /// # Errors
-    /// `protobuf` is unsupported; I/O errors.
-    pub fn endpoint_status(&self, w: &mut dyn Write, st: &[EpStatus]) -> Result<(), PrintError> {
-        match self.format {
-            OutputFormat::Simple => simple::endpoint_status(w, st)?,
-            OutputFormat::Json => writeln!(w, "{}", json::endpoint_status(st))?,
-            OutputFormat::Fields => fields::endpoint_status(w, st)?,
-            OutputFormat::Table => table::endpoint_status(w, st)?,
-            OutputFormat::Protobuf => return Err(unsupported(self.format)),
-        }
-        Ok(())
-    }
-}
-
-impl Printer {
-    /// Prints `endpoint hashkv` rows.
-    ///
-    /// # Errors
-    /// `protobuf` is unsupported; I/O errors.
-    pub fn endpoint_hashkv(&self, w: &mut dyn Write, hs: &[EpHashKv]) -> Result<(), PrintError> {
-        match self.format {
-            OutputFormat::Simple => {
-                for h in hs {
-                    writeln!(w, "{}, {}", h.ep, h.resp.hash)?;
-                }
-            }
-            OutputFormat::Json => writeln!(w, "{}", json::endpoint_hashkv(hs))?,
-            OutputFormat::Fields => fields::endpoint_hashkv(w, hs)?,
-            OutputFormat::Table => table::endpoint_hashkv(w, hs)?,
-            OutputFormat::Protobuf => return Err(unsupported(self.format)),
-        }
-        Ok(())
-    }
-}
-
-/// Rows of etcdctl's member table (`makeMemberListTable`), shared by simple and table.
-pub(crate) fn member_rows(r: &MemberListResponse) -> Vec<Vec<String>> {
-    r.members
-        .iter()
-        .map(|m| {
-            vec![
-                format!("{:x}", m.id),
-                if m.name.is_empty() {
-                    "unstarted"
-                } else {
-                    "started"
-                }
-                .to_string(),
-                m.name.clone(),
-                m.peer_ur_ls.join(","),
-                m.client_ur_ls.join(","),
-                m.is_learner.to_string(),
-            ]
-        })
-        .collect()
-}
-
-/// Rows of etcdctl's status table (`makeEndpointStatusTable`), shared by simple and table.
-pub(crate) fn status_rows(st: &[EpStatus]) -> Vec<Vec<String>> {
-    st.iter()
-        .map(|s| {
-            let r = &s.resp;
-            let member_id = r.header.as_ref().map(|h| h.member_id).unwrap_or(0);
-            vec![
-                s.ep.clone(),
-                format!("{member_id:x}"),
-                r.version.clone(),
-                humanize_bytes(u64::try_from(r.db_size).unwrap_or(0)),
-                (r.leader == member_id).to_string(),
-                r.is_learner.to_string(),
-                r.raft_term.to_string(),
-                r.raft_index.to_string(),
-                r.raft_applied_index.to_string(),
-                r.errors.join(", "),
-            ]
-        })
-        .collect()
 }
 
 /// go-humanize's `Bytes`: SI units (`20 kB`, `1.5 MB`), one decimal below 10.

@@ -1,79 +1,21 @@
-//! Printers for watch, lease, alarm and snapshot status (etcdctl 3.4's `Watch`, `Grant`,
-//! `Revoke`, `KeepAlive`, `TimeToLive`, `Leases`, `Alarm` and `DBStatus`).
+//! Printers of `lease grant|revoke|keep-alive|timetolive|list` (etcdctl 3.4's `Grant`,
+//! `Revoke`, `KeepAlive`, `TimeToLive`, `Leases`).
 //!
-//! etcdctl prints some of these as clientv3 wrapper structs rather than protobuf messages,
-//! which shows in two places: the JSON of the lease answers flattens the header into the
-//! object, and `-w protobuf` of `grant`, `keep-alive`, `timetolive` and `list` writes only
-//! the encoded header (the wrapper's promoted `Marshal`).
+//! etcdctl prints these as clientv3 wrapper structs rather than protobuf messages, which shows
+//! in two places: the JSON flattens the header into the object, and `-w protobuf` of `grant`,
+//! `keep-alive`, `timetolive` and `list` writes only the encoded header (the wrapper's promoted
+//! `Marshal`).
 
 use std::io::Write;
 
-use prost::Message;
-
-use super::{
-    fields, json, simple, table, unsupported, write_pb, OutputFormat, PrintError, Printer,
-};
+use super::protobuf::{write_header_pb, write_pb};
+use super::{fields, json, unsupported, OutputFormat, PrintError, Printer};
 use crate::pb::etcdserverpb::{
-    AlarmResponse, LeaseGrantResponse, LeaseKeepAliveResponse, LeaseLeasesResponse,
-    LeaseRevokeResponse, LeaseTimeToLiveResponse, ResponseHeader, WatchResponse,
+    LeaseGrantResponse, LeaseKeepAliveResponse, LeaseLeasesResponse, LeaseRevokeResponse,
+    LeaseTimeToLiveResponse,
 };
-
-/// What `snapshot status` reports about a snapshot file (clientv3/snapshot's `Status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct DbStatus {
-    /// CRC-32 (Castagnoli) over every database name, key and value, in order.
-    pub hash: u32,
-    /// The store's current revision.
-    pub revision: i64,
-    /// Number of keys over all databases (buckets).
-    pub total_key: u64,
-    /// Size of the database image in bytes (without the sha256 trailer).
-    pub total_size: u64,
-}
-
-/// etcdctl's `makeDBStatusTable` row: hex hash, revision, keys, humanized size.
-pub(crate) fn db_status_row(s: &DbStatus) -> Vec<String> {
-    vec![
-        format!("{:x}", s.hash),
-        s.revision.to_string(),
-        s.total_key.to_string(),
-        super::humanize_bytes(s.total_size),
-    ]
-}
-
-fn write_header_pb(w: &mut dyn Write, h: Option<&ResponseHeader>) -> Result<(), PrintError> {
-    if let Some(h) = h {
-        w.write_all(&h.encode_to_vec())?;
-    }
-    Ok(())
-}
 
 impl Printer {
-    /// Prints one watch response (events; nothing for an empty simple response).
-    ///
-    /// # Errors
-    /// `table` is unsupported; I/O errors.
-    pub fn watch(&self, w: &mut dyn Write, r: &WatchResponse) -> Result<(), PrintError> {
-        match self.format {
-            OutputFormat::Simple => simple::watch(w, r, self.hex, self.value_only)?,
-            OutputFormat::Json => writeln!(w, "{}", json::watch(r))?,
-            OutputFormat::Fields => fields::watch(w, r)?,
-            OutputFormat::Protobuf => {
-                let m = WatchResponse {
-                    header: Some(r.header.unwrap_or_default()),
-                    events: r.events.clone(),
-                    compact_revision: r.compact_revision,
-                    canceled: r.canceled,
-                    created: r.created,
-                    ..Default::default()
-                };
-                write_pb(w, &m)?
-            }
-            OutputFormat::Table => return Err(unsupported(self.format)),
-        }
-        Ok(())
-    }
-
     /// Prints a `lease grant` answer (`lease 694d... granted with TTL(10s)`).
     ///
     /// # Errors
@@ -190,36 +132,6 @@ impl Printer {
             OutputFormat::Fields => fields::lease_leases(w, r)?,
             OutputFormat::Protobuf => write_header_pb(w, r.header.as_ref())?,
             OutputFormat::Table => return Err(unsupported(self.format)),
-        }
-        Ok(())
-    }
-
-    /// Prints an `alarm list` / `alarm disarm` answer.
-    ///
-    /// # Errors
-    /// `table` is unsupported; I/O errors.
-    pub fn alarm(&self, w: &mut dyn Write, r: &AlarmResponse) -> Result<(), PrintError> {
-        match self.format {
-            OutputFormat::Simple => simple::alarm(w, r)?,
-            OutputFormat::Json => writeln!(w, "{}", json::alarm(r))?,
-            OutputFormat::Fields => fields::alarm(w, r)?,
-            OutputFormat::Protobuf => write_pb(w, r)?,
-            OutputFormat::Table => return Err(unsupported(self.format)),
-        }
-        Ok(())
-    }
-
-    /// Prints `snapshot status`.
-    ///
-    /// # Errors
-    /// `protobuf` is unsupported; I/O errors.
-    pub fn db_status(&self, w: &mut dyn Write, s: &DbStatus) -> Result<(), PrintError> {
-        match self.format {
-            OutputFormat::Simple => writeln!(w, "{}", db_status_row(s).join(", "))?,
-            OutputFormat::Json => writeln!(w, "{}", json::db_status(s))?,
-            OutputFormat::Fields => fields::db_status(w, s)?,
-            OutputFormat::Table => table::db_status(w, s)?,
-            OutputFormat::Protobuf => return Err(unsupported(self.format)),
         }
         Ok(())
     }

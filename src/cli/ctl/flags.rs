@@ -1,0 +1,97 @@
+//! Flag value parsers with Go's rules and error texts (pflag's `strconv.ParseBool`,
+//! `strconv.ParseInt`, `time.ParseDuration`), shared by every command's clap arguments.
+
+use std::time::Duration;
+
+use super::printer;
+
+/// Parses a Go boolean (`strconv.ParseBool`) for pflag-style `--flag[=bool]` flags.
+pub(super) fn go_bool(s: &str) -> std::result::Result<bool, String> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        _ => Err(format!(
+            "strconv.ParseBool: parsing {}: invalid syntax",
+            printer::go_quote(s.as_bytes())
+        )),
+    }
+}
+
+/// Go's `strconv.ParseInt(s, base, 64)` with Go's error text.
+pub fn go_parse_int(s: &str, base: u32) -> std::result::Result<i64, String> {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    if digits.is_empty() || digits.starts_with(['+', '-']) {
+        return Err(format!(
+            "strconv.ParseInt: parsing {}: invalid syntax",
+            printer::go_quote(s.as_bytes())
+        ));
+    }
+    i64::from_str_radix(s, base).map_err(|e| {
+        let why = match e.kind() {
+            std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow => {
+                "value out of range"
+            }
+            _ => "invalid syntax",
+        };
+        format!(
+            "strconv.ParseInt: parsing {}: {why}",
+            printer::go_quote(s.as_bytes())
+        )
+    })
+}
+
+/// Go's `strconv.ParseInt(s, 10, 64)`.
+pub(super) fn go_int(s: &str) -> std::result::Result<i64, String> {
+    go_parse_int(s, 10)
+}
+
+/// Go's `time.ParseDuration` (`2s`, `500ms`, `1m30s`, `1.5h`, `0`); negative durations are
+/// rejected.
+pub fn go_duration(s: &str) -> std::result::Result<Duration, String> {
+    let bad = || format!("time: invalid duration {}", printer::go_quote(s.as_bytes()));
+    if s == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let mut rest = s.strip_prefix('+').unwrap_or(s);
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_len == 0 {
+            return Err(bad());
+        }
+        let n: f64 = rest[..num_len].parse().map_err(|_| bad())?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let mult = match &rest[..unit_len] {
+            "ns" => 1e-9,
+            "us" | "µs" | "μs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "" => {
+                return Err(format!(
+                    "time: missing unit in duration {}",
+                    printer::go_quote(s.as_bytes())
+                ))
+            }
+            u => {
+                return Err(format!(
+                    "time: unknown unit {} in duration {}",
+                    printer::go_quote(u.as_bytes()),
+                    printer::go_quote(s.as_bytes())
+                ))
+            }
+        };
+        total += n * mult;
+        rest = &rest[unit_len..];
+    }
+    Ok(Duration::from_secs_f64(total))
+}
