@@ -82,8 +82,8 @@ pub async fn serve_router(
                                 .1
                                 .peer_certificates()
                                 .and_then(|c| c.first())
-                                .and_then(crate::tls::common_name)
-                                .map(ClientCertCn);
+                                // etcd takes the CN of any verified certificate, an empty one too.
+                                .map(|c| ClientCertCn(crate::tls::common_name(c).unwrap_or_default()));
                             let svc = router.map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
                                 if let Some(cn) = &cn {
                                     req.extensions_mut().insert(cn.clone());

@@ -94,7 +94,8 @@ impl AlarmStore {
         let alarms = match AlarmAction::try_from(req.action) {
             Ok(AlarmAction::Get) => self.list(wtxn).map_err(heed_fatal)?,
             Ok(AlarmAction::Activate) => {
-                if req.alarm == AlarmType::None as i32 {
+                // An unknown type is refused at the wire; one in the log is ignored.
+                if req.alarm == AlarmType::None as i32 || AlarmType::try_from(req.alarm).is_err() {
                     Vec::new()
                 } else {
                     self.db.put(wtxn, &key, &[]).map_err(heed_fatal)?;

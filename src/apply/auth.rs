@@ -111,7 +111,7 @@ fn check_inner(
     }
     if let Some(g) = &req.auth_user_get {
         if let Err(e) = a.is_admin_permitted(txn, ai)? {
-            if g.name != ai.username {
+            if g.name != ai.username.as_bytes() {
                 return Ok(Err(e));
             }
         }
@@ -258,7 +258,7 @@ pub fn apply(
         done(a.auth_disable(wtxn).map_err(storage)?)
     } else if let Some(r) = &req.authenticate {
         let id = req.header.as_ref().map(|h| h.id).unwrap_or(req.id);
-        a.authenticate(wtxn, &r.name)
+        a.authenticate(wtxn, r.name.as_bytes())
             .map_err(storage)?
             .map(|()| AuthApplyResponse::Token(simple_token(&r.simple_token, id)))
     } else if let Some(r) = &req.auth_user_add {

@@ -61,6 +61,11 @@ pub enum ApplyError {
     /// member found a damaged record (CRC-32C mismatch) while applying.
     #[error("etcdserver: corrupt cluster")]
     Corrupt,
+    /// `etcdserver: request is too large`: applying the request hit a storage limit that
+    /// only its input can cause (an LMDB key or value over LMDB's size limits). The request
+    /// is rolled back alone, the same way on every member, and the member keeps serving.
+    #[error("etcdserver: request is too large")]
+    RequestTooLarge,
 }
 
 /// The response of one applied request.
@@ -113,6 +118,24 @@ pub enum ApplyFatal {
     /// The auth store failed.
     #[error(transparent)]
     Auth(#[from] crate::auth::AuthStorageError),
+}
+
+impl ApplyFatal {
+    /// Whether this failure was caused by the request's input rather than the disk: LMDB's
+    /// `MDB_BAD_VALSIZE` (a key over 511 bytes or empty, a value too large) anywhere in the
+    /// source chain. Such a failure is deterministic (every member applying the same entry
+    /// meets it), so apply rolls back the request and reports [`ApplyError::RequestTooLarge`]
+    /// instead of stopping the member.
+    pub fn is_input_caused(&self) -> bool {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = cur {
+            if let Some(heed::Error::Mdb(heed::MdbError::BadValSize)) = e.downcast_ref() {
+                return true;
+            }
+            cur = e.source();
+        }
+        false
+    }
 }
 
 /// `TryFrom<ApplyResponse>` for each response type: the caller of a proposal names the
@@ -193,16 +216,7 @@ pub fn apply_request(
     {
         return corrupt(stores, wtxn);
     }
-    match apply_checked_request(stores, wtxn, req, events) {
-        // A damaged record on this member's disk: not the same on every member, but
-        // stopping the member would not repair it. The request fails here, and the
-        // server raises the CORRUPT alarm (which then refuses writes everywhere).
-        Err(ApplyFatal::Mvcc(crate::mvcc::MvccError::Checksum(e))) => {
-            tracing::error!(error = %e, "damaged record found while applying; refusing the request");
-            corrupt(stores, wtxn)
-        }
-        other => other,
-    }
+    apply_checked_request(stores, wtxn, req, events)
 }
 
 /// Whether a request is refused while CORRUPT is active (etcd's `applierV3Corrupt`: Put,

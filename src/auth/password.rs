@@ -12,7 +12,7 @@ pub const DEFAULT_BCRYPT_COST: u32 = 10;
 ///
 /// # Errors
 /// [`AuthStorageError::Bcrypt`] for an invalid cost.
-pub fn hash(password: &str, cost: u32) -> Result<String, AuthStorageError> {
+pub fn hash(password: &[u8], cost: u32) -> Result<String, AuthStorageError> {
     bcrypt::hash_with_result(password, cost)
         .map(|h| h.format_for_version(bcrypt::Version::TwoA))
         .map_err(|e| AuthStorageError::Bcrypt(e.to_string()))
@@ -20,7 +20,7 @@ pub fn hash(password: &str, cost: u32) -> Result<String, AuthStorageError> {
 
 /// Whether `password` matches the stored bcrypt `hashed` value (any of `$2a$`, `$2b$`,
 /// `$2y$`). A malformed hash never matches. CPU-heavy: call off the async workers.
-pub fn verify(password: &str, hashed: &[u8]) -> bool {
+pub fn verify(password: &[u8], hashed: &[u8]) -> bool {
     match std::str::from_utf8(hashed) {
         Ok(h) => bcrypt::verify(password, h).unwrap_or(false),
         Err(_) => false,
@@ -33,13 +33,16 @@ mod tests {
 
     #[test]
     fn hash_verifies_and_differs_per_salt() {
-        let a = hash("pw", 4).expect("hash");
-        let b = hash("pw", 4).expect("hash");
+        let a = hash(b"pw", 4).expect("hash");
+        let b = hash(b"pw", 4).expect("hash");
         assert!(a.starts_with("$2a$04$"), "{a}");
         assert_ne!(a, b);
-        assert!(verify("pw", a.as_bytes()));
-        assert!(!verify("nope", a.as_bytes()));
-        assert!(!verify("pw", b"garbage"));
-        assert!(hash("pw", 99).is_err());
+        assert!(verify(b"pw", a.as_bytes()));
+        assert!(!verify(b"nope", a.as_bytes()));
+        assert!(!verify(b"pw", b"garbage"));
+        assert!(hash(b"pw", 99).is_err());
+        // Passwords are bytes, as in etcd: invalid UTF-8 works.
+        let c = hash(b"\xff\xfe", 4).expect("hash");
+        assert!(verify(b"\xff\xfe", c.as_bytes()));
     }
 }

@@ -13,6 +13,8 @@ use heed::types::{Bytes, Str};
 use heed::{CommitOrAbort, Database, RoTxn, RwTxn};
 use prost::Message;
 
+use crate::storage::keymap::{KeyMap, KeyMapError};
+
 use super::perms::{PermCache, UnifiedRangePermissions};
 use super::{AuthError, AuthInfo, AuthStorageError, ROOT_ROLE, ROOT_USER};
 use crate::pb::authpb::permission::Type as PermType;
@@ -30,17 +32,27 @@ pub type AuthResult<T> = Result<Result<T, AuthError>, AuthStorageError>;
 const ENABLED_KEY: &str = "enabled";
 const REVISION_KEY: &str = "authRevision";
 
-/// Handles to the `authUsers`, `authRoles` and `auth` databases.
+/// Handles to the `authUsers`, `authRoles` and `auth` databases. Users and roles are
+/// [`KeyMap`]s: a name of any length is a valid key.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthStore {
-    users: Database<'static, Str, Bytes>,
-    roles: Database<'static, Str, Bytes>,
+    users: KeyMap,
+    roles: KeyMap,
     meta: Database<'static, Str, Bytes>,
+}
+
+impl From<KeyMapError> for AuthStorageError {
+    fn from(e: KeyMapError) -> AuthStorageError {
+        match e {
+            KeyMapError::Storage(h) => AuthStorageError::Heed(h),
+            KeyMapError::Corrupt(m) => AuthStorageError::Corrupt(m),
+        }
+    }
 }
 
 fn has_root_role(u: &User) -> bool {
     u.roles
-        .binary_search_by(|r| r.as_str().cmp(ROOT_ROLE))
+        .binary_search_by(|r| r.as_slice().cmp(ROOT_ROLE.as_bytes()))
         .is_ok()
 }
 
@@ -54,8 +66,8 @@ impl AuthStore {
         let wtxn = env.write_txn()?;
         let c =
             env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-                let users = opener.create_database::<Str, Bytes>(wtxn, Some("authUsers"))?;
-                let roles = opener.create_database::<Str, Bytes>(wtxn, Some("authRoles"))?;
+                let users = opener.create_database::<Bytes, Bytes>(wtxn, Some("authUsers"))?;
+                let roles = opener.create_database::<Bytes, Bytes>(wtxn, Some("authRoles"))?;
                 let meta = opener.create_database::<Str, Bytes>(wtxn, Some("auth"))?;
                 Ok(CommitOrAbort::<_, ()>::Commit((users, roles, meta)))
             })?;
@@ -64,7 +76,11 @@ impl AuthStore {
                 "creating auth databases aborted".into(),
             ));
         };
-        let store = AuthStore { users, roles, meta };
+        let store = AuthStore {
+            users: KeyMap::new(users),
+            roles: KeyMap::new(roles),
+            meta,
+        };
         let mut wtxn = env.write_txn()?;
         if store.meta.get(&wtxn, REVISION_KEY)?.is_none() {
             store
@@ -108,10 +124,21 @@ impl AuthStore {
     ///
     /// # Errors
     /// LMDB errors, undecodable records.
-    pub fn user(&self, txn: &RoTxn, name: &str) -> Result<Option<User>, AuthStorageError> {
+    pub fn user(
+        &self,
+        txn: &RoTxn,
+        name: impl AsRef<[u8]>,
+    ) -> Result<Option<User>, AuthStorageError> {
+        let name = name.as_ref();
+        if name.is_empty() {
+            // No user has an empty name (UserAdd refuses it): the empty user of a request
+            // without identity (a client certificate without CN, RoleGet without a token) is
+            // simply not found.
+            return Ok(None);
+        }
         self.users
             .get(txn, name)?
-            .map(|b| User::decode(b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))
+            .map(|b| User::decode(&*b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))
             .transpose()
     }
 
@@ -119,46 +146,57 @@ impl AuthStore {
     ///
     /// # Errors
     /// LMDB errors, undecodable records.
-    pub fn role(&self, txn: &RoTxn, name: &str) -> Result<Option<Role>, AuthStorageError> {
+    pub fn role(
+        &self,
+        txn: &RoTxn,
+        name: impl AsRef<[u8]>,
+    ) -> Result<Option<Role>, AuthStorageError> {
+        let name = name.as_ref();
+        if name.is_empty() {
+            // As for users: no role has an empty name.
+            return Ok(None);
+        }
         self.roles
             .get(txn, name)?
-            .map(|b| Role::decode(b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))
+            .map(|b| Role::decode(&*b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))
             .transpose()
     }
 
-    /// Every user name, in byte order.
+    /// Every user name (bytes, as etcd: not necessarily UTF-8), in byte order.
     ///
     /// # Errors
     /// LMDB errors.
-    pub fn user_names(&self, txn: &RoTxn) -> Result<Vec<String>, AuthStorageError> {
+    pub fn user_names(&self, txn: &RoTxn) -> Result<Vec<Vec<u8>>, AuthStorageError> {
         let mut out = Vec::new();
-        for item in self.users.iter(txn)? {
-            out.push(item?.0.to_string());
-        }
+        self.users
+            .for_each_in::<AuthStorageError>(txn, b"", None, |k, _| {
+                out.push(k.to_vec());
+                Ok(())
+            })?;
         Ok(out)
     }
 
-    /// Every role name, in byte order.
+    /// Every role name (bytes, as etcd: not necessarily UTF-8), in byte order.
     ///
     /// # Errors
     /// LMDB errors.
-    pub fn role_names(&self, txn: &RoTxn) -> Result<Vec<String>, AuthStorageError> {
+    pub fn role_names(&self, txn: &RoTxn) -> Result<Vec<Vec<u8>>, AuthStorageError> {
         let mut out = Vec::new();
-        for item in self.roles.iter(txn)? {
-            out.push(item?.0.to_string());
-        }
+        self.roles
+            .for_each_in::<AuthStorageError>(txn, b"", None, |k, _| {
+                out.push(k.to_vec());
+                Ok(())
+            })?;
         Ok(out)
     }
 
     fn put_user(&self, txn: &mut RwTxn, u: &User) -> Result<(), AuthStorageError> {
-        let name = String::from_utf8_lossy(&u.name).into_owned();
-        self.users.put(txn, &name, &u.encode_to_vec())?;
+        self.users.put(txn, &u.name, &u.encode_to_vec())?;
         Ok(())
     }
 
     fn put_role(&self, txn: &mut RwTxn, r: &Role) -> Result<(), AuthStorageError> {
-        let name = String::from_utf8_lossy(&r.name).into_owned();
-        self.roles.put(txn, &name, &r.encode_to_vec())?;
+        self.roles.put(txn, &r.name, &r.encode_to_vec())?;
         Ok(())
     }
 
@@ -256,7 +294,7 @@ impl AuthStore {
     ///
     /// # Errors
     /// Storage errors.
-    pub fn has_role(&self, txn: &RoTxn, user: &str, role: &str) -> Result<bool, AuthStorageError> {
+    pub fn has_role(&self, txn: &RoTxn, user: &str, role: &[u8]) -> Result<bool, AuthStorageError> {
         Ok(self
             .user(txn, user)?
             .is_some_and(|u| u.roles.iter().any(|r| r == role)))
@@ -267,7 +305,7 @@ impl AuthStore {
     ///
     /// # Errors
     /// `AuthNotEnabled`, `AuthFailed` (unknown user), `NoPasswordUser`.
-    pub fn password_of(&self, txn: &RoTxn, name: &str) -> AuthResult<(Vec<u8>, u64)> {
+    pub fn password_of(&self, txn: &RoTxn, name: &[u8]) -> AuthResult<(Vec<u8>, u64)> {
         if !self.is_enabled(txn)? {
             return Ok(Err(AuthError::AuthNotEnabled));
         }
@@ -316,7 +354,7 @@ impl AuthStore {
     ///
     /// # Errors
     /// `AuthNotEnabled`, `AuthFailed`.
-    pub fn authenticate(&self, txn: &RoTxn, name: &str) -> AuthResult<()> {
+    pub fn authenticate(&self, txn: &RoTxn, name: &[u8]) -> AuthResult<()> {
         if !self.is_enabled(txn)? {
             return Ok(Err(AuthError::AuthNotEnabled));
         }
@@ -348,7 +386,7 @@ impl AuthStore {
             r.hashed_password.as_bytes().to_vec()
         };
         let user = User {
-            name: r.name.as_bytes().to_vec(),
+            name: r.name.clone(),
             password,
             roles: Vec::new(),
             options: Some(options),
@@ -363,7 +401,7 @@ impl AuthStore {
     /// # Errors
     /// `InvalidAuthMgmt`, `UserNotFound`.
     pub fn user_delete(&self, txn: &mut RwTxn, r: &AuthUserDeleteRequest) -> AuthResult<()> {
-        if self.is_enabled(txn)? && r.name == ROOT_USER {
+        if self.is_enabled(txn)? && r.name == ROOT_USER.as_bytes() {
             return Ok(Err(AuthError::InvalidAuthMgmt));
         }
         if !self.users.delete(txn, &r.name)? {
@@ -399,7 +437,7 @@ impl AuthStore {
         let Some(mut u) = self.user(txn, &r.user)? else {
             return Ok(Err(AuthError::UserNotFound));
         };
-        if r.role != ROOT_ROLE && self.role(txn, &r.role)?.is_none() {
+        if r.role != ROOT_ROLE.as_bytes() && self.role(txn, &r.role)?.is_none() {
             return Ok(Err(AuthError::RoleNotFound));
         }
         match u.roles.binary_search(&r.role) {
@@ -420,7 +458,8 @@ impl AuthStore {
         txn: &mut RwTxn,
         r: &AuthUserRevokeRoleRequest,
     ) -> AuthResult<()> {
-        if self.is_enabled(txn)? && r.name == ROOT_USER && r.role == ROOT_ROLE {
+        if self.is_enabled(txn)? && r.name == ROOT_USER.as_bytes() && r.role == ROOT_ROLE.as_bytes()
+        {
             return Ok(Err(AuthError::InvalidAuthMgmt));
         }
         let Some(mut u) = self.user(txn, &r.name)? else {
@@ -475,7 +514,7 @@ impl AuthStore {
         self.put_role(
             txn,
             &Role {
-                name: r.name.as_bytes().to_vec(),
+                name: r.name.clone(),
                 key_permission: Vec::new(),
             },
         )?;
@@ -513,7 +552,7 @@ impl AuthStore {
     /// # Errors
     /// `InvalidAuthMgmt`, `RoleNotFound`.
     pub fn role_delete(&self, txn: &mut RwTxn, r: &AuthRoleDeleteRequest) -> AuthResult<()> {
-        if self.is_enabled(txn)? && r.role == ROOT_ROLE {
+        if self.is_enabled(txn)? && r.role == ROOT_ROLE.as_bytes() {
             return Ok(Err(AuthError::InvalidAuthMgmt));
         }
         if !self.roles.delete(txn, &r.role)? {

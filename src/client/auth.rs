@@ -38,60 +38,60 @@ impl Client {
     /// `Auth.UserAdd`; `no_password` creates a user that cannot authenticate with a
     /// password (etcd's `UserAddOptions.no_password`).
     user_add(name: &str, password: &str, no_password: bool) -> AuthUserAddResponse = user_add(AuthUserAddRequest {
-        name: name.to_string(),
-        password: password.to_string(),
+        name: name.as_bytes().to_vec(),
+        password: password.as_bytes().to_vec(),
         options: Some(UserAddOptions { no_password }),
         hashed_password: String::new(),
     }));
     unary!(
         /// `Auth.UserGet`.
-        user_get(name: &str) -> AuthUserGetResponse = user_get(AuthUserGetRequest { name: name.to_string() }));
+        user_get(name: &str) -> AuthUserGetResponse = user_get(AuthUserGetRequest { name: name.as_bytes().to_vec() }));
     unary!(
         /// `Auth.UserList`.
         user_list() -> AuthUserListResponse = user_list(AuthUserListRequest {}));
     unary!(
         /// `Auth.UserDelete`.
-        user_delete(name: &str) -> AuthUserDeleteResponse = user_delete(AuthUserDeleteRequest { name: name.to_string() }));
+        user_delete(name: &str) -> AuthUserDeleteResponse = user_delete(AuthUserDeleteRequest { name: name.as_bytes().to_vec() }));
     unary!(
     /// `Auth.UserChangePassword`.
     user_change_password(name: &str, password: &str) -> AuthUserChangePasswordResponse = user_change_password(
-        AuthUserChangePasswordRequest { name: name.to_string(), password: password.to_string(), hashed_password: String::new() }
+        AuthUserChangePasswordRequest { name: name.as_bytes().to_vec(), password: password.as_bytes().to_vec(), hashed_password: String::new() }
     ));
     unary!(
     /// `Auth.UserGrantRole`.
     user_grant_role(user: &str, role: &str) -> AuthUserGrantRoleResponse = user_grant_role(
-        AuthUserGrantRoleRequest { user: user.to_string(), role: role.to_string() }
+        AuthUserGrantRoleRequest { user: user.as_bytes().to_vec(), role: role.as_bytes().to_vec() }
     ));
     unary!(
     /// `Auth.UserRevokeRole`.
     user_revoke_role(name: &str, role: &str) -> AuthUserRevokeRoleResponse = user_revoke_role(
-        AuthUserRevokeRoleRequest { name: name.to_string(), role: role.to_string() }
+        AuthUserRevokeRoleRequest { name: name.as_bytes().to_vec(), role: role.as_bytes().to_vec() }
     ));
     unary!(
         /// `Auth.RoleAdd`.
-        role_add(name: &str) -> AuthRoleAddResponse = role_add(AuthRoleAddRequest { name: name.to_string() }));
+        role_add(name: &str) -> AuthRoleAddResponse = role_add(AuthRoleAddRequest { name: name.as_bytes().to_vec() }));
     unary!(
         /// `Auth.RoleGet`.
-        role_get(role: &str) -> AuthRoleGetResponse = role_get(AuthRoleGetRequest { role: role.to_string() }));
+        role_get(role: &str) -> AuthRoleGetResponse = role_get(AuthRoleGetRequest { role: role.as_bytes().to_vec() }));
     unary!(
         /// `Auth.RoleList`.
         role_list() -> AuthRoleListResponse = role_list(AuthRoleListRequest {}));
     unary!(
         /// `Auth.RoleDelete`.
-        role_delete(role: &str) -> AuthRoleDeleteResponse = role_delete(AuthRoleDeleteRequest { role: role.to_string() }));
+        role_delete(role: &str) -> AuthRoleDeleteResponse = role_delete(AuthRoleDeleteRequest { role: role.as_bytes().to_vec() }));
     unary!(
     /// `Auth.RoleGrantPermission` of `perm_type` (authpb `Permission.Type` value) on
     /// `[key, range_end)`.
     role_grant_permission(role: &str, key: &[u8], range_end: &[u8], perm_type: i32) -> AuthRoleGrantPermissionResponse =
         role_grant_permission(AuthRoleGrantPermissionRequest {
-            name: role.to_string(),
+            name: role.as_bytes().to_vec(),
             perm: Some(Permission { perm_type, key: key.to_vec(), range_end: range_end.to_vec() }),
         }));
     unary!(
     /// `Auth.RoleRevokePermission` of exactly `[key, range_end)`.
     role_revoke_permission(role: &str, key: &[u8], range_end: &[u8]) -> AuthRoleRevokePermissionResponse =
         role_revoke_permission(AuthRoleRevokePermissionRequest {
-            role: role.to_string(),
+            role: role.as_bytes().to_vec(),
             key: key.to_vec(),
             range_end: range_end.to_vec(),
         }));

@@ -281,8 +281,8 @@ impl Client {
             let ch = self.channel(deadline, &mut last).await?;
             let remaining = deadline.saturating_duration_since(Instant::now());
             let req = AuthenticateRequest {
-                name: name.clone(),
-                password: password.clone(),
+                name: name.clone().into_bytes(),
+                password: password.clone().into_bytes(),
             };
             match tokio::time::timeout(remaining, AuthClient::new(ch).authenticate(req)).await {
                 Err(_) => return Err(Error::DeadlineExceeded { last }),
@@ -519,7 +519,7 @@ impl Client {
     ) -> Result<MemberAddResponse, Error> {
         check_peer_urls(&peer_urls)?;
         let req = MemberAddRequest {
-            peer_ur_ls: peer_urls,
+            peer_ur_ls: peer_urls.into_iter().map(String::into_bytes).collect(),
             is_learner,
         };
         self.call(|ch| {
@@ -554,7 +554,7 @@ impl Client {
         check_peer_urls(&peer_urls)?;
         let req = MemberUpdateRequest {
             id,
-            peer_ur_ls: peer_urls,
+            peer_ur_ls: peer_urls.into_iter().map(String::into_bytes).collect(),
         };
         self.call(|ch| {
             let req = req.clone();

@@ -1,9 +1,11 @@
-//! Leases: the replicated lease table and key attachments in LMDB ([`LeaseStore`]), and the
-//! leader's in-memory expiry clock ([`lessor::Lessor`]).
+//! Leases: the replicated lease table and key attachments in LMDB ([`LeaseStore`]), the
+//! leader's in-memory expiry clock ([`lessor::Lessor`]) and the gate that makes it primary
+//! ([`lessor::QuorumGate`]).
 //!
 //! Follows etcd's `lease/lessor.go`: TTLs in seconds, a minimum TTL derived from the
-//! election timeout, `MaxLeaseTTL` = 9,000,000,000 s. Expiry is decided only by the
-//! leader's lessor and applied as a `LeaseRevoke` log entry; keep-alives renew in memory.
+//! election timeout, `MaxLeaseTTL` = 9,000,000,000 s. Expiry is decided only by a primary
+//! lessor (on the leader, while a quorum acknowledges it) and applied as a `LeaseRevoke` log
+//! entry; keep-alives renew in memory; a promotion extends every lease to its TTL from then.
 //!
 //! Depends on: storage (heed), pb. No tonic, no openraft.
 
@@ -11,6 +13,8 @@ pub mod lessor;
 
 use heed::types::Bytes;
 use heed::{CommitOrAbort, Database, RoTxn, RwTxn};
+
+use crate::storage::keymap::{KeyMap, KeyMapError};
 
 /// etcd's `MaxLeaseTTL`, in seconds.
 pub const MAX_LEASE_TTL: i64 = 9_000_000_000;
@@ -26,6 +30,15 @@ pub enum LeaseError {
     Corrupt(String),
 }
 
+impl From<KeyMapError> for LeaseError {
+    fn from(e: KeyMapError) -> LeaseError {
+        match e {
+            KeyMapError::Storage(h) => LeaseError::Storage(h),
+            KeyMapError::Corrupt(m) => LeaseError::Corrupt(m),
+        }
+    }
+}
+
 /// One lease as stored: its ID and granted TTL in seconds (etcd's `leasepb.Lease`).
 #[derive(Clone, PartialEq, prost::Message)]
 pub struct LeaseRecord {
@@ -37,11 +50,12 @@ pub struct LeaseRecord {
     pub ttl: i64,
 }
 
-/// Handles to the `lease` (ID → [`LeaseRecord`]) and `lease_keys` (ID ‖ key → ∅) databases.
+/// Handles to the `lease` (ID → [`LeaseRecord`]) and `lease_keys` (ID ‖ key → ∅) databases;
+/// `lease_keys` is a [`KeyMap`], so a key of any length can be attached.
 #[derive(Debug, Clone, Copy)]
 pub struct LeaseStore {
     leases: Database<'static, Bytes, Bytes>,
-    keys: Database<'static, Bytes, Bytes>,
+    keys: KeyMap,
 }
 
 fn id_key(id: i64) -> [u8; 8] {
@@ -69,7 +83,10 @@ impl LeaseStore {
                 Ok(CommitOrAbort::<_, ()>::Commit((leases, keys)))
             })?;
         match committed {
-            CommitOrAbort::Commit((leases, keys)) => Ok(LeaseStore { leases, keys }),
+            CommitOrAbort::Commit((leases, keys)) => Ok(LeaseStore {
+                leases,
+                keys: KeyMap::new(keys),
+            }),
             CommitOrAbort::Abort(()) => Err(LeaseError::Corrupt(
                 "creating lease databases aborted".into(),
             )),
@@ -135,10 +152,11 @@ impl LeaseStore {
     pub fn keys(&self, txn: &RoTxn, id: i64) -> Result<Vec<Vec<u8>>, LeaseError> {
         let prefix = id_key(id);
         let mut out = Vec::new();
-        for item in self.keys.prefix_iter(txn, &prefix)? {
-            let (k, _) = item?;
-            out.push(k[8..].to_vec());
-        }
+        self.keys
+            .for_each_prefix::<LeaseError>(txn, &prefix, |k, _| {
+                out.push(k[prefix.len()..].to_vec());
+                Ok(())
+            })?;
         Ok(out)
     }
 
@@ -147,10 +165,8 @@ impl LeaseStore {
     /// # Errors
     /// Storage errors.
     pub fn size_in_use(&self, txn: &RoTxn) -> Result<u64, LeaseError> {
-        Ok(
-            (self.leases.stat(txn)?.non_free_page_size()
-                + self.keys.stat(txn)?.non_free_page_size()) as u64,
-        )
+        Ok((self.leases.stat(txn)?.non_free_page_size()
+            + self.keys.database().stat(txn)?.non_free_page_size()) as u64)
     }
 
     /// Records that `key` is attached to lease `id`.

@@ -36,6 +36,36 @@ pub const CLUSTER_ID_MISMATCH: &str = "request cluster ID mismatch";
 /// Status message a peer sends to a member that was removed.
 pub const MEMBER_REMOVED: &str = "the member has been permanently removed from the cluster";
 
+/// AppendEntries carrying more than this many bytes of requests are split: the replication
+/// gets openraft's `PayloadTooLarge` with the number of entries that fit (at least one). Each
+/// AppendEntries must finish within one heartbeat interval, and a retry resends the same
+/// batch, so a run of large entries (e.g. 1 MiB user names) sent as one batch could time out
+/// on every retry and stall replication for good.
+pub const MAX_APPEND_BYTES: usize = 512 * 1024;
+
+/// Approximate wire size of one entry's requests.
+fn entry_bytes(e: &openraft::Entry<TypeConfig>) -> usize {
+    match &e.payload {
+        openraft::EntryPayload::Normal(b) => {
+            b.requests.iter().map(prost::Message::encoded_len).sum()
+        }
+        _ => 0,
+    }
+}
+
+/// How many leading entries fit in [`MAX_APPEND_BYTES`] (at least one), when not all do.
+fn entries_that_fit(entries: &[openraft::Entry<TypeConfig>]) -> Option<usize> {
+    let mut total = 0usize;
+    for (i, e) in entries.iter().enumerate() {
+        total = total.saturating_add(entry_bytes(e));
+        if total > MAX_APPEND_BYTES {
+            let fit = i.max(1);
+            return (fit < entries.len()).then_some(fit);
+        }
+    }
+    None
+}
+
 /// A condition learned from peers that must stop this member (etcd exits on both): set at
 /// most once, watched by the server's main loop.
 pub static PEER_FATAL: std::sync::LazyLock<tokio::sync::watch::Sender<Option<String>>> =
@@ -242,6 +272,11 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         rpc: AppendEntriesRequest<TypeConfig>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<u64>, RPCError<u64, Member, RaftError<u64>>> {
+        if let Some(fit) = entries_that_fit(&rpc.entries) {
+            return Err(RPCError::PayloadTooLarge(
+                openraft::error::PayloadTooLarge::new_entries_hint(fit as u64),
+            ));
+        }
         self.call(Rpc::AppendEntries, &rpc, &option).await
     }
 
@@ -262,5 +297,39 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         option: RPCOption,
     ) -> Result<VoteResponse<u64>, RPCError<u64, Member, RaftError<u64>>> {
         self.call(Rpc::Vote, &rpc, &option).await
+    }
+}
+
+#[cfg(test)]
+mod split_tests {
+    use super::*;
+    use crate::pb::etcdserverpb::PutRequest;
+    use crate::pb::peer::{InternalRaftBatch, InternalRaftRequest};
+
+    fn entry(value_len: usize) -> openraft::Entry<TypeConfig> {
+        openraft::Entry {
+            log_id: openraft::LogId::new(openraft::CommittedLeaderId::new(1, 1), 1),
+            payload: openraft::EntryPayload::Normal(InternalRaftBatch {
+                requests: vec![InternalRaftRequest {
+                    put: Some(PutRequest {
+                        key: b"k".to_vec(),
+                        value: vec![0; value_len],
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }],
+            }),
+        }
+    }
+
+    #[test]
+    fn large_runs_are_split_but_one_entry_always_goes() {
+        assert_eq!(entries_that_fit(&[entry(10), entry(10)]), None);
+        assert_eq!(entries_that_fit(&[entry(1 << 20)]), None);
+        assert_eq!(entries_that_fit(&[entry(1 << 20), entry(1 << 20)]), Some(1));
+        assert_eq!(
+            entries_that_fit(&[entry(200_000), entry(200_000), entry(200_000)]),
+            Some(2)
+        );
     }
 }

@@ -423,7 +423,7 @@ impl StateStore {
                     let stores = b.stores();
                     let mut out = Vec::with_capacity(batch.requests.len());
                     for req in &batch.requests {
-                        let r = apply::apply_request(&stores, &mut wtxn, req, &mut events)?;
+                        let r = apply_isolated(&b, &stores, &mut wtxn, req, &mut events)?;
                         if let Some(effect) = TokenEffect::of(req, &r) {
                             token_effects.push(effect);
                         }
@@ -621,6 +621,50 @@ impl StateStore {
     }
 }
 
+/// Applies one request in a nested transaction of the batch's: a failure its input caused
+/// (see [`apply::ApplyFatal::is_input_caused`]) rolls back this request alone and becomes the
+/// deterministic [`apply::ApplyError::RequestTooLarge`]; any other storage failure is fatal.
+fn apply_isolated(
+    b: &Backend,
+    stores: &apply::Stores,
+    wtxn: &mut heed::RwTxn,
+    req: &crate::pb::peer::InternalRaftRequest,
+    events: &mut Vec<crate::pb::mvccpb::Event>,
+) -> Result<apply::ApplyResult, ApplyFailure> {
+    let mut own_events = Vec::new();
+    let mut nested = b.env.nested_write_txn(wtxn)?;
+    match apply::apply_request(stores, &mut nested, req, &mut own_events) {
+        Ok(r) => {
+            nested.commit()?;
+            events.extend(own_events);
+            Ok(r)
+        }
+        // A damaged record on this member's disk (CRC-32C mismatch): not the same on every
+        // member, but stopping the member would not repair it. The request is rolled back
+        // and fails here as `etcdserver: corrupt cluster`; the server raises the CORRUPT
+        // alarm, which then refuses writes on every member (etcd's applierV3Corrupt).
+        Err(apply::ApplyFatal::Mvcc(crate::mvcc::MvccError::Checksum(e))) => {
+            nested.abort();
+            tracing::error!(error = %e, "damaged record found while applying; request refused");
+            Ok(apply::ApplyResult {
+                revision: b.kv.current_revision(wtxn)?,
+                response: None,
+                error: Some(apply::ApplyError::Corrupt),
+            })
+        }
+        Err(e) if e.is_input_caused() => {
+            nested.abort();
+            tracing::warn!(error = %e, "apply: request refused by storage limits, rolled back");
+            Ok(apply::ApplyResult {
+                revision: b.kv.current_revision(wtxn)?,
+                response: None,
+                error: Some(apply::ApplyError::RequestTooLarge),
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// What an applied auth request does to this member's in-memory simple tokens, applied
 /// after the batch commits (etcd's token provider calls in `auth/store.go`).
 enum TokenEffect {
@@ -648,10 +692,14 @@ impl TokenEffect {
             });
         }
         if let Some(d) = &req.auth_user_delete {
-            return Some(TokenEffect::InvalidateUser(d.name.clone()));
+            return Some(TokenEffect::InvalidateUser(
+                String::from_utf8_lossy(&d.name).into_owned(),
+            ));
         }
         if let Some(c) = &req.auth_user_change_password {
-            return Some(TokenEffect::InvalidateUser(c.name.clone()));
+            return Some(TokenEffect::InvalidateUser(
+                String::from_utf8_lossy(&c.name).into_owned(),
+            ));
         }
         if req.auth_disable.is_some() {
             return Some(TokenEffect::Clear);
@@ -995,5 +1043,56 @@ mod tests {
         // Writes go on after the swap.
         put_many(&store, 1, 10);
         store.defragment_blocking().unwrap();
+    }
+
+    /// A request whose input LMDB refuses (an empty key reaching apply) is rolled back alone
+    /// as `RequestTooLarge`; the rest of the batch applies and the member goes on.
+    #[test]
+    fn input_storage_error_rolls_back_only_that_request() {
+        use crate::pb::etcdserverpb::PutRequest;
+        use crate::pb::peer::{InternalRaftBatch, InternalRaftRequest};
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path().to_path_buf()).unwrap();
+        let put = |key: &[u8]| InternalRaftRequest {
+            put: Some(PutRequest {
+                key: key.to_vec(),
+                value: b"v".to_vec(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let entry = |index: u64, reqs: Vec<InternalRaftRequest>| Entry::<TypeConfig> {
+            log_id: LogId::new(openraft::CommittedLeaderId::new(1, 1), index),
+            payload: EntryPayload::Normal(InternalRaftBatch {
+                requests: reqs,
+                ..Default::default()
+            }),
+        };
+        let (results, batch) = store
+            .apply_batch(vec![
+                entry(1, vec![put(b"a"), put(b""), put(&[b'k'; 600])]),
+                entry(2, vec![put(b"b")]),
+            ])
+            .unwrap();
+        let first = &results[0].0;
+        assert!(first[0].error.is_none());
+        assert_eq!(first[1].error, Some(apply::ApplyError::RequestTooLarge));
+        assert_eq!(first[1].revision, 2, "revision after the first put only");
+        assert!(first[2].error.is_none(), "600-byte keys are fine");
+        assert_eq!(results[1].0[0].revision, 4);
+        assert_eq!(batch.revision, 4);
+        assert_eq!(
+            batch.events.len(),
+            3,
+            "no event from the rolled-back request"
+        );
+        let b = store.backend().unwrap();
+        let rtxn = b.env.read_txn().unwrap();
+        assert!(b.kv.get_at(&rtxn, &[b'k'; 600], 4).unwrap().is_some());
+        assert!(b.kv.get_at(&rtxn, b"b", 4).unwrap().is_some());
+        drop(rtxn);
+        drop(b);
+        let (applied, _) = store.applied_state().unwrap();
+        assert_eq!(applied.map(|l| l.index), Some(2));
     }
 }

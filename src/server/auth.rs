@@ -104,7 +104,10 @@ impl EtcdServer {
 
     /// [`EtcdServer::auth_info`], falling back to the verified client certificate's common
     /// name `cert_cn` when there is no token (etcd's `AuthInfoFromTLS`): the CN is the user,
-    /// at the current auth revision, while auth is enabled; otherwise `None`.
+    /// at the current auth revision, while auth is enabled; otherwise `None`. A certificate
+    /// without a CN (`Some("")`) is the empty user at the current revision, as in etcd:
+    /// permission checks then refuse it with `permission denied` (a request without any
+    /// identity, revision 0, gets `user name is empty`).
     ///
     /// # Errors
     /// As [`EtcdServer::auth_info`], and storage errors.
@@ -116,7 +119,7 @@ impl EtcdServer {
         if token.is_some() {
             return self.auth_info(token);
         }
-        let Some(cn) = cert_cn.filter(|c| !c.is_empty()) else {
+        let Some(cn) = cert_cn else {
             return Ok(None);
         };
         let b = self.store.backend().map_err(storage)?;
@@ -204,6 +207,26 @@ impl EtcdServer {
             .map_err(Error::Auth)
     }
 
+    /// The admin check of the Maintenance service's Snapshot, Hash, HashKV and Defragment
+    /// (etcd 3.4's `authMaintenanceServer`): resolves the caller from its token or client
+    /// certificate CN and requires root while auth is enabled. etcd sends these failures
+    /// untranslated, so every auth error comes back as [`Error::UntranslatedAuth`]
+    /// (gRPC `Unknown`, `auth: permission denied`).
+    ///
+    /// # Errors
+    /// [`Error::UntranslatedAuth`] with `invalid auth token`, `user name is empty`, `user
+    /// not found` or `permission denied`; storage errors.
+    pub fn check_maintenance_admin(
+        &self,
+        token: Option<&str>,
+        cert_cn: Option<&str>,
+    ) -> Result<(), Error> {
+        let caller = self
+            .caller_from(token, cert_cn)
+            .map_err(Error::untranslated_auth)?;
+        self.check_admin(&caller).map_err(Error::untranslated_auth)
+    }
+
     /// Drops expired simple tokens once a second for as long as the server lives.
     pub(super) fn spawn_token_sweeper(self: &std::sync::Arc<Self>) {
         let weak = std::sync::Arc::downgrade(self);
@@ -277,27 +300,33 @@ impl EtcdServer {
     /// password against the local store (bcrypt, off the async workers), then proposes the
     /// user name and a fresh random token prefix (never the password). Retries when the
     /// auth store changed between the check and the apply. Returns once this member knows
-    /// the token.
+    /// the token. A `token` the request carried is resolved after the password check, as
+    /// etcd resolves it for the proposal: an unknown one fails the call.
     ///
     /// # Errors
     /// `authentication is not enabled`, `authentication failed, invalid user ID or
-    /// password`; see [`EtcdServer::propose`].
+    /// password`, `invalid auth token`; see [`EtcdServer::propose`].
     pub async fn authenticate(
         &self,
-        name: &str,
-        password: &str,
+        name_bytes: &[u8],
+        password: &[u8],
+        token: Option<&str>,
     ) -> Result<AuthenticateResponse, Error> {
+        // Tokens and the log's Authenticate entry name the user as text (lossy for a
+        // non-UTF-8 name, which then cannot use its token); the store is looked up by bytes.
+        let name_text = String::from_utf8_lossy(name_bytes).into_owned();
+        let name = name_text.as_str();
         loop {
             self.linearizable_barrier().await?;
             let (hash, checked_rev) = {
                 let b = self.store.backend().map_err(storage)?;
                 let rtxn = b.env.read_txn().map_err(storage)?;
                 b.auth
-                    .password_of(&rtxn, name)
+                    .password_of(&rtxn, name_bytes)
                     .map_err(storage)?
                     .map_err(Error::Auth)?
             };
-            let pw = password.to_string();
+            let pw = password.to_vec();
             let ok = tokio::task::spawn_blocking(move || crate::auth::password::verify(&pw, &hash))
                 .await
                 .map_err(|e| Error::Internal(e.to_string()))?;
@@ -305,6 +334,7 @@ impl EtcdServer {
                 tracing::info!(user = name, "invalid password");
                 return Err(Error::Auth(AuthError::AuthFailed));
             }
+            self.auth_info(token)?;
             if let Some(jwt) = &self.jwt {
                 // JWTs change no replicated state: sign one for the revision the password
                 // was checked at.
@@ -349,7 +379,7 @@ impl EtcdServer {
         }
     }
 
-    async fn bcrypt(&self, password: String) -> Result<String, Error> {
+    async fn bcrypt(&self, password: Vec<u8>) -> Result<String, Error> {
         let cost = self.cfg.bcrypt_cost;
         tokio::task::spawn_blocking(move || crate::auth::password::hash(&password, cost))
             .await

@@ -11,7 +11,7 @@ use openraft::ChangeMembers;
 use prost::Message;
 use tonic::Request;
 
-use super::{Error, EtcdServer};
+use super::{Caller, Error, EtcdServer};
 use crate::membership::{compute_member_id_at, Member};
 use crate::pb::etcdserverpb::{
     Member as PbMember, MemberAddRequest, MemberAddResponse, MemberPromoteRequest,
@@ -49,13 +49,20 @@ impl EtcdServer {
             .collect()
     }
 
-    /// MemberAdd.
+    /// MemberAdd (root only while auth is enabled, checked here on the member that
+    /// received the request, as etcd's `checkMembershipOperationPermission`).
     ///
     /// # Errors
-    /// `given member URLs are invalid`, `Peer URLs already exists`, `re-configuration
+    /// `user name is empty`, `user name not found`, `permission denied` for a caller that
+    /// is not root; `given member URLs are invalid`, `Peer URLs already exists`, `re-configuration
     /// failed due to not enough started members` (etcd's strict reconfiguration check for
     /// voters), forwarding and timeout errors.
-    pub async fn member_add(&self, req: MemberAddRequest) -> Result<MemberAddResponse, Error> {
+    pub async fn member_add(
+        &self,
+        req: MemberAddRequest,
+        caller: &Caller,
+    ) -> Result<MemberAddResponse, Error> {
+        self.check_admin(caller)?;
         let op = MemberOpRequest {
             op: Some(Op::Add(req.clone())),
         };
@@ -68,7 +75,11 @@ impl EtcdServer {
         let member = PbMember {
             id,
             name: String::new(),
-            peer_ur_ls: req.peer_ur_ls,
+            peer_ur_ls: req
+                .peer_ur_ls
+                .iter()
+                .map(|u| String::from_utf8_lossy(u).into_owned())
+                .collect(),
             client_ur_ls: Vec::new(),
             is_learner: req.is_learner,
         };
@@ -79,14 +90,16 @@ impl EtcdServer {
         })
     }
 
-    /// MemberRemove.
+    /// MemberRemove; root only while auth is enabled (see [`EtcdServer::member_add`]).
     ///
     /// # Errors
-    /// `member not found`, forwarding and timeout errors.
+    /// The caller's auth errors as for [`EtcdServer::member_add`]; `member not found`, forwarding and timeout errors.
     pub async fn member_remove(
         &self,
         req: MemberRemoveRequest,
+        caller: &Caller,
     ) -> Result<MemberRemoveResponse, Error> {
+        self.check_admin(caller)?;
         self.member_op(MemberOpRequest {
             op: Some(Op::Remove(req)),
         })
@@ -97,14 +110,16 @@ impl EtcdServer {
         })
     }
 
-    /// MemberUpdate (new peer URLs).
+    /// MemberUpdate (new peer URLs); root only while auth is enabled (see [`EtcdServer::member_add`]).
     ///
     /// # Errors
-    /// `member not found`, `given member URLs are invalid`, `Peer URLs already exists`.
+    /// The caller's auth errors as for [`EtcdServer::member_add`]; `member not found`, `given member URLs are invalid`, `Peer URLs already exists`.
     pub async fn member_update(
         &self,
         req: MemberUpdateRequest,
+        caller: &Caller,
     ) -> Result<MemberUpdateResponse, Error> {
+        self.check_admin(caller)?;
         self.member_op(MemberOpRequest {
             op: Some(Op::Update(req)),
         })
@@ -115,15 +130,17 @@ impl EtcdServer {
         })
     }
 
-    /// MemberPromote.
+    /// MemberPromote; root only while auth is enabled (see [`EtcdServer::member_add`]).
     ///
     /// # Errors
-    /// `member not found`, `can only promote a learner member`, `can only promote a
+    /// The caller's auth errors as for [`EtcdServer::member_add`]; `member not found`, `can only promote a learner member`, `can only promote a
     /// learner member which is in sync with leader`.
     pub async fn member_promote(
         &self,
         req: MemberPromoteRequest,
+        caller: &Caller,
     ) -> Result<MemberPromoteResponse, Error> {
+        self.check_admin(caller)?;
         self.member_op(MemberOpRequest {
             op: Some(Op::Promote(req)),
         })
@@ -460,12 +477,14 @@ impl EtcdServer {
 }
 
 /// Parses peer URLs as etcd's `types.NewURLs` (etcd: `given member URLs are invalid`).
-fn validate_urls(urls: &[String]) -> Result<Vec<String>, Error> {
+fn validate_urls(urls: &[Vec<u8>]) -> Result<Vec<String>, Error> {
     if urls.is_empty() {
         return Err(Error::Wire(WireError::MemberBadURLs));
     }
     let mut out = Vec::new();
     for u in urls {
+        // Bytes on the wire (etcd never checks UTF-8); a URL must be text.
+        let u = std::str::from_utf8(u).map_err(|_| Error::Wire(WireError::MemberBadURLs))?;
         let parsed = crate::config::parse_urls("peer-urls", u)
             .map_err(|_| Error::Wire(WireError::MemberBadURLs))?;
         out.extend(parsed.iter().map(crate::config::url_string));

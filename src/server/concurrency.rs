@@ -80,6 +80,11 @@ pub enum ConcurrencyError {
     /// delete`); only when the server shuts down.
     #[error("lost watcher waiting for delete")]
     LostWatcher,
+    /// Unlock, Proclaim or Resign with an empty key: etcd's recipes send it through the
+    /// client, whose request is refused with `etcdserver: key is not provided` (gRPC
+    /// `Unknown` once the recipe returns it).
+    #[error("etcdserver: key is not provided")]
+    EmptyKey,
 }
 
 /// The key a contender with `lease` owns under `name`: `name/<lease in lowercase hex>`
@@ -497,6 +502,9 @@ impl EtcdServer {
         key: &[u8],
         caller: &super::Caller,
     ) -> Result<UnlockResponse, Error> {
+        if key.is_empty() {
+            return Err(ConcurrencyError::EmptyKey.into());
+        }
         let resp = self
             .delete_range(
                 DeleteRangeRequest {
@@ -636,6 +644,9 @@ impl EtcdServer {
     ) -> Result<ProclaimResponse, Error> {
         let leader = leader.ok_or(ConcurrencyError::MissingLeaderKey)?;
         let lease = self.session_lease(leader.lease).await?;
+        if leader.key.is_empty() {
+            return Err(ConcurrencyError::EmptyKey.into());
+        }
         let header = self
             .proclaim_key(&leader.key, leader.rev, lease, value, caller)
             .await?;
@@ -656,6 +667,9 @@ impl EtcdServer {
     ) -> Result<ResignResponse, Error> {
         let leader = leader.ok_or(ConcurrencyError::MissingLeaderKey)?;
         self.session_lease(leader.lease).await?;
+        if leader.key.is_empty() {
+            return Err(ConcurrencyError::EmptyKey.into());
+        }
         let header = self.resign_key(&leader.key, leader.rev, caller).await?;
         Ok(ResignResponse {
             header: Some(header),

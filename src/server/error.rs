@@ -40,6 +40,12 @@ pub enum Error {
     /// An etcd wire error decided by the server itself (membership checks and the like).
     #[error("{0}")]
     Wire(crate::rpctypes::WireError),
+    /// An auth failure etcd sends untranslated, as gRPC `Unknown` with the auth store's
+    /// own message (`auth: permission denied`, `auth: user name is empty`, `auth: invalid
+    /// auth token`): the Maintenance service's admin check (etcd 3.4's
+    /// `authMaintenanceServer.isAuthenticated` returns the auth store's error as is).
+    #[error(transparent)]
+    UntranslatedAuth(AuthError),
     /// A storage failure (disk, corruption).
     #[error("storage: {0}")]
     Storage(String),
@@ -67,6 +73,7 @@ impl Error {
                 ApplyError::Auth(e) => return auth_wire(*e),
                 ApplyError::UnknownRequest => return None,
                 ApplyError::Corrupt => WireError::Corrupt,
+                ApplyError::RequestTooLarge => WireError::RequestTooLarge,
             },
             Error::Auth(e) => return auth_wire(*e),
             Error::Compacted => WireError::Compacted,
@@ -79,6 +86,15 @@ impl Error {
             Error::Wire(w) => *w,
             _ => return None,
         })
+    }
+
+    /// The same failure as etcd's Maintenance service sends it: an [`Error::Auth`] becomes
+    /// [`Error::UntranslatedAuth`]; anything else is kept.
+    pub fn untranslated_auth(self) -> Error {
+        match self {
+            Error::Auth(a) => Error::UntranslatedAuth(a),
+            other => other,
+        }
     }
 
     /// Maps an MVCC read error.

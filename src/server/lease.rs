@@ -1,11 +1,18 @@
 //! Lease operations of the server: grant and revoke through the log; keep-alive, TTL
 //! queries and expiry on the leader's in-memory clock ([`crate::lease::lessor::Lessor`]).
+//!
+//! The lessor loop keeps the lessor primary only while [`QuorumGate`] says so: this member
+//! leads and a quorum acknowledged it within the election timeout (openraft's
+//! `millis_since_quorum_ack`). A leader cut off from its quorum demotes its lessor (etcd's
+//! CheckQuorum step-down), and every promotion gives each lease `now + election timeout +
+//! TTL` (etcd's `Promote`), so no lease expires because the cluster had no quorum.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{response, Error, EtcdServer};
 use crate::apply::ApplyError;
+use crate::lease::lessor::{GateChange, QuorumGate, RaftView};
 use crate::lease::{min_lease_ttl, LeaseRecord};
 use crate::pb::etcdserverpb::{
     LeaseGrantRequest, LeaseGrantResponse, LeaseLeasesResponse, LeaseRevokeRequest,
@@ -59,7 +66,8 @@ impl EtcdServer {
             .await?;
         let (mut g, revision) = response::<crate::pb::etcdserverpb::LeaseGrantResponse>(r)?;
         if let Some(rec) = self.lease_record(g.id)? {
-            self.lessor.renew(&rec, Instant::now());
+            // Not primary: the next promotion (or sync) starts the lease's clock.
+            let _ = self.lessor.renew(&rec, Instant::now());
         }
         g.header = Some(self.header(revision));
         Ok(g)
@@ -89,19 +97,34 @@ impl EtcdServer {
     }
 
     /// One keep-alive: renews the lease on the leader's clock and returns its TTL in
-    /// seconds (0 when the lease does not exist, as etcd answers on the stream).
+    /// seconds (0 when the lease does not exist, as etcd answers on the stream). A follower
+    /// forwards to the leader. On a leader whose lessor is not primary it waits, at most an
+    /// election timeout, for the lessor to be promoted (a leader elected a moment ago): past
+    /// that, this member has had no quorum for an election timeout, where etcd's leader
+    /// would have stepped down (CheckQuorum), and it answers as etcd then does.
     ///
     /// # Errors
-    /// [`Error::NotLeader`] / [`Error::NoLeader`] when this member is not the leader.
+    /// [`Error::NoLeader`] when no leader is known or this leader has no quorum;
+    /// `LeaseNotFound` as [`Error::Apply`].
     pub async fn lease_keep_alive(&self, id: i64) -> Result<i64, Error> {
-        match self.leader() {
-            Some(l) if l == self.member_id => {}
-            Some(l) => return self.remote_lease(l, id, false).await,
-            None => return Err(Error::NoLeader),
-        }
-        match self.lease_record(id)? {
-            None => Err(Error::Apply(ApplyError::LeaseNotFound)),
-            Some(rec) => Ok(self.lessor.renew(&rec, Instant::now())),
+        let deadline = tokio::time::Instant::now() + self.cfg.election_timeout;
+        let poll = self.cfg.heartbeat_interval.max(Duration::from_millis(20));
+        loop {
+            match self.leader() {
+                Some(l) if l == self.member_id => {}
+                Some(l) => return self.remote_lease(l, id, false).await,
+                None => return Err(Error::NoLeader),
+            }
+            let Some(rec) = self.lease_record(id)? else {
+                return Err(Error::Apply(ApplyError::LeaseNotFound));
+            };
+            if let Ok(ttl) = self.lessor.renew(&rec, Instant::now()) {
+                return Ok(ttl);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::NoLeader);
+            }
+            tokio::time::sleep(poll).await;
         }
     }
 
@@ -186,38 +209,89 @@ impl EtcdServer {
         })
     }
 
-    /// The primary lessor loop: while leader, keep the clock in step with the lease table
-    /// and propose a revoke for each expired lease; when not leader, forget the clock so
-    /// the next promotion extends every lease.
+    /// The lessor loop. On every Raft metrics update and every [`EXPIRY_TICK`] it feeds the
+    /// [`QuorumGate`] and promotes or demotes the lessor as the gate says (promotion: every
+    /// lease gets `now + election timeout + TTL`). While the gate is open, each tick keeps the
+    /// clock in step with the lease table and proposes a `LeaseRevoke` (through the normal
+    /// write path) for each expired lease; a demoted lessor proposes nothing.
     pub(super) fn spawn_lessor_loop(self: &Arc<Self>) {
         let weak = Arc::downgrade(self);
+        let mut rx = self.raft.metrics();
+        let member_id = self.member_id;
+        let extend = self.cfg.election_timeout;
         tokio::spawn(async move {
-            let mut was_leader = false;
+            let mut gate = QuorumGate::new(extend);
+            let mut tick = tokio::time::interval(EXPIRY_TICK);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tokio::time::sleep(EXPIRY_TICK).await;
-                let Some(server) = weak.upgrade() else { return };
-                let is_leader = server.leader() == Some(server.member_id);
-                if !is_leader {
-                    if was_leader {
-                        server.lessor.demote();
+                // A metrics update carries a fresh quorum-acknowledgement age; a tick only
+                // the role (the latest metrics may be old, their age must not count as new).
+                let update = tokio::select! {
+                    _ = tick.tick() => false,
+                    r = rx.changed() => {
+                        if r.is_err() {
+                            return;
+                        }
+                        true
                     }
-                    was_leader = false;
+                };
+                let Some(server) = weak.upgrade() else { return };
+                let now = Instant::now();
+                let (view, ack_age) = {
+                    let m = if update {
+                        rx.borrow_and_update()
+                    } else {
+                        rx.borrow()
+                    };
+                    let leader = m.state == openraft::ServerState::Leader
+                        && m.current_leader == Some(member_id);
+                    let mut voters = m.membership_config.membership().voter_ids();
+                    let sole_voter = voters.next() == Some(member_id) && voters.next().is_none();
+                    let ack_age = if update {
+                        m.millis_since_quorum_ack.map(Duration::from_millis)
+                    } else {
+                        None
+                    };
+                    (
+                        RaftView {
+                            leader,
+                            term: m.current_term,
+                            sole_voter,
+                        },
+                        ack_age,
+                    )
+                };
+                match gate.observe(view, ack_age, now) {
+                    GateChange::None => {}
+                    GateChange::Demote => {
+                        server.lessor.demote();
+                        tracing::info!(
+                            term = view.term,
+                            leader = view.leader,
+                            "lessor demoted: not leader or no quorum acknowledgement within the election timeout; leases do not expire"
+                        );
+                    }
+                    GateChange::Promote => {
+                        let leases = server.list_leases().unwrap_or_default();
+                        server.lessor.promote(&leases, Instant::now(), extend);
+                        tracing::info!(
+                            term = view.term,
+                            leases = leases.len(),
+                            "lessor promoted: every lease extended to its TTL from now"
+                        );
+                    }
+                }
+                if update {
                     continue;
                 }
-                was_leader = true;
-                server.promote_pending_voters().await;
-                let leases = {
-                    let Ok(b) = server.store.backend() else {
-                        continue;
-                    };
-                    let Ok(rtxn) = b.env.read_txn() else { continue };
-                    match b.leases.list(&rtxn) {
-                        Ok(l) => l,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "failed to list leases");
-                            continue;
-                        }
-                    }
+                if view.leader {
+                    server.promote_pending_voters().await;
+                }
+                if !gate.is_open() {
+                    continue;
+                }
+                let Some(leases) = server.list_leases() else {
+                    continue;
                 };
                 let now = Instant::now();
                 server.lessor.sync(&leases, now);
@@ -237,5 +311,18 @@ impl EtcdServer {
                 }
             }
         });
+    }
+
+    /// Every lease in the table, or `None` (logged) when the table cannot be read.
+    fn list_leases(&self) -> Option<Vec<LeaseRecord>> {
+        let b = self.store.backend().ok()?;
+        let rtxn = b.env.read_txn().ok()?;
+        match b.leases.list(&rtxn) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                tracing::warn!(error = %e, "failed to list leases");
+                None
+            }
+        }
     }
 }

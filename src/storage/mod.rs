@@ -7,6 +7,7 @@
 
 pub mod backend;
 pub mod file_check;
+pub mod keymap;
 pub mod snapshot;
 pub mod wal;
 

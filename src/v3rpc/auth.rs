@@ -51,9 +51,12 @@ impl Auth for AuthService {
         &self,
         request: Request<AuthenticateRequest>,
     ) -> Result<Response<AuthenticateResponse>, Status> {
+        let token = super::interceptor::token(&request);
         let r = request.into_inner();
         Ok(Response::new(
-            self.server.authenticate(&r.name, &r.password).await?,
+            self.server
+                .authenticate(&r.name, &r.password, token.as_deref())
+                .await?,
         ))
     }
 

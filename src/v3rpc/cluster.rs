@@ -1,10 +1,12 @@
 //! `etcdserverpb.Cluster`: MemberList and the runtime reconfiguration calls, each a thin
-//! wrapper over the server (which forwards to the leader when needed).
+//! wrapper over the server (which forwards to the leader when needed). The reconfiguration
+//! calls need root while auth is enabled; MemberList is open to everyone (as etcd 3.4).
 
 use std::sync::Arc;
 
 use tonic::{Request, Response, Status};
 
+use super::interceptor::caller;
 use crate::pb::etcdserverpb::cluster_server::Cluster;
 use crate::pb::etcdserverpb::{
     MemberAddRequest, MemberAddResponse, MemberListRequest, MemberListResponse,
@@ -31,8 +33,11 @@ impl Cluster for ClusterService {
         &self,
         request: Request<MemberAddRequest>,
     ) -> Result<Response<MemberAddResponse>, Status> {
+        let caller = caller(&self.server, &request)?;
         Ok(Response::new(
-            self.server.member_add(request.into_inner()).await?,
+            self.server
+                .member_add(request.into_inner(), &caller)
+                .await?,
         ))
     }
 
@@ -40,8 +45,11 @@ impl Cluster for ClusterService {
         &self,
         request: Request<MemberRemoveRequest>,
     ) -> Result<Response<MemberRemoveResponse>, Status> {
+        let caller = caller(&self.server, &request)?;
         Ok(Response::new(
-            self.server.member_remove(request.into_inner()).await?,
+            self.server
+                .member_remove(request.into_inner(), &caller)
+                .await?,
         ))
     }
 
@@ -49,8 +57,11 @@ impl Cluster for ClusterService {
         &self,
         request: Request<MemberUpdateRequest>,
     ) -> Result<Response<MemberUpdateResponse>, Status> {
+        let caller = caller(&self.server, &request)?;
         Ok(Response::new(
-            self.server.member_update(request.into_inner()).await?,
+            self.server
+                .member_update(request.into_inner(), &caller)
+                .await?,
         ))
     }
 
@@ -76,8 +87,11 @@ impl Cluster for ClusterService {
         &self,
         request: Request<MemberPromoteRequest>,
     ) -> Result<Response<MemberPromoteResponse>, Status> {
+        let caller = caller(&self.server, &request)?;
         Ok(Response::new(
-            self.server.member_promote(request.into_inner()).await?,
+            self.server
+                .member_promote(request.into_inner(), &caller)
+                .await?,
         ))
     }
 }

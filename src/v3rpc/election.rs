@@ -99,16 +99,18 @@ impl Election for ElectionService {
         &self,
         request: Request<LeaderRequest>,
     ) -> Result<Response<ObserveStream>, Status> {
-        let caller = self
-            .server
-            .caller_from(
-                super::interceptor::token(&request).as_deref(),
-                super::interceptor::cert_cn(&request).as_deref(),
-            )
-            .map_err(to_recipe_status)?;
+        // etcd's Observe never fails: its recipe's watcher gives up on any error (a bad
+        // token, a denied read, no leader) and the stream just ends.
+        let Ok(caller) = self.server.caller_from(
+            super::interceptor::token(&request).as_deref(),
+            super::interceptor::cert_cn(&request).as_deref(),
+        ) else {
+            return Ok(Response::new(Box::pin(futures::stream::empty())));
+        };
         let stream = self
             .server
             .observe(&request.into_inner().name, &caller)
+            .take_while(|r| std::future::ready(r.is_ok()))
             .map(|r| r.map_err(to_recipe_status));
         Ok(Response::new(Box::pin(stream)))
     }

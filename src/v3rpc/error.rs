@@ -19,7 +19,9 @@ pub fn to_status(e: Error) -> Status {
         None => match e {
             Error::Apply(ApplyError::UnknownRequest) => Status::unimplemented(e.to_string()),
             // etcd's togRPCError: auth errors without a wire twin go out as `Unknown`.
-            Error::Apply(ApplyError::Auth(a)) | Error::Auth(a) => Status::unknown(a.to_string()),
+            Error::Apply(ApplyError::Auth(a)) | Error::Auth(a) | Error::UntranslatedAuth(a) => {
+                Status::unknown(a.to_string())
+            }
             // etcd's v3election / v3lock return these as plain Go errors: gRPC `Unknown`.
             Error::Concurrency(c) => Status::unknown(c.to_string()),
             other => Status::internal(other.to_string()),
@@ -225,6 +227,17 @@ mod tests {
             to_status(Error::Storage("disk".into())).code(),
             tonic::Code::Internal
         );
+        // The Maintenance admin check (checked against etcd 3.4.23 by
+        // `admin_rpcs::admin_rpc_table_matches_real_etcd`).
+        for (a, msg) in [
+            (A::PermissionDenied, "auth: permission denied"),
+            (A::UserEmpty, "auth: user name is empty"),
+            (A::UserNotFound, "auth: user not found"),
+            (A::InvalidAuthToken, "auth: invalid auth token"),
+        ] {
+            let s = to_status(Error::UntranslatedAuth(a));
+            assert_eq!((s.code(), s.message()), (tonic::Code::Unknown, msg));
+        }
         use crate::server::ConcurrencyError as C;
         for (c, msg) in [
             (C::NotLeader, "election: not leader"),

@@ -75,6 +75,7 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
             server.clone(),
             interceptor::require_leader,
         ))
+        .layer(axum::middleware::from_fn(interceptor::grpc_size_errors))
         .merge(http::routes(server))
 }
 

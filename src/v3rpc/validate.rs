@@ -10,6 +10,29 @@ use crate::pb::etcdserverpb::{
 };
 use crate::rpctypes::WireError;
 
+/// An Alarm request must name a known alarm type (`NONE`, `NOSPACE`, `CORRUPT`) and action
+/// (`GET`, `ACTIVATE`, `DEACTIVATE`). etcd 3.4 stores an unknown type and then crashes on
+/// it; etcd-oxide refuses it before proposing, with gRPC `InvalidArgument`.
+///
+/// # Errors
+/// `InvalidArgument`: `etcdserver: unknown alarm type` / `etcdserver: unknown alarm action`.
+#[allow(clippy::result_large_err)]
+pub fn check_alarm(r: &crate::pb::etcdserverpb::AlarmRequest) -> Result<(), tonic::Status> {
+    use crate::pb::etcdserverpb::alarm_request::AlarmAction;
+    use crate::pb::etcdserverpb::AlarmType;
+    if AlarmAction::try_from(r.action).is_err() {
+        return Err(tonic::Status::invalid_argument(
+            "etcdserver: unknown alarm action",
+        ));
+    }
+    if AlarmType::try_from(r.alarm).is_err() {
+        return Err(tonic::Status::invalid_argument(
+            "etcdserver: unknown alarm type",
+        ));
+    }
+    Ok(())
+}
+
 /// etcd's `checkRangeRequest`.
 ///
 /// # Errors

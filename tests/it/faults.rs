@@ -104,16 +104,18 @@ fn signal(m: &Member, sig: &str) {
 
 /// Continues every paused PID when dropped (so a failing test leaves nothing stopped; the
 /// harness then SIGKILLs them anyway).
-struct Paused(Vec<u32>);
+pub(crate) struct Paused(Vec<u32>);
 
 impl Paused {
-    fn pause(members: &[&Member]) -> Paused {
+    /// Sends `SIGSTOP` to each member (by the PID the harness started).
+    pub(crate) fn pause(members: &[&Member]) -> Paused {
         for m in members {
             signal(m, "STOP");
         }
         Paused(members.iter().filter_map(|m| m.pid()).collect())
     }
-    fn resume(mut self) {
+    /// Sends `SIGCONT` to every paused member.
+    pub(crate) fn resume(mut self) {
         self.cont();
     }
     fn cont(&mut self) {

@@ -5,7 +5,9 @@
 
 mod harness;
 
+mod admin_rpcs;
 mod auth;
+mod bad_input;
 mod certs;
 mod cluster;
 mod crash;
@@ -17,6 +19,7 @@ mod disk_faults;
 mod faults;
 mod gateway;
 mod grpc_proxy;
+mod lease_quorum;
 mod linearizability;
 mod lock_election;
 mod maintenance;

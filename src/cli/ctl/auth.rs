@@ -290,15 +290,18 @@ pub(super) async fn user(
                 writeln!(out, "User: {name}").map_err(io_err)?;
                 for role in &r.roles {
                     writeln!(out).map_err(io_err)?;
-                    let rr = cli.role_get(role).await.map_err(call_err)?;
-                    print_role(out, role, &rr)?;
+                    let role = String::from_utf8_lossy(role);
+                    let rr = cli.role_get(&role).await.map_err(call_err)?;
+                    print_role(out, &role, &rr)?;
                 }
                 return Ok(());
             }
             writeln!(out, "User: {name}").map_err(io_err)?;
             write!(out, "Roles:").map_err(io_err)?;
             for role in &r.roles {
-                write!(out, " {role}").map_err(io_err)?;
+                // Names are bytes (etcd prints them as they are).
+                out.write_all(b" ").map_err(io_err)?;
+                out.write_all(role).map_err(io_err)?;
             }
             writeln!(out).map_err(io_err)
         }
@@ -308,7 +311,8 @@ pub(super) async fn user(
             }
             let r = connect(g)?.user_list().await.map_err(call_err)?;
             for u in r.users {
-                writeln!(out, "{u}").map_err(io_err)?;
+                out.write_all(&u).map_err(io_err)?;
+                writeln!(out).map_err(io_err)?;
             }
             Ok(())
         }
@@ -453,7 +457,8 @@ pub(super) async fn role(g: &GlobalArgs, c: RoleCommand, out: &mut dyn Write) ->
             }
             let r = connect(g)?.role_list().await.map_err(call_err)?;
             for role in r.roles {
-                writeln!(out, "{role}").map_err(io_err)?;
+                out.write_all(&role).map_err(io_err)?;
+                writeln!(out).map_err(io_err)?;
             }
             Ok(())
         }
