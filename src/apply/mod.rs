@@ -56,16 +56,16 @@ pub enum ApplyError {
     /// The entry carried no request this member knows how to apply.
     #[error("etcdserver: unknown request")]
     UnknownRequest,
-    /// `etcdserver: request is too large`: applying the request hit a storage limit that
-    /// only its input can cause (an LMDB key or value over LMDB's size limits). The request
-    /// is rolled back alone, the same way on every member, and the member keeps serving.
-    #[error("etcdserver: request is too large")]
-    RequestTooLarge,
     /// `etcdserver: corrupt cluster`: the CORRUPT alarm is active (etcd's
     /// `applierV3Corrupt` refuses writes, compactions and lease grants/revokes), or this
     /// member found a damaged record (CRC-32C mismatch) while applying.
     #[error("etcdserver: corrupt cluster")]
     Corrupt,
+    /// `etcdserver: request is too large`: applying the request hit a storage limit that
+    /// only its input can cause (an LMDB key or value over LMDB's size limits). The request
+    /// is rolled back alone, the same way on every member, and the member keeps serving.
+    #[error("etcdserver: request is too large")]
+    RequestTooLarge,
 }
 
 /// The response of one applied request.
@@ -216,16 +216,7 @@ pub fn apply_request(
     {
         return corrupt(stores, wtxn);
     }
-    match apply_checked_request(stores, wtxn, req, events) {
-        // A damaged record on this member's disk: not the same on every member, but
-        // stopping the member would not repair it. The request fails here, and the
-        // server raises the CORRUPT alarm (which then refuses writes everywhere).
-        Err(ApplyFatal::Mvcc(crate::mvcc::MvccError::Checksum(e))) => {
-            tracing::error!(error = %e, "damaged record found while applying; refusing the request");
-            corrupt(stores, wtxn)
-        }
-        other => other,
-    }
+    apply_checked_request(stores, wtxn, req, events)
 }
 
 /// Whether a request is refused while CORRUPT is active (etcd's `applierV3Corrupt`: Put,

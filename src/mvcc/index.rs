@@ -5,8 +5,6 @@
 //! [`KeyMap`] (`storage::keymap`): keys longer than [`MAX_DIRECT_KEY`] bytes are kept in
 //! buckets, transparently, with LMDB order equal to user-key order.
 //!
-//! Every stored [`KeyIndex`] is sealed with a CRC-32C ([`super::record`]), checked on read.
-//!
 //! Depends only on heed, storage::keymap and the sibling modules.
 
 use heed::types::Bytes;
@@ -33,19 +31,20 @@ impl From<KeyMapError> for MvccError {
     }
 }
 
-/// The payload of an `index` value after checking its CRC-32C ([`super::record`]).
-fn unseal(stored: &[u8]) -> Result<&[u8], MvccError> {
-    Ok(super::record::open(stored, || {
-        "index database record".to_string()
-    })?)
-}
-
 fn corrupt(msg: impl Into<String>) -> MvccError {
     MvccError::Corrupt(msg.into())
 }
 
 fn decode_ki(bytes: &[u8]) -> Result<KeyIndex, MvccError> {
     KeyIndex::decode(bytes).map_err(|e| corrupt(e.to_string()))
+}
+
+/// Decodes one stored index entry after checking its CRC-32C ([`super::record`]): every
+/// entry (direct or inside a bucket) is `encoded KeyIndex ‖ CRC-32C`.
+fn unseal_ki(stored: &[u8]) -> Result<KeyIndex, MvccError> {
+    decode_ki(super::record::open(stored, || {
+        "index database record".to_string()
+    })?)
 }
 
 impl Index {
@@ -64,12 +63,6 @@ impl Index {
         Ok(self.map.database().stat(txn)?.non_free_page_size() as u64)
     }
 
-    /// The raw database, for tests that damage records.
-    #[cfg(test)]
-    pub(crate) fn db_for_tests(&self) -> Database<'static, Bytes, Bytes> {
-        self.map.database()
-    }
-
     /// Whether the `index` database holds no entry.
     ///
     /// # Errors
@@ -78,13 +71,19 @@ impl Index {
         Ok(self.map.database().first(txn)?.is_none())
     }
 
+    /// The raw database, for tests that damage records.
+    #[cfg(test)]
+    pub(crate) fn db_for_tests(&self) -> Database<'static, Bytes, Bytes> {
+        self.map.database()
+    }
+
     /// The index of `key`, if any.
     ///
     /// # Errors
     /// Storage errors or [`MvccError::Corrupt`].
     pub fn get(&self, txn: &RoTxn, key: &[u8]) -> Result<Option<KeyIndex>, MvccError> {
         match self.map.get(txn, key)? {
-            Some(v) => decode_ki(unseal(&v)?).map(Some),
+            Some(v) => unseal_ki(&v).map(Some),
             None => Ok(None),
         }
     }
@@ -121,6 +120,6 @@ impl Index {
         mut f: impl FnMut(&[u8], KeyIndex) -> Result<(), MvccError>,
     ) -> Result<(), MvccError> {
         self.map
-            .for_each_in(txn, start, end, |k, v| f(k, decode_ki(unseal(v)?)?))
+            .for_each_in(txn, start, end, |k, v| f(k, unseal_ki(v)?))
     }
 }

@@ -639,6 +639,19 @@ fn apply_isolated(
             events.extend(own_events);
             Ok(r)
         }
+        // A damaged record on this member's disk (CRC-32C mismatch): not the same on every
+        // member, but stopping the member would not repair it. The request is rolled back
+        // and fails here as `etcdserver: corrupt cluster`; the server raises the CORRUPT
+        // alarm, which then refuses writes on every member (etcd's applierV3Corrupt).
+        Err(apply::ApplyFatal::Mvcc(crate::mvcc::MvccError::Checksum(e))) => {
+            nested.abort();
+            tracing::error!(error = %e, "damaged record found while applying; request refused");
+            Ok(apply::ApplyResult {
+                revision: b.kv.current_revision(wtxn)?,
+                response: None,
+                error: Some(apply::ApplyError::Corrupt),
+            })
+        }
         Err(e) if e.is_input_caused() => {
             nested.abort();
             tracing::warn!(error = %e, "apply: request refused by storage limits, rolled back");
