@@ -50,10 +50,6 @@ impl Caller {
     }
 }
 
-fn storage(e: impl std::fmt::Display) -> Error {
-    Error::Storage(e.to_string())
-}
-
 macro_rules! auth_call {
     ($name:ident, $field:ident, $req:ty, $resp:ident, $doc:literal) => {
         #[doc = $doc]
@@ -154,9 +150,9 @@ impl EtcdServer {
     /// # Errors
     /// Storage errors.
     pub fn auth_revision(&self) -> Result<u64, Error> {
-        let b = self.store.backend().map_err(storage)?;
-        let rtxn = b.env.read_txn().map_err(storage)?;
-        b.auth.revision(&rtxn).map_err(storage)
+        let b = self.store.backend()?;
+        let rtxn = b.env.read_txn()?;
+        b.auth.revision(&rtxn).map_err(Error::from)
     }
 
     /// Read permission on `[key, range_end)` for the caller (Range and Watch create).
@@ -172,8 +168,8 @@ impl EtcdServer {
         let Some(ai) = caller.info() else {
             return Ok(());
         };
-        let b = self.store.backend().map_err(storage)?;
-        let rtxn = b.env.read_txn().map_err(storage)?;
+        let b = self.store.backend()?;
+        let rtxn = b.env.read_txn()?;
         b.auth
             .is_op_permitted(
                 &rtxn,
@@ -182,8 +178,7 @@ impl EtcdServer {
                 range_end,
                 PermType::Read,
                 Some(&self.store.perm_cache),
-            )
-            .map_err(storage)?
+            )?
             .map_err(Error::Auth)
     }
 
@@ -200,12 +195,9 @@ impl EtcdServer {
         let Some(ai) = caller.info() else {
             return Ok(());
         };
-        let b = self.store.backend().map_err(storage)?;
-        let rtxn = b.env.read_txn().map_err(storage)?;
-        b.auth
-            .is_admin_permitted(&rtxn, &ai)
-            .map_err(storage)?
-            .map_err(Error::Auth)
+        let b = self.store.backend()?;
+        let rtxn = b.env.read_txn()?;
+        b.auth.is_admin_permitted(&rtxn, &ai)?.map_err(Error::Auth)
     }
 
     /// The admin check of the Maintenance service's Snapshot, Hash, HashKV and Defragment
@@ -286,10 +278,10 @@ impl EtcdServer {
     /// # Errors
     /// Storage errors.
     pub fn auth_status(&self) -> Result<AuthStatusResponse, Error> {
-        let b = self.store.backend().map_err(storage)?;
-        let rtxn = b.env.read_txn().map_err(storage)?;
-        let enabled = b.auth.is_enabled(&rtxn).map_err(storage)?;
-        let auth_revision = b.auth.revision(&rtxn).map_err(storage)?;
+        let b = self.store.backend()?;
+        let rtxn = b.env.read_txn()?;
+        let enabled = b.auth.is_enabled(&rtxn)?;
+        let auth_revision = b.auth.revision(&rtxn)?;
         Ok(AuthStatusResponse {
             header: Some(self.header(self.current_revision())),
             enabled,
@@ -320,11 +312,10 @@ impl EtcdServer {
         loop {
             self.linearizable_barrier().await?;
             let (hash, checked_rev) = {
-                let b = self.store.backend().map_err(storage)?;
-                let rtxn = b.env.read_txn().map_err(storage)?;
+                let b = self.store.backend()?;
+                let rtxn = b.env.read_txn()?;
                 b.auth
-                    .password_of(&rtxn, name_bytes)
-                    .map_err(storage)?
+                    .password_of(&rtxn, name_bytes)?
                     .map_err(Error::Auth)?
             };
             let pw = password.to_vec();
@@ -380,10 +371,10 @@ impl EtcdServer {
     /// itself can make the password check stale, so unrelated churn (other users added and
     /// deleted) no longer keeps a login retrying until its deadline.
     fn same_password(&self, name: &[u8], checked: &[u8]) -> Result<bool, Error> {
-        let b = self.store.backend().map_err(storage)?;
-        let rtxn = b.env.read_txn().map_err(storage)?;
+        let b = self.store.backend()?;
+        let rtxn = b.env.read_txn()?;
         Ok(matches!(
-            b.auth.password_of(&rtxn, name).map_err(storage)?,
+            b.auth.password_of(&rtxn, name)?,
             Ok((now, _)) if now == checked
         ))
     }
@@ -402,7 +393,7 @@ impl EtcdServer {
         tokio::task::spawn_blocking(move || crate::auth::password::hash(&password, cost))
             .await
             .map_err(|e| Error::Internal(e.to_string()))?
-            .map_err(storage)
+            .map_err(Error::from)
     }
 
     /// UserAdd: hashes the password here (unless `--no-password`) and proposes only the

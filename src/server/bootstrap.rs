@@ -35,15 +35,12 @@ fn initial_members(cfg: &ServerConfig) -> BTreeMap<String, Vec<String>> {
 }
 
 pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
-    let storage = |e: crate::storage::StorageError| Error::Storage(e.to_string());
-    let wal_env = open_env(&cfg.wal_dir(), EnvKind::Wal).map_err(storage)?;
-    let log_store = LogStore::open(wal_env).map_err(storage)?;
-    let store = StateStore::open_with(cfg.backend_dir(), cfg.auth_token_ttl)
-        .map_err(|e| Error::Storage(e.to_string()))?;
+    let wal_env = open_env(&cfg.wal_dir(), EnvKind::Wal)?;
+    let log_store = LogStore::open(wal_env)?;
+    let store =
+        StateStore::open_with(cfg.backend_dir(), cfg.auth_token_ttl).map_err(Error::Mvcc)?;
 
-    let identity = log_store
-        .identity()
-        .map_err(|e| Error::Storage(e.to_string()))?;
+    let identity = log_store.identity()?;
     let fresh = identity.is_none();
     let (cluster_id, member_id, members) = match identity {
         Some((cid, mid)) => {
@@ -146,10 +143,7 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
 
     if fresh && cfg.initial_cluster_state == ClusterState::Existing {
         // Joining: the leader already lists us; it will replicate the log (or a snapshot).
-        log_store
-            .save_identity(cluster_id, member_id)
-            .await
-            .map_err(|e| Error::Storage(e.to_string()))?;
+        log_store.save_identity(cluster_id, member_id).await?;
         tracing::info!(member_id = %format!("{member_id:x}"), cluster_id = %format!("{cluster_id:x}"), "joining existing cluster");
     } else if fresh {
         tracing::info!(member_id = %format!("{member_id:x}"), cluster_id = %format!("{cluster_id:x}"), "starting member in a new cluster");
@@ -162,10 +156,7 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
             )) => {}
             Err(e) => return Err(Error::Internal(e.to_string())),
         }
-        log_store
-            .save_identity(cluster_id, member_id)
-            .await
-            .map_err(|e| Error::Storage(e.to_string()))?;
+        log_store.save_identity(cluster_id, member_id).await?;
     } else {
         tracing::info!(member_id = %format!("{member_id:x}"), cluster_id = %format!("{cluster_id:x}"), "restarting member");
         check_not_removed(&raft, cluster_id, member_id).await;

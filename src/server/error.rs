@@ -1,7 +1,8 @@
 //! The server's error type; `v3rpc::error` maps every variant to etcd's wire status.
 
 use crate::apply::ApplyError;
-use crate::auth::AuthError;
+use crate::auth::{AuthError, AuthStorageError};
+use crate::lease::LeaseError;
 use crate::mvcc::MvccError;
 
 /// Errors of [`super::EtcdServer`] operations.
@@ -46,9 +47,29 @@ pub enum Error {
     /// `authMaintenanceServer.isAuthenticated` returns the auth store's error as is).
     #[error(transparent)]
     UntranslatedAuth(AuthError),
-    /// A storage failure (disk, corruption).
+    /// An LMDB failure on the server's own reads (opening a read transaction, a lookup in
+    /// the alarm or member tables). Like every storage variant it goes out as gRPC
+    /// `Internal` with `storage: ` and the cause's message, and keeps the cause as its
+    /// `source()`.
     #[error("storage: {0}")]
-    Storage(String),
+    Lmdb(#[from] heed::Error),
+    /// A storage layer failure (opening an environment, defragmentation).
+    #[error("storage: {0}")]
+    Backend(#[from] crate::storage::StorageError),
+    /// An MVCC failure that is not a request error (disk, corrupt store). Built by
+    /// [`Error::from_mvcc`], never by `?`: compacted / future revisions and damaged records
+    /// have wire errors of their own.
+    #[error("storage: {0}")]
+    Mvcc(#[source] MvccError),
+    /// A lease table failure.
+    #[error("storage: {0}")]
+    Lease(#[from] LeaseError),
+    /// An auth store failure (LMDB, an undecodable record, bcrypt).
+    #[error("storage: {0}")]
+    AuthStore(#[from] AuthStorageError),
+    /// A Raft log store failure (the member identity in the WAL environment).
+    #[error("storage: {0}")]
+    Log(#[from] openraft::StorageError<u64>),
     /// A lock / election recipe failure (etcd sends these as gRPC `Unknown`).
     #[error(transparent)]
     Concurrency(#[from] super::ConcurrencyError),
@@ -103,7 +124,7 @@ impl Error {
             MvccError::Compacted => Error::Compacted,
             MvccError::FutureRev => Error::FutureRev,
             MvccError::Checksum(_) => Error::Wire(crate::rpctypes::WireError::Corrupt),
-            other => Error::Storage(other.to_string()),
+            other => Error::Mvcc(other),
         }
     }
 }
@@ -131,4 +152,48 @@ pub fn auth_wire(e: AuthError) -> Option<crate::rpctypes::WireError> {
         AuthError::InvalidAuthToken => W::InvalidAuthToken,
         AuthError::InvalidAuthMgmt => W::InvalidAuthMgmt,
     })
+}
+
+/// Sample errors for the golden test of `v3rpc::error`, built here so the wire layer's test
+/// names no storage type.
+#[cfg(test)]
+pub(crate) mod samples {
+    use super::*;
+
+    /// One error per storage variant, with the message clients get for it (gRPC
+    /// `Internal`): `storage: ` and the cause's own message, as before the causes were typed.
+    pub(crate) fn storage() -> Vec<(Error, &'static str)> {
+        let io = || std::io::Error::other("disk on fire");
+        vec![
+            (Error::Lmdb(heed::Error::Io(io())), "storage: disk on fire"),
+            (
+                Error::Backend(crate::storage::StorageError::Corrupt("bad meta".into())),
+                "storage: storage: corrupt record: bad meta",
+            ),
+            (
+                Error::from_mvcc(MvccError::Corrupt("index".into())),
+                "storage: mvcc: corrupt store: index",
+            ),
+            (
+                Error::from_mvcc(MvccError::Storage(heed::Error::Io(io()))),
+                "storage: mvcc: storage error: disk on fire",
+            ),
+            (
+                Error::Lease(LeaseError::Corrupt("lease".into())),
+                "storage: lease storage: corrupt record: lease",
+            ),
+            (
+                Error::AuthStore(AuthStorageError::Bcrypt("cost".into())),
+                "storage: auth: bcrypt: cost",
+            ),
+            (
+                Error::Log(openraft::StorageError::from_io_error(
+                    openraft::ErrorSubject::Store,
+                    openraft::ErrorVerb::Read,
+                    io(),
+                )),
+                "storage: when Read Store: std::io::error::Error: disk on fire",
+            ),
+        ]
+    }
 }

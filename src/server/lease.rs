@@ -25,17 +25,9 @@ const EXPIRY_TICK: Duration = Duration::from_millis(500);
 
 impl EtcdServer {
     fn lease_record(&self, id: i64) -> Result<Option<LeaseRecord>, Error> {
-        let b = self
-            .store
-            .backend()
-            .map_err(|e| Error::Storage(e.to_string()))?;
-        let rtxn = b
-            .env
-            .read_txn()
-            .map_err(|e| Error::Storage(e.to_string()))?;
-        b.leases
-            .get(&rtxn, id)
-            .map_err(|e| Error::Storage(e.to_string()))
+        let b = self.store.backend()?;
+        let rtxn = b.env.read_txn()?;
+        b.leases.get(&rtxn, id).map_err(Error::from)
     }
 
     /// LeaseGrant: picks the ID when the client gave 0, raises the TTL to etcd's minimum,
@@ -142,17 +134,9 @@ impl EtcdServer {
             return Err(Error::Apply(ApplyError::LeaseNotFound));
         };
         let keys = if req.keys {
-            let b = self
-                .store
-                .backend()
-                .map_err(|e| Error::Storage(e.to_string()))?;
-            let rtxn = b
-                .env
-                .read_txn()
-                .map_err(|e| Error::Storage(e.to_string()))?;
-            b.leases
-                .keys(&rtxn, req.id)
-                .map_err(|e| Error::Storage(e.to_string()))?
+            let b = self.store.backend()?;
+            let rtxn = b.env.read_txn()?;
+            b.leases.keys(&rtxn, req.id)?
         } else {
             Vec::new()
         };
@@ -188,17 +172,9 @@ impl EtcdServer {
     pub async fn lease_leases(&self) -> Result<LeaseLeasesResponse, Error> {
         self.linearizable_barrier().await?;
         let leases = {
-            let b = self
-                .store
-                .backend()
-                .map_err(|e| Error::Storage(e.to_string()))?;
-            let rtxn = b
-                .env
-                .read_txn()
-                .map_err(|e| Error::Storage(e.to_string()))?;
-            b.leases
-                .list(&rtxn)
-                .map_err(|e| Error::Storage(e.to_string()))?
+            let b = self.store.backend()?;
+            let rtxn = b.env.read_txn()?;
+            b.leases.list(&rtxn)?
         };
         Ok(LeaseLeasesResponse {
             header: Some(self.header(self.current_revision())),

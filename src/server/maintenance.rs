@@ -30,17 +30,9 @@ impl EtcdServer {
     pub async fn alarm(&self, req: AlarmRequest) -> Result<AlarmResponse, Error> {
         if req.action == AlarmAction::Get as i32 {
             let alarms = {
-                let b = self
-                    .store
-                    .backend()
-                    .map_err(|e| Error::Storage(e.to_string()))?;
-                let rtxn = b
-                    .env
-                    .read_txn()
-                    .map_err(|e| Error::Storage(e.to_string()))?;
-                b.alarms
-                    .list(&rtxn)
-                    .map_err(|e| Error::Storage(e.to_string()))?
+                let b = self.store.backend()?;
+                let rtxn = b.env.read_txn()?;
+                b.alarms.list(&rtxn)?
             };
             return Ok(AlarmResponse {
                 header: None,
@@ -128,17 +120,9 @@ impl EtcdServer {
             return Ok(());
         }
         let active = {
-            let b = self
-                .store
-                .backend()
-                .map_err(|e| Error::Storage(e.to_string()))?;
-            let rtxn = b
-                .env
-                .read_txn()
-                .map_err(|e| Error::Storage(e.to_string()))?;
-            b.alarms
-                .is_active(&rtxn, AlarmType::Nospace)
-                .map_err(|e| Error::Storage(e.to_string()))?
+            let b = self.store.backend()?;
+            let rtxn = b.env.read_txn()?;
+            b.alarms.is_active(&rtxn, AlarmType::Nospace)?
         };
         if !active {
             tracing::warn!(
@@ -167,7 +151,7 @@ impl EtcdServer {
     /// shrinks to the pages in use.
     ///
     /// # Errors
-    /// [`Error::Storage`] when the copy, the swap or the reopen fails.
+    /// [`Error::Backend`] when the copy, the swap or the reopen fails.
     pub async fn defragment(&self) -> Result<DefragmentResponse, Error> {
         tracing::info!("starting defragment");
         let store = self.store.clone();
@@ -184,7 +168,7 @@ impl EtcdServer {
                         cause: e.to_string(),
                     });
                 }
-                Error::Storage(e.to_string())
+                Error::Backend(e)
             })?;
         let metrics = crate::observability::metrics();
         metrics.db_total_size.set(stats.size_after as i64);
@@ -206,14 +190,8 @@ impl EtcdServer {
     /// # Errors
     /// [`Error::Compacted`] / [`Error::FutureRev`]; storage errors.
     pub fn hash_kv(&self, rev: i64) -> Result<HashKvResponse, Error> {
-        let b = self
-            .store
-            .backend()
-            .map_err(|e| Error::Storage(e.to_string()))?;
-        let rtxn = b
-            .env
-            .read_txn()
-            .map_err(|e| Error::Storage(e.to_string()))?;
+        let b = self.store.backend()?;
+        let rtxn = b.env.read_txn()?;
         let current =
             b.kv.current_revision(&rtxn)
                 .map_err(|e| self.read_error(e))?;

@@ -42,6 +42,8 @@ use std::time::{Duration, Instant};
 
 pub use auth::Caller;
 pub use concurrency::ConcurrencyError;
+#[cfg(test)]
+pub(crate) use error::samples as error_samples;
 pub use error::Error;
 use openraft::error::RaftError;
 pub use peer::LeaderService;
@@ -389,14 +391,8 @@ impl EtcdServer {
             self.linearizable_barrier().await?;
         }
         self.check_range_permitted(caller, &req.key, &req.range_end)?;
-        let b = self
-            .store
-            .backend()
-            .map_err(|e| Error::Storage(e.to_string()))?;
-        let rtxn = b
-            .env
-            .read_txn()
-            .map_err(|e| Error::Storage(e.to_string()))?;
+        let b = self.store.backend()?;
+        let rtxn = b.env.read_txn()?;
         let mut resp = b.kv.range(&rtxn, req).map_err(|e| self.read_error(e))?;
         let rev =
             b.kv.current_revision(&rtxn)
@@ -530,17 +526,9 @@ impl EtcdServer {
             .map(crate::config::url_string)
             .collect();
         let current = {
-            let b = self
-                .store
-                .backend()
-                .map_err(|e| Error::Storage(e.to_string()))?;
-            let rtxn = b
-                .env
-                .read_txn()
-                .map_err(|e| Error::Storage(e.to_string()))?;
-            b.members
-                .get(&rtxn, self.member_id)
-                .map_err(|e| Error::Storage(e.to_string()))?
+            let b = self.store.backend()?;
+            let rtxn = b.env.read_txn()?;
+            b.members.get(&rtxn, self.member_id)?
         };
         if current
             .as_ref()

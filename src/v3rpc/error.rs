@@ -223,10 +223,38 @@ mod tests {
             assert_eq!(s.code(), code, "{msg}");
             assert_eq!(s.message(), msg);
         }
-        assert_eq!(
-            to_status(Error::Storage("disk".into())).code(),
-            tonic::Code::Internal
-        );
+        for (w, code, msg) in [
+            (
+                WireError::MemberNotFound,
+                tonic::Code::NotFound,
+                "etcdserver: member not found",
+            ),
+            (
+                WireError::Corrupt,
+                tonic::Code::DataLoss,
+                "etcdserver: corrupt cluster",
+            ),
+        ] {
+            let s = to_status(Error::Wire(w));
+            assert_eq!((s.code(), s.message()), (code, msg));
+        }
+        for (e, msg) in [
+            (
+                Error::Bootstrap("member count is unequal".into()),
+                "member count is unequal",
+            ),
+            (Error::Internal("broke".into()), "internal: broke"),
+        ] {
+            let s = to_status(e);
+            assert_eq!((s.code(), s.message()), (tonic::Code::Internal, msg));
+        }
+        // Storage failures: `Internal` with `storage: ` and the cause, which stays the
+        // error's source.
+        for (e, msg) in crate::server::error_samples::storage() {
+            assert!(std::error::Error::source(&e).is_some(), "{msg}: no source");
+            let s = to_status(e);
+            assert_eq!((s.code(), s.message()), (tonic::Code::Internal, msg));
+        }
         // The Maintenance admin check (checked against etcd 3.4.23 by
         // `admin_rpcs::admin_rpc_table_matches_real_etcd`).
         for (a, msg) in [
@@ -275,9 +303,50 @@ mod tests {
             (s.code(), s.message()),
             (tonic::Code::Unknown, "election: not leader")
         );
-        assert_eq!(
-            to_recipe_status(Error::Storage("disk".into())).code(),
-            tonic::Code::Internal
-        );
+        for (e, msg) in crate::server::error_samples::storage() {
+            let s = to_recipe_status(e);
+            assert_eq!((s.code(), s.message()), (tonic::Code::Internal, msg));
+        }
+    }
+
+    /// Every variant has a golden case above: adding a variant breaks this match until the
+    /// golden test covers it.
+    #[test]
+    fn golden_cases_cover_every_variant() {
+        fn covered(e: &Error) -> bool {
+            match e {
+                Error::Apply(_)
+                | Error::Auth(_)
+                | Error::Compacted
+                | Error::FutureRev
+                | Error::RequestTooLarge
+                | Error::NoLeader
+                | Error::NotLeader
+                | Error::Timeout
+                | Error::Stopped
+                | Error::Bootstrap(_)
+                | Error::Wire(_)
+                | Error::UntranslatedAuth(_)
+                | Error::Concurrency(_)
+                | Error::Internal(_) => true,
+                // Each has a sample in `server::error_samples::storage`.
+                Error::Lmdb(_)
+                | Error::Backend(_)
+                | Error::Mvcc(_)
+                | Error::Lease(_)
+                | Error::AuthStore(_)
+                | Error::Log(_) => true,
+            }
+        }
+        let samples = crate::server::error_samples::storage();
+        assert!(samples.iter().all(|(e, _)| covered(e)));
+        for kind in ["Lmdb", "Backend", "Mvcc", "Lease", "AuthStore", "Log"] {
+            assert!(
+                samples
+                    .iter()
+                    .any(|(e, _)| format!("{e:?}").starts_with(kind)),
+                "no storage sample for {kind}"
+            );
+        }
     }
 }
