@@ -150,9 +150,7 @@ impl EtcdServer {
     /// # Errors
     /// Storage errors.
     pub fn auth_revision(&self) -> Result<u64, Error> {
-        let b = self.store.backend()?;
-        let rtxn = b.env.read_txn()?;
-        b.auth.revision(&rtxn).map_err(Error::from)
+        self.read(|b, t| b.auth.revision(t))
     }
 
     /// Read permission on `[key, range_end)` for the caller (Range and Watch create).
@@ -168,18 +166,17 @@ impl EtcdServer {
         let Some(ai) = caller.info() else {
             return Ok(());
         };
-        let b = self.store.backend()?;
-        let rtxn = b.env.read_txn()?;
-        b.auth
-            .is_op_permitted(
-                &rtxn,
+        self.read(|b, t| {
+            b.auth.is_op_permitted(
+                t,
                 &ai,
                 key,
                 range_end,
                 PermType::Read,
                 Some(&self.store.perm_cache),
-            )?
-            .map_err(Error::Auth)
+            )
+        })?
+        .map_err(Error::Auth)
     }
 
     /// Whether the caller may run an admin-only operation: root while auth is enabled
@@ -195,9 +192,8 @@ impl EtcdServer {
         let Some(ai) = caller.info() else {
             return Ok(());
         };
-        let b = self.store.backend()?;
-        let rtxn = b.env.read_txn()?;
-        b.auth.is_admin_permitted(&rtxn, &ai)?.map_err(Error::Auth)
+        self.read(|b, t| b.auth.is_admin_permitted(t, &ai))?
+            .map_err(Error::Auth)
     }
 
     /// The admin check of the Maintenance service's Snapshot, Hash, HashKV and Defragment
@@ -278,10 +274,8 @@ impl EtcdServer {
     /// # Errors
     /// Storage errors.
     pub fn auth_status(&self) -> Result<AuthStatusResponse, Error> {
-        let b = self.store.backend()?;
-        let rtxn = b.env.read_txn()?;
-        let enabled = b.auth.is_enabled(&rtxn)?;
-        let auth_revision = b.auth.revision(&rtxn)?;
+        let (enabled, auth_revision) =
+            self.read(|b, t| Ok::<_, Error>((b.auth.is_enabled(t)?, b.auth.revision(t)?)))?;
         Ok(AuthStatusResponse {
             header: Some(self.header(self.current_revision())),
             enabled,
@@ -311,13 +305,9 @@ impl EtcdServer {
         let name = name_text.as_str();
         loop {
             self.linearizable_barrier().await?;
-            let (hash, checked_rev) = {
-                let b = self.store.backend()?;
-                let rtxn = b.env.read_txn()?;
-                b.auth
-                    .password_of(&rtxn, name_bytes)?
-                    .map_err(Error::Auth)?
-            };
+            let (hash, checked_rev) = self
+                .read(|b, t| b.auth.password_of(t, name_bytes))?
+                .map_err(Error::Auth)?;
             let pw = password.to_vec();
             let checked_hash = hash.clone();
             let ok = tokio::task::spawn_blocking(move || crate::auth::password::verify(&pw, &hash))
@@ -371,10 +361,8 @@ impl EtcdServer {
     /// itself can make the password check stale, so unrelated churn (other users added and
     /// deleted) no longer keeps a login retrying until its deadline.
     fn same_password(&self, name: &[u8], checked: &[u8]) -> Result<bool, Error> {
-        let b = self.store.backend()?;
-        let rtxn = b.env.read_txn()?;
         Ok(matches!(
-            b.auth.password_of(&rtxn, name)?,
+            self.read(|b, t| b.auth.password_of(t, name))?,
             Ok((now, _)) if now == checked
         ))
     }

@@ -391,24 +391,26 @@ impl EtcdServer {
         if self.leader() != Some(self.member_id) {
             return;
         }
-        let pending: Vec<u64> = {
-            let Ok(b) = self.store.backend() else { return };
-            let Ok(rtxn) = b.env.read_txn() else { return };
-            let metrics = self.raft.metrics().borrow().clone();
-            let membership = metrics.membership_config.membership();
-            let voters: BTreeSet<u64> = membership.voter_ids().collect();
-            membership
-                .nodes()
-                .map(|(id, _)| *id)
-                .filter(|id| !voters.contains(id))
-                .filter(|id| {
-                    b.members
-                        .get(&rtxn, *id)
-                        .ok()
-                        .flatten()
-                        .is_some_and(|a| a.pending_voter)
-                })
-                .collect()
+        let metrics = self.raft.metrics().borrow().clone();
+        let membership = metrics.membership_config.membership();
+        let voters: BTreeSet<u64> = membership.voter_ids().collect();
+        let Ok(pending) = self.read(|b, t| {
+            Ok::<Vec<u64>, Error>(
+                membership
+                    .nodes()
+                    .map(|(id, _)| *id)
+                    .filter(|id| !voters.contains(id))
+                    .filter(|id| {
+                        b.members
+                            .get(t, *id)
+                            .ok()
+                            .flatten()
+                            .is_some_and(|a| a.pending_voter)
+                    })
+                    .collect(),
+            )
+        }) else {
+            return;
         };
         for id in pending {
             let metrics = self.raft.metrics().borrow().clone();

@@ -25,9 +25,7 @@ const EXPIRY_TICK: Duration = Duration::from_millis(500);
 
 impl EtcdServer {
     fn lease_record(&self, id: i64) -> Result<Option<LeaseRecord>, Error> {
-        let b = self.store.backend()?;
-        let rtxn = b.env.read_txn()?;
-        b.leases.get(&rtxn, id).map_err(Error::from)
+        self.read(|b, t| b.leases.get(t, id))
     }
 
     /// LeaseGrant: picks the ID when the client gave 0, raises the TTL to etcd's minimum,
@@ -134,9 +132,7 @@ impl EtcdServer {
             return Err(Error::Apply(ApplyError::LeaseNotFound));
         };
         let keys = if req.keys {
-            let b = self.store.backend()?;
-            let rtxn = b.env.read_txn()?;
-            b.leases.keys(&rtxn, req.id)?
+            self.read(|b, t| b.leases.keys(t, req.id))?
         } else {
             Vec::new()
         };
@@ -171,11 +167,7 @@ impl EtcdServer {
     /// Read-index or storage errors.
     pub async fn lease_leases(&self) -> Result<LeaseLeasesResponse, Error> {
         self.linearizable_barrier().await?;
-        let leases = {
-            let b = self.store.backend()?;
-            let rtxn = b.env.read_txn()?;
-            b.leases.list(&rtxn)?
-        };
+        let leases = self.read(|b, t| b.leases.list(t))?;
         Ok(LeaseLeasesResponse {
             header: Some(self.header(self.current_revision())),
             leases: leases
@@ -291,9 +283,7 @@ impl EtcdServer {
 
     /// Every lease in the table, or `None` (logged) when the table cannot be read.
     fn list_leases(&self) -> Option<Vec<LeaseRecord>> {
-        let b = self.store.backend().ok()?;
-        let rtxn = b.env.read_txn().ok()?;
-        match b.leases.list(&rtxn) {
+        match self.read(|b, t| b.leases.list(t)) {
             Ok(l) => Some(l),
             Err(e) => {
                 tracing::warn!(error = %e, "failed to list leases");

@@ -29,11 +29,7 @@ impl EtcdServer {
     /// Proposal errors.
     pub async fn alarm(&self, req: AlarmRequest) -> Result<AlarmResponse, Error> {
         if req.action == AlarmAction::Get as i32 {
-            let alarms = {
-                let b = self.store.backend()?;
-                let rtxn = b.env.read_txn()?;
-                b.alarms.list(&rtxn)?
-            };
+            let alarms = self.read(|b, t| b.alarms.list(t))?;
             return Ok(AlarmResponse {
                 header: None,
                 alarms,
@@ -72,13 +68,7 @@ impl EtcdServer {
                 loop {
                     let Some(server) = weak.upgrade() else { return };
                     let active = server
-                        .store
-                        .backend()
-                        .ok()
-                        .and_then(|b| {
-                            let rtxn = b.env.read_txn().ok()?;
-                            b.alarms.is_active(&rtxn, AlarmType::Corrupt).ok()
-                        })
+                        .read(|b, t| b.alarms.is_active(t, AlarmType::Corrupt))
                         .unwrap_or(false);
                     if active {
                         break;
@@ -119,11 +109,7 @@ impl EtcdServer {
         if used.saturating_add(cost as u64) <= self.cfg.quota_bytes() as u64 {
             return Ok(());
         }
-        let active = {
-            let b = self.store.backend()?;
-            let rtxn = b.env.read_txn()?;
-            b.alarms.is_active(&rtxn, AlarmType::Nospace)?
-        };
+        let active = self.read(|b, t| b.alarms.is_active(t, AlarmType::Nospace))?;
         if !active {
             tracing::warn!(
                 used_bytes = used,
@@ -190,12 +176,8 @@ impl EtcdServer {
     /// # Errors
     /// [`Error::Compacted`] / [`Error::FutureRev`]; storage errors.
     pub fn hash_kv(&self, rev: i64) -> Result<HashKvResponse, Error> {
-        let b = self.store.backend()?;
-        let rtxn = b.env.read_txn()?;
-        let current =
-            b.kv.current_revision(&rtxn)
-                .map_err(|e| self.read_error(e))?;
-        let (hash, compact_revision) = b.kv.hash_kv(&rtxn, rev).map_err(|e| self.read_error(e))?;
+        let (current, (hash, compact_revision)) =
+            self.read_kv(|b, t| Ok((b.kv.current_revision(t)?, b.kv.hash_kv(t, rev)?)))?;
         Ok(HashKvResponse {
             header: Some(self.header(current)),
             hash,

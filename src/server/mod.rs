@@ -57,6 +57,7 @@ use crate::pb::etcdserverpb::{
     TxnResponse,
 };
 use crate::pb::peer::{InternalRaftRequest, RequestHeader};
+use crate::raft::state_machine::Backend as StateDb;
 use crate::raft::state_machine::StateStore;
 use crate::raft::Raft;
 
@@ -198,6 +199,41 @@ impl EtcdServer {
     /// The latest applied store revision.
     pub fn current_revision(&self) -> i64 {
         *self.store.subscribe_revision().borrow()
+    }
+
+    /// A local read (backend → read txn → `op`): `op` runs on one LMDB read transaction of
+    /// the current backend, so everything it reads is one consistent view. The backend
+    /// guard, which a defragment waits for, is released when this returns. `op`'s error
+    /// converts into [`Error`] (storage failures keep their cause as `source()`); an `op`
+    /// that reads MVCC data maps with [`EtcdServer::read_error`] and returns [`Error`].
+    ///
+    /// # Errors
+    /// [`Error::Lmdb`] when the backend is closed (a failed defragment) or no read
+    /// transaction opens; `op`'s errors.
+    pub(crate) fn read<T, E>(
+        &self,
+        op: impl FnOnce(&StateDb, &heed::RoTxn<'_>) -> Result<T, E>,
+    ) -> Result<T, Error>
+    where
+        Error: From<E>,
+    {
+        let b = self.store.backend()?;
+        let rtxn = b.env.read_txn()?;
+        Ok(op(&b, &rtxn)?)
+    }
+
+    /// [`EtcdServer::read`] of MVCC data: `op`'s error is mapped by
+    /// [`EtcdServer::read_error`] (compacted / future revisions as request errors, a
+    /// damaged record as `corrupt cluster` and reported to the CORRUPT alarm loop).
+    ///
+    /// # Errors
+    /// As [`EtcdServer::read`]; [`Error::Compacted`], [`Error::FutureRev`],
+    /// [`Error::Wire`] with `Corrupt`, [`Error::Mvcc`].
+    pub(crate) fn read_kv<T>(
+        &self,
+        op: impl FnOnce(&StateDb, &heed::RoTxn<'_>) -> Result<T, crate::mvcc::MvccError>,
+    ) -> Result<T, Error> {
+        self.read(|b, t| op(b, t).map_err(|e| self.read_error(e)))
     }
 
     fn next_id(&self) -> u64 {
@@ -384,21 +420,15 @@ impl EtcdServer {
     /// Range: linearizable unless `req.serializable`; needs read permission on the range.
     ///
     /// # Errors
-    /// Read-index failures, [`Error::Mvcc`] for compacted / future revisions, auth
-    /// failures as [`Error::Auth`].
+    /// Read-index failures, [`Error::Compacted`] / [`Error::FutureRev`], auth failures
+    /// as [`Error::Auth`]; see [`EtcdServer::read_kv`].
     pub async fn range(&self, req: &RangeRequest, caller: &Caller) -> Result<RangeResponse, Error> {
         if !req.serializable {
             self.linearizable_barrier().await?;
         }
         self.check_range_permitted(caller, &req.key, &req.range_end)?;
-        let b = self.store.backend()?;
-        let rtxn = b.env.read_txn()?;
-        let mut resp = b.kv.range(&rtxn, req).map_err(|e| self.read_error(e))?;
-        let rev =
-            b.kv.current_revision(&rtxn)
-                .map_err(|e| self.read_error(e))?;
-        drop(rtxn);
-        drop(b);
+        let (mut resp, rev) =
+            self.read_kv(|b, t| Ok((b.kv.range(t, req)?, b.kv.current_revision(t)?)))?;
         resp.header = Some(self.header(rev));
         Ok(resp)
     }
@@ -492,17 +522,22 @@ impl EtcdServer {
         let metrics = self.raft.metrics().borrow().clone();
         let membership = metrics.membership_config.membership();
         let voters: std::collections::BTreeSet<u64> = membership.voter_ids().collect();
-        let backend = self.store.backend().ok();
-        let rtxn = backend.as_ref().and_then(|b| b.env.read_txn().ok());
+        // Attributes that cannot be read leave a member unnamed, as before it published.
+        let mut published: BTreeMap<u64, _> = self
+            .read(|b, t| {
+                Ok::<_, Error>(
+                    membership
+                        .nodes()
+                        .filter_map(|(id, _)| Some((*id, b.members.get(t, *id).ok().flatten()?)))
+                        .collect(),
+                )
+            })
+            .unwrap_or_default();
         let mut out: BTreeMap<u64, (Member, bool)> = BTreeMap::new();
         for (id, node) in membership.nodes() {
             let mut m = node.clone();
             let mut pending_voter = false;
-            let attrs = match (&backend, &rtxn) {
-                (Some(b), Some(t)) => b.members.get(t, *id).ok().flatten(),
-                _ => None,
-            };
-            if let Some(attrs) = attrs {
+            if let Some(attrs) = published.remove(id) {
                 m.name = attrs.name;
                 m.client_urls = attrs.client_urls;
                 pending_voter = attrs.pending_voter;
@@ -525,11 +560,7 @@ impl EtcdServer {
             .iter()
             .map(crate::config::url_string)
             .collect();
-        let current = {
-            let b = self.store.backend()?;
-            let rtxn = b.env.read_txn()?;
-            b.members.get(&rtxn, self.member_id)?
-        };
+        let current = self.read(|b, t| b.members.get(t, self.member_id))?;
         if current
             .as_ref()
             .is_some_and(|a| a.name == name && a.client_urls == client_urls)
@@ -562,10 +593,7 @@ impl EtcdServer {
             .iter()
             .any(|(id, _, l)| *id == self.member_id && *l);
         // etcd 3.4 lists active alarms in `errors`, in the AlarmMember text form.
-        let alarms = self.store.backend().and_then(|b| {
-            let rtxn = b.env.read_txn()?;
-            b.alarms.list(&rtxn)
-        });
+        let alarms = self.read(|b, t| b.alarms.list(t));
         let errors = match alarms {
             Ok(alarms) => alarms
                 .into_iter()
@@ -598,12 +626,10 @@ impl EtcdServer {
         if self.fatal.get().is_some() {
             return false;
         }
-        let alarms = match self.store.backend() {
-            Ok(b) => match b.env.read_txn() {
-                Ok(rtxn) => b.alarms.list(&rtxn).map(|a| a.len()).unwrap_or(0),
-                Err(_) => return false,
-            },
-            Err(_) => return false,
+        // A closed backend is unhealthy; an unreadable alarm table counts as no alarm.
+        let Ok(alarms) = self.read(|b, t| Ok::<_, Error>(b.alarms.list(t).map_or(0, |a| a.len())))
+        else {
+            return false;
         };
         if alarms > 0 {
             tracing::warn!(alarms, "/health error due to an active alarm");
