@@ -12,8 +12,9 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Error, EtcdServer};
+use super::{Error, EtcdServer, Reply};
 use crate::apply::auth::AuthApplyResponse;
+use crate::apply::ApplyResponse;
 use crate::auth::{AuthError, AuthInfo};
 use crate::pb::authpb::permission::Type as PermType;
 use crate::pb::etcdserverpb::{
@@ -25,7 +26,7 @@ use crate::pb::etcdserverpb::{
     AuthUserChangePasswordResponse, AuthUserDeleteRequest, AuthUserDeleteResponse,
     AuthUserGetRequest, AuthUserGetResponse, AuthUserGrantRoleRequest, AuthUserGrantRoleResponse,
     AuthUserListResponse, AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse,
-    AuthenticateResponse,
+    AuthenticateResponse, ResponseHeader,
 };
 use crate::pb::peer::{InternalAuthenticateRequest, InternalRaftRequest};
 
@@ -57,20 +58,71 @@ macro_rules! auth_call {
         /// # Errors
         /// Auth failures as [`Error::Apply`]; see [`EtcdServer::propose`].
         pub async fn $name(&self, req: $req, caller: &Caller) -> Result<$resp, Error> {
-            let (_, rev) = self
-                .auth_propose(
-                    InternalRaftRequest {
-                        $field: Some(req),
-                        ..Default::default()
-                    },
-                    caller,
-                )
-                .await?;
-            Ok($resp {
-                header: Some(self.header(rev)),
-            })
+            self.propose_reply(
+                InternalRaftRequest {
+                    $field: Some(req),
+                    ..Default::default()
+                },
+                caller,
+            )
+            .await
         }
     };
+}
+
+/// `TryFrom<ApplyResponse>` and [`Reply`] for the auth responses, so every auth call is one
+/// [`EtcdServer::propose_reply`]: those that carry only a header take apply's
+/// [`AuthApplyResponse::Done`]; the others take their own kind.
+macro_rules! auth_replies {
+    (done: $($done:ident),* ; kinds: $($variant:ident($ty:ident)),* $(,)?) => {
+        $(
+            impl TryFrom<ApplyResponse> for $done {
+                type Error = ApplyResponse;
+
+                fn try_from(r: ApplyResponse) -> Result<$done, ApplyResponse> {
+                    match r {
+                        ApplyResponse::Auth(AuthApplyResponse::Done) => Ok($done { header: None }),
+                        other => Err(other),
+                    }
+                }
+            }
+        )*
+        $(
+            impl TryFrom<ApplyResponse> for $ty {
+                type Error = ApplyResponse;
+
+                fn try_from(r: ApplyResponse) -> Result<$ty, ApplyResponse> {
+                    match r {
+                        ApplyResponse::Auth(AuthApplyResponse::$variant(x)) => Ok(x),
+                        other => Err(other),
+                    }
+                }
+            }
+        )*
+        $(
+            impl Reply for $done {
+                fn set_header(&mut self, header: ResponseHeader) {
+                    self.header = Some(header);
+                }
+            }
+        )*
+        $(
+            impl Reply for $ty {
+                fn set_header(&mut self, header: ResponseHeader) {
+                    self.header = Some(header);
+                }
+            }
+        )*
+    };
+}
+
+auth_replies! {
+    done: AuthEnableResponse, AuthDisableResponse, AuthUserAddResponse,
+        AuthUserChangePasswordResponse, AuthUserDeleteResponse, AuthUserGrantRoleResponse,
+        AuthUserRevokeRoleResponse, AuthRoleAddResponse, AuthRoleDeleteResponse,
+        AuthRoleGrantPermissionResponse, AuthRoleRevokePermissionResponse;
+    kinds: UserGet(AuthUserGetResponse), UserList(AuthUserListResponse),
+        RoleGet(AuthRoleGetResponse), RoleList(AuthRoleListResponse),
 }
 
 impl EtcdServer {
@@ -229,15 +281,6 @@ impl EtcdServer {
         });
     }
 
-    /// Proposes an auth request and unwraps its auth response and store revision.
-    async fn auth_propose(
-        &self,
-        req: InternalRaftRequest,
-        caller: &Caller,
-    ) -> Result<(AuthApplyResponse, i64), Error> {
-        super::response(self.propose_as(req, caller).await?)
-    }
-
     /// AuthEnable: needs the user `root` with the role `root`.
     ///
     /// # Errors
@@ -248,10 +291,7 @@ impl EtcdServer {
             auth_enable: Some(Default::default()),
             ..Default::default()
         };
-        let (_, rev) = self.auth_propose(req, caller).await?;
-        Ok(AuthEnableResponse {
-            header: Some(self.header(rev)),
-        })
+        self.propose_reply(req, caller).await
     }
 
     /// AuthDisable (root only while enabled).
@@ -263,10 +303,7 @@ impl EtcdServer {
             auth_disable: Some(Default::default()),
             ..Default::default()
         };
-        let (_, rev) = self.auth_propose(req, caller).await?;
-        Ok(AuthDisableResponse {
-            header: Some(self.header(rev)),
-        })
+        self.propose_reply(req, caller).await
     }
 
     /// AuthStatus (etcd 3.5): whether auth is enabled and the auth revision, read locally.
@@ -335,7 +372,8 @@ impl EtcdServer {
                 }),
                 ..Default::default()
             };
-            let (resp, rev) = self.auth_propose(req, &Caller::Client(None)).await?;
+            let (resp, rev): (AuthApplyResponse, i64) =
+                super::response(self.propose_as(req, &Caller::Client(None)).await?)?;
             let AuthApplyResponse::Token(token) = resp else {
                 return Err(Error::Internal(
                     "authenticate answered without a token".into(),
@@ -402,18 +440,14 @@ impl EtcdServer {
             self.bcrypt(std::mem::take(&mut req.password)).await?
         };
         req.password.clear();
-        let (_, rev) = self
-            .auth_propose(
-                InternalRaftRequest {
-                    auth_user_add: Some(req),
-                    ..Default::default()
-                },
-                caller,
-            )
-            .await?;
-        Ok(AuthUserAddResponse {
-            header: Some(self.header(rev)),
-        })
+        self.propose_reply(
+            InternalRaftRequest {
+                auth_user_add: Some(req),
+                ..Default::default()
+            },
+            caller,
+        )
+        .await
     }
 
     /// UserChangePassword: hashes here, proposes only the hash.
@@ -430,10 +464,7 @@ impl EtcdServer {
             auth_user_change_password: Some(req),
             ..Default::default()
         };
-        let (_, rev) = self.auth_propose(r, caller).await?;
-        Ok(AuthUserChangePasswordResponse {
-            header: Some(self.header(rev)),
-        })
+        self.propose_reply(r, caller).await
     }
 
     auth_call!(
@@ -495,24 +526,14 @@ impl EtcdServer {
         req: AuthUserGetRequest,
         caller: &Caller,
     ) -> Result<AuthUserGetResponse, Error> {
-        match self
-            .auth_propose(
-                InternalRaftRequest {
-                    auth_user_get: Some(req),
-                    ..Default::default()
-                },
-                caller,
-            )
-            .await?
-        {
-            (AuthApplyResponse::UserGet(mut r), rev) => {
-                r.header = Some(self.header(rev));
-                Ok(r)
-            }
-            (other, _) => Err(Error::Internal(format!(
-                "unexpected auth response {other:?}"
-            ))),
-        }
+        self.propose_reply(
+            InternalRaftRequest {
+                auth_user_get: Some(req),
+                ..Default::default()
+            },
+            caller,
+        )
+        .await
     }
 
     /// UserList through the log (root only while enabled).
@@ -524,15 +545,7 @@ impl EtcdServer {
             auth_user_list: Some(Default::default()),
             ..Default::default()
         };
-        match self.auth_propose(req, caller).await? {
-            (AuthApplyResponse::UserList(mut r), rev) => {
-                r.header = Some(self.header(rev));
-                Ok(r)
-            }
-            (other, _) => Err(Error::Internal(format!(
-                "unexpected auth response {other:?}"
-            ))),
-        }
+        self.propose_reply(req, caller).await
     }
 
     /// RoleGet through the log: root, or a user holding the role.
@@ -544,24 +557,14 @@ impl EtcdServer {
         req: AuthRoleGetRequest,
         caller: &Caller,
     ) -> Result<AuthRoleGetResponse, Error> {
-        match self
-            .auth_propose(
-                InternalRaftRequest {
-                    auth_role_get: Some(req),
-                    ..Default::default()
-                },
-                caller,
-            )
-            .await?
-        {
-            (AuthApplyResponse::RoleGet(mut r), rev) => {
-                r.header = Some(self.header(rev));
-                Ok(r)
-            }
-            (other, _) => Err(Error::Internal(format!(
-                "unexpected auth response {other:?}"
-            ))),
-        }
+        self.propose_reply(
+            InternalRaftRequest {
+                auth_role_get: Some(req),
+                ..Default::default()
+            },
+            caller,
+        )
+        .await
     }
 
     /// RoleList through the log (root only while enabled).
@@ -573,14 +576,6 @@ impl EtcdServer {
             auth_role_list: Some(Default::default()),
             ..Default::default()
         };
-        match self.auth_propose(req, caller).await? {
-            (AuthApplyResponse::RoleList(mut r), rev) => {
-                r.header = Some(self.header(rev));
-                Ok(r)
-            }
-            (other, _) => Err(Error::Internal(format!(
-                "unexpected auth response {other:?}"
-            ))),
-        }
+        self.propose_reply(req, caller).await
     }
 }

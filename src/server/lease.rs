@@ -10,7 +10,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{response, Error, EtcdServer};
+use super::{Error, EtcdServer};
 use crate::apply::ApplyError;
 use crate::lease::lessor::{GateChange, QuorumGate, RaftView};
 use crate::lease::{min_lease_ttl, LeaseRecord};
@@ -48,18 +48,19 @@ impl EtcdServer {
             req.ttl = min;
         }
         self.check_quota(0).await?;
-        let r = self
-            .propose(InternalRaftRequest {
-                lease_grant: Some(req),
-                ..Default::default()
-            })
+        let g: LeaseGrantResponse = self
+            .propose_reply(
+                InternalRaftRequest {
+                    lease_grant: Some(req),
+                    ..Default::default()
+                },
+                &super::Caller::Internal,
+            )
             .await?;
-        let (mut g, revision) = response::<crate::pb::etcdserverpb::LeaseGrantResponse>(r)?;
         if let Some(rec) = self.lease_record(g.id)? {
             // Not primary: the next promotion (or sync) starts the lease's clock.
             let _ = self.lessor.renew(&rec, Instant::now());
         }
-        g.header = Some(self.header(revision));
         Ok(g)
     }
 
@@ -72,18 +73,14 @@ impl EtcdServer {
         req: LeaseRevokeRequest,
         caller: &super::Caller,
     ) -> Result<LeaseRevokeResponse, Error> {
-        let r = self
-            .propose_as(
-                InternalRaftRequest {
-                    lease_revoke: Some(req),
-                    ..Default::default()
-                },
-                caller,
-            )
-            .await?;
-        let (mut p, revision) = response::<crate::pb::etcdserverpb::LeaseRevokeResponse>(r)?;
-        p.header = Some(self.header(revision));
-        Ok(p)
+        self.propose_reply(
+            InternalRaftRequest {
+                lease_revoke: Some(req),
+                ..Default::default()
+            },
+            caller,
+        )
+        .await
     }
 
     /// One keep-alive: renews the lease on the leader's clock and returns its TTL in

@@ -48,13 +48,13 @@ pub use error::Error;
 use openraft::error::RaftError;
 pub use peer::LeaderService;
 
-use crate::apply::ApplyResult;
+use crate::apply::{ApplyResponse, ApplyResult};
 use crate::config::ServerConfig;
 use crate::membership::Member;
 use crate::pb::etcdserverpb::{
-    CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, PutRequest,
-    PutResponse, RangeRequest, RangeResponse, ResponseHeader, StatusResponse, TxnRequest,
-    TxnResponse,
+    CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse,
+    LeaseGrantResponse, LeaseRevokeResponse, PutRequest, PutResponse, RangeRequest, RangeResponse,
+    ResponseHeader, StatusResponse, TxnRequest, TxnResponse,
 };
 use crate::pb::peer::{InternalRaftRequest, RequestHeader};
 use crate::raft::state_machine::Backend as StateDb;
@@ -317,6 +317,23 @@ impl EtcdServer {
         Ok(result)
     }
 
+    /// Propose and reply (propose → typed response → header): proposes `req` on behalf of
+    /// `caller`, takes the response of kind `T` from the apply result and gives it etcd's
+    /// header at the revision after the entry (see [`Reply::set_header`]).
+    ///
+    /// # Errors
+    /// As [`EtcdServer::propose`]; [`Error::Internal`] when apply answered with another
+    /// kind.
+    pub(crate) async fn propose_reply<T: Reply>(
+        &self,
+        req: InternalRaftRequest,
+        caller: &Caller,
+    ) -> Result<T, Error> {
+        let (mut reply, revision) = response::<T>(self.propose_as(req, caller).await?)?;
+        reply.set_header(self.header(revision));
+        Ok(reply)
+    }
+
     /// Proposes an already stamped request on this member, which must be the leader
     /// (followers' forwarded proposals arrive here).
     ///
@@ -439,18 +456,14 @@ impl EtcdServer {
     /// See [`EtcdServer::propose`].
     pub async fn put(&self, req: PutRequest, caller: &Caller) -> Result<PutResponse, Error> {
         self.check_quota(req.key.len() + req.value.len()).await?;
-        let r = self
-            .propose_as(
-                InternalRaftRequest {
-                    put: Some(req),
-                    ..Default::default()
-                },
-                caller,
-            )
-            .await?;
-        let (mut p, revision) = response::<crate::pb::etcdserverpb::PutResponse>(r)?;
-        p.header = Some(self.header(revision));
-        Ok(p)
+        self.propose_reply(
+            InternalRaftRequest {
+                put: Some(req),
+                ..Default::default()
+            },
+            caller,
+        )
+        .await
     }
 
     /// DeleteRange through Raft.
@@ -462,18 +475,14 @@ impl EtcdServer {
         req: DeleteRangeRequest,
         caller: &Caller,
     ) -> Result<DeleteRangeResponse, Error> {
-        let r = self
-            .propose_as(
-                InternalRaftRequest {
-                    delete_range: Some(req),
-                    ..Default::default()
-                },
-                caller,
-            )
-            .await?;
-        let (mut p, revision) = response::<crate::pb::etcdserverpb::DeleteRangeResponse>(r)?;
-        p.header = Some(self.header(revision));
-        Ok(p)
+        self.propose_reply(
+            InternalRaftRequest {
+                delete_range: Some(req),
+                ..Default::default()
+            },
+            caller,
+        )
+        .await
     }
 
     /// Txn through Raft. A read-only txn still goes through the log, like etcd 3.4 does for
@@ -485,19 +494,14 @@ impl EtcdServer {
         if !crate::apply::kv::is_txn_read_only(&req) {
             self.check_quota(prost::Message::encoded_len(&req)).await?;
         }
-        let r = self
-            .propose_as(
-                InternalRaftRequest {
-                    txn: Some(req),
-                    ..Default::default()
-                },
-                caller,
-            )
-            .await?;
-        let (mut p, revision) = response::<crate::pb::etcdserverpb::TxnResponse>(r)?;
-        fill_txn_headers(&mut p, revision);
-        p.header = Some(self.header(revision));
-        Ok(p)
+        self.propose_reply(
+            InternalRaftRequest {
+                txn: Some(req),
+                ..Default::default()
+            },
+            caller,
+        )
+        .await
     }
 
     /// Compaction through Raft.
@@ -505,15 +509,14 @@ impl EtcdServer {
     /// # Errors
     /// See [`EtcdServer::propose`]; [`Error::Apply`] with Compacted / FutureRev.
     pub async fn compact(&self, req: CompactionRequest) -> Result<CompactionResponse, Error> {
-        let r = self
-            .propose(InternalRaftRequest {
+        self.propose_reply(
+            InternalRaftRequest {
                 compaction: Some(req),
                 ..Default::default()
-            })
-            .await?;
-        let (mut p, revision) = response::<crate::pb::etcdserverpb::CompactionResponse>(r)?;
-        p.header = Some(self.header(revision));
-        Ok(p)
+            },
+            &Caller::Internal,
+        )
+        .await
     }
 
     /// The members: IDs, peer URLs and roles from the Raft membership, names and client
@@ -791,9 +794,7 @@ impl EtcdServer {
 ///
 /// # Errors
 /// [`Error::Internal`] when apply answered with another kind (an invariant broke).
-pub(crate) fn response<
-    T: TryFrom<crate::apply::ApplyResponse, Error = crate::apply::ApplyResponse>,
->(
+pub(crate) fn response<T: TryFrom<ApplyResponse, Error = ApplyResponse>>(
     r: ApplyResult,
 ) -> Result<(T, i64), Error> {
     match r.response.map(T::try_from) {
@@ -802,6 +803,42 @@ pub(crate) fn response<
             "unexpected apply response {other:?}"
         ))),
         None => Err(Error::Internal("apply answered without a response".into())),
+    }
+}
+
+/// A response a proposal answers with, completed by [`EtcdServer::propose_reply`]: the kind
+/// apply produced, plus etcd's response header.
+pub(crate) trait Reply: TryFrom<ApplyResponse, Error = ApplyResponse> {
+    /// Sets the response header (and whatever nested headers etcd fills with it).
+    fn set_header(&mut self, header: ResponseHeader);
+}
+
+macro_rules! header_replies {
+    ($($ty:ty),* $(,)?) => {
+        $(
+            impl Reply for $ty {
+                fn set_header(&mut self, header: ResponseHeader) {
+                    self.header = Some(header);
+                }
+            }
+        )*
+    };
+}
+
+header_replies!(
+    PutResponse,
+    DeleteRangeResponse,
+    CompactionResponse,
+    LeaseGrantResponse,
+    LeaseRevokeResponse,
+);
+
+impl Reply for TxnResponse {
+    /// The header, and in nested responses apply left without one, a header holding only
+    /// the revision (see `fill_txn_headers`).
+    fn set_header(&mut self, header: ResponseHeader) {
+        fill_txn_headers(self, header.revision);
+        self.header = Some(header);
     }
 }
 
@@ -828,5 +865,62 @@ fn fill_txn_headers(resp: &mut TxnResponse, revision: i64) {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::apply::auth::AuthApplyResponse;
+    use crate::pb::etcdserverpb::{
+        response_op, AuthEnableResponse, AuthUserGetResponse, RangeResponse, ResponseOp,
+    };
+
+    /// `propose_reply` completes a txn as etcd's `applyTxn` does: the top header, and a
+    /// revision-only header in nested responses apply left without one.
+    #[test]
+    fn txn_reply_fills_nested_headers() {
+        let mut t = TxnResponse {
+            responses: vec![ResponseOp {
+                response: Some(response_op::Response::ResponseRange(
+                    RangeResponse::default(),
+                )),
+            }],
+            ..Default::default()
+        };
+        let header = ResponseHeader {
+            cluster_id: 1,
+            member_id: 2,
+            revision: 7,
+            raft_term: 3,
+        };
+        t.set_header(header.clone());
+        assert_eq!(t.header, Some(header));
+        let Some(response_op::Response::ResponseRange(r)) = &t.responses[0].response else {
+            panic!("range response expected");
+        };
+        assert_eq!(
+            r.header.as_ref().map(|h| (h.revision, h.member_id)),
+            Some((7, 0))
+        );
+    }
+
+    /// Auth replies take their own apply kind (`Done` for header-only ones) and refuse
+    /// another, which `propose_reply` reports as an internal error.
+    #[test]
+    fn auth_replies_take_their_own_kind() {
+        let done = ApplyResponse::Auth(AuthApplyResponse::Done);
+        let ok = response::<AuthEnableResponse>(ApplyResult {
+            revision: 4,
+            response: Some(done.clone()),
+            ..Default::default()
+        });
+        assert!(matches!(ok, Ok((AuthEnableResponse { header: None }, 4))));
+        let wrong = response::<AuthUserGetResponse>(ApplyResult {
+            revision: 4,
+            response: Some(done),
+            ..Default::default()
+        });
+        assert!(matches!(wrong, Err(Error::Internal(_))));
     }
 }
