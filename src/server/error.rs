@@ -67,15 +67,22 @@ pub enum Error {
     /// An auth store failure (LMDB, an undecodable record, bcrypt).
     #[error("storage: {0}")]
     AuthStore(#[from] AuthStorageError),
-    /// A Raft log store failure (the member identity in the WAL environment).
+    /// A Raft log store failure (the member identity in the WAL environment); boxed, as
+    /// openraft's error is large and every `Result<_, Error>` would carry its size.
     #[error("storage: {0}")]
-    Log(#[from] openraft::StorageError<u64>),
+    Log(#[source] Box<openraft::StorageError<u64>>),
     /// A lock / election recipe failure (etcd sends these as gRPC `Unknown`).
     #[error(transparent)]
     Concurrency(#[from] super::ConcurrencyError),
     /// An invariant broke; reported as an internal error.
     #[error("internal: {0}")]
     Internal(String),
+}
+
+impl From<openraft::StorageError<u64>> for Error {
+    fn from(e: openraft::StorageError<u64>) -> Error {
+        Error::Log(Box::new(e))
+    }
 }
 
 impl Error {
@@ -187,7 +194,7 @@ pub(crate) mod samples {
                 "storage: auth: bcrypt: cost",
             ),
             (
-                Error::Log(openraft::StorageError::from_io_error(
+                Error::from(openraft::StorageError::from_io_error(
                     openraft::ErrorSubject::Store,
                     openraft::ErrorVerb::Read,
                     io(),

@@ -894,7 +894,7 @@ mod tests {
             revision: 7,
             raft_term: 3,
         };
-        t.set_header(header.clone());
+        t.set_header(header);
         assert_eq!(t.header, Some(header));
         let Some(response_op::Response::ResponseRange(r)) = &t.responses[0].response else {
             panic!("range response expected");
