@@ -348,8 +348,7 @@ impl EtcdServer {
             let pw = password.to_vec();
             let checked_hash = hash.clone();
             let ok = tokio::task::spawn_blocking(move || crate::auth::password::verify(&pw, &hash))
-                .await
-                .map_err(|e| Error::Internal(e.to_string()))?;
+                .await?;
             if !ok {
                 tracing::info!(user = name, "invalid password");
                 return Err(Error::Auth(AuthError::AuthFailed));
@@ -417,8 +416,7 @@ impl EtcdServer {
     async fn bcrypt(&self, password: Vec<u8>) -> Result<String, Error> {
         let cost = self.cfg.bcrypt_cost;
         tokio::task::spawn_blocking(move || crate::auth::password::hash(&password, cost))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?
+            .await?
             .map_err(Error::from)
     }
 

@@ -77,6 +77,10 @@ pub enum Error {
     /// An invariant broke; reported as an internal error.
     #[error("internal: {0}")]
     Internal(String),
+    /// A blocking task (bcrypt, defragment) panicked or was cancelled; reported as an
+    /// internal error.
+    #[error("internal: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 impl From<openraft::StorageError<u64>> for Error {
@@ -202,5 +206,19 @@ pub(crate) mod samples {
                 "storage: when Read Store: std::io::error::Error: disk on fire",
             ),
         ]
+    }
+
+    /// [`Error::Task`] of a blocking task that panicked (built on a throwaway runtime).
+    pub(crate) fn task_panicked() -> Error {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("invariant: a current-thread runtime builds");
+        let join = rt.block_on(async {
+            tokio::task::spawn_blocking(|| std::panic::resume_unwind(Box::new("sample"))).await
+        });
+        match join {
+            Err(e) => Error::from(e),
+            Ok(()) => unreachable!("the task panics"),
+        }
     }
 }

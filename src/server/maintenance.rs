@@ -142,8 +142,7 @@ impl EtcdServer {
         tracing::info!("starting defragment");
         let store = self.store.clone();
         let stats = tokio::task::spawn_blocking(move || store.defragment_blocking())
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?
+            .await?
             .map_err(|e| {
                 tracing::warn!(error = %e, "failed to defragment");
                 // The environment was closed for the swap and could not be reopened: this

@@ -248,6 +248,20 @@ mod tests {
             let s = to_status(e);
             assert_eq!((s.code(), s.message()), (tonic::Code::Internal, msg));
         }
+        // A blocking task that panicked: `Internal`, `internal: ` and tokio's message.
+        let e = crate::server::error_samples::task_panicked();
+        assert!(
+            std::error::Error::source(&e).is_some(),
+            "task error: no source"
+        );
+        let s = to_status(e);
+        assert_eq!(s.code(), tonic::Code::Internal);
+        assert!(
+            s.message().starts_with("internal: task ")
+                && s.message().ends_with(" panicked with message \"sample\""),
+            "{}",
+            s.message()
+        );
         // Storage failures: `Internal` with `storage: ` and the cause, which stays the
         // error's source.
         for (e, msg) in crate::server::error_samples::storage() {
@@ -328,7 +342,8 @@ mod tests {
                 | Error::Wire(_)
                 | Error::UntranslatedAuth(_)
                 | Error::Concurrency(_)
-                | Error::Internal(_) => true,
+                | Error::Internal(_)
+                | Error::Task(_) => true,
                 // Each has a sample in `server::error_samples::storage`.
                 Error::Lmdb(_)
                 | Error::Backend(_)
