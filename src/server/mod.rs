@@ -2,14 +2,18 @@
 //! and maintenance views.
 //!
 //! # Data paths
-//! - **Write**: `v3rpc` validates → [`EtcdServer::propose`] stamps the internal request
+//! - **Write**: `v3rpc` validates → `EtcdServer::propose_reply` (propose → typed response
+//!   → header, for every client write) → [`EtcdServer::propose`] stamps the internal request
 //!   (request ID, proposer time) and checks its size → `raft.client_write` (the leader
 //!   appends; followers will forward to the leader over the peer port) → commit → the state
 //!   machine applies the batch in ONE LMDB write transaction that also records the last
 //!   applied log id → events are published → the apply result comes back here.
 //! - **Linearizable read**: read-index (`ensure_linearizable`: the leader confirms its
 //!   leadership and waits until applied ≥ commit index) → LMDB read transaction. No log
-//!   entry. **Serializable read**: the local LMDB read transaction directly.
+//!   entry. **Serializable read**: the local LMDB read transaction directly. Every local
+//!   read goes through `EtcdServer::read` (backend → read txn → op; `read_kv` for MVCC).
+//! - **Errors**: storage failures keep their typed cause ([`Error::Lmdb`], [`Error::Mvcc`],
+//!   ...) as `source()`; `v3rpc::error` sends them as `Internal` with `storage: <cause>`.
 //!
 //! - **Disk faults** (`fatal.rs`): a storage error on the Raft log or in apply stops the
 //!   Raft core; `spawn_fatal_monitor` raises the member's `FatalSignal`, `/health` turns
@@ -438,7 +442,7 @@ impl EtcdServer {
     ///
     /// # Errors
     /// Read-index failures, [`Error::Compacted`] / [`Error::FutureRev`], auth failures
-    /// as [`Error::Auth`]; see [`EtcdServer::read_kv`].
+    /// as [`Error::Auth`]; see `EtcdServer::read_kv`.
     pub async fn range(&self, req: &RangeRequest, caller: &Caller) -> Result<RangeResponse, Error> {
         if !req.serializable {
             self.linearizable_barrier().await?;
