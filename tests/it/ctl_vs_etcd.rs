@@ -12,76 +12,20 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-const ETCD: &str = "/usr/bin/etcd";
-const ETCDCTL: &str = "/usr/bin/etcdctl";
+use crate::harness::{self, free_port, Member, MemberOpts, ServerKind, ETCDCTL_BIN as ETCDCTL};
 
-/// A real etcd server, killed on drop.
-struct Server {
-    child: Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_server(client: u16, peer: u16) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let c = format!("http://127.0.0.1:{client}");
-    let p = format!("http://127.0.0.1:{peer}");
-    let child = Command::new(ETCD)
-        .args(["--name", "default", "--data-dir"])
-        .arg(dir.path())
-        .args(["--listen-client-urls", &c, "--advertise-client-urls", &c])
-        .args([
-            "--listen-peer-urls",
-            &p,
-            "--initial-advertise-peer-urls",
-            &p,
-        ])
-        .args(["--initial-cluster", &format!("default={p}")])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server { child, _dir: dir };
-    // Ready when a health read succeeds (bounded).
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let r = run(
-            ETCDCTL,
-            &ep(client),
-            &["--command-timeout", "1s", "get", "ready-probe"],
-            "",
-        );
-        if r.code == 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "etcd did not become ready: {r:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    server
+/// A fresh real etcd named `default` on these ports (a harness [`Member`], killed on drop).
+fn start_server(client: u16, peer: u16) -> Member {
+    Member::start(
+        ServerKind::Etcd,
+        MemberOpts {
+            ports: Some((client, peer)),
+            ..MemberOpts::named("default")
+        },
+    )
 }
 
 fn ep(port: u16) -> String {
@@ -101,48 +45,13 @@ fn run(bin: &str, endpoint: &str, args: &[&str], stdin: &str) -> Outcome {
     if bin != ETCDCTL {
         cmd.arg("ctl");
     }
-    let mut child = cmd
-        .arg("--endpoints")
+    cmd.arg("--endpoints")
         .arg(endpoint)
         .args(args)
-        .env("ETCDCTL_API", "3")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_string();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(stdin.as_bytes());
-    });
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let ro = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        s
-    });
-    let re = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        s
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{bin} {args:?} overran its deadline");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let _ = writer.join();
-    let stdout = String::from_utf8_lossy(&ro.join().unwrap()).into_owned();
-    let stderr = String::from_utf8_lossy(&re.join().unwrap()).into_owned();
+        .env("ETCDCTL_API", "3");
+    let out = harness::run_with_timeout(cmd, Some(stdin), Duration::from_secs(30));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     Outcome {
         stdout: normalise(&stdout),
         errors: stderr
@@ -151,7 +60,7 @@ fn run(bin: &str, endpoint: &str, args: &[&str], stdin: &str) -> Outcome {
             .filter(|l| !l.is_empty())
             .map(normalise)
             .collect(),
-        code: status.code().unwrap_or(-1),
+        code: out.status.code().unwrap_or(-1),
     }
 }
 
@@ -264,18 +173,6 @@ fn script() -> Vec<Step> {
     ]
 }
 
-fn available() -> bool {
-    let required = std::env::var("ETCD_INTEROP_REQUIRED").is_ok_and(|v| v == "1");
-    for bin in [ETCD, ETCDCTL] {
-        if !Path::new(bin).exists() {
-            assert!(!required, "ETCD_INTEROP_REQUIRED=1 but {bin} is missing");
-            eprintln!("skipping ctl_vs_etcd: {bin} not found");
-            return false;
-        }
-    }
-    true
-}
-
 /// Runs the script with `bin` on a fresh server. Returns `bin`'s outcomes and, for `live`
 /// steps, the official etcdctl's outcome on the same server just before.
 fn run_script(bin: &str, client: u16, peer: u16) -> Vec<(Outcome, Option<Outcome>)> {
@@ -291,9 +188,7 @@ fn run_script(bin: &str, client: u16, peer: u16) -> Vec<(Outcome, Option<Outcome
 
 #[test]
 fn ctl_matches_official_etcdctl() {
-    if !available() {
-        return;
-    }
+    crate::require_etcd!();
     let (client, peer) = (free_port(), free_port());
     let theirs: Vec<Outcome> = run_script(ETCDCTL, client, peer)
         .into_iter()
@@ -332,9 +227,7 @@ fn ctl_matches_official_etcdctl() {
 
 #[test]
 fn unreachable_endpoint_matches() {
-    if !available() {
-        return;
-    }
+    crate::require_etcd!();
     let port = free_port(); // nothing listens here
     for args in [
         &["--command-timeout", "300ms", "get", "a"][..],
@@ -356,9 +249,7 @@ fn unreachable_endpoint_matches() {
 
 #[test]
 fn fails_over_to_the_next_endpoint() {
-    if !available() {
-        return;
-    }
+    crate::require_etcd!();
     let (client, peer, dead) = (free_port(), free_port(), free_port());
     let _server = start_server(client, peer);
     let eps = format!("{},{}", ep(dead), ep(client));

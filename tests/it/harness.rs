@@ -4,8 +4,8 @@
 //!
 //! API: [`Member::start`] (one-member cluster; `client_url`, `kill9`, `restart`, `stderr`),
 //! [`Cluster::start`] (N members), [`etcdctl`] / [`our_ctl`] (same shape: endpoint, args,
-//! stdin), [`http_get`], [`free_port`], and `require_etcd!()` for tests that need the official
-//! binaries.
+//! stdin), [`Proc`] (a background child), [`http_get`], [`free_port`], and `require_etcd!()`
+//! for tests that need the official binaries.
 //!
 //! What it guarantees:
 //! - Only 127.0.0.1. Ports come from binding `127.0.0.1:0` and are remembered process-wide so
@@ -26,7 +26,7 @@ use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -656,6 +656,253 @@ impl Cluster {
             .collect::<Vec<_>>()
             .join(",")
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Background processes
+
+/// A background child (e.g. `etcdctl watch`, `etcdctl lock`) whose stdout and stderr are read
+/// by threads into buffers (the pipes never fill); complete stdout lines also arrive on a
+/// channel for [`Proc::next_line`]. Killed by PID (`Child::kill`) on Drop and by a watchdog
+/// after [`MAX_CHILD_LIFETIME`]; every wait has a deadline.
+pub struct Proc {
+    child: Arc<Mutex<Option<Child>>>,
+    pid: u32,
+    what: String,
+    stdin: Option<ChildStdin>,
+    out: Arc<Mutex<Vec<u8>>>,
+    err: Arc<Mutex<Vec<u8>>>,
+    lines: mpsc::Receiver<String>,
+    status: Option<ExitStatus>,
+}
+
+impl Proc {
+    /// Spawns `cmd` with piped stdout and stderr; stdin is piped (see [`Proc::write_stdin`],
+    /// [`Proc::close_stdin`]) when `piped_stdin`, else null. Panics on spawn failure.
+    pub fn spawn(mut cmd: Command, piped_stdin: bool) -> Proc {
+        let what = format!("{cmd:?}");
+        let mut child = cmd
+            .stdin(if piped_stdin {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {what}: {e}"));
+        let stdin = child.stdin.take();
+        let (tx, lines) = mpsc::channel();
+        let out = collect_lines(child.stdout.take().expect("piped stdout"), Some(tx));
+        let err = collect_lines(child.stderr.take().expect("piped stderr"), None);
+        let pid = child.id();
+        let child = Arc::new(Mutex::new(Some(child)));
+        spawn_watchdog(Arc::clone(&child), pid);
+        Proc {
+            child,
+            pid,
+            what,
+            stdin,
+            out,
+            err,
+            lines,
+            status: None,
+        }
+    }
+
+    /// The child's PID.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+    /// The command line, for messages.
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+    /// stdout so far, lossy UTF-8.
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.lock().expect("out lock")).into_owned()
+    }
+    /// stderr so far, lossy UTF-8.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.err.lock().expect("err lock")).into_owned()
+    }
+    /// Both streams so far, for failure messages.
+    pub fn output(&self) -> String {
+        format!("stdout:\n{}\nstderr:\n{}", self.stdout(), self.stderr())
+    }
+
+    /// Writes `input` to the piped stdin. Panics if stdin is not piped or closed.
+    pub fn write_stdin(&mut self, input: &str) {
+        let w = self.stdin.as_mut().expect("Proc spawned with piped stdin");
+        w.write_all(input.as_bytes()).expect("write child stdin");
+    }
+    /// Closes stdin (the child reads EOF).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// The next complete stdout line (without its newline) if one is already there;
+    /// `Err(Disconnected)` once stdout is closed and every line was taken.
+    pub fn try_next_line(&self) -> Result<String, mpsc::TryRecvError> {
+        self.lines.try_recv()
+    }
+    /// The next complete stdout line, waiting at most `within`; `None` on timeout or EOF.
+    pub fn next_line(&self, within: Duration) -> Option<String> {
+        self.lines.recv_timeout(within).ok()
+    }
+    /// [`Proc::next_line`] for async tests: polls without blocking the runtime's thread.
+    pub async fn next_line_async(&self, within: Duration) -> Option<String> {
+        let until = Instant::now() + within;
+        loop {
+            match self.try_next_line() {
+                Ok(l) => return Some(l),
+                Err(mpsc::TryRecvError::Disconnected) => return None,
+                Err(mpsc::TryRecvError::Empty) if Instant::now() >= until => return None,
+                Err(mpsc::TryRecvError::Empty) => {
+                    tokio::time::sleep(Duration::from_millis(20)).await
+                }
+            }
+        }
+    }
+
+    /// Waits (≤ `within`) until stdout has at least `n` lines and returns it; panics with the
+    /// output otherwise.
+    pub fn wait_stdout_lines(&self, n: usize, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let s = self.stdout();
+            if s.lines().count() >= n {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: timed out waiting for {n} stdout lines; {}",
+                self.what,
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The exit status if the child has exited (reaps it), else `None`.
+    pub fn try_exit(&mut self) -> Option<ExitStatus> {
+        if self.status.is_none() {
+            let mut g = self.child.lock().expect("child lock");
+            if let Some(Ok(Some(st))) = g.as_mut().map(|c| c.try_wait()) {
+                g.take();
+                self.status = Some(st);
+            }
+        }
+        self.status
+    }
+    /// True once the child has exited.
+    pub fn exited(&mut self) -> bool {
+        self.try_exit().is_some()
+    }
+
+    /// Sends `kill -<sig>` to this child's PID while it is still running (never to a PID
+    /// that may have been reused).
+    pub fn signal(&self, sig: &str) {
+        let mut g = self.child.lock().expect("child lock");
+        if let Some(Ok(None)) = g.as_mut().map(|c| c.try_wait()) {
+            let _ = Command::new("kill")
+                .arg(format!("-{sig}"))
+                .arg(self.pid.to_string())
+                .status();
+        }
+    }
+
+    /// Waits (≤ `within`) for the child to exit; on overrun kills it and panics with its output.
+    pub fn wait_exit(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(st) = self.try_exit() {
+                return st;
+            }
+            if Instant::now() >= deadline {
+                self.kill();
+                panic!(
+                    "{} still running after {within:?}; {}",
+                    self.what,
+                    self.output()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    /// [`Proc::wait_exit`] for async tests.
+    pub async fn wait_exit_async(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(st) = self.try_exit() {
+                return st;
+            }
+            if Instant::now() >= deadline {
+                self.kill();
+                panic!(
+                    "{} still running after {within:?}; {}",
+                    self.what,
+                    self.output()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// [`Proc::wait_exit`], then both streams once the reader threads have drained them.
+    pub fn finish(&mut self, within: Duration) -> Output {
+        let status = self.wait_exit(within);
+        std::thread::sleep(Duration::from_millis(50)); // let the reader threads drain
+        Output {
+            status,
+            stdout: self.out.lock().expect("out lock").clone(),
+            stderr: self.err.lock().expect("err lock").clone(),
+        }
+    }
+
+    /// SIGKILLs the child (by PID, via `Child::kill`) and reaps it. No-op once reaped.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.lock().expect("child lock").take() {
+            let _ = c.kill();
+            if let Ok(st) = c.wait() {
+                self.status.get_or_insert(st);
+            }
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Reads `r` line by line into a shared buffer (newlines kept), sending each complete line
+/// (without its newline; a last line without one at EOF too) on `tx` when given.
+fn collect_lines(
+    r: impl Read + Send + 'static,
+    tx: Option<mpsc::Sender<String>>,
+) -> Arc<Mutex<Vec<u8>>> {
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    let b = Arc::clone(&buf);
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(r);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match r.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    b.lock().expect("buffer lock").extend_from_slice(&line);
+                    if let Some(tx) = &tx {
+                        let l = line.strip_suffix(b"\n").unwrap_or(&line);
+                        let _ = tx.send(String::from_utf8_lossy(l).into_owned());
+                    }
+                }
+            }
+        }
+    });
+    buf
 }
 
 // ---------------------------------------------------------------------------------------------
