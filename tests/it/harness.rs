@@ -4,7 +4,7 @@
 //!
 //! API: [`Member::start`] (one-member cluster; `client_url`, `kill9`, `restart`, `stderr`),
 //! [`Cluster::start`] (N members), [`etcdctl`] / [`our_ctl`] (same shape: endpoint, args,
-//! stdin), [`Proc`] (a background child), [`http_get`], [`free_port`], and `require_etcd!()`
+//! stdin), [`Proc`] (a background child), [`runtime`] / [`connect`] (gRPC), [`http_get`], [`free_port`], and `require_etcd!()`
 //! for tests that need the official binaries.
 //!
 //! What it guarantees:
@@ -1016,6 +1016,124 @@ pub fn ok_stdout(out: &Output, what: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// gRPC clients
+
+/// A current-thread tokio runtime (timers and I/O enabled) for sync tests that make gRPC
+/// calls.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// A multi-thread tokio runtime with 2 workers (the machine's core count), timers and I/O
+/// enabled.
+pub fn multi_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// A tonic channel to `url` (e.g. [`Member::client_url`]) whose connect and every unary call
+/// are bounded by `timeout`; the connection is made eagerly, within `timeout`. Errors are
+/// the reason as text (bad URL, connect timed out, refused...).
+pub async fn try_connect(
+    url: &str,
+    timeout: Duration,
+) -> Result<tonic::transport::Channel, String> {
+    let ep = tonic::transport::Channel::from_shared(url.to_string())
+        .map_err(|e| e.to_string())?
+        .connect_timeout(timeout)
+        .timeout(timeout);
+    tokio::time::timeout(timeout, ep.connect())
+        .await
+        .map_err(|_| "connect timed out".to_string())?
+        .map_err(|e| e.to_string())
+}
+
+/// [`try_connect`], panicking (with the reason) when it fails.
+pub async fn connect(url: &str, timeout: Duration) -> tonic::transport::Channel {
+    try_connect(url, timeout)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificates
+
+/// `dir/file` as a String, for flag values.
+pub fn cert_path(dir: &Path, file: &str) -> String {
+    dir.join(file).to_string_lossy().into_owned()
+}
+
+/// Certificates for client-certificate auth in `dir`, made by our `etcd certs init --hosts
+/// 127.0.0.1 --members <member> --client-cn root`: `ca.pem`, `server.pem`, `peer-<member>.pem`
+/// and `client.pem` (CN `root`), each with its `-key.pem`. Then, per `(name, cn)` in `extra`,
+/// a client certificate `<name>.pem` / `<name>-key.pem` signed by that CA with `etcd certs
+/// gencert` from a cfssl CSR JSON (no CN when `cn` is `None`). Every step is bounded; panics
+/// with the output on failure.
+pub fn client_cert_dir(dir: &Path, member: &str, extra: &[(&str, Option<&str>)]) {
+    let ds = dir.to_string_lossy().into_owned();
+    let out = our_bin(
+        &[
+            "certs",
+            "init",
+            "--hosts",
+            "127.0.0.1",
+            "--members",
+            member,
+            "--client-cn",
+            "root",
+            "--dir",
+            &ds,
+        ],
+        Duration::from_secs(60),
+    );
+    ok_stdout(&out, "etcd certs init --client-cn root");
+    std::fs::write(
+        dir.join("cfg.json"),
+        r#"{"signing":{"default":{"expiry":"8760h","usages":["signing","key encipherment","client auth"]}}}"#,
+    )
+    .expect("write cfg.json");
+    for (name, cn) in extra {
+        let csr = match cn {
+            Some(cn) => format!(r#"{{"CN":"{cn}","key":{{"algo":"ecdsa","size":256}}}}"#),
+            None => r#"{"key":{"algo":"ecdsa","size":256}}"#.to_string(),
+        };
+        std::fs::write(dir.join(format!("{name}.json")), csr).expect("write CSR json");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcd"));
+        cmd.current_dir(dir).args([
+            "certs",
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=cfg.json",
+            &format!("{name}.json"),
+            "-bare",
+            name,
+        ]);
+        let out = run_with_timeout(cmd, None, Duration::from_secs(60));
+        ok_stdout(&out, &format!("etcd certs gencert {name}"));
+    }
+}
+
+/// Server flags for client TLS with `--client-cert-auth` on the certificates of
+/// [`client_cert_dir`] (peer side `--peer-auto-tls`; `--bcrypt-cost=4` for fast auth tests).
+pub fn client_cert_auth_flags(dir: &Path) -> Vec<String> {
+    vec![
+        format!("--cert-file={}", cert_path(dir, "server.pem")),
+        format!("--key-file={}", cert_path(dir, "server-key.pem")),
+        format!("--trusted-ca-file={}", cert_path(dir, "ca.pem")),
+        "--client-cert-auth".to_string(),
+        "--peer-auto-tls".to_string(),
+        "--bcrypt-cost=4".to_string(),
+    ]
 }
 
 // ---------------------------------------------------------------------------------------------

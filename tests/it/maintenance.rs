@@ -107,10 +107,7 @@ impl Drop for Watcher {
 fn reader(url: String, stop: Arc<AtomicBool>, ok: Arc<AtomicUsize>, failed: Arc<AtomicUsize>) {
     use etcd_oxide::pb::etcdserverpb::kv_client::KvClient;
     use etcd_oxide::pb::etcdserverpb::RangeRequest;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = crate::harness::runtime();
     rt.block_on(async move {
         let timeout = Duration::from_secs(5);
         let Ok(ep) = tonic::transport::Channel::from_shared(url) else {

@@ -825,11 +825,7 @@ fn watch_fanout_exactly_once_in_order_with_a_stalled_reader() {
     let m = Member::start(ServerKind::Ours, MemberOpts::named("stress"));
     let pid = m.pid().unwrap();
     let url = m.client_url();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = crate::harness::multi_thread_runtime();
     rt.block_on(async move {
         let mut streams = Vec::new();
         for s in 0..STREAMS {
