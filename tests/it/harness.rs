@@ -812,20 +812,26 @@ impl Proc {
         }
     }
 
+    /// The exit status if the child has exited; after `deadline` kills it and panics with its
+    /// output (`within` names the wait in the message).
+    fn exit_by(&mut self, deadline: Instant, within: Duration) -> Option<ExitStatus> {
+        let st = self.try_exit();
+        if st.is_none() && Instant::now() >= deadline {
+            self.kill();
+            panic!(
+                "{} still running after {within:?}; {}",
+                self.what,
+                self.output()
+            );
+        }
+        st
+    }
     /// Waits (≤ `within`) for the child to exit; on overrun kills it and panics with its output.
     pub fn wait_exit(&mut self, within: Duration) -> ExitStatus {
         let deadline = Instant::now() + within;
         loop {
-            if let Some(st) = self.try_exit() {
+            if let Some(st) = self.exit_by(deadline, within) {
                 return st;
-            }
-            if Instant::now() >= deadline {
-                self.kill();
-                panic!(
-                    "{} still running after {within:?}; {}",
-                    self.what,
-                    self.output()
-                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -834,16 +840,8 @@ impl Proc {
     pub async fn wait_exit_async(&mut self, within: Duration) -> ExitStatus {
         let deadline = Instant::now() + within;
         loop {
-            if let Some(st) = self.try_exit() {
+            if let Some(st) = self.exit_by(deadline, within) {
                 return st;
-            }
-            if Instant::now() >= deadline {
-                self.kill();
-                panic!(
-                    "{} still running after {within:?}; {}",
-                    self.what,
-                    self.output()
-                );
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -1072,6 +1070,20 @@ pub fn cert_path(dir: &Path, file: &str) -> String {
     dir.join(file).to_string_lossy().into_owned()
 }
 
+/// `etcd certs init --hosts <hosts> --members <members> [--client-cn <cn>] --dir <dir>` (our
+/// own CA, server, `peer-<member>` and, with a CN, `client` certificates), bounded to 60 s;
+/// panics with the output on failure.
+pub fn certs_init(dir: &Path, hosts: &str, members: &str, client_cn: Option<&str>) {
+    let ds = dir.to_string_lossy().into_owned();
+    let mut args = vec!["certs", "init", "--hosts", hosts, "--members", members];
+    if let Some(cn) = client_cn {
+        args.extend(["--client-cn", cn]);
+    }
+    args.extend(["--dir", &ds]);
+    let out = our_bin(&args, Duration::from_secs(60));
+    ok_stdout(&out, &format!("etcd {}", args.join(" ")));
+}
+
 /// Certificates for client-certificate auth in `dir`, made by our `etcd certs init --hosts
 /// 127.0.0.1 --members <member> --client-cn root`: `ca.pem`, `server.pem`, `peer-<member>.pem`
 /// and `client.pem` (CN `root`), each with its `-key.pem`. Then, per `(name, cn)` in `extra`,
@@ -1079,23 +1091,7 @@ pub fn cert_path(dir: &Path, file: &str) -> String {
 /// gencert` from a cfssl CSR JSON (no CN when `cn` is `None`). Every step is bounded; panics
 /// with the output on failure.
 pub fn client_cert_dir(dir: &Path, member: &str, extra: &[(&str, Option<&str>)]) {
-    let ds = dir.to_string_lossy().into_owned();
-    let out = our_bin(
-        &[
-            "certs",
-            "init",
-            "--hosts",
-            "127.0.0.1",
-            "--members",
-            member,
-            "--client-cn",
-            "root",
-            "--dir",
-            &ds,
-        ],
-        Duration::from_secs(60),
-    );
-    ok_stdout(&out, "etcd certs init --client-cn root");
+    certs_init(dir, "127.0.0.1", member, Some("root"));
     std::fs::write(
         dir.join("cfg.json"),
         r#"{"signing":{"default":{"expiry":"8760h","usages":["signing","key encipherment","client auth"]}}}"#,

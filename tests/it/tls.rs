@@ -10,27 +10,13 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::harness::{
-    cert_path, client_cert_auth_flags, client_cert_dir, ok_stdout, our_bin, run_with_timeout,
+    cert_path, certs_init, client_cert_auth_flags, client_cert_dir, our_bin, run_with_timeout,
     Cluster, Member, MemberOpts, ServerKind, CLI_TIMEOUT, ETCDCTL_BIN,
 };
 
 /// `etcd certs init --hosts 127.0.0.1,localhost --members m1,m2,m3 --dir <dir>`.
 fn init_certs(dir: &Path) {
-    let d = dir.to_string_lossy().to_string();
-    let out = our_bin(
-        &[
-            "certs",
-            "init",
-            "--hosts",
-            "127.0.0.1,localhost",
-            "--members",
-            "m1,m2,m3",
-            "--dir",
-            &d,
-        ],
-        Duration::from_secs(60),
-    );
-    ok_stdout(&out, "etcd certs init");
+    certs_init(dir, "127.0.0.1,localhost", "m1,m2,m3", None);
 }
 
 /// Server flags of member `i` (0-based) of the TLS cluster.
