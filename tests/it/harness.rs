@@ -784,6 +784,25 @@ impl Proc {
         }
     }
 
+    /// Waits (≤ `within`) until stdout contains `needle` and returns it; panics with the
+    /// output otherwise.
+    pub fn wait_stdout_contains(&self, needle: &str, within: Duration) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let s = self.stdout();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: no {needle:?} on stdout within {within:?}; {}",
+                self.what,
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The exit status if the child has exited (reaps it), else `None`.
     pub fn try_exit(&mut self) -> Option<ExitStatus> {
         if self.status.is_none() {
@@ -850,12 +869,18 @@ impl Proc {
     /// [`Proc::wait_exit`], then both streams once the reader threads have drained them.
     pub fn finish(&mut self, within: Duration) -> Output {
         let status = self.wait_exit(within);
-        std::thread::sleep(Duration::from_millis(50)); // let the reader threads drain
+        std::thread::sleep(Duration::from_millis(100)); // let the reader threads drain
         Output {
             status,
             stdout: self.out.lock().expect("out lock").clone(),
             stderr: self.err.lock().expect("err lock").clone(),
         }
+    }
+
+    /// SIGINT to this child's PID, then [`Proc::finish`] within 10 s.
+    pub fn interrupt(&mut self) -> Output {
+        self.signal("INT");
+        self.finish(Duration::from_secs(10))
     }
 
     /// SIGKILLs the child (by PID, via `Child::kill`) and reaps it. No-op once reaped.
@@ -965,12 +990,22 @@ fn drain<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<Vec<u8>>
 /// The official etcdctl (v3 API) against `endpoint`: `etcdctl --endpoints=<endpoint> args…`.
 /// Killed after [`CLI_TIMEOUT`].
 pub fn etcdctl(endpoint: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    run_with_timeout(etcdctl_command(endpoint, args), stdin, CLI_TIMEOUT)
+}
+
+/// The [`etcdctl`] command line, not started (e.g. for [`Proc::spawn`]).
+pub fn etcdctl_command(endpoint: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(ETCDCTL_BIN);
     clean_ctl_env(&mut cmd);
     cmd.env("ETCDCTL_API", "3")
         .arg(format!("--endpoints={endpoint}"))
         .args(args);
-    run_with_timeout(cmd, stdin, CLI_TIMEOUT)
+    cmd
+}
+
+/// [`etcdctl`] in the background (a [`Proc`], stdin null).
+pub fn etcdctl_bg(endpoint: &str, args: &[&str]) -> Proc {
+    Proc::spawn(etcdctl_command(endpoint, args), false)
 }
 
 /// Our ctl: `etcd ctl --endpoints=<endpoint> args…`, same shape as [`etcdctl`].

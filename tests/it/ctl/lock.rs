@@ -21,7 +21,7 @@ fn lock_contenders_wait_for_the_holder() {
         "contenders must block while the lock is held"
     );
     assert!(ours.stdout().is_empty() && theirs.stdout().is_empty());
-    let h = holder.interrupt();
+    let h = holder.interrupt_outcome();
     assert_eq!(h.code, 0, "{h:?}");
     let o = ours.outcome(Duration::from_secs(20));
     let t = theirs.outcome(Duration::from_secs(20));
@@ -47,13 +47,13 @@ fn elect_observers_see_the_same_leaders() {
     let mut second = bg(ETCDCTL, &s.ep, &["elect", "E", "p2"]);
     std::thread::sleep(Duration::from_millis(500));
     assert!(second.stdout().is_empty());
-    assert_eq!(first.interrupt().code, 0);
+    assert_eq!(first.interrupt_outcome().code, 0);
     let o = obs_ours.wait_stdout_lines(4, Duration::from_secs(10));
     let t = obs_theirs.wait_stdout_lines(4, Duration::from_secs(10));
     assert_eq!(o, t);
     assert!(o.contains("\np1\n") && o.ends_with("\np2\n"), "{o}");
-    second.interrupt();
-    assert_eq!(obs_ours.interrupt().code, 0);
+    second.interrupt_outcome();
+    assert_eq!(obs_ours.interrupt_outcome().code, 0);
     same(&s.ep, &["elect", "E"]);
     same(&s.ep, &["elect", "-l", "E", "x"]);
 }

@@ -78,16 +78,15 @@ pub(super) trait CtlProc {
     /// Waits for the child to exit within `within` (killed and failed otherwise).
     fn outcome(&mut self, within: Duration) -> Outcome;
     /// Sends SIGINT to this child (its own PID only) and waits (≤ 10 s) for it to exit.
-    fn interrupt(&mut self) -> Outcome;
+    fn interrupt_outcome(&mut self) -> Outcome;
 }
 
 impl CtlProc for Proc {
     fn outcome(&mut self, within: Duration) -> Outcome {
         outcome(self.finish(within))
     }
-    fn interrupt(&mut self) -> Outcome {
-        self.signal("INT");
-        self.outcome(Duration::from_secs(10))
+    fn interrupt_outcome(&mut self) -> Outcome {
+        outcome(Proc::interrupt(self))
     }
 }
 
