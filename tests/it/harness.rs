@@ -928,6 +928,19 @@ fn collect_lines(
     buf
 }
 
+/// Waits (≤ `within`) until something accepts TCP connections on `addr` (`127.0.0.1:<port>`),
+/// e.g. a gateway or proxy [`Proc`] that prints no ready line. Panics at the deadline.
+pub fn wait_listening(addr: &str, within: Duration) {
+    let deadline = Instant::now() + within;
+    while TcpStream::connect(addr).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "nothing listens on {addr} after {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // CLIs
 
