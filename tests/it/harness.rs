@@ -78,10 +78,23 @@ pub fn etcd_available() -> bool {
 /// Returns true when the test should go on; false (after printing why) when it should be
 /// skipped. Panics instead of skipping when `ETCD_INTEROP_REQUIRED=1`.
 pub fn interop_or_skip(test: &str) -> bool {
-    if etcd_available() {
+    skip_unless(
+        test,
+        etcd_available(),
+        &format!(
+            "{ETCD_BIN} or {ETCDCTL_BIN} is missing (apt-get install etcd-server etcd-client)"
+        ),
+    )
+}
+
+/// The one skip rule for tests needing an outside tool: true when `available`; otherwise
+/// prints `<test>: skipped: <missing>` and returns false, or panics when
+/// `ETCD_INTEROP_REQUIRED=1`.
+pub fn skip_unless(test: &str, available: bool, missing: &str) -> bool {
+    if available {
         return true;
     }
-    let why = format!("{test}: skipped: {ETCD_BIN} or {ETCDCTL_BIN} is missing (apt-get install etcd-server etcd-client)");
+    let why = format!("{test}: skipped: {missing}");
     if std::env::var("ETCD_INTEROP_REQUIRED").as_deref() == Ok("1") {
         panic!("{why}, and ETCD_INTEROP_REQUIRED=1");
     }
