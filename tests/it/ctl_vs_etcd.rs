@@ -15,6 +15,7 @@
 use std::process::Command;
 use std::time::Duration;
 
+use crate::differ::{self, assert_no_diffs, Outcome, Step};
 use crate::harness::{self, free_port, Member, MemberOpts, ServerKind, ETCDCTL_BIN as ETCDCTL};
 
 /// A fresh real etcd named `default` on these ports (a harness [`Member`], killed on drop).
@@ -32,14 +33,8 @@ fn ep(port: u16) -> String {
     format!("127.0.0.1:{port}")
 }
 
-#[derive(Debug, PartialEq, Eq)]
-struct Outcome {
-    stdout: String,
-    errors: Vec<String>,
-    code: i32,
-}
-
 /// Runs one etcdctl invocation with a 30 s deadline; the child is killed if it overruns.
+/// stdout and the non-empty stderr lines (Go's JSON logs dropped) go through [`normalise`].
 fn run(bin: &str, endpoint: &str, args: &[&str], stdin: &str) -> Outcome {
     let mut cmd = Command::new(bin);
     if bin != ETCDCTL {
@@ -50,18 +45,9 @@ fn run(bin: &str, endpoint: &str, args: &[&str], stdin: &str) -> Outcome {
         .args(args)
         .env("ETCDCTL_API", "3");
     let out = harness::run_with_timeout(cmd, Some(stdin), Duration::from_secs(30));
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    Outcome {
-        stdout: normalise(&stdout),
-        errors: stderr
-            .lines()
-            .filter(|l| !l.starts_with("{\"level\""))
-            .filter(|l| !l.is_empty())
-            .map(normalise)
-            .collect(),
-        code: out.status.code().unwrap_or(-1),
-    }
+    Outcome::of(&out)
+        .keep_stderr(|l| !l.is_empty())
+        .map(normalise)
 }
 
 /// Replaces durations (`took = 1.2ms`, `"took":"..."`, table cells) with `X`.
@@ -85,9 +71,9 @@ fn normalise(s: &str) -> String {
     out
 }
 
-struct Step {
-    args: &'static [&'static str],
-    stdin: &'static str,
+/// A script step and how to compare it.
+struct Case {
+    step: Step,
     /// Compare stdout too (false where cobra prints its usage text).
     stdout: bool,
     /// Read-only step whose output depends on server internals that vary between two fresh
@@ -95,31 +81,44 @@ struct Step {
     live: bool,
 }
 
-const fn step(args: &'static [&'static str]) -> Step {
-    Step {
-        args,
-        stdin: "",
-        stdout: true,
-        live: false,
+const fn case(
+    args: &'static [&'static str],
+    stdin: Option<&'static str>,
+    stdout: bool,
+    live: bool,
+) -> Case {
+    Case {
+        step: Step { args, stdin },
+        stdout,
+        live,
     }
 }
 
-const fn live(args: &'static [&'static str]) -> Step {
-    Step {
-        args,
-        stdin: "",
-        stdout: true,
-        live: true,
-    }
+const fn step(args: &'static [&'static str]) -> Case {
+    case(args, None, true, false)
 }
 
-fn script() -> Vec<Step> {
+const fn live(args: &'static [&'static str]) -> Case {
+    case(args, None, true, true)
+}
+
+/// A step reading `stdin`.
+const fn input(args: &'static [&'static str], stdin: &'static str) -> Case {
+    case(args, Some(stdin), true, false)
+}
+
+/// A flag error: etcdctl prints cobra's usage text on stdout, only the error is compared.
+const fn usage(args: &'static [&'static str]) -> Case {
+    case(args, None, false, false)
+}
+
+fn script() -> Vec<Case> {
     vec![
         step(&["put", "foo", "bar"]),
         step(&["put", "foo", "bar2", "--prev-kv"]),
         step(&["put", "foo2", "a b", "-w", "json"]),
         step(&["put", "zoo", "z", "-w", "fields", "--prev-kv"]),
-        Step { args: &["put", "fromstdin"], stdin: "val\n", stdout: true, live: false },
+        input(&["put", "fromstdin"], "val\n"),
         step(&["get", "foo"]),
         step(&["get", "foo", "-w", "json"]),
         step(&["get", "foo", "-w", "fields"]),
@@ -127,18 +126,45 @@ fn script() -> Vec<Step> {
         step(&["get", "foo", "--prefix", "-w", "json"]),
         step(&["get", "foo", "--prefix", "--hex"]),
         step(&["get", "foo", "--rev", "2"]),
-        step(&["get", "", "--from-key", "--sort-by", "value", "--order", "descend"]),
-        step(&["get", "", "--prefix", "--sort-by=CREATE", "--order=DESCEND", "--limit", "2", "-w", "json"]),
+        step(&[
+            "get",
+            "",
+            "--from-key",
+            "--sort-by",
+            "value",
+            "--order",
+            "descend",
+        ]),
+        step(&[
+            "get",
+            "",
+            "--prefix",
+            "--sort-by=CREATE",
+            "--order=DESCEND",
+            "--limit",
+            "2",
+            "-w",
+            "json",
+        ]),
         step(&["get", "a", "z", "--keys-only"]),
         step(&["get", "foo", "--prefix", "--print-value-only"]),
         step(&["get", "foo", "--consistency", "s", "-w", "fields"]),
         step(&["del", "foo2"]),
         step(&["del", "foo", "--prefix", "--prev-kv"]),
         step(&["del", "nothing", "-w", "json"]),
-        Step { args: &["txn"], stdin: "mod(\"zoo\") > \"0\"\n\nput t1 v1\nget zoo\n\nget t1\n\n", stdout: true, live: false },
-        Step { args: &["txn", "-w", "json"], stdin: "value(\"zoo\") = \"nope\"\n\nput t1 v1\n\nget zoo --prefix\nput t2 v2 --prev-kv\n\n", stdout: true, live: false },
-        Step { args: &["txn", "-w", "fields"], stdin: "ver(\"t1\") = \"1\"\ncreate(\"zoo\") != \"0\"\n\ndel t1 --prev-kv\n\n\n", stdout: true, live: false },
-        Step { args: &["txn", "-i"], stdin: "\n\n\n", stdout: true, live: false },
+        input(
+            &["txn"],
+            "mod(\"zoo\") > \"0\"\n\nput t1 v1\nget zoo\n\nget t1\n\n",
+        ),
+        input(
+            &["txn", "-w", "json"],
+            "value(\"zoo\") = \"nope\"\n\nput t1 v1\n\nget zoo --prefix\nput t2 v2 --prev-kv\n\n",
+        ),
+        input(
+            &["txn", "-w", "fields"],
+            "ver(\"t1\") = \"1\"\ncreate(\"zoo\") != \"0\"\n\ndel t1 --prev-kv\n\n\n",
+        ),
+        input(&["txn", "-i"], "\n\n\n"),
         step(&["compaction", "3"]),
         step(&["get", "foo", "--rev", "2"]),
         step(&["member", "list"]),
@@ -164,12 +190,12 @@ fn script() -> Vec<Step> {
         step(&["del"]),
         step(&["compaction", "x"]),
         step(&["-w", "yaml", "get", "a"]),
-        Step { args: &["get", "--bogus"], stdin: "", stdout: false, live: false },
-        Step { args: &["bogus"], stdin: "", stdout: false, live: false },
-        Step { args: &["txn"], stdin: "bad(\"k\") = \"v\"\n\n", stdout: true, live: false },
-        Step { args: &["txn"], stdin: "mod(\"k\") > \"x\"\n\n", stdout: true, live: false },
-        Step { args: &["txn"], stdin: "\nfoo a\n\n", stdout: true, live: false },
-        Step { args: &["txn"], stdin: "\nput a b\n", stdout: true, live: false },
+        usage(&["get", "--bogus"]),
+        usage(&["bogus"]),
+        input(&["txn"], "bad(\"k\") = \"v\"\n\n"),
+        input(&["txn"], "mod(\"k\") > \"x\"\n\n"),
+        input(&["txn"], "\nfoo a\n\n"),
+        input(&["txn"], "\nput a b\n"),
     ]
 }
 
@@ -177,13 +203,22 @@ fn script() -> Vec<Step> {
 /// steps, the official etcdctl's outcome on the same server just before.
 fn run_script(bin: &str, client: u16, peer: u16) -> Vec<(Outcome, Option<Outcome>)> {
     let _server = start_server(client, peer);
+    let on = |bin: &str, s: &Step| run(bin, &ep(client), s.args, s.stdin.unwrap_or(""));
     script()
         .iter()
-        .map(|s| {
-            let reference = s.live.then(|| run(ETCDCTL, &ep(client), s.args, s.stdin));
-            (run(bin, &ep(client), s.args, s.stdin), reference)
-        })
+        .map(|c| (on(bin, &c.step), c.live.then(|| on(ETCDCTL, &c.step))))
         .collect()
+}
+
+/// What a case compares: the exit code, the first error line and (unless it is a usage
+/// error) stdout.
+fn compared(c: &Case, o: &Outcome) -> Outcome {
+    let mut o = o.clone();
+    o.stderr.truncate(1);
+    if !c.stdout {
+        o.stdout = "<usage text>".into();
+    }
+    o
 }
 
 #[test]
@@ -200,29 +235,30 @@ fn ctl_matches_official_etcdctl() {
         theirs[0],
         Outcome {
             stdout: "OK\n".into(),
-            errors: vec![],
-            code: 0
+            stderr: vec![],
+            code: Some(0)
         }
     );
-    let mut failures = Vec::new();
-    for ((s, t), (o, live_ref)) in script().iter().zip(&theirs).zip(&ours) {
-        let t = live_ref.as_ref().unwrap_or(t);
-        let same = t.code == o.code
-            && t.errors.first() == o.errors.first()
-            && (!s.stdout || t.stdout == o.stdout);
-        if !same {
-            failures.push(format!(
-                "{:?} (stdin {:?})\n  etcdctl: {t:?}\n  ours:    {o:?}",
-                s.args, s.stdin
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} differences:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    let cases = script();
+    // For `live` steps the reference is etcdctl on the same server just before.
+    let theirs: Vec<Outcome> = cases
+        .iter()
+        .zip(&theirs)
+        .zip(&ours)
+        .map(|((c, t), (_, live_ref))| compared(c, live_ref.as_ref().unwrap_or(t)))
+        .collect();
+    let ours: Vec<Outcome> = cases
+        .iter()
+        .zip(&ours)
+        .map(|(c, (o, _))| compared(c, o))
+        .collect();
+    assert_no_diffs(&differ::diff(
+        cases.iter().map(|c| c.step.label()),
+        &theirs,
+        &ours,
+        ("etcdctl", "ours"),
+        Outcome::eq,
+    ));
 }
 
 #[test]
@@ -254,12 +290,20 @@ fn fails_over_to_the_next_endpoint() {
     let _server = start_server(client, peer);
     let eps = format!("{},{}", ep(dead), ep(client));
     let put = run(env!("CARGO_BIN_EXE_etcd"), &eps, &["put", "fo", "ok"], "");
-    assert_eq!((put.stdout.as_str(), put.code), ("OK\n", 0), "{put:?}");
+    assert_eq!(
+        (put.stdout.as_str(), put.code),
+        ("OK\n", Some(0)),
+        "{put:?}"
+    );
     let get = run(
         env!("CARGO_BIN_EXE_etcd"),
         &eps,
         &["get", "fo", "--print-value-only"],
         "",
     );
-    assert_eq!((get.stdout.as_str(), get.code), ("ok\n", 0), "{get:?}");
+    assert_eq!(
+        (get.stdout.as_str(), get.code),
+        ("ok\n", Some(0)),
+        "{get:?}"
+    );
 }
