@@ -3,10 +3,15 @@
 //! compare them step by step: a [`Step`], the [`Outcome`] of one CLI run with Go's client log
 //! lines dropped, [`run_both`] and the per-step [`diff`] / [`assert_no_diffs`] report.
 //! Test-specific normalizers map an [`Outcome`] with [`Outcome::map`] (e.g. masking durations
-//! or IDs); the shared ID/port/table normalizer is [`crate::differential::normalize`].
+//! or IDs); the shared ID/port/table normalizer is [`normalize`]. `DIFF_BOTH_ETCD=1` makes
+//! [`candidate_kind`] a second real etcd (validates the normalizers).
 
 use std::fmt::Debug;
 use std::process::Output;
+
+use regex::Regex;
+
+use crate::harness::ServerKind;
 
 /// One CLI invocation of a script: etcdctl arguments after `--endpoints`, and optional stdin.
 #[derive(Debug, Clone, Copy)]
@@ -123,4 +128,97 @@ pub fn assert_no_diffs(problems: &[String]) {
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// Replaces what legitimately differs between two servers with placeholders. Everything else,
+/// revisions included, must match byte for byte:
+/// - the members' own ports → `<CLIENT_PORT>` / `<PEER_PORT>`;
+/// - member and cluster IDs (10–16 hex digits, `%x` drops leading zeros; `cluster_id`, `member_id`, `ID` in JSON) → `<ID>`;
+/// - `raft_term` in JSON headers → `<TERM>`;
+/// - `took = 1.2ms` → `took = <T>`; the client's log timestamp and client UUID in warnings;
+/// - ASCII tables are reduced to trimmed cells (column widths depend on the values), and the
+///   endpoint-status cells DB SIZE, RAFT TERM, RAFT INDEX, RAFT APPLIED INDEX → `<N>` (storage
+///   engine and raft log layout legitimately differ).
+pub fn normalize(text: &str, client_port: u16, peer_port: u16) -> String {
+    let mut t = text
+        .replace(
+            &format!("127.0.0.1:{client_port}"),
+            "127.0.0.1:<CLIENT_PORT>",
+        )
+        .replace(&format!("127.0.0.1:{peer_port}"), "127.0.0.1:<PEER_PORT>");
+    // Order matters: the client UUID contains a 12-hex-digit group the ID rule would eat.
+    let rules: &[(&str, &str)] = &[
+        (
+            r"client-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+            "client-<UUID>",
+        ),
+        (r#""(cluster_id|member_id|ID)":\d+"#, r#""$1":<ID>"#),
+        (r#""raft_term":\d+"#, r#""raft_term":<TERM>"#),
+        // etcd prints IDs with %x: no leading zeros, so 16 digits or a few less.
+        (r"\b[0-9a-f]{10,16}\b", "<ID>"),
+        (r"took = [0-9.]+[a-zµ]+", "took = <T>"),
+        (r#""ts":"[^"]*""#, r#""ts":<TS>"#),
+    ];
+    for (re, with) in rules {
+        t = Regex::new(re)
+            .expect("valid regex")
+            .replace_all(&t, *with)
+            .into_owned();
+    }
+    normalize_tables(&t)
+}
+
+/// ASCII tables reduced to trimmed cells, the varying endpoint-status cells → `<N>` (see
+/// [`normalize`]).
+pub fn normalize_tables(text: &str) -> String {
+    const VARYING: &[&str] = &["DB SIZE", "RAFT TERM", "RAFT INDEX", "RAFT APPLIED INDEX"];
+    let mut out = Vec::new();
+    let mut header: Option<Vec<String>> = None;
+    for line in text.lines() {
+        if line.starts_with('+') && line.ends_with('+') {
+            continue; // border
+        }
+        if line.starts_with('|') && line.ends_with('|') {
+            let cells: Vec<String> = line
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_string())
+                .collect();
+            let shown: Vec<String> = match &header {
+                None => {
+                    header = Some(cells.clone());
+                    cells
+                }
+                Some(h) => cells
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if h.get(i).is_some_and(|n| VARYING.contains(&n.as_str())) {
+                            "<N>".to_string()
+                        } else {
+                            c.clone()
+                        }
+                    })
+                    .collect(),
+            };
+            out.push(format!("| {} |", shown.join(" | ")));
+            continue;
+        }
+        header = None;
+        out.push(line.to_string());
+    }
+    let mut s = out.join("\n");
+    if text.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
+/// Which server is compared with the reference etcd.
+pub fn candidate_kind() -> ServerKind {
+    if std::env::var("DIFF_BOTH_ETCD").as_deref() == Ok("1") {
+        ServerKind::Etcd
+    } else {
+        ServerKind::Ours
+    }
 }

@@ -21,9 +21,7 @@
 
 use std::process::Output;
 
-use regex::Regex;
-
-use crate::differ::{diff, run_both, Outcome, Step};
+use crate::differ::{candidate_kind, diff, normalize, normalize_tables, run_both, Outcome, Step};
 use crate::harness::{etcdctl, our_ctl, Member, MemberOpts, ServerKind};
 
 /// One etcdctl invocation of the script, with what the reference must show.
@@ -170,101 +168,10 @@ fn script() -> Vec<Case> {
     ]
 }
 
-/// Replaces what legitimately differs between two servers with placeholders. Everything else,
-/// revisions included, must match byte for byte:
-/// - the members' own ports → `<CLIENT_PORT>` / `<PEER_PORT>`;
-/// - member and cluster IDs (10–16 hex digits, `%x` drops leading zeros; `cluster_id`, `member_id`, `ID` in JSON) → `<ID>`;
-/// - `raft_term` in JSON headers → `<TERM>`;
-/// - `took = 1.2ms` → `took = <T>`; the client's log timestamp and client UUID in warnings;
-/// - ASCII tables are reduced to trimmed cells (column widths depend on the values), and the
-///   endpoint-status cells DB SIZE, RAFT TERM, RAFT INDEX, RAFT APPLIED INDEX → `<N>` (storage
-///   engine and raft log layout legitimately differ).
-pub(crate) fn normalize(text: &str, client_port: u16, peer_port: u16) -> String {
-    let mut t = text
-        .replace(
-            &format!("127.0.0.1:{client_port}"),
-            "127.0.0.1:<CLIENT_PORT>",
-        )
-        .replace(&format!("127.0.0.1:{peer_port}"), "127.0.0.1:<PEER_PORT>");
-    // Order matters: the client UUID contains a 12-hex-digit group the ID rule would eat.
-    let rules: &[(&str, &str)] = &[
-        (
-            r"client-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "client-<UUID>",
-        ),
-        (r#""(cluster_id|member_id|ID)":\d+"#, r#""$1":<ID>"#),
-        (r#""raft_term":\d+"#, r#""raft_term":<TERM>"#),
-        // etcd prints IDs with %x: no leading zeros, so 16 digits or a few less.
-        (r"\b[0-9a-f]{10,16}\b", "<ID>"),
-        (r"took = [0-9.]+[a-zµ]+", "took = <T>"),
-        (r#""ts":"[^"]*""#, r#""ts":<TS>"#),
-    ];
-    for (re, with) in rules {
-        t = Regex::new(re)
-            .expect("valid regex")
-            .replace_all(&t, *with)
-            .into_owned();
-    }
-    normalize_tables(&t)
-}
-
-fn normalize_tables(text: &str) -> String {
-    const VARYING: &[&str] = &["DB SIZE", "RAFT TERM", "RAFT INDEX", "RAFT APPLIED INDEX"];
-    let mut out = Vec::new();
-    let mut header: Option<Vec<String>> = None;
-    for line in text.lines() {
-        if line.starts_with('+') && line.ends_with('+') {
-            continue; // border
-        }
-        if line.starts_with('|') && line.ends_with('|') {
-            let cells: Vec<String> = line
-                .trim_matches('|')
-                .split('|')
-                .map(|c| c.trim().to_string())
-                .collect();
-            let shown: Vec<String> = match &header {
-                None => {
-                    header = Some(cells.clone());
-                    cells
-                }
-                Some(h) => cells
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        if h.get(i).is_some_and(|n| VARYING.contains(&n.as_str())) {
-                            "<N>".to_string()
-                        } else {
-                            c.clone()
-                        }
-                    })
-                    .collect(),
-            };
-            out.push(format!("| {} |", shown.join(" | ")));
-            continue;
-        }
-        header = None;
-        out.push(line.to_string());
-    }
-    let mut s = out.join("\n");
-    if text.ends_with('\n') {
-        s.push('\n');
-    }
-    s
-}
-
 /// The normalized result of one step: stdout and every stderr line (Go's client logs
 /// included: their timestamps and client UUIDs are masked) through [`normalize`].
 fn transcript(out: &Output, m: &Member) -> Outcome {
     Outcome::with_go_logs(out).map(|t| normalize(t, m.client_port, m.peer_port))
-}
-
-/// Which server is compared with the reference etcd.
-pub(crate) fn candidate_kind() -> ServerKind {
-    if std::env::var("DIFF_BOTH_ETCD").as_deref() == Ok("1") {
-        ServerKind::Etcd
-    } else {
-        ServerKind::Ours
-    }
 }
 
 /// `etcdctl`-shaped runner: (endpoint, args, stdin) → output.

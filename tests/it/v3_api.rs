@@ -39,7 +39,7 @@ use etcd_oxide::pb::etcdserverpb::{
 use regex::Regex;
 use tonic::transport::Channel;
 
-use crate::differential::normalize;
+use crate::differ::normalize;
 use crate::harness::{etcdctl, etcdctl_bg, ok_stdout, Member, MemberOpts, Proc, ServerKind};
 
 // ---------------------------------------------------------------------------------------------
@@ -362,10 +362,7 @@ fn v3_api_etcdctl_matches_real_etcd() {
     crate::require_etcd!();
     let reference = Member::start(ServerKind::Etcd, MemberOpts::named("v3api"));
     // DIFF_BOTH_ETCD=1 (see `differential`) compares two real etcds: validates the normalizer.
-    let ours = Member::start(
-        crate::differential::candidate_kind(),
-        MemberOpts::named("v3api"),
-    );
+    let ours = Member::start(crate::differ::candidate_kind(), MemberOpts::named("v3api"));
     // Both scripts run at once: each has its own server and a 1.5 s sleep or two.
     let (ta, tb) = (Target::of(&reference), Target::of(&ours));
     let (a, b) = std::thread::scope(|s| {
