@@ -22,10 +22,10 @@ fn lock_contenders_wait_for_the_holder() {
     );
     assert!(ours.stdout().is_empty() && theirs.stdout().is_empty());
     let h = holder.interrupt_outcome();
-    assert_eq!(h.code, 0, "{h:?}");
+    assert_eq!(h.code, Some(0), "{h:?}");
     let o = ours.outcome(Duration::from_secs(20));
     let t = theirs.outcome(Duration::from_secs(20));
-    assert_eq!((o.code, t.code), (0, 0), "{o:?} {t:?}");
+    assert_eq!((o.code, t.code), (Some(0), Some(0)), "{o:?} {t:?}");
     assert!(
         o.stdout.starts_with("locked L/") && t.stdout.starts_with("locked L/"),
         "{o:?} {t:?}"
@@ -47,13 +47,13 @@ fn elect_observers_see_the_same_leaders() {
     let mut second = bg(ETCDCTL, &s.ep, &["elect", "E", "p2"]);
     std::thread::sleep(Duration::from_millis(500));
     assert!(second.stdout().is_empty());
-    assert_eq!(first.interrupt_outcome().code, 0);
+    assert_eq!(first.interrupt_outcome().code, Some(0));
     let o = obs_ours.wait_stdout_lines(4, Duration::from_secs(10));
     let t = obs_theirs.wait_stdout_lines(4, Duration::from_secs(10));
     assert_eq!(o, t);
     assert!(o.contains("\np1\n") && o.ends_with("\np2\n"), "{o}");
     second.interrupt_outcome();
-    assert_eq!(obs_ours.interrupt_outcome().code, 0);
+    assert_eq!(obs_ours.interrupt_outcome().code, Some(0));
     same(&s.ep, &["elect", "E"]);
     same(&s.ep, &["elect", "-l", "E", "x"]);
 }

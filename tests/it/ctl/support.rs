@@ -3,9 +3,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
+pub(super) use crate::differ::Outcome;
 use crate::harness::{self, Member, MemberOpts, Proc, ServerKind};
 
 pub(super) const ETCDCTL: &str = harness::ETCDCTL_BIN;
@@ -31,14 +32,6 @@ pub(super) fn real_etcd() -> Option<Server> {
     })
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Outcome {
-    pub(super) stdout: String,
-    /// stderr without Go's JSON log lines.
-    pub(super) stderr: String,
-    pub(super) code: i32,
-}
-
 pub(super) fn command(bin: &str, ep: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(bin);
     if bin == OURS {
@@ -51,26 +44,10 @@ pub(super) fn command(bin: &str, ep: &str, args: &[&str]) -> Command {
     cmd
 }
 
-pub(super) fn clean_stderr(s: &[u8]) -> String {
-    String::from_utf8_lossy(s)
-        .lines()
-        .filter(|l| !l.starts_with("{\"level\""))
-        .map(|l| format!("{l}\n"))
-        .collect()
-}
-
 /// `bin` (ours or etcdctl) in the background against `ep` (a harness [`Proc`]: output
 /// collected, killed on drop).
 pub(super) fn bg(bin: &str, ep: &str, args: &[&str]) -> Proc {
     Proc::spawn(command(bin, ep, args), false)
-}
-
-fn outcome(o: Output) -> Outcome {
-    Outcome {
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: clean_stderr(&o.stderr),
-        code: o.status.code().unwrap_or(-1),
-    }
 }
 
 /// [`Outcome`]s of background ctl processes.
@@ -83,10 +60,10 @@ pub(super) trait CtlProc {
 
 impl CtlProc for Proc {
     fn outcome(&mut self, within: Duration) -> Outcome {
-        outcome(self.finish(within))
+        Outcome::of(&self.finish(within))
     }
     fn interrupt_outcome(&mut self) -> Outcome {
-        outcome(Proc::interrupt(self))
+        Outcome::of(&Proc::interrupt(self))
     }
 }
 

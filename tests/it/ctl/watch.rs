@@ -21,7 +21,7 @@ fn watch_of_puts_and_deletes_matches_etcdctl() {
         &["del", "w"],
         &["del", "wx"],
     ] {
-        assert_eq!(run(ETCDCTL, &s.ep, args).code, 0);
+        assert_eq!(run(ETCDCTL, &s.ep, args).code, Some(0));
     }
     let mut watchers = Vec::new();
     for fmt in ["simple", "json", "fields"] {
@@ -67,8 +67,8 @@ fn watch_of_puts_and_deletes_matches_etcdctl() {
         w.wait_stdout_lines(12, Duration::from_secs(15));
     }
     // Phase 2, live: one put and one delete, each its own response.
-    assert_eq!(run(ETCDCTL, &s.ep, &["put", "w", "live"]).code, 0);
-    assert_eq!(run(ETCDCTL, &s.ep, &["del", "w"]).code, 0);
+    assert_eq!(run(ETCDCTL, &s.ep, &["put", "w", "live"]).code, Some(0));
+    assert_eq!(run(ETCDCTL, &s.ep, &["del", "w"]).code, Some(0));
     let total = |fmt: &str| {
         replay(fmt)
             + match fmt {
@@ -118,11 +118,11 @@ fn interactive_watch_matches_etcdctl() {
     }
     assert_eq!(outs[0], outs[1]);
     assert_eq!(outs[0].stdout, "PUT\niw1\nx\nDELETE\niw1\n\n");
-    assert_eq!(outs[0].code, 3);
+    assert_eq!(outs[0].code, Some(3));
     assert!(
         outs[0]
-            .stderr
-            .ends_with("Error: Error reading watch request line: EOF\n"),
+            .stderr_text()
+            .ends_with("Error: Error reading watch request line: EOF"),
         "{:?}",
         outs[0]
     );
@@ -135,12 +135,12 @@ fn watch_of_a_compacted_revision_is_canceled_like_etcdctl() {
         run(ETCDCTL, &s.ep, &["put", "c", v]);
     }
     let rev = revision(&s.ep).to_string();
-    assert_eq!(run(ETCDCTL, &s.ep, &["compaction", &rev]).code, 0);
+    assert_eq!(run(ETCDCTL, &s.ep, &["compaction", &rev]).code, Some(0));
     let o = same(&s.ep, &["watch", "c", "--rev", "1"]);
-    assert_eq!(o.code, 5);
+    assert_eq!(o.code, Some(5));
     assert_eq!(
-        o.stderr,
-        "watch was canceled (etcdserver: mvcc: required revision has been compacted)\nError: watch is canceled by the server\n"
+        o.stderr_text(),
+        "watch was canceled (etcdserver: mvcc: required revision has been compacted)\nError: watch is canceled by the server"
     );
     same(&s.ep, &["-w", "json", "watch", "c", "--rev", "1"]);
     // Argument errors.
