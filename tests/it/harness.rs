@@ -778,42 +778,31 @@ impl Proc {
         }
     }
 
-    /// Waits (≤ `within`) until stdout has at least `n` lines and returns it; panics with the
-    /// output otherwise.
-    pub fn wait_stdout_lines(&self, n: usize, within: Duration) -> String {
+    /// Waits (≤ `within`) until stdout satisfies `done` and returns it; panics with the output
+    /// (and `what`, the awaited condition) otherwise.
+    pub fn wait_stdout(&self, what: &str, within: Duration, done: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + within;
         loop {
             let s = self.stdout();
-            if s.lines().count() >= n {
+            if done(&s) {
                 return s;
             }
             assert!(
                 Instant::now() < deadline,
-                "{}: timed out waiting for {n} stdout lines; {}",
+                "{}: no {what} on stdout within {within:?}; {}",
                 self.what,
                 self.output()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
-
-    /// Waits (≤ `within`) until stdout contains `needle` and returns it; panics with the
-    /// output otherwise.
+    /// Waits (≤ `within`) until stdout has at least `n` lines and returns it.
+    pub fn wait_stdout_lines(&self, n: usize, within: Duration) -> String {
+        self.wait_stdout(&format!("{n} lines"), within, |s| s.lines().count() >= n)
+    }
+    /// Waits (≤ `within`) until stdout contains `needle` and returns it.
     pub fn wait_stdout_contains(&self, needle: &str, within: Duration) -> String {
-        let deadline = Instant::now() + within;
-        loop {
-            let s = self.stdout();
-            if s.contains(needle) {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{}: no {needle:?} on stdout within {within:?}; {}",
-                self.what,
-                self.output()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.wait_stdout(&format!("{needle:?}"), within, |s| s.contains(needle))
     }
 
     /// The exit status if the child has exited (reaps it), else `None`.
