@@ -59,7 +59,7 @@ use etcd_oxide::pb::v3lockpb::lock_client::LockClient;
 use etcd_oxide::pb::v3lockpb::{LockRequest, UnlockRequest};
 use tonic::transport::{Channel, Endpoint};
 
-use crate::harness::{cert_path, client_cert_auth_flags, client_cert_dir, free_port, ServerKind};
+use crate::harness::{client_cert_auth_flags, client_cert_dir, free_port, ServerKind};
 use crate::harness::{etcd_available, interop_or_skip, Member, MemberOpts};
 
 /// Deadline of one call.
@@ -1025,14 +1025,7 @@ async fn user_churn_beside_key_writes_under_cn_auth_finishes() {
     make_certs(certs.path());
     let d = certs.path();
     let c = crate::harness::Cluster::start_with(ServerKind::Ours, 3, "churn3", true, &|_| {
-        vec![
-            format!("--cert-file={}", cert_path(d, "server.pem")),
-            format!("--key-file={}", cert_path(d, "server-key.pem")),
-            format!("--trusted-ca-file={}", cert_path(d, "ca.pem")),
-            "--client-cert-auth".to_string(),
-            "--peer-auto-tls".to_string(),
-            "--bcrypt-cost=4".to_string(),
-        ]
+        client_cert_auth_flags(d)
     });
     let chs = [
         channel(&c.members[0], d, "client").await,
