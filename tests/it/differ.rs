@@ -119,6 +119,28 @@ pub fn diff<T: Debug>(
         .collect()
 }
 
+/// [`diff`] for multi-line text transcripts, printed as they are:
+/// `<label>: differs\n--- <a>:\n<text>\n--- <b>:\n<text>`.
+pub fn diff_text(
+    labels: impl IntoIterator<Item = String>,
+    a: &[String],
+    b: &[String],
+    names: (&str, &str),
+) -> Vec<String> {
+    assert_eq!(a.len(), b.len(), "both sides ran the same number of steps");
+    labels
+        .into_iter()
+        .zip(a.iter().zip(b))
+        .filter(|(_, (x, y))| x != y)
+        .map(|(label, (x, y))| {
+            format!(
+                "{label}: differs\n--- {}:\n{x}\n--- {}:\n{y}",
+                names.0, names.1
+            )
+        })
+        .collect()
+}
+
 /// Panics with every problem when there is any.
 #[track_caller]
 pub fn assert_no_diffs(problems: &[String]) {
@@ -221,4 +243,37 @@ pub fn candidate_kind() -> ServerKind {
     } else {
         ServerKind::Ours
     }
+}
+
+#[test]
+fn diff_reports_only_differing_steps() {
+    let out = |stdout: &str, err: &str, code| Outcome {
+        stdout: stdout.into(),
+        stderr: vec![err.into()],
+        code: Some(code),
+    };
+    let a = [out("OK\n", "", 0), out("", "Error: x", 1)];
+    let b = [out("OK\n", "", 0), out("", "Error: y", 1)];
+    let labels = ["put", "get"].map(String::from);
+    let d = diff(labels.clone(), &a, &b, ("etcd", "ours"), Outcome::eq);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].starts_with("get\n  etcd: ") && d[0].contains("Error: y"),
+        "{d:?}"
+    );
+    let t = diff_text(
+        labels,
+        &["a".into(), "b".into()],
+        &["a".into(), "c".into()],
+        ("etcd", "ours"),
+    );
+    assert_eq!(t, ["get: differs\n--- etcd:\nb\n--- ours:\nc"]);
+    let go = Output {
+        status: std::process::ExitStatus::default(),
+        stdout: b"v\n".to_vec(),
+        stderr: b"{\"level\":\"warn\"}\nError: e\n".to_vec(),
+    };
+    assert_eq!(Outcome::of(&go).stderr, ["Error: e"]);
+    assert_eq!(Outcome::with_go_logs(&go).stderr.len(), 2);
+    assert_eq!(Outcome::of(&go).map(|s| s.to_uppercase()).stdout, "V\n");
 }

@@ -39,7 +39,7 @@ use etcd_oxide::pb::etcdserverpb::{
 use regex::Regex;
 use tonic::transport::Channel;
 
-use crate::differ::normalize;
+use crate::differ::{diff_text, normalize};
 use crate::harness::{etcdctl, etcdctl_bg, ok_stdout, Member, MemberOpts, Proc, ServerKind};
 
 // ---------------------------------------------------------------------------------------------
@@ -370,15 +370,13 @@ fn v3_api_etcdctl_matches_real_etcd() {
         let b = s.spawn(|| run_script(&tb));
         (a.join().unwrap(), b.join().unwrap())
     });
-    let mut problems = Vec::new();
-    for ((label, ta), (_, tb)) in a.steps.iter().zip(&b.steps) {
-        if ta != tb {
-            problems.push(format!(
-                "{label}: differs\n--- etcd:\n{ta}\n--- ours:\n{tb}"
-            ));
-        }
-    }
-    assert_eq!(a.steps.len(), b.steps.len());
+    let texts = |r: &ScriptRun| r.steps.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>();
+    let mut problems = diff_text(
+        a.steps.iter().map(|(label, _)| label.clone()),
+        &texts(&a),
+        &texts(&b),
+        ("etcd", "ours"),
+    );
     // The script exercises what it claims (checked on the reference). etcdctl prints a DELETE's
     // previous pair before the tombstone.
     let find = |l: &str| &a.steps.iter().find(|(x, _)| x == l).unwrap().1;
