@@ -694,16 +694,7 @@ impl Proc {
     /// [`Proc::close_stdin`]) when `piped_stdin`, else null. Panics on spawn failure.
     pub fn spawn(mut cmd: Command, piped_stdin: bool) -> Proc {
         let what = format!("{cmd:?}");
-        let mut child = cmd
-            .stdin(if piped_stdin {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("spawn {what}: {e}"));
+        let mut child = spawn_piped(&mut cmd, piped_stdin);
         let stdin = child.stdin.take();
         let (tx, lines) = mpsc::channel();
         let out = collect_lines(child.stdout.take().expect("piped stdout"), Some(tx));
@@ -902,6 +893,19 @@ impl Drop for Proc {
     }
 }
 
+/// Spawns `cmd` with piped stdout and stderr, stdin piped or null. Panics on failure.
+fn spawn_piped(cmd: &mut Command, piped_stdin: bool) -> Child {
+    cmd.stdin(if piped_stdin {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"))
+}
+
 /// Reads `r` line by line into a shared buffer (newlines kept), sending each complete line
 /// (without its newline; a last line without one at EOF too) on `tx` when given.
 fn collect_lines(
@@ -950,16 +954,7 @@ pub fn wait_listening(addr: &str, within: Duration) {
 /// on timeout (with what it printed so far).
 pub fn run_with_timeout(mut cmd: Command, stdin: Option<&str>, timeout: Duration) -> Output {
     let desc = format!("{cmd:?}");
-    let mut child = cmd
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn {desc}: {e}"));
+    let mut child = spawn_piped(&mut cmd, stdin.is_some());
     if let Some(input) = stdin {
         let mut w = child.stdin.take().expect("piped stdin");
         let input = input.to_string();
