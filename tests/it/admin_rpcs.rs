@@ -38,7 +38,6 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use etcd_oxide::pb::authpb::{permission::Type as PermType, Permission};
@@ -60,8 +59,8 @@ use etcd_oxide::pb::v3lockpb::lock_client::LockClient;
 use etcd_oxide::pb::v3lockpb::{LockRequest, UnlockRequest};
 use tonic::transport::{Channel, Endpoint};
 
-use crate::harness::{etcd_available, interop_or_skip, ok_stdout, our_bin, Member, MemberOpts};
-use crate::harness::{free_port, ServerKind};
+use crate::harness::{client_cert_auth_flags, client_cert_dir, free_port, ServerKind};
+use crate::harness::{etcd_available, interop_or_skip, Member, MemberOpts};
 
 /// Deadline of one call.
 const CALL: Duration = Duration::from_secs(10);
@@ -70,56 +69,7 @@ const QUIET: Duration = Duration::from_millis(800);
 
 /// The certificates: `ca.pem`, `server.pem`, `client.pem` (CN `root`), `anon.pem` (no CN).
 fn make_certs(d: &Path) {
-    let ds = d.to_string_lossy().to_string();
-    let out = our_bin(
-        &[
-            "certs",
-            "init",
-            "--hosts",
-            "127.0.0.1",
-            "--members",
-            "adm",
-            "--client-cn",
-            "root",
-            "--dir",
-            &ds,
-        ],
-        Duration::from_secs(60),
-    );
-    ok_stdout(&out, "etcd certs init --client-cn root");
-    std::fs::write(
-        d.join("cfg.json"),
-        r#"{"signing":{"default":{"expiry":"8760h","usages":["signing","key encipherment","client auth"]}}}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("anon.json"),
-        r#"{"key":{"algo":"ecdsa","size":256}}"#,
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_etcd"))
-        .current_dir(d)
-        .args([
-            "certs",
-            "gencert",
-            "-ca=ca.pem",
-            "-ca-key=ca-key.pem",
-            "-config=cfg.json",
-            "anon.json",
-            "-bare",
-            "anon",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "gencert: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn p(d: &Path, f: &str) -> String {
-    d.join(f).to_string_lossy().to_string()
+    client_cert_dir(d, "adm", &[("anon", None)]);
 }
 
 /// A one-member server with client TLS and `--client-cert-auth`, and a plain-HTTP client URL
@@ -130,14 +80,7 @@ fn start(kind: ServerKind, d: &Path, name: &str) -> Member {
         MemberOpts {
             https: true,
             extra_client_urls: vec![format!("http://127.0.0.1:{}", free_port())],
-            extra_args: vec![
-                format!("--cert-file={}", p(d, "server.pem")),
-                format!("--key-file={}", p(d, "server-key.pem")),
-                format!("--trusted-ca-file={}", p(d, "ca.pem")),
-                "--client-cert-auth".to_string(),
-                "--peer-auto-tls".to_string(),
-                "--bcrypt-cost=4".to_string(),
-            ],
+            extra_args: client_cert_auth_flags(d),
             ..MemberOpts::named(name)
         },
     )
@@ -1082,14 +1025,7 @@ async fn user_churn_beside_key_writes_under_cn_auth_finishes() {
     make_certs(certs.path());
     let d = certs.path();
     let c = crate::harness::Cluster::start_with(ServerKind::Ours, 3, "churn3", true, &|_| {
-        vec![
-            format!("--cert-file={}", p(d, "server.pem")),
-            format!("--key-file={}", p(d, "server-key.pem")),
-            format!("--trusted-ca-file={}", p(d, "ca.pem")),
-            "--client-cert-auth".to_string(),
-            "--peer-auto-tls".to_string(),
-            "--bcrypt-cost=4".to_string(),
-        ]
+        client_cert_auth_flags(d)
     });
     let chs = [
         channel(&c.members[0], d, "client").await,

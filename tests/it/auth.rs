@@ -7,6 +7,7 @@
 
 use std::process::Output;
 
+use crate::differ::{self, assert_no_diffs, Outcome, Step};
 use crate::harness::{etcdctl, our_ctl, Member, MemberOpts, ServerKind};
 
 /// The official etcdctl steps: set up root and a reader of `/app/`, enable auth, then
@@ -147,20 +148,25 @@ fn stdin_for(step: &[&str]) -> Option<&'static str> {
     }
 }
 
-/// stdout, the `Error:` lines of stderr (Go's client log lines dropped), exit code.
-fn normalize(out: &Output) -> (String, Vec<String>, Option<i32>) {
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let errs = String::from_utf8_lossy(&out.stderr)
-        .lines()
-        .filter(|l| l.starts_with("Error:") || l.contains("watch was canceled"))
-        .map(str::to_string)
-        .collect();
-    (stdout, errs, out.status.code())
+/// The script as steps, with their stdin.
+fn steps() -> Vec<Step> {
+    SCRIPT
+        .iter()
+        .map(|args| Step {
+            args,
+            stdin: stdin_for(args),
+        })
+        .collect()
+}
+
+/// stdout, the `Error:` lines of stderr (and etcdctl's `watch was canceled`), exit code.
+fn normalize(out: &Output) -> Outcome {
+    Outcome::of(out).keep_stderr(|l| l.starts_with("Error:") || l.contains("watch was canceled"))
 }
 
 type Ctl = fn(&str, &[&str], Option<&str>) -> Output;
 
-fn run_script(kind: ServerKind, ctl: Ctl) -> Vec<(String, Vec<String>, Option<i32>)> {
+fn run_script(kind: ServerKind, ctl: Ctl) -> Vec<Outcome> {
     let m = Member::start(
         kind,
         MemberOpts {
@@ -169,23 +175,20 @@ fn run_script(kind: ServerKind, ctl: Ctl) -> Vec<(String, Vec<String>, Option<i3
         },
     );
     let ep = m.client_url();
-    SCRIPT
+    steps()
         .iter()
-        .map(|step| normalize(&ctl(&ep, step, stdin_for(step))))
+        .map(|s| normalize(&ctl(&ep, s.args, s.stdin)))
         .collect()
 }
 
-fn diff(
-    a: &[(String, Vec<String>, Option<i32>)],
-    b: &[(String, Vec<String>, Option<i32>)],
-) -> Vec<String> {
-    let mut diffs = Vec::new();
-    for ((step, o), t) in SCRIPT.iter().zip(a).zip(b) {
-        if o != t {
-            diffs.push(format!("step {step:?}\n  ours: {o:?}\n  etcd: {t:?}"));
-        }
-    }
-    diffs
+fn diff(a: &[Outcome], b: &[Outcome]) -> Vec<String> {
+    differ::diff(
+        steps().iter().map(Step::label),
+        a,
+        b,
+        ("ours", "etcd"),
+        Outcome::eq,
+    )
 }
 
 #[test]
@@ -195,29 +198,23 @@ fn official_etcdctl_auth_script_matches_real_etcd() {
     }
     let ours = run_script(ServerKind::Ours, etcdctl);
     let theirs = run_script(ServerKind::Etcd, etcdctl);
-    let diffs = diff(&ours, &theirs);
-    assert!(
-        diffs.is_empty(),
-        "{} differing steps:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_no_diffs(&diff(&ours, &theirs));
     // Spot-check the behaviours the issue names, so a shared regression cannot hide.
     let at = |args: &[&str]| SCRIPT.iter().position(|s| *s == args).unwrap();
     assert_eq!(
-        ours[at(&["--user", "app:apppw", "get", "/app/x"])].0,
+        ours[at(&["--user", "app:apppw", "get", "/app/x"])].stdout,
         "/app/x\n1\n"
     );
     assert_eq!(
-        ours[at(&["--user", "app:apppw", "get", "/other"])].1,
+        ours[at(&["--user", "app:apppw", "get", "/other"])].stderr,
         vec!["Error: etcdserver: permission denied"]
     );
     assert_eq!(
-        ours[at(&["--user", "app:wrongpw", "get", "/app/x"])].1,
+        ours[at(&["--user", "app:wrongpw", "get", "/app/x"])].stderr,
         vec!["Error: etcdserver: authentication failed, invalid user ID or password"]
     );
     assert_eq!(
-        ours[at(&["put", "/app/x", "1"])].1,
+        ours[at(&["put", "/app/x", "1"])].stderr,
         vec!["Error: etcdserver: user name is empty"]
     );
 }
@@ -232,13 +229,7 @@ fn our_ctl_auth_script_matches_official_etcdctl_on_real_etcd() {
     }
     let ours = run_script(ServerKind::Ours, our_ctl);
     let theirs = run_script(ServerKind::Etcd, etcdctl);
-    let diffs = diff(&ours, &theirs);
-    assert!(
-        diffs.is_empty(),
-        "{} differing steps:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert_no_diffs(&diff(&ours, &theirs));
 }
 
 /// `auth status` (etcdctl 3.5's command; etcd 3.4 has no AuthStatus) and `--user` with
@@ -402,21 +393,14 @@ fn jwt_tokens_authenticate_and_carry_the_user() {
         .into_iter()
         .find(|p| std::path::Path::new(p).exists())
     else {
-        assert!(
-            std::env::var("ETCD_INTEROP_REQUIRED").as_deref() != Ok("1"),
-            "openssl is required for the JWT test"
+        crate::harness::skip_unless(
+            "jwt_tokens_authenticate_and_carry_the_user",
+            false,
+            "openssl is not installed (apt-get install openssl)",
         );
-        eprintln!("skipping: openssl not installed");
         return;
     };
-    if !crate::harness::etcd_available() {
-        assert!(
-            std::env::var("ETCD_INTEROP_REQUIRED").as_deref() != Ok("1"),
-            "etcdctl is required"
-        );
-        eprintln!("skipping: /usr/bin/etcdctl not installed");
-        return;
-    }
+    crate::require_etcd!();
     let dir = tempfile::tempdir().expect("tempdir");
     let key = dir.path().join("priv.pem");
     let pubkey = dir.path().join("pub.pem");

@@ -28,7 +28,7 @@ use etcd_oxide::pb::v3lockpb::{LockRequest, UnlockRequest};
 use tonic::transport::Channel;
 use tonic::Status;
 
-use crate::harness::{Cluster, Member, MemberOpts, ServerKind};
+use crate::harness::{self, Cluster, Member, MemberOpts, ServerKind};
 
 /// Deadline of one gRPC call.
 const CALL: Duration = Duration::from_secs(10);
@@ -65,21 +65,6 @@ const CASES: &[(&str, bool)] = &[
     ("user_1m", true),
     ("alarm_unknown_type", true),
 ];
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-async fn connect(url: String) -> Channel {
-    let ep = Channel::from_shared(url).unwrap().timeout(CALL);
-    tokio::time::timeout(CALL, ep.connect())
-        .await
-        .expect("connect within deadline")
-        .expect("connect")
-}
 
 /// One call under [`CALL`]; a missed deadline is an error outcome ("hang").
 async fn call<T>(
@@ -493,11 +478,11 @@ fn bad_requests_answer_like_etcd_and_the_member_keeps_serving() {
     crate::require_etcd!();
     let mut ours = Member::start(ServerKind::Ours, MemberOpts::named("bad-ours"));
     let etcd = Member::start(ServerKind::Etcd, MemberOpts::named("bad-etcd"));
-    let rt = rt();
+    let rt = harness::runtime();
     let mut diffs = Vec::new();
     rt.block_on(async {
-        let o = connect(ours.client_url()).await;
-        let e = connect(etcd.client_url()).await;
+        let o = harness::connect(&ours.client_url(), CALL).await;
+        let e = harness::connect(&etcd.client_url(), CALL).await;
         for &(case, ours_only) in CASES {
             let got = normalise(&run_case(&o, case).await);
             if case.starts_with("oversize_") {
@@ -540,7 +525,7 @@ fn bad_requests_answer_like_etcd_and_the_member_keeps_serving() {
     ours.wait_healthy(Duration::from_secs(20))
         .unwrap_or_else(|e| panic!("after restart: {e}\n{}", ours.stderr_tail(40)));
     rt.block_on(async {
-        let o = connect(ours.client_url()).await;
+        let o = harness::connect(&ours.client_url(), CALL).await;
         still_serves(&o, "after-restart")
             .await
             .unwrap_or_else(|e| panic!("{e}\n{}", ours.stderr_tail(40)));
@@ -552,12 +537,12 @@ fn bad_requests_answer_like_etcd_and_the_member_keeps_serving() {
 #[test]
 fn bad_requests_never_stop_a_cluster() {
     let cluster = Cluster::start(ServerKind::Ours, 3, "bad-input-cluster");
-    let rt = rt();
+    let rt = harness::runtime();
     rt.block_on(async {
         let chans: Vec<Channel> = {
             let mut v = Vec::new();
             for m in &cluster.members {
-                v.push(connect(m.client_url()).await);
+                v.push(harness::connect(&m.client_url(), CALL).await);
             }
             v
         };
@@ -912,11 +897,11 @@ fn size_and_number_sweep_answers_like_etcd() {
     crate::require_etcd!();
     let ours = Member::start(ServerKind::Ours, MemberOpts::named("sweep-ours"));
     let etcd = Member::start(ServerKind::Etcd, MemberOpts::named("sweep-etcd"));
-    let rt = rt();
+    let rt = harness::runtime();
     let mut diffs = Vec::new();
     rt.block_on(async {
-        let o = connect(ours.client_url()).await;
-        let e = connect(etcd.client_url()).await;
+        let o = harness::connect(&ours.client_url(), CALL).await;
+        let e = harness::connect(&etcd.client_url(), CALL).await;
         let mut cases: Vec<(String, Option<(&str, usize)>)> = Vec::new();
         for &op in SIZED_OPS {
             for &n in SIZES {

@@ -6,12 +6,11 @@
 //! openssl-dependent checks are skipped with a printed reason when openssl is missing, unless
 //! `ETCD_INTEROP_REQUIRED=1`.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use crate::harness::{free_port, ETCDCTL_BIN, ETCD_BIN};
+use crate::harness::{run_with_timeout, skip_unless, Member, MemberOpts, ServerKind, ETCDCTL_BIN};
 
 /// `ca-config.json` of the seed notes (002): server, client and peer profiles.
 const CA_CONFIG: &str = r#"{
@@ -108,38 +107,11 @@ const CA_CSR_004: &str = r#"{
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
-/// Waits for `child` with a deadline; kills it (by PID) when the deadline passes.
-fn wait_bounded(mut child: Child, what: &str) -> Output {
-    let start = Instant::now();
-    loop {
-        match child.try_wait().expect("try_wait") {
-            Some(_) => return child.wait_with_output().expect("wait_with_output"),
-            None if start.elapsed() > DEADLINE => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("{what}: no exit within {DEADLINE:?}");
-            }
-            None => std::thread::sleep(Duration::from_millis(20)),
-        }
-    }
-}
-
 /// Runs `etcd certs ARGS` in `dir` with `stdin`.
 fn certs(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_etcd"))
-        .arg("certs")
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn etcd certs");
-    {
-        let mut i = child.stdin.take().expect("stdin");
-        let _ = i.write_all(stdin.as_bytes());
-    }
-    wait_bounded(child, &format!("etcd certs {args:?}"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcd"));
+    cmd.arg("certs").args(args).current_dir(dir);
+    run_with_timeout(cmd, Some(stdin), DEADLINE)
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
@@ -158,26 +130,17 @@ fn openssl_or_skip(test: &str) -> bool {
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
-    if found {
-        return true;
-    }
-    let why = format!("{test}: skipped: openssl is not installed (apt-get install openssl)");
-    if std::env::var("ETCD_INTEROP_REQUIRED").as_deref() == Ok("1") {
-        panic!("{why}, and ETCD_INTEROP_REQUIRED=1");
-    }
-    eprintln!("{why}");
-    false
+    skip_unless(
+        test,
+        found,
+        "openssl is not installed (apt-get install openssl)",
+    )
 }
 
 fn openssl(dir: &Path, args: &[&str]) -> String {
-    let child = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn openssl");
-    let out = wait_bounded(child, "openssl");
+    let mut cmd = Command::new("openssl");
+    cmd.args(args).current_dir(dir);
+    let out = run_with_timeout(cmd, None, DEADLINE);
     assert!(
         out.status.success(),
         "openssl {args:?}: {}{}",
@@ -664,62 +627,25 @@ fn init_writes_a_cluster_set_the_real_etcd_accepts() {
     if !crate::harness::interop_or_skip("init_writes_a_cluster_set_the_real_etcd_accepts") {
         return;
     }
-    let cport = free_port();
-    let pport = free_port();
-    let client_url = format!("https://127.0.0.1:{cport}");
-    let peer_url = format!("https://127.0.0.1:{pport}");
     let p = |f: &str| pki.join(f).display().to_string();
-    let child = Command::new(ETCD_BIN)
-        .args(["--name", "infra0", "--data-dir"])
-        .arg(d.join("data"))
-        .args([
-            "--listen-client-urls",
-            &client_url,
-            "--advertise-client-urls",
-            &client_url,
-        ])
-        .args([
-            "--listen-peer-urls",
-            &peer_url,
-            "--initial-advertise-peer-urls",
-            &peer_url,
-        ])
-        .args([
-            "--initial-cluster",
-            &format!("infra0={peer_url}"),
-            "--initial-cluster-state",
-            "new",
-        ])
-        .args(["--client-cert-auth", "--trusted-ca-file", &p("ca.pem")])
-        .args([
-            "--cert-file",
-            &p("server.pem"),
-            "--key-file",
-            &p("server-key.pem"),
-        ])
-        .args([
-            "--peer-client-cert-auth",
-            "--peer-trusted-ca-file",
-            &p("ca.pem"),
-        ])
-        .args([
-            "--peer-cert-file",
-            &p("peer-infra0.pem"),
-            "--peer-key-file",
-            &p("peer-infra0-key.pem"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn etcd");
-    struct KillOnDrop(Child);
-    impl Drop for KillOnDrop {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let _etcd = KillOnDrop(child);
+    let etcd = Member::start(
+        ServerKind::Etcd,
+        MemberOpts {
+            https: true,
+            extra_args: vec![
+                "--client-cert-auth".into(),
+                format!("--trusted-ca-file={}", p("ca.pem")),
+                format!("--cert-file={}", p("server.pem")),
+                format!("--key-file={}", p("server-key.pem")),
+                "--peer-client-cert-auth".into(),
+                format!("--peer-trusted-ca-file={}", p("ca.pem")),
+                format!("--peer-cert-file={}", p("peer-infra0.pem")),
+                format!("--peer-key-file={}", p("peer-infra0-key.pem")),
+            ],
+            ..MemberOpts::named("infra0")
+        },
+    );
+    let client_url = etcd.client_url();
     let etcdctl = |with_cert: bool| -> Output {
         let mut c = Command::new(ETCDCTL_BIN);
         c.env("ETCDCTL_API", "3").args([
@@ -733,13 +659,8 @@ fn init_writes_a_cluster_set_the_real_etcd_accepts() {
         if with_cert {
             c.args(["--cert", &p("client.pem"), "--key", &p("client-key.pem")]);
         }
-        let child = c
-            .args(["endpoint", "health"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn etcdctl");
-        wait_bounded(child, "etcdctl endpoint health")
+        c.args(["endpoint", "health"]);
+        run_with_timeout(c, None, DEADLINE)
     };
     let start = Instant::now();
     let healthy = loop {

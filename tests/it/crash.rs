@@ -24,7 +24,7 @@ use etcd_oxide::pb::etcdserverpb::kv_client::KvClient;
 use etcd_oxide::pb::etcdserverpb::{PutRequest, RangeRequest};
 use tonic::transport::Channel;
 
-use crate::harness::{Member, MemberOpts, ServerKind};
+use crate::harness::{self, Member, MemberOpts, ServerKind};
 
 /// One acknowledged put.
 #[derive(Debug, Clone)]
@@ -36,29 +36,17 @@ struct Ack {
 
 const RPC_TIMEOUT: Duration = Duration::from_secs(3);
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
-async fn connect(url: String) -> Result<KvClient<Channel>, String> {
-    let ch = Channel::from_shared(url)
-        .map_err(|e| e.to_string())?
-        .connect_timeout(RPC_TIMEOUT)
-        .timeout(RPC_TIMEOUT);
-    let ch = tokio::time::timeout(RPC_TIMEOUT, ch.connect())
+/// A KV client to `url`, connect and calls bounded by [`RPC_TIMEOUT`].
+async fn kv_client(url: &str) -> Result<KvClient<Channel>, String> {
+    harness::try_connect(url, RPC_TIMEOUT)
         .await
-        .map_err(|_| "connect timed out".to_string())?
-        .map_err(|e| e.to_string())?;
-    Ok(KvClient::new(ch))
+        .map(KvClient::new)
 }
 
 /// Puts until `stop` is set or a put fails (the server died); returns why it stopped.
 fn writer(url: String, acks: Arc<Mutex<Vec<Ack>>>, stop: Arc<AtomicBool>) -> String {
-    runtime().block_on(async move {
-        let mut kv = match connect(url).await {
+    harness::runtime().block_on(async move {
+        let mut kv = match kv_client(&url).await {
             Ok(kv) => kv,
             Err(e) => return format!("connect failed: {e}"),
         };
@@ -117,8 +105,8 @@ fn kill9_during_puts(kind: ServerKind) {
 
     m.restart();
     let max_ack = acks.iter().map(|a| a.revision).max().unwrap_or(0);
-    let (stored, store_rev) = runtime().block_on(async {
-        let mut kv = connect(m.client_url())
+    let (stored, store_rev) = harness::runtime().block_on(async {
+        let mut kv = kv_client(&m.client_url())
             .await
             .unwrap_or_else(|e| panic!("connect after restart: {e}"));
         let req = RangeRequest {

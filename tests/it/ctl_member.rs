@@ -18,38 +18,20 @@
 
 use std::process::Output;
 
+use crate::differ::Outcome;
 use crate::harness::{etcdctl, our_ctl, Cluster, ServerKind};
 
-/// (stdout, the `Error:` lines of stderr, exit code) with Go's JSON warning logs dropped.
-fn norm(o: &Output) -> (String, String, Option<i32>) {
-    let err: Vec<&str> = std::str::from_utf8(&o.stderr)
-        .unwrap_or("")
-        .lines()
-        .filter(|l| !l.starts_with("{\"level\""))
-        .collect();
-    (
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        err.join("\n"),
-        o.status.code(),
-    )
-}
-
-/// Makes an output independent of the new member's random ID and peer URL: the ID becomes `<NEW>` (hex,
+/// Makes an [`Outcome`] (stdout, stderr without Go's JSON warning logs, exit code)
+/// independent of the new member's random ID and peer URL: the ID becomes `<NEW>` (hex,
 /// space-padded hex and decimal), the `ETCD_INITIAL_CLUSTER` items and JSON member lists are
 /// sorted (etcd lists members by ID), protobuf bytes to whether there were any.
-fn canon(
-    o: &(String, String, Option<i32>),
-    id: u64,
-    peer: &str,
-    format: &str,
-) -> (String, String, Option<i32>) {
+fn canon(o: &Outcome, id: u64, peer: &str, format: &str) -> Outcome {
     if format == "protobuf" {
         // Varint lengths depend on the random ID: only "printed something" is comparable.
-        return (
-            if o.0.is_empty() { "" } else { "<bytes>" }.to_string(),
-            o.1.clone(),
-            o.2,
-        );
+        return Outcome {
+            stdout: if o.stdout.is_empty() { "" } else { "<bytes>" }.to_string(),
+            ..o.clone()
+        };
     }
     let scrub = |s: &str| {
         s.replace(peer, "<PEER>")
@@ -57,7 +39,7 @@ fn canon(
             .replace(&format!("{id:x}"), "<NEW>")
             .replace(&id.to_string(), "1")
     }; // decimal (JSON): stays a number
-    let out = scrub(&o.0)
+    let out = scrub(&o.stdout)
         .lines()
         .map(|l| {
             if let Some(v) = l.strip_prefix("ETCD_INITIAL_CLUSTER=") {
@@ -76,7 +58,11 @@ fn canon(
         })
         .collect::<Vec<_>>()
         .join("\n");
-    (out, scrub(&o.1), o.2)
+    Outcome {
+        stdout: out,
+        stderr: o.stderr.iter().map(|l| scrub(l)).collect(),
+        code: o.code,
+    }
 }
 
 fn members(ep: &str) -> Vec<(u64, String, bool)> {
@@ -107,8 +93,8 @@ fn member_and_move_leader_match_etcdctl() {
     let ep = c.members[0].client_url();
     let both = |args: &[&str]| {
         (
-            norm(&etcdctl(&ep, args, None)),
-            norm(&our_ctl(&ep, args, None)),
+            Outcome::of(&etcdctl(&ep, args, None)),
+            Outcome::of(&our_ctl(&ep, args, None)),
         )
     };
 
@@ -168,7 +154,7 @@ fn member_and_move_leader_match_etcdctl() {
         assert!(
             std::time::Instant::now() < deadline,
             "cluster never ready for reconfiguration: {:?}",
-            norm(&probe)
+            Outcome::of(&probe)
         );
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
@@ -198,7 +184,7 @@ fn member_and_move_leader_match_etcdctl() {
             let id = learner(&ep).unwrap_or_else(|| {
                 panic!(
                     "no learner after member add -w {format}: {:?}",
-                    norm(&added)
+                    Outcome::of(&added)
                 )
             });
             let hex = format!("{id:x}");
@@ -215,7 +201,9 @@ fn member_and_move_leader_match_etcdctl() {
                 !members(&ep).iter().any(|m| m.0 == id),
                 "{hex} still a member after remove -w {format}"
             );
-            runs.push([added, updated, removed].map(|o| canon(&norm(&o), id, &peer, format)));
+            runs.push(
+                [added, updated, removed].map(|o| canon(&Outcome::of(&o), id, &peer, format)),
+            );
         }
         assert_eq!(
             runs[1], runs[0],
@@ -243,11 +231,15 @@ fn member_and_move_leader_match_etcdctl() {
             } else {
                 etcdctl(&c.endpoints(), &args, None)
             };
-            let (o, e, code) = norm(&out);
+            let Outcome {
+                stdout: o,
+                stderr: e,
+                code,
+            } = Outcome::of(&out);
             assert_eq!(
                 code,
                 Some(0),
-                "move-leader ({}): {e}",
+                "move-leader ({}): {e:?}",
                 if use_ours { "ours" } else { "etcdctl" }
             );
             if format == "simple" {
@@ -266,8 +258,8 @@ fn member_and_move_leader_match_etcdctl() {
     let follower = st.iter().position(|s| s.0 != s.1).expect("a follower");
     let f_ep = c.members[follower].client_url();
     let (theirs, ours) = (
-        norm(&etcdctl(&f_ep, &["move-leader", "1"], None)),
-        norm(&our_ctl(&f_ep, &["move-leader", "1"], None)),
+        Outcome::of(&etcdctl(&f_ep, &["move-leader", "1"], None)),
+        Outcome::of(&our_ctl(&f_ep, &["move-leader", "1"], None)),
     );
     assert_eq!(
         ours, theirs,

@@ -12,147 +12,42 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-const ETCD: &str = "/usr/bin/etcd";
-const ETCDCTL: &str = "/usr/bin/etcdctl";
+use crate::differ::{self, assert_no_diffs, Outcome, Step};
+use crate::harness::{self, free_port, Member, MemberOpts, ServerKind, ETCDCTL_BIN as ETCDCTL};
 
-/// A real etcd server, killed on drop.
-struct Server {
-    child: Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_server(client: u16, peer: u16) -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let c = format!("http://127.0.0.1:{client}");
-    let p = format!("http://127.0.0.1:{peer}");
-    let child = Command::new(ETCD)
-        .args(["--name", "default", "--data-dir"])
-        .arg(dir.path())
-        .args(["--listen-client-urls", &c, "--advertise-client-urls", &c])
-        .args([
-            "--listen-peer-urls",
-            &p,
-            "--initial-advertise-peer-urls",
-            &p,
-        ])
-        .args(["--initial-cluster", &format!("default={p}")])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server { child, _dir: dir };
-    // Ready when a health read succeeds (bounded).
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let r = run(
-            ETCDCTL,
-            &ep(client),
-            &["--command-timeout", "1s", "get", "ready-probe"],
-            "",
-        );
-        if r.code == 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "etcd did not become ready: {r:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    server
+/// A fresh real etcd named `default` on these ports (a harness [`Member`], killed on drop).
+fn start_server(client: u16, peer: u16) -> Member {
+    Member::start(
+        ServerKind::Etcd,
+        MemberOpts {
+            ports: Some((client, peer)),
+            ..MemberOpts::named("default")
+        },
+    )
 }
 
 fn ep(port: u16) -> String {
     format!("127.0.0.1:{port}")
 }
 
-#[derive(Debug, PartialEq, Eq)]
-struct Outcome {
-    stdout: String,
-    errors: Vec<String>,
-    code: i32,
-}
-
 /// Runs one etcdctl invocation with a 30 s deadline; the child is killed if it overruns.
+/// stdout and the non-empty stderr lines (Go's JSON logs dropped) go through [`normalise`].
 fn run(bin: &str, endpoint: &str, args: &[&str], stdin: &str) -> Outcome {
     let mut cmd = Command::new(bin);
     if bin != ETCDCTL {
         cmd.arg("ctl");
     }
-    let mut child = cmd
-        .arg("--endpoints")
+    cmd.arg("--endpoints")
         .arg(endpoint)
         .args(args)
-        .env("ETCDCTL_API", "3")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let stdin = stdin.to_string();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(stdin.as_bytes());
-    });
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let ro = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        s
-    });
-    let re = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        s
-    });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{bin} {args:?} overran its deadline");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let _ = writer.join();
-    let stdout = String::from_utf8_lossy(&ro.join().unwrap()).into_owned();
-    let stderr = String::from_utf8_lossy(&re.join().unwrap()).into_owned();
-    Outcome {
-        stdout: normalise(&stdout),
-        errors: stderr
-            .lines()
-            .filter(|l| !l.starts_with("{\"level\""))
-            .filter(|l| !l.is_empty())
-            .map(normalise)
-            .collect(),
-        code: status.code().unwrap_or(-1),
-    }
+        .env("ETCDCTL_API", "3");
+    let out = harness::run_with_timeout(cmd, Some(stdin), Duration::from_secs(30));
+    Outcome::of(&out)
+        .keep_stderr(|l| !l.is_empty())
+        .map(normalise)
 }
 
 /// Replaces durations (`took = 1.2ms`, `"took":"..."`, table cells) with `X`.
@@ -176,9 +71,9 @@ fn normalise(s: &str) -> String {
     out
 }
 
-struct Step {
-    args: &'static [&'static str],
-    stdin: &'static str,
+/// A script step and how to compare it.
+struct Case {
+    step: Step,
     /// Compare stdout too (false where cobra prints its usage text).
     stdout: bool,
     /// Read-only step whose output depends on server internals that vary between two fresh
@@ -186,31 +81,44 @@ struct Step {
     live: bool,
 }
 
-const fn step(args: &'static [&'static str]) -> Step {
-    Step {
-        args,
-        stdin: "",
-        stdout: true,
-        live: false,
+const fn case(
+    args: &'static [&'static str],
+    stdin: Option<&'static str>,
+    stdout: bool,
+    live: bool,
+) -> Case {
+    Case {
+        step: Step { args, stdin },
+        stdout,
+        live,
     }
 }
 
-const fn live(args: &'static [&'static str]) -> Step {
-    Step {
-        args,
-        stdin: "",
-        stdout: true,
-        live: true,
-    }
+const fn step(args: &'static [&'static str]) -> Case {
+    case(args, None, true, false)
 }
 
-fn script() -> Vec<Step> {
+const fn live(args: &'static [&'static str]) -> Case {
+    case(args, None, true, true)
+}
+
+/// A step reading `stdin`.
+const fn input(args: &'static [&'static str], stdin: &'static str) -> Case {
+    case(args, Some(stdin), true, false)
+}
+
+/// A flag error: etcdctl prints cobra's usage text on stdout, only the error is compared.
+const fn usage(args: &'static [&'static str]) -> Case {
+    case(args, None, false, false)
+}
+
+fn script() -> Vec<Case> {
     vec![
         step(&["put", "foo", "bar"]),
         step(&["put", "foo", "bar2", "--prev-kv"]),
         step(&["put", "foo2", "a b", "-w", "json"]),
         step(&["put", "zoo", "z", "-w", "fields", "--prev-kv"]),
-        Step { args: &["put", "fromstdin"], stdin: "val\n", stdout: true, live: false },
+        input(&["put", "fromstdin"], "val\n"),
         step(&["get", "foo"]),
         step(&["get", "foo", "-w", "json"]),
         step(&["get", "foo", "-w", "fields"]),
@@ -218,18 +126,45 @@ fn script() -> Vec<Step> {
         step(&["get", "foo", "--prefix", "-w", "json"]),
         step(&["get", "foo", "--prefix", "--hex"]),
         step(&["get", "foo", "--rev", "2"]),
-        step(&["get", "", "--from-key", "--sort-by", "value", "--order", "descend"]),
-        step(&["get", "", "--prefix", "--sort-by=CREATE", "--order=DESCEND", "--limit", "2", "-w", "json"]),
+        step(&[
+            "get",
+            "",
+            "--from-key",
+            "--sort-by",
+            "value",
+            "--order",
+            "descend",
+        ]),
+        step(&[
+            "get",
+            "",
+            "--prefix",
+            "--sort-by=CREATE",
+            "--order=DESCEND",
+            "--limit",
+            "2",
+            "-w",
+            "json",
+        ]),
         step(&["get", "a", "z", "--keys-only"]),
         step(&["get", "foo", "--prefix", "--print-value-only"]),
         step(&["get", "foo", "--consistency", "s", "-w", "fields"]),
         step(&["del", "foo2"]),
         step(&["del", "foo", "--prefix", "--prev-kv"]),
         step(&["del", "nothing", "-w", "json"]),
-        Step { args: &["txn"], stdin: "mod(\"zoo\") > \"0\"\n\nput t1 v1\nget zoo\n\nget t1\n\n", stdout: true, live: false },
-        Step { args: &["txn", "-w", "json"], stdin: "value(\"zoo\") = \"nope\"\n\nput t1 v1\n\nget zoo --prefix\nput t2 v2 --prev-kv\n\n", stdout: true, live: false },
-        Step { args: &["txn", "-w", "fields"], stdin: "ver(\"t1\") = \"1\"\ncreate(\"zoo\") != \"0\"\n\ndel t1 --prev-kv\n\n\n", stdout: true, live: false },
-        Step { args: &["txn", "-i"], stdin: "\n\n\n", stdout: true, live: false },
+        input(
+            &["txn"],
+            "mod(\"zoo\") > \"0\"\n\nput t1 v1\nget zoo\n\nget t1\n\n",
+        ),
+        input(
+            &["txn", "-w", "json"],
+            "value(\"zoo\") = \"nope\"\n\nput t1 v1\n\nget zoo --prefix\nput t2 v2 --prev-kv\n\n",
+        ),
+        input(
+            &["txn", "-w", "fields"],
+            "ver(\"t1\") = \"1\"\ncreate(\"zoo\") != \"0\"\n\ndel t1 --prev-kv\n\n\n",
+        ),
+        input(&["txn", "-i"], "\n\n\n"),
         step(&["compaction", "3"]),
         step(&["get", "foo", "--rev", "2"]),
         step(&["member", "list"]),
@@ -255,45 +190,40 @@ fn script() -> Vec<Step> {
         step(&["del"]),
         step(&["compaction", "x"]),
         step(&["-w", "yaml", "get", "a"]),
-        Step { args: &["get", "--bogus"], stdin: "", stdout: false, live: false },
-        Step { args: &["bogus"], stdin: "", stdout: false, live: false },
-        Step { args: &["txn"], stdin: "bad(\"k\") = \"v\"\n\n", stdout: true, live: false },
-        Step { args: &["txn"], stdin: "mod(\"k\") > \"x\"\n\n", stdout: true, live: false },
-        Step { args: &["txn"], stdin: "\nfoo a\n\n", stdout: true, live: false },
-        Step { args: &["txn"], stdin: "\nput a b\n", stdout: true, live: false },
+        usage(&["get", "--bogus"]),
+        usage(&["bogus"]),
+        input(&["txn"], "bad(\"k\") = \"v\"\n\n"),
+        input(&["txn"], "mod(\"k\") > \"x\"\n\n"),
+        input(&["txn"], "\nfoo a\n\n"),
+        input(&["txn"], "\nput a b\n"),
     ]
-}
-
-fn available() -> bool {
-    let required = std::env::var("ETCD_INTEROP_REQUIRED").is_ok_and(|v| v == "1");
-    for bin in [ETCD, ETCDCTL] {
-        if !Path::new(bin).exists() {
-            assert!(!required, "ETCD_INTEROP_REQUIRED=1 but {bin} is missing");
-            eprintln!("skipping ctl_vs_etcd: {bin} not found");
-            return false;
-        }
-    }
-    true
 }
 
 /// Runs the script with `bin` on a fresh server. Returns `bin`'s outcomes and, for `live`
 /// steps, the official etcdctl's outcome on the same server just before.
 fn run_script(bin: &str, client: u16, peer: u16) -> Vec<(Outcome, Option<Outcome>)> {
     let _server = start_server(client, peer);
+    let on = |bin: &str, s: &Step| run(bin, &ep(client), s.args, s.stdin.unwrap_or(""));
     script()
         .iter()
-        .map(|s| {
-            let reference = s.live.then(|| run(ETCDCTL, &ep(client), s.args, s.stdin));
-            (run(bin, &ep(client), s.args, s.stdin), reference)
-        })
+        .map(|c| (on(bin, &c.step), c.live.then(|| on(ETCDCTL, &c.step))))
         .collect()
+}
+
+/// What a case compares: the exit code, the first error line and (unless it is a usage
+/// error) stdout.
+fn compared(c: &Case, o: &Outcome) -> Outcome {
+    let mut o = o.clone();
+    o.stderr.truncate(1);
+    if !c.stdout {
+        o.stdout = "<usage text>".into();
+    }
+    o
 }
 
 #[test]
 fn ctl_matches_official_etcdctl() {
-    if !available() {
-        return;
-    }
+    crate::require_etcd!();
     let (client, peer) = (free_port(), free_port());
     let theirs: Vec<Outcome> = run_script(ETCDCTL, client, peer)
         .into_iter()
@@ -305,36 +235,35 @@ fn ctl_matches_official_etcdctl() {
         theirs[0],
         Outcome {
             stdout: "OK\n".into(),
-            errors: vec![],
-            code: 0
+            stderr: vec![],
+            code: Some(0)
         }
     );
-    let mut failures = Vec::new();
-    for ((s, t), (o, live_ref)) in script().iter().zip(&theirs).zip(&ours) {
-        let t = live_ref.as_ref().unwrap_or(t);
-        let same = t.code == o.code
-            && t.errors.first() == o.errors.first()
-            && (!s.stdout || t.stdout == o.stdout);
-        if !same {
-            failures.push(format!(
-                "{:?} (stdin {:?})\n  etcdctl: {t:?}\n  ours:    {o:?}",
-                s.args, s.stdin
-            ));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} differences:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    let cases = script();
+    // For `live` steps the reference is etcdctl on the same server just before.
+    let theirs: Vec<Outcome> = cases
+        .iter()
+        .zip(&theirs)
+        .zip(&ours)
+        .map(|((c, t), (_, live_ref))| compared(c, live_ref.as_ref().unwrap_or(t)))
+        .collect();
+    let ours: Vec<Outcome> = cases
+        .iter()
+        .zip(&ours)
+        .map(|(c, (o, _))| compared(c, o))
+        .collect();
+    assert_no_diffs(&differ::diff(
+        cases.iter().map(|c| c.step.label()),
+        &theirs,
+        &ours,
+        ("etcdctl", "ours"),
+        Outcome::eq,
+    ));
 }
 
 #[test]
 fn unreachable_endpoint_matches() {
-    if !available() {
-        return;
-    }
+    crate::require_etcd!();
     let port = free_port(); // nothing listens here
     for args in [
         &["--command-timeout", "300ms", "get", "a"][..],
@@ -356,19 +285,25 @@ fn unreachable_endpoint_matches() {
 
 #[test]
 fn fails_over_to_the_next_endpoint() {
-    if !available() {
-        return;
-    }
+    crate::require_etcd!();
     let (client, peer, dead) = (free_port(), free_port(), free_port());
     let _server = start_server(client, peer);
     let eps = format!("{},{}", ep(dead), ep(client));
     let put = run(env!("CARGO_BIN_EXE_etcd"), &eps, &["put", "fo", "ok"], "");
-    assert_eq!((put.stdout.as_str(), put.code), ("OK\n", 0), "{put:?}");
+    assert_eq!(
+        (put.stdout.as_str(), put.code),
+        ("OK\n", Some(0)),
+        "{put:?}"
+    );
     let get = run(
         env!("CARGO_BIN_EXE_etcd"),
         &eps,
         &["get", "fo", "--print-value-only"],
         "",
     );
-    assert_eq!((get.stdout.as_str(), get.code), ("ok\n", 0), "{get:?}");
+    assert_eq!(
+        (get.stdout.as_str(), get.code),
+        ("ok\n", Some(0)),
+        "{get:?}"
+    );
 }

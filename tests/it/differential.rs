@@ -21,16 +21,13 @@
 
 use std::process::Output;
 
-use regex::Regex;
-
+use crate::differ::{candidate_kind, diff, normalize, normalize_tables, run_both, Outcome, Step};
 use crate::harness::{etcdctl, our_ctl, Member, MemberOpts, ServerKind};
 
-/// One etcdctl invocation of the script.
-struct Step {
-    /// etcdctl arguments after `--endpoints`.
-    args: &'static [&'static str],
-    /// Text fed to stdin (txn).
-    stdin: Option<&'static str>,
+/// One etcdctl invocation of the script, with what the reference must show.
+struct Case {
+    /// etcdctl arguments after `--endpoints`, and stdin (txn).
+    step: Step,
     /// A substring the reference (etcd) output must contain (stdout + stderr, normalized):
     /// checks that the script exercises what it claims to.
     expect: &'static str,
@@ -38,20 +35,29 @@ struct Step {
     needs_store: bool,
 }
 
-const fn s(args: &'static [&'static str], expect: &'static str) -> Step {
-    Step {
-        args,
-        stdin: None,
+const fn s(args: &'static [&'static str], expect: &'static str) -> Case {
+    Case {
+        step: Step { args, stdin: None },
         expect,
         needs_store: true,
     }
 }
-const fn cluster(args: &'static [&'static str], expect: &'static str) -> Step {
-    Step {
-        args,
-        stdin: None,
+const fn cluster(args: &'static [&'static str], expect: &'static str) -> Case {
+    Case {
+        step: Step { args, stdin: None },
         expect,
         needs_store: false,
+    }
+}
+/// A txn step reading `stdin`.
+const fn txn(stdin: &'static str, expect: &'static str) -> Case {
+    Case {
+        step: Step {
+            args: &["txn"],
+            stdin: Some(stdin),
+        },
+        expect,
+        needs_store: true,
     }
 }
 
@@ -63,7 +69,7 @@ const TXN_FAILURE: &str = "value(\"k\") = \"nope\"\n\nput k3 yes\n\nput k3 no\n\
 
 /// The script. Revisions: foo=2, foo2=3, foo3=4, foo=5, other=6, del foo3=7, del foo*=8,
 /// k=9, txn k2=10, txn k3=11.
-fn script() -> Vec<Step> {
+fn script() -> Vec<Case> {
     vec![
         s(&["put", "foo", "bar"], "OK"),
         s(&["put", "foo2", "bar2"], "OK"),
@@ -119,18 +125,8 @@ fn script() -> Vec<Step> {
         ),
         s(&["get", "--prefix", "foo"], ""),
         s(&["put", "k", "1"], "OK"),
-        Step {
-            args: &["txn"],
-            stdin: Some(TXN_SUCCESS),
-            expect: "SUCCESS\n\nOK",
-            needs_store: true,
-        },
-        Step {
-            args: &["txn"],
-            stdin: Some(TXN_FAILURE),
-            expect: "FAILURE\n\nOK",
-            needs_store: true,
-        },
+        txn(TXN_SUCCESS, "SUCCESS\n\nOK"),
+        txn(TXN_FAILURE, "FAILURE\n\nOK"),
         s(&["get", "k2", "--print-value-only"], "yes"),
         s(&["get", "k3", "--print-value-only"], "no"),
         s(&["get", "", "--prefix", "-w", "json"], r#""revision":11"#),
@@ -172,119 +168,10 @@ fn script() -> Vec<Step> {
     ]
 }
 
-/// The normalized result of one step.
-#[derive(Debug, PartialEq, Eq)]
-struct Transcript {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// Replaces what legitimately differs between two servers with placeholders. Everything else,
-/// revisions included, must match byte for byte:
-/// - the members' own ports → `<CLIENT_PORT>` / `<PEER_PORT>`;
-/// - member and cluster IDs (10–16 hex digits, `%x` drops leading zeros; `cluster_id`, `member_id`, `ID` in JSON) → `<ID>`;
-/// - `raft_term` in JSON headers → `<TERM>`;
-/// - `took = 1.2ms` → `took = <T>`; the client's log timestamp and client UUID in warnings;
-/// - ASCII tables are reduced to trimmed cells (column widths depend on the values), and the
-///   endpoint-status cells DB SIZE, RAFT TERM, RAFT INDEX, RAFT APPLIED INDEX → `<N>` (storage
-///   engine and raft log layout legitimately differ).
-pub(crate) fn normalize(text: &str, client_port: u16, peer_port: u16) -> String {
-    let mut t = text
-        .replace(
-            &format!("127.0.0.1:{client_port}"),
-            "127.0.0.1:<CLIENT_PORT>",
-        )
-        .replace(&format!("127.0.0.1:{peer_port}"), "127.0.0.1:<PEER_PORT>");
-    // Order matters: the client UUID contains a 12-hex-digit group the ID rule would eat.
-    let rules: &[(&str, &str)] = &[
-        (
-            r"client-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
-            "client-<UUID>",
-        ),
-        (r#""(cluster_id|member_id|ID)":\d+"#, r#""$1":<ID>"#),
-        (r#""raft_term":\d+"#, r#""raft_term":<TERM>"#),
-        // etcd prints IDs with %x: no leading zeros, so 16 digits or a few less.
-        (r"\b[0-9a-f]{10,16}\b", "<ID>"),
-        (r"took = [0-9.]+[a-zµ]+", "took = <T>"),
-        (r#""ts":"[^"]*""#, r#""ts":<TS>"#),
-    ];
-    for (re, with) in rules {
-        t = Regex::new(re)
-            .expect("valid regex")
-            .replace_all(&t, *with)
-            .into_owned();
-    }
-    normalize_tables(&t)
-}
-
-fn normalize_tables(text: &str) -> String {
-    const VARYING: &[&str] = &["DB SIZE", "RAFT TERM", "RAFT INDEX", "RAFT APPLIED INDEX"];
-    let mut out = Vec::new();
-    let mut header: Option<Vec<String>> = None;
-    for line in text.lines() {
-        if line.starts_with('+') && line.ends_with('+') {
-            continue; // border
-        }
-        if line.starts_with('|') && line.ends_with('|') {
-            let cells: Vec<String> = line
-                .trim_matches('|')
-                .split('|')
-                .map(|c| c.trim().to_string())
-                .collect();
-            let shown: Vec<String> = match &header {
-                None => {
-                    header = Some(cells.clone());
-                    cells
-                }
-                Some(h) => cells
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        if h.get(i).is_some_and(|n| VARYING.contains(&n.as_str())) {
-                            "<N>".to_string()
-                        } else {
-                            c.clone()
-                        }
-                    })
-                    .collect(),
-            };
-            out.push(format!("| {} |", shown.join(" | ")));
-            continue;
-        }
-        header = None;
-        out.push(line.to_string());
-    }
-    let mut s = out.join("\n");
-    if text.ends_with('\n') {
-        s.push('\n');
-    }
-    s
-}
-
-fn transcript(out: &Output, m: &Member) -> Transcript {
-    Transcript {
-        code: out.status.code().unwrap_or(-1),
-        stdout: normalize(
-            &String::from_utf8_lossy(&out.stdout),
-            m.client_port,
-            m.peer_port,
-        ),
-        stderr: normalize(
-            &String::from_utf8_lossy(&out.stderr),
-            m.client_port,
-            m.peer_port,
-        ),
-    }
-}
-
-/// Which server is compared with the reference etcd.
-pub(crate) fn candidate_kind() -> ServerKind {
-    if std::env::var("DIFF_BOTH_ETCD").as_deref() == Ok("1") {
-        ServerKind::Etcd
-    } else {
-        ServerKind::Ours
-    }
+/// The normalized result of one step: stdout and every stderr line (Go's client logs
+/// included: their timestamps and client UUIDs are masked) through [`normalize`].
+fn transcript(out: &Output, m: &Member) -> Outcome {
+    Outcome::with_go_logs(out).map(|t| normalize(t, m.client_port, m.peer_port))
 }
 
 /// `etcdctl`-shaped runner: (endpoint, args, stdin) → output.
@@ -302,40 +189,44 @@ fn candidate_ctl() -> (&'static str, CtlFn) {
 
 /// Runs `steps` against a fresh etcd and a fresh candidate; panics with a report of every
 /// differing step and every reference output missing its expected text.
-fn run_differential(steps: &[Step]) {
+fn run_differential(cases: &[Case]) {
     let kind = candidate_kind();
     let (ctl_name, ctl) = candidate_ctl();
     let reference = Member::start(ServerKind::Etcd, MemberOpts::named("diff"));
     let candidate = Member::start(kind, MemberOpts::named("diff"));
+    let steps: Vec<Step> = cases.iter().map(|c| c.step).collect();
+    let (a, b) = run_both(
+        &steps,
+        |s| {
+            transcript(
+                &etcdctl(&reference.client_url(), s.args, s.stdin),
+                &reference,
+            )
+        },
+        |s| transcript(&ctl(&candidate.client_url(), s.args, s.stdin), &candidate),
+    );
+    let label = |i: usize, s: &Step| format!("step {i}: {}", s.label());
     let mut problems = Vec::new();
-    for (i, step) in steps.iter().enumerate() {
-        let a = transcript(
-            &etcdctl(&reference.client_url(), step.args, step.stdin),
-            &reference,
-        );
-        let b = transcript(
-            &ctl(&candidate.client_url(), step.args, step.stdin),
-            &candidate,
-        );
-        let label = format!(
-            "step {i}: etcdctl {}{}",
-            step.args.join(" "),
-            if step.stdin.is_some() { " <stdin" } else { "" }
-        );
-        let joined = format!("{}{}", a.stdout, a.stderr);
-        if !joined.contains(step.expect) {
+    for (i, (c, a)) in cases.iter().zip(&a).enumerate() {
+        let joined = format!("{}{}", a.stdout, a.stderr_text());
+        if !joined.contains(c.expect) {
             problems.push(format!(
-                "{label}: REFERENCE etcd output lacks {:?} (script or normalizer is wrong):\n{a:#?}",
-                step.expect
-            ));
-        }
-        if a != b {
-            problems.push(format!(
-                "{label}: differs\n  etcd: {a:?}\n  {} via {ctl_name}: {b:?}",
-                kind.label()
+                "{}: REFERENCE etcd output lacks {:?} (script or normalizer is wrong):\n{a:#?}",
+                label(i, &c.step),
+                c.expect
             ));
         }
     }
+    problems.extend(diff(
+        steps
+            .iter()
+            .enumerate()
+            .map(|(i, s)| label(i, s) + ": differs"),
+        &a,
+        &b,
+        ("etcd", &format!("{} via {ctl_name}", kind.label())),
+        Outcome::eq,
+    ));
     assert!(
         problems.is_empty(),
         "{} of {} steps have problems (etcd vs {}):\n\n{}",
@@ -358,8 +249,8 @@ fn differential_etcdctl_script() {
 #[test]
 fn differential_cluster_commands() {
     crate::require_etcd!();
-    let steps: Vec<Step> = script().into_iter().filter(|s| !s.needs_store).collect();
-    run_differential(&steps);
+    let cases: Vec<Case> = script().into_iter().filter(|c| !c.needs_store).collect();
+    run_differential(&cases);
 }
 
 #[test]

@@ -14,7 +14,7 @@ use etcd_oxide::pb::etcdserverpb::kv_client::KvClient;
 use etcd_oxide::pb::etcdserverpb::{PutRequest, RangeRequest};
 use tonic::transport::Channel;
 
-use crate::harness::{Member, MemberOpts, ServerKind};
+use crate::harness::{self, Member, MemberOpts, ServerKind};
 
 const RPC_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -74,23 +74,11 @@ impl Drop for Tmpfs {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
-async fn connect(url: String) -> Result<KvClient<Channel>, String> {
-    let ch = Channel::from_shared(url)
-        .map_err(|e| e.to_string())?
-        .connect_timeout(RPC_TIMEOUT)
-        .timeout(RPC_TIMEOUT);
-    let ch = tokio::time::timeout(RPC_TIMEOUT, ch.connect())
+/// A KV client to `url`, connect and calls bounded by [`RPC_TIMEOUT`].
+async fn kv_client(url: &str) -> Result<KvClient<Channel>, String> {
+    harness::try_connect(url, RPC_TIMEOUT)
         .await
-        .map_err(|_| "connect timed out".to_string())?
-        .map_err(|e| e.to_string())?;
-    Ok(KvClient::new(ch))
+        .map(KvClient::new)
 }
 
 /// Full disk: put 32 KiB values on an 8 MiB tmpfs until a put fails → the process exits
@@ -115,8 +103,8 @@ fn full_disk_exits_nonzero_and_restart_keeps_acknowledged_writes() {
         },
     );
     let value = vec![b'v'; 32 * 1024];
-    let (acked, why) = runtime().block_on(async {
-        let mut kv = connect(m.client_url()).await.expect("connect");
+    let (acked, why) = harness::runtime().block_on(async {
+        let mut kv = kv_client(&m.client_url()).await.expect("connect");
         let mut acked = Vec::new();
         let deadline = Instant::now() + Duration::from_secs(40);
         for i in 0u32.. {
@@ -168,8 +156,8 @@ fn full_disk_exits_nonzero_and_restart_keeps_acknowledged_writes() {
 
     fs.resize("64m");
     m.restart();
-    let missing = runtime().block_on(async {
-        let mut kv = connect(m.client_url())
+    let missing = harness::runtime().block_on(async {
+        let mut kv = kv_client(&m.client_url())
             .await
             .expect("connect after restart");
         let mut missing = Vec::new();
@@ -201,8 +189,8 @@ fn full_disk_exits_nonzero_and_restart_keeps_acknowledged_writes() {
 
 /// Puts `n` keys of `len`-byte values over gRPC.
 fn put_keys(url: &str, prefix: &str, n: u32, len: usize) {
-    runtime().block_on(async {
-        let mut kv = connect(url.to_string()).await.expect("connect");
+    harness::runtime().block_on(async {
+        let mut kv = kv_client(url).await.expect("connect");
         for i in 0..n {
             let req = PutRequest {
                 key: format!("{prefix}{i:04}").into_bytes(),
@@ -290,8 +278,8 @@ fn flip_in_file(file: &Path, needle: &[u8]) -> usize {
 fn flipped_value_byte_raises_corrupt_alarm_and_is_never_served() {
     let mut m = Member::start(ServerKind::Ours, MemberOpts::named("flip"));
     let value = b"CORRUPTION-TARGET-VALUE-0123456789".to_vec();
-    runtime().block_on(async {
-        let mut kv = connect(m.client_url()).await.expect("connect");
+    harness::runtime().block_on(async {
+        let mut kv = kv_client(&m.client_url()).await.expect("connect");
         for (k, v) in [
             (&b"flip/target"[..], value.clone()),
             (b"flip/other", b"fine".to_vec()),
@@ -315,8 +303,8 @@ fn flipped_value_byte_raises_corrupt_alarm_and_is_never_served() {
     assert!(flipped >= 1, "value bytes not found in {}", file.display());
     m.restart();
 
-    let (target, other, put) = runtime().block_on(async {
-        let mut kv = connect(m.client_url()).await.expect("connect");
+    let (target, other, put) = harness::runtime().block_on(async {
+        let mut kv = kv_client(&m.client_url()).await.expect("connect");
         let get = |k: &'static [u8]| RangeRequest {
             key: k.to_vec(),
             ..Default::default()
@@ -457,8 +445,8 @@ fn initial_corrupt_check_refuses_member_whose_data_differs() {
     let url3 = c.members[2].client_url();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let got = runtime().block_on(async {
-            let mut kv = connect(url3.clone()).await.ok()?;
+        let got = harness::runtime().block_on(async {
+            let mut kv = kv_client(&url3).await.ok()?;
             let r = tokio::time::timeout(
                 RPC_TIMEOUT,
                 kv.range(RangeRequest {
@@ -571,8 +559,8 @@ fn periodic_corrupt_check_alarms_member_whose_data_differs() {
 }
 
 fn put_one(url: &str, key: &[u8], value: &[u8]) {
-    runtime().block_on(async {
-        let mut kv = connect(url.to_string()).await.expect("connect");
+    harness::runtime().block_on(async {
+        let mut kv = kv_client(url).await.expect("connect");
         tokio::time::timeout(
             RPC_TIMEOUT,
             kv.put(PutRequest {

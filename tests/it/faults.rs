@@ -46,7 +46,7 @@ use etcd_oxide::pb::etcdserverpb::{
 };
 use rand::Rng;
 
-use crate::harness::{etcdctl, ok_stdout, Cluster, Member, ServerKind};
+use crate::harness::{etcdctl, multi_thread_runtime, ok_stdout, Cluster, Member, ServerKind};
 use crate::linearizability::{self, In, Op, Out};
 
 /// A new leader must be agreed on within this time after the old one fails.
@@ -55,14 +55,6 @@ const ELECTION_BOUND: Duration = Duration::from_secs(5);
 const CONVERGE_BOUND: Duration = Duration::from_secs(15);
 /// Per-call deadline of the load clients.
 const CALL_TIMEOUT: Duration = Duration::from_millis(1500);
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
 
 /// A client bound to exactly one member.
 fn one(url: &str, timeout: Duration) -> Client {
@@ -333,7 +325,7 @@ fn ids(rt: &tokio::runtime::Runtime, cs: &[Client]) -> Vec<u64> {
 
 fn kill_leader_under_load(kind: ServerKind) {
     let mut c = Cluster::start(kind, 3, "it-faults-kill");
-    let rt = runtime();
+    let rt = multi_thread_runtime();
     let cs = clients(&c, CALL_TIMEOUT);
     let (leader, leader_id, _) = wait_leader(&rt, &cs, &[0, 1, 2], 0, ELECTION_BOUND);
     let (stop, acks, handles) = start_load(&rt, &cs, 3);
@@ -397,7 +389,7 @@ fn kill_leader_under_load_etcd() {
 
 fn paused_follower(kind: ServerKind) {
     let c = Cluster::start(kind, 3, "it-faults-minority");
-    let rt = runtime();
+    let rt = multi_thread_runtime();
     let cs = clients(&c, Duration::from_secs(3));
     let (leader, leader_id, _) = wait_leader(&rt, &cs, &[0, 1, 2], 0, ELECTION_BOUND);
     let follower = (leader + 1) % 3;
@@ -466,7 +458,7 @@ fn paused_follower_ours() {
 
 fn paused_leader(kind: ServerKind) {
     let c = Cluster::start(kind, 3, "it-faults-pause-leader");
-    let rt = runtime();
+    let rt = multi_thread_runtime();
     let cs = clients(&c, CALL_TIMEOUT);
     let (leader, leader_id, _) = wait_leader(&rt, &cs, &[0, 1, 2], 0, ELECTION_BOUND);
     let (stop, acks, handles) = start_load(&rt, &cs, 3);
@@ -629,7 +621,7 @@ fn majority_paused_etcd() {
 
 fn restart_all(kind: ServerKind) {
     let mut c = Cluster::start(kind, 3, "it-faults-restart-all");
-    let rt = runtime();
+    let rt = multi_thread_runtime();
     let cs = clients(&c, Duration::from_secs(3));
     let mut acks = Vec::new();
     for i in 0..60 {
@@ -845,7 +837,7 @@ async fn watcher(
 
 fn linearizable_history_under_faults(kind: ServerKind) {
     let mut c = Cluster::start(kind, 3, "it-faults-history");
-    let rt = runtime();
+    let rt = multi_thread_runtime();
     let cs = clients(&c, CALL_TIMEOUT);
     let member_ids = ids(&rt, &cs);
     let (leader0, _, _) = wait_leader(&rt, &cs, &[0, 1, 2], 0, ELECTION_BOUND);

@@ -3,20 +3,12 @@
 //! `etcd gateway start --endpoints=<dead>,<live> --listen-addr=127.0.0.1:P`, then
 //! `etcdctl --endpoints=127.0.0.1:P put k v`.
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use crate::harness::{etcdctl, free_port, ok_stdout, Member, MemberOpts, ServerKind};
-
-/// The gateway process, killed on drop.
-struct Gateway(Child);
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::harness::{
+    etcdctl, free_port, ok_stdout, wait_listening, Member, MemberOpts, Proc, ServerKind,
+};
 
 #[test]
 fn etcdctl_through_the_gateway_reads_and_writes() {
@@ -25,23 +17,12 @@ fn etcdctl_through_the_gateway_reads_and_writes() {
     let dead = format!("127.0.0.1:{}", free_port());
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_etcd"))
-        .args(["gateway", "start"])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcd"));
+    cmd.args(["gateway", "start"])
         .arg(format!("--endpoints={dead},{}", m.client_addr()))
-        .arg(format!("--listen-addr={listen}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn gateway");
-    let _gw = Gateway(child);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(&listen).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "gateway did not listen on {listen}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        .arg(format!("--listen-addr={listen}"));
+    let _gw = Proc::spawn(cmd, false);
+    wait_listening(&listen, Duration::from_secs(10));
     for i in 0..3 {
         ok_stdout(
             &etcdctl(&listen, &["put", "via-gw", &i.to_string()], None),

@@ -4,70 +4,26 @@
 //! `--namespace`. Reproduce: `etcd grpc-proxy start --endpoints=<member>
 //! --listen-addr=127.0.0.1:P [--namespace=ns/]`, then `etcdctl --endpoints=127.0.0.1:P put k v`.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::harness::{
-    etcdctl, free_port, http_get, ok_stdout, Member, MemberOpts, ServerKind, ETCDCTL_BIN,
+    etcdctl, etcdctl_bg, free_port, http_get, ok_stdout, wait_listening, Member, MemberOpts, Proc,
+    ServerKind,
 };
 
-/// A child process killed on drop.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Starts the proxy in front of `member` and waits for its port.
-fn start_proxy(member: &Member, extra: &[&str]) -> (Killed, String) {
+fn start_proxy(member: &Member, extra: &[&str]) -> (Proc, String) {
     let listen = format!("127.0.0.1:{}", free_port());
-    let child = Command::new(env!("CARGO_BIN_EXE_etcd"))
-        .args(["grpc-proxy", "start"])
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcd"));
+    cmd.args(["grpc-proxy", "start"])
         .arg(format!("--endpoints={}", member.client_addr()))
         .arg(format!("--listen-addr={listen}"))
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn grpc-proxy");
-    let proxy = Killed(child);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(&listen).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "grpc-proxy did not listen on {listen}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        .args(extra);
+    let proxy = Proc::spawn(cmd, false);
+    wait_listening(&listen, Duration::from_secs(10));
     (proxy, listen)
-}
-
-/// `etcdctl watch <key>` through `endpoint`; its stdout lines arrive on the receiver.
-fn spawn_watch(endpoint: &str, key: &str) -> (Killed, mpsc::Receiver<String>) {
-    let mut child = Command::new(ETCDCTL_BIN)
-        .env("ETCDCTL_API", "3")
-        .arg(format!("--endpoints={endpoint}"))
-        .args(["watch", key])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn etcdctl watch");
-    let stdout = child.stdout.take().expect("watch stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    (Killed(child), rx)
 }
 
 /// The value of gauge `name` in the proxy's `/metrics`.
@@ -153,8 +109,8 @@ fn etcdctl_through_the_grpc_proxy() {
     assert!(members.contains("px"), "{members}");
 
     // Watch coalescing: two etcdctl watch processes, one upstream watcher.
-    let (_w1, rx1) = spawn_watch(&px, "wk");
-    let (_w2, rx2) = spawn_watch(&px, "wk");
+    let w1 = etcdctl_bg(&px, &["watch", "wk"]);
+    let w2 = etcdctl_bg(&px, &["watch", "wk"]);
     wait_for("both watchers coalesced", || {
         gauge(&px, "etcd_grpc_proxy_watchers_coalescing_total") == 1
     });
@@ -163,12 +119,9 @@ fn etcdctl_through_the_grpc_proxy() {
         &etcdctl(&px, &["put", "wk", "seen"], None),
         "put watched key",
     );
-    for rx in [&rx1, &rx2] {
+    for w in [&w1, &w2] {
         let lines: Vec<String> = (0..3)
-            .map(|_| {
-                rx.recv_timeout(Duration::from_secs(10))
-                    .expect("watch event")
-            })
+            .map(|_| w.next_line(Duration::from_secs(10)).expect("watch event"))
             .collect();
         assert_eq!(lines, ["PUT", "wk", "seen"]);
     }

@@ -4,8 +4,8 @@
 //!
 //! API: [`Member::start`] (one-member cluster; `client_url`, `kill9`, `restart`, `stderr`),
 //! [`Cluster::start`] (N members), [`etcdctl`] / [`our_ctl`] (same shape: endpoint, args,
-//! stdin), [`http_get`], [`free_port`], and `require_etcd!()` for tests that need the official
-//! binaries.
+//! stdin), [`Proc`] (a background child), [`runtime`] / [`connect`] (gRPC), [`http_get`], [`free_port`], and `require_etcd!()`
+//! for tests that need the official binaries.
 //!
 //! What it guarantees:
 //! - Only 127.0.0.1. Ports come from binding `127.0.0.1:0` and are remembered process-wide so
@@ -26,7 +26,7 @@ use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -78,10 +78,23 @@ pub fn etcd_available() -> bool {
 /// Returns true when the test should go on; false (after printing why) when it should be
 /// skipped. Panics instead of skipping when `ETCD_INTEROP_REQUIRED=1`.
 pub fn interop_or_skip(test: &str) -> bool {
-    if etcd_available() {
+    skip_unless(
+        test,
+        etcd_available(),
+        &format!(
+            "{ETCD_BIN} or {ETCDCTL_BIN} is missing (apt-get install etcd-server etcd-client)"
+        ),
+    )
+}
+
+/// The one skip rule for tests needing an outside tool: true when `available`; otherwise
+/// prints `<test>: skipped: <missing>` and returns false, or panics when
+/// `ETCD_INTEROP_REQUIRED=1`.
+pub fn skip_unless(test: &str, available: bool, missing: &str) -> bool {
+    if available {
         return true;
     }
-    let why = format!("{test}: skipped: {ETCD_BIN} or {ETCDCTL_BIN} is missing (apt-get install etcd-server etcd-client)");
+    let why = format!("{test}: skipped: {missing}");
     if std::env::var("ETCD_INTEROP_REQUIRED").as_deref() == Ok("1") {
         panic!("{why}, and ETCD_INTEROP_REQUIRED=1");
     }
@@ -659,22 +672,289 @@ impl Cluster {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Background processes
+
+/// A background child (e.g. `etcdctl watch`, `etcdctl lock`) whose stdout and stderr are read
+/// by threads into buffers (the pipes never fill); complete stdout lines also arrive on a
+/// channel for [`Proc::next_line`]. Killed by PID (`Child::kill`) on Drop and by a watchdog
+/// after [`MAX_CHILD_LIFETIME`]; every wait has a deadline.
+pub struct Proc {
+    child: Arc<Mutex<Option<Child>>>,
+    pid: u32,
+    what: String,
+    stdin: Option<ChildStdin>,
+    out: Arc<Mutex<Vec<u8>>>,
+    err: Arc<Mutex<Vec<u8>>>,
+    lines: mpsc::Receiver<String>,
+    status: Option<ExitStatus>,
+}
+
+impl Proc {
+    /// Spawns `cmd` with piped stdout and stderr; stdin is piped (see [`Proc::write_stdin`],
+    /// [`Proc::close_stdin`]) when `piped_stdin`, else null. Panics on spawn failure.
+    pub fn spawn(mut cmd: Command, piped_stdin: bool) -> Proc {
+        let what = format!("{cmd:?}");
+        let mut child = spawn_piped(&mut cmd, piped_stdin);
+        let stdin = child.stdin.take();
+        let (tx, lines) = mpsc::channel();
+        let out = collect_lines(child.stdout.take().expect("piped stdout"), Some(tx));
+        let err = collect_lines(child.stderr.take().expect("piped stderr"), None);
+        let pid = child.id();
+        let child = Arc::new(Mutex::new(Some(child)));
+        spawn_watchdog(Arc::clone(&child), pid);
+        Proc {
+            child,
+            pid,
+            what,
+            stdin,
+            out,
+            err,
+            lines,
+            status: None,
+        }
+    }
+
+    /// The child's PID.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+    /// The command line, for messages.
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+    /// stdout so far, lossy UTF-8.
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.lock().expect("out lock")).into_owned()
+    }
+    /// stderr so far, lossy UTF-8.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.err.lock().expect("err lock")).into_owned()
+    }
+    /// Both streams so far, for failure messages.
+    pub fn output(&self) -> String {
+        format!("stdout:\n{}\nstderr:\n{}", self.stdout(), self.stderr())
+    }
+
+    /// Writes `input` to the piped stdin. Panics if stdin is not piped or closed.
+    pub fn write_stdin(&mut self, input: &str) {
+        let w = self.stdin.as_mut().expect("Proc spawned with piped stdin");
+        w.write_all(input.as_bytes()).expect("write child stdin");
+    }
+    /// Closes stdin (the child reads EOF).
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// The next complete stdout line (without its newline) if one is already there;
+    /// `Err(Disconnected)` once stdout is closed and every line was taken.
+    pub fn try_next_line(&self) -> Result<String, mpsc::TryRecvError> {
+        self.lines.try_recv()
+    }
+    /// The next complete stdout line, waiting at most `within`; `None` on timeout or EOF.
+    pub fn next_line(&self, within: Duration) -> Option<String> {
+        self.lines.recv_timeout(within).ok()
+    }
+    /// [`Proc::next_line`] for async tests: polls without blocking the runtime's thread.
+    pub async fn next_line_async(&self, within: Duration) -> Option<String> {
+        let until = Instant::now() + within;
+        loop {
+            match self.try_next_line() {
+                Ok(l) => return Some(l),
+                Err(mpsc::TryRecvError::Disconnected) => return None,
+                Err(mpsc::TryRecvError::Empty) if Instant::now() >= until => return None,
+                Err(mpsc::TryRecvError::Empty) => {
+                    tokio::time::sleep(Duration::from_millis(20)).await
+                }
+            }
+        }
+    }
+
+    /// Waits (≤ `within`) until stdout satisfies `done` and returns it; panics with the output
+    /// (and `what`, the awaited condition) otherwise.
+    pub fn wait_stdout(&self, what: &str, within: Duration, done: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + within;
+        loop {
+            let s = self.stdout();
+            if done(&s) {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: no {what} on stdout within {within:?}; {}",
+                self.what,
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    /// Waits (≤ `within`) until stdout has at least `n` lines and returns it.
+    pub fn wait_stdout_lines(&self, n: usize, within: Duration) -> String {
+        self.wait_stdout(&format!("{n} lines"), within, |s| s.lines().count() >= n)
+    }
+    /// Waits (≤ `within`) until stdout contains `needle` and returns it.
+    pub fn wait_stdout_contains(&self, needle: &str, within: Duration) -> String {
+        self.wait_stdout(&format!("{needle:?}"), within, |s| s.contains(needle))
+    }
+
+    /// The exit status if the child has exited (reaps it), else `None`.
+    pub fn try_exit(&mut self) -> Option<ExitStatus> {
+        if self.status.is_none() {
+            let mut g = self.child.lock().expect("child lock");
+            if let Some(Ok(Some(st))) = g.as_mut().map(|c| c.try_wait()) {
+                g.take();
+                self.status = Some(st);
+            }
+        }
+        self.status
+    }
+    /// True once the child has exited.
+    pub fn exited(&mut self) -> bool {
+        self.try_exit().is_some()
+    }
+
+    /// Sends `kill -<sig>` to this child's PID while it is still running (never to a PID
+    /// that may have been reused).
+    pub fn signal(&self, sig: &str) {
+        let mut g = self.child.lock().expect("child lock");
+        if let Some(Ok(None)) = g.as_mut().map(|c| c.try_wait()) {
+            let _ = Command::new("kill")
+                .arg(format!("-{sig}"))
+                .arg(self.pid.to_string())
+                .status();
+        }
+    }
+
+    /// The exit status if the child has exited; after `deadline` kills it and panics with its
+    /// output (`within` names the wait in the message).
+    fn exit_by(&mut self, deadline: Instant, within: Duration) -> Option<ExitStatus> {
+        let st = self.try_exit();
+        if st.is_none() && Instant::now() >= deadline {
+            self.kill();
+            panic!(
+                "{} still running after {within:?}; {}",
+                self.what,
+                self.output()
+            );
+        }
+        st
+    }
+    /// Waits (≤ `within`) for the child to exit; on overrun kills it and panics with its output.
+    pub fn wait_exit(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(st) = self.exit_by(deadline, within) {
+                return st;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    /// [`Proc::wait_exit`] for async tests.
+    pub async fn wait_exit_async(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(st) = self.exit_by(deadline, within) {
+                return st;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// [`Proc::wait_exit`], then both streams once the reader threads have drained them.
+    pub fn finish(&mut self, within: Duration) -> Output {
+        let status = self.wait_exit(within);
+        std::thread::sleep(Duration::from_millis(100)); // let the reader threads drain
+        Output {
+            status,
+            stdout: self.out.lock().expect("out lock").clone(),
+            stderr: self.err.lock().expect("err lock").clone(),
+        }
+    }
+
+    /// SIGINT to this child's PID, then [`Proc::finish`] within 10 s.
+    pub fn interrupt(&mut self) -> Output {
+        self.signal("INT");
+        self.finish(Duration::from_secs(10))
+    }
+
+    /// SIGKILLs the child (by PID, via `Child::kill`) and reaps it. No-op once reaped.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.lock().expect("child lock").take() {
+            let _ = c.kill();
+            if let Ok(st) = c.wait() {
+                self.status.get_or_insert(st);
+            }
+        }
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Spawns `cmd` with piped stdout and stderr, stdin piped or null. Panics on failure.
+fn spawn_piped(cmd: &mut Command, piped_stdin: bool) -> Child {
+    cmd.stdin(if piped_stdin {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"))
+}
+
+/// Reads `r` line by line into a shared buffer (newlines kept), sending each complete line
+/// (without its newline; a last line without one at EOF too) on `tx` when given.
+fn collect_lines(
+    r: impl Read + Send + 'static,
+    tx: Option<mpsc::Sender<String>>,
+) -> Arc<Mutex<Vec<u8>>> {
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    let b = Arc::clone(&buf);
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(r);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            match r.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    b.lock().expect("buffer lock").extend_from_slice(&line);
+                    if let Some(tx) = &tx {
+                        let l = line.strip_suffix(b"\n").unwrap_or(&line);
+                        let _ = tx.send(String::from_utf8_lossy(l).into_owned());
+                    }
+                }
+            }
+        }
+    });
+    buf
+}
+
+/// Waits (≤ `within`) until something accepts TCP connections on `addr` (`127.0.0.1:<port>`),
+/// e.g. a gateway or proxy [`Proc`] that prints no ready line. Panics at the deadline.
+pub fn wait_listening(addr: &str, within: Duration) {
+    let deadline = Instant::now() + within;
+    while TcpStream::connect(addr).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "nothing listens on {addr} after {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // CLIs
 
 /// Runs `program args` with `stdin`, killing it after `timeout`. Panics on spawn failure or
 /// on timeout (with what it printed so far).
 pub fn run_with_timeout(mut cmd: Command, stdin: Option<&str>, timeout: Duration) -> Output {
     let desc = format!("{cmd:?}");
-    let mut child = cmd
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawn {desc}: {e}"));
+    let mut child = spawn_piped(&mut cmd, stdin.is_some());
     if let Some(input) = stdin {
         let mut w = child.stdin.take().expect("piped stdin");
         let input = input.to_string();
@@ -720,12 +1000,22 @@ fn drain<R: Read + Send + 'static>(mut r: R) -> std::thread::JoinHandle<Vec<u8>>
 /// The official etcdctl (v3 API) against `endpoint`: `etcdctl --endpoints=<endpoint> args…`.
 /// Killed after [`CLI_TIMEOUT`].
 pub fn etcdctl(endpoint: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    run_with_timeout(etcdctl_command(endpoint, args), stdin, CLI_TIMEOUT)
+}
+
+/// The [`etcdctl`] command line, not started (e.g. for [`Proc::spawn`]).
+pub fn etcdctl_command(endpoint: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(ETCDCTL_BIN);
     clean_ctl_env(&mut cmd);
     cmd.env("ETCDCTL_API", "3")
         .arg(format!("--endpoints={endpoint}"))
         .args(args);
-    run_with_timeout(cmd, stdin, CLI_TIMEOUT)
+    cmd
+}
+
+/// [`etcdctl`] in the background (a [`Proc`], stdin null).
+pub fn etcdctl_bg(endpoint: &str, args: &[&str]) -> Proc {
+    Proc::spawn(etcdctl_command(endpoint, args), false)
 }
 
 /// Our ctl: `etcd ctl --endpoints=<endpoint> args…`, same shape as [`etcdctl`].
@@ -769,6 +1059,122 @@ pub fn ok_stdout(out: &Output, what: &str) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// gRPC clients
+
+/// A current-thread tokio runtime (timers and I/O enabled) for sync tests that make gRPC
+/// calls.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// A multi-thread tokio runtime with 2 workers (the machine's core count), timers and I/O
+/// enabled.
+pub fn multi_thread_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// A tonic channel to `url` (e.g. [`Member::client_url`]) whose connect and every unary call
+/// are bounded by `timeout`; the connection is made eagerly, within `timeout`. Errors are
+/// the reason as text (bad URL, connect timed out, refused...).
+pub async fn try_connect(
+    url: &str,
+    timeout: Duration,
+) -> Result<tonic::transport::Channel, String> {
+    let ep = tonic::transport::Channel::from_shared(url.to_string())
+        .map_err(|e| e.to_string())?
+        .connect_timeout(timeout)
+        .timeout(timeout);
+    tokio::time::timeout(timeout, ep.connect())
+        .await
+        .map_err(|_| "connect timed out".to_string())?
+        .map_err(|e| e.to_string())
+}
+
+/// [`try_connect`], panicking (with the reason) when it fails.
+pub async fn connect(url: &str, timeout: Duration) -> tonic::transport::Channel {
+    try_connect(url, timeout)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificates
+
+/// `dir/file` as a String, for flag values.
+pub fn cert_path(dir: &Path, file: &str) -> String {
+    dir.join(file).to_string_lossy().into_owned()
+}
+
+/// `etcd certs init --hosts <hosts> --members <members> [--client-cn <cn>] --dir <dir>` (our
+/// own CA, server, `peer-<member>` and, with a CN, `client` certificates), bounded to 60 s;
+/// panics with the output on failure.
+pub fn certs_init(dir: &Path, hosts: &str, members: &str, client_cn: Option<&str>) {
+    let ds = dir.to_string_lossy().into_owned();
+    let mut args = vec!["certs", "init", "--hosts", hosts, "--members", members];
+    if let Some(cn) = client_cn {
+        args.extend(["--client-cn", cn]);
+    }
+    args.extend(["--dir", &ds]);
+    let out = our_bin(&args, Duration::from_secs(60));
+    ok_stdout(&out, &format!("etcd {}", args.join(" ")));
+}
+
+/// Certificates for client-certificate auth in `dir`, made by our `etcd certs init --hosts
+/// 127.0.0.1 --members <member> --client-cn root`: `ca.pem`, `server.pem`, `peer-<member>.pem`
+/// and `client.pem` (CN `root`), each with its `-key.pem`. Then, per `(name, cn)` in `extra`,
+/// a client certificate `<name>.pem` / `<name>-key.pem` signed by that CA with `etcd certs
+/// gencert` from a cfssl CSR JSON (no CN when `cn` is `None`). Every step is bounded; panics
+/// with the output on failure.
+pub fn client_cert_dir(dir: &Path, member: &str, extra: &[(&str, Option<&str>)]) {
+    certs_init(dir, "127.0.0.1", member, Some("root"));
+    std::fs::write(
+        dir.join("cfg.json"),
+        r#"{"signing":{"default":{"expiry":"8760h","usages":["signing","key encipherment","client auth"]}}}"#,
+    )
+    .expect("write cfg.json");
+    for (name, cn) in extra {
+        let csr = match cn {
+            Some(cn) => format!(r#"{{"CN":"{cn}","key":{{"algo":"ecdsa","size":256}}}}"#),
+            None => r#"{"key":{"algo":"ecdsa","size":256}}"#.to_string(),
+        };
+        std::fs::write(dir.join(format!("{name}.json")), csr).expect("write CSR json");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcd"));
+        cmd.current_dir(dir).args([
+            "certs",
+            "gencert",
+            "-ca=ca.pem",
+            "-ca-key=ca-key.pem",
+            "-config=cfg.json",
+            &format!("{name}.json"),
+            "-bare",
+            name,
+        ]);
+        let out = run_with_timeout(cmd, None, Duration::from_secs(60));
+        ok_stdout(&out, &format!("etcd certs gencert {name}"));
+    }
+}
+
+/// Server flags for client TLS with `--client-cert-auth` on the certificates of
+/// [`client_cert_dir`] (peer side `--peer-auto-tls`; `--bcrypt-cost=4` for fast auth tests).
+pub fn client_cert_auth_flags(dir: &Path) -> Vec<String> {
+    vec![
+        format!("--cert-file={}", cert_path(dir, "server.pem")),
+        format!("--key-file={}", cert_path(dir, "server-key.pem")),
+        format!("--trusted-ca-file={}", cert_path(dir, "ca.pem")),
+        "--client-cert-auth".to_string(),
+        "--peer-auto-tls".to_string(),
+        "--bcrypt-cost=4".to_string(),
+    ]
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -27,17 +27,10 @@ use etcd_oxide::client::{Client, ClientConfig};
 use regex::Regex;
 
 use crate::faults::Paused;
-use crate::harness::{etcdctl, ok_stdout, Cluster, ServerKind};
+use crate::harness::{etcdctl, ok_stdout, runtime, Cluster, ServerKind};
 
 /// Bound on agreeing on a leader after the members are back.
 const LEADER_BOUND: Duration = Duration::from_secs(20);
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
 
 fn client(url: &str) -> Client {
     Client::new(&ClientConfig {

@@ -4,17 +4,13 @@
 //! same names, plus a differential check of the election error statuses against the real
 //! etcd server.
 //!
-//! Needs `/usr/bin/etcdctl` (and `/usr/bin/etcd` for the differential test): without them
-//! the tests print why and pass, unless `ETCD_INTEROP_REQUIRED=1`. Every child is killed on
-//! drop and by a watchdog after [`CHILD_DEADLINE`]; every wait is bounded.
+//! Needs `/usr/bin/etcdctl` and `/usr/bin/etcd`: without them the tests print why and pass,
+//! unless `ETCD_INTEROP_REQUIRED=1` (`require_etcd!`). Servers and etcdctl children are
+//! harness processes, killed on drop and by the harness watchdog; every wait is bounded.
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::TcpListener;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
 use etcd_oxide::pb::etcdserverpb::kv_client::KvClient;
@@ -28,144 +24,28 @@ use etcd_oxide::pb::v3lockpb::lock_client::LockClient;
 use etcd_oxide::pb::v3lockpb::{LockRequest, UnlockRequest};
 use tonic::transport::Channel;
 
-const ETCDCTL: &str = "/usr/bin/etcdctl";
-const REAL_ETCD: &str = "/usr/bin/etcd";
-/// Hard limit on any child's life.
-const CHILD_DEADLINE: Duration = Duration::from_secs(90);
+use crate::harness::{self, MemberOpts, Proc, ServerKind, ETCDCTL_BIN as ETCDCTL};
+
 /// How long a contender must stay blocked to count as waiting.
 const STAYS_BLOCKED: Duration = Duration::from_millis(1500);
 /// Bound on anything expected to happen.
 const SOON: Duration = Duration::from_secs(15);
 
-/// Whether the official binaries are here; prints the reason when skipping.
-fn have(bins: &[&str]) -> bool {
-    let missing: Vec<&&str> = bins
-        .iter()
-        .filter(|b| !std::path::Path::new(b).exists())
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var("ETCD_INTEROP_REQUIRED").as_deref() == Ok("1") {
-        panic!("ETCD_INTEROP_REQUIRED=1 but {missing:?} missing");
-    }
-    eprintln!("skipping: {missing:?} not installed (set ETCD_INTEROP_REQUIRED=1 to fail instead)");
-    false
+/// The waits of a background etcdctl ([`harness::Proc`]) from async tests.
+trait CtlProc {
+    /// Waits for a stdout line containing `needle`, panicking with the output after `within`.
+    async fn expect_line(&self, needle: &str, within: Duration) -> String;
+    /// Asserts no line arrives for `d` and the process is still running.
+    async fn expect_blocked(&mut self, d: Duration);
+    /// Waits for exit, at most `within`.
+    async fn exit(&mut self, within: Duration) -> ExitStatus;
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Sends `signal` to a process this test started.
-fn signal(pid: u32, signal: &str) {
-    let _ = Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg(pid.to_string())
-        .status();
-}
-
-/// A child process with a watchdog, its output lines on a channel, killed on drop.
-struct Proc {
-    child: Child,
-    what: String,
-    lines: mpsc::Receiver<String>,
-    seen: Arc<Mutex<Vec<String>>>,
-    done: Arc<AtomicBool>,
-    status: Option<ExitStatus>,
-}
-
-impl Proc {
-    /// Spawns `bin args`; `stdout_lines` picks which stream feeds [`Proc::line`] (the other
-    /// one is kept for failure messages).
-    fn spawn(bin: &str, args: &[&str], env: &[(&str, &str)], stdout_lines: bool) -> Proc {
-        let mut cmd = Command::new(bin);
-        cmd.args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {bin}: {e}"));
-        let (tx, lines) = mpsc::channel();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let (lined, other): (Box<dyn Read + Send>, Box<dyn Read + Send>) = if stdout_lines {
-            (
-                Box::new(child.stdout.take().unwrap()),
-                Box::new(child.stderr.take().unwrap()),
-            )
-        } else {
-            (
-                Box::new(child.stderr.take().unwrap()),
-                Box::new(child.stdout.take().unwrap()),
-            )
-        };
-        let s = seen.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(lined).lines().map_while(Result::ok) {
-                s.lock().unwrap().push(line.clone());
-                let _ = tx.send(line);
-            }
-        });
-        let s = seen.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(other).lines().map_while(Result::ok) {
-                s.lock().unwrap().push(format!("[other] {line}"));
-            }
-        });
-        let done = Arc::new(AtomicBool::new(false));
-        let (d, pid) = (done.clone(), child.id());
-        std::thread::spawn(move || {
-            let until = Instant::now() + CHILD_DEADLINE;
-            while Instant::now() < until {
-                if d.load(Ordering::SeqCst) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(200));
-            }
-            if !d.load(Ordering::SeqCst) {
-                signal(pid, "KILL");
-            }
-        });
-        Proc {
-            child,
-            what: format!("{bin} {}", args.join(" ")),
-            lines,
-            seen,
-            done,
-            status: None,
-        }
-    }
-
-    fn output(&self) -> String {
-        self.seen.lock().unwrap().join("\n")
-    }
-
-    /// The next output line, waiting at most `within`.
-    async fn line(&self, within: Duration) -> Option<String> {
-        let until = Instant::now() + within;
-        loop {
-            match self.lines.try_recv() {
-                Ok(l) => return Some(l),
-                Err(mpsc::TryRecvError::Disconnected) => return None,
-                Err(mpsc::TryRecvError::Empty) if Instant::now() >= until => return None,
-                Err(mpsc::TryRecvError::Empty) => {
-                    tokio::time::sleep(Duration::from_millis(20)).await
-                }
-            }
-        }
-    }
-
-    /// Waits for a line containing `needle`, panicking with the output after `within`.
+impl CtlProc for Proc {
     async fn expect_line(&self, needle: &str, within: Duration) -> String {
         let until = Instant::now() + within;
         while let Some(l) = self
-            .line(until.saturating_duration_since(Instant::now()))
+            .next_line_async(until.saturating_duration_since(Instant::now()))
             .await
         {
             if l.contains(needle) {
@@ -173,114 +53,61 @@ impl Proc {
             }
         }
         panic!(
-            "{}: no line containing {needle:?} within {within:?}; output:\n{}",
-            self.what,
+            "{}: no line containing {needle:?} within {within:?}; {}",
+            self.what(),
             self.output()
         );
     }
 
-    /// Asserts no line arrives for `d` and the process is still running.
     async fn expect_blocked(&mut self, d: Duration) {
-        if let Some(l) = self.line(d).await {
+        if let Some(l) = self.next_line_async(d).await {
             panic!(
-                "{}: expected to block, printed {l:?}; output:\n{}",
-                self.what,
+                "{}: expected to block, printed {l:?}; {}",
+                self.what(),
                 self.output()
             );
         }
         assert!(
-            self.child.try_wait().unwrap().is_none(),
+            !self.exited(),
             "{} exited early:\n{}",
-            self.what,
+            self.what(),
             self.output()
         );
     }
 
-    /// Waits for exit, at most `within`.
     async fn exit(&mut self, within: Duration) -> ExitStatus {
-        let until = Instant::now() + within;
-        loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                self.done.store(true, Ordering::SeqCst);
-                self.status = Some(s);
-                return s;
-            }
-            assert!(
-                Instant::now() < until,
-                "{} still running after {within:?}:\n{}",
-                self.what,
-                self.output()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn signal(&self, sig: &str) {
-        if self.status.is_none() {
-            signal(self.child.id(), sig);
-        }
+        self.wait_exit_async(within).await
     }
 }
 
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if self.status.is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        self.done.store(true, Ordering::SeqCst);
-    }
-}
-
-/// One single-member server on free loopback ports, with its own data dir.
+/// One single-member server (a harness [`harness::Member`], killed on drop).
 struct Member {
-    /// The server process, killed on drop.
-    _proc: Proc,
+    _member: harness::Member,
     endpoint: String,
-    _dir: tempfile::TempDir,
 }
 
 impl Member {
-    /// Starts `bin` (ours or the real etcd) and waits ≤ 20 s for its readiness line.
-    async fn start(bin: &str) -> Member {
-        let dir = tempfile::tempdir().unwrap();
-        let (p, q) = (free_port(), free_port());
-        let client = format!("http://127.0.0.1:{p}");
-        let peer = format!("http://127.0.0.1:{q}");
-        let data = dir.path().join("data");
-        let cluster = format!("default={peer}");
-        let args = [
-            "--data-dir",
-            data.to_str().unwrap(),
-            "--listen-client-urls",
-            &client,
-            "--advertise-client-urls",
-            &client,
-            "--listen-peer-urls",
-            &peer,
-            "--initial-advertise-peer-urls",
-            &peer,
-            "--initial-cluster",
-            &cluster,
-        ];
-        let proc = Proc::spawn(bin, &args, &[], false);
-        proc.expect_line("ready to serve client requests", Duration::from_secs(20))
-            .await;
+    /// Starts `kind` (ours or the real etcd) and waits until it is ready and healthy.
+    async fn start(kind: ServerKind) -> Member {
+        let member = tokio::task::block_in_place(|| {
+            harness::Member::start(kind, MemberOpts::named("default"))
+        });
         Member {
-            _proc: proc,
-            endpoint: format!("127.0.0.1:{p}"),
-            _dir: dir,
+            endpoint: format!("127.0.0.1:{}", member.client_port),
+            _member: member,
         }
     }
 
     async fn ours() -> Member {
-        Member::start(env!("CARGO_BIN_EXE_etcd")).await
+        Member::start(ServerKind::Ours).await
     }
 
     fn ctl(&self, args: &[&str]) -> Proc {
-        let mut all = vec!["--endpoints", &self.endpoint];
-        all.extend_from_slice(args);
-        Proc::spawn(ETCDCTL, &all, &[("ETCDCTL_API", "3")], true)
+        let mut cmd = Command::new(ETCDCTL);
+        cmd.args(["--endpoints", &self.endpoint])
+            .args(args)
+            .env("ETCDCTL_API", "3");
+        Proc::spawn(cmd, false)
     }
 
     async fn channel(&self) -> Channel {
@@ -346,9 +173,7 @@ fn env_field(line: &str, i: usize) -> String {
 /// finished and released, with a larger revision (fencing token).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn etcdctl_lock_second_contender_waits_for_first_to_release() {
-    if !have(&[ETCDCTL]) {
-        return;
-    }
+    crate::require_etcd!();
     let m = Member::ours().await;
     let mut a = m.ctl(&[
         "lock",
@@ -388,9 +213,7 @@ async fn etcdctl_lock_second_contender_waits_for_first_to_release() {
 /// lease expires (lessor → LeaseRevoke through Raft → DELETE event → waiter wakes).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn etcdctl_lock_holder_killed_releases_at_lease_expiry() {
-    if !have(&[ETCDCTL]) {
-        return;
-    }
+    crate::require_etcd!();
     let m = Member::ours().await;
     let a = m.ctl(&["lock", "--ttl", "3", "killedlock"]);
     a.expect_line("killedlock/", SOON).await;
@@ -405,9 +228,7 @@ async fn etcdctl_lock_holder_killed_releases_at_lease_expiry() {
 /// observer sees p1's proposal, then p2's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn etcdctl_elect_second_candidate_leads_after_first_is_killed() {
-    if !have(&[ETCDCTL]) {
-        return;
-    }
+    crate::require_etcd!();
     let m = Member::ours().await;
     let observer = m.ctl(&["elect", "-l", "myelection"]);
     let mut p1 = m.ctl(&["elect", "myelection", "p1"]);
@@ -427,9 +248,7 @@ async fn etcdctl_elect_second_candidate_leads_after_first_is_killed() {
 /// an `etcdctl lock` waits behind our Lock until Unlock.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_lock_queues_with_etcdctl_lock() {
-    if !have(&[ETCDCTL]) {
-        return;
-    }
+    crate::require_etcd!();
     let m = Member::ours().await;
     let mut a = m.ctl(&["lock", "sharedlock"]);
     a.expect_line("sharedlock/", SOON).await;
@@ -478,9 +297,7 @@ async fn grpc_lock_queues_with_etcdctl_lock() {
 /// resigns, and cancels its watchers).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_lock_waiter_lease_revoked_or_client_gone() {
-    if !have(&[ETCDCTL]) {
-        return;
-    }
+    crate::require_etcd!();
     let m = Member::ours().await;
     let (l1, l2, l3) = (m.grant(30).await, m.grant(30).await, m.grant(30).await);
     let mut c = LockClient::new(m.channel().await);
@@ -563,9 +380,7 @@ async fn grpc_lock_waiter_lease_revoked_or_client_gone() {
 /// The Election service end to end, mixed with etcdctl candidates and observers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_election_campaign_proclaim_observe_resign() {
-    if !have(&[ETCDCTL]) {
-        return;
-    }
+    crate::require_etcd!();
     let m = Member::ours().await;
     let mut e = ElectionClient::new(m.channel().await);
     let err = tokio::time::timeout(
@@ -738,11 +553,9 @@ async fn next_value(
 /// ours are the same.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lock_and_election_statuses_match_real_etcd() {
-    if !have(&[REAL_ETCD]) {
-        return;
-    }
+    crate::require_etcd!();
     let mut seen = Vec::new();
-    for bin in [REAL_ETCD, env!("CARGO_BIN_EXE_etcd")] {
+    for bin in [ServerKind::Etcd, ServerKind::Ours] {
         let m = Member::start(bin).await;
         let mut e = ElectionClient::new(m.channel().await);
         let mut out = Vec::new();
@@ -813,7 +626,8 @@ async fn lock_and_election_statuses_match_real_etcd() {
         assert_eq!(
             key.into_inner().key,
             format!("k/{lease:x}").into_bytes(),
-            "{bin}"
+            "{}",
+            bin.label()
         );
         seen.push(out);
         drop(m);

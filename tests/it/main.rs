@@ -3,6 +3,7 @@
 //! processes on free 127.0.0.1 ports. See `harness` for the guarantees (bounded waits, kill on
 //! Drop, stderr in failures) and the `ETCD_INTEROP_REQUIRED` skip rule.
 
+mod differ;
 mod harness;
 
 mod admin_rpcs;

@@ -14,15 +14,15 @@
 //!
 //! Reproduce: `cargo test --test it maintenance -- --nocapture`.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::harness::{
-    etcdctl, http_get, ok_stdout, our_bin, Member, MemberOpts, ServerKind, CLI_TIMEOUT, ETCDCTL_BIN,
+    etcdctl, etcdctl_bg, http_get, ok_stdout, our_bin, Member, MemberOpts, Proc, ServerKind,
+    CLI_TIMEOUT,
 };
 
 fn json(s: &str) -> serde_json::Value {
@@ -54,52 +54,28 @@ fn metric(m: &Member, name: &str) -> f64 {
         .unwrap_or_else(|| panic!("{name} missing from /metrics"))
 }
 
-/// A running `etcdctl watch <key>` whose stdout lines arrive on a channel; killed on drop.
-struct Watcher {
-    child: std::process::Child,
-    lines: mpsc::Receiver<String>,
-}
+/// A running `etcdctl watch <key>` (a harness [`Proc`]: killed on drop).
+struct Watcher(Proc);
 
 impl Watcher {
     fn start(endpoint: &str, key: &str, start_rev: i64) -> Watcher {
-        let mut child = Command::new(ETCDCTL_BIN)
-            .env("ETCDCTL_API", "3")
-            .arg(format!("--endpoints={endpoint}"))
-            // From a given revision: events that happen before the watch is registered are
-            // replayed rather than lost (the process may start slowly on a busy machine).
-            .args(["watch", key, "--rev", &start_rev.to_string()])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn etcdctl watch");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
-        Watcher { child, lines }
+        // From a given revision: events that happen before the watch is registered are
+        // replayed rather than lost (the process may start slowly on a busy machine).
+        Watcher(etcdctl_bg(
+            endpoint,
+            &["watch", key, "--rev", &start_rev.to_string()],
+        ))
     }
 
     /// Waits (bounded) for the next three lines: event type, key, value.
     fn next_event(&self) -> Vec<String> {
         (0..3)
             .map(|_| {
-                self.lines
-                    .recv_timeout(CLI_TIMEOUT)
+                self.0
+                    .next_line(CLI_TIMEOUT)
                     .expect("watch event within the CLI timeout")
             })
             .collect()
-    }
-}
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -107,10 +83,7 @@ impl Drop for Watcher {
 fn reader(url: String, stop: Arc<AtomicBool>, ok: Arc<AtomicUsize>, failed: Arc<AtomicUsize>) {
     use etcd_oxide::pb::etcdserverpb::kv_client::KvClient;
     use etcd_oxide::pb::etcdserverpb::RangeRequest;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = crate::harness::runtime();
     rt.block_on(async move {
         let timeout = Duration::from_secs(5);
         let Ok(ep) = tonic::transport::Channel::from_shared(url) else {

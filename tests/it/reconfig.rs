@@ -586,10 +586,7 @@ fn grow_one_member_then_learner_update_move_leader_ours() {
     let ep1 = g1.client_url();
 
     // > 200 writes with --snapshot-count 50: the log is compacted, a new member needs a snapshot.
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = crate::harness::runtime();
     let client = Client::new(&ClientConfig {
         endpoints: vec![ep1.clone()],
         dial_timeout: Duration::from_secs(2),

@@ -10,44 +10,32 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::harness::{
-    ok_stdout, our_bin, run_with_timeout, Cluster, Member, MemberOpts, ServerKind, CLI_TIMEOUT,
-    ETCDCTL_BIN,
+    cert_path, certs_init, client_cert_auth_flags, client_cert_dir, our_bin, run_with_timeout,
+    Cluster, Member, MemberOpts, ServerKind, CLI_TIMEOUT, ETCDCTL_BIN,
 };
 
 /// `etcd certs init --hosts 127.0.0.1,localhost --members m1,m2,m3 --dir <dir>`.
 fn init_certs(dir: &Path) {
-    let d = dir.to_string_lossy().to_string();
-    let out = our_bin(
-        &[
-            "certs",
-            "init",
-            "--hosts",
-            "127.0.0.1,localhost",
-            "--members",
-            "m1,m2,m3",
-            "--dir",
-            &d,
-        ],
-        Duration::from_secs(60),
-    );
-    ok_stdout(&out, "etcd certs init");
-}
-
-fn p(dir: &Path, f: &str) -> String {
-    dir.join(f).to_string_lossy().to_string()
+    certs_init(dir, "127.0.0.1,localhost", "m1,m2,m3", None);
 }
 
 /// Server flags of member `i` (0-based) of the TLS cluster.
 fn tls_flags(dir: &Path, i: usize) -> Vec<String> {
     let m = format!("m{}", i + 1);
     vec![
-        format!("--cert-file={}", p(dir, "server.pem")),
-        format!("--key-file={}", p(dir, "server-key.pem")),
-        format!("--trusted-ca-file={}", p(dir, "ca.pem")),
+        format!("--cert-file={}", cert_path(dir, "server.pem")),
+        format!("--key-file={}", cert_path(dir, "server-key.pem")),
+        format!("--trusted-ca-file={}", cert_path(dir, "ca.pem")),
         "--client-cert-auth".to_string(),
-        format!("--peer-cert-file={}", p(dir, &format!("peer-{m}.pem"))),
-        format!("--peer-key-file={}", p(dir, &format!("peer-{m}-key.pem"))),
-        format!("--peer-trusted-ca-file={}", p(dir, "ca.pem")),
+        format!(
+            "--peer-cert-file={}",
+            cert_path(dir, &format!("peer-{m}.pem"))
+        ),
+        format!(
+            "--peer-key-file={}",
+            cert_path(dir, &format!("peer-{m}-key.pem"))
+        ),
+        format!("--peer-trusted-ca-file={}", cert_path(dir, "ca.pem")),
         "--peer-client-cert-auth".to_string(),
     ]
 }
@@ -99,11 +87,11 @@ fn three_member_cluster_with_client_and_peer_tls() {
     });
     let eps = c.endpoints();
     let good = vec![
-        format!("--cacert={}", p(&d, "ca.pem")),
-        format!("--cert={}", p(&d, "client.pem")),
-        format!("--key={}", p(&d, "client-key.pem")),
+        format!("--cacert={}", cert_path(&d, "ca.pem")),
+        format!("--cert={}", cert_path(&d, "client.pem")),
+        format!("--key={}", cert_path(&d, "client-key.pem")),
     ];
-    let ca_only = vec![format!("--cacert={}", p(&d, "ca.pem"))];
+    let ca_only = vec![format!("--cacert={}", cert_path(&d, "ca.pem"))];
     let mut clients = vec![false];
     if official {
         clients.insert(0, true);
@@ -274,8 +262,8 @@ fn tls_versions_and_cipher_suites_are_enforced() {
     let d = certs.path();
     let ca = d.join("ca.pem");
     let files = vec![
-        format!("--cert-file={}", p(d, "server.pem")),
-        format!("--key-file={}", p(d, "server-key.pem")),
+        format!("--cert-file={}", cert_path(d, "server.pem")),
+        format!("--key-file={}", cert_path(d, "server-key.pem")),
         "--peer-auto-tls".to_string(),
     ];
     // TLS 1.2 only, one cipher suite.
@@ -350,8 +338,8 @@ fn rotated_certificates_are_served_to_new_connections() {
         MemberOpts {
             https: true,
             extra_args: vec![
-                format!("--cert-file={}", p(d, "live.pem")),
-                format!("--key-file={}", p(d, "live-key.pem")),
+                format!("--cert-file={}", cert_path(d, "live.pem")),
+                format!("--key-file={}", cert_path(d, "live-key.pem")),
                 "--peer-auto-tls".to_string(),
             ],
             ..MemberOpts::named("rot")
@@ -403,7 +391,7 @@ fn rotated_certificates_are_served_to_new_connections() {
     let (_, parsed) = x509_parser::parse_x509_certificate(new_der.as_ref()).expect("parse");
     assert_eq!(after, parsed.raw_serial_as_string());
     // The server still works over the new certificate.
-    let ca = vec![format!("--cacert={}", p(d, "ca.pem"))];
+    let ca = vec![format!("--cacert={}", cert_path(d, "ca.pem"))];
     let put = ctl(false, &m.client_url(), &ca, &["put", "rot", "ok"]);
     assert!(put.status.success(), "put after rotation: {}", text(&put));
 }
@@ -440,77 +428,25 @@ fn unsupported_cipher_suite_is_named() {
 fn client_certificate_cn_is_the_user_without_a_token() {
     let certs = tempfile::tempdir().expect("tempdir");
     let d = certs.path();
-    let ds = d.to_string_lossy().to_string();
-    let out = our_bin(
-        &[
-            "certs",
-            "init",
-            "--hosts",
-            "127.0.0.1",
-            "--members",
-            "cn",
-            "--client-cn",
-            "root",
-            "--dir",
-            &ds,
-        ],
-        Duration::from_secs(60),
-    );
-    ok_stdout(&out, "etcd certs init --client-cn root");
-    std::fs::write(
-        d.join("cfg.json"),
-        r#"{"signing":{"default":{"expiry":"8760h","usages":["signing","key encipherment","client auth"]}}}"#,
-    )
-    .expect("write");
-    std::fs::write(
-        d.join("guest.json"),
-        r#"{"CN":"guest","key":{"algo":"ecdsa","size":256}}"#,
-    )
-    .expect("write");
-    let out = Command::new(env!("CARGO_BIN_EXE_etcd"))
-        .current_dir(d)
-        .args([
-            "certs",
-            "gencert",
-            "-ca=ca.pem",
-            "-ca-key=ca-key.pem",
-            "-config=cfg.json",
-            "guest.json",
-            "-bare",
-            "guest",
-        ])
-        .output()
-        .expect("gencert");
-    assert!(
-        out.status.success(),
-        "gencert: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    client_cert_dir(d, "cn", &[("guest", Some("guest"))]);
     let m = Member::start(
         ServerKind::Ours,
         MemberOpts {
             https: true,
-            extra_args: vec![
-                format!("--cert-file={}", p(d, "server.pem")),
-                format!("--key-file={}", p(d, "server-key.pem")),
-                format!("--trusted-ca-file={}", p(d, "ca.pem")),
-                "--client-cert-auth".to_string(),
-                "--peer-auto-tls".to_string(),
-                "--bcrypt-cost=4".to_string(),
-            ],
+            extra_args: client_cert_auth_flags(d),
             ..MemberOpts::named("cn")
         },
     );
     let official = std::path::Path::new(ETCDCTL_BIN).is_file();
     let root = vec![
-        format!("--cacert={}", p(d, "ca.pem")),
-        format!("--cert={}", p(d, "client.pem")),
-        format!("--key={}", p(d, "client-key.pem")),
+        format!("--cacert={}", cert_path(d, "ca.pem")),
+        format!("--cert={}", cert_path(d, "client.pem")),
+        format!("--key={}", cert_path(d, "client-key.pem")),
     ];
     let guest = vec![
-        format!("--cacert={}", p(d, "ca.pem")),
-        format!("--cert={}", p(d, "guest.pem")),
-        format!("--key={}", p(d, "guest-key.pem")),
+        format!("--cacert={}", cert_path(d, "ca.pem")),
+        format!("--cert={}", cert_path(d, "guest.pem")),
+        format!("--key={}", cert_path(d, "guest-key.pem")),
     ];
     let url = m.client_url();
     for args in [

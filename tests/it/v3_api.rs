@@ -27,9 +27,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
-use std::io::Read;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use etcd_oxide::pb::etcdserverpb::kv_client::KvClient;
@@ -41,128 +39,8 @@ use etcd_oxide::pb::etcdserverpb::{
 use regex::Regex;
 use tonic::transport::Channel;
 
-use crate::differential::normalize;
-use crate::harness::{etcdctl, ok_stdout, Member, MemberOpts, ServerKind, ETCDCTL_BIN};
-
-// ---------------------------------------------------------------------------------------------
-// Background etcdctl
-
-/// A background official etcdctl whose stdout/stderr are collected; killed (by PID) on drop.
-struct Bg {
-    child: Child,
-    out: Arc<Mutex<Vec<u8>>>,
-    err: Arc<Mutex<Vec<u8>>>,
-    what: String,
-}
-
-fn collect(mut r: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
-    let buf = Arc::new(Mutex::new(Vec::new()));
-    let b = Arc::clone(&buf);
-    std::thread::spawn(move || {
-        let mut chunk = [0u8; 4096];
-        while let Ok(n) = r.read(&mut chunk) {
-            if n == 0 {
-                break;
-            }
-            b.lock().unwrap().extend_from_slice(&chunk[..n]);
-        }
-    });
-    buf
-}
-
-impl Bg {
-    fn spawn(ep: &str, args: &[&str]) -> Bg {
-        let mut cmd = Command::new(ETCDCTL_BIN);
-        for (k, _) in std::env::vars() {
-            if k.starts_with("ETCDCTL_") {
-                cmd.env_remove(k);
-            }
-        }
-        cmd.env("ETCDCTL_API", "3")
-            .arg(format!("--endpoints={ep}"))
-            .args(args);
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = collect(child.stdout.take().unwrap());
-        let err = collect(child.stderr.take().unwrap());
-        Bg {
-            child,
-            out,
-            err,
-            what: format!("etcdctl {}", args.join(" ")),
-        }
-    }
-
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.out.lock().unwrap()).into_owned()
-    }
-
-    /// Waits (bounded) until stdout contains `needle`.
-    fn wait_for(&self, needle: &str, within: Duration) -> String {
-        let deadline = Instant::now() + within;
-        loop {
-            let s = self.stdout();
-            if s.contains(needle) {
-                return s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{}: no {needle:?} within {within:?}; stdout {s:?}; stderr {:?}",
-                self.what,
-                String::from_utf8_lossy(&self.err.lock().unwrap())
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn exited(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_some()
-    }
-
-    /// SIGINT to this child's PID only, then [`Bg::finish`].
-    fn interrupt(&mut self) -> Output {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-INT", &pid]).status();
-        self.finish(Duration::from_secs(10))
-    }
-
-    /// Waits (bounded) for the exit; panics (after killing it) on overrun.
-    fn finish(&mut self, within: Duration) -> Output {
-        let deadline = Instant::now() + within;
-        let status = loop {
-            if let Some(st) = self.child.try_wait().unwrap() {
-                break st;
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                panic!(
-                    "{} overran {within:?}; stdout {:?}",
-                    self.what,
-                    self.stdout()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        std::thread::sleep(Duration::from_millis(100)); // let the reader threads drain
-        Output {
-            status,
-            stdout: self.out.lock().unwrap().clone(),
-            stderr: self.err.lock().unwrap().clone(),
-        }
-    }
-}
-
-impl Drop for Bg {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::differ::{diff_text, normalize};
+use crate::harness::{etcdctl, etcdctl_bg, ok_stdout, Member, MemberOpts, Proc, ServerKind};
 
 // ---------------------------------------------------------------------------------------------
 // Differential script
@@ -334,13 +212,13 @@ fn run_script(m: &Target) -> ScriptRun {
     // Watchers: live ones see revisions 5.., replaying ones start in the history. etcdctl
     // prints nothing when a watch is created, so: wait until every replaying watcher (spawned
     // together with the live ones) printed its history, then give the live ones 1 s more.
-    let mut watchers: Vec<(&str, Bg, &str)> = WATCHERS
+    let mut watchers: Vec<(&str, Proc, &str)> = WATCHERS
         .iter()
-        .map(|(label, args, end)| (*label, Bg::spawn(&r.ep, args), *end))
+        .map(|(label, args, end)| (*label, etcdctl_bg(&r.ep, args), *end))
         .collect();
     for (label, w, _) in &watchers {
         if label.ends_with("(replay)") {
-            w.wait_for("\n", Duration::from_secs(15));
+            w.wait_stdout_contains("\n", Duration::from_secs(15));
         }
     }
     std::thread::sleep(Duration::from_millis(1000));
@@ -356,7 +234,7 @@ fn run_script(m: &Target) -> ScriptRun {
         r.ctl(args);
     }
     for (label, w, end) in watchers.iter_mut() {
-        w.wait_for(end, Duration::from_secs(15));
+        w.wait_stdout_contains(end, Duration::from_secs(15));
         let out = w.interrupt();
         r.record(label, &out);
     }
@@ -412,8 +290,8 @@ fn run_script(m: &Target) -> ScriptRun {
         .nth(1)
         .unwrap()
         .to_string();
-    let mut keeper = Bg::spawn(&r.ep, &["lease", "keep-alive", &id3]);
-    keeper.wait_for("keepalived", Duration::from_secs(10));
+    let mut keeper = etcdctl_bg(&r.ep, &["lease", "keep-alive", &id3]);
+    keeper.wait_stdout_contains("keepalived", Duration::from_secs(10));
     r.ctl(&["lease", "revoke", &id3]);
     let mut out = keeper.finish(Duration::from_secs(15));
     let mut lines: Vec<&[u8]> = out.stdout.split_inclusive(|b| *b == b'\n').collect();
@@ -422,9 +300,9 @@ fn run_script(m: &Target) -> ScriptRun {
     r.record("lease keep-alive (revoked meanwhile)", &out);
 
     // lock: the second contender blocks until the holder exits.
-    let mut holder = Bg::spawn(&r.ep, &["lock", "L"]);
-    holder.wait_for("\n", Duration::from_secs(10));
-    let mut second = Bg::spawn(
+    let mut holder = etcdctl_bg(&r.ep, &["lock", "L"]);
+    holder.wait_stdout_contains("\n", Duration::from_secs(10));
+    let mut second = etcdctl_bg(
         &r.ep,
         &["lock", "L", "--", "sh", "-c", "echo got $ETCD_LOCK_KEY"],
     );
@@ -440,11 +318,11 @@ fn run_script(m: &Target) -> ScriptRun {
     r.record("lock second contender", &out);
 
     // elect: the second candidate is elected when the first resigns.
-    let mut first = Bg::spawn(&r.ep, &["elect", "E", "p1"]);
-    first.wait_for("p1\n", Duration::from_secs(10));
-    let mut observer = Bg::spawn(&r.ep, &["elect", "-l", "E"]);
-    observer.wait_for("p1\n", Duration::from_secs(10));
-    let mut cand2 = Bg::spawn(&r.ep, &["elect", "E", "p2"]);
+    let mut first = etcdctl_bg(&r.ep, &["elect", "E", "p1"]);
+    first.wait_stdout_contains("p1\n", Duration::from_secs(10));
+    let mut observer = etcdctl_bg(&r.ep, &["elect", "-l", "E"]);
+    observer.wait_stdout_contains("p1\n", Duration::from_secs(10));
+    let mut cand2 = etcdctl_bg(&r.ep, &["elect", "E", "p2"]);
     std::thread::sleep(Duration::from_millis(1000));
     assert!(
         !cand2.exited() && cand2.stdout().is_empty(),
@@ -453,8 +331,8 @@ fn run_script(m: &Target) -> ScriptRun {
     );
     let out = first.interrupt();
     r.record("elect first candidate (SIGINT)", &out);
-    cand2.wait_for("p2\n", Duration::from_secs(15));
-    observer.wait_for("p2\n", Duration::from_secs(15));
+    cand2.wait_stdout_contains("p2\n", Duration::from_secs(15));
+    observer.wait_stdout_contains("p2\n", Duration::from_secs(15));
     let out = cand2.interrupt();
     r.record("elect second candidate (SIGINT)", &out);
     let out = observer.interrupt();
@@ -484,10 +362,7 @@ fn v3_api_etcdctl_matches_real_etcd() {
     crate::require_etcd!();
     let reference = Member::start(ServerKind::Etcd, MemberOpts::named("v3api"));
     // DIFF_BOTH_ETCD=1 (see `differential`) compares two real etcds: validates the normalizer.
-    let ours = Member::start(
-        crate::differential::candidate_kind(),
-        MemberOpts::named("v3api"),
-    );
+    let ours = Member::start(crate::differ::candidate_kind(), MemberOpts::named("v3api"));
     // Both scripts run at once: each has its own server and a 1.5 s sleep or two.
     let (ta, tb) = (Target::of(&reference), Target::of(&ours));
     let (a, b) = std::thread::scope(|s| {
@@ -495,15 +370,13 @@ fn v3_api_etcdctl_matches_real_etcd() {
         let b = s.spawn(|| run_script(&tb));
         (a.join().unwrap(), b.join().unwrap())
     });
-    let mut problems = Vec::new();
-    for ((label, ta), (_, tb)) in a.steps.iter().zip(&b.steps) {
-        if ta != tb {
-            problems.push(format!(
-                "{label}: differs\n--- etcd:\n{ta}\n--- ours:\n{tb}"
-            ));
-        }
-    }
-    assert_eq!(a.steps.len(), b.steps.len());
+    let texts = |r: &ScriptRun| r.steps.iter().map(|(_, t)| t.clone()).collect::<Vec<_>>();
+    let mut problems = diff_text(
+        a.steps.iter().map(|(label, _)| label.clone()),
+        &texts(&a),
+        &texts(&b),
+        ("etcd", "ours"),
+    );
     // The script exercises what it claims (checked on the reference). etcdctl prints a DELETE's
     // previous pair before the tombstone.
     let find = |l: &str| &a.steps.iter().find(|(x, _)| x == l).unwrap().1;
@@ -825,11 +698,7 @@ fn watch_fanout_exactly_once_in_order_with_a_stalled_reader() {
     let m = Member::start(ServerKind::Ours, MemberOpts::named("stress"));
     let pid = m.pid().unwrap();
     let url = m.client_url();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = crate::harness::multi_thread_runtime();
     rt.block_on(async move {
         let mut streams = Vec::new();
         for s in 0..STREAMS {
@@ -968,11 +837,11 @@ fn lease_expiry(kind: ServerKind) {
     // The deletions are timed by watchers (started now, long before they happen), not by
     // polling with a CLI per probe, which a loaded machine would make coarse.
     let (watch_short, watch_kept) = (
-        Bg::spawn(&ep, &["watch", "short"]),
-        Bg::spawn(&ep, &["watch", "kept"]),
+        etcdctl_bg(&ep, &["watch", "short"]),
+        etcdctl_bg(&ep, &["watch", "kept"]),
     );
-    let mut keeper = Bg::spawn(&ep, &["lease", "keep-alive", &kept]);
-    keeper.wait_for("keepalived", Duration::from_secs(5));
+    let mut keeper = etcdctl_bg(&ep, &["lease", "keep-alive", &kept]);
+    keeper.wait_stdout_contains("keepalived", Duration::from_secs(5));
     let t0 = Instant::now();
     std::thread::sleep(Duration::from_millis(1500));
     ok_stdout(
@@ -980,7 +849,7 @@ fn lease_expiry(kind: ServerKind) {
         "keep-alive --once",
     );
     let last_keepalive = Instant::now();
-    watch_short.wait_for("DELETE\nshort\n", Duration::from_secs(8));
+    watch_short.wait_stdout_contains("DELETE\nshort\n", Duration::from_secs(8));
     let gone = last_keepalive.elapsed();
     assert!(
         !exists(&ep, "short"),
@@ -1006,7 +875,7 @@ fn lease_expiry(kind: ServerKind) {
     );
     drop(keeper); // killed by PID
     let stopped = Instant::now();
-    watch_kept.wait_for("DELETE\nkept\n", Duration::from_secs(8));
+    watch_kept.wait_stdout_contains("DELETE\nkept\n", Duration::from_secs(8));
     let gone = stopped.elapsed();
     assert!(
         gone <= Duration::from_secs(4),

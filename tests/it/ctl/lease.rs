@@ -36,7 +36,7 @@ fn lease_commands_match_etcdctl() {
     let Some(s) = real_etcd() else { return };
     let ours = run(OURS, &s.ep, &["lease", "grant", "1000"]);
     let theirs = run(ETCDCTL, &s.ep, &["lease", "grant", "1000"]);
-    assert_eq!(ours.code, 0);
+    assert_eq!(ours.code, Some(0));
     let (a, b) = (granted_id(&ours), granted_id(&theirs));
     assert_eq!(norm_lease(&ours.stdout, &a), norm_lease(&theirs.stdout, &b));
     assert_eq!(
@@ -44,7 +44,10 @@ fn lease_commands_match_etcdctl() {
         "lease <ID> granted with TTL(1000s)\n"
     );
     for (id, k) in [(&a, "ka"), (&b, "kb")] {
-        assert_eq!(run(ETCDCTL, &s.ep, &["put", k, "v", "--lease", id]).code, 0);
+        assert_eq!(
+            run(ETCDCTL, &s.ep, &["put", k, "v", "--lease", id]).code,
+            Some(0)
+        );
     }
     for fmt in ["simple", "json", "fields"] {
         for cmd in [

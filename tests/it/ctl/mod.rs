@@ -10,8 +10,9 @@
 //! `ETCD_INTEROP_REQUIRED=1`, then fails.
 //!
 //! One file per etcdctl topic (`watch`, `lease`, `lock` for lock and elect, `maintenance` for
-//! snapshot save, alarm and defrag); `support` holds the shared real-etcd server, the command
-//! runners and the background-child wrapper.
+//! snapshot save, alarm and defrag); `support` holds the shared real-etcd server (a harness
+//! `Member`) and the command runners; background children are `harness::Proc`s and outcomes
+//! `differ::Outcome`s.
 
 mod lease;
 mod lock;

@@ -2,10 +2,10 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use super::support::*;
+use crate::harness::Proc;
 
 #[test]
 fn watch_of_puts_and_deletes_matches_etcdctl() {
@@ -21,7 +21,7 @@ fn watch_of_puts_and_deletes_matches_etcdctl() {
         &["del", "w"],
         &["del", "wx"],
     ] {
-        assert_eq!(run(ETCDCTL, &s.ep, args).code, 0);
+        assert_eq!(run(ETCDCTL, &s.ep, args).code, Some(0));
     }
     let mut watchers = Vec::new();
     for fmt in ["simple", "json", "fields"] {
@@ -36,7 +36,7 @@ fn watch_of_puts_and_deletes_matches_etcdctl() {
                 "--rev",
                 start.as_str(),
             ];
-            watchers.push((fmt, bin, Bg::spawn(bin, &s.ep, &args)));
+            watchers.push((fmt, bin, bg(bin, &s.ep, &args)));
         }
     }
     // Exec mode: the command runs once per event with etcdctl's environment.
@@ -50,10 +50,7 @@ fn watch_of_puts_and_deletes_matches_etcdctl() {
         "-c",
         "echo \"$ETCD_WATCH_REVISION $ETCD_WATCH_EVENT_TYPE $ETCD_WATCH_KEY $ETCD_WATCH_VALUE\"",
     ];
-    let exec = [
-        Bg::spawn(OURS, &s.ep, &exec_args),
-        Bg::spawn(ETCDCTL, &s.ep, &exec_args),
-    ];
+    let exec = [bg(OURS, &s.ep, &exec_args), bg(ETCDCTL, &s.ep, &exec_args)];
     // 5 events, 3 with a previous pair. simple: type + kv (2) [+ prev (2)] lines per event;
     // json: one line per response; fields: a 4-line header per response, type + 6 kv lines
     // per event, 6 more with a previous pair.
@@ -63,15 +60,15 @@ fn watch_of_puts_and_deletes_matches_etcdctl() {
         _ => 4 + 5 * 7 + 3 * 6,
     };
     for (fmt, _, w) in &watchers {
-        w.wait_lines(replay(fmt), Duration::from_secs(15));
+        w.wait_stdout_lines(replay(fmt), Duration::from_secs(15));
     }
     // 3 events on "w": the event lines (type, key, value) then one output line each.
     for w in &exec {
-        w.wait_lines(12, Duration::from_secs(15));
+        w.wait_stdout_lines(12, Duration::from_secs(15));
     }
     // Phase 2, live: one put and one delete, each its own response.
-    assert_eq!(run(ETCDCTL, &s.ep, &["put", "w", "live"]).code, 0);
-    assert_eq!(run(ETCDCTL, &s.ep, &["del", "w"]).code, 0);
+    assert_eq!(run(ETCDCTL, &s.ep, &["put", "w", "live"]).code, Some(0));
+    assert_eq!(run(ETCDCTL, &s.ep, &["del", "w"]).code, Some(0));
     let total = |fmt: &str| {
         replay(fmt)
             + match fmt {
@@ -84,7 +81,7 @@ fn watch_of_puts_and_deletes_matches_etcdctl() {
     for (fmt, bin, w) in &watchers {
         got.insert(
             (*fmt, *bin),
-            w.wait_lines(total(fmt), Duration::from_secs(15)),
+            w.wait_stdout_lines(total(fmt), Duration::from_secs(15)),
         );
     }
     for fmt in ["simple", "json", "fields"] {
@@ -92,8 +89,8 @@ fn watch_of_puts_and_deletes_matches_etcdctl() {
     }
     assert!(got[&("simple", OURS)].starts_with("PUT\nw\na\nPUT\nw\na\nw\nb c\n"));
     assert!(got[&("simple", OURS)].ends_with("PUT\nw\nlive\nDELETE\nw\nlive\nw\n\n"));
-    let ours = exec[0].wait_lines(12 + 2 * 4, Duration::from_secs(15));
-    let theirs = exec[1].wait_lines(12 + 2 * 4, Duration::from_secs(15));
+    let ours = exec[0].wait_stdout_lines(12 + 2 * 4, Duration::from_secs(15));
+    let theirs = exec[1].wait_stdout_lines(12 + 2 * 4, Duration::from_secs(15));
     assert_eq!(ours, theirs);
     assert!(ours.contains(" \"PUT\" \"w\" \"a\"\n"), "{ours}");
     assert!(ours.ends_with(" \"DELETE\" \"w\" \"\"\n"), "{ours}");
@@ -106,42 +103,29 @@ fn interactive_watch_matches_etcdctl() {
     let script = format!("watch --prefix iw --rev {start}\nbogus\n\nwatch\n");
     let mut kids = Vec::new();
     for bin in [OURS, ETCDCTL] {
-        let mut cmd = command(bin, &s.ep, &["watch", "-i"]);
-        cmd.stdin(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        std::io::Write::write_all(&mut stdin, script.as_bytes()).unwrap();
-        let out = collect(child.stdout.take().unwrap());
-        let err = collect(child.stderr.take().unwrap());
-        kids.push((Bg { child, out, err }, stdin));
+        let mut p = Proc::spawn(command(bin, &s.ep, &["watch", "-i"]), true);
+        p.write_stdin(&script);
+        kids.push(p);
     }
     run(ETCDCTL, &s.ep, &["put", "iw1", "x"]);
     run(ETCDCTL, &s.ep, &["del", "iw1"]);
     let mut outs = Vec::new();
-    for (bg, stdin) in &mut kids {
-        bg.wait_lines(5, Duration::from_secs(15));
+    for p in &mut kids {
+        p.wait_stdout_lines(5, Duration::from_secs(15));
         // Closing stdin ends interactive mode: etcdctl reports EOF and exits 3.
-        drop(std::mem::replace(stdin, tempfile_stdin()));
-        outs.push(bg.finish(Duration::from_secs(10)));
+        p.close_stdin();
+        outs.push(p.outcome(Duration::from_secs(10)));
     }
     assert_eq!(outs[0], outs[1]);
     assert_eq!(outs[0].stdout, "PUT\niw1\nx\nDELETE\niw1\n\n");
-    assert_eq!(outs[0].code, 3);
+    assert_eq!(outs[0].code, Some(3));
     assert!(
         outs[0]
-            .stderr
-            .ends_with("Error: Error reading watch request line: EOF\n"),
+            .stderr_text()
+            .ends_with("Error: Error reading watch request line: EOF"),
         "{:?}",
         outs[0]
     );
-}
-
-/// A throwaway `ChildStdin` stand-in: a pipe to `true` (used to drop the real one).
-fn tempfile_stdin() -> std::process::ChildStdin {
-    let mut c = Command::new("true").stdin(Stdio::piped()).spawn().unwrap();
-    let s = c.stdin.take().unwrap();
-    let _ = c.wait();
-    s
 }
 
 #[test]
@@ -151,12 +135,12 @@ fn watch_of_a_compacted_revision_is_canceled_like_etcdctl() {
         run(ETCDCTL, &s.ep, &["put", "c", v]);
     }
     let rev = revision(&s.ep).to_string();
-    assert_eq!(run(ETCDCTL, &s.ep, &["compaction", &rev]).code, 0);
+    assert_eq!(run(ETCDCTL, &s.ep, &["compaction", &rev]).code, Some(0));
     let o = same(&s.ep, &["watch", "c", "--rev", "1"]);
-    assert_eq!(o.code, 5);
+    assert_eq!(o.code, Some(5));
     assert_eq!(
-        o.stderr,
-        "watch was canceled (etcdserver: mvcc: required revision has been compacted)\nError: watch is canceled by the server\n"
+        o.stderr_text(),
+        "watch was canceled (etcdserver: mvcc: required revision has been compacted)\nError: watch is canceled by the server"
     );
     same(&s.ep, &["-w", "json", "watch", "c", "--rev", "1"]);
     // Argument errors.
