@@ -12,10 +12,13 @@ use prost::Message;
 use super::wire::{self, Field};
 use crate::apply::ApplyResult;
 use crate::pb::etcdserverpb::alarm_request::AlarmAction;
+use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
+use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::{self as pb, RangeRequest};
 use crate::pb::peer::{InternalAuthenticateRequest, InternalRaftBatch, InternalRaftRequest};
 use crate::raft::state_machine::StateStore;
 use crate::raft::TypeConfig;
+use crate::server::concurrency;
 
 /// etcd's default `--max-request-bytes` (1.5 MiB): the server refuses larger proposals.
 const MAX_REQUEST_BYTES: usize = 1_572_864;
@@ -53,13 +56,23 @@ pub(crate) enum Target {
     RoleGrantPermission,
     RoleRevokePermission,
     RoleList,
+    /// v3lock Lock: the server's first txn (`EtcdServer::lock`), after a session lease.
+    Lock,
+    /// v3lock Unlock: a delete of the given key, unvalidated (`EtcdServer::unlock`).
+    Unlock,
+    /// v3election Campaign: the campaign txn (`EtcdServer::campaign`).
+    Campaign,
+    /// v3election Proclaim: the proclaim txn on the leader key (`EtcdServer::proclaim`).
+    Proclaim,
+    /// v3election Resign: the resign txn on the leader key (`EtcdServer::resign`).
+    Resign,
     /// A peer's `Leader.Forward`: an `InternalRaftRequest` proposed as it arrives.
     PeerForward,
 }
 
 impl Target {
-    /// Every target, in a fixed order.
-    pub(crate) const ALL: [Target; 24] = [
+    /// Every target, in a fixed order; [`Target::PeerForward`] last.
+    pub(crate) const ALL: [Target; 29] = [
         Target::Put,
         Target::DeleteRange,
         Target::Txn,
@@ -83,6 +96,11 @@ impl Target {
         Target::RoleGrantPermission,
         Target::RoleRevokePermission,
         Target::RoleList,
+        Target::Lock,
+        Target::Unlock,
+        Target::Campaign,
+        Target::Proclaim,
+        Target::Resign,
         Target::PeerForward,
     ];
 
@@ -112,6 +130,11 @@ impl Target {
             Target::RoleGrantPermission => "auth_role_grant_permission",
             Target::RoleRevokePermission => "auth_role_revoke_permission",
             Target::RoleList => "auth_role_list",
+            Target::Lock => "lock",
+            Target::Unlock => "unlock",
+            Target::Campaign => "campaign",
+            Target::Proclaim => "proclaim",
+            Target::Resign => "resign",
             Target::PeerForward => "peer_forward",
         }
     }
@@ -142,6 +165,11 @@ impl Target {
             Target::UserGrantRole | Target::UserRevokeRole => wire::two_names(),
             Target::RoleGrantPermission => wire::role_grant_permission_request(),
             Target::RoleRevokePermission => wire::role_revoke_permission_request(),
+            Target::Lock => wire::lock_request(),
+            Target::Unlock => wire::unlock_request(),
+            Target::Campaign => wire::campaign_request(),
+            Target::Proclaim => wire::proclaim_request(),
+            Target::Resign => wire::resign_request(),
             Target::PeerForward => wire::internal_raft_request(),
         }
     }
@@ -217,7 +245,7 @@ impl Input {
     /// readable length.
     pub(crate) fn describe(&self, store: &StateStore) -> String {
         let s = match prepare(self, store, 0) {
-            Ok(req) => format!("{req:?}"),
+            Ok(reqs) => format!("{reqs:?}"),
             Err(refused) => format!("refused before proposing: {refused}"),
         };
         cut(&s, 1500)
@@ -259,10 +287,11 @@ pub(crate) fn prepare(
     input: &Input,
     store: &StateStore,
     seq: u64,
-) -> Result<InternalRaftRequest, String> {
+) -> Result<Vec<InternalRaftRequest>, String> {
     let b = &input.bytes;
     let mut internal = false;
     let mut req = InternalRaftRequest::default();
+    let who = &input.who;
     match input.target {
         Target::Put => {
             let r: pb::PutRequest = decode(b)?;
@@ -286,12 +315,7 @@ pub(crate) fn prepare(
         Target::LeaseGrant => {
             let mut r: pb::LeaseGrantRequest = decode(b)?;
             if r.id == 0 {
-                // The server picks a fresh ID; here one derived from the input, so a replay
-                // of a corpus file picks the same.
-                let h = b.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
-                    (h ^ u64::from(*x)).wrapping_mul(0x100_0000_01b3)
-                });
-                r.id = ((h >> 1) | 1) as i64;
+                r.id = derived_id(b);
             }
             r.ttl = r
                 .ttl
@@ -326,7 +350,7 @@ pub(crate) fn prepare(
                 password: String::new(),
                 simple_token: TOKEN_PREFIX.into(),
             });
-            return Ok(stamp(req, &Who::Anonymous, false, seq, store));
+            return Ok(vec![stamp(req, &Who::Anonymous, false, seq, store)]);
         }
         Target::UserAdd => {
             let mut r: pb::AuthUserAddRequest = decode(b)?;
@@ -356,9 +380,144 @@ pub(crate) fn prepare(
         Target::RoleGrantPermission => req.auth_role_grant_permission = Some(decode(b)?),
         Target::RoleRevokePermission => req.auth_role_revoke_permission = Some(decode(b)?),
         Target::RoleList => req.auth_role_list = Some(decode(b)?),
-        Target::PeerForward => return decode(b),
+        Target::Lock => {
+            let r: crate::pb::v3lockpb::LockRequest = decode(b)?;
+            let (grant, lease) = session_lease(r.lease, b, seq, store);
+            let pfx = concurrency::prefix(&r.name);
+            let my_key = concurrency::contender_key(&r.name, lease);
+            req.txn = Some(pb::TxnRequest {
+                compare: vec![create_rev_is(&my_key, 0)],
+                success: vec![
+                    op_put(&my_key, b"", lease),
+                    op(Request::RequestRange(concurrency::first_create(&pfx))),
+                ],
+                failure: vec![
+                    op_get(&my_key),
+                    op(Request::RequestRange(concurrency::first_create(&pfx))),
+                ],
+            });
+            return Ok(grant
+                .into_iter()
+                .chain([stamp(req, who, false, seq, store)])
+                .collect());
+        }
+        Target::Unlock => {
+            let r: crate::pb::v3lockpb::UnlockRequest = decode(b)?;
+            req.delete_range = Some(pb::DeleteRangeRequest {
+                key: r.key,
+                ..Default::default()
+            });
+        }
+        Target::Campaign => {
+            let r: crate::pb::v3electionpb::CampaignRequest = decode(b)?;
+            let (grant, lease) = session_lease(r.lease, b, seq, store);
+            let key = concurrency::contender_key(&r.name, lease);
+            req.txn = Some(pb::TxnRequest {
+                compare: vec![create_rev_is(&key, 0)],
+                success: vec![op_put(&key, &r.value, lease)],
+                failure: vec![op_get(&key)],
+            });
+            return Ok(grant
+                .into_iter()
+                .chain([stamp(req, who, false, seq, store)])
+                .collect());
+        }
+        Target::Proclaim => {
+            let r: crate::pb::v3electionpb::ProclaimRequest = decode(b)?;
+            let leader = r.leader.ok_or("election: missing leader key")?;
+            let (grant, lease) = session_lease(leader.lease, b, seq, store);
+            req.txn = Some(pb::TxnRequest {
+                compare: vec![create_rev_is(&leader.key, leader.rev)],
+                success: vec![op_put(&leader.key, &r.value, lease)],
+                failure: Vec::new(),
+            });
+            return Ok(grant
+                .into_iter()
+                .chain([stamp(req, who, false, seq, store)])
+                .collect());
+        }
+        Target::Resign => {
+            let r: crate::pb::v3electionpb::ResignRequest = decode(b)?;
+            let leader = r.leader.ok_or("election: missing leader key")?;
+            let (grant, _) = session_lease(leader.lease, b, seq, store);
+            req.txn = Some(pb::TxnRequest {
+                compare: vec![create_rev_is(&leader.key, leader.rev)],
+                success: vec![op(Request::RequestDeleteRange(pb::DeleteRangeRequest {
+                    key: leader.key.clone(),
+                    ..Default::default()
+                }))],
+                failure: Vec::new(),
+            });
+            return Ok(grant
+                .into_iter()
+                .chain([stamp(req, who, false, seq, store)])
+                .collect());
+        }
+        Target::PeerForward => return decode(b).map(|r| vec![r]),
     }
-    Ok(stamp(req, &input.who, internal, seq, store))
+    Ok(vec![stamp(req, who, internal, seq, store)])
+}
+
+/// A lease ID derived from the input bytes (the server picks a random one; a replay of a
+/// corpus file must pick the same).
+fn derived_id(b: &[u8]) -> i64 {
+    let h = b.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, x| {
+        (h ^ u64::from(*x)).wrapping_mul(0x100_0000_01b3)
+    });
+    ((h >> 1) | 1) as i64
+}
+
+/// The recipes' session lease (`EtcdServer::session_lease`): `lease` itself, or for 0 a
+/// grant of a fresh 60 s lease proposed first.
+fn session_lease(
+    lease: i64,
+    b: &[u8],
+    seq: u64,
+    store: &StateStore,
+) -> (Option<InternalRaftRequest>, i64) {
+    if lease != 0 {
+        return (None, lease);
+    }
+    let id = derived_id(b);
+    let grant = InternalRaftRequest {
+        lease_grant: Some(pb::LeaseGrantRequest {
+            ttl: concurrency::DEFAULT_SESSION_TTL,
+            id,
+        }),
+        ..Default::default()
+    };
+    (Some(stamp(grant, &Who::Anonymous, true, seq, store)), id)
+}
+
+/// The recipes' txn pieces, as `server::concurrency` builds them.
+fn create_rev_is(key: &[u8], rev: i64) -> pb::Compare {
+    pb::Compare {
+        result: CompareResult::Equal as i32,
+        target: CompareTarget::Create as i32,
+        key: key.to_vec(),
+        range_end: Vec::new(),
+        target_union: Some(TargetUnion::CreateRevision(rev)),
+    }
+}
+
+fn op(r: Request) -> pb::RequestOp {
+    pb::RequestOp { request: Some(r) }
+}
+
+fn op_put(key: &[u8], value: &[u8], lease: i64) -> pb::RequestOp {
+    op(Request::RequestPut(pb::PutRequest {
+        key: key.to_vec(),
+        value: value.to_vec(),
+        lease,
+        ..Default::default()
+    }))
+}
+
+fn op_get(key: &[u8]) -> pb::RequestOp {
+    op(Request::RequestRange(RangeRequest {
+        key: key.to_vec(),
+        ..Default::default()
+    }))
 }
 
 /// What `EtcdServer::propose_as` adds: the ID, the header (user and auth revision as the
@@ -659,9 +818,11 @@ impl Pair {
             let mut reqs = Vec::new();
             for input in inputs {
                 self.seq += 1;
-                if let Ok(req) = prepare(input, self.a.store(), self.seq) {
-                    if input.target == Target::PeerForward || !too_large(&req) {
-                        reqs.push(req);
+                if let Ok(prepared) = prepare(input, self.a.store(), self.seq) {
+                    for req in prepared {
+                        if input.target == Target::PeerForward || !too_large(&req) {
+                            reqs.push(req);
+                        }
                     }
                 }
             }

@@ -230,6 +230,47 @@ pub(crate) fn role_revoke_permission_request() -> &'static [Field] {
     S
 }
 
+/// `v3lockpb.LockRequest`.
+pub(crate) fn lock_request() -> &'static [Field] {
+    const S: &[Field] = &[f(1, Kind::Name), f(2, Kind::SmallInt)];
+    S
+}
+
+/// `v3lockpb.UnlockRequest`.
+pub(crate) fn unlock_request() -> &'static [Field] {
+    const S: &[Field] = &[f(1, Kind::Key)];
+    S
+}
+
+/// `v3electionpb.CampaignRequest`.
+pub(crate) fn campaign_request() -> &'static [Field] {
+    const S: &[Field] = &[f(1, Kind::Name), f(2, Kind::SmallInt), f(3, Kind::Value)];
+    S
+}
+
+/// `v3electionpb.LeaderKey`.
+fn leader_key() -> &'static [Field] {
+    const S: &[Field] = &[
+        f(1, Kind::Name),
+        f(2, Kind::Key),
+        f(3, Kind::SmallInt),
+        f(4, Kind::SmallInt),
+    ];
+    S
+}
+
+/// `v3electionpb.ProclaimRequest`.
+pub(crate) fn proclaim_request() -> &'static [Field] {
+    const S: &[Field] = &[f(1, Kind::Msg(leader_key)), f(2, Kind::Value)];
+    S
+}
+
+/// `v3electionpb.ResignRequest`.
+pub(crate) fn resign_request() -> &'static [Field] {
+    const S: &[Field] = &[f(1, Kind::Msg(leader_key))];
+    S
+}
+
 /// `etcdoxide.peer.RequestHeader`.
 fn raft_header() -> &'static [Field] {
     const S: &[Field] = &[
