@@ -933,7 +933,7 @@ impl Failure {
         s
     }
 
-    /// The corpus file name: what broke and the request type.
+    /// The corpus file name: what broke and the request type that broke it.
     pub(crate) fn file_name(&self) -> String {
         let class: String = self
             .violation
@@ -941,9 +941,10 @@ impl Failure {
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect();
+        // The last input is the one that failed (earlier ones set the state up).
         let target = self
             .inputs
-            .first()
+            .last()
             .map(|i| i.target.name())
             .unwrap_or("none");
         format!("{}--{target}.txt", class.trim_matches('-'))
@@ -1015,22 +1016,25 @@ pub(crate) fn minimize(
             found,
         };
     };
-    // Shrink the bytes of a lone input: drop chunks, halving the chunk size.
-    if best.len() == 1 {
-        let mut chunk = best[0].bytes.len() / 2;
-        while chunk > 0 && left() {
-            let mut at = 0;
-            while at < best[0].bytes.len() && left() {
+    // Shrink each input's fields (structure-aware: a dropped byte inside a length-delimited
+    // field would only break the decoding): drop a field, or cut a long one to LMDB's
+    // 512-byte edge, to half, to one byte; keep the first candidate that still fails.
+    for i in 0..best.len() {
+        let mut improved = true;
+        while improved && left() {
+            improved = false;
+            for cand_bytes in shrink_candidates(&best[i].bytes, 0) {
+                if !left() {
+                    break;
+                }
                 let mut cand = best.clone();
-                let end = (at + chunk).min(cand[0].bytes.len());
-                cand[0].bytes.drain(at..end);
+                cand[i].bytes = cand_bytes;
                 if same(&cand) {
                     best = cand;
-                } else {
-                    at += chunk;
+                    improved = true;
+                    break;
                 }
             }
-            chunk /= 2;
         }
     }
     Failure {
@@ -1039,4 +1043,86 @@ pub(crate) fn minimize(
         isolated: true,
         found,
     }
+}
+
+/// One protobuf field of an encoding: its byte range, and for a length-delimited field the
+/// range of its payload.
+struct RawField {
+    whole: std::ops::Range<usize>,
+    key: std::ops::Range<usize>,
+    payload: Option<std::ops::Range<usize>>,
+}
+
+/// Splits an encoding into its top-level fields (`None` if it does not parse).
+fn raw_fields(b: &[u8]) -> Option<Vec<RawField>> {
+    use prost::encoding::{decode_key, decode_varint, WireType};
+    let mut out = Vec::new();
+    let mut buf = b;
+    while !buf.is_empty() {
+        let start = b.len() - buf.len();
+        let (_, wt) = decode_key(&mut buf).ok()?;
+        let key_end = b.len() - buf.len();
+        let payload = match wt {
+            WireType::Varint => {
+                decode_varint(&mut buf).ok()?;
+                None
+            }
+            WireType::SixtyFourBit | WireType::ThirtyTwoBit => {
+                let n = if wt == WireType::SixtyFourBit { 8 } else { 4 };
+                buf = buf.get(n..)?;
+                None
+            }
+            WireType::LengthDelimited => {
+                let len = usize::try_from(decode_varint(&mut buf).ok()?).ok()?;
+                let at = b.len() - buf.len();
+                buf = buf.get(len..)?;
+                Some(at..at + len)
+            }
+            _ => return None,
+        };
+        out.push(RawField {
+            whole: start..b.len() - buf.len(),
+            key: start..key_end,
+            payload,
+        });
+    }
+    Some(out)
+}
+
+/// Smaller variants of an encoding, most promising first: each field dropped; each
+/// length-delimited payload cut to 512 bytes, to half and to one byte; and the same, one
+/// level down, inside payloads that parse as messages (to depth 3).
+pub(crate) fn shrink_candidates(b: &[u8], depth: u32) -> Vec<Vec<u8>> {
+    let Some(fields) = raw_fields(b) else {
+        return Vec::new();
+    };
+    let rebuild = |f: &RawField, payload: &[u8]| {
+        let mut out = b[..f.whole.start].to_vec();
+        out.extend_from_slice(&b[f.key.clone()]);
+        prost::encoding::encode_varint(payload.len() as u64, &mut out);
+        out.extend_from_slice(payload);
+        out.extend_from_slice(&b[f.whole.end..]);
+        out
+    };
+    let mut out = Vec::new();
+    for f in &fields {
+        let mut dropped = b[..f.whole.start].to_vec();
+        dropped.extend_from_slice(&b[f.whole.end..]);
+        out.push(dropped);
+    }
+    for f in &fields {
+        let Some(p) = &f.payload else { continue };
+        let payload = &b[p.clone()];
+        for len in [512, payload.len() / 2, 1] {
+            if len < payload.len() && len > 0 {
+                out.push(rebuild(f, &payload[..len]));
+            }
+        }
+        if depth < 3 {
+            for inner in shrink_candidates(payload, depth + 1) {
+                out.push(rebuild(f, &inner));
+            }
+        }
+    }
+    out
 }

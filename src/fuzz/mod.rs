@@ -39,6 +39,8 @@
 //!   at least as many cases.
 //! - `ETCD_FUZZ_CORPUS_OUT`: a directory where the campaign writes each new failing input
 //!   (`benches/fuzz.sh` points it at `tests/fuzz-corpus/`).
+//! - `ETCD_FUZZ_MINIMIZE`: replays allowed to narrow down each new failure (default 24 in
+//!   the sample, 300 in the campaign).
 //! - `ETCD_FUZZ_STRICT=1`: treat the [`KNOWN_OPEN`] classes as failures too.
 //! - `ETCD_FUZZ_QUIET_PANICS=1`: do not print caught panics (long campaigns).
 //!
@@ -61,7 +63,7 @@ use harness::{Failure, Input, Pair, Target, Violation, Who};
 
 /// Inputs of the CI sample (`tests::sample`), sized to stay well under 30 s in a debug
 /// build.
-pub(crate) const SAMPLE_CASES: u64 = 2_000;
+pub(crate) const SAMPLE_CASES: u64 = 30_000;
 
 /// The CI sample's seed when `ETCD_FUZZ_SEED` is not set (fixed: CI runs are repeatable).
 const SAMPLE_SEED: u64 = 0x5eed_e7cd;
@@ -125,7 +127,7 @@ impl Config {
             corpus_out: std::env::var_os("ETCD_FUZZ_CORPUS_OUT").map(Into::into),
             stop_at_first: false,
             progress: None,
-            minimize_budget: 24,
+            minimize_budget: env_u64("ETCD_FUZZ_MINIMIZE").map_or(24, |b| b as usize),
         }
     }
 }
@@ -139,7 +141,7 @@ pub(crate) struct Report {
     pub applied: u64,
     /// The first failure of each (class, request type), in the order found.
     pub failures: Vec<Failure>,
-    /// How many rounds failed, per class.
+    /// How many rounds (or, for known open fatal classes, inputs) failed, per class.
     pub counts: BTreeMap<String, u64>,
     /// Wall time.
     pub elapsed: Duration,
@@ -168,7 +170,7 @@ impl Report {
                 Some(why) => format!(" [known open: {why}]"),
                 None => String::new(),
             };
-            s.push_str(&format!("  {class}: {n} rounds{note}\n"));
+            s.push_str(&format!("  {class}: {n} times{note}\n"));
         }
         s
     }
@@ -225,32 +227,23 @@ pub(crate) fn run(cfg: &Config) -> Report {
                 history.extend(inputs);
             }
             Err(v) => {
-                *report.counts.entry(v.class.clone()).or_default() += 1;
                 let fatal = v.class.starts_with("fatal:");
-                let salvage = fatal && known_open(&v.class).is_some();
-                record(cfg, &mut report, &mut seen, v, &history, &inputs, first);
-                if !fatal {
-                    // A panic or a divergence may leave the replicas apart: start over.
-                    pair = Pair::new();
-                    history.clear();
-                } else if salvage {
-                    // A fatal aborted the entry's transaction, so the replicas are intact;
-                    // apply the round's inputs one entry each so a known open class does
-                    // not hide what the other inputs of the round would do.
+                if fatal && known_open(&v.class).is_some() {
+                    // A fatal aborted the entry's transaction, so the replicas are intact.
+                    // Apply the round's inputs one entry each: the input that fails alone
+                    // is the one to record (no replays needed to find it), and a known
+                    // open class does not hide what the other inputs of the round do.
                     for (i, input) in inputs.iter().enumerate() {
-                        match pair.round(std::slice::from_ref(input)) {
+                        let one = std::slice::from_ref(input);
+                        match pair.round(one) {
                             Ok(applied) => {
                                 report.applied += applied as u64;
                                 history.push(input.clone());
                             }
-                            Err(w)
-                                if w.class.starts_with("fatal:")
-                                    && known_open(&w.class).is_some() => {}
                             Err(w) => {
                                 *report.counts.entry(w.class.clone()).or_default() += 1;
                                 let fatal = w.class.starts_with("fatal:");
                                 let at = first + i as u64;
-                                let one = std::slice::from_ref(input);
                                 record(cfg, &mut report, &mut seen, w, &history, one, at);
                                 if !fatal {
                                     pair = Pair::new();
@@ -259,6 +252,14 @@ pub(crate) fn run(cfg: &Config) -> Report {
                                 }
                             }
                         }
+                    }
+                } else {
+                    *report.counts.entry(v.class.clone()).or_default() += 1;
+                    record(cfg, &mut report, &mut seen, v, &history, &inputs, first);
+                    if !fatal {
+                        // A panic or a divergence may leave the replicas apart: start over.
+                        pair = Pair::new();
+                        history.clear();
                     }
                 }
                 if cfg.stop_at_first && !report.unexpected().is_empty() {
@@ -387,7 +388,7 @@ mod tests {
     fn campaign() {
         let mut cfg = Config::from_env(10_000_000, rand::random());
         cfg.progress = Some(Duration::from_secs(30));
-        cfg.minimize_budget = 300;
+        cfg.minimize_budget = env_u64("ETCD_FUZZ_MINIMIZE").map_or(300, |b| b as usize);
         println!("fuzz: campaign seed {:#x}, {} inputs", cfg.seed, cfg.cases);
         let report = run(&cfg);
         print!("{}", report.summary(cfg.seed));
@@ -495,6 +496,20 @@ mod tests {
             bytes: prost::Message::encode_to_vec(&put),
         };
         assert_eq!(pair.round(&[input]).unwrap(), 1);
+    }
+
+    /// The shrinker keeps encodings parseable: a 64 KiB name cuts to 512 bytes.
+    #[test]
+    fn shrink_cuts_long_fields_to_the_lmdb_edge() {
+        let req = crate::pb::etcdserverpb::AuthUserGetRequest {
+            name: "u".repeat(64 << 10),
+        };
+        let bytes = prost::Message::encode_to_vec(&req);
+        let cands = harness::shrink_candidates(&bytes, 0);
+        assert!(cands.contains(&Vec::new()), "dropping the field");
+        let cut: crate::pb::etcdserverpb::AuthUserGetRequest =
+            prost::Message::decode(cands[1].as_slice()).unwrap();
+        assert_eq!(cut.name.len(), 512);
     }
 
     /// A corpus line survives the round trip through its text form.
