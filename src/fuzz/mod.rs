@@ -22,7 +22,8 @@
 //! delete the recipe proposes, after its session lease grant), and applies the accepted requests of a round (1..=8 inputs)
 //! as one Raft entry through `StateStore::apply_batch`, the function openraft calls, on
 //! stores opened like the server's (commits not fsynced). Replicas are replaced by fresh
-//! ones every [`EPOCH_ROUNDS`] rounds and after a failure.
+//! ones every [`EPOCH_ROUNDS`] rounds and after a panic or a divergence (a fatal aborts
+//! the entry's transaction, so the replicas stay usable).
 //!
 //! # Why a `#[cfg(test)]` module of the library
 //! It needs crate-private items (the state machine's batch apply, the stores' handles)
