@@ -582,7 +582,7 @@ impl Violation {
 }
 
 /// Names a fatal apply error by its cause.
-fn fatal_class(msg: &str) -> String {
+pub(crate) fn fatal_class(msg: &str) -> String {
     for code in [
         "MDB_BAD_VALSIZE",
         "MDB_MAP_FULL",

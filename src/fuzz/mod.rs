@@ -513,6 +513,19 @@ mod tests {
         assert_eq!(cut.name.len(), 512);
     }
 
+    /// A panic becomes a violation named for where it happened (so the loop goes on and
+    /// the corpus file is named for it), and a storage error for its LMDB code.
+    #[test]
+    fn panics_and_fatals_are_classified() {
+        let v = harness::no_panic(|| -> Result<(), Violation> { panic!("boom") }).unwrap_err();
+        assert!(v.class.starts_with("panic:src/fuzz/mod.rs:"), "{}", v.class);
+        assert_eq!(v.detail, "boom");
+        assert_eq!(
+            harness::fatal_class("state machine: auth storage: MDB_BAD_VALSIZE: Unsupported size"),
+            "fatal:bad-valsize"
+        );
+    }
+
     /// A corpus line survives the round trip through its text form.
     #[test]
     fn corpus_line_round_trip() {
