@@ -213,7 +213,7 @@ pub(crate) fn run(cfg: &Config) -> Report {
     let mut history: Vec<Input> = Vec::new();
     let mut rounds = 0u64;
     while report.inputs < cfg.cases {
-        if rounds > 0 && rounds % EPOCH_ROUNDS == 0 {
+        if rounds > 0 && rounds.is_multiple_of(EPOCH_ROUNDS) {
             pair = Pair::new();
             history.clear();
         }
