@@ -38,6 +38,9 @@ pub mod tls;
 pub mod v3rpc;
 
 #[cfg(test)]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     /// The deterministic core never names the wire or the consensus library.
     #[test]

@@ -404,7 +404,7 @@ impl StateStore {
 
     /// Applies a batch of entries in one write transaction (blocking; call off the async
     /// workers).
-    fn apply_batch(
+    pub(crate) fn apply_batch(
         &self,
         entries: Vec<Entry<TypeConfig>>,
     ) -> Result<(Vec<ApplyResults>, AppliedBatch), ApplyFailure> {
@@ -735,7 +735,7 @@ impl heed::OnCommit for NamedDbs<'_> {
 
 /// Failures of the state machine's own I/O (never request failures, which are results).
 #[derive(Debug, thiserror::Error)]
-enum ApplyFailure {
+pub(crate) enum ApplyFailure {
     #[error("state machine storage: {0}")]
     Heed(#[from] heed::Error),
     #[error("state machine: {0}")]
