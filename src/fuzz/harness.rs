@@ -266,7 +266,7 @@ pub(crate) fn cut(s: &str, max: usize) -> String {
 fn fixed_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| {
-        crate::auth::password::hash("fuzz", 4).expect("invariant: bcrypt of a short password")
+        crate::auth::password::hash(b"fuzz", 4).expect("invariant: bcrypt of a short password")
     })
 }
 
@@ -345,8 +345,9 @@ pub(crate) fn prepare(
                 .password_of(&rtxn, &r.name)
                 .map_err(|e| format!("server storage: {e}"))?
                 .map_err(|e| format!("auth: {e}"))?;
+            // As the server does: the log's Authenticate names the user as text (lossy).
             req.authenticate = Some(InternalAuthenticateRequest {
-                name: r.name,
+                name: String::from_utf8_lossy(&r.name).into_owned(),
                 password: String::new(),
                 simple_token: TOKEN_PREFIX.into(),
             });
@@ -667,8 +668,8 @@ pub(crate) struct Summary {
     hash_kv: u32,
     keys: i64,
     leases: Vec<(i64, i64, Vec<Vec<u8>>)>,
-    users: Vec<String>,
-    roles: Vec<String>,
+    users: Vec<Vec<u8>>,
+    roles: Vec<Vec<u8>>,
     alarms: String,
     auth: (bool, u64),
 }
