@@ -100,6 +100,10 @@ pub enum AuthStorageError {
     /// A stored user or role does not decode.
     #[error("auth storage: corrupt record: {0}")]
     Corrupt(String),
+    /// A stored value's CRC-32C does not match its bytes (a damaged data file): the value
+    /// is not returned ([`crate::storage::record`]).
+    #[error("auth storage: {0}")]
+    Checksum(#[from] crate::storage::record::ChecksumMismatch),
     /// bcrypt failed (bad cost).
     #[error("auth: bcrypt: {0}")]
     Bcrypt(String),

@@ -4,6 +4,9 @@
 //! - `authRoles`: role name → prost `authpb.Role` (permissions sorted by key);
 //! - `auth`: `enabled` → `[1]`/`[0]`, `authRevision` → 8-byte big-endian revision.
 //!
+//! Every value is sealed with its CRC-32C ([`record`]) and checked on read: a damaged one
+//! is [`AuthStorageError::Checksum`], never a value.
+//!
 //! Every successful mutation bumps the auth revision (etcd's `commitRevision`), except
 //! `AuthEnable` and the read requests, as in etcd. Mutators run only inside apply,
 //! in the batch's write transaction; they return `Ok(Err(AuthError))` for deterministic
@@ -14,6 +17,7 @@ use heed::{CommitOrAbort, Database, RoTxn, RwTxn};
 use prost::Message;
 
 use crate::storage::keymap::{KeyMap, KeyMapError};
+use crate::storage::record;
 
 use super::perms::{PermCache, UnifiedRangePermissions};
 use super::{AuthError, AuthInfo, AuthStorageError, ROOT_ROLE, ROOT_USER};
@@ -48,6 +52,13 @@ impl From<KeyMapError> for AuthStorageError {
             KeyMapError::Corrupt(m) => AuthStorageError::Corrupt(m),
         }
     }
+}
+
+/// The payload of an `auth` database value after checking its CRC-32C.
+fn open_meta<'v>(stored: &'v [u8], key: &str) -> Result<&'v [u8], AuthStorageError> {
+    Ok(record::open(stored, || {
+        format!("auth database record {key:?}")
+    })?)
 }
 
 fn has_root_role(u: &User) -> bool {
@@ -85,7 +96,7 @@ impl AuthStore {
         if store.meta.get(&wtxn, REVISION_KEY)?.is_none() {
             store
                 .meta
-                .put(&mut wtxn, REVISION_KEY, &1u64.to_be_bytes())?;
+                .put(&mut wtxn, REVISION_KEY, &record::seal(&1u64.to_be_bytes()))?;
         }
         wtxn.commit()?;
         Ok(store)
@@ -96,7 +107,10 @@ impl AuthStore {
     /// # Errors
     /// LMDB errors.
     pub fn is_enabled(&self, txn: &RoTxn) -> Result<bool, AuthStorageError> {
-        Ok(self.meta.get(txn, ENABLED_KEY)?.is_some_and(|v| v == [1]))
+        match self.meta.get(txn, ENABLED_KEY)? {
+            None => Ok(false),
+            Some(v) => Ok(open_meta(v, ENABLED_KEY)? == [1]),
+        }
     }
 
     /// The auth revision: bumped by every auth change that can affect permissions.
@@ -104,8 +118,11 @@ impl AuthStore {
     /// # Errors
     /// LMDB errors.
     pub fn revision(&self, txn: &RoTxn) -> Result<u64, AuthStorageError> {
-        Ok(match self.meta.get(txn, REVISION_KEY)? {
-            Some(b) if b.len() == 8 => {
+        let Some(stored) = self.meta.get(txn, REVISION_KEY)? else {
+            return Ok(0);
+        };
+        Ok(match open_meta(stored, REVISION_KEY)? {
+            b if b.len() == 8 => {
                 let mut a = [0u8; 8];
                 a.copy_from_slice(b);
                 u64::from_be_bytes(a)
@@ -116,7 +133,8 @@ impl AuthStore {
 
     fn commit_revision(&self, txn: &mut RwTxn) -> Result<(), AuthStorageError> {
         let next = self.revision(txn)? + 1;
-        self.meta.put(txn, REVISION_KEY, &next.to_be_bytes())?;
+        self.meta
+            .put(txn, REVISION_KEY, &record::seal(&next.to_be_bytes()))?;
         Ok(())
     }
 
@@ -138,7 +156,10 @@ impl AuthStore {
         }
         self.users
             .get(txn, name)?
-            .map(|b| User::decode(&*b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))
+            .map(|b| {
+                let payload = record::open(&b, || "authUsers record".to_string())?;
+                User::decode(payload).map_err(|e| AuthStorageError::Corrupt(e.to_string()))
+            })
             .transpose()
     }
 
@@ -158,7 +179,10 @@ impl AuthStore {
         }
         self.roles
             .get(txn, name)?
-            .map(|b| Role::decode(&*b).map_err(|e| AuthStorageError::Corrupt(e.to_string())))
+            .map(|b| {
+                let payload = record::open(&b, || "authRoles record".to_string())?;
+                Role::decode(payload).map_err(|e| AuthStorageError::Corrupt(e.to_string()))
+            })
             .transpose()
     }
 
@@ -191,12 +215,14 @@ impl AuthStore {
     }
 
     fn put_user(&self, txn: &mut RwTxn, u: &User) -> Result<(), AuthStorageError> {
-        self.users.put(txn, &u.name, &u.encode_to_vec())?;
+        self.users
+            .put(txn, &u.name, &record::seal(&u.encode_to_vec()))?;
         Ok(())
     }
 
     fn put_role(&self, txn: &mut RwTxn, r: &Role) -> Result<(), AuthStorageError> {
-        self.roles.put(txn, &r.name, &r.encode_to_vec())?;
+        self.roles
+            .put(txn, &r.name, &record::seal(&r.encode_to_vec()))?;
         Ok(())
     }
 
@@ -332,7 +358,7 @@ impl AuthStore {
         if !has_root_role(&root) {
             return Ok(Err(AuthError::RootRoleNotExist));
         }
-        self.meta.put(txn, ENABLED_KEY, &[1])?;
+        self.meta.put(txn, ENABLED_KEY, &record::seal(&[1]))?;
         Ok(Ok(()))
     }
 
@@ -344,7 +370,7 @@ impl AuthStore {
         if !self.is_enabled(txn)? {
             return Ok(Ok(()));
         }
-        self.meta.put(txn, ENABLED_KEY, &[0])?;
+        self.meta.put(txn, ENABLED_KEY, &record::seal(&[0]))?;
         self.commit_revision(txn)?;
         Ok(Ok(()))
     }
@@ -625,5 +651,86 @@ impl AuthStore {
         self.put_role(txn, &role)?;
         self.commit_revision(txn)?;
         Ok(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::record::flip_stored_values;
+
+    #[test]
+    fn flipped_byte_in_user_role_or_meta_is_a_checksum_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let env =
+            crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).expect("env");
+        let store = AuthStore::open(&env).expect("open");
+        let mut w = env.write_txn().expect("txn");
+        let user = AuthUserAddRequest {
+            name: b"alice".to_vec().into(),
+            options: Some(UserAddOptions { no_password: true }),
+            ..Default::default()
+        };
+        store
+            .user_add(&mut w, &user)
+            .expect("storage")
+            .expect("add");
+        let role = AuthRoleAddRequest {
+            name: b"r".to_vec().into(),
+        };
+        store
+            .role_add(&mut w, &role)
+            .expect("storage")
+            .expect("add");
+        store
+            .auth_disable(&mut w)
+            .expect("storage")
+            .expect("disable");
+        w.commit().expect("commit");
+        let r = env.read_txn().expect("txn");
+        assert!(store.user(&r, "alice").expect("user").is_some());
+        assert!(store.role(&r, "r").expect("role").is_some());
+        assert_eq!(store.revision(&r).expect("rev"), 3);
+        drop(r);
+
+        flip_stored_values(&env, store.users.database());
+        flip_stored_values(&env, store.roles.database());
+        flip_stored_values(&env, store.meta);
+        let r = env.read_txn().expect("txn");
+        assert!(matches!(
+            store.user(&r, "alice"),
+            Err(AuthStorageError::Checksum(_))
+        ));
+        assert!(matches!(
+            store.role(&r, "r"),
+            Err(AuthStorageError::Checksum(_))
+        ));
+        assert!(matches!(
+            store.revision(&r),
+            Err(AuthStorageError::Checksum(_))
+        ));
+    }
+
+    #[test]
+    fn flipped_enabled_flag_is_a_checksum_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let env =
+            crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).expect("env");
+        let store = AuthStore::open(&env).expect("open");
+        let mut w = env.write_txn().expect("txn");
+        store
+            .meta
+            .put(&mut w, ENABLED_KEY, &record::seal(&[1]))
+            .expect("put");
+        w.commit().expect("commit");
+        assert!(store
+            .is_enabled(&env.read_txn().expect("txn"))
+            .expect("enabled"));
+        flip_stored_values(&env, store.meta);
+        let r = env.read_txn().expect("txn");
+        assert!(matches!(
+            store.is_enabled(&r),
+            Err(AuthStorageError::Checksum(_))
+        ));
     }
 }

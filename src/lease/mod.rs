@@ -15,6 +15,7 @@ use heed::types::Bytes;
 use heed::{CommitOrAbort, Database, RoTxn, RwTxn};
 
 use crate::storage::keymap::{KeyMap, KeyMapError};
+use crate::storage::record;
 
 /// etcd's `MaxLeaseTTL`, in seconds.
 pub const MAX_LEASE_TTL: i64 = 9_000_000_000;
@@ -28,6 +29,10 @@ pub enum LeaseError {
     /// A stored record does not decode.
     #[error("lease storage: corrupt record: {0}")]
     Corrupt(String),
+    /// A stored value's CRC-32C does not match its bytes (a damaged data file): the value
+    /// is not returned ([`crate::storage::record`]).
+    #[error("lease storage: {0}")]
+    Checksum(#[from] crate::storage::record::ChecksumMismatch),
 }
 
 impl From<KeyMapError> for LeaseError {
@@ -51,7 +56,9 @@ pub struct LeaseRecord {
 }
 
 /// Handles to the `lease` (ID → [`LeaseRecord`]) and `lease_keys` (ID ‖ key → ∅) databases;
-/// `lease_keys` is a [`KeyMap`], so a key of any length can be attached.
+/// `lease_keys` is a [`KeyMap`], so a key of any length can be attached. Every value is
+/// sealed with its CRC-32C ([`record`]; an attachment's value is the seal of nothing) and
+/// checked on read.
 #[derive(Debug, Clone, Copy)]
 pub struct LeaseStore {
     leases: Database<'static, Bytes, Bytes>,
@@ -96,13 +103,11 @@ impl LeaseStore {
     /// The lease with this ID, if granted and not revoked.
     ///
     /// # Errors
-    /// Storage or decoding errors.
+    /// Storage or decoding errors; [`LeaseError::Checksum`] for a damaged record.
     pub fn get(&self, txn: &RoTxn, id: i64) -> Result<Option<LeaseRecord>, LeaseError> {
         match self.leases.get(txn, &id_key(id))? {
             None => Ok(None),
-            Some(b) => prost::Message::decode(b)
-                .map(Some)
-                .map_err(|e| LeaseError::Corrupt(e.to_string())),
+            Some(b) => decode_lease(b).map(Some),
         }
     }
 
@@ -111,8 +116,11 @@ impl LeaseStore {
     /// # Errors
     /// Storage errors.
     pub fn put(&self, txn: &mut RwTxn, rec: &LeaseRecord) -> Result<(), LeaseError> {
-        self.leases
-            .put(txn, &id_key(rec.id), &prost::Message::encode_to_vec(rec))?;
+        self.leases.put(
+            txn,
+            &id_key(rec.id),
+            &record::seal(&prost::Message::encode_to_vec(rec)),
+        )?;
         Ok(())
     }
 
@@ -132,15 +140,12 @@ impl LeaseStore {
     /// Every lease, by ID.
     ///
     /// # Errors
-    /// Storage or decoding errors.
+    /// Storage or decoding errors; [`LeaseError::Checksum`] for a damaged record.
     pub fn list(&self, txn: &RoTxn) -> Result<Vec<LeaseRecord>, LeaseError> {
         let mut out = Vec::new();
         for item in self.leases.iter(txn)? {
             let (_, v) = item?;
-            out.push(
-                prost::Message::decode(v)
-                    .map_err(|e: prost::DecodeError| LeaseError::Corrupt(e.to_string()))?,
-            );
+            out.push(decode_lease(v)?);
         }
         Ok(out)
     }
@@ -148,12 +153,13 @@ impl LeaseStore {
     /// The keys attached to a lease, in key order.
     ///
     /// # Errors
-    /// Storage errors.
+    /// Storage errors; [`LeaseError::Checksum`] for a damaged attachment record.
     pub fn keys(&self, txn: &RoTxn, id: i64) -> Result<Vec<Vec<u8>>, LeaseError> {
         let prefix = id_key(id);
         let mut out = Vec::new();
         self.keys
-            .for_each_prefix::<LeaseError>(txn, &prefix, |k, _| {
+            .for_each_prefix::<LeaseError>(txn, &prefix, |k, v| {
+                record::open(v, || format!("lease_keys record of lease {id:x}"))?;
                 out.push(k[prefix.len()..].to_vec());
                 Ok(())
             })?;
@@ -174,7 +180,8 @@ impl LeaseStore {
     /// # Errors
     /// Storage errors.
     pub fn attach(&self, txn: &mut RwTxn, id: i64, key: &[u8]) -> Result<(), LeaseError> {
-        self.keys.put(txn, &attach_key(id, key), &[])?;
+        self.keys
+            .put(txn, &attach_key(id, key), &record::seal(&[]))?;
         Ok(())
     }
 
@@ -186,6 +193,13 @@ impl LeaseStore {
         self.keys.delete(txn, &attach_key(id, key))?;
         Ok(())
     }
+}
+
+/// Decodes a `lease` value after checking its CRC-32C.
+fn decode_lease(stored: &[u8]) -> Result<LeaseRecord, LeaseError> {
+    let payload = record::open(stored, || "lease record".to_string())?;
+    prost::Message::decode(payload)
+        .map_err(|e: prost::DecodeError| LeaseError::Corrupt(e.to_string()))
 }
 
 /// etcd's minimum lease TTL in seconds: ceil(1.5 × election timeout), where the election
@@ -235,5 +249,28 @@ mod tests {
         let r = env.read_txn().expect("txn");
         assert!(store.get(&r, 7).expect("get").is_none());
         assert!(store.keys(&r, 7).expect("keys").is_empty());
+    }
+
+    #[test]
+    fn flipped_byte_in_lease_or_attachment_is_a_checksum_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let env =
+            crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).expect("env");
+        let store = LeaseStore::open(&env).expect("open");
+        let mut w = env.write_txn().expect("txn");
+        store
+            .put(&mut w, &LeaseRecord { id: 7, ttl: 10 })
+            .expect("put");
+        store.attach(&mut w, 7, b"a").expect("attach");
+        w.commit().expect("commit");
+        crate::storage::record::flip_stored_values(&env, store.leases);
+        let r = env.read_txn().expect("txn");
+        assert!(matches!(store.get(&r, 7), Err(LeaseError::Checksum(_))));
+        assert!(matches!(store.list(&r), Err(LeaseError::Checksum(_))));
+        assert_eq!(store.keys(&r, 7).expect("keys"), vec![b"a".to_vec()]);
+        drop(r);
+        crate::storage::record::flip_stored_values(&env, store.keys.database());
+        let r = env.read_txn().expect("txn");
+        assert!(matches!(store.keys(&r, 7), Err(LeaseError::Checksum(_))));
     }
 }

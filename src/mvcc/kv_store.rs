@@ -159,25 +159,30 @@ impl KvStore {
     /// [`MvccError::RecordFormat`] if the store holds data in another format (an older
     /// build's records without checksums); storage errors.
     pub fn check_record_format(&self, wtxn: &mut RwTxn) -> Result<(), MvccError> {
-        use super::record::{META_RECORD_FORMAT, RECORD_FORMAT_CRC32C_V1};
+        use super::record::{META_RECORD_FORMAT, RECORD_FORMAT_CRC32C_V1, RECORD_FORMAT_CRC32C_V2};
+        const REJOIN: &str = "remove the data dir and rejoin the cluster \
+             (`member add`, `--initial-cluster-state existing`), or restore a snapshot \
+             taken from a member running this build";
         match self.meta.get(wtxn, META_RECORD_FORMAT)? {
-            Some(f) if f == RECORD_FORMAT_CRC32C_V1 => Ok(()),
+            Some(f) if f == RECORD_FORMAT_CRC32C_V2 => Ok(()),
+            Some(f) if f == RECORD_FORMAT_CRC32C_V1 => Err(MvccError::RecordFormat(format!(
+                "the data dir was written by an older etcd-oxide (record format crc32c-v1: \
+                 checksums on MVCC records only, not on leases, auth, members and alarms); \
+                 this build refuses it: {REJOIN}"
+            ))),
             Some(f) => Err(MvccError::RecordFormat(format!(
                 "unknown MVCC record format {:?} (written by a newer build?)",
                 String::from_utf8_lossy(f)
             ))),
             None if self.key.first(wtxn)?.is_none() && self.index.is_empty(wtxn)? => {
                 self.meta
-                    .put(wtxn, META_RECORD_FORMAT, RECORD_FORMAT_CRC32C_V1)?;
+                    .put(wtxn, META_RECORD_FORMAT, RECORD_FORMAT_CRC32C_V2)?;
                 Ok(())
             }
-            None => Err(MvccError::RecordFormat(
+            None => Err(MvccError::RecordFormat(format!(
                 "the data dir was written by an older etcd-oxide without record checksums; \
-                 this build refuses it: remove the data dir and rejoin the cluster \
-                 (`member add`, `--initial-cluster-state existing`), or restore a snapshot \
-                 taken from a member running this build"
-                    .into(),
-            )),
+                 this build refuses it: {REJOIN}"
+            ))),
         }
     }
 
@@ -1397,6 +1402,29 @@ mod tests {
         let err = KvStore::open(&te.env).unwrap_err();
         assert!(
             matches!(err, MvccError::RecordFormat(_)) && err.to_string().contains("older"),
+            "{err}"
+        );
+    }
+
+    /// A data dir of the previous record format (`crc32c-v1`: MVCC records only) is refused.
+    #[test]
+    fn store_with_v1_format_marker_is_refused() {
+        let te = test_env();
+        let mut wtxn = te.env.write_txn().unwrap();
+        te.store
+            .meta
+            .put(
+                &mut wtxn,
+                super::super::record::META_RECORD_FORMAT,
+                super::super::record::RECORD_FORMAT_CRC32C_V1,
+            )
+            .unwrap();
+        wtxn.commit().unwrap();
+        let err = KvStore::open(&te.env).unwrap_err();
+        assert!(
+            matches!(err, MvccError::RecordFormat(_))
+                && err.to_string().contains("older")
+                && err.to_string().contains("crc32c-v1"),
             "{err}"
         );
     }

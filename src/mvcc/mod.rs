@@ -9,7 +9,7 @@
 //! - [`index`]: the `index` database (user key → `KeyIndex`), with buckets for keys too long
 //!   for LMDB.
 //! - [`kv_store`]: `KvStore` (ranges, compaction) and its write view `TxnWrite`.
-//! - [`record`]: the CRC-32C sealing of every `key` and `index` value.
+//! - [`record`]: the CRC-32C sealing of every stored value (re-exported from `storage`).
 //! - [`hash`]: etcd's HashKV (CRC-32C over the `key` database).
 //! - [`watchable_store`]: watchers (synced / unsynced / victims) fed by applied batches.
 
@@ -17,7 +17,7 @@ pub mod hash;
 pub mod index;
 pub mod key_index;
 pub mod kv_store;
-pub mod record;
+pub use crate::storage::record;
 pub mod revision;
 pub mod watchable_store;
 

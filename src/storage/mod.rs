@@ -8,6 +8,7 @@
 pub mod backend;
 pub mod file_check;
 pub mod keymap;
+pub mod record;
 pub mod snapshot;
 pub mod wal;
 

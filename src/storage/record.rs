@@ -1,7 +1,9 @@
-//! Checksummed records: every value of the `key` database (a prost `mvccpb.KeyValue`) and
-//! of the `index` database (an encoded `KeyIndex` or a bucket of them) is stored as
-//! `payload ‖ CRC-32C(payload)` (4 bytes, big-endian) and verified on every read, so a
-//! flipped byte in `data.mdb` is reported ([`ChecksumMismatch`]) instead of served.
+//! Checksummed records: every value of the replicated stores of the state environment is
+//! stored as `payload ‖ CRC-32C(payload)` (4 bytes, big-endian) and verified on every read,
+//! so a flipped byte in `data.mdb` is reported ([`ChecksumMismatch`]) instead of served:
+//! the MVCC `key` database (a prost `mvccpb.KeyValue`) and `index` database (each encoded
+//! `KeyIndex`), the `lease` table and `lease_keys` attachments, the auth `authUsers`,
+//! `authRoles` and `auth` databases, `members` and `alarm`.
 //!
 //! The data dir records the format in the `meta` database under [`META_RECORD_FORMAT`];
 //! a store with MVCC data but no marker was written by an older build without checksums and
@@ -10,10 +12,13 @@
 //!
 //! Depends on: crc only.
 
-/// `meta` key of the record format of the `key` and `index` databases.
+/// `meta` key of the record format of the state environment's replicated stores.
 pub const META_RECORD_FORMAT: &[u8] = b"mvcc/record_format";
-/// The current record format: payload followed by its CRC-32C.
+/// The previous record format: only the `key` and `index` values were sealed. Refused.
 pub const RECORD_FORMAT_CRC32C_V1: &[u8] = b"crc32c-v1";
+/// The current record format: every value of every replicated store (see the module
+/// documentation) is its payload followed by its CRC-32C.
+pub const RECORD_FORMAT_CRC32C_V2: &[u8] = b"crc32c-v2";
 
 const CASTAGNOLI: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
 
@@ -68,6 +73,29 @@ pub fn open(stored: &[u8], what: impl FnOnce() -> String) -> Result<&[u8], Check
         });
     }
     Ok(payload)
+}
+
+/// Test helper: flips the last byte (a CRC byte) of every value of `db` through the raw
+/// heed database, as a damaged data file would; asserts `db` has at least one value.
+#[cfg(test)]
+pub fn flip_stored_values<T, K: 'static, V: 'static>(env: &heed::Env<T>, db: heed::Database<K, V>) {
+    let db = db.remap_types::<heed::types::Bytes, heed::types::Bytes>();
+    let mut w = env.write_txn().expect("txn");
+    let rows: Vec<(Vec<u8>, Vec<u8>)> = db
+        .iter(&w)
+        .expect("iter")
+        .map(|r| {
+            let (k, v) = r.expect("row");
+            (k.to_vec(), v.to_vec())
+        })
+        .collect();
+    assert!(!rows.is_empty(), "no value to damage");
+    for (k, mut v) in rows {
+        let last = v.len() - 1;
+        v[last] ^= 0x01;
+        db.put(&mut w, &k, &v).expect("put");
+    }
+    w.commit().expect("commit");
 }
 
 #[cfg(test)]
