@@ -83,6 +83,18 @@ pub enum Error {
     Task(#[from] tokio::task::JoinError),
 }
 
+impl From<crate::apply::alarm::AlarmStoreError> for Error {
+    fn from(e: crate::apply::alarm::AlarmStoreError) -> Error {
+        Error::from_mvcc(e.into())
+    }
+}
+
+impl From<crate::membership::store::MemberStoreError> for Error {
+    fn from(e: crate::membership::store::MemberStoreError) -> Error {
+        Error::from_mvcc(e.into())
+    }
+}
+
 impl From<openraft::StorageError<u64>> for Error {
     fn from(e: openraft::StorageError<u64>) -> Error {
         Error::Log(Box::new(e))
