@@ -121,6 +121,17 @@ pub enum ApplyFatal {
 }
 
 impl ApplyFatal {
+    /// The damaged record (CRC-32C mismatch) behind this failure, whichever store found it
+    /// (MVCC, alarms, members, leases, auth).
+    pub fn checksum(&self) -> Option<&crate::storage::record::ChecksumMismatch> {
+        match self {
+            ApplyFatal::Mvcc(crate::mvcc::MvccError::Checksum(c))
+            | ApplyFatal::Lease(crate::lease::LeaseError::Checksum(c))
+            | ApplyFatal::Auth(crate::auth::AuthStorageError::Checksum(c)) => Some(c),
+            _ => None,
+        }
+    }
+
     /// Whether this failure was caused by the request's input rather than the disk: LMDB's
     /// `MDB_BAD_VALSIZE` (a key over 511 bytes or empty, a value too large) anywhere in the
     /// source chain. Such a failure is deterministic (every member applying the same entry

@@ -643,7 +643,8 @@ fn apply_isolated(
         // member, but stopping the member would not repair it. The request is rolled back
         // and fails here as `etcdserver: corrupt cluster`; the server raises the CORRUPT
         // alarm, which then refuses writes on every member (etcd's applierV3Corrupt).
-        Err(apply::ApplyFatal::Mvcc(crate::mvcc::MvccError::Checksum(e))) => {
+        Err(f) if f.checksum().is_some() => {
+            let e = f.checksum().expect("invariant: matched by the guard");
             nested.abort();
             tracing::error!(error = %e, "damaged record found while applying; request refused");
             Ok(apply::ApplyResult {

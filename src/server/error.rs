@@ -61,12 +61,18 @@ pub enum Error {
     /// have wire errors of their own.
     #[error("storage: {0}")]
     Mvcc(#[source] MvccError),
-    /// A lease table failure.
+    /// A lease table failure (a damaged record converts to [`Error::Damaged`]).
     #[error("storage: {0}")]
-    Lease(#[from] LeaseError),
-    /// An auth store failure (LMDB, an undecodable record, bcrypt).
+    Lease(#[source] LeaseError),
+    /// An auth store failure (LMDB, an undecodable record, bcrypt; a damaged record
+    /// converts to [`Error::Damaged`]).
     #[error("storage: {0}")]
-    AuthStore(#[from] AuthStorageError),
+    AuthStore(#[source] AuthStorageError),
+    /// A damaged record (CRC-32C mismatch) of the lease, auth, members or alarm stores,
+    /// found by a read: never served; sent as etcd's `etcdserver: corrupt cluster` and
+    /// reported to the CORRUPT alarm loop by [`super::EtcdServer::read`].
+    #[error("{0}")]
+    Damaged(crate::storage::record::ChecksumMismatch),
     /// A Raft log store failure (the member identity in the WAL environment); boxed, as
     /// openraft's error is large and every `Result<_, Error>` would carry its size.
     #[error("storage: {0}")]
@@ -83,15 +89,41 @@ pub enum Error {
     Task(#[from] tokio::task::JoinError),
 }
 
+impl From<LeaseError> for Error {
+    fn from(e: LeaseError) -> Error {
+        match e {
+            LeaseError::Checksum(c) => Error::Damaged(c),
+            other => Error::Lease(other),
+        }
+    }
+}
+
+impl From<AuthStorageError> for Error {
+    fn from(e: AuthStorageError) -> Error {
+        match e {
+            AuthStorageError::Checksum(c) => Error::Damaged(c),
+            other => Error::AuthStore(other),
+        }
+    }
+}
+
 impl From<crate::apply::alarm::AlarmStoreError> for Error {
     fn from(e: crate::apply::alarm::AlarmStoreError) -> Error {
-        Error::from_mvcc(e.into())
+        match e {
+            crate::apply::alarm::AlarmStoreError::Checksum(c) => Error::Damaged(c),
+            crate::apply::alarm::AlarmStoreError::Storage(h) => Error::Lmdb(h),
+        }
     }
 }
 
 impl From<crate::membership::store::MemberStoreError> for Error {
     fn from(e: crate::membership::store::MemberStoreError) -> Error {
-        Error::from_mvcc(e.into())
+        use crate::membership::store::MemberStoreError as M;
+        match e {
+            M::Checksum(c) => Error::Damaged(c),
+            M::Storage(h) => Error::Lmdb(h),
+            M::Encode(m) => Error::Internal(m),
+        }
     }
 }
 
@@ -128,6 +160,7 @@ impl Error {
             Error::Timeout => WireError::Timeout,
             Error::Stopped => WireError::Stopped,
             Error::Wire(w) => *w,
+            Error::Damaged(_) => WireError::Corrupt,
             _ => return None,
         })
     }

@@ -213,7 +213,8 @@ impl EtcdServer {
     ///
     /// # Errors
     /// [`Error::Lmdb`] when the backend is closed (a failed defragment) or no read
-    /// transaction opens; `op`'s errors.
+    /// transaction opens; `op`'s errors ([`Error::Damaged`] for a damaged lease, auth,
+    /// members or alarm record, also reported to the CORRUPT alarm loop).
     pub(crate) fn read<T, E>(
         &self,
         op: impl FnOnce(&StateDb, &heed::RoTxn<'_>) -> Result<T, E>,
@@ -223,7 +224,14 @@ impl EtcdServer {
     {
         let b = self.store.backend()?;
         let rtxn = b.env.read_txn()?;
-        Ok(op(&b, &rtxn)?)
+        op(&b, &rtxn).map_err(|e| {
+            let e = Error::from(e);
+            if let Error::Damaged(c) = &e {
+                tracing::error!(error = %c, "damaged record found on read; refusing to serve it");
+                self.store.note_corrupt();
+            }
+            e
+        })
     }
 
     /// [`EtcdServer::read`] of MVCC data: `op`'s error is mapped by

@@ -238,6 +238,18 @@ mod tests {
             let s = to_status(Error::Wire(w));
             assert_eq!((s.code(), s.message()), (code, msg));
         }
+        // A damaged lease / auth / members / alarm record: etcd's corrupt cluster.
+        let damaged = Error::Damaged(crate::storage::record::ChecksumMismatch {
+            what: "lease record".into(),
+            stored: 1,
+            computed: 2,
+            len: 8,
+        });
+        let s = to_status(damaged);
+        assert_eq!(
+            (s.code(), s.message()),
+            (tonic::Code::DataLoss, "etcdserver: corrupt cluster")
+        );
         for (e, msg) in [
             (
                 Error::Bootstrap("member count is unequal".into()),
@@ -340,6 +352,7 @@ mod tests {
                 | Error::Stopped
                 | Error::Bootstrap(_)
                 | Error::Wire(_)
+                | Error::Damaged(_)
                 | Error::UntranslatedAuth(_)
                 | Error::Concurrency(_)
                 | Error::Internal(_)
