@@ -185,6 +185,12 @@ impl LeaseStore {
         Ok(())
     }
 
+    /// The raw `lease` database (tests damage its records).
+    #[cfg(test)]
+    pub(crate) fn records_database(&self) -> Database<'static, Bytes, Bytes> {
+        self.leases
+    }
+
     /// Records that `key` is no longer attached to lease `id`.
     ///
     /// # Errors

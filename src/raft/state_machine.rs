@@ -964,6 +964,29 @@ mod tests {
         wtxn.commit().unwrap();
     }
 
+    /// A damaged lease record met by apply rolls the request back as `corrupt cluster`
+    /// (the CORRUPT alarm's path) instead of stopping the member.
+    #[test]
+    fn damaged_lease_record_in_apply_is_corrupt_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path().to_path_buf()).unwrap();
+        let b = store.backend().unwrap();
+        let stores = b.stores();
+        let grant = crate::pb::peer::InternalRaftRequest {
+            lease_grant: Some(crate::pb::etcdserverpb::LeaseGrantRequest { ttl: 60, id: 7 }),
+            ..Default::default()
+        };
+        let mut wtxn = b.env.write_txn().unwrap();
+        let r = apply_isolated(&b, &stores, &mut wtxn, &grant, &mut Vec::new()).unwrap();
+        assert_eq!(r.error, None);
+        wtxn.commit().unwrap();
+        crate::storage::record::flip_stored_values(&b.env, b.leases.records_database());
+        let mut wtxn = b.env.write_txn().unwrap();
+        let r = apply_isolated(&b, &stores, &mut wtxn, &grant, &mut Vec::new()).unwrap();
+        assert_eq!(r.error, Some(apply::ApplyError::Corrupt));
+        assert!(r.response.is_none());
+    }
+
     /// Online defrag shrinks `data.mdb` after delete + compaction, keeps data, revision
     /// and the applied log id, and readers (including the watch hub's catch-up) use the
     /// reopened environment.
