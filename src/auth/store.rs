@@ -667,7 +667,7 @@ mod tests {
         let store = AuthStore::open(&env).expect("open");
         let mut w = env.write_txn().expect("txn");
         let user = AuthUserAddRequest {
-            name: b"alice".to_vec().into(),
+            name: b"alice".to_vec(),
             options: Some(UserAddOptions { no_password: true }),
             ..Default::default()
         };
@@ -676,7 +676,7 @@ mod tests {
             .expect("storage")
             .expect("add");
         let role = AuthRoleAddRequest {
-            name: b"r".to_vec().into(),
+            name: b"r".to_vec(),
         };
         store
             .role_add(&mut w, &role)
