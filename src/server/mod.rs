@@ -537,13 +537,22 @@ impl EtcdServer {
         let metrics = self.raft.metrics().borrow().clone();
         let membership = metrics.membership_config.membership();
         let voters: std::collections::BTreeSet<u64> = membership.voter_ids().collect();
-        // Attributes that cannot be read leave a member unnamed, as before it published.
+        // Attributes that cannot be read leave a member unnamed, as before it published; a
+        // damaged record is never shown and is reported to the CORRUPT alarm loop.
         let mut published: BTreeMap<u64, _> = self
             .read(|b, t| {
                 Ok::<_, Error>(
                     membership
                         .nodes()
-                        .filter_map(|(id, _)| Some((*id, b.members.get(t, *id).ok().flatten()?)))
+                        .filter_map(|(id, _)| match b.members.get(t, *id) {
+                            Ok(attrs) => Some((*id, attrs?)),
+                            Err(crate::membership::store::MemberStoreError::Checksum(c)) => {
+                                tracing::error!(error = %c, "damaged members record; not shown");
+                                self.store.note_corrupt();
+                                None
+                            }
+                            Err(_) => None,
+                        })
                         .collect(),
                 )
             })
