@@ -23,6 +23,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod h2_authority;
+pub mod keys;
 pub mod lease;
 pub mod membership;
 pub mod mvcc;
