@@ -20,27 +20,27 @@
 //! included, with an explicit list of today's exceptions (raft still composes the domain stores;
 //! v3rpc's error map names apply and auth errors; v3rpc/watch names the mvcc watch hub).
 
-pub mod apply;
-pub mod auth;
-pub mod certs;
+pub(crate) mod apply;
+pub(crate) mod auth;
+pub(crate) mod certs;
 pub mod cli;
 pub mod client;
-pub mod config;
-pub mod h2_authority;
+pub(crate) mod config;
+pub(crate) mod h2_authority;
 pub mod keys;
 pub mod lease;
 pub mod membership;
-pub mod mvcc;
-pub mod observability;
+pub(crate) mod mvcc;
+pub(crate) mod observability;
 pub mod pb;
-pub mod proxy;
-pub mod raft;
-pub mod rpctypes;
-pub mod serve;
-pub mod server;
-pub mod storage;
+pub(crate) mod proxy;
+pub(crate) mod raft;
+pub(crate) mod rpctypes;
+pub(crate) mod serve;
+pub(crate) mod server;
+pub(crate) mod storage;
 pub mod tls;
-pub mod v3rpc;
+pub(crate) mod v3rpc;
 
 #[cfg(test)]
 mod fuzz;
