@@ -61,6 +61,10 @@ impl From<MvccError> for KvApplyError {
 ///
 /// # Errors
 /// [`KvApplyError::Compacted`], [`KvApplyError::FutureRev`], [`KvApplyError::Storage`].
+#[allow(
+    dead_code,
+    reason = "no caller since the module became pub(crate); kept for review"
+)]
 pub fn range(
     store: &KvStore,
     txn: &heed::RoTxn,

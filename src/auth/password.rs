@@ -5,6 +5,10 @@
 use super::AuthStorageError;
 
 /// etcd's default `--bcrypt-cost`.
+#[allow(
+    dead_code,
+    reason = "etcd's default bcrypt cost, documented; unused since pub(crate)"
+)]
 pub const DEFAULT_BCRYPT_COST: u32 = 10;
 
 /// Hashes `password` with bcrypt at `cost` (4..=31), in the `$2a$` format Go's

@@ -17,6 +17,10 @@ use std::time::{Duration, Instant};
 use rand::Rng;
 
 /// etcd's default `--auth-token-ttl`, seconds.
+#[allow(
+    dead_code,
+    reason = "used by raft::state_machine::StateStore::open (tests only)"
+)]
 pub const DEFAULT_TOKEN_TTL_SECS: u64 = 300;
 /// Length of the random part of a simple token.
 pub const SIMPLE_TOKEN_PREFIX_LEN: usize = 16;

@@ -11,11 +11,19 @@ use url::Url;
 use crate::tls::{TlsInfo, TlsParams};
 
 /// Default `--max-request-bytes`: 1.5 MiB, as etcd.
+#[allow(
+    dead_code,
+    reason = "etcd's default, documented; unused since pub(crate)"
+)]
 pub const DEFAULT_MAX_REQUEST_BYTES: u32 = 1_572_864;
 /// Default backend quota when `--quota-backend-bytes` is 0: 2 GiB, as etcd.
 pub const DEFAULT_QUOTA_BACKEND_BYTES: i64 = 2 << 30;
 /// etcd's hard upper bound on `--quota-backend-bytes` it recommends (8 GiB); larger values
 /// are accepted with a warning.
+#[allow(
+    dead_code,
+    reason = "etcd's limit, documented; unused since pub(crate)"
+)]
 pub const MAX_QUOTA_BACKEND_BYTES: i64 = 8 << 30;
 
 /// A configuration error: which flag, which value, why. Displayed like etcd's

@@ -14,6 +14,7 @@ use super::key_index::KeyIndex;
 use super::kv_store::MvccError;
 use crate::storage::keymap::{KeyMap, KeyMapError};
 
+#[allow(unused_imports, reason = "re-export named by kv_store tests only")]
 pub use crate::storage::keymap::MAX_DIRECT_KEY;
 
 /// Handle to the `index` database. Cheap to copy.

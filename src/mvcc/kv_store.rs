@@ -599,6 +599,10 @@ impl<'e> TxnWrite<'_, 'e> {
     }
 
     /// The underlying transaction, read-only, e.g. for other layers' lookups in the same batch.
+    #[allow(
+        dead_code,
+        reason = "no caller since the module became pub(crate); kept for review"
+    )]
     pub fn ro_txn(&self) -> &RoTxn<'e, heed::WithoutTls> {
         self.wtxn
     }

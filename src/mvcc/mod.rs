@@ -21,8 +21,17 @@ pub use crate::storage::record;
 pub mod revision;
 pub mod watchable_store;
 
+#[allow(
+    unused_imports,
+    reason = "mvcc API surface; no caller outside mvcc today"
+)]
 pub use key_index::KeyIndex;
+#[allow(unused_imports, reason = "TxnWrite re-export named by mvcc tests only")]
 pub use kv_store::{KvStore, MvccError, TxnWrite};
+#[allow(
+    unused_imports,
+    reason = "mvcc API surface; no caller outside mvcc today"
+)]
 pub use revision::Revision;
 
 #[cfg(test)]

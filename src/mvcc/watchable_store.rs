@@ -237,6 +237,7 @@ impl WatchableStore {
     }
 
     /// Number of registered watchers (synced, unsynced).
+    #[allow(dead_code, reason = "used by tests only")]
     pub fn counts(&self) -> (usize, usize) {
         let g = self.lock();
         (g.synced.len(), g.unsynced.len())

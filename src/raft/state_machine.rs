@@ -216,6 +216,10 @@ impl StateStore {
     ///
     /// # Errors
     /// Storage errors.
+    #[allow(
+        dead_code,
+        reason = "used by tests only (production opens with a token TTL)"
+    )]
     pub fn open(dir: PathBuf) -> Result<Arc<StateStore>, crate::mvcc::MvccError> {
         StateStore::open_with(
             dir,

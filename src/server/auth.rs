@@ -193,6 +193,10 @@ impl EtcdServer {
     ///
     /// # Errors
     /// As [`EtcdServer::auth_info`].
+    #[allow(
+        dead_code,
+        reason = "no caller since the module became pub(crate); kept for review"
+    )]
     pub fn caller(&self, token: Option<&str>) -> Result<Caller, Error> {
         Ok(Caller::Client(self.auth_info(token)?))
     }

@@ -26,6 +26,7 @@
 use std::borrow::Cow;
 use std::ops::Bound;
 
+use crate::keys::prefix_range_end;
 use heed::types::Bytes;
 use heed::{Database, RoTxn, RwTxn};
 
@@ -240,7 +241,7 @@ impl KeyMap {
         // bucket, legacy direct entries), so the scan runs to the end of that prefix.
         let upper = end.map(|e| {
             if e.len() > MAX_DIRECT_KEY {
-                match prefix_end(&e[..MAX_DIRECT_KEY]) {
+                match prefix_range_end(&e[..MAX_DIRECT_KEY]) {
                     Some(pe) => (Cow::Owned(pe), false),
                     None => (Cow::Borrowed(&[][..]), true),
                 }
@@ -310,22 +311,9 @@ impl KeyMap {
         prefix: &[u8],
         f: impl FnMut(&[u8], &[u8]) -> Result<(), E>,
     ) -> Result<(), E> {
-        let end = prefix_end(prefix);
+        let end = prefix_range_end(prefix);
         self.for_each_in(txn, prefix, end.as_deref(), f)
     }
-}
-
-/// The smallest key greater than every key starting with `prefix`; `None` when there is none
-/// (empty prefix or all `0xff`).
-fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
-    let mut end = prefix.to_vec();
-    while let Some(last) = end.pop() {
-        if last < 0xff {
-            end.push(last + 1);
-            return Some(end);
-        }
-    }
-    None
 }
 
 #[cfg(test)]
@@ -520,7 +508,7 @@ mod tests {
         })
         .expect("scan");
         assert_eq!(seen, vec![8, 608]);
-        assert_eq!(prefix_end(&[1, 0xff]), Some(vec![2]));
-        assert_eq!(prefix_end(&[0xff]), None);
+        assert_eq!(prefix_range_end(&[1, 0xff]), Some(vec![2]));
+        assert_eq!(prefix_range_end(&[0xff]), None);
     }
 }

@@ -11,6 +11,10 @@ use super::{Env, StorageError};
 /// Key of the persisted vote in `raft_meta`.
 pub const META_VOTE: &str = "vote";
 /// Key of the last committed log id in `raft_meta`.
+#[allow(
+    dead_code,
+    reason = "no caller since the module became pub(crate); kept for review"
+)]
 pub const META_COMMITTED: &str = "committed";
 /// Key of the last purged log id in `raft_meta`.
 pub const META_LAST_PURGED: &str = "last_purged";
@@ -57,6 +61,10 @@ pub fn index_key(index: u64) -> [u8; 8] {
 ///
 /// # Errors
 /// [`StorageError::Corrupt`] if the key is not 8 bytes.
+#[allow(
+    dead_code,
+    reason = "no caller since the module became pub(crate); kept for review"
+)]
 pub fn decode_index_key(key: &[u8]) -> Result<u64, StorageError> {
     let arr: [u8; 8] = key
         .try_into()

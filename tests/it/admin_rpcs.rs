@@ -40,6 +40,7 @@ use std::future::Future;
 use std::path::Path;
 use std::time::Duration;
 
+use etcd_oxide::keys::prefix_end;
 use etcd_oxide::pb::authpb::{permission::Type as PermType, Permission};
 use etcd_oxide::pb::etcdserverpb::auth_client::AuthClient;
 use etcd_oxide::pb::etcdserverpb::cluster_client::ClusterClient;
@@ -200,12 +201,6 @@ where
         Ok(Some(Ok(m))) => show(m),
         Ok(Some(Err(e))) => status(&e),
     }
-}
-
-fn prefix_end(p: &[u8]) -> Vec<u8> {
-    let mut e = p.to_vec();
-    *e.last_mut().unwrap() += 1;
-    e
 }
 
 /// Per-identity state carried from row to row.

@@ -30,6 +30,7 @@ use std::collections::HashMap;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use etcd_oxide::keys::prefix_end;
 use etcd_oxide::pb::etcdserverpb::kv_client::KvClient;
 use etcd_oxide::pb::etcdserverpb::watch_client::WatchClient;
 use etcd_oxide::pb::etcdserverpb::watch_request::RequestUnion;
@@ -495,12 +496,6 @@ fn prefix(p: usize) -> Vec<u8> {
     format!("/stress/p{p:02}/").into_bytes()
 }
 
-/// `prefix` with its last byte incremented: the end of a prefix range.
-fn prefix_end(mut p: Vec<u8>) -> Vec<u8> {
-    *p.last_mut().unwrap() += 1;
-    p
-}
-
 async fn channel(url: &str) -> Channel {
     let ep = Channel::from_shared(url.to_string())
         .unwrap()
@@ -526,7 +521,7 @@ async fn open_stream(url: &str, ranges: Vec<Option<usize>>) -> WatchStream {
     let (tx, rx) = tokio::sync::mpsc::channel(ranges.len() + 1);
     for (i, r) in ranges.iter().enumerate() {
         let (key, end) = match r {
-            Some(p) => (prefix(*p), prefix_end(prefix(*p))),
+            Some(p) => (prefix(*p), prefix_end(&prefix(*p))),
             None => (b"/stress/".to_vec(), b"/stress0".to_vec()),
         };
         let create = WatchCreateRequest {

@@ -9,8 +9,8 @@ use clap::{Args, Subcommand};
 use super::connect::{client, env, GlobalArgs};
 use super::exit::{call_err, io_err, Exit, Result, EXIT_BAD_ARGS, EXIT_BAD_FEATURE};
 use super::flags::go_bool;
-use super::kv::prefix_end;
 use crate::client::Client;
+use crate::keys::prefix_end;
 use crate::pb::authpb::permission::Type as PermType;
 use crate::pb::etcdserverpb::AuthRoleGetResponse;
 

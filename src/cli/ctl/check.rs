@@ -11,6 +11,7 @@ use clap::{Args, Subcommand};
 use super::connect::{client, env, GlobalArgs};
 use super::exit::{call_err, Exit, Result, EXIT_BAD_FEATURE, EXIT_ERROR, EXIT_INVALID_INPUT};
 use super::flags::go_bool;
+use crate::keys::prefix_end;
 use crate::pb::etcdserverpb::{DeleteRangeRequest, PutRequest, RangeRequest};
 
 /// `check` subcommands.
@@ -268,18 +269,6 @@ pub(super) async fn check(g: &GlobalArgs, cmd: CheckCommand, out: &mut dyn Write
     } else {
         Err(Exit::new(EXIT_ERROR, ""))
     }
-}
-
-/// The end of the range of keys starting with `prefix` (etcd's `GetPrefixRangeEnd`).
-fn prefix_end(prefix: &[u8]) -> Vec<u8> {
-    let mut end = prefix.to_vec();
-    while let Some(last) = end.pop() {
-        if last < 0xff {
-            end.push(last + 1);
-            return end;
-        }
-    }
-    vec![0]
 }
 
 #[cfg(test)]

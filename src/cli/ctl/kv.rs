@@ -11,6 +11,7 @@ use super::exit::{
 };
 use super::flags::{go_bool, go_int, go_parse_int};
 use super::printer::OutputFormat;
+use crate::keys::prefix_end;
 use crate::pb::etcdserverpb::{
     range_request::{SortOrder, SortTarget},
     CompactionRequest, DeleteRangeRequest, PutRequest, RangeRequest,
@@ -108,18 +109,6 @@ pub struct CompactionArgs {
     /// 'true' to wait for compaction to physically remove all old revisions
     #[arg(long, num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
     pub physical: bool,
-}
-
-/// clientv3's `GetPrefixRangeEnd`: the smallest key above every key with `prefix`.
-pub(crate) fn prefix_end(prefix: &[u8]) -> Vec<u8> {
-    let mut end = prefix.to_vec();
-    while let Some(last) = end.pop() {
-        if last < 0xff {
-            end.push(last + 1);
-            return end;
-        }
-    }
-    vec![0]
 }
 
 /// Applies etcdctl's `--prefix` / `--from-key` to a key: returns (key, range_end).
@@ -368,17 +357,4 @@ pub(super) async fn compaction(
         .await
         .map_err(call_err)?;
     writeln!(out, "compacted revision {rev}").map_err(io_err)
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn prefix_end_like_clientv3() {
-        assert_eq!(prefix_end(b"foo"), b"fop");
-        assert_eq!(prefix_end(b"a\xff"), b"b");
-        assert_eq!(prefix_end(b"\xff\xff"), b"\0");
-    }
 }

@@ -18,9 +18,9 @@ use super::exit::{
     EXIT_INVALID_INPUT,
 };
 use super::flags::{go_bool, go_int, go_parse_int};
-use super::kv::prefix_end;
 use super::printer::{go_quote, Printer};
 use crate::client::ClientConfig;
+use crate::keys::prefix_end;
 use crate::pb::etcdserverpb::{WatchCreateRequest, WatchResponse};
 
 /// `watch [options] [key or prefix] [range_end] [--] [exec-command arg1 arg2 ...]`.

@@ -1,6 +1,7 @@
 //! `--namespace`: every key and range end sent to the cluster gets the prefix, every key
 //! coming back loses it (etcd's `clientv3/namespace`).
 
+use crate::keys::prefix_end;
 use crate::pb::etcdserverpb::{
     request_op, response_op, Compare, DeleteRangeRequest, DeleteRangeResponse, PutRequest,
     PutResponse, RangeRequest, RangeResponse, RequestOp, ResponseOp, TxnRequest, TxnResponse,
@@ -10,21 +11,6 @@ use crate::pb::mvccpb::{Event, KeyValue};
 /// A key prefix; empty means no namespace (every method is then the identity).
 #[derive(Debug, Clone, Default)]
 pub struct Namespace(Vec<u8>);
-
-/// The smallest key greater than every key starting with `p` (`[0]`: no upper bound).
-fn prefix_end(p: &[u8]) -> Vec<u8> {
-    let mut end = p.to_vec();
-    while let Some(last) = end.last().copied() {
-        if last < 0xff {
-            if let Some(b) = end.last_mut() {
-                *b = last + 1;
-            }
-            return end;
-        }
-        end.pop();
-    }
-    vec![0]
-}
 
 impl Namespace {
     /// A namespace of `prefix`.
