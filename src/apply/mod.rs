@@ -149,6 +149,19 @@ impl ApplyFatal {
     }
 }
 
+/// A members-store failure as an MVCC-layer storage failure (apply reports both as
+/// [`ApplyFatal::Mvcc`]). Lives here, not in `membership`, which may not name `mvcc`.
+impl From<crate::membership::store::MemberStoreError> for crate::mvcc::MvccError {
+    fn from(e: crate::membership::store::MemberStoreError) -> crate::mvcc::MvccError {
+        use crate::membership::store::MemberStoreError;
+        match e {
+            MemberStoreError::Storage(h) => crate::mvcc::MvccError::Storage(h),
+            MemberStoreError::Checksum(c) => crate::mvcc::MvccError::Checksum(c),
+            MemberStoreError::Encode(m) => crate::mvcc::MvccError::Corrupt(m),
+        }
+    }
+}
+
 /// `TryFrom<ApplyResponse>` for each response type: the caller of a proposal names the
 /// response it expects and gets the other kind back as the error.
 macro_rules! response_kinds {

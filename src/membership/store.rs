@@ -24,16 +24,6 @@ pub enum MemberStoreError {
     Encode(String),
 }
 
-impl From<MemberStoreError> for crate::mvcc::MvccError {
-    fn from(e: MemberStoreError) -> crate::mvcc::MvccError {
-        match e {
-            MemberStoreError::Storage(h) => crate::mvcc::MvccError::Storage(h),
-            MemberStoreError::Checksum(c) => crate::mvcc::MvccError::Checksum(c),
-            MemberStoreError::Encode(m) => crate::mvcc::MvccError::Corrupt(m),
-        }
-    }
-}
-
 /// A member's published attributes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberAttrs {

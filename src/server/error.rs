@@ -216,6 +216,16 @@ pub fn auth_wire(e: AuthError) -> Option<crate::rpctypes::WireError> {
 pub(crate) mod samples {
     use super::*;
 
+    /// A damaged lease / auth / members / alarm record (CRC-32C mismatch).
+    pub(crate) fn damaged() -> Error {
+        Error::Damaged(crate::storage::record::ChecksumMismatch {
+            what: "lease record".into(),
+            stored: 1,
+            computed: 2,
+            len: 8,
+        })
+    }
+
     /// One error per storage variant, with the message clients get for it (gRPC
     /// `Internal`): `storage: ` and the cause's own message, as before the causes were typed.
     pub(crate) fn storage() -> Vec<(Error, &'static str)> {

@@ -239,13 +239,7 @@ mod tests {
             assert_eq!((s.code(), s.message()), (code, msg));
         }
         // A damaged lease / auth / members / alarm record: etcd's corrupt cluster.
-        let damaged = Error::Damaged(crate::storage::record::ChecksumMismatch {
-            what: "lease record".into(),
-            stored: 1,
-            computed: 2,
-            len: 8,
-        });
-        let s = to_status(damaged);
+        let s = to_status(crate::server::error_samples::damaged());
         assert_eq!(
             (s.code(), s.message()),
             (tonic::Code::DataLoss, "etcdserver: corrupt cluster")
