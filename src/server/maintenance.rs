@@ -45,6 +45,25 @@ impl EtcdServer {
         Ok(a)
     }
 
+    /// Proposes activating `alarm` for this member (through the log, as etcd's quota and
+    /// corruption checkers do).
+    ///
+    /// # Errors
+    /// See [`EtcdServer::propose`].
+    async fn activate_alarm(&self, alarm: AlarmType) -> Result<(), Error> {
+        let req = AlarmRequest {
+            action: AlarmAction::Activate as i32,
+            member_id: self.member_id,
+            alarm: alarm as i32,
+        };
+        self.propose(InternalRaftRequest {
+            alarm: Some(req),
+            ..Default::default()
+        })
+        .await
+        .map(drop)
+    }
+
     /// Maps an MVCC read error; a damaged record (CRC-32C mismatch) is logged, reported to
     /// the CORRUPT alarm loop and answered as etcd's `etcdserver: corrupt cluster`
     /// (DataLoss), never with the damaged value.
@@ -77,18 +96,7 @@ impl EtcdServer {
                         member_id = %format!("{:x}", server.member_id),
                         "damaged data found; raising CORRUPT alarm"
                     );
-                    let req = AlarmRequest {
-                        action: AlarmAction::Activate as i32,
-                        member_id: server.member_id,
-                        alarm: AlarmType::Corrupt as i32,
-                    };
-                    let ok = server
-                        .propose(InternalRaftRequest {
-                            alarm: Some(req),
-                            ..Default::default()
-                        })
-                        .await
-                        .is_ok();
+                    let ok = server.activate_alarm(AlarmType::Corrupt).await.is_ok();
                     drop(server);
                     if !ok {
                         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
@@ -116,17 +124,7 @@ impl EtcdServer {
                 quota_bytes = self.cfg.quota_bytes(),
                 "backend quota exceeded; raising NOSPACE alarm"
             );
-            let req = AlarmRequest {
-                action: AlarmAction::Activate as i32,
-                member_id: self.member_id,
-                alarm: AlarmType::Nospace as i32,
-            };
-            let _ = self
-                .propose(InternalRaftRequest {
-                    alarm: Some(req),
-                    ..Default::default()
-                })
-                .await;
+            let _ = self.activate_alarm(AlarmType::Nospace).await;
         }
         Err(Error::Apply(ApplyError::NoSpace))
     }
