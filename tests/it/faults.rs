@@ -884,7 +884,10 @@ fn linearizable_history_under_faults(kind: ServerKind) {
     let (l, lid, _) = wait_leader(&rt, &cs, &[0, 1, 2], 0, CONVERGE_BOUND);
     c.members[l].kill9();
     let others: Vec<usize> = (0..3).filter(|i| *i != l).collect();
-    wait_leader(&rt, &cs, &others, lid, ELECTION_BOUND);
+    // Bounded by CONVERGE_BOUND, not ELECTION_BOUND: right after a paused ex-leader resumed,
+    // the two survivors took more than 5 s to agree in 2 of ~8 runs (election rounds of
+    // ~3 s that split); this test checks the history, the election time is issue 13's.
+    wait_leader(&rt, &cs, &others, lid, CONVERGE_BOUND);
     pause(800);
     c.members[l].restart();
     pause(1000);
