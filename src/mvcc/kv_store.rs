@@ -2,7 +2,8 @@
 //!
 //! Job: keep every revision of every key in the `key` database, the per-key history in the
 //! `index` database, and the compaction progress under `mvcc/*` keys of the `meta` database; answer
-//! ranges at any uncompacted revision; apply writes through a [`TxnWrite`] view; compact.
+//! ranges at any uncompacted revision; apply writes through a [`TxnWrite`] view. Compaction
+//! is an `impl KvStore` block in [`super::compaction`].
 //! Depends only on heed, `crate::pb` and the sibling modules (no tonic, no openraft).
 //!
 //! The caller owns the LMDB transactions: reads take a `&RoTxn` (a `&RwTxn` derefs to one, so
@@ -18,9 +19,6 @@
 //!
 //! The current revision is not stored: it is the newest main revision in `key` (or the compact
 //! revision if compaction emptied that far, or 1 for an empty store), exactly how etcd restores it.
-
-use std::collections::{BTreeSet, HashSet};
-use std::ops::Bound;
 
 use heed::types::Bytes;
 use heed::{CommitToken, Database, DatabaseOpener, Env, OnCommit, RoTxn, RwTxn};
@@ -80,9 +78,9 @@ type BytesDb<'t> = Database<'t, Bytes, Bytes>;
 /// `Env::create_databases_and_commit`) and keep it for the life of the environment.
 #[derive(Debug, Clone, Copy)]
 pub struct KvStore {
-    key: BytesDb<'static>,
-    index: Index,
-    meta: BytesDb<'static>,
+    pub(super) key: BytesDb<'static>,
+    pub(super) index: Index,
+    pub(super) meta: BytesDb<'static>,
 }
 
 /// The MVCC databases created inside a not-yet-committed transaction. heed 0.23 only hands out
@@ -267,68 +265,6 @@ impl KvStore {
             begin_rev,
             events: Vec::new(),
         })
-    }
-
-    /// Compacts the store at main revision `rev` (etcd's `store.Compact` and
-    /// `scheduleCompaction`, but done completely and deterministically inside `wtxn`): for each key,
-    /// every revision `<= rev` is dropped from `key` and `index` except the newest one of a
-    /// generation still live at `rev`; keys whose whole history is gone leave the index. Records
-    /// `rev` as the compact revision.
-    ///
-    /// Only keys changed after the previous compaction can lose revisions, so the work is
-    /// proportional to the changes in `(previous compact revision, rev]`.
-    ///
-    /// # Errors
-    /// [`MvccError::Compacted`] if `rev` <= the current compact revision, [`MvccError::FutureRev`]
-    /// if `rev` > the current revision; storage errors.
-    pub fn compact(&self, wtxn: &mut RwTxn, rev: i64) -> Result<(), MvccError> {
-        let compact_rev = self.compact_revision(wtxn)?;
-        if rev <= compact_rev {
-            return Err(MvccError::Compacted);
-        }
-        if rev > self.current_revision(wtxn)? {
-            return Err(MvccError::FutureRev);
-        }
-        // User keys with a change in (compact_rev, rev]; a sorted set keeps the order of the
-        // following writes deterministic.
-        let lower = Revision::new(compact_rev.saturating_add(1).max(0), 0).to_bytes();
-        let upper = Revision::new(rev.saturating_add(1), 0).to_bytes();
-        let mut keys = BTreeSet::new();
-        for item in self.key.range(
-            wtxn,
-            &(Bound::Included(&lower[..]), Bound::Excluded(&upper[..])),
-        )? {
-            let (_, v) = item?;
-            keys.insert(decode_kv(v)?.key);
-        }
-        for user_key in keys {
-            let mut ki = self.load_index(wtxn, &user_key)?.ok_or_else(|| {
-                corrupt(format!(
-                    "key {:?} has revisions but no index entry",
-                    String::from_utf8_lossy(&user_key)
-                ))
-            })?;
-            let before = ki.revisions_upto(rev);
-            let mut keep = HashSet::new();
-            ki.compact(rev, &mut keep);
-            for (r, tombstone) in before {
-                if keep.contains(&r) {
-                    continue;
-                }
-                if tombstone {
-                    self.key.delete(wtxn, &r.to_tombstone_bytes())?;
-                } else {
-                    self.key.delete(wtxn, &r.to_bytes())?;
-                }
-            }
-            if ki.is_empty() {
-                self.index.delete(wtxn, &user_key)?;
-            } else {
-                self.index.put(wtxn, &user_key, &ki)?;
-            }
-        }
-        self.meta.put(wtxn, META_COMPACT_REV, &rev.to_be_bytes())?;
-        Ok(())
     }
 
     /// The events of main revisions `from_main..=to_main`, in revision order, as a watcher
@@ -548,7 +484,11 @@ impl KvStore {
         Ok(out)
     }
 
-    fn load_index(&self, txn: &RoTxn, key: &[u8]) -> Result<Option<KeyIndex>, MvccError> {
+    pub(super) fn load_index(
+        &self,
+        txn: &RoTxn,
+        key: &[u8],
+    ) -> Result<Option<KeyIndex>, MvccError> {
         self.index.get(txn, key)
     }
 
@@ -720,7 +660,7 @@ impl<'e> TxnWrite<'_, 'e> {
     }
 }
 
-fn corrupt(msg: impl Into<String>) -> MvccError {
+pub(super) fn corrupt(msg: impl Into<String>) -> MvccError {
     MvccError::Corrupt(msg.into())
 }
 
@@ -729,7 +669,7 @@ fn decode_rev(bytes: &[u8]) -> Result<(Revision, bool), MvccError> {
 }
 
 /// Decodes a `key` database value: checks its CRC-32C ([`super::record`]), then decodes.
-fn decode_kv(bytes: &[u8]) -> Result<KeyValue, MvccError> {
+pub(super) fn decode_kv(bytes: &[u8]) -> Result<KeyValue, MvccError> {
     let payload = super::record::open(bytes, || "key database record".to_string())?;
     KeyValue::decode(payload).map_err(|e| corrupt(format!("undecodable KeyValue: {e}")))
 }
@@ -743,73 +683,9 @@ fn seal_kv(kv: &KeyValue) -> Vec<u8> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::mvcc::testutil::{open_env, test_env, TestEnv};
-
-    fn put(te: &TestEnv, key: &str, value: &str) -> i64 {
-        let mut wtxn = te.env.write_txn().unwrap();
-        let mut tw = te.store.write(&mut wtxn).unwrap();
-        let rev = tw.put(key.as_bytes(), value.as_bytes(), 0).unwrap();
-        tw.end();
-        wtxn.commit().unwrap();
-        rev
-    }
-
-    fn del(te: &TestEnv, key: &str, end: &str) -> i64 {
-        let mut wtxn = te.env.write_txn().unwrap();
-        let mut tw = te.store.write(&mut wtxn).unwrap();
-        let n = tw.delete_range(key.as_bytes(), end.as_bytes()).unwrap();
-        tw.end();
-        wtxn.commit().unwrap();
-        n
-    }
-
-    fn compact(te: &TestEnv, rev: i64) -> Result<(), MvccError> {
-        let mut wtxn = te.env.write_txn().unwrap();
-        te.store.compact(&mut wtxn, rev)?;
-        wtxn.commit().unwrap();
-        Ok(())
-    }
-
-    fn range(te: &TestEnv, req: RangeRequest) -> Result<RangeResponse, MvccError> {
-        let rtxn = te.env.read_txn().unwrap();
-        te.store.range(&rtxn, &req)
-    }
-
-    fn req(key: &str, end: &str) -> RangeRequest {
-        RangeRequest {
-            key: key.into(),
-            range_end: end.into(),
-            ..Default::default()
-        }
-    }
-
-    fn keys(resp: &RangeResponse) -> Vec<String> {
-        resp.kvs
-            .iter()
-            .map(|kv| String::from_utf8(kv.key.clone()).unwrap())
-            .collect()
-    }
-
-    fn index_len(te: &TestEnv) -> usize {
-        let rtxn = te.env.read_txn().unwrap();
-        let mut n = 0;
-        te.store
-            .index
-            .for_each_in(&rtxn, b"", None, |_, _| {
-                n += 1;
-                Ok(())
-            })
-            .unwrap();
-        n
-    }
-
-    fn revs(te: &TestEnv) -> (i64, i64) {
-        let rtxn = te.env.read_txn().unwrap();
-        (
-            te.store.current_revision(&rtxn).unwrap(),
-            te.store.compact_revision(&rtxn).unwrap(),
-        )
-    }
+    use crate::mvcc::testutil::{
+        compact, del, index_len, keys, open_env, put, range, req, revs, sample, test_env,
+    };
 
     #[test]
     fn empty_store_is_at_revision_1_never_compacted() {
@@ -923,19 +799,6 @@ mod tests {
         }
         assert_eq!(range(&te, req("a", "")).unwrap().kvs[0].value, b"0");
         assert_eq!(revs(&te).0, 2);
-    }
-
-    /// Keys a..e, put in the order c, a, e, b, d with distinct values, then `a` updated.
-    fn sample() -> TestEnv {
-        let te = test_env();
-        put(&te, "c", "3"); // 2
-        put(&te, "a", "5"); // 3
-        put(&te, "e", "1"); // 4
-        put(&te, "b", "4"); // 5
-        put(&te, "d", "2"); // 6
-        put(&te, "a", "6"); // 7: a has version 2
-        put(&te, "f\0", "x"); // 8: outside prefix "a".."f"
-        te
     }
 
     #[test]
@@ -1192,85 +1055,6 @@ mod tests {
         ));
         // reading exactly at the compact revision still works
         assert_eq!(at(5), "abce");
-    }
-
-    #[test]
-    fn compact_errors() {
-        let te = sample(); // current revision 8
-        assert!(matches!(compact(&te, 9), Err(MvccError::FutureRev)));
-        compact(&te, 4).unwrap();
-        assert_eq!(revs(&te), (8, 4));
-        assert!(matches!(compact(&te, 4), Err(MvccError::Compacted)));
-        assert!(matches!(compact(&te, 3), Err(MvccError::Compacted)));
-        compact(&te, 8).unwrap();
-        assert_eq!(revs(&te), (8, 8));
-    }
-
-    #[test]
-    fn compact_keeps_latest_live_revisions_and_drops_the_rest() {
-        let te = test_env();
-        put(&te, "a", "1"); // 2
-        put(&te, "a", "2"); // 3
-        put(&te, "b", "1"); // 4
-        del(&te, "b", ""); // 5
-        put(&te, "c", "1"); // 6
-        del(&te, "c", ""); // 7
-        put(&te, "a", "3"); // 8
-        compact(&te, 6).unwrap();
-
-        let rtxn = te.env.read_txn().unwrap();
-        let stored: Vec<(Revision, bool)> = te
-            .store
-            .key
-            .iter(&rtxn)
-            .unwrap()
-            .map(|item| Revision::from_bytes(item.unwrap().0).unwrap())
-            .collect();
-        // a@3 (latest <= 6), c@6 and its tombstone 7, a@8; b's whole life is gone.
-        assert_eq!(
-            stored,
-            [
-                (Revision::new(3, 0), false),
-                (Revision::new(6, 0), false),
-                (Revision::new(7, 0), true),
-                (Revision::new(8, 0), false)
-            ]
-        );
-        assert!(te.store.index.get(&rtxn, b"b").unwrap().is_none());
-        assert!(te.store.index.get(&rtxn, b"c").unwrap().is_some());
-        drop(rtxn);
-        let at6 = range(
-            &te,
-            RangeRequest {
-                revision: 6,
-                ..req("a", "z")
-            },
-        )
-        .unwrap();
-        assert_eq!(keys(&at6), ["a", "c"]);
-        assert_eq!(at6.kvs[0].value, b"2");
-        assert_eq!(at6.kvs[0].version, 2);
-
-        // Compacting past c's tombstone removes c entirely; only a@8 stays.
-        compact(&te, 8).unwrap();
-        assert_eq!(index_len(&te), 1);
-        let rtxn = te.env.read_txn().unwrap();
-        assert_eq!(te.store.key.len(&rtxn).unwrap(), 1);
-        let kv = te.store.get_at(&rtxn, b"a", 8).unwrap().unwrap();
-        assert_eq!((kv.create_revision, kv.version), (2, 3));
-    }
-
-    #[test]
-    fn current_revision_survives_compacting_everything_away() {
-        let te = test_env();
-        put(&te, "a", "1"); // 2
-        del(&te, "a", ""); // 3
-        compact(&te, 3).unwrap();
-        let rtxn = te.env.read_txn().unwrap();
-        assert_eq!(te.store.key.len(&rtxn).unwrap(), 0);
-        drop(rtxn);
-        assert_eq!(revs(&te), (3, 3));
-        assert_eq!(put(&te, "a", "2"), 4);
     }
 
     #[test]
