@@ -1,5 +1,6 @@
 //! Key-space arithmetic shared by every layer: a leaf module (names no other module of the
-//! crate), so storage, the CLI and the proxy can all use it without bending the layering.
+//! crate), so storage, the CLI and the proxy can all use it without bending the layering: the
+//! one reading of etcd's `key` / `range_end` pair ([`KeyRange`]) and clientv3's prefix end.
 
 /// The smallest key greater than every key starting with `prefix`, or `None` when there is
 /// none (empty prefix, or every byte `0xff`): then the range is unbounded above.
@@ -20,9 +21,150 @@ pub fn prefix_end(prefix: &[u8]) -> Vec<u8> {
     prefix_range_end(prefix).unwrap_or_else(|| vec![0])
 }
 
+/// A range of keys as etcd reads a request's `key` / `range_end` (Range, DeleteRange, Txn
+/// compares, Watch and role permissions all read the pair this way):
+///
+/// | `range_end`        | range                   | variant             |
+/// |--------------------|-------------------------|---------------------|
+/// | empty              | exactly `key`           | [`KeyRange::Single`] |
+/// | `"\0"`             | every key `>= key`      | [`KeyRange::From`]   |
+/// | anything else      | `[key, range_end)`      | [`KeyRange::Range`]  |
+///
+/// A `Range` whose end is `<= key` holds no key ([`KeyRange::is_empty`]). `K` is `&[u8]` for a
+/// view of a request's fields, `Vec<u8>` (the default) for a range kept beyond the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyRange<K = Vec<u8>> {
+    /// Exactly one key.
+    Single(K),
+    /// Every key `>= start` (etcd's range end `"\0"`).
+    From(K),
+    /// The half-open `[start, end)`.
+    Range(K, K),
+}
+
+impl<K: AsRef<[u8]>> KeyRange<K> {
+    /// etcd's interpretation of a `key` / `range_end` pair (see the type's table).
+    pub fn new(key: K, range_end: K) -> Self {
+        match range_end.as_ref() {
+            [] => KeyRange::Single(key),
+            [0] => KeyRange::From(key),
+            _ => KeyRange::Range(key, range_end),
+        }
+    }
+
+    /// The first key of the range (the single key for [`KeyRange::Single`]).
+    pub fn start(&self) -> &[u8] {
+        match self {
+            KeyRange::Single(k) | KeyRange::From(k) | KeyRange::Range(k, _) => k.as_ref(),
+        }
+    }
+
+    /// Whether `key` is in the range.
+    pub fn contains(&self, key: &[u8]) -> bool {
+        match self {
+            KeyRange::Single(k) => k.as_ref() == key,
+            KeyRange::From(s) => s.as_ref() <= key,
+            KeyRange::Range(s, e) => s.as_ref() <= key && key < e.as_ref(),
+        }
+    }
+
+    /// Whether the range holds no key at all (`range_end <= key`), which etcd's Watch refuses
+    /// and Range answers with nothing.
+    pub fn is_empty(&self) -> bool {
+        matches!(self, KeyRange::Range(s, e) if e.as_ref() <= s.as_ref())
+    }
+
+    /// The range as a half-open interval `(start, end)`, `end = None` meaning unbounded above;
+    /// a single key `k` is `[k, k"\0")`, the smallest interval holding only `k`.
+    pub fn to_interval(&self) -> (Vec<u8>, Option<Vec<u8>>) {
+        match self {
+            KeyRange::Single(k) => {
+                let mut end = k.as_ref().to_vec();
+                end.push(0);
+                (k.as_ref().to_vec(), Some(end))
+            }
+            KeyRange::From(s) => (s.as_ref().to_vec(), None),
+            KeyRange::Range(s, e) => (s.as_ref().to_vec(), Some(e.as_ref().to_vec())),
+        }
+    }
+
+    /// A borrowed view of the range.
+    pub fn borrowed(&self) -> KeyRange<&[u8]> {
+        match self {
+            KeyRange::Single(k) => KeyRange::Single(k.as_ref()),
+            KeyRange::From(s) => KeyRange::From(s.as_ref()),
+            KeyRange::Range(s, e) => KeyRange::Range(s.as_ref(), e.as_ref()),
+        }
+    }
+
+    /// An owned copy of the range.
+    pub fn owned(&self) -> KeyRange {
+        match self {
+            KeyRange::Single(k) => KeyRange::Single(k.as_ref().to_vec()),
+            KeyRange::From(s) => KeyRange::From(s.as_ref().to_vec()),
+            KeyRange::Range(s, e) => KeyRange::Range(s.as_ref().to_vec(), e.as_ref().to_vec()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_range_reads_range_end_as_etcd() {
+        assert_eq!(KeyRange::new(&b"a"[..], b""), KeyRange::Single(&b"a"[..]));
+        assert_eq!(KeyRange::new(&b"a"[..], b"\0"), KeyRange::From(&b"a"[..]));
+        assert_eq!(KeyRange::new(&b"a"[..], b"c"), KeyRange::Range(&b"a"[..], &b"c"[..]));
+        let owned = KeyRange::new(b"a".to_vec(), b"c".to_vec());
+        assert_eq!(owned.borrowed().owned(), owned);
+        assert_eq!(owned.start(), b"a");
+    }
+
+    #[test]
+    fn key_range_contains() {
+        let one = KeyRange::new(&b"a"[..], b"");
+        assert!(one.contains(b"a") && !one.contains(b"a\0") && !one.contains(b""));
+        let from = KeyRange::new(&b"a"[..], b"\0");
+        assert!(from.contains(b"a") && from.contains(b"zzz") && from.contains(b"\xff\xff"));
+        assert!(!from.contains(b"0") && !from.contains(b""));
+        let span = KeyRange::new(&b"a"[..], b"c");
+        assert!(span.contains(b"a") && span.contains(b"b\xff") && !span.contains(b"c"));
+        assert!(!span.contains(b"0"));
+        // The whole key space: key "\0", range end "\0".
+        assert!(KeyRange::new(&b"\0"[..], b"\0").contains(b"\0"));
+    }
+
+    #[test]
+    fn key_range_empty_when_end_not_after_key() {
+        assert!(KeyRange::new(&b"c"[..], b"a").is_empty());
+        assert!(KeyRange::new(&b"c"[..], b"c").is_empty());
+        assert!(!KeyRange::new(&b"c"[..], b"d").is_empty());
+        assert!(!KeyRange::new(&b"c"[..], b"").is_empty());
+        assert!(!KeyRange::new(&b"c"[..], b"\0").is_empty());
+        assert!(!KeyRange::new(&b"c"[..], b"c").contains(b"c"));
+    }
+
+    #[test]
+    fn key_range_intervals() {
+        assert_eq!(
+            KeyRange::new(&b"a"[..], b"").to_interval(),
+            (b"a".to_vec(), Some(b"a\0".to_vec()))
+        );
+        assert_eq!(KeyRange::new(&b"a"[..], b"\0").to_interval(), (b"a".to_vec(), None));
+        assert_eq!(
+            KeyRange::new(&b"a"[..], b"c").to_interval(),
+            (b"a".to_vec(), Some(b"c".to_vec()))
+        );
+    }
+
+    #[test]
+    fn prefix_end_of_a_prefix_with_separator() {
+        // etcd's election and lock prefixes: "name/".
+        assert_eq!(prefix_end(b"a/"), b"a0");
+        let r = KeyRange::new(b"a/".to_vec(), prefix_end(b"a/"));
+        assert!(r.contains(b"a/x") && !r.contains(b"a0") && !r.contains(b"a"));
+    }
 
     #[test]
     fn prefix_end_like_clientv3() {

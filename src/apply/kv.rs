@@ -13,6 +13,7 @@
 //!
 //! Depends on `crate::mvcc` and `crate::pb` only.
 
+use crate::keys::KeyRange;
 use crate::mvcc::kv_store::{KvStore, MvccError, TxnWrite};
 use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
 use crate::pb::etcdserverpb::request_op::Request;
@@ -316,14 +317,9 @@ impl Effect<'_> {
     fn decides(&self, key: &[u8]) -> Option<bool> {
         match *self {
             Effect::Put(k) => (k == key).then_some(true),
-            Effect::Delete(start, end) => {
-                let hit = match end {
-                    [] => start == key,
-                    [0] => key >= start,
-                    end => key >= start && key < end,
-                };
-                hit.then_some(false)
-            }
+            Effect::Delete(start, end) => KeyRange::new(start, end)
+                .contains(key)
+                .then_some(false),
         }
     }
 }

@@ -22,6 +22,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::keys::KeyRange;
 use crate::pb::authpb::permission::Type as PermType;
 use crate::pb::authpb::Role;
 
@@ -37,24 +38,8 @@ pub struct Interval {
 impl Interval {
     /// The interval a role permission grants (see the module table).
     pub fn from_perm(key: &[u8], range_end: &[u8]) -> Interval {
-        if range_end.is_empty() {
-            let mut end = key.to_vec();
-            end.push(0);
-            Interval {
-                begin: key.to_vec(),
-                end: Some(end),
-            }
-        } else if range_end == [0] {
-            Interval {
-                begin: key.to_vec(),
-                end: None,
-            }
-        } else {
-            Interval {
-                begin: key.to_vec(),
-                end: Some(range_end.to_vec()),
-            }
-        }
+        let (begin, end) = KeyRange::new(key, range_end).to_interval();
+        Interval { begin, end }
     }
 
     fn contains_key(&self, key: &[u8]) -> bool {
@@ -102,14 +87,10 @@ impl IntervalSet {
         self.merged.iter().any(|iv| iv.contains_key(key))
     }
 
-    /// Whether the set covers `[key, range_end)` entirely; `range_end` `\0` means
-    /// unbounded (etcd's `checkKeyInterval`).
-    pub fn covers(&self, key: &[u8], range_end: &[u8]) -> bool {
-        let end = if range_end == [0] {
-            None
-        } else {
-            Some(range_end.to_vec())
-        };
+    /// Whether the set covers `[key, end)` entirely; `end: None` means unbounded (etcd's
+    /// `checkKeyInterval`).
+    pub fn covers(&self, key: &[u8], end: Option<&[u8]>) -> bool {
+        let end = end.map(<[u8]>::to_vec);
         self.merged
             .iter()
             .any(|iv| iv.begin.as_slice() <= key && end_ge(&iv.end, &end))
@@ -160,10 +141,10 @@ impl UnifiedRangePermissions {
                     && self.is_permitted(key, range_end, PermType::Write)
             }
         };
-        if range_end.is_empty() {
-            set.contains_key(key)
-        } else {
-            set.covers(key, range_end)
+        match KeyRange::new(key, range_end) {
+            KeyRange::Single(key) => set.contains_key(key),
+            KeyRange::From(key) => set.covers(key, None),
+            KeyRange::Range(key, end) => set.covers(key, Some(end)),
         }
     }
 }

@@ -27,6 +27,7 @@ use prost::Message;
 use super::index::Index;
 use super::key_index::{KeyIndex, Visible};
 use super::revision::Revision;
+use crate::keys::KeyRange;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 use crate::pb::etcdserverpb::{RangeRequest, RangeResponse};
 use crate::pb::mvccpb::{event::EventType, Event, KeyValue};
@@ -102,29 +103,6 @@ impl OnCommit for KvStoreDatabases<'_> {
             key,
             index: Index::new(index),
             meta,
-        }
-    }
-}
-
-/// A range of user keys, as etcd reads `key` / `range_end`.
-enum KeyRange<'a> {
-    /// `range_end` empty: exactly `key`.
-    Single(&'a [u8]),
-    /// `[start, end)`, `end = None` meaning no upper bound (`range_end == "\0"`).
-    Span(&'a [u8], Option<&'a [u8]>),
-    /// `range_end <= key`: nothing.
-    Empty,
-}
-
-impl<'a> KeyRange<'a> {
-    /// etcd's interpretation: empty `range_end` = the single key; `"\0"` = every key `>= key`;
-    /// otherwise `[key, range_end)`.
-    fn new(key: &'a [u8], range_end: &'a [u8]) -> Self {
-        match range_end {
-            [] => KeyRange::Single(key),
-            [0] => KeyRange::Span(key, None),
-            end if end <= key => KeyRange::Empty,
-            end => KeyRange::Span(key, Some(end)),
         }
     }
 }
@@ -379,7 +357,7 @@ impl KvStore {
         if rev < self.compact_revision(txn)? {
             return Err(MvccError::Compacted);
         }
-        let visible = self.visible(txn, KeyRange::new(&req.key, &req.range_end), rev)?;
+        let visible = self.visible(txn, KeyRange::new(&req.key[..], &req.range_end[..]), rev)?;
         let count = i64::try_from(visible.len()).expect("invariant: key count fits i64");
         if req.count_only {
             return Ok(RangeResponse {
@@ -459,28 +437,29 @@ impl KvStore {
     fn visible(
         &self,
         txn: &RoTxn,
-        range: KeyRange<'_>,
+        range: KeyRange<&[u8]>,
         rev: i64,
     ) -> Result<Vec<(Vec<u8>, Visible)>, MvccError> {
         let mut out = Vec::new();
-        match range {
-            KeyRange::Empty => {}
+        let (start, end) = match range {
+            _ if range.is_empty() => return Ok(out),
             KeyRange::Single(key) => {
                 if !key.is_empty() {
                     if let Some(v) = self.load_index(txn, key)?.and_then(|ki| ki.get(rev)) {
                         out.push((key.to_vec(), v));
                     }
                 }
+                return Ok(out);
             }
-            KeyRange::Span(start, end) => {
-                self.index.for_each_in(txn, start, end, |k, ki| {
-                    if let Some(vis) = ki.get(rev) {
-                        out.push((k.to_vec(), vis));
-                    }
-                    Ok(())
-                })?;
+            KeyRange::From(start) => (start, None),
+            KeyRange::Range(start, end) => (start, Some(end)),
+        };
+        self.index.for_each_in(txn, start, end, |k, ki| {
+            if let Some(vis) = ki.get(rev) {
+                out.push((k.to_vec(), vis));
             }
-        }
+            Ok(())
+        })?;
         Ok(out)
     }
 

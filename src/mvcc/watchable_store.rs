@@ -19,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 
 use super::{KvStore, MvccError};
+use crate::keys::KeyRange;
 use crate::pb::etcdserverpb::{ResponseHeader, WatchResponse};
 use crate::pb::mvccpb::{event::EventType, Event};
 
@@ -48,48 +49,6 @@ pub trait KvSource: Send + Sync {
 /// Time one catch-up pass may spend before yielding (it resumes right away when watchers
 /// remain unsynced).
 pub const CATCH_UP_PASS_BUDGET: std::time::Duration = std::time::Duration::from_millis(50);
-
-/// Which keys a watcher observes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeyRange {
-    /// Exactly one key.
-    Single(Vec<u8>),
-    /// Every key `>= start` (etcd's range_end `"\0"`).
-    From(Vec<u8>),
-    /// `[start, end)`.
-    Range(Vec<u8>, Vec<u8>),
-}
-
-impl KeyRange {
-    /// Builds the range from a watch request's `key` / `range_end` as etcd's server does
-    /// (empty key means `"\0"`; range_end `"\0"` means "to the end").
-    pub fn from_request(key: &[u8], range_end: &[u8]) -> KeyRange {
-        let key = if key.is_empty() {
-            vec![0]
-        } else {
-            key.to_vec()
-        };
-        match range_end {
-            [] => KeyRange::Single(key),
-            [0] => KeyRange::From(key),
-            end => KeyRange::Range(key, end.to_vec()),
-        }
-    }
-
-    /// Whether `key` is in the range.
-    pub fn contains(&self, key: &[u8]) -> bool {
-        match self {
-            KeyRange::Single(k) => k.as_slice() == key,
-            KeyRange::From(s) => s.as_slice() <= key,
-            KeyRange::Range(s, e) => s.as_slice() <= key && key < e.as_slice(),
-        }
-    }
-
-    /// Whether the range is empty (`range_end <= key`), which etcd refuses.
-    pub fn is_empty(&self) -> bool {
-        matches!(self, KeyRange::Range(s, e) if e <= s)
-    }
-}
 
 /// A watcher's options.
 #[derive(Debug, Clone)]
@@ -464,16 +423,6 @@ impl WatchableStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn key_ranges_follow_etcd() {
-        assert_eq!(KeyRange::from_request(b"", b""), KeyRange::Single(vec![0]));
-        let r = KeyRange::from_request(b"a", b"\0");
-        assert!(r.contains(b"zzz") && !r.contains(b"0"));
-        let r = KeyRange::from_request(b"a", b"c");
-        assert!(r.contains(b"b") && !r.contains(b"c"));
-        assert!(KeyRange::from_request(b"c", b"a").is_empty());
-    }
 
     /// A hub over a throwaway store, writing through the store's own write view.
     struct Fixture {

@@ -952,7 +952,8 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::mvcc::watchable_store::{KeyRange, WatcherSpec};
+    use crate::keys::KeyRange;
+    use crate::mvcc::watchable_store::WatcherSpec;
 
     fn put_many(store: &StateStore, n: usize, value_len: usize) {
         let b = store.backend().unwrap();

@@ -35,7 +35,8 @@ use futures::stream::BoxStream;
 use tokio::sync::mpsc;
 
 use super::{Error, EtcdServer};
-use crate::mvcc::watchable_store::{KeyRange, WatchableStore, WatcherKey, WatcherSpec};
+use crate::keys::{prefix_end, KeyRange};
+use crate::mvcc::watchable_store::{WatchableStore, WatcherKey, WatcherSpec};
 use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 use crate::pb::etcdserverpb::{
@@ -107,25 +108,11 @@ pub fn prefix(name: &[u8]) -> Vec<u8> {
     p
 }
 
-/// The range end covering every key that starts with `pfx` (etcd's `GetPrefixRangeEnd`):
-/// the prefix with its last byte below 0xff incremented and the rest cut; `"\0"` (to the
-/// end of the keyspace) when every byte is 0xff.
-pub fn prefix_range_end(pfx: &[u8]) -> Vec<u8> {
-    let mut end = pfx.to_vec();
-    while let Some(last) = end.pop() {
-        if last < 0xff {
-            end.push(last + 1);
-            return end;
-        }
-    }
-    vec![0]
-}
-
 /// Range for the first key under `pfx` by create revision (`clientv3.WithFirstCreate`).
 pub fn first_create(pfx: &[u8]) -> RangeRequest {
     RangeRequest {
         key: pfx.to_vec(),
-        range_end: prefix_range_end(pfx),
+        range_end: prefix_end(pfx),
         limit: 1,
         sort_order: SortOrder::Ascend as i32,
         sort_target: SortTarget::Create as i32,
@@ -138,7 +125,7 @@ pub fn first_create(pfx: &[u8]) -> RangeRequest {
 pub fn last_create_before(pfx: &[u8], max_create_rev: i64) -> RangeRequest {
     RangeRequest {
         key: pfx.to_vec(),
-        range_end: prefix_range_end(pfx),
+        range_end: prefix_end(pfx),
         limit: 1,
         sort_order: SortOrder::Descend as i32,
         sort_target: SortTarget::Create as i32,
@@ -742,7 +729,7 @@ impl EtcdServer {
                 Some(kv) => (header_of(&resp.header), kv),
                 None => {
                     // Wait for the first put under the prefix.
-                    let range = KeyRange::Range(pfx.to_vec(), prefix_range_end(pfx));
+                    let range = KeyRange::new(pfx.to_vec(), prefix_end(pfx));
                     let (_guard, mut rx) =
                         WatchGuard::watch(&self.store.watch, vec![(range, false, read_rev + 1)]);
                     loop {
@@ -817,13 +804,6 @@ mod tests {
         assert_eq!(contender_key(b"e", 255), b"e/ff".to_vec());
         // Go's %x of a negative int64.
         assert_eq!(contender_key(b"e", -255), b"e/-ff".to_vec());
-    }
-
-    #[test]
-    fn prefix_range_end_follows_etcd() {
-        assert_eq!(prefix_range_end(b"a/"), b"a0".to_vec());
-        assert_eq!(prefix_range_end(b"a\xff"), b"b".to_vec());
-        assert_eq!(prefix_range_end(b"\xff\xff"), vec![0]);
     }
 
     #[test]

@@ -110,7 +110,9 @@ fn check_op(op: &RequestOp, max_txn_ops: usize) -> Result<(), WireError> {
 }
 
 /// A deleted interval `[begin, end)`; an empty `end` means "to infinity", as etcd's
-/// string-affine intervals.
+/// string-affine intervals. Deliberately not [`crate::keys::KeyRange`]: etcd's
+/// `checkIntervals` takes a range end `"\0"` literally (the interval `[key, "\0")`, holding no
+/// key after `key`), not as "every key `>= key`", and the duplicate-key check follows it.
 #[derive(Clone)]
 struct Interval {
     begin: Vec<u8>,

@@ -11,7 +11,8 @@ use prost::Message;
 use tokio::sync::mpsc;
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::mvcc::watchable_store::{KeyRange, WatchableStore, WatcherKey, WatcherSpec};
+use crate::keys::KeyRange;
+use crate::mvcc::watchable_store::{WatchableStore, WatcherKey, WatcherSpec};
 use crate::pb::etcdserverpb::watch_create_request::FilterType;
 use crate::pb::etcdserverpb::watch_request::RequestUnion;
 use crate::pb::etcdserverpb::watch_server::Watch;
@@ -160,10 +161,9 @@ fn watch_denied(
     c: &crate::pb::etcdserverpb::WatchCreateRequest,
 ) -> Option<String> {
     use crate::rpctypes::WireError;
-    let range_end: &[u8] = if c.range_end == [0] {
-        &[]
-    } else {
-        &c.range_end
+    let range_end: &[u8] = match KeyRange::new(&c.key[..], &c.range_end[..]) {
+        KeyRange::From(_) => &[],
+        _ => &c.range_end,
     };
     let r = server
         .caller_from(token, cert_cn)
@@ -189,6 +189,13 @@ fn watch_denied(
     }
 }
 
+/// The keys a watch create request observes: [`KeyRange::new`] after etcd's watch server
+/// turns an empty `key` into `"\0"` (so an empty key with range end `"\0"` watches every key).
+fn watch_range(key: &[u8], range_end: &[u8]) -> KeyRange {
+    let key = if key.is_empty() { vec![0] } else { key.to_vec() };
+    KeyRange::new(key, range_end.to_vec())
+}
+
 /// Handles a create request; false when the stream is gone.
 async fn create(
     hub: &Arc<WatchableStore>,
@@ -199,7 +206,7 @@ async fn create(
     next_id: &mut i64,
     c: crate::pb::etcdserverpb::WatchCreateRequest,
 ) -> bool {
-    let range = KeyRange::from_request(&c.key, &c.range_end);
+    let range = watch_range(&c.key, &c.range_end);
     let wsrev = hub.current_revision();
     let start = if c.start_revision == 0 {
         wsrev + 1
@@ -300,6 +307,17 @@ fn parts_template(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn watch_range_follows_etcd() {
+        assert_eq!(watch_range(b"", b""), KeyRange::Single(vec![0]));
+        assert_eq!(watch_range(b"", b"\0"), KeyRange::From(vec![0]));
+        let r = watch_range(b"a", b"\0");
+        assert!(r.contains(b"zzz") && !r.contains(b"0"));
+        let r = watch_range(b"a", b"c");
+        assert!(r.contains(b"b") && !r.contains(b"c"));
+        assert!(watch_range(b"c", b"a").is_empty());
+    }
     use crate::pb::mvccpb::{Event, KeyValue};
 
     #[test]
