@@ -1,5 +1,6 @@
 //! Compiles `proto/` into Rust with tonic/prost. protoc comes from the
-//! `protoc-bin-vendored` crate, so a fresh machine needs no system protoc.
+//! `protoc-bin-vendored` crate, so a fresh machine needs no system protoc. Also writes
+//! `$OUT_DIR/etcd_descriptor_set.bin` (the file descriptor set) for the JSON gateway.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let protoc = protoc_bin_vendored::protoc_bin_path()?;
@@ -14,7 +15,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/peer/raft_internal.proto",
         "proto/peer/peer.proto",
     ];
+    // The descriptor set of every compiled file, for the JSON gateway's proto3 JSON mapping
+    // (v3rpc/gateway.rs, through prost-reflect).
+    let out_dir = std::path::PathBuf::from(std::env::var("OUT_DIR")?);
     tonic_prost_build::configure()
+        .file_descriptor_set_path(out_dir.join("etcd_descriptor_set.bin"))
         .type_attribute(".", "#[derive(serde::Serialize, serde::Deserialize)]")
         .generate_default_stubs(true)
         .compile_protos(&protos, &["proto"])?;

@@ -1,22 +1,29 @@
 //! Plain HTTP endpoints on the client port, beside gRPC: `/health`, `/version`, `/metrics`
-//! (etcd's `etcdhttp` handlers).
+//! (etcd's `etcdhttp` handlers), `/livez` and `/readyz` (etcd 3.5's probes), and the answer
+//! to any other path (404, or gRPC's `UNIMPLEMENTED` for a gRPC request).
 
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::extract::{Path, RawQuery};
+use axum::http::Method;
+use axum::routing::{any, get};
 use axum::Router;
 
 use crate::server::{EtcdServer, CLUSTER_VERSION, SERVER_VERSION};
 
-/// Routes for `/health`, `/version` and `/metrics`.
+/// Routes for `/health`, `/version`, `/metrics`, `/livez[/<check>]` and `/readyz[/<check>]`.
 pub fn routes(server: Arc<EtcdServer>) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/version", get(version))
         .route("/metrics", get(metrics))
+        .route("/livez", any(livez))
+        .route("/livez/{check}", any(livez))
+        .route("/readyz", any(readyz))
+        .route("/readyz/{check}", any(readyz))
         .with_state(server)
 }
 
@@ -52,4 +59,157 @@ async fn metrics() -> impl IntoResponse {
         )],
         crate::observability::metrics().render(),
     )
+}
+
+/// Any path no route serves: a gRPC request (content-type `application/grpc...`) gets gRPC's
+/// `UNIMPLEMENTED` (grpc-go's `unknown service`); anything else Go's `404 page not found`.
+pub async fn not_found(request: axum::extract::Request) -> axum::response::Response {
+    let grpc = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/grpc"));
+    if grpc {
+        let path = request.uri().path();
+        let service = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        return tonic::Status::unimplemented(format!("unknown service {service}")).into_http();
+    }
+    super::gateway::text_error(StatusCode::NOT_FOUND, "404 page not found")
+}
+
+/// The checks `/livez` runs (etcd 3.5): the member can read its own state.
+const LIVEZ_CHECKS: &[&str] = &["serializable_read"];
+/// The checks `/readyz` runs (etcd 3.5/3.6): no CORRUPT alarm, a local read, and a quorum
+/// (linearizable) read, which needs a leader.
+const READYZ_CHECKS: &[&str] = &["data_corruption", "serializable_read", "linearizable_read"];
+
+/// `GET /livez[/<check>]` (etcd 3.5's `installLivezEndpoints`).
+async fn livez(
+    State(server): State<Arc<EtcdServer>>,
+    method: Method,
+    check: Option<Path<String>>,
+    RawQuery(query): RawQuery,
+) -> axum::response::Response {
+    probe(&server, LIVEZ_CHECKS, &method, check.map(|c| c.0), query).await
+}
+
+/// `GET /readyz[/<check>]` (etcd 3.5's `installReadyzEndpoints`).
+async fn readyz(
+    State(server): State<Arc<EtcdServer>>,
+    method: Method,
+    check: Option<Path<String>>,
+    RawQuery(query): RawQuery,
+) -> axum::response::Response {
+    probe(&server, READYZ_CHECKS, &method, check.map(|c| c.0), query).await
+}
+
+/// etcd's health-check registry: runs `checks` (or only `check` for a sub-path), minus those
+/// named by `?exclude=`; 200 `ok` (preceded by `[+]name ok` lines with `?verbose`) when all
+/// pass, else 503 with a `[+]`/`[-]name failed: reason` line per check. Only GET.
+async fn probe(
+    server: &EtcdServer,
+    checks: &[&'static str],
+    method: &Method,
+    check: Option<String>,
+    query: Option<String>,
+) -> axum::response::Response {
+    if method != Method::GET {
+        let mut resp =
+            super::gateway::text_error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+        resp.headers_mut()
+            .insert(header::ALLOW, axum::http::HeaderValue::from_static("GET"));
+        return resp;
+    }
+    let params: Vec<(String, String)> = query
+        .as_deref()
+        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .unwrap_or_default();
+    let selected: Vec<&str> = match &check {
+        Some(c) => match checks.iter().find(|n| **n == c.as_str()) {
+            Some(n) => vec![*n],
+            None => return super::gateway::text_error(StatusCode::NOT_FOUND, "404 page not found"),
+        },
+        None => checks
+            .iter()
+            .copied()
+            .filter(|n| !params.iter().any(|(k, v)| k == "exclude" && v == n))
+            .collect(),
+    };
+    let mut report = String::new();
+    let mut healthy = true;
+    for name in selected {
+        match run_check(server, name).await {
+            Ok(()) => report.push_str(&format!("[+]{name} ok\n")),
+            Err(reason) => {
+                healthy = false;
+                tracing::warn!(check = name, %reason, "health check failed");
+                report.push_str(&format!("[-]{name} failed: {reason}\n"));
+            }
+        }
+    }
+    if !healthy {
+        return super::gateway::text_error(StatusCode::SERVICE_UNAVAILABLE, &report);
+    }
+    let verbose = params.iter().any(|(k, _)| k == "verbose");
+    let body = if verbose {
+        format!("{report}ok\n")
+    } else {
+        "ok\n".to_string()
+    };
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// One named probe check; `Err` carries etcd's reason text.
+async fn run_check(server: &EtcdServer, name: &str) -> Result<(), String> {
+    use crate::pb::etcdserverpb::{AlarmType, RangeRequest};
+    match name {
+        "data_corruption" => {
+            let corrupt = server
+                .read(|b, t| b.alarms.is_active(t, AlarmType::Corrupt))
+                .map_err(|e| format!("range error: {e}"))?;
+            if corrupt {
+                return Err("alarm activated: CORRUPT".to_string());
+            }
+            Ok(())
+        }
+        "serializable_read" => {
+            // A member whose storage failed (fatal) is about to exit: its reads are not served.
+            if let Some(fault) = server.fatal().get() {
+                return Err(format!("range error: {}", fault.cause));
+            }
+            let req = RangeRequest {
+                key: vec![0],
+                keys_only: true,
+                limit: 1,
+                serializable: true,
+                ..Default::default()
+            };
+            server
+                .range(&req, &crate::server::Caller::Internal)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("range error: {e}"))
+        }
+        "linearizable_read" => {
+            if server.leader().is_none() {
+                return Err("range error: etcdserver: no leader".to_string());
+            }
+            tokio::time::timeout(
+                server.config().request_timeout(),
+                server.linearizable_barrier_within(server.config().request_timeout()),
+            )
+            .await
+            .map_err(|_| "range error: etcdserver: request timed out".to_string())?
+            .map_err(|e| format!("range error: {e}"))
+        }
+        _ => Ok(()),
+    }
 }

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cluster;
 pub mod election;
 pub mod error;
+pub mod gateway;
 pub mod http;
 pub mod interceptor;
 pub mod kv;
@@ -36,7 +37,9 @@ use crate::server::EtcdServer;
 /// message (etcd's `grpcOverheadBytes`, 512 KiB).
 pub const GRPC_OVERHEAD_BYTES: usize = 512 * 1024;
 
-/// The client-port router: every gRPC service plus `/health`, `/version`, `/metrics`.
+/// The client-port router: every gRPC service, etcd's JSON gateway (`/v3/*`), `/health`,
+/// `/livez`, `/readyz`, `/version`, `/metrics`; any other path is 404 for HTTP and
+/// `UNIMPLEMENTED` for gRPC.
 pub fn router(server: Arc<EtcdServer>) -> axum::Router {
     let max = server.config().max_request_bytes as usize + GRPC_OVERHEAD_BYTES;
     let routes = tonic::service::Routes::new(
@@ -69,14 +72,18 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
             .max_decoding_message_size(max)
             .max_encoding_message_size(usize::MAX),
     );
-    routes
+    let grpc = routes
         .into_axum_router()
         .layer(axum::middleware::from_fn_with_state(
             server.clone(),
             interceptor::require_leader,
         ))
-        .layer(axum::middleware::from_fn(interceptor::grpc_size_errors))
+        .layer(axum::middleware::from_fn(interceptor::grpc_size_errors));
+    let max_request_bytes = server.config().max_request_bytes as usize;
+    grpc.clone()
+        .merge(gateway::routes(grpc, max_request_bytes))
         .merge(http::routes(server))
+        .fallback(http::not_found)
 }
 
 pub use crate::serve::ClientCertCn;

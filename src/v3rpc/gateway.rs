@@ -1,0 +1,723 @@
+//! etcd 3.4's grpc-gateway JSON API on the client port: `POST /v3/<service>/<method>` (and
+//! the `/v3beta/` aliases etcd rewrites to `/v3/`) with a JSON body, answered in JSON.
+//!
+//! Like etcd's gateway (`embed/serve.go` registers grpc-gateway v1.9.5 handlers that dial the
+//! member's own gRPC port), each request is turned into the gRPC call of the same method and
+//! sent to the in-process gRPC services of this member (the tonic router of [`super::router`],
+//! called as a tower service, no socket): so the gateway runs exactly the code, checks and
+//! errors a gRPC client gets. The `Authorization` header becomes the `token` metadata (etcd
+//! accepts its token under both names); `Grpc-Metadata-<key>` headers become metadata `<key>`.
+//!
+//! The JSON mapping is grpc-gateway's `JSONPb{OrigName: true}` (proto3 JSON through
+//! `prost-reflect`, from the descriptor set build.rs writes): field names as in the .proto,
+//! bytes in standard base64, 64-bit integers as strings, enums by name, default values
+//! omitted; requests may use either field spelling and ignore unknown fields, as etcd's
+//! decoder does. Shapes, as etcd 3.4.23 answers them:
+//! - unary success: 200, `application/json`, the response message;
+//! - unary error: grpc-gateway's HTTP status for the gRPC code (e.g. 400 for
+//!   `INVALID_ARGUMENT`, 412 for `FAILED_PRECONDITION`) and
+//!   `{"error":msg,"message":msg,"code":n}`;
+//! - streams (watch, lease keepalive, snapshot, election observe): one
+//!   `{"result":{...}}` line per response message; an error ends the stream with
+//!   `{"error":{"grpc_code":n,"http_code":n,"message":..,"http_status":..}}` (no newline);
+//!   a watch stays open after the request body ends, until the client goes away;
+//! - an unknown `/v3/` path: 404 `Not Found`; a known one with another method than POST: 405.
+//!
+//! Depends on: pb (through the descriptor set), tonic, prost-reflect.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures::{Stream, StreamExt};
+use http_body_util::BodyExt;
+use prost_reflect::{
+    DeserializeOptions, DescriptorPool, DynamicMessage, MessageDescriptor, MethodDescriptor,
+    SerializeOptions,
+};
+use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
+use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
+use tonic::{Code, Status};
+
+/// The file descriptor set of `proto/` written by build.rs.
+const DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/etcd_descriptor_set.bin"));
+
+/// Every gateway path of etcd 3.4.23 (the `google.api.http` annotations of `rpc.proto`,
+/// `v3lock.proto` and `v3election.proto`) → (gRPC service, method).
+///
+/// `HashKV` is annotated with the same path as `Hash`; grpc-gateway keeps the first one
+/// registered, so `/v3/maintenance/hash` answers `Hash` (as etcd does) and `HashKV` has no path.
+const PATHS: &[(&str, &str, &str)] = &[
+    ("/v3/kv/range", "etcdserverpb.KV", "Range"),
+    ("/v3/kv/put", "etcdserverpb.KV", "Put"),
+    ("/v3/kv/deleterange", "etcdserverpb.KV", "DeleteRange"),
+    ("/v3/kv/txn", "etcdserverpb.KV", "Txn"),
+    ("/v3/kv/compaction", "etcdserverpb.KV", "Compact"),
+    ("/v3/watch", "etcdserverpb.Watch", "Watch"),
+    ("/v3/lease/grant", "etcdserverpb.Lease", "LeaseGrant"),
+    ("/v3/lease/revoke", "etcdserverpb.Lease", "LeaseRevoke"),
+    ("/v3/kv/lease/revoke", "etcdserverpb.Lease", "LeaseRevoke"),
+    ("/v3/lease/keepalive", "etcdserverpb.Lease", "LeaseKeepAlive"),
+    ("/v3/lease/timetolive", "etcdserverpb.Lease", "LeaseTimeToLive"),
+    ("/v3/kv/lease/timetolive", "etcdserverpb.Lease", "LeaseTimeToLive"),
+    ("/v3/lease/leases", "etcdserverpb.Lease", "LeaseLeases"),
+    ("/v3/kv/lease/leases", "etcdserverpb.Lease", "LeaseLeases"),
+    ("/v3/cluster/member/add", "etcdserverpb.Cluster", "MemberAdd"),
+    ("/v3/cluster/member/remove", "etcdserverpb.Cluster", "MemberRemove"),
+    ("/v3/cluster/member/update", "etcdserverpb.Cluster", "MemberUpdate"),
+    ("/v3/cluster/member/list", "etcdserverpb.Cluster", "MemberList"),
+    ("/v3/cluster/member/promote", "etcdserverpb.Cluster", "MemberPromote"),
+    ("/v3/maintenance/alarm", "etcdserverpb.Maintenance", "Alarm"),
+    ("/v3/maintenance/status", "etcdserverpb.Maintenance", "Status"),
+    ("/v3/maintenance/defragment", "etcdserverpb.Maintenance", "Defragment"),
+    ("/v3/maintenance/hash", "etcdserverpb.Maintenance", "Hash"),
+    ("/v3/maintenance/snapshot", "etcdserverpb.Maintenance", "Snapshot"),
+    (
+        "/v3/maintenance/transfer-leadership",
+        "etcdserverpb.Maintenance",
+        "MoveLeader",
+    ),
+    ("/v3/auth/enable", "etcdserverpb.Auth", "AuthEnable"),
+    ("/v3/auth/disable", "etcdserverpb.Auth", "AuthDisable"),
+    ("/v3/auth/authenticate", "etcdserverpb.Auth", "Authenticate"),
+    ("/v3/auth/user/add", "etcdserverpb.Auth", "UserAdd"),
+    ("/v3/auth/user/get", "etcdserverpb.Auth", "UserGet"),
+    ("/v3/auth/user/list", "etcdserverpb.Auth", "UserList"),
+    ("/v3/auth/user/delete", "etcdserverpb.Auth", "UserDelete"),
+    ("/v3/auth/user/changepw", "etcdserverpb.Auth", "UserChangePassword"),
+    ("/v3/auth/user/grant", "etcdserverpb.Auth", "UserGrantRole"),
+    ("/v3/auth/user/revoke", "etcdserverpb.Auth", "UserRevokeRole"),
+    ("/v3/auth/role/add", "etcdserverpb.Auth", "RoleAdd"),
+    ("/v3/auth/role/get", "etcdserverpb.Auth", "RoleGet"),
+    ("/v3/auth/role/list", "etcdserverpb.Auth", "RoleList"),
+    ("/v3/auth/role/delete", "etcdserverpb.Auth", "RoleDelete"),
+    ("/v3/auth/role/grant", "etcdserverpb.Auth", "RoleGrantPermission"),
+    ("/v3/auth/role/revoke", "etcdserverpb.Auth", "RoleRevokePermission"),
+    ("/v3/lock/lock", "v3lockpb.Lock", "Lock"),
+    ("/v3/lock/unlock", "v3lockpb.Lock", "Unlock"),
+    ("/v3/election/campaign", "v3electionpb.Election", "Campaign"),
+    ("/v3/election/proclaim", "v3electionpb.Election", "Proclaim"),
+    ("/v3/election/leader", "v3electionpb.Election", "Leader"),
+    ("/v3/election/observe", "v3electionpb.Election", "Observe"),
+    ("/v3/election/resign", "v3electionpb.Election", "Resign"),
+];
+
+/// The descriptors of `proto/`, decoded once.
+fn pool() -> &'static DescriptorPool {
+    static POOL: OnceLock<DescriptorPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        DescriptorPool::decode(DESCRIPTOR_SET)
+            .expect("invariant: build.rs writes a valid file descriptor set")
+    })
+}
+
+/// One gateway path's gRPC method.
+#[derive(Clone)]
+struct Route {
+    /// `/etcdserverpb.KV/Range`.
+    grpc_path: &'static str,
+    method: MethodDescriptor,
+}
+
+/// What the gateway handler needs: the routes and the in-process gRPC services.
+struct Gateway {
+    routes: HashMap<&'static str, Route>,
+    grpc: axum::Router,
+    /// Largest JSON request body read, in bytes.
+    max_body: usize,
+}
+
+/// The gateway routes (`/v3/*`, `/v3beta/*`), calling `grpc` (the member's gRPC services as
+/// one axum router). `max_request_bytes` is `--max-request-bytes`: a JSON body may be up to
+/// about 3 times that (base64 and JSON overhead); the gRPC service enforces the real limit.
+///
+/// # Panics
+/// When a [`PATHS`] entry names a method missing from `proto/` (a build mistake the unit
+/// test catches).
+pub fn routes(grpc: axum::Router, max_request_bytes: usize) -> axum::Router {
+    let mut routes = HashMap::new();
+    for &(path, service, method) in PATHS {
+        let desc = pool()
+            .get_service_by_name(service)
+            .and_then(|s| s.methods().find(|m| m.name() == method))
+            .unwrap_or_else(|| panic!("invariant: proto/ defines {service}.{method}"));
+        let grpc_path: &'static str = Box::leak(format!("/{service}/{method}").into_boxed_str());
+        routes.insert(
+            path,
+            Route {
+                grpc_path,
+                method: desc,
+            },
+        );
+    }
+    let gateway = Arc::new(Gateway {
+        routes,
+        grpc,
+        max_body: max_request_bytes
+            .saturating_add(super::GRPC_OVERHEAD_BYTES)
+            .saturating_mul(3),
+    });
+    axum::Router::new()
+        .route("/v3/{*rest}", axum::routing::any(handle))
+        .route("/v3beta/{*rest}", axum::routing::any(handle))
+        .with_state(gateway)
+}
+
+/// Go's `http.Error(w, msg, code)`: text/plain, `nosniff`, `msg\n`.
+pub(crate) fn text_error(code: StatusCode, msg: &str) -> Response {
+    (
+        code,
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        format!("{msg}\n"),
+    )
+        .into_response()
+}
+
+async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
+    let path = req.uri().path();
+    let path = match path.strip_prefix("/v3beta/") {
+        Some(rest) => format!("/v3/{rest}"),
+        None => path.to_string(),
+    };
+    let Some(route) = gw.routes.get(path.as_str()).cloned() else {
+        return text_error(StatusCode::NOT_FOUND, "Not Found");
+    };
+    if req.method() == Method::OPTIONS {
+        return StatusCode::OK.into_response();
+    }
+    if req.method() != Method::POST {
+        return text_error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+    }
+    let (parts, body) = req.into_parts();
+    let metadata = metadata(&parts.headers);
+    let mut body = JsonValues::new(body, gw.max_body);
+    let input = route.method.input();
+    let output = route.method.output();
+    let codec = DynCodec { output };
+    let path = axum::http::uri::PathAndQuery::from_static(route.grpc_path);
+    let mut client = tonic::client::Grpc::new(gw.grpc.clone());
+    if client.ready().await.is_err() {
+        return error_response(&Status::unavailable("gRPC service not ready"));
+    }
+    match (
+        route.method.is_client_streaming(),
+        route.method.is_server_streaming(),
+    ) {
+        (false, server_streaming) => {
+            // grpc-gateway decodes the first JSON value; an empty body is the default message.
+            let msg = match body.next().await {
+                Ok(Some(v)) => match to_message(&input, v) {
+                    Ok(m) => m,
+                    Err(e) => return error_response(&Status::invalid_argument(e)),
+                },
+                Ok(None) => DynamicMessage::new(input),
+                Err(e) => return error_response(&e),
+            };
+            let request = tonic::Request::from_parts(metadata, Default::default(), msg);
+            if server_streaming {
+                let call = client.server_streaming(request, path, codec).await;
+                stream_response(call).await
+            } else {
+                match client.unary(request, path, codec).await {
+                    Ok(resp) => unary_response(resp),
+                    Err(status) => error_response(&status),
+                }
+            }
+        }
+        (true, _) => {
+            // grpc-gateway sends the first value before answering: a body that does not
+            // decode fails the request (as a non-gRPC error: Unknown, 500).
+            let first = match body.next().await {
+                Ok(Some(v)) => match to_message(&input, v) {
+                    Ok(m) => Some(m),
+                    Err(e) => return error_response(&Status::unknown(e)),
+                },
+                Ok(None) => None,
+                Err(e) => return error_response(&Status::unknown(e.message())),
+            };
+            // etcd's watch server ignores the end of the request stream (the watch stays
+            // until the client goes away); other streams end with it.
+            let keep_open = route.method.name() == "Watch";
+            let rest = futures::stream::unfold((body, input), |(mut body, input)| async move {
+                match body.next().await {
+                    Ok(Some(v)) => to_message(&input, v).ok().map(|m| (m, (body, input))),
+                    _ => None,
+                }
+            });
+            let requests = futures::stream::iter(first).chain(rest);
+            let requests: Pin<Box<dyn Stream<Item = DynamicMessage> + Send>> = if keep_open {
+                Box::pin(requests.chain(futures::stream::pending()))
+            } else {
+                Box::pin(requests)
+            };
+            let request = tonic::Request::from_parts(metadata, Default::default(), requests);
+            let call = client.streaming(request, path, codec).await;
+            stream_response(call).await
+        }
+    }
+}
+
+/// gRPC metadata for a gateway request: `Authorization` → `token` (etcd reads the token
+/// from either), `Grpc-Metadata-<key>` → `<key>` (grpc-gateway's convention).
+fn metadata(headers: &HeaderMap) -> MetadataMap {
+    let mut md = MetadataMap::new();
+    for (name, value) in headers {
+        let key = if name == header::AUTHORIZATION {
+            crate::rpctypes::TOKEN_FIELD_NAME_GRPC
+        } else if let Some(key) = name.as_str().strip_prefix("grpc-metadata-") {
+            key
+        } else {
+            continue;
+        };
+        let (Ok(key), Ok(value)) = (
+            MetadataKey::from_bytes(key.as_bytes()),
+            value.to_str().map(MetadataValue::try_from),
+        ) else {
+            continue;
+        };
+        if let Ok(value) = value {
+            md.insert(key, value);
+        }
+    }
+    md
+}
+
+/// A JSON value into the request message `desc` (either field spelling; unknown fields
+/// ignored, as etcd's gateway decoder does).
+fn to_message(desc: &MessageDescriptor, value: serde_json::Value) -> Result<DynamicMessage, String> {
+    DynamicMessage::deserialize_with_options(
+        desc.clone(),
+        value,
+        &DeserializeOptions::new().deny_unknown_fields(false),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// The JSON values of a request body, one after the other as they arrive (Go's
+/// `json.Decoder` over the body: values may be separated by whitespace or nothing).
+struct JsonValues {
+    body: Body,
+    buf: Vec<u8>,
+    done: bool,
+    limit: usize,
+}
+
+impl JsonValues {
+    fn new(body: Body, limit: usize) -> Self {
+        JsonValues {
+            body,
+            buf: Vec::new(),
+            done: false,
+            limit,
+        }
+    }
+
+    /// The next value; `None` at the end of the body.
+    ///
+    /// # Errors
+    /// `INVALID_ARGUMENT` for malformed JSON or a failed body read; `RESOURCE_EXHAUSTED`
+    /// when a value exceeds the body limit.
+    async fn next(&mut self) -> Result<Option<serde_json::Value>, Status> {
+        loop {
+            if self.buf.iter().any(|b| !b.is_ascii_whitespace()) {
+                let mut values =
+                    serde_json::Deserializer::from_slice(&self.buf).into_iter::<serde_json::Value>();
+                match values.next() {
+                    Some(Ok(v)) => {
+                        let used = values.byte_offset();
+                        self.buf.drain(..used);
+                        return Ok(Some(v));
+                    }
+                    Some(Err(e)) if e.is_eof() && !self.done => {}
+                    Some(Err(e)) => {
+                        self.done = true;
+                        self.buf.clear();
+                        return Err(Status::invalid_argument(e.to_string()));
+                    }
+                    None => self.buf.clear(),
+                }
+            } else {
+                self.buf.clear();
+            }
+            if self.done {
+                return Ok(None);
+            }
+            match self.body.frame().await {
+                Some(Ok(frame)) => {
+                    if let Ok(data) = frame.into_data() {
+                        self.buf.extend_from_slice(&data);
+                        if self.buf.len() > self.limit {
+                            self.done = true;
+                            self.buf.clear();
+                            return Err(Status::resource_exhausted(format!(
+                                "grpc: received message larger than max ({} bytes)",
+                                self.limit
+                            )));
+                        }
+                    }
+                }
+                Some(Err(e)) => {
+                    self.done = true;
+                    return Err(Status::invalid_argument(e.to_string()));
+                }
+                None => self.done = true,
+            }
+        }
+    }
+}
+
+/// A tonic codec for [`DynamicMessage`]: requests encode themselves, responses decode as
+/// `output`.
+struct DynCodec {
+    output: MessageDescriptor,
+}
+
+struct DynEncoder;
+
+struct DynDecoder(MessageDescriptor);
+
+impl Codec for DynCodec {
+    type Encode = DynamicMessage;
+    type Decode = DynamicMessage;
+    type Encoder = DynEncoder;
+    type Decoder = DynDecoder;
+
+    fn encoder(&mut self) -> DynEncoder {
+        DynEncoder
+    }
+
+    fn decoder(&mut self) -> DynDecoder {
+        DynDecoder(self.output.clone())
+    }
+}
+
+impl Encoder for DynEncoder {
+    type Item = DynamicMessage;
+    type Error = Status;
+
+    fn encode(&mut self, item: DynamicMessage, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
+        prost::Message::encode(&item, dst).map_err(|e| Status::internal(e.to_string()))
+    }
+}
+
+impl Decoder for DynDecoder {
+    type Item = DynamicMessage;
+    type Error = Status;
+
+    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<DynamicMessage>, Status> {
+        DynamicMessage::decode(self.0.clone(), src)
+            .map(Some)
+            .map_err(|e| Status::internal(e.to_string()))
+    }
+}
+
+/// grpc-gateway v1.9.5's `HTTPStatusFromCode` (as etcd 3.4.23 answers: `FAILED_PRECONDITION`
+/// is 412 there).
+pub(crate) fn http_status(code: Code) -> StatusCode {
+    match code {
+        Code::Ok => StatusCode::OK,
+        Code::Cancelled => StatusCode::REQUEST_TIMEOUT,
+        Code::Unknown => StatusCode::INTERNAL_SERVER_ERROR,
+        Code::InvalidArgument => StatusCode::BAD_REQUEST,
+        Code::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
+        Code::NotFound => StatusCode::NOT_FOUND,
+        Code::AlreadyExists => StatusCode::CONFLICT,
+        Code::PermissionDenied => StatusCode::FORBIDDEN,
+        Code::Unauthenticated => StatusCode::UNAUTHORIZED,
+        Code::ResourceExhausted => StatusCode::TOO_MANY_REQUESTS,
+        Code::FailedPrecondition => StatusCode::PRECONDITION_FAILED,
+        Code::Aborted => StatusCode::CONFLICT,
+        Code::OutOfRange => StatusCode::BAD_REQUEST,
+        Code::Unimplemented => StatusCode::NOT_IMPLEMENTED,
+        Code::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        Code::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Code::DataLoss => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// grpc-gateway's unary error answer: `{"error":msg,"message":msg,"code":n}` with the
+/// mapped HTTP status (and `WWW-Authenticate` for `UNAUTHENTICATED`).
+fn error_response(status: &Status) -> Response {
+    let mut body = Vec::new();
+    write_go_json(
+        &mut body,
+        &ErrorBody {
+            error: status.message(),
+            message: status.message(),
+            code: status.code() as i32,
+        },
+    );
+    let mut resp = (
+        http_status(status.code()),
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response();
+    if status.code() == Code::Unauthenticated {
+        if let Ok(v) = HeaderValue::from_str(status.message()) {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+    }
+    resp
+}
+
+/// A unary success: the message as JSON, the response's header metadata as
+/// `Grpc-Metadata-<key>` headers (grpc-go passes `content-type` on).
+fn unary_response(resp: tonic::Response<DynamicMessage>) -> Response {
+    let (md, msg, _) = resp.into_parts();
+    let mut body = Vec::new();
+    write_message(&mut body, &msg);
+    let mut out = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response();
+    forward_metadata(&md, out.headers_mut());
+    out
+}
+
+fn forward_metadata(md: &MetadataMap, headers: &mut HeaderMap) {
+    let headers_in = md.clone().into_headers();
+    let mut saw_content_type = false;
+    for (name, value) in &headers_in {
+        let name = name.as_str();
+        if name.starts_with("grpc-") {
+            continue;
+        }
+        saw_content_type |= name == "content-type";
+        if let Ok(h) = header::HeaderName::from_bytes(format!("grpc-metadata-{name}").as_bytes()) {
+            headers.append(h, value.clone());
+        }
+    }
+    if !saw_content_type {
+        headers.insert(
+            header::HeaderName::from_static("grpc-metadata-content-type"),
+            HeaderValue::from_static("application/grpc"),
+        );
+    }
+}
+
+/// grpc-gateway's `streamChunk` for an error: `{"error":{...}}`.
+fn stream_error_chunk(status: &Status) -> Bytes {
+    let http = http_status(status.code());
+    let mut out = Vec::new();
+    write_go_json(
+        &mut out,
+        &StreamErrorChunk {
+            error: StreamError {
+                grpc_code: status.code() as i32,
+                http_code: http.as_u16(),
+                message: status.message(),
+                http_status: http.canonical_reason().unwrap_or(""),
+            },
+        },
+    );
+    Bytes::from(out)
+}
+
+/// `{"result":<msg>}\n`.
+fn stream_result_line(msg: &DynamicMessage) -> Bytes {
+    let mut out = b"{\"result\":".to_vec();
+    write_message(&mut out, msg);
+    out.extend_from_slice(b"}\n");
+    Bytes::from(out)
+}
+
+/// grpc-gateway's `ForwardResponseStream`: the HTTP status comes from the first response (200)
+/// or the error the stream fails with first; then one line per message.
+async fn stream_response(
+    call: Result<tonic::Response<tonic::Streaming<DynamicMessage>>, Status>,
+) -> Response {
+    let (md, mut stream) = match call {
+        Ok(resp) => {
+            let (md, stream, _) = resp.into_parts();
+            (md, stream)
+        }
+        Err(status) => return stream_error_response(&status),
+    };
+    let first = match stream.message().await {
+        Ok(Some(m)) => stream_result_line(&m),
+        Ok(None) => Bytes::new(),
+        Err(status) => return stream_error_response(&status),
+    };
+    let rest = futures::stream::unfold(Some(stream), |state| async move {
+        let mut stream = state?;
+        match stream.message().await {
+            Ok(Some(m)) => Some((stream_result_line(&m), Some(stream))),
+            Ok(None) => None,
+            Err(status) => Some((stream_error_chunk(&status), None)),
+        }
+    });
+    let chunks = futures::stream::iter([first])
+        .chain(rest)
+        .filter(|b| std::future::ready(!b.is_empty()))
+        .map(Ok::<_, std::convert::Infallible>);
+    let mut out = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from_stream(chunks),
+    )
+        .into_response();
+    forward_metadata(&md, out.headers_mut());
+    out
+}
+
+fn stream_error_response(status: &Status) -> Response {
+    (
+        http_status(status.code()),
+        [(header::CONTENT_TYPE, "application/json")],
+        stream_error_chunk(status),
+    )
+        .into_response()
+}
+
+/// A message in grpc-gateway's JSON (`JSONPb{OrigName: true}`).
+fn write_message(out: &mut Vec<u8>, msg: &DynamicMessage) {
+    const OPTIONS: SerializeOptions = SerializeOptions::new()
+        .use_proto_field_name(true)
+        .skip_default_fields(true)
+        .stringify_64_bit_integers(true)
+        .use_enum_numbers(false);
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, GoFormatter);
+    if let Err(e) = msg.serialize_with_options(&mut ser, &OPTIONS) {
+        // Serializing into memory fails only on a non-finite float, which etcd's API has not.
+        tracing::warn!(error = %e, "gateway: response did not serialize");
+    }
+}
+
+/// grpc-gateway's unary error body, fields in its order.
+#[derive(serde::Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: &'a str,
+    code: i32,
+}
+
+/// grpc-gateway's stream error chunk `{"error":{...}}` (its `internal.StreamError`).
+#[derive(serde::Serialize)]
+struct StreamErrorChunk<'a> {
+    error: StreamError<'a>,
+}
+
+#[derive(serde::Serialize)]
+struct StreamError<'a> {
+    grpc_code: i32,
+    http_code: u16,
+    message: &'a str,
+    http_status: &'a str,
+}
+
+/// A value as JSON with Go's `encoding/json` string escaping.
+fn write_go_json(out: &mut Vec<u8>, value: &impl serde::Serialize) {
+    let mut ser = serde_json::Serializer::with_formatter(&mut *out, GoFormatter);
+    let _ = value.serialize(&mut ser);
+}
+
+/// serde_json's compact output with Go's HTML-safe escaping of `<`, `>`, `&`, U+2028 and
+/// U+2029 (`encoding/json`'s default, which jsonpb and grpc-gateway inherit).
+struct GoFormatter;
+
+impl serde_json::ser::Formatter for GoFormatter {
+    fn write_string_fragment<W>(&mut self, writer: &mut W, fragment: &str) -> std::io::Result<()>
+    where
+        W: ?Sized + std::io::Write,
+    {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            let esc = match c {
+                '<' => "\\u003c",
+                '>' => "\\u003e",
+                '&' => "\\u0026",
+                '\u{2028}' => "\\u2028",
+                '\u{2029}' => "\\u2029",
+                _ => continue,
+            };
+            writer.write_all(&fragment.as_bytes()[start..i])?;
+            writer.write_all(esc.as_bytes())?;
+            start = i + c.len_utf8();
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_path_names_a_method_of_proto() {
+        for &(path, service, method) in PATHS {
+            let found = pool()
+                .get_service_by_name(service)
+                .and_then(|s| s.methods().find(|m| m.name() == method));
+            assert!(found.is_some(), "{path}: {service}.{method} missing");
+        }
+    }
+
+    #[test]
+    fn put_request_decodes_from_etcd_doc_json_and_range_response_prints_as_etcd() {
+        let put = pool()
+            .get_message_by_name("etcdserverpb.PutRequest")
+            .expect("PutRequest");
+        let msg = to_message(
+            &put,
+            serde_json::json!({"key": "Zm9v", "value": "YmFy", "lease": "7", "unknown": 1}),
+        )
+        .expect("decodes");
+        let mut out = Vec::new();
+        write_message(&mut out, &msg);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            r#"{"key":"Zm9v","value":"YmFy","lease":"7"}"#
+        );
+        let range = pool()
+            .get_message_by_name("etcdserverpb.RangeResponse")
+            .expect("RangeResponse");
+        let resp = to_message(
+            &range,
+            serde_json::json!({"header": {"revision": 2, "raftTerm": "3"}, "kvs": [], "count": 0}),
+        )
+        .expect("decodes");
+        let mut out = Vec::new();
+        write_message(&mut out, &resp);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            r#"{"header":{"revision":"2","raft_term":"3"}}"#
+        );
+    }
+
+    #[test]
+    fn enums_print_by_name_and_default_enum_is_omitted() {
+        let ev = pool().get_message_by_name("mvccpb.Event").expect("Event");
+        let put = to_message(&ev, serde_json::json!({"type": "PUT", "kv": {"key": "YQ=="}}))
+            .expect("decodes");
+        let del = to_message(&ev, serde_json::json!({"type": 1})).expect("decodes");
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        write_message(&mut a, &put);
+        write_message(&mut b, &del);
+        assert_eq!(String::from_utf8_lossy(&a), r#"{"kv":{"key":"YQ=="}}"#);
+        assert_eq!(String::from_utf8_lossy(&b), r#"{"type":"DELETE"}"#);
+    }
+
+    #[test]
+    fn go_escaping_of_html_characters() {
+        let mut out = Vec::new();
+        write_go_json(&mut out, &serde_json::json!({"m": "a<b>&c"}));
+        assert_eq!(String::from_utf8_lossy(&out), r#"{"m":"a\u003cb\u003e\u0026c"}"#);
+    }
+
+    #[test]
+    fn error_body_is_grpc_gateways() {
+        let resp = error_response(&Status::failed_precondition("etcdserver: root user does not exist"));
+        assert_eq!(resp.status(), StatusCode::PRECONDITION_FAILED);
+    }
+}
