@@ -27,7 +27,8 @@
 //! - **Locks and elections** (`concurrency.rs`): etcd's clientv3 concurrency recipes run
 //!   here on top of `txn` / `range` / `delete_range` / leases and the watch hub.
 //!
-//! Depends on: raft, apply, mvcc, membership, storage, config, pb.
+//! Depends on: raft, apply, mvcc, membership, storage, config, pb (and, in `serve.rs`, the
+//! assembly: v3rpc and tls).
 
 mod auth;
 mod batcher;
