@@ -147,6 +147,11 @@ const LAYERS: &[Layer] = &[
     },
 ];
 
+/// Files allowed more than their layer, by design: (file under `src/`, crate modules it may
+/// also name). `server/serve.rs` assembles a member (etcd's `embed/etcd.go`) and so serves
+/// the wire it wires up; STYLE.md places it in `server/`.
+const ASSEMBLY: &[(&str, &[&str])] = &[("server/serve.rs", &["v3rpc"])];
+
 /// Today's breaks of the arrows: (file under `src/`, crate module named, why it is still there).
 /// Remove a line when its break is fixed (the test fails on a stale line).
 const EXCEPTIONS: &[(&str, &str, &str)] = &[
@@ -324,7 +329,10 @@ fn layering() {
                 let allowed = m == layer.module
                     || m == "self"
                     || EVERYWHERE.contains(&m.as_str())
-                    || layer.may_name.contains(&m.as_str());
+                    || layer.may_name.contains(&m.as_str())
+                    || ASSEMBLY
+                        .iter()
+                        .any(|(f, ms)| *f == rel && ms.contains(&m.as_str()));
                 if allowed {
                     continue;
                 }

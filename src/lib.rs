@@ -4,6 +4,7 @@
 //! ```text
 //! cli → anything                     v3rpc → server, pb, rpctypes, tls, serve
 //! server → raft, apply, mvcc, lease, auth, membership, storage, pb, rpctypes, tls, config
+//!   (server/serve.rs, the assembly of a member, also names v3rpc: it serves the client port)
 //! raft → apply, storage, pb, tls     apply → mvcc, lease, auth, membership, storage, pb
 //! mvcc, lease, auth, membership → storage, pb     (no tonic, no openraft, no sockets)
 //! storage → heed, pb (no tonic, no openraft, no sockets)

@@ -1,24 +1,22 @@
 //! `etcd` / `etcd server`: etcd's flat server flags (each with its `ETCD_*` env twin and
-//! etcd's default) → [`ServerConfig`] → run the member until SIGINT/SIGTERM.
+//! etcd's default) → [`ServerConfig`] → bind the listeners → `server::run` until
+//! SIGINT/SIGTERM → exit code. The member itself is assembled in `server/serve.rs`.
 //!
 //! Go's flag package accepts `-flag` as well as `--flag`; [`normalize_go_flags`] rewrites
 //! the single-dash long form so operators' command lines work verbatim.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::{CommandFactory, Parser};
 
 use crate::config::{
-    parse_initial_cluster, parse_urls, resolve_listen_addr, url_string, ClusterState, ConfigError,
-    ServerConfig,
+    parse_initial_cluster, parse_urls, resolve_listen_addr, ClusterState, ConfigError, ServerConfig,
 };
-use crate::observability::{init_logging, READY_MESSAGE};
-use crate::server::{EtcdServer, SERVER_VERSION};
-use crate::tls::{ReloadingServerConfig, TlsInfo, TlsParams, TlsVersion};
+use crate::observability::init_logging;
+use crate::server::{Listeners, SERVER_VERSION};
+use crate::tls::{TlsInfo, TlsParams, TlsVersion};
 
 /// etcd server flags (etcd 3.4 names and defaults).
 #[derive(Debug, Parser)]
@@ -437,9 +435,20 @@ pub fn main(args: Vec<OsString>) -> i32 {
             return 1;
         }
     };
-    match runtime.block_on(run(cfg, shutdown_signal())) {
+    let served = runtime.block_on(async {
+        tracing::info!(
+            version = SERVER_VERSION,
+            implementation = concat!("etcd-oxide ", env!("CARGO_PKG_VERSION")),
+            "etcd Version: {}",
+            SERVER_VERSION
+        );
+        let listeners = Listeners::bind(&cfg).await?;
+        crate::server::run(cfg, listeners, shutdown_signal()).await
+    });
+    match served {
         Ok(()) => 0,
         Err(e) => {
+            let e = anyhow::Error::new(e);
             tracing::error!(error = %format!("{e:#}"), "etcd member stopped with an error");
             eprintln!("{e:#}");
             1
@@ -469,262 +478,6 @@ async fn shutdown_signal() {
     {
         let _ = ctrl_c.await;
     }
-}
-
-/// Binds the listeners, starts the member and serves until `shutdown` resolves.
-///
-/// # Errors
-/// Bind failures, bootstrap refusals, storage errors.
-pub async fn run(
-    cfg: ServerConfig,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
-    tracing::info!(
-        version = SERVER_VERSION,
-        implementation = concat!("etcd-oxide ", env!("CARGO_PKG_VERSION")),
-        "etcd Version: {}",
-        SERVER_VERSION
-    );
-    let (client_tls, peer_tls) = setup_tls(&cfg)?;
-    // Peers first, as etcd: Raft messages and forwarded requests arrive here.
-    let mut peer_listeners = Vec::new();
-    for u in &cfg.listen_peer_urls {
-        let addr = resolve_listen_addr("listen-peer-urls", u)?;
-        let l = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("listen tcp {addr}: bind"))?;
-        tracing::info!(address = %url_string(u), "listening for peers");
-        let tls = if is_tls_url(u) {
-            peer_tls.clone()
-        } else {
-            None
-        };
-        peer_listeners.push((l, tls));
-    }
-    let mut client_listeners = Vec::new();
-    for u in &cfg.listen_client_urls {
-        let addr = resolve_listen_addr("listen-client-urls", u)?;
-        let l = tokio::net::TcpListener::bind(addr)
-            .await
-            .with_context(|| format!("listen tcp {addr}: bind"))?;
-        tracing::info!(address = %url_string(u), "listening for client requests");
-        let tls = if is_tls_url(u) {
-            client_tls.clone()
-        } else {
-            None
-        };
-        client_listeners.push((l, tls));
-    }
-    let server = EtcdServer::start(cfg)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut tasks = Vec::new();
-    for (l, tls) in peer_listeners {
-        let mut rx = stop_rx.clone();
-        let srv = server.clone();
-        tasks.push(tokio::spawn(async move {
-            let stop = async move {
-                let _ = rx.wait_for(|s| *s).await;
-            };
-            let router = tonic::transport::Server::builder()
-                .add_service(
-                    crate::pb::peer::raft_peer_server::RaftPeerServer::new(
-                        crate::raft::peer_service::RaftPeerService::new(
-                            srv.raft().clone(),
-                            srv.cluster_id(),
-                        ),
-                    )
-                    .max_decoding_message_size(usize::MAX)
-                    .max_encoding_message_size(usize::MAX),
-                )
-                .add_service(
-                    crate::pb::peer::leader_server::LeaderServer::new(
-                        crate::server::LeaderService::new(&srv),
-                    )
-                    .max_decoding_message_size(usize::MAX)
-                    .max_encoding_message_size(usize::MAX),
-                );
-            drop(srv);
-            match tls {
-                Some(tls) => router
-                    .serve_with_incoming_shutdown(crate::tls::tls_incoming(l, tls), stop)
-                    .await
-                    .map_err(std::io::Error::other),
-                None => router
-                    .serve_with_incoming_shutdown(
-                        tokio_stream::wrappers::TcpListenerStream::new(l),
-                        stop,
-                    )
-                    .await
-                    .map_err(std::io::Error::other),
-            }
-        }));
-    }
-    if server.config().initial_corrupt_check {
-        if let Err(e) = server.initial_corrupt_check().await {
-            let _ = stop_tx.send(true);
-            server.shutdown().await;
-            return Err(anyhow::anyhow!("{e}"));
-        }
-    }
-    for (l, tls) in client_listeners {
-        let mut rx = stop_rx.clone();
-        let srv = server.clone();
-        tasks.push(tokio::spawn(async move {
-            let stop = async move {
-                let _ = rx.wait_for(|s| *s).await;
-            };
-            crate::v3rpc::serve_client(l, srv, stop, tls).await
-        }));
-    }
-    announce_ready(server.clone());
-    let mut fatal = crate::raft::network::PEER_FATAL.subscribe();
-    let mut disk_fault = server.fatal().subscribe();
-    let fatal_msg = tokio::select! {
-        _ = shutdown => None,
-        r = fatal.wait_for(|f| f.is_some()) => r.ok().and_then(|f| f.clone()),
-        r = disk_fault.wait_for(|f| f.is_some()) => r.ok().and_then(|f| f.as_ref().map(|f| f.to_string())),
-    };
-    if let Some(msg) = &fatal_msg {
-        tracing::error!(reason = %msg, "stopping member");
-    } else {
-        tracing::info!("received shutdown signal; stopping member");
-    }
-    let _ = stop_tx.send(true);
-    for t in tasks {
-        let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
-    }
-    server.shutdown().await;
-    match fatal_msg {
-        // etcd 3.4 stops a removed member cleanly: it logs these two lines and exits 0 (a
-        // supervisor's restart-on-failure must not bring it back).
-        Some(msg) if msg.starts_with(crate::raft::network::MEMBER_REMOVED) => {
-            tracing::error!("{}", crate::raft::network::MEMBER_REMOVED);
-            tracing::info!("the data-dir used by this member must be removed.");
-            Ok(())
-        }
-        Some(msg) => Err(anyhow::anyhow!("{msg}")),
-        None => Ok(()),
-    }
-}
-
-fn is_tls_url(u: &url::Url) -> bool {
-    matches!(u.scheme(), "https" | "unixs")
-}
-
-/// Server TLS of the client and peer listeners (when any URL of theirs is `https`), with
-/// auto-TLS certificates generated under `<data-dir>/fixtures/{client,peer}`; installs the
-/// peer client's connector (peer files, or verification skipped for auto-TLS as etcd does).
-///
-/// # Errors
-/// Unreadable or mismatched certificate files, generation failures.
-#[allow(clippy::type_complexity)]
-fn setup_tls(
-    cfg: &ServerConfig,
-) -> anyhow::Result<(
-    Option<Arc<ReloadingServerConfig>>,
-    Option<Arc<ReloadingServerConfig>>,
-)> {
-    let hosts = |urls: &[url::Url]| -> Vec<String> {
-        urls.iter()
-            .filter_map(|u| {
-                u.host_str()
-                    .map(|h| h.trim_start_matches('[').trim_end_matches(']').to_string())
-            })
-            .collect()
-    };
-    let years = cfg.self_signed_cert_validity;
-    let mut client_info = cfg.client_tls.clone();
-    if cfg.client_auto_tls && client_info.is_empty() {
-        let mut h = hosts(&cfg.listen_client_urls);
-        h.extend(hosts(&cfg.advertise_client_urls));
-        client_info = crate::tls::self_cert(&cfg.client_fixtures_dir(), &h, years, false)
-            .context("cannot create client self-signed certificate")?;
-    } else if cfg.client_auto_tls {
-        tracing::warn!("ignoring client auto TLS since certs given");
-    }
-    let client = if cfg.client_tls_wanted() {
-        Some(Arc::new(
-            ReloadingServerConfig::new(client_info, cfg.tls_params.clone())
-                .context("client TLS configuration")?,
-        ))
-    } else {
-        if !cfg.client_tls.is_empty() {
-            tracing::warn!(
-                "scheme is HTTP while key and cert files are present; ignoring key and cert files"
-            );
-        }
-        None
-    };
-    let mut peer_info = cfg.peer_tls.clone();
-    if cfg.peer_auto_tls && peer_info.is_empty() {
-        let mut h = hosts(&cfg.listen_peer_urls);
-        h.extend(hosts(&cfg.initial_advertise_peer_urls));
-        peer_info = crate::tls::self_cert(&cfg.peer_fixtures_dir(), &h, years, true)
-            .context("cannot create peer self-signed certificate")?;
-        if cfg.peer_tls.client_cert_auth {
-            tracing::warn!(
-                "peer auto TLS certificates cannot be verified; --peer-client-cert-auth is ignored"
-            );
-        }
-    } else if cfg.peer_auto_tls {
-        tracing::warn!("ignoring peer auto TLS since certs given");
-    }
-    if !peer_info.is_empty() || peer_info.trusted_ca_file.is_some() {
-        let opts = crate::tls::ClientTlsOptions {
-            ca_file: peer_info.trusted_ca_file.clone(),
-            cert_file: peer_info.cert_file.clone(),
-            key_file: peer_info.key_file.clone(),
-            insecure_skip_verify: peer_info.self_signed,
-        };
-        let client_cfg = crate::tls::client_config(&opts, &cfg.tls_params)
-            .context("peer client TLS configuration")?;
-        crate::tls::set_peer_connector(Some(crate::tls::TlsConnector::new(client_cfg)));
-    }
-    let peer = if cfg.peer_tls_wanted() && !peer_info.is_empty() {
-        Some(Arc::new(
-            ReloadingServerConfig::new(peer_info, cfg.tls_params.clone())
-                .context("peer TLS configuration")?,
-        ))
-    } else {
-        None
-    };
-    Ok((client, peer))
-}
-
-/// Once a leader exists, publishes this member's attributes through the log and logs
-/// etcd's fixed lines (`published local member to cluster`, then `ready to serve client
-/// requests`), retrying while there is no quorum.
-fn announce_ready(server: Arc<EtcdServer>) {
-    tokio::spawn(async move {
-        loop {
-            match server.wait_for_leader(Duration::from_secs(10)).await {
-                Ok(()) => {}
-                Err(crate::server::Error::Stopped) => return,
-                Err(_) => {
-                    tracing::warn!("no leader yet; waiting before serving");
-                    continue;
-                }
-            }
-            match server.publish_attributes().await {
-                Ok(()) => {
-                    tracing::info!(
-                        member_id = %format!("{:x}", server.member_id()),
-                        cluster_id = %format!("{:x}", server.cluster_id()),
-                        "published local member to cluster"
-                    );
-                    tracing::info!("{}", READY_MESSAGE);
-                    return;
-                }
-                Err(crate::server::Error::Stopped) => return,
-                Err(e) => {
-                    tracing::warn!(error = %e, "failed to publish local member to cluster; retrying");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-            }
-        }
-    });
 }
 
 #[cfg(test)]

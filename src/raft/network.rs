@@ -2,7 +2,8 @@
 //! (`etcdoxide.peer.RaftPeer`), with lazily connected channels. Requests and responses
 //! travel postcard-encoded inside `bytes`.
 //!
-//! `https` peer URLs use the peer TLS client (`crate::tls`, set up from the `--peer-*` flags).
+//! `https` peer URLs use the peer TLS client (`crate::tls`, set up from the `--peer-*` flags);
+//! the connector and the fatal-refusal signal reach it as a value ([`PeerTransport`]).
 //!
 //! A peer that cannot be reached is reported `Unreachable`, which openraft retries with
 //! backoff; a peer that answers with a Raft error is a `RemoteError`.
@@ -25,6 +26,7 @@ use super::TypeConfig;
 use crate::membership::Member;
 use crate::pb::peer::raft_peer_client::RaftPeerClient;
 use crate::pb::peer::RaftBytes;
+use crate::tls::TlsConnector;
 
 /// gRPC metadata key carrying the sender's cluster ID (hex), like etcd's
 /// `X-Etcd-Cluster-ID` header.
@@ -66,21 +68,109 @@ fn entries_that_fit(entries: &[openraft::Entry<TypeConfig>]) -> Option<usize> {
     None
 }
 
-/// A condition learned from peers that must stop this member (etcd exits on both): set at
-/// most once, watched by the server's main loop.
-pub static PEER_FATAL: std::sync::LazyLock<tokio::sync::watch::Sender<Option<String>>> =
-    std::sync::LazyLock::new(|| tokio::sync::watch::channel(None).0);
+/// A condition learned from peers that must stop this member (etcd exits on both: another
+/// cluster's ID, or this member removed): set at most once, watched by the member's serve
+/// loop (`server::run`). A value owned by one member; cloning shares it.
+#[derive(Clone, Debug)]
+pub struct PeerFatal(tokio::sync::watch::Sender<Option<String>>);
 
-/// Records a fatal peer condition (first one wins).
-pub fn raise_fatal(message: String) {
-    PEER_FATAL.send_if_modified(|cur| {
-        if cur.is_none() {
-            *cur = Some(message);
-            true
-        } else {
-            false
+impl Default for PeerFatal {
+    fn default() -> Self {
+        PeerFatal(tokio::sync::watch::channel(None).0)
+    }
+}
+
+impl PeerFatal {
+    /// Records a fatal peer condition (first one wins).
+    pub fn raise(&self, message: String) {
+        self.0.send_if_modified(|cur| {
+            if cur.is_none() {
+                *cur = Some(message);
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    /// A receiver that sees the condition when it is raised.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<Option<String>> {
+        self.0.subscribe()
+    }
+}
+
+/// How this member dials other members' peer URLs: `http` plainly, `https` through the peer
+/// TLS connector built from the `--peer-*` flags. Without peer TLS flags an `https` peer is
+/// verified against the system CA bundle. A value owned by one member; cloning shares it.
+#[derive(Clone, Debug, Default)]
+pub struct PeerDialer {
+    tls: Option<TlsConnector>,
+}
+
+impl PeerDialer {
+    /// A dialer using `tls` for `https` peer URLs (`None`: the system CA bundle).
+    pub fn new(tls: Option<TlsConnector>) -> PeerDialer {
+        PeerDialer { tls }
+    }
+
+    /// The connector for `https` peer URLs.
+    fn tls(&self) -> TlsConnector {
+        if let Some(c) = &self.tls {
+            return c.clone();
         }
-    });
+        let cfg = crate::tls::client_config(
+            &crate::tls::ClientTlsOptions::default(),
+            &crate::tls::TlsParams::default(),
+        )
+        .expect("invariant: default client TLS options read no required file and always build");
+        TlsConnector::new(cfg)
+    }
+
+    /// Builds a lazily connecting channel to the first peer URL of `member`.
+    ///
+    /// # Errors
+    /// [`PeerError::NoUrl`] when the member has no parseable URL.
+    pub fn channel(&self, id: u64, member: &Member) -> Result<Channel, PeerError> {
+        let url = member.peer_urls.first().ok_or(PeerError::NoUrl(id))?;
+        let endpoint = Endpoint::from_shared(url.clone())
+            .map_err(|_| PeerError::NoUrl(id))?
+            .connect_timeout(PEER_DIAL_TIMEOUT)
+            .tcp_nodelay(true)
+            .http2_keep_alive_interval(Duration::from_secs(10))
+            .keep_alive_while_idle(true);
+        if url.starts_with("https://") {
+            Ok(endpoint.connect_with_connector_lazy(self.tls()))
+        } else {
+            Ok(endpoint.connect_lazy())
+        }
+    }
+
+    /// Connects `endpoint` (for peer URL `url`) now, through TLS when `url` is `https`.
+    ///
+    /// # Errors
+    /// The connection or handshake failure.
+    pub async fn connect(
+        &self,
+        endpoint: Endpoint,
+        url: &str,
+    ) -> Result<Channel, tonic::transport::Error> {
+        if url.starts_with("https://") {
+            endpoint.connect_with_connector(self.tls()).await
+        } else {
+            endpoint.connect().await
+        }
+    }
+}
+
+/// What a member needs to talk to its peers, passed as a value (no process-wide state, so
+/// several members can run in one process): how to dial them and where to report a fatal
+/// refusal.
+#[derive(Clone, Debug, Default)]
+pub struct PeerTransport {
+    /// Dials peer URLs.
+    pub dialer: PeerDialer,
+    /// Raised when a peer refuses this member for good.
+    pub fatal: PeerFatal,
 }
 
 /// Time allowed to establish a TCP connection to a peer.
@@ -110,34 +200,16 @@ pub enum PeerError {
     },
 }
 
-/// Builds a lazily connecting channel to the first peer URL of `member`; an `https` URL is
-/// dialed through the peer TLS connector ([`crate::tls::peer_connector`]).
-///
-/// # Errors
-/// [`PeerError::NoUrl`] when the member has no parseable URL.
-pub fn peer_channel(id: u64, member: &Member) -> Result<Channel, PeerError> {
-    let url = member.peer_urls.first().ok_or(PeerError::NoUrl(id))?;
-    let endpoint = Endpoint::from_shared(url.clone())
-        .map_err(|_| PeerError::NoUrl(id))?
-        .connect_timeout(PEER_DIAL_TIMEOUT)
-        .tcp_nodelay(true)
-        .http2_keep_alive_interval(Duration::from_secs(10))
-        .keep_alive_while_idle(true);
-    if url.starts_with("https://") {
-        Ok(endpoint.connect_with_connector_lazy(crate::tls::peer_connector()))
-    } else {
-        Ok(endpoint.connect_lazy())
-    }
-}
-
 /// Factory of [`PeerClient`]s; knows who we are so every request carries our cluster and
-/// member IDs.
-#[derive(Clone, Default)]
+/// member IDs, and how to reach and report peers.
+#[derive(Clone)]
 pub struct Network {
     /// This member's cluster ID.
     pub cluster_id: u64,
     /// This member's ID.
     pub member_id: u64,
+    /// How to dial peers and where to report a fatal refusal.
+    pub transport: PeerTransport,
 }
 
 /// A client for one peer member.
@@ -145,6 +217,7 @@ pub struct PeerClient {
     target: u64,
     cluster_id: u64,
     member_id: u64,
+    fatal: PeerFatal,
     client: Result<RaftPeerClient<Channel>, String>,
 }
 
@@ -152,7 +225,10 @@ impl RaftNetworkFactory<TypeConfig> for Network {
     type Network = PeerClient;
 
     async fn new_client(&mut self, target: u64, node: &Member) -> PeerClient {
-        let client = peer_channel(target, node)
+        let client = self
+            .transport
+            .dialer
+            .channel(target, node)
             .map(|c| {
                 RaftPeerClient::new(c)
                     .max_decoding_message_size(usize::MAX)
@@ -163,6 +239,7 @@ impl RaftNetworkFactory<TypeConfig> for Network {
             target,
             cluster_id: self.cluster_id,
             member_id: self.member_id,
+            fatal: self.transport.fatal.clone(),
             client,
         }
     }
@@ -217,7 +294,7 @@ impl PeerClient {
                 r.into_inner().data
             }
             Err(status) => {
-                check_fatal(&status, self.cluster_id);
+                check_fatal(&status, self.cluster_id, &self.fatal);
                 return Err(RPCError::Unreachable(Unreachable::new(
                     &PeerError::Transport { target, status },
                 )));
@@ -244,7 +321,7 @@ pub fn add_identity<T>(request: &mut tonic::Request<T>, cluster_id: u64, member_
 }
 
 /// Turns a peer's refusal into the fatal condition etcd exits on.
-fn check_fatal(status: &tonic::Status, local_cluster_id: u64) {
+fn check_fatal(status: &tonic::Status, local_cluster_id: u64, fatal: &PeerFatal) {
     let msg = status.message();
     if let Some(rest) = msg.strip_prefix(CLUSTER_ID_MISMATCH) {
         let remote = rest
@@ -252,9 +329,9 @@ fn check_fatal(status: &tonic::Status, local_cluster_id: u64) {
             .trim_start_matches('(')
             .trim_end_matches(')')
             .to_string();
-        raise_fatal(format!("conflicting cluster ID to the target cluster ({local_cluster_id:x} != {remote}). Exiting."));
+        fatal.raise(format!("conflicting cluster ID to the target cluster ({local_cluster_id:x} != {remote}). Exiting."));
     } else if msg == MEMBER_REMOVED {
-        raise_fatal(format!("{MEMBER_REMOVED}. Exiting."));
+        fatal.raise(format!("{MEMBER_REMOVED}. Exiting."));
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::config::{url_string, ClusterState, ServerConfig};
 use crate::membership::{compute_cluster_id, compute_member_id, Member};
 use crate::raft::log_store::LogStore;
-use crate::raft::network::Network;
+use crate::raft::network::{Network, PeerDialer, PeerTransport, MEMBER_REMOVED};
 use crate::raft::state_machine::{StateMachine, StateStore};
 use crate::raft::Raft;
 use crate::storage::{open_env, EnvKind};
@@ -34,7 +34,7 @@ fn initial_members(cfg: &ServerConfig) -> BTreeMap<String, Vec<String>> {
     by_name
 }
 
-pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
+pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Result<Booted, Error> {
     let wal_env = open_env(&cfg.wal_dir(), EnvKind::Wal)?;
     let log_store = LogStore::open(wal_env)?;
     let store =
@@ -52,7 +52,7 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
         }
         None => {
             if cfg.initial_cluster_state == ClusterState::Existing {
-                let (cluster_id, member_id) = join_existing(cfg).await?;
+                let (cluster_id, member_id) = join_existing(cfg, &peers.dialer).await?;
                 (cluster_id, member_id, BTreeMap::new())
             } else {
                 let by_name = initial_members(cfg);
@@ -134,6 +134,7 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
         Network {
             cluster_id,
             member_id,
+            transport: peers.clone(),
         },
         log_store.clone(),
         sm,
@@ -159,7 +160,7 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
         log_store.save_identity(cluster_id, member_id).await?;
     } else {
         tracing::info!(member_id = %format!("{member_id:x}"), cluster_id = %format!("{cluster_id:x}"), "restarting member");
-        check_not_removed(&raft, cluster_id, member_id).await;
+        check_not_removed(&raft, cluster_id, member_id, peers).await;
     }
     Ok(Booted {
         raft,
@@ -174,7 +175,7 @@ pub(super) async fn bootstrap(cfg: &ServerConfig) -> Result<Booted, Error> {
 /// when one of the same cluster answers without us, raises etcd's "permanently removed"
 /// stop. A member still catching up as a joiner (its partial log predates its addition) is
 /// listed by the peers and keeps going.
-async fn check_not_removed(raft: &Raft, cluster_id: u64, member_id: u64) {
+async fn check_not_removed(raft: &Raft, cluster_id: u64, member_id: u64, peers: &PeerTransport) {
     use crate::pb::peer::leader_client::LeaderClient;
     // The Raft core publishes the membership it loaded shortly after start.
     let loaded = raft
@@ -190,7 +191,7 @@ async fn check_not_removed(raft: &Raft, cluster_id: u64, member_id: u64) {
         return;
     }
     for (id, node) in membership.nodes() {
-        let Ok(channel) = crate::raft::network::peer_channel(*id, node) else {
+        let Ok(channel) = peers.dialer.channel(*id, node) else {
             continue;
         };
         let mut req = tonic::Request::new(crate::pb::peer::ClusterInfoRequest {});
@@ -200,10 +201,7 @@ async fn check_not_removed(raft: &Raft, cluster_id: u64, member_id: u64) {
         };
         let info = resp.into_inner();
         if info.cluster_id == cluster_id && !info.members.iter().any(|m| m.id == member_id) {
-            crate::raft::network::raise_fatal(format!(
-                "{}. Exiting.",
-                crate::raft::network::MEMBER_REMOVED
-            ));
+            peers.fatal.raise(format!("{MEMBER_REMOVED}. Exiting."));
             return;
         }
     }
@@ -211,7 +209,7 @@ async fn check_not_removed(raft: &Raft, cluster_id: u64, member_id: u64) {
 
 /// Learns this member's ID and the cluster ID from the running members listed in
 /// `--initial-cluster` (etcd's `GetClusterFromRemotePeers` + `ValidateClusterAndAssignIDs`).
-async fn join_existing(cfg: &ServerConfig) -> Result<(u64, u64), Error> {
+async fn join_existing(cfg: &ServerConfig, dialer: &PeerDialer) -> Result<(u64, u64), Error> {
     use crate::pb::peer::leader_client::LeaderClient;
     let mine: std::collections::BTreeSet<String> = cfg
         .initial_advertise_peer_urls
@@ -231,14 +229,7 @@ async fn join_existing(cfg: &ServerConfig) -> Result<(u64, u64), Error> {
             let endpoint = endpoint
                 .connect_timeout(std::time::Duration::from_secs(1))
                 .timeout(std::time::Duration::from_secs(2));
-            let connected = if url.starts_with("https://") {
-                endpoint
-                    .connect_with_connector(crate::tls::peer_connector())
-                    .await
-            } else {
-                endpoint.connect().await
-            };
-            let channel = match connected {
+            let channel = match dialer.connect(endpoint, url).await {
                 Ok(c) => c,
                 Err(e) => {
                     last_err = format!("{url}: {e}");

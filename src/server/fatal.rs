@@ -4,8 +4,9 @@
 //! etcd logs such a fault at fatal level and exits 1 so that a supervisor restarts it once
 //! the disk is fixed; a member must never linger answering `etcdserver: server stopped`.
 //! The signal is a value ([`FatalSignal`], a `watch` channel owned by the server): the
-//! places that see the fault raise it, `cli::server::run` selects on it, logs the cause and
-//! returns an error, so the binary exits non-zero. `/health` answers false once it is raised.
+//! places that see the fault raise it, `server::run` (`serve.rs`) selects on it, logs the
+//! cause and returns an error, so the binary exits non-zero. `/health` answers false once
+//! it is raised.
 //!
 //! `MDB_MAP_FULL` is not a disk fault: the LMDB map (64 GiB) is far above the backend quota,
 //! whose NOSPACE alarm (etcd's behaviour) refuses writes before the map can fill.

@@ -1,5 +1,7 @@
 //! The etcd server core (`EtcdServer`): bootstrap, the write path, the read path, cluster
-//! and maintenance views.
+//! and maintenance views. `serve.rs` ([`run`]) is the one place that assembles and serves a
+//! member: listeners' TLS, the peer transport (passed as a value), the peer and client
+//! ports, readiness and the stop causes.
 //!
 //! # Data paths
 //! - **Write**: `v3rpc` validates → `EtcdServer::propose_reply` (propose → typed response
@@ -17,7 +19,7 @@
 //!
 //! - **Disk faults** (`fatal.rs`): a storage error on the Raft log or in apply stops the
 //!   Raft core; `spawn_fatal_monitor` raises the member's `FatalSignal`, `/health` turns
-//!   false and `cli::server::run` returns an error, so the binary exits 1 (etcd exits on a
+//!   false and `server::run` returns an error, so the binary exits 1 (etcd exits on a
 //!   disk fault). A damaged record (CRC-32C mismatch, `mvcc/record.rs`) is never served: it
 //!   answers `etcdserver: corrupt cluster` and raises the CORRUPT alarm through the log
 //!   (`maintenance.rs`); `corrupt.rs` compares HashKV with peers (etcd's corruption checks).
@@ -25,7 +27,8 @@
 //! - **Locks and elections** (`concurrency.rs`): etcd's clientv3 concurrency recipes run
 //!   here on top of `txn` / `range` / `delete_range` / leases and the watch hub.
 //!
-//! Depends on: raft, apply, mvcc, membership, storage, config, pb.
+//! Depends on: raft, apply, mvcc, membership, storage, config, pb (and, in `serve.rs`, the
+//! assembly: v3rpc and tls).
 
 mod auth;
 mod batcher;
@@ -38,6 +41,7 @@ pub mod fatal;
 mod lease;
 mod maintenance;
 mod peer;
+mod serve;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,6 +55,7 @@ pub(crate) use error::samples as error_samples;
 pub use error::Error;
 use openraft::error::RaftError;
 pub use peer::LeaderService;
+pub use serve::{run, Listeners};
 
 use crate::apply::{ApplyResponse, ApplyResult};
 use crate::config::ServerConfig;
@@ -93,7 +98,10 @@ impl EtcdServer {
     ///
     /// # Errors
     /// [`Error::Bootstrap`] for configuration conflicts, storage errors otherwise.
-    pub async fn start(cfg: ServerConfig) -> Result<Arc<EtcdServer>, Error> {
+    pub async fn start(
+        cfg: ServerConfig,
+        peers: crate::raft::network::PeerTransport,
+    ) -> Result<Arc<EtcdServer>, Error> {
         let jwt = match crate::auth::token::parse_auth_token_opt(&cfg.auth_token) {
             Ok(crate::auth::token::TokenProviderKind::Jwt(opts)) => {
                 Some(crate::auth::token::JwtProvider::new(&opts).map_err(Error::Bootstrap)?)
@@ -101,7 +109,7 @@ impl EtcdServer {
             Ok(crate::auth::token::TokenProviderKind::Simple) => None,
             Err(e) => return Err(Error::Bootstrap(e)),
         };
-        let boot = bootstrap::bootstrap(&cfg).await?;
+        let boot = bootstrap::bootstrap(&cfg, &peers).await?;
         let seed = (boot.member_id & 0xffff) << 48
             | ((std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -117,7 +125,7 @@ impl EtcdServer {
             cluster_id: boot.cluster_id,
             next_request_id: AtomicU64::new(seed),
             lessor: crate::lease::lessor::Lessor::new(),
-            leader_clients: peer::LeaderClients::default(),
+            leader_clients: peer::LeaderClients::new(peers.dialer.clone()),
             batcher: batcher::Batcher::start(boot.raft.clone()),
             jwt,
             fatal: fatal::FatalSignal::default(),

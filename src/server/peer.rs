@@ -19,15 +19,24 @@ use crate::pb::peer::{
     ForwardRequest, ForwardResponse, InternalRaftRequest, LeaseRequest, LeaseResponse,
     ReadIndexRequest, ReadIndexResponse,
 };
+use crate::raft::network::PeerDialer;
 use crate::rpctypes::WireError;
 
 /// Cached channels to other members' Leader service, by member ID.
-#[derive(Default)]
 pub struct LeaderClients {
+    dialer: PeerDialer,
     clients: Mutex<HashMap<u64, LeaderClient<Channel>>>,
 }
 
 impl LeaderClients {
+    /// No cached channel yet; new ones are dialed through `dialer`.
+    pub(super) fn new(dialer: PeerDialer) -> LeaderClients {
+        LeaderClients {
+            dialer,
+            clients: Mutex::default(),
+        }
+    }
+
     /// A client for member `id`, connecting lazily to its first peer URL.
     pub(super) fn get(&self, server: &EtcdServer, id: u64) -> Result<LeaderClient<Channel>, Error> {
         if let Ok(m) = self.clients.lock() {
@@ -41,8 +50,10 @@ impl LeaderClients {
             .find(|(mid, _, _)| *mid == id)
             .map(|(_, m, _)| m)
             .ok_or(Error::NoLeader)?;
-        let channel =
-            crate::raft::network::peer_channel(id, &member).map_err(|_| Error::NoLeader)?;
+        let channel = self
+            .dialer
+            .channel(id, &member)
+            .map_err(|_| Error::NoLeader)?;
         let client = LeaderClient::new(channel)
             .max_decoding_message_size(usize::MAX)
             .max_encoding_message_size(usize::MAX);

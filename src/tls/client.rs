@@ -5,7 +5,7 @@ use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -283,25 +283,4 @@ impl tower::Service<tonic::transport::Uri> for TlsConnector {
         let this = self.clone();
         Box::pin(async move { this.connect(&uri).await.map(hyper_util::rt::TokioIo::new) })
     }
-}
-
-/// The peer client's TLS connector, set once at member start when peer TLS is configured.
-static PEER_CONNECTOR: RwLock<Option<TlsConnector>> = RwLock::new(None);
-
-/// Installs the connector members use to dial `https` peer URLs.
-pub fn set_peer_connector(connector: Option<TlsConnector>) {
-    if let Ok(mut g) = PEER_CONNECTOR.write() {
-        *g = connector;
-    }
-}
-
-/// The connector for `https` peer URLs; without peer TLS flags, one that verifies against
-/// the system CA bundle.
-pub fn peer_connector() -> TlsConnector {
-    if let Some(c) = PEER_CONNECTOR.read().ok().and_then(|g| g.clone()) {
-        return c;
-    }
-    let cfg = client_config(&ClientTlsOptions::default(), &TlsParams::default())
-        .expect("invariant: default client TLS options read no required file and always build");
-    TlsConnector::new(cfg)
 }

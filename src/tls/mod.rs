@@ -34,9 +34,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::{RootCertStore, SupportedProtocolVersion};
 
-pub use client::{
-    client_config, peer_connector, set_peer_connector, ClientTlsIo, ClientTlsOptions, TlsConnector,
-};
+pub use client::{client_config, ClientTlsIo, ClientTlsOptions, TlsConnector};
 pub use reload::ReloadingServerConfig;
 pub use self_cert::self_cert;
 pub use server::{server_config, tls_incoming, ServerTlsIo, HANDSHAKE_TIMEOUT};
