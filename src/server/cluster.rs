@@ -19,7 +19,7 @@ use crate::pb::etcdserverpb::{
     MemberUpdateResponse,
 };
 use crate::pb::peer::member_op_request::Op;
-use crate::pb::peer::{ForwardRequest, MemberOpRequest};
+use crate::pb::peer::{ForwardRequest, InternalRaftRequest, MemberOpRequest};
 use crate::rpctypes::WireError;
 
 /// etcd's `readyPercent`: a learner may be promoted once it has 90% of the leader's log.
@@ -35,6 +35,79 @@ pub(super) enum MemberOpResult {
 }
 
 impl EtcdServer {
+    /// The members: IDs, peer URLs and roles from the Raft membership, names and client
+    /// URLs from the attributes each member published: (ID, member, is_learner), by ID.
+    pub fn members(&self) -> Vec<(u64, Member, bool)> {
+        let metrics = self.raft.metrics().borrow().clone();
+        let membership = metrics.membership_config.membership();
+        let voters: std::collections::BTreeSet<u64> = membership.voter_ids().collect();
+        // Attributes that cannot be read leave a member unnamed, as before it published; a
+        // damaged record is never shown and is reported to the CORRUPT alarm loop.
+        let mut published: BTreeMap<u64, _> = self
+            .read(|b, t| {
+                Ok::<_, Error>(
+                    membership
+                        .nodes()
+                        .filter_map(|(id, _)| match b.members.get(t, *id) {
+                            Ok(attrs) => Some((*id, attrs?)),
+                            Err(crate::membership::store::MemberStoreError::Checksum(c)) => {
+                                tracing::error!(error = %c, "damaged members record; not shown");
+                                self.store.note_corrupt();
+                                None
+                            }
+                            Err(_) => None,
+                        })
+                        .collect(),
+                )
+            })
+            .unwrap_or_default();
+        let mut out: BTreeMap<u64, (Member, bool)> = BTreeMap::new();
+        for (id, node) in membership.nodes() {
+            let mut m = node.clone();
+            let mut pending_voter = false;
+            if let Some(attrs) = published.remove(id) {
+                m.name = attrs.name;
+                m.client_urls = attrs.client_urls;
+                pending_voter = attrs.pending_voter;
+            }
+            out.insert(*id, (m, !voters.contains(id) && !pending_voter));
+        }
+        out.into_iter().map(|(id, (m, l))| (id, m, l)).collect()
+    }
+
+    /// Publishes this member's name and client URLs through the log unless the replicated
+    /// attributes already say so (etcd's `publish`).
+    ///
+    /// # Errors
+    /// Proposal errors.
+    pub async fn publish_attributes(&self) -> Result<(), Error> {
+        let name = self.cfg.name.clone();
+        let client_urls: Vec<String> = self
+            .cfg
+            .advertise_client_urls
+            .iter()
+            .map(crate::config::url_string)
+            .collect();
+        let current = self.read(|b, t| b.members.get(t, self.member_id))?;
+        if current
+            .as_ref()
+            .is_some_and(|a| a.name == name && a.client_urls == client_urls)
+        {
+            return Ok(());
+        }
+        let req = crate::pb::peer::MemberAttrSetRequest {
+            member_id: self.member_id,
+            name,
+            client_urls,
+        };
+        self.propose(InternalRaftRequest {
+            member_attr_set: Some(req),
+            ..Default::default()
+        })
+        .await?;
+        Ok(())
+    }
+
     /// The Cluster API members in etcd's wire form.
     pub fn pb_members(&self) -> Vec<PbMember> {
         self.members()

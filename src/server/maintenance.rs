@@ -5,15 +5,16 @@
 
 use std::io::Read;
 use std::sync::Arc;
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use super::{response, Error, EtcdServer};
+use super::{response, Error, EtcdServer, SERVER_VERSION};
 use crate::apply::ApplyError;
 use crate::pb::etcdserverpb::alarm_request::AlarmAction;
 use crate::pb::etcdserverpb::{
     AlarmRequest, AlarmResponse, AlarmType, DefragmentResponse, HashKvResponse, HashResponse,
-    SnapshotResponse,
+    SnapshotResponse, StatusResponse,
 };
 use crate::pb::peer::InternalRaftRequest;
 
@@ -21,6 +22,72 @@ use crate::pb::peer::InternalRaftRequest;
 pub const SNAPSHOT_CHUNK_BYTES: usize = 32 * 1024;
 
 impl EtcdServer {
+    /// Maintenance.Status.
+    pub fn status(&self) -> StatusResponse {
+        let m = self.raft.metrics().borrow().clone();
+        let is_learner = self
+            .members()
+            .iter()
+            .any(|(id, _, l)| *id == self.member_id && *l);
+        // etcd 3.4 lists active alarms in `errors`, in the AlarmMember text form.
+        let alarms = self.read(|b, t| b.alarms.list(t));
+        let errors = match alarms {
+            Ok(alarms) => alarms
+                .into_iter()
+                .map(|a| {
+                    let name = crate::pb::etcdserverpb::AlarmType::try_from(a.alarm)
+                        .map(|t| t.as_str_name().to_string())
+                        .unwrap_or_else(|_| a.alarm.to_string());
+                    format!("memberID:{} alarm:{} ", a.member_id, name)
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        StatusResponse {
+            header: Some(self.header(self.current_revision())),
+            version: SERVER_VERSION.to_string(),
+            db_size: self.store.db_size() as i64,
+            leader: m.current_leader.unwrap_or(0),
+            raft_index: m.last_log_index.unwrap_or(0),
+            raft_term: m.current_term,
+            raft_applied_index: m.last_applied.map(|l| l.index).unwrap_or(0),
+            errors,
+            db_size_in_use: self.store.db_size_in_use() as i64,
+            is_learner,
+        }
+    }
+
+    /// Whether the member is healthy for `/health`, as etcd 3.4's `checkHealth`: no active
+    /// alarm, a known leader, and a quorum read (read-index) that completes within 1 s.
+    pub async fn is_healthy(&self) -> bool {
+        if self.fatal.get().is_some() {
+            return false;
+        }
+        // A closed backend is unhealthy; an unreadable alarm table counts as no alarm.
+        let Ok(alarms) = self.read(|b, t| Ok::<_, Error>(b.alarms.list(t).map_or(0, |a| a.len())))
+        else {
+            return false;
+        };
+        if alarms > 0 {
+            tracing::warn!(alarms, "/health error due to an active alarm");
+            return false;
+        }
+        if self.leader().is_none() {
+            tracing::warn!("/health error; no leader");
+            return false;
+        }
+        match self
+            .linearizable_barrier_within(Duration::from_secs(1))
+            .await
+        {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = %e, "/health error; quorum read failed");
+                false
+            }
+        }
+    }
+
     /// Alarm: GET is answered from local state; ACTIVATE / DEACTIVATE go through the log.
     /// Like etcd 3.4 the response carries no header (3.4's `maintenanceServer.Alarm` returns the
     /// apply result as is; `etcdctl -w json alarm list` prints `{}` with no alarms).
