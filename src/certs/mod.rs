@@ -149,24 +149,6 @@ impl Ca {
             key,
         })
     }
-
-    /// The CA certificate, PEM.
-    #[allow(
-        dead_code,
-        reason = "no caller since the module became pub(crate); kept for review"
-    )]
-    pub fn cert_pem(&self) -> &str {
-        &self.cert_pem
-    }
-
-    /// The CA key, PEM as loaded.
-    #[allow(
-        dead_code,
-        reason = "no caller since the module became pub(crate); kept for review"
-    )]
-    pub fn key_pem(&self) -> &str {
-        &self.key.pem
-    }
 }
 
 fn distinguished_name(req: &CsrRequest) -> DistinguishedName {
