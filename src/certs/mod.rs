@@ -18,7 +18,6 @@
 //! `names[]` entry wins); ECDSA P-521 is not supported (ring cannot sign with it).
 
 pub mod certinfo;
-pub mod duration;
 pub mod files;
 pub mod json;
 pub mod key;
@@ -218,7 +217,7 @@ fn expiry(field: &str, s: &str) -> Result<Option<Duration>, Error> {
     if s.is_empty() {
         return Ok(None);
     }
-    let d = duration::parse_go_duration(s).map_err(|m| Error::field(field, m))?;
+    let d = crate::go_text::parse_go_duration(s).map_err(|e| Error::field(field, e.to_string()))?;
     if d.is_zero() {
         return Err(Error::field(field, "expiry must be positive"));
     }
