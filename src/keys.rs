@@ -115,7 +115,10 @@ mod tests {
     fn key_range_reads_range_end_as_etcd() {
         assert_eq!(KeyRange::new(&b"a"[..], b""), KeyRange::Single(&b"a"[..]));
         assert_eq!(KeyRange::new(&b"a"[..], b"\0"), KeyRange::From(&b"a"[..]));
-        assert_eq!(KeyRange::new(&b"a"[..], b"c"), KeyRange::Range(&b"a"[..], &b"c"[..]));
+        assert_eq!(
+            KeyRange::new(&b"a"[..], b"c"),
+            KeyRange::Range(&b"a"[..], &b"c"[..])
+        );
         let owned = KeyRange::new(b"a".to_vec(), b"c".to_vec());
         assert_eq!(owned.borrowed().owned(), owned);
         assert_eq!(owned.start(), b"a");
@@ -151,7 +154,10 @@ mod tests {
             KeyRange::new(&b"a"[..], b"").to_interval(),
             (b"a".to_vec(), Some(b"a\0".to_vec()))
         );
-        assert_eq!(KeyRange::new(&b"a"[..], b"\0").to_interval(), (b"a".to_vec(), None));
+        assert_eq!(
+            KeyRange::new(&b"a"[..], b"\0").to_interval(),
+            (b"a".to_vec(), None)
+        );
         assert_eq!(
             KeyRange::new(&b"a"[..], b"c").to_interval(),
             (b"a".to_vec(), Some(b"c".to_vec()))

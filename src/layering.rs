@@ -9,8 +9,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-/// Modules any layer may name: leaves with no policy (tracing/metrics, key arithmetic).
-const EVERYWHERE: &[&str] = &["observability", "keys"];
+/// Modules any layer may name: leaves with no policy (tracing/metrics, key arithmetic, Go's
+/// text forms).
+const EVERYWHERE: &[&str] = &["observability", "keys", "go_text"];
 
 /// Sockets, for the layers that must not touch the network.
 const SOCKETS: &[&str] = &["tokio::net", "TcpListener", "TcpStream", "UdpSocket"];
@@ -137,6 +138,11 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         module: "keys",
+        may_name: &[],
+        banned: &[],
+    },
+    Layer {
+        module: "go_text",
         may_name: &[],
         banned: &[],
     },

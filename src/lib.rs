@@ -15,7 +15,7 @@
 //! proxy → client, pb, tls, serve   (gateway: sockets only)
 //! serve → tls, h2_authority   (the HTTP accept loop of client-facing ports)
 //! config → tls, auth (token option syntax)
-//! pb, rpctypes, h2_authority: leaves; keys, observability: leaves any layer may use
+//! pb, rpctypes, h2_authority: leaves; keys, go_text, observability: leaves any layer may use
 //! ```
 //! `layering::layering` (a unit test) checks every arrow in every file under `src/`, subfolders
 //! included, with an explicit list of today's exceptions (raft still composes the domain stores;
@@ -27,10 +27,11 @@ pub(crate) mod certs;
 pub mod cli;
 pub mod client;
 pub(crate) mod config;
+pub(crate) mod go_text;
 pub(crate) mod h2_authority;
 pub mod keys;
-pub mod lease;
-pub mod membership;
+pub(crate) mod lease;
+pub(crate) mod membership;
 pub(crate) mod mvcc;
 pub(crate) mod observability;
 pub mod pb;

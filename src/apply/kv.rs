@@ -20,7 +20,7 @@ use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::response_op::Response;
 use crate::pb::etcdserverpb::{
     CompactionRequest, CompactionResponse, Compare, DeleteRangeRequest, DeleteRangeResponse,
-    PutRequest, PutResponse, RangeRequest, RangeResponse, ResponseOp, TxnRequest, TxnResponse,
+    PutRequest, PutResponse, RangeRequest, ResponseOp, TxnRequest, TxnResponse,
 };
 use crate::pb::mvccpb::{Event, KeyValue};
 
@@ -55,23 +55,6 @@ impl From<MvccError> for KvApplyError {
             other => KvApplyError::Storage(other),
         }
     }
-}
-
-/// Serves a Range request from a read transaction (serializable or after a read index), as
-/// [`KvStore::range`].
-///
-/// # Errors
-/// [`KvApplyError::Compacted`], [`KvApplyError::FutureRev`], [`KvApplyError::Storage`].
-#[allow(
-    dead_code,
-    reason = "no caller since the module became pub(crate); kept for review"
-)]
-pub fn range(
-    store: &KvStore,
-    txn: &heed::RoTxn,
-    req: &RangeRequest,
-) -> Result<RangeResponse, KvApplyError> {
-    Ok(store.range(txn, req)?)
 }
 
 /// Applies a Put at the next revision (etcd's `applierV3backend.Put`): `prev_kv` in the response
@@ -317,9 +300,7 @@ impl Effect<'_> {
     fn decides(&self, key: &[u8]) -> Option<bool> {
         match *self {
             Effect::Put(k) => (k == key).then_some(true),
-            Effect::Delete(start, end) => KeyRange::new(start, end)
-                .contains(key)
-                .then_some(false),
+            Effect::Delete(start, end) => KeyRange::new(start, end).contains(key).then_some(false),
         }
     }
 }
@@ -466,15 +447,16 @@ mod tests {
 
     fn get(te: &TestEnv, key: &str) -> Option<KeyValue> {
         let rtxn = te.env.read_txn().unwrap();
-        let r = range(
-            &te.store,
-            &rtxn,
-            &RangeRequest {
-                key: key.into(),
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let r = te
+            .store
+            .range(
+                &rtxn,
+                &RangeRequest {
+                    key: key.into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
         r.kvs.into_iter().next()
     }
 

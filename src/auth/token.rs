@@ -72,7 +72,10 @@ pub fn parse_auth_token_opt(s: &str) -> Result<TokenProviderKind, String> {
                     "pub-key" => pub_key = Some(std::path::PathBuf::from(v)),
                     "priv-key" => priv_key = Some(std::path::PathBuf::from(v)),
                     "sign-method" => sign_method = Some(v.to_string()),
-                    "ttl" => ttl = parse_ttl(v).ok_or_else(|| format!("invalid jwt ttl {v:?}"))?,
+                    // etcd returns Go's own `time.ParseDuration` error.
+                    "ttl" => {
+                        ttl = crate::go_text::parse_go_duration(v).map_err(|e| e.to_string())?
+                    }
                     other => return Err(format!("unknown jwt option {other:?}")),
                 }
             }
@@ -88,19 +91,6 @@ pub fn parse_auth_token_opt(s: &str) -> Result<TokenProviderKind, String> {
         }
         other => Err(format!("unknown token type: {other}")),
     }
-}
-
-/// A Go duration of whole units (`5m`, `30s`, `1h`, `500ms`).
-fn parse_ttl(v: &str) -> Option<Duration> {
-    let split = v.find(|c: char| !c.is_ascii_digit())?;
-    let n: u64 = v[..split].parse().ok()?;
-    Some(match &v[split..] {
-        "ms" => Duration::from_millis(n),
-        "s" => Duration::from_secs(n),
-        "m" => Duration::from_secs(n * 60),
-        "h" => Duration::from_secs(n * 3600),
-        _ => return None,
-    })
 }
 
 fn algorithm(sign_method: &str) -> Result<jsonwebtoken::Algorithm, String> {

@@ -18,7 +18,6 @@
 //! `names[]` entry wins); ECDSA P-521 is not supported (ring cannot sign with it).
 
 pub mod certinfo;
-pub mod duration;
 pub mod files;
 pub mod json;
 pub mod key;
@@ -149,24 +148,6 @@ impl Ca {
             key,
         })
     }
-
-    /// The CA certificate, PEM.
-    #[allow(
-        dead_code,
-        reason = "no caller since the module became pub(crate); kept for review"
-    )]
-    pub fn cert_pem(&self) -> &str {
-        &self.cert_pem
-    }
-
-    /// The CA key, PEM as loaded.
-    #[allow(
-        dead_code,
-        reason = "no caller since the module became pub(crate); kept for review"
-    )]
-    pub fn key_pem(&self) -> &str {
-        &self.key.pem
-    }
 }
 
 fn distinguished_name(req: &CsrRequest) -> DistinguishedName {
@@ -236,7 +217,7 @@ fn expiry(field: &str, s: &str) -> Result<Option<Duration>, Error> {
     if s.is_empty() {
         return Ok(None);
     }
-    let d = duration::parse_go_duration(s).map_err(|m| Error::field(field, m))?;
+    let d = crate::go_text::parse_go_duration(s).map_err(|e| Error::field(field, e.to_string()))?;
     if d.is_zero() {
         return Err(Error::field(field, "expiry must be positive"));
     }

@@ -59,9 +59,11 @@ pub fn run(args: Vec<OsString>) -> i32 {
         }
     };
     let GatewayCmd::Start(start) = parsed.cmd;
-    let retry = match super::server::parse_go_duration("retry-delay", &start.retry_delay) {
+    let retry = match crate::go_text::parse_go_duration(&start.retry_delay) {
         Ok(d) => d,
         Err(e) => {
+            let e =
+                crate::config::ConfigError::new("retry-delay", &start.retry_delay, e.to_string());
             eprintln!("{e}");
             return 1;
         }

@@ -54,6 +54,17 @@ impl ConfigError {
     }
 }
 
+/// A duration flag of etcd's flat flag set (`--experimental-corrupt-check-time=2m30s`): Go's
+/// `time.ParseDuration` syntax ([`crate::go_text::parse_go_duration`]).
+///
+/// # Errors
+/// A [`ConfigError`] for `flag` worded as etcd 3.4.23 words it (Go's flag package hides the
+/// duration's own message): `invalid value "soon" for flag -experimental-corrupt-check-time:
+/// parse error`.
+pub fn duration_flag(flag: &'static str, v: &str) -> Result<Duration, ConfigError> {
+    crate::go_text::parse_go_duration(v).map_err(|_| ConfigError::new(flag, v, "parse error"))
+}
+
 /// `--initial-cluster-state`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClusterState {

@@ -74,7 +74,8 @@ impl Lessor {
         }
     }
 
-    /// True while this lessor is primary (may renew and expire leases).
+    /// True while this lessor is primary (may renew and expire leases); only the tests ask.
+    #[cfg(test)]
     pub fn is_primary(&self) -> bool {
         self.with(|s| s.primary)
     }

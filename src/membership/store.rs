@@ -91,14 +91,6 @@ impl MemberStore {
         self.db.put(txn, &id.to_be_bytes(), &record::seal(&bytes))?;
         Ok(())
     }
-
-    /// Forgets a removed member.
-    ///
-    /// # Errors
-    /// LMDB errors.
-    pub fn remove(&self, txn: &mut RwTxn, id: u64) -> Result<(), heed::Error> {
-        self.db.delete(txn, &id.to_be_bytes()).map(|_| ())
-    }
 }
 
 #[cfg(test)]

@@ -517,15 +517,6 @@ impl<'e> TxnWrite<'_, 'e> {
         self.store.compact_revision(self.wtxn)
     }
 
-    /// The underlying transaction, read-only, e.g. for other layers' lookups in the same batch.
-    #[allow(
-        dead_code,
-        reason = "no caller since the module became pub(crate); kept for review"
-    )]
-    pub fn ro_txn(&self) -> &RoTxn<'e, heed::WithoutTls> {
-        self.wtxn
-    }
-
     /// A Range at [`Self::read_rev`], with the semantics of [`KvStore::range`].
     ///
     /// # Errors

@@ -8,7 +8,7 @@
 //! the first revision it missed. Memory per stream is bounded by its channel capacity and
 //! by [`CATCH_UP_MAX_EVENTS`] per catch-up response.
 //!
-//! A watcher whose next revision has been compacted receives etcd's in-band answer
+//! A watcher whose next revision is below the compaction revision receives etcd's in-band answer
 //! (`compact_revision` set, `canceled`) and is removed.
 //!
 //! Depends on: the MVCC store (reads), pb, tokio channels. No tonic, no openraft.
@@ -314,8 +314,11 @@ impl WatchableStore {
         let compact_rev = kv.compact_revision(rtxn)?;
         let started = std::time::Instant::now();
         for (key, spec, mut next_rev) in work {
-            // Compacted: etcd's in-band answer, then the watcher is gone.
-            if compact_rev > 0 && next_rev <= compact_rev {
+            // Compacted: etcd's in-band answer, then the watcher is gone. As etcd
+            // (`w.minRev < compactRev`), a watcher starting at the compaction revision itself
+            // is served: that revision's records survive compaction, so a client that
+            // re-watches from the `compact_revision` it was told gets its events.
+            if compact_rev > 0 && next_rev < compact_rev {
                 let mut g = self.lock();
                 if let Some(w) = g.unsynced.remove(&key) {
                     // etcd 3.4 sends `WatchResponse{WatchID, CompactRevision}` with Revision 0,
@@ -532,5 +535,13 @@ mod tests {
         assert!(resp.canceled);
         assert_eq!(resp.compact_revision, 3);
         assert_eq!(hub.counts(), (1, 0), "the compacted watcher is gone");
+
+        // Re-watching from the reported compact revision replays from it.
+        let (tx, mut rx) = mpsc::channel(16);
+        hub.watch(spec(9, "k"), 3, tx);
+        hub.sync_watchers().expect("sync");
+        let resp = rx.try_recv().expect("replayed from the compact revision");
+        assert!(!resp.canceled);
+        assert_eq!((resp.watch_id, revs(&resp)), (9, vec![3, 4]));
     }
 }

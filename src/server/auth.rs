@@ -189,18 +189,6 @@ impl EtcdServer {
         Ok(Caller::Client(self.auth_info_from(token, cert_cn)?))
     }
 
-    /// The caller for a request carrying `token` (see [`EtcdServer::auth_info`]).
-    ///
-    /// # Errors
-    /// As [`EtcdServer::auth_info`].
-    #[allow(
-        dead_code,
-        reason = "no caller since the module became pub(crate); kept for review"
-    )]
-    pub fn caller(&self, token: Option<&str>) -> Result<Caller, Error> {
-        Ok(Caller::Client(self.auth_info(token)?))
-    }
-
     /// The current auth revision.
     ///
     /// # Errors

@@ -226,7 +226,7 @@ impl EtcdServer {
 
     /// MoveLeader: on the leader, asks `target` (a voter) to campaign now and waits until it
     /// leads. openraft 0.9 has no TimeoutNow; an immediate election by an up-to-date voter
-    /// is its equivalent.
+    /// is its equivalent. The response has no header, as etcd 3.4's.
     ///
     /// # Errors
     /// `not leader` when this member does not lead; `bad leader transferee` when the
@@ -238,9 +238,9 @@ impl EtcdServer {
         if self.leader() != Some(self.member_id) {
             return Err(Error::NotLeader);
         }
-        let header = Some(self.header(self.current_revision()));
+        // etcd 3.4's `maintenanceServer.MoveLeader` answers the empty message: no header.
         if target == self.member_id {
-            return Ok(crate::pb::etcdserverpb::MoveLeaderResponse { header });
+            return Ok(crate::pb::etcdserverpb::MoveLeaderResponse { header: None });
         }
         if !self
             .members()
@@ -267,9 +267,7 @@ impl EtcdServer {
         let mut next_campaign = Instant::now() + retry_every;
         while Instant::now() < deadline {
             if self.leader() == Some(target) {
-                return Ok(crate::pb::etcdserverpb::MoveLeaderResponse {
-                    header: Some(self.header(self.current_revision())),
-                });
+                return Ok(crate::pb::etcdserverpb::MoveLeaderResponse { header: None });
             }
             if Instant::now() >= next_campaign {
                 if let Ok(mut client) = self.leader_clients.get(self, target) {

@@ -199,7 +199,7 @@ impl EtcdServer {
     /// Defragments this member's backend (Maintenance.Defragment; local, not through the
     /// log, like etcd): a compacting copy swapped in for `data.mdb`, during which every read
     /// and write of this member waits (see `StateStore::defragment_blocking`). `db_size`
-    /// shrinks to the pages in use.
+    /// shrinks to the pages in use. The response has no header, as etcd 3.4's.
     ///
     /// # Errors
     /// [`Error::Backend`] when the copy, the swap or the reopen fails.
@@ -230,9 +230,8 @@ impl EtcdServer {
             size_after = stats.size_after,
             "finished defragment"
         );
-        Ok(DefragmentResponse {
-            header: Some(self.header(self.current_revision())),
-        })
+        // etcd 3.4's `maintenanceServer.Defragment` answers the empty message: no header.
+        Ok(DefragmentResponse { header: None })
     }
 
     /// HashKV at `rev` (0 = current).

@@ -192,7 +192,11 @@ fn watch_denied(
 /// The keys a watch create request observes: [`KeyRange::new`] after etcd's watch server
 /// turns an empty `key` into `"\0"` (so an empty key with range end `"\0"` watches every key).
 fn watch_range(key: &[u8], range_end: &[u8]) -> KeyRange {
-    let key = if key.is_empty() { vec![0] } else { key.to_vec() };
+    let key = if key.is_empty() {
+        vec![0]
+    } else {
+        key.to_vec()
+    };
     KeyRange::new(key, range_end.to_vec())
 }
 

@@ -45,53 +45,9 @@ pub(super) fn go_int(s: &str) -> std::result::Result<i64, String> {
     go_parse_int(s, 10)
 }
 
-/// Go's `time.ParseDuration` (`2s`, `500ms`, `1m30s`, `1.5h`, `0`); negative durations are
-/// rejected.
+/// Go's `time.ParseDuration` (`2s`, `500ms`, `1m30s`, `1.5h`, `0`) as a clap value parser,
+/// with Go's error text (etcdctl's `invalid argument "x" for "--dial-timeout" flag: time:
+/// invalid duration "x"`); negative durations are rejected.
 pub fn go_duration(s: &str) -> std::result::Result<Duration, String> {
-    let bad = || format!("time: invalid duration {}", printer::go_quote(s.as_bytes()));
-    if s == "0" {
-        return Ok(Duration::ZERO);
-    }
-    let mut rest = s.strip_prefix('+').unwrap_or(s);
-    if rest.is_empty() {
-        return Err(bad());
-    }
-    let mut total = 0f64;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if num_len == 0 {
-            return Err(bad());
-        }
-        let n: f64 = rest[..num_len].parse().map_err(|_| bad())?;
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let mult = match &rest[..unit_len] {
-            "ns" => 1e-9,
-            "us" | "µs" | "μs" => 1e-6,
-            "ms" => 1e-3,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            "" => {
-                return Err(format!(
-                    "time: missing unit in duration {}",
-                    printer::go_quote(s.as_bytes())
-                ))
-            }
-            u => {
-                return Err(format!(
-                    "time: unknown unit {} in duration {}",
-                    printer::go_quote(u.as_bytes()),
-                    printer::go_quote(s.as_bytes())
-                ))
-            }
-        };
-        total += n * mult;
-        rest = &rest[unit_len..];
-    }
-    Ok(Duration::from_secs_f64(total))
+    crate::go_text::parse_go_duration(s).map_err(|e| e.to_string())
 }

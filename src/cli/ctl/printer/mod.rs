@@ -29,6 +29,7 @@ mod watch;
 use std::io;
 use std::time::Duration;
 
+pub use crate::go_text::go_quote;
 pub(crate) use endpoint::status_rows;
 pub use endpoint::{EpHashKv, EpHealth, EpStatus};
 pub(crate) use member::member_rows;
@@ -174,50 +175,6 @@ pub fn go_duration(d: Duration) -> String {
     }
     out.push_str(&format!("{}s", frac(s_ns, 1_000_000_000)));
     out
-}
-
-/// Go's `strconv.Quote` / `%q` of a byte string (invalid UTF-8 as `\xNN`).
-pub fn go_quote(b: &[u8]) -> String {
-    let mut out = String::with_capacity(b.len() + 2);
-    out.push('"');
-    for chunk in b.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\u{7}' => out.push_str("\\a"),
-                '\u{8}' => out.push_str("\\b"),
-                '\u{c}' => out.push_str("\\f"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\u{b}' => out.push_str("\\v"),
-                c if go_is_print(c) => out.push(c),
-                c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
-                c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-                c => out.push_str(&format!("\\U{:08x}", c as u32)),
-            }
-        }
-        for byte in chunk.invalid() {
-            out.push_str(&format!("\\x{byte:02x}"));
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// Approximation of Go's `strconv.IsPrint`: graphic characters and ASCII space.
-fn go_is_print(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    // Format characters (Cf) that Go treats as non-printable.
-    !matches!(c as u32, 0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x200b..=0x200f
-        | 0x202a..=0x202e | 0x2060..=0x2064 | 0x2066..=0x206f | 0xfeff | 0xfff9..=0xfffb
-        | 0xe000..=0xf8ff | 0xfffe | 0xffff)
 }
 
 /// etcdctl's `--hex` rendering: every byte as `\xNN`.
