@@ -36,6 +36,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use http_body_util::BodyExt;
+use prost_reflect::prost_types::{DescriptorProto, FileDescriptorSet};
 use prost_reflect::{
     DeserializeOptions, DescriptorPool, DynamicMessage, MessageDescriptor, MethodDescriptor,
     SerializeOptions,
@@ -107,13 +108,42 @@ const PATHS: &[(&str, &str, &str)] = &[
     ("/v3/election/resign", "v3electionpb.Election", "Resign"),
 ];
 
-/// The descriptors of `proto/`, decoded once.
+/// The descriptors of `proto/` as etcd declares them, decoded once (see [`etcd_types`]).
 fn pool() -> &'static DescriptorPool {
     static POOL: OnceLock<DescriptorPool> = OnceLock::new();
     POOL.get_or_init(|| {
-        DescriptorPool::decode(DESCRIPTOR_SET)
+        let mut set = <FileDescriptorSet as prost::Message>::decode(DESCRIPTOR_SET)
+            .expect("invariant: build.rs writes a valid file descriptor set");
+        for file in &mut set.file {
+            let package = file.package().to_string();
+            for msg in &mut file.message_type {
+                etcd_types(&package, msg);
+            }
+        }
+        DescriptorPool::from_file_descriptor_set(set)
             .expect("invariant: build.rs writes a valid file descriptor set")
     })
+}
+
+/// Field names our `proto/` declares `bytes` where etcd's `rpc.proto` says `string` (see
+/// proto/README.md: prost refuses non-UTF-8 strings, etcd does not). The wire encoding is the
+/// same, but JSON is not (base64 vs text), so the gateway maps them with etcd's type.
+const ETCD_STRING_FIELDS: &[&str] = &["name", "password", "user", "role", "roles", "users", "peerURLs"];
+
+/// Gives `msg`'s fields of [`ETCD_STRING_FIELDS`] etcd's `string` type: every such field of
+/// `etcdserverpb`, and `authpb.User.roles` (`User.name` and `password` are `bytes` in etcd too).
+fn etcd_types(package: &str, msg: &mut DescriptorProto) {
+    use prost_reflect::prost_types::field_descriptor_proto::Type;
+    for field in &mut msg.field {
+        let patch = match package {
+            "etcdserverpb" => ETCD_STRING_FIELDS.contains(&field.name()),
+            "authpb" => msg.name.as_deref() == Some("User") && field.name() == "roles",
+            _ => false,
+        };
+        if patch && field.r#type() == Type::Bytes {
+            field.set_type(Type::String);
+        }
+    }
 }
 
 /// One gateway path's gRPC method.
@@ -706,6 +736,24 @@ mod tests {
         write_message(&mut b, &del);
         assert_eq!(String::from_utf8_lossy(&a), r#"{"kv":{"key":"YQ=="}}"#);
         assert_eq!(String::from_utf8_lossy(&b), r#"{"type":"DELETE"}"#);
+    }
+
+    #[test]
+    fn auth_names_are_strings_as_in_etcd() {
+        let add = pool()
+            .get_message_by_name("etcdserverpb.AuthUserAddRequest")
+            .expect("AuthUserAddRequest");
+        let msg = to_message(&add, serde_json::json!({"name": "root", "password": "pass"}))
+            .expect("decodes");
+        let mut out = Vec::new();
+        write_message(&mut out, &msg);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            r#"{"name":"root","password":"pass"}"#
+        );
+        let kv = pool().get_message_by_name("mvccpb.KeyValue").expect("KeyValue");
+        let key = kv.get_field_by_name("key").expect("key");
+        assert_eq!(key.kind(), prost_reflect::Kind::Bytes);
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod disk_faults;
 mod faults;
 mod gateway;
 mod grpc_proxy;
+mod json_gateway;
 mod lease_quorum;
 mod linearizability;
 mod lock_election;
