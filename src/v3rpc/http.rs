@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
 use axum::extract::{Path, RawQuery};
 use axum::http::Method;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
 use axum::routing::{any, get};
 use axum::Router;
 
@@ -122,7 +122,11 @@ async fn probe(
     }
     let params: Vec<(String, String)> = query
         .as_deref()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
     let selected: Vec<&str> = match &check {
         Some(c) => match checks.iter().find(|n| **n == c.as_str()) {

@@ -22,12 +22,22 @@ const CURL: &str = "/usr/bin/curl";
 
 /// True when curl is installed (else skip, or fail with `ETCD_INTEROP_REQUIRED=1`).
 fn curl_or_skip(test: &str) -> bool {
-    skip_unless(test, Path::new(CURL).is_file(), "curl is missing (apt-get install curl)")
+    skip_unless(
+        test,
+        Path::new(CURL).is_file(),
+        "curl is missing (apt-get install curl)",
+    )
 }
 
 /// `curl -X <method> [-H h]... [-d body] <base><path>`: (HTTP status, body). Killed after
 /// [`CLI_TIMEOUT`].
-fn curl(base: &str, method: &str, path: &str, body: Option<&str>, headers: &[&str]) -> (u16, String) {
+fn curl(
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    headers: &[&str],
+) -> (u16, String) {
     let mut cmd = Command::new(CURL);
     cmd.args(["-sS", "-m", "15", "-X", method, "-w", "\n%{http_code}"]);
     for h in headers {
@@ -41,7 +51,12 @@ fn curl(base: &str, method: &str, path: &str, body: Option<&str>, headers: &[&st
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
     (
-        code.trim().parse().unwrap_or_else(|_| panic!("curl {path}: no status in {text:?}; stderr {}", String::from_utf8_lossy(&out.stderr))),
+        code.trim().parse().unwrap_or_else(|_| {
+            panic!(
+                "curl {path}: no status in {text:?}; stderr {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        }),
         body.to_string(),
     )
 }
@@ -87,7 +102,12 @@ struct Outcome {
 /// Runs the request script against one member and returns every outcome.
 fn script(base: &str) -> Vec<Outcome> {
     let mut out = Vec::new();
-    let mut step = |label: &str, method: &str, path: &str, body: Option<&str>, headers: &[&str], mask: &[&str]| {
+    let mut step = |label: &str,
+                    method: &str,
+                    path: &str,
+                    body: Option<&str>,
+                    headers: &[&str],
+                    mask: &[&str]| {
         let (status, text) = curl(base, method, path, body, headers);
         let mask: Vec<&str> = ALWAYS.iter().chain(mask).copied().collect();
         out.push(Outcome {
@@ -99,14 +119,37 @@ fn script(base: &str) -> Vec<Outcome> {
     };
     let post = "POST";
     // The etcd 3.4 documentation's examples (api_grpc_gateway.md), verbatim bodies.
-    step("doc put", post, "/v3/kv/put", Some(r#"{"key": "Zm9v", "value": "YmFy"}"#), &[], &[]);
-    step("doc range", post, "/v3/kv/range", Some(r#"{"key": "Zm9v"}"#), &[], &[]);
-    step("doc range_end", post, "/v3/kv/range", Some(r#"{"key": "Zm9v", "range_end": "Zm9w"}"#), &[], &[]);
+    step(
+        "doc put",
+        post,
+        "/v3/kv/put",
+        Some(r#"{"key": "Zm9v", "value": "YmFy"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "doc range",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "doc range_end",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v", "range_end": "Zm9w"}"#),
+        &[],
+        &[],
+    );
     step(
         "doc txn create",
         post,
         "/v3/kv/txn",
-        Some(r#"{"compare":[{"target":"CREATE","key":"Zm9v","createRevision":"2"}],"success":[{"requestPut":{"key":"Zm9v","value":"YmFy"}}]}"#),
+        Some(
+            r#"{"compare":[{"target":"CREATE","key":"Zm9v","createRevision":"2"}],"success":[{"requestPut":{"key":"Zm9v","value":"YmFy"}}]}"#,
+        ),
         &[],
         &[],
     );
@@ -114,22 +157,61 @@ fn script(base: &str) -> Vec<Outcome> {
         "doc txn version",
         post,
         "/v3/kv/txn",
-        Some(r#"{"compare":[{"version":"4","result":"EQUAL","target":"VERSION","key":"Zm9v"}],"success":[{"requestRange":{"key":"Zm9v"}}]}"#),
+        Some(
+            r#"{"compare":[{"version":"4","result":"EQUAL","target":"VERSION","key":"Zm9v"}],"success":[{"requestRange":{"key":"Zm9v"}}]}"#,
+        ),
         &[],
         &[],
     );
     // KV: prefix + count_only (a put through the /v3beta alias), txn both ways, delete with
     // prev_kv, compaction, errors.
-    step("put p/a", post, "/v3/kv/put", Some(r#"{"key": "cC9h", "value": "MQ==", "prev_kv": true}"#), &[], &[]);
-    step("beta put p/b", post, "/v3beta/kv/put", Some(r#"{"key": "cC9i", "value": "Mg=="}"#), &[], &[]);
-    step("put p/a again", post, "/v3/kv/put", Some(r#"{"key": "cC9h", "value": "Mw==", "prev_kv": true}"#), &[], &[]);
-    step("prefix", post, "/v3/kv/range", Some(r#"{"key": "cC8=", "range_end": "cDA="}"#), &[], &[]);
-    step("prefix count_only", post, "/v3/kv/range", Some(r#"{"key": "cC8=", "range_end": "cDA=", "count_only": true}"#), &[], &[]);
+    step(
+        "put p/a",
+        post,
+        "/v3/kv/put",
+        Some(r#"{"key": "cC9h", "value": "MQ==", "prev_kv": true}"#),
+        &[],
+        &[],
+    );
+    step(
+        "beta put p/b",
+        post,
+        "/v3beta/kv/put",
+        Some(r#"{"key": "cC9i", "value": "Mg=="}"#),
+        &[],
+        &[],
+    );
+    step(
+        "put p/a again",
+        post,
+        "/v3/kv/put",
+        Some(r#"{"key": "cC9h", "value": "Mw==", "prev_kv": true}"#),
+        &[],
+        &[],
+    );
+    step(
+        "prefix",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "cC8=", "range_end": "cDA="}"#),
+        &[],
+        &[],
+    );
+    step(
+        "prefix count_only",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "cC8=", "range_end": "cDA=", "count_only": true}"#),
+        &[],
+        &[],
+    );
     step(
         "txn success",
         post,
         "/v3/kv/txn",
-        Some(r#"{"compare":[{"key":"cC9h","result":"EQUAL","target":"VALUE","value":"Mw=="}],"success":[{"request_put":{"key":"cC9h","value":"NA=="}},{"request_range":{"key":"cC9h"}}],"failure":[{"request_range":{"key":"cC9i"}}]}"#),
+        Some(
+            r#"{"compare":[{"key":"cC9h","result":"EQUAL","target":"VALUE","value":"Mw=="}],"success":[{"request_put":{"key":"cC9h","value":"NA=="}},{"request_range":{"key":"cC9h"}}],"failure":[{"request_range":{"key":"cC9i"}}]}"#,
+        ),
         &[],
         &[],
     );
@@ -137,65 +219,326 @@ fn script(base: &str) -> Vec<Outcome> {
         "txn failure",
         post,
         "/v3/kv/txn",
-        Some(r#"{"compare":[{"key":"cC9h","result":"GREATER","target":"MOD","mod_revision":"100"}],"success":[{"request_put":{"key":"cC9h","value":"NQ=="}}],"failure":[{"request_range":{"key":"cC9i"}},{"request_delete_range":{"key":"eA=="}}]}"#),
+        Some(
+            r#"{"compare":[{"key":"cC9h","result":"GREATER","target":"MOD","mod_revision":"100"}],"success":[{"request_put":{"key":"cC9h","value":"NQ=="}}],"failure":[{"request_range":{"key":"cC9i"}},{"request_delete_range":{"key":"eA=="}}]}"#,
+        ),
         &[],
         &[],
     );
-    step("deleterange prev_kv", post, "/v3/kv/deleterange", Some(r#"{"key": "cC8=", "range_end": "cDA=", "prev_kv": true}"#), &[], &[]);
-    step("compaction", post, "/v3/kv/compaction", Some(r#"{"revision": "3"}"#), &[], &[]);
-    step("range compacted", post, "/v3/kv/range", Some(r#"{"key": "Zm9v", "revision": "2"}"#), &[], &[]);
+    step(
+        "deleterange prev_kv",
+        post,
+        "/v3/kv/deleterange",
+        Some(r#"{"key": "cC8=", "range_end": "cDA=", "prev_kv": true}"#),
+        &[],
+        &[],
+    );
+    step(
+        "compaction",
+        post,
+        "/v3/kv/compaction",
+        Some(r#"{"revision": "3"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "range compacted",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v", "revision": "2"}"#),
+        &[],
+        &[],
+    );
     step("range no key", post, "/v3/kv/range", Some("{}"), &[], &[]);
-    step("range future", post, "/v3/kv/range", Some(r#"{"key": "Zm9v", "revision": "1000"}"#), &[], &[]);
+    step(
+        "range future",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v", "revision": "1000"}"#),
+        &[],
+        &[],
+    );
     step("empty body", post, "/v3/kv/put", None, &[], &[]);
-    step("unknown field ignored", post, "/v3/kv/range", Some(r#"{"key": "Zm9v", "no_such_field": 1}"#), &[], &[]);
+    step(
+        "unknown field ignored",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v", "no_such_field": 1}"#),
+        &[],
+        &[],
+    );
     // Lease: a fixed ID so both sides name the same lease.
-    step("lease grant", post, "/v3/lease/grant", Some(r#"{"TTL": 60, "ID": 4660}"#), &[], &[]);
-    step("lease grant dup", post, "/v3/lease/grant", Some(r#"{"TTL": 60, "ID": 4660}"#), &[], &[]);
-    step("put with lease", post, "/v3/kv/put", Some(r#"{"key": "bA==", "value": "dg==", "lease": "4660"}"#), &[], &[]);
-    step("timetolive keys", post, "/v3/lease/timetolive", Some(r#"{"ID": 4660, "keys": true}"#), &[], &["TTL"]);
-    step("kv/lease/timetolive", post, "/v3/kv/lease/timetolive", Some(r#"{"ID": 4660}"#), &[], &["TTL"]);
+    step(
+        "lease grant",
+        post,
+        "/v3/lease/grant",
+        Some(r#"{"TTL": 60, "ID": 4660}"#),
+        &[],
+        &[],
+    );
+    step(
+        "lease grant dup",
+        post,
+        "/v3/lease/grant",
+        Some(r#"{"TTL": 60, "ID": 4660}"#),
+        &[],
+        &[],
+    );
+    step(
+        "put with lease",
+        post,
+        "/v3/kv/put",
+        Some(r#"{"key": "bA==", "value": "dg==", "lease": "4660"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "timetolive keys",
+        post,
+        "/v3/lease/timetolive",
+        Some(r#"{"ID": 4660, "keys": true}"#),
+        &[],
+        &["TTL"],
+    );
+    step(
+        "kv/lease/timetolive",
+        post,
+        "/v3/kv/lease/timetolive",
+        Some(r#"{"ID": 4660}"#),
+        &[],
+        &["TTL"],
+    );
     step("leases", post, "/v3/lease/leases", Some("{}"), &[], &[]);
-    step("keepalive", post, "/v3/lease/keepalive", Some(r#"{"ID": 4660}"#), &[], &[]);
+    step(
+        "keepalive",
+        post,
+        "/v3/lease/keepalive",
+        Some(r#"{"ID": 4660}"#),
+        &[],
+        &[],
+    );
     // Lock on a second lease: the key is "<name>/<lease hex>", the same on both sides.
-    step("lock lease", post, "/v3/lease/grant", Some(r#"{"TTL": 60, "ID": 4661}"#), &[], &[]);
-    let locked = step("lock", post, "/v3/lock/lock", Some(r#"{"name": "bXlsb2Nr", "lease": 4661}"#), &[], &[]);
+    step(
+        "lock lease",
+        post,
+        "/v3/lease/grant",
+        Some(r#"{"TTL": 60, "ID": 4661}"#),
+        &[],
+        &[],
+    );
+    let locked = step(
+        "lock",
+        post,
+        "/v3/lock/lock",
+        Some(r#"{"name": "bXlsb2Nr", "lease": 4661}"#),
+        &[],
+        &[],
+    );
     let key = serde_json::from_str::<Value>(&locked)
         .ok()
         .and_then(|v| v["key"].as_str().map(str::to_string))
         .unwrap_or_default();
-    step("unlock", post, "/v3/lock/unlock", Some(&format!(r#"{{"key": "{key}"}}"#)), &[], &[]);
-    step("lease revoke", post, "/v3/lease/revoke", Some(r#"{"ID": 4660}"#), &[], &[]);
-    step("kv/lease/revoke", post, "/v3/kv/lease/revoke", Some(r#"{"ID": 4661}"#), &[], &[]);
-    step("revoke again", post, "/v3/lease/revoke", Some(r#"{"ID": 4660}"#), &[], &[]);
-    step("timetolive revoked", post, "/v3/lease/timetolive", Some(r#"{"ID": 4660}"#), &[], &[]);
-    step("lease key gone", post, "/v3/kv/range", Some(r#"{"key": "bA=="}"#), &[], &[]);
+    step(
+        "unlock",
+        post,
+        "/v3/lock/unlock",
+        Some(&format!(r#"{{"key": "{key}"}}"#)),
+        &[],
+        &[],
+    );
+    step(
+        "lease revoke",
+        post,
+        "/v3/lease/revoke",
+        Some(r#"{"ID": 4660}"#),
+        &[],
+        &[],
+    );
+    step(
+        "kv/lease/revoke",
+        post,
+        "/v3/kv/lease/revoke",
+        Some(r#"{"ID": 4661}"#),
+        &[],
+        &[],
+    );
+    step(
+        "revoke again",
+        post,
+        "/v3/lease/revoke",
+        Some(r#"{"ID": 4660}"#),
+        &[],
+        &[],
+    );
+    step(
+        "timetolive revoked",
+        post,
+        "/v3/lease/timetolive",
+        Some(r#"{"ID": 4660}"#),
+        &[],
+        &[],
+    );
+    step(
+        "lease key gone",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "bA=="}"#),
+        &[],
+        &[],
+    );
     // Paths and methods.
-    step("unknown /v3 path", post, "/v3/kv/nope", Some("{}"), &[], &[]);
+    step(
+        "unknown /v3 path",
+        post,
+        "/v3/kv/nope",
+        Some("{}"),
+        &[],
+        &[],
+    );
     step("unknown path", "GET", "/no/such/path", None, &[], &[]);
     step("GET on a POST path", "GET", "/v3/kv/range", None, &[], &[]);
-    step("maintenance hash is Hash", post, "/v3/maintenance/hash", Some("{}"), &[], &["hash"]);
-    step("alarm list", post, "/v3/maintenance/alarm", Some(r#"{"action": "GET"}"#), &[], &[]);
+    step(
+        "maintenance hash is Hash",
+        post,
+        "/v3/maintenance/hash",
+        Some("{}"),
+        &[],
+        &["hash"],
+    );
+    step(
+        "alarm list",
+        post,
+        "/v3/maintenance/alarm",
+        Some(r#"{"action": "GET"}"#),
+        &[],
+        &[],
+    );
     // Auth (the documentation's sequence), then a call with and without the token.
-    step("doc user add", post, "/v3/auth/user/add", Some(r#"{"name": "root", "password": "pass"}"#), &[], &[]);
-    step("auth enable without root role", post, "/v3/auth/enable", Some("{}"), &[], &[]);
-    step("doc role add", post, "/v3/auth/role/add", Some(r#"{"name": "root"}"#), &[], &[]);
-    step("doc user grant", post, "/v3/auth/user/grant", Some(r#"{"user": "root", "role": "root"}"#), &[], &[]);
-    step("doc auth enable", post, "/v3/auth/enable", Some("{}"), &[], &[]);
-    step("authenticate bad password", post, "/v3/auth/authenticate", Some(r#"{"name": "root", "password": "nope"}"#), &[], &[]);
-    let auth = step("doc authenticate", post, "/v3/auth/authenticate", Some(r#"{"name": "root", "password": "pass"}"#), &[], &["token"]);
+    step(
+        "doc user add",
+        post,
+        "/v3/auth/user/add",
+        Some(r#"{"name": "root", "password": "pass"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "auth enable without root role",
+        post,
+        "/v3/auth/enable",
+        Some("{}"),
+        &[],
+        &[],
+    );
+    step(
+        "doc role add",
+        post,
+        "/v3/auth/role/add",
+        Some(r#"{"name": "root"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "doc user grant",
+        post,
+        "/v3/auth/user/grant",
+        Some(r#"{"user": "root", "role": "root"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "doc auth enable",
+        post,
+        "/v3/auth/enable",
+        Some("{}"),
+        &[],
+        &[],
+    );
+    step(
+        "authenticate bad password",
+        post,
+        "/v3/auth/authenticate",
+        Some(r#"{"name": "root", "password": "nope"}"#),
+        &[],
+        &[],
+    );
+    let auth = step(
+        "doc authenticate",
+        post,
+        "/v3/auth/authenticate",
+        Some(r#"{"name": "root", "password": "pass"}"#),
+        &[],
+        &["token"],
+    );
     let token = serde_json::from_str::<Value>(&auth)
         .ok()
         .and_then(|v| v["token"].as_str().map(str::to_string))
         .unwrap_or_default();
     let with_token = format!("Authorization: {token}");
-    step("doc put with token", post, "/v3/kv/put", Some(r#"{"key": "Zm9v", "value": "YmFy"}"#), &[&with_token], &[]);
-    step("range with token", post, "/v3/kv/range", Some(r#"{"key": "Zm9v"}"#), &[&with_token], &[]);
-    step("user list with token", post, "/v3/auth/user/list", Some("{}"), &[&with_token], &[]);
-    step("range without token", post, "/v3/kv/range", Some(r#"{"key": "Zm9v"}"#), &[], &[]);
-    step("put bad token", post, "/v3/kv/put", Some(r#"{"key": "Zm9v", "value": "YmFy"}"#), &["Authorization: bogus"], &[]);
-    step("user get without token", post, "/v3/auth/user/get", Some(r#"{"name": "root"}"#), &[], &[]);
-    step("auth disable", post, "/v3/auth/disable", Some("{}"), &[&with_token], &[]);
-    step("range after disable", post, "/v3/kv/range", Some(r#"{"key": "Zm9v"}"#), &[], &[]);
+    step(
+        "doc put with token",
+        post,
+        "/v3/kv/put",
+        Some(r#"{"key": "Zm9v", "value": "YmFy"}"#),
+        &[&with_token],
+        &[],
+    );
+    step(
+        "range with token",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v"}"#),
+        &[&with_token],
+        &[],
+    );
+    step(
+        "user list with token",
+        post,
+        "/v3/auth/user/list",
+        Some("{}"),
+        &[&with_token],
+        &[],
+    );
+    step(
+        "range without token",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "put bad token",
+        post,
+        "/v3/kv/put",
+        Some(r#"{"key": "Zm9v", "value": "YmFy"}"#),
+        &["Authorization: bogus"],
+        &[],
+    );
+    step(
+        "user get without token",
+        post,
+        "/v3/auth/user/get",
+        Some(r#"{"name": "root"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "auth disable",
+        post,
+        "/v3/auth/disable",
+        Some("{}"),
+        &[&with_token],
+        &[],
+    );
+    step(
+        "range after disable",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v"}"#),
+        &[],
+        &[],
+    );
     out
 }
 
@@ -223,7 +566,13 @@ fn json_gateway_answers_as_etcd() {
             )
         })
         .collect();
-    assert!(diffs.is_empty(), "{} of {} steps differ:\n{}", diffs.len(), want.len(), diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{} of {} steps differ:\n{}",
+        diffs.len(),
+        want.len(),
+        diffs.join("\n")
+    );
 }
 
 /// `curl -N` on `/v3/watch` (the documentation's watch example): the created line, then the
@@ -237,7 +586,13 @@ fn watch_stream_lines_match_etcd() {
     let run = |kind: ServerKind| -> Vec<Value> {
         let m = Member::start(kind, MemberOpts::named("gw-watch"));
         let base = m.client_url();
-        curl(&base, "POST", "/v3/kv/put", Some(r#"{"key": "Zm9v", "value": "YmFy"}"#), &[]);
+        curl(
+            &base,
+            "POST",
+            "/v3/kv/put",
+            Some(r#"{"key": "Zm9v", "value": "YmFy"}"#),
+            &[],
+        );
         let mut cmd = Command::new(CURL);
         cmd.args(["-sS", "-N", "-m", "30", "-X", "POST", "-d"])
             .arg(r#"{"create_request": {"key":"Zm9v", "prev_kv": true} }"#)
@@ -246,8 +601,20 @@ fn watch_stream_lines_match_etcd() {
         let created = watch
             .next_line(Duration::from_secs(10))
             .unwrap_or_else(|| panic!("{}: no created line; {}", kind.label(), watch.output()));
-        curl(&base, "POST", "/v3/kv/put", Some(r#"{"key": "Zm9v", "value": "YmF6"}"#), &[]);
-        curl(&base, "POST", "/v3/kv/deleterange", Some(r#"{"key": "Zm9v"}"#), &[]);
+        curl(
+            &base,
+            "POST",
+            "/v3/kv/put",
+            Some(r#"{"key": "Zm9v", "value": "YmF6"}"#),
+            &[],
+        );
+        curl(
+            &base,
+            "POST",
+            "/v3/kv/deleterange",
+            Some(r#"{"key": "Zm9v"}"#),
+            &[],
+        );
         let put = watch
             .next_line(Duration::from_secs(10))
             .unwrap_or_else(|| panic!("{}: no put event; {}", kind.label(), watch.output()));
@@ -257,7 +624,10 @@ fn watch_stream_lines_match_etcd() {
         // The stream stays open after the request body ended (etcd ignores the half-close).
         assert!(watch.next_line(Duration::from_millis(300)).is_none());
         drop(watch);
-        [created, put, del].iter().map(|l| normalize(l, ALWAYS)).collect()
+        [created, put, del]
+            .iter()
+            .map(|l| normalize(l, ALWAYS))
+            .collect()
     };
     let want = run(ServerKind::Etcd);
     let got = run(ServerKind::Ours);
@@ -273,9 +643,17 @@ fn unknown_grpc_service_is_unimplemented_and_unknown_http_path_is_404() {
     }
     let m = Member::start(ServerKind::Ours, MemberOpts::named("gw-404"));
     let mut cmd = Command::new(CURL);
-    cmd.args(["-sS", "-i", "-m", "10", "--http2-prior-knowledge", "-X", "POST"])
-        .args(["-H", "content-type: application/grpc", "-H", "te: trailers"])
-        .arg(format!("{}/no.Such/Method", m.client_url()));
+    cmd.args([
+        "-sS",
+        "-i",
+        "-m",
+        "10",
+        "--http2-prior-knowledge",
+        "-X",
+        "POST",
+    ])
+    .args(["-H", "content-type: application/grpc", "-H", "te: trailers"])
+    .arg(format!("{}/no.Such/Method", m.client_url()));
     let out = run_with_timeout(cmd, None, CLI_TIMEOUT);
     let text = String::from_utf8_lossy(&out.stdout).to_lowercase();
     assert!(text.contains("grpc-status: 12"), "{text}");
@@ -289,7 +667,8 @@ fn unknown_grpc_service_is_unimplemented_and_unknown_http_path_is_404() {
 fn livez_and_readyz_report_ok_on_a_serving_member() {
     let m = Member::start(ServerKind::Ours, MemberOpts::named("gw-probes"));
     let addr = m.client_addr();
-    let get = |p: &str| crate::harness::http_get(addr, p).unwrap_or_else(|e| panic!("GET {p}: {e}"));
+    let get =
+        |p: &str| crate::harness::http_get(addr, p).unwrap_or_else(|e| panic!("GET {p}: {e}"));
     assert_eq!(get("/livez"), (200, "ok\n".to_string()));
     assert_eq!(get("/readyz"), (200, "ok\n".to_string()));
     assert_eq!(
@@ -302,9 +681,15 @@ fn livez_and_readyz_report_ok_on_a_serving_member() {
     );
     assert_eq!(
         get("/readyz?verbose&exclude=linearizable_read"),
-        (200, "[+]data_corruption ok\n[+]serializable_read ok\nok\n".to_string())
+        (
+            200,
+            "[+]data_corruption ok\n[+]serializable_read ok\nok\n".to_string()
+        )
     );
-    assert_eq!(get("/livez?verbose"), (200, "[+]serializable_read ok\nok\n".to_string()));
+    assert_eq!(
+        get("/livez?verbose"),
+        (200, "[+]serializable_read ok\nok\n".to_string())
+    );
     assert_eq!(get("/readyz/linearizable_read"), (200, "ok\n".to_string()));
     assert_eq!(get("/readyz/nope").0, 404);
     if curl_or_skip("livez_post") {
