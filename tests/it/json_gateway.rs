@@ -697,3 +697,36 @@ fn livez_and_readyz_report_ok_on_a_serving_member() {
         assert_eq!((code, body.as_str()), (405, "Method Not Allowed\n"));
     }
 }
+
+/// A member that lost its quorum (the other member of a 2-member cluster is killed) is live
+/// but not ready: `/livez` 200, `/readyz` 503 with `[-]linearizable_read failed: ...` (etcd 3.5's
+/// failure body: one line per check, then Go's `http.Error` newline).
+#[test]
+fn readyz_is_503_without_quorum_while_livez_stays_200() {
+    if !curl_or_skip("readyz_is_503_without_quorum") {
+        return;
+    }
+    let mut cluster = crate::harness::Cluster::start(ServerKind::Ours, 2, "gw-readyz");
+    cluster.members[1].kill9();
+    let base = cluster.members[0].client_url();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let (code, body) = loop {
+        let (code, body) = curl(&base, "GET", "/readyz", None, &[]);
+        if code == 503 || std::time::Instant::now() >= deadline {
+            break (code, body);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(code, 503, "readyz without quorum: {body}");
+    assert!(
+        body.starts_with(
+            "[+]data_corruption ok\n[+]serializable_read ok\n[-]linearizable_read failed: "
+        ),
+        "{body:?}"
+    );
+    assert!(body.ends_with("\n\n"), "{body:?}");
+    let (code, body) = curl(&base, "GET", "/livez", None, &[]);
+    assert_eq!((code, body.as_str()), (200, "ok\n"));
+    let (code, _) = curl(&base, "GET", "/readyz?exclude=linearizable_read", None, &[]);
+    assert_eq!(code, 200);
+}
