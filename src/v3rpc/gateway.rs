@@ -282,9 +282,6 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
     let Some(route) = gw.routes.get(path.as_str()).cloned() else {
         return text_error(StatusCode::NOT_FOUND, "Not Found");
     };
-    if req.method() == Method::OPTIONS {
-        return StatusCode::OK.into_response();
-    }
     if req.method() != Method::POST {
         return text_error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
     }

@@ -386,6 +386,15 @@ fn script(base: &str) -> Vec<Outcome> {
         &[],
         &[],
     );
+    // A stream whose first request does not decode fails before the call (Unknown, 500).
+    step(
+        "keepalive bad json",
+        post,
+        "/v3/lease/keepalive",
+        Some("xx"),
+        &[],
+        &["error", "message"],
+    );
     // Paths and methods.
     step(
         "unknown /v3 path",
@@ -513,6 +522,14 @@ fn script(base: &str) -> Vec<Outcome> {
         "/v3/kv/put",
         Some(r#"{"key": "Zm9v", "value": "YmFy"}"#),
         &["Authorization: bogus"],
+        &[],
+    );
+    step(
+        "snapshot stream without token",
+        post,
+        "/v3/maintenance/snapshot",
+        Some("{}"),
+        &[],
         &[],
     );
     step(
@@ -729,4 +746,59 @@ fn readyz_is_503_without_quorum_while_livez_stays_200() {
     assert_eq!((code, body.as_str()), (200, "ok\n"));
     let (code, _) = curl(&base, "GET", "/readyz?exclude=linearizable_read", None, &[]);
     assert_eq!(code, 200);
+}
+
+/// etcd's default CORS (every origin): the three `Access-Control-Allow-*` headers on HTTP
+/// answers (the gateway, `/health`) and an empty 200 for an `OPTIONS` preflight, as etcd.
+#[test]
+fn cors_headers_as_etcd_default() {
+    crate::require_etcd!();
+    if !curl_or_skip("cors_headers_as_etcd_default") {
+        return;
+    }
+    let run = |kind: ServerKind| -> Vec<String> {
+        let m = Member::start(kind, MemberOpts::named("gw-cors"));
+        let mut seen = Vec::new();
+        for (method, path) in [
+            ("OPTIONS", "/v3/kv/put"),
+            ("POST", "/v3/kv/range"),
+            ("GET", "/health"),
+        ] {
+            let mut cmd = Command::new(CURL);
+            cmd.args([
+                "-sS",
+                "-i",
+                "-m",
+                "10",
+                "-X",
+                method,
+                "-d",
+                r#"{"key":"YQ=="}"#,
+            ])
+            .arg(format!("{}{path}", m.client_url()));
+            let out = run_with_timeout(cmd, None, CLI_TIMEOUT);
+            let text = String::from_utf8_lossy(&out.stdout).to_lowercase();
+            let status = text
+                .lines()
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("")
+                .to_string();
+            let mut cors: Vec<String> = text
+                .lines()
+                .filter(|l| l.starts_with("access-control-"))
+                .map(|l| l.trim().to_string())
+                .collect();
+            cors.sort();
+            seen.push(format!("{method} {path}: {status} {cors:?}"));
+        }
+        seen
+    };
+    assert_eq!(
+        run(ServerKind::Ours),
+        run(ServerKind::Etcd),
+        "left ours, right etcd"
+    );
 }
