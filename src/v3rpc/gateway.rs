@@ -36,8 +36,9 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
 use http_body_util::BodyExt;
+use prost_reflect::prost_types::{DescriptorProto, FileDescriptorSet};
 use prost_reflect::{
-    DeserializeOptions, DescriptorPool, DynamicMessage, MessageDescriptor, MethodDescriptor,
+    DescriptorPool, DeserializeOptions, DynamicMessage, MessageDescriptor, MethodDescriptor,
     SerializeOptions,
 };
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
@@ -62,21 +63,65 @@ const PATHS: &[(&str, &str, &str)] = &[
     ("/v3/lease/grant", "etcdserverpb.Lease", "LeaseGrant"),
     ("/v3/lease/revoke", "etcdserverpb.Lease", "LeaseRevoke"),
     ("/v3/kv/lease/revoke", "etcdserverpb.Lease", "LeaseRevoke"),
-    ("/v3/lease/keepalive", "etcdserverpb.Lease", "LeaseKeepAlive"),
-    ("/v3/lease/timetolive", "etcdserverpb.Lease", "LeaseTimeToLive"),
-    ("/v3/kv/lease/timetolive", "etcdserverpb.Lease", "LeaseTimeToLive"),
+    (
+        "/v3/lease/keepalive",
+        "etcdserverpb.Lease",
+        "LeaseKeepAlive",
+    ),
+    (
+        "/v3/lease/timetolive",
+        "etcdserverpb.Lease",
+        "LeaseTimeToLive",
+    ),
+    (
+        "/v3/kv/lease/timetolive",
+        "etcdserverpb.Lease",
+        "LeaseTimeToLive",
+    ),
     ("/v3/lease/leases", "etcdserverpb.Lease", "LeaseLeases"),
     ("/v3/kv/lease/leases", "etcdserverpb.Lease", "LeaseLeases"),
-    ("/v3/cluster/member/add", "etcdserverpb.Cluster", "MemberAdd"),
-    ("/v3/cluster/member/remove", "etcdserverpb.Cluster", "MemberRemove"),
-    ("/v3/cluster/member/update", "etcdserverpb.Cluster", "MemberUpdate"),
-    ("/v3/cluster/member/list", "etcdserverpb.Cluster", "MemberList"),
-    ("/v3/cluster/member/promote", "etcdserverpb.Cluster", "MemberPromote"),
+    (
+        "/v3/cluster/member/add",
+        "etcdserverpb.Cluster",
+        "MemberAdd",
+    ),
+    (
+        "/v3/cluster/member/remove",
+        "etcdserverpb.Cluster",
+        "MemberRemove",
+    ),
+    (
+        "/v3/cluster/member/update",
+        "etcdserverpb.Cluster",
+        "MemberUpdate",
+    ),
+    (
+        "/v3/cluster/member/list",
+        "etcdserverpb.Cluster",
+        "MemberList",
+    ),
+    (
+        "/v3/cluster/member/promote",
+        "etcdserverpb.Cluster",
+        "MemberPromote",
+    ),
     ("/v3/maintenance/alarm", "etcdserverpb.Maintenance", "Alarm"),
-    ("/v3/maintenance/status", "etcdserverpb.Maintenance", "Status"),
-    ("/v3/maintenance/defragment", "etcdserverpb.Maintenance", "Defragment"),
+    (
+        "/v3/maintenance/status",
+        "etcdserverpb.Maintenance",
+        "Status",
+    ),
+    (
+        "/v3/maintenance/defragment",
+        "etcdserverpb.Maintenance",
+        "Defragment",
+    ),
     ("/v3/maintenance/hash", "etcdserverpb.Maintenance", "Hash"),
-    ("/v3/maintenance/snapshot", "etcdserverpb.Maintenance", "Snapshot"),
+    (
+        "/v3/maintenance/snapshot",
+        "etcdserverpb.Maintenance",
+        "Snapshot",
+    ),
     (
         "/v3/maintenance/transfer-leadership",
         "etcdserverpb.Maintenance",
@@ -89,15 +134,31 @@ const PATHS: &[(&str, &str, &str)] = &[
     ("/v3/auth/user/get", "etcdserverpb.Auth", "UserGet"),
     ("/v3/auth/user/list", "etcdserverpb.Auth", "UserList"),
     ("/v3/auth/user/delete", "etcdserverpb.Auth", "UserDelete"),
-    ("/v3/auth/user/changepw", "etcdserverpb.Auth", "UserChangePassword"),
+    (
+        "/v3/auth/user/changepw",
+        "etcdserverpb.Auth",
+        "UserChangePassword",
+    ),
     ("/v3/auth/user/grant", "etcdserverpb.Auth", "UserGrantRole"),
-    ("/v3/auth/user/revoke", "etcdserverpb.Auth", "UserRevokeRole"),
+    (
+        "/v3/auth/user/revoke",
+        "etcdserverpb.Auth",
+        "UserRevokeRole",
+    ),
     ("/v3/auth/role/add", "etcdserverpb.Auth", "RoleAdd"),
     ("/v3/auth/role/get", "etcdserverpb.Auth", "RoleGet"),
     ("/v3/auth/role/list", "etcdserverpb.Auth", "RoleList"),
     ("/v3/auth/role/delete", "etcdserverpb.Auth", "RoleDelete"),
-    ("/v3/auth/role/grant", "etcdserverpb.Auth", "RoleGrantPermission"),
-    ("/v3/auth/role/revoke", "etcdserverpb.Auth", "RoleRevokePermission"),
+    (
+        "/v3/auth/role/grant",
+        "etcdserverpb.Auth",
+        "RoleGrantPermission",
+    ),
+    (
+        "/v3/auth/role/revoke",
+        "etcdserverpb.Auth",
+        "RoleRevokePermission",
+    ),
     ("/v3/lock/lock", "v3lockpb.Lock", "Lock"),
     ("/v3/lock/unlock", "v3lockpb.Lock", "Unlock"),
     ("/v3/election/campaign", "v3electionpb.Election", "Campaign"),
@@ -107,13 +168,44 @@ const PATHS: &[(&str, &str, &str)] = &[
     ("/v3/election/resign", "v3electionpb.Election", "Resign"),
 ];
 
-/// The descriptors of `proto/`, decoded once.
+/// The descriptors of `proto/` as etcd declares them, decoded once (see [`etcd_types`]).
 fn pool() -> &'static DescriptorPool {
     static POOL: OnceLock<DescriptorPool> = OnceLock::new();
     POOL.get_or_init(|| {
-        DescriptorPool::decode(DESCRIPTOR_SET)
+        let mut set = <FileDescriptorSet as prost::Message>::decode(DESCRIPTOR_SET)
+            .expect("invariant: build.rs writes a valid file descriptor set");
+        for file in &mut set.file {
+            let package = file.package().to_string();
+            for msg in &mut file.message_type {
+                etcd_types(&package, msg);
+            }
+        }
+        DescriptorPool::from_file_descriptor_set(set)
             .expect("invariant: build.rs writes a valid file descriptor set")
     })
+}
+
+/// Field names our `proto/` declares `bytes` where etcd's `rpc.proto` says `string` (see
+/// proto/README.md: prost refuses non-UTF-8 strings, etcd does not). The wire encoding is the
+/// same, but JSON is not (base64 vs text), so the gateway maps them with etcd's type.
+const ETCD_STRING_FIELDS: &[&str] = &[
+    "name", "password", "user", "role", "roles", "users", "peerURLs",
+];
+
+/// Gives `msg`'s fields of [`ETCD_STRING_FIELDS`] etcd's `string` type: every such field of
+/// `etcdserverpb`, and `authpb.User.roles` (`User.name` and `password` are `bytes` in etcd too).
+fn etcd_types(package: &str, msg: &mut DescriptorProto) {
+    use prost_reflect::prost_types::field_descriptor_proto::Type;
+    for field in &mut msg.field {
+        let patch = match package {
+            "etcdserverpb" => ETCD_STRING_FIELDS.contains(&field.name()),
+            "authpb" => msg.name.as_deref() == Some("User") && field.name() == "roles",
+            _ => false,
+        };
+        if patch && field.r#type() == Type::Bytes {
+            field.set_type(Type::String);
+        }
+    }
 }
 
 /// One gateway path's gRPC method.
@@ -190,9 +282,6 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
     let Some(route) = gw.routes.get(path.as_str()).cloned() else {
         return text_error(StatusCode::NOT_FOUND, "Not Found");
     };
-    if req.method() == Method::OPTIONS {
-        return StatusCode::OK.into_response();
-    }
     if req.method() != Method::POST {
         return text_error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
     }
@@ -292,7 +381,10 @@ fn metadata(headers: &HeaderMap) -> MetadataMap {
 
 /// A JSON value into the request message `desc` (either field spelling; unknown fields
 /// ignored, as etcd's gateway decoder does).
-fn to_message(desc: &MessageDescriptor, value: serde_json::Value) -> Result<DynamicMessage, String> {
+fn to_message(
+    desc: &MessageDescriptor,
+    value: serde_json::Value,
+) -> Result<DynamicMessage, String> {
     DynamicMessage::deserialize_with_options(
         desc.clone(),
         value,
@@ -328,8 +420,8 @@ impl JsonValues {
     async fn next(&mut self) -> Result<Option<serde_json::Value>, Status> {
         loop {
             if self.buf.iter().any(|b| !b.is_ascii_whitespace()) {
-                let mut values =
-                    serde_json::Deserializer::from_slice(&self.buf).into_iter::<serde_json::Value>();
+                let mut values = serde_json::Deserializer::from_slice(&self.buf)
+                    .into_iter::<serde_json::Value>();
                 match values.next() {
                     Some(Ok(v)) => {
                         let used = values.byte_offset();
@@ -698,8 +790,11 @@ mod tests {
     #[test]
     fn enums_print_by_name_and_default_enum_is_omitted() {
         let ev = pool().get_message_by_name("mvccpb.Event").expect("Event");
-        let put = to_message(&ev, serde_json::json!({"type": "PUT", "kv": {"key": "YQ=="}}))
-            .expect("decodes");
+        let put = to_message(
+            &ev,
+            serde_json::json!({"type": "PUT", "kv": {"key": "YQ=="}}),
+        )
+        .expect("decodes");
         let del = to_message(&ev, serde_json::json!({"type": 1})).expect("decodes");
         let (mut a, mut b) = (Vec::new(), Vec::new());
         write_message(&mut a, &put);
@@ -709,15 +804,43 @@ mod tests {
     }
 
     #[test]
+    fn auth_names_are_strings_as_in_etcd() {
+        let add = pool()
+            .get_message_by_name("etcdserverpb.AuthUserAddRequest")
+            .expect("AuthUserAddRequest");
+        let msg = to_message(
+            &add,
+            serde_json::json!({"name": "root", "password": "pass"}),
+        )
+        .expect("decodes");
+        let mut out = Vec::new();
+        write_message(&mut out, &msg);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            r#"{"name":"root","password":"pass"}"#
+        );
+        let kv = pool()
+            .get_message_by_name("mvccpb.KeyValue")
+            .expect("KeyValue");
+        let key = kv.get_field_by_name("key").expect("key");
+        assert_eq!(key.kind(), prost_reflect::Kind::Bytes);
+    }
+
+    #[test]
     fn go_escaping_of_html_characters() {
         let mut out = Vec::new();
         write_go_json(&mut out, &serde_json::json!({"m": "a<b>&c"}));
-        assert_eq!(String::from_utf8_lossy(&out), r#"{"m":"a\u003cb\u003e\u0026c"}"#);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            r#"{"m":"a\u003cb\u003e\u0026c"}"#
+        );
     }
 
     #[test]
     fn error_body_is_grpc_gateways() {
-        let resp = error_response(&Status::failed_precondition("etcdserver: root user does not exist"));
+        let resp = error_response(&Status::failed_precondition(
+            "etcdserver: root user does not exist",
+        ));
         assert_eq!(resp.status(), StatusCode::PRECONDITION_FAILED);
     }
 }

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
 use axum::extract::{Path, RawQuery};
 use axum::http::Method;
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
 use axum::routing::{any, get};
 use axum::Router;
 
@@ -64,12 +64,7 @@ async fn metrics() -> impl IntoResponse {
 /// Any path no route serves: a gRPC request (content-type `application/grpc...`) gets gRPC's
 /// `UNIMPLEMENTED` (grpc-go's `unknown service`); anything else Go's `404 page not found`.
 pub async fn not_found(request: axum::extract::Request) -> axum::response::Response {
-    let grpc = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/grpc"));
-    if grpc {
+    if is_grpc(request.headers()) {
         let path = request.uri().path();
         let service = path.trim_start_matches('/').split('/').next().unwrap_or("");
         return tonic::Status::unimplemented(format!("unknown service {service}")).into_http();
@@ -122,7 +117,11 @@ async fn probe(
     }
     let params: Vec<(String, String)> = query
         .as_deref()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
     let selected: Vec<&str> = match &check {
         Some(c) => match checks.iter().find(|n| **n == c.as_str()) {
@@ -212,4 +211,46 @@ async fn run_check(server: &EtcdServer, name: &str) -> Result<(), String> {
         }
         _ => Ok(()),
     }
+}
+
+/// Whether a request is gRPC (content-type `application/grpc...`).
+fn is_grpc(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/grpc"))
+}
+
+/// etcd's `accessController` CORS for HTTP (non-gRPC) requests with etcd's default `--cors`
+/// (every origin allowed): adds `Access-Control-Allow-Methods: POST, GET, OPTIONS, PUT,
+/// DELETE`, `Access-Control-Allow-Origin: *` and `Access-Control-Allow-Headers: accept,
+/// content-type, authorization` to every answer, and answers `OPTIONS` (a preflight) with an
+/// empty 200 on any path. gRPC requests pass untouched.
+pub async fn cors(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if is_grpc(request.headers()) {
+        return next.run(request).await;
+    }
+    let mut response = if request.method() == Method::OPTIONS {
+        StatusCode::OK.into_response()
+    } else {
+        next.run(request).await
+    };
+    let h = response.headers_mut();
+    use axum::http::HeaderValue;
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("POST, GET, OPTIONS, PUT, DELETE"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("accept, content-type, authorization"),
+    );
+    response
 }

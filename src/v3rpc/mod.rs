@@ -84,6 +84,7 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
         .merge(gateway::routes(grpc, max_request_bytes))
         .merge(http::routes(server))
         .fallback(http::not_found)
+        .layer(axum::middleware::from_fn(http::cors))
 }
 
 pub use crate::serve::ClientCertCn;

@@ -21,6 +21,7 @@ mod etcd_answers;
 mod faults;
 mod gateway;
 mod grpc_proxy;
+mod json_gateway;
 mod lease_quorum;
 mod linearizability;
 mod lock_election;

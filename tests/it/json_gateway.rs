@@ -1,0 +1,804 @@
+//! etcd 3.4's grpc-gateway JSON API (`/v3/*`), differentially: the same curl requests
+//! against the official etcd 3.4.23 and ours, HTTP status and JSON bodies compared after
+//! masking what differs between two clusters (cluster/member IDs, raft term, auth tokens,
+//! the remaining TTL). Covers the etcd 3.4 documentation's curl examples
+//! (`Documentation/dev-guide/api_grpc_gateway.md`), KV, txn, lease, lock, auth with the
+//! `Authorization` header and its error bodies, the watch stream, unknown paths (404 over
+//! HTTP, `UNIMPLEMENTED` over gRPC), and our `/livez` and `/readyz` (etcd 3.5's probes; 3.4 has
+//! none). Reproduce by hand: start a member and run
+//! `curl -L http://127.0.0.1:<port>/v3/kv/put -X POST -d '{"key": "Zm9v", "value": "YmFy"}'`.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::harness::{
+    run_with_timeout, skip_unless, Member, MemberOpts, Proc, ServerKind, CLI_TIMEOUT,
+};
+
+const CURL: &str = "/usr/bin/curl";
+
+/// True when curl is installed (else skip, or fail with `ETCD_INTEROP_REQUIRED=1`).
+fn curl_or_skip(test: &str) -> bool {
+    skip_unless(
+        test,
+        Path::new(CURL).is_file(),
+        "curl is missing (apt-get install curl)",
+    )
+}
+
+/// `curl -X <method> [-H h]... [-d body] <base><path>`: (HTTP status, body). Killed after
+/// [`CLI_TIMEOUT`].
+fn curl(
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    headers: &[&str],
+) -> (u16, String) {
+    let mut cmd = Command::new(CURL);
+    cmd.args(["-sS", "-m", "15", "-X", method, "-w", "\n%{http_code}"]);
+    for h in headers {
+        cmd.args(["-H", h]);
+    }
+    if let Some(b) = body {
+        cmd.args(["-d", b]);
+    }
+    cmd.arg(format!("{base}{path}"));
+    let out = run_with_timeout(cmd, None, CLI_TIMEOUT);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+    (
+        code.trim().parse().unwrap_or_else(|_| {
+            panic!(
+                "curl {path}: no status in {text:?}; stderr {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        }),
+        body.to_string(),
+    )
+}
+
+/// `body` as JSON with the keys in `mask` (anywhere in the tree) replaced by `"<key>"`; a
+/// body that is not JSON is kept as text.
+fn normalize(body: &str, mask: &[&str]) -> Value {
+    fn walk(v: &mut Value, mask: &[&str]) {
+        match v {
+            Value::Object(map) => {
+                for (k, val) in map.iter_mut() {
+                    if mask.contains(&k.as_str()) {
+                        *val = Value::String(format!("<{k}>"));
+                    } else {
+                        walk(val, mask);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| walk(i, mask)),
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<Value>(body) {
+        Ok(mut v) => {
+            walk(&mut v, mask);
+            v
+        }
+        Err(_) => Value::String(body.to_string()),
+    }
+}
+
+/// Keys that differ between any two clusters.
+const ALWAYS: &[&str] = &["cluster_id", "member_id", "raft_term"];
+
+/// One request of the script and what came back (status, normalized body).
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    step: String,
+    status: u16,
+    body: Value,
+}
+
+/// Runs the request script against one member and returns every outcome.
+fn script(base: &str) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    let mut step = |label: &str,
+                    method: &str,
+                    path: &str,
+                    body: Option<&str>,
+                    headers: &[&str],
+                    mask: &[&str]| {
+        let (status, text) = curl(base, method, path, body, headers);
+        let mask: Vec<&str> = ALWAYS.iter().chain(mask).copied().collect();
+        out.push(Outcome {
+            step: format!("{label}: {method} {path} {}", body.unwrap_or("")),
+            status,
+            body: normalize(&text, &mask),
+        });
+        text
+    };
+    let post = "POST";
+    // The etcd 3.4 documentation's examples (api_grpc_gateway.md), verbatim bodies.
+    step(
+        "doc put",
+        post,
+        "/v3/kv/put",
+        Some(r#"{"key": "Zm9v", "value": "YmFy"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "doc range",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "doc range_end",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v", "range_end": "Zm9w"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "doc txn create",
+        post,
+        "/v3/kv/txn",
+        Some(
+            r#"{"compare":[{"target":"CREATE","key":"Zm9v","createRevision":"2"}],"success":[{"requestPut":{"key":"Zm9v","value":"YmFy"}}]}"#,
+        ),
+        &[],
+        &[],
+    );
+    step(
+        "doc txn version",
+        post,
+        "/v3/kv/txn",
+        Some(
+            r#"{"compare":[{"version":"4","result":"EQUAL","target":"VERSION","key":"Zm9v"}],"success":[{"requestRange":{"key":"Zm9v"}}]}"#,
+        ),
+        &[],
+        &[],
+    );
+    // KV: prefix + count_only (a put through the /v3beta alias), txn both ways, delete with
+    // prev_kv, compaction, errors.
+    step(
+        "put p/a",
+        post,
+        "/v3/kv/put",
+        Some(r#"{"key": "cC9h", "value": "MQ==", "prev_kv": true}"#),
+        &[],
+        &[],
+    );
+    step(
+        "beta put p/b",
+        post,
+        "/v3beta/kv/put",
+        Some(r#"{"key": "cC9i", "value": "Mg=="}"#),
+        &[],
+        &[],
+    );
+    step(
+        "put p/a again",
+        post,
+        "/v3/kv/put",
+        Some(r#"{"key": "cC9h", "value": "Mw==", "prev_kv": true}"#),
+        &[],
+        &[],
+    );
+    step(
+        "prefix",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "cC8=", "range_end": "cDA="}"#),
+        &[],
+        &[],
+    );
+    step(
+        "prefix count_only",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "cC8=", "range_end": "cDA=", "count_only": true}"#),
+        &[],
+        &[],
+    );
+    step(
+        "txn success",
+        post,
+        "/v3/kv/txn",
+        Some(
+            r#"{"compare":[{"key":"cC9h","result":"EQUAL","target":"VALUE","value":"Mw=="}],"success":[{"request_put":{"key":"cC9h","value":"NA=="}},{"request_range":{"key":"cC9h"}}],"failure":[{"request_range":{"key":"cC9i"}}]}"#,
+        ),
+        &[],
+        &[],
+    );
+    step(
+        "txn failure",
+        post,
+        "/v3/kv/txn",
+        Some(
+            r#"{"compare":[{"key":"cC9h","result":"GREATER","target":"MOD","mod_revision":"100"}],"success":[{"request_put":{"key":"cC9h","value":"NQ=="}}],"failure":[{"request_range":{"key":"cC9i"}},{"request_delete_range":{"key":"eA=="}}]}"#,
+        ),
+        &[],
+        &[],
+    );
+    step(
+        "deleterange prev_kv",
+        post,
+        "/v3/kv/deleterange",
+        Some(r#"{"key": "cC8=", "range_end": "cDA=", "prev_kv": true}"#),
+        &[],
+        &[],
+    );
+    step(
+        "compaction",
+        post,
+        "/v3/kv/compaction",
+        Some(r#"{"revision": "3"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "range compacted",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v", "revision": "2"}"#),
+        &[],
+        &[],
+    );
+    step("range no key", post, "/v3/kv/range", Some("{}"), &[], &[]);
+    step(
+        "range future",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v", "revision": "1000"}"#),
+        &[],
+        &[],
+    );
+    step("empty body", post, "/v3/kv/put", None, &[], &[]);
+    step(
+        "unknown field ignored",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v", "no_such_field": 1}"#),
+        &[],
+        &[],
+    );
+    // Lease: a fixed ID so both sides name the same lease.
+    step(
+        "lease grant",
+        post,
+        "/v3/lease/grant",
+        Some(r#"{"TTL": 60, "ID": 4660}"#),
+        &[],
+        &[],
+    );
+    step(
+        "lease grant dup",
+        post,
+        "/v3/lease/grant",
+        Some(r#"{"TTL": 60, "ID": 4660}"#),
+        &[],
+        &[],
+    );
+    step(
+        "put with lease",
+        post,
+        "/v3/kv/put",
+        Some(r#"{"key": "bA==", "value": "dg==", "lease": "4660"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "timetolive keys",
+        post,
+        "/v3/lease/timetolive",
+        Some(r#"{"ID": 4660, "keys": true}"#),
+        &[],
+        &["TTL"],
+    );
+    step(
+        "kv/lease/timetolive",
+        post,
+        "/v3/kv/lease/timetolive",
+        Some(r#"{"ID": 4660}"#),
+        &[],
+        &["TTL"],
+    );
+    step("leases", post, "/v3/lease/leases", Some("{}"), &[], &[]);
+    step(
+        "keepalive",
+        post,
+        "/v3/lease/keepalive",
+        Some(r#"{"ID": 4660}"#),
+        &[],
+        &[],
+    );
+    // Lock on a second lease: the key is "<name>/<lease hex>", the same on both sides.
+    step(
+        "lock lease",
+        post,
+        "/v3/lease/grant",
+        Some(r#"{"TTL": 60, "ID": 4661}"#),
+        &[],
+        &[],
+    );
+    let locked = step(
+        "lock",
+        post,
+        "/v3/lock/lock",
+        Some(r#"{"name": "bXlsb2Nr", "lease": 4661}"#),
+        &[],
+        &[],
+    );
+    let key = serde_json::from_str::<Value>(&locked)
+        .ok()
+        .and_then(|v| v["key"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    step(
+        "unlock",
+        post,
+        "/v3/lock/unlock",
+        Some(&format!(r#"{{"key": "{key}"}}"#)),
+        &[],
+        &[],
+    );
+    step(
+        "lease revoke",
+        post,
+        "/v3/lease/revoke",
+        Some(r#"{"ID": 4660}"#),
+        &[],
+        &[],
+    );
+    step(
+        "kv/lease/revoke",
+        post,
+        "/v3/kv/lease/revoke",
+        Some(r#"{"ID": 4661}"#),
+        &[],
+        &[],
+    );
+    step(
+        "revoke again",
+        post,
+        "/v3/lease/revoke",
+        Some(r#"{"ID": 4660}"#),
+        &[],
+        &[],
+    );
+    step(
+        "timetolive revoked",
+        post,
+        "/v3/lease/timetolive",
+        Some(r#"{"ID": 4660}"#),
+        &[],
+        &[],
+    );
+    step(
+        "lease key gone",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "bA=="}"#),
+        &[],
+        &[],
+    );
+    // A stream whose first request does not decode fails before the call (Unknown, 500).
+    step(
+        "keepalive bad json",
+        post,
+        "/v3/lease/keepalive",
+        Some("xx"),
+        &[],
+        &["error", "message"],
+    );
+    // Paths and methods.
+    step(
+        "unknown /v3 path",
+        post,
+        "/v3/kv/nope",
+        Some("{}"),
+        &[],
+        &[],
+    );
+    step("unknown path", "GET", "/no/such/path", None, &[], &[]);
+    step("GET on a POST path", "GET", "/v3/kv/range", None, &[], &[]);
+    step(
+        "maintenance hash is Hash",
+        post,
+        "/v3/maintenance/hash",
+        Some("{}"),
+        &[],
+        &["hash"],
+    );
+    step(
+        "alarm list",
+        post,
+        "/v3/maintenance/alarm",
+        Some(r#"{"action": "GET"}"#),
+        &[],
+        &[],
+    );
+    // Auth (the documentation's sequence), then a call with and without the token.
+    step(
+        "doc user add",
+        post,
+        "/v3/auth/user/add",
+        Some(r#"{"name": "root", "password": "pass"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "auth enable without root role",
+        post,
+        "/v3/auth/enable",
+        Some("{}"),
+        &[],
+        &[],
+    );
+    step(
+        "doc role add",
+        post,
+        "/v3/auth/role/add",
+        Some(r#"{"name": "root"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "doc user grant",
+        post,
+        "/v3/auth/user/grant",
+        Some(r#"{"user": "root", "role": "root"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "doc auth enable",
+        post,
+        "/v3/auth/enable",
+        Some("{}"),
+        &[],
+        &[],
+    );
+    step(
+        "authenticate bad password",
+        post,
+        "/v3/auth/authenticate",
+        Some(r#"{"name": "root", "password": "nope"}"#),
+        &[],
+        &[],
+    );
+    let auth = step(
+        "doc authenticate",
+        post,
+        "/v3/auth/authenticate",
+        Some(r#"{"name": "root", "password": "pass"}"#),
+        &[],
+        &["token"],
+    );
+    let token = serde_json::from_str::<Value>(&auth)
+        .ok()
+        .and_then(|v| v["token"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    let with_token = format!("Authorization: {token}");
+    step(
+        "doc put with token",
+        post,
+        "/v3/kv/put",
+        Some(r#"{"key": "Zm9v", "value": "YmFy"}"#),
+        &[&with_token],
+        &[],
+    );
+    step(
+        "range with token",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v"}"#),
+        &[&with_token],
+        &[],
+    );
+    step(
+        "user list with token",
+        post,
+        "/v3/auth/user/list",
+        Some("{}"),
+        &[&with_token],
+        &[],
+    );
+    step(
+        "range without token",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "put bad token",
+        post,
+        "/v3/kv/put",
+        Some(r#"{"key": "Zm9v", "value": "YmFy"}"#),
+        &["Authorization: bogus"],
+        &[],
+    );
+    step(
+        "snapshot stream without token",
+        post,
+        "/v3/maintenance/snapshot",
+        Some("{}"),
+        &[],
+        &[],
+    );
+    step(
+        "user get without token",
+        post,
+        "/v3/auth/user/get",
+        Some(r#"{"name": "root"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "auth disable",
+        post,
+        "/v3/auth/disable",
+        Some("{}"),
+        &[&with_token],
+        &[],
+    );
+    step(
+        "range after disable",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "Zm9v"}"#),
+        &[],
+        &[],
+    );
+    out
+}
+
+/// Runs [`script`] on both servers and fails with every differing step.
+#[test]
+fn json_gateway_answers_as_etcd() {
+    crate::require_etcd!();
+    if !curl_or_skip("json_gateway_answers_as_etcd") {
+        return;
+    }
+    let etcd = Member::start(ServerKind::Etcd, MemberOpts::named("gw-etcd"));
+    let want = script(&etcd.client_url());
+    drop(etcd);
+    let ours = Member::start(ServerKind::Ours, MemberOpts::named("gw-ours"));
+    let got = script(&ours.client_url());
+    assert_eq!(want.len(), got.len());
+    let diffs: Vec<String> = want
+        .iter()
+        .zip(&got)
+        .filter(|(w, g)| w != g)
+        .map(|(w, g)| {
+            format!(
+                "{}\n  etcd: {} {}\n  ours: {} {}",
+                w.step, w.status, w.body, g.status, g.body
+            )
+        })
+        .collect();
+    assert!(
+        diffs.is_empty(),
+        "{} of {} steps differ:\n{}",
+        diffs.len(),
+        want.len(),
+        diffs.join("\n")
+    );
+}
+
+/// `curl -N` on `/v3/watch` (the documentation's watch example): the created line, then the
+/// event of a put, as `{"result":{...}}` lines, the same on both servers.
+#[test]
+fn watch_stream_lines_match_etcd() {
+    crate::require_etcd!();
+    if !curl_or_skip("watch_stream_lines_match_etcd") {
+        return;
+    }
+    let run = |kind: ServerKind| -> Vec<Value> {
+        let m = Member::start(kind, MemberOpts::named("gw-watch"));
+        let base = m.client_url();
+        curl(
+            &base,
+            "POST",
+            "/v3/kv/put",
+            Some(r#"{"key": "Zm9v", "value": "YmFy"}"#),
+            &[],
+        );
+        let mut cmd = Command::new(CURL);
+        cmd.args(["-sS", "-N", "-m", "30", "-X", "POST", "-d"])
+            .arg(r#"{"create_request": {"key":"Zm9v", "prev_kv": true} }"#)
+            .arg(format!("{base}/v3/watch"));
+        let watch = Proc::spawn(cmd, false);
+        let created = watch
+            .next_line(Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("{}: no created line; {}", kind.label(), watch.output()));
+        curl(
+            &base,
+            "POST",
+            "/v3/kv/put",
+            Some(r#"{"key": "Zm9v", "value": "YmF6"}"#),
+            &[],
+        );
+        curl(
+            &base,
+            "POST",
+            "/v3/kv/deleterange",
+            Some(r#"{"key": "Zm9v"}"#),
+            &[],
+        );
+        let put = watch
+            .next_line(Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("{}: no put event; {}", kind.label(), watch.output()));
+        let del = watch
+            .next_line(Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("{}: no delete event; {}", kind.label(), watch.output()));
+        // The stream stays open after the request body ended (etcd ignores the half-close).
+        assert!(watch.next_line(Duration::from_millis(300)).is_none());
+        drop(watch);
+        [created, put, del]
+            .iter()
+            .map(|l| normalize(l, ALWAYS))
+            .collect()
+    };
+    let want = run(ServerKind::Etcd);
+    let got = run(ServerKind::Ours);
+    assert_eq!(got, want, "watch lines differ (left ours, right etcd)");
+}
+
+/// gRPC requests to an unknown service still get `UNIMPLEMENTED` (grpc-status 12), while the
+/// same path over plain HTTP is a 404.
+#[test]
+fn unknown_grpc_service_is_unimplemented_and_unknown_http_path_is_404() {
+    if !curl_or_skip("unknown_grpc_service_is_unimplemented") {
+        return;
+    }
+    let m = Member::start(ServerKind::Ours, MemberOpts::named("gw-404"));
+    let mut cmd = Command::new(CURL);
+    cmd.args([
+        "-sS",
+        "-i",
+        "-m",
+        "10",
+        "--http2-prior-knowledge",
+        "-X",
+        "POST",
+    ])
+    .args(["-H", "content-type: application/grpc", "-H", "te: trailers"])
+    .arg(format!("{}/no.Such/Method", m.client_url()));
+    let out = run_with_timeout(cmd, None, CLI_TIMEOUT);
+    let text = String::from_utf8_lossy(&out.stdout).to_lowercase();
+    assert!(text.contains("grpc-status: 12"), "{text}");
+    let (code, body) = curl(&m.client_url(), "POST", "/no.Such/Method", Some("{}"), &[]);
+    assert_eq!((code, body.as_str()), (404, "404 page not found\n"));
+}
+
+/// `/livez` and `/readyz` (etcd 3.5): 200 `ok` on a serving member with a leader; `?verbose`
+/// lists the checks; `?exclude=` drops one; a check's own sub-path; only GET.
+#[test]
+fn livez_and_readyz_report_ok_on_a_serving_member() {
+    let m = Member::start(ServerKind::Ours, MemberOpts::named("gw-probes"));
+    let addr = m.client_addr();
+    let get =
+        |p: &str| crate::harness::http_get(addr, p).unwrap_or_else(|e| panic!("GET {p}: {e}"));
+    assert_eq!(get("/livez"), (200, "ok\n".to_string()));
+    assert_eq!(get("/readyz"), (200, "ok\n".to_string()));
+    assert_eq!(
+        get("/readyz?verbose"),
+        (
+            200,
+            "[+]data_corruption ok\n[+]serializable_read ok\n[+]linearizable_read ok\nok\n"
+                .to_string()
+        )
+    );
+    assert_eq!(
+        get("/readyz?verbose&exclude=linearizable_read"),
+        (
+            200,
+            "[+]data_corruption ok\n[+]serializable_read ok\nok\n".to_string()
+        )
+    );
+    assert_eq!(
+        get("/livez?verbose"),
+        (200, "[+]serializable_read ok\nok\n".to_string())
+    );
+    assert_eq!(get("/readyz/linearizable_read"), (200, "ok\n".to_string()));
+    assert_eq!(get("/readyz/nope").0, 404);
+    if curl_or_skip("livez_post") {
+        let (code, body) = curl(&m.client_url(), "POST", "/livez", None, &[]);
+        assert_eq!((code, body.as_str()), (405, "Method Not Allowed\n"));
+    }
+}
+
+/// A member that lost its quorum (the other member of a 2-member cluster is killed) is live
+/// but not ready: `/livez` 200, `/readyz` 503 with `[-]linearizable_read failed: ...` (etcd 3.5's
+/// failure body: one line per check, then Go's `http.Error` newline).
+#[test]
+fn readyz_is_503_without_quorum_while_livez_stays_200() {
+    if !curl_or_skip("readyz_is_503_without_quorum") {
+        return;
+    }
+    let mut cluster = crate::harness::Cluster::start(ServerKind::Ours, 2, "gw-readyz");
+    cluster.members[1].kill9();
+    let base = cluster.members[0].client_url();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let (code, body) = loop {
+        let (code, body) = curl(&base, "GET", "/readyz", None, &[]);
+        if code == 503 || std::time::Instant::now() >= deadline {
+            break (code, body);
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(code, 503, "readyz without quorum: {body}");
+    assert!(
+        body.starts_with(
+            "[+]data_corruption ok\n[+]serializable_read ok\n[-]linearizable_read failed: "
+        ),
+        "{body:?}"
+    );
+    assert!(body.ends_with("\n\n"), "{body:?}");
+    let (code, body) = curl(&base, "GET", "/livez", None, &[]);
+    assert_eq!((code, body.as_str()), (200, "ok\n"));
+    let (code, _) = curl(&base, "GET", "/readyz?exclude=linearizable_read", None, &[]);
+    assert_eq!(code, 200);
+}
+
+/// etcd's default CORS (every origin): the three `Access-Control-Allow-*` headers on HTTP
+/// answers (the gateway, `/health`) and an empty 200 for an `OPTIONS` preflight, as etcd.
+#[test]
+fn cors_headers_as_etcd_default() {
+    crate::require_etcd!();
+    if !curl_or_skip("cors_headers_as_etcd_default") {
+        return;
+    }
+    let run = |kind: ServerKind| -> Vec<String> {
+        let m = Member::start(kind, MemberOpts::named("gw-cors"));
+        let mut seen = Vec::new();
+        for (method, path) in [
+            ("OPTIONS", "/v3/kv/put"),
+            ("POST", "/v3/kv/range"),
+            ("GET", "/health"),
+        ] {
+            let mut cmd = Command::new(CURL);
+            cmd.args([
+                "-sS",
+                "-i",
+                "-m",
+                "10",
+                "-X",
+                method,
+                "-d",
+                r#"{"key":"YQ=="}"#,
+            ])
+            .arg(format!("{}{path}", m.client_url()));
+            let out = run_with_timeout(cmd, None, CLI_TIMEOUT);
+            let text = String::from_utf8_lossy(&out.stdout).to_lowercase();
+            let status = text
+                .lines()
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("")
+                .to_string();
+            let mut cors: Vec<String> = text
+                .lines()
+                .filter(|l| l.starts_with("access-control-"))
+                .map(|l| l.trim().to_string())
+                .collect();
+            cors.sort();
+            seen.push(format!("{method} {path}: {status} {cors:?}"));
+        }
+        seen
+    };
+    assert_eq!(
+        run(ServerKind::Ours),
+        run(ServerKind::Etcd),
+        "left ours, right etcd"
+    );
+}
