@@ -5,9 +5,12 @@
 //! - **Write**: `v3rpc` validates → `EtcdServer::propose_reply` (propose → typed response
 //!   → header, for every client write) → [`EtcdServer::propose`] stamps the internal request
 //!   (request ID, proposer time) and checks its size → `raft.client_write` (the leader
-//!   appends; followers will forward to the leader over the peer port) → commit → the state
-//!   machine applies the batch in ONE LMDB write transaction that also records the last
-//!   applied log id → events are published → the apply result comes back here.
+//!   appends; followers will forward to the leader over the peer port) → commit →
+//!   `raft::state_machine::apply_batch` applies the batch in ONE LMDB write transaction that
+//!   also records the last applied log id (each request through
+//!   `apply::state::StateDb::apply_isolated` → `apply::apply_request`) →
+//!   `apply::state::StateStore::publish` hands the events to the watch hub → the apply result
+//!   comes back here.
 //! - **Linearizable read**: read-index (`ensure_linearizable`: the leader confirms its
 //!   leadership and waits until applied ≥ commit index) → LMDB read transaction. No log
 //!   entry. **Serializable read**: the local LMDB read transaction directly. Every local
@@ -44,6 +47,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The watch hub and its watcher types, as the Watch service sees them.
+pub use crate::mvcc::watchable_store::{KeyRange, WatchableStore, WatcherKey, WatcherSpec};
 pub use auth::Caller;
 pub use concurrency::ConcurrencyError;
 #[cfg(test)]
@@ -52,6 +57,7 @@ pub use error::Error;
 use openraft::error::RaftError;
 pub use peer::LeaderService;
 
+use crate::apply::state::{StateDb, StateStore};
 use crate::apply::{ApplyResponse, ApplyResult};
 use crate::config::ServerConfig;
 use crate::membership::Member;
@@ -61,8 +67,6 @@ use crate::pb::etcdserverpb::{
     ResponseHeader, StatusResponse, TxnRequest, TxnResponse,
 };
 use crate::pb::peer::{InternalRaftRequest, RequestHeader};
-use crate::raft::state_machine::Backend as StateDb;
-use crate::raft::state_machine::StateStore;
 use crate::raft::Raft;
 
 /// The etcd API version this server implements and reports (`/version`, Status).
@@ -154,9 +158,9 @@ impl EtcdServer {
         &self.cfg
     }
 
-    /// The shared state store (read views, revision and applied-batch subscriptions).
-    pub fn store(&self) -> &Arc<StateStore> {
-        &self.store
+    /// The watch hub: every applied batch's events, for the Watch service's streams.
+    pub fn watch_hub(&self) -> &Arc<WatchableStore> {
+        &self.store.watch
     }
 
     /// Waits until this member sees a leader, at most `within`.
