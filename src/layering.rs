@@ -161,44 +161,6 @@ const ASSEMBLY: &[(&str, &[&str])] = &[("server/serve.rs", &["v3rpc"])];
 /// Today's breaks of the arrows: (file under `src/`, crate module named, why it is still there).
 /// Remove a line when its break is fixed (the test fails on a stale line).
 const EXCEPTIONS: &[(&str, &str, &str)] = &[
-    // Issue 15 point 2: the state database composition and `StateStore` move to `apply/`, and
-    // the removed-member / member-list types reach raft through apply; until then raft composes
-    // the domain stores itself.
-    (
-        "raft/state_machine.rs",
-        "mvcc",
-        "state db composition (issue 15.2)",
-    ),
-    (
-        "raft/state_machine.rs",
-        "lease",
-        "state db composition (issue 15.2)",
-    ),
-    (
-        "raft/state_machine.rs",
-        "auth",
-        "auth token effects (issue 15.2)",
-    ),
-    (
-        "raft/state_machine.rs",
-        "membership",
-        "member list in state (issue 15.2)",
-    ),
-    (
-        "raft/log_store.rs",
-        "membership",
-        "member list in the log store (issue 15.2)",
-    ),
-    (
-        "raft/network.rs",
-        "membership",
-        "peer addresses (issue 15.2)",
-    ),
-    (
-        "raft/mod.rs",
-        "membership",
-        "openraft node type (issue 15.2)",
-    ),
     // The one error map to the wire names the typed errors it maps.
     (
         "v3rpc/error.rs",
@@ -211,8 +173,6 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
         "apply",
         "matches ApplyError::LeaseNotFound",
     ),
-    // Issue 15 point 2: watch reaches the hub through EtcdServer, not the raft-owned store.
-    ("v3rpc/watch.rs", "mvcc", "watch hub types (issue 15.2)"),
 ];
 
 /// Every `.rs` file under `dir`, recursively, sorted.

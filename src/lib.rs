@@ -18,8 +18,8 @@
 //! pb, rpctypes, h2_authority: leaves; keys, go_text, observability: leaves any layer may use
 //! ```
 //! `layering::layering` (a unit test) checks every arrow in every file under `src/`, subfolders
-//! included, with an explicit list of today's exceptions (raft still composes the domain stores;
-//! v3rpc's error map names apply and auth errors; v3rpc/watch names the mvcc watch hub).
+//! included, with an explicit list of today's exceptions (v3rpc's error map names apply and
+//! auth errors).
 
 pub(crate) mod apply;
 pub(crate) mod auth;

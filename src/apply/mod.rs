@@ -7,12 +7,16 @@
 //! missing lease) are values in [`ApplyResult`], identical on every member; only storage
 //! failures are errors of the state machine.
 //!
+//! [`state`] composes the domain stores into the state database the state machine applies
+//! to and the server reads from.
+//!
 //! Depends on: mvcc, lease, auth, membership, storage, pb.
 
 pub mod alarm;
 pub mod auth;
 pub mod kv;
 pub mod lease;
+pub mod state;
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +28,10 @@ use crate::pb::etcdserverpb::{
 };
 use crate::pb::mvccpb::Event;
 use crate::pb::peer::InternalRaftRequest;
+
+/// The Raft node type: an etcd member (name, peer and client URLs), re-exported so that
+/// `raft`, which names no domain module, reaches it through apply.
+pub use crate::membership::Member;
 
 /// A deterministic apply failure, sent back to the proposer and mapped to etcd's wire
 /// error by `v3rpc::error`.

@@ -19,7 +19,7 @@ use rand::Rng;
 /// etcd's default `--auth-token-ttl`, seconds.
 #[allow(
     dead_code,
-    reason = "used by raft::state_machine::StateStore::open (tests only)"
+    reason = "used by apply::state::StateStore::open (tests only)"
 )]
 pub const DEFAULT_TOKEN_TTL_SECS: u64 = 300;
 /// Length of the random part of a simple token.

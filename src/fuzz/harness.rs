@@ -10,13 +10,13 @@ use openraft::{CommittedLeaderId, Entry, EntryPayload, LogId};
 use prost::Message;
 
 use super::wire::{self, Field};
+use crate::apply::state::StateStore;
 use crate::apply::ApplyResult;
 use crate::pb::etcdserverpb::alarm_request::AlarmAction;
 use crate::pb::etcdserverpb::compare::{CompareResult, CompareTarget, TargetUnion};
 use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::{self as pb, RangeRequest};
 use crate::pb::peer::{InternalAuthenticateRequest, InternalRaftBatch, InternalRaftRequest};
-use crate::raft::state_machine::StateStore;
 use crate::raft::TypeConfig;
 use crate::server::concurrency;
 
@@ -701,14 +701,14 @@ impl Replica {
         &self.store
     }
 
-    /// Applies `requests` as one Raft log entry through `StateStore::apply_batch`.
+    /// Applies `requests` as one Raft log entry through `raft::state_machine::apply_batch`.
     fn apply(&mut self, requests: Vec<InternalRaftRequest>) -> Result<Vec<ApplyResult>, Violation> {
         let entry = Entry::<TypeConfig> {
             log_id: LogId::new(CommittedLeaderId::new(1, 1), self.next_index),
             payload: EntryPayload::Normal(InternalRaftBatch { requests }),
         };
         self.next_index += 1;
-        match self.store.apply_batch(vec![entry]) {
+        match crate::raft::state_machine::apply_batch(&self.store, vec![entry]) {
             Ok((mut results, _batch)) => Ok(results.pop().map(|r| r.0).unwrap_or_default()),
             Err(e) => {
                 let msg = e.to_string();

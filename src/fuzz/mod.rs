@@ -4,7 +4,7 @@
 //!
 //! - no panic anywhere (decoding, validation, apply, the store reads);
 //! - no fatal apply error: apply may refuse a request only with a deterministic error value
-//!   (`StateStore::apply_batch` returning `Err` stops a member for good);
+//!   (`raft::state_machine::apply_batch` returning `Err` stops a member for good);
 //! - the store stays readable: a range over all keys, HashKV, every lease with its keys,
 //!   every user and role, the alarms and the auth state all read back;
 //! - the revision never goes back;
@@ -20,7 +20,7 @@
 //! validation and what `server::*` does before proposing (size limit, lease ID, hashed
 //! password, caller header; for Lock, Unlock, Campaign, Proclaim and Resign the txn or
 //! delete the recipe proposes, after its session lease grant), and applies the accepted requests of a round (1..=8 inputs)
-//! as one Raft entry through `StateStore::apply_batch`, the function openraft calls, on
+//! as one Raft entry through `raft::state_machine::apply_batch`, the function openraft calls, on
 //! stores opened like the server's (commits not fsynced). Replicas are replaced by fresh
 //! ones every [`EPOCH_ROUNDS`] rounds and after a panic or a divergence (a fatal aborts
 //! the entry's transaction, so the replicas stay usable).

@@ -141,7 +141,7 @@ pub fn seed_new_cluster(
     env: &Env,
     cluster_id: u64,
     member_id: u64,
-    members: std::collections::BTreeMap<u64, crate::membership::Member>,
+    members: std::collections::BTreeMap<u64, crate::apply::Member>,
 ) -> Result<(), crate::storage::StorageError> {
     use crate::storage::StorageError as SE;
     let dbs = WalDbs::open(env)?;

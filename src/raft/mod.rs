@@ -1,16 +1,17 @@
-//! openraft adapter only: the type configuration, the heed-backed log store and state
-//! machine, and the network. No other module names openraft types (server/propose and
-//! server/read excepted).
+//! openraft adapter only: the type configuration, the heed-backed log store, the state
+//! machine over apply's state database and its snapshots, and the network. No other module
+//! names openraft types (server/propose and server/read excepted). It names no domain module:
+//! the state database and the node type ([`crate::apply::Member`]) come from apply.
 //!
-//! Depends on: apply, storage, membership, pb, openraft.
+//! Depends on: apply, storage, pb, tls, openraft.
 
 pub mod log_store;
 pub mod network;
 pub mod peer_service;
+pub mod snapshot;
 pub mod state_machine;
 
-use crate::apply::ApplyResults;
-use crate::membership::Member;
+use crate::apply::{ApplyResults, Member};
 use crate::pb::peer::InternalRaftBatch;
 
 openraft::declare_raft_types!(
@@ -48,8 +49,9 @@ mod suite {
     use openraft::StorageError;
 
     use super::log_store::LogStore;
-    use super::state_machine::{StateMachine, StateStore};
+    use super::state_machine::StateMachine;
     use super::TypeConfig;
+    use crate::apply::state::StateStore;
     use crate::storage::{open_env, EnvKind};
 
     struct HeedBuilder;

@@ -23,7 +23,7 @@ use serde::Serialize;
 use tonic::transport::{Channel, Endpoint};
 
 use super::TypeConfig;
-use crate::membership::Member;
+use crate::apply::Member;
 use crate::pb::peer::raft_peer_client::RaftPeerClient;
 use crate::pb::peer::RaftBytes;
 use crate::tls::TlsConnector;

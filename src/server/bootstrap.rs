@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::apply::state::StateStore;
 use crate::config::{url_string, ClusterState, ServerConfig};
 use crate::membership::{compute_cluster_id, compute_member_id, Member};
 use crate::raft::log_store::LogStore;
 use crate::raft::network::{Network, PeerDialer, PeerTransport, MEMBER_REMOVED};
-use crate::raft::state_machine::{StateMachine, StateStore};
+use crate::raft::state_machine::StateMachine;
 use crate::raft::Raft;
 use crate::storage::{open_env, EnvKind};
 

@@ -918,7 +918,7 @@ mod tests {
 
     fn hub() -> (tempfile::TempDir, Arc<WatchableStore>) {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::raft::state_machine::StateStore::open(dir.path().to_path_buf()).unwrap();
+        let store = crate::apply::state::StateStore::open(dir.path().to_path_buf()).unwrap();
         (dir, store.watch.clone())
     }
 

@@ -30,8 +30,9 @@
 //!   follower: `server/peer.rs::EtcdServer::forward_proposal` → the leader's
 //!   `LeaderService::forward` → `propose_local`
 //! → `raft/log_store.rs::LogStore::append` (WAL commit + fsync), replication, commit
-//! → `raft/state_machine.rs::StateMachine::apply` → `StateStore::apply_batch` (ONE LMDB
-//!   write transaction per batch) → `apply_isolated` (nested txn per request)
+//! → `raft/state_machine.rs::StateMachine::apply` → `apply_batch` (ONE LMDB write
+//!   transaction per batch) → `apply/state.rs::StateDb::apply_isolated` (nested txn per
+//!   request)
 //! → `apply/mod.rs::apply_request` → `apply_checked_request` (alarms, auth, dispatch)
 //! → `apply/kv.rs::put` → `put_in` → `mvcc/kv_store.rs::TxnWrite::put`
 //! → back in `apply_batch`: the last applied log id is recorded and `wtxn.commit()` (the
@@ -39,8 +40,8 @@
 //!
 //! **Watch**, from apply to the client stream:
 //! `apply/kv.rs::put` returns the view's events (`TxnWrite::end`)
-//! → `raft/state_machine.rs::StateStore::apply_batch` gathers them for the batch
-//! → `StateMachine::apply` → `StateStore::publish` (after the commit)
+//! → `raft/state_machine.rs::apply_batch` gathers them for the batch
+//! → `StateMachine::apply` → `apply/state.rs::StateStore::publish` (after the commit)
 //! → `mvcc/watchable_store.rs::WatchableStore::notify` (synced watchers: `try_send` on each
 //!   stream's bounded channel; a full channel makes the watcher a victim, caught up later by
 //!   `spawn_sync_loop` → `sync_watchers` → `sync_pass` →
@@ -93,6 +94,8 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The watch hub and its watcher types, as the Watch service sees them.
+pub use crate::mvcc::watchable_store::{WatchableStore, WatcherKey, WatcherSpec};
 pub use auth::Caller;
 pub use concurrency::ConcurrencyError;
 #[cfg(test)]
@@ -102,10 +105,9 @@ pub use peer::LeaderService;
 pub(crate) use propose::{response, Reply};
 pub use serve::{run, Listeners};
 
+use crate::apply::state::{StateDb, StateStore};
 use crate::config::ServerConfig;
 use crate::pb::etcdserverpb::ResponseHeader;
-use crate::raft::state_machine::Backend as StateDb;
-use crate::raft::state_machine::StateStore;
 use crate::raft::Raft;
 
 /// The etcd API version this server implements and reports (`/version`, Status).
@@ -200,9 +202,9 @@ impl EtcdServer {
         &self.cfg
     }
 
-    /// The shared state store (read views, revision and applied-batch subscriptions).
-    pub fn store(&self) -> &Arc<StateStore> {
-        &self.store
+    /// The watch hub: every applied batch's events, for the Watch service's streams.
+    pub fn watch_hub(&self) -> &Arc<WatchableStore> {
+        &self.store.watch
     }
 
     /// Waits until this member sees a leader, at most `within`.

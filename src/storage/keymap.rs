@@ -70,17 +70,6 @@ fn is_bucket(lmdb_key: &[u8]) -> bool {
     lmdb_key.len() == MAX_DIRECT_KEY + 1 && lmdb_key.last() == Some(&0)
 }
 
-/// LMDB's own key limit: a key this long cannot be stored directly.
-const LMDB_MAX_KEY: usize = 511;
-
-/// Whether `key` may exist as a *legacy* direct entry: stores written before this mapping
-/// kept keys of 401..=511 bytes as plain LMDB keys (only the key index used buckets). Such
-/// entries are still read, listed in order and deleted, and move into their bucket on the
-/// next write.
-fn maybe_legacy(key: &[u8]) -> bool {
-    key.len() > MAX_DIRECT_KEY && key.len() <= LMDB_MAX_KEY && !is_bucket(key)
-}
-
 fn corrupt(msg: &str) -> KeyMapError {
     KeyMapError::Corrupt(msg.to_string())
 }
@@ -146,11 +135,6 @@ impl KeyMap {
         if key.is_empty() {
             return Ok(None);
         }
-        if maybe_legacy(key) {
-            if let Some(v) = self.db.get(txn, key)? {
-                return Ok(Some(Cow::Borrowed(v)));
-            }
-        }
         let slot = slot(key);
         let Some(v) = self.db.get(txn, &slot)? else {
             return Ok(None);
@@ -173,9 +157,6 @@ impl KeyMap {
         if key.len() <= MAX_DIRECT_KEY {
             self.db.put(wtxn, &slot, value)?;
             return Ok(());
-        }
-        if maybe_legacy(key) {
-            self.db.delete(wtxn, key)?;
         }
         let mut entries = match self.db.get(wtxn, &slot)? {
             Some(v) => decode_bucket(v)?,
@@ -200,9 +181,6 @@ impl KeyMap {
         let slot = slot(key);
         if key.len() <= MAX_DIRECT_KEY {
             return Ok(self.db.delete(wtxn, &slot)?);
-        }
-        if maybe_legacy(key) && self.db.delete(wtxn, key)? {
-            return Ok(true);
         }
         let Some(v) = self.db.get(wtxn, &slot)? else {
             return Ok(false);
@@ -237,8 +215,8 @@ impl KeyMap {
             return Ok(());
         }
         let lower = slot(start);
-        // A long end key: every entry sharing its 400-byte prefix may sort below it (its
-        // bucket, legacy direct entries), so the scan runs to the end of that prefix.
+        // A long end key: entries of the bucket of its 400-byte prefix may sort below it, so
+        // the scan runs to the end of that prefix.
         let upper = end.map(|e| {
             if e.len() > MAX_DIRECT_KEY {
                 match prefix_range_end(&e[..MAX_DIRECT_KEY]) {
@@ -259,19 +237,6 @@ impl KeyMap {
             Some((s, false)) => Bound::Excluded(&s[..]),
         };
         let in_range = |k: &[u8]| k >= start && end.is_none_or(|e| k < e);
-        // A long key's bucket and any legacy direct entries sharing its 400-byte prefix are
-        // adjacent in LMDB order; they are gathered and sorted as one group.
-        let mut group: Vec<BucketEntry> = Vec::new();
-        macro_rules! flush {
-            () => {
-                group.sort_by(|a, b| a.0.cmp(&b.0));
-                for (gk, gv) in group.drain(..) {
-                    if in_range(&gk) {
-                        f(&gk, &gv)?;
-                    }
-                }
-            };
-        }
         let range = self
             .db
             .range(txn, &(lower_bound, upper_bound))
@@ -279,25 +244,20 @@ impl KeyMap {
         for item in range {
             let (k, v) = item.map_err(KeyMapError::from)?;
             if k.len() <= MAX_DIRECT_KEY {
-                flush!();
                 if in_range(k) {
                     f(k, v)?;
                 }
-                continue;
-            }
-            if group
-                .first()
-                .is_some_and(|(g, _)| g.get(..MAX_DIRECT_KEY) != k.get(..MAX_DIRECT_KEY))
-            {
-                flush!();
-            }
-            if is_bucket(k) {
-                group.extend(decode_bucket(v)?);
+            } else if is_bucket(k) {
+                // A bucket's entries are kept sorted and sort right after its prefix.
+                for (bk, bv) in decode_bucket(v)? {
+                    if in_range(&bk) {
+                        f(&bk, &bv)?;
+                    }
+                }
             } else {
-                group.push((k.to_vec(), v.to_vec()));
+                return Err(corrupt("a long key outside its bucket").into());
             }
         }
-        flush!();
         Ok(())
     }
 
@@ -438,56 +398,6 @@ mod tests {
             .collect();
         assert_eq!(seen, want);
         assert_eq!(seen.len(), 4);
-    }
-
-    /// Stores written before the mapping hold keys of 401..=511 bytes as plain LMDB keys:
-    /// they are found, listed in order among bucket entries, moved on write, and deleted.
-    #[test]
-    fn legacy_direct_long_keys_still_work() {
-        let (_d, env, m) = open();
-        let p = vec![b'p'; MAX_DIRECT_KEY];
-        let legacy = [&p[..], b"m", &[b'x'; 49][..]].concat();
-        let a = [&p[..], b"a", &[b'x'; 199][..]].concat();
-        let z = [&p[..], b"z", &[b'x'; 199][..]].concat();
-        let mut wtxn = env.write_txn().expect("txn");
-        m.database()
-            .put(&mut wtxn, &legacy, b"old")
-            .expect("legacy put");
-        m.put(&mut wtxn, &a, b"a").expect("put");
-        m.put(&mut wtxn, &z, b"z").expect("put");
-        assert_eq!(
-            &m.get(&wtxn, &legacy).expect("get").expect("found")[..],
-            b"old"
-        );
-        wtxn.commit().expect("commit");
-        let keys: Vec<Vec<u8>> = all(&env, &m).into_iter().map(|(k, _)| k).collect();
-        assert_eq!(keys, vec![a.clone(), legacy.clone(), z.clone()]);
-
-        let rtxn = env.read_txn().expect("rtxn");
-        let mut seen = Vec::new();
-        let end = [&p[..], b"n"].concat();
-        m.for_each_in::<KeyMapError>(&rtxn, &a, Some(&end), |k, _| {
-            seen.push(k.to_vec());
-            Ok(())
-        })
-        .expect("range");
-        assert_eq!(seen, vec![a.clone(), legacy.clone()]);
-        drop(rtxn);
-
-        let mut wtxn = env.write_txn().expect("txn");
-        m.put(&mut wtxn, &legacy, b"new").expect("rewrite");
-        assert!(
-            m.database().get(&wtxn, &legacy).expect("raw").is_none(),
-            "moved"
-        );
-        assert_eq!(
-            &m.get(&wtxn, &legacy).expect("get").expect("found")[..],
-            b"new"
-        );
-        assert!(m.delete(&mut wtxn, &legacy).expect("delete"));
-        assert!(m.get(&wtxn, &legacy).expect("get").is_none());
-        wtxn.commit().expect("commit");
-        assert_eq!(all(&env, &m).len(), 2);
     }
 
     #[test]

@@ -12,12 +12,11 @@ use tokio::sync::mpsc;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::keys::KeyRange;
-use crate::mvcc::watchable_store::{WatchableStore, WatcherKey, WatcherSpec};
 use crate::pb::etcdserverpb::watch_create_request::FilterType;
 use crate::pb::etcdserverpb::watch_request::RequestUnion;
 use crate::pb::etcdserverpb::watch_server::Watch;
 use crate::pb::etcdserverpb::{WatchRequest, WatchResponse};
-use crate::server::EtcdServer;
+use crate::server::{EtcdServer, WatchableStore, WatcherKey, WatcherSpec};
 
 /// Responses buffered per stream before its watchers become unsynced (victims).
 pub const STREAM_BUFFER: usize = 128;
@@ -51,7 +50,7 @@ impl Watch for WatchService {
         &self,
         request: Request<Streaming<WatchRequest>>,
     ) -> Result<Response<BoxStream>, Status> {
-        let hub = self.server.store().watch.clone();
+        let hub = self.server.watch_hub().clone();
         let server = self.server.clone();
         let token = super::interceptor::token(&request);
         let cert_cn = super::interceptor::cert_cn(&request);

@@ -327,7 +327,7 @@ fn restore_into(
     let db = db_dir(data_dir);
     snapshot::write_image(&a.filename, &db, a.skip_hash_check).map_err(Exit::error)?;
     let revision = {
-        let backend = crate::raft::state_machine::Backend::open(&db).map_err(|e| {
+        let backend = crate::apply::state::StateDb::open(&db).map_err(|e| {
             Exit::error(format!(
                 "{}: not a snapshot of this server's storage: {e}",
                 a.filename.display()

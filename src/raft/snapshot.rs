@@ -1,0 +1,344 @@
+//! Raft snapshots of the state database: building one (a consistent compacting copy of the
+//! environment whose meta is read from inside the copy), receiving and installing one
+//! (every named database of the received image replaces ours in one write transaction), and
+//! the current snapshot file under `member/snap/raft/`.
+//!
+//! The state machine's openraft trait methods (`state_machine.rs`) call the functions here.
+//!
+//! Depends on: apply (the state database), storage, openraft.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use heed::types::{Bytes, Str};
+use heed::{CommitOrAbort, Database};
+use openraft::storage::Snapshot;
+use openraft::{ErrorSubject, ErrorVerb, LogId, SnapshotMeta, StorageError, StoredMembership};
+
+use super::log_store::run_blocking;
+use super::{io_err, TypeConfig};
+use crate::apply::state::{ApplyFailure, StateStore, META_APPLIED, META_MEMBERSHIP, RAFT_STATE_DB};
+use crate::apply::Member;
+use crate::storage::snapshot::DATA_FILE;
+use crate::storage::{open_env, EnvKind};
+
+/// The snapshot files of one state machine: the current snapshot (its meta and the file
+/// under `member/snap/raft/` holding it) and the file an incoming snapshot is received in.
+#[derive(Default)]
+pub struct SnapshotFiles {
+    /// The latest snapshot: its meta and the file holding it.
+    current: Mutex<Option<(SnapshotMeta<u64, Member>, PathBuf)>>,
+    /// Where an incoming snapshot is being received.
+    receiving: Mutex<Option<PathBuf>>,
+}
+
+impl SnapshotFiles {
+    /// Makes `(meta, path)` the current snapshot, deleting the file of the one it replaces
+    /// (a transfer still reading it keeps its open handle).
+    fn set_current(&self, meta: SnapshotMeta<u64, Member>, path: PathBuf) {
+        if let Ok(mut cur) = self.current.lock() {
+            if let Some((_, old)) = cur.replace((meta, path.clone())) {
+                if old != path {
+                    let _ = std::fs::remove_file(old);
+                }
+            }
+        }
+    }
+}
+
+/// Builds a snapshot of `store` off the async workers and makes it the current one.
+///
+/// # Errors
+/// Storage or I/O errors, as openraft's snapshot write errors.
+pub(super) async fn build(
+    store: &Arc<StateStore>,
+    files: &SnapshotFiles,
+) -> Result<Snapshot<TypeConfig>, StorageError<u64>> {
+    let s = store.clone();
+    let (meta, path) = tokio::task::spawn_blocking(move || build_blocking(&s))
+        .await
+        .map_err(|e| {
+            io_err(
+                ErrorSubject::Snapshot(None),
+                ErrorVerb::Write,
+                std::io::Error::other(e.to_string()),
+            )
+        })?
+        .map_err(|e| io_err(ErrorSubject::Snapshot(None), ErrorVerb::Write, e))?;
+    let file = tokio::fs::File::open(&path)
+        .await
+        .map_err(|e| io_err(ErrorSubject::Snapshot(None), ErrorVerb::Read, e))?;
+    files.set_current(meta.clone(), path);
+    Ok(Snapshot {
+        meta,
+        snapshot: Box::new(file),
+    })
+}
+
+/// Creates the file an incoming snapshot is streamed into (replacing, and deleting, the
+/// one of an earlier unfinished transfer).
+///
+/// # Errors
+/// I/O errors, as openraft's snapshot write errors.
+pub(super) async fn begin_receiving(
+    store: &StateStore,
+    files: &SnapshotFiles,
+) -> Result<Box<tokio::fs::File>, StorageError<u64>> {
+    let werr = |e: std::io::Error| io_err(ErrorSubject::Snapshot(None), ErrorVerb::Write, e);
+    let dir = snapshot_dir(store).map_err(|e| werr(std::io::Error::other(e.to_string())))?;
+    let path = dir.join(format!("incoming-{}.snap", rand::random::<u32>()));
+    let file = tokio::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&path)
+        .await
+        .map_err(werr)?;
+    if let Ok(mut r) = files.receiving.lock() {
+        if let Some(old) = r.replace(path) {
+            let _ = std::fs::remove_file(old);
+        }
+    }
+    Ok(Box::new(file))
+}
+
+/// Installs the received `snapshot` described by `meta`: copies it into a file of our own,
+/// replaces the whole state with its contents and makes it the current snapshot.
+///
+/// # Errors
+/// Storage or I/O errors, as openraft's snapshot write errors.
+pub(super) async fn install(
+    store: &Arc<StateStore>,
+    files: &SnapshotFiles,
+    meta: &SnapshotMeta<u64, Member>,
+    snapshot: Box<tokio::fs::File>,
+) -> Result<(), StorageError<u64>> {
+    use tokio::io::AsyncSeekExt;
+    let sig = meta.signature();
+    let werr = |e: std::io::Error| {
+        io_err(
+            ErrorSubject::Snapshot(Some(sig.clone())),
+            ErrorVerb::Write,
+            e,
+        )
+    };
+    // Copy whatever file we were handed (normally the one begin_receiving created) into a
+    // file of our own, streaming, so install never depends on which handle openraft passes
+    // back.
+    let mut snapshot = snapshot;
+    snapshot
+        .seek(std::io::SeekFrom::Start(0))
+        .await
+        .map_err(werr)?;
+    let dir = snapshot_dir(store).map_err(|e| werr(std::io::Error::other(e.to_string())))?;
+    let path = dir.join(format!("install-{}.snap", rand::random::<u32>()));
+    {
+        let mut out = tokio::fs::File::create(&path).await.map_err(werr)?;
+        tokio::io::copy(&mut *snapshot, &mut out)
+            .await
+            .map_err(werr)?;
+        out.sync_all().await.map_err(werr)?;
+    }
+    drop(snapshot);
+    if let Some(received) = files.receiving.lock().ok().and_then(|mut r| r.take()) {
+        let _ = std::fs::remove_file(received);
+    }
+    let s = store.clone();
+    let src = path.clone();
+    run_blocking(move || {
+        install_blocking(&s, &src)
+            .map_err(|e| heed::Error::Io(std::io::Error::other(e.to_string())))
+    })
+    .await
+    .map_err(|e| {
+        io_err(
+            ErrorSubject::Snapshot(Some(sig.clone())),
+            ErrorVerb::Write,
+            e,
+        )
+    })?;
+    let kept = path.with_file_name(format!("{}.snap", meta.snapshot_id));
+    std::fs::rename(&path, &kept).map_err(werr)?;
+    files.set_current(meta.clone(), kept);
+    Ok(())
+}
+
+/// The current snapshot, opened for reading; `None` when there is none or its file is gone
+/// (replaced meanwhile: openraft builds a new one).
+pub(super) async fn current(files: &SnapshotFiles) -> Option<Snapshot<TypeConfig>> {
+    let cur = match files.current.lock() {
+        Ok(c) => c.clone(),
+        Err(_) => None,
+    };
+    let (meta, path) = cur?;
+    match tokio::fs::File::open(&path).await {
+        Ok(file) => Some(Snapshot {
+            meta,
+            snapshot: Box::new(file),
+        }),
+        Err(_) => None,
+    }
+}
+
+/// Makes a consistent compacting copy of the environment and reads the applied state
+/// recorded inside the copy, so the snapshot's meta matches its contents exactly.
+fn build_blocking(
+    store: &StateStore,
+) -> Result<(SnapshotMeta<u64, Member>, PathBuf), ApplyFailure> {
+    let tmp = store
+        .dir()
+        .with_file_name(format!("snapshot.tmp.{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+    let path = tmp.join(DATA_FILE);
+    store
+        .backend()?
+        .env
+        .copy_to_path(&path, heed::CompactionOption::Enabled)?;
+    let copy = open_env(&tmp, EnvKind::State).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+    let (applied, membership) = {
+        let rtxn = copy.read_txn()?;
+        let opened =
+            copy.open_databases_and_commit(rtxn, |opener, rtxn| -> Result<_, heed::Error> {
+                Ok(CommitOrAbort::<_, ()>::Commit(
+                    opener.open_database::<Str, Bytes>(rtxn, Some(RAFT_STATE_DB))?,
+                ))
+            })?;
+        match opened {
+            CommitOrAbort::Commit(Some(db)) => {
+                let rtxn = copy.read_txn()?;
+                let applied: Option<LogId<u64>> = db
+                    .get(&rtxn, META_APPLIED)?
+                    .map(postcard::from_bytes)
+                    .transpose()
+                    .map_err(|e| ApplyFailure::Encode(e.to_string()))?
+                    .flatten();
+                let membership = db
+                    .get(&rtxn, META_MEMBERSHIP)?
+                    .map(postcard::from_bytes)
+                    .transpose()
+                    .map_err(|e| ApplyFailure::Encode(e.to_string()))?
+                    .unwrap_or_default();
+                (applied, membership)
+            }
+            _ => (None, StoredMembership::default()),
+        }
+    };
+    drop(copy);
+    let snapshot_id = match applied {
+        Some(l) => format!("{}-{}-{}", l.leader_id.term, l.index, rand::random::<u32>()),
+        None => format!("0-0-{}", rand::random::<u32>()),
+    };
+    let kept = snapshot_dir(store)?.join(format!("{snapshot_id}.snap"));
+    std::fs::rename(&path, &kept).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+    let _ = std::fs::remove_dir_all(&tmp);
+    let meta = SnapshotMeta {
+        last_log_id: applied,
+        last_membership: membership,
+        snapshot_id,
+    };
+    Ok((meta, kept))
+}
+
+/// `member/snap/raft/`: Raft snapshot files (created on demand).
+fn snapshot_dir(store: &StateStore) -> Result<PathBuf, ApplyFailure> {
+    let dir = store.dir().with_file_name("raft");
+    std::fs::create_dir_all(&dir).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+    Ok(dir)
+}
+
+/// Replaces the whole state with the snapshot's: every named database is cleared and
+/// refilled in one write transaction.
+fn install_blocking(store: &StateStore, file: &Path) -> Result<(), ApplyFailure> {
+    let tmp = store
+        .dir()
+        .with_file_name(format!("snapshot.install.{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+    std::fs::copy(file, tmp.join(DATA_FILE)).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+    let b = store.backend()?;
+    let src = open_env(&tmp, EnvKind::State).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
+    {
+        // Every named database of the snapshot: their names are the keys of the unnamed one.
+        let rtxn = src.read_txn()?;
+        let opened =
+            src.open_databases_and_commit(rtxn, |opener, rtxn| -> Result<_, heed::Error> {
+                let main = opener.open_database::<Str, Bytes>(rtxn, None)?;
+                let mut names = Vec::new();
+                if let Some(main) = main {
+                    for item in main.iter(rtxn)? {
+                        let (name, _) = item?;
+                        names.push(name.to_string());
+                    }
+                }
+                let mut dbs = Vec::new();
+                for name in &names {
+                    if let Some(db) = opener.open_database::<Bytes, Bytes>(rtxn, Some(name))? {
+                        dbs.push(db);
+                    }
+                }
+                Ok(CommitOrAbort::<_, ()>::Commit(NamedDbs { names, dbs }))
+            })?;
+        let CommitOrAbort::Commit(NamedDbs {
+            names,
+            dbs: from_dbs,
+        }) = opened
+        else {
+            return Err(ApplyFailure::Encode(
+                "opening snapshot databases aborted".into(),
+            ));
+        };
+        let wtxn = b.env.write_txn()?;
+        let created =
+            b.env
+                .create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
+                    let mut to = Vec::new();
+                    for name in &names {
+                        to.push(opener.create_database::<Bytes, Bytes>(wtxn, Some(name))?);
+                    }
+                    Ok(CommitOrAbort::<_, ()>::Commit(NamedDbs {
+                        names: Vec::new(),
+                        dbs: to,
+                    }))
+                })?;
+        let CommitOrAbort::Commit(NamedDbs { dbs: to_dbs, .. }) = created else {
+            return Err(ApplyFailure::Encode("creating databases aborted".into()));
+        };
+        let rtxn = src.read_txn()?;
+        let mut wtxn = b.env.write_txn()?;
+        for (from, to) in from_dbs.iter().zip(to_dbs.iter()) {
+            to.clear(&mut wtxn)?;
+            for item in from.iter(&rtxn)? {
+                let (k, v) = item?;
+                to.put(&mut wtxn, k, v)?;
+            }
+        }
+        wtxn.commit()?;
+    }
+    drop(src);
+    let _ = std::fs::remove_dir_all(&tmp);
+    let rtxn = b.env.read_txn()?;
+    let rev = b.kv.current_revision(&rtxn)?;
+    drop(rtxn);
+    drop(b);
+    store.publish_installed(rev);
+    Ok(())
+}
+
+/// Databases opened by name inside one transaction; `'static` once it commits.
+struct NamedDbs<'e> {
+    names: Vec<String>,
+    dbs: Vec<Database<'e, Bytes, Bytes>>,
+}
+
+impl heed::OnCommit for NamedDbs<'_> {
+    type Committed = NamedDbs<'static>;
+
+    fn on_commit(self, token: &heed::CommitToken) -> NamedDbs<'static> {
+        NamedDbs {
+            names: self.names,
+            dbs: self.dbs.into_iter().map(|d| d.on_commit(token)).collect(),
+        }
+    }
+}
