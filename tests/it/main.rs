@@ -17,6 +17,7 @@ mod ctl_member;
 mod ctl_vs_etcd;
 mod differential;
 mod disk_faults;
+mod etcd_snapshot;
 mod faults;
 mod gateway;
 mod grpc_proxy;
