@@ -12,12 +12,16 @@
 //!   keys, total size). The hash is etcd's: CRC-32C over every named database's name, keys
 //!   and values, so equal content gives equal hashes whatever the page layout. Files in
 //!   etcd's format (bbolt, magic 0xED0CDAED) are read as etcd reads them.
+//! - `snapshot export --data-dir D <file>` (ours): the member's data as an etcd 3.4 snapshot
+//!   file for the official tools ([`etcd_export`]).
 //! - `defrag --data-dir D`: compacting copy + atomic swap of `member/snap/db/data.mdb`.
 //! - `hashkv --data-dir D [--rev R]`: the HashKV of the stored history (as the server's).
 //!
 //! Entry points: [`run`] and [`command`]. Errors print `Error: <message>` and exit 1, bad
 //! arguments exit 128 (etcdctl's codes). Depends on: storage, raft (offline log seeding),
 //! mvcc, membership, config.
+
+mod etcd_export;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -82,6 +86,15 @@ pub enum SnapshotCommand {
     /// Gets backend snapshot status of a given file
     Status {
         /// The snapshot file
+        filename: PathBuf,
+    },
+    /// Writes a stopped member's data as an etcd 3.4 snapshot file (bbolt + sha256), for the
+    /// official etcdctl's snapshot status and restore
+    Export {
+        /// Path to the data directory of the stopped member
+        #[arg(long, required = true)]
+        data_dir: PathBuf,
+        /// The snapshot file to write
         filename: PathBuf,
     },
 }
@@ -166,6 +179,18 @@ pub fn run_with(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -
         Command::Snapshot(SnapshotCommand::Restore(a)) => restore(&a, err),
         Command::Snapshot(SnapshotCommand::Status { filename }) => {
             status(&filename).and_then(|st| print_status(&cli.write_out, &st, out))
+        }
+        Command::Snapshot(SnapshotCommand::Export { data_dir, filename }) => {
+            etcd_export::export_snapshot(&db_dir(&data_dir), &filename)
+                .map_err(|e| Exit::error(format!("{e:#}")))
+                .and_then(|rev| {
+                    writeln!(
+                        out,
+                        "Snapshot exported at {} (revision {rev})",
+                        filename.display()
+                    )
+                    .map_err(Exit::error)
+                })
         }
         Command::Defrag { data_dir } => defrag(&data_dir).and_then(|()| {
             writeln!(

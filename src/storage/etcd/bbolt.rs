@@ -265,6 +265,10 @@ impl Bucket {
         })
     }
 
+    #[allow(
+        dead_code,
+        reason = "used by tests; the import of etcd snapshots (issue 9) uses it"
+    )]
     /// Whether the bucket is stored inline in its parent's leaf.
     pub fn is_inline(&self) -> bool {
         self.inline.is_some()
@@ -355,6 +359,10 @@ impl Reader {
         Ok(Reader { file, len, meta })
     }
 
+    #[allow(
+        dead_code,
+        reason = "used by tests; the import of etcd snapshots (issue 9) uses it"
+    )]
     /// The current meta.
     pub fn meta(&self) -> Meta {
         self.meta
@@ -469,6 +477,10 @@ impl Reader {
         }
     }
 
+    #[allow(
+        dead_code,
+        reason = "used by tests; the import of etcd snapshots (issue 9) uses it"
+    )]
     /// Looks up `key` in `bucket` by descending the tree (bbolt's `Bucket.Get`/`Bucket`).
     ///
     /// # Errors
@@ -515,6 +527,10 @@ impl Reader {
         Err(corrupt(pgid, "tree deeper than any valid database"))
     }
 
+    #[allow(
+        dead_code,
+        reason = "used by tests; the import of etcd snapshots (issue 9) uses it"
+    )]
     /// The top-level bucket `name`, if any.
     ///
     /// # Errors
@@ -641,6 +657,10 @@ impl Reader {
     }
 }
 
+#[allow(
+    dead_code,
+    reason = "used by tests; the import of etcd snapshots (issue 9) uses it"
+)]
 /// An entry returned by [`Reader::get`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OwnedItem {

@@ -5,8 +5,4 @@
 //! Bytes only: the mapping of etcd's buckets to our domain stores lives above storage (apply,
 //! cli). Depends on: std, crc, sha2.
 
-#[allow(
-    dead_code,
-    reason = "the writer is used by the export to etcd (issue 9 step 3)"
-)]
 pub mod bbolt;
