@@ -13,6 +13,7 @@
 //! Depends on: mvcc, lease, auth, membership, storage, pb.
 
 pub mod alarm;
+pub(crate) mod etcd_export;
 pub mod auth;
 pub mod kv;
 pub mod lease;

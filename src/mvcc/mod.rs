@@ -19,6 +19,7 @@ pub mod hash;
 pub mod index;
 pub mod key_index;
 pub mod kv_store;
+mod records;
 pub use crate::storage::record;
 pub mod revision;
 pub mod watchable_store;

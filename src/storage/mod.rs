@@ -3,9 +3,11 @@
 //! Layout, like etcd's data dir: `<data-dir>/member/wal/` holds the Raft log and vote
 //! ([`wal`]); `<data-dir>/member/snap/db/` holds the applied state ([`backend`]).
 //! [`snapshot`]: compacting copy and swap (defragmentation) and the snapshot image format.
+//! [`etcd`]: etcd's own formats (bbolt), bytes only.
 //! Depends on: heed only.
 
 pub mod backend;
+pub mod etcd;
 pub mod file_check;
 pub mod keymap;
 pub mod record;

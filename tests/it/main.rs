@@ -18,6 +18,7 @@ mod ctl_vs_etcd;
 mod differential;
 mod disk_faults;
 mod etcd_answers;
+mod etcd_snapshot;
 mod faults;
 mod gateway;
 mod grpc_proxy;

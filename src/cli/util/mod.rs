@@ -10,13 +10,18 @@
 //!   snapshot's revision (as etcd, the server's `--initial-cluster*` flags are then ignored).
 //! - `snapshot status <file> [-w simple|json|table]`: etcd's columns (hash, revision, total
 //!   keys, total size). The hash is etcd's: CRC-32C over every named database's name, keys
-//!   and values, so equal content gives equal hashes whatever the page layout.
+//!   and values, so equal content gives equal hashes whatever the page layout. Files in
+//!   etcd's format (bbolt, magic 0xED0CDAED) are read as etcd reads them.
+//! - `snapshot export --data-dir D <file>` (ours): the member's data as an etcd 3.4 snapshot
+//!   file for the official tools ([`etcd_export`]).
 //! - `defrag --data-dir D`: compacting copy + atomic swap of `member/snap/db/data.mdb`.
 //! - `hashkv --data-dir D [--rev R]`: the HashKV of the stored history (as the server's).
 //!
 //! Entry points: [`run`] and [`command`]. Errors print `Error: <message>` and exit 1, bad
 //! arguments exit 128 (etcdctl's codes). Depends on: storage, raft (offline log seeding),
 //! mvcc, membership, config.
+
+mod etcd_export;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -29,6 +34,7 @@ use crate::cli::ctl::printer::{go_quote, humanize_bytes};
 use crate::cli::ctl::{EXIT_BAD_ARGS, EXIT_BAD_FEATURE, EXIT_ERROR, EXIT_SUCCESS};
 use crate::config::{parse_initial_cluster, parse_urls, url_string};
 use crate::membership::{compute_cluster_id, compute_member_id, Member};
+use crate::storage::etcd::bbolt;
 use crate::storage::snapshot::{self, DATA_FILE};
 use crate::storage::{open_env, EnvKind};
 
@@ -80,6 +86,15 @@ pub enum SnapshotCommand {
     /// Gets backend snapshot status of a given file
     Status {
         /// The snapshot file
+        filename: PathBuf,
+    },
+    /// Writes a stopped member's data as an etcd 3.4 snapshot file (bbolt + sha256), for the
+    /// official etcdctl's snapshot status and restore
+    Export {
+        /// Path to the data directory of the stopped member
+        #[arg(long, required = true)]
+        data_dir: PathBuf,
+        /// The snapshot file to write
         filename: PathBuf,
     },
 }
@@ -165,6 +180,18 @@ pub fn run_with(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -
         Command::Snapshot(SnapshotCommand::Status { filename }) => {
             status(&filename).and_then(|st| print_status(&cli.write_out, &st, out))
         }
+        Command::Snapshot(SnapshotCommand::Export { data_dir, filename }) => {
+            etcd_export::export_snapshot(&db_dir(&data_dir), &filename)
+                .map_err(|e| Exit::error(format!("{e:#}")))
+                .and_then(|rev| {
+                    writeln!(
+                        out,
+                        "Snapshot exported at {} (revision {rev})",
+                        filename.display()
+                    )
+                    .map_err(Exit::error)
+                })
+        }
         Command::Defrag { data_dir } => defrag(&data_dir).and_then(|()| {
             writeln!(
                 out,
@@ -200,9 +227,20 @@ pub struct SnapshotStatus {
     pub total_size: u64,
 }
 
-/// Reads a snapshot file's status: the image is copied to a temp dir and opened there.
+/// Reads a snapshot file's status. An etcd (bbolt) snapshot or `member/snap/db` is read in
+/// place, as etcd's `snapshot status` does (same hash, revision, keys and size); our LMDB
+/// image is copied to a temp dir and opened there.
 fn status(file: &Path) -> Result<SnapshotStatus, Exit> {
     std::fs::metadata(file).map_err(|e| Exit::error(format!("stat {}: {e}", file.display())))?;
+    if bbolt::is_bbolt(file).map_err(Exit::error)? {
+        let st = bbolt::status(file).map_err(Exit::error)?;
+        return Ok(SnapshotStatus {
+            hash: st.hash,
+            revision: st.revision,
+            total_keys: st.total_key,
+            total_size: st.total_size,
+        });
+    }
     let tmp = tempfile::tempdir().map_err(Exit::error)?;
     let total_size = snapshot::write_image(file, tmp.path(), true).map_err(Exit::error)?;
     let env = open_env(tmp.path(), EnvKind::State).map_err(Exit::error)?;
