@@ -17,7 +17,7 @@ use openraft::{LogId, StoredMembership};
 
 use crate::apply::etcd_export::{export, EtcdMember, ExportInfo};
 use crate::membership::Member;
-use crate::raft::state_machine::Backend;
+use crate::apply::state::StateDb;
 use crate::storage::etcd::bbolt::append_sha256_trailer;
 use crate::storage::snapshot::DATA_FILE;
 
@@ -35,7 +35,7 @@ pub(super) fn export_snapshot(db_dir: &Path, out: &Path) -> anyhow::Result<i64> 
     if !db_dir.join(DATA_FILE).is_file() {
         bail!("{}: no member state database", db_dir.display());
     }
-    let backend = Backend::open(db_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let backend = StateDb::open(db_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     let rtxn = backend.env.read_txn()?;
     let opened =
         backend
