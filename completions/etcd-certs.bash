@@ -34,6 +34,9 @@ _etcd__certs() {
             etcd__certs,print-defaults)
                 cmd="etcd__certs__subcmd__print__subcmd__defaults"
                 ;;
+            etcd__certs,version)
+                cmd="etcd__certs__subcmd__version"
+                ;;
             etcd__certs__subcmd__help,certinfo)
                 cmd="etcd__certs__subcmd__help__subcmd__certinfo"
                 ;;
@@ -52,6 +55,9 @@ _etcd__certs() {
             etcd__certs__subcmd__help,print-defaults)
                 cmd="etcd__certs__subcmd__help__subcmd__print__subcmd__defaults"
                 ;;
+            etcd__certs__subcmd__help,version)
+                cmd="etcd__certs__subcmd__help__subcmd__version"
+                ;;
             *)
                 ;;
         esac
@@ -59,7 +65,7 @@ _etcd__certs() {
 
     case "${cmd}" in
         etcd__certs)
-            opts="-h --help gencert genkey print-defaults certinfo init help"
+            opts="-h --help gencert genkey print-defaults version certinfo init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -147,7 +153,7 @@ _etcd__certs() {
             return 0
             ;;
         etcd__subcmd__certs__subcmd__help)
-            opts="gencert genkey print-defaults certinfo init help"
+            opts="gencert genkey print-defaults version certinfo init help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -244,6 +250,20 @@ _etcd__certs() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        etcd__subcmd__certs__subcmd__help__subcmd__version)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         etcd__subcmd__certs__subcmd__init)
             opts="-h --hosts --members --dir --client-cn --expiry --key-algo --key-size --force --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -287,7 +307,21 @@ _etcd__certs() {
             return 0
             ;;
         etcd__subcmd__certs__subcmd__print__subcmd__defaults)
-            opts="-h --help config csr list"
+            opts="-h --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        etcd__subcmd__certs__subcmd__version)
+            opts="-h --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -53,7 +53,13 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 '-h[Print help]' \
 '--help[Print help]' \
-':KIND:(config csr list)' \
+':KIND:_default' \
+&& ret=0
+;;
+(version)
+_arguments "${_arguments_options[@]}" : \
+'-h[Print help]' \
+'--help[Print help]' \
 && ret=0
 ;;
 (certinfo)
@@ -101,6 +107,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(version)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (certinfo)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -127,7 +137,8 @@ _etcd-certs_commands() {
     local commands; commands=(
 'gencert:Generate a key and a certificate\: a self-signed CA (-initca) or one signed by -ca/-ca-key' \
 'genkey:Generate a key and a certificate request (with -initca\: a self-signed CA)' \
-'print-defaults:Print cfssl'\''s default documents\: config (ca-config.json) or csr (ca-csr.json)' \
+'print-defaults:Print cfssl 1.2.0'\''s default documents\: config (ca-config.json) or csr (ca-csr.json); list (or any other word) lists them' \
+'version:Print the cfssl version this command line follows (as \`cfssl version\`)' \
 'certinfo:Describe a certificate as cfssl'\''s certinfo JSON' \
 'init:Write a CA plus server, peer and client certificates for a whole cluster' \
 'help:Print this message or the help of the given subcommand(s)' \
@@ -154,7 +165,8 @@ _etcd-certs__subcmd__help_commands() {
     local commands; commands=(
 'gencert:Generate a key and a certificate\: a self-signed CA (-initca) or one signed by -ca/-ca-key' \
 'genkey:Generate a key and a certificate request (with -initca\: a self-signed CA)' \
-'print-defaults:Print cfssl'\''s default documents\: config (ca-config.json) or csr (ca-csr.json)' \
+'print-defaults:Print cfssl 1.2.0'\''s default documents\: config (ca-config.json) or csr (ca-csr.json); list (or any other word) lists them' \
+'version:Print the cfssl version this command line follows (as \`cfssl version\`)' \
 'certinfo:Describe a certificate as cfssl'\''s certinfo JSON' \
 'init:Write a CA plus server, peer and client certificates for a whole cluster' \
 'help:Print this message or the help of the given subcommand(s)' \
@@ -191,6 +203,11 @@ _etcd-certs__subcmd__help__subcmd__print-defaults_commands() {
     local commands; commands=()
     _describe -t commands 'etcd-certs help print-defaults commands' commands "$@"
 }
+(( $+functions[_etcd-certs__subcmd__help__subcmd__version_commands] )) ||
+_etcd-certs__subcmd__help__subcmd__version_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcd-certs help version commands' commands "$@"
+}
 (( $+functions[_etcd-certs__subcmd__init_commands] )) ||
 _etcd-certs__subcmd__init_commands() {
     local commands; commands=()
@@ -200,6 +217,11 @@ _etcd-certs__subcmd__init_commands() {
 _etcd-certs__subcmd__print-defaults_commands() {
     local commands; commands=()
     _describe -t commands 'etcd-certs print-defaults commands' commands "$@"
+}
+(( $+functions[_etcd-certs__subcmd__version_commands] )) ||
+_etcd-certs__subcmd__version_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcd-certs version commands' commands "$@"
 }
 
 if [ "$funcstack[1]" = "_etcd-certs" ]; then

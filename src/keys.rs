@@ -87,24 +87,6 @@ impl<K: AsRef<[u8]>> KeyRange<K> {
             KeyRange::Range(s, e) => (s.as_ref().to_vec(), Some(e.as_ref().to_vec())),
         }
     }
-
-    /// A borrowed view of the range.
-    pub fn borrowed(&self) -> KeyRange<&[u8]> {
-        match self {
-            KeyRange::Single(k) => KeyRange::Single(k.as_ref()),
-            KeyRange::From(s) => KeyRange::From(s.as_ref()),
-            KeyRange::Range(s, e) => KeyRange::Range(s.as_ref(), e.as_ref()),
-        }
-    }
-
-    /// An owned copy of the range.
-    pub fn owned(&self) -> KeyRange {
-        match self {
-            KeyRange::Single(k) => KeyRange::Single(k.as_ref().to_vec()),
-            KeyRange::From(s) => KeyRange::From(s.as_ref().to_vec()),
-            KeyRange::Range(s, e) => KeyRange::Range(s.as_ref().to_vec(), e.as_ref().to_vec()),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -120,7 +102,7 @@ mod tests {
             KeyRange::Range(&b"a"[..], &b"c"[..])
         );
         let owned = KeyRange::new(b"a".to_vec(), b"c".to_vec());
-        assert_eq!(owned.borrowed().owned(), owned);
+        assert_eq!(owned, KeyRange::Range(b"a".to_vec(), b"c".to_vec()));
         assert_eq!(owned.start(), b"a");
     }
 

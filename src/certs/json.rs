@@ -1,6 +1,7 @@
 //! cfssl's JSON documents: the certificate request (`ca-csr.json`, `server-csr.json`), the signing
 //! configuration (`ca-config.json`), the `gencert` output (`{"cert","csr","key"}`) and the two
-//! `print-defaults` documents, byte for byte as cfssl 1.6 prints them.
+//! `print-defaults` documents, byte for byte as cfssl 1.2.0 (the release etcd's guides use) has
+//! them.
 //!
 //! Unknown fields are ignored, as Go's `encoding/json` does; a field of the wrong type is an
 //! error naming the field (`key.size: invalid type: string "2048", expected u32`).
@@ -11,14 +12,15 @@ use serde::{Deserialize, Serialize};
 
 use super::Error;
 
-/// `cfssl print-defaults config`.
+/// `cfssl print-defaults config` of cfssl 1.2.0 (`cli/printdefault/defaults.go`): the `www`
+/// (server) and `client` profiles; later cfssl releases renamed `www` to `server`.
 pub const DEFAULT_CONFIG: &str = r#"{
     "signing": {
         "default": {
             "expiry": "168h"
         },
         "profiles": {
-            "server": {
+            "www": {
                 "expiry": "8760h",
                 "usages": [
                     "signing",
@@ -39,7 +41,8 @@ pub const DEFAULT_CONFIG: &str = r#"{
 }
 "#;
 
-/// `cfssl print-defaults csr` (cfssl's own text: `L` is "CA" and `ST` is "San Francisco").
+/// `cfssl print-defaults csr` of cfssl 1.2.0: an `ecdsa` 256 key (later releases print `rsa`
+/// 2048), and cfssl's own text where `L` is "CA" and `ST` is "San Francisco".
 pub const DEFAULT_CSR: &str = r#"{
     "CN": "example.net",
     "hosts": [
@@ -47,8 +50,8 @@ pub const DEFAULT_CSR: &str = r#"{
         "www.example.net"
     ],
     "key": {
-        "algo": "rsa",
-        "size": 2048
+        "algo": "ecdsa",
+        "size": 256
     },
     "names": [
         {
@@ -235,10 +238,17 @@ mod tests {
     fn defaults_parse() {
         let c: Config = parse("config", DEFAULT_CONFIG.as_bytes()).unwrap();
         assert_eq!(c.signing.default.as_ref().unwrap().expiry, "168h");
-        assert_eq!(c.signing.profiles["server"].usages.len(), 3);
+        assert_eq!(c.signing.profiles["www"].usages.len(), 3);
+        assert!(c.signing.profiles["www"]
+            .usages
+            .contains(&"server auth".to_string()));
+        assert!(c.signing.profiles["client"]
+            .usages
+            .contains(&"client auth".to_string()));
         let r: CsrRequest = parse("csr", DEFAULT_CSR.as_bytes()).unwrap();
         assert_eq!(r.cn, "example.net");
-        assert_eq!(r.key.unwrap().algo, "rsa");
+        let key = r.key.unwrap();
+        assert_eq!((key.algo.as_str(), key.size), ("ecdsa", 256));
         assert_eq!(r.names[0].st, "San Francisco");
     }
 

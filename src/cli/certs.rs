@@ -1,4 +1,5 @@
-//! `etcd certs`: cfssl's command lines (`gencert`, `genkey`, `print-defaults`, `certinfo`) plus
+//! `etcd certs` (and the binary run as `cfssl`): cfssl 1.2.0's command lines (`gencert`,
+//! `genkey`, `print-defaults`, `certinfo`, `version`) plus
 //! `init`, a whole cluster's certificates in one step. The PKI itself is `crate::certs`; this
 //! file parses flags, reads files and standard input (`-`), prints, and maps errors to
 //! `Error: <one line>` with exit code 1.
@@ -60,9 +61,10 @@ pub fn command() -> Command {
         )
         .subcommand(
             Command::new("print-defaults")
-                .about("Print cfssl's default documents: config (ca-config.json) or csr (ca-csr.json)")
-                .arg(Arg::new("KIND").required(true).value_parser(["config", "csr", "list"])),
+                .about("Print cfssl 1.2.0's default documents: config (ca-config.json) or csr (ca-csr.json); list (or any other word) lists them")
+                .arg(Arg::new("KIND").required(true)),
         )
+        .subcommand(Command::new("version").about("Print the cfssl version this command line follows (as `cfssl version`)"))
         .subcommand(
             Command::new("certinfo")
                 .about("Describe a certificate as cfssl's certinfo JSON")
@@ -195,12 +197,20 @@ fn execute(m: &ArgMatches, stdin: &mut dyn Read, out: &mut dyn Write) -> Result<
         Some(("gencert", m)) => gencert(m, stdin, out),
         Some(("genkey", m)) => genkey(m, stdin, out),
         Some(("print-defaults", m)) => {
-            let text = match m.get_one::<String>("KIND").map(String::as_str) {
-                Some("config") => json::DEFAULT_CONFIG,
-                Some("csr") => json::DEFAULT_CSR,
-                _ => "config\ncsr\n",
-            };
-            out.write_all(text.as_bytes())?;
+            // cfssl prints the document with Go's fmt.Println (so a blank line follows its
+            // closing brace), and the list for `list` or any unknown type.
+            match m.get_one::<String>("KIND").map(String::as_str) {
+                Some("config") => writeln!(out, "{}", json::DEFAULT_CONFIG)?,
+                Some("csr") => writeln!(out, "{}", json::DEFAULT_CSR)?,
+                _ => write!(
+                    out,
+                    "Default configurations are available for:\n\tconfig\n\tcsr\n"
+                )?,
+            }
+            Ok(())
+        }
+        Some(("version", _)) => {
+            write!(out, "{}", cfssl_version())?;
             Ok(())
         }
         Some(("certinfo", m)) => {
@@ -216,6 +226,15 @@ fn execute(m: &ArgMatches, stdin: &mut dyn Read, out: &mut dyn Write) -> Result<
         Some(("init", m)) => init(m, out),
         _ => Err(anyhow!("unknown command")),
     }
+}
+
+/// `cfssl version`'s three lines, as cfssl 1.2.0 prints them (`Version: 1.2.0`, `Revision:
+/// release`), with this build in place of Go's runtime version.
+fn cfssl_version() -> String {
+    format!(
+        "Version: 1.2.0\nRevision: release\nRuntime: etcd-oxide-{}\n",
+        env!("CARGO_PKG_VERSION")
+    )
 }
 
 /// Reads a file, or standard input for `-`; errors name the file.
@@ -419,7 +438,45 @@ mod tests {
             &mut err,
         );
         assert_eq!(code, 0);
-        assert_eq!(String::from_utf8(out).unwrap(), json::DEFAULT_CONFIG);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("{}\n", json::DEFAULT_CONFIG)
+        );
+    }
+
+    fn run_text(args: &[&str]) -> (i32, String) {
+        let mut out = Vec::new();
+        let mut err = Vec::new();
+        let code = run_with(
+            args.iter().map(OsString::from).collect(),
+            &mut std::io::empty(),
+            &mut out,
+            &mut err,
+        );
+        (code, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn print_defaults_list_and_unknown_types_list_the_documents() {
+        let list = "Default configurations are available for:\n\tconfig\n\tcsr\n";
+        assert_eq!(run_text(&["print-defaults", "list"]), (0, list.to_string()));
+        assert_eq!(
+            run_text(&["print-defaults", "bogus"]),
+            (0, list.to_string())
+        );
+        let (code, csr) = run_text(&["print-defaults", "csr"]);
+        assert_eq!((code, csr), (0, format!("{}\n", json::DEFAULT_CSR)));
+    }
+
+    #[test]
+    fn version_is_cfssl_1_2_0s() {
+        let (code, text) = run_text(&["version"]);
+        assert_eq!(code, 0);
+        assert!(
+            text.starts_with("Version: 1.2.0\nRevision: release\nRuntime: etcd-oxide-"),
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 3);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The edge: every personality of the multi-call binary. `anyhow` is allowed only here.
 //!
-//! Dispatch: the basename of argv[0] (`etcdctl` → ctl, `etcdutl` → util), else argv[1]
+//! Dispatch: the basename of argv[0] (`etcdctl` → ctl, `etcdutl` → util, `cfssl` → certs), else argv[1]
 //! (`ctl`, `util`, `certs`, `gateway`, `grpc-proxy`, `server`, `completion`), else the server with etcd's flat flags.
 
 pub mod certs;
@@ -26,6 +26,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
     }
     if argv0 == "etcdutl" {
         return util::run(args.into_iter().skip(1).collect());
+    }
+    if argv0 == "cfssl" {
+        return certs::run(args.into_iter().skip(1).collect());
     }
     match args.get(1).and_then(|a| a.to_str()) {
         Some("ctl") => ctl::run(args.into_iter().skip(2).collect()),

@@ -688,3 +688,129 @@ fn init_writes_a_cluster_set_the_real_etcd_accepts() {
         "health without a client certificate must fail under --client-cert-auth"
     );
 }
+
+/// cfssl 1.2.0's `print-defaults config` (`cli/printdefault/defaults.go` at tag 1.2.0), as
+/// `fmt.Println` prints it: a blank line after the closing brace.
+const CFSSL_1_2_0_CONFIG: &str = r#"{
+    "signing": {
+        "default": {
+            "expiry": "168h"
+        },
+        "profiles": {
+            "www": {
+                "expiry": "8760h",
+                "usages": [
+                    "signing",
+                    "key encipherment",
+                    "server auth"
+                ]
+            },
+            "client": {
+                "expiry": "8760h",
+                "usages": [
+                    "signing",
+                    "key encipherment",
+                    "client auth"
+                ]
+            }
+        }
+    }
+}
+
+"#;
+
+/// cfssl 1.2.0's `print-defaults csr` (its `L` and `ST` are swapped, as cfssl has them).
+const CFSSL_1_2_0_CSR: &str = r#"{
+    "CN": "example.net",
+    "hosts": [
+        "example.net",
+        "www.example.net"
+    ],
+    "key": {
+        "algo": "ecdsa",
+        "size": 256
+    },
+    "names": [
+        {
+            "C": "US",
+            "L": "CA",
+            "ST": "San Francisco"
+        }
+    ]
+}
+
+"#;
+
+/// Issue 14 point 10: our binary run as `cfssl` (a symlink) is `etcd certs`, not the server;
+/// `version` and `print-defaults` answer as cfssl 1.2.0, and a guide that starts from those
+/// defaults (a CA from the default CSR, a server certificate with the `www` profile) gets an
+/// ECDSA P-256 CA and a server certificate signed by it.
+#[test]
+fn cfssl_argv0_is_certs_with_cfssl_1_2_0_defaults() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let d = tmp.path();
+    let cfssl = |args: &[&str]| {
+        let mut cmd = crate::harness::our_bin_as(d, "cfssl");
+        cmd.args(args).current_dir(d);
+        let out = run_with_timeout(cmd, None, DEADLINE);
+        assert!(
+            out.status.success(),
+            "cfssl {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let version = cfssl(&["version"]);
+    assert!(
+        version.starts_with("Version: 1.2.0\nRevision: release\nRuntime: "),
+        "{version}"
+    );
+    assert_eq!(version, ok(d, &["version"]), "etcd certs version");
+    assert_eq!(cfssl(&["print-defaults", "config"]), CFSSL_1_2_0_CONFIG);
+    assert_eq!(cfssl(&["print-defaults", "csr"]), CFSSL_1_2_0_CSR);
+    assert_eq!(
+        cfssl(&["print-defaults", "list"]),
+        "Default configurations are available for:\n\tconfig\n\tcsr\n"
+    );
+
+    // cfssl print-defaults config > ca-config.json; cfssl print-defaults csr > ca-csr.json
+    std::fs::write(d.join("ca-config.json"), CFSSL_1_2_0_CONFIG).expect("write");
+    std::fs::write(d.join("ca-csr.json"), CFSSL_1_2_0_CSR).expect("write");
+    // cfssl gencert -initca ca-csr.json | cfssljson -bare ca
+    cfssl(&["gencert", "-initca", "ca-csr.json", "-bare", "ca"]);
+    // cfssl gencert -ca=ca.pem -ca-key=ca-key.pem -config=ca-config.json -profile=www ca-csr.json | cfssljson -bare server
+    cfssl(&[
+        "gencert",
+        "-ca=ca.pem",
+        "-ca-key=ca-key.pem",
+        "-config=ca-config.json",
+        "-profile=www",
+        "ca-csr.json",
+        "-bare",
+        "server",
+    ]);
+    let ca_key = std::fs::read_to_string(d.join("ca-key.pem")).expect("ca-key.pem");
+    assert!(
+        ca_key.starts_with("-----BEGIN EC PRIVATE KEY-----"),
+        "cfssl 1.2.0's default CSR asks for an ECDSA key: {ca_key}"
+    );
+    if openssl_or_skip("certs::cfssl_argv0_is_certs_with_cfssl_1_2_0_defaults (openssl part)") {
+        openssl(d, &["verify", "-CAfile", "ca.pem", "server.pem"]);
+        let text = openssl(d, &["x509", "-in", "server.pem", "-noout", "-text"]);
+        assert!(text.contains("TLS Web Server Authentication"), "{text}");
+        assert!(
+            text.contains("prime256v1") || text.contains("P-256"),
+            "{text}"
+        );
+    }
+
+    // Without arguments it is cfssl's usage, never a server start.
+    let mut cmd = crate::harness::our_bin_as(d, "cfssl");
+    cmd.current_dir(d);
+    let out = run_with_timeout(cmd, None, DEADLINE);
+    assert!(!out.status.success(), "bare cfssl exits with an error");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("gencert"), "usage lists the commands: {text}");
+    assert!(!d.join("default.etcd").exists(), "no server data dir");
+}

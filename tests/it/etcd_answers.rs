@@ -331,3 +331,49 @@ fn maintenance_alarm_and_compacted_watch_answers_match_etcd() {
         render(&etcd)
     );
 }
+
+/// The one Go duration parser (`go_text`) answers bad durations as etcd 3.4.23 does: the
+/// server's flag package hides the reason (`parse error`), etcdctl's cobra flags print Go's
+/// `time.ParseDuration` message.
+#[test]
+fn bad_durations_fail_as_etcd() {
+    let first_line = |out: &std::process::Output| {
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    let server_args = ["--experimental-corrupt-check-time=soon"];
+    let ours = first_line(&crate::harness::our_bin(&server_args, CALL));
+    assert_eq!(
+        ours,
+        r#"invalid value "soon" for flag -experimental-corrupt-check-time: parse error"#
+    );
+    let ctl_args = ["--dial-timeout=5", "get", "a"];
+    let ours_ctl = first_line(&crate::harness::our_ctl(
+        "http://127.0.0.1:1",
+        &ctl_args,
+        None,
+    ));
+    assert_eq!(
+        ours_ctl,
+        r#"Error: invalid argument "5" for "--dial-timeout" flag: time: missing unit in duration "5""#
+    );
+    if !etcd_available() {
+        interop_or_skip("etcd_answers::bad_durations_fail_as_etcd (etcd part)");
+        return;
+    }
+    let mut cmd = std::process::Command::new(crate::harness::ETCD_BIN);
+    cmd.args(server_args);
+    let dir = tempfile::tempdir().expect("tempdir");
+    cmd.current_dir(dir.path());
+    let etcd = first_line(&crate::harness::run_with_timeout(cmd, None, CALL));
+    assert_eq!(etcd, ours, "server flag");
+    let etcdctl = first_line(&crate::harness::etcdctl(
+        "http://127.0.0.1:1",
+        &ctl_args,
+        None,
+    ));
+    assert_eq!(etcdctl, ours_ctl, "etcdctl flag");
+}

@@ -1041,6 +1041,17 @@ pub fn our_bin(args: &[&str], timeout: Duration) -> Output {
     run_with_timeout(cmd, None, timeout)
 }
 
+/// A command running our binary under another name (argv0 dispatch: `etcdctl`, `etcdutl`,
+/// `cfssl`): a symlink `dir/<argv0>` to it, made once. Run it with [`run_with_timeout`].
+pub fn our_bin_as(dir: &Path, argv0: &str) -> Command {
+    let link = dir.join(argv0);
+    if !link.exists() {
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_etcd"), &link)
+            .unwrap_or_else(|e| panic!("symlink {}: {e}", link.display()));
+    }
+    Command::new(link)
+}
+
 fn clean_ctl_env(cmd: &mut Command) {
     for (k, _) in std::env::vars() {
         if k.starts_with("ETCDCTL_") {

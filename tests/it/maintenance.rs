@@ -313,11 +313,7 @@ fn snapshot_save_then_util_restore_serves_the_data_at_its_revision() {
 
 /// Runs our binary as `etcdutl` (argv0 dispatch) through a symlink in `dir`.
 fn etcdutl(dir: &Path, args: &[&str]) -> std::process::Output {
-    let link = dir.join("etcdutl");
-    if !link.exists() {
-        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_etcd"), &link).expect("symlink etcdutl");
-    }
-    let mut cmd = Command::new(&link);
+    let mut cmd = crate::harness::our_bin_as(dir, "etcdutl");
     cmd.args(args);
     crate::harness::run_with_timeout(cmd, None, CLI_TIMEOUT)
 }

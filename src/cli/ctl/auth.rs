@@ -10,7 +10,7 @@ use super::connect::{client, env, GlobalArgs};
 use super::exit::{call_err, io_err, Exit, Result, EXIT_BAD_ARGS, EXIT_BAD_FEATURE};
 use super::flags::go_bool;
 use crate::client::Client;
-use crate::keys::prefix_end;
+use crate::keys::{prefix_end, KeyRange};
 use crate::pb::authpb::permission::Type as PermType;
 use crate::pb::etcdserverpb::AuthRoleGetResponse;
 
@@ -398,15 +398,15 @@ fn print_role(out: &mut dyn Write, role: &str, r: &AuthRoleGetResponse) -> Resul
     let mut s = format!("Role {role}\nKV Read:\n");
     let line = |s: &mut String, key: &[u8], end: &[u8]| {
         let k = String::from_utf8_lossy(key);
-        if end.is_empty() {
-            s.push_str(&format!("\t{k}\n"));
-            return;
-        }
-        let e = String::from_utf8_lossy(end);
-        if end != [0] {
-            s.push_str(&format!("\t[{k}, {e})"));
-        } else {
-            s.push_str(&format!("\t[{k}, <open ended>"));
+        match KeyRange::new(key, end) {
+            KeyRange::Single(_) => {
+                s.push_str(&format!("\t{k}\n"));
+                return;
+            }
+            KeyRange::Range(_, e) => {
+                s.push_str(&format!("\t[{k}, {})", String::from_utf8_lossy(e)))
+            }
+            KeyRange::From(_) => s.push_str(&format!("\t[{k}, <open ended>")),
         }
         if prefix_end(key) == end {
             s.push_str(&format!(" (prefix {k})"));
@@ -491,15 +491,15 @@ pub(super) async fn role(g: &GlobalArgs, c: RoleCommand, out: &mut dyn Write) ->
                 .await
                 .map_err(call_err)?;
             let (role, k) = (&a.args[0], &a.args[1]);
-            let msg = if end.is_empty() {
-                format!("Permission of key {k} is revoked from role {role}")
-            } else if end != [0] {
-                format!(
+            let msg = match KeyRange::new(&key[..], &end[..]) {
+                KeyRange::Single(_) => format!("Permission of key {k} is revoked from role {role}"),
+                KeyRange::Range(_, e) => format!(
                     "Permission of range [{k}, {}) is revoked from role {role}",
-                    String::from_utf8_lossy(&end)
-                )
-            } else {
-                format!("Permission of range [{k}, <open ended> is revoked from role {role}")
+                    String::from_utf8_lossy(e)
+                ),
+                KeyRange::From(_) => {
+                    format!("Permission of range [{k}, <open ended> is revoked from role {role}")
+                }
             };
             writeln!(out, "{msg}").map_err(io_err)
         }
