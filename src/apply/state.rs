@@ -9,7 +9,7 @@
 //! - [`StateDb::apply_isolated`] and [`TokenEffect`]: what the state machine
 //!   (`raft::state_machine::apply_batch`) does with each request of a committed batch.
 //!
-//! Depends on: mvcc, lease, auth, membership, storage, pb (never openraft: the Raft apply
+//! Depends on: mvcc, lease, auth, alarm, membership, storage, pb (never openraft: the Raft apply
 //! state is opaque bytes here).
 
 use std::path::{Path, PathBuf};
@@ -60,7 +60,7 @@ pub struct StateDb {
     /// The lease table.
     pub leases: LeaseStore,
     /// Active alarms.
-    pub alarms: super::alarm::AlarmStore,
+    pub alarms: crate::alarm::AlarmStore,
     /// Published member attributes.
     pub members: crate::membership::store::MemberStore,
     /// The replicated auth store.
@@ -81,7 +81,7 @@ impl StateDb {
         let kv = KvStore::open(&env)?;
         let leases =
             LeaseStore::open(&env).map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
-        let alarms = super::alarm::AlarmStore::open(&env)?;
+        let alarms = crate::alarm::AlarmStore::open(&env)?;
         let members = crate::membership::store::MemberStore::open(&env)?;
         let auth = crate::auth::store::AuthStore::open(&env)
             .map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
