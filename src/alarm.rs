@@ -5,10 +5,11 @@
 //! Depends on: storage, pb.
 
 use heed::types::Bytes;
-use heed::{CommitOrAbort, Database, RoTxn, RwTxn};
+use heed::{Database, RoTxn, RwTxn};
 
 use crate::pb::etcdserverpb::{AlarmMember, AlarmType};
 use crate::storage::record;
+use crate::storage::schema;
 
 /// Errors of the `alarm` database.
 #[derive(Debug, thiserror::Error)]
@@ -42,19 +43,8 @@ impl AlarmStore {
     /// # Errors
     /// LMDB errors.
     pub fn open<T>(env: &heed::Env<T>) -> Result<AlarmStore, heed::Error> {
-        let wtxn = env.write_txn()?;
-        let c =
-            env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-                Ok(CommitOrAbort::<_, ()>::Commit(
-                    opener.create_database::<Bytes, Bytes>(wtxn, Some("alarm"))?,
-                ))
-            })?;
-        match c {
-            CommitOrAbort::Commit(db) => Ok(AlarmStore { db }),
-            CommitOrAbort::Abort(()) => Err(heed::Error::Io(std::io::Error::other(
-                "creating alarm database aborted",
-            ))),
-        }
+        let db = schema::create_tables(env, |c| c.create::<Bytes, Bytes>(&schema::ALARM))?;
+        Ok(AlarmStore { db })
     }
 
     /// Every active alarm, ordered by member then type.

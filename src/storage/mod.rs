@@ -3,12 +3,15 @@
 //! Layout, like etcd's data dir: `<data-dir>/member/wal/` holds the Raft log and vote
 //! ([`wal`]); `<data-dir>/member/snap/db/` holds the applied state ([`backend`]).
 //! [`snapshot`]: compacting copy and swap (defragmentation) and the snapshot image format.
+//! [`schema`]: every database name and meta key of both environments, in one table, and the
+//! one helper that creates databases.
 //! Depends on: heed only.
 
 pub mod backend;
 pub mod file_check;
 pub mod keymap;
 pub mod record;
+pub mod schema;
 pub mod snapshot;
 pub mod wal;
 

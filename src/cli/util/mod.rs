@@ -211,7 +211,7 @@ fn status(file: &Path) -> Result<SnapshotStatus, Exit> {
     let revision = content
         .last_keys
         .iter()
-        .find(|(name, _)| name == crate::mvcc::kv_store::KEY_DB)
+        .find(|(name, _)| name == crate::storage::schema::KEY.name)
         .and_then(|(_, k)| k.as_ref())
         .and_then(|k| crate::mvcc::revision::Revision::from_bytes(k).ok())
         .map(|(rev, _)| rev.main)
