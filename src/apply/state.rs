@@ -387,10 +387,9 @@ impl StateDb {
         req: &InternalRaftRequest,
         events: &mut Vec<Event>,
     ) -> Result<ApplyResult, ApplyFailure> {
-        let b = self;
         let stores = self.stores();
         let mut own_events = Vec::new();
-        let mut nested = b.env.nested_write_txn(wtxn)?;
+        let mut nested = self.env.nested_write_txn(wtxn)?;
         match super::apply_request(&stores, &mut nested, req, &mut own_events) {
             Ok(r) => {
                 nested.commit()?;
@@ -406,7 +405,7 @@ impl StateDb {
                 nested.abort();
                 tracing::error!(error = %e, "damaged record found while applying; request refused");
                 Ok(ApplyResult {
-                    revision: b.kv.current_revision(wtxn)?,
+                    revision: self.kv.current_revision(wtxn)?,
                     response: None,
                     error: Some(ApplyError::Corrupt),
                 })
@@ -415,7 +414,7 @@ impl StateDb {
                 nested.abort();
                 tracing::warn!(error = %e, "apply: request refused by storage limits, rolled back");
                 Ok(ApplyResult {
-                    revision: b.kv.current_revision(wtxn)?,
+                    revision: self.kv.current_revision(wtxn)?,
                     response: None,
                     error: Some(ApplyError::RequestTooLarge),
                 })
