@@ -9,8 +9,9 @@
 //!   identity and membership entry, so the server *restarts* a new cluster at the
 //!   snapshot's revision (as etcd, the server's `--initial-cluster*` flags are then ignored).
 //! - `snapshot status <file> [-w simple|json|table]`: etcd's columns (hash, revision, total
-//!   keys, total size). The hash is etcd's: CRC-32C over every named database's name, keys
-//!   and values, so equal content gives equal hashes whatever the page layout.
+//!   keys, total size). The hash is etcd's: CRC-32C over every table's name, keys and values
+//!   (the state tables of `storage::schema`), so equal content gives equal hashes whatever
+//!   the page layout.
 //! - `defrag --data-dir D`: compacting copy + atomic swap of `member/snap/db/data.mdb`.
 //! - `hashkv --data-dir D [--rev R]`: the HashKV of the stored history (as the server's).
 //!
