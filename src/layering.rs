@@ -42,6 +42,7 @@ const LAYERS: &[Layer] = &[
             "mvcc",
             "lease",
             "auth",
+            "alarm",
             "membership",
             "storage",
             "pb",
@@ -60,7 +61,15 @@ const LAYERS: &[Layer] = &[
     // apply and the domain never name tonic, openraft or sockets.
     Layer {
         module: "apply",
-        may_name: &["mvcc", "lease", "auth", "membership", "storage", "pb"],
+        may_name: &[
+            "mvcc",
+            "lease",
+            "auth",
+            "alarm",
+            "membership",
+            "storage",
+            "pb",
+        ],
         banned: &[NO_WIRE_NO_RAFT, SOCKETS],
     },
     Layer {
@@ -75,6 +84,11 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         module: "auth",
+        may_name: &["storage", "pb"],
+        banned: &[NO_WIRE_NO_RAFT, SOCKETS],
+    },
+    Layer {
+        module: "alarm",
         may_name: &["storage", "pb"],
         banned: &[NO_WIRE_NO_RAFT, SOCKETS],
     },

@@ -3,10 +3,10 @@
 //! # Which way dependencies point
 //! ```text
 //! cli → anything                     v3rpc → server, pb, rpctypes, tls, serve
-//! server → raft, apply, mvcc, lease, auth, membership, storage, pb, rpctypes, tls, config
+//! server → raft, apply, mvcc, lease, auth, alarm, membership, storage, pb, rpctypes, tls, config
 //!   (server/serve.rs, the assembly of a member, also names v3rpc: it serves the client port)
-//! raft → apply, storage, pb, tls     apply → mvcc, lease, auth, membership, storage, pb
-//! mvcc, lease, auth, membership → storage, pb     (no tonic, no openraft, no sockets)
+//! raft → apply, storage, pb, tls     apply → mvcc, lease, auth, alarm, membership, storage, pb
+//! mvcc, lease, auth, alarm, membership → storage, pb     (no tonic, no openraft, no sockets)
 //! storage → heed, pb (no tonic, no openraft, no sockets)
 //! client → pb, rpctypes, tls      (never server or v3rpc)
 //! v3rpc: never raft, storage, heed or openraft
@@ -21,6 +21,7 @@
 //! included, with an explicit list of today's exceptions (v3rpc's error map names apply and
 //! auth errors).
 
+pub(crate) mod alarm;
 pub(crate) mod apply;
 pub(crate) mod auth;
 pub(crate) mod certs;

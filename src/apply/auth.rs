@@ -327,7 +327,7 @@ mod tests {
         let stores = Stores {
             kv: crate::mvcc::KvStore::open(&env).unwrap(),
             leases: crate::lease::LeaseStore::open(&env).unwrap(),
-            alarms: super::super::alarm::AlarmStore::open(&env).unwrap(),
+            alarms: crate::alarm::AlarmStore::open(&env).unwrap(),
             members: crate::membership::store::MemberStore::open(&env).unwrap(),
             auth: crate::auth::store::AuthStore::open(&env).unwrap(),
         };

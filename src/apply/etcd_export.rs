@@ -73,7 +73,7 @@ pub(crate) enum ExportError {
     Auth(#[from] crate::auth::AuthStorageError),
     /// Reading the alarms.
     #[error(transparent)]
-    Alarm(#[from] super::alarm::AlarmStoreError),
+    Alarm(#[from] crate::alarm::AlarmStoreError),
 }
 
 /// etcd's revision bytes of `{main, sub: 0}`: 8-byte big-endian main, `_`, 8-byte big-endian 0.

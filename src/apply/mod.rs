@@ -10,7 +10,7 @@
 //! [`state`] composes the domain stores into the state database the state machine applies
 //! to and the server reads from.
 //!
-//! Depends on: mvcc, lease, auth, membership, storage, pb.
+//! Depends on: mvcc, lease, auth, alarm, membership, storage, pb.
 
 pub mod alarm;
 pub(crate) mod etcd_export;
@@ -108,7 +108,7 @@ pub struct Stores {
     /// The lease table and key attachments.
     pub leases: LeaseStore,
     /// Active alarms.
-    pub alarms: alarm::AlarmStore,
+    pub alarms: crate::alarm::AlarmStore,
     /// Published member attributes.
     pub members: crate::membership::store::MemberStore,
     /// Users, roles, the enabled flag and the auth revision.
@@ -167,6 +167,17 @@ impl From<crate::membership::store::MemberStoreError> for crate::mvcc::MvccError
             MemberStoreError::Storage(h) => crate::mvcc::MvccError::Storage(h),
             MemberStoreError::Checksum(c) => crate::mvcc::MvccError::Checksum(c),
             MemberStoreError::Encode(m) => crate::mvcc::MvccError::Corrupt(m),
+        }
+    }
+}
+
+/// An alarm-store failure as an MVCC-layer storage failure (apply reports both as
+/// [`ApplyFatal::Mvcc`]). Lives here, not in `alarm`, which may not name `mvcc`.
+impl From<crate::alarm::AlarmStoreError> for crate::mvcc::MvccError {
+    fn from(e: crate::alarm::AlarmStoreError) -> crate::mvcc::MvccError {
+        match e {
+            crate::alarm::AlarmStoreError::Storage(h) => crate::mvcc::MvccError::Storage(h),
+            crate::alarm::AlarmStoreError::Checksum(c) => crate::mvcc::MvccError::Checksum(c),
         }
     }
 }
@@ -345,7 +356,7 @@ fn apply_checked_request(
             .map_err(|e| ApplyFatal::Mvcc(e.into()))?;
         Ok(ApplyResponse::MemberAttrSet)
     } else if let Some(a) = &req.alarm {
-        stores.alarms.apply(wtxn, a)?.map(ApplyResponse::Alarm)
+        alarm::apply(&stores.alarms, wtxn, a)?.map(ApplyResponse::Alarm)
     } else {
         Err(ApplyError::UnknownRequest)
     };

@@ -9,7 +9,7 @@
 //! - [`StateDb::apply_isolated`] and [`TokenEffect`]: what the state machine
 //!   (`raft::state_machine::apply_batch`) does with each request of a committed batch.
 //!
-//! Depends on: mvcc, lease, auth, membership, storage, pb (never openraft: the Raft apply
+//! Depends on: mvcc, lease, auth, alarm, membership, storage, pb (never openraft: the Raft apply
 //! state is opaque bytes here).
 
 use std::path::{Path, PathBuf};
@@ -17,7 +17,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use heed::types::{Bytes, Str};
-use heed::{CommitOrAbort, Database};
+use heed::Database;
 use tokio::sync::watch;
 
 use super::{ApplyError, ApplyFatal, ApplyResponse, ApplyResult, Stores};
@@ -26,15 +26,9 @@ use crate::mvcc::watchable_store::{KvSource, ReadFn, WatchableStore};
 use crate::mvcc::KvStore;
 use crate::pb::mvccpb::Event;
 use crate::pb::peer::InternalRaftRequest;
+use crate::storage::schema;
 use crate::storage::snapshot::DATA_FILE;
 use crate::storage::{open_env, Env, EnvKind, StorageError as BackendError};
-
-/// Name of the database holding the Raft apply state (separate from the MVCC `meta`).
-pub const RAFT_STATE_DB: &str = "raft_state";
-/// `raft_state` key of the last applied log id (postcard `Option<LogId<u64>>`).
-pub const META_APPLIED: &str = "raft/applied";
-/// `raft_state` key of the last applied membership (postcard `StoredMembership`).
-pub const META_MEMBERSHIP: &str = "raft/membership";
 
 /// A batch of applied entries as seen by readers and watchers: the store revision after
 /// the batch and the MVCC events it produced, in revision order.
@@ -60,13 +54,13 @@ pub struct StateDb {
     /// The lease table.
     pub leases: LeaseStore,
     /// Active alarms.
-    pub alarms: super::alarm::AlarmStore,
+    pub alarms: crate::alarm::AlarmStore,
     /// Published member attributes.
     pub members: crate::membership::store::MemberStore,
     /// The replicated auth store.
     pub auth: crate::auth::store::AuthStore,
     /// The `raft_state` database: the Raft apply state (last applied log id under
-    /// [`META_APPLIED`], membership under [`META_MEMBERSHIP`]), written by the state machine
+    /// [`schema::RAFT_APPLIED`], membership under [`schema::RAFT_MEMBERSHIP`]), written by the state machine
     /// in the same write transaction as the entries it applies. Values are opaque here.
     pub raft_state: Database<'static, Str, Bytes>,
 }
@@ -81,21 +75,12 @@ impl StateDb {
         let kv = KvStore::open(&env)?;
         let leases =
             LeaseStore::open(&env).map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
-        let alarms = super::alarm::AlarmStore::open(&env)?;
+        let alarms = crate::alarm::AlarmStore::open(&env)?;
         let members = crate::membership::store::MemberStore::open(&env)?;
         let auth = crate::auth::store::AuthStore::open(&env)
             .map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
-        let wtxn = env.write_txn()?;
-        let committed =
-            env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-                let meta = opener.create_database::<Str, Bytes>(wtxn, Some(RAFT_STATE_DB))?;
-                Ok(CommitOrAbort::<_, ()>::Commit(meta))
-            })?;
-        let CommitOrAbort::Commit(raft_state) = committed else {
-            return Err(crate::mvcc::MvccError::Corrupt(
-                "creating raft_state database aborted".into(),
-            ));
-        };
+        let raft_state =
+            schema::create_tables(&env, |c| c.create::<Str, Bytes>(&schema::RAFT_STATE))?;
         Ok(StateDb {
             env,
             kv,
@@ -127,8 +112,10 @@ impl StateDb {
     /// Storage errors.
     pub fn reset_raft_state(&self) -> Result<i64, crate::mvcc::MvccError> {
         let mut wtxn = self.env.write_txn()?;
-        self.raft_state.delete(&mut wtxn, META_APPLIED)?;
-        self.raft_state.delete(&mut wtxn, META_MEMBERSHIP)?;
+        self.raft_state
+            .delete(&mut wtxn, schema::RAFT_APPLIED.key)?;
+        self.raft_state
+            .delete(&mut wtxn, schema::RAFT_MEMBERSHIP.key)?;
         let rev = self.kv.current_revision(&wtxn)?;
         wtxn.commit()?;
         Ok(rev)
@@ -400,10 +387,9 @@ impl StateDb {
         req: &InternalRaftRequest,
         events: &mut Vec<Event>,
     ) -> Result<ApplyResult, ApplyFailure> {
-        let b = self;
         let stores = self.stores();
         let mut own_events = Vec::new();
-        let mut nested = b.env.nested_write_txn(wtxn)?;
+        let mut nested = self.env.nested_write_txn(wtxn)?;
         match super::apply_request(&stores, &mut nested, req, &mut own_events) {
             Ok(r) => {
                 nested.commit()?;
@@ -419,7 +405,7 @@ impl StateDb {
                 nested.abort();
                 tracing::error!(error = %e, "damaged record found while applying; request refused");
                 Ok(ApplyResult {
-                    revision: b.kv.current_revision(wtxn)?,
+                    revision: self.kv.current_revision(wtxn)?,
                     response: None,
                     error: Some(ApplyError::Corrupt),
                 })
@@ -428,7 +414,7 @@ impl StateDb {
                 nested.abort();
                 tracing::warn!(error = %e, "apply: request refused by storage limits, rolled back");
                 Ok(ApplyResult {
-                    revision: b.kv.current_revision(wtxn)?,
+                    revision: self.kv.current_revision(wtxn)?,
                     response: None,
                     error: Some(ApplyError::RequestTooLarge),
                 })
@@ -601,7 +587,7 @@ mod tests {
             }
             let rev = b.kv.current_revision(&wtxn).unwrap();
             b.raft_state
-                .put(&mut wtxn, META_APPLIED, b"applied log id 42")
+                .put(&mut wtxn, schema::RAFT_APPLIED.key, b"applied log id 42")
                 .unwrap();
             wtxn.commit().unwrap();
             rev
@@ -624,7 +610,7 @@ mod tests {
             let b = store.backend().unwrap();
             let rtxn = b.env.read_txn().unwrap();
             assert_eq!(
-                b.raft_state.get(&rtxn, META_APPLIED).unwrap(),
+                b.raft_state.get(&rtxn, schema::RAFT_APPLIED.key).unwrap(),
                 Some(&b"applied log id 42"[..])
             );
             assert_eq!(b.kv.current_revision(&rtxn).unwrap(), rev);

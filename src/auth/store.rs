@@ -13,11 +13,12 @@
 //! failures and `Err` only for storage failures.
 
 use heed::types::{Bytes, Str};
-use heed::{CommitOrAbort, Database, RoTxn, RwTxn};
+use heed::{Database, RoTxn, RwTxn};
 use prost::Message;
 
 use crate::storage::keymap::{KeyMap, KeyMapError};
 use crate::storage::record;
+use crate::storage::schema;
 
 use super::perms::{PermCache, UnifiedRangePermissions};
 use super::{AuthError, AuthInfo, AuthStorageError, ROOT_ROLE, ROOT_USER};
@@ -33,8 +34,8 @@ use crate::pb::etcdserverpb::{
 /// A deterministic outcome (inner) or a storage failure (outer).
 pub type AuthResult<T> = Result<Result<T, AuthError>, AuthStorageError>;
 
-const ENABLED_KEY: &str = "enabled";
-const REVISION_KEY: &str = "authRevision";
+const ENABLED_KEY: &str = schema::AUTH_ENABLED.key;
+const REVISION_KEY: &str = schema::AUTH_REVISION.key;
 
 /// Handles to the `authUsers`, `authRoles` and `auth` databases. Users and roles are
 /// [`KeyMap`]s: a name of any length is a valid key.
@@ -74,19 +75,13 @@ impl AuthStore {
     /// # Errors
     /// LMDB errors.
     pub fn open<T>(env: &heed::Env<T>) -> Result<AuthStore, AuthStorageError> {
-        let wtxn = env.write_txn()?;
-        let c =
-            env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-                let users = opener.create_database::<Bytes, Bytes>(wtxn, Some("authUsers"))?;
-                let roles = opener.create_database::<Bytes, Bytes>(wtxn, Some("authRoles"))?;
-                let meta = opener.create_database::<Str, Bytes>(wtxn, Some("auth"))?;
-                Ok(CommitOrAbort::<_, ()>::Commit((users, roles, meta)))
-            })?;
-        let CommitOrAbort::Commit((users, roles, meta)) = c else {
-            return Err(AuthStorageError::Corrupt(
-                "creating auth databases aborted".into(),
-            ));
-        };
+        let (users, roles, meta) = schema::create_tables(env, |c| {
+            Ok((
+                c.create::<Bytes, Bytes>(&schema::AUTH_USERS)?,
+                c.create::<Bytes, Bytes>(&schema::AUTH_ROLES)?,
+                c.create::<Str, Bytes>(&schema::AUTH)?,
+            ))
+        })?;
         let store = AuthStore {
             users: KeyMap::new(users),
             roles: KeyMap::new(roles),

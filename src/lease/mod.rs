@@ -12,10 +12,11 @@
 pub mod lessor;
 
 use heed::types::Bytes;
-use heed::{CommitOrAbort, Database, RoTxn, RwTxn};
+use heed::{Database, RoTxn, RwTxn};
 
 use crate::storage::keymap::{KeyMap, KeyMapError};
 use crate::storage::record;
+use crate::storage::schema;
 
 /// etcd's `MaxLeaseTTL`, in seconds.
 pub const MAX_LEASE_TTL: i64 = 9_000_000_000;
@@ -82,22 +83,16 @@ impl LeaseStore {
     /// # Errors
     /// [`LeaseError::Storage`].
     pub fn open<T>(env: &heed::Env<T>) -> Result<LeaseStore, LeaseError> {
-        let wtxn = env.write_txn()?;
-        let committed =
-            env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-                let leases = opener.create_database::<Bytes, Bytes>(wtxn, Some("lease"))?;
-                let keys = opener.create_database::<Bytes, Bytes>(wtxn, Some("lease_keys"))?;
-                Ok(CommitOrAbort::<_, ()>::Commit((leases, keys)))
-            })?;
-        match committed {
-            CommitOrAbort::Commit((leases, keys)) => Ok(LeaseStore {
-                leases,
-                keys: KeyMap::new(keys),
-            }),
-            CommitOrAbort::Abort(()) => Err(LeaseError::Corrupt(
-                "creating lease databases aborted".into(),
-            )),
-        }
+        let (leases, keys) = schema::create_tables(env, |c| {
+            Ok((
+                c.create::<Bytes, Bytes>(&schema::LEASE)?,
+                c.create::<Bytes, Bytes>(&schema::LEASE_KEYS)?,
+            ))
+        })?;
+        Ok(LeaseStore {
+            leases,
+            keys: KeyMap::new(keys),
+        })
     }
 
     /// The lease with this ID, if granted and not revoked.

@@ -4,10 +4,11 @@
 //! membership; this store adds what Raft does not know.
 
 use heed::types::Bytes;
-use heed::{CommitOrAbort, Database, RoTxn, RwTxn};
+use heed::{Database, RoTxn, RwTxn};
 use serde::{Deserialize, Serialize};
 
 use crate::storage::record;
+use crate::storage::schema;
 
 /// Errors of the `members` database.
 #[derive(Debug, thiserror::Error)]
@@ -48,19 +49,8 @@ impl MemberStore {
     /// # Errors
     /// LMDB errors.
     pub fn open<T>(env: &heed::Env<T>) -> Result<MemberStore, heed::Error> {
-        let wtxn = env.write_txn()?;
-        let c =
-            env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-                Ok(CommitOrAbort::<_, ()>::Commit(
-                    opener.create_database::<Bytes, Bytes>(wtxn, Some("members"))?,
-                ))
-            })?;
-        match c {
-            CommitOrAbort::Commit(db) => Ok(MemberStore { db }),
-            CommitOrAbort::Abort(()) => Err(heed::Error::Io(std::io::Error::other(
-                "creating members database aborted",
-            ))),
-        }
+        let db = schema::create_tables(env, |c| c.create::<Bytes, Bytes>(&schema::MEMBERS))?;
+        Ok(MemberStore { db })
     }
 
     /// The attributes a member published, if any.

@@ -10,7 +10,7 @@
 //! reads inside a write batch see that batch), writes take the batch's `&mut RwTxn`. Nothing here
 //! commits, so a batch of log entries is applied atomically by the caller.
 //!
-//! Schema (`storage/schema.rs` owns the names once it lands; the constants here must match):
+//! Schema (the names and meta keys are `storage::schema`'s `KEY`, `INDEX`, `META`, `MVCC_*`):
 //! - `key`: [`Revision::to_bytes`] (17 bytes, 18 with the tombstone `t`) → prost `mvccpb.KeyValue`.
 //!   A tombstone's value is a `KeyValue` holding only the key, as in etcd.
 //! - `index`: user key → [`KeyIndex::encode`]; keys longer than LMDB allows live in prefix
@@ -21,7 +21,7 @@
 //! revision if compaction emptied that far, or 1 for an empty store), exactly how etcd restores it.
 
 use heed::types::Bytes;
-use heed::{CommitToken, Database, DatabaseOpener, Env, OnCommit, RoTxn, RwTxn};
+use heed::{CommitToken, Database, Env, OnCommit, RoTxn, RwTxn};
 use prost::Message;
 
 use super::index::Index;
@@ -31,15 +31,10 @@ use crate::keys::KeyRange;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
 use crate::pb::etcdserverpb::{RangeRequest, RangeResponse};
 use crate::pb::mvccpb::{event::EventType, Event, KeyValue};
+use crate::storage::schema::{self, Creator};
 
-/// Name of the LMDB database holding every revision (revision bytes → `mvccpb.KeyValue`).
-pub const KEY_DB: &str = "key";
-/// Name of the LMDB database holding the key index (user key → encoded [`KeyIndex`]).
-pub const INDEX_DB: &str = "index";
-/// Name of the shared LMDB metadata database; this module only touches keys starting `mvcc/`.
-pub const META_DB: &str = "meta";
 /// `meta` key of the last compaction's main revision (8-byte big-endian i64).
-pub const META_COMPACT_REV: &[u8] = b"mvcc/compact_rev";
+pub(super) const META_COMPACT_REV: &[u8] = schema::MVCC_COMPACT_REV.bytes();
 
 /// The revision an empty store reports (etcd's initial `currentRev`); the first write is 2.
 pub const INITIAL_REVISION: i64 = 1;
@@ -76,7 +71,7 @@ type BytesDb<'t> = Database<'t, Bytes, Bytes>;
 
 /// Handles to the MVCC databases. Cheap to copy; holds no transaction. Create it once with
 /// [`KvStore::open`] (or [`KvStore::create_databases`] inside the caller's own
-/// `Env::create_databases_and_commit`) and keep it for the life of the environment.
+/// `storage::schema::create_tables`) and keep it for the life of the environment.
 #[derive(Debug, Clone, Copy)]
 pub struct KvStore {
     pub(super) key: BytesDb<'static>,
@@ -86,7 +81,7 @@ pub struct KvStore {
 
 /// The MVCC databases created inside a not-yet-committed transaction. heed 0.23 only hands out
 /// `'static` database handles once the creating transaction commits, so this turns into a
-/// [`KvStore`] through [`OnCommit`] when returned from `Env::create_databases_and_commit`.
+/// [`KvStore`] through [`OnCommit`] when returned from `storage::schema::create_tables`.
 #[derive(Debug)]
 pub struct KvStoreDatabases<'e> {
     key: BytesDb<'e>,
@@ -115,13 +110,7 @@ impl KvStore {
     /// # Errors
     /// [`MvccError::Storage`] if LMDB fails.
     pub fn open<T>(env: &Env<T>) -> Result<KvStore, MvccError> {
-        let wtxn = env.write_txn()?;
-        let store = env
-            .create_databases_and_commit(wtxn, |opener, wtxn| {
-                Self::create_databases(opener, wtxn).map(heed::CommitOrAbort::<_, ()>::Commit)
-            })?
-            .commit()
-            .expect("invariant: create_databases never aborts");
+        let store = schema::create_tables(env, Self::create_databases)?;
         let mut wtxn = env.write_txn()?;
         store.check_record_format(&mut wtxn)?;
         wtxn.commit()?;
@@ -129,13 +118,14 @@ impl KvStore {
     }
 
     /// Checks (or, on an empty store, records) the record format marker
-    /// ([`super::record::META_RECORD_FORMAT`]).
+    /// ([`schema::MVCC_RECORD_FORMAT`]).
     ///
     /// # Errors
     /// [`MvccError::RecordFormat`] if the store holds data in another format (an older
     /// build's records without checksums); storage errors.
     pub fn check_record_format(&self, wtxn: &mut RwTxn) -> Result<(), MvccError> {
-        use super::record::{META_RECORD_FORMAT, RECORD_FORMAT_CRC32C_V1, RECORD_FORMAT_CRC32C_V2};
+        use super::record::{RECORD_FORMAT_CRC32C_V1, RECORD_FORMAT_CRC32C_V2};
+        const META_RECORD_FORMAT: &[u8] = schema::MVCC_RECORD_FORMAT.bytes();
         const REJOIN: &str = "remove the data dir and rejoin the cluster \
              (`member add`, `--initial-cluster-state existing`), or restore a snapshot \
              taken from a member running this build";
@@ -163,19 +153,18 @@ impl KvStore {
     }
 
     /// Creates (or opens) the MVCC databases within a caller's
-    /// `Env::create_databases_and_commit`, so other layers' databases can be created in the
+    /// `storage::schema::create_tables`, so other layers' databases can be created in the
     /// same transaction; the returned value becomes a [`KvStore`] on commit.
     ///
     /// # Errors
-    /// [`MvccError::Storage`] if LMDB fails.
+    /// LMDB errors.
     pub fn create_databases<'e, T>(
-        opener: &DatabaseOpener<'e, T>,
-        wtxn: &mut RwTxn<'e>,
-    ) -> Result<KvStoreDatabases<'e>, MvccError> {
+        c: &mut Creator<'_, 'e, T>,
+    ) -> heed::Result<KvStoreDatabases<'e>> {
         Ok(KvStoreDatabases {
-            key: opener.create_database(wtxn, Some(KEY_DB))?,
-            index: opener.create_database(wtxn, Some(INDEX_DB))?,
-            meta: opener.create_database(wtxn, Some(META_DB))?,
+            key: c.create(&schema::KEY)?,
+            index: c.create(&schema::INDEX)?,
+            meta: c.create(&schema::META)?,
         })
     }
 
@@ -1154,7 +1143,7 @@ mod tests {
         tw.end();
         te.store
             .meta
-            .delete(&mut wtxn, super::super::record::META_RECORD_FORMAT)
+            .delete(&mut wtxn, schema::MVCC_RECORD_FORMAT.bytes())
             .unwrap();
         wtxn.commit().unwrap();
         let err = KvStore::open(&te.env).unwrap_err();
@@ -1173,7 +1162,7 @@ mod tests {
             .meta
             .put(
                 &mut wtxn,
-                super::super::record::META_RECORD_FORMAT,
+                schema::MVCC_RECORD_FORMAT.bytes(),
                 super::super::record::RECORD_FORMAT_CRC32C_V1,
             )
             .unwrap();

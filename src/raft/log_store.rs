@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::{io_err, TypeConfig};
+use crate::storage::schema;
 use crate::storage::wal::{self, WalDbs};
 use crate::storage::Env;
 
@@ -90,7 +91,7 @@ impl LogStore {
     /// # Errors
     /// Storage errors.
     pub fn identity(&self) -> Result<Option<(u64, u64)>, StorageError<u64>> {
-        self.read_meta(wal::META_IDENTITY)
+        self.read_meta(schema::WAL_IDENTITY.key)
     }
 
     /// Persists the cluster identity (cluster ID, member ID) chosen at bootstrap.
@@ -102,7 +103,7 @@ impl LogStore {
         cluster_id: u64,
         member_id: u64,
     ) -> Result<(), StorageError<u64>> {
-        self.write_meta(wal::META_IDENTITY, &(cluster_id, member_id))
+        self.write_meta(schema::WAL_IDENTITY.key, &(cluster_id, member_id))
             .await
     }
 
@@ -146,7 +147,8 @@ pub fn seed_new_cluster(
     use crate::storage::StorageError as SE;
     let dbs = WalDbs::open(env)?;
     let mut wtxn = env.write_txn()?;
-    if dbs.logs.first(&wtxn)?.is_some() || dbs.meta.get(&wtxn, wal::META_IDENTITY)?.is_some() {
+    if dbs.logs.first(&wtxn)?.is_some() || dbs.meta.get(&wtxn, schema::WAL_IDENTITY.key)?.is_some()
+    {
         return Err(SE::Corrupt("wal already initialized".into()));
     }
     let voters: std::collections::BTreeSet<u64> = members.keys().copied().collect();
@@ -161,7 +163,8 @@ pub fn seed_new_cluster(
     dbs.logs.put(&mut wtxn, &wal::index_key(0), &bytes)?;
     let identity =
         postcard::to_stdvec(&(cluster_id, member_id)).map_err(|e| SE::Corrupt(e.to_string()))?;
-    dbs.meta.put(&mut wtxn, wal::META_IDENTITY, &identity)?;
+    dbs.meta
+        .put(&mut wtxn, schema::WAL_IDENTITY.key, &identity)?;
     wtxn.commit()?;
     Ok(())
 }
@@ -221,7 +224,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     type LogReader = LogStore;
 
     async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageError<u64>> {
-        let last_purged_log_id: Option<LogId<u64>> = self.read_meta(wal::META_LAST_PURGED)?;
+        let last_purged_log_id: Option<LogId<u64>> = self.read_meta(schema::WAL_LAST_PURGED.key)?;
         let last = self.last_log_id()?.or(last_purged_log_id);
         Ok(LogState {
             last_purged_log_id,
@@ -234,11 +237,11 @@ impl RaftLogStorage<TypeConfig> for LogStore {
     }
 
     async fn save_vote(&mut self, vote: &Vote<u64>) -> Result<(), StorageError<u64>> {
-        self.write_meta(wal::META_VOTE, vote).await
+        self.write_meta(schema::WAL_VOTE.key, vote).await
     }
 
     async fn read_vote(&mut self) -> Result<Option<Vote<u64>>, StorageError<u64>> {
-        self.read_meta(wal::META_VOTE)
+        self.read_meta(schema::WAL_VOTE.key)
     }
 
     async fn append<I>(
@@ -312,7 +315,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
             let mut wtxn = this.env.write_txn()?;
             this.dbs
                 .meta
-                .put(&mut wtxn, wal::META_LAST_PURGED, &bytes)?;
+                .put(&mut wtxn, schema::WAL_LAST_PURGED.key, &bytes)?;
             let hi = wal::index_key(log_id.index);
             let range = (
                 std::ops::Bound::Unbounded,

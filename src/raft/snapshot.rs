@@ -1,7 +1,7 @@
 //! Raft snapshots of the state database: building one (a consistent compacting copy of the
 //! environment whose meta is read from inside the copy), receiving and installing one
-//! (every named database of the received image replaces ours in one write transaction), and
-//! the current snapshot file under `member/snap/raft/`.
+//! (every table of `storage::schema::STATE_TABLES` in the received image replaces ours in one
+//! write transaction), and the current snapshot file under `member/snap/raft/`.
 //!
 //! The state machine's openraft trait methods (`state_machine.rs`) call the functions here.
 //!
@@ -10,15 +10,15 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use heed::types::{Bytes, Str};
-use heed::{CommitOrAbort, Database};
+use heed::types::Bytes;
 use openraft::storage::Snapshot;
 use openraft::{ErrorSubject, ErrorVerb, LogId, SnapshotMeta, StorageError, StoredMembership};
 
 use super::log_store::run_blocking;
 use super::{io_err, TypeConfig};
-use crate::apply::state::{ApplyFailure, StateStore, META_APPLIED, META_MEMBERSHIP, RAFT_STATE_DB};
+use crate::apply::state::{ApplyFailure, StateStore};
 use crate::apply::Member;
+use crate::storage::schema;
 use crate::storage::snapshot::DATA_FILE;
 use crate::storage::{open_env, EnvKind};
 
@@ -197,33 +197,24 @@ fn build_blocking(
         .env
         .copy_to_path(&path, heed::CompactionOption::Enabled)?;
     let copy = open_env(&tmp, EnvKind::State).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
-    let (applied, membership) = {
-        let rtxn = copy.read_txn()?;
-        let opened =
-            copy.open_databases_and_commit(rtxn, |opener, rtxn| -> Result<_, heed::Error> {
-                Ok(CommitOrAbort::<_, ()>::Commit(
-                    opener.open_database::<Str, Bytes>(rtxn, Some(RAFT_STATE_DB))?,
-                ))
-            })?;
-        match opened {
-            CommitOrAbort::Commit(Some(db)) => {
-                let rtxn = copy.read_txn()?;
-                let applied: Option<LogId<u64>> = db
-                    .get(&rtxn, META_APPLIED)?
-                    .map(postcard::from_bytes)
-                    .transpose()
-                    .map_err(|e| ApplyFailure::Encode(e.to_string()))?
-                    .flatten();
-                let membership = db
-                    .get(&rtxn, META_MEMBERSHIP)?
-                    .map(postcard::from_bytes)
-                    .transpose()
-                    .map_err(|e| ApplyFailure::Encode(e.to_string()))?
-                    .unwrap_or_default();
-                (applied, membership)
-            }
-            _ => (None, StoredMembership::default()),
+    let (applied, membership) = match schema::open_meta_table(&copy, &schema::RAFT_STATE)? {
+        Some(db) => {
+            let rtxn = copy.read_txn()?;
+            let applied: Option<LogId<u64>> = db
+                .get(&rtxn, schema::RAFT_APPLIED.key)?
+                .map(postcard::from_bytes)
+                .transpose()
+                .map_err(|e| ApplyFailure::Encode(e.to_string()))?
+                .flatten();
+            let membership = db
+                .get(&rtxn, schema::RAFT_MEMBERSHIP.key)?
+                .map(postcard::from_bytes)
+                .transpose()
+                .map_err(|e| ApplyFailure::Encode(e.to_string()))?
+                .unwrap_or_default();
+            (applied, membership)
         }
+        None => (None, StoredMembership::default()),
     };
     drop(copy);
     let snapshot_id = match applied {
@@ -248,8 +239,8 @@ fn snapshot_dir(store: &StateStore) -> Result<PathBuf, ApplyFailure> {
     Ok(dir)
 }
 
-/// Replaces the whole state with the snapshot's: every named database is cleared and
-/// refilled in one write transaction.
+/// Replaces the whole state with the snapshot's: every table of the state schema the
+/// snapshot holds is cleared and refilled in one write transaction.
 fn install_blocking(store: &StateStore, file: &Path) -> Result<(), ApplyFailure> {
     let tmp = store
         .dir()
@@ -260,54 +251,16 @@ fn install_blocking(store: &StateStore, file: &Path) -> Result<(), ApplyFailure>
     let b = store.backend()?;
     let src = open_env(&tmp, EnvKind::State).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
     {
-        // Every named database of the snapshot: their names are the keys of the unnamed one.
-        let rtxn = src.read_txn()?;
-        let opened =
-            src.open_databases_and_commit(rtxn, |opener, rtxn| -> Result<_, heed::Error> {
-                let main = opener.open_database::<Str, Bytes>(rtxn, None)?;
-                let mut names = Vec::new();
-                if let Some(main) = main {
-                    for item in main.iter(rtxn)? {
-                        let (name, _) = item?;
-                        names.push(name.to_string());
-                    }
-                }
-                let mut dbs = Vec::new();
-                for name in &names {
-                    if let Some(db) = opener.open_database::<Bytes, Bytes>(rtxn, Some(name))? {
-                        dbs.push(db);
-                    }
-                }
-                Ok(CommitOrAbort::<_, ()>::Commit(NamedDbs { names, dbs }))
-            })?;
-        let CommitOrAbort::Commit(NamedDbs {
-            names,
-            dbs: from_dbs,
-        }) = opened
-        else {
-            return Err(ApplyFailure::Encode(
-                "opening snapshot databases aborted".into(),
-            ));
-        };
-        let wtxn = b.env.write_txn()?;
-        let created =
-            b.env
-                .create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-                    let mut to = Vec::new();
-                    for name in &names {
-                        to.push(opener.create_database::<Bytes, Bytes>(wtxn, Some(name))?);
-                    }
-                    Ok(CommitOrAbort::<_, ()>::Commit(NamedDbs {
-                        names: Vec::new(),
-                        dbs: to,
-                    }))
-                })?;
-        let CommitOrAbort::Commit(NamedDbs { dbs: to_dbs, .. }) = created else {
-            return Err(ApplyFailure::Encode("creating databases aborted".into()));
-        };
+        let mut tables = Vec::new();
+        for table in schema::STATE_TABLES {
+            if let Some(from) = schema::open_table(&src, table)? {
+                let to = schema::create_tables(&b.env, |c| c.create::<Bytes, Bytes>(table))?;
+                tables.push((from, to));
+            }
+        }
         let rtxn = src.read_txn()?;
         let mut wtxn = b.env.write_txn()?;
-        for (from, to) in from_dbs.iter().zip(to_dbs.iter()) {
+        for (from, to) in &tables {
             to.clear(&mut wtxn)?;
             for item in from.iter(&rtxn)? {
                 let (k, v) = item?;
@@ -324,21 +277,4 @@ fn install_blocking(store: &StateStore, file: &Path) -> Result<(), ApplyFailure>
     drop(b);
     store.publish_installed(rev);
     Ok(())
-}
-
-/// Databases opened by name inside one transaction; `'static` once it commits.
-struct NamedDbs<'e> {
-    names: Vec<String>,
-    dbs: Vec<Database<'e, Bytes, Bytes>>,
-}
-
-impl heed::OnCommit for NamedDbs<'_> {
-    type Committed = NamedDbs<'static>;
-
-    fn on_commit(self, token: &heed::CommitToken) -> NamedDbs<'static> {
-        NamedDbs {
-            names: self.names,
-            dbs: self.dbs.into_iter().map(|d| d.on_commit(token)).collect(),
-        }
-    }
 }

@@ -19,10 +19,9 @@ use openraft::{
 
 use super::snapshot::{self, SnapshotFiles};
 use super::{io_err, TypeConfig};
-use crate::apply::state::{
-    AppliedBatch, ApplyFailure, StateStore, TokenEffect, META_APPLIED, META_MEMBERSHIP,
-};
+use crate::apply::state::{AppliedBatch, ApplyFailure, StateStore, TokenEffect};
 use crate::apply::{ApplyError, ApplyResults, Member};
+use crate::storage::schema::{RAFT_APPLIED, RAFT_MEMBERSHIP};
 
 /// Applies a batch of committed entries in one write transaction (blocking; call off the
 /// async workers): each request through [`crate::apply::state::StateDb::apply_isolated`],
@@ -60,14 +59,14 @@ pub(crate) fn apply_batch(
                 let stored = StoredMembership::new(Some(entry.log_id), m);
                 let bytes = postcard::to_stdvec(&stored)
                     .map_err(|e| ApplyFailure::Encode(e.to_string()))?;
-                db.raft_state.put(&mut wtxn, META_MEMBERSHIP, &bytes)?;
+                db.raft_state.put(&mut wtxn, RAFT_MEMBERSHIP.key, &bytes)?;
                 results.push(ApplyResults::default());
             }
         }
     }
     let bytes =
         postcard::to_stdvec(&last_applied).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
-    db.raft_state.put(&mut wtxn, META_APPLIED, &bytes)?;
+    db.raft_state.put(&mut wtxn, RAFT_APPLIED.key, &bytes)?;
     let revision = db.kv.current_revision(&wtxn)?;
     wtxn.commit()?;
     for effect in token_effects {
@@ -92,14 +91,14 @@ pub(crate) fn applied_state(store: &StateStore) -> Result<AppliedState, ApplyFai
     let decode = |e: postcard::Error| ApplyFailure::Encode(e.to_string());
     let applied: Option<LogId<u64>> = db
         .raft_state
-        .get(&rtxn, META_APPLIED)?
+        .get(&rtxn, RAFT_APPLIED.key)?
         .map(postcard::from_bytes::<Option<LogId<u64>>>)
         .transpose()
         .map_err(decode)?
         .flatten();
     let membership = db
         .raft_state
-        .get(&rtxn, META_MEMBERSHIP)?
+        .get(&rtxn, RAFT_MEMBERSHIP.key)?
         .map(postcard::from_bytes)
         .transpose()
         .map_err(decode)?

@@ -107,11 +107,11 @@ impl From<AuthStorageError> for Error {
     }
 }
 
-impl From<crate::apply::alarm::AlarmStoreError> for Error {
-    fn from(e: crate::apply::alarm::AlarmStoreError) -> Error {
+impl From<crate::alarm::AlarmStoreError> for Error {
+    fn from(e: crate::alarm::AlarmStoreError) -> Error {
         match e {
-            crate::apply::alarm::AlarmStoreError::Checksum(c) => Error::Damaged(c),
-            crate::apply::alarm::AlarmStoreError::Storage(h) => Error::Lmdb(h),
+            crate::alarm::AlarmStoreError::Checksum(c) => Error::Damaged(c),
+            crate::alarm::AlarmStoreError::Storage(h) => Error::Lmdb(h),
         }
     }
 }

@@ -4,6 +4,8 @@
 //! ([`wal`]); `<data-dir>/member/snap/db/` holds the applied state ([`backend`]).
 //! [`snapshot`]: compacting copy and swap (defragmentation) and the snapshot image format.
 //! [`etcd`]: etcd's own formats (bbolt), bytes only.
+//! [`schema`]: every database name and meta key of both environments, in one table, and the
+//! one helper that creates databases.
 //! Depends on: heed only.
 
 pub mod backend;
@@ -11,6 +13,7 @@ pub mod etcd;
 pub mod file_check;
 pub mod keymap;
 pub mod record;
+pub mod schema;
 pub mod snapshot;
 pub mod wal;
 

@@ -5,15 +5,14 @@
 //! `KeyIndex`), the `lease` table and `lease_keys` attachments, the auth `authUsers`,
 //! `authRoles` and `auth` databases, `members` and `alarm`.
 //!
-//! The data dir records the format in the `meta` database under [`META_RECORD_FORMAT`];
+//! The data dir records the format in the `meta` database under
+//! [`super::schema::MVCC_RECORD_FORMAT`];
 //! a store with MVCC data but no marker was written by an older build without checksums and
 //! is refused at open with a message saying so (no silent migration: its values could
 //! already be damaged, and the cluster's other members, or a snapshot, hold a good copy).
 //!
 //! Depends on: crc only.
 
-/// `meta` key of the record format of the state environment's replicated stores.
-pub const META_RECORD_FORMAT: &[u8] = b"mvcc/record_format";
 /// The previous record format: only the `key` and `index` values were sealed. Refused.
 pub const RECORD_FORMAT_CRC32C_V1: &[u8] = b"crc32c-v1";
 /// The current record format: every value of every replicated store (see the module

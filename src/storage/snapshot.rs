@@ -1,6 +1,7 @@
 //! Whole-file operations on an LMDB environment: the compacting copy and swap behind
 //! defragmentation, the snapshot image format (LMDB image + 32-byte sha256 trailer, as
-//! etcd's snapshot stream), and a content walk for `snapshot status`.
+//! etcd's snapshot stream), and a content walk for `snapshot status` over the state schema's
+//! tables ([`super::schema::STATE_TABLES`]).
 //!
 //! # Defragmentation = compacting copy + swap
 //! LMDB never shrinks its file: pages freed by deletes and compaction go to a free list.
@@ -17,10 +18,9 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use heed::types::{Bytes, Str};
-use heed::CommitOrAbort;
 use sha2::{Digest, Sha256};
 
+use super::schema::{open_table, STATE_TABLES};
 use super::{Env, StorageError};
 
 /// Name of LMDB's data file inside an environment directory.
@@ -199,63 +199,33 @@ pub fn write_image(src: &Path, dst_dir: &Path, skip_hash_check: bool) -> Result<
 }
 
 /// A content summary of an environment, as etcd's `snapshot status` computes over bolt
-/// buckets: a CRC-32C over every named database in name order (its name, then each key
-/// and value), and the number of records.
+/// buckets: a CRC-32C over every table of [`STATE_TABLES`] present, in name order (its name,
+/// then each key and value), and the number of records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContentStatus {
     /// CRC-32C (Castagnoli) of names, keys and values.
     pub hash: u32,
-    /// Records in all named databases.
+    /// Records in all tables.
     pub total_keys: u64,
-    /// Last key of each named database, by name (for callers that decode one).
+    /// Last key of each table present, by name (for callers that decode one).
     pub last_keys: Vec<(String, Option<Vec<u8>>)>,
 }
 
-/// Walks every named database of `env` (see [`ContentStatus`]).
+/// Walks every table of the state schema in `env` (see [`ContentStatus`]).
 ///
 /// # Errors
 /// LMDB errors.
 pub fn content_status(env: &Env) -> Result<ContentStatus, StorageError> {
     static CASTAGNOLI: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
-    let names: Vec<String> = {
-        let rtxn = env.read_txn()?;
-        let main =
-            env.open_databases_and_commit(rtxn, |opener, rtxn| -> Result<_, heed::Error> {
-                Ok(CommitOrAbort::<_, ()>::Commit(
-                    opener.open_database::<Str, Bytes>(rtxn, None)?,
-                ))
-            })?;
-        let CommitOrAbort::Commit(Some(main)) = main else {
-            return Ok(ContentStatus {
-                hash: CASTAGNOLI.checksum(b""),
-                total_keys: 0,
-                last_keys: Vec::new(),
-            });
-        };
-        let rtxn = env.read_txn()?;
-        let mut names = Vec::new();
-        for item in main.iter(&rtxn)? {
-            let (name, _) = item?;
-            names.push(name.to_string());
-        }
-        names
-    };
     let mut digest = CASTAGNOLI.digest();
     let mut total_keys = 0u64;
     let mut last_keys = Vec::new();
-    for name in names {
-        let rtxn = env.read_txn()?;
-        let opened =
-            env.open_databases_and_commit(rtxn, |opener, rtxn| -> Result<_, heed::Error> {
-                Ok(CommitOrAbort::<_, ()>::Commit(
-                    opener.open_database::<Bytes, Bytes>(rtxn, Some(&name))?,
-                ))
-            })?;
-        let CommitOrAbort::Commit(Some(db)) = opened else {
+    for table in STATE_TABLES {
+        let Some(db) = open_table(env, table)? else {
             continue;
         };
         let rtxn = env.read_txn()?;
-        digest.update(name.as_bytes());
+        digest.update(table.name.as_bytes());
         let mut last = None;
         for item in db.iter(&rtxn)? {
             let (k, v) = item?;
@@ -264,7 +234,7 @@ pub fn content_status(env: &Env) -> Result<ContentStatus, StorageError> {
             total_keys += 1;
             last = Some(k.to_vec());
         }
-        last_keys.push((name, last));
+        last_keys.push((table.name.to_string(), last));
     }
     Ok(ContentStatus {
         hash: digest.finalize(),
@@ -279,19 +249,9 @@ mod tests {
     use super::*;
     use crate::storage::{open_env, EnvKind};
 
-    fn key_db(env: &Env) -> heed::Database<'static, Bytes, Bytes> {
-        let wtxn = env.write_txn().unwrap();
-        let created = env
-            .create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-                Ok(CommitOrAbort::<_, ()>::Commit(
-                    opener.create_database::<Bytes, Bytes>(wtxn, Some("key"))?,
-                ))
-            })
-            .unwrap();
-        match created {
-            CommitOrAbort::Commit(db) => db,
-            CommitOrAbort::Abort(()) => panic!("aborted"),
-        }
+    fn key_db(env: &Env) -> heed::Database<'static, heed::types::Bytes, heed::types::Bytes> {
+        crate::storage::schema::create_tables(env, |c| c.create(&crate::storage::schema::KEY))
+            .unwrap()
     }
 
     fn fill(env: &Env, n: usize, value_len: usize) {

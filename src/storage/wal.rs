@@ -1,19 +1,11 @@
-//! Schema of the `member/wal` environment: the Raft log and the Raft metadata.
-//!
-//! - `logs`: 8-byte big-endian log index → encoded log entry (opaque bytes here).
-//! - `raft_meta`: string key → encoded value (`vote`, `last_purged`, `identity`).
+//! The `member/wal` environment's databases: the Raft log ([`super::schema::LOGS`]) and the
+//! Raft metadata ([`super::schema::RAFT_META`], keys `WAL_*` in [`super::schema`]).
 
 use heed::types::{Bytes, Str};
-use heed::{CommitOrAbort, Database};
+use heed::Database;
 
+use super::schema::{self, create_tables};
 use super::{Env, StorageError};
-
-/// Key of the persisted vote in `raft_meta`.
-pub const META_VOTE: &str = "vote";
-/// Key of the last purged log id in `raft_meta`.
-pub const META_LAST_PURGED: &str = "last_purged";
-/// Key of the cluster identity (cluster ID, member ID) in `raft_meta`.
-pub const META_IDENTITY: &str = "identity";
 
 /// Handles to the databases of the wal environment. Cheap to copy.
 #[derive(Clone, Copy)]
@@ -30,19 +22,13 @@ impl WalDbs {
     /// # Errors
     /// [`StorageError::Heed`] on LMDB failure.
     pub fn open(env: &Env) -> Result<WalDbs, StorageError> {
-        let wtxn = env.write_txn()?;
-        let committed =
-            env.create_databases_and_commit(wtxn, |opener, wtxn| -> Result<_, heed::Error> {
-                let logs = opener.create_database::<Bytes, Bytes>(wtxn, Some("logs"))?;
-                let meta = opener.create_database::<Str, Bytes>(wtxn, Some("raft_meta"))?;
-                Ok(CommitOrAbort::<_, ()>::Commit((logs, meta)))
-            })?;
-        match committed {
-            CommitOrAbort::Commit((logs, meta)) => Ok(WalDbs { logs, meta }),
-            CommitOrAbort::Abort(()) => Err(StorageError::Corrupt(
-                "creating wal databases aborted".into(),
-            )),
-        }
+        let (logs, meta) = create_tables(env, |c| {
+            Ok((
+                c.create::<Bytes, Bytes>(&schema::LOGS)?,
+                c.create::<Str, Bytes>(&schema::RAFT_META)?,
+            ))
+        })?;
+        Ok(WalDbs { logs, meta })
     }
 }
 

@@ -11,20 +11,14 @@ use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use heed::types::{Bytes, Str};
-use heed::CommitOrAbort;
 use openraft::{LogId, StoredMembership};
 
 use crate::apply::etcd_export::{export, EtcdMember, ExportInfo};
 use crate::membership::Member;
 use crate::apply::state::StateDb;
 use crate::storage::etcd::bbolt::append_sha256_trailer;
+use crate::storage::schema;
 use crate::storage::snapshot::DATA_FILE;
-
-/// The raft state database and keys of `raft::state_machine` (postcard values).
-const RAFT_STATE_DB: &str = "raft_state";
-const META_APPLIED: &str = "raft/applied";
-const META_MEMBERSHIP: &str = "raft/membership";
 
 /// Writes the etcd-format snapshot of the member whose state dir is `db_dir` to `out`.
 /// Returns the store revision exported.
@@ -37,29 +31,18 @@ pub(super) fn export_snapshot(db_dir: &Path, out: &Path) -> anyhow::Result<i64> 
     }
     let backend = StateDb::open(db_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     let rtxn = backend.env.read_txn()?;
-    let opened =
-        backend
-            .env
-            .open_databases_and_commit(rtxn, |opener, rtxn| -> Result<_, heed::Error> {
-                Ok(CommitOrAbort::<_, ()>::Commit(
-                    opener.open_database::<Str, Bytes>(rtxn, Some(RAFT_STATE_DB))?,
-                ))
-            })?;
-    let CommitOrAbort::Commit(raft_state) = opened else {
-        bail!("opening {RAFT_STATE_DB} aborted");
-    };
-    let rtxn = backend.env.read_txn()?;
+    let raft_state = Some(backend.raft_state);
     let (applied, membership) = match raft_state {
         None => (None, StoredMembership::default()),
         Some(db) => {
             let applied: Option<LogId<u64>> = db
-                .get(&rtxn, META_APPLIED)?
+                .get(&rtxn, schema::RAFT_APPLIED.key)?
                 .map(postcard::from_bytes::<Option<LogId<u64>>>)
                 .transpose()
                 .context("decoding the applied log id")?
                 .flatten();
             let membership: StoredMembership<u64, Member> = db
-                .get(&rtxn, META_MEMBERSHIP)?
+                .get(&rtxn, schema::RAFT_MEMBERSHIP.key)?
                 .map(postcard::from_bytes)
                 .transpose()
                 .context("decoding the membership")?

@@ -9,9 +9,10 @@
 //!   identity and membership entry, so the server *restarts* a new cluster at the
 //!   snapshot's revision (as etcd, the server's `--initial-cluster*` flags are then ignored).
 //! - `snapshot status <file> [-w simple|json|table]`: etcd's columns (hash, revision, total
-//!   keys, total size). The hash is etcd's: CRC-32C over every named database's name, keys
-//!   and values, so equal content gives equal hashes whatever the page layout. Files in
-//!   etcd's format (bbolt, magic 0xED0CDAED) are read as etcd reads them.
+//!   keys, total size). The hash is etcd's: CRC-32C over every table's name, keys and values
+//!   (the state tables of `storage::schema`), so equal content gives equal hashes whatever
+//!   the page layout.
+//!   Files in etcd's format (bbolt, magic 0xED0CDAED) are read as etcd reads them.
 //! - `snapshot export --data-dir D <file>` (ours): the member's data as an etcd 3.4 snapshot
 //!   file for the official tools ([`etcd_export`]).
 //! - `defrag --data-dir D`: compacting copy + atomic swap of `member/snap/db/data.mdb`.
@@ -249,7 +250,7 @@ fn status(file: &Path) -> Result<SnapshotStatus, Exit> {
     let revision = content
         .last_keys
         .iter()
-        .find(|(name, _)| name == crate::mvcc::kv_store::KEY_DB)
+        .find(|(name, _)| name == crate::storage::schema::KEY.name)
         .and_then(|(_, k)| k.as_ref())
         .and_then(|k| crate::mvcc::revision::Revision::from_bytes(k).ok())
         .map(|(rev, _)| rev.main)
