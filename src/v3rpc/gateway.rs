@@ -313,7 +313,7 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
             let request = tonic::Request::from_parts(metadata, Default::default(), msg);
             if server_streaming {
                 let call = client.server_streaming(request, path, codec).await;
-                stream_response(call).await
+                stream_response(call, None).await
             } else {
                 match client.unary(request, path, codec).await {
                     Ok(resp) => unary_response(resp),
@@ -347,9 +347,14 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
             } else {
                 Box::pin(requests)
             };
+            // The request stream ends when the HTTP answer is dropped (the client went away,
+            // or the call failed): in process nothing else would reset it, and the service's
+            // task would wait on it forever.
+            let (answer_alive, answer_dropped) = futures::channel::oneshot::channel::<()>();
+            let requests = requests.take_until(answer_dropped);
             let request = tonic::Request::from_parts(metadata, Default::default(), requests);
             let call = client.streaming(request, path, codec).await;
-            stream_response(call).await
+            stream_response(call, Some(answer_alive)).await
         }
     }
 }
@@ -625,9 +630,11 @@ fn stream_result_line(msg: &DynamicMessage) -> Bytes {
 }
 
 /// grpc-gateway's `ForwardResponseStream`: the HTTP status comes from the first response (200)
-/// or the error the stream fails with first; then one line per message.
+/// or the error the stream fails with first; then one line per message. `guard` lives as long
+/// as the answer.
 async fn stream_response(
     call: Result<tonic::Response<tonic::Streaming<DynamicMessage>>, Status>,
+    guard: Option<futures::channel::oneshot::Sender<()>>,
 ) -> Response {
     let (md, mut stream) = match call {
         Ok(resp) => {
@@ -652,7 +659,10 @@ async fn stream_response(
     let chunks = futures::stream::iter([first])
         .chain(rest)
         .filter(|b| std::future::ready(!b.is_empty()))
-        .map(Ok::<_, std::convert::Infallible>);
+        .map(move |chunk| {
+            let _alive = &guard;
+            Ok::<_, std::convert::Infallible>(chunk)
+        });
     let mut out = (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json")],
