@@ -351,6 +351,58 @@ fn script(base: &str) -> Vec<Outcome> {
         &[],
         &[],
     );
+    // Election on the lock's lease: campaign, leader, proclaim, resign.
+    let campaign = step(
+        "campaign",
+        post,
+        "/v3/election/campaign",
+        Some(r#"{"name": "ZWxlY3Rpb24=", "lease": 4661, "value": "djE="}"#),
+        &[],
+        &[],
+    );
+    let leader = serde_json::from_str::<Value>(&campaign)
+        .map(|v| v["leader"].to_string())
+        .unwrap_or_default();
+    step(
+        "leader",
+        post,
+        "/v3/election/leader",
+        Some(r#"{"name": "ZWxlY3Rpb24="}"#),
+        &[],
+        &[],
+    );
+    step(
+        "proclaim",
+        post,
+        "/v3/election/proclaim",
+        Some(&format!(r#"{{"leader": {leader}, "value": "djI="}}"#)),
+        &[],
+        &[],
+    );
+    step(
+        "leader after proclaim",
+        post,
+        "/v3/election/leader",
+        Some(r#"{"name": "ZWxlY3Rpb24="}"#),
+        &[],
+        &[],
+    );
+    step(
+        "resign",
+        post,
+        "/v3/election/resign",
+        Some(&format!(r#"{{"leader": {leader}}}"#)),
+        &[],
+        &[],
+    );
+    step(
+        "no leader",
+        post,
+        "/v3/election/leader",
+        Some(r#"{"name": "ZWxlY3Rpb24="}"#),
+        &[],
+        &[],
+    );
     step(
         "lease revoke",
         post,
@@ -648,6 +700,33 @@ fn json_gateway_answers_as_etcd() {
             )
         })
         .collect();
+    // The script really exercised the happy paths (not two identical failures).
+    for must in [
+        "doc put",
+        "txn success",
+        "lease grant",
+        "lock",
+        "unlock",
+        "campaign",
+        "proclaim",
+        "resign",
+        "member add learner",
+        "member remove",
+        "doc auth enable",
+        "doc authenticate",
+        "range with token",
+        "auth disable",
+    ] {
+        let o = want
+            .iter()
+            .find(|o| o.step.starts_with(&format!("{must}:")))
+            .unwrap_or_else(|| panic!("no step {must}"));
+        assert_eq!(
+            o.status, 200,
+            "etcd answered {} {} to {}",
+            o.status, o.body, o.step
+        );
+    }
     assert!(
         diffs.is_empty(),
         "{} of {} steps differ:\n{}",
