@@ -21,9 +21,12 @@
 //!   `{"result":{...}}` line per response message; an error ends the stream with
 //!   `{"error":{"grpc_code":n,"http_code":n,"message":..,"http_status":..}}` (no newline);
 //!   a watch stays open after the request body ends, until the client goes away;
-//! - an unknown `/v3/` path: 404 `Not Found`; a known one with another method than POST: 405.
+//! - an unknown `/v3/` path: 404 `Not Found`; a known one with another method than POST: 405;
+//! - with auth enabled, a request over TLS with a client certificate that has a CN: 400
+//!   (etcd's `CommonName of client sending a request against gateway will be ignored ...`):
+//!   the CN is not passed on, as etcd's gateway calls gRPC as the member itself.
 //!
-//! Depends on: pb (through the descriptor set), tonic, prost-reflect.
+//! Depends on: server (auth enabled), pb (through the descriptor set), tonic, prost-reflect.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -44,6 +47,8 @@ use prost_reflect::{
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
 use tonic::{Code, Status};
+
+use crate::server::EtcdServer;
 
 /// The file descriptor set of `proto/` written by build.rs.
 const DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/etcd_descriptor_set.bin"));
@@ -218,20 +223,22 @@ struct Route {
 
 /// What the gateway handler needs: the routes and the in-process gRPC services.
 struct Gateway {
+    server: Arc<EtcdServer>,
     routes: HashMap<&'static str, Route>,
     grpc: axum::Router,
     /// Largest JSON request body read, in bytes.
     max_body: usize,
 }
 
-/// The gateway routes (`/v3/*`, `/v3beta/*`), calling `grpc` (the member's gRPC services as
-/// one axum router). `max_request_bytes` is `--max-request-bytes`: a JSON body may be up to
-/// about 3 times that (base64 and JSON overhead); the gRPC service enforces the real limit.
+/// The gateway routes (`/v3/*`, `/v3beta/*`) of `server`, calling `grpc` (its gRPC services
+/// as one axum router). A JSON body may be up to about 3 times `--max-request-bytes` (base64
+/// and JSON overhead); the gRPC service enforces the real limit.
 ///
 /// # Panics
 /// When a [`PATHS`] entry names a method missing from `proto/` (a build mistake the unit
 /// test catches).
-pub fn routes(grpc: axum::Router, max_request_bytes: usize) -> axum::Router {
+pub fn routes(server: Arc<EtcdServer>, grpc: axum::Router) -> axum::Router {
+    let max_request_bytes = server.config().max_request_bytes as usize;
     let mut routes = HashMap::new();
     for &(path, service, method) in PATHS {
         let desc = pool()
@@ -248,6 +255,7 @@ pub fn routes(grpc: axum::Router, max_request_bytes: usize) -> axum::Router {
         );
     }
     let gateway = Arc::new(Gateway {
+        server,
         routes,
         grpc,
         max_body: max_request_bytes
@@ -284,6 +292,18 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
     };
     if req.method() != Method::POST {
         return text_error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+    }
+    // etcd's accessController: the gateway calls gRPC as the member itself, so with auth on
+    // a client certificate's CN would not name the user; etcd refuses such requests.
+    let has_cn = req
+        .extensions()
+        .get::<super::ClientCertCn>()
+        .is_some_and(|cn| !cn.0.is_empty());
+    if has_cn && gw.server.read(|b, t| b.auth.is_enabled(t)).unwrap_or(false) {
+        return text_error(
+            StatusCode::BAD_REQUEST,
+            "CommonName of client sending a request against gateway will be ignored and not used as expected",
+        );
     }
     let (parts, body) = req.into_parts();
     let metadata = metadata(&parts.headers);

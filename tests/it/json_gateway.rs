@@ -38,8 +38,21 @@ fn curl(
     body: Option<&str>,
     headers: &[&str],
 ) -> (u16, String) {
+    curl_with(base, method, path, body, headers, &[])
+}
+
+/// [`curl`] with extra curl arguments (e.g. TLS files).
+fn curl_with(
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    headers: &[&str],
+    extra: &[String],
+) -> (u16, String) {
     let mut cmd = Command::new(CURL);
     cmd.args(["-sS", "-m", "15", "-X", method, "-w", "\n%{http_code}"]);
+    cmd.args(extra);
     for h in headers {
         cmd.args(["-H", h]);
     }
@@ -945,4 +958,96 @@ fn cors_headers_as_etcd_default() {
         run(ServerKind::Etcd),
         "left ours, right etcd"
     );
+}
+
+/// With `--client-cert-auth` and auth enabled, a gateway request whose client certificate
+/// has a CN is refused with 400 (the gateway would not act as that user); one without a CN
+/// goes through and needs a token, as in etcd.
+#[test]
+fn gateway_refuses_client_cert_cn_once_auth_is_enabled_as_etcd() {
+    crate::require_etcd!();
+    if !curl_or_skip("gateway_refuses_client_cert_cn") {
+        return;
+    }
+    let run = |kind: ServerKind| -> Vec<(u16, String)> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        crate::harness::client_cert_dir(d, "gw-tls", &[("nocn", None)]);
+        let m = Member::start(
+            kind,
+            MemberOpts {
+                name: "gw-tls".into(),
+                https: true,
+                extra_args: crate::harness::client_cert_auth_flags(d),
+                ..Default::default()
+            },
+        );
+        let tls = |cert: &str| -> Vec<String> {
+            let p = |f: &str| crate::harness::cert_path(d, f);
+            vec![
+                "--cacert".into(),
+                p("ca.pem"),
+                "--cert".into(),
+                p(&format!("{cert}.pem")),
+                "--key".into(),
+                p(&format!("{cert}-key.pem")),
+            ]
+        };
+        let (root, nocn) = (tls("client"), tls("nocn"));
+        let base = m.client_url();
+        let mut out = Vec::new();
+        let mut call = |path: &str, body: &str, headers: &[&str], certs: &[String]| {
+            let (code, text) = curl_with(&base, "POST", path, Some(body), headers, certs);
+            let body = normalize(&text, &[ALWAYS, &["token"][..]].concat());
+            out.push((code, body.to_string()));
+            text
+        };
+        call(
+            "/v3/kv/put",
+            r#"{"key": "YQ==", "value": "Yg=="}"#,
+            &[],
+            &root,
+        );
+        call(
+            "/v3/auth/user/add",
+            r#"{"name": "root", "password": "pw"}"#,
+            &[],
+            &root,
+        );
+        call("/v3/auth/role/add", r#"{"name": "root"}"#, &[], &root);
+        call(
+            "/v3/auth/user/grant",
+            r#"{"user": "root", "role": "root"}"#,
+            &[],
+            &root,
+        );
+        call("/v3/auth/enable", "{}", &[], &root);
+        call("/v3/kv/range", r#"{"key": "YQ=="}"#, &[], &root);
+        call("/v3/kv/range", r#"{"key": "YQ=="}"#, &[], &nocn);
+        let auth = call(
+            "/v3/auth/authenticate",
+            r#"{"name": "root", "password": "pw"}"#,
+            &[],
+            &nocn,
+        );
+        let token = serde_json::from_str::<Value>(&auth)
+            .ok()
+            .and_then(|v| v["token"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        call(
+            "/v3/kv/range",
+            r#"{"key": "YQ=="}"#,
+            &[&format!("Authorization: {token}")],
+            &nocn,
+        );
+        out
+    };
+    let want = run(ServerKind::Etcd);
+    let codes: Vec<u16> = want.iter().map(|w| w.0).collect();
+    assert_eq!(
+        codes,
+        [200, 200, 200, 200, 200, 400, 400, 200, 200],
+        "etcd: {want:?}"
+    );
+    assert_eq!(run(ServerKind::Ours), want, "left ours, right etcd");
 }
