@@ -11,8 +11,9 @@
 //! The JSON mapping is grpc-gateway's `JSONPb{OrigName: true}` (proto3 JSON through
 //! `prost-reflect`, from the descriptor set build.rs writes): field names as in the .proto,
 //! bytes in standard base64, 64-bit integers as strings, enums by name, default values
-//! omitted; requests may use either field spelling and ignore unknown fields, as etcd's
-//! decoder does. Shapes, as etcd 3.4.23 answers them:
+//! omitted; requests may use either field spelling and ignore unknown fields, `null` is the
+//! empty message, enum names must exist and bytes are padded standard base64, as etcd's
+//! decoder (jsonpb) has it. Shapes, as etcd 3.4.23 answers them:
 //! - unary success: 200, `application/json`, the response message;
 //! - unary error: grpc-gateway's HTTP status for the gRPC code (e.g. 400 for
 //!   `INVALID_ARGUMENT`, 412 for `FAILED_PRECONDITION`) and
@@ -404,18 +405,70 @@ fn metadata(headers: &HeaderMap) -> MetadataMap {
     md
 }
 
-/// A JSON value into the request message `desc` (either field spelling; unknown fields
-/// ignored, as etcd's gateway decoder does).
+/// A JSON value into the request message `desc` the way etcd's gateway decoder (jsonpb)
+/// reads it: either field spelling; unknown fields ignored; `null` is the empty message; enum
+/// names must exist; bytes are standard padded base64 (see [`jsonpb_prepare`]).
 fn to_message(
     desc: &MessageDescriptor,
-    value: serde_json::Value,
+    mut value: serde_json::Value,
 ) -> Result<DynamicMessage, String> {
+    if value.is_null() {
+        return Ok(DynamicMessage::new(desc.clone()));
+    }
+    jsonpb_prepare(&mut value, desc)?;
     DynamicMessage::deserialize_with_options(
         desc.clone(),
         value,
-        &DeserializeOptions::new().deny_unknown_fields(false),
+        &DeserializeOptions::new().deny_unknown_fields(true),
     )
     .map_err(|e| e.to_string())
+}
+
+/// Brings a JSON value to what jsonpb accepts before prost-reflect reads it strictly: drops
+/// the object keys `desc` has no field for (jsonpb ignores them; prost-reflect's lenient mode
+/// would also let unknown enum names through, which jsonpb refuses), and checks bytes fields
+/// with Go's `base64.StdEncoding` (padding required, no URL alphabet), recursively.
+///
+/// # Errors
+/// Go's `illegal base64 data at input byte N` for a bytes value that is not standard base64.
+fn jsonpb_prepare(value: &mut serde_json::Value, desc: &MessageDescriptor) -> Result<(), String> {
+    use base64::Engine as _;
+    use prost_reflect::Kind;
+    let serde_json::Value::Object(map) = value else {
+        return Ok(());
+    };
+    let field = |k: &str| {
+        desc.get_field_by_name(k)
+            .or_else(|| desc.get_field_by_json_name(k))
+    };
+    map.retain(|k, _| field(k).is_some());
+    for (k, v) in map.iter_mut() {
+        let Some(f) = field(k) else { continue };
+        if f.is_map() {
+            continue;
+        }
+        let items: Vec<&mut serde_json::Value> = match v {
+            serde_json::Value::Array(items) if f.is_list() => items.iter_mut().collect(),
+            other => vec![other],
+        };
+        for item in items {
+            match (f.kind(), item) {
+                (Kind::Message(m), item) => jsonpb_prepare(item, &m)?,
+                (Kind::Bytes, serde_json::Value::String(b64)) => {
+                    if let Err(e) = base64::engine::general_purpose::STANDARD.decode(b64.as_bytes())
+                    {
+                        let at = match e {
+                            base64::DecodeError::InvalidByte(at, _) => at,
+                            _ => b64.len() / 4 * 4,
+                        };
+                        return Err(format!("illegal base64 data at input byte {at}"));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The JSON values of a request body, one after the other as they arrive (Go's
@@ -795,6 +848,37 @@ mod tests {
             serde_json::json!({"key": "Zm9v", "value": "YmFy", "lease": "7", "unknown": 1}),
         )
         .expect("decodes");
+        assert_eq!(
+            to_message(&put, serde_json::json!({"key": "YQ"}))
+                .err()
+                .as_deref(),
+            Some("illegal base64 data at input byte 0")
+        );
+        assert_eq!(
+            to_message(&put, serde_json::json!({"key": "Y!=="}))
+                .err()
+                .as_deref(),
+            Some("illegal base64 data at input byte 1")
+        );
+        let range = pool()
+            .get_message_by_name("etcdserverpb.RangeRequest")
+            .expect("RangeRequest");
+        assert!(to_message(&range, serde_json::json!({"sort_order": "BOGUS"})).is_err());
+        assert!(to_message(&range, serde_json::json!({"sort_order": "DESCEND"})).is_ok());
+        assert!(to_message(&range, serde_json::Value::Null).is_ok());
+        let txn = pool()
+            .get_message_by_name("etcdserverpb.TxnRequest")
+            .expect("TxnRequest");
+        assert!(to_message(
+            &txn,
+            serde_json::json!({"success": [{"request_put": {"key": "YQ==", "x": 1}}], "y": 2})
+        )
+        .is_ok());
+        assert!(to_message(
+            &txn,
+            serde_json::json!({"success": [{"requestPut": {"key": "YQ"}}]})
+        )
+        .is_err());
         let mut out = Vec::new();
         write_message(&mut out, &msg);
         assert_eq!(

@@ -285,6 +285,41 @@ fn script(base: &str) -> Vec<Outcome> {
         &[],
         &[],
     );
+    // Decoding as jsonpb: null is the empty message, base64 must be padded standard
+    // base64, enum names must exist (Go's message texts differ there: masked).
+    step("null body", post, "/v3/kv/range", Some("null"), &[], &[]);
+    step(
+        "unpadded base64",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "YQ"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "bad base64",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "!!"}"#),
+        &[],
+        &[],
+    );
+    step(
+        "unknown enum name",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "YQ==", "sort_order": "BOGUS"}"#),
+        &[],
+        &["error", "message"],
+    );
+    step(
+        "enum by number and name",
+        post,
+        "/v3/kv/range",
+        Some(r#"{"key": "YQ==", "sort_order": 1, "sort_target": "MOD"}"#),
+        &[],
+        &[],
+    );
     // Lease: a fixed ID so both sides name the same lease.
     step(
         "lease grant",
