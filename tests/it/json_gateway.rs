@@ -1086,3 +1086,28 @@ fn gateway_refuses_client_cert_cn_once_auth_is_enabled_as_etcd() {
     );
     assert_eq!(run(ServerKind::Ours), want, "left ours, right etcd");
 }
+
+/// The plain HTTP endpoints answer other methods as etcd: `/health` and `/version` 405 with
+/// `Method Not Allowed` (etcd's `allowMethod`), `/metrics` any method (promhttp).
+#[test]
+fn http_endpoint_methods_as_etcd() {
+    crate::require_etcd!();
+    if !curl_or_skip("http_endpoint_methods_as_etcd") {
+        return;
+    }
+    let run = |kind: ServerKind| -> Vec<(u16, String)> {
+        let m = Member::start(kind, MemberOpts::named("gw-methods"));
+        let mut out = Vec::new();
+        for path in ["/health", "/version"] {
+            out.push(curl(&m.client_url(), "POST", path, Some("{}"), &[]));
+        }
+        let (code, _) = curl(&m.client_url(), "POST", "/metrics", Some("{}"), &[]);
+        out.push((code, String::new()));
+        out
+    };
+    assert_eq!(
+        run(ServerKind::Ours),
+        run(ServerKind::Etcd),
+        "left ours, right etcd"
+    );
+}
