@@ -218,7 +218,7 @@ fn etcd_types(package: &str, msg: &mut DescriptorProto) {
 #[derive(Clone)]
 struct Route {
     /// `/etcdserverpb.KV/Range`.
-    grpc_path: &'static str,
+    grpc_path: axum::http::uri::PathAndQuery,
     method: MethodDescriptor,
 }
 
@@ -246,7 +246,8 @@ pub fn routes(server: Arc<EtcdServer>, grpc: axum::Router) -> axum::Router {
             .get_service_by_name(service)
             .and_then(|s| s.methods().find(|m| m.name() == method))
             .unwrap_or_else(|| panic!("invariant: proto/ defines {service}.{method}"));
-        let grpc_path: &'static str = Box::leak(format!("/{service}/{method}").into_boxed_str());
+        let grpc_path = axum::http::uri::PathAndQuery::try_from(format!("/{service}/{method}"))
+            .unwrap_or_else(|_| panic!("invariant: /{service}/{method} is a valid path"));
         routes.insert(
             path,
             Route {
@@ -282,6 +283,8 @@ pub(crate) fn text_error(code: StatusCode, msg: &str) -> Response {
         .into_response()
 }
 
+/// One gateway request: route lookup (`/v3beta/` read as `/v3/`), method and client-CN
+/// checks, then the unary, server-streaming or bidirectional gRPC call (see the module doc).
 async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
     let path = req.uri().path();
     let path = match path.strip_prefix("/v3beta/") {
@@ -312,7 +315,7 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
     let input = route.method.input();
     let output = route.method.output();
     let codec = DynCodec { output };
-    let path = axum::http::uri::PathAndQuery::from_static(route.grpc_path);
+    let path = route.grpc_path.clone();
     let mut client = tonic::client::Grpc::new(gw.grpc.clone());
     if client.ready().await.is_err() {
         return error_response(&Status::unavailable("gRPC service not ready"));
