@@ -22,6 +22,8 @@
 //!   `{"result":{...}}` line per response message; an error ends the stream with
 //!   `{"error":{"grpc_code":n,"http_code":n,"message":..,"http_status":..}}` (no newline);
 //!   a watch stays open after the request body ends, until the client goes away;
+//! - a WebSocket upgrade on any gateway path (etcd wraps its gateway in grpc-websocket-proxy):
+//!   each client message is one JSON request, each answer line one text message;
 //! - an unknown `/v3/` path: 404 `Not Found`; a known one with another method than POST: 405;
 //! - with auth enabled, a request over TLS with a client certificate that has a CN: 400
 //!   (etcd's `CommonName of client sending a request against gateway will be ignored ...`):
@@ -283,9 +285,87 @@ pub(crate) fn text_error(code: StatusCode, msg: &str) -> Response {
         .into_response()
 }
 
-/// One gateway request: route lookup (`/v3beta/` read as `/v3/`), method and client-CN
-/// checks, then the unary, server-streaming or bidirectional gRPC call (see the module doc).
+/// One gateway request: a WebSocket upgrade goes to [`websocket`], anything else to
+/// [`serve`].
 async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
+    let upgrade = req
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if upgrade {
+        websocket(gw, req).await
+    } else {
+        serve(gw, req).await
+    }
+}
+
+/// etcd's WebSocket proxy in front of the gateway (`tmc/grpc-websocket-proxy`, for browsers):
+/// every text or binary message the client sends becomes one line of a POST body to the same
+/// path, and every non-empty line of the answer is sent back as one text message; the socket
+/// closes when the answer ends. A watch over a WebSocket thus gets one
+/// `{"result":{...}}` message per response.
+async fn websocket(gw: Arc<Gateway>, req: Request) -> Response {
+    use axum::extract::ws::{Message, WebSocketUpgrade};
+    use axum::extract::FromRequestParts;
+    use futures::SinkExt;
+    let (mut parts, _) = req.into_parts();
+    let ws = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
+    ws.on_upgrade(move |socket| async move {
+        let (mut sink, incoming) = socket.split();
+        let lines = incoming
+            .take_while(|m| {
+                std::future::ready(matches!(m, Ok(m) if !matches!(m, Message::Close(_))))
+            })
+            .filter_map(|m| {
+                std::future::ready(match m {
+                    Ok(Message::Text(t)) => Some(Bytes::from(format!("{}\n", t.as_str()))),
+                    Ok(Message::Binary(b)) => {
+                        let mut line = b.to_vec();
+                        line.push(b'\n');
+                        Some(Bytes::from(line))
+                    }
+                    _ => None,
+                })
+            })
+            .map(Ok::<_, std::convert::Infallible>);
+        let mut inner = Request::new(Body::from_stream(lines));
+        *inner.method_mut() = Method::POST;
+        *inner.uri_mut() = parts.uri;
+        parts.headers.remove(header::UPGRADE);
+        *inner.headers_mut() = parts.headers;
+        if let Some(cn) = parts.extensions.get::<super::ClientCertCn>() {
+            inner.extensions_mut().insert(cn.clone());
+        }
+        let mut answer = serve(gw, inner).await.into_body();
+        let mut buf: Vec<u8> = Vec::new();
+        'answer: while let Some(Ok(frame)) = answer.frame().await {
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            buf.extend_from_slice(&data);
+            while let Some(end) = buf.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = buf.drain(..=end).collect();
+                let text = String::from_utf8_lossy(&line[..end]).into_owned();
+                if !text.is_empty() && sink.send(Message::Text(text.into())).await.is_err() {
+                    break 'answer;
+                }
+            }
+        }
+        if !buf.is_empty() {
+            let text = String::from_utf8_lossy(&buf).into_owned();
+            let _ = sink.send(Message::Text(text.into())).await;
+        }
+        let _ = sink.send(Message::Close(None)).await;
+    })
+}
+
+/// One gateway HTTP request: route lookup (`/v3beta/` read as `/v3/`), method and client-CN
+/// checks, then the unary, server-streaming or bidirectional gRPC call (see the module doc).
+async fn serve(gw: Arc<Gateway>, req: Request) -> Response {
     let path = req.uri().path();
     let path = match path.strip_prefix("/v3beta/") {
         Some(rest) => format!("/v3/{rest}"),

@@ -1111,3 +1111,114 @@ fn http_endpoint_methods_as_etcd() {
         "left ours, right etcd"
     );
 }
+
+/// A minimal WebSocket client (RFC 6455 over a std `TcpStream`, 10 s timeouts): the upgrade
+/// on `path`, masked text frames out, text frames in.
+struct Ws(std::net::TcpStream);
+
+impl Ws {
+    fn open(addr: std::net::SocketAddr, path: &str) -> Ws {
+        use std::io::{Read, Write};
+        let mut s =
+            std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        s.set_write_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        )
+        .expect("write upgrade");
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            s.read_exact(&mut byte).expect("read upgrade answer");
+            head.push(byte[0]);
+        }
+        let head = String::from_utf8_lossy(&head);
+        assert!(head.starts_with("HTTP/1.1 101"), "no upgrade: {head}");
+        Ws(s)
+    }
+
+    fn send(&mut self, text: &str) {
+        use std::io::Write;
+        let mask = [1u8, 2, 3, 4];
+        let mut frame = vec![0x81u8];
+        let len = text.len();
+        if len < 126 {
+            frame.push(0x80 | len as u8);
+        } else {
+            frame.push(0x80 | 126);
+            frame.extend_from_slice(&(len as u16).to_be_bytes());
+        }
+        frame.extend_from_slice(&mask);
+        frame.extend(text.bytes().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+        self.0.write_all(&frame).expect("write frame");
+    }
+
+    /// The next text message (control frames skipped); `None` at close or timeout.
+    fn recv(&mut self) -> Option<String> {
+        use std::io::Read;
+        loop {
+            let mut h = [0u8; 2];
+            self.0.read_exact(&mut h).ok()?;
+            let mut len = u64::from(h[1] & 0x7f);
+            if len == 126 {
+                let mut l = [0u8; 2];
+                self.0.read_exact(&mut l).ok()?;
+                len = u64::from(u16::from_be_bytes(l));
+            } else if len == 127 {
+                let mut l = [0u8; 8];
+                self.0.read_exact(&mut l).ok()?;
+                len = u64::from_be_bytes(l);
+            }
+            let mut payload = vec![0u8; len as usize];
+            self.0.read_exact(&mut payload).ok()?;
+            match h[0] & 0x0f {
+                0x1 => return Some(String::from_utf8_lossy(&payload).into_owned()),
+                0x8 => return None,
+                _ => continue,
+            }
+        }
+    }
+}
+
+/// The watch over a WebSocket (etcd wraps its gateway in grpc-websocket-proxy): one text
+/// message per watch response, the same on both servers.
+#[test]
+fn watch_over_websocket_matches_etcd() {
+    crate::require_etcd!();
+    if !curl_or_skip("watch_over_websocket_matches_etcd") {
+        return;
+    }
+    let run = |kind: ServerKind| -> Vec<Value> {
+        let m = Member::start(kind, MemberOpts::named("gw-ws"));
+        let mut ws = Ws::open(m.client_addr(), "/v3/watch");
+        ws.send(r#"{"create_request": {"key": "d3M="}}"#);
+        let created = ws
+            .recv()
+            .unwrap_or_else(|| panic!("{}: no created message", kind.label()));
+        curl(
+            &m.client_url(),
+            "POST",
+            "/v3/kv/put",
+            Some(r#"{"key": "d3M=", "value": "MQ=="}"#),
+            &[],
+        );
+        let event = ws
+            .recv()
+            .unwrap_or_else(|| panic!("{}: no event message", kind.label()));
+        ws.send(r#"{"cancel_request": {"watch_id": "0"}}"#);
+        let canceled = ws
+            .recv()
+            .unwrap_or_else(|| panic!("{}: no cancel message", kind.label()));
+        [created, event, canceled]
+            .iter()
+            .map(|l| normalize(l, ALWAYS))
+            .collect()
+    };
+    let want = run(ServerKind::Etcd);
+    assert_eq!(run(ServerKind::Ours), want, "left ours, right etcd");
+}
