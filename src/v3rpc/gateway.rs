@@ -11,8 +11,9 @@
 //! The JSON mapping is grpc-gateway's `JSONPb{OrigName: true}` (proto3 JSON through
 //! `prost-reflect`, from the descriptor set build.rs writes): field names as in the .proto,
 //! bytes in standard base64, 64-bit integers as strings, enums by name, default values
-//! omitted; requests may use either field spelling and ignore unknown fields, as etcd's
-//! decoder does. Shapes, as etcd 3.4.23 answers them:
+//! omitted; requests may use either field spelling and ignore unknown fields, `null` is the
+//! empty message, enum names must exist and bytes are padded standard base64, as etcd's
+//! decoder (jsonpb) has it. Shapes, as etcd 3.4.23 answers them:
 //! - unary success: 200, `application/json`, the response message;
 //! - unary error: grpc-gateway's HTTP status for the gRPC code (e.g. 400 for
 //!   `INVALID_ARGUMENT`, 412 for `FAILED_PRECONDITION`) and
@@ -21,9 +22,14 @@
 //!   `{"result":{...}}` line per response message; an error ends the stream with
 //!   `{"error":{"grpc_code":n,"http_code":n,"message":..,"http_status":..}}` (no newline);
 //!   a watch stays open after the request body ends, until the client goes away;
-//! - an unknown `/v3/` path: 404 `Not Found`; a known one with another method than POST: 405.
+//! - a WebSocket upgrade on any gateway path (etcd wraps its gateway in grpc-websocket-proxy):
+//!   each client message is one JSON request, each answer line one text message;
+//! - an unknown `/v3/` path: 404 `Not Found`; a known one with another method than POST: 405;
+//! - with auth enabled, a request over TLS with a client certificate that has a CN: 400
+//!   (etcd's `CommonName of client sending a request against gateway will be ignored ...`):
+//!   the CN is not passed on, as etcd's gateway calls gRPC as the member itself.
 //!
-//! Depends on: pb (through the descriptor set), tonic, prost-reflect.
+//! Depends on: server (auth enabled), pb (through the descriptor set), tonic, prost-reflect.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -44,6 +50,8 @@ use prost_reflect::{
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
 use tonic::{Code, Status};
+
+use crate::server::EtcdServer;
 
 /// The file descriptor set of `proto/` written by build.rs.
 const DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/etcd_descriptor_set.bin"));
@@ -212,33 +220,36 @@ fn etcd_types(package: &str, msg: &mut DescriptorProto) {
 #[derive(Clone)]
 struct Route {
     /// `/etcdserverpb.KV/Range`.
-    grpc_path: &'static str,
+    grpc_path: axum::http::uri::PathAndQuery,
     method: MethodDescriptor,
 }
 
 /// What the gateway handler needs: the routes and the in-process gRPC services.
 struct Gateway {
+    server: Arc<EtcdServer>,
     routes: HashMap<&'static str, Route>,
     grpc: axum::Router,
     /// Largest JSON request body read, in bytes.
     max_body: usize,
 }
 
-/// The gateway routes (`/v3/*`, `/v3beta/*`), calling `grpc` (the member's gRPC services as
-/// one axum router). `max_request_bytes` is `--max-request-bytes`: a JSON body may be up to
-/// about 3 times that (base64 and JSON overhead); the gRPC service enforces the real limit.
+/// The gateway routes (`/v3/*`, `/v3beta/*`) of `server`, calling `grpc` (its gRPC services
+/// as one axum router). A JSON body may be up to about 3 times `--max-request-bytes` (base64
+/// and JSON overhead); the gRPC service enforces the real limit.
 ///
 /// # Panics
 /// When a [`PATHS`] entry names a method missing from `proto/` (a build mistake the unit
 /// test catches).
-pub fn routes(grpc: axum::Router, max_request_bytes: usize) -> axum::Router {
+pub fn routes(server: Arc<EtcdServer>, grpc: axum::Router) -> axum::Router {
+    let max_request_bytes = server.config().max_request_bytes as usize;
     let mut routes = HashMap::new();
     for &(path, service, method) in PATHS {
         let desc = pool()
             .get_service_by_name(service)
             .and_then(|s| s.methods().find(|m| m.name() == method))
             .unwrap_or_else(|| panic!("invariant: proto/ defines {service}.{method}"));
-        let grpc_path: &'static str = Box::leak(format!("/{service}/{method}").into_boxed_str());
+        let grpc_path = axum::http::uri::PathAndQuery::try_from(format!("/{service}/{method}"))
+            .unwrap_or_else(|_| panic!("invariant: /{service}/{method} is a valid path"));
         routes.insert(
             path,
             Route {
@@ -248,6 +259,7 @@ pub fn routes(grpc: axum::Router, max_request_bytes: usize) -> axum::Router {
         );
     }
     let gateway = Arc::new(Gateway {
+        server,
         routes,
         grpc,
         max_body: max_request_bytes
@@ -273,7 +285,87 @@ pub(crate) fn text_error(code: StatusCode, msg: &str) -> Response {
         .into_response()
 }
 
+/// One gateway request: a WebSocket upgrade goes to [`websocket`], anything else to
+/// [`serve`].
 async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
+    let upgrade = req
+        .headers()
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"));
+    if upgrade {
+        websocket(gw, req).await
+    } else {
+        serve(gw, req).await
+    }
+}
+
+/// etcd's WebSocket proxy in front of the gateway (`tmc/grpc-websocket-proxy`, for browsers):
+/// every text or binary message the client sends becomes one line of a POST body to the same
+/// path, and every non-empty line of the answer is sent back as one text message; the socket
+/// closes when the answer ends. A watch over a WebSocket thus gets one
+/// `{"result":{...}}` message per response.
+async fn websocket(gw: Arc<Gateway>, req: Request) -> Response {
+    use axum::extract::ws::{Message, WebSocketUpgrade};
+    use axum::extract::FromRequestParts;
+    use futures::SinkExt;
+    let (mut parts, _) = req.into_parts();
+    let ws = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
+        Ok(ws) => ws,
+        Err(rejection) => return rejection.into_response(),
+    };
+    ws.on_upgrade(move |socket| async move {
+        let (mut sink, incoming) = socket.split();
+        let lines = incoming
+            .take_while(|m| {
+                std::future::ready(matches!(m, Ok(m) if !matches!(m, Message::Close(_))))
+            })
+            .filter_map(|m| {
+                std::future::ready(match m {
+                    Ok(Message::Text(t)) => Some(Bytes::from(format!("{}\n", t.as_str()))),
+                    Ok(Message::Binary(b)) => {
+                        let mut line = b.to_vec();
+                        line.push(b'\n');
+                        Some(Bytes::from(line))
+                    }
+                    _ => None,
+                })
+            })
+            .map(Ok::<_, std::convert::Infallible>);
+        let mut inner = Request::new(Body::from_stream(lines));
+        *inner.method_mut() = Method::POST;
+        *inner.uri_mut() = parts.uri;
+        parts.headers.remove(header::UPGRADE);
+        *inner.headers_mut() = parts.headers;
+        if let Some(cn) = parts.extensions.get::<super::ClientCertCn>() {
+            inner.extensions_mut().insert(cn.clone());
+        }
+        let mut answer = serve(gw, inner).await.into_body();
+        let mut buf: Vec<u8> = Vec::new();
+        'answer: while let Some(Ok(frame)) = answer.frame().await {
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            buf.extend_from_slice(&data);
+            while let Some(end) = buf.iter().position(|b| *b == b'\n') {
+                let line: Vec<u8> = buf.drain(..=end).collect();
+                let text = String::from_utf8_lossy(&line[..end]).into_owned();
+                if !text.is_empty() && sink.send(Message::Text(text.into())).await.is_err() {
+                    break 'answer;
+                }
+            }
+        }
+        if !buf.is_empty() {
+            let text = String::from_utf8_lossy(&buf).into_owned();
+            let _ = sink.send(Message::Text(text.into())).await;
+        }
+        let _ = sink.send(Message::Close(None)).await;
+    })
+}
+
+/// One gateway HTTP request: route lookup (`/v3beta/` read as `/v3/`), method and client-CN
+/// checks, then the unary, server-streaming or bidirectional gRPC call (see the module doc).
+async fn serve(gw: Arc<Gateway>, req: Request) -> Response {
     let path = req.uri().path();
     let path = match path.strip_prefix("/v3beta/") {
         Some(rest) => format!("/v3/{rest}"),
@@ -285,13 +377,25 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
     if req.method() != Method::POST {
         return text_error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
     }
+    // etcd's accessController: the gateway calls gRPC as the member itself, so with auth on
+    // a client certificate's CN would not name the user; etcd refuses such requests.
+    let has_cn = req
+        .extensions()
+        .get::<super::ClientCertCn>()
+        .is_some_and(|cn| !cn.0.is_empty());
+    if has_cn && gw.server.read(|b, t| b.auth.is_enabled(t)).unwrap_or(false) {
+        return text_error(
+            StatusCode::BAD_REQUEST,
+            "CommonName of client sending a request against gateway will be ignored and not used as expected",
+        );
+    }
     let (parts, body) = req.into_parts();
     let metadata = metadata(&parts.headers);
     let mut body = JsonValues::new(body, gw.max_body);
     let input = route.method.input();
     let output = route.method.output();
     let codec = DynCodec { output };
-    let path = axum::http::uri::PathAndQuery::from_static(route.grpc_path);
+    let path = route.grpc_path.clone();
     let mut client = tonic::client::Grpc::new(gw.grpc.clone());
     if client.ready().await.is_err() {
         return error_response(&Status::unavailable("gRPC service not ready"));
@@ -313,7 +417,7 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
             let request = tonic::Request::from_parts(metadata, Default::default(), msg);
             if server_streaming {
                 let call = client.server_streaming(request, path, codec).await;
-                stream_response(call).await
+                stream_response(call, None).await
             } else {
                 match client.unary(request, path, codec).await {
                     Ok(resp) => unary_response(resp),
@@ -347,9 +451,14 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
             } else {
                 Box::pin(requests)
             };
+            // The request stream ends when the HTTP answer is dropped (the client went away,
+            // or the call failed): in process nothing else would reset it, and the service's
+            // task would wait on it forever.
+            let (answer_alive, answer_dropped) = futures::channel::oneshot::channel::<()>();
+            let requests = requests.take_until(answer_dropped);
             let request = tonic::Request::from_parts(metadata, Default::default(), requests);
             let call = client.streaming(request, path, codec).await;
-            stream_response(call).await
+            stream_response(call, Some(answer_alive)).await
         }
     }
 }
@@ -379,18 +488,70 @@ fn metadata(headers: &HeaderMap) -> MetadataMap {
     md
 }
 
-/// A JSON value into the request message `desc` (either field spelling; unknown fields
-/// ignored, as etcd's gateway decoder does).
+/// A JSON value into the request message `desc` the way etcd's gateway decoder (jsonpb)
+/// reads it: either field spelling; unknown fields ignored; `null` is the empty message; enum
+/// names must exist; bytes are standard padded base64 (see [`jsonpb_prepare`]).
 fn to_message(
     desc: &MessageDescriptor,
-    value: serde_json::Value,
+    mut value: serde_json::Value,
 ) -> Result<DynamicMessage, String> {
+    if value.is_null() {
+        return Ok(DynamicMessage::new(desc.clone()));
+    }
+    jsonpb_prepare(&mut value, desc)?;
     DynamicMessage::deserialize_with_options(
         desc.clone(),
         value,
-        &DeserializeOptions::new().deny_unknown_fields(false),
+        &DeserializeOptions::new().deny_unknown_fields(true),
     )
     .map_err(|e| e.to_string())
+}
+
+/// Brings a JSON value to what jsonpb accepts before prost-reflect reads it strictly: drops
+/// the object keys `desc` has no field for (jsonpb ignores them; prost-reflect's lenient mode
+/// would also let unknown enum names through, which jsonpb refuses), and checks bytes fields
+/// with Go's `base64.StdEncoding` (padding required, no URL alphabet), recursively.
+///
+/// # Errors
+/// Go's `illegal base64 data at input byte N` for a bytes value that is not standard base64.
+fn jsonpb_prepare(value: &mut serde_json::Value, desc: &MessageDescriptor) -> Result<(), String> {
+    use base64::Engine as _;
+    use prost_reflect::Kind;
+    let serde_json::Value::Object(map) = value else {
+        return Ok(());
+    };
+    let field = |k: &str| {
+        desc.get_field_by_name(k)
+            .or_else(|| desc.get_field_by_json_name(k))
+    };
+    map.retain(|k, _| field(k).is_some());
+    for (k, v) in map.iter_mut() {
+        let Some(f) = field(k) else { continue };
+        if f.is_map() {
+            continue;
+        }
+        let items: Vec<&mut serde_json::Value> = match v {
+            serde_json::Value::Array(items) if f.is_list() => items.iter_mut().collect(),
+            other => vec![other],
+        };
+        for item in items {
+            match (f.kind(), item) {
+                (Kind::Message(m), item) => jsonpb_prepare(item, &m)?,
+                (Kind::Bytes, serde_json::Value::String(b64)) => {
+                    if let Err(e) = base64::engine::general_purpose::STANDARD.decode(b64.as_bytes())
+                    {
+                        let at = match e {
+                            base64::DecodeError::InvalidByte(at, _) => at,
+                            _ => b64.len() / 4 * 4,
+                        };
+                        return Err(format!("illegal base64 data at input byte {at}"));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The JSON values of a request body, one after the other as they arrive (Go's
@@ -625,9 +786,11 @@ fn stream_result_line(msg: &DynamicMessage) -> Bytes {
 }
 
 /// grpc-gateway's `ForwardResponseStream`: the HTTP status comes from the first response (200)
-/// or the error the stream fails with first; then one line per message.
+/// or the error the stream fails with first; then one line per message. `guard` lives as long
+/// as the answer.
 async fn stream_response(
     call: Result<tonic::Response<tonic::Streaming<DynamicMessage>>, Status>,
+    guard: Option<futures::channel::oneshot::Sender<()>>,
 ) -> Response {
     let (md, mut stream) = match call {
         Ok(resp) => {
@@ -652,7 +815,10 @@ async fn stream_response(
     let chunks = futures::stream::iter([first])
         .chain(rest)
         .filter(|b| std::future::ready(!b.is_empty()))
-        .map(Ok::<_, std::convert::Infallible>);
+        .map(move |chunk| {
+            let _alive = &guard;
+            Ok::<_, std::convert::Infallible>(chunk)
+        });
     let mut out = (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json")],
@@ -765,6 +931,37 @@ mod tests {
             serde_json::json!({"key": "Zm9v", "value": "YmFy", "lease": "7", "unknown": 1}),
         )
         .expect("decodes");
+        assert_eq!(
+            to_message(&put, serde_json::json!({"key": "YQ"}))
+                .err()
+                .as_deref(),
+            Some("illegal base64 data at input byte 0")
+        );
+        assert_eq!(
+            to_message(&put, serde_json::json!({"key": "Y!=="}))
+                .err()
+                .as_deref(),
+            Some("illegal base64 data at input byte 1")
+        );
+        let range = pool()
+            .get_message_by_name("etcdserverpb.RangeRequest")
+            .expect("RangeRequest");
+        assert!(to_message(&range, serde_json::json!({"sort_order": "BOGUS"})).is_err());
+        assert!(to_message(&range, serde_json::json!({"sort_order": "DESCEND"})).is_ok());
+        assert!(to_message(&range, serde_json::Value::Null).is_ok());
+        let txn = pool()
+            .get_message_by_name("etcdserverpb.TxnRequest")
+            .expect("TxnRequest");
+        assert!(to_message(
+            &txn,
+            serde_json::json!({"success": [{"request_put": {"key": "YQ==", "x": 1}}], "y": 2})
+        )
+        .is_ok());
+        assert!(to_message(
+            &txn,
+            serde_json::json!({"success": [{"requestPut": {"key": "YQ"}}]})
+        )
+        .is_err());
         let mut out = Vec::new();
         write_message(&mut out, &msg);
         assert_eq!(

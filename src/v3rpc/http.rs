@@ -17,9 +17,9 @@ use crate::server::{EtcdServer, CLUSTER_VERSION, SERVER_VERSION};
 /// Routes for `/health`, `/version`, `/metrics`, `/livez[/<check>]` and `/readyz[/<check>]`.
 pub fn routes(server: Arc<EtcdServer>) -> Router {
     Router::new()
-        .route("/health", get(health))
-        .route("/version", get(version))
-        .route("/metrics", get(metrics))
+        .route("/health", get(health).fallback(get_only))
+        .route("/version", get(version).fallback(get_only))
+        .route("/metrics", any(metrics))
         .route("/livez", any(livez))
         .route("/livez/{check}", any(livez))
         .route("/readyz", any(readyz))
@@ -50,7 +50,7 @@ async fn version() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], body)
 }
 
-/// `GET /metrics`: Prometheus text format.
+/// `/metrics` (any method, as promhttp): Prometheus text format.
 async fn metrics() -> impl IntoResponse {
     (
         [(
@@ -59,6 +59,14 @@ async fn metrics() -> impl IntoResponse {
         )],
         crate::observability::metrics().render(),
     )
+}
+
+/// etcd's `allowMethod(w, r, "GET")`: 405 `Method Not Allowed` with `Allow: GET`.
+async fn get_only() -> axum::response::Response {
+    let mut resp = super::gateway::text_error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+    resp.headers_mut()
+        .insert(header::ALLOW, axum::http::HeaderValue::from_static("GET"));
+    resp
 }
 
 /// Any path no route serves: a gRPC request (content-type `application/grpc...`) gets gRPC's
@@ -109,11 +117,7 @@ async fn probe(
     query: Option<String>,
 ) -> axum::response::Response {
     if method != Method::GET {
-        let mut resp =
-            super::gateway::text_error(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
-        resp.headers_mut()
-            .insert(header::ALLOW, axum::http::HeaderValue::from_static("GET"));
-        return resp;
+        return get_only().await;
     }
     let params: Vec<(String, String)> = query
         .as_deref()

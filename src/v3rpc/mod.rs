@@ -79,9 +79,8 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
             interceptor::require_leader,
         ))
         .layer(axum::middleware::from_fn(interceptor::grpc_size_errors));
-    let max_request_bytes = server.config().max_request_bytes as usize;
     grpc.clone()
-        .merge(gateway::routes(grpc, max_request_bytes))
+        .merge(gateway::routes(server.clone(), grpc))
         .merge(http::routes(server))
         .fallback(http::not_found)
         .layer(axum::middleware::from_fn(http::cors))
