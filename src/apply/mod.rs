@@ -11,6 +11,7 @@
 
 pub mod alarm;
 pub(crate) mod etcd_export;
+pub(crate) mod etcd_import;
 pub mod auth;
 pub mod kv;
 pub mod lease;

@@ -14,6 +14,8 @@
 //!   etcd's format (bbolt, magic 0xED0CDAED) are read as etcd reads them.
 //! - `snapshot export --data-dir D <file>` (ours): the member's data as an etcd 3.4 snapshot
 //!   file for the official tools ([`etcd_export`]).
+//!   An etcd snapshot (bbolt, from etcd 3.4/3.5/3.6) is imported instead: keys with their
+//!   revisions, the compaction, leases, auth and alarms ([`etcd_export`]).
 //! - `defrag --data-dir D`: compacting copy + atomic swap of `member/snap/db/data.mdb`.
 //! - `hashkv --data-dir D [--rev R]`: the HashKV of the stored history (as the server's).
 //!
@@ -363,7 +365,21 @@ fn restore_into(
     members: BTreeMap<u64, Member>,
 ) -> Result<i64, Exit> {
     let db = db_dir(data_dir);
-    snapshot::write_image(&a.filename, &db, a.skip_hash_check).map_err(Exit::error)?;
+    let revision = if bbolt::is_bbolt(&a.filename).map_err(Exit::error)? {
+        etcd_export::restore_etcd_snapshot(&a.filename, &db, a.skip_hash_check)
+            .map_err(|e| Exit::error(format!("{e:#}")))?
+    } else {
+        restore_own_image(a, &db)?
+    };
+    let wal = open_env(wal_dir, EnvKind::Wal).map_err(Exit::error)?;
+    crate::raft::log_store::seed_new_cluster(&wal, cluster_id, member_id, members)
+        .map_err(Exit::error)?;
+    Ok(revision)
+}
+
+/// Our own snapshot image (LMDB + sha256): copied into place, its Raft apply state forgotten.
+fn restore_own_image(a: &RestoreArgs, db: &Path) -> Result<i64, Exit> {
+    snapshot::write_image(&a.filename, db, a.skip_hash_check).map_err(Exit::error)?;
     let revision = {
         let backend = crate::raft::state_machine::Backend::open(&db).map_err(|e| {
             Exit::error(format!(
@@ -375,9 +391,6 @@ fn restore_into(
         backend.env.force_sync().map_err(Exit::error)?;
         rev
     };
-    let wal = open_env(wal_dir, EnvKind::Wal).map_err(Exit::error)?;
-    crate::raft::log_store::seed_new_cluster(&wal, cluster_id, member_id, members)
-        .map_err(Exit::error)?;
     Ok(revision)
 }
 
