@@ -34,6 +34,7 @@ mod cluster;
 pub mod concurrency;
 mod corrupt;
 mod error;
+mod etcd_snapshot;
 pub mod fatal;
 mod lease;
 mod maintenance;
