@@ -381,7 +381,7 @@ fn restore_into(
 fn restore_own_image(a: &RestoreArgs, db: &Path) -> Result<i64, Exit> {
     snapshot::write_image(&a.filename, db, a.skip_hash_check).map_err(Exit::error)?;
     let revision = {
-        let backend = crate::raft::state_machine::Backend::open(&db).map_err(|e| {
+        let backend = crate::raft::state_machine::Backend::open(db).map_err(|e| {
             Exit::error(format!(
                 "{}: not a snapshot of this server's storage: {e}",
                 a.filename.display()
