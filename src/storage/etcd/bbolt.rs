@@ -265,10 +265,7 @@ impl Bucket {
         })
     }
 
-    #[allow(
-        dead_code,
-        reason = "used by tests; the import of etcd snapshots (issue 9) uses it"
-    )]
+    #[allow(dead_code, reason = "read by tests only")]
     /// Whether the bucket is stored inline in its parent's leaf.
     pub fn is_inline(&self) -> bool {
         self.inline.is_some()
@@ -359,10 +356,7 @@ impl Reader {
         Ok(Reader { file, len, meta })
     }
 
-    #[allow(
-        dead_code,
-        reason = "used by tests; the import of etcd snapshots (issue 9) uses it"
-    )]
+    #[allow(dead_code, reason = "read by tests only")]
     /// The current meta.
     pub fn meta(&self) -> Meta {
         self.meta
@@ -477,10 +471,6 @@ impl Reader {
         }
     }
 
-    #[allow(
-        dead_code,
-        reason = "used by tests; the import of etcd snapshots (issue 9) uses it"
-    )]
     /// Looks up `key` in `bucket` by descending the tree (bbolt's `Bucket.Get`/`Bucket`).
     ///
     /// # Errors
@@ -527,10 +517,6 @@ impl Reader {
         Err(corrupt(pgid, "tree deeper than any valid database"))
     }
 
-    #[allow(
-        dead_code,
-        reason = "used by tests; the import of etcd snapshots (issue 9) uses it"
-    )]
     /// The top-level bucket `name`, if any.
     ///
     /// # Errors
@@ -657,10 +643,6 @@ impl Reader {
     }
 }
 
-#[allow(
-    dead_code,
-    reason = "used by tests; the import of etcd snapshots (issue 9) uses it"
-)]
 /// An entry returned by [`Reader::get`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OwnedItem {
