@@ -8,12 +8,13 @@
 //!   offline export → official `etcdctl snapshot status` (revision and key count as etcd's
 //!   snapshot of the same history) and `snapshot restore` → real etcd serves everything.
 //! - `etcd_snapshot_restores_into_our_member_and_ours_round_trips`: etcd's snapshot → our
-//!   `etcd util snapshot restore` → our member serves everything; ours → export → ours too.
+//!   `etcd util snapshot restore` → our member serves everything; ours → export → `etcd ctl
+//!   snapshot restore` → ours too.
 
 use std::path::Path;
 use std::time::Duration;
 
-use crate::harness::{etcdctl, ok_stdout, our_bin, Member, MemberOpts, ServerKind};
+use crate::harness::{etcdctl, ok_stdout, our_bin, our_ctl, Member, MemberOpts, ServerKind};
 
 /// Writes a small history through the official etcdctl: 60 puts, overwrites, a large value,
 /// a delete, a leased key, `compact 40`, a user and a role. Returns the lease id (hex).
@@ -232,33 +233,35 @@ fn our_snapshots_are_read_restored_and_served_by_official_etcd() {
     }
 }
 
-/// Restores `snap` with `etcd util snapshot restore` into the place of a fresh member of
-/// ours (ports and data dir kept), restarts it and returns it.
-fn restore_into_our_member(snap: &Path, dir: &Path, name: &str) -> Member {
+/// Restores `snap` with `etcd util snapshot restore` (`via_ctl`: `etcd ctl snapshot
+/// restore`) into the place of a fresh member of ours (ports and data dir kept), restarts it
+/// and returns it.
+fn restore_into_our_member(snap: &Path, dir: &Path, name: &str, via_ctl: bool) -> Member {
     let mut m = Member::start(ServerKind::Ours, MemberOpts::named(name));
     m.kill9();
     let target = dir.join(format!("{name}-restored"));
     let peer = m.peer_url();
-    ok_stdout(
-        &our_bin(
-            &[
-                "util",
-                "snapshot",
-                "restore",
-                snap.to_str().expect("utf-8"),
-                "--data-dir",
-                target.to_str().expect("utf-8"),
-                "--name",
-                name,
-                "--initial-cluster",
-                &format!("{name}={peer}"),
-                "--initial-advertise-peer-urls",
-                &peer,
-            ],
-            Duration::from_secs(30),
-        ),
-        "etcd util snapshot restore",
-    );
+    let cluster = format!("{name}={peer}");
+    let args = [
+        "snapshot",
+        "restore",
+        snap.to_str().expect("utf-8"),
+        "--data-dir",
+        target.to_str().expect("utf-8"),
+        "--name",
+        name,
+        "--initial-cluster",
+        &cluster,
+        "--initial-advertise-peer-urls",
+        &peer,
+    ];
+    let out = if via_ctl {
+        our_ctl("http://127.0.0.1:1", &args, None)
+    } else {
+        let util: Vec<&str> = std::iter::once("util").chain(args).collect();
+        our_bin(&util, Duration::from_secs(30))
+    };
+    ok_stdout(&out, "our snapshot restore");
     std::fs::remove_dir_all(m.data_dir().join("member")).expect("remove member dir");
     std::fs::rename(target.join("member"), m.data_dir().join("member"))
         .expect("move restored member dir");
@@ -315,7 +318,7 @@ fn etcd_snapshot_restores_into_our_member_and_ours_round_trips() {
         "snapshot save",
     );
     drop(etcd);
-    let ours = restore_into_our_member(&snap, dir.path(), "bbolt-in");
+    let ours = restore_into_our_member(&snap, dir.path(), "bbolt-in", false);
     assert_restored(&ours.client_url(), rev, &kvs, &lease);
 
     let mut src = Member::start(ServerKind::Ours, MemberOpts::named("bbolt-own"));
@@ -337,6 +340,6 @@ fn etcd_snapshot_restores_into_our_member_and_ours_round_trips() {
         ),
         "export",
     );
-    let back = restore_into_our_member(&exported, dir.path(), "bbolt-back");
+    let back = restore_into_our_member(&exported, dir.path(), "bbolt-back", true);
     assert_restored(&back.client_url(), rev, &kvs, &lease);
 }

@@ -1,4 +1,4 @@
-//! etcdctl 3.4's `snapshot save|status` (`ctlv3/command/snapshot_command.go`).
+//! etcdctl 3.4's `snapshot save|status|restore` (`ctlv3/command/snapshot_command.go`).
 //!
 //! Departures, on purpose:
 //! - `snapshot save` checks the sha256 trailer of what it downloaded (etcdctl 3.4 only checks
@@ -34,6 +34,8 @@ pub enum SnapshotCommand {
         /// <filename>
         args: Vec<String>,
     },
+    /// Restores an etcd member snapshot to an etcd directory
+    Restore(crate::cli::util::RestoreArgs),
 }
 
 /// Size of the sha256 trailer etcd appends to a snapshot stream.
@@ -72,7 +74,7 @@ pub(crate) fn verify_trailer(path: &Path) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// `snapshot save|status`.
+/// `snapshot save|status|restore`.
 pub(super) async fn snapshot(
     g: &GlobalArgs,
     cmd: SnapshotCommand,
@@ -108,6 +110,10 @@ pub(super) async fn snapshot(
             let e = env(g)?;
             let st = snapshot_status(Path::new(&args[0])).map_err(|m| Exit::new(EXIT_ERROR, m))?;
             e.printer.db_status(out, &st).map_err(print_err)
+        }
+        SnapshotCommand::Restore(a) => {
+            // The same restore as `etcd util snapshot restore` (etcd's or our snapshots).
+            crate::cli::util::restore_for_ctl(&a, err).map_err(|(code, m)| Exit::new(code, m))
         }
     }
 }

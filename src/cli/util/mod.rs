@@ -296,6 +296,12 @@ fn db_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("member").join("snap").join("db")
 }
 
+/// `snapshot restore` for `etcd ctl snapshot restore` (etcdctl 3.4 has it too): the same
+/// restore, logging to `log`; `Err((exit code, message))`.
+pub(crate) fn restore_for_ctl(a: &RestoreArgs, log: &mut dyn Write) -> Result<(), (i32, String)> {
+    restore(a, log).map_err(|e| (e.code, e.message))
+}
+
 /// `snapshot restore`, following etcd 3.4's `v3Manager.Restore`.
 fn restore(a: &RestoreArgs, log: &mut dyn Write) -> Result<(), Exit> {
     let data_dir = a
