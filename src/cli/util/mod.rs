@@ -655,4 +655,58 @@ mod tests {
             "a failed restore leaves nothing behind"
         );
     }
+
+    /// Both snapshot kinds restore: our older LMDB image (+ sha256), as the Snapshot RPC
+    /// streamed before it switched to etcd's format, and etcd 3.4.23's bbolt snapshot.
+    #[test]
+    fn restores_our_lmdb_snapshots_and_etcds() {
+        use crate::raft::state_machine::Backend;
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        let snap = dir.path().join("lmdb.db");
+        {
+            let b = Backend::open(&src).unwrap();
+            let mut w = b.env.write_txn().unwrap();
+            let mut tw = b.kv.write(&mut w).unwrap();
+            tw.put(b"a", b"1", 0).unwrap();
+            tw.end();
+            let mut tw = b.kv.write(&mut w).unwrap();
+            tw.put(b"b", b"2", 0).unwrap();
+            tw.end();
+            w.commit().unwrap();
+            let mut f = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&snap)
+                .unwrap();
+            b.env
+                .copy_to_file(&mut f, heed::CompactionOption::Enabled)
+                .unwrap();
+            bbolt::append_sha256_trailer(&mut f).unwrap();
+        }
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/storage/etcd/testdata/etcd-3.4.23.snapshot.db");
+        for (file, name, rev) in [(&snap, "lmdb", 3), (&fixture, "etcd", 174)] {
+            let (code, out, _) =
+                run_args(&["snapshot", "status", "-w", "json", file.to_str().unwrap()]);
+            assert_eq!(code, EXIT_SUCCESS);
+            assert!(
+                out.contains(&format!("\"revision\":{rev},")),
+                "{name}: {out}"
+            );
+            let data = dir.path().join(name);
+            let (code, _, err) = run_args(&[
+                "snapshot",
+                "restore",
+                file.to_str().unwrap(),
+                "--data-dir",
+                data.to_str().unwrap(),
+            ]);
+            assert_eq!(code, EXIT_SUCCESS, "{name}: {err}");
+            let b = Backend::open(&db_dir(&data)).unwrap();
+            let r = b.env.read_txn().unwrap();
+            assert_eq!(b.kv.current_revision(&r).unwrap(), rev, "{name}");
+        }
+    }
 }
