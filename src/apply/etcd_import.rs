@@ -105,7 +105,8 @@ fn rev_main(b: &[u8]) -> Option<i64> {
 }
 
 /// Imports the etcd backend read by `reader` into `stores` within `wtxn` (which should hold
-/// an empty state database; the caller commits).
+/// an empty state database; the caller commits). bbolt's consistency check runs first, as
+/// etcd's `snapshot status` does: a damaged file is refused before anything is written.
 ///
 /// # Errors
 /// [`ImportError`]; on error the caller aborts the transaction, leaving nothing.
@@ -114,6 +115,14 @@ pub(crate) fn import(
     wtxn: &mut RwTxn,
     reader: &Reader,
 ) -> Result<ImportSummary, ImportError> {
+    let problems = reader.check()?;
+    if !problems.is_empty() {
+        return Err(ImportError::Format(format!(
+            "integrity check failed, {} errors: {}",
+            problems.len(),
+            problems.join("; ")
+        )));
+    }
     let mut summary = ImportSummary::default();
     reader.for_each(&reader.root(), |name, _| -> Result<(), ImportError> {
         if !KNOWN.contains(&name) {
