@@ -7,12 +7,15 @@
 //! missing lease) are values in [`ApplyResult`], identical on every member; only storage
 //! failures are errors of the state machine.
 //!
+//! [`etcd_export`] / [`etcd_import`]: the state as etcd 3.4's bbolt backend and back (Snapshot
+//! RPC, `etcd util snapshot export|restore`; the import runs offline on a fresh database).
+//!
 //! Depends on: mvcc, lease, auth, membership, storage, pb.
 
 pub mod alarm;
+pub mod auth;
 pub(crate) mod etcd_export;
 pub(crate) mod etcd_import;
-pub mod auth;
 pub mod kv;
 pub mod lease;
 
