@@ -295,6 +295,9 @@ _etcdctl() {
             etcdctl__subcmd__help__subcmd__role,revoke-permission)
                 cmd="etcdctl__subcmd__help__subcmd__role__subcmd__revoke__subcmd__permission"
                 ;;
+            etcdctl__subcmd__help__subcmd__snapshot,restore)
+                cmd="etcdctl__subcmd__help__subcmd__snapshot__subcmd__restore"
+                ;;
             etcdctl__subcmd__help__subcmd__snapshot,save)
                 cmd="etcdctl__subcmd__help__subcmd__snapshot__subcmd__save"
                 ;;
@@ -439,6 +442,9 @@ _etcdctl() {
             etcdctl__subcmd__snapshot,help)
                 cmd="etcdctl__subcmd__snapshot__subcmd__help"
                 ;;
+            etcdctl__subcmd__snapshot,restore)
+                cmd="etcdctl__subcmd__snapshot__subcmd__restore"
+                ;;
             etcdctl__subcmd__snapshot,save)
                 cmd="etcdctl__subcmd__snapshot__subcmd__save"
                 ;;
@@ -447,6 +453,9 @@ _etcdctl() {
                 ;;
             etcdctl__subcmd__snapshot__subcmd__help,help)
                 cmd="etcdctl__subcmd__snapshot__subcmd__help__subcmd__help"
+                ;;
+            etcdctl__subcmd__snapshot__subcmd__help,restore)
+                cmd="etcdctl__subcmd__snapshot__subcmd__help__subcmd__restore"
                 ;;
             etcdctl__subcmd__snapshot__subcmd__help,save)
                 cmd="etcdctl__subcmd__snapshot__subcmd__help__subcmd__save"
@@ -3245,8 +3254,22 @@ _etcdctl() {
             return 0
             ;;
         etcdctl__subcmd__help__subcmd__snapshot)
-            opts="save status"
+            opts="save status restore"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        etcdctl__subcmd__help__subcmd__snapshot__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -5873,7 +5896,7 @@ _etcdctl() {
             return 0
             ;;
         etcdctl__subcmd__snapshot)
-            opts="-w -d -h --endpoints --debug --write-out --hex --dial-timeout --command-timeout --keepalive-time --keepalive-timeout --insecure-transport --insecure-discovery --insecure-skip-tls-verify --cert --key --cacert --user --password --discovery-srv --discovery-srv-name --help save status help"
+            opts="-w -d -h --endpoints --debug --write-out --hex --dial-timeout --command-timeout --keepalive-time --keepalive-timeout --insecure-transport --insecure-discovery --insecure-skip-tls-verify --cert --key --cacert --user --password --discovery-srv --discovery-srv-name --help save status restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5967,7 +5990,7 @@ _etcdctl() {
             return 0
             ;;
         etcdctl__subcmd__snapshot__subcmd__help)
-            opts="save status help"
+            opts="save status restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5981,6 +6004,20 @@ _etcdctl() {
             return 0
             ;;
         etcdctl__subcmd__snapshot__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        etcdctl__subcmd__snapshot__subcmd__help__subcmd__restore)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -6015,6 +6052,124 @@ _etcdctl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        etcdctl__subcmd__snapshot__subcmd__restore)
+            opts="-w -d -h --data-dir --wal-dir --name --initial-cluster --initial-cluster-token --initial-advertise-peer-urls --skip-hash-check --endpoints --debug --write-out --hex --dial-timeout --command-timeout --keepalive-time --keepalive-timeout --insecure-transport --insecure-discovery --insecure-skip-tls-verify --cert --key --cacert --user --password --discovery-srv --discovery-srv-name --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wal-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --initial-cluster)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --initial-cluster-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --initial-advertise-peer-urls)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --debug)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hex)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --command-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keepalive-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keepalive-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --insecure-transport)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --insecure-discovery)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --insecure-skip-tls-verify)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-srv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-srv-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

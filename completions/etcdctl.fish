@@ -611,28 +611,29 @@ complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l password -d 'p
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand elect" -s h -l help -d 'Print help'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l endpoints -d 'gRPC endpoints' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l debug -d 'enable client-side debug logging' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l hex -d 'print byte strings as hex encoded strings' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l dial-timeout -d 'dial timeout for client connections' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l keepalive-time -d 'keepalive time for client connections' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l insecure-transport -d 'disable transport security for client connections' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -s h -l help -d 'Print help'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -f -a "save" -d 'Stores an etcd node backend snapshot to a given file'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -f -a "status" -d 'Gets backend snapshot status of a given file'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -f -a "save" -d 'Stores an etcd node backend snapshot to a given file'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -f -a "status" -d 'Gets backend snapshot status of a given file'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and not __fish_seen_subcommand_from save status restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l endpoints -d 'gRPC endpoints' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -l debug -d 'enable client-side debug logging' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from save" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
@@ -671,8 +672,35 @@ complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_see
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l data-dir -d 'Path to the data directory (default: <name>.etcd)' -r -F
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l wal-dir -d 'Path to the WAL directory (use --data-dir if none given)' -r -F
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l name -d 'Human-readable name for this member' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-cluster -d 'Initial cluster configuration for restore bootstrap (default: <name>=http://localhost:2380)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-cluster-token -d 'Initial cluster token for the etcd cluster during restore bootstrap' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-advertise-peer-urls -d 'List of this member\'s peer URLs to advertise to the rest of the cluster' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l skip-hash-check -d 'Ignore snapshot integrity hash value (required if copied from data directory)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "save" -d 'Stores an etcd node backend snapshot to a given file'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "status" -d 'Gets backend snapshot status of a given file'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l cluster -d 'use all endpoints from the cluster member list' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l data-dir -d 'Optional. If present, defragments a data directory not in use by etcd' -r
@@ -1267,6 +1295,7 @@ complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_su
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from lease" -f -a "keep-alive" -d 'Keeps leases alive (renew)'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "save" -d 'Stores an etcd node backend snapshot to a given file'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "status" -d 'Gets backend snapshot status of a given file'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "perf" -d 'Check the performance of the etcd cluster'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from alarm" -f -a "disarm" -d 'Disarms all alarms'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from alarm" -f -a "list" -d 'Lists all alarms'

@@ -992,6 +992,40 @@ _arguments "${_arguments_options[@]}" : \
 '*::args -- <filename>:_default' \
 && ret=0
 ;;
+(restore)
+_arguments "${_arguments_options[@]}" : \
+'--data-dir=[Path to the data directory (default\: <name>.etcd)]:DATA_DIR:_files' \
+'--wal-dir=[Path to the WAL directory (use --data-dir if none given)]:WAL_DIR:_files' \
+'--name=[Human-readable name for this member]:NAME:_default' \
+'--initial-cluster=[Initial cluster configuration for restore bootstrap (default\: <name>=http\://localhost\:2380)]:INITIAL_CLUSTER:_default' \
+'--initial-cluster-token=[Initial cluster token for the etcd cluster during restore bootstrap]:INITIAL_CLUSTER_TOKEN:_default' \
+'--initial-advertise-peer-urls=[List of this member'\''s peer URLs to advertise to the rest of the cluster]:INITIAL_ADVERTISE_PEER_URLS:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'--skip-hash-check[Ignore snapshot integrity hash value (required if copied from data directory)]' \
+'-h[Print help]' \
+'--help[Print help]' \
+':filename -- The snapshot file:_files' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_etcdctl__subcmd__snapshot__subcmd__help_commands" \
@@ -1009,6 +1043,10 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(restore)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -2137,6 +2175,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(restore)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
         esac
     ;;
 esac
@@ -2823,8 +2865,14 @@ _etcdctl__subcmd__help__subcmd__snapshot_commands() {
     local commands; commands=(
 'save:Stores an etcd node backend snapshot to a given file' \
 'status:Gets backend snapshot status of a given file' \
+'restore:Restores an etcd member snapshot to an etcd directory' \
     )
     _describe -t commands 'etcdctl help snapshot commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__snapshot__subcmd__restore_commands] )) ||
+_etcdctl__subcmd__help__subcmd__snapshot__subcmd__restore_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help snapshot restore commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__help__subcmd__snapshot__subcmd__save_commands] )) ||
 _etcdctl__subcmd__help__subcmd__snapshot__subcmd__save_commands() {
@@ -3168,6 +3216,7 @@ _etcdctl__subcmd__snapshot_commands() {
     local commands; commands=(
 'save:Stores an etcd node backend snapshot to a given file' \
 'status:Gets backend snapshot status of a given file' \
+'restore:Restores an etcd member snapshot to an etcd directory' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'etcdctl snapshot commands' commands "$@"
@@ -3177,6 +3226,7 @@ _etcdctl__subcmd__snapshot__subcmd__help_commands() {
     local commands; commands=(
 'save:Stores an etcd node backend snapshot to a given file' \
 'status:Gets backend snapshot status of a given file' \
+'restore:Restores an etcd member snapshot to an etcd directory' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'etcdctl snapshot help commands' commands "$@"
@@ -3185,6 +3235,11 @@ _etcdctl__subcmd__snapshot__subcmd__help_commands() {
 _etcdctl__subcmd__snapshot__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl snapshot help help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__snapshot__subcmd__help__subcmd__restore_commands] )) ||
+_etcdctl__subcmd__snapshot__subcmd__help__subcmd__restore_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl snapshot help restore commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__snapshot__subcmd__help__subcmd__save_commands] )) ||
 _etcdctl__subcmd__snapshot__subcmd__help__subcmd__save_commands() {
@@ -3195,6 +3250,11 @@ _etcdctl__subcmd__snapshot__subcmd__help__subcmd__save_commands() {
 _etcdctl__subcmd__snapshot__subcmd__help__subcmd__status_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl snapshot help status commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__snapshot__subcmd__restore_commands] )) ||
+_etcdctl__subcmd__snapshot__subcmd__restore_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl snapshot restore commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__snapshot__subcmd__save_commands] )) ||
 _etcdctl__subcmd__snapshot__subcmd__save_commands() {

@@ -10,11 +10,15 @@
 //! [`state`] composes the domain stores into the state database the state machine applies
 //! to and the server reads from.
 //!
+//! [`etcd_export`] / [`etcd_import`]: the state as etcd 3.4's bbolt backend and back (Snapshot
+//! RPC, `etcd util snapshot export|restore`; the import runs offline on a fresh database).
+//!
 //! Depends on: mvcc, lease, auth, alarm, membership, storage, pb.
 
 pub mod alarm;
-pub(crate) mod etcd_export;
 pub mod auth;
+pub(crate) mod etcd_export;
+pub(crate) mod etcd_import;
 pub mod kv;
 pub mod lease;
 pub mod state;

@@ -12,6 +12,8 @@
 //! in the batch's write transaction; they return `Ok(Err(AuthError))` for deterministic
 //! failures and `Err` only for storage failures.
 
+mod etcd_import;
+
 use heed::types::{Bytes, Str};
 use heed::{Database, RoTxn, RwTxn};
 use prost::Message;

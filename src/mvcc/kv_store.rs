@@ -329,6 +329,10 @@ impl KvStore {
         self.index
     }
 
+    pub(super) fn meta_db(&self) -> BytesDb<'static> {
+        self.meta
+    }
+
     fn range_at(
         &self,
         txn: &RoTxn,

@@ -1,10 +1,14 @@
 //! Raw walk of the `key` database for exports: every stored revision in revision order, as
 //! etcd's `key` bucket holds it (17-byte revision key, 18 with the tombstone `t`, and the
-//! `mvccpb.KeyValue` payload without our CRC). Depends on: storage (record), heed.
+//! `mvccpb.KeyValue` payload without our CRC), and the import of such records (etcd's
+//! `restoreIntoIndex`). Depends on: storage (record), heed, pb.
 
-use heed::RoTxn;
+use heed::{RoTxn, RwTxn};
 
+use super::key_index::{Generation, KeyIndex};
 use super::kv_store::{KvStore, MvccError};
+use super::revision::Revision;
+use crate::pb::mvccpb::KeyValue;
 
 impl KvStore {
     /// Calls `f(revision key, KeyValue bytes)` for every record of the `key` database in
@@ -26,5 +30,105 @@ impl KvStore {
             f(k, payload)?;
         }
         Ok(())
+    }
+}
+
+impl KvStore {
+    /// Imports one record of etcd's `key` bucket (records must come in revision order, into a
+    /// store that holds nothing newer), following etcd's `restoreIntoIndex`: the record is
+    /// stored as is (sealed) and the key index updated: a key's first record opens its
+    /// generation at the record's `create_revision` with its `version` (older revisions may
+    /// have been compacted away), later puts extend it, a tombstone closes it; a tombstone for
+    /// a key with no live generation is skipped, as etcd skips it.
+    ///
+    /// # Errors
+    /// [`MvccError::Corrupt`] for a key that is not a revision or a value that is not a
+    /// `KeyValue`; storage errors.
+    pub(crate) fn import_record(
+        &self,
+        wtxn: &mut RwTxn,
+        rev_key: &[u8],
+        kv_bytes: &[u8],
+    ) -> Result<(), MvccError> {
+        use prost::Message;
+        let (rev, tombstone) = Revision::from_bytes(rev_key)
+            .map_err(|e| MvccError::Corrupt(format!("etcd key bucket: {e}")))?;
+        let kv = KeyValue::decode(kv_bytes)
+            .map_err(|e| MvccError::Corrupt(format!("etcd key bucket at {rev}: {e}")))?;
+        let ki = match (self.index().get(wtxn, &kv.key)?, tombstone) {
+            (Some(mut ki), true) => match ki.tombstone(rev) {
+                Ok(()) => ki,
+                Err(_) => return Ok(()),
+            },
+            (Some(mut ki), false) => {
+                ki.put(rev);
+                ki
+            }
+            (None, true) => return Ok(()),
+            (None, false) => KeyIndex {
+                modified: rev,
+                generations: vec![Generation {
+                    ver: kv.version,
+                    created: Revision::new(kv.create_revision, 0),
+                    revs: vec![rev],
+                }],
+            },
+        };
+        self.key_db()
+            .put(wtxn, rev_key, &super::record::seal(kv_bytes))?;
+        self.index().put(wtxn, &kv.key, &ki)
+    }
+
+    /// Records `rev` as the finished compaction of an imported store (etcd's
+    /// `finishedCompactRev`); nothing is deleted (the import holds only what survived it).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub(crate) fn import_compact_revision(
+        &self,
+        wtxn: &mut RwTxn,
+        rev: i64,
+    ) -> Result<(), MvccError> {
+        self.meta_db()
+            .put(wtxn, super::kv_store::META_COMPACT_REV, &rev.to_be_bytes())?;
+        Ok(())
+    }
+}
+
+impl KvStore {
+    /// (lease, key) of every key live at the current revision whose latest put carries a
+    /// lease, in key order: what a restore attaches to the lease table. Holds only leased
+    /// keys in memory.
+    ///
+    /// # Errors
+    /// Storage errors, damaged or undecodable records.
+    pub(crate) fn leased_keys(&self, txn: &RoTxn) -> Result<Vec<(i64, Vec<u8>)>, MvccError> {
+        use prost::Message;
+        let current = self.current_revision(txn)?;
+        let key_db = self.key_db();
+        let mut out = Vec::new();
+        self.index().for_each_in(txn, b"", None, |key, ki| {
+            let Some(visible) = ki.get(current) else {
+                return Ok(());
+            };
+            let stored = key_db
+                .get(txn, &visible.modified.to_bytes())?
+                .ok_or_else(|| {
+                    MvccError::Corrupt(format!(
+                        "revision {} is in the index but not in the key database",
+                        visible.modified
+                    ))
+                })?;
+            let payload = super::record::open(stored, || {
+                format!("key database record {}", visible.modified)
+            })?;
+            let kv = KeyValue::decode(payload)
+                .map_err(|e| MvccError::Corrupt(format!("key record: {e}")))?;
+            if kv.lease != 0 {
+                out.push((kv.lease, key.to_vec()));
+            }
+            Ok(())
+        })?;
+        Ok(out)
     }
 }

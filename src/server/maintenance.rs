@@ -261,10 +261,10 @@ impl EtcdServer {
         })
     }
 
-    /// Streams a consistent snapshot of the backend: a compacting LMDB copy in
-    /// [`SNAPSHOT_CHUNK_BYTES`] messages (with `remaining_bytes`), then one message holding
-    /// the 32-byte sha256 of everything sent, as etcd does. The copy is staged in a temp
-    /// file, so memory stays bounded.
+    /// Streams a consistent snapshot of the backend in etcd 3.4's format (a bbolt database
+    /// with etcd's buckets, see `server::etcd_snapshot`) in [`SNAPSHOT_CHUNK_BYTES`] messages
+    /// (with `remaining_bytes`), then one message holding the 32-byte sha256 of everything
+    /// sent, as etcd does. The database is staged in a temp file, so memory stays bounded.
     ///
     /// # Errors
     /// Storage errors before the first message; later errors end the stream.
@@ -276,14 +276,8 @@ impl EtcdServer {
         let server = self.clone();
         tokio::task::spawn_blocking(move || {
             let result = (|| -> Result<(), String> {
-                let mut file = tempfile::tempfile_in(&dir).map_err(|e| e.to_string())?;
-                server
-                    .store
-                    .backend()
-                    .map_err(|e| e.to_string())?
-                    .env
-                    .copy_to_file(&mut file, heed::CompactionOption::Enabled)
-                    .map_err(|e| e.to_string())?;
+                let file = tempfile::tempfile_in(&dir).map_err(|e| e.to_string())?;
+                let mut file = server.write_etcd_backend(file)?;
                 let total = file.metadata().map_err(|e| e.to_string())?.len();
                 use std::io::Seek;
                 file.seek(std::io::SeekFrom::Start(0))

@@ -81,6 +81,7 @@ mod cluster;
 pub mod concurrency;
 mod corrupt;
 mod error;
+mod etcd_snapshot;
 pub mod fatal;
 mod kv;
 mod lease;

@@ -1,10 +1,11 @@
-//! etcdctl 3.4's `snapshot save|status` (`ctlv3/command/snapshot_command.go`).
+//! etcdctl 3.4's `snapshot save|status|restore` (`ctlv3/command/snapshot_command.go`).
 //!
 //! Departures, on purpose:
 //! - `snapshot save` checks the sha256 trailer of what it downloaded (etcdctl 3.4 only checks
 //!   it on restore) and draws a progress bar on stderr when stderr is a terminal;
-//! - `snapshot status` reads etcd-oxide snapshots (an LMDB image + sha256 trailer) and refuses
-//!   bolt files written by Go etcd.
+//! - `snapshot status` reads both etcd's snapshots (bbolt, what our server's Snapshot RPC
+//!   streams too; the same hash, revision, keys and size as etcdctl) and the older
+//!   etcd-oxide snapshots (an LMDB image + sha256 trailer).
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
@@ -33,6 +34,8 @@ pub enum SnapshotCommand {
         /// <filename>
         args: Vec<String>,
     },
+    /// Restores an etcd member snapshot to an etcd directory
+    Restore(crate::cli::util::RestoreArgs),
 }
 
 /// Size of the sha256 trailer etcd appends to a snapshot stream.
@@ -71,7 +74,7 @@ pub(crate) fn verify_trailer(path: &Path) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// `snapshot save|status`.
+/// `snapshot save|status|restore`.
 pub(super) async fn snapshot(
     g: &GlobalArgs,
     cmd: SnapshotCommand,
@@ -107,6 +110,10 @@ pub(super) async fn snapshot(
             let e = env(g)?;
             let st = snapshot_status(Path::new(&args[0])).map_err(|m| Exit::new(EXIT_ERROR, m))?;
             e.printer.db_status(out, &st).map_err(print_err)
+        }
+        SnapshotCommand::Restore(a) => {
+            // The same restore as `etcd util snapshot restore` (etcd's or our snapshots).
+            crate::cli::util::restore_for_ctl(&a, err).map_err(|(code, m)| Exit::new(code, m))
         }
     }
 }
@@ -195,7 +202,8 @@ const LMDB_MAGIC: u32 = 0xBEEF_C0DE;
 /// bolt's meta-page magic, at byte 16 of a Go etcd snapshot.
 const BOLT_MAGIC: u32 = 0xED0C_DAED;
 
-/// `snapshot status` of an etcd-oxide snapshot: the LMDB image (trailer, if any, left out) is
+/// `snapshot status` of an etcd (bbolt) snapshot, read as etcdctl reads it; or of an older
+/// etcd-oxide snapshot: the LMDB image (trailer, if any, left out) is
 /// copied to a temporary directory as `data.mdb` and opened there.
 ///
 /// Hash: CRC-32C over each database's name, then its keys and values in order (etcd hashes
@@ -203,8 +211,8 @@ const BOLT_MAGIC: u32 = 0xED0C_DAED;
 /// the MVCC store's current revision; size: the image size in bytes.
 ///
 /// # Errors
-/// Go's `stat` error for a missing file, `not an etcd-oxide snapshot` for bolt files and
-/// anything else that is not an LMDB image, storage errors.
+/// Go's `stat` error for a missing file, bbolt's errors for a damaged bolt file, `not an
+/// etcd-oxide snapshot` for anything that is neither, storage errors.
 pub(crate) fn snapshot_status(path: &Path) -> std::result::Result<DbStatus, String> {
     let shown = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| format!("stat {shown}: {}", go_io_error(&e)))?;
@@ -216,9 +224,13 @@ pub(crate) fn snapshot_status(path: &Path) -> std::result::Result<DbStatus, Stri
         Err(_) => 0,
     };
     if magic == BOLT_MAGIC {
-        return Err(format!(
-            "not an etcd-oxide snapshot: {shown} is a bolt database written by Go etcd"
-        ));
+        let st = crate::storage::etcd::bbolt::status(path).map_err(|e| e.to_string())?;
+        return Ok(DbStatus {
+            hash: st.hash,
+            revision: st.revision,
+            total_key: st.total_key,
+            total_size: st.total_size,
+        });
     }
     if magic != LMDB_MAGIC {
         return Err(format!("not an etcd-oxide snapshot: {shown}"));
@@ -280,15 +292,25 @@ mod tests {
     }
 
     #[test]
-    fn status_refuses_bolt() {
+    fn status_reads_bolt_and_refuses_a_damaged_one() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("b.db");
         let mut page = vec![0u8; 4096];
         page[16..20].copy_from_slice(&BOLT_MAGIC.to_le_bytes());
         std::fs::write(&p, &page).unwrap();
+        assert_eq!(snapshot_status(&p).unwrap_err(), "version mismatch");
+        std::fs::write(&p, b"neither").unwrap();
         assert!(snapshot_status(&p)
             .unwrap_err()
             .starts_with("not an etcd-oxide snapshot"));
+        // etcd 3.4.23's snapshot (see storage::etcd::bbolt's tests for its history).
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/storage/etcd/testdata/etcd-3.4.23.snapshot.db");
+        let st = snapshot_status(&fixture).unwrap();
+        assert_eq!(
+            (st.hash, st.revision, st.total_key, st.total_size),
+            (3_503_537_789, 174, 183, 65536)
+        );
         assert!(snapshot_status(&dir.path().join("none"))
             .unwrap_err()
             .ends_with("no such file or directory"));

@@ -95,3 +95,54 @@ pub(super) fn export_snapshot(db_dir: &Path, out: &Path) -> anyhow::Result<i64> 
     }
     Ok(revision)
 }
+
+/// Restores the etcd (bbolt) snapshot `file` into a fresh state database at `db_dir`: checks
+/// the sha256 trailer like etcd (`snapshot missing hash but --skip-hash-check=false` without
+/// one, unless skipped), then imports every store in one write transaction
+/// (`apply::etcd_import`). Returns the restored revision.
+///
+/// # Errors
+/// Hash mismatch or missing hash, a file that is not a consistent etcd backend, storage.
+pub(super) fn restore_etcd_snapshot(
+    file: &Path,
+    db_dir: &Path,
+    skip_hash_check: bool,
+) -> anyhow::Result<i64> {
+    use crate::storage::snapshot::{has_sha256_trailer, ImageError, SHA256_LEN};
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+
+    let size = std::fs::metadata(file)?.len();
+    let has_hash = has_sha256_trailer(size);
+    if !has_hash && !skip_hash_check {
+        return Err(ImageError::MissingHash.into());
+    }
+    if has_hash && !skip_hash_check {
+        let mut f = std::fs::File::open(file)?;
+        let mut left = size - SHA256_LEN as u64;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 16];
+        while left > 0 {
+            let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+            f.read_exact(&mut buf[..want])?;
+            hasher.update(&buf[..want]);
+            left -= want as u64;
+        }
+        let mut expected = vec![0u8; SHA256_LEN];
+        f.read_exact(&mut expected)?;
+        let got = hasher.finalize().to_vec();
+        if got != expected {
+            return Err(ImageError::HashMismatch { expected, got }.into());
+        }
+    }
+    let reader = crate::storage::etcd::bbolt::Reader::open(file)
+        .with_context(|| format!("{}: not an etcd snapshot", file.display()))?;
+    std::fs::create_dir_all(db_dir)?;
+    let backend = StateDb::open(db_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut wtxn = backend.env.write_txn()?;
+    let summary = crate::apply::etcd_import::import(&backend.stores(), &mut wtxn, &reader)
+        .with_context(|| format!("importing {}", file.display()))?;
+    wtxn.commit()?;
+    backend.env.force_sync()?;
+    Ok(summary.revision)
+}

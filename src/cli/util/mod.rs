@@ -15,6 +15,8 @@
 //!   Files in etcd's format (bbolt, magic 0xED0CDAED) are read as etcd reads them.
 //! - `snapshot export --data-dir D <file>` (ours): the member's data as an etcd 3.4 snapshot
 //!   file for the official tools ([`etcd_export`]).
+//!   An etcd snapshot (bbolt, from etcd 3.4/3.5/3.6) is imported instead: keys with their
+//!   revisions, the compaction, leases, auth and alarms ([`etcd_export`]).
 //! - `defrag --data-dir D`: compacting copy + atomic swap of `member/snap/db/data.mdb`.
 //! - `hashkv --data-dir D [--rev R]`: the HashKV of the stored history (as the server's).
 //!
@@ -295,6 +297,12 @@ fn db_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("member").join("snap").join("db")
 }
 
+/// `snapshot restore` for `etcd ctl snapshot restore` (etcdctl 3.4 has it too): the same
+/// restore, logging to `log`; `Err((exit code, message))`.
+pub(crate) fn restore_for_ctl(a: &RestoreArgs, log: &mut dyn Write) -> Result<(), (i32, String)> {
+    restore(a, log).map_err(|e| (e.code, e.message))
+}
+
 /// `snapshot restore`, following etcd 3.4's `v3Manager.Restore`.
 fn restore(a: &RestoreArgs, log: &mut dyn Write) -> Result<(), Exit> {
     let data_dir = a
@@ -364,9 +372,23 @@ fn restore_into(
     members: BTreeMap<u64, Member>,
 ) -> Result<i64, Exit> {
     let db = db_dir(data_dir);
-    snapshot::write_image(&a.filename, &db, a.skip_hash_check).map_err(Exit::error)?;
+    let revision = if bbolt::is_bbolt(&a.filename).map_err(Exit::error)? {
+        etcd_export::restore_etcd_snapshot(&a.filename, &db, a.skip_hash_check)
+            .map_err(|e| Exit::error(format!("{e:#}")))?
+    } else {
+        restore_own_image(a, &db)?
+    };
+    let wal = open_env(wal_dir, EnvKind::Wal).map_err(Exit::error)?;
+    crate::raft::log_store::seed_new_cluster(&wal, cluster_id, member_id, members)
+        .map_err(Exit::error)?;
+    Ok(revision)
+}
+
+/// Our own snapshot image (LMDB + sha256): copied into place, its Raft apply state forgotten.
+fn restore_own_image(a: &RestoreArgs, db: &Path) -> Result<i64, Exit> {
+    snapshot::write_image(&a.filename, db, a.skip_hash_check).map_err(Exit::error)?;
     let revision = {
-        let backend = crate::apply::state::StateDb::open(&db).map_err(|e| {
+        let backend = crate::apply::state::StateDb::open(db).map_err(|e| {
             Exit::error(format!(
                 "{}: not a snapshot of this server's storage: {e}",
                 a.filename.display()
@@ -376,9 +398,6 @@ fn restore_into(
         backend.env.force_sync().map_err(Exit::error)?;
         rev
     };
-    let wal = open_env(wal_dir, EnvKind::Wal).map_err(Exit::error)?;
-    crate::raft::log_store::seed_new_cluster(&wal, cluster_id, member_id, members)
-        .map_err(Exit::error)?;
     Ok(revision)
 }
 
@@ -636,5 +655,59 @@ mod tests {
             !dir.path().join("new").exists(),
             "a failed restore leaves nothing behind"
         );
+    }
+
+    /// Both snapshot kinds restore: our older LMDB image (+ sha256), as the Snapshot RPC
+    /// streamed before it switched to etcd's format, and etcd 3.4.23's bbolt snapshot.
+    #[test]
+    fn restores_our_lmdb_snapshots_and_etcds() {
+        use crate::apply::state::StateDb as Backend;
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        let snap = dir.path().join("lmdb.db");
+        {
+            let b = Backend::open(&src).unwrap();
+            let mut w = b.env.write_txn().unwrap();
+            let mut tw = b.kv.write(&mut w).unwrap();
+            tw.put(b"a", b"1", 0).unwrap();
+            tw.end();
+            let mut tw = b.kv.write(&mut w).unwrap();
+            tw.put(b"b", b"2", 0).unwrap();
+            tw.end();
+            w.commit().unwrap();
+            let mut f = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&snap)
+                .unwrap();
+            b.env
+                .copy_to_file(&mut f, heed::CompactionOption::Enabled)
+                .unwrap();
+            bbolt::append_sha256_trailer(&mut f).unwrap();
+        }
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/storage/etcd/testdata/etcd-3.4.23.snapshot.db");
+        for (file, name, rev) in [(&snap, "lmdb", 3), (&fixture, "etcd", 174)] {
+            let (code, out, _) =
+                run_args(&["snapshot", "status", "-w", "json", file.to_str().unwrap()]);
+            assert_eq!(code, EXIT_SUCCESS);
+            assert!(
+                out.contains(&format!("\"revision\":{rev},")),
+                "{name}: {out}"
+            );
+            let data = dir.path().join(name);
+            let (code, _, err) = run_args(&[
+                "snapshot",
+                "restore",
+                file.to_str().unwrap(),
+                "--data-dir",
+                data.to_str().unwrap(),
+            ]);
+            assert_eq!(code, EXIT_SUCCESS, "{name}: {err}");
+            let b = Backend::open(&db_dir(&data)).unwrap();
+            let r = b.env.read_txn().unwrap();
+            assert_eq!(b.kv.current_revision(&r).unwrap(), rev, "{name}");
+        }
     }
 }

@@ -265,10 +265,7 @@ impl Bucket {
         })
     }
 
-    #[allow(
-        dead_code,
-        reason = "used by tests; the import of etcd snapshots (issue 9) uses it"
-    )]
+    #[allow(dead_code, reason = "read by tests only")]
     /// Whether the bucket is stored inline in its parent's leaf.
     pub fn is_inline(&self) -> bool {
         self.inline.is_some()
@@ -359,10 +356,7 @@ impl Reader {
         Ok(Reader { file, len, meta })
     }
 
-    #[allow(
-        dead_code,
-        reason = "used by tests; the import of etcd snapshots (issue 9) uses it"
-    )]
+    #[allow(dead_code, reason = "read by tests only")]
     /// The current meta.
     pub fn meta(&self) -> Meta {
         self.meta
@@ -413,7 +407,9 @@ impl Reader {
 
     /// Calls `f` for every entry of `bucket` in key order: key/value pairs and nested buckets
     /// (which are not descended into; call `for_each` on them). Memory: one page per tree
-    /// level. `f` may stop the walk by returning an error.
+    /// level. `f` may stop the walk by returning an error. Run [`Reader::check`] first on an
+    /// untrusted file: a damaged tree whose pages refer to each other in a cycle is walked
+    /// (up to the depth limit) many times over.
     ///
     /// # Errors
     /// `f`'s errors, I/O errors and `Corrupt` pages (as `E: From<BoltError>`).
@@ -477,10 +473,6 @@ impl Reader {
         }
     }
 
-    #[allow(
-        dead_code,
-        reason = "used by tests; the import of etcd snapshots (issue 9) uses it"
-    )]
     /// Looks up `key` in `bucket` by descending the tree (bbolt's `Bucket.Get`/`Bucket`).
     ///
     /// # Errors
@@ -527,10 +519,6 @@ impl Reader {
         Err(corrupt(pgid, "tree deeper than any valid database"))
     }
 
-    #[allow(
-        dead_code,
-        reason = "used by tests; the import of etcd snapshots (issue 9) uses it"
-    )]
     /// The top-level bucket `name`, if any.
     ///
     /// # Errors
@@ -620,13 +608,19 @@ impl Reader {
         }
         let page = self.page(pgid)?;
         let overflow = u64::from(u32_at(&page, 12));
+        let mut seen = false;
         for id in pgid..=pgid + overflow {
             // page() checked the range against the high-water mark.
             let i = usize::try_from(id).map_err(|_| corrupt(id, "page id too large"))?;
             if reachable[i] {
                 errors.push(format!("page {id}: multiple references"));
+                seen = true;
             }
             reachable[i] = true;
+        }
+        if seen {
+            // Not descended again: a cycle would otherwise be walked over and over.
+            return Ok(());
         }
         let flags = u16_at(&page, 8);
         if usize::try_from(pgid).is_ok_and(|i| freed[i]) {
@@ -657,10 +651,6 @@ impl Reader {
     }
 }
 
-#[allow(
-    dead_code,
-    reason = "used by tests; the import of etcd snapshots (issue 9) uses it"
-)]
 /// An entry returned by [`Reader::get`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OwnedItem {
@@ -1381,6 +1371,59 @@ mod tests {
             (st.hash, st.revision, st.total_key),
             (FIXTURE_STATUS.hash, 174, 183)
         );
+    }
+
+    /// Damaged files give errors, never a panic or a hang: random bytes of etcd's snapshot
+    /// (pages and metas) are overwritten, then status (which walks and checks every page)
+    /// and lookups run.
+    #[test]
+    fn random_damage_is_an_error_not_a_panic() {
+        let good = std::fs::read(fixture()).expect("fixture");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("db");
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..400 {
+            let mut bad = good.clone();
+            for _ in 0..1 + next() % 8 {
+                let at = (next() % bad.len() as u64) as usize;
+                bad[at] = next() as u8;
+            }
+            std::fs::write(&path, &bad).expect("write");
+            let _ = status(&path);
+            if let Ok(r) = Reader::open(&path) {
+                let _ = r.bucket(b"key").map(|b| b.map(|b| r.get(&b, b"k")));
+                let _ = r.check();
+            }
+        }
+    }
+
+    /// A branch page whose children are itself is reported, not walked forever.
+    #[test]
+    fn a_page_cycle_is_reported_not_walked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("db");
+        write(&path, &sample());
+        let r = Reader::open(&path).expect("open");
+        let key = r.bucket(b"key").expect("key").expect("present");
+        let root = r.page(key.root).expect("root page");
+        assert_eq!(u16_at(&root, 8), BRANCH_PAGE);
+        let count = usize::from(u16_at(&root, 10));
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .expect("open");
+        for i in 0..count {
+            let at = key.root * PAGE_SIZE as u64 + (PAGE_HEADER + i * ELEMENT + 8) as u64;
+            f.write_all_at(&key.root.to_le_bytes(), at).expect("write");
+        }
+        let err = status(&path).expect_err("a cycle");
+        assert!(err.to_string().contains("multiple references"), "{err}");
     }
 
     /// The official bbolt (through etcdctl 3.4.23's `snapshot status`, which runs `Tx.Check`)

@@ -1,0 +1,50 @@
+//! The Snapshot RPC's payload in etcd 3.4's format: the current state written as a bbolt
+//! backend (`apply::etcd_export`) from one read transaction, with the Raft facts etcd keeps
+//! in it (consistent index = last applied index, members from the applied membership and
+//! their published attributes). The official `etcdctl snapshot save/status/restore` work on
+//! it; our `etcd util snapshot restore` imports it.
+
+use std::fs::File;
+
+use super::EtcdServer;
+use crate::apply::etcd_export::{export, EtcdMember, ExportInfo};
+
+impl EtcdServer {
+    /// Writes the etcd backend of the current state into `file` (a temp file; truncated).
+    /// Returns the synced file. Memory: one page per bbolt tree level.
+    ///
+    /// The consistent index is the applied index read just before the data's transaction,
+    /// so it never claims more than the data holds (a restore replaces it anyway).
+    ///
+    /// # Errors
+    /// Storage errors, as text for the stream's `Internal` status.
+    pub(super) fn write_etcd_backend(&self, file: File) -> Result<File, String> {
+        let (applied, membership) =
+            crate::raft::state_machine::applied_state(&self.store).map_err(|e| e.to_string())?;
+        let b = self.store.backend().map_err(|e| e.to_string())?;
+        let rtxn = b.env.read_txn().map_err(|e| e.to_string())?;
+        let stores = b.stores();
+        let config = membership.membership();
+        let voters: std::collections::BTreeSet<u64> = config.voter_ids().collect();
+        let mut members = Vec::new();
+        for (id, node) in config.nodes() {
+            let (name, client_urls) = match stores.members.get(&rtxn, *id) {
+                Ok(Some(a)) => (a.name, a.client_urls),
+                Ok(None) => (node.name.clone(), node.client_urls.clone()),
+                Err(e) => return Err(e.to_string()),
+            };
+            members.push(EtcdMember {
+                id: *id,
+                name,
+                peer_urls: node.peer_urls.clone(),
+                client_urls,
+                is_learner: !voters.contains(id),
+            });
+        }
+        let info = ExportInfo {
+            consistent_index: applied.map_or(0, |l| l.index),
+            members,
+        };
+        export(&stores, &rtxn, &info, file).map_err(|e| e.to_string())
+    }
+}
