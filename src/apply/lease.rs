@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::{kv, ApplyError, ApplyFatal, Stores};
+use super::{kv, txn, ApplyError, ApplyFatal, Stores};
 use crate::lease::{LeaseRecord, MAX_LEASE_TTL};
 use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::{
@@ -116,7 +116,7 @@ pub fn revoke(
             success: deletes,
             failure: Vec::new(),
         };
-        match kv::txn(&stores.kv, wtxn, &txn, &|_| false) {
+        match txn::txn(&stores.kv, wtxn, &txn, &|_| false) {
             Ok((_, ev)) => events.extend(ev),
             Err(kv::KvApplyError::Storage(s)) => return Err(ApplyFatal::Mvcc(s)),
             Err(other) => {

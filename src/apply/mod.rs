@@ -22,6 +22,9 @@ pub(crate) mod etcd_import;
 pub mod kv;
 pub mod lease;
 pub mod state;
+#[cfg(test)]
+mod testutil;
+pub mod txn;
 
 use serde::{Deserialize, Serialize};
 
@@ -275,7 +278,7 @@ fn is_corrupt_refused(req: &InternalRaftRequest) -> bool {
         || req.compaction.is_some()
         || req.lease_grant.is_some()
         || req.lease_revoke.is_some()
-        || req.txn.as_ref().is_some_and(|t| !kv::is_txn_read_only(t))
+        || req.txn.as_ref().is_some_and(|t| !txn::is_txn_read_only(t))
 }
 
 /// [`apply_request`] once the CORRUPT check passed.
@@ -324,7 +327,7 @@ fn apply_checked_request(
         })
     } else if let Some(txn) = &req.txn {
         let known = lease::existing_leases(stores, wtxn, lease::txn_leases(txn))?;
-        kv_outcome(kv::txn(&stores.kv, wtxn, txn, &|id| known.contains(&id)))?.map(|(r, ev)| {
+        kv_outcome(txn::txn(&stores.kv, wtxn, txn, &|id| known.contains(&id)))?.map(|(r, ev)| {
             events.extend(ev);
             ApplyResponse::Txn(r)
         })
@@ -384,7 +387,7 @@ fn apply_checked_request(
 fn is_capped_write(req: &InternalRaftRequest) -> bool {
     req.put.is_some()
         || req.lease_grant.is_some()
-        || req.txn.as_ref().is_some_and(|t| !kv::is_txn_read_only(t))
+        || req.txn.as_ref().is_some_and(|t| !txn::is_txn_read_only(t))
 }
 
 /// Splits a KV apply result into a deterministic outcome (inner) or a fatal storage error

@@ -67,7 +67,7 @@ impl EtcdServer {
     /// # Errors
     /// See [`EtcdServer::propose`].
     pub async fn txn(&self, req: TxnRequest, caller: &Caller) -> Result<TxnResponse, Error> {
-        if !crate::apply::kv::is_txn_read_only(&req) {
+        if !crate::apply::txn::is_txn_read_only(&req) {
             self.check_quota(prost::Message::encoded_len(&req)).await?;
         }
         self.propose_reply(

@@ -13,7 +13,8 @@
 //! - `kv.rs`: Range, Put, DeleteRange, Txn, Compaction.
 //! - `lease.rs`, `auth.rs`, `cluster.rs` (membership changes, the member list, publish),
 //!   `maintenance.rs` (alarms, quota, status, health, hash, snapshot, defrag), `corrupt.rs`,
-//!   `concurrency.rs` (locks and elections), `fatal.rs`, `error.rs`.
+//!   `fatal.rs`, `error.rs`; `concurrency.rs` (the shared parts of the lock and election
+//!   recipes) with `concurrency/lock.rs` and `concurrency/election.rs`.
 //! - `background.rs`: the watch hub, backend sync, fatal monitor and metrics loops (the
 //!   lessor, corruption and token loops live in `lease.rs`, `maintenance.rs` /
 //!   `corrupt.rs` and `auth.rs`).
@@ -67,8 +68,8 @@
 //! served: it answers `etcdserver: corrupt cluster` and raises the CORRUPT alarm through the
 //! log (`maintenance.rs`); `corrupt.rs` compares HashKV with peers (etcd's corruption checks).
 //!
-//! **Locks and elections** (`concurrency.rs`): etcd's clientv3 concurrency recipes run
-//! here on top of `txn` / `range` / `delete_range` / leases and the watch hub.
+//! **Locks and elections** (`concurrency.rs`, `concurrency/`): etcd's clientv3 concurrency
+//! recipes run here on top of `txn` / `range` / `delete_range` / leases and the watch hub.
 //!
 //! Depends on: raft, apply, mvcc, membership, storage, config, pb (and, in `serve.rs`, the
 //! assembly: v3rpc and tls).
