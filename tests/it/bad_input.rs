@@ -550,7 +550,11 @@ fn bad_requests_never_stop_a_cluster() {
             let ch = &chans[i % chans.len()];
             let got = run_case(ch, case).await;
             assert!(!got.contains("DeadlineExceeded"), "{case} hung: {got}");
-            still_serves(ch, case).await.unwrap();
+            still_serves(ch, case).await.unwrap_or_else(|e| {
+                let tails: Vec<String> =
+                    cluster.members.iter().map(|m| m.stderr_tail(25)).collect();
+                panic!("{e}\n{}", tails.join("\n---\n"))
+            });
         }
         still_serves(&chans[0], "final").await.unwrap();
         let mut revisions = Vec::new();
