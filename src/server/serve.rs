@@ -426,6 +426,9 @@ mod tests {
             peer_auto_tls: false,
             self_signed_cert_validity: 1,
             tls_params: TlsParams::default(),
+            dedicated_wal_dir: None,
+            serving: Default::default(),
+            knobs: Default::default(),
         }
     }
 
