@@ -439,7 +439,9 @@ impl ServerArgs {
         }
         cfg.validate()?;
         for u in cfg.listen_client_urls.iter() {
-            resolve_listen_addr("listen-client-urls", u)?;
+            if !matches!(u.scheme(), "unix" | "unixs") {
+                resolve_listen_addr("listen-client-urls", u)?;
+            }
         }
         for u in cfg.listen_peer_urls.iter() {
             resolve_listen_addr("listen-peer-urls", u)?;
@@ -643,11 +645,10 @@ pub fn env_args(
             Some((_, id)) if on_cmdline(id) => {
                 return Err(format!("conflicting environment variable {key:?} is shadowed by corresponding command-line flag (either unset environment variable or disable flag)"));
             }
-            Some((long, _)) => {
-                if !value.is_empty() && !used.iter().any(|(_, k, _)| k == key) {
-                    used.push((long.clone(), key.clone(), value.clone()));
-                }
+            Some((long, _)) if !value.is_empty() && !used.iter().any(|(_, k, _)| k == key) => {
+                used.push((long.clone(), key.clone(), value.clone()));
             }
+            Some(_) => {}
             None if key.starts_with("ETCD_") => {
                 notes.push((true, format!("unrecognized environment variable {key}={value}")));
             }
