@@ -1003,4 +1003,44 @@ mod tests {
             "invalid value \"soon\" for flag -experimental-corrupt-check-time: parse error"
         );
     }
+
+    /// etcd 3.4's env rules: used (sorted by flag), unknown warned, aliases recognized,
+    /// empty values ignored, a flag given both ways refused.
+    #[test]
+    fn env_rules_follow_etcd() {
+        let cmd = parse_command();
+        let m = parse_command()
+            .try_get_matches_from(["etcd", "--data-dir=d"])
+            .expect("parses");
+        let env = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let (args, notes) = env_args(
+            &cmd,
+            &m,
+            &env(&[
+                ("ETCD_NAME", "n"),
+                ("ETCD_BOGUS", "1"),
+                ("ETCD_EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL", "5s"),
+                ("ETCD_WAL_DIR", ""),
+                ("HOME", "/root"),
+            ]),
+        )
+        .expect("no conflict");
+        let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        assert_eq!(
+            args,
+            ["--experimental-watch-progress-notify-interval=5s", "--name=n"]
+        );
+        assert_eq!(notes.len(), 3);
+        assert_eq!(
+            notes[2],
+            (true, "unrecognized environment variable ETCD_BOGUS=1".to_string())
+        );
+        let e = env_args(&cmd, &m, &env(&[("ETCD_DATA_DIR", "x")])).expect_err("shadowed");
+        assert!(e.starts_with("conflicting environment variable \"ETCD_DATA_DIR\""), "{e}");
+    }
 }
