@@ -96,7 +96,14 @@ pub async fn serve_router(
     shutdown: impl Future<Output = ()> + Send + 'static,
     tls: Option<Arc<crate::tls::ReloadingServerConfig>>,
 ) -> std::io::Result<()> {
-    serve_router_with(listener.into(), router, shutdown, tls, Http2Limits::default()).await
+    serve_router_with(
+        listener.into(),
+        router,
+        shutdown,
+        tls,
+        Http2Limits::default(),
+    )
+    .await
 }
 
 /// [`serve_router`] on a TCP or Unix listener with explicit HTTP/2 limits.

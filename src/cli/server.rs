@@ -176,7 +176,11 @@ pub struct ServerArgs {
     #[arg(long, env = "ETCD_INITIAL_ELECTION_TICK_ADVANCE", num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true", value_parser = go_bool)]
     pub initial_election_tick_advance: bool,
     /// Maximum concurrent streams that each client can open at a time.
-    #[arg(long, env = "ETCD_MAX_CONCURRENT_STREAMS", default_value = "4294967295")]
+    #[arg(
+        long,
+        env = "ETCD_MAX_CONCURRENT_STREAMS",
+        default_value = "4294967295"
+    )]
     pub max_concurrent_streams: String,
     /// Minimum duration interval that a client should wait before pinging server.
     #[arg(long, env = "ETCD_GRPC_KEEPALIVE_MIN_TIME", default_value = "5s")]
@@ -200,13 +204,28 @@ pub struct ServerArgs {
     #[arg(long, env = "ETCD_EXPERIMENTAL_ENABLE_LEASE_CHECKPOINT", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
     pub experimental_enable_lease_checkpoint: bool,
     /// Sets the maximum revisions deleted in each compaction batch.
-    #[arg(long, env = "ETCD_EXPERIMENTAL_COMPACTION_BATCH_LIMIT", alias = "compaction-batch-limit", default_value = "1000")]
+    #[arg(
+        long,
+        env = "ETCD_EXPERIMENTAL_COMPACTION_BATCH_LIMIT",
+        alias = "compaction-batch-limit",
+        default_value = "1000"
+    )]
     pub experimental_compaction_batch_limit: String,
     /// Warning is generated if requests take more than this duration.
-    #[arg(long, env = "ETCD_EXPERIMENTAL_WARNING_APPLY_DURATION", alias = "warning-apply-duration", default_value = "100ms")]
+    #[arg(
+        long,
+        env = "ETCD_EXPERIMENTAL_WARNING_APPLY_DURATION",
+        alias = "warning-apply-duration",
+        default_value = "100ms"
+    )]
     pub experimental_warning_apply_duration: String,
     /// bbolt's freelist type (array or map); no effect on LMDB.
-    #[arg(long, env = "ETCD_EXPERIMENTAL_BACKEND_BBOLT_FREELIST_TYPE", alias = "backend-bbolt-freelist-type", default_value = "array")]
+    #[arg(
+        long,
+        env = "ETCD_EXPERIMENTAL_BACKEND_BBOLT_FREELIST_TYPE",
+        alias = "backend-bbolt-freelist-type",
+        default_value = "array"
+    )]
     pub experimental_backend_bbolt_freelist_type: String,
     /// Serve v2 requests through the v3 backend under a given prefix (no effect here).
     #[arg(long, env = "ETCD_EXPERIMENTAL_ENABLE_V2V3", default_value = "")]
@@ -434,7 +453,11 @@ impl ServerArgs {
             serving,
             knobs,
         };
-        if cfg.knobs.feature_gates.contains(&("InitialCorruptCheck".to_string(), true)) {
+        if cfg
+            .knobs
+            .feature_gates
+            .contains(&("InitialCorruptCheck".to_string(), true))
+        {
             cfg.initial_corrupt_check = true;
         }
         cfg.validate()?;
@@ -474,7 +497,11 @@ impl ServerArgs {
             ("discovery-srv-name", &self.discovery_srv_name, ""),
             ("proxy", &self.proxy, "off"),
             ("proxy-failure-wait", &self.proxy_failure_wait, "5000"),
-            ("proxy-refresh-interval", &self.proxy_refresh_interval, "30000"),
+            (
+                "proxy-refresh-interval",
+                &self.proxy_refresh_interval,
+                "30000",
+            ),
             ("proxy-dial-timeout", &self.proxy_dial_timeout, "1000"),
             ("proxy-write-timeout", &self.proxy_write_timeout, "5000"),
         ];
@@ -496,8 +523,8 @@ impl ServerArgs {
     /// `--max-concurrent-streams`, `--grpc-keepalive-*`, `--cors`, `--host-whitelist`,
     /// `--listen-client-http-urls`.
     fn client_serving(&self) -> Result<ClientServing, ConfigError> {
-        use crate::config::serving::{parse_cors, parse_host_whitelist};
         use crate::config::duration_flag;
+        use crate::config::serving::{parse_cors, parse_host_whitelist};
         let http_urls = if self.listen_client_http_urls.trim().is_empty() {
             Vec::new()
         } else {
@@ -634,9 +661,8 @@ pub fn env_args(
     env: &[(String, String)],
 ) -> Result<(Vec<OsString>, Vec<Note>), String> {
     let names = long_names(cmd);
-    let on_cmdline = |id: &str| {
-        matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
-    };
+    let on_cmdline =
+        |id: &str| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
     let mut used: Vec<(String, String, String)> = Vec::new();
     let mut notes = Vec::new();
     for (key, value) in env {
@@ -650,7 +676,10 @@ pub fn env_args(
             }
             Some(_) => {}
             None if key.starts_with("ETCD_") => {
-                notes.push((true, format!("unrecognized environment variable {key}={value}")));
+                notes.push((
+                    true,
+                    format!("unrecognized environment variable {key}={value}"),
+                ));
             }
             None => {}
         }
@@ -659,7 +688,10 @@ pub fn env_args(
     let mut args = Vec::new();
     let mut recognized = Vec::new();
     for (long, key, value) in used {
-        recognized.push((false, format!("recognized and used environment variable {key}={value}")));
+        recognized.push((
+            false,
+            format!("recognized and used environment variable {key}={value}"),
+        ));
         args.push(OsString::from(format!("--{long}={value}")));
     }
     recognized.extend(notes);
@@ -693,7 +725,9 @@ fn go_flag_error(e: &clap::Error) -> (String, i32) {
                 )
             } else {
                 (
-                    format!("error verifying flags, '{arg}' is not a valid flag. See 'etcd --help'."),
+                    format!(
+                        "error verifying flags, '{arg}' is not a valid flag. See 'etcd --help'."
+                    ),
                     1,
                 )
             }
@@ -724,7 +758,8 @@ fn go_flag_error(e: &clap::Error) -> (String, i32) {
 /// `--config-file` (or `ETCD_CONFIG_FILE`): the file's YAML as flags, parsed like a command
 /// line without env (etcd ignores other flags and env then).
 fn args_from_config_file(path: &str) -> Result<ServerArgs, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("open {path}: {}", go_io_error(&e)))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("open {path}: {}", go_io_error(&e)))?;
     let names: Vec<String> = long_names(&ServerArgs::command())
         .into_iter()
         .map(|(l, _)| l)
@@ -787,7 +822,11 @@ pub fn main(args: Vec<OsString>) -> i32 {
         .config_file
         .clone()
         .filter(|p| !p.is_empty())
-        .or_else(|| std::env::var("ETCD_CONFIG_FILE").ok().filter(|p| !p.is_empty()));
+        .or_else(|| {
+            std::env::var("ETCD_CONFIG_FILE")
+                .ok()
+                .filter(|p| !p.is_empty())
+        });
     let (parsed, notes) = match config_file {
         Some(path) => match args_from_config_file(&path) {
             Ok(a) => (a, vec![(false, format!("Loading server configuration from {path:?}. Other configuration command line flags and environment variables will be ignored if provided."))]),
@@ -897,7 +936,9 @@ fn log_knobs(cfg: &ServerConfig) {
     if k.compaction_batch_limit != d.compaction_batch_limit {
         tracing::info!(limit = k.compaction_batch_limit, "--experimental-compaction-batch-limit has no effect: LMDB compaction runs in one write transaction");
     }
-    if cfg.serving.grpc_keepalive_min_time != crate::config::ClientServing::default().grpc_keepalive_min_time {
+    if cfg.serving.grpc_keepalive_min_time
+        != crate::config::ClientServing::default().grpc_keepalive_min_time
+    {
         tracing::info!("--grpc-keepalive-min-time is validated only: the HTTP/2 server has no ping enforcement policy");
     }
 }
@@ -1030,17 +1071,29 @@ mod tests {
             ]),
         )
         .expect("no conflict");
-        let args: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
         assert_eq!(
             args,
-            ["--experimental-watch-progress-notify-interval=5s", "--name=n"]
+            [
+                "--experimental-watch-progress-notify-interval=5s",
+                "--name=n"
+            ]
         );
         assert_eq!(notes.len(), 3);
         assert_eq!(
             notes[2],
-            (true, "unrecognized environment variable ETCD_BOGUS=1".to_string())
+            (
+                true,
+                "unrecognized environment variable ETCD_BOGUS=1".to_string()
+            )
         );
         let e = env_args(&cmd, &m, &env(&[("ETCD_DATA_DIR", "x")])).expect_err("shadowed");
-        assert!(e.starts_with("conflicting environment variable \"ETCD_DATA_DIR\""), "{e}");
+        assert!(
+            e.starts_with("conflicting environment variable \"ETCD_DATA_DIR\""),
+            "{e}"
+        );
     }
 }

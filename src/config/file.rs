@@ -49,7 +49,11 @@ pub fn yaml_to_args(text: &str, known: &[String]) -> Result<Vec<String>, ConfigF
     let map = match doc {
         Value::Mapping(m) => m,
         Value::Null => return Ok(Vec::new()),
-        _ => return Err(ConfigFileError::Yaml("the document is not a mapping".into())),
+        _ => {
+            return Err(ConfigFileError::Yaml(
+                "the document is not a mapping".into(),
+            ))
+        }
     };
     let mut out = Vec::new();
     for (k, v) in map {

@@ -230,7 +230,10 @@ mod tests {
             ]
         );
         let e = parse_feature_gates("Bogus=true").expect_err("unknown");
-        assert!(e.to_string().contains("unrecognized feature gate: Bogus"), "{e}");
+        assert!(
+            e.to_string().contains("unrecognized feature gate: Bogus"),
+            "{e}"
+        );
         assert!(parse_feature_gates("InitialCorruptCheck=maybe").is_err());
         assert!(parse_feature_gates("InitialCorruptCheck").is_err());
     }

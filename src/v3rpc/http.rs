@@ -237,7 +237,11 @@ pub async fn cors(
         return next.run(request).await;
     }
     let serving = &server.config().serving;
-    if request.extensions().get::<crate::serve::OverTls>().is_none() {
+    if request
+        .extensions()
+        .get::<crate::serve::OverTls>()
+        .is_none()
+    {
         let host = request_hostname(&request);
         if !serving.host_allowed(&host) {
             tracing::warn!(host = %host, "rejecting HTTP request to prevent DNS rebinding attacks");

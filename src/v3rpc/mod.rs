@@ -21,7 +21,6 @@ pub mod watch;
 use std::future::Future;
 use std::sync::Arc;
 
-
 use crate::pb::etcdserverpb::auth_server::AuthServer;
 use crate::pb::etcdserverpb::cluster_server::ClusterServer;
 use crate::pb::etcdserverpb::kv_server::KvServer;

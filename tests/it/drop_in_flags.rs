@@ -216,7 +216,10 @@ fn every_etcd_34_flag_with_a_non_default_value_starts_and_serves() {
         .collect();
     flags.sort();
     flags.dedup();
-    assert!(flags.len() >= 70, "parsed too few flags from etcd --help: {flags:?}");
+    assert!(
+        flags.len() >= 70,
+        "parsed too few flags from etcd --help: {flags:?}"
+    );
     let dir = tempfile::tempdir().expect("temp dir");
     let (mut args, port) = url_args("every", dir.path());
     let mut missing = Vec::new();
@@ -232,7 +235,10 @@ fn every_etcd_34_flag_with_a_non_default_value_starts_and_serves() {
             None => missing.push(f.clone()),
         }
     }
-    assert!(missing.is_empty(), "no test value for etcd flags {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "no test value for etcd flags {missing:?}"
+    );
     let mut m = Proc::spawn(member_cmd(dir.path(), &args, &[]), false);
     wait_health(&mut m, port);
     assert!(
@@ -261,7 +267,12 @@ fn unknown_flag_fails_as_etcd() {
 
 #[test]
 fn not_supported_yet_flags_fail_clearly() {
-    for bad in ["--enable-v2", "--discovery=http://d.example:1/x", "--proxy=on", "--force-new-cluster"] {
+    for bad in [
+        "--enable-v2",
+        "--discovery=http://d.example:1/x",
+        "--proxy=on",
+        "--force-new-cluster",
+    ] {
         let out = our_bin(&[bad], Duration::from_secs(10));
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{bad}: {err}");
@@ -285,7 +296,10 @@ fn env_is_used_logged_and_shadowing_is_fatal() {
     ));
     // Env only (an env file): used and logged; an unknown ETCD_* is warned about.
     let (args, port) = url_args("envname", dir.path());
-    let args: Vec<String> = args.into_iter().filter(|a| !a.starts_with("--name=")).collect();
+    let args: Vec<String> = args
+        .into_iter()
+        .filter(|a| !a.starts_with("--name="))
+        .collect();
     let mut m = Proc::spawn(
         member_cmd(
             dir.path(),
@@ -296,8 +310,14 @@ fn env_is_used_logged_and_shadowing_is_fatal() {
     );
     wait_health(&mut m, port);
     let err = m.stderr();
-    assert!(err.contains("recognized and used environment variable ETCD_NAME=envname"), "{err}");
-    assert!(err.contains("unrecognized environment variable ETCD_NO_SUCH_THING=1"), "{err}");
+    assert!(
+        err.contains("recognized and used environment variable ETCD_NAME=envname"),
+        "{err}"
+    );
+    assert!(
+        err.contains("unrecognized environment variable ETCD_NO_SUCH_THING=1"),
+        "{err}"
+    );
 }
 
 /// etcd 3.4.23's `etcd.conf.yml.sample` (ports and dirs substituted; its `enable-v2: true`
@@ -389,24 +409,35 @@ fn duplicated_client_urls_and_a_unix_socket_serve_etcdctl() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (mut args, port) = url_args("dup", dir.path());
     let sock = format!("unix://it-sock:{port}");
-    args[2] = format!(
-        "--listen-client-urls=http://127.0.0.1:{port},http://127.0.0.1:{port},{sock}"
-    );
+    args[2] =
+        format!("--listen-client-urls=http://127.0.0.1:{port},http://127.0.0.1:{port},{sock}");
     let mut m = Proc::spawn(member_cmd(dir.path(), &args, &[]), false);
     wait_health(&mut m, port);
     if !etcd_available() {
         return;
     }
     let mut put = Command::new("/usr/bin/etcdctl");
-    put.current_dir(dir.path())
-        .env("ETCDCTL_API", "3")
-        .args(["--endpoints", &sock, "put", "k", "over-unix"]);
+    put.current_dir(dir.path()).env("ETCDCTL_API", "3").args([
+        "--endpoints",
+        &sock,
+        "put",
+        "k",
+        "over-unix",
+    ]);
     let out = run_with_timeout(put, None, Duration::from_secs(10));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut get = Command::new("/usr/bin/etcdctl");
-    get.current_dir(dir.path())
-        .env("ETCDCTL_API", "3")
-        .args(["--endpoints", &sock, "get", "k", "--print-value-only"]);
+    get.current_dir(dir.path()).env("ETCDCTL_API", "3").args([
+        "--endpoints",
+        &sock,
+        "get",
+        "k",
+        "--print-value-only",
+    ]);
     let out = run_with_timeout(get, None, Duration::from_secs(10));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "over-unix");
 }
