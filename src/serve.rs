@@ -7,7 +7,73 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+
+/// Marks a request that came over a TLS connection (etcd's `req.TLS != nil`), attached as
+/// a request extension on TLS listeners.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OverTls;
+
+/// A bound client-port socket: TCP (`http`, `https`) or a Unix domain socket (`unix`,
+/// `unixs`, etcd's `unix://<path>:<port>` URLs whose host:port is the socket path).
+#[derive(Debug)]
+pub enum BoundListener {
+    /// A TCP listener.
+    Tcp(TcpListener),
+    /// A Unix domain socket listener.
+    #[cfg(unix)]
+    Unix(tokio::net::UnixListener),
+}
+
+impl From<TcpListener> for BoundListener {
+    fn from(l: TcpListener) -> Self {
+        BoundListener::Tcp(l)
+    }
+}
+
+/// One accepted connection of either kind.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
+
+impl BoundListener {
+    async fn accept(&self) -> std::io::Result<Box<dyn Io>> {
+        match self {
+            BoundListener::Tcp(l) => {
+                let (s, _) = l.accept().await?;
+                let _ = s.set_nodelay(true);
+                Ok(Box::new(s))
+            }
+            #[cfg(unix)]
+            BoundListener::Unix(l) => {
+                let (s, _) = l.accept().await?;
+                Ok(Box::new(s))
+            }
+        }
+    }
+}
+
+/// HTTP/2 limits of a client port (etcd's `--max-concurrent-streams`,
+/// `--grpc-keepalive-interval`, `--grpc-keepalive-timeout`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Http2Limits {
+    /// Streams one connection may have open at once.
+    pub max_concurrent_streams: u32,
+    /// Server ping interval on a connection; `None` disables pings.
+    pub keepalive_interval: Option<std::time::Duration>,
+    /// How long a ping may go unanswered before the connection is closed.
+    pub keepalive_timeout: std::time::Duration,
+}
+
+impl Default for Http2Limits {
+    fn default() -> Self {
+        Http2Limits {
+            max_concurrent_streams: u32::MAX,
+            keepalive_interval: Some(std::time::Duration::from_secs(2 * 3600)),
+            keepalive_timeout: std::time::Duration::from_secs(20),
+        }
+    }
+}
 
 /// The verified client certificate's common name of the connection a request came on
 /// (etcd's `AuthInfoFromTLS`), attached as a request extension on TLS listeners.
@@ -30,26 +96,52 @@ pub async fn serve_router(
     shutdown: impl Future<Output = ()> + Send + 'static,
     tls: Option<Arc<crate::tls::ReloadingServerConfig>>,
 ) -> std::io::Result<()> {
+    serve_router_with(
+        listener.into(),
+        router,
+        shutdown,
+        tls,
+        Http2Limits::default(),
+    )
+    .await
+}
+
+/// [`serve_router`] on a TCP or Unix listener with explicit HTTP/2 limits.
+///
+/// # Errors
+/// None today: accept and handshake errors are logged and the loop goes on.
+pub async fn serve_router_with(
+    listener: BoundListener,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    tls: Option<Arc<crate::tls::ReloadingServerConfig>>,
+    limits: Http2Limits,
+) -> std::io::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use hyper_util::server::conn::auto::Builder;
     use hyper_util::service::TowerToHyperService;
     use tower::ServiceExt;
 
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let builder = Builder::new(TokioExecutor::new());
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http2()
+        .max_concurrent_streams(limits.max_concurrent_streams)
+        .timer(hyper_util::rt::TokioTimer::new())
+        .keep_alive_interval(limits.keepalive_interval)
+        .keep_alive_timeout(limits.keepalive_timeout);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
                 let stream = match accepted {
-                    Ok((s, _)) => s,
+                    Ok(s) => s,
                     Err(e) => {
                         tracing::warn!(error = %e, "failed to accept client connection");
                         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                         continue;
                     }
                 };
-                let _ = stream.set_nodelay(true);
                 match &tls {
                     None => {
                         let io = TokioIo::new(crate::h2_authority::AuthorityFix::new(stream));
@@ -88,6 +180,7 @@ pub async fn serve_router(
                                 if let Some(cn) = &cn {
                                     req.extensions_mut().insert(cn.clone());
                                 }
+                                req.extensions_mut().insert(OverTls);
                                 req
                             });
                             let io = TokioIo::new(crate::h2_authority::AuthorityFix::new(stream));

@@ -9,10 +9,11 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::config::{
-    parse_initial_cluster, parse_urls, resolve_listen_addr, ClusterState, ConfigError, ServerConfig,
+    parse_initial_cluster, parse_urls, resolve_listen_addr, ClientServing, ClusterState,
+    ConfigError, EtcdKnobs, ServerConfig,
 };
 use crate::observability::init_logging;
 use crate::server::{Listeners, SERVER_VERSION};
@@ -98,6 +99,7 @@ pub struct ServerArgs {
     #[arg(
         long,
         env = "ETCD_WATCH_PROGRESS_NOTIFY_INTERVAL",
+        alias = "experimental-watch-progress-notify-interval",
         default_value = "10m"
     )]
     pub watch_progress_notify_interval: String,
@@ -108,6 +110,7 @@ pub struct ServerArgs {
     #[arg(
         long,
         env = "ETCD_EXPERIMENTAL_CORRUPT_CHECK_TIME",
+        alias = "corrupt-check-time",
         default_value = "0s"
     )]
     pub experimental_corrupt_check_time: String,
@@ -162,6 +165,120 @@ pub struct ServerArgs {
     /// Maximum TLS version supported by etcd (TLS1.2 or TLS1.3; empty means the highest, TLS1.3).
     #[arg(long, env = "ETCD_TLS_MAX_VERSION", default_value = "")]
     pub tls_max_version: String,
+    // --- drop-in flags of etcd 3.4 (+3.5/3.6 spellings), issue 14: see README's flag table ---
+    /// Path to the server configuration file. Note that if a configuration file is provided, other command line flags and environment variables will be ignored.
+    #[arg(long, env = "ETCD_CONFIG_FILE")]
+    pub config_file: Option<String>,
+    /// Path to the dedicated wal directory.
+    #[arg(long, env = "ETCD_WAL_DIR", default_value = "")]
+    pub wal_dir: String,
+    /// Whether to fast-forward initial election ticks on boot for faster election.
+    #[arg(long, env = "ETCD_INITIAL_ELECTION_TICK_ADVANCE", num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true", value_parser = go_bool)]
+    pub initial_election_tick_advance: bool,
+    /// Maximum concurrent streams that each client can open at a time.
+    #[arg(
+        long,
+        env = "ETCD_MAX_CONCURRENT_STREAMS",
+        default_value = "4294967295"
+    )]
+    pub max_concurrent_streams: String,
+    /// Minimum duration interval that a client should wait before pinging server.
+    #[arg(long, env = "ETCD_GRPC_KEEPALIVE_MIN_TIME", default_value = "5s")]
+    pub grpc_keepalive_min_time: String,
+    /// Frequency duration of server-to-client ping to check if a connection is alive (0 to disable).
+    #[arg(long, env = "ETCD_GRPC_KEEPALIVE_INTERVAL", default_value = "2h")]
+    pub grpc_keepalive_interval: String,
+    /// Additional duration of wait before closing a non-responsive connection (0 to disable).
+    #[arg(long, env = "ETCD_GRPC_KEEPALIVE_TIMEOUT", default_value = "20s")]
+    pub grpc_keepalive_timeout: String,
+    /// Comma-separated whitelist of origins for CORS, or cross-origin resource sharing, (empty or * means allow all).
+    #[arg(long, env = "ETCD_CORS", default_value = "*")]
+    pub cors: String,
+    /// Acceptable hostnames from HTTP client requests, if server is not secure (empty or * means allow all).
+    #[arg(long, env = "ETCD_HOST_WHITELIST", default_value = "*")]
+    pub host_whitelist: String,
+    /// Enable to run an additional Raft election phase.
+    #[arg(long, env = "ETCD_PRE_VOTE", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub pre_vote: bool,
+    /// Enables the primary lessor to persist lease remainingTTL (leases survive leader changes here already).
+    #[arg(long, env = "ETCD_EXPERIMENTAL_ENABLE_LEASE_CHECKPOINT", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub experimental_enable_lease_checkpoint: bool,
+    /// Sets the maximum revisions deleted in each compaction batch.
+    #[arg(
+        long,
+        env = "ETCD_EXPERIMENTAL_COMPACTION_BATCH_LIMIT",
+        alias = "compaction-batch-limit",
+        default_value = "1000"
+    )]
+    pub experimental_compaction_batch_limit: String,
+    /// Warning is generated if requests take more than this duration.
+    #[arg(
+        long,
+        env = "ETCD_EXPERIMENTAL_WARNING_APPLY_DURATION",
+        alias = "warning-apply-duration",
+        default_value = "100ms"
+    )]
+    pub experimental_warning_apply_duration: String,
+    /// bbolt's freelist type (array or map); no effect on LMDB.
+    #[arg(
+        long,
+        env = "ETCD_EXPERIMENTAL_BACKEND_BBOLT_FREELIST_TYPE",
+        alias = "backend-bbolt-freelist-type",
+        default_value = "array"
+    )]
+    pub experimental_backend_bbolt_freelist_type: String,
+    /// Serve v2 requests through the v3 backend under a given prefix (no effect here).
+    #[arg(long, env = "ETCD_EXPERIMENTAL_ENABLE_V2V3", default_value = "")]
+    pub experimental_enable_v2v3: String,
+    /// Accept etcd V2 client requests (not supported yet: only false is accepted).
+    #[arg(long, env = "ETCD_ENABLE_V2", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub enable_v2: bool,
+    /// Discovery URL used to bootstrap the cluster (not supported yet).
+    #[arg(long, env = "ETCD_DISCOVERY", default_value = "")]
+    pub discovery: String,
+    /// Expected behavior ('exit' or 'proxy') when discovery services fails (not supported yet).
+    #[arg(long, env = "ETCD_DISCOVERY_FALLBACK", default_value = "proxy")]
+    pub discovery_fallback: String,
+    /// HTTP proxy to use for traffic to discovery service (not supported yet).
+    #[arg(long, env = "ETCD_DISCOVERY_PROXY", default_value = "")]
+    pub discovery_proxy: String,
+    /// DNS srv domain used to bootstrap the cluster (not supported yet).
+    #[arg(long, env = "ETCD_DISCOVERY_SRV", default_value = "")]
+    pub discovery_srv: String,
+    /// Suffix to the dns srv name queried when bootstrapping (not supported yet).
+    #[arg(long, env = "ETCD_DISCOVERY_SRV_NAME", default_value = "")]
+    pub discovery_srv_name: String,
+    /// Proxy mode setting ('off', 'readonly' or 'on'; only 'off' is supported yet).
+    #[arg(long, env = "ETCD_PROXY", default_value = "off")]
+    pub proxy: String,
+    /// Time (in milliseconds) an endpoint will be held in a failed state (v2 proxy, not supported yet).
+    #[arg(long, env = "ETCD_PROXY_FAILURE_WAIT", default_value = "5000")]
+    pub proxy_failure_wait: String,
+    /// Time (in milliseconds) of the endpoints refresh interval (v2 proxy, not supported yet).
+    #[arg(long, env = "ETCD_PROXY_REFRESH_INTERVAL", default_value = "30000")]
+    pub proxy_refresh_interval: String,
+    /// Time (in milliseconds) for a dial to timeout (v2 proxy, not supported yet).
+    #[arg(long, env = "ETCD_PROXY_DIAL_TIMEOUT", default_value = "1000")]
+    pub proxy_dial_timeout: String,
+    /// Time (in milliseconds) for a write to timeout (v2 proxy, not supported yet).
+    #[arg(long, env = "ETCD_PROXY_WRITE_TIMEOUT", default_value = "5000")]
+    pub proxy_write_timeout: String,
+    /// Time (in milliseconds) for a read to timeout (v2 proxy, not supported yet).
+    #[arg(long, env = "ETCD_PROXY_READ_TIMEOUT", default_value = "0")]
+    pub proxy_read_timeout: String,
+    /// Force to create a new one-member cluster (not supported yet).
+    #[arg(long, env = "ETCD_FORCE_NEW_CLUSTER", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub force_new_cluster: bool,
+    /// List of URLs to listen on for HTTP client traffic (etcd 3.5; served like client URLs).
+    #[arg(long, env = "ETCD_LISTEN_CLIENT_HTTP_URLS", default_value = "")]
+    pub listen_client_http_urls: String,
+    /// Log format (etcd 3.5): json or console.
+    #[arg(long, env = "ETCD_LOG_FORMAT", default_value = "")]
+    pub log_format: String,
+    /// Feature gates (etcd 3.6), e.g. InitialCorruptCheck=true.
+    #[arg(long, env = "ETCD_FEATURE_GATES", default_value = "")]
+    pub feature_gates: String,
+    // --- end of issue 14's drop-in block ---
     /// Print the version and exit.
     #[arg(long)]
     pub version: bool,
@@ -250,13 +367,19 @@ impl ServerArgs {
                 "valid values include 'debug', 'info', 'warn', 'error', 'panic', 'fatal'",
             ));
         }
-        let cfg = ServerConfig {
+        self.check_not_supported_yet()?;
+        let serving = self.client_serving()?;
+        let knobs = self.etcd_knobs()?;
+        let mut cfg = ServerConfig {
             name: self.name.clone(),
             data_dir: self
                 .data_dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(format!("{}.etcd", self.name))),
-            listen_client_urls: parse_urls("listen-client-urls", &self.listen_client_urls)?,
+            listen_client_urls: dedup_urls(parse_urls(
+                "listen-client-urls",
+                &self.listen_client_urls,
+            )?),
             advertise_client_urls: parse_urls(
                 "advertise-client-urls",
                 &self.advertise_client_urls,
@@ -326,16 +449,163 @@ impl ServerArgs {
                     .map(String::from)
                     .collect(),
             },
+            dedicated_wal_dir: opt_path(&self.wal_dir),
+            serving,
+            knobs,
         };
+        if cfg
+            .knobs
+            .feature_gates
+            .contains(&("InitialCorruptCheck".to_string(), true))
+        {
+            cfg.initial_corrupt_check = true;
+        }
         cfg.validate()?;
         for u in cfg.listen_client_urls.iter() {
-            resolve_listen_addr("listen-client-urls", u)?;
+            if !matches!(u.scheme(), "unix" | "unixs") {
+                resolve_listen_addr("listen-client-urls", u)?;
+            }
         }
         for u in cfg.listen_peer_urls.iter() {
             resolve_listen_addr("listen-peer-urls", u)?;
         }
+        for u in cfg.serving.listen_client_http_urls.iter() {
+            resolve_listen_addr("listen-client-http-urls", u)?;
+        }
         Ok(cfg)
     }
+
+    /// The flags of etcd 3.4 that belong to later issues (v2 API, discovery, the v2 proxy,
+    /// disaster recovery): their defaults (and `--enable-v2=false`, `--proxy=off`) are
+    /// accepted as no-ops; any other value fails instead of being ignored.
+    fn check_not_supported_yet(&self) -> Result<(), ConfigError> {
+        const WHY: &str = "not supported yet by etcd-oxide";
+        let bool_flags: [(&'static str, bool); 2] = [
+            ("enable-v2", self.enable_v2),
+            ("force-new-cluster", self.force_new_cluster),
+        ];
+        for (flag, on) in bool_flags {
+            if on {
+                return Err(ConfigError::new(flag, "true", WHY));
+            }
+        }
+        let text_flags: [(&'static str, &str, &str); 10] = [
+            ("discovery", &self.discovery, ""),
+            ("discovery-fallback", &self.discovery_fallback, "proxy"),
+            ("discovery-proxy", &self.discovery_proxy, ""),
+            ("discovery-srv", &self.discovery_srv, ""),
+            ("discovery-srv-name", &self.discovery_srv_name, ""),
+            ("proxy", &self.proxy, "off"),
+            ("proxy-failure-wait", &self.proxy_failure_wait, "5000"),
+            (
+                "proxy-refresh-interval",
+                &self.proxy_refresh_interval,
+                "30000",
+            ),
+            ("proxy-dial-timeout", &self.proxy_dial_timeout, "1000"),
+            ("proxy-write-timeout", &self.proxy_write_timeout, "5000"),
+        ];
+        for (flag, value, default) in text_flags {
+            if value.trim() != default {
+                return Err(ConfigError::new(flag, value, WHY));
+            }
+        }
+        if self.proxy_read_timeout.trim() != "0" {
+            return Err(ConfigError::new(
+                "proxy-read-timeout",
+                &self.proxy_read_timeout,
+                WHY,
+            ));
+        }
+        Ok(())
+    }
+
+    /// `--max-concurrent-streams`, `--grpc-keepalive-*`, `--cors`, `--host-whitelist`,
+    /// `--listen-client-http-urls`.
+    fn client_serving(&self) -> Result<ClientServing, ConfigError> {
+        use crate::config::duration_flag;
+        use crate::config::serving::{parse_cors, parse_host_whitelist};
+        let http_urls = if self.listen_client_http_urls.trim().is_empty() {
+            Vec::new()
+        } else {
+            dedup_urls(parse_urls(
+                "listen-client-http-urls",
+                &self.listen_client_http_urls,
+            )?)
+        };
+        Ok(ClientServing {
+            max_concurrent_streams: parse_num(
+                "max-concurrent-streams",
+                &self.max_concurrent_streams,
+            )?,
+            grpc_keepalive_min_time: duration_flag(
+                "grpc-keepalive-min-time",
+                &self.grpc_keepalive_min_time,
+            )?,
+            grpc_keepalive_interval: duration_flag(
+                "grpc-keepalive-interval",
+                &self.grpc_keepalive_interval,
+            )?,
+            grpc_keepalive_timeout: duration_flag(
+                "grpc-keepalive-timeout",
+                &self.grpc_keepalive_timeout,
+            )?,
+            cors: parse_cors(&self.cors)?,
+            host_whitelist: parse_host_whitelist(&self.host_whitelist),
+            listen_client_http_urls: http_urls,
+        })
+    }
+
+    /// The accepted etcd knobs ([`EtcdKnobs`]), validated as etcd validates them.
+    fn etcd_knobs(&self) -> Result<EtcdKnobs, ConfigError> {
+        let freelist = self.experimental_backend_bbolt_freelist_type.trim();
+        if !matches!(freelist, "array" | "map") {
+            return Err(ConfigError::new(
+                "experimental-backend-bbolt-freelist-type",
+                freelist,
+                "valid values include 'array', 'map'",
+            ));
+        }
+        let log_format = self.log_format.trim();
+        if !matches!(log_format, "" | "json" | "console") {
+            return Err(ConfigError::new(
+                "log-format",
+                log_format,
+                "valid values include 'json', 'console'",
+            ));
+        }
+        Ok(EtcdKnobs {
+            initial_election_tick_advance: self.initial_election_tick_advance,
+            pre_vote: self.pre_vote,
+            enable_lease_checkpoint: self.experimental_enable_lease_checkpoint
+                || self.feature_gates.contains("LeaseCheckpoint=true"),
+            compaction_batch_limit: parse_num(
+                "experimental-compaction-batch-limit",
+                &self.experimental_compaction_batch_limit,
+            )?,
+            warning_apply_duration: crate::config::duration_flag(
+                "experimental-warning-apply-duration",
+                &self.experimental_warning_apply_duration,
+            )?,
+            bbolt_freelist_type: freelist.to_string(),
+            enable_v2v3: self.experimental_enable_v2v3.clone(),
+            log_format: log_format.to_string(),
+            feature_gates: crate::config::serving::parse_feature_gates(&self.feature_gates)?,
+        })
+    }
+}
+
+/// Drops listen URLs whose `scheme://host:port` repeats an earlier one (seed command lines
+/// pass `--listen-client-urls http://0.0.0.0:2379,http://0.0.0.0:2379`; etcd 3.4 serves such
+/// a client address once).
+pub fn dedup_urls(urls: Vec<url::Url>) -> Vec<url::Url> {
+    let mut out: Vec<url::Url> = Vec::with_capacity(urls.len());
+    for u in urls {
+        if !out.iter().any(|o| o == &u) {
+            out.push(u);
+        }
+    }
+    out
 }
 
 /// The clap tree of the server (for help, man page and completions).
@@ -343,29 +613,201 @@ pub fn command() -> clap::Command {
     ServerArgs::command()
 }
 
+/// The parser `main` uses: the clap tree without clap's own env lookup (etcd's env rules
+/// are applied by [`env_args`]) and with Go's "last occurrence wins" for repeated flags.
+fn parse_command() -> clap::Command {
+    ServerArgs::command()
+        .args_override_self(true)
+        .mut_args(|a| a.env(None::<&str>))
+}
+
+/// Long flag names of the server (aliases included) with the arg id each belongs to.
+fn long_names(cmd: &clap::Command) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for a in cmd.get_arguments() {
+        let id = a.get_id().as_str().to_string();
+        if let Some(l) = a.get_long() {
+            if matches!(l, "help" | "version") {
+                continue;
+            }
+            out.push((l.to_string(), id.clone()));
+            for alias in a.get_all_aliases().unwrap_or_default() {
+                out.push((alias.to_string(), id.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// etcd's `FlagToEnv("ETCD", name)`: `ETCD_` + upper case, dashes to underscores.
+pub fn flag_to_env(name: &str) -> String {
+    format!("ETCD_{}", name.to_uppercase().replace('-', "_"))
+}
+
+/// A line to log once logging is set up: (is a warning, text).
+type Note = (bool, String);
+
+/// etcd's `SetFlagsFromEnv` + `verifyEnv` (etcd 3.4 `pkg/flags`): each non-empty `ETCD_*`
+/// variable of a flag not given on the command line becomes `--flag=value` (logged as
+/// `recognized and used environment variable ETCD_X=v`, in flag-name order); an `ETCD_*`
+/// variable naming no flag is warned about (`unrecognized environment variable ETCD_X=v`).
+///
+/// # Errors
+/// etcd's fatal line when a variable names a flag that was also given on the command line
+/// (the command line would shadow it).
+pub fn env_args(
+    cmd: &clap::Command,
+    matches: &clap::ArgMatches,
+    env: &[(String, String)],
+) -> Result<(Vec<OsString>, Vec<Note>), String> {
+    let names = long_names(cmd);
+    let on_cmdline =
+        |id: &str| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    let mut used: Vec<(String, String, String)> = Vec::new();
+    let mut notes = Vec::new();
+    for (key, value) in env {
+        let flag = names.iter().find(|(l, _)| flag_to_env(l) == *key);
+        match flag {
+            Some((_, id)) if on_cmdline(id) => {
+                return Err(format!("conflicting environment variable {key:?} is shadowed by corresponding command-line flag (either unset environment variable or disable flag)"));
+            }
+            Some((long, _)) if !value.is_empty() && !used.iter().any(|(_, k, _)| k == key) => {
+                used.push((long.clone(), key.clone(), value.clone()));
+            }
+            Some(_) => {}
+            None if key.starts_with("ETCD_") => {
+                notes.push((
+                    true,
+                    format!("unrecognized environment variable {key}={value}"),
+                ));
+            }
+            None => {}
+        }
+    }
+    used.sort();
+    let mut args = Vec::new();
+    let mut recognized = Vec::new();
+    for (long, key, value) in used {
+        recognized.push((
+            false,
+            format!("recognized and used environment variable {key}={value}"),
+        ));
+        args.push(OsString::from(format!("--{long}={value}")));
+    }
+    recognized.extend(notes);
+    Ok((args, recognized))
+}
+
+/// A clap error as Go's flag package words it, with etcd's exit code: an unknown flag is
+/// `flag provided but not defined: -x` (2), a stray word `error verifying flags, 'x' is not
+/// a valid flag. See 'etcd --help'.` (1), a bad boolean `invalid boolean value "v" for -x:
+/// parse error` (2), a missing value `flag needs an argument: -x` (2).
+fn go_flag_error(e: &clap::Error) -> (String, i32) {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let ctx = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let flag_name = |raw: &str| {
+        raw.trim_start_matches('-')
+            .split(['=', ' ', '['])
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    match e.kind() {
+        ErrorKind::UnknownArgument => {
+            let arg = ctx(ContextKind::InvalidArg).unwrap_or_default();
+            if arg.starts_with('-') {
+                (
+                    format!("flag provided but not defined: -{}", flag_name(&arg)),
+                    2,
+                )
+            } else {
+                (
+                    format!(
+                        "error verifying flags, '{arg}' is not a valid flag. See 'etcd --help'."
+                    ),
+                    1,
+                )
+            }
+        }
+        ErrorKind::ValueValidation | ErrorKind::InvalidValue => {
+            let arg = flag_name(&ctx(ContextKind::InvalidArg).unwrap_or_default());
+            match ctx(ContextKind::InvalidValue) {
+                Some(v) if !v.is_empty() => (
+                    format!("invalid boolean value {v:?} for -{arg}: parse error"),
+                    2,
+                ),
+                _ => (format!("flag needs an argument: -{arg}"), 2),
+            }
+        }
+        _ => {
+            let msg = e.to_string();
+            let first = msg
+                .lines()
+                .next()
+                .unwrap_or("invalid arguments")
+                .trim_start_matches("error: ")
+                .to_string();
+            (first, 2)
+        }
+    }
+}
+
+/// `--config-file` (or `ETCD_CONFIG_FILE`): the file's YAML as flags, parsed like a command
+/// line without env (etcd ignores other flags and env then).
+fn args_from_config_file(path: &str) -> Result<ServerArgs, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("open {path}: {}", go_io_error(&e)))?;
+    let names: Vec<String> = long_names(&ServerArgs::command())
+        .into_iter()
+        .map(|(l, _)| l)
+        .filter(|l| l != "config-file")
+        .collect();
+    let flags = crate::config::file::yaml_to_args(&text, &names).map_err(|e| e.to_string())?;
+    let argv = std::iter::once("etcd".to_string()).chain(flags);
+    let m = parse_command()
+        .try_get_matches_from(argv)
+        .map_err(|e| go_flag_error(&e).0)?;
+    ServerArgs::from_arg_matches(&m).map_err(|e| go_flag_error(&e).0)
+}
+
+/// Go's wording of common file errors (`no such file or directory`).
+fn go_io_error(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
 /// Entry point of the server personality. `args[0]` is the program name.
 /// Returns the process exit code.
 pub fn main(args: Vec<OsString>) -> i32 {
     let args = normalize_go_flags(args);
-    let parsed = match ServerArgs::try_parse_from(args) {
-        Ok(a) => a,
+    let matches = match parse_command().try_get_matches_from(args.clone()) {
+        Ok(m) => m,
         Err(e) => {
             use clap::error::ErrorKind;
             if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
                 let _ = e.print();
                 return 0;
             }
-            let msg = e.to_string();
-            let first = msg
-                .lines()
-                .next()
-                .unwrap_or("invalid arguments")
-                .trim_start_matches("error: ");
-            eprintln!("{first}");
-            return 1;
+            let (line, code) = go_flag_error(&e);
+            eprintln!("{line}");
+            return code;
         }
     };
-    if parsed.version {
+    let cli = match ServerArgs::from_arg_matches(&matches) {
+        Ok(a) => a,
+        Err(e) => {
+            let (line, code) = go_flag_error(&e);
+            eprintln!("{line}");
+            return code;
+        }
+    };
+    if cli.version {
         println!("etcd Version: {SERVER_VERSION}");
         println!("Git SHA: etcd-oxide {}", env!("CARGO_PKG_VERSION"));
         println!("Go Version: not applicable (Rust)");
@@ -376,6 +818,55 @@ pub fn main(args: Vec<OsString>) -> i32 {
         );
         return 0;
     }
+    let config_file = cli
+        .config_file
+        .clone()
+        .filter(|p| !p.is_empty())
+        .or_else(|| {
+            std::env::var("ETCD_CONFIG_FILE")
+                .ok()
+                .filter(|p| !p.is_empty())
+        });
+    let (parsed, notes) = match config_file {
+        Some(path) => match args_from_config_file(&path) {
+            Ok(a) => (a, vec![(false, format!("Loading server configuration from {path:?}. Other configuration command line flags and environment variables will be ignored if provided."))]),
+            Err(e) => {
+                eprintln!("error verifying flags, {e}. See 'etcd --help'.");
+                return 1;
+            }
+        },
+        None => {
+            let env: Vec<(String, String)> = std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect();
+            let (extra, notes) = match env_args(&parse_command(), &matches, &env) {
+                Ok(x) => x,
+                Err(fatal) => {
+                    eprintln!("{fatal}");
+                    return 1;
+                }
+            };
+            if extra.is_empty() {
+                (cli, notes)
+            } else {
+                // Env values go right after argv0 so the command line's own flags stay last.
+                let mut all = vec![args.first().cloned().unwrap_or_else(|| "etcd".into())];
+                all.extend(extra);
+                all.extend(args.iter().skip(1).cloned());
+                let reparsed = parse_command()
+                    .try_get_matches_from(all)
+                    .and_then(|m| ServerArgs::from_arg_matches(&m));
+                match reparsed {
+                    Ok(a) => (a, notes),
+                    Err(e) => {
+                        let (line, _) = go_flag_error(&e);
+                        eprintln!("error verifying flags, {line}. See 'etcd --help'.");
+                        return 1;
+                    }
+                }
+            }
+        }
+    };
     let cfg = match parsed.to_config() {
         Ok(c) => c,
         Err(e) => {
@@ -384,6 +875,14 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     };
     init_logging(&cfg.log_level);
+    for (warn, line) in &notes {
+        if *warn {
+            tracing::warn!("{line}");
+        } else {
+            tracing::info!("{line}");
+        }
+    }
+    log_knobs(&cfg);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -409,9 +908,38 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Err(e) => {
             let e = anyhow::Error::new(e);
             tracing::error!(error = %format!("{e:#}"), "etcd member stopped with an error");
-            eprintln!("{e:#}");
             1
         }
+    }
+}
+
+/// One line per accepted etcd knob that has no effect here (given a non-default value), so
+/// operators see that it was read and why it does not apply.
+fn log_knobs(cfg: &ServerConfig) {
+    let k = &cfg.knobs;
+    let d = EtcdKnobs::default();
+    if k.bbolt_freelist_type != d.bbolt_freelist_type {
+        tracing::info!(value = %k.bbolt_freelist_type, "--experimental-backend-bbolt-freelist-type has no effect: the backend is LMDB, not bbolt");
+    }
+    if !k.enable_v2v3.is_empty() {
+        tracing::info!(prefix = %k.enable_v2v3, "--experimental-enable-v2v3 has no effect on LMDB: the v2 API is not served");
+    }
+    if k.pre_vote {
+        tracing::info!("--pre-vote: openraft grants votes without disrupting a live leader (its vote is persisted only once granted); no separate pre-vote phase");
+    }
+    if !k.initial_election_tick_advance {
+        tracing::info!("--initial-election-tick-advance=false has no effect: openraft starts its election timer at boot");
+    }
+    if k.enable_lease_checkpoint {
+        tracing::info!("--experimental-enable-lease-checkpoint: lease remaining TTLs already survive leader changes here");
+    }
+    if k.compaction_batch_limit != d.compaction_batch_limit {
+        tracing::info!(limit = k.compaction_batch_limit, "--experimental-compaction-batch-limit has no effect: LMDB compaction runs in one write transaction");
+    }
+    if cfg.serving.grpc_keepalive_min_time
+        != crate::config::ClientServing::default().grpc_keepalive_min_time
+    {
+        tracing::info!("--grpc-keepalive-min-time is validated only: the HTTP/2 server has no ping enforcement policy");
     }
 }
 
@@ -514,6 +1042,58 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "invalid value \"soon\" for flag -experimental-corrupt-check-time: parse error"
+        );
+    }
+
+    /// etcd 3.4's env rules: used (sorted by flag), unknown warned, aliases recognized,
+    /// empty values ignored, a flag given both ways refused.
+    #[test]
+    fn env_rules_follow_etcd() {
+        let cmd = parse_command();
+        let m = parse_command()
+            .try_get_matches_from(["etcd", "--data-dir=d"])
+            .expect("parses");
+        let env = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let (args, notes) = env_args(
+            &cmd,
+            &m,
+            &env(&[
+                ("ETCD_NAME", "n"),
+                ("ETCD_BOGUS", "1"),
+                ("ETCD_EXPERIMENTAL_WATCH_PROGRESS_NOTIFY_INTERVAL", "5s"),
+                ("ETCD_WAL_DIR", ""),
+                ("HOME", "/root"),
+            ]),
+        )
+        .expect("no conflict");
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            args,
+            [
+                "--experimental-watch-progress-notify-interval=5s",
+                "--name=n"
+            ]
+        );
+        assert_eq!(notes.len(), 3);
+        assert_eq!(
+            notes[2],
+            (
+                true,
+                "unrecognized environment variable ETCD_BOGUS=1".to_string()
+            )
+        );
+        let e = env_args(&cmd, &m, &env(&[("ETCD_DATA_DIR", "x")])).expect_err("shadowed");
+        assert!(
+            e.starts_with("conflicting environment variable \"ETCD_DATA_DIR\""),
+            "{e}"
         );
     }
 }

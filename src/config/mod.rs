@@ -10,6 +10,11 @@ use url::Url;
 
 use crate::tls::{TlsInfo, TlsParams};
 
+pub mod file;
+pub mod serving;
+
+pub use serving::{ClientServing, EtcdKnobs};
+
 /// Default `--max-request-bytes`: 1.5 MiB, as etcd.
 #[allow(
     dead_code,
@@ -138,6 +143,14 @@ pub struct ServerConfig {
     pub self_signed_cert_validity: u32,
     /// `--tls-min-version`, `--tls-max-version`, `--cipher-suites`.
     pub tls_params: TlsParams,
+    // --- drop-in flags (issue 14): wal dir, client serving, accepted etcd knobs ---
+    /// `--wal-dir`: a dedicated directory for the raft log environment instead of
+    /// `<data-dir>/member/wal`.
+    pub dedicated_wal_dir: Option<PathBuf>,
+    /// How the client port serves (stream and keepalive limits, CORS, Host whitelist).
+    pub serving: ClientServing,
+    /// etcd knobs accepted and validated (their mapping is in [`EtcdKnobs`]).
+    pub knobs: EtcdKnobs,
 }
 
 impl ServerConfig {
@@ -150,9 +163,12 @@ impl ServerConfig {
         }
     }
 
-    /// `<data-dir>/member/wal`.
+    /// `--wal-dir` when given, else `<data-dir>/member/wal`.
     pub fn wal_dir(&self) -> PathBuf {
-        self.data_dir.join("member").join("wal")
+        match &self.dedicated_wal_dir {
+            Some(d) => d.clone(),
+            None => self.data_dir.join("member").join("wal"),
+        }
     }
 
     /// `<data-dir>/member/snap/db`.

@@ -37,8 +37,8 @@ use crate::tls::{ReloadingServerConfig, TlsError};
 pub struct Listener {
     /// The `--listen-*-urls` entry this socket was bound for.
     pub url: Url,
-    /// The bound socket.
-    pub listener: TcpListener,
+    /// The bound socket (TCP, or a Unix socket for `unix`/`unixs` client URLs).
+    pub listener: crate::serve::BoundListener,
 }
 
 /// The pre-bound sockets of one member.
@@ -63,8 +63,19 @@ impl Listeners {
             out.peers.push(bind_one("listen-peer-urls", u).await?);
             tracing::info!(address = %url_string(u), "listening for peers");
         }
-        for u in &cfg.listen_client_urls {
-            out.clients.push(bind_one("listen-client-urls", u).await?);
+        let http_only = cfg
+            .serving
+            .listen_client_http_urls
+            .iter()
+            .filter(|u| !cfg.listen_client_urls.contains(u))
+            .map(|u| ("listen-client-http-urls", u));
+        let clients = cfg
+            .listen_client_urls
+            .iter()
+            .map(|u| ("listen-client-urls", u))
+            .chain(http_only);
+        for (flag, u) in clients {
+            out.clients.push(bind_client(flag, u).await?);
             tracing::info!(address = %url_string(u), "listening for client requests");
         }
         Ok(out)
@@ -72,14 +83,51 @@ impl Listeners {
 }
 
 async fn bind_one(flag: &'static str, url: &Url) -> Result<Listener, ServeError> {
+    if matches!(url.scheme(), "unix" | "unixs") {
+        return Err(ServeError::Config(ConfigError::new(
+            flag,
+            url_string(url),
+            "unix peer URLs are not supported by etcd-oxide",
+        )));
+    }
     let addr = resolve_listen_addr(flag, url)?;
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| ServeError::Bind { addr, source })?;
     Ok(Listener {
         url: url.clone(),
-        listener,
+        listener: listener.into(),
     })
+}
+
+/// Binds a client URL: TCP, or for `unix://host:port` / `unixs://` a Unix socket at the
+/// path `host:port` (relative to the working directory), as etcd's `transport.NewListener`
+/// does, removing a stale socket file first.
+async fn bind_client(flag: &'static str, url: &Url) -> Result<Listener, ServeError> {
+    #[cfg(unix)]
+    if matches!(url.scheme(), "unix" | "unixs") {
+        let path = unix_socket_path(url);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(ServeError::BindUnix { path, source }),
+        }
+        let listener = tokio::net::UnixListener::bind(&path)
+            .map_err(|source| ServeError::BindUnix { path, source })?;
+        return Ok(Listener {
+            url: url.clone(),
+            listener: crate::serve::BoundListener::Unix(listener),
+        });
+    }
+    bind_one(flag, url).await
+}
+
+/// The socket path of a `unix://` URL: etcd listens on the URL's `host:port` text.
+pub fn unix_socket_path(url: &Url) -> String {
+    match url.port() {
+        Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
+        None => url.host_str().unwrap_or_default().to_string(),
+    }
 }
 
 /// Why a member could not start or stopped abnormally. The messages (with their `source()`
@@ -94,6 +142,15 @@ pub enum ServeError {
     Bind {
         /// The address.
         addr: SocketAddr,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A Unix socket could not be bound.
+    #[error("listen unix {path}: bind")]
+    BindUnix {
+        /// The socket path.
+        path: String,
         /// The OS error.
         #[source]
         source: std::io::Error,
@@ -152,8 +209,15 @@ pub async fn run(
     let mut tasks = Vec::new();
     for l in listeners.peers {
         let tls = is_tls_url(&l.url).then(|| tls.peer.clone()).flatten();
+        let crate::serve::BoundListener::Tcp(listener) = l.listener else {
+            return Err(ServeError::Config(ConfigError::new(
+                "listen-peer-urls",
+                url_string(&l.url),
+                "unix peer URLs are not supported by etcd-oxide",
+            )));
+        };
         tasks.push(tokio::spawn(serve_peer(
-            l.listener,
+            listener,
             server.clone(),
             stopped(),
             tls,
@@ -386,7 +450,10 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let url = Url::parse(&format!("http://{addr}")).expect("url");
-        Listener { url, listener }
+        Listener {
+            url,
+            listener: listener.into(),
+        }
     }
 
     /// The configuration of member `name` of a cluster whose peers are `cluster`.
@@ -426,6 +493,9 @@ mod tests {
             peer_auto_tls: false,
             self_signed_cert_validity: 1,
             tls_params: TlsParams::default(),
+            dedicated_wal_dir: None,
+            serving: Default::default(),
+            knobs: Default::default(),
         }
     }
 

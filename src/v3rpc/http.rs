@@ -225,36 +225,88 @@ fn is_grpc(headers: &axum::http::HeaderMap) -> bool {
         .is_some_and(|v| v.starts_with("application/grpc"))
 }
 
-/// etcd's `accessController` CORS for HTTP (non-gRPC) requests with etcd's default `--cors`
-/// (every origin allowed): adds `Access-Control-Allow-Methods: POST, GET, OPTIONS, PUT,
-/// DELETE`, `Access-Control-Allow-Origin: *` and `Access-Control-Allow-Headers: accept,
-/// content-type, authorization` to every answer, and answers `OPTIONS` (a preflight) with an
-/// empty 200 on any path. gRPC requests pass untouched.
+/// etcd's `accessController` for HTTP (non-gRPC) requests: on a plain (non-TLS) connection
+/// the Host must be in `--host-whitelist` (else 421 with etcd's CVE-2018-5702 text); CORS
+/// headers follow `--cors` (`Access-Control-Allow-Origin: *` when every origin is allowed,
+/// else the request's `Origin` when listed) with `Access-Control-Allow-Methods: POST, GET,
+/// OPTIONS, PUT, DELETE` and `Access-Control-Allow-Headers: accept, content-type,
+/// authorization`; `OPTIONS` (a preflight) is an empty 200 on any path. gRPC requests pass
+/// untouched.
 pub async fn cors(
+    State(server): State<Arc<EtcdServer>>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     if is_grpc(request.headers()) {
         return next.run(request).await;
     }
+    let serving = &server.config().serving;
+    if request
+        .extensions()
+        .get::<crate::serve::OverTls>()
+        .is_none()
+    {
+        let host = request_hostname(&request);
+        if !serving.host_allowed(&host) {
+            tracing::warn!(host = %host, "rejecting HTTP request to prevent DNS rebinding attacks");
+            return (
+                StatusCode::MISDIRECTED_REQUEST,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                format!("\netcd received your request, but the Host header was unrecognized.\n\nTo fix this, choose one of the following options:\n- Enable TLS, then any HTTPS request will be allowed.\n- Add the hostname you want to use to the whitelist in settings.\n  - e.g. etcd --host-whitelist {host:?}\n\nThis requirement has been added to help prevent \"DNS Rebinding\" attacks (CVE-2018-5702).\n\n"),
+            )
+                .into_response();
+        }
+    }
+    let allow_origin = if serving.all_origins() {
+        Some("*".to_string())
+    } else {
+        request
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .filter(|o| serving.origin_allowed(o))
+            .map(str::to_string)
+    };
     let mut response = if request.method() == Method::OPTIONS {
         StatusCode::OK.into_response()
     } else {
         next.run(request).await
     };
-    let h = response.headers_mut();
-    use axum::http::HeaderValue;
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("POST, GET, OPTIONS, PUT, DELETE"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("accept, content-type, authorization"),
-    );
+    if let Some(origin) = allow_origin {
+        use axum::http::HeaderValue;
+        let h = response.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("POST, GET, OPTIONS, PUT, DELETE"),
+        );
+        if let Ok(v) = HeaderValue::from_str(&origin) {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+        }
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("accept, content-type, authorization"),
+        );
+    }
     response
+}
+
+/// Go's `httputil.GetHostname`: the request's Host (HTTP/1 `Host` header or HTTP/2
+/// `:authority`) without its port.
+fn request_hostname(request: &axum::extract::Request) -> String {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| request.uri().authority().map(|a| a.as_str().to_string()))
+        .unwrap_or_default();
+    if let Some(rest) = host.strip_prefix('[') {
+        if let Some((h, _)) = rest.split_once(']') {
+            return h.to_string();
+        }
+    }
+    match host.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') && p.chars().all(|c| c.is_ascii_digit()) => h.to_string(),
+        _ => host,
+    }
 }

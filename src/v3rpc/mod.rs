@@ -21,8 +21,6 @@ pub mod watch;
 use std::future::Future;
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
-
 use crate::pb::etcdserverpb::auth_server::AuthServer;
 use crate::pb::etcdserverpb::cluster_server::ClusterServer;
 use crate::pb::etcdserverpb::kv_server::KvServer;
@@ -81,9 +79,9 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
         .layer(axum::middleware::from_fn(interceptor::grpc_size_errors));
     grpc.clone()
         .merge(gateway::routes(server.clone(), grpc))
-        .merge(http::routes(server))
+        .merge(http::routes(server.clone()))
         .fallback(http::not_found)
-        .layer(axum::middleware::from_fn(http::cors))
+        .layer(axum::middleware::from_fn_with_state(server, http::cors))
 }
 
 pub use crate::serve::ClientCertCn;
@@ -94,10 +92,17 @@ pub use crate::serve::ClientCertCn;
 /// # Errors
 /// None today: accept and handshake errors are logged and the loop goes on.
 pub async fn serve_client(
-    listener: TcpListener,
+    listener: impl Into<crate::serve::BoundListener>,
     server: Arc<EtcdServer>,
     shutdown: impl Future<Output = ()> + Send + 'static,
     tls: Option<Arc<crate::tls::ReloadingServerConfig>>,
 ) -> std::io::Result<()> {
-    crate::serve::serve_router(listener, router(server), shutdown, tls).await
+    let s = &server.config().serving;
+    let limits = crate::serve::Http2Limits {
+        max_concurrent_streams: s.max_concurrent_streams,
+        keepalive_interval: (!s.grpc_keepalive_interval.is_zero())
+            .then_some(s.grpc_keepalive_interval),
+        keepalive_timeout: s.grpc_keepalive_timeout,
+    };
+    crate::serve::serve_router_with(listener.into(), router(server), shutdown, tls, limits).await
 }

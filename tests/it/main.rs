@@ -16,6 +16,7 @@ mod ctl;
 mod ctl_member;
 mod ctl_vs_etcd;
 mod differential;
+mod drop_in_flags;
 mod disk_faults;
 mod etcd_answers;
 mod etcd_snapshot;
