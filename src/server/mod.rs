@@ -157,6 +157,7 @@ impl EtcdServer {
                 .unwrap_or(0)
                 & 0xff_ffff_ffff)
                 << 8);
+        let batch_limit = cfg.backend_batch_limit();
         let server = Arc::new(EtcdServer {
             cfg,
             raft: boot.raft.clone(),
@@ -166,7 +167,7 @@ impl EtcdServer {
             next_request_id: AtomicU64::new(seed),
             lessor: crate::lease::lessor::Lessor::new(),
             leader_clients: peer::LeaderClients::new(peers.dialer.clone()),
-            batcher: batcher::Batcher::start(boot.raft.clone()),
+            batcher: batcher::Batcher::start(boot.raft.clone(), batch_limit),
             jwt,
             fatal: fatal::FatalSignal::default(),
         });

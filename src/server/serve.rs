@@ -426,6 +426,12 @@ mod tests {
             peer_auto_tls: false,
             self_signed_cert_validity: 1,
             tls_params: TlsParams::default(),
+            strict_reconfig_check: true,
+            auto_compaction: None,
+            max_snapshots: 5,
+            max_wals: 5,
+            backend_batch_interval: Duration::ZERO,
+            backend_batch_limit: 0,
         }
     }
 
