@@ -389,7 +389,10 @@ impl ServerArgs {
             backend_batch_interval: if self.backend_batch_interval.trim().is_empty() {
                 Duration::ZERO
             } else {
-                crate::config::duration_flag("backend-batch-interval", &self.backend_batch_interval)?
+                crate::config::duration_flag(
+                    "backend-batch-interval",
+                    &self.backend_batch_interval,
+                )?
             },
             backend_batch_limit: parse_num("backend-batch-limit", &self.backend_batch_limit)?,
         };
@@ -650,11 +653,8 @@ mod flagfx_tests {
         );
         let e = cfg(&["--auto-compaction-mode=hourly"]).expect_err("mode");
         assert_eq!(e.flag, "auto-compaction-mode");
-        let e = cfg(&[
-            "--peer-cert-allowed-cn=a",
-            "--peer-cert-allowed-hostname=b",
-        ])
-        .expect_err("exclusive");
+        let e = cfg(&["--peer-cert-allowed-cn=a", "--peer-cert-allowed-hostname=b"])
+            .expect_err("exclusive");
         assert!(e.reason.contains("mutually exclusive"), "{e}");
         assert!(
             ServerArgs::try_parse_from(["etcd", "--strict-reconfig-check=maybe"]).is_err(),

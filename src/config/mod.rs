@@ -362,7 +362,10 @@ impl ServerConfig {
                 format!(
                     "AllowedCN and AllowedHostname are mutually exclusive (cn={:?}, hostname={:?})",
                     self.peer_tls.allowed_cn.as_deref().unwrap_or_default(),
-                    self.peer_tls.allowed_hostname.as_deref().unwrap_or_default()
+                    self.peer_tls
+                        .allowed_hostname
+                        .as_deref()
+                        .unwrap_or_default()
                 ),
             ));
         }

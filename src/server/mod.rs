@@ -78,6 +78,7 @@ mod background;
 mod batcher;
 mod bootstrap;
 mod cluster;
+mod compactor;
 pub mod concurrency;
 mod corrupt;
 mod error;
@@ -130,6 +131,8 @@ pub struct EtcdServer {
     jwt: Option<crate::auth::token::JwtProvider>,
     /// Raised on a disk fault; the binary exits on it (see [`fatal`]).
     fatal: fatal::FatalSignal,
+    /// Since when each peer answers Raft RPCs (the strict reconfiguration check).
+    peer_activity: crate::raft::network::PeerActivity,
 }
 
 impl EtcdServer {
@@ -170,10 +173,12 @@ impl EtcdServer {
             batcher: batcher::Batcher::start(boot.raft.clone(), batch_limit),
             jwt,
             fatal: fatal::FatalSignal::default(),
+            peer_activity: peers.activity.clone(),
         });
         server.spawn_fatal_monitor();
         server.spawn_corrupt_alarm_loop();
         server.spawn_periodic_corrupt_check();
+        server.spawn_auto_compactor();
         server.spawn_metrics_loop();
         server.spawn_lessor_loop();
         server.spawn_token_sweeper();

@@ -138,6 +138,7 @@ pub async fn run(
     let transport = PeerTransport {
         dialer: PeerDialer::new(tls.peer_connector),
         fatal: Default::default(),
+        activity: Default::default(),
     };
     let server = EtcdServer::start(cfg, transport.clone())
         .await
