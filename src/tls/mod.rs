@@ -21,6 +21,7 @@
 //! Depends on: rustls, tokio-rustls, rcgen, x509-parser (no server or client code).
 
 mod client;
+mod identity;
 mod reload;
 mod self_cert;
 mod server;
