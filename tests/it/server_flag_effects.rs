@@ -197,3 +197,80 @@ fn periodic_auto_compaction_advances_the_compact_revision() {
         m.stderr_tail(30)
     );
 }
+
+/// `--client-crl-file`: a client certificate the CA revoked (CRL made with `openssl ca
+/// -gencrl`) is refused at the handshake, a good one still works.
+#[test]
+fn client_crl_file_refuses_a_revoked_certificate() {
+    use crate::harness::{cert_path, client_cert_auth_flags, client_cert_dir, run_with_timeout};
+    use std::process::Command;
+    if !crate::harness::skip_unless(
+        "server_flag_effects::client_crl_file_refuses_a_revoked_certificate",
+        std::path::Path::new("/usr/bin/openssl").is_file(),
+        "/usr/bin/openssl is missing",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    client_cert_dir(d, "infra1", &[("bob", Some("bob"))]);
+    std::fs::write(
+        d.join("ca.cnf"),
+        "[ ca ]\ndefault_ca = CA_default\n[ CA_default ]\ndatabase = index.txt\ncrlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 30\n",
+    )
+    .expect("ca.cnf");
+    std::fs::write(d.join("index.txt"), "").expect("index");
+    std::fs::write(d.join("crlnumber"), "01\n").expect("crlnumber");
+    for args in [
+        &["-revoke", "bob.pem"][..],
+        &["-gencrl", "-out", "crl.pem"][..],
+    ] {
+        let mut cmd = Command::new("/usr/bin/openssl");
+        cmd.current_dir(d)
+            .args([
+                "ca",
+                "-config",
+                "ca.cnf",
+                "-keyfile",
+                "ca-key.pem",
+                "-cert",
+                "ca.pem",
+            ])
+            .args(args);
+        let o = run_with_timeout(cmd, None, Duration::from_secs(20));
+        assert!(o.status.success(), "openssl ca {args:?}: {}", text(&o));
+    }
+    let mut extra = client_cert_auth_flags(d);
+    extra.push(format!("--client-crl-file={}", cert_path(d, "crl.pem")));
+    let m = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            https: true,
+            extra_args: extra,
+            ..MemberOpts::named("infra1")
+        },
+    );
+    let ctl_as = |name: &str| {
+        our_ctl(
+            &m.client_url(),
+            &[
+                &format!("--cacert={}", cert_path(d, "ca.pem")),
+                &format!("--cert={}", cert_path(d, &format!("{name}.pem"))),
+                &format!("--key={}", cert_path(d, &format!("{name}-key.pem"))),
+                "--dial-timeout=3s",
+                "put",
+                "k",
+                "v",
+            ],
+            None,
+        )
+    };
+    let good = ctl_as("client");
+    assert!(good.status.success(), "good certificate: {}", text(&good));
+    let revoked = ctl_as("bob");
+    assert!(
+        !revoked.status.success(),
+        "revoked certificate accepted: {}",
+        text(&revoked)
+    );
+}
