@@ -40,11 +40,17 @@ _etcdutl() {
             etcdutl__subcmd__help,snapshot)
                 cmd="etcdutl__subcmd__help__subcmd__snapshot"
                 ;;
+            etcdutl__subcmd__help__subcmd__snapshot,export)
+                cmd="etcdutl__subcmd__help__subcmd__snapshot__subcmd__export"
+                ;;
             etcdutl__subcmd__help__subcmd__snapshot,restore)
                 cmd="etcdutl__subcmd__help__subcmd__snapshot__subcmd__restore"
                 ;;
             etcdutl__subcmd__help__subcmd__snapshot,status)
                 cmd="etcdutl__subcmd__help__subcmd__snapshot__subcmd__status"
+                ;;
+            etcdutl__subcmd__snapshot,export)
+                cmd="etcdutl__subcmd__snapshot__subcmd__export"
                 ;;
             etcdutl__subcmd__snapshot,help)
                 cmd="etcdutl__subcmd__snapshot__subcmd__help"
@@ -54,6 +60,9 @@ _etcdutl() {
                 ;;
             etcdutl__subcmd__snapshot,status)
                 cmd="etcdutl__subcmd__snapshot__subcmd__status"
+                ;;
+            etcdutl__subcmd__snapshot__subcmd__help,export)
+                cmd="etcdutl__subcmd__snapshot__subcmd__help__subcmd__export"
                 ;;
             etcdutl__subcmd__snapshot__subcmd__help,help)
                 cmd="etcdutl__subcmd__snapshot__subcmd__help__subcmd__help"
@@ -205,8 +214,22 @@ _etcdutl() {
             return 0
             ;;
         etcdutl__subcmd__help__subcmd__snapshot)
-            opts="restore status"
+            opts="restore status export"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        etcdutl__subcmd__help__subcmd__snapshot__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -247,7 +270,7 @@ _etcdutl() {
             return 0
             ;;
         etcdutl__subcmd__snapshot)
-            opts="-w -h --write-out --help restore status help"
+            opts="-w -h --write-out --help restore status export help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -268,9 +291,49 @@ _etcdutl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        etcdutl__subcmd__snapshot__subcmd__help)
-            opts="restore status help"
+        etcdutl__subcmd__snapshot__subcmd__export)
+            opts="-w -h --data-dir --write-out --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        etcdutl__subcmd__snapshot__subcmd__help)
+            opts="restore status export help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        etcdutl__subcmd__snapshot__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -30,11 +30,12 @@ complete -c etcdutl -n "__fish_etcdutl_needs_command" -f -a "snapshot" -d 'Manag
 complete -c etcdutl -n "__fish_etcdutl_needs_command" -f -a "defrag" -d 'Defragments the storage of a stopped etcd member\'s data directory'
 complete -c etcdutl -n "__fish_etcdutl_needs_command" -f -a "hashkv" -d 'Prints the KV history hash of a stopped member\'s data directory'
 complete -c etcdutl -n "__fish_etcdutl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and not __fish_seen_subcommand_from restore status help" -s w -l write-out -d 'set the output format (simple, json, table)' -r
-complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and not __fish_seen_subcommand_from restore status help" -s h -l help -d 'Print help'
-complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and not __fish_seen_subcommand_from restore status help" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
-complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and not __fish_seen_subcommand_from restore status help" -f -a "status" -d 'Gets backend snapshot status of a given file'
-complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and not __fish_seen_subcommand_from restore status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and not __fish_seen_subcommand_from restore status export help" -s w -l write-out -d 'set the output format (simple, json, table)' -r
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and not __fish_seen_subcommand_from restore status export help" -s h -l help -d 'Print help'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and not __fish_seen_subcommand_from restore status export help" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and not __fish_seen_subcommand_from restore status export help" -f -a "status" -d 'Gets backend snapshot status of a given file'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and not __fish_seen_subcommand_from restore status export help" -f -a "export" -d 'Writes a stopped member\'s data as an etcd 3.4 snapshot file (bbolt + sha256), for the official etcdctl\'s snapshot status and restore'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and not __fish_seen_subcommand_from restore status export help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l data-dir -d 'Path to the data directory (default: <name>.etcd)' -r -F
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l wal-dir -d 'Path to the WAL directory (use --data-dir if none given)' -r -F
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l name -d 'Human-readable name for this member' -r
@@ -46,8 +47,12 @@ complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_see
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -s w -l write-out -d 'set the output format (simple, json, table)' -r
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from export" -l data-dir -d 'Path to the data directory of the stopped member' -r -F
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from export" -s w -l write-out -d 'set the output format (simple, json, table)' -r
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "status" -d 'Gets backend snapshot status of a given file'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "export" -d 'Writes a stopped member\'s data as an etcd 3.4 snapshot file (bbolt + sha256), for the official etcdctl\'s snapshot status and restore'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand defrag" -l data-dir -d 'Path to the data directory' -r -F
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand defrag" -s w -l write-out -d 'set the output format (simple, json, table)' -r
@@ -62,3 +67,4 @@ complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and not __fish_see
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and not __fish_seen_subcommand_from snapshot defrag hashkv help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "status" -d 'Gets backend snapshot status of a given file'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "export" -d 'Writes a stopped member\'s data as an etcd 3.4 snapshot file (bbolt + sha256), for the official etcdctl\'s snapshot status and restore'

@@ -69,6 +69,16 @@ _arguments "${_arguments_options[@]}" : \
 ':filename -- The snapshot file:_files' \
 && ret=0
 ;;
+(export)
+_arguments "${_arguments_options[@]}" : \
+'--data-dir=[Path to the data directory of the stopped member]:DATA_DIR:_files' \
+'-w+[set the output format (simple, json, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (simple, json, table)]:WRITE_OUT:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+':filename -- The snapshot file to write:_files' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_etcdutl__subcmd__snapshot__subcmd__help_commands" \
@@ -86,6 +96,10 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(export)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -149,6 +163,10 @@ _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
 (status)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(export)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -227,8 +245,14 @@ _etcdutl__subcmd__help__subcmd__snapshot_commands() {
     local commands; commands=(
 'restore:Restores an etcd member snapshot to an etcd directory' \
 'status:Gets backend snapshot status of a given file' \
+'export:Writes a stopped member'\''s data as an etcd 3.4 snapshot file (bbolt + sha256), for the official etcdctl'\''s snapshot status and restore' \
     )
     _describe -t commands 'etcdutl help snapshot commands' commands "$@"
+}
+(( $+functions[_etcdutl__subcmd__help__subcmd__snapshot__subcmd__export_commands] )) ||
+_etcdutl__subcmd__help__subcmd__snapshot__subcmd__export_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdutl help snapshot export commands' commands "$@"
 }
 (( $+functions[_etcdutl__subcmd__help__subcmd__snapshot__subcmd__restore_commands] )) ||
 _etcdutl__subcmd__help__subcmd__snapshot__subcmd__restore_commands() {
@@ -245,18 +269,30 @@ _etcdutl__subcmd__snapshot_commands() {
     local commands; commands=(
 'restore:Restores an etcd member snapshot to an etcd directory' \
 'status:Gets backend snapshot status of a given file' \
+'export:Writes a stopped member'\''s data as an etcd 3.4 snapshot file (bbolt + sha256), for the official etcdctl'\''s snapshot status and restore' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'etcdutl snapshot commands' commands "$@"
+}
+(( $+functions[_etcdutl__subcmd__snapshot__subcmd__export_commands] )) ||
+_etcdutl__subcmd__snapshot__subcmd__export_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdutl snapshot export commands' commands "$@"
 }
 (( $+functions[_etcdutl__subcmd__snapshot__subcmd__help_commands] )) ||
 _etcdutl__subcmd__snapshot__subcmd__help_commands() {
     local commands; commands=(
 'restore:Restores an etcd member snapshot to an etcd directory' \
 'status:Gets backend snapshot status of a given file' \
+'export:Writes a stopped member'\''s data as an etcd 3.4 snapshot file (bbolt + sha256), for the official etcdctl'\''s snapshot status and restore' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'etcdutl snapshot help commands' commands "$@"
+}
+(( $+functions[_etcdutl__subcmd__snapshot__subcmd__help__subcmd__export_commands] )) ||
+_etcdutl__subcmd__snapshot__subcmd__help__subcmd__export_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdutl snapshot help export commands' commands "$@"
 }
 (( $+functions[_etcdutl__subcmd__snapshot__subcmd__help__subcmd__help_commands] )) ||
 _etcdutl__subcmd__snapshot__subcmd__help__subcmd__help_commands() {
