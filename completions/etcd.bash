@@ -23,7 +23,7 @@ _etcd() {
 
     case "${cmd}" in
         etcd)
-            opts="-h --name --data-dir --listen-client-urls --advertise-client-urls --listen-peer-urls --initial-advertise-peer-urls --initial-cluster --initial-cluster-state --initial-cluster-token --heartbeat-interval --election-timeout --snapshot-count --quota-backend-bytes --max-request-bytes --max-txn-ops --log-level --watch-progress-notify-interval --experimental-initial-corrupt-check --experimental-corrupt-check-time --auth-token --auth-token-ttl --bcrypt-cost --cert-file --key-file --client-cert-auth --trusted-ca-file --auto-tls --peer-cert-file --peer-key-file --peer-client-cert-auth --peer-trusted-ca-file --peer-auto-tls --self-signed-cert-validity --cipher-suites --tls-min-version --tls-max-version --version --help"
+            opts="-h --name --data-dir --listen-client-urls --advertise-client-urls --listen-peer-urls --initial-advertise-peer-urls --initial-cluster --initial-cluster-state --initial-cluster-token --heartbeat-interval --election-timeout --snapshot-count --quota-backend-bytes --max-request-bytes --max-txn-ops --log-level --watch-progress-notify-interval --experimental-initial-corrupt-check --experimental-corrupt-check-time --strict-reconfig-check --auto-compaction-retention --auto-compaction-mode --max-snapshots --max-wals --backend-batch-interval --backend-batch-limit --client-crl-file --client-cert-allowed-hostname --peer-crl-file --peer-cert-allowed-cn --peer-cert-allowed-hostname --experimental-peer-skip-client-san-verification --auth-token --auth-token-ttl --bcrypt-cost --cert-file --key-file --client-cert-auth --trusted-ca-file --auto-tls --peer-cert-file --peer-key-file --peer-client-cert-auth --peer-trusted-ca-file --peer-auto-tls --self-signed-cert-validity --cipher-suites --tls-min-version --tls-max-version --version --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -102,6 +102,58 @@ _etcd() {
                     return 0
                     ;;
                 --experimental-corrupt-check-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --strict-reconfig-check)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auto-compaction-retention)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auto-compaction-mode)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-snapshots)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-wals)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backend-batch-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --backend-batch-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-crl-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-cert-allowed-hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --peer-crl-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --peer-cert-allowed-cn)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --peer-cert-allowed-hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --experimental-peer-skip-client-san-verification)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -17,6 +17,19 @@ complete -c etcd -l log-level -d 'Configures log level. Only supports debug, inf
 complete -c etcd -l watch-progress-notify-interval -d 'Duration of periodic watch progress notifications (e.g. 10m, 5s, 100ms)' -r
 complete -c etcd -l experimental-initial-corrupt-check -d 'Enable to check data corruption before serving any client/peer traffic' -r
 complete -c etcd -l experimental-corrupt-check-time -d 'Duration of time between cluster corruption check passes' -r
+complete -c etcd -l strict-reconfig-check -d 'Reject reconfiguration requests that would cause quorum loss' -r
+complete -c etcd -l auto-compaction-retention -d 'Auto compaction retention length. 0 means disable auto compaction' -r
+complete -c etcd -l auto-compaction-mode -d 'Interpret \'auto-compaction-retention\' one of: periodic|revision. \'periodic\' for duration based retention, defaulting to hours if no time unit is provided (e.g. \'5m\'). \'revision\' for revision number based retention' -r
+complete -c etcd -l max-snapshots -d 'Maximum number of snapshot files to retain (0 is unlimited)' -r
+complete -c etcd -l max-wals -d 'Maximum number of wal files to retain (0 is unlimited)' -r
+complete -c etcd -l backend-batch-interval -d 'BackendBatchInterval is the maximum time before commit the backend transaction' -r
+complete -c etcd -l backend-batch-limit -d 'BackendBatchLimit is the maximum operations before commit the backend transaction' -r
+complete -c etcd -l client-crl-file -d 'Path to the client certificate revocation list file' -r
+complete -c etcd -l client-cert-allowed-hostname -d 'Allowed TLS hostname for client cert authentication' -r
+complete -c etcd -l peer-crl-file -d 'Path to the peer certificate revocation list file' -r
+complete -c etcd -l peer-cert-allowed-cn -d 'Allowed CN for inter peer authentication' -r
+complete -c etcd -l peer-cert-allowed-hostname -d 'Allowed TLS hostname for inter peer authentication' -r
+complete -c etcd -l experimental-peer-skip-client-san-verification -d 'Skip verification of SAN field in client certificate for peer connections' -r
 complete -c etcd -l auth-token -d 'Specify auth token type and options: \'simple\' or \'jwt,pub-key=...,priv-key=...,sign-method=...\'' -r
 complete -c etcd -l auth-token-ttl -d 'The lifetime in seconds of the auth token' -r
 complete -c etcd -l bcrypt-cost -d 'Specify bcrypt algorithm cost factor for auth password hashing' -r

@@ -34,6 +34,19 @@ _etcd() {
 '--watch-progress-notify-interval=[Duration of periodic watch progress notifications (e.g. 10m, 5s, 100ms)]:WATCH_PROGRESS_NOTIFY_INTERVAL:_default' \
 '--experimental-initial-corrupt-check=[Enable to check data corruption before serving any client/peer traffic]::EXPERIMENTAL_INITIAL_CORRUPT_CHECK:_default' \
 '--experimental-corrupt-check-time=[Duration of time between cluster corruption check passes]:EXPERIMENTAL_CORRUPT_CHECK_TIME:_default' \
+'--strict-reconfig-check=[Reject reconfiguration requests that would cause quorum loss]::STRICT_RECONFIG_CHECK:_default' \
+'--auto-compaction-retention=[Auto compaction retention length. 0 means disable auto compaction]:AUTO_COMPACTION_RETENTION:_default' \
+'--auto-compaction-mode=[Interpret '\''auto-compaction-retention'\'' one of\: periodic|revision. '\''periodic'\'' for duration based retention, defaulting to hours if no time unit is provided (e.g. '\''5m'\''). '\''revision'\'' for revision number based retention]:AUTO_COMPACTION_MODE:_default' \
+'--max-snapshots=[Maximum number of snapshot files to retain (0 is unlimited)]:MAX_SNAPSHOTS:_default' \
+'--max-wals=[Maximum number of wal files to retain (0 is unlimited)]:MAX_WALS:_default' \
+'--backend-batch-interval=[BackendBatchInterval is the maximum time before commit the backend transaction]:BACKEND_BATCH_INTERVAL:_default' \
+'--backend-batch-limit=[BackendBatchLimit is the maximum operations before commit the backend transaction]:BACKEND_BATCH_LIMIT:_default' \
+'--client-crl-file=[Path to the client certificate revocation list file]:CLIENT_CRL_FILE:_default' \
+'--client-cert-allowed-hostname=[Allowed TLS hostname for client cert authentication]:CLIENT_CERT_ALLOWED_HOSTNAME:_default' \
+'--peer-crl-file=[Path to the peer certificate revocation list file]:PEER_CRL_FILE:_default' \
+'--peer-cert-allowed-cn=[Allowed CN for inter peer authentication]:PEER_CERT_ALLOWED_CN:_default' \
+'--peer-cert-allowed-hostname=[Allowed TLS hostname for inter peer authentication]:PEER_CERT_ALLOWED_HOSTNAME:_default' \
+'--experimental-peer-skip-client-san-verification=[Skip verification of SAN field in client certificate for peer connections]::EXPERIMENTAL_PEER_SKIP_CLIENT_SAN_VERIFICATION:_default' \
 '--auth-token=[Specify auth token type and options\: '\''simple'\'' or '\''jwt,pub-key=...,priv-key=...,sign-method=...'\'']:AUTH_TOKEN:_default' \
 '--auth-token-ttl=[The lifetime in seconds of the auth token]:AUTH_TOKEN_TTL:_default' \
 '--bcrypt-cost=[Specify bcrypt algorithm cost factor for auth password hashing]:BCRYPT_COST:_default' \

@@ -114,6 +114,46 @@ pub struct ServerArgs {
         default_value = "0s"
     )]
     pub experimental_corrupt_check_time: String,
+    // -- reconfiguration, compaction, retention, backend batching, TLS checks (flagfx) --
+    /// Reject reconfiguration requests that would cause quorum loss.
+    #[arg(long, env = "ETCD_STRICT_RECONFIG_CHECK", num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true", value_parser = go_bool)]
+    pub strict_reconfig_check: bool,
+    /// Auto compaction retention length. 0 means disable auto compaction.
+    #[arg(long, env = "ETCD_AUTO_COMPACTION_RETENTION", default_value = "0")]
+    pub auto_compaction_retention: String,
+    /// Interpret 'auto-compaction-retention' one of: periodic|revision. 'periodic' for duration based retention, defaulting to hours if no time unit is provided (e.g. '5m'). 'revision' for revision number based retention.
+    #[arg(long, env = "ETCD_AUTO_COMPACTION_MODE", default_value = "periodic")]
+    pub auto_compaction_mode: String,
+    /// Maximum number of snapshot files to retain (0 is unlimited).
+    #[arg(long, env = "ETCD_MAX_SNAPSHOTS", default_value = "5")]
+    pub max_snapshots: String,
+    /// Maximum number of wal files to retain (0 is unlimited).
+    #[arg(long, env = "ETCD_MAX_WALS", default_value = "5")]
+    pub max_wals: String,
+    /// BackendBatchInterval is the maximum time before commit the backend transaction.
+    #[arg(long, env = "ETCD_BACKEND_BATCH_INTERVAL", default_value = "")]
+    pub backend_batch_interval: String,
+    /// BackendBatchLimit is the maximum operations before commit the backend transaction.
+    #[arg(long, env = "ETCD_BACKEND_BATCH_LIMIT", default_value = "0")]
+    pub backend_batch_limit: String,
+    /// Path to the client certificate revocation list file.
+    #[arg(long, env = "ETCD_CLIENT_CRL_FILE", default_value = "")]
+    pub client_crl_file: String,
+    /// Allowed TLS hostname for client cert authentication.
+    #[arg(long, env = "ETCD_CLIENT_CERT_ALLOWED_HOSTNAME", default_value = "")]
+    pub client_cert_allowed_hostname: String,
+    /// Path to the peer certificate revocation list file.
+    #[arg(long, env = "ETCD_PEER_CRL_FILE", default_value = "")]
+    pub peer_crl_file: String,
+    /// Allowed CN for inter peer authentication.
+    #[arg(long, env = "ETCD_PEER_CERT_ALLOWED_CN", default_value = "")]
+    pub peer_cert_allowed_cn: String,
+    /// Allowed TLS hostname for inter peer authentication.
+    #[arg(long, env = "ETCD_PEER_CERT_ALLOWED_HOSTNAME", default_value = "")]
+    pub peer_cert_allowed_hostname: String,
+    /// Skip verification of SAN field in client certificate for peer connections.
+    #[arg(long, env = "ETCD_EXPERIMENTAL_PEER_SKIP_CLIENT_SAN_VERIFICATION", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub experimental_peer_skip_client_san_verification: bool,
     /// Specify auth token type and options: 'simple' or 'jwt,pub-key=...,priv-key=...,sign-method=...'.
     #[arg(long, env = "ETCD_AUTH_TOKEN", default_value = "simple")]
     pub auth_token: String,
@@ -298,6 +338,11 @@ fn opt_path(v: &str) -> Option<PathBuf> {
     (!v.is_empty()).then(|| PathBuf::from(v))
 }
 
+fn opt_string(v: &str) -> Option<String> {
+    let v = v.trim();
+    (!v.is_empty()).then(|| v.to_string())
+}
+
 /// Rewrites Go-style single-dash long flags (`-name x`, `-data-dir=x`) into `--name`.
 /// Short flags and values are left alone; everything after `--` is untouched.
 pub fn normalize_go_flags(args: Vec<OsString>) -> Vec<OsString> {
@@ -420,6 +465,10 @@ impl ServerArgs {
                 trusted_ca_file: opt_path(&self.trusted_ca_file),
                 client_cert_auth: self.client_cert_auth,
                 self_signed: false,
+                crl_file: opt_path(&self.client_crl_file),
+                allowed_cn: None,
+                allowed_hostname: opt_string(&self.client_cert_allowed_hostname),
+                skip_client_san_verify: false,
             },
             client_auto_tls: self.auto_tls,
             peer_tls: TlsInfo {
@@ -428,6 +477,10 @@ impl ServerArgs {
                 trusted_ca_file: opt_path(&self.peer_trusted_ca_file),
                 client_cert_auth: self.peer_client_cert_auth,
                 self_signed: false,
+                crl_file: opt_path(&self.peer_crl_file),
+                allowed_cn: opt_string(&self.peer_cert_allowed_cn),
+                allowed_hostname: opt_string(&self.peer_cert_allowed_hostname),
+                skip_client_san_verify: self.experimental_peer_skip_client_san_verification,
             },
             peer_auto_tls: self.peer_auto_tls,
             self_signed_cert_validity: parse_num(
@@ -452,6 +505,22 @@ impl ServerArgs {
             dedicated_wal_dir: opt_path(&self.wal_dir),
             serving,
             knobs,
+            strict_reconfig_check: self.strict_reconfig_check,
+            auto_compaction: crate::config::AutoCompaction::parse(
+                &self.auto_compaction_mode,
+                &self.auto_compaction_retention,
+            )?,
+            max_snapshots: parse_num("max-snapshots", &self.max_snapshots)?,
+            max_wals: parse_num("max-wals", &self.max_wals)?,
+            backend_batch_interval: if self.backend_batch_interval.trim().is_empty() {
+                Duration::ZERO
+            } else {
+                crate::config::duration_flag(
+                    "backend-batch-interval",
+                    &self.backend_batch_interval,
+                )?
+            },
+            backend_batch_limit: parse_num("backend-batch-limit", &self.backend_batch_limit)?,
         };
         if cfg
             .knobs
@@ -1094,6 +1163,82 @@ mod tests {
         assert!(
             e.starts_with("conflicting environment variable \"ETCD_DATA_DIR\""),
             "{e}"
+        );
+    }
+}
+
+#[cfg(test)]
+mod flagfx_tests {
+    use super::*;
+
+    fn cfg(args: &[&str]) -> Result<ServerConfig, ConfigError> {
+        let mut v = vec!["etcd"];
+        v.extend_from_slice(args);
+        ServerArgs::try_parse_from(v).expect("parses").to_config()
+    }
+
+    /// etcd 3.4.23's defaults and forms of the reconfiguration, compaction, retention,
+    /// batching and TLS-check flags.
+    #[test]
+    fn defaults_and_forms() {
+        let c = cfg(&[]).expect("defaults");
+        assert!(c.strict_reconfig_check);
+        assert_eq!(c.auto_compaction, None);
+        assert_eq!((c.max_snapshots, c.max_wals), (5, 5));
+        assert_eq!(c.backend_batch_interval(), Duration::from_millis(100));
+        assert_eq!(c.backend_batch_limit(), None);
+        assert_eq!(c.peer_tls.crl_file, None);
+        let c = cfg(&[
+            "--strict-reconfig-check=false",
+            "--auto-compaction-mode=revision",
+            "--auto-compaction-retention=100",
+            "--max-snapshots=0",
+            "--max-wals=2",
+            "--backend-batch-interval=10ms",
+            "--backend-batch-limit=50",
+            "--client-crl-file=/x/crl.pem",
+            "--client-cert-allowed-hostname=client.example",
+            "--peer-cert-allowed-cn=etcd-peer",
+            "--experimental-peer-skip-client-san-verification",
+        ])
+        .expect("valid");
+        assert!(!c.strict_reconfig_check);
+        assert_eq!(
+            c.auto_compaction,
+            Some(crate::config::AutoCompaction::Revision(100))
+        );
+        assert_eq!((c.max_snapshots, c.max_wals), (0, 2));
+        assert_eq!(c.backend_batch_interval(), Duration::from_millis(10));
+        assert_eq!(c.backend_batch_limit(), Some(50));
+        assert_eq!(c.client_tls.crl_file, Some(PathBuf::from("/x/crl.pem")));
+        assert_eq!(
+            c.client_tls.allowed_hostname.as_deref(),
+            Some("client.example")
+        );
+        assert_eq!(c.peer_tls.allowed_cn.as_deref(), Some("etcd-peer"));
+        assert!(c.peer_tls.skip_client_san_verify);
+    }
+
+    #[test]
+    fn bad_values_are_refused_as_etcd() {
+        let e = cfg(&["--max-wals=-1"]).expect_err("uint");
+        assert_eq!(
+            e.to_string(),
+            "invalid value \"-1\" for flag -max-wals: parse error"
+        );
+        let e = cfg(&["--backend-batch-interval=fast"]).expect_err("duration");
+        assert_eq!(
+            e.to_string(),
+            "invalid value \"fast\" for flag -backend-batch-interval: parse error"
+        );
+        let e = cfg(&["--auto-compaction-mode=hourly"]).expect_err("mode");
+        assert_eq!(e.flag, "auto-compaction-mode");
+        let e = cfg(&["--peer-cert-allowed-cn=a", "--peer-cert-allowed-hostname=b"])
+            .expect_err("exclusive");
+        assert!(e.reason.contains("mutually exclusive"), "{e}");
+        assert!(
+            ServerArgs::try_parse_from(["etcd", "--strict-reconfig-check=maybe"]).is_err(),
+            "Go's ParseBool"
         );
     }
 }

@@ -151,6 +151,87 @@ pub struct ServerConfig {
     pub serving: ClientServing,
     /// etcd knobs accepted and validated (their mapping is in [`EtcdKnobs`]).
     pub knobs: EtcdKnobs,
+    // -- reconfiguration, compaction, file retention, backend batching (issue 14) --
+    /// `--strict-reconfig-check` (default true): refuse a member add/remove that the started
+    /// and connected members could not survive (etcd's `mayAddMember` / `mayRemoveMember`).
+    pub strict_reconfig_check: bool,
+    /// `--auto-compaction-mode` + `--auto-compaction-retention`; `None` when the retention is
+    /// zero (auto compaction off, etcd's default).
+    pub auto_compaction: Option<AutoCompaction>,
+    /// `--max-snapshots` (default 5, 0 = unlimited): Raft snapshot files kept under
+    /// `member/snap` (see README: we keep at most one).
+    pub max_snapshots: u32,
+    /// `--max-wals` (default 5, 0 = unlimited): WAL segment files kept under `member/wal`
+    /// (see README: the Raft log is one LMDB environment, purged by log compaction).
+    pub max_wals: u32,
+    /// `--backend-batch-interval` (0 = etcd's default, 100 ms): longest time a backend write
+    /// stays unsynced; drives the backend sync loop.
+    pub backend_batch_interval: Duration,
+    /// `--backend-batch-limit` (0 or less = default): most operations committed to the
+    /// backend together; caps the requests packed into one Raft entry and so into one apply
+    /// transaction (group commit, `server/batcher.rs`).
+    pub backend_batch_limit: i64,
+}
+
+/// etcd's default `--backend-batch-interval` (used when the flag is 0).
+pub const DEFAULT_BACKEND_BATCH_INTERVAL: Duration = Duration::from_millis(100);
+
+/// etcd's auto compactor (`etcdserver/api/v3compactor`), as configured by
+/// `--auto-compaction-mode` and `--auto-compaction-retention`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AutoCompaction {
+    /// `periodic`: keep (at least) this much history; checked every retention/10 (every hour
+    /// once the retention is an hour or more).
+    Periodic(Duration),
+    /// `revision`: every 5 minutes, compact to `current revision - N` when it moved.
+    Revision(i64),
+}
+
+impl AutoCompaction {
+    /// Parses the two flags as etcd's `parseCompactionRetention` does: a non-negative
+    /// integer is hours (`periodic`) or revisions (`revision`); anything else is a Go duration
+    /// (a duration in `revision` mode counts its nanoseconds as revisions, as etcd). Zero
+    /// disables auto compaction (`Ok(None)`).
+    ///
+    /// # Errors
+    /// `unknown auto-compaction-mode "x"` for a mode other than periodic|revision,
+    /// `error parsing CompactionRetention: time: ...` for a bad retention.
+    pub fn parse(mode: &str, retention: &str) -> Result<Option<AutoCompaction>, ConfigError> {
+        if !matches!(mode, "periodic" | "revision") {
+            return Err(ConfigError::new(
+                "auto-compaction-mode",
+                mode,
+                format!("unknown auto-compaction-mode {mode:?}"),
+            ));
+        }
+        let retention = if retention.is_empty() { "0" } else { retention };
+        let periodic = mode == "periodic";
+        let parsed = match retention.parse::<i64>() {
+            Ok(h) if h >= 0 && periodic => AutoCompaction::Periodic(Duration::from_secs(
+                u64::try_from(h).unwrap_or(0).saturating_mul(3600),
+            )),
+            Ok(h) if h >= 0 => AutoCompaction::Revision(h),
+            _ => {
+                let d = crate::go_text::parse_go_duration(retention).map_err(|e| {
+                    ConfigError::new(
+                        "auto-compaction-retention",
+                        retention,
+                        format!("error parsing CompactionRetention: {e}"),
+                    )
+                })?;
+                if periodic {
+                    AutoCompaction::Periodic(d)
+                } else {
+                    AutoCompaction::Revision(i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+                }
+            }
+        };
+        Ok(match parsed {
+            AutoCompaction::Periodic(d) if d.is_zero() => None,
+            AutoCompaction::Revision(0) => None,
+            other => Some(other),
+        })
+    }
 }
 
 impl ServerConfig {
@@ -199,6 +280,24 @@ impl ServerConfig {
             .iter()
             .chain(self.initial_advertise_peer_urls.iter())
             .any(|u| matches!(u.scheme(), "https" | "unixs"))
+    }
+
+    /// The effective `--backend-batch-interval` (0 → 100 ms).
+    pub fn backend_batch_interval(&self) -> Duration {
+        if self.backend_batch_interval.is_zero() {
+            DEFAULT_BACKEND_BATCH_INTERVAL
+        } else {
+            self.backend_batch_interval
+        }
+    }
+
+    /// `--backend-batch-limit` when set (`None` for 0 or less: etcd would use 10000; we keep
+    /// the group-commit default, `server::batcher::MAX_BATCH_REQUESTS`).
+    pub fn backend_batch_limit(&self) -> Option<usize> {
+        match usize::try_from(self.backend_batch_limit) {
+            Ok(n) if n > 0 => Some(n),
+            _ => None,
+        }
     }
 
     /// etcd's request timeout: 5 s + 2 × election timeout.
@@ -271,6 +370,20 @@ impl ServerConfig {
                 ),
             };
             return Err(ConfigError::new(flag, value, e.to_string()));
+        }
+        if self.peer_tls.allowed_cn.is_some() && self.peer_tls.allowed_hostname.is_some() {
+            return Err(ConfigError::new(
+                "peer-cert-allowed-cn",
+                self.peer_tls.allowed_cn.clone().unwrap_or_default(),
+                format!(
+                    "AllowedCN and AllowedHostname are mutually exclusive (cn={:?}, hostname={:?})",
+                    self.peer_tls.allowed_cn.as_deref().unwrap_or_default(),
+                    self.peer_tls
+                        .allowed_hostname
+                        .as_deref()
+                        .unwrap_or_default()
+                ),
+            ));
         }
         if self.client_tls.cert_file.is_some() != self.client_tls.key_file.is_some() {
             return Err(ConfigError::new(
@@ -424,6 +537,34 @@ mod tests {
         );
         assert!(parse_urls("x", "ftp://a:1").is_err());
         assert!(parse_urls("x", "http://a").is_err());
+    }
+
+    #[test]
+    fn parses_auto_compaction_like_etcd() {
+        let p = |m, r| AutoCompaction::parse(m, r);
+        assert_eq!(p("periodic", "0").expect("valid"), None);
+        assert_eq!(p("periodic", "").expect("valid"), None);
+        assert_eq!(
+            p("periodic", "1").expect("valid"),
+            Some(AutoCompaction::Periodic(Duration::from_secs(3600)))
+        );
+        assert_eq!(
+            p("periodic", "2s").expect("valid"),
+            Some(AutoCompaction::Periodic(Duration::from_secs(2)))
+        );
+        assert_eq!(
+            p("revision", "1000").expect("valid"),
+            Some(AutoCompaction::Revision(1000))
+        );
+        assert_eq!(
+            p("sometimes", "1").expect_err("bad mode").to_string(),
+            "invalid value \"sometimes\" for flag -auto-compaction-mode: unknown auto-compaction-mode \"sometimes\""
+        );
+        assert_eq!(
+            p("periodic", "-1").expect_err("negative").reason,
+            "error parsing CompactionRetention: time: missing unit in duration \"-1\""
+        );
+        assert!(p("periodic", "soon").is_err());
     }
 
     #[test]

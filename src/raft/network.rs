@@ -8,7 +8,9 @@
 //! A peer that cannot be reached is reported `Unreachable`, which openraft retries with
 //! backoff; a peer that answers with a Raft error is a `RemoteError`.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use openraft::error::{
     InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
@@ -171,6 +173,39 @@ pub struct PeerTransport {
     pub dialer: PeerDialer,
     /// Raised when a peer refuses this member for good.
     pub fatal: PeerFatal,
+    /// Since when each peer has answered Raft RPCs without a failure (etcd's
+    /// `Transport.ActiveSince`), read by the strict reconfiguration check.
+    pub activity: PeerActivity,
+}
+
+/// Per peer, the instant since which its Raft RPCs have succeeded without interruption
+/// (etcd's `rafthttp` `ActiveSince`): set on the first success after a failure, cleared by a
+/// transport failure. Shared by clones.
+#[derive(Clone, Debug, Default)]
+pub struct PeerActivity(Arc<Mutex<HashMap<u64, Instant>>>);
+
+impl PeerActivity {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Instant>> {
+        match self.0.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Records an answered RPC from `peer`.
+    pub fn record_success(&self, peer: u64) {
+        self.lock().entry(peer).or_insert_with(Instant::now);
+    }
+
+    /// Records a transport failure talking to `peer`.
+    pub fn record_failure(&self, peer: u64) {
+        self.lock().remove(&peer);
+    }
+
+    /// Since when `peer` has been reachable; `None` when it is not (or never was).
+    pub fn active_since(&self, peer: u64) -> Option<Instant> {
+        self.lock().get(&peer).copied()
+    }
 }
 
 /// Time allowed to establish a TCP connection to a peer.
@@ -218,6 +253,7 @@ pub struct PeerClient {
     cluster_id: u64,
     member_id: u64,
     fatal: PeerFatal,
+    activity: PeerActivity,
     client: Result<RaftPeerClient<Channel>, String>,
 }
 
@@ -240,6 +276,7 @@ impl RaftNetworkFactory<TypeConfig> for Network {
             cluster_id: self.cluster_id,
             member_id: self.member_id,
             fatal: self.transport.fatal.clone(),
+            activity: self.transport.activity.clone(),
             client,
         }
     }
@@ -285,6 +322,7 @@ impl PeerClient {
         };
         let bytes = match resp {
             Ok(r) => {
+                self.activity.record_success(target);
                 if matches!(which, Rpc::AppendEntries) {
                     crate::observability::metrics()
                         .peer_rtt
@@ -294,6 +332,7 @@ impl PeerClient {
                 r.into_inner().data
             }
             Err(status) => {
+                self.activity.record_failure(target);
                 check_fatal(&status, self.cluster_id, &self.fatal);
                 return Err(RPCError::Unreachable(Unreachable::new(
                     &PeerError::Transport { target, status },

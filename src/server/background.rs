@@ -40,12 +40,14 @@ impl EtcdServer {
         });
     }
 
-    /// Syncs the backend every [`crate::storage::backend::BACKEND_SYNC_INTERVAL`] (its
-    /// commits are not fsynced individually; the Raft log is the durable record).
+    /// Syncs the backend every `--backend-batch-interval` (default
+    /// [`crate::config::DEFAULT_BACKEND_BATCH_INTERVAL`], 100 ms as etcd's): its commits are
+    /// not fsynced individually; the Raft log is the durable record.
     pub(super) fn spawn_backend_sync_loop(self: &Arc<Self>) {
         let weak = Arc::downgrade(self);
+        let every = self.cfg.backend_batch_interval();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(crate::storage::backend::BACKEND_SYNC_INTERVAL);
+            let mut tick = tokio::time::interval(every);
             loop {
                 tick.tick().await;
                 let Some(server) = weak.upgrade() else { return };

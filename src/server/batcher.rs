@@ -14,7 +14,9 @@ use crate::apply::ApplyResult;
 use crate::pb::peer::{InternalRaftBatch, InternalRaftRequest};
 use crate::raft::Raft;
 
-/// Most requests packed into one log entry.
+/// Most requests packed into one log entry by default; `--backend-batch-limit` overrides it
+/// (one entry is applied in one backend transaction, so this bounds the operations committed
+/// to the backend together, etcd's meaning of the flag).
 pub const MAX_BATCH_REQUESTS: usize = 1024;
 /// Most encoded bytes packed into one log entry (a single request may exceed it alone).
 pub const MAX_BATCH_BYTES: usize = 4 << 20;
@@ -30,10 +32,12 @@ pub struct Batcher {
 }
 
 impl Batcher {
-    /// Starts the batching task for `raft`.
-    pub fn start(raft: Raft) -> Batcher {
+    /// Starts the batching task for `raft`, packing at most `max_requests` requests into one
+    /// log entry (`None`: [`MAX_BATCH_REQUESTS`]).
+    pub fn start(raft: Raft, max_requests: Option<usize>) -> Batcher {
+        let max_requests = max_requests.unwrap_or(MAX_BATCH_REQUESTS).max(1);
         let (tx, rx) = mpsc::channel(8 * MAX_BATCH_REQUESTS);
-        tokio::spawn(run(raft, rx));
+        tokio::spawn(run(raft, rx, max_requests));
         Batcher { tx }
     }
 
@@ -52,7 +56,11 @@ impl Batcher {
     }
 }
 
-async fn run(raft: Raft, mut rx: mpsc::Receiver<(InternalRaftRequest, Reply)>) {
+async fn run(
+    raft: Raft,
+    mut rx: mpsc::Receiver<(InternalRaftRequest, Reply)>,
+    max_requests: usize,
+) {
     let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
     loop {
         // Wait for a free slot first: requests keep queueing meanwhile, so the next batch
@@ -63,7 +71,7 @@ async fn run(raft: Raft, mut rx: mpsc::Receiver<(InternalRaftRequest, Reply)>) {
         let Some(first) = rx.recv().await else { return };
         let mut bytes = first.0.encoded_len();
         let mut batch = vec![first];
-        while batch.len() < MAX_BATCH_REQUESTS && bytes < MAX_BATCH_BYTES {
+        while batch.len() < max_requests && bytes < MAX_BATCH_BYTES {
             match rx.try_recv() {
                 Ok(item) => {
                     bytes += item.0.encoded_len();

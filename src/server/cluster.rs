@@ -22,6 +22,9 @@ use crate::pb::peer::member_op_request::Op;
 use crate::pb::peer::{ForwardRequest, InternalRaftRequest, MemberOpRequest};
 use crate::rpctypes::WireError;
 
+/// etcd's `HealthInterval`: a peer counts as connected once it has answered this long.
+const HEALTH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// etcd's `readyPercent`: a learner may be promoted once it has 90% of the leader's log.
 const LEARNER_READY_PERCENT: f64 = 0.9;
 
@@ -354,8 +357,21 @@ impl EtcdServer {
                 // voters must still form a quorum, except when growing a one-member cluster
                 // (the restore-from-backup path).
                 let grow_single = voters == 1 && started == 1;
-                if !req.is_learner && !grow_single && started < voters.div_ceil(2) + 1 {
-                    return Err(Error::Wire(WireError::MemberNotEnoughStarted));
+                if self.cfg.strict_reconfig_check && !req.is_learner {
+                    if !grow_single && started < voters.div_ceil(2) + 1 {
+                        tracing::warn!("rejecting member add request; not enough healthy members");
+                        return Err(Error::Wire(WireError::MemberNotEnoughStarted));
+                    }
+                    // etcd's isConnectedFullySince: every voter answered for HealthInterval.
+                    let voter_ids: Vec<u64> = members
+                        .iter()
+                        .filter(|(_, _, l)| !*l)
+                        .map(|(id, _, _)| *id)
+                        .collect();
+                    if self.connected_since_health_interval(&voter_ids) != voter_ids.len() {
+                        tracing::warn!("rejecting member add request; local member has not been connected to all peers, reconfigure breaks active quorum");
+                        return Err(Error::Wire(WireError::Unhealthy));
+                    }
                 }
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
@@ -392,6 +408,9 @@ impl EtcdServer {
                 let Some((_, _, is_learner)) = find(req.id) else {
                     return Err(Error::Wire(WireError::MemberNotFound));
                 };
+                if self.cfg.strict_reconfig_check && !*is_learner {
+                    self.may_remove_voter(&members, req.id)?;
+                }
                 // A voter leaves with `retain = false` (not kept as a learner); a learner is
                 // simply dropped from the node set.
                 let change = if *is_learner {
@@ -441,6 +460,50 @@ impl EtcdServer {
                 Ok(MemberOpResult::Done)
             }
         }
+    }
+
+    /// How many of `voters` (this member included) have answered Raft RPCs for at least
+    /// etcd's `HealthInterval` (etcd's `numConnectedSince`).
+    fn connected_since_health_interval(&self, voters: &[u64]) -> usize {
+        let since = Instant::now().checked_sub(HEALTH_INTERVAL);
+        voters
+            .iter()
+            .filter(|id| {
+                **id == self.member_id
+                    || match (self.peer_activity.active_since(**id), since) {
+                        (Some(t), Some(since)) => t <= since,
+                        _ => false,
+                    }
+            })
+            .count()
+    }
+
+    /// etcd's `mayRemoveMember` for a voter: the started voters left must be a quorum
+    /// (`re-configuration failed due to not enough started members`), and, unless the member
+    /// removed is down, the voters connected for `HealthInterval` minus the removed one must
+    /// still be a quorum (`etcdserver: unhealthy cluster`).
+    fn may_remove_voter(&self, members: &[(u64, Member, bool)], id: u64) -> Result<(), Error> {
+        let voters: Vec<&(u64, Member, bool)> = members.iter().filter(|(_, _, l)| !*l).collect();
+        let remaining = voters.iter().filter(|(mid, _, _)| *mid != id).count();
+        let started = voters
+            .iter()
+            .filter(|(mid, m, _)| *mid != id && !m.name.is_empty())
+            .count();
+        if started < remaining / 2 + 1 {
+            tracing::warn!(requested_member_remove_id = %format!("{id:x}"), "rejecting member remove request; not enough healthy members");
+            return Err(Error::Wire(WireError::MemberNotEnoughStarted));
+        }
+        // A member that is down is safe to remove: it is not part of the active quorum.
+        if id != self.member_id && self.peer_activity.active_since(id).is_none() {
+            return Ok(());
+        }
+        let ids: Vec<u64> = voters.iter().map(|(mid, _, _)| *mid).collect();
+        let active = self.connected_since_health_interval(&ids);
+        if active.saturating_sub(1) < 1 + (ids.len().saturating_sub(1)) / 2 {
+            tracing::warn!(requested_member_remove = %format!("{id:x}"), active_peers = active, "rejecting member remove request; local member has not been connected to all peers, reconfigure breaks active quorum");
+            return Err(Error::Wire(WireError::Unhealthy));
+        }
+        Ok(())
     }
 
     async fn mark_pending_voter(&self, id: u64, pending: bool) -> Result<(), Error> {

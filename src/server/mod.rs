@@ -79,6 +79,7 @@ mod background;
 mod batcher;
 mod bootstrap;
 mod cluster;
+mod compactor;
 pub mod concurrency;
 mod corrupt;
 mod error;
@@ -132,6 +133,8 @@ pub struct EtcdServer {
     jwt: Option<crate::auth::token::JwtProvider>,
     /// Raised on a disk fault; the binary exits on it (see [`fatal`]).
     fatal: fatal::FatalSignal,
+    /// Since when each peer answers Raft RPCs (the strict reconfiguration check).
+    peer_activity: crate::raft::network::PeerActivity,
 }
 
 impl EtcdServer {
@@ -159,6 +162,7 @@ impl EtcdServer {
                 .unwrap_or(0)
                 & 0xff_ffff_ffff)
                 << 8);
+        let batch_limit = cfg.backend_batch_limit();
         let server = Arc::new(EtcdServer {
             cfg,
             raft: boot.raft.clone(),
@@ -168,13 +172,15 @@ impl EtcdServer {
             next_request_id: AtomicU64::new(seed),
             lessor: crate::lease::lessor::Lessor::new(),
             leader_clients: peer::LeaderClients::new(peers.dialer.clone()),
-            batcher: batcher::Batcher::start(boot.raft.clone()),
+            batcher: batcher::Batcher::start(boot.raft.clone(), batch_limit),
             jwt,
             fatal: fatal::FatalSignal::default(),
+            peer_activity: peers.activity.clone(),
         });
         server.spawn_fatal_monitor();
         server.spawn_corrupt_alarm_loop();
         server.spawn_periodic_corrupt_check();
+        server.spawn_auto_compactor();
         server.spawn_metrics_loop();
         server.spawn_lessor_loop();
         server.spawn_token_sweeper();

@@ -195,6 +195,7 @@ pub async fn run(
     let transport = PeerTransport {
         dialer: PeerDialer::new(tls.peer_connector),
         fatal: Default::default(),
+        activity: Default::default(),
     };
     let server = EtcdServer::start(cfg, transport.clone())
         .await
@@ -496,6 +497,12 @@ mod tests {
             dedicated_wal_dir: None,
             serving: Default::default(),
             knobs: Default::default(),
+            strict_reconfig_check: true,
+            auto_compaction: None,
+            max_snapshots: 5,
+            max_wals: 5,
+            backend_batch_interval: Duration::ZERO,
+            backend_batch_limit: 0,
         }
     }
 

@@ -46,16 +46,12 @@ pub enum EnvKind {
     State,
     /// `member/snap/db` as the running server uses it: commits are not fsynced
     /// (`MDB_NOSYNC`). The Raft log is the durable record; the server syncs this
-    /// environment every [`BACKEND_SYNC_INTERVAL`], before purging any log entry and at
+    /// environment every `--backend-batch-interval` (100 ms by default), before purging any log entry and at
     /// shutdown, like etcd's batched backend commits (its WAL is the durable record too).
     /// A process crash loses nothing (the page cache holds the writes); after a power
     /// loss, the applied state may be older than the log, and the log is replayed.
     StateDeferredSync,
 }
-
-/// How often the server syncs a [`EnvKind::StateDeferredSync`] environment (etcd's
-/// backend batch interval).
-pub const BACKEND_SYNC_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Maximum size the LMDB map may grow to, in bytes (virtual address space, not disk).
 /// The backend quota (`--quota-backend-bytes`) is enforced separately, well below this.

@@ -21,6 +21,7 @@
 //! Depends on: rustls, tokio-rustls, rcgen, x509-parser (no server or client code).
 
 mod client;
+mod identity;
 mod reload;
 mod self_cert;
 mod server;
@@ -222,6 +223,17 @@ pub struct TlsInfo {
     pub client_cert_auth: bool,
     /// Certificates made by auto-TLS: the peer client does not verify the other side.
     pub self_signed: bool,
+    /// `--client-crl-file` / `--peer-crl-file`: PEM or DER certificate revocation list(s); a
+    /// client certificate it revokes is refused at the handshake (etcd's `checkCRL`).
+    pub crl_file: Option<PathBuf>,
+    /// `--peer-cert-allowed-cn`: a client certificate's subject CN must equal it.
+    pub allowed_cn: Option<String>,
+    /// `--peer-cert-allowed-hostname` / `--client-cert-allowed-hostname`: a client
+    /// certificate must be valid for this DNS name or IP address (Go's `VerifyHostname`).
+    pub allowed_hostname: Option<String>,
+    /// `--experimental-peer-skip-client-san-verification`: the peer listener does not check
+    /// that a client certificate's SANs name the connecting address (etcd's `checkSAN`).
+    pub skip_client_san_verify: bool,
 }
 
 impl TlsInfo {

@@ -10,17 +10,22 @@ use super::{server_config, TlsError, TlsInfo, TlsParams};
 type Stamp = Vec<Option<(SystemTime, u64, u64)>>;
 
 fn stamp(info: &TlsInfo) -> Stamp {
-    [&info.cert_file, &info.key_file, &info.trusted_ca_file]
-        .into_iter()
-        .map(|p| {
-            let m = std::fs::metadata(p.as_ref()?).ok()?;
-            #[cfg(unix)]
-            let ino = std::os::unix::fs::MetadataExt::ino(&m);
-            #[cfg(not(unix))]
-            let ino = 0;
-            Some((m.modified().ok()?, m.len(), ino))
-        })
-        .collect()
+    [
+        &info.cert_file,
+        &info.key_file,
+        &info.trusted_ca_file,
+        &info.crl_file,
+    ]
+    .into_iter()
+    .map(|p| {
+        let m = std::fs::metadata(p.as_ref()?).ok()?;
+        #[cfg(unix)]
+        let ino = std::os::unix::fs::MetadataExt::ino(&m);
+        #[cfg(not(unix))]
+        let ino = 0;
+        Some((m.modified().ok()?, m.len(), ino))
+    })
+    .collect()
 }
 
 /// A server configuration that follows its files: see the module docs.

@@ -36,6 +36,7 @@ pub fn self_cert(
         trusted_ca_file: None,
         client_cert_auth: false,
         self_signed: true,
+        ..TlsInfo::default()
     };
     if cert_path.exists() && key_path.exists() {
         return Ok(info);

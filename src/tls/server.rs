@@ -31,26 +31,40 @@ pub fn server_config(info: &TlsInfo, params: &TlsParams) -> Result<rustls::Serve
     let provider = params.provider()?;
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&params.versions())?;
-    let builder = match &info.trusted_ca_file {
-        Some(ca) => {
-            let roots = Arc::new(root_store(ca)?);
-            let v = WebPkiClientVerifier::builder_with_provider(roots, provider);
-            let v = if info.client_cert_auth {
-                v
-            } else {
-                v.allow_unauthenticated()
-            };
-            builder.with_client_cert_verifier(
-                v.build().map_err(|e| TlsError::Verifier(e.to_string()))?,
-            )
-        }
-        None if info.client_cert_auth => {
-            return Err(TlsError::Missing(
-                "client certificate authentication needs a trusted CA file".to_string(),
-            ))
-        }
-        None => builder.with_no_client_auth(),
-    };
+    let builder =
+        match &info.trusted_ca_file {
+            Some(ca) => {
+                let roots = Arc::new(root_store(ca)?);
+                let v = WebPkiClientVerifier::builder_with_provider(roots, provider);
+                let v = if info.client_cert_auth {
+                    v
+                } else {
+                    v.allow_unauthenticated()
+                };
+                let v = match &info.crl_file {
+                    Some(crl) => v.with_crls(super::identity::load_crls(crl)?),
+                    None => v,
+                };
+                let inner = v.build().map_err(|e| TlsError::Verifier(e.to_string()))?;
+                let allowed = match (&info.allowed_cn, &info.allowed_hostname) {
+                    (Some(cn), _) => Some(super::identity::AllowedIdentity::CommonName(cn.clone())),
+                    (None, Some(h)) => Some(super::identity::AllowedIdentity::Hostname(h.clone())),
+                    (None, None) => None,
+                };
+                match allowed {
+                    Some(allowed) => builder.with_client_cert_verifier(Arc::new(
+                        super::identity::IdentityVerifier { inner, allowed },
+                    )),
+                    None => builder.with_client_cert_verifier(inner),
+                }
+            }
+            None if info.client_cert_auth => {
+                return Err(TlsError::Missing(
+                    "client certificate authentication needs a trusted CA file".to_string(),
+                ))
+            }
+            None => builder.with_no_client_auth(),
+        };
     let mut cfg = builder.with_single_cert(load_certs(cert)?, load_key(key)?)?;
     cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(cfg)

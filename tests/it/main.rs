@@ -29,6 +29,7 @@ mod linearizability;
 mod lock_election;
 mod maintenance;
 mod reconfig;
+mod server_flag_effects;
 mod server_flags;
 mod tls;
 mod v3_api;
