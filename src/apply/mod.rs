@@ -13,8 +13,8 @@
 //! Depends on: mvcc, lease, auth, membership, storage, pb.
 
 pub mod alarm;
-pub(crate) mod etcd_export;
 pub mod auth;
+pub(crate) mod etcd_export;
 pub mod kv;
 pub mod lease;
 pub mod state;

@@ -74,6 +74,21 @@ pub enum ClusterState {
     Existing,
 }
 
+/// The logging, metrics and profiling flags of a member.
+#[derive(Debug, Clone, Default)]
+pub struct ObservabilityConfig {
+    /// `--logger`, `--log-outputs`, `--log-level`, `--debug`, `--log-package-levels`,
+    /// `--log-format`.
+    pub log: crate::observability::logging::LogConfig,
+    /// `--enable-pprof`: `/debug/pprof/*` on the client (and metrics) listeners.
+    pub enable_pprof: bool,
+    /// `--metrics extensive`: also `grpc_server_handling_seconds` (etcd accepts any other
+    /// value as `basic`).
+    pub extensive_metrics: bool,
+    /// `--listen-metrics-urls`: extra listeners serving `/metrics` and `/health` only.
+    pub listen_metrics_urls: Vec<Url>,
+}
+
 /// Everything a member needs to start, validated.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -138,6 +153,8 @@ pub struct ServerConfig {
     pub self_signed_cert_validity: u32,
     /// `--tls-min-version`, `--tls-max-version`, `--cipher-suites`.
     pub tls_params: TlsParams,
+    /// Logging, metrics and profiling flags.
+    pub observability: ObservabilityConfig,
 }
 
 impl ServerConfig {

@@ -50,14 +50,29 @@ async fn version() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], body)
 }
 
-/// `GET /metrics`: Prometheus text format.
+/// The routes of a `--listen-metrics-urls` listener: `/metrics` and `/health` only (etcd's
+/// `HandleMetricsHealth`).
+pub fn metrics_routes(server: Arc<EtcdServer>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .with_state(server)
+}
+
+/// `GET /metrics`: Prometheus text format, counted in promhttp's
+/// `promhttp_metric_handler_requests_*` as etcd's handler is.
 async fn metrics() -> impl IntoResponse {
+    let m = crate::observability::metrics();
+    m.scrapes_in_flight.inc();
+    let body = m.render();
+    m.scrapes_in_flight.dec();
+    m.scrapes.with_label_values(&["200"]).inc();
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        crate::observability::metrics().render(),
+        body,
     )
 }
 

@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod election;
 pub mod error;
 pub mod gateway;
+pub mod grpc_metrics;
 pub mod http;
 pub mod interceptor;
 pub mod kv;
@@ -78,7 +79,8 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
             server.clone(),
             interceptor::require_leader,
         ))
-        .layer(axum::middleware::from_fn(interceptor::grpc_size_errors));
+        .layer(axum::middleware::from_fn(interceptor::grpc_size_errors))
+        .layer(axum::middleware::from_fn(grpc_metrics::count));
     let max_request_bytes = server.config().max_request_bytes as usize;
     grpc.clone()
         .merge(gateway::routes(grpc, max_request_bytes))

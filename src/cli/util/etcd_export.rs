@@ -16,8 +16,8 @@ use heed::CommitOrAbort;
 use openraft::{LogId, StoredMembership};
 
 use crate::apply::etcd_export::{export, EtcdMember, ExportInfo};
-use crate::membership::Member;
 use crate::apply::state::StateDb;
+use crate::membership::Member;
 use crate::storage::etcd::bbolt::append_sha256_trailer;
 use crate::storage::snapshot::DATA_FILE;
 
