@@ -406,6 +406,7 @@ const EXTRA_FAMILIES: &[(&str, Kind, &str)] = &[
     ("etcd_snap_db_fsync_duration_seconds", Kind::Histogram, "The latency distributions of fsyncing .snap.db file"),
     ("etcd_snap_db_save_total_duration_seconds", Kind::Histogram, "The total latency distributions of v3 snapshot save"),
     ("etcd_snap_fsync_duration_seconds", Kind::Histogram, "The latency distributions of fsync called by snap."),
+    ("process_virtual_memory_max_bytes", Kind::Gauge, "Maximum amount of virtual memory available in bytes."),
     ("os_fd_limit", Kind::Gauge, "The file descriptor limit."),
     ("os_fd_used", Kind::Gauge, "The number of used file descriptors."),
 ];

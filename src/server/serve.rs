@@ -152,16 +152,24 @@ pub async fn run(
     if let Some(g) = metrics.extra_gauge("etcd_server_quota_backend_bytes") {
         g.set(cfg.quota_bytes() as f64);
     }
-    if let Some(g) = metrics.extra_gauge("os_fd_limit") {
-        if let Ok(limits) = std::fs::read_to_string("/proc/self/limits") {
-            let soft = limits
-                .lines()
-                .find(|l| l.starts_with("Max open files"))
-                .and_then(|l| l.split_whitespace().nth(3))
-                .and_then(|v| v.parse::<f64>().ok());
-            if let Some(v) = soft {
-                g.set(v);
-            }
+    // Soft limits from /proc/self/limits, as Go's procfs reads them ("unlimited" is 2^64-1).
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    let soft = |name: &str| {
+        limits
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l[name.len()..].split_whitespace().next())
+            .and_then(|v| match v {
+                "unlimited" => Some(u64::MAX as f64),
+                v => v.parse::<f64>().ok(),
+            })
+    };
+    for (family, limit) in [
+        ("os_fd_limit", "Max open files"),
+        ("process_virtual_memory_max_bytes", "Max address space"),
+    ] {
+        if let (Some(g), Some(v)) = (metrics.extra_gauge(family), soft(limit)) {
+            g.set(v);
         }
     }
     let transport = PeerTransport {

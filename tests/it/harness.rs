@@ -167,6 +167,8 @@ pub struct MemberOpts {
     /// `--data-dir` the test provides (e.g. on a small tmpfs) instead of a fresh temp dir;
     /// the test owns it and removes it.
     pub data_dir: Option<PathBuf>,
+    /// Extra environment variables of the process (e.g. `NOTIFY_SOCKET`).
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for MemberOpts {
@@ -182,6 +184,7 @@ impl Default for MemberOpts {
             cluster_state: None,
             extra_client_urls: vec![],
             data_dir: None,
+            env: vec![],
         }
     }
 }
@@ -438,6 +441,7 @@ impl Member {
                 cmd.env_remove(k); // ETCD_* are flag twins for both servers
             }
         }
+        cmd.envs(self.opts.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let mut child = cmd
             .args(self.args())
             .stdin(Stdio::null())

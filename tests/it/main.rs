@@ -27,6 +27,7 @@ mod lease_quorum;
 mod linearizability;
 mod lock_election;
 mod maintenance;
+mod observability;
 mod reconfig;
 mod server_flags;
 mod tls;
