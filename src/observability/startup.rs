@@ -73,6 +73,16 @@ pub fn capabilities(version: &str) {
     }
 }
 
+/// `--enable-pprof` is on (etcd's `pprof is enabled under /debug/pprof`).
+pub fn pprof_enabled() {
+    match logger() {
+        LoggerKind::Capnslog => {
+            tracing::info!(target: "embed", "pprof is enabled under /debug/pprof")
+        }
+        LoggerKind::Zap => tracing::info!(path = "/debug/pprof", "pprof is enabled"),
+    }
+}
+
 /// A `--listen-metrics-urls` listener serves.
 pub fn serving_metrics(url: &str) {
     match logger() {

@@ -146,8 +146,7 @@ pub async fn run(
         metrics.enable_extensive();
     }
     if cfg.observability.enable_pprof {
-        // No CPU/heap profiler is built into this binary yet (see README, --enable-pprof).
-        tracing::warn!("--enable-pprof has no effect: /debug/pprof is not served by this build");
+        crate::observability::startup::pprof_enabled();
     }
     if let Some(g) = metrics.extra_gauge("etcd_server_quota_backend_bytes") {
         g.set(cfg.quota_bytes() as f64);

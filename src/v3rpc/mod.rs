@@ -82,9 +82,15 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
         .layer(axum::middleware::from_fn(interceptor::grpc_size_errors))
         .layer(axum::middleware::from_fn(grpc_metrics::count));
     let max_request_bytes = server.config().max_request_bytes as usize;
-    grpc.clone()
+    let pprof = server.config().observability.enable_pprof;
+    let mut router = grpc
+        .clone()
         .merge(gateway::routes(grpc, max_request_bytes))
-        .merge(http::routes(server))
+        .merge(http::routes(server));
+    if pprof {
+        router = router.merge(http::pprof_routes());
+    }
+    router
         .fallback(http::not_found)
         .layer(axum::middleware::from_fn(http::cors))
 }

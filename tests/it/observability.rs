@@ -11,8 +11,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::harness::{
-    etcdctl, free_port, http_get, our_ctl, Member, MemberOpts, Proc, ServerKind, READY_LINE,
-    READY_TIMEOUT,
+    etcdctl, free_port, http_get, http_get_bytes, our_ctl, Member, MemberOpts, Proc, ServerKind,
+    READY_LINE, READY_TIMEOUT,
 };
 
 /// Waits (≤ 10 s) until the member's stderr contains `needle`; returns the stderr.
@@ -282,4 +282,35 @@ fn containerfile_entrypoint_runs_the_seeds_command_line() {
     let out = our_ctl(&endpoint, &["get", "foo", "--print-value-only"], None);
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "bar");
     p.kill();
+}
+
+/// `--enable-pprof`: `/debug/pprof/profile?seconds=1` answers a CPU profile in pprof's
+/// protobuf format (it decodes as `perftools.profiles.Profile` with a sample type), and
+/// without the flag the path is 404 as in etcd.
+#[test]
+fn pprof_profile_is_a_pprof_protobuf() {
+    use pprof::protos::Message;
+    let m = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            extra_args: vec!["--enable-pprof".into()],
+            ..Default::default()
+        },
+    );
+    let log = wait_log(&m, "pprof is enabled under /debug/pprof");
+    assert!(log.contains("I | embed: pprof is enabled"), "{log}");
+    let (code, body) = http_get_bytes(
+        m.client_addr(),
+        "/debug/pprof/profile?seconds=1",
+        Duration::from_secs(15),
+    )
+    .expect("GET profile");
+    assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
+    let profile = pprof::protos::Profile::decode(body.as_slice()).expect("pprof protobuf");
+    assert!(!profile.sample_type.is_empty(), "{profile:?}");
+    assert!(profile.period > 0, "{profile:?}");
+
+    let plain = Member::start(ServerKind::Ours, MemberOpts::default());
+    let (code, _) = http_get(plain.client_addr(), "/debug/pprof/").expect("GET index");
+    assert_eq!(code, 404);
 }
