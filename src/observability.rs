@@ -3,30 +3,17 @@
 
 use std::sync::LazyLock;
 
+pub mod logging;
+pub mod startup;
+
+pub use logging::init_logging;
+
 use prometheus::{
     Encoder, Gauge, Histogram, HistogramOpts, IntCounter, IntGauge, Registry, TextEncoder,
 };
 
 /// etcd's readiness line: printed once the member serves client requests.
 pub const READY_MESSAGE: &str = "ready to serve client requests";
-
-/// Installs the tracing subscriber writing to stderr at `level` (`debug`, `info`, `warn`,
-/// `error`, `panic`, `fatal` as etcd's --log-level; the last two map to `error`).
-/// Calling it twice is harmless.
-pub fn init_logging(level: &str) {
-    let level = match level {
-        "panic" | "fatal" => "error",
-        other => other,
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new(format!("{level},openraft=error,h2=warn,tower=warn"))
-    });
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .try_init();
-}
 
 /// The server's metrics, registered once per process under etcd's names.
 pub struct Metrics {
@@ -58,6 +45,39 @@ pub struct Metrics {
     pub wal_fsync_duration: Histogram,
     /// `etcd_disk_backend_commit_duration_seconds`: state commit latency per applied batch.
     pub backend_commit_duration: Histogram,
+    /// [`EXTRA_FAMILIES`] by name.
+    extra: std::collections::HashMap<&'static str, Extra>,
+    /// `etcd_server_id{server_id}`: 1 for this member's ID (hex).
+    pub server_id: prometheus::IntGaugeVec,
+    /// `etcd_server_client_requests_total{type,client_api_version}`.
+    pub client_requests: prometheus::IntCounterVec,
+    /// `promhttp_metric_handler_requests_total{code}`: scrapes of `/metrics`.
+    pub scrapes: prometheus::IntCounterVec,
+    /// `promhttp_metric_handler_requests_in_flight`.
+    pub scrapes_in_flight: IntGauge,
+    /// go-grpc-prometheus' `grpc_server_started_total{grpc_type,grpc_service,grpc_method}`.
+    pub grpc_started: prometheus::IntCounterVec,
+    /// `grpc_server_handled_total{grpc_type,grpc_service,grpc_method,grpc_code}`.
+    pub grpc_handled: prometheus::IntCounterVec,
+    /// `grpc_server_msg_received_total{grpc_type,grpc_service,grpc_method}`.
+    pub grpc_msg_received: prometheus::IntCounterVec,
+    /// `grpc_server_msg_sent_total{grpc_type,grpc_service,grpc_method}`.
+    pub grpc_msg_sent: prometheus::IntCounterVec,
+    /// `grpc_server_handling_seconds{grpc_type,grpc_service,grpc_method}` (Go's default
+    /// buckets), registered only with `--metrics extensive` ([`Metrics::enable_extensive`]).
+    pub grpc_handling_seconds: prometheus::HistogramVec,
+    extensive: std::sync::Once,
+}
+
+/// One registered [`EXTRA_FAMILIES`] family.
+enum Extra {
+    Counter(
+        #[allow(dead_code, reason = "registered for export; nothing counts it yet")] IntCounter,
+    ),
+    Gauge(Gauge),
+    Histogram(
+        #[allow(dead_code, reason = "registered for export; nothing observes it yet")] Histogram,
+    ),
 }
 
 fn disk_buckets() -> Vec<f64> {
@@ -67,6 +87,53 @@ fn disk_buckets() -> Vec<f64> {
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let registry = Registry::new();
+    #[cfg(target_os = "linux")]
+    {
+        // process_cpu_seconds_total, process_open_fds, process_max_fds,
+        // process_virtual_memory_bytes, process_virtual_memory_max_bytes,
+        // process_resident_memory_bytes, process_start_time_seconds.
+        let _ = registry.register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ));
+    }
+    gauge_vec(
+        &registry,
+        "etcd_server_version",
+        "Which version is running. 1 for 'server_version' label with current version.",
+        "server_version",
+        crate::server::SERVER_VERSION,
+    );
+    gauge_vec(
+        &registry,
+        "etcd_server_go_version",
+        "Which Go version server is running with. 1 for 'server_go_version' label with current version.",
+        "server_go_version",
+        "none (Rust)",
+    );
+    gauge_vec(
+        &registry,
+        "etcd_cluster_version",
+        "Which version is running. 1 for 'cluster_version' label with current cluster version",
+        "cluster_version",
+        "3.4",
+    );
+    for (name, help, action) in [
+        (
+            "etcd_debugging_store_reads_total",
+            "Total number of reads action by (get/getRecursive), local to this member.",
+            "getRecursive",
+        ),
+        (
+            "etcd_debugging_store_writes_total",
+            "Total number of writes (e.g. set/compareAndDelete) seen by this member.",
+            "create",
+        ),
+    ] {
+        let c = prometheus::IntCounterVec::new(prometheus::Opts::new(name, help), &["action"])
+            .expect("invariant: static metric name is valid");
+        c.with_label_values(&[action]).inc_by(0);
+        register(&registry, c);
+    }
     let int_gauge = |name: &str, help: &str| {
         let g = IntGauge::new(name, help).expect("invariant: static metric name is valid");
         registry
@@ -96,7 +163,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
             .expect("invariant: metric registered once");
         h
     };
-    Metrics {
+    let m = Metrics {
         has_leader: int_gauge(
             "etcd_server_has_leader",
             "Whether or not a leader exists. 1 is existence, 0 is not.",
@@ -160,9 +227,256 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
             "etcd_disk_backend_commit_duration_seconds",
             "The latency distributions of commit called by backend.",
         ),
+        extra: EXTRA_FAMILIES
+            .iter()
+            .map(|(name, kind, help)| {
+                let e = match kind {
+                    Kind::Counter => Extra::Counter(counter(name, help)),
+                    Kind::Gauge => Extra::Gauge(gauge(name, help)),
+                    Kind::Histogram => Extra::Histogram(histogram(name, help)),
+                };
+                (*name, e)
+            })
+            .collect(),
+        server_id: {
+            let g = prometheus::IntGaugeVec::new(
+                prometheus::Opts::new(
+                    "etcd_server_id",
+                    "Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.",
+                ),
+                &["server_id"],
+            )
+            .expect("invariant: static metric name is valid");
+            register(&registry, g)
+        },
+        client_requests: int_counter_vec(
+            &registry,
+            "etcd_server_client_requests_total",
+            "The total number of client requests per client version.",
+            &["type", "client_api_version"],
+        ),
+        scrapes: int_counter_vec(
+            &registry,
+            "promhttp_metric_handler_requests_total",
+            "Total number of scrapes by HTTP status code.",
+            &["code"],
+        ),
+        scrapes_in_flight: int_gauge(
+            "promhttp_metric_handler_requests_in_flight",
+            "Current number of scrapes being served.",
+        ),
+        grpc_started: int_counter_vec(
+            &registry,
+            "grpc_server_started_total",
+            "Total number of RPCs started on the server.",
+            &["grpc_type", "grpc_service", "grpc_method"],
+        ),
+        grpc_handled: int_counter_vec(
+            &registry,
+            "grpc_server_handled_total",
+            "Total number of RPCs completed on the server, regardless of success or failure.",
+            &["grpc_type", "grpc_service", "grpc_method", "grpc_code"],
+        ),
+        grpc_msg_received: int_counter_vec(
+            &registry,
+            "grpc_server_msg_received_total",
+            "Total number of RPC stream messages received on the server.",
+            &["grpc_type", "grpc_service", "grpc_method"],
+        ),
+        grpc_msg_sent: int_counter_vec(
+            &registry,
+            "grpc_server_msg_sent_total",
+            "Total number of gRPC stream messages sent by the server.",
+            &["grpc_type", "grpc_service", "grpc_method"],
+        ),
+        grpc_handling_seconds: prometheus::HistogramVec::new(
+            HistogramOpts::new(
+                "grpc_server_handling_seconds",
+                "Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.",
+            ),
+            &["grpc_type", "grpc_service", "grpc_method"],
+        )
+        .expect("invariant: static metric name is valid"),
+        extensive: std::sync::Once::new(),
         registry,
-    }
+    };
+    m.init_constants();
+    m
 });
+
+fn register<C: prometheus::core::Collector + Clone + 'static>(registry: &Registry, c: C) -> C {
+    registry
+        .register(Box::new(c.clone()))
+        .expect("invariant: metric registered once");
+    c
+}
+
+fn int_counter_vec(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: &[&str],
+) -> prometheus::IntCounterVec {
+    let c = prometheus::IntCounterVec::new(prometheus::Opts::new(name, help), labels)
+        .expect("invariant: static metric name is valid");
+    register(registry, c)
+}
+
+fn gauge_vec(registry: &Registry, name: &str, help: &str, label: &str, value: &str) {
+    let g = prometheus::GaugeVec::new(prometheus::Opts::new(name, help), &[label])
+        .expect("invariant: static metric name is valid");
+    g.with_label_values(&[value]).set(1.0);
+    register(registry, g);
+}
+
+/// What kind of family an [`EXTRA_FAMILIES`] entry is.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Counter,
+    Gauge,
+    Histogram,
+}
+
+/// etcd 3.4.23's unlabelled families (from its `/metrics` on a one-member cluster) that the
+/// [`Metrics`] struct does not name: (name, type, etcd's help). They are registered so that
+/// dashboards and alerts find every family; those we fill are set through
+/// [`Metrics::extra_gauge`], the others export etcd's zero
+/// (bbolt internals, the v2 store, the gRPC proxy cache have no meaning here). Histograms use
+/// the disk buckets (1 ms × 2^k).
+const EXTRA_FAMILIES: &[(&str, Kind, &str)] = &[
+    ("etcd_debugging_auth_revision", Kind::Gauge, "The current revision of auth store."),
+    ("etcd_debugging_disk_backend_commit_rebalance_duration_seconds", Kind::Histogram, "The latency distributions of commit.rebalance called by bboltdb backend."),
+    ("etcd_debugging_disk_backend_commit_spill_duration_seconds", Kind::Histogram, "The latency distributions of commit.spill called by bboltdb backend."),
+    ("etcd_debugging_disk_backend_commit_write_duration_seconds", Kind::Histogram, "The latency distributions of commit.write called by bboltdb backend."),
+    ("etcd_debugging_lease_granted_total", Kind::Counter, "The total number of granted leases."),
+    ("etcd_debugging_lease_renewed_total", Kind::Counter, "The number of renewed leases seen by the leader."),
+    ("etcd_debugging_lease_revoked_total", Kind::Counter, "The total number of revoked leases."),
+    ("etcd_debugging_lease_ttl_total", Kind::Histogram, "Bucketed histogram of lease TTLs."),
+    ("etcd_debugging_mvcc_compact_revision", Kind::Gauge, "The revision of the last compaction in store."),
+    ("etcd_debugging_mvcc_db_compaction_keys_total", Kind::Counter, "Total number of db keys compacted."),
+    ("etcd_debugging_mvcc_db_compaction_pause_duration_milliseconds", Kind::Histogram, "Bucketed histogram of db compaction pause duration."),
+    ("etcd_debugging_mvcc_db_compaction_total_duration_milliseconds", Kind::Histogram, "Bucketed histogram of db compaction total duration."),
+    ("etcd_debugging_mvcc_db_total_size_in_bytes", Kind::Gauge, "Total size of the underlying database physically allocated in bytes."),
+    ("etcd_debugging_mvcc_delete_total", Kind::Counter, "Total number of deletes seen by this member."),
+    ("etcd_debugging_mvcc_events_total", Kind::Counter, "Total number of events sent by this member."),
+    ("etcd_debugging_mvcc_index_compaction_pause_duration_milliseconds", Kind::Histogram, "Bucketed histogram of index compaction pause duration."),
+    ("etcd_debugging_mvcc_keys_total", Kind::Gauge, "Total number of keys."),
+    ("etcd_debugging_mvcc_pending_events_total", Kind::Gauge, "Total number of pending events to be sent."),
+    ("etcd_debugging_mvcc_put_total", Kind::Counter, "Total number of puts seen by this member."),
+    ("etcd_debugging_mvcc_range_total", Kind::Counter, "Total number of ranges seen by this member."),
+    ("etcd_debugging_mvcc_slow_watcher_total", Kind::Gauge, "Total number of unsynced slow watchers."),
+    ("etcd_debugging_mvcc_total_put_size_in_bytes", Kind::Gauge, "The total size of put kv pairs seen by this member."),
+    ("etcd_debugging_mvcc_txn_total", Kind::Counter, "Total number of txns seen by this member."),
+    ("etcd_debugging_mvcc_watch_stream_total", Kind::Gauge, "Total number of watch streams."),
+    ("etcd_debugging_mvcc_watcher_total", Kind::Gauge, "Total number of watchers."),
+    ("etcd_debugging_server_lease_expired_total", Kind::Counter, "The total number of expired leases."),
+    ("etcd_debugging_snap_save_marshalling_duration_seconds", Kind::Histogram, "The marshalling cost distributions of save called by snapshot."),
+    ("etcd_debugging_snap_save_total_duration_seconds", Kind::Histogram, "The total latency distributions of save called by snapshot."),
+    ("etcd_debugging_store_expires_total", Kind::Counter, "Total number of expired keys."),
+    ("etcd_debugging_store_watch_requests_total", Kind::Counter, "Total number of incoming watch requests (new or reestablished)."),
+    ("etcd_debugging_store_watchers", Kind::Gauge, "Count of currently active watchers."),
+    ("etcd_disk_backend_defrag_duration_seconds", Kind::Histogram, "The latency distribution of backend defragmentation."),
+    ("etcd_disk_backend_snapshot_duration_seconds", Kind::Histogram, "The latency distribution of backend snapshots."),
+    ("etcd_disk_defrag_inflight", Kind::Gauge, "Whether or not defrag is active on the member. 1 means active, 0 means not."),
+    ("etcd_disk_wal_write_bytes_total", Kind::Gauge, "Total number of bytes written in WAL."),
+    ("etcd_grpc_proxy_cache_hits_total", Kind::Gauge, "Total number of cache hits"),
+    ("etcd_grpc_proxy_cache_keys_total", Kind::Gauge, "Total number of keys/ranges cached"),
+    ("etcd_grpc_proxy_cache_misses_total", Kind::Gauge, "Total number of cache misses"),
+    ("etcd_grpc_proxy_events_coalescing_total", Kind::Counter, "Total number of events coalescing"),
+    ("etcd_grpc_proxy_watchers_coalescing_total", Kind::Gauge, "Total number of current watchers coalescing"),
+    ("etcd_mvcc_db_open_read_transactions", Kind::Gauge, "The number of currently open read transactions"),
+    ("etcd_mvcc_delete_total", Kind::Counter, "Total number of deletes seen by this member."),
+    ("etcd_mvcc_hash_duration_seconds", Kind::Histogram, "The latency distribution of storage hash operation."),
+    ("etcd_mvcc_hash_rev_duration_seconds", Kind::Histogram, "The latency distribution of storage hash by revision operation."),
+    ("etcd_mvcc_put_total", Kind::Counter, "Total number of puts seen by this member."),
+    ("etcd_mvcc_range_total", Kind::Counter, "Total number of ranges seen by this member."),
+    ("etcd_mvcc_txn_total", Kind::Counter, "Total number of txns seen by this member."),
+    ("etcd_network_client_grpc_received_bytes_total", Kind::Counter, "The total number of bytes received from grpc clients."),
+    ("etcd_network_client_grpc_sent_bytes_total", Kind::Counter, "The total number of bytes sent to grpc clients."),
+    ("etcd_server_health_failures", Kind::Counter, "The total number of failed health checks"),
+    ("etcd_server_health_success", Kind::Counter, "The total number of successful health checks"),
+    ("etcd_server_heartbeat_send_failures_total", Kind::Counter, "The total number of leader heartbeat send failures (likely overloaded from slow disk)."),
+    ("etcd_server_learner_promote_successes", Kind::Counter, "The total number of successful learner promotions while this member is leader."),
+    ("etcd_server_proposals_pending", Kind::Gauge, "The current number of pending proposals to commit."),
+    ("etcd_server_quota_backend_bytes", Kind::Gauge, "Current backend storage quota size in bytes."),
+    ("etcd_server_read_indexes_failed_total", Kind::Counter, "The total number of failed read indexes seen."),
+    ("etcd_server_slow_apply_total", Kind::Counter, "The total number of slow apply requests (likely overloaded from slow disk)."),
+    ("etcd_server_slow_read_indexes_total", Kind::Counter, "The total number of pending read indexes not in sync with leader's or timed out read index requests."),
+    ("etcd_server_snapshot_apply_in_progress_total", Kind::Gauge, "1 if the server is applying the incoming snapshot. 0 if none."),
+    ("etcd_snap_db_fsync_duration_seconds", Kind::Histogram, "The latency distributions of fsyncing .snap.db file"),
+    ("etcd_snap_db_save_total_duration_seconds", Kind::Histogram, "The total latency distributions of v3 snapshot save"),
+    ("etcd_snap_fsync_duration_seconds", Kind::Histogram, "The latency distributions of fsync called by snap."),
+    ("process_virtual_memory_max_bytes", Kind::Gauge, "Maximum amount of virtual memory available in bytes."),
+    ("os_fd_limit", Kind::Gauge, "The file descriptor limit."),
+    ("os_fd_used", Kind::Gauge, "The number of used file descriptors."),
+];
+
+/// Every gRPC method etcd 3.4.23 registers with go-grpc-prometheus (service, method, type), in
+/// the order etcd reports them; their counters start at zero as `grpc_prometheus.Register` does.
+pub const GRPC_METHODS: &[(&str, &str, &str)] = &[
+    ("etcdserverpb.Auth", "AuthDisable", "unary"),
+    ("etcdserverpb.Auth", "AuthEnable", "unary"),
+    ("etcdserverpb.Auth", "Authenticate", "unary"),
+    ("etcdserverpb.Auth", "RoleAdd", "unary"),
+    ("etcdserverpb.Auth", "RoleDelete", "unary"),
+    ("etcdserverpb.Auth", "RoleGet", "unary"),
+    ("etcdserverpb.Auth", "RoleGrantPermission", "unary"),
+    ("etcdserverpb.Auth", "RoleList", "unary"),
+    ("etcdserverpb.Auth", "RoleRevokePermission", "unary"),
+    ("etcdserverpb.Auth", "UserAdd", "unary"),
+    ("etcdserverpb.Auth", "UserChangePassword", "unary"),
+    ("etcdserverpb.Auth", "UserDelete", "unary"),
+    ("etcdserverpb.Auth", "UserGet", "unary"),
+    ("etcdserverpb.Auth", "UserGrantRole", "unary"),
+    ("etcdserverpb.Auth", "UserList", "unary"),
+    ("etcdserverpb.Auth", "UserRevokeRole", "unary"),
+    ("etcdserverpb.Cluster", "MemberAdd", "unary"),
+    ("etcdserverpb.Cluster", "MemberList", "unary"),
+    ("etcdserverpb.Cluster", "MemberPromote", "unary"),
+    ("etcdserverpb.Cluster", "MemberRemove", "unary"),
+    ("etcdserverpb.Cluster", "MemberUpdate", "unary"),
+    ("etcdserverpb.KV", "Compact", "unary"),
+    ("etcdserverpb.KV", "DeleteRange", "unary"),
+    ("etcdserverpb.KV", "Put", "unary"),
+    ("etcdserverpb.KV", "Range", "unary"),
+    ("etcdserverpb.KV", "Txn", "unary"),
+    ("etcdserverpb.Lease", "LeaseGrant", "unary"),
+    ("etcdserverpb.Lease", "LeaseKeepAlive", "bidi_stream"),
+    ("etcdserverpb.Lease", "LeaseLeases", "unary"),
+    ("etcdserverpb.Lease", "LeaseRevoke", "unary"),
+    ("etcdserverpb.Lease", "LeaseTimeToLive", "unary"),
+    ("etcdserverpb.Maintenance", "Alarm", "unary"),
+    ("etcdserverpb.Maintenance", "Defragment", "unary"),
+    ("etcdserverpb.Maintenance", "Hash", "unary"),
+    ("etcdserverpb.Maintenance", "HashKV", "unary"),
+    ("etcdserverpb.Maintenance", "MoveLeader", "unary"),
+    ("etcdserverpb.Maintenance", "Snapshot", "server_stream"),
+    ("etcdserverpb.Maintenance", "Status", "unary"),
+    ("etcdserverpb.Watch", "Watch", "bidi_stream"),
+    ("grpc.health.v1.Health", "Check", "unary"),
+    ("grpc.health.v1.Health", "Watch", "server_stream"),
+];
+
+/// gRPC status code names as grpc-go spells them, indexed by code.
+pub const GRPC_CODES: [&str; 17] = [
+    "OK",
+    "Canceled",
+    "Unknown",
+    "InvalidArgument",
+    "DeadlineExceeded",
+    "NotFound",
+    "AlreadyExists",
+    "PermissionDenied",
+    "ResourceExhausted",
+    "FailedPrecondition",
+    "Aborted",
+    "OutOfRange",
+    "Unimplemented",
+    "Internal",
+    "Unavailable",
+    "DataLoss",
+    "Unauthenticated",
+];
 
 /// The process-wide metrics.
 pub fn metrics() -> &'static Metrics {
@@ -170,11 +484,92 @@ pub fn metrics() -> &'static Metrics {
 }
 
 impl Metrics {
+    /// Sets the families whose value is known at start and zeroes go-grpc-prometheus'
+    /// counters for every method and code, as `grpc_prometheus.Register` does.
+    fn init_constants(&self) {
+        for (service, method, typ) in GRPC_METHODS {
+            self.grpc_started
+                .with_label_values(&[typ, service, method])
+                .inc_by(0);
+            self.grpc_msg_received
+                .with_label_values(&[typ, service, method])
+                .inc_by(0);
+            self.grpc_msg_sent
+                .with_label_values(&[typ, service, method])
+                .inc_by(0);
+            for code in GRPC_CODES {
+                self.grpc_handled
+                    .with_label_values(&[typ, service, method, code])
+                    .inc_by(0);
+            }
+        }
+        for code in ["200", "500", "503"] {
+            self.scrapes.with_label_values(&[code]).inc_by(0);
+        }
+    }
+
+    /// `--metrics extensive`: registers `grpc_server_handling_seconds` (once).
+    pub fn enable_extensive(&self) {
+        self.extensive.call_once(|| {
+            let _ = self
+                .registry
+                .register(Box::new(self.grpc_handling_seconds.clone()));
+        });
+    }
+
+    /// Whether `grpc_server_handling_seconds` is exported.
+    pub fn extensive(&self) -> bool {
+        self.extensive.is_completed()
+    }
+
+    /// The [`EXTRA_FAMILIES`] gauge `name`, if it is one.
+    pub fn extra_gauge(&self, name: &str) -> Option<&Gauge> {
+        match self.extra.get(name) {
+            Some(Extra::Gauge(g)) => Some(g),
+            _ => None,
+        }
+    }
+
     /// Renders every metric in the Prometheus text exposition format.
     pub fn render(&self) -> String {
+        if let Some(g) = self.extra_gauge("os_fd_used") {
+            if let Ok(rd) = std::fs::read_dir("/proc/self/fd") {
+                g.set(rd.count() as f64);
+            }
+        }
         let mut buf = Vec::new();
         let encoder = TextEncoder::new();
         let _ = encoder.encode(&self.registry.gather(), &mut buf);
         String::from_utf8_lossy(&buf).into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every family registers once (a duplicate name would panic at first use) and the
+    /// go-grpc-prometheus counters start at zero for every method, as etcd's.
+    #[test]
+    fn every_family_registers_once() {
+        let text = metrics().render();
+        for family in [
+            "etcd_server_has_leader",
+            "etcd_server_version",
+            "grpc_server_handled_total",
+            "grpc_server_started_total",
+            "process_start_time_seconds",
+            "promhttp_metric_handler_requests_total",
+            "etcd_debugging_store_reads_total",
+        ] {
+            assert!(
+                text.contains(&format!("# TYPE {family} ")),
+                "{family} missing"
+            );
+        }
+        assert!(text.contains(
+            "grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Range\",grpc_service=\"etcdserverpb.KV\",grpc_type=\"unary\"}"
+        ));
+        assert!(!text.contains("grpc_server_handling_seconds"));
     }
 }

@@ -13,9 +13,9 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::config::{
     parse_initial_cluster, parse_urls, resolve_listen_addr, ClientServing, ClusterState,
-    ConfigError, EtcdKnobs, ServerConfig,
+    ConfigError, EtcdKnobs, ObservabilityConfig, ServerConfig,
 };
-use crate::observability::init_logging;
+use crate::observability::logging::{LogConfig, LogConfigError, LoggerKind};
 use crate::server::{Listeners, SERVER_VERSION};
 use crate::tls::{TlsInfo, TlsParams, TlsVersion};
 
@@ -312,13 +312,35 @@ pub struct ServerArgs {
     /// List of URLs to listen on for HTTP client traffic (etcd 3.5; served like client URLs).
     #[arg(long, env = "ETCD_LISTEN_CLIENT_HTTP_URLS", default_value = "")]
     pub listen_client_http_urls: String,
-    /// Log format (etcd 3.5): json or console.
-    #[arg(long, env = "ETCD_LOG_FORMAT", default_value = "")]
-    pub log_format: String,
     /// Feature gates (etcd 3.6), e.g. InitialCorruptCheck=true.
     #[arg(long, env = "ETCD_FEATURE_GATES", default_value = "")]
     pub feature_gates: String,
     // --- end of issue 14's drop-in block ---
+    // --- Logging, metrics and profiling (observability) ---
+    /// Specify 'zap' for structured logging or 'capnslog'.
+    #[arg(long, env = "ETCD_LOGGER", default_value = "capnslog")]
+    pub logger: String,
+    /// Specify 'stdout' or 'stderr' to skip journald logging even when running under systemd, or list of comma separated output targets.
+    #[arg(long, env = "ETCD_LOG_OUTPUTS", default_value = "default")]
+    pub log_outputs: String,
+    /// Enable debug-level logging for etcd. [WARN] Will be deprecated in v3.5. Use '--log-level=debug' instead.
+    #[arg(long, env = "ETCD_DEBUG", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub debug: bool,
+    /// Specify a particular log level for each etcd package (eg: 'etcdmain=CRITICAL,etcdserver=DEBUG'). Only with --logger=capnslog.
+    #[arg(long, env = "ETCD_LOG_PACKAGE_LEVELS", default_value = "")]
+    pub log_package_levels: String,
+    /// Format of the zap logger's lines: 'json' or 'console' (etcd 3.5).
+    #[arg(long, env = "ETCD_LOG_FORMAT", default_value = "json")]
+    pub log_format: String,
+    /// Enable runtime profiling data via HTTP server. Address is at client URL + "/debug/pprof/"
+    #[arg(long, env = "ETCD_ENABLE_PPROF", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub enable_pprof: bool,
+    /// Set level of detail for exported metrics, specify 'extensive' to include server side grpc histogram metrics.
+    #[arg(long, env = "ETCD_METRICS", default_value = "basic")]
+    pub metrics: String,
+    /// List of URLs to listen on for the metrics and health endpoints.
+    #[arg(long, env = "ETCD_LISTEN_METRICS_URLS", default_value = "")]
+    pub listen_metrics_urls: String,
     /// Print the version and exit.
     #[arg(long)]
     pub version: bool,
@@ -521,6 +543,7 @@ impl ServerArgs {
                 )?
             },
             backend_batch_limit: parse_num("backend-batch-limit", &self.backend_batch_limit)?,
+            observability: self.observability_config()?,
         };
         if cfg
             .knobs
@@ -635,14 +658,6 @@ impl ServerArgs {
                 "valid values include 'array', 'map'",
             ));
         }
-        let log_format = self.log_format.trim();
-        if !matches!(log_format, "" | "json" | "console") {
-            return Err(ConfigError::new(
-                "log-format",
-                log_format,
-                "valid values include 'json', 'console'",
-            ));
-        }
         Ok(EtcdKnobs {
             initial_election_tick_advance: self.initial_election_tick_advance,
             pre_vote: self.pre_vote,
@@ -658,7 +673,7 @@ impl ServerArgs {
             )?,
             bbolt_freelist_type: freelist.to_string(),
             enable_v2v3: self.experimental_enable_v2v3.clone(),
-            log_format: log_format.to_string(),
+            log_format: self.log_format.trim().to_string(),
             feature_gates: crate::config::serving::parse_feature_gates(&self.feature_gates)?,
         })
     }
@@ -675,6 +690,49 @@ pub fn dedup_urls(urls: Vec<url::Url>) -> Vec<url::Url> {
         }
     }
     out
+}
+
+impl ServerArgs {
+    /// The logging, metrics and profiling flags, validated as etcd 3.4 validates them.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] naming the flag (etcd's own message as the reason).
+    fn observability_config(&self) -> Result<ObservabilityConfig, ConfigError> {
+        let log = LogConfig::parse(
+            &self.logger,
+            &self.log_outputs,
+            &self.log_level,
+            self.debug,
+            &self.log_package_levels,
+            &self.log_format,
+        )
+        .map_err(|e| {
+            let (flag, value) = match e {
+                LogConfigError::UnknownLogger(_) => ("logger", &self.logger),
+                LogConfigError::CapnslogOutputs(_)
+                | LogConfigError::CapnslogOutput(_)
+                | LogConfigError::MultiDefault => ("log-outputs", &self.log_outputs),
+                LogConfigError::Level(_) => ("log-level", &self.log_level),
+                LogConfigError::PackageLevel(_) => ("log-package-levels", &self.log_package_levels),
+                LogConfigError::Format(_) => ("log-format", &self.log_format),
+            };
+            ConfigError::new(flag, value.as_str(), e.to_string())
+        })?;
+        let listen_metrics_urls = if self.listen_metrics_urls.trim().is_empty() {
+            Vec::new()
+        } else {
+            parse_urls("listen-metrics-urls", &self.listen_metrics_urls)?
+        };
+        for u in &listen_metrics_urls {
+            resolve_listen_addr("listen-metrics-urls", u)?;
+        }
+        Ok(ObservabilityConfig {
+            log,
+            enable_pprof: self.enable_pprof,
+            extensive_metrics: self.metrics == "extensive",
+            listen_metrics_urls,
+        })
+    }
 }
 
 /// The clap tree of the server (for help, man page and completions).
@@ -952,6 +1010,22 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     }
     log_knobs(&cfg);
+    let log = &cfg.observability.log;
+    if log.kind == LoggerKind::Capnslog {
+        // etcd 3.4.23 prints this to stderr before its first log line.
+        eprintln!(
+            "[WARNING] Deprecated '--logger=capnslog' flag is set; use '--logger=zap' flag instead"
+        );
+    }
+    if parsed.debug {
+        eprintln!(
+            "[WARNING] Deprecated '--debug' flag is set to true (use '--log-level=debug' instead"
+        );
+    }
+    if let Err(e) = crate::observability::logging::init(log) {
+        eprintln!("cannot open log output: {e}");
+        return 1;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

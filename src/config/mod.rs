@@ -79,6 +79,21 @@ pub enum ClusterState {
     Existing,
 }
 
+/// The logging, metrics and profiling flags of a member.
+#[derive(Debug, Clone, Default)]
+pub struct ObservabilityConfig {
+    /// `--logger`, `--log-outputs`, `--log-level`, `--debug`, `--log-package-levels`,
+    /// `--log-format`.
+    pub log: crate::observability::logging::LogConfig,
+    /// `--enable-pprof`: `/debug/pprof/*` on the client (and metrics) listeners.
+    pub enable_pprof: bool,
+    /// `--metrics extensive`: also `grpc_server_handling_seconds` (etcd accepts any other
+    /// value as `basic`).
+    pub extensive_metrics: bool,
+    /// `--listen-metrics-urls`: extra listeners serving `/metrics` and `/health` only.
+    pub listen_metrics_urls: Vec<Url>,
+}
+
 /// Everything a member needs to start, validated.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -171,6 +186,8 @@ pub struct ServerConfig {
     /// backend together; caps the requests packed into one Raft entry and so into one apply
     /// transaction (group commit, `server/batcher.rs`).
     pub backend_batch_limit: i64,
+    /// Logging, metrics and profiling flags.
+    pub observability: ObservabilityConfig,
 }
 
 /// etcd's default `--backend-batch-interval` (used when the flag is 0).

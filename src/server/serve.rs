@@ -28,7 +28,7 @@ use url::Url;
 
 use super::{Error, EtcdServer, LeaderService};
 use crate::config::{resolve_listen_addr, url_string, ConfigError, ServerConfig};
-use crate::observability::READY_MESSAGE;
+use crate::observability::startup;
 use crate::raft::network::{PeerDialer, PeerTransport, MEMBER_REMOVED};
 use crate::tls::{ReloadingServerConfig, TlsError};
 
@@ -48,6 +48,8 @@ pub struct Listeners {
     pub peers: Vec<Listener>,
     /// Client listeners (`--listen-client-urls`).
     pub clients: Vec<Listener>,
+    /// Metrics listeners (`--listen-metrics-urls`): `/metrics` and `/health` only.
+    pub metrics: Vec<Listener>,
 }
 
 impl Listeners {
@@ -77,6 +79,10 @@ impl Listeners {
         for (flag, u) in clients {
             out.clients.push(bind_client(flag, u).await?);
             tracing::info!(address = %url_string(u), "listening for client requests");
+        }
+        for u in &cfg.observability.listen_metrics_urls {
+            out.metrics.push(bind_one("listen-metrics-urls", u).await?);
+            crate::observability::startup::serving_metrics(&url_string(u));
         }
         Ok(out)
     }
@@ -192,6 +198,36 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let tls = setup_tls(&cfg)?;
+    let metrics = crate::observability::metrics();
+    if cfg.observability.extensive_metrics {
+        metrics.enable_extensive();
+    }
+    if cfg.observability.enable_pprof {
+        crate::observability::startup::pprof_enabled();
+    }
+    if let Some(g) = metrics.extra_gauge("etcd_server_quota_backend_bytes") {
+        g.set(cfg.quota_bytes() as f64);
+    }
+    // Soft limits from /proc/self/limits, as Go's procfs reads them ("unlimited" is 2^64-1).
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    let soft = |name: &str| {
+        limits
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l[name.len()..].split_whitespace().next())
+            .and_then(|v| match v {
+                "unlimited" => Some(u64::MAX as f64),
+                v => v.parse::<f64>().ok(),
+            })
+    };
+    for (family, limit) in [
+        ("os_fd_limit", "Max open files"),
+        ("process_virtual_memory_max_bytes", "Max address space"),
+    ] {
+        if let (Some(g), Some(v)) = (metrics.extra_gauge(family), soft(limit)) {
+            g.set(v);
+        }
+    }
     let transport = PeerTransport {
         dialer: PeerDialer::new(tls.peer_connector),
         fatal: Default::default(),
@@ -200,6 +236,10 @@ pub async fn run(
     let server = EtcdServer::start(cfg, transport.clone())
         .await
         .map_err(ServeError::Start)?;
+    metrics
+        .server_id
+        .with_label_values(&[&format!("{:x}", server.member_id())])
+        .set(1);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = move || {
         let mut rx = stop_rx.clone();
@@ -231,8 +271,15 @@ pub async fn run(
             return Err(ServeError::Start(e));
         }
     }
+    let mut client_addrs = Vec::new();
     for l in listeners.clients {
         let tls = is_tls_url(&l.url).then(|| tls.client.clone()).flatten();
+        let addr = l
+            .listener
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_else(|_| url_string(&l.url));
+        client_addrs.push((addr, tls.is_some()));
         tasks.push(tokio::spawn(crate::v3rpc::serve_client(
             l.listener,
             server.clone(),
@@ -240,7 +287,16 @@ pub async fn run(
             tls,
         )));
     }
-    announce_ready(server.clone());
+    for l in listeners.metrics {
+        let tls = is_tls_url(&l.url).then(|| tls.client.clone()).flatten();
+        tasks.push(tokio::spawn(crate::serve::serve_router(
+            l.listener,
+            crate::v3rpc::http::metrics_routes(server.clone()),
+            stopped(),
+            tls,
+        )));
+    }
+    announce_ready(server.clone(), client_addrs);
     let mut fatal = transport.fatal.subscribe();
     let mut disk_fault = server.fatal().subscribe();
     let fatal_msg = tokio::select! {
@@ -405,9 +461,11 @@ fn setup_tls(cfg: &ServerConfig) -> Result<MemberTls, ServeError> {
 }
 
 /// Once a leader exists, publishes this member's attributes through the log and logs
-/// etcd's fixed lines (`published local member to cluster`, then `ready to serve client
-/// requests`), retrying while there is no quorum.
-fn announce_ready(server: Arc<EtcdServer>) {
+/// etcd's fixed lines in etcd's order ([`startup`]: published, ready to serve client
+/// requests, one `serving ... client` line per client listener, enabled capabilities),
+/// retrying while there is no quorum; then tells systemd `READY=1` (`Type=notify` units,
+/// when `$NOTIFY_SOCKET` is set).
+fn announce_ready(server: Arc<EtcdServer>, client_addrs: Vec<(String, bool)>) {
     tokio::spawn(async move {
         loop {
             match server.wait_for_leader(Duration::from_secs(10)).await {
@@ -420,12 +478,21 @@ fn announce_ready(server: Arc<EtcdServer>) {
             }
             match server.publish_attributes().await {
                 Ok(()) => {
-                    tracing::info!(
-                        member_id = %format!("{:x}", server.member_id()),
-                        cluster_id = %format!("{:x}", server.cluster_id()),
-                        "published local member to cluster"
+                    let cfg = server.config();
+                    let client_urls: Vec<String> =
+                        cfg.advertise_client_urls.iter().map(url_string).collect();
+                    startup::published(
+                        server.member_id(),
+                        &cfg.name,
+                        &client_urls,
+                        server.cluster_id(),
                     );
-                    tracing::info!("{}", READY_MESSAGE);
+                    startup::ready();
+                    for (addr, secure) in &client_addrs {
+                        startup::serving_client(addr, *secure);
+                    }
+                    startup::capabilities(CAPABILITY_VERSION);
+                    notify_systemd_ready();
                     return;
                 }
                 Err(Error::Stopped) => return,
@@ -436,6 +503,21 @@ fn announce_ready(server: Arc<EtcdServer>) {
             }
         }
     });
+}
+
+/// The cluster version whose capabilities etcd 3.4 enables (`major.minor`).
+const CAPABILITY_VERSION: &str = "3.4";
+
+/// `READY=1` to `$NOTIFY_SOCKET` (systemd's `Type=notify`), as etcd's `notifySystemd`; a
+/// missing socket is not an error (etcd logs at debug level).
+fn notify_systemd_ready() {
+    if std::env::var_os("NOTIFY_SOCKET").is_none() {
+        return;
+    }
+    match sd_notify::notify(&[sd_notify::NotifyState::Ready]) {
+        Ok(()) => tracing::info!("notified init daemon"),
+        Err(e) => tracing::error!(error = %e, "failed to notify systemd for readiness"),
+    }
 }
 
 #[cfg(test)]
@@ -503,6 +585,7 @@ mod tests {
             max_wals: 5,
             backend_batch_interval: Duration::ZERO,
             backend_batch_limit: 0,
+            observability: Default::default(),
         }
     }
 
@@ -540,6 +623,7 @@ mod tests {
             let listeners = Listeners {
                 peers: vec![peer],
                 clients: vec![client],
+                metrics: vec![],
             };
             members.push(tokio::spawn(run(cfg, listeners, async move {
                 let _ = stop_rx.await;

@@ -50,14 +50,105 @@ async fn version() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], body)
 }
 
-/// `/metrics` (any method, as promhttp): Prometheus text format.
+/// The routes of a `--listen-metrics-urls` listener: `/metrics` and `/health` only (etcd's
+/// `HandleMetricsHealth`).
+pub fn metrics_routes(server: Arc<EtcdServer>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .with_state(server)
+}
+
+/// `--enable-pprof` routes on the client port (Go's `net/http/pprof` paths): `/debug/pprof/`
+/// (an index) and `/debug/pprof/profile?seconds=N` (a CPU profile of N seconds, default 30,
+/// in pprof's protobuf format, uncompressed, readable by `go tool pprof`). Go's heap,
+/// goroutine and block views have no counterpart here (no allocation profiler is built in).
+pub fn pprof_routes() -> Router {
+    Router::new()
+        .route("/debug/pprof/", get(pprof_index))
+        .route("/debug/pprof/profile", get(pprof_profile))
+}
+
+async fn pprof_index() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<html><head><title>/debug/pprof/</title></head><body>/debug/pprof/<br><br>\
+         <a href=\"profile?seconds=30\">profile</a>: CPU profile (pprof protobuf)</body></html>\n",
+    )
+}
+
+/// Samples per second of the CPU profiler (Go's `runtime.SetCPUProfileRate` default).
+const PPROF_HZ: i32 = 100;
+
+/// `GET /debug/pprof/profile?seconds=N`: samples the whole process for N seconds (1..=3600,
+/// default 30). A second profile while one runs answers 500 as Go's handler does.
+async fn pprof_profile(RawQuery(query): RawQuery) -> axum::response::Response {
+    let seconds = query
+        .as_deref()
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(k, _)| k == "seconds")
+        .map(|(_, v)| v.parse::<u64>().unwrap_or(0))
+        .unwrap_or(30);
+    if seconds == 0 || seconds > 3600 {
+        return super::gateway::text_error(StatusCode::BAD_REQUEST, "bad seconds");
+    }
+    let profiled = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+        use pprof::protos::Message;
+        let guard = pprof::ProfilerGuardBuilder::default()
+            .frequency(PPROF_HZ)
+            .blocklist(&["libc", "libgcc", "pthread", "vdso"])
+            .build()
+            .map_err(|e| format!("Could not enable CPU profiling: {e}"))?;
+        std::thread::sleep(std::time::Duration::from_secs(seconds));
+        let profile = guard
+            .report()
+            .build()
+            .and_then(|r| r.pprof())
+            .map_err(|e| format!("Could not build CPU profile: {e}"))?;
+        let mut buf = Vec::new();
+        profile
+            .encode(&mut buf)
+            .map_err(|e| format!("Could not encode CPU profile: {e}"))?;
+        Ok(buf)
+    })
+    .await;
+    match profiled {
+        Ok(Ok(body)) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"profile\"",
+                ),
+            ],
+            body,
+        )
+            .into_response(),
+        Ok(Err(e)) => super::gateway::text_error(StatusCode::INTERNAL_SERVER_ERROR, &e),
+        Err(e) => super::gateway::text_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+/// `GET /metrics`: Prometheus text format, counted in promhttp's
+/// `promhttp_metric_handler_requests_*` as etcd's handler is.
 async fn metrics() -> impl IntoResponse {
+    let m = crate::observability::metrics();
+    m.scrapes_in_flight.inc();
+    let body = m.render();
+    m.scrapes_in_flight.dec();
+    m.scrapes.with_label_values(&["200"]).inc();
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        crate::observability::metrics().render(),
+        body,
     )
 }
 

@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod election;
 pub mod error;
 pub mod gateway;
+pub mod grpc_metrics;
 pub mod http;
 pub mod interceptor;
 pub mod kv;
@@ -76,10 +77,17 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
             server.clone(),
             interceptor::require_leader,
         ))
-        .layer(axum::middleware::from_fn(interceptor::grpc_size_errors));
-    grpc.clone()
+        .layer(axum::middleware::from_fn(interceptor::grpc_size_errors))
+        .layer(axum::middleware::from_fn(grpc_metrics::count));
+    let pprof = server.config().observability.enable_pprof;
+    let mut router = grpc
+        .clone()
         .merge(gateway::routes(server.clone(), grpc))
-        .merge(http::routes(server.clone()))
+        .merge(http::routes(server.clone()));
+    if pprof {
+        router = router.merge(http::pprof_routes());
+    }
+    router
         .fallback(http::not_found)
         .layer(axum::middleware::from_fn_with_state(server, http::cors))
 }

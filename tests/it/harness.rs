@@ -167,6 +167,8 @@ pub struct MemberOpts {
     /// `--data-dir` the test provides (e.g. on a small tmpfs) instead of a fresh temp dir;
     /// the test owns it and removes it.
     pub data_dir: Option<PathBuf>,
+    /// Extra environment variables of the process (e.g. `NOTIFY_SOCKET`).
+    pub env: Vec<(String, String)>,
 }
 
 impl Default for MemberOpts {
@@ -182,6 +184,7 @@ impl Default for MemberOpts {
             cluster_state: None,
             extra_client_urls: vec![],
             data_dir: None,
+            env: vec![],
         }
     }
 }
@@ -438,6 +441,7 @@ impl Member {
                 cmd.env_remove(k); // ETCD_* are flag twins for both servers
             }
         }
+        cmd.envs(self.opts.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         let mut child = cmd
             .args(self.args())
             .stdin(Stdio::null())
@@ -1224,6 +1228,35 @@ pub fn http_get(addr: SocketAddr, path: &str) -> std::io::Result<(u16, String)> 
             body.to_string()
         },
     ))
+}
+
+/// [`http_get`] for a binary body (HTTP/1.0: the server answers unchunked), with a read
+/// timeout of `within` for slow answers such as a CPU profile. Returns (status, body bytes).
+pub fn http_get_bytes(
+    addr: SocketAddr,
+    path: &str,
+    within: Duration,
+) -> std::io::Result<(u16, Vec<u8>)> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    s.set_read_timeout(Some(within))?;
+    s.set_write_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        s,
+        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no header end"))?;
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse::<u16>().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line in {head:?}")))?;
+    Ok((status, raw[end + 4..].to_vec()))
 }
 
 fn dechunk(mut s: &str) -> String {

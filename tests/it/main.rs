@@ -28,6 +28,7 @@ mod lease_quorum;
 mod linearizability;
 mod lock_election;
 mod maintenance;
+mod observability;
 mod reconfig;
 mod server_flag_effects;
 mod server_flags;
