@@ -37,6 +37,22 @@ pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
 
 impl BoundListener {
+    /// The bound address: `ip:port` for TCP, the socket path for a Unix listener.
+    ///
+    /// # Errors
+    /// The OS error of `getsockname`.
+    pub fn local_addr(&self) -> std::io::Result<String> {
+        match self {
+            BoundListener::Tcp(l) => l.local_addr().map(|a| a.to_string()),
+            #[cfg(unix)]
+            BoundListener::Unix(l) => l.local_addr().map(|a| {
+                a.as_pathname()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            }),
+        }
+    }
+
     async fn accept(&self) -> std::io::Result<Box<dyn Io>> {
         match self {
             BoundListener::Tcp(l) => {

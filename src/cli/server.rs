@@ -1001,15 +1001,6 @@ pub fn main(args: Vec<OsString>) -> i32 {
             return 1;
         }
     };
-    init_logging(&cfg.log_level);
-    for (warn, line) in &notes {
-        if *warn {
-            tracing::warn!("{line}");
-        } else {
-            tracing::info!("{line}");
-        }
-    }
-    log_knobs(&cfg);
     let log = &cfg.observability.log;
     if log.kind == LoggerKind::Capnslog {
         // etcd 3.4.23 prints this to stderr before its first log line.
@@ -1026,6 +1017,14 @@ pub fn main(args: Vec<OsString>) -> i32 {
         eprintln!("cannot open log output: {e}");
         return 1;
     }
+    for (warn, line) in &notes {
+        if *warn {
+            tracing::warn!("{line}");
+        } else {
+            tracing::info!("{line}");
+        }
+    }
+    log_knobs(&cfg);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -277,7 +277,6 @@ pub async fn run(
         let addr = l
             .listener
             .local_addr()
-            .map(|a| a.to_string())
             .unwrap_or_else(|_| url_string(&l.url));
         client_addrs.push((addr, tls.is_some()));
         tasks.push(tokio::spawn(crate::v3rpc::serve_client(
@@ -289,11 +288,12 @@ pub async fn run(
     }
     for l in listeners.metrics {
         let tls = is_tls_url(&l.url).then(|| tls.client.clone()).flatten();
-        tasks.push(tokio::spawn(crate::serve::serve_router(
+        tasks.push(tokio::spawn(crate::serve::serve_router_with(
             l.listener,
             crate::v3rpc::http::metrics_routes(server.clone()),
             stopped(),
             tls,
+            crate::serve::Http2Limits::default(),
         )));
     }
     announce_ready(server.clone(), client_addrs);
