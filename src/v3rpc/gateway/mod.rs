@@ -29,7 +29,15 @@
 //!   (etcd's `CommonName of client sending a request against gateway will be ignored ...`):
 //!   the CN is not passed on, as etcd's gateway calls gRPC as the member itself.
 //!
+//! # Files
+//! This module holds the route table, the descriptor pool and the dispatch (unary and error
+//! answers); `json.rs` the proto3 JSON mapping and the dynamic codec; `stream.rs` the
+//! streaming answers (Watch, LeaseKeepAlive) and the WebSocket proxy.
+//!
 //! Depends on: server (auth enabled), pb (through the descriptor set), tonic, prost-reflect.
+
+mod json;
+mod stream;
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -52,6 +60,9 @@ use tonic::metadata::{MetadataKey, MetadataMap, MetadataValue};
 use tonic::{Code, Status};
 
 use crate::server::EtcdServer;
+
+use json::*;
+use stream::*;
 
 /// The file descriptor set of `proto/` written by build.rs.
 const DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/etcd_descriptor_set.bin"));
@@ -300,69 +311,6 @@ async fn handle(State(gw): State<Arc<Gateway>>, req: Request) -> Response {
     }
 }
 
-/// etcd's WebSocket proxy in front of the gateway (`tmc/grpc-websocket-proxy`, for browsers):
-/// every text or binary message the client sends becomes one line of a POST body to the same
-/// path, and every non-empty line of the answer is sent back as one text message; the socket
-/// closes when the answer ends. A watch over a WebSocket thus gets one
-/// `{"result":{...}}` message per response.
-async fn websocket(gw: Arc<Gateway>, req: Request) -> Response {
-    use axum::extract::ws::{Message, WebSocketUpgrade};
-    use axum::extract::FromRequestParts;
-    use futures::SinkExt;
-    let (mut parts, _) = req.into_parts();
-    let ws = match WebSocketUpgrade::from_request_parts(&mut parts, &()).await {
-        Ok(ws) => ws,
-        Err(rejection) => return rejection.into_response(),
-    };
-    ws.on_upgrade(move |socket| async move {
-        let (mut sink, incoming) = socket.split();
-        let lines = incoming
-            .take_while(|m| {
-                std::future::ready(matches!(m, Ok(m) if !matches!(m, Message::Close(_))))
-            })
-            .filter_map(|m| {
-                std::future::ready(match m {
-                    Ok(Message::Text(t)) => Some(Bytes::from(format!("{}\n", t.as_str()))),
-                    Ok(Message::Binary(b)) => {
-                        let mut line = b.to_vec();
-                        line.push(b'\n');
-                        Some(Bytes::from(line))
-                    }
-                    _ => None,
-                })
-            })
-            .map(Ok::<_, std::convert::Infallible>);
-        let mut inner = Request::new(Body::from_stream(lines));
-        *inner.method_mut() = Method::POST;
-        *inner.uri_mut() = parts.uri;
-        parts.headers.remove(header::UPGRADE);
-        *inner.headers_mut() = parts.headers;
-        if let Some(cn) = parts.extensions.get::<super::ClientCertCn>() {
-            inner.extensions_mut().insert(cn.clone());
-        }
-        let mut answer = serve(gw, inner).await.into_body();
-        let mut buf: Vec<u8> = Vec::new();
-        'answer: while let Some(Ok(frame)) = answer.frame().await {
-            let Ok(data) = frame.into_data() else {
-                continue;
-            };
-            buf.extend_from_slice(&data);
-            while let Some(end) = buf.iter().position(|b| *b == b'\n') {
-                let line: Vec<u8> = buf.drain(..=end).collect();
-                let text = String::from_utf8_lossy(&line[..end]).into_owned();
-                if !text.is_empty() && sink.send(Message::Text(text.into())).await.is_err() {
-                    break 'answer;
-                }
-            }
-        }
-        if !buf.is_empty() {
-            let text = String::from_utf8_lossy(&buf).into_owned();
-            let _ = sink.send(Message::Text(text.into())).await;
-        }
-        let _ = sink.send(Message::Close(None)).await;
-    })
-}
-
 /// One gateway HTTP request: route lookup (`/v3beta/` read as `/v3/`), method and client-CN
 /// checks, then the unary, server-streaming or bidirectional gRPC call (see the module doc).
 async fn serve(gw: Arc<Gateway>, req: Request) -> Response {
@@ -488,190 +436,6 @@ fn metadata(headers: &HeaderMap) -> MetadataMap {
     md
 }
 
-/// A JSON value into the request message `desc` the way etcd's gateway decoder (jsonpb)
-/// reads it: either field spelling; unknown fields ignored; `null` is the empty message; enum
-/// names must exist; bytes are standard padded base64 (see [`jsonpb_prepare`]).
-fn to_message(
-    desc: &MessageDescriptor,
-    mut value: serde_json::Value,
-) -> Result<DynamicMessage, String> {
-    if value.is_null() {
-        return Ok(DynamicMessage::new(desc.clone()));
-    }
-    jsonpb_prepare(&mut value, desc)?;
-    DynamicMessage::deserialize_with_options(
-        desc.clone(),
-        value,
-        &DeserializeOptions::new().deny_unknown_fields(true),
-    )
-    .map_err(|e| e.to_string())
-}
-
-/// Brings a JSON value to what jsonpb accepts before prost-reflect reads it strictly: drops
-/// the object keys `desc` has no field for (jsonpb ignores them; prost-reflect's lenient mode
-/// would also let unknown enum names through, which jsonpb refuses), and checks bytes fields
-/// with Go's `base64.StdEncoding` (padding required, no URL alphabet), recursively.
-///
-/// # Errors
-/// Go's `illegal base64 data at input byte N` for a bytes value that is not standard base64.
-fn jsonpb_prepare(value: &mut serde_json::Value, desc: &MessageDescriptor) -> Result<(), String> {
-    use base64::Engine as _;
-    use prost_reflect::Kind;
-    let serde_json::Value::Object(map) = value else {
-        return Ok(());
-    };
-    let field = |k: &str| {
-        desc.get_field_by_name(k)
-            .or_else(|| desc.get_field_by_json_name(k))
-    };
-    map.retain(|k, _| field(k).is_some());
-    for (k, v) in map.iter_mut() {
-        let Some(f) = field(k) else { continue };
-        if f.is_map() {
-            continue;
-        }
-        let items: Vec<&mut serde_json::Value> = match v {
-            serde_json::Value::Array(items) if f.is_list() => items.iter_mut().collect(),
-            other => vec![other],
-        };
-        for item in items {
-            match (f.kind(), item) {
-                (Kind::Message(m), item) => jsonpb_prepare(item, &m)?,
-                (Kind::Bytes, serde_json::Value::String(b64)) => {
-                    if let Err(e) = base64::engine::general_purpose::STANDARD.decode(b64.as_bytes())
-                    {
-                        let at = match e {
-                            base64::DecodeError::InvalidByte(at, _) => at,
-                            _ => b64.len() / 4 * 4,
-                        };
-                        return Err(format!("illegal base64 data at input byte {at}"));
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok(())
-}
-
-/// The JSON values of a request body, one after the other as they arrive (Go's
-/// `json.Decoder` over the body: values may be separated by whitespace or nothing).
-struct JsonValues {
-    body: Body,
-    buf: Vec<u8>,
-    done: bool,
-    limit: usize,
-}
-
-impl JsonValues {
-    fn new(body: Body, limit: usize) -> Self {
-        JsonValues {
-            body,
-            buf: Vec::new(),
-            done: false,
-            limit,
-        }
-    }
-
-    /// The next value; `None` at the end of the body.
-    ///
-    /// # Errors
-    /// `INVALID_ARGUMENT` for malformed JSON or a failed body read; `RESOURCE_EXHAUSTED`
-    /// when a value exceeds the body limit.
-    async fn next(&mut self) -> Result<Option<serde_json::Value>, Status> {
-        loop {
-            if self.buf.iter().any(|b| !b.is_ascii_whitespace()) {
-                let mut values = serde_json::Deserializer::from_slice(&self.buf)
-                    .into_iter::<serde_json::Value>();
-                match values.next() {
-                    Some(Ok(v)) => {
-                        let used = values.byte_offset();
-                        self.buf.drain(..used);
-                        return Ok(Some(v));
-                    }
-                    Some(Err(e)) if e.is_eof() && !self.done => {}
-                    Some(Err(e)) => {
-                        self.done = true;
-                        self.buf.clear();
-                        return Err(Status::invalid_argument(e.to_string()));
-                    }
-                    None => self.buf.clear(),
-                }
-            } else {
-                self.buf.clear();
-            }
-            if self.done {
-                return Ok(None);
-            }
-            match self.body.frame().await {
-                Some(Ok(frame)) => {
-                    if let Ok(data) = frame.into_data() {
-                        self.buf.extend_from_slice(&data);
-                        if self.buf.len() > self.limit {
-                            self.done = true;
-                            self.buf.clear();
-                            return Err(Status::resource_exhausted(format!(
-                                "grpc: received message larger than max ({} bytes)",
-                                self.limit
-                            )));
-                        }
-                    }
-                }
-                Some(Err(e)) => {
-                    self.done = true;
-                    return Err(Status::invalid_argument(e.to_string()));
-                }
-                None => self.done = true,
-            }
-        }
-    }
-}
-
-/// A tonic codec for [`DynamicMessage`]: requests encode themselves, responses decode as
-/// `output`.
-struct DynCodec {
-    output: MessageDescriptor,
-}
-
-struct DynEncoder;
-
-struct DynDecoder(MessageDescriptor);
-
-impl Codec for DynCodec {
-    type Encode = DynamicMessage;
-    type Decode = DynamicMessage;
-    type Encoder = DynEncoder;
-    type Decoder = DynDecoder;
-
-    fn encoder(&mut self) -> DynEncoder {
-        DynEncoder
-    }
-
-    fn decoder(&mut self) -> DynDecoder {
-        DynDecoder(self.output.clone())
-    }
-}
-
-impl Encoder for DynEncoder {
-    type Item = DynamicMessage;
-    type Error = Status;
-
-    fn encode(&mut self, item: DynamicMessage, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
-        prost::Message::encode(&item, dst).map_err(|e| Status::internal(e.to_string()))
-    }
-}
-
-impl Decoder for DynDecoder {
-    type Item = DynamicMessage;
-    type Error = Status;
-
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<DynamicMessage>, Status> {
-        DynamicMessage::decode(self.0.clone(), src)
-            .map(Some)
-            .map_err(|e| Status::internal(e.to_string()))
-    }
-}
-
 /// grpc-gateway v1.9.5's `HTTPStatusFromCode` (as etcd 3.4.23 answers: `FAILED_PRECONDITION`
 /// is 412 there).
 pub(crate) fn http_status(code: Code) -> StatusCode {
@@ -756,154 +520,6 @@ fn forward_metadata(md: &MetadataMap, headers: &mut HeaderMap) {
             header::HeaderName::from_static("grpc-metadata-content-type"),
             HeaderValue::from_static("application/grpc"),
         );
-    }
-}
-
-/// grpc-gateway's `streamChunk` for an error: `{"error":{...}}`.
-fn stream_error_chunk(status: &Status) -> Bytes {
-    let http = http_status(status.code());
-    let mut out = Vec::new();
-    write_go_json(
-        &mut out,
-        &StreamErrorChunk {
-            error: StreamError {
-                grpc_code: status.code() as i32,
-                http_code: http.as_u16(),
-                message: status.message(),
-                http_status: http.canonical_reason().unwrap_or(""),
-            },
-        },
-    );
-    Bytes::from(out)
-}
-
-/// `{"result":<msg>}\n`.
-fn stream_result_line(msg: &DynamicMessage) -> Bytes {
-    let mut out = b"{\"result\":".to_vec();
-    write_message(&mut out, msg);
-    out.extend_from_slice(b"}\n");
-    Bytes::from(out)
-}
-
-/// grpc-gateway's `ForwardResponseStream`: the HTTP status comes from the first response (200)
-/// or the error the stream fails with first; then one line per message. `guard` lives as long
-/// as the answer.
-async fn stream_response(
-    call: Result<tonic::Response<tonic::Streaming<DynamicMessage>>, Status>,
-    guard: Option<futures::channel::oneshot::Sender<()>>,
-) -> Response {
-    let (md, mut stream) = match call {
-        Ok(resp) => {
-            let (md, stream, _) = resp.into_parts();
-            (md, stream)
-        }
-        Err(status) => return stream_error_response(&status),
-    };
-    let first = match stream.message().await {
-        Ok(Some(m)) => stream_result_line(&m),
-        Ok(None) => Bytes::new(),
-        Err(status) => return stream_error_response(&status),
-    };
-    let rest = futures::stream::unfold(Some(stream), |state| async move {
-        let mut stream = state?;
-        match stream.message().await {
-            Ok(Some(m)) => Some((stream_result_line(&m), Some(stream))),
-            Ok(None) => None,
-            Err(status) => Some((stream_error_chunk(&status), None)),
-        }
-    });
-    let chunks = futures::stream::iter([first])
-        .chain(rest)
-        .filter(|b| std::future::ready(!b.is_empty()))
-        .map(move |chunk| {
-            let _alive = &guard;
-            Ok::<_, std::convert::Infallible>(chunk)
-        });
-    let mut out = (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        Body::from_stream(chunks),
-    )
-        .into_response();
-    forward_metadata(&md, out.headers_mut());
-    out
-}
-
-fn stream_error_response(status: &Status) -> Response {
-    (
-        http_status(status.code()),
-        [(header::CONTENT_TYPE, "application/json")],
-        stream_error_chunk(status),
-    )
-        .into_response()
-}
-
-/// A message in grpc-gateway's JSON (`JSONPb{OrigName: true}`).
-fn write_message(out: &mut Vec<u8>, msg: &DynamicMessage) {
-    const OPTIONS: SerializeOptions = SerializeOptions::new()
-        .use_proto_field_name(true)
-        .skip_default_fields(true)
-        .stringify_64_bit_integers(true)
-        .use_enum_numbers(false);
-    let mut ser = serde_json::Serializer::with_formatter(&mut *out, GoFormatter);
-    if let Err(e) = msg.serialize_with_options(&mut ser, &OPTIONS) {
-        // Serializing into memory fails only on a non-finite float, which etcd's API has not.
-        tracing::warn!(error = %e, "gateway: response did not serialize");
-    }
-}
-
-/// grpc-gateway's unary error body, fields in its order.
-#[derive(serde::Serialize)]
-struct ErrorBody<'a> {
-    error: &'a str,
-    message: &'a str,
-    code: i32,
-}
-
-/// grpc-gateway's stream error chunk `{"error":{...}}` (its `internal.StreamError`).
-#[derive(serde::Serialize)]
-struct StreamErrorChunk<'a> {
-    error: StreamError<'a>,
-}
-
-#[derive(serde::Serialize)]
-struct StreamError<'a> {
-    grpc_code: i32,
-    http_code: u16,
-    message: &'a str,
-    http_status: &'a str,
-}
-
-/// A value as JSON with Go's `encoding/json` string escaping.
-fn write_go_json(out: &mut Vec<u8>, value: &impl serde::Serialize) {
-    let mut ser = serde_json::Serializer::with_formatter(&mut *out, GoFormatter);
-    let _ = value.serialize(&mut ser);
-}
-
-/// serde_json's compact output with Go's HTML-safe escaping of `<`, `>`, `&`, U+2028 and
-/// U+2029 (`encoding/json`'s default, which jsonpb and grpc-gateway inherit).
-struct GoFormatter;
-
-impl serde_json::ser::Formatter for GoFormatter {
-    fn write_string_fragment<W>(&mut self, writer: &mut W, fragment: &str) -> std::io::Result<()>
-    where
-        W: ?Sized + std::io::Write,
-    {
-        let mut start = 0;
-        for (i, c) in fragment.char_indices() {
-            let esc = match c {
-                '<' => "\\u003c",
-                '>' => "\\u003e",
-                '&' => "\\u0026",
-                '\u{2028}' => "\\u2028",
-                '\u{2029}' => "\\u2029",
-                _ => continue,
-            };
-            writer.write_all(&fragment.as_bytes()[start..i])?;
-            writer.write_all(esc.as_bytes())?;
-            start = i + c.len_utf8();
-        }
-        writer.write_all(&fragment.as_bytes()[start..])
     }
 }
 
