@@ -47,5 +47,43 @@ complete -c etcd -l self-signed-cert-validity -d 'The validity period of the cli
 complete -c etcd -l cipher-suites -d 'Comma-separated list of supported TLS cipher suites between client/server and peers (empty will be auto-populated by rustls)' -r
 complete -c etcd -l tls-min-version -d 'Minimum TLS version supported by etcd (TLS1.2 or TLS1.3; empty means TLS1.2)' -r
 complete -c etcd -l tls-max-version -d 'Maximum TLS version supported by etcd (TLS1.2 or TLS1.3; empty means the highest, TLS1.3)' -r
+complete -c etcd -l config-file -d 'Path to the server configuration file. Note that if a configuration file is provided, other command line flags and environment variables will be ignored' -r
+complete -c etcd -l wal-dir -d 'Path to the dedicated wal directory' -r
+complete -c etcd -l initial-election-tick-advance -d 'Whether to fast-forward initial election ticks on boot for faster election' -r
+complete -c etcd -l max-concurrent-streams -d 'Maximum concurrent streams that each client can open at a time' -r
+complete -c etcd -l grpc-keepalive-min-time -d 'Minimum duration interval that a client should wait before pinging server' -r
+complete -c etcd -l grpc-keepalive-interval -d 'Frequency duration of server-to-client ping to check if a connection is alive (0 to disable)' -r
+complete -c etcd -l grpc-keepalive-timeout -d 'Additional duration of wait before closing a non-responsive connection (0 to disable)' -r
+complete -c etcd -l cors -d 'Comma-separated whitelist of origins for CORS, or cross-origin resource sharing, (empty or * means allow all)' -r
+complete -c etcd -l host-whitelist -d 'Acceptable hostnames from HTTP client requests, if server is not secure (empty or * means allow all)' -r
+complete -c etcd -l pre-vote -d 'Enable to run an additional Raft election phase' -r
+complete -c etcd -l experimental-enable-lease-checkpoint -d 'Enables the primary lessor to persist lease remainingTTL (leases survive leader changes here already)' -r
+complete -c etcd -l experimental-compaction-batch-limit -d 'Sets the maximum revisions deleted in each compaction batch' -r
+complete -c etcd -l experimental-warning-apply-duration -d 'Warning is generated if requests take more than this duration' -r
+complete -c etcd -l experimental-backend-bbolt-freelist-type -d 'bbolt\'s freelist type (array or map); no effect on LMDB' -r
+complete -c etcd -l experimental-enable-v2v3 -d 'Serve v2 requests through the v3 backend under a given prefix (no effect here)' -r
+complete -c etcd -l enable-v2 -d 'Accept etcd V2 client requests (not supported yet: only false is accepted)' -r
+complete -c etcd -l discovery -d 'Discovery URL used to bootstrap the cluster (not supported yet)' -r
+complete -c etcd -l discovery-fallback -d 'Expected behavior (\'exit\' or \'proxy\') when discovery services fails (not supported yet)' -r
+complete -c etcd -l discovery-proxy -d 'HTTP proxy to use for traffic to discovery service (not supported yet)' -r
+complete -c etcd -l discovery-srv -d 'DNS srv domain used to bootstrap the cluster (not supported yet)' -r
+complete -c etcd -l discovery-srv-name -d 'Suffix to the dns srv name queried when bootstrapping (not supported yet)' -r
+complete -c etcd -l proxy -d 'Proxy mode setting (\'off\', \'readonly\' or \'on\'; only \'off\' is supported yet)' -r
+complete -c etcd -l proxy-failure-wait -d 'Time (in milliseconds) an endpoint will be held in a failed state (v2 proxy, not supported yet)' -r
+complete -c etcd -l proxy-refresh-interval -d 'Time (in milliseconds) of the endpoints refresh interval (v2 proxy, not supported yet)' -r
+complete -c etcd -l proxy-dial-timeout -d 'Time (in milliseconds) for a dial to timeout (v2 proxy, not supported yet)' -r
+complete -c etcd -l proxy-write-timeout -d 'Time (in milliseconds) for a write to timeout (v2 proxy, not supported yet)' -r
+complete -c etcd -l proxy-read-timeout -d 'Time (in milliseconds) for a read to timeout (v2 proxy, not supported yet)' -r
+complete -c etcd -l force-new-cluster -d 'Force to create a new one-member cluster (not supported yet)' -r
+complete -c etcd -l listen-client-http-urls -d 'List of URLs to listen on for HTTP client traffic (etcd 3.5; served like client URLs)' -r
+complete -c etcd -l feature-gates -d 'Feature gates (etcd 3.6), e.g. InitialCorruptCheck=true' -r
+complete -c etcd -l logger -d 'Specify \'zap\' for structured logging or \'capnslog\'' -r
+complete -c etcd -l log-outputs -d 'Specify \'stdout\' or \'stderr\' to skip journald logging even when running under systemd, or list of comma separated output targets' -r
+complete -c etcd -l debug -d 'Enable debug-level logging for etcd. [WARN] Will be deprecated in v3.5. Use \'--log-level=debug\' instead' -r
+complete -c etcd -l log-package-levels -d 'Specify a particular log level for each etcd package (eg: \'etcdmain=CRITICAL,etcdserver=DEBUG\'). Only with --logger=capnslog' -r
+complete -c etcd -l log-format -d 'Format of the zap logger\'s lines: \'json\' or \'console\' (etcd 3.5)' -r
+complete -c etcd -l enable-pprof -d 'Enable runtime profiling data via HTTP server. Address is at client URL + "/debug/pprof/"' -r
+complete -c etcd -l metrics -d 'Set level of detail for exported metrics, specify \'extensive\' to include server side grpc histogram metrics' -r
+complete -c etcd -l listen-metrics-urls -d 'List of URLs to listen on for the metrics and health endpoints' -r
 complete -c etcd -l version -d 'Print the version and exit'
 complete -c etcd -s h -l help -d 'Print help'

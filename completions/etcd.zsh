@@ -64,6 +64,44 @@ _etcd() {
 '--cipher-suites=[Comma-separated list of supported TLS cipher suites between client/server and peers (empty will be auto-populated by rustls)]:CIPHER_SUITES:_default' \
 '--tls-min-version=[Minimum TLS version supported by etcd (TLS1.2 or TLS1.3; empty means TLS1.2)]:TLS_MIN_VERSION:_default' \
 '--tls-max-version=[Maximum TLS version supported by etcd (TLS1.2 or TLS1.3; empty means the highest, TLS1.3)]:TLS_MAX_VERSION:_default' \
+'--config-file=[Path to the server configuration file. Note that if a configuration file is provided, other command line flags and environment variables will be ignored]:CONFIG_FILE:_default' \
+'--wal-dir=[Path to the dedicated wal directory]:WAL_DIR:_default' \
+'--initial-election-tick-advance=[Whether to fast-forward initial election ticks on boot for faster election]::INITIAL_ELECTION_TICK_ADVANCE:_default' \
+'--max-concurrent-streams=[Maximum concurrent streams that each client can open at a time]:MAX_CONCURRENT_STREAMS:_default' \
+'--grpc-keepalive-min-time=[Minimum duration interval that a client should wait before pinging server]:GRPC_KEEPALIVE_MIN_TIME:_default' \
+'--grpc-keepalive-interval=[Frequency duration of server-to-client ping to check if a connection is alive (0 to disable)]:GRPC_KEEPALIVE_INTERVAL:_default' \
+'--grpc-keepalive-timeout=[Additional duration of wait before closing a non-responsive connection (0 to disable)]:GRPC_KEEPALIVE_TIMEOUT:_default' \
+'--cors=[Comma-separated whitelist of origins for CORS, or cross-origin resource sharing, (empty or * means allow all)]:CORS:_default' \
+'--host-whitelist=[Acceptable hostnames from HTTP client requests, if server is not secure (empty or * means allow all)]:HOST_WHITELIST:_default' \
+'--pre-vote=[Enable to run an additional Raft election phase]::PRE_VOTE:_default' \
+'--experimental-enable-lease-checkpoint=[Enables the primary lessor to persist lease remainingTTL (leases survive leader changes here already)]::EXPERIMENTAL_ENABLE_LEASE_CHECKPOINT:_default' \
+'--experimental-compaction-batch-limit=[Sets the maximum revisions deleted in each compaction batch]:EXPERIMENTAL_COMPACTION_BATCH_LIMIT:_default' \
+'--experimental-warning-apply-duration=[Warning is generated if requests take more than this duration]:EXPERIMENTAL_WARNING_APPLY_DURATION:_default' \
+'--experimental-backend-bbolt-freelist-type=[bbolt'\''s freelist type (array or map); no effect on LMDB]:EXPERIMENTAL_BACKEND_BBOLT_FREELIST_TYPE:_default' \
+'--experimental-enable-v2v3=[Serve v2 requests through the v3 backend under a given prefix (no effect here)]:EXPERIMENTAL_ENABLE_V2V3:_default' \
+'--enable-v2=[Accept etcd V2 client requests (not supported yet\: only false is accepted)]::ENABLE_V2:_default' \
+'--discovery=[Discovery URL used to bootstrap the cluster (not supported yet)]:DISCOVERY:_default' \
+'--discovery-fallback=[Expected behavior ('\''exit'\'' or '\''proxy'\'') when discovery services fails (not supported yet)]:DISCOVERY_FALLBACK:_default' \
+'--discovery-proxy=[HTTP proxy to use for traffic to discovery service (not supported yet)]:DISCOVERY_PROXY:_default' \
+'--discovery-srv=[DNS srv domain used to bootstrap the cluster (not supported yet)]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[Suffix to the dns srv name queried when bootstrapping (not supported yet)]:DISCOVERY_SRV_NAME:_default' \
+'--proxy=[Proxy mode setting ('\''off'\'', '\''readonly'\'' or '\''on'\''; only '\''off'\'' is supported yet)]:PROXY:_default' \
+'--proxy-failure-wait=[Time (in milliseconds) an endpoint will be held in a failed state (v2 proxy, not supported yet)]:PROXY_FAILURE_WAIT:_default' \
+'--proxy-refresh-interval=[Time (in milliseconds) of the endpoints refresh interval (v2 proxy, not supported yet)]:PROXY_REFRESH_INTERVAL:_default' \
+'--proxy-dial-timeout=[Time (in milliseconds) for a dial to timeout (v2 proxy, not supported yet)]:PROXY_DIAL_TIMEOUT:_default' \
+'--proxy-write-timeout=[Time (in milliseconds) for a write to timeout (v2 proxy, not supported yet)]:PROXY_WRITE_TIMEOUT:_default' \
+'--proxy-read-timeout=[Time (in milliseconds) for a read to timeout (v2 proxy, not supported yet)]:PROXY_READ_TIMEOUT:_default' \
+'--force-new-cluster=[Force to create a new one-member cluster (not supported yet)]::FORCE_NEW_CLUSTER:_default' \
+'--listen-client-http-urls=[List of URLs to listen on for HTTP client traffic (etcd 3.5; served like client URLs)]:LISTEN_CLIENT_HTTP_URLS:_default' \
+'--feature-gates=[Feature gates (etcd 3.6), e.g. InitialCorruptCheck=true]:FEATURE_GATES:_default' \
+'--logger=[Specify '\''zap'\'' for structured logging or '\''capnslog'\'']:LOGGER:_default' \
+'--log-outputs=[Specify '\''stdout'\'' or '\''stderr'\'' to skip journald logging even when running under systemd, or list of comma separated output targets]:LOG_OUTPUTS:_default' \
+'--debug=[Enable debug-level logging for etcd. \[WARN\] Will be deprecated in v3.5. Use '\''--log-level=debug'\'' instead]::DEBUG:_default' \
+'--log-package-levels=[Specify a particular log level for each etcd package (eg\: '\''etcdmain=CRITICAL,etcdserver=DEBUG'\''). Only with --logger=capnslog]:LOG_PACKAGE_LEVELS:_default' \
+'--log-format=[Format of the zap logger'\''s lines\: '\''json'\'' or '\''console'\'' (etcd 3.5)]:LOG_FORMAT:_default' \
+'--enable-pprof=[Enable runtime profiling data via HTTP server. Address is at client URL + "/debug/pprof/"]::ENABLE_PPROF:_default' \
+'--metrics=[Set level of detail for exported metrics, specify '\''extensive'\'' to include server side grpc histogram metrics]:METRICS:_default' \
+'--listen-metrics-urls=[List of URLs to listen on for the metrics and health endpoints]:LISTEN_METRICS_URLS:_default' \
 '--version[Print the version and exit]' \
 '-h[Print help]' \
 '--help[Print help]' \

@@ -247,4 +247,3 @@ mod tests {
         assert_eq!(go_quote("µ".as_bytes()), "\"µ\"");
     }
 }
-

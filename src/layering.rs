@@ -170,7 +170,7 @@ const LAYERS: &[Layer] = &[
 /// Files allowed more than their layer, by design: (file under `src/`, crate modules it may
 /// also name). `server/serve.rs` assembles a member (etcd's `embed/etcd.go`) and so serves
 /// the wire it wires up; STYLE.md places it in `server/`.
-const ASSEMBLY: &[(&str, &[&str])] = &[("server/serve.rs", &["v3rpc"])];
+const ASSEMBLY: &[(&str, &[&str])] = &[("server/serve.rs", &["v3rpc", "serve"])];
 
 /// Today's breaks of the arrows: (file under `src/`, crate module named, why it is still there).
 /// Remove a line when its break is fixed (the test fails on a stale line).

@@ -114,7 +114,7 @@ use crate::pb::etcdserverpb::ResponseHeader;
 use crate::raft::Raft;
 
 /// The etcd API version this server implements and reports (`/version`, Status).
-pub const SERVER_VERSION: &str = "3.4.23";
+pub const SERVER_VERSION: &str = crate::observability::ETCD_SERVER_VERSION;
 /// The cluster version reported by `/version`.
 pub const CLUSTER_VERSION: &str = "3.4.0";
 
