@@ -74,6 +74,37 @@ pub(crate) enum ExportError {
     /// Reading the alarms.
     #[error(transparent)]
     Alarm(#[from] crate::alarm::AlarmStoreError),
+    /// Reading the members' published attributes.
+    #[error(transparent)]
+    Members(#[from] crate::membership::store::MemberStoreError),
+}
+
+/// The cluster's members as etcd's `members` bucket holds them: `nodes` are the Raft
+/// membership's `(member ID, member, is learner)`; a member's published attributes (name,
+/// client URLs, in the `members` store) win over the ones it joined with.
+///
+/// # Errors
+/// Reading the `members` store.
+pub(crate) fn etcd_members(
+    stores: &Stores,
+    rtxn: &RoTxn,
+    nodes: impl IntoIterator<Item = (u64, crate::membership::Member, bool)>,
+) -> Result<Vec<EtcdMember>, ExportError> {
+    let mut members = Vec::new();
+    for (id, node, is_learner) in nodes {
+        let (name, client_urls) = match stores.members.get(rtxn, id)? {
+            Some(a) => (a.name, a.client_urls),
+            None => (node.name, node.client_urls),
+        };
+        members.push(EtcdMember {
+            id,
+            name,
+            peer_urls: node.peer_urls,
+            client_urls,
+            is_learner,
+        });
+    }
+    Ok(members)
 }
 
 /// etcd's revision bytes of `{main, sub: 0}`: 8-byte big-endian main, `_`, 8-byte big-endian 0.

@@ -1048,8 +1048,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
     match served {
         Ok(()) => 0,
         Err(e) => {
+            // etcd 3.4 ends a failed start with `C | etcdmain: <cause>` (`plog.Fatalf`).
             let e = anyhow::Error::new(e);
-            tracing::error!(error = %format!("{e:#}"), "etcd member stopped with an error");
+            tracing::error!(target: "etcdmain", fatal = true, "{e:#}");
             1
         }
     }

@@ -441,6 +441,16 @@ where
         let meta = event.metadata();
         let mut f = Fields::default();
         event.record(&mut f);
+        // `fatal = true` marks the line a member exits with: capnslog's `C` (etcd's
+        // `plog.Fatalf`), zap's `fatal`; the marker itself is not printed.
+        let fatal = f
+            .fields
+            .iter()
+            .position(|(k, v)| k == "fatal" && *v == serde_json::Value::Bool(true))
+            .map(|i| f.fields.remove(i))
+            .is_some();
+        let zap_level = |l: &Level| if fatal { "fatal" } else { zap_level(l) };
+        let capnslog_level = |l: &Level| if fatal { 'C' } else { capnslog_level(l) };
         let now = time::OffsetDateTime::now_utc();
         match (self.kind, self.format) {
             (LoggerKind::Zap, LogFormat::Json) => {

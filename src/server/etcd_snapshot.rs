@@ -7,7 +7,7 @@
 use std::fs::File;
 
 use super::EtcdServer;
-use crate::apply::etcd_export::{export, EtcdMember, ExportInfo};
+use crate::apply::etcd_export::{etcd_members, export, ExportInfo};
 
 impl EtcdServer {
     /// Writes the etcd backend of the current state into `file` (a temp file; truncated).
@@ -26,21 +26,10 @@ impl EtcdServer {
         let stores = b.stores();
         let config = membership.membership();
         let voters: std::collections::BTreeSet<u64> = config.voter_ids().collect();
-        let mut members = Vec::new();
-        for (id, node) in config.nodes() {
-            let (name, client_urls) = match stores.members.get(&rtxn, *id) {
-                Ok(Some(a)) => (a.name, a.client_urls),
-                Ok(None) => (node.name.clone(), node.client_urls.clone()),
-                Err(e) => return Err(e.to_string()),
-            };
-            members.push(EtcdMember {
-                id: *id,
-                name,
-                peer_urls: node.peer_urls.clone(),
-                client_urls,
-                is_learner: !voters.contains(id),
-            });
-        }
+        let nodes = config
+            .nodes()
+            .map(|(id, n)| (*id, n.clone(), !voters.contains(id)));
+        let members = etcd_members(&stores, &rtxn, nodes).map_err(|e| e.to_string())?;
         let info = ExportInfo {
             consistent_index: applied.map_or(0, |l| l.index),
             members,

@@ -1015,7 +1015,7 @@ fn bootstrap_refusals_ours() {
     let text = String::from_utf8_lossy(&o.stderr);
     let line = text
         .lines()
-        .find(|l| l.contains("conflicting cluster ID"))
+        .find(|l| l.contains("conflicting cluster ID") && l.trim_end().ends_with("Exiting."))
         .unwrap_or_else(|| panic!("intruder: {}", show(&o)));
     let msg = &line[line.find("conflicting cluster ID").expect("found")..];
     let ids = msg

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use openraft::{LogId, StoredMembership};
 
-use crate::apply::etcd_export::{export, EtcdMember, ExportInfo};
+use crate::apply::etcd_export::{etcd_members, export, ExportInfo};
 use crate::apply::state::StateDb;
 use crate::membership::Member;
 use crate::storage::etcd::bbolt::append_sha256_trailer;
@@ -53,21 +53,10 @@ pub(super) fn export_snapshot(db_dir: &Path, out: &Path) -> anyhow::Result<i64> 
     let stores = backend.stores();
     let config = membership.membership();
     let voters: std::collections::BTreeSet<u64> = config.voter_ids().collect();
-    let mut members = Vec::new();
-    for (id, node) in config.nodes() {
-        let attrs = stores.members.get(&rtxn, *id)?;
-        let (name, client_urls) = match attrs {
-            Some(a) => (a.name, a.client_urls),
-            None => (node.name.clone(), node.client_urls.clone()),
-        };
-        members.push(EtcdMember {
-            id: *id,
-            name,
-            peer_urls: node.peer_urls.clone(),
-            client_urls,
-            is_learner: !voters.contains(id),
-        });
-    }
+    let nodes = config
+        .nodes()
+        .map(|(id, n)| (*id, n.clone(), !voters.contains(id)));
+    let members = etcd_members(&stores, &rtxn, nodes)?;
     let info = ExportInfo {
         consistent_index: applied.map_or(0, |l| l.index),
         members,
