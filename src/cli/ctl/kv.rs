@@ -294,7 +294,7 @@ pub(super) async fn put(
     stdin: &mut dyn Read,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let req = put_op(&a, stdin)?;
+    let req = put_op(a, stdin)?;
     let env = env(g)?;
     let resp = client(&env.cfg)?.put(req).await.map_err(call_err)?;
     env.printer.put(out, &resp).map_err(print_err)
@@ -302,7 +302,7 @@ pub(super) async fn put(
 
 /// `get [options] <key> [range_end]`.
 pub(super) async fn get(g: &GlobalArgs, a: &GetArgs, out: &mut dyn Write) -> Result<()> {
-    let req = get_op(&a)?;
+    let req = get_op(a)?;
     let mut env = env(g)?;
     let resp = client(&env.cfg)?.range(req).await.map_err(call_err)?;
     if a.count_only && env.printer.format != OutputFormat::Fields {
@@ -326,7 +326,7 @@ pub(super) async fn get(g: &GlobalArgs, a: &GetArgs, out: &mut dyn Write) -> Res
 
 /// `del [options] <key> [range_end]`.
 pub(super) async fn del(g: &GlobalArgs, a: &DelArgs, out: &mut dyn Write) -> Result<()> {
-    let req = del_op(&a)?;
+    let req = del_op(a)?;
     let env = env(g)?;
     let resp = client(&env.cfg)?
         .delete_range(req)
