@@ -133,6 +133,11 @@ pub async fn count(request: Request, next: Next) -> Response {
         .headers()
         .get("client-api-version")
         .and_then(|v| v.to_str().ok())
+        // The label comes from the client: only a version-shaped value (`3.4`, `3.5.9`) is
+        // kept, so a client cannot grow the metric without bound.
+        .filter(|v| {
+            v.len() <= 16 && !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        })
         .unwrap_or("unknown")
         .to_string();
     let kind = if typ == "unary" { "unary" } else { "stream" };
