@@ -249,12 +249,65 @@ pub struct Network {
 
 /// A client for one peer member.
 pub struct PeerClient {
+    ctx: PeerCtx,
+    /// The AppendEntries carrying entries that is on its way to the peer, if any.
+    inflight: Option<InflightAppend>,
+}
+
+/// What one RPC to a peer needs; cloned into detached AppendEntries tasks.
+#[derive(Clone)]
+struct PeerCtx {
     target: u64,
     cluster_id: u64,
     member_id: u64,
     fatal: PeerFatal,
     activity: PeerActivity,
     client: Result<RaftPeerClient<Channel>, String>,
+}
+
+/// How long a detached AppendEntries carrying entries may take before it fails (transfer, the
+/// peer's log append and its fsync), in place of openraft's per-attempt limit of one heartbeat
+/// interval.
+pub const APPEND_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Result of one AppendEntries RPC as openraft sees it.
+type AppendResult = Result<AppendEntriesResponse<u64>, RPCError<u64, Member, RaftError<u64>>>;
+
+/// An AppendEntries with entries that runs in its own task, so that openraft's per-attempt
+/// timeout (one heartbeat interval) does not cancel it: a large entry on a loaded peer takes
+/// longer than 100 ms to transfer and fsync, and a cancelled send retried from scratch never
+/// finishes. The retry of the same range (same vote and `prev_log_id`) waits for this send
+/// instead of sending the entries again.
+struct InflightAppend {
+    vote: openraft::Vote<u64>,
+    prev: Option<openraft::LogId<u64>>,
+    last: Option<openraft::LogId<u64>>,
+    task: tokio::task::JoinHandle<AppendResult>,
+}
+
+impl Drop for InflightAppend {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Translates the answer to a send that covered up to `sent_last` into the answer for a
+/// request with the same `prev_log_id` ending at `want_last`.
+fn answer_for(
+    resp: AppendEntriesResponse<u64>,
+    sent_last: Option<openraft::LogId<u64>>,
+    want_last: Option<openraft::LogId<u64>>,
+) -> AppendEntriesResponse<u64> {
+    let matched = match resp {
+        AppendEntriesResponse::Success => sent_last,
+        AppendEntriesResponse::PartialSuccess(m) => m,
+        other => return other,
+    };
+    if matched >= want_last {
+        AppendEntriesResponse::Success
+    } else {
+        AppendEntriesResponse::PartialSuccess(matched)
+    }
 }
 
 impl RaftNetworkFactory<TypeConfig> for Network {
@@ -272,23 +325,27 @@ impl RaftNetworkFactory<TypeConfig> for Network {
             })
             .map_err(|e| e.to_string());
         PeerClient {
-            target,
-            cluster_id: self.cluster_id,
-            member_id: self.member_id,
-            fatal: self.transport.fatal.clone(),
-            activity: self.transport.activity.clone(),
-            client,
+            ctx: PeerCtx {
+                target,
+                cluster_id: self.cluster_id,
+                member_id: self.member_id,
+                fatal: self.transport.fatal.clone(),
+                activity: self.transport.activity.clone(),
+                client,
+            },
+            inflight: None,
         }
     }
 }
 
-impl PeerClient {
-    /// Sends one encoded RPC and decodes the peer's `Result<Resp, E>`.
+impl PeerCtx {
+    /// Sends one encoded RPC, to be answered within `timeout`, and decodes the peer's
+    /// `Result<Resp, E>`.
     async fn call<Req, Resp, E>(
-        &mut self,
+        &self,
         which: Rpc,
         req: &Req,
-        option: &RPCOption,
+        timeout: Duration,
     ) -> Result<Resp, RPCError<u64, Member, E>>
     where
         Req: Serialize,
@@ -296,8 +353,8 @@ impl PeerClient {
         E: std::error::Error + DeserializeOwned,
     {
         let target = self.target;
-        let client = match &mut self.client {
-            Ok(c) => c,
+        let mut client = match &self.client {
+            Ok(c) => c.clone(),
             Err(e) => {
                 return Err(RPCError::Unreachable(Unreachable::new(&PeerError::Codec {
                     target,
@@ -312,7 +369,7 @@ impl PeerClient {
             }))
         })?;
         let mut request = tonic::Request::new(RaftBytes { data });
-        request.set_timeout(option.hard_ttl());
+        request.set_timeout(timeout);
         add_identity(&mut request, self.cluster_id, self.member_id);
         let started = std::time::Instant::now();
         let resp = match which {
@@ -389,11 +446,52 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<u64>, RPCError<u64, Member, RaftError<u64>>> {
         if let Some(fit) = entries_that_fit(&rpc.entries) {
+            self.inflight = None;
             return Err(RPCError::PayloadTooLarge(
                 openraft::error::PayloadTooLarge::new_entries_hint(fit as u64),
             ));
         }
-        self.call(Rpc::AppendEntries, &rpc, &option).await
+        let Some(last) = rpc.entries.last().map(|e| e.log_id) else {
+            // A heartbeat: small, answered at once, sent beside any send of entries.
+            return self
+                .ctx
+                .call(Rpc::AppendEntries, &rpc, option.hard_ttl())
+                .await;
+        };
+        let last = Some(last);
+        let joins = self
+            .inflight
+            .as_ref()
+            .is_some_and(|f| f.vote == rpc.vote && f.prev == rpc.prev_log_id);
+        let inflight = match &mut self.inflight {
+            Some(f) if joins => f,
+            slot => {
+                let ctx = self.ctx.clone();
+                let (vote, prev) = (rpc.vote, rpc.prev_log_id);
+                let task = tokio::spawn(async move {
+                    ctx.call(Rpc::AppendEntries, &rpc, APPEND_DEADLINE).await
+                });
+                slot.insert(InflightAppend {
+                    vote,
+                    prev,
+                    last,
+                    task,
+                })
+            }
+        };
+        // Cancel-safe: when openraft's timeout drops this future the task keeps running and
+        // stays in `self.inflight` for the retry.
+        let joined = (&mut inflight.task).await;
+        let sent_last = inflight.last;
+        self.inflight = None;
+        match joined {
+            Ok(Ok(resp)) => Ok(answer_for(resp, sent_last, last)),
+            Ok(Err(e)) => Err(e),
+            Err(join) => Err(RPCError::Unreachable(Unreachable::new(&PeerError::Codec {
+                target: self.ctx.target,
+                reason: format!("append task ended: {join}"),
+            }))),
+        }
     }
 
     async fn install_snapshot(
@@ -404,7 +502,9 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         InstallSnapshotResponse<u64>,
         RPCError<u64, Member, RaftError<u64, InstallSnapshotError>>,
     > {
-        self.call(Rpc::InstallSnapshot, &rpc, &option).await
+        self.ctx
+            .call(Rpc::InstallSnapshot, &rpc, option.hard_ttl())
+            .await
     }
 
     async fn vote(
@@ -412,7 +512,7 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         rpc: VoteRequest<u64>,
         option: RPCOption,
     ) -> Result<VoteResponse<u64>, RPCError<u64, Member, RaftError<u64>>> {
-        self.call(Rpc::Vote, &rpc, &option).await
+        self.ctx.call(Rpc::Vote, &rpc, option.hard_ttl()).await
     }
 }
 
@@ -436,6 +536,32 @@ mod split_tests {
                 }],
             }),
         }
+    }
+
+    fn log_id(index: u64) -> Option<openraft::LogId<u64>> {
+        Some(openraft::LogId::new(
+            openraft::CommittedLeaderId::new(2, 1),
+            index,
+        ))
+    }
+
+    #[test]
+    fn a_joined_send_answers_for_the_part_it_covered() {
+        use AppendEntriesResponse as R;
+        // The retry asks for more than the send in flight carried: partial success.
+        assert_eq!(
+            answer_for(R::Success, log_id(5), log_id(9)),
+            R::PartialSuccess(log_id(5))
+        );
+        // The same range, or a shorter one (a size hint came in between): success.
+        assert_eq!(answer_for(R::Success, log_id(9), log_id(9)), R::Success);
+        assert_eq!(answer_for(R::Success, log_id(9), log_id(4)), R::Success);
+        assert_eq!(
+            answer_for(R::PartialSuccess(log_id(3)), log_id(9), log_id(9)),
+            R::PartialSuccess(log_id(3))
+        );
+        // Refusals are about the shared prev_log_id or the vote, so they carry over.
+        assert_eq!(answer_for(R::Conflict, log_id(9), log_id(12)), R::Conflict);
     }
 
     #[test]
