@@ -91,6 +91,7 @@ mod maintenance;
 mod peer;
 mod propose;
 mod read;
+mod read_index;
 mod serve;
 
 use std::sync::atomic::AtomicU64;
@@ -135,6 +136,8 @@ pub struct EtcdServer {
     fatal: fatal::FatalSignal,
     /// Since when each peer answers Raft RPCs (the strict reconfiguration check).
     peer_activity: crate::raft::network::PeerActivity,
+    /// Read-index rounds shared by concurrent linearizable reads.
+    read_rounds: read_index::ReadRounds,
 }
 
 impl EtcdServer {
@@ -163,7 +166,7 @@ impl EtcdServer {
                 & 0xff_ffff_ffff)
                 << 8);
         let batch_limit = cfg.backend_batch_limit();
-        let server = Arc::new(EtcdServer {
+        let server = Arc::new_cyclic(|me| EtcdServer {
             cfg,
             raft: boot.raft.clone(),
             store: boot.store,
@@ -176,6 +179,7 @@ impl EtcdServer {
             jwt,
             fatal: fatal::FatalSignal::default(),
             peer_activity: peers.activity.clone(),
+            read_rounds: read_index::ReadRounds::new(me.clone()),
         });
         server.spawn_fatal_monitor();
         server.spawn_corrupt_alarm_loop();

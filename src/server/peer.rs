@@ -93,7 +93,8 @@ pub(super) fn transport_error(status: &Status) -> Error {
     }
 }
 
-fn message_of(e: &Error) -> String {
+/// The message an error travels between members as (rebuilt by [`error_from_message`]).
+pub(super) fn message_of(e: &Error) -> String {
     match e.wire() {
         Some(w) => w.message().to_string(),
         None => e.to_string(),
@@ -224,7 +225,8 @@ impl Leader for LeaderService {
         _request: Request<ReadIndexRequest>,
     ) -> Result<Response<ReadIndexResponse>, Status> {
         let server = self.server()?;
-        let resp = match server.local_read_index().await {
+        let deadline = Instant::now() + server.cfg.request_timeout();
+        let resp = match server.read_rounds.leader_read_index(deadline).await {
             Ok(index) => ReadIndexResponse {
                 index,
                 error: String::new(),

@@ -1,7 +1,8 @@
 //! The read path: local reads on one LMDB read transaction ([`EtcdServer::read`],
 //! [`EtcdServer::read_kv`]) and the read-index barrier a linearizable read waits for
 //! ([`EtcdServer::linearizable_barrier`]: the leader confirms its leadership with a quorum; a
-//! follower asks the leader for the index and waits until it has applied it).
+//! follower asks the leader for the index and waits until it has applied it; concurrent reads
+//! share these rounds, see `read_index.rs`).
 
 use std::time::{Duration, Instant};
 
@@ -88,8 +89,12 @@ impl EtcdServer {
         let deadline = Instant::now() + limit;
         loop {
             let attempt = match self.leader() {
-                Some(l) if l == self.member_id => self.local_read_index().await.map(|_| ()),
-                Some(l) => match self.remote_read_index(l, deadline).await {
+                Some(l) if l == self.member_id => self
+                    .read_rounds
+                    .leader_read_index(deadline)
+                    .await
+                    .map(|_| ()),
+                Some(_) => match self.read_rounds.follower_read_index(deadline).await {
                     Ok(index) => {
                         let left = deadline.saturating_duration_since(Instant::now());
                         self.raft
