@@ -302,6 +302,11 @@ impl StateStore {
         let mut total = 2 * 4096u64;
         total += b.kv.size_in_use(&rtxn).unwrap_or(0);
         total += b.leases.size_in_use(&rtxn).unwrap_or(0);
+        total +=
+            b.v2.database()
+                .stat(&rtxn)
+                .map(|s| s.non_free_page_size() as u64)
+                .unwrap_or(0);
         total += b
             .raft_state
             .stat(&rtxn)

@@ -92,6 +92,7 @@ mod peer;
 mod propose;
 mod read;
 mod serve;
+pub mod v2;
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -186,6 +187,7 @@ impl EtcdServer {
         server.spawn_token_sweeper();
         server.start_watch_hub();
         server.spawn_backend_sync_loop();
+        server.spawn_v2_sync_loop();
         Ok(server)
     }
 

@@ -253,16 +253,12 @@ pub mod code {
     pub const INDEX_NAN: u16 = 203;
     /// `Invalid field`.
     pub const INVALID_FIELD: u16 = 209;
-    /// `Invalid POST form`.
-    pub const INVALID_FORM: u16 = 210;
     /// `Value provided on refresh`.
     pub const REFRESH_VALUE: u16 = 211;
     /// `A TTL must be provided on refresh`.
     pub const REFRESH_TTL_REQUIRED: u16 = 212;
     /// `Raft Internal Error` (500).
     pub const RAFT_INTERNAL: u16 = 300;
-    /// `During Leader Election` (500).
-    pub const LEADER_ELECT: u16 = 301;
     /// `The event in requested index is outdated and cleared`.
     pub const EVENT_INDEX_CLEARED: u16 = 401;
 }

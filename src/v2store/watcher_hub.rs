@@ -205,6 +205,7 @@ fn notify_matches(e: &Event, key: &str, recursive: bool) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::v2store::NodeExtern;
