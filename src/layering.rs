@@ -49,6 +49,7 @@ const LAYERS: &[Layer] = &[
             "rpctypes",
             "tls",
             "config",
+            "v2store",
         ],
         banned: &[],
     },
@@ -69,6 +70,7 @@ const LAYERS: &[Layer] = &[
             "membership",
             "storage",
             "pb",
+            "v2store",
         ],
         banned: &[NO_WIRE_NO_RAFT, SOCKETS],
     },
@@ -94,6 +96,11 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         module: "membership",
+        may_name: &["storage", "pb"],
+        banned: &[NO_WIRE_NO_RAFT, SOCKETS],
+    },
+    Layer {
+        module: "v2store",
         may_name: &["storage", "pb"],
         banned: &[NO_WIRE_NO_RAFT, SOCKETS],
     },

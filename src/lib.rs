@@ -43,6 +43,7 @@ pub(crate) mod serve;
 pub(crate) mod server;
 pub(crate) mod storage;
 pub mod tls;
+pub(crate) mod v2store;
 pub(crate) mod v3rpc;
 
 #[cfg(test)]

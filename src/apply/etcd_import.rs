@@ -226,6 +226,7 @@ mod tests {
             alarms: crate::alarm::AlarmStore::open(&env).unwrap(),
             members: crate::membership::store::MemberStore::open(&env).unwrap(),
             auth: crate::auth::store::AuthStore::open(&env).unwrap(),
+            v2: crate::v2store::store::V2Store::open(&env).unwrap(),
         };
         let reader = Reader::open(&fixture()).unwrap();
         let mut w = env.write_txn().unwrap();

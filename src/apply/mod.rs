@@ -13,7 +13,7 @@
 //! [`etcd_export`] / [`etcd_import`]: the state as etcd 3.4's bbolt backend and back (Snapshot
 //! RPC, `etcd util snapshot export|restore`; the import runs offline on a fresh database).
 //!
-//! Depends on: mvcc, lease, auth, alarm, membership, storage, pb.
+//! Depends on: mvcc, lease, auth, alarm, membership, v2store, storage, pb.
 
 pub mod alarm;
 pub mod auth;
@@ -105,6 +105,8 @@ pub enum ApplyResponse {
     MemberAttrSet,
     /// Result of an auth request.
     Auth(auth::AuthApplyResponse),
+    /// Result of a v2 keys request (its answer or etcd's v2 error, and the watcher events).
+    V2(crate::v2store::store::V2Applied),
 }
 
 /// The replicated stores apply writes to, all in the `member/snap/db` environment.
@@ -120,6 +122,8 @@ pub struct Stores {
     pub members: crate::membership::store::MemberStore,
     /// Users, roles, the enabled flag and the auth revision.
     pub auth: crate::auth::store::AuthStore,
+    /// The v2 keys store (`--enable-v2`).
+    pub v2: crate::v2store::store::V2Store,
 }
 
 /// Failures of apply that are not deterministic request failures: storage only.
@@ -134,6 +138,9 @@ pub enum ApplyFatal {
     /// The auth store failed.
     #[error(transparent)]
     Auth(#[from] crate::auth::AuthStorageError),
+    /// The v2 store failed.
+    #[error(transparent)]
+    V2(#[from] crate::v2store::store::V2StoreError),
 }
 
 impl ApplyFatal {
@@ -230,6 +237,16 @@ pub struct ApplyResult {
     pub response: Option<ApplyResponse>,
     /// The deterministic failure, when it failed.
     pub error: Option<ApplyError>,
+}
+
+impl ApplyResult {
+    /// The v2 events this result produced, for the v2 watcher hub (none for other requests).
+    pub fn v2_events(&self) -> &[crate::v2store::Event] {
+        match &self.response {
+            Some(ApplyResponse::V2(v)) => &v.events,
+            _ => &[],
+        }
+    }
 }
 
 /// The results of one log entry's batch of requests, in order (empty for blank and
@@ -364,6 +381,8 @@ fn apply_checked_request(
         Ok(ApplyResponse::MemberAttrSet)
     } else if let Some(a) = &req.alarm {
         alarm::apply(&stores.alarms, wtxn, a)?.map(ApplyResponse::Alarm)
+    } else if let Some(v) = &req.v2 {
+        Ok(ApplyResponse::V2(stores.v2.apply(wtxn, v)?))
     } else {
         Err(ApplyError::UnknownRequest)
     };

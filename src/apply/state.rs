@@ -9,7 +9,7 @@
 //! - [`StateDb::apply_isolated`] and [`TokenEffect`]: what the state machine
 //!   (`raft::state_machine::apply_batch`) does with each request of a committed batch.
 //!
-//! Depends on: mvcc, lease, auth, alarm, membership, storage, pb (never openraft: the Raft apply
+//! Depends on: mvcc, lease, auth, alarm, membership, v2store, storage, pb (never openraft: the Raft apply
 //! state is opaque bytes here).
 
 use std::path::{Path, PathBuf};
@@ -38,6 +38,8 @@ pub struct AppliedBatch {
     pub revision: i64,
     /// Events (with prev_kv) in revision order.
     pub events: Vec<Event>,
+    /// v2 store events in index order (`--enable-v2`).
+    pub v2_events: Vec<crate::v2store::Event>,
 }
 
 /// The state database: one open `member/snap/db` environment and every domain store in it
@@ -59,6 +61,8 @@ pub struct StateDb {
     pub members: crate::membership::store::MemberStore,
     /// The replicated auth store.
     pub auth: crate::auth::store::AuthStore,
+    /// The v2 keys store.
+    pub v2: crate::v2store::store::V2Store,
     /// The `raft_state` database: the Raft apply state (last applied log id under
     /// [`schema::RAFT_APPLIED`], membership under [`schema::RAFT_MEMBERSHIP`]), written by the state machine
     /// in the same write transaction as the entries it applies. Values are opaque here.
@@ -81,6 +85,7 @@ impl StateDb {
             .map_err(|e| crate::mvcc::MvccError::Corrupt(e.to_string()))?;
         let raft_state =
             schema::create_tables(&env, |c| c.create::<Str, Bytes>(&schema::RAFT_STATE))?;
+        let v2 = crate::v2store::store::V2Store::open(&env)?;
         Ok(StateDb {
             env,
             kv,
@@ -89,6 +94,7 @@ impl StateDb {
             members,
             auth,
             raft_state,
+            v2,
         })
     }
 
@@ -100,6 +106,7 @@ impl StateDb {
             alarms: self.alarms,
             members: self.members,
             auth: self.auth,
+            v2: self.v2,
         }
     }
 
@@ -195,6 +202,8 @@ pub struct StateStore {
     pub tokens: Arc<crate::auth::token::SimpleTokens>,
     /// Unified range permissions per user for the read path.
     pub perm_cache: crate::auth::perms::PermCache,
+    /// The v2 event history and `wait=true` watchers (`--enable-v2`).
+    pub v2_hub: Arc<crate::v2store::watcher_hub::WatcherHub>,
 }
 
 impl StateStore {
@@ -239,6 +248,7 @@ impl StateStore {
             watch,
             tokens: Arc::new(crate::auth::token::SimpleTokens::new(token_ttl)),
             perm_cache: crate::auth::perms::PermCache::default(),
+            v2_hub: Arc::default(),
         }))
     }
 
@@ -292,6 +302,11 @@ impl StateStore {
         let mut total = 2 * 4096u64;
         total += b.kv.size_in_use(&rtxn).unwrap_or(0);
         total += b.leases.size_in_use(&rtxn).unwrap_or(0);
+        total +=
+            b.v2.database()
+                .stat(&rtxn)
+                .map(|s| s.non_free_page_size() as u64)
+                .unwrap_or(0);
         total += b
             .raft_state
             .stat(&rtxn)
@@ -364,11 +379,13 @@ impl StateStore {
     pub fn publish(&self, batch: AppliedBatch) {
         self.revision_tx.send_replace(batch.revision);
         self.watch.notify(batch.revision, &batch.events);
+        self.v2_hub.notify(&batch.v2_events);
     }
 
     /// Publishes the revision of a wholly replaced state (an installed snapshot) to readers.
     pub fn publish_installed(&self, revision: i64) {
         self.revision_tx.send_replace(revision);
+        self.v2_hub.reset();
     }
 }
 

@@ -270,7 +270,7 @@ pub struct ServerArgs {
     /// Serve v2 requests through the v3 backend under a given prefix (no effect here).
     #[arg(long, env = "ETCD_EXPERIMENTAL_ENABLE_V2V3", default_value = "")]
     pub experimental_enable_v2v3: String,
-    /// Accept etcd V2 client requests (not supported yet: only false is accepted).
+    /// Accept etcd V2 client requests.
     #[arg(long, env = "ETCD_ENABLE_V2", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
     pub enable_v2: bool,
     /// Discovery URL used to bootstrap the cluster (not supported yet).
@@ -572,10 +572,7 @@ impl ServerArgs {
     /// accepted as no-ops; any other value fails instead of being ignored.
     fn check_not_supported_yet(&self) -> Result<(), ConfigError> {
         const WHY: &str = "not supported yet by etcd-oxide";
-        let bool_flags: [(&'static str, bool); 2] = [
-            ("enable-v2", self.enable_v2),
-            ("force-new-cluster", self.force_new_cluster),
-        ];
+        let bool_flags: [(&'static str, bool); 1] = [("force-new-cluster", self.force_new_cluster)];
         for (flag, on) in bool_flags {
             if on {
                 return Err(ConfigError::new(flag, "true", WHY));
@@ -675,6 +672,7 @@ impl ServerArgs {
             enable_v2v3: self.experimental_enable_v2v3.clone(),
             log_format: self.log_format.trim().to_string(),
             feature_gates: crate::config::serving::parse_feature_gates(&self.feature_gates)?,
+            enable_v2: self.enable_v2,
         })
     }
 }

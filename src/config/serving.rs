@@ -96,6 +96,9 @@ pub struct EtcdKnobs {
     pub log_format: String,
     /// `--feature-gates` (etcd 3.6): `Name=bool` pairs in the order given.
     pub feature_gates: Vec<(String, bool)>,
+    /// `--enable-v2` (`ETCD_ENABLE_V2`, default false as in etcd 3.4): serve the v2 keys API
+    /// (`/v2/keys`, `/v2/members`, `/v2/machines`, `/v2/stats`).
+    pub enable_v2: bool,
 }
 
 impl Default for EtcdKnobs {
@@ -110,6 +113,7 @@ impl Default for EtcdKnobs {
             enable_v2v3: String::new(),
             log_format: String::new(),
             feature_gates: Vec::new(),
+            enable_v2: false,
         }
     }
 }

@@ -40,6 +40,7 @@ pub(crate) fn apply_batch(
     let mut wtxn = db.env.write_txn()?;
     let mut results = Vec::with_capacity(entries.len());
     let mut events = Vec::new();
+    let mut v2_events = Vec::new();
     let mut last_applied = None;
     let mut token_effects = Vec::new();
     for entry in entries {
@@ -51,6 +52,7 @@ pub(crate) fn apply_batch(
                 for req in &batch.requests {
                     let r = db.apply_isolated(&mut wtxn, req, &mut events)?;
                     token_effects.extend(TokenEffect::of(req, &r));
+                    v2_events.extend_from_slice(r.v2_events());
                     out.push(r);
                 }
                 results.push(ApplyResults(out));
@@ -75,7 +77,14 @@ pub(crate) fn apply_batch(
     crate::observability::metrics()
         .backend_commit_duration
         .observe(started.elapsed().as_secs_f64());
-    Ok((results, AppliedBatch { revision, events }))
+    Ok((
+        results,
+        AppliedBatch {
+            revision,
+            events,
+            v2_events,
+        },
+    ))
 }
 
 /// The Raft apply state: the last applied log id and membership.

@@ -93,6 +93,7 @@ mod propose;
 mod read;
 mod read_index;
 mod serve;
+pub mod v2;
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -190,6 +191,7 @@ impl EtcdServer {
         server.spawn_token_sweeper();
         server.start_watch_hub();
         server.spawn_backend_sync_loop();
+        server.spawn_v2_sync_loop();
         Ok(server)
     }
 

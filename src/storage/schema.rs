@@ -136,6 +136,15 @@ pub const RAFT_STATE: Table = Table {
     kind: TableKind::Meta,
     holds: "raft/* meta keys → postcard values (not sealed)",
 };
+/// The v2 keys store (`--enable-v2`; etcd keeps it in memory and in its `.snap` files):
+/// `n` ‖ path → postcard node record, `e` ‖ expiration (u64 BE ns) ‖ path → empty (the TTL
+/// queue), `mindex` → the store index (u64 BE). Keys through `storage::keymap`; not sealed.
+pub const V2STORE: Table = Table {
+    name: "v2store",
+    env: EnvDir::State,
+    kind: TableKind::Records,
+    holds: "n‖path → postcard v2 node; e‖expiry BE‖path → empty; mindex → u64 BE (keymap)",
+};
 /// The Raft log: log index (8-byte big-endian) → encoded openraft entry (not sealed).
 pub const LOGS: Table = Table {
     name: "logs",
@@ -156,6 +165,7 @@ pub const RAFT_META: Table = Table {
 /// the order `snapshot status` hashes them in.
 pub const STATE_TABLES: &[Table] = &[
     ALARM, AUTH, AUTH_ROLES, AUTH_USERS, INDEX, KEY, LEASE, LEASE_KEYS, MEMBERS, META, RAFT_STATE,
+    V2STORE,
 ];
 
 /// Every table of the wal environment.

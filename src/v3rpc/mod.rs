@@ -16,6 +16,7 @@ pub mod kv;
 pub mod lease;
 pub mod lock;
 pub mod maintenance;
+pub mod v2http;
 pub mod validate;
 pub mod watch;
 
@@ -86,6 +87,9 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
         .merge(http::routes(server.clone()));
     if pprof {
         router = router.merge(http::pprof_routes());
+    }
+    if server.v2_enabled() {
+        router = router.merge(v2http::routes(server.clone()));
     }
     router
         .fallback(http::not_found)

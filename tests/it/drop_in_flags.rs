@@ -249,7 +249,6 @@ fn unknown_flag_fails_as_etcd() {
 #[test]
 fn not_supported_yet_flags_fail_clearly() {
     for bad in [
-        "--enable-v2",
         "--discovery=http://d.example:1/x",
         "--proxy=on",
         "--force-new-cluster",
