@@ -49,6 +49,7 @@ const LAYERS: &[Layer] = &[
             "rpctypes",
             "tls",
             "config",
+            "discovery",
         ],
         banned: &[],
     },
@@ -128,6 +129,12 @@ const LAYERS: &[Layer] = &[
         module: "serve",
         may_name: &["tls", "h2_authority"],
         banned: &[],
+    },
+    // Bootstrap discovery: URL syntax from config, the HTTPS client configuration from tls.
+    Layer {
+        module: "discovery",
+        may_name: &["config", "tls"],
+        banned: &[&["tonic::", "openraft::", "heed::"]],
     },
     Layer {
         module: "config",
