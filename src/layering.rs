@@ -50,6 +50,7 @@ const LAYERS: &[Layer] = &[
             "tls",
             "config",
             "v2store",
+            "discovery",
         ],
         banned: &[],
     },
@@ -135,6 +136,12 @@ const LAYERS: &[Layer] = &[
         module: "serve",
         may_name: &["tls", "h2_authority"],
         banned: &[],
+    },
+    // Bootstrap discovery: URL syntax from config, the HTTPS client configuration from tls.
+    Layer {
+        module: "discovery",
+        may_name: &["config", "tls"],
+        banned: &[&["tonic::", "openraft::", "heed::"]],
     },
     Layer {
         module: "config",

@@ -3,7 +3,8 @@
 //! # Which way dependencies point
 //! ```text
 //! cli → anything                     v3rpc → server, pb, rpctypes, tls, serve
-//! server → raft, apply, mvcc, lease, auth, alarm, membership, storage, pb, rpctypes, tls, config
+//! server → raft, apply, mvcc, lease, auth, alarm, membership, storage, pb, rpctypes, tls, config,
+//!   discovery
 //!   (server/serve.rs, the assembly of a member, also names v3rpc: it serves the client port)
 //! raft → apply, storage, pb, tls     apply → mvcc, lease, auth, alarm, membership, storage, pb
 //! mvcc, lease, auth, alarm, membership → storage, pb     (no tonic, no openraft, no sockets)
@@ -15,6 +16,7 @@
 //! proxy → client, pb, tls, serve   (gateway: sockets only)
 //! serve → tls, h2_authority   (the HTTP accept loop of client-facing ports)
 //! config → tls, auth (token option syntax)
+//! discovery → config, tls   (bootstrap discovery; the server's bootstrap names it)
 //! pb, rpctypes, h2_authority: leaves; keys, go_text, observability: leaves any layer may use
 //! ```
 //! `layering::layering` (a unit test) checks every arrow in every file under `src/`, subfolders
@@ -28,6 +30,7 @@ pub(crate) mod certs;
 pub mod cli;
 pub mod client;
 pub(crate) mod config;
+pub(crate) mod discovery;
 pub(crate) mod go_text;
 pub(crate) mod h2_authority;
 pub mod keys;

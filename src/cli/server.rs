@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
+use crate::config::DiscoveryConfig;
 use crate::config::{
     parse_initial_cluster, parse_urls, resolve_listen_addr, ClientServing, ClusterState,
     ConfigError, EtcdKnobs, ObservabilityConfig, ServerConfig,
@@ -273,13 +274,13 @@ pub struct ServerArgs {
     /// Accept etcd V2 client requests.
     #[arg(long, env = "ETCD_ENABLE_V2", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
     pub enable_v2: bool,
-    /// Discovery URL used to bootstrap the cluster (not supported yet).
+    /// Discovery URL used to bootstrap the cluster.
     #[arg(long, env = "ETCD_DISCOVERY", default_value = "")]
     pub discovery: String,
-    /// Expected behavior ('exit' or 'proxy') when discovery services fails (not supported yet).
+    /// Expected behavior ('exit' or 'proxy') when discovery services fails.
     #[arg(long, env = "ETCD_DISCOVERY_FALLBACK", default_value = "proxy")]
     pub discovery_fallback: String,
-    /// HTTP proxy to use for traffic to discovery service (not supported yet).
+    /// HTTP proxy to use for traffic to discovery service.
     #[arg(long, env = "ETCD_DISCOVERY_PROXY", default_value = "")]
     pub discovery_proxy: String,
     /// DNS srv domain used to bootstrap the cluster (not supported yet).
@@ -412,6 +413,7 @@ impl ServerArgs {
                 .map(|u| (self.name.clone(), u.clone()))
                 .collect(),
         };
+        let discovery = self.discovery_config()?;
         let state = match self.initial_cluster_state.as_str() {
             "new" => ClusterState::New,
             "existing" => ClusterState::Existing,
@@ -544,7 +546,13 @@ impl ServerArgs {
             },
             backend_batch_limit: parse_num("backend-batch-limit", &self.backend_batch_limit)?,
             observability: self.observability_config()?,
+            discovery,
         };
+        if let Some(d) = &cfg.discovery {
+            // etcd's PeerURLsMapAndToken: a temporary cluster of this member alone, and the
+            // discovery URL as the cluster token (member and cluster IDs derive from it).
+            cfg.initial_cluster_token = d.url.clone();
+        }
         if cfg
             .knobs
             .feature_gates
@@ -578,10 +586,7 @@ impl ServerArgs {
                 return Err(ConfigError::new(flag, "true", WHY));
             }
         }
-        let text_flags: [(&'static str, &str, &str); 10] = [
-            ("discovery", &self.discovery, ""),
-            ("discovery-fallback", &self.discovery_fallback, "proxy"),
-            ("discovery-proxy", &self.discovery_proxy, ""),
+        let text_flags: [(&'static str, &str, &str); 7] = [
             ("discovery-srv", &self.discovery_srv, ""),
             ("discovery-srv-name", &self.discovery_srv_name, ""),
             ("proxy", &self.proxy, "off"),
@@ -607,6 +612,43 @@ impl ServerArgs {
             ));
         }
         Ok(())
+    }
+
+    /// `--discovery`, `--discovery-proxy`, `--discovery-fallback` (etcd's v2 discovery).
+    fn discovery_config(&self) -> Result<Option<DiscoveryConfig>, ConfigError> {
+        let fallback_proxy = match self.discovery_fallback.trim() {
+            "proxy" => true,
+            "exit" => false,
+            other => {
+                return Err(ConfigError::new(
+                    "discovery-fallback",
+                    other,
+                    "invalid value",
+                ))
+            }
+        };
+        let url = self.discovery.trim();
+        if url.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(DiscoveryConfig {
+            url: url.to_string(),
+            proxy: self.discovery_proxy.trim().to_string(),
+            fallback_proxy,
+        }))
+    }
+
+    /// etcd's `ErrConflictBootstrapFlags`: more than one of `--initial-cluster` (given
+    /// explicitly, flag or env), `--discovery` and `--discovery-srv`.
+    pub fn bootstrap_flag_conflict(&self) -> Option<&'static str> {
+        let set = [
+            self.initial_cluster.is_some(),
+            !self.discovery.trim().is_empty(),
+            !self.discovery_srv.trim().is_empty(),
+        ];
+        (set.iter().filter(|b| **b).count() > 1).then_some(
+            "error verifying flags, multiple discovery or bootstrap flags are set. Choose one of \"initial-cluster\", \"discovery\" or \"discovery-srv\". See 'etcd --help'.",
+        )
     }
 
     /// `--max-concurrent-streams`, `--grpc-keepalive-*`, `--cors`, `--host-whitelist`,
@@ -992,6 +1034,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
             }
         }
     };
+    if let Some(line) = parsed.bootstrap_flag_conflict() {
+        eprintln!("{line}");
+        return 1;
+    }
     let cfg = match parsed.to_config() {
         Ok(c) => c,
         Err(e) => {
@@ -1033,6 +1079,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
             return 1;
         }
     };
+    let discovery = cfg.discovery.clone();
+    let data_dir = cfg.data_dir.clone();
+    let member_name = cfg.name.clone();
     let served = runtime.block_on(async {
         tracing::info!(
             version = SERVER_VERSION,
@@ -1045,11 +1094,53 @@ pub fn main(args: Vec<OsString>) -> i32 {
     });
     match served {
         Ok(()) => 0,
+        Err(crate::server::ServeError::Start(crate::server::Error::Discovery(e))) => {
+            discovery_failed(&e, discovery.as_ref(), &member_name, &data_dir);
+            1
+        }
         Err(e) => {
             // etcd 3.4 ends a failed start with `C | etcdmain: <cause>` (`plog.Fatalf`).
             let e = anyhow::Error::new(e);
             tracing::error!(target: "etcdmain", fatal = true, "{e:#}");
             1
+        }
+    }
+}
+
+/// etcd 3.4's `etcdmain` advice after a failed v2 discovery (the process then exits 1).
+/// A full cluster with `--discovery-fallback=proxy` (the default) would make etcd a v2 proxy,
+/// which etcd-oxide does not have: it says so and exits like `--discovery-fallback=exit`.
+fn discovery_failed(
+    e: &crate::discovery::v2::DiscoveryError,
+    discovery: Option<&DiscoveryConfig>,
+    name: &str,
+    data_dir: &std::path::Path,
+) {
+    use crate::discovery::v2::DiscoveryError;
+    let durl = discovery.map(|d| d.url.as_str()).unwrap_or_default();
+    match e {
+        DiscoveryError::FullCluster if discovery.is_some_and(|d| d.fallback_proxy) => {
+            tracing::info!(target: "etcdmain", "discovery cluster full, falling back to proxy");
+            tracing::error!(
+                target: "etcdmain",
+                "the v2 proxy (--discovery-fallback=proxy) is not supported yet by etcd-oxide; exiting"
+            );
+        }
+        DiscoveryError::DuplicateId => {
+            tracing::error!(target: "etcdmain", "member {name:?} has previously registered with discovery service token ({durl}).");
+            tracing::error!(target: "etcdmain", "But etcd could not find valid cluster configuration in the given data dir ({}).", data_dir.display());
+            tracing::info!(target: "etcdmain", "Please check the given data dir path if the previous bootstrap succeeded");
+            tracing::info!(target: "etcdmain", "or use a new discovery token if the previous bootstrap failed.");
+        }
+        DiscoveryError::DuplicateName => {
+            tracing::error!(target: "etcdmain", "member with duplicated name has registered with discovery service token({durl}).");
+            tracing::error!(target: "etcdmain", "please check (cURL) the discovery token for more information.");
+            tracing::error!(target: "etcdmain", "please do not reuse the discovery token and generate a new one to bootstrap the cluster.");
+        }
+        _ => {
+            tracing::error!(target: "etcdmain", "failed to join discovery cluster ({e})");
+            tracing::info!(target: "etcdmain", "discovery token {durl} was used, but failed to bootstrap the cluster.");
+            tracing::info!(target: "etcdmain", "please generate a new discovery token and try to bootstrap again.");
         }
     }
 }

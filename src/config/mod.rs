@@ -188,6 +188,21 @@ pub struct ServerConfig {
     pub backend_batch_limit: i64,
     /// Logging, metrics and profiling flags.
     pub observability: ObservabilityConfig,
+    /// `--discovery`, `--discovery-proxy`, `--discovery-fallback`: etcd's v2 discovery;
+    /// `None` without `--discovery`.
+    pub discovery: Option<DiscoveryConfig>,
+}
+
+/// etcd's v2 discovery flags. With `--discovery`, `initial_cluster` holds only this member
+/// and `initial_cluster_token` is the discovery URL (etcd's `PeerURLsMapAndToken`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscoveryConfig {
+    /// `--discovery`: the token directory URL, e.g. `http://h:2379/v2/keys/discovery/<token>`.
+    pub url: String,
+    /// `--discovery-proxy`: HTTP proxy for the discovery service (empty: none).
+    pub proxy: String,
+    /// `--discovery-fallback`: `true` for `proxy` (etcd's default), `false` for `exit`.
+    pub fallback_proxy: bool,
 }
 
 /// etcd's default `--backend-batch-interval` (used when the flag is 0).

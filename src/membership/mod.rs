@@ -69,6 +69,17 @@ pub fn compute_cluster_id(member_ids: &[u64]) -> u64 {
 mod tests {
     use super::*;
 
+    /// A member bootstrapped by v2 discovery: the discovery URL is the cluster token. The ID
+    /// is the one etcd 3.4.23 registered (`PUT .../tok1/e3dacc9d96b3f7d2`) for this member.
+    #[test]
+    fn discovery_member_id_matches_etcd() {
+        let id = compute_member_id(
+            &["http://127.0.0.1:23802".to_string()],
+            "http://127.0.0.1:23790/v2/keys/discovery/tok1",
+        );
+        assert_eq!(format!("{id:x}"), "e3dacc9d96b3f7d2");
+    }
+
     /// Figures observed from real etcd 3.4.23 started with
     /// `--name default --initial-advertise-peer-urls http://localhost:2380
     ///  --initial-cluster default=http://localhost:2380` (token `etcd-cluster`).

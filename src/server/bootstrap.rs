@@ -23,10 +23,11 @@ pub(super) struct Booted {
     pub cluster_id: u64,
 }
 
-/// Groups `--initial-cluster` by member name: name → peer URLs (in flag order).
-fn initial_members(cfg: &ServerConfig) -> BTreeMap<String, Vec<String>> {
+/// Groups `--initial-cluster` (or the discovered cluster) by member name: name → peer URLs
+/// (in flag order).
+fn initial_members(initial_cluster: &[(String, url::Url)]) -> BTreeMap<String, Vec<String>> {
     let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, url) in &cfg.initial_cluster {
+    for (name, url) in initial_cluster {
         by_name
             .entry(name.clone())
             .or_default()
@@ -45,6 +46,12 @@ pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Resu
     let fresh = identity.is_none();
     let (cluster_id, member_id, members) = match identity {
         Some((cid, mid)) => {
+            if cfg.discovery.is_some() {
+                tracing::warn!(
+                    "discovery token ignored since a cluster has already been initialized. Valid log found at {:?}",
+                    cfg.wal_dir().display().to_string()
+                );
+            }
             tracing::info!(
                 data_dir = %cfg.data_dir.display(),
                 "initial cluster flags ignored: data dir already initialized; restarting member"
@@ -56,7 +63,15 @@ pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Resu
                 let (cluster_id, member_id) = join_existing(cfg, &peers.dialer).await?;
                 (cluster_id, member_id, BTreeMap::new())
             } else {
-                let by_name = initial_members(cfg);
+                let discovered;
+                let initial: &[(String, url::Url)] = match &cfg.discovery {
+                    Some(d) => {
+                        discovered = discover(cfg, d).await?;
+                        &discovered
+                    }
+                    None => &cfg.initial_cluster,
+                };
+                let by_name = initial_members(initial);
                 let Some(my_urls) = by_name.get(&cfg.name) else {
                     return Err(Error::Bootstrap(format!(
                         "couldn't find local name {:?} in the initial cluster configuration",
@@ -171,6 +186,51 @@ pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Resu
     })
 }
 
+/// etcd's v2 discovery for a new member: registers `name=peerURL,...` under this member's ID
+/// (derived from its advertised peer URLs and the discovery URL, the cluster token) and waits
+/// for the whole cluster (`etcdserver.NewServer`'s `ShouldDiscover` branch).
+///
+/// # Errors
+/// [`Error::Discovery`] for protocol failures (the CLI prints etcd's advice for each),
+/// [`Error::Bootstrap`] `discovery cluster ... has duplicate url`.
+async fn discover(
+    cfg: &ServerConfig,
+    d: &crate::config::DiscoveryConfig,
+) -> Result<Vec<(String, url::Url)>, Error> {
+    use crate::discovery::v2::{duplicate_url, Discovery, DiscoveryError};
+    let my_urls: Vec<String> = cfg
+        .initial_advertise_peer_urls
+        .iter()
+        .map(url_string)
+        .collect();
+    let id = compute_member_id(&my_urls, &cfg.initial_cluster_token);
+    // types.URLsMap.String(): sorted `name=url` pairs.
+    let mut pairs: Vec<String> = my_urls
+        .iter()
+        .map(|u| format!("{}={u}", cfg.name))
+        .collect();
+    pairs.sort();
+    let mut session = Discovery::new(&d.url, &d.proxy, id).map_err(Error::Discovery)?;
+    let joined = session
+        .join_cluster(&pairs.join(","))
+        .await
+        .map_err(Error::Discovery)?;
+    let cluster = crate::config::parse_initial_cluster(&joined)
+        .map_err(|_| Error::Discovery(DiscoveryError::InvalidUrl))?;
+    if duplicate_url(&cluster) {
+        let mut all: Vec<String> = cluster
+            .iter()
+            .map(|(n, u)| format!("{n}={}", url_string(u)))
+            .collect();
+        all.sort();
+        return Err(Error::Bootstrap(format!(
+            "discovery cluster {} has duplicate url",
+            all.join(",")
+        )));
+    }
+    Ok(cluster)
+}
+
 /// A restarting member whose own membership no longer lists it may have been removed (a
 /// removed leader never hears from its peers again). Asks the other members for their view;
 /// when one of the same cluster answers without us, raises etcd's "permanently removed"
@@ -217,7 +277,7 @@ async fn join_existing(cfg: &ServerConfig, dialer: &PeerDialer) -> Result<(u64, 
         .iter()
         .map(url_string)
         .collect();
-    let wanted = initial_members(cfg);
+    let wanted = initial_members(&cfg.initial_cluster);
     let mut last_err = String::from("no peer URLs to ask");
     for (_, urls) in wanted.iter() {
         if urls.iter().all(|u| mine.contains(u)) {

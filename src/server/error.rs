@@ -87,6 +87,9 @@ pub enum Error {
     /// internal error.
     #[error("internal: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// etcd's `DiscoveryError{Op: "join"}`: v2 discovery (`--discovery`) failed at bootstrap.
+    #[error("failed to join discovery cluster ({0})")]
+    Discovery(crate::discovery::v2::DiscoveryError),
 }
 
 impl From<LeaseError> for Error {

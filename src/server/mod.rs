@@ -108,7 +108,7 @@ pub(crate) use error::samples as error_samples;
 pub use error::Error;
 pub use peer::LeaderService;
 pub(crate) use propose::{response, Reply};
-pub use serve::{run, Listeners};
+pub use serve::{run, Listeners, ServeError};
 
 use crate::apply::state::{StateDb, StateStore};
 use crate::config::ServerConfig;

@@ -345,6 +345,7 @@ mod tests {
                 | Error::Timeout
                 | Error::Stopped
                 | Error::Bootstrap(_)
+                | Error::Discovery(_)
                 | Error::Wire(_)
                 | Error::Damaged(_)
                 | Error::UntranslatedAuth(_)

@@ -249,7 +249,7 @@ fn unknown_flag_fails_as_etcd() {
 #[test]
 fn not_supported_yet_flags_fail_clearly() {
     for bad in [
-        "--discovery=http://d.example:1/x",
+        "--discovery-srv=example.com",
         "--proxy=on",
         "--force-new-cluster",
     ] {

@@ -169,6 +169,9 @@ pub struct MemberOpts {
     pub data_dir: Option<PathBuf>,
     /// Extra environment variables of the process (e.g. `NOTIFY_SOCKET`).
     pub env: Vec<(String, String)>,
+    /// Bootstrap flags replacing `--initial-cluster` and `--initial-cluster-token` (e.g.
+    /// `--discovery=<url>`, `--discovery-srv=<domain>`). Default: the static flags.
+    pub bootstrap_args: Option<Vec<String>>,
 }
 
 impl Default for MemberOpts {
@@ -185,6 +188,7 @@ impl Default for MemberOpts {
             extra_client_urls: vec![],
             data_dir: None,
             env: vec![],
+            bootstrap_args: None,
         }
     }
 }
@@ -246,6 +250,43 @@ impl Member {
             "{} member could not bind free ports 3 times; last stderr:\n{last}",
             kind.label()
         );
+    }
+
+    /// Starts several members at once (spawns all, then waits until each is ready), for
+    /// members that only get ready together (discovery, SRV bootstrap). Fixed ports in the
+    /// options are kept; panics with the stderr of the first failure.
+    pub fn start_together(kind: ServerKind, opts: Vec<MemberOpts>) -> Vec<Member> {
+        let mut members: Vec<Member> = opts
+            .into_iter()
+            .map(|o| Member::unstarted(kind, o))
+            .collect();
+        for m in members.iter_mut() {
+            if let Err(StartError::AddrInUse(e)) | Err(StartError::Other(e)) = m.spawn() {
+                panic!("{e}");
+            }
+        }
+        for m in members.iter_mut() {
+            if let Err(StartError::AddrInUse(e)) | Err(StartError::Other(e)) = m.wait_ready() {
+                panic!("{e}");
+            }
+        }
+        members
+    }
+
+    /// Starts a member expected to stop by itself (a refused start) and waits ≤ `timeout`
+    /// for its exit status (`None`: still running then; it is killed on drop).
+    pub fn start_expecting_exit(
+        kind: ServerKind,
+        opts: MemberOpts,
+        timeout: Duration,
+    ) -> (Member, Option<ExitStatus>) {
+        let mut m = Member::unstarted(kind, opts);
+        if let Err(StartError::AddrInUse(e)) | Err(StartError::Other(e)) = m.spawn() {
+            panic!("{e}");
+        }
+        m.ready_rx = None;
+        let status = m.wait_exit(timeout);
+        (m, status)
     }
 
     /// A member with its data dir and ports chosen but no process yet.
@@ -323,16 +364,21 @@ impl Member {
             format!("--advertise-client-urls={}", self.client_url()),
             format!("--listen-peer-urls={}", self.peer_url()),
             format!("--initial-advertise-peer-urls={adv}"),
-            match &self.opts.initial_cluster {
-                Some(c) => format!("--initial-cluster={c}"),
-                None => format!("--initial-cluster={}={adv}", self.opts.name),
-            },
-            format!("--initial-cluster-token={}", self.opts.token),
-            format!(
-                "--initial-cluster-state={}",
-                self.opts.cluster_state.as_deref().unwrap_or("new")
-            ),
         ];
+        match &self.opts.bootstrap_args {
+            Some(b) => a.extend(b.iter().cloned()),
+            None => a.extend([
+                match &self.opts.initial_cluster {
+                    Some(c) => format!("--initial-cluster={c}"),
+                    None => format!("--initial-cluster={}={adv}", self.opts.name),
+                },
+                format!("--initial-cluster-token={}", self.opts.token),
+            ]),
+        }
+        a.extend([format!(
+            "--initial-cluster-state={}",
+            self.opts.cluster_state.as_deref().unwrap_or("new")
+        )]);
         a.extend(self.opts.extra_args.iter().cloned());
         a
     }
