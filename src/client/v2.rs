@@ -203,11 +203,16 @@ pub struct User {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KvPerms {
     /// Readable key patterns.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub read: Vec<String>,
     /// Writable key patterns.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub write: Vec<String>,
+}
+
+/// A JSON `null` list read as empty (Go's nil slice).
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// A v2 auth role (`/v2/auth/roles/<name>`).
@@ -1157,21 +1162,28 @@ impl V2Client {
             )
             .await?;
         let u: U = Self::json(&a)?;
+        let roles = u.roles.unwrap_or_default();
+        // Go's client first decodes the roles as strings: role objects leave one empty
+        // name each (a partial decode), then the names are appended; etcdctl prints both.
+        let objects = roles.iter().any(|r| !r.is_string());
+        let mut names: Vec<String> = if objects {
+            vec![String::new(); roles.len()]
+        } else {
+            Vec::new()
+        };
+        names.extend(roles.into_iter().map(|r| {
+            match r {
+                serde_json::Value::String(s) => s,
+                other => other
+                    .get("role")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+            }
+        }));
         Ok(User {
             user: u.user,
-            roles: u
-                .roles
-                .unwrap_or_default()
-                .into_iter()
-                .map(|r| match r {
-                    serde_json::Value::String(s) => s,
-                    other => other
-                        .get("role")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_string(),
-                })
-                .collect(),
+            roles: names,
         })
     }
 

@@ -32,6 +32,17 @@ const VALUE_GLOBALS: &[&str] = &[
     "total-timeout",
 ];
 
+/// Global flags without a value.
+const BOOL_GLOBALS: &[&str] = &[
+    "debug",
+    "no-sync",
+    "insecure-discovery",
+    "help",
+    "h",
+    "version",
+    "v",
+];
+
 /// Every long flag name (and alias) of the tree.
 fn long_names() -> BTreeSet<String> {
     fn walk(c: &clap::Command, set: &mut BTreeSet<String>) {
@@ -114,6 +125,11 @@ fn find<'a>(root: &'a clap::Command, words: &[&str]) -> Option<&'a clap::Command
 pub(super) fn intercept(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> Option<i32> {
     let i = command_index(args);
     for a in &args[..i] {
+        let known = VALUE_GLOBALS.contains(&flag_name(a)) || BOOL_GLOBALS.contains(&flag_name(a));
+        if a.starts_with('-') && !known {
+            // Not a global flag: clap reports it as urfave would.
+            return None;
+        }
         if is_help(a) {
             let _ = write!(out, "{ROOT_HELP}");
             return Some(EXIT_SUCCESS);
@@ -299,10 +315,13 @@ pub(super) fn usage_error(
     };
     let _ = writeln!(err, "{msg}");
     let i = command_index(args);
+    let before_command = args[..i]
+        .iter()
+        .any(|a| a.starts_with('-') && flag_name(a) == name);
     let root = Cli::command();
     let mut words: Vec<&str> = Vec::new();
     let mut c = &root;
-    for w in args[i.min(args.len())..].iter().take(2) {
+    for w in args[i..].iter().take(if before_command { 0 } else { 2 }) {
         match c.find_subcommand(w) {
             Some(sc) => {
                 words.push(w);

@@ -242,11 +242,6 @@ pub fn run_with(
             return EXIT_BAD_ARGS;
         }
     };
-    let separator = args
-        .iter()
-        .skip_while(|a| *a != "exec-watch")
-        .skip(2)
-        .any(|a| a == "--");
     let g = cli.global;
     let res = rt.block_on(async {
         match command {
@@ -266,7 +261,7 @@ pub fn run_with(
             Command::Set(a) => keys::set(&g, &a, stdin, out, err).await,
             Command::Update(a) => keys::update(&g, &a, stdin, out, err).await,
             Command::Watch(a) => watch::watch(&g, &a, out, err).await,
-            Command::ExecWatch(a) => watch::exec_watch(&g, &a, separator, err).await,
+            Command::ExecWatch(a) => watch::exec_watch(&g, &a, err).await,
             Command::Member { command } => member::member(&g, command, out, err).await,
             Command::User { command } => auth::user(&g, command, stdin, out, err).await,
             Command::Role { command } => auth::role(&g, command, out, err).await,

@@ -115,7 +115,6 @@ pub(super) async fn watch(
 pub(super) async fn exec_watch(
     g: &GlobalArgs,
     a: &ExecWatchArgs,
-    separator: bool,
     err: &mut dyn Write,
 ) -> Result<()> {
     let c = must_client(g).await?;
@@ -125,8 +124,10 @@ pub(super) async fn exec_watch(
             stderr: "Error:  key and command to exec required\n".into(),
         });
     }
+    // etcdctl: a `--` after the key separates the command (`<key> -- <cmd>...`).
+    let separator = a.args.iter().skip(1).any(|x| x == "--");
     let (key, cmd) = if separator {
-        (a.args[0].clone(), a.args[1..].to_vec())
+        (a.args[0].clone(), a.args[2..].to_vec())
     } else {
         let n = a.args.len();
         (a.args[n - 1].clone(), a.args[..n - 1].to_vec())
