@@ -25,6 +25,7 @@
 
 mod auth;
 mod stream;
+pub mod v2;
 
 pub use stream::{BoxStream, KeepAlive, WatchSender, Watcher, REQUIRE_LEADER_KEY};
 

@@ -14,6 +14,7 @@ mod cluster;
 mod crash;
 mod ctl;
 mod ctl_member;
+mod ctl_v2;
 mod ctl_vs_etcd;
 mod differential;
 mod discovery;

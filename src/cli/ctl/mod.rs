@@ -34,6 +34,7 @@ mod member;
 pub mod printer;
 mod snapshot;
 pub mod txn;
+pub mod v2;
 mod watch;
 
 use std::ffi::OsString;
@@ -192,6 +193,9 @@ pub fn run_with(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
+    if std::env::var("ETCDCTL_API").is_ok_and(|v| v == "2") {
+        return v2::run_with(args, stdin, out, err);
+    }
     let argv = std::iter::once(OsString::from("etcdctl")).chain(args);
     let raw: Vec<OsString> = argv.clone().collect();
     let mut cli = match Cli::try_parse_from(argv) {
