@@ -16,6 +16,7 @@ mod ctl;
 mod ctl_member;
 mod ctl_vs_etcd;
 mod differential;
+mod disaster_recovery;
 mod disk_faults;
 mod drop_in_flags;
 mod etcd_answers;

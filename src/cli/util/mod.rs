@@ -4,7 +4,7 @@
 //!
 //! - `snapshot restore <file> --data-dir D [--name --initial-cluster --initial-cluster-token
 //!   --initial-advertise-peer-urls --skip-hash-check]`: verifies the sha256 trailer, writes
-//!   the image as `D/member/snap/db/data.mdb`, forgets the old Raft apply state (keys,
+//!   the image as `D/member/snap/db` (one LMDB file, as etcd's), forgets the old Raft apply state (keys,
 //!   leases and the revision stay) and seeds a fresh `D/member/wal` with the new cluster's
 //!   identity and membership entry, so the server *restarts* a new cluster at the
 //!   snapshot's revision (as etcd, the server's `--initial-cluster*` flags are then ignored).
@@ -17,7 +17,7 @@
 //!   file for the official tools ([`etcd_export`]).
 //!   An etcd snapshot (bbolt, from etcd 3.4/3.5/3.6) is imported instead: keys with their
 //!   revisions, the compaction, leases, auth and alarms ([`etcd_export`]).
-//! - `defrag --data-dir D`: compacting copy + atomic swap of `member/snap/db/data.mdb`.
+//! - `defrag --data-dir D`: compacting copy + atomic swap of `member/snap/db`.
 //! - `hashkv --data-dir D [--rev R]`: the HashKV of the stored history (as the server's).
 //!
 //! Entry points: [`run`] and [`command`]. Errors print `Error: <message>` and exit 1, bad
@@ -38,7 +38,7 @@ use crate::cli::ctl::{EXIT_BAD_ARGS, EXIT_BAD_FEATURE, EXIT_ERROR, EXIT_SUCCESS}
 use crate::config::{parse_initial_cluster, parse_urls, url_string};
 use crate::membership::{compute_cluster_id, compute_member_id, Member};
 use crate::storage::etcd::bbolt;
-use crate::storage::snapshot::{self, DATA_FILE};
+use crate::storage::snapshot;
 use crate::storage::{open_env, EnvKind};
 
 /// The etcdutl command line.
@@ -245,8 +245,9 @@ fn status(file: &Path) -> Result<SnapshotStatus, Exit> {
         });
     }
     let tmp = tempfile::tempdir().map_err(Exit::error)?;
-    let total_size = snapshot::write_image(file, tmp.path(), true).map_err(Exit::error)?;
-    let env = open_env(tmp.path(), EnvKind::State).map_err(Exit::error)?;
+    let db = tmp.path().join("db");
+    let total_size = snapshot::write_image(file, &db, true, &mut |_| {}).map_err(Exit::error)?;
+    let env = open_env(&db, EnvKind::State).map_err(Exit::error)?;
     let content = snapshot::content_status(&env).map_err(Exit::error)?;
     drop(env);
     let revision = content
@@ -386,7 +387,7 @@ fn restore_into(
 
 /// Our own snapshot image (LMDB + sha256): copied into place, its Raft apply state forgotten.
 fn restore_own_image(a: &RestoreArgs, db: &Path) -> Result<i64, Exit> {
-    snapshot::write_image(&a.filename, db, a.skip_hash_check).map_err(Exit::error)?;
+    snapshot::write_image(&a.filename, db, a.skip_hash_check, &mut |_| {}).map_err(Exit::error)?;
     let revision = {
         let backend = crate::apply::state::StateDb::open(db).map_err(|e| {
             Exit::error(format!(
@@ -457,11 +458,11 @@ fn restore_members(
 /// `defrag --data-dir`: compacting copy and swap of the stopped member's database.
 fn defrag(data_dir: &Path) -> Result<(), Exit> {
     let db = db_dir(data_dir);
-    if !db.join(DATA_FILE).is_file() {
+    if !snapshot::data_file(&db).is_file() {
         return Err(Exit::error(format!(
             "{}: no database at {}",
             data_dir.display(),
-            db.join(DATA_FILE).display()
+            db.display()
         )));
     }
     let env = open_env(&db, EnvKind::State).map_err(|e| {
@@ -491,11 +492,11 @@ pub struct HashKv {
 
 fn hashkv(data_dir: &Path, rev: i64) -> Result<HashKv, Exit> {
     let db = db_dir(data_dir);
-    if !db.join(DATA_FILE).is_file() {
+    if !snapshot::data_file(&db).is_file() {
         return Err(Exit::error(format!(
             "{}: no database at {}",
             data_dir.display(),
-            db.join(DATA_FILE).display()
+            db.display()
         )));
     }
     let env = open_env(&db, EnvKind::State).map_err(Exit::error)?;
