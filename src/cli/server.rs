@@ -544,6 +544,7 @@ impl ServerArgs {
             },
             backend_batch_limit: parse_num("backend-batch-limit", &self.backend_batch_limit)?,
             observability: self.observability_config()?,
+            force_new_cluster: self.force_new_cluster,
         };
         if cfg
             .knobs
@@ -572,10 +573,7 @@ impl ServerArgs {
     /// accepted as no-ops; any other value fails instead of being ignored.
     fn check_not_supported_yet(&self) -> Result<(), ConfigError> {
         const WHY: &str = "not supported yet by etcd-oxide";
-        let bool_flags: [(&'static str, bool); 2] = [
-            ("enable-v2", self.enable_v2),
-            ("force-new-cluster", self.force_new_cluster),
-        ];
+        let bool_flags: [(&'static str, bool); 1] = [("enable-v2", self.enable_v2)];
         for (flag, on) in bool_flags {
             if on {
                 return Err(ConfigError::new(flag, "true", WHY));

@@ -586,6 +586,7 @@ mod tests {
             backend_batch_interval: Duration::ZERO,
             backend_batch_limit: 0,
             observability: Default::default(),
+            force_new_cluster: false,
         }
     }
 

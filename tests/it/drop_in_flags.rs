@@ -252,7 +252,6 @@ fn not_supported_yet_flags_fail_clearly() {
         "--enable-v2",
         "--discovery=http://d.example:1/x",
         "--proxy=on",
-        "--force-new-cluster",
     ] {
         let out = our_bin(&[bad], Duration::from_secs(10));
         let err = String::from_utf8_lossy(&out.stderr);
