@@ -8,6 +8,8 @@
 //!   leases and the revision stay) and seeds a fresh `D/member/wal` with the new cluster's
 //!   identity and membership entry, so the server *restarts* a new cluster at the
 //!   snapshot's revision (as etcd, the server's `--initial-cluster*` flags are then ignored).
+//!   etcdutl 3.5's `--bump-revision N --mark-compacted` (both or neither) moves the revision
+//!   to `latest + N` and marks it compacted, so revisions never go back for old clients.
 //! - `snapshot status <file> [-w simple|json|table]`: etcd's columns (hash, revision, total
 //!   keys, total size). The hash is etcd's: CRC-32C over every table's name, keys and values
 //!   (the state tables of `storage::schema`), so equal content gives equal hashes whatever
@@ -128,6 +130,12 @@ pub struct RestoreArgs {
     /// Ignore snapshot integrity hash value (required if copied from data directory)
     #[arg(long)]
     pub skip_hash_check: bool,
+    /// How much to increase the latest revision after restore
+    #[arg(long, default_value_t = 0)]
+    pub bump_revision: u64,
+    /// Mark the latest revision after restore as the point of scheduled compaction (required if --bump-revision > 0, disallowed otherwise)
+    #[arg(long)]
+    pub mark_compacted: bool,
 }
 
 /// The clap tree of `etcdutl`, for man pages and completions.
@@ -318,6 +326,18 @@ fn restore(a: &RestoreArgs, log: &mut dyn Write) -> Result<(), Exit> {
         .initial_cluster
         .clone()
         .unwrap_or_else(|| format!("{}=http://localhost:2380", a.name));
+    if a.bump_revision > 0 && !a.mark_compacted {
+        return Err(Exit {
+            code: EXIT_BAD_ARGS,
+            message: "--mark-compacted required if --bump-revision > 0".into(),
+        });
+    }
+    if a.bump_revision == 0 && a.mark_compacted {
+        return Err(Exit {
+            code: EXIT_BAD_ARGS,
+            message: "--mark-compacted disallowed if --bump-revision is 0".into(),
+        });
+    }
     let (cluster_id, member_id, members) = restore_members(
         &a.name,
         &initial_cluster,
@@ -373,12 +393,15 @@ fn restore_into(
     members: BTreeMap<u64, Member>,
 ) -> Result<i64, Exit> {
     let db = db_dir(data_dir);
-    let revision = if bbolt::is_bbolt(&a.filename).map_err(Exit::error)? {
+    let mut revision = if bbolt::is_bbolt(&a.filename).map_err(Exit::error)? {
         etcd_export::restore_etcd_snapshot(&a.filename, &db, a.skip_hash_check)
             .map_err(|e| Exit::error(format!("{e:#}")))?
     } else {
         restore_own_image(a, &db)?
     };
+    if a.bump_revision > 0 {
+        revision = bump_revision(&db, a.bump_revision)?;
+    }
     let wal = open_env(wal_dir, EnvKind::Wal).map_err(Exit::error)?;
     crate::raft::log_store::seed_new_cluster(&wal, cluster_id, member_id, members)
         .map_err(Exit::error)?;
@@ -400,6 +423,20 @@ fn restore_own_image(a: &RestoreArgs, db: &Path) -> Result<i64, Exit> {
         rev
     };
     Ok(revision)
+}
+
+/// `--bump-revision N --mark-compacted` on the restored state at `db` (see
+/// `mvcc::KvStore::bump_revision_mark_compacted`); returns the new revision.
+fn bump_revision(db: &Path, amount: u64) -> Result<i64, Exit> {
+    let backend = crate::apply::state::StateDb::open(db).map_err(Exit::error)?;
+    let mut wtxn = backend.env.write_txn().map_err(Exit::error)?;
+    let bumped = backend
+        .kv
+        .bump_revision_mark_compacted(&mut wtxn, amount)
+        .map_err(Exit::error)?;
+    wtxn.commit().map_err(Exit::error)?;
+    backend.env.force_sync().map_err(Exit::error)?;
+    Ok(bumped)
 }
 
 /// The new cluster's identity from the restore flags, derived as the server's bootstrap
