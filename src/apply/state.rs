@@ -27,7 +27,7 @@ use crate::mvcc::KvStore;
 use crate::pb::mvccpb::Event;
 use crate::pb::peer::InternalRaftRequest;
 use crate::storage::schema;
-use crate::storage::snapshot::DATA_FILE;
+use crate::storage::snapshot::data_file;
 use crate::storage::{open_env, Env, EnvKind, StorageError as BackendError};
 
 /// A batch of applied entries as seen by readers and watchers: the store revision after
@@ -207,7 +207,8 @@ pub struct StateStore {
 }
 
 impl StateStore {
-    /// Opens (creating) the state environment in `dir` (`<data-dir>/member/snap/db`).
+    /// Opens (creating) the state environment at `dir` (`<data-dir>/member/snap/db`: one
+    /// file; a directory there from the previous layout is used as it is).
     ///
     /// # Errors
     /// Storage errors.
@@ -288,7 +289,7 @@ impl StateStore {
 
     /// Size of the database file in bytes (etcd's `db_size`).
     pub fn db_size(&self) -> u64 {
-        std::fs::metadata(self.dir.join(DATA_FILE))
+        std::fs::metadata(data_file(&self.dir))
             .map(|m| m.len())
             .unwrap_or(0)
     }
@@ -369,7 +370,8 @@ impl StateStore {
         })
     }
 
-    /// The state environment's directory (`<data-dir>/member/snap/db`).
+    /// The state environment's path (`<data-dir>/member/snap/db`, see
+    /// `storage::backend::EnvLayout`); its siblings in `member/snap/` hold Raft snapshots.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -583,7 +585,8 @@ mod tests {
     #[tokio::test]
     async fn online_defrag_shrinks_and_keeps_state() {
         let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::open(dir.path().to_path_buf()).unwrap();
+        let db = dir.path().join("db");
+        let store = StateStore::open(db.clone()).unwrap();
         put_many(&store, 200, 10_000);
         let rev = {
             let b = store.backend().unwrap();
@@ -618,10 +621,8 @@ mod tests {
             stats.size_after
         );
         assert_eq!(store.db_size(), stats.size_after);
-        assert!(!dir
-            .path()
-            .join(crate::storage::snapshot::DEFRAG_TMP_FILE)
-            .exists());
+        assert!(db.is_file(), "the state env is one file");
+        assert!(!crate::storage::snapshot::defrag_tmp(&db).exists());
 
         {
             let b = store.backend().unwrap();

@@ -547,6 +547,7 @@ impl ServerArgs {
             backend_batch_limit: parse_num("backend-batch-limit", &self.backend_batch_limit)?,
             observability: self.observability_config()?,
             discovery,
+            force_new_cluster: self.force_new_cluster,
         };
         if let Some(d) = &cfg.discovery {
             // etcd's PeerURLsMapAndToken: a temporary cluster of this member alone, and the
@@ -580,12 +581,6 @@ impl ServerArgs {
     /// accepted as no-ops; any other value fails instead of being ignored.
     fn check_not_supported_yet(&self) -> Result<(), ConfigError> {
         const WHY: &str = "not supported yet by etcd-oxide";
-        let bool_flags: [(&'static str, bool); 1] = [("force-new-cluster", self.force_new_cluster)];
-        for (flag, on) in bool_flags {
-            if on {
-                return Err(ConfigError::new(flag, "true", WHY));
-            }
-        }
         let text_flags: [(&'static str, &str, &str); 7] = [
             ("discovery-srv", &self.discovery_srv, ""),
             ("discovery-srv-name", &self.discovery_srv_name, ""),

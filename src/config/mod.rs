@@ -188,6 +188,10 @@ pub struct ServerConfig {
     pub backend_batch_limit: i64,
     /// Logging, metrics and profiling flags.
     pub observability: ObservabilityConfig,
+    /// `--force-new-cluster`: a member with an initialized data dir restarts as a one-member
+    /// cluster (same member and cluster IDs, all data kept); see
+    /// `raft::log_store::LogStore::force_new_cluster`. Ignored on a fresh data dir, as etcd.
+    pub force_new_cluster: bool,
     /// `--discovery`, `--discovery-proxy`, `--discovery-fallback`: etcd's v2 discovery;
     /// `None` without `--discovery`.
     pub discovery: Option<DiscoveryConfig>,

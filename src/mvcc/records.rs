@@ -96,6 +96,33 @@ impl KvStore {
 }
 
 impl KvStore {
+    /// etcdutl 3.5's `snapshot restore --bump-revision N --mark-compacted`
+    /// (`v3Manager.modifyLatestRevision`): the store's revision jumps from its latest `L` to
+    /// `L + amount` and that revision is marked compacted, so every revision written after
+    /// the restore is above `L + amount`, and a reader or watcher asking for an older
+    /// revision gets `mvcc: required revision has been compacted` and starts over. The
+    /// history up to `L` is compacted for real (etcd schedules that compaction at startup);
+    /// keys, their create/mod revisions and versions are kept. Returns `L + amount`.
+    ///
+    /// # Errors
+    /// [`MvccError::Corrupt`] if the sum overflows; storage errors.
+    pub(crate) fn bump_revision_mark_compacted(
+        &self,
+        wtxn: &mut RwTxn,
+        amount: u64,
+    ) -> Result<i64, MvccError> {
+        let latest = self.current_revision(wtxn)?;
+        let bumped = i64::try_from(amount)
+            .ok()
+            .and_then(|a| latest.checked_add(a))
+            .ok_or_else(|| MvccError::Corrupt(format!("--bump-revision {amount} overflows")))?;
+        if latest > self.compact_revision(wtxn)? {
+            self.compact(wtxn, latest)?;
+        }
+        self.import_compact_revision(wtxn, bumped)?;
+        Ok(bumped)
+    }
+
     /// (lease, key) of every key live at the current revision whose latest put carries a
     /// lease, in key order: what a restore attaches to the lease table. Holds only leased
     /// keys in memory.

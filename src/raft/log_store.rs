@@ -129,6 +129,116 @@ impl LogStore {
     }
 }
 
+/// What [`LogStore::force_new_cluster`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForcedCluster {
+    /// The log id of the appended one-member membership entry.
+    pub log_id: LogId<u64>,
+    /// The members dropped from the membership (voters and learners), by ID.
+    pub removed: Vec<u64>,
+}
+
+impl LogStore {
+    /// etcd's `--force-new-cluster` restart (`restartAsStandaloneNode`), done once at
+    /// bootstrap before Raft starts: in ONE write transaction of the wal environment, appends
+    /// a membership entry that keeps only `member_id` (same member ID, same node record) after
+    /// the last log entry, under a new term of this member, and sets the vote to that term.
+    /// The member then elects itself alone, and committing its first entry commits the new
+    /// membership through the normal apply path (the state database records it; keys,
+    /// revisions, leases and auth are untouched). Others are added back with `member add`.
+    ///
+    /// `applied` is the membership the state machine last applied, used when the log holds no
+    /// membership entry (everything before was purged into a snapshot).
+    ///
+    /// Departure from etcd: etcd drops WAL entries past its commit index; openraft does not
+    /// persist the commit index here, so they are kept and get committed by the new leader
+    /// (an entry that reached this log is never lost).
+    ///
+    /// Returns `None` (nothing written) for a log that was never initialized: as etcd, a
+    /// fresh data dir ignores the flag and bootstraps normally.
+    ///
+    /// # Errors
+    /// [`crate::storage::StorageError::Corrupt`] if this member is not in the latest
+    /// membership or a record does not decode; LMDB errors.
+    pub fn force_new_cluster(
+        &self,
+        member_id: u64,
+        applied: &openraft::StoredMembership<u64, crate::apply::Member>,
+    ) -> Result<Option<ForcedCluster>, crate::storage::StorageError> {
+        use crate::storage::StorageError as SE;
+        let corrupt = |e: postcard::Error| SE::Corrupt(format!("raft log: {e}"));
+        let mut wtxn = self.env.write_txn()?;
+        let vote: Option<Vote<u64>> = self
+            .dbs
+            .meta
+            .get(&wtxn, schema::WAL_VOTE.key)?
+            .map(postcard::from_bytes)
+            .transpose()
+            .map_err(corrupt)?;
+        let purged: Option<LogId<u64>> = self
+            .dbs
+            .meta
+            .get(&wtxn, schema::WAL_LAST_PURGED.key)?
+            .map(postcard::from_bytes)
+            .transpose()
+            .map_err(corrupt)?
+            .flatten();
+        let mut last: Option<LogId<u64>> = None;
+        let mut latest: Option<openraft::Membership<u64, crate::apply::Member>> = None;
+        for item in self.dbs.logs.rev_iter(&wtxn)? {
+            let (_, v) = item?;
+            let entry: Entry<TypeConfig> = postcard::from_bytes(v).map_err(corrupt)?;
+            if last.is_none() {
+                last = Some(entry.log_id);
+            }
+            if let openraft::EntryPayload::Membership(m) = entry.payload {
+                latest = Some(m);
+                break;
+            }
+        }
+        let Some(last) = last.or(purged) else {
+            return Ok(None);
+        };
+        let membership = match latest {
+            Some(m) => m,
+            None => applied.membership().clone(),
+        };
+        let Some(me) = membership.get_node(&member_id).cloned() else {
+            return Err(SE::Corrupt(format!(
+                "--force-new-cluster: member {member_id:x} is not in its own membership"
+            )));
+        };
+        let removed: Vec<u64> = membership
+            .nodes()
+            .map(|(id, _)| *id)
+            .filter(|id| *id != member_id)
+            .collect();
+        let term = vote
+            .map_or(0, |v| v.leader_id().term)
+            .max(last.leader_id.term)
+            + 1;
+        let log_id = LogId::new(
+            openraft::CommittedLeaderId::new(term, member_id),
+            last.index + 1,
+        );
+        let entry: Entry<TypeConfig> = Entry {
+            log_id,
+            payload: openraft::EntryPayload::Membership(openraft::Membership::new(
+                vec![std::collections::BTreeSet::from([member_id])],
+                std::collections::BTreeMap::from([(member_id, me)]),
+            )),
+        };
+        let bytes = postcard::to_stdvec(&entry).map_err(corrupt)?;
+        self.dbs
+            .logs
+            .put(&mut wtxn, &wal::index_key(log_id.index), &bytes)?;
+        let vote = postcard::to_stdvec(&Vote::new(term, member_id)).map_err(corrupt)?;
+        self.dbs.meta.put(&mut wtxn, schema::WAL_VOTE.key, &vote)?;
+        wtxn.commit()?;
+        Ok(Some(ForcedCluster { log_id, removed }))
+    }
+}
+
 /// Seeds a fresh `member/wal` environment for a new cluster offline, as `Raft::initialize`
 /// followed by `save_identity` would at a first start: the initial membership entry at log
 /// id 0 (every member a voter) and the identity (cluster ID, member ID), in one write

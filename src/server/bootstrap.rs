@@ -56,6 +56,9 @@ pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Resu
                 data_dir = %cfg.data_dir.display(),
                 "initial cluster flags ignored: data dir already initialized; restarting member"
             );
+            if cfg.force_new_cluster {
+                force_new_cluster(&log_store, &store, cid, mid)?;
+            }
             (cid, mid, BTreeMap::new())
         }
         None => {
@@ -229,6 +232,37 @@ async fn discover(
         )));
     }
     Ok(cluster)
+}
+
+/// `--force-new-cluster` on an initialized data dir (etcd's `restartAsStandaloneNode`): the
+/// log gets a membership entry holding only this member before Raft starts, so it elects
+/// itself alone and commits it through the normal apply path; data stays as it is.
+fn force_new_cluster(
+    log_store: &LogStore,
+    store: &StateStore,
+    cluster_id: u64,
+    member_id: u64,
+) -> Result<(), Error> {
+    let (_, applied) = crate::raft::state_machine::applied_state(store)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    match log_store
+        .force_new_cluster(member_id, &applied)
+        .map_err(|e| Error::Bootstrap(e.to_string()))?
+    {
+        Some(forced) => {
+            let removed: Vec<String> = forced.removed.iter().map(|id| format!("{id:x}")).collect();
+            tracing::warn!(
+                member_id = %format!("{member_id:x}"),
+                cluster_id = %format!("{cluster_id:x}"),
+                removed = %removed.join(","),
+                index = forced.log_id.index,
+                term = forced.log_id.leader_id.term,
+                "forcing restart of member as a one-member cluster (--force-new-cluster); add the other members back with member add"
+            );
+        }
+        None => tracing::info!("--force-new-cluster ignored: the data dir holds no raft log"),
+    }
+    Ok(())
 }
 
 /// A restarting member whose own membership no longer lists it may have been removed (a

@@ -57,24 +57,63 @@ pub enum EnvKind {
 /// The backend quota (`--quota-backend-bytes`) is enforced separately, well below this.
 pub const MAP_SIZE_BYTES: usize = 64 << 30;
 
-/// Opens (creating if needed) the LMDB environment in directory `dir`.
+/// Where an environment's files lie.
+///
+/// etcd's `member/snap/db` is ONE file, and operators copy it as a backup ("copy
+/// `member/snap/db` and `snapshot restore db --skip-hash-check`"), so the state environment
+/// is opened in LMDB's no-sub-dir mode: the path IS the data file and LMDB's lock file lies
+/// beside it as `<path>-lock` (`member/snap/db-lock`). Data dirs written before this layout
+/// hold `member/snap/db/` as a directory (`data.mdb` + `lock.mdb` inside); such a directory is
+/// detected at open and used as it is ([`EnvLayout::Dir`]), so old data dirs keep working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EnvLayout {
+    /// The path is a directory holding `data.mdb` and `lock.mdb` (the raft log env, the
+    /// pre-one-file state env, and scratch copies).
+    Dir,
+    /// The path is the data file itself (`MDB_NOSUBDIR`); the lock file is `<path>-lock`.
+    File,
+}
+
+impl EnvLayout {
+    /// The layout to open `path` with: the wal env is always a directory; a state env is a
+    /// directory only if one already exists at `path` (the previous layout).
+    pub fn of(path: &Path, kind: EnvKind) -> EnvLayout {
+        if kind == EnvKind::Wal || path.is_dir() {
+            EnvLayout::Dir
+        } else {
+            EnvLayout::File
+        }
+    }
+}
+
+/// Opens (creating if needed) the LMDB environment at `path`: a directory for the wal env
+/// (and for a state env left by the previous layout), else a single data file (see
+/// [`EnvLayout`]).
 ///
 /// # Errors
-/// [`StorageError::Io`] if the directory cannot be created, [`StorageError::Heed`] if LMDB
-/// cannot open it (for example another process holds it in an incompatible mode).
-pub fn open_env(dir: &Path, kind: EnvKind) -> Result<Env, StorageError> {
-    std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    if kind != EnvKind::Wal {
-        // A defragmentation that crashed before its rename left its copy behind.
-        super::snapshot::remove_stale_defrag(dir).map_err(|source| StorageError::Io {
+/// [`StorageError::Io`] if the directory (or the file's parent) cannot be created,
+/// [`StorageError::Heed`] if LMDB cannot open it (for example another process holds it in an
+/// incompatible mode), [`StorageError::Damaged`] for a truncated or non-LMDB data file.
+pub fn open_env(path: &Path, kind: EnvKind) -> Result<Env, StorageError> {
+    let layout = EnvLayout::of(path, kind);
+    let dir = match layout {
+        EnvLayout::Dir => path,
+        EnvLayout::File => path.parent().unwrap_or(Path::new(".")),
+    };
+    if !dir.as_os_str().is_empty() {
+        std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
             path: dir.display().to_string(),
             source,
         })?;
     }
-    super::file_check::check_data_file(&dir.join(super::snapshot::DATA_FILE))?;
+    if kind != EnvKind::Wal {
+        // A defragmentation that crashed before its rename left its copy behind.
+        super::snapshot::remove_stale_defrag(path).map_err(|source| StorageError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+    }
+    super::file_check::check_data_file(&super::snapshot::data_file(path))?;
     let max_dbs = match kind {
         EnvKind::Wal => 4,
         EnvKind::State | EnvKind::StateDeferredSync => 32,
@@ -87,7 +126,7 @@ pub fn open_env(dir: &Path, kind: EnvKind) -> Result<Env, StorageError> {
     // that the files are not modified by other means while mapped. The server opens each
     // environment exactly once per process (bootstrap holds the handles for the process
     // lifetime; heed itself refuses a second open of a path that is still open), online
-    // defragmentation replaces `data.mdb` only after the last handle on the environment
+    // defragmentation replaces the data file only after the last handle on the environment
     // was dropped and LMDB closed it (`storage::snapshot::compact_and_swap`), and offline
     // tools (`etcd util`) are only run against a stopped member's data dir, as with etcd's
     // own offline tools.
@@ -95,10 +134,15 @@ pub fn open_env(dir: &Path, kind: EnvKind) -> Result<Env, StorageError> {
     // commits be lost on power failure, which the Raft log replay covers (see EnvKind).
     #[allow(unsafe_code)]
     let env = unsafe {
+        let mut flags = heed::EnvFlags::empty();
         if kind == EnvKind::StateDeferredSync {
-            opts.flags(heed::EnvFlags::NO_SYNC);
+            flags |= heed::EnvFlags::NO_SYNC;
         }
-        opts.open(dir)?
+        if layout == EnvLayout::File {
+            flags |= heed::EnvFlags::NO_SUB_DIR;
+        }
+        opts.flags(flags);
+        opts.open(path)?
     };
     Ok(env)
 }

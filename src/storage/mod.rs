@@ -1,7 +1,10 @@
 //! LMDB (heed) environments: bytes and schema only, no etcd semantics.
 //!
 //! Layout, like etcd's data dir: `<data-dir>/member/wal/` holds the Raft log and vote
-//! ([`wal`]); `<data-dir>/member/snap/db/` holds the applied state ([`backend`]).
+//! ([`wal`]); `<data-dir>/member/snap/db` holds the applied state ([`backend`]): ONE file
+//! (LMDB's no-sub-dir mode, lock file `db-lock` beside it) as etcd's, so copying it is a
+//! backup; a `db/` directory from the previous layout is opened as it is
+//! ([`backend::EnvLayout`]).
 //! [`snapshot`]: compacting copy and swap (defragmentation) and the snapshot image format.
 //! [`etcd`]: etcd's own formats (bbolt), bytes only.
 //! [`schema`]: every database name and meta key of both environments, in one table, and the

@@ -6,8 +6,9 @@
 //! # Defragmentation = compacting copy + swap
 //! LMDB never shrinks its file: pages freed by deletes and compaction go to a free list.
 //! [`compact_and_swap`] writes a compacting copy (`mdb_env_copy2` with `MDB_CP_COMPACT`,
-//! no free pages) next to the live file as [`DEFRAG_TMP_FILE`], syncs it, closes the
-//! environment, and renames the copy over `data.mdb`. A crash before the rename leaves the
+//! no free pages) next to the live file ([`defrag_tmp`]: `member/snap/db.defrag`, or
+//! [`DEFRAG_TMP_FILE`] inside a directory-layout env), syncs it, closes the environment, and
+//! renames the copy over the data file ([`data_file`]). A crash before the rename leaves the
 //! old file (the stale copy is removed by [`remove_stale_defrag`] at the next open); a crash
 //! after it leaves the complete new file: rename is atomic and the copy is synced first.
 //!
@@ -25,8 +26,45 @@ use super::{Env, StorageError};
 
 /// Name of LMDB's data file inside an environment directory.
 pub const DATA_FILE: &str = "data.mdb";
-/// Name of the compacted copy while a defragmentation runs (inside the env directory).
+/// Name of the compacted copy while a defragmentation runs (inside a directory-layout env).
 pub const DEFRAG_TMP_FILE: &str = "data.mdb.defrag";
+/// Suffix of the compacted copy of a one-file env (`member/snap/db` → `member/snap/db.defrag`).
+pub const DEFRAG_TMP_SUFFIX: &str = ".defrag";
+
+/// The LMDB data file of the environment at `path`: `path/data.mdb` when `path` is a
+/// directory (the wal env and the previous state layout), else `path` itself (one-file
+/// layout, see [`super::backend::EnvLayout`]).
+pub fn data_file(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.join(DATA_FILE)
+    } else {
+        path.to_path_buf()
+    }
+}
+
+/// Where a defragmentation of the environment at `path` writes its compacted copy: inside
+/// the directory for the directory layout, beside the file (`<path>.defrag`) otherwise.
+pub fn defrag_tmp(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.join(DEFRAG_TMP_FILE)
+    } else {
+        let mut name = path.as_os_str().to_os_string();
+        name.push(DEFRAG_TMP_SUFFIX);
+        PathBuf::from(name)
+    }
+}
+
+/// The directory whose entries change when the data file of `path` is renamed over.
+fn data_file_dir(path: &Path) -> PathBuf {
+    if path.is_dir() {
+        path.to_path_buf()
+    } else {
+        match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+}
 /// Length of the sha256 trailer of a snapshot image, in bytes.
 pub const SHA256_LEN: usize = 32;
 /// How long [`compact_and_swap`] waits for the environment to close once its last handle
@@ -38,28 +76,28 @@ const CLOSE_TIMEOUT: Duration = Duration::from_secs(30);
 ///
 /// # Errors
 /// I/O errors other than "not found".
-pub fn remove_stale_defrag(dir: &Path) -> std::io::Result<()> {
-    match std::fs::remove_file(dir.join(DEFRAG_TMP_FILE)) {
+pub fn remove_stale_defrag(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(defrag_tmp(path)) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
     }
 }
 
-/// Writes a compacting copy of `env` to `<dir>/data.mdb.defrag` and syncs it; returns its
-/// path. The copy is a consistent read snapshot of the environment.
+/// Writes a compacting copy of `env` (opened at `path`) to [`defrag_tmp`] and syncs it;
+/// returns its path. The copy is a consistent read snapshot of the environment.
 ///
 /// # Errors
 /// LMDB or I/O errors.
-pub fn compact_copy(env: &Env, dir: &Path) -> Result<PathBuf, StorageError> {
-    let tmp = dir.join(DEFRAG_TMP_FILE);
-    remove_stale_defrag(dir).map_err(|source| io_at(&tmp, source))?;
+pub fn compact_copy(env: &Env, path: &Path) -> Result<PathBuf, StorageError> {
+    let tmp = defrag_tmp(path);
+    remove_stale_defrag(path).map_err(|source| io_at(&tmp, source))?;
     let file = env.copy_to_path(&tmp, heed::CompactionOption::Enabled)?;
     file.sync_all().map_err(|source| io_at(&tmp, source))?;
     Ok(tmp)
 }
 
-/// Defragments the environment in `dir`: [`compact_copy`], then closes `env` (which must be
-/// the last handle on it in this process), renames the copy over `data.mdb` and syncs the
+/// Defragments the environment at `path`: [`compact_copy`], then closes `env` (which must be
+/// the last handle on it in this process), renames the copy over the data file and syncs the
 /// directory. The caller reopens the environment (every database handle must be reopened:
 /// heed handles belong to one environment).
 ///
@@ -68,33 +106,33 @@ pub fn compact_copy(env: &Env, dir: &Path) -> Result<PathBuf, StorageError> {
 /// # Errors
 /// LMDB or I/O errors; [`StorageError::Corrupt`] if another handle kept the environment
 /// open past the close timeout.
-pub fn compact_and_swap(env: Env, dir: &Path) -> Result<(), StorageError> {
-    if let Err(e) = compact_copy(&env, dir) {
-        let _ = remove_stale_defrag(dir);
+pub fn compact_and_swap(env: Env, path: &Path) -> Result<(), StorageError> {
+    if let Err(e) = compact_copy(&env, path) {
+        let _ = remove_stale_defrag(path);
         return Err(e);
     }
-    close_and_swap(env, dir)
+    close_and_swap(env, path)
 }
 
 /// The second half of [`compact_and_swap`]: closes `env` (the last handle on it), renames
-/// `<dir>/data.mdb.defrag` (written by [`compact_copy`]) over `data.mdb` and syncs `dir`.
+/// the copy written by [`compact_copy`] over the data file and syncs its directory.
 ///
 /// # Errors
 /// I/O errors; [`StorageError::Corrupt`] if another handle kept the environment open past
 /// the close timeout (the copy is then removed and `data.mdb` untouched).
-pub fn close_and_swap(env: Env, dir: &Path) -> Result<(), StorageError> {
+pub fn close_and_swap(env: Env, path: &Path) -> Result<(), StorageError> {
     let closing = env.prepare_for_closing();
     if !closing.wait_timeout(CLOSE_TIMEOUT) {
-        let _ = remove_stale_defrag(dir);
+        let _ = remove_stale_defrag(path);
         return Err(StorageError::Corrupt(format!(
             "{}: environment still open elsewhere in this process; defragmentation abandoned",
-            dir.display()
+            path.display()
         )));
     }
-    let tmp = dir.join(DEFRAG_TMP_FILE);
-    let data = dir.join(DATA_FILE);
+    let tmp = defrag_tmp(path);
+    let data = data_file(path);
     std::fs::rename(&tmp, &data).map_err(|source| io_at(&data, source))?;
-    sync_dir(dir)
+    sync_dir(&data_file_dir(path))
 }
 
 /// Fsyncs a directory so a rename inside it is durable.
@@ -145,14 +183,20 @@ fn go_bytes(b: &[u8]) -> String {
     format!("[{}]", parts.join(" "))
 }
 
-/// Copies the database image of snapshot file `src` (without its sha256 trailer) to
-/// `dst_dir/data.mdb`, verifying the trailer unless `skip_hash_check`. Returns the image
-/// size in bytes. `dst_dir` is created.
+/// Copies the database image of snapshot file `src` (without its sha256 trailer) to the
+/// data file `dst` (its parent is created), verifying the trailer unless `skip_hash_check`:
+/// etcd's rule, so a `member/snap/db` copied from a data dir (no trailer) needs
+/// `--skip-hash-check`. Returns the image size in bytes. `progress` is told the bytes copied.
 ///
 /// # Errors
 /// [`ImageError::HashMismatch`], [`ImageError::MissingHash`], I/O errors. On error the
-/// partial `data.mdb` is removed.
-pub fn write_image(src: &Path, dst_dir: &Path, skip_hash_check: bool) -> Result<u64, ImageError> {
+/// partial `dst` is removed.
+pub fn write_image(
+    src: &Path,
+    dst: &Path,
+    skip_hash_check: bool,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, ImageError> {
     let size = std::fs::metadata(src)?.len();
     let has_hash = has_sha256_trailer(size);
     if !has_hash && !skip_hash_check {
@@ -163,11 +207,12 @@ pub fn write_image(src: &Path, dst_dir: &Path, skip_hash_check: bool) -> Result<
     } else {
         size
     };
-    std::fs::create_dir_all(dst_dir)?;
-    let dst = dst_dir.join(DATA_FILE);
+    if let Some(parent) = dst.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)?;
+    }
     let result = (|| -> Result<(), ImageError> {
         let mut input = File::open(src)?;
-        let mut out = File::create(&dst)?;
+        let mut out = File::create(dst)?;
         let mut hasher = Sha256::new();
         let mut left = image_len;
         let mut buf = vec![0u8; 1 << 16];
@@ -180,6 +225,7 @@ pub fn write_image(src: &Path, dst_dir: &Path, skip_hash_check: bool) -> Result<
             hasher.update(&buf[..n]);
             out.write_all(&buf[..n])?;
             left -= n as u64;
+            progress(n as u64);
         }
         if has_hash && !skip_hash_check {
             let mut expected = vec![0u8; SHA256_LEN];
@@ -193,7 +239,7 @@ pub fn write_image(src: &Path, dst_dir: &Path, skip_hash_check: bool) -> Result<
         Ok(())
     })();
     if result.is_err() {
-        let _ = std::fs::remove_file(&dst);
+        let _ = std::fs::remove_file(dst);
     }
     result.map(|()| image_len)
 }
@@ -298,6 +344,32 @@ mod tests {
         assert_eq!(status_before.total_keys, 1);
     }
 
+    /// A state env at a path that is not a directory is ONE file (`db` + `db-lock`, as
+    /// etcd's `member/snap/db`): it opens, defragments in place beside itself and reopens;
+    /// a copy of the file is a readable LMDB image.
+    #[test]
+    fn one_file_env_opens_defragments_and_copies() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("snap").join("db");
+        let env = open_env(&db, EnvKind::State).unwrap();
+        fill(&env, 500, 1000);
+        clear(&env);
+        assert!(db.is_file(), "member/snap/db is one file");
+        assert!(dir.path().join("snap").join("db-lock").is_file());
+        let before = std::fs::metadata(&db).unwrap().len();
+        let status = content_status(&env).unwrap();
+        compact_and_swap(env, &db).unwrap();
+        assert!(!dir.path().join("snap").join("db.defrag").exists());
+        assert!(std::fs::metadata(&db).unwrap().len() < before);
+        let env = open_env(&db, EnvKind::State).unwrap();
+        assert_eq!(content_status(&env).unwrap(), status);
+        drop(env);
+        let copy = dir.path().join("copy");
+        std::fs::copy(&db, &copy).unwrap();
+        let env = open_env(&copy, EnvKind::State).unwrap();
+        assert_eq!(content_status(&env).unwrap(), status);
+    }
+
     /// A crash between the copy and the rename leaves a stale copy; it is removed and the
     /// old file is intact.
     #[test]
@@ -320,30 +392,27 @@ mod tests {
         let snap = dir.path().join("snap.db");
         std::fs::write(&snap, &with_hash).unwrap();
         assert_eq!(
-            write_image(&snap, &dir.path().join("a"), false).unwrap(),
+            write_image(&snap, &dir.path().join("a"), false, &mut |_| {}).unwrap(),
             8192
         );
-        assert_eq!(
-            std::fs::read(dir.path().join("a").join(DATA_FILE)).unwrap(),
-            image
-        );
+        assert_eq!(std::fs::read(dir.path().join("a")).unwrap(), image);
 
         let last = with_hash.len() - 1;
         with_hash[last] ^= 1;
         std::fs::write(&snap, &with_hash).unwrap();
-        let err = write_image(&snap, &dir.path().join("b"), false).unwrap_err();
+        let err = write_image(&snap, &dir.path().join("b"), false, &mut |_| {}).unwrap_err();
         assert!(err.to_string().starts_with("expected sha256 "), "{err}");
-        assert!(!dir.path().join("b").join(DATA_FILE).exists());
-        assert!(write_image(&snap, &dir.path().join("c"), true).is_ok());
+        assert!(!dir.path().join("b").exists());
+        assert!(write_image(&snap, &dir.path().join("c"), true, &mut |_| {}).is_ok());
 
         std::fs::write(&snap, &image).unwrap();
-        let err = write_image(&snap, &dir.path().join("d"), false).unwrap_err();
+        let err = write_image(&snap, &dir.path().join("d"), false, &mut |_| {}).unwrap_err();
         assert_eq!(
             err.to_string(),
             "snapshot missing hash but --skip-hash-check=false"
         );
         assert_eq!(
-            write_image(&snap, &dir.path().join("e"), true).unwrap(),
+            write_image(&snap, &dir.path().join("e"), true, &mut |_| {}).unwrap(),
             8192
         );
     }

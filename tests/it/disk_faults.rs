@@ -205,14 +205,20 @@ fn put_keys(url: &str, prefix: &str, n: u32, len: usize) {
     });
 }
 
-/// Truncates `data.mdb` under `env_dir` (relative to the data dir) to three pages, restarts,
+/// Truncates the data file of `env_dir` (relative to the data dir) to three pages, restarts,
 /// and expects a clean refusal: exit code 1 (not a signal) and a message naming the file,
 /// saying it is truncated and how to recover.
 fn truncated_file_refused(env_dir: &str) {
     let mut m = Member::start(ServerKind::Ours, MemberOpts::named("trunc"));
     put_keys(&m.client_url(), "t/", 100, 2000);
     m.kill9();
-    let file = m.data_dir().join(env_dir).join("data.mdb");
+    // The wal env is a directory; the state env (`member/snap/db`) is one file.
+    let env_path = m.data_dir().join(env_dir);
+    let file = if env_path.is_dir() {
+        env_path.join("data.mdb")
+    } else {
+        env_path
+    };
     let f = std::fs::OpenOptions::new()
         .write(true)
         .open(&file)
@@ -298,7 +304,7 @@ fn flipped_value_byte_raises_corrupt_alarm_and_is_never_served() {
         }
     });
     m.kill9();
-    let file = m.data_dir().join("member/snap/db/data.mdb");
+    let file = m.data_dir().join("member/snap/db");
     let flipped = flip_in_file(&file, &value);
     assert!(flipped >= 1, "value bytes not found in {}", file.display());
     m.restart();
@@ -468,7 +474,7 @@ fn initial_corrupt_check_refuses_member_whose_data_differs() {
     }
     let m3 = &mut c.members[2];
     m3.kill9();
-    let file = m3.data_dir().join("member/snap/db/data.mdb");
+    let file = m3.data_dir().join("member/snap/db");
     assert!(
         rewrite_value_keeping_crc(&file, &old, &new) >= 1,
         "value not found"
@@ -536,7 +542,7 @@ fn periodic_corrupt_check_alarms_member_whose_data_differs() {
         std::thread::sleep(Duration::from_millis(100));
     }
     m.kill9();
-    let file = m.data_dir().join("member/snap/db/data.mdb");
+    let file = m.data_dir().join("member/snap/db");
     assert!(
         rewrite_value_keeping_crc(&file, &old, &new) >= 1,
         "value not found"

@@ -17,6 +17,7 @@ mod ctl_member;
 mod ctl_v2;
 mod ctl_vs_etcd;
 mod differential;
+mod disaster_recovery;
 mod discovery;
 mod disk_faults;
 mod drop_in_flags;

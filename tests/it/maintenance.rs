@@ -342,7 +342,7 @@ fn etcdutl_argv0_defrags_a_stopped_members_data_dir() {
         &etcdutl(tools.path(), &["hashkv", "--data-dir", &dir]),
         "hashkv",
     );
-    let db = m.data_dir().join("member/snap/db/data.mdb");
+    let db = m.data_dir().join("member/snap/db");
     let size_before = std::fs::metadata(&db).expect("db").len();
     let out = ok_stdout(
         &etcdutl(tools.path(), &["defrag", "--data-dir", &dir]),
@@ -351,7 +351,7 @@ fn etcdutl_argv0_defrags_a_stopped_members_data_dir() {
     assert_eq!(out, format!("Finished defragmenting etcd data[{dir}]\n"));
     let size_after = std::fs::metadata(&db).expect("db").len();
     assert!(size_after <= size_before, "{size_before} -> {size_after}");
-    assert!(!m.data_dir().join("member/snap/db/data.mdb.defrag").exists());
+    assert!(!m.data_dir().join("member/snap/db.defrag").exists());
     assert_eq!(
         ok_stdout(
             &etcdutl(tools.path(), &["hashkv", "--data-dir", &dir]),

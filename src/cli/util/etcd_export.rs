@@ -18,7 +18,7 @@ use crate::apply::state::StateDb;
 use crate::membership::Member;
 use crate::storage::etcd::bbolt::append_sha256_trailer;
 use crate::storage::schema;
-use crate::storage::snapshot::DATA_FILE;
+use crate::storage::snapshot::data_file;
 
 /// Writes the etcd-format snapshot of the member whose state dir is `db_dir` to `out`.
 /// Returns the store revision exported.
@@ -26,7 +26,7 @@ use crate::storage::snapshot::DATA_FILE;
 /// # Errors
 /// A missing or unreadable state database, store read errors, I/O.
 pub(super) fn export_snapshot(db_dir: &Path, out: &Path) -> anyhow::Result<i64> {
-    if !db_dir.join(DATA_FILE).is_file() {
+    if !data_file(db_dir).is_file() {
         bail!("{}: no member state database", db_dir.display());
     }
     let backend = StateDb::open(db_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -126,7 +126,6 @@ pub(super) fn restore_etcd_snapshot(
     }
     let reader = crate::storage::etcd::bbolt::Reader::open(file)
         .with_context(|| format!("{}: not an etcd snapshot", file.display()))?;
-    std::fs::create_dir_all(db_dir)?;
     let backend = StateDb::open(db_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut wtxn = backend.env.write_txn()?;
     let summary = crate::apply::etcd_import::import(&backend.stores(), &mut wtxn, &reader)

@@ -4,10 +4,12 @@
 //!
 //! - `snapshot restore <file> --data-dir D [--name --initial-cluster --initial-cluster-token
 //!   --initial-advertise-peer-urls --skip-hash-check]`: verifies the sha256 trailer, writes
-//!   the image as `D/member/snap/db/data.mdb`, forgets the old Raft apply state (keys,
+//!   the image as `D/member/snap/db` (one LMDB file, as etcd's), forgets the old Raft apply state (keys,
 //!   leases and the revision stay) and seeds a fresh `D/member/wal` with the new cluster's
 //!   identity and membership entry, so the server *restarts* a new cluster at the
 //!   snapshot's revision (as etcd, the server's `--initial-cluster*` flags are then ignored).
+//!   etcdutl 3.5's `--bump-revision N --mark-compacted` (both or neither) moves the revision
+//!   to `latest + N` and marks it compacted, so revisions never go back for old clients.
 //! - `snapshot status <file> [-w simple|json|table]`: etcd's columns (hash, revision, total
 //!   keys, total size). The hash is etcd's: CRC-32C over every table's name, keys and values
 //!   (the state tables of `storage::schema`), so equal content gives equal hashes whatever
@@ -17,7 +19,7 @@
 //!   file for the official tools ([`etcd_export`]).
 //!   An etcd snapshot (bbolt, from etcd 3.4/3.5/3.6) is imported instead: keys with their
 //!   revisions, the compaction, leases, auth and alarms ([`etcd_export`]).
-//! - `defrag --data-dir D`: compacting copy + atomic swap of `member/snap/db/data.mdb`.
+//! - `defrag --data-dir D`: compacting copy + atomic swap of `member/snap/db`.
 //! - `hashkv --data-dir D [--rev R]`: the HashKV of the stored history (as the server's).
 //!
 //! Entry points: [`run`] and [`command`]. Errors print `Error: <message>` and exit 1, bad
@@ -38,7 +40,7 @@ use crate::cli::ctl::{EXIT_BAD_ARGS, EXIT_BAD_FEATURE, EXIT_ERROR, EXIT_SUCCESS}
 use crate::config::{parse_initial_cluster, parse_urls, url_string};
 use crate::membership::{compute_cluster_id, compute_member_id, Member};
 use crate::storage::etcd::bbolt;
-use crate::storage::snapshot::{self, DATA_FILE};
+use crate::storage::snapshot;
 use crate::storage::{open_env, EnvKind};
 
 /// The etcdutl command line.
@@ -128,6 +130,12 @@ pub struct RestoreArgs {
     /// Ignore snapshot integrity hash value (required if copied from data directory)
     #[arg(long)]
     pub skip_hash_check: bool,
+    /// How much to increase the latest revision after restore
+    #[arg(long, default_value_t = 0)]
+    pub bump_revision: u64,
+    /// Mark the latest revision after restore as the point of scheduled compaction (required if --bump-revision > 0, disallowed otherwise)
+    #[arg(long)]
+    pub mark_compacted: bool,
 }
 
 /// The clap tree of `etcdutl`, for man pages and completions.
@@ -245,8 +253,9 @@ fn status(file: &Path) -> Result<SnapshotStatus, Exit> {
         });
     }
     let tmp = tempfile::tempdir().map_err(Exit::error)?;
-    let total_size = snapshot::write_image(file, tmp.path(), true).map_err(Exit::error)?;
-    let env = open_env(tmp.path(), EnvKind::State).map_err(Exit::error)?;
+    let db = tmp.path().join("db");
+    let total_size = snapshot::write_image(file, &db, true, &mut |_| {}).map_err(Exit::error)?;
+    let env = open_env(&db, EnvKind::State).map_err(Exit::error)?;
     let content = snapshot::content_status(&env).map_err(Exit::error)?;
     drop(env);
     let revision = content
@@ -317,6 +326,18 @@ fn restore(a: &RestoreArgs, log: &mut dyn Write) -> Result<(), Exit> {
         .initial_cluster
         .clone()
         .unwrap_or_else(|| format!("{}=http://localhost:2380", a.name));
+    if a.bump_revision > 0 && !a.mark_compacted {
+        return Err(Exit {
+            code: EXIT_BAD_ARGS,
+            message: "--mark-compacted required if --bump-revision > 0".into(),
+        });
+    }
+    if a.bump_revision == 0 && a.mark_compacted {
+        return Err(Exit {
+            code: EXIT_BAD_ARGS,
+            message: "--mark-compacted disallowed if --bump-revision is 0".into(),
+        });
+    }
     let (cluster_id, member_id, members) = restore_members(
         &a.name,
         &initial_cluster,
@@ -372,12 +393,15 @@ fn restore_into(
     members: BTreeMap<u64, Member>,
 ) -> Result<i64, Exit> {
     let db = db_dir(data_dir);
-    let revision = if bbolt::is_bbolt(&a.filename).map_err(Exit::error)? {
+    let mut revision = if bbolt::is_bbolt(&a.filename).map_err(Exit::error)? {
         etcd_export::restore_etcd_snapshot(&a.filename, &db, a.skip_hash_check)
             .map_err(|e| Exit::error(format!("{e:#}")))?
     } else {
         restore_own_image(a, &db)?
     };
+    if a.bump_revision > 0 {
+        revision = bump_revision(&db, a.bump_revision)?;
+    }
     let wal = open_env(wal_dir, EnvKind::Wal).map_err(Exit::error)?;
     crate::raft::log_store::seed_new_cluster(&wal, cluster_id, member_id, members)
         .map_err(Exit::error)?;
@@ -386,7 +410,7 @@ fn restore_into(
 
 /// Our own snapshot image (LMDB + sha256): copied into place, its Raft apply state forgotten.
 fn restore_own_image(a: &RestoreArgs, db: &Path) -> Result<i64, Exit> {
-    snapshot::write_image(&a.filename, db, a.skip_hash_check).map_err(Exit::error)?;
+    snapshot::write_image(&a.filename, db, a.skip_hash_check, &mut |_| {}).map_err(Exit::error)?;
     let revision = {
         let backend = crate::apply::state::StateDb::open(db).map_err(|e| {
             Exit::error(format!(
@@ -399,6 +423,20 @@ fn restore_own_image(a: &RestoreArgs, db: &Path) -> Result<i64, Exit> {
         rev
     };
     Ok(revision)
+}
+
+/// `--bump-revision N --mark-compacted` on the restored state at `db` (see
+/// `mvcc::KvStore::bump_revision_mark_compacted`); returns the new revision.
+fn bump_revision(db: &Path, amount: u64) -> Result<i64, Exit> {
+    let backend = crate::apply::state::StateDb::open(db).map_err(Exit::error)?;
+    let mut wtxn = backend.env.write_txn().map_err(Exit::error)?;
+    let bumped = backend
+        .kv
+        .bump_revision_mark_compacted(&mut wtxn, amount)
+        .map_err(Exit::error)?;
+    wtxn.commit().map_err(Exit::error)?;
+    backend.env.force_sync().map_err(Exit::error)?;
+    Ok(bumped)
 }
 
 /// The new cluster's identity from the restore flags, derived as the server's bootstrap
@@ -457,11 +495,11 @@ fn restore_members(
 /// `defrag --data-dir`: compacting copy and swap of the stopped member's database.
 fn defrag(data_dir: &Path) -> Result<(), Exit> {
     let db = db_dir(data_dir);
-    if !db.join(DATA_FILE).is_file() {
+    if !snapshot::data_file(&db).is_file() {
         return Err(Exit::error(format!(
             "{}: no database at {}",
             data_dir.display(),
-            db.join(DATA_FILE).display()
+            db.display()
         )));
     }
     let env = open_env(&db, EnvKind::State).map_err(|e| {
@@ -491,11 +529,11 @@ pub struct HashKv {
 
 fn hashkv(data_dir: &Path, rev: i64) -> Result<HashKv, Exit> {
     let db = db_dir(data_dir);
-    if !db.join(DATA_FILE).is_file() {
+    if !snapshot::data_file(&db).is_file() {
         return Err(Exit::error(format!(
             "{}: no database at {}",
             data_dir.display(),
-            db.join(DATA_FILE).display()
+            db.display()
         )));
     }
     let env = open_env(&db, EnvKind::State).map_err(Exit::error)?;
