@@ -36,6 +36,7 @@ fn initial_members(cfg: &ServerConfig) -> BTreeMap<String, Vec<String>> {
 }
 
 pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Result<Booted, Error> {
+    super::etcd_data_dir::convert_in_place_if_etcd(cfg)?;
     let wal_env = open_env(&cfg.wal_dir(), EnvKind::Wal)?;
     let log_store = LogStore::open(wal_env)?;
     let store =
