@@ -4,7 +4,8 @@
 //! - `one_etcd_member_restarts_in_place_on_our_binary`: keys (create/mod revisions,
 //!   versions), the lease, user and role, the compaction, member and cluster IDs equal; etcd's
 //!   files kept in `member.etcd-backup`; a write afterwards works; a second start is a plain
-//!   restart.
+//!   restart; a stale half-built temp dir is discarded, and a kill between the two renames is
+//!   finished by the next start.
 //! - `three_member_etcd_cluster_restarts_in_place_as_one_cluster`: every member converted,
 //!   one cluster again, a write replicates to all.
 //! - `a_corrupt_etcd_wal_is_refused_and_left_untouched`: one flipped byte in the WAL: one
@@ -150,6 +151,10 @@ fn one_etcd_member_restarts_in_place_on_our_binary() {
     );
     m.stop(STOP); // etcd re-raises SIGTERM after its clean shutdown
     let etcd_files = tree(&m.data_dir().join("member"));
+    // A conversion killed half-way leaves its temp dir behind: discarded, converted again.
+    let stale = m.data_dir().join("member.oxide-tmp");
+    std::fs::create_dir_all(stale.join("snap")).expect("stale tmp");
+    std::fs::write(stale.join("snap").join("junk"), b"half").expect("junk");
 
     m.kind = ServerKind::Ours;
     m.restart();
@@ -180,6 +185,21 @@ fn one_etcd_member_restarts_in_place_on_our_binary() {
     );
     assert_eq!(again.trim(), "swap");
     assert_eq!(m.stderr().matches("converted the etcd data dir").count(), 1);
+
+    // A kill between the two renames (etcd's dir already in the backup, the complete new dir
+    // still under its temp name): the next start finishes the swap.
+    m.stop(STOP);
+    std::fs::rename(m.data_dir().join("member"), &stale).expect("undo the last rename");
+    std::fs::write(stale.join("CONVERTED"), b"converted from etcd\n").expect("marker");
+    m.restart();
+    assert!(m.stderr().contains("finished converting the etcd data dir"));
+    let again = ok_stdout(
+        &etcdctl(&ep, &["get", "after", "--print-value-only"], None),
+        "get",
+    );
+    assert_eq!(again.trim(), "swap");
+    assert!(!stale.exists());
+    assert_eq!(tree(&backup), etcd_files);
 }
 
 #[test]
