@@ -14,6 +14,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "proto/etcd/v3electionpb/v3election.proto",
         "proto/peer/raft_internal.proto",
         "proto/peer/peer.proto",
+        "proto/etcd/etcdserverpb/etcdserver.proto",
+        "proto/etcd/raftpb/raft.proto",
+        "proto/etcd/walpb/record.proto",
+        "proto/etcd/snappb/snap.proto",
     ];
     // The descriptor set of every compiled file, for the JSON gateway's proto3 JSON mapping
     // (v3rpc/gateway.rs, through prost-reflect).

@@ -24,6 +24,18 @@ pub mod v3lockpb {
 pub mod v3electionpb {
     tonic::include_proto!("v3electionpb");
 }
+/// `raftpb`: etcd's Raft entries, hard state and snapshot metadata (its WAL and `.snap`).
+pub mod raftpb {
+    tonic::include_proto!("raftpb");
+}
+/// `walpb`: etcd's WAL record framing.
+pub mod walpb {
+    tonic::include_proto!("walpb");
+}
+/// `snappb`: etcd's `.snap` file.
+pub mod snappb {
+    tonic::include_proto!("snappb");
+}
 /// `etcdoxide.*`: etcd-oxide's own member-to-member messages.
 pub mod etcdoxide {
     /// `etcdoxide.peer`: the Raft log payload.

@@ -22,9 +22,11 @@
 use heed::RwTxn;
 use prost::Message;
 
+use super::etcd_export::EtcdMember;
 use super::Stores;
 use crate::lease::LeaseRecord;
 use crate::pb::etcdserverpb::AlarmMember;
+use crate::pb::peer::InternalRaftRequest;
 use crate::storage::etcd::bbolt::{BoltError, Item, Reader};
 
 /// What an import brought in.
@@ -198,6 +200,165 @@ pub(crate) fn import(
     summary.revision = stores.kv.current_revision(wtxn)?;
     summary.compact_revision = stores.kv.compact_revision(wtxn)?;
     Ok(summary)
+}
+
+/// etcd's `meta` bucket `consistent_index`: the last Raft index whose KV effects the
+/// backend holds (0 if absent).
+///
+/// # Errors
+/// Reading the bucket; a value that is not 8 bytes.
+pub(crate) fn consistent_index(reader: &Reader) -> Result<u64, ImportError> {
+    let mut ci = 0;
+    each(reader, b"meta", |k, v| {
+        if k == b"consistent_index" {
+            let b: [u8; 8] = v
+                .try_into()
+                .map_err(|_| ImportError::Format("consistent_index is not 8 bytes".into()))?;
+            ci = u64::from_be_bytes(b);
+        }
+        Ok(())
+    })?;
+    Ok(ci)
+}
+
+/// A member as etcd's `members` bucket and conf change contexts hold it (`membership.Member`
+/// JSON: `{"id","peerURLs","name","clientURLs","isLearner"}`).
+#[derive(Debug, Clone, serde::Deserialize)]
+struct MemberJson {
+    id: u64,
+    #[serde(rename = "peerURLs", default)]
+    peer_urls: Vec<String>,
+    #[serde(default)]
+    name: String,
+    #[serde(rename = "clientURLs", default)]
+    client_urls: Vec<String>,
+    #[serde(rename = "isLearner", default)]
+    is_learner: bool,
+}
+
+impl From<MemberJson> for EtcdMember {
+    fn from(m: MemberJson) -> EtcdMember {
+        EtcdMember {
+            id: m.id,
+            name: m.name,
+            peer_urls: m.peer_urls,
+            client_urls: m.client_urls,
+            is_learner: m.is_learner,
+        }
+    }
+}
+
+/// Parses etcd's member JSON (a `members` value or a conf change context).
+///
+/// # Errors
+/// [`ImportError::Format`] if it is not etcd's member JSON.
+pub(crate) fn parse_member(json: &[u8]) -> Result<EtcdMember, ImportError> {
+    serde_json::from_slice::<MemberJson>(json)
+        .map(EtcdMember::from)
+        .map_err(|e| ImportError::Format(format!("member: {e}")))
+}
+
+/// The members of etcd's `members` bucket, by ID order.
+///
+/// # Errors
+/// Reading the bucket; a value that is not etcd's member JSON.
+pub(crate) fn members(reader: &Reader) -> Result<Vec<EtcdMember>, ImportError> {
+    let mut out = Vec::new();
+    each(reader, b"members", |_, v| {
+        out.push(parse_member(v)?);
+        Ok(())
+    })?;
+    out.sort_by_key(|m| m.id);
+    Ok(out)
+}
+
+/// What one of etcd's `EntryNormal` payloads asks of the state.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum EtcdProposal {
+    /// A v3 request (etcd's `InternalRaftRequest`, whose field numbers ours shares), to
+    /// apply; a request ours does not carry (range, lease checkpoint, 3.5's cluster version)
+    /// applies as `UnknownRequest`, changing nothing.
+    Apply(Box<InternalRaftRequest>),
+    /// Nothing to apply: the leader's empty entry, the cluster version, other `/0` paths.
+    Nothing,
+}
+
+/// bcrypt cost etcd 3.4 hashes passwords with (`--bcrypt-cost` default).
+const ETCD_BCRYPT_COST: u32 = 10;
+
+/// Decodes the payload of one of etcd's `EntryNormal` entries as etcd's apply does
+/// (`applyEntryNormal`): an `InternalRaftRequest` (always with a header since 3.0), else a v2
+/// `Request`. Of v2 requests only the member attributes (`PUT /0/members/<id>/attributes`)
+/// matter and become our `MemberAttrSetRequest`; other `/0/...` paths (cluster version,
+/// raft attributes kept by conf changes) change nothing here. etcd 3.4 logs plaintext
+/// passwords (it hashes at apply): they are bcrypt-hashed here, as our proposer would.
+///
+/// # Errors
+/// [`ImportError::Format`]: undecodable data, or v2 keys outside `/0` (data of etcd's v2
+/// store, which this server does not keep).
+pub(crate) fn decode_proposal(data: &[u8]) -> Result<EtcdProposal, ImportError> {
+    use crate::pb::etcdserverpb::Request as V2Request;
+    use crate::pb::peer::{MemberAttrSetRequest, RequestHeader};
+    if data.is_empty() {
+        return Ok(EtcdProposal::Nothing);
+    }
+    if let Ok(mut req) = InternalRaftRequest::decode(data) {
+        if req.header.is_some() {
+            if let Some(u) = req.auth_user_add.as_mut() {
+                if u.hashed_password.is_empty() && !u.password.is_empty() {
+                    u.hashed_password = crate::auth::password::hash(&u.password, ETCD_BCRYPT_COST)?;
+                    u.password.clear();
+                }
+            }
+            if let Some(u) = req.auth_user_change_password.as_mut() {
+                if u.hashed_password.is_empty() {
+                    u.hashed_password = crate::auth::password::hash(&u.password, ETCD_BCRYPT_COST)?;
+                    u.password.clear();
+                }
+            }
+            return Ok(EtcdProposal::Apply(Box::new(req)));
+        }
+    }
+    let v2 = V2Request::decode(data)
+        .map_err(|e| ImportError::Format(format!("entry is neither a v3 nor a v2 request: {e}")))?;
+    let path = v2.path.clone().unwrap_or_default();
+    if !(path == "/0" || path.starts_with("/0/") || path == "/1" || path.starts_with("/1/")) {
+        return Err(ImportError::Format(format!(
+            "the WAL holds v2 store data ({} {path}); etcd's v2 store is not converted (migrate it to v3 first)",
+            v2.method.unwrap_or_default()
+        )));
+    }
+    let attrs = path
+        .strip_prefix("/0/members/")
+        .and_then(|p| p.strip_suffix("/attributes"))
+        .and_then(|id| u64::from_str_radix(id, 16).ok());
+    match (attrs, v2.method.as_deref()) {
+        (Some(member_id), Some("PUT")) => {
+            #[derive(serde::Deserialize)]
+            struct Attrs {
+                #[serde(default)]
+                name: String,
+                #[serde(rename = "clientURLs", default)]
+                client_urls: Vec<String>,
+            }
+            let a: Attrs = serde_json::from_str(&v2.val.unwrap_or_default())
+                .map_err(|e| ImportError::Format(format!("member attributes: {e}")))?;
+            Ok(EtcdProposal::Apply(Box::new(InternalRaftRequest {
+                header: Some(RequestHeader {
+                    id: v2.id.unwrap_or(0),
+                    internal: true,
+                    ..Default::default()
+                }),
+                member_attr_set: Some(MemberAttrSetRequest {
+                    member_id,
+                    name: a.name,
+                    client_urls: a.client_urls,
+                }),
+                ..Default::default()
+            })))
+        }
+        _ => Ok(EtcdProposal::Nothing),
+    }
 }
 
 #[cfg(test)]

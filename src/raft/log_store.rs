@@ -279,6 +279,64 @@ pub fn seed_new_cluster(
     Ok(())
 }
 
+/// The log id this server gives an entry converted from etcd's log: etcd's entries carry a
+/// term but no leader, so every member converts index `index` of term `term` to the same
+/// `LogId { leader: (term, 0), index }` and their logs match after the conversion.
+pub fn converted_log_id(term: u64, index: u64) -> LogId<u64> {
+    LogId::new(openraft::CommittedLeaderId::new(term, 0), index)
+}
+
+/// Seeds a fresh `member/wal` environment offline from etcd's Raft state (start in place,
+/// `etcd util import`): identity (cluster ID, member ID), the vote from etcd's `HardState`
+/// (`term`, `vote`), and an empty log whose last purged log id is the applied one ([`converted_log_id`]), so the member restarts at etcd's applied index and a member
+/// further behind is sent a snapshot. One write transaction.
+///
+/// # Errors
+/// [`crate::storage::StorageError::Corrupt`] if the environment already holds a log or an
+/// identity; LMDB errors.
+pub fn seed_converted(
+    env: &Env,
+    cluster_id: u64,
+    member_id: u64,
+    hard_state: (u64, u64),
+    applied: (u64, u64),
+) -> Result<(), crate::storage::StorageError> {
+    use crate::storage::StorageError as SE;
+    let dbs = WalDbs::open(env)?;
+    let mut wtxn = env.write_txn()?;
+    if dbs.logs.first(&wtxn)?.is_some() || dbs.meta.get(&wtxn, schema::WAL_IDENTITY.key)?.is_some()
+    {
+        return Err(SE::Corrupt("wal already initialized".into()));
+    }
+    let enc = |v: &dyn erased::Encode| v.encode().map_err(|e| SE::Corrupt(e.to_string()));
+    let applied_id = converted_log_id(applied.0, applied.1);
+    let vote = Vote::new(hard_state.0, hard_state.1);
+    dbs.meta.put(
+        &mut wtxn,
+        schema::WAL_IDENTITY.key,
+        &enc(&(cluster_id, member_id))?,
+    )?;
+    dbs.meta
+        .put(&mut wtxn, schema::WAL_VOTE.key, &enc(&vote)?)?;
+    dbs.meta
+        .put(&mut wtxn, schema::WAL_LAST_PURGED.key, &enc(&applied_id)?)?;
+    wtxn.commit()?;
+    Ok(())
+}
+
+/// postcard encoding behind a trait object, for [`seed_converted`]'s mixed values.
+mod erased {
+    /// A value postcard can encode.
+    pub(super) trait Encode {
+        fn encode(&self) -> Result<Vec<u8>, postcard::Error>;
+    }
+    impl<T: serde::Serialize> Encode for T {
+        fn encode(&self) -> Result<Vec<u8>, postcard::Error> {
+            postcard::to_stdvec(self)
+        }
+    }
+}
+
 /// Runs LMDB work on tokio's blocking pool so fsyncs never stall the async workers.
 pub(crate) async fn run_blocking<T, F>(f: F) -> Result<T, heed::Error>
 where

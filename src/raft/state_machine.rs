@@ -199,6 +199,37 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     }
 }
 
+/// Records, within `wtxn`, the apply state of a state database converted from etcd's data
+/// dir (start in place, `etcd util import`): last applied log id `applied` = (term, index)
+/// as [`super::log_store::converted_log_id`], and the membership (`voters`; every other
+/// node of `nodes` is a learner) as applied at that log id.
+///
+/// # Errors
+/// Encoding or LMDB failures.
+pub(crate) fn record_converted_state(
+    db: &crate::apply::state::StateDb,
+    wtxn: &mut heed::RwTxn,
+    applied: (u64, u64),
+    voters: std::collections::BTreeSet<u64>,
+    nodes: std::collections::BTreeMap<u64, Member>,
+) -> Result<(), ApplyFailure> {
+    let log_id = super::log_store::converted_log_id(applied.0, applied.1);
+    let membership = openraft::Membership::new(vec![voters], nodes);
+    let stored = StoredMembership::new(Some(log_id), membership);
+    let enc = |e: postcard::Error| ApplyFailure::Encode(e.to_string());
+    db.raft_state.put(
+        wtxn,
+        RAFT_MEMBERSHIP.key,
+        &postcard::to_stdvec(&stored).map_err(enc)?,
+    )?;
+    db.raft_state.put(
+        wtxn,
+        RAFT_APPLIED.key,
+        &postcard::to_stdvec(&Some(log_id)).map_err(enc)?,
+    )?;
+    Ok(())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -37,6 +37,7 @@ fn initial_members(initial_cluster: &[(String, url::Url)]) -> BTreeMap<String, V
 }
 
 pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Result<Booted, Error> {
+    super::etcd_data_dir::convert_in_place_if_etcd(cfg)?;
     let wal_env = open_env(&cfg.wal_dir(), EnvKind::Wal)?;
     let log_store = LogStore::open(wal_env)?;
     let store =

@@ -83,6 +83,7 @@ mod compactor;
 pub mod concurrency;
 mod corrupt;
 mod error;
+pub(crate) mod etcd_data_dir;
 mod etcd_snapshot;
 pub mod fatal;
 mod kv;

@@ -403,6 +403,28 @@ impl Member {
         }
     }
 
+    /// Stops the process cleanly (SIGTERM, as `systemctl stop` does) and waits (≤ `timeout`)
+    /// for it to exit; panics with the stderr if it is still running then.
+    pub fn stop(&mut self, timeout: Duration) -> ExitStatus {
+        if let Some(pid) = self.pid() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(pid.to_string())
+                .status();
+        }
+        match self.wait_exit(timeout) {
+            Some(st) => st,
+            None => {
+                self.kill9();
+                panic!(
+                    "{} member still running {timeout:?} after SIGTERM; stderr:\n{}",
+                    self.kind.label(),
+                    self.stderr()
+                )
+            }
+        }
+    }
+
     /// Waits (≤ `timeout`) for the process to exit by itself and returns its status; `None` if
     /// it is still running at the deadline (it is left running) or was not running.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {

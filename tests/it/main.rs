@@ -35,5 +35,6 @@ mod observability;
 mod reconfig;
 mod server_flag_effects;
 mod server_flags;
+mod start_in_place;
 mod tls;
 mod v3_api;

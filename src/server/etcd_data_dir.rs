@@ -1,0 +1,508 @@
+//! Start in place on a data dir written by etcd 3.4/3.5 (issue 9, point 4), and the offline
+//! conversion behind it that `etcd util import` shares.
+//!
+//! **Detection** looks at the files only, never at how our own database is opened: a
+//! `member/` whose `wal/` holds `*.wal` files or whose `snap/db` is a bbolt file is etcd's.
+//!
+//! **Conversion** ([`convert`]) reads etcd's member dir and builds ours beside it:
+//! - `snap/db` (bbolt) → our state database through `apply::etcd_import` (keys with their
+//!   revisions, compaction, leases, auth, alarms);
+//! - `wal/*.wal`: the metadata record gives the member ID and cluster ID, the last
+//!   `HardState` the term and vote; the committed entries after the backend's
+//!   `consistent_index` are applied again as etcd does at restart (`applyEntryNormal`
+//!   re-applies every entry above the consistent index): v3 requests through our apply, v2
+//!   member attributes as `MemberAttrSetRequest`, `EntryConfChange` / `EntryConfChangeV2` to
+//!   the membership. Uncommitted entries (beyond `HardState.commit`) are dropped;
+//! - `snap/*.snap`: the newest snapshot the WAL names is read and checked (CRC); one whose
+//!   v2 store holds keys outside `/0` and `/1` is refused (etcd's v2 data is not kept here);
+//! - membership: the backend's `members` bucket (learners kept as learners) plus the conf
+//!   changes applied again;
+//! - Raft state: vote = (HardState.term, HardState.vote); the applied index is the highest
+//!   of the consistent index, the snapshot index and the last entry applied again; its log id
+//!   is `(term of that entry, leader 0, index)` on every member, so converted members' logs
+//!   match; the new log is empty with that id as its last purged id.
+//!
+//! **Atomic swap** ([`convert_in_place_if_etcd`], called once from bootstrap): the new
+//! layout is built in `<data-dir>/member.oxide-tmp`, marked complete (a `CONVERTED` file),
+//! then `member` → `member.etcd-backup` (etcd's files, untouched: the way back is to stop
+//! us, remove `member` and rename `member.etcd-backup` to `member`) and `member.oxide-tmp`
+//! → `member`. A kill at any point leaves either the etcd dir intact (the temp dir is
+//! discarded and the next start converts again) or a complete new dir that the next start
+//! renames into place. A dir that cannot be converted is refused with one line and left as
+//! it was.
+//!
+//! Depends on: storage (etcd formats, LMDB), apply (import, apply), raft (log seeding),
+//! config, pb.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use prost::Message;
+
+use crate::apply::etcd_export::EtcdMember;
+use crate::apply::etcd_import::{self, EtcdProposal};
+use crate::apply::state::StateDb;
+use crate::config::ServerConfig;
+use crate::membership::store::MemberAttrs;
+use crate::membership::Member;
+use crate::pb::raftpb::{ConfChange, ConfChangeV2, Entry};
+use crate::storage::etcd::{bbolt, snap, wal};
+use crate::storage::{open_env, EnvKind};
+
+use super::Error;
+
+/// Where the original etcd member dir is kept after a start in place.
+pub(crate) const BACKUP_DIR: &str = "member.etcd-backup";
+/// Where the converted member dir is built before the swap.
+const TMP_DIR: &str = "member.oxide-tmp";
+/// Written last into [`TMP_DIR`]: the conversion there is complete.
+const DONE_MARKER: &str = "CONVERTED";
+
+/// Why an etcd member dir cannot be converted.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ConvertError {
+    /// etcd's WAL.
+    #[error(transparent)]
+    Wal(#[from] wal::WalError),
+    /// An etcd `.snap` file.
+    #[error(transparent)]
+    Snap(#[from] snap::SnapError),
+    /// etcd's backend, or an entry, could not be imported.
+    #[error(transparent)]
+    Import(#[from] etcd_import::ImportError),
+    /// The dir is not something this conversion supports.
+    #[error("{0}")]
+    Unsupported(String),
+    /// Writing our stores.
+    #[error("writing the converted data: {0}")]
+    Write(String),
+    /// File system.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+fn write_err(e: impl std::fmt::Display) -> ConvertError {
+    ConvertError::Write(e.to_string())
+}
+
+/// What a conversion produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Converted {
+    /// The member's ID (etcd's WAL metadata).
+    pub member_id: u64,
+    /// The cluster ID (etcd's WAL metadata).
+    pub cluster_id: u64,
+    /// Raft term of the vote (etcd's `HardState.term`).
+    pub term: u64,
+    /// The applied index the member restarts at.
+    pub applied_index: u64,
+    /// The store revision.
+    pub revision: i64,
+    /// Committed entries applied again (above the backend's consistent index).
+    pub reapplied: usize,
+    /// Uncommitted entries dropped (beyond `HardState.commit`).
+    pub dropped: usize,
+    /// Members by ID.
+    pub members: usize,
+}
+
+/// True if `member` (a `<data-dir>/member`) was written by etcd: `wal/` holds `*.wal`
+/// files or `snap/db` is a bbolt file.
+pub(crate) fn is_etcd_member_dir(member: &Path) -> bool {
+    let db = member.join("snap").join("db");
+    wal::has_wal_files(&member.join("wal"))
+        || (db.is_file() && bbolt::is_bbolt(&db).unwrap_or(false))
+}
+
+/// The start-in-place hook of bootstrap: if `<data-dir>/member` is etcd's, converts it
+/// (see the module doc) before anything opens it; finishes a swap a kill interrupted.
+/// Does nothing for our own data dir or an empty one.
+///
+/// # Errors
+/// [`Error::Bootstrap`] with one line saying why the etcd dir was refused (it is then
+/// left untouched) or which file operation failed.
+pub(crate) fn convert_in_place_if_etcd(cfg: &ServerConfig) -> Result<(), Error> {
+    let data_dir = &cfg.data_dir;
+    let member = data_dir.join("member");
+    let tmp = data_dir.join(TMP_DIR);
+    let backup = data_dir.join(BACKUP_DIR);
+    let fail = |e: &dyn std::fmt::Display| {
+        Error::Bootstrap(format!(
+            "cannot start in place on the etcd data dir {}: {e}",
+            data_dir.display()
+        ))
+    };
+    // A kill between the two renames: finish the swap.
+    if !member.exists() && backup.is_dir() && tmp.join(DONE_MARKER).is_file() {
+        finish_swap(data_dir, &member, &tmp).map_err(|e| fail(&e))?;
+        tracing::info!(data_dir = %data_dir.display(), backup = %backup.display(), "finished converting the etcd data dir");
+        return Ok(());
+    }
+    if !is_etcd_member_dir(&member) {
+        return Ok(());
+    }
+    if cfg.dedicated_wal_dir.is_some() {
+        return Err(fail(
+            &"--wal-dir is set: convert with `etcd util import` and start on the result",
+        ));
+    }
+    if backup.exists() {
+        return Err(fail(&format!(
+            "{} already exists (an earlier conversion?): move it away first",
+            backup.display()
+        )));
+    }
+    tracing::info!(data_dir = %data_dir.display(), "data dir written by etcd: converting it in place");
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(|e| fail(&e))?;
+    }
+    let converted = match convert(&member, &tmp) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            return Err(fail(&e));
+        }
+    };
+    let swap = || -> std::io::Result<()> {
+        let marker = tmp.join(DONE_MARKER);
+        std::fs::write(&marker, b"converted from etcd\n")?;
+        std::fs::File::open(&marker)?.sync_all()?;
+        sync_dir(&tmp)?;
+        std::fs::rename(&member, &backup)?;
+        sync_dir(data_dir)?;
+        finish_swap(data_dir, &member, &tmp)
+    };
+    swap().map_err(|e| fail(&e))?;
+    tracing::info!(
+        data_dir = %data_dir.display(),
+        backup = %backup.display(),
+        member_id = %format!("{:x}", converted.member_id),
+        cluster_id = %format!("{:x}", converted.cluster_id),
+        term = converted.term,
+        applied_index = converted.applied_index,
+        revision = converted.revision,
+        reapplied = converted.reapplied,
+        dropped_uncommitted = converted.dropped,
+        members = converted.members,
+        "converted the etcd data dir; etcd's files are kept in the backup dir (to go back: stop, remove member, rename the backup to member)"
+    );
+    Ok(())
+}
+
+/// Second half of the swap: `member.oxide-tmp` → `member`, marker removed, synced.
+fn finish_swap(data_dir: &Path, member: &Path, tmp: &Path) -> std::io::Result<()> {
+    std::fs::rename(tmp, member)?;
+    sync_dir(data_dir)?;
+    let _ = std::fs::remove_file(member.join(DONE_MARKER));
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Raft facts read from etcd's WAL and snapshot.
+struct EtcdRaft {
+    member_id: u64,
+    cluster_id: u64,
+    term: u64,
+    vote: u64,
+    commit: u64,
+    entries: Vec<Entry>,
+    snapshot: Option<(u64, u64)>,
+}
+
+/// Reads and checks etcd's WAL and newest valid snapshot under `etcd_member`.
+fn read_raft(etcd_member: &Path) -> Result<EtcdRaft, ConvertError> {
+    let wal_dir = etcd_member.join("wal");
+    if !wal::has_wal_files(&wal_dir) {
+        return Err(ConvertError::Unsupported(format!(
+            "{}: no etcd WAL (*.wal files)",
+            wal_dir.display()
+        )));
+    }
+    let contents = wal::read_all(&wal_dir)?;
+    let meta = contents.metadata.as_deref().ok_or_else(|| {
+        ConvertError::Unsupported(format!("{}: WAL without metadata", wal_dir.display()))
+    })?;
+    let meta = crate::pb::etcdserverpb::Metadata::decode(meta).map_err(|e| {
+        ConvertError::Unsupported(format!("{}: WAL metadata: {e}", wal_dir.display()))
+    })?;
+    let (member_id, cluster_id) = (meta.node_id.unwrap_or(0), meta.cluster_id.unwrap_or(0));
+    if member_id == 0 || cluster_id == 0 {
+        return Err(ConvertError::Unsupported(format!(
+            "{}: WAL metadata without member or cluster ID",
+            wal_dir.display()
+        )));
+    }
+    let hs = &contents.hard_state;
+    let commit = hs.commit.unwrap_or(0);
+    // etcd's `ValidSnapshotEntries` + `LoadNewestAvailable`: the newest .snap the WAL names.
+    let named: BTreeSet<(u64, u64)> = contents
+        .snapshots
+        .iter()
+        .map(|s| (s.term.unwrap_or(0), s.index.unwrap_or(0)))
+        .filter(|(_, i)| *i <= commit)
+        .collect();
+    let mut snapshot = None;
+    for (term, index, path) in snap::snap_files(&etcd_member.join("snap"))? {
+        if !named.contains(&(term, index)) {
+            continue;
+        }
+        let s = snap::read(&path)?;
+        check_v2_store(&path, s.data.as_deref().unwrap_or_default())?;
+        snapshot = Some((term, index));
+        break;
+    }
+    Ok(EtcdRaft {
+        member_id,
+        cluster_id,
+        term: hs.term.unwrap_or(0),
+        vote: hs.vote.unwrap_or(0),
+        commit,
+        entries: contents.entries,
+        snapshot,
+    })
+}
+
+/// Refuses a snapshot whose v2 store (JSON `{"Root":{"Children":{...}}}`) holds keys
+/// outside etcd's internal `/0` (members, version) and `/1` (v2 auth).
+fn check_v2_store(path: &Path, data: &[u8]) -> Result<(), ConvertError> {
+    if data.is_empty() {
+        return Ok(());
+    }
+    let v: serde_json::Value = serde_json::from_slice(data)
+        .map_err(|e| ConvertError::Unsupported(format!("{}: v2 store: {e}", path.display())))?;
+    let user_keys: Vec<&String> = v["Root"]["Children"]
+        .as_object()
+        .map(|c| c.keys().filter(|k| *k != "/0" && *k != "/1").collect())
+        .unwrap_or_default();
+    if !user_keys.is_empty() {
+        return Err(ConvertError::Unsupported(format!(
+            "{}: etcd's v2 store holds data ({}); it is not converted (migrate it to v3 first)",
+            path.display(),
+            user_keys
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Converts etcd's member dir `etcd_member` (`<data-dir>/member` of etcd 3.4/3.5) into our
+/// layout at `out_member` (`out_member/snap/db` and `out_member/wal`), which must not exist.
+/// `etcd_member` is only read.
+///
+/// # Errors
+/// [`ConvertError`]: unsupported or damaged input, storage failures writing the output.
+pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted, ConvertError> {
+    let db_file = etcd_member.join("snap").join("db");
+    if !db_file.is_file() || !bbolt::is_bbolt(&db_file)? {
+        return Err(ConvertError::Unsupported(format!(
+            "{}: no etcd v3 backend (bbolt); a v2-only data dir is not converted",
+            db_file.display()
+        )));
+    }
+    let raft = read_raft(etcd_member)?;
+    let reader = bbolt::Reader::open(&db_file).map_err(etcd_import::ImportError::from)?;
+    let consistent_index = etcd_import::consistent_index(&reader)?;
+    let mut members: BTreeMap<u64, EtcdMember> = etcd_import::members(&reader)?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+
+    if out_member.exists() {
+        return Err(ConvertError::Unsupported(format!(
+            "{} exists",
+            out_member.display()
+        )));
+    }
+    let snap_dir = out_member.join("snap");
+    std::fs::create_dir_all(&snap_dir)?;
+    let db = StateDb::open(&snap_dir.join("db")).map_err(write_err)?;
+    let stores = db.stores();
+    let mut wtxn = db.env.write_txn().map_err(write_err)?;
+    let summary = etcd_import::import(&stores, &mut wtxn, &reader)?;
+
+    // etcd re-applies every committed entry above the backend's consistent index.
+    let mut applied = consistent_index.max(raft.snapshot.map_or(0, |s| s.1));
+    let (mut reapplied, mut dropped) = (0usize, 0usize);
+    let mut events = Vec::new();
+    for e in &raft.entries {
+        let index = e.index.unwrap_or(0);
+        if index > raft.commit {
+            dropped += 1;
+            continue;
+        }
+        if index <= consistent_index {
+            continue;
+        }
+        let data = e.data.as_deref().unwrap_or_default();
+        match e.r#type.unwrap_or(0) {
+            0 => {
+                if let EtcdProposal::Apply(req) = etcd_import::decode_proposal(data)? {
+                    db.apply_isolated(&mut wtxn, &req, &mut events)
+                        .map_err(write_err)?;
+                }
+            }
+            1 => apply_conf_change(&mut members, data)?,
+            2 => apply_conf_change_v2(&mut members, data)?,
+            other => {
+                return Err(ConvertError::Unsupported(format!(
+                    "raft entry {index} of unknown type {other}"
+                )))
+            }
+        }
+        reapplied += 1;
+        applied = applied.max(index);
+    }
+    let term = raft
+        .entries
+        .iter()
+        .find(|e| e.index == Some(applied))
+        .and_then(|e| e.term)
+        .or(raft.snapshot.filter(|s| s.1 == applied).map(|s| s.0))
+        .or(raft
+            .entries
+            .iter()
+            .rev()
+            .find(|e| e.index.unwrap_or(0) <= applied)
+            .and_then(|e| e.term))
+        .unwrap_or(raft.term);
+
+    if !members.contains_key(&raft.member_id) {
+        return Err(ConvertError::Unsupported(format!(
+            "member {:x} is not in the cluster's membership (removed?)",
+            raft.member_id
+        )));
+    }
+    let mut voters = BTreeSet::new();
+    let mut nodes = BTreeMap::new();
+    for m in members.values() {
+        if !m.is_learner {
+            voters.insert(m.id);
+        }
+        nodes.insert(
+            m.id,
+            Member {
+                name: m.name.clone(),
+                peer_urls: m.peer_urls.clone(),
+                client_urls: m.client_urls.clone(),
+            },
+        );
+        let mut attrs = stores
+            .members
+            .get(&wtxn, m.id)
+            .map_err(write_err)?
+            .unwrap_or_else(MemberAttrs::default);
+        if attrs.name.is_empty() {
+            attrs.name = m.name.clone();
+        }
+        if attrs.client_urls.is_empty() {
+            attrs.client_urls = m.client_urls.clone();
+        }
+        stores
+            .members
+            .set(&mut wtxn, m.id, &attrs)
+            .map_err(write_err)?;
+    }
+    crate::raft::state_machine::record_converted_state(
+        &db,
+        &mut wtxn,
+        (term, applied),
+        voters,
+        nodes,
+    )
+    .map_err(write_err)?;
+    let revision = db.kv.current_revision(&wtxn).map_err(write_err)?;
+    wtxn.commit().map_err(write_err)?;
+    db.env.force_sync().map_err(write_err)?;
+    drop(db);
+
+    let wal_env = open_env(&out_member.join("wal"), EnvKind::Wal).map_err(write_err)?;
+    crate::raft::log_store::seed_converted(
+        &wal_env,
+        raft.cluster_id,
+        raft.member_id,
+        (raft.term, raft.vote),
+        (term, applied),
+    )
+    .map_err(write_err)?;
+    wal_env.force_sync().map_err(write_err)?;
+    let _ = summary;
+    Ok(Converted {
+        member_id: raft.member_id,
+        cluster_id: raft.cluster_id,
+        term: raft.term,
+        applied_index: applied,
+        revision,
+        reapplied,
+        dropped,
+        members: members.len(),
+    })
+}
+
+/// Applies one of etcd's `ConfChange` entries to the membership (etcd's
+/// `applyConfChange`): add (voter or learner, member JSON in the context), remove, update
+/// (peer URLs from the context). Idempotent: the backend already holds the changes etcd
+/// applied.
+fn apply_conf_change(
+    members: &mut BTreeMap<u64, EtcdMember>,
+    data: &[u8],
+) -> Result<(), ConvertError> {
+    let cc = ConfChange::decode(data)
+        .map_err(|e| ConvertError::Unsupported(format!("conf change: {e}")))?;
+    let id = cc.node_id.unwrap_or(0);
+    let context = cc.context.unwrap_or_default();
+    match cc.r#type.unwrap_or(0) {
+        0 | 3 => {
+            let mut m = etcd_import::parse_member(&context)?;
+            m.is_learner = cc.r#type == Some(3) || m.is_learner;
+            members.entry(id).or_insert(m);
+        }
+        1 => {
+            members.remove(&id);
+        }
+        2 => {
+            let m = etcd_import::parse_member(&context)?;
+            if let Some(cur) = members.get_mut(&id) {
+                cur.peer_urls = m.peer_urls;
+            }
+        }
+        other => {
+            return Err(ConvertError::Unsupported(format!(
+                "conf change of unknown type {other}"
+            )))
+        }
+    }
+    Ok(())
+}
+
+/// Applies etcd's `ConfChangeV2` (etcd 3.4/3.5 servers never propose one; raft may):
+/// removals, and additions of members the backend already knows (promotions).
+fn apply_conf_change_v2(
+    members: &mut BTreeMap<u64, EtcdMember>,
+    data: &[u8],
+) -> Result<(), ConvertError> {
+    let cc = ConfChangeV2::decode(data)
+        .map_err(|e| ConvertError::Unsupported(format!("conf change v2: {e}")))?;
+    for c in cc.changes {
+        let id = c.node_id.unwrap_or(0);
+        match (c.r#type.unwrap_or(0), members.get_mut(&id)) {
+            (1, _) => {
+                members.remove(&id);
+            }
+            (0, Some(m)) => m.is_learner = false,
+            (3, Some(m)) => m.is_learner = true,
+            (2, Some(_)) => {}
+            (t, _) => {
+                return Err(ConvertError::Unsupported(format!(
+                    "conf change v2 of type {t} for unknown member {id:x}"
+                )))
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,286 @@
+//! Start in place (issue 9, point 4): a data dir written by the real etcd 3.4.23, stopped
+//! cleanly, restarted on our binary with the same flags.
+//!
+//! - `one_etcd_member_restarts_in_place_on_our_binary`: keys (create/mod revisions,
+//!   versions), the lease, user and role, the compaction, member and cluster IDs equal; etcd's
+//!   files kept in `member.etcd-backup`; a write afterwards works; a second start is a plain
+//!   restart; a stale half-built temp dir is discarded, and a kill between the two renames is
+//!   finished by the next start.
+//! - `three_member_etcd_cluster_restarts_in_place_as_one_cluster`: every member converted,
+//!   one cluster again, a write replicates to all.
+//! - `a_corrupt_etcd_wal_is_refused_and_left_untouched`: one flipped byte in the WAL: one
+//!   clear line, exit, every file as it was.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::etcd_snapshot::write_history;
+use crate::harness::{etcdctl, ok_stdout, Cluster, Member, MemberOpts, ServerKind};
+
+const STOP: Duration = Duration::from_secs(20);
+
+/// What both servers must answer the same: every kv (JSON, with revisions and versions),
+/// the revision, the member list, leases, auth, and the compaction.
+#[derive(Debug, PartialEq)]
+struct Observed {
+    revision: i64,
+    kvs: serde_json::Value,
+    cluster_id: u64,
+    member_id: u64,
+    members: Vec<(u64, String, Vec<String>, Vec<String>)>,
+    leases: String,
+    lease_keys: String,
+    users: String,
+    alice: String,
+    role: String,
+    compacted: String,
+}
+
+fn json(ep: &str, args: &[&str]) -> serde_json::Value {
+    let out = ok_stdout(&etcdctl(ep, args, None), &args.join(" "));
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
+}
+
+fn observe(ep: &str, lease: &str) -> Observed {
+    let get = json(ep, &["get", "", "--prefix", "-w", "json"]);
+    let list = json(ep, &["member", "list", "-w", "json"]);
+    let mut members: Vec<_> = list["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| {
+            let strs = |k: &str| -> Vec<String> {
+                m[k].as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            (
+                m["ID"].as_u64().expect("ID"),
+                m["name"].as_str().unwrap_or_default().to_string(),
+                strs("peerURLs"),
+                strs("clientURLs"),
+            )
+        })
+        .collect();
+    members.sort();
+    let ttl = ok_stdout(
+        &etcdctl(ep, &["lease", "timetolive", lease, "--keys"], None),
+        "timetolive",
+    );
+    let compacted = etcdctl(ep, &["get", "k000", "--rev=30"], None);
+    Observed {
+        revision: get["header"]["revision"].as_i64().expect("revision"),
+        kvs: get["kvs"].clone(),
+        cluster_id: list["header"]["cluster_id"].as_u64().expect("cluster_id"),
+        member_id: list["header"]["member_id"].as_u64().expect("member_id"),
+        members,
+        leases: ok_stdout(&etcdctl(ep, &["lease", "list"], None), "lease list"),
+        // "granted with TTL(600s), remaining(599s), attached keys([leased])": the remaining
+        // time moves, the granted TTL and keys must not.
+        lease_keys: ttl
+            .split(", ")
+            .filter(|p| !p.starts_with("remaining"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        users: ok_stdout(&etcdctl(ep, &["user", "list"], None), "user list"),
+        alice: ok_stdout(&etcdctl(ep, &["user", "get", "alice"], None), "user get"),
+        role: ok_stdout(&etcdctl(ep, &["role", "get", "r1"], None), "role get"),
+        compacted: String::from_utf8_lossy(&compacted.stderr)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
+/// Field by field, so a failure names what differs.
+fn assert_same(after: &Observed, before: &Observed) {
+    assert_eq!(after.revision, before.revision, "revision");
+    assert_eq!(after.cluster_id, before.cluster_id, "cluster ID");
+    assert_eq!(after.member_id, before.member_id, "member ID");
+    assert_eq!(after.members, before.members, "members");
+    assert_eq!(after.leases, before.leases, "leases");
+    assert_eq!(after.lease_keys, before.lease_keys, "lease keys");
+    assert_eq!(after.users, before.users, "users");
+    assert_eq!(after.alice, before.alice, "user alice");
+    assert_eq!(after.role, before.role, "role r1");
+    assert_eq!(after.compacted, before.compacted, "compaction");
+    assert!(after.kvs == before.kvs, "kvs differ");
+}
+
+/// Every file under `dir` with its bytes' length and a hash, to show a dir was untouched.
+fn tree(dir: &Path) -> BTreeMap<String, (u64, u64)> {
+    use std::hash::{Hash, Hasher};
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let bytes = std::fs::read(&p).expect("read");
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                bytes.hash(&mut h);
+                out.insert(
+                    p.strip_prefix(dir).expect("prefix").display().to_string(),
+                    (bytes.len() as u64, h.finish()),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn one_etcd_member_restarts_in_place_on_our_binary() {
+    crate::require_etcd!();
+    let mut m = Member::start(ServerKind::Etcd, MemberOpts::named("inplace1"));
+    let ep = m.client_url();
+    let lease = write_history(&ep);
+    let before = observe(&ep, &lease);
+    assert!(
+        before.compacted.contains("compacted"),
+        "{}",
+        before.compacted
+    );
+    m.stop(STOP); // etcd re-raises SIGTERM after its clean shutdown
+    let etcd_files = tree(&m.data_dir().join("member"));
+    // A conversion killed half-way leaves its temp dir behind: discarded, converted again.
+    let stale = m.data_dir().join("member.oxide-tmp");
+    std::fs::create_dir_all(stale.join("snap")).expect("stale tmp");
+    std::fs::write(stale.join("snap").join("junk"), b"half").expect("junk");
+
+    m.kind = ServerKind::Ours;
+    m.restart();
+    let after = observe(&ep, &lease);
+    assert_same(&after, &before);
+    let log = m.stderr();
+    assert!(log.contains("converted the etcd data dir"), "{log}");
+    let backup = m.data_dir().join("member.etcd-backup");
+    assert_eq!(
+        tree(&backup),
+        etcd_files,
+        "etcd's files are kept as they were"
+    );
+    assert!(!m.data_dir().join("member.oxide-tmp").exists());
+
+    ok_stdout(&etcdctl(&ep, &["put", "after", "swap"], None), "put after");
+    let got = ok_stdout(
+        &etcdctl(&ep, &["get", "after", "--print-value-only"], None),
+        "get",
+    );
+    assert_eq!(got.trim(), "swap");
+
+    // The second start is a plain restart of our own data dir.
+    m.restart();
+    let again = ok_stdout(
+        &etcdctl(&ep, &["get", "after", "--print-value-only"], None),
+        "get",
+    );
+    assert_eq!(again.trim(), "swap");
+    assert_eq!(m.stderr().matches("converted the etcd data dir").count(), 1);
+
+    // A kill between the two renames (etcd's dir already in the backup, the complete new dir
+    // still under its temp name): the next start finishes the swap.
+    m.stop(STOP);
+    std::fs::rename(m.data_dir().join("member"), &stale).expect("undo the last rename");
+    std::fs::write(stale.join("CONVERTED"), b"converted from etcd\n").expect("marker");
+    m.restart();
+    assert!(m.stderr().contains("finished converting the etcd data dir"));
+    let again = ok_stdout(
+        &etcdctl(&ep, &["get", "after", "--print-value-only"], None),
+        "get",
+    );
+    assert_eq!(again.trim(), "swap");
+    assert!(!stale.exists());
+    assert_eq!(tree(&backup), etcd_files);
+}
+
+#[test]
+fn three_member_etcd_cluster_restarts_in_place_as_one_cluster() {
+    crate::require_etcd!();
+    let mut c = Cluster::start(ServerKind::Etcd, 3, "inplace-3");
+    let ep = c.members[0].client_url();
+    let lease = write_history(&ep);
+    let before = observe(&ep, &lease);
+    for m in c.members.iter_mut() {
+        m.stop(STOP); // etcd re-raises SIGTERM after its clean shutdown
+        m.kind = ServerKind::Ours;
+    }
+    c.kill_all_and_restart();
+    for m in &c.members {
+        let after = observe(&m.client_url(), &lease);
+        assert_eq!(after.kvs, before.kvs, "{}", m.opts.name);
+        assert_eq!(after.cluster_id, before.cluster_id);
+        assert_eq!(after.members, before.members);
+        assert_eq!(after.revision, before.revision);
+    }
+    ok_stdout(
+        &etcdctl(&c.endpoints(), &["put", "after", "swap"], None),
+        "put",
+    );
+    for m in &c.members {
+        let got = ok_stdout(
+            &etcdctl(
+                &m.client_url(),
+                &["get", "after", "--print-value-only", "--consistency=s"],
+                None,
+            ),
+            "get",
+        );
+        // A serializable read on a follower may lag the commit by a heartbeat.
+        if got.trim() != "swap" {
+            std::thread::sleep(Duration::from_secs(1));
+            let got = ok_stdout(
+                &etcdctl(
+                    &m.client_url(),
+                    &["get", "after", "--print-value-only"],
+                    None,
+                ),
+                "get",
+            );
+            assert_eq!(got.trim(), "swap", "{}", m.opts.name);
+        }
+    }
+}
+
+#[test]
+fn a_corrupt_etcd_wal_is_refused_and_left_untouched() {
+    crate::require_etcd!();
+    let mut m = Member::start(ServerKind::Etcd, MemberOpts::named("inplace-bad"));
+    let ep = m.client_url();
+    ok_stdout(&etcdctl(&ep, &["put", "a", "1"], None), "put");
+    m.stop(STOP);
+    let wal_dir = m.data_dir().join("member").join("wal");
+    let wal = std::fs::read_dir(&wal_dir)
+        .expect("wal dir")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "wal"))
+        .expect("a .wal file");
+    let mut bytes = std::fs::read(&wal).expect("read wal");
+    let last = bytes.iter().rposition(|b| *b != 0).expect("records");
+    bytes[last] ^= 0x01;
+    std::fs::write(&wal, &bytes).expect("write wal");
+    let files = tree(m.data_dir());
+
+    m.kind = ServerKind::Ours;
+    let st = m.restart_expecting_exit(Duration::from_secs(20));
+    assert!(st.is_some_and(|s| !s.success()), "refused: {st:?}");
+    let log = m.stderr();
+    let line = log
+        .lines()
+        .find(|l| l.contains("cannot start in place"))
+        .unwrap_or_else(|| panic!("one clear line: {log}"));
+    assert!(
+        line.contains("crc mismatch") || line.contains(".wal"),
+        "{line}"
+    );
+    assert_eq!(tree(m.data_dir()), files, "the etcd dir is untouched");
+}
