@@ -24,6 +24,7 @@
 //! dialing is bounded like a unary call, the stream itself has no deadline.
 
 mod auth;
+mod forward;
 mod stream;
 
 pub use stream::{BoxStream, KeepAlive, WatchSender, Watcher, REQUIRE_LEADER_KEY};
