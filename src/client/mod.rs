@@ -24,6 +24,7 @@
 //! dialing is bounded like a unary call, the stream itself has no deadline.
 
 mod auth;
+mod forward;
 mod stream;
 pub mod v2;
 

@@ -26,6 +26,7 @@ mod etcd_snapshot;
 mod faults;
 mod gateway;
 mod grpc_proxy;
+mod grpc_proxy_full;
 mod json_gateway;
 mod lease_quorum;
 mod linearizability;

@@ -16,11 +16,12 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 
 use super::namespace::Namespace;
-use super::BoxStream;
+use super::{BoxStream, Caller};
 use crate::client::Client;
 use crate::pb::etcdserverpb::{
-    watch_request::RequestUnion, watch_server::Watch, ResponseHeader, WatchCreateRequest,
-    WatchRequest, WatchResponse,
+    kv_client::KvClient, watch_client::WatchClient, watch_request::RequestUnion,
+    watch_server::Watch, RangeRequest, ResponseHeader, WatchCreateRequest, WatchRequest,
+    WatchResponse,
 };
 
 /// Responses a slow subscriber may fall behind before it is cancelled.
@@ -42,8 +43,8 @@ enum Upstream {
     Pending,
     /// Created with this header.
     Created(ResponseHeader),
-    /// Creating failed or the cluster refused it.
-    Failed(tonic::Code, String),
+    /// Creating failed or the cluster refused it: the cancel reason clients get.
+    Failed(String),
 }
 
 /// One upstream watcher and its subscribers.
@@ -61,6 +62,9 @@ struct Group {
 #[derive(Debug)]
 pub struct WatchHub {
     client: Arc<Client>,
+    ns: Namespace,
+    /// See [`WatchHub::events_coalescing`]; shared with the upstream tasks.
+    events_coalescing: Arc<AtomicU64>,
     groups: Mutex<HashMap<WatchKey, Group>>,
     /// Upstream watchers of non-coalescable watches.
     solo: AtomicU64,
@@ -106,30 +110,28 @@ impl Drop for Subscription {
 /// and ends on cancel or error (subscribers then see a cancel response).
 async fn run_upstream(
     client: Arc<Client>,
+    caller: Caller,
     req: WatchCreateRequest,
     tx: broadcast::Sender<Arc<WatchResponse>>,
     state: tokio::sync::watch::Sender<Upstream>,
+    events_coalescing: Arc<AtomicU64>,
 ) {
-    let mut watcher = match client.watch(req).await {
-        Ok(w) => w,
-        Err(e) => {
-            let s = super::to_status(e);
-            let _ = state.send(Upstream::Failed(s.code(), s.message().to_string()));
+    let mut stream = match open_upstream(&client, &caller, req).await {
+        Ok(s) => s,
+        Err(s) => {
+            let _ = state.send(Upstream::Failed(go_status_text(&s)));
             return;
         }
     };
     let mut last_header = ResponseHeader::default();
     loop {
-        match watcher.next().await {
+        match stream.message().await {
             Ok(Some(resp)) if resp.created => {
                 if let Some(h) = &resp.header {
                     last_header = *h;
                 }
                 if resp.canceled {
-                    let _ = state.send(Upstream::Failed(
-                        tonic::Code::InvalidArgument,
-                        resp.cancel_reason.clone(),
-                    ));
+                    let _ = state.send(Upstream::Failed(resp.cancel_reason.clone()));
                     return;
                 }
                 let _ = state.send(Upstream::Created(last_header));
@@ -139,16 +141,15 @@ async fn run_upstream(
                     last_header = *h;
                 }
                 let canceled = resp.canceled;
+                let extra = tx.receiver_count().saturating_sub(1) as u64;
+                events_coalescing.fetch_add(extra * resp.events.len() as u64, Ordering::Relaxed);
                 let _ = tx.send(Arc::new(resp));
                 if canceled {
                     return;
                 }
             }
             Ok(None) | Err(_) => {
-                let _ = state.send(Upstream::Failed(
-                    tonic::Code::Unavailable,
-                    "watch closed by the cluster".into(),
-                ));
+                let _ = state.send(Upstream::Failed("watch closed by the cluster".into()));
                 let _ = tx.send(Arc::new(WatchResponse {
                     header: Some(last_header),
                     canceled: true,
@@ -161,21 +162,122 @@ async fn run_upstream(
     }
 }
 
+/// A status as grpc-go prints it (`rpc error: code = X desc = msg`), the form etcd puts in
+/// a watch's cancel reason.
+fn go_status_text(s: &Status) -> String {
+    format!("rpc error: code = {:?} desc = {}", s.code(), s.message())
+}
+
+/// Whether `caller` may read the range of `c` (already inside the namespace): a serializable
+/// count-only range with the caller's metadata. A client joining a shared upstream watcher
+/// is checked this way, so it never receives events it could not read itself.
+///
+/// # Errors
+/// The cluster's refusal (permission denied, invalid token) as a watch cancel reason.
+async fn probe_permission(
+    client: &Client,
+    caller: &Caller,
+    c: &WatchCreateRequest,
+) -> Result<(), String> {
+    let req = RangeRequest {
+        key: c.key.clone(),
+        range_end: c.range_end.clone(),
+        limit: 1,
+        serializable: true,
+        count_only: true,
+        ..Default::default()
+    };
+    let r = client
+        .forward(Some(std::time::Duration::from_secs(5)), |ch| {
+            let r = caller.request(req.clone());
+            async move { KvClient::new(ch).range(r).await }
+        })
+        .await;
+    match r {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let s = super::to_status(e);
+            match s.code() {
+                tonic::Code::PermissionDenied
+                | tonic::Code::Unauthenticated
+                | tonic::Code::InvalidArgument
+                | tonic::Code::FailedPrecondition => Err(go_status_text(&s)),
+                // The cluster is unreachable: the upstream watcher reports that itself.
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+/// Opens one upstream watch stream with `caller`'s metadata (`hasleader` forced on, as
+/// etcd's proxy watches with `WithRequireLeader`) and sends the create request.
+async fn open_upstream(
+    client: &Client,
+    caller: &Caller,
+    req: WatchCreateRequest,
+) -> Result<Streaming<WatchResponse>, Status> {
+    let ch = client.forward_channel().await.map_err(super::to_status)?;
+    let (tx, rx) = mpsc::channel(1);
+    let first = WatchRequest {
+        request_union: Some(RequestUnion::CreateRequest(req)),
+    };
+    tx.send(first)
+        .await
+        .map_err(|_| Status::cancelled("watch stream closed"))?;
+    let mut request = caller.request(ReceiverStream::new(rx));
+    request.metadata_mut().insert(
+        crate::rpctypes::METADATA_REQUIRE_LEADER_KEY,
+        tonic::metadata::MetadataValue::from_static("true"),
+    );
+    // The sender lives as long as the stream: dropping it would half-close the watch.
+    let stream = WatchClient::new(ch)
+        .max_decoding_message_size(usize::MAX)
+        .watch(request)
+        .await;
+    match stream {
+        Ok(s) => {
+            tokio::spawn(async move {
+                tx.closed().await;
+            });
+            Ok(s.into_inner())
+        }
+        Err(s) => {
+            if s.code() == tonic::Code::Unavailable {
+                client.forward_failed().await;
+            }
+            Err(s)
+        }
+    }
+}
+
 impl WatchHub {
-    /// A hub watching through `client`.
-    pub fn new(client: Arc<Client>) -> Self {
+    /// A hub watching through `client`, for clients under namespace `ns`.
+    pub fn new(client: Arc<Client>, ns: Namespace) -> Self {
         WatchHub {
             client,
+            ns,
+            events_coalescing: Arc::new(AtomicU64::new(0)),
             groups: Mutex::new(HashMap::new()),
             solo: AtomicU64::new(0),
         }
     }
 
-    fn spawn(&self, req: WatchCreateRequest) -> (Group, broadcast::Receiver<Arc<WatchResponse>>) {
+    fn spawn(
+        &self,
+        caller: &Caller,
+        req: WatchCreateRequest,
+    ) -> (Group, broadcast::Receiver<Arc<WatchResponse>>) {
         let (tx, rx) = broadcast::channel(BROADCAST_CAPACITY);
         let (state_tx, state) = tokio::sync::watch::channel(Upstream::Pending);
-        let task = tokio::spawn(run_upstream(self.client.clone(), req, tx.clone(), state_tx))
-            .abort_handle();
+        let task = tokio::spawn(run_upstream(
+            self.client.clone(),
+            caller.clone(),
+            req,
+            tx.clone(),
+            state_tx,
+            self.events_coalescing.clone(),
+        ))
+        .abort_handle();
         (
             Group {
                 tx,
@@ -188,11 +290,15 @@ impl WatchHub {
     }
 
     /// Joins (or starts) the upstream watcher for `req` (already inside the namespace).
-    fn subscribe(self: &Arc<Self>, mut req: WatchCreateRequest) -> Result<Subscription, Status> {
+    fn subscribe(
+        self: &Arc<Self>,
+        caller: &Caller,
+        mut req: WatchCreateRequest,
+    ) -> Result<Subscription, Status> {
         req.watch_id = 0;
         let coalescable = req.start_revision == 0 && !req.progress_notify && !req.fragment;
         if !coalescable {
-            let (g, rx) = self.spawn(req);
+            let (g, rx) = self.spawn(caller, req);
             self.solo.fetch_add(1, Ordering::Relaxed);
             return Ok(Subscription {
                 hub: self.clone(),
@@ -222,7 +328,7 @@ impl WatchHub {
                 (g.tx.subscribe(), g.state.clone())
             }
             None => {
-                let (g, rx) = self.spawn(req);
+                let (g, rx) = self.spawn(caller, req);
                 let state = g.state.clone();
                 groups.insert(key.clone(), g);
                 (rx, state)
@@ -255,18 +361,10 @@ impl WatchHub {
         self.groups.lock().map(|g| g.len() as u64).unwrap_or(0) + self.solo.load(Ordering::Relaxed)
     }
 
-    /// The gauges in Prometheus text format.
-    pub fn metrics_text(&self) -> String {
-        format!(
-            "# HELP etcd_grpc_proxy_watchers_coalescing_total Total number of current watchers coalescing\n\
-             # TYPE etcd_grpc_proxy_watchers_coalescing_total gauge\n\
-             etcd_grpc_proxy_watchers_coalescing_total {}\n\
-             # HELP etcd_grpc_proxy_upstream_watchers Watchers the proxy holds open on the cluster\n\
-             # TYPE etcd_grpc_proxy_upstream_watchers gauge\n\
-             etcd_grpc_proxy_upstream_watchers {}\n",
-            self.coalescing(),
-            self.upstream_watchers()
-        )
+    /// Events delivered to more than one client by one upstream watcher, counted once per
+    /// extra client (etcd's `etcd_grpc_proxy_events_coalescing_total`).
+    pub fn events_coalescing(&self) -> u64 {
+        self.events_coalescing.load(Ordering::Relaxed)
     }
 }
 
@@ -274,13 +372,12 @@ impl WatchHub {
 #[derive(Debug)]
 pub struct WatchProxy {
     hub: Arc<WatchHub>,
-    ns: Namespace,
 }
 
 impl WatchProxy {
-    /// A watch service over `hub` under namespace `ns`.
-    pub fn new(hub: Arc<WatchHub>, ns: Namespace) -> Self {
-        WatchProxy { hub, ns }
+    /// A watch service over `hub`.
+    pub fn new(hub: Arc<WatchHub>) -> Self {
+        WatchProxy { hub }
     }
 }
 
@@ -299,14 +396,11 @@ async fn forward(
         .await
     {
         Ok(s) => s.clone(),
-        Err(_) => Upstream::Failed(
-            tonic::Code::Unavailable,
-            "watch closed by the cluster".into(),
-        ),
+        Err(_) => Upstream::Failed("watch closed by the cluster".into()),
     };
     let header = match state {
         Upstream::Created(h) => h,
-        Upstream::Failed(code, msg) => {
+        Upstream::Failed(reason) => {
             let header = last_header.lock().map(|h| *h).unwrap_or_default();
             let _ = out
                 .send(Ok(WatchResponse {
@@ -314,7 +408,7 @@ async fn forward(
                     watch_id: id,
                     created: true,
                     canceled: true,
-                    cancel_reason: format!("{msg} ({code:?})"),
+                    cancel_reason: reason,
                     ..Default::default()
                 }))
                 .await;
@@ -364,10 +458,11 @@ impl Watch for WatchProxy {
         &self,
         req: Request<Streaming<WatchRequest>>,
     ) -> Result<Response<BoxStream<WatchResponse>>, Status> {
+        let caller = Caller::of(&req);
         let mut inbound = req.into_inner();
         let (out, out_rx) = mpsc::channel::<Result<WatchResponse, Status>>(128);
         let hub = self.hub.clone();
-        let ns = self.ns.clone();
+        let ns = self.hub.ns.clone();
         tokio::spawn(async move {
             let last_header = Arc::new(Mutex::new(ResponseHeader::default()));
             let mut next_id = 0i64;
@@ -397,7 +492,26 @@ impl Watch for WatchProxy {
                         };
                         c.key = ns.key(&c.key);
                         c.range_end = ns.range_end(&c.range_end);
-                        let sub = match hub.subscribe(c) {
+                        let coalescable =
+                            c.start_revision == 0 && !c.progress_notify && !c.fragment;
+                        if coalescable {
+                            if let Err(reason) = probe_permission(&hub.client, &caller, &c).await {
+                                let header = last_header.lock().map(|h| *h).unwrap_or_default();
+                                let resp = WatchResponse {
+                                    header: Some(header),
+                                    watch_id: -1,
+                                    created: true,
+                                    canceled: true,
+                                    cancel_reason: reason,
+                                    ..Default::default()
+                                };
+                                if out.send(Ok(resp)).await.is_err() {
+                                    break;
+                                }
+                                continue;
+                            }
+                        }
+                        let sub = match hub.subscribe(&caller, c) {
                             Ok(s) => s,
                             Err(e) => {
                                 let _ = out.send(Err(e)).await;
