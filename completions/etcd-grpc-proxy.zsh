@@ -30,7 +30,31 @@ _etcd-grpc-proxy() {
 _arguments "${_arguments_options[@]}" : \
 '*--endpoints=[Comma separated etcd cluster endpoints]:ENDPOINTS:_default' \
 '--listen-addr=[Listen address]:LISTEN_ADDR:_default' \
+'--metrics-addr=[Listen for endpoint /metrics requests on an additional interface (http\:// or https\://)]:METRICS_ADDR:_default' \
 '--namespace=[String to prefix to all keys for namespacing requests]:NAMESPACE:_default' \
+'--advertise-client-url=[Advertise address to register (must be reachable by client)]:ADVERTISE_CLIENT_URL:_default' \
+'--resolver-prefix=[Prefix to use for registering proxy (must be shared with other grpc-proxy members)]:RESOLVER_PREFIX:_default' \
+'--resolver-ttl=[Specify TTL, in seconds, when registering proxy endpoints]:RESOLVER_TTL:_default' \
+'--cert=[Identify secure connections with etcd servers using this TLS certificate file]:CERT:_default' \
+'--key=[Identify secure connections with etcd servers using this TLS key file]:KEY:_default' \
+'--cacert=[Verify certificates of TLS-enabled secure etcd servers using this CA bundle]:CACERT:_default' \
+'--cert-file=[Identify secure connections to the proxy using this TLS certificate file]:CERT_FILE:_default' \
+'--key-file=[Identify secure connections to the proxy using this TLS key file]:KEY_FILE:_default' \
+'--trusted-ca-file=[Verify certificates of TLS-enabled secure proxy using this CA bundle (clients must present a certificate it signed)]:TRUSTED_CA_FILE:_default' \
+'--client-crl-file=[Proxy client certificate revocation list file]:CLIENT_CRL_FILE:_default' \
+'--self-signed-cert-validity=[The validity period of the proxy'\''s self-signed certificate, in years]:SELF_SIGNED_CERT_VALIDITY:_default' \
+'*--listen-cipher-suites=[Comma-separated list of supported TLS cipher suites between client/proxy]:LISTEN_CIPHER_SUITES:_default' \
+'--tls-min-version=[Minimum TLS version between client/proxy (TLS1.2 or TLS1.3)]:TLS_MIN_VERSION:_default' \
+'--data-dir=[Data directory for persistent data (auto-TLS files)]:DATA_DIR:_files' \
+'--max-send-bytes=[Message send limits in bytes]:MAX_SEND_BYTES:_default' \
+'--max-recv-bytes=[Message receive limits in bytes]:MAX_RECV_BYTES:_default' \
+'--max-concurrent-streams=[Maximum concurrent streams that each client can open at a time]:MAX_CONCURRENT_STREAMS:_default' \
+'--experimental-leasing-prefix=[Leasing metadata prefix for disconnected linearized reads (accepted, not used)]:EXPERIMENTAL_LEASING_PREFIX:_default' \
+'--insecure-skip-tls-verify[Skip authentication of etcd server TLS certificates (CAUTION\: testing only)]' \
+'--auto-tls[Proxy TLS using generated certificates]' \
+'--debug[Enable debug-level logging for grpc-proxy]' \
+'--enable-pprof[Enable runtime profiling data via HTTP server (accepted, not served)]' \
+'--experimental-serializable-ordering[Ensure serializable reads have monotonically increasing store revisions (accepted)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0

@@ -62,10 +62,10 @@ complete -c etcd -l experimental-compaction-batch-limit -d 'Sets the maximum rev
 complete -c etcd -l experimental-warning-apply-duration -d 'Warning is generated if requests take more than this duration' -r
 complete -c etcd -l experimental-backend-bbolt-freelist-type -d 'bbolt\'s freelist type (array or map); no effect on LMDB' -r
 complete -c etcd -l experimental-enable-v2v3 -d 'Serve v2 requests through the v3 backend under a given prefix (no effect here)' -r
-complete -c etcd -l enable-v2 -d 'Accept etcd V2 client requests (not supported yet: only false is accepted)' -r
-complete -c etcd -l discovery -d 'Discovery URL used to bootstrap the cluster (not supported yet)' -r
-complete -c etcd -l discovery-fallback -d 'Expected behavior (\'exit\' or \'proxy\') when discovery services fails (not supported yet)' -r
-complete -c etcd -l discovery-proxy -d 'HTTP proxy to use for traffic to discovery service (not supported yet)' -r
+complete -c etcd -l enable-v2 -d 'Accept etcd V2 client requests' -r
+complete -c etcd -l discovery -d 'Discovery URL used to bootstrap the cluster' -r
+complete -c etcd -l discovery-fallback -d 'Expected behavior (\'exit\' or \'proxy\') when discovery services fails' -r
+complete -c etcd -l discovery-proxy -d 'HTTP proxy to use for traffic to discovery service' -r
 complete -c etcd -l discovery-srv -d 'DNS srv domain used to bootstrap the cluster (not supported yet)' -r
 complete -c etcd -l discovery-srv-name -d 'Suffix to the dns srv name queried when bootstrapping (not supported yet)' -r
 complete -c etcd -l proxy -d 'Proxy mode setting (\'off\', \'readonly\' or \'on\'; only \'off\' is supported yet)' -r

@@ -79,10 +79,10 @@ _etcd() {
 '--experimental-warning-apply-duration=[Warning is generated if requests take more than this duration]:EXPERIMENTAL_WARNING_APPLY_DURATION:_default' \
 '--experimental-backend-bbolt-freelist-type=[bbolt'\''s freelist type (array or map); no effect on LMDB]:EXPERIMENTAL_BACKEND_BBOLT_FREELIST_TYPE:_default' \
 '--experimental-enable-v2v3=[Serve v2 requests through the v3 backend under a given prefix (no effect here)]:EXPERIMENTAL_ENABLE_V2V3:_default' \
-'--enable-v2=[Accept etcd V2 client requests (not supported yet\: only false is accepted)]::ENABLE_V2:_default' \
-'--discovery=[Discovery URL used to bootstrap the cluster (not supported yet)]:DISCOVERY:_default' \
-'--discovery-fallback=[Expected behavior ('\''exit'\'' or '\''proxy'\'') when discovery services fails (not supported yet)]:DISCOVERY_FALLBACK:_default' \
-'--discovery-proxy=[HTTP proxy to use for traffic to discovery service (not supported yet)]:DISCOVERY_PROXY:_default' \
+'--enable-v2=[Accept etcd V2 client requests]::ENABLE_V2:_default' \
+'--discovery=[Discovery URL used to bootstrap the cluster]:DISCOVERY:_default' \
+'--discovery-fallback=[Expected behavior ('\''exit'\'' or '\''proxy'\'') when discovery services fails]:DISCOVERY_FALLBACK:_default' \
+'--discovery-proxy=[HTTP proxy to use for traffic to discovery service]:DISCOVERY_PROXY:_default' \
 '--discovery-srv=[DNS srv domain used to bootstrap the cluster (not supported yet)]:DISCOVERY_SRV:_default' \
 '--discovery-srv-name=[Suffix to the dns srv name queried when bootstrapping (not supported yet)]:DISCOVERY_SRV_NAME:_default' \
 '--proxy=[Proxy mode setting ('\''off'\'', '\''readonly'\'' or '\''on'\''; only '\''off'\'' is supported yet)]:PROXY:_default' \

@@ -678,6 +678,7 @@ complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_see
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-cluster -d 'Initial cluster configuration for restore bootstrap (default: <name>=http://localhost:2380)' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-cluster-token -d 'Initial cluster token for the etcd cluster during restore bootstrap' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-advertise-peer-urls -d 'List of this member\'s peer URLs to advertise to the rest of the cluster' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l bump-revision -d 'How much to increase the latest revision after restore' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l endpoints -d 'gRPC endpoints' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l debug -d 'enable client-side debug logging' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
@@ -697,6 +698,7 @@ complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_see
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l skip-hash-check -d 'Ignore snapshot integrity hash value (required if copied from data directory)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l mark-compacted -d 'Mark the latest revision after restore as the point of scheduled compaction (required if --bump-revision > 0, disallowed otherwise)'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "save" -d 'Stores an etcd node backend snapshot to a given file'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand snapshot; and __fish_seen_subcommand_from help" -f -a "status" -d 'Gets backend snapshot status of a given file'

@@ -1000,6 +1000,7 @@ _arguments "${_arguments_options[@]}" : \
 '--initial-cluster=[Initial cluster configuration for restore bootstrap (default\: <name>=http\://localhost\:2380)]:INITIAL_CLUSTER:_default' \
 '--initial-cluster-token=[Initial cluster token for the etcd cluster during restore bootstrap]:INITIAL_CLUSTER_TOKEN:_default' \
 '--initial-advertise-peer-urls=[List of this member'\''s peer URLs to advertise to the rest of the cluster]:INITIAL_ADVERTISE_PEER_URLS:_default' \
+'--bump-revision=[How much to increase the latest revision after restore]:BUMP_REVISION:_default' \
 '*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
 '--debug=[enable client-side debug logging]::DEBUG:_default' \
 '-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
@@ -1021,6 +1022,7 @@ _arguments "${_arguments_options[@]}" : \
 '--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
 '--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
 '--skip-hash-check[Ignore snapshot integrity hash value (required if copied from data directory)]' \
+'--mark-compacted[Mark the latest revision after restore as the point of scheduled compaction (required if --bump-revision > 0, disallowed otherwise)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':filename -- The snapshot file:_files' \

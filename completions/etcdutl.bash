@@ -388,7 +388,7 @@ _etcdutl() {
             return 0
             ;;
         etcdutl__subcmd__snapshot__subcmd__restore)
-            opts="-w -h --data-dir --wal-dir --name --initial-cluster --initial-cluster-token --initial-advertise-peer-urls --skip-hash-check --write-out --help"
+            opts="-w -h --data-dir --wal-dir --name --initial-cluster --initial-cluster-token --initial-advertise-peer-urls --skip-hash-check --bump-revision --mark-compacted --write-out --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -415,6 +415,10 @@ _etcdutl() {
                     return 0
                     ;;
                 --initial-advertise-peer-urls)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bump-revision)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

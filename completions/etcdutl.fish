@@ -42,8 +42,10 @@ complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_see
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-cluster -d 'Initial cluster configuration for restore bootstrap (default: <name>=http://localhost:2380)' -r
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-cluster-token -d 'Initial cluster token for the etcd cluster during restore bootstrap' -r
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l initial-advertise-peer-urls -d 'List of this member\'s peer URLs to advertise to the rest of the cluster' -r
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l bump-revision -d 'How much to increase the latest revision after restore' -r
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s w -l write-out -d 'set the output format (simple, json, table)' -r
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l skip-hash-check -d 'Ignore snapshot integrity hash value (required if copied from data directory)'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -l mark-compacted -d 'Mark the latest revision after restore as the point of scheduled compaction (required if --bump-revision > 0, disallowed otherwise)'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from restore" -s h -l help -d 'Print help'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -s w -l write-out -d 'set the output format (simple, json, table)' -r
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'

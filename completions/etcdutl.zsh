@@ -52,9 +52,11 @@ _arguments "${_arguments_options[@]}" : \
 '--initial-cluster=[Initial cluster configuration for restore bootstrap (default\: <name>=http\://localhost\:2380)]:INITIAL_CLUSTER:_default' \
 '--initial-cluster-token=[Initial cluster token for the etcd cluster during restore bootstrap]:INITIAL_CLUSTER_TOKEN:_default' \
 '--initial-advertise-peer-urls=[List of this member'\''s peer URLs to advertise to the rest of the cluster]:INITIAL_ADVERTISE_PEER_URLS:_default' \
+'--bump-revision=[How much to increase the latest revision after restore]:BUMP_REVISION:_default' \
 '-w+[set the output format (simple, json, table)]:WRITE_OUT:_default' \
 '--write-out=[set the output format (simple, json, table)]:WRITE_OUT:_default' \
 '--skip-hash-check[Ignore snapshot integrity hash value (required if copied from data directory)]' \
+'--mark-compacted[Mark the latest revision after restore as the point of scheduled compaction (required if --bump-revision > 0, disallowed otherwise)]' \
 '-h[Print help]' \
 '--help[Print help]' \
 ':filename -- The snapshot file:_files' \
