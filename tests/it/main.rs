@@ -33,4 +33,5 @@ mod reconfig;
 mod server_flag_effects;
 mod server_flags;
 mod tls;
+mod v2_keys;
 mod v3_api;
