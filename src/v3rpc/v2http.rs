@@ -466,17 +466,17 @@ fn peer_urls_body(
     server: &EtcdServer,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Vec<Vec<u8>>, Response> {
+) -> Result<Vec<Vec<u8>>, Box<Response>> {
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|c| c.to_str().ok())
         .unwrap_or("");
     if ctype != "application/json" {
-        return Err(http_error(
+        return Err(Box::new(http_error(
             server,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             &format!("Bad Content-Type {ctype}, accept application/json"),
-        ));
+        )));
     }
     #[derive(serde::Deserialize)]
     struct Req {
@@ -484,14 +484,14 @@ fn peer_urls_body(
         peer_urls: Vec<String>,
     }
     let req: Req = serde_json::from_slice(body)
-        .map_err(|e| http_error(server, StatusCode::BAD_REQUEST, &e.to_string()))?;
+        .map_err(|e| Box::new(http_error(server, StatusCode::BAD_REQUEST, &e.to_string())))?;
     for u in &req.peer_urls {
         if url::Url::parse(u).is_err() {
-            return Err(http_error(
+            return Err(Box::new(http_error(
                 server,
                 StatusCode::BAD_REQUEST,
                 &format!("URL address does not have the form \"host:port\": {u}"),
-            ));
+            )));
         }
     }
     Ok(req.peer_urls.into_iter().map(String::into_bytes).collect())
@@ -541,7 +541,7 @@ async fn member_change(
     if *method == Method::POST {
         let urls = match peer_urls_body(server, headers, body) {
             Ok(u) => u,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         let req = MemberAddRequest {
             peer_ur_ls: urls,
@@ -573,7 +573,7 @@ async fn member_change(
     } else {
         let urls = match peer_urls_body(server, headers, body) {
             Ok(u) => u,
-            Err(r) => return r,
+            Err(r) => return *r,
         };
         server
             .member_update(
