@@ -9,8 +9,9 @@
 //!   statuses and the `X-Etcd-Index`, `X-Raft-Index`, `X-Raft-Term`, `X-Etcd-Cluster-Id`
 //!   headers. A watch sends its headers at once and its event when one comes (5 minutes at
 //!   most, etcd's `defaultWatchTimeout`).
-//! - `/v2/members` (GET, and `/v2/members/leader`), `/v2/machines`, `/v2/stats/self`,
-//!   `/v2/stats/store`, `/v2/stats/leader`.
+//! - `/v2/members` (GET the list, `/v2/members/leader`; POST/DELETE/PUT as member add,
+//!   remove and peer-URL update), `/v2/machines`, `/v2/stats/self`, `/v2/stats/store` (only
+//!   `watchers` is counted), `/v2/stats/leader` (followers without counters).
 //!
 //! Thin: parsing and rendering here, the store work in `server::v2`.
 
@@ -390,8 +391,17 @@ fn watch(
     r
 }
 
-/// `/v2/members` (GET: the member list; `/v2/members/leader`: the leader).
-async fn members(State(server): State<Arc<EtcdServer>>, method: Method, uri: Uri) -> Response {
+/// `/v2/members`: GET the list (`/v2/members/leader`: the leader); POST `{"peerURLs":[..]}`
+/// adds a member (201 with it), DELETE `/v2/members/<id>` removes one (204), PUT
+/// `/v2/members/<id>` `{"peerURLs":[..]}` updates its peer URLs (204); through the same
+/// membership changes as the v3 Cluster API.
+async fn members(
+    State(server): State<Arc<EtcdServer>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if !matches!(
         method,
         Method::GET | Method::POST | Method::DELETE | Method::PUT
@@ -399,8 +409,7 @@ async fn members(State(server): State<Arc<EtcdServer>>, method: Method, uri: Uri
         return method_not_allowed("GET,POST,DELETE,PUT");
     }
     if method != Method::GET {
-        // Membership changes go through the v3 Cluster API (`etcdctl member ...`).
-        return method_not_allowed("GET");
+        return member_change(&server, &method, &uri, &headers, &body).await;
     }
     let rest = uri
         .path()
@@ -440,6 +449,147 @@ async fn members(State(server): State<Arc<EtcdServer>>, method: Method, uri: Uri
     insert(r.headers_mut(), "Content-Type", "application/json");
     insert(r.headers_mut(), k, &v);
     r
+}
+
+/// etcd's `httptypes.HTTPError` answer: `{"message":...}` with `status`.
+fn http_error(server: &EtcdServer, status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "message": message });
+    let mut r = (status, format!("{body}\n")).into_response();
+    insert(r.headers_mut(), "Content-Type", "application/json");
+    let (k, v) = cluster_id_header(server);
+    insert(r.headers_mut(), k, &v);
+    r
+}
+
+/// The `{"peerURLs":[...]}` body of a member POST/PUT (etcd's `unmarshalRequest`).
+fn peer_urls_body(
+    server: &EtcdServer,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Vec<Vec<u8>>, Box<Response>> {
+    let ctype = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .unwrap_or("");
+    if ctype != "application/json" {
+        return Err(Box::new(http_error(
+            server,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            &format!("Bad Content-Type {ctype}, accept application/json"),
+        )));
+    }
+    #[derive(serde::Deserialize)]
+    struct Req {
+        #[serde(rename = "peerURLs", default)]
+        peer_urls: Vec<String>,
+    }
+    let req: Req = serde_json::from_slice(body)
+        .map_err(|e| Box::new(http_error(server, StatusCode::BAD_REQUEST, &e.to_string())))?;
+    for u in &req.peer_urls {
+        if url::Url::parse(u).is_err() {
+            return Err(Box::new(http_error(
+                server,
+                StatusCode::BAD_REQUEST,
+                &format!("URL address does not have the form \"host:port\": {u}"),
+            )));
+        }
+    }
+    Ok(req.peer_urls.into_iter().map(String::into_bytes).collect())
+}
+
+/// A membership failure as etcd's v2 members handler answers it.
+fn member_error(server: &EtcdServer, e: crate::server::Error, id: &str) -> Response {
+    use crate::rpctypes::WireError;
+    match e {
+        crate::server::Error::Wire(WireError::MemberExist) => {
+            http_error(server, StatusCode::CONFLICT, "membership: ID exists")
+        }
+        crate::server::Error::Wire(WireError::PeerURLExist) => {
+            http_error(server, StatusCode::CONFLICT, "membership: peerURL exists")
+        }
+        crate::server::Error::Wire(WireError::MemberNotFound) => http_error(
+            server,
+            StatusCode::NOT_FOUND,
+            &format!("No such member: {id}"),
+        ),
+        other => {
+            tracing::warn!(error = %other, "v2 members request failed");
+            http_error(
+                server,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal Server Error",
+            )
+        }
+    }
+}
+
+async fn member_change(
+    server: &EtcdServer,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    use crate::pb::etcdserverpb::{MemberAddRequest, MemberRemoveRequest, MemberUpdateRequest};
+    let caller = crate::server::Caller::Internal;
+    let id_text = uri
+        .path()
+        .strip_prefix("/v2/members")
+        .unwrap_or("")
+        .trim_start_matches('/')
+        .to_string();
+    if *method == Method::POST {
+        let urls = match peer_urls_body(server, headers, body) {
+            Ok(u) => u,
+            Err(r) => return *r,
+        };
+        let req = MemberAddRequest {
+            peer_ur_ls: urls,
+            is_learner: false,
+        };
+        return match server.member_add(req, &caller).await {
+            Ok(resp) => {
+                let m = resp.member.unwrap_or_default();
+                let body = member_json(m.id, &m.name, &m.peer_ur_ls, &m.client_ur_ls);
+                let mut r = (StatusCode::CREATED, format!("{body}\n")).into_response();
+                insert(r.headers_mut(), "Content-Type", "application/json");
+                r
+            }
+            Err(e) => member_error(server, e, ""),
+        };
+    }
+    let Ok(id) = u64::from_str_radix(&id_text, 16) else {
+        return http_error(
+            server,
+            StatusCode::NOT_FOUND,
+            &format!("No such member: {id_text}"),
+        );
+    };
+    let done = if *method == Method::DELETE {
+        server
+            .member_remove(MemberRemoveRequest { id }, &caller)
+            .await
+            .map(|_| ())
+    } else {
+        let urls = match peer_urls_body(server, headers, body) {
+            Ok(u) => u,
+            Err(r) => return *r,
+        };
+        server
+            .member_update(
+                MemberUpdateRequest {
+                    id,
+                    peer_ur_ls: urls,
+                },
+                &caller,
+            )
+            .await
+            .map(|_| ())
+    };
+    match done {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => member_error(server, e, &format!("{id:x}")),
+    }
 }
 
 fn member_json(id: u64, name: &str, peers: &[String], clients: &[String]) -> serde_json::Value {

@@ -38,4 +38,5 @@ mod server_flag_effects;
 mod server_flags;
 mod start_in_place;
 mod tls;
+mod v2_keys;
 mod v3_api;
