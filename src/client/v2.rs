@@ -1313,6 +1313,7 @@ fn go_io_text(e: &std::io::Error) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -86,13 +86,16 @@ pub(super) fn new_client(g: &GlobalArgs, stdin: Option<&mut dyn BufRead>) -> Res
     let ca = file(&g.ca_file, "ETCDCTL_CA_FILE");
     let cert = file(&g.cert_file, "ETCDCTL_CERT_FILE");
     let key = file(&g.key_file, "ETCDCTL_KEY_FILE");
-    let tls =
-        (ca.is_some() || cert.is_some() || key.is_some()).then(|| crate::tls::ClientTlsOptions {
+    let tls = if ca.is_some() || cert.is_some() || key.is_some() {
+        Some(crate::tls::ClientTlsOptions {
             ca_file: ca,
             cert_file: cert,
             key_file: key,
             insecure_skip_verify: false,
-        });
+        })
+    } else {
+        None
+    };
     let user = flag_or_env(&g.username, "ETCDCTL_USERNAME");
     let credentials = if user.is_empty() {
         None
