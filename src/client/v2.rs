@@ -1126,9 +1126,14 @@ impl V2Client {
     /// The server's message.
     pub async fn user_list(&self) -> Result<Vec<String>, V2Error> {
         #[derive(Deserialize)]
+        struct Entry {
+            #[serde(default)]
+            user: String,
+        }
+        #[derive(Deserialize)]
         struct L {
             #[serde(default)]
-            users: Option<Vec<User>>,
+            users: Option<Vec<Entry>>,
         }
         let a = self
             .auth_call(hyper::Method::GET, "/v2/auth/users", None, &[200])

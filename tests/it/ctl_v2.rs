@@ -169,6 +169,15 @@ fn script() -> Vec<Step> {
         step(&["user", "remove", "u1"]),
         step(&["role", "revoke", "r1", "--path", "/foo/*", "--read"]),
         step(&["role", "remove", "r1"]),
+        // v2 auth: basic auth with --username (and -u, ETCDCTL_USERNAME's flag twin).
+        step(&["user", "add", "root:rootpw"]),
+        step(&["auth", "enable"]),
+        step(&["user", "list"]),
+        step(&["--username", "root:wrong", "user", "list"]),
+        step(&["-u", "root:rootpw", "user", "list"]),
+        step(&["-u", "root:rootpw", "set", "authed", "yes"]),
+        step(&["-u", "root:rootpw", "auth", "disable"]),
+        step(&["get", "authed"]),
         // Argument and flag errors.
         step(&["set"]),
         step(&["set", "k"]),
