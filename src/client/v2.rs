@@ -113,9 +113,14 @@ impl V2Error {
         }
     }
 
-    /// etcdctl's `isConnectionError`: every endpoint failed to connect or read.
+    /// etcdctl's `isConnectionError`: every endpoint failed to connect or read, or the
+    /// deadline passed (Go's `context.DeadlineExceeded` is a timeout `net.Error`).
     pub fn is_connection_error(&self) -> bool {
-        matches!(self, V2Error::Cluster(errs) if errs.iter().all(|e| e.connection))
+        match self {
+            V2Error::Cluster(errs) => errs.iter().all(|e| e.connection),
+            V2Error::DeadlineExceeded => true,
+            _ => false,
+        }
     }
 }
 
