@@ -6,7 +6,7 @@
 //! timeout, and the `Error:  <err>` report (`handleError`).
 
 use std::future::Future;
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -123,7 +123,7 @@ pub(super) fn new_client(g: &GlobalArgs, stdin: Option<&mut dyn BufRead>) -> Res
 }
 
 /// etcdctl's `getUsernamePassword`: `name:password`, or `name` and the password read after
-/// `prompt` (on stderr) from stdin.
+/// `prompt` (on stdout) from stdin.
 pub(super) fn username_password(
     prompt: &str,
     flag: &str,
@@ -132,12 +132,16 @@ pub(super) fn username_password(
     if let Some((u, p)) = flag.split_once(':') {
         return Ok((u.to_string(), p.to_string()));
     }
-    eprint!("{prompt}");
+    // speakeasy (etcdctl's prompt) writes the prompt and, after the answer, a newline to
+    // stdout.
+    print!("{prompt}");
+    let _ = std::io::stdout().flush();
     let mut line = String::new();
     let r = match stdin {
         Some(s) => s.read_line(&mut line),
         None => std::io::stdin().read_line(&mut line),
     };
+    println!();
     r.map_err(|e| Fail::line(EXIT_BAD_ARGS, e))?;
     Ok((
         flag.to_string(),
