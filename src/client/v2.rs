@@ -113,9 +113,14 @@ impl V2Error {
         }
     }
 
-    /// etcdctl's `isConnectionError`: every endpoint failed to connect or read.
+    /// etcdctl's `isConnectionError`: every endpoint failed to connect or read, or the
+    /// deadline passed (Go's `context.DeadlineExceeded` is a timeout `net.Error`).
     pub fn is_connection_error(&self) -> bool {
-        matches!(self, V2Error::Cluster(errs) if errs.iter().all(|e| e.connection))
+        match self {
+            V2Error::Cluster(errs) => errs.iter().all(|e| e.connection),
+            V2Error::DeadlineExceeded => true,
+            _ => false,
+        }
     }
 }
 
@@ -1126,9 +1131,14 @@ impl V2Client {
     /// The server's message.
     pub async fn user_list(&self) -> Result<Vec<String>, V2Error> {
         #[derive(Deserialize)]
+        struct Entry {
+            #[serde(default)]
+            user: String,
+        }
+        #[derive(Deserialize)]
         struct L {
             #[serde(default)]
-            users: Option<Vec<User>>,
+            users: Option<Vec<Entry>>,
         }
         let a = self
             .auth_call(hyper::Method::GET, "/v2/auth/users", None, &[200])
@@ -1313,6 +1323,7 @@ fn go_io_text(e: &std::io::Error) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

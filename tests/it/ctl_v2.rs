@@ -19,7 +19,10 @@ use std::time::Duration;
 use regex::Regex;
 
 use crate::differ::{self, assert_no_diffs, Outcome, Step};
-use crate::harness::{self, free_port, Member, MemberOpts, Proc, ServerKind, ETCDCTL_BIN};
+use crate::harness::{
+    self, cert_path, client_cert_auth_flags, client_cert_dir, free_port, Member, MemberOpts, Proc,
+    ServerKind, ETCDCTL_BIN,
+};
 
 /// A fresh `kind` server named `default` with the v2 API on these ports.
 fn v2_server(kind: ServerKind, client: u16, peer: u16) -> Member {
@@ -35,6 +38,11 @@ fn v2_server(kind: ServerKind, client: u16, peer: u16) -> Member {
 
 /// `ETCDCTL_API=2 <bin> [ctl] --endpoints http://127.0.0.1:<port> args…`, not started.
 fn v2_command(bin: &str, port: u16, args: &[&str]) -> Command {
+    v2_command_at(bin, &format!("http://127.0.0.1:{port}"), args)
+}
+
+/// `ETCDCTL_API=2 <bin> [ctl] --endpoints <url> args…`, not started.
+fn v2_command_at(bin: &str, url: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(bin);
     for (k, _) in std::env::vars() {
         if k.starts_with("ETCDCTL_") {
@@ -46,7 +54,7 @@ fn v2_command(bin: &str, port: u16, args: &[&str]) -> Command {
     }
     cmd.env("ETCDCTL_API", "2")
         .arg("--endpoints")
-        .arg(format!("http://127.0.0.1:{port}"))
+        .arg(url)
         .args(args);
     cmd
 }
@@ -169,6 +177,15 @@ fn script() -> Vec<Step> {
         step(&["user", "remove", "u1"]),
         step(&["role", "revoke", "r1", "--path", "/foo/*", "--read"]),
         step(&["role", "remove", "r1"]),
+        // v2 auth: basic auth with --username (and -u, ETCDCTL_USERNAME's flag twin).
+        step(&["user", "add", "root:rootpw"]),
+        step(&["auth", "enable"]),
+        step(&["user", "list"]),
+        step(&["--username", "root:wrong", "user", "list"]),
+        step(&["-u", "root:rootpw", "user", "list"]),
+        step(&["-u", "root:rootpw", "set", "authed", "yes"]),
+        step(&["-u", "root:rootpw", "auth", "disable"]),
+        step(&["get", "authed"]),
         // Argument and flag errors.
         step(&["set"]),
         step(&["set", "k"]),
@@ -311,4 +328,61 @@ fn v2_version_through_argv0() {
         "etcdctl version: 3.4.23\nAPI version: 2\n"
     );
     assert_eq!(out.status.code(), Some(0));
+}
+
+/// TLS with client-certificate auth: `--ca-file`, `--cert-file`, `--key-file` against an
+/// `https://` endpoint (keys, members and `cluster-health` through the members' TLS client
+/// URLs); without a client certificate both tools fail with the same exit code.
+#[test]
+fn v2_tls_client_certificates_match() {
+    crate::require_etcd!();
+    let dir = tempfile::tempdir().unwrap();
+    client_cert_dir(dir.path(), "default", &[]);
+    let mut extra = client_cert_auth_flags(dir.path());
+    extra.push("--enable-v2".into());
+    let server = Member::start(
+        ServerKind::Etcd,
+        MemberOpts {
+            https: true,
+            extra_args: extra,
+            ..MemberOpts::named("default")
+        },
+    );
+    let url = server.client_url();
+    let (ca, cert, key) = (
+        cert_path(dir.path(), "ca.pem"),
+        cert_path(dir.path(), "client.pem"),
+        cert_path(dir.path(), "client-key.pem"),
+    );
+    let tls: [&str; 6] = ["--ca-file", &ca, "--cert-file", &cert, "--key-file", &key];
+    let run = |bin: &str, args: &[&str]| {
+        let out =
+            harness::run_with_timeout(v2_command_at(bin, &url, args), None, harness::CLI_TIMEOUT);
+        Outcome::with_go_logs(&out).map(|s| normalize(s, server.client_port, server.peer_port))
+    };
+    for (i, tail) in [
+        &["set", "foo", "bar"][..],
+        &["get", "foo"][..],
+        &["-o", "json", "ls", "/"][..],
+        &["member", "list"][..],
+        &["cluster-health"][..],
+    ]
+    .iter()
+    .enumerate()
+    {
+        let args: Vec<&str> = tls.iter().copied().chain(tail.iter().copied()).collect();
+        let theirs = run(ETCDCTL_BIN, &args);
+        if i == 0 {
+            assert_eq!(theirs.code, Some(0), "{theirs:?}");
+        }
+        assert_eq!(run(env!("CARGO_BIN_EXE_etcd"), &args), theirs, "{args:?}");
+    }
+    let args = ["--ca-file", &ca, "--no-sync", "get", "foo"];
+    let theirs = run(ETCDCTL_BIN, &args);
+    let ours = run(env!("CARGO_BIN_EXE_etcd"), &args);
+    assert_ne!(theirs.code, Some(0), "{theirs:?}");
+    assert_eq!(
+        ours.code, theirs.code,
+        "etcdctl: {theirs:?}\nours: {ours:?}"
+    );
 }

@@ -10,6 +10,7 @@
 //! (`ctlv3/command/error.go`): 0 success, 1 error, 2 bad connection, 3 invalid input (txn),
 //! 4 bad feature (unsupported `--write-out` value), 128 bad arguments.
 //! `ETCDCTL_API=3` is accepted and ignored; every global flag also reads `ETCDCTL_<FLAG>`.
+//! `ETCDCTL_API=2` hands the whole command line to [`v2`] (etcdctl 3.4's v2 mode).
 //!
 //! Layout: this file holds the clap root ([`Cli`], [`Command`]) and the dispatch ([`run_with`],
 //! `execute`); every other file is a leaf that imports its siblings, never this file.

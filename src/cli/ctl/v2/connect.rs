@@ -6,7 +6,7 @@
 //! timeout, and the `Error:  <err>` report (`handleError`).
 
 use std::future::Future;
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -86,13 +86,16 @@ pub(super) fn new_client(g: &GlobalArgs, stdin: Option<&mut dyn BufRead>) -> Res
     let ca = file(&g.ca_file, "ETCDCTL_CA_FILE");
     let cert = file(&g.cert_file, "ETCDCTL_CERT_FILE");
     let key = file(&g.key_file, "ETCDCTL_KEY_FILE");
-    let tls =
-        (ca.is_some() || cert.is_some() || key.is_some()).then(|| crate::tls::ClientTlsOptions {
+    let tls = if ca.is_some() || cert.is_some() || key.is_some() {
+        Some(crate::tls::ClientTlsOptions {
             ca_file: ca,
             cert_file: cert,
             key_file: key,
             insecure_skip_verify: false,
-        });
+        })
+    } else {
+        None
+    };
     let user = flag_or_env(&g.username, "ETCDCTL_USERNAME");
     let credentials = if user.is_empty() {
         None
@@ -120,7 +123,7 @@ pub(super) fn new_client(g: &GlobalArgs, stdin: Option<&mut dyn BufRead>) -> Res
 }
 
 /// etcdctl's `getUsernamePassword`: `name:password`, or `name` and the password read after
-/// `prompt` (on stderr) from stdin.
+/// `prompt` (on stdout) from stdin.
 pub(super) fn username_password(
     prompt: &str,
     flag: &str,
@@ -129,12 +132,16 @@ pub(super) fn username_password(
     if let Some((u, p)) = flag.split_once(':') {
         return Ok((u.to_string(), p.to_string()));
     }
-    eprint!("{prompt}");
+    // speakeasy (etcdctl's prompt) writes the prompt and, after the answer, a newline to
+    // stdout.
+    print!("{prompt}");
+    let _ = std::io::stdout().flush();
     let mut line = String::new();
     let r = match stdin {
         Some(s) => s.read_line(&mut line),
         None => std::io::stdin().read_line(&mut line),
     };
+    println!();
     r.map_err(|e| Fail::line(EXIT_BAD_ARGS, e))?;
     Ok((
         flag.to_string(),

@@ -62,3 +62,47 @@ pub(super) fn print_response_key(
     };
     out.write_all(text.as_bytes()).map_err(io_fail)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::client::v2::Node;
+
+    fn printed(r: &Response, format: &str) -> String {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        print_response_key(r, format, &mut out, &mut err).unwrap();
+        String::from_utf8(out).unwrap() + &String::from_utf8(err).unwrap()
+    }
+
+    #[test]
+    fn responses_print_like_etcdctl() {
+        let node = Node {
+            key: "/foo".into(),
+            value: "<b>".into(),
+            created_index: 4,
+            modified_index: 5,
+            ..Default::default()
+        };
+        let r = Response {
+            action: "set".into(),
+            node: Some(node.clone()),
+            prev_node: Some(node),
+            index: 5,
+        };
+        assert_eq!(printed(&r, "simple"), "<b>\n");
+        assert_eq!(
+            printed(&r, "extended"),
+            "Key: /foo\nCreated-Index: 4\nModified-Index: 5\nPrevNode.Value: <b>\nTTL: 0\nIndex: 5\n\n<b>\n"
+        );
+        assert!(printed(&r, "json").starts_with(
+            r#"{"action":"set","node":{"key":"/foo","value":"\u003cb\u003e","nodes":null,"#
+        ));
+        assert_eq!(printed(&r, "yaml"), "Unsupported output format: yaml\n");
+        let del = Response {
+            action: "delete".into(),
+            ..r
+        };
+        assert_eq!(printed(&del, "simple"), "PrevNode.Value: <b>\n");
+    }
+}

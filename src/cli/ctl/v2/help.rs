@@ -341,3 +341,53 @@ pub(super) fn usage_error(
     }
     EXIT_BAD_ARGS
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn go_single_dash_long_flags_become_double_dash() {
+        assert_eq!(
+            normalize(&strings(&[
+                "-output", "json", "set", "-ttl=5", "-p", "-x", "--", "-ttl"
+            ])),
+            strings(&["--output", "json", "set", "--ttl=5", "-p", "-x", "--", "-ttl"])
+        );
+    }
+
+    #[test]
+    fn the_command_word_follows_the_global_flags() {
+        let a = strings(&["-o", "json", "--no-sync", "--endpoints=x", "get", "foo"]);
+        assert_eq!(command_index(&a), 4);
+        assert_eq!(command_index(&strings(&["--debug"])), 1);
+    }
+
+    #[test]
+    fn unknown_commands_have_no_help_topic() {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let code = intercept(&strings(&["nosuch"]), &mut out, &mut err);
+        assert_eq!(code, Some(EXIT_NO_HELP_TOPIC));
+        assert_eq!(
+            String::from_utf8(err).unwrap(),
+            "No help topic for 'nosuch'\n"
+        );
+    }
+
+    #[test]
+    fn command_help_has_urfaves_layout() {
+        let root = Cli::command();
+        let get = root.find_subcommand("get").unwrap();
+        assert_eq!(
+            render(get, "get"),
+            "NAME:\n   etcdctl get - retrieve the value of a key\n\nUSAGE:\n   etcdctl get [command options] <key>\n\nOPTIONS:\n   --sort        returns result in sorted order\n   --quorum, -q  require quorum for get request\n   \n"
+        );
+        let rmdir = root.find_subcommand("rmdir").unwrap();
+        assert!(render(rmdir, "rmdir").ends_with("USAGE:\n   etcdctl rmdir <key>\n"));
+    }
+}
