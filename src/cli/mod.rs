@@ -8,6 +8,7 @@ pub mod completion;
 pub mod ctl;
 pub mod gateway;
 pub mod grpc_proxy;
+pub(crate) mod progress;
 pub mod server;
 pub mod util;
 

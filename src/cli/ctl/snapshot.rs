@@ -7,7 +7,7 @@
 //!   streams too; the same hash, revision, keys and size as etcdctl) and the older
 //!   etcd-oxide snapshots (an LMDB image + sha256 trailer).
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{Read, Write};
 use std::path::Path;
 
 use clap::Subcommand;
@@ -135,39 +135,30 @@ async fn save_snapshot(
         .map_err(|e| format!("could not open {part} (open {part}: {})", go_io_error(&e)))?;
     let c = Client::new(cfg).map_err(|e| e.to_string())?;
     let mut stream = c.snapshot().await.map_err(|e| e.to_string())?;
-    let bar = if std::io::stderr().is_terminal() {
-        let b = indicatif::ProgressBar::new(0);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {bytes}/{total_bytes} ({bytes_per_sec})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        Some(b)
-    } else {
-        None
-    };
+    let bar = crate::cli::progress::bytes_bar("snapshot save", 0);
     let mut written = 0u64;
     while let Some(item) = stream.next().await {
         let chunk = item.map_err(|e| e.to_string())?;
         f.write_all(&chunk.blob)
             .map_err(|e| format!("write {part}: {}", go_io_error(&e)))?;
         written += chunk.blob.len() as u64;
-        if let Some(b) = &bar {
-            b.set_length(written + chunk.remaining_bytes);
-            b.set_position(written);
-        }
+        bar.set_length(written + chunk.remaining_bytes);
+        bar.set_position(written);
     }
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    bar.finish_and_clear();
     let _ = err.flush();
     f.sync_all()
         .map_err(|e| format!("fsync {part}: {}", go_io_error(&e)))?;
     drop(f);
     verify_trailer(Path::new(part))?;
     std::fs::rename(part, path)
-        .map_err(|e| format!("could not rename {part} to {path} ({})", go_io_error(&e)))
+        .map_err(|e| format!("could not rename {part} to {path} ({})", go_io_error(&e)))?;
+    // The rename itself durable: after a crash `path` is absent or complete.
+    let dir = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    crate::storage::snapshot::sync_dir(dir).map_err(|e| e.to_string())
 }
 
 /// A private temporary directory, removed on drop.

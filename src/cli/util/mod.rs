@@ -363,7 +363,36 @@ fn restore(a: &RestoreArgs, log: &mut dyn Write) -> Result<(), Exit> {
         json_str(&wal_dir.display().to_string()),
         json_str(&data_dir.display().to_string())
     );
-    let result = restore_into(a, &data_dir, &wal_dir, cluster_id, member_id, members);
+    // Everything is built under staging names (`<dir>.part`) and renamed into place once
+    // synced: after a kill -9 the data dir (and a separate wal dir) is absent or complete.
+    let staged_data = staging_name(&data_dir);
+    let staged_wal = if a.wal_dir.is_some() {
+        staging_name(&wal_dir)
+    } else {
+        staged_data.join("member").join("wal")
+    };
+    let _ = std::fs::remove_dir_all(&staged_data);
+    let _ = std::fs::remove_dir_all(&staged_wal);
+    let size = std::fs::metadata(&a.filename).map_or(0, |m| m.len());
+    let bar = crate::cli::progress::bytes_bar("snapshot restore", size);
+    let result = restore_into(
+        a,
+        &staged_data,
+        &staged_wal,
+        cluster_id,
+        member_id,
+        members,
+        &bar,
+    )
+    .and_then(|revision| {
+        publish_restored(
+            &staged_data,
+            &data_dir,
+            a.wal_dir.as_ref().map(|_| (&staged_wal, &wal_dir)),
+        )?;
+        Ok(revision)
+    });
+    bar.finish_and_clear();
     match result {
         Ok(revision) => {
             let _ = writeln!(
@@ -376,12 +405,54 @@ fn restore(a: &RestoreArgs, log: &mut dyn Write) -> Result<(), Exit> {
             Ok(())
         }
         Err(e) => {
-            // Leave nothing half-restored behind (both dirs did not exist before).
-            let _ = std::fs::remove_dir_all(&wal_dir);
-            let _ = std::fs::remove_dir_all(&data_dir);
+            // Leave nothing half-restored behind.
+            let _ = std::fs::remove_dir_all(&staged_wal);
+            let _ = std::fs::remove_dir_all(&staged_data);
             Err(e)
         }
     }
+}
+
+/// `<path>.part`: where a restore builds `path` before renaming it into place.
+fn staging_name(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(".part");
+    PathBuf::from(name)
+}
+
+/// Syncs the staged directories and renames them into place (a separate wal dir first, the
+/// data dir last), syncing each parent so the renames are durable.
+fn publish_restored(
+    staged_data: &Path,
+    data_dir: &Path,
+    wal: Option<(&PathBuf, &PathBuf)>,
+) -> Result<(), Exit> {
+    let sync = |d: &Path| snapshot::sync_dir(d).map_err(Exit::error);
+    let parent = |p: &Path| {
+        p.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    };
+    let member = staged_data.join("member");
+    for d in [
+        member.join("snap"),
+        member.clone(),
+        staged_data.to_path_buf(),
+    ] {
+        if d.is_dir() {
+            sync(&d)?;
+        }
+    }
+    if let Some((staged_wal, wal_dir)) = wal {
+        sync(staged_wal)?;
+        std::fs::create_dir_all(parent(wal_dir)).map_err(Exit::error)?;
+        std::fs::rename(staged_wal, wal_dir).map_err(Exit::error)?;
+        sync(&parent(wal_dir))?;
+    } else if member.join("wal").is_dir() {
+        sync(&member.join("wal"))?;
+    }
+    std::fs::rename(staged_data, data_dir).map_err(Exit::error)?;
+    sync(&parent(data_dir))
 }
 
 fn restore_into(
@@ -391,13 +462,16 @@ fn restore_into(
     cluster_id: u64,
     member_id: u64,
     members: BTreeMap<u64, Member>,
+    bar: &indicatif::ProgressBar,
 ) -> Result<i64, Exit> {
     let db = db_dir(data_dir);
     let mut revision = if bbolt::is_bbolt(&a.filename).map_err(Exit::error)? {
-        etcd_export::restore_etcd_snapshot(&a.filename, &db, a.skip_hash_check)
-            .map_err(|e| Exit::error(format!("{e:#}")))?
+        let rev = etcd_export::restore_etcd_snapshot(&a.filename, &db, a.skip_hash_check)
+            .map_err(|e| Exit::error(format!("{e:#}")))?;
+        bar.set_position(bar.length().unwrap_or(0));
+        rev
     } else {
-        restore_own_image(a, &db)?
+        restore_own_image(a, &db, bar)?
     };
     if a.bump_revision > 0 {
         revision = bump_revision(&db, a.bump_revision)?;
@@ -409,8 +483,13 @@ fn restore_into(
 }
 
 /// Our own snapshot image (LMDB + sha256): copied into place, its Raft apply state forgotten.
-fn restore_own_image(a: &RestoreArgs, db: &Path) -> Result<i64, Exit> {
-    snapshot::write_image(&a.filename, db, a.skip_hash_check, &mut |_| {}).map_err(Exit::error)?;
+fn restore_own_image(
+    a: &RestoreArgs,
+    db: &Path,
+    bar: &indicatif::ProgressBar,
+) -> Result<i64, Exit> {
+    snapshot::write_image(&a.filename, db, a.skip_hash_check, &mut |n| bar.inc(n))
+        .map_err(Exit::error)?;
     let revision = {
         let backend = crate::apply::state::StateDb::open(db).map_err(|e| {
             Exit::error(format!(
@@ -508,7 +587,15 @@ fn defrag(data_dir: &Path) -> Result<(), Exit> {
             data_dir.display()
         ))
     })?;
-    snapshot::compact_and_swap(env, &db).map_err(|e| {
+    let bar = crate::cli::progress::bytes_bar(
+        "defrag",
+        std::fs::metadata(snapshot::data_file(&db)).map_or(0, |m| m.len()),
+    );
+    let watcher = crate::cli::progress::FileWatcher::start(&bar, snapshot::defrag_tmp(&db));
+    let swapped = snapshot::compact_and_swap(env, &db);
+    drop(watcher);
+    bar.finish_and_clear();
+    swapped.map_err(|e| {
         Exit::error(format!(
             "Failed to defragment etcd data[{}] ({e})",
             data_dir.display()
