@@ -10,13 +10,16 @@
 //!   one cluster again, a write replicates to all.
 //! - `a_corrupt_etcd_wal_is_refused_and_left_untouched`: one flipped byte in the WAL: one
 //!   clear line, exit, every file as it was.
+//! - `util_import_then_our_member_serves_etcds_data` / `util_export_gives_a_data_dir_real_etcd_restarts_from`:
+//!   `etcd util import|export` offline, both ways; the other server restarts on the result
+//!   with the same flags and serves the same data under the same IDs.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 use crate::etcd_snapshot::write_history;
-use crate::harness::{etcdctl, ok_stdout, Cluster, Member, MemberOpts, ServerKind};
+use crate::harness::{etcdctl, ok_stdout, our_bin, Cluster, Member, MemberOpts, ServerKind};
 
 const STOP: Duration = Duration::from_secs(20);
 
@@ -283,4 +286,87 @@ fn a_corrupt_etcd_wal_is_refused_and_left_untouched() {
         "{line}"
     );
     assert_eq!(tree(m.data_dir()), files, "the etcd dir is untouched");
+}
+
+/// The same member flags (name, ports) on another data dir and server kind.
+fn same_flags(m: &Member, kind: ServerKind, data_dir: &Path) -> Member {
+    Member::start(
+        kind,
+        MemberOpts {
+            name: m.opts.name.clone(),
+            ports: Some((m.client_port, m.peer_port)),
+            data_dir: Some(data_dir.to_path_buf()),
+            ..Default::default()
+        },
+    )
+}
+
+fn util(args: &[&str]) -> String {
+    ok_stdout(&our_bin(args, Duration::from_secs(60)), &args.join(" "))
+}
+
+#[test]
+fn util_import_then_our_member_serves_etcds_data() {
+    crate::require_etcd!();
+    let mut m = Member::start(ServerKind::Etcd, MemberOpts::named("import1"));
+    let lease = write_history(&m.client_url());
+    let before = observe(&m.client_url(), &lease);
+    m.stop(STOP);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("ours");
+    let etcd_dir = m.data_dir().to_str().expect("utf-8").to_string();
+    let files = tree(m.data_dir());
+    let said = util(&[
+        "util",
+        "import",
+        "--data-dir",
+        &etcd_dir,
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(said.starts_with("Imported etcd data dir"), "{said}");
+    assert_eq!(tree(m.data_dir()), files, "the source is only read");
+    assert!(!dir.path().join("ours.part").exists());
+    let ours = same_flags(&m, ServerKind::Ours, &out);
+    assert_same(&observe(&ours.client_url(), &lease), &before);
+    ok_stdout(
+        &etcdctl(&ours.client_url(), &["put", "after", "import"], None),
+        "put",
+    );
+}
+
+#[test]
+fn util_export_gives_a_data_dir_real_etcd_restarts_from() {
+    crate::require_etcd!();
+    let mut m = Member::start(ServerKind::Ours, MemberOpts::named("export1"));
+    let lease = write_history(&m.client_url());
+    let before = observe(&m.client_url(), &lease);
+    m.stop(STOP);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("etcd");
+    let ours = m.data_dir().to_str().expect("utf-8").to_string();
+    let said = util(&[
+        "util",
+        "export",
+        "--data-dir",
+        &ours,
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(said.starts_with("Exported"), "{said}");
+    let etcd = same_flags(&m, ServerKind::Etcd, &out);
+    assert_same(&observe(&etcd.client_url(), &lease), &before);
+    ok_stdout(
+        &etcdctl(&etcd.client_url(), &["put", "after", "export"], None),
+        "put",
+    );
+    let got = ok_stdout(
+        &etcdctl(
+            &etcd.client_url(),
+            &["get", "after", "--print-value-only"],
+            None,
+        ),
+        "get",
+    );
+    assert_eq!(got.trim(), "export");
 }
