@@ -7,7 +7,8 @@
 //!   restart; a stale half-built temp dir is discarded, and a kill between the two renames is
 //!   finished by the next start.
 //! - `three_member_etcd_cluster_restarts_in_place_as_one_cluster`: every member converted,
-//!   one cluster again, a write replicates to all.
+//!   one cluster again, the member stopped earlier catches up from the leader, a write
+//!   replicates to all.
 //! - `a_corrupt_etcd_wal_is_refused_and_left_untouched`: one flipped byte in the WAL: one
 //!   clear line, exit, every file as it was.
 //! - `util_import_then_our_member_serves_etcds_data` / `util_export_gives_a_data_dir_real_etcd_restarts_from`:
@@ -211,12 +212,42 @@ fn three_member_etcd_cluster_restarts_in_place_as_one_cluster() {
     let mut c = Cluster::start(ServerKind::Etcd, 3, "inplace-3");
     let ep = c.members[0].client_url();
     let lease = write_history(&ep);
+    // m3 stops first and misses the last writes: it must catch up from the leader.
+    c.members[2].stop(STOP);
+    for i in 0..5 {
+        ok_stdout(
+            &etcdctl(&ep, &["put", &format!("late{i}"), "v"], None),
+            "put while m3 is down",
+        );
+    }
     let before = observe(&ep, &lease);
     for m in c.members.iter_mut() {
-        m.stop(STOP); // etcd re-raises SIGTERM after its clean shutdown
+        if m.pid().is_some() {
+            m.stop(STOP);
+        }
         m.kind = ServerKind::Ours;
     }
     c.kill_all_and_restart();
+    // The member that was behind catches up (a snapshot from the leader: the converted
+    // logs start empty at each member's own applied index).
+    let m3 = c.members[2].client_url();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = etcdctl(
+            &m3,
+            &["get", "late4", "--print-value-only", "--consistency=s"],
+            None,
+        );
+        if String::from_utf8_lossy(&got.stdout).trim() == "v" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "m3 did not catch up: {}",
+            c.members[2].stderr_tail(30)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     for m in &c.members {
         let after = observe(&m.client_url(), &lease);
         assert_eq!(after.kvs, before.kvs, "{}", m.opts.name);
