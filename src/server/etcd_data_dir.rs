@@ -3,6 +3,7 @@
 //!
 //! **Detection** looks at the files only, never at how our own database is opened: a
 //! `member/` whose `wal/` holds `*.wal` files or whose `snap/db` is a bbolt file is etcd's.
+//! A db that a running etcd holds (bbolt's exclusive flock) is refused.
 //!
 //! **Conversion** ([`convert`]) reads etcd's member dir and builds ours beside it:
 //! - `snap/db` (bbolt) → our state database through `apply::etcd_import` (keys with their
@@ -305,6 +306,14 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
             db_file.display()
         )));
     }
+    // bbolt holds an exclusive flock on the db while etcd runs: never convert under it.
+    let lock = std::fs::File::open(&db_file)?;
+    if let Err(std::fs::TryLockError::WouldBlock) = lock.try_lock_shared() {
+        return Err(ConvertError::Unsupported(format!(
+            "{} is locked: is etcd still running on this data dir?",
+            db_file.display()
+        )));
+    }
     let raft = read_raft(etcd_member)?;
     let reader = bbolt::Reader::open(&db_file).map_err(etcd_import::ImportError::from)?;
     let consistent_index = etcd_import::consistent_index(&reader)?;
@@ -431,6 +440,7 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
     )
     .map_err(write_err)?;
     wal_env.force_sync().map_err(write_err)?;
+    drop(lock);
     let _ = summary;
     Ok(Converted {
         member_id: raft.member_id,

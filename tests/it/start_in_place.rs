@@ -342,10 +342,28 @@ fn util_import_then_our_member_serves_etcds_data() {
     let mut m = Member::start(ServerKind::Etcd, MemberOpts::named("import1"));
     let lease = write_history(&m.client_url());
     let before = observe(&m.client_url(), &lease);
-    m.stop(STOP);
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("ours");
     let etcd_dir = m.data_dir().to_str().expect("utf-8").to_string();
+    // Not while etcd runs on it.
+    let busy = our_bin(
+        &[
+            "util",
+            "import",
+            "--data-dir",
+            &etcd_dir,
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        Duration::from_secs(60),
+    );
+    let err = String::from_utf8_lossy(&busy.stderr);
+    assert!(
+        !busy.status.success() && err.contains("still running"),
+        "{err}"
+    );
+    assert!(!out.exists() && !dir.path().join("ours.part").exists());
+    m.stop(STOP);
     let files = tree(m.data_dir());
     let said = util(&[
         "util",
