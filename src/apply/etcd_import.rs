@@ -441,4 +441,95 @@ mod tests {
         export(&stores, &r, &info, file).unwrap();
         assert_eq!(status(&out).unwrap().hash, status(&fixture()).unwrap().hash);
     }
+
+    /// etcd's two payload kinds: a v3 `InternalRaftRequest` (header set, 3.4's plaintext
+    /// password hashed here), a v2 `Request` for member attributes; v2 user data refused.
+    #[test]
+    fn etcd_proposals_decode_as_etcds_apply_reads_them() {
+        use crate::pb::etcdserverpb::{AuthUserAddRequest, PutRequest, Request};
+        use crate::pb::peer::RequestHeader;
+        let put = InternalRaftRequest {
+            header: Some(RequestHeader {
+                id: 7,
+                ..Default::default()
+            }),
+            put: Some(PutRequest {
+                key: b"k".to_vec(),
+                value: b"v".to_vec(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            decode_proposal(&put.encode_to_vec()).unwrap(),
+            EtcdProposal::Apply(Box::new(put))
+        );
+        let add = InternalRaftRequest {
+            header: Some(RequestHeader::default()),
+            auth_user_add: Some(AuthUserAddRequest {
+                name: b"alice".to_vec(),
+                password: b"pw".to_vec(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let EtcdProposal::Apply(got) = decode_proposal(&add.encode_to_vec()).unwrap() else {
+            panic!("user add");
+        };
+        let u = got.auth_user_add.unwrap();
+        assert!(u.password.is_empty());
+        assert!(crate::auth::password::verify(
+            b"pw",
+            u.hashed_password.as_bytes()
+        ));
+
+        let attrs = Request {
+            id: Some(9),
+            method: Some("PUT".into()),
+            path: Some("/0/members/8e9e05c52164694d/attributes".into()),
+            val: Some(r#"{"name":"default","clientURLs":["http://localhost:2379"]}"#.into()),
+            ..Default::default()
+        };
+        let EtcdProposal::Apply(got) = decode_proposal(&attrs.encode_to_vec()).unwrap() else {
+            panic!("attributes");
+        };
+        let m = got.member_attr_set.unwrap();
+        assert_eq!(m.member_id, 0x8e9e_05c5_2164_694d);
+        assert_eq!(m.name, "default");
+        assert_eq!(m.client_urls, ["http://localhost:2379"]);
+
+        let version = Request {
+            method: Some("PUT".into()),
+            path: Some("/0/version".into()),
+            val: Some("3.4.0".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            decode_proposal(&version.encode_to_vec()).unwrap(),
+            EtcdProposal::Nothing
+        );
+        assert_eq!(decode_proposal(&[]).unwrap(), EtcdProposal::Nothing);
+        let user = Request {
+            method: Some("PUT".into()),
+            path: Some("/foo".into()),
+            val: Some("bar".into()),
+            ..Default::default()
+        };
+        let err = decode_proposal(&user.encode_to_vec()).unwrap_err();
+        assert!(err.to_string().contains("v2 store data"), "{err}");
+    }
+
+    #[test]
+    fn members_json_is_etcds() {
+        let m = parse_member(
+            br#"{"id":10276657743932975437,"peerURLs":["http://localhost:2380"],"name":"default","clientURLs":["http://localhost:2379"]}"#,
+        )
+        .unwrap();
+        assert_eq!(m.id, 10_276_657_743_932_975_437);
+        assert_eq!(m.name, "default");
+        assert!(!m.is_learner);
+        let l = parse_member(br#"{"id":1,"peerURLs":["http://a:2380"],"isLearner":true}"#).unwrap();
+        assert!(l.is_learner && l.name.is_empty());
+        assert!(parse_member(b"not json").is_err());
+    }
 }

@@ -3,6 +3,7 @@
 //!
 //! **Detection** looks at the files only, never at how our own database is opened: a
 //! `member/` whose `wal/` holds `*.wal` files or whose `snap/db` is a bbolt file is etcd's.
+//! A db that a running etcd holds (bbolt's exclusive flock) is refused.
 //!
 //! **Conversion** ([`convert`]) reads etcd's member dir and builds ours beside it:
 //! - `snap/db` (bbolt) → our state database through `apply::etcd_import` (keys with their
@@ -275,7 +276,7 @@ fn check_v2_store(path: &Path, data: &[u8]) -> Result<(), ConvertError> {
         .map_err(|e| ConvertError::Unsupported(format!("{}: v2 store: {e}", path.display())))?;
     let user_keys: Vec<&String> = v["Root"]["Children"]
         .as_object()
-        .map(|c| c.keys().filter(|k| *k != "/0" && *k != "/1").collect())
+        .map(|c| c.keys().filter(|k| *k != "0" && *k != "1").collect())
         .unwrap_or_default();
     if !user_keys.is_empty() {
         return Err(ConvertError::Unsupported(format!(
@@ -302,6 +303,14 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
     if !db_file.is_file() || !bbolt::is_bbolt(&db_file)? {
         return Err(ConvertError::Unsupported(format!(
             "{}: no etcd v3 backend (bbolt); a v2-only data dir is not converted",
+            db_file.display()
+        )));
+    }
+    // bbolt holds an exclusive flock on the db while etcd runs: never convert under it.
+    let lock = std::fs::File::open(&db_file)?;
+    if let Err(std::fs::TryLockError::WouldBlock) = lock.try_lock_shared() {
+        return Err(ConvertError::Unsupported(format!(
+            "{} is locked: is etcd still running on this data dir?",
             db_file.display()
         )));
     }
@@ -431,6 +440,7 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
     )
     .map_err(write_err)?;
     wal_env.force_sync().map_err(write_err)?;
+    drop(lock);
     let _ = summary;
     Ok(Converted {
         member_id: raft.member_id,
@@ -505,4 +515,104 @@ fn apply_conf_change_v2(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::pb::raftpb::ConfChangeSingle;
+
+    fn member(id: u64, learner: bool) -> EtcdMember {
+        EtcdMember {
+            id,
+            name: format!("m{id}"),
+            peer_urls: vec![format!("http://127.0.0.1:{id}")],
+            client_urls: vec![],
+            is_learner: learner,
+        }
+    }
+
+    /// etcd's conf changes: add (context = member JSON), add learner, update peer URLs,
+    /// remove; applied again on top of the backend's members they change nothing twice.
+    #[test]
+    fn conf_changes_apply_like_etcds_and_idempotently() {
+        let mut members: BTreeMap<u64, EtcdMember> = [(1, member(1, false))].into();
+        let cc = |t: i32, id: u64, ctx: &str| {
+            ConfChange {
+                r#type: Some(t),
+                node_id: Some(id),
+                context: Some(ctx.as_bytes().to_vec()),
+                id: Some(0),
+            }
+            .encode_to_vec()
+        };
+        let add2 = cc(0, 2, r#"{"id":2,"peerURLs":["http://127.0.0.1:2"]}"#);
+        apply_conf_change(&mut members, &add2).unwrap();
+        apply_conf_change(&mut members, &add2).unwrap();
+        apply_conf_change(
+            &mut members,
+            &cc(
+                3,
+                3,
+                r#"{"id":3,"peerURLs":["http://127.0.0.1:3"],"isLearner":true}"#,
+            ),
+        )
+        .unwrap();
+        apply_conf_change(
+            &mut members,
+            &cc(2, 2, r#"{"id":2,"peerURLs":["http://127.0.0.1:22"]}"#),
+        )
+        .unwrap();
+        assert_eq!(members[&2].peer_urls, ["http://127.0.0.1:22"]);
+        assert!(members[&3].is_learner);
+        apply_conf_change(&mut members, &cc(1, 1, "")).unwrap();
+        assert_eq!(members.keys().copied().collect::<Vec<_>>(), [2, 3]);
+
+        let promote = ConfChangeV2 {
+            transition: Some(0),
+            changes: vec![ConfChangeSingle {
+                r#type: Some(0),
+                node_id: Some(3),
+            }],
+            context: None,
+        };
+        apply_conf_change_v2(&mut members, &promote.encode_to_vec()).unwrap();
+        assert!(!members[&3].is_learner);
+        let unknown = ConfChangeV2 {
+            changes: vec![ConfChangeSingle {
+                r#type: Some(0),
+                node_id: Some(9),
+            }],
+            ..Default::default()
+        };
+        assert!(apply_conf_change_v2(&mut members, &unknown.encode_to_vec()).is_err());
+    }
+
+    #[test]
+    fn a_v2_store_with_user_keys_is_refused() {
+        let p = Path::new("x.snap");
+        let internal = br#"{"Root":{"Path":"/","Children":{"0":{},"1":{}}}}"#;
+        assert!(check_v2_store(p, internal).is_ok());
+        assert!(check_v2_store(p, b"").is_ok());
+        let user = br#"{"Root":{"Path":"/","Children":{"0":{},"1":{},"foo":{}}}}"#;
+        let err = check_v2_store(p, user).unwrap_err().to_string();
+        assert!(err.contains("v2 store holds data (foo)"), "{err}");
+    }
+
+    #[test]
+    fn a_dir_without_etcd_files_is_not_etcds() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(!is_etcd_member_dir(&dir.path().join("member")));
+        std::fs::create_dir_all(dir.path().join("member/wal")).unwrap();
+        std::fs::write(dir.path().join("member/wal/data.mdb"), b"").unwrap();
+        assert!(!is_etcd_member_dir(&dir.path().join("member")));
+        std::fs::write(
+            dir.path()
+                .join("member/wal/0000000000000000-0000000000000000.wal"),
+            b"",
+        )
+        .unwrap();
+        assert!(is_etcd_member_dir(&dir.path().join("member")));
+    }
 }

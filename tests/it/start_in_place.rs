@@ -7,16 +7,20 @@
 //!   restart; a stale half-built temp dir is discarded, and a kill between the two renames is
 //!   finished by the next start.
 //! - `three_member_etcd_cluster_restarts_in_place_as_one_cluster`: every member converted,
-//!   one cluster again, a write replicates to all.
+//!   one cluster again, the member stopped earlier catches up from the leader, a write
+//!   replicates to all.
 //! - `a_corrupt_etcd_wal_is_refused_and_left_untouched`: one flipped byte in the WAL: one
 //!   clear line, exit, every file as it was.
+//! - `util_import_then_our_member_serves_etcds_data` / `util_export_gives_a_data_dir_real_etcd_restarts_from`:
+//!   `etcd util import|export` offline, both ways; the other server restarts on the result
+//!   with the same flags and serves the same data under the same IDs.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
 use crate::etcd_snapshot::write_history;
-use crate::harness::{etcdctl, ok_stdout, Cluster, Member, MemberOpts, ServerKind};
+use crate::harness::{etcdctl, ok_stdout, our_bin, Cluster, Member, MemberOpts, ServerKind};
 
 const STOP: Duration = Duration::from_secs(20);
 
@@ -208,12 +212,42 @@ fn three_member_etcd_cluster_restarts_in_place_as_one_cluster() {
     let mut c = Cluster::start(ServerKind::Etcd, 3, "inplace-3");
     let ep = c.members[0].client_url();
     let lease = write_history(&ep);
+    // m3 stops first and misses the last writes: it must catch up from the leader.
+    c.members[2].stop(STOP);
+    for i in 0..5 {
+        ok_stdout(
+            &etcdctl(&ep, &["put", &format!("late{i}"), "v"], None),
+            "put while m3 is down",
+        );
+    }
     let before = observe(&ep, &lease);
     for m in c.members.iter_mut() {
-        m.stop(STOP); // etcd re-raises SIGTERM after its clean shutdown
+        if m.pid().is_some() {
+            m.stop(STOP);
+        }
         m.kind = ServerKind::Ours;
     }
     c.kill_all_and_restart();
+    // The member that was behind catches up (a snapshot from the leader: the converted
+    // logs start empty at each member's own applied index).
+    let m3 = c.members[2].client_url();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = etcdctl(
+            &m3,
+            &["get", "late4", "--print-value-only", "--consistency=s"],
+            None,
+        );
+        if String::from_utf8_lossy(&got.stdout).trim() == "v" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "m3 did not catch up: {}",
+            c.members[2].stderr_tail(30)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     for m in &c.members {
         let after = observe(&m.client_url(), &lease);
         assert_eq!(after.kvs, before.kvs, "{}", m.opts.name);
@@ -283,4 +317,105 @@ fn a_corrupt_etcd_wal_is_refused_and_left_untouched() {
         "{line}"
     );
     assert_eq!(tree(m.data_dir()), files, "the etcd dir is untouched");
+}
+
+/// The same member flags (name, ports) on another data dir and server kind.
+fn same_flags(m: &Member, kind: ServerKind, data_dir: &Path) -> Member {
+    Member::start(
+        kind,
+        MemberOpts {
+            name: m.opts.name.clone(),
+            ports: Some((m.client_port, m.peer_port)),
+            data_dir: Some(data_dir.to_path_buf()),
+            ..Default::default()
+        },
+    )
+}
+
+fn util(args: &[&str]) -> String {
+    ok_stdout(&our_bin(args, Duration::from_secs(60)), &args.join(" "))
+}
+
+#[test]
+fn util_import_then_our_member_serves_etcds_data() {
+    crate::require_etcd!();
+    let mut m = Member::start(ServerKind::Etcd, MemberOpts::named("import1"));
+    let lease = write_history(&m.client_url());
+    let before = observe(&m.client_url(), &lease);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("ours");
+    let etcd_dir = m.data_dir().to_str().expect("utf-8").to_string();
+    // Not while etcd runs on it.
+    let busy = our_bin(
+        &[
+            "util",
+            "import",
+            "--data-dir",
+            &etcd_dir,
+            "--out",
+            out.to_str().expect("utf-8"),
+        ],
+        Duration::from_secs(60),
+    );
+    let err = String::from_utf8_lossy(&busy.stderr);
+    assert!(
+        !busy.status.success() && err.contains("still running"),
+        "{err}"
+    );
+    assert!(!out.exists() && !dir.path().join("ours.part").exists());
+    m.stop(STOP);
+    let files = tree(m.data_dir());
+    let said = util(&[
+        "util",
+        "import",
+        "--data-dir",
+        &etcd_dir,
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(said.starts_with("Imported etcd data dir"), "{said}");
+    assert_eq!(tree(m.data_dir()), files, "the source is only read");
+    assert!(!dir.path().join("ours.part").exists());
+    let ours = same_flags(&m, ServerKind::Ours, &out);
+    assert_same(&observe(&ours.client_url(), &lease), &before);
+    ok_stdout(
+        &etcdctl(&ours.client_url(), &["put", "after", "import"], None),
+        "put",
+    );
+}
+
+#[test]
+fn util_export_gives_a_data_dir_real_etcd_restarts_from() {
+    crate::require_etcd!();
+    let mut m = Member::start(ServerKind::Ours, MemberOpts::named("export1"));
+    let lease = write_history(&m.client_url());
+    let before = observe(&m.client_url(), &lease);
+    m.stop(STOP);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("etcd");
+    let ours = m.data_dir().to_str().expect("utf-8").to_string();
+    let said = util(&[
+        "util",
+        "export",
+        "--data-dir",
+        &ours,
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(said.starts_with("Exported"), "{said}");
+    let etcd = same_flags(&m, ServerKind::Etcd, &out);
+    assert_same(&observe(&etcd.client_url(), &lease), &before);
+    ok_stdout(
+        &etcdctl(&etcd.client_url(), &["put", "after", "export"], None),
+        "put",
+    );
+    let got = ok_stdout(
+        &etcdctl(
+            &etcd.client_url(),
+            &["get", "after", "--print-value-only"],
+            None,
+        ),
+        "get",
+    );
+    assert_eq!(got.trim(), "export");
 }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use openraft::{LogId, StoredMembership};
 
-use crate::apply::etcd_export::{etcd_members, export, ExportInfo};
+use crate::apply::etcd_export::{etcd_members, export, EtcdMember, ExportInfo};
 use crate::apply::state::StateDb;
 use crate::membership::Member;
 use crate::storage::etcd::bbolt::append_sha256_trailer;
@@ -26,30 +26,56 @@ use crate::storage::snapshot::data_file;
 /// # Errors
 /// A missing or unreadable state database, store read errors, I/O.
 pub(super) fn export_snapshot(db_dir: &Path, out: &Path) -> anyhow::Result<i64> {
+    let part = PathBuf::from(format!("{}.part", out.display()));
+    let exported = match write_backend(db_dir, &part, true) {
+        Ok(e) => e,
+        Err(e) => {
+            let _ = std::fs::remove_file(&part);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&part, out).with_context(|| format!("renaming to {}", out.display()))?;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::storage::snapshot::sync_dir(dir)?;
+    }
+    Ok(exported.revision)
+}
+
+/// What [`write_backend`] exported besides the file.
+pub(super) struct Exported {
+    /// The store revision.
+    pub revision: i64,
+    /// The last applied log id (etcd's consistent index is its index).
+    pub applied: Option<LogId<u64>>,
+    /// The members, as etcd's `members` bucket holds them.
+    pub members: Vec<EtcdMember>,
+}
+
+/// Writes the state database at `db_dir` as etcd's bbolt backend to `file` (created or
+/// truncated, synced), with the sha256 trailer of a snapshot when `trailer`. The caller
+/// removes `file` on error.
+///
+/// # Errors
+/// A missing or unreadable state database, store read errors, I/O.
+pub(super) fn write_backend(db_dir: &Path, file: &Path, trailer: bool) -> anyhow::Result<Exported> {
     if !data_file(db_dir).is_file() {
         bail!("{}: no member state database", db_dir.display());
     }
     let backend = StateDb::open(db_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     let rtxn = backend.env.read_txn()?;
-    let raft_state = Some(backend.raft_state);
-    let (applied, membership) = match raft_state {
-        None => (None, StoredMembership::default()),
-        Some(db) => {
-            let applied: Option<LogId<u64>> = db
-                .get(&rtxn, schema::RAFT_APPLIED.key)?
-                .map(postcard::from_bytes::<Option<LogId<u64>>>)
-                .transpose()
-                .context("decoding the applied log id")?
-                .flatten();
-            let membership: StoredMembership<u64, Member> = db
-                .get(&rtxn, schema::RAFT_MEMBERSHIP.key)?
-                .map(postcard::from_bytes)
-                .transpose()
-                .context("decoding the membership")?
-                .unwrap_or_default();
-            (applied, membership)
-        }
-    };
+    let db = backend.raft_state;
+    let applied: Option<LogId<u64>> = db
+        .get(&rtxn, schema::RAFT_APPLIED.key)?
+        .map(postcard::from_bytes::<Option<LogId<u64>>>)
+        .transpose()
+        .context("decoding the applied log id")?
+        .flatten();
+    let membership: StoredMembership<u64, Member> = db
+        .get(&rtxn, schema::RAFT_MEMBERSHIP.key)?
+        .map(postcard::from_bytes)
+        .transpose()
+        .context("decoding the membership")?
+        .unwrap_or_default();
     let stores = backend.stores();
     let config = membership.membership();
     let voters: std::collections::BTreeSet<u64> = config.voter_ids().collect();
@@ -59,30 +85,26 @@ pub(super) fn export_snapshot(db_dir: &Path, out: &Path) -> anyhow::Result<i64> 
     let members = etcd_members(&stores, &rtxn, nodes)?;
     let info = ExportInfo {
         consistent_index: applied.map_or(0, |l| l.index),
-        members,
+        members: members.clone(),
     };
     let revision = backend.kv.current_revision(&rtxn)?;
-    let part = PathBuf::from(format!("{}.part", out.display()));
-    let file = OpenOptions::new()
+    let f = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
         .truncate(true)
-        .open(&part)
-        .with_context(|| format!("creating {}", part.display()))?;
-    let written = export(&stores, &rtxn, &info, file)
-        .map_err(anyhow::Error::from)
-        .and_then(|mut f| Ok(append_sha256_trailer(&mut f)?));
-    drop(rtxn);
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&part);
-        return Err(e);
+        .open(file)
+        .with_context(|| format!("creating {}", file.display()))?;
+    let mut f = export(&stores, &rtxn, &info, f)?;
+    if trailer {
+        append_sha256_trailer(&mut f)?;
     }
-    std::fs::rename(&part, out).with_context(|| format!("renaming to {}", out.display()))?;
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        crate::storage::snapshot::sync_dir(dir)?;
-    }
-    Ok(revision)
+    f.sync_all()?;
+    Ok(Exported {
+        revision,
+        applied,
+        members,
+    })
 }
 
 /// Restores the etcd (bbolt) snapshot `file` into a fresh state database at `db_dir`: checks

@@ -21,11 +21,14 @@
 //!   revisions, the compaction, leases, auth and alarms ([`etcd_export`]).
 //! - `defrag --data-dir D`: compacting copy + atomic swap of `member/snap/db`.
 //! - `hashkv --data-dir D [--rev R]`: the HashKV of the stored history (as the server's).
+//! - `import --data-dir <etcd dir> --out <our dir>` / `export --data-dir <our dir> --out
+//!   <etcd dir>`: a whole data dir between etcd 3.4's layout and ours ([`etcd_data_dir`]).
 //!
 //! Entry points: [`run`] and [`command`]. Errors print `Error: <message>` and exit 1, bad
 //! arguments exit 128 (etcdctl's codes). Depends on: storage, raft (offline log seeding),
 //! mvcc, membership, config.
 
+mod etcd_data_dir;
 mod etcd_export;
 
 use std::collections::BTreeMap;
@@ -71,6 +74,26 @@ pub enum Command {
         /// Path to the data directory
         #[arg(long, required = true)]
         data_dir: PathBuf,
+    },
+    /// Converts a stopped etcd 3.4/3.5 member's data directory into this server's (data,
+    /// membership, term, applied index, member and cluster IDs)
+    Import {
+        /// Path to the etcd data directory (holding member/)
+        #[arg(long, required = true)]
+        data_dir: PathBuf,
+        /// Path of the data directory to create
+        #[arg(long, required = true)]
+        out: PathBuf,
+    },
+    /// Converts a stopped member's data directory into one etcd 3.4 restarts from (same
+    /// member and cluster IDs, data, membership, term, applied index)
+    Export {
+        /// Path to the data directory of the stopped member
+        #[arg(long, required = true)]
+        data_dir: PathBuf,
+        /// Path of the etcd data directory to create
+        #[arg(long, required = true)]
+        out: PathBuf,
     },
     /// Prints the KV history hash of a stopped member's data directory
     Hashkv {
@@ -211,6 +234,39 @@ pub fn run_with(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -
             )
             .map_err(Exit::error)
         }),
+        Command::Import { data_dir, out: target } => etcd_data_dir::import(&data_dir, &target)
+            .map_err(|e| Exit::error(format!("{e:#}")))
+            .and_then(|c| {
+                writeln!(
+                    out,
+                    "Imported etcd data dir {} into {} (member {:x}, cluster {:x}, term {}, applied index {}, revision {}, members {})",
+                    data_dir.display(),
+                    target.display(),
+                    c.member_id,
+                    c.cluster_id,
+                    c.term,
+                    c.applied_index,
+                    c.revision,
+                    c.members
+                )
+                .map_err(Exit::error)
+            }),
+        Command::Export { data_dir, out: target } => etcd_data_dir::export(&data_dir, &target)
+            .map_err(|e| Exit::error(format!("{e:#}")))
+            .and_then(|s| {
+                writeln!(
+                    out,
+                    "Exported {} as etcd data dir {} (member {:x}, cluster {:x}, term {}, applied index {}, revision {})",
+                    data_dir.display(),
+                    target.display(),
+                    s.member_id,
+                    s.cluster_id,
+                    s.term,
+                    s.applied_index,
+                    s.revision
+                )
+                .map_err(Exit::error)
+            }),
         Command::Hashkv { data_dir, rev } => {
             hashkv(&data_dir, rev).and_then(|h| print_hashkv(&cli.write_out, &h, out))
         }

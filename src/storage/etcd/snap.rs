@@ -97,7 +97,6 @@ pub fn read(path: &Path) -> Result<Snapshot, SnapError> {
 ///
 /// # Errors
 /// I/O.
-#[allow(dead_code)] // used by `etcd util export` (next step)
 pub fn write(dir: &Path, snap: &Snapshot) -> std::io::Result<PathBuf> {
     let meta = snap.metadata.clone().unwrap_or_default();
     let data = snap.encode_to_vec();

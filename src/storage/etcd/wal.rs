@@ -270,13 +270,12 @@ pub fn read_all(dir: &Path) -> Result<WalContents, WalError> {
     Ok(out)
 }
 
-/// Writes one WAL file `<dir>/0000000000000000-<index:016x>.wal` holding, like etcd's
+/// Writes one WAL file `<dir>/0000000000000000-0000000000000000.wal` holding, like etcd's
 /// `wal.Create` followed by `SaveSnapshot` and `Save`: the crc record (0), the metadata,
 /// a snapshot record, then `entries` and the hard state. Returns the path.
 ///
 /// # Errors
 /// I/O.
-#[allow(dead_code)] // used by `etcd util export` (next step)
 pub fn write_new(
     dir: &Path,
     metadata: &[u8],
@@ -316,11 +315,7 @@ pub fn write_new(
     }
     push(STATE_TYPE, hard_state.encode_to_vec(), &mut buf);
     // etcd preallocates 64 MB segments; zeros after the last record end the file.
-    let path = dir.join(format!(
-        "{:016x}-{:016x}.wal",
-        0,
-        snapshot.index.unwrap_or(0)
-    ));
+    let path = dir.join(format!("{:016x}-{:016x}.wal", 0, 0));
     std::fs::create_dir_all(dir)?;
     let mut f = std::fs::File::create(&path)?;
     std::io::Write::write_all(&mut f, &buf)?;
