@@ -34,6 +34,88 @@ struct StartArgs {
     /// Duration of delay before retrying failed endpoints (Go duration).
     #[arg(long, default_value = "1m0s")]
     retry_delay: String,
+    /// Accept insecure SRV records.
+    #[arg(long)]
+    insecure_discovery: bool,
+    /// Path to the client server TLS CA file for verifying the discovered endpoints when
+    /// discovery-srv is provided.
+    #[arg(long, default_value = "")]
+    trusted_ca_file: String,
+}
+
+/// Strips a URL's scheme as etcd's `stripSchema`: `http://h:p/x` becomes `h:p`; anything
+/// without a `scheme://authority` stays as given.
+fn strip_schema(ep: &str) -> &str {
+    match ep.split_once("://") {
+        Some((_, rest)) => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+            if host.is_empty() {
+                ep
+            } else {
+                host
+            }
+        }
+        None => ep,
+    }
+}
+
+/// Go's `net.SplitHostPort`: `host:port` or `[v6]:port`; `None` when missing a port or
+/// with too many colons.
+fn split_host_port(s: &str) -> Option<(&str, &str)> {
+    if let Some(rest) = s.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        let port = after.strip_prefix(':')?;
+        (!port.contains(':')).then_some((host, port))
+    } else {
+        let (host, port) = s.rsplit_once(':')?;
+        (!host.contains(':') && !host.contains('[') && !host.contains(']')).then_some((host, port))
+    }
+}
+
+/// etcd's start-up checks of the gateway (`etcdmain/gateway.go`), with its messages:
+/// endpoints must be `host:port` (after dropping a scheme) and resolve, the listen address
+/// must be `host:port` and resolve, and no endpoint may resolve to the listen address.
+/// Returns the endpoints to proxy to; `Err` is the line etcd prints before exiting 1.
+fn check_endpoints(endpoints: &[String], listen: &str) -> Result<Vec<String>, String> {
+    use std::net::ToSocketAddrs;
+    let eps: Vec<String> = endpoints
+        .iter()
+        .map(|e| strip_schema(e).to_string())
+        .collect();
+    let mut targets = Vec::new();
+    for ep in &eps {
+        let (h, p) = split_host_port(ep).ok_or_else(|| format!("error parsing endpoint {ep:?}"))?;
+        let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
+        let port: u16 = digits.parse().unwrap_or(0);
+        targets.push((h.to_string(), port));
+    }
+    let (lhost, lport) = split_host_port(listen)
+        .ok_or_else(|| format!("failed to validate listen address: {listen}"))?;
+    let lookup = |h: &str| -> Option<Vec<std::net::IpAddr>> {
+        let h = if h.is_empty() { "0.0.0.0" } else { h };
+        (h, 0u16)
+            .to_socket_addrs()
+            .ok()
+            .map(|a| a.map(|a| a.ip()).collect())
+    };
+    let laddrs = lookup(lhost).ok_or_else(|| format!("failed to resolve listen host: {lhost}"))?;
+    for (host, port) in &targets {
+        let eaddrs =
+            lookup(host).ok_or_else(|| format!("failed to resolve endpoint host: {host}"))?;
+        if port.to_string() != lport {
+            continue;
+        }
+        if let Some(ea) = eaddrs.iter().find(|a| laddrs.contains(a)) {
+            return Err(format!(
+                "SRV or endpoint ({host}:{port}->{ea}:{port}) should not resolve to the gateway listen addr ({listen})"
+            ));
+        }
+    }
+    if eps.is_empty() {
+        return Err("no endpoints found".into());
+    }
+    Ok(eps)
 }
 
 /// The clap tree (for man pages and completions).
@@ -68,6 +150,20 @@ pub fn run(args: Vec<OsString>) -> i32 {
             return 1;
         }
     };
+    let endpoints = match check_endpoints(&start.endpoints, &start.listen_addr) {
+        Ok(e) => e,
+        Err(msg) => {
+            // etcd prints the parse error without a newline, the others with one.
+            if msg.starts_with("error parsing endpoint") {
+                print!("{msg}");
+            } else {
+                println!("{msg}");
+            }
+            use std::io::Write;
+            let _ = std::io::stdout().flush();
+            return 1;
+        }
+    };
     crate::observability::init_logging("info");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -87,8 +183,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
                 return 1;
             }
         };
-        tracing::info!(address = %start.listen_addr, endpoints = ?start.endpoints, "ready to proxy client requests");
-        let gw = Arc::new(crate::proxy::gateway::Gateway::new(&start.endpoints, retry));
+        // etcd's tcpproxy line, Go's `%+v` of the endpoint list.
+        tracing::info!(target: "tcpproxy", "ready to proxy client requests to [{}]", endpoints.join(" "));
+        let gw = Arc::new(crate::proxy::gateway::Gateway::new(&endpoints, retry));
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
@@ -100,4 +197,38 @@ pub fn run(args: Vec<OsString>) -> i32 {
             }
         }
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_checked_like_etcds_gateway() {
+        let eps = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            check_endpoints(
+                &eps(&["http://127.0.0.1:2379", "127.0.0.1:22379"]),
+                "127.0.0.1:23790"
+            )
+            .unwrap(),
+            ["127.0.0.1:2379", "127.0.0.1:22379"]
+        );
+        assert_eq!(
+            check_endpoints(&eps(&["infra0.example.com"]), "127.0.0.1:23790").unwrap_err(),
+            "error parsing endpoint \"infra0.example.com\""
+        );
+        assert_eq!(
+            check_endpoints(&eps(&["127.0.0.1:2379"]), "127.0.0.1").unwrap_err(),
+            "failed to validate listen address: 127.0.0.1"
+        );
+        assert!(
+            check_endpoints(&eps(&["127.0.0.1:23790"]), "127.0.0.1:23790")
+                .unwrap_err()
+                .contains("should not resolve to the gateway listen addr")
+        );
+        assert_eq!(split_host_port("[::1]:2379"), Some(("::1", "2379")));
+        assert_eq!(split_host_port("a:b:c"), None);
+    }
 }

@@ -44,3 +44,40 @@ fn etcdctl_through_the_gateway_reads_and_writes() {
     );
     assert_eq!(direct, "2\n", "the gateway reached the member itself");
 }
+
+#[test]
+fn gateway_refuses_unparseable_endpoints_and_logs_the_ready_line() {
+    let port = free_port();
+    let out = crate::harness::our_bin(
+        &[
+            "gateway",
+            "start",
+            "--endpoints=infra0.example.com",
+            &format!("--listen-addr=127.0.0.1:{port}"),
+        ],
+        Duration::from_secs(10),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "error parsing endpoint \"infra0.example.com\"",
+        "etcd's message"
+    );
+
+    let listen = format!("127.0.0.1:{port}");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcd"));
+    cmd.args(["gateway", "start"])
+        .arg("--endpoints=http://127.0.0.1:2379,127.0.0.1:22379")
+        .arg(format!("--listen-addr={listen}"))
+        .arg("--retry-delay=5s")
+        .arg("--insecure-discovery")
+        .arg("--trusted-ca-file=ca.pem");
+    let gw = Proc::spawn(cmd, false);
+    wait_listening(&listen, Duration::from_secs(10));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let want = "tcpproxy: ready to proxy client requests to [127.0.0.1:2379 127.0.0.1:22379]";
+    while !gw.stderr().contains(want) {
+        assert!(std::time::Instant::now() < deadline, "{}", gw.stderr());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

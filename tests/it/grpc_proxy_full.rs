@@ -362,3 +362,37 @@ fn registration_and_member_list_tables() {
         "{out}"
     );
 }
+
+#[test]
+fn lease_keep_alives_share_one_upstream_stream() {
+    crate::require_etcd!();
+    let m = Member::start(ServerKind::Ours, MemberOpts::named("pxl"));
+    let (_proxy, px) = start_proxy(&m.client_url(), &[]);
+    let grant = ctl(&px, &["lease", "grant", "60"]);
+    let id = grant
+        .split_whitespace()
+        .nth(1)
+        .expect("lease id")
+        .to_string();
+    let clients: Vec<Proc> = (0..3)
+        .map(|_| etcdctl_bg(&px, &["lease", "keep-alive", &id]))
+        .collect();
+    for c in &clients {
+        let line = c
+            .next_line(Duration::from_secs(10))
+            .expect("keep-alive answer");
+        assert!(line.contains("keepalived with TTL(60)"), "{line}");
+    }
+    assert_eq!(
+        proxy_metric(&px, "etcd_grpc_proxy_upstream_lease_streams"),
+        1,
+        "three client streams, one upstream stream"
+    );
+    let ttl = ctl(&px, &["lease", "timetolive", &id]);
+    assert!(ttl.contains("remaining("), "{ttl}");
+    drop(clients);
+    // A revoked lease answers TTL 0 through the shared stream.
+    ctl(&px, &["lease", "revoke", &id]);
+    let out = etcdctl(&px, &["lease", "keep-alive", "--once", &id], None);
+    assert!(!out.status.success());
+}

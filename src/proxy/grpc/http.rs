@@ -220,6 +220,12 @@ impl Proxy {
             self.hub.events_coalescing(),
         );
         family(
+            "etcd_grpc_proxy_upstream_lease_streams",
+            "gauge",
+            "Lease keep-alive streams the proxy holds open on the cluster",
+            self.leases.upstream_streams(),
+        );
+        family(
             "etcd_grpc_proxy_upstream_watchers",
             "gauge",
             "Watchers the proxy holds open on the cluster",

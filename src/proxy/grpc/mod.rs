@@ -137,6 +137,7 @@ pub struct Proxy {
     ns: Namespace,
     cache: Arc<Mutex<cache::RangeCache>>,
     hub: Arc<watch::WatchHub>,
+    leases: Arc<lease::LeaseHub>,
     metrics: Arc<Metrics>,
     /// `--advertise-client-url` (etcd's `advaddr`); MemberList answers with the proxies.
     advertise: Option<String>,
@@ -152,6 +153,7 @@ impl Proxy {
         let ns = Namespace::new(namespace.as_bytes().to_vec());
         Proxy {
             hub: Arc::new(watch::WatchHub::new(client.clone(), ns.clone())),
+            leases: Arc::new(lease::LeaseHub::new(client.clone())),
             client,
             ns,
             cache: Arc::new(Mutex::new(cache::RangeCache::default())),
