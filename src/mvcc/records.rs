@@ -159,3 +159,36 @@ impl KvStore {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use crate::storage::{open_env, EnvKind};
+
+    /// `--bump-revision 100 --mark-compacted` at revision 4: the current and compact
+    /// revisions are 104, the live key keeps its revisions, the next write is 105.
+    #[test]
+    fn bump_revision_marks_the_bumped_revision_compacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = open_env(&dir.path().join("db"), EnvKind::State).unwrap();
+        let kv = crate::mvcc::KvStore::open(&env).unwrap();
+        let mut wtxn = env.write_txn().unwrap();
+        for v in [&b"1"[..], b"2", b"3"] {
+            let mut w = kv.write(&mut wtxn).unwrap();
+            w.put(b"k", v, 0).unwrap();
+            w.end();
+        }
+        assert_eq!(kv.current_revision(&wtxn).unwrap(), 4);
+        assert_eq!(
+            kv.bump_revision_mark_compacted(&mut wtxn, 100).unwrap(),
+            104
+        );
+        assert_eq!(kv.current_revision(&wtxn).unwrap(), 104);
+        assert_eq!(kv.compact_revision(&wtxn).unwrap(), 104);
+        let mut w = kv.write(&mut wtxn).unwrap();
+        w.put(b"k", b"4", 0).unwrap();
+        w.end();
+        assert_eq!(kv.current_revision(&wtxn).unwrap(), 105);
+        wtxn.commit().unwrap();
+    }
+}

@@ -496,3 +496,58 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Delete, e))
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::apply::Member;
+    use crate::storage::{open_env, EnvKind};
+
+    fn member(name: &str) -> Member {
+        Member {
+            name: name.into(),
+            peer_urls: vec![format!("http://{name}:2380")],
+            client_urls: Vec::new(),
+        }
+    }
+
+    /// `--force-new-cluster` on a 3-member log appends, after the last entry and under a new
+    /// term of this member, a membership of this member alone (same node record), and votes
+    /// for that term; a log that was never initialized is left alone.
+    #[test]
+    fn force_new_cluster_appends_a_one_member_membership() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = open_env(dir.path(), EnvKind::Wal).unwrap();
+        let store = LogStore::open(env.clone()).unwrap();
+        let none = openraft::StoredMembership::default();
+        assert_eq!(store.force_new_cluster(1, &none).unwrap(), None);
+
+        let members = std::collections::BTreeMap::from([
+            (1, member("m1")),
+            (2, member("m2")),
+            (3, member("m3")),
+        ]);
+        seed_new_cluster(&env, 7, 1, members).unwrap();
+        let forced = store.force_new_cluster(1, &none).unwrap().unwrap();
+        assert_eq!(forced.removed, vec![2, 3]);
+        assert_eq!(forced.log_id.index, 1);
+        assert_eq!(forced.log_id.leader_id.term, 1);
+        let rtxn = env.read_txn().unwrap();
+        let (_, last) = store.dbs.logs.last(&rtxn).unwrap().unwrap();
+        let entry: Entry<TypeConfig> = postcard::from_bytes(last).unwrap();
+        let openraft::EntryPayload::Membership(m) = entry.payload else {
+            panic!("not a membership entry");
+        };
+        assert_eq!(m.voter_ids().collect::<Vec<_>>(), vec![1]);
+        assert_eq!(m.get_node(&1), Some(&member("m1")));
+        assert_eq!(m.nodes().count(), 1);
+        drop(rtxn);
+        let vote: Vote<u64> = store.read_meta(schema::WAL_VOTE.key).unwrap().unwrap();
+        assert_eq!(vote, Vote::new(1, 1));
+        assert!(
+            store.force_new_cluster(9, &none).is_err(),
+            "9 is not a member"
+        );
+    }
+}
