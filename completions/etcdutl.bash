@@ -19,11 +19,17 @@ _etcdutl() {
             etcdutl,defrag)
                 cmd="etcdutl__subcmd__defrag"
                 ;;
+            etcdutl,export)
+                cmd="etcdutl__subcmd__export"
+                ;;
             etcdutl,hashkv)
                 cmd="etcdutl__subcmd__hashkv"
                 ;;
             etcdutl,help)
                 cmd="etcdutl__subcmd__help"
+                ;;
+            etcdutl,import)
+                cmd="etcdutl__subcmd__import"
                 ;;
             etcdutl,snapshot)
                 cmd="etcdutl__subcmd__snapshot"
@@ -31,11 +37,17 @@ _etcdutl() {
             etcdutl__subcmd__help,defrag)
                 cmd="etcdutl__subcmd__help__subcmd__defrag"
                 ;;
+            etcdutl__subcmd__help,export)
+                cmd="etcdutl__subcmd__help__subcmd__export"
+                ;;
             etcdutl__subcmd__help,hashkv)
                 cmd="etcdutl__subcmd__help__subcmd__hashkv"
                 ;;
             etcdutl__subcmd__help,help)
                 cmd="etcdutl__subcmd__help__subcmd__help"
+                ;;
+            etcdutl__subcmd__help,import)
+                cmd="etcdutl__subcmd__help__subcmd__import"
                 ;;
             etcdutl__subcmd__help,snapshot)
                 cmd="etcdutl__subcmd__help__subcmd__snapshot"
@@ -80,7 +92,7 @@ _etcdutl() {
 
     case "${cmd}" in
         etcdutl)
-            opts="-w -h --write-out --help snapshot defrag hashkv help"
+            opts="-w -h --write-out --help snapshot defrag import export hashkv help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -109,6 +121,36 @@ _etcdutl() {
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        etcdutl__subcmd__export)
+            opts="-w -h --data-dir --out --write-out --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -158,7 +200,7 @@ _etcdutl() {
             return 0
             ;;
         etcdutl__subcmd__help)
-            opts="snapshot defrag hashkv help"
+            opts="snapshot defrag import export hashkv help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -172,6 +214,20 @@ _etcdutl() {
             return 0
             ;;
         etcdutl__subcmd__help__subcmd__defrag)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        etcdutl__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -200,6 +256,20 @@ _etcdutl() {
             return 0
             ;;
         etcdutl__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        etcdutl__subcmd__help__subcmd__import)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -262,6 +332,36 @@ _etcdutl() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        etcdutl__subcmd__import)
+            opts="-w -h --data-dir --out --write-out --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --write-out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -28,6 +28,8 @@ complete -c etcdutl -n "__fish_etcdutl_needs_command" -s w -l write-out -d 'set 
 complete -c etcdutl -n "__fish_etcdutl_needs_command" -s h -l help -d 'Print help'
 complete -c etcdutl -n "__fish_etcdutl_needs_command" -f -a "snapshot" -d 'Manages etcd node snapshots'
 complete -c etcdutl -n "__fish_etcdutl_needs_command" -f -a "defrag" -d 'Defragments the storage of a stopped etcd member\'s data directory'
+complete -c etcdutl -n "__fish_etcdutl_needs_command" -f -a "import" -d 'Converts a stopped etcd 3.4/3.5 member\'s data directory into this server\'s (data, membership, term, applied index, member and cluster IDs)'
+complete -c etcdutl -n "__fish_etcdutl_needs_command" -f -a "export" -d 'Converts a stopped member\'s data directory into one etcd 3.4 restarts from (same member and cluster IDs, data, membership, term, applied index)'
 complete -c etcdutl -n "__fish_etcdutl_needs_command" -f -a "hashkv" -d 'Prints the KV history hash of a stopped member\'s data directory'
 complete -c etcdutl -n "__fish_etcdutl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and not __fish_seen_subcommand_from restore status export help" -s w -l write-out -d 'set the output format (simple, json, table)' -r
@@ -59,14 +61,24 @@ complete -c etcdutl -n "__fish_etcdutl_using_subcommand snapshot; and __fish_see
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand defrag" -l data-dir -d 'Path to the data directory' -r -F
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand defrag" -s w -l write-out -d 'set the output format (simple, json, table)' -r
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand defrag" -s h -l help -d 'Print help'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand import" -l data-dir -d 'Path to the etcd data directory (holding member/)' -r -F
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand import" -l out -d 'Path of the data directory to create' -r -F
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand import" -s w -l write-out -d 'set the output format (simple, json, table)' -r
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand import" -s h -l help -d 'Print help'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand export" -l data-dir -d 'Path to the data directory of the stopped member' -r -F
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand export" -l out -d 'Path of the etcd data directory to create' -r -F
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand export" -s w -l write-out -d 'set the output format (simple, json, table)' -r
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand export" -s h -l help -d 'Print help'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand hashkv" -l data-dir -d 'Path to the data directory' -r -F
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand hashkv" -l rev -d 'maximum revision to hash (default: all revisions)' -r
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand hashkv" -s w -l write-out -d 'set the output format (simple, json, table)' -r
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand hashkv" -s h -l help -d 'Print help'
-complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and not __fish_seen_subcommand_from snapshot defrag hashkv help" -f -a "snapshot" -d 'Manages etcd node snapshots'
-complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and not __fish_seen_subcommand_from snapshot defrag hashkv help" -f -a "defrag" -d 'Defragments the storage of a stopped etcd member\'s data directory'
-complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and not __fish_seen_subcommand_from snapshot defrag hashkv help" -f -a "hashkv" -d 'Prints the KV history hash of a stopped member\'s data directory'
-complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and not __fish_seen_subcommand_from snapshot defrag hashkv help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and not __fish_seen_subcommand_from snapshot defrag import export hashkv help" -f -a "snapshot" -d 'Manages etcd node snapshots'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and not __fish_seen_subcommand_from snapshot defrag import export hashkv help" -f -a "defrag" -d 'Defragments the storage of a stopped etcd member\'s data directory'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and not __fish_seen_subcommand_from snapshot defrag import export hashkv help" -f -a "import" -d 'Converts a stopped etcd 3.4/3.5 member\'s data directory into this server\'s (data, membership, term, applied index, member and cluster IDs)'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and not __fish_seen_subcommand_from snapshot defrag import export hashkv help" -f -a "export" -d 'Converts a stopped member\'s data directory into one etcd 3.4 restarts from (same member and cluster IDs, data, membership, term, applied index)'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and not __fish_seen_subcommand_from snapshot defrag import export hashkv help" -f -a "hashkv" -d 'Prints the KV history hash of a stopped member\'s data directory'
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and not __fish_seen_subcommand_from snapshot defrag import export hashkv help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "status" -d 'Gets backend snapshot status of a given file'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "export" -d 'Writes a stopped member\'s data as an etcd 3.4 snapshot file (bbolt + sha256), for the official etcdctl\'s snapshot status and restore'

@@ -126,6 +126,26 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 && ret=0
 ;;
+(import)
+_arguments "${_arguments_options[@]}" : \
+'--data-dir=[Path to the etcd data directory (holding member/)]:DATA_DIR:_files' \
+'--out=[Path of the data directory to create]:OUT:_files' \
+'-w+[set the output format (simple, json, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (simple, json, table)]:WRITE_OUT:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
+(export)
+_arguments "${_arguments_options[@]}" : \
+'--data-dir=[Path to the data directory of the stopped member]:DATA_DIR:_files' \
+'--out=[Path of the etcd data directory to create]:OUT:_files' \
+'-w+[set the output format (simple, json, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (simple, json, table)]:WRITE_OUT:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
 (hashkv)
 _arguments "${_arguments_options[@]}" : \
 '--data-dir=[Path to the data directory]:DATA_DIR:_files' \
@@ -180,6 +200,14 @@ esac
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(import)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(export)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (hashkv)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -202,6 +230,8 @@ _etcdutl_commands() {
     local commands; commands=(
 'snapshot:Manages etcd node snapshots' \
 'defrag:Defragments the storage of a stopped etcd member'\''s data directory' \
+'import:Converts a stopped etcd 3.4/3.5 member'\''s data directory into this server'\''s (data, membership, term, applied index, member and cluster IDs)' \
+'export:Converts a stopped member'\''s data directory into one etcd 3.4 restarts from (same member and cluster IDs, data, membership, term, applied index)' \
 'hashkv:Prints the KV history hash of a stopped member'\''s data directory' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -211,6 +241,11 @@ _etcdutl_commands() {
 _etcdutl__subcmd__defrag_commands() {
     local commands; commands=()
     _describe -t commands 'etcdutl defrag commands' commands "$@"
+}
+(( $+functions[_etcdutl__subcmd__export_commands] )) ||
+_etcdutl__subcmd__export_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdutl export commands' commands "$@"
 }
 (( $+functions[_etcdutl__subcmd__hashkv_commands] )) ||
 _etcdutl__subcmd__hashkv_commands() {
@@ -222,6 +257,8 @@ _etcdutl__subcmd__help_commands() {
     local commands; commands=(
 'snapshot:Manages etcd node snapshots' \
 'defrag:Defragments the storage of a stopped etcd member'\''s data directory' \
+'import:Converts a stopped etcd 3.4/3.5 member'\''s data directory into this server'\''s (data, membership, term, applied index, member and cluster IDs)' \
+'export:Converts a stopped member'\''s data directory into one etcd 3.4 restarts from (same member and cluster IDs, data, membership, term, applied index)' \
 'hashkv:Prints the KV history hash of a stopped member'\''s data directory' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
@@ -232,6 +269,11 @@ _etcdutl__subcmd__help__subcmd__defrag_commands() {
     local commands; commands=()
     _describe -t commands 'etcdutl help defrag commands' commands "$@"
 }
+(( $+functions[_etcdutl__subcmd__help__subcmd__export_commands] )) ||
+_etcdutl__subcmd__help__subcmd__export_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdutl help export commands' commands "$@"
+}
 (( $+functions[_etcdutl__subcmd__help__subcmd__hashkv_commands] )) ||
 _etcdutl__subcmd__help__subcmd__hashkv_commands() {
     local commands; commands=()
@@ -241,6 +283,11 @@ _etcdutl__subcmd__help__subcmd__hashkv_commands() {
 _etcdutl__subcmd__help__subcmd__help_commands() {
     local commands; commands=()
     _describe -t commands 'etcdutl help help commands' commands "$@"
+}
+(( $+functions[_etcdutl__subcmd__help__subcmd__import_commands] )) ||
+_etcdutl__subcmd__help__subcmd__import_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdutl help import commands' commands "$@"
 }
 (( $+functions[_etcdutl__subcmd__help__subcmd__snapshot_commands] )) ||
 _etcdutl__subcmd__help__subcmd__snapshot_commands() {
@@ -265,6 +312,11 @@ _etcdutl__subcmd__help__subcmd__snapshot__subcmd__restore_commands() {
 _etcdutl__subcmd__help__subcmd__snapshot__subcmd__status_commands() {
     local commands; commands=()
     _describe -t commands 'etcdutl help snapshot status commands' commands "$@"
+}
+(( $+functions[_etcdutl__subcmd__import_commands] )) ||
+_etcdutl__subcmd__import_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdutl import commands' commands "$@"
 }
 (( $+functions[_etcdutl__subcmd__snapshot_commands] )) ||
 _etcdutl__subcmd__snapshot_commands() {

@@ -243,7 +243,6 @@ fn v2_ctl_matches_official_etcdctl_on_etcd() {
 }
 
 #[test]
-#[ignore = "our server does not serve /v2/keys yet (v2keys); the lead enables this run"]
 fn v2_ctl_matches_official_etcdctl_on_our_server() {
     crate::require_etcd!();
     v2_differential(ServerKind::Ours);
