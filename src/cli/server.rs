@@ -1063,7 +1063,7 @@ fn log_knobs(cfg: &ServerConfig) {
         tracing::info!(value = %k.bbolt_freelist_type, "--experimental-backend-bbolt-freelist-type has no effect: the backend is LMDB, not bbolt");
     }
     if !k.enable_v2v3.is_empty() {
-        tracing::info!(prefix = %k.enable_v2v3, "--experimental-enable-v2v3 has no effect on LMDB: the v2 API is not served");
+        tracing::info!(prefix = %k.enable_v2v3, "--experimental-enable-v2v3 has no effect: the v2 API (--enable-v2) keeps its own store");
     }
     if k.pre_vote {
         tracing::info!("--pre-vote: openraft grants votes without disrupting a live leader (its vote is persisted only once granted); no separate pre-vote phase");
