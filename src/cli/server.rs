@@ -567,8 +567,8 @@ impl ServerArgs {
         Ok(cfg)
     }
 
-    /// The flags of etcd 3.4 that belong to later issues (v2 API, discovery, the v2 proxy,
-    /// disaster recovery): their defaults (and `--enable-v2=false`, `--proxy=off`) are
+    /// The flags of etcd 3.4 that belong to later issues (discovery, the v2 proxy,
+    /// disaster recovery): their defaults (and `--proxy=off`) are
     /// accepted as no-ops; any other value fails instead of being ignored.
     fn check_not_supported_yet(&self) -> Result<(), ConfigError> {
         const WHY: &str = "not supported yet by etcd-oxide";

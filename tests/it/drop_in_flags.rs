@@ -362,7 +362,8 @@ fn config_file_sample_starts_and_ignores_flags_and_env() {
     let path = dir.path().join("etcd.conf.yml");
     std::fs::write(&path, &text).expect("write sample");
     let file_arg = format!("--config-file={}", path.display());
-    // Verbatim (its enable-v2: true serves the v2 API). Other flags and env are ignored (a bad --heartbeat-interval and ETCD_NAME change nothing).
+    // Verbatim (its enable-v2: true serves the v2 API). Other flags and env are ignored (a bad
+    // --heartbeat-interval and ETCD_NAME change nothing).
     let mut m = Proc::spawn(
         member_cmd(
             dir.path(),
