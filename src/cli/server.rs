@@ -576,8 +576,8 @@ impl ServerArgs {
         Ok(cfg)
     }
 
-    /// The flags of etcd 3.4 that belong to later issues (v2 API, discovery, the v2 proxy,
-    /// disaster recovery): their defaults (and `--enable-v2=false`, `--proxy=off`) are
+    /// The flags of etcd 3.4 that belong to later issues (discovery, the v2 proxy,
+    /// disaster recovery): their defaults (and `--proxy=off`) are
     /// accepted as no-ops; any other value fails instead of being ignored.
     fn check_not_supported_yet(&self) -> Result<(), ConfigError> {
         const WHY: &str = "not supported yet by etcd-oxide";
@@ -1149,7 +1149,7 @@ fn log_knobs(cfg: &ServerConfig) {
         tracing::info!(value = %k.bbolt_freelist_type, "--experimental-backend-bbolt-freelist-type has no effect: the backend is LMDB, not bbolt");
     }
     if !k.enable_v2v3.is_empty() {
-        tracing::info!(prefix = %k.enable_v2v3, "--experimental-enable-v2v3 has no effect on LMDB: the v2 API is not served");
+        tracing::info!(prefix = %k.enable_v2v3, "--experimental-enable-v2v3 has no effect: the v2 API (--enable-v2) keeps its own store");
     }
     if k.pre_vote {
         tracing::info!("--pre-vote: openraft grants votes without disrupting a live leader (its vote is persisted only once granted); no separate pre-vote phase");

@@ -15,6 +15,9 @@
 //!   `maintenance.rs` (alarms, quota, status, health, hash, snapshot, defrag), `corrupt.rs`,
 //!   `fatal.rs`, `error.rs`; `concurrency.rs` (the shared parts of the lock and election
 //!   recipes) with `concurrency/lock.rs` and `concurrency/election.rs`.
+//! - `v2.rs`: the v2 keys API (`--enable-v2`): reads, mutations as a `V2Request` through
+//!   `propose_as` (applied by `v2store::store::V2Store::apply`), watches on the v2 hub, and the
+//!   leader's SYNC loop that expires TTL nodes.
 //! - `background.rs`: the watch hub, backend sync, fatal monitor and metrics loops (the
 //!   lessor, corruption and token loops live in `lease.rs`, `maintenance.rs` /
 //!   `corrupt.rs` and `auth.rs`).

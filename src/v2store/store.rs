@@ -758,25 +758,30 @@ impl V2Store {
     /// etcd's `DeleteExpiredKeys(cutoff)`: every node expiring at or before `cutoff_ns`
     /// (oldest first) is removed with its subtree, one `expire` event and one index each.
     fn delete_expired(&self, wtxn: &mut RwTxn, cutoff_ns: i64) -> Result<Vec<Event>, V2StoreError> {
-        let mut events = Vec::new();
-        loop {
-            let mut due: Option<String> = None;
-            let r: Result<(), V2StoreError> = self.map.for_each_prefix(wtxn, &[EXPIRY], |k, _| {
-                if due.is_none() && k.len() >= 9 {
+        // One pass over the queue (oldest first); a node already removed with an expired
+        // directory above it is skipped, and a queue entry whose node is gone (or now has
+        // another expiration) is dropped.
+        let mut due: Vec<(i64, String)> = Vec::new();
+        self.map
+            .for_each_prefix(wtxn, &[EXPIRY], |k, _| -> Result<(), V2StoreError> {
+                if k.len() >= 9 {
                     let mut a = [0u8; 8];
                     a.copy_from_slice(&k[1..9]);
-                    if (u64::from_be_bytes(a) as i64) <= cutoff_ns {
-                        due = Some(String::from_utf8_lossy(&k[9..]).into_owned());
+                    let exp = u64::from_be_bytes(a) as i64;
+                    if exp <= cutoff_ns {
+                        due.push((exp, String::from_utf8_lossy(&k[9..]).into_owned()));
                     }
                 }
                 Ok(())
-            });
-            r?;
-            let Some(path) = due else { break };
-            let Some(n) = self.node(wtxn, &path)? else {
-                return Err(V2StoreError::Decode(format!(
-                    "TTL queue names a missing node {path}"
-                )));
+            })?;
+        let mut events = Vec::new();
+        for (exp, path) in due {
+            let n = match self.node(wtxn, &path)? {
+                Some(n) if n.expire_ns == exp => n,
+                Some(_) | None => {
+                    self.map.delete(wtxn, &expiry_key(exp, &path))?;
+                    continue;
+                }
             };
             let next = self.index(wtxn)? + 1;
             let prev_node = self.repr(wtxn, &path, &n, false, false)?;
@@ -960,6 +965,31 @@ mod tests {
         let t = env.read_txn().unwrap();
         assert_eq!(s.next_expiry(&t).unwrap(), None);
         assert_eq!(s.index(&t).unwrap(), 5);
+    }
+
+    #[test]
+    fn sync_removes_a_ttl_dir_once_with_its_ttl_child() {
+        let (_d, env, s) = open();
+        let t0 = MIN_EXPIRE_NS + 1_000_000_000_000;
+        let mut dir = req("PUT", "/d", "");
+        dir.dir = true;
+        dir.expiration = t0;
+        run(&env, &s, dir).unwrap();
+        let mut child = req("PUT", "/d/c", "v");
+        child.expiration = t0 + 1;
+        run(&env, &s, child).unwrap();
+        let mut sync = req("SYNC", "", "");
+        sync.time = t0 + 10;
+        let mut w = env.write_txn().unwrap();
+        let out = s.apply(&mut w, &sync).unwrap();
+        w.commit().unwrap();
+        let keys: Vec<_> = out.events.iter().map(|e| e.node.key.as_str()).collect();
+        assert_eq!(keys, vec!["/d"]);
+        let t = env.read_txn().unwrap();
+        assert_eq!(
+            (s.next_expiry(&t).unwrap(), s.index(&t).unwrap()),
+            (None, 3)
+        );
     }
 
     #[test]

@@ -296,8 +296,8 @@ fn env_is_used_logged_and_shadowing_is_fatal() {
     );
 }
 
-/// etcd 3.4.23's `etcd.conf.yml.sample` (ports and dirs substituted), `enable-v2: true`
-/// included.
+/// etcd 3.4.23's `etcd.conf.yml.sample` (ports and dirs substituted; `enable-v2: true` as in
+/// the sample).
 const SAMPLE_34: &str = r#"# This is the configuration file for the etcd server.
 name: 'default'
 data-dir: DATA_DIR
@@ -358,7 +358,8 @@ fn config_file_sample_starts_and_ignores_flags_and_env() {
     let path = dir.path().join("etcd.conf.yml");
     std::fs::write(&path, &text).expect("write sample");
     let file_arg = format!("--config-file={}", path.display());
-    // Other flags and env are ignored (a bad --heartbeat-interval and ETCD_NAME change nothing).
+    // Verbatim (its enable-v2: true serves the v2 API). Other flags and env are ignored (a bad
+    // --heartbeat-interval and ETCD_NAME change nothing).
     let mut m = Proc::spawn(
         member_cmd(
             dir.path(),
@@ -369,6 +370,9 @@ fn config_file_sample_starts_and_ignores_flags_and_env() {
     );
     wait_health(&mut m, c);
     assert!(m.stderr().contains("Loading server configuration from"));
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{c}").parse().expect("addr");
+    let (status, body) = crate::harness::http_get(addr, "/v2/keys/").expect("GET /v2/keys/");
+    assert_eq!(status, 200, "{body}");
 }
 
 #[test]

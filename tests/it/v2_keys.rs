@@ -7,7 +7,8 @@
 //!   status, `X-Etcd-Index` and JSON bodies compared after shifting indexes to the store index
 //!   before the first request (etcd's own store starts at a few internal writes) and replacing
 //!   `expiration`/`ttl` by markers.
-//! - `v2_keys_are_not_served_without_enable_v2`: `404 page not found`, as etcd 3.4.
+//! - `v2_keys_are_not_served_without_enable_v2`: `404 page not found`, as etcd 3.4; served
+//!   with `ETCD_ENABLE_V2=true`.
 //! - `v2_wait_long_poll_returns_on_a_later_set`: `wait=true` answers with headers first and the
 //!   set that comes later; `waitIndex` reads the history.
 //! - `v2_ttl_key_expires_within_ttl_plus_one_second`: a `ttl=1` key is gone within 2 s, and a
@@ -242,6 +243,13 @@ const STEPS: &[(&str, &str, &[&str])] = &[
     ("DELETE", "/v2/keys/dir?recursive=true", &[]),
     ("GET", "/v2/keys/?recursive=true&sorted=true", &[]),
     ("PATCH", "/v2/keys/foo", &[]),
+    // A watch answered from the history: the first write of this list (`_config/size`), seen
+    // by a recursive watcher on the token's directory (hidden nodes are not filtered there).
+    (
+        "GET",
+        "/v2/keys/discovery/6c007a14875d53d9bf0ef5a6fc0257c817f0fb83?wait=true&recursive=true&waitIndex=FIRST",
+        &[],
+    ),
 ];
 
 /// The store index before the test's first request.
@@ -259,8 +267,9 @@ fn v2_keys_answer_as_etcd() {
     let (ou, eu) = (ours.client_url(), etcd.client_url());
     let (ob, eb) = (base_index(&ou), base_index(&eu));
     for (method, path, data) in STEPS {
-        let o = curl(method, &format!("{ou}{path}"), data);
-        let e = curl(method, &format!("{eu}{path}"), data);
+        let first = |base: u64| path.replace("FIRST", &(base + 1).to_string());
+        let o = curl(method, &format!("{ou}{}", first(ob)), data);
+        let e = curl(method, &format!("{eu}{}", first(eb)), data);
         assert_eq!(
             normalized(&o, ob),
             normalized(&e, eb),
@@ -274,6 +283,22 @@ fn v2_keys_are_not_served_without_enable_v2() {
     let ours = Member::start(ServerKind::Ours, MemberOpts::named("nov2"));
     let a = curl("GET", &format!("{}/v2/keys/foo", ours.client_url()), &[]);
     assert_eq!((a.status, a.body.trim()), (404, "404 page not found"));
+    drop(ours);
+    // ETCD_ENABLE_V2=true turns it on like the flag.
+    let env = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            name: "envv2".into(),
+            env: vec![("ETCD_ENABLE_V2".into(), "true".into())],
+            ..Default::default()
+        },
+    );
+    let a = curl(
+        "PUT",
+        &format!("{}/v2/keys/foo", env.client_url()),
+        &["value=1"],
+    );
+    assert_eq!(a.status, 201, "{a:?}");
 }
 
 #[test]
