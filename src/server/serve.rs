@@ -587,6 +587,7 @@ mod tests {
             backend_batch_limit: 0,
             observability: Default::default(),
             discovery: None,
+            discovery_srv: None,
         }
     }
 

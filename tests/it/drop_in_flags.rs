@@ -248,12 +248,7 @@ fn unknown_flag_fails_as_etcd() {
 
 #[test]
 fn not_supported_yet_flags_fail_clearly() {
-    for bad in [
-        "--enable-v2",
-        "--discovery-srv=example.com",
-        "--proxy=on",
-        "--force-new-cluster",
-    ] {
+    for bad in ["--enable-v2", "--proxy=on", "--force-new-cluster"] {
         let out = our_bin(&[bad], Duration::from_secs(10));
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{bad}: {err}");

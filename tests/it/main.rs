@@ -18,6 +18,7 @@ mod ctl_vs_etcd;
 mod differential;
 mod discovery;
 mod disk_faults;
+mod dns_srv;
 mod drop_in_flags;
 mod etcd_answers;
 mod etcd_snapshot;
