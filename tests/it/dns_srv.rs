@@ -115,7 +115,13 @@ fn srv_cluster() -> (Zone, Vec<Member>) {
         .map(|(i, (c, p))| MemberOpts {
             name: format!("infra{i}"),
             ports: Some((*c, *p)),
-            advertise_peer_url: Some(format!("http://localhost:{p}")),
+            // infra0 advertises its IP, the others the SRV target's name: both match by
+            // resolved address.
+            advertise_peer_url: Some(if i == 0 {
+                format!("http://127.0.0.1:{p}")
+            } else {
+                format!("http://localhost:{p}")
+            }),
             bootstrap_args: Some(vec!["--discovery-srv".into(), "example.com".into()]),
             env: vec![(TEST_DNS_ENV.into(), zone.addr.clone())],
             ..Default::default()
