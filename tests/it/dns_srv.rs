@@ -10,6 +10,10 @@
 //!
 //! The zone has no `_etcd-server-ssl` / `_etcd-client-ssl` records: etcd 3.4 refuses such a
 //! zone at server bootstrap; etcd-oxide uses the records that exist (see `discovery::srv`).
+//!
+//! The official etcdctl 3.4 (Go resolver, port 53 only) is pointed at a copy of the zone on
+//! 127.0.0.77:53 through a private mount namespace (`unshare -m` + a bind-mounted
+//! `/etc/resolv.conf`), when the test runs as root.
 
 use std::net::UdpSocket;
 use std::process::Command;
@@ -36,9 +40,16 @@ struct Zone {
 }
 
 impl Zone {
-    /// Serves `records` (exact name + type matches; anything else is NXDOMAIN).
+    /// Serves `records` on 127.0.0.1 (exact name + type matches; anything else is NXDOMAIN).
     fn serve(records: Vec<Record>) -> Zone {
-        let sock = UdpSocket::bind("127.0.0.1:0").expect("bind DNS socket");
+        Zone::serve_on(
+            UdpSocket::bind("127.0.0.1:0").expect("bind DNS socket"),
+            records,
+        )
+    }
+
+    /// Serves `records` on `sock`.
+    fn serve_on(sock: UdpSocket, records: Vec<Record>) -> Zone {
         sock.set_read_timeout(Some(Duration::from_millis(100)))
             .expect("socket timeout");
         let addr = sock.local_addr().expect("DNS address").to_string();
@@ -100,15 +111,21 @@ fn srv(service: &str, port: u16) -> Record {
 }
 
 /// Three members bootstrapped from `_etcd-server._tcp.example.com`; returns the zone (keep
-/// it alive) and the members.
-fn srv_cluster() -> (Zone, Vec<Member>) {
+/// it alive), the members and the zone's records.
+fn srv_cluster() -> (Zone, Vec<Member>, Vec<Record>) {
     let ports: Vec<(u16, u16)> = (0..3).map(|_| (free_port(), free_port())).collect();
     let mut records = Vec::new();
     for (c, p) in &ports {
         records.push(srv("_etcd-server._tcp", *p));
         records.push(srv("_etcd-client._tcp", *c));
     }
-    let zone = Zone::serve(records);
+    // Go keeps the target's trailing dot (`localhost.:port`) and asks DNS for it.
+    records.push(Record::from_rdata(
+        Name::from_ascii("localhost.").expect("name"),
+        300,
+        RData::A(std::net::Ipv4Addr::LOCALHOST.into()),
+    ));
+    let zone = Zone::serve(records.clone());
     let opts = ports
         .iter()
         .enumerate()
@@ -128,7 +145,7 @@ fn srv_cluster() -> (Zone, Vec<Member>) {
         })
         .collect();
     let members = Member::start_together(ServerKind::Ours, opts);
-    (zone, members)
+    (zone, members, records)
 }
 
 /// `etcd ctl <args>` with the test zone as DNS.
@@ -143,7 +160,7 @@ fn ctl_with_dns(zone: &Zone, args: &[&str]) -> std::process::Output {
 
 #[test]
 fn members_bootstrap_from_srv_and_ctl_finds_them() {
-    let (zone, members) = srv_cluster();
+    let (zone, members, _) = srv_cluster();
     let list = ok_stdout(
         &our_ctl(&members[0].client_url(), &["member", "list"], None),
         "member list",
@@ -266,4 +283,47 @@ fn srv_errors_are_clear() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// The official etcdctl 3.4 (Go resolver: `/etc/resolv.conf`, port 53) finds our members by
+/// SRV: it runs in a private mount namespace (`unshare -m`) whose `/etc/resolv.conf` is a
+/// bind mount naming a zone served on 127.0.0.77:53. Needs root (skipped otherwise).
+#[test]
+fn official_etcdctl_discovery_srv_finds_our_members() {
+    crate::require_etcd!();
+    let Ok(sock53) = UdpSocket::bind("127.0.0.77:53") else {
+        eprintln!("official_etcdctl_discovery_srv_finds_our_members: skipped: cannot bind 127.0.0.77:53 (not root?)");
+        return;
+    };
+    let (_zone, members, records) = srv_cluster();
+    let _zone53 = Zone::serve_on(sock53, records);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let resolv = dir.path().join("resolv.conf");
+    std::fs::write(
+        &resolv,
+        "nameserver 127.0.0.77\noptions attempts:2 timeout:2\n",
+    )
+    .expect("write resolv.conf");
+    let mut cmd = Command::new("unshare");
+    cmd.env("ETCDCTL_API", "3").args([
+        "-m",
+        "sh",
+        "-c",
+        &format!(
+            "mount --bind {} /etc/resolv.conf && exec {} --discovery-srv example.com member list",
+            resolv.display(),
+            crate::harness::ETCDCTL_BIN
+        ),
+    ]);
+    let out = run_with_timeout(cmd, None, Duration::from_secs(30));
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("mount") && !out.status.success() {
+        eprintln!("official_etcdctl_discovery_srv_finds_our_members: skipped: no private mount namespace: {err}");
+        return;
+    }
+    let list = ok_stdout(&out, "etcdctl --discovery-srv member list");
+    assert_eq!(list.lines().count(), 3, "{list}");
+    for m in &members {
+        assert!(list.contains(&format!(":{}", m.peer_port)), "{list}");
+    }
 }
