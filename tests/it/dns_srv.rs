@@ -236,6 +236,25 @@ fn members_bootstrap_from_srv_and_ctl_finds_them() {
         "get through the SRV gateway",
     );
     assert_eq!(got, "ok\n");
+
+    // So does the gRPC proxy.
+    let listen = format!("127.0.0.1:{}", free_port());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcd"));
+    cmd.env(TEST_DNS_ENV, &zone.addr)
+        .args([
+            "grpc-proxy",
+            "start",
+            "--discovery-srv=example.com",
+            "--insecure-discovery",
+        ])
+        .arg(format!("--listen-addr={listen}"));
+    let _proxy = Proc::spawn(cmd, false);
+    wait_listening(&listen, Duration::from_secs(10));
+    let got = ok_stdout(
+        &our_ctl(&listen, &["get", "srv", "--print-value-only"], None),
+        "get through the SRV gRPC proxy",
+    );
+    assert_eq!(got, "ok\n");
 }
 
 #[test]
