@@ -34,11 +34,16 @@ struct StartArgs {
     /// Duration of delay before retrying failed endpoints (Go duration).
     #[arg(long, default_value = "1m0s")]
     retry_delay: String,
+    /// DNS domain used to bootstrap initial cluster.
+    #[arg(long, default_value = "")]
+    discovery_srv: String,
+    /// Service name to query when using DNS discovery.
+    #[arg(long, default_value = "")]
+    discovery_srv_name: String,
     /// Accept insecure SRV records.
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value = "false", value_parser = super::server::go_bool)]
     insecure_discovery: bool,
-    /// Path to the client server TLS CA file for verifying the discovered endpoints when
-    /// discovery-srv is provided.
+    /// Path to the client server TLS CA file for verifying the discovered endpoints when discovery-srv is provided.
     #[arg(long, default_value = "")]
     trusted_ca_file: String,
 }
@@ -140,7 +145,7 @@ pub fn run(args: Vec<OsString>) -> i32 {
             return if e.use_stderr() { 1 } else { 0 };
         }
     };
-    let GatewayCmd::Start(start) = parsed.cmd;
+    let GatewayCmd::Start(mut start) = parsed.cmd;
     let retry = match crate::go_text::parse_go_duration(&start.retry_delay) {
         Ok(d) => d,
         Err(e) => {
@@ -150,6 +155,31 @@ pub fn run(args: Vec<OsString>) -> i32 {
             return 1;
         }
     };
+    crate::observability::init_logging("info");
+    if !start.discovery_srv.is_empty() {
+        let ca = (!start.trusted_ca_file.is_empty())
+            .then(|| std::path::Path::new(&start.trusted_ca_file));
+        match crate::discovery::srv::discover_endpoints_blocking(
+            &start.discovery_srv,
+            ca,
+            start.insecure_discovery,
+            &start.discovery_srv_name,
+        ) {
+            // etcd's stripSchema: the gateway forwards TCP to host:port.
+            Ok(found) if !found.srvs.is_empty() => {
+                start.endpoints = found
+                    .srvs
+                    .iter()
+                    .map(|s| format!("{}:{}", s.target, s.port))
+                    .collect()
+            }
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("{e}");
+                return 1;
+            }
+        }
+    }
     let endpoints = match check_endpoints(&start.endpoints, &start.listen_addr) {
         Ok(e) => e,
         Err(msg) => {
@@ -164,7 +194,6 @@ pub fn run(args: Vec<OsString>) -> i32 {
             return 1;
         }
     };
-    crate::observability::init_logging("info");
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -121,6 +121,15 @@ struct StartArgs {
     /// Ensure serializable reads have monotonically increasing store revisions (accepted).
     #[arg(long)]
     experimental_serializable_ordering: bool,
+    /// Domain name to query for SRV records describing cluster endpoints.
+    #[arg(long, default_value = "")]
+    discovery_srv: String,
+    /// Service name to query when using DNS discovery.
+    #[arg(long, default_value = "")]
+    discovery_srv_name: String,
+    /// Accept insecure SRV records.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", default_value = "false", value_parser = super::server::go_bool)]
+    insecure_discovery: bool,
 }
 
 /// The clap tree (for man pages and completions).
@@ -205,8 +214,24 @@ pub fn run(args: Vec<OsString>) -> i32 {
             return if e.use_stderr() { 1 } else { 0 };
         }
     };
-    let GrpcProxyCmd::Start(start) = parsed.cmd;
+    let GrpcProxyCmd::Start(mut start) = parsed.cmd;
     crate::observability::init_logging(if start.debug { "debug" } else { "info" });
+    if !start.discovery_srv.is_empty() {
+        // etcd's discoverEndpoints (the system CA bundle verifies discovered https endpoints).
+        match crate::discovery::srv::discover_endpoints_blocking(
+            &start.discovery_srv,
+            None,
+            start.insecure_discovery,
+            &start.discovery_srv_name,
+        ) {
+            Ok(found) if !found.endpoints.is_empty() => start.endpoints = found.endpoints,
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("{e}");
+                return 1;
+            }
+        }
+    }
     match start_proxy(start) {
         Ok(()) => 0,
         Err(e) => {

@@ -283,10 +283,10 @@ pub struct ServerArgs {
     /// HTTP proxy to use for traffic to discovery service.
     #[arg(long, env = "ETCD_DISCOVERY_PROXY", default_value = "")]
     pub discovery_proxy: String,
-    /// DNS srv domain used to bootstrap the cluster (not supported yet).
+    /// DNS srv domain used to bootstrap the cluster.
     #[arg(long, env = "ETCD_DISCOVERY_SRV", default_value = "")]
     pub discovery_srv: String,
-    /// Suffix to the dns srv name queried when bootstrapping (not supported yet).
+    /// Suffix to the dns srv name queried when bootstrapping.
     #[arg(long, env = "ETCD_DISCOVERY_SRV_NAME", default_value = "")]
     pub discovery_srv_name: String,
     /// Proxy mode setting ('off', 'readonly' or 'on'; only 'off' is supported yet).
@@ -348,7 +348,7 @@ pub struct ServerArgs {
 }
 
 /// Go's `strconv.ParseBool`, for boolean flags given as `--flag=value` or through env.
-fn go_bool(s: &str) -> Result<bool, String> {
+pub(crate) fn go_bool(s: &str) -> Result<bool, String> {
     match s {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
@@ -548,6 +548,12 @@ impl ServerArgs {
             observability: self.observability_config()?,
             discovery,
             force_new_cluster: self.force_new_cluster,
+            discovery_srv: (!self.discovery_srv.trim().is_empty()).then(|| {
+                crate::config::SrvDiscoveryConfig {
+                    domain: self.discovery_srv.trim().to_string(),
+                    service_name: self.discovery_srv_name.trim().to_string(),
+                }
+            }),
         };
         if let Some(d) = &cfg.discovery {
             // etcd's PeerURLsMapAndToken: a temporary cluster of this member alone, and the
@@ -581,9 +587,7 @@ impl ServerArgs {
     /// accepted as no-ops; any other value fails instead of being ignored.
     fn check_not_supported_yet(&self) -> Result<(), ConfigError> {
         const WHY: &str = "not supported yet by etcd-oxide";
-        let text_flags: [(&'static str, &str, &str); 7] = [
-            ("discovery-srv", &self.discovery_srv, ""),
-            ("discovery-srv-name", &self.discovery_srv_name, ""),
+        let text_flags: [(&'static str, &str, &str); 5] = [
             ("proxy", &self.proxy, "off"),
             ("proxy-failure-wait", &self.proxy_failure_wait, "5000"),
             (
@@ -1033,7 +1037,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         eprintln!("{line}");
         return 1;
     }
-    let cfg = match parsed.to_config() {
+    let mut cfg = match parsed.to_config() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");
@@ -1077,6 +1081,16 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let discovery = cfg.discovery.clone();
     let data_dir = cfg.data_dir.clone();
     let member_name = cfg.name.clone();
+    if let Some(srv) = cfg.discovery_srv.clone() {
+        match runtime.block_on(srv_initial_cluster(&cfg, &srv)) {
+            Ok(cluster) => cfg.initial_cluster = cluster,
+            Err(e) => {
+                // etcd 3.4: `C | etcdmain: <cause>` (the start fails in PeerURLsMapAndToken).
+                tracing::error!(target: "etcdmain", fatal = true, "{e}");
+                return 1;
+            }
+        }
+    }
     let served = runtime.block_on(async {
         tracing::info!(
             version = SERVER_VERSION,
@@ -1100,6 +1114,40 @@ pub fn main(args: Vec<OsString>) -> i32 {
             1
         }
     }
+}
+
+/// `--discovery-srv`: the initial cluster from DNS SRV records (etcd's
+/// `PeerURLsMapAndToken`), logged as etcd logs it; this member must be among them.
+async fn srv_initial_cluster(
+    cfg: &ServerConfig,
+    srv: &crate::config::SrvDiscoveryConfig,
+) -> Result<Vec<(String, url::Url)>, ConfigErrorOrSrv> {
+    use crate::discovery::srv::{get_dns_cluster_names, SrvError};
+    let found = get_dns_cluster_names(
+        &cfg.name,
+        &srv.domain,
+        &srv.service_name,
+        &cfg.initial_advertise_peer_urls,
+    )
+    .await
+    .inspect_err(|e| tracing::warn!(error = %e, "failed to resolve during SRV discovery"))?;
+    for node in &found {
+        tracing::info!(node = %node, "got bootstrap from DNS for etcd-server at {node}");
+    }
+    let cluster = parse_initial_cluster(&found.join(","))?;
+    if !cluster.iter().any(|(n, _)| *n == cfg.name) {
+        return Err(SrvError::LocalMemberMissing(cfg.name.clone()).into());
+    }
+    Ok(cluster)
+}
+
+/// Why `--discovery-srv` found no usable initial cluster.
+#[derive(Debug, thiserror::Error)]
+enum ConfigErrorOrSrv {
+    #[error(transparent)]
+    Srv(#[from] crate::discovery::srv::SrvError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
 }
 
 /// etcd 3.4's `etcdmain` advice after a failed v2 discovery (the process then exits 1).

@@ -195,6 +195,18 @@ pub struct ServerConfig {
     /// `--discovery`, `--discovery-proxy`, `--discovery-fallback`: etcd's v2 discovery;
     /// `None` without `--discovery`.
     pub discovery: Option<DiscoveryConfig>,
+    /// `--discovery-srv` and `--discovery-srv-name`: the initial cluster from DNS SRV records
+    /// (resolved at start, before serving); `None` without `--discovery-srv`.
+    pub discovery_srv: Option<SrvDiscoveryConfig>,
+}
+
+/// etcd's DNS SRV bootstrap flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SrvDiscoveryConfig {
+    /// `--discovery-srv`: the DNS domain.
+    pub domain: String,
+    /// `--discovery-srv-name`: suffix of the service names (empty: none).
+    pub service_name: String,
 }
 
 /// etcd's v2 discovery flags. With `--discovery`, `initial_cluster` holds only this member

@@ -90,7 +90,9 @@ pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Resu
                     .map(url_string)
                     .collect();
                 adv.sort();
-                if mine != adv {
+                // With --discovery-srv the own entry was matched by resolved address (the SRV
+                // target may be a name where the flag has an IP), as etcd's URLStringsEqual.
+                if mine != adv && cfg.discovery_srv.is_none() {
                     return Err(Error::Bootstrap(format!(
                     "--initial-cluster has {}={} but missing from --initial-advertise-peer-urls={} (resolved urls: \"{}\" != \"{}\")",
                     cfg.name,

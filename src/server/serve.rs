@@ -588,6 +588,7 @@ mod tests {
             observability: Default::default(),
             discovery: None,
             force_new_cluster: false,
+            discovery_srv: None,
         }
     }
 

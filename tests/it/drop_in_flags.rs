@@ -248,7 +248,7 @@ fn unknown_flag_fails_as_etcd() {
 
 #[test]
 fn not_supported_yet_flags_fail_clearly() {
-    for bad in ["--discovery-srv=example.com", "--proxy=on"] {
+    for bad in ["--proxy=on", "--proxy-dial-timeout=5"] {
         let out = our_bin(&[bad], Duration::from_secs(10));
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{bad}: {err}");

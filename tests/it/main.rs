@@ -20,6 +20,7 @@ mod differential;
 mod disaster_recovery;
 mod discovery;
 mod disk_faults;
+mod dns_srv;
 mod drop_in_flags;
 mod etcd_answers;
 mod etcd_snapshot;

@@ -120,12 +120,10 @@ pub(super) fn env(g: &GlobalArgs) -> Result<Env> {
     if let Some(t) = tls.as_mut() {
         t.insecure_skip_verify = g.insecure_skip_tls_verify;
     }
-    if g.discovery_srv.as_deref().is_some_and(|d| !d.is_empty()) {
-        return Err(Exit::new(
-            EXIT_ERROR,
-            "DNS discovery is not supported yet by this etcdctl",
-        ));
-    }
+    let endpoints = match discovered_endpoints(g)? {
+        Some(eps) if !eps.is_empty() => eps,
+        _ => g.endpoints.iter().map(|e| e.trim().to_string()).collect(),
+    };
     Ok(Env {
         printer: Printer {
             format,
@@ -133,7 +131,7 @@ pub(super) fn env(g: &GlobalArgs) -> Result<Env> {
             value_only: false,
         },
         cfg: ClientConfig {
-            endpoints: g.endpoints.iter().map(|e| e.trim().to_string()).collect(),
+            endpoints,
             dial_timeout: g.dial_timeout,
             request_timeout: g.command_timeout,
             credentials: credentials(g)?,
@@ -147,6 +145,34 @@ pub(super) fn env(g: &GlobalArgs) -> Result<Env> {
 ///
 /// # Errors
 /// When the password cannot be read (exit 1).
+/// etcdctl's `endpointsFromFlagValue`: with `--discovery-srv`, the endpoints of the
+/// `_etcd-client-ssl._tcp` / `_etcd-client._tcp` records (`--discovery-srv-name` suffix);
+/// `http://` ones are dropped (with etcdctl's notice) unless `--insecure-discovery`.
+/// `None` without `--discovery-srv`; an empty list falls back to `--endpoints`.
+fn discovered_endpoints(g: &GlobalArgs) -> Result<Option<Vec<String>>> {
+    let Some(domain) = g.discovery_srv.as_deref().filter(|d| !d.is_empty()) else {
+        return Ok(None);
+    };
+    let found = crate::discovery::srv::get_client_blocking(
+        "etcd-client",
+        domain,
+        g.discovery_srv_name.as_deref().unwrap_or_default(),
+    )
+    .map_err(|e| Exit::new(EXIT_ERROR, e.to_string()))?;
+    if g.insecure_discovery {
+        return Ok(Some(found.endpoints));
+    }
+    let mut secure = Vec::new();
+    for ep in found.endpoints {
+        if ep.starts_with("http://") {
+            eprintln!("ignoring discovered insecure endpoint {ep:?}");
+        } else {
+            secure.push(ep);
+        }
+    }
+    Ok(Some(secure))
+}
+
 fn credentials(g: &GlobalArgs) -> Result<Option<(String, String)>> {
     let Some(user) = g.user.as_deref().filter(|u| !u.is_empty()) else {
         return Ok(None);
