@@ -385,3 +385,23 @@ fn v2_tls_client_certificates_match() {
         "etcdctl: {theirs:?}\nours: {ours:?}"
     );
 }
+
+/// `ETCDCTL_API` values other than empty, `2` and `3` are refused as etcdctl 3.4 does.
+#[test]
+fn unsupported_api_version_is_refused() {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcd"));
+    cmd.env("ETCDCTL_API", "4").args(["ctl", "version"]);
+    let out = harness::run_with_timeout(cmd, None, harness::CLI_TIMEOUT);
+    assert_eq!(
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.status.code()
+        ),
+        (
+            String::new(),
+            "unsupported API version 4\n".to_string(),
+            Some(1)
+        )
+    );
+}

@@ -10,7 +10,8 @@
 //! (`ctlv3/command/error.go`): 0 success, 1 error, 2 bad connection, 3 invalid input (txn),
 //! 4 bad feature (unsupported `--write-out` value), 128 bad arguments.
 //! `ETCDCTL_API=3` is accepted and ignored; every global flag also reads `ETCDCTL_<FLAG>`.
-//! `ETCDCTL_API=2` hands the whole command line to [`v2`] (etcdctl 3.4's v2 mode).
+//! `ETCDCTL_API=2` hands the whole command line to [`v2`] (etcdctl 3.4's v2 mode); other values
+//! than empty, `2` and `3` are refused (`unsupported API version <v>`, exit 1) as etcdctl does.
 //!
 //! Layout: this file holds the clap root ([`Cli`], [`Command`]) and the dispatch ([`run_with`],
 //! `execute`); every other file is a leaf that imports its siblings, never this file.
@@ -194,8 +195,14 @@ pub fn run_with(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
-    if std::env::var("ETCDCTL_API").is_ok_and(|v| v == "2") {
-        return v2::run_with(args, stdin, out, err);
+    match std::env::var("ETCDCTL_API").as_deref() {
+        Ok("2") => return v2::run_with(args, stdin, out, err),
+        Ok("") | Ok("3") | Err(_) => {}
+        Ok(other) => {
+            // etcdctl 3.4's main: any other value is refused.
+            let _ = writeln!(err, "unsupported API version {other}");
+            return EXIT_ERROR;
+        }
     }
     let argv = std::iter::once(OsString::from("etcdctl")).chain(args);
     let raw: Vec<OsString> = argv.clone().collect();

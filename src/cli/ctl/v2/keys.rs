@@ -124,11 +124,25 @@ pub struct LsArgs {
     pub args: Vec<String>,
 }
 
-/// `backup` (accepted, not supported).
+/// `backup` (its flags are accepted; the command itself is not supported).
 #[derive(Debug, Clone, Args)]
 pub struct BackupArgs {
-    /// Flags and arguments of etcdctl's backup.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    /// Path to the etcd data dir
+    #[arg(long, default_value = "")]
+    pub data_dir: String,
+    /// Path to the etcd wal dir
+    #[arg(long, default_value = "")]
+    pub wal_dir: String,
+    /// Path to the backup dir
+    #[arg(long, default_value = "")]
+    pub backup_dir: String,
+    /// Path to the backup wal dir
+    #[arg(long, default_value = "")]
+    pub backup_wal_dir: String,
+    /// Backup v3 backend data
+    #[arg(long)]
+    pub with_v3: bool,
+    /// Arguments (ignored).
     pub args: Vec<String>,
 }
 

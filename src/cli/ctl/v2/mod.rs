@@ -139,6 +139,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// backup an etcd directory
+    #[command(override_usage = " ")]
     Backup(keys::BackupArgs),
     /// check the health of the etcd cluster
     #[command(name = "cluster-health", override_usage = " ")]
