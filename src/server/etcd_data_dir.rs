@@ -9,8 +9,8 @@
 //! - `snap/db` (bbolt) → our state database through `apply::etcd_import` (keys with their
 //!   revisions, compaction, leases, auth, alarms);
 //! - `wal/*.wal`: the metadata record gives the member ID and cluster ID, the last
-//!   `HardState` the term and vote; the committed entries after the backend's
-//!   `consistent_index` are applied again as etcd does at restart (`applyEntryNormal`
+//!   `HardState` the term and vote; the committed entries after the snapshot and the
+//!   backend's `consistent_index` are applied again as etcd does at restart (`applyEntryNormal`
 //!   re-applies every entry above the consistent index): v3 requests through our apply, v2
 //!   member attributes as `MemberAttrSetRequest`, `EntryConfChange` / `EntryConfChangeV2` to
 //!   the membership. Uncommitted entries (beyond `HardState.commit`) are dropped;
@@ -333,7 +333,7 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
     let db = StateDb::open(&snap_dir.join("db")).map_err(write_err)?;
     let stores = db.stores();
     let mut wtxn = db.env.write_txn().map_err(write_err)?;
-    let summary = etcd_import::import(&stores, &mut wtxn, &reader)?;
+    etcd_import::import(&stores, &mut wtxn, &reader)?;
 
     // etcd re-applies every committed entry above the backend's consistent index.
     let mut applied = consistent_index.max(raft.snapshot.map_or(0, |s| s.1));
@@ -345,7 +345,9 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
             dropped += 1;
             continue;
         }
-        if index <= consistent_index {
+        // Up to the snapshot, etcd committed the backend before snapshotting; above it,
+        // only entries beyond the consistent index are applied again (`applyEntryNormal`).
+        if index <= consistent_index.max(raft.snapshot.map_or(0, |s| s.1)) {
             continue;
         }
         let data = e.data.as_deref().unwrap_or_default();
@@ -441,7 +443,6 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
     .map_err(write_err)?;
     wal_env.force_sync().map_err(write_err)?;
     drop(lock);
-    let _ = summary;
     Ok(Converted {
         member_id: raft.member_id,
         cluster_id: raft.cluster_id,
