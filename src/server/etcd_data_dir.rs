@@ -9,8 +9,8 @@
 //! - `snap/db` (bbolt) → our state database through `apply::etcd_import` (keys with their
 //!   revisions, compaction, leases, auth, alarms);
 //! - `wal/*.wal`: the metadata record gives the member ID and cluster ID, the last
-//!   `HardState` the term and vote; the committed entries after the backend's
-//!   `consistent_index` are applied again as etcd does at restart (`applyEntryNormal`
+//!   `HardState` the term and vote; the committed entries after the snapshot and the
+//!   backend's `consistent_index` are applied again as etcd does at restart (`applyEntryNormal`
 //!   re-applies every entry above the consistent index): v3 requests through our apply, v2
 //!   member attributes as `MemberAttrSetRequest`, `EntryConfChange` / `EntryConfChangeV2` to
 //!   the membership. Uncommitted entries (beyond `HardState.commit`) are dropped;
@@ -333,7 +333,7 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
     let db = StateDb::open(&snap_dir.join("db")).map_err(write_err)?;
     let stores = db.stores();
     let mut wtxn = db.env.write_txn().map_err(write_err)?;
-    let summary = etcd_import::import(&stores, &mut wtxn, &reader)?;
+    etcd_import::import(&stores, &mut wtxn, &reader)?;
 
     // etcd re-applies every committed entry above the backend's consistent index.
     let mut applied = consistent_index.max(raft.snapshot.map_or(0, |s| s.1));
@@ -345,7 +345,9 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
             dropped += 1;
             continue;
         }
-        if index <= consistent_index {
+        // Up to the snapshot, etcd committed the backend before snapshotting; above it,
+        // only entries beyond the consistent index are applied again (`applyEntryNormal`).
+        if index <= consistent_index.max(raft.snapshot.map_or(0, |s| s.1)) {
             continue;
         }
         let data = e.data.as_deref().unwrap_or_default();
@@ -441,7 +443,6 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
     .map_err(write_err)?;
     wal_env.force_sync().map_err(write_err)?;
     drop(lock);
-    let _ = summary;
     Ok(Converted {
         member_id: raft.member_id,
         cluster_id: raft.cluster_id,
@@ -614,5 +615,88 @@ mod tests {
         )
         .unwrap();
         assert!(is_etcd_member_dir(&dir.path().join("member")));
+    }
+
+    /// A synthetic etcd member dir (etcd 3.4.23's backend + a WAL written here): the
+    /// committed entries above the consistent index are applied again (a lease grant, a
+    /// member added), the uncommitted one is dropped, IDs, vote and applied index are kept.
+    #[test]
+    fn convert_reapplies_committed_entries_and_keeps_raft_state() {
+        use crate::pb::etcdserverpb::{LeaseGrantRequest, Metadata};
+        use crate::pb::peer::{InternalRaftRequest, RequestHeader};
+        use crate::pb::raftpb::HardState;
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("src/storage/etcd/testdata/etcd-3.4.23.snapshot.db");
+        let reader = bbolt::Reader::open(&fixture).unwrap();
+        let ci = etcd_import::consistent_index(&reader).unwrap();
+        let me = etcd_import::members(&reader).unwrap()[0].id;
+        drop(reader);
+
+        let dir = tempfile::tempdir().unwrap();
+        let etcd = dir.path().join("etcd");
+        std::fs::create_dir_all(etcd.join("snap")).unwrap();
+        std::fs::copy(&fixture, etcd.join("snap").join("db")).unwrap();
+        let put = InternalRaftRequest {
+            header: Some(RequestHeader {
+                id: 1,
+                ..Default::default()
+            }),
+            // The fixture has auth enabled: a lease grant needs no permission.
+            lease_grant: Some(LeaseGrantRequest { ttl: 100, id: 4242 }),
+            ..Default::default()
+        };
+        let add = ConfChange {
+            r#type: Some(0),
+            node_id: Some(42),
+            context: Some(br#"{"id":42,"peerURLs":["http://127.0.0.1:9"]}"#.to_vec()),
+            id: Some(0),
+        };
+        let entry = |index: u64, t: i32, data: Vec<u8>| Entry {
+            term: Some(3),
+            index: Some(index),
+            r#type: Some(t),
+            data: Some(data),
+        };
+        let entries = vec![
+            entry(ci, 0, put.encode_to_vec()), // already in the backend: skipped
+            entry(ci + 1, 0, put.encode_to_vec()),
+            entry(ci + 2, 1, add.encode_to_vec()),
+            entry(ci + 3, 0, put.encode_to_vec()), // beyond commit: dropped
+        ];
+        let meta = Metadata {
+            node_id: Some(me),
+            cluster_id: Some(77),
+        };
+        wal::write_new(
+            &etcd.join("wal"),
+            &meta.encode_to_vec(),
+            &crate::pb::walpb::Snapshot {
+                index: Some(0),
+                term: Some(0),
+            },
+            &entries,
+            &HardState {
+                term: Some(4),
+                vote: Some(me),
+                commit: Some(ci + 2),
+            },
+        )
+        .unwrap();
+
+        let out = dir.path().join("ours");
+        let c = convert(&etcd, &out).unwrap();
+        assert_eq!((c.member_id, c.cluster_id, c.term), (me, 77, 4));
+        assert_eq!(c.applied_index, ci + 2);
+        assert_eq!((c.reapplied, c.dropped, c.members), (2, 1, 2));
+        assert_eq!(c.revision, 174);
+        let db = StateDb::open(&out.join("snap").join("db")).unwrap();
+        let r = db.env.read_txn().unwrap();
+        assert!(db.leases.get(&r, 4242).unwrap().is_some(), "replayed grant");
+        drop(r);
+        drop(db);
+        let wal_env = open_env(&out.join("wal"), EnvKind::Wal).unwrap();
+        let log = crate::raft::log_store::LogStore::open(wal_env).unwrap();
+        assert_eq!(log.identity().unwrap(), Some((77, me)));
+        assert!(convert(&etcd, &out).is_err(), "the target must not exist");
     }
 }

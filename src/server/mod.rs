@@ -6,6 +6,8 @@
 //! # Files
 //! - `mod.rs`: [`EtcdServer`], its start (`bootstrap.rs` opens the data dir and Raft) and
 //!   accessors (IDs, header, revision, leader).
+//! - `etcd_data_dir.rs`: start in place on a data dir etcd 3.4/3.5 wrote (converted before
+//!   bootstrap opens it; also behind `etcd util import`).
 //! - `propose.rs`: the write path (stamp, size check, leader or forward, apply result →
 //!   typed reply with etcd's header); `batcher.rs`: group commit in front of `client_write`;
 //!   `peer.rs`: forwarding to the leader and the leader's side of it.

@@ -144,7 +144,14 @@ fn tree(dir: &Path) -> BTreeMap<String, (u64, u64)> {
 #[test]
 fn one_etcd_member_restarts_in_place_on_our_binary() {
     crate::require_etcd!();
-    let mut m = Member::start(ServerKind::Etcd, MemberOpts::named("inplace1"));
+    // Small snapshot count: etcd writes .snap files and WAL snapshot records to read.
+    let mut m = Member::start(
+        ServerKind::Etcd,
+        MemberOpts {
+            extra_args: vec!["--snapshot-count=20".into()],
+            ..MemberOpts::named("inplace1")
+        },
+    );
     let ep = m.client_url();
     let lease = write_history(&ep);
     let before = observe(&ep, &lease);
@@ -155,6 +162,10 @@ fn one_etcd_member_restarts_in_place_on_our_binary() {
     );
     m.stop(STOP); // etcd re-raises SIGTERM after its clean shutdown
     let etcd_files = tree(&m.data_dir().join("member"));
+    assert!(
+        etcd_files.keys().any(|f| f.ends_with(".snap")),
+        "etcd wrote .snap files: {etcd_files:?}"
+    );
     // A conversion killed half-way leaves its temp dir behind: discarded, converted again.
     let stale = m.data_dir().join("member.oxide-tmp");
     std::fs::create_dir_all(stale.join("snap")).expect("stale tmp");
@@ -209,7 +220,9 @@ fn one_etcd_member_restarts_in_place_on_our_binary() {
 #[test]
 fn three_member_etcd_cluster_restarts_in_place_as_one_cluster() {
     crate::require_etcd!();
-    let mut c = Cluster::start(ServerKind::Etcd, 3, "inplace-3");
+    let mut c = Cluster::start_with(ServerKind::Etcd, 3, "inplace-3", false, &|_| {
+        vec!["--snapshot-count=20".into()]
+    });
     let ep = c.members[0].client_url();
     let lease = write_history(&ep);
     // m3 stops first and misses the last writes: it must catch up from the leader.

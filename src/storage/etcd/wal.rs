@@ -371,4 +371,62 @@ mod tests {
             "{err}"
         );
     }
+
+    /// A record type etcd 3.4/3.5 never writes (another WAL version) is refused, and a
+    /// frame cut short at the end of the last file (a torn write) ends the log.
+    #[test]
+    fn unknown_record_types_are_refused_and_a_torn_tail_ends_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write_new(
+            dir.path(),
+            b"meta",
+            &walpb::Snapshot::default(),
+            &[],
+            &HardState::default(),
+        )
+        .unwrap();
+        let good = std::fs::read(&path).unwrap();
+        let mut torn = good.clone();
+        torn.extend_from_slice(&64u64.to_le_bytes());
+        torn.extend_from_slice(&[1, 2, 3]);
+        std::fs::write(&path, &torn).unwrap();
+        assert_eq!(
+            read_all(dir.path()).unwrap().metadata.as_deref(),
+            Some(&b"meta"[..])
+        );
+
+        // The rolling CRC after metadata, snapshot and hard state, then this record's data.
+        let crc = [
+            b"meta".to_vec(),
+            walpb::Snapshot::default().encode_to_vec(),
+            HardState::default().encode_to_vec(),
+            vec![1],
+        ]
+        .iter()
+        .fold(0, |c, d| crc32c_update(c, d));
+        let rec = walpb::Record {
+            r#type: Some(9),
+            crc: Some(crc),
+            data: Some(vec![1]),
+        }
+        .encode_to_vec();
+        let mut unknown = good;
+        let pad = (8 - rec.len() % 8) % 8;
+        let mut len = rec.len() as u64;
+        if pad != 0 {
+            len |= (0x80 | pad as u64) << 56;
+        }
+        unknown.extend_from_slice(&len.to_le_bytes());
+        unknown.extend_from_slice(&rec);
+        unknown.extend(std::iter::repeat_n(0u8, pad));
+        std::fs::write(&path, &unknown).unwrap();
+        let err = read_all(dir.path()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                WalError::UnknownType { kind: 9, .. } | WalError::CrcMismatch { .. }
+            ),
+            "{err}"
+        );
+    }
 }
