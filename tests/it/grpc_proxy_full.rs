@@ -150,7 +150,12 @@ fn etcdctl_command_set_through_the_proxy_with_auth_and_a_member_killed() {
     assert!(saved.contains("Snapshot saved"), "{saved}");
     assert!(std::fs::metadata(&snap).expect("snapshot file").len() > 0);
 
-    // Kill the member the proxy talks to first: the proxy hides the failure.
+    // Kill the member the proxy talks to first: the proxy hides the failure, its watch
+    // resumes on another member.
+    let mut args = root.to_vec();
+    args.extend(["watch", "a2"]);
+    let watcher = etcdctl_bg(&px, &args);
+    std::thread::sleep(Duration::from_millis(500));
     c.members[0].kill9();
     wait_for("a put through the proxy after the kill", || {
         let v = with(&root, &["put", "a2", "after-kill"]);
@@ -162,6 +167,7 @@ fn etcdctl_command_set_through_the_proxy_with_auth_and_a_member_killed() {
         run(with(&alice, &["get", "a2", "--print-value-only"])),
         "after-kill\n"
     );
+    watcher.wait_stdout_contains("after-kill", Duration::from_secs(15));
     ctl(&px, &["--user", "root:rootpw", "auth", "disable"]);
 }
 
