@@ -109,6 +109,19 @@ struct StartArgs {
     /// Maximum concurrent streams that each client can open at a time.
     #[arg(long, default_value_t = u32::MAX)]
     max_concurrent_streams: u32,
+    /// Frequency of the proxy's endpoint sync with the cluster's members, Go duration
+    /// (0: off). Accepted; the proxy keeps its `--endpoints` list.
+    #[arg(long, default_value = "0s")]
+    endpoints_auto_sync_interval: String,
+    /// Minimum interval a client should wait before pinging the proxy (Go duration).
+    #[arg(long, default_value = "5s")]
+    grpc_keepalive_min_time: String,
+    /// Frequency of the proxy's pings to a client connection (Go duration; 0: off).
+    #[arg(long, default_value = "2h0m0s")]
+    grpc_keepalive_interval: String,
+    /// How long the proxy waits for a ping's answer before closing the connection.
+    #[arg(long, default_value = "20s")]
+    grpc_keepalive_timeout: String,
     /// Enable debug-level logging for grpc-proxy.
     #[arg(long)]
     debug: bool,
@@ -241,11 +254,31 @@ fn start_proxy(start: StartArgs) -> anyhow::Result<()> {
     let client = Arc::new(crate::client::Client::new(&cfg)?);
     let tls = listen_tls(&start)?;
     let clamp = |v: i64| usize::try_from(v.max(0)).unwrap_or(usize::MAX);
+    let duration = |name: &'static str, v: &str| {
+        crate::go_text::parse_go_duration(v).map_err(|e| {
+            anyhow!(
+                "{}",
+                crate::config::ConfigError::new(name, v, e.to_string())
+            )
+        })
+    };
+    let _ = duration("grpc-keepalive-min-time", &start.grpc_keepalive_min_time)?;
+    let interval = duration("grpc-keepalive-interval", &start.grpc_keepalive_interval)?;
+    let timeout = duration("grpc-keepalive-timeout", &start.grpc_keepalive_timeout)?;
+    let sync = duration(
+        "endpoints-auto-sync-interval",
+        &start.endpoints_auto_sync_interval,
+    )?;
+    if !sync.is_zero() {
+        tracing::info!(interval = ?sync, "--endpoints-auto-sync-interval is accepted; the proxy keeps its --endpoints list");
+    }
     let opts = ServeOptions {
         tls: tls.clone(),
         max_send_bytes: clamp(start.max_send_bytes),
         max_recv_bytes: clamp(start.max_recv_bytes),
         max_concurrent_streams: start.max_concurrent_streams,
+        keepalive_interval: (!interval.is_zero()).then_some(interval),
+        keepalive_timeout: timeout,
         upstream_tls: client_tls,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

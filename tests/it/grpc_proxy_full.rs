@@ -402,3 +402,72 @@ fn lease_keep_alives_share_one_upstream_stream() {
     let out = etcdctl(&px, &["lease", "keep-alive", "--once", &id], None);
     assert!(!out.status.success());
 }
+
+#[test]
+fn auto_tls_metrics_addr_health_and_message_limits() {
+    crate::require_etcd!();
+    let m = Member::start(ServerKind::Ours, MemberOpts::named("pxm"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = dir.path().join("proxy-data");
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let (_p1, tls) = start_proxy(
+        &m.client_url(),
+        &[
+            "--auto-tls",
+            &format!("--data-dir={}", data_dir.display()),
+            &format!("--metrics-addr=http://{metrics}"),
+        ],
+    );
+    assert!(data_dir.join("fixtures/proxy/cert.pem").exists());
+    let secure = format!("https://{tls}");
+    assert_eq!(
+        ctl(
+            &secure,
+            &[
+                "--insecure-transport=false",
+                "--insecure-skip-tls-verify",
+                "put",
+                "big",
+                &"x".repeat(2048)
+            ]
+        ),
+        "OK\n"
+    );
+    ctl_fails(
+        &format!("http://{tls}"),
+        &["--dial-timeout=2s", "get", "big"],
+    );
+
+    wait_listening(&metrics, Duration::from_secs(5));
+    let addr: SocketAddr = metrics.parse().expect("metrics address");
+    let (code, body) = http_get(addr, "/metrics").expect("GET /metrics");
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body.contains("etcd_server_has_leader 1"),
+        "the member's metrics"
+    );
+    assert!(
+        body.contains("etcd_grpc_proxy_cache_misses_total"),
+        "{body}"
+    );
+    assert_eq!(
+        body.matches("# TYPE etcd_grpc_proxy_cache_hits_total")
+            .count(),
+        1,
+        "one family, the proxy's"
+    );
+    for path in ["/health", "/proxy/health"] {
+        let (code, body) = http_get(addr, path).expect("GET health");
+        assert_eq!(
+            (code, body.as_str()),
+            (200, r#"{"health":"true"}"#),
+            "{path}"
+        );
+    }
+
+    // --max-send-bytes bounds what the proxy sends back.
+    let (_p2, small) = start_proxy(&m.client_url(), &["--max-send-bytes=1024"]);
+    let err = ctl_fails(&small, &["get", "big"]);
+    assert!(err.contains("the limit is: 1024 bytes"), "{err}");
+    assert_eq!(ctl(&small, &["get", "big", "--keys-only"]), "big\n\n");
+}
