@@ -471,3 +471,29 @@ fn auto_tls_metrics_addr_health_and_message_limits() {
     assert!(err.contains("the limit is: 1024 bytes"), "{err}");
     assert_eq!(ctl(&small, &["get", "big", "--keys-only"]), "big\n\n");
 }
+
+#[test]
+fn watch_from_a_past_revision_and_namespaced_lock_through_the_proxy() {
+    crate::require_etcd!();
+    let m = Member::start(ServerKind::Ours, MemberOpts::named("pxh"));
+    let (_proxy, px) = start_proxy(&m.client_url(), &["--namespace=ns/"]);
+    ctl(&px, &["put", "h", "1"]);
+    ctl(&px, &["put", "h", "2"]);
+    let w = etcdctl_bg(&px, &["watch", "h", "--rev=1"]);
+    let out = w.wait_stdout_lines(6, Duration::from_secs(10));
+    assert_eq!(out, "PUT\nh\n1\nPUT\nh\n2\n");
+    // Lock keys live inside the namespace, and come back without it.
+    let held = ctl(&px, &["lock", "lk", "echo", "held"]);
+    assert_eq!(held, "held\n");
+    let w2 = etcdctl_bg(&m.client_url(), &["watch", "ns/lk", "--prefix"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let locker = etcdctl_bg(&px, &["lock", "lk"]);
+    let line = locker.next_line(Duration::from_secs(10)).expect("lock key");
+    assert!(line.starts_with("lk/"), "{line}");
+    let seen = w2
+        .next_line(Duration::from_secs(10))
+        .expect("event on the member");
+    assert_eq!(seen, "PUT");
+    let key = w2.next_line(Duration::from_secs(10)).expect("key");
+    assert!(key.starts_with("ns/lk/"), "{key}");
+}

@@ -175,7 +175,13 @@ async fn run_upstream(
                         if let Some(h) = &resp.header {
                             last_header = *h;
                         }
-                        next_rev = last_header.revision + 1;
+                        // A watch from a past revision resumes from there until its
+                        // events arrive; one from "now" after the creation revision.
+                        next_rev = if req.start_revision > 0 {
+                            req.start_revision
+                        } else {
+                            last_header.revision + 1
+                        };
                         let _ = state.send(Upstream::Created(last_header));
                     }
                 }
