@@ -109,6 +109,19 @@ struct StartArgs {
     /// Maximum concurrent streams that each client can open at a time.
     #[arg(long, default_value_t = u32::MAX)]
     max_concurrent_streams: u32,
+    /// Frequency of the proxy's endpoint sync with the cluster's members, Go duration
+    /// (0: off). Accepted; the proxy keeps its `--endpoints` list.
+    #[arg(long, default_value = "0s")]
+    endpoints_auto_sync_interval: String,
+    /// Minimum interval a client should wait before pinging the proxy (Go duration).
+    #[arg(long, default_value = "5s")]
+    grpc_keepalive_min_time: String,
+    /// Frequency of the proxy's pings to a client connection (Go duration; 0: off).
+    #[arg(long, default_value = "2h0m0s")]
+    grpc_keepalive_interval: String,
+    /// How long the proxy waits for a ping's answer before closing the connection.
+    #[arg(long, default_value = "20s")]
+    grpc_keepalive_timeout: String,
     /// Enable debug-level logging for grpc-proxy.
     #[arg(long)]
     debug: bool,
@@ -241,19 +254,25 @@ pub fn run(args: Vec<OsString>) -> i32 {
     }
 }
 
-fn start_proxy(start: StartArgs) -> anyhow::Result<()> {
-    if start.resolver_ttl < 0 || (!start.resolver_prefix.is_empty() && start.resolver_ttl < 5) {
-        return Err(anyhow!(
-            "invalid resolver-ttl {}: TTL must be at least 5 seconds with a resolver prefix",
-            start.resolver_ttl
-        ));
+/// etcd's `checkArgs`, with its messages.
+fn check_args(s: &StartArgs) -> anyhow::Result<()> {
+    if !s.resolver_prefix.is_empty() && s.resolver_ttl < 1 {
+        return Err(anyhow!("invalid resolver-ttl {}", s.resolver_ttl));
     }
-    if start.advertise_client_url.is_empty() {
+    if s.resolver_prefix.is_empty() && s.resolver_ttl > 0 {
+        return Err(anyhow!("invalid resolver-prefix {:?}", s.resolver_prefix));
+    }
+    if !s.resolver_prefix.is_empty() && s.advertise_client_url.is_empty() {
         return Err(anyhow!(
             "invalid advertise-client-url {:?}",
-            start.advertise_client_url
+            s.advertise_client_url
         ));
     }
+    Ok(())
+}
+
+fn start_proxy(start: StartArgs) -> anyhow::Result<()> {
+    check_args(&start)?;
     let client_tls = upstream_tls(&start);
     if start.insecure_skip_tls_verify {
         tracing::warn!("--insecure-skip-tls-verify was given, this grpc proxy process skips authentication of etcd server TLS certificates. This option should be enabled only for testing purposes.");
@@ -266,11 +285,31 @@ fn start_proxy(start: StartArgs) -> anyhow::Result<()> {
     let client = Arc::new(crate::client::Client::new(&cfg)?);
     let tls = listen_tls(&start)?;
     let clamp = |v: i64| usize::try_from(v.max(0)).unwrap_or(usize::MAX);
+    let duration = |name: &'static str, v: &str| {
+        crate::go_text::parse_go_duration(v).map_err(|e| {
+            anyhow!(
+                "{}",
+                crate::config::ConfigError::new(name, v, e.to_string())
+            )
+        })
+    };
+    let _ = duration("grpc-keepalive-min-time", &start.grpc_keepalive_min_time)?;
+    let interval = duration("grpc-keepalive-interval", &start.grpc_keepalive_interval)?;
+    let timeout = duration("grpc-keepalive-timeout", &start.grpc_keepalive_timeout)?;
+    let sync = duration(
+        "endpoints-auto-sync-interval",
+        &start.endpoints_auto_sync_interval,
+    )?;
+    if !sync.is_zero() {
+        tracing::info!(interval = ?sync, "--endpoints-auto-sync-interval is accepted; the proxy keeps its --endpoints list");
+    }
     let opts = ServeOptions {
         tls: tls.clone(),
         max_send_bytes: clamp(start.max_send_bytes),
         max_recv_bytes: clamp(start.max_recv_bytes),
         max_concurrent_streams: start.max_concurrent_streams,
+        keepalive_interval: (!interval.is_zero()).then_some(interval),
+        keepalive_timeout: timeout,
         upstream_tls: client_tls,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -360,5 +399,63 @@ async fn shutdown_signal() {
         Err(_) => {
             let _ = tokio::signal::ctrl_c().await;
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn start(args: &[&str]) -> StartArgs {
+        let mut argv = vec!["etcd-grpc-proxy", "start"];
+        argv.extend(args);
+        let GrpcProxyCmd::Start(s) = GrpcProxyArgs::try_parse_from(argv).unwrap().cmd;
+        s
+    }
+
+    #[test]
+    fn resolver_flags_are_checked_as_etcd() {
+        let e = |args: &[&str]| check_args(&start(args)).map_err(|e| e.to_string());
+        assert_eq!(
+            e(&["--resolver-prefix=p"]).unwrap_err(),
+            "invalid resolver-ttl 0"
+        );
+        assert_eq!(
+            e(&["--resolver-ttl=60"]).unwrap_err(),
+            "invalid resolver-prefix \"\""
+        );
+        assert_eq!(
+            e(&[
+                "--resolver-prefix=p",
+                "--resolver-ttl=60",
+                "--advertise-client-url="
+            ])
+            .unwrap_err(),
+            "invalid advertise-client-url \"\""
+        );
+        assert!(e(&["--resolver-prefix=p", "--resolver-ttl=60"]).is_ok());
+    }
+
+    #[test]
+    fn metrics_addr_schemes() {
+        assert_eq!(
+            metrics_addr("https://0.0.0.0:4443").unwrap(),
+            ("0.0.0.0:4443".into(), true)
+        );
+        assert_eq!(
+            metrics_addr("http://127.0.0.1:1/").unwrap(),
+            ("127.0.0.1:1".into(), false)
+        );
+        assert!(metrics_addr("unix://x").is_err());
+    }
+
+    #[test]
+    fn upstream_tls_turns_on_with_any_flag() {
+        assert!(upstream_tls(&start(&[])).is_none());
+        let t = upstream_tls(&start(&["--insecure-skip-tls-verify"])).unwrap();
+        assert!(t.insecure_skip_verify);
+        let t = upstream_tls(&start(&["--cacert=ca.pem"])).unwrap();
+        assert_eq!(t.ca_file.unwrap(), PathBuf::from("ca.pem"));
     }
 }

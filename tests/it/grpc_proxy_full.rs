@@ -150,7 +150,12 @@ fn etcdctl_command_set_through_the_proxy_with_auth_and_a_member_killed() {
     assert!(saved.contains("Snapshot saved"), "{saved}");
     assert!(std::fs::metadata(&snap).expect("snapshot file").len() > 0);
 
-    // Kill the member the proxy talks to first: the proxy hides the failure.
+    // Kill the member the proxy talks to first: the proxy hides the failure, its watch
+    // resumes on another member.
+    let mut args = root.to_vec();
+    args.extend(["watch", "a2"]);
+    let watcher = etcdctl_bg(&px, &args);
+    std::thread::sleep(Duration::from_millis(500));
     c.members[0].kill9();
     wait_for("a put through the proxy after the kill", || {
         let v = with(&root, &["put", "a2", "after-kill"]);
@@ -162,6 +167,7 @@ fn etcdctl_command_set_through_the_proxy_with_auth_and_a_member_killed() {
         run(with(&alice, &["get", "a2", "--print-value-only"])),
         "after-kill\n"
     );
+    watcher.wait_stdout_contains("after-kill", Duration::from_secs(15));
     ctl(&px, &["--user", "root:rootpw", "auth", "disable"]);
 }
 
@@ -395,4 +401,99 @@ fn lease_keep_alives_share_one_upstream_stream() {
     ctl(&px, &["lease", "revoke", &id]);
     let out = etcdctl(&px, &["lease", "keep-alive", "--once", &id], None);
     assert!(!out.status.success());
+}
+
+#[test]
+fn auto_tls_metrics_addr_health_and_message_limits() {
+    crate::require_etcd!();
+    let m = Member::start(ServerKind::Ours, MemberOpts::named("pxm"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data_dir = dir.path().join("proxy-data");
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let (_p1, tls) = start_proxy(
+        &m.client_url(),
+        &[
+            "--auto-tls",
+            &format!("--data-dir={}", data_dir.display()),
+            &format!("--metrics-addr=http://{metrics}"),
+        ],
+    );
+    assert!(data_dir.join("fixtures/proxy/cert.pem").exists());
+    let secure = format!("https://{tls}");
+    assert_eq!(
+        ctl(
+            &secure,
+            &[
+                "--insecure-transport=false",
+                "--insecure-skip-tls-verify",
+                "put",
+                "big",
+                &"x".repeat(2048)
+            ]
+        ),
+        "OK\n"
+    );
+    ctl_fails(
+        &format!("http://{tls}"),
+        &["--dial-timeout=2s", "get", "big"],
+    );
+
+    wait_listening(&metrics, Duration::from_secs(5));
+    let addr: SocketAddr = metrics.parse().expect("metrics address");
+    let (code, body) = http_get(addr, "/metrics").expect("GET /metrics");
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body.contains("etcd_server_has_leader 1"),
+        "the member's metrics"
+    );
+    assert!(
+        body.contains("etcd_grpc_proxy_cache_misses_total"),
+        "{body}"
+    );
+    assert_eq!(
+        body.matches("# TYPE etcd_grpc_proxy_cache_hits_total")
+            .count(),
+        1,
+        "one family, the proxy's"
+    );
+    for path in ["/health", "/proxy/health"] {
+        let (code, body) = http_get(addr, path).expect("GET health");
+        assert_eq!(
+            (code, body.as_str()),
+            (200, r#"{"health":"true"}"#),
+            "{path}"
+        );
+    }
+
+    // --max-send-bytes bounds what the proxy sends back.
+    let (_p2, small) = start_proxy(&m.client_url(), &["--max-send-bytes=1024"]);
+    let err = ctl_fails(&small, &["get", "big"]);
+    assert!(err.contains("the limit is: 1024 bytes"), "{err}");
+    assert_eq!(ctl(&small, &["get", "big", "--keys-only"]), "big\n\n");
+}
+
+#[test]
+fn watch_from_a_past_revision_and_namespaced_lock_through_the_proxy() {
+    crate::require_etcd!();
+    let m = Member::start(ServerKind::Ours, MemberOpts::named("pxh"));
+    let (_proxy, px) = start_proxy(&m.client_url(), &["--namespace=ns/"]);
+    ctl(&px, &["put", "h", "1"]);
+    ctl(&px, &["put", "h", "2"]);
+    let w = etcdctl_bg(&px, &["watch", "h", "--rev=1"]);
+    let out = w.wait_stdout_lines(6, Duration::from_secs(10));
+    assert_eq!(out, "PUT\nh\n1\nPUT\nh\n2\n");
+    // Lock keys live inside the namespace, and come back without it.
+    let held = ctl(&px, &["lock", "lk", "echo", "held"]);
+    assert_eq!(held, "held\n");
+    let w2 = etcdctl_bg(&m.client_url(), &["watch", "ns/lk", "--prefix"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let locker = etcdctl_bg(&px, &["lock", "lk"]);
+    let line = locker.next_line(Duration::from_secs(10)).expect("lock key");
+    assert!(line.starts_with("lk/"), "{line}");
+    let seen = w2
+        .next_line(Duration::from_secs(10))
+        .expect("event on the member");
+    assert_eq!(seen, "PUT");
+    let key = w2.next_line(Duration::from_secs(10)).expect("key");
+    assert!(key.starts_with("ns/lk/"), "{key}");
 }

@@ -223,6 +223,10 @@ pub struct ServeOptions {
     pub max_recv_bytes: usize,
     /// `--max-concurrent-streams` per client connection.
     pub max_concurrent_streams: u32,
+    /// `--grpc-keepalive-interval`: server pings on idle client connections (`None`: off).
+    pub keepalive_interval: Option<std::time::Duration>,
+    /// `--grpc-keepalive-timeout`: how long a ping may go unanswered.
+    pub keepalive_timeout: std::time::Duration,
     /// TLS options toward the cluster (for `/metrics`, fetched from a member).
     pub upstream_tls: Option<crate::tls::ClientTlsOptions>,
 }
@@ -234,6 +238,8 @@ impl Default for ServeOptions {
             max_send_bytes: 1572864,
             max_recv_bytes: i32::MAX as usize,
             max_concurrent_streams: u32::MAX,
+            keepalive_interval: Some(std::time::Duration::from_secs(2 * 3600)),
+            keepalive_timeout: std::time::Duration::from_secs(20),
             upstream_tls: None,
         }
     }
@@ -300,7 +306,8 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let limits = crate::serve::Http2Limits {
         max_concurrent_streams: opts.max_concurrent_streams,
-        ..Default::default()
+        keepalive_interval: opts.keepalive_interval,
+        keepalive_timeout: opts.keepalive_timeout,
     };
     let router = router(proxy, &opts);
     crate::serve::serve_router_with(listener.into(), router, shutdown, opts.tls, limits).await

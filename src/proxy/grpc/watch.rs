@@ -54,6 +54,8 @@ struct Group {
     tx: broadcast::Sender<Arc<WatchResponse>>,
     state: tokio::sync::watch::Receiver<Upstream>,
     task: tokio::task::AbortHandle,
+    /// The metadata the upstream watcher (re)opens with: the newest subscriber's.
+    caller: Arc<Mutex<Caller>>,
     /// Subscriber count; changed only under the hub's map lock.
     subscribers: usize,
 }
@@ -106,60 +108,121 @@ impl Drop for Subscription {
     }
 }
 
+/// How long an upstream watcher that lost its member keeps trying to resume on another
+/// before its subscribers are cancelled.
+const RESUME_WINDOW: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// Runs one upstream watcher: publishes its creation in `state`, broadcasts its responses,
-/// and ends on cancel or error (subscribers then see a cancel response).
+/// and ends on a cancel from the cluster. When the stream breaks (member down) it resumes
+/// on the next endpoint from the revision after the last one delivered, with the newest
+/// subscriber's metadata (`caller`), so subscribers see neither a gap nor the failure (as
+/// etcd's proxy hides endpoint failures); after [`RESUME_WINDOW`] of failures, subscribers
+/// get a cancel.
 async fn run_upstream(
     client: Arc<Client>,
-    caller: Caller,
+    caller: Arc<Mutex<Caller>>,
     req: WatchCreateRequest,
     tx: broadcast::Sender<Arc<WatchResponse>>,
     state: tokio::sync::watch::Sender<Upstream>,
     events_coalescing: Arc<AtomicU64>,
 ) {
-    let mut stream = match open_upstream(&client, &caller, req).await {
-        Ok(s) => s,
-        Err(s) => {
-            let _ = state.send(Upstream::Failed(go_status_text(&s)));
-            return;
-        }
-    };
     let mut last_header = ResponseHeader::default();
+    // 0 until created: the revision to resume from afterwards.
+    let mut next_rev = 0i64;
+    let mut failing_since: Option<tokio::time::Instant> = None;
+    let mut last_failure = String::from("watch closed by the cluster");
     loop {
-        match stream.message().await {
-            Ok(Some(resp)) if resp.created => {
-                if let Some(h) = &resp.header {
-                    last_header = *h;
-                }
-                if resp.canceled {
-                    let _ = state.send(Upstream::Failed(resp.cancel_reason.clone()));
-                    return;
-                }
-                let _ = state.send(Upstream::Created(last_header));
-            }
-            Ok(Some(resp)) => {
-                if let Some(h) = &resp.header {
-                    last_header = *h;
-                }
-                let canceled = resp.canceled;
-                let extra = tx.receiver_count().saturating_sub(1) as u64;
-                events_coalescing.fetch_add(extra * resp.events.len() as u64, Ordering::Relaxed);
-                let _ = tx.send(Arc::new(resp));
-                if canceled {
-                    return;
-                }
-            }
-            Ok(None) | Err(_) => {
-                let _ = state.send(Upstream::Failed("watch closed by the cluster".into()));
-                let _ = tx.send(Arc::new(WatchResponse {
-                    header: Some(last_header),
-                    canceled: true,
-                    cancel_reason: "watch closed by the cluster".into(),
-                    ..Default::default()
-                }));
+        if failing_since.is_some_and(|t| t.elapsed() >= RESUME_WINDOW) {
+            break;
+        }
+        let mut r = req.clone();
+        if next_rev > 0 {
+            r.start_revision = next_rev;
+        }
+        let who = caller.lock().map(|c| c.clone()).unwrap_or_default();
+        let mut stream = match open_upstream(&client, &who, r).await {
+            Ok(s) => s,
+            Err(s) if next_rev == 0 => {
+                let _ = state.send(Upstream::Failed(go_status_text(&s)));
                 return;
+            }
+            Err(s) => {
+                last_failure = go_status_text(&s);
+                failing_since.get_or_insert_with(tokio::time::Instant::now);
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                continue;
+            }
+        };
+        loop {
+            match stream.message().await {
+                Ok(Some(resp)) if resp.created => {
+                    if resp.canceled {
+                        if next_rev == 0 {
+                            let _ = state.send(Upstream::Failed(resp.cancel_reason.clone()));
+                            return;
+                        }
+                        // Refused on resumption (e.g. the token expired): subscribers hear it.
+                        let _ = tx.send(Arc::new(WatchResponse {
+                            header: resp.header.or(Some(last_header)),
+                            canceled: true,
+                            cancel_reason: resp.cancel_reason.clone(),
+                            ..Default::default()
+                        }));
+                        return;
+                    }
+                    failing_since = None;
+                    if next_rev == 0 {
+                        if let Some(h) = &resp.header {
+                            last_header = *h;
+                        }
+                        // A watch from a past revision resumes from there until its
+                        // events arrive; one from "now" after the creation revision.
+                        next_rev = if req.start_revision > 0 {
+                            req.start_revision
+                        } else {
+                            last_header.revision + 1
+                        };
+                        let _ = state.send(Upstream::Created(last_header));
+                    }
+                }
+                Ok(Some(resp)) => {
+                    if let Some(h) = &resp.header {
+                        last_header = *h;
+                    }
+                    if let Some(rev) = resp
+                        .events
+                        .iter()
+                        .filter_map(|e| e.kv.as_ref())
+                        .map(|kv| kv.mod_revision)
+                        .max()
+                    {
+                        next_rev = next_rev.max(rev + 1);
+                    }
+                    let canceled = resp.canceled;
+                    let extra = tx.receiver_count().saturating_sub(1) as u64;
+                    events_coalescing
+                        .fetch_add(extra * resp.events.len() as u64, Ordering::Relaxed);
+                    let _ = tx.send(Arc::new(resp));
+                    if canceled {
+                        return;
+                    }
+                }
+                Ok(None) | Err(_) => {
+                    // The member went away: resume on the next endpoint.
+                    client.forward_failed().await;
+                    failing_since.get_or_insert_with(tokio::time::Instant::now);
+                    break;
+                }
             }
         }
     }
+    let _ = state.send(Upstream::Failed(last_failure.clone()));
+    let _ = tx.send(Arc::new(WatchResponse {
+        header: Some(last_header),
+        canceled: true,
+        cancel_reason: last_failure,
+        ..Default::default()
+    }));
 }
 
 /// A status as grpc-go prints it (`rpc error: code = X desc = msg`), the form etcd puts in
@@ -269,9 +332,10 @@ impl WatchHub {
     ) -> (Group, broadcast::Receiver<Arc<WatchResponse>>) {
         let (tx, rx) = broadcast::channel(BROADCAST_CAPACITY);
         let (state_tx, state) = tokio::sync::watch::channel(Upstream::Pending);
+        let shared_caller = Arc::new(Mutex::new(caller.clone()));
         let task = tokio::spawn(run_upstream(
             self.client.clone(),
-            caller.clone(),
+            shared_caller.clone(),
             req,
             tx.clone(),
             state_tx,
@@ -283,6 +347,7 @@ impl WatchHub {
                 tx,
                 state,
                 task,
+                caller: shared_caller,
                 subscribers: 1,
             },
             rx,
@@ -325,6 +390,9 @@ impl WatchHub {
         let (rx, state) = match groups.get_mut(&key) {
             Some(g) => {
                 g.subscribers += 1;
+                if let Ok(mut c) = g.caller.lock() {
+                    *c = caller.clone();
+                }
                 (g.tx.subscribe(), g.state.clone())
             }
             None => {
