@@ -91,7 +91,7 @@ _etcd__gateway() {
             return 0
             ;;
         etcd__subcmd__gateway__subcmd__start)
-            opts="-h --endpoints --listen-addr --retry-delay --insecure-discovery --trusted-ca-file --help"
+            opts="-h --endpoints --listen-addr --retry-delay --discovery-srv --discovery-srv-name --insecure-discovery --trusted-ca-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -106,6 +106,18 @@ _etcd__gateway() {
                     return 0
                     ;;
                 --retry-delay)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-srv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-srv-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --insecure-discovery)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -30,8 +30,10 @@ complete -c etcd-gateway -n "__fish_etcd_gateway_needs_command" -f -a "help" -d 
 complete -c etcd-gateway -n "__fish_etcd_gateway_using_subcommand start" -l endpoints -d 'Comma separated etcd cluster endpoints' -r
 complete -c etcd-gateway -n "__fish_etcd_gateway_using_subcommand start" -l listen-addr -d 'Listen address' -r
 complete -c etcd-gateway -n "__fish_etcd_gateway_using_subcommand start" -l retry-delay -d 'Duration of delay before retrying failed endpoints (Go duration)' -r
+complete -c etcd-gateway -n "__fish_etcd_gateway_using_subcommand start" -l discovery-srv -d 'DNS domain used to bootstrap initial cluster' -r
+complete -c etcd-gateway -n "__fish_etcd_gateway_using_subcommand start" -l discovery-srv-name -d 'Service name to query when using DNS discovery' -r
+complete -c etcd-gateway -n "__fish_etcd_gateway_using_subcommand start" -l insecure-discovery -d 'Accept insecure SRV records' -r
 complete -c etcd-gateway -n "__fish_etcd_gateway_using_subcommand start" -l trusted-ca-file -d 'Path to the client server TLS CA file for verifying the discovered endpoints when discovery-srv is provided' -r
-complete -c etcd-gateway -n "__fish_etcd_gateway_using_subcommand start" -l insecure-discovery -d 'Accept insecure SRV records'
 complete -c etcd-gateway -n "__fish_etcd_gateway_using_subcommand start" -s h -l help -d 'Print help'
 complete -c etcd-gateway -n "__fish_etcd_gateway_using_subcommand help; and not __fish_seen_subcommand_from start help" -f -a "start" -d 'Start the gateway'
 complete -c etcd-gateway -n "__fish_etcd_gateway_using_subcommand help; and not __fish_seen_subcommand_from start help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

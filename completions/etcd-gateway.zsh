@@ -31,8 +31,10 @@ _arguments "${_arguments_options[@]}" : \
 '*--endpoints=[Comma separated etcd cluster endpoints]:ENDPOINTS:_default' \
 '--listen-addr=[Listen address]:LISTEN_ADDR:_default' \
 '--retry-delay=[Duration of delay before retrying failed endpoints (Go duration)]:RETRY_DELAY:_default' \
+'--discovery-srv=[DNS domain used to bootstrap initial cluster]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[Service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'--insecure-discovery=[Accept insecure SRV records]::INSECURE_DISCOVERY:_default' \
 '--trusted-ca-file=[Path to the client server TLS CA file for verifying the discovered endpoints when discovery-srv is provided]:TRUSTED_CA_FILE:_default' \
-'--insecure-discovery[Accept insecure SRV records]' \
 '-h[Print help]' \
 '--help[Print help]' \
 && ret=0

@@ -91,7 +91,7 @@ _etcd__grpc__proxy() {
             return 0
             ;;
         etcd__subcmd__grpc__subcmd__proxy__subcmd__start)
-            opts="-h --endpoints --listen-addr --metrics-addr --namespace --advertise-client-url --resolver-prefix --resolver-ttl --cert --key --cacert --insecure-skip-tls-verify --cert-file --key-file --trusted-ca-file --client-crl-file --auto-tls --self-signed-cert-validity --listen-cipher-suites --tls-min-version --data-dir --max-send-bytes --max-recv-bytes --max-concurrent-streams --debug --enable-pprof --experimental-leasing-prefix --experimental-serializable-ordering --help"
+            opts="-h --endpoints --listen-addr --metrics-addr --namespace --advertise-client-url --resolver-prefix --resolver-ttl --cert --key --cacert --insecure-skip-tls-verify --cert-file --key-file --trusted-ca-file --client-crl-file --auto-tls --self-signed-cert-validity --listen-cipher-suites --tls-min-version --data-dir --max-send-bytes --max-recv-bytes --max-concurrent-streams --endpoints-auto-sync-interval --grpc-keepalive-min-time --grpc-keepalive-interval --grpc-keepalive-timeout --debug --enable-pprof --experimental-leasing-prefix --experimental-serializable-ordering --discovery-srv --discovery-srv-name --insecure-discovery --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -181,7 +181,35 @@ _etcd__grpc__proxy() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --endpoints-auto-sync-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grpc-keepalive-min-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grpc-keepalive-interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grpc-keepalive-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --experimental-leasing-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-srv)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-srv-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --insecure-discovery)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

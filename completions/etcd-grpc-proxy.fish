@@ -48,7 +48,14 @@ complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -
 complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l max-send-bytes -d 'Message send limits in bytes' -r
 complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l max-recv-bytes -d 'Message receive limits in bytes' -r
 complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l max-concurrent-streams -d 'Maximum concurrent streams that each client can open at a time' -r
+complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l endpoints-auto-sync-interval -d 'Frequency of the proxy\'s endpoint sync with the cluster\'s members, Go duration (0: off). Accepted; the proxy keeps its `--endpoints` list' -r
+complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l grpc-keepalive-min-time -d 'Minimum interval a client should wait before pinging the proxy (Go duration)' -r
+complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l grpc-keepalive-interval -d 'Frequency of the proxy\'s pings to a client connection (Go duration; 0: off)' -r
+complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l grpc-keepalive-timeout -d 'How long the proxy waits for a ping\'s answer before closing the connection' -r
 complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l experimental-leasing-prefix -d 'Leasing metadata prefix for disconnected linearized reads (accepted, not used)' -r
+complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l discovery-srv -d 'Domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l discovery-srv-name -d 'Service name to query when using DNS discovery' -r
+complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l insecure-discovery -d 'Accept insecure SRV records' -r
 complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l insecure-skip-tls-verify -d 'Skip authentication of etcd server TLS certificates (CAUTION: testing only)'
 complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l auto-tls -d 'Proxy TLS using generated certificates'
 complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l debug -d 'Enable debug-level logging for grpc-proxy'

@@ -66,8 +66,8 @@ complete -c etcd -l enable-v2 -d 'Accept etcd V2 client requests' -r
 complete -c etcd -l discovery -d 'Discovery URL used to bootstrap the cluster' -r
 complete -c etcd -l discovery-fallback -d 'Expected behavior (\'exit\' or \'proxy\') when discovery services fails' -r
 complete -c etcd -l discovery-proxy -d 'HTTP proxy to use for traffic to discovery service' -r
-complete -c etcd -l discovery-srv -d 'DNS srv domain used to bootstrap the cluster (not supported yet)' -r
-complete -c etcd -l discovery-srv-name -d 'Suffix to the dns srv name queried when bootstrapping (not supported yet)' -r
+complete -c etcd -l discovery-srv -d 'DNS srv domain used to bootstrap the cluster' -r
+complete -c etcd -l discovery-srv-name -d 'Suffix to the dns srv name queried when bootstrapping' -r
 complete -c etcd -l proxy -d 'Proxy mode setting (\'off\', \'readonly\' or \'on\'; only \'off\' is supported yet)' -r
 complete -c etcd -l proxy-failure-wait -d 'Time (in milliseconds) an endpoint will be held in a failed state (v2 proxy, not supported yet)' -r
 complete -c etcd -l proxy-refresh-interval -d 'Time (in milliseconds) of the endpoints refresh interval (v2 proxy, not supported yet)' -r

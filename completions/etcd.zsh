@@ -83,8 +83,8 @@ _etcd() {
 '--discovery=[Discovery URL used to bootstrap the cluster]:DISCOVERY:_default' \
 '--discovery-fallback=[Expected behavior ('\''exit'\'' or '\''proxy'\'') when discovery services fails]:DISCOVERY_FALLBACK:_default' \
 '--discovery-proxy=[HTTP proxy to use for traffic to discovery service]:DISCOVERY_PROXY:_default' \
-'--discovery-srv=[DNS srv domain used to bootstrap the cluster (not supported yet)]:DISCOVERY_SRV:_default' \
-'--discovery-srv-name=[Suffix to the dns srv name queried when bootstrapping (not supported yet)]:DISCOVERY_SRV_NAME:_default' \
+'--discovery-srv=[DNS srv domain used to bootstrap the cluster]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[Suffix to the dns srv name queried when bootstrapping]:DISCOVERY_SRV_NAME:_default' \
 '--proxy=[Proxy mode setting ('\''off'\'', '\''readonly'\'' or '\''on'\''; only '\''off'\'' is supported yet)]:PROXY:_default' \
 '--proxy-failure-wait=[Time (in milliseconds) an endpoint will be held in a failed state (v2 proxy, not supported yet)]:PROXY_FAILURE_WAIT:_default' \
 '--proxy-refresh-interval=[Time (in milliseconds) of the endpoints refresh interval (v2 proxy, not supported yet)]:PROXY_REFRESH_INTERVAL:_default' \
