@@ -173,6 +173,19 @@ pub fn parse_go_bool(s: &str) -> Option<bool> {
     }
 }
 
+/// An `io::Error` as Go's `syscall.Errno` prints it: the OS message without Rust's
+/// ` (os error N)` suffix, first letter lower-cased (`no such file or directory`,
+/// `connection refused`, `permission denied`).
+pub fn io_error_text(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    let s = s.split(" (os error").next().unwrap_or(&s).to_string();
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => s,
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -245,5 +258,13 @@ mod tests {
         assert_eq!(go_quote(b"a\"b"), r#""a\"b""#);
         assert_eq!(go_quote(b"\n\x01\xff"), r#""\n\x01\xff""#);
         assert_eq!(go_quote("µ".as_bytes()), "\"µ\"");
+    }
+
+    #[test]
+    fn io_errors_read_as_go_prints_them() {
+        let e = std::io::Error::from_raw_os_error(2);
+        assert_eq!(io_error_text(&e), "no such file or directory");
+        let e = std::io::Error::from_raw_os_error(111);
+        assert_eq!(io_error_text(&e), "connection refused");
     }
 }

@@ -924,8 +924,8 @@ fn go_flag_error(e: &clap::Error) -> (String, i32) {
 /// `--config-file` (or `ETCD_CONFIG_FILE`): the file's YAML as flags, parsed like a command
 /// line without env (etcd ignores other flags and env then).
 fn args_from_config_file(path: &str) -> Result<ServerArgs, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("open {path}: {}", go_io_error(&e)))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("open {path}: {}", crate::go_text::io_error_text(&e)))?;
     let names: Vec<String> = long_names(&ServerArgs::command())
         .into_iter()
         .map(|(l, _)| l)
@@ -937,15 +937,6 @@ fn args_from_config_file(path: &str) -> Result<ServerArgs, String> {
         .try_get_matches_from(argv)
         .map_err(|e| go_flag_error(&e).0)?;
     ServerArgs::from_arg_matches(&m).map_err(|e| go_flag_error(&e).0)
-}
-
-/// Go's wording of common file errors (`no such file or directory`).
-fn go_io_error(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
 }
 
 /// Entry point of the server personality. `args[0]` is the program name.

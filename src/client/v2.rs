@@ -692,7 +692,13 @@ impl V2Client {
         };
         let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((ep.host.as_str(), ep.port))
             .await
-            .map_err(|e| dial(format!("dial tcp: lookup {}: {}", ep.host, go_io_text(&e))))?
+            .map_err(|e| {
+                dial(format!(
+                    "dial tcp: lookup {}: {}",
+                    ep.host,
+                    crate::go_text::io_error_text(&e)
+                ))
+            })?
             .collect();
         let mut last = dial(format!("dial tcp: lookup {}: no such host", ep.host));
         for addr in addrs {
@@ -704,7 +710,10 @@ impl V2Client {
                     return self.handshake(ep, tcp).await;
                 }
                 Ok(Err(e)) => {
-                    last = dial(format!("dial tcp {addr}: connect: {}", go_io_text(&e)));
+                    last = dial(format!(
+                        "dial tcp {addr}: connect: {}",
+                        crate::go_text::io_error_text(&e)
+                    ));
                 }
                 Err(_) => last = dial(format!("dial tcp {addr}: i/o timeout")),
             }
@@ -995,12 +1004,12 @@ impl V2Client {
         }
         match serde_json::from_slice::<Msg>(&a.body) {
             Ok(m) => V2Error::Api(m.message),
-            Err(e) => V2Error::Api(e.to_string()),
+            Err(e) => V2Error::Api(go_json_error(&a.body, &e)),
         }
     }
 
     fn json<T: serde::de::DeserializeOwned>(a: &Answer) -> Result<T, V2Error> {
-        serde_json::from_slice(&a.body).map_err(|e| V2Error::Api(e.to_string()))
+        serde_json::from_slice(&a.body).map_err(|e| V2Error::Api(go_json_error(&a.body, &e)))
     }
 
     /// `GET /v2/members`.
@@ -1237,9 +1246,11 @@ impl V2Client {
             #[serde(default)]
             roles: Option<Vec<Role>>,
         }
+        // etcd's client checks only the status here (no error body), unlike users.
         let a = self
-            .auth_call(hyper::Method::GET, "/v2/auth/roles", None, &[200])
+            .call(hyper::Method::GET, "/v2/auth/roles", None)
             .await?;
+        Self::expect(&a, &[200])?;
         let l: L = Self::json(&a)?;
         Ok(l.roles
             .unwrap_or_default()
@@ -1311,14 +1322,29 @@ fn status_text(code: u16) -> &'static str {
     }
 }
 
-/// An `io::Error` as Go's `syscall.Errno` prints (`connection refused`).
-fn go_io_text(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    let s = s.split(" (os error").next().unwrap_or(&s).to_string();
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
-        None => s,
+/// The error Go's `json.Unmarshal` gives for `body`, which checks the syntax of the whole
+/// input before the types (so a `404 page not found` body reads `invalid character 'p' after
+/// top-level value`, as etcdctl prints it); `typed` (serde's error) when the syntax is fine.
+fn go_json_error(body: &[u8], typed: &serde_json::Error) -> String {
+    let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(body) else {
+        return typed.to_string();
+    };
+    if e.is_eof() {
+        return "unexpected end of JSON input".into();
+    }
+    let text = String::from_utf8_lossy(body);
+    let line = text
+        .lines()
+        .nth(e.line().saturating_sub(1))
+        .unwrap_or_default();
+    let at = line
+        .chars()
+        .nth(e.column().saturating_sub(1))
+        .unwrap_or(' ');
+    if e.to_string().starts_with("trailing characters") {
+        format!("invalid character '{at}' after top-level value")
+    } else {
+        format!("invalid character '{at}' looking for beginning of value")
     }
 }
 
@@ -1387,5 +1413,15 @@ mod tests {
             serde_json::to_string(&r).unwrap(),
             r#"{"action":"set","node":{"key":"/d","dir":true,"value":"","nodes":null,"createdIndex":5,"modifiedIndex":5},"prevNode":null}"#
         );
+    }
+
+    #[test]
+    fn json_errors_read_as_go_prints_them() {
+        let typed = serde_json::from_slice::<u8>(b"x").expect_err("not JSON");
+        assert_eq!(
+            go_json_error(b"404 page not found\n", &typed),
+            "invalid character 'p' after top-level value"
+        );
+        assert_eq!(go_json_error(b"", &typed), "unexpected end of JSON input");
     }
 }

@@ -137,6 +137,8 @@ impl PeerDialer {
         let endpoint = Endpoint::from_shared(url.clone())
             .map_err(|_| PeerError::NoUrl(id))?
             .connect_timeout(PEER_DIAL_TIMEOUT)
+            .initial_connection_window_size(PEER_WINDOW_BYTES)
+            .initial_stream_window_size(PEER_WINDOW_BYTES)
             .tcp_nodelay(true)
             .http2_keep_alive_interval(Duration::from_secs(10))
             .keep_alive_while_idle(true);
@@ -208,6 +210,10 @@ impl PeerActivity {
     }
 }
 
+/// HTTP/2 flow-control window of peer connections, both ways (bytes): a 1 MiB entry or a
+/// snapshot chunk goes out without waiting for window updates.
+pub const PEER_WINDOW_BYTES: u32 = 4 << 20;
+
 /// Time allowed to establish a TCP connection to a peer.
 pub const PEER_DIAL_TIMEOUT: Duration = Duration::from_secs(1);
 
@@ -247,9 +253,13 @@ pub struct Network {
     pub transport: PeerTransport,
 }
 
-/// A client for one peer member.
+/// A client for one peer member: heartbeats and votes on one connection, sends of entries
+/// on another (as etcd's rafthttp keeps its message stream apart from its pipeline), so a
+/// heartbeat never queues behind a large entry in HTTP/2 flow control.
 pub struct PeerClient {
     ctx: PeerCtx,
+    /// [`PeerCtx`] over the connection that carries AppendEntries with entries.
+    bulk: PeerCtx,
     /// The AppendEntries carrying entries that is on its way to the peer, if any.
     inflight: Option<InflightAppend>,
 }
@@ -314,25 +324,31 @@ impl RaftNetworkFactory<TypeConfig> for Network {
     type Network = PeerClient;
 
     async fn new_client(&mut self, target: u64, node: &Member) -> PeerClient {
-        let client = self
-            .transport
-            .dialer
-            .channel(target, node)
-            .map(|c| {
-                RaftPeerClient::new(c)
-                    .max_decoding_message_size(usize::MAX)
-                    .max_encoding_message_size(usize::MAX)
-            })
-            .map_err(|e| e.to_string());
+        let dial = || {
+            self.transport
+                .dialer
+                .channel(target, node)
+                .map(|c| {
+                    RaftPeerClient::new(c)
+                        .max_decoding_message_size(usize::MAX)
+                        .max_encoding_message_size(usize::MAX)
+                })
+                .map_err(|e| e.to_string())
+        };
+        let ctx = PeerCtx {
+            target,
+            cluster_id: self.cluster_id,
+            member_id: self.member_id,
+            fatal: self.transport.fatal.clone(),
+            activity: self.transport.activity.clone(),
+            client: dial(),
+        };
         PeerClient {
-            ctx: PeerCtx {
-                target,
-                cluster_id: self.cluster_id,
-                member_id: self.member_id,
-                fatal: self.transport.fatal.clone(),
-                activity: self.transport.activity.clone(),
-                client,
+            bulk: PeerCtx {
+                client: dial(),
+                ..ctx.clone()
             },
+            ctx,
             inflight: None,
         }
     }
@@ -466,7 +482,7 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         let inflight = match &mut self.inflight {
             Some(f) if joins => f,
             slot => {
-                let ctx = self.ctx.clone();
+                let ctx = self.bulk.clone();
                 let (vote, prev) = (rpc.vote, rpc.prev_log_id);
                 let task = tokio::spawn(async move {
                     ctx.call(Rpc::AppendEntries, &rpc, APPEND_DEADLINE).await
@@ -502,7 +518,7 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         InstallSnapshotResponse<u64>,
         RPCError<u64, Member, RaftError<u64, InstallSnapshotError>>,
     > {
-        self.ctx
+        self.bulk
             .call(Rpc::InstallSnapshot, &rpc, option.hard_ttl())
             .await
     }

@@ -335,6 +335,10 @@ async fn serve_peer(
     tls: Option<Arc<ReloadingServerConfig>>,
 ) -> std::io::Result<()> {
     let router = tonic::transport::Server::builder()
+        // Large entries and snapshots arrive in few round trips (h2's default window of
+        // 64 KiB would take a round trip per 64 KiB of a 1 MiB entry).
+        .initial_connection_window_size(crate::raft::network::PEER_WINDOW_BYTES)
+        .initial_stream_window_size(crate::raft::network::PEER_WINDOW_BYTES)
         .add_service(
             crate::pb::peer::raft_peer_server::RaftPeerServer::new(
                 crate::raft::peer_service::RaftPeerService::new(

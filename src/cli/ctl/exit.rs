@@ -87,13 +87,4 @@ pub(super) fn exec_error(
     }
 }
 
-/// An `io::Error` the way Go's `syscall.Errno` prints (`no such file or directory`).
-pub(super) fn go_io_error(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    let s = s.split(" (os error").next().unwrap_or(&s).to_string();
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
-        None => s,
-    }
-}
+pub(super) use crate::go_text::io_error_text as go_io_error;
