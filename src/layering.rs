@@ -110,7 +110,7 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         module: "proxy",
-        may_name: &["client", "pb", "tls", "serve"],
+        may_name: &["client", "pb", "rpctypes", "tls", "serve"],
         banned: &[],
     },
     // certs is a library: the CLI edge is cli::certs.
