@@ -13,7 +13,7 @@
 //! v3rpc: never raft, storage, heed or openraft
 //! certs → rcgen, rsa, x509-parser (no anyhow, no clap: the edge is cli::certs)
 //! tls → rustls, tokio-rustls, rcgen, x509-parser (no server, client or cli code)
-//! proxy → client, pb, tls, serve   (gateway: sockets only)
+//! proxy → client, pb, rpctypes, tls, serve   (gateway: sockets only)
 //! serve → tls, h2_authority   (the HTTP accept loop of client-facing ports)
 //! config → tls, auth (token option syntax)
 //! discovery → config, tls   (bootstrap discovery; the server's bootstrap names it)

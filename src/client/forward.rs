@@ -15,7 +15,7 @@ impl Client {
     /// round-robin) is bounded by the per-call timeout; the call itself by `timeout` when
     /// given (the caller's `grpc-timeout`), else unbounded (a lock may wait for long). A
     /// transport failure moves to the next endpoint and retries, as clientv3 does for the
-    /// proxy etcd ships.
+    /// proxy etcd ships, for at most two rounds over the endpoints.
     ///
     /// # Errors
     /// [`Error::Grpc`] with the server's status, [`Error::DeadlineExceeded`] when no endpoint
@@ -27,6 +27,8 @@ impl Client {
     {
         let call_deadline = timeout.map(|t| Instant::now() + t);
         let mut last = None;
+        // Transport failures allowed before giving up: two rounds over the endpoints.
+        let mut retries_left = 2 * self.endpoints.len();
         loop {
             let dial_deadline = Instant::now() + self.request_timeout;
             let dial_deadline = call_deadline.map_or(dial_deadline, |d| d.min(dial_deadline));
@@ -43,7 +45,14 @@ impl Client {
             };
             match outcome {
                 Ok(resp) => return Ok(resp.into_inner()),
+                Err(status) if is_transport_failure(&status) && retries_left == 0 => {
+                    return Err(Error::Grpc {
+                        code: status.code(),
+                        message: status_message(&status),
+                    })
+                }
                 Err(status) if is_transport_failure(&status) => {
+                    retries_left -= 1;
                     last = Some(status_message(&status));
                     self.fail_over().await;
                     if call_deadline.is_some_and(|d| Instant::now() >= d) {

@@ -41,8 +41,12 @@ fn proxy_metric(listen: &str, name: &str) -> u64 {
         .unwrap_or_else(|| panic!("{name} missing from:\n{body}"))
 }
 
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(15);
+fn wait_for(what: &str, f: impl FnMut() -> bool) {
+    wait_for_within(what, Duration::from_secs(15), f)
+}
+
+fn wait_for_within(what: &str, within: Duration, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + within;
     while !f() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(100));
@@ -157,17 +161,22 @@ fn etcdctl_command_set_through_the_proxy_with_auth_and_a_member_killed() {
     let watcher = etcdctl_bg(&px, &args);
     std::thread::sleep(Duration::from_millis(500));
     c.members[0].kill9();
-    wait_for("a put through the proxy after the kill", || {
-        let v = with(&root, &["put", "a2", "after-kill"]);
-        etcdctl(&px, &v.iter().map(String::as_str).collect::<Vec<_>>(), None)
-            .status
-            .success()
-    });
+    // A new leader may need a few election rounds on a loaded machine.
+    wait_for_within(
+        "a put through the proxy after the kill",
+        Duration::from_secs(40),
+        || {
+            let v = with(&root, &["put", "a2", "after-kill"]);
+            etcdctl(&px, &v.iter().map(String::as_str).collect::<Vec<_>>(), None)
+                .status
+                .success()
+        },
+    );
     assert_eq!(
         run(with(&alice, &["get", "a2", "--print-value-only"])),
         "after-kill\n"
     );
-    watcher.wait_stdout_contains("after-kill", Duration::from_secs(15));
+    watcher.wait_stdout_contains("after-kill", Duration::from_secs(30));
     ctl(&px, &["--user", "root:rootpw", "auth", "disable"]);
 }
 

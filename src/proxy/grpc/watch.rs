@@ -110,7 +110,7 @@ impl Drop for Subscription {
 
 /// How long an upstream watcher that lost its member keeps trying to resume on another
 /// before its subscribers are cancelled.
-const RESUME_WINDOW: std::time::Duration = std::time::Duration::from_secs(15);
+const RESUME_WINDOW: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Runs one upstream watcher: publishes its creation in `state`, broadcasts its responses,
 /// and ends on a cancel from the cluster. When the stream breaks (member down) it resumes
