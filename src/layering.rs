@@ -117,6 +117,11 @@ const LAYERS: &[Layer] = &[
         banned: &[],
     },
     Layer {
+        module: "benchmark",
+        may_name: &["client", "pb", "tls"],
+        banned: &[],
+    },
+    Layer {
         module: "proxy",
         may_name: &["client", "pb", "rpctypes", "tls", "serve"],
         banned: &[],

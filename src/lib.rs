@@ -10,6 +10,7 @@
 //! mvcc, lease, auth, alarm, membership → storage, pb     (no tonic, no openraft, no sockets)
 //! storage → heed, pb (no tonic, no openraft, no sockets)
 //! client → pb, rpctypes, tls      (never server or v3rpc)
+//! benchmark → client, pb, tls   (the engine of `etcd benchmark`)
 //! v3rpc: never raft, storage, heed or openraft
 //! certs → rcgen, rsa, x509-parser (no anyhow, no clap: the edge is cli::certs)
 //! tls → rustls, tokio-rustls, rcgen, x509-parser (no server, client or cli code)
@@ -26,6 +27,7 @@
 pub(crate) mod alarm;
 pub(crate) mod apply;
 pub(crate) mod auth;
+pub mod benchmark;
 pub(crate) mod certs;
 pub mod cli;
 pub mod client;

@@ -1,8 +1,9 @@
 //! The edge: every personality of the multi-call binary. `anyhow` is allowed only here.
 //!
-//! Dispatch: the basename of argv[0] (`etcdctl` → ctl, `etcdutl` → util, `cfssl` → certs), else argv[1]
-//! (`ctl`, `util`, `certs`, `gateway`, `grpc-proxy`, `server`, `completion`), else the server with etcd's flat flags.
+//! Dispatch: the basename of argv[0] (`etcdctl` → ctl, `etcdutl` → util, `cfssl` → certs, `benchmark`), else argv[1]
+//! (`ctl`, `util`, `certs`, `benchmark`, `gateway`, `grpc-proxy`, `server`, `completion`), else the server with etcd's flat flags.
 
+pub mod benchmark;
 pub mod certs;
 pub mod completion;
 pub mod ctl;
@@ -28,10 +29,14 @@ pub fn main(args: Vec<OsString>) -> i32 {
     if argv0 == "etcdutl" {
         return util::run(args.into_iter().skip(1).collect());
     }
+    if argv0 == "benchmark" {
+        return benchmark::run(args.into_iter().skip(1).collect());
+    }
     if argv0 == "cfssl" {
         return certs::run(args.into_iter().skip(1).collect());
     }
     match args.get(1).and_then(|a| a.to_str()) {
+        Some("benchmark") => benchmark::run(args.into_iter().skip(2).collect()),
         Some("ctl") => ctl::run(args.into_iter().skip(2).collect()),
         Some("gateway") => gateway::run(args.into_iter().skip(2).collect()),
         Some("grpc-proxy") => grpc_proxy::run(args.into_iter().skip(2).collect()),

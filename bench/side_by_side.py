@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Side-by-side benchmark: etcd 3.4.23 (/usr/bin/etcd) and etcd-oxide, both up at once.
+
+Starts one cluster of each (1 member, or 3 with --members 3) on free 127.0.0.1 ports in
+fresh temp dirs, then runs every scenario on both back to back, alternating which goes first,
+for --rounds rounds, always with OUR `etcd benchmark` as the load generator. Writes a
+markdown table (ours/etcd ratios of the medians: req/s, p50, p99; each side's round-to-round
+spread) to stdout and to bench/results-<date>.md (-3members suffix for 3 members).
+
+    bench/side_by_side.py [--rounds 3] [--members 1|3] [--scale 1.0] [--only put-1,range-s]
+
+--scale multiplies every request total (1.0 is the small default set, about 2-4 minutes on
+1 member; use 10 for steadier figures). Every child runs under `timeout`; servers are killed
+by PID at exit. The release binary is built with `cargo build --release --locked` if missing
+(--bin to use another).
+"""
+import argparse
+import datetime
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ETCD = "/usr/bin/etcd"
+
+# name, description, global flags, command + flags (total appended), base total
+SCENARIOS = [
+    ("put-1", "put, 1 client (sequential)", "--conns 1 --clients 1",
+     "put --key-size 8 --val-size 256 --key-space-size 100000", 500),
+    ("put-10", "put, 10 clients", "--conns 1 --clients 10",
+     "put --key-size 8 --val-size 256 --key-space-size 100000", 2000),
+    ("put-100", "put, 100 clients / 10 conns", "--conns 10 --clients 100",
+     "put --key-size 8 --val-size 256 --key-space-size 100000", 5000),
+    ("put-1000", "put, 1000 clients / 100 conns", "--conns 100 --clients 1000",
+     "put --key-size 8 --val-size 256 --key-space-size 100000", 10000),
+    ("range-l", "linearizable range, 1000 clients / 100 conns", "--conns 100 --clients 1000",
+     "range foo --consistency l", 10000),
+    ("range-s", "serializable range, 1000 clients / 100 conns", "--conns 100 --clients 1000",
+     "range foo --consistency s", 10000),
+    ("txn-put", "txn-put, 100 clients / 10 conns", "--conns 10 --clients 100",
+     "txn-put --key-size 8 --val-size 256 --key-space-size 100000", 5000),
+    ("lease-keepalive", "lease keep-alive, 100 clients / 10 conns", "--conns 10 --clients 100",
+     "lease-keepalive", 5000),
+    ("watch-latency", "watch latency, 100 watchers, 100 puts/s", "--conns 10 --clients 10",
+     "watch-latency --streams 10 --watchers-per-stream 10 --put-rate 100", 200),
+]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    def __init__(self, label, binary, members, lifetime):
+        self.label = label
+        self.dir = tempfile.mkdtemp(prefix=f"side-by-side-{label}-")
+        self.procs = []
+        names = [f"{label}{i}" for i in range(members)]
+        peers = [free_port() for _ in names]
+        self.clients = [free_port() for _ in names]
+        initial = ",".join(f"{n}=http://127.0.0.1:{p}" for n, p in zip(names, peers))
+        for n, p, c in zip(names, peers, self.clients):
+            args = ["timeout", "-s", "KILL", str(lifetime), binary,
+                    f"--name={n}", f"--data-dir={self.dir}/{n}",
+                    f"--listen-client-urls=http://127.0.0.1:{c}",
+                    f"--advertise-client-urls=http://127.0.0.1:{c}",
+                    f"--listen-peer-urls=http://127.0.0.1:{p}",
+                    f"--initial-advertise-peer-urls=http://127.0.0.1:{p}",
+                    f"--initial-cluster={initial}", "--initial-cluster-token=side-by-side",
+                    "--initial-cluster-state=new"]
+            log = open(f"{self.dir}/{n}.log", "wb")
+            self.procs.append(subprocess.Popen(args, stdout=log, stderr=log))
+        deadline = time.time() + 60
+        for c in self.clients:
+            while True:
+                try:
+                    body = urllib.request.urlopen(f"http://127.0.0.1:{c}/health", timeout=2).read()
+                    if b'"true"' in body:
+                        break
+                except OSError:
+                    pass
+                if time.time() > deadline:
+                    self.stop()
+                    sys.exit(f"{label}: member on port {c} not healthy within 60 s; logs in {self.dir}")
+                time.sleep(0.2)
+
+    def endpoints(self):
+        return ",".join(f"127.0.0.1:{c}" for c in self.clients)
+
+    def stop(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def parse(out):
+    """Requests/sec, p50 and p99 (seconds) of the last summary in `out`, and the error count."""
+    rps = re.findall(r"Requests/sec:\t([0-9.e+-]+)", out)
+    p50 = re.findall(r"  50% in ([0-9.e+-]+) secs", out)
+    p99 = re.findall(r"  99% in ([0-9.e+-]+) secs", out)
+    errors = sum(int(n) for n in re.findall(r"^  \[(\d+)\]\t", out.split("Error distribution:")[-1], re.M)) \
+        if "Error distribution:" in out else 0
+    return (float(rps[-1]) if rps else 0.0, float(p50[-1]) if p50 else 0.0,
+            float(p99[-1]) if p99 else 0.0, errors)
+
+
+def run_one(binary, cluster, sc, scale, timeout):
+    name, _, glob, cmd, total = sc
+    n = max(1, int(total * scale))
+    total_flag = f"--put-total {n}" if name == "watch-latency" else f"--total {n}"
+    args = ["timeout", "-s", "KILL", str(timeout), binary, "benchmark",
+            f"--endpoints={cluster.endpoints()}", *glob.split(), *cmd.split(), *total_flag.split()]
+    res = subprocess.run(args, capture_output=True, text=True)
+    if res.returncode != 0:
+        print(f"  {cluster.label} {name}: exit {res.returncode}: {res.stderr.strip()[-300:]}", file=sys.stderr)
+        return (0.0, 0.0, 0.0, n)
+    return parse(res.stdout)
+
+
+def spread(xs):
+    m = statistics.median(xs)
+    return (max(xs) - min(xs)) / m * 100 if m else 0.0
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}x" if b else "n/a"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--members", type=int, default=1, choices=[1, 3])
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--only", default="", help="comma-separated scenario names")
+    ap.add_argument("--bin", default=os.path.join(REPO, "target/release/etcd"))
+    ap.add_argument("--timeout", type=int, default=180, help="seconds per benchmark run")
+    ap.add_argument("--out", default="")
+    a = ap.parse_args()
+    if not os.path.exists(ETCD):
+        sys.exit(f"{ETCD} is missing (apt-get install etcd-server)")
+    if not os.path.exists(a.bin):
+        subprocess.run(["timeout", "1800", "cargo", "build", "--release", "--locked"], cwd=REPO, check=True)
+    scenarios = [s for s in SCENARIOS if not a.only or s[0] in a.only.split(",")]
+    lifetime = 600 + a.rounds * len(scenarios) * 2 * a.timeout
+    load_before = os.getloadavg()
+    started = datetime.datetime.now(datetime.timezone.utc)
+    etcd = Cluster("etcd", ETCD, a.members, lifetime)
+    ours = None
+    results = {s[0]: {"ours": [], "etcd": []} for s in scenarios}
+    try:
+        ours = Cluster("ours", a.bin, a.members, lifetime)
+        sides = {"ours": ours, "etcd": etcd}
+        for r in range(a.rounds):
+            order = ["ours", "etcd"] if r % 2 == 0 else ["etcd", "ours"]
+            for sc in scenarios:
+                for side in order:
+                    res = run_one(a.bin, sides[side], sc, a.scale, a.timeout)
+                    results[sc[0]][side].append(res)
+                    print(f"round {r + 1} {sc[0]:16} {side:4} {res[0]:10.1f} req/s  p50 {res[1] * 1000:8.2f} ms"
+                          f"  p99 {res[2] * 1000:8.2f} ms  errors {res[3]}", file=sys.stderr)
+    finally:
+        etcd.stop()
+        if ours:
+            ours.stop()
+    finished = datetime.datetime.now(datetime.timezone.utc)
+    cpu = ""
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    lines = [
+        f"# Side by side: etcd-oxide vs etcd 3.4.23, {a.members} member{'s' if a.members > 1 else ''}",
+        "",
+        f"{started:%Y-%m-%d %H:%M} - {finished:%H:%M} UTC; {os.cpu_count()} CPUs `{cpu}`; load average before "
+        f"{load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}.",
+        f"Command: `bench/side_by_side.py --rounds {a.rounds} --members {a.members} --scale {a.scale}`"
+        f"{' --only ' + a.only if a.only else ''}. Both clusters up at once; each scenario runs on both back to back,"
+        " alternating which goes first; load generator: our `etcd benchmark` (release build) for both.",
+        "Ratios are ours / etcd of the medians over the rounds (req/s: higher is better for us; p50/p99: lower is"
+        " better). Spread = (max - min) / median of each side's req/s over the rounds.",
+        "",
+        "| scenario | requests | ours req/s | etcd req/s | req/s ratio | p50 ratio | p99 ratio | ours p50 / p99 ms"
+        " | etcd p50 / p99 ms | spread ours / etcd | errors ours / etcd |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for sc in scenarios:
+        o, e = results[sc[0]]["ours"], results[sc[0]]["etcd"]
+        med = lambda xs, i: statistics.median(x[i] for x in xs)
+        n = max(1, int(sc[4] * a.scale))
+        lines.append(
+            f"| {sc[1]} | {n} | {med(o, 0):.0f} | {med(e, 0):.0f} | {ratio(med(o, 0), med(e, 0))} | "
+            f"{ratio(med(o, 1), med(e, 1))} | {ratio(med(o, 2), med(e, 2))} | "
+            f"{med(o, 1) * 1000:.2f} / {med(o, 2) * 1000:.2f} | {med(e, 1) * 1000:.2f} / {med(e, 2) * 1000:.2f} | "
+            f"{spread([x[0] for x in o]):.0f}% / {spread([x[0] for x in e]):.0f}% | "
+            f"{sum(x[3] for x in o)} / {sum(x[3] for x in e)} |")
+    lines.append("")
+    lines.append("watch latency: req/s is the events' delivery rate; p50/p99 from put sent to event received.")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    out = a.out or os.path.join(REPO, "bench", f"results-{started:%Y-%m-%d}"
+                                f"{'-3members' if a.members == 3 else ''}.md")
+    with open(out, "w") as f:
+        f.write(text)
+    print(f"written to {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
