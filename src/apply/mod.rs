@@ -21,6 +21,7 @@ pub(crate) mod etcd_export;
 pub(crate) mod etcd_import;
 pub mod kv;
 pub mod lease;
+pub mod migrate_v2;
 pub mod state;
 #[cfg(test)]
 mod testutil;

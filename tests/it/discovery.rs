@@ -3,8 +3,10 @@
 //! -d value=3`, then each member started with `--discovery <svc>/v2/keys/discovery/<token>`),
 //! and the error paths print etcd 3.4's messages.
 //!
-//! The discovery service is a parameter of each scenario ([`Service`]): today real etcd 3.4.23
-//! with `--enable-v2`; our own member serves the same role once it has the v2 keys API.
+//! The discovery service is a parameter of each scenario ([`Service`]): real etcd 3.4.23 with
+//! `--enable-v2`, or our own member with `--enable-v2` (the seeds' "custom etcd discovery
+//! service", its token made with the seeds' `curl -X PUT .../_config/size -d value=3`), through
+//! which our members and real etcd 3.4.23 members bootstrap.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -34,6 +36,38 @@ fn etcd_service() -> Service {
         url: m.client_url(),
         _member: m,
     }
+}
+
+/// Our member with `--enable-v2` as the discovery service.
+fn our_service() -> Service {
+    let m = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            name: "disco".into(),
+            extra_args: vec!["--enable-v2".into()],
+            ..Default::default()
+        },
+    );
+    Service {
+        url: m.client_url(),
+        _member: m,
+    }
+}
+
+/// The seeds' token creation verbatim: `curl -X PUT <svc>/v2/keys/discovery/<token>/_config/size
+/// -d value=<size>`; returns the discovery URL.
+fn curl_token(svc: &Service, token: &str, size: u32) -> String {
+    let durl = format!("{}/v2/keys/discovery/{token}", svc.url);
+    let mut cmd = std::process::Command::new("curl");
+    cmd.args(["-s", "-X", "PUT", &format!("{durl}/_config/size"), "-d"])
+        .arg(format!("value={size}"));
+    let out = crate::harness::run_with_timeout(cmd, None, Duration::from_secs(10));
+    let body = ok_stdout(&out, "curl _config/size");
+    assert!(
+        body.contains(r#""action":"set""#) && body.contains(&format!(r#""value":"{size}""#)),
+        "{body}"
+    );
+    durl
 }
 
 /// `PUT <url><path>` with a form body (`value=...`); returns (status, body).
@@ -219,4 +253,48 @@ fn three_members_bootstrap_through_etcd_discovery() {
 fn discovery_errors_follow_etcd() {
     crate::require_etcd!();
     error_paths(&etcd_service());
+}
+
+#[test]
+fn three_members_bootstrap_through_our_discovery() {
+    three_members_bootstrap(&our_service());
+}
+
+#[test]
+fn discovery_errors_follow_etcd_on_our_discovery() {
+    error_paths(&our_service());
+}
+
+/// Three REAL etcd 3.4.23 members bootstrap through our member as the discovery service.
+#[test]
+fn etcd_members_bootstrap_through_our_discovery() {
+    crate::require_etcd!();
+    let svc = our_service();
+    let durl = curl_token(&svc, "6c007a14875d53d9bf0ef5a6fc0257c817f0fb83", 3);
+    let members = Member::start_together(
+        ServerKind::Etcd,
+        ["etcd0", "etcd1", "etcd2"]
+            .iter()
+            .map(|n| discovery_member(n, &durl, &[]))
+            .collect(),
+    );
+    let ep = format!("127.0.0.1:{}", members[0].client_port);
+    let list = ok_stdout(
+        &crate::harness::etcdctl(&ep, &["member", "list"], None),
+        "etcdctl member list",
+    );
+    assert_eq!(list.lines().count(), 3, "{list}");
+    for m in &members {
+        assert!(list.contains(&m.peer_url()), "{list}");
+        assert!(list.contains(&m.client_url()), "{list}");
+    }
+    // The registrations are in our v2 store, one per member, under the token.
+    let dir = http_get(
+        &svc.url,
+        "/v2/keys/discovery/6c007a14875d53d9bf0ef5a6fc0257c817f0fb83",
+    );
+    for m in &members {
+        let entry = format!("{}={}", m.opts.name, m.peer_url());
+        assert!(dir.contains(&entry), "{entry} not in {dir}");
+    }
 }

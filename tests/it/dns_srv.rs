@@ -346,3 +346,79 @@ fn official_etcdctl_discovery_srv_finds_our_members() {
         assert!(list.contains(&format!(":{}", m.peer_port)), "{list}");
     }
 }
+
+/// v2 etcdctl (`ETCDCTL_API=2`) `--discovery-srv` / `-D`: endpoints from
+/// `_etcd-client._tcp.example.com`; with `--insecure-discovery` the `http://` record is used,
+/// without it the record is dropped with etcdctl's `ignoring discovered insecure endpoint`
+/// notice and `--endpoints` is used instead.
+#[test]
+fn v2_ctl_discovery_srv_finds_the_member() {
+    let m = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            extra_args: vec!["--enable-v2".into()],
+            ..MemberOpts::named("v2srv")
+        },
+    );
+    let zone = Zone::serve(vec![
+        srv("_etcd-client._tcp", m.client_port),
+        Record::from_rdata(
+            Name::from_ascii("localhost.").expect("name"),
+            300,
+            RData::A(std::net::Ipv4Addr::LOCALHOST.into()),
+        ),
+    ]);
+    let v2 = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcd"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("ETCDCTL_") {
+                cmd.env_remove(k);
+            }
+        }
+        cmd.env("ETCDCTL_API", "2")
+            .env(TEST_DNS_ENV, &zone.addr)
+            .arg("ctl")
+            .args(args);
+        run_with_timeout(cmd, None, Duration::from_secs(30))
+    };
+    let out = v2(&[
+        "-D",
+        "example.com",
+        "--insecure-discovery",
+        "set",
+        "srv",
+        "v2",
+    ]);
+    assert_eq!(ok_stdout(&out, "v2 set -D"), "v2\n");
+    let out = v2(&[
+        "--discovery-srv=example.com",
+        "--insecure-discovery",
+        "--no-sync",
+        "get",
+        "srv",
+    ]);
+    assert_eq!(ok_stdout(&out, "v2 get --discovery-srv"), "v2\n");
+    // Secure only (the default): the http:// record is dropped, --endpoints is used.
+    let endpoints = format!("--endpoints={}", m.client_url());
+    let out = v2(&["-D", "example.com", &endpoints, "get", "srv"]);
+    assert_eq!(ok_stdout(&out, "v2 get -D, secure only"), "v2\n");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "ignoring discovered insecure endpoint \"http://localhost:{}\"",
+            m.client_port
+        )),
+        "{err}"
+    );
+    // A domain without records: etcd's lookup error, exit 1.
+    let out = v2(&[
+        "-D",
+        "nowhere.example",
+        "--insecure-discovery",
+        "get",
+        "srv",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("dns lookup errors:"), "{err}");
+}

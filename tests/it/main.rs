@@ -33,6 +33,7 @@ mod lease_quorum;
 mod linearizability;
 mod lock_election;
 mod maintenance;
+mod migrate;
 mod observability;
 mod reconfig;
 mod server_flag_effects;

@@ -33,6 +33,7 @@ mod lease;
 mod lock;
 mod maintenance;
 mod member;
+mod migrate;
 pub mod printer;
 mod snapshot;
 pub mod txn;
@@ -165,6 +166,8 @@ pub enum Command {
     },
     /// Prints the version of etcdctl
     Version,
+    /// Migrates keys in a v2 store to a mvcc store
+    Migrate(migrate::MigrateArgs),
 }
 
 /// The clap tree of `etcdctl` (root named `etcdctl`), for man pages and completions.
@@ -351,5 +354,6 @@ pub(crate) async fn execute(
         Command::Auth { command } => auth::auth(g, command, out).await,
         Command::User { command } => auth::user(g, command, stdin, out).await,
         Command::Role { command } => auth::role(g, command, out).await,
+        Command::Migrate(a) => migrate::migrate(&a, out),
     }
 }

@@ -57,20 +57,34 @@ fn peers(g: &GlobalArgs) -> Vec<String> {
     s.split(',').map(str::to_string).collect()
 }
 
-/// The endpoints found through DNS SRV for `--discovery-srv` / `ETCDCTL_DISCOVERY_SRV`
-/// (`_etcd-client-ssl._tcp` and `_etcd-client._tcp`), `None` when no domain is given.
-///
-/// DNS SRV lookup is not built into etcdctl yet (issue 11 point 4); until then a domain is
-/// refused with the same message as the v3 etcdctl.
+/// etcdctl's `getDomainDiscoveryFlagValue`: the endpoints found through DNS SRV for
+/// `--discovery-srv` / `-D` / `ETCDCTL_DISCOVERY_SRV` (`_etcd-client-ssl[-<name>]._tcp`, then
+/// `_etcd-client[-<name>]._tcp`, the name from `ETCDCTL_DISCOVERY_SRV_NAME`), `None` when no
+/// domain is given. Unless `--insecure-discovery` (or `ETCDCTL_INSECURE_DISCOVERY` set),
+/// `http://` endpoints are dropped with etcdctl's `ignoring discovered insecure endpoint`
+/// line on stderr. A failed lookup is printed bare, exit 1 (etcdctl's `mustNewClient`).
 fn discovered(g: &GlobalArgs) -> Result<Option<Vec<String>>> {
     let domain = flag_or_env(&g.discovery_srv, "ETCDCTL_DISCOVERY_SRV");
     if domain.is_empty() {
         return Ok(None);
     }
-    Err(Fail::line(
-        EXIT_BAD_ARGS,
-        "DNS discovery is not supported yet by this etcdctl",
-    ))
+    let insecure = g.insecure_discovery
+        || std::env::var_os("ETCDCTL_INSECURE_DISCOVERY").is_some_and(|v| !v.is_empty());
+    let name = std::env::var("ETCDCTL_DISCOVERY_SRV_NAME").unwrap_or_default();
+    let found = crate::discovery::srv::get_client_blocking("etcd-client", &domain, &name)
+        .map_err(|e| Fail::line(EXIT_BAD_ARGS, e))?;
+    if insecure {
+        return Ok(Some(found.endpoints));
+    }
+    let mut eps = Vec::new();
+    for ep in found.endpoints {
+        if ep.starts_with("http://") {
+            eprintln!("ignoring discovered insecure endpoint {ep:?}");
+            continue;
+        }
+        eps.push(ep);
+    }
+    Ok(Some(eps))
 }
 
 /// etcdctl's `newClient`: the endpoints, TLS, header timeout and credentials.
