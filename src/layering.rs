@@ -123,7 +123,16 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         module: "proxy",
-        may_name: &["client", "pb", "rpctypes", "tls", "serve"],
+        // The v2 proxy reads the discovery token (v2 `GetCluster`) and listen URLs (config).
+        may_name: &[
+            "client",
+            "pb",
+            "rpctypes",
+            "tls",
+            "serve",
+            "discovery",
+            "config",
+        ],
         banned: &[],
     },
     // certs is a library: the CLI edge is cli::certs.

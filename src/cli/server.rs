@@ -582,35 +582,63 @@ impl ServerArgs {
         Ok(cfg)
     }
 
-    /// The flags of etcd 3.4 that belong to later issues (discovery, the v2 proxy,
-    /// disaster recovery): their defaults (and `--proxy=off`) are
-    /// accepted as no-ops; any other value fails instead of being ignored.
+    /// `--proxy` (`off`, `readonly`, `on`) and the `--proxy-*` timings (unsigned
+    /// milliseconds): invalid values fail here.
     fn check_not_supported_yet(&self) -> Result<(), ConfigError> {
-        const WHY: &str = "not supported yet by etcd-oxide";
-        let text_flags: [(&'static str, &str, &str); 5] = [
-            ("proxy", &self.proxy, "off"),
-            ("proxy-failure-wait", &self.proxy_failure_wait, "5000"),
-            (
-                "proxy-refresh-interval",
-                &self.proxy_refresh_interval,
-                "30000",
-            ),
-            ("proxy-dial-timeout", &self.proxy_dial_timeout, "1000"),
-            ("proxy-write-timeout", &self.proxy_write_timeout, "5000"),
-        ];
-        for (flag, value, default) in text_flags {
-            if value.trim() != default {
-                return Err(ConfigError::new(flag, value, WHY));
-            }
-        }
-        if self.proxy_read_timeout.trim() != "0" {
+        if !matches!(self.proxy.trim(), "off" | "readonly" | "on") {
             return Err(ConfigError::new(
-                "proxy-read-timeout",
-                &self.proxy_read_timeout,
-                WHY,
+                "proxy",
+                &self.proxy,
+                "valid values are off, readonly, on",
             ));
         }
-        Ok(())
+        self.v2_proxy_timings().map(|_| ())
+    }
+
+    /// The `--proxy-*` timings in milliseconds: failure wait, refresh interval, dial, write,
+    /// read.
+    fn v2_proxy_timings(&self) -> Result<[std::time::Duration; 5], ConfigError> {
+        let flags: [(&'static str, &str); 5] = [
+            ("proxy-failure-wait", &self.proxy_failure_wait),
+            ("proxy-refresh-interval", &self.proxy_refresh_interval),
+            ("proxy-dial-timeout", &self.proxy_dial_timeout),
+            ("proxy-write-timeout", &self.proxy_write_timeout),
+            ("proxy-read-timeout", &self.proxy_read_timeout),
+        ];
+        let mut out = [std::time::Duration::ZERO; 5];
+        for (slot, (flag, value)) in out.iter_mut().zip(flags) {
+            let ms: u64 = value
+                .trim()
+                .parse()
+                .map_err(|_| ConfigError::new(flag, value, "invalid value"))?;
+            *slot = std::time::Duration::from_millis(ms);
+        }
+        Ok(out)
+    }
+
+    /// The v2 proxy configuration (`--proxy on|readonly`, or `on` for the discovery fallback).
+    fn v2_proxy_config(
+        &self,
+        cfg: &ServerConfig,
+        mode: crate::proxy::v2http::ProxyMode,
+    ) -> Result<crate::proxy::v2http::V2ProxyConfig, ConfigError> {
+        let [failure_wait, refresh_interval, dial_timeout, write_timeout, read_timeout] =
+            self.v2_proxy_timings()?;
+        Ok(crate::proxy::v2http::V2ProxyConfig {
+            mode,
+            failure_wait,
+            refresh_interval,
+            dial_timeout,
+            write_timeout,
+            read_timeout,
+            data_dir: cfg.data_dir.clone(),
+            initial_peer_urls: cfg.initial_cluster.iter().map(|(_, u)| u.clone()).collect(),
+            discovery: cfg
+                .discovery
+                .as_ref()
+                .map(|d| (d.url.clone(), d.proxy.clone())),
+            listen_client_urls: cfg.listen_client_urls.clone(),
+        })
     }
 
     /// `--discovery`, `--discovery-proxy`, `--discovery-fallback` (etcd's v2 discovery).
@@ -1072,6 +1100,18 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let discovery = cfg.discovery.clone();
     let data_dir = cfg.data_dir.clone();
     let member_name = cfg.name.clone();
+    // etcd's `startEtcdOrProxyV2`: `--proxy on|readonly` makes a v2 proxy unless the data
+    // dir already holds a member.
+    let proxy_mode = match parsed.proxy.trim() {
+        "on" => Some(crate::proxy::v2http::ProxyMode::On),
+        "readonly" => Some(crate::proxy::v2http::ProxyMode::Readonly),
+        _ => None,
+    };
+    if let Some(mode) = proxy_mode {
+        if !data_dir.join("member").is_dir() {
+            return run_v2_proxy(&runtime, &parsed, &cfg, mode);
+        }
+    }
     if let Some(srv) = cfg.discovery_srv.clone() {
         match runtime.block_on(srv_initial_cluster(&cfg, &srv)) {
             Ok(cluster) => cfg.initial_cluster = cluster,
@@ -1082,6 +1122,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
             }
         }
     }
+    let cfg_for_proxy = cfg.clone();
     let served = runtime.block_on(async {
         tracing::info!(
             version = SERVER_VERSION,
@@ -1094,6 +1135,17 @@ pub fn main(args: Vec<OsString>) -> i32 {
     });
     match served {
         Ok(()) => 0,
+        Err(crate::server::ServeError::Start(crate::server::Error::Discovery(
+            crate::discovery::v2::DiscoveryError::FullCluster,
+        ))) if discovery.as_ref().is_some_and(|d| d.fallback_proxy) => {
+            tracing::info!(target: "etcdmain", "discovery cluster full, falling back to proxy");
+            run_v2_proxy(
+                &runtime,
+                &parsed,
+                &cfg_for_proxy,
+                crate::proxy::v2http::ProxyMode::On,
+            )
+        }
         Err(crate::server::ServeError::Start(crate::server::Error::Discovery(e))) => {
             discovery_failed(&e, discovery.as_ref(), &member_name, &data_dir);
             1
@@ -1139,6 +1191,29 @@ enum ConfigErrorOrSrv {
     Srv(#[from] crate::discovery::srv::SrvError),
     #[error(transparent)]
     Config(#[from] ConfigError),
+}
+
+/// Runs etcd's v2 proxy until a signal; the exit code.
+fn run_v2_proxy(
+    runtime: &tokio::runtime::Runtime,
+    parsed: &ServerArgs,
+    cfg: &ServerConfig,
+    mode: crate::proxy::v2http::ProxyMode,
+) -> i32 {
+    let pcfg = match parsed.v2_proxy_config(cfg, mode) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
+    match runtime.block_on(crate::proxy::v2http::run(pcfg, shutdown_signal())) {
+        Ok(()) => 0,
+        Err(e) => {
+            tracing::error!(target: "etcdmain", fatal = true, "{e}");
+            1
+        }
+    }
 }
 
 /// etcd 3.4's `etcdmain` advice after a failed v2 discovery (the process then exits 1).

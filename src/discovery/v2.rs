@@ -211,6 +211,58 @@ impl Discovery {
         nodes_to_cluster(&all, size)
     }
 
+    /// etcd's `GetCluster` (used by the v2 proxy): the cluster registered under the token,
+    /// without registering; waits until `size` members registered, and returns them at once
+    /// when the cluster is already full. The session's id should be `0` (no member).
+    ///
+    /// # Errors
+    /// Every [`DiscoveryError`] but [`DiscoveryError::FullCluster`]; unreachable services are
+    /// retried.
+    pub async fn get_cluster(&mut self) -> Result<String, DiscoveryError> {
+        match self.check_cluster().await {
+            Ok(st) => {
+                let (all, size) = self.wait_nodes(st).await?;
+                nodes_to_cluster(&all, size)
+            }
+            Err(DiscoveryError::FullCluster) => {
+                let st = loop {
+                    match self.check_cluster_all().await {
+                        Ok(st) => break st,
+                        Err(CallError::Fatal(e)) => return Err(e),
+                        Err(CallError::Cluster(detail)) => {
+                            tracing::error!(target: "discovery", "{detail}");
+                            self.back_off("cluster status check").await;
+                        }
+                    }
+                };
+                let mut all = st.nodes;
+                all.truncate(usize::try_from(st.size).unwrap_or(usize::MAX));
+                nodes_to_cluster(&all, st.size)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The registrations and size, without the full-cluster check.
+    async fn check_cluster_all(&self) -> Result<Status, CallError> {
+        let config_key = join_path(&self.cluster, "_config");
+        let (size_node, _) = self.get(&join_path(&config_key, "size")).await?;
+        let size: u64 = size_node
+            .value
+            .as_deref()
+            .unwrap_or_default()
+            .parse()
+            .map_err(|_| CallError::Fatal(DiscoveryError::BadSizeKey))?;
+        let (dir, index) = self.get(&self.cluster).await?;
+        let mut nodes: Vec<Node> = dir
+            .nodes
+            .into_iter()
+            .filter(|n| n.base() != "_config")
+            .collect();
+        nodes.sort_by_key(|n| n.created_index);
+        Ok(Status { nodes, size, index })
+    }
+
     fn self_key(&self) -> String {
         join_path(&self.cluster, &format!("{:x}", self.id))
     }

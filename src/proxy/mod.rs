@@ -5,3 +5,4 @@
 
 pub mod gateway;
 pub mod grpc;
+pub mod v2http;

@@ -334,26 +334,33 @@ async fn serve_peer(
     stop: impl Future<Output = ()> + Send + 'static,
     tls: Option<Arc<ReloadingServerConfig>>,
 ) -> std::io::Result<()> {
+    let grpc = tonic::service::Routes::new(
+        crate::pb::peer::raft_peer_server::RaftPeerServer::new(
+            crate::raft::peer_service::RaftPeerService::new(
+                server.raft().clone(),
+                server.cluster_id(),
+            ),
+        )
+        .max_decoding_message_size(usize::MAX)
+        .max_encoding_message_size(usize::MAX),
+    )
+    .add_service(
+        crate::pb::peer::leader_server::LeaderServer::new(LeaderService::new(&server))
+            .max_decoding_message_size(usize::MAX)
+            .max_encoding_message_size(usize::MAX),
+    );
+    // etcd's peer HTTP handler (`GET /members`, read by v2 proxies) beside the gRPC services.
+    let routes = tonic::service::Routes::from(
+        grpc.into_axum_router()
+            .merge(crate::v3rpc::peer_http::routes(&server)),
+    );
     let router = tonic::transport::Server::builder()
         // Large entries and snapshots arrive in few round trips (h2's default window of
         // 64 KiB would take a round trip per 64 KiB of a 1 MiB entry).
         .initial_connection_window_size(crate::raft::network::PEER_WINDOW_BYTES)
         .initial_stream_window_size(crate::raft::network::PEER_WINDOW_BYTES)
-        .add_service(
-            crate::pb::peer::raft_peer_server::RaftPeerServer::new(
-                crate::raft::peer_service::RaftPeerService::new(
-                    server.raft().clone(),
-                    server.cluster_id(),
-                ),
-            )
-            .max_decoding_message_size(usize::MAX)
-            .max_encoding_message_size(usize::MAX),
-        )
-        .add_service(
-            crate::pb::peer::leader_server::LeaderServer::new(LeaderService::new(&server))
-                .max_decoding_message_size(usize::MAX)
-                .max_encoding_message_size(usize::MAX),
-        );
+        .accept_http1(true)
+        .add_routes(routes);
     // The peer listener must not keep the member alive (the Leader service holds it weakly).
     drop(server);
     match tls {

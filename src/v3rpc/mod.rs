@@ -16,6 +16,7 @@ pub mod kv;
 pub mod lease;
 pub mod lock;
 pub mod maintenance;
+pub mod peer_http;
 pub mod v2http;
 pub mod validate;
 pub mod watch;

@@ -215,14 +215,8 @@ fn error_paths(svc: &Service) {
         discovery_member("b", &durl, &["--discovery-fallback", "exit"]),
         &["failed to join discovery cluster (discovery: cluster is full)"],
     );
-    // Full with the default fallback (proxy): etcd-oxide has no v2 proxy and says so.
-    expect_exit(
-        discovery_member("b", &durl, &[]),
-        &[
-            "discovery cluster full, falling back to proxy",
-            "not supported yet",
-        ],
-    );
+    // Full with the default fallback (proxy): a v2 proxy starts instead
+    // (tests/it/v2_proxy.rs::discovery_full_cluster_falls_back_to_proxy).
     // Duplicate name: another registration named like us.
     let durl = new_token(svc, "dupname", Some(2));
     http_put(

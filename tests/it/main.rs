@@ -41,4 +41,5 @@ mod server_flags;
 mod start_in_place;
 mod tls;
 mod v2_keys;
+mod v2_proxy;
 mod v3_api;
