@@ -34,6 +34,7 @@ mod linearizability;
 mod lock_election;
 mod maintenance;
 mod observability;
+mod peer_tls_checks;
 mod reconfig;
 mod server_flag_effects;
 mod server_flags;
