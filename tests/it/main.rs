@@ -22,6 +22,7 @@ mod discovery;
 mod disk_faults;
 mod dns_srv;
 mod drop_in_flags;
+mod env_bad_value;
 mod etcd_answers;
 mod etcd_snapshot;
 mod faults;
