@@ -29,6 +29,7 @@ mod faults;
 mod gateway;
 mod grpc_proxy;
 mod grpc_proxy_full;
+mod host_whitelist;
 mod json_gateway;
 mod lease_quorum;
 mod linearizability;
