@@ -739,7 +739,6 @@ impl ServerArgs {
             )?,
             bbolt_freelist_type: freelist.to_string(),
             enable_v2v3: self.experimental_enable_v2v3.clone(),
-            log_format: self.log_format.trim().to_string(),
             feature_gates: crate::config::serving::parse_feature_gates(&self.feature_gates)?,
             enable_v2: self.enable_v2,
         })
@@ -838,6 +837,25 @@ pub fn flag_to_env(name: &str) -> String {
     format!("ETCD_{}", name.to_uppercase().replace('-', "_"))
 }
 
+/// etcd's `SetFlagsFromEnv` failure: a value that does not parse as its flag's type, taken
+/// from `ETCD_<FLAG>` (not from the command line nor a config file), is reported under the
+/// variable's name: `error verifying flags, invalid value "abc" for ETCD_HEARTBEAT_INTERVAL:
+/// parse error. See 'etcd --help'.` (etcd 3.4.23, exit code 1). `None` when `e` is not such
+/// a parse error of an environment value.
+fn env_parse_error(e: &ConfigError, from_file: bool) -> Option<String> {
+    if from_file || e.reason != "parse error" {
+        return None;
+    }
+    let key = flag_to_env(e.flag);
+    let value = std::env::var(&key).ok()?;
+    (!value.is_empty() && value.trim() == e.value.trim()).then(|| {
+        format!(
+            "error verifying flags, invalid value {:?} for {key}: {}. See 'etcd --help'.",
+            value, e.reason
+        )
+    })
+}
+
 /// A line to log once logging is set up: (is a warning, text).
 type Note = (bool, String);
 
@@ -860,6 +878,15 @@ pub fn env_args(
     let mut used: Vec<(String, String, String)> = Vec::new();
     let mut notes = Vec::new();
     for (key, value) in env {
+        // `--version` is a flag of etcd's set too: `ETCD_VERSION` is recognized (a Go bool)
+        // but, read after etcd's version check, prints nothing.
+        if key == "ETCD_VERSION" && !value.is_empty() && !used.iter().any(|(_, k, _)| k == key) {
+            if crate::go_text::parse_go_bool(value).is_none() {
+                return Err(format!("error verifying flags, invalid value {value:?} for {key}: parse error. See 'etcd --help'."));
+            }
+            used.push(("version".to_string(), key.clone(), value.clone()));
+            continue;
+        }
         let flag = names.iter().find(|(l, _)| flag_to_env(l) == *key);
         match flag {
             Some((_, id)) if on_cmdline(id) => {
@@ -886,7 +913,9 @@ pub fn env_args(
             false,
             format!("recognized and used environment variable {key}={value}"),
         ));
-        args.push(OsString::from(format!("--{long}={value}")));
+        if long != "version" {
+            args.push(OsString::from(format!("--{long}={value}")));
+        }
     }
     recognized.extend(notes);
     Ok((args, recognized))
@@ -1012,6 +1041,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
                 .ok()
                 .filter(|p| !p.is_empty())
         });
+    let from_file = config_file.is_some();
     let (parsed, notes) = match config_file {
         Some(path) => match args_from_config_file(&path) {
             Ok(a) => (a, vec![(false, format!("Loading server configuration from {path:?}. Other configuration command line flags and environment variables will be ignored if provided."))]),
@@ -1059,7 +1089,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
     let mut cfg = match parsed.to_config() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("{e}");
+            match env_parse_error(&e, from_file) {
+                Some(line) => eprintln!("{line}"),
+                None => eprintln!("{e}"),
+            }
             return 1;
         }
     };

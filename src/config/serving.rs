@@ -92,8 +92,6 @@ pub struct EtcdKnobs {
     /// `--experimental-enable-v2v3` (a key prefix): serves v2 through v3 in etcd, which needs
     /// `--enable-v2`; no effect here.
     pub enable_v2v3: String,
-    /// `--log-format` (etcd 3.5: `json` or `console`; empty means the logger's default).
-    pub log_format: String,
     /// `--feature-gates` (etcd 3.6): `Name=bool` pairs in the order given.
     pub feature_gates: Vec<(String, bool)>,
     /// `--enable-v2` (`ETCD_ENABLE_V2`, default false as in etcd 3.4): serve the v2 keys API
@@ -111,7 +109,6 @@ impl Default for EtcdKnobs {
             warning_apply_duration: Duration::from_millis(100),
             bbolt_freelist_type: "array".to_string(),
             enable_v2v3: String::new(),
-            log_format: String::new(),
             feature_gates: Vec::new(),
             enable_v2: false,
         }

@@ -2,7 +2,8 @@
 //! (`--client-crl-file`, `--peer-crl-file`, etcd's `checkCRL`) loaded into rustls' verifier,
 //! and the allowed identity (`--peer-cert-allowed-cn`, `--peer-cert-allowed-hostname`,
 //! `--client-cert-allowed-hostname`) checked on the verified leaf (etcd's
-//! `VerifyPeerCertificate`: `client certificate authentication failed`).
+//! `VerifyPeerCertificate`: `client certificate authentication failed`), and etcd's
+//! `checkSAN` on the peer listener (a client certificate must name the connecting address).
 
 use std::net::IpAddr;
 use std::path::Path;
@@ -78,6 +79,100 @@ fn matches_hostname(cert: &CertificateDer<'_>, host: &str) -> bool {
             }
         }
         _ => false,
+    })
+}
+
+/// How long the DNS lookups of [`check_cert_san`] may take together.
+pub const SAN_LOOKUP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// etcd's `checkCertSAN` (pkg/transport/listener_tls.go), run on the peer listener after the
+/// handshake unless `--experimental-peer-skip-client-san-verification`: a client certificate
+/// with IP or DNS SANs must name the connection's remote address `remote`. An IP SAN equal to
+/// it passes; otherwise the DNS SANs are resolved (forward lookups of the plain names, then a
+/// reverse lookup of `remote` also matched against wildcards, as etcd's `isHostInDNS`) and
+/// one must give `remote`; the lookups are bounded by [`SAN_LOOKUP_TIMEOUT`]. A certificate without SANs passes.
+///
+/// # Errors
+/// etcd's message: `x509: certificate is valid for <ips>, not <ip>` (IP SANs only) or
+/// `tls: "<ip>" does not match any of DNSNames [<names>]`.
+pub async fn check_cert_san(cert: &CertificateDer<'_>, remote: IpAddr) -> Result<(), String> {
+    let (ips, dns) = sans(cert);
+    if ips.is_empty() && dns.is_empty() {
+        return Ok(());
+    }
+    let remote = match remote {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(remote, IpAddr::V4),
+        v4 => v4,
+    };
+    if ips.contains(&remote) {
+        return Ok(());
+    }
+    if dns.is_empty() {
+        let list: Vec<String> = ips.iter().map(ToString::to_string).collect();
+        return Err(format!(
+            "x509: certificate is valid for {}, not {remote}",
+            list.join(", ")
+        ));
+    }
+    match tokio::time::timeout(SAN_LOOKUP_TIMEOUT, host_in_dns(remote, &dns)).await {
+        Ok(true) => Ok(()),
+        _ => {
+            let quoted: Vec<String> = dns.iter().map(|d| format!("{d:?}")).collect();
+            Err(format!(
+                "tls: \"{remote}\" does not match any of DNSNames [{}]",
+                quoted.join(" ")
+            ))
+        }
+    }
+}
+
+/// The IP and DNS SANs of a DER certificate (none when it does not parse).
+fn sans(cert: &CertificateDer<'_>) -> (Vec<IpAddr>, Vec<String>) {
+    let (mut ips, mut dns) = (Vec::new(), Vec::new());
+    let Ok((_, parsed)) = x509_parser::parse_x509_certificate(cert.as_ref()) else {
+        return (ips, dns);
+    };
+    let Ok(Some(san)) = parsed.subject_alternative_name() else {
+        return (ips, dns);
+    };
+    for n in &san.value.general_names {
+        match n {
+            x509_parser::extensions::GeneralName::IPAddress(b) => {
+                if let Ok(o) = <[u8; 4]>::try_from(*b) {
+                    ips.push(IpAddr::from(o));
+                } else if let Ok(o) = <[u8; 16]>::try_from(*b) {
+                    ips.push(IpAddr::from(o));
+                }
+            }
+            x509_parser::extensions::GeneralName::DNSName(d) => dns.push((*d).to_string()),
+            _ => {}
+        }
+    }
+    (ips, dns)
+}
+
+/// etcd's `isHostInDNS`: reverse lookup of `remote` against the names (wildcards by suffix),
+/// then forward lookups (system resolver, `/etc/hosts` included) of the plain names.
+async fn host_in_dns(remote: IpAddr, dns: &[String]) -> bool {
+    let (wildcards, names): (Vec<&String>, Vec<&String>) =
+        dns.iter().partition(|d| d.starts_with("*."));
+    for name in &names {
+        if let Ok(addrs) = tokio::net::lookup_host((name.as_str(), 0)).await {
+            if addrs.into_iter().any(|a| a.ip() == remote) {
+                return true;
+            }
+        }
+    }
+    let Ok(builder) = hickory_resolver::TokioResolver::builder_tokio() else {
+        return false;
+    };
+    let Ok(found) = builder.build().reverse_lookup(remote).await else {
+        return false;
+    };
+    found.iter().any(|ptr| {
+        let name = ptr.to_utf8();
+        let name = name.trim_end_matches('.');
+        wildcards.iter().any(|w| name.ends_with(&w[1..])) || names.iter().any(|n| *n == name)
     })
 }
 
@@ -162,5 +257,43 @@ mod tests {
         assert!(AllowedIdentity::Hostname("127.0.0.1".into()).allows(&der));
         assert!(!AllowedIdentity::Hostname("evil.example".into()).allows(&der));
         assert!(!AllowedIdentity::Hostname("127.0.0.2".into()).allows(&der));
+    }
+
+    fn cert_with(sans: &[&str]) -> CertificateDer<'static> {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let params =
+            rcgen::CertificateParams::new(sans.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+                .expect("params");
+        params.self_signed(&key).expect("cert").der().clone()
+    }
+
+    /// etcd's checkSAN: IP SANs compared to the remote address, DNS SANs resolved, no SANs
+    /// pass; the error texts are etcd's.
+    #[tokio::test]
+    async fn check_cert_san_compares_sans_to_the_remote_address() {
+        let lo: IpAddr = "127.0.0.1".parse().expect("ip");
+        assert_eq!(check_cert_san(&cert_with(&[]), lo).await, Ok(()));
+        assert_eq!(check_cert_san(&cert_with(&["127.0.0.1"]), lo).await, Ok(()));
+        let mapped: IpAddr = "::ffff:127.0.0.1".parse().expect("ip");
+        assert_eq!(
+            check_cert_san(&cert_with(&["127.0.0.1"]), mapped).await,
+            Ok(())
+        );
+        assert_eq!(
+            check_cert_san(&cert_with(&["10.9.9.9"]), lo).await,
+            Err("x509: certificate is valid for 10.9.9.9, not 127.0.0.1".to_string())
+        );
+        assert_eq!(check_cert_san(&cert_with(&["localhost"]), lo).await, Ok(()));
+        assert_eq!(
+            check_cert_san(&cert_with(&["10.9.9.9", "localhost"]), lo).await,
+            Ok(())
+        );
+        assert_eq!(
+            check_cert_san(&cert_with(&["10.9.9.9", "no-such-host.invalid"]), lo).await,
+            Err(
+                r#"tls: "127.0.0.1" does not match any of DNSNames ["no-such-host.invalid"]"#
+                    .to_string()
+            )
+        );
     }
 }

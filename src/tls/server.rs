@@ -121,7 +121,9 @@ impl AsyncWrite for ServerTlsIo {
 /// Turns a TCP listener into a stream of TLS connections for tonic's
 /// `serve_with_incoming`: each accepted socket is handshaken in its own task (bounded by
 /// [`HANDSHAKE_TIMEOUT`]) with the configuration current at accept time; failed handshakes
-/// are logged and dropped.
+/// are logged and dropped. Unless the listener's [`TlsInfo::skip_client_san_verify`], a
+/// client certificate must name the remote address (etcd's `checkSAN`,
+/// [`super::identity::check_cert_san`]); a connection that fails it is logged and dropped.
 pub fn tls_incoming(
     listener: tokio::net::TcpListener,
     tls: Arc<ReloadingServerConfig>,
@@ -129,9 +131,9 @@ pub fn tls_incoming(
     let (tx, rx) = tokio::sync::mpsc::channel(64);
     tokio::spawn(async move {
         loop {
-            let stream = tokio::select! {
+            let (stream, remote) = tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((s, _)) => s,
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         tracing::warn!(error = %e, "failed to accept peer connection");
                         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -143,9 +145,18 @@ pub fn tls_incoming(
             let _ = stream.set_nodelay(true);
             let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
             let tx = tx.clone();
+            let check_san = !tls.info().skip_client_san_verify;
             tokio::spawn(async move {
                 match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                     Ok(Ok(s)) => {
+                        let leaf = s.get_ref().1.peer_certificates().and_then(|c| c.first());
+                        if let (true, Some(leaf)) = (check_san, leaf) {
+                            if let Err(e) = super::identity::check_cert_san(leaf, remote.ip()).await
+                            {
+                                tracing::warn!(remote_addr = %remote, error = %e, "rejected connection on peer TLS listener");
+                                return;
+                            }
+                        }
                         let _ = tx.send(Ok(ServerTlsIo(s))).await;
                     }
                     Ok(Err(e)) => {
