@@ -23,6 +23,7 @@ mod disk_faults;
 mod dns_srv;
 mod drop_in_flags;
 mod etcd_answers;
+mod etcd_formats;
 mod etcd_snapshot;
 mod faults;
 mod gateway;
