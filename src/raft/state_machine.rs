@@ -97,17 +97,29 @@ type AppliedState = (Option<LogId<u64>>, StoredMembership<u64, Member>);
 pub(crate) fn applied_state(store: &StateStore) -> Result<AppliedState, ApplyFailure> {
     let db = store.backend()?;
     let rtxn = db.env.read_txn()?;
+    applied_state_in(&db, &rtxn)
+}
+
+/// [`applied_state`] read within `rtxn`, so that it describes exactly the data the same
+/// transaction sees (the Snapshot RPC's consistent index).
+///
+/// # Errors
+/// Storage or decoding errors.
+pub(crate) fn applied_state_in(
+    db: &crate::apply::state::StateDb,
+    rtxn: &heed::RoTxn,
+) -> Result<AppliedState, ApplyFailure> {
     let decode = |e: postcard::Error| ApplyFailure::Encode(e.to_string());
     let applied: Option<LogId<u64>> = db
         .raft_state
-        .get(&rtxn, RAFT_APPLIED.key)?
+        .get(rtxn, RAFT_APPLIED.key)?
         .map(postcard::from_bytes::<Option<LogId<u64>>>)
         .transpose()
         .map_err(decode)?
         .flatten();
     let membership = db
         .raft_state
-        .get(&rtxn, RAFT_MEMBERSHIP.key)?
+        .get(rtxn, RAFT_MEMBERSHIP.key)?
         .map(postcard::from_bytes)
         .transpose()
         .map_err(decode)?

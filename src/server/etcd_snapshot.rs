@@ -13,16 +13,17 @@ impl EtcdServer {
     /// Writes the etcd backend of the current state into `file` (a temp file; truncated).
     /// Returns the synced file. Memory: one page per bbolt tree level.
     ///
-    /// The consistent index is the applied index read just before the data's transaction,
-    /// so it never claims more than the data holds (a restore replaces it anyway).
+    /// The consistent index (the applied index) and the members are read in the data's own
+    /// read transaction, so they describe exactly the exported state; the backend guard is
+    /// held throughout, so a defrag's swap waits for the export to end.
     ///
     /// # Errors
     /// Storage errors, as text for the stream's `Internal` status.
     pub(super) fn write_etcd_backend(&self, file: File) -> Result<File, String> {
-        let (applied, membership) =
-            crate::raft::state_machine::applied_state(&self.store).map_err(|e| e.to_string())?;
         let b = self.store.backend().map_err(|e| e.to_string())?;
         let rtxn = b.env.read_txn().map_err(|e| e.to_string())?;
+        let (applied, membership) =
+            crate::raft::state_machine::applied_state_in(&b, &rtxn).map_err(|e| e.to_string())?;
         let stores = b.stores();
         let config = membership.membership();
         let voters: std::collections::BTreeSet<u64> = config.voter_ids().collect();

@@ -24,6 +24,7 @@ mod dns_srv;
 mod drop_in_flags;
 mod env_bad_value;
 mod etcd_answers;
+mod etcd_formats;
 mod etcd_snapshot;
 mod faults;
 mod gateway;

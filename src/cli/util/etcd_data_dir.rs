@@ -13,7 +13,8 @@
 //!   Real etcd 3.4.23 restarts from it as the same member of the same cluster.
 //!
 //! Both build the target as `<out>.part` and rename it at the end: a kill leaves no
-//! half-written `<out>`. Neither touches the source.
+//! half-written `<out>`. Neither touches the source. Both show progress (bytes of the
+//! target file written against the source's size) when stderr is a terminal.
 
 use std::path::{Path, PathBuf};
 
@@ -61,7 +62,18 @@ pub(super) fn import(etcd_dir: &Path, out: &Path) -> anyhow::Result<Converted> {
         );
     }
     let part = part_dir(out)?;
+    // Progress: the LMDB file being filled, against the size of etcd's bbolt file.
+    let bar = crate::cli::progress::bytes_bar(
+        "import",
+        std::fs::metadata(member.join("snap").join("db")).map_or(0, |m| m.len()),
+    );
+    let watcher = crate::cli::progress::FileWatcher::start(
+        &bar,
+        crate::storage::snapshot::data_file(&part.join("member").join("snap").join("db")),
+    );
     let converted = convert(&member, &part.join("member"));
+    drop(watcher);
+    bar.finish_and_clear();
     match converted {
         Ok(c) => {
             publish(&part, out)?;
@@ -100,7 +112,19 @@ pub(super) fn export(data_dir: &Path, out: &Path) -> anyhow::Result<ExportSummar
         bail!("{}: not a data dir of this server", data_dir.display());
     }
     let part = part_dir(out)?;
+    // Progress: the bbolt file being written, against the size of our LMDB file.
+    let bar = crate::cli::progress::bytes_bar(
+        "export",
+        std::fs::metadata(crate::storage::snapshot::data_file(&super::db_dir(
+            data_dir,
+        )))
+        .map_or(0, |m| m.len()),
+    );
+    let watcher =
+        crate::cli::progress::FileWatcher::start(&bar, part.join("member").join("snap").join("db"));
     let res = export_into(data_dir, &part);
+    drop(watcher);
+    bar.finish_and_clear();
     match res {
         Ok(s) => {
             publish(&part, out)?;

@@ -30,6 +30,7 @@
 
 mod etcd_data_dir;
 mod etcd_export;
+mod etcd_versions;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -104,6 +105,8 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         rev: i64,
     },
+    /// Prints the version of etcdutl
+    Version,
 }
 
 /// `snapshot` subcommands.
@@ -270,6 +273,7 @@ pub fn run_with(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -
         Command::Hashkv { data_dir, rev } => {
             hashkv(&data_dir, rev).and_then(|h| print_hashkv(&cli.write_out, &h, out))
         }
+        Command::Version => etcd_versions::print_version(out).map_err(Exit::error),
     };
     let _ = out.flush();
     match res {
@@ -292,6 +296,9 @@ pub struct SnapshotStatus {
     pub total_keys: u64,
     /// Size of the database image in bytes (without the sha256 trailer).
     pub total_size: u64,
+    /// etcd 3.6's storage version (`meta` bucket, `storageVersion`, e.g. `3.6.0`); empty for
+    /// files of etcd 3.4/3.5 and ours, which have none.
+    pub version: String,
 }
 
 /// Reads a snapshot file's status. An etcd (bbolt) snapshot or `member/snap/db` is read in
@@ -306,6 +313,7 @@ fn status(file: &Path) -> Result<SnapshotStatus, Exit> {
             revision: st.revision,
             total_keys: st.total_key,
             total_size: st.total_size,
+            version: etcd_versions::storage_version(file).map_err(Exit::error)?,
         });
     }
     let tmp = tempfile::tempdir().map_err(Exit::error)?;
@@ -327,24 +335,32 @@ fn status(file: &Path) -> Result<SnapshotStatus, Exit> {
         revision,
         total_keys: content.total_keys,
         total_size,
+        version: String::new(),
     })
 }
 
+/// Prints `snapshot status` as etcdctl 3.4 and etcdutl 3.5 do (hash, revision, total keys,
+/// total size); a file of etcd 3.6 (with a storage version) gets etcdutl 3.6's fifth column
+/// `version` (json: `"version"` last), so each file prints as the tool of its own version.
 fn print_status(format: &str, st: &SnapshotStatus, out: &mut dyn Write) -> Result<(), Exit> {
-    let row = vec![
+    let mut header = vec!["hash", "revision", "total keys", "total size"];
+    let mut row = vec![
         format!("{:x}", st.hash),
         st.revision.to_string(),
         st.total_keys.to_string(),
         humanize_bytes(st.total_size),
     ];
+    let mut json_version = String::new();
+    if !st.version.is_empty() {
+        header.push("version");
+        row.push(st.version.clone());
+        json_version = format!(",\"version\":{}", json_str(&st.version));
+    }
     let text = match format {
         "simple" => format!("{}\n", row.join(", ")),
-        "table" => crate::cli::ctl::printer::table::render(
-            &["hash", "revision", "total keys", "total size"],
-            &[row],
-        ),
+        "table" => crate::cli::ctl::printer::table::render(&header, &[row]),
         "json" => format!(
-            "{{\"hash\":{},\"revision\":{},\"totalKey\":{},\"totalSize\":{}}}\n",
+            "{{\"hash\":{},\"revision\":{},\"totalKey\":{},\"totalSize\":{}{json_version}}}\n",
             st.hash, st.revision, st.total_keys, st.total_size
         ),
         other => {
@@ -776,6 +792,7 @@ mod tests {
             revision: 10,
             total_keys: 7,
             total_size: 2_100_000,
+            version: String::new(),
         };
         let mut out = Vec::new();
         print_status("table", &st, &mut out).unwrap();
