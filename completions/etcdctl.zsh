@@ -2009,6 +2009,36 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 && ret=0
 ;;
+(migrate)
+_arguments "${_arguments_options[@]}" : \
+'--data-dir=[Path to the data directory]:DATA_DIR:_default' \
+'--wal-dir=[Path to the WAL directory]:WAL_DIR:_default' \
+'--transformer=[Path to the user-provided transformer program]:TRANSFORMER:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'--no-ttl[Do not convert TTL keys]' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_etcdctl__subcmd__help_commands" \
@@ -2349,6 +2379,10 @@ esac
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(migrate)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -2385,6 +2419,7 @@ _etcdctl_commands() {
 'user:User related commands' \
 'role:Role related commands' \
 'version:Prints the version of etcdctl' \
+'migrate:Migrates keys in a v2 store to a mvcc store' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'etcdctl commands' commands "$@"
@@ -2621,6 +2656,7 @@ _etcdctl__subcmd__help_commands() {
 'user:User related commands' \
 'role:Role related commands' \
 'version:Prints the version of etcdctl' \
+'migrate:Migrates keys in a v2 store to a mvcc store' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'etcdctl help commands' commands "$@"
@@ -2809,6 +2845,11 @@ _etcdctl__subcmd__help__subcmd__member__subcmd__remove_commands() {
 _etcdctl__subcmd__help__subcmd__member__subcmd__update_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl help member update commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__migrate_commands] )) ||
+_etcdctl__subcmd__help__subcmd__migrate_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help migrate commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__help__subcmd__move-leader_commands] )) ||
 _etcdctl__subcmd__help__subcmd__move-leader_commands() {
@@ -3111,6 +3152,11 @@ _etcdctl__subcmd__member__subcmd__remove_commands() {
 _etcdctl__subcmd__member__subcmd__update_commands() {
     local commands; commands=()
     _describe -t commands 'etcdctl member update commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__migrate_commands] )) ||
+_etcdctl__subcmd__migrate_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl migrate commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__move-leader_commands] )) ||
 _etcdctl__subcmd__move-leader_commands() {

@@ -34,6 +34,9 @@ _etcdutl() {
             etcdutl,snapshot)
                 cmd="etcdutl__subcmd__snapshot"
                 ;;
+            etcdutl,version)
+                cmd="etcdutl__subcmd__version"
+                ;;
             etcdutl__subcmd__help,defrag)
                 cmd="etcdutl__subcmd__help__subcmd__defrag"
                 ;;
@@ -51,6 +54,9 @@ _etcdutl() {
                 ;;
             etcdutl__subcmd__help,snapshot)
                 cmd="etcdutl__subcmd__help__subcmd__snapshot"
+                ;;
+            etcdutl__subcmd__help,version)
+                cmd="etcdutl__subcmd__help__subcmd__version"
                 ;;
             etcdutl__subcmd__help__subcmd__snapshot,export)
                 cmd="etcdutl__subcmd__help__subcmd__snapshot__subcmd__export"
@@ -92,7 +98,7 @@ _etcdutl() {
 
     case "${cmd}" in
         etcdutl)
-            opts="-w -h --write-out --help snapshot defrag import export hashkv help"
+            opts="-w -h --write-out --help snapshot defrag import export hashkv version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -200,7 +206,7 @@ _etcdutl() {
             return 0
             ;;
         etcdutl__subcmd__help)
-            opts="snapshot defrag import export hashkv help"
+            opts="snapshot defrag import export hashkv version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -328,6 +334,20 @@ _etcdutl() {
         etcdutl__subcmd__help__subcmd__snapshot__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        etcdutl__subcmd__help__subcmd__version)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -540,6 +560,28 @@ _etcdutl() {
         etcdutl__subcmd__snapshot__subcmd__status)
             opts="-w -h --write-out --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --write-out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        etcdutl__subcmd__version)
+            opts="-w -h --write-out --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

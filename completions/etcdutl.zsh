@@ -156,6 +156,14 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 && ret=0
 ;;
+(version)
+_arguments "${_arguments_options[@]}" : \
+'-w+[set the output format (simple, json, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (simple, json, table)]:WRITE_OUT:_default' \
+'-h[Print help]' \
+'--help[Print help]' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_etcdutl__subcmd__help_commands" \
@@ -212,6 +220,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(version)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
@@ -233,6 +245,7 @@ _etcdutl_commands() {
 'import:Converts a stopped etcd 3.4/3.5 member'\''s data directory into this server'\''s (data, membership, term, applied index, member and cluster IDs)' \
 'export:Converts a stopped member'\''s data directory into one etcd 3.4 restarts from (same member and cluster IDs, data, membership, term, applied index)' \
 'hashkv:Prints the KV history hash of a stopped member'\''s data directory' \
+'version:Prints the version of etcdutl' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'etcdutl commands' commands "$@"
@@ -260,6 +273,7 @@ _etcdutl__subcmd__help_commands() {
 'import:Converts a stopped etcd 3.4/3.5 member'\''s data directory into this server'\''s (data, membership, term, applied index, member and cluster IDs)' \
 'export:Converts a stopped member'\''s data directory into one etcd 3.4 restarts from (same member and cluster IDs, data, membership, term, applied index)' \
 'hashkv:Prints the KV history hash of a stopped member'\''s data directory' \
+'version:Prints the version of etcdutl' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'etcdutl help commands' commands "$@"
@@ -312,6 +326,11 @@ _etcdutl__subcmd__help__subcmd__snapshot__subcmd__restore_commands() {
 _etcdutl__subcmd__help__subcmd__snapshot__subcmd__status_commands() {
     local commands; commands=()
     _describe -t commands 'etcdutl help snapshot status commands' commands "$@"
+}
+(( $+functions[_etcdutl__subcmd__help__subcmd__version_commands] )) ||
+_etcdutl__subcmd__help__subcmd__version_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdutl help version commands' commands "$@"
 }
 (( $+functions[_etcdutl__subcmd__import_commands] )) ||
 _etcdutl__subcmd__import_commands() {
@@ -372,6 +391,11 @@ _etcdutl__subcmd__snapshot__subcmd__restore_commands() {
 _etcdutl__subcmd__snapshot__subcmd__status_commands() {
     local commands; commands=()
     _describe -t commands 'etcdutl snapshot status commands' commands "$@"
+}
+(( $+functions[_etcdutl__subcmd__version_commands] )) ||
+_etcdutl__subcmd__version_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdutl version commands' commands "$@"
 }
 
 if [ "$funcstack[1]" = "_etcdutl" ]; then
