@@ -35,6 +35,7 @@ mod lease_quorum;
 mod linearizability;
 mod lock_election;
 mod maintenance;
+mod metrics_families;
 mod observability;
 mod peer_tls_checks;
 mod reconfig;
