@@ -77,9 +77,7 @@ pub struct Metrics {
 enum Extra {
     Counter(IntCounter),
     Gauge(Gauge),
-    Histogram(
-        #[allow(dead_code, reason = "registered for export; nothing observes it yet")] Histogram,
-    ),
+    Histogram(Histogram),
 }
 
 fn disk_buckets() -> Vec<f64> {
@@ -536,6 +534,14 @@ impl Metrics {
     pub fn extra_counter(&self, name: &str) -> Option<&IntCounter> {
         match self.extra.get(name) {
             Some(Extra::Counter(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The [`EXTRA_FAMILIES`] histogram `name`, if it is one.
+    pub fn extra_histogram(&self, name: &str) -> Option<&Histogram> {
+        match self.extra.get(name) {
+            Some(Extra::Histogram(h)) => Some(h),
             _ => None,
         }
     }

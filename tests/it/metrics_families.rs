@@ -1,6 +1,7 @@
 //! Metric families that used to be registered but always zero now move with the work they
 //! count: `etcd_mvcc_{put,range,delete,txn}_total` and their `etcd_debugging_mvcc_*` twins
-//! (etcd's `metricsTxnWrite`: a txn counts when it runs more than one operation).
+//! (etcd's `metricsTxnWrite`: a txn counts when it runs more than one operation), and
+//! `etcd_disk_backend_defrag_duration_seconds` (one observation per successful defrag).
 
 use crate::harness::{http_get, our_ctl, Member, MemberOpts, ServerKind};
 
@@ -40,6 +41,8 @@ fn mvcc_operation_counters_move() {
         Some("value(\"a\") = \"1\"\n\nput c 3\nget a\n\n\n"),
     );
     assert!(txn.status.success(), "txn: {txn:?}");
+    let defrag = our_ctl(&ep, &["defrag"], None);
+    assert!(defrag.status.success(), "defrag: {defrag:?}");
     let after = scrape();
     for (family, at_least) in [
         ("etcd_mvcc_put_total", 3.0),
@@ -50,6 +53,7 @@ fn mvcc_operation_counters_move() {
         ("etcd_debugging_mvcc_delete_total", 1.0),
         ("etcd_mvcc_txn_total", 1.0),
         ("etcd_debugging_mvcc_txn_total", 1.0),
+        ("etcd_disk_backend_defrag_duration_seconds_count", 1.0),
     ] {
         let moved = value(&after, family) - value(&before, family);
         assert!(
