@@ -77,9 +77,7 @@ pub struct Metrics {
 enum Extra {
     Counter(IntCounter),
     Gauge(Gauge),
-    Histogram(
-        #[allow(dead_code, reason = "registered for export; nothing observes it yet")] Histogram,
-    ),
+    Histogram(Histogram),
 }
 
 fn disk_buckets() -> Vec<f64> {
@@ -537,6 +535,43 @@ impl Metrics {
         match self.extra.get(name) {
             Some(Extra::Counter(c)) => Some(c),
             _ => None,
+        }
+    }
+
+    /// The [`EXTRA_FAMILIES`] histogram `name`, if it is one.
+    pub fn extra_histogram(&self, name: &str) -> Option<&Histogram> {
+        match self.extra.get(name) {
+            Some(Extra::Histogram(h)) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// etcd's `metricsTxnWrite.End` (mvcc/metrics_txn.go): one store transaction that ran
+    /// `ranges` ranges, `puts` puts and `deletes` delete-ranges adds them to
+    /// `etcd_mvcc_{range,put,delete}_total` (and their `etcd_debugging_mvcc_*` twins), and
+    /// counts in `etcd_mvcc_txn_total` when it ran more than one operation.
+    pub fn count_mvcc_ops(&self, ranges: u64, puts: u64, deletes: u64) {
+        let add = |names: [&str; 2], n: u64| {
+            for name in names {
+                if let (Some(c), true) = (self.extra_counter(name), n > 0) {
+                    c.inc_by(n);
+                }
+            }
+        };
+        add(
+            ["etcd_mvcc_range_total", "etcd_debugging_mvcc_range_total"],
+            ranges,
+        );
+        add(
+            ["etcd_mvcc_put_total", "etcd_debugging_mvcc_put_total"],
+            puts,
+        );
+        add(
+            ["etcd_mvcc_delete_total", "etcd_debugging_mvcc_delete_total"],
+            deletes,
+        );
+        if ranges + puts + deletes > 1 {
+            add(["etcd_mvcc_txn_total", "etcd_debugging_mvcc_txn_total"], 1);
         }
     }
 

@@ -51,6 +51,10 @@ pub(crate) fn apply_batch(
                 let mut out = Vec::with_capacity(batch.requests.len());
                 for req in &batch.requests {
                     let r = db.apply_isolated(&mut wtxn, req, &mut events)?;
+                    if let Some(resp) = &r.response {
+                        let (ranges, puts, deletes) = mvcc_ops(resp);
+                        crate::observability::metrics().count_mvcc_ops(ranges, puts, deletes);
+                    }
                     token_effects.extend(TokenEffect::of(req, &r));
                     v2_events.extend_from_slice(r.v2_events());
                     out.push(r);
@@ -85,6 +89,34 @@ pub(crate) fn apply_batch(
             v2_events,
         },
     ))
+}
+
+/// The (ranges, puts, deletes) an applied KV request ran in the store, nested txns included
+/// (what etcd's `metricsTxnWrite` counts); zero for other requests.
+fn mvcc_ops(resp: &crate::apply::ApplyResponse) -> (u64, u64, u64) {
+    use crate::apply::ApplyResponse;
+    use crate::pb::etcdserverpb::{response_op::Response, TxnResponse};
+    fn walk(t: &TxnResponse, acc: &mut (u64, u64, u64)) {
+        for op in &t.responses {
+            match &op.response {
+                Some(Response::ResponseRange(_)) => acc.0 += 1,
+                Some(Response::ResponsePut(_)) => acc.1 += 1,
+                Some(Response::ResponseDeleteRange(_)) => acc.2 += 1,
+                Some(Response::ResponseTxn(inner)) => walk(inner, acc),
+                None => {}
+            }
+        }
+    }
+    match resp {
+        ApplyResponse::Put(_) => (0, 1, 0),
+        ApplyResponse::DeleteRange(_) => (0, 0, 1),
+        ApplyResponse::Txn(t) => {
+            let mut acc = (0, 0, 0);
+            walk(t, &mut acc);
+            acc
+        }
+        _ => (0, 0, 0),
+    }
 }
 
 /// The Raft apply state: the last applied log id and membership.

@@ -23,6 +23,7 @@ impl EtcdServer {
         let (mut resp, rev) =
             self.read_kv(|b, t| Ok((b.kv.range(t, req)?, b.kv.current_revision(t)?)))?;
         resp.header = Some(self.header(rev));
+        crate::observability::metrics().count_mvcc_ops(1, 0, 0);
         Ok(resp)
     }
 

@@ -37,6 +37,7 @@ mod linearizability;
 mod lock_election;
 mod maintenance;
 mod migrate;
+mod metrics_families;
 mod observability;
 mod peer_tls_checks;
 mod reconfig;
