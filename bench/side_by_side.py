@@ -186,7 +186,9 @@ def main():
         f"{load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}.",
         f"Command: `bench/side_by_side.py --rounds {a.rounds} --members {a.members} --scale {a.scale}`"
         f"{' --only ' + a.only if a.only else ''}. Both clusters up at once; each scenario runs on both back to back,"
-        " alternating which goes first; load generator: our `etcd benchmark` (release build) for both.",
+        " alternating which goes first; load generator: our `etcd benchmark` for both.",
+        f"Our binary: `{os.path.relpath(a.bin, REPO)}`"
+        f"{' (DEBUG build: ours is handicapped; a smoke run, not a performance figure)' if '/debug/' in a.bin else ''}.",
         "Ratios are ours / etcd of the medians over the rounds (req/s: higher is better for us; p50/p99: lower is"
         " better). Spread = (max - min) / median of each side's req/s over the rounds.",
         "",

@@ -9,6 +9,7 @@ mod harness;
 mod admin_rpcs;
 mod auth;
 mod bad_input;
+mod benchmark;
 mod certs;
 mod cluster;
 mod crash;
