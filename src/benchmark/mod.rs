@@ -691,6 +691,9 @@ pub async fn stm(b: &Bench, o: StmOptions) -> Result<String, Error> {
     Ok(b.render(&st))
 }
 
+/// When put `i` of watch-latency was sent (wall clock for `--sample`, monotonic for latency).
+type PutStart = Mutex<Option<(SystemTime, Instant)>>;
+
 /// `benchmark watch-latency` options.
 #[derive(Debug, Clone)]
 pub struct WatchLatencyOptions {
@@ -721,8 +724,7 @@ pub async fn watch_latency(b: &Bench, o: WatchLatencyOptions) -> Result<String, 
     let value = rand_bytes(o.val_size);
     let total_watchers = (o.streams * o.watchers_per_stream) as u64;
     let bar = b.bar(o.put_total * total_watchers);
-    let starts: Arc<Vec<Mutex<Option<(SystemTime, Instant)>>>> =
-        Arc::new((0..o.put_total).map(|_| Mutex::new(None)).collect());
+    let starts: Arc<Vec<PutStart>> = Arc::new((0..o.put_total).map(|_| Mutex::new(None)).collect());
     let outs: Arc<Mutex<Vec<Outcome>>> = Arc::new(Mutex::new(Vec::new()));
     let create = WatchCreateRequest {
         key: key.clone(),

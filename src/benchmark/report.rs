@@ -232,7 +232,7 @@ impl Stats {
             let (buckets, counts) = self.histogram();
             let max = counts.iter().copied().max().unwrap_or(0);
             for (b, c) in buckets.iter().zip(&counts) {
-                let len = if max > 0 { c * 40 / max } else { 0 };
+                let len = (c * 40).checked_div(max).unwrap_or(0);
                 let _ = writeln!(s, "  {} [{c}]\t|{}", p.fmt(*b), "∎".repeat(len));
             }
             s.push_str("\nLatency distribution:\n");
@@ -365,7 +365,7 @@ mod tests {
         assert_eq!(go_g(0.000012), "1.2e-05");
         assert_eq!(go_g(1234.5), "1234.5");
         assert_eq!(go_g(0.0), "0");
-        assert_eq!(Precision::Fixed4.fmt(3.14159), "3.1416");
+        assert_eq!(Precision::Fixed4.fmt(1.23456), "1.2346");
     }
 
     #[test]
