@@ -49,8 +49,10 @@ use rand::Rng;
 use crate::harness::{etcdctl, multi_thread_runtime, ok_stdout, Cluster, Member, ServerKind};
 use crate::linearizability::{self, In, Op, Out};
 
-/// A new leader must be agreed on within this time after the old one fails.
-const ELECTION_BOUND: Duration = Duration::from_secs(5);
+/// A new leader must be agreed on within this time after the old one fails: a deadline for
+/// "an election happens", not a speed target (a loaded 2-core CI machine starves members for
+/// seconds; real etcd once took over 5 s there).
+const ELECTION_BOUND: Duration = Duration::from_secs(15);
 /// Bound on catching up / converging after a fault heals.
 const CONVERGE_BOUND: Duration = Duration::from_secs(15);
 /// Per-call deadline of the load clients.
