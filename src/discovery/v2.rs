@@ -247,6 +247,12 @@ impl Discovery {
     async fn check_cluster_all(&self) -> Result<Status, CallError> {
         let config_key = join_path(&self.cluster, "_config");
         let (size_node, _) = self.get(&join_path(&config_key, "size")).await?;
+        self.registrations(&size_node).await
+    }
+
+    /// The cluster size read from `size_node` (`_config/size`) and the registrations under
+    /// the token, oldest first.
+    async fn registrations(&self, size_node: &Node) -> Result<Status, CallError> {
         let size: u64 = size_node
             .value
             .as_deref()
@@ -379,19 +385,7 @@ impl Discovery {
             }
             other => other?,
         };
-        let size: u64 = size_node
-            .value
-            .as_deref()
-            .unwrap_or_default()
-            .parse()
-            .map_err(|_| CallError::Fatal(DiscoveryError::BadSizeKey))?;
-        let (dir, index) = self.get(&self.cluster).await?;
-        let mut nodes: Vec<Node> = dir
-            .nodes
-            .into_iter()
-            .filter(|n| n.base() != "_config")
-            .collect();
-        nodes.sort_by_key(|n| n.created_index);
+        let Status { nodes, size, index } = self.registrations(&size_node).await?;
         let me = format!("{:x}", self.id);
         for (i, n) in nodes.iter().enumerate() {
             if n.base() == me {
