@@ -600,6 +600,7 @@ mod tests {
             discovery: None,
             force_new_cluster: false,
             discovery_srv: None,
+            discovery_v3: None,
         }
     }
 
