@@ -167,6 +167,48 @@ impl IntoResponse for InvalidPath {
     }
 }
 
+/// What the shared checks of `/v2/auth/<kind>[/<name>]` decided.
+enum Front {
+    /// A GET of the collection, allowed.
+    Collection,
+    /// A request on one item, allowed.
+    Item(String),
+    /// A refusal (bad path, method, credentials) to send as is.
+    Answer(Response),
+}
+
+/// etcd's checks before `baseUsers`/`forUser` (and the role twins): the path, the allowed
+/// methods, then the root role when auth is enabled.
+async fn front(
+    server: &EtcdServer,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    kind: &str,
+) -> Front {
+    let name = match subject(uri, kind) {
+        Ok(n) => n,
+        Err(r) => return Front::Answer(r.into_response()),
+    };
+    let allowed = match name {
+        None if *method != Method::GET => Some("GET"),
+        Some(_) if !matches!(*method, Method::GET | Method::PUT | Method::DELETE) => {
+            Some("GET,PUT,DELETE")
+        }
+        _ => None,
+    };
+    if let Some(allowed) = allowed {
+        return Front::Answer(method_not_allowed(allowed));
+    }
+    if !server.v2_has_root_access(basic_auth(headers)).await {
+        return Front::Answer(no_auth());
+    }
+    match name {
+        None => Front::Collection,
+        Some(n) => Front::Item(n),
+    }
+}
+
 /// A user with its roles expanded (etcd's `userWithRoles`).
 #[derive(Serialize)]
 struct UserWithRoles {
@@ -183,28 +225,15 @@ async fn users(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let name = match subject(&uri, "users") {
-        Ok(n) => n,
-        Err(r) => return r.into_response(),
-    };
-    let Some(name) = name else {
-        if method != Method::GET {
-            return method_not_allowed("GET");
+    let name = match front(&server, &method, &uri, &headers, "users").await {
+        Front::Collection => {
+            return all_users(&server)
+                .await
+                .unwrap_or_else(|e| auth_error(&server, e))
         }
-        if !server.v2_has_root_access(basic_auth(&headers)).await {
-            return no_auth();
-        }
-        return match all_users(&server).await {
-            Ok(r) => r,
-            Err(e) => auth_error(&server, e),
-        };
+        Front::Item(name) => name,
+        Front::Answer(r) => return r,
     };
-    if !matches!(method, Method::GET | Method::PUT | Method::DELETE) {
-        return method_not_allowed("GET,PUT,DELETE");
-    }
-    if !server.v2_has_root_access(basic_auth(&headers)).await {
-        return no_auth();
-    }
     let r = match method {
         Method::GET => get_user(&server, &name).await,
         Method::PUT => put_user(&server, &name, &body).await,
@@ -294,28 +323,15 @@ async fn roles(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let name = match subject(&uri, "roles") {
-        Ok(n) => n,
-        Err(r) => return r.into_response(),
-    };
-    let Some(name) = name else {
-        if method != Method::GET {
-            return method_not_allowed("GET");
+    let name = match front(&server, &method, &uri, &headers, "roles").await {
+        Front::Collection => {
+            return all_roles(&server)
+                .await
+                .unwrap_or_else(|e| auth_error(&server, e))
         }
-        if !server.v2_has_root_access(basic_auth(&headers)).await {
-            return no_auth();
-        }
-        return match all_roles(&server).await {
-            Ok(r) => r,
-            Err(e) => auth_error(&server, e),
-        };
+        Front::Item(name) => name,
+        Front::Answer(r) => return r,
     };
-    if !matches!(method, Method::GET | Method::PUT | Method::DELETE) {
-        return method_not_allowed("GET,PUT,DELETE");
-    }
-    if !server.v2_has_root_access(basic_auth(&headers)).await {
-        return no_auth();
-    }
     let r = match method {
         Method::GET => server
             .v2_get_role(&name, false)
