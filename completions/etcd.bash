@@ -23,7 +23,7 @@ _etcd() {
 
     case "${cmd}" in
         etcd)
-            opts="-h --name --data-dir --listen-client-urls --advertise-client-urls --listen-peer-urls --initial-advertise-peer-urls --initial-cluster --initial-cluster-state --initial-cluster-token --heartbeat-interval --election-timeout --snapshot-count --quota-backend-bytes --max-request-bytes --max-txn-ops --log-level --watch-progress-notify-interval --experimental-initial-corrupt-check --experimental-corrupt-check-time --strict-reconfig-check --auto-compaction-retention --auto-compaction-mode --max-snapshots --max-wals --backend-batch-interval --backend-batch-limit --client-crl-file --client-cert-allowed-hostname --peer-crl-file --peer-cert-allowed-cn --peer-cert-allowed-hostname --experimental-peer-skip-client-san-verification --auth-token --auth-token-ttl --bcrypt-cost --cert-file --key-file --client-cert-auth --trusted-ca-file --auto-tls --peer-cert-file --peer-key-file --peer-client-cert-auth --peer-trusted-ca-file --peer-auto-tls --self-signed-cert-validity --cipher-suites --tls-min-version --tls-max-version --config-file --wal-dir --initial-election-tick-advance --max-concurrent-streams --grpc-keepalive-min-time --grpc-keepalive-interval --grpc-keepalive-timeout --cors --host-whitelist --pre-vote --experimental-enable-lease-checkpoint --experimental-compaction-batch-limit --experimental-warning-apply-duration --experimental-backend-bbolt-freelist-type --experimental-enable-v2v3 --enable-v2 --discovery --discovery-fallback --discovery-proxy --discovery-srv --discovery-srv-name --proxy --proxy-failure-wait --proxy-refresh-interval --proxy-dial-timeout --proxy-write-timeout --proxy-read-timeout --force-new-cluster --listen-client-http-urls --feature-gates --logger --log-outputs --debug --log-package-levels --log-format --enable-pprof --metrics --listen-metrics-urls --version --help"
+            opts="-h --name --data-dir --listen-client-urls --advertise-client-urls --listen-peer-urls --initial-advertise-peer-urls --initial-cluster --initial-cluster-state --initial-cluster-token --heartbeat-interval --election-timeout --snapshot-count --quota-backend-bytes --max-request-bytes --max-txn-ops --log-level --watch-progress-notify-interval --experimental-initial-corrupt-check --experimental-corrupt-check-time --strict-reconfig-check --auto-compaction-retention --auto-compaction-mode --max-snapshots --max-wals --backend-batch-interval --backend-batch-limit --client-crl-file --client-cert-allowed-hostname --peer-crl-file --peer-cert-allowed-cn --peer-cert-allowed-hostname --experimental-peer-skip-client-san-verification --auth-token --auth-token-ttl --bcrypt-cost --cert-file --key-file --client-cert-auth --trusted-ca-file --auto-tls --peer-cert-file --peer-key-file --peer-client-cert-auth --peer-trusted-ca-file --peer-auto-tls --self-signed-cert-validity --cipher-suites --tls-min-version --tls-max-version --config-file --wal-dir --initial-election-tick-advance --max-concurrent-streams --grpc-keepalive-min-time --grpc-keepalive-interval --grpc-keepalive-timeout --cors --host-whitelist --pre-vote --experimental-enable-lease-checkpoint --experimental-compaction-batch-limit --experimental-warning-apply-duration --experimental-backend-bbolt-freelist-type --experimental-enable-v2v3 --enable-v2 --discovery --discovery-fallback --discovery-proxy --discovery-srv --discovery-srv-name --discovery-token --discovery-endpoints --discovery-dial-timeout --discovery-request-timeout --discovery-keepalive-time --discovery-keepalive-timeout --discovery-insecure-transport --discovery-insecure-skip-tls-verify --discovery-cert --discovery-key --discovery-cacert --discovery-user --discovery-password --proxy --proxy-failure-wait --proxy-refresh-interval --proxy-dial-timeout --proxy-write-timeout --proxy-read-timeout --force-new-cluster --listen-client-http-urls --feature-gates --logger --log-outputs --debug --log-package-levels --log-format --enable-pprof --metrics --listen-metrics-urls --version --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -306,6 +306,58 @@ _etcd() {
                     return 0
                     ;;
                 --discovery-srv-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-endpoints)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-dial-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-keepalive-time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-keepalive-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-insecure-transport)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-insecure-skip-tls-verify)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-cacert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --discovery-password)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

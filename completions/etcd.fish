@@ -68,6 +68,19 @@ complete -c etcd -l discovery-fallback -d 'Expected behavior (\'exit\' or \'prox
 complete -c etcd -l discovery-proxy -d 'HTTP proxy to use for traffic to discovery service' -r
 complete -c etcd -l discovery-srv -d 'DNS srv domain used to bootstrap the cluster' -r
 complete -c etcd -l discovery-srv-name -d 'Suffix to the dns srv name queried when bootstrapping' -r
+complete -c etcd -l discovery-token -d 'V3 discovery: discovery token for the etcd cluster to be bootstrapped' -r
+complete -c etcd -l discovery-endpoints -d 'V3 discovery: List of gRPC endpoints of the discovery service' -r
+complete -c etcd -l discovery-dial-timeout -d 'V3 discovery: dial timeout for client connections' -r
+complete -c etcd -l discovery-request-timeout -d 'V3 discovery: timeout for discovery requests (excluding dial timeout)' -r
+complete -c etcd -l discovery-keepalive-time -d 'V3 discovery: keepalive time for client connections' -r
+complete -c etcd -l discovery-keepalive-timeout -d 'V3 discovery: keepalive timeout for client connections' -r
+complete -c etcd -l discovery-insecure-transport -d 'V3 discovery: disable transport security for client connections' -r
+complete -c etcd -l discovery-insecure-skip-tls-verify -d 'V3 discovery: skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcd -l discovery-cert -d 'V3 discovery: identify secure client using this TLS certificate file' -r
+complete -c etcd -l discovery-key -d 'V3 discovery: identify secure client using this TLS key file' -r
+complete -c etcd -l discovery-cacert -d 'V3 discovery: verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcd -l discovery-user -d 'V3 discovery: username[:password] for authentication' -r
+complete -c etcd -l discovery-password -d 'V3 discovery: password for authentication (if this option is used, --discovery-user shouldn\'t include password)' -r
 complete -c etcd -l proxy -d 'Proxy mode setting (\'off\', \'readonly\' or \'on\'; only \'off\' is supported yet)' -r
 complete -c etcd -l proxy-failure-wait -d 'Time (in milliseconds) an endpoint will be held in a failed state (v2 proxy, not supported yet)' -r
 complete -c etcd -l proxy-refresh-interval -d 'Time (in milliseconds) of the endpoints refresh interval (v2 proxy, not supported yet)' -r

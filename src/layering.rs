@@ -154,7 +154,7 @@ const LAYERS: &[Layer] = &[
     // Bootstrap discovery: URL syntax from config, the HTTPS client configuration from tls.
     Layer {
         module: "discovery",
-        may_name: &["config", "tls"],
+        may_name: &["config", "tls", "client", "pb"],
         banned: &[&["tonic::", "openraft::", "heed::"]],
     },
     Layer {

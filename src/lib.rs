@@ -17,7 +17,8 @@
 //! proxy → client, pb, rpctypes, tls, serve   (gateway: sockets only)
 //! serve → tls, h2_authority   (the HTTP accept loop of client-facing ports)
 //! config → tls, auth (token option syntax)
-//! discovery → config, tls   (bootstrap discovery; the server's bootstrap names it)
+//! discovery → config, tls, client, pb   (bootstrap discovery; the server's bootstrap names it;
+//!   v3 discovery talks to its service through our v3 client)
 //! pb, rpctypes, h2_authority: leaves; keys, go_text, observability: leaves any layer may use
 //! ```
 //! `layering::layering` (a unit test) checks every arrow in every file under `src/`, subfolders

@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
-use crate::config::DiscoveryConfig;
 use crate::config::{
     parse_initial_cluster, parse_urls, resolve_listen_addr, ClientServing, ClusterState,
     ConfigError, EtcdKnobs, ObservabilityConfig, ServerConfig,
 };
+use crate::config::{DiscoveryConfig, V3DiscoveryConfig};
 use crate::observability::logging::{LogConfig, LogConfigError, LoggerKind};
 use crate::server::{Listeners, SERVER_VERSION};
 use crate::tls::{TlsInfo, TlsParams, TlsVersion};
@@ -289,6 +289,45 @@ pub struct ServerArgs {
     /// Suffix to the dns srv name queried when bootstrapping.
     #[arg(long, env = "ETCD_DISCOVERY_SRV_NAME", default_value = "")]
     pub discovery_srv_name: String,
+    /// V3 discovery: discovery token for the etcd cluster to be bootstrapped.
+    #[arg(long, env = "ETCD_DISCOVERY_TOKEN", default_value = "")]
+    pub discovery_token: String,
+    /// V3 discovery: List of gRPC endpoints of the discovery service.
+    #[arg(long, env = "ETCD_DISCOVERY_ENDPOINTS", default_value = "")]
+    pub discovery_endpoints: String,
+    /// V3 discovery: dial timeout for client connections.
+    #[arg(long, env = "ETCD_DISCOVERY_DIAL_TIMEOUT", default_value = "2s")]
+    pub discovery_dial_timeout: String,
+    /// V3 discovery: timeout for discovery requests (excluding dial timeout).
+    #[arg(long, env = "ETCD_DISCOVERY_REQUEST_TIMEOUT", default_value = "5s")]
+    pub discovery_request_timeout: String,
+    /// V3 discovery: keepalive time for client connections.
+    #[arg(long, env = "ETCD_DISCOVERY_KEEPALIVE_TIME", default_value = "2s")]
+    pub discovery_keepalive_time: String,
+    /// V3 discovery: keepalive timeout for client connections.
+    #[arg(long, env = "ETCD_DISCOVERY_KEEPALIVE_TIMEOUT", default_value = "6s")]
+    pub discovery_keepalive_timeout: String,
+    /// V3 discovery: disable transport security for client connections.
+    #[arg(long, env = "ETCD_DISCOVERY_INSECURE_TRANSPORT", num_args = 0..=1, require_equals = true, default_value = "true", default_missing_value = "true", value_parser = go_bool)]
+    pub discovery_insecure_transport: bool,
+    /// V3 discovery: skip server certificate verification (CAUTION: this option should be enabled only for testing purposes).
+    #[arg(long, env = "ETCD_DISCOVERY_INSECURE_SKIP_TLS_VERIFY", num_args = 0..=1, require_equals = true, default_value = "false", default_missing_value = "true", value_parser = go_bool)]
+    pub discovery_insecure_skip_tls_verify: bool,
+    /// V3 discovery: identify secure client using this TLS certificate file.
+    #[arg(long, env = "ETCD_DISCOVERY_CERT", default_value = "")]
+    pub discovery_cert: String,
+    /// V3 discovery: identify secure client using this TLS key file.
+    #[arg(long, env = "ETCD_DISCOVERY_KEY", default_value = "")]
+    pub discovery_key: String,
+    /// V3 discovery: verify certificates of TLS-enabled secure servers using this CA bundle.
+    #[arg(long, env = "ETCD_DISCOVERY_CACERT", default_value = "")]
+    pub discovery_cacert: String,
+    /// V3 discovery: username[:password] for authentication.
+    #[arg(long, env = "ETCD_DISCOVERY_USER", default_value = "")]
+    pub discovery_user: String,
+    /// V3 discovery: password for authentication (if this option is used, --discovery-user shouldn't include password).
+    #[arg(long, env = "ETCD_DISCOVERY_PASSWORD", default_value = "")]
+    pub discovery_password: String,
     /// Proxy mode setting ('off', 'readonly' or 'on'; only 'off' is supported yet).
     #[arg(long, env = "ETCD_PROXY", default_value = "off")]
     pub proxy: String,
@@ -554,11 +593,17 @@ impl ServerArgs {
                     service_name: self.discovery_srv_name.trim().to_string(),
                 }
             }),
+            discovery_v3: self.discovery_v3_config()?,
         };
         if let Some(d) = &cfg.discovery {
             // etcd's PeerURLsMapAndToken: a temporary cluster of this member alone, and the
             // discovery URL as the cluster token (member and cluster IDs derive from it).
             cfg.initial_cluster_token = d.url.clone();
+        }
+        if let Some(d) = &cfg.discovery_v3 {
+            // etcd 3.6's PeerURLsMapAndToken: this member alone, and the discovery token as
+            // the cluster token.
+            cfg.initial_cluster_token = d.token.clone();
         }
         if cfg
             .knobs
@@ -665,17 +710,108 @@ impl ServerArgs {
         }))
     }
 
-    /// etcd's `ErrConflictBootstrapFlags`: more than one of `--initial-cluster` (given
-    /// explicitly, flag or env), `--discovery` and `--discovery-srv`.
-    pub fn bootstrap_flag_conflict(&self) -> Option<&'static str> {
+    /// `--discovery-endpoints` split as etcd's `UniqueStringsFromFlag` (comma-separated,
+    /// duplicates dropped, sorted); empty entries are kept for the check that refuses them.
+    fn discovery_endpoint_list(&self) -> Vec<String> {
+        if self.discovery_endpoints.trim().is_empty() {
+            return Vec::new();
+        }
+        let mut eps: Vec<String> = self
+            .discovery_endpoints
+            .split(',')
+            .map(|e| e.trim().to_string())
+            .collect();
+        eps.sort();
+        eps.dedup();
+        eps
+    }
+
+    /// `--discovery-token`, `--discovery-endpoints` and the `--discovery-*` client options
+    /// (etcd 3.6's v3 discovery); `None` without endpoints (the flag checks in
+    /// [`ServerArgs::bootstrap_flag_conflict`] ran before).
+    fn discovery_v3_config(&self) -> Result<Option<V3DiscoveryConfig>, ConfigError> {
+        use crate::config::duration_flag;
+        let endpoints = self.discovery_endpoint_list();
+        if endpoints.is_empty() {
+            return Ok(None);
+        }
+        // etcd documents `--discovery-user username[:password]`; the password part is used
+        // when --discovery-password is empty (etcdctl's `--user` convention).
+        let credentials = match (
+            self.discovery_user.as_str(),
+            self.discovery_password.as_str(),
+        ) {
+            ("", "") => None,
+            (user, "") => match user.split_once(':') {
+                Some((u, p)) => Some((u.to_string(), p.to_string())),
+                None => Some((user.to_string(), String::new())),
+            },
+            (user, password) => Some((user.to_string(), password.to_string())),
+        };
+        Ok(Some(V3DiscoveryConfig {
+            token: self.discovery_token.trim().to_string(),
+            endpoints,
+            dial_timeout: duration_flag("discovery-dial-timeout", &self.discovery_dial_timeout)?,
+            request_timeout: duration_flag(
+                "discovery-request-timeout",
+                &self.discovery_request_timeout,
+            )?,
+            keepalive_time: duration_flag(
+                "discovery-keepalive-time",
+                &self.discovery_keepalive_time,
+            )?,
+            keepalive_timeout: duration_flag(
+                "discovery-keepalive-timeout",
+                &self.discovery_keepalive_timeout,
+            )?,
+            insecure_transport: self.discovery_insecure_transport,
+            insecure_skip_tls_verify: self.discovery_insecure_skip_tls_verify,
+            cert_file: opt_path(&self.discovery_cert),
+            key_file: opt_path(&self.discovery_key),
+            ca_file: opt_path(&self.discovery_cacert),
+            credentials,
+        }))
+    }
+
+    /// etcd's bootstrap flag checks, in `embed.Config.Validate`'s order: more than one of
+    /// `--initial-cluster` (given explicitly, flag or env), `--discovery`, `--discovery-srv`
+    /// and `--discovery-endpoints` (`ErrConflictBootstrapFlags`; etcd 3.4's wording unless
+    /// `--discovery-endpoints` is among them, then etcd 3.6's); then etcd 3.6's v3 discovery
+    /// checks: v2 and v3 discovery flags together, `--discovery-token` without
+    /// `--discovery-endpoints` (or the reverse), an empty endpoint.
+    pub fn bootstrap_flag_conflict(&self) -> Option<String> {
+        let v3_endpoints = self.discovery_endpoint_list();
         let set = [
             self.initial_cluster.is_some(),
             !self.discovery.trim().is_empty(),
             !self.discovery_srv.trim().is_empty(),
+            !v3_endpoints.is_empty(),
         ];
-        (set.iter().filter(|b| **b).count() > 1).then_some(
-            "error verifying flags, multiple discovery or bootstrap flags are set. Choose one of \"initial-cluster\", \"discovery\" or \"discovery-srv\". See 'etcd --help'.",
-        )
+        if set.iter().filter(|b| **b).count() > 1 {
+            return Some(if v3_endpoints.is_empty() {
+                "error verifying flags, multiple discovery or bootstrap flags are set. Choose one of \"initial-cluster\", \"discovery\" or \"discovery-srv\". See 'etcd --help'.".to_string()
+            } else {
+                "error verifying flags, multiple discovery or bootstrap flags are set. Choose one of \"initial-cluster\", \"discovery\", \"discovery-endpoints\" or \"discovery-srv\". See 'etcd --help'.".to_string()
+            });
+        }
+        let v2_set = !self.discovery.trim().is_empty() || !self.discovery_proxy.trim().is_empty();
+        let v3_set = !v3_endpoints.is_empty()
+            || !self.discovery_token.trim().is_empty()
+            || !self.discovery_cert.is_empty()
+            || !self.discovery_key.is_empty()
+            || !self.discovery_cacert.is_empty()
+            || !self.discovery_user.is_empty()
+            || !self.discovery_password.is_empty();
+        if v2_set && v3_set {
+            return Some("error verifying flags, both v2 discovery settings (discovery, discovery-proxy) and v3 discovery settings (discovery-token, discovery-endpoints, discovery-cert, discovery-key, discovery-cacert, discovery-user, discovery-password) are set. See 'etcd --help'.".to_string());
+        }
+        if self.discovery_token.trim().is_empty() != v3_endpoints.is_empty() {
+            return Some("error verifying flags, both --discovery-token and --discovery-endpoints must be set. See 'etcd --help'.".to_string());
+        }
+        if v3_endpoints.iter().any(|e| e.is_empty()) {
+            return Some("error verifying flags, --discovery-endpoints must not contain empty endpoints. See 'etcd --help'.".to_string());
+        }
+        None
     }
 
     /// `--max-concurrent-streams`, `--grpc-keepalive-*`, `--cors`, `--host-whitelist`,
@@ -1131,6 +1267,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     };
     let discovery = cfg.discovery.clone();
+    let discovery_v3 = cfg.discovery_v3.clone();
     let data_dir = cfg.data_dir.clone();
     let member_name = cfg.name.clone();
     // etcd's `startEtcdOrProxyV2`: `--proxy on|readonly` makes a v2 proxy unless the data
@@ -1181,6 +1318,22 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
         Err(crate::server::ServeError::Start(crate::server::Error::Discovery(e))) => {
             discovery_failed(&e, discovery.as_ref(), &member_name, &data_dir);
+            1
+        }
+        Err(crate::server::ServeError::Start(e @ crate::server::Error::DiscoveryV3(_))) => {
+            // etcd 3.6's etcdmain for a `DiscoveryError`: two warnings, exit 1.
+            let (token, endpoints) = discovery_v3
+                .as_ref()
+                .map(|d| (d.token.clone(), d.endpoints.join(",")))
+                .unwrap_or_default();
+            tracing::warn!(
+                target: "etcdmain",
+                discovery_token = %token,
+                discovery_endpoints = %endpoints,
+                error = %e,
+                "failed to bootstrap; discovery token was already used"
+            );
+            tracing::warn!(target: "etcdmain", "do not reuse discovery token; generate a new one to bootstrap a cluster");
             1
         }
         Err(e) => {

@@ -269,6 +269,23 @@ impl Client {
         })
     }
 
+    /// HTTP/2 keepalive on every endpoint (clientv3's `DialKeepAliveTime` and
+    /// `DialKeepAliveTimeout`): a ping every `time` when the connection is idle or busy,
+    /// the connection closed when a ping is not answered within `timeout`.
+    #[must_use]
+    pub fn with_keepalive(mut self, time: Duration, timeout: Duration) -> Client {
+        self.endpoints = self
+            .endpoints
+            .into_iter()
+            .map(|e| {
+                e.http2_keep_alive_interval(time)
+                    .keep_alive_timeout(timeout)
+                    .keep_alive_while_idle(true)
+            })
+            .collect();
+        self
+    }
+
     fn token(&self) -> Option<String> {
         self.interceptor.token.read().ok().and_then(|t| t.clone())
     }

@@ -7,6 +7,8 @@
 //! `trusted-ca-file` and `auto-tls` (the peer ones become `--peer-*`); a null or empty value
 //! keeps the default; lists (`log-outputs`, `cipher-suites`) are joined with commas; integer
 //! values of Go `time.Duration` fields are nanoseconds, as Go's YAML decoding reads them.
+//! etcd 3.6's `discovery-config` (`token`, and `client` with `endpoints`, the timeouts,
+//! `secure` and `auth`) becomes the `--discovery-*` flags of v3 discovery.
 //! Keys etcd does not know are ignored, as etcd ignores them.
 
 use serde_yaml_ng::Value;
@@ -20,6 +22,37 @@ const DURATION_KEYS: &[&str] = &[
     "experimental-corrupt-check-time",
     "experimental-watch-progress-notify-interval",
     "experimental-warning-apply-duration",
+    "discovery-dial-timeout",
+    "discovery-request-timeout",
+    "discovery-keepalive-time",
+    "discovery-keepalive-timeout",
+];
+
+/// etcd 3.6's `discovery-config` mapping (`v3discovery.DiscoveryConfig`): its paths and the
+/// flags they stand for.
+const DISCOVERY_CONFIG_KEYS: &[(&[&str], &str)] = &[
+    (&["token"], "discovery-token"),
+    (&["client", "endpoints"], "discovery-endpoints"),
+    (&["client", "dial-timeout"], "discovery-dial-timeout"),
+    (&["client", "request-timeout"], "discovery-request-timeout"),
+    (&["client", "keepalive-time"], "discovery-keepalive-time"),
+    (
+        &["client", "keepalive-timeout"],
+        "discovery-keepalive-timeout",
+    ),
+    (&["client", "secure", "cert"], "discovery-cert"),
+    (&["client", "secure", "key"], "discovery-key"),
+    (&["client", "secure", "cacert"], "discovery-cacert"),
+    (
+        &["client", "secure", "insecure-transport"],
+        "discovery-insecure-transport",
+    ),
+    (
+        &["client", "secure", "insecure-skip-tls-verify"],
+        "discovery-insecure-skip-tls-verify",
+    ),
+    (&["client", "auth", "username"], "discovery-user"),
+    (&["client", "auth", "password"], "discovery-password"),
 ];
 
 /// Why a configuration file was refused.
@@ -83,6 +116,20 @@ pub fn yaml_to_args(text: &str, known: &[String]) -> Result<Vec<String>, ConfigF
                         (p, other) => format!("{p}{other}"),
                     };
                     push(&mut out, known, &flag, sv)?;
+                }
+            }
+            "discovery-config" => {
+                if !matches!(v, Value::Mapping(_) | Value::Null) {
+                    return Err(ConfigFileError::Shape {
+                        key: key.to_string(),
+                        what: "scalar",
+                    });
+                }
+                for (path, flag) in DISCOVERY_CONFIG_KEYS {
+                    let found = path.iter().try_fold(&v, |node, part| node.get(*part));
+                    if let Some(found) = found {
+                        push(&mut out, known, flag, found.clone())?;
+                    }
                 }
             }
             _ => push(&mut out, known, key, v)?,
@@ -173,5 +220,22 @@ mod tests {
         );
         assert!(yaml_to_args("name: [a: {b", &known).is_err());
         assert!(yaml_to_args("name:\n  x: 1\n", &known).is_err());
+        let known: Vec<String> = DISCOVERY_CONFIG_KEYS
+            .iter()
+            .map(|(_, f)| f.to_string())
+            .collect();
+        let text = "discovery-config:\n  token: tok\n  client:\n    endpoints: [a:1, b:2]\n    \
+            dial-timeout: 3000000000\n    secure:\n      insecure-transport: false\n    \
+            auth:\n      username: u\n";
+        assert_eq!(
+            yaml_to_args(text, &known).expect("valid"),
+            [
+                "--discovery-token=tok",
+                "--discovery-endpoints=a:1,b:2",
+                "--discovery-dial-timeout=3000000000ns",
+                "--discovery-insecure-transport=false",
+                "--discovery-user=u",
+            ]
+        );
     }
 }

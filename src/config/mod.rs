@@ -198,6 +198,43 @@ pub struct ServerConfig {
     /// `--discovery-srv` and `--discovery-srv-name`: the initial cluster from DNS SRV records
     /// (resolved at start, before serving); `None` without `--discovery-srv`.
     pub discovery_srv: Option<SrvDiscoveryConfig>,
+    /// `--discovery-token`, `--discovery-endpoints` and the `--discovery-*` client options:
+    /// etcd 3.6's v3 discovery; `None` without `--discovery-endpoints`.
+    pub discovery_v3: Option<V3DiscoveryConfig>,
+}
+
+/// etcd 3.6's v3 discovery flags (`embed.Config.DiscoveryCfg`). With them, `initial_cluster`
+/// holds only this member and `initial_cluster_token` is the discovery token (etcd's
+/// `PeerURLsMapAndToken`), so member IDs derive from the peer URLs and the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct V3DiscoveryConfig {
+    /// `--discovery-token`: the cluster's token, the `<token>` of
+    /// `/_etcd/registry/<token>/...` on the discovery service.
+    pub token: String,
+    /// `--discovery-endpoints`: gRPC endpoints of the discovery service (an etcd v3 cluster),
+    /// `host:port` or `http(s)://host:port`.
+    pub endpoints: Vec<String>,
+    /// `--discovery-dial-timeout` (etcd: 2 s).
+    pub dial_timeout: Duration,
+    /// `--discovery-request-timeout`: bound on each discovery request (etcd: 5 s).
+    pub request_timeout: Duration,
+    /// `--discovery-keepalive-time`: HTTP/2 keepalive ping interval (etcd: 2 s).
+    pub keepalive_time: Duration,
+    /// `--discovery-keepalive-timeout`: ping answer timeout (etcd: 6 s).
+    pub keepalive_timeout: Duration,
+    /// `--discovery-insecure-transport` (etcd: true): no TLS unless TLS files are given or
+    /// an endpoint is `https://`.
+    pub insecure_transport: bool,
+    /// `--discovery-insecure-skip-tls-verify`: accept any server certificate.
+    pub insecure_skip_tls_verify: bool,
+    /// `--discovery-cert`: client certificate.
+    pub cert_file: Option<std::path::PathBuf>,
+    /// `--discovery-key`: client key.
+    pub key_file: Option<std::path::PathBuf>,
+    /// `--discovery-cacert`: CA bundle verifying the discovery service.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// `--discovery-user` and `--discovery-password`: (name, password) to authenticate with.
+    pub credentials: Option<(String, String)>,
 }
 
 /// etcd's DNS SRV bootstrap flags.

@@ -53,6 +53,13 @@ pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Resu
                     cfg.wal_dir().display().to_string()
                 );
             }
+            if cfg.discovery_v3.is_some() {
+                // etcd 3.6's bootstrapClusterWithWAL.
+                tracing::warn!(
+                    wal_dir = %cfg.wal_dir().display(),
+                    "discovery token is ignored since cluster already initialized; valid logs are found"
+                );
+            }
             tracing::info!(
                 data_dir = %cfg.data_dir.display(),
                 "initial cluster flags ignored: data dir already initialized; restarting member"
@@ -68,12 +75,16 @@ pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Resu
                 (cluster_id, member_id, BTreeMap::new())
             } else {
                 let discovered;
-                let initial: &[(String, url::Url)] = match &cfg.discovery {
-                    Some(d) => {
+                let initial: &[(String, url::Url)] = match (&cfg.discovery, &cfg.discovery_v3) {
+                    (Some(d), _) => {
                         discovered = discover(cfg, d).await?;
                         &discovered
                     }
-                    None => &cfg.initial_cluster,
+                    (None, Some(d)) => {
+                        discovered = discover_v3(cfg, d).await?;
+                        &discovered
+                    }
+                    (None, None) => &cfg.initial_cluster,
                 };
                 let by_name = initial_members(initial);
                 let Some(my_urls) = by_name.get(&cfg.name) else {
@@ -192,38 +203,31 @@ pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Resu
     })
 }
 
-/// etcd's v2 discovery for a new member: registers `name=peerURL,...` under this member's ID
-/// (derived from its advertised peer URLs and the discovery URL, the cluster token) and waits
-/// for the whole cluster (`etcdserver.NewServer`'s `ShouldDiscover` branch).
-///
-/// # Errors
-/// [`Error::Discovery`] for protocol failures (the CLI prints etcd's advice for each),
-/// [`Error::Bootstrap`] `discovery cluster ... has duplicate url`.
-async fn discover(
-    cfg: &ServerConfig,
-    d: &crate::config::DiscoveryConfig,
-) -> Result<Vec<(String, url::Url)>, Error> {
-    use crate::discovery::v2::{duplicate_url, Discovery, DiscoveryError};
+/// This member's ID before discovery and its registration value: the ID derives from the
+/// advertised peer URLs and the cluster token (the discovery URL or token); the value is
+/// `name=url` pairs, sorted (Go's `types.URLsMap.String()`).
+fn registration(cfg: &ServerConfig) -> (u64, String) {
     let my_urls: Vec<String> = cfg
         .initial_advertise_peer_urls
         .iter()
         .map(url_string)
         .collect();
     let id = compute_member_id(&my_urls, &cfg.initial_cluster_token);
-    // types.URLsMap.String(): sorted `name=url` pairs.
     let mut pairs: Vec<String> = my_urls
         .iter()
         .map(|u| format!("{}={u}", cfg.name))
         .collect();
     pairs.sort();
-    let mut session = Discovery::new(&d.url, &d.proxy, id).map_err(Error::Discovery)?;
-    let joined = session
-        .join_cluster(&pairs.join(","))
-        .await
-        .map_err(Error::Discovery)?;
-    let cluster = crate::config::parse_initial_cluster(&joined)
-        .map_err(|_| Error::Discovery(DiscoveryError::InvalidUrl))?;
-    if duplicate_url(&cluster) {
+    (id, pairs.join(","))
+}
+
+/// The discovered cluster, refused when two members share a peer URL (etcd's
+/// `CheckDuplicateURL` after discovery).
+///
+/// # Errors
+/// [`Error::Bootstrap`] `discovery cluster ... has duplicate url`.
+fn check_discovered(cluster: Vec<(String, url::Url)>) -> Result<Vec<(String, url::Url)>, Error> {
+    if crate::discovery::v2::duplicate_url(&cluster) {
         let mut all: Vec<String> = cluster
             .iter()
             .map(|(n, u)| format!("{n}={}", url_string(u)))
@@ -235,6 +239,53 @@ async fn discover(
         )));
     }
     Ok(cluster)
+}
+
+/// etcd's v2 discovery for a new member: registers `name=peerURL,...` under this member's ID
+/// (derived from its advertised peer URLs and the discovery URL, the cluster token) and waits
+/// for the whole cluster (`etcdserver.NewServer`'s `ShouldDiscover` branch).
+///
+/// # Errors
+/// [`Error::Discovery`] for protocol failures (the CLI prints etcd's advice for each),
+/// [`Error::Bootstrap`] `discovery cluster ... has duplicate url`.
+async fn discover(
+    cfg: &ServerConfig,
+    d: &crate::config::DiscoveryConfig,
+) -> Result<Vec<(String, url::Url)>, Error> {
+    use crate::discovery::v2::{Discovery, DiscoveryError};
+    let (id, contents) = registration(cfg);
+    let mut session = Discovery::new(&d.url, &d.proxy, id).map_err(Error::Discovery)?;
+    let joined = session
+        .join_cluster(&contents)
+        .await
+        .map_err(Error::Discovery)?;
+    let cluster = crate::config::parse_initial_cluster(&joined)
+        .map_err(|_| Error::Discovery(DiscoveryError::InvalidUrl))?;
+    check_discovered(cluster)
+}
+
+/// etcd 3.6's v3 discovery for a new member (`bootstrapNewClusterNoWAL`): registers
+/// `name=peerURL,...` under `/_etcd/registry/<token>/members/<member id>` (the ID derived
+/// from the advertised peer URLs and the discovery token) and waits for the whole cluster.
+///
+/// # Errors
+/// [`Error::DiscoveryV3`] for protocol failures (size missing or bad, cluster full),
+/// [`Error::Bootstrap`] `discovery cluster ... has duplicate url`.
+async fn discover_v3(
+    cfg: &ServerConfig,
+    d: &crate::config::V3DiscoveryConfig,
+) -> Result<Vec<(String, url::Url)>, Error> {
+    use crate::discovery::v3::{Discovery, DiscoveryError};
+    tracing::info!("Bootstrapping cluster using v3 discovery.");
+    let (id, contents) = registration(cfg);
+    let mut session = Discovery::new(d, id).map_err(Error::DiscoveryV3)?;
+    let joined = session
+        .join_cluster(&contents)
+        .await
+        .map_err(Error::DiscoveryV3)?;
+    let cluster = crate::config::parse_initial_cluster(&joined)
+        .map_err(|_| Error::DiscoveryV3(DiscoveryError::InvalidUrl))?;
+    check_discovered(cluster)
 }
 
 /// `--force-new-cluster` on an initialized data dir (etcd's `restartAsStandaloneNode`): the

@@ -90,6 +90,10 @@ pub enum Error {
     /// etcd's `DiscoveryError{Op: "join"}`: v2 discovery (`--discovery`) failed at bootstrap.
     #[error("failed to join discovery cluster ({0})")]
     Discovery(crate::discovery::v2::DiscoveryError),
+    /// etcd 3.6's `DiscoveryError{Op: "join"}` for v3 discovery (`--discovery-token`,
+    /// `--discovery-endpoints`).
+    #[error("failed to join discovery cluster ({0})")]
+    DiscoveryV3(crate::discovery::v3::DiscoveryError),
 }
 
 impl From<LeaseError> for Error {

@@ -100,6 +100,7 @@ mod read;
 mod read_index;
 mod serve;
 pub mod v2;
+pub mod v2auth;
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;

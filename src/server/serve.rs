@@ -454,7 +454,20 @@ fn setup_tls(cfg: &ServerConfig) -> Result<MemberTls, ServeError> {
         };
         let client_cfg =
             crate::tls::client_config(&opts, &cfg.tls_params).map_err(ServeError::PeerClientTls)?;
-        peer_connector = Some(crate::tls::TlsConnector::new(client_cfg));
+        let mut connector = crate::tls::TlsConnector::new(client_cfg);
+        if let Some(srv) = &cfg.discovery_srv {
+            // etcd 3.4's documented DNS SRV rule ("Notes for DNS SRV"): peers found through
+            // SRV records must present a certificate for the --discovery-srv domain.
+            if cfg
+                .initial_cluster
+                .iter()
+                .any(|(_, u)| u.scheme() == "https")
+            {
+                tracing::info!(server_name = %srv.domain, "peer certificates must hold the --discovery-srv domain");
+                connector = connector.with_server_name(&srv.domain);
+            }
+        }
+        peer_connector = Some(connector);
     }
     let peer = if cfg.peer_tls_wanted() && !peer_info.is_empty() {
         Some(Arc::new(
@@ -600,6 +613,7 @@ mod tests {
             discovery: None,
             force_new_cluster: false,
             discovery_srv: None,
+            discovery_v3: None,
         }
     }
 

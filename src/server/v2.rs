@@ -12,7 +12,7 @@ use crate::apply::ApplyResponse;
 use crate::pb::peer::{InternalRaftRequest, V2Request};
 
 pub use crate::v2store::watcher_hub::WatchHandle;
-pub use crate::v2store::{code, Event, V2Error};
+pub use crate::v2store::{clean_path, code, Event, V2Error};
 
 /// How often the leader looks for due TTL nodes (etcd's `SyncTicker`, 500 ms).
 const SYNC_TICK: Duration = Duration::from_millis(500);

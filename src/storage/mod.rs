@@ -12,6 +12,7 @@
 //! Depends on: heed only.
 
 pub mod backend;
+pub mod backup;
 pub mod etcd;
 pub mod file_check;
 pub mod keymap;

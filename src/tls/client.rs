@@ -137,6 +137,9 @@ impl ServerCertVerifier for NoVerify {
 #[derive(Clone, Debug)]
 pub struct TlsConnector {
     config: Arc<rustls::ClientConfig>,
+    /// Verify (and send as SNI) this name instead of the URI host (etcd's
+    /// `TLSInfo.ServerName`).
+    server_name: Option<String>,
 }
 
 impl TlsConnector {
@@ -144,7 +147,16 @@ impl TlsConnector {
     pub fn new(config: rustls::ClientConfig) -> TlsConnector {
         TlsConnector {
             config: Arc::new(config),
+            server_name: None,
         }
+    }
+
+    /// The same connector verifying every server certificate against `name` instead of the
+    /// dialed host (etcd's `TLSInfo.ServerName`, set to the `--discovery-srv` domain).
+    #[must_use]
+    pub fn with_server_name(mut self, name: &str) -> TlsConnector {
+        self.server_name = Some(name.to_string());
+        self
     }
 
     /// Dials `uri` (`https://host:port`; port 443 when absent).
@@ -168,7 +180,7 @@ impl TlsConnector {
         let port = uri.port_u16().unwrap_or(443);
         let tcp = TcpStream::connect((host.as_str(), port)).await?;
         let _ = tcp.set_nodelay(true);
-        let name = ServerName::try_from(host)
+        let name = ServerName::try_from(self.server_name.clone().unwrap_or(host))
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let requested = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let config = if self.config.client_auth_cert_resolver.has_certs() {

@@ -257,6 +257,8 @@ pub mod code {
     pub const REFRESH_VALUE: u16 = 211;
     /// `A TTL must be provided on refresh`.
     pub const REFRESH_TTL_REQUIRED: u16 = 212;
+    /// `The request requires user authentication` (401).
+    pub const UNAUTHORIZED: u16 = 110;
     /// `Raft Internal Error` (500).
     pub const RAFT_INTERNAL: u16 = 300;
     /// `The event in requested index is outdated and cleared`.

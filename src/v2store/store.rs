@@ -6,7 +6,11 @@
 //! - `n` ‖ path (`/a/b`) → postcard [`NodeRecord`] (the root `/` is implicit, never stored);
 //! - `e` ‖ expiration (u64 big-endian Unix nanoseconds) ‖ path → empty: the TTL queue
 //!   (etcd's `ttlKeyHeap`), oldest first;
-//! - `m` ‖ `index` → the store index (u64 big-endian; etcd's `CurrentIndex`).
+//! - `m` ‖ `index` → the store index (u64 big-endian; etcd's `CurrentIndex`);
+//! - `a` ‖ path → postcard [`NodeRecord`]: the v2 auth namespace (etcd's `/2`: `/enabled`,
+//!   `/users/<name>`, `/roles/<name>` holding etcd's JSON), the same tree rules in a space
+//!   user keys cannot reach ([`V2Store::auth_space`]); it shares the store index, as in etcd,
+//!   and its events are not published to key watchers.
 //!
 //! A directory's children are the `n` keys under `path/` one level down: listing scans the
 //! subtree in key order (v2 directories are small; etcd itself walks its in-memory tree).
@@ -26,6 +30,7 @@ use crate::storage::schema;
 const MIN_EXPIRE_NS: i64 = 946_684_800 * 1_000_000_000;
 
 const NODE: u8 = b'n';
+const AUTH_NODE: u8 = b'a';
 const EXPIRY: u8 = b'e';
 const INDEX_KEY: &[u8] = b"mindex";
 
@@ -89,13 +94,8 @@ pub struct V2Applied {
 #[derive(Debug, Clone, Copy)]
 pub struct V2Store {
     map: KeyMap,
-}
-
-fn node_key(path: &str) -> Vec<u8> {
-    let mut k = Vec::with_capacity(path.len() + 1);
-    k.push(NODE);
-    k.extend_from_slice(path.as_bytes());
-    k
+    /// The kind byte of node keys: [`NODE`] for user keys, [`AUTH_NODE`] for the auth space.
+    node_kind: u8,
 }
 
 fn expiry_key(expire_ns: i64, path: &str) -> Vec<u8> {
@@ -128,7 +128,24 @@ impl V2Store {
         })?;
         Ok(V2Store {
             map: KeyMap::new(db),
+            node_kind: NODE,
         })
+    }
+
+    /// The same store seen through its auth namespace (etcd's `/2`): reads and mutations on
+    /// it touch only auth nodes.
+    pub fn auth_space(&self) -> V2Store {
+        V2Store {
+            map: self.map,
+            node_kind: AUTH_NODE,
+        }
+    }
+
+    fn node_key(&self, path: &str) -> Vec<u8> {
+        let mut k = Vec::with_capacity(path.len() + 1);
+        k.push(self.node_kind);
+        k.extend_from_slice(path.as_bytes());
+        k
     }
 
     /// The underlying database (statistics).
@@ -179,7 +196,7 @@ impl V2Store {
         if path == "/" {
             return Ok(Some(NodeRecord::root()));
         }
-        match self.map.get(txn, &node_key(path))? {
+        match self.map.get(txn, &self.node_key(path))? {
             Some(b) => postcard::from_bytes(&b)
                 .map(Some)
                 .map_err(|e| V2StoreError::Decode(e.to_string())),
@@ -189,7 +206,7 @@ impl V2Store {
 
     fn put_node(&self, wtxn: &mut RwTxn, path: &str, rec: &NodeRecord) -> Result<(), V2StoreError> {
         let bytes = postcard::to_stdvec(rec).map_err(|e| V2StoreError::Decode(e.to_string()))?;
-        self.map.put(wtxn, &node_key(path), &bytes)?;
+        self.map.put(wtxn, &self.node_key(path), &bytes)?;
         if rec.expire_ns != 0 {
             self.map.put(wtxn, &expiry_key(rec.expire_ns, path), &[])?;
         }
@@ -202,7 +219,7 @@ impl V2Store {
         path: &str,
         rec: &NodeRecord,
     ) -> Result<(), V2StoreError> {
-        self.map.delete(wtxn, &node_key(path))?;
+        self.map.delete(wtxn, &self.node_key(path))?;
         if rec.expire_ns != 0 {
             self.map.delete(wtxn, &expiry_key(rec.expire_ns, path))?;
         }
@@ -216,9 +233,9 @@ impl V2Store {
         dir: &str,
     ) -> Result<Vec<(String, NodeRecord)>, V2StoreError> {
         let prefix = if dir == "/" {
-            node_key("/")
+            self.node_key("/")
         } else {
-            node_key(&format!("{dir}/"))
+            self.node_key(&format!("{dir}/"))
         };
         let mut out = Vec::new();
         self.map
@@ -373,6 +390,12 @@ impl V2Store {
     /// # Errors
     /// Storage errors only; etcd's request errors are in [`V2Applied::result`].
     pub fn apply(&self, wtxn: &mut RwTxn, r: &V2Request) -> Result<V2Applied, V2StoreError> {
+        if r.auth && self.node_kind == NODE {
+            // etcd's `/2` writes: same rules, own space, no events for key watchers.
+            let mut applied = self.auth_space().apply(wtxn, r)?;
+            applied.events.clear();
+            return Ok(applied);
+        }
         let refresh = r.refresh.unwrap_or(false);
         let expire = r.expiration;
         let outcome: Result<Option<Event>, V2Error> = match r.method.as_str() {

@@ -346,6 +346,7 @@ mod tests {
                 | Error::Stopped
                 | Error::Bootstrap(_)
                 | Error::Discovery(_)
+                | Error::DiscoveryV3(_)
                 | Error::Wire(_)
                 | Error::Damaged(_)
                 | Error::UntranslatedAuth(_)

@@ -17,6 +17,7 @@ pub mod lease;
 pub mod lock;
 pub mod maintenance;
 pub mod peer_http;
+pub mod v2auth;
 pub mod v2http;
 pub mod validate;
 pub mod watch;

@@ -13,6 +13,9 @@
 //!   remove and peer-URL update), `/v2/machines`, `/v2/stats/self`, `/v2/stats/store` (only
 //!   `watchers` is counted), `/v2/stats/leader` (followers without counters).
 //!
+//! - `/v2/auth/*`: etcd's v2 auth API (`v2auth.rs`); with auth enabled, key requests are
+//!   checked against the user's (or the `guest`) role and member changes need `root`.
+//!
 //! Thin: parsing and rendering here, the store work in `server::v2`.
 
 use std::sync::Arc;
@@ -45,7 +48,8 @@ pub fn routes(server: Arc<EtcdServer>) -> Router {
         .route("/v2/stats/self", any(stats_self))
         .route("/v2/stats/store", any(stats_store))
         .route("/v2/stats/leader", any(stats_leader))
-        .with_state(server)
+        .with_state(server.clone())
+        .merge(super::v2auth::routes(server))
 }
 
 fn now_ns() -> i64 {
@@ -56,7 +60,7 @@ fn now_ns() -> i64 {
 }
 
 /// Go's `allowMethod`: 405 with `Allow` and `Method Not Allowed`.
-fn method_not_allowed(allowed: &str) -> Response {
+pub(super) fn method_not_allowed(allowed: &str) -> Response {
     (
         StatusCode::METHOD_NOT_ALLOWED,
         [
@@ -71,12 +75,12 @@ fn method_not_allowed(allowed: &str) -> Response {
         .into_response()
 }
 
-fn cluster_id_header(server: &EtcdServer) -> (&'static str, String) {
+pub(super) fn cluster_id_header(server: &EtcdServer) -> (&'static str, String) {
     ("X-Etcd-Cluster-Id", format!("{:x}", server.cluster_id()))
 }
 
 /// A v2 error as etcd writes it (`v2error.Error.WriteTo`).
-fn error_response(server: &EtcdServer, e: &V2Error) -> Response {
+pub(super) fn error_response(server: &EtcdServer, e: &V2Error) -> Response {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
     let mut r = (status, format!("{}\n", e.to_json())).into_response();
     let h = r.headers_mut();
@@ -276,6 +280,7 @@ fn parse_key_request(method: &Method, path: &str, f: &Form) -> Result<KeyRequest
             recursive,
             refresh,
             time: 0,
+            auth: false,
         },
         wait,
         since,
@@ -339,6 +344,22 @@ async fn keys(
         Ok(r) => r,
         Err(e) => return error_response(&server, &e),
     };
+    // etcd's hasKeyPrefixAccess (v2 auth): the guest role without credentials.
+    let write = !matches!(method, Method::GET | Method::HEAD);
+    if !server
+        .v2_has_key_access(
+            super::v2auth::basic_auth(&headers),
+            &path,
+            kr.req.recursive,
+            write,
+        )
+        .await
+    {
+        return error_response(
+            &server,
+            &V2Error::new(code::UNAUTHORIZED, "Insufficient credentials", 0),
+        );
+    }
     match method {
         Method::GET | Method::HEAD if kr.wait && method == Method::GET => {
             watch(server, &path, kr.req.recursive, kr.stream, kr.since)
@@ -409,6 +430,13 @@ async fn members(
         return method_not_allowed("GET,POST,DELETE,PUT");
     }
     if method != Method::GET {
+        // etcd's hasWriteRootAccess (v2 auth).
+        if !server
+            .v2_has_root_access(super::v2auth::basic_auth(&headers))
+            .await
+        {
+            return super::v2auth::no_auth();
+        }
         return member_change(&server, &method, &uri, &headers, &body).await;
     }
     let rest = uri

@@ -126,6 +126,29 @@ fn discovery_member(name: &str, durl: &str, extra: &[&str]) -> MemberOpts {
     }
 }
 
+/// `member list` (our ctl) on the first of `members`, checked to list every one of them with
+/// its peer and client URL, and nothing else; returns the member IDs (hex).
+pub fn one_cluster_member_ids(members: &[Member]) -> Vec<String> {
+    let list = ok_stdout(
+        &our_ctl(&members[0].client_url(), &["member", "list"], None),
+        "member list",
+    );
+    assert_eq!(list.lines().count(), members.len(), "{list}");
+    for m in members {
+        assert!(list.contains(&m.peer_url()), "{list}");
+        assert!(list.contains(&m.client_url()), "{list}");
+    }
+    list.lines()
+        .map(|line| {
+            line.split(',')
+                .next()
+                .expect("invariant: a member list line")
+                .trim()
+                .to_string()
+        })
+        .collect()
+}
+
 /// Three of our members bootstrap through `svc` and form one cluster.
 fn three_members_bootstrap(svc: &Service) {
     let durl = new_token(svc, "6c007a14875d53d9bf0ef5a6fc0257c817f0fb83", Some(3));
@@ -136,26 +159,13 @@ fn three_members_bootstrap(svc: &Service) {
             .map(|n| discovery_member(n, &durl, &[]))
             .collect(),
     );
-    let list = ok_stdout(
-        &our_ctl(&members[0].client_url(), &["member", "list"], None),
-        "member list",
-    );
-    assert_eq!(list.lines().count(), 3, "{list}");
-    for m in &members {
-        assert!(list.contains(&m.peer_url()), "{list}");
-        assert!(list.contains(&m.client_url()), "{list}");
-    }
+    let ids = one_cluster_member_ids(&members);
     // Member IDs are the registration keys: derived from the peer URLs and the discovery URL.
     let dir = http_get(
         &svc.url,
         "/v2/keys/discovery/6c007a14875d53d9bf0ef5a6fc0257c817f0fb83",
     );
-    for line in list.lines() {
-        let id = line
-            .split(',')
-            .next()
-            .expect("invariant: test setup")
-            .trim();
+    for id in &ids {
         assert!(dir.contains(&format!("/{id}\"")), "{id} not in {dir}");
     }
     ok_stdout(

@@ -422,3 +422,97 @@ fn v2_ctl_discovery_srv_finds_the_member() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("dns lookup errors:"), "{err}");
 }
+
+/// Three TLS members from `_etcd-server-ssl._tcp.example.com` with peer certificates made
+/// for `hosts` (our `etcd certs init`); returns the zone and the members, started but not
+/// waited for (each spawned with a short exit check; the caller decides what "ready" means).
+fn srv_tls_members(dir: &std::path::Path, hosts: &str) -> (Zone, Vec<Member>) {
+    crate::harness::certs_init(dir, hosts, "infra0,infra1,infra2", None);
+    let ports: Vec<(u16, u16)> = (0..3).map(|_| (free_port(), free_port())).collect();
+    let mut records: Vec<Record> = ports
+        .iter()
+        .map(|(_, p)| srv("_etcd-server-ssl._tcp", *p))
+        .collect();
+    records.push(Record::from_rdata(
+        Name::from_ascii("localhost.").expect("name"),
+        300,
+        RData::A(std::net::Ipv4Addr::LOCALHOST.into()),
+    ));
+    let zone = Zone::serve(records);
+    let cert = |f: &str| crate::harness::cert_path(dir, f);
+    let members = ports
+        .iter()
+        .enumerate()
+        .map(|(i, (c, p))| {
+            let opts = MemberOpts {
+                name: format!("infra{i}"),
+                ports: Some((*c, *p)),
+                https: true,
+                advertise_peer_url: Some(format!("https://localhost:{p}")),
+                bootstrap_args: Some(vec!["--discovery-srv".into(), "example.com".into()]),
+                env: vec![(TEST_DNS_ENV.into(), zone.addr.clone())],
+                extra_args: vec![
+                    format!("--cert-file={}", cert("server.pem")),
+                    format!("--key-file={}", cert("server-key.pem")),
+                    format!("--peer-cert-file={}", cert(&format!("peer-infra{i}.pem"))),
+                    format!(
+                        "--peer-key-file={}",
+                        cert(&format!("peer-infra{i}-key.pem"))
+                    ),
+                    format!("--peer-trusted-ca-file={}", cert("ca.pem")),
+                ],
+                ..Default::default()
+            };
+            let (m, status) =
+                Member::start_expecting_exit(ServerKind::Ours, opts, Duration::from_millis(300));
+            assert!(status.is_none(), "member {i} exited: {}", m.stderr());
+            m
+        })
+        .collect();
+    (zone, members)
+}
+
+/// Waits (≤ 30 s) until `done` holds for the members' logs; panics with them otherwise.
+fn wait_logs(members: &[Member], what: &str, done: impl Fn(&[String]) -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let logs: Vec<String> = members.iter().map(Member::stderr).collect();
+        if done(&logs) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}; logs:\n{}",
+            logs.join("\n-----\n")
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// etcd 3.4's "Notes for DNS SRV": with `--discovery-srv` and TLS peers, a peer certificate
+/// must hold the SRV domain (`example.com`) in its SAN. With it the members form a cluster;
+/// with certificates for `localhost,127.0.0.1` only, each member refuses the others.
+#[test]
+fn srv_tls_peers_need_the_domain_in_their_certificate() {
+    let good = tempfile::tempdir().expect("cert dir");
+    let (_zone, members) = srv_tls_members(good.path(), "localhost,127.0.0.1,example.com");
+    wait_logs(&members, "the TLS cluster did not form", |logs| {
+        logs.iter()
+            .all(|l| l.contains("ready to serve client requests"))
+    });
+    drop(members);
+
+    let bad = tempfile::tempdir().expect("cert dir");
+    let (_zone, members) = srv_tls_members(bad.path(), "localhost,127.0.0.1");
+    wait_logs(&members, "no peer certificate was refused", |logs| {
+        logs.iter()
+            .any(|l| l.contains(r#"certificate not valid for name \"example.com\""#))
+    });
+    for m in &members {
+        assert!(
+            !m.stderr().contains("ready to serve client requests"),
+            "{}",
+            m.stderr()
+        );
+    }
+}

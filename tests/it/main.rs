@@ -20,6 +20,7 @@ mod ctl_vs_etcd;
 mod differential;
 mod disaster_recovery;
 mod discovery;
+mod discovery_v3;
 mod disk_faults;
 mod dns_srv;
 mod drop_in_flags;

@@ -124,7 +124,7 @@ pub struct LsArgs {
     pub args: Vec<String>,
 }
 
-/// `backup` (its flags are accepted; the command itself is not supported).
+/// `backup`: copy a data dir (see `backup.rs`).
 #[derive(Debug, Clone, Args)]
 pub struct BackupArgs {
     /// Path to the etcd data dir

@@ -17,9 +17,10 @@
 //! error reports), `format` (`printResponseKey`), `keys` (set, get, mk, mkdir, setdir,
 //! update, updatedir, rm, rmdir, ls), `watch` (watch, exec-watch), `member` (member,
 //! cluster-health), `auth` (user, role, auth), `help` (urfave-style help from the clap tree).
-//! `backup` is listed (as etcdctl lists it) but answers that it is not supported.
+//! `backup` copies our data dir (`backup`).
 
 mod auth;
+mod backup;
 mod connect;
 mod format;
 mod help;
@@ -246,10 +247,7 @@ pub fn run_with(
     let g = cli.global;
     let res = rt.block_on(async {
         match command {
-            Command::Backup(_) => Err(Fail::line(
-                EXIT_BAD_ARGS,
-                "backup is not supported by this etcdctl (use `etcdctl snapshot save` with ETCDCTL_API=3)",
-            )),
+            Command::Backup(a) => backup::backup(&a),
             Command::ClusterHealth(a) => member::cluster_health(&g, &a, out, err).await,
             Command::Mk(a) => keys::mk(&g, &a, stdin, out, err).await,
             Command::Mkdir(a) => keys::mkdir(&g, &a, Some(false), out, err).await,
