@@ -294,6 +294,19 @@ impl StateStore {
             .unwrap_or(0)
     }
 
+    /// An upper bound of [`StateStore::db_size_in_use`], in bytes, without a transaction:
+    /// the pages up to the last one the last commit used (LMDB's high-water mark; free pages
+    /// below it are counted too). The quota check on every write compares this first and
+    /// computes the exact figure only near the quota.
+    pub fn db_size_upper_bound(&self) -> u64 {
+        let Ok(b) = self.backend() else {
+            return u64::MAX;
+        };
+        let info = b.env.info();
+        let page = u64::from(b.env.unnamed_database_stat().page_size);
+        (info.last_page_number as u64 + 1).saturating_mul(page)
+    }
+
     /// Bytes of the database in use (etcd's `db_size_in_use`): pages holding data in every
     /// database plus LMDB's two meta pages. Free pages (reusable after compaction) are not
     /// counted.
