@@ -6,7 +6,7 @@
 //! - [`StateStore`]: the swappable [`StateDb`] (online defragmentation replaces the file and
 //!   reopens every handle), the applied revision and damaged-record subscriptions, the watch
 //!   hub, and this member's in-memory simple tokens and permission cache.
-//! - [`StateDb::apply_isolated`] and [`TokenEffect`]: what the state machine
+//! - [`StateDb::apply_direct`], [`StateDb::apply_isolated`] and [`TokenEffect`]: what the state machine
 //!   (`raft::state_machine::apply_batch`) does with each request of a committed batch.
 //!
 //! Depends on: mvcc, lease, auth, alarm, membership, v2store, storage, pb (never openraft: the Raft apply
@@ -405,6 +405,27 @@ impl StateStore {
 }
 
 impl StateDb {
+    /// Applies one request ([`super::apply_request`]) straight in the batch's `wtxn`, without
+    /// a nested transaction (the fast path of a batch apply). `Ok(None)` when the request met
+    /// a failure that [`StateDb::apply_isolated`] rolls back alone (a damaged record, a storage
+    /// error its input caused): `wtxn` then holds part of the request's writes and must be
+    /// aborted, and the batch applied again through [`StateDb::apply_isolated`].
+    ///
+    /// # Errors
+    /// Any other storage failure ([`ApplyFailure`]): fatal for the member.
+    pub fn apply_direct(
+        &self,
+        wtxn: &mut heed::RwTxn,
+        req: &InternalRaftRequest,
+        events: &mut Vec<Event>,
+    ) -> Result<Option<ApplyResult>, ApplyFailure> {
+        match super::apply_request(&self.stores(), wtxn, req, events) {
+            Ok(r) => Ok(Some(r)),
+            Err(f) if f.checksum().is_some() || f.is_input_caused() => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Applies one request ([`super::apply_request`]) in a nested transaction of the
     /// batch's `wtxn`: a failure its input caused (see [`ApplyFatal::is_input_caused`]) rolls
     /// back this request alone and becomes the deterministic [`ApplyError::RequestTooLarge`];

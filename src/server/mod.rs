@@ -37,8 +37,9 @@
 //!   `LeaderService::forward` → `propose_local`
 //! → `raft/log_store.rs::LogStore::append` (WAL commit + fsync), replication, commit
 //! → `raft/state_machine.rs::StateMachine::apply` → `apply_batch` (ONE LMDB write
-//!   transaction per batch) → `apply/state.rs::StateDb::apply_isolated` (nested txn per
-//!   request)
+//!   transaction per batch) → `apply/state.rs::StateDb::apply_direct` (straight in the
+//!   batch transaction; the batch is re-applied through `apply_isolated`, a nested txn per
+//!   request, only when a request must be rolled back alone)
 //! → `apply/mod.rs::apply_request` → `apply_checked_request` (alarms, auth, dispatch)
 //! → `apply/kv.rs::put` → `put_in` → `mvcc/kv_store.rs::TxnWrite::put`
 //! → back in `apply_batch`: the last applied log id is recorded and `wtxn.commit()` (the
