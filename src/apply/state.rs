@@ -204,7 +204,16 @@ pub struct StateStore {
     pub perm_cache: crate::auth::perms::PermCache,
     /// The v2 event history and `wait=true` watchers (`--enable-v2`).
     pub v2_hub: Arc<crate::v2store::watcher_hub::WatcherHub>,
+    /// Where applied results go to the proposers waiting on this member (set once).
+    apply_trigger: std::sync::OnceLock<ApplyTrigger>,
 }
+
+/// Hands an applied request's result to the proposer waiting for it on this member (etcd's
+/// `wait.Trigger`), called with the request ID and its result once its batch is committed
+/// and published; returns the result back when nobody here waits for that ID. The result
+/// reaches the proposer straight from the state machine, without waiting for Raft's core
+/// to pass it on (which may be busy with the next log append and its fsync).
+pub type ApplyTrigger = Box<dyn Fn(u64, ApplyResult) -> Option<ApplyResult> + Send + Sync>;
 
 impl StateStore {
     /// Opens (creating) the state environment at `dir` (`<data-dir>/member/snap/db`: one
@@ -250,6 +259,7 @@ impl StateStore {
             tokens: Arc::new(crate::auth::token::SimpleTokens::new(token_ttl)),
             perm_cache: crate::auth::perms::PermCache::default(),
             v2_hub: Arc::default(),
+            apply_trigger: std::sync::OnceLock::new(),
         }))
     }
 
@@ -260,6 +270,20 @@ impl StateStore {
     /// Only after a defragmentation failed to reopen the database file.
     pub fn backend(&self) -> Result<StateDbGuard<'_>, heed::Error> {
         self.backend.read()
+    }
+
+    /// Sets where applied results go (see [`ApplyTrigger`]); only the first call counts.
+    pub fn set_apply_trigger(&self, trigger: ApplyTrigger) {
+        let _ = self.apply_trigger.set(trigger);
+    }
+
+    /// Offers the result of applied request `id` to its waiting proposer ([`ApplyTrigger`]);
+    /// the result comes back when nobody waits for it here.
+    pub fn trigger(&self, id: u64, result: ApplyResult) -> Option<ApplyResult> {
+        match self.apply_trigger.get() {
+            Some(t) => t(id, result),
+            None => Some(result),
+        }
     }
 
     /// Records that a damaged record was found (by a read or by apply).

@@ -248,6 +248,14 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         I::IntoIter: Send,
     {
         let entries: Vec<_> = entries.into_iter().collect();
+        let ids: Vec<u64> = entries
+            .iter()
+            .filter_map(|e| match &e.payload {
+                EntryPayload::Normal(batch) => Some(batch.requests.iter().map(|r| r.id)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
         let store = self.store.clone();
         let (results, batch) = tokio::task::spawn_blocking(move || apply_batch(&store, entries))
             .await
@@ -266,6 +274,14 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             .any(|r| r.error == Some(ApplyError::Corrupt))
         {
             self.store.note_corrupt();
+        }
+        // Straight to the proposers waiting here (etcd's `wait.Trigger`); what nobody here
+        // waits for goes back to openraft's reply path.
+        let mut results = results;
+        for (slot, id) in results.iter_mut().flat_map(|r| r.0.iter_mut()).zip(ids) {
+            if let Some(back) = self.store.trigger(id, std::mem::take(slot)) {
+                *slot = back;
+            }
         }
         Ok(results)
     }
@@ -348,6 +364,32 @@ mod tests {
             log_id: LogId::new(openraft::CommittedLeaderId::new(1, 1), index),
             payload: EntryPayload::Normal(crate::pb::peer::InternalRaftBatch { requests }),
         }
+    }
+
+    /// Applied results go straight to the proposers waiting on this member (the apply
+    /// trigger); what nobody here waits for goes back through openraft.
+    #[tokio::test]
+    async fn apply_hands_results_to_waiting_proposers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path().to_path_buf()).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        store.set_apply_trigger(Box::new(move |id, r| {
+            if id == 7 {
+                tx.send(r).unwrap();
+                None
+            } else {
+                Some(r)
+            }
+        }));
+        let mut a = put(b"a");
+        a.id = 7;
+        let mut b = put(b"b");
+        b.id = 8;
+        let mut sm = StateMachine::new(store.clone());
+        let results = sm.apply(vec![entry(1, vec![a, b])]).await.unwrap();
+        assert_eq!(rx.try_recv().unwrap().revision, 2);
+        assert_eq!(results[0].0[0], crate::apply::ApplyResult::default());
+        assert_eq!(results[0].0[1].revision, 3);
     }
 
     /// The fast path (straight in the batch transaction) and the isolated path (a nested
