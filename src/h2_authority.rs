@@ -7,8 +7,8 @@
 //! rejects it as malformed and resets the stream (`RST_STREAM PROTOCOL_ERROR`).
 //!
 //! [`AuthorityFix`] sits between the socket and hyper on the read side only. For an
-//! HTTP/2 connection (client preface seen) it HPACK-decodes request header blocks (HEADERS
-//! + CONTINUATION). A block that needs no change is passed on as it came (hyper's HPACK
+//! HTTP/2 connection (client preface seen) it HPACK-decodes request header blocks (a HEADERS
+//! frame and its CONTINUATION frames). A block that needs no change is passed on as it came (hyper's HPACK
 //! table then follows the client's, like ours). Once an `:authority` holding
 //! `scheme://host:port` is seen, it becomes `host:port` and from then on every block of the
 //! connection is re-encoded with our own HPACK encoder (whose dynamic table is the one hyper
