@@ -98,23 +98,35 @@ class Cluster:
         the `timeout` wrappers), from /proc/<pid>/stat."""
         tick = os.sysconf("SC_CLK_TCK")
         total = 0
-        for p in self.procs:
+        for k in self.member_pids():
             try:
-                kids = open(f"/proc/{p.pid}/task/{p.pid}/children").read().split()
+                fields = open(f"/proc/{k}/stat").read().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            for k in kids:
-                try:
-                    fields = open(f"/proc/{k}/stat").read().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                total += int(fields[11]) + int(fields[12])
+            total += int(fields[11]) + int(fields[12])
         return total / tick
 
     def endpoints(self):
         return ",".join(f"127.0.0.1:{c}" for c in self.clients)
 
+    def member_pids(self):
+        """The member processes: the children of the `timeout` wrappers."""
+        pids = []
+        for p in self.procs:
+            try:
+                pids += [int(k) for k in open(f"/proc/{p.pid}/task/{p.pid}/children").read().split()]
+            except OSError:
+                pass
+        return pids
+
     def stop(self):
+        # Killing a `timeout` wrapper with SIGKILL leaves its child running: kill the members
+        # themselves first, by PID.
+        for pid in self.member_pids():
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
         for p in self.procs:
             if p.poll() is None:
                 p.kill()
