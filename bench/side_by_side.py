@@ -93,10 +93,40 @@ class Cluster:
                     sys.exit(f"{label}: member on port {c} not healthy within 60 s; logs in {self.dir}")
                 time.sleep(0.2)
 
+    def cpu_seconds(self):
+        """User + system CPU seconds used so far by the member processes (the children of
+        the `timeout` wrappers), from /proc/<pid>/stat."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for k in self.member_pids():
+            try:
+                fields = open(f"/proc/{k}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / tick
+
     def endpoints(self):
         return ",".join(f"127.0.0.1:{c}" for c in self.clients)
 
+    def member_pids(self):
+        """The member processes: the children of the `timeout` wrappers."""
+        pids = []
+        for p in self.procs:
+            try:
+                pids += [int(k) for k in open(f"/proc/{p.pid}/task/{p.pid}/children").read().split()]
+            except OSError:
+                pass
+        return pids
+
     def stop(self):
+        # Killing a `timeout` wrapper with SIGKILL leaves its child running: kill the members
+        # themselves first, by PID.
+        for pid in self.member_pids():
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
         for p in self.procs:
             if p.poll() is None:
                 p.kill()
@@ -121,11 +151,14 @@ def run_one(binary, cluster, sc, scale, timeout):
     total_flag = f"--put-total {n}" if name == "watch-latency" else f"--total {n}"
     args = ["timeout", "-s", "KILL", str(timeout), binary, "benchmark",
             f"--endpoints={cluster.endpoints()}", *glob.split(), *cmd.split(), *total_flag.split()]
+    cpu_before = cluster.cpu_seconds()
     res = subprocess.run(args, capture_output=True, text=True)
+    cpu = cluster.cpu_seconds() - cpu_before
     if res.returncode != 0:
         print(f"  {cluster.label} {name}: exit {res.returncode}: {res.stderr.strip()[-300:]}", file=sys.stderr)
-        return (0.0, 0.0, 0.0, n)
-    return parse(res.stdout)
+        return (0.0, 0.0, 0.0, n, 0.0)
+    # Server CPU per request in microseconds (all members together).
+    return (*parse(res.stdout), cpu / n * 1e6)
 
 
 def spread(xs):
@@ -168,7 +201,7 @@ def main():
                     res = run_one(a.bin, sides[side], sc, a.scale, a.timeout)
                     results[sc[0]][side].append(res)
                     print(f"round {r + 1} {sc[0]:16} {side:4} {res[0]:10.1f} req/s  p50 {res[1] * 1000:8.2f} ms"
-                          f"  p99 {res[2] * 1000:8.2f} ms  errors {res[3]}", file=sys.stderr)
+                          f"  p99 {res[2] * 1000:8.2f} ms  cpu/op {res[4]:7.1f} us  errors {res[3]}", file=sys.stderr)
     finally:
         etcd.stop()
         if ours:
@@ -190,11 +223,12 @@ def main():
         f"Our binary: `{os.path.relpath(a.bin, REPO)}`"
         f"{' (DEBUG build: ours is handicapped; a smoke run, not a performance figure)' if '/debug/' in a.bin else ''}.",
         "Ratios are ours / etcd of the medians over the rounds (req/s: higher is better for us; p50/p99: lower is"
-        " better). Spread = (max - min) / median of each side's req/s over the rounds.",
+        " better). Spread = (max - min) / median of each side's req/s over the rounds. CPU/op = the server"
+        " processes' user + system CPU time during the run (all members) / requests, in microseconds.",
         "",
         "| scenario | requests | ours req/s | etcd req/s | req/s ratio | p50 ratio | p99 ratio | ours p50 / p99 ms"
-        " | etcd p50 / p99 ms | spread ours / etcd | errors ours / etcd |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        " | etcd p50 / p99 ms | CPU/op ratio | CPU/op us ours / etcd | spread ours / etcd | errors ours / etcd |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for sc in scenarios:
         o, e = results[sc[0]]["ours"], results[sc[0]]["etcd"]
@@ -204,6 +238,7 @@ def main():
             f"| {sc[1]} | {n} | {med(o, 0):.0f} | {med(e, 0):.0f} | {ratio(med(o, 0), med(e, 0))} | "
             f"{ratio(med(o, 1), med(e, 1))} | {ratio(med(o, 2), med(e, 2))} | "
             f"{med(o, 1) * 1000:.2f} / {med(o, 2) * 1000:.2f} | {med(e, 1) * 1000:.2f} / {med(e, 2) * 1000:.2f} | "
+            f"{ratio(med(o, 4), med(e, 4))} | {med(o, 4):.0f} / {med(e, 4):.0f} | "
             f"{spread([x[0] for x in o]):.0f}% / {spread([x[0] for x in e]):.0f}% | "
             f"{sum(x[3] for x in o)} / {sum(x[3] for x in e)} |")
     lines.append("")

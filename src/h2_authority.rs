@@ -7,11 +7,18 @@
 //! rejects it as malformed and resets the stream (`RST_STREAM PROTOCOL_ERROR`).
 //!
 //! [`AuthorityFix`] sits between the socket and hyper on the read side only. For an
-//! HTTP/2 connection (client preface seen) it re-frames every request header block:
-//! HEADERS (+ CONTINUATION) are HPACK-decoded, an `:authority` holding `scheme://host:port`
-//! becomes `host:port`, and the block is re-encoded with our own HPACK encoder (whose
-//! dynamic table is the one hyper decodes against). Every other frame passes through
-//! untouched, as does HTTP/1 (`/health`, `/metrics`).
+//! HTTP/2 connection (client preface seen) it HPACK-decodes request header blocks (a HEADERS
+//! frame and its CONTINUATION frames). A block that needs no change is passed on as it came (hyper's HPACK
+//! table then follows the client's, like ours). Once an `:authority` holding
+//! `scheme://host:port` is seen, it becomes `host:port` and from then on every block of the
+//! connection is re-encoded with our own HPACK encoder (whose dynamic table is the one hyper
+//! decodes against). Every other frame passes through untouched, as does HTTP/1 (`/health`,
+//! `/metrics`).
+//!
+//! A gRPC client's `:authority` is a property of its channel, the same on every call of a
+//! connection, so once a block carried a correct `:authority` without any rewriting before,
+//! the rest of the connection passes through without decoding: HPACK decoding (Huffman
+//! tables built per string) cost more CPU than the rest of a put.
 
 use std::io;
 use std::pin::Pin;
@@ -48,8 +55,12 @@ pub struct AuthorityFix<S> {
     /// Processed bytes ready for hyper.
     ready: Vec<u8>,
     ready_pos: usize,
-    /// A header block being collected: (stream id, END_STREAM, fragment bytes).
-    block: Option<(u32, bool, Vec<u8>)>,
+    /// A header block being collected: (stream id, END_STREAM, fragment bytes, the raw
+    /// frames as received).
+    block: Option<(u32, bool, Vec<u8>, Vec<u8>)>,
+    /// Whether a block was re-encoded: hyper's HPACK table follows our encoder from then on,
+    /// so every later block must be re-encoded too.
+    rewriting: bool,
     decoder: loona_hpack::Decoder<'static>,
     encoder: loona_hpack::Encoder<'static>,
     eof: bool,
@@ -65,6 +76,7 @@ impl<S> AuthorityFix<S> {
             ready: Vec::new(),
             ready_pos: 0,
             block: None,
+            rewriting: false,
             decoder: loona_hpack::Decoder::new(),
             encoder: loona_hpack::Encoder::new(),
             eof: false,
@@ -93,8 +105,8 @@ impl<S> AuthorityFix<S> {
                     self.mode = Mode::H2;
                 }
                 Mode::Passthrough => {
-                    if let Some((_, _, frag)) = self.block.take() {
-                        self.ready.extend_from_slice(&frag);
+                    if let Some((_, _, _, raw)) = self.block.take() {
+                        self.ready.extend_from_slice(&raw);
                     }
                     self.ready.append(&mut self.pending);
                     return;
@@ -124,15 +136,20 @@ impl<S> AuthorityFix<S> {
                                 self.give_up(frame);
                                 continue;
                             };
-                            self.block =
-                                Some((stream, flags & FLAG_END_STREAM != 0, fragment.to_vec()));
+                            self.block = Some((
+                                stream,
+                                flags & FLAG_END_STREAM != 0,
+                                fragment.to_vec(),
+                                frame.clone(),
+                            ));
                             if flags & FLAG_END_HEADERS != 0 {
                                 self.finish_block();
                             }
                         }
                         FRAME_CONTINUATION if self.block.is_some() => {
-                            if let Some((_, _, frag)) = self.block.as_mut() {
+                            if let Some((_, _, frag, raw)) = self.block.as_mut() {
                                 frag.extend_from_slice(&frame[9..]);
+                                raw.extend_from_slice(&frame);
                             }
                             if flags & FLAG_END_HEADERS != 0 {
                                 self.finish_block();
@@ -151,9 +168,10 @@ impl<S> AuthorityFix<S> {
         self.mode = Mode::Passthrough;
     }
 
-    /// Decodes the collected block, fixes `:authority`, re-encodes and frames it.
+    /// Decodes the collected block; passes it on as it came when nothing needs fixing and
+    /// nothing was re-encoded before, else fixes `:authority`, re-encodes and frames it.
     fn finish_block(&mut self) {
-        let Some((stream, end_stream, fragment)) = self.block.take() else {
+        let Some((stream, end_stream, fragment, raw)) = self.block.take() else {
             return;
         };
         let headers = match self.decoder.decode(&fragment) {
@@ -165,6 +183,20 @@ impl<S> AuthorityFix<S> {
                 return;
             }
         };
+        if !self.rewriting {
+            let authority = headers.iter().find(|(n, _)| n == b":authority");
+            match authority {
+                Some((_, v)) if strip_scheme(v) != v.as_slice() => self.rewriting = true,
+                found => {
+                    self.ready.extend_from_slice(&raw);
+                    if found.is_some() {
+                        // The channel's authority is fine: nothing left to fix here.
+                        self.mode = Mode::Passthrough;
+                    }
+                    return;
+                }
+            }
+        }
         let fixed: Vec<(Vec<u8>, Vec<u8>)> = headers
             .into_iter()
             .map(|(name, value)| {
@@ -321,6 +353,29 @@ mod tests {
         assert_eq!(strip_scheme(b"http://127.0.0.1:2379"), b"127.0.0.1:2379");
         assert_eq!(strip_scheme(b"https://h:1/x"), b"h:1");
         assert_eq!(strip_scheme(b"127.0.0.1:2379"), b"127.0.0.1:2379");
+    }
+
+    /// A block whose `:authority` needs no fix reaches hyper byte for byte, and so does the
+    /// rest of the connection (no HPACK work per request).
+    #[tokio::test]
+    async fn correct_authority_passes_through_verbatim() {
+        let mut enc = loona_hpack::Encoder::new();
+        let headers = vec![
+            (&b":method"[..], &b"POST"[..]),
+            (b":authority", b"127.0.0.1:2379"),
+        ];
+        let first = enc.encode(headers.clone());
+        let second = enc.encode(headers);
+        let mut input = PREFACE.to_vec();
+        push_frame(&mut input, FRAME_HEADERS, FLAG_END_HEADERS, 1, &first);
+        push_frame(&mut input, 0x0, 0, 1, b"data");
+        push_frame(&mut input, FRAME_HEADERS, FLAG_END_HEADERS, 3, &second);
+        let mut out = Vec::new();
+        AuthorityFix::new(&input[..])
+            .read_to_end(&mut out)
+            .await
+            .expect("read");
+        assert_eq!(out, input);
     }
 
     #[tokio::test]

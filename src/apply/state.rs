@@ -6,7 +6,7 @@
 //! - [`StateStore`]: the swappable [`StateDb`] (online defragmentation replaces the file and
 //!   reopens every handle), the applied revision and damaged-record subscriptions, the watch
 //!   hub, and this member's in-memory simple tokens and permission cache.
-//! - [`StateDb::apply_isolated`] and [`TokenEffect`]: what the state machine
+//! - [`StateDb::apply_direct`], [`StateDb::apply_isolated`] and [`TokenEffect`]: what the state machine
 //!   (`raft::state_machine::apply_batch`) does with each request of a committed batch.
 //!
 //! Depends on: mvcc, lease, auth, alarm, membership, v2store, storage, pb (never openraft: the Raft apply
@@ -204,7 +204,16 @@ pub struct StateStore {
     pub perm_cache: crate::auth::perms::PermCache,
     /// The v2 event history and `wait=true` watchers (`--enable-v2`).
     pub v2_hub: Arc<crate::v2store::watcher_hub::WatcherHub>,
+    /// Where applied results go to the proposers waiting on this member (set once).
+    apply_trigger: std::sync::OnceLock<ApplyTrigger>,
 }
+
+/// Hands an applied request's result to the proposer waiting for it on this member (etcd's
+/// `wait.Trigger`), called with the request ID and its result once its batch is committed
+/// and published; returns the result back when nobody here waits for that ID. The result
+/// reaches the proposer straight from the state machine, without waiting for Raft's core
+/// to pass it on (which may be busy with the next log append and its fsync).
+pub type ApplyTrigger = Box<dyn Fn(u64, ApplyResult) -> Option<ApplyResult> + Send + Sync>;
 
 impl StateStore {
     /// Opens (creating) the state environment at `dir` (`<data-dir>/member/snap/db`: one
@@ -250,6 +259,7 @@ impl StateStore {
             tokens: Arc::new(crate::auth::token::SimpleTokens::new(token_ttl)),
             perm_cache: crate::auth::perms::PermCache::default(),
             v2_hub: Arc::default(),
+            apply_trigger: std::sync::OnceLock::new(),
         }))
     }
 
@@ -260,6 +270,20 @@ impl StateStore {
     /// Only after a defragmentation failed to reopen the database file.
     pub fn backend(&self) -> Result<StateDbGuard<'_>, heed::Error> {
         self.backend.read()
+    }
+
+    /// Sets where applied results go (see [`ApplyTrigger`]); only the first call counts.
+    pub fn set_apply_trigger(&self, trigger: ApplyTrigger) {
+        let _ = self.apply_trigger.set(trigger);
+    }
+
+    /// Offers the result of applied request `id` to its waiting proposer ([`ApplyTrigger`]);
+    /// the result comes back when nobody waits for it here.
+    pub fn trigger(&self, id: u64, result: ApplyResult) -> Option<ApplyResult> {
+        match self.apply_trigger.get() {
+            Some(t) => t(id, result),
+            None => Some(result),
+        }
     }
 
     /// Records that a damaged record was found (by a read or by apply).
@@ -292,6 +316,19 @@ impl StateStore {
         std::fs::metadata(data_file(&self.dir))
             .map(|m| m.len())
             .unwrap_or(0)
+    }
+
+    /// An upper bound of [`StateStore::db_size_in_use`], in bytes, without a transaction:
+    /// the pages up to the last one the last commit used (LMDB's high-water mark; free pages
+    /// below it are counted too). The quota check on every write compares this first and
+    /// computes the exact figure only near the quota.
+    pub fn db_size_upper_bound(&self) -> u64 {
+        let Ok(b) = self.backend() else {
+            return u64::MAX;
+        };
+        let info = b.env.info();
+        let page = u64::from(b.env.unnamed_database_stat().page_size);
+        (info.last_page_number as u64 + 1).saturating_mul(page)
     }
 
     /// Bytes of the database in use (etcd's `db_size_in_use`): pages holding data in every
@@ -392,6 +429,27 @@ impl StateStore {
 }
 
 impl StateDb {
+    /// Applies one request ([`super::apply_request`]) straight in the batch's `wtxn`, without
+    /// a nested transaction (the fast path of a batch apply). `Ok(None)` when the request met
+    /// a failure that [`StateDb::apply_isolated`] rolls back alone (a damaged record, a storage
+    /// error its input caused): `wtxn` then holds part of the request's writes and must be
+    /// aborted, and the batch applied again through [`StateDb::apply_isolated`].
+    ///
+    /// # Errors
+    /// Any other storage failure ([`ApplyFailure`]): fatal for the member.
+    pub fn apply_direct(
+        &self,
+        wtxn: &mut heed::RwTxn,
+        req: &InternalRaftRequest,
+        events: &mut Vec<Event>,
+    ) -> Result<Option<ApplyResult>, ApplyFailure> {
+        match super::apply_request(&self.stores(), wtxn, req, events) {
+            Ok(r) => Ok(Some(r)),
+            Err(f) if f.checksum().is_some() || f.is_input_caused() => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Applies one request ([`super::apply_request`]) in a nested transaction of the
     /// batch's `wtxn`: a failure its input caused (see [`ApplyFatal::is_input_caused`]) rolls
     /// back this request alone and becomes the deterministic [`ApplyError::RequestTooLarge`];

@@ -24,10 +24,17 @@ use crate::apply::{ApplyError, ApplyResults, Member};
 use crate::storage::schema::{RAFT_APPLIED, RAFT_MEMBERSHIP};
 
 /// Applies a batch of committed entries in one write transaction (blocking; call off the
-/// async workers): each request through [`crate::apply::state::StateDb::apply_isolated`],
-/// each membership entry and the last log id into `raft_state`, then commit, then the
-/// in-memory token effects of the applied auth requests. The caller publishes the returned
-/// batch ([`StateStore::publish`]).
+/// async workers): each request, each membership entry and the last log id into
+/// `raft_state`, then commit, then the in-memory token effects of the applied auth requests.
+/// The caller publishes the returned batch ([`StateStore::publish`]).
+///
+/// Requests are first applied straight in the batch transaction. A request that must be
+/// rolled back alone (a damaged record, a storage error its input caused: see
+/// [`crate::apply::state::StateDb::apply_isolated`]) is rare, and a nested LMDB transaction
+/// per request costs more than the request itself (a child transaction allocates and copies
+/// its dirty pages), so only then is the transaction aborted and the whole batch applied again
+/// from the start with a nested transaction per request. Both ways give the same results,
+/// events and state: apply stays deterministic.
 ///
 /// # Errors
 /// Storage failures only ([`ApplyFailure`]); request failures are inside the results.
@@ -37,32 +44,83 @@ pub(crate) fn apply_batch(
 ) -> Result<(Vec<ApplyResults>, AppliedBatch), ApplyFailure> {
     let started = Instant::now();
     let db = store.backend()?;
+    let applied = match apply_entries(&db, &entries, Isolation::Direct)? {
+        Some(applied) => applied,
+        None => apply_entries(&db, &entries, Isolation::Nested)?
+            .expect("invariant: nested apply never asks for isolation"),
+    };
+    for (req, r) in entries
+        .iter()
+        .filter_map(|e| match &e.payload {
+            EntryPayload::Normal(batch) => Some(&batch.requests),
+            _ => None,
+        })
+        .flatten()
+        .zip(applied.results.iter().flat_map(|r| &r.0))
+    {
+        if let Some(resp) = &r.response {
+            let (ranges, puts, deletes) = mvcc_ops(resp);
+            crate::observability::metrics().count_mvcc_ops(ranges, puts, deletes);
+        }
+        if let Some(effect) = TokenEffect::of(req, r) {
+            effect.apply(&store.tokens);
+        }
+    }
+    crate::observability::metrics()
+        .backend_commit_duration
+        .observe(started.elapsed().as_secs_f64());
+    Ok((applied.results, applied.batch))
+}
+
+/// How [`apply_entries`] applies each request.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Isolation {
+    /// Straight in the batch transaction; gives up on a request that must be rolled back.
+    Direct,
+    /// In a nested transaction per request ([`crate::apply::state::StateDb::apply_isolated`]).
+    Nested,
+}
+
+/// What one committed [`apply_entries`] produced.
+struct Applied {
+    results: Vec<ApplyResults>,
+    batch: AppliedBatch,
+}
+
+/// Applies `entries` in one write transaction and commits it; `Ok(None)` (nothing
+/// committed) when, with [`Isolation::Direct`], a request must be rolled back alone.
+fn apply_entries(
+    db: &crate::apply::state::StateDb,
+    entries: &[Entry<TypeConfig>],
+    isolation: Isolation,
+) -> Result<Option<Applied>, ApplyFailure> {
     let mut wtxn = db.env.write_txn()?;
     let mut results = Vec::with_capacity(entries.len());
     let mut events = Vec::new();
     let mut v2_events = Vec::new();
     let mut last_applied = None;
-    let mut token_effects = Vec::new();
     for entry in entries {
         last_applied = Some(entry.log_id);
-        match entry.payload {
+        match &entry.payload {
             EntryPayload::Blank => results.push(ApplyResults::default()),
             EntryPayload::Normal(batch) => {
                 let mut out = Vec::with_capacity(batch.requests.len());
                 for req in &batch.requests {
-                    let r = db.apply_isolated(&mut wtxn, req, &mut events)?;
-                    if let Some(resp) = &r.response {
-                        let (ranges, puts, deletes) = mvcc_ops(resp);
-                        crate::observability::metrics().count_mvcc_ops(ranges, puts, deletes);
-                    }
-                    token_effects.extend(TokenEffect::of(req, &r));
+                    let r = match isolation {
+                        Isolation::Nested => db.apply_isolated(&mut wtxn, req, &mut events)?,
+                        Isolation::Direct => match db.apply_direct(&mut wtxn, req, &mut events)? {
+                            Some(r) => r,
+                            // Dropping `wtxn` aborts the transaction and its partial writes.
+                            None => return Ok(None),
+                        },
+                    };
                     v2_events.extend_from_slice(r.v2_events());
                     out.push(r);
                 }
                 results.push(ApplyResults(out));
             }
             EntryPayload::Membership(m) => {
-                let stored = StoredMembership::new(Some(entry.log_id), m);
+                let stored = StoredMembership::new(Some(entry.log_id), m.clone());
                 let bytes = postcard::to_stdvec(&stored)
                     .map_err(|e| ApplyFailure::Encode(e.to_string()))?;
                 db.raft_state.put(&mut wtxn, RAFT_MEMBERSHIP.key, &bytes)?;
@@ -75,20 +133,14 @@ pub(crate) fn apply_batch(
     db.raft_state.put(&mut wtxn, RAFT_APPLIED.key, &bytes)?;
     let revision = db.kv.current_revision(&wtxn)?;
     wtxn.commit()?;
-    for effect in token_effects {
-        effect.apply(&store.tokens);
-    }
-    crate::observability::metrics()
-        .backend_commit_duration
-        .observe(started.elapsed().as_secs_f64());
-    Ok((
+    Ok(Some(Applied {
         results,
-        AppliedBatch {
+        batch: AppliedBatch {
             revision,
             events,
             v2_events,
         },
-    ))
+    }))
 }
 
 /// The (ranges, puts, deletes) an applied KV request ran in the store, nested txns included
@@ -196,6 +248,14 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         I::IntoIter: Send,
     {
         let entries: Vec<_> = entries.into_iter().collect();
+        let ids: Vec<u64> = entries
+            .iter()
+            .filter_map(|e| match &e.payload {
+                EntryPayload::Normal(batch) => Some(batch.requests.iter().map(|r| r.id)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
         let store = self.store.clone();
         let (results, batch) = tokio::task::spawn_blocking(move || apply_batch(&store, entries))
             .await
@@ -214,6 +274,14 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             .any(|r| r.error == Some(ApplyError::Corrupt))
         {
             self.store.note_corrupt();
+        }
+        // Straight to the proposers waiting here (etcd's `wait.Trigger`); what nobody here
+        // waits for goes back to openraft's reply path.
+        let mut results = results;
+        for (slot, id) in results.iter_mut().flat_map(|r| r.0.iter_mut()).zip(ids) {
+            if let Some(back) = self.store.trigger(id, std::mem::take(slot)) {
+                *slot = back;
+            }
         }
         Ok(results)
     }
@@ -278,6 +346,76 @@ pub(crate) fn record_converted_state(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    fn put(key: &[u8]) -> crate::pb::peer::InternalRaftRequest {
+        crate::pb::peer::InternalRaftRequest {
+            put: Some(crate::pb::etcdserverpb::PutRequest {
+                key: key.to_vec(),
+                value: b"v".to_vec(),
+                prev_kv: true,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn entry(index: u64, requests: Vec<crate::pb::peer::InternalRaftRequest>) -> Entry<TypeConfig> {
+        Entry::<TypeConfig> {
+            log_id: LogId::new(openraft::CommittedLeaderId::new(1, 1), index),
+            payload: EntryPayload::Normal(crate::pb::peer::InternalRaftBatch { requests }),
+        }
+    }
+
+    /// Applied results go straight to the proposers waiting on this member (the apply
+    /// trigger); what nobody here waits for goes back through openraft.
+    #[tokio::test]
+    async fn apply_hands_results_to_waiting_proposers() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path().to_path_buf()).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        store.set_apply_trigger(Box::new(move |id, r| {
+            if id == 7 {
+                tx.send(r).unwrap();
+                None
+            } else {
+                Some(r)
+            }
+        }));
+        let mut a = put(b"a");
+        a.id = 7;
+        let mut b = put(b"b");
+        b.id = 8;
+        let mut sm = StateMachine::new(store.clone());
+        let results = sm.apply(vec![entry(1, vec![a, b])]).await.unwrap();
+        assert_eq!(rx.try_recv().unwrap().revision, 2);
+        assert_eq!(results[0].0[0], crate::apply::ApplyResult::default());
+        assert_eq!(results[0].0[1].revision, 3);
+    }
+
+    /// The fast path (straight in the batch transaction) and the isolated path (a nested
+    /// transaction per request) give the same results, events and revision.
+    #[test]
+    fn direct_and_nested_apply_agree() {
+        let entries = vec![
+            entry(1, vec![put(b"a"), put(b"b"), put(b"a")]),
+            entry(2, vec![put(b"b")]),
+        ];
+        let run = |isolation| {
+            let dir = tempfile::tempdir().unwrap();
+            let store = StateStore::open(dir.path().to_path_buf()).unwrap();
+            let db = store.backend().unwrap();
+            let applied = apply_entries(&db, &entries, isolation).unwrap().unwrap();
+            (
+                applied.results,
+                applied.batch.revision,
+                applied.batch.events,
+            )
+        };
+        let direct = run(Isolation::Direct);
+        assert_eq!(direct, run(Isolation::Nested));
+        assert_eq!(direct.1, 5);
+        assert_eq!(direct.2.len(), 4);
+    }
 
     /// A request whose input LMDB refuses (an empty key reaching apply) is rolled back alone
     /// as `RequestTooLarge`; the rest of the batch applies and the member goes on.

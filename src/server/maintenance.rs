@@ -180,8 +180,12 @@ impl EtcdServer {
     /// # Errors
     /// [`Error::Apply`] with [`ApplyError::NoSpace`].
     pub(super) async fn check_quota(&self, cost: usize) -> Result<(), Error> {
+        let quota = self.cfg.quota_bytes() as u64;
+        if self.store.db_size_upper_bound().saturating_add(cost as u64) <= quota {
+            return Ok(());
+        }
         let used = self.store.db_size_in_use();
-        if used.saturating_add(cost as u64) <= self.cfg.quota_bytes() as u64 {
+        if used.saturating_add(cost as u64) <= quota {
             return Ok(());
         }
         let active = self.read(|b, t| b.alarms.is_active(t, AlarmType::Nospace))?;

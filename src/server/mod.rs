@@ -37,12 +37,15 @@
 //!   `LeaderService::forward` → `propose_local`
 //! → `raft/log_store.rs::LogStore::append` (WAL commit + fsync), replication, commit
 //! → `raft/state_machine.rs::StateMachine::apply` → `apply_batch` (ONE LMDB write
-//!   transaction per batch) → `apply/state.rs::StateDb::apply_isolated` (nested txn per
-//!   request)
+//!   transaction per batch) → `apply/state.rs::StateDb::apply_direct` (straight in the
+//!   batch transaction; the batch is re-applied through `apply_isolated`, a nested txn per
+//!   request, only when a request must be rolled back alone)
 //! → `apply/mod.rs::apply_request` → `apply_checked_request` (alarms, auth, dispatch)
 //! → `apply/kv.rs::put` → `put_in` → `mvcc/kv_store.rs::TxnWrite::put`
 //! → back in `apply_batch`: the last applied log id is recorded and `wtxn.commit()` (the
-//!   LMDB commit) → the result travels back through the batcher's reply channel.
+//!   LMDB commit) → `StateMachine::apply` publishes the batch, then hands each result to the
+//!   proposer waiting on this member (`apply/state.rs::StateStore::trigger` → the batcher's
+//!   registry, etcd's `wait.Trigger`) without waiting for openraft's core.
 //!
 //! **Watch**, from apply to the client stream:
 //! `apply/kv.rs::put` returns the view's events (`TxnWrite::end`)
@@ -174,6 +177,7 @@ impl EtcdServer {
                 & 0xff_ffff_ffff)
                 << 8);
         let batch_limit = cfg.backend_batch_limit();
+        let batcher = batcher::Batcher::start(boot.raft.clone(), &boot.store, batch_limit);
         let server = Arc::new_cyclic(|me| EtcdServer {
             cfg,
             raft: boot.raft.clone(),
@@ -183,7 +187,7 @@ impl EtcdServer {
             next_request_id: AtomicU64::new(seed),
             lessor: crate::lease::lessor::Lessor::new(),
             leader_clients: peer::LeaderClients::new(peers.dialer.clone()),
-            batcher: batcher::Batcher::start(boot.raft.clone(), batch_limit),
+            batcher,
             jwt,
             fatal: fatal::FatalSignal::default(),
             peer_activity: peers.activity.clone(),
