@@ -50,7 +50,9 @@ pub(crate) fn apply_batch(
             EntryPayload::Normal(batch) => {
                 let mut out = Vec::with_capacity(batch.requests.len());
                 for req in &batch.requests {
+                    let req_started = Instant::now();
                     let r = db.apply_isolated(&mut wtxn, req, &mut events)?;
+                    warn_if_slow(store, req_started, &r);
                     if let Some(resp) = &r.response {
                         let (ranges, puts, deletes) = mvcc_ops(resp);
                         crate::observability::metrics().count_mvcc_ops(ranges, puts, deletes);
@@ -74,7 +76,17 @@ pub(crate) fn apply_batch(
         postcard::to_stdvec(&last_applied).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
     db.raft_state.put(&mut wtxn, RAFT_APPLIED.key, &bytes)?;
     let revision = db.kv.current_revision(&wtxn)?;
+    let commit_started = Instant::now();
     wtxn.commit()?;
+    let m = crate::observability::metrics();
+    // LMDB's commit writes the dirty pages and syncs them in one call: bbolt's "write" phase.
+    // Its "rebalance" and "spill" phases are B+tree work bbolt does at commit and LMDB does
+    // while writing, so those two families are not observed.
+    m.observe(
+        "etcd_debugging_disk_backend_commit_write_duration_seconds",
+        commit_started.elapsed().as_secs_f64(),
+    );
+    count_key_changes(&events);
     for effect in token_effects {
         effect.apply(&store.tokens);
     }
@@ -89,6 +101,49 @@ pub(crate) fn apply_batch(
             v2_events,
         },
     ))
+}
+
+/// etcd's `warnOfExpensiveRequest`: an applied request that took longer than
+/// `--experimental-warning-apply-duration` is logged and counted in
+/// `etcd_server_slow_apply_total`.
+fn warn_if_slow(store: &StateStore, started: Instant, r: &crate::apply::ApplyResult) {
+    let took = started.elapsed();
+    let expected = store.warning_apply_duration();
+    if took <= expected {
+        return;
+    }
+    tracing::warn!(
+        took = ?took,
+        expected_duration = ?expected,
+        failed = r.response.is_none(),
+        "apply request took too long"
+    );
+    crate::observability::metrics().inc_counter("etcd_server_slow_apply_total");
+}
+
+/// Keeps `etcd_debugging_mvcc_keys_total` (a put of a key that was not live adds one, a
+/// deletion removes one, as etcd's key index counts generations) and
+/// `etcd_debugging_mvcc_total_put_size_in_bytes` (key + value bytes of each put, etcd's
+/// `metricsTxnWrite` put size) in step with a committed batch's events.
+fn count_key_changes(events: &[crate::pb::mvccpb::Event]) {
+    use crate::pb::mvccpb::event::EventType;
+    let m = crate::observability::metrics();
+    let (mut keys, mut put_size) = (0i64, 0u64);
+    for ev in events {
+        let Some(kv) = &ev.kv else { continue };
+        if ev.r#type == EventType::Delete as i32 {
+            keys -= 1;
+        } else {
+            keys += i64::from(ev.prev_kv.is_none());
+            put_size += (kv.key.len() + kv.value.len()) as u64;
+        }
+    }
+    if let Some(g) = m.extra_gauge("etcd_debugging_mvcc_keys_total") {
+        g.add(keys as f64);
+    }
+    if let Some(g) = m.extra_gauge("etcd_debugging_mvcc_total_put_size_in_bytes") {
+        g.add(put_size as f64);
+    }
 }
 
 /// The (ranges, puts, deletes) an applied KV request ran in the store, nested txns included
