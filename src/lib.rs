@@ -35,6 +35,7 @@ pub(crate) mod config;
 pub(crate) mod discovery;
 pub(crate) mod go_text;
 pub(crate) mod h2_authority;
+pub(crate) mod h2_ping_policy;
 pub mod keys;
 pub(crate) mod lease;
 pub(crate) mod membership;

@@ -113,6 +113,10 @@ pub struct Http2Limits {
     pub keepalive_interval: Option<std::time::Duration>,
     /// How long a ping may go unanswered before the connection is closed.
     pub keepalive_timeout: std::time::Duration,
+    /// `--grpc-keepalive-min-time`: clients pinging more often are sent away with
+    /// `GOAWAY ENHANCE_YOUR_CALM too_many_pings` ([`crate::h2_ping_policy`]); `None`: not
+    /// policed.
+    pub keepalive_min_time: Option<std::time::Duration>,
 }
 
 impl Default for Http2Limits {
@@ -121,6 +125,7 @@ impl Default for Http2Limits {
             max_concurrent_streams: u32::MAX,
             keepalive_interval: Some(std::time::Duration::from_secs(2 * 3600)),
             keepalive_timeout: std::time::Duration::from_secs(20),
+            keepalive_min_time: None,
         }
     }
 }
@@ -193,6 +198,7 @@ pub async fn serve_router_with(
                     }
                 };
                 let tls = tls.clone();
+                let min_ping = limits.keepalive_min_time;
                 let router = router.clone();
                 let builder = builder.clone();
                 let watcher = graceful.watcher();
@@ -209,7 +215,10 @@ pub async fn serve_router_with(
                         },
                     };
                     let Some(tls) = tls else {
-                        let io = TokioIo::new(crate::h2_authority::AuthorityFix::new(stream));
+                        let io = TokioIo::new(crate::h2_ping_policy::PingPolicy::new(
+                            crate::h2_authority::AuthorityFix::new(stream),
+                            min_ping,
+                        ));
                         let svc = TowerToHyperService::new(router);
                         let conn = builder.serve_connection_with_upgrades(io, svc).into_owned();
                         let _ = watcher.watch(conn).await;
@@ -241,7 +250,10 @@ pub async fn serve_router_with(
                         req.extensions_mut().insert(OverTls);
                         req
                     });
-                    let io = TokioIo::new(crate::h2_authority::AuthorityFix::new(stream));
+                    let io = TokioIo::new(crate::h2_ping_policy::PingPolicy::new(
+                        crate::h2_authority::AuthorityFix::new(stream),
+                        min_ping,
+                    ));
                     let conn = builder.serve_connection_with_upgrades(io, TowerToHyperService::new(svc)).into_owned();
                     let _ = watcher.watch(conn).await;
                 });

@@ -293,7 +293,7 @@ fn start_proxy(start: StartArgs) -> anyhow::Result<()> {
             )
         })
     };
-    let _ = duration("grpc-keepalive-min-time", &start.grpc_keepalive_min_time)?;
+    let min_time = duration("grpc-keepalive-min-time", &start.grpc_keepalive_min_time)?;
     let interval = duration("grpc-keepalive-interval", &start.grpc_keepalive_interval)?;
     let timeout = duration("grpc-keepalive-timeout", &start.grpc_keepalive_timeout)?;
     let sync = duration(
@@ -307,6 +307,7 @@ fn start_proxy(start: StartArgs) -> anyhow::Result<()> {
         max_concurrent_streams: start.max_concurrent_streams,
         keepalive_interval: (!interval.is_zero()).then_some(interval),
         keepalive_timeout: timeout,
+        keepalive_min_time: Some(min_time),
         upstream_tls: client_tls,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
