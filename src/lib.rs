@@ -15,7 +15,7 @@
 //! certs → rcgen, rsa, x509-parser (no anyhow, no clap: the edge is cli::certs)
 //! tls → rustls, tokio-rustls, rcgen, x509-parser (no server, client or cli code)
 //! proxy → client, pb, rpctypes, tls, serve   (gateway: sockets only)
-//! serve → tls, h2_authority, h2_ping_policy(the HTTP accept loop of client-facing ports)
+//! serve → tls, h2_authority, h2_ping_policy   (the HTTP accept loop of client-facing ports)
 //! config → tls, auth (token option syntax)
 //! discovery → config, tls   (bootstrap discovery; the server's bootstrap names it)
 //! pb, rpctypes, h2_authority, h2_ping_policy: leaves; keys, go_text, observability: leaves any layer may use
