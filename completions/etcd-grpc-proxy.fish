@@ -48,7 +48,7 @@ complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -
 complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l max-send-bytes -d 'Message send limits in bytes' -r
 complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l max-recv-bytes -d 'Message receive limits in bytes' -r
 complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l max-concurrent-streams -d 'Maximum concurrent streams that each client can open at a time' -r
-complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l endpoints-auto-sync-interval -d 'Frequency of the proxy\'s endpoint sync with the cluster\'s members, Go duration (0: off). Accepted; the proxy keeps its `--endpoints` list' -r
+complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l endpoints-auto-sync-interval -d 'etcd endpoints auto sync interval, Go duration (0: disabled, the default): the proxy\'s endpoints follow the cluster\'s member list' -r
 complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l grpc-keepalive-min-time -d 'Minimum interval a client should wait before pinging the proxy (Go duration)' -r
 complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l grpc-keepalive-interval -d 'Frequency of the proxy\'s pings to a client connection (Go duration; 0: off)' -r
 complete -c etcd-grpc-proxy -n "__fish_etcd_grpc_proxy_using_subcommand start" -l grpc-keepalive-timeout -d 'How long the proxy waits for a ping\'s answer before closing the connection' -r

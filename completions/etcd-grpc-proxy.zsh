@@ -49,7 +49,7 @@ _arguments "${_arguments_options[@]}" : \
 '--max-send-bytes=[Message send limits in bytes]:MAX_SEND_BYTES:_default' \
 '--max-recv-bytes=[Message receive limits in bytes]:MAX_RECV_BYTES:_default' \
 '--max-concurrent-streams=[Maximum concurrent streams that each client can open at a time]:MAX_CONCURRENT_STREAMS:_default' \
-'--endpoints-auto-sync-interval=[Frequency of the proxy'\''s endpoint sync with the cluster'\''s members, Go duration (0\: off). Accepted; the proxy keeps its \`--endpoints\` list]:ENDPOINTS_AUTO_SYNC_INTERVAL:_default' \
+'--endpoints-auto-sync-interval=[etcd endpoints auto sync interval, Go duration (0\: disabled, the default)\: the proxy'\''s endpoints follow the cluster'\''s member list]:ENDPOINTS_AUTO_SYNC_INTERVAL:_default' \
 '--grpc-keepalive-min-time=[Minimum interval a client should wait before pinging the proxy (Go duration)]:GRPC_KEEPALIVE_MIN_TIME:_default' \
 '--grpc-keepalive-interval=[Frequency of the proxy'\''s pings to a client connection (Go duration; 0\: off)]:GRPC_KEEPALIVE_INTERVAL:_default' \
 '--grpc-keepalive-timeout=[How long the proxy waits for a ping'\''s answer before closing the connection]:GRPC_KEEPALIVE_TIMEOUT:_default' \

@@ -148,7 +148,7 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         module: "serve",
-        may_name: &["tls", "h2_authority"],
+        may_name: &["tls", "h2_authority", "h2_ping_policy"],
         banned: &[],
     },
     // Bootstrap discovery: URL syntax from config, the HTTPS client configuration from tls.
@@ -175,6 +175,11 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         module: "h2_authority",
+        may_name: &[],
+        banned: &[],
+    },
+    Layer {
+        module: "h2_ping_policy",
         may_name: &[],
         banned: &[],
     },

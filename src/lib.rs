@@ -15,11 +15,11 @@
 //! certs → rcgen, rsa, x509-parser (no anyhow, no clap: the edge is cli::certs)
 //! tls → rustls, tokio-rustls, rcgen, x509-parser (no server, client or cli code)
 //! proxy → client, pb, rpctypes, tls, serve   (gateway: sockets only)
-//! serve → tls, h2_authority   (the HTTP accept loop of client-facing ports)
+//! serve → tls, h2_authority, h2_ping_policy   (the HTTP accept loop of client-facing ports)
 //! config → tls, auth (token option syntax)
 //! discovery → config, tls, client, pb   (bootstrap discovery; the server's bootstrap names it;
 //!   v3 discovery talks to its service through our v3 client)
-//! pb, rpctypes, h2_authority: leaves; keys, go_text, observability: leaves any layer may use
+//! pb, rpctypes, h2_authority, h2_ping_policy: leaves; keys, go_text, observability: leaves any layer may use
 //! ```
 //! `layering::layering` (a unit test) checks every arrow in every file under `src/`, subfolders
 //! included, with an explicit list of today's exceptions (v3rpc's error map names apply and
@@ -36,6 +36,7 @@ pub(crate) mod config;
 pub(crate) mod discovery;
 pub(crate) mod go_text;
 pub(crate) mod h2_authority;
+pub(crate) mod h2_ping_policy;
 pub mod keys;
 pub(crate) mod lease;
 pub(crate) mod membership;

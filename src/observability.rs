@@ -71,6 +71,52 @@ pub struct Metrics {
     /// buckets), registered only with `--metrics extensive` ([`Metrics::enable_extensive`]).
     pub grpc_handling_seconds: prometheus::HistogramVec,
     extensive: std::sync::Once,
+    /// v2 store `reads_total`, `writes_total`, `reads_failed_total`, `writes_failed_total`
+    /// (`etcd_debugging_store_*{action}`).
+    v2_store: [prometheus::IntCounterVec; 4],
+}
+
+/// The `process_*` families of prometheus' process collector, with
+/// `process_cpu_seconds_total` in fractions of a second as Go's collector reports it (the
+/// crate's counter holds whole seconds only, so a quiet member would show 0).
+#[cfg(target_os = "linux")]
+struct ProcessMetrics(prometheus::process_collector::ProcessCollector);
+
+#[cfg(target_os = "linux")]
+impl prometheus::core::Collector for ProcessMetrics {
+    fn desc(&self) -> Vec<&prometheus::core::Desc> {
+        self.0.desc()
+    }
+
+    fn collect(&self) -> Vec<prometheus::proto::MetricFamily> {
+        let mut families = self.0.collect();
+        let cpu = procfs::process::Process::myself()
+            .and_then(|p| p.stat())
+            .map(|st| (st.utime + st.stime) as f64 / procfs::ticks_per_second() as f64);
+        if let Ok(seconds) = cpu {
+            for mf in &mut families {
+                if mf.name() == "process_cpu_seconds_total" {
+                    for m in mf.mut_metric() {
+                        let mut c = prometheus::proto::Counter::default();
+                        c.set_value(seconds);
+                        m.set_counter(c);
+                    }
+                }
+            }
+        }
+        families
+    }
+}
+
+/// A gauge held up by one ([`Metrics::hold_gauge`]); dropping it takes the one back.
+pub struct GaugeHold(Option<Gauge>);
+
+impl Drop for GaugeHold {
+    fn drop(&mut self) {
+        if let Some(g) = &self.0 {
+            g.dec();
+        }
+    }
 }
 
 /// One registered [`EXTRA_FAMILIES`] family.
@@ -85,6 +131,23 @@ fn disk_buckets() -> Vec<f64> {
     prometheus::exponential_buckets(0.001, 2.0, 14).unwrap_or_default()
 }
 
+/// etcd's buckets for the [`EXTRA_FAMILIES`] histogram `name` (start, factor 2, count), from
+/// its `metrics.go` files; the disk buckets for the others.
+fn extra_buckets(name: &str) -> Vec<f64> {
+    let (start, count) = match name {
+        "etcd_debugging_lease_ttl_total" => (1.0, 24),
+        "etcd_debugging_mvcc_index_compaction_pause_duration_milliseconds" => (0.5, 14),
+        "etcd_debugging_mvcc_db_compaction_pause_duration_milliseconds" => (1.0, 13),
+        "etcd_debugging_mvcc_db_compaction_total_duration_milliseconds" => (100.0, 14),
+        "etcd_mvcc_hash_duration_seconds" | "etcd_mvcc_hash_rev_duration_seconds" => (0.01, 15),
+        "etcd_disk_backend_defrag_duration_seconds" => (0.1, 13),
+        "etcd_disk_backend_snapshot_duration_seconds" => (0.01, 17),
+        "etcd_snap_db_save_total_duration_seconds" => (0.1, 10),
+        _ => return disk_buckets(),
+    };
+    prometheus::exponential_buckets(start, 2.0, count).unwrap_or_default()
+}
+
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     let registry = Registry::new();
     #[cfg(target_os = "linux")]
@@ -92,9 +155,9 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         // process_cpu_seconds_total, process_open_fds, process_max_fds,
         // process_virtual_memory_bytes, process_virtual_memory_max_bytes,
         // process_resident_memory_bytes, process_start_time_seconds.
-        let _ = registry.register(Box::new(
+        let _ = registry.register(Box::new(ProcessMetrics(
             prometheus::process_collector::ProcessCollector::for_self(),
-        ));
+        )));
     }
     gauge_vec(
         &registry,
@@ -117,23 +180,38 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "cluster_version",
         "3.4",
     );
-    for (name, help, action) in [
+    // etcd's v2 store counters (`etcdserver/api/v2store/metrics.go`), by action; the failed
+    // twins appear at their first failure, as Go's vectors do.
+    let v2_store = [
         (
             "etcd_debugging_store_reads_total",
             "Total number of reads action by (get/getRecursive), local to this member.",
-            "getRecursive",
+            Some("getRecursive"),
         ),
         (
             "etcd_debugging_store_writes_total",
             "Total number of writes (e.g. set/compareAndDelete) seen by this member.",
-            "create",
+            Some("create"),
         ),
-    ] {
+        (
+            "etcd_debugging_store_reads_failed_total",
+            "Failed read actions by (get/getRecursive), local to this member.",
+            None,
+        ),
+        (
+            "etcd_debugging_store_writes_failed_total",
+            "Failed write actions (e.g. set/compareAndDelete), seen by this member.",
+            None,
+        ),
+    ]
+    .map(|(name, help, action)| {
         let c = prometheus::IntCounterVec::new(prometheus::Opts::new(name, help), &["action"])
             .expect("invariant: static metric name is valid");
-        c.with_label_values(&[action]).inc_by(0);
-        register(&registry, c);
-    }
+        if let Some(action) = action {
+            c.with_label_values(&[action]).inc_by(0);
+        }
+        register(&registry, c)
+    });
     let int_gauge = |name: &str, help: &str| {
         let g = IntGauge::new(name, help).expect("invariant: static metric name is valid");
         registry
@@ -156,7 +234,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         c
     };
     let histogram = |name: &str, help: &str| {
-        let h = Histogram::with_opts(HistogramOpts::new(name, help).buckets(disk_buckets()))
+        let h = Histogram::with_opts(HistogramOpts::new(name, help).buckets(extra_buckets(name)))
             .expect("invariant: static metric name is valid");
         registry
             .register(Box::new(h.clone()))
@@ -298,6 +376,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         )
         .expect("invariant: static metric name is valid"),
         extensive: std::sync::Once::new(),
+        v2_store,
         registry,
     };
     m.init_constants();
@@ -338,11 +417,19 @@ enum Kind {
 }
 
 /// etcd 3.4.23's unlabelled families (from its `/metrics` on a one-member cluster) that the
-/// [`Metrics`] struct does not name: (name, type, etcd's help). They are registered so that
-/// dashboards and alerts find every family; those we fill are set through
-/// [`Metrics::extra_gauge`], the others export etcd's zero
-/// (bbolt internals, the v2 store, the gRPC proxy cache have no meaning here). Histograms use
-/// the disk buckets (1 ms × 2^k).
+/// [`Metrics`] struct does not name: (name, type, etcd's help). Each is counted where its
+/// event happens here (`inc_counter`, `set_gauge`, `observe`, `hold_gauge` at the call site),
+/// except these, which stay at zero because the event does not exist in this design:
+/// - `etcd_debugging_disk_backend_commit_{rebalance,spill}_duration_seconds`: phases of
+///   bbolt's commit; LMDB's commit is one call (observed as the `write` phase);
+/// - `etcd_debugging_snap_save_marshalling_duration_seconds`, `etcd_snap_fsync_duration_seconds`:
+///   etcd's raft `.snap` file (protobuf-marshalled, fsynced); a snapshot here is the state
+///   database copy, observed as `etcd_debugging_snap_save_total_duration_seconds`;
+/// - `etcd_debugging_mvcc_pending_events_total`: etcd buffers events for slow watchers; ours
+///   re-read them from storage when they catch up, so nothing is pending;
+/// - `etcd_grpc_proxy_*`: counted by the gRPC proxy, a separate process (`etcd grpc-proxy`).
+///
+/// Histograms use etcd's buckets ([`extra_buckets`]).
 const EXTRA_FAMILIES: &[(&str, Kind, &str)] = &[
     ("etcd_debugging_auth_revision", Kind::Gauge, "The current revision of auth store."),
     ("etcd_debugging_disk_backend_commit_rebalance_duration_seconds", Kind::Histogram, "The latency distributions of commit.rebalance called by bboltdb backend."),
@@ -543,6 +630,57 @@ impl Metrics {
         match self.extra.get(name) {
             Some(Extra::Histogram(h)) => Some(h),
             _ => None,
+        }
+    }
+
+    /// etcd's v2 store `reportReadSuccess`/`reportReadFailure`: one `get` (or
+    /// `getRecursive`) read of the v2 store.
+    pub fn v2_store_read(&self, recursive: bool, ok: bool) {
+        let action = if recursive { "getRecursive" } else { "get" };
+        self.v2_store[0].with_label_values(&[action]).inc();
+        if !ok {
+            self.v2_store[2].with_label_values(&[action]).inc();
+        }
+    }
+
+    /// etcd's v2 store `reportWriteSuccess`/`reportWriteFailure`: one write of `action`
+    /// (`set`, `create`, `update`, `compareAndSwap`, `delete`, `compareAndDelete`).
+    pub fn v2_store_write(&self, action: &str, ok: bool) {
+        self.v2_store[1].with_label_values(&[action]).inc();
+        if !ok {
+            self.v2_store[3].with_label_values(&[action]).inc();
+        }
+    }
+
+    /// Adds one to the [`EXTRA_FAMILIES`] counter `name` (nothing for another name).
+    pub fn inc_counter(&self, name: &str) {
+        if let Some(c) = self.extra_counter(name) {
+            c.inc();
+        }
+    }
+
+    /// Sets the [`EXTRA_FAMILIES`] gauge `name` to `value` (nothing for another name).
+    pub fn set_gauge(&self, name: &str, value: f64) {
+        if let Some(g) = self.extra_gauge(name) {
+            g.set(value);
+        }
+    }
+
+    /// Adds one to the [`EXTRA_FAMILIES`] gauge `name` until the returned guard drops (a
+    /// request in flight, a read transaction open).
+    pub fn hold_gauge(&self, name: &str) -> GaugeHold {
+        let gauge = self.extra_gauge(name).cloned();
+        if let Some(g) = &gauge {
+            g.inc();
+        }
+        GaugeHold(gauge)
+    }
+
+    /// Observes `value` (in the family's unit) in the [`EXTRA_FAMILIES`] histogram `name`
+    /// (nothing for another name).
+    pub fn observe(&self, name: &str, value: f64) {
+        if let Some(h) = self.extra_histogram(name) {
+            h.observe(value);
         }
     }
 

@@ -21,6 +21,10 @@ pub struct OverTls;
 pub enum BoundListener {
     /// A TCP listener.
     Tcp(TcpListener),
+    /// A TCP listener for an address given both as `http://` and `https://` (etcd 3.4 serves
+    /// the two on one socket through its cmux): each connection is TLS when its first byte
+    /// is a TLS handshake record (`0x16`), plaintext otherwise. Served with the TLS config.
+    TcpMixed(TcpListener),
     /// A Unix domain socket listener.
     #[cfg(unix)]
     Unix(tokio::net::UnixListener),
@@ -43,7 +47,9 @@ impl BoundListener {
     /// The OS error of `getsockname`.
     pub fn local_addr(&self) -> std::io::Result<String> {
         match self {
-            BoundListener::Tcp(l) => l.local_addr().map(|a| a.to_string()),
+            BoundListener::Tcp(l) | BoundListener::TcpMixed(l) => {
+                l.local_addr().map(|a| a.to_string())
+            }
             #[cfg(unix)]
             BoundListener::Unix(l) => l.local_addr().map(|a| {
                 a.as_pathname()
@@ -53,19 +59,47 @@ impl BoundListener {
         }
     }
 
-    async fn accept(&self) -> std::io::Result<Box<dyn Io>> {
+    async fn accept(&self) -> std::io::Result<Accepted> {
         match self {
             BoundListener::Tcp(l) => {
                 let (s, _) = l.accept().await?;
                 let _ = s.set_nodelay(true);
-                Ok(Box::new(s))
+                Ok(Accepted::Decided(Box::new(s)))
+            }
+            BoundListener::TcpMixed(l) => {
+                let (s, _) = l.accept().await?;
+                let _ = s.set_nodelay(true);
+                Ok(Accepted::Undecided(s))
             }
             #[cfg(unix)]
             BoundListener::Unix(l) => {
                 let (s, _) = l.accept().await?;
-                Ok(Box::new(s))
+                Ok(Accepted::Decided(Box::new(s)))
             }
         }
+    }
+}
+
+/// An accepted connection: its kind (TLS or not) follows from the listener, or, on a
+/// [`BoundListener::TcpMixed`] listener, from its first byte ([`starts_tls`]).
+enum Accepted {
+    Decided(Box<dyn Io>),
+    Undecided(tokio::net::TcpStream),
+}
+
+/// The first byte of every TLS connection: a handshake record (`ContentType` 22).
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+
+/// Whether `stream` starts with a TLS handshake record, waiting (at most the TLS handshake
+/// timeout) for its first byte without consuming it. A client that sends nothing in that
+/// time, or closes, is `Err`.
+async fn starts_tls(stream: &tokio::net::TcpStream) -> std::io::Result<bool> {
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, stream.peek(&mut first)).await {
+        Ok(Ok(1)) => Ok(first[0] == TLS_HANDSHAKE_RECORD),
+        Ok(Ok(_)) => Err(std::io::ErrorKind::UnexpectedEof.into()),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(std::io::ErrorKind::TimedOut.into()),
     }
 }
 
@@ -79,6 +113,10 @@ pub struct Http2Limits {
     pub keepalive_interval: Option<std::time::Duration>,
     /// How long a ping may go unanswered before the connection is closed.
     pub keepalive_timeout: std::time::Duration,
+    /// `--grpc-keepalive-min-time`: clients pinging more often are sent away with
+    /// `GOAWAY ENHANCE_YOUR_CALM too_many_pings` ([`crate::h2_ping_policy`]); `None`: not
+    /// policed.
+    pub keepalive_min_time: Option<std::time::Duration>,
 }
 
 impl Default for Http2Limits {
@@ -87,6 +125,7 @@ impl Default for Http2Limits {
             max_concurrent_streams: u32::MAX,
             keepalive_interval: Some(std::time::Duration::from_secs(2 * 3600)),
             keepalive_timeout: std::time::Duration::from_secs(20),
+            keepalive_min_time: None,
         }
     }
 }
@@ -150,7 +189,7 @@ pub async fn serve_router_with(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let stream = match accepted {
+                let accepted = match accepted {
                     Ok(s) => s,
                     Err(e) => {
                         tracing::warn!(error = %e, "failed to accept client connection");
@@ -158,53 +197,66 @@ pub async fn serve_router_with(
                         continue;
                     }
                 };
-                match &tls {
-                    None => {
-                        let io = TokioIo::new(crate::h2_authority::AuthorityFix::new(stream));
-                        let svc = TowerToHyperService::new(router.clone());
+                let tls = tls.clone();
+                let min_ping = limits.keepalive_min_time;
+                let router = router.clone();
+                let builder = builder.clone();
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    let (stream, tls): (Box<dyn Io>, _) = match accepted {
+                        Accepted::Decided(s) => (s, tls),
+                        Accepted::Undecided(s) => match starts_tls(&s).await {
+                            Ok(true) => (Box::new(s), tls),
+                            Ok(false) => (Box::new(s), None),
+                            Err(e) => {
+                                tracing::debug!(error = %e, "client connection closed before its first byte");
+                                return;
+                            }
+                        },
+                    };
+                    let Some(tls) = tls else {
+                        let io = TokioIo::new(crate::h2_ping_policy::PingPolicy::new(
+                            crate::h2_authority::AuthorityFix::new(stream),
+                            min_ping,
+                        ));
+                        let svc = TowerToHyperService::new(router);
                         let conn = builder.serve_connection_with_upgrades(io, svc).into_owned();
-                        let conn = graceful.watch(conn);
-                        tokio::spawn(async move {
-                            let _ = conn.await;
-                        });
-                    }
-                    Some(tls) => {
-                        let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
-                        let router = router.clone();
-                        let builder = builder.clone();
-                        let watcher = graceful.watcher();
-                        tokio::spawn(async move {
-                            let stream = match tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                                Ok(Ok(s)) => s,
-                                Ok(Err(e)) => {
-                                    tracing::warn!(error = %e, "rejected connection on client TLS listener");
-                                    return;
-                                }
-                                Err(_) => {
-                                    tracing::warn!("client TLS handshake timed out");
-                                    return;
-                                }
-                            };
-                            let cn = stream
-                                .get_ref()
-                                .1
-                                .peer_certificates()
-                                .and_then(|c| c.first())
-                                // etcd takes the CN of any verified certificate, an empty one too.
-                                .map(|c| ClientCertCn(crate::tls::common_name(c).unwrap_or_default()));
-                            let svc = router.map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
-                                if let Some(cn) = &cn {
-                                    req.extensions_mut().insert(cn.clone());
-                                }
-                                req.extensions_mut().insert(OverTls);
-                                req
-                            });
-                            let io = TokioIo::new(crate::h2_authority::AuthorityFix::new(stream));
-                            let conn = builder.serve_connection_with_upgrades(io, TowerToHyperService::new(svc)).into_owned();
-                            let _ = watcher.watch(conn).await;
-                        });
-                    }
-                }
+                        let _ = watcher.watch(conn).await;
+                        return;
+                    };
+                    let acceptor = tokio_rustls::TlsAcceptor::from(tls.current());
+                    let stream = match tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => {
+                            tracing::warn!(error = %e, "rejected connection on client TLS listener");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::warn!("client TLS handshake timed out");
+                            return;
+                        }
+                    };
+                    let cn = stream
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|c| c.first())
+                        // etcd takes the CN of any verified certificate, an empty one too.
+                        .map(|c| ClientCertCn(crate::tls::common_name(c).unwrap_or_default()));
+                    let svc = router.map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                        if let Some(cn) = &cn {
+                            req.extensions_mut().insert(cn.clone());
+                        }
+                        req.extensions_mut().insert(OverTls);
+                        req
+                    });
+                    let io = TokioIo::new(crate::h2_ping_policy::PingPolicy::new(
+                        crate::h2_authority::AuthorityFix::new(stream),
+                        min_ping,
+                    ));
+                    let conn = builder.serve_connection_with_upgrades(io, TowerToHyperService::new(svc)).into_owned();
+                    let _ = watcher.watch(conn).await;
+                });
             }
             _ = &mut shutdown => break,
         }

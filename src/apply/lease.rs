@@ -79,6 +79,9 @@ pub fn grant(
             ttl: req.ttl,
         },
     )?;
+    let m = crate::observability::metrics();
+    m.inc_counter("etcd_debugging_lease_granted_total");
+    m.observe("etcd_debugging_lease_ttl_total", req.ttl as f64);
     Ok(Ok(LeaseGrantResponse {
         header: None,
         id: req.id,
@@ -102,6 +105,7 @@ pub fn revoke(
     }
     let keys = stores.leases.keys(wtxn, req.id)?;
     if !keys.is_empty() {
+        let keys_len = keys.len();
         let deletes = keys
             .into_iter()
             .map(|key| RequestOp {
@@ -116,8 +120,14 @@ pub fn revoke(
             success: deletes,
             failure: Vec::new(),
         };
+        let n = keys_len as u64;
         match txn::txn(&stores.kv, wtxn, &txn, &|_| false) {
-            Ok((_, ev)) => events.extend(ev),
+            Ok((_, ev)) => {
+                // etcd's lessor deletes the keys in one store transaction, which its
+                // `metricsTxnWrite` counts as n deletes (and a txn when n > 1).
+                crate::observability::metrics().count_mvcc_ops(0, 0, n);
+                events.extend(ev)
+            }
             Err(kv::KvApplyError::Storage(s)) => return Err(ApplyFatal::Mvcc(s)),
             Err(other) => {
                 return Err(ApplyFatal::Mvcc(crate::mvcc::MvccError::Corrupt(format!(
@@ -128,6 +138,7 @@ pub fn revoke(
         }
     }
     stores.leases.delete(wtxn, req.id)?;
+    crate::observability::metrics().inc_counter("etcd_debugging_lease_revoked_total");
     Ok(Ok(LeaseRevokeResponse { header: None }))
 }
 

@@ -206,6 +206,10 @@ pub struct StateStore {
     pub v2_hub: Arc<crate::v2store::watcher_hub::WatcherHub>,
     /// Where applied results go to the proposers waiting on this member (set once).
     apply_trigger: std::sync::OnceLock<ApplyTrigger>,
+    /// `--experimental-warning-apply-duration` in nanoseconds: an applied request slower than
+    /// this is logged and counted in `etcd_server_slow_apply_total` (etcd's
+    /// `warnOfExpensiveRequest`). Default 100 ms.
+    warning_apply_nanos: std::sync::atomic::AtomicU64,
 }
 
 /// Hands an applied request's result to the proposer waiting for it on this member (etcd's
@@ -244,6 +248,7 @@ impl StateStore {
         let backend = StateDb::open(&dir)?;
         let rev = {
             let rtxn = backend.env.read_txn()?;
+            backend.kv.report_restored(&rtxn)?;
             backend.kv.current_revision(&rtxn)?
         };
         let corrupt_tx = watch::channel(0).0;
@@ -260,7 +265,23 @@ impl StateStore {
             perm_cache: crate::auth::perms::PermCache::default(),
             v2_hub: Arc::default(),
             apply_trigger: std::sync::OnceLock::new(),
+            warning_apply_nanos: std::sync::atomic::AtomicU64::new(100_000_000),
         }))
+    }
+
+    /// Sets `--experimental-warning-apply-duration` (see [`StateStore::warning_apply_duration`]).
+    pub fn set_warning_apply_duration(&self, d: std::time::Duration) {
+        let nanos = u64::try_from(d.as_nanos()).unwrap_or(u64::MAX);
+        self.warning_apply_nanos
+            .store(nanos, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How long one applied request may take before it is reported as slow.
+    pub fn warning_apply_duration(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(
+            self.warning_apply_nanos
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
     }
 
     /// A read guard on the current backend (environment and database handles). Keep it

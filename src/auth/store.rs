@@ -95,7 +95,9 @@ impl AuthStore {
                 .meta
                 .put(&mut wtxn, REVISION_KEY, &record::seal(&1u64.to_be_bytes()))?;
         }
+        let revision = store.revision(&wtxn)?;
         wtxn.commit()?;
+        crate::observability::metrics().set_gauge("etcd_debugging_auth_revision", revision as f64);
         Ok(store)
     }
 
@@ -132,6 +134,7 @@ impl AuthStore {
         let next = self.revision(txn)? + 1;
         self.meta
             .put(txn, REVISION_KEY, &record::seal(&next.to_be_bytes()))?;
+        crate::observability::metrics().set_gauge("etcd_debugging_auth_revision", next as f64);
         Ok(())
     }
 

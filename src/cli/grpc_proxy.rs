@@ -109,8 +109,8 @@ struct StartArgs {
     /// Maximum concurrent streams that each client can open at a time.
     #[arg(long, default_value_t = u32::MAX)]
     max_concurrent_streams: u32,
-    /// Frequency of the proxy's endpoint sync with the cluster's members, Go duration
-    /// (0: off). Accepted; the proxy keeps its `--endpoints` list.
+    /// etcd endpoints auto sync interval, Go duration (0: disabled, the default): the proxy's
+    /// endpoints follow the cluster's member list.
     #[arg(long, default_value = "0s")]
     endpoints_auto_sync_interval: String,
     /// Minimum interval a client should wait before pinging the proxy (Go duration).
@@ -293,16 +293,13 @@ fn start_proxy(start: StartArgs) -> anyhow::Result<()> {
             )
         })
     };
-    let _ = duration("grpc-keepalive-min-time", &start.grpc_keepalive_min_time)?;
+    let min_time = duration("grpc-keepalive-min-time", &start.grpc_keepalive_min_time)?;
     let interval = duration("grpc-keepalive-interval", &start.grpc_keepalive_interval)?;
     let timeout = duration("grpc-keepalive-timeout", &start.grpc_keepalive_timeout)?;
     let sync = duration(
         "endpoints-auto-sync-interval",
         &start.endpoints_auto_sync_interval,
     )?;
-    if !sync.is_zero() {
-        tracing::info!(interval = ?sync, "--endpoints-auto-sync-interval is accepted; the proxy keeps its --endpoints list");
-    }
     let opts = ServeOptions {
         tls: tls.clone(),
         max_send_bytes: clamp(start.max_send_bytes),
@@ -310,6 +307,7 @@ fn start_proxy(start: StartArgs) -> anyhow::Result<()> {
         max_concurrent_streams: start.max_concurrent_streams,
         keepalive_interval: (!interval.is_zero()).then_some(interval),
         keepalive_timeout: timeout,
+        keepalive_min_time: Some(min_time),
         upstream_tls: client_tls,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -361,6 +359,11 @@ fn start_proxy(start: StartArgs) -> anyhow::Result<()> {
                 start.resolver_ttl,
                 host,
             ));
+        }
+        if !sync.is_zero() {
+            // etcd's proxy client has `AutoSyncInterval` set: its endpoints follow the
+            // cluster's member list.
+            client.spawn_auto_sync(sync);
         }
         tracing::info!(address = %start.listen_addr, endpoints = ?start.endpoints, namespace = %start.namespace, "started gRPC proxy");
         tracing::info!(address = %start.listen_addr, endpoints = ?start.endpoints, "ready to proxy client requests");

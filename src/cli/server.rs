@@ -1463,11 +1463,6 @@ fn log_knobs(cfg: &ServerConfig) {
     if k.compaction_batch_limit != d.compaction_batch_limit {
         tracing::info!(limit = k.compaction_batch_limit, "--experimental-compaction-batch-limit has no effect: LMDB compaction runs in one write transaction");
     }
-    if cfg.serving.grpc_keepalive_min_time
-        != crate::config::ClientServing::default().grpc_keepalive_min_time
-    {
-        tracing::info!("--grpc-keepalive-min-time is validated only: the HTTP/2 server has no ping enforcement policy");
-    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -28,7 +28,7 @@ impl Client {
         let call_deadline = timeout.map(|t| Instant::now() + t);
         let mut last = None;
         // Transport failures allowed before giving up: two rounds over the endpoints.
-        let mut retries_left = 2 * self.endpoints.len();
+        let mut retries_left = 2 * self.endpoints().len();
         loop {
             let dial_deadline = Instant::now() + self.request_timeout;
             let dial_deadline = call_deadline.map_or(dial_deadline, |d| d.min(dial_deadline));

@@ -31,6 +31,7 @@ pub mod v2;
 pub use stream::{BoxStream, KeepAlive, WatchSender, Watcher, REQUIRE_LEADER_KEY};
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Mutex;
@@ -212,35 +213,48 @@ pub fn endpoint_uri(ep: &str, tls: bool) -> Result<String, Error> {
 /// replaced when its endpoint becomes unreachable.
 #[derive(Debug)]
 pub struct Client {
-    endpoints: Vec<Endpoint>,
-    /// The TLS connector of each `https` endpoint (same index as `endpoints`).
-    connectors: Vec<Option<crate::tls::TlsConnector>>,
-    names: Vec<String>,
+    /// The endpoints in use; replaced by [`Client::set_endpoints`] (clientv3's
+    /// `SetEndpoints`, auto-sync).
+    set: std::sync::RwLock<Arc<EndpointSet>>,
+    dial_timeout: Duration,
+    tls: Option<crate::tls::ClientTlsOptions>,
     request_timeout: Duration,
     /// Index of the endpoint to use next and its connected channel, if any.
     current: Mutex<(usize, Option<Channel>)>,
     credentials: Option<(String, String)>,
     interceptor: TokenInterceptor,
+    /// HTTP/2 keepalive `(time, timeout)` set by [`Client::with_keepalive`], kept for the
+    /// sets [`Client::set_endpoints`] installs.
+    keepalive: Option<(Duration, Duration)>,
 }
 
-impl Client {
-    /// Builds a client. No connection is made until the first call (like Go's `clientv3.New`
-    /// without `WithBlock`), so an unreachable cluster shows up as a call error.
-    ///
-    /// # Errors
-    /// [`Error::NoEndpoints`] or [`Error::InvalidEndpoint`].
-    pub fn new(cfg: &ClientConfig) -> Result<Client, Error> {
-        if cfg.endpoints.is_empty() {
+/// One set of endpoints of a [`Client`], in order.
+#[derive(Debug)]
+struct EndpointSet {
+    endpoints: Vec<Endpoint>,
+    /// The TLS connector of each `https` endpoint (same index as `endpoints`).
+    connectors: Vec<Option<crate::tls::TlsConnector>>,
+    names: Vec<String>,
+}
+
+impl EndpointSet {
+    /// Parses `names` (see [`ClientConfig::endpoints`]).
+    fn new(
+        names: &[String],
+        tls_opts: Option<&crate::tls::ClientTlsOptions>,
+        dial_timeout: Duration,
+    ) -> Result<EndpointSet, Error> {
+        if names.is_empty() {
             return Err(Error::NoEndpoints);
         }
-        let mut endpoints = Vec::with_capacity(cfg.endpoints.len());
-        let mut connectors = Vec::with_capacity(cfg.endpoints.len());
+        let mut endpoints = Vec::with_capacity(names.len());
+        let mut connectors = Vec::with_capacity(names.len());
         let mut tls_connector: Option<crate::tls::TlsConnector> = None;
-        for ep in &cfg.endpoints {
-            let uri = endpoint_uri(ep, cfg.tls.is_some())?;
+        for ep in names {
+            let uri = endpoint_uri(ep, tls_opts.is_some())?;
             if uri.starts_with("https://") {
                 if tls_connector.is_none() {
-                    let opts = cfg.tls.clone().unwrap_or_default();
+                    let opts = tls_opts.cloned().unwrap_or_default();
                     let tls = crate::tls::client_config(&opts, &crate::tls::TlsParams::default())
                         .map_err(|e| Error::Tls(e.to_string()))?;
                     tls_connector = Some(crate::tls::TlsConnector::new(tls));
@@ -254,18 +268,58 @@ impl Client {
                     endpoint: ep.clone(),
                     reason: e.to_string(),
                 })?
-                .connect_timeout(cfg.dial_timeout)
+                .connect_timeout(dial_timeout)
                 .tcp_nodelay(true);
             endpoints.push(e);
         }
-        Ok(Client {
+        Ok(EndpointSet {
             endpoints,
             connectors,
-            names: cfg.endpoints.clone(),
+            names: names.to_vec(),
+        })
+    }
+
+    /// The same set with HTTP/2 keepalive `(time, timeout)` on every endpoint (see
+    /// [`Client::with_keepalive`]); unchanged for `None`.
+    fn with_keepalive(&self, keepalive: Option<(Duration, Duration)>) -> EndpointSet {
+        let endpoints = match keepalive {
+            Some((time, timeout)) => self
+                .endpoints
+                .iter()
+                .cloned()
+                .map(|e| {
+                    e.http2_keep_alive_interval(time)
+                        .keep_alive_timeout(timeout)
+                        .keep_alive_while_idle(true)
+                })
+                .collect(),
+            None => self.endpoints.clone(),
+        };
+        EndpointSet {
+            endpoints,
+            connectors: self.connectors.clone(),
+            names: self.names.clone(),
+        }
+    }
+}
+
+impl Client {
+    /// Builds a client. No connection is made until the first call (like Go's `clientv3.New`
+    /// without `WithBlock`), so an unreachable cluster shows up as a call error.
+    ///
+    /// # Errors
+    /// [`Error::NoEndpoints`] or [`Error::InvalidEndpoint`].
+    pub fn new(cfg: &ClientConfig) -> Result<Client, Error> {
+        let set = EndpointSet::new(&cfg.endpoints, cfg.tls.as_ref(), cfg.dial_timeout)?;
+        Ok(Client {
+            set: std::sync::RwLock::new(Arc::new(set)),
+            dial_timeout: cfg.dial_timeout,
+            tls: cfg.tls.clone(),
             request_timeout: cfg.request_timeout,
             current: Mutex::new((0, None)),
             credentials: cfg.credentials.clone(),
             interceptor: TokenInterceptor::default(),
+            keepalive: None,
         })
     }
 
@@ -274,15 +328,9 @@ impl Client {
     /// the connection closed when a ping is not answered within `timeout`.
     #[must_use]
     pub fn with_keepalive(mut self, time: Duration, timeout: Duration) -> Client {
-        self.endpoints = self
-            .endpoints
-            .into_iter()
-            .map(|e| {
-                e.http2_keep_alive_interval(time)
-                    .keep_alive_timeout(timeout)
-                    .keep_alive_while_idle(true)
-            })
-            .collect();
+        self.keepalive = Some((time, timeout));
+        let set = self.set().with_keepalive(self.keepalive);
+        self.set = std::sync::RwLock::new(Arc::new(set));
         self
     }
 
@@ -352,9 +400,87 @@ impl Client {
         ))
     }
 
-    /// The endpoints as configured.
-    pub fn endpoints(&self) -> &[String] {
-        &self.names
+    /// The endpoint set in use (shared, so a concurrent [`Client::set_endpoints`] does not
+    /// change it under a caller).
+    fn set(&self) -> Arc<EndpointSet> {
+        match self.set.read() {
+            Ok(s) => s.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// The endpoints in use: as configured, or as last set by [`Client::set_endpoints`].
+    pub fn endpoints(&self) -> Vec<String> {
+        self.set().names.clone()
+    }
+
+    /// Replaces the endpoints (clientv3's `SetEndpoints`). The open connection is kept when
+    /// its endpoint is still in the set; otherwise the next call connects to the first of the
+    /// new ones.
+    ///
+    /// # Errors
+    /// [`Error::NoEndpoints`] or [`Error::InvalidEndpoint`]; the set in use is then kept.
+    pub async fn set_endpoints(&self, names: Vec<String>) -> Result<(), Error> {
+        let new = Arc::new(
+            EndpointSet::new(&names, self.tls.as_ref(), self.dial_timeout)?
+                .with_keepalive(self.keepalive),
+        );
+        let mut cur = self.current.lock().await;
+        let old = self.set();
+        let kept = old
+            .names
+            .get(cur.0 % old.names.len().max(1))
+            .and_then(|n| new.names.iter().position(|m| m == n));
+        match (kept, &cur.1) {
+            (Some(i), Some(_)) => cur.0 = i,
+            _ => *cur = (0, None),
+        }
+        match self.set.write() {
+            Ok(mut s) => *s = new,
+            Err(p) => *p.into_inner() = new,
+        }
+        Ok(())
+    }
+
+    /// clientv3's `Sync`: lists the members and makes their client URLs the endpoints
+    /// (members that have not published a client URL yet add none).
+    ///
+    /// # Errors
+    /// As [`Client::member_list`]; [`Error::NoEndpoints`] when no member has a client URL.
+    pub async fn sync_endpoints(&self) -> Result<(), Error> {
+        let resp = self.member_list(MemberListRequest::default()).await?;
+        let mut urls: Vec<String> = Vec::new();
+        for url in resp.members.into_iter().flat_map(|m| m.client_ur_ls) {
+            if !urls.contains(&url) {
+                urls.push(url);
+            }
+        }
+        self.set_endpoints(urls).await
+    }
+
+    /// clientv3's `autoSync`: every `interval`, [`Client::sync_endpoints`] (a failure is
+    /// logged, as clientv3 logs `Auto sync endpoints failed.`, and the endpoints are kept).
+    /// Runs until the returned task is aborted or the runtime stops.
+    pub fn spawn_auto_sync(self: &Arc<Self>, interval: Duration) -> tokio::task::JoinHandle<()> {
+        let client = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(interval).await;
+                let Some(client) = client.upgrade() else {
+                    return;
+                };
+                let before = client.endpoints();
+                match client.sync_endpoints().await {
+                    Ok(()) => {
+                        let after = client.endpoints();
+                        if after != before {
+                            tracing::info!(endpoints = ?after, "endpoints synced with the cluster's members");
+                        }
+                    }
+                    Err(e) => tracing::info!(error = %e, "Auto sync endpoints failed."),
+                }
+            }
+        })
     }
 
     /// Returns a connected channel, dialing endpoints round-robin until `deadline`.
@@ -367,6 +493,7 @@ impl Client {
         if let Some(ch) = &cur.1 {
             return Ok(ch.clone());
         }
+        let set = self.set();
         let mut failures_in_round = 0usize;
         let mut tls_failures_in_round = 0usize;
         loop {
@@ -374,8 +501,8 @@ impl Client {
             if now >= deadline {
                 return Err(Error::DeadlineExceeded { last: last.take() });
             }
-            let idx = cur.0 % self.endpoints.len();
-            let attempt = tokio::time::timeout(deadline - now, self.connect(idx)).await;
+            let idx = cur.0 % set.endpoints.len();
+            let attempt = tokio::time::timeout(deadline - now, Self::connect(&set, idx)).await;
             match attempt {
                 Ok(Ok(ch)) => {
                     cur.1 = Some(ch.clone());
@@ -386,16 +513,16 @@ impl Client {
                     if is_tls_refusal(&msg) {
                         tls_failures_in_round += 1;
                     }
-                    *last = Some(format!("{}: {msg}", self.names[idx]));
+                    *last = Some(format!("{}: {msg}", set.names[idx]));
                 }
                 Err(_) => return Err(Error::DeadlineExceeded { last: last.take() }),
             }
-            cur.0 = (idx + 1) % self.endpoints.len();
+            cur.0 = (idx + 1) % set.endpoints.len();
             failures_in_round += 1;
-            if failures_in_round >= self.endpoints.len() {
+            if failures_in_round >= set.endpoints.len() {
                 // Every endpoint refused our certificate or theirs failed verification: a
                 // configuration error that retrying until the deadline cannot fix.
-                if tls_failures_in_round >= self.endpoints.len() {
+                if tls_failures_in_round >= set.endpoints.len() {
                     return Err(Error::Tls(last.take().unwrap_or_default()));
                 }
                 failures_in_round = 0;
@@ -409,10 +536,10 @@ impl Client {
     }
 
     /// Dials endpoint `idx` (through TLS for an `https` endpoint).
-    async fn connect(&self, idx: usize) -> Result<Channel, tonic::transport::Error> {
-        match &self.connectors[idx] {
-            Some(c) => self.endpoints[idx].connect_with_connector(c.clone()).await,
-            None => self.endpoints[idx].connect().await,
+    async fn connect(set: &EndpointSet, idx: usize) -> Result<Channel, tonic::transport::Error> {
+        match &set.connectors[idx] {
+            Some(c) => set.endpoints[idx].connect_with_connector(c.clone()).await,
+            None => set.endpoints[idx].connect().await,
         }
     }
 
@@ -420,7 +547,7 @@ impl Client {
     async fn fail_over(&self) {
         let mut cur = self.current.lock().await;
         cur.1 = None;
-        cur.0 = (cur.0 + 1) % self.endpoints.len();
+        cur.0 = (cur.0 + 1) % self.set().endpoints.len();
     }
 
     /// Runs one unary call with the per-call deadline and failover on transport errors.

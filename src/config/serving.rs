@@ -18,7 +18,7 @@ pub struct ClientServing {
     /// (etcd's default `math.MaxUint32`).
     pub max_concurrent_streams: u32,
     /// `--grpc-keepalive-min-time` (default 5 s): the minimum interval etcd lets a client ping
-    /// at. hyper has no ping enforcement policy, so it is validated only (README).
+    /// at; enforced as grpc-go does by `h2_ping_policy`.
     pub grpc_keepalive_min_time: Duration,
     /// `--grpc-keepalive-interval` (default 2 h; zero disables): how often the server pings an
     /// idle HTTP/2 connection.

@@ -72,6 +72,22 @@ impl Index {
         Ok(self.map.database().first(txn)?.is_none())
     }
 
+    /// How many keys are live (their newest generation is not closed by a tombstone): etcd's
+    /// `etcd_debugging_mvcc_keys_total` as its index restore leaves it. Walks the whole index.
+    ///
+    /// # Errors
+    /// Storage errors or [`MvccError::Corrupt`].
+    pub fn live_keys(&self, txn: &RoTxn) -> Result<u64, MvccError> {
+        let mut n = 0;
+        self.map.for_each_in::<MvccError>(txn, &[0], None, |_, v| {
+            if unseal_ki(v)?.get(i64::MAX).is_some() {
+                n += 1;
+            }
+            Ok(())
+        })?;
+        Ok(n)
+    }
+
     /// The raw database, for tests that damage records.
     #[cfg(test)]
     pub(crate) fn db_for_tests(&self) -> Database<'static, Bytes, Bytes> {

@@ -198,6 +198,25 @@ impl KvStore {
         }
     }
 
+    /// Sets the store's gauges from `txn` as etcd's index restore does:
+    /// `etcd_debugging_mvcc_keys_total` (live keys; walks the index once) and
+    /// `etcd_debugging_mvcc_compact_revision`. Apply keeps them current afterwards.
+    ///
+    /// # Errors
+    /// Storage errors or [`MvccError::Corrupt`].
+    pub fn report_restored(&self, txn: &RoTxn) -> Result<(), MvccError> {
+        let m = crate::observability::metrics();
+        m.set_gauge(
+            "etcd_debugging_mvcc_keys_total",
+            self.index.live_keys(txn)? as f64,
+        );
+        m.set_gauge(
+            "etcd_debugging_mvcc_compact_revision",
+            self.compact_revision(txn)?.max(0) as f64,
+        );
+        Ok(())
+    }
+
     /// Serves a Range request at the store's current revision with etcd's full semantics
     /// (`etcdserver/apply.go` `Range` over `mvcc/kvstore_txn.go` `rangeKeys`):
     /// - `key`/`range_end`: empty end = one key, `"\0"` = all keys `>= key`, else `[key, end)`;

@@ -107,6 +107,45 @@ struct Groups {
     unsynced: HashMap<WatcherKey, Watcher>,
 }
 
+/// The locked watcher groups; on unlock the watcher gauges follow them (etcd's
+/// `etcd_debugging_mvcc_watcher_total`, and `etcd_debugging_mvcc_slow_watcher_total` for the
+/// unsynced ones).
+struct GroupsGuard<'a>(std::sync::MutexGuard<'a, Groups>);
+
+impl std::ops::Deref for GroupsGuard<'_> {
+    type Target = Groups;
+    fn deref(&self) -> &Groups {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for GroupsGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Groups {
+        &mut self.0
+    }
+}
+
+impl Drop for GroupsGuard<'_> {
+    fn drop(&mut self) {
+        let m = crate::observability::metrics();
+        let (synced, unsynced) = (self.0.synced.len(), self.0.unsynced.len());
+        m.set_gauge(
+            "etcd_debugging_mvcc_watcher_total",
+            (synced + unsynced) as f64,
+        );
+        m.set_gauge("etcd_debugging_mvcc_slow_watcher_total", unsynced as f64);
+    }
+}
+
+/// etcd's `etcd_debugging_mvcc_events_total`: events handed to watchers.
+fn count_events_sent(n: u64) {
+    if let Some(c) =
+        crate::observability::metrics().extra_counter("etcd_debugging_mvcc_events_total")
+    {
+        c.inc_by(n);
+    }
+}
+
 /// Header fields the hub cannot know (cluster, member, term), supplied by the server.
 pub type HeaderFn = Arc<dyn Fn(i64) -> ResponseHeader + Send + Sync>;
 
@@ -133,11 +172,11 @@ impl WatchableStore {
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Groups> {
-        match self.groups.lock() {
+    fn lock(&self) -> GroupsGuard<'_> {
+        GroupsGuard(match self.groups.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
-        }
+        })
     }
 
     /// Sets how response headers are filled (cluster ID, member ID, term).
@@ -229,6 +268,7 @@ impl WatchableStore {
                 .as_ref()
                 .map(|k| k.mod_revision)
                 .unwrap_or(revision);
+            let sent = evs.len() as u64;
             let resp = WatchResponse {
                 header: Some(header),
                 watch_id: w.spec.watch_id,
@@ -237,6 +277,7 @@ impl WatchableStore {
             };
             match w.tx.try_send(resp) {
                 Ok(()) => {
+                    count_events_sent(sent);
                     w.next_rev = revision + 1;
                     w.sent_since_tick = true;
                 }
@@ -362,6 +403,7 @@ impl WatchableStore {
                     break;
                 }
                 if !evs.is_empty() {
+                    let sent = evs.len() as u64;
                     let resp = WatchResponse {
                         header: Some(self.header(last_rev)),
                         watch_id: spec.watch_id,
@@ -369,7 +411,10 @@ impl WatchableStore {
                         ..Default::default()
                     };
                     match w.tx.try_send(resp) {
-                        Ok(()) => w.sent_since_tick = true,
+                        Ok(()) => {
+                            count_events_sent(sent);
+                            w.sent_since_tick = true;
+                        }
                         Err(mpsc::error::TrySendError::Full(_)) => break,
                         Err(mpsc::error::TrySendError::Closed(_)) => {
                             g.unsynced.remove(&key);

@@ -468,11 +468,17 @@ impl RaftNetwork<TypeConfig> for PeerClient {
             ));
         }
         let Some(last) = rpc.entries.last().map(|e| e.log_id) else {
-            // A heartbeat: small, answered at once, sent beside any send of entries.
-            return self
+            // A heartbeat: small, answered at once, sent beside any send of entries. A failed
+            // one counts in etcd's `etcd_server_heartbeat_send_failures_total`.
+            let sent = self
                 .ctx
                 .call(Rpc::AppendEntries, &rpc, option.hard_ttl())
                 .await;
+            if matches!(sent, Err(RPCError::Unreachable(_) | RPCError::Timeout(_))) {
+                crate::observability::metrics()
+                    .inc_counter("etcd_server_heartbeat_send_failures_total");
+            }
+            return sent;
         };
         let last = Some(last);
         let joins = self

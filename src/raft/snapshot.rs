@@ -55,6 +55,7 @@ pub(super) async fn build(
     files: &SnapshotFiles,
 ) -> Result<Snapshot<TypeConfig>, StorageError<u64>> {
     let s = store.clone();
+    let started = std::time::Instant::now();
     let (meta, path) = tokio::task::spawn_blocking(move || build_blocking(&s))
         .await
         .map_err(|e| {
@@ -65,6 +66,11 @@ pub(super) async fn build(
             )
         })?
         .map_err(|e| io_err(ErrorSubject::Snapshot(None), ErrorVerb::Write, e))?;
+    // etcd's snapshotter `SaveSnap`: the time to write this member's snapshot file.
+    crate::observability::metrics().observe(
+        "etcd_debugging_snap_save_total_duration_seconds",
+        started.elapsed().as_secs_f64(),
+    );
     let file = tokio::fs::File::open(&path)
         .await
         .map_err(|e| io_err(ErrorSubject::Snapshot(None), ErrorVerb::Read, e))?;
@@ -133,12 +139,27 @@ pub(super) async fn install(
         .map_err(werr)?;
     let dir = snapshot_dir(store).map_err(|e| werr(std::io::Error::other(e.to_string())))?;
     let path = dir.join(format!("install-{}.snap", rand::random::<u32>()));
+    let m = crate::observability::metrics();
+    // etcd's `etcd_server_snapshot_apply_in_progress_total`: 1 while a received snapshot is
+    // being applied.
+    let _applying = m.hold_gauge("etcd_server_snapshot_apply_in_progress_total");
     {
+        // etcd's `SaveDBFrom`: the received database saved to its own file and fsynced.
+        let started = std::time::Instant::now();
         let mut out = tokio::fs::File::create(&path).await.map_err(werr)?;
         tokio::io::copy(&mut *snapshot, &mut out)
             .await
             .map_err(werr)?;
+        let fsync_started = std::time::Instant::now();
         out.sync_all().await.map_err(werr)?;
+        m.observe(
+            "etcd_snap_db_fsync_duration_seconds",
+            fsync_started.elapsed().as_secs_f64(),
+        );
+        m.observe(
+            "etcd_snap_db_save_total_duration_seconds",
+            started.elapsed().as_secs_f64(),
+        );
     }
     drop(snapshot);
     if let Some(received) = files.receiving.lock().ok().and_then(|mut r| r.take()) {
@@ -273,6 +294,7 @@ fn install_blocking(store: &StateStore, file: &Path) -> Result<(), ApplyFailure>
     let _ = std::fs::remove_dir_all(&tmp);
     let rtxn = b.env.read_txn()?;
     let rev = b.kv.current_revision(&rtxn)?;
+    b.kv.report_restored(&rtxn)?;
     drop(rtxn);
     drop(b);
     store.publish_installed(rev);

@@ -44,11 +44,16 @@ pub(crate) fn apply_batch(
 ) -> Result<(Vec<ApplyResults>, AppliedBatch), ApplyFailure> {
     let started = Instant::now();
     let db = store.backend()?;
-    let applied = match apply_entries(&db, &entries, Isolation::Direct)? {
+    let warn_after = store.warning_apply_duration();
+    let applied = match apply_entries(&db, &entries, Isolation::Direct, warn_after)? {
         Some(applied) => applied,
-        None => apply_entries(&db, &entries, Isolation::Nested)?
+        None => apply_entries(&db, &entries, Isolation::Nested, warn_after)?
             .expect("invariant: nested apply never asks for isolation"),
     };
+    for &(took, failed) in &applied.slow {
+        warn_slow_apply(took, warn_after, failed);
+    }
+    count_key_changes(&applied.batch.events);
     for (req, r) in entries
         .iter()
         .filter_map(|e| match &e.payload {
@@ -85,6 +90,8 @@ enum Isolation {
 struct Applied {
     results: Vec<ApplyResults>,
     batch: AppliedBatch,
+    /// (time taken, failed) of each request slower than `--experimental-warning-apply-duration`.
+    slow: Vec<(std::time::Duration, bool)>,
 }
 
 /// Applies `entries` in one write transaction and commits it; `Ok(None)` (nothing
@@ -93,12 +100,14 @@ fn apply_entries(
     db: &crate::apply::state::StateDb,
     entries: &[Entry<TypeConfig>],
     isolation: Isolation,
+    warn_after: std::time::Duration,
 ) -> Result<Option<Applied>, ApplyFailure> {
     let mut wtxn = db.env.write_txn()?;
     let mut results = Vec::with_capacity(entries.len());
     let mut events = Vec::new();
     let mut v2_events = Vec::new();
     let mut last_applied = None;
+    let mut slow = Vec::new();
     for entry in entries {
         last_applied = Some(entry.log_id);
         match &entry.payload {
@@ -106,6 +115,7 @@ fn apply_entries(
             EntryPayload::Normal(batch) => {
                 let mut out = Vec::with_capacity(batch.requests.len());
                 for req in &batch.requests {
+                    let req_started = Instant::now();
                     let r = match isolation {
                         Isolation::Nested => db.apply_isolated(&mut wtxn, req, &mut events)?,
                         Isolation::Direct => match db.apply_direct(&mut wtxn, req, &mut events)? {
@@ -114,6 +124,10 @@ fn apply_entries(
                             None => return Ok(None),
                         },
                     };
+                    let took = req_started.elapsed();
+                    if took > warn_after {
+                        slow.push((took, r.response.is_none()));
+                    }
                     v2_events.extend_from_slice(r.v2_events());
                     out.push(r);
                 }
@@ -132,8 +146,17 @@ fn apply_entries(
         postcard::to_stdvec(&last_applied).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
     db.raft_state.put(&mut wtxn, RAFT_APPLIED.key, &bytes)?;
     let revision = db.kv.current_revision(&wtxn)?;
+    let commit_started = Instant::now();
     wtxn.commit()?;
+    // LMDB's commit writes the dirty pages and syncs them in one call: bbolt's "write" phase.
+    // Its "rebalance" and "spill" phases are B+tree work bbolt does at commit and LMDB does
+    // while writing, so those two families are not observed.
+    crate::observability::metrics().observe(
+        "etcd_debugging_disk_backend_commit_write_duration_seconds",
+        commit_started.elapsed().as_secs_f64(),
+    );
     Ok(Some(Applied {
+        slow,
         results,
         batch: AppliedBatch {
             revision,
@@ -141,6 +164,44 @@ fn apply_entries(
             v2_events,
         },
     }))
+}
+
+/// etcd's `warnOfExpensiveRequest`: an applied request that took longer than
+/// `--experimental-warning-apply-duration` (`expected`) is logged and counted in
+/// `etcd_server_slow_apply_total`.
+fn warn_slow_apply(took: std::time::Duration, expected: std::time::Duration, failed: bool) {
+    tracing::warn!(
+        took = ?took,
+        expected_duration = ?expected,
+        failed,
+        "apply request took too long"
+    );
+    crate::observability::metrics().inc_counter("etcd_server_slow_apply_total");
+}
+
+/// Keeps `etcd_debugging_mvcc_keys_total` (a put of a key that was not live adds one, a
+/// deletion removes one, as etcd's key index counts generations) and
+/// `etcd_debugging_mvcc_total_put_size_in_bytes` (key + value bytes of each put, etcd's
+/// `metricsTxnWrite` put size) in step with a committed batch's events.
+fn count_key_changes(events: &[crate::pb::mvccpb::Event]) {
+    use crate::pb::mvccpb::event::EventType;
+    let m = crate::observability::metrics();
+    let (mut keys, mut put_size) = (0i64, 0u64);
+    for ev in events {
+        let Some(kv) = &ev.kv else { continue };
+        if ev.r#type == EventType::Delete as i32 {
+            keys -= 1;
+        } else {
+            keys += i64::from(ev.prev_kv.is_none());
+            put_size += (kv.key.len() + kv.value.len()) as u64;
+        }
+    }
+    if let Some(g) = m.extra_gauge("etcd_debugging_mvcc_keys_total") {
+        g.add(keys as f64);
+    }
+    if let Some(g) = m.extra_gauge("etcd_debugging_mvcc_total_put_size_in_bytes") {
+        g.add(put_size as f64);
+    }
 }
 
 /// The (ranges, puts, deletes) an applied KV request ran in the store, nested txns included

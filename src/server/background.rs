@@ -116,6 +116,10 @@ impl EtcdServer {
                         .proposals_committed
                         .set(m.last_applied.map(|l| l.index).unwrap_or(0) as f64);
                     metrics.db_total_size.set(server.store.db_size() as i64);
+                    metrics.set_gauge(
+                        "etcd_debugging_mvcc_db_total_size_in_bytes",
+                        server.store.db_size() as f64,
+                    );
                     let learner = m
                         .membership_config
                         .membership()

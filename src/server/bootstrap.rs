@@ -42,6 +42,7 @@ pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Resu
     let log_store = LogStore::open(wal_env)?;
     let store =
         StateStore::open_with(cfg.backend_dir(), cfg.auth_token_ttl).map_err(Error::Mvcc)?;
+    store.set_warning_apply_duration(cfg.knobs.warning_apply_duration);
 
     let identity = log_store.identity()?;
     let fresh = identity.is_none();

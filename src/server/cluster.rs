@@ -221,6 +221,10 @@ impl EtcdServer {
             op: Some(Op::Promote(req)),
         })
         .await?;
+        // etcd counts the promotions the leader carried out.
+        if self.leader() == Some(self.member_id) {
+            crate::observability::metrics().inc_counter("etcd_server_learner_promote_successes");
+        }
         Ok(MemberPromoteResponse {
             header: Some(self.header(0)),
             members: self.pb_members(),

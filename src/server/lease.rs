@@ -106,6 +106,7 @@ impl EtcdServer {
                 return Err(Error::Apply(ApplyError::LeaseNotFound));
             };
             if let Ok(ttl) = self.lessor.renew(&rec, Instant::now()) {
+                crate::observability::metrics().inc_counter("etcd_debugging_lease_renewed_total");
                 return Ok(ttl);
             }
             if tokio::time::Instant::now() >= deadline {
@@ -267,7 +268,11 @@ impl EtcdServer {
                             .lease_revoke(LeaseRevokeRequest { id }, &super::Caller::Internal)
                             .await
                         {
-                            Ok(_) | Err(Error::Apply(ApplyError::LeaseNotFound)) => {}
+                            Ok(_) => {
+                                crate::observability::metrics()
+                                    .inc_counter("etcd_debugging_server_lease_expired_total");
+                            }
+                            Err(Error::Apply(ApplyError::LeaseNotFound)) => {}
                             Err(e) => {
                                 tracing::warn!(lease_id = %format!("{id:x}"), error = %e, "failed to revoke expired lease")
                             }

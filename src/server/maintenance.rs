@@ -209,6 +209,7 @@ impl EtcdServer {
     /// [`Error::Backend`] when the copy, the swap or the reopen fails.
     pub async fn defragment(&self) -> Result<DefragmentResponse, Error> {
         tracing::info!("starting defragment");
+        let _inflight = crate::observability::metrics().hold_gauge("etcd_disk_defrag_inflight");
         let started = std::time::Instant::now();
         let store = self.store.clone();
         let stats = tokio::task::spawn_blocking(move || store.defragment_blocking())
@@ -248,8 +249,13 @@ impl EtcdServer {
     /// # Errors
     /// [`Error::Compacted`] / [`Error::FutureRev`]; storage errors.
     pub fn hash_kv(&self, rev: i64) -> Result<HashKvResponse, Error> {
+        let started = std::time::Instant::now();
         let (current, (hash, compact_revision)) =
             self.read_kv(|b, t| Ok((b.kv.current_revision(t)?, b.kv.hash_kv(t, rev)?)))?;
+        crate::observability::metrics().observe(
+            "etcd_mvcc_hash_rev_duration_seconds",
+            started.elapsed().as_secs_f64(),
+        );
         Ok(HashKvResponse {
             header: Some(self.header(current)),
             hash,
@@ -263,7 +269,12 @@ impl EtcdServer {
     /// # Errors
     /// Storage errors.
     pub fn hash(&self) -> Result<HashResponse, Error> {
+        let started = std::time::Instant::now();
         let r = self.hash_kv(0)?;
+        crate::observability::metrics().observe(
+            "etcd_mvcc_hash_duration_seconds",
+            started.elapsed().as_secs_f64(),
+        );
         Ok(HashResponse {
             header: r.header,
             hash: r.hash,
@@ -286,7 +297,14 @@ impl EtcdServer {
         tokio::task::spawn_blocking(move || {
             let result = (|| -> Result<(), String> {
                 let file = tempfile::tempfile_in(&dir).map_err(|e| e.to_string())?;
+                let started = std::time::Instant::now();
                 let mut file = server.write_etcd_backend(file)?;
+                // etcd observes its backend snapshot (the consistent read of the database);
+                // here that is the staged copy.
+                crate::observability::metrics().observe(
+                    "etcd_disk_backend_snapshot_duration_seconds",
+                    started.elapsed().as_secs_f64(),
+                );
                 let total = file.metadata().map_err(|e| e.to_string())?.len();
                 use std::io::Seek;
                 file.seek(std::io::SeekFrom::Start(0))

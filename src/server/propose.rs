@@ -70,6 +70,8 @@ impl EtcdServer {
             return Err(Error::RequestTooLarge);
         }
         let deadline = Instant::now() + self.cfg.request_timeout();
+        // etcd's `etcd_server_proposals_pending`: up while this member waits for the proposal.
+        let _pending = crate::observability::metrics().hold_gauge("etcd_server_proposals_pending");
         let result = loop {
             let attempt = match self.leader() {
                 Some(l) if l == self.member_id => {

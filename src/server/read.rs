@@ -30,6 +30,9 @@ impl EtcdServer {
     {
         let b = self.store.backend()?;
         let rtxn = b.env.read_txn()?;
+        // etcd counts its concurrent read transactions; here, the server's LMDB readers.
+        let _open =
+            crate::observability::metrics().hold_gauge("etcd_mvcc_db_open_read_transactions");
         op(&b, &rtxn).map_err(|e| {
             let e = Error::from(e);
             if let Error::Damaged(c) = &e {

@@ -77,8 +77,27 @@ impl Listeners {
             .map(|u| ("listen-client-urls", u))
             .chain(http_only);
         for (flag, u) in clients {
-            out.clients.push(bind_client(flag, u).await?);
             tracing::info!(address = %url_string(u), "listening for client requests");
+            if let Some(i) = out.clients.iter().position(|l| is_scheme_twin(&l.url, u)) {
+                // etcd 3.4 serves `http://a:p` and `https://a:p` on one socket (its cmux tells
+                // TLS from plaintext): the address is bound once, for both, with the https URL
+                // (so the socket is served with the client TLS configuration).
+                let twin = out.clients.remove(i);
+                let listener = match twin.listener {
+                    crate::serve::BoundListener::Tcp(tcp) => {
+                        crate::serve::BoundListener::TcpMixed(tcp)
+                    }
+                    other => other,
+                };
+                let url = if u.scheme() == "https" {
+                    u.clone()
+                } else {
+                    twin.url
+                };
+                out.clients.insert(i, Listener { url, listener });
+                continue;
+            }
+            out.clients.push(bind_client(flag, u).await?);
         }
         for u in &cfg.observability.listen_metrics_urls {
             out.metrics.push(bind_one("listen-metrics-urls", u).await?);
@@ -86,6 +105,16 @@ impl Listeners {
         }
         Ok(out)
     }
+}
+
+/// Whether `a` and `b` name the same TCP address, one as `http` and the other as `https`.
+fn is_scheme_twin(a: &Url, b: &Url) -> bool {
+    let mut schemes = [a.scheme(), b.scheme()];
+    schemes.sort_unstable();
+    schemes == ["http", "https"]
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+        && a.port().is_some()
 }
 
 async fn bind_one(flag: &'static str, url: &Url) -> Result<Listener, ServeError> {
@@ -278,6 +307,10 @@ pub async fn run(
             .listener
             .local_addr()
             .unwrap_or_else(|_| url_string(&l.url));
+        if matches!(l.listener, crate::serve::BoundListener::TcpMixed(_)) && tls.is_some() {
+            // Both of etcd's lines for the one socket: insecure, then secure.
+            client_addrs.push((addr.clone(), false));
+        }
         client_addrs.push((addr, tls.is_some()));
         tasks.push(tokio::spawn(crate::v3rpc::serve_client(
             l.listener,

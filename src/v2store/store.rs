@@ -366,8 +366,12 @@ impl V2Store {
         let cur = self.index(txn)?;
         let rec = match self.internal_get(txn, &path, cur)? {
             Ok(r) => r,
-            Err(e) => return Ok(Err(e)),
+            Err(e) => {
+                crate::observability::metrics().v2_store_read(recursive, false);
+                return Ok(Err(e));
+            }
         };
+        crate::observability::metrics().v2_store_read(recursive, true);
         let mut node = self.repr(txn, &path, &rec, false, sorted)?;
         if rec.is_dir() {
             node.nodes = Some(self.list(txn, &path, recursive, sorted)?);
@@ -398,6 +402,17 @@ impl V2Store {
         }
         let refresh = r.refresh.unwrap_or(false);
         let expire = r.expiration;
+        let with_prev = r.prev_index > 0 || !r.prev_value.is_empty();
+        // etcd's write action for the metrics, as its store methods report it.
+        let metric_action = match (r.method.as_str(), r.prev_exist) {
+            ("POST", _) | ("PUT", Some(false)) => Some("create"),
+            ("PUT", Some(true)) if !with_prev => Some("update"),
+            ("PUT", _) if with_prev => Some("compareAndSwap"),
+            ("PUT", _) => Some("set"),
+            ("DELETE", _) if with_prev => Some("compareAndDelete"),
+            ("DELETE", _) => Some("delete"),
+            _ => None,
+        };
         let outcome: Result<Option<Event>, V2Error> = match r.method.as_str() {
             "POST" => self
                 .internal_create(
@@ -459,6 +474,11 @@ impl V2Store {
             "DELETE" => self.delete(wtxn, &r.path, r.dir, r.recursive)?.map(Some),
             "SYNC" => {
                 let events = self.delete_expired(wtxn, r.time)?;
+                if let Some(c) = crate::observability::metrics()
+                    .extra_counter("etcd_debugging_store_expires_total")
+                {
+                    c.inc_by(events.len() as u64);
+                }
                 return Ok(V2Applied {
                     result: Ok(None),
                     events,
@@ -466,6 +486,9 @@ impl V2Store {
             }
             _ => Err(V2Error::new(code::RAFT_INTERNAL, "unknown method", 0)),
         };
+        if let Some(a) = metric_action {
+            crate::observability::metrics().v2_store_write(a, outcome.is_ok());
+        }
         let events = match &outcome {
             Ok(Some(e)) => vec![e.clone()],
             _ => Vec::new(),

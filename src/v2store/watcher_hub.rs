@@ -51,7 +51,14 @@ impl Drop for WatchHandle {
     fn drop(&mut self) {
         let mut g = self.hub.lock();
         g.watchers.retain(|w| w.id != self.id);
+        report_watchers(&g);
     }
+}
+
+/// etcd's `etcd_debugging_store_watchers`: the v2 watchers waiting.
+fn report_watchers(g: &Inner) {
+    crate::observability::metrics()
+        .set_gauge("etcd_debugging_store_watchers", g.watchers.len() as f64);
 }
 
 fn is_removal(e: &Event) -> bool {
@@ -87,6 +94,7 @@ impl WatcherHub {
     ) -> Result<WatchHandle, V2Error> {
         let key = clean_path(key);
         let since = if since == 0 { store_index + 1 } else { since };
+        crate::observability::metrics().inc_counter("etcd_debugging_store_watch_requests_total");
         let mut g = self.lock();
         let start = g.history.front().map(Event::index).unwrap_or(0);
         let last = g.history.back().map(Event::index).unwrap_or(0);
@@ -130,6 +138,7 @@ impl WatcherHub {
             since,
             tx,
         });
+        report_watchers(&g);
         drop(g);
         Ok(WatchHandle {
             rx,
@@ -163,6 +172,7 @@ impl WatcherHub {
                 w.stream && sent
             });
         }
+        report_watchers(&g);
     }
 
     /// Forgets the history and ends every watcher (a snapshot replaced the store: etcd
@@ -171,6 +181,7 @@ impl WatcherHub {
         let mut g = self.lock();
         g.history.clear();
         g.watchers.clear();
+        report_watchers(&g);
     }
 }
 

@@ -19,8 +19,8 @@ use http_body_util::BodyExt;
 
 use crate::observability::{metrics, GRPC_CODES, GRPC_METHODS};
 
-/// Counts gRPC messages in a byte stream of gRPC's framing (1 flag byte, 4-byte big-endian
-/// length, message).
+/// Counts gRPC messages and their bytes in a byte stream of gRPC's framing (1 flag byte,
+/// 4-byte big-endian length, message).
 #[derive(Default)]
 struct MessageCounter {
     header: usize,
@@ -29,14 +29,17 @@ struct MessageCounter {
 }
 
 impl MessageCounter {
-    /// Feeds `b`; returns how many messages started in it.
-    fn feed(&mut self, mut b: &[u8]) -> u64 {
+    /// Feeds `b`; returns how many messages started in it and how many message bytes (the
+    /// payloads, without the 5-byte prefixes: what etcd's codec counts) it held.
+    fn feed(&mut self, mut b: &[u8]) -> (u64, u64) {
         let mut n = 0;
+        let mut bytes = 0;
         while !b.is_empty() {
             if self.remaining > 0 {
                 let take = (self.remaining as usize).min(b.len());
                 b = &b[take..];
                 self.remaining -= take as u64;
+                bytes += take as u64;
                 continue;
             }
             if self.header > 0 {
@@ -50,7 +53,7 @@ impl MessageCounter {
                 self.remaining = u64::from(u32::from_be_bytes(self.len));
             }
         }
-        n
+        (n, bytes)
     }
 }
 
@@ -148,10 +151,15 @@ pub async fn count(request: Request, next: Next) -> Response {
 
     let (parts, body) = request.into_parts();
     let received = m.grpc_msg_received.with_label_values(&[t, s, me]);
+    let received_bytes = m.extra_counter("etcd_network_client_grpc_received_bytes_total");
     let mut rx = MessageCounter::default();
     let body = body.map_frame(move |frame| {
         if let Some(d) = frame.data_ref() {
-            received.inc_by(rx.feed(d));
+            let (n, bytes) = rx.feed(d);
+            received.inc_by(n);
+            if let Some(c) = received_bytes {
+                c.inc_by(bytes);
+            }
         }
         frame
     });
@@ -164,10 +172,15 @@ pub async fn count(request: Request, next: Next) -> Response {
     }
     let (parts, body) = response.into_parts();
     let sent = m.grpc_msg_sent.with_label_values(&[t, s, me]);
+    let sent_bytes = m.extra_counter("etcd_network_client_grpc_sent_bytes_total");
     let mut tx = MessageCounter::default();
     let body = body.map_frame(move |frame| {
         if let Some(d) = frame.data_ref() {
-            sent.inc_by(tx.feed(d));
+            let (n, bytes) = tx.feed(d);
+            sent.inc_by(n);
+            if let Some(c) = sent_bytes {
+                c.inc_by(bytes);
+            }
         }
         if let Some(trailers) = frame.trailers_ref() {
             let code = trailers
@@ -190,11 +203,13 @@ mod tests {
         let mut framed = vec![0u8, 0, 0, 0, 3, b'a', b'b', b'c'];
         framed.extend([0u8, 0, 0, 0, 0]);
         framed.extend([0u8, 0, 0, 0, 1, b'z']);
-        let mut n = 0;
+        let (mut n, mut bytes) = (0, 0);
         for chunk in framed.chunks(2) {
-            n += c.feed(chunk);
+            let (m, b) = c.feed(chunk);
+            n += m;
+            bytes += b;
         }
-        assert_eq!(n, 3);
+        assert_eq!((n, bytes), (3, 4));
         assert_eq!(grpc_type("etcdserverpb.Watch", "Watch"), "bidi_stream");
         assert_eq!(grpc_type("v3lockpb.Lock", "Lock"), "unary");
         assert_eq!(code_name(b"5"), "NotFound");

@@ -31,6 +31,11 @@ pub fn routes(server: Arc<EtcdServer>) -> Router {
 /// read within 1 s), else `{"health":"false"}` with 503 (etcd 3.4).
 async fn health(State(server): State<Arc<EtcdServer>>) -> impl IntoResponse {
     let healthy = server.is_healthy().await;
+    crate::observability::metrics().inc_counter(if healthy {
+        "etcd_server_health_success"
+    } else {
+        "etcd_server_health_failures"
+    });
     let (code, body) = if healthy {
         (StatusCode::OK, r#"{"health":"true"}"#)
     } else {

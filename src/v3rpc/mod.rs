@@ -117,6 +117,7 @@ pub async fn serve_client(
         keepalive_interval: (!s.grpc_keepalive_interval.is_zero())
             .then_some(s.grpc_keepalive_interval),
         keepalive_timeout: s.grpc_keepalive_timeout,
+        keepalive_min_time: Some(s.grpc_keepalive_min_time),
     };
     crate::serve::serve_router_with(listener.into(), router(server), shutdown, tls, limits).await
 }

@@ -62,6 +62,9 @@ impl Watch for WatchService {
         // with that status, as grpc-go does, once the outbound responses are drained.
         let (err_tx, err_rx) = tokio::sync::oneshot::channel::<Status>();
         tokio::spawn(async move {
+            // etcd's `etcd_debugging_mvcc_watch_stream_total`: up while the stream lives.
+            let _stream = crate::observability::metrics()
+                .hold_gauge("etcd_debugging_mvcc_watch_stream_total");
             let mut watchers: HashMap<i64, WatcherKey> = HashMap::new();
             let mut next_id: i64 = 0;
             let mut err_tx = Some(err_tx);

@@ -10,7 +10,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::harness::{
-    etcd_available, free_port, http_get, our_bin, run_with_timeout, skip_unless, Proc,
+    etcd_available, etcdctl, free_port, http_get, our_bin, run_with_timeout, skip_unless, Member,
+    MemberOpts, Proc, ServerKind,
 };
 
 /// Flags set by [`member_cmd`] itself, or needing files (the TLS ones are covered in tls.rs).
@@ -416,4 +417,74 @@ fn duplicated_client_urls_and_a_unix_socket_serve_etcdctl() {
     ]);
     let out = run_with_timeout(get, None, Duration::from_secs(10));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "over-unix");
+}
+
+/// `--listen-client-urls https://127.0.0.1:P,http://127.0.0.1:P`: etcd 3.4 serves both on one
+/// socket (its cmux tells a TLS handshake from plaintext). On both servers the official
+/// etcdctl over TLS and a plain HTTP `/health` reach the member through port P. Ours also
+/// serves the official etcdctl over plaintext gRPC there; etcd 3.4.23 does not (its
+/// plaintext gRPC on a mixed port times out with `context deadline exceeded`, checked here so
+/// a change in etcd shows). Before, ours failed to start with `address already in use`.
+#[test]
+fn same_port_serves_tls_and_plaintext_clients() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::harness::certs_init(dir.path(), "127.0.0.1", "mixed", None);
+    let cert = |f: &str| crate::harness::cert_path(dir.path(), f);
+    let mut kinds = vec![ServerKind::Ours];
+    if crate::harness::interop_or_skip("same_port_serves_tls_and_plaintext_clients (real etcd)") {
+        kinds.push(ServerKind::Etcd);
+    }
+    for kind in kinds {
+        let client = free_port();
+        let m = Member::start(
+            kind,
+            MemberOpts {
+                https: true,
+                ports: Some((client, free_port())),
+                extra_client_urls: vec![format!("http://127.0.0.1:{client}")],
+                extra_args: vec![
+                    format!("--cert-file={}", cert("server.pem")),
+                    format!("--key-file={}", cert("server-key.pem")),
+                    "--peer-auto-tls".into(),
+                ],
+                ..MemberOpts::named("mixed")
+            },
+        );
+        let https = format!("https://127.0.0.1:{client}");
+        let http = format!("http://127.0.0.1:{client}");
+        let cacert = format!("--cacert={}", cert("ca.pem"));
+        let put = etcdctl(&https, &[&cacert, "put", "k", "over-tls"], None);
+        assert!(put.status.success(), "{kind:?} put over TLS: {put:?}");
+        let (code, body) = http_get(m.client_addr(), "/health").expect("plain GET /health");
+        assert_eq!(code, 200, "{kind:?}: {body}");
+        let log = m.stderr();
+        assert!(
+            log.contains(&format!(
+                "serving insecure client requests on 127.0.0.1:{client}"
+            )) && log.contains(&format!("serving client requests on 127.0.0.1:{client}")),
+            "{kind:?}: {log}"
+        );
+        let plain = |args: &[&str]| {
+            let mut a = vec!["--dial-timeout=2s", "--command-timeout=3s"];
+            a.extend_from_slice(args);
+            etcdctl(&http, &a, None)
+        };
+        if kind == ServerKind::Etcd {
+            let get = plain(&["get", "k"]);
+            assert!(
+                !get.status.success()
+                    && String::from_utf8_lossy(&get.stderr).contains("context deadline exceeded"),
+                "etcd 3.4.23 now serves plaintext gRPC on a mixed port: {get:?}"
+            );
+            continue;
+        }
+        let get = plain(&["get", "k", "--print-value-only"]);
+        assert!(get.status.success(), "get over plaintext: {get:?}");
+        assert_eq!(String::from_utf8_lossy(&get.stdout).trim(), "over-tls");
+        let put = plain(&["put", "k", "plain"]);
+        assert!(put.status.success(), "put over plaintext: {put:?}");
+        let get = etcdctl(&https, &[&cacert, "get", "k", "--print-value-only"], None);
+        assert!(get.status.success(), "get over TLS: {get:?}");
+        assert_eq!(String::from_utf8_lossy(&get.stdout).trim(), "plain");
+    }
 }

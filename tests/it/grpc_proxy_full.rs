@@ -506,3 +506,60 @@ fn watch_from_a_past_revision_and_namespaced_lock_through_the_proxy() {
     let key = w2.next_line(Duration::from_secs(10)).expect("key");
     assert!(key.starts_with("ns/lk/"), "{key}");
 }
+
+/// `--endpoints-auto-sync-interval` (clientv3's `AutoSyncInterval` in etcd's proxy): a member
+/// added after the proxy started becomes one of its endpoints, and when the only member it
+/// was started with is removed (and exits), clients of the proxy keep working through the
+/// new member.
+#[test]
+fn auto_sync_follows_the_member_list_past_the_original_endpoint() {
+    crate::require_etcd!();
+    let mut m1 = Member::start(ServerKind::Ours, MemberOpts::named("as1"));
+    let (proxy, px) = start_proxy(&m1.client_url(), &["--endpoints-auto-sync-interval=200ms"]);
+    ctl(&px, &["put", "k", "before"]);
+    let (c2, p2) = (free_port(), free_port());
+    let peer2 = format!("http://127.0.0.1:{p2}");
+    ctl(
+        &m1.client_url(),
+        &["member", "add", "as2", &format!("--peer-urls={peer2}")],
+    );
+    let m2 = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            ports: Some((c2, p2)),
+            initial_cluster: Some(format!("as1={},as2={peer2}", m1.peer_url())),
+            cluster_state: Some("existing".into()),
+            ..MemberOpts::named("as2")
+        },
+    );
+    let ep2 = m2.client_url();
+    wait_for("the proxy to sync the new member's client URL", || {
+        proxy.stderr().contains(&ep2)
+    });
+    let list = ctl(&ep2, &["member", "list"]);
+    let id1 = list
+        .lines()
+        .find(|l| l.contains("as1"))
+        .and_then(|l| l.split(',').next())
+        .expect("as1 in member list")
+        .to_string();
+    // etcd's strict reconfig check refuses the removal until the new member has been
+    // connected for a while (`etcdserver: unhealthy cluster`).
+    wait_for_within("member remove as1", Duration::from_secs(30), || {
+        etcdctl(&ep2, &["member", "remove", &id1], None)
+            .status
+            .success()
+    });
+    assert!(
+        m1.wait_exit(Duration::from_secs(20)).is_some(),
+        "removed member did not exit"
+    );
+    wait_for(
+        "a put through the proxy after the original endpoint left",
+        || etcdctl(&px, &["put", "k", "after"], None).status.success(),
+    );
+    assert_eq!(
+        ctl(&px, &["get", "k", "--print-value-only"]).trim(),
+        "after"
+    );
+}

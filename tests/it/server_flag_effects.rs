@@ -274,3 +274,46 @@ fn client_crl_file_refuses_a_revoked_certificate() {
         text(&revoked)
     );
 }
+
+/// `--grpc-keepalive-min-time` as grpc-go enforces it for etcd: a client that pings with no
+/// stream open more than twice within the window is sent `GOAWAY ENHANCE_YOUR_CALM` with
+/// debug data `too_many_pings` and its connection closed, while a client that does not ping
+/// keeps its connection. (An HTTP/2 client with 50 ms keep-alive pings while idle.)
+#[test]
+fn keepalive_min_time_sends_away_clients_that_ping_too_often() {
+    let m = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            extra_args: vec!["--grpc-keepalive-min-time=1s".into()],
+            ..MemberOpts::named("pings")
+        },
+    );
+    let addr = m.client_addr();
+    let rt = crate::harness::runtime();
+    let outcome = rt.block_on(async move {
+        let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let (_send, conn) =
+            hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                .timer(hyper_util::rt::TokioTimer::new())
+                .keep_alive_interval(Duration::from_millis(50))
+                .keep_alive_while_idle(true)
+                .handshake::<_, http_body_util::Empty<bytes::Bytes>>(hyper_util::rt::TokioIo::new(
+                    tcp,
+                ))
+                .await
+                .expect("HTTP/2 handshake");
+        tokio::time::timeout(Duration::from_secs(20), conn).await
+    });
+    let err = match outcome {
+        Ok(Err(e)) => e,
+        other => panic!("connection not sent away: {other:?}\n{}", m.stderr()),
+    };
+    let text = format!("{err:?}");
+    assert!(
+        text.contains("ENHANCE_YOUR_CALM") && text.contains("too_many_pings"),
+        "{text}"
+    );
+    // The member still serves.
+    let out = our_ctl(&m.client_url(), &["put", "k", "v"], None);
+    assert!(out.status.success(), "{out:?}");
+}

@@ -49,7 +49,7 @@ async fn metrics(proxy: Proxy) -> axum::response::Response {
     let mut body = String::new();
     let mut fetched = false;
     for ep in proxy.client.endpoints() {
-        match tokio::time::timeout(FETCH_TIMEOUT, fetch_metrics(&proxy, ep)).await {
+        match tokio::time::timeout(FETCH_TIMEOUT, fetch_metrics(&proxy, &ep)).await {
             Ok(Ok(b)) => {
                 // A member may export empty proxy families itself; the proxy's replace them.
                 body = b

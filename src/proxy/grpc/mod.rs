@@ -227,6 +227,9 @@ pub struct ServeOptions {
     pub keepalive_interval: Option<std::time::Duration>,
     /// `--grpc-keepalive-timeout`: how long a ping may go unanswered.
     pub keepalive_timeout: std::time::Duration,
+    /// `--grpc-keepalive-min-time`: clients pinging more often are sent away (`None`: not
+    /// policed).
+    pub keepalive_min_time: Option<std::time::Duration>,
     /// TLS options toward the cluster (for `/metrics`, fetched from a member).
     pub upstream_tls: Option<crate::tls::ClientTlsOptions>,
 }
@@ -240,6 +243,7 @@ impl Default for ServeOptions {
             max_concurrent_streams: u32::MAX,
             keepalive_interval: Some(std::time::Duration::from_secs(2 * 3600)),
             keepalive_timeout: std::time::Duration::from_secs(20),
+            keepalive_min_time: Some(std::time::Duration::from_secs(5)),
             upstream_tls: None,
         }
     }
@@ -308,6 +312,7 @@ pub async fn serve(
         max_concurrent_streams: opts.max_concurrent_streams,
         keepalive_interval: opts.keepalive_interval,
         keepalive_timeout: opts.keepalive_timeout,
+        keepalive_min_time: opts.keepalive_min_time,
     };
     let router = router(proxy, &opts);
     crate::serve::serve_router_with(listener.into(), router, shutdown, opts.tls, limits).await
