@@ -465,7 +465,9 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let store = StateStore::open(dir.path().to_path_buf()).unwrap();
             let db = store.backend().unwrap();
-            let applied = apply_entries(&db, &entries, isolation).unwrap().unwrap();
+            let applied = apply_entries(&db, &entries, isolation, std::time::Duration::MAX)
+                .unwrap()
+                .unwrap();
             (
                 applied.results,
                 applied.batch.revision,
