@@ -18,7 +18,8 @@
 //! serve → tls, h2_authority   (the HTTP accept loop of client-facing ports)
 //! config → tls, auth (token option syntax)
 //! discovery → config, tls   (bootstrap discovery; the server's bootstrap names it)
-//! pb, rpctypes, h2_authority: leaves; keys, go_text, observability: leaves any layer may use
+//! pb, rpctypes, h2_authority: leaves; keys, go_text, observability, failpoints (test builds
+//! only): leaves any layer may use
 //! ```
 //! `layering::layering` (a unit test) checks every arrow in every file under `src/`, subfolders
 //! included, with an explicit list of today's exceptions (v3rpc's error map names apply and
@@ -33,6 +34,8 @@ pub mod cli;
 pub mod client;
 pub(crate) mod config;
 pub(crate) mod discovery;
+#[cfg(feature = "failpoints")]
+pub mod failpoints;
 pub(crate) mod go_text;
 pub(crate) mod h2_authority;
 pub mod keys;

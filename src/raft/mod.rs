@@ -76,3 +76,9 @@ mod suite {
         Suite::test_all(HeedBuilder).expect("openraft storage suite");
     }
 }
+
+/// The error a failpoint's `return` action injects (an I/O error, as a disk fault would).
+#[cfg(feature = "failpoints")]
+pub(crate) fn failpoint_error(name: &str) -> heed::Error {
+    heed::Error::Io(std::io::Error::other(format!("failpoint {name}")))
+}

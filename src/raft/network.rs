@@ -518,6 +518,12 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         InstallSnapshotResponse<u64>,
         RPCError<u64, Member, RaftError<u64, InstallSnapshotError>>,
     > {
+        fail::fail_point!("raftBeforeLeaderSendSnap", |_| Err(RPCError::Unreachable(
+            Unreachable::new(&PeerError::Codec {
+                target: self.ctx.target,
+                reason: "failpoint raftBeforeLeaderSendSnap".into(),
+            })
+        )));
         self.bulk
             .call(Rpc::InstallSnapshot, &rpc, option.hard_ttl())
             .await

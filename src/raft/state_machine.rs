@@ -17,6 +17,8 @@ use openraft::{
     StoredMembership,
 };
 
+#[cfg(feature = "failpoints")]
+use super::failpoint_error;
 use super::snapshot::{self, SnapshotFiles};
 use super::{io_err, TypeConfig};
 use crate::apply::state::{AppliedBatch, ApplyFailure, StateStore, TokenEffect};
@@ -62,10 +64,18 @@ pub(crate) fn apply_batch(
                 results.push(ApplyResults(out));
             }
             EntryPayload::Membership(m) => {
+                fail::fail_point!("beforeApplyOneConfChange", |_| Err(failpoint_error(
+                    "beforeApplyOneConfChange"
+                )
+                .into()));
                 let stored = StoredMembership::new(Some(entry.log_id), m);
                 let bytes = postcard::to_stdvec(&stored)
                     .map_err(|e| ApplyFailure::Encode(e.to_string()))?;
                 db.raft_state.put(&mut wtxn, RAFT_MEMBERSHIP.key, &bytes)?;
+                fail::fail_point!("afterApplyOneConfChange", |_| Err(failpoint_error(
+                    "afterApplyOneConfChange"
+                )
+                .into()));
                 results.push(ApplyResults::default());
             }
         }
@@ -74,7 +84,14 @@ pub(crate) fn apply_batch(
         postcard::to_stdvec(&last_applied).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
     db.raft_state.put(&mut wtxn, RAFT_APPLIED.key, &bytes)?;
     let revision = db.kv.current_revision(&wtxn)?;
+    fail::fail_point!("beforeCommit", |_| Err(
+        failpoint_error("beforeCommit").into()
+    ));
     wtxn.commit()?;
+    fail::fail_point!(
+        "afterCommit",
+        |_| Err(failpoint_error("afterCommit").into())
+    );
     for effect in token_effects {
         effect.apply(&store.tokens);
     }
