@@ -216,6 +216,7 @@ fn run_in(
     seed: u64,
     secs: u64,
 ) -> Result<RunStats, RunError> {
+    eprintln!("robustness: cluster up");
     let n = c.members.len();
     let cs: Arc<Vec<Client>> =
         Arc::new(c.members.iter().map(|m| client(&m.client_url())).collect());
@@ -295,7 +296,12 @@ fn run_in(
             let _ = tokio::time::timeout(CALL_TIMEOUT * 4, t).await;
         }
     });
+    eprintln!("robustness: faults done at {:?}", ctl.epoch.elapsed());
     let final_rev = converge(rt, &cs, CONVERGE_BOUND);
+    eprintln!(
+        "robustness: converged at {:?} (revision {final_rev})",
+        ctl.epoch.elapsed()
+    );
     // Final linearizable reads of every register key, after everything else.
     for k in 0..KEYS {
         let key = format!("rob/k{k}");
@@ -319,12 +325,23 @@ fn run_in(
             ),
         });
     }
-    ctl.until_rev.store(final_rev, Ordering::SeqCst);
+    // A last write both watchers see, so they know when they are done without relying on
+    // progress notifications.
+    let sentinel = rt
+        .block_on(cs[0].put(etcd_oxide::pb::etcdserverpb::PutRequest {
+            key: b"rob/kz-end".to_vec(),
+            value: b"end".to_vec(),
+            ..Default::default()
+        }))
+        .map(|r| r.header.map_or(final_rev, |h| h.revision))
+        .unwrap_or(final_rev);
+    ctl.until_rev.store(sentinel, Ordering::SeqCst);
     rt.block_on(async {
         let _ = tokio::time::timeout(Duration::from_secs(30), w0).await;
         let _ = tokio::time::timeout(Duration::from_secs(30), w1).await;
     });
 
+    eprintln!("robustness: watchers done at {:?}", ctl.epoch.elapsed());
     let history = rec.history.lock().expect("history").clone();
     let segments = rec.segments.lock().expect("segments").clone();
     let acks = rec.acks.lock().expect("acks").clone();

@@ -387,6 +387,15 @@ pub async fn watcher(
                 Err(_) => break,
             }
         }
+        if ctl.stop.load(Ordering::SeqCst) {
+            eprintln!(
+                "watcher {idx}: segment from {} ended, next {next}, until {}, {} resps, last {:?}",
+                seg.start,
+                ctl.until_rev.load(Ordering::SeqCst),
+                seg.resps.len(),
+                seg.resps.last()
+            );
+        }
         rec.segments.lock().expect("segments").push(seg);
         if let Some(c) = compacted_to {
             next = next.max(c);
