@@ -451,11 +451,14 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         match res {
             Ok(()) => {
                 callback.log_io_completed(Ok(()));
-                fail::fail_point!("raftAfterSave", |_| Err(io_err(
-                    ErrorSubject::Logs,
-                    ErrorVerb::Write,
-                    failpoint_error("raftAfterSave")
-                )));
+                #[cfg(feature = "failpoints")]
+                if fail::eval("raftAfterSave", |_| ()).is_some() {
+                    return Err(io_err(
+                        ErrorSubject::Logs,
+                        ErrorVerb::Write,
+                        failpoint_error("raftAfterSave"),
+                    ));
+                }
                 Ok(())
             }
             Err(e) => {

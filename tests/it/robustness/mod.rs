@@ -183,7 +183,8 @@ pub fn run(scenario: Scenario, members: usize, seed: u64, secs: u64) -> RunStats
             eprintln!("robustness: {tag}: ok {stats:?}");
             stats
         }
-        Ok(Err((why, stats, rec))) => {
+        Ok(Err(e)) => {
+            let (why, stats, rec) = *e;
             let dir = save(&tag, &c, &why, Some(&rec));
             log_run(&tag, "violation", &stats);
             panic!(
@@ -207,7 +208,7 @@ pub fn run(scenario: Scenario, members: usize, seed: u64, secs: u64) -> RunStats
     }
 }
 
-type RunError = (String, RunStats, Arc<Record>);
+type RunError = Box<(String, RunStats, Arc<Record>)>;
 
 fn run_in(
     rt: &tokio::runtime::Runtime,
@@ -283,13 +284,13 @@ fn run_in(
         *faults.entry(f).or_default() += 1;
         if let Err(why) = restart_crashed(c, &mut faults) {
             let stats = RunStats::default();
-            return Err((why, stats, rec));
+            return Err(Box::new((why, stats, rec)));
         }
     }
     // Heal: every member running, then stop the traffic.
     std::thread::sleep(Duration::from_millis(500));
     if let Err(why) = restart_crashed(c, &mut faults) {
-        return Err((why, RunStats::default(), rec));
+        return Err(Box::new((why, RunStats::default(), rec)));
     }
     for m in c.members.iter_mut() {
         if m.pid().is_none() {
@@ -374,7 +375,7 @@ fn run_in(
         faults: faults.iter().map(|(k, v)| (format!("{k:?}"), *v)).collect(),
         ..Default::default()
     };
-    let fail = |why: String, stats: RunStats| Err((why, stats, rec.clone()));
+    let fail = |why: String, stats: RunStats| Err(Box::new((why, stats, rec.clone())));
     if history.len() < 20 {
         return fail(
             format!("too few operations completed: {}", history.len()),
@@ -611,8 +612,11 @@ fn failpoint_crash(
 fn restart_crashed(c: &mut Cluster, faults: &mut BTreeMap<Fault, usize>) -> Result<(), String> {
     for m in c.members.iter_mut() {
         if m.wait_exit(Duration::ZERO).is_some() {
-            let tail = m.stderr_tail(40);
-            if !tail.contains("failpoint") {
+            let log = m.stderr();
+            // This process's output: after the harness's last restart marker.
+            let this_run = log.rsplit("\n--- restart").next().unwrap_or(&log);
+            if !this_run.contains("failpoint") {
+                let tail = m.stderr_tail(40);
                 return Err(format!("member {} exited by itself:\n{tail}", m.opts.name));
             }
             m.opts.env.retain(|(k, _)| k != "FAILPOINTS");

@@ -265,7 +265,7 @@ mod tests {
 
     #[test]
     fn a_good_stream_passes() {
-        let (_, n) = check(&good()).unwrap();
+        let (_, n) = check(&good()).expect("no violation");
         assert_eq!(n, 4);
     }
 
@@ -273,7 +273,7 @@ mod tests {
     fn out_of_order_duplicate_and_split_revisions_fail() {
         let mut s = good();
         s[0].resps.swap(0, 1);
-        assert!(check(&s).unwrap_err().starts_with("ordered"));
+        assert!(check(&s).expect_err("a violation").starts_with("ordered"));
         let mut s = good();
         s[0].resps
             .push(Resp::Events(vec![put(4, "a", "2", Some((2, "1")))]));
@@ -282,7 +282,7 @@ mod tests {
         s[0].resps[1] = Resp::Events(vec![put(3, "b", "1", None)]);
         s[0].resps
             .insert(2, Resp::Events(vec![put(3, "c", "1", None)]));
-        assert!(check(&s).unwrap_err().starts_with("atomic"));
+        assert!(check(&s).expect_err("a violation").starts_with("atomic"));
     }
 
     #[test]
@@ -294,7 +294,7 @@ mod tests {
             watcher: 1,
             ..other
         });
-        assert!(check(&s).unwrap_err().starts_with("reliable"));
+        assert!(check(&s).expect_err("a violation").starts_with("reliable"));
         // A resumed segment that starts past an event it should have had.
         let mut s = good();
         s.push(seg(
@@ -308,7 +308,7 @@ mod tests {
             3,
             vec![Resp::Events(vec![put(4, "a", "2", Some((2, "1")))])],
         ));
-        assert!(check(&s).unwrap_err().starts_with("reliable"));
+        assert!(check(&s).expect_err("a violation").starts_with("reliable"));
     }
 
     #[test]
@@ -322,22 +322,24 @@ mod tests {
     fn progress_ahead_of_events_fails() {
         let mut s = good();
         s[0].resps.insert(1, Resp::Progress(3));
-        assert!(check(&s).unwrap_err().starts_with("progress"));
+        assert!(check(&s).expect_err("a violation").starts_with("progress"));
     }
 
     #[test]
     fn wrong_prev_kv_and_disagreeing_streams_fail() {
         let mut s = good();
         s[0].resps[3] = Resp::Events(vec![put(4, "a", "2", Some((2, "other")))]);
-        assert!(check(&s).unwrap_err().starts_with("prev_kv"));
+        assert!(check(&s).expect_err("a violation").starts_with("prev_kv"));
         let mut s = good();
         s[0].resps[3] = Resp::Events(vec![put(4, "a", "2", None)]);
-        assert!(check(&s).unwrap_err().starts_with("prev_kv"));
+        assert!(check(&s).expect_err("a violation").starts_with("prev_kv"));
         let mut s = good();
         let mut other = s[0].clone();
         other.watcher = 1;
         other.resps[0] = Resp::Events(vec![put(2, "a", "X", None)]);
         s.push(other);
-        assert!(check(&s).unwrap_err().starts_with("consistent"));
+        assert!(check(&s)
+            .expect_err("a violation")
+            .starts_with("consistent"));
     }
 }
