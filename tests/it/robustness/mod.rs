@@ -8,7 +8,8 @@
 //!   (when some watcher covered that revision), and every acknowledged lease revoke removed its
 //!   key;
 //! - the watch guarantees on every watch segment (`watch_check`);
-//! - after the faults all members converge (same revision and `HashKV`).
+//! - after the faults all members converge (same revision and `HashKV`), at a revision no
+//!   lower than any acknowledged write's (the revision never goes back after a crash).
 //!
 //! Scenarios ([`Scenario`]): `kill` (kill -9 of a random member, restart), `pause`
 //! (SIGSTOP/SIGCONT), `failpoint` (a random failpoint set to `panic` through
@@ -287,7 +288,9 @@ fn run_in(
             return Err(Box::new((why, stats, rec)));
         }
     }
-    // Heal: every member running, then stop the traffic.
+    // Heal: every member running, no failpoint left, then stop the traffic.
+    #[cfg(feature = "failpoints")]
+    clear_failpoints(c);
     std::thread::sleep(Duration::from_millis(500));
     if let Err(why) = restart_crashed(c, &mut faults) {
         return Err(Box::new((why, RunStats::default(), rec)));
@@ -314,22 +317,7 @@ fn run_in(
         let key = format!("rob/k{k}");
         let invoke = ns(ctl.epoch);
         let r = rt
-            .block_on(async {
-                let mut tries = 0;
-                loop {
-                    let r = cs[k % n]
-                        .range(RangeRequest {
-                            key: key.clone().into_bytes(),
-                            ..Default::default()
-                        })
-                        .await;
-                    tries += 1;
-                    if r.is_ok() || tries == 10 {
-                        return r;
-                    }
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-            })
+            .block_on(read_retrying(&cs[k % n], &key))
             .unwrap_or_else(|e| panic!("final read of {key}: {e}"));
         rec.history.lock().expect("history").push(Op {
             client: 99,
@@ -376,6 +364,19 @@ fn run_in(
         ..Default::default()
     };
     let fail = |why: String, stats: RunStats| Err(Box::new((why, stats, rec.clone())));
+    // The revision never goes back (etcd's historical "revision decreased after a crash"):
+    // the converged revision covers every acknowledged write.
+    if let Some(a) = acks.iter().max_by_key(|a| a.rev) {
+        if a.rev > final_rev {
+            return fail(
+                format!(
+                    "revision went back: {}={} was acknowledged at revision {} but the members converged at {final_rev}",
+                    a.key, a.value, a.rev
+                ),
+                stats,
+            );
+        }
+    }
     if history.len() < 20 {
         return fail(
             format!("too few operations completed: {}", history.len()),
@@ -426,10 +427,7 @@ fn run_in(
     let revoked = rec.revoked.lock().expect("revoked").clone();
     for (key, rev) in &revoked {
         let r = rt
-            .block_on(cs[0].range(RangeRequest {
-                key: key.clone().into_bytes(),
-                ..Default::default()
-            }))
+            .block_on(read_retrying(&cs[0], key))
             .unwrap_or_else(|e| panic!("read of revoked {key}: {e}"));
         if let Some(kv) = r.kvs.first() {
             return fail(
@@ -605,6 +603,45 @@ fn failpoint_crash(
     }
     m.restart();
     Fault::FailpointCrash
+}
+
+/// A linearizable read of `key`, tried up to 10 times half a second apart (the checks after
+/// the faults must not fail on one slow answer).
+async fn read_retrying(
+    cl: &Client,
+    key: &str,
+) -> Result<etcd_oxide::pb::etcdserverpb::RangeResponse, etcd_oxide::client::Error> {
+    let mut tries = 0;
+    loop {
+        let r = cl
+            .range(RangeRequest {
+                key: key.as_bytes().to_vec(),
+                ..Default::default()
+            })
+            .await;
+        tries += 1;
+        if r.is_ok() || tries == 10 {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Turns every failpoint off on every running member (the faults are over).
+#[cfg(feature = "failpoints")]
+fn clear_failpoints(c: &Cluster) {
+    for m in &c.members {
+        if m.pid().is_some() {
+            for name in REACHABLE {
+                let _ = crate::harness::http_request(
+                    m.client_addr(),
+                    "DELETE",
+                    &format!("/debug/failpoints/{name}"),
+                    "",
+                );
+            }
+        }
+    }
 }
 
 /// Restarts members that a failpoint crashed late (set, not reached in time, then reached
