@@ -52,6 +52,7 @@ const CALL_TIMEOUT: Duration = Duration::from_millis(1500);
 /// Bound on the cluster converging once the faults stopped.
 const CONVERGE_BOUND: Duration = Duration::from_secs(30);
 /// Bound on a failpoint set through HTTP crashing its member.
+#[cfg(feature = "failpoints")]
 const FAILPOINT_HIT_BOUND: Duration = Duration::from_secs(4);
 
 /// The fault mixes a run can use.
@@ -101,6 +102,10 @@ impl Scenario {
 
 /// The kinds of fault injected (the keys of the run summary).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(
+    not(feature = "failpoints"),
+    allow(dead_code, reason = "failpoint faults need the failpoints build")
+)]
 enum Fault {
     Kill,
     Pause,
