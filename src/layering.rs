@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// Modules any layer may name: leaves with no policy (tracing/metrics, key arithmetic, Go's
 /// text forms).
-const EVERYWHERE: &[&str] = &["observability", "keys", "go_text"];
+const EVERYWHERE: &[&str] = &["observability", "keys", "go_text", "failpoints"];
 
 /// Sockets, for the layers that must not touch the network.
 const SOCKETS: &[&str] = &["tokio::net", "TcpListener", "TcpStream", "UdpSocket"];
@@ -195,6 +195,11 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         module: "observability",
+        may_name: &[],
+        banned: &[],
+    },
+    Layer {
+        module: "failpoints",
         may_name: &[],
         banned: &[],
     },

@@ -19,7 +19,8 @@
 //! config → tls, auth (token option syntax)
 //! discovery → config, tls, client, pb   (bootstrap discovery; the server's bootstrap names it;
 //!   v3 discovery talks to its service through our v3 client)
-//! pb, rpctypes, h2_authority, h2_ping_policy: leaves; keys, go_text, observability: leaves any layer may use
+//! pb, rpctypes, h2_authority, h2_ping_policy: leaves; keys, go_text, observability,
+//! failpoints (test builds only): leaves any layer may use
 //! ```
 //! `layering::layering` (a unit test) checks every arrow in every file under `src/`, subfolders
 //! included, with an explicit list of today's exceptions (v3rpc's error map names apply and
@@ -34,6 +35,8 @@ pub mod cli;
 pub mod client;
 pub(crate) mod config;
 pub(crate) mod discovery;
+#[cfg(feature = "failpoints")]
+pub mod failpoints;
 pub(crate) mod go_text;
 pub(crate) mod h2_authority;
 pub(crate) mod h2_ping_policy;

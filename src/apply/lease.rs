@@ -103,6 +103,11 @@ pub fn revoke(
     if stores.leases.get(wtxn, req.id)?.is_none() {
         return Ok(Err(ApplyError::LeaseNotFound));
     }
+    fail::fail_point!("applyBeforeLeaseRevoke", |_| Err(ApplyFatal::Mvcc(
+        crate::mvcc::MvccError::Storage(heed::Error::Io(std::io::Error::other(
+            "failpoint applyBeforeLeaseRevoke"
+        )))
+    )));
     let keys = stores.leases.keys(wtxn, req.id)?;
     if !keys.is_empty() {
         let keys_len = keys.len();

@@ -397,11 +397,26 @@ impl StateStore {
                 "state backend was unavailable; reopened".into(),
             ));
         };
+        #[cfg(feature = "failpoints")]
+        if fail::eval("defragBeforeCopy", |_| ()).is_some() {
+            *guard = Some(old);
+            return Err(crate::storage::StorageError::Corrupt(
+                "failpoint defragBeforeCopy".into(),
+            ));
+        }
         // Copy first while the old backend is intact: on failure, put it back.
         if let Err(e) = crate::storage::snapshot::compact_copy(&old.env, &self.dir) {
             let _ = crate::storage::snapshot::remove_stale_defrag(&self.dir);
             *guard = Some(old);
             return Err(e);
+        }
+        #[cfg(feature = "failpoints")]
+        if fail::eval("defragBeforeRename", |_| ()).is_some() {
+            let _ = crate::storage::snapshot::remove_stale_defrag(&self.dir);
+            *guard = Some(old);
+            return Err(crate::storage::StorageError::Corrupt(
+                "failpoint defragBeforeRename".into(),
+            ));
         }
         let swapped = crate::storage::snapshot::close_and_swap(old.env, &self.dir);
         // Reopen whichever file is now `data.mdb` (the old one if the swap failed early).

@@ -34,6 +34,9 @@ impl KvStore {
         if rev > self.current_revision(wtxn)? {
             return Err(MvccError::FutureRev);
         }
+        fail::fail_point!("compactBeforeRemove", |_| Err(MvccError::Storage(
+            heed::Error::Io(std::io::Error::other("failpoint compactBeforeRemove"))
+        )));
         // User keys with a change in (compact_rev, rev]; a sorted set keeps the order of the
         // following writes deterministic.
         let lower = Revision::new(compact_rev.saturating_add(1).max(0), 0).to_bytes();
@@ -74,6 +77,9 @@ impl KvStore {
                 self.index.put(wtxn, &user_key, &ki)?;
             }
         }
+        fail::fail_point!("compactAfterRemove", |_| Err(MvccError::Storage(
+            heed::Error::Io(std::io::Error::other("failpoint compactAfterRemove"))
+        )));
         self.meta.put(wtxn, META_COMPACT_REV, &rev.to_be_bytes())?;
         // etcd splits a compaction into an index pass and batched database passes; here both
         // run in the one pass above, inside the apply batch, so each of its durations is the

@@ -303,6 +303,32 @@ impl WatchableStore {
         }
     }
 
+    /// Answers a client's progress request for the watch stream whose watchers are `keys`
+    /// and whose responses go to `tx` (etcd's `RequestProgressAll`, as fixed in 3.4.25 and
+    /// 3.5.8 for etcd bug #15220): when every one of those watchers is synced, sends one
+    /// progress notification (no events, `watch_id` -1, the current revision) through `tx`
+    /// under the hub's lock, so it follows every event already sent for revisions up to it,
+    /// and returns true. Returns false, sending nothing, while a watcher is still catching up
+    /// (or `tx` is full); the caller asks again later. etcd 3.4.23 answered at once with the
+    /// current revision, ahead of the catch-up events.
+    pub fn request_progress_all(
+        &self,
+        keys: &[WatcherKey],
+        tx: &mpsc::Sender<WatchResponse>,
+        watch_id: i64,
+    ) -> bool {
+        let g = self.lock();
+        if keys.iter().any(|k| g.unsynced.contains_key(k)) {
+            return false;
+        }
+        let resp = WatchResponse {
+            header: Some(self.header(g.current_rev)),
+            watch_id,
+            ..Default::default()
+        };
+        !matches!(tx.try_send(resp), Err(mpsc::error::TrySendError::Full(_)))
+    }
+
     /// Sends a progress notification (empty response with the current revision) to every
     /// synced watcher that asked for them and got nothing since the last call.
     pub fn progress_tick(&self) {

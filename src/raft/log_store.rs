@@ -12,6 +12,8 @@ use openraft::{Entry, ErrorSubject, ErrorVerb, LogId, StorageError, Vote};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+#[cfg(feature = "failpoints")]
+use super::failpoint_error;
 use super::{io_err, TypeConfig};
 use crate::storage::schema;
 use crate::storage::wal::{self, WalDbs};
@@ -431,13 +433,17 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let this = self.clone();
         let started = std::time::Instant::now();
         let res = run_blocking(move || {
+            fail::fail_point!("raftBeforeSave", |_| Err(failpoint_error("raftBeforeSave")));
             let mut wtxn = this.env.write_txn()?;
             for (index, bytes) in &encoded {
                 this.dbs
                     .logs
                     .put(&mut wtxn, &wal::index_key(*index), bytes)?;
             }
-            wtxn.commit()
+            fail::fail_point!("walBeforeSync", |_| Err(failpoint_error("walBeforeSync")));
+            wtxn.commit()?;
+            fail::fail_point!("walAfterSync", |_| Err(failpoint_error("walAfterSync")));
+            Ok(())
         })
         .await;
         crate::observability::metrics()
@@ -453,6 +459,14 @@ impl RaftLogStorage<TypeConfig> for LogStore {
                     g.add(written as f64);
                 }
                 callback.log_io_completed(Ok(()));
+                #[cfg(feature = "failpoints")]
+                if fail::eval("raftAfterSave", |_| ()).is_some() {
+                    return Err(io_err(
+                        ErrorSubject::Logs,
+                        ErrorVerb::Write,
+                        failpoint_error("raftAfterSave"),
+                    ));
+                }
                 Ok(())
             }
             Err(e) => {

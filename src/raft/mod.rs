@@ -40,6 +40,12 @@ fn io_err<E: std::error::Error + 'static>(
     openraft::StorageIOError::new(subject, verb, openraft::AnyError::new(&e)).into()
 }
 
+/// The error a failpoint's `return` action injects (an I/O error, as a disk fault would).
+#[cfg(feature = "failpoints")]
+pub(crate) fn failpoint_error(name: &str) -> heed::Error {
+    heed::Error::Io(std::io::Error::other(format!("failpoint {name}")))
+}
+
 #[cfg(test)]
 mod suite {
     //! openraft's storage conformance Suite run against the heed log store and state machine.

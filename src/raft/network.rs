@@ -524,6 +524,13 @@ impl RaftNetwork<TypeConfig> for PeerClient {
         InstallSnapshotResponse<u64>,
         RPCError<u64, Member, RaftError<u64, InstallSnapshotError>>,
     > {
+        #[cfg(feature = "failpoints")]
+        if fail::eval("raftBeforeLeaderSendSnap", |_| ()).is_some() {
+            return Err(RPCError::Unreachable(Unreachable::new(&PeerError::Codec {
+                target: self.ctx.target,
+                reason: "failpoint raftBeforeLeaderSendSnap".into(),
+            })));
+        }
         self.bulk
             .call(Rpc::InstallSnapshot, &rpc, option.hard_ttl())
             .await

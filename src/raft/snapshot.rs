@@ -14,6 +14,8 @@ use heed::types::Bytes;
 use openraft::storage::Snapshot;
 use openraft::{ErrorSubject, ErrorVerb, LogId, SnapshotMeta, StorageError, StoredMembership};
 
+#[cfg(feature = "failpoints")]
+use super::failpoint_error;
 use super::log_store::run_blocking;
 use super::{io_err, TypeConfig};
 use crate::apply::state::{ApplyFailure, StateStore};
@@ -213,6 +215,10 @@ fn build_blocking(
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
     let path = tmp.join(DATA_FILE);
+    fail::fail_point!("raftBeforeSaveSnap", |_| Err(failpoint_error(
+        "raftBeforeSaveSnap"
+    )
+    .into()));
     store
         .backend()?
         .env
@@ -245,6 +251,10 @@ fn build_blocking(
     let kept = snapshot_dir(store)?.join(format!("{snapshot_id}.snap"));
     std::fs::rename(&path, &kept).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
     let _ = std::fs::remove_dir_all(&tmp);
+    fail::fail_point!("raftAfterSaveSnap", |_| Err(failpoint_error(
+        "raftAfterSaveSnap"
+    )
+    .into()));
     let meta = SnapshotMeta {
         last_log_id: applied,
         last_membership: membership,
@@ -279,6 +289,10 @@ fn install_blocking(store: &StateStore, file: &Path) -> Result<(), ApplyFailure>
                 tables.push((from, to));
             }
         }
+        fail::fail_point!("raftBeforeApplySnap", |_| Err(failpoint_error(
+            "raftBeforeApplySnap"
+        )
+        .into()));
         let rtxn = src.read_txn()?;
         let mut wtxn = b.env.write_txn()?;
         for (from, to) in &tables {
@@ -289,6 +303,10 @@ fn install_blocking(store: &StateStore, file: &Path) -> Result<(), ApplyFailure>
             }
         }
         wtxn.commit()?;
+        fail::fail_point!("raftAfterApplySnap", |_| Err(failpoint_error(
+            "raftAfterApplySnap"
+        )
+        .into()));
     }
     drop(src);
     let _ = std::fs::remove_dir_all(&tmp);

@@ -17,6 +17,8 @@ use openraft::{
     StoredMembership,
 };
 
+#[cfg(feature = "failpoints")]
+use super::failpoint_error;
 use super::snapshot::{self, SnapshotFiles};
 use super::{io_err, TypeConfig};
 use crate::apply::state::{AppliedBatch, ApplyFailure, StateStore, TokenEffect};
@@ -134,10 +136,18 @@ fn apply_entries(
                 results.push(ApplyResults(out));
             }
             EntryPayload::Membership(m) => {
+                fail::fail_point!("beforeApplyOneConfChange", |_| Err(failpoint_error(
+                    "beforeApplyOneConfChange"
+                )
+                .into()));
                 let stored = StoredMembership::new(Some(entry.log_id), m.clone());
                 let bytes = postcard::to_stdvec(&stored)
                     .map_err(|e| ApplyFailure::Encode(e.to_string()))?;
                 db.raft_state.put(&mut wtxn, RAFT_MEMBERSHIP.key, &bytes)?;
+                fail::fail_point!("afterApplyOneConfChange", |_| Err(failpoint_error(
+                    "afterApplyOneConfChange"
+                )
+                .into()));
                 results.push(ApplyResults::default());
             }
         }
@@ -146,6 +156,9 @@ fn apply_entries(
         postcard::to_stdvec(&last_applied).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
     db.raft_state.put(&mut wtxn, RAFT_APPLIED.key, &bytes)?;
     let revision = db.kv.current_revision(&wtxn)?;
+    fail::fail_point!("beforeCommit", |_| Err(
+        failpoint_error("beforeCommit").into()
+    ));
     let commit_started = Instant::now();
     wtxn.commit()?;
     // LMDB's commit writes the dirty pages and syncs them in one call: bbolt's "write" phase.
@@ -154,6 +167,10 @@ fn apply_entries(
     crate::observability::metrics().observe(
         "etcd_debugging_disk_backend_commit_write_duration_seconds",
         commit_started.elapsed().as_secs_f64(),
+    );
+    fail::fail_point!(
+        "afterCommit",
+        |_| Err(failpoint_error("afterCommit").into())
     );
     Ok(Some(Applied {
         slow,

@@ -262,6 +262,8 @@ impl EtcdServer {
                 let now = Instant::now();
                 server.lessor.sync(&leases, now);
                 for id in server.lessor.take_expired(now) {
+                    // `return` has no error path here: like `panic`, a crash.
+                    fail::fail_point!("lessorBeforeRevoke");
                     let s = server.clone();
                     tokio::spawn(async move {
                         match s

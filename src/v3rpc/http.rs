@@ -64,6 +64,41 @@ pub fn metrics_routes(server: Arc<EtcdServer>) -> Router {
         .with_state(server)
 }
 
+/// Failpoint control on the client port (etcd's gofail HTTP endpoint; failpoints builds only,
+/// see [`crate::failpoints`]): `GET /debug/failpoints` lists the active ones as `name=action`
+/// lines; `PUT /debug/failpoints/<name>` with the action as the body (`panic`, `sleep(100)`,
+/// `return`, `off`, ...) sets one (204; 400 with the reason for an unknown name or a bad
+/// action); `DELETE /debug/failpoints/<name>` turns it off (204).
+#[cfg(feature = "failpoints")]
+pub fn failpoint_routes() -> Router {
+    use axum::routing::put;
+    Router::new()
+        .route(
+            "/debug/failpoints",
+            get(|| async { crate::failpoints::list() }),
+        )
+        .route(
+            "/debug/failpoints/{name}",
+            put(failpoint_put).delete(failpoint_delete),
+        )
+}
+
+#[cfg(feature = "failpoints")]
+async fn failpoint_put(Path(name): Path<String>, body: String) -> axum::response::Response {
+    match crate::failpoints::configure(&name, &body) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+    }
+}
+
+#[cfg(feature = "failpoints")]
+async fn failpoint_delete(Path(name): Path<String>) -> axum::response::Response {
+    match crate::failpoints::remove(&name) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+    }
+}
+
 /// `--enable-pprof` routes on the client port (Go's `net/http/pprof` paths): `/debug/pprof/`
 /// (an index) and `/debug/pprof/profile?seconds=N` (a CPU profile of N seconds, default 30,
 /// in pprof's protobuf format, uncompressed, readable by `go tool pprof`). Go's heap,

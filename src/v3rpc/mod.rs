@@ -90,6 +90,10 @@ pub fn router(server: Arc<EtcdServer>) -> axum::Router {
     if pprof {
         router = router.merge(http::pprof_routes());
     }
+    #[cfg(feature = "failpoints")]
+    {
+        router = router.merge(http::failpoint_routes());
+    }
     if server.v2_enabled() {
         router = router.merge(v2http::routes(server.clone()));
     }

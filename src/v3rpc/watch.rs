@@ -23,6 +23,8 @@ pub const STREAM_BUFFER: usize = 128;
 
 /// etcd's `clientv3.InvalidWatchID`.
 const INVALID_WATCH_ID: i64 = -1;
+/// How often a deferred progress request checks whether the stream's watchers caught up.
+const PROGRESS_RETRY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// mvcc.ErrWatcherDuplicateID.
 const ERR_DUPLICATE_ID: &str = "mvcc: duplicate watch ID provided on the WatchStream";
@@ -68,8 +70,23 @@ impl Watch for WatchService {
             let mut watchers: HashMap<i64, WatcherKey> = HashMap::new();
             let mut next_id: i64 = 0;
             let mut err_tx = Some(err_tx);
+            // A progress request that waits for this stream's watchers to catch up.
+            let mut progress_deferred = false;
             loop {
-                let req = match inbound.next().await {
+                let next = if progress_deferred {
+                    tokio::select! {
+                        r = inbound.next() => r,
+                        () = tokio::time::sleep(PROGRESS_RETRY) => {
+                            let keys: Vec<WatcherKey> = watchers.values().copied().collect();
+                            progress_deferred =
+                                !hub.request_progress_all(&keys, &tx, INVALID_WATCH_ID);
+                            continue;
+                        }
+                    }
+                } else {
+                    inbound.next().await
+                };
+                let req = match next {
                     Some(Ok(req)) => req,
                     Some(Err(status)) => {
                         if let Some(t) = err_tx.take() {
@@ -118,12 +135,14 @@ impl Watch for WatchService {
                         }
                     }
                     RequestUnion::ProgressRequest(_) => {
-                        let resp = WatchResponse {
-                            header: Some(server.header(hub.current_revision())),
-                            watch_id: INVALID_WATCH_ID,
-                            ..Default::default()
-                        };
-                        tx.send(resp).await.is_ok()
+                        // Answered once every watcher of the stream is synced, so the
+                        // notification never runs ahead of catch-up events (etcd #15220).
+                        if !progress_deferred {
+                            let keys: Vec<WatcherKey> = watchers.values().copied().collect();
+                            progress_deferred =
+                                !hub.request_progress_all(&keys, &tx, INVALID_WATCH_ID);
+                        }
+                        !tx.is_closed()
                     }
                 };
                 if !ok {

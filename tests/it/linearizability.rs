@@ -7,8 +7,8 @@
 //! after its invocation, or never. "Never" needs no special case: an op that never took effect is
 //! equivalent to one linearized after every other op, since nothing observes the state after it.
 //!
-//! The model is one register (`Option<String>`, `None` = key absent) with three operations:
-//! `Put(v)`, `Get` (returns the value) and `Cas { expect, new }` (etcd's txn
+//! The model is one register (`Option<String>`, `None` = key absent) with four operations:
+//! `Put(v)`, `Delete`, `Get` (returns the value) and `Cas { expect, new }` (etcd's txn
 //! `value(key) = expect` then `put(key, new)`; `expect == None` is not used by the workload).
 //! Histories are checked per key ([`check`] splits them), which is sound for registers
 //! (linearizability is local).
@@ -28,6 +28,8 @@ use std::collections::{BTreeMap, HashSet};
 pub enum In {
     /// Write the value.
     Put(String),
+    /// Delete the key (etcd's `DeleteRange` of one key).
+    Delete,
     /// Read the value.
     Get,
     /// Compare-and-set: if the value equals `expect`, write `new`.
@@ -44,6 +46,8 @@ pub enum In {
 pub enum Out {
     /// The put was acknowledged.
     Put,
+    /// The delete was acknowledged.
+    Delete,
     /// The read returned this value (`None`: key absent).
     Get(Option<String>),
     /// The CAS answered `succeeded`.
@@ -74,6 +78,7 @@ pub struct Op {
 fn step(state: &Option<String>, input: &In, output: &Out) -> Option<Option<String>> {
     match (input, output) {
         (In::Put(v), Out::Put | Out::Unknown) => Some(Some(v.clone())),
+        (In::Delete, Out::Delete | Out::Unknown) => Some(None),
         (In::Get, Out::Get(seen)) => (seen == state).then(|| state.clone()),
         (In::Get, Out::Unknown) => Some(state.clone()),
         (In::Cas { expect, new }, Out::Cas(true)) => {
@@ -375,6 +380,51 @@ mod tests {
         let h = vec![
             op(0, 0, 1, put("a"), Out::Put),
             op(1, 2, 3, In::Get, got(Some("zz"))),
+        ];
+        assert!(check(&h).is_err());
+    }
+
+    #[test]
+    fn deletes_are_registers_writes_of_absent() {
+        // Sequential put, delete, get absent: fine.
+        let h = vec![
+            op(0, 0, 1, put("a"), Out::Put),
+            op(0, 2, 3, In::Delete, Out::Delete),
+            op(1, 4, 5, In::Get, got(None)),
+        ];
+        assert!(check(&h).is_ok());
+        // A read after an acknowledged delete still sees the value: a resurrected key.
+        let h = vec![
+            op(0, 0, 1, put("a"), Out::Put),
+            op(0, 2, 3, In::Delete, Out::Delete),
+            op(1, 4, 5, In::Get, got(Some("a"))),
+        ];
+        assert!(check(&h).is_err());
+        // A CAS that succeeded on a value an acknowledged delete removed before it started.
+        let h = vec![
+            op(0, 0, 1, put("a"), Out::Put),
+            op(0, 2, 3, In::Delete, Out::Delete),
+            op(1, 4, 5, cas("a", "b"), Out::Cas(true)),
+        ];
+        assert!(check(&h).is_err());
+    }
+
+    #[test]
+    fn a_lost_acknowledged_write_is_caught_by_a_final_read() {
+        // The put was acknowledged, nothing else wrote, yet the final read finds the old value
+        // (what a crash that loses an fsynced entry would show).
+        let h = vec![
+            op(0, 0, 1, put("a"), Out::Put),
+            op(1, 2, 3, put("b"), Out::Put),
+            op(2, 10, 11, In::Get, got(Some("a"))),
+        ];
+        assert!(check(&h).is_err());
+        // A revision going back: reads see b, then a again.
+        let h = vec![
+            op(0, 0, 1, put("a"), Out::Put),
+            op(1, 2, U, put("b"), Out::Unknown),
+            op(2, 5, 6, In::Get, got(Some("b"))),
+            op(2, 7, 8, In::Get, got(Some("a"))),
         ];
         assert!(check(&h).is_err());
     }

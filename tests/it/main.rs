@@ -43,6 +43,7 @@ mod migrate;
 mod observability;
 mod peer_tls_checks;
 mod reconfig;
+mod robustness;
 mod server_flag_effects;
 mod server_flags;
 mod start_in_place;

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Robustness campaign (issue 13): runs randomized robustness runs (tests/it/robustness) with
+# the failpoints build, one process per run, and stops at the first violation with its seed.
+#
+#   tests/robustness/run.sh [-n RUNS] [-t SECONDS] [-s FIRST_SEED] [-o OUT_DIR] [-d RUN_SECS]
+#
+#   -n RUNS       at most this many runs (default 1000)
+#   -t SECONDS    stop starting runs after this much time (default: no limit)
+#   -s SEED       seed of the first run; run i uses SEED+i (default: random)
+#   -o DIR        where runs.log, summary.txt and a violation's artifacts go
+#                 (default target/robustness-campaign)
+#   -d SECS       seconds of faults per run (default 10)
+#
+# Each run picks its scenario (kill, pause, failpoint, failpoint_restart, slow_disk, mixed)
+# and its size (1 or 3 members) from its seed. Runs are niced (the machine is shared).
+# Reproduce run i: ROBUSTNESS_SEED=<seed> ROBUSTNESS_SCENARIO=<s> ROBUSTNESS_MEMBERS=<n>
+#   cargo test --features failpoints --test it robustness::one -- --ignored --nocapture
+# The summary (runs, results, operations checked, faults injected by kind) is printed and
+# written to OUT_DIR/summary.txt.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+RUNS=1000
+BUDGET=0
+SEED=$(( (RANDOM << 15) | RANDOM ))
+OUT=target/robustness-campaign
+RUN_SECS=10
+while getopts "n:t:s:o:d:h" opt; do
+  case $opt in
+    n) RUNS=$OPTARG ;;
+    t) BUDGET=$OPTARG ;;
+    s) SEED=$OPTARG ;;
+    o) OUT=$OPTARG ;;
+    d) RUN_SECS=$OPTARG ;;
+    *) sed -n '2,20p' "$0"; exit 2 ;;
+  esac
+done
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+: > "$OUT/runs.log"
+
+BIN=$(cargo test --locked --features failpoints --test it --no-run 2>&1 \
+  | sed -n 's/.*Executable tests\/it\/main.rs (\(.*\))/\1/p' | tail -1)
+if [ -z "$BIN" ] || [ ! -x "$BIN" ]; then
+  echo "could not build the failpoints test binary" >&2
+  exit 1
+fi
+
+SCENARIOS=(kill pause failpoint failpoint_restart slow_disk mixed)
+start=$(date +%s)
+status=0
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+  if [ "$BUDGET" -gt 0 ] && [ $(( $(date +%s) - start )) -ge "$BUDGET" ]; then
+    break
+  fi
+  seed=$(( SEED + i ))
+  scenario=${SCENARIOS[$(( seed % ${#SCENARIOS[@]} ))]}
+  members=$(( (seed / ${#SCENARIOS[@]}) % 2 == 0 ? 3 : 1 ))
+  i=$(( i + 1 ))
+  echo "run $i: seed=$seed scenario=$scenario members=$members"
+  if ! ROBUSTNESS_OUT="$OUT" ROBUSTNESS_SEED=$seed ROBUSTNESS_SCENARIO=$scenario \
+      ROBUSTNESS_MEMBERS=$members ROBUSTNESS_SECS=$RUN_SECS \
+      timeout --kill-after=10s 600s nice -n 10 "$BIN" robustness::one --exact --ignored \
+      --nocapture > "$OUT/last-run.txt" 2>&1; then
+    echo "VIOLATION or failure at seed $seed (scenario $scenario, $members members):"
+    grep -E "robustness (VIOLATION|FAILURE)|artifacts:" "$OUT/last-run.txt" | head -5 || tail -20 "$OUT/last-run.txt"
+    cp "$OUT/last-run.txt" "$OUT/failed-seed$seed.txt"
+    status=1
+    break
+  fi
+done
+elapsed=$(( $(date +%s) - start ))
+
+awk -v elapsed="$elapsed" -v date="$(date -u +%Y-%m-%dT%H:%MZ)" '
+  {
+    for (f = 1; f <= NF; f++) {
+      split($f, kv, "=")
+      if (kv[1] == "result") res[kv[2]]++
+      else if (kv[1] == "run") { split(kv[2], p, "-"); sz[p[2]]++ ; sc[p[1]]++ }
+      else if (kv[1] == "faults") {
+        n = split(kv[2], fs, ",")
+        for (j = 1; j <= n; j++) { split(fs[j], c, ":"); if (c[1] != "") fault[c[1]] += c[2] }
+      }
+      else sum[kv[1]] += kv[2]
+    }
+    runs++
+  }
+  END {
+    printf "robustness campaign %s: %d runs in %d s\n", date, runs, elapsed
+    printf "results:"; for (r in res) printf " %s=%d", r, res[r]; printf "\n"
+    printf "sizes:"; for (s in sz) printf " %s=%d", s, sz[s]; printf "\n"
+    printf "scenarios:"; for (s in sc) printf " %s=%d", s, sc[s]; printf "\n"
+    printf "operations checked (linearizability): %d (%d with unknown outcome)\n", sum["ops"], sum["unknown"]
+    printf "acknowledged writes: %d, checked against the watch history: %d\n", sum["acks"], sum["acks_checked"]
+    printf "watch events checked: %d in %d segments\n", sum["watch_events"], sum["segments"]
+    printf "also: serializable reads %d, lease operations %d, compactions %d\n", sum["serializable"], sum["lease_ops"], sum["compactions"]
+    printf "faults:"; for (f in fault) printf " %s=%d", f, fault[f]; printf "\n"
+  }' "$OUT/runs.log" | tee "$OUT/summary.txt"
+exit $status
