@@ -422,9 +422,9 @@ fn duplicated_client_urls_and_a_unix_socket_serve_etcdctl() {
 /// `--listen-client-urls https://127.0.0.1:P,http://127.0.0.1:P`: etcd 3.4 serves both on one
 /// socket (its cmux tells a TLS handshake from plaintext). On both servers the official
 /// etcdctl over TLS and a plain HTTP `/health` reach the member through port P. Ours also
-/// serves the official etcdctl over plaintext gRPC there; etcd 3.4.23 does not (its
-/// plaintext gRPC on a mixed port times out with `context deadline exceeded`, checked here so
-/// a change in etcd shows). Before, ours failed to start with `address already in use`.
+/// serves the official etcdctl over plaintext gRPC there; etcd 3.4.23 does so only at times
+/// (its plaintext gRPC on a mixed port sometimes times out with `context deadline
+/// exceeded`). Before, ours failed to start with `address already in use`.
 #[test]
 fn same_port_serves_tls_and_plaintext_clients() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -470,12 +470,17 @@ fn same_port_serves_tls_and_plaintext_clients() {
             etcdctl(&http, &a, None)
         };
         if kind == ServerKind::Etcd {
-            let get = plain(&["get", "k"]);
-            assert!(
-                !get.status.success()
-                    && String::from_utf8_lossy(&get.stderr).contains("context deadline exceeded"),
-                "etcd 3.4.23 now serves plaintext gRPC on a mixed port: {get:?}"
-            );
+            // etcd 3.4.23's cmux sometimes serves plaintext gRPC on a mixed port and sometimes
+            // lets it time out (both seen): either is etcd's behaviour, a wrong value is not.
+            let get = plain(&["get", "k", "--print-value-only"]);
+            if get.status.success() {
+                assert_eq!(String::from_utf8_lossy(&get.stdout).trim(), "over-tls");
+            } else {
+                assert!(
+                    String::from_utf8_lossy(&get.stderr).contains("context deadline exceeded"),
+                    "etcd 3.4.23 plaintext gRPC on a mixed port: {get:?}"
+                );
+            }
             continue;
         }
         let get = plain(&["get", "k", "--print-value-only"]);
