@@ -115,25 +115,33 @@ enum Fault {
     SlowDisk,
 }
 
-/// Failpoints a run can reach with its traffic (snapshot send/install need a member lagging
-/// by more than the kept log, which short runs do not produce).
+/// Failpoints a run cannot reach with its traffic: conf changes need a membership change, and
+/// snapshot send/install need a member lagging by more than the kept log, which short runs do
+/// not produce.
 #[cfg(feature = "failpoints")]
-const REACHABLE: &[&str] = &[
-    "raftBeforeSave",
-    "walBeforeSync",
-    "walAfterSync",
-    "raftAfterSave",
-    "beforeCommit",
-    "afterCommit",
-    "raftBeforeSaveSnap",
-    "raftAfterSaveSnap",
-    "defragBeforeCopy",
-    "defragBeforeRename",
-    "compactBeforeRemove",
-    "compactAfterRemove",
-    "lessorBeforeRevoke",
-    "applyBeforeLeaseRevoke",
+const UNREACHED: &[&str] = &[
+    "beforeApplyOneConfChange",
+    "afterApplyOneConfChange",
+    "raftBeforeLeaderSendSnap",
+    "raftBeforeApplySnap",
+    "raftAfterApplySnap",
 ];
+
+/// The persistence-step failpoints a crash at restart picks from (the first sites of
+/// [`etcd_oxide::failpoints::NAMES`]: log append and fsync, state commit).
+#[cfg(feature = "failpoints")]
+const PERSISTENCE_STEPS: usize = 6;
+
+/// Every failpoint a run can reach ([`etcd_oxide::failpoints::NAMES`] less [`UNREACHED`]), in
+/// the library's order.
+#[cfg(feature = "failpoints")]
+fn reachable() -> Vec<&'static str> {
+    etcd_oxide::failpoints::NAMES
+        .iter()
+        .copied()
+        .filter(|n| !UNREACHED.contains(n))
+        .collect()
+}
 
 /// What one run did and checked.
 #[derive(Debug, Default)]
@@ -506,7 +514,7 @@ fn inject(
         Scenario::Failpoint => failpoint_crash(rt, c, cs, victim, rng),
         #[cfg(feature = "failpoints")]
         Scenario::FailpointRestart => {
-            let name = REACHABLE[rng.random_range(0..6)];
+            let name = reachable()[rng.random_range(0..PERSISTENCE_STEPS)];
             let hits = rng.random_range(1..20);
             let m = &mut c.members[victim];
             m.kill9();
@@ -557,7 +565,8 @@ fn failpoint_crash(
     victim: usize,
     rng: &mut StdRng,
 ) -> Fault {
-    let name = REACHABLE[rng.random_range(0..REACHABLE.len())];
+    let reachable = reachable();
+    let name = reachable[rng.random_range(0..reachable.len())];
     let addr = c.members[victim].client_addr();
     match crate::harness::http_request(addr, "PUT", &format!("/debug/failpoints/{name}"), "panic") {
         Ok((204, _)) => {}
@@ -637,7 +646,7 @@ async fn read_retrying(
 fn clear_failpoints(c: &Cluster) {
     for m in &c.members {
         if m.pid().is_some() {
-            for name in REACHABLE {
+            for name in etcd_oxide::failpoints::NAMES {
                 let _ = crate::harness::http_request(
                     m.client_addr(),
                     "DELETE",
