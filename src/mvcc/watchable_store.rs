@@ -249,6 +249,7 @@ impl WatchableStore {
         g.current_rev = g.current_rev.max(revision);
         let mut victims = Vec::new();
         let mut closed = Vec::new();
+        let mut sent_total = 0u64;
         for (key, w) in g.synced.iter_mut() {
             let evs: Vec<Event> = events
                 .iter()
@@ -277,7 +278,7 @@ impl WatchableStore {
             };
             match w.tx.try_send(resp) {
                 Ok(()) => {
-                    count_events_sent(sent);
+                    sent_total += sent;
                     w.next_rev = revision + 1;
                     w.sent_since_tick = true;
                 }
@@ -298,6 +299,9 @@ impl WatchableStore {
             }
         }
         drop(g);
+        // One metric update per notification, not one per watcher (the fan-out loop above
+        // runs under the hub's lock).
+        count_events_sent(sent_total);
         if has_victims {
             self.wake.notify_one();
         }
