@@ -666,14 +666,20 @@ impl Cluster {
     }
 
     /// [`Cluster::start`] with member `m{i+1}`'s data dir at `data_dirs[i]` (the test owns
-    /// them, e.g. on a test filesystem) instead of fresh temp dirs.
-    pub fn start_in(kind: ServerKind, token: &str, data_dirs: &[PathBuf]) -> Cluster {
+    /// them, e.g. on a test filesystem) instead of fresh temp dirs, and the `extra` flags on
+    /// every member.
+    pub fn start_in(
+        kind: ServerKind,
+        token: &str,
+        data_dirs: &[PathBuf],
+        extra: &[String],
+    ) -> Cluster {
         Cluster::start_inner(
             kind,
             data_dirs.len(),
             token,
             false,
-            &|_| Vec::new(),
+            &|_| extra.to_vec(),
             data_dirs,
         )
     }

@@ -82,6 +82,7 @@ pub struct PowerLossMount {
     model: DirSync,
     session: Option<BackgroundSession>,
     stats: Arc<Mutex<Stats>>,
+    state: Arc<Mutex<State>>,
 }
 
 /// Counters of one mount's life, for the test reports.
@@ -106,6 +107,7 @@ impl PowerLossMount {
     pub fn mount(backing: &Path, mountpoint: &Path, model: DirSync) -> std::io::Result<Self> {
         let stats = Arc::new(Mutex::new(Stats::default()));
         let fs = PowerLossFs::load(backing, model, Arc::clone(&stats))?;
+        let state = Arc::clone(&fs.state);
         let mut config = Config::default();
         config.mount_options = vec![
             MountOption::FSName("powerloss".into()),
@@ -119,6 +121,7 @@ impl PowerLossMount {
             model,
             session: Some(session),
             stats,
+            state,
         })
     }
 
@@ -137,6 +140,46 @@ impl PowerLossMount {
     pub fn cut(mut self) -> Stats {
         self.unmount();
         self.stats()
+    }
+
+    /// Power cut on a disk that reorders writes: before the cut, each page written since its
+    /// file's last fsync that overwrites bytes already durable reaches the disk with
+    /// probability 1/2 (drawn from `rng`); appended pages, size changes and directory changes
+    /// are lost. This is what ext4 `data=ordered` allows for in-place overwrites (they are not
+    /// journaled and may be written back in any order); what a program may count on is only
+    /// what it fsynced. Returns the counters and the number of pages that reached the disk.
+    pub fn cut_reordered(self, rng: &mut impl rand::Rng) -> (Stats, u64) {
+        let mut kept = 0;
+        {
+            let mut st = self.state.lock().expect("fs lock");
+            let mut ids: Vec<u64> = st.nodes.keys().copied().collect();
+            ids.sort_unstable();
+            for id in ids {
+                let Some(Node {
+                    kind: Kind::File(f),
+                    ..
+                }) = st.nodes.get_mut(&id)
+                else {
+                    continue;
+                };
+                let mut idxs: Vec<u64> = f.pages.keys().copied().collect();
+                idxs.sort_unstable();
+                for idx in idxs {
+                    let start = idx * PAGE;
+                    let end = (start + PAGE).min(f.base_len);
+                    if start < end && rng.random_bool(0.5) {
+                        let page = &f.pages[&idx];
+                        if f.object
+                            .write_all_at(&page[..(end - start) as usize], start)
+                            .is_ok()
+                        {
+                            kept += 1;
+                        }
+                    }
+                }
+            }
+        }
+        (self.cut(), kept)
     }
 
     /// Power cut, then a fresh mount of what survived at the same place.
@@ -251,7 +294,7 @@ struct PowerLossFs {
     model: DirSync,
     uid: u32,
     gid: u32,
-    state: Mutex<State>,
+    state: Arc<Mutex<State>>,
     stats: Arc<Mutex<Stats>>,
 }
 
@@ -364,7 +407,7 @@ impl PowerLossFs {
             model,
             uid: meta.uid(),
             gid: meta.gid(),
-            state: Mutex::new(State { nodes, next_id }),
+            state: Arc::new(Mutex::new(State { nodes, next_id })),
             stats,
         })
     }

@@ -54,6 +54,8 @@ pub struct Report {
     pub fs_writes: u64,
     /// File fsyncs the layer served, over all mounts.
     pub fs_syncs: u64,
+    /// Unsynced pages that reached the disk at reordered cuts.
+    pub pages_reordered: u64,
 }
 
 fn env_num(name: &str, default: u64) -> u64 {
@@ -63,12 +65,38 @@ fn env_num(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// Runs up to `max_cuts` power cuts (within `budget`) of an `n`-member cluster whose data dirs
-/// are all on one [`PowerLossMount`]; `None` when FUSE is unavailable (skipped).
+/// One power-cut run's shape.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// Members, all with their data dirs on the mount.
+    pub members: usize,
+    /// When directory changes become durable.
+    pub model: DirSync,
+    /// Cut on a disk that reorders unsynced overwrites ([`PowerLossMount::cut_reordered`])
+    /// instead of dropping every unsynced write.
+    pub reordered: bool,
+    /// Extra server flags (every member).
+    pub extra_args: Vec<String>,
+}
+
+impl Run {
+    /// `members` members, the journal directory model, whole-write loss, and a low
+    /// `--snapshot-count` so that Raft snapshots and log purges happen between cuts.
+    pub fn new(members: usize) -> Run {
+        Run {
+            members,
+            model: DirSync::Journal,
+            reordered: false,
+            extra_args: vec!["--snapshot-count=200".into()],
+        }
+    }
+}
+
+/// Runs up to `max_cuts` power cuts (within `budget`; at least one) of `run`; `None` when FUSE
+/// is unavailable (skipped). Panics on the first violation, naming the test, seed and cut.
 pub fn power_cut_loop(
     test: &str,
-    n: usize,
-    model: DirSync,
+    run: &Run,
     seed: u64,
     max_cuts: usize,
     budget: Duration,
@@ -77,19 +105,29 @@ pub fn power_cut_loop(
     if !skip_unless(test, why.is_none(), why.as_deref().unwrap_or("")) {
         return None;
     }
-    eprintln!("{test}: seed {seed}, {n} member(s), {model:?}");
+    let n = run.members;
+    eprintln!("{test}: seed {seed}, {run:?}");
     let mut rng = StdRng::seed_from_u64(seed);
     let dir = tempfile::tempdir().expect("temp dir");
     let (backing, mnt_path) = (dir.path().join("backing"), dir.path().join("mnt"));
     std::fs::create_dir(&backing).expect("mkdir backing");
     std::fs::create_dir(&mnt_path).expect("mkdir mnt");
-    let mut mnt = Some(PowerLossMount::mount(&backing, &mnt_path, model).expect("mount"));
+    let mut mnt = Some(PowerLossMount::mount(&backing, &mnt_path, run.model).expect("mount"));
     let data_dirs: Vec<PathBuf> = (1..=n).map(|i| mnt_path.join(format!("m{i}"))).collect();
     for d in &data_dirs {
         std::fs::create_dir(d).expect("data dir on the mount");
     }
+    // The operator's mkdir of the data dirs is durable before the members start.
+    std::fs::File::open(&mnt_path)
+        .and_then(|d| d.sync_all())
+        .expect("fsync the mount's root");
     // Declared after the mount: dropped (members killed) before it is unmounted.
-    let mut c = Cluster::start_in(ServerKind::Ours, "it-powerloss", &data_dirs);
+    let mut c = Cluster::start_in(
+        ServerKind::Ours,
+        "it-powerloss",
+        &data_dirs,
+        &run.extra_args,
+    );
     let rt = multi_thread_runtime();
     let cs = clients(&c, CALL_TIMEOUT);
     let mut all: Vec<Ack> = Vec::new();
@@ -102,12 +140,15 @@ pub fn power_cut_loop(
         // The power cut: every member dies at once, then whatever was not fsynced is gone.
         c.kill_all();
         stop_load(&rt, &stop, handles);
-        let (m, stats) = mnt
-            .take()
-            .expect("invariant: mounted between cuts")
-            .cut_and_remount()
-            .expect("remount after the cut");
-        mnt = Some(m);
+        let m = mnt.take().expect("invariant: mounted between cuts");
+        let stats = if run.reordered {
+            let (stats, kept) = m.cut_reordered(&mut rng);
+            report.pages_reordered += kept;
+            stats
+        } else {
+            m.cut()
+        };
+        mnt = Some(PowerLossMount::mount(&backing, &mnt_path, run.model).expect("remount"));
         report.cuts += 1;
         report.fs_writes += stats.writes;
         report.fs_syncs += stats.file_syncs;
@@ -146,43 +187,63 @@ fn seed() -> u64 {
         .unwrap_or_else(rand::random)
 }
 
-fn bounded(test: &str, n: usize, model: DirSync) {
+fn bounded(test: &str, run: Run) {
     power_cut_loop(
         test,
-        n,
-        model,
+        &run,
         seed(),
         env_num("POWERLOSS_CUTS", 4) as usize,
-        Duration::from_secs(env_num("POWERLOSS_BUDGET_SECS", 20)),
+        Duration::from_secs(env_num("POWERLOSS_BUDGET_SECS", 15)),
     );
 }
 
 #[test]
 fn power_cut_one_member_keeps_acknowledged_writes() {
-    bounded("power_cut_one_member", 1, DirSync::Journal);
+    bounded("power_cut_one_member", Run::new(1));
 }
 
 #[test]
 fn power_cut_three_members_keeps_acknowledged_writes() {
-    bounded("power_cut_three_members", 3, DirSync::Journal);
+    bounded("power_cut_three_members", Run::new(3));
+}
+
+#[test]
+fn power_cut_reordered_writes_one_member() {
+    bounded(
+        "power_cut_reordered_one_member",
+        Run {
+            reordered: true,
+            ..Run::new(1)
+        },
+    );
+}
+
+#[test]
+fn power_cut_strict_directory_fsync_one_member() {
+    bounded(
+        "power_cut_strict_dirs_one_member",
+        Run {
+            model: DirSync::PerDirectory,
+            ..Run::new(1)
+        },
+    );
 }
 
 /// A longer loop for campaigns: `POWERLOSS_CUTS` (default 50) cuts or
-/// `POWERLOSS_BUDGET_SECS` (default 600) per cluster size, 1 and 3 members.
+/// `POWERLOSS_BUDGET_SECS` (default 600) per shape: 1 and 3 members, whole-write loss and
+/// reordered overwrites.
 #[test]
 #[ignore]
 fn power_cut_campaign() {
     let cuts = env_num("POWERLOSS_CUTS", 50) as usize;
     let budget = Duration::from_secs(env_num("POWERLOSS_BUDGET_SECS", 600));
     for n in [1, 3] {
-        let seed = seed();
-        power_cut_loop(
-            "power_cut_campaign",
-            n,
-            DirSync::Journal,
-            seed,
-            cuts,
-            budget,
-        );
+        for reordered in [false, true] {
+            let run = Run {
+                reordered,
+                ..Run::new(n)
+            };
+            power_cut_loop("power_cut_campaign", &run, seed(), cuts, budget);
+        }
     }
 }
