@@ -1174,4 +1174,45 @@ mod tests {
         assert_eq!(read(&root.join("x/unsynced")).as_deref(), Some(&b""[..]));
         drop(mnt);
     }
+
+    #[test]
+    fn reordered_cut_keeps_some_overwrites_and_no_appends() {
+        use rand::SeedableRng;
+        let Some((d, mnt)) = setup("reordered_cut", DirSync::Journal) else {
+            return;
+        };
+        let p = mnt.path().join("f");
+        let f = File::create(&p).expect("create");
+        f.write_all_at(&vec![1u8; 16 * PAGE as usize], 0)
+            .expect("write");
+        f.sync_all().expect("fsync");
+        f.write_all_at(&vec![2u8; 17 * PAGE as usize], 0)
+            .expect("overwrite and append, not synced");
+        drop(f);
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let (_, kept) = mnt.cut_reordered(&mut rng);
+        assert!(
+            0 < kept && kept < 16,
+            "some, not all, of 16 overwritten pages: {kept}"
+        );
+        let mnt = PowerLossMount::mount(
+            &d.path().join("backing"),
+            &d.path().join("mnt"),
+            DirSync::Journal,
+        )
+        .expect("remount");
+        let got = read(&p).expect("f after the cut");
+        assert_eq!(got.len(), 16 * PAGE as usize, "the append is lost");
+        let new_pages = got
+            .chunks(PAGE as usize)
+            .filter(|c| c.iter().all(|b| *b == 2))
+            .count();
+        assert!(
+            got.chunks(PAGE as usize)
+                .all(|c| c.iter().all(|b| *b == 2) || c.iter().all(|b| *b == 1)),
+            "every page is old or new, never torn inside"
+        );
+        assert_eq!(new_pages as u64, kept);
+        drop(mnt);
+    }
 }
