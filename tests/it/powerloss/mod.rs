@@ -92,6 +92,81 @@ impl Run {
     }
 }
 
+/// A disk for members' data dirs that can lose power: a [`PowerLossMount`] over a backing dir,
+/// both in one temp dir. Drop it after the members (declare it before them).
+pub struct PowerDisk {
+    // Field order is drop order: unmount before removing the temp dir.
+    mnt: Option<PowerLossMount>,
+    backing: PathBuf,
+    mountpoint: PathBuf,
+    model: DirSync,
+    _dir: tempfile::TempDir,
+}
+
+impl PowerDisk {
+    /// A fresh disk, mounted; `None` (after printing why, or panicking under
+    /// `ETCD_INTEROP_REQUIRED=1`) when FUSE mounts are impossible here.
+    pub fn new(test: &str, model: DirSync) -> Option<PowerDisk> {
+        let why = fs::fuse_unavailable();
+        if !skip_unless(test, why.is_none(), why.as_deref().unwrap_or("")) {
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (backing, mountpoint) = (dir.path().join("backing"), dir.path().join("mnt"));
+        std::fs::create_dir(&backing).expect("mkdir backing");
+        std::fs::create_dir(&mountpoint).expect("mkdir mnt");
+        let mnt = PowerLossMount::mount(&backing, &mountpoint, model).expect("mount");
+        Some(PowerDisk {
+            mnt: Some(mnt),
+            backing,
+            mountpoint,
+            model,
+            _dir: dir,
+        })
+    }
+
+    /// Creates `m1..m<n>` on the disk (durably, as an operator's `mkdir` before the first
+    /// start) and returns their paths.
+    pub fn data_dirs(&self, n: usize) -> Vec<PathBuf> {
+        let dirs: Vec<PathBuf> = (1..=n)
+            .map(|i| self.mountpoint.join(format!("m{i}")))
+            .collect();
+        for d in &dirs {
+            std::fs::create_dir(d).expect("data dir on the mount");
+        }
+        std::fs::File::open(&self.mountpoint)
+            .and_then(|d| d.sync_all())
+            .expect("fsync the mount's root");
+        dirs
+    }
+
+    /// Power cut (every process using the disk must be dead): drops what was not fsynced
+    /// (with `reordered`, lets a random half of the unsynced overwrites through first, see
+    /// [`PowerLossMount::cut_reordered`]) and mounts what survived. Returns the counters of
+    /// the mount that was cut and the pages let through.
+    pub fn cut(&mut self, reordered: bool, rng: &mut impl Rng) -> (fs::Stats, u64) {
+        let m = self.mnt.take().expect("invariant: mounted between cuts");
+        let (stats, kept) = if reordered {
+            m.cut_reordered(rng)
+        } else {
+            (m.cut(), 0)
+        };
+        self.mnt = Some(
+            PowerLossMount::mount(&self.backing, &self.mountpoint, self.model)
+                .expect("remount after the cut"),
+        );
+        (stats, kept)
+    }
+
+    /// The current mount's counters.
+    pub fn stats(&self) -> fs::Stats {
+        self.mnt
+            .as_ref()
+            .map(PowerLossMount::stats)
+            .unwrap_or_default()
+    }
+}
+
 /// Runs up to `max_cuts` power cuts (within `budget`; at least one) of `run`; `None` when FUSE
 /// is unavailable (skipped). Panics on the first violation, naming the test, seed and cut.
 pub fn power_cut_loop(
@@ -101,27 +176,12 @@ pub fn power_cut_loop(
     max_cuts: usize,
     budget: Duration,
 ) -> Option<Report> {
-    let why = fs::fuse_unavailable();
-    if !skip_unless(test, why.is_none(), why.as_deref().unwrap_or("")) {
-        return None;
-    }
+    let mut disk = PowerDisk::new(test, run.model)?;
     let n = run.members;
     eprintln!("{test}: seed {seed}, {run:?}");
     let mut rng = StdRng::seed_from_u64(seed);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (backing, mnt_path) = (dir.path().join("backing"), dir.path().join("mnt"));
-    std::fs::create_dir(&backing).expect("mkdir backing");
-    std::fs::create_dir(&mnt_path).expect("mkdir mnt");
-    let mut mnt = Some(PowerLossMount::mount(&backing, &mnt_path, run.model).expect("mount"));
-    let data_dirs: Vec<PathBuf> = (1..=n).map(|i| mnt_path.join(format!("m{i}"))).collect();
-    for d in &data_dirs {
-        std::fs::create_dir(d).expect("data dir on the mount");
-    }
-    // The operator's mkdir of the data dirs is durable before the members start.
-    std::fs::File::open(&mnt_path)
-        .and_then(|d| d.sync_all())
-        .expect("fsync the mount's root");
-    // Declared after the mount: dropped (members killed) before it is unmounted.
+    let data_dirs = disk.data_dirs(n);
+    // Declared after the disk: dropped (members killed) before it is unmounted.
     let mut c = Cluster::start_in(
         ServerKind::Ours,
         "it-powerloss",
@@ -140,15 +200,8 @@ pub fn power_cut_loop(
         // The power cut: every member dies at once, then whatever was not fsynced is gone.
         c.kill_all();
         stop_load(&rt, &stop, handles);
-        let m = mnt.take().expect("invariant: mounted between cuts");
-        let stats = if run.reordered {
-            let (stats, kept) = m.cut_reordered(&mut rng);
-            report.pages_reordered += kept;
-            stats
-        } else {
-            m.cut()
-        };
-        mnt = Some(PowerLossMount::mount(&backing, &mnt_path, run.model).expect("remount"));
+        let (stats, kept) = disk.cut(run.reordered, &mut rng);
+        report.pages_reordered += kept;
         report.cuts += 1;
         report.fs_writes += stats.writes;
         report.fs_syncs += stats.file_syncs;
@@ -171,11 +224,9 @@ pub fn power_cut_loop(
     }
     c.kill_all();
     drop(c);
-    if let Some(m) = mnt.take() {
-        let stats = m.cut();
-        report.fs_writes += stats.writes;
-        report.fs_syncs += stats.file_syncs;
-    }
+    let stats = disk.stats();
+    report.fs_writes += stats.writes;
+    report.fs_syncs += stats.file_syncs;
     eprintln!("{test}: seed {seed}: {report:?}");
     Some(report)
 }
