@@ -40,6 +40,8 @@ use fs::{DirSync, PowerLossMount};
 
 /// Per-call deadline of the writers.
 const CALL_TIMEOUT: Duration = Duration::from_millis(1500);
+/// Bound on the first put being acknowledged after a (re)start.
+const FIRST_ACK_BOUND: Duration = Duration::from_secs(20);
 /// Bound on the members converging after a restart.
 const CONVERGE_BOUND: Duration = Duration::from_secs(30);
 
@@ -196,6 +198,12 @@ pub fn power_cut_loop(
     while report.cuts < max_cuts && (report.cuts == 0 || start.elapsed() < budget) {
         let cut = report.cuts;
         let (stop, acks, handles) = start_load(&rt, &cs, 2 * n + 2, &format!("c{cut}-"));
+        // The cut comes a random time after the first acknowledgement (a starved machine may
+        // take seconds to serve the first put after a restart).
+        let first = Instant::now();
+        while acks.lock().expect("acks").is_empty() && first.elapsed() < FIRST_ACK_BOUND {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         std::thread::sleep(Duration::from_millis(rng.random_range(200..1500)));
         // The power cut: every member dies at once, then whatever was not fsynced is gone.
         c.kill_all();
