@@ -290,8 +290,8 @@ fn power_cut_strict_directory_fsync_one_member() {
 
 /// A longer loop for campaigns: `POWERLOSS_CUTS` (default 50) cuts or
 /// `POWERLOSS_BUDGET_SECS` (default 600) per shape: 1 and 3 members, whole-write loss and
-/// reordered overwrites, and 1 member under the strict directory model. Prints one summary
-/// line per shape.
+/// reordered overwrites, and 1 member under the strict directory model (`POWERLOSS_MEMBERS`
+/// = 1 or 3: only those shapes). Prints one summary line per shape.
 #[test]
 #[ignore = "campaign: run by hand or by tests/robustness/run.sh's users"]
 fn power_cut_campaign() {
@@ -304,7 +304,11 @@ fn power_cut_campaign() {
         (3, DirSync::Journal, false),
         (3, DirSync::Journal, true),
     ];
+    let only = env_num("POWERLOSS_MEMBERS", 0) as usize;
     for (n, model, reordered) in shapes {
+        if only != 0 && n != only {
+            continue;
+        }
         let run = Run {
             model,
             reordered,
