@@ -15,12 +15,19 @@
 //! - every acknowledged put of every cut so far reads back (linearizably) with its value at
 //!   its revision.
 //!
-//! The loop stops after `POWERLOSS_CUTS` cuts (default 4) or when the time budget is spent
-//! (`POWERLOSS_BUDGET_SECS`, default 20 s per test, so CI spends about a minute here); the
+//! The tests: `power_cut_one_member_*` and `power_cut_three_members_*` (journal directory
+//! model, every unsynced write dropped), `power_cut_strict_directory_fsync_one_member` (a
+//! directory entry is durable only after an fsync of its directory: found the missing
+//! directory fsyncs at env creation), `power_cut_reordered_writes_one_member` (a random half
+//! of the unsynced overwrites reach the disk first: found the state env's `MDB_NOSYNC`
+//! corruption). Each stops after `POWERLOSS_CUTS` cuts (default 4) or when its time budget is
+//! spent (`POWERLOSS_BUDGET_SECS`, default 15 s, so CI spends well under a minute here); the
 //! seed is `POWERLOSS_SEED` or random, printed at the start. The `#[ignore]`d
-//! `power_cut_campaign` runs a longer loop for campaigns (also from `tests/robustness/run.sh
-//! powerloss`). Reproduce: `POWERLOSS_SEED=<seed> cargo test --features failpoints --test it
-//! powerloss:: -- --nocapture`; the cut moment follows the seed, the server's timing does not.
+//! `power_cut_campaign` runs longer loops over every shape; the robustness runner's
+//! `power_cut` scenario uses [`PowerDisk`] too, under its full traffic and checkers.
+//! Reproduce: `POWERLOSS_SEED=<seed> cargo test --features failpoints --test it
+//! powerloss::<test> -- --nocapture`; the cut moments follow the seed, the server's timing
+//! does not.
 //!
 //! Needs `/dev/fuse` and root (the mount is a plain `mount(2)` of type `fuse`, no fusermount):
 //! otherwise the tests print why and skip, except under `ETCD_INTEROP_REQUIRED=1` (CI), where
@@ -52,7 +59,7 @@ pub struct Report {
     pub cuts: usize,
     /// Acknowledged puts checked after the last cut (all cuts' puts).
     pub acks_checked: usize,
-    /// Writes and fsyncs the layer served, over all mounts.
+    /// `write` requests the layer served, over all mounts.
     pub fs_writes: u64,
     /// File fsyncs the layer served, over all mounts.
     pub fs_syncs: u64,
