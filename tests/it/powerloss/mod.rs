@@ -273,6 +273,10 @@ fn power_cut_three_members_keeps_acknowledged_writes() {
     bounded("power_cut_three_members", Run::new(3));
 }
 
+/// Regression: the state env used `MDB_NOSYNC`; a reordered write-back left a meta page whose
+/// pages never reached the disk, and the member refused to start ("member/snap/db is damaged:
+/// file is 118784 bytes but its meta page (transaction 87) records 34 pages"). Reproduced
+/// before the fix by `POWERLOSS_SEED=3`, first cut.
 #[test]
 fn power_cut_reordered_writes_one_member() {
     bounded(
@@ -284,6 +288,9 @@ fn power_cut_reordered_writes_one_member() {
     );
 }
 
+/// Regression: LMDB's files were created but no directory was fsynced; under strict
+/// directory durability the member restarted after a cut as a new, empty cluster at revision
+/// 1 (181 acknowledged). Reproduced before the fix by `POWERLOSS_SEED=3`, first cut.
 #[test]
 fn power_cut_strict_directory_fsync_one_member() {
     bounded(
