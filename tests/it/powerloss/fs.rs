@@ -1215,4 +1215,31 @@ mod tests {
         assert_eq!(new_pages as u64, kept);
         drop(mnt);
     }
+
+    #[test]
+    fn o_dsync_write_is_durable_without_fsync() {
+        use std::os::unix::fs::OpenOptionsExt;
+        let Some((_d, mnt)) = setup("o_dsync_write_is_durable", DirSync::Journal) else {
+            return;
+        };
+        // LMDB writes its meta pages through a second descriptor opened with O_DSYNC.
+        let p = mnt.path().join("meta");
+        File::create(&p)
+            .and_then(|f| f.sync_all())
+            .expect("create and fsync");
+        let f = OpenOptions::new()
+            .write(true)
+            .custom_flags(0o10000) // O_DSYNC on Linux
+            .open(&p)
+            .expect("open O_DSYNC");
+        f.write_all_at(b"meta", 0).expect("write");
+        drop(f);
+        let (mnt, stats) = mnt.cut_and_remount().expect("remount");
+        assert!(
+            stats.file_syncs >= 2,
+            "the O_DSYNC write sent an fsync: {stats:?}"
+        );
+        assert_eq!(read(&p).as_deref(), Some(&b"meta"[..]));
+        drop(mnt);
+    }
 }
