@@ -10,10 +10,12 @@
 //! mounted again, and all members restart on what survived. Checks after each cut:
 //!
 //! - every member starts again (a member that refuses fails the test with its log: a finding);
-//! - the members converge: the same revision and the same `HashKV` at it;
-//! - that revision is not below the highest acknowledged one (the revision never goes back);
+//! - a linearizable read answers at a revision no lower than the highest acknowledged one
+//!   (found a restored leader serving stale linearizable reads, see `server/read.rs`);
 //! - every acknowledged put of every cut so far reads back (linearizably) with its value at
-//!   its revision.
+//!   its revision;
+//! - the members converge (the same revision and `HashKV` at it) at a revision no lower than
+//!   the highest acknowledged one (the revision never goes back).
 //!
 //! The tests: `power_cut_one_member_*` and `power_cut_three_members_*` (journal directory
 //! model, every unsynced write dropped), `power_cut_strict_directory_fsync_one_member` (a
