@@ -217,6 +217,13 @@ pub(crate) struct Ack {
     pub(crate) revision: i64,
 }
 
+/// A running write load: its stop flag, the acknowledged puts so far, the writer tasks.
+pub(crate) type Load = (
+    Arc<AtomicBool>,
+    Arc<Mutex<Vec<Ack>>>,
+    Vec<tokio::task::JoinHandle<()>>,
+);
+
 /// Runs `n` writer tasks putting `load/<tag><t>/<i>` through all members (moving to the next member
 /// after any error) until the returned flag is set; acknowledged puts land in the vector.
 pub(crate) fn start_load(
@@ -224,11 +231,7 @@ pub(crate) fn start_load(
     cs: &Arc<Vec<Client>>,
     n: usize,
     tag: &str,
-) -> (
-    Arc<AtomicBool>,
-    Arc<Mutex<Vec<Ack>>>,
-    Vec<tokio::task::JoinHandle<()>>,
-) {
+) -> Load {
     let stop = Arc::new(AtomicBool::new(false));
     let acks = Arc::new(Mutex::new(Vec::new()));
     let mut handles = Vec::new();
