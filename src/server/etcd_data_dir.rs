@@ -32,6 +32,14 @@
 //! renames into place. A dir that cannot be converted is refused with one line and left as
 //! it was.
 //!
+//! **`--wal-dir W`**: etcd then writes its `*.wal` files straight into `W` (no
+//! `member/wal`), and our server keeps its Raft log env in `W` too. The WAL is read from `W`,
+//! our log env is built in the sibling `W.oxide-tmp` (same parent, so the renames stay on one
+//! file system), and the swap first renames `W` → `W.etcd-backup` and `W.oxide-tmp` → `W`,
+//! then the member dirs as above. The way back: stop us, `rm -r <data-dir>/member W`, `mv
+//! <data-dir>/member.etcd-backup <data-dir>/member`, `mv W.etcd-backup W`. A `--wal-dir`
+//! naming `<data-dir>/member/wal` is etcd's default place and converts as without it.
+//!
 //! Depends on: storage (etcd formats, LMDB), apply (import, apply), raft (log seeding),
 //! config, pb.
 
@@ -115,9 +123,47 @@ pub(crate) fn is_etcd_member_dir(member: &Path) -> bool {
         || (db.is_file() && bbolt::is_bbolt(&db).unwrap_or(false))
 }
 
+/// Where etcd's WAL sits when it ran with `--wal-dir W` (outside `<data-dir>/member`), and
+/// the two siblings of `W` (same parent, so same file system: the renames are atomic) that
+/// a start in place uses: `W.oxide-tmp` (our Raft log env, built before the swap) and
+/// `W.etcd-backup` (etcd's `*.wal` files, untouched, after it).
+#[derive(Debug, Clone)]
+struct DedicatedWal {
+    dir: std::path::PathBuf,
+    tmp: std::path::PathBuf,
+    backup: std::path::PathBuf,
+}
+
+impl DedicatedWal {
+    /// `None` without `--wal-dir`, or when it names `<data-dir>/member/wal` itself (etcd's
+    /// default place: converted with the member dir).
+    fn of(cfg: &ServerConfig) -> Option<DedicatedWal> {
+        let dir = cfg.dedicated_wal_dir.clone()?;
+        let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        if abs(&dir) == abs(&cfg.data_dir.join("member").join("wal")) {
+            return None;
+        }
+        let sibling = |suffix: &str| {
+            let mut name = dir.file_name().unwrap_or_default().to_os_string();
+            name.push(suffix);
+            dir.with_file_name(name)
+        };
+        Some(DedicatedWal {
+            tmp: sibling(".oxide-tmp"),
+            backup: sibling(WAL_BACKUP_SUFFIX),
+            dir,
+        })
+    }
+}
+
+/// Appended to `--wal-dir`'s name for etcd's WAL files kept after a start in place
+/// (`W` → `W.etcd-backup`).
+pub(crate) const WAL_BACKUP_SUFFIX: &str = ".etcd-backup";
+
 /// The start-in-place hook of bootstrap: if `<data-dir>/member` is etcd's, converts it
 /// (see the module doc) before anything opens it; finishes a swap a kill interrupted.
-/// Does nothing for our own data dir or an empty one.
+/// Does nothing for our own data dir or an empty one. With `--wal-dir W` (etcd wrote its
+/// WAL there), etcd's WAL is read from `W` and our Raft log env replaces it in `W`.
 ///
 /// # Errors
 /// [`Error::Bootstrap`] with one line saying why the etcd dir was refused (it is then
@@ -127,56 +173,106 @@ pub(crate) fn convert_in_place_if_etcd(cfg: &ServerConfig) -> Result<(), Error> 
     let member = data_dir.join("member");
     let tmp = data_dir.join(TMP_DIR);
     let backup = data_dir.join(BACKUP_DIR);
+    let wal = DedicatedWal::of(cfg);
     let fail = |e: &dyn std::fmt::Display| {
         Error::Bootstrap(format!(
             "cannot start in place on the etcd data dir {}: {e}",
             data_dir.display()
         ))
     };
-    // A kill between the two renames: finish the swap.
-    if !member.exists() && backup.is_dir() && tmp.join(DONE_MARKER).is_file() {
-        finish_swap(data_dir, &member, &tmp).map_err(|e| fail(&e))?;
+    // A kill after the conversion completed, during the renames: finish the swap.
+    if tmp.join(DONE_MARKER).is_file() && (!member.exists() || is_etcd_member_dir(&member)) {
+        finish_swap(data_dir, &member, &tmp, &backup, wal.as_ref()).map_err(|e| fail(&e))?;
         tracing::info!(data_dir = %data_dir.display(), backup = %backup.display(), "finished converting the etcd data dir");
         return Ok(());
     }
-    if !is_etcd_member_dir(&member) {
+    if !is_etcd_member_dir(&member) && !wal.as_ref().is_some_and(|w| wal::has_wal_files(&w.dir)) {
         return Ok(());
     }
-    if cfg.dedicated_wal_dir.is_some() {
-        return Err(fail(
-            &"--wal-dir is set: convert with `etcd util import` and start on the result",
-        ));
-    }
+    let etcd_wal = match &wal {
+        Some(w) => {
+            if !wal::has_wal_files(&w.dir) {
+                let hint = if wal::has_wal_files(&member.join("wal")) {
+                    format!(
+                        "etcd's WAL is in {}, but --wal-dir is {}: start with the flags etcd ran with",
+                        member.join("wal").display(),
+                        w.dir.display()
+                    )
+                } else {
+                    format!(
+                        "--wal-dir {} holds no etcd WAL (*.wal files)",
+                        w.dir.display()
+                    )
+                };
+                return Err(fail(&hint));
+            }
+            if !is_etcd_member_dir(&member) {
+                return Err(fail(&format!(
+                    "--wal-dir {} holds etcd's WAL but {} is not etcd's member dir",
+                    w.dir.display(),
+                    member.display()
+                )));
+            }
+            for taken in [&w.backup] {
+                if taken.exists() {
+                    return Err(fail(&format!(
+                        "{} already exists (an earlier conversion?): move it away first",
+                        taken.display()
+                    )));
+                }
+            }
+            w.dir.clone()
+        }
+        None => {
+            let w = member.join("wal");
+            if !wal::has_wal_files(&w) {
+                return Err(fail(&format!(
+                    "{} holds no etcd WAL (*.wal files); if etcd ran with --wal-dir, start with the same --wal-dir",
+                    w.display()
+                )));
+            }
+            w
+        }
+    };
     if backup.exists() {
         return Err(fail(&format!(
             "{} already exists (an earlier conversion?): move it away first",
             backup.display()
         )));
     }
-    tracing::info!(data_dir = %data_dir.display(), "data dir written by etcd: converting it in place");
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| fail(&e))?;
-    }
-    let converted = match convert(&member, &tmp) {
+    tracing::info!(data_dir = %data_dir.display(), wal_dir = %etcd_wal.display(), "data dir written by etcd: converting it in place");
+    let out_wal = wal
+        .as_ref()
+        .map_or_else(|| tmp.join("wal"), |w| w.tmp.clone());
+    let discard = || {
+        let _ = std::fs::remove_dir_all(&tmp);
+        if let Some(w) = &wal {
+            let _ = std::fs::remove_dir_all(&w.tmp);
+        }
+    };
+    discard();
+    let converted = match convert(&member, &etcd_wal, &tmp, &out_wal) {
         Ok(c) => c,
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
+            discard();
             return Err(fail(&e));
         }
     };
     let swap = || -> std::io::Result<()> {
+        if let Some(w) = &wal {
+            sync_dir(&w.tmp)?;
+        }
         let marker = tmp.join(DONE_MARKER);
         std::fs::write(&marker, b"converted from etcd\n")?;
         std::fs::File::open(&marker)?.sync_all()?;
         sync_dir(&tmp)?;
-        std::fs::rename(&member, &backup)?;
-        sync_dir(data_dir)?;
-        finish_swap(data_dir, &member, &tmp)
+        finish_swap(data_dir, &member, &tmp, &backup, wal.as_ref())
     };
     swap().map_err(|e| fail(&e))?;
     tracing::info!(
         data_dir = %data_dir.display(),
         backup = %backup.display(),
+        wal_backup = %wal.as_ref().map(|w| w.backup.display().to_string()).unwrap_or_default(),
         member_id = %format!("{:x}", converted.member_id),
         cluster_id = %format!("{:x}", converted.cluster_id),
         term = converted.term,
@@ -190,8 +286,43 @@ pub(crate) fn convert_in_place_if_etcd(cfg: &ServerConfig) -> Result<(), Error> 
     Ok(())
 }
 
-/// Second half of the swap: `member.oxide-tmp` → `member`, marker removed, synced.
-fn finish_swap(data_dir: &Path, member: &Path, tmp: &Path) -> std::io::Result<()> {
+/// The renames after a complete conversion, each skipped when a kill already did it:
+/// `W` → `W.etcd-backup` and `W.oxide-tmp` → `W` (with `--wal-dir`), then `member` →
+/// `member.etcd-backup` and `member.oxide-tmp` → `member`; the marker is removed last.
+fn finish_swap(
+    data_dir: &Path,
+    member: &Path,
+    tmp: &Path,
+    backup: &Path,
+    wal: Option<&DedicatedWal>,
+) -> std::io::Result<()> {
+    let refuse = |p: &Path| {
+        std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{} already exists: move it away first", p.display()),
+        )
+    };
+    if let Some(w) = wal {
+        if w.tmp.exists() {
+            if w.dir.exists() {
+                if w.backup.exists() {
+                    return Err(refuse(&w.backup));
+                }
+                std::fs::rename(&w.dir, &w.backup)?;
+            }
+            std::fs::rename(&w.tmp, &w.dir)?;
+            if let Some(parent) = w.dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                sync_dir(parent)?;
+            }
+        }
+    }
+    if member.exists() {
+        if backup.exists() {
+            return Err(refuse(backup));
+        }
+        std::fs::rename(member, backup)?;
+        sync_dir(data_dir)?;
+    }
     std::fs::rename(tmp, member)?;
     sync_dir(data_dir)?;
     let _ = std::fs::remove_file(member.join(DONE_MARKER));
@@ -213,16 +344,16 @@ struct EtcdRaft {
     snapshot: Option<(u64, u64)>,
 }
 
-/// Reads and checks etcd's WAL and newest valid snapshot under `etcd_member`.
-fn read_raft(etcd_member: &Path) -> Result<EtcdRaft, ConvertError> {
-    let wal_dir = etcd_member.join("wal");
-    if !wal::has_wal_files(&wal_dir) {
+/// Reads and checks etcd's WAL (in `wal_dir`) and newest valid snapshot under
+/// `etcd_member`.
+fn read_raft(etcd_member: &Path, wal_dir: &Path) -> Result<EtcdRaft, ConvertError> {
+    if !wal::has_wal_files(wal_dir) {
         return Err(ConvertError::Unsupported(format!(
             "{}: no etcd WAL (*.wal files)",
             wal_dir.display()
         )));
     }
-    let contents = wal::read_all(&wal_dir)?;
+    let contents = wal::read_all(wal_dir)?;
     let meta = contents.metadata.as_deref().ok_or_else(|| {
         ConvertError::Unsupported(format!("{}: WAL without metadata", wal_dir.display()))
     })?;
@@ -292,13 +423,19 @@ fn check_v2_store(path: &Path, data: &[u8]) -> Result<(), ConvertError> {
     Ok(())
 }
 
-/// Converts etcd's member dir `etcd_member` (`<data-dir>/member` of etcd 3.4/3.5) into our
-/// layout at `out_member` (`out_member/snap/db` and `out_member/wal`), which must not exist.
-/// `etcd_member` is only read.
+/// Converts etcd's member dir `etcd_member` (`<data-dir>/member` of etcd 3.4/3.5) with its
+/// WAL dir `etcd_wal` (`etcd_member/wal`, or etcd's `--wal-dir`) into our layout:
+/// `out_member/snap/db` and our Raft log env in `out_wal` (`out_member/wal`, or a dedicated
+/// WAL dir); neither may exist. The etcd files are only read.
 ///
 /// # Errors
 /// [`ConvertError`]: unsupported or damaged input, storage failures writing the output.
-pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted, ConvertError> {
+pub(crate) fn convert(
+    etcd_member: &Path,
+    etcd_wal: &Path,
+    out_member: &Path,
+    out_wal: &Path,
+) -> Result<Converted, ConvertError> {
     let db_file = etcd_member.join("snap").join("db");
     if !db_file.is_file() || !bbolt::is_bbolt(&db_file)? {
         return Err(ConvertError::Unsupported(format!(
@@ -314,7 +451,7 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
             db_file.display()
         )));
     }
-    let raft = read_raft(etcd_member)?;
+    let raft = read_raft(etcd_member, etcd_wal)?;
     let reader = bbolt::Reader::open(&db_file).map_err(etcd_import::ImportError::from)?;
     let consistent_index = etcd_import::consistent_index(&reader)?;
     let mut members: BTreeMap<u64, EtcdMember> = etcd_import::members(&reader)?
@@ -322,11 +459,13 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
         .map(|m| (m.id, m))
         .collect();
 
-    if out_member.exists() {
-        return Err(ConvertError::Unsupported(format!(
-            "{} exists",
-            out_member.display()
-        )));
+    for out in [out_member, out_wal] {
+        if out.exists() {
+            return Err(ConvertError::Unsupported(format!(
+                "{} exists",
+                out.display()
+            )));
+        }
     }
     let snap_dir = out_member.join("snap");
     std::fs::create_dir_all(&snap_dir)?;
@@ -432,7 +571,7 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
     db.env.force_sync().map_err(write_err)?;
     drop(db);
 
-    let wal_env = open_env(&out_member.join("wal"), EnvKind::Wal).map_err(write_err)?;
+    let wal_env = open_env(out_wal, EnvKind::Wal).map_err(write_err)?;
     crate::raft::log_store::seed_converted(
         &wal_env,
         raft.cluster_id,
@@ -684,7 +823,7 @@ mod tests {
         .unwrap();
 
         let out = dir.path().join("ours");
-        let c = convert(&etcd, &out).unwrap();
+        let c = convert(&etcd, &etcd.join("wal"), &out, &out.join("wal")).unwrap();
         assert_eq!((c.member_id, c.cluster_id, c.term), (me, 77, 4));
         assert_eq!(c.applied_index, ci + 2);
         assert_eq!((c.reapplied, c.dropped, c.members), (2, 1, 2));
@@ -697,6 +836,9 @@ mod tests {
         let wal_env = open_env(&out.join("wal"), EnvKind::Wal).unwrap();
         let log = crate::raft::log_store::LogStore::open(wal_env).unwrap();
         assert_eq!(log.identity().unwrap(), Some((77, me)));
-        assert!(convert(&etcd, &out).is_err(), "the target must not exist");
+        assert!(
+            convert(&etcd, &etcd.join("wal"), &out, &out.join("wal")).is_err(),
+            "the target must not exist"
+        );
     }
 }

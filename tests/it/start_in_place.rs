@@ -14,6 +14,9 @@
 //! - `util_import_then_our_member_serves_etcds_data` / `util_export_gives_a_data_dir_real_etcd_restarts_from`:
 //!   `etcd util import|export` offline, both ways; the other server restarts on the result
 //!   with the same flags and serves the same data under the same IDs.
+//! - `etcd_member_with_wal_dir_restarts_in_place_with_the_same_flags`: etcd run with
+//!   `--wal-dir W`, restarted on ours with the same flags (and refused without it); `util
+//!   import --wal-dir`; the documented way back; `util snapshot restore --wal-dir`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -431,4 +434,168 @@ fn util_export_gives_a_data_dir_real_etcd_restarts_from() {
         "get",
     );
     assert_eq!(got.trim(), "export");
+}
+
+/// `flags` with the `--wal-dir=` flag replaced by `wal_dir` (or removed).
+fn with_wal_dir(flags: &[String], wal_dir: Option<&Path>) -> Vec<String> {
+    flags
+        .iter()
+        .filter(|a| !a.starts_with("--wal-dir"))
+        .cloned()
+        .chain(wal_dir.map(|w| format!("--wal-dir={}", w.display())))
+        .collect()
+}
+
+/// etcd 3.4.23 run with `--wal-dir W` (its `*.wal` files in `W`, no `member/wal`), then our
+/// binary with the very same flags: converted in place, `W` now our Raft log env, etcd's WAL
+/// kept in `W.etcd-backup` and its member dir in `member.etcd-backup`. Started without the
+/// `--wal-dir` etcd used, ours refuses in one line and touches nothing. `etcd util import
+/// --wal-dir W` converts the same dir offline, and `etcd util snapshot restore --wal-dir`
+/// gives a member of ours that runs with that `--wal-dir`.
+#[test]
+fn etcd_member_with_wal_dir_restarts_in_place_with_the_same_flags() {
+    crate::require_etcd!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wal = dir.path().join("dedicated-wal");
+    let mut m = Member::start(
+        ServerKind::Etcd,
+        MemberOpts {
+            extra_args: vec![
+                "--snapshot-count=20".into(),
+                format!("--wal-dir={}", wal.display()),
+            ],
+            ..MemberOpts::named("inplace-waldir")
+        },
+    );
+    let ep = m.client_url();
+    let lease = write_history(&ep);
+    let before = observe(&ep, &lease);
+    let snap = dir.path().join("etcd.db");
+    ok_stdout(
+        &etcdctl(
+            &ep,
+            &["snapshot", "save", snap.to_str().expect("utf-8")],
+            None,
+        ),
+        "snapshot save",
+    );
+    m.stop(STOP);
+    assert!(
+        !m.data_dir().join("member").join("wal").exists(),
+        "etcd wrote its WAL to --wal-dir only"
+    );
+    let etcd_member = tree(&m.data_dir().join("member"));
+    let etcd_wal = tree(&wal);
+    assert!(etcd_wal.keys().any(|f| f.ends_with(".wal")), "{etcd_wal:?}");
+
+    // Offline first: `etcd util import --wal-dir`, the source only read.
+    let imported = dir.path().join("imported");
+    let said = util(&[
+        "util",
+        "import",
+        "--data-dir",
+        m.data_dir().to_str().expect("utf-8"),
+        "--wal-dir",
+        wal.to_str().expect("utf-8"),
+        "--out",
+        imported.to_str().expect("utf-8"),
+    ]);
+    assert!(said.starts_with("Imported etcd data dir"), "{said}");
+    assert_eq!(tree(&wal), etcd_wal);
+    {
+        let ours = same_flags(&m, ServerKind::Ours, &imported);
+        assert_same(&observe(&ours.client_url(), &lease), &before);
+    }
+
+    // Without the --wal-dir etcd ran with: refused, nothing touched.
+    let flags = m.opts.extra_args.clone();
+    m.opts.extra_args = with_wal_dir(&flags, None);
+    m.kind = ServerKind::Ours;
+    let st = m.restart_expecting_exit(Duration::from_secs(20));
+    assert!(st.is_some_and(|s| !s.success()), "refused: {st:?}");
+    let log = m.stderr();
+    let line = log
+        .lines()
+        .find(|l| l.contains("cannot start in place"))
+        .unwrap_or_else(|| panic!("one clear line: {log}"));
+    assert!(line.contains("--wal-dir"), "{line}");
+    assert_eq!(tree(&m.data_dir().join("member")), etcd_member);
+    assert_eq!(tree(&wal), etcd_wal);
+
+    // The same flags as etcd: converted in place.
+    m.opts.extra_args = flags;
+    m.restart();
+    assert_same(&observe(&ep, &lease), &before);
+    assert!(m.stderr().contains("converted the etcd data dir"));
+    let wal_backup = dir.path().join("dedicated-wal.etcd-backup");
+    assert_eq!(tree(&wal_backup), etcd_wal, "etcd's WAL kept beside W");
+    assert_eq!(
+        tree(&m.data_dir().join("member.etcd-backup")),
+        etcd_member,
+        "etcd's member dir kept"
+    );
+    assert!(
+        !tree(&wal).keys().any(|f| f.ends_with(".wal")),
+        "W is our Raft log env now"
+    );
+    assert!(!m.data_dir().join("member").join("wal").exists());
+    ok_stdout(&etcdctl(&ep, &["put", "after", "swap"], None), "put after");
+    m.restart();
+    let got = ok_stdout(
+        &etcdctl(&ep, &["get", "after", "--print-value-only"], None),
+        "get",
+    );
+    assert_eq!(got.trim(), "swap");
+
+    // The documented way back: real etcd restarts on its own files with the same flags.
+    m.stop(STOP);
+    std::fs::remove_dir_all(m.data_dir().join("member")).expect("rm member");
+    std::fs::remove_dir_all(&wal).expect("rm W");
+    std::fs::rename(
+        m.data_dir().join("member.etcd-backup"),
+        m.data_dir().join("member"),
+    )
+    .expect("mv member back");
+    std::fs::rename(&wal_backup, &wal).expect("mv W back");
+    m.kind = ServerKind::Etcd;
+    m.restart();
+    assert_same(&observe(&ep, &lease), &before);
+    drop(m);
+
+    // etcd's snapshot restored by ours with --wal-dir, served by ours with that --wal-dir.
+    let restored = dir.path().join("restored");
+    let restored_wal = dir.path().join("restored-wal");
+    let mut r = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            extra_args: vec![format!("--wal-dir={}", restored_wal.display())],
+            data_dir: Some(restored.clone()),
+            ..MemberOpts::named("waldir-restored")
+        },
+    );
+    r.kill9();
+    std::fs::remove_dir_all(&restored).expect("rm data dir");
+    std::fs::remove_dir_all(&restored_wal).expect("rm wal dir");
+    let peer = r.peer_url();
+    util(&[
+        "util",
+        "snapshot",
+        "restore",
+        snap.to_str().expect("utf-8"),
+        "--data-dir",
+        restored.to_str().expect("utf-8"),
+        "--wal-dir",
+        restored_wal.to_str().expect("utf-8"),
+        "--name",
+        "waldir-restored",
+        "--initial-cluster",
+        &format!("waldir-restored={peer}"),
+        "--initial-advertise-peer-urls",
+        &peer,
+    ]);
+    assert!(!restored.join("member").join("wal").exists());
+    r.restart();
+    let got = observe(&r.client_url(), &lease);
+    assert_eq!(got.kvs, before.kvs, "restored keys");
+    assert_eq!(got.revision, before.revision);
 }

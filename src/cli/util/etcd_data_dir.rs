@@ -2,10 +2,12 @@
 //! offline between etcd 3.4's layout and ours, both ways (data, membership, term, applied
 //! index; member and cluster IDs).
 //!
-//! - `import --data-dir <etcd dir> --out <our dir>`: etcd's `member/` (bbolt `snap/db`,
-//!   `wal/*.wal`, `snap/*.snap`) through the same conversion as the server's start in place
-//!   (`server::etcd_data_dir::convert`).
-//! - `export --data-dir <our dir> --out <etcd dir>`: `member/snap/db` as etcd's bbolt
+//! - `import --data-dir <etcd dir> [--wal-dir W] --out <our dir>`: etcd's `member/` (bbolt
+//!   `snap/db`, `wal/*.wal` or the `*.wal` files of `W` when etcd ran with `--wal-dir`,
+//!   `snap/*.snap`) through the same conversion as the server's start in place
+//!   (`server::etcd_data_dir::convert`); the result has the default layout (`out/member/wal`).
+//! - `export --data-dir <our dir> [--wal-dir W] --out <etcd dir>` (`W`: our member's
+//!   `--wal-dir`, if it had one): `member/snap/db` as etcd's bbolt
 //!   backend (`consistent_index` = our applied index), a `.snap` at the applied index whose
 //!   v2 store holds the members (etcd 3.4 recovers its membership from it) and whose conf
 //!   state lists voters and learners, and one WAL file with the metadata (member ID, cluster
@@ -53,12 +55,28 @@ fn publish(part: &Path, out: &Path) -> anyhow::Result<()> {
 ///
 /// # Errors
 /// Not an etcd data dir, `out` exists, anything the conversion refuses, I/O.
-pub(super) fn import(etcd_dir: &Path, out: &Path) -> anyhow::Result<Converted> {
+pub(super) fn import(
+    etcd_dir: &Path,
+    wal_dir: Option<&Path>,
+    out: &Path,
+) -> anyhow::Result<Converted> {
     let member = etcd_dir.join("member");
     if !is_etcd_member_dir(&member) {
         bail!(
             "{}: not an etcd data dir (no member/wal/*.wal, no bbolt member/snap/db)",
             etcd_dir.display()
+        );
+    }
+    let etcd_wal = wal_dir.map_or_else(|| member.join("wal"), Path::to_path_buf);
+    if !wal::has_wal_files(&etcd_wal) {
+        bail!(
+            "{}: no etcd WAL (*.wal files){}",
+            etcd_wal.display(),
+            if wal_dir.is_none() {
+                "; if etcd ran with --wal-dir, give the same --wal-dir"
+            } else {
+                ""
+            }
         );
     }
     let part = part_dir(out)?;
@@ -71,7 +89,8 @@ pub(super) fn import(etcd_dir: &Path, out: &Path) -> anyhow::Result<Converted> {
         &bar,
         crate::storage::snapshot::data_file(&part.join("member").join("snap").join("db")),
     );
-    let converted = convert(&member, &part.join("member"));
+    let out_member = part.join("member");
+    let converted = convert(&member, &etcd_wal, &out_member, &out_member.join("wal"));
     drop(watcher);
     bar.finish_and_clear();
     match converted {
@@ -105,9 +124,13 @@ pub(super) struct ExportSummary {
 ///
 /// # Errors
 /// Not our data dir, a member that never applied anything, `out` exists, I/O.
-pub(super) fn export(data_dir: &Path, out: &Path) -> anyhow::Result<ExportSummary> {
+pub(super) fn export(
+    data_dir: &Path,
+    wal_dir: Option<&Path>,
+    out: &Path,
+) -> anyhow::Result<ExportSummary> {
     let member = data_dir.join("member");
-    let wal_dir = member.join("wal");
+    let wal_dir = wal_dir.map_or_else(|| member.join("wal"), Path::to_path_buf);
     if is_etcd_member_dir(&member) || !wal_dir.is_dir() {
         bail!("{}: not a data dir of this server", data_dir.display());
     }
@@ -122,7 +145,7 @@ pub(super) fn export(data_dir: &Path, out: &Path) -> anyhow::Result<ExportSummar
     );
     let watcher =
         crate::cli::progress::FileWatcher::start(&bar, part.join("member").join("snap").join("db"));
-    let res = export_into(data_dir, &part);
+    let res = export_into(data_dir, &wal_dir, &part);
     drop(watcher);
     bar.finish_and_clear();
     match res {
@@ -137,9 +160,8 @@ pub(super) fn export(data_dir: &Path, out: &Path) -> anyhow::Result<ExportSummar
     }
 }
 
-fn export_into(data_dir: &Path, part: &Path) -> anyhow::Result<ExportSummary> {
-    let member = data_dir.join("member");
-    let (cluster_id, member_id, vote) = read_wal_meta(&member.join("wal"))?;
+fn export_into(data_dir: &Path, wal_dir: &Path, part: &Path) -> anyhow::Result<ExportSummary> {
+    let (cluster_id, member_id, vote) = read_wal_meta(wal_dir)?;
     let out_member = part.join("member");
     let out_snap = out_member.join("snap");
     std::fs::create_dir_all(&out_snap)?;
