@@ -9,13 +9,19 @@
 //! - `snap/db` (bbolt) → our state database through `apply::etcd_import` (keys with their
 //!   revisions, compaction, leases, auth, alarms);
 //! - `wal/*.wal`: the metadata record gives the member ID and cluster ID, the last
-//!   `HardState` the term and vote; the committed entries after the snapshot and the
-//!   backend's `consistent_index` are applied again as etcd does at restart (`applyEntryNormal`
-//!   re-applies every entry above the consistent index): v3 requests through our apply, v2
-//!   member attributes as `MemberAttrSetRequest`, `EntryConfChange` / `EntryConfChangeV2` to
-//!   the membership. Uncommitted entries (beyond `HardState.commit`) are dropped;
-//! - `snap/*.snap`: the newest snapshot the WAL names is read and checked (CRC); one whose
-//!   v2 store holds keys outside `/0` and `/1` is refused (etcd's v2 data is not kept here);
+//!   `HardState` the term and vote; the committed entries after the snapshot are applied
+//!   again as etcd does at restart (`applyEntryNormal`): v3 requests above the backend's
+//!   `consistent_index` through our apply, v2 member attributes as `MemberAttrSetRequest`,
+//!   `EntryConfChange` / `EntryConfChangeV2` to the membership, and every v2 store request
+//!   (`POST`/`PUT`/`DELETE`/`SYNC` on `/1`, the user's keys, and `/2`, v2 auth) above the
+//!   snapshot index through our v2 apply (etcd's v2 store lives only in its snapshots, so
+//!   etcd too applies those again from the snapshot on). Uncommitted entries (beyond
+//!   `HardState.commit`) are dropped;
+//! - `snap/*.snap`: the newest snapshot the WAL names is read and checked (CRC); its data,
+//!   etcd's v2 store, comes into our v2 store first (`apply::etcd_v2store`: keys, dirs,
+//!   values, expirations, created/modified indexes, v2 auth, the store index); etcd's own
+//!   writes under `/0` (membership, version) advance our v2 index as they advanced etcd's,
+//!   so the user's keys keep etcd's indexes;
 //! - membership: the backend's `members` bucket (learners kept as learners) plus the conf
 //!   changes applied again;
 //! - Raft state: vote = (HardState.term, HardState.vote); the applied index is the highest
@@ -50,6 +56,7 @@ use prost::Message;
 
 use crate::apply::etcd_export::EtcdMember;
 use crate::apply::etcd_import::{self, EtcdProposal};
+use crate::apply::etcd_v2store;
 use crate::apply::state::StateDb;
 use crate::config::ServerConfig;
 use crate::membership::store::MemberAttrs;
@@ -107,12 +114,15 @@ pub(crate) struct Converted {
     pub applied_index: u64,
     /// The store revision.
     pub revision: i64,
-    /// Committed entries applied again (above the backend's consistent index).
+    /// Committed entries applied again (above the backend's consistent index, and v2 store
+    /// requests above the snapshot index).
     pub reapplied: usize,
     /// Uncommitted entries dropped (beyond `HardState.commit`).
     pub dropped: usize,
     /// Members by ID.
     pub members: usize,
+    /// Nodes of the v2 store brought over (user keys and v2 auth).
+    pub v2_nodes: u64,
 }
 
 /// True if `member` (a `<data-dir>/member`) was written by etcd: `wal/` holds `*.wal`
@@ -281,6 +291,7 @@ pub(crate) fn convert_in_place_if_etcd(cfg: &ServerConfig) -> Result<(), Error> 
         reapplied = converted.reapplied,
         dropped_uncommitted = converted.dropped,
         members = converted.members,
+        v2_nodes = converted.v2_nodes,
         "converted the etcd data dir; etcd's files are kept in the backup dir (to go back: stop, remove member, rename the backup to member)"
     );
     Ok(())
@@ -342,6 +353,8 @@ struct EtcdRaft {
     commit: u64,
     entries: Vec<Entry>,
     snapshot: Option<(u64, u64)>,
+    /// The snapshot's data: etcd's v2 store as JSON (empty if none).
+    v2_store: Vec<u8>,
 }
 
 /// Reads and checks etcd's WAL (in `wal_dir`) and newest valid snapshot under
@@ -376,13 +389,13 @@ fn read_raft(etcd_member: &Path, wal_dir: &Path) -> Result<EtcdRaft, ConvertErro
         .map(|s| (s.term.unwrap_or(0), s.index.unwrap_or(0)))
         .filter(|(_, i)| *i <= commit)
         .collect();
-    let mut snapshot = None;
+    let (mut snapshot, mut v2_store) = (None, Vec::new());
     for (term, index, path) in snap::snap_files(&etcd_member.join("snap"))? {
         if !named.contains(&(term, index)) {
             continue;
         }
         let s = snap::read(&path)?;
-        check_v2_store(&path, s.data.as_deref().unwrap_or_default())?;
+        v2_store = s.data.unwrap_or_default();
         snapshot = Some((term, index));
         break;
     }
@@ -394,33 +407,8 @@ fn read_raft(etcd_member: &Path, wal_dir: &Path) -> Result<EtcdRaft, ConvertErro
         commit,
         entries: contents.entries,
         snapshot,
+        v2_store,
     })
-}
-
-/// Refuses a snapshot whose v2 store (JSON `{"Root":{"Children":{...}}}`) holds keys
-/// outside etcd's internal `/0` (members, version) and `/1` (v2 auth).
-fn check_v2_store(path: &Path, data: &[u8]) -> Result<(), ConvertError> {
-    if data.is_empty() {
-        return Ok(());
-    }
-    let v: serde_json::Value = serde_json::from_slice(data)
-        .map_err(|e| ConvertError::Unsupported(format!("{}: v2 store: {e}", path.display())))?;
-    let user_keys: Vec<&String> = v["Root"]["Children"]
-        .as_object()
-        .map(|c| c.keys().filter(|k| *k != "0" && *k != "1").collect())
-        .unwrap_or_default();
-    if !user_keys.is_empty() {
-        return Err(ConvertError::Unsupported(format!(
-            "{}: etcd's v2 store holds data ({}); it is not converted (migrate it to v3 first)",
-            path.display(),
-            user_keys
-                .iter()
-                .map(|k| k.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    Ok(())
 }
 
 /// Converts etcd's member dir `etcd_member` (`<data-dir>/member` of etcd 3.4/3.5) with its
@@ -474,9 +462,18 @@ pub(crate) fn convert(
     let mut wtxn = db.env.write_txn().map_err(write_err)?;
     etcd_import::import(&stores, &mut wtxn, &reader)?;
 
-    // etcd re-applies every committed entry above the backend's consistent index.
-    let mut applied = consistent_index.max(raft.snapshot.map_or(0, |s| s.1));
-    let (mut reapplied, mut dropped) = (0usize, 0usize);
+    // etcd's v2 store lives only in its snapshots: the .snap's tree, then every committed
+    // v2 request above the snapshot index, as etcd rebuilds it at each restart.
+    let snap_index = raft.snapshot.map_or(0, |s| s.1);
+    let v2 = etcd_v2store::import(&stores.v2, &mut wtxn, &raft.v2_store)
+        .map_err(|e| ConvertError::Unsupported(format!("the .snap's {e}")))?;
+    if !v2.skipped.is_empty() {
+        tracing::warn!(skipped = ?v2.skipped, "etcd's v2 store: top-level nodes other than /0, /1, /2 skipped");
+    }
+    // etcd re-applies every committed v3 entry above the backend's consistent index.
+    let v3_floor = consistent_index.max(snap_index);
+    let mut applied = v3_floor;
+    let (mut reapplied, mut v2_reapplied, mut dropped) = (0usize, 0usize, 0usize);
     let mut events = Vec::new();
     for e in &raft.entries {
         let index = e.index.unwrap_or(0);
@@ -484,30 +481,51 @@ pub(crate) fn convert(
             dropped += 1;
             continue;
         }
-        // Up to the snapshot, etcd committed the backend before snapshotting; above it,
-        // only entries beyond the consistent index are applied again (`applyEntryNormal`).
-        if index <= consistent_index.max(raft.snapshot.map_or(0, |s| s.1)) {
+        if index <= snap_index {
             continue;
         }
+        let v3 = index > v3_floor;
         let data = e.data.as_deref().unwrap_or_default();
         match e.r#type.unwrap_or(0) {
-            0 => {
-                if let EtcdProposal::Apply(req) = etcd_import::decode_proposal(data)? {
+            0 => match etcd_import::decode_proposal(data)? {
+                EtcdProposal::Apply(req) if v3 => {
                     db.apply_isolated(&mut wtxn, &req, &mut events)
                         .map_err(write_err)?;
                 }
+                EtcdProposal::V2(req) => {
+                    db.apply_isolated(&mut wtxn, &req, &mut events)
+                        .map_err(write_err)?;
+                    v2_reapplied += 1;
+                }
+                EtcdProposal::Cluster(attrs) => {
+                    bump_v2_index(&stores, &mut wtxn, 1)?;
+                    if let Some(req) = attrs.filter(|_| v3) {
+                        db.apply_isolated(&mut wtxn, &req, &mut events)
+                            .map_err(write_err)?;
+                    }
+                }
+                _ => {}
+            },
+            1 => {
+                bump_v2_index(&stores, &mut wtxn, conf_change_v2_writes(data))?;
+                if v3 {
+                    apply_conf_change(&mut members, data)?;
+                }
             }
-            1 => apply_conf_change(&mut members, data)?,
-            2 => apply_conf_change_v2(&mut members, data)?,
+            2 if v3 => apply_conf_change_v2(&mut members, data)?,
+            2 => {}
             other => {
                 return Err(ConvertError::Unsupported(format!(
                     "raft entry {index} of unknown type {other}"
                 )))
             }
         }
-        reapplied += 1;
-        applied = applied.max(index);
+        if v3 {
+            reapplied += 1;
+            applied = index;
+        }
     }
+    reapplied += v2_reapplied;
     let term = raft
         .entries
         .iter()
@@ -567,6 +585,8 @@ pub(crate) fn convert(
     )
     .map_err(write_err)?;
     let revision = db.kv.current_revision(&wtxn).map_err(write_err)?;
+    let v2_dump = etcd_v2store::dump(&stores.v2, &wtxn).map_err(write_err)?;
+    let v2_nodes = (v2_dump.keys.len() + v2_dump.auth.len()) as u64;
     wtxn.commit().map_err(write_err)?;
     db.env.force_sync().map_err(write_err)?;
     drop(db);
@@ -591,7 +611,33 @@ pub(crate) fn convert(
         reapplied,
         dropped,
         members: members.len(),
+        v2_nodes,
     })
+}
+
+/// Advances our v2 store index by `n`: etcd's own v2 store writes under `/0` (membership,
+/// cluster version), which ours keeps elsewhere, so the user's keys keep etcd's indexes.
+fn bump_v2_index(
+    stores: &crate::apply::Stores,
+    wtxn: &mut heed::RwTxn,
+    n: u64,
+) -> Result<(), ConvertError> {
+    if n == 0 {
+        return Ok(());
+    }
+    let index = stores.v2.index(wtxn).map_err(write_err)?;
+    stores.v2.import_index(wtxn, index + n).map_err(write_err)
+}
+
+/// How many v2 store writes etcd 3.4's `applyConfChange` makes for a `ConfChange`: add,
+/// add learner and update (also a promotion) one (`raftAttributes`), remove two (the
+/// member's dir deleted, its `removed_members` key created).
+fn conf_change_v2_writes(data: &[u8]) -> u64 {
+    match ConfChange::decode(data).map(|cc| cc.r#type.unwrap_or(0)) {
+        Ok(1) => 2,
+        Ok(_) => 1,
+        Err(_) => 0,
+    }
 }
 
 /// Applies one of etcd's `ConfChange` entries to the membership (etcd's
@@ -727,17 +773,6 @@ mod tests {
             ..Default::default()
         };
         assert!(apply_conf_change_v2(&mut members, &unknown.encode_to_vec()).is_err());
-    }
-
-    #[test]
-    fn a_v2_store_with_user_keys_is_refused() {
-        let p = Path::new("x.snap");
-        let internal = br#"{"Root":{"Path":"/","Children":{"0":{},"1":{}}}}"#;
-        assert!(check_v2_store(p, internal).is_ok());
-        assert!(check_v2_store(p, b"").is_ok());
-        let user = br#"{"Root":{"Path":"/","Children":{"0":{},"1":{},"foo":{}}}}"#;
-        let err = check_v2_store(p, user).unwrap_err().to_string();
-        assert!(err.contains("v2 store holds data (foo)"), "{err}");
     }
 
     #[test]

@@ -9,8 +9,9 @@
 //! - `export --data-dir <our dir> [--wal-dir W] --out <etcd dir>` (`W`: our member's
 //!   `--wal-dir`, if it had one): `member/snap/db` as etcd's bbolt
 //!   backend (`consistent_index` = our applied index), a `.snap` at the applied index whose
-//!   v2 store holds the members (etcd 3.4 recovers its membership from it) and whose conf
-//!   state lists voters and learners, and one WAL file with the metadata (member ID, cluster
+//!   v2 store holds the members (etcd 3.4 recovers its membership from it), our v2 store's
+//!   keys and v2 auth (`apply::etcd_v2store`) and whose conf state lists voters and
+//!   learners, and one WAL file with the metadata (member ID, cluster
 //!   ID), the matching snapshot record and the hard state (term, vote, commit = applied).
 //!   Real etcd 3.4.23 restarts from it as the same member of the same cluster.
 //!
@@ -24,7 +25,6 @@ use anyhow::{bail, Context};
 use prost::Message;
 
 use super::etcd_export::write_backend;
-use crate::apply::etcd_export::EtcdMember;
 use crate::pb::raftpb::{ConfState, HardState, Snapshot, SnapshotMetadata};
 use crate::server::etcd_data_dir::{convert, is_etcd_member_dir, Converted};
 use crate::storage::etcd::{snap, wal};
@@ -190,7 +190,14 @@ fn export_into(data_dir: &Path, wal_dir: &Path, part: &Path) -> anyhow::Result<E
         ..Default::default()
     };
     let snapshot = Snapshot {
-        data: Some(v2_store_json(&exported.members, applied.index).into_bytes()),
+        data: Some(
+            crate::apply::etcd_v2store::snapshot_json(
+                &exported.v2,
+                &exported.members,
+                applied.index,
+            )
+            .into_bytes(),
+        ),
         metadata: Some(SnapshotMetadata {
             conf_state: Some(conf_state),
             index: Some(applied.index),
@@ -244,55 +251,4 @@ fn read_wal_meta(wal_dir: &Path) -> anyhow::Result<(u64, u64, Option<openraft::V
         .transpose()
         .context("decoding the vote")?;
     Ok((cluster_id, member_id, vote))
-}
-
-/// etcd 3.4's v2 store as its snapshot holds it (`v2store.store` JSON): `/0/members/<id>/`
-/// `raftAttributes` and `attributes` for every member, `/0/version`, an empty `/1`. etcd
-/// 3.4 recovers its membership from here at restart (`membership.RaftCluster.Recover`).
-fn v2_store_json(members: &[EtcdMember], index: u64) -> String {
-    use serde_json::{json, Map, Value};
-    const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
-    let leaf = |path: String, value: String| {
-        json!({"Path": path, "CreatedIndex": index, "ModifiedIndex": index,
-               "ExpireTime": ZERO_TIME, "Value": value, "Children": null})
-    };
-    let dir = |path: String, children: Map<String, Value>| {
-        json!({"Path": path, "CreatedIndex": index, "ModifiedIndex": index,
-               "ExpireTime": ZERO_TIME, "Value": "", "Children": children})
-    };
-    let mut by_id = Map::new();
-    for m in members {
-        let hex = format!("{:x}", m.id);
-        let base = format!("/0/members/{hex}");
-        let mut raft = json!({"peerURLs": m.peer_urls});
-        if m.is_learner {
-            raft["isLearner"] = Value::Bool(true);
-        }
-        let mut children = Map::new();
-        children.insert(
-            "raftAttributes".into(),
-            leaf(format!("{base}/raftAttributes"), raft.to_string()),
-        );
-        if !m.name.is_empty() || !m.client_urls.is_empty() {
-            let attrs = json!({"name": m.name, "clientURLs": m.client_urls});
-            children.insert(
-                "attributes".into(),
-                leaf(format!("{base}/attributes"), attrs.to_string()),
-            );
-        }
-        by_id.insert(hex, dir(base, children));
-    }
-    let mut zero = Map::new();
-    zero.insert("members".into(), dir("/0/members".into(), by_id));
-    zero.insert(
-        "version".into(),
-        leaf(
-            "/0/version".into(),
-            crate::apply::etcd_export::CLUSTER_VERSION.into(),
-        ),
-    );
-    let mut root = Map::new();
-    root.insert("0".into(), dir("/0".into(), zero));
-    root.insert("1".into(), dir("/1".into(), Map::new()));
-    json!({"Root": dir("/".into(), root), "CurrentIndex": index, "CurrentVersion": 2}).to_string()
 }
