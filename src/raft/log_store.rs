@@ -182,14 +182,14 @@ impl LogStore {
             .map(postcard::from_bytes)
             .transpose()
             .map_err(corrupt)?;
+        // Stored as a plain `LogId` (purge and `seed_converted` write it so).
         let purged: Option<LogId<u64>> = self
             .dbs
             .meta
             .get(&wtxn, schema::WAL_LAST_PURGED.key)?
             .map(postcard::from_bytes)
             .transpose()
-            .map_err(corrupt)?
-            .flatten();
+            .map_err(corrupt)?;
         let mut last: Option<LogId<u64>> = None;
         let mut latest: Option<openraft::Membership<u64, crate::apply::Member>> = None;
         for item in self.dbs.logs.rev_iter(&wtxn)? {
@@ -592,5 +592,25 @@ mod tests {
         };
         assert_eq!(m.voter_ids().collect::<Vec<_>>(), vec![9]);
         assert_eq!(m.get_node(&9), Some(&new_self));
+    }
+
+    /// Regression: `--force-new-cluster` on a log whose entries were all purged (a member
+    /// converted from etcd's data dir: `seed_converted`) read the last purged id as an
+    /// `Option` and failed with "Found an Option discriminant that wasn't 0 or 1"; it is
+    /// stored as a plain log id. Reproduce: `etcdctl backup` of an etcd dir, then our server
+    /// with `--force-new-cluster` on it (`it::ctl_v2::v2_backup_of_an_etcd_data_dir_matches_etcdctl`).
+    #[test]
+    fn force_new_cluster_after_every_entry_was_purged() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = open_env(dir.path(), EnvKind::Wal).unwrap();
+        seed_converted(&env, 7, 1, (3, 1), (2, 10)).unwrap();
+        let store = LogStore::open(env).unwrap();
+        let none = openraft::StoredMembership::default();
+        let forced = store
+            .force_new_cluster(1, &none, &member("m1"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(forced.log_id.index, 11);
+        assert_eq!(forced.log_id.leader_id.term, 4);
     }
 }

@@ -261,7 +261,7 @@ pub(crate) fn convert_in_place_if_etcd(cfg: &ServerConfig) -> Result<(), Error> 
         }
     };
     discard();
-    let converted = match convert(&member, &etcd_wal, &tmp, &out_wal) {
+    let converted = match convert(&member, &etcd_wal, &tmp, &out_wal, cfg.force_new_cluster) {
         Ok(c) => c,
         Err(e) => {
             discard();
@@ -414,7 +414,8 @@ fn read_raft(etcd_member: &Path, wal_dir: &Path) -> Result<EtcdRaft, ConvertErro
 /// Converts etcd's member dir `etcd_member` (`<data-dir>/member` of etcd 3.4/3.5) with its
 /// WAL dir `etcd_wal` (`etcd_member/wal`, or etcd's `--wal-dir`) into our layout:
 /// `out_member/snap/db` and our Raft log env in `out_wal` (`out_member/wal`, or a dedicated
-/// WAL dir); neither may exist. The etcd files are only read.
+/// WAL dir); neither may exist. The etcd files are only read. `force_new_cluster` accepts a
+/// member that is not in the membership (an etcdctl `backup`).
 ///
 /// # Errors
 /// [`ConvertError`]: unsupported or damaged input, storage failures writing the output.
@@ -423,6 +424,7 @@ pub(crate) fn convert(
     etcd_wal: &Path,
     out_member: &Path,
     out_wal: &Path,
+    force_new_cluster: bool,
 ) -> Result<Converted, ConvertError> {
     let db_file = etcd_member.join("snap").join("db");
     if !db_file.is_file() || !bbolt::is_bbolt(&db_file)? {
@@ -541,10 +543,15 @@ pub(crate) fn convert(
         .unwrap_or(raft.term);
 
     if !members.contains_key(&raft.member_id) {
-        return Err(ConvertError::Unsupported(format!(
-            "member {:x} is not in the cluster's membership (removed?)",
-            raft.member_id
-        )));
+        // etcdctl's `backup` gives the copy a new member ID and drops the membership: only
+        // `--force-new-cluster` starts it (bootstrap then makes this ID the only member).
+        if !force_new_cluster {
+            return Err(ConvertError::Unsupported(format!(
+                "member {:x} is not in the cluster's membership (removed? a backup, to start with --force-new-cluster?)",
+                raft.member_id
+            )));
+        }
+        tracing::warn!(member_id = %format!("{:x}", raft.member_id), "member not in the converted membership (a backup's new ID): --force-new-cluster makes it the only member");
     }
     let mut voters = BTreeSet::new();
     let mut nodes = BTreeMap::new();
@@ -858,7 +865,7 @@ mod tests {
         .unwrap();
 
         let out = dir.path().join("ours");
-        let c = convert(&etcd, &etcd.join("wal"), &out, &out.join("wal")).unwrap();
+        let c = convert(&etcd, &etcd.join("wal"), &out, &out.join("wal"), false).unwrap();
         assert_eq!((c.member_id, c.cluster_id, c.term), (me, 77, 4));
         assert_eq!(c.applied_index, ci + 2);
         assert_eq!((c.reapplied, c.dropped, c.members), (2, 1, 2));
@@ -872,7 +879,7 @@ mod tests {
         let log = crate::raft::log_store::LogStore::open(wal_env).unwrap();
         assert_eq!(log.identity().unwrap(), Some((77, me)));
         assert!(
-            convert(&etcd, &etcd.join("wal"), &out, &out.join("wal")).is_err(),
+            convert(&etcd, &etcd.join("wal"), &out, &out.join("wal"), false).is_err(),
             "the target must not exist"
         );
     }

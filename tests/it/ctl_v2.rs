@@ -572,13 +572,14 @@ fn v2_backup_of_a_missing_data_dir_fails_like_etcd() {
     );
 }
 
-/// What a real etcd 3.4.23 started with `--force-new-cluster --enable-v2` on the backup `dir`
-/// serves: the v2 tree (`ls --recursive --sort` and two `get`s, official etcdctl), and every
-/// v3 key with its value (no revisions: etcd's backup renumbers entries).
-fn served_by_etcd_on_backup(dir: &std::path::Path) -> (String, String) {
+/// What a `kind` server started with `--force-new-cluster --enable-v2` on the backup `dir`
+/// serves (ours converts it in place): the v2 tree (`ls --recursive --sort` and two `get`s,
+/// official etcdctl), and every v3 key with its value (no revisions: etcd's backup
+/// renumbers entries).
+fn served_on_backup(kind: ServerKind, dir: &std::path::Path) -> (String, String) {
     let (client, peer) = (free_port(), free_port());
     let _m = Member::start(
-        ServerKind::Etcd,
+        kind,
         MemberOpts {
             ports: Some((client, peer)),
             extra_args: vec!["--enable-v2".into(), "--force-new-cluster".into()],
@@ -611,8 +612,9 @@ fn served_by_etcd_on_backup(dir: &std::path::Path) -> (String, String) {
 /// `ETCDCTL_API=2 backup` of a data dir written by etcd 3.4.23 (v2 keys before and after
 /// its snapshot, v3 keys), by the official etcdctl 3.4.23 and by `etcd ctl`, with and
 /// without `--with-v3`: real etcd started with `--force-new-cluster` on either backup serves
-/// the same v2 tree and the same v3 keys (none without `--with-v3`); both backups get a new
-/// member ID (etcd's ID generator) and the same `.snap` file.
+/// the same v2 tree and the same v3 keys (none without `--with-v3`), and so does our server
+/// started in place on either; both backups get a new member ID (etcd's ID generator) and
+/// the same `.snap` file.
 #[test]
 fn v2_backup_of_an_etcd_data_dir_matches_etcdctl() {
     crate::require_etcd!();
@@ -730,11 +732,28 @@ fn v2_backup_of_an_etcd_data_dir_matches_etcdctl() {
                 .expect("cp");
             assert!(st.success());
             ids.push(member_id_of(&copy));
-            served.push(served_by_etcd_on_backup(&b));
+            // Ours starts in place on a copy of the same backup.
+            let ours_copy = fresh(&format!("{tool}-{with_v3}-ours"));
+            let st = Command::new("cp")
+                .arg("-a")
+                .arg(b.join("member"))
+                .arg(&ours_copy)
+                .status()
+                .expect("cp");
+            assert!(st.success());
+            served.push(served_on_backup(ServerKind::Etcd, &b));
+            served.push(served_on_backup(ServerKind::Ours, &ours_copy));
         }
         assert_eq!(snaps[0], snaps[1], "the same .snap, --with-v3={with_v3}");
         assert!(!snaps[0].is_empty(), "etcd took a snapshot");
-        assert_eq!(served[1], served[0], "ours vs etcdctl, --with-v3={with_v3}");
+        // [etcd on etcdctl's, ours on etcdctl's, etcd on ours, ours on ours]
+        for (i, what) in [
+            (1, "our server on etcdctl's backup"),
+            (2, "etcd on our ctl's backup"),
+            (3, "our server on our ctl's backup"),
+        ] {
+            assert_eq!(served[i], served[0], "{what}, --with-v3={with_v3}");
+        }
         let (tree, v3) = &served[0];
         assert!(
             tree.contains("/dir/b") && tree.contains("after-snapshot"),

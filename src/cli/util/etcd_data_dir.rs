@@ -90,7 +90,13 @@ pub(super) fn import(
         crate::storage::snapshot::data_file(&part.join("member").join("snap").join("db")),
     );
     let out_member = part.join("member");
-    let converted = convert(&member, &etcd_wal, &out_member, &out_member.join("wal"));
+    let converted = convert(
+        &member,
+        &etcd_wal,
+        &out_member,
+        &out_member.join("wal"),
+        false,
+    );
     drop(watcher);
     bar.finish_and_clear();
     match converted {
