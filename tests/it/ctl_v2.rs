@@ -609,6 +609,18 @@ fn served_on_backup(kind: ServerKind, dir: &std::path::Path) -> (String, String)
     (tree, v3)
 }
 
+/// Copies `data_dir/member` into `to` (`cp -a`, as an operator would) and returns `to`.
+fn copy_member(data_dir: &std::path::Path, to: &std::path::Path) -> std::path::PathBuf {
+    let st = Command::new("cp")
+        .arg("-a")
+        .arg(data_dir.join("member"))
+        .arg(to)
+        .status()
+        .expect("cp");
+    assert!(st.success(), "cp -a {}", data_dir.display());
+    to.to_path_buf()
+}
+
 /// `ETCDCTL_API=2 backup` of a data dir written by etcd 3.4.23 (v2 keys before and after
 /// its snapshot, v3 keys), by the official etcdctl 3.4.23 and by `etcd ctl`, with and
 /// without `--with-v3`: real etcd started with `--force-new-cluster` on either backup serves
@@ -677,18 +689,8 @@ fn v2_backup_of_an_etcd_data_dir_matches_etcdctl() {
             .as_u64()
             .expect("member_id")
     };
-    let original_id = member_id_of(&{
-        // A copy: starting etcd on the original would change it.
-        let copy = fresh("original");
-        let st = Command::new("cp")
-            .arg("-a")
-            .arg(m.data_dir().join("member"))
-            .arg(&copy)
-            .status()
-            .expect("cp");
-        assert!(st.success());
-        copy
-    });
+    // On a copy: starting etcd on the original would change it.
+    let original_id = member_id_of(&copy_member(m.data_dir(), &fresh("original")));
     for with_v3 in [false, true] {
         let mut served = Vec::new();
         let mut snaps = Vec::new();
@@ -723,24 +725,12 @@ fn v2_backup_of_an_etcd_data_dir_matches_etcdctl() {
                     .map(|e| (e.file_name(), std::fs::read(e.path()).expect("read")))
                     .collect::<Vec<_>>(),
             );
-            let copy = fresh(&format!("{tool}-{with_v3}-copy"));
-            let st = Command::new("cp")
-                .arg("-a")
-                .arg(b.join("member"))
-                .arg(&copy)
-                .status()
-                .expect("cp");
-            assert!(st.success());
-            ids.push(member_id_of(&copy));
+            ids.push(member_id_of(&copy_member(
+                &b,
+                &fresh(&format!("{tool}-{with_v3}-id")),
+            )));
             // Ours starts in place on a copy of the same backup.
-            let ours_copy = fresh(&format!("{tool}-{with_v3}-ours"));
-            let st = Command::new("cp")
-                .arg("-a")
-                .arg(b.join("member"))
-                .arg(&ours_copy)
-                .status()
-                .expect("cp");
-            assert!(st.success());
+            let ours_copy = copy_member(&b, &fresh(&format!("{tool}-{with_v3}-ours")));
             served.push(served_on_backup(ServerKind::Etcd, &b));
             served.push(served_on_backup(ServerKind::Ours, &ours_copy));
         }

@@ -304,6 +304,18 @@ fn three_member_etcd_cluster_restarts_in_place_as_one_cluster() {
     }
 }
 
+/// Restarts `m` expecting our server to refuse the start in place: it exits non-zero with
+/// one `cannot start in place` line, returned.
+fn refusal_line(m: &mut Member) -> String {
+    let st = m.restart_expecting_exit(Duration::from_secs(20));
+    assert!(st.is_some_and(|s| !s.success()), "refused: {st:?}");
+    let log = m.stderr();
+    log.lines()
+        .find(|l| l.contains("cannot start in place"))
+        .unwrap_or_else(|| panic!("one clear line: {log}"))
+        .to_string()
+}
+
 #[test]
 fn a_corrupt_etcd_wal_is_refused_and_left_untouched() {
     crate::require_etcd!();
@@ -325,13 +337,7 @@ fn a_corrupt_etcd_wal_is_refused_and_left_untouched() {
     let files = tree(m.data_dir());
 
     m.kind = ServerKind::Ours;
-    let st = m.restart_expecting_exit(Duration::from_secs(20));
-    assert!(st.is_some_and(|s| !s.success()), "refused: {st:?}");
-    let log = m.stderr();
-    let line = log
-        .lines()
-        .find(|l| l.contains("cannot start in place"))
-        .unwrap_or_else(|| panic!("one clear line: {log}"));
+    let line = refusal_line(&mut m);
     assert!(
         line.contains("crc mismatch") || line.contains(".wal"),
         "{line}"
@@ -515,13 +521,7 @@ fn etcd_member_with_wal_dir_restarts_in_place_with_the_same_flags() {
     let flags = m.opts.extra_args.clone();
     m.opts.extra_args = with_wal_dir(&flags, None);
     m.kind = ServerKind::Ours;
-    let st = m.restart_expecting_exit(Duration::from_secs(20));
-    assert!(st.is_some_and(|s| !s.success()), "refused: {st:?}");
-    let log = m.stderr();
-    let line = log
-        .lines()
-        .find(|l| l.contains("cannot start in place"))
-        .unwrap_or_else(|| panic!("one clear line: {log}"));
+    let line = refusal_line(&mut m);
     assert!(line.contains("--wal-dir"), "{line}");
     assert_eq!(tree(&m.data_dir().join("member")), etcd_member);
     assert_eq!(tree(&wal), etcd_wal);
