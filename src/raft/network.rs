@@ -104,15 +104,36 @@ impl PeerFatal {
 /// How this member dials other members' peer URLs: `http` plainly, `https` through the peer
 /// TLS connector built from the `--peer-*` flags. Without peer TLS flags an `https` peer is
 /// verified against the system CA bundle. A value owned by one member; cloning shares it.
+///
+/// In the `failpoints` build only, the dialer also reads
+/// [`crate::failpoints::PEER_DIAL_MAP_ENV`] once: a peer URL listed there is dialed at the
+/// address it maps to (the robustness tests' per-link TCP proxy), so network faults can be
+/// injected per ordered pair of members. Release builds have no such field or variable.
 #[derive(Clone, Debug, Default)]
 pub struct PeerDialer {
     tls: Option<TlsConnector>,
+    /// Peer URL → URL actually dialed (test builds only).
+    #[cfg(feature = "failpoints")]
+    redirect: Arc<HashMap<String, String>>,
 }
 
 impl PeerDialer {
     /// A dialer using `tls` for `https` peer URLs (`None`: the system CA bundle).
     pub fn new(tls: Option<TlsConnector>) -> PeerDialer {
-        PeerDialer { tls }
+        PeerDialer {
+            tls,
+            #[cfg(feature = "failpoints")]
+            redirect: Arc::new(crate::failpoints::peer_dial_map()),
+        }
+    }
+
+    /// The URL to dial for peer URL `url`: itself, or (failpoints build) its redirection.
+    fn dial_url<'a>(&'a self, url: &'a str) -> &'a str {
+        #[cfg(feature = "failpoints")]
+        if let Some(to) = self.redirect.get(url.trim_end_matches('/')) {
+            return to;
+        }
+        url
     }
 
     /// The connector for `https` peer URLs.
@@ -134,7 +155,8 @@ impl PeerDialer {
     /// [`PeerError::NoUrl`] when the member has no parseable URL.
     pub fn channel(&self, id: u64, member: &Member) -> Result<Channel, PeerError> {
         let url = member.peer_urls.first().ok_or(PeerError::NoUrl(id))?;
-        let endpoint = Endpoint::from_shared(url.clone())
+        let url = self.dial_url(url);
+        let endpoint = Endpoint::from_shared(url.to_string())
             .map_err(|_| PeerError::NoUrl(id))?
             .connect_timeout(PEER_DIAL_TIMEOUT)
             .initial_connection_window_size(PEER_WINDOW_BYTES)
