@@ -72,7 +72,7 @@ pub const NAMES: &[&str] = &[
 /// `http://127.0.0.1:2380=http://127.0.0.1:40001,http://127.0.0.1:2381=http://127.0.0.1:40002`.
 /// A member dials the second URL whenever it would dial the first (Raft RPCs and forwarding
 /// to the leader).
-pub const PEER_DIAL_MAP_ENV: &str = "ETCD_TEST_PEER_DIAL_MAP";
+pub const PEER_DIAL_MAP_ENV: &str = "FAILPOINTS_PEER_DIAL_MAP";
 
 /// The redirections of [`PEER_DIAL_MAP_ENV`] (peer URL without a trailing `/` → URL to dial);
 /// empty when unset. Malformed pairs (no `=`) are ignored.
@@ -96,7 +96,7 @@ fn parse_dial_map(s: &str) -> std::collections::HashMap<String, String> {
 /// after a snapshot for lagging followers (etcd 3.4's fixed `snapshotCatchUpEntries`, 5000
 /// here too). The robustness tests lower it so that a follower cut off for a few seconds
 /// catches up by a snapshot (the snapshot send and install steps).
-pub const SNAPSHOT_CATCHUP_ENTRIES_ENV: &str = "ETCD_TEST_SNAPSHOT_CATCHUP_ENTRIES";
+pub const SNAPSHOT_CATCHUP_ENTRIES_ENV: &str = "FAILPOINTS_SNAPSHOT_CATCHUP_ENTRIES";
 
 /// The value of [`SNAPSHOT_CATCHUP_ENTRIES_ENV`] when set to a number.
 pub fn snapshot_catchup_entries() -> Option<u64> {

@@ -718,7 +718,7 @@ impl Cluster {
                                 .iter()
                                 .map(|l| {
                                     (
-                                        "ETCD_TEST_PEER_DIAL_MAP".to_string(),
+                                        "FAILPOINTS_PEER_DIAL_MAP".to_string(),
                                         l.dial_map(i, &peer_ports),
                                     )
                                 })

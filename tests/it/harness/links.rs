@@ -1,6 +1,6 @@
 //! Network faults between members, per ordered link: a TCP proxy on 127.0.0.1 for every pair
 //! (src, dst) of members, which `src` dials instead of `dst`'s peer URL (the failpoints build's
-//! `ETCD_TEST_PEER_DIAL_MAP`, see `etcd_oxide::failpoints::PEER_DIAL_MAP_ENV`). Link `(a, b)`
+//! `FAILPOINTS_PEER_DIAL_MAP`, see `etcd_oxide::failpoints::PEER_DIAL_MAP_ENV`). Link `(a, b)`
 //! carries every connection `a` opens to `b` (Raft RPCs from `a`, forwarding from `a` to a
 //! leader `b`); its bytes flow both ways: `forward` (a → b, the requests) and `back` (b → a, the
 //! answers).
@@ -100,7 +100,7 @@ impl Links {
         self.n
     }
 
-    /// The value of `ETCD_TEST_PEER_DIAL_MAP` for member `src`: every other member's peer URL
+    /// The value of `FAILPOINTS_PEER_DIAL_MAP` for member `src`: every other member's peer URL
     /// (`http://127.0.0.1:<peer port>`) mapped to the proxy of link (src, dst).
     pub fn dial_map(&self, src: usize, peer_ports: &[u16]) -> String {
         (0..self.n)

@@ -28,6 +28,7 @@
 //! to `$ROBUSTNESS_OUT/<scenario>-<n>m-seed<seed>/` (default `target/tmp/robustness/`), and a
 //! line per run goes to `$ROBUSTNESS_OUT/runs.log` (what `tests/robustness/run.sh` sums up).
 
+mod lock;
 mod membership;
 mod network;
 mod traffic;
@@ -277,7 +278,7 @@ pub fn run(scenario: Scenario, members: usize, seed: u64, secs: u64) -> RunStats
             (
                 40,
                 vec![(
-                    "ETCD_TEST_SNAPSHOT_CATCHUP_ENTRIES".to_string(),
+                    "FAILPOINTS_SNAPSHOT_CATCHUP_ENTRIES".to_string(),
                     "10".to_string(),
                 )],
             )

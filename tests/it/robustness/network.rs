@@ -23,9 +23,23 @@ use super::{Fault, Scenario};
 use crate::harness::links::{LinkFault, Links};
 use crate::harness::Cluster;
 
-/// Index of the member that reports itself the leader, if one answers within a second.
+/// Index of the member that reports itself the leader, if one answers within a second (an
+/// old leader cut off may still believe it leads until it hears of a newer term).
 pub(super) fn leader(rt: &tokio::runtime::Runtime, c: &Cluster) -> Option<usize> {
+    let all: Vec<usize> = (0..c.members.len()).collect();
+    leader_among(rt, c, &all)
+}
+
+/// [`leader`] asking only the members `among`.
+pub(super) fn leader_among(
+    rt: &tokio::runtime::Runtime,
+    c: &Cluster,
+    among: &[usize],
+) -> Option<usize> {
     c.members.iter().enumerate().find_map(|(i, m)| {
+        if !among.contains(&i) {
+            return None;
+        }
         m.pid()?;
         let cl = super::client(&m.client_url());
         let st = rt
@@ -169,4 +183,105 @@ fn snapshot_catchup(
         return Fault::SnapshotFailpointCrash;
     }
     Fault::SnapshotCatchUp
+}
+
+/// etcd's historical "stale read after a partition heals" (Jepsen's etcd analysis): an old
+/// leader cut off from the others must not answer a linearizable read with a value the new
+/// leader has overwritten, neither while cut off nor right after the heal. Also shows that the
+/// link proxies do cut members off: the others elect a new leader.
+#[test]
+fn isolated_old_leader_serves_no_stale_linearizable_read() {
+    use etcd_oxide::pb::etcdserverpb::{PutRequest, RangeRequest};
+    use std::time::Instant;
+    let (c, l) = Cluster::start_linked(3, "rob-stale", &|_| Vec::new(), &[]);
+    let rt = crate::harness::multi_thread_runtime();
+    let bound = Duration::from_secs(15);
+    let start = Instant::now();
+    let old = loop {
+        if let Some(i) = leader(&rt, &c) {
+            break i;
+        }
+        assert!(start.elapsed() < bound, "no leader within {bound:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _g = rt.enter();
+    let on_old = super::client(&c.members[old].client_url());
+    let put = |cl: &etcd_oxide::client::Client, v: &str| {
+        rt.block_on(async {
+            tokio::time::timeout(
+                Duration::from_secs(3),
+                cl.put(PutRequest {
+                    key: b"stale/k".to_vec(),
+                    value: v.as_bytes().to_vec(),
+                    ..Default::default()
+                }),
+            )
+            .await
+        })
+    };
+    let get = |cl: &etcd_oxide::client::Client| {
+        rt.block_on(async {
+            tokio::time::timeout(
+                Duration::from_secs(3),
+                cl.range(RangeRequest {
+                    key: b"stale/k".to_vec(),
+                    ..Default::default()
+                }),
+            )
+            .await
+        })
+        .ok()
+        .and_then(Result::ok)
+        .map(|r| r.kvs.first().map(|kv| kv.value.clone()).unwrap_or_default())
+    };
+    put(&on_old, "v1").expect("put v1 in time").expect("put v1");
+    l.partition(&[old]);
+    // The other two elect a new leader and take a write.
+    let others: Vec<usize> = (0..3).filter(|i| *i != old).collect();
+    let start = Instant::now();
+    let new_cl = loop {
+        let cl = super::client(
+            &c.members[others[start.elapsed().as_millis() as usize % 2]].client_url(),
+        );
+        if matches!(put(&cl, "v2"), Ok(Ok(_))) {
+            break cl;
+        }
+        assert!(
+            start.elapsed() < bound,
+            "the majority took no write within {bound:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let _ = new_cl;
+    let new_leader = leader_among(&rt, &c, &others);
+    assert!(
+        new_leader.is_some_and(|i| i != old),
+        "the majority reports leader {new_leader:?}, the old one was {old}"
+    );
+    // Cut off, the old leader answers no linearizable read with v1.
+    if let Some(v) = get(&on_old) {
+        assert_eq!(
+            v, b"v2",
+            "stale linearizable read on the isolated old leader"
+        );
+    }
+    l.heal();
+    // Right after the heal: v2 or no answer, never v1.
+    let start = Instant::now();
+    loop {
+        match get(&on_old) {
+            Some(v) => {
+                assert_eq!(
+                    v, b"v2",
+                    "stale linearizable read after the partition healed"
+                );
+                break;
+            }
+            None => assert!(
+                start.elapsed() < bound,
+                "old leader answered nothing after the heal"
+            ),
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
