@@ -204,12 +204,22 @@ pub struct PeerTransport {
 
 /// Per peer, the instant since which its Raft RPCs have succeeded without interruption
 /// (etcd's `rafthttp` `ActiveSince`): set on the first success after a failure, cleared by a
-/// transport failure. Shared by clones.
+/// connection failure. A request that only ran out of time is no broken connection (etcd
+/// resets `ActiveSince` only when the peer's stream breaks), so timeouts do not clear it; a
+/// peer with no answered RPC for [`PEER_SILENCE`] counts as inactive, and its next answer
+/// starts a new active period. (Regression: under a loaded machine every peer RPC timing out
+/// now and then kept `ActiveSince` younger than etcd's 5 s health interval, so a member
+/// removal was refused with `etcdserver: unhealthy cluster` for good; seen in the
+/// `membership` robustness scenario.) Shared by clones.
 #[derive(Clone, Debug, Default)]
-pub struct PeerActivity(Arc<Mutex<HashMap<u64, Instant>>>);
+pub struct PeerActivity(Arc<Mutex<HashMap<u64, (Instant, Instant)>>>);
+
+/// How long a peer may go without an answered RPC before it counts as inactive (heartbeats
+/// go every heartbeat interval, 100 ms by default).
+pub const PEER_SILENCE: Duration = Duration::from_secs(3);
 
 impl PeerActivity {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Instant>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (Instant, Instant)>> {
         match self.0.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -218,17 +228,29 @@ impl PeerActivity {
 
     /// Records an answered RPC from `peer`.
     pub fn record_success(&self, peer: u64) {
-        self.lock().entry(peer).or_insert_with(Instant::now);
+        let now = Instant::now();
+        let mut m = self.lock();
+        let e = m.entry(peer).or_insert((now, now));
+        if now.duration_since(e.1) > PEER_SILENCE {
+            e.0 = now;
+        }
+        e.1 = now;
     }
 
-    /// Records a transport failure talking to `peer`.
-    pub fn record_failure(&self, peer: u64) {
-        self.lock().remove(&peer);
+    /// Records a failure talking to `peer`: a connection failure ends its active period; a
+    /// timeout (`Cancelled` / `DeadlineExceeded`, the request ran out of time) does not.
+    pub fn record_failure(&self, peer: u64, code: tonic::Code) {
+        if !matches!(code, tonic::Code::Cancelled | tonic::Code::DeadlineExceeded) {
+            self.lock().remove(&peer);
+        }
     }
 
-    /// Since when `peer` has been reachable; `None` when it is not (or never was).
+    /// Since when `peer` has been reachable; `None` when it is not (or never was, or has
+    /// answered nothing for [`PEER_SILENCE`]).
     pub fn active_since(&self, peer: u64) -> Option<Instant> {
-        self.lock().get(&peer).copied()
+        let m = self.lock();
+        let (since, last) = m.get(&peer)?;
+        (last.elapsed() <= PEER_SILENCE).then_some(*since)
     }
 }
 
@@ -427,7 +449,7 @@ impl PeerCtx {
                 r.into_inner().data
             }
             Err(status) => {
-                self.activity.record_failure(target);
+                self.activity.record_failure(target, status.code());
                 check_fatal(&status, self.cluster_id, &self.fatal);
                 return Err(RPCError::Unreachable(Unreachable::new(
                     &PeerError::Transport { target, status },
@@ -594,6 +616,29 @@ mod split_tests {
             openraft::CommittedLeaderId::new(2, 1),
             index,
         ))
+    }
+
+    #[test]
+    fn timeouts_keep_a_peer_active_but_connection_failures_do_not() {
+        let a = PeerActivity::default();
+        assert!(a.active_since(1).is_none());
+        a.record_success(1);
+        let since = a.active_since(1).expect("active after an answer");
+        a.record_failure(1, tonic::Code::Cancelled);
+        a.record_failure(1, tonic::Code::DeadlineExceeded);
+        assert_eq!(
+            a.active_since(1),
+            Some(since),
+            "a timeout is no broken connection"
+        );
+        a.record_success(1);
+        assert_eq!(
+            a.active_since(1),
+            Some(since),
+            "still the same active period"
+        );
+        a.record_failure(1, tonic::Code::Unavailable);
+        assert!(a.active_since(1).is_none(), "a connection failure ends it");
     }
 
     #[test]

@@ -11,8 +11,10 @@
 #                 (default target/robustness-campaign)
 #   -d SECS       seconds of faults per run (default 10)
 #
-# Each run picks its scenario (kill, pause, failpoint, failpoint_restart, slow_disk, mixed)
-# and its size (1 or 3 members) from its seed. Runs are niced (the machine is shared).
+# Each run picks its scenario (kill, pause, failpoint, failpoint_restart, slow_disk, mixed,
+# partition_minority, partition_leader, bridge, one_way, delay_loss, snapshot_catchup,
+# membership) and its size (1 or 3 members; network and membership scenarios use at least 3,
+# bridge 5) from its seed. Runs are niced (the machine is shared).
 # Reproduce run i: ROBUSTNESS_SEED=<seed> ROBUSTNESS_SCENARIO=<s> ROBUSTNESS_MEMBERS=<n>
 #   cargo test --features failpoints --test it robustness::one -- --ignored --nocapture
 # The summary (runs, results, operations checked, faults injected by kind) is printed and
@@ -46,7 +48,8 @@ if [ -z "$BIN" ] || [ ! -x "$BIN" ]; then
   exit 1
 fi
 
-SCENARIOS=(kill pause failpoint failpoint_restart slow_disk mixed)
+SCENARIOS=(kill pause failpoint failpoint_restart slow_disk mixed partition_minority
+  partition_leader bridge one_way delay_loss snapshot_catchup membership)
 start=$(date +%s)
 status=0
 i=0

@@ -76,7 +76,7 @@ pub(super) fn change(
 
     // 2. Promote it, at times with a member set to crash while applying the change.
     #[cfg(feature = "failpoints")]
-    let crashing = rng.random_bool(0.33).then(|| {
+    let mut crashing = rng.random_bool(0.33).then(|| {
         let i = (0..c.members.len())
             .filter(|i| !removed.contains(i) && *i != idx)
             .nth(rng.random_range(0..2))
@@ -92,22 +92,53 @@ pub(super) fn change(
     });
     #[cfg(not(feature = "failpoints"))]
     let _ = &rng;
-    let promoted = retry(rt, "member promote", || cl.member_promote(new_id)).is_some();
-    #[cfg(feature = "failpoints")]
-    if let Some((i, name)) = crashing {
-        let m = &mut c.members[i];
-        if m.wait_exit(Duration::from_secs(4)).is_none() {
-            let _ = crate::harness::http_request(
-                m.client_addr(),
-                "DELETE",
-                &format!("/debug/failpoints/{name}"),
-                "",
-            );
+    // Promote, restarting at once a member the failpoint crashed (its vote may be needed).
+    let start = Instant::now();
+    let mut promoted = false;
+    let mut last = String::new();
+    while start.elapsed() < STEP_BOUND {
+        match rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(5), cl.member_promote(new_id)).await
+        }) {
+            Ok(Ok(_)) => promoted = true,
+            // A retry after an answer that got lost: it is a voter already.
+            Ok(Err(e)) if e.to_string().ends_with("can only promote a learner member") => {
+                promoted = true
+            }
+            Ok(Err(e)) => last = e.to_string(),
+            Err(_) => last = "timed out".into(),
         }
-        if m.wait_exit(Duration::from_millis(300)).is_some() {
-            m.restart();
-            done.push(Fault::FailpointCrash);
+        #[cfg(feature = "failpoints")]
+        if let Some((i, name)) = crashing {
+            let m = &mut c.members[i];
+            if m.wait_exit(Duration::ZERO).is_some() {
+                m.restart();
+                done.push(Fault::FailpointCrash);
+                crashing = None;
+            } else if promoted {
+                // Applied everywhere by now or soon: give it a moment, then turn it off.
+                if m.wait_exit(Duration::from_secs(3)).is_none() {
+                    let _ = crate::harness::http_request(
+                        m.client_addr(),
+                        "DELETE",
+                        &format!("/debug/failpoints/{name}"),
+                        "",
+                    );
+                }
+                if m.wait_exit(Duration::from_millis(300)).is_some() {
+                    m.restart();
+                    done.push(Fault::FailpointCrash);
+                }
+                crashing = None;
+            }
         }
+        if promoted {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    if !promoted {
+        eprintln!("robustness: member promote not accepted within {STEP_BOUND:?}: {last}");
     }
     if !promoted {
         done.push(Fault::MemberChangeFailed);
@@ -141,6 +172,16 @@ pub(super) fn change(
         }
     };
     if retry(rt, "member remove", remove).is_none() {
+        let why: Vec<String> = c.members[lead]
+            .stderr()
+            .lines()
+            .filter(|l| l.contains("rejecting member remove"))
+            .map(str::to_string)
+            .collect();
+        eprintln!(
+            "robustness: the leader's refusals: {}",
+            why.last().map_or("(none logged)", String::as_str)
+        );
         done.push(Fault::MemberChangeFailed);
         return done;
     }

@@ -941,14 +941,27 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-/// The CI sample: two runs of random seeds (printed), `mixed` on 1 and on 3 members, 12 s
-/// of faults each. With the `failpoints` build the mix includes failpoint crashes.
+/// The CI sample: three runs of random seeds (printed): `mixed` on 1 and on 3 members, 12 s
+/// of faults each, and one network scenario picked by the seed (`partition_minority`,
+/// `partition_leader`, `one_way`, `delay_loss` or `snapshot_catchup`) on 3 members for 10 s.
+/// With the `failpoints` build the mix includes failpoint crashes (without it the network
+/// run falls back to kills and pauses).
 #[test]
 fn ci_sample() {
     let seed = env_or("ROBUSTNESS_SEED", rand::random::<u32>() as u64);
     eprintln!("robustness CI sample: seed {seed} (reproduce: ROBUSTNESS_SEED={seed})");
     run(Scenario::Mixed, 1, seed, 12);
     run(Scenario::Mixed, 3, seed.wrapping_add(1), 12);
+    let net = [
+        Scenario::PartitionMinority,
+        Scenario::PartitionLeader,
+        Scenario::OneWay,
+        Scenario::DelayLoss,
+        Scenario::SnapshotCatchUp,
+    ];
+    let s = net[(seed % net.len() as u64) as usize];
+    eprintln!("robustness CI sample: network scenario {}", s.name());
+    run(s, 3, seed.wrapping_add(2), 10);
 }
 
 /// One run chosen by the environment (the campaign script's unit): `ROBUSTNESS_SEED`,
