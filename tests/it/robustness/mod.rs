@@ -17,8 +17,12 @@
 //! defragmentation, a compaction, a short lease; the member crashes there and is restarted),
 //! `failpoint_restart` (kill -9, then a restart with `FAILPOINTS=<name>=<n>*off->panic`),
 //! `slow_disk` (`sleep(ms)` at the log fsync or the state commit for a while), and `mixed`
-//! (any of them). The failpoint kinds need the `failpoints` build (`cargo test --features
-//! failpoints`); without it they fall back to kill and pause.
+//! (any of them). Network scenarios (`network`, on per-link proxies, at least 3 members):
+//! `partition_minority`, `partition_leader`, `bridge` (5 members), `one_way`, `delay_loss`,
+//! `snapshot_catchup`; and `membership` (add a learner, promote, remove the leader, see
+//! `membership`). The lock-with-fencing check is `lock`. The failpoint and network kinds need
+//! the `failpoints` build (`cargo test --features failpoints`); without it they fall back to
+//! kill and pause.
 //!
 //! Reproduce one run: `ROBUSTNESS_SEED=<seed> ROBUSTNESS_SCENARIO=<name> ROBUSTNESS_MEMBERS=<1|3>
 //! cargo test --features failpoints --test it robustness::one -- --ignored --nocapture`. The
