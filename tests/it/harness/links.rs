@@ -71,7 +71,7 @@ impl Links {
         let n = peer_ports.len();
         let mut links = HashMap::new();
         for src in 0..n {
-            for dst in 0..n {
+            for (dst, &target) in peer_ports.iter().enumerate() {
                 if src == dst {
                     continue;
                 }
@@ -80,7 +80,6 @@ impl Links {
                     .unwrap_or_else(|e| panic!("bind link proxy 127.0.0.1:{port}: {e}"));
                 std_l.set_nonblocking(true).expect("nonblocking listener");
                 let (tx, rx) = watch::channel(LinkFault::default());
-                let target = peer_ports[dst];
                 rt.spawn(async move {
                     let l = TcpListener::from_std(std_l).expect("tokio listener");
                     accept_loop(l, target, rx).await;
