@@ -38,6 +38,10 @@
 //! | `lessorBeforeRevoke` | leader's lessor, an expired lease found, before proposing revoke |
 //! | `applyBeforeLeaseRevoke` | apply of a `LeaseRevoke`, before its keys are deleted |
 //!
+//! The same build reads [`PEER_DIAL_MAP_ENV`] ([`peer_dial_map`]): peer URLs to dial at
+//! another address, so the tests can put a TCP proxy on each ordered link between members and
+//! cut, delay or slow it (`raft::network::PeerDialer`).
+//!
 //! Depends on: nothing of the crate (a leaf, like `observability`).
 
 /// Every failpoint site, for listings and for the robustness tests' random choice.
@@ -62,6 +66,46 @@ pub const NAMES: &[&str] = &[
     "lessorBeforeRevoke",
     "applyBeforeLeaseRevoke",
 ];
+
+/// Environment variable of peer URL redirections (failpoints build only):
+/// `<peer URL>=<URL to dial>` pairs separated by commas, e.g.
+/// `http://127.0.0.1:2380=http://127.0.0.1:40001,http://127.0.0.1:2381=http://127.0.0.1:40002`.
+/// A member dials the second URL whenever it would dial the first (Raft RPCs and forwarding
+/// to the leader).
+pub const PEER_DIAL_MAP_ENV: &str = "FAILPOINTS_PEER_DIAL_MAP";
+
+/// The redirections of [`PEER_DIAL_MAP_ENV`] (peer URL without a trailing `/` → URL to dial);
+/// empty when unset. Malformed pairs (no `=`) are ignored.
+pub fn peer_dial_map() -> std::collections::HashMap<String, String> {
+    parse_dial_map(&std::env::var(PEER_DIAL_MAP_ENV).unwrap_or_default())
+}
+
+fn parse_dial_map(s: &str) -> std::collections::HashMap<String, String> {
+    s.split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(from, to)| {
+            (
+                from.trim().trim_end_matches('/').to_string(),
+                to.trim().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Environment variable (failpoints build only): the number of Raft log entries a member keeps
+/// after a snapshot for lagging followers (etcd 3.4's fixed `snapshotCatchUpEntries`, 5000
+/// here too). The robustness tests lower it so that a follower cut off for a few seconds
+/// catches up by a snapshot (the snapshot send and install steps).
+pub const SNAPSHOT_CATCHUP_ENTRIES_ENV: &str = "FAILPOINTS_SNAPSHOT_CATCHUP_ENTRIES";
+
+/// The value of [`SNAPSHOT_CATCHUP_ENTRIES_ENV`] when set to a number.
+pub fn snapshot_catchup_entries() -> Option<u64> {
+    std::env::var(SNAPSHOT_CATCHUP_ENTRIES_ENV)
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
 
 /// Configures the failpoints from `FAILPOINTS` (fail's format: `name=action;name=action`) and
 /// makes every panic abort the process (a failpoint `panic` is a crash at that step, not an
@@ -122,5 +166,15 @@ mod tests {
         assert!(configure("noSuchPoint", "panic").is_err());
         assert!(configure("beforeCommit", "explode(").is_err());
         assert!(remove("noSuchPoint").is_err());
+    }
+
+    #[test]
+    fn dial_map_pairs_are_parsed_and_malformed_ones_ignored() {
+        let m =
+            parse_dial_map("http://127.0.0.1:1/=http://127.0.0.1:2, junk,http://a:3=http://b:4");
+        assert_eq!(m.len(), 2);
+        assert_eq!(m["http://127.0.0.1:1"], "http://127.0.0.1:2");
+        assert_eq!(m["http://a:3"], "http://b:4");
+        assert!(parse_dial_map("").is_empty());
     }
 }

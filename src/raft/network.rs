@@ -104,15 +104,36 @@ impl PeerFatal {
 /// How this member dials other members' peer URLs: `http` plainly, `https` through the peer
 /// TLS connector built from the `--peer-*` flags. Without peer TLS flags an `https` peer is
 /// verified against the system CA bundle. A value owned by one member; cloning shares it.
+///
+/// In the `failpoints` build only, the dialer also reads
+/// [`crate::failpoints::PEER_DIAL_MAP_ENV`] once: a peer URL listed there is dialed at the
+/// address it maps to (the robustness tests' per-link TCP proxy), so network faults can be
+/// injected per ordered pair of members. Release builds have no such field or variable.
 #[derive(Clone, Debug, Default)]
 pub struct PeerDialer {
     tls: Option<TlsConnector>,
+    /// Peer URL → URL actually dialed (test builds only).
+    #[cfg(feature = "failpoints")]
+    redirect: Arc<HashMap<String, String>>,
 }
 
 impl PeerDialer {
     /// A dialer using `tls` for `https` peer URLs (`None`: the system CA bundle).
     pub fn new(tls: Option<TlsConnector>) -> PeerDialer {
-        PeerDialer { tls }
+        PeerDialer {
+            tls,
+            #[cfg(feature = "failpoints")]
+            redirect: Arc::new(crate::failpoints::peer_dial_map()),
+        }
+    }
+
+    /// The URL to dial for peer URL `url`: itself, or (failpoints build) its redirection.
+    fn dial_url<'a>(&'a self, url: &'a str) -> &'a str {
+        #[cfg(feature = "failpoints")]
+        if let Some(to) = self.redirect.get(url.trim_end_matches('/')) {
+            return to;
+        }
+        url
     }
 
     /// The connector for `https` peer URLs.
@@ -134,7 +155,8 @@ impl PeerDialer {
     /// [`PeerError::NoUrl`] when the member has no parseable URL.
     pub fn channel(&self, id: u64, member: &Member) -> Result<Channel, PeerError> {
         let url = member.peer_urls.first().ok_or(PeerError::NoUrl(id))?;
-        let endpoint = Endpoint::from_shared(url.clone())
+        let url = self.dial_url(url);
+        let endpoint = Endpoint::from_shared(url.to_string())
             .map_err(|_| PeerError::NoUrl(id))?
             .connect_timeout(PEER_DIAL_TIMEOUT)
             .initial_connection_window_size(PEER_WINDOW_BYTES)
@@ -182,12 +204,22 @@ pub struct PeerTransport {
 
 /// Per peer, the instant since which its Raft RPCs have succeeded without interruption
 /// (etcd's `rafthttp` `ActiveSince`): set on the first success after a failure, cleared by a
-/// transport failure. Shared by clones.
+/// connection failure. A request that only ran out of time is no broken connection (etcd
+/// resets `ActiveSince` only when the peer's stream breaks), so timeouts do not clear it; a
+/// peer with no answered RPC for [`PEER_SILENCE`] counts as inactive, and its next answer
+/// starts a new active period. (Regression: under a loaded machine every peer RPC timing out
+/// now and then kept `ActiveSince` younger than etcd's 5 s health interval, so a member
+/// removal was refused with `etcdserver: unhealthy cluster` for good; seen in the
+/// `membership` robustness scenario.) Shared by clones.
 #[derive(Clone, Debug, Default)]
-pub struct PeerActivity(Arc<Mutex<HashMap<u64, Instant>>>);
+pub struct PeerActivity(Arc<Mutex<HashMap<u64, (Instant, Instant)>>>);
+
+/// How long a peer may go without an answered RPC before it counts as inactive (heartbeats
+/// go every heartbeat interval, 100 ms by default).
+pub const PEER_SILENCE: Duration = Duration::from_secs(3);
 
 impl PeerActivity {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Instant>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (Instant, Instant)>> {
         match self.0.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -196,17 +228,29 @@ impl PeerActivity {
 
     /// Records an answered RPC from `peer`.
     pub fn record_success(&self, peer: u64) {
-        self.lock().entry(peer).or_insert_with(Instant::now);
+        let now = Instant::now();
+        let mut m = self.lock();
+        let e = m.entry(peer).or_insert((now, now));
+        if now.duration_since(e.1) > PEER_SILENCE {
+            e.0 = now;
+        }
+        e.1 = now;
     }
 
-    /// Records a transport failure talking to `peer`.
-    pub fn record_failure(&self, peer: u64) {
-        self.lock().remove(&peer);
+    /// Records a failure talking to `peer`: a connection failure ends its active period; a
+    /// timeout (`Cancelled` / `DeadlineExceeded`, the request ran out of time) does not.
+    pub fn record_failure(&self, peer: u64, code: tonic::Code) {
+        if !matches!(code, tonic::Code::Cancelled | tonic::Code::DeadlineExceeded) {
+            self.lock().remove(&peer);
+        }
     }
 
-    /// Since when `peer` has been reachable; `None` when it is not (or never was).
+    /// Since when `peer` has been reachable; `None` when it is not (or never was, or has
+    /// answered nothing for [`PEER_SILENCE`]).
     pub fn active_since(&self, peer: u64) -> Option<Instant> {
-        self.lock().get(&peer).copied()
+        let m = self.lock();
+        let (since, last) = m.get(&peer)?;
+        (last.elapsed() <= PEER_SILENCE).then_some(*since)
     }
 }
 
@@ -405,7 +449,7 @@ impl PeerCtx {
                 r.into_inner().data
             }
             Err(status) => {
-                self.activity.record_failure(target);
+                self.activity.record_failure(target, status.code());
                 check_fatal(&status, self.cluster_id, &self.fatal);
                 return Err(RPCError::Unreachable(Unreachable::new(
                     &PeerError::Transport { target, status },
@@ -572,6 +616,29 @@ mod split_tests {
             openraft::CommittedLeaderId::new(2, 1),
             index,
         ))
+    }
+
+    #[test]
+    fn timeouts_keep_a_peer_active_but_connection_failures_do_not() {
+        let a = PeerActivity::default();
+        assert!(a.active_since(1).is_none());
+        a.record_success(1);
+        let since = a.active_since(1).expect("active after an answer");
+        a.record_failure(1, tonic::Code::Cancelled);
+        a.record_failure(1, tonic::Code::DeadlineExceeded);
+        assert_eq!(
+            a.active_since(1),
+            Some(since),
+            "a timeout is no broken connection"
+        );
+        a.record_success(1);
+        assert_eq!(
+            a.active_since(1),
+            Some(since),
+            "still the same active period"
+        );
+        a.record_failure(1, tonic::Code::Unavailable);
+        assert!(a.active_since(1).is_none(), "a connection failure ends it");
     }
 
     #[test]

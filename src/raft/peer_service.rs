@@ -21,9 +21,10 @@ impl RaftPeerService {
         RaftPeerService { raft, cluster_id }
     }
 
-    /// Refuses members of another cluster and members no longer in the membership (etcd's
-    /// cluster ID check and removed-member refusal).
-    fn check_sender<T>(&self, req: &Request<T>) -> Result<(), Status> {
+    /// Refuses members of another cluster (etcd's cluster ID check); `Ok(Some(id))` for a
+    /// sender `id` not in this member's membership, which [`Self::check_unknown`] judges once
+    /// the request is decoded.
+    fn check_sender<T>(&self, req: &Request<T>) -> Result<Option<u64>, Status> {
         let md = req.metadata();
         if let Some(cid) = md
             .get(super::network::CLUSTER_ID_METADATA)
@@ -56,11 +57,29 @@ impl RaftPeerService {
                     .next()
                     .is_none();
                 if !known && !empty {
-                    return Err(Status::permission_denied(super::network::MEMBER_REMOVED));
+                    return Ok(Some(from));
                 }
             }
         }
-        Ok(())
+        Ok(None)
+    }
+
+    /// A sender missing from this member's membership is refused as removed (fatal for it,
+    /// etcd's removed-member refusal) only when its log reaches no further than ours
+    /// (`sender_last`: the last log index its request shows). A sender ahead of us may have
+    /// been added by a change we have not received yet (this member restarted or lagged): it
+    /// is served, as etcd serves a peer it does not know yet instead of calling it removed.
+    /// (Regression: `robustness::one` `membership` seed 2 — a restarted member told a just
+    /// promoted one that it was removed, and it exited.)
+    fn check_unknown(&self, unknown: Option<u64>, sender_last: Option<u64>) -> Result<(), Status> {
+        if unknown.is_none() {
+            return Ok(());
+        }
+        let ours = self.raft.metrics().borrow().last_log_index;
+        if sender_last > ours {
+            return Ok(());
+        }
+        Err(Status::permission_denied(super::network::MEMBER_REMOVED))
     }
 }
 
@@ -81,14 +100,17 @@ impl RaftPeer for RaftPeerService {
         &self,
         request: Request<RaftBytes>,
     ) -> Result<Response<RaftBytes>, Status> {
-        self.check_sender(&request)?;
-        let rpc = decode(request)?;
+        let unknown = self.check_sender(&request)?;
+        let rpc: openraft::raft::AppendEntriesRequest<super::TypeConfig> = decode(request)?;
+        let last = rpc.entries.last().map(|e| e.log_id).or(rpc.prev_log_id);
+        self.check_unknown(unknown, last.map(|l| l.index))?;
         encode(&self.raft.append_entries(rpc).await)
     }
 
     async fn vote(&self, request: Request<RaftBytes>) -> Result<Response<RaftBytes>, Status> {
-        self.check_sender(&request)?;
-        let rpc = decode(request)?;
+        let unknown = self.check_sender(&request)?;
+        let rpc: openraft::raft::VoteRequest<u64> = decode(request)?;
+        self.check_unknown(unknown, rpc.last_log_id.map(|l| l.index))?;
         encode(&self.raft.vote(rpc).await)
     }
 
@@ -96,8 +118,9 @@ impl RaftPeer for RaftPeerService {
         &self,
         request: Request<RaftBytes>,
     ) -> Result<Response<RaftBytes>, Status> {
-        self.check_sender(&request)?;
-        let rpc = decode(request)?;
+        let unknown = self.check_sender(&request)?;
+        let rpc: openraft::raft::InstallSnapshotRequest<super::TypeConfig> = decode(request)?;
+        self.check_unknown(unknown, rpc.meta.last_log_id.map(|l| l.index))?;
         encode(&self.raft.install_snapshot(rpc).await)
     }
 }

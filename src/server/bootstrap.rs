@@ -15,6 +15,10 @@ use crate::storage::{open_env, EnvKind};
 
 use super::Error;
 
+/// Raft log entries kept after a snapshot so that a slightly lagging follower catches up from
+/// the log rather than by a snapshot (etcd 3.4's `snapshotCatchUpEntries`).
+const SNAPSHOT_CATCHUP_ENTRIES: u64 = 5000;
+
 /// What bootstrap hands to the server.
 pub(super) struct Booted {
     pub raft: Raft,
@@ -161,8 +165,14 @@ pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Resu
             .max(cfg.heartbeat_interval.as_millis() as u64 + 1),
         election_timeout_max: cfg.election_timeout.as_millis() as u64,
         snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(cfg.snapshot_count.max(1)),
-        max_in_snapshot_log_to_keep: 5000,
+        max_in_snapshot_log_to_keep: SNAPSHOT_CATCHUP_ENTRIES,
         ..Default::default()
+    };
+    #[cfg(feature = "failpoints")]
+    let raft_config = openraft::Config {
+        max_in_snapshot_log_to_keep: crate::failpoints::snapshot_catchup_entries()
+            .unwrap_or(SNAPSHOT_CATCHUP_ENTRIES),
+        ..raft_config
     };
     let raft_config = Arc::new(
         raft_config

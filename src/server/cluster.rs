@@ -148,6 +148,8 @@ impl EtcdServer {
                 return Err(Error::Internal("member add returned no ID".into()))
             }
         };
+        self.wait_local_membership("member added", move |m| m.get_node(&id).is_some())
+            .await;
         let member = PbMember {
             id,
             name: String::new(),
@@ -176,10 +178,13 @@ impl EtcdServer {
         caller: &Caller,
     ) -> Result<MemberRemoveResponse, Error> {
         self.check_admin(caller)?;
+        let id = req.id;
         self.member_op(MemberOpRequest {
             op: Some(Op::Remove(req)),
         })
         .await?;
+        self.wait_local_membership("member removed", move |m| m.get_node(&id).is_none())
+            .await;
         Ok(MemberRemoveResponse {
             header: Some(self.header(0)),
             members: self.pb_members(),
@@ -217,10 +222,13 @@ impl EtcdServer {
         caller: &Caller,
     ) -> Result<MemberPromoteResponse, Error> {
         self.check_admin(caller)?;
+        let id = req.id;
         self.member_op(MemberOpRequest {
             op: Some(Op::Promote(req)),
         })
         .await?;
+        self.wait_local_membership("member promoted", move |m| m.voter_ids().any(|v| v == id))
+            .await;
         // etcd counts the promotions the leader carried out.
         if self.leader() == Some(self.member_id) {
             crate::observability::metrics().inc_counter("etcd_server_learner_promote_successes");
@@ -289,6 +297,24 @@ impl EtcdServer {
             self.wait_leader_change(deadline).await;
         }
         Err(Error::Timeout)
+    }
+
+    /// Waits (at most the request timeout) until this member's own membership satisfies
+    /// `done`, so that a change forwarded to the leader shows in the `members` of the answer,
+    /// as etcd answers only once the change is applied locally. (Regression: a `MemberAdd`
+    /// forwarded by a follower listed the members without the new one, and a member started
+    /// with that `--initial-cluster` failed with "member count is unequal"; robustness
+    /// `membership` seed 5004.) Past the bound the answer goes out as it is.
+    async fn wait_local_membership(
+        &self,
+        what: &'static str,
+        done: impl Fn(&openraft::Membership<u64, Member>) -> bool + Send + Sync + 'static,
+    ) {
+        let _ = self
+            .raft
+            .wait(Some(self.cfg.request_timeout()))
+            .metrics(|m| done(m.membership_config.membership()), what)
+            .await;
     }
 
     /// Runs a membership change on the leader (here, or forwarded).

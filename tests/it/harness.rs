@@ -22,6 +22,8 @@
 //! `ETCD_INTEROP_REQUIRED=1`, in which case they panic (CI sets it).
 #![allow(dead_code)]
 
+pub mod links;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -662,7 +664,7 @@ impl Cluster {
         https: bool,
         extra: &dyn Fn(usize) -> Vec<String>,
     ) -> Cluster {
-        Cluster::start_inner(kind, n, token, https, extra, &[])
+        Cluster::start_inner(kind, n, token, https, extra, &[], None).0
     }
 
     /// [`Cluster::start`] with member `m{i+1}`'s data dir at `data_dirs[i]` (the test owns
@@ -681,7 +683,23 @@ impl Cluster {
             false,
             &|_| extra.to_vec(),
             data_dirs,
+            None,
         )
+        .0
+    }
+
+    /// [`Cluster::start_with`] (plain `http`) with every member dialing the others through a
+    /// per-link TCP proxy ([`links::Links`]), so that network faults can be injected per
+    /// ordered pair of members, and `env` in every member's environment. Needs our server
+    /// built with `--features failpoints` (the redirection of peer URLs exists only there).
+    pub fn start_linked(
+        n: usize,
+        token: &str,
+        extra: &dyn Fn(usize) -> Vec<String>,
+        env: &[(String, String)],
+    ) -> (Cluster, links::Links) {
+        let (c, l) = Cluster::start_inner(ServerKind::Ours, n, token, false, extra, &[], Some(env));
+        (c, l.expect("invariant: links were asked for"))
     }
 
     fn start_inner(
@@ -691,11 +709,14 @@ impl Cluster {
         https: bool,
         extra: &dyn Fn(usize) -> Vec<String>,
         data_dirs: &[PathBuf],
-    ) -> Cluster {
+        linked: Option<&[(String, String)]>,
+    ) -> (Cluster, Option<links::Links>) {
         let scheme = if https { "https" } else { "http" };
         let mut last = String::new();
         for _attempt in 0..3 {
             let ports: Vec<(u16, u16)> = (0..n).map(|_| (free_port(), free_port())).collect();
+            let peer_ports: Vec<u16> = ports.iter().map(|p| p.1).collect();
+            let links = linked.map(|_| links::Links::new(&peer_ports));
             let initial_cluster = ports
                 .iter()
                 .enumerate()
@@ -716,6 +737,16 @@ impl Cluster {
                             https,
                             extra_args: extra(i),
                             data_dir: data_dirs.get(i).cloned(),
+                            env: links
+                                .iter()
+                                .map(|l| {
+                                    (
+                                        "FAILPOINTS_PEER_DIAL_MAP".to_string(),
+                                        l.dial_map(i, &peer_ports),
+                                    )
+                                })
+                                .chain(linked.unwrap_or_default().iter().cloned())
+                                .collect(),
                             ..Default::default()
                         },
                     )
@@ -729,7 +760,7 @@ impl Cluster {
                 result = result.and_then(|()| m.wait_ready());
             }
             match result {
-                Ok(()) => return Cluster { members },
+                Ok(()) => return (Cluster { members }, links),
                 Err(StartError::AddrInUse(log)) => last = log, // members dropped: all killed
                 Err(StartError::Other(msg)) => panic!("{n}-member {} cluster: {msg}", kind.label()),
             }

@@ -13,8 +13,10 @@
 #   -S LIST       comma-separated scenarios to draw from (default: all), e.g. -S power_cut
 #
 # Each run picks its scenario (kill, pause, failpoint, failpoint_restart, slow_disk, mixed,
-# power_cut: needs FUSE, see tests/it/powerloss)
-# and its size (1 or 3 members) from its seed. Runs are niced (the machine is shared).
+# partition_minority, partition_leader, bridge, one_way, delay_loss, snapshot_catchup,
+# membership, power_cut: needs FUSE, see tests/it/powerloss) and its size (1 or 3 members;
+# network and membership scenarios use at least 3, bridge 5) from its seed. Runs are niced
+# (the machine is shared).
 # Reproduce run i: ROBUSTNESS_SEED=<seed> ROBUSTNESS_SCENARIO=<s> ROBUSTNESS_MEMBERS=<n>
 #   cargo test --features failpoints --test it robustness::one -- --ignored --nocapture
 # The summary (runs, results, operations checked, faults injected by kind) is printed and
@@ -27,7 +29,8 @@ BUDGET=0
 SEED=$(( (RANDOM << 15) | RANDOM ))
 OUT=target/robustness-campaign
 RUN_SECS=10
-SCENARIOS=(kill pause failpoint failpoint_restart slow_disk mixed power_cut)
+SCENARIOS=(kill pause failpoint failpoint_restart slow_disk mixed partition_minority
+  partition_leader bridge one_way delay_loss snapshot_catchup membership power_cut)
 while getopts "n:t:s:o:d:S:h" opt; do
   case $opt in
     n) RUNS=$OPTARG ;;
@@ -36,7 +39,7 @@ while getopts "n:t:s:o:d:S:h" opt; do
     o) OUT=$OPTARG ;;
     d) RUN_SECS=$OPTARG ;;
     S) IFS=, read -ra SCENARIOS <<< "$OPTARG" ;;
-    *) sed -n '2,21p' "$0"; exit 2 ;;
+    *) sed -n '2,23p' "$0"; exit 2 ;;
   esac
 done
 mkdir -p "$OUT"

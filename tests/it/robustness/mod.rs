@@ -17,8 +17,12 @@
 //! defragmentation, a compaction, a short lease; the member crashes there and is restarted),
 //! `failpoint_restart` (kill -9, then a restart with `FAILPOINTS=<name>=<n>*off->panic`),
 //! `slow_disk` (`sleep(ms)` at the log fsync or the state commit for a while), and `mixed`
-//! (any of them). The failpoint kinds need the `failpoints` build (`cargo test --features
-//! failpoints`); without it they fall back to kill and pause.
+//! (any of them). Network scenarios (`network`, on per-link proxies, at least 3 members):
+//! `partition_minority`, `partition_leader`, `bridge` (5 members), `one_way`, `delay_loss`,
+//! `snapshot_catchup`; and `membership` (add a learner, promote, remove the leader, see
+//! `membership`). The lock-with-fencing check is `lock`. The failpoint and network kinds need
+//! the `failpoints` build (`cargo test --features failpoints`); without it they fall back to
+//! kill and pause.
 //!
 //! Reproduce one run: `ROBUSTNESS_SEED=<seed> ROBUSTNESS_SCENARIO=<name> ROBUSTNESS_MEMBERS=<1|3>
 //! cargo test --features failpoints --test it robustness::one -- --ignored --nocapture`. The
@@ -28,6 +32,9 @@
 //! to `$ROBUSTNESS_OUT/<scenario>-<n>m-seed<seed>/` (default `target/tmp/robustness/`), and a
 //! line per run goes to `$ROBUSTNESS_OUT/runs.log` (what `tests/robustness/run.sh` sums up).
 
+mod lock;
+mod membership;
+mod network;
 mod traffic;
 mod watch_check;
 
@@ -43,6 +50,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::faults::Paused;
+use crate::harness::links::Links;
 use crate::harness::{multi_thread_runtime, Cluster, ServerKind};
 use crate::linearizability::{self, In, Op, Out};
 use crate::powerloss::fs::DirSync;
@@ -78,11 +86,29 @@ pub enum Scenario {
     /// as a reordering disk would), and restarts them all. Skipped where FUSE is unavailable
     /// (a failure under `ETCD_INTEROP_REQUIRED=1`).
     PowerCut,
+    /// A random minority cut off from the majority (every link between them, both ways).
+    PartitionMinority,
+    /// The leader cut off from every other member.
+    PartitionLeader,
+    /// Five members: two groups of two that cannot reach each other, and a bridge member
+    /// that reaches both.
+    Bridge,
+    /// Asymmetric loss: every packet from one member to another (or from the leader to all)
+    /// lost, the other way delivered.
+    OneWay,
+    /// Delays and packet loss on random links.
+    DelayLoss,
+    /// A follower cut off while the others snapshot and purge their log (a low
+    /// `--snapshot-count` and catch-up entries), so that it catches up by a snapshot; at times
+    /// with a snapshot failpoint (send, install) set to crash there.
+    SnapshotCatchUp,
+    /// Membership changes under load: add a learner, promote it, remove the leader.
+    Membership,
 }
 
 impl Scenario {
     /// Every scenario, for the campaign.
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 14] = [
         Scenario::Kill,
         Scenario::Pause,
         Scenario::Failpoint,
@@ -90,6 +116,13 @@ impl Scenario {
         Scenario::SlowDisk,
         Scenario::Mixed,
         Scenario::PowerCut,
+        Scenario::PartitionMinority,
+        Scenario::PartitionLeader,
+        Scenario::Bridge,
+        Scenario::OneWay,
+        Scenario::DelayLoss,
+        Scenario::SnapshotCatchUp,
+        Scenario::Membership,
     ];
 
     /// The scenario's name (as in `ROBUSTNESS_SCENARIO`).
@@ -102,6 +135,39 @@ impl Scenario {
             Scenario::SlowDisk => "slow_disk",
             Scenario::Mixed => "mixed",
             Scenario::PowerCut => "power_cut",
+            Scenario::PartitionMinority => "partition_minority",
+            Scenario::PartitionLeader => "partition_leader",
+            Scenario::Bridge => "bridge",
+            Scenario::OneWay => "one_way",
+            Scenario::DelayLoss => "delay_loss",
+            Scenario::SnapshotCatchUp => "snapshot_catchup",
+            Scenario::Membership => "membership",
+        }
+    }
+
+    /// Whether the members talk through per-link proxies (network faults; the failpoints
+    /// build's peer URL redirection).
+    fn linked(self) -> bool {
+        cfg!(feature = "failpoints")
+            && matches!(
+                self,
+                Scenario::PartitionMinority
+                    | Scenario::PartitionLeader
+                    | Scenario::Bridge
+                    | Scenario::OneWay
+                    | Scenario::DelayLoss
+                    | Scenario::SnapshotCatchUp
+            )
+    }
+
+    /// The cluster size for `asked` members: network faults and membership changes need 3,
+    /// a bridge 5.
+    fn members(self, asked: usize) -> usize {
+        match self {
+            Scenario::Bridge => 5,
+            Scenario::Membership => asked.max(3),
+            s if s.linked() => asked.max(3),
+            _ => asked,
         }
     }
 
@@ -124,15 +190,38 @@ enum Fault {
     FailpointRestart,
     SlowDisk,
     PowerCut,
+    Partition,
+    LeaderIsolated,
+    Bridge,
+    OneWay,
+    DelayLoss,
+    SnapshotCatchUp,
+    SnapshotFailpointCrash,
+    LearnerAdded,
+    LearnerPromoted,
+    LeaderRemoved,
+    MemberChangeFailed,
 }
 
-/// Failpoints a run cannot reach with its traffic: conf changes need a membership change, and
-/// snapshot send/install need a member lagging by more than the kept log, which short runs do
-/// not produce.
+/// Failpoints the `failpoint` scenario's traffic cannot reach: conf changes need a membership
+/// change (the `membership` scenario sets them), and snapshot send/install need a member
+/// lagging by more than the kept log (the `snapshot_catchup` scenario sets them).
 #[cfg(feature = "failpoints")]
 const UNREACHED: &[&str] = &[
-    "beforeApplyOneConfChange",
-    "afterApplyOneConfChange",
+    CONF_CHANGE_POINTS[0],
+    CONF_CHANGE_POINTS[1],
+    SNAPSHOT_POINTS[0],
+    SNAPSHOT_POINTS[1],
+    SNAPSHOT_POINTS[2],
+];
+
+/// The membership-change failpoints, reached by the `membership` scenario.
+#[cfg(feature = "failpoints")]
+const CONF_CHANGE_POINTS: [&str; 2] = ["beforeApplyOneConfChange", "afterApplyOneConfChange"];
+
+/// The snapshot send and install failpoints, reached by the `snapshot_catchup` scenario.
+#[cfg(feature = "failpoints")]
+const SNAPSHOT_POINTS: [&str; 3] = [
     "raftBeforeLeaderSendSnap",
     "raftBeforeApplySnap",
     "raftAfterApplySnap",
@@ -170,8 +259,12 @@ pub struct RunStats {
 }
 
 fn client(url: &str) -> Client {
+    client_of(vec![url.to_string()])
+}
+
+fn client_of(endpoints: Vec<String>) -> Client {
     Client::new(&ClientConfig {
-        endpoints: vec![url.to_string()],
+        endpoints,
         dial_timeout: Duration::from_secs(1),
         request_timeout: CALL_TIMEOUT,
         credentials: None,
@@ -189,30 +282,61 @@ fn out_dir() -> PathBuf {
 /// Runs one scenario with `seed` on `members` members for about `secs` seconds of faults and
 /// checks it; panics (after writing the artifacts) on a violation.
 pub fn run(scenario: Scenario, members: usize, seed: u64, secs: u64) -> RunStats {
+    let members = scenario.members(members);
     let tag = format!("{}-{members}m-seed{seed}", scenario.name());
     eprintln!("robustness: {tag}: start");
-    let flags = vec!["--snapshot-count=100".to_string()];
+    let token = format!("rob-{seed}");
     // Declared before the cluster: unmounted after its members are killed.
     let mut disk = None;
-    let mut c = if scenario == Scenario::PowerCut {
+    let (mut c, links) = if scenario == Scenario::PowerCut {
         let Some(d) = PowerDisk::new(&format!("robustness {tag}"), DirSync::Journal) else {
             return RunStats::default();
         };
         let dirs = d.data_dirs(members);
         disk = Some(d);
-        Cluster::start_in(ServerKind::Ours, &format!("rob-{seed}"), &dirs, &flags)
-    } else {
-        Cluster::start_with(
-            ServerKind::Ours,
-            members,
-            &format!("rob-{seed}"),
-            false,
-            &|_| flags.clone(),
+        let flags = vec!["--snapshot-count=100".to_string()];
+        (
+            Cluster::start_in(ServerKind::Ours, &token, &dirs, &flags),
+            None,
         )
+    } else if scenario.linked() {
+        let (snapshot_count, env) = if scenario == Scenario::SnapshotCatchUp {
+            // Snapshot every 40 entries and keep 10 of the log after one: a follower cut off
+            // for a few seconds of traffic is then behind the leader's first log entry.
+            (
+                40,
+                vec![(
+                    "FAILPOINTS_SNAPSHOT_CATCHUP_ENTRIES".to_string(),
+                    "10".to_string(),
+                )],
+            )
+        } else {
+            (100, Vec::new())
+        };
+        let (c, l) = Cluster::start_linked(
+            members,
+            &token,
+            &|_| vec![format!("--snapshot-count={snapshot_count}")],
+            &env,
+        );
+        (c, Some(l))
+    } else {
+        let c = Cluster::start_with(ServerKind::Ours, members, &token, false, &|_| {
+            vec!["--snapshot-count=100".into()]
+        });
+        (c, None)
     };
     let rt = multi_thread_runtime();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_in(&rt, &mut c, disk.as_mut(), scenario, seed, secs)
+        run_in(
+            &rt,
+            &mut c,
+            disk.as_mut(),
+            links.as_ref(),
+            scenario,
+            seed,
+            secs,
+        )
     }));
     match result {
         Ok(Ok(stats)) => {
@@ -251,6 +375,7 @@ fn run_in(
     rt: &tokio::runtime::Runtime,
     c: &mut Cluster,
     mut disk: Option<&mut PowerDisk>,
+    links: Option<&Links>,
     scenario: Scenario,
     seed: u64,
     secs: u64,
@@ -261,8 +386,21 @@ fn run_in(
         m.opts.env.push(("RUST_BACKTRACE".into(), "0".into()));
     }
     let n = c.members.len();
-    let cs: Arc<Vec<Client>> =
-        Arc::new(c.members.iter().map(|m| client(&m.client_url())).collect());
+    let cs: Arc<Vec<Client>> = if scenario == Scenario::Membership {
+        // Members come and go: each client knows every first member and fails over.
+        let urls: Vec<String> = c.members.iter().map(|m| m.client_url()).collect();
+        Arc::new(
+            (0..n)
+                .map(|i| {
+                    let mut eps = urls.clone();
+                    eps.rotate_left(i);
+                    client_of(eps)
+                })
+                .collect(),
+        )
+    } else {
+        Arc::new(c.members.iter().map(|m| client(&m.client_url())).collect())
+    };
     let ctl = Arc::new(Ctl {
         stop: Default::default(),
         until_rev: std::sync::atomic::AtomicI64::new(i64::MAX),
@@ -313,27 +451,47 @@ fn run_in(
     ));
 
     let mut faults: BTreeMap<Fault, usize> = BTreeMap::new();
+    // Members removed by the `membership` scenario (their process exits by itself).
+    let mut removed: Vec<usize> = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(rng.random_range(300..1200)));
         let kind = pick(scenario, &mut rng);
         let victim = rng.random_range(0..n);
-        let f = inject(rt, c, disk.as_deref_mut(), &cs, kind, victim, &mut rng);
-        *faults.entry(f).or_default() += 1;
-        if let Err(why) = restart_crashed(c, &mut faults) {
+        let done = if kind == Scenario::Membership {
+            membership::change(rt, c, &mut removed, &mut rng)
+        } else {
+            vec![inject(
+                rt,
+                c,
+                disk.as_deref_mut(),
+                links,
+                &cs,
+                kind,
+                victim,
+                &mut rng,
+            )]
+        };
+        for f in done {
+            *faults.entry(f).or_default() += 1;
+        }
+        if let Err(why) = restart_crashed(c, &removed, &mut faults) {
             let stats = RunStats::default();
             return Err(Box::new((why, stats, rec)));
         }
     }
-    // Heal: every member running, no failpoint left, then stop the traffic.
+    // Heal: every member running, no failpoint or link fault left, then stop the traffic.
     #[cfg(feature = "failpoints")]
-    clear_failpoints(c);
+    clear_failpoints(c, &removed);
+    if let Some(l) = links {
+        l.heal();
+    }
     std::thread::sleep(Duration::from_millis(500));
-    if let Err(why) = restart_crashed(c, &mut faults) {
+    if let Err(why) = restart_crashed(c, &removed, &mut faults) {
         return Err(Box::new((why, RunStats::default(), rec)));
     }
-    for m in c.members.iter_mut() {
-        if m.pid().is_none() {
+    for (i, m) in c.members.iter_mut().enumerate() {
+        if m.pid().is_none() && !removed.contains(&i) {
             m.restart();
         }
     }
@@ -344,7 +502,15 @@ fn run_in(
         }
     });
     eprintln!("robustness: faults done at {:?}", ctl.epoch.elapsed());
-    let final_rev = converge(rt, &cs, CONVERGE_BOUND);
+    // The members still in the cluster (all of them unless the membership changed).
+    let live: Vec<Client> = c
+        .members
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !removed.contains(i))
+        .map(|(_, m)| client(&m.client_url()))
+        .collect();
+    let final_rev = converge(rt, &live, CONVERGE_BOUND);
     eprintln!(
         "robustness: converged at {:?} (revision {final_rev})",
         ctl.epoch.elapsed()
@@ -354,7 +520,7 @@ fn run_in(
         let key = format!("rob/k{k}");
         let invoke = ns(ctl.epoch);
         let r = rt
-            .block_on(read_retrying(&cs[k % n], &key))
+            .block_on(read_retrying(&live[k % live.len()], &key))
             .unwrap_or_else(|e| panic!("final read of {key}: {e}"));
         rec.history.lock().expect("history").push(Op {
             client: 99,
@@ -372,7 +538,7 @@ fn run_in(
     // A last write both watchers see, so they know when they are done without relying on
     // progress notifications.
     let sentinel = rt
-        .block_on(cs[0].put(etcd_oxide::pb::etcdserverpb::PutRequest {
+        .block_on(live[0].put(etcd_oxide::pb::etcdserverpb::PutRequest {
             key: b"rob/kz-end".to_vec(),
             value: b"end".to_vec(),
             ..Default::default()
@@ -464,7 +630,7 @@ fn run_in(
     let revoked = rec.revoked.lock().expect("revoked").clone();
     for (key, rev) in &revoked {
         let r = rt
-            .block_on(read_retrying(&cs[0], key))
+            .block_on(read_retrying(&live[0], key))
             .unwrap_or_else(|e| panic!("read of revoked {key}: {e}"));
         if let Some(kv) = r.kvs.first() {
             return fail(
@@ -499,7 +665,15 @@ fn pick(scenario: Scenario, rng: &mut StdRng) -> Scenario {
         s
     } else {
         match s {
-            Scenario::Failpoint | Scenario::FailpointRestart | Scenario::SlowDisk => {
+            Scenario::Failpoint
+            | Scenario::FailpointRestart
+            | Scenario::SlowDisk
+            | Scenario::PartitionMinority
+            | Scenario::PartitionLeader
+            | Scenario::Bridge
+            | Scenario::OneWay
+            | Scenario::DelayLoss
+            | Scenario::SnapshotCatchUp => {
                 if rng.random_bool(0.5) {
                     Scenario::Kill
                 } else {
@@ -516,14 +690,20 @@ fn inject(
     rt: &tokio::runtime::Runtime,
     c: &mut Cluster,
     disk: Option<&mut PowerDisk>,
+    links: Option<&Links>,
     cs: &Arc<Vec<Client>>,
     kind: Scenario,
     victim: usize,
     rng: &mut StdRng,
 ) -> Fault {
     let _ = (rt, cs);
+    if let Some(l) = links {
+        if let Some(f) = network::inject(rt, c, l, kind, rng) {
+            return f;
+        }
+    }
     match kind {
-        Scenario::Kill | Scenario::Mixed => {
+        Scenario::Kill | Scenario::Mixed | Scenario::Membership => {
             c.members[victim].kill9();
             std::thread::sleep(Duration::from_millis(rng.random_range(200..1500)));
             c.members[victim].restart();
@@ -582,6 +762,13 @@ fn inject(
             );
             Fault::SlowDisk
         }
+        #[cfg(feature = "failpoints")]
+        Scenario::PartitionMinority
+        | Scenario::PartitionLeader
+        | Scenario::Bridge
+        | Scenario::OneWay
+        | Scenario::DelayLoss
+        | Scenario::SnapshotCatchUp => unreachable!("network faults are injected through links"),
         #[cfg(not(feature = "failpoints"))]
         _ => unreachable!("pick() maps failpoint kinds to kill or pause without the feature"),
     }
@@ -675,9 +862,9 @@ async fn read_retrying(
 
 /// Turns every failpoint off on every running member (the faults are over).
 #[cfg(feature = "failpoints")]
-fn clear_failpoints(c: &Cluster) {
-    for m in &c.members {
-        if m.pid().is_some() {
+fn clear_failpoints(c: &Cluster, removed: &[usize]) {
+    for (i, m) in c.members.iter().enumerate() {
+        if m.pid().is_some() && !removed.contains(&i) {
             for name in etcd_oxide::failpoints::NAMES {
                 let _ = crate::harness::http_request(
                     m.client_addr(),
@@ -691,9 +878,17 @@ fn clear_failpoints(c: &Cluster) {
 }
 
 /// Restarts members that a failpoint crashed late (set, not reached in time, then reached
-/// before it was turned off); any other exit of a member is a failure.
-fn restart_crashed(c: &mut Cluster, faults: &mut BTreeMap<Fault, usize>) -> Result<(), String> {
-    for m in c.members.iter_mut() {
+/// before it was turned off); any other exit of a member is a failure, except of a member the
+/// run removed from the cluster (listed in `removed`).
+fn restart_crashed(
+    c: &mut Cluster,
+    removed: &[usize],
+    faults: &mut BTreeMap<Fault, usize>,
+) -> Result<(), String> {
+    for (i, m) in c.members.iter_mut().enumerate() {
+        if removed.contains(&i) {
+            continue;
+        }
         if m.wait_exit(Duration::ZERO).is_some() {
             let log = m.stderr();
             // This process's output: after the harness's last restart marker.
@@ -800,14 +995,29 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
         .unwrap_or(default)
 }
 
-/// The CI sample: two runs of random seeds (printed), `mixed` on 1 and on 3 members, 12 s
-/// of faults each. With the `failpoints` build the mix includes failpoint crashes.
+/// The CI sample: three runs of random seeds (printed): `mixed` on 1 and on 3 members, 12 s
+/// of faults each, and one network scenario picked by the seed (`partition_minority`,
+/// `partition_leader`, `one_way` or `delay_loss`) on 3 members for 10 s. `snapshot_catchup`
+/// stays out while its known open bug stands (a crash at `raftBeforeApplySnap` can leave the
+/// log purged past the installed snapshot, and the member cannot restart; README, campaign
+/// seed 5029).
+/// With the `failpoints` build the mix includes failpoint crashes (without it the network
+/// run falls back to kills and pauses).
 #[test]
 fn ci_sample() {
     let seed = env_or("ROBUSTNESS_SEED", rand::random::<u32>() as u64);
     eprintln!("robustness CI sample: seed {seed} (reproduce: ROBUSTNESS_SEED={seed})");
     run(Scenario::Mixed, 1, seed, 12);
     run(Scenario::Mixed, 3, seed.wrapping_add(1), 12);
+    let net = [
+        Scenario::PartitionMinority,
+        Scenario::PartitionLeader,
+        Scenario::OneWay,
+        Scenario::DelayLoss,
+    ];
+    let s = net[(seed % net.len() as u64) as usize];
+    eprintln!("robustness CI sample: network scenario {}", s.name());
+    run(s, 3, seed.wrapping_add(2), 10);
 }
 
 /// One run chosen by the environment (the campaign script's unit): `ROBUSTNESS_SEED`,
