@@ -108,6 +108,19 @@ impl Interval {
     pub fn contains(&self, key: &[u8]) -> bool {
         self.begin.as_slice() <= key && self.end.as_deref().is_none_or(|e| key < e)
     }
+
+    /// Whether the two intervals share at least one key.
+    pub fn overlaps(&self, other: &Interval) -> bool {
+        let self_before_other_ends = other
+            .end
+            .as_deref()
+            .is_none_or(|e| self.begin.as_slice() < e);
+        let other_before_self_ends = self
+            .end
+            .as_deref()
+            .is_none_or(|e| other.begin.as_slice() < e);
+        self_before_other_ends && other_before_self_ends
+    }
 }
 
 #[cfg(test)]
@@ -174,6 +187,15 @@ mod tests {
                 end: Some(b"c".to_vec())
             }
         );
+    }
+
+    #[test]
+    fn intervals_overlap_when_they_share_a_key() {
+        let iv = |k: &[u8], e: &[u8]| KeyRange::new(k, e).to_interval();
+        assert!(iv(b"a", b"c").overlaps(&iv(b"b", b"")));
+        assert!(!iv(b"a", b"c").overlaps(&iv(b"c", b"")));
+        assert!(iv(b"a", b"\0").overlaps(&iv(b"zz", b"zzz")));
+        assert!(!iv(b"b", b"").overlaps(&iv(b"a", b"b")));
     }
 
     #[test]
