@@ -5,8 +5,10 @@
 //!   PUT verbatim, sets, creates, updates, compare-and-swap/delete, directories, hidden nodes,
 //!   in-order POST keys, TTL and refresh, every form error) to our member and to real etcd;
 //!   status, `X-Etcd-Index` and JSON bodies compared after shifting indexes to the store index
-//!   before the first request (etcd's own store starts at a few internal writes) and replacing
-//!   `expiration`/`ttl` by markers.
+//!   before the first request and replacing `expiration`/`ttl` by markers.
+//! - `v2_store_index_counts_bootstrap_membership_writes`: the store index starts where etcd's
+//!   does (its membership writes under `/0` counted): a fresh member's first set is 4, a fresh
+//!   3-member cluster's 8, on both servers.
 //! - `v2_keys_are_not_served_without_enable_v2`: `404 page not found`, as etcd 3.4; served
 //!   with `ETCD_ENABLE_V2=true`.
 //! - `v2_wait_long_poll_returns_on_a_later_set`: `wait=true` answers with headers first and the
@@ -575,4 +577,58 @@ fn v2_store_travels_in_raft_snapshots() {
     // The TTL queue came along: the key still has its TTL on g2.
     let t = curl("GET", &format!("{u2}/v2/keys/snap/k000"), &[]);
     assert!(t.body.contains("\"ttl\":"), "{t:?}");
+}
+
+/// The store index of `url` once it has stopped moving at `want` (bootstrap writes land just
+/// after readiness in etcd: its cluster version follows the publish), within 10 s; the last
+/// value seen otherwise.
+fn settled_index(url: &str, want: u64) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let got = base_index(url);
+        if got == want || Instant::now() > deadline {
+            return got;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Regression: our v2 store started at index 0, so a fresh member answered its first `set`
+/// with `X-Etcd-Index: 1` where etcd 3.4.23 answers 4 (its v2 store also holds membership:
+/// `/0/members/<id>/raftAttributes` when the member is added, `.../attributes` when it
+/// publishes, `/0/version`). Reproduce: `etcd --enable-v2`, then
+/// `curl -si -X PUT localhost:2379/v2/keys/foo -d value=bar`. Single members of both, then a
+/// 3-member cluster of both (3 adds, 3 publishes, the version: the first set is 8).
+#[test]
+fn v2_store_index_counts_bootstrap_membership_writes() {
+    crate::require_etcd!();
+    for kind in [ServerKind::Ours, ServerKind::Etcd] {
+        let m = v2_member(kind, "v2index");
+        let url = m.client_url();
+        assert_eq!(
+            settled_index(&url, 3),
+            3,
+            "{} before the first set",
+            kind.label()
+        );
+        let a = curl("PUT", &format!("{url}/v2/keys/foo"), &["value=bar"]);
+        assert_eq!(
+            (a.status, a.etcd_index),
+            (201, Some(4)),
+            "{}: {a:?}",
+            kind.label()
+        );
+        let c = Cluster::start_with(kind, 3, "it-v2-index", false, &|_| {
+            vec!["--enable-v2".to_string()]
+        });
+        let url = c.members[0].client_url();
+        assert_eq!(settled_index(&url, 7), 7, "{} 3 members", kind.label());
+        let a = curl("PUT", &format!("{url}/v2/keys/foo"), &["value=bar"]);
+        assert_eq!(
+            (a.status, a.etcd_index),
+            (201, Some(8)),
+            "{}: {a:?}",
+            kind.label()
+        );
+    }
 }
