@@ -634,3 +634,129 @@ fn v2_store_index_counts_bootstrap_membership_writes() {
         );
     }
 }
+
+/// `curl` over TLS with `extra` arguments (CA, client certificate, basic auth, JSON body).
+fn curl_with(method: &str, url: &str, extra: &[&str]) -> Answer {
+    let mut cmd = std::process::Command::new("curl");
+    cmd.args(["-sS", "-i", "--max-time", "10", "-X", method])
+        .args(extra)
+        .arg(url);
+    parse_curl(
+        method,
+        url,
+        run_with_timeout(cmd, None, Duration::from_secs(15)),
+    )
+}
+
+/// etcd 3.4's v2 auth with `--client-cert-auth`: without an `Authorization` header the
+/// verified client certificate's CN names the v2 user (etcd's `userFromClientCertificate`);
+/// a CN that is no user falls back to the `guest` role (here stripped of its permissions);
+/// basic auth still wins when given. Statuses compared between our server and etcd 3.4.23.
+#[test]
+fn v2_auth_takes_the_user_from_the_client_certificate_cn() {
+    crate::require_etcd!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::harness::client_cert_dir(
+        dir.path(),
+        "v2cn",
+        &[("alice", Some("alice")), ("nobody", Some("nobody"))],
+    );
+    let path = |f: &str| crate::harness::cert_path(dir.path(), f);
+    let ca = path("ca.pem");
+    let cert_args = |name: &str| {
+        vec![
+            "--cacert".to_string(),
+            ca.clone(),
+            "--cert".to_string(),
+            path(&format!("{name}.pem")),
+            "--key".to_string(),
+            path(&format!("{name}-key.pem")),
+        ]
+    };
+    let json = ["-H", "Content-Type: application/json", "-d"];
+    let mut outcomes = Vec::new();
+    for kind in [ServerKind::Ours, ServerKind::Etcd] {
+        let mut extra = crate::harness::client_cert_auth_flags(dir.path());
+        extra.push("--enable-v2".into());
+        let m = Member::start(
+            kind,
+            MemberOpts {
+                https: true,
+                extra_args: extra,
+                ..MemberOpts::named("v2cn")
+            },
+        );
+        let url = m.client_url();
+        let call = |method: &str, path: &str, who: &str, more: &[&str]| {
+            let mut args: Vec<String> = cert_args(who);
+            args.extend(more.iter().map(|s| s.to_string()));
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            curl_with(method, &format!("{url}{path}"), &args).status
+        };
+        let root = ["-u", "root:rootpw"];
+        let setup: [(&str, &str, String); 5] = [
+            (
+                "PUT",
+                "/v2/auth/users/root",
+                r#"{"user":"root","password":"rootpw"}"#.into(),
+            ),
+            (
+                "PUT",
+                "/v2/auth/roles/foo",
+                r#"{"role":"foo","permissions":{"kv":{"read":["/foo/*"],"write":["/foo/*"]}}}"#
+                    .into(),
+            ),
+            (
+                "PUT",
+                "/v2/auth/users/alice",
+                r#"{"user":"alice","password":"alicepw","roles":["foo"]}"#.into(),
+            ),
+            ("PUT", "/v2/auth/enable", String::new()),
+            (
+                "PUT",
+                "/v2/auth/roles/guest",
+                r#"{"role":"guest","revoke":{"kv":{"read":["/*"],"write":["/*"]}}}"#.into(),
+            ),
+        ];
+        for (method, p, body) in &setup {
+            let mut more: Vec<&str> = root.to_vec();
+            if !body.is_empty() {
+                more.extend(json);
+                more.push(body);
+            }
+            let s = call(method, p, "client", &more);
+            assert!(s < 300, "{} setup {method} {p}: {s}", kind.label());
+        }
+        let v = ["-d", "value=1"];
+        outcomes.push(vec![
+            // alice's role: /foo/* only.
+            call("PUT", "/v2/keys/foo/x", "alice", &v),
+            call("PUT", "/v2/keys/bar", "alice", &v),
+            call("GET", "/v2/keys/foo/x", "alice", &[]),
+            // No such user: the guest role, which has nothing left.
+            call("PUT", "/v2/keys/foo/y", "nobody", &v),
+            // The `client` certificate's CN is root: root access.
+            call("GET", "/v2/auth/users", "client", &[]),
+            call("GET", "/v2/auth/users", "alice", &[]),
+            // Basic auth wins over the certificate.
+            call(
+                "PUT",
+                "/v2/keys/bar",
+                "alice",
+                &["-u", "root:rootpw", "-d", "value=2"],
+            ),
+            call(
+                "PUT",
+                "/v2/keys/bar",
+                "client",
+                &["-u", "alice:alicepw", "-d", "value=3"],
+            ),
+        ]);
+    }
+    assert_eq!(
+        outcomes[0],
+        vec![201, 401, 200, 401, 200, 401, 201, 401],
+        "ours"
+    );
+    assert_eq!(outcomes[0], outcomes[1], "ours vs etcd 3.4.23");
+}
