@@ -278,6 +278,9 @@ impl ServerArgs {
                 .as_ref()
                 .map(|d| (d.url.clone(), d.proxy.clone())),
             listen_client_urls: cfg.listen_client_urls.clone(),
+            client_tls: cfg.client_tls.clone(),
+            peer_tls: cfg.peer_tls.clone(),
+            tls_params: cfg.tls_params.clone(),
         })
     }
 
