@@ -20,6 +20,7 @@ pub mod auth;
 pub mod conf_change;
 pub(crate) mod etcd_export;
 pub(crate) mod etcd_import;
+pub(crate) mod etcd_v2store;
 pub mod kv;
 pub mod lease;
 pub mod migrate_v2;
