@@ -1,6 +1,7 @@
 //! Key-space arithmetic shared by every layer: a leaf module (names no other module of the
 //! crate), so storage, the CLI and the proxy can all use it without bending the layering: the
-//! one reading of etcd's `key` / `range_end` pair ([`KeyRange`]) and clientv3's prefix end.
+//! one reading of etcd's `key` / `range_end` pair ([`KeyRange`]), its half-open normal form
+//! ([`Interval`]) and clientv3's prefix end.
 
 /// The smallest key greater than every key starting with `prefix`, or `None` when there is
 /// none (empty prefix, or every byte `0xff`): then the range is unbounded above.
@@ -74,10 +75,10 @@ impl<K: AsRef<[u8]>> KeyRange<K> {
         matches!(self, KeyRange::Range(s, e) if e.as_ref() <= s.as_ref())
     }
 
-    /// The range as a half-open interval `(start, end)`, `end = None` meaning unbounded above;
-    /// a single key `k` is `[k, k"\0")`, the smallest interval holding only `k`.
-    pub fn to_interval(&self) -> (Vec<u8>, Option<Vec<u8>>) {
-        match self {
+    /// The range as a half-open [`Interval`], `end = None` meaning unbounded above; a single
+    /// key `k` is `[k, k"\0")`, the smallest interval holding only `k`.
+    pub fn to_interval(&self) -> Interval {
+        let (begin, end) = match self {
             KeyRange::Single(k) => {
                 let mut end = k.as_ref().to_vec();
                 end.push(0);
@@ -85,7 +86,40 @@ impl<K: AsRef<[u8]>> KeyRange<K> {
             }
             KeyRange::From(s) => (s.as_ref().to_vec(), None),
             KeyRange::Range(s, e) => (s.as_ref().to_vec(), Some(e.as_ref().to_vec())),
-        }
+        };
+        Interval { begin, end }
+    }
+}
+
+/// A half-open interval of keys `[begin, end)`, `end: None` meaning "to the end of the key
+/// space": the normal form of a [`KeyRange`] ([`KeyRange::to_interval`]) for interval
+/// arithmetic (role permission sets, etcd's `adt.Interval`), or built literally where etcd
+/// takes a range end at face value (the txn duplicate-key check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interval {
+    /// Inclusive start.
+    pub begin: Vec<u8>,
+    /// Exclusive end; `None` for "to the end of the key space".
+    pub end: Option<Vec<u8>>,
+}
+
+impl Interval {
+    /// Whether `key` lies in the interval (etcd's point `[key, key"\0")` intersects it).
+    pub fn contains(&self, key: &[u8]) -> bool {
+        self.begin.as_slice() <= key && self.end.as_deref().is_none_or(|e| key < e)
+    }
+
+    /// Whether the two intervals share at least one key.
+    pub fn overlaps(&self, other: &Interval) -> bool {
+        let self_before_other_ends = other
+            .end
+            .as_deref()
+            .is_none_or(|e| self.begin.as_slice() < e);
+        let other_before_self_ends = self
+            .end
+            .as_deref()
+            .is_none_or(|e| other.begin.as_slice() < e);
+        self_before_other_ends && other_before_self_ends
     }
 }
 
@@ -134,16 +168,34 @@ mod tests {
     fn key_range_intervals() {
         assert_eq!(
             KeyRange::new(&b"a"[..], b"").to_interval(),
-            (b"a".to_vec(), Some(b"a\0".to_vec()))
+            Interval {
+                begin: b"a".to_vec(),
+                end: Some(b"a\0".to_vec())
+            }
         );
         assert_eq!(
             KeyRange::new(&b"a"[..], b"\0").to_interval(),
-            (b"a".to_vec(), None)
+            Interval {
+                begin: b"a".to_vec(),
+                end: None
+            }
         );
         assert_eq!(
             KeyRange::new(&b"a"[..], b"c").to_interval(),
-            (b"a".to_vec(), Some(b"c".to_vec()))
+            Interval {
+                begin: b"a".to_vec(),
+                end: Some(b"c".to_vec())
+            }
         );
+    }
+
+    #[test]
+    fn intervals_overlap_when_they_share_a_key() {
+        let iv = |k: &[u8], e: &[u8]| KeyRange::new(k, e).to_interval();
+        assert!(iv(b"a", b"c").overlaps(&iv(b"b", b"")));
+        assert!(!iv(b"a", b"c").overlaps(&iv(b"c", b"")));
+        assert!(iv(b"a", b"\0").overlaps(&iv(b"zz", b"zzz")));
+        assert!(!iv(b"b", b"").overlaps(&iv(b"a", b"b")));
     }
 
     #[test]

@@ -3,28 +3,30 @@
 //! # Which way dependencies point
 //! ```text
 //! cli → anything                     v3rpc → server, pb, rpctypes, tls, serve
-//! server → raft, apply, mvcc, lease, auth, alarm, membership, storage, pb, rpctypes, tls, config,
-//!   discovery
+//! server → raft, apply, mvcc, lease, auth, alarm, membership, v2store, storage, pb, rpctypes, tls,
+//!   config, discovery
 //!   (server/serve.rs, the assembly of a member, also names v3rpc: it serves the client port)
-//! raft → apply, storage, pb, tls     apply → mvcc, lease, auth, alarm, membership, storage, pb
-//! mvcc, lease, auth, alarm, membership → storage, pb     (no tonic, no openraft, no sockets)
+//! raft → apply, storage, pb, tls
+//! apply → mvcc, lease, auth, alarm, membership, v2store, storage, pb
+//! mvcc, lease, auth, alarm, membership, v2store → storage, pb   (no tonic, no openraft, no sockets)
 //! storage → heed, pb (no tonic, no openraft, no sockets)
 //! client → pb, rpctypes, tls      (never server or v3rpc)
 //! benchmark → client, pb, tls   (the engine of `etcd benchmark`)
 //! v3rpc: never raft, storage, heed or openraft
 //! certs → rcgen, rsa, x509-parser (no anyhow, no clap: the edge is cli::certs)
 //! tls → rustls, tokio-rustls, rcgen, x509-parser (no server, client or cli code)
-//! proxy → client, pb, rpctypes, tls, serve   (gateway: sockets only)
+//! proxy → client, pb, rpctypes, tls, serve, discovery, config   (gateway: sockets only; the v2
+//!   proxy reads a discovery token and its listen URLs)
 //! serve → tls, h2_authority, h2_ping_policy   (the HTTP accept loop of client-facing ports)
 //! config → tls, auth (token option syntax)
 //! discovery → config, tls, client, pb   (bootstrap discovery; the server's bootstrap names it;
 //!   v3 discovery talks to its service through our v3 client)
 //! pb, rpctypes, h2_authority, h2_ping_policy: leaves; keys, go_text, observability,
-//! failpoints (test builds only): leaves any layer may use
+//! failpoints (`--features failpoints` builds only): leaves any layer may use
 //! ```
 //! `layering::layering` (a unit test) checks every arrow in every file under `src/`, subfolders
 //! included, with an explicit list of today's exceptions (v3rpc's error map names apply and
-//! auth errors).
+//! auth errors; `v3rpc/lease.rs` matches one apply error).
 
 pub(crate) mod alarm;
 pub(crate) mod apply;

@@ -17,6 +17,7 @@
 
 pub mod alarm;
 pub mod auth;
+pub mod conf_change;
 pub(crate) mod etcd_export;
 pub(crate) mod etcd_import;
 pub(crate) mod etcd_v2store;
@@ -368,6 +369,10 @@ fn apply_checked_request(
             .members
             .set(wtxn, m.member_id, &attrs)
             .map_err(|e| ApplyFatal::Mvcc(e.into()))?;
+        // etcd's publish writes `/0/members/<id>/attributes` in its v2 store, and the first
+        // one is followed by the cluster version (`/0/version`).
+        stores.v2.count_internal_writes(wtxn, 1)?;
+        stores.v2.count_cluster_version(wtxn)?;
         Ok(ApplyResponse::MemberAttrSet)
     } else if let Some(m) = &req.member_pending_voter {
         let mut attrs = stores

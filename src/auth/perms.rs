@@ -22,30 +22,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::keys::KeyRange;
+use crate::keys::{Interval, KeyRange};
 use crate::pb::authpb::permission::Type as PermType;
 use crate::pb::authpb::Role;
-
-/// One half-open interval `[begin, end)`; `end: None` is unbounded.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Interval {
-    /// Inclusive start.
-    pub begin: Vec<u8>,
-    /// Exclusive end; `None` for "to the end of the key space".
-    pub end: Option<Vec<u8>>,
-}
-
-impl Interval {
-    /// The interval a role permission grants (see the module table).
-    pub fn from_perm(key: &[u8], range_end: &[u8]) -> Interval {
-        let (begin, end) = KeyRange::new(key, range_end).to_interval();
-        Interval { begin, end }
-    }
-
-    fn contains_key(&self, key: &[u8]) -> bool {
-        self.begin.as_slice() <= key && self.end.as_deref().is_none_or(|e| key < e)
-    }
-}
 
 /// `a >= b` for interval ends, `None` being +∞.
 fn end_ge(a: &Option<Vec<u8>>, b: &Option<Vec<u8>>) -> bool {
@@ -84,7 +63,7 @@ impl IntervalSet {
 
     /// Whether one key lies in the set (etcd's `checkKeyPoint`).
     pub fn contains_key(&self, key: &[u8]) -> bool {
-        self.merged.iter().any(|iv| iv.contains_key(key))
+        self.merged.iter().any(|iv| iv.contains(key))
     }
 
     /// Whether the set covers `[key, end)` entirely; `end: None` means unbounded (etcd's
@@ -112,7 +91,7 @@ impl UnifiedRangePermissions {
         let (mut read, mut write) = (Vec::new(), Vec::new());
         for role in roles {
             for p in &role.key_permission {
-                let iv = Interval::from_perm(&p.key, &p.range_end);
+                let iv = KeyRange::new(&p.key[..], &p.range_end[..]).to_interval();
                 match PermType::try_from(p.perm_type) {
                     Ok(PermType::Read) => read.push(iv),
                     Ok(PermType::Write) => write.push(iv),

@@ -13,7 +13,7 @@ pub enum Usage {
 }
 
 /// Every usage name cfssl knows, in cfssl's spelling.
-#[allow(dead_code, reason = "used by usage tests only")]
+#[cfg(test)]
 pub const KNOWN_USAGES: &[&str] = &[
     "signing",
     "digital signature",

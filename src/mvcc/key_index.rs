@@ -145,7 +145,7 @@ impl KeyIndex {
 
     /// Revisions with `main >= rev`, oldest first, keeping only the last change of each main
     /// revision (etcd's `keyIndex.since`, used by watchers catching up).
-    #[allow(dead_code, reason = "used by key_index tests only")]
+    #[cfg(test)]
     pub fn since(&self, rev: i64) -> Vec<Revision> {
         let since = Revision::new(rev, 0);
         let mut gi = self.generations.len().saturating_sub(1);

@@ -235,7 +235,7 @@ impl WatchableStore {
     }
 
     /// Number of registered watchers (synced, unsynced).
-    #[allow(dead_code, reason = "used by tests only")]
+    #[cfg(test)]
     pub fn counts(&self) -> (usize, usize) {
         let g = self.lock();
         (g.synced.len(), g.unsynced.len())

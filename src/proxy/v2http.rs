@@ -20,8 +20,13 @@
 //!   body chunk, like etcd's per-read deadline. Responses are streamed (v2 long polls, v3
 //!   JSON watch streams).
 //!
-//! Departure from etcd: the listeners serve plain HTTP and the endpoints are dialled over
-//! `http` or `https` with the system roots; the proxy's own `/metrics` is the cluster's.
+//! - TLS: `https` listen URLs are served with `--cert-file`/`--key-file` (and
+//!   `--trusted-ca-file`/`--client-cert-auth`); `https` endpoints are dialled with those files
+//!   as CA and client certificate, or the `--peer-*` ones when they are empty (etcd's
+//!   `startProxy`).
+//!
+//! Departure from etcd: the proxy's own `/metrics` is the cluster's; `--auto-tls` is not
+//! applied to the proxy's listeners.
 //!
 //! Depends on: hyper, `discovery` (v2 `GetCluster`, the small HTTP client for `/members`).
 
@@ -68,8 +73,35 @@ pub struct V2ProxyConfig {
     pub initial_peer_urls: Vec<Url>,
     /// `--discovery` URL and `--discovery-proxy`, when bootstrapping by discovery.
     pub discovery: Option<(String, String)>,
-    /// `--listen-client-urls` (http only).
+    /// `--listen-client-urls`; `https` ones are served with [`Self::client_tls`].
     pub listen_client_urls: Vec<Url>,
+    /// `--cert-file`, `--key-file`, `--trusted-ca-file`, `--client-cert-auth` (etcd's
+    /// `ClientTLSInfo`): the TLS of the `https` listeners, and the client certificate and CA
+    /// the proxy dials `https` endpoints with (the peer TLS files when these are empty, as
+    /// etcd's proxy does).
+    pub client_tls: crate::tls::TlsInfo,
+    /// `--peer-cert-file`, `--peer-key-file`, `--peer-trusted-ca-file`.
+    pub peer_tls: crate::tls::TlsInfo,
+    /// `--cipher-suites`, `--tls-min-version`, `--tls-max-version`.
+    pub tls_params: crate::tls::TlsParams,
+}
+
+impl V2ProxyConfig {
+    /// etcd's proxy transport TLS: the client TLS files, or the peer ones when those are
+    /// empty; `None` when neither is given (`https` endpoints then use the system roots).
+    fn dial_tls(&self) -> crate::tls::ClientTlsOptions {
+        let info = if self.client_tls.is_empty() {
+            &self.peer_tls
+        } else {
+            &self.client_tls
+        };
+        crate::tls::ClientTlsOptions {
+            ca_file: info.trusted_ca_file.clone(),
+            cert_file: info.cert_file.clone(),
+            key_file: info.key_file.clone(),
+            insecure_skip_verify: false,
+        }
+    }
 }
 
 /// Why the v2 proxy could not start.
@@ -313,12 +345,31 @@ pub async fn run(
     let peers = initial_peer_urls(&cfg, &cluster_file).await?;
     let mut listeners = Vec::new();
     for u in &cfg.listen_client_urls {
-        if u.scheme() != "http" {
-            return Err(V2ProxyError::Listen {
-                url: u.to_string(),
-                reason: "the v2 proxy serves http listen URLs only".into(),
-            });
-        }
+        let tls = match u.scheme() {
+            "http" => None,
+            "https" if cfg.client_tls.cert_file.is_some() && cfg.client_tls.key_file.is_some() => {
+                let c =
+                    crate::tls::server_config(&cfg.client_tls, &cfg.tls_params).map_err(|e| {
+                        V2ProxyError::Listen {
+                            url: u.to_string(),
+                            reason: e.to_string(),
+                        }
+                    })?;
+                Some(tokio_rustls::TlsAcceptor::from(Arc::new(c)))
+            }
+            "https" => {
+                return Err(V2ProxyError::Listen {
+                    url: u.to_string(),
+                    reason: "TLS key/cert (--cert-file, --key-file) must be provided".into(),
+                })
+            }
+            _ => {
+                return Err(V2ProxyError::Listen {
+                    url: u.to_string(),
+                    reason: "the v2 proxy serves http and https listen URLs only".into(),
+                })
+            }
+        };
         let addr = crate::config::resolve_listen_addr("listen-client-urls", u).map_err(|e| {
             V2ProxyError::Listen {
                 url: u.to_string(),
@@ -331,7 +382,7 @@ pub async fn run(
                 url: u.to_string(),
                 reason: e.to_string(),
             })?;
-        listeners.push((u.clone(), l));
+        listeners.push((u.clone(), l, tls));
     }
     let director = Arc::new(Director {
         cfg: cfg.clone(),
@@ -361,7 +412,7 @@ pub async fn run(
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut tasks = Vec::new();
-    for (u, l) in listeners {
+    for (u, l, tls) in listeners {
         tracing::info!(target: "etcdmain", host = %u, "v2 proxy started listening on client requests");
         let d = director.clone();
         let mut stop = stop_rx.clone();
@@ -375,13 +426,32 @@ pub async fn run(
                     continue;
                 };
                 let d = d.clone();
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let svc = hyper::service::service_fn(move |req| {
                         let d = d.clone();
                         async move { Ok::<_, std::convert::Infallible>(handle(&d, req, peer).await) }
                     });
+                    let io: Box<dyn Io> = match tls {
+                        None => Box::new(tcp),
+                        Some(acceptor) => {
+                            match tokio::time::timeout(
+                                crate::tls::HANDSHAKE_TIMEOUT,
+                                acceptor.accept(tcp),
+                            )
+                            .await
+                            {
+                                Ok(Ok(s)) => Box::new(s),
+                                Ok(Err(e)) => {
+                                    tracing::debug!(target: "proxy", error = %e, "client TLS handshake failed");
+                                    return;
+                                }
+                                Err(_) => return,
+                            }
+                        }
+                    };
                     let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(tcp), svc)
+                        .serve_connection(TokioIo::new(io), svc)
                         .await;
                 });
             }
@@ -579,11 +649,8 @@ async fn forward(
     let io: Box<dyn Io> = match ep.scheme() {
         "http" => Box::new(tcp),
         "https" => {
-            let mut tls = crate::tls::client_config(
-                &crate::tls::ClientTlsOptions::default(),
-                &crate::tls::TlsParams::default(),
-            )
-            .map_err(|e| ForwardError::Tls(e.to_string()))?;
+            let mut tls = crate::tls::client_config(&cfg.dial_tls(), &cfg.tls_params)
+                .map_err(|e| ForwardError::Tls(e.to_string()))?;
             tls.alpn_protocols = vec![b"http/1.1".to_vec()];
             let name = rustls_pki_types::ServerName::try_from(
                 host.trim_start_matches('[')

@@ -140,6 +140,18 @@ fn apply_entries(
                     "beforeApplyOneConfChange"
                 )
                 .into()));
+                let before: StoredMembership<u64, Member> = db
+                    .raft_state
+                    .get(&wtxn, RAFT_MEMBERSHIP.key)?
+                    .map(postcard::from_bytes)
+                    .transpose()
+                    .map_err(|e| ApplyFailure::Encode(e.to_string()))?
+                    .unwrap_or_default();
+                db.apply_conf_change(
+                    &mut wtxn,
+                    &conf_members(before.membership()),
+                    &conf_members(m),
+                )?;
                 let stored = StoredMembership::new(Some(entry.log_id), m.clone());
                 let bytes = postcard::to_stdvec(&stored)
                     .map_err(|e| ApplyFailure::Encode(e.to_string()))?;
@@ -247,6 +259,17 @@ fn mvcc_ops(resp: &crate::apply::ApplyResponse) -> (u64, u64, u64) {
         }
         _ => (0, 0, 0),
     }
+}
+
+/// A Raft configuration as apply sees it: each node with whether it votes (in either half of
+/// a joint configuration).
+fn conf_members(
+    m: &openraft::Membership<u64, Member>,
+) -> Vec<crate::apply::conf_change::ConfMember> {
+    let voters: std::collections::BTreeSet<u64> = m.voter_ids().collect();
+    m.nodes()
+        .map(|(id, node)| (*id, node.clone(), voters.contains(id)))
+        .collect()
 }
 
 /// The Raft apply state: the last applied log id and membership.

@@ -10,9 +10,10 @@
 //! are bcrypt hashes (cost 10, etcd's `bcrypt.DefaultCost`) computed by the proposing member.
 //!
 //! Access checks for the HTTP layer ([`EtcdServer::v2_has_root_access`],
-//! [`EtcdServer::v2_has_key_access`]) follow etcd's `client_auth.go` with HTTP basic auth; a
-//! request without credentials gets the `guest` role on keys. Client-certificate users
-//! (`--client-cert-auth` with the CN as user name) are not looked up.
+//! [`EtcdServer::v2_has_key_access`]) follow etcd's `client_auth.go` ([`V2Credentials`]): an
+//! `Authorization` header is HTTP basic auth; without one, and with `--client-cert-auth`, the
+//! verified client certificate's CN names the user; a request with neither gets the `guest`
+//! role on keys.
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,18 @@ use super::v2::V2Answer;
 use super::{Error, EtcdServer};
 use crate::pb::peer::V2Request;
 use crate::v2store::{code, Event, V2Error};
+
+/// Who a v2 request says it is (etcd 3.4's `client_auth.go`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum V2Credentials {
+    /// No `Authorization` header and no client certificate.
+    None,
+    /// An `Authorization` header: HTTP basic `(user, password)`, `None` when it is not
+    /// valid basic auth (etcd's `malformed basic auth encoding`: refused, not a guest).
+    Basic(Option<(String, String)>),
+    /// No `Authorization` header, and a verified client certificate with this common name.
+    CertCn(String),
+}
 
 /// The built-in role with every permission (etcd's `RootRoleName`).
 pub const ROOT_ROLE: &str = "root";
@@ -653,27 +666,48 @@ impl EtcdServer {
         ok.then_some(u)
     }
 
-    /// etcd's `hasRootAccess`: true while auth is disabled; otherwise the basic credentials
-    /// (`None`: none given) must name a user with the root role.
-    pub async fn v2_has_root_access(&self, basic: Option<(String, String)>) -> bool {
+    /// etcd's `userFromClientCertificate`: with `--client-cert-auth`, the v2 user named by the
+    /// client certificate's CN, if there is one.
+    async fn v2_cert_user(&self, cn: &str) -> Option<User> {
+        if !self.cfg.client_tls.client_cert_auth {
+            return None;
+        }
+        let user = self.v2_get_user(cn, false).await.ok()?;
+        tracing::debug!(user_name = %user.user, common_name = %cn, "authenticated a user via common name");
+        Some(user)
+    }
+
+    /// etcd's `hasRootAccess`: true while auth is disabled; otherwise the basic credentials,
+    /// or without an `Authorization` header the client certificate's user (with
+    /// `--client-cert-auth`), must name a user with the root role.
+    pub async fn v2_has_root_access(&self, cred: &V2Credentials) -> bool {
         if !self.v2_auth_enabled().await.unwrap_or(false) {
             return true;
         }
-        let Some((name, password)) = basic else {
+        let user = match cred {
+            V2Credentials::Basic(Some((name, password))) => {
+                self.v2_basic_user(name, password).await
+            }
+            V2Credentials::CertCn(cn) => self.v2_cert_user(cn).await,
+            V2Credentials::Basic(None) | V2Credentials::None => None,
+        };
+        let Some(user) = user else {
             return false;
         };
-        match self.v2_basic_user(&name, &password).await {
-            Some(u) => u.roles.iter().flatten().any(|r| r == ROOT_ROLE),
-            None => false,
+        if user.roles.iter().flatten().any(|r| r == ROOT_ROLE) {
+            return true;
         }
+        tracing::warn!(user_name = %user.user, "a user does not have root role for resource");
+        false
     }
 
     /// etcd's `hasKeyPrefixAccess` for `key` (`write`: not GET/HEAD; `recursive`: the
-    /// request's flag): true while auth is disabled; without credentials the `guest` role
-    /// decides; otherwise any role of the user.
+    /// request's flag): true while auth is disabled; without an `Authorization` header the
+    /// client certificate's user (with `--client-cert-auth`), or else the `guest` role,
+    /// decides; otherwise the basic credentials' user, by any of its roles.
     pub async fn v2_has_key_access(
         &self,
-        basic: Option<(String, String)>,
+        cred: &V2Credentials,
         key: &str,
         recursive: bool,
         write: bool,
@@ -681,13 +715,18 @@ impl EtcdServer {
         if !self.v2_auth_enabled().await.unwrap_or(false) {
             return true;
         }
-        let Some((name, password)) = basic else {
-            return match self.v2_get_role(GUEST_ROLE, false).await {
-                Ok(role) => role.has_key_access(key, write),
-                Err(_) => false,
-            };
+        let user = match cred {
+            V2Credentials::Basic(Some((name, password))) => {
+                self.v2_basic_user(name, password).await
+            }
+            V2Credentials::Basic(None) => None,
+            V2Credentials::CertCn(cn) => match self.v2_cert_user(cn).await {
+                Some(u) => Some(u),
+                None => return self.v2_has_guest_access(key, write).await,
+            },
+            V2Credentials::None => return self.v2_has_guest_access(key, write).await,
         };
-        let Some(user) = self.v2_basic_user(&name, &password).await else {
+        let Some(user) = user else {
             return false;
         };
         for role_name in user.roles.iter().flatten() {
@@ -705,6 +744,14 @@ impl EtcdServer {
         }
         tracing::warn!(user_name = %user.user, key = %key, "invalid access for user on key");
         false
+    }
+
+    /// etcd's `hasGuestAccess`: the `guest` role's access to `key`.
+    async fn v2_has_guest_access(&self, key: &str, write: bool) -> bool {
+        match self.v2_get_role(GUEST_ROLE, false).await {
+            Ok(role) => role.has_key_access(key, write),
+            Err(_) => false,
+        }
     }
 }
 

@@ -18,11 +18,13 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use axum::Extension;
 use axum::Router;
 use serde::Serialize;
 
 use super::v2http::{cluster_id_header, error_response, method_not_allowed};
-use crate::server::v2auth::{Role, User, V2AuthError};
+use super::ClientCertCn;
+use crate::server::v2auth::{Role, User, V2AuthError, V2Credentials};
 use crate::server::EtcdServer;
 
 /// The `/v2/auth/...` routes (merged with the other v2 routes under `--enable-v2`).
@@ -36,6 +38,22 @@ pub fn routes(server: Arc<EtcdServer>) -> Router {
         .route("/v2/auth/roles/", any(roles))
         .route("/v2/auth/roles/{*rest}", any(roles))
         .with_state(server)
+}
+
+/// Who the request is from (etcd's `client_auth.go`): an `Authorization` header is HTTP
+/// basic auth (malformed: refused); without one, the connection's verified client
+/// certificate CN ([`ClientCertCn`]), if any.
+pub fn credentials(headers: &HeaderMap, cn: Option<Extension<ClientCertCn>>) -> V2Credentials {
+    if headers
+        .get(header::AUTHORIZATION)
+        .is_some_and(|v| !v.is_empty())
+    {
+        return V2Credentials::Basic(basic_auth(headers));
+    }
+    match cn {
+        Some(Extension(ClientCertCn(cn))) => V2Credentials::CertCn(cn),
+        None => V2Credentials::None,
+    }
 }
 
 /// Go's `Request.BasicAuth`: `Authorization: Basic base64(user:password)`.
@@ -114,11 +132,12 @@ async fn enable(
     State(server): State<Arc<EtcdServer>>,
     method: Method,
     headers: HeaderMap,
+    cn: Option<Extension<ClientCertCn>>,
 ) -> Response {
     if !matches!(method, Method::GET | Method::PUT | Method::DELETE) {
         return method_not_allowed("GET,PUT,DELETE");
     }
-    if method != Method::GET && !server.v2_has_root_access(basic_auth(&headers)).await {
+    if method != Method::GET && !server.v2_has_root_access(&credentials(&headers, cn)).await {
         return no_auth();
     }
     let done = match method {
@@ -183,7 +202,7 @@ async fn front(
     server: &EtcdServer,
     method: &Method,
     uri: &Uri,
-    headers: &HeaderMap,
+    cred: &V2Credentials,
     kind: &str,
 ) -> Front {
     let name = match subject(uri, kind) {
@@ -200,7 +219,7 @@ async fn front(
     if let Some(allowed) = allowed {
         return Front::Answer(method_not_allowed(allowed));
     }
-    if !server.v2_has_root_access(basic_auth(headers)).await {
+    if !server.v2_has_root_access(cred).await {
         return Front::Answer(no_auth());
     }
     match name {
@@ -223,9 +242,11 @@ async fn users(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    cn: Option<Extension<ClientCertCn>>,
     body: Bytes,
 ) -> Response {
-    let name = match front(&server, &method, &uri, &headers, "users").await {
+    let cred = credentials(&headers, cn);
+    let name = match front(&server, &method, &uri, &cred, "users").await {
         Front::Collection => {
             return all_users(&server)
                 .await
@@ -321,9 +342,11 @@ async fn roles(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    cn: Option<Extension<ClientCertCn>>,
     body: Bytes,
 ) -> Response {
-    let name = match front(&server, &method, &uri, &headers, "roles").await {
+    let cred = credentials(&headers, cn);
+    let name = match front(&server, &method, &uri, &cred, "roles").await {
         Front::Collection => {
             return all_roles(&server)
                 .await

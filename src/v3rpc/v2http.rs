@@ -26,6 +26,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use axum::Extension;
 use axum::Router;
 
 use crate::pb::peer::V2Request;
@@ -330,6 +331,7 @@ async fn keys(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    cn: Option<Extension<super::ClientCertCn>>,
     body: Bytes,
 ) -> Response {
     if !matches!(
@@ -344,11 +346,12 @@ async fn keys(
         Ok(r) => r,
         Err(e) => return error_response(&server, &e),
     };
-    // etcd's hasKeyPrefixAccess (v2 auth): the guest role without credentials.
+    // etcd's hasKeyPrefixAccess (v2 auth): basic auth, else the client certificate's user,
+    // else the guest role.
     let write = !matches!(method, Method::GET | Method::HEAD);
     if !server
         .v2_has_key_access(
-            super::v2auth::basic_auth(&headers),
+            &super::v2auth::credentials(&headers, cn),
             &path,
             kr.req.recursive,
             write,
@@ -421,6 +424,7 @@ async fn members(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    cn: Option<Extension<super::ClientCertCn>>,
     body: Bytes,
 ) -> Response {
     if !matches!(
@@ -432,7 +436,7 @@ async fn members(
     if method != Method::GET {
         // etcd's hasWriteRootAccess (v2 auth).
         if !server
-            .v2_has_root_access(super::v2auth::basic_auth(&headers))
+            .v2_has_root_access(&super::v2auth::credentials(&headers, cn))
             .await
         {
             return super::v2auth::no_auth();

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use crate::keys::Interval;
 use crate::pb::etcdserverpb::request_op::Request;
 use crate::pb::etcdserverpb::{
     DeleteRangeRequest, PutRequest, RangeRequest, RequestOp, TxnRequest,
@@ -109,25 +110,8 @@ fn check_op(op: &RequestOp, max_txn_ops: usize) -> Result<(), WireError> {
     }
 }
 
-/// A deleted interval `[begin, end)`; an empty `end` means "to infinity", as etcd's
-/// string-affine intervals. Deliberately not [`crate::keys::KeyRange`]: etcd's
-/// `checkIntervals` takes a range end `"\0"` literally (the interval `[key, "\0")`, holding no
-/// key after `key`), not as "every key `>= key`", and the duplicate-key check follows it.
-#[derive(Clone)]
-struct Interval {
-    begin: Vec<u8>,
-    end: Vec<u8>,
-}
-
-impl Interval {
-    /// Whether the point `k` (etcd's `[k, k+"\0")`) intersects this interval.
-    fn contains_point(&self, k: &[u8]) -> bool {
-        self.begin.as_slice() <= k && (self.end.is_empty() || k < self.end.as_slice())
-    }
-}
-
 fn intersects(dels: &[Interval], k: &[u8]) -> bool {
-    dels.iter().any(|iv| iv.contains_point(k))
+    dels.iter().any(|iv| iv.contains(k))
 }
 
 /// etcd's `checkIntervals`: returns the puts and deletes of this level and below.
@@ -142,9 +126,12 @@ fn check_intervals(reqs: &[RequestOp]) -> Result<(HashSet<Vec<u8>>, Vec<Interval
             } else {
                 d.range_end.clone()
             };
+            // etcd's `checkIntervals` takes the range end literally: `"\0"` is the interval
+            // `[key, "\0")` (no key after `key`), not "every key `>= key`" as
+            // `KeyRange::new` reads it.
             dels.push(Interval {
                 begin: d.key.clone(),
-                end,
+                end: Some(end),
             });
         }
     }

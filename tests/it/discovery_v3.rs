@@ -4,7 +4,9 @@
 //! etcd 3.6's messages and exit 1.
 //!
 //! The discovery service is a parameter of each scenario: real etcd 3.4.23 (v3 KV is all
-//! v3 discovery needs) or our own one-member cluster.
+//! v3 discovery needs) or our own one-member cluster; against real etcd also over TLS with
+//! client certificates (`--discovery-cacert/-cert/-key`) and with auth enabled
+//! (`--discovery-user/-password`).
 
 use std::time::Duration;
 
@@ -226,4 +228,134 @@ fn v3_discovery_errors_follow_etcd() {
 #[test]
 fn v3_discovery_errors_follow_etcd_on_our_discovery() {
     error_paths(&service(ServerKind::Ours));
+}
+
+/// Three of our members bootstrap through real etcd 3.4.23 serving the discovery keys over
+/// TLS with client-certificate auth (`--discovery-cacert`, `--discovery-cert`,
+/// `--discovery-key`); the registrations are read back with the official etcdctl over TLS.
+#[test]
+fn three_members_bootstrap_through_etcd_v3_discovery_over_tls() {
+    crate::require_etcd!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::harness::client_cert_dir(dir.path(), "disco", &[]);
+    let svc = Member::start(
+        ServerKind::Etcd,
+        MemberOpts {
+            https: true,
+            extra_args: crate::harness::client_cert_auth_flags(dir.path()),
+            ..MemberOpts::named("disco")
+        },
+    );
+    let path = |f: &str| crate::harness::cert_path(dir.path(), f);
+    let (ca, cert, key) = (path("ca.pem"), path("client.pem"), path("client-key.pem"));
+    let token = "5d2c7a4e-tls";
+    let size_key = format!("/_etcd/registry/{token}/_config/size");
+    let tls = ["--cacert", &ca, "--cert", &cert, "--key", &key];
+    let mut args: Vec<&str> = tls.to_vec();
+    args.extend(["put", &size_key, "3"]);
+    assert_eq!(
+        ok_stdout(&etcdctl(&svc.client_url(), &args, None), "put size"),
+        "OK\n"
+    );
+    let flags = [
+        format!("--discovery-cacert={ca}"),
+        format!("--discovery-cert={cert}"),
+        format!("--discovery-key={key}"),
+    ];
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let members = Member::start_together(
+        ServerKind::Ours,
+        ["tls0", "tls1", "tls2"]
+            .iter()
+            .map(|n| v3_member(n, token, &svc.client_url(), &flags))
+            .collect(),
+    );
+    let ids = crate::discovery::one_cluster_member_ids(&members);
+    let mut args: Vec<&str> = tls.to_vec();
+    let prefix = format!("/_etcd/registry/{token}/members/");
+    args.extend(["get", "--prefix", "--keys-only", &prefix]);
+    let regs = ok_stdout(&etcdctl(&svc.client_url(), &args, None), "registrations");
+    for id in &ids {
+        assert!(
+            regs.contains(&format!("{prefix}{id}\n")),
+            "{id} not in {regs}"
+        );
+    }
+}
+
+/// Three of our members bootstrap through real etcd 3.4.23 with auth enabled: a user
+/// `disco` (password `disco-pw`) whose role may read and write the registry prefix,
+/// given as `--discovery-user` / `--discovery-password`.
+#[test]
+fn three_members_bootstrap_through_etcd_v3_discovery_with_auth() {
+    crate::require_etcd!();
+    let svc = service(ServerKind::Etcd);
+    let url = svc.client_url();
+    let token = "5d2c7a4e-auth";
+    let prefix = "/_etcd/registry/";
+    for args in [
+        vec!["user", "add", "root", "--new-user-password=root-pw"],
+        vec!["user", "add", "disco", "--new-user-password=disco-pw"],
+        vec!["role", "add", "disco"],
+        vec![
+            "role",
+            "grant-permission",
+            "disco",
+            "readwrite",
+            prefix,
+            "--prefix=true",
+        ],
+        vec!["user", "grant-role", "disco", "disco"],
+        vec!["auth", "enable"],
+    ] {
+        ok_stdout(&etcdctl(&url, &args, None), &args.join(" "));
+    }
+    let size_key = format!("/_etcd/registry/{token}/_config/size");
+    assert_eq!(
+        ok_stdout(
+            &etcdctl(
+                &url,
+                &["--user", "root:root-pw", "put", &size_key, "3"],
+                None
+            ),
+            "put size"
+        ),
+        "OK\n"
+    );
+    let members = Member::start_together(
+        ServerKind::Ours,
+        ["auth0", "auth1", "auth2"]
+            .iter()
+            .map(|n| {
+                v3_member(
+                    n,
+                    token,
+                    &url,
+                    &["--discovery-user=disco", "--discovery-password=disco-pw"],
+                )
+            })
+            .collect(),
+    );
+    let ids = crate::discovery::one_cluster_member_ids(&members);
+    let regs = ok_stdout(
+        &etcdctl(
+            &url,
+            &[
+                "--user",
+                "disco:disco-pw",
+                "get",
+                "--prefix",
+                "--keys-only",
+                prefix,
+            ],
+            None,
+        ),
+        "registrations",
+    );
+    for id in &ids {
+        assert!(
+            regs.contains(&format!("/members/{id}\n")),
+            "{id} not in {regs}"
+        );
+    }
 }

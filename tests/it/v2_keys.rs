@@ -5,8 +5,10 @@
 //!   PUT verbatim, sets, creates, updates, compare-and-swap/delete, directories, hidden nodes,
 //!   in-order POST keys, TTL and refresh, every form error) to our member and to real etcd;
 //!   status, `X-Etcd-Index` and JSON bodies compared after shifting indexes to the store index
-//!   before the first request (etcd's own store starts at a few internal writes) and replacing
-//!   `expiration`/`ttl` by markers.
+//!   before the first request and replacing `expiration`/`ttl` by markers.
+//! - `v2_store_index_counts_bootstrap_membership_writes`: the store index starts where etcd's
+//!   does (its membership writes under `/0` counted): a fresh member's first set is 4, a fresh
+//!   3-member cluster's 8, on both servers.
 //! - `v2_keys_are_not_served_without_enable_v2`: `404 page not found`, as etcd 3.4; served
 //!   with `ETCD_ENABLE_V2=true`.
 //! - `v2_wait_long_poll_returns_on_a_later_set`: `wait=true` answers with headers first and the
@@ -577,4 +579,184 @@ fn v2_store_travels_in_raft_snapshots() {
     // The TTL queue came along: the key still has its TTL on g2.
     let t = curl("GET", &format!("{u2}/v2/keys/snap/k000"), &[]);
     assert!(t.body.contains("\"ttl\":"), "{t:?}");
+}
+
+/// The store index of `url` once it has stopped moving at `want` (bootstrap writes land just
+/// after readiness in etcd: its cluster version follows the publish), within 10 s; the last
+/// value seen otherwise.
+fn settled_index(url: &str, want: u64) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let got = base_index(url);
+        if got == want || Instant::now() > deadline {
+            return got;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Regression: our v2 store started at index 0, so a fresh member answered its first `set`
+/// with `X-Etcd-Index: 1` where etcd 3.4.23 answers 4 (its v2 store also holds membership:
+/// `/0/members/<id>/raftAttributes` when the member is added, `.../attributes` when it
+/// publishes, `/0/version`). Reproduce: `etcd --enable-v2`, then
+/// `curl -si -X PUT localhost:2379/v2/keys/foo -d value=bar`. Single members of both, then a
+/// 3-member cluster of both (3 adds, 3 publishes, the version: the first set is 8).
+#[test]
+fn v2_store_index_counts_bootstrap_membership_writes() {
+    crate::require_etcd!();
+    for kind in [ServerKind::Ours, ServerKind::Etcd] {
+        let m = v2_member(kind, "v2index");
+        let url = m.client_url();
+        assert_eq!(
+            settled_index(&url, 3),
+            3,
+            "{} before the first set",
+            kind.label()
+        );
+        let a = curl("PUT", &format!("{url}/v2/keys/foo"), &["value=bar"]);
+        assert_eq!(
+            (a.status, a.etcd_index),
+            (201, Some(4)),
+            "{}: {a:?}",
+            kind.label()
+        );
+        let c = Cluster::start_with(kind, 3, "it-v2-index", false, &|_| {
+            vec!["--enable-v2".to_string()]
+        });
+        let url = c.members[0].client_url();
+        assert_eq!(settled_index(&url, 7), 7, "{} 3 members", kind.label());
+        let a = curl("PUT", &format!("{url}/v2/keys/foo"), &["value=bar"]);
+        assert_eq!(
+            (a.status, a.etcd_index),
+            (201, Some(8)),
+            "{}: {a:?}",
+            kind.label()
+        );
+    }
+}
+
+/// `curl` over TLS with `extra` arguments (CA, client certificate, basic auth, JSON body).
+fn curl_with(method: &str, url: &str, extra: &[&str]) -> Answer {
+    let mut cmd = std::process::Command::new("curl");
+    cmd.args(["-sS", "-i", "--max-time", "10", "-X", method])
+        .args(extra)
+        .arg(url);
+    parse_curl(
+        method,
+        url,
+        run_with_timeout(cmd, None, Duration::from_secs(15)),
+    )
+}
+
+/// etcd 3.4's v2 auth with `--client-cert-auth`: without an `Authorization` header the
+/// verified client certificate's CN names the v2 user (etcd's `userFromClientCertificate`);
+/// a CN that is no user falls back to the `guest` role (here stripped of its permissions);
+/// basic auth still wins when given. Statuses compared between our server and etcd 3.4.23.
+#[test]
+fn v2_auth_takes_the_user_from_the_client_certificate_cn() {
+    crate::require_etcd!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    crate::harness::client_cert_dir(
+        dir.path(),
+        "v2cn",
+        &[("alice", Some("alice")), ("nobody", Some("nobody"))],
+    );
+    let path = |f: &str| crate::harness::cert_path(dir.path(), f);
+    let ca = path("ca.pem");
+    let cert_args = |name: &str| {
+        vec![
+            "--cacert".to_string(),
+            ca.clone(),
+            "--cert".to_string(),
+            path(&format!("{name}.pem")),
+            "--key".to_string(),
+            path(&format!("{name}-key.pem")),
+        ]
+    };
+    let json = ["-H", "Content-Type: application/json", "-d"];
+    let mut outcomes = Vec::new();
+    for kind in [ServerKind::Ours, ServerKind::Etcd] {
+        let mut extra = crate::harness::client_cert_auth_flags(dir.path());
+        extra.push("--enable-v2".into());
+        let m = Member::start(
+            kind,
+            MemberOpts {
+                https: true,
+                extra_args: extra,
+                ..MemberOpts::named("v2cn")
+            },
+        );
+        let url = m.client_url();
+        let call = |method: &str, path: &str, who: &str, more: &[&str]| {
+            let mut args: Vec<String> = cert_args(who);
+            args.extend(more.iter().map(|s| s.to_string()));
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            curl_with(method, &format!("{url}{path}"), &args).status
+        };
+        let root = ["-u", "root:rootpw"];
+        let setup: [(&str, &str, String); 5] = [
+            (
+                "PUT",
+                "/v2/auth/users/root",
+                r#"{"user":"root","password":"rootpw"}"#.into(),
+            ),
+            (
+                "PUT",
+                "/v2/auth/roles/foo",
+                r#"{"role":"foo","permissions":{"kv":{"read":["/foo/*"],"write":["/foo/*"]}}}"#
+                    .into(),
+            ),
+            (
+                "PUT",
+                "/v2/auth/users/alice",
+                r#"{"user":"alice","password":"alicepw","roles":["foo"]}"#.into(),
+            ),
+            ("PUT", "/v2/auth/enable", String::new()),
+            (
+                "PUT",
+                "/v2/auth/roles/guest",
+                r#"{"role":"guest","revoke":{"kv":{"read":["/*"],"write":["/*"]}}}"#.into(),
+            ),
+        ];
+        for (method, p, body) in &setup {
+            let mut more: Vec<&str> = root.to_vec();
+            if !body.is_empty() {
+                more.extend(json);
+                more.push(body);
+            }
+            let s = call(method, p, "client", &more);
+            assert!(s < 300, "{} setup {method} {p}: {s}", kind.label());
+        }
+        let v = ["-d", "value=1"];
+        outcomes.push(vec![
+            // alice's role: /foo/* only.
+            call("PUT", "/v2/keys/foo/x", "alice", &v),
+            call("PUT", "/v2/keys/bar", "alice", &v),
+            call("GET", "/v2/keys/foo/x", "alice", &[]),
+            // No such user: the guest role, which has nothing left.
+            call("PUT", "/v2/keys/foo/y", "nobody", &v),
+            // The `client` certificate's CN is root: root access.
+            call("GET", "/v2/auth/users", "client", &[]),
+            call("GET", "/v2/auth/users", "alice", &[]),
+            // Basic auth wins over the certificate.
+            call(
+                "PUT",
+                "/v2/keys/bar",
+                "alice",
+                &["-u", "root:rootpw", "-d", "value=2"],
+            ),
+            call(
+                "PUT",
+                "/v2/keys/bar",
+                "client",
+                &["-u", "alice:alicepw", "-d", "value=3"],
+            ),
+        ]);
+    }
+    assert_eq!(
+        outcomes[0],
+        vec![201, 401, 200, 401, 200, 401, 201, 401],
+        "ours"
+    );
+    assert_eq!(outcomes[0], outcomes[1], "ours vs etcd 3.4.23");
 }

@@ -24,8 +24,6 @@ fn opt_string(v: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_string())
 }
 
-/// Rewrites Go-style single-dash long flags (`-name x`, `-data-dir=x`) into `--name`.
-
 fn parse_num<T: std::str::FromStr>(flag: &'static str, v: &str) -> Result<T, ConfigError> {
     v.trim()
         .parse::<T>()
@@ -280,6 +278,9 @@ impl ServerArgs {
                 .as_ref()
                 .map(|d| (d.url.clone(), d.proxy.clone())),
             listen_client_urls: cfg.listen_client_urls.clone(),
+            client_tls: cfg.client_tls.clone(),
+            peer_tls: cfg.peer_tls.clone(),
+            tls_params: cfg.tls_params.clone(),
         })
     }
 
@@ -540,7 +541,7 @@ mod tests {
     use clap::Parser;
 
     #[test]
-    pub(super) fn bad_values_name_the_flag() {
+    fn bad_values_name_the_flag() {
         let a = ServerArgs::try_parse_from(["etcd", "--heartbeat-interval", "abc"])
             .expect("parses as string");
         let e = a.to_config().expect_err("bad number");
@@ -556,7 +557,7 @@ mod tests {
 
     /// etcd 3.4's corruption-check flags: off by default; a bare bool flag and a Go duration.
     #[test]
-    pub(super) fn corrupt_check_flags() {
+    fn corrupt_check_flags() {
         let c = ServerArgs::try_parse_from(["etcd"])
             .expect("defaults")
             .to_config()
@@ -589,7 +590,7 @@ mod flagfx_tests {
     use super::*;
     use clap::Parser;
 
-    pub(super) fn cfg(args: &[&str]) -> Result<ServerConfig, ConfigError> {
+    fn cfg(args: &[&str]) -> Result<ServerConfig, ConfigError> {
         let mut v = vec!["etcd"];
         v.extend_from_slice(args);
         ServerArgs::try_parse_from(v).expect("parses").to_config()
@@ -598,7 +599,7 @@ mod flagfx_tests {
     /// etcd 3.4.23's defaults and forms of the reconfiguration, compaction, retention,
     /// batching and TLS-check flags.
     #[test]
-    pub(super) fn defaults_and_forms() {
+    fn defaults_and_forms() {
         let c = cfg(&[]).expect("defaults");
         assert!(c.strict_reconfig_check);
         assert_eq!(c.auto_compaction, None);
@@ -638,7 +639,7 @@ mod flagfx_tests {
     }
 
     #[test]
-    pub(super) fn bad_values_are_refused_as_etcd() {
+    fn bad_values_are_refused_as_etcd() {
         let e = cfg(&["--max-wals=-1"]).expect_err("uint");
         assert_eq!(
             e.to_string(),

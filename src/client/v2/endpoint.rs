@@ -173,7 +173,7 @@ mod tests {
     use super::*;
 
     #[test]
-    pub(super) fn endpoints_parse_like_go_url_parse() {
+    fn endpoints_parse_like_go_url_parse() {
         assert_eq!(
             parse_endpoint("127.0.0.1:2379").unwrap_err().to_string(),
             "parse \"127.0.0.1:2379\": first path segment in URL cannot contain colon"

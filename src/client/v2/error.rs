@@ -140,7 +140,7 @@ mod tests {
     use super::*;
 
     #[test]
-    pub(super) fn errors_print_like_go() {
+    fn errors_print_like_go() {
         let e = V2Error::Etcd(EtcdError {
             code: 100,
             message: "Key not found".into(),
@@ -160,7 +160,7 @@ mod tests {
     }
 
     #[test]
-    pub(super) fn json_errors_read_as_go_prints_them() {
+    fn json_errors_read_as_go_prints_them() {
         let typed = serde_json::from_slice::<u8>(b"x").expect_err("not JSON");
         assert_eq!(
             go_json_error(b"404 page not found\n", &typed),

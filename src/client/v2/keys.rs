@@ -216,7 +216,7 @@ mod tests {
     use super::*;
 
     #[test]
-    pub(super) fn keys_paths_and_queries_are_encoded_like_go() {
+    fn keys_paths_and_queries_are_encoded_like_go() {
         assert_eq!(V2Client::keys_path("foo"), "/v2/keys/foo");
         assert_eq!(V2Client::keys_path("/a//b/../c/"), "/v2/keys/a/c/");
         assert_eq!(V2Client::keys_path(""), "/v2/keys");

@@ -137,7 +137,7 @@ mod tests {
     use super::*;
 
     #[test]
-    pub(super) fn responses_marshal_in_gos_field_order() {
+    fn responses_marshal_in_gos_field_order() {
         let r: Response = serde_json::from_str(
             r#"{"action":"set","node":{"key":"/d","dir":true,"modifiedIndex":5,"createdIndex":5}}"#,
         )

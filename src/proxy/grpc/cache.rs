@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use prost::Message;
 
+use crate::keys::KeyRange;
 use crate::pb::etcdserverpb::{RangeRequest, RangeResponse};
 
 /// etcd's `cache.DefaultMaxEntries`.
@@ -54,26 +55,12 @@ fn cache_key(req: &RangeRequest, token: &[u8]) -> Vec<u8> {
     k
 }
 
-/// Whether `[a, a_end)` and `[b, b_end)` overlap; an empty end is the single key, `[0]` the
-/// end of the key space.
+/// Whether `[a, a_end)` and `[b, b_end)` overlap, each pair read as etcd reads a request's
+/// `key` / `range_end` ([`KeyRange`]).
 fn overlaps(a: &[u8], a_end: &[u8], b: &[u8], b_end: &[u8]) -> bool {
-    // Each as a half-open interval [start, end) with `None` for +inf.
-    fn bounds<'a>(k: &'a [u8], end: &'a [u8]) -> (&'a [u8], Option<Vec<u8>>) {
-        if end.is_empty() {
-            let mut e = k.to_vec();
-            e.push(0);
-            (k, Some(e))
-        } else if end == [0] {
-            (k, None)
-        } else {
-            (k, Some(end.to_vec()))
-        }
-    }
-    let (a0, a1) = bounds(a, a_end);
-    let (b0, b1) = bounds(b, b_end);
-    let a_before_b_ends = b1.as_deref().is_none_or(|e| a0 < e);
-    let b_before_a_ends = a1.as_deref().is_none_or(|e| b0 < e);
-    a_before_b_ends && b_before_a_ends
+    KeyRange::new(a, a_end)
+        .to_interval()
+        .overlaps(&KeyRange::new(b, b_end).to_interval())
 }
 
 impl Default for RangeCache {

@@ -37,6 +37,8 @@ const NODE: u8 = b'n';
 const AUTH_NODE: u8 = b'a';
 const EXPIRY: u8 = b'e';
 const INDEX_KEY: &[u8] = b"mindex";
+/// Set once etcd's `/0/version` write has been counted ([`V2Store::count_cluster_version`]).
+const VERSION_KEY: &[u8] = b"mversion";
 
 /// Storage failures of the v2 store (fatal for apply, as every storage failure).
 #[derive(Debug, thiserror::Error)]
@@ -175,6 +177,36 @@ impl V2Store {
 
     fn set_index(&self, wtxn: &mut RwTxn, index: u64) -> Result<(), V2StoreError> {
         Ok(self.map.put(wtxn, INDEX_KEY, &index.to_be_bytes())?)
+    }
+
+    /// Counts `writes` of etcd's internal `/0` tree: etcd 3.4 keeps membership in its v2 store
+    /// too (`/0/members/<id>/raftAttributes` when a member is added, updated or promoted,
+    /// `/0/members/<id>/attributes` when it publishes, `/0/removed_members/<id>` and the
+    /// deletion of its directory when it is removed, `/0/version`), and each of those writes
+    /// advances the store index users see in `X-Etcd-Index`. Users never read `/0`, and here
+    /// membership lives in Raft and the member store, so the writes are counted, not stored.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn count_internal_writes(&self, wtxn: &mut RwTxn, writes: u64) -> Result<(), V2StoreError> {
+        if writes == 0 {
+            return Ok(());
+        }
+        let index = self.index(wtxn)?;
+        self.set_index(wtxn, index + writes)
+    }
+
+    /// etcd's one write of `/0/version` when the cluster version is first decided (after the
+    /// first member published): counted the first time only ([`Self::count_internal_writes`]).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub fn count_cluster_version(&self, wtxn: &mut RwTxn) -> Result<(), V2StoreError> {
+        if self.map.get(wtxn, VERSION_KEY)?.is_some() {
+            return Ok(());
+        }
+        self.map.put(wtxn, VERSION_KEY, b"3.4.0")?;
+        self.count_internal_writes(wtxn, 1)
     }
 
     /// The earliest expiration of a TTL node (Unix nanoseconds), if any: the leader proposes a

@@ -43,7 +43,7 @@ impl Bucket {
         })
     }
 
-    #[allow(dead_code, reason = "read by tests only")]
+    #[cfg(test)]
     /// Whether the bucket is stored inline in its parent's leaf.
     pub fn is_inline(&self) -> bool {
         self.inline.is_some()
@@ -134,7 +134,7 @@ impl Reader {
         Ok(Reader { file, len, meta })
     }
 
-    #[allow(dead_code, reason = "read by tests only")]
+    #[cfg(test)]
     /// The current meta.
     pub fn meta(&self) -> Meta {
         self.meta
