@@ -82,6 +82,8 @@ pub fn backup(p: &BackupPaths, with_v3: bool) -> Result<(), StorageError> {
     let f = wal.copy_to_path(&wal_file, heed::CompactionOption::Enabled)?;
     f.sync_all().map_err(|e| io(&wal_file, e))?;
     drop(wal);
+    // The log's entries live in segment files beside the environment.
+    super::segment_log::copy_segments(&p.src_wal, &p.dst_wal)?;
     if !with_v3 {
         drop_v3(&p.dst_state)?;
     }

@@ -18,6 +18,7 @@ pub mod file_check;
 pub mod keymap;
 pub mod record;
 pub mod schema;
+pub mod segment_log;
 pub mod snapshot;
 pub mod wal;
 
