@@ -79,7 +79,6 @@ impl LogStore {
                 .map(postcard::from_bytes)
                 .transpose()
                 .map_err(|e| SE::Corrupt(format!("raft log: purged log id: {e}")))?
-                .flatten()
         };
         migrate_from_lmdb(&env, &dbs, &dir)?;
         let log = SegmentLog::open(&dir, purged.map(|l| l.index))?;
@@ -362,8 +361,7 @@ impl LogStore {
             .get(&rtxn, schema::WAL_LAST_PURGED.key)?
             .map(postcard::from_bytes)
             .transpose()
-            .map_err(corrupt)?
-            .flatten();
+            .map_err(corrupt)?;
         drop(rtxn);
         let mut last: Option<LogId<u64>> = None;
         let mut latest: Option<openraft::Membership<u64, crate::apply::Member>> = None;
@@ -798,5 +796,25 @@ mod tests {
         assert_eq!(got, (5..=9).collect::<Vec<_>>());
         let rtxn = env.read_txn().unwrap();
         assert!(dbs.logs.first(&rtxn).unwrap().is_none());
+    }
+
+    /// Broke before: the purge point (a `LogId`, as `purge` and `seed_converted` write it)
+    /// was decoded as an `Option` at open, and a converted etcd data dir refused to start.
+    #[test]
+    fn purge_point_written_by_seed_converted_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = open_env(dir.path(), EnvKind::Wal).unwrap();
+        seed_converted(&env, 7, 1, (5, 1), (5, 42)).unwrap();
+        let mut store = LogStore::open(env.clone()).unwrap();
+        let state = harness_rt().block_on(store.get_log_state()).unwrap();
+        assert_eq!(state.last_purged_log_id, Some(converted_log_id(5, 42)));
+        assert_eq!(state.last_log_id, Some(converted_log_id(5, 42)));
+    }
+
+    fn harness_rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
     }
 }

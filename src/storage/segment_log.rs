@@ -43,6 +43,10 @@ pub const MAGIC: &[u8; 8] = b"EOXSEG01";
 pub const SEGMENT_BYTES: u64 = 64 << 20;
 /// Size of the first file of a fresh log, in bytes.
 const FIRST_SEGMENT_BYTES: u64 = 4 << 20;
+/// The next file made ahead of time (zeros and magic, synced), renamed into place at a roll.
+const PREPARED: &str = "next.seg.tmp";
+/// [`PREPARED`] while it is being written.
+const PREPARING: &str = "next.seg.tmp.part";
 /// Bytes of a record's frame before its payload.
 const FRAME: u64 = 16;
 /// File name suffix of a segment.
@@ -137,6 +141,8 @@ pub struct SegmentLog {
     first: u64,
     entries: VecDeque<Loc>,
     unsynced: Unsynced,
+    /// True while the preparer thread makes the next file.
+    preparing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Reads one record's payload located by [`SegmentLog::locate`].
@@ -249,6 +255,20 @@ fn zero_range(file: &File, from: u64, to: u64) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Creates `path` holding [`MAGIC`] then zeros up to `cap` bytes, synced.
+fn make_zeroed(path: &Path, cap: u64) -> std::io::Result<File> {
+    let f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)?;
+    zero_range(&f, 0, cap)?;
+    f.write_all_at(MAGIC, 0)?;
+    f.sync_all()?;
+    Ok(f)
+}
+
 /// One record read during the scan.
 enum Scanned {
     /// A valid record: index, payload offset, payload length.
@@ -310,7 +330,8 @@ impl SegmentLog {
         std::fs::create_dir_all(dir).map_err(|e| io_at(dir, e))?;
         // A roll that crashed before its rename left its half-made file behind.
         for ent in std::fs::read_dir(dir).map_err(|e| io_at(dir, e))?.flatten() {
-            if ent.file_name().to_string_lossy().ends_with(".seg.tmp") {
+            let name = ent.file_name().to_string_lossy().into_owned();
+            if name.contains(".seg.tmp") && name != PREPARED {
                 std::fs::remove_file(ent.path()).map_err(|e| io_at(&ent.path(), e))?;
             }
         }
@@ -322,6 +343,7 @@ impl SegmentLog {
             first: 0,
             entries: VecDeque::new(),
             unsynced: Unsynced::default(),
+            preparing: Arc::default(),
         };
         let n = files.len();
         let mut expected: Option<u64> = None;
@@ -540,6 +562,11 @@ impl SegmentLog {
             written += need;
         }
         self.flush_buf(&mut buf)?;
+        if let Some(seg) = self.segs.back() {
+            if seg.end > seg.cap / 2 {
+                self.prepare_next();
+            }
+        }
         Ok(written)
     }
 
@@ -580,17 +607,18 @@ impl SegmentLog {
         };
         let cap = base.max(MAGIC.len() as u64 + need);
         let path = self.dir.join(format!("{seq:016x}-{first:016x}{SUFFIX}"));
-        let tmp = path.with_extension("seg.tmp");
+        let prepared = self.dir.join(PREPARED);
         let file = (|| {
-            let f = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(true)
-                .open(&tmp)?;
-            zero_range(&f, 0, cap)?;
-            f.write_all_at(MAGIC, 0)?;
-            f.sync_all()?;
+            // A file made ahead by the preparer thread, when it is ready and big enough.
+            if cap == self.segment_bytes
+                && std::fs::metadata(&prepared).is_ok_and(|m| m.len() == cap)
+            {
+                let f = OpenOptions::new().read(true).write(true).open(&prepared)?;
+                std::fs::rename(&prepared, &path)?;
+                return Ok(f);
+            }
+            let tmp = path.with_extension("seg.tmp");
+            let f = make_zeroed(&tmp, cap)?;
             std::fs::rename(&tmp, &path)?;
             Ok(f)
         })()
@@ -606,6 +634,40 @@ impl SegmentLog {
             last: None,
         });
         Ok(())
+    }
+
+    /// Starts making the next full-size file in the background (etcd's file pipeline), so
+    /// rolling over does not stall appends while 64 MiB of zeros are written and synced.
+    fn prepare_next(&self) {
+        if self
+            .preparing
+            .swap(true, std::sync::atomic::Ordering::SeqCst)
+        {
+            return;
+        }
+        let prepared = self.dir.join(PREPARED);
+        if prepared.exists() {
+            self.preparing
+                .store(false, std::sync::atomic::Ordering::SeqCst);
+            return;
+        }
+        let part = self.dir.join(PREPARING);
+        let cap = self.segment_bytes;
+        let busy = self.preparing.clone();
+        let spawned = std::thread::Builder::new()
+            .name("raft-log-prealloc".into())
+            .spawn(move || {
+                let res = make_zeroed(&part, cap).and_then(|_| std::fs::rename(&part, &prepared));
+                if let Err(e) = res {
+                    tracing::warn!(error = %e, "raft log: preparing the next segment file failed");
+                    let _ = std::fs::remove_file(&part);
+                }
+                busy.store(false, std::sync::atomic::Ordering::SeqCst);
+            });
+        if spawned.is_err() {
+            self.preparing
+                .store(false, std::sync::atomic::Ordering::SeqCst);
+        }
     }
 
     /// What must be synced for every append so far to be durable; the caller syncs it
@@ -883,5 +945,36 @@ mod tests {
             SegmentLog::open_with(dir.path(), None, SEG),
             Err(StorageError::Damaged { .. })
         ));
+    }
+
+    /// Past half of the active file, the next file is made in the background and a roll
+    /// renames it into place instead of writing zeros while appends wait.
+    #[test]
+    fn next_file_is_prepared_ahead_and_used_at_roll() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = SegmentLog::open_with(dir.path(), None, SEG).unwrap();
+        let mut next = 1;
+        while log.segs.back().is_none_or(|s| s.end <= s.cap / 2) {
+            append_synced(&mut log, &recs(next, next));
+            next += 1;
+        }
+        let prepared = dir.path().join(PREPARED);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !prepared.exists() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "next file never prepared"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        let files = list(dir.path()).unwrap().len();
+        while list(dir.path()).unwrap().len() == files {
+            append_synced(&mut log, &recs(next, next));
+            next += 1;
+        }
+        assert!(!prepared.exists() || log.preparing.load(std::sync::atomic::Ordering::SeqCst));
+        drop(log);
+        let log = SegmentLog::open_with(dir.path(), None, SEG).unwrap();
+        assert_eq!(read_all(&log), recs(1, next - 1));
     }
 }
