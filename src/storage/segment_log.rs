@@ -21,6 +21,9 @@
 //! that was never acknowledged (a crash before its `fdatasync` returned); it and everything
 //! after it are zeroed.
 //!
+//! A roll to a new file first syncs the file it leaves, so only the last file can hold a
+//! torn write.
+//!
 //! Crash safety of the other operations: a truncation removes the newest files first and
 //! then zeroes the tail of the file holding the cut, syncing each step, so every state a
 //! crash can leave is a prefix of the log before; a purge removes whole files that lie
@@ -597,6 +600,14 @@ impl SegmentLog {
 
     /// Creates the next file, zero-filled to its size and synced, its first record `first`.
     fn roll(&mut self, first: u64, need: u64) -> Result<(), StorageError> {
+        // The file being left is synced first: only the last file may ever hold a torn
+        // write, which is what the open-time repair relies on.
+        if let Some(active) = self.segs.back() {
+            active
+                .file
+                .sync_data()
+                .map_err(|e| io_at(&active.path, e))?;
+        }
         let seq = self.segs.back().map_or(1, |s| s.seq + 1);
         // A fresh log starts with a small file so a new member does not write 64 MiB of
         // zeros before its first entry; later files have the full size.
