@@ -618,7 +618,7 @@ fn flipped_byte_in_raft_log_middle_is_refused_at_start() {
     });
     put_keys(&m.client_url(), "lg/", 20, 100);
     m.kill9();
-    let segs = log_segments(&m.data_dir());
+    let segs = log_segments(m.data_dir());
     let flipped: usize = segs.iter().map(|f| flip_in_file(f, value)).sum();
     assert_eq!(flipped, 1, "target entry not found once in {segs:?}");
     let status = m
@@ -646,7 +646,7 @@ fn torn_raft_log_tail_is_cut_and_acknowledged_writes_kept() {
     let mut m = Member::start(ServerKind::Ours, MemberOpts::named("logtorn"));
     put_keys(&m.client_url(), "lt/", 30, 100);
     m.kill9();
-    let last = log_segments(&m.data_dir()).pop().expect("a segment file");
+    let last = log_segments(m.data_dir()).pop().expect("a segment file");
     let bytes = std::fs::read(&last).expect("read segment");
     // The end of the data: the last non-zero byte.
     let end = bytes.iter().rposition(|b| *b != 0).expect("records") + 1;
