@@ -21,12 +21,24 @@
 //!   (clientv3's `shouldRefreshToken`). `authentication is not enabled` is not an error.
 //!
 //! Streaming calls (watch, lease keep-alive, snapshot, lock, election) live in `stream.rs`:
-//! dialing is bounded like a unary call, the stream itself has no deadline.
+//! dialing is bounded like a unary call, the stream itself has no deadline.//!
+//! Layout: `error.rs` (errors), this file (configuration, endpoints, dialing, the retry and
+//! token loop), then one file per service: `kv.rs`, `cluster.rs`, `maintenance.rs`,
+//! `auth.rs`; `stream.rs` for streaming calls, `forward.rs` for the gRPC proxy's calls.
 
 mod auth;
+mod cluster;
+mod error;
 mod forward;
+mod kv;
+mod maintenance;
 mod stream;
 pub mod v2;
+
+pub use cluster::check_peer_urls;
+pub(crate) use error::{error_chain, status_message};
+use error::{is_stale_revision, is_tls_refusal, is_transport_failure, needs_new_token};
+pub use error::{Error, DEADLINE_EXCEEDED};
 
 pub use stream::{BoxStream, KeepAlive, WatchSender, Watcher, REQUIRE_LEADER_KEY};
 
@@ -38,77 +50,7 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 use tonic::transport::{Channel, Endpoint};
 
-use crate::pb::etcdserverpb::{
-    auth_client::AuthClient, cluster_client::ClusterClient, kv_client::KvClient,
-    maintenance_client::MaintenanceClient, AlarmRequest, AlarmResponse, AuthenticateRequest,
-    CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, HashKvRequest,
-    HashKvResponse, MemberAddRequest, MemberAddResponse, MemberListRequest, MemberListResponse,
-    MemberPromoteRequest, MemberPromoteResponse, MemberRemoveRequest, MemberRemoveResponse,
-    MemberUpdateRequest, MemberUpdateResponse, MoveLeaderRequest, MoveLeaderResponse, PutRequest,
-    PutResponse, RangeRequest, RangeResponse, StatusRequest, StatusResponse, TxnRequest,
-    TxnResponse,
-};
-
-/// Go's `context.DeadlineExceeded` message, printed by etcdctl when a call times out.
-pub const DEADLINE_EXCEEDED: &str = "context deadline exceeded";
-
-/// Errors returned by [`Client`].
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// No endpoint was given.
-    #[error("no endpoints available")]
-    NoEndpoints,
-    /// The TLS configuration could not be built (unreadable or mismatched files).
-    #[error("{0}")]
-    Tls(String),
-    /// An endpoint could not be parsed as `host:port` or `http://host:port`.
-    #[error("invalid endpoint {endpoint:?}: {reason}")]
-    InvalidEndpoint {
-        /// The endpoint as given.
-        endpoint: String,
-        /// Why it was rejected.
-        reason: String,
-    },
-    /// The per-call deadline passed before any endpoint answered. `last` keeps the last
-    /// connection error seen, if any, for debugging; `Display` is Go's exact message.
-    #[error("context deadline exceeded")]
-    DeadlineExceeded {
-        /// The last connection or transport error seen before the deadline, if any.
-        last: Option<String>,
-    },
-    /// A request argument was rejected before sending, e.g. a peer URL that Go's
-    /// `types.NewURLs` refuses; `Display` is Go's message.
-    #[error("{0}")]
-    InvalidArgument(String),
-    /// The server answered with a gRPC status; `Display` is the status message unchanged.
-    #[error("{message}")]
-    Grpc {
-        /// The gRPC status code.
-        code: tonic::Code,
-        /// The status message, e.g. `etcdserver: requested lease not found`.
-        message: String,
-    },
-    /// `Auth.Authenticate` with the configured credentials failed (clientv3 fails the
-    /// client creation; etcdctl exits with its bad-connection code). `Display` is the status
-    /// message, e.g. `etcdserver: authentication failed, invalid user ID or password`.
-    #[error("{message}")]
-    Authentication {
-        /// The gRPC status code.
-        code: tonic::Code,
-        /// The status message.
-        message: String,
-    },
-}
-
-impl Error {
-    /// The gRPC code of a server error, `None` for client-side errors.
-    pub fn code(&self) -> Option<tonic::Code> {
-        match self {
-            Error::Grpc { code, .. } | Error::Authentication { code, .. } => Some(*code),
-            _ => None,
-        }
-    }
-}
+use crate::pb::etcdserverpb::{auth_client::AuthClient, AuthenticateRequest, MemberListRequest};
 
 /// Connection settings of a [`Client`].
 #[derive(Debug, Clone)]
@@ -161,22 +103,6 @@ impl tonic::service::Interceptor for TokenInterceptor {
 
 /// A connection whose requests carry the auth token.
 pub type AuthChannel = tonic::service::interceptor::InterceptedService<Channel, TokenInterceptor>;
-
-/// Whether a server error means "authenticate again and retry" (clientv3's
-/// `shouldRefreshToken`).
-fn needs_new_token(e: &Error) -> bool {
-    use crate::rpctypes::WireError;
-    matches!(
-        e,
-        Error::Grpc { message, .. }
-            if message == WireError::InvalidAuthToken.message() || message == WireError::AuthOldRevision.message()
-    )
-}
-
-/// Whether a server error is etcd's `revision of auth store is old`.
-fn is_stale_revision(e: &Error) -> bool {
-    matches!(e, Error::Grpc { message, .. } if message == crate::rpctypes::WireError::AuthOldRevision.message())
-}
 
 /// Attempts after an auth refusal (clientv3's `defaultUnaryMaxRetries`).
 const AUTH_RETRIES: u32 = 100;
@@ -611,272 +537,13 @@ impl Client {
             }
         }
     }
-
-    /// `KV.Range`: reads keys (etcd `Range`).
-    ///
-    /// # Errors
-    /// [`Error::Grpc`] with the server's message (e.g. a compacted revision), or
-    /// [`Error::DeadlineExceeded`].
-    pub async fn range(&self, req: RangeRequest) -> Result<RangeResponse, Error> {
-        self.call(|ch| {
-            let req = req.clone();
-            async move { KvClient::new(ch).range(req).await }
-        })
-        .await
-    }
-
-    /// `KV.Put`: writes one key.
-    ///
-    /// # Errors
-    /// As [`Client::range`].
-    pub async fn put(&self, req: PutRequest) -> Result<PutResponse, Error> {
-        self.call(|ch| {
-            let req = req.clone();
-            async move { KvClient::new(ch).put(req).await }
-        })
-        .await
-    }
-
-    /// `KV.DeleteRange`: deletes one key or a range.
-    ///
-    /// # Errors
-    /// As [`Client::range`].
-    pub async fn delete_range(
-        &self,
-        req: DeleteRangeRequest,
-    ) -> Result<DeleteRangeResponse, Error> {
-        self.call(|ch| {
-            let req = req.clone();
-            async move { KvClient::new(ch).delete_range(req).await }
-        })
-        .await
-    }
-
-    /// `KV.Txn`: one transaction (compares, success and failure operations).
-    ///
-    /// # Errors
-    /// As [`Client::range`].
-    pub async fn txn(&self, req: TxnRequest) -> Result<TxnResponse, Error> {
-        self.call(|ch| {
-            let req = req.clone();
-            async move { KvClient::new(ch).txn(req).await }
-        })
-        .await
-    }
-
-    /// `KV.Compact`: compacts the event history up to `revision`.
-    ///
-    /// # Errors
-    /// As [`Client::range`].
-    pub async fn compact(&self, req: CompactionRequest) -> Result<CompactionResponse, Error> {
-        self.call(|ch| async move { KvClient::new(ch).compact(req).await })
-            .await
-    }
-
-    /// `Cluster.MemberList`: the cluster's members.
-    ///
-    /// # Errors
-    /// As [`Client::range`].
-    pub async fn member_list(&self, req: MemberListRequest) -> Result<MemberListResponse, Error> {
-        self.call(|ch| async move { ClusterClient::new(ch).member_list(req).await })
-            .await
-    }
-
-    /// `Cluster.MemberAdd`: adds a member (a learner when `is_learner`) with these peer URLs.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] for a URL Go's `types.NewURLs` refuses (checked before
-    /// sending, like clientv3); otherwise as [`Client::range`], e.g.
-    /// `etcdserver: Peer URLs already exists`.
-    pub async fn member_add(
-        &self,
-        peer_urls: Vec<String>,
-        is_learner: bool,
-    ) -> Result<MemberAddResponse, Error> {
-        check_peer_urls(&peer_urls)?;
-        let req = MemberAddRequest {
-            peer_ur_ls: peer_urls.into_iter().map(String::into_bytes).collect(),
-            is_learner,
-        };
-        self.call(|ch| {
-            let req = req.clone();
-            async move { ClusterClient::new(ch).member_add(req).await }
-        })
-        .await
-    }
-
-    /// `Cluster.MemberRemove`: removes the member `id`.
-    ///
-    /// # Errors
-    /// As [`Client::range`]; e.g. `etcdserver: member not found`.
-    pub async fn member_remove(&self, id: u64) -> Result<MemberRemoveResponse, Error> {
-        self.call(|ch| async move {
-            ClusterClient::new(ch)
-                .member_remove(MemberRemoveRequest { id })
-                .await
-        })
-        .await
-    }
-
-    /// `Cluster.MemberUpdate`: replaces the peer URLs of member `id`.
-    ///
-    /// # Errors
-    /// As [`Client::member_add`].
-    pub async fn member_update(
-        &self,
-        id: u64,
-        peer_urls: Vec<String>,
-    ) -> Result<MemberUpdateResponse, Error> {
-        check_peer_urls(&peer_urls)?;
-        let req = MemberUpdateRequest {
-            id,
-            peer_ur_ls: peer_urls.into_iter().map(String::into_bytes).collect(),
-        };
-        self.call(|ch| {
-            let req = req.clone();
-            async move { ClusterClient::new(ch).member_update(req).await }
-        })
-        .await
-    }
-
-    /// `Cluster.MemberPromote`: turns the learner `id` into a voting member.
-    ///
-    /// # Errors
-    /// As [`Client::range`]; e.g. `etcdserver: can only promote a learner member which is in
-    /// sync with leader`.
-    pub async fn member_promote(&self, id: u64) -> Result<MemberPromoteResponse, Error> {
-        self.call(|ch| async move {
-            ClusterClient::new(ch)
-                .member_promote(MemberPromoteRequest { id })
-                .await
-        })
-        .await
-    }
-
-    /// `Maintenance.MoveLeader`: asks the connected member (which must be the leader) to hand
-    /// leadership to `target_id`.
-    ///
-    /// # Errors
-    /// As [`Client::range`]; e.g. `etcdserver: not leader`.
-    pub async fn move_leader(&self, target_id: u64) -> Result<MoveLeaderResponse, Error> {
-        self.call(|ch| async move {
-            MaintenanceClient::new(ch)
-                .move_leader(MoveLeaderRequest { target_id })
-                .await
-        })
-        .await
-    }
-
-    /// `Maintenance.Status` of the endpoint currently connected (build a one-endpoint client to
-    /// ask a given member, as etcdctl's `endpoint status` does).
-    ///
-    /// # Errors
-    /// As [`Client::range`].
-    pub async fn status(&self) -> Result<StatusResponse, Error> {
-        self.call(|ch| async move { MaintenanceClient::new(ch).status(StatusRequest {}).await })
-            .await
-    }
-
-    /// `Maintenance.HashKV` of the endpoint currently connected, up to `revision` (0: all).
-    ///
-    /// # Errors
-    /// As [`Client::range`].
-    pub async fn hash_kv(&self, revision: i64) -> Result<HashKvResponse, Error> {
-        self.call(|ch| async move {
-            MaintenanceClient::new(ch)
-                .hash_kv(HashKvRequest { revision })
-                .await
-        })
-        .await
-    }
-
-    /// `Maintenance.Alarm`: get, activate or deactivate alarms.
-    ///
-    /// # Errors
-    /// As [`Client::range`].
-    pub async fn alarm(&self, req: AlarmRequest) -> Result<AlarmResponse, Error> {
-        self.call(|ch| async move { MaintenanceClient::new(ch).alarm(req).await })
-            .await
-    }
-}
-
-/// clientv3's fail-fast check of peer URLs before `MemberAdd` / `MemberUpdate`
-/// (`types.NewURLs`): scheme `http`, `https`, `unix` or `unixs`, a `host:port` address, no path.
-///
-/// # Errors
-/// [`Error::InvalidArgument`] with Go's message.
-pub fn check_peer_urls(urls: &[String]) -> Result<(), Error> {
-    if urls.is_empty() {
-        return Err(Error::InvalidArgument("no valid URLs given".into()));
-    }
-    for raw in urls {
-        let u = raw.trim();
-        let bad = |m: &str| Err(Error::InvalidArgument(format!("{m}: {u}")));
-        let (scheme, rest) = u.split_once("://").unwrap_or(("", u));
-        if !matches!(
-            scheme.to_ascii_lowercase().as_str(),
-            "http" | "https" | "unix" | "unixs"
-        ) {
-            return bad("URL scheme must be http, https, unix, or unixs");
-        }
-        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let host = &rest[..end];
-        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-        let has_port = if let Some(v6) = host.strip_prefix('[') {
-            v6.split_once(']').is_some_and(|(_, p)| p.starts_with(':'))
-        } else {
-            host.matches(':').count() == 1
-        };
-        if !has_port {
-            return bad("URL address does not have the form \"host:port\"");
-        }
-        let path = rest[end..].split(['?', '#']).next().unwrap_or("");
-        if !path.is_empty() {
-            return bad("URL must not contain a path");
-        }
-    }
-    Ok(())
-}
-
-/// A status message with the chain of its transport source errors appended (tonic's
-/// `transport error` alone does not say that e.g. a TLS certificate was refused).
-pub(crate) fn status_message(status: &tonic::Status) -> String {
-    match std::error::Error::source(status) {
-        Some(src) => format!("{}: {}", status.message(), error_chain(src)),
-        None => status.message().to_string(),
-    }
-}
-
-/// `e: source: source...`, skipping repeated texts.
-pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let t = s.to_string();
-        if !parts.iter().any(|p| p.contains(&t)) {
-            parts.push(t);
-        }
-        cur = s.source();
-    }
-    parts.join(": ")
-}
-
-/// Whether a connection error is a TLS certificate failure (ours refused, or theirs not
-/// trusted), as opposed to an unreachable endpoint.
-fn is_tls_refusal(msg: &str) -> bool {
-    let m = msg.to_ascii_lowercase();
-    m.contains("certificate") || m.contains("fatal alert")
-}
-
-/// True when a status reports that the endpoint could not be reached (not a server answer).
-fn is_transport_failure(status: &tonic::Status) -> bool {
-    status.code() == tonic::Code::Unavailable && !status.message().starts_with("etcdserver:")
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::pb::etcdserverpb::RangeRequest;
 
     #[test]
     fn endpoint_forms() {
@@ -891,25 +558,6 @@ mod tests {
         assert_eq!(endpoint_uri("http://h:1", true).unwrap(), "http://h:1");
         assert_eq!(endpoint_uri("https://h:1", false).unwrap(), "https://h:1");
         assert!(endpoint_uri("unix://x", false).is_err());
-    }
-
-    #[test]
-    fn peer_urls_checked_like_types_new_urls() {
-        let one = |u: &str| check_peer_urls(&[u.to_string()]).map_err(|e| e.to_string());
-        assert_eq!(one("http://127.0.0.1:2380"), Ok(()));
-        assert_eq!(one("HTTPS://[::1]:2380"), Ok(()));
-        assert_eq!(
-            one("foo").unwrap_err(),
-            "URL scheme must be http, https, unix, or unixs: foo"
-        );
-        assert_eq!(
-            one("http://h").unwrap_err(),
-            "URL address does not have the form \"host:port\": http://h"
-        );
-        assert_eq!(
-            one("http://h:1/p").unwrap_err(),
-            "URL must not contain a path: http://h:1/p"
-        );
     }
 
     #[tokio::test]
