@@ -1,6 +1,8 @@
 //! `etcdctl backup` (v2) for our data dir: consistent copies of the state environment
 //! (`member/snap/db`) and of the Raft log environment (`member/wal`) into a backup dir, made
-//! with LMDB read transactions (so a running member may be backed up), each compacted.
+//! with LMDB read transactions (so a running member may be backed up), each compacted, and
+//! copies of the Raft log's segment files (a torn last record in a copy taken while the member
+//! writes is cut when the copy is opened, as after a crash).
 //!
 //! Without `with_v3`, as etcd's backup without `--with-v3`, the copy keeps no v3 data: the
 //! v3 tables (keys and key index, leases, v3 auth) and the MVCC compaction mark are emptied;
