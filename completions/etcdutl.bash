@@ -146,13 +146,17 @@ _etcdutl() {
             return 0
             ;;
         etcdutl__subcmd__export)
-            opts="-w -h --data-dir --out --write-out --help"
+            opts="-w -h --data-dir --wal-dir --out --write-out --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wal-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -360,13 +364,17 @@ _etcdutl() {
             return 0
             ;;
         etcdutl__subcmd__import)
-            opts="-w -h --data-dir --out --write-out --help"
+            opts="-w -h --data-dir --wal-dir --out --write-out --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wal-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -63,10 +63,12 @@ complete -c etcdutl -n "__fish_etcdutl_using_subcommand defrag" -l data-dir -d '
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand defrag" -s w -l write-out -d 'set the output format (simple, json, table)' -r
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand defrag" -s h -l help -d 'Print help'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand import" -l data-dir -d 'Path to the etcd data directory (holding member/)' -r -F
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand import" -l wal-dir -d 'Path to etcd\'s WAL directory, if etcd ran with --wal-dir (default: member/wal)' -r -F
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand import" -l out -d 'Path of the data directory to create' -r -F
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand import" -s w -l write-out -d 'set the output format (simple, json, table)' -r
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand import" -s h -l help -d 'Print help'
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand export" -l data-dir -d 'Path to the data directory of the stopped member' -r -F
+complete -c etcdutl -n "__fish_etcdutl_using_subcommand export" -l wal-dir -d 'Path to the member\'s WAL directory, if it ran with --wal-dir (default: member/wal)' -r -F
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand export" -l out -d 'Path of the etcd data directory to create' -r -F
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand export" -s w -l write-out -d 'set the output format (simple, json, table)' -r
 complete -c etcdutl -n "__fish_etcdutl_using_subcommand export" -s h -l help -d 'Print help'

@@ -129,6 +129,7 @@ _arguments "${_arguments_options[@]}" : \
 (import)
 _arguments "${_arguments_options[@]}" : \
 '--data-dir=[Path to the etcd data directory (holding member/)]:DATA_DIR:_files' \
+'--wal-dir=[Path to etcd'\''s WAL directory, if etcd ran with --wal-dir (default\: member/wal)]:WAL_DIR:_files' \
 '--out=[Path of the data directory to create]:OUT:_files' \
 '-w+[set the output format (simple, json, table)]:WRITE_OUT:_default' \
 '--write-out=[set the output format (simple, json, table)]:WRITE_OUT:_default' \
@@ -139,6 +140,7 @@ _arguments "${_arguments_options[@]}" : \
 (export)
 _arguments "${_arguments_options[@]}" : \
 '--data-dir=[Path to the data directory of the stopped member]:DATA_DIR:_files' \
+'--wal-dir=[Path to the member'\''s WAL directory, if it ran with --wal-dir (default\: member/wal)]:WAL_DIR:_files' \
 '--out=[Path of the etcd data directory to create]:OUT:_files' \
 '-w+[set the output format (simple, json, table)]:WRITE_OUT:_default' \
 '--write-out=[set the output format (simple, json, table)]:WRITE_OUT:_default' \

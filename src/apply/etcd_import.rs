@@ -276,10 +276,18 @@ pub(crate) fn members(reader: &Reader) -> Result<Vec<EtcdMember>, ImportError> {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum EtcdProposal {
     /// A v3 request (etcd's `InternalRaftRequest`, whose field numbers ours shares), to
-    /// apply; a request ours does not carry (range, lease checkpoint, 3.5's cluster version)
-    /// applies as `UnknownRequest`, changing nothing.
+    /// apply above the backend's consistent index; a request ours does not carry (range,
+    /// lease checkpoint, 3.5's cluster version) applies as `UnknownRequest`, changing nothing.
     Apply(Box<InternalRaftRequest>),
-    /// Nothing to apply: the leader's empty entry, the cluster version, other `/0` paths.
+    /// A v2 store request (etcd's `pb.Request` on `/1`, the user's keys, or `/2`, v2 auth),
+    /// as our `V2Request`: applied above the snapshot index (etcd's v2 store lives only in its
+    /// snapshots, so etcd applies these again at every restart).
+    V2(Box<InternalRaftRequest>),
+    /// etcd's own write under `/0` (member attributes, cluster version): one step of etcd's
+    /// v2 store index; member attributes also as our `MemberAttrSetRequest`, applied above
+    /// the consistent index.
+    Cluster(Option<Box<InternalRaftRequest>>),
+    /// Nothing to apply: the leader's empty entry, a quorum read (`QGET`).
     Nothing,
 }
 
@@ -288,17 +296,16 @@ const ETCD_BCRYPT_COST: u32 = 10;
 
 /// Decodes the payload of one of etcd's `EntryNormal` entries as etcd's apply does
 /// (`applyEntryNormal`): an `InternalRaftRequest` (always with a header since 3.0), else a v2
-/// `Request`. Of v2 requests only the member attributes (`PUT /0/members/<id>/attributes`)
-/// matter and become our `MemberAttrSetRequest`; other `/0/...` paths (cluster version,
-/// raft attributes kept by conf changes) change nothing here. etcd 3.4 logs plaintext
+/// `Request` (etcd's `applyV2Request`: `POST`, `PUT`, `DELETE`, `QGET`, `SYNC`). v2 paths are
+/// etcd's store paths: `/1/...` becomes the user's key, `/2/...` the auth space, `/0/...`
+/// (member attributes, cluster version) [`EtcdProposal::Cluster`]. etcd 3.4 logs plaintext
 /// passwords (it hashes at apply): they are bcrypt-hashed here, as our proposer would.
 ///
 /// # Errors
-/// [`ImportError::Format`]: undecodable data, or v2 keys outside `/0` (data of etcd's v2
-/// store, which this server does not keep).
+/// [`ImportError::Format`]: undecodable data, a v2 method or path etcd does not write.
 pub(crate) fn decode_proposal(data: &[u8]) -> Result<EtcdProposal, ImportError> {
-    use crate::pb::etcdserverpb::Request as V2Request;
-    use crate::pb::peer::{MemberAttrSetRequest, RequestHeader};
+    use crate::pb::etcdserverpb::Request as EtcdV2Request;
+    use crate::pb::peer::{MemberAttrSetRequest, RequestHeader, V2Request};
     if data.is_empty() {
         return Ok(EtcdProposal::Nothing);
     }
@@ -319,46 +326,88 @@ pub(crate) fn decode_proposal(data: &[u8]) -> Result<EtcdProposal, ImportError> 
             return Ok(EtcdProposal::Apply(Box::new(req)));
         }
     }
-    let v2 = V2Request::decode(data)
+    let v2 = EtcdV2Request::decode(data)
         .map_err(|e| ImportError::Format(format!("entry is neither a v3 nor a v2 request: {e}")))?;
+    let method = v2.method.clone().unwrap_or_default();
     let path = v2.path.clone().unwrap_or_default();
-    if !(path == "/0" || path.starts_with("/0/") || path == "/1" || path.starts_with("/1/")) {
-        return Err(ImportError::Format(format!(
-            "the WAL holds v2 store data ({} {path}); etcd's v2 store is not converted (migrate it to v3 first)",
-            v2.method.unwrap_or_default()
-        )));
-    }
-    let attrs = path
-        .strip_prefix("/0/members/")
-        .and_then(|p| p.strip_suffix("/attributes"))
-        .and_then(|id| u64::from_str_radix(id, 16).ok());
-    match (attrs, v2.method.as_deref()) {
-        (Some(member_id), Some("PUT")) => {
-            #[derive(serde::Deserialize)]
-            struct Attrs {
-                #[serde(default)]
-                name: String,
-                #[serde(rename = "clientURLs", default)]
-                client_urls: Vec<String>,
-            }
-            let a: Attrs = serde_json::from_str(&v2.val.unwrap_or_default())
-                .map_err(|e| ImportError::Format(format!("member attributes: {e}")))?;
-            Ok(EtcdProposal::Apply(Box::new(InternalRaftRequest {
-                header: Some(RequestHeader {
-                    id: v2.id.unwrap_or(0),
-                    internal: true,
-                    ..Default::default()
-                }),
-                member_attr_set: Some(MemberAttrSetRequest {
-                    member_id,
-                    name: a.name,
-                    client_urls: a.client_urls,
-                }),
-                ..Default::default()
-            })))
+    let header = Some(RequestHeader {
+        id: v2.id.unwrap_or(0),
+        // Authorized by etcd when it was proposed.
+        internal: true,
+        ..Default::default()
+    });
+    match method.as_str() {
+        "QGET" => return Ok(EtcdProposal::Nothing),
+        "SYNC" | "PUT" | "POST" | "DELETE" => {}
+        other => {
+            return Err(ImportError::Format(format!(
+                "v2 request with unknown method {other:?} ({path})"
+            )))
         }
-        _ => Ok(EtcdProposal::Nothing),
     }
+    let under = |prefix: &str| -> Option<String> {
+        let rest = path.strip_prefix(prefix)?;
+        if rest.is_empty() {
+            Some("/".into())
+        } else {
+            rest.starts_with('/').then(|| rest.to_string())
+        }
+    };
+    let (space_path, auth) = if method == "SYNC" {
+        (String::new(), false)
+    } else if under("/0").is_some() {
+        let attrs = path
+            .strip_prefix("/0/members/")
+            .and_then(|p| p.strip_suffix("/attributes"))
+            .and_then(|id| u64::from_str_radix(id, 16).ok());
+        let Some(member_id) = attrs.filter(|_| method == "PUT") else {
+            return Ok(EtcdProposal::Cluster(None));
+        };
+        #[derive(serde::Deserialize)]
+        struct Attrs {
+            #[serde(default)]
+            name: String,
+            #[serde(rename = "clientURLs", default)]
+            client_urls: Vec<String>,
+        }
+        let a: Attrs = serde_json::from_str(&v2.val.unwrap_or_default())
+            .map_err(|e| ImportError::Format(format!("member attributes: {e}")))?;
+        return Ok(EtcdProposal::Cluster(Some(Box::new(InternalRaftRequest {
+            header,
+            member_attr_set: Some(MemberAttrSetRequest {
+                member_id,
+                name: a.name,
+                client_urls: a.client_urls,
+            }),
+            ..Default::default()
+        }))));
+    } else if let Some(p) = under("/1") {
+        (p, false)
+    } else if let Some(p) = under("/2") {
+        (p, true)
+    } else {
+        return Err(ImportError::Format(format!(
+            "v2 request {method} on {path:?}, outside etcd's v2 store spaces (/0, /1, /2)"
+        )));
+    };
+    Ok(EtcdProposal::V2(Box::new(InternalRaftRequest {
+        header,
+        v2: Some(V2Request {
+            method,
+            path: space_path,
+            val: v2.val.unwrap_or_default(),
+            dir: v2.dir.unwrap_or(false),
+            prev_value: v2.prev_value.unwrap_or_default(),
+            prev_index: v2.prev_index.unwrap_or(0),
+            prev_exist: v2.prev_exist,
+            expiration: v2.expiration.unwrap_or(0),
+            recursive: v2.recursive.unwrap_or(false),
+            refresh: v2.refresh,
+            time: v2.time.unwrap_or(0),
+            auth,
+        }),
+        ..Default::default()
+    })))
 }
 
 #[cfg(test)]
@@ -443,7 +492,8 @@ mod tests {
     }
 
     /// etcd's two payload kinds: a v3 `InternalRaftRequest` (header set, 3.4's plaintext
-    /// password hashed here), a v2 `Request` for member attributes; v2 user data refused.
+    /// password hashed here), a v2 `Request`: member attributes and the cluster version under
+    /// `/0`, the user's keys under `/1`, v2 auth under `/2`, SYNC, QGET.
     #[test]
     fn etcd_proposals_decode_as_etcds_apply_reads_them() {
         use crate::pb::etcdserverpb::{AuthUserAddRequest, PutRequest, Request};
@@ -490,7 +540,8 @@ mod tests {
             val: Some(r#"{"name":"default","clientURLs":["http://localhost:2379"]}"#.into()),
             ..Default::default()
         };
-        let EtcdProposal::Apply(got) = decode_proposal(&attrs.encode_to_vec()).unwrap() else {
+        let EtcdProposal::Cluster(Some(got)) = decode_proposal(&attrs.encode_to_vec()).unwrap()
+        else {
             panic!("attributes");
         };
         let m = got.member_attr_set.unwrap();
@@ -506,17 +557,68 @@ mod tests {
         };
         assert_eq!(
             decode_proposal(&version.encode_to_vec()).unwrap(),
-            EtcdProposal::Nothing
+            EtcdProposal::Cluster(None)
         );
         assert_eq!(decode_proposal(&[]).unwrap(), EtcdProposal::Nothing);
+        // The user's v2 keys live under etcd's /1, v2 auth under /2.
         let user = Request {
+            id: Some(3),
             method: Some("PUT".into()),
-            path: Some("/foo".into()),
+            path: Some("/1/foo".into()),
             val: Some("bar".into()),
+            expiration: Some(5_000_000_000),
+            prev_exist: Some(false),
             ..Default::default()
         };
-        let err = decode_proposal(&user.encode_to_vec()).unwrap_err();
-        assert!(err.to_string().contains("v2 store data"), "{err}");
+        let EtcdProposal::V2(got) = decode_proposal(&user.encode_to_vec()).unwrap() else {
+            panic!("v2 put");
+        };
+        assert!(got.header.as_ref().unwrap().internal);
+        let r = got.v2.unwrap();
+        assert_eq!(
+            (r.method.as_str(), r.path.as_str(), r.val.as_str()),
+            ("PUT", "/foo", "bar")
+        );
+        assert_eq!(
+            (r.expiration, r.prev_exist, r.auth),
+            (5_000_000_000, Some(false), false)
+        );
+        let auth = Request {
+            method: Some("PUT".into()),
+            path: Some("/2/users/root".into()),
+            val: Some("{}".into()),
+            ..Default::default()
+        };
+        let EtcdProposal::V2(got) = decode_proposal(&auth.encode_to_vec()).unwrap() else {
+            panic!("v2 auth");
+        };
+        let r = got.v2.unwrap();
+        assert_eq!((r.path.as_str(), r.auth), ("/users/root", true));
+        let sync = Request {
+            method: Some("SYNC".into()),
+            time: Some(77),
+            ..Default::default()
+        };
+        let EtcdProposal::V2(got) = decode_proposal(&sync.encode_to_vec()).unwrap() else {
+            panic!("sync");
+        };
+        assert_eq!(got.v2.unwrap().time, 77);
+        let qget = Request {
+            method: Some("QGET".into()),
+            path: Some("/1/foo".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            decode_proposal(&qget.encode_to_vec()).unwrap(),
+            EtcdProposal::Nothing
+        );
+        let elsewhere = Request {
+            method: Some("PUT".into()),
+            path: Some("/foo".into()),
+            ..Default::default()
+        };
+        let err = decode_proposal(&elsewhere.encode_to_vec()).unwrap_err();
+        assert!(err.to_string().contains("outside etcd's v2 store"), "{err}");
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod alarm;
 pub mod auth;
 pub(crate) mod etcd_export;
 pub(crate) mod etcd_import;
+pub(crate) mod etcd_v2store;
 pub mod kv;
 pub mod lease;
 pub mod migrate_v2;

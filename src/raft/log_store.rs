@@ -324,7 +324,12 @@ impl LogStore {
     /// revisions, leases and auth are untouched). Others are added back with `member add`.
     ///
     /// `applied` is the membership the state machine last applied, used when the log holds no
-    /// membership entry (everything before was purged into a snapshot).
+    /// membership entry (everything before was purged into a snapshot). A `member_id` that is
+    /// not in it (the copy of `etcdctl backup`, which gets a new ID) joins as `new_self` and
+    /// every member of the membership is removed, as etcd's `createConfigChangeEnts` adds
+    /// self and removes the others. Departure: etcd adds it with the peer URL
+    /// `http://localhost:2380` (to be fixed by `member update`); `new_self` carries the flags'
+    /// name and advertised URLs.
     ///
     /// Departure from etcd: etcd drops WAL entries past its commit index; openraft does not
     /// persist the commit index here, so they are kept and get committed by the new leader
@@ -334,12 +339,12 @@ impl LogStore {
     /// fresh data dir ignores the flag and bootstraps normally.
     ///
     /// # Errors
-    /// [`crate::storage::StorageError::Corrupt`] if this member is not in the latest
-    /// membership or a record does not decode; LMDB errors.
+    /// [`crate::storage::StorageError::Corrupt`] if a record does not decode; LMDB errors.
     pub fn force_new_cluster(
         &self,
         member_id: u64,
         applied: &openraft::StoredMembership<u64, crate::apply::Member>,
+        new_self: &crate::apply::Member,
     ) -> Result<Option<ForcedCluster>, crate::storage::StorageError> {
         use crate::storage::StorageError as SE;
         let corrupt = |e: postcard::Error| SE::Corrupt(format!("raft log: {e}"));
@@ -355,6 +360,7 @@ impl LogStore {
             .map(postcard::from_bytes)
             .transpose()
             .map_err(corrupt)?;
+        // Stored as a plain `LogId` (purge and `seed_converted` write it so).
         let purged: Option<LogId<u64>> = self
             .dbs
             .meta
@@ -384,11 +390,12 @@ impl LogStore {
             Some(m) => m,
             None => applied.membership().clone(),
         };
-        let Some(me) = membership.get_node(&member_id).cloned() else {
-            return Err(SE::Corrupt(format!(
-                "--force-new-cluster: member {member_id:x} is not in its own membership"
-            )));
-        };
+        // Not in its own membership: a backup given a new member ID (etcdctl's `backup`);
+        // etcd's `createConfigChangeEnts` then adds it and removes every old member.
+        let me = membership
+            .get_node(&member_id)
+            .cloned()
+            .unwrap_or_else(|| new_self.clone());
         let removed: Vec<u64> = membership
             .nodes()
             .map(|(id, _)| *id)
@@ -698,14 +705,16 @@ mod tests {
 
     /// `--force-new-cluster` on a 3-member log appends, after the last entry and under a new
     /// term of this member, a membership of this member alone (same node record), and votes
-    /// for that term; a log that was never initialized is left alone.
+    /// for that term; a log that was never initialized is left alone; a member ID that is not
+    /// in the membership (a backup's new ID) becomes its only member.
     #[test]
     fn force_new_cluster_appends_a_one_member_membership() {
         let dir = tempfile::tempdir().unwrap();
         let env = open_env(dir.path(), EnvKind::Wal).unwrap();
         let store = LogStore::open(env.clone()).unwrap();
         let none = openraft::StoredMembership::default();
-        assert_eq!(store.force_new_cluster(1, &none).unwrap(), None);
+        let new_self = member("new");
+        assert_eq!(store.force_new_cluster(1, &none, &new_self).unwrap(), None);
 
         let members = std::collections::BTreeMap::from([
             (1, member("m1")),
@@ -716,7 +725,10 @@ mod tests {
         seed_new_cluster(&env, 7, 1, members).unwrap();
         // The seeded entry sits in LMDB until the next open moves it into segment files.
         let store = LogStore::open(env.clone()).unwrap();
-        let forced = store.force_new_cluster(1, &none).unwrap().unwrap();
+        let forced = store
+            .force_new_cluster(1, &none, &new_self)
+            .unwrap()
+            .unwrap();
         assert_eq!(forced.removed, vec![2, 3]);
         assert_eq!(forced.log_id.index, 1);
         assert_eq!(forced.log_id.leader_id.term, 1);
@@ -737,10 +749,42 @@ mod tests {
         assert_eq!(m.nodes().count(), 1);
         let vote: Vote<u64> = store.read_meta(schema::WAL_VOTE.key).unwrap().unwrap();
         assert_eq!(vote, Vote::new(1, 1));
-        assert!(
-            store.force_new_cluster(9, &none).is_err(),
-            "9 is not a member"
-        );
+        // A new ID (a backup's): added as `new_self`, every old member removed.
+        let forced = store
+            .force_new_cluster(9, &none, &new_self)
+            .unwrap()
+            .unwrap();
+        assert_eq!(forced.removed, vec![1]);
+        let entry = store
+            .read_range(forced.log_id.index, forced.log_id.index)
+            .unwrap()
+            .pop()
+            .unwrap();
+        let openraft::EntryPayload::Membership(m) = entry.payload else {
+            panic!("not a membership entry");
+        };
+        assert_eq!(m.voter_ids().collect::<Vec<_>>(), vec![9]);
+        assert_eq!(m.get_node(&9), Some(&new_self));
+    }
+
+    /// Regression: `--force-new-cluster` on a log whose entries were all purged (a member
+    /// converted from etcd's data dir: `seed_converted`) read the last purged id as an
+    /// `Option` and failed with "Found an Option discriminant that wasn't 0 or 1"; it is
+    /// stored as a plain log id. Reproduce: `etcdctl backup` of an etcd dir, then our server
+    /// with `--force-new-cluster` on it (`it::ctl_v2::v2_backup_of_an_etcd_data_dir_matches_etcdctl`).
+    #[test]
+    fn force_new_cluster_after_every_entry_was_purged() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = open_env(dir.path(), EnvKind::Wal).unwrap();
+        seed_converted(&env, 7, 1, (3, 1), (2, 10)).unwrap();
+        let store = LogStore::open(env).unwrap();
+        let none = openraft::StoredMembership::default();
+        let forced = store
+            .force_new_cluster(1, &none, &member("m1"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(forced.log_id.index, 11);
+        assert_eq!(forced.log_id.leader_id.term, 4);
     }
 
     fn blank(index: u64) -> Entry<TypeConfig> {

@@ -66,7 +66,16 @@ pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Resu
                 "initial cluster flags ignored: data dir already initialized; restarting member"
             );
             if cfg.force_new_cluster {
-                force_new_cluster(&log_store, &store, cid, mid)?;
+                let new_self = Member {
+                    name: cfg.name.clone(),
+                    peer_urls: cfg
+                        .initial_advertise_peer_urls
+                        .iter()
+                        .map(url_string)
+                        .collect(),
+                    client_urls: cfg.advertise_client_urls.iter().map(url_string).collect(),
+                };
+                force_new_cluster(&log_store, &store, cid, mid, &new_self)?;
             }
             (cid, mid, BTreeMap::new())
         }
@@ -297,11 +306,12 @@ fn force_new_cluster(
     store: &StateStore,
     cluster_id: u64,
     member_id: u64,
+    new_self: &Member,
 ) -> Result<(), Error> {
     let (_, applied) = crate::raft::state_machine::applied_state(store)
         .map_err(|e| Error::Internal(e.to_string()))?;
     match log_store
-        .force_new_cluster(member_id, &applied)
+        .force_new_cluster(member_id, &applied, new_self)
         .map_err(|e| Error::Bootstrap(e.to_string()))?
     {
         Some(forced) => {

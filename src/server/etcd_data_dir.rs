@@ -9,13 +9,19 @@
 //! - `snap/db` (bbolt) → our state database through `apply::etcd_import` (keys with their
 //!   revisions, compaction, leases, auth, alarms);
 //! - `wal/*.wal`: the metadata record gives the member ID and cluster ID, the last
-//!   `HardState` the term and vote; the committed entries after the snapshot and the
-//!   backend's `consistent_index` are applied again as etcd does at restart (`applyEntryNormal`
-//!   re-applies every entry above the consistent index): v3 requests through our apply, v2
-//!   member attributes as `MemberAttrSetRequest`, `EntryConfChange` / `EntryConfChangeV2` to
-//!   the membership. Uncommitted entries (beyond `HardState.commit`) are dropped;
-//! - `snap/*.snap`: the newest snapshot the WAL names is read and checked (CRC); one whose
-//!   v2 store holds keys outside `/0` and `/1` is refused (etcd's v2 data is not kept here);
+//!   `HardState` the term and vote; the committed entries after the snapshot are applied
+//!   again as etcd does at restart (`applyEntryNormal`): v3 requests above the backend's
+//!   `consistent_index` through our apply, v2 member attributes as `MemberAttrSetRequest`,
+//!   `EntryConfChange` / `EntryConfChangeV2` to the membership, and every v2 store request
+//!   (`POST`/`PUT`/`DELETE`/`SYNC` on `/1`, the user's keys, and `/2`, v2 auth) above the
+//!   snapshot index through our v2 apply (etcd's v2 store lives only in its snapshots, so
+//!   etcd too applies those again from the snapshot on). Uncommitted entries (beyond
+//!   `HardState.commit`) are dropped;
+//! - `snap/*.snap`: the newest snapshot the WAL names is read and checked (CRC); its data,
+//!   etcd's v2 store, comes into our v2 store first (`apply::etcd_v2store`: keys, dirs,
+//!   values, expirations, created/modified indexes, v2 auth, the store index); etcd's own
+//!   writes under `/0` (membership, version) advance our v2 index as they advanced etcd's,
+//!   so the user's keys keep etcd's indexes;
 //! - membership: the backend's `members` bucket (learners kept as learners) plus the conf
 //!   changes applied again;
 //! - Raft state: vote = (HardState.term, HardState.vote); the applied index is the highest
@@ -32,6 +38,14 @@
 //! renames into place. A dir that cannot be converted is refused with one line and left as
 //! it was.
 //!
+//! **`--wal-dir W`**: etcd then writes its `*.wal` files straight into `W` (no
+//! `member/wal`), and our server keeps its Raft log env in `W` too. The WAL is read from `W`,
+//! our log env is built in the sibling `W.oxide-tmp` (same parent, so the renames stay on one
+//! file system), and the swap first renames `W` → `W.etcd-backup` and `W.oxide-tmp` → `W`,
+//! then the member dirs as above. The way back: stop us, `rm -r <data-dir>/member W`, `mv
+//! <data-dir>/member.etcd-backup <data-dir>/member`, `mv W.etcd-backup W`. A `--wal-dir`
+//! naming `<data-dir>/member/wal` is etcd's default place and converts as without it.
+//!
 //! Depends on: storage (etcd formats, LMDB), apply (import, apply), raft (log seeding),
 //! config, pb.
 
@@ -42,6 +56,7 @@ use prost::Message;
 
 use crate::apply::etcd_export::EtcdMember;
 use crate::apply::etcd_import::{self, EtcdProposal};
+use crate::apply::etcd_v2store;
 use crate::apply::state::StateDb;
 use crate::config::ServerConfig;
 use crate::membership::store::MemberAttrs;
@@ -99,12 +114,15 @@ pub(crate) struct Converted {
     pub applied_index: u64,
     /// The store revision.
     pub revision: i64,
-    /// Committed entries applied again (above the backend's consistent index).
+    /// Committed entries applied again (above the backend's consistent index, and v2 store
+    /// requests above the snapshot index).
     pub reapplied: usize,
     /// Uncommitted entries dropped (beyond `HardState.commit`).
     pub dropped: usize,
     /// Members by ID.
     pub members: usize,
+    /// Nodes of the v2 store brought over (user keys and v2 auth).
+    pub v2_nodes: u64,
 }
 
 /// True if `member` (a `<data-dir>/member`) was written by etcd: `wal/` holds `*.wal`
@@ -115,9 +133,47 @@ pub(crate) fn is_etcd_member_dir(member: &Path) -> bool {
         || (db.is_file() && bbolt::is_bbolt(&db).unwrap_or(false))
 }
 
+/// Where etcd's WAL sits when it ran with `--wal-dir W` (outside `<data-dir>/member`), and
+/// the two siblings of `W` (same parent, so same file system: the renames are atomic) that
+/// a start in place uses: `W.oxide-tmp` (our Raft log env, built before the swap) and
+/// `W.etcd-backup` (etcd's `*.wal` files, untouched, after it).
+#[derive(Debug, Clone)]
+struct DedicatedWal {
+    dir: std::path::PathBuf,
+    tmp: std::path::PathBuf,
+    backup: std::path::PathBuf,
+}
+
+impl DedicatedWal {
+    /// `None` without `--wal-dir`, or when it names `<data-dir>/member/wal` itself (etcd's
+    /// default place: converted with the member dir).
+    fn of(cfg: &ServerConfig) -> Option<DedicatedWal> {
+        let dir = cfg.dedicated_wal_dir.clone()?;
+        let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        if abs(&dir) == abs(&cfg.data_dir.join("member").join("wal")) {
+            return None;
+        }
+        let sibling = |suffix: &str| {
+            let mut name = dir.file_name().unwrap_or_default().to_os_string();
+            name.push(suffix);
+            dir.with_file_name(name)
+        };
+        Some(DedicatedWal {
+            tmp: sibling(".oxide-tmp"),
+            backup: sibling(WAL_BACKUP_SUFFIX),
+            dir,
+        })
+    }
+}
+
+/// Appended to `--wal-dir`'s name for etcd's WAL files kept after a start in place
+/// (`W` → `W.etcd-backup`).
+pub(crate) const WAL_BACKUP_SUFFIX: &str = ".etcd-backup";
+
 /// The start-in-place hook of bootstrap: if `<data-dir>/member` is etcd's, converts it
 /// (see the module doc) before anything opens it; finishes a swap a kill interrupted.
-/// Does nothing for our own data dir or an empty one.
+/// Does nothing for our own data dir or an empty one. With `--wal-dir W` (etcd wrote its
+/// WAL there), etcd's WAL is read from `W` and our Raft log env replaces it in `W`.
 ///
 /// # Errors
 /// [`Error::Bootstrap`] with one line saying why the etcd dir was refused (it is then
@@ -127,56 +183,106 @@ pub(crate) fn convert_in_place_if_etcd(cfg: &ServerConfig) -> Result<(), Error> 
     let member = data_dir.join("member");
     let tmp = data_dir.join(TMP_DIR);
     let backup = data_dir.join(BACKUP_DIR);
+    let wal = DedicatedWal::of(cfg);
     let fail = |e: &dyn std::fmt::Display| {
         Error::Bootstrap(format!(
             "cannot start in place on the etcd data dir {}: {e}",
             data_dir.display()
         ))
     };
-    // A kill between the two renames: finish the swap.
-    if !member.exists() && backup.is_dir() && tmp.join(DONE_MARKER).is_file() {
-        finish_swap(data_dir, &member, &tmp).map_err(|e| fail(&e))?;
+    // A kill after the conversion completed, during the renames: finish the swap.
+    if tmp.join(DONE_MARKER).is_file() && (!member.exists() || is_etcd_member_dir(&member)) {
+        finish_swap(data_dir, &member, &tmp, &backup, wal.as_ref()).map_err(|e| fail(&e))?;
         tracing::info!(data_dir = %data_dir.display(), backup = %backup.display(), "finished converting the etcd data dir");
         return Ok(());
     }
-    if !is_etcd_member_dir(&member) {
+    if !is_etcd_member_dir(&member) && !wal.as_ref().is_some_and(|w| wal::has_wal_files(&w.dir)) {
         return Ok(());
     }
-    if cfg.dedicated_wal_dir.is_some() {
-        return Err(fail(
-            &"--wal-dir is set: convert with `etcd util import` and start on the result",
-        ));
-    }
+    let etcd_wal = match &wal {
+        Some(w) => {
+            if !wal::has_wal_files(&w.dir) {
+                let hint = if wal::has_wal_files(&member.join("wal")) {
+                    format!(
+                        "etcd's WAL is in {}, but --wal-dir is {}: start with the flags etcd ran with",
+                        member.join("wal").display(),
+                        w.dir.display()
+                    )
+                } else {
+                    format!(
+                        "--wal-dir {} holds no etcd WAL (*.wal files)",
+                        w.dir.display()
+                    )
+                };
+                return Err(fail(&hint));
+            }
+            if !is_etcd_member_dir(&member) {
+                return Err(fail(&format!(
+                    "--wal-dir {} holds etcd's WAL but {} is not etcd's member dir",
+                    w.dir.display(),
+                    member.display()
+                )));
+            }
+            for taken in [&w.backup] {
+                if taken.exists() {
+                    return Err(fail(&format!(
+                        "{} already exists (an earlier conversion?): move it away first",
+                        taken.display()
+                    )));
+                }
+            }
+            w.dir.clone()
+        }
+        None => {
+            let w = member.join("wal");
+            if !wal::has_wal_files(&w) {
+                return Err(fail(&format!(
+                    "{} holds no etcd WAL (*.wal files); if etcd ran with --wal-dir, start with the same --wal-dir",
+                    w.display()
+                )));
+            }
+            w
+        }
+    };
     if backup.exists() {
         return Err(fail(&format!(
             "{} already exists (an earlier conversion?): move it away first",
             backup.display()
         )));
     }
-    tracing::info!(data_dir = %data_dir.display(), "data dir written by etcd: converting it in place");
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(|e| fail(&e))?;
-    }
-    let converted = match convert(&member, &tmp) {
+    tracing::info!(data_dir = %data_dir.display(), wal_dir = %etcd_wal.display(), "data dir written by etcd: converting it in place");
+    let out_wal = wal
+        .as_ref()
+        .map_or_else(|| tmp.join("wal"), |w| w.tmp.clone());
+    let discard = || {
+        let _ = std::fs::remove_dir_all(&tmp);
+        if let Some(w) = &wal {
+            let _ = std::fs::remove_dir_all(&w.tmp);
+        }
+    };
+    discard();
+    let converted = match convert(&member, &etcd_wal, &tmp, &out_wal, cfg.force_new_cluster) {
         Ok(c) => c,
         Err(e) => {
-            let _ = std::fs::remove_dir_all(&tmp);
+            discard();
             return Err(fail(&e));
         }
     };
     let swap = || -> std::io::Result<()> {
+        if let Some(w) = &wal {
+            sync_dir(&w.tmp)?;
+        }
         let marker = tmp.join(DONE_MARKER);
         std::fs::write(&marker, b"converted from etcd\n")?;
         std::fs::File::open(&marker)?.sync_all()?;
         sync_dir(&tmp)?;
-        std::fs::rename(&member, &backup)?;
-        sync_dir(data_dir)?;
-        finish_swap(data_dir, &member, &tmp)
+        finish_swap(data_dir, &member, &tmp, &backup, wal.as_ref())
     };
     swap().map_err(|e| fail(&e))?;
     tracing::info!(
         data_dir = %data_dir.display(),
         backup = %backup.display(),
+        wal_backup = %wal.as_ref().map(|w| w.backup.display().to_string()).unwrap_or_default(),
         member_id = %format!("{:x}", converted.member_id),
         cluster_id = %format!("{:x}", converted.cluster_id),
         term = converted.term,
@@ -185,13 +291,49 @@ pub(crate) fn convert_in_place_if_etcd(cfg: &ServerConfig) -> Result<(), Error> 
         reapplied = converted.reapplied,
         dropped_uncommitted = converted.dropped,
         members = converted.members,
+        v2_nodes = converted.v2_nodes,
         "converted the etcd data dir; etcd's files are kept in the backup dir (to go back: stop, remove member, rename the backup to member)"
     );
     Ok(())
 }
 
-/// Second half of the swap: `member.oxide-tmp` → `member`, marker removed, synced.
-fn finish_swap(data_dir: &Path, member: &Path, tmp: &Path) -> std::io::Result<()> {
+/// The renames after a complete conversion, each skipped when a kill already did it:
+/// `W` → `W.etcd-backup` and `W.oxide-tmp` → `W` (with `--wal-dir`), then `member` →
+/// `member.etcd-backup` and `member.oxide-tmp` → `member`; the marker is removed last.
+fn finish_swap(
+    data_dir: &Path,
+    member: &Path,
+    tmp: &Path,
+    backup: &Path,
+    wal: Option<&DedicatedWal>,
+) -> std::io::Result<()> {
+    let refuse = |p: &Path| {
+        std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{} already exists: move it away first", p.display()),
+        )
+    };
+    if let Some(w) = wal {
+        if w.tmp.exists() {
+            if w.dir.exists() {
+                if w.backup.exists() {
+                    return Err(refuse(&w.backup));
+                }
+                std::fs::rename(&w.dir, &w.backup)?;
+            }
+            std::fs::rename(&w.tmp, &w.dir)?;
+            if let Some(parent) = w.dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                sync_dir(parent)?;
+            }
+        }
+    }
+    if member.exists() {
+        if backup.exists() {
+            return Err(refuse(backup));
+        }
+        std::fs::rename(member, backup)?;
+        sync_dir(data_dir)?;
+    }
     std::fs::rename(tmp, member)?;
     sync_dir(data_dir)?;
     let _ = std::fs::remove_file(member.join(DONE_MARKER));
@@ -211,18 +353,20 @@ struct EtcdRaft {
     commit: u64,
     entries: Vec<Entry>,
     snapshot: Option<(u64, u64)>,
+    /// The snapshot's data: etcd's v2 store as JSON (empty if none).
+    v2_store: Vec<u8>,
 }
 
-/// Reads and checks etcd's WAL and newest valid snapshot under `etcd_member`.
-fn read_raft(etcd_member: &Path) -> Result<EtcdRaft, ConvertError> {
-    let wal_dir = etcd_member.join("wal");
-    if !wal::has_wal_files(&wal_dir) {
+/// Reads and checks etcd's WAL (in `wal_dir`) and newest valid snapshot under
+/// `etcd_member`.
+fn read_raft(etcd_member: &Path, wal_dir: &Path) -> Result<EtcdRaft, ConvertError> {
+    if !wal::has_wal_files(wal_dir) {
         return Err(ConvertError::Unsupported(format!(
             "{}: no etcd WAL (*.wal files)",
             wal_dir.display()
         )));
     }
-    let contents = wal::read_all(&wal_dir)?;
+    let contents = wal::read_all(wal_dir)?;
     let meta = contents.metadata.as_deref().ok_or_else(|| {
         ConvertError::Unsupported(format!("{}: WAL without metadata", wal_dir.display()))
     })?;
@@ -245,13 +389,13 @@ fn read_raft(etcd_member: &Path) -> Result<EtcdRaft, ConvertError> {
         .map(|s| (s.term.unwrap_or(0), s.index.unwrap_or(0)))
         .filter(|(_, i)| *i <= commit)
         .collect();
-    let mut snapshot = None;
+    let (mut snapshot, mut v2_store) = (None, Vec::new());
     for (term, index, path) in snap::snap_files(&etcd_member.join("snap"))? {
         if !named.contains(&(term, index)) {
             continue;
         }
         let s = snap::read(&path)?;
-        check_v2_store(&path, s.data.as_deref().unwrap_or_default())?;
+        v2_store = s.data.unwrap_or_default();
         snapshot = Some((term, index));
         break;
     }
@@ -263,42 +407,25 @@ fn read_raft(etcd_member: &Path) -> Result<EtcdRaft, ConvertError> {
         commit,
         entries: contents.entries,
         snapshot,
+        v2_store,
     })
 }
 
-/// Refuses a snapshot whose v2 store (JSON `{"Root":{"Children":{...}}}`) holds keys
-/// outside etcd's internal `/0` (members, version) and `/1` (v2 auth).
-fn check_v2_store(path: &Path, data: &[u8]) -> Result<(), ConvertError> {
-    if data.is_empty() {
-        return Ok(());
-    }
-    let v: serde_json::Value = serde_json::from_slice(data)
-        .map_err(|e| ConvertError::Unsupported(format!("{}: v2 store: {e}", path.display())))?;
-    let user_keys: Vec<&String> = v["Root"]["Children"]
-        .as_object()
-        .map(|c| c.keys().filter(|k| *k != "0" && *k != "1").collect())
-        .unwrap_or_default();
-    if !user_keys.is_empty() {
-        return Err(ConvertError::Unsupported(format!(
-            "{}: etcd's v2 store holds data ({}); it is not converted (migrate it to v3 first)",
-            path.display(),
-            user_keys
-                .iter()
-                .map(|k| k.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
-    }
-    Ok(())
-}
-
-/// Converts etcd's member dir `etcd_member` (`<data-dir>/member` of etcd 3.4/3.5) into our
-/// layout at `out_member` (`out_member/snap/db` and `out_member/wal`), which must not exist.
-/// `etcd_member` is only read.
+/// Converts etcd's member dir `etcd_member` (`<data-dir>/member` of etcd 3.4/3.5) with its
+/// WAL dir `etcd_wal` (`etcd_member/wal`, or etcd's `--wal-dir`) into our layout:
+/// `out_member/snap/db` and our Raft log env in `out_wal` (`out_member/wal`, or a dedicated
+/// WAL dir); neither may exist. The etcd files are only read. `force_new_cluster` accepts a
+/// member that is not in the membership (an etcdctl `backup`).
 ///
 /// # Errors
 /// [`ConvertError`]: unsupported or damaged input, storage failures writing the output.
-pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted, ConvertError> {
+pub(crate) fn convert(
+    etcd_member: &Path,
+    etcd_wal: &Path,
+    out_member: &Path,
+    out_wal: &Path,
+    force_new_cluster: bool,
+) -> Result<Converted, ConvertError> {
     let db_file = etcd_member.join("snap").join("db");
     if !db_file.is_file() || !bbolt::is_bbolt(&db_file)? {
         return Err(ConvertError::Unsupported(format!(
@@ -314,7 +441,7 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
             db_file.display()
         )));
     }
-    let raft = read_raft(etcd_member)?;
+    let raft = read_raft(etcd_member, etcd_wal)?;
     let reader = bbolt::Reader::open(&db_file).map_err(etcd_import::ImportError::from)?;
     let consistent_index = etcd_import::consistent_index(&reader)?;
     let mut members: BTreeMap<u64, EtcdMember> = etcd_import::members(&reader)?
@@ -322,11 +449,13 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
         .map(|m| (m.id, m))
         .collect();
 
-    if out_member.exists() {
-        return Err(ConvertError::Unsupported(format!(
-            "{} exists",
-            out_member.display()
-        )));
+    for out in [out_member, out_wal] {
+        if out.exists() {
+            return Err(ConvertError::Unsupported(format!(
+                "{} exists",
+                out.display()
+            )));
+        }
     }
     let snap_dir = out_member.join("snap");
     std::fs::create_dir_all(&snap_dir)?;
@@ -335,9 +464,18 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
     let mut wtxn = db.env.write_txn().map_err(write_err)?;
     etcd_import::import(&stores, &mut wtxn, &reader)?;
 
-    // etcd re-applies every committed entry above the backend's consistent index.
-    let mut applied = consistent_index.max(raft.snapshot.map_or(0, |s| s.1));
-    let (mut reapplied, mut dropped) = (0usize, 0usize);
+    // etcd's v2 store lives only in its snapshots: the .snap's tree, then every committed
+    // v2 request above the snapshot index, as etcd rebuilds it at each restart.
+    let snap_index = raft.snapshot.map_or(0, |s| s.1);
+    let v2 = etcd_v2store::import(&stores.v2, &mut wtxn, &raft.v2_store)
+        .map_err(|e| ConvertError::Unsupported(format!("the .snap's {e}")))?;
+    if !v2.skipped.is_empty() {
+        tracing::warn!(skipped = ?v2.skipped, "etcd's v2 store: top-level nodes other than /0, /1, /2 skipped");
+    }
+    // etcd re-applies every committed v3 entry above the backend's consistent index.
+    let v3_floor = consistent_index.max(snap_index);
+    let mut applied = v3_floor;
+    let (mut reapplied, mut v2_reapplied, mut dropped) = (0usize, 0usize, 0usize);
     let mut events = Vec::new();
     for e in &raft.entries {
         let index = e.index.unwrap_or(0);
@@ -345,30 +483,51 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
             dropped += 1;
             continue;
         }
-        // Up to the snapshot, etcd committed the backend before snapshotting; above it,
-        // only entries beyond the consistent index are applied again (`applyEntryNormal`).
-        if index <= consistent_index.max(raft.snapshot.map_or(0, |s| s.1)) {
+        if index <= snap_index {
             continue;
         }
+        let v3 = index > v3_floor;
         let data = e.data.as_deref().unwrap_or_default();
         match e.r#type.unwrap_or(0) {
-            0 => {
-                if let EtcdProposal::Apply(req) = etcd_import::decode_proposal(data)? {
+            0 => match etcd_import::decode_proposal(data)? {
+                EtcdProposal::Apply(req) if v3 => {
                     db.apply_isolated(&mut wtxn, &req, &mut events)
                         .map_err(write_err)?;
                 }
+                EtcdProposal::V2(req) => {
+                    db.apply_isolated(&mut wtxn, &req, &mut events)
+                        .map_err(write_err)?;
+                    v2_reapplied += 1;
+                }
+                EtcdProposal::Cluster(attrs) => {
+                    bump_v2_index(&stores, &mut wtxn, 1)?;
+                    if let Some(req) = attrs.filter(|_| v3) {
+                        db.apply_isolated(&mut wtxn, &req, &mut events)
+                            .map_err(write_err)?;
+                    }
+                }
+                _ => {}
+            },
+            1 => {
+                bump_v2_index(&stores, &mut wtxn, conf_change_v2_writes(data))?;
+                if v3 {
+                    apply_conf_change(&mut members, data)?;
+                }
             }
-            1 => apply_conf_change(&mut members, data)?,
-            2 => apply_conf_change_v2(&mut members, data)?,
+            2 if v3 => apply_conf_change_v2(&mut members, data)?,
+            2 => {}
             other => {
                 return Err(ConvertError::Unsupported(format!(
                     "raft entry {index} of unknown type {other}"
                 )))
             }
         }
-        reapplied += 1;
-        applied = applied.max(index);
+        if v3 {
+            reapplied += 1;
+            applied = index;
+        }
     }
+    reapplied += v2_reapplied;
     let term = raft
         .entries
         .iter()
@@ -384,10 +543,15 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
         .unwrap_or(raft.term);
 
     if !members.contains_key(&raft.member_id) {
-        return Err(ConvertError::Unsupported(format!(
-            "member {:x} is not in the cluster's membership (removed?)",
-            raft.member_id
-        )));
+        // etcdctl's `backup` gives the copy a new member ID and drops the membership: only
+        // `--force-new-cluster` starts it (bootstrap then makes this ID the only member).
+        if !force_new_cluster {
+            return Err(ConvertError::Unsupported(format!(
+                "member {:x} is not in the cluster's membership (removed? a backup, to start with --force-new-cluster?)",
+                raft.member_id
+            )));
+        }
+        tracing::warn!(member_id = %format!("{:x}", raft.member_id), "member not in the converted membership (a backup's new ID): --force-new-cluster makes it the only member");
     }
     let mut voters = BTreeSet::new();
     let mut nodes = BTreeMap::new();
@@ -428,11 +592,13 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
     )
     .map_err(write_err)?;
     let revision = db.kv.current_revision(&wtxn).map_err(write_err)?;
+    let v2_dump = etcd_v2store::dump(&stores.v2, &wtxn).map_err(write_err)?;
+    let v2_nodes = (v2_dump.keys.len() + v2_dump.auth.len()) as u64;
     wtxn.commit().map_err(write_err)?;
     db.env.force_sync().map_err(write_err)?;
     drop(db);
 
-    let wal_env = open_env(&out_member.join("wal"), EnvKind::Wal).map_err(write_err)?;
+    let wal_env = open_env(out_wal, EnvKind::Wal).map_err(write_err)?;
     crate::raft::log_store::seed_converted(
         &wal_env,
         raft.cluster_id,
@@ -452,7 +618,33 @@ pub(crate) fn convert(etcd_member: &Path, out_member: &Path) -> Result<Converted
         reapplied,
         dropped,
         members: members.len(),
+        v2_nodes,
     })
+}
+
+/// Advances our v2 store index by `n`: etcd's own v2 store writes under `/0` (membership,
+/// cluster version), which ours keeps elsewhere, so the user's keys keep etcd's indexes.
+fn bump_v2_index(
+    stores: &crate::apply::Stores,
+    wtxn: &mut heed::RwTxn,
+    n: u64,
+) -> Result<(), ConvertError> {
+    if n == 0 {
+        return Ok(());
+    }
+    let index = stores.v2.index(wtxn).map_err(write_err)?;
+    stores.v2.import_index(wtxn, index + n).map_err(write_err)
+}
+
+/// How many v2 store writes etcd 3.4's `applyConfChange` makes for a `ConfChange`: add,
+/// add learner and update (also a promotion) one (`raftAttributes`), remove two (the
+/// member's dir deleted, its `removed_members` key created).
+fn conf_change_v2_writes(data: &[u8]) -> u64 {
+    match ConfChange::decode(data).map(|cc| cc.r#type.unwrap_or(0)) {
+        Ok(1) => 2,
+        Ok(_) => 1,
+        Err(_) => 0,
+    }
 }
 
 /// Applies one of etcd's `ConfChange` entries to the membership (etcd's
@@ -591,17 +783,6 @@ mod tests {
     }
 
     #[test]
-    fn a_v2_store_with_user_keys_is_refused() {
-        let p = Path::new("x.snap");
-        let internal = br#"{"Root":{"Path":"/","Children":{"0":{},"1":{}}}}"#;
-        assert!(check_v2_store(p, internal).is_ok());
-        assert!(check_v2_store(p, b"").is_ok());
-        let user = br#"{"Root":{"Path":"/","Children":{"0":{},"1":{},"foo":{}}}}"#;
-        let err = check_v2_store(p, user).unwrap_err().to_string();
-        assert!(err.contains("v2 store holds data (foo)"), "{err}");
-    }
-
-    #[test]
     fn a_dir_without_etcd_files_is_not_etcds() {
         let dir = tempfile::tempdir().unwrap();
         assert!(!is_etcd_member_dir(&dir.path().join("member")));
@@ -684,7 +865,7 @@ mod tests {
         .unwrap();
 
         let out = dir.path().join("ours");
-        let c = convert(&etcd, &out).unwrap();
+        let c = convert(&etcd, &etcd.join("wal"), &out, &out.join("wal"), false).unwrap();
         assert_eq!((c.member_id, c.cluster_id, c.term), (me, 77, 4));
         assert_eq!(c.applied_index, ci + 2);
         assert_eq!((c.reapplied, c.dropped, c.members), (2, 1, 2));
@@ -697,6 +878,9 @@ mod tests {
         let wal_env = open_env(&out.join("wal"), EnvKind::Wal).unwrap();
         let log = crate::raft::log_store::LogStore::open(wal_env).unwrap();
         assert_eq!(log.identity().unwrap(), Some((77, me)));
-        assert!(convert(&etcd, &out).is_err(), "the target must not exist");
+        assert!(
+            convert(&etcd, &etcd.join("wal"), &out, &out.join("wal"), false).is_err(),
+            "the target must not exist"
+        );
     }
 }

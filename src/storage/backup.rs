@@ -6,9 +6,10 @@
 //!
 //! Without `with_v3`, as etcd's backup without `--with-v3`, the copy keeps no v3 data: the
 //! v3 tables (keys and key index, leases, v3 auth) and the MVCC compaction mark are emptied;
-//! the v2 store, membership and the Raft state stay. Unlike etcd, member and cluster IDs are
-//! kept (our `--force-new-cluster` keeps a member's identity): start the backup with
-//! `--force-new-cluster`, as etcd documents, so it forms a one-member cluster.
+//! the v2 store, membership and the Raft state stay. As etcd's backup, the copy may get a new
+//! identity (cluster ID, member ID) in the log's copy: start the backup with
+//! `--force-new-cluster`, as etcd documents, so it forms a one-member cluster whose only
+//! member is the new ID.
 //!
 //! Depends on: heed (no etcd semantics beyond the schema's table names).
 
@@ -54,11 +55,16 @@ fn must_exist(path: &Path) -> Result<(), StorageError> {
     std::fs::metadata(path).map(|_| ()).map_err(|e| io(path, e))
 }
 
-/// Copies the data dir's two environments as described in the module doc.
+/// Copies the data dir's two environments as described in the module doc; `identity`
+/// (cluster ID, member ID), when given, replaces the one in the log's copy.
 ///
 /// # Errors
 /// [`StorageError::Io`] for a missing source or an existing destination file, LMDB errors.
-pub fn backup(p: &BackupPaths, with_v3: bool) -> Result<(), StorageError> {
+pub fn backup(
+    p: &BackupPaths,
+    with_v3: bool,
+    identity: Option<(u64, u64)>,
+) -> Result<(), StorageError> {
     if let Some(snap_dir) = p.src_state.parent() {
         must_exist(snap_dir)?;
     }
@@ -86,6 +92,16 @@ pub fn backup(p: &BackupPaths, with_v3: bool) -> Result<(), StorageError> {
     drop(wal);
     // The log's entries live in segment files beside the environment.
     super::segment_log::copy_segments(&p.src_wal, &p.dst_wal)?;
+    if let Some(identity) = identity {
+        let env = open_env(&p.dst_wal, EnvKind::Wal)?;
+        let dbs = super::wal::WalDbs::open(&env)?;
+        let bytes =
+            postcard::to_stdvec(&identity).map_err(|e| StorageError::Corrupt(e.to_string()))?;
+        let mut wtxn = env.write_txn()?;
+        dbs.meta.put(&mut wtxn, schema::WAL_IDENTITY.key, &bytes)?;
+        wtxn.commit()?;
+        env.force_sync()?;
+    }
     if !with_v3 {
         drop_v3(&p.dst_state)?;
     }

@@ -449,6 +449,22 @@ fn unsupported_api_version_is_refused() {
     );
 }
 
+/// (member ID, every member's ID, cluster ID) as `member list -w json` reports them.
+fn member_ids(url: &str) -> (u64, Vec<u64>, u64) {
+    let out = harness::etcdctl(url, &["member", "list", "-w", "json"], None);
+    let v: serde_json::Value =
+        serde_json::from_str(&harness::ok_stdout(&out, "member list")).expect("json");
+    let ids = v["members"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|m| m["ID"].as_u64()).collect())
+        .unwrap_or_default();
+    (
+        v["header"]["member_id"].as_u64().unwrap_or_default(),
+        ids,
+        v["header"]["cluster_id"].as_u64().unwrap_or_default(),
+    )
+}
+
 /// What a member started with `--force-new-cluster` on a v2 `backup` of `kind`'s data dir
 /// shows: the v2 key, and the v3 key only with `--with-v3` (etcd's backup leaves v3 data
 /// behind without it). The backup is made by the official etcdctl for etcd's data dir and by
@@ -464,6 +480,7 @@ fn backup_then_force_new_cluster(kind: ServerKind, with_v3: bool) -> (String, St
     );
     harness::ok_stdout(&set, "v2 set");
     harness::ok_stdout(&harness::our_ctl(&url, &["put", "k", "v"], None), "v3 put");
+    let before = member_ids(&url);
     m.stop(Duration::from_secs(20));
     let backup = tempfile::tempdir().expect("backup dir");
     let bin = match kind {
@@ -500,6 +517,13 @@ fn backup_then_force_new_cluster(kind: ServerKind, with_v3: bool) -> (String, St
         harness::CLI_TIMEOUT,
     );
     let v3 = harness::our_ctl(&url, &["get", "k"], None);
+    // As etcd's backup: a new member ID (and cluster ID), the only member after
+    // --force-new-cluster.
+    let after = member_ids(&url);
+    assert_eq!(after.1.len(), 1, "{kind:?}: one member: {after:?}");
+    assert_ne!(after.0, before.0, "{kind:?}: a new member ID");
+    assert_ne!(after.2, before.2, "{kind:?}: a new cluster ID");
+    assert_eq!(after.1, vec![after.0], "{kind:?}: the member is the new ID");
     (
         harness::ok_stdout(&v2, "v2 get"),
         harness::ok_stdout(&v3, "v3 get"),
@@ -546,4 +570,189 @@ fn v2_backup_of_a_missing_data_dir_fails_like_etcd() {
         )),
         "{stderr}"
     );
+}
+
+/// What a `kind` server started with `--force-new-cluster --enable-v2` on the backup `dir`
+/// serves (ours converts it in place): the v2 tree (`ls --recursive --sort` and two `get`s,
+/// official etcdctl), and every v3 key with its value (no revisions: etcd's backup
+/// renumbers entries).
+fn served_on_backup(kind: ServerKind, dir: &std::path::Path) -> (String, String) {
+    let (client, peer) = (free_port(), free_port());
+    let _m = Member::start(
+        kind,
+        MemberOpts {
+            ports: Some((client, peer)),
+            extra_args: vec!["--enable-v2".into(), "--force-new-cluster".into()],
+            data_dir: Some(dir.to_path_buf()),
+            ..MemberOpts::named("default")
+        },
+    );
+    let v2 = |args: &[&str]| {
+        let out = harness::run_with_timeout(
+            v2_command(ETCDCTL_BIN, client, args),
+            None,
+            harness::CLI_TIMEOUT,
+        );
+        harness::ok_stdout(&out, &args.join(" "))
+    };
+    let tree = [
+        v2(&["ls", "--recursive", "--sort", "/"]),
+        v2(&["get", "/foo"]),
+        v2(&["get", "/dir/b"]),
+    ]
+    .concat();
+    let url = format!("http://127.0.0.1:{client}");
+    let v3 = harness::ok_stdout(
+        &harness::etcdctl(&url, &["get", "", "--prefix"], None),
+        "v3 get",
+    );
+    (tree, v3)
+}
+
+/// Copies `data_dir/member` into `to` (`cp -a`, as an operator would) and returns `to`.
+fn copy_member(data_dir: &std::path::Path, to: &std::path::Path) -> std::path::PathBuf {
+    let st = Command::new("cp")
+        .arg("-a")
+        .arg(data_dir.join("member"))
+        .arg(to)
+        .status()
+        .expect("cp");
+    assert!(st.success(), "cp -a {}", data_dir.display());
+    to.to_path_buf()
+}
+
+/// `ETCDCTL_API=2 backup` of a data dir written by etcd 3.4.23 (v2 keys before and after
+/// its snapshot, v3 keys), by the official etcdctl 3.4.23 and by `etcd ctl`, with and
+/// without `--with-v3`: real etcd started with `--force-new-cluster` on either backup serves
+/// the same v2 tree and the same v3 keys (none without `--with-v3`), and so does our server
+/// started in place on either; both backups get a new member ID (etcd's ID generator) and
+/// the same `.snap` file.
+#[test]
+fn v2_backup_of_an_etcd_data_dir_matches_etcdctl() {
+    crate::require_etcd!();
+    let (client, peer) = (free_port(), free_port());
+    let mut m = Member::start(
+        ServerKind::Etcd,
+        MemberOpts {
+            ports: Some((client, peer)),
+            extra_args: vec!["--enable-v2".into(), "--snapshot-count=20".into()],
+            ..MemberOpts::named("default")
+        },
+    );
+    let url = format!("http://127.0.0.1:{client}");
+    let v2 = |args: &[&str]| {
+        let out = harness::run_with_timeout(
+            v2_command(ETCDCTL_BIN, client, args),
+            None,
+            harness::CLI_TIMEOUT,
+        );
+        harness::ok_stdout(&out, &args.join(" "));
+    };
+    v2(&["set", "/foo", "bar"]);
+    v2(&["mkdir", "/dir"]);
+    for i in 0..22 {
+        v2(&["set", &format!("/k{i}"), "v"]);
+    }
+    v2(&["set", "/dir/b", "after-snapshot"]);
+    harness::ok_stdout(&harness::etcdctl(&url, &["put", "k", "v"], None), "v3 put");
+    harness::ok_stdout(
+        &harness::etcdctl(&url, &["put", "k2", "v2"], None),
+        "v3 put",
+    );
+    m.stop(Duration::from_secs(20));
+    let temp = tempfile::tempdir().expect("temp dir");
+    let fresh = |name: &str| {
+        let d = temp.path().join(name);
+        std::fs::create_dir_all(&d).expect("mkdir");
+        d
+    };
+    let member_id_of = |dir: &std::path::Path| {
+        // The metadata record's member ID, as real etcd reports it once started.
+        let (c, p) = (free_port(), free_port());
+        let _m = Member::start(
+            ServerKind::Etcd,
+            MemberOpts {
+                ports: Some((c, p)),
+                extra_args: vec!["--force-new-cluster".into()],
+                data_dir: Some(dir.to_path_buf()),
+                ..MemberOpts::named("default")
+            },
+        );
+        let out = harness::etcdctl(
+            &format!("http://127.0.0.1:{c}"),
+            &["endpoint", "status", "-w", "json"],
+            None,
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&harness::ok_stdout(&out, "endpoint status")).expect("json");
+        v[0]["Status"]["header"]["member_id"]
+            .as_u64()
+            .expect("member_id")
+    };
+    // On a copy: starting etcd on the original would change it.
+    let original_id = member_id_of(&copy_member(m.data_dir(), &fresh("original")));
+    for with_v3 in [false, true] {
+        let mut served = Vec::new();
+        let mut snaps = Vec::new();
+        let mut ids = Vec::new();
+        for bin in [ETCDCTL_BIN, env!("CARGO_BIN_EXE_etcd")] {
+            let tool = if bin == ETCDCTL_BIN {
+                "etcdctl"
+            } else {
+                "ours"
+            };
+            let b = fresh(&format!("{tool}-{with_v3}")).join("b");
+            let mut cmd = Command::new(bin);
+            if bin != ETCDCTL_BIN {
+                cmd.arg("ctl");
+            }
+            cmd.env("ETCDCTL_API", "2")
+                .arg("backup")
+                .arg("--data-dir")
+                .arg(m.data_dir())
+                .arg("--backup-dir")
+                .arg(&b);
+            if with_v3 {
+                cmd.arg("--with-v3");
+            }
+            let out = harness::run_with_timeout(cmd, None, harness::CLI_TIMEOUT);
+            assert!(out.status.success(), "{bin} backup: {out:?}");
+            snaps.push(
+                std::fs::read_dir(b.join("member").join("snap"))
+                    .expect("snap dir")
+                    .flatten()
+                    .filter(|e| e.file_name().to_string_lossy().ends_with(".snap"))
+                    .map(|e| (e.file_name(), std::fs::read(e.path()).expect("read")))
+                    .collect::<Vec<_>>(),
+            );
+            ids.push(member_id_of(&copy_member(
+                &b,
+                &fresh(&format!("{tool}-{with_v3}-id")),
+            )));
+            // Ours starts in place on a copy of the same backup.
+            let ours_copy = copy_member(&b, &fresh(&format!("{tool}-{with_v3}-ours")));
+            served.push(served_on_backup(ServerKind::Etcd, &b));
+            served.push(served_on_backup(ServerKind::Ours, &ours_copy));
+        }
+        assert_eq!(snaps[0], snaps[1], "the same .snap, --with-v3={with_v3}");
+        assert!(!snaps[0].is_empty(), "etcd took a snapshot");
+        // [etcd on etcdctl's, ours on etcdctl's, etcd on ours, ours on ours]
+        for (i, what) in [
+            (1, "our server on etcdctl's backup"),
+            (2, "etcd on our ctl's backup"),
+            (3, "our server on our ctl's backup"),
+        ] {
+            assert_eq!(served[i], served[0], "{what}, --with-v3={with_v3}");
+        }
+        let (tree, v3) = &served[0];
+        assert!(
+            tree.contains("/dir/b") && tree.contains("after-snapshot"),
+            "{tree}"
+        );
+        assert!(tree.contains("bar"), "{tree}");
+        assert_eq!(v3.as_str(), if with_v3 { "k\nv\nk2\nv2\n" } else { "" });
+        for id in &ids {
+            assert_ne!(*id, original_id, "a new member ID, --with-v3={with_v3}");
+        }
+    }
 }

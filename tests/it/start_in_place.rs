@@ -14,6 +14,13 @@
 //! - `util_import_then_our_member_serves_etcds_data` / `util_export_gives_a_data_dir_real_etcd_restarts_from`:
 //!   `etcd util import|export` offline, both ways; the other server restarts on the result
 //!   with the same flags and serves the same data under the same IDs.
+//! - `etcd_member_with_wal_dir_restarts_in_place_with_the_same_flags`: etcd run with
+//!   `--wal-dir W`, restarted on ours with the same flags (and refused without it); `util
+//!   import --wal-dir`; the documented way back; `util snapshot restore --wal-dir`.
+//! - `etcd_v2_store_converts_in_place_and_exports_back`: etcd's v2 store (`--enable-v2`, keys
+//!   in the `.snap` and v2 requests in the WAL, v2 auth) served the same by ours after the
+//!   start in place (tree with indexes and expirations, gets, role, store index), and by
+//!   real etcd again after `etcd util export`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -297,6 +304,18 @@ fn three_member_etcd_cluster_restarts_in_place_as_one_cluster() {
     }
 }
 
+/// Restarts `m` expecting our server to refuse the start in place: it exits non-zero with
+/// one `cannot start in place` line, returned.
+fn refusal_line(m: &mut Member) -> String {
+    let st = m.restart_expecting_exit(Duration::from_secs(20));
+    assert!(st.is_some_and(|s| !s.success()), "refused: {st:?}");
+    let log = m.stderr();
+    log.lines()
+        .find(|l| l.contains("cannot start in place"))
+        .unwrap_or_else(|| panic!("one clear line: {log}"))
+        .to_string()
+}
+
 #[test]
 fn a_corrupt_etcd_wal_is_refused_and_left_untouched() {
     crate::require_etcd!();
@@ -318,13 +337,7 @@ fn a_corrupt_etcd_wal_is_refused_and_left_untouched() {
     let files = tree(m.data_dir());
 
     m.kind = ServerKind::Ours;
-    let st = m.restart_expecting_exit(Duration::from_secs(20));
-    assert!(st.is_some_and(|s| !s.success()), "refused: {st:?}");
-    let log = m.stderr();
-    let line = log
-        .lines()
-        .find(|l| l.contains("cannot start in place"))
-        .unwrap_or_else(|| panic!("one clear line: {log}"));
+    let line = refusal_line(&mut m);
     assert!(
         line.contains("crc mismatch") || line.contains(".wal"),
         "{line}"
@@ -431,4 +444,342 @@ fn util_export_gives_a_data_dir_real_etcd_restarts_from() {
         "get",
     );
     assert_eq!(got.trim(), "export");
+}
+
+/// `flags` with the `--wal-dir=` flag replaced by `wal_dir` (or removed).
+fn with_wal_dir(flags: &[String], wal_dir: Option<&Path>) -> Vec<String> {
+    flags
+        .iter()
+        .filter(|a| !a.starts_with("--wal-dir"))
+        .cloned()
+        .chain(wal_dir.map(|w| format!("--wal-dir={}", w.display())))
+        .collect()
+}
+
+/// etcd 3.4.23 run with `--wal-dir W` (its `*.wal` files in `W`, no `member/wal`), then our
+/// binary with the very same flags: converted in place, `W` now our Raft log env, etcd's WAL
+/// kept in `W.etcd-backup` and its member dir in `member.etcd-backup`. Started without the
+/// `--wal-dir` etcd used, ours refuses in one line and touches nothing. `etcd util import
+/// --wal-dir W` converts the same dir offline, and `etcd util snapshot restore --wal-dir`
+/// gives a member of ours that runs with that `--wal-dir`.
+#[test]
+fn etcd_member_with_wal_dir_restarts_in_place_with_the_same_flags() {
+    crate::require_etcd!();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let wal = dir.path().join("dedicated-wal");
+    let mut m = Member::start(
+        ServerKind::Etcd,
+        MemberOpts {
+            extra_args: vec![
+                "--snapshot-count=20".into(),
+                format!("--wal-dir={}", wal.display()),
+            ],
+            ..MemberOpts::named("inplace-waldir")
+        },
+    );
+    let ep = m.client_url();
+    let lease = write_history(&ep);
+    let before = observe(&ep, &lease);
+    let snap = dir.path().join("etcd.db");
+    ok_stdout(
+        &etcdctl(
+            &ep,
+            &["snapshot", "save", snap.to_str().expect("utf-8")],
+            None,
+        ),
+        "snapshot save",
+    );
+    m.stop(STOP);
+    assert!(
+        !m.data_dir().join("member").join("wal").exists(),
+        "etcd wrote its WAL to --wal-dir only"
+    );
+    let etcd_member = tree(&m.data_dir().join("member"));
+    let etcd_wal = tree(&wal);
+    assert!(etcd_wal.keys().any(|f| f.ends_with(".wal")), "{etcd_wal:?}");
+
+    // Offline first: `etcd util import --wal-dir`, the source only read.
+    let imported = dir.path().join("imported");
+    let said = util(&[
+        "util",
+        "import",
+        "--data-dir",
+        m.data_dir().to_str().expect("utf-8"),
+        "--wal-dir",
+        wal.to_str().expect("utf-8"),
+        "--out",
+        imported.to_str().expect("utf-8"),
+    ]);
+    assert!(said.starts_with("Imported etcd data dir"), "{said}");
+    assert_eq!(tree(&wal), etcd_wal);
+    {
+        let ours = same_flags(&m, ServerKind::Ours, &imported);
+        assert_same(&observe(&ours.client_url(), &lease), &before);
+    }
+
+    // Without the --wal-dir etcd ran with: refused, nothing touched.
+    let flags = m.opts.extra_args.clone();
+    m.opts.extra_args = with_wal_dir(&flags, None);
+    m.kind = ServerKind::Ours;
+    let line = refusal_line(&mut m);
+    assert!(line.contains("--wal-dir"), "{line}");
+    assert_eq!(tree(&m.data_dir().join("member")), etcd_member);
+    assert_eq!(tree(&wal), etcd_wal);
+
+    // The same flags as etcd: converted in place.
+    m.opts.extra_args = flags;
+    m.restart();
+    assert_same(&observe(&ep, &lease), &before);
+    assert!(m.stderr().contains("converted the etcd data dir"));
+    let wal_backup = dir.path().join("dedicated-wal.etcd-backup");
+    assert_eq!(tree(&wal_backup), etcd_wal, "etcd's WAL kept beside W");
+    assert_eq!(
+        tree(&m.data_dir().join("member.etcd-backup")),
+        etcd_member,
+        "etcd's member dir kept"
+    );
+    assert!(
+        !tree(&wal).keys().any(|f| f.ends_with(".wal")),
+        "W is our Raft log env now"
+    );
+    assert!(!m.data_dir().join("member").join("wal").exists());
+    ok_stdout(&etcdctl(&ep, &["put", "after", "swap"], None), "put after");
+    m.restart();
+    let got = ok_stdout(
+        &etcdctl(&ep, &["get", "after", "--print-value-only"], None),
+        "get",
+    );
+    assert_eq!(got.trim(), "swap");
+
+    // The documented way back: real etcd restarts on its own files with the same flags.
+    m.stop(STOP);
+    std::fs::remove_dir_all(m.data_dir().join("member")).expect("rm member");
+    std::fs::remove_dir_all(&wal).expect("rm W");
+    std::fs::rename(
+        m.data_dir().join("member.etcd-backup"),
+        m.data_dir().join("member"),
+    )
+    .expect("mv member back");
+    std::fs::rename(&wal_backup, &wal).expect("mv W back");
+    m.kind = ServerKind::Etcd;
+    m.restart();
+    assert_same(&observe(&ep, &lease), &before);
+    drop(m);
+
+    // etcd's snapshot restored by ours with --wal-dir, served by ours with that --wal-dir.
+    let restored = dir.path().join("restored");
+    let restored_wal = dir.path().join("restored-wal");
+    let mut r = Member::start(
+        ServerKind::Ours,
+        MemberOpts {
+            extra_args: vec![format!("--wal-dir={}", restored_wal.display())],
+            data_dir: Some(restored.clone()),
+            ..MemberOpts::named("waldir-restored")
+        },
+    );
+    r.kill9();
+    std::fs::remove_dir_all(&restored).expect("rm data dir");
+    std::fs::remove_dir_all(&restored_wal).expect("rm wal dir");
+    let peer = r.peer_url();
+    util(&[
+        "util",
+        "snapshot",
+        "restore",
+        snap.to_str().expect("utf-8"),
+        "--data-dir",
+        restored.to_str().expect("utf-8"),
+        "--wal-dir",
+        restored_wal.to_str().expect("utf-8"),
+        "--name",
+        "waldir-restored",
+        "--initial-cluster",
+        &format!("waldir-restored={peer}"),
+        "--initial-advertise-peer-urls",
+        &peer,
+    ]);
+    assert!(!restored.join("member").join("wal").exists());
+    r.restart();
+    let got = observe(&r.client_url(), &lease);
+    assert_eq!(got.kvs, before.kvs, "restored keys");
+    assert_eq!(got.revision, before.revision);
+}
+
+/// `ETCDCTL_API=2 /usr/bin/etcdctl --endpoints <ep> args…`: its stdout (must succeed).
+fn v2ctl(ep: &str, args: &[&str]) -> String {
+    let mut cmd = std::process::Command::new(crate::harness::ETCDCTL_BIN);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("ETCDCTL_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("ETCDCTL_API", "2")
+        .args(["--endpoints", ep])
+        .args(args);
+    let out = crate::harness::run_with_timeout(cmd, None, crate::harness::CLI_TIMEOUT);
+    ok_stdout(&out, &format!("etcdctl v2 {}", args.join(" ")))
+}
+
+/// What a v2 client sees: the whole tree (`GET /v2/keys/?recursive=true&sorted=true`, every
+/// node with its value, dir flag, created/modified indexes and absolute expiration; the
+/// remaining `ttl` dropped as it counts down), `get` of some keys through the official
+/// etcdctl, the role written through v2 auth, and the store index (`-o extended`'s `Index`).
+#[derive(Debug, PartialEq)]
+struct V2Observed {
+    tree: serde_json::Value,
+    gets: Vec<String>,
+    role: String,
+    index: String,
+}
+
+fn drop_ttls(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            m.remove("ttl");
+            m.values_mut().for_each(drop_ttls);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(drop_ttls),
+        _ => {}
+    }
+}
+
+fn observe_v2(m: &Member) -> V2Observed {
+    let (status, body) =
+        crate::harness::http_get(m.client_addr(), "/v2/keys/?recursive=true&sorted=true")
+            .expect("GET /v2/keys");
+    assert_eq!(status, 200, "{body}");
+    let mut tree: serde_json::Value = serde_json::from_str(&body).expect("v2 JSON");
+    drop_ttls(&mut tree);
+    let ep = m.client_url();
+    let gets = ["/a", "/dir/x", "/k7", "/late", "/ttl"]
+        .iter()
+        .map(|k| v2ctl(&ep, &["get", k]))
+        .collect();
+    let extended = v2ctl(&ep, &["-o", "extended", "get", "/dir/x"]);
+    let index = extended
+        .lines()
+        .find(|l| l.starts_with("Index:"))
+        .unwrap_or_default()
+        .to_string();
+    V2Observed {
+        tree,
+        gets,
+        role: v2ctl(&ep, &["role", "get", "r1"]),
+        index,
+    }
+}
+
+/// etcd 3.4.23 with `--enable-v2 --snapshot-count=20`: v2 keys written by the official
+/// etcdctl in v2 mode, some before etcd's last snapshot (in the `.snap`'s v2 store), some
+/// after (v2 requests in the WAL: set, update, rm, mkdir, in-order create, TTL), plus a v2
+/// auth role; restarted in place on ours with the same flags: the same tree (values, dirs,
+/// created/modified indexes, expirations), the same `get`s, the role, the same store index.
+/// Then a v2 write on ours, `etcd util export`, and real etcd serves every v2 key back.
+#[test]
+fn etcd_v2_store_converts_in_place_and_exports_back() {
+    crate::require_etcd!();
+    let flags = vec!["--enable-v2".to_string(), "--snapshot-count=20".to_string()];
+    let mut m = Member::start(
+        ServerKind::Etcd,
+        MemberOpts {
+            extra_args: flags.clone(),
+            ..MemberOpts::named("inplace-v2")
+        },
+    );
+    let ep = m.client_url();
+    v2ctl(&ep, &["set", "/a", "1"]);
+    v2ctl(&ep, &["mkdir", "/dir"]);
+    v2ctl(&ep, &["set", "/dir/x", "y"]);
+    v2ctl(&ep, &["mkdir", "/empty"]);
+    v2ctl(&ep, &["role", "add", "r1"]);
+    v2ctl(
+        &ep,
+        &["role", "grant", "r1", "--path", "/dir/*", "--readwrite"],
+    );
+    // Until etcd's first snapshot (20 entries past none); the next one is 20 entries later,
+    // so what follows (a few writes and the leader's SYNCs) stays in the WAL only.
+    let snap_dir = m.data_dir().join("member").join("snap");
+    let has_snap = || {
+        std::fs::read_dir(&snap_dir).is_ok_and(|rd| {
+            rd.flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".snap"))
+        })
+    };
+    for i in 0..40 {
+        v2ctl(&ep, &["set", &format!("/k{i}"), &format!("v{i}")]);
+        if i >= 8 && has_snap() {
+            break;
+        }
+    }
+    assert!(has_snap(), "etcd took a snapshot");
+    v2ctl(&ep, &["set", "/late", "after-snapshot"]);
+    v2ctl(&ep, &["update", "/a", "2"]);
+    v2ctl(&ep, &["rm", "/k3"]);
+    v2ctl(&ep, &["mk", "--in-order", "/queue", "job"]);
+    v2ctl(&ep, &["set", "/ttl", "soon", "--ttl", "600"]);
+    v2ctl(&ep, &["mkdir", "/ttldir", "--ttl", "900"]);
+    ok_stdout(&etcdctl(&ep, &["put", "v3key", "v3"], None), "v3 put");
+    let before = observe_v2(&m);
+    m.stop(STOP);
+    let snaps: Vec<_> = std::fs::read_dir(m.data_dir().join("member").join("snap"))
+        .expect("snap dir")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".snap"))
+        .map(|e| std::fs::read(e.path()).expect("read .snap"))
+        .collect();
+    assert!(
+        snaps.iter().any(|s| s.windows(5).any(|w| w == b"/1/k0")),
+        "etcd's .snap holds v2 user keys"
+    );
+    assert!(
+        !snaps.iter().any(|s| s.windows(5).any(|w| w == b"/late")),
+        "the last writes are in the WAL only"
+    );
+
+    m.kind = ServerKind::Ours;
+    m.restart();
+    assert!(m.stderr().contains("converted the etcd data dir"));
+    let after = observe_v2(&m);
+    assert_eq!(after.gets, before.gets, "v2 gets");
+    assert_eq!(after.role, before.role, "v2 role");
+    assert_eq!(after.tree, before.tree, "the v2 tree");
+    assert_eq!(after.index, before.index, "the v2 store index");
+    let got = ok_stdout(
+        &etcdctl(&ep, &["get", "v3key", "--print-value-only"], None),
+        "v3 get",
+    );
+    assert_eq!(got.trim(), "v3");
+
+    // A write on ours, then the way out: real etcd serves every v2 key.
+    v2ctl(&ep, &["set", "/dir/ours", "z"]);
+    let ours = observe_v2(&m);
+    m.stop(STOP);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("etcd");
+    util(&[
+        "util",
+        "export",
+        "--data-dir",
+        m.data_dir().to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    let etcd = Member::start(
+        ServerKind::Etcd,
+        MemberOpts {
+            name: m.opts.name.clone(),
+            ports: Some((m.client_port, m.peer_port)),
+            data_dir: Some(out.clone()),
+            extra_args: flags,
+            ..Default::default()
+        },
+    );
+    let back = observe_v2(&etcd);
+    assert_eq!(back.gets, ours.gets, "v2 gets on etcd after export");
+    assert_eq!(back.role, ours.role, "v2 role on etcd after export");
+    assert_eq!(back.tree["node"], ours.tree["node"], "the v2 tree on etcd");
+    v2ctl(&etcd.client_url(), &["set", "/after", "export"]);
+    assert_eq!(
+        v2ctl(&etcd.client_url(), &["get", "/after"]).trim(),
+        "export"
+    );
 }

@@ -2,13 +2,16 @@
 //! offline between etcd 3.4's layout and ours, both ways (data, membership, term, applied
 //! index; member and cluster IDs).
 //!
-//! - `import --data-dir <etcd dir> --out <our dir>`: etcd's `member/` (bbolt `snap/db`,
-//!   `wal/*.wal`, `snap/*.snap`) through the same conversion as the server's start in place
-//!   (`server::etcd_data_dir::convert`).
-//! - `export --data-dir <our dir> --out <etcd dir>`: `member/snap/db` as etcd's bbolt
+//! - `import --data-dir <etcd dir> [--wal-dir W] --out <our dir>`: etcd's `member/` (bbolt
+//!   `snap/db`, `wal/*.wal` or the `*.wal` files of `W` when etcd ran with `--wal-dir`,
+//!   `snap/*.snap`) through the same conversion as the server's start in place
+//!   (`server::etcd_data_dir::convert`); the result has the default layout (`out/member/wal`).
+//! - `export --data-dir <our dir> [--wal-dir W] --out <etcd dir>` (`W`: our member's
+//!   `--wal-dir`, if it had one): `member/snap/db` as etcd's bbolt
 //!   backend (`consistent_index` = our applied index), a `.snap` at the applied index whose
-//!   v2 store holds the members (etcd 3.4 recovers its membership from it) and whose conf
-//!   state lists voters and learners, and one WAL file with the metadata (member ID, cluster
+//!   v2 store holds the members (etcd 3.4 recovers its membership from it), our v2 store's
+//!   keys and v2 auth (`apply::etcd_v2store`) and whose conf state lists voters and
+//!   learners, and one WAL file with the metadata (member ID, cluster
 //!   ID), the matching snapshot record and the hard state (term, vote, commit = applied).
 //!   Real etcd 3.4.23 restarts from it as the same member of the same cluster.
 //!
@@ -22,7 +25,6 @@ use anyhow::{bail, Context};
 use prost::Message;
 
 use super::etcd_export::write_backend;
-use crate::apply::etcd_export::EtcdMember;
 use crate::pb::raftpb::{ConfState, HardState, Snapshot, SnapshotMetadata};
 use crate::server::etcd_data_dir::{convert, is_etcd_member_dir, Converted};
 use crate::storage::etcd::{snap, wal};
@@ -53,12 +55,28 @@ fn publish(part: &Path, out: &Path) -> anyhow::Result<()> {
 ///
 /// # Errors
 /// Not an etcd data dir, `out` exists, anything the conversion refuses, I/O.
-pub(super) fn import(etcd_dir: &Path, out: &Path) -> anyhow::Result<Converted> {
+pub(super) fn import(
+    etcd_dir: &Path,
+    wal_dir: Option<&Path>,
+    out: &Path,
+) -> anyhow::Result<Converted> {
     let member = etcd_dir.join("member");
     if !is_etcd_member_dir(&member) {
         bail!(
             "{}: not an etcd data dir (no member/wal/*.wal, no bbolt member/snap/db)",
             etcd_dir.display()
+        );
+    }
+    let etcd_wal = wal_dir.map_or_else(|| member.join("wal"), Path::to_path_buf);
+    if !wal::has_wal_files(&etcd_wal) {
+        bail!(
+            "{}: no etcd WAL (*.wal files){}",
+            etcd_wal.display(),
+            if wal_dir.is_none() {
+                "; if etcd ran with --wal-dir, give the same --wal-dir"
+            } else {
+                ""
+            }
         );
     }
     let part = part_dir(out)?;
@@ -71,7 +89,14 @@ pub(super) fn import(etcd_dir: &Path, out: &Path) -> anyhow::Result<Converted> {
         &bar,
         crate::storage::snapshot::data_file(&part.join("member").join("snap").join("db")),
     );
-    let converted = convert(&member, &part.join("member"));
+    let out_member = part.join("member");
+    let converted = convert(
+        &member,
+        &etcd_wal,
+        &out_member,
+        &out_member.join("wal"),
+        false,
+    );
     drop(watcher);
     bar.finish_and_clear();
     match converted {
@@ -105,9 +130,13 @@ pub(super) struct ExportSummary {
 ///
 /// # Errors
 /// Not our data dir, a member that never applied anything, `out` exists, I/O.
-pub(super) fn export(data_dir: &Path, out: &Path) -> anyhow::Result<ExportSummary> {
+pub(super) fn export(
+    data_dir: &Path,
+    wal_dir: Option<&Path>,
+    out: &Path,
+) -> anyhow::Result<ExportSummary> {
     let member = data_dir.join("member");
-    let wal_dir = member.join("wal");
+    let wal_dir = wal_dir.map_or_else(|| member.join("wal"), Path::to_path_buf);
     if is_etcd_member_dir(&member) || !wal_dir.is_dir() {
         bail!("{}: not a data dir of this server", data_dir.display());
     }
@@ -122,7 +151,7 @@ pub(super) fn export(data_dir: &Path, out: &Path) -> anyhow::Result<ExportSummar
     );
     let watcher =
         crate::cli::progress::FileWatcher::start(&bar, part.join("member").join("snap").join("db"));
-    let res = export_into(data_dir, &part);
+    let res = export_into(data_dir, &wal_dir, &part);
     drop(watcher);
     bar.finish_and_clear();
     match res {
@@ -137,9 +166,8 @@ pub(super) fn export(data_dir: &Path, out: &Path) -> anyhow::Result<ExportSummar
     }
 }
 
-fn export_into(data_dir: &Path, part: &Path) -> anyhow::Result<ExportSummary> {
-    let member = data_dir.join("member");
-    let (cluster_id, member_id, vote) = read_wal_meta(&member.join("wal"))?;
+fn export_into(data_dir: &Path, wal_dir: &Path, part: &Path) -> anyhow::Result<ExportSummary> {
+    let (cluster_id, member_id, vote) = read_wal_meta(wal_dir)?;
     let out_member = part.join("member");
     let out_snap = out_member.join("snap");
     std::fs::create_dir_all(&out_snap)?;
@@ -168,7 +196,14 @@ fn export_into(data_dir: &Path, part: &Path) -> anyhow::Result<ExportSummary> {
         ..Default::default()
     };
     let snapshot = Snapshot {
-        data: Some(v2_store_json(&exported.members, applied.index).into_bytes()),
+        data: Some(
+            crate::apply::etcd_v2store::snapshot_json(
+                &exported.v2,
+                &exported.members,
+                applied.index,
+            )
+            .into_bytes(),
+        ),
         metadata: Some(SnapshotMetadata {
             conf_state: Some(conf_state),
             index: Some(applied.index),
@@ -222,55 +257,4 @@ fn read_wal_meta(wal_dir: &Path) -> anyhow::Result<(u64, u64, Option<openraft::V
         .transpose()
         .context("decoding the vote")?;
     Ok((cluster_id, member_id, vote))
-}
-
-/// etcd 3.4's v2 store as its snapshot holds it (`v2store.store` JSON): `/0/members/<id>/`
-/// `raftAttributes` and `attributes` for every member, `/0/version`, an empty `/1`. etcd
-/// 3.4 recovers its membership from here at restart (`membership.RaftCluster.Recover`).
-fn v2_store_json(members: &[EtcdMember], index: u64) -> String {
-    use serde_json::{json, Map, Value};
-    const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
-    let leaf = |path: String, value: String| {
-        json!({"Path": path, "CreatedIndex": index, "ModifiedIndex": index,
-               "ExpireTime": ZERO_TIME, "Value": value, "Children": null})
-    };
-    let dir = |path: String, children: Map<String, Value>| {
-        json!({"Path": path, "CreatedIndex": index, "ModifiedIndex": index,
-               "ExpireTime": ZERO_TIME, "Value": "", "Children": children})
-    };
-    let mut by_id = Map::new();
-    for m in members {
-        let hex = format!("{:x}", m.id);
-        let base = format!("/0/members/{hex}");
-        let mut raft = json!({"peerURLs": m.peer_urls});
-        if m.is_learner {
-            raft["isLearner"] = Value::Bool(true);
-        }
-        let mut children = Map::new();
-        children.insert(
-            "raftAttributes".into(),
-            leaf(format!("{base}/raftAttributes"), raft.to_string()),
-        );
-        if !m.name.is_empty() || !m.client_urls.is_empty() {
-            let attrs = json!({"name": m.name, "clientURLs": m.client_urls});
-            children.insert(
-                "attributes".into(),
-                leaf(format!("{base}/attributes"), attrs.to_string()),
-            );
-        }
-        by_id.insert(hex, dir(base, children));
-    }
-    let mut zero = Map::new();
-    zero.insert("members".into(), dir("/0/members".into(), by_id));
-    zero.insert(
-        "version".into(),
-        leaf(
-            "/0/version".into(),
-            crate::apply::etcd_export::CLUSTER_VERSION.into(),
-        ),
-    );
-    let mut root = Map::new();
-    root.insert("0".into(), dir("/0".into(), zero));
-    root.insert("1".into(), dir("/1".into(), Map::new()));
-    json!({"Root": dir("/".into(), root), "CurrentIndex": index, "CurrentVersion": 2}).to_string()
 }

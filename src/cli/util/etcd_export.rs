@@ -49,6 +49,8 @@ pub(super) struct Exported {
     pub applied: Option<LogId<u64>>,
     /// The members, as etcd's `members` bucket holds them.
     pub members: Vec<EtcdMember>,
+    /// The v2 store (for the `.snap` of `etcd util export`), read in the same transaction.
+    pub v2: crate::apply::etcd_v2store::V2Dump,
 }
 
 /// Writes the state database at `db_dir` as etcd's bbolt backend to `file` (created or
@@ -88,6 +90,7 @@ pub(super) fn write_backend(db_dir: &Path, file: &Path, trailer: bool) -> anyhow
         members: members.clone(),
     };
     let revision = backend.kv.current_revision(&rtxn)?;
+    let v2 = crate::apply::etcd_v2store::dump(&stores.v2, &rtxn)?;
     let f = OpenOptions::new()
         .read(true)
         .write(true)
@@ -104,6 +107,7 @@ pub(super) fn write_backend(db_dir: &Path, file: &Path, trailer: bool) -> anyhow
         revision,
         applied,
         members,
+        v2,
     })
 }
 

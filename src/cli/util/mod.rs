@@ -21,8 +21,9 @@
 //!   revisions, the compaction, leases, auth and alarms ([`etcd_export`]).
 //! - `defrag --data-dir D`: compacting copy + atomic swap of `member/snap/db`.
 //! - `hashkv --data-dir D [--rev R]`: the HashKV of the stored history (as the server's).
-//! - `import --data-dir <etcd dir> --out <our dir>` / `export --data-dir <our dir> --out
-//!   <etcd dir>`: a whole data dir between etcd 3.4's layout and ours ([`etcd_data_dir`]).
+//! - `import --data-dir <etcd dir> [--wal-dir W] --out <our dir>` / `export --data-dir <our
+//!   dir> [--wal-dir W] --out <etcd dir>`: a whole data dir between etcd 3.4's layout and ours
+//!   ([`etcd_data_dir`]); `--wal-dir` names the source's WAL dir when it ran with one.
 //!
 //! Entry points: [`run`] and [`command`]. Errors print `Error: <message>` and exit 1, bad
 //! arguments exit 128 (etcdctl's codes). Depends on: storage, raft (offline log seeding),
@@ -82,6 +83,9 @@ pub enum Command {
         /// Path to the etcd data directory (holding member/)
         #[arg(long, required = true)]
         data_dir: PathBuf,
+        /// Path to etcd's WAL directory, if etcd ran with --wal-dir (default: member/wal)
+        #[arg(long)]
+        wal_dir: Option<PathBuf>,
         /// Path of the data directory to create
         #[arg(long, required = true)]
         out: PathBuf,
@@ -92,6 +96,9 @@ pub enum Command {
         /// Path to the data directory of the stopped member
         #[arg(long, required = true)]
         data_dir: PathBuf,
+        /// Path to the member's WAL directory, if it ran with --wal-dir (default: member/wal)
+        #[arg(long)]
+        wal_dir: Option<PathBuf>,
         /// Path of the etcd data directory to create
         #[arg(long, required = true)]
         out: PathBuf,
@@ -237,7 +244,11 @@ pub fn run_with(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -
             )
             .map_err(Exit::error)
         }),
-        Command::Import { data_dir, out: target } => etcd_data_dir::import(&data_dir, &target)
+        Command::Import {
+            data_dir,
+            wal_dir,
+            out: target,
+        } => etcd_data_dir::import(&data_dir, wal_dir.as_deref(), &target)
             .map_err(|e| Exit::error(format!("{e:#}")))
             .and_then(|c| {
                 writeln!(
@@ -254,7 +265,11 @@ pub fn run_with(args: Vec<OsString>, out: &mut dyn Write, err: &mut dyn Write) -
                 )
                 .map_err(Exit::error)
             }),
-        Command::Export { data_dir, out: target } => etcd_data_dir::export(&data_dir, &target)
+        Command::Export {
+            data_dir,
+            wal_dir,
+            out: target,
+        } => etcd_data_dir::export(&data_dir, wal_dir.as_deref(), &target)
             .map_err(|e| Exit::error(format!("{e:#}")))
             .and_then(|s| {
                 writeln!(

@@ -270,6 +270,17 @@ pub fn read_all(dir: &Path) -> Result<WalContents, WalError> {
     Ok(out)
 }
 
+/// One record after the metadata of a WAL file written by [`write_records`].
+#[derive(Debug, Clone, Copy)]
+pub enum WalRecord<'a> {
+    /// A snapshot record (`walpb.Snapshot`: index, term).
+    Snapshot(&'a walpb::Snapshot),
+    /// An entry record.
+    Entry(&'a Entry),
+    /// A hard state record.
+    State(&'a HardState),
+}
+
 /// Writes one WAL file `<dir>/0000000000000000-0000000000000000.wal` holding, like etcd's
 /// `wal.Create` followed by `SaveSnapshot` and `Save`: the crc record (0), the metadata,
 /// a snapshot record, then `entries` and the hard state. Returns the path.
@@ -282,6 +293,25 @@ pub fn write_new(
     snapshot: &walpb::Snapshot,
     entries: &[Entry],
     hard_state: &HardState,
+) -> std::io::Result<PathBuf> {
+    let records: Vec<WalRecord<'_>> = std::iter::once(WalRecord::Snapshot(snapshot))
+        .chain(entries.iter().map(WalRecord::Entry))
+        .chain(std::iter::once(WalRecord::State(hard_state)))
+        .collect();
+    write_records(dir, metadata, &records)
+}
+
+/// Writes one WAL file `<dir>/0000000000000000-0000000000000000.wal`: the crc record (0),
+/// the metadata record, then `records` in order (etcd's `wal.Create` writes an empty
+/// snapshot record first; `Save` entries then the state; `SaveSnapshot` a snapshot record).
+/// Returns the path.
+///
+/// # Errors
+/// I/O.
+pub fn write_records(
+    dir: &Path,
+    metadata: &[u8],
+    records: &[WalRecord<'_>],
 ) -> std::io::Result<PathBuf> {
     let mut buf = Vec::new();
     let mut crc = 0u32;
@@ -309,11 +339,13 @@ pub fn write_new(
     };
     push(CRC_TYPE, Vec::new(), &mut buf);
     push(METADATA_TYPE, metadata.to_vec(), &mut buf);
-    push(SNAPSHOT_TYPE, snapshot.encode_to_vec(), &mut buf);
-    for e in entries {
-        push(ENTRY_TYPE, e.encode_to_vec(), &mut buf);
+    for r in records {
+        match r {
+            WalRecord::Snapshot(s) => push(SNAPSHOT_TYPE, s.encode_to_vec(), &mut buf),
+            WalRecord::Entry(e) => push(ENTRY_TYPE, e.encode_to_vec(), &mut buf),
+            WalRecord::State(h) => push(STATE_TYPE, h.encode_to_vec(), &mut buf),
+        }
     }
-    push(STATE_TYPE, hard_state.encode_to_vec(), &mut buf);
     // etcd preallocates 64 MB segments; zeros after the last record end the file.
     let path = dir.join(format!("{:016x}-{:016x}.wal", 0, 0));
     std::fs::create_dir_all(dir)?;

@@ -388,4 +388,38 @@ impl V2Store {
             refresh: false,
         }))
     }
+
+    /// Writes one node as given (etcd's v2 store brought in by `apply::etcd_v2store`): no
+    /// index change, no event. The parents must be written too.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub(crate) fn import_node(
+        &self,
+        wtxn: &mut RwTxn,
+        path: &str,
+        rec: &NodeRecord,
+    ) -> Result<(), V2StoreError> {
+        self.put_node(wtxn, path, rec)
+    }
+
+    /// Sets the store index (etcd's `CurrentIndex`, brought in by `apply::etcd_v2store`).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub(crate) fn import_index(&self, wtxn: &mut RwTxn, index: u64) -> Result<(), V2StoreError> {
+        self.set_index(wtxn, index)
+    }
+
+    /// Every node of this space (user keys, or the auth space) with its path, parents first,
+    /// hidden and expired-but-not-yet-removed ones included (for `apply::etcd_v2store`).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub(crate) fn export_nodes(
+        &self,
+        txn: &RoTxn,
+    ) -> Result<Vec<(String, NodeRecord)>, V2StoreError> {
+        self.descendants(txn, "/")
+    }
 }

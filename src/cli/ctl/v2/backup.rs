@@ -1,10 +1,17 @@
-//! `backup` (etcdctl 3.4's `ctlv2/command/backup_command.go`) for our data dir: copies
-//! `member/snap/db` and the Raft log into `--backup-dir` (the log into `--backup-wal-dir`
-//! when given, read from `--wal-dir` when given); v3 data only with `--with-v3`. Start the
-//! copy with `--force-new-cluster`. Success prints nothing; a failure prints Go's log line
-//! (`2006-01-02 15:04:05.000000 I | open x/member/snap: no such file or directory`) and exits 1.
+//! `backup` (etcdctl 3.4's `ctlv2/command/backup_command.go`): `--data-dir` (with its WAL in
+//! `--wal-dir` when given) into `--backup-dir` (the WAL into `--backup-wal-dir` when given);
+//! v3 data only with `--with-v3`; the copy gets a new member ID and a new cluster ID from
+//! etcd's ID generator, as etcd's. Start it with `--force-new-cluster`. A failure prints Go's
+//! log line (`2006-01-02 15:04:05.000000 I | open x/member/snap: no such file or directory`)
+//! and exits 1.
 //!
-//! An etcd data dir (`.wal` files) is refused: etcd 3.4's own etcdctl backs those up.
+//! - A data dir written by etcd (`*.wal` files) gets exactly etcd 3.4's backup
+//!   ([`super::backup_etcd`]): etcd's formats, for real etcd or our start in place.
+//! - Our data dir: consistent LMDB copies of `member/snap/db` and the Raft log
+//!   (`storage::backup`) with the new identity written into the log's copy; at
+//!   `--force-new-cluster` the new member ID joins the one-member membership (with the
+//!   flags' name and URLs) and every old member is removed, as etcd's
+//!   `restartAsStandaloneNode` does.
 
 use std::path::{Path, PathBuf};
 
@@ -63,13 +70,26 @@ pub fn backup(a: &BackupArgs) -> Result<()> {
         dst_wal,
     };
     let fail = |msg: &str| Err(Fail::line(1, go_log_line(msg)));
+    let src_snap = data.join("member").join("snap");
     if is_etcd_wal_dir(&paths.src_wal) {
-        return fail(&format!(
-            "{} holds an etcd data dir (.wal files): back it up with etcd 3.4's etcdctl",
-            paths.src_wal.display()
-        ));
+        if let Err(e) = std::fs::read_dir(&src_snap) {
+            return fail(&format!("open {}: {}", src_snap.display(), go_io(&e)));
+        }
+        let mut log = |line: &str| eprintln!("{}", go_log_line(line));
+        return match super::backup_etcd::backup(
+            &src_snap,
+            &paths.src_wal,
+            &backup.join("member").join("snap"),
+            &paths.dst_wal,
+            a.with_v3,
+            &mut log,
+        ) {
+            Ok(_) => Ok(()),
+            Err(e) => fail(&e),
+        };
     }
-    match crate::storage::backup::backup(&paths, a.with_v3) {
+    let (member_id, cluster_id) = super::backup_etcd::new_ids(super::backup_etcd::now_ms());
+    match crate::storage::backup::backup(&paths, a.with_v3, Some((cluster_id, member_id))) {
         Ok(()) => Ok(()),
         Err(crate::storage::StorageError::Io { path, source }) => {
             fail(&format!("open {path}: {}", go_io(&source)))

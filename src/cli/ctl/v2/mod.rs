@@ -21,6 +21,7 @@
 
 mod auth;
 mod backup;
+mod backup_etcd;
 mod connect;
 mod format;
 mod help;
