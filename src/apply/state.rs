@@ -322,7 +322,7 @@ impl StateStore {
         self.revision_tx.subscribe()
     }
 
-    /// Flushes the backend to disk (`fsync`): the environment defers syncs (see
+    /// Flushes the backend to disk (`fsync`): the environment defers its meta-page syncs (see
     /// [`crate::storage::EnvKind::StateDeferredSync`]).
     ///
     /// # Errors

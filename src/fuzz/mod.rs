@@ -21,7 +21,7 @@
 //! password, caller header; for Lock, Unlock, Campaign, Proclaim and Resign the txn or
 //! delete the recipe proposes, after its session lease grant), and applies the accepted requests of a round (1..=8 inputs)
 //! as one Raft entry through `raft::state_machine::apply_batch`, the function openraft calls, on
-//! stores opened like the server's (commits not fsynced). Replicas are replaced by fresh
+//! stores opened like the server's (meta pages not fsynced). Replicas are replaced by fresh
 //! ones every [`EPOCH_ROUNDS`] rounds and after a panic or a divergence (a fatal aborts
 //! the entry's transaction, so the replicas stay usable).
 //!

@@ -41,8 +41,8 @@ impl EtcdServer {
     }
 
     /// Syncs the backend every `--backend-batch-interval` (default
-    /// [`crate::config::DEFAULT_BACKEND_BATCH_INTERVAL`], 100 ms as etcd's): its commits are
-    /// not fsynced individually; the Raft log is the durable record.
+    /// [`crate::config::DEFAULT_BACKEND_BATCH_INTERVAL`], 100 ms as etcd's): its commits do
+    /// not fsync their meta page; the Raft log is the durable record.
     pub(super) fn spawn_backend_sync_loop(self: &Arc<Self>) {
         let weak = Arc::downgrade(self);
         let every = self.cfg.backend_batch_interval();

@@ -21,6 +21,9 @@ pub(super) struct Booted {
     pub store: Arc<StateStore>,
     pub member_id: u64,
     pub cluster_id: u64,
+    /// `(term, last log index)` when this member restarted as the leader of its saved,
+    /// committed vote (see [`super::EtcdServer::local_read_index`]).
+    pub restored_leadership: Option<(u64, u64)>,
 }
 
 /// Groups `--initial-cluster` (or the discovered cluster) by member name: name → peer URLs
@@ -171,6 +174,30 @@ pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Resu
         let store = store.clone();
         log_store.set_before_purge(std::sync::Arc::new(move || store.sync()));
     }
+    // openraft 0.9 restores a leader whose committed vote names itself without an election
+    // and without a new blank entry; its read index is then the commit index it restarted
+    // with (the applied one), which a power loss can set below entries already acknowledged.
+    let restored_leadership = {
+        use openraft::storage::RaftLogStorage;
+        let mut ls = log_store.clone();
+        let vote = ls
+            .read_vote()
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        let last = ls
+            .get_log_state()
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .last_log_id;
+        match (vote, last) {
+            (Some(v), Some(last))
+                if v.is_committed() && v.leader_id().voted_for() == Some(member_id) =>
+            {
+                Some((v.leader_id().get_term(), last.index))
+            }
+            _ => None,
+        }
+    };
     let raft = Raft::new(
         member_id,
         raft_config,
@@ -210,6 +237,7 @@ pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Resu
         store,
         member_id,
         cluster_id,
+        restored_leadership,
     })
 }
 

@@ -139,6 +139,9 @@ pub struct EtcdServer {
     store: Arc<StateStore>,
     member_id: u64,
     cluster_id: u64,
+    /// `(term, last log index)` when this member restarted as the leader of its saved vote:
+    /// while it leads in that term, linearizable reads wait for that index too.
+    restored_leadership: Option<(u64, u64)>,
     next_request_id: AtomicU64,
     lessor: crate::lease::lessor::Lessor,
     leader_clients: peer::LeaderClients,
@@ -186,6 +189,7 @@ impl EtcdServer {
             store: boot.store,
             member_id: boot.member_id,
             cluster_id: boot.cluster_id,
+            restored_leadership: boot.restored_leadership,
             next_request_id: AtomicU64::new(seed),
             lessor: crate::lease::lessor::Lessor::new(),
             leader_clients: peer::LeaderClients::new(peers.dialer.clone()),

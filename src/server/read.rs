@@ -60,16 +60,40 @@ impl EtcdServer {
     /// Read-index on the leader: confirms leadership with a quorum and returns the index a
     /// linearizable read must wait for.
     ///
+    /// A member that restarted as the leader of its saved vote (openraft 0.9 restores it
+    /// without an election or a new blank entry) answers at least its last log index of that
+    /// start while it leads in that term: openraft's read index would be the commit index it
+    /// restarted with, the applied one, which after a power loss (the state database syncs
+    /// its last commit lazily) lies below entries already acknowledged, and a read there
+    /// would miss them (`powerloss::power_cut_three_members_*`). A leader never drops its own
+    /// entries, so it commits that index once a quorum answers.
+    ///
     /// # Errors
     /// [`Error::NotLeader`], [`Error::Timeout`], [`Error::Stopped`].
     pub async fn local_read_index(&self) -> Result<u64, Error> {
-        match tokio::time::timeout(self.cfg.request_timeout(), self.raft.ensure_linearizable())
-            .await
-        {
-            Err(_) => Err(Error::Timeout),
-            Ok(Ok(log_id)) => Ok(log_id.map(|l| l.index).unwrap_or(0)),
-            Ok(Err(RaftError::APIError(_))) => Err(Error::NotLeader),
-            Ok(Err(RaftError::Fatal(_))) => Err(Error::Stopped),
+        let deadline = Instant::now() + self.cfg.request_timeout();
+        let index =
+            match tokio::time::timeout(self.cfg.request_timeout(), self.raft.ensure_linearizable())
+                .await
+            {
+                Err(_) => return Err(Error::Timeout),
+                Ok(Ok(log_id)) => log_id.map(|l| l.index).unwrap_or(0),
+                Ok(Err(RaftError::APIError(_))) => return Err(Error::NotLeader),
+                Ok(Err(RaftError::Fatal(_))) => return Err(Error::Stopped),
+            };
+        match self.restored_leadership {
+            Some((term, floor))
+                if index < floor && self.raft.metrics().borrow().current_term == term =>
+            {
+                let left = deadline.saturating_duration_since(Instant::now());
+                self.raft
+                    .wait(Some(left))
+                    .applied_index_at_least(Some(floor), "read index after a restart as leader")
+                    .await
+                    .map_err(|_| Error::Timeout)?;
+                Ok(floor)
+            }
+            _ => Ok(index),
         }
     }
 

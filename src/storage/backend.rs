@@ -44,12 +44,18 @@ pub enum EnvKind {
     Wal,
     /// `member/snap/db`: MVCC state, leases, auth, membership, meta. Every commit is synced.
     State,
-    /// `member/snap/db` as the running server uses it: commits are not fsynced
-    /// (`MDB_NOSYNC`). The Raft log is the durable record; the server syncs this
-    /// environment every `--backend-batch-interval` (100 ms by default), before purging any log entry and at
-    /// shutdown, like etcd's batched backend commits (its WAL is the durable record too).
-    /// A process crash loses nothing (the page cache holds the writes); after a power
-    /// loss, the applied state may be older than the log, and the log is replayed.
+    /// `member/snap/db` as the running server uses it: a commit fsyncs its data pages but
+    /// not its meta page (`MDB_NOMETASYNC`, one `fdatasync` per commit instead of two). The
+    /// Raft log is the durable record; the server also syncs this environment every
+    /// `--backend-batch-interval` (100 ms by default), before purging any log entry and at
+    /// shutdown. A process crash loses nothing (the page cache holds the writes); after a
+    /// power loss the last commit may be undone (the log is replayed), never torn.
+    ///
+    /// Not `MDB_NOSYNC`: LMDB keeps its integrity under `MDB_NOSYNC` only on a filesystem that
+    /// writes back in order, which ext4 and XFS do not promise for overwrites. The power-loss
+    /// tests' reordered-write cut (`powerloss::power_cut_reordered_writes_one_member`, seed 3)
+    /// left a meta page on disk whose pages were not: "file is 118784 bytes but its meta page
+    /// (transaction 87) records 34 pages", and the member could not start again.
     StateDeferredSync,
 }
 
@@ -100,6 +106,11 @@ pub fn open_env(path: &Path, kind: EnvKind) -> Result<Env, StorageError> {
         EnvLayout::Dir => path,
         EnvLayout::File => path.parent().unwrap_or(Path::new(".")),
     };
+    // The directories this open creates: each one's entry must be made durable in its parent.
+    let mut created: Vec<&Path> = dir
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+        .collect();
     if !dir.as_os_str().is_empty() {
         std::fs::create_dir_all(dir).map_err(|source| StorageError::Io {
             path: dir.display().to_string(),
@@ -130,13 +141,13 @@ pub fn open_env(path: &Path, kind: EnvKind) -> Result<Env, StorageError> {
     // was dropped and LMDB closed it (`storage::snapshot::compact_and_swap`), and offline
     // tools (`etcd util`) are only run against a stopped member's data dir, as with etcd's
     // own offline tools.
-    // `MDB_NOSYNC` (deferred-sync kind only) keeps LMDB's integrity; it only lets the last
-    // commits be lost on power failure, which the Raft log replay covers (see EnvKind).
+    // `MDB_NOMETASYNC` (deferred-sync kind only) keeps LMDB's integrity; it only lets the
+    // last commit be lost on power failure, which the Raft log replay covers (see EnvKind).
     #[allow(unsafe_code)]
     let env = unsafe {
         let mut flags = heed::EnvFlags::empty();
         if kind == EnvKind::StateDeferredSync {
-            flags |= heed::EnvFlags::NO_SYNC;
+            flags |= heed::EnvFlags::NO_META_SYNC;
         }
         if layout == EnvLayout::File {
             flags |= heed::EnvFlags::NO_SUB_DIR;
@@ -144,5 +155,21 @@ pub fn open_env(path: &Path, kind: EnvKind) -> Result<Env, StorageError> {
         opts.flags(flags);
         opts.open(path)?
     };
+    // LMDB creates its data and lock files but never fsyncs a directory: without this, a
+    // power loss can drop the files' names (and with them every fsynced commit) on a
+    // filesystem that makes directory entries durable only at a directory fsync (POSIX; the
+    // power-loss tests' strict model found a member restarting as a new, empty cluster).
+    created.push(dir);
+    for d in created {
+        let d = if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        };
+        super::snapshot::sync_dir(d)?;
+        if let Some(parent) = d.parent().filter(|p| !p.as_os_str().is_empty()) {
+            super::snapshot::sync_dir(parent)?;
+        }
+    }
     Ok(env)
 }

@@ -59,7 +59,7 @@ const CONVERGE_BOUND: Duration = Duration::from_secs(15);
 const CALL_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// A client bound to exactly one member.
-fn one(url: &str, timeout: Duration) -> Client {
+pub(crate) fn one(url: &str, timeout: Duration) -> Client {
     Client::new(&ClientConfig {
         endpoints: vec![url.to_string()],
         dial_timeout: Duration::from_secs(1),
@@ -71,7 +71,7 @@ fn one(url: &str, timeout: Duration) -> Client {
 }
 
 /// One client per member, in member order.
-fn clients(c: &Cluster, timeout: Duration) -> Arc<Vec<Client>> {
+pub(crate) fn clients(c: &Cluster, timeout: Duration) -> Arc<Vec<Client>> {
     Arc::new(
         c.members
             .iter()
@@ -133,7 +133,7 @@ impl Drop for Paused {
 
 /// (member ID, leader ID, revision) of each member in `live`, `None` for members that did not
 /// answer.
-async fn statuses(cs: &[Client], live: &[usize]) -> Vec<Option<(u64, u64, i64)>> {
+pub(crate) async fn statuses(cs: &[Client], live: &[usize]) -> Vec<Option<(u64, u64, i64)>> {
     let mut out = Vec::new();
     for &i in live {
         out.push(cs[i].status().await.ok().map(|s| {
@@ -174,7 +174,7 @@ fn wait_leader(
 
 /// Waits until all members answer with the same revision and the same `HashKV` at it; returns
 /// the revision.
-fn wait_converged(rt: &tokio::runtime::Runtime, cs: &[Client], bound: Duration) -> i64 {
+pub(crate) fn wait_converged(rt: &tokio::runtime::Runtime, cs: &[Client], bound: Duration) -> i64 {
     let all: Vec<usize> = (0..cs.len()).collect();
     let start = Instant::now();
     let mut last = String::from("(nothing yet)");
@@ -211,33 +211,38 @@ fn wait_converged(rt: &tokio::runtime::Runtime, cs: &[Client], bound: Duration) 
 
 /// An acknowledged put.
 #[derive(Debug, Clone)]
-struct Ack {
-    key: String,
-    value: String,
-    revision: i64,
+pub(crate) struct Ack {
+    pub(crate) key: String,
+    pub(crate) value: String,
+    pub(crate) revision: i64,
 }
 
-/// Runs `n` writer tasks putting `load/<t>/<i>` through all members (moving to the next member
-/// after any error) until the returned flag is set; acknowledged puts land in the vector.
-fn start_load(
-    rt: &tokio::runtime::Runtime,
-    cs: &Arc<Vec<Client>>,
-    n: usize,
-) -> (
+/// A running write load: its stop flag, the acknowledged puts so far, the writer tasks.
+pub(crate) type Load = (
     Arc<AtomicBool>,
     Arc<Mutex<Vec<Ack>>>,
     Vec<tokio::task::JoinHandle<()>>,
-) {
+);
+
+/// Runs `n` writer tasks putting `load/<tag><t>/<i>` through all members (moving to the next member
+/// after any error) until the returned flag is set; acknowledged puts land in the vector.
+pub(crate) fn start_load(
+    rt: &tokio::runtime::Runtime,
+    cs: &Arc<Vec<Client>>,
+    n: usize,
+    tag: &str,
+) -> Load {
     let stop = Arc::new(AtomicBool::new(false));
     let acks = Arc::new(Mutex::new(Vec::new()));
     let mut handles = Vec::new();
     for t in 0..n {
         let (cs, stop, acks) = (Arc::clone(cs), Arc::clone(&stop), Arc::clone(&acks));
+        let tag = tag.to_string();
         handles.push(rt.spawn(async move {
             let mut ep = t % cs.len();
             let mut i = 0u64;
             while !stop.load(Ordering::SeqCst) {
-                let key = format!("load/{t}/{i:06}");
+                let key = format!("load/{tag}{t}/{i:06}");
                 let value = format!("v{t}-{i}");
                 let req = PutRequest {
                     key: key.clone().into_bytes(),
@@ -262,7 +267,7 @@ fn start_load(
     (stop, acks, handles)
 }
 
-fn stop_load(
+pub(crate) fn stop_load(
     rt: &tokio::runtime::Runtime,
     stop: &AtomicBool,
     handles: Vec<tokio::task::JoinHandle<()>>,
@@ -278,7 +283,7 @@ fn stop_load(
 
 /// Every acknowledged put is readable (linearizably, through member `via`) with its value at
 /// its revision.
-fn check_acks(rt: &tokio::runtime::Runtime, c: &Client, acks: &[Ack], what: &str) {
+pub(crate) fn check_acks(rt: &tokio::runtime::Runtime, c: &Client, acks: &[Ack], what: &str) {
     assert!(!acks.is_empty(), "{what}: no put was acknowledged at all");
     let resp = rt
         .block_on(c.range(RangeRequest {
@@ -330,7 +335,7 @@ fn kill_leader_under_load(kind: ServerKind) {
     let rt = multi_thread_runtime();
     let cs = clients(&c, CALL_TIMEOUT);
     let (leader, leader_id, _) = wait_leader(&rt, &cs, &[0, 1, 2], 0, ELECTION_BOUND);
-    let (stop, acks, handles) = start_load(&rt, &cs, 3);
+    let (stop, acks, handles) = start_load(&rt, &cs, 3, "");
     std::thread::sleep(Duration::from_millis(1500));
     let before = acks.lock().expect("acks").len();
     c.members[leader].kill9();
@@ -463,7 +468,7 @@ fn paused_leader(kind: ServerKind) {
     let rt = multi_thread_runtime();
     let cs = clients(&c, CALL_TIMEOUT);
     let (leader, leader_id, _) = wait_leader(&rt, &cs, &[0, 1, 2], 0, ELECTION_BOUND);
-    let (stop, acks, handles) = start_load(&rt, &cs, 3);
+    let (stop, acks, handles) = start_load(&rt, &cs, 3, "");
     std::thread::sleep(Duration::from_millis(1000));
     let paused = Paused::pause(&[&c.members[leader]]);
     let majority: Vec<usize> = (0..3).filter(|i| *i != leader).collect();

@@ -662,6 +662,36 @@ impl Cluster {
         https: bool,
         extra: &dyn Fn(usize) -> Vec<String>,
     ) -> Cluster {
+        Cluster::start_inner(kind, n, token, https, extra, &[])
+    }
+
+    /// [`Cluster::start`] with member `m{i+1}`'s data dir at `data_dirs[i]` (the test owns
+    /// them, e.g. on a test filesystem) instead of fresh temp dirs, and the `extra` flags on
+    /// every member.
+    pub fn start_in(
+        kind: ServerKind,
+        token: &str,
+        data_dirs: &[PathBuf],
+        extra: &[String],
+    ) -> Cluster {
+        Cluster::start_inner(
+            kind,
+            data_dirs.len(),
+            token,
+            false,
+            &|_| extra.to_vec(),
+            data_dirs,
+        )
+    }
+
+    fn start_inner(
+        kind: ServerKind,
+        n: usize,
+        token: &str,
+        https: bool,
+        extra: &dyn Fn(usize) -> Vec<String>,
+        data_dirs: &[PathBuf],
+    ) -> Cluster {
         let scheme = if https { "https" } else { "http" };
         let mut last = String::new();
         for _attempt in 0..3 {
@@ -685,6 +715,7 @@ impl Cluster {
                             initial_cluster: Some(initial_cluster.clone()),
                             https,
                             extra_args: extra(i),
+                            data_dir: data_dirs.get(i).cloned(),
                             ..Default::default()
                         },
                     )
@@ -713,6 +744,20 @@ impl Cluster {
     /// until all are ready (a member of a multi-member cluster only gets ready once a quorum is
     /// back, so they are spawned together, as [`Cluster::start`] does).
     pub fn kill_all_and_restart(&mut self) {
+        self.kill_all();
+        self.restart_all();
+    }
+
+    /// SIGKILLs (and reaps) every member.
+    pub fn kill_all(&mut self) {
+        for m in self.members.iter_mut() {
+            m.kill9();
+        }
+    }
+
+    /// Starts every member again on its data dir and ports (killing any still running) and
+    /// waits until all are ready; panics with the logs when one cannot start.
+    pub fn restart_all(&mut self) {
         for m in self.members.iter_mut() {
             m.kill9();
             let marker = format!("\n--- restart #{} (whole cluster) ---\n", m.starts);

@@ -42,6 +42,7 @@ mod metrics_families;
 mod migrate;
 mod observability;
 mod peer_tls_checks;
+mod powerloss;
 mod reconfig;
 mod robustness;
 mod server_flag_effects;

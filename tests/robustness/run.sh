@@ -10,8 +10,10 @@
 #   -o DIR        where runs.log, summary.txt and a violation's artifacts go
 #                 (default target/robustness-campaign)
 #   -d SECS       seconds of faults per run (default 10)
+#   -S LIST       comma-separated scenarios to draw from (default: all), e.g. -S power_cut
 #
-# Each run picks its scenario (kill, pause, failpoint, failpoint_restart, slow_disk, mixed)
+# Each run picks its scenario (kill, pause, failpoint, failpoint_restart, slow_disk, mixed,
+# power_cut: needs FUSE, see tests/it/powerloss)
 # and its size (1 or 3 members) from its seed. Runs are niced (the machine is shared).
 # Reproduce run i: ROBUSTNESS_SEED=<seed> ROBUSTNESS_SCENARIO=<s> ROBUSTNESS_MEMBERS=<n>
 #   cargo test --features failpoints --test it robustness::one -- --ignored --nocapture
@@ -25,14 +27,16 @@ BUDGET=0
 SEED=$(( (RANDOM << 15) | RANDOM ))
 OUT=target/robustness-campaign
 RUN_SECS=10
-while getopts "n:t:s:o:d:h" opt; do
+SCENARIOS=(kill pause failpoint failpoint_restart slow_disk mixed power_cut)
+while getopts "n:t:s:o:d:S:h" opt; do
   case $opt in
     n) RUNS=$OPTARG ;;
     t) BUDGET=$OPTARG ;;
     s) SEED=$OPTARG ;;
     o) OUT=$OPTARG ;;
     d) RUN_SECS=$OPTARG ;;
-    *) sed -n '2,20p' "$0"; exit 2 ;;
+    S) IFS=, read -ra SCENARIOS <<< "$OPTARG" ;;
+    *) sed -n '2,21p' "$0"; exit 2 ;;
   esac
 done
 mkdir -p "$OUT"
@@ -46,7 +50,6 @@ if [ -z "$BIN" ] || [ ! -x "$BIN" ]; then
   exit 1
 fi
 
-SCENARIOS=(kill pause failpoint failpoint_restart slow_disk mixed)
 start=$(date +%s)
 status=0
 i=0

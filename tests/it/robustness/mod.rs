@@ -45,6 +45,8 @@ use rand::{Rng, SeedableRng};
 use crate::faults::Paused;
 use crate::harness::{multi_thread_runtime, Cluster, ServerKind};
 use crate::linearizability::{self, In, Op, Out};
+use crate::powerloss::fs::DirSync;
+use crate::powerloss::PowerDisk;
 use traffic::{Ctl, Record, KEYS};
 
 /// Per-call deadline of the traffic clients.
@@ -70,17 +72,24 @@ pub enum Scenario {
     SlowDisk,
     /// Any of the above.
     Mixed,
+    /// Power cuts of the whole cluster: every member's data dir is on a
+    /// [`crate::powerloss::PowerDisk`]; a cut kills every member, drops every write not
+    /// fsynced (half of the cuts also let a random half of the unsynced overwrites through,
+    /// as a reordering disk would), and restarts them all. Skipped where FUSE is unavailable
+    /// (a failure under `ETCD_INTEROP_REQUIRED=1`).
+    PowerCut,
 }
 
 impl Scenario {
     /// Every scenario, for the campaign.
-    pub const ALL: [Scenario; 6] = [
+    pub const ALL: [Scenario; 7] = [
         Scenario::Kill,
         Scenario::Pause,
         Scenario::Failpoint,
         Scenario::FailpointRestart,
         Scenario::SlowDisk,
         Scenario::Mixed,
+        Scenario::PowerCut,
     ];
 
     /// The scenario's name (as in `ROBUSTNESS_SCENARIO`).
@@ -92,6 +101,7 @@ impl Scenario {
             Scenario::FailpointRestart => "failpoint_restart",
             Scenario::SlowDisk => "slow_disk",
             Scenario::Mixed => "mixed",
+            Scenario::PowerCut => "power_cut",
         }
     }
 
@@ -113,6 +123,7 @@ enum Fault {
     FailpointNotReached,
     FailpointRestart,
     SlowDisk,
+    PowerCut,
 }
 
 /// Failpoints a run cannot reach with its traffic: conf changes need a membership change, and
@@ -180,16 +191,28 @@ fn out_dir() -> PathBuf {
 pub fn run(scenario: Scenario, members: usize, seed: u64, secs: u64) -> RunStats {
     let tag = format!("{}-{members}m-seed{seed}", scenario.name());
     eprintln!("robustness: {tag}: start");
-    let mut c = Cluster::start_with(
-        ServerKind::Ours,
-        members,
-        &format!("rob-{seed}"),
-        false,
-        &|_| vec!["--snapshot-count=100".into()],
-    );
+    let flags = vec!["--snapshot-count=100".to_string()];
+    // Declared before the cluster: unmounted after its members are killed.
+    let mut disk = None;
+    let mut c = if scenario == Scenario::PowerCut {
+        let Some(d) = PowerDisk::new(&format!("robustness {tag}"), DirSync::Journal) else {
+            return RunStats::default();
+        };
+        let dirs = d.data_dirs(members);
+        disk = Some(d);
+        Cluster::start_in(ServerKind::Ours, &format!("rob-{seed}"), &dirs, &flags)
+    } else {
+        Cluster::start_with(
+            ServerKind::Ours,
+            members,
+            &format!("rob-{seed}"),
+            false,
+            &|_| flags.clone(),
+        )
+    };
     let rt = multi_thread_runtime();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run_in(&rt, &mut c, scenario, seed, secs)
+        run_in(&rt, &mut c, disk.as_mut(), scenario, seed, secs)
     }));
     match result {
         Ok(Ok(stats)) => {
@@ -227,6 +250,7 @@ type RunError = Box<(String, RunStats, Arc<Record>)>;
 fn run_in(
     rt: &tokio::runtime::Runtime,
     c: &mut Cluster,
+    mut disk: Option<&mut PowerDisk>,
     scenario: Scenario,
     seed: u64,
     secs: u64,
@@ -294,7 +318,7 @@ fn run_in(
         std::thread::sleep(Duration::from_millis(rng.random_range(300..1200)));
         let kind = pick(scenario, &mut rng);
         let victim = rng.random_range(0..n);
-        let f = inject(rt, c, &cs, kind, victim, &mut rng);
+        let f = inject(rt, c, disk.as_deref_mut(), &cs, kind, victim, &mut rng);
         *faults.entry(f).or_default() += 1;
         if let Err(why) = restart_crashed(c, &mut faults) {
             let stats = RunStats::default();
@@ -491,6 +515,7 @@ fn pick(scenario: Scenario, rng: &mut StdRng) -> Scenario {
 fn inject(
     rt: &tokio::runtime::Runtime,
     c: &mut Cluster,
+    disk: Option<&mut PowerDisk>,
     cs: &Arc<Vec<Client>>,
     kind: Scenario,
     victim: usize,
@@ -503,6 +528,13 @@ fn inject(
             std::thread::sleep(Duration::from_millis(rng.random_range(200..1500)));
             c.members[victim].restart();
             Fault::Kill
+        }
+        Scenario::PowerCut => {
+            let disk = disk.expect("invariant: power_cut runs have their data dirs on a disk");
+            c.kill_all();
+            disk.cut(rng.random_bool(0.5), rng);
+            c.restart_all();
+            Fault::PowerCut
         }
         Scenario::Pause => {
             let p = Paused::pause(&[&c.members[victim]]);
