@@ -19,9 +19,9 @@
 //! | name | where |
 //! |---|---|
 //! | `raftBeforeSave` | raft log append, before the entries are written (`raft::log_store`) |
-//! | `walBeforeSync` | raft log append, entries written, before the commit that fsyncs them |
-//! | `walAfterSync` | raft log append, after the fsyncing commit, before openraft is told |
-//! | `raftAfterSave` | raft log append, after openraft was told the entries are durable |
+//! | `walBeforeSync` | raft log sync thread: entries written to the segment file, before the `fdatasync` that makes them durable |
+//! | `walAfterSync` | raft log sync thread: after the `fdatasync`, before openraft is told |
+//! | `raftAfterSave` | raft log sync thread: after openraft was told the entries are durable (`return`: later appends fail) |
 //! | `beforeCommit` | state apply batch, before its LMDB commit (`raft::state_machine`) |
 //! | `afterCommit` | state apply batch, after its commit, before watchers hear of it |
 //! | `beforeApplyOneConfChange` | before a membership entry is applied |

@@ -1,21 +1,31 @@
-//! The Raft log on heed: entries, vote, committed and purged log ids in `member/wal`.
+//! The Raft log: entries in append-only segment files under `member/wal/`
+//! ([`crate::storage::segment_log`], one `fdatasync` per append batch, like etcd's WAL), the
+//! vote, identity and purged log id in the small `member/wal` LMDB environment (written
+//! rarely; each commit is synced).
 //!
-//! Appends are written in one LMDB write transaction per batch on a blocking thread; the
-//! flush callback fires only after the commit (LMDB syncs on commit), so an entry openraft
-//! counts as persisted survives kill -9.
+//! Group commit: [`RaftLogStorage::append`] writes the records (page cache) and returns; a
+//! dedicated sync thread takes every append that arrived meanwhile, syncs once, and only then
+//! fires openraft's flush callbacks, in order. So an entry openraft counts as persisted
+//! survives kill -9 and power loss. A failed sync is never retried: the store refuses every
+//! later append.
+//!
+//! Data dirs written before the segment files kept their entries in the LMDB `logs`
+//! database; [`LogStore::open`] moves them into segment files (synced) and only then empties
+//! the database, so a crash in between redoes the move from scratch.
 
 use std::fmt::Debug;
 use std::ops::RangeBounds;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use openraft::storage::{LogFlushed, LogState, RaftLogReader, RaftLogStorage};
 use openraft::{Entry, ErrorSubject, ErrorVerb, LogId, StorageError, Vote};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-#[cfg(feature = "failpoints")]
-use super::failpoint_error;
 use super::{io_err, TypeConfig};
 use crate::storage::schema;
+use crate::storage::segment_log::{self, SegmentLog};
 use crate::storage::wal::{self, WalDbs};
 use crate::storage::Env;
 
@@ -24,24 +34,74 @@ use crate::storage::Env;
 /// the oldest log entry kept.
 pub type BeforePurge = std::sync::Arc<dyn Fn() -> Result<(), heed::Error> + Send + Sync>;
 
-/// The heed-backed Raft log store. Cloning shares the environment.
+/// A request to the sync thread.
+enum SyncReq {
+    /// Entries were written: sync, then tell openraft.
+    Flush(LogFlushed<TypeConfig>),
+    /// Answer once every earlier request was handled.
+    Barrier(tokio::sync::oneshot::Sender<()>),
+}
+
+/// The Raft log store. Cloning shares the files, the environment and the sync thread.
 #[derive(Clone)]
 pub struct LogStore {
     env: Env,
     dbs: WalDbs,
+    log: Arc<Mutex<SegmentLog>>,
+    syncer: std::sync::mpsc::Sender<SyncReq>,
+    /// Set once a sync failed (or a failpoint said so): every later append fails.
+    failed: Arc<AtomicBool>,
     before_purge: std::sync::Arc<std::sync::OnceLock<BeforePurge>>,
 }
 
+/// Locks the segment log; a poisoned lock (a panic while holding it) is a storage error.
+fn lock(log: &Mutex<SegmentLog>) -> Result<std::sync::MutexGuard<'_, SegmentLog>, std::io::Error> {
+    log.lock()
+        .map_err(|_| std::io::Error::other("raft log lock poisoned"))
+}
+
 impl LogStore {
-    /// Opens the log store on the `member/wal` environment.
+    /// Opens the log store on the `member/wal` environment and the segment files in the
+    /// same directory, moving entries left in the environment by an older version into
+    /// segment files first.
     ///
     /// # Errors
-    /// Storage errors from LMDB.
+    /// Storage errors from LMDB; [`crate::storage::StorageError::Damaged`] for damaged
+    /// segment files (see [`crate::storage::segment_log`]).
     pub fn open(env: Env) -> Result<LogStore, crate::storage::StorageError> {
+        use crate::storage::StorageError as SE;
         let dbs = WalDbs::open(&env)?;
+        let dir = env.path().to_path_buf();
+        let purged: Option<LogId<u64>> = {
+            let rtxn = env.read_txn()?;
+            dbs.meta
+                .get(&rtxn, schema::WAL_LAST_PURGED.key)?
+                .map(postcard::from_bytes)
+                .transpose()
+                .map_err(|e| SE::Corrupt(format!("raft log: purged log id: {e}")))?
+        };
+        migrate_from_lmdb(&env, &dbs, &dir)?;
+        let log = SegmentLog::open(&dir, purged.map(|l| l.index))?;
+        let log = Arc::new(Mutex::new(log));
+        let failed = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = std::sync::mpsc::channel();
+        {
+            let log = log.clone();
+            let failed = failed.clone();
+            std::thread::Builder::new()
+                .name("raft-log-sync".into())
+                .spawn(move || sync_loop(rx, log, failed))
+                .map_err(|source| SE::Io {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+        }
         Ok(LogStore {
             env,
             dbs,
+            log,
+            syncer: tx,
+            failed,
             before_purge: Default::default(),
         })
     }
@@ -109,25 +169,139 @@ impl LogStore {
             .await
     }
 
+    /// Reads and decodes the entries with index in `[start, end_incl]` that are held.
+    fn read_range(
+        &self,
+        start: u64,
+        end_incl: u64,
+    ) -> Result<Vec<Entry<TypeConfig>>, std::io::Error> {
+        let locs = lock(&self.log)?.locate(start, end_incl);
+        let mut out = Vec::with_capacity(locs.len());
+        for loc in &locs {
+            let bytes = segment_log::read_at(loc)?;
+            out.push(postcard::from_bytes(&bytes).map_err(std::io::Error::other)?);
+        }
+        Ok(out)
+    }
+
     /// The last log id in the log, if any (ignores purged entries).
-    fn last_log_id(&self) -> Result<Option<LogId<u64>>, StorageError<u64>> {
-        let rtxn = self
-            .env
-            .read_txn()
-            .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Read, e))?;
-        let last = self
-            .dbs
-            .logs
-            .last(&rtxn)
-            .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Read, e))?;
-        match last {
-            None => Ok(None),
-            Some((_, v)) => {
-                let entry: Entry<TypeConfig> = postcard::from_bytes(v)
-                    .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Read, e))?;
-                Ok(Some(entry.log_id))
+    fn last_log_id(&self) -> Result<Option<LogId<u64>>, std::io::Error> {
+        let Some(last) = lock(&self.log)?.last_index() else {
+            return Ok(None);
+        };
+        Ok(self.read_range(last, last)?.pop().map(|e| e.log_id))
+    }
+
+    /// Waits until every append handed to the sync thread so far was synced and reported.
+    async fn sync_barrier(&self) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if self.syncer.send(SyncReq::Barrier(tx)).is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
+
+/// Moves entries an older version kept in the LMDB `logs` database into segment files: any
+/// segment files present are from an unfinished move and are removed first; the database is
+/// emptied only once the files are synced.
+fn migrate_from_lmdb(
+    env: &Env,
+    dbs: &WalDbs,
+    dir: &std::path::Path,
+) -> Result<(), crate::storage::StorageError> {
+    let records: Vec<(u64, Vec<u8>)> = {
+        let rtxn = env.read_txn()?;
+        if dbs.logs.first(&rtxn)?.is_none() {
+            return Ok(());
+        }
+        let mut out = Vec::new();
+        for item in dbs.logs.iter(&rtxn)? {
+            let (k, v) = item?;
+            let key: [u8; 8] = k.try_into().map_err(|_| {
+                crate::storage::StorageError::Corrupt(format!("raft log key of {} bytes", k.len()))
+            })?;
+            out.push((u64::from_be_bytes(key), v.to_vec()));
+        }
+        out
+    };
+    segment_log::remove_segments(dir)?;
+    let mut log = SegmentLog::open(dir, None)?;
+    log.append(&records)?;
+    log.take_unsynced()
+        .sync()
+        .map_err(|source| crate::storage::StorageError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    drop(log);
+    let mut wtxn = env.write_txn()?;
+    dbs.logs.clear(&mut wtxn)?;
+    wtxn.commit()?;
+    tracing::info!(
+        entries = records.len(),
+        dir = %dir.display(),
+        "raft log: moved entries from the LMDB environment into segment files"
+    );
+    Ok(())
+}
+
+/// The sync thread: one `fdatasync` round for every group of appends waiting, then their
+/// callbacks in order.
+fn sync_loop(
+    rx: std::sync::mpsc::Receiver<SyncReq>,
+    log: Arc<Mutex<SegmentLog>>,
+    failed: Arc<AtomicBool>,
+) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            batch.push(more);
+        }
+        let started = std::time::Instant::now();
+        let res: Result<(), std::io::Error> = (|| {
+            if failed.load(Ordering::SeqCst) {
+                return Err(std::io::Error::other("raft log failed earlier"));
+            }
+            let unsynced = lock(&log)?.take_unsynced();
+            if unsynced.is_empty() {
+                return Ok(());
+            }
+            fail::fail_point!("walBeforeSync", |_| Err(std::io::Error::other(
+                "failpoint walBeforeSync"
+            )));
+            unsynced.sync()?;
+            crate::observability::metrics()
+                .wal_fsync_duration
+                .observe(started.elapsed().as_secs_f64());
+            fail::fail_point!("walAfterSync", |_| Err(std::io::Error::other(
+                "failpoint walAfterSync"
+            )));
+            Ok(())
+        })();
+        if let Err(e) = &res {
+            failed.store(true, Ordering::SeqCst);
+            tracing::error!(error = %e, "raft log: sync failed; refusing further appends");
+        }
+        let mut flushed = false;
+        for req in batch {
+            match req {
+                SyncReq::Flush(cb) => {
+                    flushed = true;
+                    cb.log_io_completed(match &res {
+                        Ok(()) => Ok(()),
+                        Err(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+                    });
+                }
+                SyncReq::Barrier(tx) => {
+                    let _ = tx.send(());
+                }
             }
         }
+        #[cfg(feature = "failpoints")]
+        if flushed && fail::eval("raftAfterSave", |_| ()).is_some() {
+            failed.store(true, Ordering::SeqCst);
+        }
+        let _ = flushed;
     }
 }
 
@@ -142,7 +316,7 @@ pub struct ForcedCluster {
 
 impl LogStore {
     /// etcd's `--force-new-cluster` restart (`restartAsStandaloneNode`), done once at
-    /// bootstrap before Raft starts: in ONE write transaction of the wal environment, appends
+    /// bootstrap before Raft starts: appends (synced)
     /// a membership entry that keeps only `member_id` (same member ID, same node record) after
     /// the last log entry, under a new term of this member, and sets the vote to that term.
     /// The member then elects itself alone, and committing its first entry commits the new
@@ -174,11 +348,15 @@ impl LogStore {
     ) -> Result<Option<ForcedCluster>, crate::storage::StorageError> {
         use crate::storage::StorageError as SE;
         let corrupt = |e: postcard::Error| SE::Corrupt(format!("raft log: {e}"));
-        let mut wtxn = self.env.write_txn()?;
+        let io = |source: std::io::Error| SE::Io {
+            path: self.env.path().display().to_string(),
+            source,
+        };
+        let rtxn = self.env.read_txn()?;
         let vote: Option<Vote<u64>> = self
             .dbs
             .meta
-            .get(&wtxn, schema::WAL_VOTE.key)?
+            .get(&rtxn, schema::WAL_VOTE.key)?
             .map(postcard::from_bytes)
             .transpose()
             .map_err(corrupt)?;
@@ -186,15 +364,17 @@ impl LogStore {
         let purged: Option<LogId<u64>> = self
             .dbs
             .meta
-            .get(&wtxn, schema::WAL_LAST_PURGED.key)?
+            .get(&rtxn, schema::WAL_LAST_PURGED.key)?
             .map(postcard::from_bytes)
             .transpose()
             .map_err(corrupt)?;
+        drop(rtxn);
         let mut last: Option<LogId<u64>> = None;
         let mut latest: Option<openraft::Membership<u64, crate::apply::Member>> = None;
-        for item in self.dbs.logs.rev_iter(&wtxn)? {
-            let (_, v) = item?;
-            let entry: Entry<TypeConfig> = postcard::from_bytes(v).map_err(corrupt)?;
+        let locs = lock(&self.log).map_err(io)?.locate(0, u64::MAX);
+        for loc in locs.iter().rev() {
+            let bytes = segment_log::read_at(loc).map_err(io)?;
+            let entry: Entry<TypeConfig> = postcard::from_bytes(&bytes).map_err(corrupt)?;
             if last.is_none() {
                 last = Some(entry.log_id);
             }
@@ -237,9 +417,14 @@ impl LogStore {
             )),
         };
         let bytes = postcard::to_stdvec(&entry).map_err(corrupt)?;
-        self.dbs
-            .logs
-            .put(&mut wtxn, &wal::index_key(log_id.index), &bytes)?;
+        // The entry first, then the vote: a crash in between leaves the entry, and the
+        // next --force-new-cluster start appends another one under a higher term.
+        {
+            let mut log = lock(&self.log).map_err(io)?;
+            log.append(&[(log_id.index, bytes)])?;
+            log.take_unsynced().sync().map_err(io)?;
+        }
+        let mut wtxn = self.env.write_txn()?;
         let vote = postcard::to_stdvec(&Vote::new(term, member_id)).map_err(corrupt)?;
         self.dbs.meta.put(&mut wtxn, schema::WAL_VOTE.key, &vote)?;
         wtxn.commit()?;
@@ -250,7 +435,8 @@ impl LogStore {
 /// Seeds a fresh `member/wal` environment for a new cluster offline, as `Raft::initialize`
 /// followed by `save_identity` would at a first start: the initial membership entry at log
 /// id 0 (every member a voter) and the identity (cluster ID, member ID), in one write
-/// transaction. `snapshot restore` uses it so the restored member restarts (its flags then
+/// transaction (the entry is moved into segment files when [`LogStore::open`] next opens the
+/// directory). `snapshot restore` uses it so the restored member restarts (its flags then
 /// no longer matter, as with etcd) instead of bootstrapping anew.
 ///
 /// # Errors
@@ -265,7 +451,9 @@ pub fn seed_new_cluster(
     use crate::storage::StorageError as SE;
     let dbs = WalDbs::open(env)?;
     let mut wtxn = env.write_txn()?;
-    if dbs.logs.first(&wtxn)?.is_some() || dbs.meta.get(&wtxn, schema::WAL_IDENTITY.key)?.is_some()
+    if dbs.logs.first(&wtxn)?.is_some()
+        || dbs.meta.get(&wtxn, schema::WAL_IDENTITY.key)?.is_some()
+        || segment_log::has_segments(env.path())
     {
         return Err(SE::Corrupt("wal already initialized".into()));
     }
@@ -312,7 +500,9 @@ pub fn seed_converted(
     use crate::storage::StorageError as SE;
     let dbs = WalDbs::open(env)?;
     let mut wtxn = env.write_txn()?;
-    if dbs.logs.first(&wtxn)?.is_some() || dbs.meta.get(&wtxn, schema::WAL_IDENTITY.key)?.is_some()
+    if dbs.logs.first(&wtxn)?.is_some()
+        || dbs.meta.get(&wtxn, schema::WAL_IDENTITY.key)?.is_some()
+        || segment_log::has_segments(env.path())
     {
         return Err(SE::Corrupt("wal already initialized".into()));
     }
@@ -379,20 +569,8 @@ impl RaftLogReader<TypeConfig> for LogStore {
         if start > end_incl {
             return Ok(Vec::new());
         }
-        let rerr = |e: heed::Error| io_err(ErrorSubject::Logs, ErrorVerb::Read, e);
-        let rtxn = self.env.read_txn().map_err(rerr)?;
-        let lo = wal::index_key(start);
-        let hi = wal::index_key(end_incl);
-        let bounds = (Bound::Included(&lo[..]), Bound::Included(&hi[..]));
-        let iter = self.dbs.logs.range(&rtxn, &bounds).map_err(rerr)?;
-        let mut out = Vec::new();
-        for item in iter {
-            let (_, v) = item.map_err(rerr)?;
-            let entry: Entry<TypeConfig> = postcard::from_bytes(v)
-                .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Read, e))?;
-            out.push(entry);
-        }
-        Ok(out)
+        self.read_range(start, end_incl)
+            .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Read, e))
     }
 }
 
@@ -401,7 +579,10 @@ impl RaftLogStorage<TypeConfig> for LogStore {
 
     async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageError<u64>> {
         let last_purged_log_id: Option<LogId<u64>> = self.read_meta(schema::WAL_LAST_PURGED.key)?;
-        let last = self.last_log_id()?.or(last_purged_log_id);
+        let last = self
+            .last_log_id()
+            .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Read, e))?
+            .or(last_purged_log_id);
         Ok(LogState {
             last_purged_log_id,
             last_log_id: last,
@@ -429,70 +610,59 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         I: IntoIterator<Item = Entry<TypeConfig>> + Send,
         I::IntoIter: Send,
     {
-        let mut encoded = Vec::new();
+        let werr = |e: std::io::Error| io_err(ErrorSubject::Logs, ErrorVerb::Write, e);
+        #[cfg(feature = "failpoints")]
+        if fail::eval("raftBeforeSave", |_| ()).is_some() {
+            let e = std::io::Error::other("failpoint raftBeforeSave");
+            callback.log_io_completed(Err(std::io::Error::other(e.to_string())));
+            return Err(werr(e));
+        }
+        if self.failed.load(Ordering::SeqCst) {
+            let e = std::io::Error::other("raft log failed earlier");
+            callback.log_io_completed(Err(std::io::Error::other(e.to_string())));
+            return Err(werr(e));
+        }
+        let mut records = Vec::new();
         for e in entries {
-            let bytes = postcard::to_stdvec(&e)
-                .map_err(|err| io_err(ErrorSubject::Logs, ErrorVerb::Write, err))?;
-            encoded.push((e.log_id.index, bytes));
+            let bytes = postcard::to_stdvec(&e).map_err(|err| werr(std::io::Error::other(err)))?;
+            records.push((e.log_id.index, bytes));
         }
-        let written: usize = encoded.iter().map(|(_, b)| 8 + b.len()).sum();
-        let this = self.clone();
-        let started = std::time::Instant::now();
-        let res = run_blocking(move || {
-            fail::fail_point!("raftBeforeSave", |_| Err(failpoint_error("raftBeforeSave")));
-            let mut wtxn = this.env.write_txn()?;
-            for (index, bytes) in &encoded {
-                this.dbs
-                    .logs
-                    .put(&mut wtxn, &wal::index_key(*index), bytes)?;
-            }
-            fail::fail_point!("walBeforeSync", |_| Err(failpoint_error("walBeforeSync")));
-            wtxn.commit()?;
-            fail::fail_point!("walAfterSync", |_| Err(failpoint_error("walAfterSync")));
-            Ok(())
-        })
-        .await;
-        crate::observability::metrics()
-            .wal_fsync_duration
-            .observe(started.elapsed().as_secs_f64());
-        match res {
-            Ok(()) => {
-                // etcd's WAL counts the bytes of each record it writes (a gauge it only adds
-                // to); here: each entry's 8-byte index key and its encoding.
-                if let Some(g) =
-                    crate::observability::metrics().extra_gauge("etcd_disk_wal_write_bytes_total")
-                {
-                    g.add(written as f64);
-                }
-                callback.log_io_completed(Ok(()));
-                #[cfg(feature = "failpoints")]
-                if fail::eval("raftAfterSave", |_| ()).is_some() {
-                    return Err(io_err(
-                        ErrorSubject::Logs,
-                        ErrorVerb::Write,
-                        failpoint_error("raftAfterSave"),
-                    ));
-                }
-                Ok(())
-            }
+        // Page-cache writes only; the sync thread makes them durable.
+        let written = match lock(&self.log).and_then(|mut log| {
+            log.append(&records)
+                .map_err(|e| std::io::Error::other(e.to_string()))
+        }) {
+            Ok(n) => n,
             Err(e) => {
+                self.failed.store(true, Ordering::SeqCst);
                 callback.log_io_completed(Err(std::io::Error::other(e.to_string())));
-                Err(io_err(ErrorSubject::Logs, ErrorVerb::Write, e))
+                return Err(werr(e));
             }
+        };
+        // etcd's WAL counts the bytes of each record it writes (a gauge it only adds to):
+        // here each record's frame and encoded entry.
+        if let Some(g) =
+            crate::observability::metrics().extra_gauge("etcd_disk_wal_write_bytes_total")
+        {
+            g.add(written as f64);
         }
+        if let Err(std::sync::mpsc::SendError(SyncReq::Flush(cb))) =
+            self.syncer.send(SyncReq::Flush(callback))
+        {
+            cb.log_io_completed(Err(std::io::Error::other("raft log sync thread gone")));
+            return Err(werr(std::io::Error::other("raft log sync thread gone")));
+        }
+        Ok(())
     }
 
     async fn truncate(&mut self, log_id: LogId<u64>) -> Result<(), StorageError<u64>> {
-        let this = self.clone();
+        // No callback of an entry about to be removed may still be in flight.
+        self.sync_barrier().await;
+        let log = self.log.clone();
         run_blocking(move || {
-            let mut wtxn = this.env.write_txn()?;
-            let lo = wal::index_key(log_id.index);
-            let range = (
-                std::ops::Bound::Included(&lo[..]),
-                std::ops::Bound::Unbounded,
-            );
-            this.dbs.logs.delete_range(&mut wtxn, &range)?;
-            wtxn.commit()
+            let mut log = lock(&log).map_err(heed::Error::Io)?;
+            log.truncate_from(log_id.index)
+                .map_err(|e| heed::Error::Io(std::io::Error::other(e.to_string())))
         })
         .await
         .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Delete, e))
@@ -504,21 +674,14 @@ impl RaftLogStorage<TypeConfig> for LogStore {
                 .await
                 .map_err(|e| io_err(ErrorSubject::StateMachine, ErrorVerb::Write, e))?;
         }
-        let bytes = postcard::to_stdvec(&log_id)
-            .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Delete, e))?;
-        let this = self.clone();
+        // The purge point is durable before any file goes.
+        self.write_meta(schema::WAL_LAST_PURGED.key, &log_id)
+            .await?;
+        let log = self.log.clone();
         run_blocking(move || {
-            let mut wtxn = this.env.write_txn()?;
-            this.dbs
-                .meta
-                .put(&mut wtxn, schema::WAL_LAST_PURGED.key, &bytes)?;
-            let hi = wal::index_key(log_id.index);
-            let range = (
-                std::ops::Bound::Unbounded,
-                std::ops::Bound::Included(&hi[..]),
-            );
-            this.dbs.logs.delete_range(&mut wtxn, &range)?;
-            wtxn.commit()
+            let mut log = lock(&log).map_err(heed::Error::Io)?;
+            log.purge_upto(log_id.index)
+                .map_err(|e| heed::Error::Io(std::io::Error::other(e.to_string())))
         })
         .await
         .map_err(|e| io_err(ErrorSubject::Logs, ErrorVerb::Delete, e))
@@ -558,7 +721,10 @@ mod tests {
             (2, member("m2")),
             (3, member("m3")),
         ]);
+        drop(store);
         seed_new_cluster(&env, 7, 1, members).unwrap();
+        // The seeded entry sits in LMDB until the next open moves it into segment files.
+        let store = LogStore::open(env.clone()).unwrap();
         let forced = store
             .force_new_cluster(1, &none, &new_self)
             .unwrap()
@@ -567,15 +733,20 @@ mod tests {
         assert_eq!(forced.log_id.index, 1);
         assert_eq!(forced.log_id.leader_id.term, 1);
         let rtxn = env.read_txn().unwrap();
-        let (_, last) = store.dbs.logs.last(&rtxn).unwrap().unwrap();
-        let entry: Entry<TypeConfig> = postcard::from_bytes(last).unwrap();
+        assert!(
+            store.dbs.logs.first(&rtxn).unwrap().is_none(),
+            "moved out of LMDB"
+        );
+        drop(rtxn);
+        drop(store);
+        let store = LogStore::open(env.clone()).unwrap();
+        let entry = store.read_range(1, 1).unwrap().pop().unwrap();
         let openraft::EntryPayload::Membership(m) = entry.payload else {
             panic!("not a membership entry");
         };
         assert_eq!(m.voter_ids().collect::<Vec<_>>(), vec![1]);
         assert_eq!(m.get_node(&1), Some(&member("m1")));
         assert_eq!(m.nodes().count(), 1);
-        drop(rtxn);
         let vote: Vote<u64> = store.read_meta(schema::WAL_VOTE.key).unwrap().unwrap();
         assert_eq!(vote, Vote::new(1, 1));
         // A new ID (a backup's): added as `new_self`, every old member removed.
@@ -584,9 +755,11 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(forced.removed, vec![1]);
-        let rtxn = env.read_txn().unwrap();
-        let (_, last) = store.dbs.logs.last(&rtxn).unwrap().unwrap();
-        let entry: Entry<TypeConfig> = postcard::from_bytes(last).unwrap();
+        let entry = store
+            .read_range(forced.log_id.index, forced.log_id.index)
+            .unwrap()
+            .pop()
+            .unwrap();
         let openraft::EntryPayload::Membership(m) = entry.payload else {
             panic!("not a membership entry");
         };
@@ -612,5 +785,80 @@ mod tests {
             .unwrap();
         assert_eq!(forced.log_id.index, 11);
         assert_eq!(forced.log_id.leader_id.term, 4);
+    }
+
+    fn blank(index: u64) -> Entry<TypeConfig> {
+        Entry {
+            log_id: LogId::new(openraft::CommittedLeaderId::new(2, 1), index),
+            payload: openraft::EntryPayload::Blank,
+        }
+    }
+
+    /// A data dir of the previous layout (entries in the LMDB `logs` database) opens with
+    /// its entries, moved into segment files; an interrupted move (segment files AND LMDB
+    /// entries) is redone from the LMDB copy.
+    #[test]
+    fn entries_in_lmdb_are_moved_into_segment_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = open_env(dir.path(), EnvKind::Wal).unwrap();
+        let dbs = WalDbs::open(&env).unwrap();
+        let put_lmdb = |from: u64, to: u64| {
+            let mut wtxn = env.write_txn().unwrap();
+            for i in from..=to {
+                let bytes = postcard::to_stdvec(&blank(i)).unwrap();
+                dbs.logs.put(&mut wtxn, &wal::index_key(i), &bytes).unwrap();
+            }
+            wtxn.commit().unwrap();
+        };
+        put_lmdb(5, 20);
+        let store = LogStore::open(env.clone()).unwrap();
+        let got: Vec<u64> = store
+            .read_range(0, u64::MAX)
+            .unwrap()
+            .iter()
+            .map(|e| e.log_id.index)
+            .collect();
+        assert_eq!(got, (5..=20).collect::<Vec<_>>());
+        assert!(segment_log::has_segments(dir.path()));
+        drop(store);
+        // As if the previous move crashed before emptying LMDB, with a torn file left.
+        put_lmdb(5, 9);
+        let seg = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().ends_with(".seg"))
+            .unwrap()
+            .path();
+        std::fs::write(&seg, b"garbage").unwrap();
+        let store = LogStore::open(env.clone()).unwrap();
+        let got: Vec<u64> = store
+            .read_range(0, u64::MAX)
+            .unwrap()
+            .iter()
+            .map(|e| e.log_id.index)
+            .collect();
+        assert_eq!(got, (5..=9).collect::<Vec<_>>());
+        let rtxn = env.read_txn().unwrap();
+        assert!(dbs.logs.first(&rtxn).unwrap().is_none());
+    }
+
+    /// Broke before: the purge point (a `LogId`, as `purge` and `seed_converted` write it)
+    /// was decoded as an `Option` at open, and a converted etcd data dir refused to start.
+    #[test]
+    fn purge_point_written_by_seed_converted_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = open_env(dir.path(), EnvKind::Wal).unwrap();
+        seed_converted(&env, 7, 1, (5, 1), (5, 42)).unwrap();
+        let mut store = LogStore::open(env.clone()).unwrap();
+        let state = harness_rt().block_on(store.get_log_state()).unwrap();
+        assert_eq!(state.last_purged_log_id, Some(converted_log_id(5, 42)));
+        assert_eq!(state.last_log_id, Some(converted_log_id(5, 42)));
+    }
+
+    fn harness_rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
     }
 }

@@ -35,7 +35,9 @@
 //!   (`raft.client_write`, many proposals per entry);
 //!   follower: `server/peer.rs::EtcdServer::forward_proposal` → the leader's
 //!   `LeaderService::forward` → `propose_local`
-//! → `raft/log_store.rs::LogStore::append` (WAL commit + fsync), replication, commit
+//! → `raft/log_store.rs::LogStore::append` (records written to the segment file;
+//!   `sync_loop`: one fdatasync for every append waiting, then openraft's callback),
+//!   replication, commit
 //! → `raft/state_machine.rs::StateMachine::apply` → `apply_batch` (ONE LMDB write
 //!   transaction per batch) → `apply/state.rs::StateDb::apply_direct` (straight in the
 //!   batch transaction; the batch is re-applied through `apply_isolated`, a nested txn per

@@ -1,6 +1,8 @@
 //! `etcdctl backup` (v2) for our data dir: consistent copies of the state environment
 //! (`member/snap/db`) and of the Raft log environment (`member/wal`) into a backup dir, made
-//! with LMDB read transactions (so a running member may be backed up), each compacted.
+//! with LMDB read transactions (so a running member may be backed up), each compacted, and
+//! copies of the Raft log's segment files (a torn last record in a copy taken while the member
+//! writes is cut when the copy is opened, as after a crash).
 //!
 //! Without `with_v3`, as etcd's backup without `--with-v3`, the copy keeps no v3 data: the
 //! v3 tables (keys and key index, leases, v3 auth) and the MVCC compaction mark are emptied;
@@ -88,6 +90,8 @@ pub fn backup(
     let f = wal.copy_to_path(&wal_file, heed::CompactionOption::Enabled)?;
     f.sync_all().map_err(|e| io(&wal_file, e))?;
     drop(wal);
+    // The log's entries live in segment files beside the environment.
+    super::segment_log::copy_segments(&p.src_wal, &p.dst_wal)?;
     if let Some(identity) = identity {
         let env = open_env(&p.dst_wal, EnvKind::Wal)?;
         let dbs = super::wal::WalDbs::open(&env)?;

@@ -1,5 +1,8 @@
-//! The `member/wal` environment's databases: the Raft log ([`super::schema::LOGS`]) and the
-//! Raft metadata ([`super::schema::RAFT_META`], keys `WAL_*` in [`super::schema`]).
+//! The `member/wal` environment's databases: the Raft metadata ([`super::schema::RAFT_META`],
+//! keys `WAL_*` in [`super::schema`]) and the Raft log's entries as older versions kept them
+//! ([`super::schema::LOGS`]; entries now live in [`super::segment_log`] files, and
+//! `raft::log_store::LogStore::open` moves any left here into them; offline seeding
+//! (`snapshot restore`) still writes its first entry here).
 
 use heed::types::{Bytes, Str};
 use heed::Database;
