@@ -29,10 +29,12 @@ use crate::storage::segment_log::{self, SegmentLog};
 use crate::storage::wal::{self, WalDbs};
 use crate::storage::Env;
 
-/// Work that must be durable before log entries are purged: the state machine's applied
-/// state (its environment defers syncs), so a crash never leaves applied state older than
-/// the oldest log entry kept.
-pub type BeforePurge = std::sync::Arc<dyn Fn() -> Result<(), heed::Error> + Send + Sync>;
+/// Work that must be done before log entries up to the given index are purged: the state
+/// machine's applied state must cover that index (openraft 0.9 purges up to an incoming
+/// snapshot as soon as it queues the snapshot's install, not when the install is done) and
+/// be durable (its environment defers syncs), so a crash never leaves applied state older
+/// than the oldest log entry kept.
+pub type BeforePurge = std::sync::Arc<dyn Fn(u64) -> Result<(), heed::Error> + Send + Sync>;
 
 /// A request to the sync thread.
 enum SyncReq {
@@ -670,7 +672,8 @@ impl RaftLogStorage<TypeConfig> for LogStore {
 
     async fn purge(&mut self, log_id: LogId<u64>) -> Result<(), StorageError<u64>> {
         if let Some(sync) = self.before_purge.get().cloned() {
-            run_blocking(move || sync())
+            let upto = log_id.index;
+            run_blocking(move || sync(upto))
                 .await
                 .map_err(|e| io_err(ErrorSubject::StateMachine, ErrorVerb::Write, e))?;
         }

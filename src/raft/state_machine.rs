@@ -285,6 +285,38 @@ pub(crate) fn applied_state(store: &StateStore) -> Result<AppliedState, ApplyFai
     applied_state_in(&db, &rtxn)
 }
 
+/// Waits (polling every 5 ms, at most `within`) until the applied log index is at least
+/// `index`, then syncs the state environment: what a purge of the log up to `index` needs
+/// first. openraft 0.9 purges up to an incoming snapshot right after it queues the
+/// snapshot's install; without this wait a crash before the install ends leaves a log purged
+/// past the applied state, and openraft refuses to start (`purge_upto <=
+/// snapshot_last_log_id`; found by the robustness `snapshot_catchup` scenario, seed 5029).
+///
+/// # Errors
+/// Storage errors; [`heed::Error::Io`] when `within` passes first.
+pub(crate) fn durable_applied_at_least(
+    store: &StateStore,
+    index: u64,
+    within: std::time::Duration,
+) -> Result<(), heed::Error> {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let applied = applied_state(store)
+            .map_err(|e| heed::Error::Io(std::io::Error::other(e.to_string())))?
+            .0
+            .map_or(0, |l| l.index);
+        if applied >= index {
+            return store.sync();
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(heed::Error::Io(std::io::Error::other(format!(
+                "log purge up to {index}: the state machine applied only up to {applied} within {within:?}"
+            ))));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// [`applied_state`] read within `rtxn`, so that it describes exactly the data the same
 /// transaction sees (the Snapshot RPC's consistent index).
 ///

@@ -15,6 +15,10 @@ use crate::storage::{open_env, EnvKind};
 
 use super::Error;
 
+/// How long a log purge waits for the state machine to apply (or install a snapshot) up to
+/// the purge point before it fails.
+const PURGE_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Raft log entries kept after a snapshot so that a slightly lagging follower catches up from
 /// the log rather than by a snapshot (etcd 3.4's `snapshotCatchUpEntries`).
 const SNAPSHOT_CATCHUP_ENTRIES: u64 = 5000;
@@ -182,7 +186,9 @@ pub(super) async fn bootstrap(cfg: &ServerConfig, peers: &PeerTransport) -> Resu
     let sm = StateMachine::new(store.clone());
     {
         let store = store.clone();
-        log_store.set_before_purge(std::sync::Arc::new(move || store.sync()));
+        log_store.set_before_purge(std::sync::Arc::new(move |upto| {
+            crate::raft::state_machine::durable_applied_at_least(&store, upto, PURGE_WAIT)
+        }));
     }
     // openraft 0.9 restores a leader whose committed vote names itself without an election
     // and without a new blank entry; its read index is then the commit index it restarted
