@@ -285,3 +285,101 @@ fn isolated_old_leader_serves_no_stale_linearizable_read() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Regression (campaign seed 5029): a follower that crashes right before it installs a
+/// snapshot from the leader (`raftBeforeApplySnap`) restarts and catches up. openraft 0.9
+/// purges the log up to an incoming snapshot as soon as it queues the install; before the
+/// log store's purge waited for the state machine to cover the purge point, the restarted
+/// member found its log purged past its applied state and could not start.
+#[test]
+fn crash_before_snapshot_install_restarts_and_catches_up() {
+    use etcd_oxide::pb::etcdserverpb::{PutRequest, RangeRequest};
+    use std::time::Instant;
+    if !cfg!(feature = "failpoints") {
+        eprintln!("skipping: needs the failpoints build");
+        return;
+    }
+    let (mut c, l) = Cluster::start_linked(
+        3,
+        "rob-snapcrash",
+        &|_| vec!["--snapshot-count=40".into()],
+        &[(
+            "FAILPOINTS_SNAPSHOT_CATCHUP_ENTRIES".to_string(),
+            "10".to_string(),
+        )],
+    );
+    let rt = crate::harness::multi_thread_runtime();
+    let bound = Duration::from_secs(20);
+    let start = Instant::now();
+    let lead = loop {
+        if let Some(i) = leader(&rt, &c) {
+            break i;
+        }
+        assert!(start.elapsed() < bound, "no leader within {bound:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let f = (lead + 1) % 3;
+    let (status, body) = crate::harness::http_request(
+        c.members[f].client_addr(),
+        "PUT",
+        "/debug/failpoints/raftBeforeApplySnap",
+        "panic",
+    )
+    .expect("set the failpoint");
+    assert!(status < 300, "failpoint not set: {status} {body}");
+    l.partition(&[f]);
+    let _g = rt.enter();
+    let on_lead = super::client(&c.members[lead].client_url());
+    for i in 0..200 {
+        rt.block_on(async {
+            tokio::time::timeout(
+                Duration::from_secs(5),
+                on_lead.put(PutRequest {
+                    key: format!("snapcrash/{i}").into_bytes(),
+                    value: b"v".to_vec(),
+                    ..Default::default()
+                }),
+            )
+            .await
+        })
+        .expect("put in time")
+        .expect("put");
+    }
+    l.heal();
+    let crashed = c.members[f].wait_exit(Duration::from_secs(20));
+    assert!(
+        crashed.is_some(),
+        "the follower never reached raftBeforeApplySnap:\n{}",
+        c.members[f].stderr_tail(20)
+    );
+    // The failpoint was set at run time: the restarted member runs without it.
+    c.members[f].restart();
+    let on_f = super::client(&c.members[f].client_url());
+    let start = Instant::now();
+    loop {
+        let got = rt
+            .block_on(async {
+                tokio::time::timeout(
+                    Duration::from_secs(3),
+                    on_f.range(RangeRequest {
+                        key: b"snapcrash/199".to_vec(),
+                        serializable: true,
+                        ..Default::default()
+                    }),
+                )
+                .await
+            })
+            .ok()
+            .and_then(Result::ok)
+            .is_some_and(|r| r.kvs.len() == 1);
+        if got {
+            break;
+        }
+        assert!(
+            start.elapsed() < bound,
+            "the restarted follower did not catch up within {bound:?}:\n{}",
+            c.members[f].stderr_tail(20)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
