@@ -163,6 +163,18 @@ pub struct Discovery {
     retries: u32,
 }
 
+/// A refused login (`--discovery-user`/`--discovery-password` wrong) ends discovery at once:
+/// etcd 3.6 builds its discovery client with clientv3.New, which fails on it, and the member
+/// exits with the error; any other failure (an unreachable service) is retried.
+fn retry_unless_login_failed(e: crate::client::Error) -> Step {
+    match e {
+        crate::client::Error::Authentication { message, .. } => {
+            Step::Fatal(DiscoveryError::Client(message))
+        }
+        _ => Step::Retry,
+    }
+}
+
 impl Discovery {
     /// A session for member `member_id` with the `--discovery-*` settings; no connection is
     /// made yet.
@@ -268,7 +280,7 @@ impl Discovery {
             .await
             .map_err(|e| {
                 tracing::warn!(cluster_size_key = %key, error = %e, "failed to get cluster size from discovery service");
-                Step::Retry
+                retry_unless_login_failed(e)
             })?;
         let Some(kv) = resp.kvs.first() else {
             return Err(Step::Fatal(DiscoveryError::SizeNotFound));
@@ -290,7 +302,7 @@ impl Discovery {
             .await
             .map_err(|e| {
                 tracing::warn!(members_key_prefix = %prefix, error = %e, "failed to get cluster members from discovery service");
-                Step::Retry
+                retry_unless_login_failed(e)
             })?;
         let mut cls = ClusterInfo::default();
         for kv in &resp.kvs {

@@ -285,7 +285,8 @@ fn three_members_bootstrap_through_etcd_v3_discovery_over_tls() {
 
 /// Three of our members bootstrap through real etcd 3.4.23 with auth enabled: a user
 /// `disco` (password `disco-pw`) whose role may read and write the registry prefix,
-/// given as `--discovery-user` / `--discovery-password`.
+/// given as `--discovery-user` / `--discovery-password`; a fourth member with a wrong
+/// password exits 1 with the login error.
 #[test]
 fn three_members_bootstrap_through_etcd_v3_discovery_with_auth() {
     crate::require_etcd!();
@@ -358,4 +359,15 @@ fn three_members_bootstrap_through_etcd_v3_discovery_with_auth() {
             "{id} not in {regs}"
         );
     }
+    // A wrong password ends the start with the login error and exit 1 (etcd 3.6's
+    // clientv3.New fails on it), instead of retrying for ever.
+    expect_exit(
+        v3_member(
+            "auth-bad",
+            "5d2c7a4e-auth-bad",
+            &url,
+            &["--discovery-user=disco", "--discovery-password=wrong"],
+        ),
+        &["authentication failed, invalid user ID or password"],
+    );
 }
