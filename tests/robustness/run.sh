@@ -3,6 +3,7 @@
 # the failpoints build, one process per run, and stops at the first violation with its seed.
 #
 #   tests/robustness/run.sh [-n RUNS] [-t SECONDS] [-s FIRST_SEED] [-o OUT_DIR] [-d RUN_SECS]
+#                           [-S LIST] [-j JOBS] [-a] [-r]
 #
 #   -n RUNS       at most this many runs (default 1000)
 #   -t SECONDS    stop starting runs after this much time (default: no limit)
@@ -11,6 +12,10 @@
 #                 (default target/robustness-campaign)
 #   -d SECS       seconds of faults per run (default 10)
 #   -S LIST       comma-separated scenarios to draw from (default: all), e.g. -S power_cut
+#   -j JOBS       runs at a time (default 1); each run has its own members, ports and dirs
+#   -a            append: continue a campaign in OUT_DIR (keep its runs.log; the summary
+#                 covers every run in it), e.g. a second stretch with the next seeds
+#   -r            use the release build (faster runs, so more of them per hour)
 #
 # Each run picks its scenario (kill, pause, failpoint, failpoint_restart, slow_disk, mixed,
 # partition_minority, partition_leader, bridge, one_way, delay_loss, snapshot_catchup,
@@ -29,9 +34,12 @@ BUDGET=0
 SEED=$(( (RANDOM << 15) | RANDOM ))
 OUT=target/robustness-campaign
 RUN_SECS=10
+JOBS=1
+APPEND=0
+PROFILE=()
 SCENARIOS=(kill pause failpoint failpoint_restart slow_disk mixed partition_minority
   partition_leader bridge one_way delay_loss snapshot_catchup membership power_cut)
-while getopts "n:t:s:o:d:S:h" opt; do
+while getopts "n:t:s:o:d:S:j:arh" opt; do
   case $opt in
     n) RUNS=$OPTARG ;;
     t) BUDGET=$OPTARG ;;
@@ -39,42 +47,63 @@ while getopts "n:t:s:o:d:S:h" opt; do
     o) OUT=$OPTARG ;;
     d) RUN_SECS=$OPTARG ;;
     S) IFS=, read -ra SCENARIOS <<< "$OPTARG" ;;
-    *) sed -n '2,23p' "$0"; exit 2 ;;
+    j) JOBS=$OPTARG ;;
+    a) APPEND=1 ;;
+    r) PROFILE=(--release) ;;
+    *) sed -n '2,28p' "$0"; exit 2 ;;
   esac
 done
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-: > "$OUT/runs.log"
+[ "$APPEND" = 1 ] || : > "$OUT/runs.log"
 
-BIN=$(cargo test --locked --features failpoints --test it --no-run 2>&1 \
+BIN=$(cargo test --locked "${PROFILE[@]}" --features failpoints --test it --no-run 2>&1 \
   | sed -n 's/.*Executable tests\/it\/main.rs (\(.*\))/\1/p' | tail -1)
 if [ -z "$BIN" ] || [ ! -x "$BIN" ]; then
   echo "could not build the failpoints test binary" >&2
   exit 1
 fi
 
+# One run: its own output file, kept only when it fails.
+one_run() {
+  local seed=$1 scenario=$2 members=$3 log="$OUT/run-seed$1.txt"
+  if ROBUSTNESS_OUT="$OUT" ROBUSTNESS_SEED=$seed ROBUSTNESS_SCENARIO=$scenario \
+      ROBUSTNESS_MEMBERS=$members ROBUSTNESS_SECS=$RUN_SECS \
+      timeout --kill-after=10s 600s nice -n 10 "$BIN" robustness::one --exact --ignored \
+      --nocapture > "$log" 2>&1; then
+    mv -f "$log" "$OUT/last-run.txt"
+  else
+    echo "VIOLATION or failure at seed $seed (scenario $scenario, $members members):"
+    grep -E "robustness (VIOLATION|FAILURE)|artifacts:" "$log" | head -5 || tail -20 "$log"
+    mv -f "$log" "$OUT/failed-seed$seed.txt"
+    return 1
+  fi
+}
+
 start=$(date +%s)
 status=0
 i=0
-while [ "$i" -lt "$RUNS" ]; do
+running=0
+while [ "$i" -lt "$RUNS" ] && [ "$status" = 0 ]; do
   if [ "$BUDGET" -gt 0 ] && [ $(( $(date +%s) - start )) -ge "$BUDGET" ]; then
     break
+  fi
+  if [ "$running" -ge "$JOBS" ]; then
+    wait -n || status=1
+    running=$(( running - 1 ))
+    continue
   fi
   seed=$(( SEED + i ))
   scenario=${SCENARIOS[$(( seed % ${#SCENARIOS[@]} ))]}
   members=$(( (seed / ${#SCENARIOS[@]}) % 2 == 0 ? 3 : 1 ))
   i=$(( i + 1 ))
   echo "run $i: seed=$seed scenario=$scenario members=$members"
-  if ! ROBUSTNESS_OUT="$OUT" ROBUSTNESS_SEED=$seed ROBUSTNESS_SCENARIO=$scenario \
-      ROBUSTNESS_MEMBERS=$members ROBUSTNESS_SECS=$RUN_SECS \
-      timeout --kill-after=10s 600s nice -n 10 "$BIN" robustness::one --exact --ignored \
-      --nocapture > "$OUT/last-run.txt" 2>&1; then
-    echo "VIOLATION or failure at seed $seed (scenario $scenario, $members members):"
-    grep -E "robustness (VIOLATION|FAILURE)|artifacts:" "$OUT/last-run.txt" | head -5 || tail -20 "$OUT/last-run.txt"
-    cp "$OUT/last-run.txt" "$OUT/failed-seed$seed.txt"
-    status=1
-    break
-  fi
+  one_run "$seed" "$scenario" "$members" &
+  running=$(( running + 1 ))
+done
+while [ "$running" -gt 0 ]; do
+  wait -n || status=1
+  running=$(( running - 1 ))
 done
 elapsed=$(( $(date +%s) - start ))
 
@@ -93,7 +122,7 @@ awk -v elapsed="$elapsed" -v date="$(date -u +%Y-%m-%dT%H:%MZ)" '
     runs++
   }
   END {
-    printf "robustness campaign %s: %d runs in %d s\n", date, runs, elapsed
+    printf "robustness campaign %s: %d runs (this invocation: %d s)\n", date, runs, elapsed
     printf "results:"; for (r in res) printf " %s=%d", r, res[r]; printf "\n"
     printf "sizes:"; for (s in sz) printf " %s=%d", s, sz[s]; printf "\n"
     printf "scenarios:"; for (s in sc) printf " %s=%d", s, sc[s]; printf "\n"
