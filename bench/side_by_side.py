@@ -60,10 +60,11 @@ def free_port():
 
 
 class Cluster:
-    def __init__(self, label, binary, members, lifetime):
+    def __init__(self, label, binary, members, lifetime, extra=()):
         self.label = label
         self.dir = tempfile.mkdtemp(prefix=f"side-by-side-{label}-")
         self.procs = []
+        self.args = []
         names = [f"{label}{i}" for i in range(members)]
         peers = [free_port() for _ in names]
         self.clients = [free_port() for _ in names]
@@ -76,10 +77,15 @@ class Cluster:
                     f"--listen-peer-urls=http://127.0.0.1:{p}",
                     f"--initial-advertise-peer-urls=http://127.0.0.1:{p}",
                     f"--initial-cluster={initial}", "--initial-cluster-token=side-by-side",
-                    "--initial-cluster-state=new"]
-            log = open(f"{self.dir}/{n}.log", "wb")
+                    "--initial-cluster-state=new", *extra]
+            self.args.append(args)
+            log = open(f"{self.dir}/{n}.log", "ab")
             self.procs.append(subprocess.Popen(args, stdout=log, stderr=log))
-        deadline = time.time() + 60
+        self.wait_healthy(time.time() + 60)
+
+    def wait_healthy(self, deadline):
+        """Waits until every member's /health says true; exits the script at `deadline`."""
+        label = self.label
         for c in self.clients:
             while True:
                 try:
@@ -92,6 +98,24 @@ class Cluster:
                     self.stop()
                     sys.exit(f"{label}: member on port {c} not healthy within 60 s; logs in {self.dir}")
                 time.sleep(0.2)
+
+    def kill(self):
+        """SIGKILLs the member processes (by PID) and reaps their wrappers; data dirs stay."""
+        for pid in self.member_pids():
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
+        for p in self.procs:
+            p.wait()
+
+    def start_again(self):
+        """Starts the members again with the arguments of the first start (after kill())."""
+        self.procs = []
+        for args in self.args:
+            name = next(a for a in args if a.startswith("--name=")).split("=", 1)[1]
+            log = open(f"{self.dir}/{name}.log", "ab")
+            self.procs.append(subprocess.Popen(args, stdout=log, stderr=log))
 
     def cpu_seconds(self):
         """User + system CPU seconds used so far by the member processes (the children of

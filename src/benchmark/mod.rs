@@ -86,6 +86,19 @@ pub struct Bench {
     conns: Vec<Arc<Client>>,
 }
 
+/// etcd's `pb` progress bar with `Format("Bom !")` (`B` box start, `o` done, `m` head, ` `
+/// empty, `!` box end) for `total` requests, drawn on stderr with indicatif (nothing is drawn
+/// when stderr is not a terminal). Used by `etcd benchmark` and `etcd ctl check datascale`.
+pub(crate) fn progress_bar(total: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("{pos} / {len} B{bar:60}! {percent}% {elapsed_precise}")
+    {
+        bar.set_style(style.progress_chars("om "));
+    }
+    bar
+}
+
 impl Bench {
     /// Opens `conns` clients (lazily connecting, like clientv3 without `WithBlock`); with
     /// `target_leader`, asks each endpoint for its status first and keeps only the leader.
@@ -134,15 +147,7 @@ impl Bench {
         if !self.opts.progress {
             return ProgressBar::hidden();
         }
-        // etcd's pb with Format("Bom !"): `B` box start, `o` done, `m` head, ` ` empty, `!`.
-        let bar =
-            ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            ProgressStyle::with_template("{pos} / {len} B{bar:60}! {percent}% {elapsed_precise}")
-        {
-            bar.set_style(style.progress_chars("om "));
-        }
-        bar
+        progress_bar(total)
     }
 
     fn render(&self, st: &Stats) -> String {

@@ -63,12 +63,23 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 #[derive(Debug, Clone, Default)]
 pub struct HttpClient {
     proxy: Option<Url>,
+    tls: crate::tls::ClientTlsOptions,
 }
 
 impl HttpClient {
     /// A client that dials servers directly, or through `proxy` (an `http://host:port` URL).
+    /// `https` URLs are verified against the system CA bundle.
     pub fn new(proxy: Option<Url>) -> HttpClient {
-        HttpClient { proxy }
+        HttpClient {
+            proxy,
+            tls: crate::tls::ClientTlsOptions::default(),
+        }
+    }
+
+    /// The same client with `tls` (CA bundle, client certificate, skip verification) for
+    /// `https` URLs, e.g. etcdctl's `--cacert/--cert/--key` when it reads a member's `/metrics`.
+    pub fn with_tls(self, tls: crate::tls::ClientTlsOptions) -> HttpClient {
+        HttpClient { tls, ..self }
     }
 
     /// Sends one request. `form` is sent as an `application/x-www-form-urlencoded` body;
@@ -131,11 +142,8 @@ impl HttpClient {
             connect_tunnel(&mut tcp, &target).await?;
         }
         let io: Box<dyn Io> = if https {
-            let mut cfg = crate::tls::client_config(
-                &crate::tls::ClientTlsOptions::default(),
-                &crate::tls::TlsParams::default(),
-            )
-            .map_err(|e| HttpError::Tls(e.to_string()))?;
+            let mut cfg = crate::tls::client_config(&self.tls, &crate::tls::TlsParams::default())
+                .map_err(|e| HttpError::Tls(e.to_string()))?;
             cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
             let name = rustls_pki_types::ServerName::try_from(
                 host.trim_start_matches('[')

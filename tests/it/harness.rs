@@ -1168,13 +1168,19 @@ pub fn etcdctl_bg(endpoint: &str, args: &[&str]) -> Proc {
 
 /// Our ctl: `etcd ctl --endpoints=<endpoint> args…`, same shape as [`etcdctl`].
 pub fn our_ctl(endpoint: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    run_with_timeout(our_ctl_command(endpoint, args), stdin, CLI_TIMEOUT)
+}
+
+/// The [`our_ctl`] command line, not started (e.g. for [`run_with_timeout`] with a longer
+/// deadline, or [`Proc::spawn`]).
+pub fn our_ctl_command(endpoint: &str, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_etcd"));
     clean_ctl_env(&mut cmd);
     cmd.env("ETCDCTL_API", "3")
         .arg("ctl")
         .arg(format!("--endpoints={endpoint}"))
         .args(args);
-    run_with_timeout(cmd, stdin, CLI_TIMEOUT)
+    cmd
 }
 
 /// Our binary with arbitrary arguments (e.g. server flags), killed after `timeout`.
