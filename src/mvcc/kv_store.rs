@@ -392,10 +392,19 @@ impl KvStore {
             Ok(limit) if limit > 0 && !needs_all => limit.saturating_add(1).min(visible.len()),
             _ => visible.len(),
         };
+        // keys_only: drop each value as soon as it is decoded (unless the sort needs it), so
+        // a keys-only range over large values never holds them all.
+        let drop_values = req.keys_only && req.sort_target() != SortTarget::Value;
         let mut kvs = visible[..fetch]
             .iter()
-            .map(|(_, v)| self.load_kv(txn, v.modified))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|(_, v)| {
+                let mut kv = self.load_kv(txn, v.modified)?;
+                if drop_values {
+                    kv.value = Vec::new();
+                }
+                Ok(kv)
+            })
+            .collect::<Result<Vec<_>, MvccError>>()?;
 
         kvs.retain(|kv| {
             (req.max_mod_revision == 0 || kv.mod_revision <= req.max_mod_revision)

@@ -35,6 +35,7 @@ mod grpc_proxy;
 mod grpc_proxy_full;
 mod host_whitelist;
 mod json_gateway;
+mod large_range;
 mod lease_quorum;
 mod linearizability;
 mod lock_election;
