@@ -726,27 +726,28 @@ complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l password -d '
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand defrag" -s h -l help -d 'Print help'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l endpoints -d 'gRPC endpoints' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l debug -d 'enable client-side debug logging' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l hex -d 'print byte strings as hex encoded strings' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l dial-timeout -d 'dial timeout for client connections' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l keepalive-time -d 'keepalive time for client connections' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l insecure-transport -d 'disable transport security for client connections' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l cert -d 'identify secure client using this TLS certificate file' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l key -d 'identify secure client using this TLS key file' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -s h -l help -d 'Print help'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -f -a "perf" -d 'Check the performance of the etcd cluster'
-complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -f -a "perf" -d 'Check the performance of the etcd cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -f -a "datascale" -d 'Check the memory usage of holding data for different workloads on a given server endpoint'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and not __fish_seen_subcommand_from perf datascale help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from perf" -l load -d 'The performance check\'s workload model. Accepted workloads: s(small), m(medium), l(large), xl(xLarge)' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from perf" -l prefix -d 'The prefix for writing the performance check\'s keys' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from perf" -l auto-compact -d 'Compact storage with last revision after test is finished' -r
@@ -770,7 +771,31 @@ complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_s
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from perf" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from perf" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from perf" -s h -l help -d 'Print help'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l load -d 'The datascale check\'s workload model. Accepted workloads: s(small), m(medium), l(large), xl(xLarge)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l prefix -d 'The prefix for writing the datascale check\'s keys' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l auto-compact -d 'Compact storage with last revision after test is finished' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l auto-defrag -d 'Defragment storage after test is finished' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l endpoints -d 'gRPC endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l debug -d 'enable client-side debug logging' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -s w -l write-out -d 'set the output format (fields, json, protobuf, simple, table)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l hex -d 'print byte strings as hex encoded strings' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l dial-timeout -d 'dial timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l command-timeout -d 'timeout for short running command (excluding dial timeout)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l keepalive-time -d 'keepalive time for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l keepalive-timeout -d 'keepalive timeout for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l insecure-transport -d 'disable transport security for client connections' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l insecure-discovery -d 'accept insecure SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l insecure-skip-tls-verify -d 'skip server certificate verification (CAUTION: this option should be enabled only for testing purposes)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l cert -d 'identify secure client using this TLS certificate file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l key -d 'identify secure client using this TLS key file' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l cacert -d 'verify certificates of TLS-enabled secure servers using this CA bundle' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l user -d 'username[:password] for authentication (prompt if password is not supplied)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l password -d 'password for authentication (if this option is used, --user option shouldn\'t include password)' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -s d -l discovery-srv -d 'domain name to query for SRV records describing cluster endpoints' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -l discovery-srv-name -d 'service name to query when using DNS discovery' -r
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from datascale" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "perf" -d 'Check the performance of the etcd cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "datascale" -d 'Check the memory usage of holding data for different workloads on a given server endpoint'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand check; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l endpoints -d 'gRPC endpoints' -r
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand alarm; and not __fish_seen_subcommand_from disarm list help" -l debug -d 'enable client-side debug logging' -r
@@ -1324,6 +1349,7 @@ complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_su
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "status" -d 'Gets backend snapshot status of a given file'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from snapshot" -f -a "restore" -d 'Restores an etcd member snapshot to an etcd directory'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "perf" -d 'Check the performance of the etcd cluster'
+complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from check" -f -a "datascale" -d 'Check the memory usage of holding data for different workloads on a given server endpoint'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from alarm" -f -a "disarm" -d 'Disarms all alarms'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from alarm" -f -a "list" -d 'Lists all alarms'
 complete -c etcdctl -n "__fish_etcdctl_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "enable" -d 'Enables authentication'

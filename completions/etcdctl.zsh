@@ -1156,6 +1156,36 @@ _arguments "${_arguments_options[@]}" : \
 '--help[Print help]' \
 && ret=0
 ;;
+(datascale)
+_arguments "${_arguments_options[@]}" : \
+'--load=[The datascale check'\''s workload model. Accepted workloads\: s(small), m(medium), l(large), xl(xLarge)]:LOAD:_default' \
+'--prefix=[The prefix for writing the datascale check'\''s keys]:PREFIX:_default' \
+'--auto-compact=[Compact storage with last revision after test is finished]::AUTO_COMPACT:_default' \
+'--auto-defrag=[Defragment storage after test is finished]::AUTO_DEFRAG:_default' \
+'*--endpoints=[gRPC endpoints]:ENDPOINTS:_default' \
+'--debug=[enable client-side debug logging]::DEBUG:_default' \
+'-w+[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--write-out=[set the output format (fields, json, protobuf, simple, table)]:WRITE_OUT:_default' \
+'--hex=[print byte strings as hex encoded strings]::HEX:_default' \
+'--dial-timeout=[dial timeout for client connections]:DIAL_TIMEOUT:_default' \
+'--command-timeout=[timeout for short running command (excluding dial timeout)]:COMMAND_TIMEOUT:_default' \
+'--keepalive-time=[keepalive time for client connections]:KEEPALIVE_TIME:_default' \
+'--keepalive-timeout=[keepalive timeout for client connections]:KEEPALIVE_TIMEOUT:_default' \
+'--insecure-transport=[disable transport security for client connections]::INSECURE_TRANSPORT:_default' \
+'--insecure-discovery=[accept insecure SRV records describing cluster endpoints]::INSECURE_DISCOVERY:_default' \
+'--insecure-skip-tls-verify=[skip server certificate verification (CAUTION\: this option should be enabled only for testing purposes)]::INSECURE_SKIP_TLS_VERIFY:_default' \
+'--cert=[identify secure client using this TLS certificate file]:CERT:_default' \
+'--key=[identify secure client using this TLS key file]:KEY:_default' \
+'--cacert=[verify certificates of TLS-enabled secure servers using this CA bundle]:CACERT:_default' \
+'--user=[username\[\:password\] for authentication (prompt if password is not supplied)]:USER:_default' \
+'--password=[password for authentication (if this option is used, --user option shouldn'\''t include password)]:PASSWORD:_default' \
+'-d+[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv=[domain name to query for SRV records describing cluster endpoints]:DISCOVERY_SRV:_default' \
+'--discovery-srv-name=[service name to query when using DNS discovery]:DISCOVERY_SRV_NAME:_default' \
+'-h[Print help (see more with '\''--help'\'')]' \
+'--help[Print help (see more with '\''--help'\'')]' \
+&& ret=0
+;;
 (help)
 _arguments "${_arguments_options[@]}" : \
 ":: :_etcdctl__subcmd__check__subcmd__help_commands" \
@@ -1169,6 +1199,10 @@ _arguments "${_arguments_options[@]}" : \
         curcontext="${curcontext%:*:*}:etcdctl-check-help-command-$line[1]:"
         case $line[1] in
             (perf)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
+(datascale)
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
@@ -2235,6 +2269,10 @@ _arguments "${_arguments_options[@]}" : \
 _arguments "${_arguments_options[@]}" : \
 && ret=0
 ;;
+(datascale)
+_arguments "${_arguments_options[@]}" : \
+&& ret=0
+;;
         esac
     ;;
 esac
@@ -2526,17 +2564,29 @@ _etcdctl__subcmd__auth__subcmd__status_commands() {
 _etcdctl__subcmd__check_commands() {
     local commands; commands=(
 'perf:Check the performance of the etcd cluster' \
+'datascale:Check the memory usage of holding data for different workloads on a given server endpoint' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'etcdctl check commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__check__subcmd__datascale_commands] )) ||
+_etcdctl__subcmd__check__subcmd__datascale_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl check datascale commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__check__subcmd__help_commands] )) ||
 _etcdctl__subcmd__check__subcmd__help_commands() {
     local commands; commands=(
 'perf:Check the performance of the etcd cluster' \
+'datascale:Check the memory usage of holding data for different workloads on a given server endpoint' \
 'help:Print this message or the help of the given subcommand(s)' \
     )
     _describe -t commands 'etcdctl check help commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__check__subcmd__help__subcmd__datascale_commands] )) ||
+_etcdctl__subcmd__check__subcmd__help__subcmd__datascale_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl check help datascale commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__check__subcmd__help__subcmd__help_commands] )) ||
 _etcdctl__subcmd__check__subcmd__help__subcmd__help_commands() {
@@ -2707,8 +2757,14 @@ _etcdctl__subcmd__help__subcmd__auth__subcmd__status_commands() {
 _etcdctl__subcmd__help__subcmd__check_commands() {
     local commands; commands=(
 'perf:Check the performance of the etcd cluster' \
+'datascale:Check the memory usage of holding data for different workloads on a given server endpoint' \
     )
     _describe -t commands 'etcdctl help check commands' commands "$@"
+}
+(( $+functions[_etcdctl__subcmd__help__subcmd__check__subcmd__datascale_commands] )) ||
+_etcdctl__subcmd__help__subcmd__check__subcmd__datascale_commands() {
+    local commands; commands=()
+    _describe -t commands 'etcdctl help check datascale commands' commands "$@"
 }
 (( $+functions[_etcdctl__subcmd__help__subcmd__check__subcmd__perf_commands] )) ||
 _etcdctl__subcmd__help__subcmd__check__subcmd__perf_commands() {
