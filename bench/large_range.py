@@ -144,7 +144,7 @@ def main():
         f"{started:%Y-%m-%d %H:%M} - {finished:%H:%M} UTC; {os.cpu_count()} CPUs; load average before "
         f"{load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}.",
         f"Command: `bench/large_range.py --keys {a.keys} --value-size {a.value_size} --rounds {a.rounds}`; "
-        f"our binary `{os.path.relpath(a.bin, REPO)}`. One member each; {a.keys} keys of {a.value_size} B put with "
+        f"our binary `{os.path.relpath(a.bin, REPO) if a.bin.startswith(REPO) else a.bin}`. One member each; {a.keys} keys of {a.value_size} B put with "
         "`etcd benchmark put --sequential-keys`, then ONE range over all keys by the official etcdctl "
         "(`get --from-key '' -w protobuf`: the response's bytes). Memory of the server process from "
         "/proc/<pid>/status: anon = RssAnon (heap: copies of the result), file = RssFile (mapped data "

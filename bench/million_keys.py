@@ -147,7 +147,7 @@ def main():
         f"{load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} (1-min load after each fill: "
         f"ours {o['load']:.2f}, etcd {e['load']:.2f}; the machine is shared, so rates are noisy).",
         f"Command: `bench/million_keys.py --keys {a.keys}{' --etcd-first' if a.etcd_first else ''}`; our binary "
-        f"`{os.path.relpath(a.bin, REPO)}`; etcd `{ETCD}`. Fill: our `etcd benchmark --conns 100 --clients 1000 put "
+        f"`{os.path.relpath(a.bin, REPO) if a.bin.startswith(REPO) else a.bin}`; etcd `{ETCD}`. Fill: our `etcd benchmark --conns 100 --clients 1000 put "
         f"--key-size 8 --val-size 256 --total {a.keys} --sequential-keys --key-space-size {a.keys}` against each. "
         "Data dir: allocated bytes (`du`). Restart: SIGKILL, start, time to the first answered linearizable "
         "`POST /v3/kv/range`.",
