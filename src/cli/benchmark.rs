@@ -354,10 +354,7 @@ fn options(g: &GlobalFlags) -> anyhow::Result<Options> {
 
 fn execute(a: BenchmarkArgs) -> anyhow::Result<String> {
     let opts = options(&a.global)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
+    let rt = super::multi_thread_runtime().context("starting the runtime")?;
     rt.block_on(async move {
         let b = Bench::connect(opts).await?;
         let out = match a.cmd {
