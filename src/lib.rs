@@ -11,7 +11,7 @@
 //! mvcc, lease, auth, alarm, membership, v2store → storage, pb   (no tonic, no openraft, no sockets)
 //! storage → heed, pb (no tonic, no openraft, no sockets)
 //! client → pb, rpctypes, tls      (never server or v3rpc)
-//! benchmark → client, pb, tls   (the engine of `etcd benchmark`)
+//! benchmark → client, pb, tls, mvcc, storage   (the engine of `etcd benchmark`; `mvcc put` drives the store)
 //! v3rpc: never raft, storage, heed or openraft
 //! certs → rcgen, rsa, x509-parser (no anyhow, no clap: the edge is cli::certs)
 //! tls → rustls, tokio-rustls, rcgen, x509-parser (no server, client or cli code)
