@@ -19,7 +19,8 @@
 #
 # Each run picks its scenario (kill, pause, failpoint, failpoint_restart, slow_disk, mixed,
 # partition_minority, partition_leader, bridge, one_way, delay_loss, snapshot_catchup,
-# membership, power_cut: needs FUSE, see tests/it/powerloss) and its size (1 or 3 members;
+# membership, power_cut: needs FUSE, see tests/it/powerloss; clock_skew: members' clocks
+# skewed, lease expiry checked against the skew) and its size (1 or 3 members;
 # network and membership scenarios use at least 3, bridge 5) from its seed. Runs are niced
 # (the machine is shared).
 # Reproduce run i: ROBUSTNESS_SEED=<seed> ROBUSTNESS_SCENARIO=<s> ROBUSTNESS_MEMBERS=<n>
@@ -38,7 +39,7 @@ JOBS=1
 APPEND=0
 PROFILE=()
 SCENARIOS=(kill pause failpoint failpoint_restart slow_disk mixed partition_minority
-  partition_leader bridge one_way delay_loss snapshot_catchup membership power_cut)
+  partition_leader bridge one_way delay_loss snapshot_catchup membership power_cut clock_skew)
 while getopts "n:t:s:o:d:S:j:arh" opt; do
   case $opt in
     n) RUNS=$OPTARG ;;

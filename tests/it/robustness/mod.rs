@@ -20,7 +20,9 @@
 //! (any of them). Network scenarios (`network`, on per-link proxies, at least 3 members):
 //! `partition_minority`, `partition_leader`, `bridge` (5 members), `one_way`, `delay_loss`,
 //! `snapshot_catchup`; and `membership` (add a learner, promote, remove the leader, see
-//! `membership`). The lock-with-fencing check is `lock`. The failpoint and network kinds need
+//! `membership`). `clock_skew` skews members' clocks (wall jumps, monotonic rate and jumps,
+//! see `clock`) and checks that no lease expires earlier than the injected skew allows. The
+//! lock-with-fencing check is `lock`. The failpoint and network kinds need
 //! the `failpoints` build (`cargo test --features failpoints`); without it they fall back to
 //! kill and pause.
 //!
@@ -32,6 +34,7 @@
 //! to `$ROBUSTNESS_OUT/<scenario>-<n>m-seed<seed>/` (default `target/tmp/robustness/`), and a
 //! line per run goes to `$ROBUSTNESS_OUT/runs.log` (what `tests/robustness/run.sh` sums up).
 
+mod clock;
 mod lock;
 mod membership;
 mod network;
@@ -104,11 +107,14 @@ pub enum Scenario {
     SnapshotCatchUp,
     /// Membership changes under load: add a learner, promote it, remove the leader.
     Membership,
+    /// Skewed clocks (`clock`): wall-clock jumps of hours both ways, monotonic rate skew and
+    /// jumps, on random members (the leader included); checks lease expiry against the skew.
+    ClockSkew,
 }
 
 impl Scenario {
     /// Every scenario, for the campaign.
-    pub const ALL: [Scenario; 14] = [
+    pub const ALL: [Scenario; 15] = [
         Scenario::Kill,
         Scenario::Pause,
         Scenario::Failpoint,
@@ -123,6 +129,7 @@ impl Scenario {
         Scenario::DelayLoss,
         Scenario::SnapshotCatchUp,
         Scenario::Membership,
+        Scenario::ClockSkew,
     ];
 
     /// The scenario's name (as in `ROBUSTNESS_SCENARIO`).
@@ -142,6 +149,7 @@ impl Scenario {
             Scenario::DelayLoss => "delay_loss",
             Scenario::SnapshotCatchUp => "snapshot_catchup",
             Scenario::Membership => "membership",
+            Scenario::ClockSkew => "clock_skew",
         }
     }
 
@@ -201,6 +209,7 @@ enum Fault {
     LearnerPromoted,
     LeaderRemoved,
     MemberChangeFailed,
+    ClockSkew,
 }
 
 /// Failpoints the `failpoint` scenario's traffic cannot reach: conf changes need a membership
@@ -450,6 +459,18 @@ fn run_in(
         rec.clone(),
     ));
 
+    // The `clock_skew` scenario's lease-expiry check.
+    let jumps = Arc::new(clock::Jumps::default());
+    let lease_check = Arc::new(std::sync::Mutex::new(clock::LeaseCheck::default()));
+    if scenario == Scenario::ClockSkew {
+        tasks.push(rt.spawn(clock::lease_checker(
+            seed,
+            cs.clone(),
+            ctl.clone(),
+            jumps.clone(),
+            lease_check.clone(),
+        )));
+    }
     let mut faults: BTreeMap<Fault, usize> = BTreeMap::new();
     // Members removed by the `membership` scenario (their process exits by itself).
     let mut removed: Vec<usize> = Vec::new();
@@ -460,6 +481,8 @@ fn run_in(
         let victim = rng.random_range(0..n);
         let done = if kind == Scenario::Membership {
             membership::change(rt, c, &mut removed, &mut rng)
+        } else if kind == Scenario::ClockSkew {
+            vec![clock::skew(c, victim, &jumps, &mut rng)]
         } else {
             vec![inject(
                 rt,
@@ -483,6 +506,9 @@ fn run_in(
     // Heal: every member running, no failpoint or link fault left, then stop the traffic.
     #[cfg(feature = "failpoints")]
     clear_failpoints(c, &removed);
+    if scenario == Scenario::ClockSkew {
+        clock::reset(c);
+    }
     if let Some(l) = links {
         l.heal();
     }
@@ -626,6 +652,19 @@ fn run_in(
             );
         }
     }
+    // No lease expired earlier than the injected clock skew allows.
+    {
+        let lc = lease_check.lock().expect("lease check");
+        if let Some(v) = lc.violations.first() {
+            return fail(format!("clock skew: {v}"), stats);
+        }
+        if scenario == Scenario::ClockSkew {
+            eprintln!(
+                "robustness: {} lease expiries checked against the clock skew",
+                lc.checked
+            );
+        }
+    }
     // Acknowledged lease revokes removed their key.
     let revoked = rec.revoked.lock().expect("revoked").clone();
     for (key, rev) in &revoked {
@@ -673,7 +712,8 @@ fn pick(scenario: Scenario, rng: &mut StdRng) -> Scenario {
             | Scenario::Bridge
             | Scenario::OneWay
             | Scenario::DelayLoss
-            | Scenario::SnapshotCatchUp => {
+            | Scenario::SnapshotCatchUp
+            | Scenario::ClockSkew => {
                 if rng.random_bool(0.5) {
                     Scenario::Kill
                 } else {
@@ -769,6 +809,8 @@ fn inject(
         | Scenario::OneWay
         | Scenario::DelayLoss
         | Scenario::SnapshotCatchUp => unreachable!("network faults are injected through links"),
+        #[cfg(feature = "failpoints")]
+        Scenario::ClockSkew => unreachable!("clock faults are injected by clock::skew"),
         #[cfg(not(feature = "failpoints"))]
         _ => unreachable!("pick() maps failpoint kinds to kill or pause without the feature"),
     }
