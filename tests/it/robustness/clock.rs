@@ -46,6 +46,9 @@ pub const RATE_MAX: f64 = 1.2;
 /// Raft metrics to the lessor loop, is under this slack.
 pub const SLACK: Duration = Duration::from_millis(1000);
 
+/// Lease checkers running at once (each grants, keeps alive and watches one lease at a time).
+pub const LEASE_CHECKERS: u64 = 4;
+
 /// Monotonic jumps injected, in milliseconds: `started` is raised before a jump is sent,
 /// `done` once the member answered, so `started(later) - done(earlier)` bounds every jump that
 /// took effect in between.
@@ -134,7 +137,7 @@ pub async fn lease_checker(
         let ttl = g.ttl;
         let mut last = send;
         for _ in 0..rng.random_range(0..3) {
-            tokio::time::sleep(Duration::from_millis(rng.random_range(300..1500))).await;
+            tokio::time::sleep(Duration::from_millis(rng.random_range(300..1000))).await;
             let cl = &cs[rng.random_range(0..cs.len())];
             let s = Instant::now();
             let d = jumps.done.load(Ordering::SeqCst);

@@ -463,13 +463,15 @@ fn run_in(
     let jumps = Arc::new(clock::Jumps::default());
     let lease_check = Arc::new(std::sync::Mutex::new(clock::LeaseCheck::default()));
     if scenario == Scenario::ClockSkew {
-        tasks.push(rt.spawn(clock::lease_checker(
-            seed,
-            cs.clone(),
-            ctl.clone(),
-            jumps.clone(),
-            lease_check.clone(),
-        )));
+        tasks.extend((0..clock::LEASE_CHECKERS).map(|i| {
+            rt.spawn(clock::lease_checker(
+                seed.wrapping_add(i),
+                cs.clone(),
+                ctl.clone(),
+                jumps.clone(),
+                lease_check.clone(),
+            ))
+        }));
     }
     let mut faults: BTreeMap<Fault, usize> = BTreeMap::new();
     // Members removed by the `membership` scenario (their process exits by itself).
