@@ -20,7 +20,8 @@
 //! (any of them). Network scenarios (`network`, on per-link proxies, at least 3 members):
 //! `partition_minority`, `partition_leader`, `bridge` (5 members), `one_way`, `delay_loss`,
 //! `snapshot_catchup`; and `membership` (add a learner, promote, remove the leader, see
-//! `membership`). `clock_skew` skews members' clocks (wall jumps, monotonic rate and jumps,
+//! `membership`). `power_cut` cuts the power of the whole cluster, `power_cut_member` of one
+//! member of 3 while the others serve (each member on its own FUSE disk). `clock_skew` skews members' clocks (wall jumps, monotonic rate and jumps,
 //! see `clock`) and checks that no lease expires earlier than the injected skew allows. The
 //! lock-with-fencing check is `lock`. The failpoint and network kinds need
 //! the `failpoints` build (`cargo test --features failpoints`); without it they fall back to
@@ -89,6 +90,11 @@ pub enum Scenario {
     /// as a reordering disk would), and restarts them all. Skipped where FUSE is unavailable
     /// (a failure under `ETCD_INTEROP_REQUIRED=1`).
     PowerCut,
+    /// Power cuts of one member at a time (3 members at least): each member's data dir is on
+    /// its own [`crate::powerloss::PowerDisk`]; a cut kills the victim, drops its unsynced
+    /// writes (at times letting half of its unsynced overwrites through) and restarts it, while
+    /// the others keep serving. It must rejoin and converge, losing no acknowledged write.
+    PowerCutMember,
     /// A random minority cut off from the majority (every link between them, both ways).
     PartitionMinority,
     /// The leader cut off from every other member.
@@ -114,7 +120,7 @@ pub enum Scenario {
 
 impl Scenario {
     /// Every scenario, for the campaign.
-    pub const ALL: [Scenario; 15] = [
+    pub const ALL: [Scenario; 16] = [
         Scenario::Kill,
         Scenario::Pause,
         Scenario::Failpoint,
@@ -130,6 +136,7 @@ impl Scenario {
         Scenario::SnapshotCatchUp,
         Scenario::Membership,
         Scenario::ClockSkew,
+        Scenario::PowerCutMember,
     ];
 
     /// The scenario's name (as in `ROBUSTNESS_SCENARIO`).
@@ -150,6 +157,7 @@ impl Scenario {
             Scenario::SnapshotCatchUp => "snapshot_catchup",
             Scenario::Membership => "membership",
             Scenario::ClockSkew => "clock_skew",
+            Scenario::PowerCutMember => "power_cut_member",
         }
     }
 
@@ -173,7 +181,7 @@ impl Scenario {
     fn members(self, asked: usize) -> usize {
         match self {
             Scenario::Bridge => 5,
-            Scenario::Membership => asked.max(3),
+            Scenario::Membership | Scenario::PowerCutMember => asked.max(3),
             s if s.linked() => asked.max(3),
             _ => asked,
         }
@@ -198,6 +206,7 @@ enum Fault {
     FailpointRestart,
     SlowDisk,
     PowerCut,
+    PowerCutMember,
     Partition,
     LeaderIsolated,
     Bridge,
@@ -296,13 +305,26 @@ pub fn run(scenario: Scenario, members: usize, seed: u64, secs: u64) -> RunStats
     eprintln!("robustness: {tag}: start");
     let token = format!("rob-{seed}");
     // Declared before the cluster: unmounted after its members are killed.
-    let mut disk = None;
-    let (mut c, links) = if scenario == Scenario::PowerCut {
-        let Some(d) = PowerDisk::new(&format!("robustness {tag}"), DirSync::Journal) else {
-            return RunStats::default();
+    let mut disks: Vec<PowerDisk> = Vec::new();
+    let (mut c, links) = if matches!(scenario, Scenario::PowerCut | Scenario::PowerCutMember) {
+        // `power_cut`: one disk under every member; `power_cut_member`: a disk per member, so
+        // that one member loses power alone.
+        let disk_count = if scenario == Scenario::PowerCut {
+            1
+        } else {
+            members
         };
-        let dirs = d.data_dirs(members);
-        disk = Some(d);
+        for _ in 0..disk_count {
+            let Some(d) = PowerDisk::new(&format!("robustness {tag}"), DirSync::Journal) else {
+                return RunStats::default();
+            };
+            disks.push(d);
+        }
+        let dirs: Vec<PathBuf> = if scenario == Scenario::PowerCut {
+            disks[0].data_dirs(members)
+        } else {
+            disks.iter().flat_map(|d| d.data_dirs(1)).collect()
+        };
         let flags = vec!["--snapshot-count=100".to_string()];
         (
             Cluster::start_in(ServerKind::Ours, &token, &dirs, &flags),
@@ -340,7 +362,7 @@ pub fn run(scenario: Scenario, members: usize, seed: u64, secs: u64) -> RunStats
         run_in(
             &rt,
             &mut c,
-            disk.as_mut(),
+            &mut disks,
             links.as_ref(),
             scenario,
             seed,
@@ -383,7 +405,7 @@ type RunError = Box<(String, RunStats, Arc<Record>)>;
 fn run_in(
     rt: &tokio::runtime::Runtime,
     c: &mut Cluster,
-    mut disk: Option<&mut PowerDisk>,
+    disks: &mut [PowerDisk],
     links: Option<&Links>,
     scenario: Scenario,
     seed: u64,
@@ -489,7 +511,7 @@ fn run_in(
             vec![inject(
                 rt,
                 c,
-                disk.as_deref_mut(),
+                &mut *disks,
                 links,
                 &cs,
                 kind,
@@ -731,7 +753,7 @@ fn pick(scenario: Scenario, rng: &mut StdRng) -> Scenario {
 fn inject(
     rt: &tokio::runtime::Runtime,
     c: &mut Cluster,
-    disk: Option<&mut PowerDisk>,
+    disks: &mut [PowerDisk],
     links: Option<&Links>,
     cs: &Arc<Vec<Client>>,
     kind: Scenario,
@@ -752,11 +774,25 @@ fn inject(
             Fault::Kill
         }
         Scenario::PowerCut => {
-            let disk = disk.expect("invariant: power_cut runs have their data dirs on a disk");
+            let disk = disks
+                .first_mut()
+                .expect("invariant: power_cut runs have their data dirs on a disk");
             c.kill_all();
             disk.cut(rng.random_bool(0.5), rng);
             c.restart_all();
             Fault::PowerCut
+        }
+        Scenario::PowerCutMember => {
+            // The victim alone loses power (its own disk drops what it did not fsync) while
+            // the others keep serving the traffic; it is powered on again a moment later.
+            let disk = disks
+                .get_mut(victim)
+                .expect("invariant: power_cut_member runs have a disk per member");
+            c.members[victim].kill9();
+            disk.cut(rng.random_bool(0.5), rng);
+            std::thread::sleep(Duration::from_millis(rng.random_range(200..1500)));
+            c.members[victim].restart();
+            Fault::PowerCutMember
         }
         Scenario::Pause => {
             let p = Paused::pause(&[&c.members[victim]]);
