@@ -16,6 +16,10 @@
 //! `send of its last acknowledged keep-alive (or grant) + TTL / RATE_MAX - SLACK - jumps`, where
 //! `jumps` is the sum of the monotonic jumps injected meanwhile. A revoke seen that early
 //! happened that early: the check never blames a slow observation.
+//!
+//! Last, the token check ([`token_check`], after every other check since it turns auth on):
+//! each member issues a simple token, every member's wall clock jumps by hours, and each token
+//! must still work on its member, as etcd's simple tokens do.
 
 #![cfg_attr(
     not(feature = "failpoints"),
@@ -174,4 +178,128 @@ pub async fn lease_checker(
             break;
         }
     }
+}
+
+/// Bound on each step of the token check (the cluster has just healed).
+const TOKEN_STEP_BOUND: Duration = Duration::from_secs(10);
+
+/// Retries `f` until it succeeds or [`TOKEN_STEP_BOUND`] passes; the last error otherwise.
+async fn retrying<T, E: std::fmt::Debug, F: std::future::Future<Output = Result<T, E>>>(
+    what: &str,
+    mut f: impl FnMut() -> F,
+) -> Result<T, String> {
+    let deadline = Instant::now() + TOKEN_STEP_BOUND;
+    loop {
+        match f().await {
+            Ok(v) => return Ok(v),
+            Err(e) if Instant::now() >= deadline => return Err(format!("{what}: {e:?}")),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+/// A simple auth token from member `url` (no client-side token handling).
+async fn authenticate(url: &str) -> Result<String, tonic::Status> {
+    use etcd_oxide::pb::etcdserverpb::{auth_client::AuthClient, AuthenticateRequest};
+    let ch = tonic::transport::Endpoint::from_shared(url.to_string())
+        .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?
+        .connect()
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    Ok(AuthClient::new(ch)
+        .authenticate(AuthenticateRequest {
+            name: "root".into(),
+            password: "rob".into(),
+        })
+        .await?
+        .into_inner()
+        .token)
+}
+
+/// A serializable read on member `url` carrying `token` as is.
+async fn read_with(url: &str, token: &str) -> Result<(), tonic::Status> {
+    use etcd_oxide::pb::etcdserverpb::{kv_client::KvClient, RangeRequest};
+    let ch = tonic::transport::Endpoint::from_shared(url.to_string())
+        .map_err(|e| tonic::Status::invalid_argument(e.to_string()))?
+        .connect()
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let mut r = tonic::Request::new(RangeRequest {
+        key: b"rob/k0".to_vec(),
+        serializable: true,
+        ..Default::default()
+    });
+    let t = token
+        .parse()
+        .map_err(|_| tonic::Status::invalid_argument("token metadata"))?;
+    r.metadata_mut().insert("token", t);
+    KvClient::new(ch).range(r).await.map(|_| ())
+}
+
+/// The token check, after every other check of a `clock_skew` run (it turns auth on): each
+/// member issues a simple token, then every member's wall clock jumps by hours (ahead on some,
+/// behind on others),
+/// and each token must still work on the member that issued it, as etcd's simple tokens do
+/// (their TTL is on the monotonic clock). Returns the number of tokens checked.
+///
+/// # Errors
+/// The token refused after the jump, or a step that did not succeed within its bound.
+pub fn token_check(
+    rt: &tokio::runtime::Runtime,
+    c: &Cluster,
+    live: &[Client],
+    rng: &mut StdRng,
+) -> Result<usize, String> {
+    let urls: Vec<String> = c.members.iter().map(|m| m.client_url()).collect();
+    let admin = &live[0];
+    rt.block_on(async {
+        // A retried add whose first try was applied finds the user there.
+        retrying("user add", || async {
+            match admin.user_add("root", "rob", false).await {
+                Err(e) if format!("{e}").contains("already exists") => Ok(()),
+                r => r.map(|_| ()),
+            }
+        })
+        .await?;
+        retrying("grant root", || admin.user_grant_role("root", "root")).await?;
+        retrying("auth enable", || admin.auth_enable()).await?;
+        let mut tokens = Vec::new();
+        for u in &urls {
+            tokens.push(retrying("authenticate", || authenticate(u)).await?);
+        }
+        // Every member's sweep has run at least once past the jump (it ticks every second).
+        // Both ways across the members, ahead on a single member (a jump ahead is the one
+        // that expires a token kept on the wall clock).
+        let first_ahead = urls.len() == 1 || rng.random_bool(0.5);
+        for (i, _) in urls.iter().enumerate() {
+            let h = rng.random_range(1..=48);
+            let sign = if (i % 2 == 0) == first_ahead {
+                '+'
+            } else {
+                '-'
+            };
+            if !put_clock(c, i, &format!("wall={sign}{h}h")) {
+                return Err(format!("PUT /debug/clock on member {i} failed"));
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        for (i, (u, t)) in urls.iter().zip(&tokens).enumerate() {
+            let deadline = Instant::now() + TOKEN_STEP_BOUND;
+            loop {
+                match read_with(u, t).await {
+                    Ok(()) => break,
+                    Err(e) if e.message().contains("invalid auth token") => {
+                        return Err(format!(
+                            "member {i}'s simple token refused by it after a wall-clock jump: {e:?}"
+                        ))
+                    }
+                    Err(e) if Instant::now() >= deadline => {
+                        return Err(format!("read with member {i}'s token: {e:?}"))
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+                }
+            }
+        }
+        Ok(tokens.len())
+    })
 }

@@ -705,6 +705,16 @@ fn run_in(
             );
         }
     }
+    // Last, as it turns auth on: simple tokens survive wall-clock jumps on their member.
+    #[cfg(feature = "failpoints")]
+    if scenario == Scenario::ClockSkew {
+        match clock::token_check(rt, c, &live, &mut rng) {
+            Ok(n) => {
+                eprintln!("robustness: {n} simple tokens kept working across wall-clock jumps")
+            }
+            Err(why) => return fail(format!("clock skew: {why}"), stats),
+        }
+    }
     Ok(stats)
 }
 
