@@ -42,7 +42,10 @@
 //! another address, so the tests can put a TCP proxy on each ordered link between members and
 //! cut, delay or slow it (`raft::network::PeerDialer`).
 //!
-//! Depends on: nothing of the crate (a leaf, like `observability`).
+//! The same build has a skewable clock ([`crate::clock`]): `FAILPOINTS_CLOCK` at start and
+//! `PUT /debug/clock` drive it as these drive the failpoints.
+//!
+//! Depends on: `clock` (its start-up settings); otherwise a leaf, like `observability`.
 
 /// Every failpoint site, for listings and for the robustness tests' random choice.
 pub const NAMES: &[&str] = &[
@@ -108,12 +111,13 @@ pub fn snapshot_catchup_entries() -> Option<u64> {
 }
 
 /// Configures the failpoints from `FAILPOINTS` (fail's format: `name=action;name=action`) and
-/// makes every panic abort the process (a failpoint `panic` is a crash at that step, not an
+/// the skewed clock from [`crate::clock::CLOCK_ENV`], and makes every panic abort the process (a failpoint `panic` is a crash at that step, not an
 /// unwound task that the runtime would survive). Call once at process start.
 ///
 /// # Panics
 /// On a malformed `FAILPOINTS` (fail's own check), before anything else runs.
 pub fn setup() {
+    crate::clock::setup();
     let scenario = fail::FailScenario::setup();
     // The scenario's guard keeps the configuration for the life of the process.
     std::mem::forget(scenario);

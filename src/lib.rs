@@ -21,8 +21,9 @@
 //! config → tls, auth (token option syntax)
 //! discovery → config, tls, client, pb   (bootstrap discovery; the server's bootstrap names it;
 //!   v3 discovery talks to its service through our v3 client)
-//! pb, rpctypes, h2_authority, h2_ping_policy: leaves; keys, go_text, observability,
-//! failpoints (`--features failpoints` builds only): leaves any layer may use
+//! pb, rpctypes, h2_authority, h2_ping_policy: leaves; keys, go_text, observability, clock (the
+//! member's clock, skewable in failpoints builds), failpoints (`--features failpoints` builds
+//! only): leaves any layer may use
 //! ```
 //! `layering::layering` (a unit test) checks every arrow in every file under `src/`, subfolders
 //! included, with an explicit list of today's exceptions (v3rpc's error map names apply and
@@ -35,6 +36,7 @@ pub mod benchmark;
 pub(crate) mod certs;
 pub mod cli;
 pub mod client;
+pub mod clock;
 pub(crate) mod config;
 pub(crate) mod discovery;
 #[cfg(feature = "failpoints")]

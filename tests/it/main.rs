@@ -11,6 +11,7 @@ mod auth;
 mod bad_input;
 mod benchmark;
 mod certs;
+mod clock_skew;
 mod cluster;
 mod crash;
 mod ctl;
