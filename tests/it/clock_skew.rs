@@ -96,14 +96,15 @@ fn wall_jumps_change_nothing_and_the_monotonic_clock_drives_expiry() {
     let m = &c.members[0];
     let url = m.client_url();
     let rt = runtime();
-    let plain = Client::new(&ClientConfig {
-        endpoints: vec![url.clone()],
-        dial_timeout: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(5),
-        credentials: None,
-        tls: None,
-    })
-    .expect("client");
+    let client = |credentials| {
+        Client::new(&ClientConfig {
+            endpoints: vec![url.clone()],
+            credentials,
+            ..Default::default()
+        })
+        .expect("client")
+    };
+    let plain = client(None);
     rt.block_on(async {
         plain.user_add("root", "pw", false).await.expect("user add");
         plain
@@ -112,14 +113,7 @@ fn wall_jumps_change_nothing_and_the_monotonic_clock_drives_expiry() {
             .expect("grant root");
         plain.auth_enable().await.expect("auth enable");
     });
-    let cl = Client::new(&ClientConfig {
-        endpoints: vec![url.clone()],
-        dial_timeout: Duration::from_secs(2),
-        request_timeout: Duration::from_secs(5),
-        credentials: Some(("root".into(), "pw".into())),
-        tls: None,
-    })
-    .expect("client");
+    let cl = client(Some(("root".into(), "pw".into())));
     let (long, short, token) = rt.block_on(async {
         let long = cl.lease_grant(600, 0).await.expect("grant long").id;
         let short = cl.lease_grant(30, 0).await.expect("grant short").id;
