@@ -36,6 +36,7 @@
 //! | `compactBeforeRemove` | compaction (in its apply transaction), before revisions go |
 //! | `compactAfterRemove` | compaction, after the revisions were removed, before commit |
 //! | `lessorBeforeRevoke` | leader's lessor, an expired lease found, before proposing revoke |
+//! | `lessorBeforeExpiry` | leader's lessor tick, quorum gate open, before looking for expired leases (`return(<ms>)`: the tick waits that long, asynchronously) |
 //! | `applyBeforeLeaseRevoke` | apply of a `LeaseRevoke`, before its keys are deleted |
 //!
 //! The same build reads [`PEER_DIAL_MAP_ENV`] ([`peer_dial_map`]): peer URLs to dial at
@@ -68,6 +69,7 @@ pub const NAMES: &[&str] = &[
     "compactAfterRemove",
     "lessorBeforeRevoke",
     "applyBeforeLeaseRevoke",
+    "lessorBeforeExpiry",
 ];
 
 /// Environment variable of peer URL redirections (failpoints build only):

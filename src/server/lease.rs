@@ -259,8 +259,21 @@ impl EtcdServer {
                 let Some(leases) = server.list_leases() else {
                     continue;
                 };
-                let now = crate::clock::now();
-                server.lessor.sync(&leases, now);
+                // Leases new to the clock start from the latest reading (never early), but
+                // expiry is judged at `now`, the instant the gate found a fresh quorum
+                // acknowledgement: a pause or clock jump after it (the await above, this
+                // task descheduled) must not expire leases before the gate has seen the gap.
+                server.lessor.sync(&leases, crate::clock::now());
+                // `return(<ms>)` holds this tick that long without blocking the runtime (a
+                // descheduled task); `panic` and the others as at any site.
+                #[cfg(feature = "failpoints")]
+                if let Some(ms) = fail::eval("lessorBeforeExpiry", |arg| {
+                    arg.and_then(|a| a.trim().parse::<u64>().ok())
+                })
+                .flatten()
+                {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
                 for id in server.lessor.take_expired(now) {
                     // `return` has no error path here: like `panic`, a crash.
                     fail::fail_point!("lessorBeforeRevoke");

@@ -9,9 +9,15 @@
 //!   lessor and the token keeper read the injected clock (without it neither lease would
 //!   expire within the test's waits).
 //!
-//! One member: it is its own quorum, so the lessor's quorum gate stays open across the jump
-//! (on a multi-member leader a jump looks like a pause and re-promotes the lessor instead,
-//! which the `clock_skew` robustness scenario exercises).
+//! One member: it is its own quorum, so the lessor's quorum gate stays open across the jump.
+//!
+//! `leader_clock_jump_extends_leases_instead_of_expiring_them` (three members): on a leader a
+//! monotonic jump looks like a pause, and the lessor's quorum gate must see the gap before any
+//! lease is judged expired, then re-promote (every lease gets a full TTL again). The jump is
+//! made while the leader's lessor tick is held (`lessorBeforeExpiry=1*return(1500)`, an asynchronous wait) between
+//! the gate's check and the expiry check: the regression test of the lessor judging expiry at
+//! a fresh clock reading taken after the gate's (the jump, or a pause, landing between the two
+//! revoked every lease).
 //!
 //! Reproduce: `cargo test --features failpoints --test it clock_skew -- --nocapture`.
 
@@ -25,6 +31,7 @@ use etcd_oxide::pb::etcdserverpb::kv_client::KvClient;
 use etcd_oxide::pb::etcdserverpb::{AuthenticateRequest, PutRequest, RangeRequest};
 
 use crate::harness::{http_request, runtime, Cluster, Member, ServerKind};
+use crate::lease_quorum::wait_leader;
 
 /// Bound on a skewed lease being revoked.
 const EXPIRY_BOUND: Duration = Duration::from_secs(15);
@@ -202,4 +209,60 @@ fn wall_jumps_change_nothing_and_the_monotonic_clock_drives_expiry() {
             .expect_err("the simple token outlived a monotonic jump past its TTL");
         assert!(e.message().contains("invalid auth token"), "{e:?}");
     });
+}
+
+#[test]
+fn leader_clock_jump_extends_leases_instead_of_expiring_them() {
+    let c = Cluster::start(ServerKind::Ours, 3, "clock-jump");
+    let rt = runtime();
+    let leader = wait_leader(&c);
+    let m = &c.members[leader];
+    let cl = Client::new(&ClientConfig {
+        endpoints: vec![m.client_url()],
+        ..Default::default()
+    })
+    .expect("client");
+    let id = rt.block_on(async {
+        let id = cl.lease_grant(20, 0).await.expect("grant").id;
+        cl.put(PutRequest {
+            key: b"held".to_vec(),
+            value: b"v".to_vec(),
+            lease: id,
+            ..Default::default()
+        })
+        .await
+        .expect("put");
+        id
+    });
+    // The next lessor tick (within 500 ms) waits 1.5 s after the gate's check; the jump of
+    // an hour lands in that wait.
+    match http_request(
+        m.client_addr(),
+        "PUT",
+        "/debug/failpoints/lessorBeforeExpiry",
+        "1*return(1500)",
+    ) {
+        Ok((204, _)) => {}
+        other => panic!("PUT failpoint: {other:?}"),
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    set_clock(m, "jump=1h");
+    // Past the held tick and a few more (the gate closes on the gap, then reopens).
+    std::thread::sleep(Duration::from_millis(3000));
+    rt.block_on(async {
+        let (ttl, n) = alive(&cl, id, "held").await;
+        assert!(
+            ttl > 0 && n == 1,
+            "the lease went with the leader's clock jump: ttl {ttl}, key count {n}\n{}",
+            m.stderr_tail(20)
+        );
+    });
+    // The gate saw the gap and re-promoted the lessor (the promotion at start had no lease).
+    assert!(
+        m.stderr()
+            .lines()
+            .any(|l| l.contains("lessor promoted") && l.contains("leases=1")),
+        "the gate did not see the jump:\n{}",
+        m.stderr_tail(20)
+    );
 }
