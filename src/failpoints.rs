@@ -36,13 +36,17 @@
 //! | `compactBeforeRemove` | compaction (in its apply transaction), before revisions go |
 //! | `compactAfterRemove` | compaction, after the revisions were removed, before commit |
 //! | `lessorBeforeRevoke` | leader's lessor, an expired lease found, before proposing revoke |
+//! | `lessorBeforeExpiry` | leader's lessor tick, quorum gate open, before looking for expired leases (`return(<ms>)`: the tick waits that long, asynchronously) |
 //! | `applyBeforeLeaseRevoke` | apply of a `LeaseRevoke`, before its keys are deleted |
 //!
 //! The same build reads [`PEER_DIAL_MAP_ENV`] ([`peer_dial_map`]): peer URLs to dial at
 //! another address, so the tests can put a TCP proxy on each ordered link between members and
 //! cut, delay or slow it (`raft::network::PeerDialer`).
 //!
-//! Depends on: nothing of the crate (a leaf, like `observability`).
+//! The same build has a skewable clock ([`crate::clock`]): `FAILPOINTS_CLOCK` at start and
+//! `PUT /debug/clock` drive it as these drive the failpoints.
+//!
+//! Depends on: `clock` (its start-up settings); otherwise a leaf, like `observability`.
 
 /// Every failpoint site, for listings and for the robustness tests' random choice.
 pub const NAMES: &[&str] = &[
@@ -65,6 +69,7 @@ pub const NAMES: &[&str] = &[
     "compactAfterRemove",
     "lessorBeforeRevoke",
     "applyBeforeLeaseRevoke",
+    "lessorBeforeExpiry",
 ];
 
 /// Environment variable of peer URL redirections (failpoints build only):
@@ -108,12 +113,13 @@ pub fn snapshot_catchup_entries() -> Option<u64> {
 }
 
 /// Configures the failpoints from `FAILPOINTS` (fail's format: `name=action;name=action`) and
-/// makes every panic abort the process (a failpoint `panic` is a crash at that step, not an
+/// the skewed clock from [`crate::clock::CLOCK_ENV`], and makes every panic abort the process (a failpoint `panic` is a crash at that step, not an
 /// unwound task that the runtime would survive). Call once at process start.
 ///
 /// # Panics
 /// On a malformed `FAILPOINTS` (fail's own check), before anything else runs.
 pub fn setup() {
+    crate::clock::setup();
     let scenario = fail::FailScenario::setup();
     // The scenario's guard keeps the configuration for the life of the process.
     std::mem::forget(scenario);

@@ -10,8 +10,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Modules any layer may name: leaves with no policy (tracing/metrics, key arithmetic, Go's
-/// text forms).
-const EVERYWHERE: &[&str] = &["observability", "keys", "go_text", "failpoints"];
+/// text forms, the member's clock).
+const EVERYWHERE: &[&str] = &["observability", "keys", "go_text", "failpoints", "clock"];
 
 /// Sockets, for the layers that must not touch the network.
 const SOCKETS: &[&str] = &["tokio::net", "TcpListener", "TcpStream", "UdpSocket"];
@@ -118,7 +118,8 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         module: "benchmark",
-        may_name: &["client", "pb", "tls"],
+        // `mvcc put` benchmarks the store itself, without a server (etcd's `benchmark mvcc`).
+        may_name: &["client", "pb", "tls", "mvcc", "storage"],
         banned: &[],
     },
     Layer {
@@ -200,6 +201,11 @@ const LAYERS: &[Layer] = &[
     },
     Layer {
         module: "failpoints",
+        may_name: &[],
+        banned: &[],
+    },
+    Layer {
+        module: "clock",
         may_name: &[],
         banned: &[],
     },

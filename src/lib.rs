@@ -11,7 +11,7 @@
 //! mvcc, lease, auth, alarm, membership, v2store → storage, pb   (no tonic, no openraft, no sockets)
 //! storage → heed, pb (no tonic, no openraft, no sockets)
 //! client → pb, rpctypes, tls      (never server or v3rpc)
-//! benchmark → client, pb, tls   (the engine of `etcd benchmark`)
+//! benchmark → client, pb, tls, mvcc, storage   (the engine of `etcd benchmark`; `mvcc put` drives the store)
 //! v3rpc: never raft, storage, heed or openraft
 //! certs → rcgen, rsa, x509-parser (no anyhow, no clap: the edge is cli::certs)
 //! tls → rustls, tokio-rustls, rcgen, x509-parser (no server, client or cli code)
@@ -21,8 +21,9 @@
 //! config → tls, auth (token option syntax)
 //! discovery → config, tls, client, pb   (bootstrap discovery; the server's bootstrap names it;
 //!   v3 discovery talks to its service through our v3 client)
-//! pb, rpctypes, h2_authority, h2_ping_policy: leaves; keys, go_text, observability,
-//! failpoints (`--features failpoints` builds only): leaves any layer may use
+//! pb, rpctypes, h2_authority, h2_ping_policy: leaves; keys, go_text, observability, clock (the
+//! member's clock, skewable in failpoints builds), failpoints (`--features failpoints` builds
+//! only): leaves any layer may use
 //! ```
 //! `layering::layering` (a unit test) checks every arrow in every file under `src/`, subfolders
 //! included, with an explicit list of today's exceptions (v3rpc's error map names apply and
@@ -35,6 +36,7 @@ pub mod benchmark;
 pub(crate) mod certs;
 pub mod cli;
 pub mod client;
+pub mod clock;
 pub(crate) mod config;
 pub(crate) mod discovery;
 #[cfg(feature = "failpoints")]

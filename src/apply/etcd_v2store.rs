@@ -313,10 +313,7 @@ mod tests {
     use super::*;
 
     fn open() -> (tempfile::TempDir, crate::storage::Env, V2Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let env = crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).unwrap();
-        let v2 = V2Store::open(&env).unwrap();
-        (dir, env, v2)
+        V2Store::open_temp()
     }
 
     /// A store as etcd 3.4.23 saved it (`--enable-v2`, `set /dir/a 1`, `mkdir /empty`,

@@ -188,7 +188,7 @@ impl JwtProvider {
             .encoding
             .as_ref()
             .ok_or("jwt: no priv-key configured to sign tokens")?;
-        let exp = std::time::SystemTime::now()
+        let exp = crate::clock::wall()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| (d + self.ttl).as_secs())
             .unwrap_or(0);
@@ -202,11 +202,26 @@ impl JwtProvider {
     }
 
     /// The user and auth revision of a valid, unexpired token; `None` otherwise.
+    ///
+    /// Expiry is checked against this member's wall clock ([`crate::clock::wall`]), with no
+    /// leeway, as etcd's jwt-go does (`now <= exp`): a token expires early on a member whose
+    /// wall clock is ahead of the signer's, late on one behind.
     pub fn info(&self, token: &str) -> Option<(String, u64)> {
+        self.info_at(token, crate::clock::wall())
+    }
+
+    fn info_at(&self, token: &str, now: std::time::SystemTime) -> Option<(String, u64)> {
         let mut validation = jsonwebtoken::Validation::new(self.alg);
         validation.leeway = 0;
+        validation.validate_exp = false;
         validation.required_spec_claims = ["exp".to_string()].into_iter().collect();
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).ok()?;
+        let now = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        if now > data.claims.exp {
+            return None;
+        }
         Some((data.claims.username, data.claims.revision))
     }
 }
@@ -245,7 +260,7 @@ impl SimpleTokens {
         if let Ok(mut t) = self.tokens.lock() {
             t.insert(
                 token.to_string(),
-                (user.to_string(), Instant::now() + self.ttl),
+                (user.to_string(), crate::clock::now() + self.ttl),
             );
         }
     }
@@ -253,7 +268,7 @@ impl SimpleTokens {
     /// The user of a live token, renewing its TTL; `None` for unknown or expired tokens.
     pub fn user(&self, token: &str) -> Option<String> {
         let mut t = self.tokens.lock().ok()?;
-        let now = Instant::now();
+        let now = crate::clock::now();
         match t.get_mut(token) {
             Some((user, exp)) if *exp > now => {
                 *exp = now + self.ttl;
@@ -284,7 +299,7 @@ impl SimpleTokens {
     /// Drops expired tokens.
     pub fn sweep(&self) {
         if let Ok(mut t) = self.tokens.lock() {
-            let now = Instant::now();
+            let now = crate::clock::now();
             t.retain(|_, (_, exp)| *exp > now);
         }
     }
@@ -293,6 +308,42 @@ impl SimpleTokens {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// etcd's jwt-go checks `exp` against the verifying member's wall clock with no leeway:
+    /// a clock behind the signer's accepts the token longer, one ahead by more than the TTL
+    /// refuses it.
+    #[test]
+    fn jwt_expiry_is_read_on_the_wall_clock() {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let dir = std::env::temp_dir().join(format!(
+            "jwt-wall-{}-{}",
+            std::process::id(),
+            gen_token_prefix()
+        ));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let (pub_key, priv_key) = (dir.join("pub.pem"), dir.join("priv.pem"));
+        std::fs::write(&pub_key, key.public_key_pem()).expect("pub");
+        std::fs::write(&priv_key, key.serialize_pem()).expect("priv");
+        let p = JwtProvider::new(&JwtOpts {
+            pub_key,
+            priv_key: Some(priv_key),
+            sign_method: "ES256".into(),
+            ttl: Duration::from_secs(300),
+        })
+        .expect("provider");
+        let _ = std::fs::remove_dir_all(&dir);
+        let tok = p.assign("app", 3).expect("sign");
+        let now = std::time::SystemTime::now();
+        let h = Duration::from_secs(3600);
+        assert_eq!(p.info_at(&tok, now), Some(("app".into(), 3)));
+        assert_eq!(p.info_at(&tok, now - 3 * h), Some(("app".into(), 3)));
+        assert_eq!(
+            p.info_at(&tok, now + Duration::from_secs(240)),
+            Some(("app".into(), 3))
+        );
+        assert_eq!(p.info_at(&tok, now + h), None);
+        assert_eq!(p.info_at("not.a.token", now), None);
+    }
 
     #[test]
     fn tokens_expire_and_are_invalidated() {

@@ -5,11 +5,13 @@
 //!
 //! Each scenario (`put`, `range`, `txn-put`, `txn-mixed`, `watch`, `watch-latency`,
 //! `watch-get`, `lease-keepalive`, `stm`) is a function here taking its typed options and
-//! returning the text etcd's tool prints. Depends on `client`, `pb` and `tls` only; the
-//! clap flags live in `cli::benchmark`.
+//! returning the text etcd's tool prints. `mvcc put` drives the MVCC store directly, as
+//! etcd's does. Depends on `client`, `pb`, `tls`, and `mvcc` and `storage` for `mvcc put`;
+//! the clap flags live in `cli::benchmark`.
 
 mod kv;
 mod lease;
+mod mvcc;
 pub mod report;
 mod stm;
 mod watch;
@@ -18,6 +20,7 @@ pub use kv::{
     put, range, txn_mixed, txn_put, PutOptions, RangeOptions, TxnMixedOptions, TxnPutOptions,
 };
 pub use lease::lease_keepalive;
+pub use mvcc::{mvcc_put, MvccPutOptions};
 pub use stm::{stm, StmOptions};
 pub use watch::{
     watch, watch_get, watch_latency, WatchGetOptions, WatchLatencyOptions, WatchOptions,
@@ -52,6 +55,10 @@ pub enum Error {
     /// `--target-leader` found no endpoint reporting itself leader.
     #[error("no leader found among the endpoints")]
     NoLeader,
+    /// `mvcc put`: the store could not be created, or a put or commit failed (the storage
+    /// error's message).
+    #[error("{0}")]
+    Store(String),
 }
 
 /// The global flags of etcd's benchmark (`--endpoints`, `--conns`, `--clients`, TLS,

@@ -275,6 +275,91 @@ enum Cmd {
         #[arg(long, default_value_t = 0)]
         rate: u64,
     },
+    /// Benchmark mvcc.
+    #[command(
+        long_about = "storage subcommand is a set of various benchmark tools for MVCC storage subsystem of etcd.\nActual benchmarks are implemented as its subcommands."
+    )]
+    Mvcc {
+        /// Interval of batching (milliseconds).
+        #[arg(long, global = true, default_value_t = 100)]
+        batch_interval: u64,
+        /// A limit of batched transaction.
+        #[arg(long, global = true, default_value_t = 10000)]
+        batch_limit: u64,
+        #[command(subcommand)]
+        cmd: MvccCmd,
+    },
+}
+
+/// `benchmark mvcc` subcommands.
+#[derive(Debug, Subcommand)]
+enum MvccCmd {
+    /// Benchmark put performance of storage.
+    Put {
+        /// A total number of keys to put.
+        #[arg(long, default_value_t = 100)]
+        total: u64,
+        /// A size of key (Byte).
+        #[arg(long, default_value_t = 64)]
+        key_size: usize,
+        /// A size of value (Byte).
+        #[arg(long, default_value_t = 64)]
+        value_size: usize,
+        /// Put a key in transaction or not.
+        #[arg(long)]
+        txn: bool,
+        /// A number of keys to put per transaction.
+        #[arg(long, default_value_t = 1)]
+        txn_ops: u64,
+        /// The path of file for storing cpu profile result (Go's pprof: not supported; use
+        /// `perf record`).
+        #[arg(long, default_value = "")]
+        cpuprofile: String,
+        /// The path of file for storing heap profile result (Go's pprof: not supported).
+        #[arg(long, default_value = "")]
+        memprofile: String,
+    },
+}
+
+/// `benchmark mvcc put`: a fresh store in a `mvcc-bench*` directory under the working
+/// directory (etcd's tool creates `mvcc-bench` there), removed afterwards.
+fn mvcc(
+    global: &GlobalFlags,
+    batch_interval: u64,
+    batch_limit: u64,
+    cmd: MvccCmd,
+) -> anyhow::Result<String> {
+    let MvccCmd::Put {
+        total,
+        key_size,
+        value_size,
+        txn,
+        txn_ops,
+        cpuprofile,
+        memprofile,
+    } = cmd;
+    if !cpuprofile.is_empty() || !memprofile.is_empty() {
+        bail!("--cpuprofile and --memprofile write Go pprof files, which this benchmark cannot; profile with `perf record` instead");
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("mvcc-bench")
+        .tempdir_in(".")
+        .context("creating the mvcc-bench directory")?;
+    let o = benchmark::MvccPutOptions {
+        total,
+        key_size,
+        value_size,
+        txn,
+        txn_ops,
+        batch_interval: Duration::from_millis(batch_interval),
+        batch_limit,
+        precision: if global.precise {
+            Precision::Precise
+        } else {
+            Precision::Fixed4
+        },
+    };
+    Ok(benchmark::mvcc_put(dir.path(), &o)?)
 }
 
 /// Runs `etcd benchmark` with `args` (without the program name) and returns the exit code.
@@ -353,11 +438,16 @@ fn options(g: &GlobalFlags) -> anyhow::Result<Options> {
 }
 
 fn execute(a: BenchmarkArgs) -> anyhow::Result<String> {
+    if let Cmd::Mvcc {
+        batch_interval,
+        batch_limit,
+        cmd,
+    } = a.cmd
+    {
+        return mvcc(&a.global, batch_interval, batch_limit, cmd);
+    }
     let opts = options(&a.global)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
+    let rt = super::multi_thread_runtime().context("starting the runtime")?;
     rt.block_on(async move {
         let b = Bench::connect(opts).await?;
         let out = match a.cmd {
@@ -524,6 +614,8 @@ fn execute(a: BenchmarkArgs) -> anyhow::Result<String> {
                 .await?
             }
             Cmd::LeaseKeepalive { total } => benchmark::lease_keepalive(&b, total).await?,
+            // handled above, before any connection
+            Cmd::Mvcc { .. } => bail!("benchmark mvcc runs without a server"),
             Cmd::Stm {
                 keys,
                 total,

@@ -194,15 +194,9 @@ pub fn run(args: Vec<OsString>) -> i32 {
             return 1;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::multi_thread_runtime_or_exit() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("failed to start runtime: {e}");
-            return 1;
-        }
+        Err(code) => return code,
     };
     runtime.block_on(async move {
         let listener = match tokio::net::TcpListener::bind(&start.listen_addr).await {

@@ -310,10 +310,7 @@ fn start_proxy(start: StartArgs) -> anyhow::Result<()> {
         keepalive_min_time: Some(min_time),
         upstream_tls: client_tls,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("failed to start runtime")?;
+    let runtime = super::multi_thread_runtime().context("failed to start runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&start.listen_addr)
             .await

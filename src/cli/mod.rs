@@ -16,6 +16,23 @@ pub mod util;
 use std::ffi::OsString;
 use std::path::Path;
 
+/// The multi-threaded tokio runtime of a long-running personality (server, gateway, grpc-proxy,
+/// benchmark). Errors: the `std::io::Error` of a refused thread or I/O driver.
+pub(crate) fn multi_thread_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+/// [`multi_thread_runtime`] for the personalities that return an exit code: on error, prints
+/// `failed to start runtime: <error>` to stderr and gives exit code 1 as `Err`.
+pub(crate) fn multi_thread_runtime_or_exit() -> Result<tokio::runtime::Runtime, i32> {
+    multi_thread_runtime().map_err(|e| {
+        eprintln!("failed to start runtime: {e}");
+        1
+    })
+}
+
 /// Runs the personality chosen by argv and returns the process exit code.
 pub fn main(args: Vec<OsString>) -> i32 {
     let argv0 = args

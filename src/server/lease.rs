@@ -8,7 +8,7 @@
 //! TTL` (etcd's `Promote`), so no lease expires because the cluster had no quorum.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{Error, EtcdServer};
 use crate::apply::ApplyError;
@@ -59,7 +59,7 @@ impl EtcdServer {
             .await?;
         if let Some(rec) = self.lease_record(g.id)? {
             // Not primary: the next promotion (or sync) starts the lease's clock.
-            let _ = self.lessor.renew(&rec, Instant::now());
+            let _ = self.lessor.renew(&rec, crate::clock::now());
         }
         Ok(g)
     }
@@ -105,7 +105,7 @@ impl EtcdServer {
             let Some(rec) = self.lease_record(id)? else {
                 return Err(Error::Apply(ApplyError::LeaseNotFound));
             };
-            if let Ok(ttl) = self.lessor.renew(&rec, Instant::now()) {
+            if let Ok(ttl) = self.lessor.renew(&rec, crate::clock::now()) {
                 crate::observability::metrics().inc_counter("etcd_debugging_lease_renewed_total");
                 return Ok(ttl);
             }
@@ -136,7 +136,7 @@ impl EtcdServer {
         };
         let ttl = match self.leader() {
             Some(l) if l != self.member_id => self.remote_lease(l, req.id, true).await?,
-            _ => self.lessor.remaining(&rec, Instant::now()),
+            _ => self.lessor.remaining(&rec, crate::clock::now()),
         };
         Ok(LeaseTimeToLiveResponse {
             header: Some(self.header(self.current_revision())),
@@ -155,7 +155,7 @@ impl EtcdServer {
     pub fn lease_remaining_local(&self, id: i64) -> Result<i64, Error> {
         match self.lease_record(id)? {
             None => Err(Error::Apply(ApplyError::LeaseNotFound)),
-            Some(rec) => Ok(self.lessor.remaining(&rec, Instant::now())),
+            Some(rec) => Ok(self.lessor.remaining(&rec, crate::clock::now())),
         }
     }
 
@@ -202,7 +202,7 @@ impl EtcdServer {
                     }
                 };
                 let Some(server) = weak.upgrade() else { return };
-                let now = Instant::now();
+                let now = crate::clock::now();
                 let (view, ack_age) = {
                     let m = if update {
                         rx.borrow_and_update()
@@ -239,7 +239,7 @@ impl EtcdServer {
                     }
                     GateChange::Promote => {
                         let leases = server.list_leases().unwrap_or_default();
-                        server.lessor.promote(&leases, Instant::now(), extend);
+                        server.lessor.promote(&leases, crate::clock::now(), extend);
                         tracing::info!(
                             term = view.term,
                             leases = leases.len(),
@@ -259,8 +259,21 @@ impl EtcdServer {
                 let Some(leases) = server.list_leases() else {
                     continue;
                 };
-                let now = Instant::now();
-                server.lessor.sync(&leases, now);
+                // Leases new to the clock start from the latest reading (never early), but
+                // expiry is judged at `now`, the instant the gate found a fresh quorum
+                // acknowledgement: a pause or clock jump after it (the await above, this
+                // task descheduled) must not expire leases before the gate has seen the gap.
+                server.lessor.sync(&leases, crate::clock::now());
+                // `return(<ms>)` holds this tick that long without blocking the runtime (a
+                // descheduled task); `panic` and the others as at any site.
+                #[cfg(feature = "failpoints")]
+                if let Some(ms) = fail::eval("lessorBeforeExpiry", |arg| {
+                    arg.and_then(|a| a.trim().parse::<u64>().ok())
+                })
+                .flatten()
+                {
+                    tokio::time::sleep(Duration::from_millis(ms)).await;
+                }
                 for id in server.lessor.take_expired(now) {
                     // `return` has no error path here: like `panic`, a crash.
                     fail::fail_point!("lessorBeforeRevoke");

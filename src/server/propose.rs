@@ -62,7 +62,7 @@ impl EtcdServer {
                 }
             }
         });
-        req.time_unix_nanos = std::time::SystemTime::now()
+        req.time_unix_nanos = crate::clock::wall()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as i64)
             .unwrap_or(0);

@@ -21,7 +21,7 @@ const SYNC_TICK: Duration = Duration::from_millis(500);
 pub type V2Answer<T> = Result<T, V2Error>;
 
 fn now_ns() -> i64 {
-    std::time::SystemTime::now()
+    crate::clock::wall()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as i64)
         .unwrap_or(0)

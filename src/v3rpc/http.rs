@@ -69,6 +69,11 @@ pub fn metrics_routes(server: Arc<EtcdServer>) -> Router {
 /// lines; `PUT /debug/failpoints/<name>` with the action as the body (`panic`, `sleep(100)`,
 /// `return`, `off`, ...) sets one (204; 400 with the reason for an unknown name or a bad
 /// action); `DELETE /debug/failpoints/<name>` turns it off (204).
+///
+/// The same build's clock skew ([`crate::clock`]): `GET /debug/clock` shows it
+/// (`wall=±<offset> rate=<factor> mono_ahead=<duration>`), `PUT /debug/clock` with settings
+/// as the body (`wall=+2h`, `jump=5s`, `rate=1.1`, `reset`) changes it (204; 400 with the
+/// reason for a bad setting, which changes nothing).
 #[cfg(feature = "failpoints")]
 pub fn failpoint_routes() -> Router {
     use axum::routing::put;
@@ -76,6 +81,10 @@ pub fn failpoint_routes() -> Router {
         .route(
             "/debug/failpoints",
             get(|| async { crate::failpoints::list() }),
+        )
+        .route(
+            "/debug/clock",
+            get(|| async { crate::clock::describe() }).put(clock_put),
         )
         .route(
             "/debug/failpoints/{name}",
@@ -86,6 +95,14 @@ pub fn failpoint_routes() -> Router {
 #[cfg(feature = "failpoints")]
 async fn failpoint_put(Path(name): Path<String>, body: String) -> axum::response::Response {
     match crate::failpoints::configure(&name, &body) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+    }
+}
+
+#[cfg(feature = "failpoints")]
+async fn clock_put(body: String) -> axum::response::Response {
+    match crate::clock::configure(&body) {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
     }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::harness::{our_bin, Member, MemberOpts, ServerKind};
+use crate::harness::{ok_stdout, our_bin, run_with_timeout, Member, MemberOpts, ServerKind};
 
 /// Runs `etcd benchmark --endpoints <ep> <args>` (≤ 30 s) and returns its stdout.
 fn bench(endpoint: &str, args: &[&str]) -> String {
@@ -95,4 +95,33 @@ fn benchmark_put_and_range_against_real_etcd() {
     crate::require_etcd!();
     let m = Member::start(ServerKind::Etcd, MemberOpts::named("bench"));
     put_and_range(&m);
+}
+
+/// `benchmark mvcc put` (etcd's storage benchmark, no server): every request is counted,
+/// `--txn --txn-ops` is accepted, the scratch store in the working directory is removed, and
+/// Go's `--cpuprofile` is refused in one line with exit 1.
+#[test]
+fn benchmark_mvcc_put_runs_on_the_store_without_a_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_etcd"));
+        cmd.current_dir(dir.path()).arg("benchmark").args(args);
+        run_with_timeout(cmd, None, Duration::from_secs(60))
+    };
+    let out = run(&["mvcc", "put", "--total", "300", "--batch-limit", "50"]);
+    let text = ok_stdout(&out, "benchmark mvcc put");
+    let (rps, counted) = summary(&text);
+    assert!(rps > 0.0, "{text}");
+    assert_eq!(counted, 300, "{text}");
+    let out = run(&["mvcc", "put", "--total", "40", "--txn", "--txn-ops", "5"]);
+    let (_, counted) = summary(&ok_stdout(&out, "benchmark mvcc put --txn"));
+    assert_eq!(counted, 40);
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("read_dir").collect();
+    assert!(left.is_empty(), "scratch store left behind: {left:?}");
+
+    let out = run(&["mvcc", "put", "--cpuprofile", "cpu.out"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("Error: --cpuprofile"), "{err}");
 }

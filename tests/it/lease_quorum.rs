@@ -44,7 +44,7 @@ fn client(url: &str) -> Client {
 }
 
 /// Waits until every member answers Status naming the same leader; returns its index.
-fn wait_leader(c: &Cluster) -> usize {
+pub(crate) fn wait_leader(c: &Cluster) -> usize {
     let rt = runtime();
     let clients: Vec<Client> = c.members.iter().map(|m| client(&m.client_url())).collect();
     let deadline = Instant::now() + LEADER_BOUND;

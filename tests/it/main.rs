@@ -12,6 +12,7 @@ mod bad_input;
 mod benchmark;
 mod certs;
 mod check_datascale;
+mod clock_skew;
 mod cluster;
 mod crash;
 mod ctl;

@@ -19,8 +19,10 @@
 #
 # Each run picks its scenario (kill, pause, failpoint, failpoint_restart, slow_disk, mixed,
 # partition_minority, partition_leader, bridge, one_way, delay_loss, snapshot_catchup,
-# membership, power_cut: needs FUSE, see tests/it/powerloss) and its size (1 or 3 members;
-# network and membership scenarios use at least 3, bridge 5) from its seed. Runs are niced
+# membership, power_cut and power_cut_member (the whole cluster / one member of 3 loses
+# power): need FUSE, see tests/it/powerloss; clock_skew: members' clocks
+# skewed, lease expiry checked against the skew) and its size (1 or 3 members;
+# network, membership and power_cut_member use at least 3, bridge 5) from its seed. Runs are niced
 # (the machine is shared).
 # Reproduce run i: ROBUSTNESS_SEED=<seed> ROBUSTNESS_SCENARIO=<s> ROBUSTNESS_MEMBERS=<n>
 #   cargo test --features failpoints --test it robustness::one -- --ignored --nocapture
@@ -38,7 +40,8 @@ JOBS=1
 APPEND=0
 PROFILE=()
 SCENARIOS=(kill pause failpoint failpoint_restart slow_disk mixed partition_minority
-  partition_leader bridge one_way delay_loss snapshot_catchup membership power_cut)
+  partition_leader bridge one_way delay_loss snapshot_catchup membership power_cut clock_skew
+  power_cut_member)
 while getopts "n:t:s:o:d:S:j:arh" opt; do
   case $opt in
     n) RUNS=$OPTARG ;;

@@ -165,15 +165,9 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     }
     log_knobs(&cfg);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::cli::multi_thread_runtime_or_exit() {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("failed to start runtime: {e}");
-            return 1;
-        }
+        Err(code) => return code,
     };
     let discovery = cfg.discovery.clone();
     let discovery_v3 = cfg.discovery_v3.clone();

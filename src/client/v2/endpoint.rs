@@ -145,8 +145,9 @@ pub(super) fn encode_values(v: &[(&str, String)]) -> String {
         .join("&")
 }
 
-/// etcd's `pathutil.CanonicalURLPath`: leading `/`, `.`/`..`/`//` cleaned, trailing `/` kept.
-pub(super) fn canonical_path(p: &str) -> String {
+/// etcd's `pathutil.CanonicalURLPath`: leading `/`, `.`/`..`/`//` cleaned, trailing `/` kept
+/// (`"a/./b/../c//"` → `"/a/c/"`; `""` → `"/"`).
+pub fn canonical_path(p: &str) -> String {
     if p.is_empty() {
         return "/".to_string();
     }

@@ -36,6 +36,7 @@ use std::time::Duration;
 
 use crate::tls::ClientTlsOptions;
 
+pub use endpoint::canonical_path;
 use endpoint::{parse_endpoint, Endpoint};
 pub use error::{EndpointError, EtcdError, V2Error, CLUSTER_UNAVAILABLE};
 pub use keys::{DeleteOptions, SetOptions};

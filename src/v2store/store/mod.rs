@@ -124,6 +124,17 @@ fn prefixes(path: &str) -> Vec<&str> {
 type Result2<T> = Result<Result<T, V2Error>, V2StoreError>;
 
 impl V2Store {
+    /// A store in a fresh state environment under a temp dir, for unit tests: (dir, env,
+    /// store); the dir is removed when dropped.
+    #[cfg(test)]
+    #[allow(clippy::unwrap_used)]
+    pub(crate) fn open_temp() -> (tempfile::TempDir, crate::storage::Env, V2Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let env = crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).unwrap();
+        let store = V2Store::open(&env).unwrap();
+        (dir, env, store)
+    }
+
     /// Opens (creating) the store's database in the state environment.
     ///
     /// # Errors

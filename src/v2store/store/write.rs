@@ -498,10 +498,7 @@ mod tests {
     use super::*;
 
     fn open() -> (tempfile::TempDir, crate::storage::Env, V2Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let env = crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).unwrap();
-        let s = V2Store::open(&env).unwrap();
-        (dir, env, s)
+        V2Store::open_temp()
     }
 
     fn req(method: &str, path: &str, val: &str) -> V2Request {

@@ -206,25 +206,6 @@ pub(super) async fn user(
     out.write_all(text.as_bytes()).map_err(io_fail)
 }
 
-/// etcd's `pathutil.CanonicalURLPath`.
-fn canonical(p: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            s => parts.push(s),
-        }
-    }
-    let mut out = format!("/{}", parts.join("/"));
-    if p.ends_with('/') && out != "/" {
-        out.push('/');
-    }
-    out
-}
-
 /// Runs a `role` subcommand.
 pub(super) async fn role(
     g: &GlobalArgs,
@@ -287,7 +268,7 @@ async fn grant_revoke(g: &GlobalArgs, a: &RolePermArgs, grant: bool) -> Result<S
     if a.path.is_empty() {
         return Err(fail("No path specified; please use `--path`"));
     }
-    let canon = canonical(&a.path);
+    let canon = crate::client::v2::canonical_path(&a.path);
     if canon != a.path {
         return Err(fail(format!(
             "Not canonical path; please use `--path={canon}`"
