@@ -247,16 +247,7 @@ fn random_key(prefix: &[u8], size: usize) -> Vec<u8> {
     let start = key.len();
     key.resize(start + size, 0);
     let r: i64 = rand::random::<i64>() & i64::MAX;
-    let mut v = (r as u64) << 1;
-    let mut i = start;
-    while v >= 0x80 && i + 1 < key.len() {
-        key[i] = (v as u8) | 0x80;
-        v >>= 7;
-        i += 1;
-    }
-    if i < key.len() {
-        key[i] = v as u8;
-    }
+    crate::benchmark::put_varint(&mut key[start..], r);
     key
 }
 
@@ -579,9 +570,10 @@ mod tests {
         let k = random_key(b"/p/", 512);
         assert_eq!(k.len(), 515);
         assert!(k.starts_with(b"/p/"));
-        // zigzag varint of a non-negative int63: even first byte, at most 9 bytes used.
+        // zigzag varint of a non-negative int63: even first byte, at most 10 bytes used
+        // (zigzag doubles it: up to 64 bits, 7 per byte).
         assert_eq!(k[3] & 1, 0);
-        assert!(k[12..].iter().all(|b| *b == 0));
+        assert!(k[13..].iter().all(|b| *b == 0));
         let page = "# HELP process_resident_memory_bytes Resident memory size in bytes.\n\
                     # TYPE process_resident_memory_bytes gauge\n\
                     process_resident_memory_bytes 4.9565696e+07\nprocess_start_time_seconds 1\n";
