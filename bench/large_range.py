@@ -29,20 +29,10 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from side_by_side import Cluster, ETCD, REPO  # noqa: E402
+from side_by_side import Cluster, ETCD, REPO, proc_status as status  # noqa: E402
 
 ETCDCTL = "/usr/bin/etcdctl"
 MIB = 1024 * 1024
-
-
-def status(pid):
-    """VmRSS, RssAnon, RssFile, VmHWM of `pid` in bytes."""
-    vals = {}
-    for line in open(f"/proc/{pid}/status"):
-        k, _, v = line.partition(":")
-        if k in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
-            vals[k] = int(v.split()[0]) * 1024
-    return vals
 
 
 class Sampler(threading.Thread):

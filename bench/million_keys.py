@@ -31,18 +31,9 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from side_by_side import Cluster, ETCD, REPO, parse  # noqa: E402
+from side_by_side import Cluster, ETCD, REPO, parse, proc_status as status  # noqa: E402
 
 MIB = 1024 * 1024
-
-
-def status(pid):
-    vals = {}
-    for line in open(f"/proc/{pid}/status"):
-        k, _, v = line.partition(":")
-        if k in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
-            vals[k] = int(v.split()[0]) * 1024
-    return vals
 
 
 def du(path):

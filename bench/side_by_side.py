@@ -53,6 +53,16 @@ SCENARIOS = [
 ]
 
 
+def proc_status(pid):
+    """VmRSS, RssAnon, RssFile and VmHWM of process `pid` in bytes (from /proc/PID/status)."""
+    vals = {}
+    for line in open(f"/proc/{pid}/status"):
+        k, _, v = line.partition(":")
+        if k in ("VmRSS", "RssAnon", "RssFile", "VmHWM"):
+            vals[k] = int(v.split()[0]) * 1024
+    return vals
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -282,6 +282,34 @@ async fn defrag_all(cfg: &ClientConfig, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
+/// The end of both checks (etcdctl's): deletes the keys under `prefix`, then with
+/// `--auto-compact` compacts at that delete's revision and with `--auto-defrag` defragments
+/// every endpoint, printing etcdctl's lines.
+async fn clean_up(
+    c: &Client,
+    prefix: Vec<u8>,
+    auto_compact: bool,
+    auto_defrag: bool,
+    cfg: &ClientConfig,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let dresp = c
+        .delete_range(DeleteRangeRequest {
+            range_end: prefix_end(&prefix),
+            key: prefix,
+            ..Default::default()
+        })
+        .await
+        .map_err(call_err)?;
+    if auto_compact {
+        compact_at(c, dresp.header.map(|h| h.revision).unwrap_or(0), out).await?;
+    }
+    if auto_defrag {
+        defrag_all(cfg, out).await?;
+    }
+    Ok(())
+}
+
 /// Runs `check perf`.
 async fn perf(g: &GlobalArgs, a: CheckPerfArgs, out: &mut dyn Write) -> Result<()> {
     let load = perf_load(&a.load)
@@ -289,7 +317,6 @@ async fn perf(g: &GlobalArgs, a: CheckPerfArgs, out: &mut dyn Write) -> Result<(
     let env = env(g)?;
     let c = client(&env.cfg)?;
     let prefix = a.prefix.clone().into_bytes();
-    let range_end = prefix_end(&prefix);
     ensure_prefix_empty(&c, &a.prefix).await?;
     // A few clients (connections) shared by the workload's concurrent workers.
     let conns: Vec<Arc<crate::client::Client>> = (0..load.clients.clamp(1, 16))
@@ -346,20 +373,7 @@ async fn perf(g: &GlobalArgs, a: CheckPerfArgs, out: &mut dyn Write) -> Result<(
     let lats = lats.lock().map(|l| l.clone()).unwrap_or_default();
     let errors = errors.lock().map(|e| *e).unwrap_or(0);
     let stats = PerfStats::from_latencies(&lats, errors, total);
-    let dresp = c
-        .delete_range(DeleteRangeRequest {
-            key: prefix,
-            range_end,
-            ..Default::default()
-        })
-        .await
-        .map_err(call_err)?;
-    if a.auto_compact {
-        compact_at(&c, dresp.header.map(|h| h.revision).unwrap_or(0), out).await?;
-    }
-    if a.auto_defrag {
-        defrag_all(&env.cfg, out).await?;
-    }
+    clean_up(&c, prefix, a.auto_compact, a.auto_defrag, &env.cfg, out).await?;
     let ok = verdict(&stats, &load, out).map_err(io_err)?;
     if ok {
         Ok(())
@@ -492,20 +506,7 @@ async fn datascale(g: &GlobalArgs, a: CheckDatascaleArgs, out: &mut dyn Write) -
         .map_err(io_err)?;
         return Err(Exit::new(EXIT_ERROR, ""));
     }
-    let dresp = c
-        .delete_range(DeleteRangeRequest {
-            range_end: prefix_end(&prefix),
-            key: prefix,
-            ..Default::default()
-        })
-        .await
-        .map_err(call_err)?;
-    if a.auto_compact {
-        compact_at(&c, dresp.header.map(|h| h.revision).unwrap_or(0), out).await?;
-    }
-    if a.auto_defrag {
-        defrag_all(&env.cfg, out).await?;
-    }
+    clean_up(&c, prefix, a.auto_compact, a.auto_defrag, &env.cfg, out).await?;
     let errors = errors.lock().map(|m| m.clone()).unwrap_or_default();
     if !errors.is_empty() {
         writeln!(out, "FAIL: too many errors").map_err(io_err)?;
