@@ -110,7 +110,8 @@ impl StateDb {
         }
     }
 
-    /// Forgets the Raft apply state (last applied log id and membership) while keeping
+    /// Forgets the Raft apply state (last applied log id, membership and removed members)
+    /// while keeping
     /// every key, lease and revision: `snapshot restore` starts a new Raft log at index 0
     /// over the restored data, so nothing of the old log may count as applied.
     /// Returns the store's current revision.
@@ -123,6 +124,9 @@ impl StateDb {
             .delete(&mut wtxn, schema::RAFT_APPLIED.key)?;
         self.raft_state
             .delete(&mut wtxn, schema::RAFT_MEMBERSHIP.key)?;
+        // etcd's restore trims `members_removed` with the rest of the old membership.
+        self.raft_state
+            .delete(&mut wtxn, schema::RAFT_MEMBERS_REMOVED.key)?;
         let rev = self.kv.current_revision(&wtxn)?;
         wtxn.commit()?;
         Ok(rev)

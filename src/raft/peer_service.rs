@@ -6,6 +6,7 @@ use serde::Serialize;
 use tonic::{Request, Response, Status};
 
 use super::Raft;
+use crate::apply::state::StateStore;
 use crate::pb::peer::raft_peer_server::RaftPeer;
 use crate::pb::peer::RaftBytes;
 
@@ -13,18 +14,23 @@ use crate::pb::peer::RaftBytes;
 pub struct RaftPeerService {
     raft: Raft,
     cluster_id: u64,
+    /// The applied state, for its removed-members set.
+    store: std::sync::Arc<StateStore>,
 }
 
 impl RaftPeerService {
-    /// Wraps the local Raft node of cluster `cluster_id`.
-    pub fn new(raft: Raft, cluster_id: u64) -> RaftPeerService {
-        RaftPeerService { raft, cluster_id }
+    /// Wraps the local Raft node of cluster `cluster_id` whose applied state is `store`.
+    pub fn new(raft: Raft, cluster_id: u64, store: std::sync::Arc<StateStore>) -> RaftPeerService {
+        RaftPeerService {
+            raft,
+            cluster_id,
+            store,
+        }
     }
 
-    /// Refuses members of another cluster (etcd's cluster ID check); `Ok(Some(id))` for a
-    /// sender `id` not in this member's membership, which [`Self::check_unknown`] judges once
-    /// the request is decoded.
-    fn check_sender<T>(&self, req: &Request<T>) -> Result<Option<u64>, Status> {
+    /// Refuses members of another cluster (etcd's cluster ID check) and removed members
+    /// ([`Self::check_unknown`] for a sender not in this member's membership).
+    fn check_sender<T>(&self, req: &Request<T>) -> Result<(), Status> {
         let md = req.metadata();
         if let Some(cid) = md
             .get(super::network::CLUSTER_ID_METADATA)
@@ -57,29 +63,29 @@ impl RaftPeerService {
                     .next()
                     .is_none();
                 if !known && !empty {
-                    return Ok(Some(from));
+                    return self.check_unknown(from);
                 }
             }
         }
-        Ok(None)
+        Ok(())
     }
 
-    /// A sender missing from this member's membership is refused as removed (fatal for it,
-    /// etcd's removed-member refusal) only when its log reaches no further than ours
-    /// (`sender_last`: the last log index its request shows). A sender ahead of us may have
-    /// been added by a change we have not received yet (this member restarted or lagged): it
-    /// is served, as etcd serves a peer it does not know yet instead of calling it removed.
-    /// (Regression: `robustness::one` `membership` seed 2 — a restarted member told a just
-    /// promoted one that it was removed, and it exited.)
-    fn check_unknown(&self, unknown: Option<u64>, sender_last: Option<u64>) -> Result<(), Status> {
-        if unknown.is_none() {
-            return Ok(());
+    /// A sender missing from this member's membership is refused as removed (fatal for it)
+    /// only when its ID is in the applied removed-members set (etcd's `members_removed`:
+    /// etcd's peer handler answers `410 Gone` to exactly those IDs). Any other unknown sender
+    /// was added by a change this member has not applied yet (it restarted, lags, or
+    /// installed a snapshot taken before the sender joined) and is served, as etcd serves a
+    /// peer it does not know yet. Regressions: `robustness` `membership` seed 2 (a restarted
+    /// member called a just promoted one removed) and seed 90252 (a learner that installed a
+    /// snapshot from before the leader joined called the leader removed; the leader exited).
+    fn check_unknown(&self, id: u64) -> Result<(), Status> {
+        match crate::raft::state_machine::is_removed(&self.store, id) {
+            Ok(false) => Ok(()),
+            Ok(true) => Err(Status::permission_denied(super::network::MEMBER_REMOVED)),
+            Err(e) => Err(Status::unavailable(format!(
+                "reading the removed members: {e}"
+            ))),
         }
-        let ours = self.raft.metrics().borrow().last_log_index;
-        if sender_last > ours {
-            return Ok(());
-        }
-        Err(Status::permission_denied(super::network::MEMBER_REMOVED))
     }
 }
 
@@ -100,17 +106,14 @@ impl RaftPeer for RaftPeerService {
         &self,
         request: Request<RaftBytes>,
     ) -> Result<Response<RaftBytes>, Status> {
-        let unknown = self.check_sender(&request)?;
+        self.check_sender(&request)?;
         let rpc: openraft::raft::AppendEntriesRequest<super::TypeConfig> = decode(request)?;
-        let last = rpc.entries.last().map(|e| e.log_id).or(rpc.prev_log_id);
-        self.check_unknown(unknown, last.map(|l| l.index))?;
         encode(&self.raft.append_entries(rpc).await)
     }
 
     async fn vote(&self, request: Request<RaftBytes>) -> Result<Response<RaftBytes>, Status> {
-        let unknown = self.check_sender(&request)?;
+        self.check_sender(&request)?;
         let rpc: openraft::raft::VoteRequest<u64> = decode(request)?;
-        self.check_unknown(unknown, rpc.last_log_id.map(|l| l.index))?;
         encode(&self.raft.vote(rpc).await)
     }
 
@@ -118,9 +121,8 @@ impl RaftPeer for RaftPeerService {
         &self,
         request: Request<RaftBytes>,
     ) -> Result<Response<RaftBytes>, Status> {
-        let unknown = self.check_sender(&request)?;
+        self.check_sender(&request)?;
         let rpc: openraft::raft::InstallSnapshotRequest<super::TypeConfig> = decode(request)?;
-        self.check_unknown(unknown, rpc.meta.last_log_id.map(|l| l.index))?;
         encode(&self.raft.install_snapshot(rpc).await)
     }
 }

@@ -23,7 +23,7 @@ use super::snapshot::{self, SnapshotFiles};
 use super::{io_err, TypeConfig};
 use crate::apply::state::{AppliedBatch, ApplyFailure, StateStore, TokenEffect};
 use crate::apply::{ApplyError, ApplyResults, Member};
-use crate::storage::schema::{RAFT_APPLIED, RAFT_MEMBERSHIP};
+use crate::storage::schema::{RAFT_APPLIED, RAFT_MEMBERSHIP, RAFT_MEMBERS_REMOVED};
 
 /// Applies a batch of committed entries in one write transaction (blocking; call off the
 /// async workers): each request, each membership entry and the last log id into
@@ -152,6 +152,15 @@ fn apply_entries(
                     &conf_members(before.membership()),
                     &conf_members(m),
                 )?;
+                let dropped: Vec<u64> = before
+                    .membership()
+                    .nodes()
+                    .map(|(id, _)| *id)
+                    .filter(|id| m.get_node(id).is_none())
+                    .collect();
+                if !dropped.is_empty() {
+                    record_removed(db, &mut wtxn, &dropped)?;
+                }
                 let stored = StoredMembership::new(Some(entry.log_id), m.clone());
                 let bytes = postcard::to_stdvec(&stored)
                     .map_err(|e| ApplyFailure::Encode(e.to_string()))?;
@@ -270,6 +279,57 @@ fn conf_members(
     m.nodes()
         .map(|(id, node)| (*id, node.clone(), voters.contains(id)))
         .collect()
+}
+
+/// Adds `ids` to the removed-members set within `wtxn` (etcd: `members_removed`), as the
+/// membership change dropping them is applied. The set only grows (member IDs are not
+/// reused).
+///
+/// # Errors
+/// Storage or encoding errors.
+fn record_removed(
+    db: &crate::apply::state::StateDb,
+    wtxn: &mut heed::RwTxn,
+    ids: &[u64],
+) -> Result<(), ApplyFailure> {
+    let enc = |e: postcard::Error| ApplyFailure::Encode(e.to_string());
+    let mut set = removed_members_in(db, wtxn)?;
+    set.extend(ids.iter().copied());
+    db.raft_state.put(
+        wtxn,
+        RAFT_MEMBERS_REMOVED.key,
+        &postcard::to_stdvec(&set).map_err(enc)?,
+    )?;
+    Ok(())
+}
+
+/// The IDs of every member removed from the membership so far, as applied (etcd's
+/// `members_removed` bucket): empty before any removal.
+///
+/// # Errors
+/// Storage or decoding errors.
+pub(crate) fn removed_members_in(
+    db: &crate::apply::state::StateDb,
+    rtxn: &heed::RoTxn,
+) -> Result<std::collections::BTreeSet<u64>, ApplyFailure> {
+    Ok(db
+        .raft_state
+        .get(rtxn, RAFT_MEMBERS_REMOVED.key)?
+        .map(postcard::from_bytes)
+        .transpose()
+        .map_err(|e| ApplyFailure::Encode(e.to_string()))?
+        .unwrap_or_default())
+}
+
+/// Whether member `id` was removed from the cluster (is in [`removed_members_in`]), read
+/// from this member's applied state.
+///
+/// # Errors
+/// Storage or decoding errors.
+pub(crate) fn is_removed(store: &StateStore, id: u64) -> Result<bool, ApplyFailure> {
+    let db = store.backend()?;
+    let rtxn = db.env.read_txn()?;
+    Ok(removed_members_in(&db, &rtxn)?.contains(&id))
 }
 
 /// The Raft apply state: the last applied log id and membership.
@@ -600,5 +660,58 @@ mod tests {
         drop(b);
         let (applied, _) = applied_state(&store).unwrap();
         assert_eq!(applied.map(|l| l.index), Some(2));
+    }
+
+    /// A membership entry that drops members records them in the removed-members set (etcd's
+    /// `members_removed`), which only grows, survives a reopen and is what peers are refused
+    /// by; a member added later (unknown to an older membership) is not in it. `snapshot
+    /// restore`'s reset forgets it with the rest of the old membership.
+    #[test]
+    fn removed_members_are_recorded_as_removals_apply() {
+        let member = |url: &str| Member {
+            peer_urls: vec![url.to_string()],
+            ..Member::default()
+        };
+        let membership = |ids: &[u64]| {
+            let nodes: std::collections::BTreeMap<u64, Member> = ids
+                .iter()
+                .map(|id| (*id, member(&format!("http://127.0.0.1:{id}"))))
+                .collect();
+            Entry::<TypeConfig> {
+                log_id: LogId::new(openraft::CommittedLeaderId::new(1, 1), 0),
+                payload: EntryPayload::Membership(openraft::Membership::new(
+                    vec![ids.iter().copied().collect()],
+                    nodes,
+                )),
+            }
+        };
+        let at = |mut e: Entry<TypeConfig>, index| {
+            e.log_id.index = index;
+            e
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path().to_path_buf()).unwrap();
+        apply_batch(
+            &store,
+            vec![
+                at(membership(&[1, 2, 3]), 1),
+                at(membership(&[1, 2, 3, 4]), 2),
+                at(membership(&[1, 3, 4]), 3),
+            ],
+        )
+        .unwrap();
+        assert!(is_removed(&store, 2).unwrap());
+        for id in [1, 3, 4, 5] {
+            assert!(!is_removed(&store, id).unwrap(), "{id:x}");
+        }
+        apply_batch(&store, vec![at(membership(&[4]), 4)]).unwrap();
+        drop(store);
+        let store = StateStore::open(dir.path().to_path_buf()).unwrap();
+        for id in [1, 2, 3] {
+            assert!(is_removed(&store, id).unwrap(), "{id:x}");
+        }
+        assert!(!is_removed(&store, 4).unwrap());
+        store.backend().unwrap().reset_raft_state().unwrap();
+        assert!(!is_removed(&store, 2).unwrap());
     }
 }

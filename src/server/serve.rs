@@ -372,6 +372,7 @@ async fn serve_peer(
             crate::raft::peer_service::RaftPeerService::new(
                 server.raft().clone(),
                 server.cluster_id(),
+                server.store.clone(),
             ),
         )
         .max_decoding_message_size(usize::MAX)

@@ -129,7 +129,8 @@ pub const AUTH_ROLES: Table = Table {
     holds: "role name (keymap) → sealed authpb.Role",
 };
 /// The Raft apply state, written in the same transaction as the entries it describes
-/// (etcd keeps its consistent index in `meta`): [`RAFT_APPLIED`], [`RAFT_MEMBERSHIP`].
+/// (etcd keeps its consistent index in `meta`): [`RAFT_APPLIED`], [`RAFT_MEMBERSHIP`],
+/// [`RAFT_MEMBERS_REMOVED`].
 pub const RAFT_STATE: Table = Table {
     name: "raft_state",
     env: EnvDir::State,
@@ -231,6 +232,15 @@ pub const RAFT_MEMBERSHIP: MetaKey = MetaKey {
     key: "raft/membership",
     holds: "postcard StoredMembership<u64, Member>",
 };
+/// `raft_state`: every member ever removed from the membership (postcard `BTreeSet<u64>` of
+/// member IDs), added to in the transaction that applies the removal. etcd: the
+/// `members_removed` bucket. Peers answer these IDs, and only these, "the member has been
+/// permanently removed from the cluster".
+pub const RAFT_MEMBERS_REMOVED: MetaKey = MetaKey {
+    table: RAFT_STATE.name,
+    key: "raft/members_removed",
+    holds: "postcard BTreeSet<u64>",
+};
 /// `raft_meta`: the persisted vote (postcard openraft `Vote`).
 pub const WAL_VOTE: MetaKey = MetaKey {
     table: RAFT_META.name,
@@ -270,6 +280,7 @@ pub const META_KEYS: &[MetaKey] = &[
     AUTH_REVISION,
     RAFT_APPLIED,
     RAFT_MEMBERSHIP,
+    RAFT_MEMBERS_REMOVED,
     WAL_VOTE,
     WAL_COMMITTED,
     WAL_LAST_PURGED,

@@ -27,7 +27,7 @@ use etcd_oxide::pb::etcdserverpb::{
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::watch_check::{Ev, Resp, Segment};
+use super::watch_check::{Compaction, Ev, Resp, Segment};
 use crate::linearizability::{In, Op, Out};
 
 /// The register keys.
@@ -61,6 +61,8 @@ pub struct Record {
     pub lease_ops: AtomicU64,
     /// Compactions acknowledged.
     pub compactions: AtomicU64,
+    /// Every compaction asked for, answered or not (the watch check's `prev_kv` rule).
+    pub compaction_log: Mutex<Vec<Compaction>>,
 }
 
 /// Shared switches of one run.
@@ -278,6 +280,15 @@ pub async fn compactor(seed: u64, cs: Arc<Vec<Client>>, ctl: Arc<Ctl>, rec: Arc<
         let c = &cs[rng.random_range(0..cs.len())];
         let Ok(st) = c.status().await else { continue };
         let rev = st.header.map_or(0, |h| h.revision) - rng.random_range(20..80);
+        if rev > 1 {
+            rec.compaction_log
+                .lock()
+                .expect("compaction log")
+                .push(Compaction {
+                    at: ns(ctl.epoch),
+                    rev,
+                });
+        }
         if rev > 1
             && c.compact(etcd_oxide::pb::etcdserverpb::CompactionRequest {
                 revision: rev,
@@ -356,6 +367,7 @@ pub async fn watcher(
                         }
                         continue;
                     }
+                    let at = ns(ctl.epoch);
                     let evs: Vec<Ev> = resp
                         .events
                         .into_iter()
@@ -373,6 +385,7 @@ pub async fn watcher(
                                         String::from_utf8_lossy(&p.value).into_owned(),
                                     )
                                 }),
+                                at,
                             }
                         })
                         .collect();

@@ -11,7 +11,11 @@
 //!   starting there, checked the same way, so a gap at the resume point is caught;
 //! - **progress**: after a progress notification at revision `R`, no event at `≤ R` arrives;
 //! - **prev_kv**: `prev_kv` is the previous event of that key in the merged history (its
-//!   value and mod revision), absent for the first version of a key;
+//!   value and mod revision), absent for the first version of a key, and absent where etcd
+//!   omits it too: a compaction at or past the event's revision, asked for before the event
+//!   arrived, removed the previous version (etcd's watch server reads `prev_kv` at
+//!   `revision - 1` and drops it on `ErrCompacted`; regression: `partition_minority` seed
+//!   70230, a watcher resumed at the compact revision);
 //! - **consistent**: two streams never disagree about the event of `(revision, key)`.
 //!
 //! A segment is one watch from one start revision until the stream fails, is cancelled, or is
@@ -34,6 +38,18 @@ pub struct Ev {
     pub version: i64,
     /// `prev_kv` as (mod revision, value), when sent.
     pub prev: Option<(i64, String)>,
+    /// When the response carrying it arrived: nanoseconds since the run's epoch.
+    pub at: u64,
+}
+
+/// A compaction the traffic asked for (acknowledged or not: an unanswered one may still
+/// have been applied).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Compaction {
+    /// When it was asked for: nanoseconds since the run's epoch.
+    pub at: u64,
+    /// The compact revision.
+    pub rev: i64,
 }
 
 /// One response of a segment.
@@ -114,11 +130,12 @@ pub fn merge(segments: &[Segment]) -> Result<Merged, String> {
     Ok(m)
 }
 
-/// Checks every guarantee on every segment; returns the number of events checked.
+/// Checks every guarantee on every segment, given the compactions asked for during the run;
+/// returns the merged history and the number of events checked.
 ///
 /// # Errors
 /// The first violation, described.
-pub fn check(segments: &[Segment]) -> Result<(Merged, usize), String> {
+pub fn check(segments: &[Segment], compactions: &[Compaction]) -> Result<(Merged, usize), String> {
     let merged = merge(segments)?;
     let mut checked = 0usize;
     for s in segments {
@@ -173,7 +190,8 @@ pub fn check(segments: &[Segment]) -> Result<(Merged, usize), String> {
                         per_rev.entry(e.rev).or_default().insert(e.key.clone());
                         last_rev = e.rev;
                         if s.prev_kv {
-                            check_prev(&merged, e).map_err(|m| format!("prev_kv: {tag}: {m}"))?;
+                            check_prev(&merged, compactions, e)
+                                .map_err(|m| format!("prev_kv: {tag}: {m}"))?;
                         }
                     }
                 }
@@ -199,15 +217,24 @@ pub fn check(segments: &[Segment]) -> Result<(Merged, usize), String> {
 
 /// `prev_kv` of `e` against the merged history: the latest earlier event of the key, if the
 /// merged history knows one after the claimed previous revision, must be that previous one.
-fn check_prev(merged: &Merged, e: &Ev) -> Result<(), String> {
+/// A missing `prev_kv` is excused by a compaction to `e.rev` or later asked for before `e`
+/// arrived (the version at `e.rev - 1` may be gone; etcd then sends no `prev_kv` either).
+fn check_prev(merged: &Merged, compactions: &[Compaction], e: &Ev) -> Result<(), String> {
     let latest_before = merged
         .range(..e.rev)
         .rev()
         .find_map(|(r, evs)| evs.get(&e.key).map(|ev| (*r, ev)));
+    let compacted = || match compactions.iter().find(|c| c.at <= e.at && c.rev >= e.rev) {
+        Some(c) => {
+            eprintln!("watch check: {e:?} has no prev_kv after {c:?}: allowed");
+            true
+        }
+        None => false,
+    };
     match (&e.prev, latest_before) {
-        (None, Some((r, ev))) if !ev.delete => Err(format!(
-            "{e:?} has no prev_kv but the key was {:?} at revision {r}",
-            ev.value
+        (None, Some((r, ev))) if !ev.delete && !compacted() => Err(format!(
+            "{e:?} has no prev_kv but the key was {:?} at revision {r} (no compaction to {} or later asked for before it arrived)",
+            ev.value, e.rev
         )),
         (Some((pr, pv)), Some((r, ev))) => {
             if *pr < r || (*pr == r && (ev.delete || &ev.value != pv)) {
@@ -237,6 +264,7 @@ mod tests {
             delete: false,
             version: 1,
             prev: prev.map(|(r, v)| (r, v.to_string())),
+            at: u64::try_from(rev).expect("test revisions are positive") * 10,
         }
     }
     fn seg(watcher: usize, start: i64, resps: Vec<Resp>) -> Segment {
@@ -265,7 +293,7 @@ mod tests {
 
     #[test]
     fn a_good_stream_passes() {
-        let (_, n) = check(&good()).expect("no violation");
+        let (_, n) = check(&good(), &[]).expect("no violation");
         assert_eq!(n, 4);
     }
 
@@ -273,16 +301,20 @@ mod tests {
     fn out_of_order_duplicate_and_split_revisions_fail() {
         let mut s = good();
         s[0].resps.swap(0, 1);
-        assert!(check(&s).expect_err("a violation").starts_with("ordered"));
+        assert!(check(&s, &[])
+            .expect_err("a violation")
+            .starts_with("ordered"));
         let mut s = good();
         s[0].resps
             .push(Resp::Events(vec![put(4, "a", "2", Some((2, "1")))]));
-        assert!(check(&s).is_err());
+        assert!(check(&s, &[]).is_err());
         let mut s = good();
         s[0].resps[1] = Resp::Events(vec![put(3, "b", "1", None)]);
         s[0].resps
             .insert(2, Resp::Events(vec![put(3, "c", "1", None)]));
-        assert!(check(&s).expect_err("a violation").starts_with("atomic"));
+        assert!(check(&s, &[])
+            .expect_err("a violation")
+            .starts_with("atomic"));
     }
 
     #[test]
@@ -294,7 +326,9 @@ mod tests {
             watcher: 1,
             ..other
         });
-        assert!(check(&s).expect_err("a violation").starts_with("reliable"));
+        assert!(check(&s, &[])
+            .expect_err("a violation")
+            .starts_with("reliable"));
         // A resumed segment that starts past an event it should have had.
         let mut s = good();
         s.push(seg(
@@ -302,44 +336,83 @@ mod tests {
             4,
             vec![Resp::Events(vec![put(4, "a", "2", Some((2, "1")))])],
         ));
-        assert!(check(&s).is_ok());
+        assert!(check(&s, &[]).is_ok());
         s.push(seg(
             3,
             3,
             vec![Resp::Events(vec![put(4, "a", "2", Some((2, "1")))])],
         ));
-        assert!(check(&s).expect_err("a violation").starts_with("reliable"));
+        assert!(check(&s, &[])
+            .expect_err("a violation")
+            .starts_with("reliable"));
     }
 
     #[test]
     fn an_empty_segment_passes() {
         let mut s = good();
         s.push(seg(1, 9, vec![]));
-        assert!(check(&s).is_ok());
+        assert!(check(&s, &[]).is_ok());
     }
 
     #[test]
     fn progress_ahead_of_events_fails() {
         let mut s = good();
         s[0].resps.insert(1, Resp::Progress(3));
-        assert!(check(&s).expect_err("a violation").starts_with("progress"));
+        assert!(check(&s, &[])
+            .expect_err("a violation")
+            .starts_with("progress"));
     }
 
     #[test]
     fn wrong_prev_kv_and_disagreeing_streams_fail() {
         let mut s = good();
         s[0].resps[3] = Resp::Events(vec![put(4, "a", "2", Some((2, "other")))]);
-        assert!(check(&s).expect_err("a violation").starts_with("prev_kv"));
+        assert!(check(&s, &[])
+            .expect_err("a violation")
+            .starts_with("prev_kv"));
         let mut s = good();
         s[0].resps[3] = Resp::Events(vec![put(4, "a", "2", None)]);
-        assert!(check(&s).expect_err("a violation").starts_with("prev_kv"));
+        assert!(check(&s, &[])
+            .expect_err("a violation")
+            .starts_with("prev_kv"));
         let mut s = good();
         let mut other = s[0].clone();
         other.watcher = 1;
         other.resps[0] = Resp::Events(vec![put(2, "a", "X", None)]);
         s.push(other);
-        assert!(check(&s)
+        assert!(check(&s, &[])
             .expect_err("a violation")
             .starts_with("consistent"));
+    }
+
+    /// Regression: `partition_minority` seed 70230. A watcher resumed at the compact revision
+    /// gets that revision's event without `prev_kv` (the previous version was compacted
+    /// away), as from etcd; without a compaction asked for first it stays a violation.
+    #[test]
+    fn missing_prev_kv_is_excused_only_by_an_earlier_compaction_at_or_past_the_event() {
+        let mut s = good();
+        s.push(seg(1, 4, vec![Resp::Events(vec![put(4, "a", "2", None)])]));
+        let at_event = s[1].events().next().expect("event").at;
+        assert!(check(&s, &[])
+            .expect_err("a violation")
+            .starts_with("prev_kv"));
+        let before = |rev| Compaction {
+            at: at_event - 1,
+            rev,
+        };
+        assert!(check(&s, &[before(4)]).is_ok());
+        assert!(check(&s, &[before(5)]).is_ok());
+        // A compaction below the event's revision keeps the previous version.
+        assert!(check(&s, &[before(3)])
+            .expect_err("a violation")
+            .starts_with("prev_kv"));
+        // A compaction asked for after the event arrived excuses nothing.
+        let after = Compaction {
+            at: at_event + 1,
+            rev: 4,
+        };
+        assert!(check(&s, &[after])
+            .expect_err("a violation")
+            .starts_with("prev_kv"));
     }
 }
