@@ -13,7 +13,8 @@
 //!   `mvccpb.KeyValue` values), without our CRC-32C seals;
 //! - `lease`: 8-byte big-endian ID → `leasepb.Lease{ID, TTL}`;
 //! - `members`: hex ID → etcd's member JSON (`{"id","peerURLs","name","clientURLs"}`),
-//!   `members_removed`: empty (we keep no removed-ID list in the state database);
+//!   `members_removed`: hex ID → `removed` for every member removed so far (our
+//!   `raft/members_removed` set);
 //! - `meta`: `consistent_index` → 8-byte big-endian applied index, and when compacted
 //!   `finishedCompactRev` / `scheduledCompactRev` → the compact revision as etcd's revision
 //!   bytes (`mvcc/kvstore.go`).
@@ -54,6 +55,8 @@ pub(crate) struct ExportInfo {
     pub consistent_index: u64,
     /// The cluster's members.
     pub members: Vec<EtcdMember>,
+    /// The IDs of the members removed so far (etcd's `members_removed`), sorted.
+    pub removed: Vec<u64>,
 }
 
 /// Failures of the export: reading a store or writing the file.
@@ -226,7 +229,19 @@ pub(crate) fn export(
         w.put(id, json.as_bytes())?;
     }
     w.end_bucket()?;
+    // Sorted by key bytes (bbolt's order): hex IDs of different lengths do not sort as
+    // numbers.
+    let mut removed: Vec<Vec<u8>> = info
+        .removed
+        .iter()
+        .map(|id| format!("{id:x}").into_bytes())
+        .collect();
+    removed.sort();
+    removed.dedup();
     w.begin_bucket(b"members_removed")?;
+    for id in &removed {
+        w.put(id, b"removed")?;
+    }
     w.end_bucket()?;
 
     w.begin_bucket(b"meta")?;

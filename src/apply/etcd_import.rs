@@ -272,6 +272,30 @@ pub(crate) fn members(reader: &Reader) -> Result<Vec<EtcdMember>, ImportError> {
     Ok(out)
 }
 
+/// The IDs in etcd's `members_removed` bucket (keys: hex member IDs, as etcd's
+/// `backendMemberKey`; values `removed`), sorted. A key that is not hex is a format error.
+///
+/// # Errors
+/// [`ImportError::Format`] for a bad key; bbolt read errors.
+pub(crate) fn removed_members(reader: &Reader) -> Result<Vec<u64>, ImportError> {
+    let mut out = Vec::new();
+    each(reader, b"members_removed", |k, _| {
+        let id = std::str::from_utf8(k)
+            .ok()
+            .and_then(|k| u64::from_str_radix(k, 16).ok())
+            .ok_or_else(|| {
+                ImportError::Format(format!(
+                    "members_removed: key {:?} is not a hex member ID",
+                    String::from_utf8_lossy(k)
+                ))
+            })?;
+        out.push(id);
+        Ok(())
+    })?;
+    out.sort_unstable();
+    Ok(out)
+}
+
 /// What one of etcd's `EntryNormal` payloads asks of the state.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum EtcdProposal {
@@ -484,11 +508,35 @@ mod tests {
                 client_urls: vec!["http://127.0.0.1:23791".into()],
                 is_learner: false,
             }],
+            removed: Vec::new(),
         };
         let out = dir.path().join("out.db");
         let file = std::fs::File::create(&out).unwrap();
         export(&stores, &r, &info, file).unwrap();
         assert_eq!(status(&out).unwrap().hash, status(&fixture()).unwrap().hash);
+        assert!(removed_members(&Reader::open(&out).unwrap())
+            .unwrap()
+            .is_empty());
+
+        // Removed members go to `members_removed` as etcd writes them (hex key, `removed`),
+        // in key byte order, and read back.
+        let info = ExportInfo {
+            removed: vec![0x2ab, 0x10, 0x9],
+            ..info
+        };
+        export(&stores, &r, &info, std::fs::File::create(&out).unwrap()).unwrap();
+        let reader = Reader::open(&out).unwrap();
+        assert_eq!(removed_members(&reader).unwrap(), vec![0x9, 0x10, 0x2ab]);
+        let bucket = reader.bucket(b"members_removed").unwrap().unwrap();
+        let mut keys = Vec::new();
+        reader
+            .for_each::<BoltError, _>(&bucket, |k, item| {
+                assert!(matches!(item, Item::Value(b"removed")));
+                keys.push(String::from_utf8(k.to_vec()).unwrap());
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(keys, ["10", "2ab", "9"]);
     }
 
     /// etcd's two payload kinds: a v3 `InternalRaftRequest` (header set, 3.4's plaintext

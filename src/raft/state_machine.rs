@@ -282,12 +282,12 @@ fn conf_members(
 }
 
 /// Adds `ids` to the removed-members set within `wtxn` (etcd: `members_removed`), as the
-/// membership change dropping them is applied. The set only grows (member IDs are not
-/// reused).
+/// membership change dropping them is applied (or as an etcd data dir's removed members are
+/// converted). The set only grows (member IDs are not reused).
 ///
 /// # Errors
 /// Storage or encoding errors.
-fn record_removed(
+pub(crate) fn record_removed(
     db: &crate::apply::state::StateDb,
     wtxn: &mut heed::RwTxn,
     ids: &[u64],

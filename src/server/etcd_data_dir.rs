@@ -23,7 +23,8 @@
 //!   writes under `/0` (membership, version) advance our v2 index as they advanced etcd's,
 //!   so the user's keys keep etcd's indexes;
 //! - membership: the backend's `members` bucket (learners kept as learners) plus the conf
-//!   changes applied again;
+//!   changes applied again; removed members: the `members_removed` bucket plus the members
+//!   those conf changes remove (peers refuse exactly these);
 //! - Raft state: vote = (HardState.term, HardState.vote); the applied index is the highest
 //!   of the consistent index, the snapshot index and the last entry applied again; its log id
 //!   is `(term of that entry, leader 0, index)` on every member, so converted members' logs
@@ -448,6 +449,7 @@ pub(crate) fn convert(
         .into_iter()
         .map(|m| (m.id, m))
         .collect();
+    let mut removed: BTreeSet<u64> = etcd_import::removed_members(&reader)?.into_iter().collect();
 
     for out in [out_member, out_wal] {
         if out.exists() {
@@ -511,10 +513,16 @@ pub(crate) fn convert(
             1 => {
                 bump_v2_index(&stores, &mut wtxn, conf_change_v2_writes(data))?;
                 if v3 {
+                    let before: BTreeSet<u64> = members.keys().copied().collect();
                     apply_conf_change(&mut members, data)?;
+                    removed.extend(before.into_iter().filter(|id| !members.contains_key(id)));
                 }
             }
-            2 if v3 => apply_conf_change_v2(&mut members, data)?,
+            2 if v3 => {
+                let before: BTreeSet<u64> = members.keys().copied().collect();
+                apply_conf_change_v2(&mut members, data)?;
+                removed.extend(before.into_iter().filter(|id| !members.contains_key(id)));
+            }
             2 => {}
             other => {
                 return Err(ConvertError::Unsupported(format!(
@@ -591,6 +599,10 @@ pub(crate) fn convert(
         nodes,
     )
     .map_err(write_err)?;
+    if !removed.is_empty() {
+        let removed: Vec<u64> = removed.into_iter().collect();
+        crate::raft::state_machine::record_removed(&db, &mut wtxn, &removed).map_err(write_err)?;
+    }
     let revision = db.kv.current_revision(&wtxn).map_err(write_err)?;
     let v2_dump = etcd_v2store::dump(&stores.v2, &wtxn).map_err(write_err)?;
     let v2_nodes = (v2_dump.keys.len() + v2_dump.auth.len()) as u64;

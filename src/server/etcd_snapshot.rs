@@ -31,9 +31,14 @@ impl EtcdServer {
             .nodes()
             .map(|(id, n)| (*id, n.clone(), !voters.contains(id)));
         let members = etcd_members(&stores, &rtxn, nodes).map_err(|e| e.to_string())?;
+        let removed = crate::raft::state_machine::removed_members_in(&b, &rtxn)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .collect();
         let info = ExportInfo {
             consistent_index: applied.map_or(0, |l| l.index),
             members,
+            removed,
         };
         export(&stores, &rtxn, &info, file).map_err(|e| e.to_string())
     }

@@ -410,6 +410,19 @@ fn util_import_then_our_member_serves_etcds_data() {
     );
 }
 
+/// `etcd util export --data-dir <ours> --out <out>`, which must say `Exported`.
+fn util_export(ours: &Path, out: &Path) {
+    let said = util(&[
+        "util",
+        "export",
+        "--data-dir",
+        ours.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(said.starts_with("Exported"), "{said}");
+}
+
 #[test]
 fn util_export_gives_a_data_dir_real_etcd_restarts_from() {
     crate::require_etcd!();
@@ -419,16 +432,7 @@ fn util_export_gives_a_data_dir_real_etcd_restarts_from() {
     m.stop(STOP);
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("etcd");
-    let ours = m.data_dir().to_str().expect("utf-8").to_string();
-    let said = util(&[
-        "util",
-        "export",
-        "--data-dir",
-        &ours,
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
-    assert!(said.starts_with("Exported"), "{said}");
+    util_export(m.data_dir(), &out);
     let etcd = same_flags(&m, ServerKind::Etcd, &out);
     assert_same(&observe(&etcd.client_url(), &lease), &before);
     ok_stdout(
@@ -782,4 +786,87 @@ fn etcd_v2_store_converts_in_place_and_exports_back() {
         v2ctl(&etcd.client_url(), &["get", "/after"]).trim(),
         "export"
     );
+}
+
+/// A Raft RPC to `m`'s peer port from member `from` (hex ID): the refusal message when the
+/// member answers it "removed" (`PermissionDenied`), `None` for any other answer.
+fn removed_refusal(m: &Member, from: &str) -> Option<String> {
+    use etcd_oxide::pb::peer::raft_peer_client::RaftPeerClient;
+    use etcd_oxide::pb::peer::RaftBytes;
+    let rt = crate::harness::multi_thread_runtime();
+    rt.block_on(async {
+        let channel = tonic::transport::Channel::from_shared(m.peer_url())
+            .expect("peer url")
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(5))
+            .connect()
+            .await
+            .expect("peer port");
+        let mut req = tonic::Request::new(RaftBytes { data: Vec::new() });
+        req.metadata_mut()
+            .insert("x-server-from", from.parse().expect("metadata"));
+        match RaftPeerClient::new(channel).vote(req).await {
+            Err(s) if s.code() == tonic::Code::PermissionDenied => Some(s.message().to_string()),
+            _ => None,
+        }
+    })
+}
+
+/// etcd's removed members (its `members_removed` bucket) stay removed through a start in
+/// place and through `etcd util export` and back: our peer port answers a Raft RPC from the
+/// removed member "permanently removed" (etcd answers it 410 Gone), and one from a member ID
+/// it never saw is not refused as removed (it may have been added by a change not applied
+/// here yet).
+#[test]
+fn removed_members_stay_removed_in_place_and_through_export() {
+    crate::require_etcd!();
+    let mut m = Member::start(ServerKind::Etcd, MemberOpts::named("inplace-removed"));
+    let ep = m.client_url();
+    let port = crate::harness::free_port();
+    let added = ok_stdout(
+        &etcdctl(
+            &ep,
+            &[
+                "member",
+                "add",
+                "gone",
+                "--learner",
+                &format!("--peer-urls=http://127.0.0.1:{port}"),
+            ],
+            None,
+        ),
+        "member add",
+    );
+    // "Member 8e9e05c52164694d added to cluster ..."
+    let id = added
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_else(|| panic!("member add said: {added}"))
+        .to_string();
+    ok_stdout(
+        &etcdctl(&ep, &["member", "remove", &id], None),
+        "member remove",
+    );
+    m.stop(STOP);
+
+    m.kind = ServerKind::Ours;
+    m.restart();
+    assert!(m.stderr().contains("converted the etcd data dir"));
+    let refusal = removed_refusal(&m, &id);
+    assert!(
+        refusal
+            .as_deref()
+            .is_some_and(|r| r.contains("permanently removed")),
+        "{refusal:?}"
+    );
+    assert_eq!(removed_refusal(&m, "1234abcd"), None);
+
+    m.stop(STOP);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("etcd");
+    util_export(m.data_dir(), &out);
+    let back = same_flags(&m, ServerKind::Ours, &out);
+    assert!(back.stderr().contains("converted the etcd data dir"));
+    assert!(removed_refusal(&back, &id).is_some());
+    assert_eq!(removed_refusal(&back, "1234abcd"), None);
 }

@@ -85,9 +85,14 @@ pub(super) fn write_backend(db_dir: &Path, file: &Path, trailer: bool) -> anyhow
         .nodes()
         .map(|(id, n)| (*id, n.clone(), !voters.contains(id)));
     let members = etcd_members(&stores, &rtxn, nodes)?;
+    let removed = crate::raft::state_machine::removed_members_in(&backend, &rtxn)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .into_iter()
+        .collect();
     let info = ExportInfo {
         consistent_index: applied.map_or(0, |l| l.index),
         members: members.clone(),
+        removed,
     };
     let revision = backend.kv.current_revision(&rtxn)?;
     let v2 = crate::apply::etcd_v2store::dump(&stores.v2, &rtxn)?;
