@@ -168,7 +168,7 @@ struct Event {
 
 /// Wing & Gong / Lowe search over one key. `Ok(linearizable)`, or `Err(steps)` when the budget
 /// ran out.
-fn check_key(ops: &[&Op]) -> Result<bool, u64> {
+pub fn check_key(ops: &[&Op]) -> Result<bool, u64> {
     let n = ops.len();
     if n == 0 {
         return Ok(true);

@@ -78,6 +78,8 @@ one_run() {
   else
     echo "VIOLATION or failure at seed $seed (scenario $scenario, $members members):"
     grep -E "robustness (VIOLATION|FAILURE)|artifacts:" "$log" | head -5 || tail -20 "$log"
+    echo "  minimized reproduction (history violations): minimal-history.txt / minimal-watch.txt in the artifacts"
+    echo "  rerun: ROBUSTNESS_SEED=$seed ROBUSTNESS_SCENARIO=$scenario ROBUSTNESS_MEMBERS=$members ROBUSTNESS_SECS=$RUN_SECS $BIN robustness::one --exact --ignored --nocapture"
     mv -f "$log" "$OUT/failed-seed$seed.txt"
     return 1
   fi

@@ -31,13 +31,16 @@
 //! cargo test --features failpoints --test it robustness::one -- --ignored --nocapture`. The
 //! fault schedule and each client's choices follow the seed; the interleaving with the
 //! server's timing does not, so a rare violation may need a few runs of its seed.
-//! On a violation the seed, the history, the watch segments and every member's log are written
+//! On a violation the seed, the history, the watch segments, the compactions asked for, every
+//! member's log, the run's command (`reproduce.sh`) and a minimized reproduction of a history
+//! violation (`minimal-history.txt`, `minimal-watch.txt`; see `minimize`) are written
 //! to `$ROBUSTNESS_OUT/<scenario>-<n>m-seed<seed>/` (default `target/tmp/robustness/`), and a
 //! line per run goes to `$ROBUSTNESS_OUT/runs.log` (what `tests/robustness/run.sh` sums up).
 
 mod clock;
 mod lock;
 mod membership;
+mod minimize;
 mod network;
 mod traffic;
 mod watch_check;
@@ -357,6 +360,10 @@ pub fn run(scenario: Scenario, members: usize, seed: u64, secs: u64) -> RunStats
         });
         (c, None)
     };
+    let repro = format!(
+        "ROBUSTNESS_SEED={seed} ROBUSTNESS_SCENARIO={} ROBUSTNESS_MEMBERS={members} ROBUSTNESS_SECS={secs} \\\n  cargo test --release --features failpoints --test it robustness::one -- --ignored --nocapture",
+        scenario.name()
+    );
     let rt = multi_thread_runtime();
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run_in(
@@ -377,7 +384,7 @@ pub fn run(scenario: Scenario, members: usize, seed: u64, secs: u64) -> RunStats
         }
         Ok(Err(e)) => {
             let (why, stats, rec) = *e;
-            let dir = save(&tag, &c, &why, Some(&rec));
+            let dir = save(&tag, &c, &why, Some(&rec), &repro);
             log_run(&tag, "violation", &stats);
             panic!(
                 "robustness VIOLATION in {tag} (seed {seed}): {why}\nartifacts: {}",
@@ -390,7 +397,7 @@ pub fn run(scenario: Scenario, members: usize, seed: u64, secs: u64) -> RunStats
                 .cloned()
                 .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "panic".into());
-            let dir = save(&tag, &c, &why, None);
+            let dir = save(&tag, &c, &why, None, &repro);
             log_run(&tag, "failure", &RunStats::default());
             panic!(
                 "robustness FAILURE in {tag} (seed {seed}): {why}\nartifacts: {}",
@@ -1040,11 +1047,60 @@ fn converge(rt: &tokio::runtime::Runtime, cs: &[Client], bound: Duration) -> i64
     panic!("members did not converge within {bound:?}: {last}");
 }
 
-/// Writes the artifacts of a failed run; returns their directory.
-fn save(tag: &str, c: &Cluster, why: &str, rec: Option<&Record>) -> PathBuf {
+/// Writes the artifacts of a failed run; returns their directory. Besides the whole record:
+/// `reproduce.sh` (the run's command, `repro`) and, for a violation of the history checks, its
+/// minimized reproduction (`minimal-history.txt`: the violating key's operations shrunk to a
+/// 1-minimal non-linearizable sub-history; `minimal-watch.txt`: the watch segments and
+/// responses shrunk while the same watch guarantee fails; see `minimize`).
+fn save(tag: &str, c: &Cluster, why: &str, rec: Option<&Record>, repro: &str) -> PathBuf {
     let dir = out_dir().join(tag);
     let _ = std::fs::create_dir_all(&dir);
     let _ = std::fs::write(dir.join("violation.txt"), format!("{tag}\n{why}\n"));
+    let _ = std::fs::write(
+        dir.join("reproduce.sh"),
+        format!(
+            "#!/bin/sh\n# {tag}: {}\n# Run from the repository's top directory; the server's timing is not seeded.\n{repro}\n",
+            why.lines().next().unwrap_or("")
+        ),
+    );
+    if let Some(rec) = rec {
+        if let Some(key) = why
+            .strip_prefix("linearizability: history of ")
+            .and_then(|r| r.split(' ').next())
+        {
+            let h = rec.history.lock().map(|h| h.clone()).unwrap_or_default();
+            let min = minimize::linearizability(&h, key);
+            let text: String = min.iter().map(|o| format!("{o:?}\n")).collect();
+            let _ = std::fs::write(
+                dir.join("minimal-history.txt"),
+                format!(
+                    "# {} of {} operations of {key}, still not linearizable\n{text}",
+                    min.len(),
+                    h.iter().filter(|o| o.key == key).count()
+                ),
+            );
+        }
+        if why.starts_with("watch: ") {
+            let s = rec.segments.lock().map(|s| s.clone()).unwrap_or_default();
+            let cl = rec
+                .compaction_log
+                .lock()
+                .map(|c| c.clone())
+                .unwrap_or_default();
+            let min = minimize::watch(&s, &cl);
+            let kept: usize = min.iter().map(|s| s.resps.len()).sum();
+            let all: usize = s.iter().map(|s| s.resps.len()).sum();
+            let text: String = min.iter().map(|s| format!("{s:?}\n")).collect();
+            let _ = std::fs::write(
+                dir.join("minimal-watch.txt"),
+                format!(
+                    "# {kept} of {all} responses in {} of {} segments, same violation\n{text}",
+                    min.len(),
+                    s.len()
+                ),
+            );
+        }
+    }
     if let Some(rec) = rec {
         let h = rec.history.lock().map(|h| h.clone()).unwrap_or_default();
         let text: String = h.iter().map(|o| format!("{o:?}\n")).collect();
