@@ -269,10 +269,11 @@ pub fn check_key(ops: &[&Op]) -> Result<bool, u64> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn op(client: usize, invoke: u64, complete: u64, input: In, output: Out) -> Op {
+    /// An op of client `client` on key `k`.
+    pub(crate) fn op(client: usize, invoke: u64, complete: u64, input: In, output: Out) -> Op {
         Op {
             client,
             key: "k".into(),

@@ -126,17 +126,8 @@ pub fn watch(segments: &[Segment], compactions: &[Compaction]) -> Vec<Segment> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn op(client: usize, invoke: u64, complete: u64, input: In, output: Out) -> Op {
-        Op {
-            client,
-            key: "k".into(),
-            invoke,
-            complete,
-            input,
-            output,
-        }
-    }
+    use crate::linearizability::tests::op;
+    use crate::robustness::watch_check::tests::{put, seg};
 
     #[test]
     fn ddmin_finds_a_one_minimal_failing_subset() {
@@ -193,32 +184,14 @@ mod tests {
     /// the key existed.
     #[test]
     fn a_prev_kv_violation_shrinks_to_the_event_and_its_predecessor() {
-        use watch_check::Ev;
-        let ev = |rev: i64, key: &str, value: &str, prev: Option<(i64, &str)>| Ev {
-            rev,
-            key: key.into(),
-            value: value.into(),
-            delete: false,
-            version: 1,
-            prev: prev.map(|(r, v)| (r, v.to_string())),
-            at: 0,
-        };
         let mut resps = Vec::new();
         for r in 2..40 {
-            resps.push(Resp::Events(vec![ev(r, &format!("u{r}"), "v", None)]));
+            resps.push(Resp::Events(vec![put(r, &format!("u{r}"), "v", None)]));
         }
-        resps.push(Resp::Events(vec![ev(40, "a", "1", None)]));
+        resps.push(Resp::Events(vec![put(40, "a", "1", None)]));
         resps.push(Resp::Progress(40));
-        resps.push(Resp::Events(vec![ev(41, "a", "2", None)]));
-        let seg = Segment {
-            watcher: 0,
-            start: 1,
-            from: "a".into(),
-            to: "z".into(),
-            prev_kv: true,
-            resps,
-        };
-        let min = watch(&[seg], &[]);
+        resps.push(Resp::Events(vec![put(41, "a", "2", None)]));
+        let min = watch(&[seg(0, 1, resps)], &[]);
         assert_eq!(min.len(), 1);
         assert_eq!(min[0].resps.len(), 2, "{:?}", min[0].resps);
         assert!(watch_check::check(&min, &[])

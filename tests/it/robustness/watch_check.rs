@@ -253,10 +253,16 @@ fn check_prev(merged: &Merged, compactions: &[Compaction], e: &Ev) -> Result<(),
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn put(rev: i64, key: &str, value: &str, prev: Option<(i64, &str)>) -> Ev {
+    /// A put event at `rev` (arriving at `10 * rev` ns).
+    pub(in crate::robustness) fn put(
+        rev: i64,
+        key: &str,
+        value: &str,
+        prev: Option<(i64, &str)>,
+    ) -> Ev {
         Ev {
             rev,
             key: key.into(),
@@ -267,7 +273,8 @@ mod tests {
             at: u64::try_from(rev).expect("test revisions are positive") * 10,
         }
     }
-    fn seg(watcher: usize, start: i64, resps: Vec<Resp>) -> Segment {
+    /// A segment on `[a, z)` with `prev_kv`.
+    pub(in crate::robustness) fn seg(watcher: usize, start: i64, resps: Vec<Resp>) -> Segment {
         Segment {
             watcher,
             start,
