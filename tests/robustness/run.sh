@@ -117,7 +117,14 @@ awk -v elapsed="$elapsed" -v date="$(date -u +%Y-%m-%dT%H:%MZ)" '
     for (f = 1; f <= NF; f++) {
       split($f, kv, "=")
       if (kv[1] == "result") res[kv[2]]++
-      else if (kv[1] == "run") { split(kv[2], p, "-"); sz[p[2]]++ ; sc[p[1]]++ }
+      else if (kv[1] == "run") { split(kv[2], p, "-"); size = p[2]; sz[p[2]]++ ; sc[p[1]]++ }
+      else if (kv[1] == "points") {
+        n = split(kv[2], fs, ",")
+        for (j = 1; j <= n; j++) {
+          split(fs[j], c, ":")
+          if (c[1] != "") { if (size == "1m") p1[c[1]] += c[2]; else pn[c[1]] += c[2]; pt[c[1]] = 1 }
+        }
+      }
       else if (kv[1] == "faults") {
         n = split(kv[2], fs, ",")
         for (j = 1; j <= n; j++) { split(fs[j], c, ":"); if (c[1] != "") fault[c[1]] += c[2] }
@@ -136,5 +143,6 @@ awk -v elapsed="$elapsed" -v date="$(date -u +%Y-%m-%dT%H:%MZ)" '
     printf "watch events checked: %d in %d segments\n", sum["watch_events"], sum["segments"]
     printf "also: serializable reads %d, lease operations %d, compactions %d\n", sum["serializable"], sum["lease_ops"], sum["compactions"]
     printf "faults:"; for (f in fault) printf " %s=%d", f, fault[f]; printf "\n"
+    printf "failpoint crashes by name (1 member/3+ members):"; for (f in pt) printf " %s=%d/%d", f, p1[f], pn[f]; printf "\n"
   }' "$OUT/runs.log" | tee "$OUT/summary.txt"
 exit $status

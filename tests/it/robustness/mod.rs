@@ -277,6 +277,31 @@ pub struct RunStats {
     lease_ops: u64,
     compactions: u64,
     faults: BTreeMap<String, usize>,
+    /// Failpoint crashes by failpoint name ([`failpoint_crashes`]).
+    points: BTreeMap<String, usize>,
+}
+
+/// Failpoint crashes by name, read from the members' logs: every process (the harness marks
+/// each restart with `--- restart`) that died at a failpoint's `panic` action (the `fail`
+/// crate's message `failpoint <name> panic`) counts once. Whichever scenario set it (HTTP,
+/// `FAILPOINTS` at restart, snapshot and conf-change points).
+fn failpoint_crashes(c: &Cluster) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for m in &c.members {
+        let log = m.stderr();
+        for life in log.split("\n--- restart") {
+            let name = life.match_indices("failpoint ").find_map(|(i, _)| {
+                let rest = &life[i + "failpoint ".len()..];
+                let (name, _) = rest.split_once(" panic")?;
+                (!name.is_empty() && name.chars().all(|ch| ch.is_ascii_alphanumeric()))
+                    .then(|| name.to_string())
+            });
+            if let Some(name) = name {
+                *out.entry(name).or_default() += 1;
+            }
+        }
+    }
+    out
 }
 
 fn client(url: &str) -> Client {
@@ -621,6 +646,7 @@ fn run_in(
         lease_ops: rec.lease_ops.load(Ordering::Relaxed),
         compactions: rec.compactions.load(Ordering::Relaxed),
         faults: faults.iter().map(|(k, v)| (format!("{k:?}"), *v)).collect(),
+        points: failpoint_crashes(c),
         ..Default::default()
     };
     let fail = |why: String, stats: RunStats| Err(Box::new((why, stats, rec.clone())));
@@ -1131,8 +1157,9 @@ fn log_run(tag: &str, result: &str, s: &RunStats) {
     let dir = out_dir();
     let _ = std::fs::create_dir_all(&dir);
     let faults: Vec<String> = s.faults.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+    let points: Vec<String> = s.points.iter().map(|(k, v)| format!("{k}:{v}")).collect();
     let line = format!(
-        "run={tag} result={result} ops={} unknown={} acks={} acks_checked={} watch_events={} segments={} serializable={} lease_ops={} compactions={} faults={}\n",
+        "run={tag} result={result} ops={} unknown={} acks={} acks_checked={} watch_events={} segments={} serializable={} lease_ops={} compactions={} faults={} points={}\n",
         s.ops,
         s.unknown,
         s.acks,
@@ -1142,7 +1169,8 @@ fn log_run(tag: &str, result: &str, s: &RunStats) {
         s.serializable,
         s.lease_ops,
         s.compactions,
-        faults.join(",")
+        faults.join(","),
+        points.join(",")
     );
     if let Ok(mut f) = std::fs::OpenOptions::new()
         .create(true)
