@@ -8,9 +8,10 @@
 //! for tests that need the official binaries.
 //!
 //! What it guarantees:
-//! - Only 127.0.0.1. Ports come from binding `127.0.0.1:0` and are remembered process-wide so
-//!   two tests in this binary never get the same port; if a member still loses a bind race (to
-//!   another process) it is restarted on fresh ports, up to 3 times.
+//! - Only 127.0.0.1. Ports are free ports outside the kernel's ephemeral range (so no outgoing
+//!   connection takes a stopped member's port) and are remembered process-wide so two tests in
+//!   this binary never get the same port; if a member still loses a bind race (to another
+//!   process) at its first start it is started on fresh ports, up to 3 times.
 //! - Every wait is bounded: readiness ≤ [`READY_TIMEOUT`], CLI calls ≤ [`CLI_TIMEOUT`] (killed on
 //!   expiry), every child process ≤ [`MAX_CHILD_LIFETIME`] (a watchdog kills it).
 //! - A child's stderr is drained by a thread into a buffer (the pipe never fills); it is printed
@@ -122,13 +123,52 @@ fn handed_out() -> &'static Mutex<HashSet<u16>> {
     PORTS.get_or_init(|| Mutex::new(HashSet::new()))
 }
 
-/// A free TCP port on 127.0.0.1 never handed out before in this process.
+/// The kernel's range of ephemeral ports, the local ports of outgoing connections
+/// (`/proc/sys/net/ipv4/ip_local_port_range`; Linux's default when unreadable).
+fn ephemeral_range() -> (u16, u16) {
+    std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| {
+            let mut it = s.split_whitespace().map(|p| p.parse::<u16>().ok());
+            Some((it.next()??, it.next()??))
+        })
+        .unwrap_or((32768, 60999))
+}
+
+/// A free TCP port on 127.0.0.1 never handed out before in this process, outside the
+/// ephemeral range (from 10000 up to it, or above it): while a member is down for a restart,
+/// an outgoing connection of any process could otherwise get its port as a local port and
+/// the restart would fail with "address already in use" (robustness campaign seed 200050).
 pub fn free_port() -> u16 {
+    let (lo, hi) = ephemeral_range();
+    let spans: Vec<(u32, u32)> = [(10_000, u32::from(lo)), (u32::from(hi) + 1, 65_536)]
+        .into_iter()
+        .filter(|(a, b)| a < b)
+        .collect();
+    let total: u32 = spans.iter().map(|(a, b)| b - a).sum();
     for _ in 0..1000 {
-        let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-        let port = l.local_addr().expect("local_addr").port();
-        drop(l);
-        if handed_out().lock().expect("ports lock").insert(port) {
+        let port = if total >= 1000 {
+            let mut k = rand::random_range(0..total);
+            let mut port = 0;
+            for (a, b) in &spans {
+                if k < b - a {
+                    port = a + k;
+                    break;
+                }
+                k -= b - a;
+            }
+            u16::try_from(port).expect("ports are below 65536")
+        } else {
+            // No room outside the ephemeral range: let the kernel pick.
+            let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+            l.local_addr().expect("local_addr").port()
+        };
+        if handed_out().lock().expect("ports lock").contains(&port) {
+            continue;
+        }
+        if TcpListener::bind(("127.0.0.1", port)).is_ok()
+            && handed_out().lock().expect("ports lock").insert(port)
+        {
             return port;
         }
     }
