@@ -461,9 +461,12 @@ impl StateStore {
         self.v2_hub.notify(&batch.v2_events);
     }
 
-    /// Publishes the revision of a wholly replaced state (an installed snapshot) to readers.
+    /// Publishes the revision of a wholly replaced state (an installed snapshot) to readers,
+    /// and to the watch hub, whose synced watchers then catch up from storage over the
+    /// revisions the snapshot brought ([`WatchableStore::restore`]).
     pub fn publish_installed(&self, revision: i64) {
         self.revision_tx.send_replace(revision);
+        self.watch.restore(revision);
         self.v2_hub.reset();
     }
 }
@@ -649,6 +652,76 @@ mod tests {
             w.end();
         }
         wtxn.commit().unwrap();
+    }
+
+    /// An installed snapshot brings revisions that were never published event by event: a
+    /// synced watcher behind them catches up from storage (etcd's `watchableStore.Restore`),
+    /// with `prev_kv`; one waiting for a later revision stays synced and gets nothing early.
+    /// Regression: robustness `snapshot_catchup` seed 700187 (a follower's watcher skipped the
+    /// 27 revisions its member installed).
+    #[test]
+    fn an_installed_state_catches_synced_watchers_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path().to_path_buf()).unwrap();
+        let put = |value: &[u8]| {
+            let b = store.backend().unwrap();
+            let mut wtxn = b.env.write_txn().unwrap();
+            {
+                let mut w = b.kv.write(&mut wtxn).unwrap();
+                w.put(b"k", value, 0).unwrap();
+                w.end();
+            }
+            let rev = b.kv.current_revision(&wtxn).unwrap();
+            wtxn.commit().unwrap();
+            rev
+        };
+        let first = put(b"v1");
+        store.watch.notify(first, &[]);
+        let spec = |watch_id| WatcherSpec {
+            watch_id,
+            range: KeyRange::From(Vec::new()),
+            no_put: false,
+            no_delete: false,
+            prev_kv: true,
+            progress_notify: false,
+        };
+        let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+        store.watch.watch(spec(1), first + 1, tx);
+        let (later_tx, mut later_rx) = tokio::sync::mpsc::channel(8);
+        store.watch.watch(spec(2), first + 10, later_tx);
+        assert_eq!(store.watch.counts(), (2, 0), "both synced");
+        // What an install does: revisions written without a notification, then published.
+        let installed: Vec<i64> = [b"v2", b"v3", b"v4"].iter().map(|v| put(*v)).collect();
+        let last = *installed.last().unwrap();
+        store.publish_installed(last);
+        assert_eq!(
+            store.watch.counts(),
+            (1, 1),
+            "the watcher behind is unsynced"
+        );
+        store.watch.sync_watchers().unwrap();
+        let resp = rx.try_recv().unwrap();
+        let got: Vec<(i64, Vec<u8>, i64)> = resp
+            .events
+            .iter()
+            .map(|e| {
+                let kv = e.kv.as_ref().unwrap();
+                let prev = e.prev_kv.as_ref().unwrap();
+                (kv.mod_revision, kv.value.clone(), prev.mod_revision)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (installed[0], b"v2".to_vec(), first),
+                (installed[1], b"v3".to_vec(), installed[0]),
+                (installed[2], b"v4".to_vec(), installed[1]),
+            ]
+        );
+        assert_eq!(store.watch.counts(), (2, 0), "caught up, synced again");
+        assert!(later_rx.try_recv().is_err(), "nothing before its start");
+        // Later batches reach both as usual.
+        assert_eq!(store.watch.current_revision(), last);
     }
 
     /// A damaged lease record met by apply rolls the request back as `corrupt cluster`

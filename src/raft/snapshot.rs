@@ -134,6 +134,8 @@ pub(super) async fn install(
     // Copy whatever file we were handed (normally the one begin_receiving created) into a
     // file of our own, streaming, so install never depends on which handle openraft passes
     // back.
+    let index = meta.last_log_id.map_or(0, |l| l.index);
+    log_install(index, false);
     let mut snapshot = snapshot;
     snapshot
         .seek(std::io::SeekFrom::Start(0))
@@ -184,7 +186,34 @@ pub(super) async fn install(
     let kept = path.with_file_name(format!("{}.snap", meta.snapshot_id));
     std::fs::rename(&path, &kept).map_err(werr)?;
     files.set_current(meta.clone(), kept);
+    log_install(index, true);
     Ok(())
+}
+
+/// etcd's lines around a follower's install of the leader's snapshot at Raft `index`
+/// (`etcdserver.applySnapshot`): capnslog `applying snapshot at index N...` and `finished
+/// applying incoming snapshot at index N`; zap `applying snapshot` / `applied snapshot`.
+fn log_install(index: u64, finished: bool) {
+    use crate::observability::logging::{logger, LoggerKind};
+    match (logger(), finished) {
+        (LoggerKind::Capnslog, false) => {
+            tracing::info!(target: "etcdserver", "applying snapshot at index {index}...")
+        }
+        (LoggerKind::Capnslog, true) => tracing::info!(
+            target: "etcdserver",
+            "finished applying incoming snapshot at index {index}"
+        ),
+        (LoggerKind::Zap, false) => tracing::info!(
+            target: "etcdserver",
+            incoming_leader_snapshot_index = index,
+            "applying snapshot"
+        ),
+        (LoggerKind::Zap, true) => tracing::info!(
+            target: "etcdserver",
+            incoming_leader_snapshot_index = index,
+            "applied snapshot"
+        ),
+    }
 }
 
 /// The current snapshot, opened for reading; `None` when there is none or its file is gone

@@ -5,8 +5,9 @@
 //! - [`linearizability`]: the operations of the violating key, shrunk while they stay not
 //!   linearizable and well formed (every value a read returns, or a successful CAS expects, is
 //!   written by an operation kept, so no witness is a read of a value from nowhere);
-//! - [`watch`]: the watch segments, then their responses, shrunk while the watch check fails
-//!   with the same guarantee (`ordered`, `reliable`, `prev_kv`, ...).
+//! - [`watch`]: the watch segments, then their responses, shrunk while the watch check,
+//!   against the history merged from all of the run's segments, fails with the same guarantee
+//!   (`ordered`, `reliable`, `prev_kv`, ...).
 //!
 //! Both are bounded by a number of checks; a bound reached returns the smallest failing input
 //! found so far (still failing, maybe not 1-minimal).
@@ -96,8 +97,14 @@ pub fn watch(segments: &[Segment], compactions: &[Compaction]) -> Vec<Segment> {
         return Vec::new();
     };
     let want = kind(&why).to_string();
+    // Disagreeing streams: the merge itself fails; shrink on the whole check then.
+    let merged = watch_check::merge(segments).ok();
     let same = |segs: &[Segment]| {
-        watch_check::check(segs, compactions).is_err_and(|w| kind(&w) == want.as_str())
+        let r = match &merged {
+            Some(m) => watch_check::check_against(segs, m, compactions).map(|_| ()),
+            None => watch_check::check(segs, compactions).map(|_| ()),
+        };
+        r.is_err_and(|w| kind(&w) == want.as_str())
     };
     let segs = ddmin(segments.to_vec(), same, MAX_CHECKS / 4);
     // Then the responses: (segment, response) units, regrouped into their segments.
@@ -180,8 +187,8 @@ mod tests {
         assert!(linearizability(&history[..1], "k").is_empty());
     }
 
-    /// A missing `prev_kv` among many good events shrinks to the event and the one that shows
-    /// the key existed.
+    /// A missing `prev_kv` among many good events shrinks to that event (checked against the
+    /// history merged from all of them, which shows the key existed).
     #[test]
     fn a_prev_kv_violation_shrinks_to_the_event_and_its_predecessor() {
         let mut resps = Vec::new();
@@ -191,10 +198,14 @@ mod tests {
         resps.push(Resp::Events(vec![put(40, "a", "1", None)]));
         resps.push(Resp::Progress(40));
         resps.push(Resp::Events(vec![put(41, "a", "2", None)]));
-        let min = watch(&[seg(0, 1, resps)], &[]);
+        let all = [seg(0, 1, resps)];
+        let min = watch(&all, &[]);
         assert_eq!(min.len(), 1);
-        assert_eq!(min[0].resps.len(), 2, "{:?}", min[0].resps);
-        assert!(watch_check::check(&min, &[])
+        // The event without `prev_kv` alone: the key's earlier version is in the history
+        // merged from every response.
+        assert_eq!(min[0].resps.len(), 1, "{:?}", min[0].resps);
+        let merged = watch_check::merge(&all).unwrap();
+        assert!(watch_check::check_against(&min, &merged, &[])
             .expect_err("still a violation")
             .starts_with("prev_kv"));
     }

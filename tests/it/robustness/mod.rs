@@ -1219,12 +1219,17 @@ fn ci_sample() {
 ///   refuse only IDs in the applied removed-members set);
 /// - `partition_minority` seed 70230: a watch resumed at a just compacted revision got that
 ///   revision's event without `prev_kv`, as etcd sends it (the watch check now knows the
-///   compactions asked for).
+///   compactions asked for);
+/// - `snapshot_catchup` seed 700187: watchers on a follower that caught up by a snapshot
+///   skipped the snapshot's revisions (the watch hub now catches its synced watchers up
+///   after an install; deterministic test
+///   `network::watch_on_a_follower_catching_up_by_snapshot_misses_no_event`).
 #[test]
 fn campaign_regressions() {
     for (scenario, seed) in [
         (Scenario::Membership, 90252),
         (Scenario::PartitionMinority, 70230),
+        (Scenario::SnapshotCatchUp, 700187),
     ] {
         run(scenario, 3, seed, 6);
     }

@@ -286,6 +286,33 @@ fn isolated_old_leader_serves_no_stale_linearizable_read() {
     }
 }
 
+/// Three linked members that snapshot every 40 entries and keep only 10 entries for lagging
+/// followers (`FAILPOINTS_SNAPSHOT_CATCHUP_ENTRIES`, failpoints build), so a follower cut off
+/// for a few hundred writes catches up by a snapshot; with a runtime and the leader's index
+/// (bounded wait of 20 s).
+fn short_catch_up_cluster(token: &str) -> (Cluster, Links, tokio::runtime::Runtime, usize) {
+    let (c, l) = Cluster::start_linked(
+        3,
+        token,
+        &|_| vec!["--snapshot-count=40".into()],
+        &[(
+            "FAILPOINTS_SNAPSHOT_CATCHUP_ENTRIES".to_string(),
+            "10".to_string(),
+        )],
+    );
+    let rt = crate::harness::multi_thread_runtime();
+    let bound = Duration::from_secs(20);
+    let start = std::time::Instant::now();
+    let lead = loop {
+        if let Some(i) = leader(&rt, &c) {
+            break i;
+        }
+        assert!(start.elapsed() < bound, "no leader within {bound:?}");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    (c, l, rt, lead)
+}
+
 /// Regression (campaign seed 5029): a follower that crashes right before it installs a
 /// snapshot from the leader (`raftBeforeApplySnap`) restarts and catches up. openraft 0.9
 /// purges the log up to an incoming snapshot as soon as it queues the install; before the
@@ -299,25 +326,8 @@ fn crash_before_snapshot_install_restarts_and_catches_up() {
         eprintln!("skipping: needs the failpoints build");
         return;
     }
-    let (mut c, l) = Cluster::start_linked(
-        3,
-        "rob-snapcrash",
-        &|_| vec!["--snapshot-count=40".into()],
-        &[(
-            "FAILPOINTS_SNAPSHOT_CATCHUP_ENTRIES".to_string(),
-            "10".to_string(),
-        )],
-    );
-    let rt = crate::harness::multi_thread_runtime();
+    let (mut c, l, rt, lead) = short_catch_up_cluster("rob-snapcrash");
     let bound = Duration::from_secs(20);
-    let start = Instant::now();
-    let lead = loop {
-        if let Some(i) = leader(&rt, &c) {
-            break i;
-        }
-        assert!(start.elapsed() < bound, "no leader within {bound:?}");
-        std::thread::sleep(Duration::from_millis(100));
-    };
     let f = (lead + 1) % 3;
     let (status, body) = crate::harness::http_request(
         c.members[f].client_addr(),
@@ -382,4 +392,84 @@ fn crash_before_snapshot_install_restarts_and_catches_up() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// Regression (campaign seed 700187, `snapshot_catchup`): a watcher on a follower that catches
+/// up by a snapshot gets every event of the revisions the snapshot brought. Before the fix the
+/// follower's synced watchers were not told about the installed state: their next event was
+/// the first one applied after the install, and the snapshot's revisions were skipped
+/// silently (etcd moves them to its unsynced group: `watchableStore.Restore`).
+#[test]
+fn watch_on_a_follower_catching_up_by_snapshot_misses_no_event() {
+    use etcd_oxide::pb::etcdserverpb::{PutRequest, WatchCreateRequest};
+    use std::time::Instant;
+    if !cfg!(feature = "failpoints") {
+        eprintln!("skipping: needs the failpoints build (a short snapshot catch-up log)");
+        return;
+    }
+    let (c, l, rt, lead) = short_catch_up_cluster("rob-snapwatch");
+    let f = (lead + 1) % 3;
+    let _g = rt.enter();
+    let on_f = super::client(&c.members[f].client_url());
+    let mut w = rt
+        .block_on(on_f.watch(WatchCreateRequest {
+            key: b"snapwatch/".to_vec(),
+            range_end: b"snapwatch0".to_vec(),
+            prev_kv: true,
+            ..Default::default()
+        }))
+        .expect("watch on the follower");
+    l.partition(&[f]);
+    let on_lead = super::client(&c.members[lead].client_url());
+    let mut revs = Vec::new();
+    for i in 0..200 {
+        let r = rt
+            .block_on(async {
+                tokio::time::timeout(
+                    Duration::from_secs(5),
+                    on_lead.put(PutRequest {
+                        key: format!("snapwatch/{i}").into_bytes(),
+                        value: b"v".to_vec(),
+                        ..Default::default()
+                    }),
+                )
+                .await
+            })
+            .expect("put in time")
+            .expect("put");
+        revs.push(r.header.map_or(0, |h| h.revision));
+    }
+    l.heal();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen.len() < revs.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let resp = rt
+            .block_on(tokio::time::timeout(left, w.next()))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "the follower's watcher got {} of {} events within 30 s (last {:?}):\n{}",
+                    seen.len(),
+                    revs.len(),
+                    seen.last(),
+                    c.members[f].stderr_tail(20)
+                )
+            })
+            .expect("watch stream")
+            .expect("stream open");
+        assert_eq!(resp.compact_revision, 0, "not compacted: {resp:?}");
+        seen.extend(
+            resp.events
+                .iter()
+                .filter_map(|e| e.kv.as_ref().map(|kv| kv.mod_revision)),
+        );
+    }
+    assert_eq!(seen, revs, "every revision, in order, once");
+    assert!(
+        c.members[f]
+            .stderr()
+            .contains("finished applying incoming snapshot at index"),
+        "the follower caught up by a snapshot:\n{}",
+        c.members[f].stderr_tail(20)
+    );
 }

@@ -137,6 +137,20 @@ pub fn merge(segments: &[Segment]) -> Result<Merged, String> {
 /// The first violation, described.
 pub fn check(segments: &[Segment], compactions: &[Compaction]) -> Result<(Merged, usize), String> {
     let merged = merge(segments)?;
+    let checked = check_against(segments, &merged, compactions)?;
+    Ok((merged, checked))
+}
+
+/// [`check`] of `segments` against a merged history given (for a part of a run's segments
+/// checked against the history merged from all of them); returns the events checked.
+///
+/// # Errors
+/// The first violation, described.
+pub fn check_against(
+    segments: &[Segment],
+    merged: &Merged,
+    compactions: &[Compaction],
+) -> Result<usize, String> {
     let mut checked = 0usize;
     for s in segments {
         let tag = format!(
@@ -190,7 +204,7 @@ pub fn check(segments: &[Segment], compactions: &[Compaction]) -> Result<(Merged
                         per_rev.entry(e.rev).or_default().insert(e.key.clone());
                         last_rev = e.rev;
                         if s.prev_kv {
-                            check_prev(&merged, compactions, e)
+                            check_prev(merged, compactions, e)
                                 .map_err(|m| format!("prev_kv: {tag}: {m}"))?;
                         }
                     }
@@ -212,7 +226,7 @@ pub fn check(segments: &[Segment], compactions: &[Compaction]) -> Result<(Merged
             }
         }
     }
-    Ok((merged, checked))
+    Ok(checked)
 }
 
 /// `prev_kv` of `e` against the merged history: the latest earlier event of the key, if the
