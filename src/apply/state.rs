@@ -111,9 +111,8 @@ impl StateDb {
     }
 
     /// Forgets the Raft apply state (last applied log id, membership and removed members)
-    /// while keeping
-    /// every key, lease and revision: `snapshot restore` starts a new Raft log at index 0
-    /// over the restored data, so nothing of the old log may count as applied.
+    /// while keeping every key, lease and revision: `snapshot restore` starts a new Raft log
+    /// at index 0 over the restored data, so nothing of the old log may count as applied.
     /// Returns the store's current revision.
     ///
     /// # Errors
@@ -720,7 +719,6 @@ mod tests {
         );
         assert_eq!(store.watch.counts(), (2, 0), "caught up, synced again");
         assert!(later_rx.try_recv().is_err(), "nothing before its start");
-        // Later batches reach both as usual.
         assert_eq!(store.watch.current_revision(), last);
     }
 
