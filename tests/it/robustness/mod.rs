@@ -1211,9 +1211,9 @@ fn ci_sample() {
     run(s, 3, seed.wrapping_add(2), 10);
 }
 
-/// The campaign seeds that found server bugs, kept as regression runs (3 members, 6 s of
-/// faults, as the campaign ran them; the server's timing is not seeded, so a run retraces
-/// the seed's faults and traffic, not every interleaving):
+/// The campaign seeds that found server bugs, kept as regression runs (with the campaign's
+/// member count and 6 s of faults, as the campaign ran them; the server's timing is not
+/// seeded, so a run retraces the seed's faults and traffic, not every interleaving):
 /// - `membership` seed 90252: a learner that had installed a snapshot from before the leader
 ///   joined answered the leader "permanently removed", and the leader exited (peers now
 ///   refuse only IDs in the applied removed-members set);
@@ -1223,15 +1223,22 @@ fn ci_sample() {
 /// - `snapshot_catchup` seed 700187: watchers on a follower that caught up by a snapshot
 ///   skipped the snapshot's revisions (the watch hub now catches its synced watchers up
 ///   after an install; deterministic test
-///   `network::watch_on_a_follower_catching_up_by_snapshot_misses_no_event`).
+///   `network::watch_on_a_follower_catching_up_by_snapshot_misses_no_event`);
+/// - `failpoint_restart` seed 900163 (3 members) and `power_cut` seed 1100125 (1 member): a
+///   member restarted after a crash refused its state file as "1 page shorter than its meta
+///   page records"; the last page was a loose page LMDB never writes (the start-up check now
+///   accepts pages past the end that the free-page DB lists; deterministic unit test
+///   `storage::file_check::tests::real_lmdb_file_with_unwritten_loose_pages_passes`).
 #[test]
 fn campaign_regressions() {
-    for (scenario, seed) in [
-        (Scenario::Membership, 90252),
-        (Scenario::PartitionMinority, 70230),
-        (Scenario::SnapshotCatchUp, 700187),
+    for (scenario, members, seed) in [
+        (Scenario::Membership, 3, 90252),
+        (Scenario::PartitionMinority, 3, 70230),
+        (Scenario::SnapshotCatchUp, 3, 700187),
+        (Scenario::FailpointRestart, 3, 900163),
+        (Scenario::PowerCut, 1, 1100125),
     ] {
-        run(scenario, 3, seed, 6);
+        run(scenario, members, seed, 6);
     }
 }
 
