@@ -19,7 +19,8 @@ pub const RECORD_FORMAT_CRC32C_V1: &[u8] = b"crc32c-v1";
 /// documentation) is its payload followed by its CRC-32C.
 pub const RECORD_FORMAT_CRC32C_V2: &[u8] = b"crc32c-v2";
 
-const CASTAGNOLI: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
+static CASTAGNOLI: crc::Crc<u32, crc::Table<16>> =
+    crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
 
 /// A stored record whose checksum does not match its bytes (or that is too short to hold
 /// one).

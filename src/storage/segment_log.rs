@@ -55,7 +55,8 @@ const FRAME: u64 = 16;
 /// File name suffix of a segment.
 const SUFFIX: &str = ".seg";
 
-static CRC32C: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
+static CRC32C: crc::Crc<u32, crc::Table<16>> =
+    crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
 
 /// The CRC of a record: over its index (LE) and payload.
 fn record_crc(index: u64, payload: &[u8]) -> u32 {

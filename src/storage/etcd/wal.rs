@@ -28,7 +28,8 @@ const SNAPSHOT_TYPE: i64 = 5;
 /// etcd refuses records above 10 MiB (`maxWALEntrySizeLimit`).
 const MAX_RECORD: u64 = 10 * 1024 * 1024;
 
-static CASTAGNOLI: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISCSI);
+static CASTAGNOLI: crc::Crc<u32, crc::Table<16>> =
+    crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
 
 /// Go's `crc32.Update(prev, castagnoli, data)`: the CRC-32C of `data` continued from the
 /// finished CRC `prev` (etcd's rolling WAL CRC).
