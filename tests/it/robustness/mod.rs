@@ -1357,6 +1357,86 @@ fn progress_notify_is_not_ahead_of_catch_up_events() {
     }
 }
 
+/// What `failpoint` seed 1500066 met, on etcd and on us alike: `k` is put at revision 2 and
+/// deleted at 3, and the store compacted at 3; compaction removes a tombstone at the compact
+/// revision with the key's history (etcd's `keyIndex.compact`), so a watch from revision 3
+/// (the compact revision, still served) gets no delete event and starts with the put at 4.
+/// A watch from 3 before the compaction gets the delete.
+#[test]
+fn watch_from_the_compact_revision_misses_its_tombstone_as_on_etcd() {
+    use etcd_oxide::pb::etcdserverpb::{
+        CompactionRequest, DeleteRangeRequest, PutRequest, WatchCreateRequest,
+    };
+    let mut kinds = vec![ServerKind::Ours];
+    if crate::harness::interop_or_skip(
+        "watch_from_the_compact_revision_misses_its_tombstone_as_on_etcd",
+    ) {
+        kinds.push(ServerKind::Etcd);
+    }
+    for kind in kinds {
+        let c = Cluster::start(kind, 1, "rob-compact-tomb");
+        let rt = multi_thread_runtime();
+        let cl = client(&c.members[0].client_url());
+        let put = |v: &str| {
+            rt.block_on(cl.put(PutRequest {
+                key: b"k".to_vec(),
+                value: v.as_bytes().to_vec(),
+                ..Default::default()
+            }))
+            .expect("put");
+        };
+        let first_event = |start| {
+            rt.block_on(async {
+                let mut w = cl
+                    .watch(WatchCreateRequest {
+                        key: b"k".to_vec(),
+                        start_revision: start,
+                        ..Default::default()
+                    })
+                    .await
+                    .expect("watch");
+                loop {
+                    let resp = tokio::time::timeout(Duration::from_secs(10), w.next())
+                        .await
+                        .expect("watch response within 10 s")
+                        .expect("watch stream")
+                        .expect("stream open");
+                    assert_eq!(resp.compact_revision, 0, "{}: not compacted", kind.label());
+                    if let Some(e) = resp.events.into_iter().next() {
+                        let kv = e.kv.unwrap_or_default();
+                        return (e.r#type, kv.mod_revision);
+                    }
+                }
+            })
+        };
+        put("v1");
+        rt.block_on(cl.delete_range(DeleteRangeRequest {
+            key: b"k".to_vec(),
+            ..Default::default()
+        }))
+        .expect("delete");
+        put("v2");
+        // 1 = DELETE, 0 = PUT (mvccpb.Event.EventType).
+        assert_eq!(
+            first_event(3),
+            (1, 3),
+            "{}: the delete before compaction",
+            kind.label()
+        );
+        rt.block_on(cl.compact(CompactionRequest {
+            revision: 3,
+            physical: true,
+        }))
+        .expect("compact");
+        assert_eq!(
+            first_event(3),
+            (0, 4),
+            "{}: the tombstone at the compact revision is gone",
+            kind.label()
+        );
+    }
+}
+
 /// What `partition_minority` seed 70230 met, on etcd and on us alike: `k` is written at
 /// revisions 2 and 3 and the store compacted at 3; a watch with `prev_kv` from revision 3
 /// (the compact revision, still served) gets the event at 3 without `prev_kv`, because the
