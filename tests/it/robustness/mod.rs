@@ -1357,6 +1357,39 @@ fn progress_notify_is_not_ahead_of_catch_up_events() {
     }
 }
 
+/// The first event of a watch on `k` from `start` (`prev_kv` as asked), within 10 s; the
+/// watch must not be refused as compacted.
+fn first_watch_event(
+    rt: &tokio::runtime::Runtime,
+    cl: &Client,
+    kind: ServerKind,
+    start: i64,
+    prev_kv: bool,
+) -> etcd_oxide::pb::mvccpb::Event {
+    rt.block_on(async {
+        let mut w = cl
+            .watch(etcd_oxide::pb::etcdserverpb::WatchCreateRequest {
+                key: b"k".to_vec(),
+                start_revision: start,
+                prev_kv,
+                ..Default::default()
+            })
+            .await
+            .expect("watch");
+        loop {
+            let resp = tokio::time::timeout(Duration::from_secs(10), w.next())
+                .await
+                .expect("watch response within 10 s")
+                .expect("watch stream")
+                .expect("stream open");
+            assert_eq!(resp.compact_revision, 0, "{}: not compacted", kind.label());
+            if let Some(e) = resp.events.into_iter().next() {
+                return e;
+            }
+        }
+    })
+}
+
 /// What `failpoint` seed 1500066 met, on etcd and on us alike: `k` is put at revision 2 and
 /// deleted at 3, and the store compacted at 3; compaction removes a tombstone at the compact
 /// revision with the key's history (etcd's `keyIndex.compact`), so a watch from revision 3
@@ -1364,9 +1397,7 @@ fn progress_notify_is_not_ahead_of_catch_up_events() {
 /// A watch from 3 before the compaction gets the delete.
 #[test]
 fn watch_from_the_compact_revision_misses_its_tombstone_as_on_etcd() {
-    use etcd_oxide::pb::etcdserverpb::{
-        CompactionRequest, DeleteRangeRequest, PutRequest, WatchCreateRequest,
-    };
+    use etcd_oxide::pb::etcdserverpb::{CompactionRequest, DeleteRangeRequest, PutRequest};
     let mut kinds = vec![ServerKind::Ours];
     if crate::harness::interop_or_skip(
         "watch_from_the_compact_revision_misses_its_tombstone_as_on_etcd",
@@ -1386,28 +1417,8 @@ fn watch_from_the_compact_revision_misses_its_tombstone_as_on_etcd() {
             .expect("put");
         };
         let first_event = |start| {
-            rt.block_on(async {
-                let mut w = cl
-                    .watch(WatchCreateRequest {
-                        key: b"k".to_vec(),
-                        start_revision: start,
-                        ..Default::default()
-                    })
-                    .await
-                    .expect("watch");
-                loop {
-                    let resp = tokio::time::timeout(Duration::from_secs(10), w.next())
-                        .await
-                        .expect("watch response within 10 s")
-                        .expect("watch stream")
-                        .expect("stream open");
-                    assert_eq!(resp.compact_revision, 0, "{}: not compacted", kind.label());
-                    if let Some(e) = resp.events.into_iter().next() {
-                        let kv = e.kv.unwrap_or_default();
-                        return (e.r#type, kv.mod_revision);
-                    }
-                }
-            })
+            let e = first_watch_event(&rt, &cl, kind, start, false);
+            (e.r#type, e.kv.unwrap_or_default().mod_revision)
         };
         put("v1");
         rt.block_on(cl.delete_range(DeleteRangeRequest {
@@ -1444,7 +1455,7 @@ fn watch_from_the_compact_revision_misses_its_tombstone_as_on_etcd() {
 /// drops it on `ErrCompacted`). A watch from 3 before the compaction gets it.
 #[test]
 fn watch_from_the_compact_revision_has_no_prev_kv_as_on_etcd() {
-    use etcd_oxide::pb::etcdserverpb::{CompactionRequest, PutRequest, WatchCreateRequest};
+    use etcd_oxide::pb::etcdserverpb::{CompactionRequest, PutRequest};
     let mut kinds = vec![ServerKind::Ours];
     if crate::harness::interop_or_skip("watch_from_the_compact_revision_has_no_prev_kv_as_on_etcd")
     {
@@ -1454,30 +1465,7 @@ fn watch_from_the_compact_revision_has_no_prev_kv_as_on_etcd() {
         let c = Cluster::start(kind, 1, "rob-compact-prev");
         let rt = multi_thread_runtime();
         let cl = client(&c.members[0].client_url());
-        let first_event = |start| {
-            rt.block_on(async {
-                let mut w = cl
-                    .watch(WatchCreateRequest {
-                        key: b"k".to_vec(),
-                        start_revision: start,
-                        prev_kv: true,
-                        ..Default::default()
-                    })
-                    .await
-                    .expect("watch");
-                loop {
-                    let resp = tokio::time::timeout(Duration::from_secs(10), w.next())
-                        .await
-                        .expect("watch response within 10 s")
-                        .expect("watch stream")
-                        .expect("stream open");
-                    assert_eq!(resp.compact_revision, 0, "{}: not compacted", kind.label());
-                    if let Some(e) = resp.events.into_iter().next() {
-                        return e;
-                    }
-                }
-            })
-        };
+        let first_event = |start| first_watch_event(&rt, &cl, kind, start, true);
         rt.block_on(async {
             for v in ["v1", "v2", "v3"] {
                 cl.put(PutRequest {
