@@ -1228,7 +1228,10 @@ fn ci_sample() {
 ///   member restarted after a crash refused its state file as "1 page shorter than its meta
 ///   page records"; the last page was a loose page LMDB never writes (the start-up check now
 ///   accepts pages past the end that the free-page DB lists; deterministic unit test
-///   `storage::file_check::tests::real_lmdb_file_with_unwritten_loose_pages_passes`).
+///   `storage::file_check::tests::real_lmdb_file_with_unwritten_loose_pages_passes`);
+/// - `failpoint` seed 1500066: a watcher resumed at the compact revision got no event for the
+///   delete at that revision, as on etcd, where compaction removes the tombstone (the watch
+///   check now excuses exactly that; `watch_from_the_compact_revision_misses_its_tombstone_as_on_etcd`).
 #[test]
 fn campaign_regressions() {
     for (scenario, members, seed) in [
@@ -1237,6 +1240,7 @@ fn campaign_regressions() {
         (Scenario::SnapshotCatchUp, 3, 700187),
         (Scenario::FailpointRestart, 3, 900163),
         (Scenario::PowerCut, 1, 1100125),
+        (Scenario::Failpoint, 3, 1500066),
     ] {
         run(scenario, members, seed, 6);
     }
