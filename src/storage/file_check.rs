@@ -73,33 +73,26 @@ const P_LEAF: u16 = 0x02;
 const NODE_HEADER: usize = 8;
 const F_BIGDATA: u16 = 0x01;
 
-fn u32_at(b: &[u8], off: usize) -> u32 {
-    let mut a = [0u8; 4];
-    a.copy_from_slice(&b[off..off + 4]);
-    u32::from_ne_bytes(a)
-}
-
-fn u64_at(b: &[u8], off: usize) -> u64 {
-    let mut a = [0u8; 8];
-    a.copy_from_slice(&b[off..off + 8]);
-    u64::from_ne_bytes(a)
-}
-
 /// Decodes a meta page (its first [`META_LEN`] bytes); `None` if it is not one.
 fn parse_meta(b: &[u8]) -> Option<Meta> {
-    if b.len() < META_LEN || u32_at(b, OFF_MAGIC) != MDB_MAGIC {
+    if b.len() < META_LEN || u32_in(b, OFF_MAGIC)? != MDB_MAGIC {
         return None;
     }
-    let page_size = u64::from(u32_at(b, OFF_PSIZE));
+    let page_size = u64::from(u32_in(b, OFF_PSIZE)?);
     if !(512..=65536).contains(&page_size) || !page_size.is_power_of_two() {
         return None;
     }
     Some(Meta {
         page_size,
-        last_page: u64_at(b, OFF_LAST_PG),
-        txnid: u64_at(b, OFF_TXNID),
-        free_root: u64_at(b, OFF_FREE_ROOT),
+        last_page: u64_in(b, OFF_LAST_PG)?,
+        txnid: u64_in(b, OFF_TXNID)?,
+        free_root: u64_in(b, OFF_FREE_ROOT)?,
     })
+}
+
+/// The native-endian integer at `off` in `b`, or `None` past its end.
+fn u32_in(b: &[u8], off: usize) -> Option<u32> {
+    Some(u32::from_ne_bytes(b.get(off..off + 4)?.try_into().ok()?))
 }
 
 fn u16_in(b: &[u8], off: usize) -> Option<u16> {
@@ -466,6 +459,23 @@ mod tests {
         assert!(msg.contains("no valid LMDB meta page"), "{msg}");
     }
 
+    /// Puts a 1000-byte value of `byte` at every index of `range` in the wal env's log
+    /// database, in one committed transaction.
+    fn put_logs(
+        env: &crate::storage::Env,
+        dbs: &crate::storage::wal::WalDbs,
+        range: std::ops::Range<u64>,
+        byte: u8,
+    ) {
+        let mut wtxn = env.write_txn().unwrap();
+        for i in range {
+            dbs.logs
+                .put(&mut wtxn, &crate::storage::wal::index_key(i), &[byte; 1000])
+                .unwrap();
+        }
+        wtxn.commit().unwrap();
+    }
+
     /// A real LMDB file whose last used pages were dirtied and freed in one transaction
     /// (loose pages, never written): LMDB leaves it shorter than its meta page records, and
     /// it passes and opens with its data.
@@ -476,11 +486,7 @@ mod tests {
             let env = crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).unwrap();
             let dbs = crate::storage::wal::WalDbs::open(&env).unwrap();
             let key = crate::storage::wal::index_key;
-            let mut wtxn = env.write_txn().unwrap();
-            for i in 0..300u64 {
-                dbs.logs.put(&mut wtxn, &key(i), &[7u8; 1000]).unwrap();
-            }
-            wtxn.commit().unwrap();
+            put_logs(&env, &dbs, 0..300, 7);
             let mut wtxn = env.write_txn().unwrap();
             for i in 0..150u64 {
                 dbs.logs.delete(&mut wtxn, &key(i)).unwrap();
@@ -522,13 +528,7 @@ mod tests {
         assert_eq!(dbs.logs.len(&rtxn).unwrap(), 150);
         drop(rtxn);
         // Writing on reuses the free pages, extending the file as LMDB needs.
-        let mut wtxn = env.write_txn().unwrap();
-        for i in 2000..2400u64 {
-            dbs.logs
-                .put(&mut wtxn, &crate::storage::wal::index_key(i), &[9u8; 1000])
-                .unwrap();
-        }
-        wtxn.commit().unwrap();
+        put_logs(&env, &dbs, 2000..2400, 9);
         let rtxn = env.read_txn().unwrap();
         assert_eq!(dbs.logs.len(&rtxn).unwrap(), 550);
         drop(rtxn);
@@ -543,13 +543,7 @@ mod tests {
         {
             let env = crate::storage::open_env(dir.path(), crate::storage::EnvKind::State).unwrap();
             let dbs = crate::storage::wal::WalDbs::open(&env).unwrap();
-            let mut wtxn = env.write_txn().unwrap();
-            for i in 0..200u64 {
-                dbs.logs
-                    .put(&mut wtxn, &crate::storage::wal::index_key(i), &[7u8; 1000])
-                    .unwrap();
-            }
-            wtxn.commit().unwrap();
+            put_logs(&env, &dbs, 0..200, 7);
             env.prepare_for_closing().wait();
         }
         let file = dir.path().join("data.mdb");
