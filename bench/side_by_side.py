@@ -40,6 +40,12 @@ SCENARIOS = [
      "put --key-size 8 --val-size 256 --key-space-size 100000", 5000),
     ("put-1000", "put, 1000 clients / 100 conns", "--conns 100 --clients 1000",
      "put --key-size 8 --val-size 256 --key-space-size 100000", 10000),
+    # etcd benchmark's default --key-space-size 1: every put rewrites one key, whose history
+    # grows over the rounds (no compaction), as a leader-election key or a counter does.
+    ("put-hot-1", "put, one hot key, 1 client", "--conns 1 --clients 1",
+     "put --key-size 8 --val-size 256 --key-space-size 1", 500),
+    ("put-hot-100", "put, one hot key, 100 clients / 10 conns", "--conns 10 --clients 100",
+     "put --key-size 8 --val-size 256 --key-space-size 1", 5000),
     ("range-l", "linearizable range, 1000 clients / 100 conns", "--conns 100 --clients 1000",
      "range foo --consistency l", 10000),
     ("range-s", "serializable range, 1000 clients / 100 conns", "--conns 100 --clients 1000",

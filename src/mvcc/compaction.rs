@@ -51,12 +51,13 @@ impl KvStore {
             keys.insert(decode_kv(v)?.key);
         }
         for user_key in keys {
-            let mut ki = self.load_index(wtxn, &user_key)?.ok_or_else(|| {
+            let stored = self.load_index(wtxn, &user_key)?.ok_or_else(|| {
                 corrupt(format!(
                     "key {:?} has revisions but no index entry",
                     String::from_utf8_lossy(&user_key)
                 ))
             })?;
+            let mut ki = self.index.load_full(wtxn, &stored)?;
             let before = ki.revisions_upto(rev);
             let mut keep = HashSet::new();
             ki.compact(rev, &mut keep);
@@ -71,11 +72,7 @@ impl KvStore {
                     self.key.delete(wtxn, &r.to_bytes())?;
                 }
             }
-            if ki.is_empty() {
-                self.index.delete(wtxn, &user_key)?;
-            } else {
-                self.index.put(wtxn, &user_key, &ki)?;
-            }
+            self.index.put_compacted(wtxn, &user_key, &stored, ki)?;
         }
         fail::fail_point!("compactAfterRemove", |_| Err(MvccError::Storage(
             heed::Error::Io(std::io::Error::other("failpoint compactAfterRemove"))

@@ -65,8 +65,9 @@ impl KvStore {
         let rev = if rev == 0 { current } else { rev };
 
         let mut keep = HashSet::new();
-        self.index().for_each_in(txn, b"", None, |_, ki| {
-            ki.keep(rev, &mut keep);
+        let index = self.index();
+        index.for_each_in(txn, b"", None, |_, ki| {
+            index.load_full(txn, &ki)?.keep(rev, &mut keep);
             Ok(())
         })?;
 

@@ -25,8 +25,13 @@
 //! compact(7): {7.0}
 //! ```
 //!
-//! Known limit: every put rewrites the whole encoded index of its key, so a key changed very
-//! often without compaction costs O(history) per write. Regular compaction keeps it bounded.
+//! # Long histories
+//! The `index` record of a key holds at most [`INLINE_MAX`] revisions: when a put passes that,
+//! the oldest ones are *spilled* ([`KeyIndex::spill_oldest`]) as [`SpilledRevision`]s into the
+//! `index_history` database (see [`super::index`]), leaving the newest [`INLINE_KEEP`] inline and
+//! a [`Spill`] marker. So a put costs the same whatever the key's history since the last
+//! compaction (etcd's in-memory `keyIndex` appends in O(1) too); reads at the current revision
+//! never look at the spilled part, reads at older revisions seek it by revision.
 
 use std::collections::HashSet;
 
@@ -89,7 +94,73 @@ pub struct KeyIndex {
     pub generations: Vec<Generation>,
 }
 
+/// Encoding of an `index` record without spilled revisions.
 const ENCODING_VERSION: u8 = 1;
+/// Encoding of an `index` record with a [`Spill`] marker after the version byte.
+const ENCODING_VERSION_SPILLED: u8 = 2;
+
+/// Inline revisions (all generations together) above which a store spills the oldest ones.
+/// 64 revisions keep a record near 1 KiB, under LMDB's overflow-page size.
+pub const INLINE_MAX: usize = 64;
+/// Inline revisions left after a spill (the newest ones); a key spills once per
+/// `INLINE_MAX - INLINE_KEEP` puts.
+pub const INLINE_KEEP: usize = 32;
+
+/// Where the spilled (oldest) revisions of a key live: every revision `<= last` of the key is in
+/// the `index_history` database under the key prefix `id`, none newer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spill {
+    /// The history's name: the first revision ever spilled for this entry (unique, since a
+    /// revision belongs to one key), kept when compaction removes that revision.
+    pub id: Revision,
+    /// Newest spilled revision.
+    pub last: Revision,
+}
+
+/// One revision moved out of the `index` record, with what a read at it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpilledRevision {
+    /// The revision.
+    pub rev: Revision,
+    /// Creation revision of its generation.
+    pub created: Revision,
+    /// The key's version at this revision (the tombstone's counts too, as [`KeyIndex::put`]).
+    pub version: i64,
+    /// Whether it closes its generation (a deletion).
+    pub tombstone: bool,
+}
+
+impl SpilledRevision {
+    /// Bytes of [`Self::encode_value`]: created (16), version (8), tombstone flag (1).
+    pub const VALUE_LEN: usize = 25;
+
+    /// `created ‖ version ‖ tombstone (0 or 1)`, integers big-endian.
+    pub fn encode_value(&self) -> [u8; Self::VALUE_LEN] {
+        let mut out = [0u8; Self::VALUE_LEN];
+        out[..8].copy_from_slice(&self.created.main.to_be_bytes());
+        out[8..16].copy_from_slice(&self.created.sub.to_be_bytes());
+        out[16..24].copy_from_slice(&self.version.to_be_bytes());
+        out[24] = u8::from(self.tombstone);
+        out
+    }
+
+    /// Decodes [`Self::encode_value`] for revision `rev`.
+    ///
+    /// # Errors
+    /// [`CorruptKeyIndex`] on a wrong length or flag.
+    pub fn decode_value(rev: Revision, bytes: &[u8]) -> Result<Self, CorruptKeyIndex> {
+        if bytes.len() != Self::VALUE_LEN || bytes[24] > 1 {
+            return Err(CorruptKeyIndex("spilled revision"));
+        }
+        let mut r = Reader(bytes);
+        Ok(SpilledRevision {
+            rev,
+            created: r.rev()?,
+            version: r.i64()?,
+            tombstone: bytes[24] == 1,
+        })
+    }
+}
 
 impl KeyIndex {
     /// Records a put at `rev`. `rev` must be greater than [`Self::modified`] (the store allocates
@@ -276,10 +347,24 @@ impl KeyIndex {
     /// Compact binary form stored in the `index` database: a version byte, `modified`, then per
     /// generation `ver`, `created`, a u32 revision count and the revisions; integers big-endian,
     /// each revision as 16 bytes (main, sub).
+    #[cfg(test)]
     pub fn encode(&self) -> Vec<u8> {
-        let revs: usize = self.generations.iter().map(|g| g.revs.len()).sum();
-        let mut out = Vec::with_capacity(1 + 16 + self.generations.len() * 28 + revs * 16);
-        out.push(ENCODING_VERSION);
+        self.encode_with(None)
+    }
+
+    /// [`Self::encode`], or with `spill` the spilled form: version byte 2, the spill's `id` and
+    /// `last` (16 bytes each), then the same fields.
+    pub fn encode_with(&self, spill: Option<&Spill>) -> Vec<u8> {
+        let mut out =
+            Vec::with_capacity(1 + 48 + self.generations.len() * 28 + self.revision_count() * 16);
+        match spill {
+            None => out.push(ENCODING_VERSION),
+            Some(s) => {
+                out.push(ENCODING_VERSION_SPILLED);
+                put_rev(&mut out, s.id);
+                put_rev(&mut out, s.last);
+            }
+        }
         put_rev(&mut out, self.modified);
         for g in &self.generations {
             out.extend_from_slice(&g.ver.to_be_bytes());
@@ -298,11 +383,28 @@ impl KeyIndex {
     ///
     /// # Errors
     /// [`CorruptKeyIndex`] on an unknown version byte or truncated input.
+    #[cfg(test)]
     pub fn decode(bytes: &[u8]) -> Result<KeyIndex, CorruptKeyIndex> {
-        let mut r = Reader(bytes);
-        if r.take(1)? != [ENCODING_VERSION] {
-            return Err(CorruptKeyIndex("unknown encoding version"));
+        match Self::decode_with(bytes)? {
+            (ki, None) => Ok(ki),
+            (_, Some(_)) => Err(CorruptKeyIndex("unexpected spill")),
         }
+    }
+
+    /// Decodes [`Self::encode_with`]'s output: the inline part and the spill marker, if any.
+    ///
+    /// # Errors
+    /// [`CorruptKeyIndex`] on an unknown version byte or truncated input.
+    pub fn decode_with(bytes: &[u8]) -> Result<(KeyIndex, Option<Spill>), CorruptKeyIndex> {
+        let mut r = Reader(bytes);
+        let spill = match r.take(1)? {
+            [ENCODING_VERSION] => None,
+            [ENCODING_VERSION_SPILLED] => Some(Spill {
+                id: r.rev()?,
+                last: r.rev()?,
+            }),
+            _ => return Err(CorruptKeyIndex("unknown encoding version")),
+        };
         let modified = r.rev()?;
         let mut generations = Vec::new();
         while !r.0.is_empty() {
@@ -320,10 +422,140 @@ impl KeyIndex {
             let revs = (0..n).map(|_| r.rev()).collect::<Result<Vec<_>, _>>()?;
             generations.push(Generation { ver, created, revs });
         }
+        Ok((
+            KeyIndex {
+                modified,
+                generations,
+            },
+            spill,
+        ))
+    }
+
+    /// Revisions recorded, all generations together.
+    pub fn revision_count(&self) -> usize {
+        self.generations.iter().map(|g| g.revs.len()).sum()
+    }
+
+    /// The oldest recorded revision, if any.
+    pub fn first_revision(&self) -> Option<Revision> {
+        self.generations
+            .iter()
+            .find_map(|g| g.revs.first().copied())
+    }
+
+    /// Removes the oldest revisions so that the newest `keep` stay, and returns the removed ones
+    /// oldest first, each with its generation's creation revision, its version and whether it is
+    /// a tombstone. Generations left without revisions go, except the last (live) one; the first
+    /// remaining generation keeps its `ver` and `created`. `keep` must be at least 1, so the
+    /// newest revision (and with it the live generation) always stays.
+    pub fn spill_oldest(&mut self, keep: usize) -> Vec<SpilledRevision> {
+        debug_assert!(keep >= 1, "spill_oldest must keep the newest revision");
+        let mut n = self.revision_count().saturating_sub(keep.max(1));
+        let mut out = Vec::with_capacity(n);
+        let last_gen = self.generations.len().saturating_sub(1);
+        let mut drop_gens = 0;
+        for (gi, g) in self.generations.iter_mut().enumerate() {
+            if n == 0 {
+                break;
+            }
+            let len = g.revs.len();
+            let take = n.min(len);
+            for (ri, rev) in g.revs.drain(..take).enumerate() {
+                let newer =
+                    i64::try_from(len - ri - 1).expect("invariant: revision count fits i64");
+                out.push(SpilledRevision {
+                    rev,
+                    created: g.created,
+                    version: g.ver - newer,
+                    tombstone: gi != last_gen && ri == len - 1,
+                });
+            }
+            n -= take;
+            if g.revs.is_empty() && gi != last_gen {
+                drop_gens += 1;
+            }
+        }
+        self.generations.drain(..drop_gens);
+        out
+    }
+
+    /// The whole index from spilled revisions (oldest first, as [`Self::spill_oldest`] returned
+    /// them over time) and the inline part that stayed: the inverse of spilling.
+    ///
+    /// # Errors
+    /// [`CorruptKeyIndex`] if the spilled revisions are not older than the inline ones.
+    pub fn unspill(
+        spilled: impl IntoIterator<Item = SpilledRevision>,
+        inline: KeyIndex,
+    ) -> Result<KeyIndex, CorruptKeyIndex> {
+        let mut generations: Vec<Generation> = Vec::new();
+        let mut open = false;
+        for s in spilled {
+            if !open {
+                generations.push(Generation {
+                    ver: s.version,
+                    created: s.created,
+                    revs: Vec::new(),
+                });
+            }
+            let g = generations
+                .last_mut()
+                .expect("invariant: a generation was pushed");
+            g.ver = s.version;
+            g.revs.push(s.rev);
+            open = !s.tombstone;
+        }
+        let first_inline = inline.first_revision();
+        if let (Some(last), Some(first)) =
+            (generations.last().and_then(|g| g.revs.last()), first_inline)
+        {
+            if *last >= first {
+                return Err(CorruptKeyIndex("spilled revisions overlap the inline ones"));
+            }
+        }
+        let mut inline_gens = inline.generations.into_iter();
+        if open {
+            // The first inline generation continues the last spilled one.
+            let cont = inline_gens.next().ok_or(CorruptKeyIndex(
+                "spilled generation without its continuation",
+            ))?;
+            let g = generations
+                .last_mut()
+                .expect("invariant: open implies a generation");
+            g.ver = cont.ver;
+            g.created = cont.created;
+            g.revs.extend(cont.revs);
+        }
+        generations.extend(inline_gens);
         Ok(KeyIndex {
-            modified,
+            modified: inline.modified,
             generations,
         })
+    }
+
+    /// The part of `self` newer than `boundary`: generations with every revision `<= boundary`
+    /// removed (the last one always stays), the first remaining one trimmed. The inverse of the
+    /// spill for a whole index whose revisions `<= boundary` are spilled.
+    pub fn newer_than(&self, boundary: Revision) -> KeyIndex {
+        let last_gen = self.generations.len().saturating_sub(1);
+        let generations = self
+            .generations
+            .iter()
+            .enumerate()
+            .filter_map(|(gi, g)| {
+                let revs: Vec<Revision> =
+                    g.revs.iter().copied().filter(|r| *r > boundary).collect();
+                (gi == last_gen || !revs.is_empty()).then(|| Generation {
+                    ver: g.ver,
+                    created: g.created,
+                    revs,
+                })
+            })
+            .collect();
+        KeyIndex {
+            modified: self.modified,
+            generations,
+        }
     }
 }
 
@@ -744,5 +976,92 @@ mod tests {
         assert!(KeyIndex::decode(&[9]).is_err());
         let enc = new_test_key_index().encode();
         assert!(KeyIndex::decode(&enc[..enc.len() - 3]).is_err());
+    }
+
+    /// Spilling any number of the oldest revisions and joining them back gives the same index,
+    /// and a read at any revision from the inline part agrees wherever the inline part reaches.
+    #[test]
+    fn spill_then_unspill_is_the_identity() {
+        let mut full = new_test_key_index();
+        full.put(rev(18));
+        full.put(Revision::new(18, 1));
+        full.put(rev(20));
+        let total = full.revision_count();
+        for keep in 1..=total {
+            let mut inline = full.clone();
+            let spilled = inline.spill_oldest(keep);
+            assert_eq!(inline.revision_count(), keep, "keep {keep}");
+            assert_eq!(spilled.len(), total - keep);
+            for s in spilled.iter().filter(|s| !s.tombstone) {
+                // A read at its main revision sees it unless a later change shares that main.
+                let seen = full.get(s.rev.main).expect("live at a put");
+                if seen.modified == s.rev {
+                    assert_eq!(
+                        (seen.created, seen.version),
+                        (s.created, s.version),
+                        "{s:?}"
+                    );
+                }
+            }
+            let last = spilled.last().map(|s| s.rev);
+            assert_eq!(
+                KeyIndex::unspill(spilled, inline.clone()),
+                Ok(full.clone()),
+                "keep {keep}"
+            );
+            if let Some(last) = last {
+                assert_eq!(full.newer_than(last), inline, "keep {keep}");
+            }
+            for at in 0..=21 {
+                if inline.first_revision().is_some_and(|f| f.main <= at) {
+                    assert_eq!(inline.get(at), full.get(at), "keep {keep} at {at}");
+                }
+            }
+        }
+    }
+
+    /// The spilled form keeps the marker; the plain decoder refuses it.
+    #[test]
+    fn spilled_encoding_roundtrip() {
+        let mut ki = new_test_key_index();
+        ki.put(rev(18));
+        let spill = Spill {
+            id: rev(2),
+            last: rev(6),
+        };
+        let enc = ki.encode_with(Some(&spill));
+        assert_eq!(KeyIndex::decode_with(&enc), Ok((ki.clone(), Some(spill))));
+        assert!(KeyIndex::decode(&enc).is_err());
+        assert_eq!(KeyIndex::decode_with(&ki.encode()), Ok((ki, None)));
+        assert!(KeyIndex::decode_with(&enc[..20]).is_err());
+        let s = SpilledRevision {
+            rev: rev(4),
+            created: rev(2),
+            version: 2,
+            tombstone: true,
+        };
+        assert_eq!(
+            SpilledRevision::decode_value(rev(4), &s.encode_value()),
+            Ok(s)
+        );
+        let mut bad = s.encode_value();
+        bad[24] = 2;
+        assert!(SpilledRevision::decode_value(rev(4), &bad).is_err());
+        assert!(SpilledRevision::decode_value(rev(4), &bad[..24]).is_err());
+    }
+
+    /// Spilled revisions newer than the inline ones are refused.
+    #[test]
+    fn unspill_refuses_overlap() {
+        let mut ki = KeyIndex::default();
+        ki.put(rev(2));
+        ki.put(rev(3));
+        let late = SpilledRevision {
+            rev: rev(5),
+            created: rev(2),
+            version: 1,
+            tombstone: false,
+        };
+        assert!(KeyIndex::unspill([late], ki).is_err());
     }
 }

@@ -24,8 +24,8 @@ use heed::types::Bytes;
 use heed::{CommitToken, Database, Env, OnCommit, RoTxn, RwTxn};
 use prost::Message;
 
-use super::index::Index;
-use super::key_index::{KeyIndex, Visible};
+use super::index::{Index, StoredKeyIndex};
+use super::key_index::Visible;
 use super::revision::Revision;
 use crate::keys::KeyRange;
 use crate::pb::etcdserverpb::range_request::{SortOrder, SortTarget};
@@ -86,6 +86,7 @@ pub struct KvStore {
 pub struct KvStoreDatabases<'e> {
     key: BytesDb<'e>,
     index: BytesDb<'e>,
+    index_history: BytesDb<'e>,
     meta: BytesDb<'e>,
 }
 
@@ -93,10 +94,11 @@ impl OnCommit for KvStoreDatabases<'_> {
     type Committed = KvStore;
 
     fn on_commit(self, token: &CommitToken) -> KvStore {
-        let (key, index, meta) = (self.key, self.index, self.meta).on_commit(token);
+        let (key, index, index_history, meta) =
+            (self.key, self.index, self.index_history, self.meta).on_commit(token);
         KvStore {
             key,
-            index: Index::new(index),
+            index: Index::new(index, index_history),
             meta,
         }
     }
@@ -105,7 +107,7 @@ impl OnCommit for KvStoreDatabases<'_> {
 impl KvStore {
     /// Creates (or opens) the `key`, `index` and `meta` databases in a transaction it opens and
     /// commits itself. Call once after opening the environment, before any other transaction on
-    /// it is alive (LMDB allows one writer). The env needs `max_dbs` room for three databases.
+    /// it is alive (LMDB allows one writer). The env needs `max_dbs` room for four databases.
     ///
     /// # Errors
     /// [`MvccError::Storage`] if LMDB fails.
@@ -164,6 +166,7 @@ impl KvStore {
         Ok(KvStoreDatabases {
             key: c.create(&schema::KEY)?,
             index: c.create(&schema::INDEX)?,
+            index_history: c.create(&schema::INDEX_HISTORY)?,
             meta: c.create(&schema::META)?,
         })
     }
@@ -334,7 +337,7 @@ impl KvStore {
         if key.is_empty() {
             return Ok(None);
         }
-        match self.load_index(txn, key)?.and_then(|ki| ki.get(rev)) {
+        match self.visible_of(txn, key, rev)? {
             Some(v) => Ok(Some(self.load_kv(txn, v.modified)?)),
             None => Ok(None),
         }
@@ -466,7 +469,7 @@ impl KvStore {
             _ if range.is_empty() => return Ok(out),
             KeyRange::Single(key) => {
                 if !key.is_empty() {
-                    if let Some(v) = self.load_index(txn, key)?.and_then(|ki| ki.get(rev)) {
+                    if let Some(v) = self.visible_of(txn, key, rev)? {
                         out.push((key.to_vec(), v));
                     }
                 }
@@ -475,8 +478,9 @@ impl KvStore {
             KeyRange::From(start) => (start, None),
             KeyRange::Range(start, end) => (start, Some(end)),
         };
-        self.index.for_each_in(txn, start, end, |k, ki| {
-            if let Some(vis) = ki.get(rev) {
+        let index = self.index;
+        index.for_each_in(txn, start, end, |k, ki| {
+            if let Some(vis) = index.visible(txn, &ki, rev)? {
                 out.push((k.to_vec(), vis));
             }
             Ok(())
@@ -488,8 +492,16 @@ impl KvStore {
         &self,
         txn: &RoTxn,
         key: &[u8],
-    ) -> Result<Option<KeyIndex>, MvccError> {
+    ) -> Result<Option<StoredKeyIndex>, MvccError> {
         self.index.get(txn, key)
+    }
+
+    /// What of `key` is visible at main revision `rev`, `None` if it was not live then.
+    fn visible_of(&self, txn: &RoTxn, key: &[u8], rev: i64) -> Result<Option<Visible>, MvccError> {
+        match self.index.get(txn, key)? {
+            Some(ki) => self.index.visible(txn, &ki, rev),
+            None => Ok(None),
+        }
     }
 
     fn load_kv(&self, txn: &RoTxn, rev: Revision) -> Result<KeyValue, MvccError> {
@@ -584,7 +596,7 @@ impl<'e> TxnWrite<'_, 'e> {
         let main = self.begin_rev + 1;
         let idx_rev = Revision::new(main, self.sub()?);
         let mut ki = self.store.load_index(self.wtxn, key)?.unwrap_or_default();
-        let prev = ki.get(main);
+        let prev = self.store.index.visible(self.wtxn, &ki, main)?;
         let prev_kv = match prev {
             Some(v) => Some(self.store.load_kv(self.wtxn, v.modified)?),
             None => None,
@@ -599,7 +611,7 @@ impl<'e> TxnWrite<'_, 'e> {
         };
         self.put_record(&idx_rev.to_bytes(), &seal_kv(&kv))?;
         ki.put(idx_rev);
-        self.store.index.put(self.wtxn, key, &ki)?;
+        self.store.index.put(self.wtxn, key, &mut ki)?;
         self.events.push(Event {
             r#type: EventType::Put as i32,
             kv: Some(kv),
@@ -633,7 +645,7 @@ impl<'e> TxnWrite<'_, 'e> {
                 .load_index(self.wtxn, user_key)?
                 .ok_or_else(|| corrupt("live key without index entry"))?;
             ki.tombstone(idx_rev).map_err(|e| corrupt(e.to_string()))?;
-            self.store.index.put(self.wtxn, user_key, &ki)?;
+            self.store.index.put(self.wtxn, user_key, &mut ki)?;
             let kv = KeyValue {
                 key: user_key.clone(),
                 mod_revision: main,

@@ -5,6 +5,7 @@
 
 use heed::{RoTxn, RwTxn};
 
+use super::index::StoredKeyIndex;
 use super::key_index::{Generation, KeyIndex};
 use super::kv_store::{KvStore, MvccError};
 use super::revision::Revision;
@@ -55,7 +56,7 @@ impl KvStore {
             .map_err(|e| MvccError::Corrupt(format!("etcd key bucket: {e}")))?;
         let kv = KeyValue::decode(kv_bytes)
             .map_err(|e| MvccError::Corrupt(format!("etcd key bucket at {rev}: {e}")))?;
-        let ki = match (self.index().get(wtxn, &kv.key)?, tombstone) {
+        let mut ki = match (self.index().get(wtxn, &kv.key)?, tombstone) {
             (Some(mut ki), true) => match ki.tombstone(rev) {
                 Ok(()) => ki,
                 Err(_) => return Ok(()),
@@ -65,18 +66,18 @@ impl KvStore {
                 ki
             }
             (None, true) => return Ok(()),
-            (None, false) => KeyIndex {
+            (None, false) => StoredKeyIndex::from(KeyIndex {
                 modified: rev,
                 generations: vec![Generation {
                     ver: kv.version,
                     created: Revision::new(kv.create_revision, 0),
                     revs: vec![rev],
                 }],
-            },
+            }),
         };
         self.key_db()
             .put(wtxn, rev_key, &super::record::seal(kv_bytes))?;
-        self.index().put(wtxn, &kv.key, &ki)
+        self.index().put(wtxn, &kv.key, &mut ki)
     }
 
     /// Records `rev` as the finished compaction of an imported store (etcd's
@@ -131,11 +132,10 @@ impl KvStore {
     /// Storage errors, damaged or undecodable records.
     pub(crate) fn leased_keys(&self, txn: &RoTxn) -> Result<Vec<(i64, Vec<u8>)>, MvccError> {
         use prost::Message;
-        let current = self.current_revision(txn)?;
         let key_db = self.key_db();
         let mut out = Vec::new();
         self.index().for_each_in(txn, b"", None, |key, ki| {
-            let Some(visible) = ki.get(current) else {
+            let Some(visible) = ki.current() else {
                 return Ok(());
             };
             let stored = key_db

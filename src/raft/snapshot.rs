@@ -312,10 +312,13 @@ fn install_blocking(store: &StateStore, file: &Path) -> Result<(), ApplyFailure>
     let src = open_env(&tmp, EnvKind::State).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
     {
         let mut tables = Vec::new();
+        // A table the snapshot lacks (written by a build without it) is emptied here too.
+        let mut absent = Vec::new();
         for table in schema::STATE_TABLES {
-            if let Some(from) = schema::open_table(&src, table)? {
-                let to = schema::create_tables(&b.env, |c| c.create::<Bytes, Bytes>(table))?;
-                tables.push((from, to));
+            let to = schema::create_tables(&b.env, |c| c.create::<Bytes, Bytes>(table))?;
+            match schema::open_table(&src, table)? {
+                Some(from) => tables.push((from, to)),
+                None => absent.push(to),
             }
         }
         fail::fail_point!("raftBeforeApplySnap", |_| Err(failpoint_error(
@@ -324,6 +327,9 @@ fn install_blocking(store: &StateStore, file: &Path) -> Result<(), ApplyFailure>
         .into()));
         let rtxn = src.read_txn()?;
         let mut wtxn = b.env.write_txn()?;
+        for to in &absent {
+            to.clear(&mut wtxn)?;
+        }
         for (from, to) in &tables {
             to.clear(&mut wtxn)?;
             for item in from.iter(&rtxn)? {

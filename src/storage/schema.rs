@@ -65,6 +65,15 @@ pub const INDEX: Table = Table {
     kind: TableKind::Records,
     holds: "user key (keymap) → sealed KeyIndex generations",
 };
+/// Spilled revisions of keys with a long history (not in etcd, whose key index is in memory):
+/// spill id (16 bytes) ‖ revision (16 bytes), integers big-endian → sealed (creation revision,
+/// version, tombstone flag). See `mvcc::index`.
+pub const INDEX_HISTORY: Table = Table {
+    name: "index_history",
+    env: EnvDir::State,
+    kind: TableKind::Records,
+    holds: "spill id BE ‖ revision BE → sealed (created, version, tombstone)",
+};
 /// MVCC metadata (etcd: `meta`): [`MVCC_COMPACT_REV`], [`MVCC_RECORD_FORMAT`].
 pub const META: Table = Table {
     name: "meta",
@@ -165,7 +174,18 @@ pub const RAFT_META: Table = Table {
 /// Every table of the state environment, in LMDB's order of names (byte order), which is
 /// the order `snapshot status` hashes them in.
 pub const STATE_TABLES: &[Table] = &[
-    ALARM, AUTH, AUTH_ROLES, AUTH_USERS, INDEX, KEY, LEASE, LEASE_KEYS, MEMBERS, META, RAFT_STATE,
+    ALARM,
+    AUTH,
+    AUTH_ROLES,
+    AUTH_USERS,
+    INDEX,
+    INDEX_HISTORY,
+    KEY,
+    LEASE,
+    LEASE_KEYS,
+    MEMBERS,
+    META,
+    RAFT_STATE,
     V2STORE,
 ];
 
