@@ -19,7 +19,11 @@ pub const RECORD_FORMAT_CRC32C_V1: &[u8] = b"crc32c-v1";
 /// documentation) is its payload followed by its CRC-32C.
 pub const RECORD_FORMAT_CRC32C_V2: &[u8] = b"crc32c-v2";
 
-static CASTAGNOLI: crc::Crc<u32, crc::Table<16>> =
+/// The CRC-32C (Castagnoli) algorithm, from the `crc` crate with slice-by-16 tables (about
+/// 3.5x the bytewise table's speed here; 16 KiB of tables). The one instance every checksum of
+/// the crate uses: record seals, the Raft log segments, HashKV, snapshot and bbolt status
+/// hashes, etcd's WAL.
+pub static CASTAGNOLI: crc::Crc<u32, crc::Table<16>> =
     crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
 
 /// A stored record whose checksum does not match its bytes (or that is too short to hold

@@ -37,6 +37,7 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::record::CASTAGNOLI as CRC32C;
 use super::StorageError;
 
 /// The first bytes of every segment file.
@@ -54,9 +55,6 @@ const PREPARING: &str = "next.seg.tmp.part";
 const FRAME: u64 = 16;
 /// File name suffix of a segment.
 const SUFFIX: &str = ".seg";
-
-static CRC32C: crc::Crc<u32, crc::Table<16>> =
-    crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
 
 /// The CRC of a record: over its index (LE) and payload.
 fn record_crc(index: u64, payload: &[u8]) -> u32 {

@@ -262,8 +262,7 @@ pub struct ContentStatus {
 /// # Errors
 /// LMDB errors.
 pub fn content_status(env: &Env) -> Result<ContentStatus, StorageError> {
-    static CASTAGNOLI: crc::Crc<u32, crc::Table<16>> =
-        crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
+    use super::record::CASTAGNOLI;
     let mut digest = CASTAGNOLI.digest();
     let mut total_keys = 0u64;
     let mut last_keys = Vec::new();

@@ -17,6 +17,7 @@ use prost::Message;
 
 use crate::pb::raftpb::{Entry, HardState};
 use crate::pb::walpb;
+use crate::storage::record::CASTAGNOLI;
 
 /// Record types (etcd's `wal.go`).
 const METADATA_TYPE: i64 = 1;
@@ -27,9 +28,6 @@ const SNAPSHOT_TYPE: i64 = 5;
 
 /// etcd refuses records above 10 MiB (`maxWALEntrySizeLimit`).
 const MAX_RECORD: u64 = 10 * 1024 * 1024;
-
-static CASTAGNOLI: crc::Crc<u32, crc::Table<16>> =
-    crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
 
 /// Go's `crc32.Update(prev, castagnoli, data)`: the CRC-32C of `data` continued from the
 /// finished CRC `prev` (etcd's rolling WAL CRC).

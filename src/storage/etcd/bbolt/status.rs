@@ -32,8 +32,7 @@ pub struct Status {
 /// As [`Reader::open`] and [`Reader::for_each`]; `Corrupt` for a top-level entry that is not
 /// a bucket (etcd: "cannot get hash of bucket").
 pub fn status(path: &Path) -> Result<Status, BoltError> {
-    static CASTAGNOLI: crc::Crc<u32, crc::Table<16>> =
-        crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISCSI);
+    use crate::storage::record::CASTAGNOLI;
     let reader = Reader::open(path)?;
     let problems = reader.check()?;
     if !problems.is_empty() {
