@@ -98,13 +98,21 @@ pub struct KeyIndex {
 const ENCODING_VERSION: u8 = 1;
 /// Encoding of an `index` record with a [`Spill`] marker after the version byte.
 const ENCODING_VERSION_SPILLED: u8 = 2;
+/// [`ENCODING_VERSION`]'s fields as varints, revisions as deltas (see [`KeyIndex::encode_with`]).
+const ENCODING_COMPACT: u8 = 3;
+/// [`ENCODING_VERSION_SPILLED`]'s fields as varints, revisions as deltas.
+const ENCODING_COMPACT_SPILLED: u8 = 4;
 
 /// Inline revisions (all generations together) above which a store spills the oldest ones.
-/// 64 revisions keep a record near 1 KiB, under LMDB's overflow-page size.
+/// 64 revisions keep a record under 1.1 KiB even in the fixed form (a few hundred bytes in
+/// the compact one), under LMDB's overflow-page size.
 pub const INLINE_MAX: usize = 64;
 /// Inline revisions left after a spill (the newest ones); a key spills once per
 /// `INLINE_MAX - INLINE_KEEP` puts.
 pub const INLINE_KEEP: usize = 32;
+
+/// A decoded record's fields: spill marker, `modified`, generations.
+type Decoded = (Option<Spill>, Revision, Vec<Generation>);
 
 /// Where the spilled (oldest) revisions of a key live: every revision `<= last` of the key is in
 /// the `index_history` database under the key prefix `id`, none newer.
@@ -354,7 +362,55 @@ impl KeyIndex {
 
     /// [`Self::encode`], or with `spill` the spilled form: version byte 2, the spill's `id` and
     /// `last` (16 bytes each), then the same fields.
+    ///
+    /// Written is the compact form of the same fields when every number in it is non-negative
+    /// and the revisions of each generation ascend from its creation revision (always, for
+    /// what the store writes): version byte 3 (4 with a spill), then every integer as a
+    /// protobuf varint, each revision's main as the difference from the previous one in its
+    /// generation (the first from the generation's `created`). A key with one revision takes
+    /// about 15 bytes instead of 61.
     pub fn encode_with(&self, spill: Option<&Spill>) -> Vec<u8> {
+        self.encode_compact(spill)
+            .unwrap_or_else(|| self.encode_fixed(spill))
+    }
+
+    /// The compact form of [`Self::encode_with`], `None` when a number does not fit it.
+    fn encode_compact(&self, spill: Option<&Spill>) -> Option<Vec<u8>> {
+        use prost::encoding::encode_varint;
+        fn put(out: &mut Vec<u8>, v: i64) -> Option<()> {
+            encode_varint(u64::try_from(v).ok()?, out);
+            Some(())
+        }
+        let mut out =
+            Vec::with_capacity(8 + self.generations.len() * 8 + self.revision_count() * 4);
+        match spill {
+            None => out.push(ENCODING_COMPACT),
+            Some(s) => {
+                out.push(ENCODING_COMPACT_SPILLED);
+                for v in [s.id.main, s.id.sub, s.last.main, s.last.sub] {
+                    put(&mut out, v)?;
+                }
+            }
+        }
+        put(&mut out, self.modified.main)?;
+        put(&mut out, self.modified.sub)?;
+        for g in &self.generations {
+            put(&mut out, g.ver)?;
+            put(&mut out, g.created.main)?;
+            put(&mut out, g.created.sub)?;
+            put(&mut out, i64::try_from(g.revs.len()).ok()?)?;
+            let mut prev = g.created.main;
+            for r in &g.revs {
+                put(&mut out, r.main.checked_sub(prev)?)?;
+                put(&mut out, r.sub)?;
+                prev = r.main;
+            }
+        }
+        Some(out)
+    }
+
+    /// The fixed-width form of [`Self::encode_with`] (version byte 1 or 2).
+    fn encode_fixed(&self, spill: Option<&Spill>) -> Vec<u8> {
         let mut out =
             Vec::with_capacity(1 + 48 + self.generations.len() * 28 + self.revision_count() * 16);
         match spill {
@@ -396,14 +452,34 @@ impl KeyIndex {
     /// # Errors
     /// [`CorruptKeyIndex`] on an unknown version byte or truncated input.
     pub fn decode_with(bytes: &[u8]) -> Result<(KeyIndex, Option<Spill>), CorruptKeyIndex> {
+        let (tag, body) = bytes.split_first().ok_or(CorruptKeyIndex("truncated"))?;
+        let (spill, modified, generations) = match *tag {
+            ENCODING_COMPACT => Self::decode_compact(body, false)?,
+            ENCODING_COMPACT_SPILLED => Self::decode_compact(body, true)?,
+            ENCODING_VERSION => Self::decode_fixed(body, false)?,
+            ENCODING_VERSION_SPILLED => Self::decode_fixed(body, true)?,
+            _ => return Err(CorruptKeyIndex("unknown encoding version")),
+        };
+        Ok((
+            KeyIndex {
+                modified,
+                generations,
+            },
+            spill,
+        ))
+    }
+
+    /// Decodes the fixed form's fields (after its version byte): the spill marker if
+    /// `spilled`, `modified`, the generations.
+    fn decode_fixed(bytes: &[u8], spilled: bool) -> Result<Decoded, CorruptKeyIndex> {
         let mut r = Reader(bytes);
-        let spill = match r.take(1)? {
-            [ENCODING_VERSION] => None,
-            [ENCODING_VERSION_SPILLED] => Some(Spill {
+        let spill = if spilled {
+            Some(Spill {
                 id: r.rev()?,
                 last: r.rev()?,
-            }),
-            _ => return Err(CorruptKeyIndex("unknown encoding version")),
+            })
+        } else {
+            None
         };
         let modified = r.rev()?;
         let mut generations = Vec::new();
@@ -422,13 +498,48 @@ impl KeyIndex {
             let revs = (0..n).map(|_| r.rev()).collect::<Result<Vec<_>, _>>()?;
             generations.push(Generation { ver, created, revs });
         }
-        Ok((
-            KeyIndex {
-                modified,
-                generations,
-            },
-            spill,
-        ))
+        Ok((spill, modified, generations))
+    }
+
+    /// Decodes the compact form's fields (after its version byte), as [`Self::decode_fixed`].
+    fn decode_compact(mut buf: &[u8], spilled: bool) -> Result<Decoded, CorruptKeyIndex> {
+        fn get(buf: &mut &[u8]) -> Result<i64, CorruptKeyIndex> {
+            let v = prost::encoding::decode_varint(buf).map_err(|_| CorruptKeyIndex("varint"))?;
+            i64::try_from(v).map_err(|_| CorruptKeyIndex("varint out of range"))
+        }
+        fn rev(buf: &mut &[u8]) -> Result<Revision, CorruptKeyIndex> {
+            Ok(Revision::new(get(buf)?, get(buf)?))
+        }
+        let spill = if spilled {
+            Some(Spill {
+                id: rev(&mut buf)?,
+                last: rev(&mut buf)?,
+            })
+        } else {
+            None
+        };
+        let modified = rev(&mut buf)?;
+        let mut generations = Vec::new();
+        while !buf.is_empty() {
+            let ver = get(&mut buf)?;
+            let created = rev(&mut buf)?;
+            let n = usize::try_from(get(&mut buf)?).map_err(|_| CorruptKeyIndex("count"))?;
+            // Each revision takes at least two bytes: a count beyond that is damage.
+            if n > buf.len() / 2 {
+                return Err(CorruptKeyIndex("truncated revisions"));
+            }
+            let mut revs = Vec::with_capacity(n);
+            let mut prev = created.main;
+            for _ in 0..n {
+                let main = prev
+                    .checked_add(get(&mut buf)?)
+                    .ok_or(CorruptKeyIndex("revision out of range"))?;
+                revs.push(Revision::new(main, get(&mut buf)?));
+                prev = main;
+            }
+            generations.push(Generation { ver, created, revs });
+        }
+        Ok((spill, modified, generations))
     }
 
     /// Revisions recorded, all generations together.
@@ -976,6 +1087,56 @@ mod tests {
         assert!(KeyIndex::decode(&[9]).is_err());
         let enc = new_test_key_index().encode();
         assert!(KeyIndex::decode(&enc[..enc.len() - 3]).is_err());
+    }
+
+    /// The store writes the compact form; the fixed forms that older data dirs hold still
+    /// read; numbers the compact form cannot hold fall back to the fixed form; damaged bytes
+    /// are refused, never a panic.
+    #[test]
+    fn compact_encoding_is_written_and_fixed_still_reads() {
+        let mut one = KeyIndex::default();
+        one.put(Revision::new(1_000_000, 0));
+        let enc = one.encode_with(None);
+        assert_eq!(enc[0], ENCODING_COMPACT);
+        assert!(enc.len() <= 16, "{} bytes for one revision", enc.len());
+        assert_eq!(KeyIndex::decode(&enc), Ok(one.clone()));
+        assert_eq!(one.encode_fixed(None).len(), 61);
+
+        let ki = new_test_key_index();
+        let spill = Spill {
+            id: rev(2),
+            last: rev(6),
+        };
+        for spill in [None, Some(&spill)] {
+            let compact = ki.encode_with(spill);
+            let fixed = ki.encode_fixed(spill);
+            assert!(compact.len() < fixed.len() / 3);
+            assert_eq!(
+                compact[0],
+                if spill.is_some() {
+                    ENCODING_COMPACT_SPILLED
+                } else {
+                    ENCODING_COMPACT
+                }
+            );
+            let want = Ok((ki.clone(), spill.copied()));
+            assert_eq!(KeyIndex::decode_with(&compact), want);
+            assert_eq!(KeyIndex::decode_with(&fixed), want);
+            for cut in 1..compact.len() {
+                let _ = KeyIndex::decode_with(&compact[..cut]);
+            }
+        }
+
+        // A revision below its generation's creation (not what the store writes) cannot be a
+        // delta: the fixed form keeps it.
+        let odd = KeyIndex {
+            modified: rev(3),
+            generations: vec![gen(rev(5), 1, &[rev(3)])],
+        };
+        assert_eq!(odd.encode_with(None)[0], ENCODING_VERSION);
+        assert_eq!(KeyIndex::decode(&odd.encode_with(None)), Ok(odd));
+        assert!(KeyIndex::decode_with(&[ENCODING_COMPACT, 0xff]).is_err());
+        assert!(KeyIndex::decode_with(&[ENCODING_COMPACT, 2, 0, 1, 2, 0, 200]).is_err());
     }
 
     /// Spilling any number of the oldest revisions and joining them back gives the same index,
