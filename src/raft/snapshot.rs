@@ -299,8 +299,9 @@ fn snapshot_dir(store: &StateStore) -> Result<PathBuf, ApplyFailure> {
     Ok(dir)
 }
 
-/// Replaces the whole state with the snapshot's: every table of the state schema the
-/// snapshot holds is cleared and refilled in one write transaction.
+/// Replaces the whole state with the snapshot's: in one write transaction, every table of
+/// the state schema the snapshot holds is cleared and refilled, and every one it lacks (a
+/// snapshot from a build without that table) is emptied.
 fn install_blocking(store: &StateStore, file: &Path) -> Result<(), ApplyFailure> {
     let tmp = store
         .dir()
@@ -352,4 +353,58 @@ fn install_blocking(store: &StateStore, file: &Path) -> Result<(), ApplyFailure>
     drop(b);
     store.publish_installed(rev);
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A snapshot from a build without a table (here `index_history`) empties ours: nothing
+    /// of the replaced state stays behind, while the tables it holds are copied.
+    #[test]
+    fn install_empties_tables_the_snapshot_lacks() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path().join("db")).unwrap();
+        {
+            let b = store.backend().unwrap();
+            let ours =
+                schema::create_tables(&b.env, |c| c.create::<Bytes, Bytes>(&schema::INDEX_HISTORY))
+                    .unwrap();
+            let mut wtxn = b.env.write_txn().unwrap();
+            ours.put(&mut wtxn, b"stale", b"x").unwrap();
+            wtxn.commit().unwrap();
+        }
+        // The snapshot: a state environment with only the `key` table, holding revision 2
+        // (etcd's revision key: main, `_`, sub) of key `k`.
+        let src_dir = dir.path().join("src");
+        std::fs::create_dir_all(&src_dir).unwrap();
+        let rev: Vec<u8> = [&2i64.to_be_bytes()[..], b"_", &0i64.to_be_bytes()].concat();
+        let kv = crate::storage::record::seal(&prost::Message::encode_to_vec(
+            &crate::pb::mvccpb::KeyValue {
+                key: b"k".to_vec(),
+                create_revision: 2,
+                mod_revision: 2,
+                version: 1,
+                ..Default::default()
+            },
+        ));
+        {
+            let src = open_env(&src_dir, EnvKind::State).unwrap();
+            let key =
+                schema::create_tables(&src, |c| c.create::<Bytes, Bytes>(&schema::KEY)).unwrap();
+            let mut wtxn = src.write_txn().unwrap();
+            key.put(&mut wtxn, &rev, &kv).unwrap();
+            wtxn.commit().unwrap();
+        }
+        install_blocking(&store, &src_dir.join(DATA_FILE)).unwrap();
+        let b = store.backend().unwrap();
+        let rtxn = b.env.read_txn().unwrap();
+        let history = schema::open_table(&b.env, &schema::INDEX_HISTORY)
+            .unwrap()
+            .unwrap();
+        assert_eq!(history.len(&rtxn).unwrap(), 0, "stale history left behind");
+        let key = schema::open_table(&b.env, &schema::KEY).unwrap().unwrap();
+        assert_eq!(key.get(&rtxn, &rev).unwrap(), Some(&kv[..]));
+    }
 }
