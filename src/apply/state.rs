@@ -134,14 +134,10 @@ impl StateDb {
 
 /// The swappable backend: `None` only if a defragmentation failed to reopen the file.
 /// `corrupt` counts damaged records found (see [`StateStore::note_corrupt`]).
-/// The swappable backend, the damaged-record counter, and the batches whose results are out
-/// before their commit ([`StateStore::settling`]), which every read through
-/// [`StateCell::read`] waits for.
-struct StateCell(RwLock<Option<StateDb>>, watch::Sender<u64>, Unsettled);
+struct StateCell(RwLock<Option<StateDb>>, watch::Sender<u64>);
 
 impl StateCell {
     fn read(&self) -> Result<StateDbGuard<'_>, heed::Error> {
-        self.2.wait_settled();
         let guard = self.0.read().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
             return Err(heed::Error::Io(std::io::Error::other(
@@ -217,6 +213,9 @@ pub struct StateStore {
     /// this is logged and counted in `etcd_server_slow_apply_total` (etcd's
     /// `warnOfExpensiveRequest`). Default 100 ms.
     warning_apply_nanos: std::sync::atomic::AtomicU64,
+    /// Batches whose results went to their proposers before their transaction committed
+    /// ([`StateStore::settling`]); readers wait for them in [`StateStore::backend`].
+    unsettled: Unsettled,
 }
 
 /// The count behind [`StateStore::settling`], with the condition variable readers wait on.
@@ -230,30 +229,6 @@ struct Unsettled {
 /// Longest a read waits in [`StateStore::backend`] for a batch to commit; past it (a stalled
 /// disk: writes are stalled too) the read goes on with the committed state.
 const SETTLE_WAIT_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
-
-impl Unsettled {
-    /// Waits until no batch is settling, at most [`SETTLE_WAIT_LIMIT`].
-    fn wait_settled(&self) {
-        use std::sync::atomic::Ordering::SeqCst;
-        if self.count.load(SeqCst) == 0 {
-            return;
-        }
-        let deadline = Instant::now() + SETTLE_WAIT_LIMIT;
-        let mut guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        while self.count.load(SeqCst) > 0 {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                tracing::warn!("a read went on before the batch it follows committed (slow disk)");
-                return;
-            }
-            guard = self
-                .settled
-                .wait_timeout(guard, left)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-        }
-    }
-}
 
 /// Held by the state machine while a batch's results are out but its transaction has not
 /// committed; dropping it (after the commit, or on its failure) lets readers on.
@@ -310,11 +285,7 @@ impl StateStore {
             backend.kv.current_revision(&rtxn)?
         };
         let corrupt_tx = watch::channel(0).0;
-        let cell = Arc::new(StateCell(
-            RwLock::new(Some(backend)),
-            corrupt_tx.clone(),
-            Unsettled::default(),
-        ));
+        let cell = Arc::new(StateCell(RwLock::new(Some(backend)), corrupt_tx.clone()));
         let (revision_tx, _) = watch::channel(rev);
         let watch = WatchableStore::new(cell.clone(), rev);
         Ok(Arc::new(StateStore {
@@ -327,6 +298,7 @@ impl StateStore {
             perm_cache: crate::auth::perms::PermCache::default(),
             v2_hub: Arc::default(),
             apply_trigger: std::sync::OnceLock::new(),
+            unsettled: Unsettled::default(),
             warning_apply_nanos: std::sync::atomic::AtomicU64::new(100_000_000),
         }))
     }
@@ -356,16 +328,39 @@ impl StateStore {
     /// waits for that commit (at most [`SETTLE_WAIT_LIMIT`]; one fsync in practice), so a
     /// client that got a reply reads its own write on this member, as on etcd.
     pub fn backend(&self) -> Result<StateDbGuard<'_>, heed::Error> {
+        self.wait_settled();
         self.backend.read()
     }
 
-    /// Marks the batch being committed as published early (its results handed out, its
-    /// events sent) until the returned guard drops: every read of the backend (this
-    /// handle's, the watch hub's catch-up) waits meanwhile (see [`StateStore::backend`]).
+    /// Marks the results of the batch being committed as handed out (see
+    /// [`StateStore::backend`]) until the returned guard drops.
     pub fn settling(&self) -> Settling<'_> {
-        let u = &self.backend.2;
-        u.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Settling(u)
+        self.unsettled
+            .count
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Settling(&self.unsettled)
+    }
+
+    fn wait_settled(&self) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let u = &self.unsettled;
+        if u.count.load(SeqCst) == 0 {
+            return;
+        }
+        let deadline = Instant::now() + SETTLE_WAIT_LIMIT;
+        let mut guard = u.lock.lock().unwrap_or_else(|p| p.into_inner());
+        while u.count.load(SeqCst) > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                tracing::warn!("a read went on before the batch it follows committed (slow disk)");
+                return;
+            }
+            guard = u
+                .settled
+                .wait_timeout(guard, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
     }
 
     /// Sets where applied results go (see [`ApplyTrigger`]); only the first call counts.
@@ -524,10 +519,9 @@ impl StateStore {
         &self.dir
     }
 
-    /// Publishes an applied batch to readers and watchers: the new revision first, then
-    /// the events to the watch hub. The state machine does it before the batch's commit,
-    /// under [`StateStore::settling`], so every read it prompts waits for that commit.
-    pub fn publish(&self, batch: &AppliedBatch) {
+    /// Publishes a committed batch to readers and watchers: the new revision first, then
+    /// the events to the watch hub.
+    pub fn publish(&self, batch: AppliedBatch) {
         self.revision_tx.send_replace(batch.revision);
         self.watch.notify(batch.revision, &batch.events);
         self.v2_hub.notify(&batch.v2_events);

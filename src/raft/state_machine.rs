@@ -29,17 +29,16 @@ use crate::storage::schema::{RAFT_APPLIED, RAFT_MEMBERSHIP, RAFT_MEMBERS_REMOVED
 /// async workers): each request, each membership entry and the last log id into
 /// `raft_state`, then the in-memory token effects of the applied auth requests, then hands
 /// each result to the proposer waiting for it on this member ([`StateStore::trigger`]), then
-/// publishes the batch to readers and watchers ([`StateStore::publish`]), then commits. The
-/// returned results hold what nobody here waited for (a handed-out slot is left default).
+/// commits. The caller publishes the returned batch ([`StateStore::publish`]); the returned
+/// results hold what nobody here waited for (a handed-out slot is left default).
 ///
-/// Results and events go out before the commit: the entries are committed in the Raft log
-/// (durable on a quorum) and apply is deterministic, so they are final whatever happens to
-/// this transaction (a failed commit stops the member, and the entries are applied again
-/// from the log at restart). The transaction's fsync then overlaps the reply instead of
-/// delaying it; every read of the state on this member waits for the commit
-/// ([`StateStore::settling`]), so a client reads its own write and a watcher's catch-up
-/// never reads past what is committed. etcd also replies before its backend commits (bbolt
-/// batches commits every 100 ms).
+/// Results go out before the commit: the entries are committed in the Raft log (durable on a
+/// quorum) and apply is deterministic, so a result is final whatever happens to this
+/// transaction (a failed commit stops the member, and the entries are applied again from the
+/// log at restart). The transaction's fsync then overlaps the reply instead of delaying it;
+/// readers on this member wait for the commit ([`StateStore::settling`]), so a client reads
+/// its own write. etcd also replies before its backend commits (bbolt batches commits every
+/// 100 ms).
 ///
 /// Requests are first applied straight in the batch transaction. A request that must be
 /// rolled back alone (a damaged record, a storage error its input caused: see
@@ -107,7 +106,6 @@ pub(crate) fn apply_batch(
             *slot = back;
         }
     }
-    store.publish(&applied.batch);
     commit(wtxn)?;
     crate::observability::metrics()
         .backend_commit_duration
@@ -487,7 +485,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     {
         let entries: Vec<_> = entries.into_iter().collect();
         let store = self.store.clone();
-        let (results, _batch) = tokio::task::spawn_blocking(move || apply_batch(&store, entries))
+        let (results, batch) = tokio::task::spawn_blocking(move || apply_batch(&store, entries))
             .await
             .map_err(|e| {
                 io_err(
@@ -497,6 +495,7 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
                 )
             })?
             .map_err(|e| io_err(ErrorSubject::StateMachine, ErrorVerb::Write, e))?;
+        self.store.publish(batch);
         Ok(results)
     }
 
