@@ -213,36 +213,6 @@ pub struct StateStore {
     /// this is logged and counted in `etcd_server_slow_apply_total` (etcd's
     /// `warnOfExpensiveRequest`). Default 100 ms.
     warning_apply_nanos: std::sync::atomic::AtomicU64,
-    /// Batches whose results went to their proposers before their transaction committed
-    /// ([`StateStore::settling`]); readers wait for them in [`StateStore::backend`].
-    unsettled: Unsettled,
-}
-
-/// The count behind [`StateStore::settling`], with the condition variable readers wait on.
-#[derive(Default)]
-struct Unsettled {
-    count: std::sync::atomic::AtomicU64,
-    lock: std::sync::Mutex<()>,
-    settled: std::sync::Condvar,
-}
-
-/// Longest a read waits in [`StateStore::backend`] for a batch to commit; past it (a stalled
-/// disk: writes are stalled too) the read goes on with the committed state.
-const SETTLE_WAIT_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
-
-/// Held by the state machine while a batch's results are out but its transaction has not
-/// committed; dropping it (after the commit, or on its failure) lets readers on.
-pub struct Settling<'a>(&'a Unsettled);
-
-impl Drop for Settling<'_> {
-    fn drop(&mut self) {
-        self.0
-            .count
-            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-        // Taking the lock orders this with a reader between its check and its wait.
-        drop(self.0.lock.lock().unwrap_or_else(|p| p.into_inner()));
-        self.0.settled.notify_all();
-    }
 }
 
 /// Hands an applied request's result to the proposer waiting for it on this member (etcd's
@@ -298,7 +268,6 @@ impl StateStore {
             perm_cache: crate::auth::perms::PermCache::default(),
             v2_hub: Arc::default(),
             apply_trigger: std::sync::OnceLock::new(),
-            unsettled: Unsettled::default(),
             warning_apply_nanos: std::sync::atomic::AtomicU64::new(100_000_000),
         }))
     }
@@ -323,44 +292,8 @@ impl StateStore {
     ///
     /// # Errors
     /// Only after a defragmentation failed to reopen the database file.
-    ///
-    /// While a batch's results are out before its commit ([`StateStore::settling`]), this
-    /// waits for that commit (at most [`SETTLE_WAIT_LIMIT`]; one fsync in practice), so a
-    /// client that got a reply reads its own write on this member, as on etcd.
     pub fn backend(&self) -> Result<StateDbGuard<'_>, heed::Error> {
-        self.wait_settled();
         self.backend.read()
-    }
-
-    /// Marks the results of the batch being committed as handed out (see
-    /// [`StateStore::backend`]) until the returned guard drops.
-    pub fn settling(&self) -> Settling<'_> {
-        self.unsettled
-            .count
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        Settling(&self.unsettled)
-    }
-
-    fn wait_settled(&self) {
-        use std::sync::atomic::Ordering::SeqCst;
-        let u = &self.unsettled;
-        if u.count.load(SeqCst) == 0 {
-            return;
-        }
-        let deadline = Instant::now() + SETTLE_WAIT_LIMIT;
-        let mut guard = u.lock.lock().unwrap_or_else(|p| p.into_inner());
-        while u.count.load(SeqCst) > 0 {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                tracing::warn!("a read went on before the batch it follows committed (slow disk)");
-                return;
-            }
-            guard = u
-                .settled
-                .wait_timeout(guard, left)
-                .unwrap_or_else(|p| p.into_inner())
-                .0;
-        }
     }
 
     /// Sets where applied results go (see [`ApplyTrigger`]); only the first call counts.

@@ -27,18 +27,8 @@ use crate::storage::schema::{RAFT_APPLIED, RAFT_MEMBERSHIP, RAFT_MEMBERS_REMOVED
 
 /// Applies a batch of committed entries in one write transaction (blocking; call off the
 /// async workers): each request, each membership entry and the last log id into
-/// `raft_state`, then the in-memory token effects of the applied auth requests, then hands
-/// each result to the proposer waiting for it on this member ([`StateStore::trigger`]), then
-/// commits. The caller publishes the returned batch ([`StateStore::publish`]); the returned
-/// results hold what nobody here waited for (a handed-out slot is left default).
-///
-/// Results go out before the commit: the entries are committed in the Raft log (durable on a
-/// quorum) and apply is deterministic, so a result is final whatever happens to this
-/// transaction (a failed commit stops the member, and the entries are applied again from the
-/// log at restart). The transaction's fsync then overlaps the reply instead of delaying it;
-/// readers on this member wait for the commit ([`StateStore::settling`]), so a client reads
-/// its own write. etcd also replies before its backend commits (bbolt batches commits every
-/// 100 ms).
+/// `raft_state`, then commit, then the in-memory token effects of the applied auth requests.
+/// The caller publishes the returned batch ([`StateStore::publish`]).
 ///
 /// Requests are first applied straight in the batch transaction. A request that must be
 /// rolled back alone (a damaged record, a storage error its input caused: see
@@ -57,7 +47,7 @@ pub(crate) fn apply_batch(
     let started = Instant::now();
     let db = store.backend()?;
     let warn_after = store.warning_apply_duration();
-    let (mut applied, wtxn) = match apply_entries(&db, &entries, Isolation::Direct, warn_after)? {
+    let applied = match apply_entries(&db, &entries, Isolation::Direct, warn_after)? {
         Some(applied) => applied,
         None => apply_entries(&db, &entries, Isolation::Nested, warn_after)?
             .expect("invariant: nested apply never asks for isolation"),
@@ -66,15 +56,13 @@ pub(crate) fn apply_batch(
         warn_slow_apply(took, warn_after, failed);
     }
     count_key_changes(&applied.batch.events);
-    let requests = entries
+    for (req, r) in entries
         .iter()
         .filter_map(|e| match &e.payload {
             EntryPayload::Normal(batch) => Some(&batch.requests),
             _ => None,
         })
-        .flatten();
-    for (req, r) in requests
-        .clone()
+        .flatten()
         .zip(applied.results.iter().flat_map(|r| &r.0))
     {
         if let Some(resp) = &r.response {
@@ -85,53 +73,10 @@ pub(crate) fn apply_batch(
             effect.apply(&store.tokens);
         }
     }
-    if applied
-        .results
-        .iter()
-        .flat_map(|r| &r.0)
-        .any(|r| r.error == Some(ApplyError::Corrupt))
-    {
-        store.note_corrupt();
-    }
-    let _settling = store.settling();
-    // Straight to the proposers waiting here (etcd's `wait.Trigger`); what nobody here
-    // waits for goes back to openraft's reply path.
-    for (slot, req) in applied
-        .results
-        .iter_mut()
-        .flat_map(|r| r.0.iter_mut())
-        .zip(requests)
-    {
-        if let Some(back) = store.trigger(req.id, std::mem::take(slot)) {
-            *slot = back;
-        }
-    }
-    commit(wtxn)?;
     crate::observability::metrics()
         .backend_commit_duration
         .observe(started.elapsed().as_secs_f64());
     Ok((applied.results, applied.batch))
-}
-
-/// Commits an applied batch's transaction (with etcd's failpoints around it).
-fn commit(wtxn: heed::RwTxn<'_>) -> Result<(), ApplyFailure> {
-    fail::fail_point!("beforeCommit", |_| Err(
-        failpoint_error("beforeCommit").into()
-    ));
-    let commit_started = Instant::now();
-    wtxn.commit()?;
-    // LMDB's commit writes the dirty pages and syncs them in one call: bbolt's "write" phase.
-    // Its "rebalance" and "spill" phases are B+tree work bbolt does at commit and LMDB does
-    // while writing, so those two families are not observed.
-    crate::observability::metrics().observe(
-        "etcd_debugging_disk_backend_commit_write_duration_seconds",
-        commit_started.elapsed().as_secs_f64(),
-    );
-    fail::fail_point!(
-        "afterCommit",
-        |_| Err(failpoint_error("afterCommit").into())
-    );
-    Ok(())
 }
 
 /// How [`apply_entries`] applies each request.
@@ -151,15 +96,14 @@ struct Applied {
     slow: Vec<(std::time::Duration, bool)>,
 }
 
-/// Applies `entries` in one write transaction and returns it uncommitted with what it
-/// applied; `Ok(None)` (the transaction aborted) when, with [`Isolation::Direct`], a request
-/// must be rolled back alone.
-fn apply_entries<'e>(
-    db: &'e crate::apply::state::StateDb,
+/// Applies `entries` in one write transaction and commits it; `Ok(None)` (nothing
+/// committed) when, with [`Isolation::Direct`], a request must be rolled back alone.
+fn apply_entries(
+    db: &crate::apply::state::StateDb,
     entries: &[Entry<TypeConfig>],
     isolation: Isolation,
     warn_after: std::time::Duration,
-) -> Result<Option<(Applied, heed::RwTxn<'e>)>, ApplyFailure> {
+) -> Result<Option<Applied>, ApplyFailure> {
     let mut wtxn = db.env.write_txn()?;
     let mut results = Vec::with_capacity(entries.len());
     let mut events = Vec::new();
@@ -233,18 +177,31 @@ fn apply_entries<'e>(
         postcard::to_stdvec(&last_applied).map_err(|e| ApplyFailure::Encode(e.to_string()))?;
     db.raft_state.put(&mut wtxn, RAFT_APPLIED.key, &bytes)?;
     let revision = db.kv.current_revision(&wtxn)?;
-    Ok(Some((
-        Applied {
-            slow,
-            results,
-            batch: AppliedBatch {
-                revision,
-                events,
-                v2_events,
-            },
+    fail::fail_point!("beforeCommit", |_| Err(
+        failpoint_error("beforeCommit").into()
+    ));
+    let commit_started = Instant::now();
+    wtxn.commit()?;
+    // LMDB's commit writes the dirty pages and syncs them in one call: bbolt's "write" phase.
+    // Its "rebalance" and "spill" phases are B+tree work bbolt does at commit and LMDB does
+    // while writing, so those two families are not observed.
+    crate::observability::metrics().observe(
+        "etcd_debugging_disk_backend_commit_write_duration_seconds",
+        commit_started.elapsed().as_secs_f64(),
+    );
+    fail::fail_point!(
+        "afterCommit",
+        |_| Err(failpoint_error("afterCommit").into())
+    );
+    Ok(Some(Applied {
+        slow,
+        results,
+        batch: AppliedBatch {
+            revision,
+            events,
+            v2_events,
         },
-        wtxn,
-    )))
+    }))
 }
 
 /// etcd's `warnOfExpensiveRequest`: an applied request that took longer than
@@ -484,6 +441,14 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
         I::IntoIter: Send,
     {
         let entries: Vec<_> = entries.into_iter().collect();
+        let ids: Vec<u64> = entries
+            .iter()
+            .filter_map(|e| match &e.payload {
+                EntryPayload::Normal(batch) => Some(batch.requests.iter().map(|r| r.id)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
         let store = self.store.clone();
         let (results, batch) = tokio::task::spawn_blocking(move || apply_batch(&store, entries))
             .await
@@ -496,6 +461,21 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
             })?
             .map_err(|e| io_err(ErrorSubject::StateMachine, ErrorVerb::Write, e))?;
         self.store.publish(batch);
+        if results
+            .iter()
+            .flat_map(|r| &r.0)
+            .any(|r| r.error == Some(ApplyError::Corrupt))
+        {
+            self.store.note_corrupt();
+        }
+        // Straight to the proposers waiting here (etcd's `wait.Trigger`); what nobody here
+        // waits for goes back to openraft's reply path.
+        let mut results = results;
+        for (slot, id) in results.iter_mut().flat_map(|r| r.0.iter_mut()).zip(ids) {
+            if let Some(back) = self.store.trigger(id, std::mem::take(slot)) {
+                *slot = back;
+            }
+        }
         Ok(results)
     }
 
@@ -605,47 +585,6 @@ mod tests {
         assert_eq!(results[0].0[1].revision, 3);
     }
 
-    /// Results reach their proposers before the batch commits, and a read on this member
-    /// then waits for that commit, so the proposer reads its own write. The commit is held
-    /// back by the `beforeCommit` failpoint; without the wait the read would see revision 1.
-    #[cfg(feature = "failpoints")]
-    #[test]
-    fn a_reply_before_the_commit_still_reads_its_own_write() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::open(dir.path().to_path_buf()).unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        store.set_apply_trigger(Box::new(move |_, r| {
-            tx.send(r).unwrap();
-            None
-        }));
-        let reader = {
-            let store = store.clone();
-            std::thread::spawn(move || {
-                let r = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
-                let b = store.backend().unwrap();
-                let rtxn = b.env.read_txn().unwrap();
-                (r.revision, b.kv.current_revision(&rtxn).unwrap())
-            })
-        };
-        fail::cfg("beforeCommit", "sleep(300)").unwrap();
-        let mut a = put(b"a");
-        a.id = 7;
-        let applied = apply_batch(&store, vec![entry(1, vec![a])]);
-        fail::remove("beforeCommit");
-        let (results, batch) = applied.unwrap();
-        assert_eq!(
-            results[0].0[0],
-            crate::apply::ApplyResult::default(),
-            "handed out"
-        );
-        assert_eq!(batch.revision, 2);
-        assert_eq!(
-            reader.join().unwrap(),
-            (2, 2),
-            "the read saw the committed batch"
-        );
-    }
-
     /// The fast path (straight in the batch transaction) and the isolated path (a nested
     /// transaction per request) give the same results, events and revision.
     #[test]
@@ -658,10 +597,9 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let store = StateStore::open(dir.path().to_path_buf()).unwrap();
             let db = store.backend().unwrap();
-            let (applied, wtxn) = apply_entries(&db, &entries, isolation, std::time::Duration::MAX)
+            let applied = apply_entries(&db, &entries, isolation, std::time::Duration::MAX)
                 .unwrap()
                 .unwrap();
-            commit(wtxn).unwrap();
             (
                 applied.results,
                 applied.batch.revision,
