@@ -172,12 +172,6 @@ impl Index {
         self.map.database()
     }
 
-    /// The raw `index_history` database, for tests.
-    #[cfg(test)]
-    pub(crate) fn history_for_tests(&self) -> Database<'static, Bytes, Bytes> {
-        self.history
-    }
-
     /// The stored index of `key`, if any.
     ///
     /// # Errors

@@ -44,17 +44,15 @@
 //!   request, only when a request must be rolled back alone)
 //! → `apply/mod.rs::apply_request` → `apply_checked_request` (alarms, auth, dispatch)
 //! → `apply/kv.rs::put` → `put_in` → `mvcc/kv_store.rs::TxnWrite::put`
-//! → back in `apply_batch`: the last applied log id is recorded, each result goes to the
+//! → back in `apply_batch`: the last applied log id is recorded and `wtxn.commit()` (the
+//!   LMDB commit) → `StateMachine::apply` publishes the batch, then hands each result to the
 //!   proposer waiting on this member (`apply/state.rs::StateStore::trigger` → the batcher's
-//!   registry, etcd's `wait.Trigger`) without waiting for openraft's core, the batch is
-//!   published, and then `wtxn.commit()` (the LMDB commit and its fsync) runs under
-//!   `StateStore::settling`, which every read of the state waits for.
+//!   registry, etcd's `wait.Trigger`) without waiting for openraft's core.
 //!
 //! **Watch**, from apply to the client stream:
 //! `apply/kv.rs::put` returns the view's events (`TxnWrite::end`)
 //! → `raft/state_machine.rs::apply_batch` gathers them for the batch
-//! → `apply/state.rs::StateStore::publish` (before the commit, under `settling`: the
-//!   catch-up reads below wait for the commit)
+//! → `StateMachine::apply` → `apply/state.rs::StateStore::publish` (after the commit)
 //! → `mvcc/watchable_store.rs::WatchableStore::notify` (synced watchers: `try_send` on each
 //!   stream's bounded channel; a full channel makes the watcher a victim, caught up later by
 //!   `spawn_sync_loop` → `sync_watchers` → `sync_pass` →
