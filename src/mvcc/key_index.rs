@@ -2,7 +2,7 @@
 //!
 //! Job: answer "which revision of this key was visible at store revision N" without scanning the
 //! `key` database, and decide what a compaction may drop. Persisted in the `index` LMDB database
-//! (user key → [`KeyIndex::encode`], see [`super::index`]); the user key is not repeated in the
+//! (user key → [`KeyIndex::encode_with`], see [`super::index`]); the user key is not repeated in the
 //! encoded value. Depends only on [`super::revision`] and `std`.
 //!
 //! # Worked example (etcd's `key_index.go`)

@@ -13,8 +13,9 @@
 //! Schema (the names and meta keys are `storage::schema`'s `KEY`, `INDEX`, `META`, `MVCC_*`):
 //! - `key`: [`Revision::to_bytes`] (17 bytes, 18 with the tombstone `t`) → prost `mvccpb.KeyValue`.
 //!   A tombstone's value is a `KeyValue` holding only the key, as in etcd.
-//! - `index`: user key → [`KeyIndex::encode`]; keys longer than LMDB allows live in prefix
-//!   buckets (see [`super::index`]).
+//! - `index`: user key → [`super::key_index::KeyIndex::encode_with`]; keys longer than LMDB
+//!   allows live in prefix buckets (see [`super::index`]).
+//! - `index_history`: the oldest revisions of keys with a long history (see [`super::index`]).
 //! - `meta`: `mvcc/compact_rev` → 8-byte big-endian main revision of the last compaction.
 //!
 //! The current revision is not stored: it is the newest main revision in `key` (or the compact
@@ -105,9 +106,9 @@ impl OnCommit for KvStoreDatabases<'_> {
 }
 
 impl KvStore {
-    /// Creates (or opens) the `key`, `index` and `meta` databases in a transaction it opens and
-    /// commits itself. Call once after opening the environment, before any other transaction on
-    /// it is alive (LMDB allows one writer). The env needs `max_dbs` room for four databases.
+    /// Creates (or opens) the `key`, `index`, `index_history` and `meta` databases in a
+    /// transaction it opens and commits itself. Call once after opening the environment, before
+    /// any other transaction on it is alive (LMDB allows one writer). The env needs `max_dbs` room for four databases.
     ///
     /// # Errors
     /// [`MvccError::Storage`] if LMDB fails.
