@@ -383,31 +383,24 @@ mod tests {
                     model.full.tombstone(Revision::new(main, 0)).unwrap();
                     live = None;
                 }
-                2 => {
-                    tw.put(b"k", b"first", 0).unwrap();
-                    tw.put(b"k", value.as_bytes(), 0).unwrap();
-                    model.full.put(Revision::new(main, 0));
-                    model.full.put(Revision::new(main, 1));
-                    let create = live.as_ref().map_or(main, |kv| kv.create_revision);
-                    let version = live.as_ref().map_or(0, |kv| kv.version) + 2;
-                    live = Some(KeyValue {
-                        key: b"k".to_vec(),
-                        create_revision: create,
-                        mod_revision: main,
-                        version,
-                        value: value.into_bytes(),
-                        lease: 0,
-                    });
-                }
                 3 => {
                     tw.put(if i % 2 == 0 { b"a" } else { b"z" }, b"x", 0)
                         .unwrap();
                 }
-                _ => {
-                    tw.put(b"k", value.as_bytes(), 0).unwrap();
-                    model.full.put(Revision::new(main, 0));
+                // Case 2: two puts of `k` in one transaction (sub revisions 0 and 1).
+                r => {
+                    let puts: i64 = if r == 2 { 2 } else { 1 };
+                    for sub in 0..puts {
+                        let v = if sub + 1 < puts {
+                            &b"first"[..]
+                        } else {
+                            value.as_bytes()
+                        };
+                        tw.put(b"k", v, 0).unwrap();
+                        model.full.put(Revision::new(main, sub));
+                    }
                     let create = live.as_ref().map_or(main, |kv| kv.create_revision);
-                    let version = live.as_ref().map_or(0, |kv| kv.version) + 1;
+                    let version = live.as_ref().map_or(0, |kv| kv.version) + puts;
                     live = Some(KeyValue {
                         key: b"k".to_vec(),
                         create_revision: create,
